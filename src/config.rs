@@ -1,0 +1,322 @@
+//! Shared, immutable-once-built configuration for clients and servers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cookie::CookieKeys;
+use crate::crypto::suites::{CipherSuite, DEFAULT_SUITES};
+use crate::enums::{NamedGroup, SignatureScheme};
+use crate::error::Error;
+use crate::pki::keys::SigningKey;
+use crate::pki::verify::TrustStore;
+use crate::session::cache::SessionCache;
+
+/// Default path MTU: bytes of UDP payload per datagram (RFC 6347 §4.1.1.1).
+pub const DEFAULT_MTU: usize = 1400;
+/// Smallest MTU we accept; below it a ClientHello with a certificate chain cannot progress.
+pub const MIN_MTU: usize = 256;
+/// Initial retransmission timer (RFC 6347 §4.2.4.1 recommends 1 s).
+pub const DEFAULT_INITIAL_TIMEOUT: Duration = Duration::from_secs(1);
+/// Retransmission timer cap (RFC 6347 §4.2.4.1: "at least 60 seconds").
+pub const DEFAULT_MAX_TIMEOUT: Duration = Duration::from_secs(60);
+/// Retransmissions of one flight before the handshake gives up.
+pub const DEFAULT_MAX_RETRANSMITS: u32 = 12;
+/// Timeouts of one flight after which outgoing fragments are shrunk (§4.1.1.1 PMTU fallback).
+pub const MTU_FALLBACK_AFTER_TIMEOUTS: u32 = 2;
+/// Default server-side session cache capacity (entries).
+pub const DEFAULT_SESSION_CACHE_CAPACITY: usize = 1024 * 20;
+/// Default session lifetime (OpenSSL's default `SSL_CTX_set_timeout` is 300 s).
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(300);
+
+/// How the peer's certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyMode {
+    /// Do not verify; a server does not ask for client certificates (SSL_VERIFY_NONE).
+    None,
+    /// Verify the peer's chain if it sends one; a server asks for a client certificate
+    /// (SSL_VERIFY_PEER). A client always requires the server's certificate.
+    Peer,
+    /// Like `Peer`, and a server fails the handshake when the client sends no certificate
+    /// (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT).
+    RequirePeerCertificate,
+}
+
+/// The certificate chain (leaf first, DER) and its private key.
+#[derive(Clone)]
+pub struct Identity {
+    pub chain: Vec<Vec<u8>>,
+    pub key: Arc<SigningKey>,
+}
+
+/// Immutable configuration shared by many connections (`Arc<Config>`).
+pub struct Config {
+    pub(crate) suites: Vec<&'static CipherSuite>,
+    pub(crate) groups: Vec<NamedGroup>,
+    pub(crate) sig_schemes: Vec<SignatureScheme>,
+    pub(crate) identity: Option<Identity>,
+    pub(crate) trust: Arc<TrustStore>,
+    pub(crate) verify_mode: VerifyMode,
+    pub(crate) verify_depth: usize,
+    pub(crate) verify_hostname: bool,
+    pub(crate) mtu: usize,
+    pub(crate) initial_timeout: Duration,
+    pub(crate) max_timeout: Duration,
+    pub(crate) max_retransmits: u32,
+    pub(crate) cookie_exchange: bool,
+    pub(crate) cookie_keys: Arc<CookieKeys>,
+    pub(crate) extended_master_secret: bool,
+    pub(crate) server_preference: bool,
+    pub(crate) session_cache: Arc<SessionCache>,
+    pub(crate) session_id_context: Vec<u8>,
+    pub(crate) server_session_cache: bool,
+    pub(crate) emit_message_events: bool,
+    pub(crate) emit_keylog: bool,
+    pub(crate) rng_seed: Option<u64>,
+}
+
+impl Config {
+    /// Starts a builder with the defaults described on each setter.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Cipher suites in preference order.
+    pub fn cipher_suites(&self) -> &[&'static CipherSuite] {
+        &self.suites
+    }
+
+    /// The configured identity, if any.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
+
+    /// Path MTU (UDP payload bytes).
+    pub fn mtu(&self) -> usize {
+        self.mtu
+    }
+
+    /// Server-side session cache shared by every connection using this config.
+    pub fn session_cache(&self) -> &Arc<SessionCache> {
+        &self.session_cache
+    }
+
+    /// Cookie secrets for the stateless front door (shared with [`crate::cookie::CookieListener`]).
+    pub fn cookie_keys(&self) -> &Arc<CookieKeys> {
+        &self.cookie_keys
+    }
+
+    /// Whether servers demand a cookie before continuing a handshake.
+    pub fn cookie_exchange(&self) -> bool {
+        self.cookie_exchange
+    }
+}
+
+/// Builder for [`Config`].
+pub struct ConfigBuilder {
+    cfg: Config,
+    cache_capacity: usize,
+    cache_lifetime: Duration,
+}
+
+impl Default for ConfigBuilder {
+    fn default() -> Self {
+        Self {
+            cfg: Config {
+                suites: DEFAULT_SUITES.to_vec(),
+                groups: NamedGroup::SUPPORTED.to_vec(),
+                sig_schemes: SignatureScheme::SUPPORTED.to_vec(),
+                identity: None,
+                trust: Arc::new(TrustStore::default()),
+                verify_mode: VerifyMode::None,
+                verify_depth: 100,
+                verify_hostname: false,
+                mtu: DEFAULT_MTU,
+                initial_timeout: DEFAULT_INITIAL_TIMEOUT,
+                max_timeout: DEFAULT_MAX_TIMEOUT,
+                max_retransmits: DEFAULT_MAX_RETRANSMITS,
+                cookie_exchange: true,
+                cookie_keys: Arc::new(CookieKeys::new()),
+                extended_master_secret: true,
+                server_preference: true,
+                session_cache: Arc::new(SessionCache::new(
+                    DEFAULT_SESSION_CACHE_CAPACITY,
+                    DEFAULT_SESSION_LIFETIME,
+                )),
+                session_id_context: Vec::new(),
+                server_session_cache: true,
+                emit_message_events: false,
+                emit_keylog: false,
+                rng_seed: None,
+            },
+            cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
+            cache_lifetime: DEFAULT_SESSION_LIFETIME,
+        }
+    }
+}
+
+impl ConfigBuilder {
+    /// Cipher suites in preference order (default: the six AEAD suites, ECDSA first).
+    pub fn cipher_suites(mut self, suites: &[&'static CipherSuite]) -> Self {
+        self.cfg.suites = suites.to_vec();
+        self
+    }
+
+    /// ECDHE groups in preference order (default X25519, P-256, P-384).
+    pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
+        self.cfg.groups = groups.to_vec();
+        self
+    }
+
+    /// Signature schemes we accept and offer, in preference order.
+    pub fn signature_schemes(mut self, schemes: &[SignatureScheme]) -> Self {
+        self.cfg.sig_schemes = schemes.to_vec();
+        self
+    }
+
+    /// Our certificate chain (leaf first, DER) and private key.
+    pub fn identity(mut self, chain: Vec<Vec<u8>>, key: Arc<SigningKey>) -> Self {
+        self.cfg.identity = Some(Identity { chain, key });
+        self
+    }
+
+    /// Trust anchors used to verify the peer.
+    pub fn trust_store(mut self, trust: Arc<TrustStore>) -> Self {
+        self.cfg.trust = trust;
+        self
+    }
+
+    /// Peer verification mode (default [`VerifyMode::None`], as OpenSSL's default).
+    pub fn verify_mode(mut self, mode: VerifyMode) -> Self {
+        self.cfg.verify_mode = mode;
+        self
+    }
+
+    /// Maximum certificate chain depth accepted (SSL_CTX_set_verify_depth).
+    pub fn verify_depth(mut self, depth: usize) -> Self {
+        self.cfg.verify_depth = depth;
+        self
+    }
+
+    /// Check the server certificate against the client's server name (default off).
+    pub fn verify_hostname(mut self, on: bool) -> Self {
+        self.cfg.verify_hostname = on;
+        self
+    }
+
+    /// Path MTU in bytes of UDP payload (default 1400).
+    pub fn mtu(mut self, mtu: usize) -> Self {
+        self.cfg.mtu = mtu;
+        self
+    }
+
+    /// Initial retransmission timeout (default 1 s).
+    pub fn initial_timeout(mut self, d: Duration) -> Self {
+        self.cfg.initial_timeout = d;
+        self
+    }
+
+    /// Maximum retransmission timeout (default 60 s).
+    pub fn max_timeout(mut self, d: Duration) -> Self {
+        self.cfg.max_timeout = d;
+        self
+    }
+
+    /// Retransmissions of one flight before giving up (default 12).
+    pub fn max_retransmits(mut self, n: u32) -> Self {
+        self.cfg.max_retransmits = n;
+        self
+    }
+
+    /// Require a cookie (HelloVerifyRequest round trip) on servers (default on).
+    pub fn cookie_exchange(mut self, on: bool) -> Self {
+        self.cfg.cookie_exchange = on;
+        self
+    }
+
+    /// Share cookie secrets with other configs or a listener.
+    pub fn cookie_keys(mut self, keys: Arc<CookieKeys>) -> Self {
+        self.cfg.cookie_keys = keys;
+        self
+    }
+
+    /// Offer/accept extended_master_secret (RFC 7627, default on).
+    pub fn extended_master_secret(mut self, on: bool) -> Self {
+        self.cfg.extended_master_secret = on;
+        self
+    }
+
+    /// Servers pick the suite by their own preference order (default on).
+    pub fn server_preference(mut self, on: bool) -> Self {
+        self.cfg.server_preference = on;
+        self
+    }
+
+    /// Server session cache capacity and lifetime.
+    pub fn session_cache(mut self, capacity: usize, lifetime: Duration) -> Self {
+        self.cache_capacity = capacity;
+        self.cache_lifetime = lifetime;
+        self
+    }
+
+    /// Servers issue session IDs and cache sessions (default on; OpenSSL SSL_SESS_CACHE_SERVER).
+    pub fn server_session_cache(mut self, on: bool) -> Self {
+        self.cfg.server_session_cache = on;
+        self
+    }
+
+    /// Use an existing (shared) session cache.
+    pub fn shared_session_cache(mut self, cache: Arc<SessionCache>) -> Self {
+        self.cfg.session_cache = cache;
+        self.cache_capacity = 0;
+        self
+    }
+
+    /// Session ID context: sessions resume only under the same context.
+    pub fn session_id_context(mut self, ctx: &[u8]) -> Self {
+        self.cfg.session_id_context = ctx.to_vec();
+        self
+    }
+
+    /// Emit [`crate::Event::HandshakeMessage`] for every message sent and received.
+    pub fn message_events(mut self, on: bool) -> Self {
+        self.cfg.emit_message_events = on;
+        self
+    }
+
+    /// Emit [`crate::Event::KeyLog`] lines (NSS key log format) after each handshake.
+    pub fn keylog(mut self, on: bool) -> Self {
+        self.cfg.emit_keylog = on;
+        self
+    }
+
+    /// Seed the engine's RNG (randoms, session IDs) for reproducible tests. ECDHE keys and
+    /// signatures still use the OS RNG (ring does not accept a caller-supplied RNG).
+    pub fn rng_seed(mut self, seed: u64) -> Self {
+        self.cfg.rng_seed = Some(seed);
+        self
+    }
+
+    /// Validates and freezes the configuration.
+    pub fn build(mut self) -> Result<Arc<Config>, Error> {
+        if self.cfg.suites.is_empty() {
+            return Err(Error::Config("no cipher suites".into()));
+        }
+        if self.cfg.groups.is_empty() {
+            return Err(Error::Config("no groups".into()));
+        }
+        if self.cfg.mtu < MIN_MTU || self.cfg.mtu > 65507 {
+            return Err(Error::Config(format!(
+                "MTU {} outside {MIN_MTU}..=65507",
+                self.cfg.mtu
+            )));
+        }
+        if self.cfg.initial_timeout.is_zero() || self.cfg.max_timeout < self.cfg.initial_timeout {
+            return Err(Error::Config("bad retransmission timeouts".into()));
+        }
+        if self.cache_capacity > 0 {
+            self.cfg.session_cache =
+                Arc::new(SessionCache::new(self.cache_capacity, self.cache_lifetime));
+        }
+        Ok(Arc::new(self.cfg))
+    }
+}

@@ -1,0 +1,291 @@
+//! `Connection`: one DTLS association, driven by the caller (sans-IO).
+//!
+//! PUBLIC API CONTRACT (frozen; bodies are being filled in).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::crypto::suites::CipherSuite;
+use crate::enums::{HandshakeType, NamedGroup, SignatureScheme};
+use crate::error::{AlertDescription, AlertLevel, Error};
+use crate::session::cache::Session;
+
+/// Options for a client connection.
+#[derive(Default, Clone)]
+pub struct ClientOptions {
+    /// Sent as SNI, and used for the hostname check when enabled.
+    pub server_name: Option<String>,
+    /// A session to resume (abbreviated handshake, RFC 5246 §7.3).
+    pub resume: Option<Session>,
+}
+
+/// Something that happened, for the application (drained with [`Connection::poll_event`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake completed; application data may flow.
+    HandshakeComplete,
+    /// The peer sent close_notify.
+    PeerClosed,
+    /// An alert arrived from the peer.
+    AlertReceived {
+        level: AlertLevel,
+        description: AlertDescription,
+    },
+    /// We sent an alert.
+    AlertSent {
+        level: AlertLevel,
+        description: AlertDescription,
+    },
+    /// A handshake message was sent or received (only with `message_events`).
+    HandshakeMessage {
+        sent: bool,
+        msg_type: HandshakeType,
+        /// The whole message, 12-byte DTLS header included (as OpenSSL's msg callback).
+        bytes: Vec<u8>,
+    },
+    /// An NSS key log line, without trailing newline (only with `keylog`).
+    KeyLog(String),
+}
+
+/// Counters of dropped input and retransmissions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub records_received: u64,
+    pub records_dropped: u64,
+    pub records_replayed: u64,
+    pub records_bad_auth: u64,
+    pub retransmits: u64,
+    pub datagrams_sent: u64,
+}
+
+/// Peer-certificate verification details handed to an application's verify hook.
+pub struct PeerVerification<'a> {
+    /// The peer's chain, leaf first (DER).
+    pub chain: &'a [Vec<u8>],
+    /// OpenSSL `X509_V_*` code from our verification (0 = ok).
+    pub code: i32,
+    /// Depth of the certificate the code applies to.
+    pub depth: usize,
+}
+
+/// A hook that may override a verification result (OpenSSL's verify callback).
+/// Returns true to accept the certificate.
+pub type VerifyHook = Box<dyn FnMut(&PeerVerification<'_>) -> bool + Send>;
+
+/// One DTLS 1.2 association.
+pub struct Connection {
+    pub(crate) inner: crate::handshake::machine::Machine,
+}
+
+impl Connection {
+    /// A client connection; the first flight (ClientHello) is ready in `poll_transmit`.
+    pub fn client(config: Arc<Config>, now: Instant, opts: ClientOptions) -> Result<Self, Error> {
+        Ok(Self {
+            inner: crate::handshake::machine::Machine::client(config, now, opts)?,
+        })
+    }
+
+    /// A server connection for the peer identified by `peer_addr` (any stable bytes, used
+    /// for cookies). Feed it the ClientHello datagram with `handle_datagram`.
+    pub fn server(config: Arc<Config>, now: Instant, peer_addr: &[u8]) -> Self {
+        Self {
+            inner: crate::handshake::machine::Machine::server(config, now, peer_addr),
+        }
+    }
+
+    /// Processes one received datagram. Noise is dropped silently and counted; `Err` is fatal.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        self.inner.handle_datagram(now, datagram)
+    }
+
+    /// Writes the next datagram to send into `buf` (cleared first) and returns its length.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
+        self.inner.poll_transmit(now, buf)
+    }
+
+    /// When `handle_timeout` must next be called, if a timer is armed.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.inner.poll_timeout()
+    }
+
+    /// Fires expired timers (retransmission, give-up). Spurious calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        self.inner.handle_timeout(now)
+    }
+
+    /// Next application-visible event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.inner.poll_event()
+    }
+
+    /// Queues `data` as one application data record (one datagram).
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.inner.send(data)
+    }
+
+    /// Reads received application data into `buf`; a record larger than `buf` is returned
+    /// over several calls. `None` when nothing is buffered.
+    pub fn recv(&mut self, buf: &mut [u8]) -> Option<usize> {
+        self.inner.recv(buf, false)
+    }
+
+    /// Like `recv` but leaves the data buffered.
+    pub fn peek(&mut self, buf: &mut [u8]) -> Option<usize> {
+        self.inner.recv(buf, true)
+    }
+
+    /// Bytes of application data buffered in the current record.
+    pub fn pending(&self) -> usize {
+        self.inner.pending()
+    }
+
+    /// True when any received application data is buffered.
+    pub fn has_pending(&self) -> bool {
+        self.inner.has_pending()
+    }
+
+    /// Sends close_notify (once). Further `send` calls fail.
+    pub fn close(&mut self) {
+        self.inner.close()
+    }
+
+    /// True once the handshake has completed.
+    pub fn is_established(&self) -> bool {
+        self.inner.is_established()
+    }
+
+    /// True while a handshake is in progress.
+    pub fn is_handshaking(&self) -> bool {
+        self.inner.is_handshaking()
+    }
+
+    /// True when we sent close_notify.
+    pub fn close_sent(&self) -> bool {
+        self.inner.close_sent()
+    }
+
+    /// True when the peer sent close_notify.
+    pub fn close_received(&self) -> bool {
+        self.inner.close_received()
+    }
+
+    /// The fatal error that ended the connection, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.inner.error()
+    }
+
+    /// True for a client.
+    pub fn is_client(&self) -> bool {
+        self.inner.is_client()
+    }
+
+    /// Short state name (OpenSSL `SSL_state_string_long` style).
+    pub fn state_name(&self) -> &'static str {
+        self.inner.state_name()
+    }
+
+    /// Negotiated version (0xfefd) once known.
+    pub fn protocol_version(&self) -> Option<u16> {
+        self.inner.protocol_version()
+    }
+
+    /// Negotiated suite once known.
+    pub fn cipher_suite(&self) -> Option<&'static CipherSuite> {
+        self.inner.cipher_suite()
+    }
+
+    /// Negotiated ECDHE group (full handshakes).
+    pub fn group(&self) -> Option<NamedGroup> {
+        self.inner.group()
+    }
+
+    /// Signature scheme the peer used in its handshake signature.
+    pub fn peer_signature_scheme(&self) -> Option<SignatureScheme> {
+        self.inner.peer_signature_scheme()
+    }
+
+    /// The peer's certificate chain, leaf first (DER). Empty when none.
+    pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        self.inner.peer_certificates()
+    }
+
+    /// OpenSSL `X509_V_*` result of verifying the peer (0 = ok; 0 also when not verified).
+    pub fn verify_result(&self) -> i32 {
+        self.inner.verify_result()
+    }
+
+    /// Installs an application verify hook (OpenSSL verify callback semantics).
+    pub fn set_verify_hook(&mut self, hook: VerifyHook) {
+        self.inner.set_verify_hook(hook)
+    }
+
+    /// The session, for resumption (clients) or inspection, once established.
+    pub fn session(&self) -> Option<Session> {
+        self.inner.session()
+    }
+
+    /// True when the handshake resumed a session.
+    pub fn session_reused(&self) -> bool {
+        self.inner.session_reused()
+    }
+
+    /// SNI the client asked for (server side) or sent (client side).
+    pub fn server_name(&self) -> Option<&str> {
+        self.inner.server_name()
+    }
+
+    /// True when extended_master_secret was negotiated (RFC 7627).
+    pub fn extended_master_secret(&self) -> bool {
+        self.inner.extended_master_secret()
+    }
+
+    /// Our and the peer's Finished verify_data (latest handshake).
+    pub fn finished(&self) -> (&[u8], &[u8]) {
+        self.inner.finished()
+    }
+
+    /// The 32-byte client random and server random.
+    pub fn randoms(&self) -> Option<([u8; 32], [u8; 32])> {
+        self.inner.randoms()
+    }
+
+    /// RFC 5705 keying material exporter.
+    pub fn export_keying_material(
+        &self,
+        out: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        self.inner.export_keying_material(out, label, context)
+    }
+
+    /// Changes the path MTU (UDP payload bytes) for future datagrams.
+    pub fn set_mtu(&mut self, mtu: usize) -> Result<(), Error> {
+        self.inner.set_mtu(mtu)
+    }
+
+    /// Current path MTU.
+    pub fn mtu(&self) -> usize {
+        self.inner.mtu()
+    }
+
+    /// Largest application payload one record can carry at the current MTU.
+    pub fn data_mtu(&self) -> usize {
+        self.inner.data_mtu()
+    }
+
+    /// Overrides the retransmission timeout computation (OpenSSL `DTLS_set_timer_cb`):
+    /// the hook gets the previous timeout in microseconds (0 initially) and returns the next.
+    pub fn set_timer_hook(&mut self, hook: Box<dyn FnMut(u32) -> u32 + Send>) {
+        self.inner.set_timer_hook(hook)
+    }
+
+    /// Drop and retransmission counters.
+    pub fn stats(&self) -> Stats {
+        self.inner.stats()
+    }
+}

@@ -1,0 +1,733 @@
+//! The stateless cookie front door (RFC 6347 §4.2.1).
+//!
+//! A server answers a ClientHello without a valid cookie with a HelloVerifyRequest and keeps
+//! no state; only a ClientHello echoing a valid cookie is allowed to create a connection.
+//! A cookie is an HMAC-SHA256 (truncated to [`COOKIE_LEN`]) over the peer's address and the
+//! ClientHello fields that must not change between the two ClientHellos, keyed with a
+//! secret that rotates every period; the previous secret stays valid for one more period,
+//! so a cookie lives between one and two periods.
+//!
+//! Everything here parses raw datagrams with [`Reader`] and never panics; anything
+//! malformed is dropped silently (RFC 6347 §4.1.2.7).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::rngs::{OsRng, StdRng};
+use rand::{RngCore, SeedableRng};
+use ring::hmac;
+use zeroize::Zeroizing;
+
+use crate::codec::{put_u16, put_u24, put_u48, put_u8, put_vec, Reader};
+use crate::enums::{ContentType, HandshakeType, DTLS1_0_VERSION};
+
+/// Length of the cookies we generate: HMAC-SHA256 truncated to 160 bits. Small enough that
+/// a HelloVerifyRequest (28 + 20 bytes) is always smaller than any valid ClientHello.
+pub const COOKIE_LEN: usize = 20;
+/// Longest cookie on the wire (RFC 6347 §4.2.1 `opaque cookie<0..2^8-1>`); also the limit
+/// for application cookies (OpenSSL's `DTLS1_COOKIE_LENGTH`).
+pub const MAX_COOKIE_LEN: usize = 255;
+/// Default secret rotation period.
+pub const DEFAULT_COOKIE_ROTATION: Duration = Duration::from_secs(60);
+/// Longest session_id a ClientHello may carry (RFC 5246 §7.4.1.2).
+pub const MAX_SESSION_ID_LEN: usize = 32;
+/// DTLS record header length (RFC 6347 §4.1).
+pub const RECORD_HEADER_LEN: usize = 13;
+/// DTLS handshake header length (RFC 6347 §4.2.2).
+pub const HANDSHAKE_HEADER_LEN: usize = 12;
+
+const SECRET_LEN: usize = 32;
+
+type Secret = Zeroizing<[u8; SECRET_LEN]>;
+
+enum KeySource {
+    Os,
+    Seeded(Box<StdRng>),
+}
+
+impl KeySource {
+    fn secret(&mut self) -> Secret {
+        let mut s = Zeroizing::new([0u8; SECRET_LEN]);
+        match self {
+            KeySource::Os => OsRng.fill_bytes(&mut s[..]),
+            KeySource::Seeded(rng) => rng.fill_bytes(&mut s[..]),
+        }
+        s
+    }
+}
+
+struct Secrets {
+    current: Secret,
+    previous: Option<Secret>,
+    /// Start of `current`'s period; set by the first use so time is always the caller's.
+    period_start: Option<Instant>,
+    source: KeySource,
+}
+
+/// Cookie secrets shared by a listener and the connections behind it: the current and the
+/// previous HMAC-SHA256 key, rotated every period.
+pub struct CookieKeys {
+    period: Duration,
+    inner: Mutex<Secrets>,
+}
+
+impl Default for CookieKeys {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for CookieKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CookieKeys")
+            .field("period", &self.period)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CookieKeys {
+    /// Secrets from the OS RNG, rotated every [`DEFAULT_COOKIE_ROTATION`].
+    pub fn new() -> Self {
+        Self::with_rotation(DEFAULT_COOKIE_ROTATION)
+    }
+
+    /// Deterministic secrets from `seed` (tests only), default rotation.
+    pub fn with_seed(seed: u64) -> Self {
+        Self::with_seed_and_rotation(seed, DEFAULT_COOKIE_ROTATION)
+    }
+
+    /// OS-random secrets rotated every `period` (a zero period is treated as 1 ms).
+    pub fn with_rotation(period: Duration) -> Self {
+        Self::build(KeySource::Os, period)
+    }
+
+    /// Deterministic secrets from `seed`, rotated every `period`.
+    pub fn with_seed_and_rotation(seed: u64, period: Duration) -> Self {
+        Self::build(
+            KeySource::Seeded(Box::new(StdRng::seed_from_u64(seed))),
+            period,
+        )
+    }
+
+    fn build(mut source: KeySource, period: Duration) -> Self {
+        let current = source.secret();
+        Self {
+            period: period.max(Duration::from_millis(1)),
+            inner: Mutex::new(Secrets {
+                current,
+                previous: None,
+                period_start: None,
+                source,
+            }),
+        }
+    }
+
+    /// The rotation period.
+    pub fn rotation(&self) -> Duration {
+        self.period
+    }
+
+    fn with_secrets<T>(&self, now: Instant, f: impl FnOnce(&Secrets) -> T) -> T {
+        // A poisoned lock only means another thread panicked mid-call; the secrets are
+        // still whole, so keep serving rather than propagate the panic.
+        let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        match s.period_start {
+            None => s.period_start = Some(now),
+            Some(start) => {
+                let elapsed = now.saturating_duration_since(start);
+                let periods = elapsed.as_nanos() / self.period.as_nanos().max(1);
+                if periods >= 1 {
+                    let next = s.source.secret();
+                    let old = std::mem::replace(&mut s.current, next);
+                    // After two or more periods the old current is too old to honour.
+                    s.previous = if periods == 1 { Some(old) } else { None };
+                    let step = u32::try_from(periods).unwrap_or(u32::MAX);
+                    s.period_start = start.checked_add(self.period.saturating_mul(step));
+                    if s.period_start.is_none() {
+                        s.period_start = Some(now);
+                    }
+                }
+            }
+        }
+        f(&s)
+    }
+
+    /// A cookie for `peer_addr` (any stable encoding of the address) and `hello_params`
+    /// (from [`client_hello_cookie_params`]).
+    pub fn generate(
+        &self,
+        now: Instant,
+        peer_addr: &[u8],
+        hello_params: &[u8],
+    ) -> [u8; COOKIE_LEN] {
+        self.with_secrets(now, |s| mac(&s.current, peer_addr, hello_params))
+    }
+
+    /// Whether `cookie` was generated for this peer and ClientHello by the current or the
+    /// previous secret. Compares in constant time.
+    pub fn verify(
+        &self,
+        now: Instant,
+        peer_addr: &[u8],
+        hello_params: &[u8],
+        cookie: &[u8],
+    ) -> bool {
+        if cookie.len() != COOKIE_LEN {
+            return false;
+        }
+        self.with_secrets(now, |s| {
+            let cur = ct_eq(&mac(&s.current, peer_addr, hello_params), cookie);
+            let prev = s
+                .previous
+                .as_ref()
+                .is_some_and(|p| ct_eq(&mac(p, peer_addr, hello_params), cookie));
+            cur | prev
+        })
+    }
+}
+
+fn mac(secret: &Secret, peer_addr: &[u8], params: &[u8]) -> [u8; COOKIE_LEN] {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, &secret[..]);
+    let mut ctx = hmac::Context::with_key(&key);
+    // Length-prefix the address so (addr, params) splits cannot collide.
+    let addr_len = u16::try_from(peer_addr.len()).unwrap_or(u16::MAX);
+    ctx.update(&addr_len.to_be_bytes());
+    ctx.update(peer_addr);
+    ctx.update(params);
+    let tag = ctx.sign();
+    let mut out = [0u8; COOKIE_LEN];
+    for (o, t) in out.iter_mut().zip(tag.as_ref()) {
+        *o = *t;
+    }
+    out
+}
+
+/// Constant-time equality: the time taken depends only on the lengths.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// Application-supplied cookie callbacks (OpenSSL's `SSL_CTX_set_cookie_generate_cb` and
+/// `SSL_CTX_set_cookie_verify_cb`). When given, they replace [`CookieKeys`].
+pub trait CookieHooks {
+    /// A cookie of 1 to [`MAX_COOKIE_LEN`] bytes, or `None` to drop the ClientHello.
+    fn generate(&mut self) -> Option<Vec<u8>>;
+    /// Whether `cookie` (non-empty) is acceptable.
+    fn verify(&mut self, cookie: &[u8]) -> bool;
+}
+
+/// What [`CookieListener::handle`] did with a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenOutcome {
+    /// Not an acceptable ClientHello: ignore it, keep no state.
+    Drop,
+    /// A HelloVerifyRequest datagram was written to `out`: send it to the peer.
+    HelloVerifyRequest,
+    /// The cookie verified: create a server connection and feed it this datagram.
+    Verified,
+}
+
+/// The stateless front door in front of server connections (what `DTLSv1_listen` uses).
+#[derive(Debug, Clone)]
+pub struct CookieListener {
+    keys: Arc<CookieKeys>,
+}
+
+/// A ClientHello as the front door sees it: header fields and body.
+struct FirstClientHello<'a> {
+    record_seq: u64,
+    message_seq: u16,
+    body: &'a [u8],
+}
+
+/// Parses the first record of `datagram` as one unfragmented epoch-0 ClientHello.
+fn parse_first_client_hello(datagram: &[u8]) -> Option<FirstClientHello<'_>> {
+    let mut r = Reader::new(datagram);
+    if r.u8("type").ok()? != ContentType::HANDSHAKE.0 {
+        return None;
+    }
+    // Any DTLS version (major 254); the first ClientHello's record may say DTLS 1.0.
+    if r.u8("version major").ok()? != 0xfe {
+        return None;
+    }
+    r.u8("version minor").ok()?;
+    if r.u16("epoch").ok()? != 0 {
+        return None;
+    }
+    let record_seq = r.u48("sequence").ok()?;
+    let mut h = r.sub(2, "record").ok()?;
+    if h.u8("msg_type").ok()? != HandshakeType::CLIENT_HELLO.0 {
+        return None;
+    }
+    let length = h.u24("length").ok()?;
+    let message_seq = h.u16("message_seq").ok()?;
+    let offset = h.u24("fragment_offset").ok()?;
+    let frag_len = h.u24("fragment_length").ok()?;
+    // Only an unfragmented ClientHello can be checked statelessly.
+    if offset != 0 || frag_len != length {
+        return None;
+    }
+    let body = h.take(length as usize, "body").ok()?;
+    Some(FirstClientHello {
+        record_seq,
+        message_seq,
+        body,
+    })
+}
+
+/// The bytes a cookie covers, from a ClientHello *body* (the fields after the handshake
+/// header): client_version, random, session_id, cipher_suites and compression_methods.
+/// A client that repeats its ClientHello with only the cookie, message_seq or extensions
+/// changed therefore still verifies (RFC 6347 §4.2.1). `None` when the body is malformed.
+pub fn client_hello_cookie_params(client_hello_body: &[u8]) -> Option<Vec<u8>> {
+    split_client_hello_cookie(client_hello_body).map(|(params, _)| params)
+}
+
+/// Like [`client_hello_cookie_params`], also returning the cookie the ClientHello carries.
+pub fn split_client_hello_cookie(client_hello_body: &[u8]) -> Option<(Vec<u8>, &[u8])> {
+    let mut r = Reader::new(client_hello_body);
+    let version = r.u16("client_version").ok()?;
+    if version >> 8 != 0xfe {
+        return None;
+    }
+    r.take(32, "random").ok()?;
+    if r.vec(1, "session_id").ok()?.len() > MAX_SESSION_ID_LEN {
+        return None;
+    }
+    let head_end = r.position();
+    let cookie = r.vec(1, "cookie").ok()?;
+    let tail_start = r.position();
+    let suites = r.vec(2, "cipher_suites").ok()?;
+    if suites.is_empty() || suites.len() % 2 != 0 {
+        return None;
+    }
+    if r.vec(1, "compression_methods").ok()?.is_empty() {
+        return None;
+    }
+    let tail_end = r.position();
+    if !r.is_empty() {
+        r.vec(2, "extensions").ok()?;
+        r.finish("client_hello").ok()?;
+    }
+    let mut params = Vec::with_capacity(head_end + tail_end - tail_start);
+    params.extend_from_slice(client_hello_body.get(..head_end)?);
+    params.extend_from_slice(client_hello_body.get(tail_start..tail_end)?);
+    Some((params, cookie))
+}
+
+/// Appends a HelloVerifyRequest datagram (RFC 6347 §4.2.1): record version DTLS 1.0,
+/// epoch 0, the ClientHello's record sequence number; handshake message_seq mirroring the
+/// ClientHello's; body server_version DTLS 1.0 and the cookie (at most [`MAX_COOKIE_LEN`]
+/// bytes; longer input is truncated, callers check first).
+pub fn build_hello_verify_request(
+    record_seq: u64,
+    message_seq: u16,
+    cookie: &[u8],
+    out: &mut Vec<u8>,
+) {
+    let cookie = cookie.get(..MAX_COOKIE_LEN).unwrap_or(cookie);
+    let body_len = 2 + 1 + cookie.len();
+    put_u8(out, ContentType::HANDSHAKE.0);
+    put_u16(out, DTLS1_0_VERSION);
+    put_u16(out, 0);
+    put_u48(out, record_seq);
+    put_u16(out, (HANDSHAKE_HEADER_LEN + body_len) as u16);
+    put_u8(out, HandshakeType::HELLO_VERIFY_REQUEST.0);
+    put_u24(out, body_len as u32);
+    put_u16(out, message_seq);
+    put_u24(out, 0);
+    put_u24(out, body_len as u32);
+    put_u16(out, DTLS1_0_VERSION);
+    put_vec(out, 1, cookie);
+}
+
+/// Whether the cookie in `client_hello_body` is valid for `peer_addr`: checked by `hooks`
+/// when given, else by `keys`. An empty or malformed cookie is never valid.
+pub fn verify_client_hello_cookie(
+    keys: &CookieKeys,
+    now: Instant,
+    peer_addr: &[u8],
+    client_hello_body: &[u8],
+    hooks: Option<&mut dyn CookieHooks>,
+) -> bool {
+    match split_client_hello_cookie(client_hello_body) {
+        Some((params, cookie)) => check_cookie(keys, now, peer_addr, &params, cookie, hooks),
+        None => false,
+    }
+}
+
+fn check_cookie(
+    keys: &CookieKeys,
+    now: Instant,
+    peer_addr: &[u8],
+    params: &[u8],
+    cookie: &[u8],
+    hooks: Option<&mut dyn CookieHooks>,
+) -> bool {
+    if cookie.is_empty() {
+        return false;
+    }
+    match hooks {
+        Some(h) => h.verify(cookie),
+        None => keys.verify(now, peer_addr, params, cookie),
+    }
+}
+
+impl CookieListener {
+    /// A listener using `keys` (share them with the server [`crate::Config`]).
+    pub fn new(keys: Arc<CookieKeys>) -> Self {
+        Self { keys }
+    }
+
+    /// The listener's secrets.
+    pub fn keys(&self) -> &Arc<CookieKeys> {
+        &self.keys
+    }
+
+    /// Examines one datagram from `peer_addr` without keeping any state.
+    ///
+    /// `out` is cleared, and holds the HelloVerifyRequest when that is the outcome. A
+    /// HelloVerifyRequest larger than the ClientHello datagram is never sent: the
+    /// ClientHello is dropped instead, so we cannot amplify a spoofed source's traffic.
+    pub fn handle(
+        &self,
+        now: Instant,
+        peer_addr: &[u8],
+        datagram: &[u8],
+        hooks: Option<&mut dyn CookieHooks>,
+        out: &mut Vec<u8>,
+    ) -> ListenOutcome {
+        out.clear();
+        let Some(ch) = parse_first_client_hello(datagram) else {
+            return ListenOutcome::Drop;
+        };
+        let Some((params, cookie)) = split_client_hello_cookie(ch.body) else {
+            return ListenOutcome::Drop;
+        };
+        let fresh = match hooks {
+            Some(h) => {
+                if !cookie.is_empty() && h.verify(cookie) {
+                    return ListenOutcome::Verified;
+                }
+                match h.generate() {
+                    Some(c) if !c.is_empty() && c.len() <= MAX_COOKIE_LEN => c,
+                    _ => return ListenOutcome::Drop,
+                }
+            }
+            None => {
+                if check_cookie(&self.keys, now, peer_addr, &params, cookie, None) {
+                    return ListenOutcome::Verified;
+                }
+                self.keys.generate(now, peer_addr, &params).to_vec()
+            }
+        };
+        build_hello_verify_request(ch.record_seq, ch.message_seq, &fresh, out);
+        if out.len() > datagram.len() {
+            out.clear();
+            return ListenOutcome::Drop;
+        }
+        ListenOutcome::HelloVerifyRequest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::put_nested;
+
+    const PEER: &[u8] = &[127, 0, 0, 1, 0x30, 0x39];
+    const OTHER_PEER: &[u8] = &[127, 0, 0, 1, 0x30, 0x3a];
+
+    /// A DTLS 1.2 ClientHello datagram with `cookie`, `seq` as both record sequence and
+    /// message_seq, and `ext` as extension bytes.
+    fn client_hello(cookie: &[u8], seq: u16, random_byte: u8, ext: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        put_u16(&mut body, 0xfefd);
+        body.extend_from_slice(&[random_byte; 32]);
+        put_vec(&mut body, 1, &[]);
+        put_vec(&mut body, 1, cookie);
+        put_vec(&mut body, 2, &[0xc0, 0x2b, 0xc0, 0x2f]);
+        put_vec(&mut body, 1, &[0]);
+        put_vec(&mut body, 2, ext);
+        let mut d = Vec::new();
+        put_u8(&mut d, 22);
+        put_u16(&mut d, 0xfeff);
+        put_u16(&mut d, 0);
+        put_u48(&mut d, u64::from(seq));
+        put_nested(&mut d, 2, |h| {
+            put_u8(h, 1);
+            put_u24(h, body.len() as u32);
+            put_u16(h, seq);
+            put_u24(h, 0);
+            put_u24(h, body.len() as u32);
+            h.extend_from_slice(&body);
+        });
+        d
+    }
+
+    fn hvr_cookie(hvr: &[u8]) -> Vec<u8> {
+        let mut r = Reader::new(hvr);
+        r.take(RECORD_HEADER_LEN + HANDSHAKE_HEADER_LEN + 2, "hdr")
+            .unwrap();
+        r.vec(1, "cookie").unwrap().to_vec()
+    }
+
+    #[test]
+    fn hello_verify_request_layout_and_size() {
+        let keys = Arc::new(CookieKeys::with_seed(1));
+        let l = CookieListener::new(keys);
+        let now = Instant::now();
+        let ch = client_hello(&[], 5, 9, &[0, 23, 0, 0]);
+        let mut out = Vec::new();
+        assert_eq!(
+            l.handle(now, PEER, &ch, None, &mut out),
+            ListenOutcome::HelloVerifyRequest
+        );
+        assert!(out.len() <= ch.len());
+        assert_eq!(
+            out.len(),
+            RECORD_HEADER_LEN + HANDSHAKE_HEADER_LEN + 3 + COOKIE_LEN
+        );
+        let mut r = Reader::new(&out);
+        assert_eq!(r.u8("t").unwrap(), 22);
+        assert_eq!(r.u16("v").unwrap(), 0xfeff);
+        assert_eq!(r.u16("e").unwrap(), 0);
+        assert_eq!(
+            r.u48("s").unwrap(),
+            5,
+            "record seq mirrors the ClientHello's"
+        );
+        assert_eq!(r.u16("l").unwrap() as usize, out.len() - RECORD_HEADER_LEN);
+        assert_eq!(r.u8("mt").unwrap(), 3);
+        let len = r.u24("len").unwrap();
+        assert_eq!(r.u16("mseq").unwrap(), 5);
+        assert_eq!(r.u24("off").unwrap(), 0);
+        assert_eq!(r.u24("flen").unwrap(), len);
+        assert_eq!(r.u16("sv").unwrap(), 0xfeff);
+        assert_eq!(r.vec(1, "c").unwrap().len(), COOKIE_LEN);
+        assert!(r.finish("end").is_ok());
+    }
+
+    #[test]
+    fn roundtrip_verifies_and_ignores_extensions_and_seq() {
+        let l = CookieListener::new(Arc::new(CookieKeys::with_seed(2)));
+        let now = Instant::now();
+        let mut out = Vec::new();
+        l.handle(now, PEER, &client_hello(&[], 0, 7, &[]), None, &mut out);
+        let cookie = hvr_cookie(&out);
+        let second = client_hello(&cookie, 1, 7, &[0xff, 0x01, 0, 1, 0]);
+        assert_eq!(
+            l.handle(now, PEER, &second, None, &mut out),
+            ListenOutcome::Verified
+        );
+        assert!(out.is_empty());
+        // The body-level helper agrees.
+        let body = &second[RECORD_HEADER_LEN + HANDSHAKE_HEADER_LEN..];
+        assert!(verify_client_hello_cookie(l.keys(), now, PEER, body, None));
+        // Wrong peer, or a different random: a new HelloVerifyRequest, not Verified.
+        assert_eq!(
+            l.handle(now, OTHER_PEER, &second, None, &mut out),
+            ListenOutcome::HelloVerifyRequest
+        );
+        let changed = client_hello(&cookie, 1, 8, &[]);
+        assert_eq!(
+            l.handle(now, PEER, &changed, None, &mut out),
+            ListenOutcome::HelloVerifyRequest
+        );
+        // Another listener's secret does not accept it.
+        let l2 = CookieListener::new(Arc::new(CookieKeys::with_seed(3)));
+        assert_eq!(
+            l2.handle(now, PEER, &second, None, &mut out),
+            ListenOutcome::HelloVerifyRequest
+        );
+    }
+
+    #[test]
+    fn rotation_accepts_previous_for_one_period_only() {
+        let p = Duration::from_secs(60);
+        let keys = CookieKeys::with_seed_and_rotation(4, p);
+        let t0 = Instant::now();
+        let c = keys.generate(t0, PEER, b"params");
+        assert!(keys.verify(t0 + Duration::from_secs(30), PEER, b"params", &c));
+        assert!(keys.verify(t0 + p + Duration::from_secs(1), PEER, b"params", &c));
+        assert_ne!(
+            keys.generate(t0 + p + Duration::from_secs(1), PEER, b"params"),
+            c
+        );
+        assert!(!keys.verify(t0 + 2 * p + Duration::from_secs(1), PEER, b"params", &c));
+        // A long quiet gap retires both secrets at once.
+        let k2 = CookieKeys::with_seed_and_rotation(4, p);
+        let c2 = k2.generate(t0, PEER, b"x");
+        assert!(!k2.verify(t0 + 5 * p, PEER, b"x", &c2));
+        // Time going backwards changes nothing.
+        let k3 = CookieKeys::with_seed_and_rotation(5, p);
+        let c3 = k3.generate(t0 + p, PEER, b"x");
+        assert!(k3.verify(t0, PEER, b"x", &c3));
+    }
+
+    #[test]
+    fn seeded_keys_are_deterministic_and_cookie_lengths_checked() {
+        let now = Instant::now();
+        let a = CookieKeys::with_seed(9).generate(now, PEER, b"p");
+        let b = CookieKeys::with_seed(9).generate(now, PEER, b"p");
+        assert_eq!(a, b);
+        let k = CookieKeys::with_seed(9);
+        assert!(!k.verify(now, PEER, b"p", &a[..COOKIE_LEN - 1]));
+        assert!(!k.verify(now, PEER, b"p", &[]));
+        assert!(ct_eq(b"abc", b"abc") && !ct_eq(b"abc", b"abd") && !ct_eq(b"ab", b"abc"));
+    }
+
+    #[test]
+    fn garbage_never_panics_and_is_dropped() {
+        let l = CookieListener::new(Arc::new(CookieKeys::with_seed(6)));
+        let now = Instant::now();
+        let mut out = Vec::new();
+        let good = client_hello(&[1, 2, 3], 0, 1, &[0, 10, 0, 2, 0, 29]);
+        for cut in 0..good.len() {
+            // Every truncation is malformed: lengths no longer fit.
+            assert_eq!(
+                l.handle(now, PEER, &good[..cut], None, &mut out),
+                ListenOutcome::Drop
+            );
+            assert!(out.is_empty());
+        }
+        // Deterministic pseudo-random mutations (xorshift).
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut d = good.clone();
+            let i = (x % d.len() as u64) as usize;
+            d[i] ^= (x >> 32) as u8 | 1;
+            let _ = l.handle(now, PEER, &d, None, &mut out);
+            assert!(out.len() <= d.len());
+            let _ = verify_client_hello_cookie(l.keys(), now, PEER, &d, None);
+        }
+        for bad in [
+            &[][..],
+            &[22][..],
+            &[23, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0][..],
+        ] {
+            assert_eq!(
+                l.handle(now, PEER, bad, None, &mut out),
+                ListenOutcome::Drop
+            );
+        }
+        // Epoch 1, a fragment, and a non-ClientHello are all dropped.
+        let mut epoch1 = good.clone();
+        epoch1[4] = 1;
+        assert_eq!(
+            l.handle(now, PEER, &epoch1, None, &mut out),
+            ListenOutcome::Drop
+        );
+        let mut frag = good.clone();
+        frag[RECORD_HEADER_LEN + 11] ^= 1; // fragment_length != length
+        assert_eq!(
+            l.handle(now, PEER, &frag, None, &mut out),
+            ListenOutcome::Drop
+        );
+        let mut sh = good.clone();
+        sh[RECORD_HEADER_LEN] = 2;
+        assert_eq!(
+            l.handle(now, PEER, &sh, None, &mut out),
+            ListenOutcome::Drop
+        );
+    }
+
+    #[test]
+    fn session_id_limit() {
+        let mut body = Vec::new();
+        put_u16(&mut body, 0xfefd);
+        body.extend_from_slice(&[0; 32]);
+        put_vec(&mut body, 1, &[0; MAX_SESSION_ID_LEN + 1]);
+        put_vec(&mut body, 1, &[]);
+        put_vec(&mut body, 2, &[0xc0, 0x2b]);
+        put_vec(&mut body, 1, &[0]);
+        assert!(client_hello_cookie_params(&body).is_none());
+        body[34] = MAX_SESSION_ID_LEN as u8;
+        body.remove(35);
+        assert!(client_hello_cookie_params(&body).is_some());
+    }
+
+    struct Hooks {
+        cookie: Vec<u8>,
+        generated: usize,
+        verified: usize,
+    }
+
+    impl CookieHooks for Hooks {
+        fn generate(&mut self) -> Option<Vec<u8>> {
+            self.generated += 1;
+            Some(self.cookie.clone())
+        }
+        fn verify(&mut self, cookie: &[u8]) -> bool {
+            self.verified += 1;
+            cookie == self.cookie.as_slice()
+        }
+    }
+
+    #[test]
+    fn application_hooks_replace_keys() {
+        let l = CookieListener::new(Arc::new(CookieKeys::with_seed(7)));
+        let now = Instant::now();
+        let mut h = Hooks {
+            cookie: b"app-cookie".to_vec(),
+            generated: 0,
+            verified: 0,
+        };
+        let mut out = Vec::new();
+        let ch = client_hello(&[], 0, 1, &[]);
+        assert_eq!(
+            l.handle(now, PEER, &ch, Some(&mut h), &mut out),
+            ListenOutcome::HelloVerifyRequest
+        );
+        assert_eq!(hvr_cookie(&out), b"app-cookie");
+        let ch2 = client_hello(b"app-cookie", 1, 1, &[]);
+        assert_eq!(
+            l.handle(now, PEER, &ch2, Some(&mut h), &mut out),
+            ListenOutcome::Verified
+        );
+        assert_eq!((h.generated, h.verified), (1, 1));
+        // Our own keys do not accept the application's cookie.
+        assert_eq!(
+            l.handle(now, PEER, &ch2, None, &mut out),
+            ListenOutcome::HelloVerifyRequest
+        );
+        // An application cookie that would make the HelloVerifyRequest bigger than the
+        // ClientHello is not sent (anti-amplification), nor is an oversized one.
+        let mut big = Hooks {
+            cookie: vec![7; MAX_COOKIE_LEN],
+            generated: 0,
+            verified: 0,
+        };
+        assert_eq!(
+            l.handle(now, PEER, &ch, Some(&mut big), &mut out),
+            ListenOutcome::Drop
+        );
+        assert!(out.is_empty());
+        let mut huge = Hooks {
+            cookie: vec![7; MAX_COOKIE_LEN + 1],
+            generated: 0,
+            verified: 0,
+        };
+        let padded = client_hello(&[], 0, 1, &[0; 600]);
+        assert_eq!(
+            l.handle(now, PEER, &padded, Some(&mut huge), &mut out),
+            ListenOutcome::Drop
+        );
+        let mut big2 = Hooks {
+            cookie: vec![7; MAX_COOKIE_LEN],
+            generated: 0,
+            verified: 0,
+        };
+        assert_eq!(
+            l.handle(now, PEER, &padded, Some(&mut big2), &mut out),
+            ListenOutcome::HelloVerifyRequest
+        );
+    }
+}

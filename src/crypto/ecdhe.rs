@@ -1,0 +1,153 @@
+//! Ephemeral (EC)DH key agreement for ECDHE suites (RFC 8422 §5.4, RFC 7748 §6).
+
+use ring::agreement::{self, EphemeralPrivateKey, PublicKey, UnparsedPublicKey};
+use zeroize::Zeroizing;
+
+use crate::enums::NamedGroup;
+use crate::error::{AlertDescription, Error};
+
+/// The `ring` algorithm for `group`, if we implement it.
+fn algorithm(group: NamedGroup) -> Option<&'static agreement::Algorithm> {
+    match group {
+        NamedGroup::X25519 => Some(&agreement::X25519),
+        NamedGroup::SECP256R1 => Some(&agreement::ECDH_P256),
+        NamedGroup::SECP384R1 => Some(&agreement::ECDH_P384),
+        _ => None,
+    }
+}
+
+/// True if we can generate keys in `group`.
+pub fn is_supported(group: NamedGroup) -> bool {
+    algorithm(group).is_some()
+}
+
+/// A single-use key pair; consumed by [`EphemeralKeyPair::agree`].
+pub struct EphemeralKeyPair {
+    group: NamedGroup,
+    private: EphemeralPrivateKey,
+    public: PublicKey,
+}
+
+impl std::fmt::Debug for EphemeralKeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("EphemeralKeyPair")
+            .field("group", &self.group)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EphemeralKeyPair {
+    /// Generates a fresh key pair in `group` from the OS RNG.
+    pub fn generate(group: NamedGroup) -> Result<Self, Error> {
+        let alg = algorithm(group).ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        let rng = ring::rand::SystemRandom::new();
+        let private = EphemeralPrivateKey::generate(alg, &rng)
+            .map_err(|_| Error::Crypto("ephemeral key generation"))?;
+        let public = private
+            .compute_public_key()
+            .map_err(|_| Error::Crypto("ephemeral public key"))?;
+        Ok(Self {
+            group,
+            private,
+            public,
+        })
+    }
+
+    /// The group this key belongs to.
+    pub fn group(&self) -> NamedGroup {
+        self.group
+    }
+
+    /// Our public value as sent in ServerKeyExchange / ClientKeyExchange: 32 bytes for X25519
+    /// (RFC 8422 §5.4.1), an uncompressed point `04 ‖ x ‖ y` for the NIST curves.
+    pub fn public_key(&self) -> &[u8] {
+        self.public.as_ref()
+    }
+
+    /// Computes the shared secret (the premaster secret, RFC 8422 §5.10) with the peer's
+    /// public value. An invalid point, or an X25519 result of all zeros (RFC 7748 §6.1),
+    /// fails with an `illegal_parameter` alert.
+    pub fn agree(self, peer_public: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let alg = self.private.algorithm();
+        let peer = UnparsedPublicKey::new(alg, peer_public);
+        agreement::agree_ephemeral(self.private, &peer, |secret| {
+            Zeroizing::new(secret.to_vec())
+        })
+        .map_err(|_| {
+            Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "invalid peer key share",
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_sides_agree_for_every_group() {
+        for group in NamedGroup::SUPPORTED {
+            assert!(is_supported(group));
+            let a = EphemeralKeyPair::generate(group).unwrap();
+            let b = EphemeralKeyPair::generate(group).unwrap();
+            assert_eq!(a.group(), group);
+            let expected_len = match group {
+                NamedGroup::X25519 => 32,
+                NamedGroup::SECP256R1 => 65,
+                _ => 97,
+            };
+            assert_eq!(a.public_key().len(), expected_len);
+            if group != NamedGroup::X25519 {
+                assert_eq!(a.public_key()[0], 0x04, "uncompressed point");
+            }
+            let a_pub = a.public_key().to_vec();
+            let b_pub = b.public_key().to_vec();
+            let s1 = a.agree(&b_pub).unwrap();
+            let s2 = b.agree(&a_pub).unwrap();
+            assert_eq!(*s1, *s2);
+            assert!(!s1.is_empty());
+        }
+    }
+
+    #[test]
+    fn garbage_peer_keys_fail_with_illegal_parameter() {
+        for group in NamedGroup::SUPPORTED {
+            let pk_len = EphemeralKeyPair::generate(group)
+                .unwrap()
+                .public_key()
+                .len();
+            // Wrong lengths, an all-zero value (X25519 low-order point / NIST point at
+            // infinity encoding error) and, for NIST curves, a bad point-format byte.
+            let mut bads = vec![
+                vec![],
+                vec![0x04; 3],
+                vec![0x04; pk_len + 1],
+                vec![0u8; pk_len],
+            ];
+            if group != NamedGroup::X25519 {
+                bads.push(vec![0xff; pk_len]);
+            }
+            for bad in bads {
+                let kp = EphemeralKeyPair::generate(group).unwrap();
+                let err = kp.agree(&bad).unwrap_err();
+                assert_eq!(
+                    err.alert_to_send(),
+                    Some(AlertDescription::ILLEGAL_PARAMETER)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unsupported_group_is_rejected() {
+        let g = NamedGroup(25); // secp521r1: not implemented.
+        assert!(!is_supported(g));
+        assert_eq!(
+            EphemeralKeyPair::generate(g).unwrap_err(),
+            Error::NoSharedParameters("group".into())
+        );
+    }
+}

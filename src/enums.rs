@@ -1,0 +1,146 @@
+//! Wire code points, as open newtypes so unknown values survive a round trip.
+
+/// DTLS 1.2 version on the wire ({254, 253}, RFC 6347 §4.1).
+pub const DTLS1_2_VERSION: u16 = 0xfefd;
+/// DTLS 1.0 version on the wire ({254, 255}).
+pub const DTLS1_0_VERSION: u16 = 0xfeff;
+
+/// Record content type (RFC 5246 §6.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentType(pub u8);
+
+impl ContentType {
+    pub const CHANGE_CIPHER_SPEC: Self = Self(20);
+    pub const ALERT: Self = Self(21);
+    pub const HANDSHAKE: Self = Self(22);
+    pub const APPLICATION_DATA: Self = Self(23);
+
+    /// True for the four content types DTLS 1.2 defines.
+    pub fn is_known(self) -> bool {
+        (20..=23).contains(&self.0)
+    }
+}
+
+/// Handshake message type (RFC 5246 §7.4, RFC 6347 §4.3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HandshakeType(pub u8);
+
+impl HandshakeType {
+    pub const HELLO_REQUEST: Self = Self(0);
+    pub const CLIENT_HELLO: Self = Self(1);
+    pub const SERVER_HELLO: Self = Self(2);
+    pub const HELLO_VERIFY_REQUEST: Self = Self(3);
+    pub const NEW_SESSION_TICKET: Self = Self(4);
+    pub const CERTIFICATE: Self = Self(11);
+    pub const SERVER_KEY_EXCHANGE: Self = Self(12);
+    pub const CERTIFICATE_REQUEST: Self = Self(13);
+    pub const SERVER_HELLO_DONE: Self = Self(14);
+    pub const CERTIFICATE_VERIFY: Self = Self(15);
+    pub const CLIENT_KEY_EXCHANGE: Self = Self(16);
+    pub const FINISHED: Self = Self(20);
+
+    /// Name for traces (`-msg`) and error strings.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0 => "HelloRequest",
+            1 => "ClientHello",
+            2 => "ServerHello",
+            3 => "HelloVerifyRequest",
+            4 => "NewSessionTicket",
+            11 => "Certificate",
+            12 => "ServerKeyExchange",
+            13 => "CertificateRequest",
+            14 => "ServerHelloDone",
+            15 => "CertificateVerify",
+            16 => "ClientKeyExchange",
+            20 => "Finished",
+            _ => "Unknown",
+        }
+    }
+}
+
+/// Named (EC)DHE group (RFC 8422 §5.1.1, RFC 7919).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NamedGroup(pub u16);
+
+impl NamedGroup {
+    pub const SECP256R1: Self = Self(23);
+    pub const SECP384R1: Self = Self(24);
+    pub const X25519: Self = Self(29);
+
+    /// Groups we implement, in default preference order.
+    pub const SUPPORTED: [NamedGroup; 3] = [Self::X25519, Self::SECP256R1, Self::SECP384R1];
+
+    /// OpenSSL's name for the group (`X25519`, `P-256`, `P-384`).
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            23 => "P-256",
+            24 => "P-384",
+            29 => "X25519",
+            _ => "unknown",
+        }
+    }
+}
+
+/// TLS 1.2 SignatureAndHashAlgorithm as a 16-bit SignatureScheme (RFC 8446 §4.2.3 values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SignatureScheme(pub u16);
+
+impl SignatureScheme {
+    pub const RSA_PKCS1_SHA256: Self = Self(0x0401);
+    pub const RSA_PKCS1_SHA384: Self = Self(0x0501);
+    pub const RSA_PKCS1_SHA512: Self = Self(0x0601);
+    pub const ECDSA_SECP256R1_SHA256: Self = Self(0x0403);
+    pub const ECDSA_SECP384R1_SHA384: Self = Self(0x0503);
+    pub const RSA_PSS_RSAE_SHA256: Self = Self(0x0804);
+    pub const RSA_PSS_RSAE_SHA384: Self = Self(0x0805);
+    pub const RSA_PSS_RSAE_SHA512: Self = Self(0x0806);
+    pub const ED25519: Self = Self(0x0807);
+
+    /// Schemes we implement, in default preference order.
+    pub const SUPPORTED: [SignatureScheme; 9] = [
+        Self::ECDSA_SECP256R1_SHA256,
+        Self::ECDSA_SECP384R1_SHA384,
+        Self::ED25519,
+        Self::RSA_PSS_RSAE_SHA256,
+        Self::RSA_PSS_RSAE_SHA384,
+        Self::RSA_PSS_RSAE_SHA512,
+        Self::RSA_PKCS1_SHA256,
+        Self::RSA_PKCS1_SHA384,
+        Self::RSA_PKCS1_SHA512,
+    ];
+
+    /// OpenSSL's sigalgs-list name (`ECDSA+SHA256`, `rsa_pss_rsae_sha256`, `ed25519`, ...).
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0x0401 => "RSA+SHA256",
+            0x0501 => "RSA+SHA384",
+            0x0601 => "RSA+SHA512",
+            0x0403 => "ECDSA+SHA256",
+            0x0503 => "ECDSA+SHA384",
+            0x0804 => "rsa_pss_rsae_sha256",
+            0x0805 => "rsa_pss_rsae_sha384",
+            0x0806 => "rsa_pss_rsae_sha512",
+            0x0807 => "ed25519",
+            _ => "unknown",
+        }
+    }
+}
+
+/// Hello extension type (IANA registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExtensionType(pub u16);
+
+impl ExtensionType {
+    pub const SERVER_NAME: Self = Self(0);
+    pub const SUPPORTED_GROUPS: Self = Self(10);
+    pub const EC_POINT_FORMATS: Self = Self(11);
+    pub const SIGNATURE_ALGORITHMS: Self = Self(13);
+    pub const USE_SRTP: Self = Self(14);
+    pub const EXTENDED_MASTER_SECRET: Self = Self(23);
+    pub const SESSION_TICKET: Self = Self(35);
+    pub const RENEGOTIATION_INFO: Self = Self(0xff01);
+}
+
+/// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3).
+pub const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;

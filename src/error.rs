@@ -1,0 +1,167 @@
+//! Errors and alert code points.
+//!
+//! Contract (as in dimpl): every `Err` an engine entry point returns is fatal for that
+//! connection. Noise from the network (bad records, replays, bad MACs) is dropped silently
+//! and counted (RFC 6347 §4.1.2.7); it never becomes an `Err`.
+
+use std::fmt;
+
+use crate::codec::DecodeError;
+
+/// An alert description code point (RFC 5246 §7.2). Open: unknown values survive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AlertDescription(pub u8);
+
+impl AlertDescription {
+    pub const CLOSE_NOTIFY: Self = Self(0);
+    pub const UNEXPECTED_MESSAGE: Self = Self(10);
+    pub const BAD_RECORD_MAC: Self = Self(20);
+    pub const RECORD_OVERFLOW: Self = Self(22);
+    pub const HANDSHAKE_FAILURE: Self = Self(40);
+    pub const BAD_CERTIFICATE: Self = Self(42);
+    pub const UNSUPPORTED_CERTIFICATE: Self = Self(43);
+    pub const CERTIFICATE_REVOKED: Self = Self(44);
+    pub const CERTIFICATE_EXPIRED: Self = Self(45);
+    pub const CERTIFICATE_UNKNOWN: Self = Self(46);
+    pub const ILLEGAL_PARAMETER: Self = Self(47);
+    pub const UNKNOWN_CA: Self = Self(48);
+    pub const ACCESS_DENIED: Self = Self(49);
+    pub const DECODE_ERROR: Self = Self(50);
+    pub const DECRYPT_ERROR: Self = Self(51);
+    pub const PROTOCOL_VERSION: Self = Self(70);
+    pub const INSUFFICIENT_SECURITY: Self = Self(71);
+    pub const INTERNAL_ERROR: Self = Self(80);
+    pub const USER_CANCELED: Self = Self(90);
+    pub const NO_RENEGOTIATION: Self = Self(100);
+    pub const UNSUPPORTED_EXTENSION: Self = Self(110);
+    pub const UNRECOGNIZED_NAME: Self = Self(112);
+
+    /// The lowercase RFC name, e.g. `"handshake_failure"`.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0 => "close_notify",
+            10 => "unexpected_message",
+            20 => "bad_record_mac",
+            21 => "decryption_failed",
+            22 => "record_overflow",
+            30 => "decompression_failure",
+            40 => "handshake_failure",
+            42 => "bad_certificate",
+            43 => "unsupported_certificate",
+            44 => "certificate_revoked",
+            45 => "certificate_expired",
+            46 => "certificate_unknown",
+            47 => "illegal_parameter",
+            48 => "unknown_ca",
+            49 => "access_denied",
+            50 => "decode_error",
+            51 => "decrypt_error",
+            60 => "export_restriction",
+            70 => "protocol_version",
+            71 => "insufficient_security",
+            80 => "internal_error",
+            86 => "inappropriate_fallback",
+            90 => "user_canceled",
+            100 => "no_renegotiation",
+            110 => "unsupported_extension",
+            112 => "unrecognized_name",
+            _ => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for AlertDescription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Alert level (RFC 5246 §7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertLevel {
+    Warning = 1,
+    Fatal = 2,
+}
+
+/// A fatal engine error. The connection is unusable after one is returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// We found a protocol violation and sent this fatal alert to the peer.
+    AlertSent {
+        alert: AlertDescription,
+        reason: String,
+    },
+    /// The peer sent this fatal alert.
+    AlertReceived(AlertDescription),
+    /// The handshake gave up after the configured number of retransmissions.
+    HandshakeTimeout,
+    /// No usable cipher suite, group or signature algorithm in common.
+    NoSharedParameters(String),
+    /// Peer certificate verification failed; `code` is OpenSSL's `X509_V_ERR_*` value.
+    CertificateVerify { code: i32, reason: String },
+    /// Application data larger than one record can carry at the current MTU.
+    MessageTooLarge { max: usize },
+    /// The 48-bit record sequence number space is exhausted (renegotiation unsupported).
+    SequenceExhausted,
+    /// The operation needs a completed handshake, or the connection is closed.
+    InvalidState(&'static str),
+    /// A configuration value was rejected.
+    Config(String),
+    /// Certificate or key material could not be parsed.
+    BadKeyMaterial(String),
+    /// A cryptographic primitive failed unexpectedly.
+    Crypto(&'static str),
+}
+
+impl Error {
+    /// A fatal alert we send, with a human-readable reason.
+    pub fn alert(alert: AlertDescription, reason: impl Into<String>) -> Self {
+        Error::AlertSent {
+            alert,
+            reason: reason.into(),
+        }
+    }
+
+    /// The alert this error should be reported to the peer with, if any.
+    pub fn alert_to_send(&self) -> Option<AlertDescription> {
+        match self {
+            Error::AlertSent { alert, .. } => Some(*alert),
+            Error::NoSharedParameters(_) => Some(AlertDescription::HANDSHAKE_FAILURE),
+            Error::CertificateVerify { code, .. } => Some(crate::pki::alert_for_verify_code(*code)),
+            _ => None,
+        }
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::alert(AlertDescription::DECODE_ERROR, e.to_string())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::AlertSent { alert, reason } => write!(f, "{reason} (sent alert {alert})"),
+            Error::AlertReceived(a) => write!(f, "peer sent fatal alert {a}"),
+            Error::HandshakeTimeout => f.write_str("handshake timed out: peer did not answer"),
+            Error::NoSharedParameters(w) => write!(f, "no shared {w}"),
+            Error::CertificateVerify { reason, .. } => {
+                write!(f, "certificate verify failed: {reason}")
+            }
+            Error::MessageTooLarge { max } => {
+                write!(
+                    f,
+                    "data too large for one record at this MTU (max {max} bytes)"
+                )
+            }
+            Error::SequenceExhausted => f.write_str("record sequence numbers exhausted"),
+            Error::InvalidState(w) => f.write_str(w),
+            Error::Config(w) => write!(f, "invalid configuration: {w}"),
+            Error::BadKeyMaterial(w) => write!(f, "bad key material: {w}"),
+            Error::Crypto(w) => write!(f, "crypto failure: {w}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,336 @@
+//! Client-side handshake: one handler per expected server message (RFC 5246 §7.3,
+//! RFC 6347 §4.2). Flights: 1/3 ClientHello, 5 [Certificate] ClientKeyExchange
+//! [CertificateVerify] ChangeCipherSpec Finished (full) or ChangeCipherSpec Finished (resumed).
+
+use std::time::Instant;
+
+use super::extensions::Extensions;
+use super::header::full_message;
+use super::machine::{Machine, State};
+use super::messages::{
+    Certificate, CertificateRequest, CertificateVerify, ClientHello, ClientKeyExchange, Finished,
+    HelloVerifyRequest, ServerHello, ServerHelloDone, ServerKeyExchange,
+};
+use crate::crypto::ecdhe::{self, EphemeralKeyPair};
+use crate::crypto::prf;
+use crate::crypto::suites::suite_by_id;
+use crate::enums::{HandshakeType, DTLS1_2_VERSION};
+use crate::error::{AlertDescription, Error};
+use crate::pki::verify::verify_signature;
+
+fn unexpected(what: &str) -> Error {
+    Error::alert(
+        AlertDescription::UNEXPECTED_MESSAGE,
+        format!("unexpected {what}"),
+    )
+}
+
+impl Machine {
+    /// Sends (or re-sends, after HelloVerifyRequest) the ClientHello: flight 1 or 3.
+    pub(crate) fn client_send_hello(&mut self, now: Instant) -> Result<(), Error> {
+        let session_id = match &self.opts.resume {
+            Some(s) if !s.id.is_empty() && self.config.suites.iter().any(|c| c.id == s.suite) => {
+                s.id.clone()
+            }
+            _ => Vec::new(),
+        };
+        // RFC 6066 §3: literal IP addresses are not permitted in server_name.
+        let sni = self
+            .hs
+            .server_name
+            .clone()
+            .filter(|n| n.parse::<std::net::IpAddr>().is_err() && !n.is_empty());
+        let extensions = Extensions {
+            server_name: sni,
+            supported_groups: Some(self.config.groups.clone()),
+            ec_point_formats: Some(vec![0]),
+            signature_algorithms: Some(self.config.sig_schemes.clone()),
+            extended_master_secret: self.config.extended_master_secret,
+            renegotiation_info: Some(Vec::new()),
+            ..Extensions::default()
+        };
+        let hello = ClientHello {
+            client_version: DTLS1_2_VERSION,
+            random: self.hs.client_random,
+            session_id,
+            cookie: self.hs.cookie.clone(),
+            cipher_suites: self.config.suites.iter().map(|s| s.id).collect(),
+            compression_methods: vec![0],
+            extensions,
+        };
+        let mut body = Vec::new();
+        hello.encode(&mut body);
+        self.begin_flight();
+        // The transcript starts with the ClientHello the ServerHello answers (RFC 6347
+        // §4.2.1): it is added when the ServerHello arrives.
+        self.queue_handshake(HandshakeType::CLIENT_HELLO, body, false);
+        self.send_flight(now, false)
+    }
+
+    pub(crate) fn client_handle_message(
+        &mut self,
+        now: Instant,
+        msg_type: HandshakeType,
+        seq: u16,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        match (self.state, msg_type) {
+            (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
+                let hvr = HelloVerifyRequest::decode(body)?;
+                self.peer_flight_received();
+                self.hs.cookie = hvr.cookie;
+                self.client_send_hello(now)
+            }
+            (_, HandshakeType::HELLO_VERIFY_REQUEST) => {
+                Err(unexpected("HelloVerifyRequest after ServerHello"))
+            }
+            (State::ClientAwaitServerHello, HandshakeType::SERVER_HELLO) => {
+                self.client_server_hello(seq, body)
+            }
+            (State::ClientAwaitCertificate, HandshakeType::CERTIFICATE) => {
+                let cert = Certificate::decode(body)?;
+                if cert.chain.is_empty() {
+                    return Err(Error::alert(
+                        AlertDescription::DECODE_ERROR,
+                        "server sent an empty certificate chain",
+                    ));
+                }
+                self.add_received(msg_type, seq, body);
+                self.hs.peer_certs = cert.chain;
+                self.verify_peer(true)?;
+                self.state = State::ClientAwaitServerKeyExchange;
+                Ok(())
+            }
+            (State::ClientAwaitServerKeyExchange, HandshakeType::SERVER_KEY_EXCHANGE) => {
+                self.client_server_key_exchange(seq, body)
+            }
+            (State::ClientAwaitServerKeyExchange, _) => Err(unexpected(&format!(
+                "{} (ECDHE suite without ServerKeyExchange)",
+                msg_type.name()
+            ))),
+            (State::ClientAwaitCertificateRequestOrDone, HandshakeType::CERTIFICATE_REQUEST) => {
+                let cr = CertificateRequest::decode(body)?;
+                self.add_received(msg_type, seq, body);
+                self.hs.cert_requested = Some(cr.signature_schemes);
+                self.state = State::ClientAwaitServerHelloDone;
+                Ok(())
+            }
+            (
+                State::ClientAwaitCertificateRequestOrDone | State::ClientAwaitServerHelloDone,
+                HandshakeType::SERVER_HELLO_DONE,
+            ) => {
+                ServerHelloDone::decode(body)?;
+                self.add_received(msg_type, seq, body);
+                self.peer_flight_received();
+                self.client_send_key_exchange(now)
+            }
+            (State::AwaitFinished, HandshakeType::FINISHED) => {
+                let fin = Finished::decode(body)?;
+                self.check_peer_finished(&fin.verify_data)?;
+                self.add_received(msg_type, seq, body);
+                if self.hs.resumed {
+                    // Abbreviated handshake: our CCS + Finished is the final flight.
+                    self.begin_flight();
+                    self.queue_ccs_and_switch()?;
+                    let vd = self.finished_data(true)?;
+                    self.hs.local_finished = vd.to_vec();
+                    let mut fb = Vec::new();
+                    Finished {
+                        verify_data: vd.to_vec(),
+                    }
+                    .encode(&mut fb);
+                    self.queue_handshake(HandshakeType::FINISHED, fb, true);
+                    self.send_flight(now, true)?;
+                }
+                self.complete_handshake();
+                Ok(())
+            }
+            (state, t) => Err(unexpected(&format!("{} in state {state:?}", t.name()))),
+        }
+    }
+
+    /// Adds a received message to the transcript.
+    pub(crate) fn add_received(&mut self, msg_type: HandshakeType, seq: u16, body: &[u8]) {
+        self.transcript.add(&full_message(msg_type, seq, body));
+    }
+
+    fn client_server_hello(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
+        let sh = ServerHello::decode(body)?;
+        if sh.server_version != DTLS1_2_VERSION {
+            return Err(Error::alert(
+                AlertDescription::PROTOCOL_VERSION,
+                format!(
+                    "server chose unsupported version {:#06x}",
+                    sh.server_version
+                ),
+            ));
+        }
+        let suite = suite_by_id(sh.cipher_suite)
+            .filter(|s| self.config.suites.iter().any(|c| c.id == s.id))
+            .ok_or_else(|| {
+                Error::alert(
+                    AlertDescription::ILLEGAL_PARAMETER,
+                    "server chose a suite we did not offer",
+                )
+            })?;
+        if sh.compression_method != 0 {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "compression is not supported",
+            ));
+        }
+        if let Some(ri) = &sh.extensions.renegotiation_info {
+            if !ri.is_empty() {
+                return Err(Error::alert(
+                    AlertDescription::HANDSHAKE_FAILURE,
+                    "non-empty renegotiation_info in initial handshake",
+                ));
+            }
+            self.hs.secure_renegotiation = true;
+        }
+        self.peer_flight_received();
+        self.hs.server_random = sh.random;
+        self.hs.suite = Some(suite);
+        self.hs.ems = self.config.extended_master_secret && sh.extensions.extended_master_secret;
+        if sh.extensions.extended_master_secret && !self.config.extended_master_secret {
+            return Err(Error::alert(
+                AlertDescription::UNSUPPORTED_EXTENSION,
+                "server sent extended_master_secret we did not offer",
+            ));
+        }
+        // Transcript: the ClientHello this answers, then the ServerHello (RFC 6347 §4.2.1).
+        self.transcript.clear();
+        let ch = self.hs.last_client_hello.clone();
+        self.transcript.add(&ch);
+        self.add_received(HandshakeType::SERVER_HELLO, seq, body);
+
+        let resume = self.opts.resume.clone();
+        match resume {
+            Some(s) if !sh.session_id.is_empty() && sh.session_id == s.id => {
+                if s.suite != suite.id {
+                    return Err(Error::alert(
+                        AlertDescription::ILLEGAL_PARAMETER,
+                        "resumed session with a different cipher suite",
+                    ));
+                }
+                // RFC 7627 §5.3: the EMS state of a resumed session must not change.
+                if s.extended_master_secret != self.hs.ems {
+                    return Err(Error::alert(
+                        AlertDescription::HANDSHAKE_FAILURE,
+                        "extended_master_secret changed on resumption",
+                    ));
+                }
+                self.hs.resumed = true;
+                self.hs.session_id = s.id.clone();
+                self.hs.master = Some(s.master_secret.clone());
+                self.hs.peer_certs = s.peer_certificates.clone();
+                self.hs.verify_result = s.verify_result;
+                self.derive_keys()?;
+                self.state = State::AwaitChangeCipherSpec;
+            }
+            _ => {
+                self.hs.session_id = sh.session_id;
+                self.state = State::ClientAwaitCertificate;
+            }
+        }
+        Ok(())
+    }
+
+    fn client_server_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
+        let ske = ServerKeyExchange::decode(body)?;
+        if !self.config.groups.contains(&ske.group) || !ecdhe::is_supported(ske.group) {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "server chose a group we did not offer",
+            ));
+        }
+        if !self.config.sig_schemes.contains(&ske.scheme) {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "server used a signature scheme we did not offer",
+            ));
+        }
+        let leaf = self
+            .hs
+            .peer_certs
+            .first()
+            .ok_or(Error::InvalidState("no server certificate"))?;
+        let mut signed = Vec::with_capacity(64 + ske.public.len() + 4);
+        signed.extend_from_slice(&self.hs.client_random);
+        signed.extend_from_slice(&self.hs.server_random);
+        signed.extend_from_slice(&ske.params_bytes());
+        verify_signature(leaf, ske.scheme, &signed, &ske.signature)?;
+        self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
+        self.hs.group = Some(ske.group);
+        self.hs.peer_public = ske.public;
+        self.hs.peer_sig_scheme = Some(ske.scheme);
+        self.state = State::ClientAwaitCertificateRequestOrDone;
+        Ok(())
+    }
+
+    /// Flight 5 of a full handshake.
+    fn client_send_key_exchange(&mut self, now: Instant) -> Result<(), Error> {
+        let group = self.hs.group.ok_or(Error::InvalidState("no group"))?;
+        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
+        self.begin_flight();
+        // Client certificate, if asked for (RFC 5246 §7.4.6): an empty list when we have
+        // none the server can accept.
+        let mut sign_with = None;
+        if let Some(requested) = self.hs.cert_requested.clone() {
+            let mut chain = Vec::new();
+            if let Some(id) = self.config.identity.clone() {
+                let acceptable: Vec<_> = requested
+                    .iter()
+                    .copied()
+                    .filter(|s| self.config.sig_schemes.contains(s))
+                    .collect();
+                if let Some(scheme) = id.key.choose_scheme(&acceptable) {
+                    chain = id.chain.clone();
+                    sign_with = Some((id.key.clone(), scheme));
+                }
+            }
+            let mut b = Vec::new();
+            Certificate { chain }.encode(&mut b);
+            self.queue_handshake(HandshakeType::CERTIFICATE, b, true);
+        }
+        let kp = EphemeralKeyPair::generate(group)?;
+        let mut b = Vec::new();
+        ClientKeyExchange {
+            public: kp.public_key().to_vec(),
+        }
+        .encode(&mut b);
+        self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
+        let peer_public = std::mem::take(&mut self.hs.peer_public);
+        let pms = kp.agree(&peer_public)?;
+        self.hs.master = Some(if self.hs.ems {
+            let session_hash = self.transcript.hash(suite.prf);
+            prf::extended_master_secret(suite.prf, &pms, &session_hash)
+        } else {
+            prf::master_secret(
+                suite.prf,
+                &pms,
+                &self.hs.client_random,
+                &self.hs.server_random,
+            )
+        });
+        if let Some((key, scheme)) = sign_with {
+            let signature = key.sign(scheme, self.transcript.buffer())?;
+            let mut b = Vec::new();
+            CertificateVerify { scheme, signature }.encode(&mut b);
+            self.queue_handshake(HandshakeType::CERTIFICATE_VERIFY, b, true);
+        }
+        self.derive_keys()?;
+        self.queue_ccs_and_switch()?;
+        let vd = self.finished_data(true)?;
+        self.hs.local_finished = vd.to_vec();
+        let mut b = Vec::new();
+        Finished {
+            verify_data: vd.to_vec(),
+        }
+        .encode(&mut b);
+        self.queue_handshake(HandshakeType::FINISHED, b, true);
+        self.send_flight(now, false)?;
+        self.state = State::AwaitChangeCipherSpec;
+        Ok(())
+    }
+}

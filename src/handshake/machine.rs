@@ -1,0 +1,1008 @@
+//! The connection state machine shared by both roles: record dispatch, flights, timers,
+//! alerts and application data. Role-specific message handling lives in `client.rs` and
+//! `server.rs` (one handler per expected message).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
+use super::flight::{Flight, FlightEntry, RetransmitTimer};
+use super::fragmenter::fragment_message;
+use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
+use super::reassembly::{FragmentOutcome, Reassembler};
+use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
+use crate::connection::{ClientOptions, Event, Stats, VerifyHook};
+use crate::cookie::CookieHooks;
+use crate::crypto::ecdhe::EphemeralKeyPair;
+use crate::crypto::prf::{self, MasterSecret};
+use crate::crypto::suites::CipherSuite;
+use crate::crypto::transcript::Transcript;
+use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
+use crate::error::{AlertDescription, AlertLevel, Error};
+use crate::record::layer::{DatagramCursor, NextRecord, RecordLayer};
+use crate::record::protection::RecordProtection;
+use crate::session::cache::Session;
+
+/// Most application data records buffered before `recv` drains them; beyond it new records
+/// are dropped (the application is not reading; DTLS may lose data).
+pub const MAX_BUFFERED_APP_RECORDS: usize = 64;
+/// Fallback path MTU after repeated timeouts (RFC 6347 §4.1.1.1: back off to a smaller size).
+pub const FALLBACK_MTU: usize = 548;
+
+/// Where the handshake is. One variant per message we wait for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    ClientAwaitServerHello,
+    ClientAwaitCertificate,
+    ClientAwaitServerKeyExchange,
+    ClientAwaitCertificateRequestOrDone,
+    ClientAwaitServerHelloDone,
+    ServerAwaitClientHello,
+    ServerAwaitClientCertificate,
+    ServerAwaitClientKeyExchange,
+    ServerAwaitCertificateVerify,
+    AwaitChangeCipherSpec,
+    AwaitFinished,
+    Established,
+    Failed,
+}
+
+/// Negotiated parameters and in-progress secrets of the current handshake.
+#[derive(Default)]
+pub(crate) struct Negotiated {
+    pub client_random: [u8; 32],
+    pub server_random: [u8; 32],
+    pub session_id: Vec<u8>,
+    pub suite: Option<&'static CipherSuite>,
+    pub group: Option<NamedGroup>,
+    pub ecdhe: Option<EphemeralKeyPair>,
+    pub peer_public: Vec<u8>,
+    pub peer_certs: Vec<Vec<u8>>,
+    pub peer_sig_scheme: Option<SignatureScheme>,
+    pub master: Option<MasterSecret>,
+    pub ems: bool,
+    pub resumed: bool,
+    pub verify_result: i32,
+    pub server_name: Option<String>,
+    /// Client: the server asked for a certificate (its acceptable schemes).
+    pub cert_requested: Option<Vec<SignatureScheme>>,
+    /// Server: the schemes the client offered in signature_algorithms.
+    pub peer_sig_schemes: Vec<SignatureScheme>,
+    pub local_finished: Vec<u8>,
+    pub peer_finished: Vec<u8>,
+    pub pending_read: Option<RecordProtection>,
+    pub pending_write: Option<RecordProtection>,
+    /// Client: the last ClientHello sent (full DTLS form) for the transcript.
+    pub last_client_hello: Vec<u8>,
+    pub cookie: Vec<u8>,
+    pub secure_renegotiation: bool,
+}
+
+/// One received application data record, kept in the buffer it was decrypted in.
+struct AppRecord {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+/// The engine behind [`crate::Connection`].
+pub struct Machine {
+    pub(crate) config: Arc<Config>,
+    pub(crate) is_client: bool,
+    pub(crate) state: State,
+    pub(crate) records: RecordLayer,
+    pub(crate) reasm: Reassembler,
+    pub(crate) transcript: Transcript,
+    pub(crate) hs: Negotiated,
+    pub(crate) opts: ClientOptions,
+    pub(crate) peer_addr: Vec<u8>,
+    pub(crate) rng: StdRng,
+    pub(crate) send_seq: u16,
+    flight: Flight,
+    building: Vec<FlightEntry>,
+    timer: RetransmitTimer,
+    timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
+    last_rtx_response: Option<Instant>,
+    out_queue: VecDeque<Vec<u8>>,
+    pool: Vec<Vec<u8>>,
+    app_in: VecDeque<AppRecord>,
+    events: VecDeque<Event>,
+    error: Option<Error>,
+    close_sent: bool,
+    close_received: bool,
+    mtu: usize,
+    stats: Stats,
+    pub(crate) verify_hook: Option<VerifyHook>,
+    pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
+    /// Record sequence number of the handshake record being processed (HelloVerifyRequest
+    /// echoes it, RFC 6347 §4.2.1).
+    pub(crate) current_record_seq: u64,
+    pub(crate) now: Instant,
+}
+
+impl Machine {
+    fn new(config: Arc<Config>, now: Instant, is_client: bool) -> Self {
+        let rng = match config.rng_seed {
+            Some(seed) => StdRng::seed_from_u64(seed ^ u64::from(is_client)),
+            None => StdRng::from_entropy(),
+        };
+        let timer = RetransmitTimer::new(config.initial_timeout, config.max_timeout);
+        let mtu = config.mtu;
+        Self {
+            config,
+            is_client,
+            state: if is_client {
+                State::ClientAwaitServerHello
+            } else {
+                State::ServerAwaitClientHello
+            },
+            records: RecordLayer::new(),
+            reasm: Reassembler::new(),
+            transcript: Transcript::new(),
+            hs: Negotiated::default(),
+            opts: ClientOptions::default(),
+            peer_addr: Vec::new(),
+            rng,
+            send_seq: 0,
+            flight: Flight::default(),
+            building: Vec::new(),
+            timer,
+            timer_hook: None,
+            last_rtx_response: None,
+            out_queue: VecDeque::new(),
+            pool: Vec::new(),
+            app_in: VecDeque::new(),
+            events: VecDeque::new(),
+            error: None,
+            close_sent: false,
+            close_received: false,
+            mtu,
+            stats: Stats::default(),
+            verify_hook: None,
+            cookie_hooks: None,
+            current_record_seq: 0,
+            now,
+        }
+    }
+
+    /// A client; queues the first ClientHello.
+    pub fn client(config: Arc<Config>, now: Instant, opts: ClientOptions) -> Result<Self, Error> {
+        if config.suites.is_empty() {
+            return Err(Error::Config("no cipher suites".into()));
+        }
+        let mut m = Self::new(config, now, true);
+        m.opts = opts;
+        m.hs.server_name = m.opts.server_name.clone();
+        m.rng.fill_bytes(&mut m.hs.client_random);
+        m.client_send_hello(now)?;
+        Ok(m)
+    }
+
+    /// A server for `peer_addr`; waits for a ClientHello.
+    pub fn server(config: Arc<Config>, now: Instant, peer_addr: &[u8]) -> Self {
+        let mut m = Self::new(config, now, false);
+        m.peer_addr = peer_addr.to_vec();
+        m
+    }
+
+    // ----------------------------------------------------------------- input
+
+    /// Processes one datagram (see [`crate::Connection::handle_datagram`]).
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        self.now = now;
+        if self.state == State::Failed || self.close_received {
+            // Nothing is processed after a fatal alert or close_notify (RFC 5246 §7.2.1).
+            return Ok(());
+        }
+        let mut buf = self.pool.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(datagram);
+        let before = self.records.stats();
+        let mut cursor = DatagramCursor::default();
+        let mut result = Ok(());
+        let mut app_ranges: Option<(usize, usize)> = None;
+        let mut app_multi = false;
+        loop {
+            let r = match self.records.open_next(&mut buf, &mut cursor) {
+                NextRecord::End => break,
+                NextRecord::Dropped => continue,
+                NextRecord::Record(r) => r,
+            };
+            if self.state == State::Failed || self.close_received {
+                break;
+            }
+            let payload = &buf[r.start..r.end];
+            let res = match r.content_type {
+                ContentType::HANDSHAKE => {
+                    self.current_record_seq = r.sequence;
+                    self.handle_handshake_record(now, r.epoch, payload)
+                }
+                ContentType::CHANGE_CIPHER_SPEC => self.handle_ccs(now, r.epoch, payload),
+                ContentType::ALERT => self.handle_alert(r.epoch, payload),
+                ContentType::APPLICATION_DATA => {
+                    if !self.accepts_app_data(r.epoch) {
+                        // Epoch-0 (unprotected) application data is never delivered.
+                        self.stats.records_dropped += 1;
+                    } else if self.app_in.len() >= MAX_BUFFERED_APP_RECORDS {
+                        self.stats.records_dropped += 1;
+                    } else if app_ranges.is_none() && !app_multi {
+                        // Keep the first one in place; copied out only if another follows.
+                        app_ranges = Some((r.start, r.end));
+                    } else {
+                        app_multi = true;
+                        if let Some((s0, e0)) = app_ranges.take() {
+                            let b = self.copy_to_pooled(&buf[s0..e0]);
+                            self.app_in.push_back(b);
+                        }
+                        let b = self.copy_to_pooled(payload);
+                        self.app_in.push_back(b);
+                    }
+                    Ok(())
+                }
+                _ => Ok(()),
+            };
+            if let Err(e) = res {
+                result = Err(e);
+                break;
+            }
+        }
+        self.account_record_stats(before);
+        match app_ranges {
+            Some((start, end)) if result.is_ok() => {
+                // The datagram buffer becomes the application record: no second copy.
+                self.app_in.push_back(AppRecord { buf, start, end });
+            }
+            _ => self.pool.push(buf),
+        }
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn copy_to_pooled(&mut self, data: &[u8]) -> AppRecord {
+        let mut b = self.pool.pop().unwrap_or_default();
+        b.clear();
+        b.extend_from_slice(data);
+        let end = b.len();
+        AppRecord {
+            buf: b,
+            start: 0,
+            end,
+        }
+    }
+
+    fn account_record_stats(&mut self, before: crate::record::layer::RecordStats) {
+        let after = self.records.stats();
+        self.stats.records_received += after.received - before.received;
+        self.stats.records_replayed += after.dropped_replay - before.dropped_replay;
+        self.stats.records_bad_auth += after.dropped_auth - before.dropped_auth;
+        self.stats.records_dropped += (after.dropped_malformed - before.dropped_malformed)
+            + (after.dropped_epoch - before.dropped_epoch)
+            + (after.dropped_replay - before.dropped_replay)
+            + (after.dropped_auth - before.dropped_auth);
+    }
+
+    fn accepts_app_data(&self, epoch: u16) -> bool {
+        epoch != 0
+            && epoch == self.records.read_epoch()
+            && matches!(self.state, State::Established | State::AwaitFinished)
+    }
+
+    fn handshake_done(&self) -> bool {
+        self.state == State::Established
+    }
+
+    fn handle_handshake_record(
+        &mut self,
+        now: Instant,
+        epoch: u16,
+        payload: &[u8],
+    ) -> Result<(), Error> {
+        let mut saw_old = false;
+        for frag in parse_fragments(payload) {
+            let Ok((h, body)) = frag else {
+                // A fragment running past its record: drop the rest of the record.
+                self.stats.records_dropped += 1;
+                break;
+            };
+            if h.fragment_length as usize != body.len()
+                || u64::from(h.fragment_offset) + u64::from(h.fragment_length) > u64::from(h.length)
+            {
+                self.stats.records_dropped += 1;
+                continue;
+            }
+            if self.handshake_done() {
+                if h.message_seq < self.reasm.next_seq() {
+                    saw_old = true;
+                } else if (!self.is_client && h.msg_type == HandshakeType::CLIENT_HELLO)
+                    || (self.is_client && h.msg_type == HandshakeType::HELLO_REQUEST)
+                {
+                    // Renegotiation is refused (RFC 5746 §4.5 permits it; BoringSSL does so).
+                    if h.fragment_offset == 0 {
+                        self.send_alert(AlertLevel::Warning, AlertDescription::NO_RENEGOTIATION);
+                    }
+                } else {
+                    self.stats.records_dropped += 1;
+                }
+                continue;
+            }
+            // The first message from the peer may carry any message_seq (after a
+            // HelloVerifyRequest exchange it is 1, RFC 6347 §4.2.2).
+            let first_flight = (self.state == State::ServerAwaitClientHello
+                && h.msg_type == HandshakeType::CLIENT_HELLO)
+                || (self.state == State::ClientAwaitServerHello
+                    && (h.msg_type == HandshakeType::SERVER_HELLO
+                        || h.msg_type == HandshakeType::HELLO_VERIFY_REQUEST));
+            if first_flight
+                && h.message_seq > self.reasm.next_seq()
+                && self.reasm.buffered_bytes() == 0
+            {
+                self.reasm.set_next_seq(h.message_seq);
+            }
+            if h.message_seq >= self.reasm.next_seq() && epoch != self.records.read_epoch() {
+                return Err(Error::alert(
+                    AlertDescription::UNEXPECTED_MESSAGE,
+                    format!("{} in the wrong epoch", h.msg_type.name()),
+                ));
+            }
+            match self.reasm.add_fragment(&h, body) {
+                FragmentOutcome::Accepted | FragmentOutcome::Duplicate => {}
+                FragmentOutcome::Old => saw_old = true,
+                FragmentOutcome::TooFarAhead | FragmentOutcome::Rejected(_) => {
+                    self.stats.records_dropped += 1;
+                }
+            }
+        }
+        while self.state != State::Established && self.state != State::Failed {
+            let Some((msg_type, seq, body)) = self.reasm.pop_message() else {
+                break;
+            };
+            self.message_event(false, msg_type, seq, &body);
+            if self.is_client {
+                self.client_handle_message(now, msg_type, seq, &body)?;
+            } else {
+                self.server_handle_message(now, msg_type, seq, &body)?;
+            }
+        }
+        if saw_old {
+            self.on_peer_retransmit(now);
+        }
+        Ok(())
+    }
+
+    fn handle_ccs(&mut self, now: Instant, epoch: u16, payload: &[u8]) -> Result<(), Error> {
+        if payload != [1] {
+            return Err(Error::alert(
+                AlertDescription::DECODE_ERROR,
+                "malformed ChangeCipherSpec",
+            ));
+        }
+        if self.state == State::AwaitChangeCipherSpec && epoch == self.records.read_epoch() {
+            let Some(p) = self.hs.pending_read.take() else {
+                return Err(Error::alert(
+                    AlertDescription::UNEXPECTED_MESSAGE,
+                    "ChangeCipherSpec before keys were agreed",
+                ));
+            };
+            self.records.install_read_protection(p);
+            self.state = State::AwaitFinished;
+        } else if self.handshake_done() || epoch < self.records.read_epoch() {
+            // The peer is retransmitting its final flight: ours was lost.
+            self.on_peer_retransmit(now);
+        } else {
+            // Early (reordered) or spurious ChangeCipherSpec: dropped; the peer retransmits.
+            self.stats.records_dropped += 1;
+        }
+        Ok(())
+    }
+
+    fn handle_alert(&mut self, epoch: u16, payload: &[u8]) -> Result<(), Error> {
+        if payload.len() != 2 {
+            self.stats.records_dropped += 1;
+            return Ok(());
+        }
+        if self.handshake_done() && epoch != self.records.read_epoch() {
+            // Unauthenticated alerts cannot end an established association.
+            self.stats.records_dropped += 1;
+            return Ok(());
+        }
+        let level = if payload[0] == 2 {
+            AlertLevel::Fatal
+        } else {
+            AlertLevel::Warning
+        };
+        let description = AlertDescription(payload[1]);
+        self.events
+            .push_back(Event::AlertReceived { level, description });
+        if description == AlertDescription::CLOSE_NOTIFY {
+            self.close_received = true;
+            self.timer.stop();
+            self.events.push_back(Event::PeerClosed);
+            return Ok(());
+        }
+        if level == AlertLevel::Fatal {
+            self.state = State::Failed;
+            self.timer.stop();
+            self.error = Some(Error::AlertReceived(description));
+            return Err(Error::AlertReceived(description));
+        }
+        Ok(())
+    }
+
+    /// Records a fatal error: sends the alert it carries (if any) and stops.
+    fn fail(&mut self, e: Error) -> Error {
+        if self.state != State::Failed {
+            if let Some(alert) = e.alert_to_send() {
+                self.send_alert(AlertLevel::Fatal, alert);
+            }
+            self.state = State::Failed;
+            self.timer.stop();
+            self.error = Some(e.clone());
+        }
+        e
+    }
+
+    /// Queues an alert record in the current write epoch.
+    pub(crate) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        let epoch = self.records.write_epoch();
+        let mut dg = self.pool.pop().unwrap_or_default();
+        dg.clear();
+        if self
+            .records
+            .seal_record(
+                ContentType::ALERT,
+                epoch,
+                &[level as u8, description.0],
+                &mut dg,
+            )
+            .is_ok()
+        {
+            self.out_queue.push_back(dg);
+            self.events
+                .push_back(Event::AlertSent { level, description });
+        }
+    }
+
+    // ----------------------------------------------------------------- flights
+
+    /// Starts building a new flight (the previous one is forgotten).
+    pub(crate) fn begin_flight(&mut self) {
+        self.building.clear();
+    }
+
+    /// Adds a handshake message to the flight being built, assigning its message_seq.
+    /// `in_transcript` is false only for the cookie-less ClientHello and HelloVerifyRequest.
+    pub(crate) fn queue_handshake(
+        &mut self,
+        msg_type: HandshakeType,
+        body: Vec<u8>,
+        in_transcript: bool,
+    ) {
+        let seq = self.send_seq;
+        self.send_seq = self.send_seq.wrapping_add(1);
+        let full = full_message(msg_type, seq, &body);
+        if in_transcript {
+            self.transcript.add(&full);
+        }
+        if msg_type == HandshakeType::CLIENT_HELLO {
+            self.hs.last_client_hello = full.clone();
+        }
+        self.message_event(true, msg_type, seq, &body);
+        self.building.push(FlightEntry::Handshake {
+            epoch: self.records.write_epoch(),
+            msg_type,
+            seq,
+            body,
+        });
+    }
+
+    /// Adds ChangeCipherSpec and switches the write side to the pending keys.
+    pub(crate) fn queue_ccs_and_switch(&mut self) -> Result<(), Error> {
+        self.building.push(FlightEntry::ChangeCipherSpec {
+            epoch: self.records.write_epoch(),
+        });
+        let p = self
+            .hs
+            .pending_write
+            .take()
+            .ok_or(Error::InvalidState("no pending write keys"))?;
+        self.records.install_write_protection(p);
+        Ok(())
+    }
+
+    /// Sends the flight just built. `final_flight` flights are not timed (the peer's
+    /// retransmission triggers ours, RFC 6347 §4.2.4).
+    pub(crate) fn send_flight(&mut self, now: Instant, final_flight: bool) -> Result<(), Error> {
+        self.flight.entries = std::mem::take(&mut self.building);
+        self.timer.reset();
+        self.emit_flight()?;
+        if !final_flight {
+            self.arm_timer(now);
+        }
+        Ok(())
+    }
+
+    fn arm_timer(&mut self, now: Instant) {
+        if let Some(hook) = self.timer_hook.as_mut() {
+            let prev = if self.timer.expiries == 0 {
+                0
+            } else {
+                self.timer.current.as_micros().min(u128::from(u32::MAX)) as u32
+            };
+            let us = hook(prev).max(1);
+            self.timer.current = Duration::from_micros(u64::from(us));
+        }
+        self.timer.start(now);
+    }
+
+    fn effective_mtu(&self) -> usize {
+        if self.timer.expiries >= MTU_FALLBACK_AFTER_TIMEOUTS {
+            self.mtu.min(FALLBACK_MTU)
+        } else {
+            self.mtu
+        }
+    }
+
+    /// Encodes the current flight into datagrams (new record sequence numbers each time).
+    fn emit_flight(&mut self) -> Result<(), Error> {
+        let mtu = self.effective_mtu();
+        let entries = std::mem::take(&mut self.flight.entries);
+        let mut dg = self.pool.pop().unwrap_or_default();
+        dg.clear();
+        let mut result = Ok(());
+        for entry in &entries {
+            match entry {
+                FlightEntry::ChangeCipherSpec { epoch } => {
+                    let need = self.records.record_overhead(*epoch) + 1;
+                    if !dg.is_empty() && dg.len() + need > mtu {
+                        self.out_queue.push_back(std::mem::take(&mut dg));
+                    }
+                    if let Err(e) = self.records.seal_record(
+                        ContentType::CHANGE_CIPHER_SPEC,
+                        *epoch,
+                        &[1],
+                        &mut dg,
+                    ) {
+                        result = Err(e);
+                        break;
+                    }
+                }
+                FlightEntry::Handshake {
+                    epoch,
+                    msg_type,
+                    seq,
+                    body,
+                } => {
+                    let overhead = self.records.record_overhead(*epoch) + HANDSHAKE_HEADER_LEN;
+                    let max_frag = mtu.saturating_sub(overhead).max(1);
+                    let mut frags: Vec<Vec<u8>> = Vec::new();
+                    fragment_message(*msg_type, *seq, body, max_frag, |f| frags.push(f.to_vec()));
+                    for f in frags {
+                        let need = self.records.record_overhead(*epoch) + f.len();
+                        if !dg.is_empty() && dg.len() + need > mtu {
+                            self.out_queue.push_back(std::mem::take(&mut dg));
+                        }
+                        if let Err(e) =
+                            self.records
+                                .seal_record(ContentType::HANDSHAKE, *epoch, &f, &mut dg)
+                        {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if !dg.is_empty() {
+            self.out_queue.push_back(dg);
+        }
+        self.flight.entries = entries;
+        result
+    }
+
+    fn on_peer_retransmit(&mut self, now: Instant) {
+        if self.flight.is_empty() || self.state == State::Failed {
+            return;
+        }
+        // Answer a retransmitted flight at most once per half initial timeout, so a flight
+        // spread over many datagrams (or duplicated by the network) does not cause a storm.
+        let gap = self.timer.initial / 2;
+        if let Some(last) = self.last_rtx_response {
+            if now < last + gap {
+                return;
+            }
+        }
+        self.last_rtx_response = Some(now);
+        self.stats.retransmits += 1;
+        let _ = self.emit_flight();
+        if self.timer.deadline.is_some() {
+            self.arm_timer(now);
+        }
+    }
+
+    /// The peer's next flight has started arriving: stop retransmitting ours.
+    pub(crate) fn peer_flight_received(&mut self) {
+        self.timer.reset();
+        self.last_rtx_response = None;
+    }
+
+    /// The handshake is complete.
+    pub(crate) fn complete_handshake(&mut self) {
+        self.state = State::Established;
+        self.timer.reset();
+        self.reasm.clear();
+        self.events.push_back(Event::HandshakeComplete);
+        if self.config.emit_keylog {
+            if let Some(master) = &self.hs.master {
+                let line = format!(
+                    "CLIENT_RANDOM {} {}",
+                    hex(&self.hs.client_random),
+                    hex(&master[..])
+                );
+                self.events.push_back(Event::KeyLog(line));
+            }
+        }
+    }
+
+    fn message_event(&mut self, sent: bool, msg_type: HandshakeType, seq: u16, body: &[u8]) {
+        if self.config.emit_message_events {
+            self.events.push_back(Event::HandshakeMessage {
+                sent,
+                msg_type,
+                bytes: full_message(msg_type, seq, body),
+            });
+        }
+    }
+
+    // ----------------------------------------------------------------- keys
+
+    /// Derives record keys from the master secret and stages them as pending.
+    pub(crate) fn derive_keys(&mut self) -> Result<(), Error> {
+        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
+        let master = self
+            .hs
+            .master
+            .as_ref()
+            .ok_or(Error::InvalidState("no master secret"))?;
+        let kb = prf::key_block(
+            suite,
+            master,
+            &self.hs.client_random,
+            &self.hs.server_random,
+        );
+        let client = RecordProtection::new(suite, &kb.client_write_key, &kb.client_write_iv)?;
+        let server = RecordProtection::new(suite, &kb.server_write_key, &kb.server_write_iv)?;
+        if self.is_client {
+            self.hs.pending_write = Some(client);
+            self.hs.pending_read = Some(server);
+        } else {
+            self.hs.pending_write = Some(server);
+            self.hs.pending_read = Some(client);
+        }
+        Ok(())
+    }
+
+    /// verify_data for a Finished sent by the client (`client`) or server.
+    pub(crate) fn finished_data(&self, client: bool) -> Result<[u8; 12], Error> {
+        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
+        let master = self
+            .hs
+            .master
+            .as_ref()
+            .ok_or(Error::InvalidState("no master secret"))?;
+        let hash = self.transcript.hash(suite.prf);
+        Ok(prf::finished_verify_data(suite.prf, master, client, &hash))
+    }
+
+    /// Checks the peer's Finished (RFC 5246 §7.4.9) in constant time.
+    pub(crate) fn check_peer_finished(&mut self, verify_data: &[u8]) -> Result<(), Error> {
+        let expected = self.finished_data(!self.is_client)?;
+        if !crate::crypto::constant_time_eq(&expected, verify_data) {
+            return Err(Error::alert(
+                AlertDescription::DECRYPT_ERROR,
+                "Finished verify_data mismatch",
+            ));
+        }
+        self.hs.peer_finished = expected.to_vec();
+        Ok(())
+    }
+
+    /// Returns a fresh handshake sequence number base after the peer's first message.
+    pub(crate) fn random_bytes(&mut self, out: &mut [u8]) {
+        self.rng.fill_bytes(out);
+    }
+
+    /// Queues a datagram built outside the flight machinery (HelloVerifyRequest).
+    pub(crate) fn push_datagram(&mut self, dg: Vec<u8>) {
+        self.out_queue.push_back(dg);
+    }
+
+    pub(crate) fn set_record_write_sequence(&mut self, seq: u64) {
+        self.records.set_next_write_sequence(seq);
+    }
+
+    // ----------------------------------------------------------------- output
+
+    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
+        let mut dg = self.out_queue.pop_front()?;
+        std::mem::swap(&mut dg, buf);
+        dg.clear();
+        if self.pool.len() < 16 {
+            self.pool.push(dg);
+        }
+        self.stats.datagrams_sent += 1;
+        Some(buf.len())
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.state == State::Failed {
+            return None;
+        }
+        self.timer.deadline
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        self.now = now;
+        if !self.timer.expired(now) || self.state == State::Failed {
+            return Ok(());
+        }
+        if self.timer.expiries >= self.config.max_retransmits {
+            self.timer.stop();
+            self.state = State::Failed;
+            self.error = Some(Error::HandshakeTimeout);
+            return Err(Error::HandshakeTimeout);
+        }
+        let next = None;
+        self.timer.back_off(next);
+        self.stats.retransmits += 1;
+        if let Err(e) = self.emit_flight() {
+            return Err(self.fail(e));
+        }
+        self.arm_timer(now);
+        Ok(())
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    // ----------------------------------------------------------------- app data
+
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.state == State::Failed {
+            return Err(self
+                .error
+                .clone()
+                .unwrap_or(Error::InvalidState("connection failed")));
+        }
+        if self.state != State::Established {
+            return Err(Error::InvalidState("handshake not complete"));
+        }
+        if self.close_sent {
+            return Err(Error::InvalidState("close_notify already sent"));
+        }
+        let max = self.data_mtu();
+        if data.len() > max {
+            return Err(Error::MessageTooLarge { max });
+        }
+        let mut dg = self.pool.pop().unwrap_or_default();
+        dg.clear();
+        let epoch = self.records.write_epoch();
+        match self
+            .records
+            .seal_record(ContentType::APPLICATION_DATA, epoch, data, &mut dg)
+        {
+            Ok(()) => {
+                self.out_queue.push_back(dg);
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    pub fn recv(&mut self, out: &mut [u8], peek: bool) -> Option<usize> {
+        if self.state != State::Established {
+            return None;
+        }
+        let rec = self.app_in.front_mut()?;
+        let n = out.len().min(rec.end - rec.start);
+        out[..n].copy_from_slice(&rec.buf[rec.start..rec.start + n]);
+        if !peek {
+            rec.start += n;
+            if rec.start >= rec.end {
+                if let Some(r) = self.app_in.pop_front() {
+                    if self.pool.len() < 16 {
+                        self.pool.push(r.buf);
+                    }
+                }
+            }
+        }
+        Some(n)
+    }
+
+    pub fn pending(&self) -> usize {
+        if self.state != State::Established {
+            return 0;
+        }
+        self.app_in.front().map_or(0, |r| r.end - r.start)
+    }
+
+    pub fn has_pending(&self) -> bool {
+        self.state == State::Established && !self.app_in.is_empty()
+    }
+
+    pub fn close(&mut self) {
+        if self.close_sent || self.state == State::Failed {
+            return;
+        }
+        self.close_sent = true;
+        self.send_alert(AlertLevel::Warning, AlertDescription::CLOSE_NOTIFY);
+        if self.state != State::Established {
+            self.timer.stop();
+        }
+    }
+
+    // ----------------------------------------------------------------- getters
+
+    pub fn is_established(&self) -> bool {
+        self.state == State::Established
+    }
+    pub fn is_handshaking(&self) -> bool {
+        !matches!(self.state, State::Established | State::Failed)
+    }
+    pub fn close_sent(&self) -> bool {
+        self.close_sent
+    }
+    pub fn close_received(&self) -> bool {
+        self.close_received
+    }
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+    pub fn is_client(&self) -> bool {
+        self.is_client
+    }
+    pub fn state_name(&self) -> &'static str {
+        match self.state {
+            State::ClientAwaitServerHello => "SSLv3/TLS write client hello",
+            State::ClientAwaitCertificate => "SSLv3/TLS read server hello",
+            State::ClientAwaitServerKeyExchange => "SSLv3/TLS read server certificate",
+            State::ClientAwaitCertificateRequestOrDone => "SSLv3/TLS read server key exchange",
+            State::ClientAwaitServerHelloDone => "SSLv3/TLS read server certificate request",
+            State::ServerAwaitClientHello => "before SSL initialization",
+            State::ServerAwaitClientCertificate => "SSLv3/TLS write server done",
+            State::ServerAwaitClientKeyExchange => "SSLv3/TLS read client certificate",
+            State::ServerAwaitCertificateVerify => "SSLv3/TLS read client key exchange",
+            State::AwaitChangeCipherSpec => "SSLv3/TLS read change cipher spec",
+            State::AwaitFinished => "SSLv3/TLS read finished",
+            State::Established => "SSL negotiation finished successfully",
+            State::Failed => "error",
+        }
+    }
+    pub fn protocol_version(&self) -> Option<u16> {
+        self.hs.suite.map(|_| DTLS1_2_VERSION)
+    }
+    pub fn cipher_suite(&self) -> Option<&'static CipherSuite> {
+        self.hs.suite
+    }
+    pub fn group(&self) -> Option<NamedGroup> {
+        self.hs.group
+    }
+    pub fn peer_signature_scheme(&self) -> Option<SignatureScheme> {
+        self.hs.peer_sig_scheme
+    }
+    pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        &self.hs.peer_certs
+    }
+    pub fn verify_result(&self) -> i32 {
+        self.hs.verify_result
+    }
+    pub fn set_verify_hook(&mut self, hook: VerifyHook) {
+        self.verify_hook = Some(hook);
+    }
+    /// Application cookie hooks for the stateful cookie exchange (OpenSSL cookie callbacks).
+    pub fn set_cookie_hooks(&mut self, hooks: Box<dyn CookieHooks + Send>) {
+        self.cookie_hooks = Some(hooks);
+    }
+    pub fn session(&self) -> Option<Session> {
+        if self.state != State::Established {
+            return None;
+        }
+        let suite = self.hs.suite?;
+        let master = self.hs.master.as_ref()?;
+        let now_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        Some(Session {
+            id: self.hs.session_id.clone(),
+            suite: suite.id,
+            master_secret: master.clone(),
+            extended_master_secret: self.hs.ems,
+            peer_certificates: self.hs.peer_certs.clone(),
+            verify_result: self.hs.verify_result,
+            server_name: self.hs.server_name.clone(),
+            id_context: self.config.session_id_context.clone(),
+            created: self.now,
+            created_unix: now_unix,
+            lifetime: self.config.session_cache.lifetime(),
+        })
+    }
+    pub fn session_reused(&self) -> bool {
+        self.hs.resumed
+    }
+    pub fn server_name(&self) -> Option<&str> {
+        self.hs.server_name.as_deref()
+    }
+    pub fn extended_master_secret(&self) -> bool {
+        self.hs.ems
+    }
+    pub fn finished(&self) -> (&[u8], &[u8]) {
+        (&self.hs.local_finished, &self.hs.peer_finished)
+    }
+    pub fn randoms(&self) -> Option<([u8; 32], [u8; 32])> {
+        self.hs.suite?;
+        Some((self.hs.client_random, self.hs.server_random))
+    }
+    pub fn export_keying_material(
+        &self,
+        out: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        if self.state != State::Established {
+            return Err(Error::InvalidState("handshake not complete"));
+        }
+        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
+        let master = self
+            .hs
+            .master
+            .as_ref()
+            .ok_or(Error::InvalidState("no master secret"))?;
+        prf::export_keying_material(
+            suite.prf,
+            master,
+            &self.hs.client_random,
+            &self.hs.server_random,
+            label,
+            context,
+            out,
+        )
+    }
+    pub fn set_mtu(&mut self, mtu: usize) -> Result<(), Error> {
+        if !(crate::config::MIN_MTU..=65507).contains(&mtu) {
+            return Err(Error::Config(format!("MTU {mtu} out of range")));
+        }
+        self.mtu = mtu;
+        Ok(())
+    }
+    pub fn mtu(&self) -> usize {
+        self.mtu
+    }
+    pub fn data_mtu(&self) -> usize {
+        self.mtu
+            .saturating_sub(self.records.record_overhead(self.records.write_epoch()))
+            .min(crate::record::header::MAX_PLAINTEXT_LEN)
+    }
+    pub fn set_timer_hook(&mut self, hook: Box<dyn FnMut(u32) -> u32 + Send>) {
+        self.timer_hook = Some(hook);
+    }
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+}
+
+/// Lowercase hex, for key log lines.
+pub(crate) fn hex(b: &[u8]) -> String {
+    const D: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        s.push(D[usize::from(x >> 4)] as char);
+        s.push(D[usize::from(x & 15)] as char);
+    }
+    s
+}

@@ -1,0 +1,194 @@
+//! Engine-internal handshake tests over a perfect in-memory link (the lossy, adversarial
+//! and interop suites live in tests/).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::{Config, VerifyMode};
+use crate::connection::{ClientOptions, Connection, Event};
+use crate::crypto::suites::DEFAULT_SUITES;
+use crate::pki::keys::SigningKey;
+use crate::pki::pem::load_certificates;
+use crate::pki::verify::TrustStore;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/certs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn server_config(kind: &str, verify: VerifyMode) -> Arc<Config> {
+    let chain = load_certificates(&fixture(&format!("server-{kind}.pem"))).unwrap();
+    let key = SigningKey::from_pem(&fixture(&format!("server-{kind}.key"))).unwrap();
+    let mut trust = TrustStore::new();
+    trust.add_pem(&fixture("ca-ecdsa.pem")).unwrap();
+    trust.add_pem(&fixture("ca-rsa.pem")).unwrap();
+    Config::builder()
+        .identity(chain, Arc::new(key))
+        .trust_store(Arc::new(trust))
+        .verify_mode(verify)
+        .rng_seed(1)
+        .build()
+        .unwrap()
+}
+
+fn client_config(with_cert: bool) -> Arc<Config> {
+    let mut trust = TrustStore::new();
+    trust.add_pem(&fixture("ca-ecdsa.pem")).unwrap();
+    trust.add_pem(&fixture("ca-rsa.pem")).unwrap();
+    let mut b = Config::builder()
+        .trust_store(Arc::new(trust))
+        .verify_mode(VerifyMode::Peer)
+        .rng_seed(2);
+    if with_cert {
+        let chain = load_certificates(&fixture("client-ecdsa.pem")).unwrap();
+        let key = SigningKey::from_pem(&fixture("client-ecdsa.key")).unwrap();
+        b = b.identity(chain, Arc::new(key));
+    }
+    b.build().unwrap()
+}
+
+/// Moves datagrams both ways until both sides are idle; returns steps taken.
+fn pump(c: &mut Connection, s: &mut Connection, now: Instant) -> usize {
+    let mut buf = Vec::new();
+    let mut steps = 0;
+    loop {
+        let mut moved = false;
+        while c.poll_transmit(now, &mut buf).is_some() {
+            moved = true;
+            let _ = s.handle_datagram(now, &buf);
+        }
+        while s.poll_transmit(now, &mut buf).is_some() {
+            moved = true;
+            let _ = c.handle_datagram(now, &buf);
+        }
+        steps += 1;
+        if !moved || steps > 50 {
+            return steps;
+        }
+    }
+}
+
+fn handshake(
+    server: Arc<Config>,
+    client: Arc<Config>,
+    opts: ClientOptions,
+) -> (Connection, Connection) {
+    let now = Instant::now();
+    let mut c = Connection::client(client, now, opts).unwrap();
+    let mut s = Connection::server(server, now, b"127.0.0.1:1234");
+    pump(&mut c, &mut s, now);
+    assert!(
+        c.is_established(),
+        "client: {:?} {} / server {:?} {} {:?}",
+        c.error(),
+        c.state_name(),
+        s.error(),
+        s.state_name(),
+        s.stats()
+    );
+    assert!(
+        s.is_established(),
+        "server: {:?} {}",
+        s.error(),
+        s.state_name()
+    );
+    (c, s)
+}
+
+#[test]
+fn full_handshake_every_suite_and_data_both_ways() {
+    for suite in DEFAULT_SUITES {
+        let kind = if suite.openssl_name.contains("RSA") {
+            "rsa"
+        } else {
+            "ecdsa"
+        };
+        let client = Config::builder()
+            .cipher_suites(&[suite])
+            .rng_seed(3)
+            .build()
+            .unwrap();
+        let (mut c, mut s) = handshake(
+            server_config(kind, VerifyMode::None),
+            client,
+            ClientOptions::default(),
+        );
+        assert_eq!(c.cipher_suite().unwrap().id, suite.id);
+        assert!(c.extended_master_secret());
+        c.send(b"ping").unwrap();
+        s.send(b"pong").unwrap();
+        pump(&mut c, &mut s, Instant::now());
+        let mut buf = [0u8; 16];
+        assert_eq!(s.recv(&mut buf), Some(4));
+        assert_eq!(&buf[..4], b"ping");
+        assert_eq!(c.recv(&mut buf), Some(4));
+        assert_eq!(&buf[..4], b"pong");
+        let mut a = [0u8; 32];
+        let mut b = [0u8; 32];
+        c.export_keying_material(&mut a, b"EXPERIMENTAL test", None)
+            .unwrap();
+        s.export_keying_material(&mut b, b"EXPERIMENTAL test", None)
+            .unwrap();
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn mutual_auth_and_resumption() {
+    let server = server_config("ecdsa", VerifyMode::RequirePeerCertificate);
+    let (c, s) = handshake(
+        server.clone(),
+        client_config(true),
+        ClientOptions::default(),
+    );
+    assert_eq!(s.peer_certificates().len(), 1);
+    assert_eq!(s.verify_result(), 0);
+    assert_eq!(c.verify_result(), 0);
+    let session = c.session().unwrap();
+    let opts = ClientOptions {
+        resume: Some(session),
+        ..Default::default()
+    };
+    let (c2, s2) = handshake(server, client_config(true), opts);
+    assert!(c2.session_reused());
+    assert!(s2.session_reused());
+}
+
+#[test]
+fn required_client_cert_missing_fails() {
+    let server = server_config("ecdsa", VerifyMode::RequirePeerCertificate);
+    let now = Instant::now();
+    let mut c = Connection::client(client_config(false), now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(server, now, b"peer");
+    pump(&mut c, &mut s, now);
+    assert!(!s.is_established());
+    assert!(s.error().is_some());
+    assert!(c.error().is_some(), "client should see the fatal alert");
+}
+
+#[test]
+fn lost_final_flight_is_retransmitted() {
+    let now = Instant::now();
+    let mut c = Connection::client(client_config(false), now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(server_config("ecdsa", VerifyMode::None), now, b"peer");
+    let mut buf = Vec::new();
+    // Run until the server completes, dropping its final flight (CCS + Finished).
+    for _ in 0..10 {
+        while c.poll_transmit(now, &mut buf).is_some() {
+            let _ = s.handle_datagram(now, &buf);
+        }
+        if s.is_established() {
+            while s.poll_transmit(now, &mut buf).is_some() {}
+            break;
+        }
+        while s.poll_transmit(now, &mut buf).is_some() {
+            let _ = c.handle_datagram(now, &buf);
+        }
+    }
+    assert!(s.is_established() && !c.is_established());
+    let t = c.poll_timeout().unwrap();
+    c.handle_timeout(t).unwrap();
+    let later = t + Duration::from_millis(1);
+    pump(&mut c, &mut s, later);
+    assert!(c.is_established());
+    assert!(matches!(c.poll_event(), Some(Event::HandshakeComplete)));
+}

@@ -1,0 +1,18 @@
+//! The DTLS handshake: message codecs (`header`, `messages`, `extensions`), fragmentation
+//! (`fragmenter`) and reassembly (`reassembly`), and the state machine (`machine`, with the
+//! per-role logic in `client` and `server`, flights and retransmission in `flight`).
+
+pub mod extensions;
+pub mod fragmenter;
+pub mod header;
+pub mod messages;
+pub mod reassembly;
+
+mod client;
+mod flight;
+pub mod machine;
+mod peer_verify;
+mod server;
+
+#[cfg(test)]
+mod machine_tests;

@@ -1,0 +1,453 @@
+//! Server-side handshake: one handler per expected client message (RFC 5246 §7.3,
+//! RFC 6347 §4.2). Flights: 2 HelloVerifyRequest, 4 ServerHello Certificate
+//! ServerKeyExchange [CertificateRequest] ServerHelloDone (full) or ServerHello
+//! ChangeCipherSpec Finished (resumed), 6 ChangeCipherSpec Finished.
+
+use std::time::Instant;
+
+use super::extensions::Extensions;
+use super::header::full_message;
+use super::machine::{Machine, State};
+use super::messages::{
+    ecdhe_params, Certificate, CertificateRequest, CertificateVerify, ClientHello,
+    ClientKeyExchange, Finished, ServerHello, ServerHelloDone, ServerKeyExchange,
+};
+use crate::config::VerifyMode;
+use crate::cookie;
+use crate::crypto::ecdhe::{self, EphemeralKeyPair};
+use crate::crypto::prf;
+use crate::crypto::suites::{AuthKind, CipherSuite};
+use crate::enums::{
+    HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION, EMPTY_RENEGOTIATION_INFO_SCSV,
+};
+use crate::error::{AlertDescription, Error};
+use crate::pki::keys::KeyAlgorithm;
+use crate::pki::verify::verify_signature;
+
+fn unexpected(what: &str) -> Error {
+    Error::alert(
+        AlertDescription::UNEXPECTED_MESSAGE,
+        format!("unexpected {what}"),
+    )
+}
+
+/// Certificate types we accept from clients (RFC 5246 §7.4.4): ecdsa_sign, rsa_sign.
+const CLIENT_CERT_TYPES: [u8; 2] = [64, 1];
+
+impl Machine {
+    pub(crate) fn server_handle_message(
+        &mut self,
+        now: Instant,
+        msg_type: HandshakeType,
+        seq: u16,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        match (self.state, msg_type) {
+            (State::ServerAwaitClientHello, HandshakeType::CLIENT_HELLO) => {
+                self.server_client_hello(now, seq, body)
+            }
+            (State::ServerAwaitClientCertificate, HandshakeType::CERTIFICATE) => {
+                let cert = Certificate::decode(body)?;
+                self.peer_flight_received();
+                self.add_received(msg_type, seq, body);
+                if cert.chain.is_empty() {
+                    if self.config.verify_mode == VerifyMode::RequirePeerCertificate {
+                        return Err(Error::alert(
+                            AlertDescription::HANDSHAKE_FAILURE,
+                            "peer did not return a certificate",
+                        ));
+                    }
+                } else {
+                    self.hs.peer_certs = cert.chain;
+                    self.verify_peer(false)?;
+                }
+                self.state = State::ServerAwaitClientKeyExchange;
+                Ok(())
+            }
+            (State::ServerAwaitClientCertificate, HandshakeType::CLIENT_KEY_EXCHANGE) => {
+                if self.config.verify_mode == VerifyMode::RequirePeerCertificate {
+                    return Err(Error::alert(
+                        AlertDescription::HANDSHAKE_FAILURE,
+                        "peer did not return a certificate",
+                    ));
+                }
+                self.server_client_key_exchange(seq, body)
+            }
+            (State::ServerAwaitClientKeyExchange, HandshakeType::CLIENT_KEY_EXCHANGE) => {
+                self.server_client_key_exchange(seq, body)
+            }
+            (State::ServerAwaitCertificateVerify, HandshakeType::CERTIFICATE_VERIFY) => {
+                let cv = CertificateVerify::decode(body)?;
+                if !self.config.sig_schemes.contains(&cv.scheme) {
+                    return Err(Error::alert(
+                        AlertDescription::ILLEGAL_PARAMETER,
+                        "client used a signature scheme we did not offer",
+                    ));
+                }
+                let leaf = self
+                    .hs
+                    .peer_certs
+                    .first()
+                    .ok_or(Error::InvalidState("no client certificate"))?;
+                verify_signature(leaf, cv.scheme, self.transcript.buffer(), &cv.signature)?;
+                self.hs.peer_sig_scheme = Some(cv.scheme);
+                self.add_received(msg_type, seq, body);
+                self.state = State::AwaitChangeCipherSpec;
+                Ok(())
+            }
+            (State::AwaitFinished, HandshakeType::FINISHED) => {
+                let fin = Finished::decode(body)?;
+                self.check_peer_finished(&fin.verify_data)?;
+                self.add_received(msg_type, seq, body);
+                if !self.hs.resumed {
+                    // Flight 6, the final flight: kept to answer retransmissions.
+                    self.begin_flight();
+                    self.queue_ccs_and_switch()?;
+                    let vd = self.finished_data(false)?;
+                    self.hs.local_finished = vd.to_vec();
+                    let mut b = Vec::new();
+                    Finished {
+                        verify_data: vd.to_vec(),
+                    }
+                    .encode(&mut b);
+                    self.queue_handshake(HandshakeType::FINISHED, b, true);
+                    self.send_flight(now, true)?;
+                    self.cache_session();
+                }
+                self.complete_handshake();
+                Ok(())
+            }
+            (state, t) => Err(unexpected(&format!("{} in state {state:?}", t.name()))),
+        }
+    }
+
+    fn cache_session(&mut self) {
+        if self.hs.session_id.is_empty() {
+            return;
+        }
+        // Established is set right after; build the session directly.
+        let prev = self.state;
+        self.state = State::Established;
+        let s = self.session();
+        self.state = prev;
+        if let Some(s) = s {
+            self.config.session_cache.insert(s);
+        }
+    }
+
+    fn server_client_hello(&mut self, now: Instant, seq: u16, body: &[u8]) -> Result<(), Error> {
+        let ch = ClientHello::decode(body)?;
+        // DTLS versions count down: 0xfefd (1.2) < 0xfeff (1.0).
+        if ch.client_version > DTLS1_2_VERSION {
+            return Err(Error::alert(
+                AlertDescription::PROTOCOL_VERSION,
+                "client does not offer DTLS 1.2",
+            ));
+        }
+        if !ch.compression_methods.contains(&0) {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "no null compression",
+            ));
+        }
+        if self.config.cookie_exchange {
+            let peer = self.peer_addr.clone();
+            let keys = self.config.cookie_keys.clone();
+            let hooks = self
+                .cookie_hooks
+                .as_deref_mut()
+                .map(|h| h as &mut dyn cookie::CookieHooks);
+            if !cookie::verify_client_hello_cookie(&keys, now, &peer, body, hooks) {
+                self.send_hello_verify_request(now, seq, body);
+                return Ok(());
+            }
+            // Continue the record sequence from the ClientHello, as a stateless listener
+            // would, so the client's replay window sees increasing numbers.
+            let rs = self.current_record_seq;
+            self.set_record_write_sequence(rs);
+        }
+        self.peer_flight_received();
+        self.send_seq = seq;
+        self.hs.client_random = ch.random;
+        let mut sr = [0u8; 32];
+        self.random_bytes(&mut sr);
+        self.hs.server_random = sr;
+        self.hs.server_name = ch.extensions.server_name.clone();
+        if let Some(ri) = &ch.extensions.renegotiation_info {
+            if !ri.is_empty() {
+                return Err(Error::alert(
+                    AlertDescription::HANDSHAKE_FAILURE,
+                    "non-empty renegotiation_info in initial handshake",
+                ));
+            }
+        }
+        self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
+            || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
+        let client_ems = ch.extensions.extended_master_secret;
+        self.hs.peer_sig_schemes =
+            ch.extensions
+                .signature_algorithms
+                .clone()
+                .unwrap_or_else(|| {
+                    // RFC 5246 §7.4.1.4.1 defaults use SHA-1, which we do not support; assume SHA-256.
+                    vec![
+                        SignatureScheme::ECDSA_SECP256R1_SHA256,
+                        SignatureScheme::RSA_PKCS1_SHA256,
+                    ]
+                });
+        self.transcript.clear();
+        self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
+
+        if self.try_resume(now, &ch, client_ems)? {
+            return Ok(());
+        }
+        self.server_full_handshake(now, &ch, client_ems)
+    }
+
+    fn send_hello_verify_request(&mut self, now: Instant, seq: u16, body: &[u8]) {
+        let peer = self.peer_addr.clone();
+        let cookie = match self.cookie_hooks.as_mut() {
+            Some(h) => match h.generate() {
+                Some(c) if c.len() <= 255 => c,
+                _ => return,
+            },
+            None => {
+                let params = cookie::client_hello_cookie_params(body).unwrap_or_default();
+                self.config
+                    .cookie_keys
+                    .generate(now, &peer, &params)
+                    .to_vec()
+            }
+        };
+        let mut dg = Vec::new();
+        cookie::build_hello_verify_request(self.current_record_seq, seq, &cookie, &mut dg);
+        self.push_datagram(dg);
+        // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1).
+        self.transcript.clear();
+    }
+
+    fn try_resume(
+        &mut self,
+        now: Instant,
+        ch: &ClientHello,
+        client_ems: bool,
+    ) -> Result<bool, Error> {
+        if ch.session_id.is_empty() {
+            return Ok(false);
+        }
+        let Some(s) = self.config.session_cache.get(&ch.session_id, now) else {
+            return Ok(false);
+        };
+        let suite = self.config.suites.iter().copied().find(|c| c.id == s.suite);
+        let usable = s.id_context == self.config.session_id_context
+            && ch.cipher_suites.contains(&s.suite)
+            // RFC 7627 §5.3: resume only when the EMS state matches.
+            && s.extended_master_secret == (client_ems && self.config.extended_master_secret);
+        let Some(suite) = suite.filter(|_| usable) else {
+            return Ok(false);
+        };
+        self.hs.resumed = true;
+        self.hs.suite = Some(suite);
+        self.hs.session_id = s.id.clone();
+        self.hs.master = Some(s.master_secret.clone());
+        self.hs.peer_certs = s.peer_certificates.clone();
+        self.hs.verify_result = s.verify_result;
+        self.hs.ems = s.extended_master_secret;
+        self.begin_flight();
+        let sh = self.server_hello_message(suite, ch);
+        self.queue_handshake(HandshakeType::SERVER_HELLO, sh, true);
+        self.derive_keys()?;
+        self.queue_ccs_and_switch()?;
+        let vd = self.finished_data(false)?;
+        self.hs.local_finished = vd.to_vec();
+        let mut b = Vec::new();
+        Finished {
+            verify_data: vd.to_vec(),
+        }
+        .encode(&mut b);
+        self.queue_handshake(HandshakeType::FINISHED, b, true);
+        self.send_flight(now, false)?;
+        self.state = State::AwaitChangeCipherSpec;
+        Ok(true)
+    }
+
+    fn server_hello_message(&self, suite: &'static CipherSuite, ch: &ClientHello) -> Vec<u8> {
+        let extensions = Extensions {
+            renegotiation_info: self.hs.secure_renegotiation.then(Vec::new),
+            extended_master_secret: self.hs.ems,
+            ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
+            ..Extensions::default()
+        };
+        let sh = ServerHello {
+            server_version: DTLS1_2_VERSION,
+            random: self.hs.server_random,
+            session_id: self.hs.session_id.clone(),
+            cipher_suite: suite.id,
+            compression_method: 0,
+            extensions,
+        };
+        let mut b = Vec::new();
+        sh.encode(&mut b);
+        b
+    }
+
+    fn server_full_handshake(
+        &mut self,
+        now: Instant,
+        ch: &ClientHello,
+        client_ems: bool,
+    ) -> Result<(), Error> {
+        let identity = self.config.identity.clone().ok_or_else(|| {
+            Error::alert(
+                AlertDescription::HANDSHAKE_FAILURE,
+                "no certificate configured",
+            )
+        })?;
+        let auth = match identity.key.algorithm() {
+            KeyAlgorithm::Rsa => AuthKind::Rsa,
+            KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384 | KeyAlgorithm::Ed25519 => {
+                AuthKind::Ecdsa
+            }
+        };
+        let suite = self
+            .choose_suite(ch, auth)
+            .ok_or_else(|| Error::NoSharedParameters("cipher".into()))?;
+        let client_groups = ch
+            .extensions
+            .supported_groups
+            .clone()
+            .unwrap_or_else(|| vec![NamedGroup::SECP256R1]);
+        let group = self
+            .config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
+            .ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        let offered: Vec<SignatureScheme> = self
+            .config
+            .sig_schemes
+            .iter()
+            .copied()
+            .filter(|s| self.hs.peer_sig_schemes.contains(s))
+            .collect();
+        let scheme = identity
+            .key
+            .choose_scheme(&offered)
+            .ok_or_else(|| Error::NoSharedParameters("signature algorithm".into()))?;
+        self.hs.suite = Some(suite);
+        self.hs.group = Some(group);
+        self.hs.ems = client_ems && self.config.extended_master_secret;
+        if self.config.server_session_cache {
+            let mut id = vec![0u8; 32];
+            self.random_bytes(&mut id);
+            self.hs.session_id = id;
+        }
+
+        self.begin_flight();
+        let sh = self.server_hello_message(suite, ch);
+        self.queue_handshake(HandshakeType::SERVER_HELLO, sh, true);
+        let mut b = Vec::new();
+        Certificate {
+            chain: identity.chain.clone(),
+        }
+        .encode(&mut b);
+        self.queue_handshake(HandshakeType::CERTIFICATE, b, true);
+
+        let kp = EphemeralKeyPair::generate(group)?;
+        let params = ecdhe_params(group, kp.public_key());
+        let mut signed = Vec::with_capacity(64 + params.len());
+        signed.extend_from_slice(&self.hs.client_random);
+        signed.extend_from_slice(&self.hs.server_random);
+        signed.extend_from_slice(&params);
+        let signature = identity.key.sign(scheme, &signed)?;
+        let ske = ServerKeyExchange {
+            group,
+            public: kp.public_key().to_vec(),
+            scheme,
+            signature,
+        };
+        let mut b = Vec::new();
+        ske.encode(&mut b);
+        self.queue_handshake(HandshakeType::SERVER_KEY_EXCHANGE, b, true);
+        self.hs.ecdhe = Some(kp);
+
+        let request_cert = self.config.verify_mode != VerifyMode::None;
+        if request_cert {
+            let cr = CertificateRequest {
+                certificate_types: CLIENT_CERT_TYPES.to_vec(),
+                signature_schemes: self.config.sig_schemes.clone(),
+                authorities: Vec::new(),
+            };
+            let mut b = Vec::new();
+            cr.encode(&mut b);
+            self.queue_handshake(HandshakeType::CERTIFICATE_REQUEST, b, true);
+        }
+        let mut b = Vec::new();
+        ServerHelloDone.encode(&mut b);
+        self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
+        self.send_flight(now, false)?;
+        self.state = if request_cert {
+            State::ServerAwaitClientCertificate
+        } else {
+            State::ServerAwaitClientKeyExchange
+        };
+        Ok(())
+    }
+
+    fn choose_suite(&self, ch: &ClientHello, auth: AuthKind) -> Option<&'static CipherSuite> {
+        let ours = |id: u16| {
+            self.config
+                .suites
+                .iter()
+                .copied()
+                .find(|s| s.id == id && s.auth == auth)
+        };
+        if self.config.server_preference {
+            self.config
+                .suites
+                .iter()
+                .copied()
+                .find(|s| s.auth == auth && ch.cipher_suites.contains(&s.id))
+        } else {
+            ch.cipher_suites.iter().find_map(|id| ours(*id))
+        }
+    }
+
+    fn server_client_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
+        let cke = ClientKeyExchange::decode(body)?;
+        self.peer_flight_received();
+        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
+        let kp = self
+            .hs
+            .ecdhe
+            .take()
+            .ok_or(Error::InvalidState("no ECDHE key"))?;
+        let pms = kp.agree(&cke.public)?;
+        self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
+        self.hs.master = Some(if self.hs.ems {
+            let session_hash = self.transcript.hash(suite.prf);
+            prf::extended_master_secret(suite.prf, &pms, &session_hash)
+        } else {
+            prf::master_secret(
+                suite.prf,
+                &pms,
+                &self.hs.client_random,
+                &self.hs.server_random,
+            )
+        });
+        self.derive_keys()?;
+        self.state = if self.hs.peer_certs.is_empty() {
+            State::AwaitChangeCipherSpec
+        } else {
+            State::ServerAwaitCertificateVerify
+        };
+        Ok(())
+    }
+
+    /// Checks a retransmitted or late message does not reuse a handshake sequence number.
+    #[allow(dead_code)]
+    fn full(&self, t: HandshakeType, seq: u16, body: &[u8]) -> Vec<u8> {
+        full_message(t, seq, body)
+    }
+}

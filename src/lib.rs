@@ -1,0 +1,41 @@
+//! # rdtls — DTLS 1.2 (RFC 6347) as a sans-IO engine
+//!
+//! The engine has no sockets and no clock. The caller drives a [`Connection`]:
+//!
+//! * **input**: [`Connection::handle_datagram`] with each received UDP payload, and
+//!   [`Connection::handle_timeout`] when the deadline from [`Connection::poll_timeout`] passes;
+//! * **output**: [`Connection::poll_transmit`] until it returns `None` (each call yields one
+//!   datagram), then [`Connection::poll_timeout`], then [`Connection::poll_event`];
+//! * **application data**: [`Connection::send`] (one record, one datagram) and
+//!   [`Connection::recv`].
+//!
+//! Time is always an argument and must be monotonic. Every `Err` returned is fatal for the
+//! connection; malformed, unauthenticated or replayed records are dropped silently and
+//! counted in [`Stats`] (RFC 6347 §4.1.2.7), never returned as errors.
+//!
+//! A server normally sits behind [`cookie::CookieListener`], the stateless front door that
+//! answers ClientHellos with HelloVerifyRequest and allocates nothing until a cookie verifies
+//! (RFC 6347 §4.2.1).
+//!
+//! ## Deviations from RFC 6347
+//! Listed in [`deviations`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![allow(missing_docs)] // TODO(rdtls): remove once every public item is documented.
+
+pub mod codec;
+pub mod config;
+pub mod connection;
+pub mod cookie;
+pub mod crypto;
+pub mod deviations;
+pub mod enums;
+pub mod error;
+pub mod handshake;
+pub mod pki;
+pub mod record;
+pub mod session;
+
+pub use config::{Config, ConfigBuilder, VerifyMode};
+pub use connection::{ClientOptions, Connection, Event, Stats};
+pub use error::{AlertDescription, AlertLevel, Error};

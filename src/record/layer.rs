@@ -1,0 +1,394 @@
+//! Record-layer state: write and read epochs, per-epoch sequence numbers and anti-replay
+//! windows, and counters of what was dropped (RFC 6347 §4.1, §4.1.2.6, §4.1.2.7).
+
+use super::header::{
+    RecordHeader, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_SEQUENCE, RECORD_HEADER_LEN,
+};
+use super::protection::RecordProtection;
+use super::replay::ReplayWindow;
+use crate::codec::Reader;
+use crate::enums::{ContentType, DTLS1_0_VERSION, DTLS1_2_VERSION};
+use crate::error::Error;
+
+/// Most records we process from one datagram; the rest is dropped. Bounds the AEAD work one
+/// datagram can demand (a 64 KiB datagram could frame ~5000 empty records). A flight of
+/// handshake messages needs far fewer: one record per message or fragment.
+pub const MAX_RECORDS_PER_DATAGRAM: usize = 64;
+
+/// Counters of received records. Drops are silent on the wire (RFC 6347 §4.1.2.7).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RecordStats {
+    /// Records that passed every check and were delivered.
+    pub received: u64,
+    /// Truncated or inconsistent headers, unknown content types or versions, oversized
+    /// records.
+    pub dropped_malformed: u64,
+    /// Records of an epoch we cannot read (not the current or previous read epoch).
+    pub dropped_epoch: u64,
+    /// Duplicates and records older than the replay window.
+    pub dropped_replay: u64,
+    /// AEAD failures, and application data in an unprotected epoch.
+    pub dropped_auth: u64,
+}
+
+/// One authenticated record handed to the caller; `payload` is the plaintext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordView<'b> {
+    /// Content type.
+    pub content_type: ContentType,
+    /// Epoch the record arrived in.
+    pub epoch: u16,
+    /// Its sequence number.
+    pub sequence: u64,
+    /// Wire version from the header.
+    pub version: u16,
+    /// Decrypted payload.
+    pub payload: &'b [u8],
+}
+
+/// Sending state of one epoch.
+#[derive(Debug)]
+struct WriteEpoch {
+    epoch: u16,
+    next_seq: u64,
+    protection: Option<RecordProtection>,
+}
+
+/// Receiving state of one epoch.
+#[derive(Debug)]
+struct ReadEpoch {
+    epoch: u16,
+    window: ReplayWindow,
+    protection: Option<RecordProtection>,
+}
+
+/// Position inside a datagram for [`RecordLayer::open_next`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DatagramCursor {
+    offset: usize,
+    records: usize,
+    done: bool,
+}
+
+/// A record opened in place: its plaintext is `datagram[start..end]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedRecord {
+    pub content_type: ContentType,
+    pub epoch: u16,
+    pub sequence: u64,
+    pub version: u16,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What [`RecordLayer::open_next`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextRecord {
+    /// An authenticated record.
+    Record(OpenedRecord),
+    /// A record was dropped (and counted); call again for the next one.
+    Dropped,
+    /// No more records in this datagram.
+    End,
+}
+
+/// Epochs, sequence numbers and replay windows for one association.
+#[derive(Debug)]
+pub struct RecordLayer {
+    write: WriteEpoch,
+    /// Kept so the last handshake flight of the old epoch can be retransmitted.
+    prev_write: Option<WriteEpoch>,
+    read: ReadEpoch,
+    /// Kept so retransmitted handshake records of the old epoch still arrive.
+    prev_read: Option<ReadEpoch>,
+    write_version: u16,
+    stats: RecordStats,
+}
+
+impl Default for RecordLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RecordLayer {
+    /// Read and write epoch 0, no protection, records sent as DTLS 1.2.
+    pub fn new() -> Self {
+        Self {
+            write: WriteEpoch {
+                epoch: 0,
+                next_seq: 0,
+                protection: None,
+            },
+            prev_write: None,
+            read: ReadEpoch {
+                epoch: 0,
+                window: ReplayWindow::new(),
+                protection: None,
+            },
+            prev_read: None,
+            write_version: DTLS1_2_VERSION,
+            stats: RecordStats::default(),
+        }
+    }
+
+    /// The epoch new records are sent in.
+    pub fn write_epoch(&self) -> u16 {
+        self.write.epoch
+    }
+
+    /// The newest epoch we can read.
+    pub fn read_epoch(&self) -> u16 {
+        self.read.epoch
+    }
+
+    /// The version written into record headers (default 0xfefd).
+    pub fn write_version(&self) -> u16 {
+        self.write_version
+    }
+
+    /// Sets the version written into record headers, e.g. 0xfeff for a ClientHello sent
+    /// before the version is negotiated.
+    pub fn set_write_version(&mut self, version: u16) {
+        self.write_version = version;
+    }
+
+    /// Installs keys for the next write epoch (epoch += 1, seq = 0). The previous write epoch
+    /// stays usable for retransmitting older records.
+    pub fn install_write_protection(&mut self, p: RecordProtection) {
+        // Renegotiation is unsupported, so the epoch never gets near u16::MAX.
+        let next = WriteEpoch {
+            epoch: self.write.epoch.wrapping_add(1),
+            next_seq: 0,
+            protection: Some(p),
+        };
+        self.prev_write = Some(std::mem::replace(&mut self.write, next));
+    }
+
+    /// Installs keys for the next read epoch. Records of the previous read epoch remain
+    /// accepted (retransmitted handshake) until [`Self::retire_previous_read_epoch`].
+    pub fn install_read_protection(&mut self, p: RecordProtection) {
+        let next = ReadEpoch {
+            epoch: self.read.epoch.wrapping_add(1),
+            window: ReplayWindow::new(),
+            protection: Some(p),
+        };
+        self.prev_read = Some(std::mem::replace(&mut self.read, next));
+    }
+
+    /// Stops accepting records of the previous read epoch.
+    pub fn retire_previous_read_epoch(&mut self) {
+        self.prev_read = None;
+    }
+
+    fn write_state(&self, epoch: u16) -> Option<&WriteEpoch> {
+        if epoch == self.write.epoch {
+            return Some(&self.write);
+        }
+        self.prev_write.as_ref().filter(|w| w.epoch == epoch)
+    }
+
+    fn write_state_mut(&mut self, epoch: u16) -> Option<&mut WriteEpoch> {
+        if epoch == self.write.epoch {
+            return Some(&mut self.write);
+        }
+        self.prev_write.as_mut().filter(|w| w.epoch == epoch)
+    }
+
+    /// Encodes one record in `epoch` (current or the previous write epoch) with the next
+    /// sequence number of that epoch. Fails with `SequenceExhausted` past `MAX_SEQUENCE`,
+    /// `InvalidState` for an unknown epoch and `MessageTooLarge` for a payload over 2^14.
+    pub fn seal_record(
+        &mut self,
+        content_type: ContentType,
+        epoch: u16,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        if payload.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::MessageTooLarge {
+                max: MAX_PLAINTEXT_LEN,
+            });
+        }
+        let version = self.write_version;
+        let w = self
+            .write_state_mut(epoch)
+            .ok_or(Error::InvalidState("no keys for this write epoch"))?;
+        let seq = w.next_seq;
+        if seq > MAX_SEQUENCE {
+            // RFC 6347 §4.1: a sequence number must never wrap; we cannot renegotiate.
+            return Err(Error::SequenceExhausted);
+        }
+        match &w.protection {
+            Some(p) => p.seal(content_type, version, epoch, seq, payload, out)?,
+            None => {
+                out.reserve(RECORD_HEADER_LEN + payload.len());
+                RecordHeader {
+                    content_type,
+                    version,
+                    epoch,
+                    sequence: seq,
+                    length: payload.len() as u16,
+                }
+                .encode(out);
+                out.extend_from_slice(payload);
+            }
+        }
+        w.next_seq = seq + 1;
+        Ok(())
+    }
+
+    /// Overhead (header + AEAD) of a record in `epoch`; an unknown epoch is costed like the
+    /// current one.
+    pub fn record_overhead(&self, epoch: u16) -> usize {
+        let w = self.write_state(epoch).unwrap_or(&self.write);
+        RECORD_HEADER_LEN + w.protection.as_ref().map_or(0, RecordProtection::overhead)
+    }
+
+    /// Splits a datagram into records, authenticates each, and calls `on_record` for each
+    /// valid one, in order. Invalid records are dropped silently and counted
+    /// (RFC 6347 §4.1.2.7). A truncated header, a length past the datagram's end or more than
+    /// [`MAX_RECORDS_PER_DATAGRAM`] records drops the rest of the datagram, keeping earlier
+    /// records. Decrypts in place in `datagram`.
+    pub fn open_datagram(
+        &mut self,
+        datagram: &mut [u8],
+        mut on_record: impl FnMut(RecordView<'_>),
+    ) {
+        let mut cursor = DatagramCursor::default();
+        loop {
+            match self.open_next(datagram, &mut cursor) {
+                NextRecord::End => return,
+                NextRecord::Dropped => {}
+                NextRecord::Record(r) => on_record(RecordView {
+                    content_type: r.content_type,
+                    epoch: r.epoch,
+                    sequence: r.sequence,
+                    version: r.version,
+                    payload: &datagram[r.start..r.end],
+                }),
+            }
+        }
+    }
+
+    /// Opens the next record of `datagram` at `cursor` (decrypting in place). Callers that
+    /// must act between records (a ChangeCipherSpec installs the keys the next record of the
+    /// same datagram needs) use this instead of [`RecordLayer::open_datagram`].
+    pub fn open_next(&mut self, datagram: &mut [u8], cursor: &mut DatagramCursor) -> NextRecord {
+        if cursor.done || cursor.offset >= datagram.len() {
+            return NextRecord::End;
+        }
+        if cursor.records == MAX_RECORDS_PER_DATAGRAM {
+            self.stats.dropped_malformed += 1;
+            cursor.done = true;
+            return NextRecord::End;
+        }
+        cursor.records += 1;
+        let rest = &mut datagram[cursor.offset..];
+        let Ok(header) = RecordHeader::decode(&mut Reader::new(rest)) else {
+            self.stats.dropped_malformed += 1;
+            cursor.done = true;
+            return NextRecord::End;
+        };
+        let body_len = usize::from(header.length);
+        if rest.len() - RECORD_HEADER_LEN < body_len {
+            self.stats.dropped_malformed += 1;
+            cursor.done = true;
+            return NextRecord::End;
+        }
+        let body_start = cursor.offset + RECORD_HEADER_LEN;
+        cursor.offset = body_start + body_len;
+        let body = &mut datagram[body_start..body_start + body_len];
+        let body_ptr = body.as_ptr() as usize;
+        match self.open_record(&header, body) {
+            Some(payload) => {
+                self.stats.received += 1;
+                let start = body_start + (payload.as_ptr() as usize - body_ptr);
+                NextRecord::Record(OpenedRecord {
+                    content_type: header.content_type,
+                    epoch: header.epoch,
+                    sequence: header.sequence,
+                    version: header.version,
+                    start,
+                    end: start + payload.len(),
+                })
+            }
+            None => NextRecord::Dropped,
+        }
+    }
+
+    /// Checks and decrypts one record whose body is complete; counts why it was dropped.
+    fn open_record<'b>(&mut self, header: &RecordHeader, body: &'b mut [u8]) -> Option<&'b [u8]> {
+        let stats = &mut self.stats;
+        if !header.content_type.is_known()
+            || !(header.version == DTLS1_2_VERSION || header.version == DTLS1_0_VERSION)
+            || body.len() > MAX_CIPHERTEXT_LEN
+        {
+            stats.dropped_malformed += 1;
+            return None;
+        }
+        let state = if header.epoch == self.read.epoch {
+            &mut self.read
+        } else if let Some(prev) = self.prev_read.as_mut().filter(|p| p.epoch == header.epoch) {
+            prev
+        } else {
+            stats.dropped_epoch += 1;
+            return None;
+        };
+        // RFC 6347 §4.1.2.6: check before decrypting, mark only once authenticated.
+        if !state.window.check(header.sequence) {
+            stats.dropped_replay += 1;
+            return None;
+        }
+        let plaintext: &'b [u8] = match &state.protection {
+            Some(p) => match p.open(header, body) {
+                Ok(pt) => pt,
+                Err(()) => {
+                    stats.dropped_auth += 1;
+                    return None;
+                }
+            },
+            None => {
+                // Application data is never sent unprotected (RFC 5246 §7.1): only an
+                // attacker could have produced it.
+                if header.content_type == ContentType::APPLICATION_DATA {
+                    stats.dropped_auth += 1;
+                    return None;
+                }
+                body
+            }
+        };
+        state.window.mark(header.sequence);
+        if plaintext.len() > MAX_PLAINTEXT_LEN {
+            stats.dropped_malformed += 1;
+            return None;
+        }
+        Some(plaintext)
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> RecordStats {
+        self.stats
+    }
+
+    /// Advances the current write epoch's next sequence number to `seq`. A server answering a
+    /// ClientHello after HelloVerifyRequest uses this to continue from the ClientHello's record
+    /// sequence number (RFC 6347 §4.2.1). Never moves backwards: a reused sequence number
+    /// would reuse an AEAD nonce.
+    pub fn set_next_write_sequence(&mut self, seq: u64) {
+        let w = &mut self.write;
+        w.next_seq = w.next_seq.max(seq.min(MAX_SEQUENCE + 1));
+    }
+
+    /// Test hook: jump any write epoch's next sequence number (for exhaustion tests).
+    #[cfg(test)]
+    pub(crate) fn force_next_write_sequence(&mut self, epoch: u16, seq: u64) {
+        if let Some(w) = self.write_state_mut(epoch) {
+            w.next_seq = seq;
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "layer_tests.rs"]
+mod tests;

@@ -1,0 +1,337 @@
+//! The server-side session cache: resumable sessions by session ID, shared by every
+//! connection of one `SSL_CTX` (hence the lock), bounded, oldest evicted first.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+/// Hard ceiling on entries. A capacity of 0 means "unlimited" in OpenSSL
+/// (`SSL_CTX_sess_set_cache_size(ctx, 0)`); we honour that up to this bound so memory stays
+/// bounded whatever the configuration.
+pub const MAX_SESSION_CACHE_CAPACITY: usize = 1 << 20;
+
+/// Longest session ID (RFC 5246 §7.4.1.2: `opaque SessionID<0..32>`).
+pub const MAX_SESSION_ID_LEN: usize = 32;
+
+/// A resumable session: what an abbreviated handshake needs (RFC 5246 §7.3, RFC 7627).
+#[derive(Clone)]
+pub struct Session {
+    /// Session ID (1 to [`MAX_SESSION_ID_LEN`] bytes).
+    pub id: Vec<u8>,
+    /// Negotiated cipher suite code point.
+    pub suite: u16,
+    /// The 48-byte master secret, wiped on drop.
+    pub master_secret: Zeroizing<[u8; 48]>,
+    /// Whether the session used the extended master secret (RFC 7627 §5.3: resumption
+    /// must match).
+    pub extended_master_secret: bool,
+    /// Peer certificate chain (DER, leaf first), empty if none.
+    pub peer_certificates: Vec<Vec<u8>>,
+    /// The peer verification result (`X509_V_OK` or an `X509_V_ERR_*` code).
+    pub verify_result: i32,
+    /// SNI host name the session was established for, if any.
+    pub server_name: Option<String>,
+    /// Session ID context (`SSL_CTX_set_session_id_context`); resumption needs a match.
+    pub id_context: Vec<u8>,
+    /// When the session was created (monotonic, for expiry).
+    pub created: Instant,
+    /// Creation time as Unix seconds (for `SSL_SESSION_get_time`).
+    pub created_unix: u64,
+    /// How long the session may be resumed (`SSL_SESSION_get_timeout`).
+    pub lifetime: Duration,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The master secret is deliberately left out.
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("suite", &format_args!("{:#06x}", self.suite))
+            .field("extended_master_secret", &self.extended_master_secret)
+            .field("peer_certificates", &self.peer_certificates.len())
+            .field("verify_result", &self.verify_result)
+            .field("server_name", &self.server_name)
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// True once `lifetime` has elapsed since `created`.
+    pub fn is_expired(&self, now: Instant) -> bool {
+        now.saturating_duration_since(self.created) >= self.lifetime
+    }
+}
+
+struct Inner {
+    /// Session ID → (insertion stamp, session).
+    by_id: HashMap<Vec<u8>, (u64, Session)>,
+    /// Insertion stamp → session ID; the first entry is the oldest.
+    order: BTreeMap<u64, Vec<u8>>,
+    next_stamp: u64,
+    capacity: usize,
+    lifetime: Duration,
+}
+
+impl Inner {
+    fn effective_capacity(&self) -> usize {
+        if self.capacity == 0 {
+            MAX_SESSION_CACHE_CAPACITY
+        } else {
+            self.capacity.min(MAX_SESSION_CACHE_CAPACITY)
+        }
+    }
+
+    fn remove(&mut self, id: &[u8]) -> Option<Session> {
+        let (stamp, s) = self.by_id.remove(id)?;
+        self.order.remove(&stamp);
+        Some(s)
+    }
+
+    fn evict_to(&mut self, cap: usize) {
+        while self.by_id.len() > cap {
+            let Some((_, id)) = self.order.pop_first() else {
+                break;
+            };
+            self.by_id.remove(&id);
+        }
+    }
+}
+
+/// A bounded, thread-safe session cache. Expired entries are never returned.
+pub struct SessionCache {
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for SessionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCache")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .finish()
+    }
+}
+
+impl SessionCache {
+    /// A cache holding at most `capacity` sessions (0: up to [`MAX_SESSION_CACHE_CAPACITY`]);
+    /// `lifetime` is the default lifetime new sessions are given by their creators.
+    pub fn new(capacity: usize, lifetime: Duration) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                by_id: HashMap::new(),
+                order: BTreeMap::new(),
+                next_stamp: 0,
+                capacity,
+                lifetime,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic elsewhere while holding the lock leaves the maps consistent (every
+        // mutation is a single insert/remove pair), so recover rather than propagate.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores `s`, replacing a session with the same ID; evicts the oldest entries when full.
+    /// Sessions with an empty or over-long ID are not cached.
+    pub fn insert(&self, s: Session) {
+        if s.id.is_empty() || s.id.len() > MAX_SESSION_ID_LEN {
+            return;
+        }
+        let mut g = self.lock();
+        g.remove(&s.id);
+        let stamp = g.next_stamp;
+        g.next_stamp += 1;
+        g.order.insert(stamp, s.id.clone());
+        g.by_id.insert(s.id.clone(), (stamp, s));
+        let cap = g.effective_capacity();
+        g.evict_to(cap);
+    }
+
+    /// The session with this ID, unless absent or expired (an expired one is removed).
+    pub fn get(&self, id: &[u8], now: Instant) -> Option<Session> {
+        let mut g = self.lock();
+        let expired = g.by_id.get(id)?.1.is_expired(now);
+        if expired {
+            g.remove(id);
+            return None;
+        }
+        g.by_id.get(id).map(|(_, s)| s.clone())
+    }
+
+    /// Removes the session with this ID, if present (`SSL_CTX_remove_session`).
+    pub fn remove(&self, id: &[u8]) {
+        self.lock().remove(id);
+    }
+
+    /// Number of cached sessions (expired ones included until flushed).
+    pub fn len(&self) -> usize {
+        self.lock().by_id.len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every session expired at `now` (`SSL_CTX_flush_sessions`).
+    pub fn flush_expired(&self, now: Instant) {
+        let mut g = self.lock();
+        let dead: Vec<Vec<u8>> = g
+            .by_id
+            .iter()
+            .filter(|(_, (_, s))| s.is_expired(now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in dead {
+            g.remove(&id);
+        }
+    }
+
+    /// Changes the capacity (0: up to [`MAX_SESSION_CACHE_CAPACITY`]), evicting the oldest
+    /// sessions if it shrank.
+    pub fn set_capacity(&self, n: usize) {
+        let mut g = self.lock();
+        g.capacity = n;
+        let cap = g.effective_capacity();
+        g.evict_to(cap);
+    }
+
+    /// The configured capacity (`SSL_CTX_sess_get_cache_size`).
+    pub fn capacity(&self) -> usize {
+        self.lock().capacity
+    }
+
+    /// The default session lifetime (`SSL_CTX_get_timeout`).
+    pub fn lifetime(&self) -> Duration {
+        self.lock().lifetime
+    }
+
+    /// Sets the default lifetime for sessions created from now on (`SSL_CTX_set_timeout`).
+    pub fn set_lifetime(&self, d: Duration) {
+        self.lock().lifetime = d;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: u8, created: Instant, lifetime: Duration) -> Session {
+        Session {
+            id: vec![id; 32],
+            suite: 0xc02b,
+            master_secret: Zeroizing::new([id; 48]),
+            extended_master_secret: true,
+            peer_certificates: Vec::new(),
+            verify_result: 0,
+            server_name: None,
+            id_context: Vec::new(),
+            created,
+            created_unix: 0,
+            lifetime,
+        }
+    }
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn capacity_bound_and_eviction_order() {
+        let t = Instant::now();
+        let c = SessionCache::new(3, HOUR);
+        for i in 1..=3 {
+            c.insert(session(i, t, HOUR));
+        }
+        // Re-inserting 1 makes it the newest; inserting 4 then evicts 2, the oldest.
+        c.insert(session(1, t, HOUR));
+        c.insert(session(4, t, HOUR));
+        assert_eq!(c.len(), 3);
+        assert!(c.get(&[2; 32], t).is_none());
+        for i in [1, 3, 4] {
+            assert_eq!(c.get(&[i; 32], t).unwrap().master_secret[0], i);
+        }
+        c.set_capacity(1);
+        assert_eq!(c.len(), 1);
+        assert!(c.get(&[4; 32], t).is_some(), "the newest survives a shrink");
+        assert_eq!(c.capacity(), 1);
+    }
+
+    #[test]
+    fn expiry_and_flush() {
+        let t = Instant::now();
+        let c = SessionCache::new(10, HOUR);
+        c.insert(session(1, t, Duration::from_secs(10)));
+        c.insert(session(2, t, Duration::from_secs(100)));
+        c.insert(session(3, t, Duration::from_secs(100)));
+        assert!(c.get(&[1; 32], t + Duration::from_secs(9)).is_some());
+        assert!(c.get(&[1; 32], t + Duration::from_secs(10)).is_none());
+        assert_eq!(c.len(), 2, "an expired hit is removed");
+        c.flush_expired(t + Duration::from_secs(100));
+        assert!(c.is_empty());
+        assert!(session(1, t, HOUR).is_expired(t + HOUR));
+        assert!(!session(1, t, HOUR).is_expired(t));
+    }
+
+    #[test]
+    fn remove_lifetime_and_id_limits() {
+        let t = Instant::now();
+        let c = SessionCache::new(10, HOUR);
+        c.insert(session(1, t, HOUR));
+        c.remove(&[1; 32]);
+        c.remove(&[9; 32]);
+        assert!(c.is_empty());
+        let mut s = session(2, t, HOUR);
+        s.id = Vec::new();
+        c.insert(s.clone());
+        s.id = vec![0; MAX_SESSION_ID_LEN + 1];
+        c.insert(s);
+        assert!(c.is_empty(), "empty and over-long IDs are not cached");
+        assert_eq!(c.lifetime(), HOUR);
+        c.set_lifetime(Duration::from_secs(5));
+        assert_eq!(c.lifetime(), Duration::from_secs(5));
+        assert!(!format!("{:?}", session(7, t, HOUR)).contains(" master_secret"));
+    }
+
+    #[test]
+    fn zero_capacity_means_bounded_unlimited() {
+        let t = Instant::now();
+        let c = SessionCache::new(0, HOUR);
+        for i in 0..=255u8 {
+            c.insert(session(i, t, HOUR));
+        }
+        assert_eq!(c.len(), 256);
+        let mut big = Inner {
+            by_id: HashMap::new(),
+            order: BTreeMap::new(),
+            next_stamp: 0,
+            capacity: usize::MAX,
+            lifetime: HOUR,
+        };
+        assert_eq!(big.effective_capacity(), MAX_SESSION_CACHE_CAPACITY);
+        big.capacity = 0;
+        assert_eq!(big.effective_capacity(), MAX_SESSION_CACHE_CAPACITY);
+    }
+
+    #[test]
+    fn shared_across_threads() {
+        let c = std::sync::Arc::new(SessionCache::new(64, HOUR));
+        let t = Instant::now();
+        let handles: Vec<_> = (0..4u8)
+            .map(|k| {
+                let c = c.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50u8 {
+                        c.insert(session(k * 50 + i, t, HOUR));
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(c.len(), 64);
+    }
+}
