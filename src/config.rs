@@ -44,7 +44,9 @@ pub enum VerifyMode {
 /// The certificate chain (leaf first, DER) and its private key.
 #[derive(Clone)]
 pub struct Identity {
+    /// Certificates, leaf first, DER.
     pub chain: Vec<Vec<u8>>,
+    /// The leaf's private key.
     pub key: Arc<SigningKey>,
 }
 

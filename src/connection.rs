@@ -29,17 +29,23 @@ pub enum Event {
     PeerClosed,
     /// An alert arrived from the peer.
     AlertReceived {
+        /// Warning or fatal.
         level: AlertLevel,
+        /// What the alert says.
         description: AlertDescription,
     },
     /// We sent an alert.
     AlertSent {
+        /// Warning or fatal.
         level: AlertLevel,
+        /// What the alert says.
         description: AlertDescription,
     },
     /// A handshake message was sent or received (only with `message_events`).
     HandshakeMessage {
+        /// True when we sent it.
         sent: bool,
+        /// The handshake message type.
         msg_type: HandshakeType,
         /// The whole message, 12-byte DTLS header included (as OpenSSL's msg callback).
         bytes: Vec<u8>,
@@ -51,11 +57,17 @@ pub enum Event {
 /// Counters of dropped input and retransmissions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Records that authenticated and were processed.
     pub records_received: u64,
+    /// Records dropped for any reason (malformed, wrong epoch, replay, bad MAC, policy).
     pub records_dropped: u64,
+    /// Of those, replays caught by the anti-replay window (RFC 6347 §4.1.2.6).
     pub records_replayed: u64,
+    /// Of those, records whose AEAD tag did not verify.
     pub records_bad_auth: u64,
+    /// Flight retransmissions (timer expiries and answers to peer retransmissions).
     pub retransmits: u64,
+    /// Datagrams handed out by `poll_transmit`.
     pub datagrams_sent: u64,
 }
 
@@ -221,6 +233,12 @@ impl Connection {
     /// Installs an application verify hook (OpenSSL verify callback semantics).
     pub fn set_verify_hook(&mut self, hook: VerifyHook) {
         self.inner.set_verify_hook(hook)
+    }
+
+    /// Installs application cookie hooks used when this server performs the cookie
+    /// exchange itself (OpenSSL's cookie generate/verify callbacks with `SSL_accept`).
+    pub fn set_cookie_hooks(&mut self, hooks: Box<dyn crate::cookie::CookieHooks + Send>) {
+        self.inner.set_cookie_hooks(hooks)
     }
 
     /// The session, for resumption (clients) or inspection, once established.

@@ -10,9 +10,13 @@ pub const DTLS1_0_VERSION: u16 = 0xfeff;
 pub struct ContentType(pub u8);
 
 impl ContentType {
+    /// `change_cipher_spec` (20).
     pub const CHANGE_CIPHER_SPEC: Self = Self(20);
+    /// `alert` (21).
     pub const ALERT: Self = Self(21);
+    /// `handshake` (22).
     pub const HANDSHAKE: Self = Self(22);
+    /// `application_data` (23).
     pub const APPLICATION_DATA: Self = Self(23);
 
     /// True for the four content types DTLS 1.2 defines.
@@ -26,17 +30,29 @@ impl ContentType {
 pub struct HandshakeType(pub u8);
 
 impl HandshakeType {
+    /// `hello_request` (0).
     pub const HELLO_REQUEST: Self = Self(0);
+    /// `client_hello` (1).
     pub const CLIENT_HELLO: Self = Self(1);
+    /// `server_hello` (2).
     pub const SERVER_HELLO: Self = Self(2);
+    /// `hello_verify_request` (3).
     pub const HELLO_VERIFY_REQUEST: Self = Self(3);
+    /// `new_session_ticket` (4).
     pub const NEW_SESSION_TICKET: Self = Self(4);
+    /// `certificate` (11).
     pub const CERTIFICATE: Self = Self(11);
+    /// `server_key_exchange` (12).
     pub const SERVER_KEY_EXCHANGE: Self = Self(12);
+    /// `certificate_request` (13).
     pub const CERTIFICATE_REQUEST: Self = Self(13);
+    /// `server_hello_done` (14).
     pub const SERVER_HELLO_DONE: Self = Self(14);
+    /// `certificate_verify` (15).
     pub const CERTIFICATE_VERIFY: Self = Self(15);
+    /// `client_key_exchange` (16).
     pub const CLIENT_KEY_EXCHANGE: Self = Self(16);
+    /// `finished` (20).
     pub const FINISHED: Self = Self(20);
 
     /// Name for traces (`-msg`) and error strings.
@@ -64,8 +80,11 @@ impl HandshakeType {
 pub struct NamedGroup(pub u16);
 
 impl NamedGroup {
+    /// `secp256r1` (23).
     pub const SECP256R1: Self = Self(23);
+    /// `secp384r1` (24).
     pub const SECP384R1: Self = Self(24);
+    /// `x25519` (29).
     pub const X25519: Self = Self(29);
 
     /// Groups we implement, in default preference order.
@@ -87,14 +106,23 @@ impl NamedGroup {
 pub struct SignatureScheme(pub u16);
 
 impl SignatureScheme {
+    /// `rsa_pkcs1_sha256` (0x0401).
     pub const RSA_PKCS1_SHA256: Self = Self(0x0401);
+    /// `rsa_pkcs1_sha384` (0x0501).
     pub const RSA_PKCS1_SHA384: Self = Self(0x0501);
+    /// `rsa_pkcs1_sha512` (0x0601).
     pub const RSA_PKCS1_SHA512: Self = Self(0x0601);
+    /// `ecdsa_secp256r1_sha256` (0x0403).
     pub const ECDSA_SECP256R1_SHA256: Self = Self(0x0403);
+    /// `ecdsa_secp384r1_sha384` (0x0503).
     pub const ECDSA_SECP384R1_SHA384: Self = Self(0x0503);
+    /// `rsa_pss_rsae_sha256` (0x0804).
     pub const RSA_PSS_RSAE_SHA256: Self = Self(0x0804);
+    /// `rsa_pss_rsae_sha384` (0x0805).
     pub const RSA_PSS_RSAE_SHA384: Self = Self(0x0805);
+    /// `rsa_pss_rsae_sha512` (0x0806).
     pub const RSA_PSS_RSAE_SHA512: Self = Self(0x0806);
+    /// `ed25519` (0x0807).
     pub const ED25519: Self = Self(0x0807);
 
     /// Schemes we implement, in default preference order.
@@ -132,13 +160,21 @@ impl SignatureScheme {
 pub struct ExtensionType(pub u16);
 
 impl ExtensionType {
+    /// `server_name` (0).
     pub const SERVER_NAME: Self = Self(0);
+    /// `supported_groups` (10).
     pub const SUPPORTED_GROUPS: Self = Self(10);
+    /// `ec_point_formats` (11).
     pub const EC_POINT_FORMATS: Self = Self(11);
+    /// `signature_algorithms` (13).
     pub const SIGNATURE_ALGORITHMS: Self = Self(13);
+    /// `use_srtp` (14).
     pub const USE_SRTP: Self = Self(14);
+    /// `extended_master_secret` (23).
     pub const EXTENDED_MASTER_SECRET: Self = Self(23);
+    /// `session_ticket` (35).
     pub const SESSION_TICKET: Self = Self(35);
+    /// `renegotiation_info` (0xff01).
     pub const RENEGOTIATION_INFO: Self = Self(0xff01);
 }
 

@@ -13,27 +13,49 @@ use crate::codec::DecodeError;
 pub struct AlertDescription(pub u8);
 
 impl AlertDescription {
+    /// `close_notify` (0).
     pub const CLOSE_NOTIFY: Self = Self(0);
+    /// `unexpected_message` (10).
     pub const UNEXPECTED_MESSAGE: Self = Self(10);
+    /// `bad_record_mac` (20).
     pub const BAD_RECORD_MAC: Self = Self(20);
+    /// `record_overflow` (22).
     pub const RECORD_OVERFLOW: Self = Self(22);
+    /// `handshake_failure` (40).
     pub const HANDSHAKE_FAILURE: Self = Self(40);
+    /// `bad_certificate` (42).
     pub const BAD_CERTIFICATE: Self = Self(42);
+    /// `unsupported_certificate` (43).
     pub const UNSUPPORTED_CERTIFICATE: Self = Self(43);
+    /// `certificate_revoked` (44).
     pub const CERTIFICATE_REVOKED: Self = Self(44);
+    /// `certificate_expired` (45).
     pub const CERTIFICATE_EXPIRED: Self = Self(45);
+    /// `certificate_unknown` (46).
     pub const CERTIFICATE_UNKNOWN: Self = Self(46);
+    /// `illegal_parameter` (47).
     pub const ILLEGAL_PARAMETER: Self = Self(47);
+    /// `unknown_ca` (48).
     pub const UNKNOWN_CA: Self = Self(48);
+    /// `access_denied` (49).
     pub const ACCESS_DENIED: Self = Self(49);
+    /// `decode_error` (50).
     pub const DECODE_ERROR: Self = Self(50);
+    /// `decrypt_error` (51).
     pub const DECRYPT_ERROR: Self = Self(51);
+    /// `protocol_version` (70).
     pub const PROTOCOL_VERSION: Self = Self(70);
+    /// `insufficient_security` (71).
     pub const INSUFFICIENT_SECURITY: Self = Self(71);
+    /// `internal_error` (80).
     pub const INTERNAL_ERROR: Self = Self(80);
+    /// `user_canceled` (90).
     pub const USER_CANCELED: Self = Self(90);
+    /// `no_renegotiation` (100).
     pub const NO_RENEGOTIATION: Self = Self(100);
+    /// `unsupported_extension` (110).
     pub const UNSUPPORTED_EXTENSION: Self = Self(110);
+    /// `unrecognized_name` (112).
     pub const UNRECOGNIZED_NAME: Self = Self(112);
 
     /// The lowercase RFC name, e.g. `"handshake_failure"`.
@@ -79,7 +101,9 @@ impl fmt::Display for AlertDescription {
 /// Alert level (RFC 5246 §7.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertLevel {
+    /// warning(1)
     Warning = 1,
+    /// fatal(2)
     Fatal = 2,
 }
 
@@ -88,7 +112,9 @@ pub enum AlertLevel {
 pub enum Error {
     /// We found a protocol violation and sent this fatal alert to the peer.
     AlertSent {
+        /// The alert sent.
         alert: AlertDescription,
+        /// Why, in words.
         reason: String,
     },
     /// The peer sent this fatal alert.
@@ -98,9 +124,17 @@ pub enum Error {
     /// No usable cipher suite, group or signature algorithm in common.
     NoSharedParameters(String),
     /// Peer certificate verification failed; `code` is OpenSSL's `X509_V_ERR_*` value.
-    CertificateVerify { code: i32, reason: String },
+    CertificateVerify {
+        /// OpenSSL `X509_V_ERR_*` code.
+        code: i32,
+        /// Why, in words.
+        reason: String,
+    },
     /// Application data larger than one record can carry at the current MTU.
-    MessageTooLarge { max: usize },
+    MessageTooLarge {
+        /// Largest payload that fits.
+        max: usize,
+    },
     /// The 48-bit record sequence number space is exhausted (renegotiation unsupported).
     SequenceExhausted,
     /// The operation needs a completed handshake, or the connection is closed.

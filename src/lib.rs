@@ -21,7 +21,6 @@
 //! Listed in [`deviations`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![allow(missing_docs)] // TODO(rdtls): remove once every public item is documented.
 
 pub mod codec;
 pub mod config;

@@ -10,7 +10,7 @@ pub mod reassembly;
 
 mod client;
 mod flight;
-pub mod machine;
+pub(crate) mod machine;
 mod peer_verify;
 mod server;
 

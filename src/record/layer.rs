@@ -73,11 +73,17 @@ pub struct DatagramCursor {
 /// A record opened in place: its plaintext is `datagram[start..end]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenedRecord {
+    /// Record content type.
     pub content_type: ContentType,
+    /// Epoch from the record header.
     pub epoch: u16,
+    /// 48-bit sequence number from the record header.
     pub sequence: u64,
+    /// Version from the record header.
     pub version: u16,
+    /// Plaintext start offset in the datagram.
     pub start: usize,
+    /// Plaintext end offset in the datagram.
     pub end: usize,
 }
 
