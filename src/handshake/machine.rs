@@ -375,13 +375,9 @@ impl Machine {
     }
 
     fn handle_ccs(&mut self, now: Instant, epoch: u16, payload: &[u8]) -> Result<(), Error> {
-        if payload != [1] {
-            return Err(Error::alert(
-                AlertDescription::DECODE_ERROR,
-                "malformed ChangeCipherSpec",
-            ));
-        }
-        if self.state == State::AwaitChangeCipherSpec && epoch == self.records.read_epoch() {
+        let expected =
+            self.state == State::AwaitChangeCipherSpec && epoch == self.records.read_epoch();
+        if expected && payload == [1] {
             let Some(p) = self.hs.pending_read.take() else {
                 return Err(Error::alert(
                     AlertDescription::UNEXPECTED_MESSAGE,
@@ -390,11 +386,15 @@ impl Machine {
             };
             self.records.install_read_protection(p);
             self.state = State::AwaitFinished;
+        } else if payload != [1] {
+            // Malformed: an invalid record, silently discarded (RFC 6347 §4.1.2.7).
+            self.stats.records_dropped += 1;
         } else if self.handshake_done() || epoch < self.records.read_epoch() {
             // The peer is retransmitting its final flight: ours was lost.
             self.on_peer_retransmit(now);
         } else {
-            // Early (reordered) or spurious ChangeCipherSpec: dropped; the peer retransmits.
+            // Early (reordered) or spurious ChangeCipherSpec: dropped; the peer retransmits
+            // (see `crate::deviations`).
             self.stats.records_dropped += 1;
         }
         Ok(())
@@ -624,9 +624,10 @@ impl Machine {
         }
     }
 
-    /// The peer's next flight has started arriving: stop retransmitting ours.
+    /// The peer's next flight has started arriving. The timer keeps running until that
+    /// flight is complete (we then send our next flight, which re-arms it): if the rest of
+    /// the peer's flight is lost, our expiry prompts the peer to resend (RFC 6347 §4.2.4).
     pub(crate) fn peer_flight_received(&mut self) {
-        self.timer.reset();
         self.last_rtx_response = None;
     }
 

@@ -222,8 +222,11 @@ impl Machine {
         let mut dg = Vec::new();
         cookie::build_hello_verify_request(self.current_record_seq, seq, &cookie, &mut dg);
         self.push_datagram(dg);
-        // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1).
+        // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1), and we
+        // keep no flight: a retransmitted cookie-less ClientHello (our HelloVerifyRequest was
+        // lost) must be processed again, so its message_seq stays acceptable.
         self.transcript.clear();
+        self.reasm.set_next_seq(seq);
     }
 
     fn try_resume(
