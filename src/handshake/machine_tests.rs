@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::{Config, VerifyMode};
+use crate::config::{Config, VerifyMode, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Connection, Event};
 use crate::crypto::suites::DEFAULT_SUITES;
+use crate::handshake::machine::FALLBACK_MTU;
 use crate::pki::keys::SigningKey;
 use crate::pki::pem::load_certificates;
 use crate::pki::verify::TrustStore;
@@ -191,4 +192,55 @@ fn lost_final_flight_is_retransmitted() {
     pump(&mut c, &mut s, later);
     assert!(c.is_established());
     assert!(matches!(c.poll_event(), Some(Event::HandshakeComplete)));
+}
+
+#[test]
+fn repeated_timeouts_shrink_datagrams_to_fallback_mtu() {
+    // RFC 6347 §4.1.1.1: after repeated retransmissions, back off to a smaller record size.
+    let chain = load_certificates(&fixture("long-chain.pem")).unwrap();
+    let key = SigningKey::from_pem(&fixture("long-chain-leaf.key")).unwrap();
+    let server = Config::builder()
+        .identity(chain, Arc::new(key))
+        .mtu(1400)
+        .build()
+        .unwrap();
+    let now = Instant::now();
+    let client = Config::builder().build().unwrap();
+    let mut c = Connection::client(client, now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(server, now, b"peer");
+    let mut buf = Vec::new();
+    // ClientHello -> HelloVerifyRequest -> ClientHello; flight 4 is then captured and lost.
+    while c.poll_transmit(now, &mut buf).is_some() {
+        s.handle_datagram(now, &buf).unwrap();
+    }
+    while s.poll_transmit(now, &mut buf).is_some() {
+        c.handle_datagram(now, &buf).unwrap();
+    }
+    while c.poll_transmit(now, &mut buf).is_some() {
+        s.handle_datagram(now, &buf).unwrap();
+    }
+    let mut first = Vec::new();
+    while s.poll_transmit(now, &mut buf).is_some() {
+        first.push(buf.len()); // flight 4 lost
+    }
+    assert!(
+        first.iter().any(|&n| n > FALLBACK_MTU),
+        "flight 4 uses the full MTU: {first:?}"
+    );
+    let mut t = now;
+    let mut sizes = Vec::new();
+    for _ in 0..MTU_FALLBACK_AFTER_TIMEOUTS {
+        t = s.poll_timeout().unwrap();
+        s.handle_timeout(t).unwrap();
+        sizes.clear();
+        while s.poll_transmit(t, &mut buf).is_some() {
+            sizes.push(buf.len());
+        }
+    }
+    assert!(!sizes.is_empty());
+    assert!(
+        sizes.iter().all(|&n| n <= FALLBACK_MTU),
+        "after fallback: {sizes:?}"
+    );
+    let _ = t;
 }
