@@ -12,7 +12,6 @@ use super::messages::{
     HelloVerifyRequest, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
 use crate::crypto::ecdhe::{self, EphemeralKeyPair};
-use crate::crypto::prf;
 use crate::crypto::suites::suite_by_id;
 use crate::enums::{HandshakeType, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, Error};
@@ -131,15 +130,7 @@ impl Machine {
                 if self.hs.resumed {
                     // Abbreviated handshake: our CCS + Finished is the final flight.
                     self.begin_flight();
-                    self.queue_ccs_and_switch()?;
-                    let vd = self.finished_data(true)?;
-                    self.hs.local_finished = vd.to_vec();
-                    let mut fb = Vec::new();
-                    Finished {
-                        verify_data: vd.to_vec(),
-                    }
-                    .encode(&mut fb);
-                    self.queue_handshake(HandshakeType::FINISHED, fb, true);
+                    self.queue_ccs_and_finished()?;
                     self.send_flight(now, true)?;
                 }
                 self.complete_handshake();
@@ -271,7 +262,6 @@ impl Machine {
     /// Flight 5 of a full handshake.
     fn client_send_key_exchange(&mut self, now: Instant) -> Result<(), Error> {
         let group = self.hs.group.ok_or(Error::InvalidState("no group"))?;
-        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
         self.begin_flight();
         // Client certificate, if asked for (RFC 5246 §7.4.6): an empty list when we have
         // none the server can accept.
@@ -302,17 +292,7 @@ impl Machine {
         self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
         let peer_public = std::mem::take(&mut self.hs.peer_public);
         let pms = kp.agree(&peer_public)?;
-        self.hs.master = Some(if self.hs.ems {
-            let session_hash = self.transcript.hash(suite.prf);
-            prf::extended_master_secret(suite.prf, &pms, &session_hash)
-        } else {
-            prf::master_secret(
-                suite.prf,
-                &pms,
-                &self.hs.client_random,
-                &self.hs.server_random,
-            )
-        });
+        self.set_master_secret(&pms)?;
         if let Some((key, scheme)) = sign_with {
             let signature = key.sign(scheme, self.transcript.buffer())?;
             let mut b = Vec::new();
@@ -320,15 +300,7 @@ impl Machine {
             self.queue_handshake(HandshakeType::CERTIFICATE_VERIFY, b, true);
         }
         self.derive_keys()?;
-        self.queue_ccs_and_switch()?;
-        let vd = self.finished_data(true)?;
-        self.hs.local_finished = vd.to_vec();
-        let mut b = Vec::new();
-        Finished {
-            verify_data: vd.to_vec(),
-        }
-        .encode(&mut b);
-        self.queue_handshake(HandshakeType::FINISHED, b, true);
+        self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
         self.state = State::AwaitChangeCipherSpec;
         Ok(())

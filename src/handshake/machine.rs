@@ -12,6 +12,7 @@ use rand::{RngCore, SeedableRng};
 use super::flight::{Flight, FlightEntry, RetransmitTimer};
 use super::fragmenter::fragment_message;
 use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
+use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Event, Stats, VerifyHook};
@@ -511,6 +512,39 @@ impl Machine {
             .take()
             .ok_or(Error::InvalidState("no pending write keys"))?;
         self.records.install_write_protection(p);
+        Ok(())
+    }
+
+    /// Adds ChangeCipherSpec, switches to the new keys and adds our Finished
+    /// (RFC 5246 §7.4.9): the tail of flights 4 (resumed), 5 and 6.
+    pub(crate) fn queue_ccs_and_finished(&mut self) -> Result<(), Error> {
+        self.queue_ccs_and_switch()?;
+        let vd = self.finished_data(self.is_client)?;
+        self.hs.local_finished = vd.to_vec();
+        let mut b = Vec::new();
+        Finished {
+            verify_data: vd.to_vec(),
+        }
+        .encode(&mut b);
+        self.queue_handshake(HandshakeType::FINISHED, b, true);
+        Ok(())
+    }
+
+    /// Computes the master secret from the premaster secret: extended (RFC 7627 §4, session
+    /// hash = transcript through ClientKeyExchange) when negotiated, else RFC 5246 §8.1.
+    pub(crate) fn set_master_secret(&mut self, pms: &[u8]) -> Result<(), Error> {
+        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
+        self.hs.master = Some(if self.hs.ems {
+            let session_hash = self.transcript.hash(suite.prf);
+            prf::extended_master_secret(suite.prf, pms, &session_hash)
+        } else {
+            prf::master_secret(
+                suite.prf,
+                pms,
+                &self.hs.client_random,
+                &self.hs.server_random,
+            )
+        });
         Ok(())
     }
 

@@ -6,7 +6,6 @@
 use std::time::Instant;
 
 use super::extensions::Extensions;
-use super::header::full_message;
 use super::machine::{Machine, State};
 use super::messages::{
     ecdhe_params, Certificate, CertificateRequest, CertificateVerify, ClientHello,
@@ -15,7 +14,6 @@ use super::messages::{
 use crate::config::VerifyMode;
 use crate::cookie;
 use crate::crypto::ecdhe::{self, EphemeralKeyPair};
-use crate::crypto::prf;
 use crate::crypto::suites::{AuthKind, CipherSuite};
 use crate::enums::{
     HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION, EMPTY_RENEGOTIATION_INFO_SCSV,
@@ -102,15 +100,7 @@ impl Machine {
                 if !self.hs.resumed {
                     // Flight 6, the final flight: kept to answer retransmissions.
                     self.begin_flight();
-                    self.queue_ccs_and_switch()?;
-                    let vd = self.finished_data(false)?;
-                    self.hs.local_finished = vd.to_vec();
-                    let mut b = Vec::new();
-                    Finished {
-                        verify_data: vd.to_vec(),
-                    }
-                    .encode(&mut b);
-                    self.queue_handshake(HandshakeType::FINISHED, b, true);
+                    self.queue_ccs_and_finished()?;
                     self.send_flight(now, true)?;
                     self.cache_session();
                 }
@@ -260,15 +250,7 @@ impl Machine {
         let sh = self.server_hello_message(suite, ch);
         self.queue_handshake(HandshakeType::SERVER_HELLO, sh, true);
         self.derive_keys()?;
-        self.queue_ccs_and_switch()?;
-        let vd = self.finished_data(false)?;
-        self.hs.local_finished = vd.to_vec();
-        let mut b = Vec::new();
-        Finished {
-            verify_data: vd.to_vec(),
-        }
-        .encode(&mut b);
-        self.queue_handshake(HandshakeType::FINISHED, b, true);
+        self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
         self.state = State::AwaitChangeCipherSpec;
         Ok(true)
@@ -420,7 +402,6 @@ impl Machine {
     fn server_client_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
-        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
         let kp = self
             .hs
             .ecdhe
@@ -428,17 +409,7 @@ impl Machine {
             .ok_or(Error::InvalidState("no ECDHE key"))?;
         let pms = kp.agree(&cke.public)?;
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
-        self.hs.master = Some(if self.hs.ems {
-            let session_hash = self.transcript.hash(suite.prf);
-            prf::extended_master_secret(suite.prf, &pms, &session_hash)
-        } else {
-            prf::master_secret(
-                suite.prf,
-                &pms,
-                &self.hs.client_random,
-                &self.hs.server_random,
-            )
-        });
+        self.set_master_secret(&pms)?;
         self.derive_keys()?;
         self.state = if self.hs.peer_certs.is_empty() {
             State::AwaitChangeCipherSpec
@@ -446,11 +417,5 @@ impl Machine {
             State::ServerAwaitCertificateVerify
         };
         Ok(())
-    }
-
-    /// Checks a retransmitted or late message does not reuse a handshake sequence number.
-    #[allow(dead_code)]
-    fn full(&self, t: HandshakeType, seq: u16, body: &[u8]) -> Vec<u8> {
-        full_message(t, seq, body)
     }
 }
