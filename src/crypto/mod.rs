@@ -48,9 +48,27 @@ impl HashAlg {
     }
 }
 
+/// Compares two byte strings in time independent of their contents (lengths are public).
+/// Used for Finished verify_data, MACs and cookies.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // black_box keeps the optimiser from short-circuiting the fold.
+    std::hint::black_box(diff) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constant_time_eq_compares_contents_and_lengths() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
 
     #[test]
     fn digest_lengths_match_output_len() {
@@ -67,15 +85,4 @@ mod tests {
             &[0xcb, 0x00, 0x75, 0x3f]
         );
     }
-}
-
-/// Compares two byte strings in time independent of their contents (lengths are public).
-/// Used for Finished verify_data, MACs and cookies.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    // black_box keeps the optimiser from short-circuiting the fold.
-    std::hint::black_box(diff) == 0
 }
