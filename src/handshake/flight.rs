@@ -39,6 +39,8 @@ impl Flight {
 #[derive(Debug)]
 pub(crate) struct RetransmitTimer {
     pub deadline: Option<Instant>,
+    /// When the current deadline was armed (to re-time it if the timer hook changes).
+    pub armed_at: Option<Instant>,
     pub current: Duration,
     pub initial: Duration,
     pub max: Duration,
@@ -50,6 +52,7 @@ impl RetransmitTimer {
     pub fn new(initial: Duration, max: Duration) -> Self {
         Self {
             deadline: None,
+            armed_at: None,
             current: initial,
             initial,
             max,
@@ -59,6 +62,7 @@ impl RetransmitTimer {
 
     /// Arms the timer for a freshly sent flight.
     pub fn start(&mut self, now: Instant) {
+        self.armed_at = Some(now);
         self.deadline = Some(now + self.current);
     }
 
@@ -80,12 +84,9 @@ impl RetransmitTimer {
     }
 
     /// Doubles the timeout (capped) after an expiry.
-    pub fn back_off(&mut self, next: Option<Duration>) {
+    pub fn back_off(&mut self) {
         self.expiries += 1;
-        self.current = match next {
-            Some(d) => d,
-            None => (self.current * 2).min(self.max),
-        };
+        self.current = (self.current * 2).min(self.max);
     }
 }
 
@@ -101,7 +102,7 @@ mod tests {
         assert!(!t.expired(now));
         assert!(t.expired(now + Duration::from_secs(1)));
         for _ in 0..10 {
-            t.back_off(None);
+            t.back_off();
         }
         assert_eq!(t.current, Duration::from_secs(60));
         t.reset();

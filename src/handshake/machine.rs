@@ -791,8 +791,12 @@ impl Machine {
             self.error = Some(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
         }
-        let next = None;
-        self.timer.back_off(next);
+        if self.timer_hook.is_some() {
+            // The hook computes the next value from the previous one (DTLS_set_timer_cb).
+            self.timer.expiries += 1;
+        } else {
+            self.timer.back_off();
+        }
         self.stats.retransmits += 1;
         if let Err(e) = self.emit_flight() {
             return Err(self.fail(e));
@@ -1025,6 +1029,11 @@ impl Machine {
     }
     pub fn set_timer_hook(&mut self, hook: Box<dyn FnMut(u32) -> u32 + Send>) {
         self.timer_hook = Some(hook);
+        // A flight already waiting (the client's first ClientHello is queued at creation)
+        // is re-timed with the hook, as if it had been installed before sending.
+        if let (Some(_), Some(at)) = (self.timer.deadline, self.timer.armed_at) {
+            self.arm_timer(at);
+        }
     }
     pub fn stats(&self) -> Stats {
         self.stats

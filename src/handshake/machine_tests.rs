@@ -123,6 +123,15 @@ fn full_handshake_every_suite_and_data_both_ways() {
         assert_eq!(&buf[..4], b"ping");
         assert_eq!(c.recv(&mut buf), Some(4));
         assert_eq!(&buf[..4], b"pong");
+        // A record of every size class the AEAD code paths distinguish.
+        for len in [1usize, 15, 16, 17, 64, 255, 1000, c.data_mtu()] {
+            let msg: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            c.send(&msg).unwrap();
+            pump(&mut c, &mut s, Instant::now());
+            let mut got = vec![0u8; 2048];
+            assert_eq!(s.recv(&mut got), Some(len));
+            assert_eq!(&got[..len], &msg[..]);
+        }
         let mut a = [0u8; 32];
         let mut b = [0u8; 32];
         c.export_keying_material(&mut a, b"EXPERIMENTAL test", None)
@@ -243,4 +252,27 @@ fn repeated_timeouts_shrink_datagrams_to_fallback_mtu() {
         "after fallback: {sizes:?}"
     );
     let _ = t;
+}
+
+#[test]
+fn timer_hook_retimes_the_first_flight() {
+    let now = Instant::now();
+    let mut c = Connection::client(client_config(false), now, ClientOptions::default()).unwrap();
+    assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(1)));
+    let mut calls = Vec::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    c.set_timer_hook(Box::new(move |prev| {
+        tx.send(prev).unwrap();
+        if prev == 0 {
+            50_000
+        } else {
+            prev * 2
+        }
+    }));
+    assert_eq!(c.poll_timeout(), Some(now + Duration::from_millis(50)));
+    let t = c.poll_timeout().unwrap();
+    c.handle_timeout(t).unwrap();
+    assert_eq!(c.poll_timeout(), Some(t + Duration::from_millis(100)));
+    calls.extend(rx.try_iter());
+    assert_eq!(calls, vec![0, 50_000]);
 }
