@@ -1,0 +1,226 @@
+# rdtls top-level Makefile: builds librdtls (cargo), the C example programs, the C-level
+# tests and the benchmark. See README.md.
+#
+#   make                 librdtls + the drop-in build/libssl.so.3 + programs in build/bin/
+#   make dropin          only the drop-in libssl.so.3 (see README "Drop-in libssl.so.3")
+#   make matrix          regenerate MATRIX.md (libssl symbols: implemented / stub / absent)
+#   make demo            s_server + s_client on loopback, printing the handshake summary
+#   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh)
+#   make ctest           only the C-level tests
+#   make bench           bench/bench.c against OpenSSL and rdtls, with ratios
+#   make install PREFIX=/opt/rdtls
+#   make examples RDTLS_BACKEND=openssl   same programs against the system OpenSSL,
+#                                         into build/bin-openssl/ (also: ctest, demo)
+
+RDTLS_BACKEND ?= rdtls
+PREFIX ?= /usr/local
+DESTDIR ?=
+CARGO ?= cargo
+BENCH_SECONDS ?= 2
+CAPI_PKG ?= rdtls-capi
+VERSION ?= 0.1.0
+BUILD := build
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -std=c99 -Wall -Wextra -Werror -pedantic
+PTHREAD := -pthread
+
+ifeq ($(RDTLS_BACKEND),openssl)
+BINDIR := $(BUILD)/bin-openssl
+CTDIR := $(BUILD)/ctests-openssl
+BACKEND_CFLAGS :=
+BACKEND_LIBS := -lssl -lcrypto
+BACKEND_DEP :=
+HEADER_CHECK :=
+else ifeq ($(RDTLS_BACKEND),rdtls)
+BINDIR := $(BUILD)/bin
+CTDIR := $(BUILD)/ctests
+BACKEND_CFLAGS := -Iinclude
+# rpath: build/bin/* and build/ctests/* find build/librdtls.so one directory up.
+BACKEND_LIBS := -L$(BUILD) -lrdtls -Wl,-rpath,'$$ORIGIN/..'
+BACKEND_DEP := $(BUILD)/librdtls.so
+HEADER_CHECK := header-check
+else
+$(error RDTLS_BACKEND must be rdtls or openssl, not '$(RDTLS_BACKEND)')
+endif
+
+EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
+	threaded_server:rdtls-threaded-server poll_server:rdtls-poll-server \
+	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client
+EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
+COMMON_SRC := c-examples/common.c
+COMMON_HDR := c-examples/common.h
+
+CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args
+CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink
+# Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
+# tests run them with LD_PRELOAD=build/libssl.so.3.
+CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog
+DEMO_CERTS := $(BUILD)/demo-certs/ca.pem
+
+.PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench certs install clean \
+	api-used header-check FORCE
+
+ifeq ($(RDTLS_BACKEND),rdtls)
+all: lib dropin examples
+else
+all: examples
+endif
+
+# ---- librdtls --------------------------------------------------------------------------
+# cargo decides what to rebuild; the copies only change (and relink users) when the
+# library did.
+lib: $(BUILD)/librdtls.so $(BUILD)/librdtls.a
+
+$(BUILD)/librdtls.a: $(BUILD)/librdtls.so
+	@:
+
+$(BUILD)/librdtls.so: FORCE
+	@mkdir -p $(BUILD)
+	$(CARGO) build --release -p $(CAPI_PKG)
+	@for f in librdtls.so librdtls.a; do \
+		cmp -s target/release/$$f $(BUILD)/$$f || cp target/release/$$f $(BUILD)/$$f; \
+	done
+
+FORCE:
+
+# ---- drop-in libssl.so.3 ---------------------------------------------------------------
+# The same capi source with --features dropin, built as a static library in its own target
+# directory (so the standalone artifacts above are not clobbered) and linked here: rustc's
+# cdylib version script cannot carry symbol versions, ours does (scripts/dropin-map.sh:
+# exactly OpenSSL's libssl names that we define, at OpenSSL's version nodes, all else local).
+DROPIN_TARGET_DIR ?= target/dropin
+DROPIN_ARCHIVE := $(DROPIN_TARGET_DIR)/release/librdtls.a
+DROPIN_LDFLAGS := -shared -Wl,-soname,libssl.so.3 -Wl,-z,defs -Wl,--gc-sections \
+	-Wl,-z,relro,-z,now
+DROPIN_LIBS := -lcrypto -lpthread -ldl -lm
+
+dropin: $(BUILD)/libssl.so.3
+
+$(BUILD)/libssl.so.3: FORCE
+	@mkdir -p $(BUILD)/dropin
+	CARGO_TARGET_DIR=$(DROPIN_TARGET_DIR) $(CARGO) rustc --release -p $(CAPI_PKG) \
+		--features dropin --crate-type staticlib
+	sh scripts/dropin-map.sh $(DROPIN_ARCHIVE) > $(BUILD)/dropin/libssl.map
+	$(CC) $(DROPIN_LDFLAGS) -o $(BUILD)/dropin/libssl.so.3 \
+		-Wl,--whole-archive $(DROPIN_ARCHIVE) -Wl,--no-whole-archive \
+		-Wl,--version-script=$(BUILD)/dropin/libssl.map $(DROPIN_LIBS)
+	@cmp -s $(BUILD)/dropin/libssl.so.3 $@ || cp $(BUILD)/dropin/libssl.so.3 $@
+
+matrix: dropin
+	sh scripts/gen-matrix.sh > MATRIX.md
+
+# ---- programs --------------------------------------------------------------------------
+examples: $(EXAMPLE_BINS)
+
+C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c bench/bench.c
+
+# With -Iinclude a header missing from include/openssl/ silently falls back to the system
+# OpenSSL's, mixing two sets of declarations: refuse to build when that would happen.
+header-check:
+	@for f in $(C_SOURCES); do \
+		deps=$$($(CC) -std=c99 -Iinclude -M $$f 2>/dev/null | tr ' \\' '\n\n' \
+			| grep -E '^/usr(/local)?/include/(x86_64-linux-gnu/)?openssl/'); \
+		if [ -n "$$deps" ]; then \
+			echo "$$f would use system OpenSSL headers missing from include/openssl/:"; \
+			echo "$$deps" | sed 's/^/    /'; exit 1; \
+		fi; \
+	done
+
+# The OpenSSL functions the C programs call (what librdtls must export for them).
+api-used:
+	@$(MAKE) -s examples ctest-progs $(BUILD)/bench-openssl RDTLS_BACKEND=openssl
+	@nm -u $(BUILD)/bin-openssl/* $(BUILD)/ctests-openssl/threads16 \
+		$(BUILD)/ctests-openssl/null_args $(BUILD)/bench-openssl | awk '{print $$2}' \
+		| sed 's/@.*//' | grep -E '^(SSL|BIO|DTLS|ERR|X509|EVP|HMAC|RAND|OPENSSL|CRYPTO)' \
+		| sort -u
+
+define example_rule
+$(BINDIR)/$(2): c-examples/$(1).c $(COMMON_SRC) $(COMMON_HDR) $(BACKEND_DEP) | $(HEADER_CHECK)
+	@mkdir -p $$(BINDIR)
+	$$(CC) $$(WARN) $$(CFLAGS) $$(BACKEND_CFLAGS) -o $$@ c-examples/$(1).c $$(COMMON_SRC) \
+		$$(BACKEND_LIBS) $$(PTHREAD)
+endef
+$(foreach e,$(EXAMPLES),$(eval $(call example_rule,$(word 1,$(subst :, ,$(e))),$(word 2,$(subst :, ,$(e))))))
+
+ctest-progs: $(CTEST_SSL_BINS) $(CTEST_TOOL_BINS) $(CTEST_DROPIN_BINS)
+
+$(CTDIR)/%: ctests/%.c $(BACKEND_DEP) | $(HEADER_CHECK)
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) $(BACKEND_CFLAGS) -o $@ $< $(BACKEND_LIBS) $(PTHREAD)
+
+# The helpers use no TLS at all.
+$(CTDIR)/freeport: ctests/freeport.c
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+$(CTDIR)/udp_sink: ctests/udp_sink.c
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+$(CTDIR)/dropin_%: ctests/dropin_%.c
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lssl -lcrypto -ldl
+
+# ---- certificates ----------------------------------------------------------------------
+certs: $(DEMO_CERTS)
+
+$(DEMO_CERTS): scripts/make-demo-certs.sh
+	sh scripts/make-demo-certs.sh $(BUILD)/demo-certs
+
+# ---- demo and tests --------------------------------------------------------------------
+demo: all certs
+	RDTLS_BACKEND=$(RDTLS_BACKEND) BINDIR=$(BINDIR) CERTDIR=$(BUILD)/demo-certs \
+		sh scripts/demo.sh
+
+deps:
+	sh scripts/install-deps.sh
+
+# The drop-in tests also run the example programs built against the system OpenSSL
+# (build/bin-openssl) with LD_PRELOAD=build/libssl.so.3.
+ifeq ($(RDTLS_BACKEND),rdtls)
+CTEST_EXTRA := dropin-progs
+endif
+
+.PHONY: dropin-progs
+dropin-progs:
+	$(MAKE) examples ctest-progs RDTLS_BACKEND=openssl
+
+ctest: all ctest-progs certs $(CTEST_EXTRA)
+	RDTLS_BACKEND=$(RDTLS_BACKEND) BINDIR=$(BINDIR) CTDIR=$(CTDIR) \
+		CERTDIR=$(BUILD)/demo-certs BUILD=$(BUILD) bash ctests/run.sh
+
+test: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace
+	$(MAKE) ctest
+
+# ---- benchmark -------------------------------------------------------------------------
+bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls certs
+	sh bench/run.sh $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/demo-certs \
+		$(BENCH_SECONDS)
+
+$(BUILD)/bench-openssl: bench/bench.c
+	@mkdir -p $(BUILD)
+	$(CC) $(WARN) -O2 -g -o $@ $< -lssl -lcrypto
+
+$(BUILD)/bench-rdtls: bench/bench.c $(BUILD)/librdtls.so | header-check
+	$(CC) $(WARN) -O2 -g -Iinclude -o $@ $< -L$(BUILD) -lrdtls -Wl,-rpath,'$$ORIGIN'
+
+# ---- install ---------------------------------------------------------------------------
+# Headers go to PREFIX/include/rdtls/openssl/ so they never shadow the system OpenSSL's;
+# rdtls.pc adds -I PREFIX/include/rdtls.
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rdtls/openssl
+	install -m 0755 $(BUILD)/librdtls.so $(DESTDIR)$(PREFIX)/lib/librdtls.so
+	install -m 0644 $(BUILD)/librdtls.a $(DESTDIR)$(PREFIX)/lib/librdtls.a
+	install -m 0644 include/openssl/*.h $(DESTDIR)$(PREFIX)/include/rdtls/openssl/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' rdtls.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/rdtls.pc
+	@echo "installed into $(DESTDIR)$(PREFIX); compile with:"
+	@echo "  cc prog.c \$$(PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig pkg-config --cflags --libs rdtls)"
+
+clean:
+	rm -rf $(BUILD)

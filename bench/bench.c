@@ -1,0 +1,301 @@
+/*
+ * bench.c - one DTLS 1.2 benchmark, compiled twice: against the system OpenSSL
+ * (build/bench-openssl) and against librdtls (build/bench-rdtls). `make bench` runs both
+ * and bench/run.sh prints the ratios.
+ *
+ * Client and server live in this process and talk over memory BIOs (BIO_s_mem, one DTLS
+ * record moved per BIO_write), so the numbers measure the library, not the kernel.
+ * Both builds use the same configuration: ECDSA P-256 server certificate verified by the
+ * client against ca.pem, cipher ECDHE-ECDSA-AES128-GCM-SHA256, link MTU 1500.
+ *
+ * Output: one "name value" line per metric (read by bench/run.sh):
+ *   full_handshakes_per_s      new client+server pair, full handshake, both freed
+ *   resumed_handshakes_per_s   the same, resuming one session (SSL_set_session)
+ *   resumed_fraction           share of those handshakes that really resumed (0..1)
+ *   throughput_mb_per_s        1200-byte SSL_write -> record moved -> SSL_read, one pair
+ *   bytes_per_connection       malloc'd bytes (mallinfo2) per established client+server pair
+ *   server_bytes_per_connection   of which the server side
+ *
+ * Usage: bench CERTDIR [SECONDS_PER_METRIC]   (default 2)
+ */
+#define _GNU_SOURCE 1
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#define RECORD_HEADER_LEN 13
+#define PAYLOAD 1200
+#define MEM_CONNS 200
+#define CIPHER "ECDHE-ECDSA-AES128-GCM-SHA256"
+
+struct pair {
+    SSL *c, *s;
+    BIO *c_in, *c_out, *s_in, *s_out;
+};
+
+static double seconds = 2.0;
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench: %s\n", what);
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+static SSL *new_end(SSL_CTX *ctx, BIO **in, BIO **out, int server)
+{
+    SSL *ssl = SSL_new(ctx);
+
+    *in = BIO_new(BIO_s_mem());
+    *out = BIO_new(BIO_s_mem());
+    if (ssl == NULL || *in == NULL || *out == NULL)
+        die("cannot create SSL or BIO");
+    (void)BIO_set_mem_eof_return(*in, -1);
+    (void)BIO_set_mem_eof_return(*out, -1);
+    SSL_set_bio(ssl, *in, *out);
+    SSL_set_options(ssl, SSL_OP_NO_QUERY_MTU);
+    (void)DTLS_set_link_mtu(ssl, 1500);
+    if (server)
+        SSL_set_accept_state(ssl);
+    else
+        SSL_set_connect_state(ssl);
+    return ssl;
+}
+
+/* Moves everything in `from` into `to`, one DTLS record per BIO_write. */
+static int move(BIO *from, BIO *to)
+{
+    static unsigned char buf[65536];
+    int len = 0, off = 0, n, moved = 0;
+
+    while ((size_t)len < sizeof(buf) && (n = BIO_read(from, buf + len, (int)sizeof(buf) - len)) > 0)
+        len += n;
+    while (off < len) {
+        int rec = len - off;
+        if (rec >= RECORD_HEADER_LEN) {
+            int body = (buf[off + 11] << 8) | buf[off + 12];
+            if (RECORD_HEADER_LEN + body <= rec)
+                rec = RECORD_HEADER_LEN + body;
+        }
+        BIO_write(to, buf + off, rec);
+        off += rec;
+        moved++;
+    }
+    return moved;
+}
+
+static int hs_step(SSL *ssl, int *done)
+{
+    int r;
+
+    if (*done)
+        return 1;
+    r = SSL_do_handshake(ssl);
+    if (r == 1) {
+        *done = 1;
+        return 1;
+    }
+    r = SSL_get_error(ssl, r);
+    return r == SSL_ERROR_WANT_READ || r == SSL_ERROR_WANT_WRITE;
+}
+
+/* Creates a pair and runs its handshake; session (may be NULL) is offered by the client. */
+static void handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *session, struct pair *p)
+{
+    int cdone = 0, sdone = 0, rounds;
+
+    p->c = new_end(cctx, &p->c_in, &p->c_out, 0);
+    p->s = new_end(sctx, &p->s_in, &p->s_out, 1);
+    if (session != NULL && SSL_set_session(p->c, session) != 1)
+        die("SSL_set_session failed");
+    for (rounds = 0; rounds < 50 && !(cdone && sdone); rounds++) {
+        if (!hs_step(p->c, &cdone))
+            die("client handshake failed");
+        move(p->c_out, p->s_in);
+        if (!hs_step(p->s, &sdone))
+            die("server handshake failed");
+        move(p->s_out, p->c_in);
+    }
+    if (!(cdone && sdone))
+        die("handshake did not finish");
+}
+
+/* Sends close_notify both ways (a session freed without it is not resumable) and frees. */
+static void free_pair(struct pair *p)
+{
+    SSL_shutdown(p->c);
+    SSL_shutdown(p->s);
+    SSL_free(p->c);
+    SSL_free(p->s);
+}
+
+static SSL_CTX *make_ctx(int server, const char *dir)
+{
+    char a[4096], b[4096];
+    SSL_CTX *ctx = SSL_CTX_new(server ? DTLS_server_method() : DTLS_client_method());
+
+    if (ctx == NULL)
+        die("SSL_CTX_new failed");
+    if (SSL_CTX_set_cipher_list(ctx, CIPHER) != 1)
+        die("cipher " CIPHER " not available");
+    if (server) {
+        snprintf(a, sizeof(a), "%s/server.pem", dir);
+        snprintf(b, sizeof(b), "%s/server.key", dir);
+        if (SSL_CTX_use_certificate_chain_file(ctx, a) != 1
+            || SSL_CTX_use_PrivateKey_file(ctx, b, SSL_FILETYPE_PEM) != 1)
+            die("cannot load server.pem/server.key");
+        SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"bench", 5);
+    } else {
+        snprintf(a, sizeof(a), "%s/ca.pem", dir);
+        if (SSL_CTX_load_verify_locations(ctx, a, NULL) != 1)
+            die("cannot load ca.pem");
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    }
+    return ctx;
+}
+
+static void bench_full(const char *dir)
+{
+    SSL_CTX *cctx = make_ctx(0, dir), *sctx = make_ctx(1, dir);
+    double t0 = now(), t;
+    long n = 0;
+
+    /* Only full handshakes: nothing to resume from. */
+    (void)SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
+    (void)SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_OFF);
+    do {
+        struct pair p;
+        handshake(cctx, sctx, NULL, &p);
+        free_pair(&p);
+        n++;
+        t = now() - t0;
+    } while (t < seconds);
+    printf("full_handshakes_per_s %.1f\n", (double)n / t);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}
+
+static void bench_resumed(const char *dir)
+{
+    SSL_CTX *cctx = make_ctx(0, dir), *sctx = make_ctx(1, dir);
+    SSL_SESSION *session;
+    struct pair p;
+    double t0, t;
+    long n = 0, reused = 0;
+
+    (void)SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_SERVER);
+    (void)SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT);
+    handshake(cctx, sctx, NULL, &p);
+    session = SSL_get1_session(p.c);
+    free_pair(&p);
+    if (session == NULL)
+        die("no session to resume");
+    t0 = now();
+    do {
+        handshake(cctx, sctx, session, &p);
+        reused += SSL_session_reused(p.c) == 1;
+        free_pair(&p);
+        n++;
+        t = now() - t0;
+    } while (t < seconds);
+    printf("resumed_handshakes_per_s %.1f\n", (double)n / t);
+    printf("resumed_fraction %.3f\n", (double)reused / (double)n);
+    SSL_SESSION_free(session);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}
+
+static void bench_throughput(const char *dir)
+{
+    SSL_CTX *cctx = make_ctx(0, dir), *sctx = make_ctx(1, dir);
+    unsigned char out[PAYLOAD], in[PAYLOAD + 64];
+    struct pair p;
+    double t0, t;
+    long records = 0, i;
+
+    handshake(cctx, sctx, NULL, &p);
+    memset(out, 0x5a, sizeof(out));
+    t0 = now();
+    do {
+        /* 256 records between clock reads. */
+        for (i = 0; i < 256; i++) {
+            if (SSL_write(p.c, out, PAYLOAD) != PAYLOAD)
+                die("SSL_write failed");
+            move(p.c_out, p.s_in);
+            if (SSL_read(p.s, in, (int)sizeof(in)) != PAYLOAD)
+                die("SSL_read returned the wrong length");
+        }
+        records += 256;
+        t = now() - t0;
+    } while (t < seconds);
+    printf("throughput_mb_per_s %.1f\n", (double)records * PAYLOAD / t / 1e6);
+    free_pair(&p);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static void bench_memory(const char *dir)
+{
+    SSL_CTX *cctx = make_ctx(0, dir), *sctx = make_ctx(1, dir);
+    static struct pair p[MEM_CONNS];
+    size_t before, all, servers;
+    int i;
+
+    (void)SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
+    (void)SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_OFF);
+    /* Warm up lazily initialised library state first. */
+    handshake(cctx, sctx, NULL, &p[0]);
+    free_pair(&p[0]);
+    before = heap_in_use();
+    for (i = 0; i < MEM_CONNS; i++)
+        handshake(cctx, sctx, NULL, &p[i]);
+    all = heap_in_use();
+    for (i = 0; i < MEM_CONNS; i++)
+        SSL_free(p[i].c);
+    servers = heap_in_use();
+    for (i = 0; i < MEM_CONNS; i++)
+        SSL_free(p[i].s);
+    printf("bytes_per_connection %.0f\n", ((double)all - (double)before) / MEM_CONNS);
+    printf("server_bytes_per_connection %.0f\n",
+           ((double)servers - (double)before) / MEM_CONNS);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench CERTDIR [SECONDS_PER_METRIC]\n");
+        return 2;
+    }
+    if (argc > 2)
+        seconds = atof(argv[2]);
+    if (seconds <= 0)
+        seconds = 2.0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    bench_full(argv[1]);
+    bench_resumed(argv[1]);
+    bench_throughput(argv[1]);
+    bench_memory(argv[1]);
+    return 0;
+}

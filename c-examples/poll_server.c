@@ -1,0 +1,404 @@
+/*
+ * poll_server.c - rdtls-poll-server: many DTLS clients on ONE non-blocking UDP socket.
+ *
+ *   rdtls-poll-server -accept host:port -cert f -key f [-naccept n] [-mtu n] [-quiet]
+ *
+ * Design (memory BIOs, not one socket per client):
+ * - A single unconnected, non-blocking socket; recvfrom() tells which peer sent a
+ *   datagram, and a table keyed by peer address finds its connection.
+ * - Every connection is an SSL with two BIO_s_mem()s (eof_return -1): a received datagram is
+ *   written into the read BIO with one BIO_write, so each BIO_read of the library sees one
+ *   datagram. What the SSL writes is taken out of the write BIO, re-cut at DTLS record
+ *   boundaries (memory BIOs keep no datagram boundaries) and packed into datagrams of at
+ *   most -mtu bytes, which sendto() sends to the peer.
+ * - Datagrams from unknown peers go to one shared "front door" SSL that runs DTLSv1_listen():
+ *   it answers with a HelloVerifyRequest and keeps no per-peer state (RFC 6347 §4.2.1).
+ *   Only a ClientHello with a valid cookie gets a table slot: the front-door SSL, holding
+ *   that ClientHello, becomes the connection and a fresh front door is made.
+ * - poll() sleeps until a datagram arrives or the earliest DTLSv1_get_timeout() of all
+ *   connections; then DTLSv1_handle_timeout() retransmits on the connections whose timer
+ *   expired.
+ * Every application datagram is printed and echoed. After -naccept n finished connections
+ * the server exits, 0 when all of them closed cleanly with close_notify.
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Most simultaneous connections; ClientHellos beyond it are dropped until a slot frees. */
+#define MAX_CLIENTS 64
+/* A connection with no datagram for this long is dropped (milliseconds). */
+#define IDLE_MS 30000
+#define RECORD_HEADER_LEN 13
+
+struct conn {
+    int used;
+    common_addr peer; /* also the SSL's app data, read by the cookie callbacks */
+    SSL *ssl;
+    BIO *in;
+    BIO *out;
+    int established;
+    long long last_ms;
+};
+
+static struct conn conns[MAX_CLIENTS];
+static int sock_fd = -1;
+static long mtu = 1400;
+static int quiet;
+static long finished, clean;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* New SSL with memory BIOs; app data points at peer (for the cookie callbacks). */
+static SSL *new_ssl(SSL_CTX *ctx, common_addr *peer, BIO **in, BIO **out)
+{
+    SSL *ssl = SSL_new(ctx);
+
+    *in = BIO_new(BIO_s_mem());
+    *out = BIO_new(BIO_s_mem());
+    if (ssl == NULL || *in == NULL || *out == NULL) {
+        BIO_free(*in);
+        BIO_free(*out);
+        SSL_free(ssl);
+        return NULL;
+    }
+    (void)BIO_set_mem_eof_return(*in, -1);
+    (void)BIO_set_mem_eof_return(*out, -1);
+    SSL_set_bio(ssl, *in, *out);
+    SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE | SSL_OP_NO_QUERY_MTU);
+    (void)DTLS_set_link_mtu(ssl, mtu);
+    (void)SSL_set_app_data(ssl, peer);
+    SSL_set_accept_state(ssl);
+    return ssl;
+}
+
+/* Sends what ssl wrote into out to peer, whole records packed up to `mtu` bytes each. */
+static void flush_out(BIO *out, const common_addr *peer)
+{
+    static unsigned char buf[65536];
+    int len = 0, off = 0, n;
+
+    while ((size_t)len < sizeof(buf)
+           && (n = BIO_read(out, buf + len, (int)sizeof(buf) - len)) > 0)
+        len += n;
+    while (off < len) {
+        int dgram = 0;
+
+        while (off + dgram < len) {
+            int rec = len - off - dgram;
+            if (rec >= RECORD_HEADER_LEN) {
+                int body = (buf[off + dgram + 11] << 8) | buf[off + dgram + 12];
+                if (RECORD_HEADER_LEN + body <= rec)
+                    rec = RECORD_HEADER_LEN + body;
+            }
+            if (dgram > 0 && dgram + rec > mtu)
+                break;
+            dgram += rec;
+        }
+        /* A full socket buffer drops the datagram, as the network may: DTLS retransmits. */
+        (void)sendto(sock_fd, buf + off, (size_t)dgram, 0, &peer->sa, common_addr_len(peer));
+        off += dgram;
+    }
+}
+
+static void close_conn(struct conn *c, int ok)
+{
+    char who[80];
+
+    if (!quiet) {
+        common_addr_str(&c->peer, who, sizeof(who));
+        fprintf(stderr, "rdtls-poll-server: %s: %s\n", who, ok ? "closed" : "dropped");
+    }
+    SSL_free(c->ssl); /* frees both BIOs */
+    memset(c, 0, sizeof(*c));
+    finished++;
+    if (ok)
+        clean++;
+}
+
+/* Lets c process what is in its read BIO. */
+static void drive(struct conn *c)
+{
+    char buf[COMMON_MAX_DATAGRAM];
+    int r, err;
+
+    if (!c->established) {
+        r = SSL_accept(c->ssl);
+        if (r == 1) {
+            c->established = 1;
+            if (!quiet) {
+                char who[80];
+                common_addr_str(&c->peer, who, sizeof(who));
+                fprintf(stderr, "rdtls-poll-server: %s: handshake done\n", who);
+                common_print_summary(c->ssl, 1);
+            }
+        } else {
+            err = SSL_get_error(c->ssl, r);
+            flush_out(c->out, &c->peer);
+            if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+                common_fail("handshake failed");
+                close_conn(c, 0);
+            }
+            return;
+        }
+    }
+    for (;;) {
+        r = SSL_read(c->ssl, buf, (int)sizeof(buf));
+        if (r > 0) {
+            fwrite(buf, 1, (size_t)r, stdout);
+            fflush(stdout);
+            if (SSL_write(c->ssl, buf, r) != r) {
+                common_fail("SSL_write failed");
+                close_conn(c, 0);
+                return;
+            }
+            continue;
+        }
+        err = SSL_get_error(c->ssl, r);
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            SSL_shutdown(c->ssl); /* our close_notify */
+            flush_out(c->out, &c->peer);
+            close_conn(c, 1);
+            return;
+        }
+        flush_out(c->out, &c->peer);
+        if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+            common_fail("SSL_read failed");
+            close_conn(c, 0);
+        }
+        return;
+    }
+}
+
+static struct conn *find_conn(const common_addr *peer)
+{
+    int i;
+
+    for (i = 0; i < MAX_CLIENTS; i++)
+        if (conns[i].used && common_addr_equal(&conns[i].peer, peer))
+            return &conns[i];
+    return NULL;
+}
+
+static struct conn *free_slot(void)
+{
+    int i;
+
+    for (i = 0; i < MAX_CLIENTS; i++)
+        if (!conns[i].used)
+            return &conns[i];
+    return NULL;
+}
+
+/* The front door: one SSL that only runs DTLSv1_listen(). */
+static SSL *door;
+static BIO *door_in, *door_out;
+static common_addr door_peer;
+
+static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned char *d, int n)
+{
+    common_addr ignored;
+    struct conn *c;
+    int r;
+
+    if (door == NULL && (door = new_ssl(ctx, &door_peer, &door_in, &door_out)) == NULL)
+        return;
+    c = free_slot();
+    if (c == NULL)
+        return; /* table full: drop, the client will retransmit */
+    door_peer = *peer;
+    BIO_write(door_in, d, n);
+    r = DTLSv1_listen(door, (BIO_ADDR *)&ignored);
+    flush_out(door_out, &door_peer);
+    if (r < 0) {
+        /* A fatal error leaves the front door unusable: make a new one next time. */
+        ERR_clear_error();
+        SSL_free(door);
+        door = NULL;
+        return;
+    }
+    if (r == 0) {
+        /* No valid cookie yet (a HelloVerifyRequest went out) or garbage: stay stateless. */
+        (void)BIO_reset(door_in);
+        return;
+    }
+    memset(c, 0, sizeof(*c));
+    c->used = 1;
+    c->peer = *peer;
+    c->ssl = door;
+    c->in = door_in;
+    c->out = door_out;
+    c->last_ms = now_ms();
+    (void)SSL_set_app_data(c->ssl, &c->peer);
+    door = NULL;
+    drive(c);
+}
+
+static int next_timeout_ms(void)
+{
+    long long now = now_ms(), best = -1;
+    int i;
+
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        struct timeval tv;
+        long long t;
+
+        if (!conns[i].used)
+            continue;
+        t = conns[i].last_ms + IDLE_MS - now;
+        if (DTLSv1_get_timeout(conns[i].ssl, &tv) > 0) {
+            long long d = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+            if (d < t)
+                t = d;
+        }
+        if (t < 0)
+            t = 0;
+        if (best < 0 || t < best)
+            best = t;
+    }
+    return (int)best;
+}
+
+static void handle_timers(void)
+{
+    long long now = now_ms();
+    int i;
+
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        struct conn *c = &conns[i];
+        struct timeval tv;
+
+        if (!c->used)
+            continue;
+        if (now - c->last_ms >= IDLE_MS) {
+            close_conn(c, 0);
+            continue;
+        }
+        /* DTLSv1_handle_timeout() does nothing (returns 0) before the timer expires. */
+        if (DTLSv1_get_timeout(c->ssl, &tv) > 0) {
+            if (DTLSv1_handle_timeout(c->ssl) < 0) {
+                common_fail("retransmission limit reached");
+                close_conn(c, 0);
+                continue;
+            }
+            flush_out(c->out, &c->peer);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *accept_spec = "4433", *cert = "server.pem", *key = NULL;
+    long naccept = 0;
+    int i, status = 1;
+    char *host = NULL, *port = NULL, addr[80];
+    common_addr local;
+    SSL_CTX *ctx = NULL;
+    static unsigned char dgram[COMMON_MAX_DATAGRAM];
+
+    common_prog = "rdtls-poll-server";
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (strcmp(a, "-quiet") == 0) { quiet = 1; continue; }
+        if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0) continue;
+        if (v == NULL) {
+            fprintf(stderr, "%s: bad or incomplete option %s\n", common_prog, a);
+            return 1;
+        }
+        i++;
+        if (strcmp(a, "-accept") == 0 || strcmp(a, "-port") == 0) accept_spec = v;
+        else if (strcmp(a, "-cert") == 0) cert = v;
+        else if (strcmp(a, "-key") == 0) key = v;
+        else if (strcmp(a, "-naccept") == 0) naccept = atol(v);
+        else if (strcmp(a, "-mtu") == 0) mtu = atol(v);
+        else {
+            fprintf(stderr, "%s: unknown option %s\n", common_prog, a);
+            return 1;
+        }
+    }
+    if (!common_split_hostport(accept_spec, &host, &port) || naccept < 0 || mtu < 256
+        || mtu > 65507) {
+        fprintf(stderr, "%s: bad -accept, -naccept or -mtu value\n", common_prog);
+        return 1;
+    }
+    if (!common_cookie_init()) {
+        common_fail("RAND_bytes failed");
+        goto done;
+    }
+    ctx = SSL_CTX_new(DTLS_server_method());
+    if (ctx == NULL || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1
+        || SSL_CTX_use_PrivateKey_file(ctx, key ? key : cert, SSL_FILETYPE_PEM) != 1) {
+        common_fail("cannot set up the server certificate or key");
+        goto done;
+    }
+    SSL_CTX_set_cookie_generate_cb(ctx, common_generate_cookie);
+    SSL_CTX_set_cookie_verify_cb(ctx, common_verify_cookie);
+    sock_fd = common_udp_bind(host, port, 0, &local);
+    if (sock_fd < 0 || !common_set_nonblocking(sock_fd))
+        goto done;
+    common_addr_str(&local, addr, sizeof(addr));
+    fprintf(stderr, "ACCEPT %s\n", addr);
+    fflush(stderr);
+
+    while (naccept == 0 || finished < naccept) {
+        struct pollfd pfd;
+        int n;
+
+        pfd.fd = sock_fd;
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        n = poll(&pfd, 1, next_timeout_ms());
+        if (n < 0 && errno != EINTR) {
+            perror("poll");
+            goto done;
+        }
+        if (n > 0) {
+            /* Drain the socket: one datagram per recvfrom, routed by source address. */
+            for (;;) {
+                common_addr peer;
+                socklen_t plen = sizeof(peer.ss);
+                ssize_t got = recvfrom(sock_fd, dgram, sizeof(dgram), 0, &peer.sa, &plen);
+                struct conn *c;
+
+                if (got < 0)
+                    break; /* EAGAIN: drained */
+                c = find_conn(&peer);
+                if (c == NULL) {
+                    front_door(ctx, &peer, dgram, (int)got);
+                    continue;
+                }
+                c->last_ms = now_ms();
+                BIO_write(c->in, dgram, (int)got);
+                drive(c);
+            }
+        }
+        handle_timers();
+    }
+    if (!quiet)
+        fprintf(stderr, "%s: %ld connection(s), %ld clean\n", common_prog, finished, clean);
+    status = clean == finished ? 0 : 1;
+done:
+    for (i = 0; i < MAX_CLIENTS; i++)
+        if (conns[i].used)
+            SSL_free(conns[i].ssl);
+    SSL_free(door);
+    if (sock_fd >= 0)
+        close(sock_fd);
+    SSL_CTX_free(ctx);
+    free(host);
+    free(port);
+    return status;
+}

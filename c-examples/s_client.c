@@ -1,0 +1,375 @@
+/*
+ * s_client.c - rdtls-s_client: a DTLS 1.2 port of OpenSSL's `openssl s_client -dtls1_2`.
+ *
+ * Reads stdin and sends each line (newline included) with one SSL_write(); prints whatever
+ * the server sends to stdout. On stdin EOF it sends close_notify and exits 0 (with -ign_eof
+ * it keeps running until the server closes). Status, the handshake summary and the -msg
+ * trace go to stderr. Exit status: 0 success, 1 failure (OpenSSL error queue on stderr).
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+struct options {
+    const char *connect;
+    const char *cert;
+    const char *key;
+    const char *cafile;
+    const char *cipher;
+    const char *keylog;
+    const char *servername;
+    int verify;       /* -1: no verification required; otherwise the depth */
+    long mtu;
+    long timer_ms;
+    int timeout;
+    int nbio;
+    int quiet;
+    int msg;
+    int ign_eof;
+};
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: rdtls-s_client [options]\n"
+            " -connect host:port   server to contact (default localhost:4433)\n"
+            " -port n              port of localhost to contact\n"
+            " -cert file -key file client certificate chain and key (PEM)\n"
+            " -CAfile file         trusted CA certificates (PEM)\n"
+            " -verify n            require a valid server chain, depth n\n"
+            " -cipher list         cipher list (OpenSSL syntax)\n"
+            " -mtu n               link MTU (disables MTU discovery)\n"
+            " -timeout             enable 250 ms socket receive/send timeouts\n"
+            " -timer_ms n          initial DTLS retransmission timer (rdtls extension)\n"
+            " -nbio                non-blocking I/O with poll()\n"
+            " -servername name     SNI host name\n"
+            " -keylogfile file     append NSS key log lines to file\n"
+            " -msg                 trace protocol messages on stderr\n"
+            " -quiet               no status output\n"
+            " -ign_eof             keep running after stdin EOF until the server closes\n"
+            " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    static char portspec[64];
+    int i;
+
+    memset(o, 0, sizeof(*o));
+    o->connect = "localhost:4433";
+    o->verify = -1;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (a[0] == '-' && a[1] == '-')
+            a++;
+#define NEEDS_ARG()                                                                 \
+    do {                                                                            \
+        if (v == NULL) {                                                            \
+            fprintf(stderr, "%s: option %s needs an argument\n", common_prog, a);   \
+            return 0;                                                               \
+        }                                                                           \
+        i++;                                                                        \
+    } while (0)
+        if (strcmp(a, "-connect") == 0) { NEEDS_ARG(); o->connect = v; }
+        else if (strcmp(a, "-port") == 0) {
+            NEEDS_ARG();
+            snprintf(portspec, sizeof(portspec), "localhost:%s", v);
+            o->connect = portspec;
+        }
+        else if (strcmp(a, "-cert") == 0) { NEEDS_ARG(); o->cert = v; }
+        else if (strcmp(a, "-key") == 0) { NEEDS_ARG(); o->key = v; }
+        else if (strcmp(a, "-CAfile") == 0) { NEEDS_ARG(); o->cafile = v; }
+        else if (strcmp(a, "-verify") == 0 || strcmp(a, "-Verify") == 0) {
+            NEEDS_ARG();
+            o->verify = atoi(v);
+        }
+        else if (strcmp(a, "-cipher") == 0) { NEEDS_ARG(); o->cipher = v; }
+        else if (strcmp(a, "-mtu") == 0) { NEEDS_ARG(); o->mtu = atol(v); }
+        else if (strcmp(a, "-timer_ms") == 0) { NEEDS_ARG(); o->timer_ms = atol(v); }
+        else if (strcmp(a, "-keylogfile") == 0) { NEEDS_ARG(); o->keylog = v; }
+        else if (strcmp(a, "-servername") == 0) { NEEDS_ARG(); o->servername = v; }
+        else if (strcmp(a, "-timeout") == 0) o->timeout = 1;
+        else if (strcmp(a, "-nbio") == 0) o->nbio = 1;
+        else if (strcmp(a, "-quiet") == 0) o->quiet = 1;
+        else if (strcmp(a, "-msg") == 0) o->msg = 1;
+        else if (strcmp(a, "-ign_eof") == 0) o->ign_eof = 1;
+        else if (strcmp(a, "-no_ign_eof") == 0) o->ign_eof = 0;
+        else if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0
+                 || strcmp(a, "-verify_return_error") == 0) { /* accepted, always on */ }
+        else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
+        else {
+            fprintf(stderr, "%s: unknown option %s\n", common_prog, argv[i]);
+            usage();
+            return 0;
+        }
+#undef NEEDS_ARG
+    }
+    if (o->mtu < 0 || o->timer_ms < 0 || o->timer_ms > 60000) {
+        fprintf(stderr, "%s: bad -mtu or -timer_ms value\n", common_prog);
+        return 0;
+    }
+    return 1;
+}
+
+static SSL_CTX *make_ctx(const struct options *o)
+{
+    SSL_CTX *ctx = SSL_CTX_new(DTLS_client_method());
+
+    if (ctx == NULL) {
+        common_fail("SSL_CTX_new failed");
+        return NULL;
+    }
+    if (o->cert != NULL) {
+        if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1
+            || SSL_CTX_use_PrivateKey_file(ctx, o->key ? o->key : o->cert, SSL_FILETYPE_PEM) != 1
+            || SSL_CTX_check_private_key(ctx) != 1) {
+            common_fail("cannot load the client certificate or key");
+            goto err;
+        }
+    }
+    if (o->cafile != NULL && SSL_CTX_load_verify_locations(ctx, o->cafile, NULL) != 1) {
+        common_fail("cannot load the CA file");
+        goto err;
+    }
+    if (o->verify >= 0) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        SSL_CTX_set_verify_depth(ctx, o->verify);
+    }
+    if (o->cipher != NULL && SSL_CTX_set_cipher_list(ctx, o->cipher) != 1) {
+        common_fail("no cipher in the -cipher list is usable");
+        goto err;
+    }
+    if (o->keylog != NULL && !common_set_keylog_file(ctx, o->keylog))
+        goto err;
+    return ctx;
+err:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+/* Sends one line; loops on WANT_WRITE in non-blocking mode. Returns 1 on success. */
+static int send_line(SSL *ssl, int fd, const char *buf, size_t len)
+{
+    for (;;) {
+        int r = SSL_write(ssl, buf, (int)len), err;
+
+        if (r > 0)
+            return 1;
+        err = SSL_get_error(ssl, r);
+        if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
+            if (common_wait(ssl, fd, err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, -1) < 0)
+                return 0;
+            continue;
+        }
+        fprintf(stderr, "%s: SSL_write failed (%s)\n", common_prog, common_ssl_error_name(err));
+        ERR_print_errors_fp(stderr);
+        return 0;
+    }
+}
+
+/* Reads what is available. Returns 1 to go on, 0 when the server closed, -1 on error. */
+static int drain_socket(SSL *ssl, int nbio, int quiet)
+{
+    char buf[COMMON_MAX_DATAGRAM];
+
+    for (;;) {
+        int r = SSL_read(ssl, buf, (int)sizeof(buf)), err;
+
+        if (r > 0) {
+            fwrite(buf, 1, (size_t)r, stdout);
+            fflush(stdout);
+            /* A blocking SSL_read would wait for the next datagram: read once only. */
+            if (!nbio && SSL_pending(ssl) == 0)
+                return 1;
+            continue;
+        }
+        err = SSL_get_error(ssl, r);
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+            return 1;
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            if (!quiet)
+                fprintf(stderr, "%s: server sent close_notify\n", common_prog);
+            SSL_shutdown(ssl);
+            return 0;
+        }
+        fprintf(stderr, "%s: SSL_read failed (%s)\n", common_prog, common_ssl_error_name(err));
+        ERR_print_errors_fp(stderr);
+        return -1;
+    }
+}
+
+/* Interactive phase: stdin lines out, server data in. Returns the exit status. */
+static int run_session(SSL *ssl, int fd, const struct options *o)
+{
+    static char line[65536];
+    size_t have = 0;
+    int stdin_open = 1;
+
+    for (;;) {
+        struct pollfd pfd[2];
+        struct timeval tv;
+        int ms = -1, timer = 0, n, nfds = 1;
+
+        pfd[0].fd = fd;
+        pfd[0].events = POLLIN;
+        pfd[0].revents = 0;
+        if (stdin_open) {
+            pfd[1].fd = 0;
+            pfd[1].events = POLLIN;
+            pfd[1].revents = 0;
+            nfds = 2;
+        }
+        if (DTLSv1_get_timeout(ssl, &tv) > 0) {
+            ms = (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+            timer = 1;
+        }
+        n = poll(pfd, (nfds_t)nfds, ms);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            perror("poll");
+            return 1;
+        }
+        if (n == 0) {
+            if (timer && DTLSv1_handle_timeout(ssl) < 0) {
+                common_fail("DTLS retransmission limit reached");
+                return 1;
+            }
+            continue;
+        }
+        if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+            int r = drain_socket(ssl, o->nbio, o->quiet);
+            if (r <= 0)
+                return r == 0 ? 0 : 1;
+        }
+        if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t got = read(0, line + have, sizeof(line) - have);
+            size_t start = 0, i;
+
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got > 0) {
+                have += (size_t)got;
+                for (i = 0; i < have; i++) {
+                    if (line[i] == '\n') {
+                        if (!send_line(ssl, fd, line + start, i + 1 - start))
+                            return 1;
+                        start = i + 1;
+                    }
+                }
+                memmove(line, line + start, have - start);
+                have -= start;
+                /* A line longer than the buffer is sent in buffer-sized pieces. */
+                if (have == sizeof(line)) {
+                    if (!send_line(ssl, fd, line, have))
+                        return 1;
+                    have = 0;
+                }
+                continue;
+            }
+            /* EOF (or a read error, treated alike as in OpenSSL's s_client). */
+            if (have > 0 && !send_line(ssl, fd, line, have))
+                return 1;
+            have = 0;
+            stdin_open = 0;
+            if (!o->ign_eof) {
+                if (!o->quiet)
+                    fprintf(stderr, "%s: stdin EOF, sending close_notify\n", common_prog);
+                if (SSL_shutdown(ssl) < 0) {
+                    common_fail("SSL_shutdown failed");
+                    return 1;
+                }
+                return 0;
+            }
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    SSL_CTX *ctx = NULL;
+    SSL *ssl = NULL;
+    BIO *bio;
+    common_addr peer;
+    char *host = NULL, *port = NULL;
+    int fd = -1, status = 1;
+
+    common_prog = "rdtls-s_client";
+    if (!parse_args(argc, argv, &o))
+        return 1;
+    if (!common_split_hostport(o.connect, &host, &port)) {
+        fprintf(stderr, "%s: bad -connect value %s\n", common_prog, o.connect);
+        return 1;
+    }
+    ctx = make_ctx(&o);
+    if (ctx == NULL)
+        goto done;
+    fd = common_udp_connect(host ? host : "localhost", port, &peer);
+    if (fd < 0)
+        goto done;
+    if (!o.quiet) {
+        char buf[80];
+        common_addr_str(&peer, buf, sizeof(buf));
+        fprintf(stderr, "CONNECTED(%d) to %s\n", fd, buf);
+    }
+    ssl = SSL_new(ctx);
+    bio = BIO_new_dgram(fd, BIO_CLOSE);
+    if (ssl == NULL || bio == NULL) {
+        if (bio != NULL)
+            BIO_free(bio); /* closes fd */
+        else
+            close(fd);
+        common_fail("cannot create the SSL object or datagram BIO");
+        goto done;
+    }
+    /* fd is now owned (closed) by bio. */
+    (void)BIO_ctrl_set_connected(bio, &peer);
+    SSL_set_bio(ssl, bio, bio);
+    if (o.timeout) {
+        struct timeval tv;
+        tv.tv_sec = 0;
+        tv.tv_usec = 250000;
+        BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
+        BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_SEND_TIMEOUT, 0, &tv);
+    }
+    if (o.timer_ms > 0) {
+        common_set_initial_timer_ms((unsigned int)o.timer_ms);
+        DTLS_set_timer_cb(ssl, common_timer_cb);
+    }
+    if (o.mtu > 0) {
+        SSL_set_options(ssl, SSL_OP_NO_QUERY_MTU);
+        if (!DTLS_set_link_mtu(ssl, o.mtu)) {
+            common_fail("-mtu value rejected (too small?)");
+            goto done;
+        }
+    }
+    if (o.servername != NULL && !SSL_set_tlsext_host_name(ssl, o.servername)) {
+        common_fail("cannot set the server name");
+        goto done;
+    }
+    if (o.msg)
+        SSL_set_msg_callback(ssl, common_msg_cb);
+    if (o.nbio && !common_set_nonblocking(fd)) {
+        perror("fcntl");
+        goto done;
+    }
+    if (!common_handshake(ssl, fd, o.nbio, SSL_connect))
+        goto done;
+    if (!o.quiet)
+        common_print_summary(ssl, 0);
+    status = run_session(ssl, fd, &o);
+done:
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    free(host);
+    free(port);
+    return status;
+}

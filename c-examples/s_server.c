@@ -1,0 +1,414 @@
+/*
+ * s_server.c - rdtls-s_server: a DTLS 1.2 port of OpenSSL's `openssl s_server -dtls1_2`.
+ *
+ * Serves one connection at a time on one UDP socket. Every datagram of application data is
+ * printed to stdout and sent back (reversed with -rev). The peer's close_notify is answered
+ * with ours and ends the connection; after -naccept n connections the server exits with 0
+ * when every connection completed its handshake and closed cleanly, 1 otherwise.
+ *
+ * Like OpenSSL's s_server it always enables the cookie exchange (SSL_OP_COOKIE_EXCHANGE)
+ * with HMAC cookies; -listen answers ClientHellos statelessly with DTLSv1_listen() first and
+ * moves the verified client to its own connected socket (see serve_one). Status goes to stderr, starting with
+ * "ACCEPT host:port" (the real port when -accept 0 was given).
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+struct options {
+    const char *accept;
+    const char *cert;
+    const char *key;
+    const char *cafile;
+    const char *cipher;
+    const char *keylog;
+    int verify_mode;  /* SSL_VERIFY_* flags */
+    int verify_depth;
+    long mtu;
+    long timer_ms;
+    long naccept;     /* 0: serve forever */
+    int timeout;
+    int nbio;
+    int listen;
+    int quiet;
+    int msg;
+    int rev;
+    int no_cookie;
+};
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: rdtls-s_server [options]\n"
+            " -accept [host:]port  address to listen on (default 4433; 0 = any free port)\n"
+            " -port n              same as -accept n\n"
+            " -cert file -key file server certificate chain and key (default server.pem)\n"
+            " -CAfile file         CA certificates trusted for client certificates\n"
+            " -verify n            request a client certificate (depth n)\n"
+            " -Verify n            require a client certificate (depth n)\n"
+            " -cipher list         cipher list (OpenSSL syntax)\n"
+            " -mtu n               link MTU (disables MTU discovery)\n"
+            " -timeout             enable 250 ms socket receive/send timeouts\n"
+            " -timer_ms n          initial DTLS retransmission timer (rdtls extension)\n"
+            " -nbio                non-blocking I/O with poll()\n"
+            " -listen              stateless cookie exchange with DTLSv1_listen()\n"
+            " -no_cookie           no HelloVerifyRequest without -listen (rdtls extension)\n"
+            " -rev                 send every datagram back reversed\n"
+            " -naccept n           exit after n connections\n"
+            " -keylogfile file     append NSS key log lines to file\n"
+            " -msg                 trace protocol messages on stderr\n"
+            " -quiet               no status output\n"
+            " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    int i;
+
+    memset(o, 0, sizeof(*o));
+    o->accept = "4433";
+    o->cert = "server.pem";
+    o->verify_mode = SSL_VERIFY_NONE;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (a[0] == '-' && a[1] == '-')
+            a++;
+#define NEEDS_ARG()                                                                 \
+    do {                                                                            \
+        if (v == NULL) {                                                            \
+            fprintf(stderr, "%s: option %s needs an argument\n", common_prog, a);   \
+            return 0;                                                               \
+        }                                                                           \
+        i++;                                                                        \
+    } while (0)
+        if (strcmp(a, "-accept") == 0 || strcmp(a, "-port") == 0) { NEEDS_ARG(); o->accept = v; }
+        else if (strcmp(a, "-cert") == 0) { NEEDS_ARG(); o->cert = v; }
+        else if (strcmp(a, "-key") == 0) { NEEDS_ARG(); o->key = v; }
+        else if (strcmp(a, "-CAfile") == 0) { NEEDS_ARG(); o->cafile = v; }
+        else if (strcmp(a, "-verify") == 0) {
+            NEEDS_ARG();
+            o->verify_mode = SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE;
+            o->verify_depth = atoi(v);
+        }
+        else if (strcmp(a, "-Verify") == 0) {
+            NEEDS_ARG();
+            o->verify_mode = SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE
+                | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+            o->verify_depth = atoi(v);
+        }
+        else if (strcmp(a, "-cipher") == 0) { NEEDS_ARG(); o->cipher = v; }
+        else if (strcmp(a, "-mtu") == 0) { NEEDS_ARG(); o->mtu = atol(v); }
+        else if (strcmp(a, "-timer_ms") == 0) { NEEDS_ARG(); o->timer_ms = atol(v); }
+        else if (strcmp(a, "-naccept") == 0) { NEEDS_ARG(); o->naccept = atol(v); }
+        else if (strcmp(a, "-keylogfile") == 0) { NEEDS_ARG(); o->keylog = v; }
+        else if (strcmp(a, "-timeout") == 0) o->timeout = 1;
+        else if (strcmp(a, "-nbio") == 0) o->nbio = 1;
+        else if (strcmp(a, "-listen") == 0) o->listen = 1;
+        else if (strcmp(a, "-no_cookie") == 0) o->no_cookie = 1;
+        else if (strcmp(a, "-rev") == 0) o->rev = 1;
+        else if (strcmp(a, "-quiet") == 0) o->quiet = 1;
+        else if (strcmp(a, "-msg") == 0) o->msg = 1;
+        else if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0) { /* always on */ }
+        else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
+        else {
+            fprintf(stderr, "%s: unknown option %s\n", common_prog, argv[i]);
+            usage();
+            return 0;
+        }
+#undef NEEDS_ARG
+    }
+    if (o->mtu < 0 || o->naccept < 0 || o->timer_ms < 0 || o->timer_ms > 60000) {
+        fprintf(stderr, "%s: bad -mtu, -naccept or -timer_ms value\n", common_prog);
+        return 0;
+    }
+    return 1;
+}
+
+static SSL_CTX *make_ctx(const struct options *o)
+{
+    static const unsigned char sid_ctx[] = "rdtls-s_server";
+    SSL_CTX *ctx = SSL_CTX_new(DTLS_server_method());
+
+    if (ctx == NULL) {
+        common_fail("SSL_CTX_new failed");
+        return NULL;
+    }
+    if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1
+        || SSL_CTX_use_PrivateKey_file(ctx, o->key ? o->key : o->cert, SSL_FILETYPE_PEM) != 1
+        || SSL_CTX_check_private_key(ctx) != 1) {
+        common_fail("cannot load the server certificate or key");
+        goto err;
+    }
+    if (o->cafile != NULL && SSL_CTX_load_verify_locations(ctx, o->cafile, NULL) != 1) {
+        common_fail("cannot load the CA file");
+        goto err;
+    }
+    SSL_CTX_set_verify(ctx, o->verify_mode, NULL);
+    if (o->verify_mode != SSL_VERIFY_NONE)
+        SSL_CTX_set_verify_depth(ctx, o->verify_depth);
+    /* Sessions carrying a client certificate may only resume under the same context. */
+    SSL_CTX_set_session_id_context(ctx, sid_ctx, (unsigned int)(sizeof(sid_ctx) - 1));
+    if (o->cipher != NULL && SSL_CTX_set_cipher_list(ctx, o->cipher) != 1) {
+        common_fail("no cipher in the -cipher list is usable");
+        goto err;
+    }
+    SSL_CTX_set_cookie_generate_cb(ctx, common_generate_cookie);
+    SSL_CTX_set_cookie_verify_cb(ctx, common_verify_cookie);
+    if (o->keylog != NULL && !common_set_keylog_file(ctx, o->keylog))
+        goto err;
+    return ctx;
+err:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+/* Reverses buf in place, keeping a trailing "\n" or "\r\n" at the end. */
+static void reverse_datagram(char *buf, size_t len)
+{
+    size_t i, j;
+
+    if (len > 0 && buf[len - 1] == '\n')
+        len--;
+    if (len > 0 && buf[len - 1] == '\r')
+        len--;
+    for (i = 0, j = len; i + 1 < j; i++, j--) {
+        char t = buf[i];
+        buf[i] = buf[j - 1];
+        buf[j - 1] = t;
+    }
+}
+
+static int echo_back(SSL *ssl, int fd, int nbio, const char *buf, int len)
+{
+    for (;;) {
+        int r = SSL_write(ssl, buf, len), err;
+
+        if (r > 0)
+            return 1;
+        err = SSL_get_error(ssl, r);
+        if ((err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) && nbio) {
+            if (common_wait(ssl, fd, err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, -1) < 0)
+                return 0;
+            continue;
+        }
+        fprintf(stderr, "%s: SSL_write failed (%s)\n", common_prog, common_ssl_error_name(err));
+        ERR_print_errors_fp(stderr);
+        return 0;
+    }
+}
+
+/* Echo phase. Returns 1 when the client closed with close_notify, 0 otherwise. */
+static int echo_loop(SSL *ssl, int fd, const struct options *o)
+{
+    char buf[COMMON_MAX_DATAGRAM];
+
+    for (;;) {
+        int r = SSL_read(ssl, buf, (int)sizeof(buf)), err;
+
+        if (r > 0) {
+            fwrite(buf, 1, (size_t)r, stdout);
+            fflush(stdout);
+            if (o->rev)
+                reverse_datagram(buf, (size_t)r);
+            if (!echo_back(ssl, fd, o->nbio, buf, r))
+                return 0;
+            continue;
+        }
+        err = SSL_get_error(ssl, r);
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            if (!o->quiet)
+                fprintf(stderr, "%s: client sent close_notify\nCONNECTION CLOSED\n",
+                        common_prog);
+            /* Answer with our close_notify (RFC 5246 §7.2.1). */
+            SSL_shutdown(ssl);
+            return 1;
+        }
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            if (o->nbio) {
+                if (common_wait(ssl, fd, POLLIN, -1) < 0)
+                    return 0;
+            } else if (DTLSv1_handle_timeout(ssl) < 0) {
+                common_fail("DTLS retransmission limit reached");
+                return 0;
+            }
+            continue;
+        }
+        fprintf(stderr, "%s: SSL_read failed (%s)\n", common_prog, common_ssl_error_name(err));
+        ERR_print_errors_fp(stderr);
+        return 0;
+    }
+}
+
+/* Waits for a ClientHello with a valid cookie. Returns 1 with *client set, 0 on error. */
+static int listen_for_client(SSL *ssl, int fd, const struct options *o, common_addr *client)
+{
+    for (;;) {
+        int r;
+
+        memset(client, 0, sizeof(*client));
+        r = DTLSv1_listen(ssl, (BIO_ADDR *)client);
+        if (r > 0)
+            return 1;
+        if (r < 0) {
+            common_fail("DTLSv1_listen failed");
+            return 0;
+        }
+        /* 0: nothing yet, a HelloVerifyRequest was sent, or a datagram was dropped. */
+        if (o->nbio && common_wait(NULL, fd, POLLIN, -1) < 0)
+            return 0;
+    }
+}
+
+/* Applies -timeout to a datagram BIO. */
+static void set_bio_timeouts(BIO *bio, const struct options *o)
+{
+    struct timeval tv;
+
+    if (!o->timeout)
+        return;
+    tv.tv_sec = 0;
+    tv.tv_usec = 250000;
+    BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
+    BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_SEND_TIMEOUT, 0, &tv);
+}
+
+/*
+ * Serves one connection arriving on the listening socket lfd (bound to local). Returns 1
+ * when it ended cleanly.
+ *
+ * Without -listen the SSL works on lfd itself, which stays unconnected: the datagram BIO
+ * answers whoever sent the last datagram, as in OpenSSL's s_server. With -listen, once
+ * DTLSv1_listen() has verified a cookie, the connection moves to a new socket bound to the
+ * same address and connect()ed to the client (see common_udp_socket_for_peer); lfd is never
+ * connected, so it keeps receiving the next clients' ClientHellos. (Connecting lfd and
+ * undoing it with connect(AF_UNSPEC) is not reliable: some Linux kernels then stop
+ * delivering datagrams from other peers to the socket.)
+ */
+static int serve_one(SSL_CTX *ctx, int lfd, const common_addr *local, const struct options *o)
+{
+    SSL *ssl = SSL_new(ctx);
+    BIO *bio = BIO_new_dgram(lfd, BIO_NOCLOSE);
+    common_addr client;
+    int ok = 0, fd = lfd;
+    char who[80];
+
+    if (ssl == NULL || bio == NULL) {
+        BIO_free(bio);
+        SSL_free(ssl);
+        common_fail("cannot create the SSL object or datagram BIO");
+        return 0;
+    }
+    SSL_set_bio(ssl, bio, bio);
+    set_bio_timeouts(bio, o);
+    if (o->timer_ms > 0) {
+        common_set_initial_timer_ms((unsigned int)o->timer_ms);
+        DTLS_set_timer_cb(ssl, common_timer_cb);
+    }
+    if (o->mtu > 0) {
+        SSL_set_options(ssl, SSL_OP_NO_QUERY_MTU);
+        if (!DTLS_set_link_mtu(ssl, o->mtu)) {
+            common_fail("-mtu value rejected (too small?)");
+            goto out;
+        }
+    }
+    if (o->msg)
+        SSL_set_msg_callback(ssl, common_msg_cb);
+    if (o->listen || !o->no_cookie)
+        SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
+
+    if (o->listen) {
+        BIO *cbio;
+
+        if (!listen_for_client(ssl, lfd, o, &client))
+            goto out;
+        fd = common_udp_socket_for_peer(local, &client);
+        if (fd < 0)
+            goto out;
+        cbio = BIO_new_dgram(fd, BIO_CLOSE);
+        if (cbio == NULL) {
+            close(fd);
+            common_fail("cannot create the datagram BIO");
+            goto out;
+        }
+        if (o->nbio && !common_set_nonblocking(fd)) {
+            BIO_free(cbio);
+            goto out;
+        }
+        (void)BIO_ctrl_set_connected(cbio, &client);
+        set_bio_timeouts(cbio, o);
+        /* Frees the listening BIO (not lfd); the verified ClientHello stays buffered. */
+        SSL_set_bio(ssl, cbio, cbio);
+    }
+    if (!common_handshake(ssl, fd, o->nbio, SSL_accept))
+        goto out;
+    if (!o->quiet) {
+        memset(&client, 0, sizeof(client));
+        (void)BIO_dgram_get_peer(SSL_get_rbio(ssl), &client);
+        common_addr_str(&client, who, sizeof(who));
+        fprintf(stderr, "%s: connection from %s\n", common_prog, who);
+        common_print_summary(ssl, 1);
+    }
+    ok = echo_loop(ssl, fd, o);
+out:
+    SSL_free(ssl); /* with -listen also closes the per-client socket */
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    SSL_CTX *ctx = NULL;
+    common_addr bound;
+    char *host = NULL, *port = NULL, addr[80];
+    long served = 0, failed = 0;
+    int fd = -1;
+
+    common_prog = "rdtls-s_server";
+    if (!parse_args(argc, argv, &o))
+        return 1;
+    if (!common_split_hostport(o.accept, &host, &port)) {
+        fprintf(stderr, "%s: bad -accept value %s\n", common_prog, o.accept);
+        return 1;
+    }
+    if (!common_cookie_init()) {
+        common_fail("RAND_bytes failed");
+        goto done;
+    }
+    ctx = make_ctx(&o);
+    if (ctx == NULL)
+        goto done;
+    /* Reuse flags: with -listen, per-client sockets share the address (see serve_one). */
+    fd = common_udp_bind(host, port, o.listen, &bound);
+    if (fd < 0)
+        goto done;
+    if (o.nbio && !common_set_nonblocking(fd)) {
+        perror("fcntl");
+        goto done;
+    }
+    common_addr_str(&bound, addr, sizeof(addr));
+    fprintf(stderr, "ACCEPT %s\n", addr);
+    fflush(stderr);
+    while (o.naccept == 0 || served < o.naccept) {
+        if (!serve_one(ctx, fd, &bound, &o))
+            failed++;
+        served++;
+    }
+done:
+    if (fd >= 0)
+        close(fd);
+    SSL_CTX_free(ctx);
+    free(host);
+    free(port);
+    if (ctx == NULL || fd < 0)
+        return 1;
+    if (!o.quiet)
+        fprintf(stderr, "%s: %ld connection(s), %ld failed\n", common_prog, served, failed);
+    return failed == 0 ? 0 : 1;
+}

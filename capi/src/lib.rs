@@ -1,0 +1,46 @@
+//! # rdtls-capi — the OpenSSL-compatible C ABI of rdtls
+//!
+//! Builds `librdtls.so` / `librdtls.a` (standalone: the libssl API plus the libcrypto subset
+//! DTLS programs use). The only crate of the project with `unsafe` and C types.
+//!
+//! With `--features dropin` the same source builds the drop-in `libssl.so.3` (linked by the
+//! Makefile from the static library): the libcrypto subset below is left out and the
+//! [`host`] seam reaches the process's own `libcrypto.so.3` instead.
+//!
+//! * [`entry`] — the `entry!` macro every exported function is written with (panic boundary,
+//!   NULL checks, typed failure values);
+//! * [`error`] — the thread-local `ERR_*` queue;
+//! * [`host`] — the seam through which the SSL layer reaches BIO/X509/EVP_PKEY/ex_data;
+//! * [`bio`], [`crypto`], [`x509`], [`exdata`] — the libcrypto subset (standalone build);
+//! * [`ssl`] — `SSL_CTX` / `SSL` / `DTLSv1_*`.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+// C type names (BIO, X509_STORE_CTX, ...) are kept as OpenSSL spells them.
+#![allow(non_camel_case_types)]
+// Internal functions take C handles as raw pointers with the C API's contract (NULL or a live
+// object made by this library), exactly like the exported functions they serve.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+// `try_ref!(p, ())` spells the failure value of functions returning nothing.
+#![allow(clippy::unused_unit)]
+
+pub mod entry;
+pub mod error;
+pub mod host;
+
+// The libcrypto subset of the standalone build. The drop-in build must not define these
+// names: libcrypto calls its own functions through the PLT, so ours would interpose them.
+#[cfg(not(feature = "dropin"))]
+pub mod bio;
+#[cfg(not(feature = "dropin"))]
+pub mod crypto;
+#[cfg(not(feature = "dropin"))]
+pub mod exdata;
+#[cfg(not(feature = "dropin"))]
+pub mod x509;
+
+pub mod ssl;
+#[cfg(not(feature = "dropin"))]
+mod variadic;
+
+#[cfg(all(test, not(feature = "dropin")))]
+mod null_args;

@@ -1,0 +1,238 @@
+//! `SSL_CIPHER`: one static object per suite rdtls implements, and its accessors.
+use std::ffi::{c_char, c_int, CStr};
+
+use rdtls::crypto::suites::{self, AeadKind, AuthKind, CipherSuite};
+
+use crate::entry::*;
+
+/// `SSL_CIPHER` (opaque to C): a suite plus NUL-terminated copies of its names.
+#[derive(Debug)]
+pub struct SSL_CIPHER {
+    /// The engine's suite.
+    pub suite: &'static CipherSuite,
+    name: &'static CStr,
+    standard_name: &'static CStr,
+}
+
+macro_rules! cipher {
+    ($suite:path, $name:literal, $std:literal) => {
+        SSL_CIPHER {
+            suite: &$suite,
+            name: cstr!($name),
+            standard_name: cstr!($std),
+        }
+    };
+}
+
+/// Every `SSL_CIPHER` we hand out.
+pub static CIPHERS: [SSL_CIPHER; 6] = [
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+    ),
+];
+
+/// The `SSL_CIPHER` for an engine suite.
+pub fn for_suite(suite: &CipherSuite) -> Option<&'static SSL_CIPHER> {
+    CIPHERS.iter().find(|c| c.suite.id == suite.id)
+}
+
+/// `SSL_CIPHER_get_id`: `0x03000000 | IANA id`.
+pub fn openssl_id(c: &SSL_CIPHER) -> u32 {
+    0x0300_0000 | u32::from(c.suite.id)
+}
+
+/// One `SSL_CIPHER_description` line (OpenSSL's column layout, newline included).
+pub fn description(c: &SSL_CIPHER) -> String {
+    let au = match c.suite.auth {
+        AuthKind::Ecdsa => "ECDSA",
+        AuthKind::Rsa => "RSA",
+    };
+    let enc = match c.suite.aead {
+        AeadKind::Aes128Gcm => "AESGCM(128)",
+        AeadKind::Aes256Gcm => "AESGCM(256)",
+        AeadKind::Chacha20Poly1305 => "CHACHA20/POLY1305(256)",
+    };
+    format!(
+        "{:<30} {:<7} Kx={:<8} Au={:<5} Enc={:<22} Mac={:<4}\n",
+        c.suite.openssl_name, "TLSv1.2", "ECDH", au, enc, "AEAD"
+    )
+}
+
+static TLS12: &CStr = cstr!("TLSv1.2");
+static NONE: &CStr = cstr!("(NONE)");
+
+entry! {
+    /// SSL_CIPHER_get_name returns the OpenSSL name, or "(NONE)" for NULL.
+    fn SSL_CIPHER_get_name(c: *const SSL_CIPHER) -> *const c_char {
+        // SAFETY: NULL or one of our statics.
+        match unsafe { c.as_ref() } {
+            Some(c) => c.name.as_ptr(),
+            None => NONE.as_ptr(),
+        }
+    }
+
+    /// SSL_CIPHER_standard_name returns the IANA name, or "(NONE)" for NULL.
+    fn SSL_CIPHER_standard_name(c: *const SSL_CIPHER) -> *const c_char {
+        // SAFETY: NULL or one of our statics.
+        match unsafe { c.as_ref() } {
+            Some(c) => c.standard_name.as_ptr(),
+            None => NONE.as_ptr(),
+        }
+    }
+
+    /// SSL_CIPHER_get_version returns the protocol version that defined the suite
+    /// ("TLSv1.2" for every suite we have), or "(NONE)" for NULL.
+    fn SSL_CIPHER_get_version(c: *const SSL_CIPHER) -> *const c_char {
+        if c.is_null() { NONE.as_ptr() } else { TLS12.as_ptr() }
+    }
+
+    /// SSL_CIPHER_get_bits returns the secret key bits and stores the algorithm bits in
+    /// `*alg_bits` when non-NULL; 0 for NULL.
+    fn SSL_CIPHER_get_bits(c: *const SSL_CIPHER, alg_bits: *mut c_int) -> c_int {
+        // SAFETY: NULL or one of our statics.
+        let Some(c) = (unsafe { c.as_ref() }) else { return 0 };
+        // SAFETY: NULL or a writable int from the caller.
+        if let Some(out) = unsafe { alg_bits.as_mut() } {
+            *out = c.suite.bits;
+        }
+        c.suite.bits
+    }
+
+    /// SSL_CIPHER_get_id returns 0x03000000 | the IANA code point.
+    fn SSL_CIPHER_get_id(c: *const SSL_CIPHER) -> u32 {
+        let c = try_ref!(c, 0);
+        openssl_id(c)
+    }
+
+    /// SSL_CIPHER_get_protocol_id returns the two-byte IANA code point.
+    fn SSL_CIPHER_get_protocol_id(c: *const SSL_CIPHER) -> u16 {
+        let c = try_ref!(c, 0);
+        c.suite.id
+    }
+
+    /// SSL_CIPHER_is_aead: 1 (every suite here is AEAD).
+    fn SSL_CIPHER_is_aead(c: *const SSL_CIPHER) -> c_int {
+        let _ = try_ref!(c, 0);
+        1
+    }
+
+    /// SSL_CIPHER_get_kx_nid: NID_kx_ecdhe (1038).
+    fn SSL_CIPHER_get_kx_nid(c: *const SSL_CIPHER) -> c_int {
+        let _ = try_ref!(c, 0);
+        1038
+    }
+
+    /// SSL_CIPHER_get_auth_nid: NID_auth_ecdsa (1047) or NID_auth_rsa (1046).
+    fn SSL_CIPHER_get_auth_nid(c: *const SSL_CIPHER) -> c_int {
+        let c = try_ref!(c, 0);
+        match c.suite.auth {
+            AuthKind::Ecdsa => 1047,
+            AuthKind::Rsa => 1046,
+        }
+    }
+
+    /// SSL_CIPHER_description writes the one-line description into `buf` (`size` bytes) and
+    /// returns `buf`. With a NULL `buf` it allocates 128 bytes the caller frees with
+    /// OPENSSL_free. NULL when `size` is too small (under 128) or `c` is NULL.
+    fn SSL_CIPHER_description(c: *const SSL_CIPHER, buf: *mut c_char, size: c_int) -> *mut c_char {
+        let c = try_ref!(c, std::ptr::null_mut());
+        let text = description(c);
+        let (out, cap) = if buf.is_null() {
+            // SAFETY: plain allocation; OPENSSL_free is free() in both builds.
+            let p = unsafe { libc::malloc(128) }.cast::<c_char>();
+            if p.is_null() {
+                return std::ptr::null_mut();
+            }
+            (p, 128usize)
+        } else {
+            match usize::try_from(size) {
+                Ok(n) if n >= 128 => (buf, n),
+                _ => return std::ptr::null_mut(),
+            }
+        };
+        let bytes = text.as_bytes();
+        let n = bytes.len().min(cap - 1);
+        // SAFETY: `out` has `cap` writable bytes and n + 1 <= cap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr().cast::<c_char>(), out, n);
+            *out.add(n) = 0;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn description_matches_openssl_layout() {
+        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC02C).unwrap();
+        assert_eq!(
+            description(c),
+            "ECDHE-ECDSA-AES256-GCM-SHA384  TLSv1.2 Kx=ECDH     Au=ECDSA Enc=AESGCM(256)            Mac=AEAD\n"
+        );
+        let c = CIPHERS.iter().find(|c| c.suite.id == 0xCCA8).unwrap();
+        assert_eq!(
+            description(c),
+            "ECDHE-RSA-CHACHA20-POLY1305    TLSv1.2 Kx=ECDH     Au=RSA   Enc=CHACHA20/POLY1305(256) Mac=AEAD\n"
+        );
+    }
+
+    #[test]
+    fn every_suite_has_a_cipher_and_names_match() {
+        for s in suites::DEFAULT_SUITES {
+            let c = for_suite(s).unwrap();
+            assert_eq!(c.name.to_str().unwrap(), s.openssl_name);
+            assert_eq!(c.standard_name.to_str().unwrap(), s.iana_name);
+        }
+    }
+
+    #[test]
+    fn accessors_and_null() {
+        let c = &CIPHERS[0];
+        assert_eq!(SSL_CIPHER_get_id(c), 0x0300_C02B);
+        let mut alg = 0;
+        assert_eq!(SSL_CIPHER_get_bits(c, &mut alg), 128);
+        assert_eq!(alg, 128);
+        assert_eq!(SSL_CIPHER_get_bits(std::ptr::null(), &mut alg), 0);
+        // SAFETY: the functions return static NUL-terminated strings.
+        let s = |p: *const c_char| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned();
+        assert_eq!(s(SSL_CIPHER_get_name(std::ptr::null())), "(NONE)");
+        assert_eq!(s(SSL_CIPHER_get_version(c)), "TLSv1.2");
+        assert_eq!(SSL_CIPHER_get_id(std::ptr::null()), 0);
+        crate::error::clear();
+        let mut small = [0 as c_char; 16];
+        assert!(SSL_CIPHER_description(c, small.as_mut_ptr(), 16).is_null());
+        let mut buf = [0 as c_char; 128];
+        let p = SSL_CIPHER_description(c, buf.as_mut_ptr(), 128);
+        assert!(s(p).starts_with("ECDHE-ECDSA-AES128-GCM-SHA256"));
+    }
+}

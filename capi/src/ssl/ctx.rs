@@ -1,0 +1,355 @@
+//! `SSL_CTX`: shared configuration, safe to use from many threads at once.
+//!
+//! The C handle is an `Arc<SSL_CTX>` turned into a raw pointer: `SSL_CTX_up_ref` adds a strong
+//! count, `SSL_CTX_free` drops one, and every `SSL` holds its own `Arc`. Settings sit behind a
+//! mutex with a generation counter; engine [`Config`]s are built lazily from them and cached per
+//! generation, so concurrent handshakes share one parsed configuration.
+use std::ffi::{c_int, c_long, c_void};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rdtls::cookie::CookieKeys;
+use rdtls::pki::verify::TrustStore;
+use rdtls::session::cache::SessionCache;
+use rdtls::Config;
+
+use crate::entry::*;
+use crate::error::ssl_reasons::SSL_R_NULL_SSL_METHOD_PASSED;
+use crate::error::{put_error, ERR_LIB_SSL, ERR_R_INTERNAL_ERROR};
+use crate::host::{self, ExData, CRYPTO_EX_INDEX_SSL_CTX, X509_STORE};
+
+use super::consts::*;
+use super::method::SSL_METHOD;
+use super::settings::*;
+
+/// Live (not copied into `SSL`s) callbacks and values of an `SSL_CTX`.
+#[derive(Clone, Default)]
+pub struct CtxLive {
+    /// `SSL_CTX_set_info_callback` (used by every `SSL` without its own).
+    pub info_callback: Option<InfoCallback>,
+    /// `SSL_CTX_set_keylog_callback`.
+    pub keylog_callback: Option<KeylogCallback>,
+    /// `SSL_CTX_set_cookie_generate_cb`.
+    pub cookie_generate: Option<CookieGenerateCallback>,
+    /// `SSL_CTX_set_cookie_verify_cb`.
+    pub cookie_verify: Option<CookieVerifyCallback>,
+    /// `SSL_CTX_set_tlsext_servername_callback` and its argument (stored; see report).
+    pub servername_callback: Option<ServernameCallback>,
+    /// Argument of the servername callback.
+    pub servername_arg: AppPtr,
+    /// `SSL_CTX_sess_set_new_cb`.
+    pub new_session_callback: Option<NewSessionCallback>,
+    /// `SSL_CTX_set_session_cache_mode`.
+    pub session_cache_mode: c_long,
+    /// `SSL_CTX_set_timeout` seconds.
+    pub session_timeout: c_long,
+    /// `SSL_CTX_set_default_passwd_cb`.
+    pub passwd_callback: Option<PasswordCallback>,
+    /// `SSL_CTX_set_default_passwd_cb_userdata`.
+    pub passwd_userdata: AppPtr,
+    /// `SSL_CTX_set_cert_verify_callback` and its argument.
+    pub cert_verify_callback: Option<CertVerifyCallback>,
+    /// Argument of the cert verify callback.
+    pub cert_verify_arg: AppPtr,
+    /// `SSL_CTX_set_default_verify_paths` was called: add the system trust anchors.
+    pub system_trust: bool,
+    /// `SSL_CTX_set_security_level` (recorded only).
+    pub security_level: c_int,
+}
+
+/// Handshake counters (`SSL_CTX_sess_*`).
+#[derive(Default)]
+pub struct CtxStats {
+    /// Client handshakes started.
+    pub connect: AtomicI64,
+    /// Client handshakes completed.
+    pub connect_good: AtomicI64,
+    /// Server handshakes started.
+    pub accept: AtomicI64,
+    /// Server handshakes completed.
+    pub accept_good: AtomicI64,
+    /// Resumed handshakes.
+    pub hits: AtomicI64,
+    /// Full handshakes on a server that had a session cache.
+    pub misses: AtomicI64,
+}
+
+/// A cached engine config.
+struct CachedConfig {
+    generation: u64,
+    store_generation: u64,
+    variant: Variant,
+    config: Arc<Config>,
+}
+
+/// Most config variants kept per context (cookie × message events × keylog).
+pub const MAX_CACHED_CONFIGS: usize = 8;
+
+/// `SSL_CTX` (opaque to C).
+pub struct SSL_CTX {
+    /// The method the context was created with.
+    pub method: &'static SSL_METHOD,
+    settings: Mutex<Settings>,
+    live: Mutex<CtxLive>,
+    generation: AtomicU64,
+    configs: Mutex<Vec<CachedConfig>>,
+    trust: Mutex<Option<(u64, bool, Arc<TrustStore>)>>,
+    cert_store: Mutex<AppPtr>,
+    /// Server-side session cache shared by every handshake of this context.
+    pub session_cache: Arc<SessionCache>,
+    /// Cookie secrets shared by `DTLSv1_listen` and stateful cookie exchanges.
+    pub cookie_keys: Arc<CookieKeys>,
+    /// Application ex_data.
+    pub ex_data: ExData,
+    /// Handshake counters.
+    pub stats: CtxStats,
+}
+
+/// Locks a mutex, recovering from poisoning (a panic elsewhere must not wedge the context).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SSL_CTX {
+    fn new(method: &'static SSL_METHOD) -> Self {
+        let live = CtxLive {
+            session_cache_mode: SSL_SESS_CACHE_SERVER,
+            session_timeout: 300,
+            security_level: 1,
+            ..CtxLive::default()
+        };
+        SSL_CTX {
+            method,
+            settings: Mutex::new(Settings::default()),
+            live: Mutex::new(live),
+            generation: AtomicU64::new(1),
+            configs: Mutex::new(Vec::new()),
+            trust: Mutex::new(None),
+            cert_store: Mutex::new(AppPtr(host::store_new().cast())),
+            session_cache: Arc::new(SessionCache::new(
+                SSL_SESSION_CACHE_MAX_SIZE_DEFAULT as usize,
+                session_lifetime(300),
+            )),
+            cookie_keys: Arc::new(CookieKeys::new()),
+            ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_CTX, std::ptr::null_mut()),
+            stats: CtxStats::default(),
+        }
+    }
+
+    /// A copy of the settings and their generation (what `SSL_new` snapshots).
+    pub fn snapshot(&self) -> (Settings, u64) {
+        let s = lock(&self.settings);
+        (s.clone(), self.generation.load(Ordering::Acquire))
+    }
+
+    /// Reads the settings.
+    pub fn with_settings<R>(&self, f: impl FnOnce(&Settings) -> R) -> R {
+        f(&lock(&self.settings))
+    }
+
+    /// Changes the settings (and invalidates cached configs).
+    pub fn update<R>(&self, f: impl FnOnce(&mut Settings) -> R) -> R {
+        let mut s = lock(&self.settings);
+        let r = f(&mut s);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        r
+    }
+
+    /// The current settings generation.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// A copy of the live callbacks.
+    pub fn live(&self) -> CtxLive {
+        lock(&self.live).clone()
+    }
+
+    /// Changes the live callbacks.
+    pub fn update_live<R>(&self, f: impl FnOnce(&mut CtxLive) -> R) -> R {
+        f(&mut lock(&self.live))
+    }
+
+    /// The certificate store (`SSL_CTX_get_cert_store`).
+    pub fn cert_store(&self) -> *mut X509_STORE {
+        lock(&self.cert_store).0.cast()
+    }
+
+    /// Replaces the certificate store, taking ownership of `st` (`SSL_CTX_set_cert_store`).
+    pub fn set_cert_store(&self, st: *mut X509_STORE) {
+        let old = std::mem::replace(&mut *lock(&self.cert_store), AppPtr(st.cast()));
+        if old.0 != st.cast() {
+            host::store_free(old.0.cast());
+        }
+    }
+
+    /// The trust anchors for verification: the store's certificates (plus the system bundle
+    /// after `SSL_CTX_set_default_verify_paths`), parsed once per store generation.
+    pub fn trust_store(&self) -> (Arc<TrustStore>, u64) {
+        let st = self.cert_store();
+        let gen = host::store_generation(st);
+        let system = lock(&self.live).system_trust;
+        let mut cache = lock(&self.trust);
+        if let Some((g, sys, t)) = cache.as_ref() {
+            if *g == gen && *sys == system {
+                return (t.clone(), gen);
+            }
+        }
+        let mut t = TrustStore::new();
+        for der in host::store_anchors_der(st) {
+            // A certificate the store accepted but the engine cannot use is skipped; the
+            // handshake reports "unable to get local issuer certificate" if it was needed.
+            let _ = t.add_der(&der);
+        }
+        if system {
+            t.add_system_defaults();
+        }
+        let t = Arc::new(t);
+        *cache = Some((gen, system, t.clone()));
+        (t, gen)
+    }
+
+    /// The engine config for `settings` (a snapshot taken at `generation`), cached when it is
+    /// this context's current settings; `own` marks per-SSL changed settings (never cached).
+    pub fn config_for(
+        &self,
+        settings: &Settings,
+        generation: u64,
+        own: bool,
+        variant: Variant,
+    ) -> Result<Arc<Config>, rdtls::Error> {
+        let (trust, store_gen) = self.trust_store();
+        let cacheable = !own && generation == self.generation();
+        if cacheable {
+            let cache = lock(&self.configs);
+            if let Some(c) = cache.iter().find(|c| {
+                c.generation == generation
+                    && c.store_generation == store_gen
+                    && c.variant == variant
+            }) {
+                return Ok(c.config.clone());
+            }
+        }
+        let shared = Shared {
+            trust,
+            cookie_keys: &self.cookie_keys,
+            session_cache: &self.session_cache,
+        };
+        let config = settings.build_config(shared, variant)?;
+        if cacheable {
+            let mut cache = lock(&self.configs);
+            cache.retain(|c| c.generation == generation && c.store_generation == store_gen);
+            if cache.len() >= MAX_CACHED_CONFIGS {
+                cache.remove(0);
+            }
+            cache.push(CachedConfig {
+                generation,
+                store_generation: store_gen,
+                variant,
+                config: config.clone(),
+            });
+        }
+        Ok(config)
+    }
+}
+
+impl Drop for SSL_CTX {
+    fn drop(&mut self) {
+        // The handle C code saw is the address of this struct (Arc::into_raw points at it).
+        let me = self as *mut SSL_CTX;
+        self.ex_data.free(me.cast());
+        let st = lock(&self.cert_store).0;
+        host::store_free(st.cast());
+    }
+}
+
+/// Borrows the context behind a C handle without taking a reference.
+///
+/// # Safety
+/// `ctx` must be NULL or a live handle from [`SSL_CTX_new`].
+pub unsafe fn ctx_ref<'a>(ctx: *const SSL_CTX) -> Option<&'a SSL_CTX> {
+    // SAFETY: per the function contract.
+    unsafe { ctx.as_ref() }
+}
+
+/// A new strong reference to the context behind a C handle.
+///
+/// # Safety
+/// `ctx` must be a live, non-NULL handle from [`SSL_CTX_new`].
+pub unsafe fn ctx_arc(ctx: *const SSL_CTX) -> Arc<SSL_CTX> {
+    // SAFETY: the handle came from Arc::into_raw and is alive (caller's contract), so adding
+    // a strong count and rebuilding one Arc is balanced.
+    unsafe {
+        Arc::increment_strong_count(ctx);
+        Arc::from_raw(ctx)
+    }
+}
+
+/// The C handle for an `Arc` held elsewhere (no reference is transferred).
+pub fn ctx_ptr(ctx: &Arc<SSL_CTX>) -> *mut SSL_CTX {
+    Arc::as_ptr(ctx) as *mut SSL_CTX
+}
+
+entry! {
+    /// SSL_CTX_new creates a context for `method`; NULL on failure.
+    fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX {
+        // SAFETY: NULL or one of our static methods.
+        let Some(m) = (unsafe { method.as_ref() }) else {
+            put_error(ERR_LIB_SSL, SSL_R_NULL_SSL_METHOD_PASSED, "SSL_CTX_new(NULL)");
+            return std::ptr::null_mut();
+        };
+        // SAFETY: `m` came from a static, so it lives for 'static.
+        let m: &'static SSL_METHOD = unsafe { &*(m as *const SSL_METHOD) };
+        let ctx = Arc::new(SSL_CTX::new(m));
+        if ctx.cert_store().is_null() {
+            put_error(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR, "cannot create the certificate store");
+            return std::ptr::null_mut();
+        }
+        let p = Arc::into_raw(ctx) as *mut SSL_CTX;
+        // SAFETY: just created, alive.
+        unsafe { (*p).ex_data.run_new(p.cast()) };
+        p
+    }
+
+    /// SSL_CTX_new_ex: as SSL_CTX_new (library context and properties are ignored).
+    fn SSL_CTX_new_ex(_libctx: *mut c_void, _propq: *const std::ffi::c_char,
+                      method: *const SSL_METHOD) -> *mut SSL_CTX {
+        SSL_CTX_new(method)
+    }
+
+    /// SSL_CTX_up_ref adds a reference; 1 on success.
+    fn SSL_CTX_up_ref(ctx: *mut SSL_CTX) -> c_int {
+        let _ = try_ref!(ctx, 0);
+        // SAFETY: a live handle from SSL_CTX_new.
+        unsafe { Arc::increment_strong_count(ctx as *const SSL_CTX) };
+        1
+    }
+
+    /// SSL_CTX_free drops one reference; the last one frees the context. NULL is a no-op.
+    fn SSL_CTX_free(ctx: *mut SSL_CTX) {
+        if ctx.is_null() {
+            return;
+        }
+        // SAFETY: a live handle from SSL_CTX_new; this consumes the caller's reference (the
+        // last one runs Drop, which frees ex_data and the store).
+        drop(unsafe { Arc::from_raw(ctx as *const SSL_CTX) });
+    }
+
+    /// SSL_CTX_get_ssl_method returns the context's method.
+    fn SSL_CTX_get_ssl_method(ctx: *const SSL_CTX) -> *const SSL_METHOD {
+        let ctx = try_ref!(ctx, std::ptr::null());
+        ctx.method
+    }
+
+    /// SSL_CTX_set_ex_data stores `arg` at `idx`; 1 on success.
+    fn SSL_CTX_set_ex_data(ctx: *mut SSL_CTX, idx: c_int, arg: *mut c_void) -> c_int {
+        let ctx = try_ref!(ctx, 0);
+        c_int::from(ctx.ex_data.set(idx, arg))
+    }
+
+    /// SSL_CTX_get_ex_data returns the pointer at `idx` (NULL when unset).
+    fn SSL_CTX_get_ex_data(ctx: *const SSL_CTX, idx: c_int) -> *mut c_void {
+        let ctx = try_ref!(ctx, std::ptr::null_mut());
+        ctx.ex_data.get(idx)
+    }
+}

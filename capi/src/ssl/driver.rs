@@ -1,0 +1,534 @@
+//! The driver: moves datagrams between the BIOs and the sans-IO engine, runs the
+//! retransmission timer, and reports how an operation must return.
+//!
+//! Every I/O call repeats the same step: fire an expired timer (the library retransmits by
+//! itself, also in non-blocking mode when the application calls again after the deadline),
+//! write what the engine has to send (one datagram per `BIO_write`; a write the BIO refuses
+//! with a retry keeps the datagram and reports WANT_WRITE), tell a datagram read BIO the
+//! absolute retransmission deadline (`BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`, so a blocking read
+//! returns at it), check the goal, then read one datagram (one `BIO_read` = one datagram).
+use std::cell::RefCell;
+use std::ffi::c_int;
+use std::time::{Duration, Instant, SystemTime};
+
+use rdtls::{ClientOptions, Connection, Error};
+
+use crate::error::ssl_reasons::*;
+use crate::error::{put_error, put_sys_error, ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED};
+use crate::host;
+
+use super::consts::*;
+use super::method::Family;
+use super::settings::Variant;
+use super::ssl::{Side, SSL};
+
+/// Largest datagram read in one `BIO_read` (the UDP payload limit, rounded up).
+pub const MAX_DATAGRAM: usize = 65536;
+/// A timer that expires within this much counts as expired, as in OpenSSL (socket timeouts
+/// are coarse; waking 1 ms early must not cost a whole extra wait).
+pub const TIMER_SLACK: Duration = Duration::from_millis(15);
+/// Zero-length datagrams tolerated in one call before reading stops (bounds the loop).
+pub const MAX_EMPTY_READS: usize = 64;
+/// Timer expiries handled in one call before returning (a safety net; a handshake gives up
+/// after the engine's retransmission limit long before this).
+pub const MAX_TIMER_FIRES_PER_CALL: usize = 1000;
+/// Largest MTU the engine accepts (UDP payload limit).
+pub const MAX_ENGINE_MTU: usize = 65507;
+
+/// Why an operation stops before reaching its goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The read BIO has nothing now (`SSL_ERROR_WANT_READ`).
+    WantRead,
+    /// The write BIO refused a datagram (`SSL_ERROR_WANT_WRITE`).
+    WantWrite,
+    /// A failure with an error-queue entry (`SSL_ERROR_SSL` / `SSL_ERROR_SYSCALL`).
+    Failed,
+}
+
+/// What reading one datagram did.
+enum Read {
+    /// A datagram went into the engine.
+    Processed,
+    /// Nothing to read now.
+    NoData,
+}
+
+thread_local! {
+    /// Receive buffer shared by every `SSL` of the thread (each reads one datagram at a time
+    /// and hands it to the engine at once), so idle connections hold no 64 KiB buffer.
+    pub(crate) static RX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Transmit buffer for `poll_transmit`, shared likewise.
+    static TX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with the thread's buffer, or a fresh one when a BIO callback re-entered.
+pub(crate) fn with_buf<R>(
+    key: &'static std::thread::LocalKey<RefCell<Vec<u8>>>,
+    f: impl FnOnce(&mut Vec<u8>) -> R,
+) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut b) => f(&mut b),
+        Err(_) => f(&mut Vec::new()),
+    })
+}
+
+/// Socket address bytes a cookie is bound to (IP octets then the port, big-endian).
+pub fn peer_bytes(peer: Option<std::net::SocketAddr>) -> Vec<u8> {
+    match peer {
+        Some(std::net::SocketAddr::V4(a)) => {
+            let mut v = a.ip().octets().to_vec();
+            v.extend_from_slice(&a.port().to_be_bytes());
+            v
+        }
+        Some(std::net::SocketAddr::V6(a)) => {
+            let mut v = a.ip().octets().to_vec();
+            v.extend_from_slice(&a.port().to_be_bytes());
+            v
+        }
+        None => Vec::new(),
+    }
+}
+
+fn last_errno() -> c_int {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+impl SSL {
+    /// This connection's clock: `Instant::now()`, but never earlier than a time already
+    /// given to the engine.
+    pub(crate) fn now(&self) -> Instant {
+        let now = Instant::now();
+        let t = match self.clock.get() {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        self.clock.set(Some(t));
+        t
+    }
+
+    /// Records a fatal error: the queue entry, the stored text for later calls, and a best
+    /// effort to send the alert the engine queued.
+    pub(crate) fn fail(&self, e: &Error) -> Stop {
+        let raised = super::errors::raise(e);
+        *self.failed.borrow_mut() = Some(raised);
+        self.dispatch_events();
+        let _ = self.flush();
+        Stop::Failed
+    }
+
+    /// Fails with a reason and text that are not an engine error.
+    pub(crate) fn fail_with(&self, reason: c_int, detail: String) -> Stop {
+        put_error(ERR_LIB_SSL, reason, detail.clone());
+        *self.failed.borrow_mut() = Some((reason, detail));
+        Stop::Failed
+    }
+
+    /// If an earlier call failed fatally, raises that error again.
+    pub(crate) fn check_failed(&self) -> Result<(), Stop> {
+        match self.failed.try_borrow().ok().and_then(|f| f.clone()) {
+            Some((reason, detail)) => {
+                put_error(
+                    ERR_LIB_SSL,
+                    reason,
+                    format!("connection failed earlier: {detail}"),
+                );
+                Err(Stop::Failed)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Creates the engine connection for this side, if not done yet.
+    pub(crate) fn ensure_connection(&self) -> Result<(), Stop> {
+        self.check_failed()?;
+        if self.conn.try_borrow().map(|c| c.is_some()).unwrap_or(true) {
+            return Ok(());
+        }
+        let Some(side) = self.side.get() else {
+            put_error(
+                ERR_LIB_SSL,
+                SSL_R_CONNECTION_TYPE_NOT_SET,
+                "call SSL_set_connect_state or SSL_set_accept_state (or SSL_connect / SSL_accept)",
+            );
+            return Err(Stop::Failed);
+        };
+        let ctx = self.ctx();
+        if let Some(why) = ctx.method.unsupported_reason() {
+            let reason = match ctx.method.family {
+                Family::Dtls10 => SSL_R_UNSUPPORTED_SSL_VERSION,
+                _ => SSL_R_UNSUPPORTED_PROTOCOL,
+            };
+            return Err(self.fail_with(reason, why.to_owned()));
+        }
+        let settings = self.settings.borrow().clone();
+        if let Some(why) = settings.dtls12_disabled() {
+            return Err(self.fail_with(SSL_R_NO_PROTOCOLS_AVAILABLE, why.to_owned()));
+        }
+        let live = ctx.live();
+        let listened = if side == Side::Server {
+            self.listened.borrow_mut().take()
+        } else {
+            None
+        };
+        // A ClientHello verified by DTLSv1_listen goes through the engine's cookie check
+        // again (same keys or callbacks, same peer): that makes the engine continue the
+        // record sequence from the ClientHello, as the client's replay window requires after
+        // our HelloVerifyRequest (RFC 6347 §4.2.1).
+        let variant = Variant {
+            cookie_exchange: side == Side::Server
+                && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
+            message_events: settings.msg_callback.is_some(),
+            keylog: live.keylog_callback.is_some(),
+        };
+        let config = match ctx.config_for(
+            &settings,
+            self.settings_generation.get(),
+            self.own_settings.get(),
+            variant,
+        ) {
+            Ok(c) => c,
+            Err(e) => return Err(self.fail(&e)),
+        };
+        let now = self.now();
+        let conn = match side {
+            Side::Client => {
+                ctx.stats
+                    .connect
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let opts = ClientOptions {
+                    server_name: self
+                        .hostname
+                        .borrow()
+                        .as_ref()
+                        .and_then(|h| h.to_str().ok().map(str::to_owned)),
+                    resume: super::session::session_value(self.resume.get()),
+                };
+                Connection::client(config, now, opts)
+            }
+            Side::Server => {
+                ctx.stats
+                    .accept
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let peer = match &listened {
+                    Some(l) => l.peer.clone(),
+                    None => peer_bytes(host::bio_dgram_peer(self.rbio.get())),
+                };
+                Ok(Connection::server(config, now, &peer))
+            }
+        };
+        let mut conn = match conn {
+            Ok(c) => c,
+            Err(e) => return Err(self.fail(&e)),
+        };
+        self.configure_connection(&mut conn, settings.options);
+        *self.conn.borrow_mut() = Some(conn);
+        self.report_start();
+        if let Some(l) = listened {
+            self.feed(&l.datagram)?;
+        }
+        Ok(())
+    }
+
+    /// Applies the MTU, timer callback and verify hook to a new connection.
+    fn configure_connection(&self, conn: &mut Connection, options: u64) {
+        let mtu = self.mtu.get().or_else(|| {
+            if options & SSL_OP_NO_QUERY_MTU != 0 {
+                return None;
+            }
+            host::bio_dgram_mtu(self.wbio.get())
+                .filter(|&m| m >= rdtls::config::MIN_MTU)
+                .map(|m| m.min(MAX_ENGINE_MTU))
+        });
+        if let Some(m) = mtu {
+            // An MTU the engine rejects leaves the configured default in place.
+            let _ = conn.set_mtu(m);
+        }
+        if let Some(cb) = self.timer_callback.get() {
+            let ssl = super::verify::SslPtr(self.as_ptr());
+            conn.set_timer_hook(Box::new(move |prev| {
+                let ssl = &ssl;
+                // SAFETY: the application's DTLS_set_timer_cb callback; the SSL outlives its
+                // connection.
+                unsafe { cb(ssl.0, prev) }
+            }));
+        }
+        super::verify::install_verify_hook(self, conn);
+        if self.is_server() {
+            if let Some(hooks) = self.cookie_hooks() {
+                conn.set_cookie_hooks(Box::new(hooks));
+            }
+        }
+    }
+
+    /// Hands one datagram to the engine and dispatches the resulting events.
+    pub(crate) fn feed(&self, datagram: &[u8]) -> Result<(), Stop> {
+        let now = self.now();
+        let r = match self.conn.try_borrow_mut() {
+            Ok(mut c) => match c.as_mut() {
+                Some(conn) => conn.handle_datagram(now, datagram),
+                None => return Ok(()),
+            },
+            Err(_) => {
+                put_error(
+                    ERR_LIB_SSL,
+                    ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED,
+                    "re-entrant SSL call",
+                );
+                return Err(Stop::Failed);
+            }
+        };
+        match r {
+            Ok(()) => {
+                self.dispatch_events();
+                Ok(())
+            }
+            Err(e) => Err(self.fail(&e)),
+        }
+    }
+
+    /// The engine's next deadline.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.with_conn(|c| c.poll_timeout()).flatten()
+    }
+
+    /// Fires the retransmission timer if it has expired (within [`TIMER_SLACK`]). Ok(true)
+    /// when it fired.
+    pub(crate) fn run_timers(&self) -> Result<bool, Stop> {
+        let Some(deadline) = self.deadline() else {
+            return Ok(false);
+        };
+        let now = self.now();
+        if deadline > now + TIMER_SLACK {
+            return Ok(false);
+        }
+        // Never pass the engine a time before its deadline: it would ignore the call.
+        let t = deadline.max(now);
+        self.clock.set(Some(t));
+        let r = match self.conn.try_borrow_mut() {
+            Ok(mut c) => c.as_mut().map(|conn| conn.handle_timeout(t)),
+            Err(_) => None,
+        };
+        match r {
+            Some(Ok(())) => {
+                self.dispatch_events();
+                Ok(true)
+            }
+            Some(Err(e)) => Err(self.fail(&e)),
+            None => Ok(false),
+        }
+    }
+
+    /// Writes one datagram; Ok(false) when the BIO asked us to retry.
+    fn write_datagram(&self, data: &[u8]) -> Result<bool, Stop> {
+        let wbio = self.wbio.get();
+        if wbio.is_null() {
+            super::bio::bio_not_set("write");
+            return Err(Stop::Failed);
+        }
+        let n = host::bio_write(wbio, data);
+        if n > 0 {
+            return Ok(true);
+        }
+        if host::bio_should_retry(wbio) {
+            return Ok(false);
+        }
+        if host::bio_dgram_mtu_exceeded(wbio) {
+            // EMSGSIZE: shrink to the path MTU; the lost datagram is retransmitted.
+            if let Some(m) = host::bio_dgram_mtu(wbio) {
+                if let Ok(mut c) = self.conn.try_borrow_mut() {
+                    if let Some(conn) = c.as_mut() {
+                        let _ = conn.set_mtu(m.clamp(rdtls::config::MIN_MTU, MAX_ENGINE_MTU));
+                    }
+                }
+            }
+            return Ok(true);
+        }
+        put_sys_error(last_errno(), "writing a datagram to the BIO failed");
+        Err(Stop::Failed)
+    }
+
+    /// Writes everything the engine has to send.
+    pub(crate) fn flush(&self) -> Result<(), Stop> {
+        let blocked = self.io.borrow_mut().blocked_datagram.take();
+        if let Some(d) = blocked {
+            if !self.write_datagram(&d)? {
+                self.io.borrow_mut().blocked_datagram = Some(d);
+                return Err(Stop::WantWrite);
+            }
+        }
+        loop {
+            let now = self.now();
+            let sent = with_buf(&TX, |buf| -> Result<Option<bool>, Stop> {
+                let n = match self.conn.try_borrow_mut() {
+                    Ok(mut c) => c.as_mut().and_then(|conn| conn.poll_transmit(now, buf)),
+                    Err(_) => None,
+                };
+                let Some(n) = n else { return Ok(None) };
+                let d = buf.get(..n).unwrap_or(&buf[..]);
+                if self.write_datagram(d)? {
+                    Ok(Some(true))
+                } else {
+                    self.io.borrow_mut().blocked_datagram = Some(d.to_vec());
+                    Ok(Some(false))
+                }
+            })?;
+            match sent {
+                None => return Ok(()),
+                Some(true) => continue,
+                Some(false) => return Err(Stop::WantWrite),
+            }
+        }
+    }
+
+    /// Tells the read BIO the absolute retransmission deadline (or clears it).
+    pub(crate) fn sync_bio_deadline(&self) {
+        let rbio = self.rbio.get();
+        let deadline = self.deadline();
+        let key = (deadline, rbio as usize);
+        {
+            let mut io = self.io.borrow_mut();
+            if io.bio_deadline == Some(key) {
+                return;
+            }
+            io.bio_deadline = Some(key);
+        }
+        let wall =
+            deadline.map(|d| SystemTime::now() + d.saturating_duration_since(Instant::now()));
+        host::bio_dgram_set_next_timeout(rbio, wall);
+    }
+
+    /// After a read found nothing: true when it returned because the retransmission
+    /// deadline came (a blocking datagram BIO wakes at the deadline we gave it), so the
+    /// caller should fire the timer and read again instead of returning WANT_READ. A
+    /// non-blocking read that finds nothing before the deadline returns to the caller.
+    fn read_stopped_by_timer(&self) -> bool {
+        let Some(d) = self.deadline() else {
+            return false;
+        };
+        let now = self.now();
+        d <= now || (d <= now + TIMER_SLACK && host::bio_dgram_recv_timedout(self.rbio.get()))
+    }
+
+    /// Reads one datagram from the read BIO into the engine.
+    fn read_one(&self, empty_reads: &mut usize) -> Result<Read, Stop> {
+        let rbio = self.rbio.get();
+        if rbio.is_null() {
+            super::bio::bio_not_set("read");
+            return Err(Stop::Failed);
+        }
+        with_buf(&RX, |buf| {
+            if buf.len() < MAX_DATAGRAM {
+                buf.resize(MAX_DATAGRAM, 0);
+            }
+            let n = host::bio_read(rbio, buf);
+            if n > 0 {
+                let n = usize::try_from(n).unwrap_or(0).min(buf.len());
+                self.feed(&buf[..n])?;
+                return Ok(Read::Processed);
+            }
+            if host::bio_should_retry(rbio) {
+                return Ok(Read::NoData);
+            }
+            if n == 0 && *empty_reads < MAX_EMPTY_READS && is_datagram_bio(rbio) {
+                // An empty UDP datagram: nothing for DTLS, keep reading.
+                *empty_reads += 1;
+                return Ok(Read::Processed);
+            }
+            if n == 0 {
+                put_error(
+                    ERR_LIB_SSL,
+                    SSL_R_UNEXPECTED_EOF_WHILE_READING,
+                    "the read BIO reported end of file",
+                );
+            } else {
+                put_sys_error(last_errno(), "reading a datagram from the BIO failed");
+            }
+            Err(Stop::Failed)
+        })
+    }
+
+    /// Drives the handshake until it completes or must wait.
+    pub(crate) fn drive_handshake(&self) -> Result<(), Stop> {
+        self.ensure_connection()?;
+        let mut fires = 0;
+        let mut empty = 0;
+        loop {
+            if self.run_timers()? {
+                fires += 1;
+            }
+            self.flush()?;
+            self.sync_bio_deadline();
+            if self.with_conn(Connection::is_established).unwrap_or(false) {
+                self.dispatch_events();
+                // Idempotent: the HandshakeComplete event normally got here first.
+                self.on_handshake_complete();
+                return Ok(());
+            }
+            if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
+                return Err(self.fail(&e));
+            }
+            match self.read_one(&mut empty)? {
+                Read::Processed => continue,
+                Read::NoData => {
+                    // A blocking datagram BIO returns at our deadline: go round and retransmit.
+                    if self.read_stopped_by_timer() && fires < MAX_TIMER_FIRES_PER_CALL {
+                        continue;
+                    }
+                    return Err(Stop::WantRead);
+                }
+            }
+        }
+    }
+
+    /// Waits for application data (or close_notify) after the handshake: Ok when data is
+    /// buffered or the peer closed, Err when the caller must return. Without
+    /// `SSL_MODE_AUTO_RETRY`, a datagram that brought no application data also returns
+    /// (WANT_READ), as OpenSSL does, so a blocking caller that polled first never blocks.
+    pub(crate) fn wait_readable(&self) -> Result<(), Stop> {
+        let auto_retry = self.with_settings(|s| s.mode & SSL_MODE_AUTO_RETRY != 0);
+        let mut empty = 0;
+        let mut fires = 0;
+        loop {
+            let ready = self
+                .with_conn(|c| c.has_pending() || c.close_received())
+                .unwrap_or(false);
+            if ready {
+                return Ok(());
+            }
+            if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
+                return Err(self.fail(&e));
+            }
+            if self.run_timers()? {
+                fires += 1;
+            }
+            self.flush()?;
+            self.sync_bio_deadline();
+            match self.read_one(&mut empty)? {
+                Read::Processed if auto_retry => continue,
+                Read::Processed => {
+                    let ready = self
+                        .with_conn(|c| c.has_pending() || c.close_received())
+                        .unwrap_or(false);
+                    if ready {
+                        return Ok(());
+                    }
+                    self.flush()?;
+                    return Err(Stop::WantRead);
+                }
+                Read::NoData => {
+                    if self.read_stopped_by_timer() && fires < MAX_TIMER_FIRES_PER_CALL {
+                        continue;
+                    }
+                    return Err(Stop::WantRead);
+                }
+            }
+        }
+    }
+}
+
+/// True for a datagram socket BIO (an empty read is an empty datagram, not end of file).
+fn is_datagram_bio(b: *mut host::BIO) -> bool {
+    const BIO_TYPE_DGRAM: c_int = 21 | 0x0400 | 0x0100;
+    host::bio_method_type(b) == BIO_TYPE_DGRAM
+}

@@ -1,0 +1,56 @@
+//! The SSL layer: OpenSSL's libssl API (`SSL_CTX_*`, `SSL_*`, `DTLSv1_*`) over the rdtls
+//! engine. One concept per file:
+//!
+//! * [`method`] — `SSL_METHOD`s; [`ctx`] — `SSL_CTX` lifetime and config caching;
+//!   [`settings`] — what a context configures and each `SSL` copies;
+//! * [`ssl`] — the `SSL` object; [`bio`] — attaching BIOs (`SSL_set_bio` ownership rules);
+//! * [`driver`] — moving datagrams between BIOs and the engine, the retransmission timer;
+//!   [`io`] — `SSL_connect` / `SSL_read` / `SSL_write` / `SSL_shutdown` / `SSL_get_error`;
+//! * [`listen`] — `DTLSv1_listen`; [`timer`] — `DTLSv1_get_timeout` & co, MTU;
+//! * [`events`] — info / message / key log callbacks; [`info`] — state and alert strings;
+//! * [`verify`] — verify callbacks; [`certs`] — our certificate and key; [`trust`] —
+//!   trust anchors and the certificate store;
+//! * [`cipher_list`] — OpenSSL cipher strings; [`cipher`] — `SSL_CIPHER`;
+//!   [`params`] — group / sigalg / SRTP lists; [`setters`] — plain settings functions;
+//! * [`ctrl`] — `SSL_ctrl` / `SSL_CTX_ctrl`; [`session`] — `SSL_SESSION`;
+//!   [`getters`] — what a handshake established; [`errors`] — engine errors as ERR entries;
+//!   [`init`] — `OPENSSL_init_ssl`; [`consts`] — libssl constant values.
+
+/// `cstr!("text")`: a `&'static CStr` from a literal, checked at compile time.
+macro_rules! cstr {
+    ($s:expr) => {
+        match ::std::ffi::CStr::from_bytes_with_nul(concat!($s, "\0").as_bytes()) {
+            Ok(c) => c,
+            Err(_) => panic!("string literal contains a NUL byte"),
+        }
+    };
+}
+
+pub mod bio;
+pub mod certs;
+pub mod cipher;
+pub mod cipher_list;
+pub mod consts;
+pub mod ctrl;
+pub mod ctx;
+pub mod driver;
+pub mod errors;
+pub mod events;
+pub mod getters;
+pub mod info;
+pub mod init;
+pub mod io;
+pub mod listen;
+pub mod method;
+pub mod params;
+pub mod session;
+pub mod setters;
+pub mod settings;
+#[allow(clippy::module_inception)]
+pub mod ssl;
+pub mod timer;
+pub mod trust;
+pub mod verify;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,436 @@
+//! Context and connection settings that are plain functions in OpenSSL 3.0: options, cipher
+//! lists, session settings, cookie callbacks, SRTP and ALPN lists, host names.
+use std::ffi::{c_char, c_int, c_long, c_uchar, c_uint, CString};
+
+use crate::entry::*;
+use crate::error::ssl_reasons::*;
+use crate::error::{put_error, ERR_LIB_SSL};
+
+use super::cipher_list::{check_tls13_ciphersuites, parse_cipher_list};
+use super::consts::*;
+use super::ctx::SSL_CTX;
+use super::params::parse_srtp_profiles;
+use super::session::SSL_SESSION;
+use super::settings::{
+    session_lifetime, CookieGenerateCallback, CookieVerifyCallback, NewSessionCallback,
+};
+use super::ssl::SSL;
+
+/// Parses a cipher string, raising OpenSSL's errors on failure.
+fn cipher_list(s: &[u8]) -> Option<Vec<&'static rdtls::crypto::suites::CipherSuite>> {
+    match parse_cipher_list(s) {
+        Ok(l) => Some(l.suites),
+        Err(e) => {
+            put_error(ERR_LIB_SSL, e.reason, e.detail);
+            None
+        }
+    }
+}
+
+/// Validates a session ID context (at most 32 bytes).
+fn sid_ctx(p: *const c_uchar, len: c_uint) -> Option<Vec<u8>> {
+    let n = usize::try_from(len).ok()?;
+    if n > SSL_MAX_SID_CTX_LENGTH {
+        put_error(
+            ERR_LIB_SSL,
+            SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG,
+            format!("{n} bytes (at most {SSL_MAX_SID_CTX_LENGTH})"),
+        );
+        return None;
+    }
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    if p.is_null() {
+        crate::entry::on_null("sid_ctx");
+        return None;
+    }
+    // SAFETY: the caller passes `len` readable bytes.
+    Some(unsafe { std::slice::from_raw_parts(p, n) }.to_vec())
+}
+
+/// `SSL_CTX_set_tlsext_use_srtp` / `SSL_set_tlsext_use_srtp` validation: 0 on success
+/// (OpenSSL's inverted convention for these two), 1 on error.
+fn srtp_list(profiles: &str) -> c_int {
+    match parse_srtp_profiles(profiles) {
+        Ok(_) => 0,
+        Err(name) => {
+            put_error(
+                ERR_LIB_SSL,
+                SSL_R_SRTP_UNKNOWN_PROTECTION_PROFILE,
+                format!("unknown SRTP profile '{name}'"),
+            );
+            1
+        }
+    }
+}
+
+entry! {
+    /// SSL_CTX_set_options adds `op` (SSL_OP_*) and returns the new options.
+    fn SSL_CTX_set_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
+        let ctx = try_ref!(ctx, 0);
+        ctx.update(|s| {
+            s.options |= op;
+            s.options
+        })
+    }
+
+    /// SSL_CTX_clear_options removes `op` and returns the new options.
+    fn SSL_CTX_clear_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
+        let ctx = try_ref!(ctx, 0);
+        ctx.update(|s| {
+            s.options &= !op;
+            s.options
+        })
+    }
+
+    /// SSL_CTX_get_options returns the options.
+    fn SSL_CTX_get_options(ctx: *const SSL_CTX) -> u64 {
+        let ctx = try_ref!(ctx, 0);
+        ctx.with_settings(|s| s.options)
+    }
+
+    /// SSL_CTX_set_cipher_list selects the DTLS 1.2 suites with an OpenSSL cipher string;
+    /// 1 on success, 0 ("no cipher match") when nothing usable remains.
+    fn SSL_CTX_set_cipher_list(ctx: *mut SSL_CTX, str_: *const c_char) -> c_int {
+        let ctx = try_ref!(ctx, 0);
+        if str_.is_null() {
+            crate::entry::on_null("str");
+            return 0;
+        }
+        // SAFETY: non-NULL, NUL-terminated (API contract).
+        let bytes = unsafe { std::ffi::CStr::from_ptr(str_) }.to_bytes();
+        match cipher_list(bytes) {
+            Some(suites) => {
+                ctx.update(|s| s.suites = suites);
+                1
+            }
+            None => 0,
+        }
+    }
+
+    /// SSL_set_cipher_list: as SSL_CTX_set_cipher_list for one connection.
+    fn SSL_set_cipher_list(s: *mut SSL, str_: *const c_char) -> c_int {
+        let s = try_ref!(s, 0);
+        if str_.is_null() {
+            crate::entry::on_null("str");
+            return 0;
+        }
+        // SAFETY: non-NULL, NUL-terminated (API contract).
+        let bytes = unsafe { std::ffi::CStr::from_ptr(str_) }.to_bytes();
+        match cipher_list(bytes) {
+            Some(suites) => {
+                s.update_settings(|st| st.suites = suites);
+                1
+            }
+            None => 0,
+        }
+    }
+
+    /// SSL_CTX_set_ciphersuites: TLS 1.3 suites, unused by DTLS 1.2; a well-formed list is
+    /// accepted (1), a malformed one rejected (0).
+    fn SSL_CTX_set_ciphersuites(ctx: *mut SSL_CTX, str_: *const c_char) -> c_int {
+        let _ = try_ref!(ctx, 0);
+        let s = try_cstr!(str_, 0);
+        if check_tls13_ciphersuites(s.as_bytes()) {
+            1
+        } else {
+            put_error(ERR_LIB_SSL, SSL_R_NO_CIPHER_MATCH, format!("malformed TLS 1.3 ciphersuite list '{s}'"));
+            0
+        }
+    }
+
+    /// SSL_set_ciphersuites: as SSL_CTX_set_ciphersuites.
+    fn SSL_set_ciphersuites(s: *mut SSL, str_: *const c_char) -> c_int {
+        let _ = try_ref!(s, 0);
+        let st = try_cstr!(str_, 0);
+        c_int::from(check_tls13_ciphersuites(st.as_bytes()))
+    }
+
+    /// SSL_get_cipher_list returns the name of the `n`th enabled suite, NULL past the end.
+    fn SSL_get_cipher_list(s: *const SSL, n: c_int) -> *const c_char {
+        let s = try_ref!(s, std::ptr::null());
+        let Ok(i) = usize::try_from(n) else { return std::ptr::null() };
+        s.with_settings(|st| st.suites.get(i).copied())
+            .and_then(super::cipher::for_suite)
+            .map_or(std::ptr::null(), |c| super::cipher::SSL_CIPHER_get_name(c))
+    }
+
+    /// SSL_CTX_set_session_id_context sets the context sessions resume under; 1 on success.
+    fn SSL_CTX_set_session_id_context(ctx: *mut SSL_CTX, sid: *const c_uchar, len: c_uint) -> c_int {
+        let ctx = try_ref!(ctx, 0);
+        match sid_ctx(sid, len) {
+            Some(v) => {
+                ctx.update(|s| s.sid_ctx = v);
+                1
+            }
+            None => 0,
+        }
+    }
+
+    /// SSL_set_session_id_context: as SSL_CTX_set_session_id_context for one connection.
+    fn SSL_set_session_id_context(s: *mut SSL, sid: *const c_uchar, len: c_uint) -> c_int {
+        let s = try_ref!(s, 0);
+        match sid_ctx(sid, len) {
+            Some(v) => {
+                s.update_settings(|st| st.sid_ctx = v);
+                1
+            }
+            None => 0,
+        }
+    }
+
+    /// SSL_CTX_set_timeout sets the session lifetime (seconds) and returns the previous one.
+    fn SSL_CTX_set_timeout(ctx: *mut SSL_CTX, t: c_long) -> c_long {
+        let ctx = try_ref!(ctx, 0);
+        ctx.session_cache.set_lifetime(session_lifetime(t));
+        ctx.update_live(|l| std::mem::replace(&mut l.session_timeout, t))
+    }
+
+    /// SSL_CTX_get_timeout returns the session lifetime in seconds.
+    fn SSL_CTX_get_timeout(ctx: *const SSL_CTX) -> c_long {
+        let ctx = try_ref!(ctx, 0);
+        ctx.live().session_timeout
+    }
+
+    /// SSL_CTX_set_cookie_generate_cb sets the DTLS cookie generation callback.
+    fn SSL_CTX_set_cookie_generate_cb(ctx: *mut SSL_CTX, cb: Option<CookieGenerateCallback>) {
+        let ctx = try_ref!(ctx, ());
+        ctx.update_live(|l| l.cookie_generate = cb);
+    }
+
+    /// SSL_CTX_set_cookie_verify_cb sets the DTLS cookie verification callback.
+    fn SSL_CTX_set_cookie_verify_cb(ctx: *mut SSL_CTX, cb: Option<CookieVerifyCallback>) {
+        let ctx = try_ref!(ctx, ());
+        ctx.update_live(|l| l.cookie_verify = cb);
+    }
+
+    /// SSL_CTX_set_security_level records the level (0-5). Every suite, group and signature
+    /// algorithm rdtls offers meets level 3 (128-bit security), so the level changes
+    /// nothing.
+    fn SSL_CTX_set_security_level(ctx: *mut SSL_CTX, level: c_int) {
+        let ctx = try_ref!(ctx, ());
+        ctx.update_live(|l| l.security_level = level);
+    }
+
+    /// SSL_CTX_get_security_level returns the recorded level (OpenSSL's default is 1).
+    fn SSL_CTX_get_security_level(ctx: *const SSL_CTX) -> c_int {
+        let ctx = try_ref!(ctx, 0);
+        ctx.live().security_level
+    }
+
+    /// SSL_set_security_level: as SSL_CTX_set_security_level (recorded on the context's
+    /// copy for this connection; it changes nothing).
+    fn SSL_set_security_level(s: *mut SSL, level: c_int) {
+        let s = try_ref!(s, ());
+        s.security_level.set(Some(level));
+    }
+
+    /// SSL_get_security_level returns the connection's level (else the context's).
+    fn SSL_get_security_level(s: *const SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        s.security_level.get().unwrap_or_else(|| s.ctx().live().security_level)
+    }
+
+    /// SSL_CTX_set_quiet_shutdown: with 1, SSL_shutdown of new SSLs sends nothing.
+    fn SSL_CTX_set_quiet_shutdown(ctx: *mut SSL_CTX, mode: c_int) {
+        let ctx = try_ref!(ctx, ());
+        ctx.update(|s| s.quiet_shutdown = mode != 0);
+    }
+
+    /// SSL_CTX_get_quiet_shutdown returns the quiet-shutdown flag.
+    fn SSL_CTX_get_quiet_shutdown(ctx: *const SSL_CTX) -> c_int {
+        let ctx = try_ref!(ctx, 0);
+        ctx.with_settings(|s| c_int::from(s.quiet_shutdown))
+    }
+
+    /// SSL_CTX_sess_set_new_cb sets the callback given each new session (client and server
+    /// side per the session cache mode).
+    fn SSL_CTX_sess_set_new_cb(ctx: *mut SSL_CTX, cb: Option<NewSessionCallback>) {
+        let ctx = try_ref!(ctx, ());
+        ctx.update_live(|l| l.new_session_callback = cb);
+    }
+
+    /// SSL_CTX_sess_get_new_cb returns the new-session callback.
+    fn SSL_CTX_sess_get_new_cb(ctx: *const SSL_CTX) -> Option<NewSessionCallback> {
+        let ctx = try_ref!(ctx, None);
+        ctx.live().new_session_callback
+    }
+
+    /// SSL_CTX_add_session: sessions enter the cache by themselves; accepted (1).
+    fn SSL_CTX_add_session(ctx: *mut SSL_CTX, sess: *mut SSL_SESSION) -> c_int {
+        let _ = try_ref!(ctx, 0);
+        let _ = try_ref!(sess, 0);
+        1
+    }
+
+    /// SSL_CTX_remove_session removes a session from the server cache; 1 when it was there.
+    fn SSL_CTX_remove_session(ctx: *mut SSL_CTX, sess: *mut SSL_SESSION) -> c_int {
+        let ctx = try_ref!(ctx, 0);
+        let Some(v) = super::session::session_value(sess) else { return 0 };
+        let had = ctx.session_cache.get(&v.id, std::time::Instant::now()).is_some();
+        ctx.session_cache.remove(&v.id);
+        c_int::from(had)
+    }
+
+    /// SSL_CTX_flush_sessions drops sessions expired at time `t` (all expired ones).
+    fn SSL_CTX_flush_sessions(ctx: *mut SSL_CTX, _t: c_long) {
+        let ctx = try_ref!(ctx, ());
+        ctx.session_cache.flush_expired(std::time::Instant::now());
+    }
+
+    /// SSL_CTX_set_tlsext_use_srtp checks an SRTP profile list: 0 on success, 1 on error
+    /// (OpenSSL's convention). rdtls does not negotiate use_srtp yet, so no profile is
+    /// ever selected.
+    fn SSL_CTX_set_tlsext_use_srtp(ctx: *mut SSL_CTX, profiles: *const c_char) -> c_int {
+        let _ = try_ref!(ctx, 1);
+        let p = try_cstr!(profiles, 1);
+        srtp_list(p)
+    }
+
+    /// SSL_set_tlsext_use_srtp: as SSL_CTX_set_tlsext_use_srtp.
+    fn SSL_set_tlsext_use_srtp(s: *mut SSL, profiles: *const c_char) -> c_int {
+        let _ = try_ref!(s, 1);
+        let p = try_cstr!(profiles, 1);
+        srtp_list(p)
+    }
+
+    /// SSL_get_selected_srtp_profile: NULL (use_srtp is not negotiated).
+    fn SSL_get_selected_srtp_profile(s: *mut SSL) -> *mut std::ffi::c_void {
+        let _ = try_ref!(s, std::ptr::null_mut());
+        std::ptr::null_mut()
+    }
+
+    /// SSL_CTX_set_alpn_protos: ALPN is not negotiated by rdtls; a well-formed list is
+    /// accepted (0 = success, OpenSSL's convention), a malformed one rejected (1).
+    fn SSL_CTX_set_alpn_protos(ctx: *mut SSL_CTX, protos: *const c_uchar, len: c_uint) -> c_int {
+        let _ = try_ref!(ctx, 1);
+        let p = try_slice!(protos, len, 1);
+        c_int::from(!alpn_well_formed(p))
+    }
+
+    /// SSL_set_alpn_protos: as SSL_CTX_set_alpn_protos.
+    fn SSL_set_alpn_protos(s: *mut SSL, protos: *const c_uchar, len: c_uint) -> c_int {
+        let _ = try_ref!(s, 1);
+        let p = try_slice!(protos, len, 1);
+        c_int::from(!alpn_well_formed(p))
+    }
+
+    /// SSL_get0_alpn_selected: nothing is ever selected (`*len` = 0).
+    fn SSL_get0_alpn_selected(s: *const SSL, data: *mut *const c_uchar, len: *mut c_uint) {
+        let _ = try_ref!(s, ());
+        // SAFETY: NULL or writable pointers from the caller.
+        unsafe {
+            if let Some(d) = data.as_mut() {
+                *d = std::ptr::null();
+            }
+            if let Some(l) = len.as_mut() {
+                *l = 0;
+            }
+        }
+    }
+
+    /// SSL_set1_host checks the server certificate against `name` and sends it as SNI;
+    /// 1 on success.
+    fn SSL_set1_host(s: *mut SSL, name: *const c_char) -> c_int {
+        let s = try_ref!(s, 0);
+        if name.is_null() {
+            s.update_settings(|st| st.verify_hostname = false);
+            return 1;
+        }
+        let n = try_cstr!(name, 0);
+        let Ok(c) = CString::new(n) else { return 0 };
+        if s.hostname.borrow().is_none() {
+            *s.hostname.borrow_mut() = Some(c);
+        }
+        s.update_settings(|st| st.verify_hostname = true);
+        1
+    }
+
+    /// SSL_get_servername: the SNI name (sent by us as client, received as server), or NULL.
+    fn SSL_get_servername(s: *const SSL, type_: c_int) -> *const c_char {
+        let s = try_ref!(s, std::ptr::null());
+        if type_ != TLSEXT_NAMETYPE_HOST_NAME {
+            return std::ptr::null();
+        }
+        let name = s
+            .with_conn(|c| c.server_name().map(str::to_owned))
+            .flatten()
+            .or_else(|| {
+                if s.is_server() {
+                    None
+                } else {
+                    s.hostname.borrow().as_ref().and_then(|h| h.to_str().ok().map(str::to_owned))
+                }
+            });
+        let Some(name) = name else { return std::ptr::null() };
+        let Ok(c) = CString::new(name) else { return std::ptr::null() };
+        let mut slot = s.servername.borrow_mut();
+        if slot.as_deref() != Some(c.as_c_str()) {
+            *slot = Some(c);
+        }
+        slot.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+    }
+
+    /// SSL_get_servername_type: TLSEXT_NAMETYPE_host_name when a name is known, else -1.
+    fail = -1;
+    fn SSL_get_servername_type(s: *const SSL) -> c_int {
+        let _ = try_ref!(s, -1);
+        if SSL_get_servername(s, TLSEXT_NAMETYPE_HOST_NAME).is_null() { -1 } else { TLSEXT_NAMETYPE_HOST_NAME }
+    }
+}
+
+/// An ALPN wire list: length-prefixed, non-empty names.
+fn alpn_well_formed(mut p: &[u8]) -> bool {
+    if p.is_empty() {
+        return false;
+    }
+    while let Some((&n, rest)) = p.split_first() {
+        let n = usize::from(n);
+        if n == 0 || rest.len() < n {
+            return false;
+        }
+        p = &rest[n..];
+    }
+    true
+}
+
+/// `SSL_set_tlsext_host_name` (ctrl 55): the SNI name a client sends; 1 on success.
+pub fn set_host_name(s: &SSL, name_type: c_long, name: *const c_char) -> c_long {
+    if name_type != c_long::from(TLSEXT_NAMETYPE_HOST_NAME) {
+        put_error(ERR_LIB_SSL, SSL_R_BAD_VALUE, "unsupported server name type");
+        return 0;
+    }
+    if name.is_null() {
+        *s.hostname.borrow_mut() = None;
+        return 1;
+    }
+    // SAFETY: non-NULL, NUL-terminated (API contract).
+    let c = unsafe { std::ffi::CStr::from_ptr(name) };
+    if c.to_bytes().is_empty() || c.to_bytes().len() > TLSEXT_MAXLEN_HOST_NAME {
+        put_error(
+            ERR_LIB_SSL,
+            SSL_R_BAD_VALUE,
+            format!(
+                "server name of {} bytes (1 to 255 allowed)",
+                c.to_bytes().len()
+            ),
+        );
+        return 0;
+    }
+    *s.hostname.borrow_mut() = Some(c.to_owned());
+    1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpn_lists() {
+        assert!(alpn_well_formed(b"\x02h2\x08http/1.1"));
+        assert!(!alpn_well_formed(b""));
+        assert!(!alpn_well_formed(b"\x05h2"));
+        assert!(!alpn_well_formed(b"\x00"));
+    }
+}

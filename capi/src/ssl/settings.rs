@@ -1,0 +1,226 @@
+//! What an `SSL_CTX` configures and each `SSL` copies at `SSL_new` (OpenSSL copies options,
+//! verify mode and callback, cipher list, certificate and key, ... into every new `SSL`), the
+//! C callback types, and turning those settings into an engine [`Config`].
+use std::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_void};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdtls::cookie::CookieKeys;
+use rdtls::crypto::suites::{CipherSuite, DEFAULT_SUITES};
+use rdtls::enums::{NamedGroup, SignatureScheme};
+use rdtls::pki::keys::SigningKey;
+use rdtls::pki::verify::TrustStore;
+use rdtls::session::cache::SessionCache;
+use rdtls::{Config, VerifyMode};
+
+use crate::host::X509_STORE_CTX;
+
+use super::consts::*;
+use super::session::SSL_SESSION;
+use super::ssl::SSL;
+
+/// `int (*verify_callback)(int preverify_ok, X509_STORE_CTX *ctx)`.
+pub type VerifyCallback = unsafe extern "C" fn(c_int, *mut X509_STORE_CTX) -> c_int;
+/// `int (*cert_verify_callback)(X509_STORE_CTX *ctx, void *arg)`.
+pub type CertVerifyCallback = unsafe extern "C" fn(*mut X509_STORE_CTX, *mut c_void) -> c_int;
+/// `void (*info_callback)(const SSL *ssl, int where, int ret)`.
+pub type InfoCallback = unsafe extern "C" fn(*const SSL, c_int, c_int);
+/// `void (*msg_callback)(int write_p, int version, int content_type, const void *buf,
+/// size_t len, SSL *ssl, void *arg)`.
+pub type MsgCallback =
+    unsafe extern "C" fn(c_int, c_int, c_int, *const c_void, usize, *mut SSL, *mut c_void);
+/// `void (*keylog_callback)(const SSL *ssl, const char *line)`.
+pub type KeylogCallback = unsafe extern "C" fn(*const SSL, *const c_char);
+/// `int (*app_gen_cookie_cb)(SSL *ssl, unsigned char *cookie, unsigned int *cookie_len)`.
+pub type CookieGenerateCallback =
+    unsafe extern "C" fn(*mut SSL, *mut c_uchar, *mut c_uint) -> c_int;
+/// `int (*app_verify_cookie_cb)(SSL *ssl, const unsigned char *cookie, unsigned int len)`.
+pub type CookieVerifyCallback = unsafe extern "C" fn(*mut SSL, *const c_uchar, c_uint) -> c_int;
+/// `unsigned int (*DTLS_timer_cb)(SSL *s, unsigned int timer_us)`.
+pub type TimerCallback = unsafe extern "C" fn(*mut SSL, c_uint) -> c_uint;
+/// `int (*new_session_cb)(SSL *ssl, SSL_SESSION *sess)`.
+pub type NewSessionCallback = unsafe extern "C" fn(*mut SSL, *mut SSL_SESSION) -> c_int;
+/// `int (*servername_cb)(SSL *s, int *al, void *arg)`.
+pub type ServernameCallback = unsafe extern "C" fn(*mut SSL, *mut c_int, *mut c_void) -> c_int;
+/// `int pem_password_cb(char *buf, int size, int rwflag, void *userdata)`.
+pub type PasswordCallback = unsafe extern "C" fn(*mut c_char, c_int, c_int, *mut c_void) -> c_int;
+
+/// An application pointer stored for a callback (never dereferenced by us).
+#[derive(Debug, Clone, Copy)]
+pub struct AppPtr(pub *mut c_void);
+
+impl Default for AppPtr {
+    fn default() -> Self {
+        AppPtr(std::ptr::null_mut())
+    }
+}
+
+// SAFETY: an opaque application pointer only stored and handed back to the application's
+// own callbacks; thread-safety of what it points to is the application's contract.
+unsafe impl Send for AppPtr {}
+// SAFETY: as above.
+unsafe impl Sync for AppPtr {}
+
+/// The copyable settings: an `SSL_CTX` holds one, each `SSL` starts from a copy.
+#[derive(Clone)]
+pub struct Settings {
+    /// `SSL_OP_*` bits.
+    pub options: u64,
+    /// `SSL_MODE_*` bits.
+    pub mode: c_long,
+    /// `SSL_VERIFY_*` bits.
+    pub verify_mode: c_int,
+    /// `SSL_CTX_set_verify_depth` (-1: OpenSSL's default, no explicit limit).
+    pub verify_depth: c_int,
+    /// The application's verify callback.
+    pub verify_callback: Option<VerifyCallback>,
+    /// Cipher suites in preference order.
+    pub suites: Vec<&'static CipherSuite>,
+    /// ECDHE groups in preference order.
+    pub groups: Vec<NamedGroup>,
+    /// Signature schemes in preference order.
+    pub sigalgs: Vec<SignatureScheme>,
+    /// Our certificate (DER; shared, so copying settings into each `SSL` is cheap).
+    pub cert: Option<Arc<Vec<u8>>>,
+    /// Extra chain certificates sent after ours (DER; shared like `cert`).
+    pub chain: Arc<Vec<Vec<u8>>>,
+    /// Our private key.
+    pub key: Option<Arc<SigningKey>>,
+    /// `SSL_CTX_set_min_proto_version` (0: none).
+    pub min_proto: c_int,
+    /// `SSL_CTX_set_max_proto_version` (0: none).
+    pub max_proto: c_int,
+    /// Session ID context.
+    pub sid_ctx: Vec<u8>,
+    /// `SSL_CTX_set_read_ahead` (remembered; datagrams are always read whole).
+    pub read_ahead: bool,
+    /// `SSL_CTX_set_quiet_shutdown`.
+    pub quiet_shutdown: bool,
+    /// Message callback and its argument.
+    pub msg_callback: Option<MsgCallback>,
+    /// Argument of the message callback.
+    pub msg_callback_arg: AppPtr,
+    /// `SSL_CTX_set_max_cert_list`.
+    pub max_cert_list: c_long,
+    /// Check the server certificate against the SNI name.
+    pub verify_hostname: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            options: 0,
+            mode: SSL_MODE_AUTO_RETRY,
+            verify_mode: SSL_VERIFY_NONE,
+            verify_depth: -1,
+            verify_callback: None,
+            suites: DEFAULT_SUITES.to_vec(),
+            groups: NamedGroup::SUPPORTED.to_vec(),
+            sigalgs: SignatureScheme::SUPPORTED.to_vec(),
+            cert: None,
+            chain: Arc::new(Vec::new()),
+            key: None,
+            min_proto: 0,
+            max_proto: 0,
+            sid_ctx: Vec::new(),
+            read_ahead: false,
+            quiet_shutdown: false,
+            msg_callback: None,
+            msg_callback_arg: AppPtr::default(),
+            max_cert_list: SSL_MAX_CERT_LIST_DEFAULT,
+            verify_hostname: false,
+        }
+    }
+}
+
+/// Chain depth used when the application set none (OpenSSL's effective default is 100).
+pub const DEFAULT_VERIFY_DEPTH: usize = 100;
+
+/// Per-handshake switches that select a [`Config`] variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Variant {
+    /// Servers demand a cookie (`SSL_OP_COOKIE_EXCHANGE` without a prior `DTLSv1_listen`).
+    pub cookie_exchange: bool,
+    /// Emit handshake message events (a message callback is installed).
+    pub message_events: bool,
+    /// Emit key log lines (a key log callback is installed).
+    pub keylog: bool,
+}
+
+/// Objects shared by every config built for one `SSL_CTX`.
+pub struct Shared<'a> {
+    /// Trust anchors.
+    pub trust: Arc<TrustStore>,
+    /// Cookie secrets.
+    pub cookie_keys: &'a Arc<CookieKeys>,
+    /// Server session cache.
+    pub session_cache: &'a Arc<SessionCache>,
+}
+
+impl Settings {
+    /// The engine verify mode for `SSL_VERIFY_*` bits.
+    pub fn engine_verify_mode(&self) -> VerifyMode {
+        if self.verify_mode & SSL_VERIFY_PEER == 0 {
+            VerifyMode::None
+        } else if self.verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT != 0 {
+            VerifyMode::RequirePeerCertificate
+        } else {
+            VerifyMode::Peer
+        }
+    }
+
+    /// Why DTLS 1.2 is excluded by options or version bounds, if it is.
+    pub fn dtls12_disabled(&self) -> Option<&'static str> {
+        if self.options & SSL_OP_NO_DTLSv1_2 != 0 {
+            return Some(
+                "SSL_OP_NO_DTLSv1_2 is set: no protocol left (rdtls speaks DTLS 1.2 only)",
+            );
+        }
+        // DTLS version numbers count downwards: 1.0 = 0xFEFF > 1.2 = 0xFEFD.
+        if self.max_proto == DTLS1_VERSION {
+            return Some("maximum protocol version is DTLS 1.0 (rdtls speaks DTLS 1.2 only)");
+        }
+        None
+    }
+
+    /// Builds the engine configuration.
+    pub fn build_config(
+        &self,
+        shared: Shared<'_>,
+        v: Variant,
+    ) -> Result<Arc<Config>, rdtls::Error> {
+        let depth = usize::try_from(self.verify_depth).unwrap_or(DEFAULT_VERIFY_DEPTH);
+        let mut b = Config::builder()
+            .cipher_suites(&self.suites)
+            .groups(&self.groups)
+            .signature_schemes(&self.sigalgs)
+            .trust_store(shared.trust)
+            .verify_mode(self.engine_verify_mode())
+            .verify_depth(depth)
+            .verify_hostname(self.verify_hostname)
+            .cookie_exchange(v.cookie_exchange)
+            .cookie_keys(shared.cookie_keys.clone())
+            .extended_master_secret(self.options & SSL_OP_NO_EXTENDED_MASTER_SECRET == 0)
+            // OpenSSL honours the client's order unless SSL_OP_CIPHER_SERVER_PREFERENCE.
+            .server_preference(self.options & SSL_OP_CIPHER_SERVER_PREFERENCE != 0)
+            .shared_session_cache(shared.session_cache.clone())
+            .session_id_context(&self.sid_ctx)
+            .message_events(v.message_events)
+            .keylog(v.keylog);
+        if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+            let mut chain = Vec::with_capacity(1 + self.chain.len());
+            chain.push(cert.as_ref().clone());
+            chain.extend(self.chain.iter().cloned());
+            b = b.identity(chain, key.clone());
+        }
+        b.build()
+    }
+}
+
+/// Session lifetime from `SSL_CTX_set_timeout` seconds (negative or zero: OpenSSL's 300 s).
+pub fn session_lifetime(secs: c_long) -> Duration {
+    match u64::try_from(secs) {
+        Ok(s) if s > 0 => Duration::from_secs(s),
+        _ => Duration::from_secs(300),
+    }
+}

@@ -1,0 +1,418 @@
+//! `SSL`: one DTLS association as the C API sees it (lifecycle, BIOs, plain settings).
+//!
+//! The C handle is an `Arc<SSL>` turned into a raw pointer (`SSL_up_ref` adds a strong count).
+//! An `SSL` is used by one thread at a time, but application callbacks (verify, info, msg,
+//! BIO methods) may call back into the library with the same `SSL*` while an operation runs,
+//! so state sits in `Cell`/`RefCell` and is never borrowed across a callback, except the
+//! engine connection during `handle_datagram` (accessors then fall back to defaults).
+use std::cell::{Cell, RefCell};
+use std::ffi::{c_int, c_long, c_void, CString};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rdtls::Connection;
+
+use crate::entry::*;
+use crate::error::ssl_reasons::SSL_R_NULL_SSL_CTX;
+use crate::error::{put_error, ERR_LIB_SSL};
+use crate::host::{self, ExData, BIO, CRYPTO_EX_INDEX_SSL, OPENSSL_STACK, X509};
+
+use super::consts::*;
+use super::ctx::{ctx_arc, ctx_ptr, SSL_CTX};
+use super::method::Role;
+use super::session::SSL_SESSION;
+use super::settings::*;
+
+/// The side of the handshake an `SSL` plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `SSL_connect` / `SSL_set_connect_state`.
+    Client,
+    /// `SSL_accept` / `SSL_set_accept_state`.
+    Server,
+}
+
+/// A ClientHello that `DTLSv1_listen` verified, kept for the following `SSL_accept`.
+pub struct ListenedHello {
+    /// The whole datagram.
+    pub datagram: Vec<u8>,
+    /// The peer address bytes the cookie was bound to.
+    pub peer: Vec<u8>,
+}
+
+/// I/O state of the driver.
+#[derive(Default)]
+pub struct IoState {
+    /// A datagram the write BIO refused with a retry: sent before anything else.
+    pub blocked_datagram: Option<Vec<u8>>,
+    /// `SSL_write` length whose record is queued but not yet written to the BIO.
+    pub pending_write: Option<usize>,
+    /// The deadline last given to the read BIO with `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`.
+    pub bio_deadline: Option<(Option<Instant>, usize)>,
+    /// The engine state name last reported to the info callback.
+    pub last_state: &'static str,
+    /// `SSL_CB_HANDSHAKE_START` was reported for the current handshake.
+    pub start_reported: bool,
+    /// The handshake completion was processed (callbacks, counters).
+    pub done_reported: bool,
+}
+
+/// `SSL` (opaque to C).
+pub struct SSL {
+    pub(crate) ctx: RefCell<Arc<SSL_CTX>>,
+    pub(crate) settings: RefCell<Settings>,
+    /// Context settings generation at the snapshot.
+    pub(crate) settings_generation: Cell<u64>,
+    /// The settings were changed through `SSL_*` setters after `SSL_new`.
+    pub(crate) own_settings: Cell<bool>,
+    pub(crate) rbio: Cell<*mut BIO>,
+    pub(crate) wbio: Cell<*mut BIO>,
+    pub(crate) side: Cell<Option<Side>>,
+    pub(crate) conn: RefCell<Option<Connection>>,
+    pub(crate) io: RefCell<IoState>,
+    /// `SSL_want`: SSL_NOTHING / SSL_READING / SSL_WRITING.
+    pub(crate) want: Cell<c_int>,
+    /// `SSL_get_shutdown` flags.
+    pub(crate) shutdown: Cell<c_int>,
+    /// Text of the fatal error that ended the connection, re-raised on later calls.
+    pub(crate) failed: RefCell<Option<(c_int, String)>>,
+    /// Monotonic clock of this connection (never goes backwards, see `driver::now`).
+    pub(crate) clock: Cell<Option<Instant>>,
+    pub(crate) info_callback: Cell<Option<InfoCallback>>,
+    pub(crate) timer_callback: Cell<Option<TimerCallback>>,
+    /// Payload MTU set with `SSL_set_mtu` / `DTLS_set_link_mtu`.
+    pub(crate) mtu: Cell<Option<usize>>,
+    pub(crate) hostname: RefCell<Option<CString>>,
+    /// `SSL_set_verify_result` override.
+    pub(crate) verify_result: Cell<Option<c_long>>,
+    /// Session to resume (`SSL_set_session`), one reference held.
+    pub(crate) resume: Cell<*mut SSL_SESSION>,
+    /// The session handed out by `SSL_get_session` (one reference held).
+    pub(crate) session_obj: Cell<*mut SSL_SESSION>,
+    /// `SSL_get_peer_cert_chain` result (owned).
+    pub(crate) peer_chain: Cell<*mut OPENSSL_STACK>,
+    /// `SSL_get0_peer_certificate` result (owned).
+    pub(crate) peer_cert: Cell<*mut X509>,
+    pub(crate) listened: RefCell<Option<ListenedHello>>,
+    /// Cached `SSL_get_servername` string.
+    pub(crate) servername: RefCell<Option<CString>>,
+    /// `SSL_set_security_level` (recorded only).
+    pub(crate) security_level: Cell<Option<c_int>>,
+    pub(crate) ex_data: ExData,
+}
+
+impl SSL {
+    fn new(ctx: Arc<SSL_CTX>) -> Self {
+        let (settings, generation) = ctx.snapshot();
+        let side = match ctx.method.role {
+            Role::Client => Some(Side::Client),
+            Role::Server => Some(Side::Server),
+            Role::Any => None,
+        };
+        SSL {
+            ctx: RefCell::new(ctx),
+            settings: RefCell::new(settings),
+            settings_generation: Cell::new(generation),
+            own_settings: Cell::new(false),
+            rbio: Cell::new(std::ptr::null_mut()),
+            wbio: Cell::new(std::ptr::null_mut()),
+            side: Cell::new(side),
+            conn: RefCell::new(None),
+            io: RefCell::new(IoState::default()),
+            want: Cell::new(SSL_NOTHING),
+            shutdown: Cell::new(0),
+            failed: RefCell::new(None),
+            clock: Cell::new(None),
+            info_callback: Cell::new(None),
+            timer_callback: Cell::new(None),
+            mtu: Cell::new(None),
+            hostname: RefCell::new(None),
+            verify_result: Cell::new(None),
+            resume: Cell::new(std::ptr::null_mut()),
+            session_obj: Cell::new(std::ptr::null_mut()),
+            peer_chain: Cell::new(std::ptr::null_mut()),
+            peer_cert: Cell::new(std::ptr::null_mut()),
+            listened: RefCell::new(None),
+            servername: RefCell::new(None),
+            security_level: Cell::new(None),
+            ex_data: ExData::new(CRYPTO_EX_INDEX_SSL, std::ptr::null_mut()),
+        }
+    }
+
+    /// The C handle of this object.
+    pub fn as_ptr(&self) -> *mut SSL {
+        self as *const SSL as *mut SSL
+    }
+
+    /// The context (a new strong reference).
+    pub fn ctx(&self) -> Arc<SSL_CTX> {
+        match self.ctx.try_borrow() {
+            Ok(c) => c.clone(),
+            // Only `SSL_set_SSL_CTX` borrows mutably, and it calls no callbacks.
+            Err(_) => unreachable!("SSL_CTX slot borrowed across a callback"),
+        }
+    }
+
+    /// Reads the settings (a default copy when they are being changed re-entrantly).
+    pub fn with_settings<R>(&self, f: impl FnOnce(&Settings) -> R) -> R {
+        match self.settings.try_borrow() {
+            Ok(s) => f(&s),
+            Err(_) => f(&Settings::default()),
+        }
+    }
+
+    /// Changes this SSL's own copy of the settings.
+    pub fn update_settings<R>(&self, f: impl FnOnce(&mut Settings) -> R) -> Option<R> {
+        let mut s = self.settings.try_borrow_mut().ok()?;
+        self.own_settings.set(true);
+        Some(f(&mut s))
+    }
+
+    /// True for a server (after `SSL_set_accept_state` / `SSL_accept` or a server method).
+    pub fn is_server(&self) -> bool {
+        self.side.get() == Some(Side::Server)
+    }
+
+    /// Runs `f` on the connection if there is one and it is not busy.
+    pub fn with_conn<R>(&self, f: impl FnOnce(&Connection) -> R) -> Option<R> {
+        let c = self.conn.try_borrow().ok()?;
+        c.as_ref().map(f)
+    }
+
+    /// Frees the per-handshake objects handed out to C (peer chain, peer certificate,
+    /// session) so a new handshake starts clean.
+    pub(crate) fn release_handshake_objects(&self) {
+        let sk = self.peer_chain.replace(std::ptr::null_mut());
+        if !sk.is_null() {
+            host::stack_free_x509(sk);
+        }
+        let x = self.peer_cert.replace(std::ptr::null_mut());
+        if !x.is_null() {
+            host::x509_free(x);
+        }
+        let s = self.session_obj.replace(std::ptr::null_mut());
+        super::session::session_free(s);
+        *self.servername.borrow_mut() = None;
+    }
+
+    /// Replaces the read BIO, releasing the old one (`SSL_set0_rbio`).
+    pub(crate) fn set0_rbio(&self, b: *mut BIO) {
+        let old = self.rbio.replace(b);
+        host::bio_free_all(old);
+        self.io.borrow_mut().bio_deadline = None;
+    }
+
+    /// Replaces the write BIO, releasing the old one (`SSL_set0_wbio`).
+    pub(crate) fn set0_wbio(&self, b: *mut BIO) {
+        let old = self.wbio.replace(b);
+        host::bio_free_all(old);
+    }
+}
+
+impl Drop for SSL {
+    fn drop(&mut self) {
+        let me = self as *mut SSL;
+        self.ex_data.free(me.cast());
+        // Each slot owns one reference (two for rbio == wbio, see SSL_set_bio).
+        host::bio_free_all(self.wbio.replace(std::ptr::null_mut()));
+        host::bio_free_all(self.rbio.replace(std::ptr::null_mut()));
+        self.release_handshake_objects();
+        super::session::session_free(self.resume.replace(std::ptr::null_mut()));
+    }
+}
+
+/// Borrows the `SSL` behind a C handle.
+///
+/// # Safety
+/// `s` must be NULL or a live handle from [`SSL_new`].
+pub unsafe fn ssl_ref<'a>(s: *const SSL) -> Option<&'a SSL> {
+    // SAFETY: per the function contract.
+    unsafe { s.as_ref() }
+}
+
+entry! {
+    /// SSL_new creates a connection object from `ctx`'s current settings; NULL on failure.
+    fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
+        if ctx.is_null() {
+            put_error(ERR_LIB_SSL, SSL_R_NULL_SSL_CTX, "SSL_new(NULL)");
+            return std::ptr::null_mut();
+        }
+        // SAFETY: a live handle from SSL_CTX_new (API contract).
+        let ctx = unsafe { ctx_arc(ctx) };
+        // An Arc, not an Rc: C code may take and drop references (SSL_up_ref / SSL_free)
+        // from different threads, although only one thread uses the object at a time.
+        #[allow(clippy::arc_with_non_send_sync)]
+        let p = Arc::into_raw(Arc::new(SSL::new(ctx))) as *mut SSL;
+        // SAFETY: just created.
+        unsafe { (*p).ex_data.run_new(p.cast()) };
+        p
+    }
+
+    /// SSL_up_ref adds a reference; 1 on success.
+    fn SSL_up_ref(s: *mut SSL) -> c_int {
+        let _ = try_ref!(s, 0);
+        // SAFETY: a live handle from SSL_new.
+        unsafe { Arc::increment_strong_count(s as *const SSL) };
+        1
+    }
+
+    /// SSL_free drops one reference; the last one frees the object, its BIOs and sessions.
+    fn SSL_free(s: *mut SSL) {
+        if s.is_null() {
+            return;
+        }
+        // SAFETY: a live handle from SSL_new; consumes the caller's reference.
+        drop(unsafe { Arc::from_raw(s as *const SSL) });
+    }
+
+    /// SSL_get_SSL_CTX returns the context (no new reference).
+    fn SSL_get_SSL_CTX(s: *const SSL) -> *mut SSL_CTX {
+        let s = try_ref!(s, std::ptr::null_mut());
+        ctx_ptr(&s.ctx())
+    }
+
+    /// SSL_set_SSL_CTX switches `s` to `ctx` (its certificate and key; used by SNI callbacks)
+    /// and returns the context now in use.
+    fn SSL_set_SSL_CTX(s: *mut SSL, ctx: *mut SSL_CTX) -> *mut SSL_CTX {
+        let s = try_ref!(s, std::ptr::null_mut());
+        if ctx.is_null() {
+            return ctx_ptr(&s.ctx());
+        }
+        // SAFETY: a live handle from SSL_CTX_new.
+        let new = unsafe { ctx_arc(ctx) };
+        let (cert, chain, key, sid) =
+            new.with_settings(|n| (n.cert.clone(), n.chain.clone(), n.key.clone(), n.sid_ctx.clone()));
+        s.update_settings(|st| {
+            st.cert = cert;
+            st.chain = chain;
+            st.key = key;
+            st.sid_ctx = sid;
+        });
+        if let Ok(mut slot) = s.ctx.try_borrow_mut() {
+            *slot = new;
+        }
+        ctx
+    }
+
+    /// SSL_set_connect_state makes `s` a client.
+    fn SSL_set_connect_state(s: *mut SSL) {
+        let s = try_ref!(s, ());
+        s.side.set(Some(Side::Client));
+        s.shutdown.set(0);
+    }
+
+    /// SSL_set_accept_state makes `s` a server.
+    fn SSL_set_accept_state(s: *mut SSL) {
+        let s = try_ref!(s, ());
+        s.side.set(Some(Side::Server));
+        s.shutdown.set(0);
+    }
+
+    /// SSL_is_server: 1 for a server, 0 for a client.
+    fn SSL_is_server(s: *const SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        c_int::from(s.is_server())
+    }
+
+    /// SSL_is_dtls: 1 (every method here is DTLS, or fails as TLS-over-streams).
+    fn SSL_is_dtls(s: *const SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        c_int::from(s.ctx().method.family != super::method::Family::Tls)
+    }
+
+    /// SSL_clear resets `s` for a new connection with the same settings; 1 on success.
+    fn SSL_clear(s: *mut SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        let Ok(mut conn) = s.conn.try_borrow_mut() else { return 0 };
+        *conn = None;
+        drop(conn);
+        *s.io.borrow_mut() = IoState::default();
+        *s.failed.borrow_mut() = None;
+        *s.listened.borrow_mut() = None;
+        s.release_handshake_objects();
+        s.want.set(SSL_NOTHING);
+        s.shutdown.set(0);
+        s.verify_result.set(None);
+        1
+    }
+
+    /// SSL_set_ex_data stores `arg` at `idx`; 1 on success.
+    fn SSL_set_ex_data(s: *mut SSL, idx: c_int, arg: *mut c_void) -> c_int {
+        let s = try_ref!(s, 0);
+        c_int::from(s.ex_data.set(idx, arg))
+    }
+
+    /// SSL_get_ex_data returns the pointer at `idx` (NULL when unset).
+    fn SSL_get_ex_data(s: *const SSL, idx: c_int) -> *mut c_void {
+        let s = try_ref!(s, std::ptr::null_mut());
+        s.ex_data.get(idx)
+    }
+
+    /// SSL_want returns SSL_NOTHING, SSL_READING or SSL_WRITING.
+    fn SSL_want(s: *const SSL) -> c_int {
+        let s = try_ref!(s, SSL_NOTHING);
+        s.want.get()
+    }
+
+    /// SSL_get_shutdown returns the SSL_SENT_SHUTDOWN / SSL_RECEIVED_SHUTDOWN flags.
+    fn SSL_get_shutdown(s: *const SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        s.shutdown.get()
+    }
+
+    /// SSL_set_shutdown sets the shutdown flags.
+    fn SSL_set_shutdown(s: *mut SSL, mode: c_int) {
+        let s = try_ref!(s, ());
+        s.shutdown.set(mode & (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
+    }
+
+    /// SSL_set_quiet_shutdown: with 1, SSL_shutdown sends nothing and reports success.
+    fn SSL_set_quiet_shutdown(s: *mut SSL, mode: c_int) {
+        let s = try_ref!(s, ());
+        s.update_settings(|st| st.quiet_shutdown = mode != 0);
+    }
+
+    /// SSL_get_quiet_shutdown returns the quiet-shutdown flag.
+    fn SSL_get_quiet_shutdown(s: *const SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        s.with_settings(|st| c_int::from(st.quiet_shutdown))
+    }
+
+    /// SSL_set_read_ahead is remembered (datagrams are always read whole).
+    fn SSL_set_read_ahead(s: *mut SSL, yes: c_int) {
+        let s = try_ref!(s, ());
+        s.update_settings(|st| st.read_ahead = yes != 0);
+    }
+
+    /// SSL_get_read_ahead returns the read-ahead flag.
+    fn SSL_get_read_ahead(s: *const SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        s.with_settings(|st| c_int::from(st.read_ahead))
+    }
+
+    /// SSL_set_options adds `op` to the options and returns the new options.
+    fn SSL_set_options(s: *mut SSL, op: u64) -> u64 {
+        let s = try_ref!(s, 0);
+        s.update_settings(|st| {
+            st.options |= op;
+            st.options
+        })
+        .unwrap_or(0)
+    }
+
+    /// SSL_clear_options removes `op` from the options and returns the new options.
+    fn SSL_clear_options(s: *mut SSL, op: u64) -> u64 {
+        let s = try_ref!(s, 0);
+        s.update_settings(|st| {
+            st.options &= !op;
+            st.options
+        })
+        .unwrap_or(0)
+    }
+
+    /// SSL_get_options returns the options.
+    fn SSL_get_options(s: *const SSL) -> u64 {
+        let s = try_ref!(s, 0);
+        s.with_settings(|st| st.options)
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# ctests/run.sh - the C-level tests of rdtls (run by `make ctest` / `make test`).
+#
+# Environment: RDTLS_BACKEND=rdtls|openssl (which build of the programs to test: build/bin
+# or build/bin-openssl), BINDIR, CTDIR, CERTDIR, BUILD (set by the Makefile), CTEST_FILTER
+# (grep -E regex of test names to run), KEEP_WORK=1 (keep the work directories).
+# Loopback only; every process runs under `timeout`; ports are chosen at run time.
+# Ends with the line "N passed, M failed" and exits non-zero when a test failed.
+set -u
+
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=ctests/lib.sh
+. "$here/lib.sh"
+for f in "$here"/t_*.sh; do
+    # shellcheck disable=SC1090
+    . "$f"
+done
+
+echo "C-level tests: backend $RDTLS_BACKEND, programs in $BINDIR"
+for p in rdtls-s_server rdtls-s_client rdtls-threaded-server rdtls-poll-server rdtls-mem-bio \
+    rdtls-echo-client; do
+    [ -x "$BINDIR/$p" ] || { echo "missing $BINDIR/$p (run make first)"; exit 2; }
+done
+for p in threads16 null_args freeport udp_sink; do
+    [ -x "$CTDIR/$p" ] || { echo "missing $CTDIR/$p (run make ctest-progs first)"; exit 2; }
+done
+[ -f "$CERTDIR/ca.pem" ] || { echo "missing certificates in $CERTDIR (make certs)"; exit 2; }
+
+# In-process programs.
+run_test mem_bio
+run_test mem_bio_fragmented
+run_test threads16
+run_test null_args
+
+# Our client against our server.
+run_test ours_blocking
+run_test ours_nbio
+run_test ours_listen
+run_test ours_listen_nbio
+run_test ours_timeout_flag
+run_test ours_no_cookie
+run_test ours_rev
+run_test ours_rsa_cert
+run_test ours_cipher
+run_test ours_sni
+run_test ours_client_cert_required
+run_test ours_client_cert_missing
+run_test ours_wrong_ca
+run_test ours_mtu_big_chain
+run_test ours_msg_keylog
+run_test ours_two_connections
+run_test ours_two_connections_listen
+run_test ours_ipv6
+
+# Interoperability with OpenSSL's and GnuTLS's command-line tools.
+run_test openssl_server_blocking
+run_test openssl_server_nbio
+run_test openssl_server_mtu
+run_test openssl_server_client_cert
+run_test openssl_client_blocking
+run_test openssl_client_listen_nbio
+run_test openssl_client_client_cert
+run_test gnutls_server
+run_test gnutls_server_nbio
+run_test gnutls_client
+run_test gnutls_client_listen
+
+# Multi-client servers.
+run_test threaded_server_3_clients
+run_test poll_server_6_clients
+run_test poll_server_openssl_client
+
+# Nobody answers.
+run_test blackhole_nbio
+run_test blackhole_blocking
+
+# Memory checking.
+run_test valgrind_mem_bio
+run_test valgrind_client_server
+
+# Installation and pkg-config.
+run_test install_pkg_config
+
+# The drop-in libssl.so.3 (t_dropin.sh): ELF interface, the stock openssl binary on it,
+# programs built against the system OpenSSL with LD_PRELOAD.
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_elf
+    run_test dropin_bind_now
+    run_test dropin_matrix_fresh
+    run_test dropin_c_program
+    run_test dropin_s_server_openssl_client
+    run_test dropin_s_server_listen_nbio_timeout
+    run_test dropin_s_server_verify_client
+    run_test dropin_s_server_cipher
+    run_test dropin_s_server_mtu
+    run_test dropin_s_server_gnutls_client
+    run_test dropin_s_client_openssl_server
+    run_test dropin_s_client_nbio_timeout_listen
+    run_test dropin_s_client_verify_client
+    run_test dropin_s_client_cipher
+    run_test dropin_s_client_mtu
+    run_test dropin_s_client_gnutls_server
+    run_test dropin_s_client_both_ours
+    run_test dropin_s_client_retransmits
+    run_test dropin_prog_ours_blocking
+    run_test dropin_prog_ours_nbio
+    run_test dropin_prog_ours_listen
+    run_test dropin_prog_ours_listen_nbio
+    run_test dropin_prog_ours_timeout_flag
+    run_test dropin_prog_client_cert_required
+    run_test dropin_prog_mtu_big_chain
+    run_test dropin_prog_mem_bio
+    run_test dropin_prog_blackhole_blocking
+    run_test dropin_prog_blackhole_nbio
+    run_test dropin_prog_poll_server
+    run_test dropin_prog_threaded_server
+fi
+
+summary

@@ -1,0 +1,9 @@
+/* rdtls: CRYPTO_R_* reason codes (OpenSSL 3.0 values). */
+#ifndef OPENSSL_CRYPTOERR_H
+#define OPENSSL_CRYPTOERR_H
+
+#define CRYPTO_R_INVALID_NULL_ARGUMENT 109
+#define CRYPTO_R_SECURE_MALLOC_FAILURE 111
+#define CRYPTO_R_TOO_MANY_RECORDS 114
+
+#endif

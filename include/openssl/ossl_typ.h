@@ -1,0 +1,2 @@
+/* rdtls: the pre-3.0 name of <openssl/types.h>. */
+#include <openssl/types.h>

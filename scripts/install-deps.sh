@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages that `make test` needs, only those missing:
+#   gnutls-bin (GnuTLS interop peers), valgrind, openssl (CLI peers, certificates),
+#   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config.
+# Runs `apt-get update` once, quietly, and only when something is missing.
+set -eu
+
+missing=""
+command -v gnutls-serv > /dev/null 2>&1 || missing="$missing gnutls-bin"
+command -v valgrind > /dev/null 2>&1 || missing="$missing valgrind"
+command -v openssl > /dev/null 2>&1 || missing="$missing openssl"
+command -v pkg-config > /dev/null 2>&1 || missing="$missing pkg-config"
+[ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+    SUDO=""
+elif command -v sudo > /dev/null 2>&1; then
+    SUDO="sudo -n"
+else
+    echo "install-deps: missing packages:$missing (not root; the tests needing them will fail)" >&2
+    exit 0
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086 # $SUDO is empty or "sudo -n"
+timeout 600 $SUDO apt-get update -qq > /dev/null
+# shellcheck disable=SC2086
+timeout 900 $SUDO apt-get install -y -qq --no-install-recommends $missing > /dev/null
