@@ -6,11 +6,21 @@ use super::HashAlg;
 /// Buffered handshake messages. Each is added whole, with its 12-byte DTLS header rewritten as
 /// an unfragmented message (fragment_offset 0, fragment_length = length), RFC 6347 §4.2.6.
 ///
-/// The raw bytes are kept (not a running hash) because the PRF hash is only known after
-/// ServerHello and TLS 1.2 CertificateVerify signs the messages themselves (RFC 5246 §7.4.8).
-#[derive(Debug, Default, Clone)]
+/// The raw bytes are kept because the PRF hash is only known after ServerHello and TLS 1.2
+/// CertificateVerify signs the messages themselves (RFC 5246 §7.4.8). Digests are computed
+/// incrementally: each hash algorithm asked for keeps a running context that absorbs only
+/// the bytes added since its last use, so a handshake hashes each message once per
+/// algorithm rather than once per Finished / session-hash computation.
+#[derive(Clone, Default)]
 pub struct Transcript {
     buf: Vec<u8>,
+    running: Vec<(HashAlg, ring::digest::Context, usize)>,
+}
+
+impl std::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transcript").field("len", &self.buf.len()).finish()
+    }
 }
 
 impl Transcript {
@@ -25,8 +35,18 @@ impl Transcript {
     }
 
     /// Digest of every message added so far.
-    pub fn hash(&self, h: HashAlg) -> Vec<u8> {
-        h.digest(&self.buf)
+    pub fn hash(&mut self, h: HashAlg) -> Vec<u8> {
+        let i = match self.running.iter().position(|(alg, _, _)| *alg == h) {
+            Some(i) => i,
+            None => {
+                self.running.push((h, ring::digest::Context::new(h.digest_algorithm()), 0));
+                self.running.len() - 1
+            }
+        };
+        let (_, ctx, upto) = &mut self.running[i];
+        ctx.update(&self.buf[*upto..]);
+        *upto = self.buf.len();
+        ctx.clone().finish().as_ref().to_vec()
     }
 
     /// The raw concatenated messages.
@@ -38,6 +58,7 @@ impl Transcript {
     /// ClientHello and the HelloVerifyRequest are excluded).
     pub fn clear(&mut self) {
         self.buf.clear();
+        self.running.clear();
     }
 }
 
@@ -53,6 +74,10 @@ mod tests {
         assert_eq!(t.buffer(), b"abc");
         assert_eq!(t.hash(HashAlg::Sha256), HashAlg::Sha256.digest(b"abc"));
         assert_eq!(t.hash(HashAlg::Sha384), HashAlg::Sha384.digest(b"abc"));
+        // Incremental: later additions are absorbed on the next call.
+        t.add(b"de");
+        assert_eq!(t.hash(HashAlg::Sha256), HashAlg::Sha256.digest(b"abcde"));
+        assert_eq!(t.hash(HashAlg::Sha384), HashAlg::Sha384.digest(b"abcde"));
         t.clear();
         assert!(t.buffer().is_empty());
         assert_eq!(t.hash(HashAlg::Sha256), HashAlg::Sha256.digest(b""));

@@ -722,7 +722,7 @@ impl Machine {
     }
 
     /// verify_data for a Finished sent by the client (`client`) or server.
-    pub(crate) fn finished_data(&self, client: bool) -> Result<[u8; 12], Error> {
+    pub(crate) fn finished_data(&mut self, client: bool) -> Result<[u8; 12], Error> {
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
         let master = self
             .hs

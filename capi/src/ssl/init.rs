@@ -3,10 +3,13 @@
 use std::ffi::{c_int, c_void};
 
 use crate::entry::*;
+use crate::host;
 
 entry! {
-    /// OPENSSL_init_ssl: nothing needs initialising (error strings are static); returns 1.
-    fn OPENSSL_init_ssl(_opts: u64, _settings: *const c_void) -> c_int {
-        1
+    /// OPENSSL_init_ssl initialises what the crypto side needs (standalone: nothing, the
+    /// error strings are static; drop-in: `OPENSSL_init_crypto(opts, settings)` and the SSL
+    /// reason strings registered with libcrypto); 1 on success, 0 on failure.
+    fn OPENSSL_init_ssl(opts: u64, settings: *const c_void) -> c_int {
+        c_int::from(host::library_init(opts, settings))
     }
 }

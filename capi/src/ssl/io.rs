@@ -29,6 +29,13 @@ impl SSL {
 
     /// `SSL_do_handshake` on a side already chosen.
     pub(crate) fn handshake(&self) -> c_int {
+        // OpenSSL's handshake state machine clears the thread's error queue on entry
+        // (statem.c), so errors left by earlier calls (a refused setting, a file that did not
+        // load) cannot make this call's SSL_get_error report SSL_ERROR_SSL. A connection that
+        // failed raises its error again below.
+        if !self.io.try_borrow().map(|io| io.done_reported).unwrap_or(true) {
+            crate::error::clear();
+        }
         self.want.set(SSL_NOTHING);
         let ret = match self.drive_handshake() {
             Ok(()) => 1,

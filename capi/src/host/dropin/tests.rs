@@ -305,14 +305,3 @@ fn ex_data_uses_libcrypto_indices() {
     assert_eq!(FREED.load(Ordering::SeqCst), 40);
 }
 
-/// libcrypto 3.0 has no `BIO_new_bio_dgram_pair` (3.2 added it), which the SSL layer's unit
-/// tests use; this lets the test binary link so the tests above can run. It always fails.
-#[no_mangle]
-extern "C" fn BIO_new_bio_dgram_pair(
-    _b1: *mut *mut BIO,
-    _w1: usize,
-    _b2: *mut *mut BIO,
-    _w2: usize,
-) -> c_int {
-    0
-}
