@@ -87,14 +87,16 @@ pub type VerifyHook = Box<dyn FnMut(&PeerVerification<'_>) -> bool + Send>;
 
 /// One DTLS 1.2 association.
 pub struct Connection {
-    pub(crate) inner: crate::handshake::machine::Machine,
+    /// Boxed: the state is a few KiB, and a handle that moves cheaply matters to callers
+    /// that keep connections in maps or move them across threads.
+    pub(crate) inner: Box<crate::handshake::machine::Machine>,
 }
 
 impl Connection {
     /// A client connection; the first flight (ClientHello) is ready in `poll_transmit`.
     pub fn client(config: Arc<Config>, now: Instant, opts: ClientOptions) -> Result<Self, Error> {
         Ok(Self {
-            inner: crate::handshake::machine::Machine::client(config, now, opts)?,
+            inner: Box::new(crate::handshake::machine::Machine::client(config, now, opts)?),
         })
     }
 
@@ -102,7 +104,7 @@ impl Connection {
     /// for cookies). Feed it the ClientHello datagram with `handle_datagram`.
     pub fn server(config: Arc<Config>, now: Instant, peer_addr: &[u8]) -> Self {
         Self {
-            inner: crate::handshake::machine::Machine::server(config, now, peer_addr),
+            inner: Box::new(crate::handshake::machine::Machine::server(config, now, peer_addr)),
         }
     }
 
