@@ -96,7 +96,9 @@ impl Connection {
     /// A client connection; the first flight (ClientHello) is ready in `poll_transmit`.
     pub fn client(config: Arc<Config>, now: Instant, opts: ClientOptions) -> Result<Self, Error> {
         Ok(Self {
-            inner: Box::new(crate::handshake::machine::Machine::client(config, now, opts)?),
+            inner: Box::new(crate::handshake::machine::Machine::client(
+                config, now, opts,
+            )?),
         })
     }
 
@@ -104,7 +106,9 @@ impl Connection {
     /// for cookies). Feed it the ClientHello datagram with `handle_datagram`.
     pub fn server(config: Arc<Config>, now: Instant, peer_addr: &[u8]) -> Self {
         Self {
-            inner: Box::new(crate::handshake::machine::Machine::server(config, now, peer_addr)),
+            inner: Box::new(crate::handshake::machine::Machine::server(
+                config, now, peer_addr,
+            )),
         }
     }
 

@@ -19,7 +19,9 @@ pub struct Transcript {
 
 impl std::fmt::Debug for Transcript {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transcript").field("len", &self.buf.len()).finish()
+        f.debug_struct("Transcript")
+            .field("len", &self.buf.len())
+            .finish()
     }
 }
 
@@ -39,7 +41,8 @@ impl Transcript {
         let i = match self.running.iter().position(|(alg, _, _)| *alg == h) {
             Some(i) => i,
             None => {
-                self.running.push((h, ring::digest::Context::new(h.digest_algorithm()), 0));
+                self.running
+                    .push((h, ring::digest::Context::new(h.digest_algorithm()), 0));
                 self.running.len() - 1
             }
         };

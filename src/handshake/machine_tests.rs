@@ -276,4 +276,3 @@ fn timer_hook_retimes_the_first_flight() {
     calls.extend(rx.try_iter());
     assert_eq!(calls, vec![0, 50_000]);
 }
-
