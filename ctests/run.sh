@@ -102,6 +102,7 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_s_client_gnutls_server
     run_test dropin_s_client_both_ours
     run_test dropin_s_client_retransmits
+    run_test dropin_s_client_tls_refused
     run_test dropin_prog_ours_blocking
     run_test dropin_prog_ours_nbio
     run_test dropin_prog_ours_listen

@@ -67,6 +67,11 @@
 //! - `library_init(opts: u64, settings: *const c_void) -> bool` — what `OPENSSL_init_ssl`
 //!   needs from the crypto side (drop-in: `OPENSSL_init_crypto` and the SSL error strings).
 //!
+//! ## Memory and generic stacks
+//! - `crypto_malloc(len) -> *mut c_void` — memory the C caller frees with `OPENSSL_free`
+//! - `stack_len(sk) -> usize` (any `STACK_OF(T)`, 0 for NULL),
+//!   `stack_free_x509_names(sk)` (`sk_X509_NAME_pop_free(sk, X509_NAME_free)`)
+//!
 //! ## ex_data
 //! `ExData::new(class: c_int, parent: *mut c_void)` (runs registered `new_func`s),
 //! `.get(idx) -> *mut c_void`, `.set(idx, ptr) -> bool`, `.free(parent)` (runs `free_func`s;

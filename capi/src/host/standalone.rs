@@ -336,3 +336,20 @@ pub fn stack_free_x509(sk: *mut OPENSSL_STACK) {
 pub fn library_init(_opts: u64, _settings: *const c_void) -> bool {
     true
 }
+
+/// `OPENSSL_malloc(len)`: memory the C caller releases with `OPENSSL_free`.
+pub fn crypto_malloc(len: usize) -> *mut c_void {
+    crate::crypto::mem::alloc(len)
+}
+
+/// Number of entries of any `STACK_OF(T)` (0 for NULL).
+pub fn stack_len(sk: *const OPENSSL_STACK) -> usize {
+    // SAFETY: NULL or a live stack from this library.
+    unsafe { sk.as_ref() }.map_or(0, |s| s.items().len())
+}
+
+/// Releases a `STACK_OF(X509_NAME)` the caller handed over. This build never allocates
+/// names on their own (they live inside their certificates), so only the stack goes.
+pub fn stack_free_x509_names(sk: *mut OPENSSL_STACK) {
+    crate::x509::stack::OPENSSL_sk_free(sk);
+}

@@ -1,7 +1,8 @@
 //! `SSL_CIPHER`: one static object per suite rdtls implements, and its accessors.
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{c_char, c_int, c_void, CStr};
 
 use rdtls::crypto::suites::{self, AeadKind, AuthKind, CipherSuite};
+use rdtls::crypto::HashAlg;
 
 use crate::entry::*;
 
@@ -165,8 +166,8 @@ entry! {
         let c = try_ref!(c, std::ptr::null_mut());
         let text = description(c);
         let (out, cap) = if buf.is_null() {
-            // SAFETY: plain allocation; OPENSSL_free is free() in both builds.
-            let p = unsafe { libc::malloc(128) }.cast::<c_char>();
+            // The caller releases it with OPENSSL_free: allocate with OPENSSL_malloc.
+            let p = crate::host::crypto_malloc(128).cast::<c_char>();
             if p.is_null() {
                 return std::ptr::null_mut();
             }
@@ -186,6 +187,45 @@ entry! {
         }
         out
     }
+
+    /// OPENSSL_cipher_name maps an IANA name ("TLS_ECDHE_...") to the OpenSSL name, or
+    /// "(NONE)" for a suite rdtls does not have.
+    fn OPENSSL_cipher_name(rfc_name: *const c_char) -> *const c_char {
+        let name = try_cstr!(rfc_name, NONE.as_ptr());
+        CIPHERS
+            .iter()
+            .find(|c| c.standard_name.to_bytes() == name.as_bytes())
+            .map_or(NONE.as_ptr(), |c| c.name.as_ptr())
+    }
+
+    /// SSL_CIPHER_find returns the suite whose two code point bytes are at `ptr`, or NULL.
+    fn SSL_CIPHER_find(_s: *mut super::ssl::SSL, ptr: *const u8) -> *const SSL_CIPHER {
+        let b = try_slice!(ptr, 2, std::ptr::null());
+        let id = u16::from_be_bytes([b[0], b[1]]);
+        CIPHERS
+            .iter()
+            .find(|c| c.suite.id == id)
+            .map_or(std::ptr::null(), |c| c as *const SSL_CIPHER)
+    }
+
+    /// SSL_CIPHER_get_handshake_digest returns the suite's PRF hash (EVP_sha256 or
+    /// EVP_sha384), NULL for NULL.
+    fn SSL_CIPHER_get_handshake_digest(c: *const SSL_CIPHER) -> *const c_void {
+        let c = try_ref!(c, std::ptr::null());
+        // SAFETY: libcrypto's (drop-in) or this library's (standalone) static digests.
+        unsafe {
+            match c.suite.prf {
+                HashAlg::Sha384 => EVP_sha384(),
+                _ => EVP_sha256(),
+            }
+        }
+    }
+}
+
+extern "C" {
+    // The digest objects: libcrypto's in the drop-in build, this library's standalone.
+    fn EVP_sha256() -> *const c_void;
+    fn EVP_sha384() -> *const c_void;
 }
 
 #[cfg(test)]

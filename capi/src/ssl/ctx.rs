@@ -55,6 +55,10 @@ pub struct CtxLive {
     pub system_trust: bool,
     /// `SSL_CTX_set_security_level` (recorded only).
     pub security_level: c_int,
+    /// `SSL_CTX_set_cert_cb`.
+    pub cert_callback: Option<super::own_cert::CertCallback>,
+    /// Argument of the certificate callback.
+    pub cert_callback_arg: AppPtr,
 }
 
 /// Handshake counters (`SSL_CTX_sess_*`).
@@ -103,6 +107,8 @@ pub struct SSL_CTX {
     pub ex_data: ExData,
     /// Handshake counters.
     pub stats: CtxStats,
+    /// `SSL_CTX_get0_certificate`'s object.
+    pub own_cert: super::own_cert::CertObject,
 }
 
 /// Locks a mutex, recovering from poisoning (a panic elsewhere must not wedge the context).
@@ -133,6 +139,7 @@ impl SSL_CTX {
             cookie_keys: Arc::new(CookieKeys::new()),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_CTX, std::ptr::null_mut()),
             stats: CtxStats::default(),
+            own_cert: Default::default(),
         }
     }
 

@@ -161,6 +161,10 @@ impl SSL {
             };
             return Err(self.fail_with(reason, why.to_owned()));
         }
+        // The certificate callback may still change what we present (see own_cert.rs).
+        if !self.run_cert_callback() {
+            return Err(Stop::Failed);
+        }
         let settings = self.settings.borrow().clone();
         if let Some(why) = settings.dtls12_disabled() {
             return Err(self.fail_with(SSL_R_NO_PROTOCOLS_AVAILABLE, why.to_owned()));

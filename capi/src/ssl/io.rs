@@ -33,7 +33,8 @@ impl SSL {
         // (statem.c), so errors left by earlier calls (a refused setting, a file that did not
         // load) cannot make this call's SSL_get_error report SSL_ERROR_SSL. A connection that
         // failed raises its error again below.
-        if !self.io.try_borrow().map(|io| io.done_reported).unwrap_or(true) {
+        let done = self.io.try_borrow().map_or(true, |io| io.done_reported);
+        if !done {
             crate::error::clear();
         }
         self.want.set(SSL_NOTHING);

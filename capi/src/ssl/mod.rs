@@ -15,6 +15,9 @@
 //! * [`ctrl`] — `SSL_ctrl` / `SSL_CTX_ctrl`; [`session`] — `SSL_SESSION`;
 //!   [`getters`] — what a handshake established; [`errors`] — engine errors as ERR entries;
 //!   [`init`] — `OPENSSL_init_ssl`; [`consts`] — libssl constant values;
+//! * [`conf`] — `SSL_CONF_*`; [`session_io`] — writing sessions out (DER, PEM, text);
+//!   [`own_cert`] — our certificate as an object, the certificate callback;
+//!   [`negotiation`] — `SSL_group_to_name`, `SSL_select_next_proto`;
 //! * [`stubs`] — honest stubs for the rest of what programs import (listed in MATRIX.md).
 
 /// `cstr!("text")`: a `&'static CStr` from a literal, checked at compile time.
@@ -31,6 +34,7 @@ pub mod bio;
 pub mod certs;
 pub mod cipher;
 pub mod cipher_list;
+pub mod conf;
 pub mod consts;
 pub mod ctrl;
 pub mod ctx;
@@ -43,8 +47,11 @@ pub mod init;
 pub mod io;
 pub mod listen;
 pub mod method;
+pub mod negotiation;
+pub mod own_cert;
 pub mod params;
 pub mod session;
+pub mod session_io;
 pub mod setters;
 pub mod settings;
 #[allow(clippy::module_inception)]

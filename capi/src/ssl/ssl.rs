@@ -98,6 +98,8 @@ pub struct SSL {
     pub(crate) servername: RefCell<Option<CString>>,
     /// `SSL_set_security_level` (recorded only).
     pub(crate) security_level: Cell<Option<c_int>>,
+    /// `SSL_get_certificate`'s object.
+    pub(crate) own_cert: super::own_cert::CertObject,
     pub(crate) ex_data: ExData,
 }
 
@@ -135,6 +137,7 @@ impl SSL {
             listened: RefCell::new(None),
             servername: RefCell::new(None),
             security_level: Cell::new(None),
+            own_cert: Default::default(),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL, std::ptr::null_mut()),
         }
     }

@@ -158,6 +158,24 @@ entry! {
         1
     }
 
+    /// SSL_CTX_set_default_verify_file: the system's CA bundle (the default file), as
+    /// SSL_CTX_set_default_verify_paths; 1.
+    fn SSL_CTX_set_default_verify_file(ctx: *mut SSL_CTX) -> c_int {
+        SSL_CTX_set_default_verify_paths(ctx)
+    }
+
+    /// SSL_CTX_set_default_verify_dir: the system's trust anchors, as
+    /// SSL_CTX_set_default_verify_paths (the engine reads the system store as a whole); 1.
+    fn SSL_CTX_set_default_verify_dir(ctx: *mut SSL_CTX) -> c_int {
+        SSL_CTX_set_default_verify_paths(ctx)
+    }
+
+    /// SSL_CTX_set_default_verify_store: the system's trust anchors, as
+    /// SSL_CTX_set_default_verify_paths; 1.
+    fn SSL_CTX_set_default_verify_store(ctx: *mut SSL_CTX) -> c_int {
+        SSL_CTX_set_default_verify_paths(ctx)
+    }
+
     /// SSL_CTX_get_cert_store returns the trust store (owned by the context).
     fn SSL_CTX_get_cert_store(ctx: *const SSL_CTX) -> *mut X509_STORE {
         let ctx = try_ref!(ctx, std::ptr::null_mut());

@@ -2,7 +2,7 @@
 //!
 //! Linked against the process's `libcrypto.so.3` (build.rs adds `-lcrypto`); prototypes are
 //! those of OpenSSL 3.0's `bio.h`, `x509.h`, `x509_vfy.h`, `evp.h`, `crypto.h`, `stack.h`.
-use std::ffi::{c_int, c_long, c_uchar, c_ushort, c_void};
+use std::ffi::{c_char, c_int, c_long, c_uchar, c_ushort, c_void};
 use std::marker::{PhantomData, PhantomPinned};
 
 macro_rules! opaque {
@@ -74,6 +74,7 @@ extern "C" {
     pub fn i2d_X509(x: *const X509, out: *mut *mut c_uchar) -> c_int;
     pub fn X509_up_ref(x: *mut X509) -> c_int;
     pub fn X509_free(x: *mut X509);
+    pub fn X509_NAME_free(n: *mut X509_NAME);
     pub fn X509_chain_up_ref(sk: *mut OPENSSL_STACK) -> *mut OPENSSL_STACK;
     pub fn i2d_PrivateKey(k: *const EVP_PKEY, out: *mut *mut c_uchar) -> c_int;
     pub fn d2i_AutoPrivateKey(
@@ -138,6 +139,7 @@ extern "C" {
     pub fn CRYPTO_set_ex_data(ad: *mut c_void, idx: c_int, val: *mut c_void) -> c_int;
     pub fn CRYPTO_get_ex_data(ad: *const c_void, idx: c_int) -> *mut c_void;
     pub fn OPENSSL_init_crypto(opts: u64, settings: *const c_void) -> c_int;
+    pub fn CRYPTO_malloc(num: usize, file: *const c_char, line: c_int) -> *mut c_void;
 
     // err.h (marks keep queries on application BIOs from leaving errors behind)
     pub fn ERR_set_mark() -> c_int;

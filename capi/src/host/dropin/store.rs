@@ -12,7 +12,7 @@ use std::ffi::{c_int, c_void};
 use std::sync::OnceLock;
 
 use super::ffi::{self, OPENSSL_STACK, X509, X509_STORE, X509_STORE_CTX};
-use super::x509::{stack_free_x509, stack_items, stack_len, stack_of_x509, x509_der};
+use super::x509::{stack_count, stack_free_x509, stack_items, stack_of_x509, x509_der};
 use super::CRYPTO_EX_INDEX_X509_STORE_CTX;
 
 /// What `X509_verify_cert` would run in the standalone build; libcrypto runs its own here.
@@ -60,7 +60,7 @@ fn with_store_certs<R>(st: *const X509_STORE, f: impl FnOnce(&[*mut X509]) -> R)
     unsafe { ffi::X509_STORE_lock(st) };
     // SAFETY: as above.
     let objs = unsafe { ffi::X509_STORE_get0_objects(st) };
-    let n = if objs.is_null() { 0 } else { stack_len(objs) };
+    let n = if objs.is_null() { 0 } else { stack_count(objs) };
     let certs: Vec<*mut X509> = (0..n)
         .filter_map(|i| {
             // SAFETY: i is within 0..num of a live stack of X509_OBJECTs.

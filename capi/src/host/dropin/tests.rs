@@ -304,4 +304,3 @@ fn ex_data_uses_libcrypto_indices() {
     d.free(0x1000 as *mut c_void);
     assert_eq!(FREED.load(Ordering::SeqCst), 40);
 }
-

@@ -222,10 +222,34 @@ pub fn stack_free_x509(sk: *mut OPENSSL_STACK) {
 }
 
 /// Number of entries of a stack (0 for NULL).
-pub(super) fn stack_len(sk: *const OPENSSL_STACK) -> c_int {
+pub(super) fn stack_count(sk: *const OPENSSL_STACK) -> c_int {
     if sk.is_null() {
         return 0;
     }
     // SAFETY: a live stack.
     unsafe { ffi::OPENSSL_sk_num(sk) }
+}
+
+/// Number of entries of any `STACK_OF(T)` (0 for NULL).
+pub fn stack_len(sk: *const OPENSSL_STACK) -> usize {
+    usize::try_from(stack_count(sk)).unwrap_or(0)
+}
+
+/// `sk_X509_NAME_pop_free(sk, X509_NAME_free)`: releases a stack of names handed over.
+pub fn stack_free_x509_names(sk: *mut OPENSSL_STACK) {
+    if sk.is_null() {
+        return;
+    }
+    for name in stack_items(sk) {
+        // SAFETY: each entry is a name the stack owns.
+        unsafe { ffi::X509_NAME_free(name.cast()) };
+    }
+    // SAFETY: a live stack we own, emptied of its references above.
+    unsafe { ffi::OPENSSL_sk_free(sk) }
+}
+
+/// `OPENSSL_malloc(len)` from libcrypto (the caller releases it with `OPENSSL_free`).
+pub fn crypto_malloc(len: usize) -> *mut c_void {
+    // SAFETY: libcrypto's allocator; file/line are only used for its debugging.
+    unsafe { ffi::CRYPTO_malloc(len, b"rdtls\0".as_ptr().cast(), 0) }
 }

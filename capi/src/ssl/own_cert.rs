@@ -1,0 +1,116 @@
+//! Our own certificate as an `X509` object (`SSL_get_certificate`,
+//! `SSL_CTX_get0_certificate`), `SSL_certs_clear`, and the certificate callback
+//! (`SSL_CTX_set_cert_cb`).
+//!
+//! Settings keep the certificate as DER; the `X509` handed out is made on first request and
+//! kept until the certificate changes or the owner is freed (a `get0` pointer, as in
+//! OpenSSL). The certificate callback runs once per connection, when the handshake starts
+//! and before the settings are turned into the engine's configuration, so what it sets with
+//! `SSL_use_certificate` / `SSL_use_PrivateKey` is what the handshake uses. (OpenSSL calls it
+//! later: a server after the ClientHello, a client on a CertificateRequest.)
+use std::ffi::{c_int, c_void};
+use std::sync::{Arc, Mutex};
+
+use crate::entry::*;
+use crate::host::{self, X509};
+
+use super::ctx::{lock, SSL_CTX};
+use super::settings::AppPtr;
+use super::ssl::SSL;
+
+/// `int (*cert_cb)(SSL *ssl, void *arg)`.
+pub type CertCallback = unsafe extern "C" fn(*mut SSL, *mut c_void) -> c_int;
+
+/// The `X509` made from our certificate DER (see the module documentation).
+#[derive(Default)]
+pub struct CertObject {
+    slot: Mutex<Option<(Arc<Vec<u8>>, AppPtr)>>,
+}
+
+impl CertObject {
+    /// The object for `der` (NULL for None), made again only when `der` changed.
+    pub fn get(&self, der: Option<Arc<Vec<u8>>>) -> *mut X509 {
+        let mut slot = lock(&self.slot);
+        if let (Some((held, obj)), Some(d)) = (slot.as_ref(), der.as_ref()) {
+            if Arc::ptr_eq(held, d) {
+                return obj.0.cast();
+            }
+        }
+        if let Some((_, old)) = slot.take() {
+            host::x509_free(old.0.cast());
+        }
+        let Some(d) = der else {
+            return std::ptr::null_mut();
+        };
+        let x = host::x509_from_der(&d);
+        *slot = Some((d, AppPtr(x.cast())));
+        x
+    }
+}
+
+impl Drop for CertObject {
+    fn drop(&mut self) {
+        if let Some((_, obj)) = lock(&self.slot).take() {
+            host::x509_free(obj.0.cast());
+        }
+    }
+}
+
+impl SSL {
+    /// Runs the context's certificate callback, if any; false when it failed (the error is
+    /// raised).
+    pub(crate) fn run_cert_callback(&self) -> bool {
+        let live = self.ctx().live();
+        let Some(cb) = live.cert_callback else {
+            return true;
+        };
+        // SAFETY: the application's callback with OpenSSL's arguments.
+        let r = unsafe { cb(self.as_ptr(), live.cert_callback_arg.0) };
+        if r > 0 {
+            return true;
+        }
+        crate::error::put_error(
+            crate::error::ERR_LIB_SSL,
+            crate::error::ssl_reasons::SSL_R_CERT_CB_ERROR,
+            if r < 0 {
+                "the certificate callback asked to retry, which rdtls does not support"
+            } else {
+                "the certificate callback failed"
+            },
+        );
+        false
+    }
+}
+
+entry! {
+    /// SSL_get_certificate returns the certificate `s` presents (owned by `s`), or NULL.
+    fn SSL_get_certificate(s: *const SSL) -> *mut X509 {
+        let s = try_ref!(s, std::ptr::null_mut());
+        s.own_cert.get(s.with_settings(|st| st.cert.clone()))
+    }
+
+    /// SSL_CTX_get0_certificate returns the context's certificate (owned by it), or NULL.
+    fn SSL_CTX_get0_certificate(ctx: *const SSL_CTX) -> *mut X509 {
+        let ctx = try_ref!(ctx, std::ptr::null_mut());
+        ctx.own_cert.get(ctx.with_settings(|st| st.cert.clone()))
+    }
+
+    /// SSL_certs_clear removes the certificate, chain and key `s` would present.
+    fn SSL_certs_clear(s: *mut SSL) {
+        let s = try_ref!(s, ());
+        s.update_settings(|st| {
+            st.cert = None;
+            st.chain = Arc::new(Vec::new());
+            st.key = None;
+        });
+    }
+
+    /// SSL_CTX_set_cert_cb installs the certificate callback (see the module documentation).
+    fn SSL_CTX_set_cert_cb(ctx: *mut SSL_CTX, cb: Option<CertCallback>, arg: *mut c_void) {
+        let ctx = try_ref!(ctx, ());
+        ctx.update_live(|l| {
+            l.cert_callback = cb;
+            l.cert_callback_arg = AppPtr(arg);
+        });
+    }
+}
