@@ -126,6 +126,11 @@ static SSL_CTX *make_ctx(const struct options *o)
         common_fail("SSL_CTX_new failed");
         return NULL;
     }
+    /* We poll() the blocking socket and stdin together: a datagram that carries no
+     * application data (e.g. the server retransmitting its last handshake flight) must make
+     * SSL_read return WANT_READ, not wait for the next datagram and starve stdin
+     * (SSL_CTX_set_mode(3), SSL_MODE_AUTO_RETRY). */
+    SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
     if (o->cert != NULL) {
         if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1
             || SSL_CTX_use_PrivateKey_file(ctx, o->key ? o->key : o->cert, SSL_FILETYPE_PEM) != 1

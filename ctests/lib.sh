@@ -29,7 +29,10 @@ BUILD="$(abspath "${BUILD:-build}")"
 # Upper bound for any one process of a test (seconds); valgrind runs get more.
 PROC_TIMEOUT="${PROC_TIMEOUT:-30}"
 # shellcheck disable=SC2034 # used by t_valgrind.sh
-VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
+# valgrind/ring-ghash-avx.supp: a proven Memcheck false positive in ring's AES-GCM assembly
+# (analysis and a reproduction without rdtls code in valgrind/README.md and valgrind/repro/).
+VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite
+    "--suppressions=$CT_ROOT/valgrind/ring-ghash-avx.supp")
 export BINDIR CTDIR CERTDIR BUILD RDTLS_BACKEND
 
 T_PASS=0

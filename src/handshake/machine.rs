@@ -103,6 +103,9 @@ pub struct Machine {
     pub(crate) rng: StdRng,
     pub(crate) send_seq: u16,
     flight: Flight,
+    /// Our last flight was the handshake's final flight (RFC 6347 §4.2.4 FINISHED state):
+    /// only then does a completed connection answer the peer's retransmissions.
+    sent_final_flight: bool,
     building: Vec<FlightEntry>,
     timer: RetransmitTimer,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
@@ -149,6 +152,7 @@ impl Machine {
             rng,
             send_seq: 0,
             flight: Flight::default(),
+            sent_final_flight: false,
             building: Vec::new(),
             timer,
             timer_hook: None,
@@ -552,6 +556,7 @@ impl Machine {
     /// retransmission triggers ours, RFC 6347 §4.2.4).
     pub(crate) fn send_flight(&mut self, now: Instant, final_flight: bool) -> Result<(), Error> {
         self.flight.entries = std::mem::take(&mut self.building);
+        self.sent_final_flight = final_flight;
         self.timer.reset();
         self.emit_flight()?;
         if !final_flight {
@@ -640,6 +645,11 @@ impl Machine {
 
     fn on_peer_retransmit(&mut self, now: Instant) {
         if self.flight.is_empty() || self.state == State::Failed {
+            return;
+        }
+        if self.state == State::Established && !self.sent_final_flight {
+            // We received the final flight: a duplicate of it needs no answer. Answering
+            // would make both sides retransmit to each other forever.
             return;
         }
         // Answer a retransmitted flight at most once per half initial timeout, so a flight

@@ -276,3 +276,59 @@ fn timer_hook_retimes_the_first_flight() {
     calls.extend(rx.try_iter());
     assert_eq!(calls, vec![0, 50_000]);
 }
+
+#[test]
+fn retransmitted_final_flight_is_not_answered_by_its_receiver() {
+    // Full handshake: the server sends the final flight. If the server retransmits it (it
+    // saw our flight 5 twice), the completed client must not answer by resending flight 5,
+    // or the two sides would retransmit to each other forever.
+    let now = Instant::now();
+    let mut c = Connection::client(client_config(false), now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(server_config("ecdsa", VerifyMode::None), now, b"peer");
+    let mut buf = Vec::new();
+    let mut f6 = Vec::new();
+    for _ in 0..10 {
+        while c.poll_transmit(now, &mut buf).is_some() {
+            s.handle_datagram(now, &buf).unwrap();
+        }
+        while s.poll_transmit(now, &mut buf).is_some() {
+            if s.is_established() {
+                f6.push(buf.clone()); // flight 6, held back
+            } else {
+                c.handle_datagram(now, &buf).unwrap();
+            }
+        }
+        if s.is_established() {
+            break;
+        }
+    }
+    assert!(s.is_established() && !c.is_established() && !f6.is_empty());
+    // The client's timer resends flight 5; the server answers with a fresh copy of flight 6.
+    let t = c.poll_timeout().unwrap();
+    c.handle_timeout(t).unwrap();
+    while c.poll_transmit(t, &mut buf).is_some() {
+        s.handle_datagram(t, &buf).unwrap();
+    }
+    let mut f6_again = Vec::new();
+    while s.poll_transmit(t, &mut buf).is_some() {
+        f6_again.push(buf.clone());
+    }
+    assert!(
+        !f6_again.is_empty(),
+        "the server answers a retransmitted flight 5"
+    );
+    for d in &f6 {
+        c.handle_datagram(t, d).unwrap();
+    }
+    assert!(c.is_established());
+    let later = t + Duration::from_secs(5);
+    for d in &f6_again {
+        c.handle_datagram(later, d).unwrap();
+    }
+    assert_eq!(
+        c.poll_transmit(later, &mut buf),
+        None,
+        "the final flight's receiver stays quiet"
+    );
+    assert_eq!(c.poll_timeout(), None);
+}
