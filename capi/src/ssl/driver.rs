@@ -361,8 +361,9 @@ impl SSL {
                 return Err(Stop::WantWrite);
             }
         }
+        // One clock read per flush, not per datagram: the time only stamps the output.
+        let now = self.clock.get().unwrap_or_else(|| self.now());
         loop {
-            let now = self.now();
             let sent = with_buf(&TX, |buf| -> Result<Option<bool>, Stop> {
                 let n = match self.conn.try_borrow_mut() {
                     Ok(mut c) => c.as_mut().and_then(|conn| conn.poll_transmit(now, buf)),
