@@ -484,3 +484,119 @@ int common_handshake(SSL *ssl, int fd, int nbio, int (*step)(SSL *))
         }
     }
 }
+
+const char *common_opt_arg(const char *a, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "%s: option %s needs an argument\n", common_prog, a);
+        return NULL;
+    }
+    *i += 1;
+    return argv[*i];
+}
+
+int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv, int *i,
+                     void (*usage)(void))
+{
+    const char **str = NULL;
+    long *num = NULL;
+    const char *v;
+
+    if (strcmp(a, "-cert") == 0) str = &c->cert;
+    else if (strcmp(a, "-key") == 0) str = &c->key;
+    else if (strcmp(a, "-CAfile") == 0) str = &c->cafile;
+    else if (strcmp(a, "-cipher") == 0) str = &c->cipher;
+    else if (strcmp(a, "-keylogfile") == 0) str = &c->keylog;
+    else if (strcmp(a, "-mtu") == 0) num = &c->mtu;
+    else if (strcmp(a, "-timer_ms") == 0) num = &c->timer_ms;
+    else if (strcmp(a, "-timeout") == 0) c->timeout = 1;
+    else if (strcmp(a, "-nbio") == 0) c->nbio = 1;
+    else if (strcmp(a, "-quiet") == 0) c->quiet = 1;
+    else if (strcmp(a, "-msg") == 0) c->msg = 1;
+    else if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0) { /* always on */ }
+    else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
+    else
+        return 0;
+    if (str == NULL && num == NULL)
+        return 1;
+    v = common_opt_arg(a, argc, argv, i);
+    if (v == NULL)
+        return -1;
+    if (str != NULL)
+        *str = v;
+    else
+        *num = atol(v);
+    return 1;
+}
+
+int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role)
+{
+    char what[64];
+
+    if (c->cert != NULL
+        && (SSL_CTX_use_certificate_chain_file(ctx, c->cert) != 1
+            || SSL_CTX_use_PrivateKey_file(ctx, c->key ? c->key : c->cert, SSL_FILETYPE_PEM) != 1
+            || SSL_CTX_check_private_key(ctx) != 1)) {
+        snprintf(what, sizeof(what), "cannot load the %s certificate or key", role);
+        common_fail(what);
+        return 0;
+    }
+    if (c->cafile != NULL && SSL_CTX_load_verify_locations(ctx, c->cafile, NULL) != 1) {
+        common_fail("cannot load the CA file");
+        return 0;
+    }
+    if (c->cipher != NULL && SSL_CTX_set_cipher_list(ctx, c->cipher) != 1) {
+        common_fail("no cipher in the -cipher list is usable");
+        return 0;
+    }
+    return c->keylog == NULL || common_set_keylog_file(ctx, c->keylog);
+}
+
+void common_set_bio_timeouts(BIO *bio, int timeout)
+{
+    struct timeval tv;
+
+    if (!timeout)
+        return;
+    tv.tv_sec = 0;
+    tv.tv_usec = 250000;
+    BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
+    BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_SEND_TIMEOUT, 0, &tv);
+}
+
+int common_apply_ssl_opts(SSL *ssl, const struct common_opts *c)
+{
+    if (c->timer_ms > 0) {
+        common_set_initial_timer_ms((unsigned int)c->timer_ms);
+        DTLS_set_timer_cb(ssl, common_timer_cb);
+    }
+    if (c->mtu > 0) {
+        SSL_set_options(ssl, SSL_OP_NO_QUERY_MTU);
+        if (!DTLS_set_link_mtu(ssl, c->mtu)) {
+            common_fail("-mtu value rejected (too small?)");
+            return 0;
+        }
+    }
+    if (c->msg)
+        SSL_set_msg_callback(ssl, common_msg_cb);
+    return 1;
+}
+
+int common_ssl_write(SSL *ssl, int fd, const void *buf, int len, int may_wait)
+{
+    for (;;) {
+        int r = SSL_write(ssl, buf, len), err;
+
+        if (r > 0)
+            return 1;
+        err = SSL_get_error(ssl, r);
+        if ((err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) && may_wait) {
+            if (common_wait(ssl, fd, err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, -1) < 0)
+                return 0;
+            continue;
+        }
+        fprintf(stderr, "%s: SSL_write failed (%s)\n", common_prog, common_ssl_error_name(err));
+        ERR_print_errors_fp(stderr);
+        return 0;
+    }
+}

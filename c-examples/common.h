@@ -114,4 +114,46 @@ int common_handshake(SSL *ssl, int fd, int nbio, int (*step)(SSL *));
 /* Prints "prog: what" and the OpenSSL error queue to stderr. */
 void common_fail(const char *what);
 
+/* Options that rdtls-s_client and rdtls-s_server share (see their usage texts). */
+struct common_opts {
+    const char *cert;
+    const char *key;
+    const char *cafile;
+    const char *cipher;
+    const char *keylog;
+    long mtu;
+    long timer_ms;
+    int timeout;
+    int nbio;
+    int quiet;
+    int msg;
+};
+
+/* Returns the argument of option a (argv[*i + 1]) and advances *i, or prints
+ * "prog: option a needs an argument" and returns NULL when there is none. */
+const char *common_opt_arg(const char *a, int argc, char **argv, int *i);
+
+/* Parses a (argv[*i] with a leading "--" reduced to "-") when it is one of the shared
+ * options, consuming its argument. "-help"/"-h" calls usage() and exits 0. Returns 1 when
+ * handled, 0 when a is no shared option, -1 when its argument is missing. */
+int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv, int *i,
+                     void (*usage)(void));
+
+/* Loads into ctx the certificate chain and key (when c->cert is set; the key defaults to
+ * the cert file), the CA file, the cipher list and the key log file of c. `role` names the
+ * certificate in the error message ("client", "server"). Returns 1 on success. */
+int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role);
+
+/* With timeout set, gives the datagram BIO 250 ms receive and send timeouts (-timeout). */
+void common_set_bio_timeouts(BIO *bio, int timeout);
+
+/* Applies -timer_ms, -mtu and -msg of c to ssl. Returns 0 (message on stderr) when the
+ * MTU is rejected. */
+int common_apply_ssl_opts(SSL *ssl, const struct common_opts *c);
+
+/* SSL_write()s buf in one record. On WANT_READ/WANT_WRITE waits with common_wait() and
+ * retries when may_wait is set, otherwise fails. Returns 1 on success, 0 on failure
+ * (reason on stderr). */
+int common_ssl_write(SSL *ssl, int fd, const void *buf, int len, int may_wait);
+
 #endif

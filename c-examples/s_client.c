@@ -16,20 +16,10 @@
 #include <unistd.h>
 
 struct options {
+    struct common_opts c;
     const char *connect;
-    const char *cert;
-    const char *key;
-    const char *cafile;
-    const char *cipher;
-    const char *keylog;
     const char *servername;
     int verify;       /* -1: no verification required; otherwise the depth */
-    long mtu;
-    long timer_ms;
-    int timeout;
-    int nbio;
-    int quiet;
-    int msg;
     int ign_eof;
 };
 
@@ -65,53 +55,42 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->verify = -1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        int r;
 
         if (a[0] == '-' && a[1] == '-')
             a++;
-#define NEEDS_ARG()                                                                 \
-    do {                                                                            \
-        if (v == NULL) {                                                            \
-            fprintf(stderr, "%s: option %s needs an argument\n", common_prog, a);   \
-            return 0;                                                               \
-        }                                                                           \
-        i++;                                                                        \
-    } while (0)
-        if (strcmp(a, "-connect") == 0) { NEEDS_ARG(); o->connect = v; }
-        else if (strcmp(a, "-port") == 0) {
-            NEEDS_ARG();
-            snprintf(portspec, sizeof(portspec), "localhost:%s", v);
-            o->connect = portspec;
+        r = common_parse_opt(&o->c, a, argc, argv, &i, usage);
+        if (r < 0)
+            return 0;
+        if (r > 0)
+            continue;
+        if (strcmp(a, "-connect") == 0 || strcmp(a, "-port") == 0 || strcmp(a, "-verify") == 0
+            || strcmp(a, "-Verify") == 0 || strcmp(a, "-servername") == 0) {
+            const char *v = common_opt_arg(a, argc, argv, &i);
+
+            if (v == NULL)
+                return 0;
+            if (strcmp(a, "-connect") == 0)
+                o->connect = v;
+            else if (strcmp(a, "-port") == 0) {
+                snprintf(portspec, sizeof(portspec), "localhost:%s", v);
+                o->connect = portspec;
+            } else if (strcmp(a, "-servername") == 0)
+                o->servername = v;
+            else
+                o->verify = atoi(v);
         }
-        else if (strcmp(a, "-cert") == 0) { NEEDS_ARG(); o->cert = v; }
-        else if (strcmp(a, "-key") == 0) { NEEDS_ARG(); o->key = v; }
-        else if (strcmp(a, "-CAfile") == 0) { NEEDS_ARG(); o->cafile = v; }
-        else if (strcmp(a, "-verify") == 0 || strcmp(a, "-Verify") == 0) {
-            NEEDS_ARG();
-            o->verify = atoi(v);
-        }
-        else if (strcmp(a, "-cipher") == 0) { NEEDS_ARG(); o->cipher = v; }
-        else if (strcmp(a, "-mtu") == 0) { NEEDS_ARG(); o->mtu = atol(v); }
-        else if (strcmp(a, "-timer_ms") == 0) { NEEDS_ARG(); o->timer_ms = atol(v); }
-        else if (strcmp(a, "-keylogfile") == 0) { NEEDS_ARG(); o->keylog = v; }
-        else if (strcmp(a, "-servername") == 0) { NEEDS_ARG(); o->servername = v; }
-        else if (strcmp(a, "-timeout") == 0) o->timeout = 1;
-        else if (strcmp(a, "-nbio") == 0) o->nbio = 1;
-        else if (strcmp(a, "-quiet") == 0) o->quiet = 1;
-        else if (strcmp(a, "-msg") == 0) o->msg = 1;
         else if (strcmp(a, "-ign_eof") == 0) o->ign_eof = 1;
         else if (strcmp(a, "-no_ign_eof") == 0) o->ign_eof = 0;
-        else if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0
-                 || strcmp(a, "-verify_return_error") == 0) { /* accepted, always on */ }
-        else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
+        else if (strcmp(a, "-verify_return_error") == 0) { /* accepted, always on */ }
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, argv[i]);
             usage();
             return 0;
         }
-#undef NEEDS_ARG
     }
-    if (o->mtu < 0 || o->timer_ms < 0 || o->timer_ms > 60000) {
+    if (o->c.mtu < 0 || o->c.timer_ms < 0 || o->c.timer_ms > 60000) {
         fprintf(stderr, "%s: bad -mtu or -timer_ms value\n", common_prog);
         return 0;
     }
@@ -131,52 +110,20 @@ static SSL_CTX *make_ctx(const struct options *o)
      * SSL_read return WANT_READ, not wait for the next datagram and starve stdin
      * (SSL_CTX_set_mode(3), SSL_MODE_AUTO_RETRY). */
     SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
-    if (o->cert != NULL) {
-        if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1
-            || SSL_CTX_use_PrivateKey_file(ctx, o->key ? o->key : o->cert, SSL_FILETYPE_PEM) != 1
-            || SSL_CTX_check_private_key(ctx) != 1) {
-            common_fail("cannot load the client certificate or key");
-            goto err;
-        }
-    }
-    if (o->cafile != NULL && SSL_CTX_load_verify_locations(ctx, o->cafile, NULL) != 1) {
-        common_fail("cannot load the CA file");
-        goto err;
+    if (!common_ctx_load(ctx, &o->c, "client")) {
+        SSL_CTX_free(ctx);
+        return NULL;
     }
     if (o->verify >= 0) {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
         SSL_CTX_set_verify_depth(ctx, o->verify);
     }
-    if (o->cipher != NULL && SSL_CTX_set_cipher_list(ctx, o->cipher) != 1) {
-        common_fail("no cipher in the -cipher list is usable");
-        goto err;
-    }
-    if (o->keylog != NULL && !common_set_keylog_file(ctx, o->keylog))
-        goto err;
     return ctx;
-err:
-    SSL_CTX_free(ctx);
-    return NULL;
 }
-
-/* Sends one line; loops on WANT_WRITE in non-blocking mode. Returns 1 on success. */
+/* Sends one line, waiting on WANT_WRITE / WANT_READ. Returns 1 on success. */
 static int send_line(SSL *ssl, int fd, const char *buf, size_t len)
 {
-    for (;;) {
-        int r = SSL_write(ssl, buf, (int)len), err;
-
-        if (r > 0)
-            return 1;
-        err = SSL_get_error(ssl, r);
-        if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
-            if (common_wait(ssl, fd, err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, -1) < 0)
-                return 0;
-            continue;
-        }
-        fprintf(stderr, "%s: SSL_write failed (%s)\n", common_prog, common_ssl_error_name(err));
-        ERR_print_errors_fp(stderr);
-        return 0;
-    }
+    return common_ssl_write(ssl, fd, buf, (int)len, 1);
 }
 
 /* Reads what is available. Returns 1 to go on, 0 when the server closed, -1 on error. */
@@ -250,7 +197,7 @@ static int run_session(SSL *ssl, int fd, const struct options *o)
             continue;
         }
         if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) {
-            int r = drain_socket(ssl, o->nbio, o->quiet);
+            int r = drain_socket(ssl, o->c.nbio, o->c.quiet);
             if (r <= 0)
                 return r == 0 ? 0 : 1;
         }
@@ -285,7 +232,7 @@ static int run_session(SSL *ssl, int fd, const struct options *o)
             have = 0;
             stdin_open = 0;
             if (!o->ign_eof) {
-                if (!o->quiet)
+                if (!o->c.quiet)
                     fprintf(stderr, "%s: stdin EOF, sending close_notify\n", common_prog);
                 if (SSL_shutdown(ssl) < 0) {
                     common_fail("SSL_shutdown failed");
@@ -320,7 +267,7 @@ int main(int argc, char **argv)
     fd = common_udp_connect(host ? host : "localhost", port, &peer);
     if (fd < 0)
         goto done;
-    if (!o.quiet) {
+    if (!o.c.quiet) {
         char buf[80];
         common_addr_str(&peer, buf, sizeof(buf));
         fprintf(stderr, "CONNECTED(%d) to %s\n", fd, buf);
@@ -338,37 +285,20 @@ int main(int argc, char **argv)
     /* fd is now owned (closed) by bio. */
     (void)BIO_ctrl_set_connected(bio, &peer);
     SSL_set_bio(ssl, bio, bio);
-    if (o.timeout) {
-        struct timeval tv;
-        tv.tv_sec = 0;
-        tv.tv_usec = 250000;
-        BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
-        BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_SEND_TIMEOUT, 0, &tv);
-    }
-    if (o.timer_ms > 0) {
-        common_set_initial_timer_ms((unsigned int)o.timer_ms);
-        DTLS_set_timer_cb(ssl, common_timer_cb);
-    }
-    if (o.mtu > 0) {
-        SSL_set_options(ssl, SSL_OP_NO_QUERY_MTU);
-        if (!DTLS_set_link_mtu(ssl, o.mtu)) {
-            common_fail("-mtu value rejected (too small?)");
-            goto done;
-        }
-    }
+    common_set_bio_timeouts(bio, o.c.timeout);
+    if (!common_apply_ssl_opts(ssl, &o.c))
+        goto done;
     if (o.servername != NULL && !SSL_set_tlsext_host_name(ssl, o.servername)) {
         common_fail("cannot set the server name");
         goto done;
     }
-    if (o.msg)
-        SSL_set_msg_callback(ssl, common_msg_cb);
-    if (o.nbio && !common_set_nonblocking(fd)) {
+    if (o.c.nbio && !common_set_nonblocking(fd)) {
         perror("fcntl");
         goto done;
     }
-    if (!common_handshake(ssl, fd, o.nbio, SSL_connect))
+    if (!common_handshake(ssl, fd, o.c.nbio, SSL_connect))
         goto done;
-    if (!o.quiet)
+    if (!o.c.quiet)
         common_print_summary(ssl, 0);
     status = run_session(ssl, fd, &o);
 done:

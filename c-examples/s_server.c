@@ -21,22 +21,12 @@
 #include <unistd.h>
 
 struct options {
+    struct common_opts c;
     const char *accept;
-    const char *cert;
-    const char *key;
-    const char *cafile;
-    const char *cipher;
-    const char *keylog;
     int verify_mode;  /* SSL_VERIFY_* flags */
     int verify_depth;
-    long mtu;
-    long timer_ms;
     long naccept;     /* 0: serve forever */
-    int timeout;
-    int nbio;
     int listen;
-    int quiet;
-    int msg;
     int rev;
     int no_cookie;
 };
@@ -72,59 +62,46 @@ static int parse_args(int argc, char **argv, struct options *o)
 
     memset(o, 0, sizeof(*o));
     o->accept = "4433";
-    o->cert = "server.pem";
+    o->c.cert = "server.pem";
     o->verify_mode = SSL_VERIFY_NONE;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        const char *v;
+        int r;
 
         if (a[0] == '-' && a[1] == '-')
             a++;
-#define NEEDS_ARG()                                                                 \
-    do {                                                                            \
-        if (v == NULL) {                                                            \
-            fprintf(stderr, "%s: option %s needs an argument\n", common_prog, a);   \
-            return 0;                                                               \
-        }                                                                           \
-        i++;                                                                        \
-    } while (0)
-        if (strcmp(a, "-accept") == 0 || strcmp(a, "-port") == 0) { NEEDS_ARG(); o->accept = v; }
-        else if (strcmp(a, "-cert") == 0) { NEEDS_ARG(); o->cert = v; }
-        else if (strcmp(a, "-key") == 0) { NEEDS_ARG(); o->key = v; }
-        else if (strcmp(a, "-CAfile") == 0) { NEEDS_ARG(); o->cafile = v; }
-        else if (strcmp(a, "-verify") == 0) {
-            NEEDS_ARG();
-            o->verify_mode = SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE;
-            o->verify_depth = atoi(v);
+        r = common_parse_opt(&o->c, a, argc, argv, &i, usage);
+        if (r < 0)
+            return 0;
+        if (r > 0)
+            continue;
+        if (strcmp(a, "-accept") == 0 || strcmp(a, "-port") == 0 || strcmp(a, "-verify") == 0
+            || strcmp(a, "-Verify") == 0 || strcmp(a, "-naccept") == 0) {
+            v = common_opt_arg(a, argc, argv, &i);
+            if (v == NULL)
+                return 0;
+            if (strcmp(a, "-naccept") == 0)
+                o->naccept = atol(v);
+            else if (strcmp(a, "-verify") == 0 || strcmp(a, "-Verify") == 0) {
+                o->verify_mode = SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE;
+                if (a[1] == 'V')
+                    o->verify_mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+                o->verify_depth = atoi(v);
+            } else
+                o->accept = v;
         }
-        else if (strcmp(a, "-Verify") == 0) {
-            NEEDS_ARG();
-            o->verify_mode = SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE
-                | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-            o->verify_depth = atoi(v);
-        }
-        else if (strcmp(a, "-cipher") == 0) { NEEDS_ARG(); o->cipher = v; }
-        else if (strcmp(a, "-mtu") == 0) { NEEDS_ARG(); o->mtu = atol(v); }
-        else if (strcmp(a, "-timer_ms") == 0) { NEEDS_ARG(); o->timer_ms = atol(v); }
-        else if (strcmp(a, "-naccept") == 0) { NEEDS_ARG(); o->naccept = atol(v); }
-        else if (strcmp(a, "-keylogfile") == 0) { NEEDS_ARG(); o->keylog = v; }
-        else if (strcmp(a, "-timeout") == 0) o->timeout = 1;
-        else if (strcmp(a, "-nbio") == 0) o->nbio = 1;
         else if (strcmp(a, "-listen") == 0) o->listen = 1;
         else if (strcmp(a, "-no_cookie") == 0) o->no_cookie = 1;
         else if (strcmp(a, "-rev") == 0) o->rev = 1;
-        else if (strcmp(a, "-quiet") == 0) o->quiet = 1;
-        else if (strcmp(a, "-msg") == 0) o->msg = 1;
-        else if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0) { /* always on */ }
-        else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, argv[i]);
             usage();
             return 0;
         }
-#undef NEEDS_ARG
     }
-    if (o->mtu < 0 || o->naccept < 0 || o->timer_ms < 0 || o->timer_ms > 60000) {
+    if (o->c.mtu < 0 || o->naccept < 0 || o->c.timer_ms < 0 || o->c.timer_ms > 60000) {
         fprintf(stderr, "%s: bad -mtu, -naccept or -timer_ms value\n", common_prog);
         return 0;
     }
@@ -140,33 +117,18 @@ static SSL_CTX *make_ctx(const struct options *o)
         common_fail("SSL_CTX_new failed");
         return NULL;
     }
-    if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1
-        || SSL_CTX_use_PrivateKey_file(ctx, o->key ? o->key : o->cert, SSL_FILETYPE_PEM) != 1
-        || SSL_CTX_check_private_key(ctx) != 1) {
-        common_fail("cannot load the server certificate or key");
-        goto err;
-    }
-    if (o->cafile != NULL && SSL_CTX_load_verify_locations(ctx, o->cafile, NULL) != 1) {
-        common_fail("cannot load the CA file");
-        goto err;
+    if (!common_ctx_load(ctx, &o->c, "server")) {
+        SSL_CTX_free(ctx);
+        return NULL;
     }
     SSL_CTX_set_verify(ctx, o->verify_mode, NULL);
     if (o->verify_mode != SSL_VERIFY_NONE)
         SSL_CTX_set_verify_depth(ctx, o->verify_depth);
     /* Sessions carrying a client certificate may only resume under the same context. */
     SSL_CTX_set_session_id_context(ctx, sid_ctx, (unsigned int)(sizeof(sid_ctx) - 1));
-    if (o->cipher != NULL && SSL_CTX_set_cipher_list(ctx, o->cipher) != 1) {
-        common_fail("no cipher in the -cipher list is usable");
-        goto err;
-    }
     SSL_CTX_set_cookie_generate_cb(ctx, common_generate_cookie);
     SSL_CTX_set_cookie_verify_cb(ctx, common_verify_cookie);
-    if (o->keylog != NULL && !common_set_keylog_file(ctx, o->keylog))
-        goto err;
     return ctx;
-err:
-    SSL_CTX_free(ctx);
-    return NULL;
 }
 
 /* Reverses buf in place, keeping a trailing "\n" or "\r\n" at the end. */
@@ -185,25 +147,6 @@ static void reverse_datagram(char *buf, size_t len)
     }
 }
 
-static int echo_back(SSL *ssl, int fd, int nbio, const char *buf, int len)
-{
-    for (;;) {
-        int r = SSL_write(ssl, buf, len), err;
-
-        if (r > 0)
-            return 1;
-        err = SSL_get_error(ssl, r);
-        if ((err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) && nbio) {
-            if (common_wait(ssl, fd, err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, -1) < 0)
-                return 0;
-            continue;
-        }
-        fprintf(stderr, "%s: SSL_write failed (%s)\n", common_prog, common_ssl_error_name(err));
-        ERR_print_errors_fp(stderr);
-        return 0;
-    }
-}
-
 /* Echo phase. Returns 1 when the client closed with close_notify, 0 otherwise. */
 static int echo_loop(SSL *ssl, int fd, const struct options *o)
 {
@@ -217,13 +160,13 @@ static int echo_loop(SSL *ssl, int fd, const struct options *o)
             fflush(stdout);
             if (o->rev)
                 reverse_datagram(buf, (size_t)r);
-            if (!echo_back(ssl, fd, o->nbio, buf, r))
+            if (!common_ssl_write(ssl, fd, buf, r, o->c.nbio))
                 return 0;
             continue;
         }
         err = SSL_get_error(ssl, r);
         if (err == SSL_ERROR_ZERO_RETURN) {
-            if (!o->quiet)
+            if (!o->c.quiet)
                 fprintf(stderr, "%s: client sent close_notify\nCONNECTION CLOSED\n",
                         common_prog);
             /* Answer with our close_notify (RFC 5246 §7.2.1). */
@@ -231,7 +174,7 @@ static int echo_loop(SSL *ssl, int fd, const struct options *o)
             return 1;
         }
         if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-            if (o->nbio) {
+            if (o->c.nbio) {
                 if (common_wait(ssl, fd, POLLIN, -1) < 0)
                     return 0;
             } else if (DTLSv1_handle_timeout(ssl) < 0) {
@@ -261,22 +204,9 @@ static int listen_for_client(SSL *ssl, int fd, const struct options *o, common_a
             return 0;
         }
         /* 0: nothing yet, a HelloVerifyRequest was sent, or a datagram was dropped. */
-        if (o->nbio && common_wait(NULL, fd, POLLIN, -1) < 0)
+        if (o->c.nbio && common_wait(NULL, fd, POLLIN, -1) < 0)
             return 0;
     }
-}
-
-/* Applies -timeout to a datagram BIO. */
-static void set_bio_timeouts(BIO *bio, const struct options *o)
-{
-    struct timeval tv;
-
-    if (!o->timeout)
-        return;
-    tv.tv_sec = 0;
-    tv.tv_usec = 250000;
-    BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
-    BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_SEND_TIMEOUT, 0, &tv);
 }
 
 /*
@@ -306,20 +236,9 @@ static int serve_one(SSL_CTX *ctx, int lfd, const common_addr *local, const stru
         return 0;
     }
     SSL_set_bio(ssl, bio, bio);
-    set_bio_timeouts(bio, o);
-    if (o->timer_ms > 0) {
-        common_set_initial_timer_ms((unsigned int)o->timer_ms);
-        DTLS_set_timer_cb(ssl, common_timer_cb);
-    }
-    if (o->mtu > 0) {
-        SSL_set_options(ssl, SSL_OP_NO_QUERY_MTU);
-        if (!DTLS_set_link_mtu(ssl, o->mtu)) {
-            common_fail("-mtu value rejected (too small?)");
-            goto out;
-        }
-    }
-    if (o->msg)
-        SSL_set_msg_callback(ssl, common_msg_cb);
+    common_set_bio_timeouts(bio, o->c.timeout);
+    if (!common_apply_ssl_opts(ssl, &o->c))
+        goto out;
     if (o->listen || !o->no_cookie)
         SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
 
@@ -337,18 +256,18 @@ static int serve_one(SSL_CTX *ctx, int lfd, const common_addr *local, const stru
             common_fail("cannot create the datagram BIO");
             goto out;
         }
-        if (o->nbio && !common_set_nonblocking(fd)) {
+        if (o->c.nbio && !common_set_nonblocking(fd)) {
             BIO_free(cbio);
             goto out;
         }
         (void)BIO_ctrl_set_connected(cbio, &client);
-        set_bio_timeouts(cbio, o);
+        common_set_bio_timeouts(cbio, o->c.timeout);
         /* Frees the listening BIO (not lfd); the verified ClientHello stays buffered. */
         SSL_set_bio(ssl, cbio, cbio);
     }
-    if (!common_handshake(ssl, fd, o->nbio, SSL_accept))
+    if (!common_handshake(ssl, fd, o->c.nbio, SSL_accept))
         goto out;
-    if (!o->quiet) {
+    if (!o->c.quiet) {
         memset(&client, 0, sizeof(client));
         (void)BIO_dgram_get_peer(SSL_get_rbio(ssl), &client);
         common_addr_str(&client, who, sizeof(who));
@@ -388,7 +307,7 @@ int main(int argc, char **argv)
     fd = common_udp_bind(host, port, o.listen, &bound);
     if (fd < 0)
         goto done;
-    if (o.nbio && !common_set_nonblocking(fd)) {
+    if (o.c.nbio && !common_set_nonblocking(fd)) {
         perror("fcntl");
         goto done;
     }
@@ -408,7 +327,7 @@ done:
     free(port);
     if (ctx == NULL || fd < 0)
         return 1;
-    if (!o.quiet)
+    if (!o.c.quiet)
         fprintf(stderr, "%s: %ld connection(s), %ld failed\n", common_prog, served, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -97,6 +97,28 @@ fn ours_ours(server_long: bool, client_long: bool) -> OursPair {
     ours_pair(&s, link(), 300)
 }
 
+/// An OpenSSL client and our server on the MTU-300 link.
+fn ossl_client_ours_server(server_long: bool, client_long: bool) -> Pair<OsslPeer, Ours> {
+    let s = spec(server_long, client_long);
+    let cctx = ossl_context(&s, false).expect("OpenSSL context");
+    let client = OsslPeer::new(&cctx, false, MTU, None).expect("OpenSSL client");
+    let server = Ours::server(our_config(&s, true), Instant::now());
+    Pair::new(client, server, link(), 300)
+}
+
+/// Our client and an OpenSSL server on the MTU-300 link.
+fn ours_client_ossl_server(server_long: bool, client_long: bool) -> Pair<Ours, OsslPeer> {
+    let s = spec(server_long, client_long);
+    let sctx = ossl_context(&s, true).expect("OpenSSL context");
+    let client = Ours::client(
+        our_config(&s, false),
+        Instant::now(),
+        ClientOptions::default(),
+    );
+    let server = OsslPeer::new(&sctx, true, MTU, None).expect("OpenSSL server");
+    Pair::new(client, server, link(), 300)
+}
+
 #[test]
 fn ours_server_long_chain_to_ours_client_mtu300() {
     let mut p = ours_ours(true, false);
@@ -130,11 +152,7 @@ fn ours_client_long_chain_to_ours_server_mtu300() {
 
 #[test]
 fn ours_server_long_chain_to_openssl_client_mtu300() {
-    let s = spec(true, false);
-    let cctx = ossl_context(&s, false).expect("OpenSSL context");
-    let client = OsslPeer::new(&cctx, false, MTU, None).expect("OpenSSL client");
-    let server = Ours::server(our_config(&s, true), Instant::now());
-    let mut p = Pair::new(client, server, link(), 300);
+    let mut p = ossl_client_ours_server(true, false);
     complete(
         &mut p,
         Dir::ToClient,
@@ -152,15 +170,7 @@ fn ours_server_long_chain_to_openssl_client_mtu300() {
 
 #[test]
 fn openssl_server_long_chain_to_ours_client_mtu300() {
-    let s = spec(true, false);
-    let sctx = ossl_context(&s, true).expect("OpenSSL context");
-    let client = Ours::client(
-        our_config(&s, false),
-        Instant::now(),
-        ClientOptions::default(),
-    );
-    let server = OsslPeer::new(&sctx, true, MTU, None).expect("OpenSSL server");
-    let mut p = Pair::new(client, server, link(), 300);
+    let mut p = ours_client_ossl_server(true, false);
     complete(
         &mut p,
         Dir::ToClient,
@@ -175,15 +185,7 @@ fn openssl_server_long_chain_to_ours_client_mtu300() {
 
 #[test]
 fn ours_client_long_chain_to_openssl_server_mtu300() {
-    let s = spec(false, true);
-    let sctx = ossl_context(&s, true).expect("OpenSSL context");
-    let client = Ours::client(
-        our_config(&s, false),
-        Instant::now(),
-        ClientOptions::default(),
-    );
-    let server = OsslPeer::new(&sctx, true, MTU, None).expect("OpenSSL server");
-    let mut p = Pair::new(client, server, link(), 300);
+    let mut p = ours_client_ossl_server(false, true);
     complete(
         &mut p,
         Dir::ToServer,
@@ -203,11 +205,7 @@ fn ours_client_long_chain_to_openssl_server_mtu300() {
 
 #[test]
 fn openssl_client_long_chain_to_ours_server_mtu300() {
-    let s = spec(false, true);
-    let cctx = ossl_context(&s, false).expect("OpenSSL context");
-    let client = OsslPeer::new(&cctx, false, MTU, None).expect("OpenSSL client");
-    let server = Ours::server(our_config(&s, true), Instant::now());
-    let mut p = Pair::new(client, server, link(), 300);
+    let mut p = ossl_client_ours_server(false, true);
     complete(
         &mut p,
         Dir::ToServer,

@@ -44,20 +44,8 @@ entry! {
             unsafe { CStr::from_ptr(name) }.to_owned()
         };
         let mut m = BIO_METHOD {
-            type_,
-            name: std::ptr::null(),
             name_buf: Some(name_buf),
-            builtin: None,
-            write: None,
-            write_ex: None,
-            read: None,
-            read_ex: None,
-            puts: None,
-            gets: None,
-            ctrl: None,
-            create: None,
-            destroy: None,
-            callback_ctrl: None,
+            ..BIO_METHOD::bare(type_, std::ptr::null())
         };
         m.name = m.name_buf.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
         Box::into_raw(Box::new(m))

@@ -85,11 +85,18 @@ unsafe impl Send for BIO_METHOD {}
 impl BIO_METHOD {
     /// A built-in method; `name` must be NUL-terminated.
     pub(crate) const fn builtin(type_: c_int, name: &'static [u8], ctor: BuiltinCtor) -> Self {
+        let mut m = Self::bare(type_, name.as_ptr() as *const c_char);
+        m.builtin = Some(ctor);
+        m
+    }
+
+    /// A method with no behaviour yet: no constructor and no callbacks.
+    pub(crate) const fn bare(type_: c_int, name: *const c_char) -> Self {
         BIO_METHOD {
             type_,
-            name: name.as_ptr() as *const c_char,
+            name,
             name_buf: None,
-            builtin: Some(ctor),
+            builtin: None,
             write: None,
             write_ex: None,
             read: None,
@@ -355,21 +362,14 @@ pub fn read(b: *mut BIO, buf: &mut [u8]) -> c_int {
         let mut got = 0usize;
         // SAFETY: application callback; buf is writable for its length.
         let rc = unsafe { f(b, buf.as_mut_ptr().cast(), buf.len(), &mut got) };
-        if rc > 0 {
-            got.min(buf.len()) as c_int
-        } else {
-            rc
-        }
+        ex_result(rc, got, buf.len())
     } else if let Some(f) = m.read {
         // SAFETY: application callback; buf is writable for its length (<= INT_MAX).
         unsafe { f(b, buf.as_mut_ptr().cast(), buf.len() as c_int) }
     } else {
         unsupported()
     };
-    if n > 0 {
-        bio.num_read.set(bio.num_read.get() + n as u64);
-    }
-    n
+    counted(&bio.num_read, n)
 }
 
 /// `BIO_write` of `data`: bytes written (>0), <=0 on error or retry.
@@ -390,19 +390,30 @@ pub fn write(b: *mut BIO, data: &[u8]) -> c_int {
         let mut put = 0usize;
         // SAFETY: application callback; data is readable for its length.
         let rc = unsafe { f(b, data.as_ptr().cast(), data.len(), &mut put) };
-        if rc > 0 {
-            put.min(data.len()) as c_int
-        } else {
-            rc
-        }
+        ex_result(rc, put, data.len())
     } else if let Some(f) = m.write {
         // SAFETY: application callback; data is readable for its length (<= INT_MAX).
         unsafe { f(b, data.as_ptr().cast(), data.len() as c_int) }
     } else {
         unsupported()
     };
+    counted(&bio.num_write, n)
+}
+
+/// The C result of an application `read_ex`/`write_ex` callback: the byte count `done`
+/// (at most `len`) on success, otherwise the callback's own return value.
+fn ex_result(rc: c_int, done: usize, len: usize) -> c_int {
+    if rc > 0 {
+        done.min(len) as c_int
+    } else {
+        rc
+    }
+}
+
+/// Adds a successful transfer of `n` bytes to a BIO byte counter; returns `n`.
+fn counted(counter: &Cell<u64>, n: c_int) -> c_int {
     if n > 0 {
-        bio.num_write.set(bio.num_write.get() + n as u64);
+        counter.set(counter.get() + n as u64);
     }
     n
 }
@@ -440,10 +451,7 @@ pub fn gets(b: *mut BIO, buf: &mut [u8]) -> c_int {
     } else {
         unsupported()
     };
-    if n > 0 {
-        bio.num_read.set(bio.num_read.get() + n as u64);
-    }
-    n
+    counted(&bio.num_read, n)
 }
 
 /// `BIO_puts` of a string's bytes.

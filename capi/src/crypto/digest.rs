@@ -95,7 +95,8 @@ pub struct EVP_MD_CTX {
     ctx: Option<digest::Context>,
 }
 
-fn md_ref(md: *const EVP_MD) -> Option<&'static EVP_MD> {
+/// The EVP_MD behind a C pointer (None for NULL).
+pub(crate) fn md_ref(md: *const EVP_MD) -> Option<&'static EVP_MD> {
     // SAFETY: NULL or one of the static EVP_MDs above (the only ones handed out).
     unsafe { md.as_ref() }
 }
@@ -107,6 +108,28 @@ pub(crate) fn write_digest(bytes: &[u8], md: *mut u8, s: *mut c_uint) {
     if !s.is_null() {
         // SAFETY: non-NULL out pointer.
         unsafe { s.write(bytes.len() as c_uint) };
+    }
+}
+
+/// The `*Final` step shared by digests and HMAC: takes the running state out of `running`,
+/// finishes it and writes the result to `md`/`s`. 1 on success; 0 when `md` is NULL or
+/// nothing was started (or it was already finished).
+pub(crate) fn finish_into<T, O: AsRef<[u8]>>(
+    running: &mut Option<T>,
+    md: *mut u8,
+    s: *mut c_uint,
+    finish: impl FnOnce(T) -> O,
+) -> c_int {
+    if md.is_null() {
+        crate::entry::on_null("md");
+        return 0;
+    }
+    match running.take() {
+        Some(h) => {
+            write_digest(finish(h).as_ref(), md, s);
+            1
+        }
+        None => 0,
     }
 }
 
@@ -192,28 +215,14 @@ entry! {
     fn EVP_DigestUpdate(ctx: *mut EVP_MD_CTX, d: *const c_void, cnt: usize) -> c_int {
         let c = crate::try_mut!(ctx, 0);
         let data = crate::try_slice!(d, cnt, 0);
-        match c.ctx.as_mut() {
-            Some(h) => {
-                h.update(data);
-                1
-            }
-            None => 0,
-        }
+        c.ctx.as_mut().map_or(0, |h| {
+            h.update(data);
+            1
+        })
     }
     /// EVP_DigestFinal_ex writes the digest to `md` and its length to `s`; 1 on success.
     fn EVP_DigestFinal_ex(ctx: *mut EVP_MD_CTX, md: *mut u8, s: *mut c_uint) -> c_int {
-        let c = crate::try_mut!(ctx, 0);
-        if md.is_null() {
-            crate::entry::on_null("md");
-            return 0;
-        }
-        match c.ctx.take() {
-            Some(h) => {
-                write_digest(h.finish().as_ref(), md, s);
-                1
-            }
-            None => 0,
-        }
+        finish_into(&mut crate::try_mut!(ctx, 0).ctx, md, s, |h| h.finish())
     }
     /// EVP_DigestFinal: as EVP_DigestFinal_ex.
     fn EVP_DigestFinal(ctx: *mut EVP_MD_CTX, md: *mut u8, s: *mut c_uint) -> c_int {

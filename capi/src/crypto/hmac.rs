@@ -4,7 +4,7 @@ use std::ffi::{c_int, c_uint, c_void};
 
 use zeroize::Zeroizing;
 
-use super::digest::{write_digest, EVP_MAX_MD_SIZE, EVP_MD};
+use super::digest::{finish_into, md_ref, write_digest, EVP_MAX_MD_SIZE, EVP_MD};
 use crate::entry::entry;
 use crate::error::{put_error, ERR_LIB_EVP, EVP_R_INVALID_DIGEST, EVP_R_NO_KEY_SET};
 
@@ -13,11 +13,6 @@ pub struct HMAC_CTX {
     md: Option<&'static EVP_MD>,
     key: Zeroizing<Vec<u8>>,
     ctx: Option<ring::hmac::Context>,
-}
-
-fn md_ref(md: *const EVP_MD) -> Option<&'static EVP_MD> {
-    // SAFETY: NULL or one of the static EVP_MDs (the only ones handed out).
-    unsafe { md.as_ref() }
 }
 
 thread_local! {
@@ -91,28 +86,14 @@ entry! {
     fn HMAC_Update(ctx: *mut HMAC_CTX, data: *const u8, len: usize) -> c_int {
         let c = crate::try_mut!(ctx, 0);
         let d = crate::try_slice!(data, len, 0);
-        match c.ctx.as_mut() {
-            Some(h) => {
-                h.update(d);
-                1
-            }
-            None => 0,
-        }
+        c.ctx.as_mut().map_or(0, |h| {
+            h.update(d);
+            1
+        })
     }
     /// HMAC_Final writes the MAC to `md` and its length to `len`; 1 on success.
     fn HMAC_Final(ctx: *mut HMAC_CTX, md: *mut u8, len: *mut c_uint) -> c_int {
-        let c = crate::try_mut!(ctx, 0);
-        if md.is_null() {
-            crate::entry::on_null("md");
-            return 0;
-        }
-        match c.ctx.take() {
-            Some(h) => {
-                write_digest(h.sign().as_ref(), md, len);
-                1
-            }
-            None => 0,
-        }
+        finish_into(&mut crate::try_mut!(ctx, 0).ctx, md, len, |h| h.sign())
     }
     /// HMAC_size: the MAC length of the context's digest (0 before Init).
     fn HMAC_size(ctx: *const HMAC_CTX) -> usize {

@@ -82,6 +82,27 @@ fn scheme_hash_nid(s: SignatureScheme) -> c_int {
 /// Runs a settings change (or a read, on a copy) and returns the ctrl's result.
 type Updater<'a> = dyn FnMut(&mut dyn FnMut(&mut Settings) -> c_long) -> c_long + 'a;
 
+/// Stores a parsed list with `store` (1), or queues `reason` with the parse error's text
+/// and fails (0).
+#[track_caller]
+fn store_or_fail<T: Clone>(
+    update: &mut Updater<'_>,
+    parsed: Result<T, String>,
+    reason: c_int,
+    store: fn(&mut Settings, T),
+) -> c_long {
+    match parsed {
+        Ok(v) => update(&mut |s| {
+            store(s, v.clone());
+            1
+        }),
+        Err(detail) => {
+            put_error(ERR_LIB_SSL, reason, detail);
+            0
+        }
+    }
+}
+
 /// A settings command shared by `SSL_ctrl` and `SSL_CTX_ctrl`; None when `cmd` is not one.
 fn settings_ctrl(
     update: &mut Updater<'_>,
@@ -137,55 +158,26 @@ fn settings_ctrl(
         SSL_CTRL_GET_MAX_PROTO_VERSION => update(&mut |s| c_long::from(s.max_proto)),
         SSL_CTRL_SET_GROUPS_LIST => {
             let list = parg_str(parg)?;
-            match parse_groups(list) {
-                Ok(g) => update(&mut |s| {
-                    s.groups = g.clone();
-                    1
-                }),
-                Err(name) => {
-                    put_error(
-                        ERR_LIB_SSL,
-                        SSL_R_UNSUPPORTED_ELLIPTIC_CURVE,
-                        format!("unknown group '{name}' (X25519, P-256, P-384 are supported)"),
-                    );
-                    0
-                }
-            }
+            let parsed = parse_groups(list).map_err(|name| {
+                format!("unknown group '{name}' (X25519, P-256, P-384 are supported)")
+            });
+            store_or_fail(update, parsed, SSL_R_UNSUPPORTED_ELLIPTIC_CURVE, |s, g| {
+                s.groups = g
+            })
         }
         SSL_CTRL_SET_GROUPS => {
             let nids = parg_ints(parg, larg)?;
             let groups: Option<Vec<NamedGroup>> = nids.iter().map(|&n| group_from_nid(n)).collect();
-            match groups {
-                Some(g) => update(&mut |s| {
-                    s.groups = g.clone();
-                    1
-                }),
-                None => {
-                    put_error(
-                        ERR_LIB_SSL,
-                        SSL_R_UNSUPPORTED_ELLIPTIC_CURVE,
-                        "unsupported group NID",
-                    );
-                    0
-                }
-            }
+            let parsed = groups.ok_or_else(|| "unsupported group NID".to_string());
+            store_or_fail(update, parsed, SSL_R_UNSUPPORTED_ELLIPTIC_CURVE, |s, g| {
+                s.groups = g
+            })
         }
         SSL_CTRL_SET_SIGALGS_LIST | SSL_CTRL_SET_CLIENT_SIGALGS_LIST => {
             let list = parg_str(parg)?;
-            match parse_sigalgs(list) {
-                Ok(v) => update(&mut |s| {
-                    s.sigalgs = v.clone();
-                    1
-                }),
-                Err(name) => {
-                    put_error(
-                        ERR_LIB_SSL,
-                        SSL_R_BAD_VALUE,
-                        format!("unknown signature algorithm '{name}'"),
-                    );
-                    0
-                }
-            }
+            let parsed =
+                parse_sigalgs(list).map_err(|name| format!("unknown signature algorithm '{name}'"));
+            store_or_fail(update, parsed, SSL_R_BAD_VALUE, |s, v| s.sigalgs = v)
         }
         SSL_CTRL_SET_SIGALGS | SSL_CTRL_SET_CLIENT_SIGALGS => {
             let ints = parg_ints(parg, larg)?;
@@ -196,20 +188,8 @@ fn settings_ctrl(
                 .chunks(2)
                 .map(|p| sigalg_from_nids(p[0], p[1]))
                 .collect();
-            match v {
-                Some(v) => update(&mut |s| {
-                    s.sigalgs = v.clone();
-                    1
-                }),
-                None => {
-                    put_error(
-                        ERR_LIB_SSL,
-                        SSL_R_BAD_VALUE,
-                        "unsupported signature algorithm pair",
-                    );
-                    0
-                }
-            }
+            let parsed = v.ok_or_else(|| "unsupported signature algorithm pair".to_string());
+            store_or_fail(update, parsed, SSL_R_BAD_VALUE, |s, v| s.sigalgs = v)
         }
         // ECDHE only: finite-field DH parameters are accepted and unused.
         SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_TMP_ECDH | SSL_CTRL_SET_DH_AUTO => 1,

@@ -16,9 +16,16 @@ use super::settings::{
 };
 use super::ssl::SSL;
 
-/// Parses a cipher string, raising OpenSSL's errors on failure.
-fn cipher_list(s: &[u8]) -> Option<Vec<&'static rdtls::crypto::suites::CipherSuite>> {
-    match parse_cipher_list(s) {
+/// Parses the C cipher string `str_`, raising OpenSSL's errors on failure (NULL included).
+#[track_caller]
+fn cipher_list(str_: *const c_char) -> Option<Vec<&'static rdtls::crypto::suites::CipherSuite>> {
+    if str_.is_null() {
+        crate::entry::on_null("str");
+        return None;
+    }
+    // SAFETY: non-NULL, NUL-terminated (API contract).
+    let bytes = unsafe { std::ffi::CStr::from_ptr(str_) }.to_bytes();
+    match parse_cipher_list(bytes) {
         Ok(l) => Some(l.suites),
         Err(e) => {
             put_error(ERR_LIB_SSL, e.reason, e.detail);
@@ -94,37 +101,19 @@ entry! {
     /// 1 on success, 0 ("no cipher match") when nothing usable remains.
     fn SSL_CTX_set_cipher_list(ctx: *mut SSL_CTX, str_: *const c_char) -> c_int {
         let ctx = try_ref!(ctx, 0);
-        if str_.is_null() {
-            crate::entry::on_null("str");
-            return 0;
-        }
-        // SAFETY: non-NULL, NUL-terminated (API contract).
-        let bytes = unsafe { std::ffi::CStr::from_ptr(str_) }.to_bytes();
-        match cipher_list(bytes) {
-            Some(suites) => {
-                ctx.update(|s| s.suites = suites);
-                1
-            }
-            None => 0,
-        }
+        cipher_list(str_).map_or(0, |suites| {
+            ctx.update(|s| s.suites = suites);
+            1
+        })
     }
 
     /// SSL_set_cipher_list: as SSL_CTX_set_cipher_list for one connection.
     fn SSL_set_cipher_list(s: *mut SSL, str_: *const c_char) -> c_int {
         let s = try_ref!(s, 0);
-        if str_.is_null() {
-            crate::entry::on_null("str");
-            return 0;
-        }
-        // SAFETY: non-NULL, NUL-terminated (API contract).
-        let bytes = unsafe { std::ffi::CStr::from_ptr(str_) }.to_bytes();
-        match cipher_list(bytes) {
-            Some(suites) => {
-                s.update_settings(|st| st.suites = suites);
-                1
-            }
-            None => 0,
-        }
+        cipher_list(str_).map_or(0, |suites| {
+            s.update_settings(|st| st.suites = suites);
+            1
+        })
     }
 
     /// SSL_CTX_set_ciphersuites: TLS 1.3 suites, unused by DTLS 1.2; a well-formed list is
