@@ -1,6 +1,8 @@
 //! `Connection`: one DTLS association, driven by the caller (sans-IO).
 //!
-//! PUBLIC API CONTRACT (frozen; bodies are being filled in).
+//!
+//! A thin handle over the state machine in `handshake::machine`; see the crate docs for
+//! the calling contract (input, output, timers, events).
 
 use std::sync::Arc;
 use std::time::Instant;

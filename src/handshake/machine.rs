@@ -756,7 +756,7 @@ impl Machine {
         Ok(())
     }
 
-    /// Returns a fresh handshake sequence number base after the peer's first message.
+    /// Fills `out` from the connection's RNG (seeded in tests, OS entropy otherwise).
     pub(crate) fn random_bytes(&mut self, out: &mut [u8]) {
         self.rng.fill_bytes(out);
     }
@@ -961,6 +961,12 @@ impl Machine {
         if self.state != State::Established {
             return None;
         }
+        self.current_session()
+    }
+
+    /// The session the current handshake negotiated, whatever the state (the server caches
+    /// it while sending its final flight, just before it becomes established).
+    pub(crate) fn current_session(&self) -> Option<Session> {
         let suite = self.hs.suite?;
         let master = self.hs.master.as_ref()?;
         let now_unix = std::time::SystemTime::now()

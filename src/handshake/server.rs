@@ -115,12 +115,7 @@ impl Machine {
         if self.hs.session_id.is_empty() {
             return;
         }
-        // Established is set right after; build the session directly.
-        let prev = self.state;
-        self.state = State::Established;
-        let s = self.session();
-        self.state = prev;
-        if let Some(s) = s {
+        if let Some(s) = self.current_session() {
             self.config.session_cache.insert(s);
         }
     }
