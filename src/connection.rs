@@ -163,6 +163,12 @@ impl Connection {
         self.inner.pending()
     }
 
+    /// Memory held by received application data waiting for `recv`, in bytes (bounded by
+    /// [`crate::input_policy::MAX_BUFFERED_APP_BYTES`]).
+    pub fn buffered_app_bytes(&self) -> usize {
+        self.inner.buffered_app_bytes()
+    }
+
     /// True when any received application data is buffered.
     pub fn has_pending(&self) -> bool {
         self.inner.has_pending()

@@ -18,3 +18,23 @@
 //!   `Error::SequenceExhausted`; no close_notify can be sent without a sequence number.
 //! * **HelloVerifyRequest is not retransmitted** by a server (RFC 6347 §4.2.1: the server
 //!   stays stateless; the client's timer resends the ClientHello).
+//! * **Plaintext alerts during the handshake are not obeyed at once** (RFC 5246 §7.2 says a
+//!   fatal alert closes the connection immediately). An epoch-0 alert is unauthenticated: it
+//!   is remembered and ends the handshake (naming that alert) only if the handshake makes no
+//!   progress before the next retransmission timer; after the handshake it is dropped. A
+//!   plaintext handshake message of the wrong type for the state, or that does not decode, is
+//!   treated the same way (dropped, remembered, fatal at the next timer without progress).
+//!   See `crate::input_policy`. A genuine rejection therefore fails up to one timer period
+//!   (1 s initially) later than in OpenSSL.
+//! * **Replay windows of unprotected epochs are advisory** (RFC 6347 §4.1.2.6 describes one
+//!   window per epoch): in epoch 0 only exact duplicates inside the window are dropped, nothing
+//!   is dropped as too old, and a record marks the window only once the handshake accepted it,
+//!   by at most `input_policy::MAX_UNPROTECTED_SEQ_JUMP`. Handshake reassembly de-duplicates
+//!   epoch-0 messages by `message_seq`.
+//! * **A server continues from the ClientHello's record sequence number** (RFC 6347 §4.2.1)
+//!   only when that leaves `input_policy::EPOCH0_WRITE_SEQ_HEADROOM` numbers of room;
+//!   otherwise it uses its own counter.
+//! * **The previous read epoch is retired** as soon as the handshake's final flight was
+//!   received, or, on the side that sent it, when the peer's first authenticated
+//!   non-handshake record of the new epoch arrives, at the latest
+//!   `input_policy::PREVIOUS_EPOCH_LINGER` (the TCP MSL, RFC 6347 §4.1) after completion.

@@ -31,6 +31,7 @@ pub mod deviations;
 pub mod enums;
 pub mod error;
 pub mod handshake;
+pub mod input_policy;
 pub mod pki;
 pub mod record;
 pub mod session;

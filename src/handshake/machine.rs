@@ -23,12 +23,14 @@ use crate::crypto::suites::CipherSuite;
 use crate::crypto::transcript::Transcript;
 use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, AlertLevel, Error};
+use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
 use crate::record::layer::{DatagramCursor, NextRecord, RecordLayer};
 use crate::record::protection::RecordProtection;
 use crate::session::cache::Session;
 
 /// Most application data records buffered before `recv` drains them; beyond it new records
-/// are dropped (the application is not reading; DTLS may lose data).
+/// are dropped (the application is not reading; DTLS may lose data). The memory they hold is
+/// bounded separately by [`input_policy::MAX_BUFFERED_APP_BYTES`].
 pub const MAX_BUFFERED_APP_RECORDS: usize = 64;
 /// Fallback path MTU after repeated timeouts (RFC 6347 §4.1.1.1: back off to a smaller size).
 pub const FALLBACK_MTU: usize = 548;
@@ -113,6 +115,19 @@ pub struct Machine {
     out_queue: VecDeque<Vec<u8>>,
     pool: Vec<Vec<u8>>,
     app_in: VecDeque<AppRecord>,
+    /// Memory held by `app_in` (buffer capacities), bounded by MAX_BUFFERED_APP_BYTES.
+    app_in_bytes: usize,
+    /// A verdict reached on unauthenticated input (a plaintext alert, a message the
+    /// handshake would reject): obeyed at the next timer expiry unless the handshake makes
+    /// progress first (crate::input_policy).
+    pending_verdict: Option<PendingVerdict>,
+    /// While waiting for the peer's first flight: the expected message_seq before an
+    /// unauthenticated first fragment moved it, so a later first-flight fragment can move
+    /// it again (a forged fragment must not fix it). Cleared when a message is processed.
+    first_flight_floor: Option<u16>,
+    /// When the side that sent the final flight completed; the previous read epoch is
+    /// retired PREVIOUS_EPOCH_LINGER later at the latest.
+    completed_at: Option<Instant>,
     events: VecDeque<Event>,
     error: Option<Error>,
     close_sent: bool,
@@ -160,6 +175,10 @@ impl Machine {
             out_queue: VecDeque::new(),
             pool: Vec::new(),
             app_in: VecDeque::new(),
+            app_in_bytes: 0,
+            pending_verdict: None,
+            first_flight_floor: None,
+            completed_at: None,
             events: VecDeque::new(),
             error: None,
             close_sent: false,
@@ -202,6 +221,7 @@ impl Machine {
             // Nothing is processed after a fatal alert or close_notify (RFC 5246 §7.2.1).
             return Ok(());
         }
+        self.retire_previous_epoch_if_due(now);
         let mut buf = self.pool.pop().unwrap_or_default();
         buf.clear();
         buf.extend_from_slice(datagram);
@@ -219,19 +239,48 @@ impl Machine {
             if self.state == State::Failed || self.close_received {
                 break;
             }
+            let provenance = if r.authenticated {
+                Provenance::Authenticated
+            } else {
+                Provenance::Unauthenticated
+            };
+            if r.authenticated
+                && self.state == State::Established
+                && r.epoch == self.records.read_epoch()
+                && r.content_type != ContentType::HANDSHAKE
+            {
+                // The peer sends data or alerts in the new epoch only once it has finished:
+                // it will not retransmit its old-epoch flight any more.
+                self.records.retire_previous_read_epoch();
+            }
             let payload = &buf[r.start..r.end];
             let res = match r.content_type {
                 ContentType::HANDSHAKE => {
                     self.current_record_seq = r.sequence;
-                    self.handle_handshake_record(now, r.epoch, payload)
+                    match self.handle_handshake_record(now, r.epoch, provenance, payload) {
+                        Ok(true) if !r.authenticated => {
+                            self.records.mark_unprotected(r.epoch, r.sequence);
+                            Ok(())
+                        }
+                        other => other.map(drop),
+                    }
                 }
-                ContentType::CHANGE_CIPHER_SPEC => self.handle_ccs(now, r.epoch, payload),
-                ContentType::ALERT => self.handle_alert(r.epoch, payload),
+                ContentType::CHANGE_CIPHER_SPEC => match self.handle_ccs(now, r.epoch, payload) {
+                    Ok(true) => {
+                        self.records.mark_unprotected(r.epoch, r.sequence);
+                        Ok(())
+                    }
+                    other => other.map(drop),
+                },
+                ContentType::ALERT => self.handle_alert(r.epoch, provenance, payload),
                 ContentType::APPLICATION_DATA => {
+                    let cost = r.end - r.start;
                     if !self.accepts_app_data(r.epoch) {
                         // Epoch-0 (unprotected) application data is never delivered.
                         self.stats.records_dropped += 1;
-                    } else if self.app_in.len() >= MAX_BUFFERED_APP_RECORDS {
+                    } else if self.app_in.len() >= MAX_BUFFERED_APP_RECORDS
+                        || self.app_in_bytes + cost > input_policy::MAX_BUFFERED_APP_BYTES
+                    {
                         self.stats.records_dropped += 1;
                     } else if app_ranges.is_none() && !app_multi {
                         // Keep the first one in place; copied out only if another follows.
@@ -239,11 +288,11 @@ impl Machine {
                     } else {
                         app_multi = true;
                         if let Some((s0, e0)) = app_ranges.take() {
-                            let b = self.copy_to_pooled(&buf[s0..e0]);
-                            self.app_in.push_back(b);
+                            let b = copy_exact(&buf[s0..e0]);
+                            self.push_app(b);
                         }
-                        let b = self.copy_to_pooled(payload);
-                        self.app_in.push_back(b);
+                        let b = copy_exact(payload);
+                        self.push_app(b);
                     }
                     Ok(())
                 }
@@ -257,8 +306,19 @@ impl Machine {
         self.account_record_stats(before);
         match app_ranges {
             Some((start, end)) if result.is_ok() => {
-                // The datagram buffer becomes the application record: no second copy.
-                self.app_in.push_back(AppRecord { buf, start, end });
+                // The datagram buffer becomes the application record (no second copy),
+                // unless it is much larger than the payload: the buffered bytes are
+                // bounded by memory held, so a small record in a big buffer is copied out.
+                let len = end - start;
+                if buf.capacity() <= 2 * len + 1024
+                    && self.app_in_bytes + buf.capacity() <= input_policy::MAX_BUFFERED_APP_BYTES
+                {
+                    self.push_app(AppRecord { buf, start, end });
+                } else {
+                    let b = copy_exact(&buf[start..end]);
+                    self.push_app(b);
+                    self.pool.push(buf);
+                }
             }
             _ => self.pool.push(buf),
         }
@@ -268,15 +328,19 @@ impl Machine {
         }
     }
 
-    fn copy_to_pooled(&mut self, data: &[u8]) -> AppRecord {
-        let mut b = self.pool.pop().unwrap_or_default();
-        b.clear();
-        b.extend_from_slice(data);
-        let end = b.len();
-        AppRecord {
-            buf: b,
-            start: 0,
-            end,
+    fn push_app(&mut self, rec: AppRecord) {
+        self.app_in_bytes += rec.buf.capacity();
+        self.app_in.push_back(rec);
+    }
+
+    /// Retires the previous read epoch once the side that sent the final flight has
+    /// lingered long enough (RFC 6347 §4.1, §4.2.4).
+    fn retire_previous_epoch_if_due(&mut self, now: Instant) {
+        if let Some(t) = self.completed_at {
+            if now >= t + input_policy::PREVIOUS_EPOCH_LINGER {
+                self.records.retire_previous_read_epoch();
+                self.completed_at = None;
+            }
         }
     }
 
@@ -301,13 +365,19 @@ impl Machine {
         self.state == State::Established
     }
 
+    /// Handles the handshake fragments of one record. Returns whether any fragment was
+    /// accepted (new bytes for the reassembler), which is what lets an unauthenticated
+    /// record mark its epoch's replay window (crate::input_policy).
     fn handle_handshake_record(
         &mut self,
         now: Instant,
         epoch: u16,
+        provenance: Provenance,
         payload: &[u8],
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let mut saw_old = false;
+        let mut accepted = false;
+        let unauthenticated = provenance == Provenance::Unauthenticated;
         for frag in parse_fragments(payload) {
             let Ok((h, body)) = frag else {
                 // A fragment running past its record: drop the rest of the record.
@@ -323,8 +393,9 @@ impl Machine {
             if self.handshake_done() {
                 if h.message_seq < self.reasm.next_seq() {
                     saw_old = true;
-                } else if (!self.is_client && h.msg_type == HandshakeType::CLIENT_HELLO)
-                    || (self.is_client && h.msg_type == HandshakeType::HELLO_REQUEST)
+                } else if !unauthenticated
+                    && ((!self.is_client && h.msg_type == HandshakeType::CLIENT_HELLO)
+                        || (self.is_client && h.msg_type == HandshakeType::HELLO_REQUEST))
                 {
                     // Renegotiation is refused (RFC 5746 §4.5 permits it; BoringSSL does so).
                     if h.fragment_offset == 0 {
@@ -335,29 +406,38 @@ impl Machine {
                 }
                 continue;
             }
-            // The first message from the peer may carry any message_seq (after a
-            // HelloVerifyRequest exchange it is 1, RFC 6347 §4.2.2).
-            let first_flight = (self.state == State::ServerAwaitClientHello
-                && h.msg_type == HandshakeType::CLIENT_HELLO)
-                || (self.state == State::ClientAwaitServerHello
-                    && (h.msg_type == HandshakeType::SERVER_HELLO
-                        || h.msg_type == HandshakeType::HELLO_VERIFY_REQUEST));
-            if first_flight
-                && h.message_seq > self.reasm.next_seq()
-                && self.reasm.buffered_bytes() == 0
+            if unauthenticated {
+                self.first_flight_seq(&h);
+            }
+            if input_policy::old_epoch_fragment_is_new(
+                epoch,
+                self.records.read_epoch(),
+                h.message_seq,
+                self.reasm.next_seq(),
+            ) {
+                // A new message in the old (plaintext) epoch after ChangeCipherSpec: only
+                // an attacker sends that. Dropped, RFC 6347 §4.1.2.7.
+                self.stats.records_dropped += 1;
+                continue;
+            }
+            let mut outcome = self.reasm.add_fragment(&h, body);
+            if outcome == FragmentOutcome::Conflict
+                && unauthenticated
+                && self.reasm.received_bytes(h.message_seq).unwrap_or(0) < body.len()
             {
-                self.reasm.set_next_seq(h.message_seq);
+                // Two plaintext versions of one message: the one with more bytes wins now;
+                // the loser, if it stays, is dropped at the next timer expiry, so a forged
+                // fragment cannot lock the genuine message out (crate::input_policy).
+                self.reasm.discard(h.message_seq);
+                outcome = self.reasm.add_fragment(&h, body);
             }
-            if h.message_seq >= self.reasm.next_seq() && epoch != self.records.read_epoch() {
-                return Err(Error::alert(
-                    AlertDescription::UNEXPECTED_MESSAGE,
-                    format!("{} in the wrong epoch", h.msg_type.name()),
-                ));
-            }
-            match self.reasm.add_fragment(&h, body) {
-                FragmentOutcome::Accepted | FragmentOutcome::Duplicate => {}
+            match outcome {
+                FragmentOutcome::Accepted => accepted = true,
+                FragmentOutcome::Duplicate => {}
                 FragmentOutcome::Old => saw_old = true,
-                FragmentOutcome::TooFarAhead | FragmentOutcome::Rejected(_) => {
+                FragmentOutcome::TooFarAhead
+                | FragmentOutcome::Conflict
+                | FragmentOutcome::Rejected(_) => {
                     self.stats.records_dropped += 1;
                 }
             }
@@ -366,20 +446,65 @@ impl Machine {
             let Some((msg_type, seq, body)) = self.reasm.pop_message() else {
                 break;
             };
+            if !self.records.read_epoch_protected() {
+                // Unauthenticated: a message the handshake would reject is dropped and
+                // remembered, not acted on (crate::input_policy).
+                if let Err(e) =
+                    input_policy::screen_unauthenticated_message(self.state, msg_type, &body)
+                {
+                    self.reasm.set_next_seq(seq);
+                    self.stats.records_dropped += 1;
+                    self.pending_verdict = Some(PendingVerdict {
+                        error: e,
+                        alert: None,
+                    });
+                    break;
+                }
+            }
             self.message_event(false, msg_type, seq, &body);
             if self.is_client {
                 self.client_handle_message(now, msg_type, seq, &body)?;
             } else {
                 self.server_handle_message(now, msg_type, seq, &body)?;
             }
+            // Progress: a remembered verdict on unauthenticated input is void.
+            self.pending_verdict = None;
+            self.first_flight_floor = None;
         }
         if saw_old {
             self.on_peer_retransmit(now);
         }
-        Ok(())
+        Ok(accepted)
     }
 
-    fn handle_ccs(&mut self, now: Instant, epoch: u16, payload: &[u8]) -> Result<(), Error> {
+    /// RFC 6347 §4.2.2: the peer's first message may carry a non-zero message_seq (after a
+    /// HelloVerifyRequest exchange). An unauthenticated first-flight fragment may move the
+    /// expected message_seq, within the reassembly window only, and a later one may move it
+    /// again until a message has been processed, so a forged fragment cannot fix it.
+    fn first_flight_seq(&mut self, h: &super::header::HandshakeHeader) {
+        let first_flight = (self.state == State::ServerAwaitClientHello
+            && h.msg_type == HandshakeType::CLIENT_HELLO)
+            || (self.state == State::ClientAwaitServerHello
+                && (h.msg_type == HandshakeType::SERVER_HELLO
+                    || h.msg_type == HandshakeType::HELLO_VERIFY_REQUEST));
+        let next = self.reasm.next_seq();
+        if !first_flight || h.message_seq == next {
+            return;
+        }
+        match self.first_flight_floor {
+            None if input_policy::first_flight_may_move(next, h.message_seq) => {
+                self.first_flight_floor = Some(next);
+                self.reasm.set_next_seq(h.message_seq);
+            }
+            Some(floor) if input_policy::first_flight_in_window(floor, h.message_seq) => {
+                self.reasm.set_next_seq(h.message_seq);
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles a ChangeCipherSpec; returns whether it advanced the handshake.
+    fn handle_ccs(&mut self, now: Instant, epoch: u16, payload: &[u8]) -> Result<bool, Error> {
         let expected =
             self.state == State::AwaitChangeCipherSpec && epoch == self.records.read_epoch();
         if expected && payload == [1] {
@@ -390,7 +515,11 @@ impl Machine {
                 ));
             };
             self.records.install_read_protection(p);
+            // Anything still buffered came in the plaintext epoch and was not consumed:
+            // from here on only messages of the protected epoch are new.
+            self.reasm.clear();
             self.state = State::AwaitFinished;
+            return Ok(true);
         } else if payload != [1] {
             // Malformed: an invalid record, silently discarded (RFC 6347 §4.1.2.7).
             self.stats.records_dropped += 1;
@@ -402,16 +531,18 @@ impl Machine {
             // (see `crate::deviations`).
             self.stats.records_dropped += 1;
         }
-        Ok(())
+        Ok(false)
     }
 
-    fn handle_alert(&mut self, epoch: u16, payload: &[u8]) -> Result<(), Error> {
+    /// Handles an alert under the input policy: obeyed when authenticated, remembered when
+    /// plaintext during the handshake, dropped when plaintext afterwards.
+    fn handle_alert(
+        &mut self,
+        _epoch: u16,
+        provenance: Provenance,
+        payload: &[u8],
+    ) -> Result<(), Error> {
         if payload.len() != 2 {
-            self.stats.records_dropped += 1;
-            return Ok(());
-        }
-        if self.handshake_done() && epoch != self.records.read_epoch() {
-            // Unauthenticated alerts cannot end an established association.
             self.stats.records_dropped += 1;
             return Ok(());
         }
@@ -421,12 +552,40 @@ impl Machine {
             AlertLevel::Warning
         };
         let description = AlertDescription(payload[1]);
+        match input_policy::alert_action(provenance, self.is_handshaking(), level, description) {
+            AlertAction::Drop => {
+                self.stats.records_dropped += 1;
+                Ok(())
+            }
+            AlertAction::Remember => {
+                self.pending_verdict = Some(PendingVerdict {
+                    error: Error::AlertReceived(description),
+                    alert: Some((level, description)),
+                });
+                Ok(())
+            }
+            AlertAction::Obey => self.obey_alert(level, description),
+        }
+    }
+
+    /// Acts on an alert: close_notify closes, a fatal alert fails (RFC 5246 §7.2).
+    fn obey_alert(
+        &mut self,
+        level: AlertLevel,
+        description: AlertDescription,
+    ) -> Result<(), Error> {
         self.events
             .push_back(Event::AlertReceived { level, description });
         if description == AlertDescription::CLOSE_NOTIFY {
             self.close_received = true;
             self.timer.stop();
             self.events.push_back(Event::PeerClosed);
+            if self.is_handshaking() {
+                // A handshake the peer closed cannot complete: end it, naming the alert.
+                self.state = State::Failed;
+                self.error = Some(Error::AlertReceived(description));
+                return Err(Error::AlertReceived(description));
+            }
             return Ok(());
         }
         if level == AlertLevel::Fatal {
@@ -679,7 +838,18 @@ impl Machine {
     pub(crate) fn complete_handshake(&mut self) {
         self.state = State::Established;
         self.timer.reset();
-        self.reasm.clear();
+        self.pending_verdict = None;
+        self.first_flight_floor = None;
+        if self.sent_final_flight {
+            // The peer may still retransmit its last flight, partly in the old epoch, until
+            // it sees ours: keep the old epoch until it shows it finished, or a while.
+            self.completed_at = Some(self.now);
+        } else {
+            // We received the final flight: the peer retransmits nothing the old epoch
+            // carries that we need (RFC 6347 §4.2.4).
+            self.records.retire_previous_read_epoch();
+        }
+        self.free_handshake_state();
         self.events.push_back(Event::HandshakeComplete);
         if self.config.emit_keylog {
             if let Some(master) = &self.hs.master {
@@ -691,6 +861,22 @@ impl Machine {
                 self.events.push_back(Event::KeyLog(line));
             }
         }
+    }
+
+    /// Frees what only the handshake needed (the final flight stays, for retransmission).
+    fn free_handshake_state(&mut self) {
+        // The reassembler keeps next_seq (old messages are recognised as retransmissions).
+        self.reasm.clear();
+        self.transcript = Transcript::new();
+        self.building = Vec::new();
+        self.hs.last_client_hello = Vec::new();
+        self.hs.cookie = Vec::new();
+        self.hs.ecdhe = None;
+        self.hs.peer_public = Vec::new();
+        self.hs.pending_read = None;
+        self.hs.pending_write = None;
+        self.hs.cert_requested = None;
+        self.hs.peer_sig_schemes = Vec::new();
     }
 
     fn message_event(&mut self, sent: bool, msg_type: HandshakeType, seq: u16, body: &[u8]) {
@@ -766,6 +952,11 @@ impl Machine {
         self.out_queue.push_back(dg);
     }
 
+    /// Counts one dropped input that no record-layer counter covers.
+    pub(crate) fn stats_dropped(&mut self) {
+        self.stats.records_dropped += 1;
+    }
+
     pub(crate) fn set_record_write_sequence(&mut self, seq: u64) {
         self.records.set_next_write_sequence(seq);
     }
@@ -795,6 +986,15 @@ impl Machine {
         if !self.timer.expired(now) || self.state == State::Failed {
             return Ok(());
         }
+        if let Some(v) = self.pending_verdict.take() {
+            // The handshake made no progress since the unauthenticated input that earned
+            // this verdict: it was probably genuine (crate::input_policy).
+            return match v.alert {
+                Some((level, description)) => self.obey_alert(level, description),
+                None => Err(self.fail(v.error)),
+            };
+        }
+        self.reasm.discard_contested_partials();
         if self.timer.expiries >= self.config.max_retransmits {
             self.timer.stop();
             self.state = State::Failed;
@@ -864,6 +1064,7 @@ impl Machine {
             rec.start += n;
             if rec.start >= rec.end {
                 if let Some(r) = self.app_in.pop_front() {
+                    self.app_in_bytes -= r.buf.capacity();
                     if self.pool.len() < 16 {
                         self.pool.push(r.buf);
                     }
@@ -878,6 +1079,10 @@ impl Machine {
             return 0;
         }
         self.app_in.front().map_or(0, |r| r.end - r.start)
+    }
+
+    pub fn buffered_app_bytes(&self) -> usize {
+        self.app_in_bytes
     }
 
     pub fn has_pending(&self) -> bool {
@@ -1053,6 +1258,15 @@ impl Machine {
     }
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+}
+
+/// An application record in a buffer of exactly its size.
+fn copy_exact(data: &[u8]) -> AppRecord {
+    AppRecord {
+        buf: data.to_vec(),
+        start: 0,
+        end: data.len(),
     }
 }
 

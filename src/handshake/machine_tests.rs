@@ -172,7 +172,21 @@ fn required_client_cert_missing_fails() {
     pump(&mut c, &mut s, now);
     assert!(!s.is_established());
     assert!(s.error().is_some());
-    assert!(c.error().is_some(), "client should see the fatal alert");
+    // The server's alert is plaintext (epoch 0): the client remembers it and obeys it when
+    // its retransmission timer fires without progress (crate::input_policy).
+    assert!(
+        c.error().is_none(),
+        "a plaintext alert is not obeyed at once"
+    );
+    let at = c.poll_timeout().expect("client timer armed");
+    assert!(c.handle_timeout(at).is_err());
+    assert_eq!(
+        c.error(),
+        Some(&crate::Error::AlertReceived(
+            crate::AlertDescription::HANDSHAKE_FAILURE
+        )),
+        "client names the server's fatal alert"
+    );
 }
 
 #[test]

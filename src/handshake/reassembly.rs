@@ -36,6 +36,10 @@ pub enum FragmentOutcome {
     Old,
     /// `message_seq` is beyond the buffering window; dropped.
     TooFarAhead,
+    /// A message with this `message_seq` is buffered with another type or length; the
+    /// fragment was dropped. Which of the two is genuine is the caller's decision
+    /// ([`Reassembler::discard`] lets a later fragment replace an unauthenticated one).
+    Conflict,
     /// The fragment is inconsistent or would exceed a limit; dropped. The reason is static
     /// text for logs. Whether this is fatal is the caller's decision.
     Rejected(&'static str),
@@ -54,6 +58,8 @@ struct Incoming {
     bitmap: Vec<u8>,
     /// Body bytes received so far (set bits in `bitmap`).
     received: usize,
+    /// A conflicting fragment (other type or length) arrived for this message.
+    contested: bool,
 }
 
 impl Incoming {
@@ -105,6 +111,27 @@ impl Reassembler {
         self.buffered
     }
 
+    /// Drops the buffered (partial or complete) message `seq`, if any.
+    pub fn discard(&mut self, seq: u16) {
+        self.messages.retain(|m| m.seq != seq);
+        self.recount();
+    }
+
+    /// Body bytes held of message `seq`, if it is buffered.
+    pub fn received_bytes(&self, seq: u16) -> Option<usize> {
+        self.messages
+            .iter()
+            .find(|m| m.seq == seq)
+            .map(|m| m.received)
+    }
+
+    /// Drops incomplete messages that a conflicting fragment contested: one of the two
+    /// versions was forged, and the peer's retransmission brings the genuine one again.
+    pub fn discard_contested_partials(&mut self) {
+        self.messages.retain(|m| !m.contested || m.is_complete());
+        self.recount();
+    }
+
     /// Drops every buffered message; `next_seq` is unchanged.
     pub fn clear(&mut self) {
         self.messages.clear();
@@ -145,7 +172,8 @@ impl Reassembler {
             Some(i) => {
                 let m = &self.messages[i];
                 if m.msg_type != header.msg_type || m.length != length {
-                    return FragmentOutcome::Rejected("fragment mismatch");
+                    self.messages[i].contested = true;
+                    return FragmentOutcome::Conflict;
                 }
                 i
             }
@@ -177,6 +205,7 @@ impl Reassembler {
                     body,
                     bitmap,
                     received,
+                    contested: false,
                 });
                 if whole {
                     return FragmentOutcome::Accepted;
@@ -363,13 +392,13 @@ mod tests {
         );
         assert_eq!(
             r.add_fragment(&hdr(0, 200, 10, 10), &[1; 10]),
-            FragmentOutcome::Rejected("fragment mismatch")
+            FragmentOutcome::Conflict
         );
         let mut other_type = hdr(0, 100, 10, 10);
         other_type.msg_type = HandshakeType::FINISHED;
         assert_eq!(
             r.add_fragment(&other_type, &[1; 10]),
-            FragmentOutcome::Rejected("fragment mismatch")
+            FragmentOutcome::Conflict
         );
     }
 

@@ -147,9 +147,13 @@ impl Machine {
                 return Ok(());
             }
             // Continue the record sequence from the ClientHello, as a stateless listener
-            // would, so the client's replay window sees increasing numbers.
-            let rs = self.current_record_seq;
-            self.set_record_write_sequence(rs);
+            // would, so the client's replay window sees increasing numbers (RFC 6347
+            // §4.2.1) -- unless the peer picked one that leaves no room.
+            if let Some(rs) =
+                crate::input_policy::server_write_seq_after_cookie(self.current_record_seq)
+            {
+                self.set_record_write_sequence(rs);
+            }
         }
         self.peer_flight_received();
         self.send_seq = seq;
@@ -206,7 +210,14 @@ impl Machine {
         };
         let mut dg = Vec::new();
         cookie::build_hello_verify_request(self.current_record_seq, seq, &cookie, &mut dg);
-        self.push_datagram(dg);
+        // Never answer with more than we received (no amplification of a spoofed source,
+        // RFC 6347 §4.2.1), as the stateless listener: the smallest record that carried
+        // this ClientHello is its body plus the record and handshake headers.
+        if dg.len() > cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN + body.len() {
+            self.stats_dropped();
+        } else {
+            self.push_datagram(dg);
+        }
         // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1), and we
         // keep no flight: a retransmitted cookie-less ClientHello (our HelloVerifyRequest was
         // lost) must be processed again, so its message_seq stays acceptable.

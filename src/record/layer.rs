@@ -44,6 +44,8 @@ pub struct RecordView<'b> {
     pub version: u16,
     /// Decrypted payload.
     pub payload: &'b [u8],
+    /// True when the record's epoch is protected and its tag verified.
+    pub authenticated: bool,
 }
 
 /// Sending state of one epoch.
@@ -85,6 +87,10 @@ pub struct OpenedRecord {
     pub start: usize,
     /// Plaintext end offset in the datagram.
     pub end: usize,
+    /// True when the record's epoch is protected and its AEAD tag verified. Unprotected
+    /// records are not marked in the replay window here: the caller marks them with
+    /// [`RecordLayer::mark_unprotected`] once the handshake accepted them.
+    pub authenticated: bool,
 }
 
 /// What [`RecordLayer::open_next`] found.
@@ -146,6 +152,11 @@ impl RecordLayer {
     /// The newest epoch we can read.
     pub fn read_epoch(&self) -> u16 {
         self.read.epoch
+    }
+
+    /// True when the current read epoch has keys (its records authenticate).
+    pub fn read_epoch_protected(&self) -> bool {
+        self.read.protection.is_some()
     }
 
     /// The version written into record headers (default 0xfefd).
@@ -267,6 +278,7 @@ impl RecordLayer {
                 NextRecord::End => return,
                 NextRecord::Dropped => {}
                 NextRecord::Record(r) => on_record(RecordView {
+                    authenticated: r.authenticated,
                     content_type: r.content_type,
                     epoch: r.epoch,
                     sequence: r.sequence,
@@ -307,7 +319,7 @@ impl RecordLayer {
         let body = &mut datagram[body_start..body_start + body_len];
         let body_ptr = body.as_ptr() as usize;
         match self.open_record(&header, body) {
-            Some(payload) => {
+            Some((payload, authenticated)) => {
                 self.stats.received += 1;
                 let start = body_start + (payload.as_ptr() as usize - body_ptr);
                 NextRecord::Record(OpenedRecord {
@@ -317,6 +329,7 @@ impl RecordLayer {
                     version: header.version,
                     start,
                     end: start + payload.len(),
+                    authenticated,
                 })
             }
             None => NextRecord::Dropped,
@@ -324,7 +337,12 @@ impl RecordLayer {
     }
 
     /// Checks and decrypts one record whose body is complete; counts why it was dropped.
-    fn open_record<'b>(&mut self, header: &RecordHeader, body: &'b mut [u8]) -> Option<&'b [u8]> {
+    /// Returns the plaintext and whether it authenticated.
+    fn open_record<'b>(
+        &mut self,
+        header: &RecordHeader,
+        body: &'b mut [u8],
+    ) -> Option<(&'b [u8], bool)> {
         let stats = &mut self.stats;
         if !header.content_type.is_known()
             || !(header.version == DTLS1_2_VERSION || header.version == DTLS1_0_VERSION)
@@ -341,35 +359,64 @@ impl RecordLayer {
             stats.dropped_epoch += 1;
             return None;
         };
+        let Some(p) = &state.protection else {
+            // Unprotected epoch: anyone could have sent this, so its window is advisory
+            // (crate::input_policy): exact duplicates are dropped, nothing is "too old",
+            // and nothing is marked until the handshake accepts the record.
+            if state.window.is_duplicate(header.sequence) {
+                stats.dropped_replay += 1;
+                return None;
+            }
+            // Application data is never sent unprotected (RFC 5246 §7.1): only an
+            // attacker could have produced it.
+            if header.content_type == ContentType::APPLICATION_DATA {
+                stats.dropped_auth += 1;
+                return None;
+            }
+            if body.len() > MAX_PLAINTEXT_LEN {
+                stats.dropped_malformed += 1;
+                return None;
+            }
+            return Some((body, false));
+        };
         // RFC 6347 §4.1.2.6: check before decrypting, mark only once authenticated.
         if !state.window.check(header.sequence) {
             stats.dropped_replay += 1;
             return None;
         }
-        let plaintext: &'b [u8] = match &state.protection {
-            Some(p) => match p.open(header, body) {
-                Ok(pt) => pt,
-                Err(()) => {
-                    stats.dropped_auth += 1;
-                    return None;
-                }
-            },
-            None => {
-                // Application data is never sent unprotected (RFC 5246 §7.1): only an
-                // attacker could have produced it.
-                if header.content_type == ContentType::APPLICATION_DATA {
-                    stats.dropped_auth += 1;
-                    return None;
-                }
-                body
-            }
+        let Ok(plaintext) = p.open(header, body) else {
+            stats.dropped_auth += 1;
+            return None;
         };
         state.window.mark(header.sequence);
         if plaintext.len() > MAX_PLAINTEXT_LEN {
             stats.dropped_malformed += 1;
             return None;
         }
-        Some(plaintext)
+        Some((plaintext, true))
+    }
+
+    /// Marks `seq` in the replay window of unprotected read `epoch` once the handshake
+    /// accepted the record, within [`crate::input_policy::MAX_UNPROTECTED_SEQ_JUMP`] of
+    /// the newest mark. Protected epochs are marked on authentication instead.
+    pub fn mark_unprotected(&mut self, epoch: u16, seq: u64) {
+        let state = if epoch == self.read.epoch {
+            &mut self.read
+        } else if let Some(prev) = self.prev_read.as_mut().filter(|p| p.epoch == epoch) {
+            prev
+        } else {
+            return;
+        };
+        if state.protection.is_none()
+            && crate::input_policy::unprotected_mark_allowed(state.window.top(), seq)
+        {
+            state.window.mark(seq);
+        }
+    }
+
+    /// True while records of the previous read epoch are still accepted.
+    pub fn has_previous_read_epoch(&self) -> bool {
+        self.prev_read.is_some()
     }
 
     /// Counters since creation.

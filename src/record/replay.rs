@@ -43,6 +43,22 @@ impl ReplayWindow {
         !self.bit(age)
     }
 
+    /// True if `seq` was already marked and is still inside the window. Records older than
+    /// the window are not duplicates by this test: unprotected epochs use it alone (see
+    /// `crate::input_policy`).
+    pub fn is_duplicate(&self, seq: u64) -> bool {
+        if self.empty || seq > self.top {
+            return false;
+        }
+        let age = self.top - seq;
+        age < REPLAY_WINDOW_SIZE && self.bit(age)
+    }
+
+    /// The newest sequence number marked, `None` before the first.
+    pub fn top(&self) -> Option<u64> {
+        (!self.empty).then_some(self.top)
+    }
+
     /// Records `seq` as received. Call only after the record authenticated. A newer `seq`
     /// slides the window forward; one below the window is ignored.
     pub fn mark(&mut self, seq: u64) {

@@ -8,7 +8,7 @@ use rdtls::{AlertDescription, AlertLevel, ClientOptions, Error, Event};
 
 use super::crypt::{derive, parse_keylog, TrafficKeys};
 use super::fixtures::Spec;
-use super::link::{Dir, LinkConfig};
+use super::link::{Dir, Endpoint, LinkConfig};
 use super::ours::{our_builder, Ours};
 use super::wire::*;
 use super::{ours_pair_with, OursPair};
@@ -135,12 +135,22 @@ pub fn fatal_sent(ep: &Ours) -> Option<AlertDescription> {
 }
 
 /// `ep` failed with a fatal UNEXPECTED_MESSAGE alert and the peer saw it.
+///
+/// A violation in a plaintext (epoch-0) message is remembered, not acted on at once: the
+/// victim fails when its retransmission timer fires without handshake progress
+/// (`rdtls::input_policy`), so the timer is fired here if the victim has not failed yet.
 pub fn assert_unexpected_message(p: &mut OursPair, violator_is_client: bool, what: &str) {
     let victim = if violator_is_client {
-        &p.server
+        &mut p.server
     } else {
-        &p.client
+        &mut p.client
     };
+    if victim.error.is_none() {
+        if let Some(at) = victim.conn.poll_timeout() {
+            Endpoint::handle_timeout(victim, at);
+        }
+    }
+    let victim = &*victim;
     assert_eq!(
         fatal_sent(victim),
         Some(AlertDescription::UNEXPECTED_MESSAGE),
@@ -177,10 +187,17 @@ pub fn assert_unexpected_message(p: &mut OursPair, violator_is_client: bool, wha
     );
     p.deliver(dir, &alert);
     let violator = if violator_is_client {
-        &p.client
+        &mut p.client
     } else {
-        &p.server
+        &mut p.server
     };
+    // A plaintext alert is obeyed when the violator's timer fires without progress.
+    if violator.error.is_none() && !has_record(&alert[0], CT_ALERT, 1) {
+        if let Some(at) = violator.conn.poll_timeout() {
+            Endpoint::handle_timeout(violator, at);
+        }
+    }
+    let violator = &*violator;
     assert!(
         violator.events.contains(&Event::AlertReceived {
             level: AlertLevel::Fatal,

@@ -1,0 +1,252 @@
+//! The one input policy: what a received record may do before it reaches the handshake or
+//! the connection's lifecycle.
+//!
+//! DTLS runs over an unauthenticated transport. Until a record arrives in an epoch whose keys
+//! were agreed (RFC 6347 §4.1), anyone who can send a datagram to the port could have written
+//! it. The rule, written once here and applied by `handshake::machine` and `record::layer`:
+//!
+//! * **Unauthenticated input may be dropped, or may advance the handshake as the RFC allows,
+//!   and nothing else.** It never closes the connection, fails it, stops its timer, moves a
+//!   replay window beyond [`MAX_UNPROTECTED_SEQ_JUMP`], or moves the expected `message_seq`
+//!   beyond the reassembly window ([`crate::handshake::reassembly::MAX_FUTURE_MESSAGES`]).
+//!   RFC 6347 §4.1.2.7: invalid records SHOULD be silently discarded; an attacker who could
+//!   end an association with one forged packet makes DTLS worthless over UDP.
+//! * **A plaintext alert during the handshake is remembered, not obeyed** (RFC 5246 §7.2 says
+//!   a fatal alert ends the connection; RFC 6347 §4.1.2.7 says a forged one must not). The
+//!   same holds for a plaintext message that the handshake would reject (wrong type for the
+//!   state, or undecodable). The remembered verdict ends the handshake only if the genuine
+//!   handshake makes no progress before the next retransmission timer, with that alert named
+//!   in the error: a real rejection still fails within about one timer period, a forged one
+//!   fails nothing.
+//! * **Only authenticated records change a connection's lifecycle**: alerts in a protected
+//!   epoch are obeyed at once; the replay window of a protected epoch moves only after the
+//!   record's AEAD tag verified (RFC 6347 §4.1.2.6).
+//!
+//! Replay windows of unprotected epochs (RFC 6347 §4.1.2.6) are advisory: they drop exact
+//! duplicates, are marked only by records the handshake accepted, and never drop a record
+//! for being "too old" (reassembly de-duplicates epoch-0 handshake messages by `message_seq`,
+//! RFC 6347 §4.2.2). A spoofed record with a huge sequence number, or a run of empty records,
+//! therefore cannot make genuine records look stale.
+
+use std::time::Duration;
+
+use crate::enums::HandshakeType;
+use crate::error::{AlertDescription, AlertLevel, Error};
+use crate::handshake::machine::State;
+use crate::record::header::MAX_SEQUENCE;
+
+/// Largest step an accepted record of an unprotected epoch may move that epoch's replay
+/// window forward. A genuine peer's epoch-0 sequence numbers advance by the records of its
+/// handshake flights and their retransmissions: a handful of records per flight, a dozen
+/// retransmissions at most. 4096 leaves ample room for fragmented flights.
+pub const MAX_UNPROTECTED_SEQ_JUMP: u64 = 4096;
+
+/// Epoch-0 write sequence numbers a server keeps in reserve when it continues from a
+/// ClientHello's record sequence number (RFC 6347 §4.2.1). A peer that picks a number
+/// closer to 2^48 than this gets our own counter instead, so it cannot exhaust the space.
+pub const EPOCH0_WRITE_SEQ_HEADROOM: u64 = 1 << 16;
+
+/// How long the side that sent the handshake's final flight keeps the previous read epoch
+/// after completion, unless an authenticated record of the new epoch shows earlier that the
+/// peer finished: the peer's retransmissions of its last flight need it (RFC 6347 §4.2.4).
+/// RFC 6347 §4.1 lets old-epoch keys live up to the TCP MSL (two minutes).
+pub const PREVIOUS_EPOCH_LINGER: Duration = Duration::from_secs(120);
+
+/// Bytes of application data (counted as the memory held, not the payload) buffered for an
+/// application that does not call `recv`. Past it new records are dropped, as a datagram
+/// socket drops when its receive buffer is full.
+pub const MAX_BUFFERED_APP_BYTES: usize = 256 * 1024;
+
+/// Whether a record came from an epoch with agreed keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Provenance {
+    /// AEAD-verified under keys negotiated by this handshake.
+    Authenticated,
+    /// Plaintext epoch (epoch 0, or the retired-soon previous epoch when it was epoch 0).
+    Unauthenticated,
+}
+
+/// What to do with a received alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AlertAction {
+    /// Act on it now (close_notify or fatal alert ends the connection, RFC 5246 §7.2).
+    Obey,
+    /// Keep it as the pending verdict; obey only if the handshake stalls until its next timer.
+    Remember,
+    /// Drop it (counted): an unauthenticated alert after the handshake, or a warning.
+    Drop,
+}
+
+/// The alert rule: authenticated alerts are obeyed; unauthenticated ones during the
+/// handshake are remembered; unauthenticated ones afterwards are dropped.
+pub(crate) fn alert_action(
+    provenance: Provenance,
+    handshaking: bool,
+    level: AlertLevel,
+    description: AlertDescription,
+) -> AlertAction {
+    match provenance {
+        Provenance::Authenticated => AlertAction::Obey,
+        Provenance::Unauthenticated if !handshaking => AlertAction::Drop,
+        Provenance::Unauthenticated => {
+            if level == AlertLevel::Fatal || description == AlertDescription::CLOSE_NOTIFY {
+                AlertAction::Remember
+            } else {
+                // A warning changes nothing; it is reported when obeyed-style events would be.
+                AlertAction::Drop
+            }
+        }
+    }
+}
+
+/// A handshake fragment of an unauthenticated epoch that carries a message we have not yet
+/// consumed, arriving after the peer's ChangeCipherSpec moved us to a protected epoch: only
+/// retransmissions of old messages may still come in the old epoch, so it is dropped
+/// (RFC 6347 §4.1.2.7), never fatal.
+pub(crate) fn old_epoch_fragment_is_new(
+    fragment_epoch: u16,
+    read_epoch: u16,
+    message_seq: u16,
+    next_seq: u16,
+) -> bool {
+    fragment_epoch != read_epoch && message_seq >= next_seq
+}
+
+/// Whether an unauthenticated first-flight fragment may move the expected `message_seq`
+/// from `next` to `seq` (RFC 6347 §4.2.2: after a HelloVerifyRequest exchange the first
+/// message carries a non-zero `message_seq`). Only within the reassembly window.
+pub(crate) fn first_flight_may_move(next: u16, seq: u16) -> bool {
+    seq > next
+        && u32::from(seq)
+            < u32::from(next) + u32::from(crate::handshake::reassembly::MAX_FUTURE_MESSAGES)
+}
+
+/// Whether `seq` lies in the reassembly window starting at `floor`.
+pub(crate) fn first_flight_in_window(floor: u16, seq: u16) -> bool {
+    seq >= floor
+        && u32::from(seq)
+            < u32::from(floor) + u32::from(crate::handshake::reassembly::MAX_FUTURE_MESSAGES)
+}
+
+/// Whether an accepted record of an unprotected epoch may mark `seq` in a window whose
+/// newest entry is `top` (`None`: empty window).
+pub(crate) fn unprotected_mark_allowed(top: Option<u64>, seq: u64) -> bool {
+    match top {
+        None => true,
+        Some(top) => seq <= top || seq - top <= MAX_UNPROTECTED_SEQ_JUMP,
+    }
+}
+
+/// The epoch-0 write sequence number a server continues from after a verified cookie
+/// (RFC 6347 §4.2.1: the ClientHello's record sequence number), unless the peer chose one
+/// that leaves no room for the rest of the handshake.
+pub(crate) fn server_write_seq_after_cookie(client_hello_record_seq: u64) -> Option<u64> {
+    (client_hello_record_seq <= MAX_SEQUENCE - EPOCH0_WRITE_SEQ_HEADROOM)
+        .then_some(client_hello_record_seq)
+}
+
+/// A verdict reached on unauthenticated input, kept until the next retransmission timer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PendingVerdict {
+    /// The error the handshake ends with if it makes no progress first.
+    pub error: Error,
+    /// Set for an alert, so its event can be reported when it is obeyed.
+    pub alert: Option<(AlertLevel, AlertDescription)>,
+}
+
+/// Whether the handshake in `state` can take a message of type `t` next (RFC 5246 §7.3,
+/// RFC 6347 §4.2). An unauthenticated message that fails this, or that does not decode, is
+/// dropped and kept as the pending verdict instead of failing the handshake.
+pub(crate) fn message_expected(state: State, t: HandshakeType) -> bool {
+    use HandshakeType as H;
+    match state {
+        State::ClientAwaitServerHello => t == H::SERVER_HELLO || t == H::HELLO_VERIFY_REQUEST,
+        State::ClientAwaitCertificate => t == H::CERTIFICATE,
+        State::ClientAwaitServerKeyExchange => t == H::SERVER_KEY_EXCHANGE,
+        State::ClientAwaitCertificateRequestOrDone => {
+            t == H::CERTIFICATE_REQUEST || t == H::SERVER_HELLO_DONE
+        }
+        State::ClientAwaitServerHelloDone => t == H::SERVER_HELLO_DONE,
+        State::ServerAwaitClientHello => t == H::CLIENT_HELLO,
+        State::ServerAwaitClientCertificate => t == H::CERTIFICATE || t == H::CLIENT_KEY_EXCHANGE,
+        State::ServerAwaitClientKeyExchange => t == H::CLIENT_KEY_EXCHANGE,
+        State::ServerAwaitCertificateVerify => t == H::CERTIFICATE_VERIFY,
+        State::AwaitFinished => t == H::FINISHED,
+        State::AwaitChangeCipherSpec | State::Established | State::Failed => false,
+    }
+}
+
+/// Whether `body` decodes as a message of type `t` (the codecs' own checks).
+pub(crate) fn message_decodes(t: HandshakeType, body: &[u8]) -> Result<(), Error> {
+    use crate::handshake::messages as m;
+    use HandshakeType as H;
+    match t {
+        H::CLIENT_HELLO => m::ClientHello::decode(body).map(drop),
+        H::SERVER_HELLO => m::ServerHello::decode(body).map(drop),
+        H::HELLO_VERIFY_REQUEST => m::HelloVerifyRequest::decode(body).map(drop),
+        H::CERTIFICATE => m::Certificate::decode(body).map(drop),
+        H::SERVER_KEY_EXCHANGE => m::ServerKeyExchange::decode(body).map(drop),
+        H::CERTIFICATE_REQUEST => m::CertificateRequest::decode(body).map(drop),
+        H::SERVER_HELLO_DONE => m::ServerHelloDone::decode(body).map(drop),
+        H::CLIENT_KEY_EXCHANGE => m::ClientKeyExchange::decode(body).map(drop),
+        H::CERTIFICATE_VERIFY => m::CertificateVerify::decode(body).map(drop),
+        H::FINISHED => m::Finished::decode(body).map(drop),
+        _ => Ok(()),
+    }
+    .map_err(Error::from)
+}
+
+/// The check an unauthenticated handshake message passes before its handler runs.
+pub(crate) fn screen_unauthenticated_message(
+    state: State,
+    t: HandshakeType,
+    body: &[u8],
+) -> Result<(), Error> {
+    if !message_expected(state, t) {
+        return Err(Error::alert(
+            AlertDescription::UNEXPECTED_MESSAGE,
+            format!("unexpected {} in state {state:?}", t.name()),
+        ));
+    }
+    message_decodes(t, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unauthenticated_alerts_are_remembered_during_handshake_and_dropped_after() {
+        let u = Provenance::Unauthenticated;
+        let fatal = AlertLevel::Fatal;
+        let d = AlertDescription::HANDSHAKE_FAILURE;
+        assert_eq!(alert_action(u, true, fatal, d), AlertAction::Remember);
+        assert_eq!(
+            alert_action(u, true, AlertLevel::Warning, AlertDescription::CLOSE_NOTIFY),
+            AlertAction::Remember
+        );
+        assert_eq!(alert_action(u, false, fatal, d), AlertAction::Drop);
+        assert_eq!(
+            alert_action(Provenance::Authenticated, true, fatal, d),
+            AlertAction::Obey
+        );
+    }
+
+    #[test]
+    fn bounds() {
+        assert!(first_flight_may_move(0, 1));
+        assert!(!first_flight_may_move(0, 8));
+        assert!(!first_flight_may_move(3, 3));
+        assert!(unprotected_mark_allowed(None, MAX_SEQUENCE));
+        assert!(unprotected_mark_allowed(
+            Some(5),
+            5 + MAX_UNPROTECTED_SEQ_JUMP
+        ));
+        assert!(!unprotected_mark_allowed(
+            Some(5),
+            6 + MAX_UNPROTECTED_SEQ_JUMP
+        ));
+        assert_eq!(server_write_seq_after_cookie(7), Some(7));
+        assert_eq!(server_write_seq_after_cookie(MAX_SEQUENCE), None);
+    }
+}
