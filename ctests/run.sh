@@ -74,6 +74,10 @@ run_test poll_server_openssl_client
 run_test blackhole_nbio
 run_test blackhole_blocking
 
+# Unauthenticated junk before the first ClientHello (t_policy.sh).
+run_test policy_s_server_empty_record_seq1000
+run_test policy_s_server_fifty_empty_records
+
 # Memory checking.
 run_test valgrind_mem_bio
 run_test valgrind_client_server
@@ -115,6 +119,8 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_prog_blackhole_nbio
     run_test dropin_prog_poll_server
     run_test dropin_prog_threaded_server
+    run_test dropin_policy_s_server_empty_record_seq1000
+    run_test dropin_policy_s_server_fifty_empty_records
 fi
 
 summary
