@@ -86,7 +86,8 @@ impl FnScope {
     /// Enters `name`.
     #[inline]
     pub fn enter(name: &'static str) -> Self {
-        let prev = CURRENT_FN.with(|c| c.replace(name));
+        // try_with: exported functions may run from thread-local destructors.
+        let prev = CURRENT_FN.try_with(|c| c.replace(name)).unwrap_or("");
         FnScope { prev }
     }
 }
@@ -94,13 +95,13 @@ impl FnScope {
 impl Drop for FnScope {
     #[inline]
     fn drop(&mut self) {
-        CURRENT_FN.with(|c| c.set(self.prev));
+        let _ = CURRENT_FN.try_with(|c| c.set(self.prev));
     }
 }
 
 /// The exported function the current thread is inside, or "" outside any.
 pub fn current_function() -> &'static str {
-    CURRENT_FN.with(|c| c.get())
+    CURRENT_FN.try_with(|c| c.get()).unwrap_or("")
 }
 
 /// Called by [`entry!`] when the body panicked: records the panic on the error queue.

@@ -10,6 +10,9 @@ use crate::enums::{ExtensionType, NamedGroup, SignatureScheme};
 
 /// RFC 6066 §3: the only defined ServerName `name_type`.
 const NAME_TYPE_HOST_NAME: u8 = 0;
+/// Longest server name a server accepts (a DNS name's limit, RFC 1035 §2.3.4; OpenSSL's
+/// `TLSEXT_MAXLEN_host_name`); longer ones get `unrecognized_name` (RFC 6066 §3).
+pub const MAX_HOST_NAME_LEN: usize = 255;
 
 /// The extensions block of a hello message, decoded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

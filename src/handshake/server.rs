@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use super::extensions::Extensions;
+use super::extensions::{Extensions, MAX_HOST_NAME_LEN};
 use super::machine::{Machine, State};
 use super::messages::{
     ecdhe_params, Certificate, CertificateRequest, CertificateVerify, ClientHello,
@@ -161,6 +161,19 @@ impl Machine {
         let mut sr = [0u8; 32];
         self.random_bytes(&mut sr);
         self.hs.server_random = sr;
+        // RFC 6066 §3 allows HostName up to 2^16-1 bytes, but DNS names end at 255 and the
+        // name is kept with the session: refuse longer ones as OpenSSL does.
+        if let Some(name) = &ch.extensions.server_name {
+            if name.len() > MAX_HOST_NAME_LEN {
+                return Err(Error::alert(
+                    AlertDescription::UNRECOGNIZED_NAME,
+                    format!(
+                        "server_name of {} bytes exceeds {MAX_HOST_NAME_LEN}",
+                        name.len()
+                    ),
+                ));
+            }
+        }
         self.hs.server_name = ch.extensions.server_name.clone();
         if let Some(ri) = &ch.extensions.renegotiation_info {
             if !ri.is_empty() {

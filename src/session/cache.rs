@@ -12,6 +12,16 @@ use zeroize::Zeroizing;
 /// bounded whatever the configuration.
 pub const MAX_SESSION_CACHE_CAPACITY: usize = 1 << 20;
 
+/// Default bound on the bytes the cached sessions hold (peer chains, names, IDs, plus a
+/// fixed per-entry overhead). Entries alone do not bound memory: a session carries the
+/// peer's certificate chain, so 20,480 entries (OpenSSL's default count) could hold
+/// hundreds of megabytes. The oldest sessions are evicted first when it is exceeded.
+pub const MAX_SESSION_CACHE_BYTES: usize = 32 << 20;
+
+/// Bytes counted for every cached session besides its variable-length fields (the struct,
+/// map entries, and allocator overhead, rounded up).
+pub const SESSION_ENTRY_OVERHEAD: usize = 256;
+
 /// Longest session ID (RFC 5246 §7.4.1.2: `opaque SessionID<0..32>`).
 pub const MAX_SESSION_ID_LEN: usize = 32;
 
@@ -59,6 +69,15 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
+    /// What this session counts against the cache's byte bound.
+    pub fn cached_size(&self) -> usize {
+        SESSION_ENTRY_OVERHEAD
+            + 2 * self.id.len()
+            + self.peer_certificates.iter().map(Vec::len).sum::<usize>()
+            + self.server_name.as_ref().map_or(0, String::len)
+            + self.id_context.len()
+    }
+
     /// True once `lifetime` has elapsed since `created`.
     pub fn is_expired(&self, now: Instant) -> bool {
         now.saturating_duration_since(self.created) >= self.lifetime
@@ -73,6 +92,9 @@ struct Inner {
     next_stamp: u64,
     capacity: usize,
     lifetime: Duration,
+    /// Sum of [`Session::cached_size`] over the entries.
+    bytes: usize,
+    byte_limit: usize,
 }
 
 impl Inner {
@@ -87,15 +109,19 @@ impl Inner {
     fn remove(&mut self, id: &[u8]) -> Option<Session> {
         let (stamp, s) = self.by_id.remove(id)?;
         self.order.remove(&stamp);
+        self.bytes = self.bytes.saturating_sub(s.cached_size());
         Some(s)
     }
 
+    /// Evicts the oldest sessions until at most `cap` remain within the byte limit.
     fn evict_to(&mut self, cap: usize) {
-        while self.by_id.len() > cap {
+        while self.by_id.len() > cap || self.bytes > self.byte_limit {
             let Some((_, id)) = self.order.pop_first() else {
                 break;
             };
-            self.by_id.remove(&id);
+            if let Some((_, s)) = self.by_id.remove(&id) {
+                self.bytes = self.bytes.saturating_sub(s.cached_size());
+            }
         }
     }
 }
@@ -125,6 +151,8 @@ impl SessionCache {
                 next_stamp: 0,
                 capacity,
                 lifetime,
+                bytes: 0,
+                byte_limit: MAX_SESSION_CACHE_BYTES,
             }),
         }
     }
@@ -143,6 +171,11 @@ impl SessionCache {
         }
         let mut g = self.lock();
         g.remove(&s.id);
+        let size = s.cached_size();
+        if size > g.byte_limit {
+            return;
+        }
+        g.bytes += size;
         let stamp = g.next_stamp;
         g.next_stamp += 1;
         g.order.insert(stamp, s.id.clone());
@@ -198,6 +231,20 @@ impl SessionCache {
         g.capacity = n;
         let cap = g.effective_capacity();
         g.evict_to(cap);
+    }
+
+    /// Changes the byte bound (default [`MAX_SESSION_CACHE_BYTES`]), evicting the oldest
+    /// sessions if it shrank.
+    pub fn set_byte_limit(&self, limit: usize) {
+        let mut g = self.lock();
+        g.byte_limit = limit;
+        let cap = g.effective_capacity();
+        g.evict_to(cap);
+    }
+
+    /// Bytes the cached sessions count against the byte bound.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// The configured capacity (`SSL_CTX_sess_get_cache_size`).
@@ -309,10 +356,60 @@ mod tests {
             next_stamp: 0,
             capacity: usize::MAX,
             lifetime: HOUR,
+            bytes: 0,
+            byte_limit: MAX_SESSION_CACHE_BYTES,
         };
         assert_eq!(big.effective_capacity(), MAX_SESSION_CACHE_CAPACITY);
         big.capacity = 0;
         assert_eq!(big.effective_capacity(), MAX_SESSION_CACHE_CAPACITY);
+    }
+
+    /// Issue 15 item 1: sessions carrying large peer chains or names are bounded by bytes,
+    /// not only by count; the oldest go first, and the count of bytes stays exact.
+    #[test]
+    fn byte_bound_evicts_oldest_first() {
+        let t = Instant::now();
+        let c = SessionCache::new(1000, HOUR);
+        let big = |i: u8| {
+            let mut s = session(i, t, HOUR);
+            s.peer_certificates = vec![vec![i; 10_000]];
+            s.server_name = Some("x".repeat(255));
+            s
+        };
+        let one = big(0).cached_size();
+        c.set_byte_limit(one * 3);
+        for i in 1..=10 {
+            c.insert(big(i));
+        }
+        assert_eq!(
+            c.len(),
+            3,
+            "bounded by bytes although the count allows 1000"
+        );
+        assert!(c.bytes() <= one * 3);
+        for i in [8, 9, 10] {
+            assert!(c.get(&[i; 32], t).is_some(), "the newest survive");
+        }
+        // Replacing and removing keep the byte count exact.
+        c.insert(big(10));
+        c.remove(&[9; 32]);
+        assert_eq!(c.bytes(), one * 2);
+        // A session larger than the whole bound is not cached at all.
+        let mut huge = big(42);
+        huge.peer_certificates = vec![vec![0; one * 4]];
+        c.insert(huge);
+        assert!(c.get(&[42; 32], t).is_none());
+        c.set_byte_limit(one);
+        assert_eq!(c.len(), 1);
+        // The default bound holds far fewer 100 KB sessions than the count would.
+        let d = SessionCache::new(0, HOUR);
+        for i in 0..=255u8 {
+            let mut s = session(i, t, HOUR);
+            s.peer_certificates = vec![vec![i; 200_000]];
+            d.insert(s);
+        }
+        assert!(d.bytes() <= MAX_SESSION_CACHE_BYTES);
+        assert!(d.len() < 256);
     }
 
     #[test]

@@ -223,11 +223,16 @@ entry! {
     fn ERR_error_string(e: c_ulong, buf: *mut c_char) -> *mut c_char {
         let s = error_string(e);
         if buf.is_null() {
-            return STRING_BUF.with(|b| {
-                let mut b = b.borrow_mut();
-                write_truncated(&s, &mut b[..]);
-                b.as_mut_ptr() as *mut c_char
-            });
+            // During thread teardown the buffer is gone: NULL, as for an allocation failure.
+            return STRING_BUF
+                .try_with(|b| match b.try_borrow_mut() {
+                    Ok(mut b) => {
+                        write_truncated(&s, &mut b[..]);
+                        b.as_mut_ptr() as *mut c_char
+                    }
+                    Err(_) => std::ptr::null_mut(),
+                })
+                .unwrap_or(std::ptr::null_mut());
         }
         // SAFETY: the documented contract of ERR_error_string is a buffer of 256 bytes.
         let out = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, 256) };

@@ -17,8 +17,24 @@ thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
 }
 
+/// Runs `f` on this thread's queue. During thread teardown (the queue already destroyed)
+/// or on re-entry, `f` gets a scratch queue instead: an error raised then is lost, but
+/// nothing panics (a panic in a thread-local destructor aborts the process).
 pub(super) fn with_queue<R>(f: impl FnOnce(&mut Queue) -> R) -> R {
-    QUEUE.with(|q| f(&mut q.borrow_mut()))
+    let mut f = Some(f);
+    let done = QUEUE.try_with(|q| match (q.try_borrow_mut(), f.take()) {
+        (Ok(mut q), Some(f)) => Ok(f(&mut q)),
+        (_, f) => Err(f),
+    });
+    match done {
+        Ok(Ok(r)) => r,
+        Ok(Err(Some(f))) => f(&mut Queue::default()),
+        Ok(Err(None)) => unreachable!("the closure is taken once"),
+        Err(_) => match f.take() {
+            Some(f) => f(&mut Queue::default()),
+            None => unreachable!("try_with failed before running the closure"),
+        },
+    }
 }
 
 /// Appends `entry`, dropping the oldest one when the queue is full (as OpenSSL does).

@@ -111,6 +111,25 @@ pub struct SSL_CTX {
     pub own_cert: super::own_cert::CertObject,
 }
 
+/// A counted reference to an `X509_STORE`, released on drop (see
+/// [`SSL_CTX::cert_store_ref`]).
+pub struct StoreRef(*mut X509_STORE);
+
+impl StoreRef {
+    /// The store (NULL when there is none).
+    pub fn ptr(&self) -> *mut X509_STORE {
+        self.0
+    }
+}
+
+impl Drop for StoreRef {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            host::store_free(self.0);
+        }
+    }
+}
+
 /// Locks a mutex, recovering from poisoning (a panic elsewhere must not wedge the context).
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -177,9 +196,22 @@ impl SSL_CTX {
         f(&mut lock(&self.live))
     }
 
-    /// The certificate store (`SSL_CTX_get_cert_store`).
+    /// The certificate store (`SSL_CTX_get_cert_store`): a borrowed pointer for C, which
+    /// stays valid until the application replaces the store. Code in this crate uses
+    /// [`SSL_CTX::cert_store_ref`] instead.
     pub fn cert_store(&self) -> *mut X509_STORE {
         lock(&self.cert_store).0.cast()
+    }
+
+    /// The certificate store with a reference of its own, taken under the lock, so a
+    /// concurrent `SSL_CTX_set_cert_store` on another thread cannot free it while in use.
+    pub fn cert_store_ref(&self) -> StoreRef {
+        let slot = lock(&self.cert_store);
+        let st: *mut X509_STORE = slot.0.cast();
+        if st.is_null() || !host::store_up_ref(st) {
+            return StoreRef(std::ptr::null_mut());
+        }
+        StoreRef(st)
     }
 
     /// Replaces the certificate store, taking ownership of `st` (`SSL_CTX_set_cert_store`).
@@ -193,7 +225,8 @@ impl SSL_CTX {
     /// The trust anchors for verification: the store's certificates (plus the system bundle
     /// after `SSL_CTX_set_default_verify_paths`), parsed once per store generation.
     pub fn trust_store(&self) -> (Arc<TrustStore>, u64) {
-        let st = self.cert_store();
+        let st = self.cert_store_ref();
+        let st = st.ptr();
         let gen = host::store_generation(st);
         let system = lock(&self.live).system_trust;
         let mut cache = lock(&self.trust);

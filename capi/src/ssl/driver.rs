@@ -270,7 +270,10 @@ impl SSL {
         let now = self.now();
         let r = match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
-                Some(conn) => conn.handle_datagram(now, datagram),
+                Some(conn) => {
+                    super::poison::test_panic_point();
+                    conn.handle_datagram(now, datagram)
+                }
                 None => return Ok(()),
             },
             Err(_) => {

@@ -21,6 +21,27 @@ fn copy_out(src: &[u8], buf: *mut c_void, count: usize) -> usize {
     src.len()
 }
 
+/// Size of a hello random (RFC 5246 §7.4.1.2).
+const RANDOM_LEN: usize = 32;
+
+/// Copies one of the randoms (zeros when unknown) into the C buffer; see
+/// `SSL_get_client_random`.
+fn copy_random(
+    s: &SSL,
+    out: *mut c_uchar,
+    outlen: usize,
+    pick: impl FnOnce(([u8; RANDOM_LEN], [u8; RANDOM_LEN])) -> [u8; RANDOM_LEN],
+) -> usize {
+    if outlen == 0 {
+        return RANDOM_LEN;
+    }
+    let r = s
+        .with_conn(Connection::randoms)
+        .flatten()
+        .map_or([0u8; RANDOM_LEN], pick);
+    copy_out(&r, out.cast(), outlen).min(outlen)
+}
+
 impl SSL {
     /// The peer's chain (leaf first), empty when none or the connection is busy.
     fn peer_chain_der(&self) -> Vec<Vec<u8>> {
@@ -85,8 +106,19 @@ entry! {
     fn SSL_get0_verified_chain(s: *const SSL) -> *mut OPENSSL_STACK {
         let s = try_ref!(s, std::ptr::null_mut());
         if s.is_server() {
-            // Our cached stack leaves the leaf out on servers; build the full one.
-            return host::stack_of_x509(&s.peer_chain_der());
+            // The peer-chain stack leaves the leaf out on servers; build the full one once
+            // and keep it (a get0 result is owned by `s`, freed with its handshake objects).
+            let cur = s.verified_chain.get();
+            if !cur.is_null() {
+                return cur;
+            }
+            let chain = s.peer_chain_der();
+            if chain.is_empty() {
+                return std::ptr::null_mut();
+            }
+            let sk = host::stack_of_x509(&chain);
+            s.verified_chain.set(sk);
+            return sk;
         }
         SSL_get_peer_cert_chain(s)
     }
@@ -105,22 +137,19 @@ entry! {
         s.with_conn(|c| copy_out(c.finished().1, buf, count)).unwrap_or(0)
     }
 
-    /// SSL_get_client_random copies the client random; with `outlen` 0 returns its size.
+    /// SSL_get_client_random copies the client random (up to `outlen` bytes) and returns the
+    /// number copied; with `outlen` 0 returns its size (32). Before the random exists, or
+    /// while the engine is busy, it copies zeros, as OpenSSL 3.0 does before its hello
+    /// (its randoms start zeroed): the caller's buffer is never left uninitialised.
     fn SSL_get_client_random(s: *const SSL, out: *mut c_uchar, outlen: usize) -> usize {
         let s = try_ref!(s, 0);
-        match s.with_conn(Connection::randoms).flatten() {
-            Some((c, _)) if outlen > 0 => copy_out(&c, out.cast(), outlen).min(outlen),
-            _ => 32,
-        }
+        copy_random(s, out, outlen, |(c, _)| c)
     }
 
-    /// SSL_get_server_random copies the server random; with `outlen` 0 returns its size.
+    /// SSL_get_server_random: as SSL_get_client_random for the server random.
     fn SSL_get_server_random(s: *const SSL, out: *mut c_uchar, outlen: usize) -> usize {
         let s = try_ref!(s, 0);
-        match s.with_conn(Connection::randoms).flatten() {
-            Some((_, r)) if outlen > 0 => copy_out(&r, out.cast(), outlen).min(outlen),
-            _ => 32,
-        }
+        copy_random(s, out, outlen, |(_, r)| r)
     }
 
     /// SSL_export_keying_material derives `olen` bytes per RFC 5705 (DTLS-SRTP keys and the

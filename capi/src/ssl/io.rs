@@ -29,6 +29,7 @@ impl SSL {
 
     /// `SSL_do_handshake` on a side already chosen.
     pub(crate) fn handshake(&self) -> c_int {
+        let _guard = self.panic_guard();
         // OpenSSL's handshake state machine clears the thread's error queue on entry
         // (statem.c), so errors left by earlier calls (a refused setting, a file that did not
         // load) cannot make this call's SSL_get_error report SSL_ERROR_SSL. A connection that
@@ -69,6 +70,13 @@ impl SSL {
 
     /// `SSL_read` / `SSL_peek`.
     pub(crate) fn read_into(&self, buf: &mut [u8], peek: bool) -> c_int {
+        let _guard = self.panic_guard();
+        if self.poisoned() {
+            // Buffered data of an object a panic interrupted is not handed out.
+            if let Err(stop) = self.check_failed() {
+                return self.stopped(stop);
+            }
+        }
         self.want.set(SSL_NOTHING);
         if let Some(r) = self.handshake_first() {
             return r;
@@ -99,6 +107,7 @@ impl SSL {
 
     /// `SSL_write`.
     pub(crate) fn write_from(&self, data: &[u8]) -> c_int {
+        let _guard = self.panic_guard();
         self.want.set(SSL_NOTHING);
         if self.shutdown.get() & SSL_SENT_SHUTDOWN != 0 {
             put_error(
@@ -166,6 +175,7 @@ impl SSL {
 
     /// `SSL_shutdown`.
     pub(crate) fn do_shutdown(&self) -> c_int {
+        let _guard = self.panic_guard();
         self.want.set(SSL_NOTHING);
         if self.side.get().is_none() {
             put_error(

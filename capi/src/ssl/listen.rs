@@ -69,6 +69,7 @@ impl SSL {
 
     /// `DTLSv1_listen`.
     fn listen(&self, peer_out: *mut BIO_ADDR) -> c_int {
+        let _guard = self.panic_guard();
         let rbio = self.rbio.get();
         let wbio = self.wbio.get();
         if rbio.is_null() || wbio.is_null() {

@@ -18,6 +18,7 @@
 //! * [`conf`] — `SSL_CONF_*`; [`session_io`] — writing sessions out (DER, PEM, text);
 //!   [`own_cert`] — our certificate as an object, the certificate callback;
 //!   [`negotiation`] — `SSL_group_to_name`, `SSL_select_next_proto`;
+//!   [`poison`] — a panic marks the interrupted object failed;
 //! * [`stubs`] — honest stubs for the rest of what programs import (listed in MATRIX.md).
 
 /// `cstr!("text")`: a `&'static CStr` from a literal, checked at compile time.
@@ -50,6 +51,7 @@ pub mod method;
 pub mod negotiation;
 pub mod own_cert;
 pub mod params;
+pub mod poison;
 pub mod session;
 pub mod session_io;
 pub mod setters;

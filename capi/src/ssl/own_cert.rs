@@ -30,27 +30,47 @@ pub struct CertObject {
 impl CertObject {
     /// The object for `der` (NULL for None), made again only when `der` changed.
     pub fn get(&self, der: Option<Arc<Vec<u8>>>) -> *mut X509 {
-        let mut slot = lock(&self.slot);
-        if let (Some((held, obj)), Some(d)) = (slot.as_ref(), der.as_ref()) {
-            if Arc::ptr_eq(held, d) {
-                return obj.0.cast();
+        // X509_new/X509_free run application ex_data callbacks, which may call back into
+        // this object (SSL_get_certificate): neither runs with the lock held.
+        let old = {
+            let mut slot = lock(&self.slot);
+            if let (Some((held, obj)), Some(d)) = (slot.as_ref(), der.as_ref()) {
+                if Arc::ptr_eq(held, d) {
+                    return obj.0.cast();
+                }
             }
-        }
-        if let Some((_, old)) = slot.take() {
+            slot.take()
+        };
+        if let Some((_, old)) = old {
             host::x509_free(old.0.cast());
         }
         let Some(d) = der else {
             return std::ptr::null_mut();
         };
         let x = host::x509_from_der(&d);
-        *slot = Some((d, AppPtr(x.cast())));
+        let mut slot = lock(&self.slot);
+        if let Some((held, obj)) = slot.as_ref() {
+            if Arc::ptr_eq(held, &d) {
+                // A re-entrant call made the same object meanwhile: keep that one.
+                let kept = obj.0.cast();
+                drop(slot);
+                host::x509_free(x);
+                return kept;
+            }
+        }
+        let displaced = slot.replace((d, AppPtr(x.cast())));
+        drop(slot);
+        if let Some((_, other)) = displaced {
+            host::x509_free(other.0.cast());
+        }
         x
     }
 }
 
 impl Drop for CertObject {
     fn drop(&mut self) {
-        if let Some((_, obj)) = lock(&self.slot).take() {
+        let held = lock(&self.slot).take();
+        if let Some((_, obj)) = held {
             host::x509_free(obj.0.cast());
         }
     }

@@ -93,6 +93,8 @@ pub struct SSL {
     pub(crate) peer_chain: Cell<*mut OPENSSL_STACK>,
     /// `SSL_get0_peer_certificate` result (owned).
     pub(crate) peer_cert: Cell<*mut X509>,
+    /// `SSL_get0_verified_chain` result on a server (owned; a client reuses `peer_chain`).
+    pub(crate) verified_chain: Cell<*mut OPENSSL_STACK>,
     pub(crate) listened: RefCell<Option<ListenedHello>>,
     /// Cached `SSL_get_servername` string.
     pub(crate) servername: RefCell<Option<CString>>,
@@ -134,6 +136,7 @@ impl SSL {
             session_obj: Cell::new(std::ptr::null_mut()),
             peer_chain: Cell::new(std::ptr::null_mut()),
             peer_cert: Cell::new(std::ptr::null_mut()),
+            verified_chain: Cell::new(std::ptr::null_mut()),
             listened: RefCell::new(None),
             servername: RefCell::new(None),
             security_level: Cell::new(None),
@@ -186,6 +189,10 @@ impl SSL {
     /// session) so a new handshake starts clean.
     pub(crate) fn release_handshake_objects(&self) {
         let sk = self.peer_chain.replace(std::ptr::null_mut());
+        if !sk.is_null() {
+            host::stack_free_x509(sk);
+        }
+        let sk = self.verified_chain.replace(std::ptr::null_mut());
         if !sk.is_null() {
             host::stack_free_x509(sk);
         }

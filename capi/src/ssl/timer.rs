@@ -34,6 +34,7 @@ impl SSL {
     /// `DTLSv1_handle_timeout`: 1 when the timer had expired and the flight was
     /// retransmitted, 0 when nothing was due, -1 when the handshake gave up (or failed).
     pub(crate) fn handle_timeout(&self) -> c_long {
+        let _guard = self.panic_guard();
         if self.check_failed().is_err() {
             return -1;
         }

@@ -93,7 +93,8 @@ fn load_verify(ctx: &SSL_CTX, file: Option<&str>, dir: Option<&str>) -> c_int {
     if file.is_none() && dir.is_none() {
         return 0;
     }
-    let st = ctx.cert_store();
+    let st = ctx.cert_store_ref();
+    let st = st.ptr();
     if let Some(f) = file {
         match add_file_to_store(st, f) {
             Some(0) => {

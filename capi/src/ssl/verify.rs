@@ -18,6 +18,11 @@ use super::ctx::SSL_CTX;
 use super::settings::{AppPtr, CertVerifyCallback, VerifyCallback};
 use super::ssl::SSL;
 
+/// `X509_V_OK`.
+const X509_V_OK: c_long = 0;
+/// `X509_V_ERR_UNSPECIFIED`: what a security getter reports when it cannot know.
+const X509_V_ERR_UNSPECIFIED: c_long = 1;
+
 /// An `SSL*` moved into an engine hook (the engine requires `Send`; the `SSL` is only ever
 /// used by one thread at a time, which is the C API's contract).
 #[derive(Clone, Copy)]
@@ -182,13 +187,18 @@ entry! {
     }
 
     /// SSL_get_verify_result returns the X509_V_* result of verifying the peer (X509_V_OK
-    /// when it was not verified or passed).
+    /// when it was not verified or passed). Called while the engine is busy (from inside a
+    /// verify, cookie or timer callback) it cannot read the result and fails closed with
+    /// X509_V_ERR_UNSPECIFIED rather than claim X509_V_OK.
     fn SSL_get_verify_result(s: *const SSL) -> c_long {
         let s = try_ref!(s, 0);
         if let Some(v) = s.verify_result.get() {
             return v;
         }
-        s.with_conn(|c| c_long::from(c.verify_result())).unwrap_or(0)
+        match s.conn.try_borrow() {
+            Ok(c) => c.as_ref().map_or(X509_V_OK, |c| c_long::from(c.verify_result())),
+            Err(_) => X509_V_ERR_UNSPECIFIED,
+        }
     }
 
     /// SSL_set_verify_result overrides the value SSL_get_verify_result reports.

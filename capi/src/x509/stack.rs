@@ -243,11 +243,21 @@ entry! {
         OPENSSL_sk_find(st, data)
     }
     /// OPENSSL_sk_sort sorts with the comparison function (no-op without one).
+    /// The C comparator may look at the stack (sk_num, sk_value), so it runs on a copy with
+    /// no Rust reference to the stack alive, and the stack keeps its elements meanwhile.
     fn OPENSSL_sk_sort(st: *mut OPENSSL_STACK) {
+        let (mut v, probe) = match sk_ref(st) {
+            Some(s) if s.comp.is_some() && !s.sorted => (
+                s.data.clone(),
+                OPENSSL_STACK { data: Vec::new(), comp: s.comp, sorted: false },
+            ),
+            _ => return,
+        };
+        v.sort_by(|a, b| probe.cmp(a, b));
         let Some(s) = sk_mut(st) else { return };
-        if s.comp.is_some() && !s.sorted {
-            let mut v = std::mem::take(&mut s.data);
-            v.sort_by(|a, b| s.cmp(a, b));
+        // Only a comparator that changed the stack under us could make these differ; then
+        // the stack keeps what it now holds, unsorted.
+        if s.data.len() == v.len() && s.comp.map(|f| f as usize) == probe.comp.map(|f| f as usize) {
             s.data = v;
             s.sorted = true;
         }

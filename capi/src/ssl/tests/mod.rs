@@ -9,6 +9,7 @@ use super::ctx::*;
 use super::ssl::*;
 
 mod handshake;
+mod hardening;
 mod lifecycle;
 mod listen;
 mod nulls;
