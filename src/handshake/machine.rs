@@ -420,14 +420,26 @@ impl Machine {
                 self.stats.records_dropped += 1;
                 continue;
             }
+            let whole = h.fragment_offset == 0 && h.fragment_length == h.length;
+            if unauthenticated
+                && !whole
+                && h.message_seq == self.reasm.next_seq()
+                && !input_policy::message_expected(self.state, h.msg_type)
+            {
+                // A partial plaintext message of a type this state cannot take: buffering
+                // it would only block the genuine message (crate::input_policy).
+                self.stats.records_dropped += 1;
+                continue;
+            }
             let mut outcome = self.reasm.add_fragment(&h, body);
             if outcome == FragmentOutcome::Conflict
                 && unauthenticated
-                && self.reasm.received_bytes(h.message_seq).unwrap_or(0) < body.len()
+                && (whole || self.reasm.received_bytes(h.message_seq).unwrap_or(0) < body.len())
             {
-                // Two plaintext versions of one message: the one with more bytes wins now;
-                // the loser, if it stays, is dropped at the next timer expiry, so a forged
-                // fragment cannot lock the genuine message out (crate::input_policy).
+                // Two plaintext versions of one message: a whole message, else the one with
+                // more bytes, wins now; the loser, if it stays, is dropped at the next timer
+                // expiry, so a forged fragment cannot lock the genuine message out
+                // (crate::input_policy).
                 self.reasm.discard(h.message_seq);
                 outcome = self.reasm.add_fragment(&h, body);
             }
@@ -454,10 +466,7 @@ impl Machine {
                 {
                     self.reasm.set_next_seq(seq);
                     self.stats.records_dropped += 1;
-                    self.pending_verdict = Some(PendingVerdict {
-                        error: e,
-                        alert: None,
-                    });
+                    self.remember_verdict(e, None);
                     break;
                 }
             }
@@ -519,6 +528,8 @@ impl Machine {
             // from here on only messages of the protected epoch are new.
             self.reasm.clear();
             self.state = State::AwaitFinished;
+            // Progress: a remembered verdict on unauthenticated input is void.
+            self.pending_verdict = None;
             return Ok(true);
         } else if payload != [1] {
             // Malformed: an invalid record, silently discarded (RFC 6347 §4.1.2.7).
@@ -558,14 +569,20 @@ impl Machine {
                 Ok(())
             }
             AlertAction::Remember => {
-                self.pending_verdict = Some(PendingVerdict {
-                    error: Error::AlertReceived(description),
-                    alert: Some((level, description)),
-                });
+                self.remember_verdict(
+                    Error::AlertReceived(description),
+                    Some((level, description)),
+                );
                 Ok(())
             }
             AlertAction::Obey => self.obey_alert(level, description),
         }
+    }
+
+    /// Keeps a verdict on unauthenticated input until the timer (crate::input_policy).
+    fn remember_verdict(&mut self, error: Error, alert: Option<(AlertLevel, AlertDescription)>) {
+        let v = PendingVerdict::new(error, alert, self.pending_verdict.as_ref());
+        self.pending_verdict = Some(v);
     }
 
     /// Acts on an alert: close_notify closes, a fatal alert fails (RFC 5246 §7.2).
@@ -986,9 +1003,16 @@ impl Machine {
         if !self.timer.expired(now) || self.state == State::Failed {
             return Ok(());
         }
-        if let Some(v) = self.pending_verdict.take() {
-            // The handshake made no progress since the unauthenticated input that earned
-            // this verdict: it was probably genuine (crate::input_policy).
+        let due = self.pending_verdict.as_mut().is_some_and(|v| v.expire());
+        let obeyed = if due {
+            self.pending_verdict.take()
+        } else {
+            None
+        };
+        if let Some(v) = obeyed {
+            // The handshake made no progress across VERDICT_EXPIRIES timer expiries
+            // since the unauthenticated input that earned this verdict: it was probably
+            // genuine (crate::input_policy).
             return match v.alert {
                 Some((level, description)) => self.obey_alert(level, description),
                 None => Err(self.fail(v.error)),
@@ -1001,8 +1025,10 @@ impl Machine {
             self.error = Some(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
         }
-        if self.timer_hook.is_some() {
+        if self.timer_hook.is_some() || self.pending_verdict.is_some() {
             // The hook computes the next value from the previous one (DTLS_set_timer_cb).
+            // With a verdict pending the period is not doubled, so a genuine plaintext
+            // rejection is obeyed one period later (crate::input_policy).
             self.timer.expiries += 1;
         } else {
             self.timer.back_off();

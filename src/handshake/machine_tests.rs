@@ -173,11 +173,14 @@ fn required_client_cert_missing_fails() {
     assert!(!s.is_established());
     assert!(s.error().is_some());
     // The server's alert is plaintext (epoch 0): the client remembers it and obeys it when
-    // its retransmission timer fires without progress (crate::input_policy).
+    // its retransmission timer expired twice without progress (crate::input_policy).
     assert!(
         c.error().is_none(),
         "a plaintext alert is not obeyed at once"
     );
+    // Obeyed at the second expiry without progress (VERDICT_EXPIRIES).
+    let at = c.poll_timeout().expect("client timer armed");
+    assert!(c.handle_timeout(at).is_ok(), "one expiry is not enough");
     let at = c.poll_timeout().expect("client timer armed");
     assert!(c.handle_timeout(at).is_err());
     assert_eq!(
