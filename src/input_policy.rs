@@ -207,7 +207,7 @@ pub(crate) fn message_expected(state: State, t: HandshakeType) -> bool {
         State::ServerAwaitClientKeyExchange => t == H::CLIENT_KEY_EXCHANGE,
         State::ServerAwaitCertificateVerify => t == H::CERTIFICATE_VERIFY,
         State::AwaitFinished => t == H::FINISHED,
-        State::AwaitChangeCipherSpec | State::Established | State::Failed => false,
+        State::AwaitChangeCipherSpec => false,
     }
 }
 

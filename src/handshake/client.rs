@@ -73,7 +73,10 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Result<(), Error> {
-        match (self.state, msg_type) {
+        let Some(step) = self.life.step() else {
+            return Err(Error::InvalidState("handshake not running"));
+        };
+        match (step, msg_type) {
             (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
                 self.peer_flight_received();
@@ -97,7 +100,7 @@ impl Machine {
                 self.add_received(msg_type, seq, body);
                 self.hs.peer_certs = cert.chain;
                 self.verify_peer(true)?;
-                self.state = State::ClientAwaitServerKeyExchange;
+                self.life.set_step(State::ClientAwaitServerKeyExchange);
                 Ok(())
             }
             (State::ClientAwaitServerKeyExchange, HandshakeType::SERVER_KEY_EXCHANGE) => {
@@ -111,7 +114,7 @@ impl Machine {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
                 self.hs.cert_requested = Some(cr.signature_schemes);
-                self.state = State::ClientAwaitServerHelloDone;
+                self.life.set_step(State::ClientAwaitServerHelloDone);
                 Ok(())
             }
             (
@@ -217,11 +220,11 @@ impl Machine {
                 self.hs.peer_certs = s.peer_certificates.clone();
                 self.hs.verify_result = s.verify_result;
                 self.derive_keys()?;
-                self.state = State::AwaitChangeCipherSpec;
+                self.life.set_step(State::AwaitChangeCipherSpec);
             }
             _ => {
                 self.hs.session_id = sh.session_id;
-                self.state = State::ClientAwaitCertificate;
+                self.life.set_step(State::ClientAwaitCertificate);
             }
         }
         Ok(())
@@ -255,7 +258,8 @@ impl Machine {
         self.hs.group = Some(ske.group);
         self.hs.peer_public = ske.public;
         self.hs.peer_sig_scheme = Some(ske.scheme);
-        self.state = State::ClientAwaitCertificateRequestOrDone;
+        self.life
+            .set_step(State::ClientAwaitCertificateRequestOrDone);
         Ok(())
     }
 
@@ -302,7 +306,7 @@ impl Machine {
         self.derive_keys()?;
         self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
-        self.state = State::AwaitChangeCipherSpec;
+        self.life.set_step(State::AwaitChangeCipherSpec);
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ use rand::{RngCore, SeedableRng};
 use super::flight::{Flight, FlightEntry, RetransmitTimer};
 use super::fragmenter::fragment_message;
 use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
+use super::lifecycle::{Established, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
@@ -35,7 +36,8 @@ pub const MAX_BUFFERED_APP_RECORDS: usize = 64;
 /// Fallback path MTU after repeated timeouts (RFC 6347 §4.1.1.1: back off to a smaller size).
 pub const FALLBACK_MTU: usize = 548;
 
-/// Where the handshake is. One variant per message we wait for.
+/// Where a running handshake is: one variant per message we wait for. What comes after
+/// (established, closing, failed) is a [`Lifecycle`] variant, not a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
     ClientAwaitServerHello,
@@ -49,8 +51,6 @@ pub(crate) enum State {
     ServerAwaitCertificateVerify,
     AwaitChangeCipherSpec,
     AwaitFinished,
-    Established,
-    Failed,
 }
 
 /// Negotiated parameters and in-progress secrets of the current handshake.
@@ -95,7 +95,8 @@ struct AppRecord {
 pub struct Machine {
     pub(crate) config: Arc<Config>,
     pub(crate) is_client: bool,
-    pub(crate) state: State,
+    /// Handshaking, established, closing or failed, each with its own data.
+    pub(crate) life: Lifecycle,
     pub(crate) records: RecordLayer,
     pub(crate) reasm: Reassembler,
     pub(crate) transcript: Transcript,
@@ -125,13 +126,7 @@ pub struct Machine {
     /// unauthenticated first fragment moved it, so a later first-flight fragment can move
     /// it again (a forged fragment must not fix it). Cleared when a message is processed.
     first_flight_floor: Option<u16>,
-    /// When the side that sent the final flight completed; the previous read epoch is
-    /// retired PREVIOUS_EPOCH_LINGER later at the latest.
-    completed_at: Option<Instant>,
     events: VecDeque<Event>,
-    error: Option<Error>,
-    close_sent: bool,
-    close_received: bool,
     mtu: usize,
     stats: Stats,
     pub(crate) verify_hook: Option<VerifyHook>,
@@ -153,11 +148,11 @@ impl Machine {
         Self {
             config,
             is_client,
-            state: if is_client {
+            life: Lifecycle::handshaking(if is_client {
                 State::ClientAwaitServerHello
             } else {
                 State::ServerAwaitClientHello
-            },
+            }),
             records: RecordLayer::new(),
             reasm: Reassembler::new(),
             transcript: Transcript::new(),
@@ -178,11 +173,7 @@ impl Machine {
             app_in_bytes: 0,
             pending_verdict: None,
             first_flight_floor: None,
-            completed_at: None,
             events: VecDeque::new(),
-            error: None,
-            close_sent: false,
-            close_received: false,
             mtu,
             stats: Stats::default(),
             verify_hook: None,
@@ -217,7 +208,7 @@ impl Machine {
     /// Processes one datagram (see [`crate::Connection::handle_datagram`]).
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
         self.now = now;
-        if self.state == State::Failed || self.close_received {
+        if self.life.is_failed() || self.life.close_received() {
             // Nothing is processed after a fatal alert or close_notify (RFC 5246 §7.2.1).
             return Ok(());
         }
@@ -236,7 +227,7 @@ impl Machine {
                 NextRecord::Dropped => continue,
                 NextRecord::Record(r) => r,
             };
-            if self.state == State::Failed || self.close_received {
+            if self.life.is_failed() || self.life.close_received() {
                 break;
             }
             let provenance = if r.authenticated {
@@ -245,7 +236,7 @@ impl Machine {
                 Provenance::Unauthenticated
             };
             if r.authenticated
-                && self.state == State::Established
+                && self.life.completed()
                 && r.epoch == self.records.read_epoch()
                 && r.content_type != ContentType::HANDSHAKE
             {
@@ -336,10 +327,10 @@ impl Machine {
     /// Retires the previous read epoch once the side that sent the final flight has
     /// lingered long enough (RFC 6347 §4.1, §4.2.4).
     fn retire_previous_epoch_if_due(&mut self, now: Instant) {
-        if let Some(t) = self.completed_at {
-            if now >= t + input_policy::PREVIOUS_EPOCH_LINGER {
+        if let Some(at) = self.life.completed_at_mut() {
+            if at.is_some_and(|t| now >= t + input_policy::PREVIOUS_EPOCH_LINGER) {
+                *at = None;
                 self.records.retire_previous_read_epoch();
-                self.completed_at = None;
             }
         }
     }
@@ -358,11 +349,11 @@ impl Machine {
     fn accepts_app_data(&self, epoch: u16) -> bool {
         epoch != 0
             && epoch == self.records.read_epoch()
-            && matches!(self.state, State::Established | State::AwaitFinished)
+            && (self.life.completed() || self.life.step() == Some(State::AwaitFinished))
     }
 
     fn handshake_done(&self) -> bool {
-        self.state == State::Established
+        self.life.completed()
     }
 
     /// Handles the handshake fragments of one record. Returns whether any fragment was
@@ -424,7 +415,10 @@ impl Machine {
             if unauthenticated
                 && !whole
                 && h.message_seq == self.reasm.next_seq()
-                && !input_policy::message_expected(self.state, h.msg_type)
+                && !self
+                    .life
+                    .step()
+                    .is_some_and(|st| input_policy::message_expected(st, h.msg_type))
             {
                 // A partial plaintext message of a type this state cannot take: buffering
                 // it would only block the genuine message (crate::input_policy).
@@ -454,15 +448,14 @@ impl Machine {
                 }
             }
         }
-        while self.state != State::Established && self.state != State::Failed {
+        while let Some(step) = self.life.step() {
             let Some((msg_type, seq, body)) = self.reasm.pop_message() else {
                 break;
             };
             if !self.records.read_epoch_protected() {
                 // Unauthenticated: a message the handshake would reject is dropped and
                 // remembered, not acted on (crate::input_policy).
-                if let Err(e) =
-                    input_policy::screen_unauthenticated_message(self.state, msg_type, &body)
+                if let Err(e) = input_policy::screen_unauthenticated_message(step, msg_type, &body)
                 {
                     self.reasm.set_next_seq(seq);
                     self.stats.records_dropped += 1;
@@ -491,9 +484,10 @@ impl Machine {
     /// expected message_seq, within the reassembly window only, and a later one may move it
     /// again until a message has been processed, so a forged fragment cannot fix it.
     fn first_flight_seq(&mut self, h: &super::header::HandshakeHeader) {
-        let first_flight = (self.state == State::ServerAwaitClientHello
+        let step = self.life.step();
+        let first_flight = (step == Some(State::ServerAwaitClientHello)
             && h.msg_type == HandshakeType::CLIENT_HELLO)
-            || (self.state == State::ClientAwaitServerHello
+            || (step == Some(State::ClientAwaitServerHello)
                 && (h.msg_type == HandshakeType::SERVER_HELLO
                     || h.msg_type == HandshakeType::HELLO_VERIFY_REQUEST));
         let next = self.reasm.next_seq();
@@ -514,8 +508,8 @@ impl Machine {
 
     /// Handles a ChangeCipherSpec; returns whether it advanced the handshake.
     fn handle_ccs(&mut self, now: Instant, epoch: u16, payload: &[u8]) -> Result<bool, Error> {
-        let expected =
-            self.state == State::AwaitChangeCipherSpec && epoch == self.records.read_epoch();
+        let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
+            && epoch == self.records.read_epoch();
         if expected && payload == [1] {
             let Some(p) = self.hs.pending_read.take() else {
                 return Err(Error::alert(
@@ -527,7 +521,7 @@ impl Machine {
             // Anything still buffered came in the plaintext epoch and was not consumed:
             // from here on only messages of the protected epoch are new.
             self.reasm.clear();
-            self.state = State::AwaitFinished;
+            self.life.set_step(State::AwaitFinished);
             // Progress: a remembered verdict on unauthenticated input is void.
             self.pending_verdict = None;
             return Ok(true);
@@ -594,21 +588,18 @@ impl Machine {
         self.events
             .push_back(Event::AlertReceived { level, description });
         if description == AlertDescription::CLOSE_NOTIFY {
-            self.close_received = true;
             self.timer.stop();
             self.events.push_back(Event::PeerClosed);
-            if self.is_handshaking() {
-                // A handshake the peer closed cannot complete: end it, naming the alert.
-                self.state = State::Failed;
-                self.error = Some(Error::AlertReceived(description));
-                return Err(Error::AlertReceived(description));
-            }
-            return Ok(());
+            // A handshake the peer closed cannot complete: it fails, naming the alert.
+            self.life.close(false);
+            return match self.life.error() {
+                Some(e) => Err(e.clone()),
+                None => Ok(()),
+            };
         }
         if level == AlertLevel::Fatal {
-            self.state = State::Failed;
             self.timer.stop();
-            self.error = Some(Error::AlertReceived(description));
+            self.life.fail(Error::AlertReceived(description));
             return Err(Error::AlertReceived(description));
         }
         Ok(())
@@ -616,13 +607,12 @@ impl Machine {
 
     /// Records a fatal error: sends the alert it carries (if any) and stops.
     fn fail(&mut self, e: Error) -> Error {
-        if self.state != State::Failed {
+        if !self.life.is_failed() {
             if let Some(alert) = e.alert_to_send() {
                 self.send_alert(AlertLevel::Fatal, alert);
             }
-            self.state = State::Failed;
             self.timer.stop();
-            self.error = Some(e.clone());
+            self.life.fail(e.clone());
         }
         e
     }
@@ -820,10 +810,10 @@ impl Machine {
     }
 
     fn on_peer_retransmit(&mut self, now: Instant) {
-        if self.flight.is_empty() || self.state == State::Failed {
+        if self.flight.is_empty() || self.life.is_failed() {
             return;
         }
-        if self.state == State::Established && !self.sent_final_flight {
+        if self.life.completed() && !self.sent_final_flight {
             // We received the final flight: a duplicate of it needs no answer. Answering
             // would make both sides retransmit to each other forever.
             return;
@@ -853,14 +843,17 @@ impl Machine {
 
     /// The handshake is complete.
     pub(crate) fn complete_handshake(&mut self) {
-        self.state = State::Established;
         self.timer.reset();
         self.pending_verdict = None;
         self.first_flight_floor = None;
+        // Replacing the Handshaking variant drops what it owned.
+        self.life = Lifecycle::Established(Established::default());
         if self.sent_final_flight {
             // The peer may still retransmit its last flight, partly in the old epoch, until
             // it sees ours: keep the old epoch until it shows it finished, or a while.
-            self.completed_at = Some(self.now);
+            if let Some(at) = self.life.completed_at_mut() {
+                *at = Some(self.now);
+            }
         } else {
             // We received the final flight: the peer retransmits nothing the old epoch
             // carries that we need (RFC 6347 §4.2.4).
@@ -992,7 +985,7 @@ impl Machine {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.state == State::Failed {
+        if self.life.is_failed() {
             return None;
         }
         self.timer.deadline
@@ -1000,7 +993,7 @@ impl Machine {
 
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.now = now;
-        if !self.timer.expired(now) || self.state == State::Failed {
+        if !self.timer.expired(now) || self.life.is_failed() {
             return Ok(());
         }
         let due = self.pending_verdict.as_mut().is_some_and(|v| v.expire());
@@ -1021,8 +1014,7 @@ impl Machine {
         self.reasm.discard_contested_partials();
         if self.timer.expiries >= self.config.max_retransmits {
             self.timer.stop();
-            self.state = State::Failed;
-            self.error = Some(Error::HandshakeTimeout);
+            self.life.fail(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
         }
         if self.timer_hook.is_some() || self.pending_verdict.is_some() {
@@ -1048,16 +1040,13 @@ impl Machine {
     // ----------------------------------------------------------------- app data
 
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        if self.state == State::Failed {
-            return Err(self
-                .error
-                .clone()
-                .unwrap_or(Error::InvalidState("connection failed")));
+        if let Some(e) = self.life.error() {
+            return Err(e.clone());
         }
-        if self.state != State::Established {
+        if !self.life.completed() {
             return Err(Error::InvalidState("handshake not complete"));
         }
-        if self.close_sent {
+        if self.life.close_sent() {
             return Err(Error::InvalidState("close_notify already sent"));
         }
         let max = self.data_mtu();
@@ -1080,7 +1069,7 @@ impl Machine {
     }
 
     pub fn recv(&mut self, out: &mut [u8], peek: bool) -> Option<usize> {
-        if self.state != State::Established {
+        if !self.life.completed() {
             return None;
         }
         let rec = self.app_in.front_mut()?;
@@ -1101,7 +1090,7 @@ impl Machine {
     }
 
     pub fn pending(&self) -> usize {
-        if self.state != State::Established {
+        if !self.life.completed() {
             return 0;
         }
         self.app_in.front().map_or(0, |r| r.end - r.start)
@@ -1112,42 +1101,50 @@ impl Machine {
     }
 
     pub fn has_pending(&self) -> bool {
-        self.state == State::Established && !self.app_in.is_empty()
+        self.life.completed() && !self.app_in.is_empty()
     }
 
     pub fn close(&mut self) {
-        if self.close_sent || self.state == State::Failed {
+        if self.life.close_sent() || self.life.is_failed() {
             return;
         }
-        self.close_sent = true;
         self.send_alert(AlertLevel::Warning, AlertDescription::CLOSE_NOTIFY);
-        if self.state != State::Established {
+        if self.life.is_handshaking() {
+            // Closing abandons a running handshake (see Lifecycle::close).
             self.timer.stop();
         }
+        self.life.close(true);
     }
 
     // ----------------------------------------------------------------- getters
 
     pub fn is_established(&self) -> bool {
-        self.state == State::Established
+        self.life.completed()
     }
     pub fn is_handshaking(&self) -> bool {
-        !matches!(self.state, State::Established | State::Failed)
+        self.life.is_handshaking()
     }
     pub fn close_sent(&self) -> bool {
-        self.close_sent
+        self.life.close_sent()
     }
     pub fn close_received(&self) -> bool {
-        self.close_received
+        self.life.close_received()
     }
     pub fn error(&self) -> Option<&Error> {
-        self.error.as_ref()
+        self.life.error()
     }
     pub fn is_client(&self) -> bool {
         self.is_client
     }
     pub fn state_name(&self) -> &'static str {
-        match self.state {
+        let step = match &self.life {
+            Lifecycle::Handshaking(h) => h.step,
+            Lifecycle::Established(_) | Lifecycle::Closing(_) => {
+                return "SSL negotiation finished successfully"
+            }
+            Lifecycle::Failed(_) => return "error",
+        };
+        match step {
             State::ClientAwaitServerHello => "SSLv3/TLS write client hello",
             State::ClientAwaitCertificate => "SSLv3/TLS read server hello",
             State::ClientAwaitServerKeyExchange => "SSLv3/TLS read server certificate",
@@ -1159,8 +1156,6 @@ impl Machine {
             State::ServerAwaitCertificateVerify => "SSLv3/TLS read client key exchange",
             State::AwaitChangeCipherSpec => "SSLv3/TLS read change cipher spec",
             State::AwaitFinished => "SSLv3/TLS read finished",
-            State::Established => "SSL negotiation finished successfully",
-            State::Failed => "error",
         }
     }
     pub fn protocol_version(&self) -> Option<u16> {
@@ -1189,7 +1184,7 @@ impl Machine {
         self.cookie_hooks = Some(hooks);
     }
     pub fn session(&self) -> Option<Session> {
-        if self.state != State::Established {
+        if !self.life.completed() {
             return None;
         }
         self.current_session()
@@ -1240,7 +1235,7 @@ impl Machine {
         label: &[u8],
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
-        if self.state != State::Established {
+        if !self.life.completed() {
             return Err(Error::InvalidState("handshake not complete"));
         }
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;

@@ -10,6 +10,7 @@ pub mod reassembly;
 
 mod client;
 mod flight;
+pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod peer_verify;
 mod server;

@@ -40,7 +40,10 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Result<(), Error> {
-        match (self.state, msg_type) {
+        let Some(step) = self.life.step() else {
+            return Err(Error::InvalidState("handshake not running"));
+        };
+        match (step, msg_type) {
             (State::ServerAwaitClientHello, HandshakeType::CLIENT_HELLO) => {
                 self.server_client_hello(now, seq, body)
             }
@@ -59,7 +62,7 @@ impl Machine {
                     self.hs.peer_certs = cert.chain;
                     self.verify_peer(false)?;
                 }
-                self.state = State::ServerAwaitClientKeyExchange;
+                self.life.set_step(State::ServerAwaitClientKeyExchange);
                 Ok(())
             }
             (State::ServerAwaitClientCertificate, HandshakeType::CLIENT_KEY_EXCHANGE) => {
@@ -90,7 +93,7 @@ impl Machine {
                 verify_signature(leaf, cv.scheme, self.transcript.buffer(), &cv.signature)?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
-                self.state = State::AwaitChangeCipherSpec;
+                self.life.set_step(State::AwaitChangeCipherSpec);
                 Ok(())
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
@@ -271,7 +274,7 @@ impl Machine {
         self.derive_keys()?;
         self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
-        self.state = State::AwaitChangeCipherSpec;
+        self.life.set_step(State::AwaitChangeCipherSpec);
         Ok(true)
     }
 
@@ -391,11 +394,11 @@ impl Machine {
         ServerHelloDone.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
         self.send_flight(now, false)?;
-        self.state = if request_cert {
+        self.life.set_step(if request_cert {
             State::ServerAwaitClientCertificate
         } else {
             State::ServerAwaitClientKeyExchange
-        };
+        });
         Ok(())
     }
 
@@ -430,11 +433,11 @@ impl Machine {
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
         self.set_master_secret(&pms)?;
         self.derive_keys()?;
-        self.state = if self.hs.peer_certs.is_empty() {
+        self.life.set_step(if self.hs.peer_certs.is_empty() {
             State::AwaitChangeCipherSpec
         } else {
             State::ServerAwaitCertificateVerify
-        };
+        });
         Ok(())
     }
 }
