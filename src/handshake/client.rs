@@ -52,7 +52,7 @@ impl Machine {
             client_version: DTLS1_2_VERSION,
             random: self.hs.client_random,
             session_id,
-            cookie: self.hs.cookie.clone(),
+            cookie: self.hsk()?.cookie.clone(),
             cipher_suites: self.config.suites.iter().map(|s| s.id).collect(),
             compression_methods: vec![0],
             extensions,
@@ -80,7 +80,7 @@ impl Machine {
             (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
                 self.peer_flight_received();
-                self.hs.cookie = hvr.cookie;
+                self.hsk()?.cookie = hvr.cookie;
                 self.client_send_hello(now)
             }
             (_, HandshakeType::HELLO_VERIFY_REQUEST) => {
@@ -113,7 +113,7 @@ impl Machine {
             (State::ClientAwaitCertificateRequestOrDone, HandshakeType::CERTIFICATE_REQUEST) => {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
-                self.hs.cert_requested = Some(cr.signature_schemes);
+                self.hsk()?.cert_requested = Some(cr.signature_schemes);
                 self.life.set_step(State::ClientAwaitServerHelloDone);
                 Ok(())
             }
@@ -145,7 +145,9 @@ impl Machine {
 
     /// Adds a received message to the transcript.
     pub(crate) fn add_received(&mut self, msg_type: HandshakeType, seq: u16, body: &[u8]) {
-        self.transcript.add(&full_message(msg_type, seq, body));
+        if let Some(h) = self.life.handshake_mut() {
+            h.transcript.add(&full_message(msg_type, seq, body));
+        }
     }
 
     fn client_server_hello(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
@@ -193,9 +195,9 @@ impl Machine {
             ));
         }
         // Transcript: the ClientHello this answers, then the ServerHello (RFC 6347 §4.2.1).
-        self.transcript.clear();
-        let ch = self.hs.last_client_hello.clone();
-        self.transcript.add(&ch);
+        let h = self.hsk()?;
+        h.transcript.clear();
+        h.transcript.add(&h.last_client_hello);
         self.add_received(HandshakeType::SERVER_HELLO, seq, body);
 
         let resume = self.opts.resume.clone();
@@ -256,7 +258,7 @@ impl Machine {
         verify_signature(leaf, ske.scheme, &signed, &ske.signature)?;
         self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
         self.hs.group = Some(ske.group);
-        self.hs.peer_public = ske.public;
+        self.hsk()?.peer_public = ske.public;
         self.hs.peer_sig_scheme = Some(ske.scheme);
         self.life
             .set_step(State::ClientAwaitCertificateRequestOrDone);
@@ -270,7 +272,7 @@ impl Machine {
         // Client certificate, if asked for (RFC 5246 §7.4.6): an empty list when we have
         // none the server can accept.
         let mut sign_with = None;
-        if let Some(requested) = self.hs.cert_requested.clone() {
+        if let Some(requested) = self.hsk()?.cert_requested.clone() {
             let mut chain = Vec::new();
             if let Some(id) = self.config.identity.clone() {
                 let acceptable: Vec<_> = requested
@@ -294,11 +296,11 @@ impl Machine {
         }
         .encode(&mut b);
         self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
-        let peer_public = std::mem::take(&mut self.hs.peer_public);
+        let peer_public = std::mem::take(&mut self.hsk()?.peer_public);
         let pms = kp.agree(&peer_public)?;
         self.set_master_secret(&pms)?;
         if let Some((key, scheme)) = sign_with {
-            let signature = key.sign(scheme, self.transcript.buffer())?;
+            let signature = key.sign(scheme, self.hsk()?.transcript.buffer())?;
             let mut b = Vec::new();
             CertificateVerify { scheme, signature }.encode(&mut b);
             self.queue_handshake(HandshakeType::CERTIFICATE_VERIFY, b, true);

@@ -6,8 +6,14 @@
 
 use std::time::Instant;
 
+use super::flight::FlightEntry;
 use super::machine::State;
+use crate::crypto::ecdhe::EphemeralKeyPair;
+use crate::crypto::transcript::Transcript;
+use crate::enums::SignatureScheme;
 use crate::error::Error;
+use crate::input_policy::PendingVerdict;
+use crate::record::protection::RecordProtection;
 
 /// Where a connection is in its life.
 pub(crate) enum Lifecycle {
@@ -21,10 +27,56 @@ pub(crate) enum Lifecycle {
     Failed(Failed),
 }
 
-/// What only a running handshake has.
+/// What only a running handshake has: dropped (freed) as soon as it ends.
 pub(crate) struct Handshake {
     /// The message the handshake waits for.
     pub step: State,
+    /// The messages so far (RFC 5246 §7.4.9, RFC 6347 §4.2.6).
+    pub transcript: Transcript,
+    /// The flight being built.
+    pub building: Vec<FlightEntry>,
+    /// A verdict on unauthenticated input, obeyed if the handshake stalls
+    /// (crate::input_policy).
+    pub pending_verdict: Option<PendingVerdict>,
+    /// While waiting for the peer's first flight: the expected message_seq before an
+    /// unauthenticated first fragment moved it, so a later first-flight fragment can move
+    /// it again (a forged fragment must not fix it). Cleared when a message is processed.
+    pub first_flight_floor: Option<u16>,
+    /// Client: the last ClientHello sent (full DTLS form), which starts the transcript.
+    pub last_client_hello: Vec<u8>,
+    /// Client: the cookie from the HelloVerifyRequest.
+    pub cookie: Vec<u8>,
+    /// Server: our ECDHE key pair until the ClientKeyExchange arrives.
+    pub ecdhe: Option<EphemeralKeyPair>,
+    /// Client: the server's ECDHE public key until we send ClientKeyExchange.
+    pub peer_public: Vec<u8>,
+    /// Keys agreed but not yet in use (installed at ChangeCipherSpec).
+    pub pending_read: Option<RecordProtection>,
+    pub pending_write: Option<RecordProtection>,
+    /// Client: the server asked for a certificate (its acceptable schemes).
+    pub cert_requested: Option<Vec<SignatureScheme>>,
+    /// Server: the schemes the client offered in signature_algorithms.
+    pub peer_sig_schemes: Vec<SignatureScheme>,
+}
+
+impl Handshake {
+    fn new(step: State) -> Self {
+        Self {
+            step,
+            transcript: Transcript::new(),
+            building: Vec::new(),
+            pending_verdict: None,
+            first_flight_floor: None,
+            last_client_hello: Vec::new(),
+            cookie: Vec::new(),
+            ecdhe: None,
+            peer_public: Vec::new(),
+            pending_read: None,
+            pending_write: None,
+            cert_requested: None,
+            peer_sig_schemes: Vec::new(),
+        }
+    }
 }
 
 /// An established connection.
@@ -60,7 +112,23 @@ pub(crate) struct Failed {
 impl Lifecycle {
     /// A handshake starting at `step`.
     pub fn handshaking(step: State) -> Self {
-        Lifecycle::Handshaking(Box::new(Handshake { step }))
+        Lifecycle::Handshaking(Box::new(Handshake::new(step)))
+    }
+
+    /// The running handshake's data.
+    pub fn handshake(&self) -> Option<&Handshake> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The running handshake's data, mutably.
+    pub fn handshake_mut(&mut self) -> Option<&mut Handshake> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(h),
+            _ => None,
+        }
     }
 
     /// The handshake's step, while it runs.

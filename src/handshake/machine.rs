@@ -12,16 +12,14 @@ use rand::{RngCore, SeedableRng};
 use super::flight::{Flight, FlightEntry, RetransmitTimer};
 use super::fragmenter::fragment_message;
 use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
-use super::lifecycle::{Established, Lifecycle};
+use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Event, Stats, VerifyHook};
 use crate::cookie::CookieHooks;
-use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::suites::CipherSuite;
-use crate::crypto::transcript::Transcript;
 use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
@@ -61,8 +59,6 @@ pub(crate) struct Negotiated {
     pub session_id: Vec<u8>,
     pub suite: Option<&'static CipherSuite>,
     pub group: Option<NamedGroup>,
-    pub ecdhe: Option<EphemeralKeyPair>,
-    pub peer_public: Vec<u8>,
     pub peer_certs: Vec<Vec<u8>>,
     pub peer_sig_scheme: Option<SignatureScheme>,
     pub master: Option<MasterSecret>,
@@ -70,17 +66,8 @@ pub(crate) struct Negotiated {
     pub resumed: bool,
     pub verify_result: i32,
     pub server_name: Option<String>,
-    /// Client: the server asked for a certificate (its acceptable schemes).
-    pub cert_requested: Option<Vec<SignatureScheme>>,
-    /// Server: the schemes the client offered in signature_algorithms.
-    pub peer_sig_schemes: Vec<SignatureScheme>,
     pub local_finished: Vec<u8>,
     pub peer_finished: Vec<u8>,
-    pub pending_read: Option<RecordProtection>,
-    pub pending_write: Option<RecordProtection>,
-    /// Client: the last ClientHello sent (full DTLS form) for the transcript.
-    pub last_client_hello: Vec<u8>,
-    pub cookie: Vec<u8>,
     pub secure_renegotiation: bool,
 }
 
@@ -99,7 +86,6 @@ pub struct Machine {
     pub(crate) life: Lifecycle,
     pub(crate) records: RecordLayer,
     pub(crate) reasm: Reassembler,
-    pub(crate) transcript: Transcript,
     pub(crate) hs: Negotiated,
     pub(crate) opts: ClientOptions,
     pub(crate) peer_addr: Vec<u8>,
@@ -109,7 +95,6 @@ pub struct Machine {
     /// Our last flight was the handshake's final flight (RFC 6347 §4.2.4 FINISHED state):
     /// only then does a completed connection answer the peer's retransmissions.
     sent_final_flight: bool,
-    building: Vec<FlightEntry>,
     timer: RetransmitTimer,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
     last_rtx_response: Option<Instant>,
@@ -118,14 +103,6 @@ pub struct Machine {
     app_in: VecDeque<AppRecord>,
     /// Memory held by `app_in` (buffer capacities), bounded by MAX_BUFFERED_APP_BYTES.
     app_in_bytes: usize,
-    /// A verdict reached on unauthenticated input (a plaintext alert, a message the
-    /// handshake would reject): obeyed at the next timer expiry unless the handshake makes
-    /// progress first (crate::input_policy).
-    pending_verdict: Option<PendingVerdict>,
-    /// While waiting for the peer's first flight: the expected message_seq before an
-    /// unauthenticated first fragment moved it, so a later first-flight fragment can move
-    /// it again (a forged fragment must not fix it). Cleared when a message is processed.
-    first_flight_floor: Option<u16>,
     events: VecDeque<Event>,
     mtu: usize,
     stats: Stats,
@@ -155,7 +132,6 @@ impl Machine {
             }),
             records: RecordLayer::new(),
             reasm: Reassembler::new(),
-            transcript: Transcript::new(),
             hs: Negotiated::default(),
             opts: ClientOptions::default(),
             peer_addr: Vec::new(),
@@ -163,7 +139,6 @@ impl Machine {
             send_seq: 0,
             flight: Flight::default(),
             sent_final_flight: false,
-            building: Vec::new(),
             timer,
             timer_hook: None,
             last_rtx_response: None,
@@ -171,8 +146,6 @@ impl Machine {
             pool: Vec::new(),
             app_in: VecDeque::new(),
             app_in_bytes: 0,
-            pending_verdict: None,
-            first_flight_floor: None,
             events: VecDeque::new(),
             mtu,
             stats: Stats::default(),
@@ -470,8 +443,10 @@ impl Machine {
                 self.server_handle_message(now, msg_type, seq, &body)?;
             }
             // Progress: a remembered verdict on unauthenticated input is void.
-            self.pending_verdict = None;
-            self.first_flight_floor = None;
+            if let Some(h) = self.life.handshake_mut() {
+                h.pending_verdict = None;
+                h.first_flight_floor = None;
+            }
         }
         if saw_old {
             self.on_peer_retransmit(now);
@@ -494,9 +469,12 @@ impl Machine {
         if !first_flight || h.message_seq == next {
             return;
         }
-        match self.first_flight_floor {
+        let Some(hs) = self.life.handshake_mut() else {
+            return;
+        };
+        match hs.first_flight_floor {
             None if input_policy::first_flight_may_move(next, h.message_seq) => {
-                self.first_flight_floor = Some(next);
+                hs.first_flight_floor = Some(next);
                 self.reasm.set_next_seq(h.message_seq);
             }
             Some(floor) if input_policy::first_flight_in_window(floor, h.message_seq) => {
@@ -511,7 +489,11 @@ impl Machine {
         let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
             && epoch == self.records.read_epoch();
         if expected && payload == [1] {
-            let Some(p) = self.hs.pending_read.take() else {
+            let Some(p) = self
+                .life
+                .handshake_mut()
+                .and_then(|h| h.pending_read.take())
+            else {
                 return Err(Error::alert(
                     AlertDescription::UNEXPECTED_MESSAGE,
                     "ChangeCipherSpec before keys were agreed",
@@ -523,7 +505,9 @@ impl Machine {
             self.reasm.clear();
             self.life.set_step(State::AwaitFinished);
             // Progress: a remembered verdict on unauthenticated input is void.
-            self.pending_verdict = None;
+            if let Some(h) = self.life.handshake_mut() {
+                h.pending_verdict = None;
+            }
             return Ok(true);
         } else if payload != [1] {
             // Malformed: an invalid record, silently discarded (RFC 6347 §4.1.2.7).
@@ -575,8 +559,10 @@ impl Machine {
 
     /// Keeps a verdict on unauthenticated input until the timer (crate::input_policy).
     fn remember_verdict(&mut self, error: Error, alert: Option<(AlertLevel, AlertDescription)>) {
-        let v = PendingVerdict::new(error, alert, self.pending_verdict.as_ref());
-        self.pending_verdict = Some(v);
+        if let Some(h) = self.life.handshake_mut() {
+            let v = PendingVerdict::new(error, alert, h.pending_verdict.as_ref());
+            h.pending_verdict = Some(v);
+        }
     }
 
     /// Acts on an alert: close_notify closes, a fatal alert fails (RFC 5246 §7.2).
@@ -642,7 +628,9 @@ impl Machine {
 
     /// Starts building a new flight (the previous one is forgotten).
     pub(crate) fn begin_flight(&mut self) {
-        self.building.clear();
+        if let Some(h) = self.life.handshake_mut() {
+            h.building.clear();
+        }
     }
 
     /// Adds a handshake message to the flight being built, assigning its message_seq.
@@ -655,16 +643,20 @@ impl Machine {
     ) {
         let seq = self.send_seq;
         self.send_seq = self.send_seq.wrapping_add(1);
+        self.message_event(true, msg_type, seq, &body);
+        let epoch = self.records.write_epoch();
+        let Some(h) = self.life.handshake_mut() else {
+            return;
+        };
         let full = full_message(msg_type, seq, &body);
         if in_transcript {
-            self.transcript.add(&full);
+            h.transcript.add(&full);
         }
         if msg_type == HandshakeType::CLIENT_HELLO {
-            self.hs.last_client_hello = full.clone();
+            h.last_client_hello = full;
         }
-        self.message_event(true, msg_type, seq, &body);
-        self.building.push(FlightEntry::Handshake {
-            epoch: self.records.write_epoch(),
+        h.building.push(FlightEntry::Handshake {
+            epoch,
             msg_type,
             seq,
             body,
@@ -673,11 +665,10 @@ impl Machine {
 
     /// Adds ChangeCipherSpec and switches the write side to the pending keys.
     pub(crate) fn queue_ccs_and_switch(&mut self) -> Result<(), Error> {
-        self.building.push(FlightEntry::ChangeCipherSpec {
-            epoch: self.records.write_epoch(),
-        });
-        let p = self
-            .hs
+        let epoch = self.records.write_epoch();
+        let h = self.hsk()?;
+        h.building.push(FlightEntry::ChangeCipherSpec { epoch });
+        let p = h
             .pending_write
             .take()
             .ok_or(Error::InvalidState("no pending write keys"))?;
@@ -705,7 +696,7 @@ impl Machine {
     pub(crate) fn set_master_secret(&mut self, pms: &[u8]) -> Result<(), Error> {
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
         self.hs.master = Some(if self.hs.ems {
-            let session_hash = self.transcript.hash(suite.prf);
+            let session_hash = self.hsk()?.transcript.hash(suite.prf);
             prf::extended_master_secret(suite.prf, pms, &session_hash)
         } else {
             prf::master_secret(
@@ -721,7 +712,7 @@ impl Machine {
     /// Sends the flight just built. `final_flight` flights are not timed (the peer's
     /// retransmission triggers ours, RFC 6347 §4.2.4).
     pub(crate) fn send_flight(&mut self, now: Instant, final_flight: bool) -> Result<(), Error> {
-        self.flight.entries = std::mem::take(&mut self.building);
+        self.flight.entries = std::mem::take(&mut self.hsk()?.building);
         self.sent_final_flight = final_flight;
         self.timer.reset();
         self.emit_flight()?;
@@ -844,9 +835,8 @@ impl Machine {
     /// The handshake is complete.
     pub(crate) fn complete_handshake(&mut self) {
         self.timer.reset();
-        self.pending_verdict = None;
-        self.first_flight_floor = None;
-        // Replacing the Handshaking variant drops what it owned.
+        // Replacing the Handshaking variant drops what it owned: transcript, flight being
+        // built, last ClientHello, cookie, ECDHE key, pending keys, verdicts.
         self.life = Lifecycle::Established(Established::default());
         if self.sent_final_flight {
             // The peer may still retransmit its last flight, partly in the old epoch, until
@@ -874,19 +864,10 @@ impl Machine {
     }
 
     /// Frees what only the handshake needed (the final flight stays, for retransmission).
+    /// (The rest of the handshake-only state went with the Handshaking variant.)
     fn free_handshake_state(&mut self) {
         // The reassembler keeps next_seq (old messages are recognised as retransmissions).
         self.reasm.clear();
-        self.transcript = Transcript::new();
-        self.building = Vec::new();
-        self.hs.last_client_hello = Vec::new();
-        self.hs.cookie = Vec::new();
-        self.hs.ecdhe = None;
-        self.hs.peer_public = Vec::new();
-        self.hs.pending_read = None;
-        self.hs.pending_write = None;
-        self.hs.cert_requested = None;
-        self.hs.peer_sig_schemes = Vec::new();
     }
 
     fn message_event(&mut self, sent: bool, msg_type: HandshakeType, seq: u16, body: &[u8]) {
@@ -917,25 +898,26 @@ impl Machine {
         );
         let client = RecordProtection::new(suite, &kb.client_write_key, &kb.client_write_iv)?;
         let server = RecordProtection::new(suite, &kb.server_write_key, &kb.server_write_iv)?;
-        if self.is_client {
-            self.hs.pending_write = Some(client);
-            self.hs.pending_read = Some(server);
+        let (write, read) = if self.is_client {
+            (client, server)
         } else {
-            self.hs.pending_write = Some(server);
-            self.hs.pending_read = Some(client);
-        }
+            (server, client)
+        };
+        let h = self.hsk()?;
+        h.pending_write = Some(write);
+        h.pending_read = Some(read);
         Ok(())
     }
 
     /// verify_data for a Finished sent by the client (`client`) or server.
     pub(crate) fn finished_data(&mut self, client: bool) -> Result<[u8; 12], Error> {
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
+        let hash = self.hsk()?.transcript.hash(suite.prf);
         let master = self
             .hs
             .master
             .as_ref()
             .ok_or(Error::InvalidState("no master secret"))?;
-        let hash = self.transcript.hash(suite.prf);
         Ok(prf::finished_verify_data(suite.prf, master, client, &hash))
     }
 
@@ -950,6 +932,13 @@ impl Machine {
         }
         self.hs.peer_finished = expected.to_vec();
         Ok(())
+    }
+
+    /// The running handshake's data; an error once it ended.
+    pub(crate) fn hsk(&mut self) -> Result<&mut Handshake, Error> {
+        self.life
+            .handshake_mut()
+            .ok_or(Error::InvalidState("handshake not running"))
     }
 
     /// Fills `out` from the connection's RNG (seeded in tests, OS entropy otherwise).
@@ -996,12 +985,14 @@ impl Machine {
         if !self.timer.expired(now) || self.life.is_failed() {
             return Ok(());
         }
-        let due = self.pending_verdict.as_mut().is_some_and(|v| v.expire());
-        let obeyed = if due {
-            self.pending_verdict.take()
-        } else {
-            None
-        };
+        let verdict = self.life.handshake_mut().map(|h| &mut h.pending_verdict);
+        let obeyed = verdict.and_then(|v| {
+            if v.as_mut().is_some_and(|v| v.expire()) {
+                v.take()
+            } else {
+                None
+            }
+        });
         if let Some(v) = obeyed {
             // The handshake made no progress across VERDICT_EXPIRIES timer expiries
             // since the unauthenticated input that earned this verdict: it was probably
@@ -1017,7 +1008,11 @@ impl Machine {
             self.life.fail(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
         }
-        if self.timer_hook.is_some() || self.pending_verdict.is_some() {
+        let verdict_pending = self
+            .life
+            .handshake()
+            .is_some_and(|h| h.pending_verdict.is_some());
+        if self.timer_hook.is_some() || verdict_pending {
             // The hook computes the next value from the previous one (DTLS_set_timer_cb).
             // With a verdict pending the period is not doubled, so a genuine plaintext
             // rejection is obeyed one period later (crate::input_policy).

@@ -90,7 +90,13 @@ impl Machine {
                     .peer_certs
                     .first()
                     .ok_or(Error::InvalidState("no client certificate"))?;
-                verify_signature(leaf, cv.scheme, self.transcript.buffer(), &cv.signature)?;
+                let transcript = self
+                    .life
+                    .handshake()
+                    .ok_or(Error::InvalidState("handshake not running"))?
+                    .transcript
+                    .buffer();
+                verify_signature(leaf, cv.scheme, transcript, &cv.signature)?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
                 self.life.set_step(State::AwaitChangeCipherSpec);
@@ -189,7 +195,7 @@ impl Machine {
         self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
             || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         let client_ems = ch.extensions.extended_master_secret;
-        self.hs.peer_sig_schemes =
+        self.hsk()?.peer_sig_schemes =
             ch.extensions
                 .signature_algorithms
                 .clone()
@@ -200,7 +206,7 @@ impl Machine {
                         SignatureScheme::RSA_PKCS1_SHA256,
                     ]
                 });
-        self.transcript.clear();
+        self.hsk()?.transcript.clear();
         self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
 
         if self.try_resume(now, &ch, client_ems)? {
@@ -237,7 +243,9 @@ impl Machine {
         // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1), and we
         // keep no flight: a retransmitted cookie-less ClientHello (our HelloVerifyRequest was
         // lost) must be processed again, so its message_seq stays acceptable.
-        self.transcript.clear();
+        if let Some(h) = self.life.handshake_mut() {
+            h.transcript.clear();
+        }
         self.reasm.set_next_seq(seq);
     }
 
@@ -331,12 +339,17 @@ impl Machine {
             .copied()
             .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
             .ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        let peer_schemes = &self
+            .life
+            .handshake()
+            .ok_or(Error::InvalidState("handshake not running"))?
+            .peer_sig_schemes;
         let offered: Vec<SignatureScheme> = self
             .config
             .sig_schemes
             .iter()
             .copied()
-            .filter(|s| self.hs.peer_sig_schemes.contains(s))
+            .filter(|s| peer_schemes.contains(s))
             .collect();
         let scheme = identity
             .key
@@ -377,7 +390,7 @@ impl Machine {
         let mut b = Vec::new();
         ske.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_KEY_EXCHANGE, b, true);
-        self.hs.ecdhe = Some(kp);
+        self.hsk()?.ecdhe = Some(kp);
 
         let request_cert = self.config.verify_mode != VerifyMode::None;
         if request_cert {
@@ -425,7 +438,7 @@ impl Machine {
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
         let kp = self
-            .hs
+            .hsk()?
             .ecdhe
             .take()
             .ok_or(Error::InvalidState("no ECDHE key"))?;
