@@ -123,4 +123,9 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_policy_s_server_fifty_empty_records
 fi
 
+# Issue 15 items 3, 4, 5, 7 (t_hardening.sh).
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test hard_dropin_s_client_reconnect
+fi
+
 summary

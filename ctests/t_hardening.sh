@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Issue 15 (bounds and compatibility under hostile load and odd peers), items 3, 4, 5 and 7:
+# the stock openssl binary on the drop-in, the example servers under a half-open flood,
+# an ICMP-refused client that keeps retransmitting, datagram packing of a fragmented flight.
+
+HARD_SO="$BUILD/libssl.so.3"
+
+# hard_need_dropin: the drop-in and the openssl CLI, or a failure.
+hard_need_dropin() {
+    need openssl
+    [ -f "$HARD_SO" ] || fail "$HARD_SO missing (make dropin)"
+}
+
+# Item 7b: `openssl s_client -reconnect` on the drop-in calls SSL_shutdown and
+# SSL_set_connect_state on the same SSL, then handshakes again on a new socket offering the
+# session. OpenSSL reconnects five times, each "Reused"; so must we.
+test_hard_dropin_s_client_reconnect() {
+    local port n
+    hard_need_dropin
+    with_fifo osrv
+    start_bg osrv --stdin osrv.in openssl s_server -dtls1_2 -accept 127.0.0.1:0 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    feed_open osrv
+    port=$(wait_port osrv.out) || fail "s_server did not start"
+    LD_PRELOAD="$HARD_SO" timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 \
+        -connect "127.0.0.1:$port" -reconnect < /dev/null > ocli.out 2> ocli.err ||
+        fail "s_client -reconnect failed"
+    grep -E '^(New|Reused), ' ocli.out
+    grep -q '^New, ' ocli.out || fail "no first handshake"
+    n=$(grep -c '^Reused, ' ocli.out)
+    [ "$n" = 5 ] || fail "$n of 5 reconnects resumed the session"
+}
