@@ -124,8 +124,11 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
 fi
 
 # Issue 15 items 3, 4, 5, 7 (t_hardening.sh).
+run_test hard_client_survives_econnrefused
+run_test hard_client_survives_econnrefused_nbio
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test hard_dropin_s_client_reconnect
+    run_test hard_dropin_s_client_survives_econnrefused
 fi
 
 summary
