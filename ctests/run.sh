@@ -129,6 +129,8 @@ run_test hard_client_survives_econnrefused_nbio
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test hard_dropin_s_client_reconnect
     run_test hard_dropin_s_client_survives_econnrefused
+    run_test hard_valgrind_dropin_load
+    run_test hard_valgrind_dropin_s_server_s_client
 fi
 
 summary

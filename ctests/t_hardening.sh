@@ -65,3 +65,39 @@ test_hard_dropin_s_client_survives_econnrefused() {
     hard_need_dropin
     late_server env LD_PRELOAD="$HARD_SO" openssl s_client -dtls1_2 -quiet -no_ign_eof
 }
+
+# Item 4: every program that loads the drop-in is valgrind-clean with definite leaks as
+# errors: the SSL error strings are registered from static storage. First at load alone
+# (`openssl version`), then stock s_server and s_client, both on the drop-in, under valgrind.
+test_hard_valgrind_dropin_load() {
+    need valgrind
+    hard_need_dropin
+    LD_PRELOAD="$HARD_SO" timeout 300 "${VALGRIND[@]}" openssl version > out 2> err
+    rc=$?
+    cat out err
+    [ "$rc" = 0 ] || fail "valgrind reported errors at load (exit $rc)"
+}
+
+test_hard_valgrind_dropin_s_server_s_client() {
+    local port
+    need valgrind
+    hard_need_dropin
+    with_fifo osrv
+    PROC_TIMEOUT=300 start_bg osrv --stdin osrv.in env LD_PRELOAD="$HARD_SO" "${VALGRIND[@]}" \
+        openssl s_server -dtls1_2 -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    feed_open osrv
+    port=$(wait_port osrv.out 120) || fail "s_server did not start"
+    with_fifo ocli
+    PROC_TIMEOUT=300 start_bg ocli --stdin ocli.in env LD_PRELOAD="$HARD_SO" "${VALGRIND[@]}" \
+        openssl s_client -dtls1_2 -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem" \
+        -verify_return_error -no_ign_eof
+    feed_open ocli
+    send ocli "hello valgrind"
+    wait_grep osrv.out '^hello valgrind$' 120 || fail "s_server got nothing"
+    feed_close ocli
+    expect_exit ocli 0 || fail "s_client: valgrind errors or failure"
+    wait_grep osrv.out 'CONNECTION CLOSED' 60 || fail "s_server saw no close"
+    feed_close osrv
+    expect_exit osrv 0 || fail "s_server: valgrind errors or failure"
+}
