@@ -123,4 +123,14 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_policy_s_server_fifty_empty_records
 fi
 
+# Issue 15 items 3, 4, 5, 7 (t_hardening.sh).
+run_test hard_client_survives_econnrefused
+run_test hard_client_survives_econnrefused_nbio
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test hard_dropin_s_client_reconnect
+    run_test hard_dropin_s_client_survives_econnrefused
+    run_test hard_valgrind_dropin_load
+    run_test hard_valgrind_dropin_s_server_s_client
+fi
+
 summary

@@ -142,7 +142,10 @@ impl Connection {
         self.inner.poll_event()
     }
 
-    /// Queues `data` as one application data record (one datagram).
+    /// Queues `data` as one application data record (one datagram). Up to 2^14 bytes are
+    /// accepted whatever the MTU (as OpenSSL does): a record over [`Connection::data_mtu`]
+    /// leaves as one datagram larger than the MTU, which IP fragments. Larger `data` is
+    /// refused with `MessageTooLarge` and the connection stays usable.
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
         self.inner.send(data)
     }
@@ -305,7 +308,8 @@ impl Connection {
         self.inner.mtu()
     }
 
-    /// Largest application payload one record can carry at the current MTU.
+    /// Largest application payload one record can carry at the current MTU without IP
+    /// fragmentation (`DTLS_get_data_mtu`).
     pub fn data_mtu(&self) -> usize {
         self.inner.data_mtu()
     }

@@ -23,6 +23,7 @@ use crate::crypto::suites::CipherSuite;
 use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
+use crate::record::header::MAX_PLAINTEXT_LEN;
 use crate::record::layer::{DatagramCursor, NextRecord, RecordLayer};
 use crate::record::protection::RecordProtection;
 use crate::session::cache::Session;
@@ -1044,9 +1045,13 @@ impl Machine {
         if self.life.close_sent() {
             return Err(Error::InvalidState("close_notify already sent"));
         }
-        let max = self.data_mtu();
-        if data.len() > max {
-            return Err(Error::MessageTooLarge { max });
+        // One record of up to 2^14 bytes (RFC 6347 §4.1.1), whatever the MTU: a record larger
+        // than the path MTU goes out as one datagram and IP fragments it, as OpenSSL 3.0 does.
+        // `data_mtu` is the largest write that avoids IP fragmentation. Refusing is not fatal.
+        if data.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::MessageTooLarge {
+                max: MAX_PLAINTEXT_LEN,
+            });
         }
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();

@@ -351,6 +351,14 @@ impl SSL {
             }
             return Ok(true);
         }
+        if last_errno() == libc::ECONNREFUSED
+            && is_datagram_bio(wbio)
+            && !self.with_conn(Connection::is_established).unwrap_or(true)
+        {
+            // The ICMP port unreachable of an earlier datagram, reported on this send: the
+            // datagram counts as lost and the retransmission timer covers it (see read_one).
+            return Ok(true);
+        }
         put_sys_error(last_errno(), "writing a datagram to the BIO failed");
         Err(Stop::Failed)
     }
@@ -437,6 +445,19 @@ impl SSL {
             }
             if host::bio_should_retry(rbio) {
                 return Ok(Read::NoData);
+            }
+            let refused = n < 0 && last_errno() == libc::ECONNREFUSED;
+            if refused
+                && *empty_reads < MAX_EMPTY_READS
+                && is_datagram_bio(rbio)
+                && !self.with_conn(Connection::is_established).unwrap_or(true)
+            {
+                // An ICMP port unreachable for a flight we sent (a connected UDP socket
+                // reports it on the next recv): the server may not be up yet. During the
+                // handshake keep waiting and retransmitting (RFC 6347 §4.2.4) until the
+                // handshake timeout, rather than abort. (OpenSSL 3.0 aborts here.)
+                *empty_reads += 1;
+                return Ok(Read::Processed);
             }
             if n == 0 && *empty_reads < MAX_EMPTY_READS && is_datagram_bio(rbio) {
                 // An empty UDP datagram: nothing for DTLS, keep reading.

@@ -104,6 +104,8 @@ pub struct Settings {
     pub max_cert_list: c_long,
     /// Check the server certificate against the SNI name.
     pub verify_hostname: bool,
+    /// `SSL_CTX_set_max_send_fragment`: the largest `SSL_write` (512..=16384).
+    pub max_send_fragment: usize,
 }
 
 impl Default for Settings {
@@ -129,6 +131,7 @@ impl Default for Settings {
             msg_callback_arg: AppPtr::default(),
             max_cert_list: SSL_MAX_CERT_LIST_DEFAULT,
             verify_hostname: false,
+            max_send_fragment: 16384,
         }
     }
 }

@@ -205,6 +205,31 @@ impl SSL {
         *self.servername.borrow_mut() = None;
     }
 
+    /// True when an engine connection exists (a handshake started or finished).
+    pub(crate) fn has_connection(&self) -> bool {
+        self.conn.try_borrow().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    /// Ends the current connection so that the next handshake starts a new one, keeping the
+    /// settings, BIOs and side. With `keep_session`, a client's established session becomes
+    /// the one offered for resumption. False if the connection is in use (re-entrant call).
+    pub(crate) fn restart(&self, keep_session: bool) -> bool {
+        if keep_session && self.side.get() == Some(Side::Client) {
+            self.keep_session_for_resumption();
+        }
+        let Ok(mut conn) = self.conn.try_borrow_mut() else {
+            return false;
+        };
+        *conn = None;
+        drop(conn);
+        *self.io.borrow_mut() = IoState::default();
+        *self.failed.borrow_mut() = None;
+        self.release_handshake_objects();
+        self.want.set(SSL_NOTHING);
+        self.verify_result.set(None);
+        true
+    }
+
     /// Replaces the read BIO, releasing the old one (`SSL_set0_rbio`).
     pub(crate) fn set0_rbio(&self, b: *mut BIO) {
         let old = self.rbio.replace(b);
@@ -307,6 +332,11 @@ entry! {
     /// SSL_set_connect_state makes `s` a client.
     fn SSL_set_connect_state(s: *mut SSL) {
         let s = try_ref!(s, ());
+        // OpenSSL's ossl_statem_clear: a connection already started or finished ends here and
+        // the next handshake starts afresh, offering the session it had (s_client -reconnect).
+        if s.has_connection() {
+            s.restart(true);
+        }
         s.side.set(Some(Side::Client));
         s.shutdown.set(0);
     }
@@ -314,6 +344,9 @@ entry! {
     /// SSL_set_accept_state makes `s` a server.
     fn SSL_set_accept_state(s: *mut SSL) {
         let s = try_ref!(s, ());
+        if s.has_connection() {
+            s.restart(false);
+        }
         s.side.set(Some(Side::Server));
         s.shutdown.set(0);
     }
@@ -333,16 +366,18 @@ entry! {
     /// SSL_clear resets `s` for a new connection with the same settings; 1 on success.
     fn SSL_clear(s: *mut SSL) -> c_int {
         let s = try_ref!(s, 0);
-        let Ok(mut conn) = s.conn.try_borrow_mut() else { return 0 };
-        *conn = None;
-        drop(conn);
-        *s.io.borrow_mut() = IoState::default();
-        *s.failed.borrow_mut() = None;
+        // OpenSSL (ssl_clear_bad_session) keeps the session for the next handshake unless
+        // an established connection ended without SSL_shutdown.
+        let established = s.with_conn(|c| c.session().is_some()).unwrap_or(false);
+        let clean = s.shutdown.get() & SSL_SENT_SHUTDOWN != 0;
+        if established && !clean {
+            super::session::session_free(s.resume.replace(std::ptr::null_mut()));
+        }
+        if !s.restart(established && clean) {
+            return 0;
+        }
         *s.listened.borrow_mut() = None;
-        s.release_handshake_objects();
-        s.want.set(SSL_NOTHING);
         s.shutdown.set(0);
-        s.verify_result.set(None);
         1
     }
 
