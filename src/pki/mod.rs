@@ -7,6 +7,7 @@
 pub mod der;
 pub mod keys;
 pub mod pem;
+pub mod verifier;
 pub mod verify;
 pub mod x509;
 
