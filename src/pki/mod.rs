@@ -6,6 +6,7 @@
 
 pub mod der;
 pub mod keys;
+pub mod ossl_verify;
 pub mod pem;
 pub mod verifier;
 pub mod verify;

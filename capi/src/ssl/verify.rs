@@ -9,8 +9,8 @@
 //! verification with that error. Without a callback the first error stops it.
 use std::ffi::{c_int, c_long, c_void};
 
+use rdtls::pki::ossl_verify::{openssl_steps, Step};
 use rdtls::pki::verifier::{CertVerifier, Verdict, VerifyInput};
-use rdtls::pki::verify::verify_chain;
 use rdtls::pki::{verify_code_string, X509_V_ERR_APPLICATION_VERIFICATION};
 use rdtls::Connection;
 
@@ -37,41 +37,16 @@ unsafe impl Send for SslPtr {}
 // SAFETY: see the type's documentation.
 unsafe impl Sync for SslPtr {}
 
-/// One verify-callback invocation of `X509_verify_cert`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// An error at a depth: the callback sees `preverify_ok` 0 and this code.
-    Error {
-        /// Chain depth (0 = leaf).
-        depth: usize,
-        /// `X509_V_ERR_*`.
-        code: i32,
-    },
-    /// The certificate at `depth` is done: the callback sees `preverify_ok` 1 and the
-    /// last error reported so far (OpenSSL keeps it in the context).
-    Ok {
-        /// Chain depth.
-        depth: usize,
-    },
-}
-
-/// The steps for `input` (webpki-backed: every error first, then the per-depth calls).
+/// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`.
 pub fn steps_for(input: &VerifyInput<'_>) -> Vec<Step> {
-    let o = verify_chain(
+    openssl_steps(
         input.trust,
         input.chain,
         input.now,
         input.names,
         input.server_cert,
         input.max_depth,
-    );
-    let mut steps: Vec<Step> = o
-        .errors
-        .iter()
-        .map(|&(depth, code)| Step::Error { depth, code })
-        .collect();
-    steps.extend((0..input.chain.len()).rev().map(|depth| Step::Ok { depth }));
-    steps
+    )
 }
 
 /// Plays `steps` to `cb` (or to OpenSSL's default: stop at the first error).
