@@ -52,7 +52,7 @@ EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
 COMMON_SRC := c-examples/common.c
 COMMON_HDR := c-examples/common.h
 
-CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args
+CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.

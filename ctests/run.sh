@@ -133,4 +133,11 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test hard_valgrind_dropin_s_server_s_client
 fi
 
+# The certificate matrix (t_verify_matrix.sh): OpenSSL vs standalone vs drop-in.
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test verify_matrix
+    # The table is part of the test output whether the test passed or not.
+    [ -f "$WORKROOT/verify_matrix/table.txt" ] && cat "$WORKROOT/verify_matrix/table.txt"
+fi
+
 summary

@@ -16,8 +16,12 @@ use crate::session::cache::Session;
 /// Options for a client connection.
 #[derive(Default, Clone)]
 pub struct ClientOptions {
-    /// Sent as SNI, and used for the hostname check when enabled.
+    /// Sent as SNI (RFC 6066 §3); also the name the certificate is checked against when
+    /// `verify_names` is empty and the config checks hostnames.
     pub server_name: Option<String>,
+    /// Names the server certificate must match (any one of them), kept apart from the SNI
+    /// name (OpenSSL's `SSL_set1_host`/`SSL_add1_host`). Empty: `server_name` is used.
+    pub verify_names: Vec<String>,
     /// A session to resume (abbreviated handshake, RFC 5246 §7.3).
     pub resume: Option<Session>,
 }
@@ -72,20 +76,6 @@ pub struct Stats {
     /// Datagrams handed out by `poll_transmit`.
     pub datagrams_sent: u64,
 }
-
-/// Peer-certificate verification details handed to an application's verify hook.
-pub struct PeerVerification<'a> {
-    /// The peer's chain, leaf first (DER).
-    pub chain: &'a [Vec<u8>],
-    /// OpenSSL `X509_V_*` code from our verification (0 = ok).
-    pub code: i32,
-    /// Depth of the certificate the code applies to.
-    pub depth: usize,
-}
-
-/// A hook that may override a verification result (OpenSSL's verify callback).
-/// Returns true to accept the certificate.
-pub type VerifyHook = Box<dyn FnMut(&PeerVerification<'_>) -> bool + Send>;
 
 /// One DTLS 1.2 association.
 pub struct Connection {
@@ -247,9 +237,10 @@ impl Connection {
         self.inner.verify_result()
     }
 
-    /// Installs an application verify hook (OpenSSL verify callback semantics).
-    pub fn set_verify_hook(&mut self, hook: VerifyHook) {
-        self.inner.set_verify_hook(hook)
+    /// Replaces the config's certificate verifier for this connection only (the C API
+    /// uses this to reach the application's verify callback).
+    pub fn set_verifier(&mut self, verifier: Box<dyn crate::pki::verifier::CertVerifier>) {
+        self.inner.set_verifier(verifier)
     }
 
     /// Installs application cookie hooks used when this server performs the cookie

@@ -805,6 +805,7 @@ int SSL_get_verify_depth(const SSL *s);
 SSL_verify_cb SSL_get_verify_callback(const SSL *s);
 int SSL_set_session_id_context(SSL *ssl, const unsigned char *sid_ctx, unsigned int sid_ctx_len);
 int SSL_set1_host(SSL *s, const char *hostname);
+int SSL_add1_host(SSL *s, const char *hostname);
 void SSL_set_security_level(SSL *s, int level);
 int SSL_get_security_level(const SSL *s);
 int SSL_set_alpn_protos(SSL *ssl, const unsigned char *protos, unsigned int protos_len);

@@ -16,13 +16,14 @@ use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
-use crate::connection::{ClientOptions, Event, Stats, VerifyHook};
+use crate::connection::{ClientOptions, Event, Stats};
 use crate::cookie::CookieHooks;
 use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::suites::CipherSuite;
 use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
+use crate::pki::verifier::CertVerifier;
 use crate::record::header::MAX_PLAINTEXT_LEN;
 use crate::record::layer::{DatagramCursor, NextRecord, RecordLayer};
 use crate::record::protection::RecordProtection;
@@ -107,7 +108,7 @@ pub struct Machine {
     events: VecDeque<Event>,
     mtu: usize,
     stats: Stats,
-    pub(crate) verify_hook: Option<VerifyHook>,
+    pub(crate) verifier: Option<Box<dyn CertVerifier>>,
     pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
@@ -117,10 +118,13 @@ pub struct Machine {
 
 impl Machine {
     fn new(config: Arc<Config>, now: Instant, is_client: bool) -> Self {
+        #[cfg(any(test, feature = "test-rng"))]
         let rng = match config.rng_seed {
             Some(seed) => StdRng::seed_from_u64(seed ^ u64::from(is_client)),
             None => StdRng::from_entropy(),
         };
+        #[cfg(not(any(test, feature = "test-rng")))]
+        let rng = StdRng::from_entropy();
         let timer = RetransmitTimer::new(config.initial_timeout, config.max_timeout);
         let mtu = config.mtu;
         Self {
@@ -150,7 +154,7 @@ impl Machine {
             events: VecDeque::new(),
             mtu,
             stats: Stats::default(),
-            verify_hook: None,
+            verifier: None,
             cookie_hooks: None,
             current_record_seq: 0,
             now,
@@ -1176,8 +1180,8 @@ impl Machine {
     pub fn verify_result(&self) -> i32 {
         self.hs.verify_result
     }
-    pub fn set_verify_hook(&mut self, hook: VerifyHook) {
-        self.verify_hook = Some(hook);
+    pub fn set_verifier(&mut self, verifier: Box<dyn CertVerifier>) {
+        self.verifier = Some(verifier);
     }
     /// Application cookie hooks for the stateful cookie exchange (OpenSSL cookie callbacks).
     pub fn set_cookie_hooks(&mut self, hooks: Box<dyn CookieHooks + Send>) {

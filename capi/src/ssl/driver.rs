@@ -206,6 +206,7 @@ impl SSL {
                         .borrow()
                         .as_ref()
                         .and_then(|h| h.to_str().ok().map(str::to_owned)),
+                    verify_names: self.verify_names.borrow().clone(),
                     resume: super::session::session_value(self.resume.get()),
                 };
                 Connection::client(config, now, opts)

@@ -319,21 +319,19 @@ entry! {
         }
     }
 
-    /// SSL_set1_host checks the server certificate against `name` and sends it as SNI;
-    /// 1 on success.
+    /// SSL_set1_host makes `name` the only name the peer certificate must match (NULL or
+    /// "" clears the list: no hostname check). It does not set SNI, as in OpenSSL; 1 on
+    /// success.
     fn SSL_set1_host(s: *mut SSL, name: *const c_char) -> c_int {
         let s = try_ref!(s, 0);
-        if name.is_null() {
-            s.update_settings(|st| st.verify_hostname = false);
-            return 1;
-        }
-        let n = try_cstr!(name, 0);
-        let Ok(c) = CString::new(n) else { return 0 };
-        if s.hostname.borrow().is_none() {
-            *s.hostname.borrow_mut() = Some(c);
-        }
-        s.update_settings(|st| st.verify_hostname = true);
-        1
+        set_verify_name(s, name, true)
+    }
+
+    /// SSL_add1_host adds `name` to the names the peer certificate may match (any one
+    /// suffices); NULL or "" adds nothing. 1 on success.
+    fn SSL_add1_host(s: *mut SSL, name: *const c_char) -> c_int {
+        let s = try_ref!(s, 0);
+        set_verify_name(s, name, false)
     }
 
     /// SSL_get_servername: the SNI name (sent by us as client, received as server), or NULL.
@@ -382,6 +380,48 @@ fn alpn_well_formed(mut p: &[u8]) -> bool {
         p = &rest[n..];
     }
     true
+}
+
+/// Longest name accepted by SSL_set1_host/SSL_add1_host (a DNS name fits in 253).
+const MAX_VERIFY_NAME_LEN: usize = 255;
+/// Most names SSL_add1_host keeps.
+const MAX_VERIFY_NAMES: usize = 64;
+
+/// `SSL_set1_host` (`replace`) / `SSL_add1_host`: the expected-name list of
+/// `X509_VERIFY_PARAM`, never the SNI name.
+fn set_verify_name(s: &SSL, name: *const c_char, replace: bool) -> c_int {
+    let n = if name.is_null() {
+        String::new()
+    } else {
+        // SAFETY: non-NULL, NUL-terminated (API contract).
+        let c = unsafe { std::ffi::CStr::from_ptr(name) };
+        match c.to_str() {
+            Ok(n) if n.len() <= MAX_VERIFY_NAME_LEN => n.to_owned(),
+            _ => {
+                put_error(
+                    ERR_LIB_SSL,
+                    SSL_R_BAD_VALUE,
+                    "host name is not a UTF-8 name of at most 255 bytes",
+                );
+                return 0;
+            }
+        }
+    };
+    let mut names = s.verify_names.borrow_mut();
+    if replace {
+        names.clear();
+    }
+    if !n.is_empty() {
+        if names.len() >= MAX_VERIFY_NAMES {
+            put_error(ERR_LIB_SSL, SSL_R_BAD_VALUE, "too many host names");
+            return 0;
+        }
+        names.push(n);
+    }
+    let on = !names.is_empty();
+    drop(names);
+    s.update_settings(|st| st.verify_hostname = on);
+    1
 }
 
 /// `SSL_set_tlsext_host_name` (ctrl 55): the SNI name a client sends; 1 on success.

@@ -102,7 +102,7 @@ pub struct Settings {
     pub msg_callback_arg: AppPtr,
     /// `SSL_CTX_set_max_cert_list`.
     pub max_cert_list: c_long,
-    /// Check the server certificate against the SNI name.
+    /// Check the server certificate against the `SSL_set1_host` names.
     pub verify_hostname: bool,
     /// `SSL_CTX_set_max_send_fragment`: the largest `SSL_write` (512..=16384).
     pub max_send_fragment: usize,
@@ -200,7 +200,8 @@ impl Settings {
             .trust_store(shared.trust)
             .verify_mode(self.engine_verify_mode())
             .verify_depth(depth)
-            .verify_hostname(self.verify_hostname)
+            .dangerous()
+            .hostname_verification(self.verify_hostname)
             .cookie_exchange(v.cookie_exchange)
             .cookie_keys(shared.cookie_keys.clone())
             .extended_master_secret(self.options & SSL_OP_NO_EXTENDED_MASTER_SECRET == 0)

@@ -83,6 +83,9 @@ pub struct SSL {
     /// Payload MTU set with `SSL_set_mtu` / `DTLS_set_link_mtu`.
     pub(crate) mtu: Cell<Option<usize>>,
     pub(crate) hostname: RefCell<Option<CString>>,
+    /// Names the peer certificate must match (`SSL_set1_host`/`SSL_add1_host`), kept apart
+    /// from the SNI name in `hostname`, as in OpenSSL's `X509_VERIFY_PARAM`.
+    pub(crate) verify_names: RefCell<Vec<String>>,
     /// `SSL_set_verify_result` override.
     pub(crate) verify_result: Cell<Option<c_long>>,
     /// Session to resume (`SSL_set_session`), one reference held.
@@ -131,6 +134,7 @@ impl SSL {
             timer_callback: Cell::new(None),
             mtu: Cell::new(None),
             hostname: RefCell::new(None),
+            verify_names: RefCell::new(Vec::new()),
             verify_result: Cell::new(None),
             resume: Cell::new(std::ptr::null_mut()),
             session_obj: Cell::new(std::ptr::null_mut()),

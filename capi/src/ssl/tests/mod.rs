@@ -10,6 +10,7 @@ use super::ssl::*;
 
 mod handshake;
 mod hardening;
+mod hostname;
 mod lifecycle;
 mod listen;
 mod nulls;
