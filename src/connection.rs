@@ -255,6 +255,12 @@ impl Connection {
         self.inner.set_cookie_hooks(hooks)
     }
 
+    /// Installs a server's ClientHello hook: called once per ClientHello after the cookie
+    /// check and session lookup, before the ServerHello (see [`crate::client_hello_hook`]).
+    pub fn set_client_hello_hook(&mut self, hook: Box<dyn crate::ClientHelloHook>) {
+        self.inner.set_client_hello_hook(hook)
+    }
+
     /// The session, for resumption (clients) or inspection, once established.
     pub fn session(&self) -> Option<Session> {
         self.inner.session()

@@ -14,6 +14,7 @@ use super::fragmenter::fragment_message;
 use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
+use crate::client_hello_hook::ClientHelloHook;
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Event, Stats, VerifyHook};
 use crate::cookie::CookieHooks;
@@ -82,6 +83,8 @@ pub(crate) struct Negotiated {
     pub last_client_hello: Vec<u8>,
     pub cookie: Vec<u8>,
     pub secure_renegotiation: bool,
+    /// Server: acknowledge the client's server_name in the ServerHello (RFC 6066 §3).
+    pub ack_server_name: bool,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.
@@ -136,6 +139,12 @@ pub struct Machine {
     stats: Stats,
     pub(crate) verify_hook: Option<VerifyHook>,
     pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
+    /// Server: the application's ClientHello hook (crate::client_hello_hook).
+    pub(crate) client_hello_hook: Option<Box<dyn ClientHelloHook>>,
+    /// Server: the configuration the session cache and session ID context come from, when
+    /// the ClientHello hook replaced `config` (a session stays with the cache it was looked
+    /// up in).
+    pub(crate) session_home: Option<Arc<Config>>,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
@@ -187,6 +196,8 @@ impl Machine {
             stats: Stats::default(),
             verify_hook: None,
             cookie_hooks: None,
+            client_hello_hook: None,
+            session_home: None,
             current_record_seq: 0,
             now,
         }
@@ -1162,6 +1173,14 @@ impl Machine {
     pub fn set_cookie_hooks(&mut self, hooks: Box<dyn CookieHooks + Send>) {
         self.cookie_hooks = Some(hooks);
     }
+    /// The server's ClientHello hook (crate::client_hello_hook).
+    pub fn set_client_hello_hook(&mut self, hook: Box<dyn ClientHelloHook>) {
+        self.client_hello_hook = Some(hook);
+    }
+    /// The configuration whose session cache and session ID context this connection uses.
+    pub(crate) fn session_config(&self) -> &Arc<Config> {
+        self.session_home.as_ref().unwrap_or(&self.config)
+    }
     pub fn session(&self) -> Option<Session> {
         if self.state != State::Established {
             return None;
@@ -1186,10 +1205,10 @@ impl Machine {
             peer_certificates: self.hs.peer_certs.clone(),
             verify_result: self.hs.verify_result,
             server_name: self.hs.server_name.clone(),
-            id_context: self.config.session_id_context.clone(),
+            id_context: self.session_config().session_id_context.clone(),
             created: self.now,
             created_unix: now_unix,
-            lifetime: self.config.session_cache.lifetime(),
+            lifetime: self.session_config().session_cache.lifetime(),
         })
     }
     pub fn session_reused(&self) -> bool {

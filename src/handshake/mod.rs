@@ -13,6 +13,8 @@ mod flight;
 pub(crate) mod machine;
 mod peer_verify;
 mod server;
+mod server_hello_hook;
+mod server_resumption;
 
 #[cfg(test)]
 mod machine_tests;
