@@ -161,8 +161,9 @@ impl SSL {
             };
             return Err(self.fail_with(reason, why.to_owned()));
         }
-        // The certificate callback may still change what we present (see own_cert.rs).
-        if !self.run_cert_callback() {
+        // A client's certificate callback may still change what it presents (own_cert.rs); a
+        // server's runs after the ClientHello (servername.rs).
+        if side == Side::Client && !self.run_cert_callback() {
             return Err(Stop::Failed);
         }
         let settings = self.settings.borrow().clone();
@@ -184,6 +185,8 @@ impl SSL {
                 && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
             message_events: settings.msg_callback.is_some(),
             keylog: live.keylog_callback.is_some(),
+            // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
+            server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
         };
         let config = match ctx.config_for(
             &settings,
@@ -226,6 +229,9 @@ impl SSL {
             Err(e) => return Err(self.fail(&e)),
         };
         self.configure_connection(&mut conn, settings.options);
+        if side == Side::Server {
+            super::servername::install_client_hello_hook(self, &mut conn, variant);
+        }
         *self.conn.borrow_mut() = Some(conn);
         self.report_start();
         if let Some(l) = listened {
