@@ -123,4 +123,13 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_policy_s_server_fifty_empty_records
 fi
 
+# Server-side SNI and the session policy (t_sni.sh, issue 7 items 4 and 5).
+run_test sni_openssl_s_client
+run_test sni_gnutls_cli
+run_test sni_servername_fatal
+run_test sni_resumption_same_name_only
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_sni_openssl_s_server
+fi
+
 summary
