@@ -125,3 +125,27 @@ test_dropin_sni_openssl_s_server() {
     wait_grep osrv.out '^Switching server context.$' || fail "s_server did not switch"
     feed_close osrv
 }
+
+# The servername callback's return values (OK with SSL_set_SSL_CTX, NOACK, ALERT_FATAL with
+# and without *al) and the certificate callback, through the C API in one process; the
+# output must be what the same program prints on OpenSSL 3.0 (ctests/sni_prog.expected,
+# made with the openssl build).
+test_sni_callbacks_c_program() {
+    sni_certs
+    timeout 60 "$CTDIR/sni_prog" default.pem default.key second.pem second.key > out.txt ||
+        fail "sni_prog failed"
+    diff -u "$CT_ROOT/ctests/sni_prog.expected" out.txt || fail "output differs from OpenSSL's"
+}
+
+# The same program built against the system OpenSSL, run on the drop-in libssl.so.3.
+test_dropin_sni_callbacks_c_program() {
+    dropin_need
+    sni_certs
+    [ -x "$CTDIR/dropin_sni_prog" ] || fail "missing $CTDIR/dropin_sni_prog (make ctest-progs)"
+    LD_PRELOAD="$DROPIN_SO" LD_DEBUG=bindings LD_DEBUG_OUTPUT="$PWD/ld" timeout 60 \
+        "$CTDIR/dropin_sni_prog" default.pem default.key second.pem second.key > out.txt ||
+        fail "dropin_sni_prog failed"
+    grep -h "normal symbol \`SSL_set_SSL_CTX'" ld.* | grep -qF "$DROPIN_REAL" ||
+        fail "SSL_set_SSL_CTX was not bound to the drop-in"
+    diff -u "$CT_ROOT/ctests/sni_prog.expected" out.txt || fail "output differs from OpenSSL's"
+}
