@@ -9,7 +9,8 @@
  * (SSL_set_SSL_CTX) and returns SSL_TLSEXT_ERR_OK, returns SSL_TLSEXT_ERR_NOACK, or
  * SSL_TLSEXT_ERR_ALERT_FATAL with *al = access_denied or left as unrecognized_name. A third
  * server context has no certificate: its certificate callback (SSL_CTX_set_cert_cb) loads
- * one by SNI after the ClientHello, or fails. For each case the program prints what each
+ * one by SNI after the ClientHello, fails, or (retry.test) twice asks to be called again
+ * (-1, SSL_ERROR_WANT_X509_LOOKUP). For each case the program prints what each
  * side saw: handshake result, the certificate subject, whether the ServerHello
  * acknowledged server_name (RFC 6066 §3), SSL_get_servername on the server, the callbacks'
  * view (name, whether SSL_get_sigalgs reported the client's list) and the server's error
@@ -36,6 +37,7 @@ static SSL_CTX *second_ctx;
 static char seen[256];     /* what the callbacks saw, one case at a time */
 static int server_hello_ack; /* -1: no ServerHello seen, 0/1: server_name absent/present */
 static char alerts_sent[64]; /* "level/description " for each alert the server sent */
+static int cert_cb_calls;    /* calls of cert_cb in the current case */
 
 /* Appends to `seen`. */
 static void note(const char *who, SSL *s)
@@ -79,8 +81,12 @@ static int cert_cb(SSL *s, void *arg)
 
     (void)arg;
     note("cert_cb", s);
+    cert_cb_calls++;
     if (name != NULL && strcmp(name, "fail.test") == 0)
         return 0;
+    /* "retry.test": not ready for the first two calls (SSL_ERROR_WANT_X509_LOOKUP). */
+    if (name != NULL && strcmp(name, "retry.test") == 0 && cert_cb_calls <= 2)
+        return -1;
     return SSL_use_certificate_chain_file(s, files[second ? 2 : 0]) == 1
            && SSL_use_PrivateKey_file(s, files[second ? 3 : 1], SSL_FILETYPE_PEM) == 1;
 }
@@ -129,6 +135,8 @@ struct side {
     BIO *in, *out;
     int done, failed;
     int reason; /* the error reason when the handshake failed */
+    int lookups; /* SSL_ERROR_WANT_X509_LOOKUP returns */
+    int want_lookup;
 };
 
 /* The reason of the last error on the queue (0 when empty), and clears the queue. */
@@ -150,7 +158,10 @@ static void step(struct side *s)
     r = SSL_do_handshake(s->ssl);
     if (r == 1)
         s->done = 1;
-    else if (SSL_get_error(s->ssl, r) != SSL_ERROR_WANT_READ) {
+    else if (SSL_get_error(s->ssl, r) == SSL_ERROR_WANT_X509_LOOKUP) {
+        s->lookups++;
+        s->want_lookup = SSL_want_x509_lookup(s->ssl);
+    } else if (SSL_get_error(s->ssl, r) != SSL_ERROR_WANT_READ) {
         s->failed = 1;
         s->reason = last_reason();
     }
@@ -217,9 +228,16 @@ static void run_case(const char *label, SSL_CTX *sctx, SSL_CTX *cctx, const char
     SSL_set_msg_callback(c.ssl, msg_cb);
     SSL_set_msg_callback(s.ssl, server_msg_cb);
     step(&c);
+    cert_cb_calls = 0;
     for (rounds = 0; rounds < MAX_ROUNDS && !(c.done && s.done) && !c.failed; rounds++) {
         int moved = pump(&c, &s) + pump(&s, &c);
 
+        if (s.want_lookup) {
+            /* The application has what the certificate callback waited for: call again. */
+            s.want_lookup = 0;
+            step(&s);
+            continue;
+        }
         if (moved == 0)
             break;
     }
@@ -236,6 +254,9 @@ static void run_case(const char *label, SSL_CTX *sctx, SSL_CTX *cctx, const char
            c.done ? "ok" : "failed", s.done ? "ok" : "failed", subject,
            server_hello_ack < 0 ? "-" : server_hello_ack ? "yes" : "no", sni ? sni : "-");
     printf("%s: callbacks %s\n", label, seen[0] ? seen : "none");
+    if (s.lookups > 0)
+        printf("%s: SSL_ERROR_WANT_X509_LOOKUP %d times, cert_cb called %d times\n", label,
+               s.lookups, cert_cb_calls);
     if (!s.done)
         printf("%s: server error reason %d, alerts sent %s\n", label, s.reason, alerts_sent);
     ERR_clear_error();
@@ -287,6 +308,7 @@ int main(int argc, char **argv)
     run_case("cert_cb second.test", certcb_ctx, cctx, "second.test");
     run_case("cert_cb other.test", certcb_ctx, cctx, "other.test");
     run_case("cert_cb fail.test", certcb_ctx, cctx, "fail.test");
+    run_case("cert_cb retry.test", certcb_ctx, cctx, "retry.test");
     SSL_CTX_free(sctx);
     SSL_CTX_free(second_ctx);
     SSL_CTX_free(certcb_ctx);

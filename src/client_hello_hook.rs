@@ -48,6 +48,12 @@ pub struct HelloDecision {
     /// Send this alert at warning level before the ServerHello (OpenSSL's
     /// `SSL_TLSEXT_ERR_ALERT_WARNING`, typically `unrecognized_name`, RFC 6066 §3).
     pub warning: Option<AlertDescription>,
+    /// Not ready yet (e.g. a certificate is being fetched; OpenSSL's certificate callback
+    /// returning -1): the server keeps the ClientHello and sends nothing;
+    /// [`crate::Connection::client_hello_pending`] is true until the application calls
+    /// [`crate::Connection::resume_client_hello`], which runs the hook again. The other
+    /// fields are ignored.
+    pub pause: bool,
 }
 
 /// The hook refused the ClientHello: the handshake fails with this fatal alert.

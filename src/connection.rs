@@ -261,6 +261,18 @@ impl Connection {
         self.inner.set_client_hello_hook(hook)
     }
 
+    /// True while a server waits for its paused ClientHello hook (see
+    /// [`crate::HelloDecision::pause`]).
+    pub fn client_hello_pending(&self) -> bool {
+        self.inner.client_hello_pending()
+    }
+
+    /// Runs a paused ClientHello hook again and, when it decides, answers the ClientHello.
+    /// Does nothing when no ClientHello is parked. `Err` is fatal.
+    pub fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
+        self.inner.resume_client_hello(now)
+    }
+
     /// The session, for resumption (clients) or inspection, once established.
     pub fn session(&self) -> Option<Session> {
         self.inner.session()

@@ -375,3 +375,64 @@ fn session_id_context_mismatch_means_a_full_handshake() {
     handshake(&mut p);
     assert!(p.server.conn.session_reused(), "same context resumes");
 }
+
+#[test]
+fn paused_hook_parks_the_client_hello_until_resumed() {
+    let rsa = server("rsa");
+    let calls = Arc::new(Mutex::new(0));
+    let c2 = calls.clone();
+    let hook = Box::new(move |h: &ClientHelloInfo<'_>| {
+        let mut n = c2.lock().unwrap();
+        *n += 1;
+        assert_eq!(h.server_name, Some("rsa.test"));
+        Ok(if *n < 3 {
+            HelloDecision {
+                pause: true,
+                // Ignored while pausing.
+                warning: Some(AlertDescription::UNRECOGNIZED_NAME),
+                ..HelloDecision::default()
+            }
+        } else {
+            HelloDecision {
+                config: Some(rsa.clone()),
+                acknowledge_server_name: true,
+                ..HelloDecision::default()
+            }
+        })
+    });
+    let now = Instant::now();
+    let mut p = pair_at(
+        &client(),
+        &server("ecdsa"),
+        opts(Some("rsa.test"), None),
+        Some(hook),
+        now,
+    );
+    // Runs until the server parks the ClientHello (after the cookie exchange).
+    let parked = p.run_until(STEPS, BUDGET, |p| p.server.conn.client_hello_pending());
+    assert!(parked.is_ok(), "{parked:?}");
+    assert_eq!(*calls.lock().unwrap(), 1);
+    assert!(
+        p.server.drain(p.now).is_empty(),
+        "nothing is sent while paused"
+    );
+    // A resume that pauses again keeps it parked; the next one answers.
+    p.server.conn.resume_client_hello(p.now).expect("resume");
+    assert!(p.server.conn.client_hello_pending());
+    p.server.conn.resume_client_hello(p.now).expect("resume");
+    assert!(!p.server.conn.client_hello_pending());
+    handshake(&mut p);
+    assert_eq!(*calls.lock().unwrap(), 3);
+    assert_eq!(
+        p.client.conn.peer_certificates()[0],
+        load_chain("server-rsa.pem")[0]
+    );
+    assert!(
+        p.server.alerts_sent().is_empty(),
+        "no warning from a paused decision"
+    );
+    assert_eq!(
+        server_hello(&p.client).extensions.server_name.as_deref(),
+        Some("")
+    );
+}

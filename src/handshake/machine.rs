@@ -145,6 +145,9 @@ pub struct Machine {
     /// the ClientHello hook replaced `config` (a session stays with the cache it was looked
     /// up in).
     pub(crate) session_home: Option<Arc<Config>>,
+    /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
+    /// answered by `resume_client_hello`.
+    pub(crate) parked_hello: Option<(super::messages::ClientHello, bool)>,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
@@ -198,6 +201,7 @@ impl Machine {
             cookie_hooks: None,
             client_hello_hook: None,
             session_home: None,
+            parked_hello: None,
             current_record_seq: 0,
             now,
         }
@@ -609,7 +613,7 @@ impl Machine {
     }
 
     /// Records a fatal error: sends the alert it carries (if any) and stops.
-    fn fail(&mut self, e: Error) -> Error {
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
         if self.state != State::Failed {
             if let Some(alert) = e.alert_to_send() {
                 self.send_alert(AlertLevel::Fatal, alert);

@@ -201,8 +201,22 @@ impl Machine {
         self.transcript.clear();
         self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
 
+        self.answer_client_hello(now, ch, client_ems)
+    }
+
+    /// From the session lookup on: the ClientHello hook, then the abbreviated or full
+    /// handshake. A hook that pauses parks the ClientHello here (`resume_client_hello`).
+    pub(crate) fn answer_client_hello(
+        &mut self,
+        now: Instant,
+        ch: ClientHello,
+        client_ems: bool,
+    ) -> Result<(), Error> {
         let session = self.find_resumable(now, &ch, client_ems)?;
-        self.run_client_hello_hook(&ch, session.is_some())?;
+        if !self.run_client_hello_hook(&ch, session.is_some())? {
+            self.parked_hello = Some((ch, client_ems));
+            return Ok(());
+        }
         match session {
             Some((s, suite)) => self.resume(now, &ch, s, suite),
             None => self.server_full_handshake(now, &ch, client_ems),

@@ -1,5 +1,7 @@
 //! Applying the application's ClientHello hook (`crate::client_hello_hook`) on a server.
 
+use std::time::Instant;
+
 use super::machine::Machine;
 use super::messages::ClientHello;
 use crate::client_hello_hook::ClientHelloInfo;
@@ -7,15 +9,16 @@ use crate::error::{AlertLevel, Error};
 
 impl Machine {
     /// Runs the hook, if any, for `ch` and applies its decision: a warning alert, a new
-    /// configuration, the server_name acknowledgement, or a fatal rejection.
+    /// configuration, the server_name acknowledgement, or a fatal rejection. Ok(false) when
+    /// the hook paused (nothing of its decision is applied).
     pub(crate) fn run_client_hello_hook(
         &mut self,
         ch: &ClientHello,
         resuming: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         self.hs.ack_server_name = false;
         let Some(hook) = self.client_hello_hook.as_mut() else {
-            return Ok(());
+            return Ok(true);
         };
         let info = ClientHelloInfo {
             server_name: ch.extensions.server_name.as_deref(),
@@ -26,6 +29,9 @@ impl Machine {
         let decision = hook
             .client_hello(&info)
             .map_err(|r| Error::alert(r.alert, r.reason))?;
+        if decision.pause {
+            return Ok(false);
+        }
         if let Some(alert) = decision.warning {
             self.send_alert(AlertLevel::Warning, alert);
         }
@@ -36,6 +42,25 @@ impl Machine {
         }
         self.hs.ack_server_name =
             decision.acknowledge_server_name && !resuming && ch.extensions.server_name.is_some();
-        Ok(())
+        Ok(true)
+    }
+
+    /// True while a ClientHello waits for a paused hook.
+    pub fn client_hello_pending(&self) -> bool {
+        self.parked_hello.is_some()
+    }
+
+    /// Answers a parked ClientHello: the session lookup and the hook run again. Does nothing
+    /// when none is parked. `Err` is fatal, as from `handle_datagram`.
+    pub fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
+        if let Some(e) = self.error().cloned() {
+            return Err(e);
+        }
+        let Some((ch, client_ems)) = self.parked_hello.take() else {
+            return Ok(());
+        };
+        self.now = now;
+        self.answer_client_hello(now, ch, client_ems)
+            .map_err(|e| self.fail(e))
     }
 }

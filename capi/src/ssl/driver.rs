@@ -42,6 +42,9 @@ pub enum Stop {
     WantRead,
     /// The write BIO refused a datagram (`SSL_ERROR_WANT_WRITE`).
     WantWrite,
+    /// A server's certificate callback asked to be called again
+    /// (`SSL_ERROR_WANT_X509_LOOKUP`, servername.rs).
+    WantX509Lookup,
     /// A failure with an error-queue entry (`SSL_ERROR_SSL` / `SSL_ERROR_SYSCALL`).
     Failed,
 }
@@ -300,6 +303,22 @@ impl SSL {
         }
     }
 
+    /// Lets a paused ClientHello hook run again (servername.rs).
+    fn resume_client_hello(&self) -> Result<(), Stop> {
+        let now = self.now();
+        let r = match self.conn.try_borrow_mut() {
+            Ok(mut c) => c.as_mut().map(|conn| conn.resume_client_hello(now)),
+            Err(_) => None,
+        };
+        match r {
+            Some(Err(e)) => Err(self.fail(&e)),
+            _ => {
+                self.dispatch_events();
+                Ok(())
+            }
+        }
+    }
+
     /// The engine's next deadline.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.with_conn(|c| c.poll_timeout()).flatten()
@@ -481,6 +500,17 @@ impl SSL {
             }
             if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
                 return Err(self.fail(&e));
+            }
+            if self
+                .with_conn(Connection::client_hello_pending)
+                .unwrap_or(false)
+            {
+                // The certificate callback returned -1: once per call, as in OpenSSL.
+                if !self.take_x509_lookup_wanted() {
+                    self.resume_client_hello()?;
+                    continue;
+                }
+                return Err(Stop::WantX509Lookup);
             }
             match self.read_one(&mut empty)? {
                 Read::Processed => continue,

@@ -15,9 +15,10 @@
 //!   and (when inherited) the session ID context; the session cache stays the first
 //!   context's.
 //! * the certificate callback (of the context in use after the switch) runs next, on full
-//!   handshakes only: `1` goes on, `0` fails with `SSL_R_CERT_CB_ERROR`. A negative value
-//!   (OpenSSL: retry later, `SSL_ERROR_WANT_X509_LOOKUP`) is not supported and fails the
-//!   same way with a message saying so.
+//!   handshakes only: `1` goes on, `0` fails with `SSL_R_CERT_CB_ERROR`, a negative value
+//!   pauses the handshake (the engine parks the ClientHello): the call returns -1 with
+//!   `SSL_ERROR_WANT_X509_LOOKUP` (`SSL_want` = `SSL_X509_LOOKUP`), and the next handshake
+//!   call runs the certificate callback again (only it, once per call), as OpenSSL does.
 //! * a server with `SSL_VERIFY_PEER` and no session ID context refuses to resume
 //!   (`SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED`, alert internal_error).
 //!
@@ -48,13 +49,35 @@ pub const SSL_TLSEXT_ERR_NOACK: c_int = 3;
 /// `SSL_AD_UNRECOGNIZED_NAME`: the alert `*al` starts as.
 pub const SSL_AD_UNRECOGNIZED_NAME: c_int = 112;
 
-/// What the ClientHello showed, kept for `SSL_get_servername` / `SSL_get_sigalgs`.
+/// What the ClientHello showed, kept for `SSL_get_servername` / `SSL_get_sigalgs`, and
+/// where its callbacks stand.
 #[derive(Default)]
 pub struct HelloSeen {
     /// The client's server_name.
     pub server_name: Option<CString>,
     /// The client's signature_algorithms code points, in its order.
     pub sigalgs: Vec<u16>,
+    /// The certificate callback returned -1: the state to go on from.
+    paused: Option<Paused>,
+    /// The hook paused during the current call (one WANT_X509_LOOKUP per call).
+    lookup_wanted: bool,
+}
+
+/// Where the callbacks of a ClientHello stopped when the certificate callback returned -1.
+struct Paused {
+    ctx_before: Arc<SSL_CTX>,
+    own_before: bool,
+    decision: HelloDecision,
+}
+
+impl SSL {
+    /// True once after the ClientHello hook paused in the current call (and clears it).
+    pub(crate) fn take_x509_lookup_wanted(&self) -> bool {
+        self.hello_seen
+            .try_borrow_mut()
+            .map(|mut h| std::mem::take(&mut h.lookup_wanted))
+            .unwrap_or(false)
+    }
 }
 
 fn reject(alert: AlertDescription, reason: impl Into<String>) -> HelloRejection {
@@ -89,30 +112,83 @@ fn on_client_hello(
     variant: Variant,
     h: &ClientHelloInfo<'_>,
 ) -> Result<HelloDecision, HelloRejection> {
-    if let Ok(mut seen) = s.hello_seen.try_borrow_mut() {
-        *seen = HelloSeen {
-            server_name: h.server_name.and_then(|n| CString::new(n).ok()),
-            sigalgs: h.signature_schemes.iter().map(|x| x.0).collect(),
-        };
+    let paused = s
+        .hello_seen
+        .try_borrow_mut()
+        .ok()
+        .and_then(|mut seen| seen.paused.take());
+    let (ctx_before, own_before, decision) = match paused {
+        // Called again after -1 from the certificate callback: only that one runs again.
+        Some(p) => (p.ctx_before, p.own_before, Ok(p.decision)),
+        None => {
+            if let Ok(mut seen) = s.hello_seen.try_borrow_mut() {
+                *seen = HelloSeen {
+                    server_name: h.server_name.and_then(|n| CString::new(n).ok()),
+                    sigalgs: h.signature_schemes.iter().map(|x| x.0).collect(),
+                    ..HelloSeen::default()
+                };
+            }
+            let verify_peer_without_context = s
+                .with_settings(|st| st.verify_mode & SSL_VERIFY_PEER != 0 && st.sid_ctx.is_empty());
+            if h.resuming && verify_peer_without_context {
+                // OpenSSL's ssl_get_prev_session: a fatal error rather than a cache miss.
+                return Err(reject(
+                    AlertDescription::INTERNAL_ERROR,
+                    "session id context uninitialized: SSL_VERIFY_PEER needs \
+                     SSL_CTX_set_session_id_context to resume sessions",
+                ));
+            }
+            let ctx_before = s.ctx();
+            let own_before = s.own_settings.replace(false);
+            let d = run_servername_callback(s, session_ctx);
+            (ctx_before, own_before, d)
+        }
+    };
+    let restore = |e: HelloRejection| {
+        s.own_settings.set(own_before || s.own_settings.get());
+        Err(e)
+    };
+    let decision = match decision {
+        Ok(d) => d,
+        Err(e) => return restore(e),
+    };
+    if !h.resuming {
+        match run_cert_callback(s) {
+            Ok(true) => {}
+            Ok(false) => {
+                // -1: keep where we are; the driver reports SSL_ERROR_WANT_X509_LOOKUP.
+                if let Ok(mut seen) = s.hello_seen.try_borrow_mut() {
+                    seen.paused = Some(Paused {
+                        ctx_before,
+                        own_before,
+                        decision,
+                    });
+                    seen.lookup_wanted = true;
+                }
+                return Ok(HelloDecision {
+                    pause: true,
+                    ..HelloDecision::default()
+                });
+            }
+            Err(e) => return restore(e),
+        }
     }
-    let verify_peer_without_context =
-        s.with_settings(|st| st.verify_mode & SSL_VERIFY_PEER != 0 && st.sid_ctx.is_empty());
-    if h.resuming && verify_peer_without_context {
-        // OpenSSL's ssl_get_prev_session: a fatal error rather than a silent cache miss.
-        return Err(reject(
-            AlertDescription::INTERNAL_ERROR,
-            "session id context uninitialized: SSL_VERIFY_PEER needs \
-             SSL_CTX_set_session_id_context to resume sessions",
-        ));
-    }
-    let ctx_before = s.ctx();
-    let own_before = s.own_settings.replace(false);
-    let r = run_callbacks(s, session_ctx, h.resuming);
+    finish(s, session_ctx, variant, ctx_before, own_before, decision)
+}
+
+/// After the callbacks: the configuration the handshake goes on with, when they changed it.
+fn finish(
+    s: &SSL,
+    session_ctx: &Arc<SSL_CTX>,
+    variant: Variant,
+    ctx_before: Arc<SSL_CTX>,
+    own_before: bool,
+    mut decision: HelloDecision,
+) -> Result<HelloDecision, HelloRejection> {
     let ctx_now = s.ctx();
     let switched = !Arc::ptr_eq(&ctx_before, &ctx_now);
     let changed = s.own_settings.get() || switched;
     s.own_settings.set(own_before || changed);
-    let mut decision = r?;
     if switched {
         // As OpenSSL: the accept counts under the context that served the handshake.
         ctx_before.stats.accept.fetch_sub(1, Ordering::Relaxed);
@@ -137,11 +213,10 @@ fn on_client_hello(
     Ok(decision)
 }
 
-/// The servername callback, then (full handshakes) the certificate callback.
-fn run_callbacks(
+/// The servername callback of the `SSL`'s context, else of the one it was made from.
+fn run_servername_callback(
     s: &SSL,
     session_ctx: &Arc<SSL_CTX>,
-    resuming: bool,
 ) -> Result<HelloDecision, HelloRejection> {
     let mut decision = HelloDecision::default();
     let live = s.ctx().live();
@@ -168,23 +243,18 @@ fn run_callbacks(
             _ => decision.acknowledge_server_name = true,
         }
     }
-    if !resuming {
-        let r = s.call_cert_callback();
-        if r == 0 {
-            return Err(reject(
-                AlertDescription::INTERNAL_ERROR,
-                "cert cb error: the certificate callback failed",
-            ));
-        }
-        if r < 0 {
-            return Err(reject(
-                AlertDescription::INTERNAL_ERROR,
-                "cert cb error: the certificate callback asked to retry \
-                 (SSL_ERROR_WANT_X509_LOOKUP), which rdtls does not support",
-            ));
-        }
-    }
     Ok(decision)
+}
+
+/// The certificate callback: Ok(true) to go on, Ok(false) when it asked to be called again.
+fn run_cert_callback(s: &SSL) -> Result<bool, HelloRejection> {
+    match s.call_cert_callback() {
+        0 => Err(reject(
+            AlertDescription::INTERNAL_ERROR,
+            "cert cb error: the certificate callback failed",
+        )),
+        r => Ok(r > 0),
+    }
 }
 
 /// OpenSSL's (signature NID, digest NID, signature-and-digest NID) for a TLS 1.2

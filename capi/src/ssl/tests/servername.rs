@@ -424,3 +424,79 @@ fn session_policy_through_the_c_api() {
     SSL_SESSION_free(s);
     free(&[sctx, vctx, off, cctx]);
 }
+
+thread_local! {
+    /// Calls of `retry_cert_cb` so far.
+    static RETRY_CALLS: std::cell::Cell<c_int> = const { std::cell::Cell::new(0) };
+}
+
+/// Asks to be called again twice (-1), then loads the ECDSA certificate.
+unsafe extern "C" fn retry_cert_cb(s: *mut SSL, _arg: *mut c_void) -> c_int {
+    let n = RETRY_CALLS.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    if n <= 2 {
+        return -1;
+    }
+    // SAFETY: same contract as cert_cb.
+    unsafe { cert_cb(s, null_mut()) }
+}
+
+#[test]
+fn cert_cb_retry_reports_want_x509_lookup_once_per_call() {
+    reset();
+    RETRY_CALLS.with(|c| c.set(0));
+    let sctx = SSL_CTX_new(crate::ssl::method::DTLS_server_method());
+    set_servername_cb(sctx, null_mut());
+    crate::ssl::own_cert::SSL_CTX_set_cert_cb(sctx, Some(retry_cert_cb), null_mut());
+    let cctx = client_ctx(None);
+    crate::ssl::info::SSL_CTX_set_msg_callback(cctx, Some(client_msg_cb));
+    let p = Pair::new(cctx, sctx);
+    set_host(p.client, "plain.test");
+    let mut lookups = 0;
+    let (mut cr, mut sr) = (-1, -1);
+    for _ in 0..100 {
+        if cr != 1 {
+            cr = crate::ssl::io::SSL_do_handshake(p.client);
+        }
+        if sr != 1 {
+            let calls_before = RETRY_CALLS.with(|c| c.get());
+            sr = crate::ssl::io::SSL_do_handshake(p.server);
+            let err = crate::ssl::io::SSL_get_error(p.server, sr);
+            if err == SSL_ERROR_WANT_X509_LOOKUP {
+                lookups += 1;
+                assert_eq!(crate::ssl::ssl::SSL_want(p.server), SSL_X509_LOOKUP);
+                assert_eq!(
+                    RETRY_CALLS.with(|c| c.get()),
+                    calls_before + 1,
+                    "once per call"
+                );
+            } else {
+                assert!(
+                    sr == 1 || err == SSL_ERROR_WANT_READ,
+                    "server error {err}: {:?}",
+                    take_errors()
+                );
+            }
+        }
+        if cr == 1 && sr == 1 {
+            break;
+        }
+    }
+    assert_eq!((cr, sr), (1, 1), "{:?}", take_errors());
+    assert_eq!(lookups, 2);
+    assert_eq!(RETRY_CALLS.with(|c| c.get()), 3);
+    // The servername callback ran once, before the first certificate callback call; its
+    // acknowledgement survives the pauses.
+    let seen = SEEN.with(|v| v.borrow().clone());
+    assert_eq!(
+        seen.iter().filter(|s| s.0 == "servername").count(),
+        1,
+        "{seen:?}"
+    );
+    assert!(server_hello_acked_sni());
+    assert!(cipher_of(p.client).starts_with("ECDHE-ECDSA-"));
+    drop(p);
+    free(&[sctx, cctx]);
+}
