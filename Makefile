@@ -52,11 +52,11 @@ EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
 COMMON_SRC := c-examples/common.c
 COMMON_HDR := c-examples/common.h
 
-CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix
+CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.
-CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog
+CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog
 DEMO_CERTS := $(BUILD)/demo-certs/ca.pem
 
 .PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench certs install clean \
@@ -114,7 +114,8 @@ matrix: dropin
 # ---- programs --------------------------------------------------------------------------
 examples: $(EXAMPLE_BINS)
 
-C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c bench/bench.c
+C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c ctests/sni_prog.c \
+	bench/bench.c
 
 # With -Iinclude a header missing from include/openssl/ silently falls back to the system
 # OpenSSL's, mixing two sets of declarations: refuse to build when that would happen.
@@ -158,6 +159,10 @@ $(CTDIR)/freeport: ctests/freeport.c
 $(CTDIR)/udp_sink: ctests/udp_sink.c
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+$(CTDIR)/dropin_sni_prog: ctests/sni_prog.c
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lssl -lcrypto
 
 $(CTDIR)/dropin_%: ctests/dropin_%.c
 	@mkdir -p $(CTDIR)

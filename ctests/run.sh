@@ -140,4 +140,15 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     [ -f "$WORKROOT/verify_matrix/table.txt" ] && cat "$WORKROOT/verify_matrix/table.txt"
 fi
 
+# Server-side SNI and the session policy (t_sni.sh, issue 7 items 4 and 5).
+run_test sni_openssl_s_client
+run_test sni_gnutls_cli
+run_test sni_servername_fatal
+run_test sni_resumption_same_name_only
+run_test sni_callbacks_c_program
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_sni_openssl_s_server
+    run_test dropin_sni_callbacks_c_program
+fi
+
 summary

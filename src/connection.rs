@@ -249,6 +249,24 @@ impl Connection {
         self.inner.set_cookie_hooks(hooks)
     }
 
+    /// Installs a server's ClientHello hook: called once per ClientHello after the cookie
+    /// check and session lookup, before the ServerHello (see [`crate::client_hello_hook`]).
+    pub fn set_client_hello_hook(&mut self, hook: Box<dyn crate::ClientHelloHook>) {
+        self.inner.set_client_hello_hook(hook)
+    }
+
+    /// True while a server waits for its paused ClientHello hook (see
+    /// [`crate::HelloDecision::pause`]).
+    pub fn client_hello_pending(&self) -> bool {
+        self.inner.client_hello_pending()
+    }
+
+    /// Runs a paused ClientHello hook again and, when it decides, answers the ClientHello.
+    /// Does nothing when no ClientHello is parked. `Err` is fatal.
+    pub fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
+        self.inner.resume_client_hello(now)
+    }
+
     /// The session, for resumption (clients) or inspection, once established.
     pub fn session(&self) -> Option<Session> {
         self.inner.session()

@@ -840,6 +840,12 @@ long SSL_get_verify_result(const SSL *ssl);
 void SSL_set_verify_result(SSL *ssl, long v);
 const char *SSL_get_servername(const SSL *s, const int type);
 int SSL_get_servername_type(const SSL *s);
+/* Server: the signature algorithms the client offered (also inside the servername and
+ * certificate callbacks). */
+int SSL_get_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignhash,
+                    unsigned char *rsig, unsigned char *rhash);
+/* Runs on a server after the ClientHello (it can choose a certificate by SNI). */
+void SSL_CTX_set_cert_cb(SSL_CTX *c, int (*cb)(SSL *ssl, void *arg), void *arg);
 size_t SSL_get_finished(const SSL *s, void *buf, size_t count);
 size_t SSL_get_peer_finished(const SSL *s, void *buf, size_t count);
 size_t SSL_get_client_random(const SSL *ssl, unsigned char *out, size_t outlen);

@@ -15,6 +15,7 @@ use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
 use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
+use crate::client_hello_hook::ClientHelloHook;
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Event, Stats};
 use crate::cookie::CookieHooks;
@@ -71,6 +72,8 @@ pub(crate) struct Negotiated {
     pub local_finished: Vec<u8>,
     pub peer_finished: Vec<u8>,
     pub secure_renegotiation: bool,
+    /// Server: acknowledge the client's server_name in the ServerHello (RFC 6066 §3).
+    pub ack_server_name: bool,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.
@@ -110,6 +113,15 @@ pub struct Machine {
     stats: Stats,
     pub(crate) verifier: Option<Box<dyn CertVerifier>>,
     pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
+    /// Server: the application's ClientHello hook (crate::client_hello_hook).
+    pub(crate) client_hello_hook: Option<Box<dyn ClientHelloHook>>,
+    /// Server: the configuration the session cache and session ID context come from, when
+    /// the ClientHello hook replaced `config` (a session stays with the cache it was looked
+    /// up in).
+    pub(crate) session_home: Option<Arc<Config>>,
+    /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
+    /// answered by `resume_client_hello`.
+    pub(crate) parked_hello: Option<(super::messages::ClientHello, bool)>,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
@@ -156,6 +168,9 @@ impl Machine {
             stats: Stats::default(),
             verifier: None,
             cookie_hooks: None,
+            client_hello_hook: None,
+            session_home: None,
+            parked_hello: None,
             current_record_seq: 0,
             now,
         }
@@ -597,7 +612,7 @@ impl Machine {
     }
 
     /// Records a fatal error: sends the alert it carries (if any) and stops.
-    fn fail(&mut self, e: Error) -> Error {
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
         if !self.life.is_failed() {
             if let Some(alert) = e.alert_to_send() {
                 self.send_alert(AlertLevel::Fatal, alert);
@@ -1187,6 +1202,14 @@ impl Machine {
     pub fn set_cookie_hooks(&mut self, hooks: Box<dyn CookieHooks + Send>) {
         self.cookie_hooks = Some(hooks);
     }
+    /// The server's ClientHello hook (crate::client_hello_hook).
+    pub fn set_client_hello_hook(&mut self, hook: Box<dyn ClientHelloHook>) {
+        self.client_hello_hook = Some(hook);
+    }
+    /// The configuration whose session cache and session ID context this connection uses.
+    pub(crate) fn session_config(&self) -> &Arc<Config> {
+        self.session_home.as_ref().unwrap_or(&self.config)
+    }
     pub fn session(&self) -> Option<Session> {
         if !self.life.completed() {
             return None;
@@ -1211,10 +1234,10 @@ impl Machine {
             peer_certificates: self.hs.peer_certs.clone(),
             verify_result: self.hs.verify_result,
             server_name: self.hs.server_name.clone(),
-            id_context: self.config.session_id_context.clone(),
+            id_context: self.session_config().session_id_context.clone(),
             created: self.now,
             created_unix: now_unix,
-            lifetime: self.config.session_cache.lifetime(),
+            lifetime: self.session_config().session_cache.lifetime(),
         })
     }
     pub fn session_reused(&self) -> bool {

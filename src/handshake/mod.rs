@@ -14,6 +14,8 @@ pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod peer_verify;
 mod server;
+mod server_hello_hook;
+mod server_resumption;
 
 #[cfg(test)]
 mod machine_tests;

@@ -21,6 +21,7 @@ use crate::enums::{
 use crate::error::{AlertDescription, Error};
 use crate::pki::keys::KeyAlgorithm;
 use crate::pki::verify::verify_signature;
+use crate::session::cache::Session;
 
 fn unexpected(what: &str) -> Error {
     Error::alert(
@@ -125,7 +126,7 @@ impl Machine {
             return;
         }
         if let Some(s) = self.current_session() {
-            self.config.session_cache.insert(s);
+            self.session_config().session_cache.insert(s);
         }
     }
 
@@ -209,10 +210,26 @@ impl Machine {
         self.hsk()?.transcript.clear();
         self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
 
-        if self.try_resume(now, &ch, client_ems)? {
+        self.answer_client_hello(now, ch, client_ems)
+    }
+
+    /// From the session lookup on: the ClientHello hook, then the abbreviated or full
+    /// handshake. A hook that pauses parks the ClientHello here (`resume_client_hello`).
+    pub(crate) fn answer_client_hello(
+        &mut self,
+        now: Instant,
+        ch: ClientHello,
+        client_ems: bool,
+    ) -> Result<(), Error> {
+        let session = self.find_resumable(now, &ch, client_ems)?;
+        if !self.run_client_hello_hook(&ch, session.is_some())? {
+            self.parked_hello = Some((ch, client_ems));
             return Ok(());
         }
-        self.server_full_handshake(now, &ch, client_ems)
+        match session {
+            Some((s, suite)) => self.resume(now, &ch, s, suite),
+            None => self.server_full_handshake(now, &ch, client_ems),
+        }
     }
 
     fn send_hello_verify_request(&mut self, now: Instant, seq: u16, body: &[u8]) {
@@ -249,26 +266,14 @@ impl Machine {
         self.reasm.set_next_seq(seq);
     }
 
-    fn try_resume(
+    /// The abbreviated handshake (RFC 5246 §7.3) for a session `find_resumable` accepted.
+    fn resume(
         &mut self,
         now: Instant,
         ch: &ClientHello,
-        client_ems: bool,
-    ) -> Result<bool, Error> {
-        if ch.session_id.is_empty() {
-            return Ok(false);
-        }
-        let Some(s) = self.config.session_cache.get(&ch.session_id, now) else {
-            return Ok(false);
-        };
-        let suite = self.config.suites.iter().copied().find(|c| c.id == s.suite);
-        let usable = s.id_context == self.config.session_id_context
-            && ch.cipher_suites.contains(&s.suite)
-            // RFC 7627 §5.3: resume only when the EMS state matches.
-            && s.extended_master_secret == (client_ems && self.config.extended_master_secret);
-        let Some(suite) = suite.filter(|_| usable) else {
-            return Ok(false);
-        };
+        s: Session,
+        suite: &'static CipherSuite,
+    ) -> Result<(), Error> {
         self.hs.resumed = true;
         self.hs.suite = Some(suite);
         self.hs.session_id = s.id.clone();
@@ -283,11 +288,13 @@ impl Machine {
         self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
         self.life.set_step(State::AwaitChangeCipherSpec);
-        Ok(true)
+        Ok(())
     }
 
     fn server_hello_message(&self, suite: &'static CipherSuite, ch: &ClientHello) -> Vec<u8> {
         let extensions = Extensions {
+            // RFC 6066 §3: an empty server_name acknowledges the name; never on resumption.
+            server_name: (self.hs.ack_server_name && !self.hs.resumed).then(String::new),
             renegotiation_info: self.hs.secure_renegotiation.then(Vec::new),
             extended_master_secret: self.hs.ems,
             ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
@@ -358,7 +365,7 @@ impl Machine {
         self.hs.suite = Some(suite);
         self.hs.group = Some(group);
         self.hs.ems = client_ems && self.config.extended_master_secret;
-        if self.config.server_session_cache {
+        if self.session_config().server_session_cache {
             let mut id = vec![0u8; 32];
             self.random_bytes(&mut id);
             self.hs.session_id = id;

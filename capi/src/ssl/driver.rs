@@ -42,6 +42,9 @@ pub enum Stop {
     WantRead,
     /// The write BIO refused a datagram (`SSL_ERROR_WANT_WRITE`).
     WantWrite,
+    /// A server's certificate callback asked to be called again
+    /// (`SSL_ERROR_WANT_X509_LOOKUP`, servername.rs).
+    WantX509Lookup,
     /// A failure with an error-queue entry (`SSL_ERROR_SSL` / `SSL_ERROR_SYSCALL`).
     Failed,
 }
@@ -161,8 +164,9 @@ impl SSL {
             };
             return Err(self.fail_with(reason, why.to_owned()));
         }
-        // The certificate callback may still change what we present (see own_cert.rs).
-        if !self.run_cert_callback() {
+        // A client's certificate callback may still change what it presents (own_cert.rs); a
+        // server's runs after the ClientHello (servername.rs).
+        if side == Side::Client && !self.run_cert_callback() {
             return Err(Stop::Failed);
         }
         let settings = self.settings.borrow().clone();
@@ -184,6 +188,8 @@ impl SSL {
                 && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
             message_events: settings.msg_callback.is_some(),
             keylog: live.keylog_callback.is_some(),
+            // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
+            server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
         };
         let config = match ctx.config_for(
             &settings,
@@ -227,6 +233,9 @@ impl SSL {
             Err(e) => return Err(self.fail(&e)),
         };
         self.configure_connection(&mut conn, settings.options);
+        if side == Side::Server {
+            super::servername::install_client_hello_hook(self, &mut conn, variant);
+        }
         *self.conn.borrow_mut() = Some(conn);
         self.report_start();
         if let Some(l) = listened {
@@ -292,6 +301,22 @@ impl SSL {
                 Ok(())
             }
             Err(e) => Err(self.fail(&e)),
+        }
+    }
+
+    /// Lets a paused ClientHello hook run again (servername.rs).
+    fn resume_client_hello(&self) -> Result<(), Stop> {
+        let now = self.now();
+        let r = match self.conn.try_borrow_mut() {
+            Ok(mut c) => c.as_mut().map(|conn| conn.resume_client_hello(now)),
+            Err(_) => None,
+        };
+        match r {
+            Some(Err(e)) => Err(self.fail(&e)),
+            _ => {
+                self.dispatch_events();
+                Ok(())
+            }
         }
     }
 
@@ -497,6 +522,17 @@ impl SSL {
             }
             if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
                 return Err(self.fail(&e));
+            }
+            if self
+                .with_conn(Connection::client_hello_pending)
+                .unwrap_or(false)
+            {
+                // The certificate callback returned -1: once per call, as in OpenSSL.
+                if !self.take_x509_lookup_wanted() {
+                    self.resume_client_hello()?;
+                    continue;
+                }
+                return Err(Stop::WantX509Lookup);
             }
             match self.read_one(&mut empty)? {
                 Read::Processed => continue,

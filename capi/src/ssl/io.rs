@@ -23,6 +23,7 @@ impl SSL {
         self.want.set(match stop {
             Stop::WantRead => SSL_READING,
             Stop::WantWrite => SSL_WRITING,
+            Stop::WantX509Lookup => SSL_X509_LOOKUP,
             Stop::Failed => SSL_NOTHING,
         });
         -1
@@ -274,6 +275,7 @@ impl SSL {
         match self.want.get() {
             SSL_READING => return SSL_ERROR_WANT_READ,
             SSL_WRITING => return SSL_ERROR_WANT_WRITE,
+            SSL_X509_LOOKUP => return SSL_ERROR_WANT_X509_LOOKUP,
             _ => {}
         }
         let closed = self.with_conn(Connection::close_received).unwrap_or(false);

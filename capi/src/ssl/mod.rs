@@ -17,6 +17,7 @@
 //!   [`init`] — `OPENSSL_init_ssl`; [`consts`] — libssl constant values;
 //! * [`conf`] — `SSL_CONF_*`; [`session_io`] — writing sessions out (DER, PEM, text);
 //!   [`own_cert`] — our certificate as an object, the certificate callback;
+//!   [`servername`] — server-side SNI and certificate callbacks after the ClientHello;
 //!   [`negotiation`] — `SSL_group_to_name`, `SSL_select_next_proto`;
 //!   [`poison`] — a panic marks the interrupted object failed;
 //! * [`stubs`] — honest stubs for the rest of what programs import (listed in MATRIX.md).
@@ -52,6 +53,7 @@ pub mod negotiation;
 pub mod own_cert;
 pub mod params;
 pub mod poison;
+pub mod servername;
 pub mod session;
 pub mod session_io;
 pub mod setters;

@@ -340,6 +340,14 @@ entry! {
         if type_ != TLSEXT_NAMETYPE_HOST_NAME {
             return std::ptr::null();
         }
+        if s.is_server() {
+            // What the ClientHello carried (servername.rs), also inside its callbacks.
+            if let Ok(seen) = s.hello_seen.try_borrow() {
+                if let Some(n) = seen.server_name.as_ref() {
+                    return n.as_ptr();
+                }
+            }
+        }
         let name = s
             .with_conn(|c| c.server_name().map(str::to_owned))
             .flatten()

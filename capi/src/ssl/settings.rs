@@ -148,6 +148,8 @@ pub struct Variant {
     pub message_events: bool,
     /// Emit key log lines (a key log callback is installed).
     pub keylog: bool,
+    /// Servers issue session IDs and cache sessions (`SSL_SESS_CACHE_SERVER` is set).
+    pub server_session_cache: bool,
 }
 
 /// Objects shared by every config built for one `SSL_CTX`.
@@ -209,6 +211,7 @@ impl Settings {
             .server_preference(self.options & SSL_OP_CIPHER_SERVER_PREFERENCE != 0)
             .shared_session_cache(shared.session_cache.clone())
             .session_id_context(&self.sid_ctx)
+            .server_session_cache(v.server_session_cache)
             .message_events(v.message_events)
             .keylog(v.keylog);
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {

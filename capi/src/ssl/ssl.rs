@@ -103,6 +103,8 @@ pub struct SSL {
     pub(crate) servername: RefCell<Option<CString>>,
     /// `SSL_set_security_level` (recorded only).
     pub(crate) security_level: Cell<Option<c_int>>,
+    /// Server: what the client's ClientHello showed (SNI, signature algorithms).
+    pub(crate) hello_seen: RefCell<super::servername::HelloSeen>,
     /// `SSL_get_certificate`'s object.
     pub(crate) own_cert: super::own_cert::CertObject,
     pub(crate) ex_data: ExData,
@@ -144,6 +146,7 @@ impl SSL {
             listened: RefCell::new(None),
             servername: RefCell::new(None),
             security_level: Cell::new(None),
+            hello_seen: RefCell::new(Default::default()),
             own_cert: Default::default(),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL, std::ptr::null_mut()),
         }
@@ -310,22 +313,30 @@ entry! {
         ctx_ptr(&s.ctx())
     }
 
-    /// SSL_set_SSL_CTX switches `s` to `ctx` (its certificate and key; used by SNI callbacks)
-    /// and returns the context now in use.
+    /// SSL_set_SSL_CTX switches `s` to `ctx` (used by SNI callbacks) and returns the context
+    /// now in use. As OpenSSL, it takes `ctx`'s certificate, chain, key and signature
+    /// algorithms, and its session ID context unless `s` set its own; verify mode, options
+    /// and ciphers stay `s`'s (servername.rs).
     fn SSL_set_SSL_CTX(s: *mut SSL, ctx: *mut SSL_CTX) -> *mut SSL_CTX {
         let s = try_ref!(s, std::ptr::null_mut());
-        if ctx.is_null() {
-            return ctx_ptr(&s.ctx());
+        let old = s.ctx();
+        if ctx.is_null() || std::ptr::eq(ctx_ptr(&old), ctx) {
+            return ctx_ptr(&old);
         }
         // SAFETY: a live handle from SSL_CTX_new.
         let new = unsafe { ctx_arc(ctx) };
-        let (cert, chain, key, sid) =
-            new.with_settings(|n| (n.cert.clone(), n.chain.clone(), n.key.clone(), n.sid_ctx.clone()));
+        let (cert, chain, key, sigalgs, sid) = new.with_settings(|n| {
+            (n.cert.clone(), n.chain.clone(), n.key.clone(), n.sigalgs.clone(), n.sid_ctx.clone())
+        });
+        let old_sid = old.with_settings(|o| o.sid_ctx.clone());
         s.update_settings(|st| {
             st.cert = cert;
             st.chain = chain;
             st.key = key;
-            st.sid_ctx = sid;
+            st.sigalgs = sigalgs;
+            if st.sid_ctx == old_sid {
+                st.sid_ctx = sid;
+            }
         });
         if let Ok(mut slot) = s.ctx.try_borrow_mut() {
             *slot = new;

@@ -199,10 +199,6 @@ stubs! {
     none(None) fn SSL_CTX_get_security_callback(_ctx: *const SSL_CTX) -> Callback;
     /// SSL_get_peer_signature_type_nid: not reported: 0.
     none(0) fn SSL_get_peer_signature_type_nid(_s: *const SSL, _pnid: *mut c_int) -> c_int;
-    /// SSL_get_sigalgs: the peer's list is not kept: 0.
-    none(0) fn SSL_get_sigalgs(_s: *mut SSL, _idx: c_int, _psign: *mut c_int, _phash: *mut c_int,
-                               _psignhash: *mut c_int, _rsig: *mut c_uchar,
-                               _rhash: *mut c_uchar) -> c_int;
     /// SSL_get_shared_sigalgs: not kept: 0.
     none(0) fn SSL_get_shared_sigalgs(_s: *mut SSL, _idx: c_int, _psign: *mut c_int,
                                       _phash: *mut c_int, _psignhash: *mut c_int,

@@ -15,6 +15,7 @@ mod lifecycle;
 mod listen;
 mod nulls;
 mod reconnect;
+mod servername;
 mod timers;
 
 #[allow(improper_ctypes)]
