@@ -203,6 +203,13 @@ pub fn bio_dgram_set_peer(b: *mut BIO, peer: &SocketAddr) {
     ctrl_quiet(b, BIO_CTRL_DGRAM_SET_PEER, 0, buf.as_addr().cast());
 }
 
+/// `BIO_ctrl_set_connected`: the datagram BIO sends to `peer` with `send` from now on.
+pub fn bio_dgram_set_connected(b: *mut BIO, peer: &SocketAddr) {
+    let mut buf = AddrBuf::new();
+    bio_addr_write(buf.as_addr(), peer);
+    ctrl_quiet(b, BIO_CTRL_DGRAM_SET_CONNECTED, 0, buf.as_addr().cast());
+}
+
 /// `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT` with an absolute deadline (None clears it); libcrypto's
 /// datagram BIO turns it into a receive timeout for blocking reads.
 pub fn bio_dgram_set_next_timeout(b: *mut BIO, deadline: Option<SystemTime>) {

@@ -27,6 +27,7 @@
 //! - `bio_new_socket(fd, close_flag) -> *mut BIO`, `bio_new_dgram(fd, close_flag) -> *mut BIO`
 //! - `bio_method_type(b) -> c_int` (`BIO_TYPE_*`), `bio_fd(b) -> c_int` (-1 when none)
 //! - `bio_dgram_peer(b) -> Option<SocketAddr>`, `bio_dgram_set_peer(b, &SocketAddr)`,
+//!   `bio_dgram_set_connected(b, &SocketAddr)` (`BIO_ctrl_set_connected`),
 //!   `bio_dgram_set_next_timeout(b, Option<SystemTime>)` (the absolute retransmission
 //!   deadline: a blocking datagram BIO read returns -1 with `bio_dgram_recv_timedout` true
 //!   once it passes), `bio_dgram_recv_timedout(b) -> bool`, `bio_dgram_mtu(b) -> Option<usize>`

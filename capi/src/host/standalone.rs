@@ -115,6 +115,17 @@ pub fn bio_dgram_set_peer(b: *mut BIO, peer: &SocketAddr) {
     );
 }
 
+/// `BIO_ctrl_set_connected`: the datagram BIO sends to `peer` with `send` from now on.
+pub fn bio_dgram_set_connected(b: *mut BIO, peer: &SocketAddr) {
+    let mut addr = BIO_ADDR::from_socket_addr(peer);
+    bio::ctrl_quiet(
+        b,
+        BIO_CTRL_DGRAM_SET_CONNECTED,
+        0,
+        (&mut addr as *mut BIO_ADDR).cast(),
+    );
+}
+
 /// `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT` with an absolute deadline (None clears it).
 pub fn bio_dgram_set_next_timeout(b: *mut BIO, deadline: Option<SystemTime>) {
     let mut tv = match deadline.and_then(|d| d.duration_since(SystemTime::UNIX_EPOCH).ok()) {

@@ -13,6 +13,7 @@ mod hardening;
 mod lifecycle;
 mod listen;
 mod nulls;
+mod set_fd;
 mod timers;
 
 #[allow(improper_ctypes)]
