@@ -20,6 +20,7 @@ use std::time::SystemTime;
 mod bio_consts;
 mod exdata;
 pub(crate) mod ffi;
+mod legacy;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -34,6 +35,7 @@ pub use exdata::{
 pub use ffi::{
     BIO, BIO_ADDR, EVP_PKEY, OPENSSL_STACK, X509, X509_NAME, X509_STORE, X509_STORE_CTX,
 };
+pub use legacy::*;
 pub use store::*;
 pub use x509::*;
 

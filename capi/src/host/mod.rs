@@ -73,6 +73,11 @@
 //! - `stack_len(sk) -> usize` (any `STACK_OF(T)`, 0 for NULL),
 //!   `stack_free_x509_names(sk)` (`sk_X509_NAME_pop_free(sk, X509_NAME_free)`)
 //!
+//! ## Legacy-program helpers (issue 8)
+//! - `pkey_from_rsa(rsa) -> *mut EVP_PKEY` (drop-in only; standalone: NULL + error),
+//!   `x509_subject_der(x) -> Option<Vec<u8>>`, `x509_name_stack_der(sk) -> Vec<Vec<u8>>`,
+//!   `x509_name_stack(ders) -> *mut OPENSSL_STACK` (new names; standalone: none / NULL)
+//!
 //! ## ex_data
 //! `ExData::new(class: c_int, parent: *mut c_void)` (runs registered `new_func`s),
 //! `.get(idx) -> *mut c_void`, `.set(idx, ptr) -> bool`, `.free(parent)` (runs `free_func`s;

@@ -102,6 +102,8 @@ pub struct SSL {
     pub(crate) security_level: Cell<Option<c_int>>,
     /// `SSL_get_certificate`'s object.
     pub(crate) own_cert: super::own_cert::CertObject,
+    /// State of the legacy-program functions of issue 8 (see `extras.rs`).
+    pub(crate) extras: super::extras::SslExtras,
     pub(crate) ex_data: ExData,
 }
 
@@ -141,6 +143,7 @@ impl SSL {
             servername: RefCell::new(None),
             security_level: Cell::new(None),
             own_cert: Default::default(),
+            extras: Default::default(),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL, std::ptr::null_mut()),
         }
     }
