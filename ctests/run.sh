@@ -151,4 +151,13 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_sni_callbacks_c_program
 fi
 
+# Legacy programs from Debian's archive on the drop-in (t_legacy.sh, issue 8).
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test legacy_socat_client_stock_server
+    run_test legacy_socat_client_dropin_server
+    run_test legacy_ncat_client_stock_server
+    run_test legacy_ncat_client_dropin_server
+    legacy_table
+fi
+
 summary

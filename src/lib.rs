@@ -34,6 +34,7 @@ pub mod error;
 pub mod handshake;
 pub mod input_policy;
 pub mod pki;
+mod reconfigure;
 pub mod record;
 pub mod session;
 

@@ -109,6 +109,8 @@ pub struct SSL_CTX {
     pub stats: CtxStats,
     /// `SSL_CTX_get0_certificate`'s object.
     pub own_cert: super::own_cert::CertObject,
+    /// State of the legacy-program functions of issue 8 (see `extras.rs`).
+    pub extras: super::extras::CtxExtras,
 }
 
 /// A counted reference to an `X509_STORE`, released on drop (see
@@ -158,6 +160,7 @@ impl SSL_CTX {
             cookie_keys: Arc::new(CookieKeys::new()),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_CTX, std::ptr::null_mut()),
             stats: CtxStats::default(),
+            extras: Default::default(),
             own_cert: Default::default(),
         }
     }

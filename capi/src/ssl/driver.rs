@@ -277,6 +277,7 @@ impl SSL {
 
     /// Hands one datagram to the engine and dispatches the resulting events.
     pub(crate) fn feed(&self, datagram: &[u8]) -> Result<(), Stop> {
+        super::client_hello::before_feed(self, datagram)?;
         let now = self.now();
         let r = match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {

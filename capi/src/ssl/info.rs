@@ -64,7 +64,7 @@ fn intern(s: &'static str) -> &'static CStr {
 }
 
 /// The long state name of `s`.
-fn state_long(s: &SSL) -> &'static str {
+pub(crate) fn state_long(s: &SSL) -> &'static str {
     if s.failed.try_borrow().map(|f| f.is_some()).unwrap_or(false) {
         return "error";
     }

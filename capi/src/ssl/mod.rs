@@ -20,7 +20,10 @@
 //!   [`servername`] — server-side SNI and certificate callbacks after the ClientHello;
 //!   [`negotiation`] — `SSL_group_to_name`, `SSL_select_next_proto`;
 //!   [`poison`] — a panic marks the interrupted object failed;
-//! * [`stubs`] — honest stubs for the rest of what programs import (listed in MATRIX.md).
+//! * [`extras`] — per-object state of the legacy-program functions; [`compat`] — small
+//!   OpenSSL 3.0 accessors legacy programs import (cipher NIDs, `SSL_get_state`, ...);
+//! * [`stubs`], [`stubs_legacy`] — honest stubs for the rest of OpenSSL's libssl exports
+//!   (listed in MATRIX.md).
 
 /// `cstr!("text")`: a `&'static CStr` from a literal, checked at compile time.
 macro_rules! cstr {
@@ -36,6 +39,8 @@ pub mod bio;
 pub mod certs;
 pub mod cipher;
 pub mod cipher_list;
+pub mod client_hello;
+pub mod compat;
 pub mod conf;
 pub mod consts;
 pub mod ctrl;
@@ -43,6 +48,7 @@ pub mod ctx;
 pub mod driver;
 pub mod errors;
 pub mod events;
+pub mod extras;
 pub mod getters;
 pub mod info;
 pub mod init;
@@ -61,6 +67,7 @@ pub mod settings;
 #[allow(clippy::module_inception)]
 pub mod ssl;
 pub mod stubs;
+pub mod stubs_legacy;
 pub mod timer;
 pub mod trust;
 pub mod verify;

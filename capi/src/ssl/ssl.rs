@@ -107,6 +107,8 @@ pub struct SSL {
     pub(crate) hello_seen: RefCell<super::servername::HelloSeen>,
     /// `SSL_get_certificate`'s object.
     pub(crate) own_cert: super::own_cert::CertObject,
+    /// State of the legacy-program functions of issue 8 (see `extras.rs`).
+    pub(crate) extras: super::extras::SslExtras,
     pub(crate) ex_data: ExData,
 }
 
@@ -148,6 +150,7 @@ impl SSL {
             security_level: Cell::new(None),
             hello_seen: RefCell::new(Default::default()),
             own_cert: Default::default(),
+            extras: Default::default(),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL, std::ptr::null_mut()),
         }
     }

@@ -16,6 +16,7 @@ mod listen;
 mod nulls;
 mod reconnect;
 mod servername;
+mod set_fd;
 mod timers;
 
 #[allow(improper_ctypes)]
