@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod alpn;
 pub mod codec;
 pub mod config;
 pub mod connection;
@@ -35,6 +36,7 @@ pub mod input_policy;
 pub mod pki;
 pub mod record;
 pub mod session;
+pub mod srtp;
 
 pub use config::{Config, ConfigBuilder, VerifyMode};
 pub use connection::{ClientOptions, Connection, Event, Stats};

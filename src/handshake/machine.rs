@@ -82,6 +82,10 @@ pub(crate) struct Negotiated {
     pub last_client_hello: Vec<u8>,
     pub cookie: Vec<u8>,
     pub secure_renegotiation: bool,
+    /// The negotiated SRTP protection profile (RFC 5764 §4.1.1).
+    pub srtp_profile: Option<u16>,
+    /// The negotiated ALPN protocol (RFC 7301 §3.1).
+    pub alpn: Option<Vec<u8>>,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.
@@ -136,6 +140,7 @@ pub struct Machine {
     stats: Stats,
     pub(crate) verify_hook: Option<VerifyHook>,
     pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
+    pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
@@ -187,6 +192,7 @@ impl Machine {
             stats: Stats::default(),
             verify_hook: None,
             cookie_hooks: None,
+            alpn_hook: None,
             current_record_seq: 0,
             now,
         }
@@ -1191,6 +1197,15 @@ impl Machine {
             created_unix: now_unix,
             lifetime: self.config.session_cache.lifetime(),
         })
+    }
+    pub fn set_alpn_hook(&mut self, hook: crate::alpn::AlpnSelectHook) {
+        self.alpn_hook = Some(hook);
+    }
+    pub fn srtp_profile(&self) -> Option<u16> {
+        self.hs.srtp_profile
+    }
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.hs.alpn.as_deref()
     }
     pub fn session_reused(&self) -> bool {
         self.hs.resumed

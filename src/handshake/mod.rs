@@ -16,3 +16,5 @@ mod server;
 
 #[cfg(test)]
 mod machine_tests;
+#[cfg(test)]
+mod negotiation_tests;

@@ -262,6 +262,7 @@ impl SSL {
             if let Some(hooks) = self.cookie_hooks() {
                 conn.set_cookie_hooks(Box::new(hooks));
             }
+            super::alpn::install_select_hook(self, conn);
         }
     }
 

@@ -104,6 +104,10 @@ pub struct Settings {
     pub max_cert_list: c_long,
     /// Check the server certificate against the SNI name.
     pub verify_hostname: bool,
+    /// `SSL_*_set_tlsext_use_srtp`: SRTP profile ids in preference order.
+    pub srtp_profiles: Vec<u16>,
+    /// `SSL_*_set_alpn_protos`: the ALPN list a client offers (wire format).
+    pub alpn: Vec<u8>,
 }
 
 impl Default for Settings {
@@ -129,6 +133,8 @@ impl Default for Settings {
             msg_callback_arg: AppPtr::default(),
             max_cert_list: SSL_MAX_CERT_LIST_DEFAULT,
             verify_hostname: false,
+            srtp_profiles: Vec::new(),
+            alpn: Vec::new(),
         }
     }
 }
@@ -206,7 +212,9 @@ impl Settings {
             .shared_session_cache(shared.session_cache.clone())
             .session_id_context(&self.sid_ctx)
             .message_events(v.message_events)
-            .keylog(v.keylog);
+            .keylog(v.keylog)
+            .srtp_profiles(&self.srtp_profiles)
+            .alpn_protocols(&rdtls::alpn::parse_wire_list(&self.alpn).unwrap_or_default());
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
             let mut chain = Vec::with_capacity(1 + self.chain.len());
             chain.push(cert.as_ref().clone());

@@ -14,6 +14,7 @@ mod lifecycle;
 mod listen;
 mod nulls;
 mod timers;
+mod webrtc;
 
 #[allow(improper_ctypes)]
 extern "C" {
