@@ -49,8 +49,8 @@ EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	threaded_server:rdtls-threaded-server poll_server:rdtls-poll-server \
 	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
-COMMON_SRC := c-examples/common.c
-COMMON_HDR := c-examples/common.h
+COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c
+COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink

@@ -123,4 +123,22 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_policy_s_server_fifty_empty_records
 fi
 
+
+# DTLS-SRTP and ALPN interop (t_srtp.sh, t_alpn.sh): every profile both ways against OpenSSL,
+# the AES-CM profiles against GnuTLS, identical exported keying material.
+for t in openssl_server_aes128_cm_80 openssl_server_aes128_cm_32 openssl_server_aead_128 \
+    openssl_server_aead_256 openssl_server_preference openssl_client_aes128_cm_80 \
+    openssl_client_aes128_cm_32 openssl_client_aead_128 openssl_client_aead_256 \
+    openssl_client_preference openssl_no_common_profile gnutls_server_aes128_cm_80 \
+    gnutls_server_aes128_cm_32 gnutls_client_aes128_cm_80 gnutls_client_aes128_cm_32; do
+    run_test "srtp_$t"
+done
+for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch; do
+    run_test "alpn_$t"
+done
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_srtp_s_server
+    run_test dropin_srtp_s_client
+fi
+
 summary
