@@ -136,6 +136,13 @@ done
 for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch; do
     run_test "alpn_$t"
 done
+# SRTP media through libsrtp2 (t_srtp_media.sh): 1000 RTP packets each way per profile.
+for t in ours ours_server ours_client; do
+    for p in SRTP_AES128_CM_SHA1_80 SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM \
+        SRTP_AEAD_AES_256_GCM; do
+        run_test "srtp_media_${t}_$p"
+    done
+done
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_srtp_s_server
     run_test dropin_srtp_s_client
