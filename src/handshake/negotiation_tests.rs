@@ -171,3 +171,38 @@ fn bad_alpn_names_refused_by_builder() {
         .build()
         .is_err());
 }
+
+#[test]
+fn resumed_handshake_negotiates_srtp_and_alpn_again() {
+    let s_cfg = server(Config::builder().srtp_profiles(&[7, 1]));
+    let c_cfg = client(
+        Config::builder()
+            .srtp_profiles(&[1, 7])
+            .alpn_protocols(&[b"webrtc".to_vec()]),
+    );
+    let hook = || -> crate::alpn::AlpnSelectHook {
+        Box::new(|_: &[u8]| AlpnSelection::Selected(b"webrtc".to_vec()))
+    };
+    let (c, _) = run(s_cfg.clone(), c_cfg.clone(), Some(hook()));
+    let session = c.session().expect("a session to resume");
+    let now = Instant::now();
+    let opts = ClientOptions {
+        resume: Some(session),
+        ..ClientOptions::default()
+    };
+    let mut c = Connection::client(c_cfg, now, opts).unwrap();
+    let mut s = Connection::server(s_cfg, now, b"peer");
+    s.set_alpn_select_hook(hook());
+    pump(&mut c, &mut s, now);
+    assert!(c.session_reused() && s.session_reused());
+    for conn in [&c, &s] {
+        assert_eq!(conn.srtp_profile().map(|p| p.id), Some(7));
+        assert_eq!(conn.alpn_protocol(), Some(&b"webrtc"[..]));
+    }
+    let (mut a, mut b) = ([0u8; 56], [0u8; 56]);
+    c.export_keying_material(&mut a, EXPORTER_LABEL, None)
+        .unwrap();
+    s.export_keying_material(&mut b, EXPORTER_LABEL, None)
+        .unwrap();
+    assert_eq!(a, b);
+}
