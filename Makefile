@@ -52,7 +52,7 @@ EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
 COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c
 COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h
 
-CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/srtp_media
+CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/srtp_media $(CTDIR)/info_seq
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.

@@ -136,6 +136,9 @@ done
 for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch; do
     run_test "alpn_$t"
 done
+# The info callback sequence and state strings as OpenSSL's (t_info.sh).
+run_test info_callback_sequence
+run_test info_callback_sequence_cookie
 # SRTP media through libsrtp2 (t_srtp_media.sh): 1000 RTP packets each way per profile.
 for t in ours ours_server ours_client; do
     for p in SRTP_AES128_CM_SHA1_80 SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM \

@@ -885,7 +885,13 @@ impl Machine {
         self.hs.peer_sig_schemes = Vec::new();
     }
 
-    fn message_event(&mut self, sent: bool, msg_type: HandshakeType, seq: u16, body: &[u8]) {
+    pub(crate) fn message_event(
+        &mut self,
+        sent: bool,
+        msg_type: HandshakeType,
+        seq: u16,
+        body: &[u8],
+    ) {
         if self.config.emit_message_events {
             self.events.push_back(Event::HandshakeMessage {
                 sent,

@@ -261,6 +261,11 @@ impl Machine {
         if dg.len() > cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN + body.len() {
             self.stats_dropped();
         } else {
+            let hvr_body = cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN;
+            if let Some(b) = dg.get(hvr_body..) {
+                let b = b.to_vec();
+                self.message_event(true, HandshakeType::HELLO_VERIFY_REQUEST, seq, &b);
+            }
             self.push_datagram(dg);
         }
         // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1), and we

@@ -182,7 +182,8 @@ impl SSL {
         let variant = Variant {
             cookie_exchange: side == Side::Server
                 && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
-            message_events: settings.msg_callback.is_some(),
+            // Always: the handshake messages drive OpenSSL's state names (events.rs).
+            message_events: true,
             keylog: live.keylog_callback.is_some(),
         };
         let config = match ctx.config_for(
