@@ -160,4 +160,32 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     legacy_table
 fi
 
+
+# DTLS-SRTP and ALPN interop (t_srtp.sh, t_alpn.sh): every profile both ways against OpenSSL,
+# the AES-CM profiles against GnuTLS, identical exported keying material.
+for t in openssl_server_aes128_cm_80 openssl_server_aes128_cm_32 openssl_server_aead_128 \
+    openssl_server_aead_256 openssl_server_preference openssl_client_aes128_cm_80 \
+    openssl_client_aes128_cm_32 openssl_client_aead_128 openssl_client_aead_256 \
+    openssl_client_preference openssl_no_common_profile gnutls_server_aes128_cm_80 \
+    gnutls_server_aes128_cm_32 gnutls_client_aes128_cm_80 gnutls_client_aes128_cm_32; do
+    run_test "srtp_$t"
+done
+for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch; do
+    run_test "alpn_$t"
+done
+# The info callback sequence and state strings as OpenSSL's (t_info.sh).
+run_test info_callback_sequence
+run_test info_callback_sequence_cookie
+# SRTP media through libsrtp2 (t_srtp_media.sh): 1000 RTP packets each way per profile.
+for t in ours ours_server ours_client; do
+    for p in SRTP_AES128_CM_SHA1_80 SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM \
+        SRTP_AEAD_AES_256_GCM; do
+        run_test "srtp_media_${t}_$p"
+    done
+done
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_srtp_s_server
+    run_test dropin_srtp_s_client
+fi
+
 summary

@@ -29,6 +29,10 @@ pub const DEFAULT_SESSION_CACHE_CAPACITY: usize = 1024 * 20;
 /// Default session lifetime (OpenSSL's default `SSL_CTX_set_timeout` is 300 s).
 pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(300);
 
+/// Most SRTP profiles a config may offer (the u16 list length allows 32767; OpenSSL's
+/// `SRTP_PROTECTION_PROFILE_LIST_TOO_LONG` is about the same kind of bound).
+pub const MAX_SRTP_PROFILES: usize = 64;
+
 /// How the peer's certificate is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyMode {
@@ -78,6 +82,8 @@ pub struct Config {
     pub(crate) emit_keylog: bool,
     #[cfg(any(test, feature = "test-rng"))]
     pub(crate) rng_seed: Option<u64>,
+    pub(crate) srtp_profiles: Vec<u16>,
+    pub(crate) alpn_protocols: Vec<Vec<u8>>,
 }
 
 impl Config {
@@ -155,6 +161,8 @@ impl Default for ConfigBuilder {
                 emit_keylog: false,
                 #[cfg(any(test, feature = "test-rng"))]
                 rng_seed: None,
+                srtp_profiles: Vec::new(),
+                alpn_protocols: Vec::new(),
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
             cache_lifetime: DEFAULT_SESSION_LIFETIME,
@@ -322,6 +330,21 @@ impl ConfigBuilder {
         self
     }
 
+    /// SRTP protection profile code points in preference order (RFC 5764 §4.1.2). Clients
+    /// offer them in `use_srtp`; servers pick the first of theirs the client offered.
+    /// Default: none (no `use_srtp`).
+    pub fn srtp_profiles(mut self, profiles: &[u16]) -> Self {
+        self.cfg.srtp_profiles = profiles.to_vec();
+        self
+    }
+
+    /// ALPN protocol names a client offers (RFC 7301 §3.1), in preference order; each
+    /// 1..=255 bytes. Default: none (no ALPN extension).
+    pub fn alpn_protocols(mut self, names: &[Vec<u8>]) -> Self {
+        self.cfg.alpn_protocols = names.to_vec();
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(mut self) -> Result<Arc<Config>, Error> {
         if self.cfg.suites.is_empty() {
@@ -338,6 +361,17 @@ impl ConfigBuilder {
         }
         if self.cfg.initial_timeout.is_zero() || self.cfg.max_timeout < self.cfg.initial_timeout {
             return Err(Error::Config("bad retransmission timeouts".into()));
+        }
+        if self
+            .cfg
+            .alpn_protocols
+            .iter()
+            .any(|n| n.is_empty() || n.len() > 255)
+        {
+            return Err(Error::Config("ALPN names must be 1..=255 bytes".into()));
+        }
+        if self.cfg.srtp_profiles.len() > MAX_SRTP_PROFILES {
+            return Err(Error::Config("too many SRTP profiles".into()));
         }
         if self.cache_capacity > 0 {
             self.cfg.session_cache =

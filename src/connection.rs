@@ -297,6 +297,24 @@ impl Connection {
         self.inner.randoms()
     }
 
+    /// The SRTP protection profile negotiated with `use_srtp` (RFC 5764 §4.1.1), if any.
+    pub fn srtp_profile(&self) -> Option<&'static crate::srtp::SrtpProfile> {
+        self.inner
+            .srtp_profile()
+            .and_then(crate::srtp::profile_by_id)
+    }
+
+    /// The application protocol negotiated with ALPN (RFC 7301), if any.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.inner.alpn_protocol()
+    }
+
+    /// Server: the hook that chooses an ALPN protocol from the client's offer. Without one a
+    /// server ignores ALPN (as OpenSSL without `SSL_CTX_set_alpn_select_cb`).
+    pub fn set_alpn_select_hook(&mut self, hook: crate::alpn::AlpnSelectHook) {
+        self.inner.set_alpn_hook(hook);
+    }
+
     /// RFC 5705 keying material exporter.
     pub fn export_keying_material(
         &self,

@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod client_hello_hook;
+pub mod alpn;
 pub mod codec;
 pub mod config;
 pub mod connection;
@@ -37,6 +38,7 @@ pub mod pki;
 mod reconfigure;
 pub mod record;
 pub mod session;
+pub mod srtp;
 
 pub use client_hello_hook::{ClientHelloHook, ClientHelloInfo, HelloDecision, HelloRejection};
 pub use config::{Config, ConfigBuilder, VerifyMode};

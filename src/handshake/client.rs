@@ -16,6 +16,7 @@ use crate::crypto::suites::suite_by_id;
 use crate::enums::{HandshakeType, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, Error};
 use crate::pki::verify::verify_signature;
+use crate::srtp::UseSrtp;
 
 fn unexpected(what: &str) -> Error {
     Error::alert(
@@ -46,6 +47,13 @@ impl Machine {
             signature_algorithms: Some(self.config.sig_schemes.clone()),
             extended_master_secret: self.config.extended_master_secret,
             renegotiation_info: Some(Vec::new()),
+            // RFC 5764 §4.1.1: we never send an MKI (OpenSSL does not either).
+            use_srtp: (!self.config.srtp_profiles.is_empty()).then(|| UseSrtp {
+                profiles: self.config.srtp_profiles.clone(),
+                mki: Vec::new(),
+            }),
+            alpn: (!self.config.alpn_protocols.is_empty())
+                .then(|| self.config.alpn_protocols.clone()),
             ..Extensions::default()
         };
         let hello = ClientHello {
@@ -184,6 +192,8 @@ impl Machine {
             }
             self.hs.secure_renegotiation = true;
         }
+        self.client_check_srtp(&sh.extensions)?;
+        self.client_check_alpn(&sh.extensions)?;
         self.peer_flight_received();
         self.hs.server_random = sh.random;
         self.hs.suite = Some(suite);
@@ -229,6 +239,72 @@ impl Machine {
                 self.life.set_step(State::ClientAwaitCertificate);
             }
         }
+        Ok(())
+    }
+
+    /// The server's `use_srtp` answer (RFC 5764 §4.1.1): exactly one profile, one we
+    /// offered, and no MKI (we never offer one).
+    fn client_check_srtp(&mut self, ext: &Extensions) -> Result<(), Error> {
+        self.hs.srtp_profile = None;
+        let Some(srtp) = &ext.use_srtp else {
+            return Ok(());
+        };
+        if self.config.srtp_profiles.is_empty() {
+            return Err(Error::alert(
+                AlertDescription::UNSUPPORTED_EXTENSION,
+                "server sent use_srtp we did not offer",
+            ));
+        }
+        let [profile] = srtp.profiles[..] else {
+            return Err(Error::alert(
+                AlertDescription::DECODE_ERROR,
+                "use_srtp answer must hold exactly one profile",
+            ));
+        };
+        // "If the client detects a nonzero-length MKI in the server's response that is
+        // different than the one the client offered, then the client MUST abort the
+        // handshake and SHOULD send an invalid_parameter alert."
+        if !srtp.mki.is_empty() {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "server sent an SRTP MKI we did not offer",
+            ));
+        }
+        if !self.config.srtp_profiles.contains(&profile) {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                format!("server chose SRTP profile {profile:#06x} we did not offer"),
+            ));
+        }
+        self.hs.srtp_profile = Some(profile);
+        Ok(())
+    }
+
+    /// The server's ALPN answer (RFC 7301 §3.1): one protocol, one we offered.
+    fn client_check_alpn(&mut self, ext: &Extensions) -> Result<(), Error> {
+        self.hs.alpn = None;
+        let Some(names) = &ext.alpn else {
+            return Ok(());
+        };
+        if self.config.alpn_protocols.is_empty() {
+            return Err(Error::alert(
+                AlertDescription::UNSUPPORTED_EXTENSION,
+                "server sent ALPN we did not offer",
+            ));
+        }
+        let [name] = &names[..] else {
+            return Err(Error::alert(
+                AlertDescription::DECODE_ERROR,
+                "ALPN answer must hold exactly one protocol",
+            ));
+        };
+        if !self.config.alpn_protocols.contains(name) {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "server chose an ALPN protocol we did not offer",
+            ));
+        }
+        self.hs.alpn = Some(name.clone());
         Ok(())
     }
 

@@ -74,6 +74,10 @@ pub(crate) struct Negotiated {
     pub secure_renegotiation: bool,
     /// Server: acknowledge the client's server_name in the ServerHello (RFC 6066 §3).
     pub ack_server_name: bool,
+    /// The negotiated SRTP protection profile (RFC 5764 §4.1.1).
+    pub srtp_profile: Option<u16>,
+    /// The negotiated ALPN protocol (RFC 7301 §3.1).
+    pub alpn: Option<Vec<u8>>,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.
@@ -122,6 +126,7 @@ pub struct Machine {
     /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
     /// answered by `resume_client_hello`.
     pub(crate) parked_hello: Option<(super::messages::ClientHello, bool)>,
+    pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
@@ -171,6 +176,7 @@ impl Machine {
             client_hello_hook: None,
             session_home: None,
             parked_hello: None,
+            alpn_hook: None,
             current_record_seq: 0,
             now,
         }
@@ -890,7 +896,13 @@ impl Machine {
         self.reasm.clear();
     }
 
-    fn message_event(&mut self, sent: bool, msg_type: HandshakeType, seq: u16, body: &[u8]) {
+    pub(crate) fn message_event(
+        &mut self,
+        sent: bool,
+        msg_type: HandshakeType,
+        seq: u16,
+        body: &[u8],
+    ) {
         if self.config.emit_message_events {
             self.events.push_back(Event::HandshakeMessage {
                 sent,
@@ -1239,6 +1251,15 @@ impl Machine {
             created_unix: now_unix,
             lifetime: self.session_config().session_cache.lifetime(),
         })
+    }
+    pub fn set_alpn_hook(&mut self, hook: crate::alpn::AlpnSelectHook) {
+        self.alpn_hook = Some(hook);
+    }
+    pub fn srtp_profile(&self) -> Option<u16> {
+        self.hs.srtp_profile
+    }
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.hs.alpn.as_deref()
     }
     pub fn session_reused(&self) -> bool {
         self.hs.resumed

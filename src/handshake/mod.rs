@@ -19,3 +19,5 @@ mod server_resumption;
 
 #[cfg(test)]
 mod machine_tests;
+#[cfg(test)]
+mod negotiation_tests;

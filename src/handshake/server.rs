@@ -22,6 +22,7 @@ use crate::error::{AlertDescription, Error};
 use crate::pki::keys::KeyAlgorithm;
 use crate::pki::verify::verify_signature;
 use crate::session::cache::Session;
+use crate::srtp::{self, UseSrtp};
 
 fn unexpected(what: &str) -> Error {
     Error::alert(
@@ -207,6 +208,8 @@ impl Machine {
                         SignatureScheme::RSA_PKCS1_SHA256,
                     ]
                 });
+        self.server_negotiate_srtp(&ch.extensions);
+        self.server_negotiate_alpn(&ch.extensions)?;
         self.hsk()?.transcript.clear();
         self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
 
@@ -229,6 +232,35 @@ impl Machine {
         match session {
             Some((s, suite)) => self.resume(now, &ch, s, suite),
             None => self.server_full_handshake(now, &ch, client_ems),
+        }
+    }
+
+    /// RFC 5764 §4.1.1: the first of our profiles the client offered (OpenSSL's rule). A
+    /// server with no profiles ignores the extension; the client's MKI is not used.
+    fn server_negotiate_srtp(&mut self, ext: &Extensions) {
+        self.hs.srtp_profile = ext
+            .use_srtp
+            .as_ref()
+            .and_then(|u| srtp::server_select(&self.config.srtp_profiles, &u.profiles));
+    }
+
+    /// RFC 7301 §3.2: the selection hook picks a protocol from the client's list; without
+    /// a hook, or when it declines to answer, there is no ALPN in the ServerHello.
+    fn server_negotiate_alpn(&mut self, ext: &Extensions) -> Result<(), Error> {
+        self.hs.alpn = None;
+        let (Some(names), Some(hook)) = (&ext.alpn, self.alpn_hook.as_mut()) else {
+            return Ok(());
+        };
+        match hook(&crate::alpn::to_wire_list(names)) {
+            crate::alpn::AlpnSelection::Selected(p) if !p.is_empty() && p.len() <= 255 => {
+                self.hs.alpn = Some(p);
+                Ok(())
+            }
+            crate::alpn::AlpnSelection::NoAck => Ok(()),
+            _ => Err(Error::alert(
+                AlertDescription::NO_APPLICATION_PROTOCOL,
+                "no application protocol in common (ALPN)",
+            )),
         }
     }
 
@@ -255,6 +287,11 @@ impl Machine {
         if dg.len() > cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN + body.len() {
             self.stats_dropped();
         } else {
+            let hvr_body = cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN;
+            if let Some(b) = dg.get(hvr_body..) {
+                let b = b.to_vec();
+                self.message_event(true, HandshakeType::HELLO_VERIFY_REQUEST, seq, &b);
+            }
             self.push_datagram(dg);
         }
         // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1), and we
@@ -298,6 +335,12 @@ impl Machine {
             renegotiation_info: self.hs.secure_renegotiation.then(Vec::new),
             extended_master_secret: self.hs.ems,
             ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
+            // RFC 5764 §4.1.1: one profile; our MKI is empty (the client's is ignored).
+            use_srtp: self.hs.srtp_profile.map(|p| UseSrtp {
+                profiles: vec![p],
+                mki: Vec::new(),
+            }),
+            alpn: self.hs.alpn.clone().map(|n| vec![n]),
             ..Extensions::default()
         };
         let sh = ServerHello {

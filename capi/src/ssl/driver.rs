@@ -186,7 +186,8 @@ impl SSL {
         let variant = Variant {
             cookie_exchange: side == Side::Server
                 && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
-            message_events: settings.msg_callback.is_some(),
+            // Always: the handshake messages drive OpenSSL's state names (events.rs).
+            message_events: true,
             keylog: live.keylog_callback.is_some(),
             // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
             server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
@@ -272,6 +273,7 @@ impl SSL {
             if let Some(hooks) = self.cookie_hooks() {
                 conn.set_cookie_hooks(Box::new(hooks));
             }
+            super::alpn::install_select_hook(self, conn);
         }
     }
 

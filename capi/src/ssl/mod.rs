@@ -11,7 +11,8 @@
 //! * [`verify`] — verify callbacks; [`certs`] — our certificate and key; [`trust`] —
 //!   trust anchors and the certificate store;
 //! * [`cipher_list`] — OpenSSL cipher strings; [`cipher`] — `SSL_CIPHER`;
-//!   [`params`] — group / sigalg / SRTP lists; [`setters`] — plain settings functions;
+//!   [`params`] — group / sigalg lists; [`setters`] — plain settings functions;
+//!   [`srtp`] — DTLS-SRTP profiles (RFC 5764); [`alpn`] — ALPN (RFC 7301);
 //! * [`ctrl`] — `SSL_ctrl` / `SSL_CTX_ctrl`; [`session`] — `SSL_SESSION`;
 //!   [`getters`] — what a handshake established; [`errors`] — engine errors as ERR entries;
 //!   [`init`] — `OPENSSL_init_ssl`; [`consts`] — libssl constant values;
@@ -35,6 +36,7 @@ macro_rules! cstr {
     };
 }
 
+pub mod alpn;
 pub mod bio;
 pub mod certs;
 pub mod cipher;
@@ -64,6 +66,7 @@ pub mod session;
 pub mod session_io;
 pub mod setters;
 pub mod settings;
+pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;
 pub mod stubs;

@@ -1,5 +1,6 @@
 //! Context and connection settings that are plain functions in OpenSSL 3.0: options, cipher
-//! lists, session settings, cookie callbacks, SRTP and ALPN lists, host names.
+//! lists, session settings, cookie callbacks, host names
+//! (SRTP and ALPN lists: srtp.rs, alpn.rs).
 use std::ffi::{c_char, c_int, c_long, c_uchar, c_uint, CString};
 
 use crate::entry::*;
@@ -9,7 +10,6 @@ use crate::error::{put_error, ERR_LIB_SSL};
 use super::cipher_list::{check_tls13_ciphersuites, parse_cipher_list};
 use super::consts::*;
 use super::ctx::SSL_CTX;
-use super::params::parse_srtp_profiles;
 use super::session::SSL_SESSION;
 use super::settings::{
     session_lifetime, CookieGenerateCallback, CookieVerifyCallback, NewSessionCallback,
@@ -54,22 +54,6 @@ fn sid_ctx(p: *const c_uchar, len: c_uint) -> Option<Vec<u8>> {
     }
     // SAFETY: the caller passes `len` readable bytes.
     Some(unsafe { std::slice::from_raw_parts(p, n) }.to_vec())
-}
-
-/// `SSL_CTX_set_tlsext_use_srtp` / `SSL_set_tlsext_use_srtp` validation: 0 on success
-/// (OpenSSL's inverted convention for these two), 1 on error.
-fn srtp_list(profiles: &str) -> c_int {
-    match parse_srtp_profiles(profiles) {
-        Ok(_) => 0,
-        Err(name) => {
-            put_error(
-                ERR_LIB_SSL,
-                SSL_R_SRTP_UNKNOWN_PROTECTION_PROFILE,
-                format!("unknown SRTP profile '{name}'"),
-            );
-            1
-        }
-    }
 }
 
 entry! {
@@ -268,57 +252,6 @@ entry! {
         ctx.session_cache.flush_expired(std::time::Instant::now());
     }
 
-    /// SSL_CTX_set_tlsext_use_srtp checks an SRTP profile list: 0 on success, 1 on error
-    /// (OpenSSL's convention). rdtls does not negotiate use_srtp yet, so no profile is
-    /// ever selected.
-    fn SSL_CTX_set_tlsext_use_srtp(ctx: *mut SSL_CTX, profiles: *const c_char) -> c_int {
-        let _ = try_ref!(ctx, 1);
-        let p = try_cstr!(profiles, 1);
-        srtp_list(p)
-    }
-
-    /// SSL_set_tlsext_use_srtp: as SSL_CTX_set_tlsext_use_srtp.
-    fn SSL_set_tlsext_use_srtp(s: *mut SSL, profiles: *const c_char) -> c_int {
-        let _ = try_ref!(s, 1);
-        let p = try_cstr!(profiles, 1);
-        srtp_list(p)
-    }
-
-    /// SSL_get_selected_srtp_profile: NULL (use_srtp is not negotiated).
-    fn SSL_get_selected_srtp_profile(s: *mut SSL) -> *mut std::ffi::c_void {
-        let _ = try_ref!(s, std::ptr::null_mut());
-        std::ptr::null_mut()
-    }
-
-    /// SSL_CTX_set_alpn_protos: ALPN is not negotiated by rdtls; a well-formed list is
-    /// accepted (0 = success, OpenSSL's convention), a malformed one rejected (1).
-    fn SSL_CTX_set_alpn_protos(ctx: *mut SSL_CTX, protos: *const c_uchar, len: c_uint) -> c_int {
-        let _ = try_ref!(ctx, 1);
-        let p = try_slice!(protos, len, 1);
-        c_int::from(!alpn_well_formed(p))
-    }
-
-    /// SSL_set_alpn_protos: as SSL_CTX_set_alpn_protos.
-    fn SSL_set_alpn_protos(s: *mut SSL, protos: *const c_uchar, len: c_uint) -> c_int {
-        let _ = try_ref!(s, 1);
-        let p = try_slice!(protos, len, 1);
-        c_int::from(!alpn_well_formed(p))
-    }
-
-    /// SSL_get0_alpn_selected: nothing is ever selected (`*len` = 0).
-    fn SSL_get0_alpn_selected(s: *const SSL, data: *mut *const c_uchar, len: *mut c_uint) {
-        let _ = try_ref!(s, ());
-        // SAFETY: NULL or writable pointers from the caller.
-        unsafe {
-            if let Some(d) = data.as_mut() {
-                *d = std::ptr::null();
-            }
-            if let Some(l) = len.as_mut() {
-                *l = 0;
-            }
-        }
-    }
-
     /// SSL_set1_host makes `name` the only name the peer certificate must match (NULL or
     /// "" clears the list: no hostname check). It does not set SNI, as in OpenSSL; 1 on
     /// success.
@@ -373,21 +306,6 @@ entry! {
         let _ = try_ref!(s, -1);
         if SSL_get_servername(s, TLSEXT_NAMETYPE_HOST_NAME).is_null() { -1 } else { TLSEXT_NAMETYPE_HOST_NAME }
     }
-}
-
-/// An ALPN wire list: length-prefixed, non-empty names.
-fn alpn_well_formed(mut p: &[u8]) -> bool {
-    if p.is_empty() {
-        return false;
-    }
-    while let Some((&n, rest)) = p.split_first() {
-        let n = usize::from(n);
-        if n == 0 || rest.len() < n {
-            return false;
-        }
-        p = &rest[n..];
-    }
-    true
 }
 
 /// Longest name accepted by SSL_set1_host/SSL_add1_host (a DNS name fits in 253).
@@ -457,17 +375,4 @@ pub fn set_host_name(s: &SSL, name_type: c_long, name: *const c_char) -> c_long 
     }
     *s.hostname.borrow_mut() = Some(c.to_owned());
     1
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn alpn_lists() {
-        assert!(alpn_well_formed(b"\x02h2\x08http/1.1"));
-        assert!(!alpn_well_formed(b""));
-        assert!(!alpn_well_formed(b"\x05h2"));
-        assert!(!alpn_well_formed(b"\x00"));
-    }
 }

@@ -49,8 +49,11 @@ pub struct IoState {
     pub pending_write: Option<usize>,
     /// The deadline last given to the read BIO with `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`.
     pub bio_deadline: Option<(Option<Instant>, usize)>,
-    /// The engine state name last reported to the info callback.
+    /// OpenSSL's handshake state (`SSL_state_string_long`), tracked from the messages sent
+    /// and received as OpenSSL's state machine would move ("" before the handshake).
     pub last_state: &'static str,
+    /// A flight we wrote awaits the transition that switches OpenSSL to reading.
+    pub flight_end_pending: bool,
     /// `SSL_CB_HANDSHAKE_START` was reported for the current handshake.
     pub start_reported: bool,
     /// The handshake completion was processed (callbacks, counters).

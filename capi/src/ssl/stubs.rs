@@ -249,8 +249,6 @@ stubs! {
     refuse(0) fn SSL_CTX_set_generate_session_id(_ctx: *mut SSL_CTX, _cb: Callback) -> c_int;
     /// SSL_CTX_set_not_resumable_session_callback: not supported.
     refuse(()) fn SSL_CTX_set_not_resumable_session_callback(_ctx: *mut SSL_CTX, _cb: Callback);
-    /// SSL_CTX_set_alpn_select_cb: ALPN is not supported.
-    refuse(()) fn SSL_CTX_set_alpn_select_cb(_ctx: *mut SSL_CTX, _cb: Callback, _arg: *mut c_void);
     /// SSL_CTX_set_next_proto_select_cb: NPN is not supported.
     refuse(()) fn SSL_CTX_set_next_proto_select_cb(_ctx: *mut SSL_CTX, _cb: Callback,
                                                    _arg: *mut c_void);

@@ -18,6 +18,7 @@ mod reconnect;
 mod servername;
 mod set_fd;
 mod timers;
+mod webrtc;
 
 #[allow(improper_ctypes)]
 extern "C" {
