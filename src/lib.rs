@@ -22,8 +22,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod client_hello_hook;
 pub mod alpn;
+pub mod client_hello_hook;
 pub mod codec;
 pub mod config;
 pub mod connection;
