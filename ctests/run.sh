@@ -126,6 +126,7 @@ fi
 # Issue 15 items 3, 4, 5, 7 (t_hardening.sh).
 run_test hard_client_survives_econnrefused
 run_test hard_client_survives_econnrefused_nbio
+run_test hard_ecdsa_server_x25519_only_client
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test hard_dropin_s_client_reconnect
     run_test hard_dropin_s_client_survives_econnrefused

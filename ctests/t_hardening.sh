@@ -101,3 +101,28 @@ test_hard_valgrind_dropin_s_server_s_client() {
     feed_close osrv
     expect_exit osrv 0 || fail "s_server: valgrind errors or failure"
 }
+
+# Item 7a: `openssl s_client -groups X25519` against a server whose only certificate is
+# ECDSA P-256: as OpenSSL's own server, ours answers "no shared cipher" with a
+# handshake_failure alert (RFC 8422 §5.1) instead of a suite the client aborts on with
+# "wrong curve". Both backends: the openssl build shows OpenSSL doing the same.
+test_hard_ecdsa_server_x25519_only_client() {
+    local port
+    need openssl
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -groups X25519 \
+        -connect "127.0.0.1:$port" < /dev/null > ocli.out 2> ocli.err
+    cat ocli.err
+    grep -q 'wrong curve' ocli.err && fail "the server chose an ECDSA suite on a curve the client did not offer"
+    grep -q 'alert handshake failure' ocli.err || fail "no handshake_failure alert"
+    grep -q 'Cipher is (NONE)' ocli.out || fail "a handshake completed"
+    # With P-256 offered too, the same server completes.
+    start_bg srv2 "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv2.err) || fail "server did not start"
+    timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -groups X25519:P-256 \
+        -connect "127.0.0.1:$port" < /dev/null > ocli2.out 2> ocli2.err
+    grep -q 'Cipher is ECDHE-ECDSA' ocli2.out || fail "X25519:P-256 did not complete"
+}
