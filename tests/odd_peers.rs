@@ -1,15 +1,19 @@
 //! Odd peers where OpenSSL behaves better (issue 15 item 7), engine level: the server's
-//! certificate curve against the client's supported_groups (RFC 8422 §5.1).
+//! certificate curve against the client's supported_groups (RFC 8422 §5.1), and datagram
+//! packing of a fragmented flight.
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::fixtures::{Group, Spec};
-use common::link::{Dir, LinkConfig};
-use common::ours::our_builder;
+use common::fixtures::{Cred, Group, Spec};
+use common::link::{Dir, Endpoint, LinkConfig, Pair};
+use common::ossl::{ossl_context, OsslPeer};
+use common::ours::{our_builder, our_config, Ours};
 use common::ours_pair_with;
-use common::wire::{parse_records, CT_ALERT, CT_HANDSHAKE, HT_HELLO_VERIFY_REQUEST};
+use common::wire::{
+    parse_records, CT_ALERT, CT_HANDSHAKE, HT_CERTIFICATE, HT_HELLO_VERIFY_REQUEST, HT_SERVER_HELLO,
+};
 use rdtls::enums::NamedGroup;
 use rdtls::{ClientOptions, Error};
 
@@ -70,4 +74,93 @@ fn rsa_server_accepts_a_client_offering_only_x25519() {
     let mut p = pair(&spec, &[NamedGroup::X25519]);
     p.handshake(1_000, Duration::from_secs(60))
         .expect("RSA certificate with X25519 only");
+}
+
+/// The server's second flight (ServerHello .. ServerHelloDone) as sent: per datagram, the
+/// handshake types of its epoch-0 records (the HelloVerifyRequest excluded).
+fn server_flight<C: Endpoint, S: Endpoint>(p: &Pair<C, S>) -> Vec<Vec<u8>> {
+    p.bytes(Dir::ToClient)
+        .iter()
+        .map(|d| {
+            parse_records(d)
+                .expect("records")
+                .iter()
+                .filter(|r| r.ctype == CT_HANDSHAKE && r.epoch == 0)
+                .map(|r| r.body[0])
+                .filter(|t| *t != HT_HELLO_VERIFY_REQUEST)
+                .collect::<Vec<u8>>()
+        })
+        .filter(|types| !types.is_empty())
+        .collect()
+}
+
+/// The long-chain ECDSA spec at `mtu`.
+fn long_chain_spec(mtu: usize) -> Spec {
+    let mut s = Spec::default_ecdsa();
+    s.mtu = mtu;
+    s.server_cred = Cred::LongChain;
+    s
+}
+
+fn link(mtu: usize) -> LinkConfig {
+    LinkConfig {
+        mtu: Some(mtu),
+        ..LinkConfig::PERFECT
+    }
+}
+
+/// Item 7e: a flight whose certificate must be fragmented fills each datagram before starting
+/// the next (ServerHello and the first Certificate fragment share one), as OpenSSL's
+/// dtls1_do_write does, so our server sends no more datagrams than OpenSSL's for the same
+/// chain, suite and MTU (it used to send ServerHello alone: one datagram more).
+#[test]
+fn fragmented_flight_fills_each_datagram_like_openssl() {
+    for mtu in [300usize, 576, 1200] {
+        let spec = long_chain_spec(mtu);
+        let cctx = ossl_context(&spec, false).expect("OpenSSL context");
+        let client = OsslPeer::new(&cctx, false, mtu, None).expect("OpenSSL client");
+        let server = Ours::server(our_config(&spec, true), Instant::now());
+        let mut ours = Pair::new(client, server, link(mtu), 300);
+        ours.handshake(5_000, Duration::from_secs(120))
+            .expect("ours server");
+        let ours_flight = server_flight(&ours);
+
+        let sctx = ossl_context(&spec, true).expect("OpenSSL context");
+        let client = Ours::client(
+            our_config(&spec, false),
+            Instant::now(),
+            ClientOptions::default(),
+        );
+        let server = OsslPeer::new(&sctx, true, mtu, None).expect("OpenSSL server");
+        let mut theirs = Pair::new(client, server, link(mtu), 300);
+        theirs
+            .handshake(5_000, Duration::from_secs(120))
+            .expect("OpenSSL server");
+        let their_flight = server_flight(&theirs);
+
+        assert!(
+            ours_flight[0].starts_with(&[HT_SERVER_HELLO, HT_CERTIFICATE]),
+            "MTU {mtu}: ServerHello and the first Certificate fragment share a datagram: \
+             {ours_flight:?}"
+        );
+        assert_eq!(
+            ours_flight.len(),
+            their_flight.len(),
+            "MTU {mtu}: datagram count differs from OpenSSL's: {ours_flight:?} vs {their_flight:?}"
+        );
+        // Every datagram but the last is full: no room for one more byte of fragment behind
+        // an epoch-0 record header (13) and a handshake header (12).
+        for d in &ours.bytes(Dir::ToClient)[1..ours_flight.len()] {
+            assert!(
+                d.len() + 13 + 12 >= mtu,
+                "MTU {mtu}: a {}-byte datagram had room for more",
+                d.len()
+            );
+        }
+        eprintln!(
+            "MTU {mtu}: ours {} datagrams, OpenSSL {}",
+            ours_flight.len(),
+            their_flight.len()
+        );
+    }
 }
