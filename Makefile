@@ -52,7 +52,7 @@ EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
 COMMON_SRC := c-examples/common.c
 COMMON_HDR := c-examples/common.h
 
-CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args
+CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/halfopen_flood
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.
@@ -114,7 +114,8 @@ matrix: dropin
 # ---- programs --------------------------------------------------------------------------
 examples: $(EXAMPLE_BINS)
 
-C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c bench/bench.c
+C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c \
+	ctests/halfopen_flood.c bench/bench.c
 
 # With -Iinclude a header missing from include/openssl/ silently falls back to the system
 # OpenSSL's, mixing two sets of declarations: refuse to build when that would happen.
