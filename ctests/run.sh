@@ -128,6 +128,7 @@ run_test hard_client_survives_econnrefused
 run_test hard_client_survives_econnrefused_nbio
 run_test hard_ecdsa_server_x25519_only_client
 run_test hard_poll_server_halfopen_flood
+run_test hard_threaded_server_halfopen_flood
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test hard_dropin_s_client_reconnect
     run_test hard_dropin_s_client_survives_econnrefused

@@ -147,3 +147,22 @@ test_hard_poll_server_halfopen_flood() {
     expect_exit srv 0 || fail "poll server failed"
     grep -q 'evicted (half-open, table full)' srv.err || fail "nothing was evicted"
 }
+
+# Item 5, threaded server: the same flood; the real client's verified ClientHello evicts the
+# oldest half-open worker.
+test_hard_threaded_server_halfopen_flood() {
+    local port
+    [ -x "$CTDIR/halfopen_flood" ] || fail "missing $CTDIR/halfopen_flood (make ctest-progs)"
+    start_bg srv "$BINDIR/rdtls-threaded-server" -accept 127.0.0.1:0 -max_clients 64 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg flood "$CTDIR/halfopen_flood" "$port" 64 20
+    wait_grep flood.out '^HELD 64$' 15 || fail "the flood did not hold 64 associations"
+    echo "real client" > cli.in
+    PROC_TIMEOUT=10 start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" \
+        -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem" -verify 2
+    wait_grep srv.out '^real client$' 10 || fail "the real client's data never arrived"
+    expect_exit cli 0 || fail "the real client failed"
+    grep -q '^Protocol: DTLSv1.2' cli.err || fail "the real client did not complete"
+    wait_grep srv.err 'evicted \(half-open, table full\)' 5 || fail "nothing was evicted"
+}
