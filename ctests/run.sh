@@ -129,6 +129,8 @@ run_test hard_client_survives_econnrefused_nbio
 run_test hard_ecdsa_server_x25519_only_client
 run_test hard_poll_server_halfopen_flood
 run_test hard_threaded_server_halfopen_flood
+run_test hard_s_server_idle_timeout
+run_test hard_s_server_idle_timeout_nbio
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test hard_dropin_s_client_reconnect
     run_test hard_dropin_s_client_survives_econnrefused

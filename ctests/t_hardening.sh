@@ -166,3 +166,32 @@ test_hard_threaded_server_halfopen_flood() {
     grep -q '^Protocol: DTLSv1.2' cli.err || fail "the real client did not complete"
     wait_grep srv.err 'evicted \(half-open, table full\)' 5 || fail "nothing was evicted"
 }
+
+# Item 5, rdtls-s_server: with -listen a client that completes its handshake and then goes
+# silent is dropped after -idle_timeout, and the next client is served.
+idle_then_next() {
+    local port
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -listen -naccept 2 \
+        -idle_timeout 1 -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" "$@"
+    port=$(wait_port srv.err) || fail "server did not start"
+    with_fifo quiet
+    start_bg quiet --stdin quiet.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port"
+    feed_open quiet
+    wait_grep quiet.err '^Protocol: DTLSv1.2' || fail "the silent client did not connect"
+    wait_grep srv.err 'client silent for 1 s, dropping the connection' 10 ||
+        fail "the silent client was not dropped"
+    echo "next client" > cli.in
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port"
+    wait_grep srv.out '^next client$' 10 || fail "the next client was not served"
+    expect_exit cli 0 || fail "the next client failed"
+    # One connection dropped, one clean: the server reports the failure.
+    expect_exit srv 1 || fail "server exit status"
+}
+
+test_hard_s_server_idle_timeout() {
+    idle_then_next
+}
+
+test_hard_s_server_idle_timeout_nbio() {
+    idle_then_next -nbio
+}
