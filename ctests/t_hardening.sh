@@ -195,3 +195,49 @@ test_hard_s_server_idle_timeout() {
 test_hard_s_server_idle_timeout_nbio() {
     idle_then_next -nbio
 }
+
+# Item 7c: sessions saved with -sess_out (PEM_write_bio_SSL_SESSION) and offered again with
+# -sess_in (PEM_read_bio_SSL_SESSION + SSL_set_session) resume.
+test_hard_s_client_sess_out_in() {
+    local port
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 2 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    echo one > one.in
+    timeout "$PROC_TIMEOUT" "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -sess_out sess.pem < one.in > c1.out 2> c1.err || fail "first client failed"
+    grep -q '^New session$' c1.err || fail "first handshake not new"
+    grep -q 'BEGIN SSL SESSION PARAMETERS' sess.pem || fail "no session saved"
+    if command -v openssl > /dev/null; then
+        openssl sess_id -in sess.pem -noout -text > sess.txt ||
+            fail "openssl cannot parse the saved session"
+        grep -q 'Protocol  : DTLSv1.2' sess.txt || fail "openssl reads no DTLS 1.2 session"
+    fi
+    timeout "$PROC_TIMEOUT" "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -sess_in sess.pem < one.in > c2.out 2> c2.err || fail "second client failed"
+    grep -q '^Reused session$' c2.err || fail "the saved session was not resumed"
+    expect_exit srv 0 || fail "server failed"
+}
+
+# The same with the stock openssl s_client on the drop-in, and a session file that the
+# system OpenSSL wrote, read back by the drop-in.
+test_hard_dropin_s_client_sess_out_in() {
+    local port
+    hard_need_dropin
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 4 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    LD_PRELOAD="$HARD_SO" timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 \
+        -connect "127.0.0.1:$port" -sess_out ours.pem < /dev/null > c1.out 2>&1
+    grep -q '^New, ' c1.out || fail "first handshake not new"
+    LD_PRELOAD="$HARD_SO" timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 \
+        -connect "127.0.0.1:$port" -sess_in ours.pem < /dev/null > c2.out 2>&1
+    grep -q '^Reused, ' c2.out || fail "the drop-in did not resume its own session"
+    timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -connect "127.0.0.1:$port" \
+        -sess_out system.pem < /dev/null > c3.out 2>&1
+    grep -q '^New, ' c3.out || fail "system client: no handshake"
+    LD_PRELOAD="$HARD_SO" timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 \
+        -connect "127.0.0.1:$port" -sess_in system.pem < /dev/null > c4.out 2>&1
+    grep -q '^Reused, ' c4.out || fail "the drop-in did not resume OpenSSL's session file"
+    expect_exit srv 0 || fail "server failed"
+}

@@ -54,6 +54,7 @@ pub mod params;
 pub mod poison;
 pub mod session;
 pub mod session_io;
+pub mod session_read;
 pub mod setters;
 pub mod settings;
 #[allow(clippy::module_inception)]

@@ -14,6 +14,7 @@ mod lifecycle;
 mod listen;
 mod nulls;
 mod reconnect;
+mod session_der;
 mod timers;
 
 #[allow(improper_ctypes)]
