@@ -3,9 +3,11 @@
  * client and server, as (side, where, SSL_state_string, SSL_state_string_long, ret) lines.
  * Built against rdtls and against OpenSSL; ctests/t_info.sh diffs the two outputs.
  *
- *   info_seq CERT KEY CAFILE [cookie]
+ *   info_seq CERT KEY CAFILE [cookie|untrusted]
  *
  * With "cookie" the server demands a cookie (SSL_OP_COOKIE_EXCHANGE, HelloVerifyRequest).
+ * With "untrusted" the client trusts nothing: one handshake that fails on the server's
+ * certificate, with its alerts (SSL_CB_WRITE_ALERT / SSL_CB_READ_ALERT).
  *
  * Both sides live in this process on a connected pair of non-blocking UDP sockets and are
  * stepped alternately (client, then server) until both finish, so the sequence of calls,
@@ -26,6 +28,10 @@
 #include <openssl/ssl.h>
 
 static SSL *client_ssl;
+/* Stop when the client fails: rdtls's server obeys a plaintext (unauthenticated) alert only
+ * when its retransmission timer fires without progress (rdtls::input_policy), OpenSSL's at
+ * once, so only the failing client's sequence is comparable. */
+static int stop_on_client_failure;
 
 static int gen_cookie(SSL *ssl, unsigned char *cookie, unsigned int *len)
 {
@@ -115,7 +121,7 @@ static SSL *make_ssl(SSL_CTX *ctx, int fd)
 /* Steps both sides until both finished; returns 1 on success. */
 static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **out)
 {
-    int fds[2], cdone = 0, sdone = 0, rounds;
+    int fds[2], cdone = 0, sdone = 0, cfail = 0, sfail = 0, rounds;
     SSL *c, *s;
 
     if (!udp_pair(fds))
@@ -127,23 +133,28 @@ static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **
         SSL_set_session(c, resume);
     SSL_set_connect_state(c);
     SSL_set_accept_state(s);
-    for (rounds = 0; rounds < 50 && !(cdone && sdone); rounds++) {
+    /* A side that fails stops; the other goes on (it reads the alert, then fails too). */
+    for (rounds = 0; rounds < 50 && !((cdone || cfail) && (sdone || sfail))
+                     && !(cfail && stop_on_client_failure);
+         rounds++) {
         struct pollfd p[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
         int r;
 
-        if (!cdone) {
+        if (!cdone && !cfail) {
             r = SSL_do_handshake(c);
             if (r == 1)
                 cdone = 1;
             else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
-                break;
+                cfail = 1;
         }
-        if (!sdone) {
+        if (cfail && stop_on_client_failure)
+            break;
+        if (!sdone && !sfail) {
             r = SSL_do_handshake(s);
             if (r == 1)
                 sdone = 1;
             else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
-                break;
+                sfail = 1;
         }
         /* Let the datagrams just sent arrive before the next round. */
         poll(p, 2, 50);
@@ -165,8 +176,11 @@ int main(int argc, char **argv)
     SSL_SESSION *sess = NULL;
     int ok;
 
-    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "cookie") == 0)) {
-        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie]\n");
+    const char *mode = argc == 5 ? argv[4] : "";
+
+    if (argc != 4
+        && !(argc == 5 && (strcmp(mode, "cookie") == 0 || strcmp(mode, "untrusted") == 0))) {
+        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie|untrusted]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -175,7 +189,8 @@ int main(int argc, char **argv)
     if (cctx == NULL || sctx == NULL
         || SSL_CTX_use_certificate_chain_file(sctx, argv[1]) != 1
         || SSL_CTX_use_PrivateKey_file(sctx, argv[2], SSL_FILETYPE_PEM) != 1
-        || SSL_CTX_load_verify_locations(cctx, argv[3], NULL) != 1) {
+        || (strcmp(mode, "untrusted") != 0
+            && SSL_CTX_load_verify_locations(cctx, argv[3], NULL) != 1)) {
         ERR_print_errors_fp(stderr);
         return 1;
     }
@@ -185,13 +200,22 @@ int main(int argc, char **argv)
     SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"info", 4);
     SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_options(cctx, SSL_OP_NO_TICKET);
-    if (argc == 5) {
+    if (strcmp(mode, "cookie") == 0) {
         SSL_CTX_set_options(sctx, SSL_OP_COOKIE_EXCHANGE);
         SSL_CTX_set_cookie_generate_cb(sctx, gen_cookie);
         SSL_CTX_set_cookie_verify_cb(sctx, verify_cookie);
     }
     SSL_CTX_set_info_callback(cctx, info_cb);
     SSL_CTX_set_info_callback(sctx, info_cb);
+    if (strcmp(mode, "untrusted") == 0) {
+        stop_on_client_failure = 1;
+        printf("== failing handshake\n");
+        ok = !run(cctx, sctx, NULL, NULL);
+        ERR_clear_error();
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+        return ok ? 0 : 1;
+    }
     printf("== full handshake\n");
     ok = run(cctx, sctx, NULL, &sess);
     printf("== resumed handshake\n");

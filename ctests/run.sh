@@ -139,6 +139,7 @@ done
 # The info callback sequence and state strings as OpenSSL's (t_info.sh).
 run_test info_callback_sequence
 run_test info_callback_sequence_cookie
+run_test info_callback_failure
 # SRTP media through libsrtp2 (t_srtp_media.sh): 1000 RTP packets each way per profile.
 for t in ours ours_server ours_client; do
     for p in SRTP_AES128_CM_SHA1_80 SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM \

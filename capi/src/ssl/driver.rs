@@ -111,8 +111,12 @@ impl SSL {
     /// effort to send the alert the engine queued.
     pub(crate) fn fail(&self, e: &Error) -> Stop {
         let raised = super::errors::raise(e);
-        *self.failed.borrow_mut() = Some(raised);
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            io.pending_failure = Some(raised.clone());
+        }
         self.dispatch_events();
+        self.promote_failure();
+        *self.failed.borrow_mut() = Some(raised);
         let _ = self.flush();
         Stop::Failed
     }

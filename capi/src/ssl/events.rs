@@ -146,6 +146,18 @@ impl SSL {
         }
     }
 
+    /// Makes a fatal error being reported visible (`SSL_state_string_long` = "error").
+    pub(crate) fn promote_failure(&self) {
+        let pending = self
+            .io
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut io| io.pending_failure.take());
+        if let (Some(p), Ok(mut f)) = (pending, self.failed.try_borrow_mut()) {
+            *f = Some(p);
+        }
+    }
+
     /// Calls the message callback, if any.
     fn msg(&self, write_p: bool, content_type: c_int, bytes: &[u8]) {
         let (cb, arg) = self.with_settings(|s| (s.msg_callback, s.msg_callback_arg));
@@ -214,9 +226,19 @@ impl SSL {
                     self.msg(*sent, SSL3_RT_HANDSHAKE, bytes);
                     self.track_message(*sent, *msg_type);
                 }
-                Event::AlertSent { level, description } => self.alert(true, *level, *description),
+                // OpenSSL enters its error state before sending a fatal alert, and after
+                // the callback for one it received.
+                Event::AlertSent { level, description } => {
+                    if *level == AlertLevel::Fatal {
+                        self.promote_failure();
+                    }
+                    self.alert(true, *level, *description)
+                }
                 Event::AlertReceived { level, description } => {
-                    self.alert(false, *level, *description)
+                    self.alert(false, *level, *description);
+                    if *level == AlertLevel::Fatal {
+                        self.promote_failure();
+                    }
                 }
                 Event::PeerClosed => {
                     self.shutdown
