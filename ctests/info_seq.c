@@ -3,11 +3,13 @@
  * client and server, as (side, where, SSL_state_string, SSL_state_string_long, ret) lines.
  * Built against rdtls and against OpenSSL; ctests/t_info.sh diffs the two outputs.
  *
- *   info_seq CERT KEY CAFILE [cookie|untrusted]
+ *   info_seq CERT KEY CAFILE [cookie|untrusted|msg]
  *
  * With "cookie" the server demands a cookie (SSL_OP_COOKIE_EXCHANGE, HelloVerifyRequest).
  * With "untrusted" the client trusts nothing: one handshake that fails on the server's
- * certificate, with its alerts (SSL_CB_WRITE_ALERT / SSL_CB_READ_ALERT).
+ * certificate, with its alerts (SSL_CB_WRITE_ALERT / SSL_CB_READ_ALERT). With "msg" the
+ * message callback's events are printed too (handshake messages, CCS, alerts; not the
+ * SSL3_RT_HEADER record headers, which rdtls does not report).
  *
  * Both sides live in this process on a connected pair of non-blocking UDP sockets and are
  * stepped alternately (client, then server) until both finish, so the sequence of calls,
@@ -83,6 +85,26 @@ static void info_cb(const SSL *ssl, int where, int ret)
     else
         printf("%s %s [%s] [%s] ret=%d\n", ssl == client_ssl ? "C" : "S", w,
                SSL_state_string(ssl), SSL_state_string_long(ssl), ret);
+}
+
+/* The message callback: direction, content type and length (record headers included). */
+static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                   SSL *ssl, void *arg)
+{
+    const unsigned char *p = buf;
+
+    (void)arg;
+    /* Record headers (SSL3_RT_HEADER, 256) are not reported by rdtls; message lengths
+     * differ between the libraries (extension sets, ECDSA signature sizes). */
+    if (content_type == 256)
+        return;
+    printf("%s msg %s version=%04x type=%d", ssl == client_ssl ? "C" : "S",
+           write_p ? ">>>" : "<<<", (unsigned int)version, content_type);
+    if (content_type == SSL3_RT_HANDSHAKE && len > 0)
+        printf(" msg_type=%d", p[0]);
+    else
+        printf(" len=%zu", len);
+    printf("\n");
 }
 
 static int udp_pair(int fds[2])
@@ -179,8 +201,9 @@ int main(int argc, char **argv)
     const char *mode = argc == 5 ? argv[4] : "";
 
     if (argc != 4
-        && !(argc == 5 && (strcmp(mode, "cookie") == 0 || strcmp(mode, "untrusted") == 0))) {
-        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie|untrusted]\n");
+        && !(argc == 5 && (strcmp(mode, "cookie") == 0 || strcmp(mode, "untrusted") == 0
+                           || strcmp(mode, "msg") == 0))) {
+        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie|untrusted|msg]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -204,6 +227,10 @@ int main(int argc, char **argv)
         SSL_CTX_set_options(sctx, SSL_OP_COOKIE_EXCHANGE);
         SSL_CTX_set_cookie_generate_cb(sctx, gen_cookie);
         SSL_CTX_set_cookie_verify_cb(sctx, verify_cookie);
+    }
+    if (strcmp(mode, "msg") == 0) {
+        SSL_CTX_set_msg_callback(cctx, msg_cb);
+        SSL_CTX_set_msg_callback(sctx, msg_cb);
     }
     SSL_CTX_set_info_callback(cctx, info_cb);
     SSL_CTX_set_info_callback(sctx, info_cb);

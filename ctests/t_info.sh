@@ -5,7 +5,7 @@
 # alert: SSL_CB_WRITE_ALERT with OpenSSL's level<<8|description value), identical under
 # rdtls and under the system OpenSSL.
 
-# info_seq_same [cookie|untrusted]
+# info_seq_same [cookie|untrusted|msg]
 info_seq_same() {
     local ossl="$BUILD/ctests-openssl/info_seq"
     [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
@@ -32,4 +32,11 @@ test_info_callback_sequence_cookie() {
 
 test_info_callback_failure() {
     info_seq_same untrusted
+}
+
+# The message callback interleaved with the info callback: handshake messages, CCS and
+# alerts in OpenSSL's order (record headers, SSL3_RT_HEADER, are not reported by rdtls).
+test_info_msg_callback_sequence() {
+    info_seq_same msg
+    grep -q '^C msg >>> version=fefd type=20 len=1$' ours.txt || fail "no ChangeCipherSpec"
 }

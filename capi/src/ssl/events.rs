@@ -127,18 +127,28 @@ impl SSL {
         }
     }
 
-    /// The state transitions OpenSSL makes for one handshake message sent or received (a
-    /// Finished is preceded by its ChangeCipherSpec, RFC 5246 §7.1).
-    fn track_message(&self, sent: bool, msg_type: HandshakeType) {
+    /// One handshake message sent or received: OpenSSL's state transitions and message
+    /// callbacks in OpenSSL's order. A Finished is preceded by its ChangeCipherSpec (RFC 5246
+    /// §7.1; the engine reports handshake messages only). OpenSSL reports a message it writes
+    /// after the transition into its "write" state, a handshake message it reads after the
+    /// transition into its "read" state, but a ChangeCipherSpec it reads before.
+    fn handshake_message(&self, sent: bool, msg_type: HandshakeType, bytes: &[u8]) {
         if !sent {
             self.end_flight_if_pending();
         }
         if msg_type == HandshakeType::FINISHED {
-            self.transition(if sent { WRITE_CCS } else { READ_CCS });
+            if sent {
+                self.transition(WRITE_CCS);
+                self.msg(true, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
+            } else {
+                self.msg(false, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
+                self.transition(READ_CCS);
+            }
         }
         if let Some(next) = ossl_state(sent, self.is_server(), msg_type) {
             self.transition(next);
         }
+        self.msg(sent, SSL3_RT_HANDSHAKE, bytes);
         if sent {
             if let Ok(mut io) = self.io.try_borrow_mut() {
                 io.flight_end_pending = true;
@@ -217,15 +227,7 @@ impl SSL {
                     sent,
                     msg_type,
                     bytes,
-                } => {
-                    // ChangeCipherSpec always directly precedes Finished (RFC 5246 §7.1);
-                    // the engine reports handshake messages only, so report it here.
-                    if *msg_type == rdtls::enums::HandshakeType::FINISHED {
-                        self.msg(*sent, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
-                    }
-                    self.msg(*sent, SSL3_RT_HANDSHAKE, bytes);
-                    self.track_message(*sent, *msg_type);
-                }
+                } => self.handshake_message(*sent, *msg_type, bytes),
                 // OpenSSL enters its error state before sending a fatal alert, and after
                 // the callback for one it received.
                 Event::AlertSent { level, description } => {
