@@ -35,8 +35,10 @@ test_info_callback_failure() {
 }
 
 # The message callback interleaved with the info callback: handshake messages, CCS and
-# alerts in OpenSSL's order (record headers, SSL3_RT_HEADER, are not reported by rdtls).
+# alerts and record headers (SSL3_RT_HEADER) in OpenSSL's order, with a cookie exchange.
 test_info_msg_callback_sequence() {
     info_seq_same msg
     grep -q '^C msg >>> version=fefd type=20 len=1$' ours.txt || fail "no ChangeCipherSpec"
+    grep -q '^S msg >>> version=0000 type=256 record=22 epoch=0$' ours.txt ||
+        fail "no record header"
 }

@@ -24,6 +24,7 @@ use crate::crypto::transcript::Transcript;
 use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
+use crate::record::header::RECORD_HEADER_LEN;
 use crate::record::layer::{DatagramCursor, NextRecord, RecordLayer};
 use crate::record::protection::RecordProtection;
 use crate::session::cache::Session;
@@ -141,6 +142,9 @@ pub struct Machine {
     pub(crate) verify_hook: Option<VerifyHook>,
     pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
     pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
+    /// `emit_flight` is sending the current flight for the first time (not retransmitting):
+    /// message and record header events are reported.
+    first_transmission: bool,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
@@ -193,6 +197,7 @@ impl Machine {
             verify_hook: None,
             cookie_hooks: None,
             alpn_hook: None,
+            first_transmission: false,
             current_record_seq: 0,
             now,
         }
@@ -244,6 +249,10 @@ impl Machine {
             };
             if self.state == State::Failed || self.close_received {
                 break;
+            }
+            if self.config.emit_record_headers {
+                let h = r.header_start;
+                self.record_header_event(false, buf.get(h..h + RECORD_HEADER_LEN));
             }
             let provenance = if r.authenticated {
                 Provenance::Authenticated
@@ -631,6 +640,7 @@ impl Machine {
             )
             .is_ok()
         {
+            self.record_header_event(true, dg.get(..RECORD_HEADER_LEN));
             self.out_queue.push_back(dg);
             self.events
                 .push_back(Event::AlertSent { level, description });
@@ -661,7 +671,6 @@ impl Machine {
         if msg_type == HandshakeType::CLIENT_HELLO {
             self.hs.last_client_hello = full.clone();
         }
-        self.message_event(true, msg_type, seq, &body);
         self.building.push(FlightEntry::Handshake {
             epoch: self.records.write_epoch(),
             msg_type,
@@ -723,7 +732,10 @@ impl Machine {
         self.flight.entries = std::mem::take(&mut self.building);
         self.sent_final_flight = final_flight;
         self.timer.reset();
-        self.emit_flight()?;
+        self.first_transmission = true;
+        let r = self.emit_flight();
+        self.first_transmission = false;
+        r?;
         if !final_flight {
             self.arm_timer(now);
         }
@@ -765,6 +777,7 @@ impl Machine {
                     if !dg.is_empty() && dg.len() + need > mtu {
                         self.out_queue.push_back(std::mem::take(&mut dg));
                     }
+                    let at = dg.len();
                     if let Err(e) = self.records.seal_record(
                         ContentType::CHANGE_CIPHER_SPEC,
                         *epoch,
@@ -773,6 +786,9 @@ impl Machine {
                     ) {
                         result = Err(e);
                         break;
+                    }
+                    if self.first_transmission {
+                        self.record_header_event(true, dg.get(at..at + RECORD_HEADER_LEN));
                     }
                 }
                 FlightEntry::Handshake {
@@ -790,6 +806,7 @@ impl Machine {
                         if !dg.is_empty() && dg.len() + need > mtu {
                             self.out_queue.push_back(std::mem::take(&mut dg));
                         }
+                        let at = dg.len();
                         if let Err(e) =
                             self.records
                                 .seal_record(ContentType::HANDSHAKE, *epoch, &f, &mut dg)
@@ -797,6 +814,13 @@ impl Machine {
                             result = Err(e);
                             break;
                         }
+                        if self.first_transmission {
+                            self.record_header_event(true, dg.get(at..at + RECORD_HEADER_LEN));
+                        }
+                    }
+                    // Reported once written, after its records (as OpenSSL's dtls1_do_write).
+                    if self.first_transmission {
+                        self.message_event(true, *msg_type, *seq, body);
                     }
                 }
             }
@@ -883,6 +907,16 @@ impl Machine {
         self.hs.pending_write = None;
         self.hs.cert_requested = None;
         self.hs.peer_sig_schemes = Vec::new();
+    }
+
+    /// Reports a record header (only with `record_headers`).
+    pub(crate) fn record_header_event(&mut self, sent: bool, header: Option<&[u8]>) {
+        if !self.config.emit_record_headers {
+            return;
+        }
+        if let Some(Ok(header)) = header.map(<[u8; RECORD_HEADER_LEN]>::try_from) {
+            self.events.push_back(Event::RecordHeader { sent, header });
+        }
     }
 
     pub(crate) fn message_event(
@@ -1058,6 +1092,9 @@ impl Machine {
             .seal_record(ContentType::APPLICATION_DATA, epoch, data, &mut dg)
         {
             Ok(()) => {
+                if self.config.emit_record_headers {
+                    self.record_header_event(true, dg.get(..RECORD_HEADER_LEN));
+                }
                 self.out_queue.push_back(dg);
                 Ok(())
             }

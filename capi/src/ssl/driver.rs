@@ -188,6 +188,7 @@ impl SSL {
                 && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
             // Always: the handshake messages drive OpenSSL's state names (events.rs).
             message_events: true,
+            record_headers: settings.msg_callback.is_some(),
             keylog: live.keylog_callback.is_some(),
         };
         let config = match ctx.config_for(

@@ -91,6 +91,7 @@ impl SSL {
             io.start_reported = true;
             io.last_state = STATE_BEFORE;
             io.flight_end_pending = false;
+            io.read_ccs_reported = false;
         }
         self.info(SSL_CB_HANDSHAKE_START, 1);
         if self.is_server() {
@@ -139,8 +140,9 @@ impl SSL {
         if msg_type == HandshakeType::FINISHED {
             if sent {
                 self.transition(WRITE_CCS);
+                self.flush_sent_headers(true);
                 self.msg(true, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
-            } else {
+            } else if !self.take_read_ccs_reported() {
                 self.msg(false, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
                 self.transition(READ_CCS);
             }
@@ -148,12 +150,69 @@ impl SSL {
         if let Some(next) = ossl_state(sent, self.is_server(), msg_type) {
             self.transition(next);
         }
+        if sent {
+            self.flush_sent_headers(false);
+        }
         self.msg(sent, SSL3_RT_HANDSHAKE, bytes);
         if sent {
             if let Ok(mut io) = self.io.try_borrow_mut() {
                 io.flight_end_pending = true;
             }
         }
+    }
+
+    /// A record header (`SSL3_RT_HEADER`): one we read is reported at once (a
+    /// ChangeCipherSpec record also as its message and state transition, as OpenSSL reads
+    /// it), one we wrote with the message it carries.
+    fn record_header(&self, sent: bool, header: &[u8; 13]) {
+        if sent {
+            if let Ok(mut io) = self.io.try_borrow_mut() {
+                io.sent_headers.push(*header);
+            }
+            return;
+        }
+        self.msg(false, SSL3_RT_HEADER, header);
+        let in_handshake = self
+            .io
+            .try_borrow()
+            .map(|io| !io.done_reported && !io.read_ccs_reported && io.last_state != READ_CCS)
+            .unwrap_or(false);
+        if header[0] == 20 && in_handshake {
+            self.msg(false, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
+            self.transition(READ_CCS);
+            if let Ok(mut io) = self.io.try_borrow_mut() {
+                io.read_ccs_reported = true;
+            }
+        }
+    }
+
+    /// Reports buffered headers of records we wrote: all, or (`through_ccs`) up to and
+    /// including the ChangeCipherSpec record.
+    fn flush_sent_headers(&self, through_ccs: bool) {
+        let headers = match self.io.try_borrow_mut() {
+            Ok(mut io) => {
+                let n = if through_ccs {
+                    io.sent_headers
+                        .iter()
+                        .position(|h| h[0] == 20)
+                        .map_or(0, |i| i + 1)
+                } else {
+                    io.sent_headers.len()
+                };
+                io.sent_headers.drain(..n).collect::<Vec<_>>()
+            }
+            Err(_) => return,
+        };
+        for h in &headers {
+            self.msg(true, SSL3_RT_HEADER, h);
+        }
+    }
+
+    fn take_read_ccs_reported(&self) -> bool {
+        self.io
+            .try_borrow_mut()
+            .map(|mut io| std::mem::take(&mut io.read_ccs_reported))
+            .unwrap_or(false)
     }
 
     /// Makes a fatal error being reported visible (`SSL_state_string_long` = "error").
@@ -171,12 +230,18 @@ impl SSL {
     /// Calls the message callback, if any.
     fn msg(&self, write_p: bool, content_type: c_int, bytes: &[u8]) {
         let (cb, arg) = self.with_settings(|s| (s.msg_callback, s.msg_callback_arg));
+        // OpenSSL passes version 0 with a record header.
+        let version = if content_type == SSL3_RT_HEADER {
+            0
+        } else {
+            DTLS1_2_VERSION
+        };
         if let Some(cb) = cb {
             // SAFETY: the application's callback; `bytes` is valid for the call.
             unsafe {
                 cb(
                     c_int::from(write_p),
-                    DTLS1_2_VERSION,
+                    version,
                     content_type,
                     bytes.as_ptr().cast::<c_void>(),
                     bytes.len(),
@@ -234,6 +299,7 @@ impl SSL {
                     if *level == AlertLevel::Fatal {
                         self.promote_failure();
                     }
+                    self.flush_sent_headers(false);
                     self.alert(true, *level, *description)
                 }
                 Event::AlertReceived { level, description } => {
@@ -251,8 +317,11 @@ impl SSL {
                 }
                 Event::HandshakeComplete => self.on_handshake_complete(),
                 Event::KeyLog(line) => self.keylog(line),
+                Event::RecordHeader { sent, header } => self.record_header(*sent, header),
             }
         }
+        // Records with no message of their own (application data).
+        self.flush_sent_headers(false);
         if !self.io.try_borrow().map_or(true, |io| io.done_reported) {
             self.end_flight_if_pending();
         }

@@ -151,6 +151,8 @@ pub struct Variant {
     pub message_events: bool,
     /// Emit key log lines (a key log callback is installed).
     pub keylog: bool,
+    /// Emit record headers (a message callback is installed: `SSL3_RT_HEADER`).
+    pub record_headers: bool,
 }
 
 /// Objects shared by every config built for one `SSL_CTX`.
@@ -213,6 +215,7 @@ impl Settings {
             .session_id_context(&self.sid_ctx)
             .message_events(v.message_events)
             .keylog(v.keylog)
+            .record_headers(v.record_headers)
             .srtp_profiles(&self.srtp_profiles)
             .alpn_protocols(&rdtls::alpn::parse_wire_list(&self.alpn).unwrap_or_default());
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
