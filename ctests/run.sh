@@ -130,7 +130,8 @@ for t in openssl_server_aes128_cm_80 openssl_server_aes128_cm_32 openssl_server_
     openssl_server_aead_256 openssl_server_preference openssl_client_aes128_cm_80 \
     openssl_client_aes128_cm_32 openssl_client_aead_128 openssl_client_aead_256 \
     openssl_client_preference openssl_no_common_profile gnutls_server_aes128_cm_80 \
-    gnutls_server_aes128_cm_32 gnutls_client_aes128_cm_80 gnutls_client_aes128_cm_32; do
+    gnutls_server_aes128_cm_32 gnutls_client_aes128_cm_80 gnutls_client_aes128_cm_32 \
+    mbedtls_client_aes128_cm_80 mbedtls_client_aes128_cm_32; do
     run_test "srtp_$t"
 done
 for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch; do
