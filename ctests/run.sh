@@ -134,7 +134,8 @@ for t in openssl_server_aes128_cm_80 openssl_server_aes128_cm_32 openssl_server_
     mbedtls_client_aes128_cm_80 mbedtls_client_aes128_cm_32; do
     run_test "srtp_$t"
 done
-for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch; do
+for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch \
+    gnutls_server; do
     run_test "alpn_$t"
 done
 # The info callback sequence and state strings as OpenSSL's (t_info.sh).
