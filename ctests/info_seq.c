@@ -3,13 +3,13 @@
  * client and server, as (side, where, SSL_state_string, SSL_state_string_long, ret) lines.
  * Built against rdtls and against OpenSSL; ctests/t_info.sh diffs the two outputs.
  *
- *   info_seq CERT KEY CAFILE [cookie|untrusted|msg]
+ *   info_seq CERT KEY CAFILE [cookie|untrusted|msg|read]
  *
  * With "cookie" the server demands a cookie (SSL_OP_COOKIE_EXCHANGE, HelloVerifyRequest).
  * With "untrusted" the client trusts nothing: one handshake that fails on the server's
  * certificate, with its alerts (SSL_CB_WRITE_ALERT / SSL_CB_READ_ALERT). With "msg" the
  * message callback's events are printed too (record headers, handshake messages, CCS,
- * alerts), with the cookie exchange.
+ * alerts), with the cookie exchange. With "read" the handshakes are driven by SSL_read.
  *
  * Both sides live in this process on a connected pair of non-blocking UDP sockets and are
  * stepped alternately (client, then server) until both finish, so the sequence of calls,
@@ -34,6 +34,19 @@ static SSL *client_ssl;
  * when its retransmission timer fires without progress (rdtls::input_policy), OpenSSL's at
  * once, so only the failing client's sequence is comparable. */
 static int stop_on_client_failure;
+/* Drive the handshake through SSL_read (an implicit handshake) instead of SSL_do_handshake. */
+static int via_read;
+
+/* One handshake step: 1 finished, 0 waiting, -1 failed. */
+static int step(SSL *ssl)
+{
+    char buf[64];
+    int r = via_read ? SSL_read(ssl, buf, sizeof(buf)) : SSL_do_handshake(ssl);
+
+    if (r == 1 || SSL_is_init_finished(ssl))
+        return 1;
+    return SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ ? 0 : -1;
+}
 
 static int gen_cookie(SSL *ssl, unsigned char *cookie, unsigned int *len)
 {
@@ -163,20 +176,16 @@ static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **
         int r;
 
         if (!cdone && !cfail) {
-            r = SSL_do_handshake(c);
-            if (r == 1)
-                cdone = 1;
-            else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
-                cfail = 1;
+            r = step(c);
+            cdone = r == 1;
+            cfail = r < 0;
         }
         if (cfail && stop_on_client_failure)
             break;
         if (!sdone && !sfail) {
-            r = SSL_do_handshake(s);
-            if (r == 1)
-                sdone = 1;
-            else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
-                sfail = 1;
+            r = step(s);
+            sdone = r == 1;
+            sfail = r < 0;
         }
         /* Let the datagrams just sent arrive before the next round. */
         poll(p, 2, 50);
@@ -202,8 +211,8 @@ int main(int argc, char **argv)
 
     if (argc != 4
         && !(argc == 5 && (strcmp(mode, "cookie") == 0 || strcmp(mode, "untrusted") == 0
-                           || strcmp(mode, "msg") == 0))) {
-        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie|untrusted|msg]\n");
+                           || strcmp(mode, "msg") == 0 || strcmp(mode, "read") == 0))) {
+        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie|untrusted|msg|read]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -234,6 +243,7 @@ int main(int argc, char **argv)
     }
     SSL_CTX_set_info_callback(cctx, info_cb);
     SSL_CTX_set_info_callback(sctx, info_cb);
+    via_read = strcmp(mode, "read") == 0;
     if (strcmp(mode, "untrusted") == 0) {
         stop_on_client_failure = 1;
         printf("== failing handshake\n");

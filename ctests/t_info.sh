@@ -5,7 +5,7 @@
 # alert: SSL_CB_WRITE_ALERT with OpenSSL's level<<8|description value), identical under
 # rdtls and under the system OpenSSL.
 
-# info_seq_same [cookie|untrusted|msg]
+# info_seq_same [cookie|untrusted|msg|read]
 info_seq_same() {
     local ossl="$BUILD/ctests-openssl/info_seq"
     [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
@@ -41,4 +41,9 @@ test_info_msg_callback_sequence() {
     grep -q '^C msg >>> version=fefd type=20 len=1$' ours.txt || fail "no ChangeCipherSpec"
     grep -q '^S msg >>> version=0000 type=256 record=22 epoch=0$' ours.txt ||
         fail "no record header"
+}
+
+# The same handshakes driven by SSL_read (an implicit handshake), as servers often do.
+test_info_callback_sequence_read() {
+    info_seq_same read
 }
