@@ -169,7 +169,10 @@ impl SSL {
         if !self.run_cert_callback() {
             return Err(Stop::Failed);
         }
-        let settings = self.settings.borrow().clone();
+        let mut settings = self.settings.borrow().clone();
+        if !settings.srtp_own {
+            settings.srtp_profiles = ctx.with_settings(|c| c.srtp_profiles.clone());
+        }
         if let Some(why) = settings.dtls12_disabled() {
             return Err(self.fail_with(SSL_R_NO_PROTOCOLS_AVAILABLE, why.to_owned()));
         }

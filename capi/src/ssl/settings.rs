@@ -106,6 +106,10 @@ pub struct Settings {
     pub verify_hostname: bool,
     /// `SSL_*_set_tlsext_use_srtp`: SRTP profile ids in preference order.
     pub srtp_profiles: Vec<u16>,
+    /// The profiles were set on this `SSL` (`SSL_set_tlsext_use_srtp`); otherwise the
+    /// context's current list applies, even one set after `SSL_new` (OpenSSL's
+    /// `SSL_get_srtp_profiles` falls back to the `SSL_CTX`'s list).
+    pub srtp_own: bool,
     /// `SSL_*_set_alpn_protos`: the ALPN list a client offers (wire format).
     pub alpn: Vec<u8>,
 }
@@ -134,6 +138,7 @@ impl Default for Settings {
             max_cert_list: SSL_MAX_CERT_LIST_DEFAULT,
             verify_hostname: false,
             srtp_profiles: Vec::new(),
+            srtp_own: false,
             alpn: Vec::new(),
         }
     }
