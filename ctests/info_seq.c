@@ -3,9 +3,13 @@
  * client and server, as (side, where, SSL_state_string, SSL_state_string_long, ret) lines.
  * Built against rdtls and against OpenSSL; ctests/t_info.sh diffs the two outputs.
  *
- *   info_seq CERT KEY CAFILE [cookie]
+ *   info_seq CERT KEY CAFILE [cookie|untrusted|msg|read]
  *
  * With "cookie" the server demands a cookie (SSL_OP_COOKIE_EXCHANGE, HelloVerifyRequest).
+ * With "untrusted" the client trusts nothing: one handshake that fails on the server's
+ * certificate, with its alerts (SSL_CB_WRITE_ALERT / SSL_CB_READ_ALERT). With "msg" the
+ * message callback's events are printed too (record headers, handshake messages, CCS,
+ * alerts), with the cookie exchange. With "read" the handshakes are driven by SSL_read.
  *
  * Both sides live in this process on a connected pair of non-blocking UDP sockets and are
  * stepped alternately (client, then server) until both finish, so the sequence of calls,
@@ -26,6 +30,23 @@
 #include <openssl/ssl.h>
 
 static SSL *client_ssl;
+/* Stop when the client fails: rdtls's server obeys a plaintext (unauthenticated) alert only
+ * when its retransmission timer fires without progress (rdtls::input_policy), OpenSSL's at
+ * once, so only the failing client's sequence is comparable. */
+static int stop_on_client_failure;
+/* Drive the handshake through SSL_read (an implicit handshake) instead of SSL_do_handshake. */
+static int via_read;
+
+/* One handshake step: 1 finished, 0 waiting, -1 failed. */
+static int step(SSL *ssl)
+{
+    char buf[64];
+    int r = via_read ? SSL_read(ssl, buf, sizeof(buf)) : SSL_do_handshake(ssl);
+
+    if (r == 1 || SSL_is_init_finished(ssl))
+        return 1;
+    return SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ ? 0 : -1;
+}
 
 static int gen_cookie(SSL *ssl, unsigned char *cookie, unsigned int *len)
 {
@@ -79,6 +100,26 @@ static void info_cb(const SSL *ssl, int where, int ret)
                SSL_state_string(ssl), SSL_state_string_long(ssl), ret);
 }
 
+/* The message callback: direction, content type and length (record headers included). */
+static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                   SSL *ssl, void *arg)
+{
+    const unsigned char *p = buf;
+
+    (void)arg;
+    /* Message lengths differ between the libraries (extension sets, ECDSA signature
+     * sizes); a record header is shown as its type and epoch. */
+    printf("%s msg %s version=%04x type=%d", ssl == client_ssl ? "C" : "S",
+           write_p ? ">>>" : "<<<", (unsigned int)version, content_type);
+    if (content_type == SSL3_RT_HANDSHAKE && len > 0)
+        printf(" msg_type=%d", p[0]);
+    else if (content_type == 256 && len == 13)
+        printf(" record=%d epoch=%d", p[0], (p[3] << 8) | p[4]);
+    else
+        printf(" len=%zu", len);
+    printf("\n");
+}
+
 static int udp_pair(int fds[2])
 {
     struct sockaddr_in a[2];
@@ -115,7 +156,7 @@ static SSL *make_ssl(SSL_CTX *ctx, int fd)
 /* Steps both sides until both finished; returns 1 on success. */
 static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **out)
 {
-    int fds[2], cdone = 0, sdone = 0, rounds;
+    int fds[2], cdone = 0, sdone = 0, cfail = 0, sfail = 0, rounds;
     SSL *c, *s;
 
     if (!udp_pair(fds))
@@ -127,23 +168,24 @@ static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **
         SSL_set_session(c, resume);
     SSL_set_connect_state(c);
     SSL_set_accept_state(s);
-    for (rounds = 0; rounds < 50 && !(cdone && sdone); rounds++) {
+    /* A side that fails stops; the other goes on (it reads the alert, then fails too). */
+    for (rounds = 0; rounds < 50 && !((cdone || cfail) && (sdone || sfail))
+                     && !(cfail && stop_on_client_failure);
+         rounds++) {
         struct pollfd p[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
         int r;
 
-        if (!cdone) {
-            r = SSL_do_handshake(c);
-            if (r == 1)
-                cdone = 1;
-            else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
-                break;
+        if (!cdone && !cfail) {
+            r = step(c);
+            cdone = r == 1;
+            cfail = r < 0;
         }
-        if (!sdone) {
-            r = SSL_do_handshake(s);
-            if (r == 1)
-                sdone = 1;
-            else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
-                break;
+        if (cfail && stop_on_client_failure)
+            break;
+        if (!sdone && !sfail) {
+            r = step(s);
+            sdone = r == 1;
+            sfail = r < 0;
         }
         /* Let the datagrams just sent arrive before the next round. */
         poll(p, 2, 50);
@@ -165,8 +207,12 @@ int main(int argc, char **argv)
     SSL_SESSION *sess = NULL;
     int ok;
 
-    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "cookie") == 0)) {
-        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie]\n");
+    const char *mode = argc == 5 ? argv[4] : "";
+
+    if (argc != 4
+        && !(argc == 5 && (strcmp(mode, "cookie") == 0 || strcmp(mode, "untrusted") == 0
+                           || strcmp(mode, "msg") == 0 || strcmp(mode, "read") == 0))) {
+        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie|untrusted|msg|read]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -175,7 +221,8 @@ int main(int argc, char **argv)
     if (cctx == NULL || sctx == NULL
         || SSL_CTX_use_certificate_chain_file(sctx, argv[1]) != 1
         || SSL_CTX_use_PrivateKey_file(sctx, argv[2], SSL_FILETYPE_PEM) != 1
-        || SSL_CTX_load_verify_locations(cctx, argv[3], NULL) != 1) {
+        || (strcmp(mode, "untrusted") != 0
+            && SSL_CTX_load_verify_locations(cctx, argv[3], NULL) != 1)) {
         ERR_print_errors_fp(stderr);
         return 1;
     }
@@ -185,13 +232,27 @@ int main(int argc, char **argv)
     SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"info", 4);
     SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_options(cctx, SSL_OP_NO_TICKET);
-    if (argc == 5) {
+    if (strcmp(mode, "cookie") == 0 || strcmp(mode, "msg") == 0) {
         SSL_CTX_set_options(sctx, SSL_OP_COOKIE_EXCHANGE);
         SSL_CTX_set_cookie_generate_cb(sctx, gen_cookie);
         SSL_CTX_set_cookie_verify_cb(sctx, verify_cookie);
     }
+    if (strcmp(mode, "msg") == 0) {
+        SSL_CTX_set_msg_callback(cctx, msg_cb);
+        SSL_CTX_set_msg_callback(sctx, msg_cb);
+    }
     SSL_CTX_set_info_callback(cctx, info_cb);
     SSL_CTX_set_info_callback(sctx, info_cb);
+    via_read = strcmp(mode, "read") == 0;
+    if (strcmp(mode, "untrusted") == 0) {
+        stop_on_client_failure = 1;
+        printf("== failing handshake\n");
+        ok = !run(cctx, sctx, NULL, NULL);
+        ERR_clear_error();
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+        return ok ? 0 : 1;
+    }
     printf("== full handshake\n");
     ok = run(cctx, sctx, NULL, &sess);
     printf("== resumed handshake\n");

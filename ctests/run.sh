@@ -174,15 +174,20 @@ for t in openssl_server_aes128_cm_80 openssl_server_aes128_cm_32 openssl_server_
     openssl_server_aead_256 openssl_server_preference openssl_client_aes128_cm_80 \
     openssl_client_aes128_cm_32 openssl_client_aead_128 openssl_client_aead_256 \
     openssl_client_preference openssl_no_common_profile gnutls_server_aes128_cm_80 \
-    gnutls_server_aes128_cm_32 gnutls_client_aes128_cm_80 gnutls_client_aes128_cm_32; do
+    gnutls_server_aes128_cm_32 gnutls_client_aes128_cm_80 gnutls_client_aes128_cm_32 \
+    mbedtls_client_aes128_cm_80 mbedtls_client_aes128_cm_32; do
     run_test "srtp_$t"
 done
-for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch; do
+for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch \
+    gnutls_server; do
     run_test "alpn_$t"
 done
 # The info callback sequence and state strings as OpenSSL's (t_info.sh).
 run_test info_callback_sequence
 run_test info_callback_sequence_cookie
+run_test info_callback_failure
+run_test info_msg_callback_sequence
+run_test info_callback_sequence_read
 # SRTP media through libsrtp2 (t_srtp_media.sh): 1000 RTP packets each way per profile.
 for t in ours ours_server ours_client; do
     for p in SRTP_AES128_CM_SHA1_80 SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM \

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# ALPN (RFC 7301) interop with `openssl s_server/s_client -dtls1_2 -alpn`: the protocol both
-# sides report, and the no_application_protocol alert when the lists do not meet (the
-# server's callback says fatal, as openssl s_server's does).
+# ALPN (RFC 7301) interop with `openssl s_server/s_client -dtls1_2 -alpn` and gnutls-serv:
+# the protocol both sides report, and the no_application_protocol alert when the lists do
+# not meet (the server's callback says fatal, as openssl s_server's does). gnutls-serv
+# --alpn-fatal sends no alert over DTLS (it only logs), so that mismatch is not tested.
 
 # our client -> openssl s_server -alpn. Args: SERVER_LIST CLIENT_LIST
 alpn_client_vs_openssl() {
@@ -71,4 +72,24 @@ test_alpn_openssl_client_mismatch() {
         fail "s_client did not get no_application_protocol"
     feed_close ocli
     expect_exit srv 1 || fail "our server did not fail"
+}
+
+# our client -> gnutls-serv --alpn: the server's choice among the protocols we offer.
+test_alpn_gnutls_server() {
+    local port
+    need gnutls-serv
+    port=$(free_port) || fail "no free port"
+    start_bg gsrv gnutls-serv --udp --echo -p "$port" --x509certfile "$CERTDIR/server.pem" \
+        --x509keyfile "$CERTDIR/server.key" --alpn=coap --alpn=webrtc
+    wait_grep gsrv.err "UDP Echo Server listening on IPv4" || fail "gnutls-serv did not start"
+    with_fifo cli
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify 3 -alpn c-webrtc,webrtc
+    feed_open cli
+    wait_grep cli.err '^ALPN protocol: ' || fail "no handshake"
+    grep -qx 'ALPN protocol: webrtc' cli.err || fail "our client: not webrtc"
+    send cli "hello gnutls"
+    wait_grep cli.out '^hello gnutls$' || fail "no echo from gnutls-serv"
+    feed_close cli
+    expect_exit cli 0 || fail "our client failed"
 }

@@ -1,9 +1,11 @@
 # shellcheck shell=bash
 # The info callback as OpenSSL 3.0 fires it (ctests/info_seq.c): every (side, where,
 # SSL_state_string, SSL_state_string_long, ret) of a full and a resumed handshake, with and
-# without a cookie exchange, identical under rdtls and under the system OpenSSL.
+# without a cookie exchange, and of a client failing on an untrusted certificate (its fatal
+# alert: SSL_CB_WRITE_ALERT with OpenSSL's level<<8|description value), identical under
+# rdtls and under the system OpenSSL.
 
-# info_seq_same [cookie]
+# info_seq_same [cookie|untrusted|msg|read]
 info_seq_same() {
     local ossl="$BUILD/ctests-openssl/info_seq"
     [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
@@ -11,8 +13,12 @@ info_seq_same() {
         > openssl.txt || fail "info_seq failed under OpenSSL"
     timeout 30 "$CTDIR/info_seq" "$CERTDIR/server.pem" "$CERTDIR/server.key" \
         "$CERTDIR/ca.pem" "$@" > ours.txt || fail "info_seq failed under $RDTLS_BACKEND"
-    grep -q '^-- client done, server done, resumed 1$' ours.txt || fail "no resumed handshake"
-    [ "$(grep -c 'LOOP' ours.txt)" -gt 30 ] || fail "too few SSL_CB_LOOP events"
+    if [ "${1:-}" = untrusted ]; then
+        grep -q '^C WRITE|ALERT alert=fatal:unknown CA ret=560$' ours.txt || fail "no alert"
+    else
+        grep -q '^-- client done, server done, resumed 1$' ours.txt || fail "no resumption"
+        [ "$(grep -c 'LOOP' ours.txt)" -gt 30 ] || fail "too few SSL_CB_LOOP events"
+    fi
     diff openssl.txt ours.txt || fail "info callback sequences differ (< OpenSSL, > ours)"
 }
 
@@ -22,4 +28,22 @@ test_info_callback_sequence() {
 
 test_info_callback_sequence_cookie() {
     info_seq_same cookie
+}
+
+test_info_callback_failure() {
+    info_seq_same untrusted
+}
+
+# The message callback interleaved with the info callback: handshake messages, CCS and
+# alerts and record headers (SSL3_RT_HEADER) in OpenSSL's order, with a cookie exchange.
+test_info_msg_callback_sequence() {
+    info_seq_same msg
+    grep -q '^C msg >>> version=fefd type=20 len=1$' ours.txt || fail "no ChangeCipherSpec"
+    grep -q '^S msg >>> version=0000 type=256 record=22 epoch=0$' ours.txt ||
+        fail "no record header"
+}
+
+# The same handshakes driven by SSL_read (an implicit handshake), as servers often do.
+test_info_callback_sequence_read() {
+    info_seq_same read
 }

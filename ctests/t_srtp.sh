@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # DTLS-SRTP (RFC 5764) and ALPN (RFC 7301) interop: rdtls-s_client / rdtls-s_server against
-# `openssl s_server/s_client -dtls1_2 -use_srtp ... -alpn ... -keymatexport EXTRACTOR-dtls_srtp`
-# and gnutls-serv/gnutls-cli (--srtp-profiles, --alpn, --keymatexport). Both sides print the
-# exported SRTP keying material; it must be byte-identical. The drop-in runs the stock
+# `openssl s_server/s_client -dtls1_2 -use_srtp ... -alpn ... -keymatexport EXTRACTOR-dtls_srtp`,
+# gnutls-serv/gnutls-cli (--srtp-profiles, --alpn, --keymatexport) and a Mbed TLS client
+# (ctests/mbedtls_srtp_client.c). Both sides print the exported SRTP keying material; it must
+# be byte-identical. The drop-in runs the stock
 # openssl binary's -use_srtp on our libssl.so.3.
 
 SRTP_LABEL=EXTRACTOR-dtls_srtp
@@ -228,4 +229,30 @@ test_dropin_srtp_s_client() {
         fail "s_client on rdtls: no SRTP"
     grep -qx 'ALPN protocol: c-webrtc' ocli.out || fail "s_client on rdtls: no ALPN"
     same_keymat osrv.out ocli.out 88
+}
+
+# Mbed TLS 2.28 client (ctests/mbedtls_srtp_client.c; AES-CM profiles only) -> our server,
+# with ALPN. Args: OUR_PROFILES PROFILE_ID EXPECTED
+srtp_mbedtls_vs_server() {
+    local port
+    [ -x "$CTDIR/mbedtls_srtp_client" ] || fail "missing $CTDIR/mbedtls_srtp_client"
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -use_srtp "$1" \
+        -keymatexport "$SRTP_LABEL" -keymatexportlen 60 -alpn webrtc
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg mcli "$CTDIR/mbedtls_srtp_client" "$port" "$2" "$CERTDIR/ca.pem" webrtc
+    expect_exit mcli 0 || fail "Mbed TLS client failed"
+    expect_exit srv 0 || fail "our server failed"
+    grep -qx "SRTP profile: $(printf '0x%04x' "$2")" mcli.out || fail "Mbed TLS: wrong profile"
+    grep -qx "SRTP Extension negotiated, profile=$3" srv.err || fail "our server: not $3"
+    grep -qx 'ALPN protocol: webrtc' mcli.out || fail "Mbed TLS: no ALPN"
+    grep -qx 'echo: hello from mbedtls' mcli.out || fail "Mbed TLS: no echo"
+    same_keymat srv.err mcli.out 60
+}
+
+test_srtp_mbedtls_client_aes128_cm_80() {
+    srtp_mbedtls_vs_server SRTP_AES128_CM_SHA1_32:SRTP_AES128_CM_SHA1_80 1 SRTP_AES128_CM_SHA1_80
+}
+test_srtp_mbedtls_client_aes128_cm_32() {
+    srtp_mbedtls_vs_server SRTP_AES128_CM_SHA1_32 2 SRTP_AES128_CM_SHA1_32
 }

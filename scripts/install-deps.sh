@@ -2,7 +2,8 @@
 # Installs the Debian packages that `make test` needs, only those missing:
 #   gnutls-bin (GnuTLS interop peers), valgrind, openssl (CLI peers, certificates),
 #   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config,
-#   libsrtp2-dev (ctests/srtp_media.c: SRTP media keyed by DTLS-SRTP).
+#   libsrtp2-dev (ctests/srtp_media.c: SRTP media keyed by DTLS-SRTP), libmbedtls-dev
+#   (ctests/mbedtls_srtp_client.c: a Mbed TLS DTLS-SRTP peer).
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
 
@@ -13,6 +14,7 @@ command -v openssl > /dev/null 2>&1 || missing="$missing openssl"
 command -v pkg-config > /dev/null 2>&1 || missing="$missing pkg-config"
 [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
 [ -f /usr/include/srtp2/srtp.h ] || missing="$missing libsrtp2-dev"
+[ -f /usr/include/mbedtls/ssl.h ] || missing="$missing libmbedtls-dev"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

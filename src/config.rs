@@ -80,6 +80,7 @@ pub struct Config {
     pub(crate) server_session_cache: bool,
     pub(crate) emit_message_events: bool,
     pub(crate) emit_keylog: bool,
+    pub(crate) emit_record_headers: bool,
     #[cfg(any(test, feature = "test-rng"))]
     pub(crate) rng_seed: Option<u64>,
     pub(crate) srtp_profiles: Vec<u16>,
@@ -159,6 +160,7 @@ impl Default for ConfigBuilder {
                 server_session_cache: true,
                 emit_message_events: false,
                 emit_keylog: false,
+                emit_record_headers: false,
                 #[cfg(any(test, feature = "test-rng"))]
                 rng_seed: None,
                 srtp_profiles: Vec::new(),
@@ -311,6 +313,13 @@ impl ConfigBuilder {
     /// Emit [`crate::Event::HandshakeMessage`] for every message sent and received.
     pub fn message_events(mut self, on: bool) -> Self {
         self.cfg.emit_message_events = on;
+        self
+    }
+
+    /// Emit [`crate::Event::RecordHeader`] for every record sent and received (handshake
+    /// records of a flight on its first transmission only).
+    pub fn record_headers(mut self, on: bool) -> Self {
+        self.cfg.emit_record_headers = on;
         self
     }
 

@@ -56,6 +56,14 @@ pub enum Event {
         /// The whole message, 12-byte DTLS header included (as OpenSSL's msg callback).
         bytes: Vec<u8>,
     },
+    /// The 13-byte header of a record sent or received (only with `record_headers`; what
+    /// OpenSSL reports to its message callback as `SSL3_RT_HEADER`).
+    RecordHeader {
+        /// True when we sent it.
+        sent: bool,
+        /// The header as on the wire.
+        header: [u8; 13],
+    },
     /// An NSS key log line, without trailing newline (only with `keylog`).
     KeyLog(String),
 }

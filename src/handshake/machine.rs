@@ -25,7 +25,7 @@ use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
 use crate::pki::verifier::CertVerifier;
-use crate::record::header::MAX_PLAINTEXT_LEN;
+use crate::record::header::{MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
 use crate::record::layer::{DatagramCursor, NextRecord, RecordLayer};
 use crate::record::protection::RecordProtection;
 use crate::session::cache::Session;
@@ -127,6 +127,9 @@ pub struct Machine {
     /// answered by `resume_client_hello`.
     pub(crate) parked_hello: Option<(super::messages::ClientHello, bool)>,
     pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
+    /// `emit_flight` is sending the current flight for the first time (not retransmitting):
+    /// message and record header events are reported.
+    first_transmission: bool,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
@@ -177,6 +180,7 @@ impl Machine {
             session_home: None,
             parked_hello: None,
             alpn_hook: None,
+            first_transmission: false,
             current_record_seq: 0,
             now,
         }
@@ -228,6 +232,10 @@ impl Machine {
             };
             if self.life.is_failed() || self.life.close_received() {
                 break;
+            }
+            if self.config.emit_record_headers {
+                let h = r.header_start;
+                self.record_header_event(false, buf.get(h..h + RECORD_HEADER_LEN));
             }
             let provenance = if r.authenticated {
                 Provenance::Authenticated
@@ -644,6 +652,7 @@ impl Machine {
             )
             .is_ok()
         {
+            self.record_header_event(true, dg.get(..RECORD_HEADER_LEN));
             self.out_queue.push_back(dg);
             self.events
                 .push_back(Event::AlertSent { level, description });
@@ -669,7 +678,6 @@ impl Machine {
     ) {
         let seq = self.send_seq;
         self.send_seq = self.send_seq.wrapping_add(1);
-        self.message_event(true, msg_type, seq, &body);
         let epoch = self.records.write_epoch();
         let Some(h) = self.life.handshake_mut() else {
             return;
@@ -741,7 +749,10 @@ impl Machine {
         self.flight.entries = std::mem::take(&mut self.hsk()?.building);
         self.sent_final_flight = final_flight;
         self.timer.reset();
-        self.emit_flight()?;
+        self.first_transmission = true;
+        let r = self.emit_flight();
+        self.first_transmission = false;
+        r?;
         if !final_flight {
             self.arm_timer(now);
         }
@@ -784,6 +795,7 @@ impl Machine {
                     if !dg.is_empty() && dg.len() + need > mtu {
                         self.out_queue.push_back(std::mem::take(&mut dg));
                     }
+                    let at = dg.len();
                     if let Err(e) = self.records.seal_record(
                         ContentType::CHANGE_CIPHER_SPEC,
                         *epoch,
@@ -792,6 +804,9 @@ impl Machine {
                     ) {
                         result = Err(e);
                         break;
+                    }
+                    if self.first_transmission {
+                        self.record_header_event(true, dg.get(at..at + RECORD_HEADER_LEN));
                     }
                 }
                 FlightEntry::Handshake {
@@ -816,12 +831,16 @@ impl Machine {
                         // At least one byte per fragment so the loop always progresses.
                         let len = (body.len() - offset).min(room.max(1));
                         encode_fragment(*msg_type, *seq, body, offset, len, &mut frag);
+                        let at = dg.len();
                         if let Err(e) =
                             self.records
                                 .seal_record(ContentType::HANDSHAKE, *epoch, &frag, &mut dg)
                         {
                             result = Err(e);
                             break;
+                        }
+                        if self.first_transmission {
+                            self.record_header_event(true, dg.get(at..at + RECORD_HEADER_LEN));
                         }
                         offset += len;
                         if offset >= body.len() {
@@ -830,6 +849,10 @@ impl Machine {
                     }
                     if result.is_err() {
                         break;
+                    }
+                    // Reported once written, after its records (as OpenSSL's dtls1_do_write).
+                    if self.first_transmission {
+                        self.message_event(true, *msg_type, *seq, body);
                     }
                 }
             }
@@ -909,6 +932,16 @@ impl Machine {
     fn free_handshake_state(&mut self) {
         // The reassembler keeps next_seq (old messages are recognised as retransmissions).
         self.reasm.clear();
+    }
+
+    /// Reports a record header (only with `record_headers`).
+    pub(crate) fn record_header_event(&mut self, sent: bool, header: Option<&[u8]>) {
+        if !self.config.emit_record_headers {
+            return;
+        }
+        if let Some(Ok(header)) = header.map(<[u8; RECORD_HEADER_LEN]>::try_from) {
+            self.events.push_back(Event::RecordHeader { sent, header });
+        }
     }
 
     pub(crate) fn message_event(
@@ -1107,6 +1140,9 @@ impl Machine {
             .seal_record(ContentType::APPLICATION_DATA, epoch, data, &mut dg)
         {
             Ok(()) => {
+                if self.config.emit_record_headers {
+                    self.record_header_event(true, dg.get(..RECORD_HEADER_LEN));
+                }
                 self.out_queue.push_back(dg);
                 Ok(())
             }

@@ -288,6 +288,8 @@ impl Machine {
             self.stats_dropped();
         } else {
             let hvr_body = cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN;
+            let header = dg.get(..cookie::RECORD_HEADER_LEN).map(<[u8]>::to_vec);
+            self.record_header_event(true, header.as_deref());
             if let Some(b) = dg.get(hvr_body..) {
                 let b = b.to_vec();
                 self.message_event(true, HandshakeType::HELLO_VERIFY_REQUEST, seq, &b);

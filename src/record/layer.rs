@@ -83,6 +83,8 @@ pub struct OpenedRecord {
     pub sequence: u64,
     /// Version from the record header.
     pub version: u16,
+    /// Offset of the 13-byte record header in the datagram.
+    pub header_start: usize,
     /// Plaintext start offset in the datagram.
     pub start: usize,
     /// Plaintext end offset in the datagram.
@@ -327,6 +329,7 @@ impl RecordLayer {
                     epoch: header.epoch,
                     sequence: header.sequence,
                     version: header.version,
+                    header_start: body_start - RECORD_HEADER_LEN,
                     start,
                     end: start + payload.len(),
                     authenticated,

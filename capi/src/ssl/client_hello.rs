@@ -20,10 +20,9 @@ use crate::error::ssl_reasons::{
 use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
 use crate::host::{self, OPENSSL_STACK};
 
-use super::consts::SSL_SESS_CACHE_SERVER;
 use super::ctx::{lock, SSL_CTX};
-use super::driver::Stop;
-use super::settings::{AppPtr, Variant};
+use super::driver::{config_variant, Stop};
+use super::settings::AppPtr;
 use super::ssl::SSL;
 
 /// `SSL_client_hello_cb_fn`: `int (*)(SSL *s, int *al, void *arg)`.
@@ -199,12 +198,7 @@ fn reconfigure(s: &SSL) -> Result<(), Stop> {
         return Ok(());
     };
     let settings = s.settings.borrow().clone();
-    let variant = Variant {
-        cookie_exchange,
-        message_events: settings.msg_callback.is_some(),
-        keylog: ctx.live().keylog_callback.is_some(),
-        server_session_cache: ctx.live().session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
-    };
+    let variant = config_variant(cookie_exchange, &settings, &ctx.live());
     let config = ctx
         .config_for(
             &settings,

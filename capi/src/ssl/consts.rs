@@ -71,6 +71,8 @@ pub const SSL3_RT_CHANGE_CIPHER_SPEC: c_int = 20;
 pub const SSL3_RT_ALERT: c_int = 21;
 pub const SSL3_RT_HANDSHAKE: c_int = 22;
 pub const SSL3_RT_APPLICATION_DATA: c_int = 23;
+/// `SSL3_RT_HEADER`: the msg callback's content type for a record header.
+pub const SSL3_RT_HEADER: c_int = 0x100;
 
 // Alert levels.
 pub const SSL3_AL_WARNING: c_int = 1;

@@ -18,8 +18,9 @@ use crate::error::{put_error, put_sys_error, ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_
 use crate::host;
 
 use super::consts::*;
+use super::ctx::CtxLive;
 use super::method::Family;
-use super::settings::Variant;
+use super::settings::{Settings, Variant};
 use super::ssl::{Side, SSL};
 
 /// Largest datagram read in one `BIO_read` (the UDP payload limit, rounded up).
@@ -114,8 +115,12 @@ impl SSL {
     /// effort to send the alert the engine queued.
     pub(crate) fn fail(&self, e: &Error) -> Stop {
         let raised = super::errors::raise(e);
-        *self.failed.borrow_mut() = Some(raised);
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            io.pending_failure = Some(raised.clone());
+        }
         self.dispatch_events();
+        self.promote_failure();
+        *self.failed.borrow_mut() = Some(raised);
         let _ = self.flush();
         Stop::Failed
     }
@@ -169,7 +174,10 @@ impl SSL {
         if side == Side::Client && !self.run_cert_callback() {
             return Err(Stop::Failed);
         }
-        let settings = self.settings.borrow().clone();
+        let mut settings = self.settings.borrow().clone();
+        if !settings.srtp_own {
+            settings.srtp_profiles = ctx.with_settings(|c| c.srtp_profiles.clone());
+        }
         if let Some(why) = settings.dtls12_disabled() {
             return Err(self.fail_with(SSL_R_NO_PROTOCOLS_AVAILABLE, why.to_owned()));
         }
@@ -183,15 +191,12 @@ impl SSL {
         // again (same keys or callbacks, same peer): that makes the engine continue the
         // record sequence from the ClientHello, as the client's replay window requires after
         // our HelloVerifyRequest (RFC 6347 §4.2.1).
-        let variant = Variant {
-            cookie_exchange: side == Side::Server
+        let variant = config_variant(
+            side == Side::Server
                 && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
-            // Always: the handshake messages drive OpenSSL's state names (events.rs).
-            message_events: true,
-            keylog: live.keylog_callback.is_some(),
-            // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
-            server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
-        };
+            &settings,
+            &live,
+        );
         let config = match ctx.config_for(
             &settings,
             self.settings_generation.get(),
@@ -600,4 +605,21 @@ impl SSL {
 fn is_datagram_bio(b: *mut host::BIO) -> bool {
     const BIO_TYPE_DGRAM: c_int = 21 | 0x0400 | 0x0100;
     host::bio_method_type(b) == BIO_TYPE_DGRAM
+}
+
+/// The per-connection switches that pick the engine configuration for `settings`.
+pub(crate) fn config_variant(
+    cookie_exchange: bool,
+    settings: &Settings,
+    live: &CtxLive,
+) -> Variant {
+    Variant {
+        cookie_exchange,
+        // Always: the handshake messages drive OpenSSL's state names (events.rs).
+        message_events: true,
+        record_headers: settings.msg_callback.is_some(),
+        keylog: live.keylog_callback.is_some(),
+        // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
+        server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
+    }
 }

@@ -12,47 +12,12 @@ use rdtls::enums::HandshakeType;
 use rdtls::{AlertDescription, AlertLevel, Event};
 
 use super::consts::*;
+use super::ossl_state::{ossl_state, READ_CCS, STATE_BEFORE, STATE_OK, WRITE_CCS};
 use super::settings::InfoCallback;
 use super::ssl::{Side, SSL};
 
 /// Most events drained from the engine per dispatch (a handshake produces a few dozen).
 pub const MAX_EVENTS_PER_DISPATCH: usize = 256;
-
-/// OpenSSL 3.0's state names (`SSL_state_string_long`) the handshake passes through.
-pub const STATE_BEFORE: &str = "before SSL initialization";
-/// The state after a completed handshake.
-pub const STATE_OK: &str = "SSL negotiation finished successfully";
-const WRITE_CCS: &str = "SSLv3/TLS write change cipher spec";
-const READ_CCS: &str = "SSLv3/TLS read change cipher spec";
-
-/// OpenSSL's state after sending (`sent`) or receiving a handshake message of `t`.
-fn ossl_state(sent: bool, server: bool, t: HandshakeType) -> Option<&'static str> {
-    Some(match (sent, t) {
-        (true, HandshakeType::CLIENT_HELLO) => "SSLv3/TLS write client hello",
-        (true, HandshakeType::HELLO_VERIFY_REQUEST) => "DTLS1 write hello verify request",
-        (true, HandshakeType::SERVER_HELLO) => "SSLv3/TLS write server hello",
-        (true, HandshakeType::CERTIFICATE) if server => "SSLv3/TLS write certificate",
-        (true, HandshakeType::CERTIFICATE) => "SSLv3/TLS write client certificate",
-        (true, HandshakeType::SERVER_KEY_EXCHANGE) => "SSLv3/TLS write key exchange",
-        (true, HandshakeType::CERTIFICATE_REQUEST) => "SSLv3/TLS write certificate request",
-        (true, HandshakeType::SERVER_HELLO_DONE) => "SSLv3/TLS write server done",
-        (true, HandshakeType::CLIENT_KEY_EXCHANGE) => "SSLv3/TLS write client key exchange",
-        (true, HandshakeType::CERTIFICATE_VERIFY) => "SSLv3/TLS write certificate verify",
-        (true, HandshakeType::FINISHED) => "SSLv3/TLS write finished",
-        (false, HandshakeType::CLIENT_HELLO) => "SSLv3/TLS read client hello",
-        (false, HandshakeType::HELLO_VERIFY_REQUEST) => "DTLS1 read hello verify request",
-        (false, HandshakeType::SERVER_HELLO) => "SSLv3/TLS read server hello",
-        (false, HandshakeType::CERTIFICATE) if server => "SSLv3/TLS read client certificate",
-        (false, HandshakeType::CERTIFICATE) => "SSLv3/TLS read server certificate",
-        (false, HandshakeType::SERVER_KEY_EXCHANGE) => "SSLv3/TLS read server key exchange",
-        (false, HandshakeType::CERTIFICATE_REQUEST) => "SSLv3/TLS read server certificate request",
-        (false, HandshakeType::SERVER_HELLO_DONE) => "SSLv3/TLS read server done",
-        (false, HandshakeType::CLIENT_KEY_EXCHANGE) => "SSLv3/TLS read client key exchange",
-        (false, HandshakeType::CERTIFICATE_VERIFY) => "SSLv3/TLS read certificate verify",
-        (false, HandshakeType::FINISHED) => "SSLv3/TLS read finished",
-        _ => return None,
-    })
-}
 
 impl SSL {
     /// The info callback in force: the SSL's own, else the context's.
@@ -91,6 +56,7 @@ impl SSL {
             io.start_reported = true;
             io.last_state = STATE_BEFORE;
             io.flight_end_pending = false;
+            io.read_ccs_reported = false;
         }
         self.info(SSL_CB_HANDSHAKE_START, 1);
         if self.is_server() {
@@ -127,18 +93,32 @@ impl SSL {
         }
     }
 
-    /// The state transitions OpenSSL makes for one handshake message sent or received (a
-    /// Finished is preceded by its ChangeCipherSpec, RFC 5246 §7.1).
-    fn track_message(&self, sent: bool, msg_type: HandshakeType) {
+    /// One handshake message sent or received: OpenSSL's state transitions and message
+    /// callbacks in OpenSSL's order. A Finished is preceded by its ChangeCipherSpec (RFC 5246
+    /// §7.1; the engine reports handshake messages only). OpenSSL reports a message it writes
+    /// after the transition into its "write" state, a handshake message it reads after the
+    /// transition into its "read" state, but a ChangeCipherSpec it reads before.
+    fn handshake_message(&self, sent: bool, msg_type: HandshakeType, bytes: &[u8]) {
         if !sent {
             self.end_flight_if_pending();
         }
         if msg_type == HandshakeType::FINISHED {
-            self.transition(if sent { WRITE_CCS } else { READ_CCS });
+            if sent {
+                self.transition(WRITE_CCS);
+                self.flush_sent_headers(true);
+                self.msg(true, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
+            } else if !self.take_read_ccs_reported() {
+                self.msg(false, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
+                self.transition(READ_CCS);
+            }
         }
         if let Some(next) = ossl_state(sent, self.is_server(), msg_type) {
             self.transition(next);
         }
+        if sent {
+            self.flush_sent_headers(false);
+        }
+        self.msg(sent, SSL3_RT_HANDSHAKE, bytes);
         if sent {
             if let Ok(mut io) = self.io.try_borrow_mut() {
                 io.flight_end_pending = true;
@@ -146,15 +126,87 @@ impl SSL {
         }
     }
 
+    /// A record header (`SSL3_RT_HEADER`): one we read is reported at once (a
+    /// ChangeCipherSpec record also as its message and state transition, as OpenSSL reads
+    /// it), one we wrote with the message it carries.
+    fn record_header(&self, sent: bool, header: &[u8; 13]) {
+        if sent {
+            if let Ok(mut io) = self.io.try_borrow_mut() {
+                io.sent_headers.push(*header);
+            }
+            return;
+        }
+        self.msg(false, SSL3_RT_HEADER, header);
+        let in_handshake = self
+            .io
+            .try_borrow()
+            .map(|io| !io.done_reported && !io.read_ccs_reported && io.last_state != READ_CCS)
+            .unwrap_or(false);
+        if header[0] == 20 && in_handshake {
+            self.msg(false, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
+            self.transition(READ_CCS);
+            if let Ok(mut io) = self.io.try_borrow_mut() {
+                io.read_ccs_reported = true;
+            }
+        }
+    }
+
+    /// Reports buffered headers of records we wrote: all, or (`through_ccs`) up to and
+    /// including the ChangeCipherSpec record.
+    fn flush_sent_headers(&self, through_ccs: bool) {
+        let headers = match self.io.try_borrow_mut() {
+            Ok(mut io) => {
+                let n = if through_ccs {
+                    io.sent_headers
+                        .iter()
+                        .position(|h| h[0] == 20)
+                        .map_or(0, |i| i + 1)
+                } else {
+                    io.sent_headers.len()
+                };
+                io.sent_headers.drain(..n).collect::<Vec<_>>()
+            }
+            Err(_) => return,
+        };
+        for h in &headers {
+            self.msg(true, SSL3_RT_HEADER, h);
+        }
+    }
+
+    fn take_read_ccs_reported(&self) -> bool {
+        self.io
+            .try_borrow_mut()
+            .map(|mut io| std::mem::take(&mut io.read_ccs_reported))
+            .unwrap_or(false)
+    }
+
+    /// Makes a fatal error being reported visible (`SSL_state_string_long` = "error").
+    pub(crate) fn promote_failure(&self) {
+        let pending = self
+            .io
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut io| io.pending_failure.take());
+        if let (Some(p), Ok(mut f)) = (pending, self.failed.try_borrow_mut()) {
+            *f = Some(p);
+        }
+    }
+
     /// Calls the message callback, if any.
     fn msg(&self, write_p: bool, content_type: c_int, bytes: &[u8]) {
         let (cb, arg) = self.with_settings(|s| (s.msg_callback, s.msg_callback_arg));
+        // OpenSSL passes version 0 with a record header.
+        let version = if content_type == SSL3_RT_HEADER {
+            0
+        } else {
+            DTLS1_2_VERSION
+        };
         if let Some(cb) = cb {
             // SAFETY: the application's callback; `bytes` is valid for the call.
             unsafe {
                 cb(
                     c_int::from(write_p),
-                    DTLS1_2_VERSION,
+                    version,
                     content_type,
                     bytes.as_ptr().cast::<c_void>(),
                     bytes.len(),
@@ -205,18 +257,21 @@ impl SSL {
                     sent,
                     msg_type,
                     bytes,
-                } => {
-                    // ChangeCipherSpec always directly precedes Finished (RFC 5246 §7.1);
-                    // the engine reports handshake messages only, so report it here.
-                    if *msg_type == rdtls::enums::HandshakeType::FINISHED {
-                        self.msg(*sent, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
+                } => self.handshake_message(*sent, *msg_type, bytes),
+                // OpenSSL enters its error state before sending a fatal alert, and after
+                // the callback for one it received.
+                Event::AlertSent { level, description } => {
+                    if *level == AlertLevel::Fatal {
+                        self.promote_failure();
                     }
-                    self.msg(*sent, SSL3_RT_HANDSHAKE, bytes);
-                    self.track_message(*sent, *msg_type);
+                    self.flush_sent_headers(false);
+                    self.alert(true, *level, *description)
                 }
-                Event::AlertSent { level, description } => self.alert(true, *level, *description),
                 Event::AlertReceived { level, description } => {
-                    self.alert(false, *level, *description)
+                    self.alert(false, *level, *description);
+                    if *level == AlertLevel::Fatal {
+                        self.promote_failure();
+                    }
                 }
                 Event::PeerClosed => {
                     self.shutdown
@@ -227,8 +282,11 @@ impl SSL {
                 }
                 Event::HandshakeComplete => self.on_handshake_complete(),
                 Event::KeyLog(line) => self.keylog(line),
+                Event::RecordHeader { sent, header } => self.record_header(*sent, header),
             }
         }
+        // Records with no message of their own (application data).
+        self.flush_sent_headers(false);
         if !self.io.try_borrow().map_or(true, |io| io.done_reported) {
             self.end_flight_if_pending();
         }

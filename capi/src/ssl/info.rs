@@ -71,7 +71,7 @@ pub(crate) fn state_long(s: &SSL) -> &'static str {
     }
     match s.io.try_borrow().map(|io| io.last_state) {
         Ok(st) if !st.is_empty() => st,
-        _ => super::events::STATE_BEFORE,
+        _ => super::ossl_state::STATE_BEFORE,
     }
 }
 

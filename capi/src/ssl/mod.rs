@@ -8,6 +8,7 @@
 //!   [`io`] — `SSL_connect` / `SSL_read` / `SSL_write` / `SSL_shutdown` / `SSL_get_error`;
 //! * [`listen`] — `DTLSv1_listen`; [`timer`] — `DTLSv1_get_timeout` & co, MTU;
 //! * [`events`] — info / message / key log callbacks; [`info`] — state and alert strings;
+//!   [`ossl_state`] — OpenSSL's handshake state per message;
 //! * [`verify`] — verify callbacks; [`certs`] — our certificate and key; [`trust`] —
 //!   trust anchors and the certificate store;
 //! * [`cipher_list`] — OpenSSL cipher strings; [`cipher`] — `SSL_CIPHER`;
@@ -58,6 +59,7 @@ pub mod io;
 pub mod listen;
 pub mod method;
 pub mod negotiation;
+pub mod ossl_state;
 pub mod own_cert;
 pub mod params;
 pub mod poison;

@@ -108,6 +108,10 @@ pub struct Settings {
     pub max_send_fragment: usize,
     /// `SSL_*_set_tlsext_use_srtp`: SRTP profile ids in preference order.
     pub srtp_profiles: Vec<u16>,
+    /// The profiles were set on this `SSL` (`SSL_set_tlsext_use_srtp`); otherwise the
+    /// context's current list applies, even one set after `SSL_new` (OpenSSL's
+    /// `SSL_get_srtp_profiles` falls back to the `SSL_CTX`'s list).
+    pub srtp_own: bool,
     /// `SSL_*_set_alpn_protos`: the ALPN list a client offers (wire format).
     pub alpn: Vec<u8>,
 }
@@ -137,6 +141,7 @@ impl Default for Settings {
             verify_hostname: false,
             max_send_fragment: 16384,
             srtp_profiles: Vec::new(),
+            srtp_own: false,
             alpn: Vec::new(),
         }
     }
@@ -156,6 +161,8 @@ pub struct Variant {
     pub keylog: bool,
     /// Servers issue session IDs and cache sessions (`SSL_SESS_CACHE_SERVER` is set).
     pub server_session_cache: bool,
+    /// Emit record headers (a message callback is installed: `SSL3_RT_HEADER`).
+    pub record_headers: bool,
 }
 
 /// Objects shared by every config built for one `SSL_CTX`.
@@ -220,6 +227,7 @@ impl Settings {
             .server_session_cache(v.server_session_cache)
             .message_events(v.message_events)
             .keylog(v.keylog)
+            .record_headers(v.record_headers)
             .srtp_profiles(&self.srtp_profiles)
             .alpn_protocols(&rdtls::alpn::parse_wire_list(&self.alpn).unwrap_or_default());
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {

@@ -123,7 +123,10 @@ entry! {
         let s = try_ref!(s, 1);
         let p = try_cstr!(profiles, 1);
         let Some(ids) = parse_profiles(p) else { return 1 };
-        match s.update_settings(|st| st.srtp_profiles = ids) {
+        match s.update_settings(|st| {
+            st.srtp_profiles = ids;
+            st.srtp_own = true;
+        }) {
             Some(()) => 0,
             None => 1,
         }
@@ -142,7 +145,10 @@ entry! {
     /// free), NULL when none is set.
     fn SSL_get_srtp_profiles(s: *mut SSL) -> *mut OPENSSL_STACK {
         let s = try_ref!(s, std::ptr::null_mut());
-        let ids = s.settings.borrow().srtp_profiles.clone();
+        let ids = match s.with_settings(|st| st.srtp_own.then(|| st.srtp_profiles.clone())) {
+            Some(own) => own,
+            None => s.ctx().with_settings(|c| c.srtp_profiles.clone()),
+        };
         if ids.is_empty() {
             return std::ptr::null_mut();
         }

@@ -54,6 +54,15 @@ pub struct IoState {
     pub last_state: &'static str,
     /// A flight we wrote awaits the transition that switches OpenSSL to reading.
     pub flight_end_pending: bool,
+    /// A fatal error being reported: it becomes `SSL::failed` (state "error") at the fatal
+    /// alert, after the state transitions that preceded it were reported (as OpenSSL's
+    /// SSLfatal does).
+    pub pending_failure: Option<(c_int, String)>,
+    /// Headers of records we wrote, reported with the message they carry (OpenSSL reports
+    /// a message after its records).
+    pub sent_headers: Vec<[u8; 13]>,
+    /// The peer's ChangeCipherSpec was reported from its record header.
+    pub read_ccs_reported: bool,
     /// `SSL_CB_HANDSHAKE_START` was reported for the current handshake.
     pub start_reported: bool,
     /// The handshake completion was processed (callbacks, counters).

@@ -160,7 +160,13 @@ unsafe extern "C" fn msg_cb(
     _s: *mut SSL,
     _arg: *mut c_void,
 ) {
-    assert_eq!(version, DTLS1_2_VERSION);
+    // OpenSSL passes version 0 with a record header (SSL3_RT_HEADER).
+    let expected = if ct == crate::ssl::consts::SSL3_RT_HEADER {
+        0
+    } else {
+        DTLS1_2_VERSION
+    };
+    assert_eq!(version, expected);
     // SAFETY: the library passes `len` readable bytes.
     let b = unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) }.to_vec();
     MSGS.with(|m| m.borrow_mut().push((write_p, ct, b)));
@@ -192,8 +198,13 @@ fn info_msg_and_keylog_callbacks() {
     );
 
     let msgs = MSGS.with(|m| m.borrow().clone());
-    // First message: our ClientHello, 12-byte DTLS header included.
+    // First the header of the record carrying our ClientHello (as OpenSSL reports it).
     let (w, ct, b) = &msgs[0];
+    assert_eq!((*w, *ct), (1, crate::ssl::consts::SSL3_RT_HEADER));
+    assert_eq!(&b[..3], &[22, 0xfe, 0xfd], "handshake record header");
+    assert_eq!(b.len(), 13);
+    // Then the ClientHello, 12-byte DTLS header included.
+    let (w, ct, b) = &msgs[1];
     assert_eq!((*w, *ct), (1, SSL3_RT_HANDSHAKE));
     assert_eq!(b[0], 1, "ClientHello");
     let body_len = (usize::from(b[1]) << 16) | (usize::from(b[2]) << 8) | usize::from(b[3]);

@@ -148,3 +148,34 @@ fn alpn_selected_or_fatal() {
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
 }
+
+#[test]
+fn context_profiles_set_after_ssl_new_apply_unless_the_ssl_has_its_own() {
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    let p = Pair::new(cctx, sctx);
+    // OpenSSL's SSL_get_srtp_profiles reads the context's list when the SSL has none.
+    assert_eq!(
+        SSL_CTX_set_tlsext_use_srtp(sctx, c"SRTP_AES128_CM_SHA1_32".as_ptr()),
+        0
+    );
+    assert_eq!(
+        SSL_CTX_set_tlsext_use_srtp(cctx, c"SRTP_AES128_CM_SHA1_80".as_ptr()),
+        0
+    );
+    assert_eq!(
+        SSL_set_tlsext_use_srtp(p.client, c"SRTP_AES128_CM_SHA1_32".as_ptr()),
+        0
+    );
+    assert_eq!(crate::host::stack_len(SSL_get_srtp_profiles(p.server)), 1);
+    let (cr, sr) = p.handshake();
+    assert_eq!((cr, sr), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(
+        selected_name(p.client).as_deref(),
+        Some("SRTP_AES128_CM_SHA1_32")
+    );
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
