@@ -436,3 +436,30 @@ fn paused_hook_parks_the_client_hello_until_resumed() {
         Some("")
     );
 }
+
+/// RFC 7627 §5.3, client side: "If the original session used the extension but the new
+/// ServerHello does not contain the extension, the client MUST abort the handshake" (and
+/// the converse). Each direction is made by offering a session whose EMS flag disagrees
+/// with what the server's cached copy (which decides the ServerHello) says.
+#[test]
+fn client_aborts_a_resumption_whose_extended_master_secret_state_changed() {
+    let t0 = Instant::now();
+    for server_ems in [false, true] {
+        let scfg = server_builder("ecdsa")
+            .extended_master_secret(server_ems)
+            .build()
+            .expect("config");
+        let mut s = full(&client(), &scfg, None, t0);
+        assert_eq!(s.extended_master_secret, server_ems);
+        s.extended_master_secret = !server_ems;
+        let mut p = pair_at(&client(), &scfg, opts(None, Some(s)), None, t0);
+        assert!(p.handshake(STEPS, BUDGET).is_err());
+        match &p.client.error {
+            Some(Error::AlertSent { alert, reason }) => {
+                assert_eq!(*alert, AlertDescription::HANDSHAKE_FAILURE);
+                assert!(reason.contains("extended_master_secret"), "{reason}");
+            }
+            other => panic!("server EMS {server_ems}: client error {other:?}"),
+        }
+    }
+}
