@@ -195,7 +195,12 @@ fn finish(
         ctx_now.stats.accept.fetch_add(1, Ordering::Relaxed);
     }
     if changed {
-        let settings = s.settings.borrow().clone();
+        let Ok(settings) = s.settings.try_borrow().map(|st| st.clone()) else {
+            return Err(reject(
+                AlertDescription::INTERNAL_ERROR,
+                "the settings are being changed re-entrantly",
+            ));
+        };
         let (trust, _) = ctx_now.trust_store();
         let shared = Shared {
             trust,

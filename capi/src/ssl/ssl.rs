@@ -350,6 +350,9 @@ entry! {
         *s.io.borrow_mut() = IoState::default();
         *s.failed.borrow_mut() = None;
         *s.listened.borrow_mut() = None;
+        if let Ok(mut h) = s.hello_seen.try_borrow_mut() {
+            *h = Default::default();
+        }
         s.release_handshake_objects();
         s.want.set(SSL_NOTHING);
         s.shutdown.set(0);
@@ -369,7 +372,7 @@ entry! {
         s.ex_data.get(idx)
     }
 
-    /// SSL_want returns SSL_NOTHING, SSL_READING or SSL_WRITING.
+    /// SSL_want returns SSL_NOTHING, SSL_READING, SSL_WRITING or SSL_X509_LOOKUP.
     fn SSL_want(s: *const SSL) -> c_int {
         let s = try_ref!(s, SSL_NOTHING);
         s.want.get()
