@@ -93,10 +93,11 @@ fn alert_from(al: c_int) -> AlertDescription {
 }
 
 /// Installs the ClientHello hook on a new server connection. `variant` is the one the
-/// connection's config was built with; `session_ctx` keeps the session cache.
+/// connection's config was built with.
 pub(crate) fn install_client_hello_hook(s: &SSL, conn: &mut Connection, variant: Variant) {
     let ssl = SslPtr(s.as_ptr());
-    let session_ctx = s.ctx();
+    // OpenSSL's session_ctx: the context the SSL was made from.
+    let session_ctx = s.initial_ctx.clone();
     conn.set_client_hello_hook(Box::new(move |h: &ClientHelloInfo<'_>| {
         let ssl = &ssl;
         // SAFETY: the hook runs inside a call on this SSL (the engine belongs to it), so the
