@@ -49,10 +49,11 @@ EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	threaded_server:rdtls-threaded-server poll_server:rdtls-poll-server \
 	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
-COMMON_SRC := c-examples/common.c
-COMMON_HDR := c-examples/common.h
+COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c
+COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h
 
-CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/sni_prog
+CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
+	$(CTDIR)/srtp_media $(CTDIR)/info_seq
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.
@@ -150,6 +151,11 @@ ctest-progs: $(CTEST_SSL_BINS) $(CTEST_TOOL_BINS) $(CTEST_DROPIN_BINS)
 $(CTDIR)/%: ctests/%.c $(BACKEND_DEP) | $(HEADER_CHECK)
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) $(BACKEND_CFLAGS) -o $@ $< $(BACKEND_LIBS) $(PTHREAD)
+
+# DTLS-SRTP media through libsrtp2 (Debian libsrtp2-dev).
+$(CTDIR)/srtp_media: ctests/srtp_media.c $(BACKEND_DEP) | $(HEADER_CHECK)
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) $(BACKEND_CFLAGS) -o $@ $< $(BACKEND_LIBS) -lsrtp2 $(PTHREAD)
 
 # The helpers use no TLS at all.
 $(CTDIR)/freeport: ctests/freeport.c

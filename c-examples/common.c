@@ -507,6 +507,10 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
     else if (strcmp(a, "-CAfile") == 0) str = &c->cafile;
     else if (strcmp(a, "-cipher") == 0) str = &c->cipher;
     else if (strcmp(a, "-keylogfile") == 0) str = &c->keylog;
+    else if (strcmp(a, "-use_srtp") == 0) str = &c->webrtc.use_srtp;
+    else if (strcmp(a, "-alpn") == 0) str = &c->webrtc.alpn;
+    else if (strcmp(a, "-keymatexport") == 0) str = &c->webrtc.keymatexport;
+    else if (strcmp(a, "-keymatexportlen") == 0) num = &c->webrtc.keymatexportlen;
     else if (strcmp(a, "-mtu") == 0) num = &c->mtu;
     else if (strcmp(a, "-timer_ms") == 0) num = &c->timer_ms;
     else if (strcmp(a, "-timeout") == 0) c->timeout = 1;
@@ -549,6 +553,8 @@ int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role)
         common_fail("no cipher in the -cipher list is usable");
         return 0;
     }
+    if (!webrtc_ctx_setup(ctx, &c->webrtc, strcmp(role, "server") == 0))
+        return 0;
     return c->keylog == NULL || common_set_keylog_file(ctx, c->keylog);
 }
 

@@ -22,6 +22,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "webrtc_opts.h"
+
 /* Largest UDP payload we ever read or write (a DTLS record is at most 2^14 + overhead). */
 #define COMMON_MAX_DATAGRAM 18432
 
@@ -127,6 +129,7 @@ struct common_opts {
     int nbio;
     int quiet;
     int msg;
+    struct webrtc_opts webrtc; /* -use_srtp, -alpn, -keymatexport(len) */
 };
 
 /* Returns the argument of option a (argv[*i + 1]) and advances *i, or prints

@@ -39,6 +39,10 @@ static void usage(void)
             " -nbio                non-blocking I/O with poll()\n"
             " -servername name     SNI host name\n"
             " -keylogfile file     append NSS key log lines to file\n"
+            " -use_srtp profiles   offer DTLS-SRTP profiles (colon-separated)\n"
+            " -alpn list           offer ALPN protocols (comma-separated)\n"
+            " -keymatexport label  print keying material exported with label\n"
+            " -keymatexportlen n   bytes of keying material (default 20)\n"
             " -msg                 trace protocol messages on stderr\n"
             " -quiet               no status output\n"
             " -ign_eof             keep running after stdin EOF until the server closes\n"
@@ -298,8 +302,10 @@ int main(int argc, char **argv)
     }
     if (!common_handshake(ssl, fd, o.c.nbio, SSL_connect))
         goto done;
-    if (!o.c.quiet)
+    if (!o.c.quiet) {
         common_print_summary(ssl, 0);
+        webrtc_print(ssl, &o.c.webrtc, 0);
+    }
     status = run_session(ssl, fd, &o);
 done:
     SSL_free(ssl);

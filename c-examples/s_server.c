@@ -73,6 +73,10 @@ static void usage(void)
             " -servername_fatal    fatal alert (not warning) for another name\n"
             " -naccept n           exit after n connections\n"
             " -keylogfile file     append NSS key log lines to file\n"
+            " -use_srtp profiles   accept DTLS-SRTP profiles (colon-separated, ours first)\n"
+            " -alpn list           select ALPN protocols (comma-separated)\n"
+            " -keymatexport label  print keying material exported with label\n"
+            " -keymatexportlen n   bytes of keying material (default 20)\n"
             " -msg                 trace protocol messages on stderr\n"
             " -quiet               no status output\n"
             " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");
@@ -331,6 +335,7 @@ static int serve_one(SSL_CTX *ctx, int lfd, const common_addr *local, const stru
         common_addr_str(&client, who, sizeof(who));
         fprintf(stderr, "%s: connection from %s\n", common_prog, who);
         common_print_summary(ssl, 1);
+        webrtc_print(ssl, &o->c.webrtc, 1);
     }
     ok = echo_loop(ssl, fd, o);
 out:

@@ -5,7 +5,7 @@
 # committed MATRIX.md differs from this script's output.
 #
 #   implemented  exported by build/libssl.so.3 and not a stub
-#   stub         exported, but an honest stub: every function in capi/src/ssl/stubs.rs
+#   stub         exported, but an honest stub: every function in capi/src/ssl/stubs*.rs
 #                (a harmless setter succeeds; anything that would change behaviour fails
 #                with an "unsupported" error on the queue)
 #   absent       not exported (a program importing it does not start under LD_BIND_NOW)
@@ -40,10 +40,10 @@ defined() { nm -D --defined-only "$1" | awk '$2 == "T" { sub(/@.*/, "", $3); pri
 
 defined "$sys" > "$tmp/all"
 defined "$dropin" > "$tmp/ours"
-# Stubs: every function defined in stubs.rs (`accept(..) fn NAME(`, `refuse(..) fn NAME(`,
+# Stubs: every function defined in stubs*.rs (`accept(..) fn NAME(`, `refuse(..) fn NAME(`,
 # or `fn NAME(` on a line of its own; comment lines are skipped).
 if [ -f "$root/capi/src/ssl/stubs.rs" ]; then
-    grep -v '^[[:space:]]*//' "$root/capi/src/ssl/stubs.rs" \
+    cat "$root"/capi/src/ssl/stubs*.rs | grep -v "^[[:space:]]*//" \
         | sed -n 's/.*\bfn \([A-Za-z_][A-Za-z0-9_]*\)(.*/\1/p'
 fi | sort -u > "$tmp/stubs"
 nm -D --undefined-only "$openssl_bin" | awk '{ sub(/@.*/, "", $2); print $2 }' | sort -u \
@@ -76,7 +76,7 @@ END {
     print "file is stale. Rows: every function the system `libssl.so.3` (OpenSSL 3.0) exports."
     print ""
     print "* **implemented**: exported by `build/libssl.so.3` with real behaviour;"
-    print "* **stub**: exported as an honest stub (`capi/src/ssl/stubs.rs`): a harmless setter"
+    print "* **stub**: exported as an honest stub (`capi/src/ssl/stubs*.rs`): a harmless setter"
     print "  succeeds, anything that would change behaviour fails with an \"unsupported\" error;"
     print "* **absent**: not exported."
     print ""

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages that `make test` needs, only those missing:
 #   gnutls-bin (GnuTLS interop peers), valgrind, openssl (CLI peers, certificates),
-#   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config.
+#   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config,
+#   libsrtp2-dev (ctests/srtp_media.c: SRTP media keyed by DTLS-SRTP).
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
 
@@ -11,6 +12,7 @@ command -v valgrind > /dev/null 2>&1 || missing="$missing valgrind"
 command -v openssl > /dev/null 2>&1 || missing="$missing openssl"
 command -v pkg-config > /dev/null 2>&1 || missing="$missing pkg-config"
 [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
+[ -f /usr/include/srtp2/srtp.h ] || missing="$missing libsrtp2-dev"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod alpn;
 pub mod client_hello_hook;
 pub mod codec;
 pub mod config;
@@ -34,8 +35,10 @@ pub mod error;
 pub mod handshake;
 pub mod input_policy;
 pub mod pki;
+mod reconfigure;
 pub mod record;
 pub mod session;
+pub mod srtp;
 
 pub use client_hello_hook::{ClientHelloHook, ClientHelloInfo, HelloDecision, HelloRejection};
 pub use config::{Config, ConfigBuilder, VerifyMode};

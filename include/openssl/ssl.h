@@ -710,6 +710,18 @@ int SSL_CTX_get_security_level(const SSL_CTX *ctx);
 void SSL_CTX_set_quiet_shutdown(SSL_CTX *ctx, int mode);
 int SSL_CTX_get_quiet_shutdown(const SSL_CTX *ctx);
 int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned int protos_len);
+/* ALPN (RFC 7301): the server's selection callback returns SSL_TLSEXT_ERR_OK,
+ * SSL_TLSEXT_ERR_NOACK, or anything else for a fatal no_application_protocol alert. */
+typedef int (*SSL_CTX_alpn_select_cb_func)(SSL *ssl, const unsigned char **out,
+                                           unsigned char *outlen, const unsigned char *in,
+                                           unsigned int inlen, void *arg);
+void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
+#define OPENSSL_NPN_UNSUPPORTED 0
+#define OPENSSL_NPN_NEGOTIATED 1
+#define OPENSSL_NPN_NO_OVERLAP 2
+int SSL_select_next_proto(unsigned char **out, unsigned char *outlen, const unsigned char *in,
+                          unsigned int inlen, const unsigned char *client,
+                          unsigned int client_len);
 
 int SSL_CTX_set_ex_data(SSL_CTX *ssl, int idx, void *data);
 void *SSL_CTX_get_ex_data(const SSL_CTX *ssl, int idx);
@@ -805,6 +817,7 @@ int SSL_get_verify_depth(const SSL *s);
 SSL_verify_cb SSL_get_verify_callback(const SSL *s);
 int SSL_set_session_id_context(SSL *ssl, const unsigned char *sid_ctx, unsigned int sid_ctx_len);
 int SSL_set1_host(SSL *s, const char *hostname);
+int SSL_add1_host(SSL *s, const char *hostname);
 void SSL_set_security_level(SSL *s, int level);
 int SSL_get_security_level(const SSL *s);
 int SSL_set_alpn_protos(SSL *ssl, const unsigned char *protos, unsigned int protos_len);

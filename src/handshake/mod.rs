@@ -10,6 +10,7 @@ pub mod reassembly;
 
 mod client;
 mod flight;
+pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod peer_verify;
 mod server;
@@ -18,3 +19,5 @@ mod server_resumption;
 
 #[cfg(test)]
 mod machine_tests;
+#[cfg(test)]
+mod negotiation_tests;

@@ -22,6 +22,7 @@ use crate::error::{AlertDescription, Error};
 use crate::pki::keys::KeyAlgorithm;
 use crate::pki::verify::verify_signature;
 use crate::session::cache::Session;
+use crate::srtp::{self, UseSrtp};
 
 fn unexpected(what: &str) -> Error {
     Error::alert(
@@ -41,7 +42,10 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Result<(), Error> {
-        match (self.state, msg_type) {
+        let Some(step) = self.life.step() else {
+            return Err(Error::InvalidState("handshake not running"));
+        };
+        match (step, msg_type) {
             (State::ServerAwaitClientHello, HandshakeType::CLIENT_HELLO) => {
                 self.server_client_hello(now, seq, body)
             }
@@ -60,7 +64,7 @@ impl Machine {
                     self.hs.peer_certs = cert.chain;
                     self.verify_peer(false)?;
                 }
-                self.state = State::ServerAwaitClientKeyExchange;
+                self.life.set_step(State::ServerAwaitClientKeyExchange);
                 Ok(())
             }
             (State::ServerAwaitClientCertificate, HandshakeType::CLIENT_KEY_EXCHANGE) => {
@@ -88,10 +92,16 @@ impl Machine {
                     .peer_certs
                     .first()
                     .ok_or(Error::InvalidState("no client certificate"))?;
-                verify_signature(leaf, cv.scheme, self.transcript.buffer(), &cv.signature)?;
+                let transcript = self
+                    .life
+                    .handshake()
+                    .ok_or(Error::InvalidState("handshake not running"))?
+                    .transcript
+                    .buffer();
+                verify_signature(leaf, cv.scheme, transcript, &cv.signature)?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
-                self.state = State::AwaitChangeCipherSpec;
+                self.life.set_step(State::AwaitChangeCipherSpec);
                 Ok(())
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
@@ -187,7 +197,7 @@ impl Machine {
         self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
             || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         let client_ems = ch.extensions.extended_master_secret;
-        self.hs.peer_sig_schemes =
+        self.hsk()?.peer_sig_schemes =
             ch.extensions
                 .signature_algorithms
                 .clone()
@@ -198,7 +208,9 @@ impl Machine {
                         SignatureScheme::RSA_PKCS1_SHA256,
                     ]
                 });
-        self.transcript.clear();
+        self.server_negotiate_srtp(&ch.extensions);
+        self.server_negotiate_alpn(&ch.extensions)?;
+        self.hsk()?.transcript.clear();
         self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
 
         self.answer_client_hello(now, ch, client_ems)
@@ -220,6 +232,35 @@ impl Machine {
         match session {
             Some((s, suite)) => self.resume(now, &ch, s, suite),
             None => self.server_full_handshake(now, &ch, client_ems),
+        }
+    }
+
+    /// RFC 5764 §4.1.1: the first of our profiles the client offered (OpenSSL's rule). A
+    /// server with no profiles ignores the extension; the client's MKI is not used.
+    fn server_negotiate_srtp(&mut self, ext: &Extensions) {
+        self.hs.srtp_profile = ext
+            .use_srtp
+            .as_ref()
+            .and_then(|u| srtp::server_select(&self.config.srtp_profiles, &u.profiles));
+    }
+
+    /// RFC 7301 §3.2: the selection hook picks a protocol from the client's list; without
+    /// a hook, or when it declines to answer, there is no ALPN in the ServerHello.
+    fn server_negotiate_alpn(&mut self, ext: &Extensions) -> Result<(), Error> {
+        self.hs.alpn = None;
+        let (Some(names), Some(hook)) = (&ext.alpn, self.alpn_hook.as_mut()) else {
+            return Ok(());
+        };
+        match hook(&crate::alpn::to_wire_list(names)) {
+            crate::alpn::AlpnSelection::Selected(p) if !p.is_empty() && p.len() <= 255 => {
+                self.hs.alpn = Some(p);
+                Ok(())
+            }
+            crate::alpn::AlpnSelection::NoAck => Ok(()),
+            _ => Err(Error::alert(
+                AlertDescription::NO_APPLICATION_PROTOCOL,
+                "no application protocol in common (ALPN)",
+            )),
         }
     }
 
@@ -246,12 +287,19 @@ impl Machine {
         if dg.len() > cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN + body.len() {
             self.stats_dropped();
         } else {
+            let hvr_body = cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN;
+            if let Some(b) = dg.get(hvr_body..) {
+                let b = b.to_vec();
+                self.message_event(true, HandshakeType::HELLO_VERIFY_REQUEST, seq, &b);
+            }
             self.push_datagram(dg);
         }
         // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1), and we
         // keep no flight: a retransmitted cookie-less ClientHello (our HelloVerifyRequest was
         // lost) must be processed again, so its message_seq stays acceptable.
-        self.transcript.clear();
+        if let Some(h) = self.life.handshake_mut() {
+            h.transcript.clear();
+        }
         self.reasm.set_next_seq(seq);
     }
 
@@ -276,7 +324,7 @@ impl Machine {
         self.derive_keys()?;
         self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
-        self.state = State::AwaitChangeCipherSpec;
+        self.life.set_step(State::AwaitChangeCipherSpec);
         Ok(())
     }
 
@@ -287,6 +335,12 @@ impl Machine {
             renegotiation_info: self.hs.secure_renegotiation.then(Vec::new),
             extended_master_secret: self.hs.ems,
             ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
+            // RFC 5764 §4.1.1: one profile; our MKI is empty (the client's is ignored).
+            use_srtp: self.hs.srtp_profile.map(|p| UseSrtp {
+                profiles: vec![p],
+                mki: Vec::new(),
+            }),
+            alpn: self.hs.alpn.clone().map(|n| vec![n]),
             ..Extensions::default()
         };
         let sh = ServerHello {
@@ -335,12 +389,17 @@ impl Machine {
             .copied()
             .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
             .ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        let peer_schemes = &self
+            .life
+            .handshake()
+            .ok_or(Error::InvalidState("handshake not running"))?
+            .peer_sig_schemes;
         let offered: Vec<SignatureScheme> = self
             .config
             .sig_schemes
             .iter()
             .copied()
-            .filter(|s| self.hs.peer_sig_schemes.contains(s))
+            .filter(|s| peer_schemes.contains(s))
             .collect();
         let scheme = identity
             .key
@@ -381,7 +440,7 @@ impl Machine {
         let mut b = Vec::new();
         ske.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_KEY_EXCHANGE, b, true);
-        self.hs.ecdhe = Some(kp);
+        self.hsk()?.ecdhe = Some(kp);
 
         let request_cert = self.config.verify_mode != VerifyMode::None;
         if request_cert {
@@ -398,11 +457,11 @@ impl Machine {
         ServerHelloDone.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
         self.send_flight(now, false)?;
-        self.state = if request_cert {
+        self.life.set_step(if request_cert {
             State::ServerAwaitClientCertificate
         } else {
             State::ServerAwaitClientKeyExchange
-        };
+        });
         Ok(())
     }
 
@@ -429,7 +488,7 @@ impl Machine {
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
         let kp = self
-            .hs
+            .hsk()?
             .ecdhe
             .take()
             .ok_or(Error::InvalidState("no ECDHE key"))?;
@@ -437,11 +496,11 @@ impl Machine {
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
         self.set_master_secret(&pms)?;
         self.derive_keys()?;
-        self.state = if self.hs.peer_certs.is_empty() {
+        self.life.set_step(if self.hs.peer_certs.is_empty() {
             State::AwaitChangeCipherSpec
         } else {
             State::ServerAwaitCertificateVerify
-        };
+        });
         Ok(())
     }
 }

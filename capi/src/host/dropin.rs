@@ -20,6 +20,7 @@ use std::time::SystemTime;
 mod bio_consts;
 mod exdata;
 pub(crate) mod ffi;
+mod legacy;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -34,6 +35,7 @@ pub use exdata::{
 pub use ffi::{
     BIO, BIO_ADDR, EVP_PKEY, OPENSSL_STACK, X509, X509_NAME, X509_STORE, X509_STORE_CTX,
 };
+pub use legacy::*;
 pub use store::*;
 pub use x509::*;
 
@@ -201,6 +203,13 @@ pub fn bio_dgram_set_peer(b: *mut BIO, peer: &SocketAddr) {
     let mut buf = AddrBuf::new();
     bio_addr_write(buf.as_addr(), peer);
     ctrl_quiet(b, BIO_CTRL_DGRAM_SET_PEER, 0, buf.as_addr().cast());
+}
+
+/// `BIO_ctrl_set_connected`: the datagram BIO sends to `peer` with `send` from now on.
+pub fn bio_dgram_set_connected(b: *mut BIO, peer: &SocketAddr) {
+    let mut buf = AddrBuf::new();
+    bio_addr_write(buf.as_addr(), peer);
+    ctrl_quiet(b, BIO_CTRL_DGRAM_SET_CONNECTED, 0, buf.as_addr().cast());
 }
 
 /// `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT` with an absolute deadline (None clears it); libcrypto's

@@ -27,6 +27,7 @@
 //! - `bio_new_socket(fd, close_flag) -> *mut BIO`, `bio_new_dgram(fd, close_flag) -> *mut BIO`
 //! - `bio_method_type(b) -> c_int` (`BIO_TYPE_*`), `bio_fd(b) -> c_int` (-1 when none)
 //! - `bio_dgram_peer(b) -> Option<SocketAddr>`, `bio_dgram_set_peer(b, &SocketAddr)`,
+//!   `bio_dgram_set_connected(b, &SocketAddr)` (`BIO_ctrl_set_connected`),
 //!   `bio_dgram_set_next_timeout(b, Option<SystemTime>)` (the absolute retransmission
 //!   deadline: a blocking datagram BIO read returns -1 with `bio_dgram_recv_timedout` true
 //!   once it passes), `bio_dgram_recv_timedout(b) -> bool`, `bio_dgram_mtu(b) -> Option<usize>`
@@ -70,7 +71,14 @@
 //! ## Memory and generic stacks
 //! - `crypto_malloc(len) -> *mut c_void` — memory the C caller frees with `OPENSSL_free`
 //! - `stack_len(sk) -> usize` (any `STACK_OF(T)`, 0 for NULL),
-//!   `stack_free_x509_names(sk)` (`sk_X509_NAME_pop_free(sk, X509_NAME_free)`)
+//!   `stack_free_x509_names(sk)` (`sk_X509_NAME_pop_free(sk, X509_NAME_free)`),
+//!   `stack_of_ptrs(&[*const c_void]) -> *mut OPENSSL_STACK` (a stack listing pointers it
+//!   does not own, e.g. static `SRTP_PROTECTION_PROFILE`s)
+//!
+//! ## Legacy-program helpers (issue 8)
+//! - `pkey_from_rsa(rsa) -> *mut EVP_PKEY` (drop-in only; standalone: NULL + error),
+//!   `x509_subject_der(x) -> Option<Vec<u8>>`, `x509_name_stack_der(sk) -> Vec<Vec<u8>>`,
+//!   `x509_name_stack(ders) -> *mut OPENSSL_STACK` (new names; standalone: none / NULL)
 //!
 //! ## ex_data
 //! `ExData::new(class: c_int, parent: *mut c_void)` (runs registered `new_func`s),

@@ -115,6 +115,17 @@ pub fn bio_dgram_set_peer(b: *mut BIO, peer: &SocketAddr) {
     );
 }
 
+/// `BIO_ctrl_set_connected`: the datagram BIO sends to `peer` with `send` from now on.
+pub fn bio_dgram_set_connected(b: *mut BIO, peer: &SocketAddr) {
+    let mut addr = BIO_ADDR::from_socket_addr(peer);
+    bio::ctrl_quiet(
+        b,
+        BIO_CTRL_DGRAM_SET_CONNECTED,
+        0,
+        (&mut addr as *mut BIO_ADDR).cast(),
+    );
+}
+
 /// `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT` with an absolute deadline (None clears it).
 pub fn bio_dgram_set_next_timeout(b: *mut BIO, deadline: Option<SystemTime>) {
     let mut tv = match deadline.and_then(|d| d.duration_since(SystemTime::UNIX_EPOCH).ok()) {
@@ -348,8 +359,47 @@ pub fn stack_len(sk: *const OPENSSL_STACK) -> usize {
     unsafe { sk.as_ref() }.map_or(0, |s| s.items().len())
 }
 
+/// A new stack holding the given pointers (not owned: the stack only lists them).
+pub fn stack_of_ptrs(ptrs: &[*const c_void]) -> *mut OPENSSL_STACK {
+    let sk = crate::x509::stack::OPENSSL_sk_new_null();
+    for p in ptrs {
+        crate::x509::stack::OPENSSL_sk_push(sk, *p);
+    }
+    sk
+}
+
 /// Releases a `STACK_OF(X509_NAME)` the caller handed over. This build never allocates
 /// names on their own (they live inside their certificates), so only the stack goes.
 pub fn stack_free_x509_names(sk: *mut OPENSSL_STACK) {
     crate::x509::stack::OPENSSL_sk_free(sk);
+}
+
+/// `EVP_PKEY` from an `RSA` object: this build has no `RSA` type (keys come from PEM/DER or
+/// an `EVP_PKEY`): NULL with an "unsupported" error.
+pub fn pkey_from_rsa(_rsa: *mut c_void) -> *mut EVP_PKEY {
+    crate::error::put_error(
+        crate::error::ERR_LIB_SSL,
+        crate::error::ERR_R_UNSUPPORTED,
+        "RSA objects do not exist in the standalone build: use an EVP_PKEY or a key file",
+    );
+    std::ptr::null_mut()
+}
+
+/// The DER subject name of a certificate.
+pub fn x509_subject_der(x: *const X509) -> Option<Vec<u8>> {
+    let der = x509_der(x)?;
+    rdtls::pki::x509::parse_certificate(&der)
+        .ok()
+        .map(|i| i.subject_der)
+}
+
+/// DER of the names in a `STACK_OF(X509_NAME)`: this build's names keep no DER, so none.
+pub fn x509_name_stack_der(_sk: *const OPENSSL_STACK) -> Vec<Vec<u8>> {
+    Vec::new()
+}
+
+/// A `STACK_OF(X509_NAME)` from DER names: this build cannot make free-standing names, so
+/// NULL (CA name lists are a drop-in feature).
+pub fn x509_name_stack(_ders: &[Vec<u8>]) -> *mut OPENSSL_STACK {
+    std::ptr::null_mut()
 }

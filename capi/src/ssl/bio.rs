@@ -6,6 +6,7 @@
 //! historical asymmetry for the read side, kept so programs that rely on it do not leak or
 //! double-free).
 use std::ffi::c_int;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::entry::*;
 use crate::error::ssl_reasons::SSL_R_BIO_NOT_SET;
@@ -42,11 +43,80 @@ pub fn set_bio(s: &SSL, rbio: *mut BIO, wbio: *mut BIO) {
     s.set0_wbio(wbio);
 }
 
-/// A new datagram BIO over `fd` (not closing it), or NULL with an error.
+/// What kind of descriptor `SSL_set_fd` was given.
+enum FdKind {
+    /// A datagram socket, with its peer when it is `connect()`ed.
+    Datagram(Option<SocketAddr>),
+    /// A stream socket, or not a socket at all (a pipe, a tty): OpenSSL's socket BIO
+    /// (plain `read`/`write`).
+    Stream,
+}
+
+/// Reads a `sockaddr_storage` filled by the kernel as an IP socket address.
+fn sockaddr_to_std(ss: &libc::sockaddr_storage) -> Option<SocketAddr> {
+    match c_int::from(ss.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: the family says the storage holds a sockaddr_in, which it can contain.
+            let sin =
+                unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+            let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+            Some(SocketAddr::new(ip.into(), u16::from_be(sin.sin_port)))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: as above, for sockaddr_in6.
+            let sin6 =
+                unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+            Some(SocketAddr::new(ip.into(), u16::from_be(sin6.sin6_port)))
+        }
+        _ => None,
+    }
+}
+
+/// Asks the kernel whether `fd` is a datagram socket and, if so, whether it is connected.
+fn fd_kind(fd: c_int) -> FdKind {
+    let mut ty: c_int = 0;
+    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `ty`; a bad fd just fails.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&mut ty as *mut c_int).cast(),
+            &mut len,
+        )
+    };
+    if r != 0 || ty != libc::SOCK_DGRAM {
+        return FdKind::Stream;
+    }
+    // SAFETY: all-zero is a valid sockaddr_storage.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut sl = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: getpeername writes at most `sl` bytes into `ss`; ENOTCONN leaves it alone.
+    let r =
+        unsafe { libc::getpeername(fd, (&mut ss as *mut libc::sockaddr_storage).cast(), &mut sl) };
+    FdKind::Datagram(if r == 0 { sockaddr_to_std(&ss) } else { None })
+}
+
+/// A new BIO over `fd` (not closing it), or NULL with an error.
+///
+/// A datagram socket gets a datagram BIO (the retransmission deadline and MTU controls DTLS
+/// needs); when the socket is `connect()`ed the BIO is marked connected to that peer, as a
+/// program would with `BIO_ctrl_set_connected`, so writes go out with `send` instead of a
+/// `sendto` to an unset address. Anything else gets OpenSSL's socket BIO, as
+/// OpenSSL 3.0's `SSL_set_fd` always does.
 fn fd_bio(fd: c_int) -> *mut BIO {
-    // A datagram BIO rather than OpenSSL 3.0's stream socket BIO: the same system calls on a
-    // connected UDP socket, plus the retransmission deadline and MTU controls DTLS needs.
-    let b = host::bio_new_dgram(fd, BIO_NOCLOSE);
+    let b = match fd_kind(fd) {
+        FdKind::Datagram(peer) => {
+            let b = host::bio_new_dgram(fd, BIO_NOCLOSE);
+            if let (false, Some(peer)) = (b.is_null(), peer) {
+                host::bio_dgram_set_connected(b, &peer);
+            }
+            b
+        }
+        FdKind::Stream => host::bio_new_socket(fd, BIO_NOCLOSE),
+    };
     if b.is_null() {
         put_error(
             ERR_LIB_SSL,

@@ -90,7 +90,7 @@ fn parse_certs(data: &[u8], filetype: c_int, what: &str) -> Option<Vec<Vec<u8>>>
 }
 
 /// The private key in `data` per `SSL_FILETYPE_*`.
-fn parse_key(data: &[u8], filetype: c_int, what: &str) -> Option<Arc<SigningKey>> {
+pub(crate) fn parse_key(data: &[u8], filetype: c_int, what: &str) -> Option<Arc<SigningKey>> {
     let r = match filetype {
         SSL_FILETYPE_PEM => SigningKey::from_pem(data),
         SSL_FILETYPE_ASN1 => SigningKey::from_der(data),
@@ -132,7 +132,7 @@ fn set_cert(s: &mut Settings, der: Vec<u8>) {
 }
 
 /// Installs our key; fails (0) when it does not match the certificate already set.
-fn set_key(s: &mut Settings, key: Arc<SigningKey>) -> c_int {
+pub(crate) fn set_key(s: &mut Settings, key: Arc<SigningKey>) -> c_int {
     if let Some(c) = &s.cert {
         if !key.matches_certificate(c) {
             put_error(

@@ -59,6 +59,10 @@ pub struct CtxLive {
     pub cert_callback: Option<super::own_cert::CertCallback>,
     /// Argument of the certificate callback.
     pub cert_callback_arg: AppPtr,
+    /// `SSL_CTX_set_alpn_select_cb`.
+    pub alpn_select_callback: Option<super::alpn::AlpnSelectCallback>,
+    /// Argument of the ALPN select callback.
+    pub alpn_select_arg: AppPtr,
 }
 
 /// Handshake counters (`SSL_CTX_sess_*`).
@@ -109,6 +113,8 @@ pub struct SSL_CTX {
     pub stats: CtxStats,
     /// `SSL_CTX_get0_certificate`'s object.
     pub own_cert: super::own_cert::CertObject,
+    /// State of the legacy-program functions of issue 8 (see `extras.rs`).
+    pub extras: super::extras::CtxExtras,
 }
 
 /// A counted reference to an `X509_STORE`, released on drop (see
@@ -158,6 +164,7 @@ impl SSL_CTX {
             cookie_keys: Arc::new(CookieKeys::new()),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_CTX, std::ptr::null_mut()),
             stats: CtxStats::default(),
+            extras: Default::default(),
             own_cert: Default::default(),
         }
     }

@@ -186,7 +186,8 @@ impl SSL {
         let variant = Variant {
             cookie_exchange: side == Side::Server
                 && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
-            message_events: settings.msg_callback.is_some(),
+            // Always: the handshake messages drive OpenSSL's state names (events.rs).
+            message_events: true,
             keylog: live.keylog_callback.is_some(),
             // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
             server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
@@ -212,6 +213,7 @@ impl SSL {
                         .borrow()
                         .as_ref()
                         .and_then(|h| h.to_str().ok().map(str::to_owned)),
+                    verify_names: self.verify_names.borrow().clone(),
                     resume: super::session::session_value(self.resume.get()),
                 };
                 Connection::client(config, now, opts)
@@ -271,11 +273,13 @@ impl SSL {
             if let Some(hooks) = self.cookie_hooks() {
                 conn.set_cookie_hooks(Box::new(hooks));
             }
+            super::alpn::install_select_hook(self, conn);
         }
     }
 
     /// Hands one datagram to the engine and dispatches the resulting events.
     pub(crate) fn feed(&self, datagram: &[u8]) -> Result<(), Stop> {
+        super::client_hello::before_feed(self, datagram)?;
         let now = self.now();
         let r = match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
@@ -376,6 +380,14 @@ impl SSL {
             }
             return Ok(true);
         }
+        if last_errno() == libc::ECONNREFUSED
+            && is_datagram_bio(wbio)
+            && !self.with_conn(Connection::is_established).unwrap_or(true)
+        {
+            // The ICMP port unreachable of an earlier datagram, reported on this send: the
+            // datagram counts as lost and the retransmission timer covers it (see read_one).
+            return Ok(true);
+        }
         put_sys_error(last_errno(), "writing a datagram to the BIO failed");
         Err(Stop::Failed)
     }
@@ -462,6 +474,19 @@ impl SSL {
             }
             if host::bio_should_retry(rbio) {
                 return Ok(Read::NoData);
+            }
+            let refused = n < 0 && last_errno() == libc::ECONNREFUSED;
+            if refused
+                && *empty_reads < MAX_EMPTY_READS
+                && is_datagram_bio(rbio)
+                && !self.with_conn(Connection::is_established).unwrap_or(true)
+            {
+                // An ICMP port unreachable for a flight we sent (a connected UDP socket
+                // reports it on the next recv): the server may not be up yet. During the
+                // handshake keep waiting and retransmitting (RFC 6347 §4.2.4) until the
+                // handshake timeout, rather than abort. (OpenSSL 3.0 aborts here.)
+                *empty_reads += 1;
+                return Ok(Read::Processed);
             }
             if n == 0 && *empty_reads < MAX_EMPTY_READS && is_datagram_bio(rbio) {
                 // An empty UDP datagram: nothing for DTLS, keep reading.

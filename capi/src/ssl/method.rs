@@ -4,7 +4,10 @@
 //! and create contexts, but their handshakes fail at once with an error that says why.
 use crate::entry::*;
 
-use super::consts::{DTLS1_2_VERSION, DTLS1_VERSION, DTLS_ANY_VERSION, TLS_ANY_VERSION};
+use super::consts::{
+    DTLS1_2_VERSION, DTLS1_VERSION, DTLS_ANY_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_VERSION,
+    TLS_ANY_VERSION,
+};
 
 /// The protocol a method speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +98,24 @@ methods! {
     TLS_client_method => TLS_ANY_CLIENT (Tls, Client, TLS_ANY_VERSION);
     /// TLS_server_method: TLS server (handshakes fail: not supported).
     TLS_server_method => TLS_ANY_SERVER (Tls, Server, TLS_ANY_VERSION);
+    /// TLSv1_method: TLS 1.0 (deprecated; handshakes fail: not supported).
+    TLSv1_method => TLS10 (Tls, Any, TLS1_VERSION);
+    /// TLSv1_client_method: TLS 1.0 client (handshakes fail: not supported).
+    TLSv1_client_method => TLS10_CLIENT (Tls, Client, TLS1_VERSION);
+    /// TLSv1_server_method: TLS 1.0 server (handshakes fail: not supported).
+    TLSv1_server_method => TLS10_SERVER (Tls, Server, TLS1_VERSION);
+    /// TLSv1_1_method: TLS 1.1 (handshakes fail: not supported).
+    TLSv1_1_method => TLS11 (Tls, Any, TLS1_1_VERSION);
+    /// TLSv1_1_client_method: TLS 1.1 client (handshakes fail: not supported).
+    TLSv1_1_client_method => TLS11_CLIENT (Tls, Client, TLS1_1_VERSION);
+    /// TLSv1_1_server_method: TLS 1.1 server (handshakes fail: not supported).
+    TLSv1_1_server_method => TLS11_SERVER (Tls, Server, TLS1_1_VERSION);
+    /// TLSv1_2_method: TLS 1.2 (handshakes fail: not supported).
+    TLSv1_2_method => TLS12 (Tls, Any, TLS1_2_VERSION);
+    /// TLSv1_2_client_method: TLS 1.2 client (handshakes fail: not supported).
+    TLSv1_2_client_method => TLS12_CLIENT (Tls, Client, TLS1_2_VERSION);
+    /// TLSv1_2_server_method: TLS 1.2 server (handshakes fail: not supported).
+    TLSv1_2_server_method => TLS12_SERVER (Tls, Server, TLS1_2_VERSION);
 }
 
 #[cfg(test)]

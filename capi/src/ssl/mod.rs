@@ -11,7 +11,8 @@
 //! * [`verify`] — verify callbacks; [`certs`] — our certificate and key; [`trust`] —
 //!   trust anchors and the certificate store;
 //! * [`cipher_list`] — OpenSSL cipher strings; [`cipher`] — `SSL_CIPHER`;
-//!   [`params`] — group / sigalg / SRTP lists; [`setters`] — plain settings functions;
+//!   [`params`] — group / sigalg lists; [`setters`] — plain settings functions;
+//!   [`srtp`] — DTLS-SRTP profiles (RFC 5764); [`alpn`] — ALPN (RFC 7301);
 //! * [`ctrl`] — `SSL_ctrl` / `SSL_CTX_ctrl`; [`session`] — `SSL_SESSION`;
 //!   [`getters`] — what a handshake established; [`errors`] — engine errors as ERR entries;
 //!   [`init`] — `OPENSSL_init_ssl`; [`consts`] — libssl constant values;
@@ -20,7 +21,10 @@
 //!   [`servername`] — server-side SNI and certificate callbacks after the ClientHello;
 //!   [`negotiation`] — `SSL_group_to_name`, `SSL_select_next_proto`;
 //!   [`poison`] — a panic marks the interrupted object failed;
-//! * [`stubs`] — honest stubs for the rest of what programs import (listed in MATRIX.md).
+//! * [`extras`] — per-object state of the legacy-program functions; [`compat`] — small
+//!   OpenSSL 3.0 accessors legacy programs import (cipher NIDs, `SSL_get_state`, ...);
+//! * [`stubs`], [`stubs_legacy`] — honest stubs for the rest of OpenSSL's libssl exports
+//!   (listed in MATRIX.md).
 
 /// `cstr!("text")`: a `&'static CStr` from a literal, checked at compile time.
 macro_rules! cstr {
@@ -32,10 +36,13 @@ macro_rules! cstr {
     };
 }
 
+pub mod alpn;
 pub mod bio;
 pub mod certs;
 pub mod cipher;
 pub mod cipher_list;
+pub mod client_hello;
+pub mod compat;
 pub mod conf;
 pub mod consts;
 pub mod ctrl;
@@ -43,6 +50,7 @@ pub mod ctx;
 pub mod driver;
 pub mod errors;
 pub mod events;
+pub mod extras;
 pub mod getters;
 pub mod info;
 pub mod init;
@@ -58,9 +66,11 @@ pub mod session;
 pub mod session_io;
 pub mod setters;
 pub mod settings;
+pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;
 pub mod stubs;
+pub mod stubs_legacy;
 pub mod timer;
 pub mod trust;
 pub mod verify;

@@ -102,8 +102,14 @@ pub struct Settings {
     pub msg_callback_arg: AppPtr,
     /// `SSL_CTX_set_max_cert_list`.
     pub max_cert_list: c_long,
-    /// Check the server certificate against the SNI name.
+    /// Check the server certificate against the `SSL_set1_host` names.
     pub verify_hostname: bool,
+    /// `SSL_CTX_set_max_send_fragment`: the largest `SSL_write` (512..=16384).
+    pub max_send_fragment: usize,
+    /// `SSL_*_set_tlsext_use_srtp`: SRTP profile ids in preference order.
+    pub srtp_profiles: Vec<u16>,
+    /// `SSL_*_set_alpn_protos`: the ALPN list a client offers (wire format).
+    pub alpn: Vec<u8>,
 }
 
 impl Default for Settings {
@@ -129,6 +135,9 @@ impl Default for Settings {
             msg_callback_arg: AppPtr::default(),
             max_cert_list: SSL_MAX_CERT_LIST_DEFAULT,
             verify_hostname: false,
+            max_send_fragment: 16384,
+            srtp_profiles: Vec::new(),
+            alpn: Vec::new(),
         }
     }
 }
@@ -199,7 +208,8 @@ impl Settings {
             .trust_store(shared.trust)
             .verify_mode(self.engine_verify_mode())
             .verify_depth(depth)
-            .verify_hostname(self.verify_hostname)
+            .dangerous()
+            .hostname_verification(self.verify_hostname)
             .cookie_exchange(v.cookie_exchange)
             .cookie_keys(shared.cookie_keys.clone())
             .extended_master_secret(self.options & SSL_OP_NO_EXTENDED_MASTER_SECRET == 0)
@@ -209,7 +219,9 @@ impl Settings {
             .session_id_context(&self.sid_ctx)
             .server_session_cache(v.server_session_cache)
             .message_events(v.message_events)
-            .keylog(v.keylog);
+            .keylog(v.keylog)
+            .srtp_profiles(&self.srtp_profiles)
+            .alpn_protocols(&rdtls::alpn::parse_wire_list(&self.alpn).unwrap_or_default());
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
             let mut chain = Vec::with_capacity(1 + self.chain.len());
             chain.push(cert.as_ref().clone());

@@ -34,7 +34,7 @@ type Opaque = c_void;
 type Callback = Option<unsafe extern "C" fn()>;
 
 /// Reports a stub call on stderr when `RDTLS_STUB_TRACE` is set.
-fn trace(name: &str) {
+pub(crate) fn trace(name: &str) {
     static ON: OnceLock<bool> = OnceLock::new();
     if *ON.get_or_init(|| std::env::var_os("RDTLS_STUB_TRACE").is_some_and(|v| v != "0")) {
         eprintln!("rdtls: stub {name} called");
@@ -42,7 +42,7 @@ fn trace(name: &str) {
 }
 
 /// The error a `refuse` stub raises.
-fn unsupported(name: &str) {
+pub(crate) fn unsupported(name: &str) {
     put_error(
         ERR_LIB_SSL,
         ERR_R_UNSUPPORTED,
@@ -89,6 +89,8 @@ macro_rules! stubs {
         stubs! { $($rest)* }
     };
 }
+
+pub(crate) use stubs;
 
 const NULL: *mut c_void = std::ptr::null_mut();
 
@@ -247,8 +249,6 @@ stubs! {
     refuse(0) fn SSL_CTX_set_generate_session_id(_ctx: *mut SSL_CTX, _cb: Callback) -> c_int;
     /// SSL_CTX_set_not_resumable_session_callback: not supported.
     refuse(()) fn SSL_CTX_set_not_resumable_session_callback(_ctx: *mut SSL_CTX, _cb: Callback);
-    /// SSL_CTX_set_alpn_select_cb: ALPN is not supported.
-    refuse(()) fn SSL_CTX_set_alpn_select_cb(_ctx: *mut SSL_CTX, _cb: Callback, _arg: *mut c_void);
     /// SSL_CTX_set_next_proto_select_cb: NPN is not supported.
     refuse(()) fn SSL_CTX_set_next_proto_select_cb(_ctx: *mut SSL_CTX, _cb: Callback,
                                                    _arg: *mut c_void);

@@ -10,11 +10,15 @@ use super::ssl::*;
 
 mod handshake;
 mod hardening;
+mod hostname;
 mod lifecycle;
 mod listen;
 mod nulls;
+mod reconnect;
 mod servername;
+mod set_fd;
 mod timers;
+mod webrtc;
 
 #[allow(improper_ctypes)]
 extern "C" {

@@ -1,0 +1,476 @@
+//! The client-hello callback (`SSL_CTX_set_client_hello_cb`) and the `SSL_client_hello_*`
+//! accessors it uses, called where OpenSSL 3.0 calls it: on a server, right after a
+//! ClientHello is parsed and before anything else looks at it (cookie check, session
+//! lookup, server name callback). A CoAP server (libcoap) reads the SNI extension here and
+//! loads its certificate.
+//!
+//! The callback runs in the C layer just before the datagram carrying the ClientHello goes
+//! into the engine: [`before_feed`] finds an unfragmented epoch-0 ClientHello in the
+//! datagram (RFC 6347 §4.1 record header, §4.2.2 handshake header), shows it to the
+//! callback, and hands the engine the configuration the callback left behind
+//! (`Connection::reconfigure_before_hello`).
+use std::ffi::{c_int, c_uchar, c_uint, c_void};
+use std::ops::Range;
+
+use crate::entry::*;
+use crate::error::ssl_reasons::{
+    SSL_R_BAD_LENGTH, SSL_R_CALLBACK_FAILED, SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST,
+    SSL_R_NO_CIPHERS_SPECIFIED,
+};
+use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
+use crate::host::{self, OPENSSL_STACK};
+
+use super::consts::SSL_SESS_CACHE_SERVER;
+use super::ctx::{lock, SSL_CTX};
+use super::driver::Stop;
+use super::settings::{AppPtr, Variant};
+use super::ssl::SSL;
+
+/// `SSL_client_hello_cb_fn`: `int (*)(SSL *s, int *al, void *arg)`.
+pub type ClientHelloCallback = unsafe extern "C" fn(*mut SSL, *mut c_int, *mut c_void) -> c_int;
+
+/// `SSL_CLIENT_HELLO_SUCCESS`.
+const SSL_CLIENT_HELLO_SUCCESS: c_int = 1;
+/// `SSL_CLIENT_HELLO_RETRY`.
+const SSL_CLIENT_HELLO_RETRY: c_int = -1;
+/// `SSL_AD_INTERNAL_ERROR`: the alert the callback's `*al` starts as.
+const SSL_AD_INTERNAL_ERROR: c_int = 80;
+
+/// DTLS record header: type(1) version(2) epoch(2) sequence(6) length(2).
+const RECORD_HEADER: usize = 13;
+/// DTLS handshake header: type(1) length(3) message_seq(2) fragment_offset(3) fragment_length(3).
+const HANDSHAKE_HEADER: usize = 12;
+const CONTENT_HANDSHAKE: u8 = 22;
+const CLIENT_HELLO: u8 = 1;
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn OPENSSL_sk_new_null() -> *mut OPENSSL_STACK;
+    fn OPENSSL_sk_push(sk: *mut OPENSSL_STACK, data: *const c_void) -> c_int;
+}
+
+/// A parsed ClientHello body (RFC 6347 §4.2.1 / RFC 5246 §7.4.1.2): ranges into `body`.
+pub struct HelloView {
+    body: Vec<u8>,
+    legacy_version: u16,
+    random: Range<usize>,
+    session_id: Range<usize>,
+    ciphers: Range<usize>,
+    compression: Range<usize>,
+    /// (type, data) of each extension, in the client's order.
+    extensions: Vec<(u16, Range<usize>)>,
+}
+
+/// A cursor over a byte string that never reads past its end.
+struct Cursor<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize) -> Option<Range<usize>> {
+        let end = self.at.checked_add(n)?;
+        if end > self.b.len() {
+            return None;
+        }
+        let r = self.at..end;
+        self.at = end;
+        Some(r)
+    }
+
+    fn uint(&mut self, n: usize) -> Option<usize> {
+        let r = self.take(n)?;
+        Some(
+            self.b[r]
+                .iter()
+                .fold(0usize, |v, &x| (v << 8) | usize::from(x)),
+        )
+    }
+
+    /// A vector with an `n`-byte length prefix.
+    fn vec(&mut self, n: usize) -> Option<Range<usize>> {
+        let len = self.uint(n)?;
+        self.take(len)
+    }
+}
+
+impl HelloView {
+    /// Parses a ClientHello body; None when it is malformed (the engine then rejects it).
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        let mut c = Cursor { b: body, at: 0 };
+        let legacy_version = u16::try_from(c.uint(2)?).ok()?;
+        let random = c.take(32)?;
+        let session_id = c.vec(1)?;
+        let _cookie = c.vec(1)?;
+        let ciphers = c.vec(2)?;
+        let compression = c.vec(1)?;
+        let mut extensions = Vec::new();
+        if c.at < body.len() {
+            let all = c.vec(2)?;
+            let mut e = Cursor {
+                b: &body[..all.end],
+                at: all.start,
+            };
+            while e.at < all.end {
+                let t = u16::try_from(e.uint(2)?).ok()?;
+                extensions.push((t, e.vec(2)?));
+            }
+        }
+        Some(HelloView {
+            body: body.to_vec(),
+            legacy_version,
+            random,
+            session_id,
+            ciphers,
+            compression,
+            extensions,
+        })
+    }
+
+    fn bytes(&self, r: &Range<usize>) -> &[u8] {
+        &self.body[r.clone()]
+    }
+}
+
+/// The body of the first complete, unfragmented epoch-0 ClientHello in `datagram`.
+fn find_client_hello(datagram: &[u8]) -> Option<&[u8]> {
+    let mut rest = datagram;
+    while rest.len() >= RECORD_HEADER {
+        let len = usize::from(u16::from_be_bytes([rest[11], rest[12]]));
+        let rec = rest.get(RECORD_HEADER..RECORD_HEADER + len)?;
+        let epoch = u16::from_be_bytes([rest[3], rest[4]]);
+        if rest[0] == CONTENT_HANDSHAKE && epoch == 0 && rec.len() >= HANDSHAKE_HEADER {
+            let u24 = |i: usize| {
+                (usize::from(rec[i]) << 16)
+                    | (usize::from(rec[i + 1]) << 8)
+                    | usize::from(rec[i + 2])
+            };
+            let (msg_len, off, frag_len) = (u24(1), u24(6), u24(9));
+            if rec[0] == CLIENT_HELLO && off == 0 && frag_len == msg_len {
+                return rec.get(HANDSHAKE_HEADER..HANDSHAKE_HEADER + msg_len);
+            }
+        }
+        rest = &rest[RECORD_HEADER + len..];
+    }
+    None
+}
+
+/// Runs the client-hello callback for a ClientHello in `datagram` (servers still waiting
+/// for their ClientHello only), then gives the engine the configuration it left.
+pub(crate) fn before_feed(s: &SSL, datagram: &[u8]) -> Result<(), Stop> {
+    if !s.is_server() {
+        return Ok(());
+    }
+    let Some((cb, arg)) = s.ctx().extras.client_hello_cb() else {
+        return Ok(());
+    };
+    if !s.with_conn(|c| c.awaiting_client_hello()).unwrap_or(false) {
+        return Ok(());
+    }
+    let Some(view) = find_client_hello(datagram).and_then(HelloView::parse) else {
+        return Ok(());
+    };
+    *s.extras.client_hello.borrow_mut() = Some(view);
+    let mut al = SSL_AD_INTERNAL_ERROR;
+    // SAFETY: the application's callback with its own argument; `s` outlives the call and
+    // no RefCell of `s` is borrowed across it.
+    let r = unsafe { cb(s.as_ptr(), &mut al, arg.0) };
+    s.extras.client_hello.borrow_mut().take();
+    match r {
+        SSL_CLIENT_HELLO_SUCCESS => reconfigure(s),
+        SSL_CLIENT_HELLO_RETRY => Err(s.fail_with(
+            ERR_R_UNSUPPORTED,
+            "the client hello callback returned SSL_CLIENT_HELLO_RETRY, which rdtls does not \
+             support"
+                .to_owned(),
+        )),
+        _ => Err(s.fail_with(
+            SSL_R_CALLBACK_FAILED,
+            format!("the client hello callback refused the ClientHello (alert {al})"),
+        )),
+    }
+}
+
+/// Hands the engine a configuration built from the settings as the callback left them
+/// (certificate, key, verify mode, ...), keeping the connection's cookie policy.
+fn reconfigure(s: &SSL) -> Result<(), Stop> {
+    let ctx = s.ctx();
+    let Some(cookie_exchange) = s.with_conn(|c| c.config().cookie_exchange()) else {
+        return Ok(());
+    };
+    let settings = s.settings.borrow().clone();
+    let variant = Variant {
+        cookie_exchange,
+        message_events: settings.msg_callback.is_some(),
+        keylog: ctx.live().keylog_callback.is_some(),
+        server_session_cache: ctx.live().session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
+    };
+    let config = ctx
+        .config_for(
+            &settings,
+            s.settings_generation.get(),
+            s.own_settings.get(),
+            variant,
+        )
+        .map_err(|e| s.fail(&e))?;
+    if let Ok(mut c) = s.conn.try_borrow_mut() {
+        if let Some(conn) = c.as_mut() {
+            if !std::sync::Arc::ptr_eq(conn.config(), &config) {
+                conn.reconfigure_before_hello(config);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` on the ClientHello the callback is looking at; `none` outside the callback.
+fn with_view<R>(s: &SSL, none: R, f: impl FnOnce(&HelloView) -> R) -> R {
+    match s.extras.client_hello.try_borrow() {
+        Ok(v) => v.as_ref().map_or(none, f),
+        Err(_) => none,
+    }
+}
+
+/// Writes a pointer to `bytes` (kept alive by the `SSL` until the callback returns) to `out`
+/// and returns the length.
+fn point(out: *mut *const c_uchar, bytes: &[u8]) -> usize {
+    if !out.is_null() {
+        // SAFETY: a non-NULL output pointer from the caller.
+        unsafe { *out = bytes.as_ptr() };
+    }
+    bytes.len()
+}
+
+entry! {
+    /// SSL_CTX_set_client_hello_cb installs the callback OpenSSL calls right after parsing
+    /// each ClientHello (NULL removes it).
+    fn SSL_CTX_set_client_hello_cb(c: *mut SSL_CTX, cb: Option<ClientHelloCallback>, arg: *mut c_void) {
+        let c = try_ref!(c, ());
+        *lock(&c.extras.client_hello_cb) = cb.map(|f| (f, AppPtr(arg)));
+    }
+
+    /// SSL_client_hello_isv2: 0 (an SSLv2-format ClientHello never reaches a DTLS server).
+    fn SSL_client_hello_isv2(s: *mut SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        with_view(s, 0, |_| 0)
+    }
+
+    /// SSL_client_hello_get0_legacy_version: the ClientHello's client_version (0 outside the
+    /// callback).
+    fn SSL_client_hello_get0_legacy_version(s: *mut SSL) -> c_uint {
+        let s = try_ref!(s, 0);
+        with_view(s, 0, |v| c_uint::from(v.legacy_version))
+    }
+
+    /// SSL_client_hello_get0_random: points `*out` at the 32-byte client random; its length.
+    fn SSL_client_hello_get0_random(s: *mut SSL, out: *mut *const c_uchar) -> usize {
+        let s = try_ref!(s, 0);
+        with_view(s, 0, |v| point(out, v.bytes(&v.random)))
+    }
+
+    /// SSL_client_hello_get0_session_id: the offered session ID and its length.
+    fn SSL_client_hello_get0_session_id(s: *mut SSL, out: *mut *const c_uchar) -> usize {
+        let s = try_ref!(s, 0);
+        with_view(s, 0, |v| point(out, v.bytes(&v.session_id)))
+    }
+
+    /// SSL_client_hello_get0_ciphers: the raw cipher_suites bytes (2 per suite) and their
+    /// length.
+    fn SSL_client_hello_get0_ciphers(s: *mut SSL, out: *mut *const c_uchar) -> usize {
+        let s = try_ref!(s, 0);
+        with_view(s, 0, |v| point(out, v.bytes(&v.ciphers)))
+    }
+
+    /// SSL_client_hello_get0_compression_methods: the compression method bytes.
+    fn SSL_client_hello_get0_compression_methods(s: *mut SSL, out: *mut *const c_uchar) -> usize {
+        let s = try_ref!(s, 0);
+        with_view(s, 0, |v| point(out, v.bytes(&v.compression)))
+    }
+
+    /// SSL_client_hello_get0_ext: 1 and the extension's data when the client sent
+    /// extension `type`, else 0.
+    fn SSL_client_hello_get0_ext(s: *mut SSL, type_: c_uint, out: *mut *const c_uchar, outlen: *mut usize) -> c_int {
+        let s = try_ref!(s, 0);
+        with_view(s, 0, |v| {
+            let Some((_, r)) = v.extensions.iter().find(|(t, _)| c_uint::from(*t) == type_) else {
+                return 0;
+            };
+            let n = point(out, v.bytes(r));
+            if !outlen.is_null() {
+                // SAFETY: a non-NULL output pointer from the caller.
+                unsafe { *outlen = n };
+            }
+            1
+        })
+    }
+
+    /// SSL_client_hello_get1_extensions_present: a new array (freed with OPENSSL_free) of
+    /// the extension types the client sent, in its order; 1 on success (NULL and 0 when
+    /// there are none), 0 outside the callback.
+    fn SSL_client_hello_get1_extensions_present(s: *mut SSL, out: *mut *mut c_int, outlen: *mut usize) -> c_int {
+        let s = try_ref!(s, 0);
+        if out.is_null() || outlen.is_null() {
+            return 0;
+        }
+        with_view(s, 0, |v| {
+            let n = v.extensions.len();
+            let mut p: *mut c_int = std::ptr::null_mut();
+            if n > 0 {
+                p = host::crypto_malloc(n * std::mem::size_of::<c_int>()).cast();
+                if p.is_null() {
+                    return 0;
+                }
+                for (i, (t, _)) in v.extensions.iter().enumerate() {
+                    // SAFETY: p holds n ints.
+                    unsafe { *p.add(i) = c_int::from(*t) };
+                }
+            }
+            // SAFETY: non-NULL output pointers from the caller.
+            unsafe {
+                *out = p;
+                *outlen = n;
+            }
+            1
+        })
+    }
+
+    /// SSL_bytes_to_cipher_list turns wire cipher suite ids (2 bytes each, 3 with
+    /// `isv2format`) into a new `STACK_OF(SSL_CIPHER)` of the suites rdtls knows (unknown ones
+    /// are skipped, as OpenSSL skips what it does not implement) and, if asked, a stack of
+    /// signalling suites (always empty: rdtls has no SCSV objects). 1 on success.
+    fn SSL_bytes_to_cipher_list(s: *mut SSL, bytes: *const c_uchar, len: usize, isv2format: c_int, sk: *mut *mut OPENSSL_STACK, scsvs: *mut *mut OPENSSL_STACK) -> c_int {
+        let _ = try_ref!(s, 0);
+        let n = if isv2format != 0 { 3 } else { 2 };
+        if len == 0 {
+            put_error(ERR_LIB_SSL, SSL_R_NO_CIPHERS_SPECIFIED, "empty cipher list");
+            return 0;
+        }
+        let data = try_slice!(bytes, len, 0);
+        if len % n != 0 {
+            put_error(
+                ERR_LIB_SSL,
+                SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST,
+                format!("cipher list of {len} bytes is not a multiple of {n}"),
+            );
+            return 0;
+        }
+        // SAFETY: libcrypto's stack constructor.
+        let list = unsafe { OPENSSL_sk_new_null() };
+        // SAFETY: as above.
+        let signalling = unsafe { OPENSSL_sk_new_null() };
+        if list.is_null() || signalling.is_null() {
+            put_error(ERR_LIB_SSL, SSL_R_BAD_LENGTH, "cannot allocate the cipher stacks");
+            return 0;
+        }
+        for id in data.chunks(n) {
+            // An SSLv2-format entry with a non-zero first byte is an SSLv2 cipher: skipped.
+            if n == 3 && id[0] != 0 {
+                continue;
+            }
+            let id = u16::from_be_bytes([id[n - 2], id[n - 1]]);
+            if let Some(c) = super::cipher::CIPHERS.iter().find(|c| c.suite.id == id) {
+                // SAFETY: a live stack; the SSL_CIPHER is static.
+                unsafe { OPENSSL_sk_push(list, (c as *const super::cipher::SSL_CIPHER).cast()) };
+            }
+        }
+        // SAFETY: the caller's output pointers (NULL: the stack is not wanted and freed).
+        unsafe {
+            give_stack(sk, list);
+            give_stack(scsvs, signalling);
+        }
+        1
+    }
+}
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn OPENSSL_sk_free(sk: *mut OPENSSL_STACK);
+}
+
+/// Hands `list` to the caller through `out`, or frees it when `out` is NULL.
+///
+/// # Safety
+/// `out` is NULL or writable; `list` is a live stack the caller now owns.
+unsafe fn give_stack(out: *mut *mut OPENSSL_STACK, list: *mut OPENSSL_STACK) {
+    if out.is_null() {
+        // SAFETY: per the function contract.
+        unsafe { OPENSSL_sk_free(list) };
+    } else {
+        // SAFETY: per the function contract.
+        unsafe { *out = list };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DTLS ClientHello body: version, random, session id, cookie, suites, compression,
+    /// extensions (server_name "a", extended_master_secret).
+    fn hello_body() -> Vec<u8> {
+        let mut b = vec![0xfe, 0xfd];
+        b.extend_from_slice(&[7; 32]);
+        b.extend_from_slice(&[2, 0xaa, 0xbb]); // session id
+        b.extend_from_slice(&[0]); // cookie
+        b.extend_from_slice(&[0, 4, 0xc0, 0x2b, 0x00, 0xff]); // suites
+        b.extend_from_slice(&[1, 0]); // compression
+        let sni = [0u8, 4, 0, 1, 0, 1, b'a'];
+        let mut ext = vec![0, 0, 0, sni.len() as u8];
+        ext.extend_from_slice(&sni);
+        ext.extend_from_slice(&[0, 23, 0, 0]);
+        b.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        b.extend_from_slice(&ext);
+        b
+    }
+
+    fn record(body: &[u8], epoch: u16, offset: u32) -> Vec<u8> {
+        let mut hs = vec![CLIENT_HELLO];
+        hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        hs.extend_from_slice(&[0, 0]);
+        hs.extend_from_slice(&offset.to_be_bytes()[1..]);
+        hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        hs.extend_from_slice(body);
+        let mut r = vec![CONTENT_HANDSHAKE, 0xfe, 0xfd];
+        r.extend_from_slice(&epoch.to_be_bytes());
+        r.extend_from_slice(&[0; 6]);
+        r.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+        r.extend_from_slice(&hs);
+        r
+    }
+
+    #[test]
+    fn parses_every_field() {
+        let body = hello_body();
+        let v = HelloView::parse(&body).expect("parsed");
+        assert_eq!(v.legacy_version, 0xfefd);
+        assert_eq!(v.bytes(&v.random), &[7; 32]);
+        assert_eq!(v.bytes(&v.session_id), &[0xaa, 0xbb]);
+        assert_eq!(v.bytes(&v.ciphers), &[0xc0, 0x2b, 0x00, 0xff]);
+        assert_eq!(v.bytes(&v.compression), &[0]);
+        let types: Vec<u16> = v.extensions.iter().map(|e| e.0).collect();
+        assert_eq!(types, [0, 23]);
+        assert_eq!(v.bytes(&v.extensions[0].1), &[0, 4, 0, 1, 0, 1, b'a']);
+    }
+
+    #[test]
+    fn every_truncation_is_rejected_not_panicking() {
+        let body = hello_body();
+        for n in 0..body.len() {
+            let _ = HelloView::parse(&body[..n]);
+        }
+        assert!(HelloView::parse(&body[..body.len() - 1]).is_none());
+    }
+
+    #[test]
+    fn finds_only_whole_epoch0_client_hellos() {
+        let body = hello_body();
+        let dg = record(&body, 0, 0);
+        assert_eq!(find_client_hello(&dg), Some(&body[..]));
+        assert_eq!(find_client_hello(&record(&body, 1, 0)), None, "epoch 1");
+        assert_eq!(find_client_hello(&record(&body, 0, 5)), None, "a fragment");
+        assert_eq!(find_client_hello(&dg[..dg.len() - 1]), None, "truncated");
+        let mut two = record(&body, 1, 0);
+        two.extend_from_slice(&dg);
+        assert_eq!(find_client_hello(&two), Some(&body[..]), "second record");
+    }
+}

@@ -1,0 +1,104 @@
+//! Per-object state of the functions legacy programs import (issue 8): kept in one field of
+//! `SSL` and one of `SSL_CTX` so those structs stay as they were.
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Mutex};
+
+use rdtls::pki::keys::SigningKey;
+
+use crate::host::{self, EVP_PKEY, OPENSSL_STACK};
+
+use super::ctx::lock;
+use super::settings::AppPtr;
+
+/// An `EVP_PKEY` handed out by a `get0`-style getter for one signing key, owned here.
+#[derive(Default)]
+pub struct PkeyCache {
+    /// (identity of the `Arc<SigningKey>`, the object; NULL when none was made).
+    slot: Option<(usize, AppPtr)>,
+}
+
+impl PkeyCache {
+    /// The `EVP_PKEY` for `key` (made once per key and kept), NULL with an error when the
+    /// host cannot make one.
+    pub fn get(&mut self, key: &Arc<SigningKey>) -> *mut EVP_PKEY {
+        let id = Arc::as_ptr(key) as usize;
+        if let Some((k, p)) = self.slot {
+            if k == id {
+                return p.0.cast();
+            }
+        }
+        self.clear();
+        let p = host::pkey_from_signing_key(key.clone());
+        if !p.is_null() {
+            self.slot = Some((id, AppPtr(p.cast())));
+        }
+        p
+    }
+
+    fn clear(&mut self) {
+        if let Some((_, p)) = self.slot.take() {
+            host::pkey_free(p.0.cast());
+        }
+    }
+}
+
+impl Drop for PkeyCache {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// A `STACK_OF(X509_NAME)` handed out by a getter and owned by the object (freed when it is
+/// replaced or the object goes).
+#[derive(Default)]
+pub struct NameStack(Option<AppPtr>);
+
+impl NameStack {
+    /// Replaces the owned stack (freeing the old one) and returns the new one.
+    pub fn replace(&mut self, sk: *mut OPENSSL_STACK) -> *mut OPENSSL_STACK {
+        if let Some(old) = self.0.take() {
+            host::stack_free_x509_names(old.0.cast());
+        }
+        if !sk.is_null() {
+            self.0 = Some(AppPtr(sk.cast()));
+        }
+        sk
+    }
+}
+
+impl Drop for NameStack {
+    fn drop(&mut self) {
+        self.replace(std::ptr::null_mut());
+    }
+}
+
+/// The extra state of an `SSL`.
+#[derive(Default)]
+pub struct SslExtras {
+    /// `SSL_get_privatekey`'s object.
+    pub pkey: RefCell<PkeyCache>,
+    /// The ClientHello the client-hello callback is looking at (see `client_hello.rs`).
+    pub client_hello: RefCell<Option<super::client_hello::HelloView>>,
+    /// The client-hello callback asked to be called again (`SSL_CLIENT_HELLO_RETRY`).
+    pub client_hello_retry: Cell<bool>,
+    /// `SSL_get_client_CA_list`'s stack.
+    pub ca_stack: RefCell<NameStack>,
+}
+
+/// The extra state of an `SSL_CTX` (shared between threads: behind locks).
+#[derive(Default)]
+pub struct CtxExtras {
+    /// `SSL_CTX_get0_privatekey`'s object.
+    pub pkey: Mutex<PkeyCache>,
+    /// `SSL_CTX_set_client_hello_cb` and its argument.
+    pub client_hello_cb: Mutex<Option<(super::client_hello::ClientHelloCallback, AppPtr)>>,
+    /// `SSL_CTX_get_client_CA_list`'s stack.
+    pub ca_stack: Mutex<NameStack>,
+}
+
+impl CtxExtras {
+    /// The client-hello callback, if set.
+    pub fn client_hello_cb(&self) -> Option<(super::client_hello::ClientHelloCallback, AppPtr)> {
+        *lock(&self.client_hello_cb)
+    }
+}
