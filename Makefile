@@ -53,7 +53,7 @@ COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c
 COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
-	$(CTDIR)/srtp_media $(CTDIR)/info_seq
+	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.
@@ -116,7 +116,7 @@ matrix: dropin
 examples: $(EXAMPLE_BINS)
 
 C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c ctests/sni_prog.c \
-	bench/bench.c
+	ctests/halfopen_flood.c bench/bench.c
 
 # With -Iinclude a header missing from include/openssl/ silently falls back to the system
 # OpenSSL's, mixing two sets of declarations: refuse to build when that would happen.

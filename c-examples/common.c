@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -605,4 +606,60 @@ int common_ssl_write(SSL *ssl, int fd, const void *buf, int len, int may_wait)
         ERR_print_errors_fp(stderr);
         return 0;
     }
+}
+
+/* ---- association tables of the multi-client servers ---------------------------------- */
+
+long long common_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int common_parse_server_opt(struct common_server_opts *s, const char *a, const char *v)
+{
+    if (strcmp(a, "-max_clients") == 0) {
+        s->max_clients = atol(v);
+        return 1;
+    }
+    if (strcmp(a, "-idle_timeout") == 0) {
+        s->idle_ms = atol(v) * 1000;
+        return 1;
+    }
+    return 0;
+}
+
+int common_server_opts_ok(const struct common_server_opts *s)
+{
+    if (s->max_clients < 1 || s->max_clients > COMMON_MAX_CLIENTS_LIMIT || s->idle_ms < 0) {
+        fprintf(stderr, "%s: -max_clients must be 1..%d and -idle_timeout >= 0\n", common_prog,
+                COMMON_MAX_CLIENTS_LIMIT);
+        return 0;
+    }
+    return 1;
+}
+
+int common_assoc_free_slot(const struct common_assoc *tab, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (!tab[i].used)
+            return i;
+    return -1;
+}
+
+int common_assoc_victim(const struct common_assoc *tab, int n)
+{
+    int i, best = -1;
+
+    for (i = 0; i < n; i++) {
+        if (!tab[i].used || tab[i].established)
+            continue;
+        if (best < 0 || tab[i].started_ms < tab[best].started_ms)
+            best = i;
+    }
+    return best;
 }

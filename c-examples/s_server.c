@@ -40,6 +40,7 @@ struct options {
     const char *cert2;
     const char *key2;
     int servername_fatal;
+    long idle_s;      /* -idle_timeout; -1: not given */
 };
 
 /* What the servername callback needs (OpenSSL's s_server calls it tlsextctx). */
@@ -49,6 +50,10 @@ struct sni_ctx {
     int extension_error; /* SSL_TLSEXT_ERR_ALERT_WARNING or _FATAL */
     int quiet;
 };
+
+/* Default -idle_timeout with -listen: a client that completes and disappears must not hold
+ * the server forever (it serves one connection at a time). */
+#define DEFAULT_LISTEN_IDLE_S 60
 
 static void usage(void)
 {
@@ -72,6 +77,8 @@ static void usage(void)
             " -cert2 file -key2 file  second certificate chain and key (default server2.pem)\n"
             " -servername_fatal    fatal alert (not warning) for another name\n"
             " -naccept n           exit after n connections\n"
+            " -idle_timeout s      drop a connection silent for s seconds (0 = never;\n"
+            "                      default 60 with -listen, never without)\n"
             " -keylogfile file     append NSS key log lines to file\n"
             " -use_srtp profiles   accept DTLS-SRTP profiles (colon-separated, ours first)\n"
             " -alpn list           select ALPN protocols (comma-separated)\n"
@@ -90,6 +97,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->accept = "4433";
     o->c.cert = "server.pem";
     o->verify_mode = SSL_VERIFY_NONE;
+    o->idle_s = -1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -106,7 +114,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (strcmp(a, "-accept") == 0 || strcmp(a, "-port") == 0 || strcmp(a, "-verify") == 0
             || strcmp(a, "-Verify") == 0 || strcmp(a, "-naccept") == 0
             || strcmp(a, "-servername") == 0 || strcmp(a, "-cert2") == 0
-            || strcmp(a, "-key2") == 0) {
+            || strcmp(a, "-key2") == 0
+            || strcmp(a, "-idle_timeout") == 0) {
             v = common_opt_arg(a, argc, argv, &i);
             if (v == NULL)
                 return 0;
@@ -118,6 +127,8 @@ static int parse_args(int argc, char **argv, struct options *o)
                 o->cert2 = v;
             else if (strcmp(a, "-key2") == 0)
                 o->key2 = v;
+            else if (strcmp(a, "-idle_timeout") == 0)
+                o->idle_s = atol(v);
             else if (strcmp(a, "-verify") == 0 || strcmp(a, "-Verify") == 0) {
                 o->verify_mode = SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE;
                 if (a[1] == 'V')
@@ -136,10 +147,14 @@ static int parse_args(int argc, char **argv, struct options *o)
             return 0;
         }
     }
-    if (o->c.mtu < 0 || o->naccept < 0 || o->c.timer_ms < 0 || o->c.timer_ms > 60000) {
-        fprintf(stderr, "%s: bad -mtu, -naccept or -timer_ms value\n", common_prog);
+    if (o->c.mtu < 0 || o->naccept < 0 || o->c.timer_ms < 0 || o->c.timer_ms > 60000
+        || o->idle_s < -1 || o->idle_s > 86400) {
+        fprintf(stderr, "%s: bad -mtu, -naccept, -timer_ms or -idle_timeout value\n",
+                common_prog);
         return 0;
     }
+    if (o->idle_s < 0)
+        o->idle_s = o->listen ? DEFAULT_LISTEN_IDLE_S : 0;
     return 1;
 }
 
@@ -209,15 +224,26 @@ static void reverse_datagram(char *buf, size_t len)
     }
 }
 
-/* Echo phase. Returns 1 when the client closed with close_notify, 0 otherwise. */
+/* Echo phase. Returns 1 when the client closed with close_notify, 0 otherwise (also when
+ * the client stayed silent for -idle_timeout). */
 static int echo_loop(SSL *ssl, int fd, const struct options *o)
 {
     char buf[COMMON_MAX_DATAGRAM];
+    long long idle_ms = (long long)o->idle_s * 1000, last = common_now_ms();
 
+    if (idle_ms > 0 && !o->c.nbio && !o->c.timeout) {
+        /* Blocking reads wake every second so the idle limit can be checked. */
+        struct timeval tv;
+
+        tv.tv_sec = 1;
+        tv.tv_usec = 0;
+        BIO_ctrl(SSL_get_rbio(ssl), BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
+    }
     for (;;) {
         int r = SSL_read(ssl, buf, (int)sizeof(buf)), err;
 
         if (r > 0) {
+            last = common_now_ms();
             fwrite(buf, 1, (size_t)r, stdout);
             fflush(stdout);
             if (o->rev)
@@ -236,8 +262,15 @@ static int echo_loop(SSL *ssl, int fd, const struct options *o)
             return 1;
         }
         if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            long long left = idle_ms > 0 ? last + idle_ms - common_now_ms() : -1;
+
+            if (idle_ms > 0 && left <= 0) {
+                fprintf(stderr, "%s: client silent for %ld s, dropping the connection\n",
+                        common_prog, o->idle_s);
+                return 0;
+            }
             if (o->c.nbio) {
-                if (common_wait(ssl, fd, POLLIN, -1) < 0)
+                if (common_wait(ssl, fd, POLLIN, (int)left) < 0)
                     return 0;
             } else if (DTLSv1_handle_timeout(ssl) < 0) {
                 common_fail("DTLS retransmission limit reached");

@@ -126,11 +126,18 @@ fi
 # Issue 15 items 3, 4, 5, 7 (t_hardening.sh).
 run_test hard_client_survives_econnrefused
 run_test hard_client_survives_econnrefused_nbio
+run_test hard_ecdsa_server_x25519_only_client
+run_test hard_poll_server_halfopen_flood
+run_test hard_threaded_server_halfopen_flood
+run_test hard_s_server_idle_timeout
+run_test hard_s_server_idle_timeout_nbio
+run_test hard_s_client_sess_out_in
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test hard_dropin_s_client_reconnect
     run_test hard_dropin_s_client_survives_econnrefused
     run_test hard_valgrind_dropin_load
     run_test hard_valgrind_dropin_s_server_s_client
+    run_test hard_dropin_s_client_sess_out_in
 fi
 
 # The certificate matrix (t_verify_matrix.sh): OpenSSL vs standalone vs drop-in.

@@ -101,3 +101,143 @@ test_hard_valgrind_dropin_s_server_s_client() {
     feed_close osrv
     expect_exit osrv 0 || fail "s_server: valgrind errors or failure"
 }
+
+# Item 7a: `openssl s_client -groups X25519` against a server whose only certificate is
+# ECDSA P-256: as OpenSSL's own server, ours answers "no shared cipher" with a
+# handshake_failure alert (RFC 8422 §5.1) instead of a suite the client aborts on with
+# "wrong curve". Both backends: the openssl build shows OpenSSL doing the same.
+test_hard_ecdsa_server_x25519_only_client() {
+    local port
+    need openssl
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -groups X25519 \
+        -connect "127.0.0.1:$port" < /dev/null > ocli.out 2> ocli.err
+    cat ocli.err
+    grep -q 'wrong curve' ocli.err && fail "the server chose an ECDSA suite on a curve the client did not offer"
+    grep -q 'alert handshake failure' ocli.err || fail "no handshake_failure alert"
+    grep -q 'Cipher is (NONE)' ocli.out || fail "a handshake completed"
+    # With P-256 offered too, the same server completes.
+    start_bg srv2 "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv2.err) || fail "server did not start"
+    timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -groups X25519:P-256 \
+        -connect "127.0.0.1:$port" < /dev/null > ocli2.out 2> ocli2.err
+    grep -q 'Cipher is ECDHE-ECDSA' ocli2.out || fail "X25519:P-256 did not complete"
+}
+
+# Item 5: while 64 fake clients hold half-open associations (cookie passed, then silent) on a
+# poll server whose table holds 64, a real client still completes: it evicts the oldest
+# half-open association. Bounded by the client's timeout, not timed.
+test_hard_poll_server_halfopen_flood() {
+    local port
+    [ -x "$CTDIR/halfopen_flood" ] || fail "missing $CTDIR/halfopen_flood (make ctest-progs)"
+    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -max_clients 64 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg flood "$CTDIR/halfopen_flood" "$port" 64 20
+    wait_grep flood.out '^HELD 64$' 15 || fail "the flood did not hold 64 associations"
+    echo "real client" > cli.in
+    PROC_TIMEOUT=10 start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" \
+        -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem" -verify 2
+    wait_grep srv.out '^real client$' 10 || fail "the real client's data never arrived"
+    expect_exit cli 0 || fail "the real client failed"
+    grep -q '^Protocol: DTLSv1.2' cli.err || fail "the real client did not complete"
+    expect_exit srv 0 || fail "poll server failed"
+    grep -q 'evicted (half-open, table full)' srv.err || fail "nothing was evicted"
+}
+
+# Item 5, threaded server: the same flood; the real client's verified ClientHello evicts the
+# oldest half-open worker.
+test_hard_threaded_server_halfopen_flood() {
+    local port
+    [ -x "$CTDIR/halfopen_flood" ] || fail "missing $CTDIR/halfopen_flood (make ctest-progs)"
+    start_bg srv "$BINDIR/rdtls-threaded-server" -accept 127.0.0.1:0 -max_clients 64 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg flood "$CTDIR/halfopen_flood" "$port" 64 20
+    wait_grep flood.out '^HELD 64$' 15 || fail "the flood did not hold 64 associations"
+    echo "real client" > cli.in
+    PROC_TIMEOUT=10 start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" \
+        -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem" -verify 2
+    wait_grep srv.out '^real client$' 10 || fail "the real client's data never arrived"
+    expect_exit cli 0 || fail "the real client failed"
+    grep -q '^Protocol: DTLSv1.2' cli.err || fail "the real client did not complete"
+    wait_grep srv.err 'evicted \(half-open, table full\)' 5 || fail "nothing was evicted"
+}
+
+# Item 5, rdtls-s_server: with -listen a client that completes its handshake and then goes
+# silent is dropped after -idle_timeout, and the next client is served.
+idle_then_next() {
+    local port
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -listen -naccept 2 \
+        -idle_timeout 1 -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" "$@"
+    port=$(wait_port srv.err) || fail "server did not start"
+    with_fifo quiet
+    start_bg quiet --stdin quiet.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port"
+    feed_open quiet
+    wait_grep quiet.err '^Protocol: DTLSv1.2' || fail "the silent client did not connect"
+    wait_grep srv.err 'client silent for 1 s, dropping the connection' 10 ||
+        fail "the silent client was not dropped"
+    echo "next client" > cli.in
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port"
+    wait_grep srv.out '^next client$' 10 || fail "the next client was not served"
+    expect_exit cli 0 || fail "the next client failed"
+    # One connection dropped, one clean: the server reports the failure.
+    expect_exit srv 1 || fail "server exit status"
+}
+
+test_hard_s_server_idle_timeout() {
+    idle_then_next
+}
+
+test_hard_s_server_idle_timeout_nbio() {
+    idle_then_next -nbio
+}
+
+# Item 7c: sessions saved with -sess_out (PEM_write_bio_SSL_SESSION) and offered again with
+# -sess_in (PEM_read_bio_SSL_SESSION + SSL_set_session) resume.
+test_hard_s_client_sess_out_in() {
+    local port
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 2 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    echo one > one.in
+    timeout "$PROC_TIMEOUT" "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -sess_out sess.pem < one.in > c1.out 2> c1.err || fail "first client failed"
+    grep -q '^New session$' c1.err || fail "first handshake not new"
+    grep -q 'BEGIN SSL SESSION PARAMETERS' sess.pem || fail "no session saved"
+    if command -v openssl > /dev/null; then
+        openssl sess_id -in sess.pem -noout -text > sess.txt ||
+            fail "openssl cannot parse the saved session"
+        grep -q 'Protocol  : DTLSv1.2' sess.txt || fail "openssl reads no DTLS 1.2 session"
+    fi
+    timeout "$PROC_TIMEOUT" "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -sess_in sess.pem < one.in > c2.out 2> c2.err || fail "second client failed"
+    grep -q '^Reused session$' c2.err || fail "the saved session was not resumed"
+    expect_exit srv 0 || fail "server failed"
+}
+
+# The same with the stock openssl s_client on the drop-in, and a session file that the
+# system OpenSSL wrote, read back by the drop-in.
+test_hard_dropin_s_client_sess_out_in() {
+    local port
+    hard_need_dropin
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 4 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    LD_PRELOAD="$HARD_SO" timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 \
+        -connect "127.0.0.1:$port" -sess_out ours.pem < /dev/null > c1.out 2>&1
+    grep -q '^New, ' c1.out || fail "first handshake not new"
+    LD_PRELOAD="$HARD_SO" timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 \
+        -connect "127.0.0.1:$port" -sess_in ours.pem < /dev/null > c2.out 2>&1
+    grep -q '^Reused, ' c2.out || fail "the drop-in did not resume its own session"
+    timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -connect "127.0.0.1:$port" \
+        -sess_out system.pem < /dev/null > c3.out 2>&1
+    grep -q '^New, ' c3.out || fail "system client: no handshake"
+    LD_PRELOAD="$HARD_SO" timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 \
+        -connect "127.0.0.1:$port" -sess_in system.pem < /dev/null > c4.out 2>&1
+    grep -q '^Reused, ' c4.out || fail "the drop-in did not resume OpenSSL's session file"
+    expect_exit srv 0 || fail "server failed"
+}

@@ -892,6 +892,10 @@ const SSL_CIPHER *SSL_SESSION_get0_cipher(const SSL_SESSION *s);
 size_t SSL_SESSION_get_master_key(const SSL_SESSION *sess, unsigned char *out, size_t outlen);
 int SSL_SESSION_set_ex_data(SSL_SESSION *ss, int idx, void *data);
 void *SSL_SESSION_get_ex_data(const SSL_SESSION *ss, int idx);
+int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp);
+SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length);
+SSL_SESSION *PEM_read_bio_SSL_SESSION(BIO *out, SSL_SESSION **x, pem_password_cb *cb, void *u);
+int PEM_write_bio_SSL_SESSION(BIO *out, const SSL_SESSION *x);
 #define SSL_get_time(a) SSL_SESSION_get_time(a)
 #define SSL_get_timeout(a) SSL_SESSION_get_timeout(a)
 #define SSL_set_timeout(a, b) SSL_SESSION_set_timeout((a), (b))

@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
 use super::flight::{Flight, FlightEntry, RetransmitTimer};
-use super::fragmenter::fragment_message;
+use super::fragmenter::encode_fragment;
 use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
 use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
@@ -775,6 +775,7 @@ impl Machine {
         let entries = std::mem::take(&mut self.flight.entries);
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
+        let mut frag = Vec::new();
         let mut result = Ok(());
         for entry in &entries {
             match entry {
@@ -799,22 +800,36 @@ impl Machine {
                     seq,
                     body,
                 } => {
+                    // Fill each datagram before starting the next (as OpenSSL's dtls1_do_write):
+                    // a message that does not fit whole in the room left goes out as a
+                    // fragment sized to that room, the rest in the next datagrams
+                    // (RFC 6347 §4.2.3). So ServerHello and the first Certificate fragment
+                    // share a datagram.
                     let overhead = self.records.record_overhead(*epoch) + HANDSHAKE_HEADER_LEN;
-                    let max_frag = mtu.saturating_sub(overhead).max(1);
-                    let mut frags: Vec<Vec<u8>> = Vec::new();
-                    fragment_message(*msg_type, *seq, body, max_frag, |f| frags.push(f.to_vec()));
-                    for f in frags {
-                        let need = self.records.record_overhead(*epoch) + f.len();
-                        if !dg.is_empty() && dg.len() + need > mtu {
+                    let mut offset = 0usize;
+                    loop {
+                        let mut room = mtu.saturating_sub(dg.len() + overhead);
+                        if room == 0 && !dg.is_empty() {
                             self.out_queue.push_back(std::mem::take(&mut dg));
+                            room = mtu.saturating_sub(overhead);
                         }
+                        // At least one byte per fragment so the loop always progresses.
+                        let len = (body.len() - offset).min(room.max(1));
+                        encode_fragment(*msg_type, *seq, body, offset, len, &mut frag);
                         if let Err(e) =
                             self.records
-                                .seal_record(ContentType::HANDSHAKE, *epoch, &f, &mut dg)
+                                .seal_record(ContentType::HANDSHAKE, *epoch, &frag, &mut dg)
                         {
                             result = Err(e);
                             break;
                         }
+                        offset += len;
+                        if offset >= body.len() {
+                            break;
+                        }
+                    }
+                    if result.is_err() {
+                        break;
                     }
                 }
             }

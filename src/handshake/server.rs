@@ -374,6 +374,18 @@ impl Machine {
                 AuthKind::Ecdsa
             }
         };
+        // RFC 8422 §5.1: a client that sends supported_groups can only verify an ECDSA
+        // certificate on a curve it listed. With this certificate's curve missing, no ECDSA
+        // suite is usable; with one certificate that is "no shared cipher", as OpenSSL 3.0
+        // (tls1_check_cert_param) answers, not a handshake the client must abort.
+        if let (Some(curve), Some(groups)) = (
+            certificate_curve(identity.key.algorithm()),
+            ch.extensions.supported_groups.as_ref(),
+        ) {
+            if !groups.contains(&curve) {
+                return Err(Error::NoSharedParameters("cipher".into()));
+            }
+        }
         let suite = self
             .choose_suite(ch, auth)
             .ok_or_else(|| Error::NoSharedParameters("cipher".into()))?;
@@ -502,5 +514,15 @@ impl Machine {
             State::ServerAwaitCertificateVerify
         });
         Ok(())
+    }
+}
+
+/// The named curve an ECDSA certificate key lives on (None for RSA and Ed25519, which
+/// supported_groups does not constrain in TLS 1.2).
+fn certificate_curve(alg: KeyAlgorithm) -> Option<NamedGroup> {
+    match alg {
+        KeyAlgorithm::EcdsaP256 => Some(NamedGroup::SECP256R1),
+        KeyAlgorithm::EcdsaP384 => Some(NamedGroup::SECP384R1),
+        KeyAlgorithm::Rsa | KeyAlgorithm::Ed25519 => None,
     }
 }

@@ -64,6 +64,7 @@ pub mod poison;
 pub mod servername;
 pub mod session;
 pub mod session_io;
+pub mod session_read;
 pub mod setters;
 pub mod settings;
 pub mod srtp;

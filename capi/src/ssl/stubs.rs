@@ -15,7 +15,7 @@
 //!   value and an `ERR_R_UNSUPPORTED` error ("SSL routines::unsupported") naming the function.
 //!
 //! Set `RDTLS_STUB_TRACE=1` in the environment to have every stub call reported on stderr.
-use std::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ulong, c_void};
+use std::ffi::{c_char, c_int, c_uchar, c_uint, c_ulong, c_void};
 use std::sync::OnceLock;
 
 use crate::entry::*;
@@ -222,15 +222,6 @@ stubs! {
     // ---- refused -------------------------------------------------------------------------
     /// BIO_f_ssl: SSL filter BIOs are not supported: NULL.
     refuse(std::ptr::null()) fn BIO_f_ssl() -> *const Opaque;
-    /// d2i_SSL_SESSION: reading saved sessions is not supported: NULL.
-    refuse(std::ptr::null_mut()) fn d2i_SSL_SESSION(_a: *mut *mut SSL_SESSION,
-                                                    _pp: *mut *const c_uchar,
-                                                    _len: c_long) -> *mut SSL_SESSION;
-    /// PEM_read_bio_SSL_SESSION: not supported: NULL.
-    refuse(std::ptr::null_mut()) fn PEM_read_bio_SSL_SESSION(_bp: *mut BIO,
-                                                             _x: *mut *mut SSL_SESSION,
-                                                             _cb: Callback,
-                                                             _u: *mut c_void) -> *mut SSL_SESSION;
     /// SSL_SESSION_set1_id_context: building sessions by hand is not supported: 0.
     refuse(0) fn SSL_SESSION_set1_id_context(_s: *mut SSL_SESSION, _ctx: *const c_uchar,
                                              _len: c_uint) -> c_int;

@@ -2,7 +2,7 @@
 //! libcrypto objects.
 use std::ffi::{c_int, c_long, c_uchar, c_void};
 
-use super::ffi::{EVP_PKEY, OPENSSL_STACK, X509};
+use super::ffi::{X509_NAME_free, EVP_PKEY, OPENSSL_STACK, X509, X509_NAME};
 
 #[allow(improper_ctypes)]
 extern "C" {
@@ -11,7 +11,6 @@ extern "C" {
     fn EVP_PKEY_set1_RSA(k: *mut EVP_PKEY, rsa: *mut c_void) -> c_int;
     fn i2d_X509_NAME(n: *const c_void, out: *mut *mut c_uchar) -> c_int;
     fn d2i_X509_NAME(a: *mut *mut c_void, pp: *mut *const c_uchar, len: c_long) -> *mut c_void;
-    fn X509_NAME_free(n: *mut c_void);
     fn OPENSSL_sk_new_null() -> *mut OPENSSL_STACK;
     fn OPENSSL_sk_push(sk: *mut OPENSSL_STACK, p: *const c_void) -> c_int;
     fn OPENSSL_sk_num(sk: *const OPENSSL_STACK) -> c_int;
@@ -86,7 +85,7 @@ pub fn x509_name_stack(ders: &[Vec<u8>]) -> *mut OPENSSL_STACK {
         unsafe {
             let n = d2i_X509_NAME(std::ptr::null_mut(), &mut p, len);
             if !n.is_null() && OPENSSL_sk_push(sk, n) == 0 {
-                X509_NAME_free(n);
+                X509_NAME_free(n.cast::<X509_NAME>());
             }
         }
     }

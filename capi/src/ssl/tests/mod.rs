@@ -16,6 +16,7 @@ mod listen;
 mod nulls;
 mod reconnect;
 mod servername;
+mod session_der;
 mod set_fd;
 mod timers;
 mod webrtc;
