@@ -66,7 +66,7 @@ test_sni_openssl_s_client() {
 
 test_sni_gnutls_cli() {
     need gnutls-cli
-    sni_server 3
+    sni_server 5
     local n=0 args
     for args in "--sni-hostname second.test:CN=second.test" \
         "--sni-hostname other.test:CN=default.test" "--disable-sni:CN=default.test"; do
@@ -77,6 +77,10 @@ test_sni_gnutls_cli() {
         grep -q 'Handshake was completed' "g$n.out" || fail "gnutls-cli ${args%%:*}: no handshake"
         grep -q "subject \`${args#*:}'" "g$n.out" || fail "gnutls-cli ${args%%:*}: not ${args#*:}"
     done
+    # Resumption under the same name, through the switched context (session ID, no tickets).
+    timeout -k 2 10 gnutls-cli --udp -p "$port" --insecure --resume --sni-hostname second.test \
+        127.0.0.1 < /dev/null > gr.out 2>&1
+    grep -q '^\*\*\* This is a resumed session' gr.out || fail "gnutls-cli --resume did not resume"
     expect_exit srv 0 || fail "our server failed"
 }
 
