@@ -419,6 +419,16 @@ fn paused_hook_parks_the_client_hello_until_resumed() {
         p.server.drain(p.now).is_empty(),
         "nothing is sent while paused"
     );
+    // The client's retransmitted ClientHello meanwhile changes nothing: still parked, no
+    // error, no second hook call.
+    let parked_at = p.now;
+    while p.now < parked_at + Duration::from_secs(3) && p.step() {}
+    assert!(
+        p.now >= parked_at + Duration::from_secs(1),
+        "a client timer fired"
+    );
+    assert!(p.server.conn.client_hello_pending() && p.server.error.is_none());
+    assert_eq!(*calls.lock().unwrap(), 1);
     // A resume that pauses again keeps it parked; the next one answers.
     p.server.conn.resume_client_hello(p.now).expect("resume");
     assert!(p.server.conn.client_hello_pending());
