@@ -72,6 +72,9 @@ pub struct IoState {
 /// `SSL` (opaque to C).
 pub struct SSL {
     pub(crate) ctx: RefCell<Arc<SSL_CTX>>,
+    /// The context `SSL_new` was given (OpenSSL's `session_ctx`): `SSL_set_SSL_CTX(s, NULL)`
+    /// returns to it.
+    pub(crate) initial_ctx: Arc<SSL_CTX>,
     pub(crate) settings: RefCell<Settings>,
     /// Context settings generation at the snapshot.
     pub(crate) settings_generation: Cell<u64>,
@@ -133,6 +136,7 @@ impl SSL {
             Role::Any => None,
         };
         SSL {
+            initial_ctx: ctx.clone(),
             ctx: RefCell::new(ctx),
             settings: RefCell::new(settings),
             settings_generation: Cell::new(generation),
@@ -246,6 +250,9 @@ impl SSL {
         drop(conn);
         *self.io.borrow_mut() = IoState::default();
         *self.failed.borrow_mut() = None;
+        if let Ok(mut h) = self.hello_seen.try_borrow_mut() {
+            *h = Default::default();
+        }
         self.release_handshake_objects();
         self.want.set(SSL_NOTHING);
         self.verify_result.set(None);
@@ -335,11 +342,16 @@ entry! {
     fn SSL_set_SSL_CTX(s: *mut SSL, ctx: *mut SSL_CTX) -> *mut SSL_CTX {
         let s = try_ref!(s, std::ptr::null_mut());
         let old = s.ctx();
-        if ctx.is_null() || std::ptr::eq(ctx_ptr(&old), ctx) {
+        let new = if ctx.is_null() {
+            // As OpenSSL: back to the context the SSL was made from.
+            s.initial_ctx.clone()
+        } else {
+            // SAFETY: a live handle from SSL_CTX_new.
+            unsafe { ctx_arc(ctx) }
+        };
+        if Arc::ptr_eq(&old, &new) {
             return ctx_ptr(&old);
         }
-        // SAFETY: a live handle from SSL_CTX_new.
-        let new = unsafe { ctx_arc(ctx) };
         let (cert, chain, key, sigalgs, sid) = new.with_settings(|n| {
             (n.cert.clone(), n.chain.clone(), n.key.clone(), n.sigalgs.clone(), n.sid_ctx.clone())
         });
@@ -353,10 +365,11 @@ entry! {
                 st.sid_ctx = sid;
             }
         });
+        let p = ctx_ptr(&new);
         if let Ok(mut slot) = s.ctx.try_borrow_mut() {
             *slot = new;
         }
-        ctx
+        p
     }
 
     /// SSL_set_connect_state makes `s` a client.
@@ -423,7 +436,7 @@ entry! {
         s.ex_data.get(idx)
     }
 
-    /// SSL_want returns SSL_NOTHING, SSL_READING or SSL_WRITING.
+    /// SSL_want returns SSL_NOTHING, SSL_READING, SSL_WRITING or SSL_X509_LOOKUP.
     fn SSL_want(s: *const SSL) -> c_int {
         let s = try_ref!(s, SSL_NOTHING);
         s.want.get()
