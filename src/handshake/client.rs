@@ -11,9 +11,10 @@ use super::messages::{
     Certificate, CertificateRequest, CertificateVerify, ClientHello, ClientKeyExchange, Finished,
     HelloVerifyRequest, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
+use super::step::Step;
 use crate::crypto::ecdhe::{self, EphemeralKeyPair};
 use crate::crypto::suites::suite_by_id;
-use crate::enums::{HandshakeType, DTLS1_2_VERSION};
+use crate::enums::{HandshakeType, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, Error};
 use crate::pki::verify::verify_signature;
 
@@ -100,7 +101,7 @@ impl Machine {
                 self.add_received(msg_type, seq, body);
                 self.hs.peer_certs = cert.chain;
                 self.verify_peer(true)?;
-                self.life.set_step(State::ClientAwaitServerKeyExchange);
+                self.life.set_step(Step::ClientAwaitServerKeyExchange);
                 Ok(())
             }
             (State::ClientAwaitServerKeyExchange, HandshakeType::SERVER_KEY_EXCHANGE) => {
@@ -113,8 +114,15 @@ impl Machine {
             (State::ClientAwaitCertificateRequestOrDone, HandshakeType::CERTIFICATE_REQUEST) => {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
-                self.hsk()?.cert_requested = Some(cr.signature_schemes);
-                self.life.set_step(State::ClientAwaitServerHelloDone);
+                let Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) =
+                    self.life.replace_step(Step::AwaitChangeCipherSpec)
+                else {
+                    return Err(Error::InvalidState("no server key share"));
+                };
+                self.life.set_step(Step::ClientAwaitServerHelloDone {
+                    peer_public,
+                    cert_requested: cr.signature_schemes,
+                });
                 Ok(())
             }
             (
@@ -124,7 +132,19 @@ impl Machine {
                 ServerHelloDone::decode(body)?;
                 self.add_received(msg_type, seq, body);
                 self.peer_flight_received();
-                self.client_send_key_exchange(now)
+                // Leaving the step hands its data to flight 5.
+                let (peer_public, cert_requested) =
+                    match self.life.replace_step(Step::AwaitChangeCipherSpec) {
+                        Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) => {
+                            (peer_public, None)
+                        }
+                        Some(Step::ClientAwaitServerHelloDone {
+                            peer_public,
+                            cert_requested,
+                        }) => (peer_public, Some(cert_requested)),
+                        _ => return Err(Error::InvalidState("no server key share")),
+                    };
+                self.client_send_key_exchange(now, &peer_public, cert_requested)
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
                 let fin = Finished::decode(body)?;
@@ -222,11 +242,11 @@ impl Machine {
                 self.hs.peer_certs = s.peer_certificates.clone();
                 self.hs.verify_result = s.verify_result;
                 self.derive_keys()?;
-                self.life.set_step(State::AwaitChangeCipherSpec);
+                self.life.set_step(Step::AwaitChangeCipherSpec);
             }
             _ => {
                 self.hs.session_id = sh.session_id;
-                self.life.set_step(State::ClientAwaitCertificate);
+                self.life.set_step(Step::ClientAwaitCertificate);
             }
         }
         Ok(())
@@ -258,21 +278,27 @@ impl Machine {
         verify_signature(leaf, ske.scheme, &signed, &ske.signature)?;
         self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
         self.hs.group = Some(ske.group);
-        self.hsk()?.peer_public = ske.public;
         self.hs.peer_sig_scheme = Some(ske.scheme);
         self.life
-            .set_step(State::ClientAwaitCertificateRequestOrDone);
+            .set_step(Step::ClientAwaitCertificateRequestOrDone {
+                peer_public: ske.public,
+            });
         Ok(())
     }
 
     /// Flight 5 of a full handshake.
-    fn client_send_key_exchange(&mut self, now: Instant) -> Result<(), Error> {
+    fn client_send_key_exchange(
+        &mut self,
+        now: Instant,
+        peer_public: &[u8],
+        cert_requested: Option<Vec<SignatureScheme>>,
+    ) -> Result<(), Error> {
         let group = self.hs.group.ok_or(Error::InvalidState("no group"))?;
         self.begin_flight();
         // Client certificate, if asked for (RFC 5246 §7.4.6): an empty list when we have
         // none the server can accept.
         let mut sign_with = None;
-        if let Some(requested) = self.hsk()?.cert_requested.clone() {
+        if let Some(requested) = cert_requested {
             let mut chain = Vec::new();
             if let Some(id) = self.config.identity.clone() {
                 let acceptable: Vec<_> = requested
@@ -296,8 +322,7 @@ impl Machine {
         }
         .encode(&mut b);
         self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
-        let peer_public = std::mem::take(&mut self.hsk()?.peer_public);
-        let pms = kp.agree(&peer_public)?;
+        let pms = kp.agree(peer_public)?;
         self.set_master_secret(&pms)?;
         if let Some((key, scheme)) = sign_with {
             let signature = key.sign(scheme, self.hsk()?.transcript.buffer())?;
@@ -308,7 +333,7 @@ impl Machine {
         self.derive_keys()?;
         self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
-        self.life.set_step(State::AwaitChangeCipherSpec);
+        self.life.set_step(Step::AwaitChangeCipherSpec);
         Ok(())
     }
 }

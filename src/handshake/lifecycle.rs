@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::flight::FlightEntry;
 use super::machine::State;
-use crate::crypto::ecdhe::EphemeralKeyPair;
+use super::step::Step;
 use crate::crypto::transcript::Transcript;
 use crate::enums::SignatureScheme;
 use crate::error::Error;
@@ -29,8 +29,8 @@ pub(crate) enum Lifecycle {
 
 /// What only a running handshake has: dropped (freed) as soon as it ends.
 pub(crate) struct Handshake {
-    /// The message the handshake waits for.
-    pub step: State,
+    /// The message the handshake waits for, with that step's own data.
+    pub step: Step,
     /// The messages so far (RFC 5246 §7.4.9, RFC 6347 §4.2.6).
     pub transcript: Transcript,
     /// The flight being built.
@@ -46,21 +46,15 @@ pub(crate) struct Handshake {
     pub last_client_hello: Vec<u8>,
     /// Client: the cookie from the HelloVerifyRequest.
     pub cookie: Vec<u8>,
-    /// Server: our ECDHE key pair until the ClientKeyExchange arrives.
-    pub ecdhe: Option<EphemeralKeyPair>,
-    /// Client: the server's ECDHE public key until we send ClientKeyExchange.
-    pub peer_public: Vec<u8>,
     /// Keys agreed but not yet in use (installed at ChangeCipherSpec).
     pub pending_read: Option<RecordProtection>,
     pub pending_write: Option<RecordProtection>,
-    /// Client: the server asked for a certificate (its acceptable schemes).
-    pub cert_requested: Option<Vec<SignatureScheme>>,
     /// Server: the schemes the client offered in signature_algorithms.
     pub peer_sig_schemes: Vec<SignatureScheme>,
 }
 
 impl Handshake {
-    fn new(step: State) -> Self {
+    fn new(step: Step) -> Self {
         Self {
             step,
             transcript: Transcript::new(),
@@ -69,11 +63,8 @@ impl Handshake {
             first_flight_floor: None,
             last_client_hello: Vec::new(),
             cookie: Vec::new(),
-            ecdhe: None,
-            peer_public: Vec::new(),
             pending_read: None,
             pending_write: None,
-            cert_requested: None,
             peer_sig_schemes: Vec::new(),
         }
     }
@@ -111,7 +102,7 @@ pub(crate) struct Failed {
 
 impl Lifecycle {
     /// A handshake starting at `step`.
-    pub fn handshaking(step: State) -> Self {
+    pub fn handshaking(step: Step) -> Self {
         Lifecycle::Handshaking(Box::new(Handshake::new(step)))
     }
 
@@ -134,15 +125,23 @@ impl Lifecycle {
     /// The handshake's step, while it runs.
     pub fn step(&self) -> Option<State> {
         match self {
-            Lifecycle::Handshaking(h) => Some(h.step),
+            Lifecycle::Handshaking(h) => Some(h.step.kind()),
             _ => None,
         }
     }
 
     /// Moves a running handshake to `step` (no effect once it ended).
-    pub fn set_step(&mut self, step: State) {
+    pub fn set_step(&mut self, step: Step) {
         if let Lifecycle::Handshaking(h) = self {
             h.step = step;
+        }
+    }
+
+    /// Moves a running handshake to `next` and returns the step it left, with its data.
+    pub fn replace_step(&mut self, next: Step) -> Option<Step> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(std::mem::replace(&mut h.step, next)),
+            _ => None,
         }
     }
 
@@ -243,7 +242,7 @@ mod tests {
 
     #[test]
     fn close_and_failure_are_states_not_flags() {
-        let mut l = Lifecycle::handshaking(State::ClientAwaitServerHello);
+        let mut l = Lifecycle::handshaking(Step::ClientAwaitServerHello);
         l.close(false);
         assert!(l.is_failed() && l.close_received() && !l.is_handshaking());
         assert_eq!(l.step(), None);

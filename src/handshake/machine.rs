@@ -15,6 +15,7 @@ use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
 use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
+use super::step::Step;
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Event, Stats, VerifyHook};
 use crate::cookie::CookieHooks;
@@ -126,9 +127,9 @@ impl Machine {
             config,
             is_client,
             life: Lifecycle::handshaking(if is_client {
-                State::ClientAwaitServerHello
+                Step::ClientAwaitServerHello
             } else {
-                State::ServerAwaitClientHello
+                Step::ServerAwaitClientHello
             }),
             records: RecordLayer::new(),
             reasm: Reassembler::new(),
@@ -503,7 +504,7 @@ impl Machine {
             // Anything still buffered came in the plaintext epoch and was not consumed:
             // from here on only messages of the protected epoch are new.
             self.reasm.clear();
-            self.life.set_step(State::AwaitFinished);
+            self.life.set_step(Step::AwaitFinished);
             // Progress: a remembered verdict on unauthenticated input is void.
             if let Some(h) = self.life.handshake_mut() {
                 h.pending_verdict = None;
@@ -1133,7 +1134,7 @@ impl Machine {
     }
     pub fn state_name(&self) -> &'static str {
         let step = match &self.life {
-            Lifecycle::Handshaking(h) => h.step,
+            Lifecycle::Handshaking(h) => h.step.kind(),
             Lifecycle::Established(_) | Lifecycle::Closing(_) => {
                 return "SSL negotiation finished successfully"
             }

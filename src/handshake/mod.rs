@@ -14,6 +14,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod peer_verify;
 mod server;
+mod step;
 
 #[cfg(test)]
 mod machine_tests;

@@ -11,6 +11,7 @@ use super::messages::{
     ecdhe_params, Certificate, CertificateRequest, CertificateVerify, ClientHello,
     ClientKeyExchange, Finished, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
+use super::step::Step;
 use crate::config::VerifyMode;
 use crate::cookie;
 use crate::crypto::ecdhe::{self, EphemeralKeyPair};
@@ -62,7 +63,13 @@ impl Machine {
                     self.hs.peer_certs = cert.chain;
                     self.verify_peer(false)?;
                 }
-                self.life.set_step(State::ServerAwaitClientKeyExchange);
+                let Some(Step::ServerAwaitClientCertificate { ecdhe }) =
+                    self.life.replace_step(Step::AwaitChangeCipherSpec)
+                else {
+                    return Err(Error::InvalidState("no ECDHE key"));
+                };
+                self.life
+                    .set_step(Step::ServerAwaitClientKeyExchange { ecdhe });
                 Ok(())
             }
             (State::ServerAwaitClientCertificate, HandshakeType::CLIENT_KEY_EXCHANGE) => {
@@ -99,7 +106,7 @@ impl Machine {
                 verify_signature(leaf, cv.scheme, transcript, &cv.signature)?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
-                self.life.set_step(State::AwaitChangeCipherSpec);
+                self.life.set_step(Step::AwaitChangeCipherSpec);
                 Ok(())
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
@@ -282,7 +289,7 @@ impl Machine {
         self.derive_keys()?;
         self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
-        self.life.set_step(State::AwaitChangeCipherSpec);
+        self.life.set_step(Step::AwaitChangeCipherSpec);
         Ok(true)
     }
 
@@ -390,7 +397,6 @@ impl Machine {
         let mut b = Vec::new();
         ske.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_KEY_EXCHANGE, b, true);
-        self.hsk()?.ecdhe = Some(kp);
 
         let request_cert = self.config.verify_mode != VerifyMode::None;
         if request_cert {
@@ -408,9 +414,9 @@ impl Machine {
         self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
         self.send_flight(now, false)?;
         self.life.set_step(if request_cert {
-            State::ServerAwaitClientCertificate
+            Step::ServerAwaitClientCertificate { ecdhe: kp }
         } else {
-            State::ServerAwaitClientKeyExchange
+            Step::ServerAwaitClientKeyExchange { ecdhe: kp }
         });
         Ok(())
     }
@@ -437,19 +443,22 @@ impl Machine {
     fn server_client_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
-        let kp = self
-            .hsk()?
-            .ecdhe
-            .take()
-            .ok_or(Error::InvalidState("no ECDHE key"))?;
+        // Leaving the step releases our key pair: it is used once, here.
+        let kp = match self.life.replace_step(Step::AwaitChangeCipherSpec) {
+            Some(
+                Step::ServerAwaitClientCertificate { ecdhe }
+                | Step::ServerAwaitClientKeyExchange { ecdhe },
+            ) => ecdhe,
+            _ => return Err(Error::InvalidState("no ECDHE key")),
+        };
         let pms = kp.agree(&cke.public)?;
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
         self.set_master_secret(&pms)?;
         self.derive_keys()?;
         self.life.set_step(if self.hs.peer_certs.is_empty() {
-            State::AwaitChangeCipherSpec
+            Step::AwaitChangeCipherSpec
         } else {
-            State::ServerAwaitCertificateVerify
+            Step::ServerAwaitCertificateVerify
         });
         Ok(())
     }

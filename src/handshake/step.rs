@@ -1,0 +1,58 @@
+//! A running handshake's step, holding what only that step needs (as rustls'
+//! `ExpectServerKx`, `ExpectClientKx`): the client keeps the server's ECDHE share only from
+//! ServerKeyExchange to ServerHelloDone, the server keeps its ECDHE key pair only until the
+//! ClientKeyExchange. Leaving the step drops the data; a step that has no use for a key
+//! cannot hold one. [`State`] is the data-free tag used for matching and names.
+
+use super::machine::State;
+use crate::crypto::ecdhe::EphemeralKeyPair;
+use crate::enums::SignatureScheme;
+
+/// The message a running handshake waits for, with that step's own data.
+pub(crate) enum Step {
+    ClientAwaitServerHello,
+    ClientAwaitCertificate,
+    ClientAwaitServerKeyExchange,
+    /// After ServerKeyExchange (RFC 5246 §7.4.3): the server's ECDHE public key.
+    ClientAwaitCertificateRequestOrDone {
+        peer_public: Vec<u8>,
+    },
+    /// After CertificateRequest (RFC 5246 §7.4.4): also the schemes the server accepts.
+    ClientAwaitServerHelloDone {
+        peer_public: Vec<u8>,
+        cert_requested: Vec<SignatureScheme>,
+    },
+    ServerAwaitClientHello,
+    /// Flight 4 sent with a CertificateRequest: our ECDHE key pair.
+    ServerAwaitClientCertificate {
+        ecdhe: EphemeralKeyPair,
+    },
+    /// Waiting for ClientKeyExchange (RFC 5246 §7.4.7): our ECDHE key pair.
+    ServerAwaitClientKeyExchange {
+        ecdhe: EphemeralKeyPair,
+    },
+    ServerAwaitCertificateVerify,
+    AwaitChangeCipherSpec,
+    AwaitFinished,
+}
+
+impl Step {
+    /// The data-free tag of this step.
+    pub fn kind(&self) -> State {
+        match self {
+            Step::ClientAwaitServerHello => State::ClientAwaitServerHello,
+            Step::ClientAwaitCertificate => State::ClientAwaitCertificate,
+            Step::ClientAwaitServerKeyExchange => State::ClientAwaitServerKeyExchange,
+            Step::ClientAwaitCertificateRequestOrDone { .. } => {
+                State::ClientAwaitCertificateRequestOrDone
+            }
+            Step::ClientAwaitServerHelloDone { .. } => State::ClientAwaitServerHelloDone,
+            Step::ServerAwaitClientHello => State::ServerAwaitClientHello,
+            Step::ServerAwaitClientCertificate { .. } => State::ServerAwaitClientCertificate,
+            Step::ServerAwaitClientKeyExchange { .. } => State::ServerAwaitClientKeyExchange,
+            Step::ServerAwaitCertificateVerify => State::ServerAwaitCertificateVerify,
+            Step::AwaitChangeCipherSpec => State::AwaitChangeCipherSpec,
+            Step::AwaitFinished => State::AwaitFinished,
+        }
+    }
+}
