@@ -10,7 +10,6 @@ use super::flight::FlightEntry;
 use super::machine::State;
 use super::step::Step;
 use crate::crypto::transcript::Transcript;
-use crate::enums::SignatureScheme;
 use crate::error::Error;
 use crate::input_policy::PendingVerdict;
 use crate::record::protection::RecordProtection;
@@ -49,8 +48,6 @@ pub(crate) struct Handshake {
     /// Keys agreed but not yet in use (installed at ChangeCipherSpec).
     pub pending_read: Option<RecordProtection>,
     pub pending_write: Option<RecordProtection>,
-    /// Server: the schemes the client offered in signature_algorithms.
-    pub peer_sig_schemes: Vec<SignatureScheme>,
 }
 
 impl Handshake {
@@ -65,7 +62,6 @@ impl Handshake {
             cookie: Vec::new(),
             pending_read: None,
             pending_write: None,
-            peer_sig_schemes: Vec::new(),
         }
     }
 }

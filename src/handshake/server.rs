@@ -202,17 +202,6 @@ impl Machine {
         self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
             || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         let client_ems = ch.extensions.extended_master_secret;
-        self.hsk()?.peer_sig_schemes =
-            ch.extensions
-                .signature_algorithms
-                .clone()
-                .unwrap_or_else(|| {
-                    // RFC 5246 §7.4.1.4.1 defaults use SHA-1, which we do not support; assume SHA-256.
-                    vec![
-                        SignatureScheme::ECDSA_SECP256R1_SHA256,
-                        SignatureScheme::RSA_PKCS1_SHA256,
-                    ]
-                });
         self.hsk()?.transcript.clear();
         self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
 
@@ -346,11 +335,18 @@ impl Machine {
             .copied()
             .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
             .ok_or_else(|| Error::NoSharedParameters("group".into()))?;
-        let peer_schemes = &self
-            .life
-            .handshake()
-            .ok_or(Error::InvalidState("handshake not running"))?
-            .peer_sig_schemes;
+        // The schemes the client offered (RFC 5246 §7.4.1.4.1); its defaults use SHA-1,
+        // which we do not support, so SHA-256 is assumed when the extension is absent.
+        let peer_schemes = ch
+            .extensions
+            .signature_algorithms
+            .clone()
+            .unwrap_or_else(|| {
+                vec![
+                    SignatureScheme::ECDSA_SECP256R1_SHA256,
+                    SignatureScheme::RSA_PKCS1_SHA256,
+                ]
+            });
         let offered: Vec<SignatureScheme> = self
             .config
             .sig_schemes
