@@ -53,7 +53,10 @@ impl Machine {
             client_version: DTLS1_2_VERSION,
             random: self.hs.client_random,
             session_id,
-            cookie: self.hsk()?.cookie.clone(),
+            cookie: match &self.hsk()?.step {
+                Step::ClientAwaitServerHello { cookie, .. } => cookie.clone(),
+                _ => Vec::new(),
+            },
             cipher_suites: self.config.suites.iter().map(|s| s.id).collect(),
             compression_methods: vec![0],
             extensions,
@@ -81,7 +84,9 @@ impl Machine {
             (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
                 self.peer_flight_received();
-                self.hsk()?.cookie = hvr.cookie;
+                if let Step::ClientAwaitServerHello { cookie, .. } = &mut self.hsk()?.step {
+                    *cookie = hvr.cookie;
+                }
                 self.client_send_hello(now)
             }
             (_, HandshakeType::HELLO_VERIFY_REQUEST) => {
@@ -215,9 +220,15 @@ impl Machine {
             ));
         }
         // Transcript: the ClientHello this answers, then the ServerHello (RFC 6347 §4.2.1).
+        let Some(Step::ClientAwaitServerHello {
+            last_client_hello, ..
+        }) = self.life.replace_step(Step::ClientAwaitCertificate)
+        else {
+            return Err(Error::InvalidState("no ClientHello sent"));
+        };
         let h = self.hsk()?;
         h.transcript.clear();
-        h.transcript.add(&h.last_client_hello);
+        h.transcript.add(&last_client_hello);
         self.add_received(HandshakeType::SERVER_HELLO, seq, body);
 
         let resume = self.opts.resume.clone();

@@ -41,10 +41,6 @@ pub(crate) struct Handshake {
     /// unauthenticated first fragment moved it, so a later first-flight fragment can move
     /// it again (a forged fragment must not fix it). Cleared when a message is processed.
     pub first_flight_floor: Option<u16>,
-    /// Client: the last ClientHello sent (full DTLS form), which starts the transcript.
-    pub last_client_hello: Vec<u8>,
-    /// Client: the cookie from the HelloVerifyRequest.
-    pub cookie: Vec<u8>,
     /// Keys agreed but not yet in use (installed at ChangeCipherSpec).
     pub pending_read: Option<RecordProtection>,
     pub pending_write: Option<RecordProtection>,
@@ -58,8 +54,6 @@ impl Handshake {
             building: Vec::new(),
             pending_verdict: None,
             first_flight_floor: None,
-            last_client_hello: Vec::new(),
-            cookie: Vec::new(),
             pending_read: None,
             pending_write: None,
         }
@@ -238,7 +232,7 @@ mod tests {
 
     #[test]
     fn close_and_failure_are_states_not_flags() {
-        let mut l = Lifecycle::handshaking(Step::ClientAwaitServerHello);
+        let mut l = Lifecycle::handshaking(Step::client_start());
         l.close(false);
         assert!(l.is_failed() && l.close_received() && !l.is_handshaking());
         assert_eq!(l.step(), None);

@@ -127,7 +127,7 @@ impl Machine {
             config,
             is_client,
             life: Lifecycle::handshaking(if is_client {
-                Step::ClientAwaitServerHello
+                Step::client_start()
             } else {
                 Step::ServerAwaitClientHello
             }),
@@ -653,8 +653,13 @@ impl Machine {
         if in_transcript {
             h.transcript.add(&full);
         }
-        if msg_type == HandshakeType::CLIENT_HELLO {
-            h.last_client_hello = full;
+        if let Step::ClientAwaitServerHello {
+            last_client_hello, ..
+        } = &mut h.step
+        {
+            if msg_type == HandshakeType::CLIENT_HELLO {
+                *last_client_hello = full;
+            }
         }
         h.building.push(FlightEntry::Handshake {
             epoch,
@@ -837,7 +842,7 @@ impl Machine {
     pub(crate) fn complete_handshake(&mut self) {
         self.timer.reset();
         // Replacing the Handshaking variant drops what it owned: transcript, flight being
-        // built, last ClientHello, cookie, ECDHE key, pending keys, verdicts.
+        // built, pending keys, verdicts (the step's own data went with each step).
         self.life = Lifecycle::Established(Established::default());
         if self.sent_final_flight {
             // The peer may still retransmit its last flight, partly in the old epoch, until

@@ -10,7 +10,12 @@ use crate::enums::SignatureScheme;
 
 /// The message a running handshake waits for, with that step's own data.
 pub(crate) enum Step {
-    ClientAwaitServerHello,
+    /// Until ServerHello: the cookie of the last HelloVerifyRequest (RFC 6347 §4.2.1) and
+    /// the last ClientHello sent (full DTLS form), with which the transcript starts.
+    ClientAwaitServerHello {
+        cookie: Vec<u8>,
+        last_client_hello: Vec<u8>,
+    },
     ClientAwaitCertificate,
     ClientAwaitServerKeyExchange,
     /// After ServerKeyExchange (RFC 5246 §7.4.3): the server's ECDHE public key.
@@ -37,10 +42,18 @@ pub(crate) enum Step {
 }
 
 impl Step {
+    /// A client's first step.
+    pub fn client_start() -> Self {
+        Step::ClientAwaitServerHello {
+            cookie: Vec::new(),
+            last_client_hello: Vec::new(),
+        }
+    }
+
     /// The data-free tag of this step.
     pub fn kind(&self) -> State {
         match self {
-            Step::ClientAwaitServerHello => State::ClientAwaitServerHello,
+            Step::ClientAwaitServerHello { .. } => State::ClientAwaitServerHello,
             Step::ClientAwaitCertificate => State::ClientAwaitCertificate,
             Step::ClientAwaitServerKeyExchange => State::ClientAwaitServerKeyExchange,
             Step::ClientAwaitCertificateRequestOrDone { .. } => {
