@@ -216,7 +216,7 @@ impl Machine {
             {
                 // The peer sends data or alerts in the new epoch only once it has finished:
                 // it will not retransmit its old-epoch flight any more.
-                self.records.retire_previous_read_epoch();
+                self.peer_finished();
             }
             let payload = &buf[r.start..r.end];
             let res = match r.content_type {
@@ -304,9 +304,23 @@ impl Machine {
         if let Some(at) = self.life.completed_at_mut() {
             if at.is_some_and(|t| now >= t + input_policy::PREVIOUS_EPOCH_LINGER) {
                 *at = None;
-                self.records.retire_previous_read_epoch();
+                self.peer_finished();
             }
         }
+    }
+
+    /// The peer has finished the handshake (or may be assumed to have): it retransmits
+    /// nothing more, so the previous read epoch is retired and our last flight, kept only
+    /// to answer its retransmissions (RFC 6347 §4.2.4), is freed.
+    fn peer_finished(&mut self) {
+        self.records.retire_previous_read_epoch();
+        self.flight = Flight::default();
+    }
+
+    /// True while we keep a flight to send again (tests).
+    #[cfg(test)]
+    pub(crate) fn holds_flight(&self) -> bool {
+        !self.flight.is_empty()
     }
 
     fn account_record_stats(&mut self, before: crate::record::layer::RecordStats) {
@@ -852,8 +866,8 @@ impl Machine {
             }
         } else {
             // We received the final flight: the peer retransmits nothing the old epoch
-            // carries that we need (RFC 6347 §4.2.4).
-            self.records.retire_previous_read_epoch();
+            // carries that we need, and ours needs no answer (RFC 6347 §4.2.4).
+            self.peer_finished();
         }
         self.free_handshake_state();
         self.events.push_back(Event::HandshakeComplete);
