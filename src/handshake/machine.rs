@@ -401,27 +401,26 @@ impl Machine {
             }
             let whole = h.fragment_offset == 0 && h.fragment_length == h.length;
             if unauthenticated
-                && !whole
-                && h.message_seq == self.reasm.next_seq()
-                && !self
-                    .life
-                    .step()
-                    .is_some_and(|st| input_policy::message_expected(st, h.msg_type))
+                && !input_policy::partial_fragment_admissible(
+                    self.life.step(),
+                    h.msg_type,
+                    whole,
+                    h.message_seq == self.reasm.next_seq(),
+                )
             {
-                // A partial plaintext message of a type this state cannot take: buffering
-                // it would only block the genuine message (crate::input_policy).
                 self.stats.records_dropped += 1;
                 continue;
             }
             let mut outcome = self.reasm.add_fragment(&h, body);
             if outcome == FragmentOutcome::Conflict
                 && unauthenticated
-                && (whole || self.reasm.received_bytes(h.message_seq).unwrap_or(0) < body.len())
+                && input_policy::plaintext_conflict_replaces(
+                    whole,
+                    self.reasm.received_bytes(h.message_seq).unwrap_or(0),
+                    body.len(),
+                )
             {
-                // Two plaintext versions of one message: a whole message, else the one with
-                // more bytes, wins now; the loser, if it stays, is dropped at the next timer
-                // expiry, so a forged fragment cannot lock the genuine message out
-                // (crate::input_policy).
+                // The loser, if it stays, is dropped at the next timer expiry.
                 self.reasm.discard(h.message_seq);
                 outcome = self.reasm.add_fragment(&h, body);
             }
