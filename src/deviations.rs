@@ -46,3 +46,5 @@
 //!   received, or, on the side that sent it, when the peer's first authenticated
 //!   non-handshake record of the new epoch arrives, at the latest
 //!   `input_policy::PREVIOUS_EPOCH_LINGER` (the TCP MSL, RFC 6347 §4.1) after completion.
+//!   Our last flight is freed at the same moment: retransmissions of the peer's last flight
+//!   after that are no longer answered.
