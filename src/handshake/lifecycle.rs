@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use super::flight::FlightEntry;
+use super::flight::{FlightEntry, RetransmitTimer};
 use super::machine::State;
 use super::step::Step;
 use crate::crypto::transcript::Transcript;
@@ -30,6 +30,8 @@ pub(crate) enum Lifecycle {
 pub(crate) struct Handshake {
     /// The message the handshake waits for, with that step's own data.
     pub step: Step,
+    /// The retransmission timer (RFC 6347 §4.2.4.1): only a running handshake has one.
+    pub timer: RetransmitTimer,
     /// The messages so far (RFC 5246 §7.4.9, RFC 6347 §4.2.6).
     pub transcript: Transcript,
     /// The flight being built.
@@ -47,9 +49,10 @@ pub(crate) struct Handshake {
 }
 
 impl Handshake {
-    fn new(step: Step) -> Self {
+    fn new(step: Step, timer: RetransmitTimer) -> Self {
         Self {
             step,
+            timer,
             transcript: Transcript::new(),
             building: Vec::new(),
             pending_verdict: None,
@@ -92,8 +95,18 @@ pub(crate) struct Failed {
 
 impl Lifecycle {
     /// A handshake starting at `step`.
-    pub fn handshaking(step: Step) -> Self {
-        Lifecycle::Handshaking(Box::new(Handshake::new(step)))
+    pub fn handshaking(step: Step, timer: RetransmitTimer) -> Self {
+        Lifecycle::Handshaking(Box::new(Handshake::new(step, timer)))
+    }
+
+    /// The running handshake's retransmission timer.
+    pub fn timer(&self) -> Option<&RetransmitTimer> {
+        self.handshake().map(|h| &h.timer)
+    }
+
+    /// The running handshake's retransmission timer, mutably.
+    pub fn timer_mut(&mut self) -> Option<&mut RetransmitTimer> {
+        self.handshake_mut().map(|h| &mut h.timer)
     }
 
     /// The running handshake's data.
@@ -232,7 +245,11 @@ mod tests {
 
     #[test]
     fn close_and_failure_are_states_not_flags() {
-        let mut l = Lifecycle::handshaking(Step::client_start());
+        let timer = RetransmitTimer::new(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(60),
+        );
+        let mut l = Lifecycle::handshaking(Step::client_start(), timer);
         l.close(false);
         assert!(l.is_failed() && l.close_received() && !l.is_handshaking());
         assert_eq!(l.step(), None);

@@ -96,7 +96,6 @@ pub struct Machine {
     /// Our last flight was the handshake's final flight (RFC 6347 §4.2.4 FINISHED state):
     /// only then does a completed connection answer the peer's retransmissions.
     sent_final_flight: bool,
-    timer: RetransmitTimer,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
     last_rtx_response: Option<Instant>,
     out_queue: VecDeque<Vec<u8>>,
@@ -126,11 +125,14 @@ impl Machine {
         Self {
             config,
             is_client,
-            life: Lifecycle::handshaking(if is_client {
-                Step::client_start()
-            } else {
-                Step::ServerAwaitClientHello
-            }),
+            life: Lifecycle::handshaking(
+                if is_client {
+                    Step::client_start()
+                } else {
+                    Step::ServerAwaitClientHello
+                },
+                timer,
+            ),
             records: RecordLayer::new(),
             reasm: Reassembler::new(),
             hs: Negotiated::default(),
@@ -140,7 +142,6 @@ impl Machine {
             send_seq: 0,
             flight: Flight::default(),
             sent_final_flight: false,
-            timer,
             timer_hook: None,
             last_rtx_response: None,
             out_queue: VecDeque::new(),
@@ -588,7 +589,6 @@ impl Machine {
         self.events
             .push_back(Event::AlertReceived { level, description });
         if description == AlertDescription::CLOSE_NOTIFY {
-            self.timer.stop();
             self.events.push_back(Event::PeerClosed);
             // A handshake the peer closed cannot complete: it fails, naming the alert.
             self.life.close(false);
@@ -598,7 +598,6 @@ impl Machine {
             };
         }
         if level == AlertLevel::Fatal {
-            self.timer.stop();
             self.life.fail(Error::AlertReceived(description));
             return Err(Error::AlertReceived(description));
         }
@@ -611,7 +610,7 @@ impl Machine {
             if let Some(alert) = e.alert_to_send() {
                 self.send_alert(AlertLevel::Fatal, alert);
             }
-            self.timer.stop();
+            // The timer went with the Handshaking variant.
             self.life.fail(e.clone());
         }
         e
@@ -733,7 +732,9 @@ impl Machine {
     pub(crate) fn send_flight(&mut self, now: Instant, final_flight: bool) -> Result<(), Error> {
         self.flight.entries = std::mem::take(&mut self.hsk()?.building);
         self.sent_final_flight = final_flight;
-        self.timer.reset();
+        if let Some(t) = self.life.timer_mut() {
+            t.reset();
+        }
         self.emit_flight()?;
         if !final_flight {
             self.arm_timer(now);
@@ -742,20 +743,23 @@ impl Machine {
     }
 
     fn arm_timer(&mut self, now: Instant) {
+        let Some(timer) = self.life.timer_mut() else {
+            return;
+        };
         if let Some(hook) = self.timer_hook.as_mut() {
-            let prev = if self.timer.expiries == 0 {
+            let prev = if timer.expiries == 0 {
                 0
             } else {
-                self.timer.current.as_micros().min(u128::from(u32::MAX)) as u32
+                timer.current.as_micros().min(u128::from(u32::MAX)) as u32
             };
             let us = hook(prev).max(1);
-            self.timer.current = Duration::from_micros(u64::from(us));
+            timer.current = Duration::from_micros(u64::from(us));
         }
-        self.timer.start(now);
+        timer.start(now);
     }
 
     fn effective_mtu(&self) -> usize {
-        if self.timer.expiries >= MTU_FALLBACK_AFTER_TIMEOUTS {
+        if self.life.timer().map_or(0, |t| t.expiries) >= MTU_FALLBACK_AFTER_TIMEOUTS {
             self.mtu.min(FALLBACK_MTU)
         } else {
             self.mtu
@@ -830,7 +834,7 @@ impl Machine {
         }
         // Answer a retransmitted flight at most once per half initial timeout, so a flight
         // spread over many datagrams (or duplicated by the network) does not cause a storm.
-        let gap = self.timer.initial / 2;
+        let gap = self.config.initial_timeout / 2;
         if let Some(last) = self.last_rtx_response {
             if now < last + gap {
                 return;
@@ -839,7 +843,7 @@ impl Machine {
         self.last_rtx_response = Some(now);
         self.stats.retransmits += 1;
         let _ = self.emit_flight();
-        if self.timer.deadline.is_some() {
+        if self.life.timer().is_some_and(|t| t.deadline.is_some()) {
             self.arm_timer(now);
         }
     }
@@ -853,9 +857,8 @@ impl Machine {
 
     /// The handshake is complete.
     pub(crate) fn complete_handshake(&mut self) {
-        self.timer.reset();
         // Replacing the Handshaking variant drops what it owned: transcript, flight being
-        // built, pending keys, verdicts (the step's own data went with each step).
+        // built, timer, pending keys, verdicts (each step's own data went with the step).
         self.life = Lifecycle::Established(Established::default());
         if self.sent_final_flight {
             // The peer may still retransmit its last flight, partly in the old epoch, until
@@ -993,15 +996,12 @@ impl Machine {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.life.is_failed() {
-            return None;
-        }
-        self.timer.deadline
+        self.life.timer().and_then(|t| t.deadline)
     }
 
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.now = now;
-        if !self.timer.expired(now) || self.life.is_failed() {
+        if !self.life.timer().is_some_and(|t| t.expired(now)) {
             return Ok(());
         }
         let verdict = self.life.handshake_mut().map(|h| &mut h.pending_verdict);
@@ -1022,8 +1022,8 @@ impl Machine {
             };
         }
         self.reasm.discard_contested_partials();
-        if self.timer.expiries >= self.config.max_retransmits {
-            self.timer.stop();
+        let expiries = self.life.timer().map_or(0, |t| t.expiries);
+        if expiries >= self.config.max_retransmits {
             self.life.fail(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
         }
@@ -1031,13 +1031,17 @@ impl Machine {
             .life
             .handshake()
             .is_some_and(|h| h.pending_verdict.is_some());
-        if self.timer_hook.is_some() || verdict_pending {
-            // The hook computes the next value from the previous one (DTLS_set_timer_cb).
-            // With a verdict pending the period is not doubled, so a genuine plaintext
-            // rejection is obeyed one period later (crate::input_policy).
-            self.timer.expiries += 1;
-        } else {
-            self.timer.back_off();
+        let hooked = self.timer_hook.is_some();
+        if let Some(timer) = self.life.timer_mut() {
+            if hooked || verdict_pending {
+                // The hook computes the next value from the previous one
+                // (DTLS_set_timer_cb). With a verdict pending the period is not doubled, so
+                // a genuine plaintext rejection is obeyed one period later
+                // (crate::input_policy).
+                timer.expiries += 1;
+            } else {
+                timer.back_off();
+            }
         }
         self.stats.retransmits += 1;
         if let Err(e) = self.emit_flight() {
@@ -1123,10 +1127,7 @@ impl Machine {
             return;
         }
         self.send_alert(AlertLevel::Warning, AlertDescription::CLOSE_NOTIFY);
-        if self.life.is_handshaking() {
-            // Closing abandons a running handshake (see Lifecycle::close).
-            self.timer.stop();
-        }
+        // Closing abandons a running handshake, and its timer (see Lifecycle::close).
         self.life.close(true);
     }
 
@@ -1287,7 +1288,8 @@ impl Machine {
         self.timer_hook = Some(hook);
         // A flight already waiting (the client's first ClientHello is queued at creation)
         // is re-timed with the hook, as if it had been installed before sending.
-        if let (Some(_), Some(at)) = (self.timer.deadline, self.timer.armed_at) {
+        let armed = self.life.timer().and_then(|t| t.deadline.and(t.armed_at));
+        if let Some(at) = armed {
             self.arm_timer(at);
         }
     }
