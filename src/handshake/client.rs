@@ -120,7 +120,7 @@ impl Machine {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
                 let Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) =
-                    self.life.replace_step(Step::AwaitChangeCipherSpec)
+                    self.life.replace_step(Step::transit())
                 else {
                     return Err(Error::InvalidState("no server key share"));
                 };
@@ -138,27 +138,28 @@ impl Machine {
                 self.add_received(msg_type, seq, body);
                 self.peer_flight_received();
                 // Leaving the step hands its data to flight 5.
-                let (peer_public, cert_requested) =
-                    match self.life.replace_step(Step::AwaitChangeCipherSpec) {
-                        Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) => {
-                            (peer_public, None)
-                        }
-                        Some(Step::ClientAwaitServerHelloDone {
-                            peer_public,
-                            cert_requested,
-                        }) => (peer_public, Some(cert_requested)),
-                        _ => return Err(Error::InvalidState("no server key share")),
-                    };
+                let (peer_public, cert_requested) = match self.life.replace_step(Step::transit()) {
+                    Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) => {
+                        (peer_public, None)
+                    }
+                    Some(Step::ClientAwaitServerHelloDone {
+                        peer_public,
+                        cert_requested,
+                    }) => (peer_public, Some(cert_requested)),
+                    _ => return Err(Error::InvalidState("no server key share")),
+                };
                 self.client_send_key_exchange(now, &peer_public, cert_requested)
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
                 let fin = Finished::decode(body)?;
                 self.check_peer_finished(&fin.verify_data)?;
                 self.add_received(msg_type, seq, body);
-                if self.hs.resumed {
+                if let Some(Step::AwaitFinished { write: Some(write) }) =
+                    self.life.replace_step(Step::transit())
+                {
                     // Abbreviated handshake: our CCS + Finished is the final flight.
                     self.begin_flight();
-                    self.queue_ccs_and_finished()?;
+                    self.queue_ccs_and_finished(write)?;
                     self.send_flight(now, true)?;
                 }
                 self.complete_handshake();
@@ -252,8 +253,11 @@ impl Machine {
                 self.hs.master = Some(s.master_secret.clone());
                 self.hs.peer_certs = s.peer_certificates.clone();
                 self.hs.verify_result = s.verify_result;
-                self.derive_keys()?;
-                self.life.set_step(Step::AwaitChangeCipherSpec);
+                let keys = self.derive_keys()?;
+                self.life.set_step(Step::AwaitChangeCipherSpec {
+                    read: keys.read,
+                    write: Some(keys.write),
+                });
             }
             _ => {
                 self.hs.session_id = sh.session_id;
@@ -341,10 +345,13 @@ impl Machine {
             CertificateVerify { scheme, signature }.encode(&mut b);
             self.queue_handshake(HandshakeType::CERTIFICATE_VERIFY, b, true);
         }
-        self.derive_keys()?;
-        self.queue_ccs_and_finished()?;
+        let keys = self.derive_keys()?;
+        self.queue_ccs_and_finished(keys.write)?;
         self.send_flight(now, false)?;
-        self.life.set_step(Step::AwaitChangeCipherSpec);
+        self.life.set_step(Step::AwaitChangeCipherSpec {
+            read: keys.read,
+            write: None,
+        });
         Ok(())
     }
 }

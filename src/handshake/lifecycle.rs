@@ -12,7 +12,6 @@ use super::step::Step;
 use crate::crypto::transcript::Transcript;
 use crate::error::Error;
 use crate::input_policy::PendingVerdict;
-use crate::record::protection::RecordProtection;
 
 /// Where a connection is in its life.
 pub(crate) enum Lifecycle {
@@ -43,9 +42,6 @@ pub(crate) struct Handshake {
     /// unauthenticated first fragment moved it, so a later first-flight fragment can move
     /// it again (a forged fragment must not fix it). Cleared when a message is processed.
     pub first_flight_floor: Option<u16>,
-    /// Keys agreed but not yet in use (installed at ChangeCipherSpec).
-    pub pending_read: Option<RecordProtection>,
-    pub pending_write: Option<RecordProtection>,
 }
 
 impl Handshake {
@@ -57,8 +53,6 @@ impl Handshake {
             building: Vec::new(),
             pending_verdict: None,
             first_flight_floor: None,
-            pending_read: None,
-            pending_write: None,
         }
     }
 }

@@ -15,7 +15,7 @@ use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
 use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
-use super::step::Step;
+use super::step::{PendingKeys, Step};
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Event, Stats, VerifyHook};
 use crate::cookie::CookieHooks;
@@ -504,21 +504,16 @@ impl Machine {
         let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
             && epoch == self.records.read_epoch();
         if expected && payload == [1] {
-            let Some(p) = self
-                .life
-                .handshake_mut()
-                .and_then(|h| h.pending_read.take())
+            let Some(Step::AwaitChangeCipherSpec { read, write }) =
+                self.life.replace_step(Step::transit())
             else {
-                return Err(Error::alert(
-                    AlertDescription::UNEXPECTED_MESSAGE,
-                    "ChangeCipherSpec before keys were agreed",
-                ));
+                return Err(Error::InvalidState("no read keys"));
             };
-            self.records.install_read_protection(p);
+            self.records.install_read_protection(read);
             // Anything still buffered came in the plaintext epoch and was not consumed:
             // from here on only messages of the protected epoch are new.
             self.reasm.clear();
-            self.life.set_step(Step::AwaitFinished);
+            self.life.set_step(Step::AwaitFinished { write });
             // Progress: a remembered verdict on unauthenticated input is void.
             if let Some(h) = self.life.handshake_mut() {
                 h.pending_verdict = None;
@@ -681,23 +676,20 @@ impl Machine {
         });
     }
 
-    /// Adds ChangeCipherSpec and switches the write side to the pending keys.
-    pub(crate) fn queue_ccs_and_switch(&mut self) -> Result<(), Error> {
+    /// Adds ChangeCipherSpec and switches the write side to `write`.
+    fn queue_ccs_and_switch(&mut self, write: RecordProtection) -> Result<(), Error> {
         let epoch = self.records.write_epoch();
-        let h = self.hsk()?;
-        h.building.push(FlightEntry::ChangeCipherSpec { epoch });
-        let p = h
-            .pending_write
-            .take()
-            .ok_or(Error::InvalidState("no pending write keys"))?;
-        self.records.install_write_protection(p);
+        self.hsk()?
+            .building
+            .push(FlightEntry::ChangeCipherSpec { epoch });
+        self.records.install_write_protection(write);
         Ok(())
     }
 
-    /// Adds ChangeCipherSpec, switches to the new keys and adds our Finished
+    /// Adds ChangeCipherSpec, switches to the new keys `write` and adds our Finished
     /// (RFC 5246 §7.4.9): the tail of flights 4 (resumed), 5 and 6.
-    pub(crate) fn queue_ccs_and_finished(&mut self) -> Result<(), Error> {
-        self.queue_ccs_and_switch()?;
+    pub(crate) fn queue_ccs_and_finished(&mut self, write: RecordProtection) -> Result<(), Error> {
+        self.queue_ccs_and_switch(write)?;
         let vd = self.finished_data(self.is_client)?;
         self.hs.local_finished = vd.to_vec();
         let mut b = Vec::new();
@@ -904,8 +896,9 @@ impl Machine {
 
     // ----------------------------------------------------------------- keys
 
-    /// Derives record keys from the master secret and stages them as pending.
-    pub(crate) fn derive_keys(&mut self) -> Result<(), Error> {
+    /// Derives record keys from the master secret (RFC 5246 §6.3), for the caller to keep
+    /// in the next step until they are installed.
+    pub(crate) fn derive_keys(&mut self) -> Result<PendingKeys, Error> {
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
         let master = self
             .hs
@@ -925,10 +918,7 @@ impl Machine {
         } else {
             (server, client)
         };
-        let h = self.hsk()?;
-        h.pending_write = Some(write);
-        h.pending_read = Some(read);
-        Ok(())
+        Ok(PendingKeys { read, write })
     }
 
     /// verify_data for a Finished sent by the client (`client`) or server.

@@ -64,7 +64,7 @@ impl Machine {
                     self.verify_peer(false)?;
                 }
                 let Some(Step::ServerAwaitClientCertificate { ecdhe }) =
-                    self.life.replace_step(Step::AwaitChangeCipherSpec)
+                    self.life.replace_step(Step::transit())
                 else {
                     return Err(Error::InvalidState("no ECDHE key"));
                 };
@@ -106,17 +106,27 @@ impl Machine {
                 verify_signature(leaf, cv.scheme, transcript, &cv.signature)?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
-                self.life.set_step(Step::AwaitChangeCipherSpec);
+                let Some(Step::ServerAwaitCertificateVerify { keys }) =
+                    self.life.replace_step(Step::transit())
+                else {
+                    return Err(Error::InvalidState("no pending keys"));
+                };
+                self.life.set_step(Step::AwaitChangeCipherSpec {
+                    read: keys.read,
+                    write: Some(keys.write),
+                });
                 Ok(())
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
                 let fin = Finished::decode(body)?;
                 self.check_peer_finished(&fin.verify_data)?;
                 self.add_received(msg_type, seq, body);
-                if !self.hs.resumed {
+                if let Some(Step::AwaitFinished { write: Some(write) }) =
+                    self.life.replace_step(Step::transit())
+                {
                     // Flight 6, the final flight: kept to answer retransmissions.
                     self.begin_flight();
-                    self.queue_ccs_and_finished()?;
+                    self.queue_ccs_and_finished(write)?;
                     self.send_flight(now, true)?;
                     self.cache_session();
                 }
@@ -275,10 +285,13 @@ impl Machine {
         self.begin_flight();
         let sh = self.server_hello_message(suite, ch);
         self.queue_handshake(HandshakeType::SERVER_HELLO, sh, true);
-        self.derive_keys()?;
-        self.queue_ccs_and_finished()?;
+        let keys = self.derive_keys()?;
+        self.queue_ccs_and_finished(keys.write)?;
         self.send_flight(now, false)?;
-        self.life.set_step(Step::AwaitChangeCipherSpec);
+        self.life.set_step(Step::AwaitChangeCipherSpec {
+            read: keys.read,
+            write: None,
+        });
         Ok(true)
     }
 
@@ -440,7 +453,7 @@ impl Machine {
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
         // Leaving the step releases our key pair: it is used once, here.
-        let kp = match self.life.replace_step(Step::AwaitChangeCipherSpec) {
+        let kp = match self.life.replace_step(Step::transit()) {
             Some(
                 Step::ServerAwaitClientCertificate { ecdhe }
                 | Step::ServerAwaitClientKeyExchange { ecdhe },
@@ -450,11 +463,14 @@ impl Machine {
         let pms = kp.agree(&cke.public)?;
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
         self.set_master_secret(&pms)?;
-        self.derive_keys()?;
+        let keys = self.derive_keys()?;
         self.life.set_step(if self.hs.peer_certs.is_empty() {
-            Step::AwaitChangeCipherSpec
+            Step::AwaitChangeCipherSpec {
+                read: keys.read,
+                write: Some(keys.write),
+            }
         } else {
-            Step::ServerAwaitCertificateVerify
+            Step::ServerAwaitCertificateVerify { keys }
         });
         Ok(())
     }

@@ -7,6 +7,15 @@
 use super::machine::State;
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::SignatureScheme;
+use crate::record::protection::RecordProtection;
+
+/// Record keys derived from the master secret, not yet in use (RFC 5246 §6.3).
+pub(crate) struct PendingKeys {
+    /// Installed when the peer's ChangeCipherSpec arrives.
+    pub read: RecordProtection,
+    /// Installed when we send ours.
+    pub write: RecordProtection,
+}
 
 /// The message a running handshake waits for, with that step's own data.
 pub(crate) enum Step {
@@ -36,12 +45,30 @@ pub(crate) enum Step {
     ServerAwaitClientKeyExchange {
         ecdhe: EphemeralKeyPair,
     },
-    ServerAwaitCertificateVerify,
-    AwaitChangeCipherSpec,
-    AwaitFinished,
+    /// Keys are agreed (ClientKeyExchange processed); the client's CertificateVerify comes
+    /// before its ChangeCipherSpec.
+    ServerAwaitCertificateVerify {
+        keys: PendingKeys,
+    },
+    /// Waiting for the peer's ChangeCipherSpec (RFC 6347 §4.1): the read keys it switches
+    /// to, and our write keys unless our own ChangeCipherSpec is already sent.
+    AwaitChangeCipherSpec {
+        read: RecordProtection,
+        write: Option<RecordProtection>,
+    },
+    /// Waiting for the peer's Finished; our write keys if we still have to send ours.
+    AwaitFinished {
+        write: Option<RecordProtection>,
+    },
 }
 
 impl Step {
+    /// What a step becomes for an instant while its data is moved to the next step; never
+    /// observed outside one handler.
+    pub fn transit() -> Self {
+        Step::ClientAwaitCertificate
+    }
+
     /// A client's first step.
     pub fn client_start() -> Self {
         Step::ClientAwaitServerHello {
@@ -63,9 +90,9 @@ impl Step {
             Step::ServerAwaitClientHello => State::ServerAwaitClientHello,
             Step::ServerAwaitClientCertificate { .. } => State::ServerAwaitClientCertificate,
             Step::ServerAwaitClientKeyExchange { .. } => State::ServerAwaitClientKeyExchange,
-            Step::ServerAwaitCertificateVerify => State::ServerAwaitCertificateVerify,
-            Step::AwaitChangeCipherSpec => State::AwaitChangeCipherSpec,
-            Step::AwaitFinished => State::AwaitFinished,
+            Step::ServerAwaitCertificateVerify { .. } => State::ServerAwaitCertificateVerify,
+            Step::AwaitChangeCipherSpec { .. } => State::AwaitChangeCipherSpec,
+            Step::AwaitFinished { .. } => State::AwaitFinished,
         }
     }
 }
