@@ -1,8 +1,10 @@
 //! The connection's lifecycle as one enum whose variants own exactly their data (issue 9
-//! item 2). A handshake in progress owns its step; once it ends the variant is replaced and
-//! everything it owned is dropped. Combinations such as "close_notify received while the
-//! handshake goes on" or "failed, yet still established" cannot be represented: close and
-//! failure are variants, not flags beside a state.
+//! item 2). A handshake in progress owns its step (with that step's own data, see
+//! `step.rs`), retransmission timer, transcript and pending verdict; once it ends the
+//! variant is replaced and everything it owned is dropped. Combinations such as
+//! "close_notify received while the handshake goes on", "failed with the timer armed" or
+//! "failed, yet still established" cannot be represented: close and failure are variants,
+//! not flags beside a state.
 
 use std::time::Instant;
 
