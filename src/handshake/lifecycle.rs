@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use super::flight::{FlightEntry, RetransmitTimer};
+use super::flight::{Flight, FlightEntry, RetransmitTimer};
 use super::machine::State;
 use super::step::Step;
 use crate::crypto::transcript::Transcript;
@@ -37,6 +37,11 @@ pub(crate) struct Handshake {
     pub transcript: Transcript,
     /// The flight being built.
     pub building: Vec<FlightEntry>,
+    /// The last flight sent, retransmitted when the timer fires (RFC 6347 §4.2.4).
+    pub flight: Flight,
+    /// That flight is the handshake's final flight (RFC 6347 §4.2.4 FINISHED state): it is
+    /// kept after completion to answer the peer's retransmissions.
+    pub sent_final: bool,
     /// A verdict on unauthenticated input, obeyed if the handshake stalls
     /// (crate::input_policy).
     pub pending_verdict: Option<PendingVerdict>,
@@ -53,6 +58,8 @@ impl Handshake {
             timer,
             transcript: Transcript::new(),
             building: Vec::new(),
+            flight: Flight::default(),
+            sent_final: false,
             pending_verdict: None,
             first_flight_floor: None,
         }
@@ -65,6 +72,9 @@ pub(crate) struct Established {
     /// On the side that sent the final flight: when the handshake completed. The previous
     /// read epoch is retired `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
     pub completed_at: Option<Instant>,
+    /// On the side that sent the final flight: that flight, to answer the peer's
+    /// retransmissions until it shows it finished (RFC 6347 §4.2.4).
+    pub final_flight: Option<Flight>,
 }
 
 /// A connection being closed after its handshake.
@@ -76,6 +86,8 @@ pub(crate) struct Closing {
     pub received: bool,
     /// See [`Established::completed_at`].
     pub completed_at: Option<Instant>,
+    /// See [`Established::final_flight`].
+    pub final_flight: Option<Flight>,
 }
 
 /// A connection ended by an error.
@@ -180,6 +192,35 @@ impl Lifecycle {
         }
     }
 
+    /// The last flight we sent, while it may still have to be sent again.
+    pub fn last_flight(&self) -> Option<&Flight> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(&h.flight),
+            Lifecycle::Established(e) => e.final_flight.as_ref(),
+            Lifecycle::Closing(c) => c.final_flight.as_ref(),
+            Lifecycle::Failed(_) => None,
+        }
+    }
+
+    /// [`Lifecycle::last_flight`], mutably.
+    pub fn last_flight_mut(&mut self) -> Option<&mut Flight> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(&mut h.flight),
+            Lifecycle::Established(e) => e.final_flight.as_mut(),
+            Lifecycle::Closing(c) => c.final_flight.as_mut(),
+            Lifecycle::Failed(_) => None,
+        }
+    }
+
+    /// Forgets the final flight once the peer can no longer need it.
+    pub fn drop_final_flight(&mut self) {
+        match self {
+            Lifecycle::Established(e) => e.final_flight = None,
+            Lifecycle::Closing(c) => c.final_flight = None,
+            _ => {}
+        }
+    }
+
     /// When the side that sent the final flight completed (established or closing).
     pub fn completed_at_mut(&mut self) -> Option<&mut Option<Instant>> {
         match self {
@@ -221,6 +262,7 @@ impl Lifecycle {
                     sent,
                     received: !sent,
                     completed_at: e.completed_at,
+                    final_flight: e.final_flight.take(),
                 });
             }
             Lifecycle::Closing(c) => {

@@ -92,10 +92,6 @@ pub struct Machine {
     pub(crate) peer_addr: Vec<u8>,
     pub(crate) rng: StdRng,
     pub(crate) send_seq: u16,
-    flight: Flight,
-    /// Our last flight was the handshake's final flight (RFC 6347 §4.2.4 FINISHED state):
-    /// only then does a completed connection answer the peer's retransmissions.
-    sent_final_flight: bool,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
     last_rtx_response: Option<Instant>,
     out_queue: VecDeque<Vec<u8>>,
@@ -140,8 +136,6 @@ impl Machine {
             peer_addr: Vec::new(),
             rng,
             send_seq: 0,
-            flight: Flight::default(),
-            sent_final_flight: false,
             timer_hook: None,
             last_rtx_response: None,
             out_queue: VecDeque::new(),
@@ -315,13 +309,13 @@ impl Machine {
     /// to answer its retransmissions (RFC 6347 §4.2.4), is freed.
     fn peer_finished(&mut self) {
         self.records.retire_previous_read_epoch();
-        self.flight = Flight::default();
+        self.life.drop_final_flight();
     }
 
     /// True while we keep a flight to send again (tests).
     #[cfg(test)]
     pub(crate) fn holds_flight(&self) -> bool {
-        !self.flight.is_empty()
+        self.life.last_flight().is_some_and(|f| !f.is_empty())
     }
 
     fn account_record_stats(&mut self, before: crate::record::layer::RecordStats) {
@@ -722,8 +716,9 @@ impl Machine {
     /// Sends the flight just built. `final_flight` flights are not timed (the peer's
     /// retransmission triggers ours, RFC 6347 §4.2.4).
     pub(crate) fn send_flight(&mut self, now: Instant, final_flight: bool) -> Result<(), Error> {
-        self.flight.entries = std::mem::take(&mut self.hsk()?.building);
-        self.sent_final_flight = final_flight;
+        let h = self.hsk()?;
+        h.flight.entries = std::mem::take(&mut h.building);
+        h.sent_final = final_flight;
         if let Some(t) = self.life.timer_mut() {
             t.reset();
         }
@@ -761,7 +756,11 @@ impl Machine {
     /// Encodes the current flight into datagrams (new record sequence numbers each time).
     fn emit_flight(&mut self) -> Result<(), Error> {
         let mtu = self.effective_mtu();
-        let entries = std::mem::take(&mut self.flight.entries);
+        let entries = self
+            .life
+            .last_flight_mut()
+            .map(|f| std::mem::take(&mut f.entries))
+            .unwrap_or_default();
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
         let mut result = Ok(());
@@ -811,17 +810,17 @@ impl Machine {
         if !dg.is_empty() {
             self.out_queue.push_back(dg);
         }
-        self.flight.entries = entries;
+        if let Some(f) = self.life.last_flight_mut() {
+            f.entries = entries;
+        }
         result
     }
 
     fn on_peer_retransmit(&mut self, now: Instant) {
-        if self.flight.is_empty() || self.life.is_failed() {
-            return;
-        }
-        if self.life.completed() && !self.sent_final_flight {
-            // We received the final flight: a duplicate of it needs no answer. Answering
-            // would make both sides retransmit to each other forever.
+        // After completion only the sender of the final flight still has one: a receiver
+        // of the final flight answering its duplicates would make both sides retransmit to
+        // each other forever.
+        if !self.life.last_flight().is_some_and(|f| !f.is_empty()) {
             return;
         }
         // Answer a retransmitted flight at most once per half initial timeout, so a flight
@@ -851,14 +850,17 @@ impl Machine {
     pub(crate) fn complete_handshake(&mut self) {
         // Replacing the Handshaking variant drops what it owned: transcript, flight being
         // built, timer, pending keys, verdicts (each step's own data went with the step).
-        self.life = Lifecycle::Established(Established::default());
-        if self.sent_final_flight {
-            // The peer may still retransmit its last flight, partly in the old epoch, until
-            // it sees ours: keep the old epoch until it shows it finished, or a while.
-            if let Some(at) = self.life.completed_at_mut() {
-                *at = Some(self.now);
-            }
-        } else {
+        let (flight, sent_final) = match self.life.handshake_mut() {
+            Some(h) => (std::mem::take(&mut h.flight), h.sent_final),
+            None => (Flight::default(), false),
+        };
+        // The peer may still retransmit its last flight, partly in the old epoch, until it
+        // sees our final flight: keep both until it shows it finished, or a while.
+        self.life = Lifecycle::Established(Established {
+            completed_at: sent_final.then_some(self.now),
+            final_flight: sent_final.then_some(flight),
+        });
+        if !sent_final {
             // We received the final flight: the peer retransmits nothing the old epoch
             // carries that we need, and ours needs no answer (RFC 6347 §4.2.4).
             self.peer_finished();
