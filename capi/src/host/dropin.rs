@@ -23,6 +23,7 @@ pub(crate) mod ffi;
 mod store;
 #[cfg(test)]
 mod tests;
+mod verify;
 mod x509;
 
 use bio_consts::*;
@@ -35,6 +36,7 @@ pub use ffi::{
     BIO, BIO_ADDR, EVP_PKEY, OPENSSL_STACK, X509, X509_NAME, X509_STORE, X509_STORE_CTX,
 };
 pub use store::*;
+pub use verify::{native_verify, store_set_default_paths, NativeVerdict};
 pub use x509::*;
 
 /// Runs `f` and drops whatever errors it left on the queue (see the module documentation).

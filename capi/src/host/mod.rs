@@ -56,6 +56,11 @@
 //!   SSL layer's verification and return (error code, depth); `store_ctx_free(ctx)`
 //! - `ssl_ex_data_x509_store_ctx_idx() -> c_int` (what `SSL_get_ex_data_X509_STORE_CTX_idx`
 //!   returns)
+//! - `native_verify(ssl, chain_der, names, server_cert, max_depth, verify_cb, cert_cb) ->
+//!   Option<NativeVerdict>`: the drop-in verifies with libcrypto's `X509_verify_cert` (and
+//!   the app's callbacks) and returns `Some`; the standalone build returns `None` and the
+//!   SSL layer uses rdtls' OpenSSL-compatible verifier
+//! - `store_set_default_paths(st) -> bool` (`SSL_CTX_set_default_verify_paths` on the store)
 //!
 //! ## STACK_OF(X509)
 //! - `stack_of_x509(chain_der: &[Vec<u8>]) -> *mut OPENSSL_STACK` (new stack owning new X509s;

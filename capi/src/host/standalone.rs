@@ -353,3 +353,39 @@ pub fn stack_len(sk: *const OPENSSL_STACK) -> usize {
 pub fn stack_free_x509_names(sk: *mut OPENSSL_STACK) {
     crate::x509::stack::OPENSSL_sk_free(sk);
 }
+
+/// What the drop-in's libcrypto verification reports (never produced here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NativeVerdict {
+    /// The chain was accepted.
+    pub accept: bool,
+    /// `X509_V_*` result.
+    pub code: c_int,
+    /// Error depth.
+    pub depth: usize,
+}
+
+/// The standalone build has no libcrypto to verify with: `None` makes the SSL layer use
+/// its own OpenSSL-compatible verifier (rdtls::pki::ossl_verify).
+#[allow(clippy::type_complexity)]
+pub fn native_verify(
+    _ssl: *mut c_void,
+    _chain_der: &[Vec<u8>],
+    _names: Option<&[String]>,
+    _server_cert: bool,
+    _max_depth: usize,
+    _verify_cb: Option<unsafe extern "C" fn(c_int, *mut X509_STORE_CTX) -> c_int>,
+    _cert_cb: Option<(
+        unsafe extern "C" fn(*mut X509_STORE_CTX, *mut c_void) -> c_int,
+        *mut c_void,
+    )>,
+) -> Option<NativeVerdict> {
+    None
+}
+
+/// `SSL_CTX_set_default_verify_paths` on the store: the standalone build loads the system
+/// bundle into the engine's trust store instead (the SSL_CTX's `system_trust` flag), so
+/// there is nothing to do on the store itself.
+pub fn store_set_default_paths(_st: *mut X509_STORE) -> bool {
+    true
+}

@@ -157,6 +157,22 @@ struct CallbackVerifier {
 
 impl CertVerifier for CallbackVerifier {
     fn verify(&self, input: &VerifyInput<'_>) -> Verdict {
+        if let Some(v) = host::native_verify(
+            self.ssl.0.cast(),
+            input.chain,
+            input.names,
+            input.server_cert,
+            input.max_depth,
+            self.verify_cb,
+            self.cert_cb.map(|(cb, arg)| (cb, arg.0)),
+        ) {
+            return Verdict {
+                accept: v.accept,
+                code: v.code,
+                depth: v.depth,
+                reason: format!("{} at depth {}", verify_code_string(v.code), v.depth),
+            };
+        }
         let steps = steps_for(input);
         match self.cert_cb {
             Some((cb, arg)) => run_cert_verify_callback(self.ssl.0, cb, arg, input.chain, &steps),
