@@ -65,3 +65,41 @@ test_verify_matrix() {
         fail "OpenSSL reference run unexpected for v1_leaf: $listed"
     [ "$bad" = 0 ] || fail "a build differs from OpenSSL on an unlisted case"
 }
+
+# vm_s_client LIB HOST PORT: the stock openssl s_client (LIB system or ours) checking HOST
+# with -verify_hostname (SSL_CTX_set1_param in the binary); prints its verify line.
+vm_s_client() {
+    local lib="$1" host="$2" port="$3" env=()
+    [ "$lib" = ours ] && env=(LD_LIBRARY_PATH="$BUILD" LD_DEBUG=libs LD_DEBUG_OUTPUT="$PWD/ld")
+    timeout "$PROC_TIMEOUT" env "${env[@]}" openssl s_client -dtls1_2 \
+        -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem" -verify_hostname "$host" \
+        < /dev/null > "cli_${lib}_$host.out" 2>&1
+    grep -m1 -E '^ *Verify return code:' "cli_${lib}_$host.out" | sed 's/^ *//'
+}
+
+# openssl s_client -verify_hostname on the drop-in: the names reach libcrypto through
+# SSL_CTX_set1_param and X509_VERIFY_PARAM, and the result equals OpenSSL's.
+test_verify_dropin_s_client_hostname() {
+    local host lib port n=0 want got
+    need openssl
+    dropin_need
+    for host in evil.example localhost; do
+        for lib in system ours; do
+            n=$((n + 1))
+            with_fifo "srv$n"
+            start_bg "srv$n" --stdin "srv$n.in" openssl s_server -dtls1_2 \
+                -accept 127.0.0.1:0 -naccept 1 -cert "$CERTDIR/server.pem" \
+                -key "$CERTDIR/server.key"
+            feed_open "srv$n"
+            port=$(wait_port "srv$n.out") || fail "s_server did not start"
+            got=$(vm_s_client "$lib" "$host" "$port")
+            echo "$lib -verify_hostname $host: $got"
+            [ "$lib" = system ] && want="$got"
+        done
+        [ -n "$want" ] || fail "no verify line from the system s_client"
+        [ "$got" = "$want" ] || fail "drop-in: '$got', OpenSSL: '$want'"
+    done
+    grep -q 'Verify return code: 62 (hostname mismatch)' cli_ours_evil.example.out ||
+        fail "the drop-in accepted evil.example"
+    ld_log_check ld
+}

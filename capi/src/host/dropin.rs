@@ -36,7 +36,10 @@ pub use ffi::{
     BIO, BIO_ADDR, EVP_PKEY, OPENSSL_STACK, X509, X509_NAME, X509_STORE, X509_STORE_CTX,
 };
 pub use store::*;
-pub use verify::{native_verify, store_set_default_paths, NativeVerdict};
+pub use verify::{
+    native_verify, param_free, param_inherit, param_new, param_set1, param_set_hostflags,
+    store_set_default_paths, NativeVerdict, X509_VERIFY_PARAM,
+};
 pub use x509::*;
 
 /// Runs `f` and drops whatever errors it left on the queue (see the module documentation).

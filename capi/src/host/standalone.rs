@@ -367,19 +367,7 @@ pub struct NativeVerdict {
 
 /// The standalone build has no libcrypto to verify with: `None` makes the SSL layer use
 /// its own OpenSSL-compatible verifier (rdtls::pki::ossl_verify).
-#[allow(clippy::type_complexity)]
-pub fn native_verify(
-    _ssl: *mut c_void,
-    _chain_der: &[Vec<u8>],
-    _names: Option<&[String]>,
-    _server_cert: bool,
-    _max_depth: usize,
-    _verify_cb: Option<unsafe extern "C" fn(c_int, *mut X509_STORE_CTX) -> c_int>,
-    _cert_cb: Option<(
-        unsafe extern "C" fn(*mut X509_STORE_CTX, *mut c_void) -> c_int,
-        *mut c_void,
-    )>,
-) -> Option<NativeVerdict> {
+pub fn native_verify(_req: &super::NativeVerify<'_>) -> Option<NativeVerdict> {
     None
 }
 
@@ -388,4 +376,34 @@ pub fn native_verify(
 /// there is nothing to do on the store itself.
 pub fn store_set_default_paths(_st: *mut X509_STORE) -> bool {
     true
+}
+
+/// `X509_VERIFY_PARAM`: the standalone build has none (SSL_get0_param and friends fail with
+/// "unsupported"); the type exists so the SSL layer compiles the same in both builds.
+#[repr(C)]
+pub struct X509_VERIFY_PARAM {
+    _private: [u8; 0],
+}
+
+/// No parameter objects in the standalone build: NULL.
+pub fn param_new() -> *mut X509_VERIFY_PARAM {
+    std::ptr::null_mut()
+}
+
+/// Nothing to free (see [`param_new`]).
+pub fn param_free(_p: *mut X509_VERIFY_PARAM) {}
+
+/// Unsupported in the standalone build: false.
+pub fn param_set1(_to: *mut X509_VERIFY_PARAM, _from: *const X509_VERIFY_PARAM) -> bool {
+    false
+}
+
+/// Unsupported in the standalone build: false.
+pub fn param_inherit(_to: *mut X509_VERIFY_PARAM, _from: *const X509_VERIFY_PARAM) -> bool {
+    false
+}
+
+/// Unsupported in the standalone build: false.
+pub fn param_set_hostflags(_p: *mut X509_VERIFY_PARAM, _flags: std::ffi::c_uint) -> bool {
+    false
 }

@@ -109,6 +109,8 @@ pub struct SSL_CTX {
     pub stats: CtxStats,
     /// `SSL_CTX_get0_certificate`'s object.
     pub own_cert: super::own_cert::CertObject,
+    /// `SSL_CTX_get0_param`'s object.
+    pub param: super::verify_param::ParamSlot,
 }
 
 /// A counted reference to an `X509_STORE`, released on drop (see
@@ -159,6 +161,7 @@ impl SSL_CTX {
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_CTX, std::ptr::null_mut()),
             stats: CtxStats::default(),
             own_cert: Default::default(),
+            param: Default::default(),
         }
     }
 

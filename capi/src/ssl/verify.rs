@@ -37,6 +37,15 @@ unsafe impl Send for SslPtr {}
 // SAFETY: see the type's documentation.
 unsafe impl Sync for SslPtr {}
 
+/// The SSL's parameter object moved into its verifier (same contract as [`SslPtr`]).
+#[derive(Clone, Copy)]
+struct ParamPtr(*mut host::X509_VERIFY_PARAM);
+
+// SAFETY: see SslPtr.
+unsafe impl Send for ParamPtr {}
+// SAFETY: see SslPtr.
+unsafe impl Sync for ParamPtr {}
+
 /// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`.
 pub fn steps_for(input: &VerifyInput<'_>) -> Vec<Step> {
     openssl_steps(
@@ -151,21 +160,24 @@ fn run_cert_verify_callback(
 /// The verifier of one connection: OpenSSL's checks and the application's callbacks.
 struct CallbackVerifier {
     ssl: SslPtr,
+    /// The SSL's `X509_VERIFY_PARAM` (NULL in the standalone build); lives as long as the SSL.
+    param: ParamPtr,
     verify_cb: Option<VerifyCallback>,
     cert_cb: Option<(CertVerifyCallback, AppPtr)>,
 }
 
 impl CertVerifier for CallbackVerifier {
     fn verify(&self, input: &VerifyInput<'_>) -> Verdict {
-        if let Some(v) = host::native_verify(
-            self.ssl.0.cast(),
-            input.chain,
-            input.names,
-            input.server_cert,
-            input.max_depth,
-            self.verify_cb,
-            self.cert_cb.map(|(cb, arg)| (cb, arg.0)),
-        ) {
+        if let Some(v) = host::native_verify(&host::NativeVerify {
+            ssl: self.ssl.0.cast(),
+            ssl_param: self.param.0,
+            chain_der: input.chain,
+            names: input.names,
+            server_cert: input.server_cert,
+            max_depth: input.max_depth,
+            verify_cb: self.verify_cb,
+            cert_cb: self.cert_cb.map(|(cb, arg)| (cb, arg.0)),
+        }) {
             return Verdict {
                 accept: v.accept,
                 code: v.code,
@@ -190,6 +202,7 @@ pub fn install_verify_hook(s: &SSL, conn: &mut Connection) {
         .map(|cb| (cb, live.cert_verify_arg));
     conn.set_verifier(Box::new(CallbackVerifier {
         ssl: SslPtr(s.as_ptr()),
+        param: ParamPtr(s.param.ptr()),
         verify_cb,
         cert_cb,
     }));

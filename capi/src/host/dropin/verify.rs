@@ -6,7 +6,7 @@
 //! the application's verify callback; or the application's cert-verify callback in its
 //! place. Every rule, error code, depth and callback order (v1 certificates, CRLs and
 //! store flags included) is therefore OpenSSL's.
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, c_int, c_uint, c_void, CString};
 use std::net::IpAddr;
 
 use super::ffi::{self, X509_STORE, X509_STORE_CTX};
@@ -20,7 +20,6 @@ pub struct X509_VERIFY_PARAM {
 }
 
 type VerifyCb = unsafe extern "C" fn(c_int, *mut X509_STORE_CTX) -> c_int;
-type CertVerifyCb = unsafe extern "C" fn(*mut X509_STORE_CTX, *mut c_void) -> c_int;
 
 extern "C" {
     fn X509_verify_cert(ctx: *mut X509_STORE_CTX) -> c_int;
@@ -40,6 +39,14 @@ extern "C" {
     ) -> c_int;
     fn X509_VERIFY_PARAM_set1_ip_asc(p: *mut X509_VERIFY_PARAM, ip: *const c_char) -> c_int;
     fn X509_STORE_set_default_paths(st: *mut X509_STORE) -> c_int;
+    fn X509_VERIFY_PARAM_new() -> *mut X509_VERIFY_PARAM;
+    fn X509_VERIFY_PARAM_free(p: *mut X509_VERIFY_PARAM);
+    fn X509_VERIFY_PARAM_set1(to: *mut X509_VERIFY_PARAM, from: *const X509_VERIFY_PARAM) -> c_int;
+    fn X509_VERIFY_PARAM_inherit(
+        to: *mut X509_VERIFY_PARAM,
+        from: *const X509_VERIFY_PARAM,
+    ) -> c_int;
+    fn X509_VERIFY_PARAM_set_hostflags(p: *mut X509_VERIFY_PARAM, flags: c_uint);
     // This library's own exports (the SSL layer): the store of the SSL's context.
     fn SSL_get_SSL_CTX(s: *const c_void) -> *mut c_void;
     fn SSL_CTX_get_cert_store(ctx: *const c_void) -> *mut X509_STORE;
@@ -57,23 +64,60 @@ pub struct NativeVerdict {
     pub depth: usize,
 }
 
+/// `X509_VERIFY_PARAM_new` (NULL on failure).
+pub fn param_new() -> *mut X509_VERIFY_PARAM {
+    // SAFETY: no arguments.
+    unsafe { X509_VERIFY_PARAM_new() }
+}
+
+/// `X509_VERIFY_PARAM_free` (NULL tolerated).
+pub fn param_free(p: *mut X509_VERIFY_PARAM) {
+    // SAFETY: NULL or a parameter object we own.
+    unsafe { X509_VERIFY_PARAM_free(p) }
+}
+
+/// `X509_VERIFY_PARAM_set1(to, from)`; false when either is NULL or libcrypto fails.
+pub fn param_set1(to: *mut X509_VERIFY_PARAM, from: *const X509_VERIFY_PARAM) -> bool {
+    // SAFETY: live parameter objects (NULL checked).
+    !to.is_null() && !from.is_null() && unsafe { X509_VERIFY_PARAM_set1(to, from) } == 1
+}
+
+/// `X509_VERIFY_PARAM_inherit(to, from)` (what `SSL_new` does with the context's).
+pub fn param_inherit(to: *mut X509_VERIFY_PARAM, from: *const X509_VERIFY_PARAM) -> bool {
+    // SAFETY: live parameter objects (NULL checked).
+    !to.is_null() && !from.is_null() && unsafe { X509_VERIFY_PARAM_inherit(to, from) } == 1
+}
+
+/// `X509_VERIFY_PARAM_set_hostflags`; false for NULL.
+pub fn param_set_hostflags(p: *mut X509_VERIFY_PARAM, flags: c_uint) -> bool {
+    if p.is_null() {
+        return false;
+    }
+    // SAFETY: a live parameter object.
+    unsafe { X509_VERIFY_PARAM_set_hostflags(p, flags) };
+    true
+}
+
 /// `SSL_CTX_set_default_verify_paths`: libcrypto's default locations on the store.
 pub fn store_set_default_paths(st: *mut X509_STORE) -> bool {
     // SAFETY: NULL checked; a live libcrypto store.
     !st.is_null() && unsafe { X509_STORE_set_default_paths(st) } == 1
 }
 
-/// Verifies `chain_der` for `ssl` with libcrypto (see the module documentation). `names`
-/// are the expected names (IP literals become `X509_VERIFY_PARAM_set1_ip_asc`).
-pub fn native_verify(
-    ssl: *mut c_void,
-    chain_der: &[Vec<u8>],
-    names: Option<&[String]>,
-    server_cert: bool,
-    max_depth: usize,
-    verify_cb: Option<VerifyCb>,
-    cert_cb: Option<(CertVerifyCb, *mut c_void)>,
-) -> Option<NativeVerdict> {
+/// Verifies `chain_der` for `ssl` with libcrypto (see the module documentation), with the
+/// SSL's parameters `ssl_param` (may be NULL). `names` are the `SSL_set1_host` names (IP
+/// literals become `X509_VERIFY_PARAM_set1_ip_asc`).
+pub fn native_verify(req: &super::super::NativeVerify<'_>) -> Option<NativeVerdict> {
+    let super::super::NativeVerify {
+        ssl,
+        ssl_param,
+        chain_der,
+        names,
+        server_cert,
+        max_depth,
+        verify_cb,
+        cert_cb,
+    } = *req;
     let failed = NativeVerdict {
         accept: false,
         code: 1,
@@ -114,6 +158,11 @@ pub fn native_verify(
             X509_STORE_CTX_set_default(ctx, purpose.as_ptr().cast());
             let param = X509_STORE_CTX_get0_param(ctx);
             X509_VERIFY_PARAM_set_depth(param, c_int::try_from(max_depth).unwrap_or(c_int::MAX));
+            // The SSL's own parameters (SSL_get0_param, SSL_set_hostflags, SSL_CTX_set1_param
+            // inherited at SSL_new), as libssl's X509_VERIFY_PARAM_set1(param, s->param).
+            if !ssl_param.is_null() {
+                X509_VERIFY_PARAM_set1(param, ssl_param);
+            }
             let mut first = true;
             for n in names.unwrap_or_default() {
                 let Ok(c) = CString::new(n.as_str()) else {

@@ -136,3 +136,25 @@ fn callback_tolerating_20_is_called_again_with_62() {
     assert_eq!(seen, [(0, NO_LOCAL_ISSUER), (0, 21)]);
     assert_eq!((cr, result), (-1, 21));
 }
+
+/// The standalone build has no X509_VERIFY_PARAM: the getters fail loudly (NULL and an
+/// "unsupported" error) instead of handing out an object whose settings would be ignored.
+#[test]
+fn verify_param_fails_loudly_in_the_standalone_build() {
+    use crate::ssl::verify_param::*;
+    crate::error::clear();
+    let cctx = client_ctx(None);
+    let s = crate::ssl::ssl::SSL_new(cctx);
+    assert!(SSL_CTX_get0_param(cctx).is_null());
+    assert!(SSL_get0_param(s).is_null());
+    assert_eq!(SSL_set1_param(s, std::ptr::null()), 0);
+    SSL_set_hostflags(s, 4);
+    let errs = take_errors();
+    assert_eq!(errs.len(), 4, "{errs:?}");
+    assert!(
+        errs.iter().all(|(_, d)| d.contains("X509_VERIFY_PARAM")),
+        "{errs:?}"
+    );
+    crate::ssl::ssl::SSL_free(s);
+    SSL_CTX_free(cctx);
+}
