@@ -60,6 +60,9 @@
 //!   the app's callbacks) and returns `Some`; the standalone build returns `None` and the
 //!   SSL layer uses rdtls' OpenSSL-compatible verifier
 //! - `store_set_default_paths(st) -> bool` (`SSL_CTX_set_default_verify_paths` on the store)
+//! - `store_crls_and_flags(st) -> (Vec<Vec<u8>>, u64)`: the store's CRLs and
+//!   `X509_V_FLAG_*` for the standalone verifier (empty in the drop-in, whose libcrypto
+//!   checks them)
 //! - `X509_VERIFY_PARAM`: `param_new() -> *mut` (NULL in the standalone build, which has no
 //!   parameter objects), `param_free`, `param_set1(to, from) -> bool`,
 //!   `param_inherit(to, from) -> bool`, `param_set_hostflags(p, flags) -> bool`

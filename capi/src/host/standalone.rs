@@ -407,3 +407,10 @@ pub fn param_inherit(_to: *mut X509_VERIFY_PARAM, _from: *const X509_VERIFY_PARA
 pub fn param_set_hostflags(_p: *mut X509_VERIFY_PARAM, _flags: std::ffi::c_uint) -> bool {
     false
 }
+
+/// The store's CRLs (DER) and verification flags (`X509_V_FLAG_*`), for the standalone
+/// verifier's revocation check.
+pub fn store_crls_and_flags(st: *const X509_STORE) -> (Vec<Vec<u8>>, u64) {
+    // SAFETY: NULL or a live X509_STORE from this library.
+    unsafe { st.as_ref() }.map_or_else(|| (Vec::new(), 0), |s| (s.crls_der(), s.flags()))
+}

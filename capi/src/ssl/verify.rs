@@ -9,7 +9,7 @@
 //! verification with that error. Without a callback the first error stops it.
 use std::ffi::{c_int, c_long, c_void};
 
-use rdtls::pki::ossl_verify::{openssl_steps, Step};
+use rdtls::pki::ossl_verify::{openssl_steps_with_crls, Revocation, Step};
 use rdtls::pki::verifier::{CertVerifier, Verdict, VerifyInput};
 use rdtls::pki::{verify_code_string, X509_V_ERR_APPLICATION_VERIFICATION};
 use rdtls::Connection;
@@ -46,15 +46,27 @@ unsafe impl Send for ParamPtr {}
 // SAFETY: see SslPtr.
 unsafe impl Sync for ParamPtr {}
 
-/// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`.
-pub fn steps_for(input: &VerifyInput<'_>) -> Vec<Step> {
-    openssl_steps(
+/// `X509_V_FLAG_CRL_CHECK`.
+const X509_V_FLAG_CRL_CHECK: u64 = 0x4;
+/// `X509_V_FLAG_CRL_CHECK_ALL`.
+const X509_V_FLAG_CRL_CHECK_ALL: u64 = 0x8;
+
+/// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`, with the
+/// revocation check the `SSL_CTX`'s store asks for.
+fn steps_for(input: &VerifyInput<'_>, ssl: &SSL) -> Vec<Step> {
+    let (crls, flags) = host::store_crls_and_flags(ssl.ctx().cert_store_ref().ptr());
+    let revocation = Revocation {
+        crls: &crls,
+        all: flags & X509_V_FLAG_CRL_CHECK_ALL != 0,
+    };
+    openssl_steps_with_crls(
         input.trust,
         input.chain,
         input.now,
         input.names,
         input.server_cert,
         input.max_depth,
+        (flags & X509_V_FLAG_CRL_CHECK != 0).then_some(&revocation),
     )
 }
 
@@ -185,7 +197,16 @@ impl CertVerifier for CallbackVerifier {
                 reason: format!("{} at depth {}", verify_code_string(v.code), v.depth),
             };
         }
-        let steps = steps_for(input);
+        // SAFETY: the SSL outlives its connection, whose handshake is running this.
+        let Some(ssl) = (unsafe { self.ssl.0.as_ref() }) else {
+            return Verdict {
+                accept: false,
+                code: 1,
+                depth: 0,
+                reason: "no SSL".into(),
+            };
+        };
+        let steps = steps_for(input, ssl);
         match self.cert_cb {
             Some((cb, arg)) => run_cert_verify_callback(self.ssl.0, cb, arg, input.chain, &steps),
             None => replay(self.ssl.0, self.verify_cb, input.chain, &steps),

@@ -15,6 +15,7 @@ use crate::exdata::{ExData, CRYPTO_EX_INDEX_X509};
 pub mod asn1;
 pub mod base64;
 pub mod check;
+pub mod crl;
 pub mod der;
 pub mod name;
 pub mod pem;

@@ -209,3 +209,8 @@ pub fn native_verify(req: &super::super::NativeVerify<'_>) -> Option<NativeVerdi
     stack_free_x509(certs);
     Some(verdict)
 }
+
+/// Revocation data for the standalone verifier; libcrypto checks CRLs itself here.
+pub fn store_crls_and_flags(_st: *const X509_STORE) -> (Vec<Vec<u8>>, u64) {
+    (Vec::new(), 0)
+}
