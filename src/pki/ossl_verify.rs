@@ -211,11 +211,9 @@ fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option
         .take(verify::MAX_CHAIN_ANALYSIS)
         .map(|c| parse_certificate(c).ok())
         .collect();
-    let anchors: Vec<(Vec<u8>, CertInfo)> = store
-        .certificates()
-        .iter()
-        .filter_map(|d| parse_certificate(d).ok().map(|i| (d.clone(), i)))
-        .collect();
+    // Anchors were parsed once when added to the store (one per SSL_CTX).
+    let anchor_ders = store.certificates();
+    let anchor_infos = store.infos();
     let leaf = infos.first()?.clone()?;
     let mut b = Built {
         certs: vec![leaf],
@@ -240,9 +238,9 @@ fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option
         if self_issued(&cur) {
             break;
         }
-        let from_store = find_issuer(&cur, &cur_der, anchors.iter().map(|(_, i)| i).enumerate());
+        let from_store = find_issuer(&cur, &cur_der, anchor_infos.iter().enumerate());
         if let Some(i) = from_store {
-            let (d, info) = anchors.get(i)?.clone();
+            let (d, info) = (anchor_ders.get(i)?.clone(), anchor_infos.get(i)?.clone());
             let top_self_issued = self_issued(&info);
             b.certs.push(info);
             b.ders.push(d);

@@ -409,8 +409,18 @@ pub fn param_set_hostflags(_p: *mut X509_VERIFY_PARAM, _flags: std::ffi::c_uint)
 }
 
 /// The store's CRLs (DER) and verification flags (`X509_V_FLAG_*`), for the standalone
-/// verifier's revocation check.
+/// verifier's revocation check (the CRLs only when a CRL check is asked for).
 pub fn store_crls_and_flags(st: *const X509_STORE) -> (Vec<Vec<u8>>, u64) {
     // SAFETY: NULL or a live X509_STORE from this library.
-    unsafe { st.as_ref() }.map_or_else(|| (Vec::new(), 0), |s| (s.crls_der(), s.flags()))
+    let Some(s) = (unsafe { st.as_ref() }) else {
+        return (Vec::new(), 0);
+    };
+    // X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL: copy the CRLs only when needed.
+    let flags = s.flags();
+    let crls = if flags & 0xc != 0 {
+        s.crls_der()
+    } else {
+        Vec::new()
+    };
+    (crls, flags)
 }
