@@ -103,3 +103,25 @@ test_verify_dropin_s_client_hostname() {
         fail "the drop-in accepted evil.example"
     ld_log_check ld
 }
+
+# The expected name given through SSL_get0_param + X509_VERIFY_PARAM_set1_host instead of
+# SSL_set1_host: the three builds agree.
+test_verify_param_host() {
+    local ours="$CTDIR/verify_matrix" ossl="$BUILD/ctests-openssl/verify_matrix"
+    local c mode o r d
+    sh "$CT_ROOT/scripts/gen-verify-matrix-certs.sh" certs ||
+        { cat certs/gen.log; fail "making the certificates"; }
+    for c in v3_rsa wrong_host_san wrong_host_cn; do
+        for mode in peer all; do
+            o=$(vm_run "$ossl" "$c" "$mode" VM_PARAM_HOST=1)
+            r=$(vm_run "$ours" "$c" "$mode" VM_PARAM_HOST=1)
+            d=$(vm_run "$ossl" "$c" "$mode" VM_PARAM_HOST=1 LD_PRELOAD="$BUILD/libssl.so.3")
+            printf '%-15s %-5s openssl: %s\n%-21s standalone: %s\n%-21s drop-in: %s\n' \
+                "$c" "$mode" "$o" "" "$r" "" "$d"
+            [ "$r" = "$o" ] || fail "standalone differs on $c $mode"
+            [ "$d" = "$o" ] || fail "drop-in differs on $c $mode"
+        done
+    done
+    o=$(vm_run "$ossl" wrong_host_san peer VM_PARAM_HOST=1)
+    case "$o" in "hs=fail result=62 "*) ;; *) fail "reference did not refuse: $o" ;; esac
+}

@@ -37,8 +37,9 @@ pub use ffi::{
 };
 pub use store::*;
 pub use verify::{
-    native_verify, param_free, param_inherit, param_new, param_set1, param_set_hostflags,
-    store_crls_and_flags, store_set_default_paths, NativeVerdict, X509_VERIFY_PARAM,
+    native_verify, param_free, param_hosts_flags_depth, param_inherit, param_new, param_set1,
+    param_set_hostflags, store_crls_and_flags, store_set_default_paths, NativeVerdict,
+    X509_VERIFY_PARAM,
 };
 pub use x509::*;
 

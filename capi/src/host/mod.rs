@@ -60,12 +60,13 @@
 //!   the app's callbacks) and returns `Some`; the standalone build returns `None` and the
 //!   SSL layer uses rdtls' OpenSSL-compatible verifier
 //! - `store_set_default_paths(st) -> bool` (`SSL_CTX_set_default_verify_paths` on the store)
-//! - `store_crls_and_flags(st) -> (Vec<Vec<u8>>, u64)`: the store's CRLs and
-//!   `X509_V_FLAG_*` for the standalone verifier (empty in the drop-in, whose libcrypto
+//! - `store_crls_and_flags(st, extra_flags) -> (Vec<Vec<u8>>, u64)`: the store's CRLs and
+//!   `X509_V_FLAG_*` (or'ed with `extra_flags`) for the standalone verifier (empty in the drop-in, whose libcrypto
 //!   checks them)
-//! - `X509_VERIFY_PARAM`: `param_new() -> *mut` (NULL in the standalone build, which has no
-//!   parameter objects), `param_free`, `param_set1(to, from) -> bool`,
-//!   `param_inherit(to, from) -> bool`, `param_set_hostflags(p, flags) -> bool`
+//! - `X509_VERIFY_PARAM`: `param_new() -> *mut`, `param_free`, `param_set1(to, from) ->
+//!   bool`, `param_inherit(to, from) -> bool`, `param_set_hostflags(p, flags) -> bool`,
+//!   `param_hosts_flags_depth(p) -> (Vec<String>, u64, c_int)` (for the standalone
+//!   verifier; the drop-in's libcrypto reads its parameters itself)
 //!
 //! ## STACK_OF(X509)
 //! - `stack_of_x509(chain_der: &[Vec<u8>]) -> *mut OPENSSL_STACK` (new stack owning new X509s;

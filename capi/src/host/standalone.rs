@@ -378,45 +378,68 @@ pub fn store_set_default_paths(_st: *mut X509_STORE) -> bool {
     true
 }
 
-/// `X509_VERIFY_PARAM`: the standalone build has none (SSL_get0_param and friends fail with
-/// "unsupported"); the type exists so the SSL layer compiles the same in both builds.
-#[repr(C)]
-pub struct X509_VERIFY_PARAM {
-    _private: [u8; 0],
-}
+pub use crate::x509::verify_param::X509_VERIFY_PARAM;
 
-/// No parameter objects in the standalone build: NULL.
+/// `X509_VERIFY_PARAM_new`.
 pub fn param_new() -> *mut X509_VERIFY_PARAM {
-    std::ptr::null_mut()
+    crate::x509::verify_param::param_new()
 }
 
-/// Nothing to free (see [`param_new`]).
-pub fn param_free(_p: *mut X509_VERIFY_PARAM) {}
-
-/// Unsupported in the standalone build: false.
-pub fn param_set1(_to: *mut X509_VERIFY_PARAM, _from: *const X509_VERIFY_PARAM) -> bool {
-    false
+/// `X509_VERIFY_PARAM_free` (NULL tolerated).
+pub fn param_free(p: *mut X509_VERIFY_PARAM) {
+    crate::x509::verify_param::param_free(p)
 }
 
-/// Unsupported in the standalone build: false.
-pub fn param_inherit(_to: *mut X509_VERIFY_PARAM, _from: *const X509_VERIFY_PARAM) -> bool {
-    false
+/// `X509_VERIFY_PARAM_set1(to, from)`; false for NULL.
+pub fn param_set1(to: *mut X509_VERIFY_PARAM, from: *const X509_VERIFY_PARAM) -> bool {
+    // SAFETY: NULL or live objects from this library.
+    match unsafe { (to.as_ref(), from.as_ref()) } {
+        (Some(t), Some(f)) => {
+            crate::x509::verify_param::param_copy(t, f, true);
+            true
+        }
+        _ => false,
+    }
 }
 
-/// Unsupported in the standalone build: false.
-pub fn param_set_hostflags(_p: *mut X509_VERIFY_PARAM, _flags: std::ffi::c_uint) -> bool {
-    false
+/// `X509_VERIFY_PARAM_inherit(to, from)`; false for NULL.
+pub fn param_inherit(to: *mut X509_VERIFY_PARAM, from: *const X509_VERIFY_PARAM) -> bool {
+    // SAFETY: NULL or live objects from this library.
+    match unsafe { (to.as_ref(), from.as_ref()) } {
+        (Some(t), Some(f)) => {
+            crate::x509::verify_param::param_copy(t, f, false);
+            true
+        }
+        _ => false,
+    }
 }
 
-/// The store's CRLs (DER) and verification flags (`X509_V_FLAG_*`), for the standalone
-/// verifier's revocation check (the CRLs only when a CRL check is asked for).
-pub fn store_crls_and_flags(st: *const X509_STORE) -> (Vec<Vec<u8>>, u64) {
+/// `X509_VERIFY_PARAM_set_hostflags` (only 0 is supported; others raise "unsupported").
+pub fn param_set_hostflags(p: *mut X509_VERIFY_PARAM, flags: std::ffi::c_uint) -> bool {
+    crate::x509::verify_param::X509_VERIFY_PARAM_set_hostflags(p, flags);
+    !p.is_null() && flags == 0
+}
+
+/// The expected host names, verification flags and depth (-1: unset) of `p`, for the
+/// standalone verifier.
+pub fn param_hosts_flags_depth(p: *const X509_VERIFY_PARAM) -> (Vec<String>, u64, c_int) {
+    // SAFETY: NULL or a live object from this library.
+    unsafe { p.as_ref() }.map_or((Vec::new(), 0, -1), |p| {
+        let f = p.fields();
+        (p.hosts(), f.flags, f.depth)
+    })
+}
+
+/// The store's CRLs (DER) and its verification flags (`X509_V_FLAG_*`) or'ed with
+/// `extra_flags` (the SSL's parameters), for the standalone verifier's revocation check;
+/// the CRLs are copied only when a CRL check is asked for.
+pub fn store_crls_and_flags(st: *const X509_STORE, extra_flags: u64) -> (Vec<Vec<u8>>, u64) {
     // SAFETY: NULL or a live X509_STORE from this library.
     let Some(s) = (unsafe { st.as_ref() }) else {
-        return (Vec::new(), 0);
+        return (Vec::new(), extra_flags);
     };
     // X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL: copy the CRLs only when needed.
-    let flags = s.flags();
+    let flags = s.flags() | extra_flags;
     let crls = if flags & 0xc != 0 {
         s.crls_der()
     } else {

@@ -52,20 +52,27 @@ const X509_V_FLAG_CRL_CHECK: u64 = 0x4;
 const X509_V_FLAG_CRL_CHECK_ALL: u64 = 0x8;
 
 /// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`, with the
-/// revocation check the `SSL_CTX`'s store asks for.
+/// SSL's `X509_VERIFY_PARAM` (host names when `SSL_set1_host` set none, verify depth, CRL
+/// flags) and the revocation check the `SSL_CTX`'s store or the parameters ask for.
 fn steps_for(input: &VerifyInput<'_>, ssl: &SSL) -> Vec<Step> {
-    let (crls, flags) = host::store_crls_and_flags(ssl.ctx().cert_store_ref().ptr());
+    let (hosts, pflags, pdepth) = host::param_hosts_flags_depth(ssl.param.ptr());
+    let (crls, flags) = host::store_crls_and_flags(ssl.ctx().cert_store_ref().ptr(), pflags);
     let revocation = Revocation {
         crls: &crls,
         all: flags & X509_V_FLAG_CRL_CHECK_ALL != 0,
+    };
+    let names = match input.names {
+        Some(n) => Some(n),
+        None if !hosts.is_empty() && input.server_cert => Some(hosts.as_slice()),
+        None => None,
     };
     openssl_steps_with_crls(
         input.trust,
         input.chain,
         input.now,
-        input.names,
+        names,
         input.server_cert,
-        input.max_depth,
+        usize::try_from(pdepth).unwrap_or(input.max_depth),
         (flags & X509_V_FLAG_CRL_CHECK != 0).then_some(&revocation),
     )
 }

@@ -3,8 +3,9 @@
 //!
 //! In the drop-in build they are libcrypto's objects, handed to `X509_verify_cert` as
 //! OpenSSL's libssl does (host names, host flags, purpose, depth, flags such as
-//! `X509_V_FLAG_PARTIAL_CHAIN` or `X509_V_FLAG_CRL_CHECK`). The standalone build has no
-//! parameter objects: these functions fail with "unsupported" there.
+//! `X509_V_FLAG_PARTIAL_CHAIN` or `X509_V_FLAG_CRL_CHECK`). In the standalone build they
+//! are `crate::x509::verify_param`'s (host names, depth and the CRL flags act; other flags
+//! are refused there).
 use std::ffi::{c_int, c_uint};
 
 use crate::entry::*;
@@ -55,13 +56,13 @@ impl Drop for ParamSlot {
     }
 }
 
-/// NULL with an "unsupported" error when this build has no parameter objects.
+/// NULL with an error when the object could not be made.
 fn param_or_error(p: *mut X509_VERIFY_PARAM, name: &str) -> *mut X509_VERIFY_PARAM {
     if p.is_null() {
         put_error(
             ERR_LIB_SSL,
             ERR_R_UNSUPPORTED,
-            format!("{name}: X509_VERIFY_PARAM is not supported by the standalone rdtls library"),
+            format!("{name}: no X509_VERIFY_PARAM (allocation failed)"),
         );
     }
     p

@@ -21,6 +21,7 @@ pub mod name;
 pub mod pem;
 pub mod stack;
 pub mod store;
+pub mod verify_param;
 
 #[cfg(test)]
 mod tests;

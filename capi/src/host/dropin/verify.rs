@@ -211,6 +211,11 @@ pub fn native_verify(req: &super::super::NativeVerify<'_>) -> Option<NativeVerdi
 }
 
 /// Revocation data for the standalone verifier; libcrypto checks CRLs itself here.
-pub fn store_crls_and_flags(_st: *const X509_STORE) -> (Vec<Vec<u8>>, u64) {
-    (Vec::new(), 0)
+pub fn store_crls_and_flags(_st: *const X509_STORE, extra_flags: u64) -> (Vec<Vec<u8>>, u64) {
+    (Vec::new(), extra_flags)
+}
+
+/// Used by the standalone verifier only; libcrypto reads the parameters itself here.
+pub fn param_hosts_flags_depth(_p: *const X509_VERIFY_PARAM) -> (Vec<String>, u64, c_int) {
+    (Vec::new(), 0, -1)
 }
