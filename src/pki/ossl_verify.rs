@@ -48,6 +48,9 @@ const KU_TLS: u16 = 0x8000 | 0x2000 | 0x0800;
 /// keyUsage keyCertSign.
 const KU_KEY_CERT_SIGN: u16 = 0x0400;
 
+/// Longest chain built (presented certificates plus anchors).
+pub const MAX_BUILT_CHAIN: usize = 2 * verify::MAX_CHAIN_ANALYSIS;
+
 /// The certificate chain OpenSSL builds, and how its top ended.
 struct Built {
     certs: Vec<CertInfo>,
@@ -214,6 +217,7 @@ fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option
     // Anchors were parsed once when added to the store (one per SSL_CTX).
     let anchor_ders = store.certificates();
     let anchor_infos = store.infos();
+    let mut anchor_used: Vec<usize> = Vec::new();
     let leaf = infos.first()?.clone()?;
     let mut b = Built {
         certs: vec![leaf],
@@ -238,8 +242,21 @@ fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option
         if self_issued(&cur) {
             break;
         }
-        let from_store = find_issuer(&cur, &cur_der, anchor_infos.iter().enumerate());
+        // Each anchor is used once, and the chain is bounded, so issuer loops among the
+        // anchors (A issued B, B issued A) end.
+        if b.certs.len() >= MAX_BUILT_CHAIN {
+            break;
+        }
+        let from_store = find_issuer(
+            &cur,
+            &cur_der,
+            anchor_infos
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !anchor_used.contains(i)),
+        );
         if let Some(i) = from_store {
+            anchor_used.push(i);
             let (d, info) = (anchor_ders.get(i)?.clone(), anchor_infos.get(i)?.clone());
             let top_self_issued = self_issued(&info);
             b.certs.push(info);
