@@ -77,6 +77,7 @@ pub mod stubs_legacy;
 pub mod timer;
 pub mod trust;
 pub mod verify;
+pub mod verify_param;
 
 // The unit tests drive pairs of SSLs over BIO_new_bio_dgram_pair, which the drop-in build
 // takes from libcrypto 3.0 (it has none); the drop-in is tested by ctests/t_dropin.sh.

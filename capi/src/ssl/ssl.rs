@@ -101,6 +101,8 @@ pub struct SSL {
     /// Names the peer certificate must match (`SSL_set1_host`/`SSL_add1_host`), kept apart
     /// from the SNI name in `hostname`, as in OpenSSL's `X509_VERIFY_PARAM`.
     pub(crate) verify_names: RefCell<Vec<String>>,
+    /// `SSL_get0_param`'s object (inherits the context's at SSL_new).
+    pub(crate) param: super::verify_param::ParamSlot,
     /// `SSL_set_verify_result` override.
     pub(crate) verify_result: Cell<Option<c_long>>,
     /// Session to resume (`SSL_set_session`), one reference held.
@@ -129,6 +131,7 @@ pub struct SSL {
 
 impl SSL {
     fn new(ctx: Arc<SSL_CTX>) -> Self {
+        let param = super::verify_param::ParamSlot::inheriting(&ctx.param);
         let (settings, generation) = ctx.snapshot();
         let side = match ctx.method.role {
             Role::Client => Some(Side::Client),
@@ -155,6 +158,7 @@ impl SSL {
             mtu: Cell::new(None),
             hostname: RefCell::new(None),
             verify_names: RefCell::new(Vec::new()),
+            param,
             verify_result: Cell::new(None),
             resume: Cell::new(std::ptr::null_mut()),
             session_obj: Cell::new(std::ptr::null_mut()),

@@ -257,8 +257,6 @@ stubs! {
     refuse(0) fn SSL_CTX_set_tlsext_max_fragment_length(_ctx: *mut SSL_CTX, _mode: u8) -> c_int;
     /// SSL_CTX_set_client_cert_engine: engines are not supported: 0.
     refuse(0) fn SSL_CTX_set_client_cert_engine(_ctx: *mut SSL_CTX, _e: *mut Opaque) -> c_int;
-    /// SSL_CTX_set1_param: X509_VERIFY_PARAM settings are not supported: 0.
-    refuse(0) fn SSL_CTX_set1_param(_ctx: *mut SSL_CTX, _vpm: *mut Opaque) -> c_int;
     /// SSL_CTX_config: configuration-file sections are not supported: 0.
     refuse(0) fn SSL_CTX_config(_ctx: *mut SSL_CTX, _name: *const c_char) -> c_int;
     /// SSL_CTX_load_verify_store: OSSL_STORE URIs are not supported: 0.

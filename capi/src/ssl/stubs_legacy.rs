@@ -327,8 +327,6 @@ stubs! {
     refuse(0) fn SSL_CTX_set_trust(_ctx: *mut SSL_CTX, _trust: c_int) -> c_int;
     /// SSL_set_trust: 0.
     refuse(0) fn SSL_set_trust(_s: *mut SSL, _trust: c_int) -> c_int;
-    /// SSL_set_hostflags: host-name matching flags are not configurable.
-    refuse(()) fn SSL_set_hostflags(_s: *mut SSL, _flags: c_uint);
     /// SSL_CTX_set_ssl_version: changing a context's method is not supported: 0.
     refuse(0) fn SSL_CTX_set_ssl_version(_ctx: *mut SSL_CTX, _meth: *const Opaque) -> c_int;
     /// SSL_set_ssl_method: changing an SSL's method is not supported: 0.
