@@ -74,6 +74,11 @@ pub struct Config {
     pub(crate) emit_message_events: bool,
     pub(crate) emit_keylog: bool,
     pub(crate) rng_seed: Option<u64>,
+    /// DER distinguished names a server lists in CertificateRequest (RFC 5246 §7.4.4).
+    pub(crate) certificate_authorities: Vec<Vec<u8>>,
+    /// A client checks the server certificate against this name (RFC 6125), whatever SNI
+    /// it sends (OpenSSL's `X509_VERIFY_PARAM_set1_host`).
+    pub(crate) expected_host: Option<String>,
 }
 
 impl Config {
@@ -149,6 +154,8 @@ impl Default for ConfigBuilder {
                 emit_message_events: false,
                 emit_keylog: false,
                 rng_seed: None,
+                certificate_authorities: Vec::new(),
+                expected_host: None,
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
             cache_lifetime: DEFAULT_SESSION_LIFETIME,
@@ -276,6 +283,21 @@ impl ConfigBuilder {
     /// Session ID context: sessions resume only under the same context.
     pub fn session_id_context(mut self, ctx: &[u8]) -> Self {
         self.cfg.session_id_context = ctx.to_vec();
+        self
+    }
+
+    /// The CA names (DER `DistinguishedName`s) a server sends in its CertificateRequest's
+    /// `certificate_authorities` (RFC 5246 §7.4.4): a hint of which issuers the client's
+    /// certificate should chain to. Empty (the default) means "any".
+    pub fn certificate_authorities(mut self, names: &[Vec<u8>]) -> Self {
+        self.cfg.certificate_authorities = names.to_vec();
+        self
+    }
+
+    /// Check the server certificate against `name` (RFC 6125 §6), independently of the SNI
+    /// name sent and of [`Self::verify_hostname`].
+    pub fn expected_host(mut self, name: Option<&str>) -> Self {
+        self.cfg.expected_host = name.map(str::to_owned);
         self
     }
 

@@ -13,7 +13,11 @@ use crate::pki::verify::verify_chain;
 impl Machine {
     /// Verifies `hs.peer_certs`; `server_cert` selects the serverAuth usage and hostname.
     pub(crate) fn verify_peer(&mut self, server_cert: bool) -> Result<(), Error> {
-        let hostname = if server_cert && self.config.verify_hostname {
+        let hostname = if !server_cert {
+            None
+        } else if let Some(h) = &self.config.expected_host {
+            Some(h.clone())
+        } else if self.config.verify_hostname {
             self.hs.server_name.clone()
         } else {
             None

@@ -394,3 +394,41 @@ pub fn x509_name_stack_der(_sk: *const OPENSSL_STACK) -> Vec<Vec<u8>> {
 pub fn x509_name_stack(_ders: &[Vec<u8>]) -> *mut OPENSSL_STACK {
     std::ptr::null_mut()
 }
+
+/// `X509_VERIFY_PARAM_new`: this build has no parameter objects: NULL.
+pub fn param_new() -> *mut c_void {
+    std::ptr::null_mut()
+}
+
+/// `X509_VERIFY_PARAM_free` (nothing to free in this build).
+pub fn param_free(_p: *mut c_void) {}
+
+/// `X509_VERIFY_PARAM_set1` / `inherit`: false (no parameter objects in this build).
+pub fn param_copy(_to: *mut c_void, _from: *const c_void, _inherit: bool) -> bool {
+    false
+}
+
+/// Host name and depth of a parameter object: none in this build.
+pub fn param_host_depth(_p: *mut c_void) -> (Option<String>, c_int) {
+    (None, -1)
+}
+
+/// A connect BIO: this build has none (no `BIO_s_connect`): NULL with an error.
+pub fn bio_new_connect() -> *mut BIO {
+    crate::error::put_error(
+        crate::error::ERR_LIB_SSL,
+        crate::error::ERR_R_UNSUPPORTED,
+        "BIO_s_connect is not provided by the standalone build",
+    );
+    std::ptr::null_mut()
+}
+
+/// A buffering BIO: this build has none (no `BIO_f_buffer`): NULL with an error.
+pub fn bio_new_buffer() -> *mut BIO {
+    crate::error::put_error(
+        crate::error::ERR_LIB_SSL,
+        crate::error::ERR_R_UNSUPPORTED,
+        "BIO_f_buffer is not provided by the standalone build",
+    );
+    std::ptr::null_mut()
+}

@@ -165,6 +165,7 @@ impl SSL {
         if !self.run_cert_callback() {
             return Err(Stop::Failed);
         }
+        super::param::apply(self);
         let settings = self.settings.borrow().clone();
         if let Some(why) = settings.dtls12_disabled() {
             return Err(self.fail_with(SSL_R_NO_PROTOCOLS_AVAILABLE, why.to_owned()));

@@ -35,6 +35,8 @@ macro_rules! cstr {
 }
 
 pub mod bio;
+pub mod bio_ssl;
+pub mod ca_list;
 pub mod certs;
 pub mod cipher;
 pub mod cipher_list;
@@ -56,9 +58,11 @@ pub mod listen;
 pub mod method;
 pub mod negotiation;
 pub mod own_cert;
+pub mod param;
 pub mod params;
 pub mod poison;
 pub mod session;
+pub mod session_extras;
 pub mod session_io;
 pub mod setters;
 pub mod settings;

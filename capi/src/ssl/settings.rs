@@ -104,6 +104,10 @@ pub struct Settings {
     pub max_cert_list: c_long,
     /// Check the server certificate against the SNI name.
     pub verify_hostname: bool,
+    /// Client CA and CA name lists (`SSL_CTX_set_client_CA_list`, `SSL_CTX_set0_CA_list`).
+    pub ca_names: super::ca_list::CaNames,
+    /// The host name the server certificate must match (`X509_VERIFY_PARAM_set1_host`).
+    pub expected_host: Option<String>,
 }
 
 impl Default for Settings {
@@ -129,6 +133,8 @@ impl Default for Settings {
             msg_callback_arg: AppPtr::default(),
             max_cert_list: SSL_MAX_CERT_LIST_DEFAULT,
             verify_hostname: false,
+            ca_names: Default::default(),
+            expected_host: None,
         }
     }
 }
@@ -206,7 +212,9 @@ impl Settings {
             .shared_session_cache(shared.session_cache.clone())
             .session_id_context(&self.sid_ctx)
             .message_events(v.message_events)
-            .keylog(v.keylog);
+            .keylog(v.keylog)
+            .certificate_authorities(self.ca_names.for_certificate_request())
+            .expected_host(self.expected_host.as_deref());
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
             let mut chain = Vec::with_capacity(1 + self.chain.len());
             chain.push(cert.as_ref().clone());

@@ -11,7 +11,6 @@ extern "C" {
     fn EVP_PKEY_set1_RSA(k: *mut EVP_PKEY, rsa: *mut c_void) -> c_int;
     fn i2d_X509_NAME(n: *const c_void, out: *mut *mut c_uchar) -> c_int;
     fn d2i_X509_NAME(a: *mut *mut c_void, pp: *mut *const c_uchar, len: c_long) -> *mut c_void;
-    fn X509_NAME_free(n: *mut c_void);
     fn OPENSSL_sk_new_null() -> *mut OPENSSL_STACK;
     fn OPENSSL_sk_push(sk: *mut OPENSSL_STACK, p: *const c_void) -> c_int;
     fn OPENSSL_sk_num(sk: *const OPENSSL_STACK) -> c_int;
@@ -86,9 +85,82 @@ pub fn x509_name_stack(ders: &[Vec<u8>]) -> *mut OPENSSL_STACK {
         unsafe {
             let n = d2i_X509_NAME(std::ptr::null_mut(), &mut p, len);
             if !n.is_null() && OPENSSL_sk_push(sk, n) == 0 {
-                X509_NAME_free(n);
+                super::ffi::X509_NAME_free(n.cast());
             }
         }
     }
     sk
+}
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn X509_VERIFY_PARAM_new() -> *mut c_void;
+    fn X509_VERIFY_PARAM_free(p: *mut c_void);
+    fn X509_VERIFY_PARAM_set1(to: *mut c_void, from: *const c_void) -> c_int;
+    fn X509_VERIFY_PARAM_inherit(to: *mut c_void, from: *const c_void) -> c_int;
+    fn X509_VERIFY_PARAM_get0_host(p: *mut c_void, idx: c_int) -> *mut std::ffi::c_char;
+    fn X509_VERIFY_PARAM_get_depth(p: *const c_void) -> c_int;
+}
+
+/// A new `X509_VERIFY_PARAM` (NULL on failure).
+pub fn param_new() -> *mut c_void {
+    // SAFETY: libcrypto's constructor.
+    unsafe { X509_VERIFY_PARAM_new() }
+}
+
+/// `X509_VERIFY_PARAM_free`.
+pub fn param_free(p: *mut c_void) {
+    if !p.is_null() {
+        // SAFETY: the caller owns p.
+        unsafe { X509_VERIFY_PARAM_free(p) }
+    }
+}
+
+/// `X509_VERIFY_PARAM_set1` (`inherit`: `X509_VERIFY_PARAM_inherit`, which keeps what `to`
+/// already set); true on success.
+pub fn param_copy(to: *mut c_void, from: *const c_void, inherit: bool) -> bool {
+    if to.is_null() || from.is_null() {
+        return false;
+    }
+    // SAFETY: two live parameter objects.
+    unsafe {
+        if inherit {
+            X509_VERIFY_PARAM_inherit(to, from) == 1
+        } else {
+            X509_VERIFY_PARAM_set1(to, from) == 1
+        }
+    }
+}
+
+/// The first expected host name and the depth limit (-1: none) of a parameter object.
+pub fn param_host_depth(p: *mut c_void) -> (Option<String>, c_int) {
+    if p.is_null() {
+        return (None, -1);
+    }
+    // SAFETY: a live parameter object; the host string belongs to it and is copied at once.
+    unsafe {
+        let h = X509_VERIFY_PARAM_get0_host(p, 0);
+        let host =
+            (!h.is_null()).then(|| std::ffi::CStr::from_ptr(h).to_string_lossy().into_owned());
+        (host, X509_VERIFY_PARAM_get_depth(p))
+    }
+}
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn BIO_s_connect() -> *const c_void;
+    fn BIO_f_buffer() -> *const c_void;
+    fn BIO_new(m: *const c_void) -> *mut super::ffi::BIO;
+}
+
+/// A new connect BIO (`BIO_new(BIO_s_connect())`).
+pub fn bio_new_connect() -> *mut super::ffi::BIO {
+    // SAFETY: libcrypto's constructors.
+    unsafe { BIO_new(BIO_s_connect()) }
+}
+
+/// A new buffering filter BIO (`BIO_new(BIO_f_buffer())`).
+pub fn bio_new_buffer() -> *mut super::ffi::BIO {
+    // SAFETY: libcrypto's constructors.
+    unsafe { BIO_new(BIO_f_buffer()) }
 }
