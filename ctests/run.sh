@@ -138,6 +138,14 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test legacy_socat_client_dropin_server
     run_test legacy_ncat_client_stock_server
     run_test legacy_ncat_client_dropin_server
+    run_test legacy_socat_listen_stock_client
+    run_test legacy_socat_listen_dropin_client
+    run_test legacy_socat_client_cert_stock_server
+    run_test legacy_coturn_dropin_server
+    run_test legacy_coturn_dropin_client
+    run_test legacy_coturn_both_dropin
+    run_test legacy_coap_dropin_server
+    run_test legacy_coap_dropin_client
     legacy_table
 fi
 

@@ -17,6 +17,7 @@ command -v socat > /dev/null 2>&1 || missing="$missing socat"
 command -v ncat > /dev/null 2>&1 || missing="$missing ncat"
 command -v turnserver > /dev/null 2>&1 || missing="$missing coturn"
 command -v coap-client-openssl > /dev/null 2>&1 || missing="$missing libcoap3-bin"
+command -v ss > /dev/null 2>&1 || missing="$missing iproute2"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
