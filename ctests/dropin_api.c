@@ -157,6 +157,7 @@ static int on_client_hello(SSL *s, int *al, void *arg) {
 
 static int refuse_hello(SSL *s, int *al, void *arg) {
     (void)s;
+    hello_calls++;
     (void)arg;
     *al = SSL_AD_HANDSHAKE_FAILURE;
     return SSL_CLIENT_HELLO_ERROR;
@@ -234,6 +235,22 @@ static int test_client_hello(void) {
         return 0;
     printf("refusing callback: handshake %s\n", handshake(cli, srv) ? "succeeded" : "failed");
     ERR_clear_error();
+    /* The client gets the callback's alert (handshake_failure) at once. */
+    {
+        int i, r = -1;
+        unsigned long e = 0;
+        for (i = 0; i < MAX_ROUNDS; i++) {
+            r = SSL_do_handshake(cli);
+            if (r == 1 || SSL_get_error(cli, r) != SSL_ERROR_WANT_READ)
+                break;
+            usleep(200);
+        }
+        e = ERR_peek_last_error();
+        printf("client after refusal: ret %d reason %d (%s)\n", r, ERR_GET_REASON(e),
+               ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "none");
+        ERR_clear_error();
+    }
+    printf("hello callback calls: %d\n", hello_calls);
     free_pair(srv, cli, fds);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);

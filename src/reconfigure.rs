@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::connection::Connection;
+use crate::error::{AlertDescription, Error};
 use crate::handshake::machine::State;
 
 impl Connection {
@@ -32,5 +33,12 @@ impl Connection {
         }
         self.inner.config = config;
         true
+    }
+
+    /// Ends the handshake of a server that has not yet processed its ClientHello with the
+    /// fatal `alert` (OpenSSL's answer when the client-hello callback returns an error);
+    /// the alert datagram is queued for `poll_transmit`. Returns the error recorded.
+    pub fn refuse_client_hello(&mut self, alert: AlertDescription, reason: &str) -> Error {
+        self.inner.fail(Error::alert(alert, reason))
     }
 }

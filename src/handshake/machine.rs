@@ -598,7 +598,7 @@ impl Machine {
     }
 
     /// Records a fatal error: sends the alert it carries (if any) and stops.
-    fn fail(&mut self, e: Error) -> Error {
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
         if self.state != State::Failed {
             if let Some(alert) = e.alert_to_send() {
                 self.send_alert(AlertLevel::Fatal, alert);

@@ -183,10 +183,23 @@ pub(crate) fn before_feed(s: &SSL, datagram: &[u8]) -> Result<(), Stop> {
              support"
                 .to_owned(),
         )),
-        _ => Err(s.fail_with(
-            SSL_R_CALLBACK_FAILED,
-            format!("the client hello callback refused the ClientHello (alert {al})"),
-        )),
+        _ => {
+            // OpenSSL sends the alert the callback chose (RFC 5246 §7.2.2: a fatal alert).
+            let alert = u8::try_from(al).unwrap_or(80);
+            if let Ok(mut c) = s.conn.try_borrow_mut() {
+                if let Some(conn) = c.as_mut() {
+                    conn.refuse_client_hello(
+                        rdtls::error::AlertDescription(alert),
+                        "refused by the client hello callback",
+                    );
+                }
+            }
+            let _ = s.flush();
+            Err(s.fail_with(
+                SSL_R_CALLBACK_FAILED,
+                format!("the client hello callback refused the ClientHello (alert {al})"),
+            ))
+        }
     }
 }
 
