@@ -225,6 +225,9 @@ static int test_client_hello(void) {
     printf("cipher: %s nid=%d digest nid=%d\n", SSL_CIPHER_get_name(c),
            SSL_CIPHER_get_cipher_nid(c), SSL_CIPHER_get_digest_nid(c));
     printf("server CA names: %d\n", sk_X509_NAME_num(SSL_get_client_CA_list(srv)));
+    printf("client got CA names: %d (peer list %d)\n",
+           sk_X509_NAME_num(SSL_get_client_CA_list(cli)),
+           sk_X509_NAME_num(SSL_get0_peer_CA_list(cli)));
     printf("client verified: %ld\n", SSL_get_verify_result(cli));
     printf("server got client cert: %d\n", SSL_get0_peer_certificate(srv) != NULL);
     free_pair(srv, cli, fds);

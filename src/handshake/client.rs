@@ -110,6 +110,7 @@ impl Machine {
             (State::ClientAwaitCertificateRequestOrDone, HandshakeType::CERTIFICATE_REQUEST) => {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
+                self.hs.peer_ca_names = cr.authorities;
                 self.hs.cert_requested = Some(cr.signature_schemes);
                 self.state = State::ClientAwaitServerHelloDone;
                 Ok(())

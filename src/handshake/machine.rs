@@ -82,6 +82,8 @@ pub(crate) struct Negotiated {
     pub last_client_hello: Vec<u8>,
     pub cookie: Vec<u8>,
     pub secure_renegotiation: bool,
+    /// The CA names of the server's CertificateRequest (RFC 5246 §7.4.4; clients only).
+    pub peer_ca_names: Vec<Vec<u8>>,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.

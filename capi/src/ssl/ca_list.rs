@@ -118,6 +118,36 @@ fn file_subjects(file: &str) -> Option<Vec<Vec<u8>>> {
     Some(names)
 }
 
+/// The stack of the CA names the server sent to this client (NULL when none arrived).
+fn peer_ca_list(s: &SSL) -> *mut OPENSSL_STACK {
+    let names = s
+        .with_conn(|c| c.peer_ca_names().to_vec())
+        .unwrap_or_default();
+    if names.is_empty() {
+        return std::ptr::null_mut();
+    }
+    let list = Some(Arc::new(names));
+    match s.extras.peer_ca_stack.try_borrow_mut() {
+        // Keyed by content: the same list keeps the same stack pointer.
+        Ok(mut c) => c.get(content_id(&list), || stack_for_new(&list)),
+        Err(_) => std::ptr::null_mut(),
+    }
+}
+
+/// A content key for a list (a simple hash; a collision only reuses a stack of the same
+/// length and first bytes, never reads out of bounds).
+fn content_id(list: &Option<Arc<Vec<Vec<u8>>>>) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    list.as_deref().hash(&mut h);
+    h.finish() as usize
+}
+
+fn stack_for_new(list: &Option<Arc<Vec<Vec<u8>>>>) -> *mut OPENSSL_STACK {
+    list.as_ref()
+        .map_or(std::ptr::null_mut(), |l| host::x509_name_stack(l))
+}
+
 fn ctx_update(ctx: &SSL_CTX, f: impl FnOnce(&mut CaNames) -> c_int) -> c_int {
     ctx.update(|s| f(&mut s.ca_names))
 }
@@ -203,12 +233,12 @@ entry! {
         stack_for(&mut lock(&ctx.extras.client_ca_stack), &list)
     }
 
-    /// SSL_get_client_CA_list: on a server, the client CA list it sends (owned by `s`).
-    /// A client does not keep the list the server sent: NULL.
+    /// SSL_get_client_CA_list: on a server, the client CA list it sends; on a client, the
+    /// names the server's CertificateRequest listed (NULL before one arrived). Owned by `s`.
     fn SSL_get_client_CA_list(s: *const SSL) -> *mut OPENSSL_STACK {
         let s = try_ref!(s, std::ptr::null_mut());
         if !s.is_server() {
-            return std::ptr::null_mut();
+            return peer_ca_list(s);
         }
         let list = s.with_settings(|st| st.ca_names.client.clone());
         match s.extras.client_ca_stack.try_borrow_mut() {
@@ -232,6 +262,13 @@ entry! {
             Ok(mut c) => stack_for(&mut c, &list),
             Err(_) => std::ptr::null(),
         }
+    }
+
+    /// SSL_get0_peer_CA_list: the CA names the peer sent (a client: the server's
+    /// CertificateRequest list; NULL when none), owned by `s`.
+    fn SSL_get0_peer_CA_list(s: *const SSL) -> *const OPENSSL_STACK {
+        let s = try_ref!(s, std::ptr::null());
+        peer_ca_list(s)
     }
 
     /// SSL_dup_CA_list: a new stack holding copies of the names in `sk`.

@@ -102,6 +102,8 @@ pub struct SslExtras {
     pub ca_stack: RefCell<NameStack>,
     /// `SSL_get0_param`'s object.
     pub param: RefCell<super::param::ParamSlot>,
+    /// The stack of CA names the server sent (client side, `SSL_get0_peer_CA_list`).
+    pub peer_ca_stack: RefCell<NameStack>,
 }
 
 /// The extra state of an `SSL_CTX` (shared between threads: behind locks).

@@ -146,8 +146,6 @@ stubs! {
     none(-1) fn SSL_get_key_update_type(_s: *const SSL) -> c_int;
     /// SSL_SESSION_get_max_early_data: 0 (no early data).
     none(0) fn SSL_SESSION_get_max_early_data(_sess: *const SSL_SESSION) -> u32;
-    /// SSL_get0_peer_CA_list: the peer sent no CA names: NULL.
-    none(std::ptr::null()) fn SSL_get0_peer_CA_list(_s: *const SSL) -> *const OPENSSL_STACK;
     /// SSL_get0_peer_scts: Certificate Transparency is not enabled: NULL.
     none(std::ptr::null()) fn SSL_get0_peer_scts(_s: *mut SSL) -> *const OPENSSL_STACK;
     /// SSL_ct_is_enabled: 0.
