@@ -155,6 +155,15 @@ static int on_client_hello(SSL *s, int *al, void *arg) {
     return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+/* Asks to be called again once (as an application loading its certificate asynchronously
+ * would), then behaves as on_client_hello. */
+static int retries;
+static int retry_hello(SSL *s, int *al, void *arg) {
+    if (retries++ == 0)
+        return SSL_CLIENT_HELLO_RETRY;
+    return on_client_hello(s, al, arg);
+}
+
 static int refuse_hello(SSL *s, int *al, void *arg) {
     (void)s;
     hello_calls++;
@@ -230,6 +239,31 @@ static int test_client_hello(void) {
            sk_X509_NAME_num(SSL_get0_peer_CA_list(cli)));
     printf("client verified: %ld\n", SSL_get_verify_result(cli));
     printf("server got client cert: %d\n", SSL_get0_peer_certificate(srv) != NULL);
+    free_pair(srv, cli, fds);
+
+    /* A callback that asks to be called again: SSL_ERROR_WANT_CLIENT_HELLO_CB once. */
+    SSL_CTX_set_client_hello_cb(sctx, retry_hello, NULL);
+    if (!make_pair(sctx, cctx, &srv, &cli, fds))
+        return 0;
+    {
+        int i, r, saw = 0, cdone = 0, sdone = 0;
+        for (i = 0; i < MAX_ROUNDS && !(cdone && sdone); i++) {
+            if (!cdone && (r = SSL_do_handshake(cli)) == 1)
+                cdone = 1;
+            if (!sdone) {
+                r = SSL_do_handshake(srv);
+                if (r == 1)
+                    sdone = 1;
+                else if (SSL_get_error(srv, r) == SSL_ERROR_WANT_CLIENT_HELLO_CB)
+                    saw += SSL_want_client_hello_cb(srv);
+                else if (SSL_get_error(srv, r) != SSL_ERROR_WANT_READ)
+                    break;
+            }
+            usleep(200);
+        }
+        printf("retrying callback: want_client_hello_cb %d times, handshake %s\n", saw,
+               cdone && sdone ? "succeeded" : "failed");
+    }
     free_pair(srv, cli, fds);
 
     /* A callback that refuses fails the handshake. */

@@ -18,6 +18,9 @@ extern "C" {
 #define SSL_CLIENT_HELLO_SUCCESS 1
 #define SSL_CLIENT_HELLO_ERROR 0
 #define SSL_CLIENT_HELLO_RETRY (-1)
+#define SSL_CLIENT_HELLO_CB 7
+#define SSL_ERROR_WANT_CLIENT_HELLO_CB 11
+#define SSL_want_client_hello_cb(s) (SSL_want(s) == SSL_CLIENT_HELLO_CB)
 typedef int (*SSL_client_hello_cb_fn)(SSL *s, int *al, void *arg);
 void SSL_CTX_set_client_hello_cb(SSL_CTX *c, SSL_client_hello_cb_fn cb, void *arg);
 int SSL_client_hello_isv2(SSL *s);

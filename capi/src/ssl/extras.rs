@@ -1,6 +1,6 @@
 //! Per-object state of the functions legacy programs import (issue 8): kept in one field of
 //! `SSL` and one of `SSL_CTX` so those structs stay as they were.
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use rdtls::pki::keys::SigningKey;
@@ -94,8 +94,9 @@ pub struct SslExtras {
     pub pkey: RefCell<PkeyCache>,
     /// The ClientHello the client-hello callback is looking at (see `client_hello.rs`).
     pub client_hello: RefCell<Option<super::client_hello::HelloView>>,
-    /// The client-hello callback asked to be called again (`SSL_CLIENT_HELLO_RETRY`).
-    pub client_hello_retry: Cell<bool>,
+    /// The datagram whose ClientHello the callback asked to see again
+    /// (`SSL_CLIENT_HELLO_RETRY`), fed again by the next handshake call.
+    pub client_hello_pending: RefCell<Option<Vec<u8>>>,
     /// `SSL_get_client_CA_list`'s stack.
     pub client_ca_stack: RefCell<NameStack>,
     /// `SSL_get0_CA_list`'s stack.

@@ -23,6 +23,7 @@ impl SSL {
             Stop::WantRead => SSL_READING,
             Stop::WantWrite => SSL_WRITING,
             Stop::Failed => SSL_NOTHING,
+            Stop::WantClientHelloCb => SSL_CLIENT_HELLO_CB,
         });
         -1
     }
@@ -261,6 +262,7 @@ impl SSL {
         match self.want.get() {
             SSL_READING => return SSL_ERROR_WANT_READ,
             SSL_WRITING => return SSL_ERROR_WANT_WRITE,
+            SSL_CLIENT_HELLO_CB => return SSL_ERROR_WANT_CLIENT_HELLO_CB,
             _ => {}
         }
         let closed = self.with_conn(Connection::close_received).unwrap_or(false);
