@@ -49,14 +49,15 @@ EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	threaded_server:rdtls-threaded-server poll_server:rdtls-poll-server \
 	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
-COMMON_SRC := c-examples/common.c
-COMMON_HDR := c-examples/common.h
+COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c
+COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h
 
-CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args
+CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
+	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.
-CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_api
+CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/dropin_api
 DEMO_CERTS := $(BUILD)/demo-certs/ca.pem
 
 .PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench certs install clean \
@@ -114,7 +115,8 @@ matrix: dropin
 # ---- programs --------------------------------------------------------------------------
 examples: $(EXAMPLE_BINS)
 
-C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c bench/bench.c
+C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c ctests/sni_prog.c \
+	ctests/halfopen_flood.c bench/bench.c
 
 # With -Iinclude a header missing from include/openssl/ silently falls back to the system
 # OpenSSL's, mixing two sets of declarations: refuse to build when that would happen.
@@ -150,6 +152,11 @@ $(CTDIR)/%: ctests/%.c $(BACKEND_DEP) | $(HEADER_CHECK)
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) $(BACKEND_CFLAGS) -o $@ $< $(BACKEND_LIBS) $(PTHREAD)
 
+# DTLS-SRTP media through libsrtp2 (Debian libsrtp2-dev).
+$(CTDIR)/srtp_media: ctests/srtp_media.c $(BACKEND_DEP) | $(HEADER_CHECK)
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) $(BACKEND_CFLAGS) -o $@ $< $(BACKEND_LIBS) -lsrtp2 $(PTHREAD)
+
 # The helpers use no TLS at all.
 $(CTDIR)/freeport: ctests/freeport.c
 	@mkdir -p $(CTDIR)
@@ -158,6 +165,10 @@ $(CTDIR)/freeport: ctests/freeport.c
 $(CTDIR)/udp_sink: ctests/udp_sink.c
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+$(CTDIR)/dropin_sni_prog: ctests/sni_prog.c
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lssl -lcrypto
 
 $(CTDIR)/dropin_%: ctests/dropin_%.c
 	@mkdir -p $(CTDIR)

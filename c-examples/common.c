@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -507,6 +508,10 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
     else if (strcmp(a, "-CAfile") == 0) str = &c->cafile;
     else if (strcmp(a, "-cipher") == 0) str = &c->cipher;
     else if (strcmp(a, "-keylogfile") == 0) str = &c->keylog;
+    else if (strcmp(a, "-use_srtp") == 0) str = &c->webrtc.use_srtp;
+    else if (strcmp(a, "-alpn") == 0) str = &c->webrtc.alpn;
+    else if (strcmp(a, "-keymatexport") == 0) str = &c->webrtc.keymatexport;
+    else if (strcmp(a, "-keymatexportlen") == 0) num = &c->webrtc.keymatexportlen;
     else if (strcmp(a, "-mtu") == 0) num = &c->mtu;
     else if (strcmp(a, "-timer_ms") == 0) num = &c->timer_ms;
     else if (strcmp(a, "-timeout") == 0) c->timeout = 1;
@@ -549,6 +554,8 @@ int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role)
         common_fail("no cipher in the -cipher list is usable");
         return 0;
     }
+    if (!webrtc_ctx_setup(ctx, &c->webrtc, strcmp(role, "server") == 0))
+        return 0;
     return c->keylog == NULL || common_set_keylog_file(ctx, c->keylog);
 }
 
@@ -599,4 +606,60 @@ int common_ssl_write(SSL *ssl, int fd, const void *buf, int len, int may_wait)
         ERR_print_errors_fp(stderr);
         return 0;
     }
+}
+
+/* ---- association tables of the multi-client servers ---------------------------------- */
+
+long long common_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int common_parse_server_opt(struct common_server_opts *s, const char *a, const char *v)
+{
+    if (strcmp(a, "-max_clients") == 0) {
+        s->max_clients = atol(v);
+        return 1;
+    }
+    if (strcmp(a, "-idle_timeout") == 0) {
+        s->idle_ms = atol(v) * 1000;
+        return 1;
+    }
+    return 0;
+}
+
+int common_server_opts_ok(const struct common_server_opts *s)
+{
+    if (s->max_clients < 1 || s->max_clients > COMMON_MAX_CLIENTS_LIMIT || s->idle_ms < 0) {
+        fprintf(stderr, "%s: -max_clients must be 1..%d and -idle_timeout >= 0\n", common_prog,
+                COMMON_MAX_CLIENTS_LIMIT);
+        return 0;
+    }
+    return 1;
+}
+
+int common_assoc_free_slot(const struct common_assoc *tab, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (!tab[i].used)
+            return i;
+    return -1;
+}
+
+int common_assoc_victim(const struct common_assoc *tab, int n)
+{
+    int i, best = -1;
+
+    for (i = 0; i < n; i++) {
+        if (!tab[i].used || tab[i].established)
+            continue;
+        if (best < 0 || tab[i].started_ms < tab[best].started_ms)
+            best = i;
+    }
+    return best;
 }

@@ -22,6 +22,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "webrtc_opts.h"
+
 /* Largest UDP payload we ever read or write (a DTLS record is at most 2^14 + overhead). */
 #define COMMON_MAX_DATAGRAM 18432
 
@@ -127,6 +129,7 @@ struct common_opts {
     int nbio;
     int quiet;
     int msg;
+    struct webrtc_opts webrtc; /* -use_srtp, -alpn, -keymatexport(len) */
 };
 
 /* Returns the argument of option a (argv[*i + 1]) and advances *i, or prints
@@ -155,5 +158,45 @@ int common_apply_ssl_opts(SSL *ssl, const struct common_opts *c);
  * retries when may_wait is set, otherwise fails. Returns 1 on success, 0 on failure
  * (reason on stderr). */
 int common_ssl_write(SSL *ssl, int fd, const void *buf, int len, int may_wait);
+
+/* ---- association tables of the multi-client servers (poll_server.c, threaded_server.c) --
+ * A server that holds per-client state must not let clients that passed the cookie and went
+ * quiet lock out new ones (a spoofed source cannot pass the cookie, but 64 real source ports
+ * can): when the table is full, a new client with a valid cookie evicts the oldest half-open
+ * association (handshake not finished); established clients are never evicted for a new
+ * one, they end by close_notify or the idle timeout. */
+
+/* Upper bound of -max_clients. */
+#define COMMON_MAX_CLIENTS_LIMIT 4096
+
+/* -max_clients n (table size, default 64) and -idle_timeout s (drop an association with no
+ * datagram for s seconds; 0 = never; default 30). */
+struct common_server_opts {
+    long max_clients;
+    long idle_ms;
+};
+
+/* One slot of an association table. */
+struct common_assoc {
+    int used;
+    int established;      /* handshake finished */
+    long long started_ms; /* when the verified ClientHello arrived (common_now_ms) */
+};
+
+/* Monotonic clock in milliseconds. */
+long long common_now_ms(void);
+
+/* Handles -max_clients and -idle_timeout (a with its argument v). Returns 1 when handled. */
+int common_parse_server_opt(struct common_server_opts *s, const char *a, const char *v);
+
+/* Checks the values; prints the reason and returns 0 when out of range. */
+int common_server_opts_ok(const struct common_server_opts *s);
+
+/* Index of an unused slot of tab[0..n), or -1 when the table is full. */
+int common_assoc_free_slot(const struct common_assoc *tab, int n);
+
+/* Index of the association a new verified client evicts from a full table: the oldest
+ * half-open one; -1 when every association is established (the new client is refused). */
+int common_assoc_victim(const struct common_assoc *tab, int n);
 
 #endif

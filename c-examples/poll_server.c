@@ -1,7 +1,8 @@
 /*
  * poll_server.c - rdtls-poll-server: many DTLS clients on ONE non-blocking UDP socket.
  *
- *   rdtls-poll-server -accept host:port -cert f -key f [-naccept n] [-mtu n] [-quiet]
+ *   rdtls-poll-server -accept host:port -cert f -key f [-naccept n] [-mtu n]
+ *                     [-max_clients n] [-idle_timeout s] [-quiet]
  *
  * Design (memory BIOs, not one socket per client):
  * - A single unconnected, non-blocking socket; recvfrom() tells which peer sent a
@@ -15,6 +16,11 @@
  *   it answers with a HelloVerifyRequest and keeps no per-peer state (RFC 6347 §4.2.1).
  *   Only a ClientHello with a valid cookie gets a table slot: the front-door SSL, holding
  *   that ClientHello, becomes the connection and a fresh front door is made.
+ * - The table holds -max_clients associations (default 64). When it is full, a client with
+ *   a valid cookie evicts the oldest half-open association (one whose handshake has not
+ *   finished: a client that passed the cookie and went quiet), so a few hundred source ports
+ *   cannot lock real clients out; established clients are not evicted. An association with
+ *   no datagram for -idle_timeout seconds (default 30, 0 = never) is dropped.
  * - poll() sleeps until a datagram arrives or the earliest DTLSv1_get_timeout() of all
  *   connections; then DTLSv1_handle_timeout() retransmits on the connections whose timer
  *   expired.
@@ -31,35 +37,24 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Most simultaneous connections; ClientHellos beyond it are dropped until a slot frees. */
-#define MAX_CLIENTS 64
-/* A connection with no datagram for this long is dropped (milliseconds). */
-#define IDLE_MS 30000
 #define RECORD_HEADER_LEN 13
 
+/* One association; its slot state (used, established, age) is assoc[] at the same index. */
 struct conn {
-    int used;
     common_addr peer; /* also the SSL's app data, read by the cookie callbacks */
     SSL *ssl;
     BIO *in;
     BIO *out;
-    int established;
     long long last_ms;
 };
 
-static struct conn conns[MAX_CLIENTS];
+static struct common_server_opts limits = { 64, 30000 };
+static struct conn *conns;
+static struct common_assoc *assoc;
 static int sock_fd = -1;
 static long mtu = 1400;
 static int quiet;
-static long finished, clean;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static long finished, clean, evicted;
 
 /* New SSL with memory BIOs; app data points at peer (for the cookie callbacks). */
 static SSL *new_ssl(SSL_CTX *ctx, common_addr *peer, BIO **in, BIO **out)
@@ -113,31 +108,42 @@ static void flush_out(BIO *out, const common_addr *peer)
     }
 }
 
-static void close_conn(struct conn *c, int ok)
+/* Frees slot i. `why` is printed; an evicted half-open association is not counted as a
+ * finished connection (it never became one). */
+static void release(int i, const char *why, int ok, int count)
 {
     char who[80];
 
     if (!quiet) {
-        common_addr_str(&c->peer, who, sizeof(who));
-        fprintf(stderr, "rdtls-poll-server: %s: %s\n", who, ok ? "closed" : "dropped");
+        common_addr_str(&conns[i].peer, who, sizeof(who));
+        fprintf(stderr, "rdtls-poll-server: %s: %s\n", who, why);
     }
-    SSL_free(c->ssl); /* frees both BIOs */
-    memset(c, 0, sizeof(*c));
-    finished++;
-    if (ok)
-        clean++;
+    SSL_free(conns[i].ssl); /* frees both BIOs */
+    memset(&conns[i], 0, sizeof(conns[i]));
+    memset(&assoc[i], 0, sizeof(assoc[i]));
+    if (count) {
+        finished++;
+        if (ok)
+            clean++;
+    }
+}
+
+static void close_conn(struct conn *c, int ok)
+{
+    release((int)(c - conns), ok ? "closed" : "dropped", ok, 1);
 }
 
 /* Lets c process what is in its read BIO. */
 static void drive(struct conn *c)
 {
     char buf[COMMON_MAX_DATAGRAM];
+    struct common_assoc *a = &assoc[c - conns];
     int r, err;
 
-    if (!c->established) {
+    if (!a->established) {
         r = SSL_accept(c->ssl);
         if (r == 1) {
-            c->established = 1;
+            a->established = 1;
             if (!quiet) {
                 char who[80];
                 common_addr_str(&c->peer, who, sizeof(who));
@@ -186,18 +192,8 @@ static struct conn *find_conn(const common_addr *peer)
 {
     int i;
 
-    for (i = 0; i < MAX_CLIENTS; i++)
-        if (conns[i].used && common_addr_equal(&conns[i].peer, peer))
-            return &conns[i];
-    return NULL;
-}
-
-static struct conn *free_slot(void)
-{
-    int i;
-
-    for (i = 0; i < MAX_CLIENTS; i++)
-        if (!conns[i].used)
+    for (i = 0; i < limits.max_clients; i++)
+        if (assoc[i].used && common_addr_equal(&conns[i].peer, peer))
             return &conns[i];
     return NULL;
 }
@@ -211,13 +207,10 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
 {
     common_addr ignored;
     struct conn *c;
-    int r;
+    int r, slot;
 
     if (door == NULL && (door = new_ssl(ctx, &door_peer, &door_in, &door_out)) == NULL)
         return;
-    c = free_slot();
-    if (c == NULL)
-        return; /* table full: drop, the client will retransmit */
     door_peer = *peer;
     BIO_write(door_in, d, n);
     r = DTLSv1_listen(door, (BIO_ADDR *)&ignored);
@@ -234,13 +227,28 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
         (void)BIO_reset(door_in);
         return;
     }
-    memset(c, 0, sizeof(*c));
-    c->used = 1;
+    /* A verified ClientHello: only now may it take (or free) a slot. */
+    slot = common_assoc_free_slot(assoc, (int)limits.max_clients);
+    if (slot < 0) {
+        slot = common_assoc_victim(assoc, (int)limits.max_clients);
+        if (slot < 0) {
+            /* Every slot holds an established client: refuse; the client retransmits. */
+            SSL_free(door);
+            door = NULL;
+            return;
+        }
+        release(slot, "evicted (half-open, table full)", 0, 0);
+        evicted++;
+    }
+    c = &conns[slot];
+    assoc[slot].used = 1;
+    assoc[slot].established = 0;
+    assoc[slot].started_ms = common_now_ms();
     c->peer = *peer;
     c->ssl = door;
     c->in = door_in;
     c->out = door_out;
-    c->last_ms = now_ms();
+    c->last_ms = common_now_ms();
     (void)SSL_set_app_data(c->ssl, &c->peer);
     door = NULL;
     drive(c);
@@ -248,23 +256,24 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
 
 static int next_timeout_ms(void)
 {
-    long long now = now_ms(), best = -1;
+    long long now = common_now_ms(), best = -1;
     int i;
 
-    for (i = 0; i < MAX_CLIENTS; i++) {
+    for (i = 0; i < limits.max_clients; i++) {
         struct timeval tv;
-        long long t;
+        long long t = -1;
 
-        if (!conns[i].used)
+        if (!assoc[i].used)
             continue;
-        t = conns[i].last_ms + IDLE_MS - now;
+        if (limits.idle_ms > 0)
+            t = conns[i].last_ms + limits.idle_ms - now;
         if (DTLSv1_get_timeout(conns[i].ssl, &tv) > 0) {
             long long d = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
-            if (d < t)
+            if (t < 0 || d < t)
                 t = d;
         }
         if (t < 0)
-            t = 0;
+            continue; /* no timer and no idle limit */
         if (best < 0 || t < best)
             best = t;
     }
@@ -273,16 +282,16 @@ static int next_timeout_ms(void)
 
 static void handle_timers(void)
 {
-    long long now = now_ms();
+    long long now = common_now_ms();
     int i;
 
-    for (i = 0; i < MAX_CLIENTS; i++) {
+    for (i = 0; i < limits.max_clients; i++) {
         struct conn *c = &conns[i];
         struct timeval tv;
 
-        if (!c->used)
+        if (!assoc[i].used)
             continue;
-        if (now - c->last_ms >= IDLE_MS) {
+        if (limits.idle_ms > 0 && now - c->last_ms >= limits.idle_ms) {
             close_conn(c, 0);
             continue;
         }
@@ -324,6 +333,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "-key") == 0) key = v;
         else if (strcmp(a, "-naccept") == 0) naccept = atol(v);
         else if (strcmp(a, "-mtu") == 0) mtu = atol(v);
+        else if (common_parse_server_opt(&limits, a, v)) continue;
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, a);
             return 1;
@@ -333,6 +343,14 @@ int main(int argc, char **argv)
         || mtu > 65507) {
         fprintf(stderr, "%s: bad -accept, -naccept or -mtu value\n", common_prog);
         return 1;
+    }
+    if (!common_server_opts_ok(&limits))
+        return 1;
+    conns = calloc((size_t)limits.max_clients, sizeof(*conns));
+    assoc = calloc((size_t)limits.max_clients, sizeof(*assoc));
+    if (conns == NULL || assoc == NULL) {
+        fprintf(stderr, "%s: out of memory\n", common_prog);
+        goto done;
     }
     if (!common_cookie_init()) {
         common_fail("RAND_bytes failed");
@@ -380,7 +398,7 @@ int main(int argc, char **argv)
                     front_door(ctx, &peer, dgram, (int)got);
                     continue;
                 }
-                c->last_ms = now_ms();
+                c->last_ms = common_now_ms();
                 BIO_write(c->in, dgram, (int)got);
                 drive(c);
             }
@@ -388,12 +406,15 @@ int main(int argc, char **argv)
         handle_timers();
     }
     if (!quiet)
-        fprintf(stderr, "%s: %ld connection(s), %ld clean\n", common_prog, finished, clean);
+        fprintf(stderr, "%s: %ld connection(s), %ld clean, %ld half-open evicted\n",
+                common_prog, finished, clean, evicted);
     status = clean == finished ? 0 : 1;
 done:
-    for (i = 0; i < MAX_CLIENTS; i++)
-        if (conns[i].used)
+    for (i = 0; conns != NULL && assoc != NULL && i < limits.max_clients; i++)
+        if (assoc[i].used)
             SSL_free(conns[i].ssl);
+    free(conns);
+    free(assoc);
     SSL_free(door);
     if (sock_fd >= 0)
         close(sock_fd);

@@ -21,6 +21,8 @@ struct options {
     const char *servername;
     int verify;       /* -1: no verification required; otherwise the depth */
     int ign_eof;
+    const char *sess_in;  /* PEM session to offer for resumption */
+    const char *sess_out; /* where to save the session after the handshake */
 };
 
 static void usage(void)
@@ -32,6 +34,8 @@ static void usage(void)
             " -cert file -key file client certificate chain and key (PEM)\n"
             " -CAfile file         trusted CA certificates (PEM)\n"
             " -verify n            require a valid server chain, depth n\n"
+            " -sess_in file        offer the PEM session in file for resumption\n"
+            " -sess_out file       save the session to file (PEM) after the handshake\n"
             " -cipher list         cipher list (OpenSSL syntax)\n"
             " -mtu n               link MTU (disables MTU discovery)\n"
             " -timeout             enable 250 ms socket receive/send timeouts\n"
@@ -39,6 +43,10 @@ static void usage(void)
             " -nbio                non-blocking I/O with poll()\n"
             " -servername name     SNI host name\n"
             " -keylogfile file     append NSS key log lines to file\n"
+            " -use_srtp profiles   offer DTLS-SRTP profiles (colon-separated)\n"
+            " -alpn list           offer ALPN protocols (comma-separated)\n"
+            " -keymatexport label  print keying material exported with label\n"
+            " -keymatexportlen n   bytes of keying material (default 20)\n"
             " -msg                 trace protocol messages on stderr\n"
             " -quiet               no status output\n"
             " -ign_eof             keep running after stdin EOF until the server closes\n"
@@ -66,7 +74,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (r > 0)
             continue;
         if (strcmp(a, "-connect") == 0 || strcmp(a, "-port") == 0 || strcmp(a, "-verify") == 0
-            || strcmp(a, "-Verify") == 0 || strcmp(a, "-servername") == 0) {
+            || strcmp(a, "-Verify") == 0 || strcmp(a, "-servername") == 0
+            || strcmp(a, "-sess_in") == 0 || strcmp(a, "-sess_out") == 0) {
             const char *v = common_opt_arg(a, argc, argv, &i);
 
             if (v == NULL)
@@ -78,6 +87,10 @@ static int parse_args(int argc, char **argv, struct options *o)
                 o->connect = portspec;
             } else if (strcmp(a, "-servername") == 0)
                 o->servername = v;
+            else if (strcmp(a, "-sess_in") == 0)
+                o->sess_in = v;
+            else if (strcmp(a, "-sess_out") == 0)
+                o->sess_out = v;
             else
                 o->verify = atoi(v);
         }
@@ -244,6 +257,33 @@ static int run_session(SSL *ssl, int fd, const struct options *o)
     }
 }
 
+/* -sess_in: offers the saved session (PEM_read_bio_SSL_SESSION + SSL_set_session). */
+static int load_session(SSL *ssl, const char *path)
+{
+    BIO *in = BIO_new_file(path, "r");
+    SSL_SESSION *sess = in != NULL ? PEM_read_bio_SSL_SESSION(in, NULL, NULL, NULL) : NULL;
+    int ok = sess != NULL && SSL_set_session(ssl, sess) == 1;
+
+    if (!ok)
+        common_fail("cannot load the session from -sess_in");
+    SSL_SESSION_free(sess);
+    BIO_free(in);
+    return ok;
+}
+
+/* -sess_out: saves the session with PEM_write_bio_SSL_SESSION. */
+static int save_session(SSL *ssl, const char *path)
+{
+    BIO *out = BIO_new_file(path, "w");
+    SSL_SESSION *sess = SSL_get_session(ssl);
+    int ok = out != NULL && sess != NULL && PEM_write_bio_SSL_SESSION(out, sess) == 1;
+
+    if (!ok)
+        common_fail("cannot save the session to -sess_out");
+    BIO_free(out);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -296,10 +336,18 @@ int main(int argc, char **argv)
         perror("fcntl");
         goto done;
     }
+    if (o.sess_in != NULL && !load_session(ssl, o.sess_in))
+        goto done;
     if (!common_handshake(ssl, fd, o.c.nbio, SSL_connect))
         goto done;
-    if (!o.c.quiet)
+    if (!o.c.quiet) {
         common_print_summary(ssl, 0);
+        webrtc_print(ssl, &o.c.webrtc, 0);
+        if (o.sess_in != NULL || o.sess_out != NULL)
+            fprintf(stderr, "%s session\n", SSL_session_reused(ssl) ? "Reused" : "New");
+    }
+    if (o.sess_out != NULL && !save_session(ssl, o.sess_out))
+        goto done;
     status = run_session(ssl, fd, &o);
 done:
     SSL_free(ssl);

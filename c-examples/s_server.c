@@ -10,6 +10,12 @@
  * with HMAC cookies; -listen answers ClientHellos statelessly with DTLSv1_listen() first and
  * moves the verified client to its own connected socket (see serve_one). Status goes to stderr, starting with
  * "ACCEPT host:port" (the real port when -accept 0 was given).
+ *
+ * As in OpenSSL's s_server, -servername name with -cert2/-key2 serves a second certificate
+ * by SNI: a servername callback (SSL_CTX_set_tlsext_servername_callback) prints the name the
+ * client asked for and, when it matches (case-insensitively), switches the connection to the
+ * second SSL_CTX with SSL_set_SSL_CTX; a different name gets an unrecognized_name warning
+ * alert (a fatal one with -servername_fatal), no name keeps the first certificate.
  */
 #include "common.h"
 
@@ -17,6 +23,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -29,7 +36,24 @@ struct options {
     int listen;
     int rev;
     int no_cookie;
+    const char *servername; /* -servername: the name served with -cert2/-key2 */
+    const char *cert2;
+    const char *key2;
+    int servername_fatal;
+    long idle_s;      /* -idle_timeout; -1: not given */
 };
+
+/* What the servername callback needs (OpenSSL's s_server calls it tlsextctx). */
+struct sni_ctx {
+    const char *servername;
+    SSL_CTX *ctx2;
+    int extension_error; /* SSL_TLSEXT_ERR_ALERT_WARNING or _FATAL */
+    int quiet;
+};
+
+/* Default -idle_timeout with -listen: a client that completes and disappears must not hold
+ * the server forever (it serves one connection at a time). */
+#define DEFAULT_LISTEN_IDLE_S 60
 
 static void usage(void)
 {
@@ -49,8 +73,17 @@ static void usage(void)
             " -listen              stateless cookie exchange with DTLSv1_listen()\n"
             " -no_cookie           no HelloVerifyRequest without -listen (rdtls extension)\n"
             " -rev                 send every datagram back reversed\n"
+            " -servername name     serve -cert2/-key2 to clients asking for name (SNI)\n"
+            " -cert2 file -key2 file  second certificate chain and key (default server2.pem)\n"
+            " -servername_fatal    fatal alert (not warning) for another name\n"
             " -naccept n           exit after n connections\n"
+            " -idle_timeout s      drop a connection silent for s seconds (0 = never;\n"
+            "                      default 60 with -listen, never without)\n"
             " -keylogfile file     append NSS key log lines to file\n"
+            " -use_srtp profiles   accept DTLS-SRTP profiles (colon-separated, ours first)\n"
+            " -alpn list           select ALPN protocols (comma-separated)\n"
+            " -keymatexport label  print keying material exported with label\n"
+            " -keymatexportlen n   bytes of keying material (default 20)\n"
             " -msg                 trace protocol messages on stderr\n"
             " -quiet               no status output\n"
             " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");
@@ -64,6 +97,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->accept = "4433";
     o->c.cert = "server.pem";
     o->verify_mode = SSL_VERIFY_NONE;
+    o->idle_s = -1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -78,12 +112,23 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (r > 0)
             continue;
         if (strcmp(a, "-accept") == 0 || strcmp(a, "-port") == 0 || strcmp(a, "-verify") == 0
-            || strcmp(a, "-Verify") == 0 || strcmp(a, "-naccept") == 0) {
+            || strcmp(a, "-Verify") == 0 || strcmp(a, "-naccept") == 0
+            || strcmp(a, "-servername") == 0 || strcmp(a, "-cert2") == 0
+            || strcmp(a, "-key2") == 0
+            || strcmp(a, "-idle_timeout") == 0) {
             v = common_opt_arg(a, argc, argv, &i);
             if (v == NULL)
                 return 0;
             if (strcmp(a, "-naccept") == 0)
                 o->naccept = atol(v);
+            else if (strcmp(a, "-servername") == 0)
+                o->servername = v;
+            else if (strcmp(a, "-cert2") == 0)
+                o->cert2 = v;
+            else if (strcmp(a, "-key2") == 0)
+                o->key2 = v;
+            else if (strcmp(a, "-idle_timeout") == 0)
+                o->idle_s = atol(v);
             else if (strcmp(a, "-verify") == 0 || strcmp(a, "-Verify") == 0) {
                 o->verify_mode = SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE;
                 if (a[1] == 'V')
@@ -95,20 +140,48 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (strcmp(a, "-listen") == 0) o->listen = 1;
         else if (strcmp(a, "-no_cookie") == 0) o->no_cookie = 1;
         else if (strcmp(a, "-rev") == 0) o->rev = 1;
+        else if (strcmp(a, "-servername_fatal") == 0) o->servername_fatal = 1;
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, argv[i]);
             usage();
             return 0;
         }
     }
-    if (o->c.mtu < 0 || o->naccept < 0 || o->c.timer_ms < 0 || o->c.timer_ms > 60000) {
-        fprintf(stderr, "%s: bad -mtu, -naccept or -timer_ms value\n", common_prog);
+    if (o->c.mtu < 0 || o->naccept < 0 || o->c.timer_ms < 0 || o->c.timer_ms > 60000
+        || o->idle_s < -1 || o->idle_s > 86400) {
+        fprintf(stderr, "%s: bad -mtu, -naccept, -timer_ms or -idle_timeout value\n",
+                common_prog);
         return 0;
     }
+    if (o->idle_s < 0)
+        o->idle_s = o->listen ? DEFAULT_LISTEN_IDLE_S : 0;
     return 1;
 }
 
-static SSL_CTX *make_ctx(const struct options *o)
+/* The servername callback: runs after the ClientHello, before the certificate is chosen. */
+static int servername_cb(SSL *ssl, int *al, void *arg)
+{
+    const struct sni_ctx *p = arg;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+    (void)al; /* the default, unrecognized_name, is the alert we want */
+    if (name != NULL && !p->quiet)
+        fprintf(stderr, "Hostname in TLS extension: \"%s\"\n", name);
+    if (p->servername == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    if (name != NULL) {
+        if (strcasecmp(name, p->servername) != 0)
+            return p->extension_error;
+        if (p->ctx2 != NULL) {
+            if (!p->quiet)
+                fprintf(stderr, "Switching server context.\n");
+            SSL_set_SSL_CTX(ssl, p->ctx2);
+        }
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *make_ctx(const struct options *o, const char *cert, const char *key)
 {
     static const unsigned char sid_ctx[] = "rdtls-s_server";
     SSL_CTX *ctx = SSL_CTX_new(DTLS_server_method());
@@ -117,7 +190,11 @@ static SSL_CTX *make_ctx(const struct options *o)
         common_fail("SSL_CTX_new failed");
         return NULL;
     }
-    if (!common_ctx_load(ctx, &o->c, "server")) {
+    struct common_opts c = o->c;
+
+    c.cert = cert;
+    c.key = key;
+    if (!common_ctx_load(ctx, &c, "server")) {
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -147,15 +224,26 @@ static void reverse_datagram(char *buf, size_t len)
     }
 }
 
-/* Echo phase. Returns 1 when the client closed with close_notify, 0 otherwise. */
+/* Echo phase. Returns 1 when the client closed with close_notify, 0 otherwise (also when
+ * the client stayed silent for -idle_timeout). */
 static int echo_loop(SSL *ssl, int fd, const struct options *o)
 {
     char buf[COMMON_MAX_DATAGRAM];
+    long long idle_ms = (long long)o->idle_s * 1000, last = common_now_ms();
 
+    if (idle_ms > 0 && !o->c.nbio && !o->c.timeout) {
+        /* Blocking reads wake every second so the idle limit can be checked. */
+        struct timeval tv;
+
+        tv.tv_sec = 1;
+        tv.tv_usec = 0;
+        BIO_ctrl(SSL_get_rbio(ssl), BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
+    }
     for (;;) {
         int r = SSL_read(ssl, buf, (int)sizeof(buf)), err;
 
         if (r > 0) {
+            last = common_now_ms();
             fwrite(buf, 1, (size_t)r, stdout);
             fflush(stdout);
             if (o->rev)
@@ -174,8 +262,15 @@ static int echo_loop(SSL *ssl, int fd, const struct options *o)
             return 1;
         }
         if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            long long left = idle_ms > 0 ? last + idle_ms - common_now_ms() : -1;
+
+            if (idle_ms > 0 && left <= 0) {
+                fprintf(stderr, "%s: client silent for %ld s, dropping the connection\n",
+                        common_prog, o->idle_s);
+                return 0;
+            }
             if (o->c.nbio) {
-                if (common_wait(ssl, fd, POLLIN, -1) < 0)
+                if (common_wait(ssl, fd, POLLIN, (int)left) < 0)
                     return 0;
             } else if (DTLSv1_handle_timeout(ssl) < 0) {
                 common_fail("DTLS retransmission limit reached");
@@ -273,6 +368,7 @@ static int serve_one(SSL_CTX *ctx, int lfd, const common_addr *local, const stru
         common_addr_str(&client, who, sizeof(who));
         fprintf(stderr, "%s: connection from %s\n", common_prog, who);
         common_print_summary(ssl, 1);
+        webrtc_print(ssl, &o->c.webrtc, 1);
     }
     ok = echo_loop(ssl, fd, o);
 out:
@@ -283,7 +379,8 @@ out:
 int main(int argc, char **argv)
 {
     struct options o;
-    SSL_CTX *ctx = NULL;
+    SSL_CTX *ctx = NULL, *ctx2 = NULL;
+    struct sni_ctx sni;
     common_addr bound;
     char *host = NULL, *port = NULL, addr[80];
     long served = 0, failed = 0;
@@ -300,9 +397,28 @@ int main(int argc, char **argv)
         common_fail("RAND_bytes failed");
         goto done;
     }
-    ctx = make_ctx(&o);
+    ctx = make_ctx(&o, o.c.cert, o.c.key);
     if (ctx == NULL)
         goto done;
+    if (o.servername != NULL) {
+        const char *cert2 = o.cert2 != NULL ? o.cert2 : "server2.pem";
+
+        ctx2 = make_ctx(&o, cert2, o.key2 != NULL ? o.key2 : cert2);
+        if (ctx2 == NULL) {
+            SSL_CTX_free(ctx);
+            ctx = NULL;
+            goto done;
+        }
+        sni.servername = o.servername;
+        sni.ctx2 = ctx2;
+        sni.extension_error =
+            o.servername_fatal ? SSL_TLSEXT_ERR_ALERT_FATAL : SSL_TLSEXT_ERR_ALERT_WARNING;
+        sni.quiet = o.c.quiet;
+        SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
+        SSL_CTX_set_tlsext_servername_arg(ctx, &sni);
+        SSL_CTX_set_tlsext_servername_callback(ctx2, servername_cb);
+        SSL_CTX_set_tlsext_servername_arg(ctx2, &sni);
+    }
     /* Reuse flags: with -listen, per-client sockets share the address (see serve_one). */
     fd = common_udp_bind(host, port, o.listen, &bound);
     if (fd < 0)
@@ -323,6 +439,7 @@ done:
     if (fd >= 0)
         close(fd);
     SSL_CTX_free(ctx);
+    SSL_CTX_free(ctx2);
     free(host);
     free(port);
     if (ctx == NULL || fd < 0)

@@ -2,7 +2,7 @@
  * threaded_server.c - rdtls-threaded-server: one thread per DTLS client.
  *
  *   rdtls-threaded-server -accept host:port -cert f -key f [-CAfile f -verify n]
- *                         [-naccept n] [-quiet]
+ *                         [-naccept n] [-max_clients n] [-idle_timeout s] [-quiet]
  *
  * The main thread owns an unconnected UDP socket and answers every ClientHello statelessly
  * with DTLSv1_listen() (HMAC cookies, RFC 6347 §4.2.1). When a ClientHello carries a valid
@@ -12,6 +12,12 @@
  * listened, which holds the buffered ClientHello, is moved onto the new socket with
  * SSL_set_bio() and handed to a worker thread that finishes SSL_accept() and echoes every
  * datagram until close_notify. The SSL_CTX is shared by all threads.
+ *
+ * At most -max_clients workers run (default 64). When all are busy, a client with a valid
+ * cookie evicts the oldest worker still in its handshake (a client that passed the cookie
+ * and went quiet): its socket is shut down, which ends its blocking reads. A client whose
+ * every worker is established is refused (it retransmits and gets in when one ends). A
+ * worker drops a client silent for -idle_timeout seconds (default 30, 0 = never).
  *
  * With -naccept n the server stops listening after n verified clients, waits for their
  * threads and exits 0 when all of them ended cleanly.
@@ -25,30 +31,37 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* Upper bound on concurrent worker threads; further clients are refused until one ends. */
-#define MAX_WORKERS 64
-/* A worker gives up on a client silent for this long (seconds). */
-#define IDLE_LIMIT_S 30
-
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
 static int active_workers;
-static long clean_workers, failed_workers;
+static long clean_workers, failed_workers, evicted_workers;
 static int quiet;
+static struct common_server_opts limits = { 64, 30000 };
 
 struct worker {
     SSL *ssl;
     int fd;
     common_addr peer;
+    int slot;
+    int evicted; /* set by the main thread, under lock */
 };
 
-static int echo_session(SSL *ssl, int fd, const char *who)
+/* The worker table: assoc[i] says whether slot i is used and established; workers[i] is
+ * its worker. Both under lock. */
+static struct common_assoc *assoc;
+static struct worker **workers;
+
+static int echo_session(struct worker *w, const char *who)
 {
     char buf[COMMON_MAX_DATAGRAM];
+    SSL *ssl = w->ssl;
     int idle_ticks = 0;
 
-    if (!common_handshake(ssl, fd, 0, SSL_accept))
+    if (!common_handshake(ssl, w->fd, 0, SSL_accept))
         return 0;
+    pthread_mutex_lock(&lock);
+    assoc[w->slot].established = 1;
+    pthread_mutex_unlock(&lock);
     if (!quiet) {
         fprintf(stderr, "rdtls-threaded-server: %s: handshake done\n", who);
         common_print_summary(ssl, 1);
@@ -75,7 +88,7 @@ static int echo_session(SSL *ssl, int fd, const char *who)
         }
         if (err == SSL_ERROR_WANT_READ) {
             /* The 1 s socket receive timeout fired. */
-            if (++idle_ticks >= IDLE_LIMIT_S) {
+            if (limits.idle_ms > 0 && ++idle_ticks >= (limits.idle_ms + 999) / 1000) {
                 fprintf(stderr, "rdtls-threaded-server: %s: idle, giving up\n", who);
                 return 0;
             }
@@ -97,22 +110,57 @@ static void *worker_main(void *arg)
     int ok;
 
     common_addr_str(&w->peer, who, sizeof(who));
-    ok = echo_session(w->ssl, w->fd, who);
-    SSL_free(w->ssl); /* frees the BIO, which closes fd */
-    free(w);
+    ok = echo_session(w, who);
     pthread_mutex_lock(&lock);
+    /* Under the lock: the main thread may shut fd down while evicting. */
+    SSL_free(w->ssl); /* frees the BIO, which closes fd */
     active_workers--;
-    if (ok)
+    if (w->evicted) {
+        if (!quiet)
+            fprintf(stderr, "rdtls-threaded-server: %s: evicted (half-open, table full)\n", who);
+        evicted_workers++;
+    } else if (ok)
         clean_workers++;
     else
         failed_workers++;
-    pthread_cond_signal(&done_cond);
+    memset(&assoc[w->slot], 0, sizeof(assoc[w->slot]));
+    workers[w->slot] = NULL;
+    free(w);
+    pthread_cond_broadcast(&done_cond);
     pthread_mutex_unlock(&lock);
     return NULL;
 }
 
-/* Hands a verified client to a new thread. Consumes ssl in every case. */
-static int start_worker(SSL *ssl, const common_addr *local, const common_addr *peer)
+/* Reserves a worker slot for a verified client: a free one, or the slot of the oldest
+ * half-open worker, which is evicted (its socket shut down) and waited for. Returns the slot
+ * (marked used), or -1 when every worker is established. Called with lock held. */
+static int reserve_slot(void)
+{
+    int slot, victim;
+
+    for (;;) {
+        slot = common_assoc_free_slot(assoc, (int)limits.max_clients);
+        if (slot >= 0)
+            break;
+        victim = common_assoc_victim(assoc, (int)limits.max_clients);
+        if (victim < 0)
+            return -1;
+        if (workers[victim] != NULL && !workers[victim]->evicted) {
+            workers[victim]->evicted = 1;
+            /* Ends the worker's blocking reads: its handshake fails and the slot frees. */
+            (void)shutdown(workers[victim]->fd, SHUT_RDWR);
+        }
+        pthread_cond_wait(&done_cond, &lock);
+    }
+    assoc[slot].used = 1;
+    assoc[slot].established = 0;
+    assoc[slot].started_ms = common_now_ms();
+    return slot;
+}
+
+/* Hands a verified client to a new thread in `slot`. Consumes ssl and the slot in every
+ * case. */
+static int start_worker(SSL *ssl, const common_addr *local, const common_addr *peer, int slot)
 {
     struct worker *w;
     pthread_t tid;
@@ -122,6 +170,9 @@ static int start_worker(SSL *ssl, const common_addr *local, const common_addr *p
 
     if (fd < 0) {
         SSL_free(ssl);
+        pthread_mutex_lock(&lock);
+        memset(&assoc[slot], 0, sizeof(assoc[slot]));
+        pthread_mutex_unlock(&lock);
         return 0;
     }
     bio = BIO_new_dgram(fd, BIO_CLOSE);
@@ -133,6 +184,9 @@ static int start_worker(SSL *ssl, const common_addr *local, const common_addr *p
             close(fd);
         free(w);
         SSL_free(ssl);
+        pthread_mutex_lock(&lock);
+        memset(&assoc[slot], 0, sizeof(assoc[slot]));
+        pthread_mutex_unlock(&lock);
         return 0;
     }
     (void)BIO_ctrl_set_connected(bio, peer);
@@ -144,8 +198,11 @@ static int start_worker(SSL *ssl, const common_addr *local, const common_addr *p
     w->ssl = ssl;
     w->fd = fd;
     w->peer = *peer;
+    w->slot = slot;
+    w->evicted = 0;
     pthread_mutex_lock(&lock);
     active_workers++;
+    workers[slot] = w;
     pthread_mutex_unlock(&lock);
     if (pthread_create(&tid, NULL, worker_main, w) != 0) {
         perror("rdtls-threaded-server: pthread_create");
@@ -153,6 +210,8 @@ static int start_worker(SSL *ssl, const common_addr *local, const common_addr *p
         free(w);
         pthread_mutex_lock(&lock);
         active_workers--;
+        workers[slot] = NULL;
+        memset(&assoc[slot], 0, sizeof(assoc[slot]));
         pthread_mutex_unlock(&lock);
         return 0;
     }
@@ -186,6 +245,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "-CAfile") == 0) cafile = v;
         else if (strcmp(a, "-verify") == 0) verify_depth = atoi(v);
         else if (strcmp(a, "-naccept") == 0) naccept = atol(v);
+        else if (common_parse_server_opt(&limits, a, v)) continue;
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, a);
             return 1;
@@ -194,6 +254,14 @@ int main(int argc, char **argv)
     if (!common_split_hostport(accept_spec, &host, &port) || naccept < 0) {
         fprintf(stderr, "%s: bad -accept or -naccept value\n", common_prog);
         return 1;
+    }
+    if (!common_server_opts_ok(&limits))
+        return 1;
+    assoc = calloc((size_t)limits.max_clients, sizeof(*assoc));
+    workers = calloc((size_t)limits.max_clients, sizeof(*workers));
+    if (assoc == NULL || workers == NULL) {
+        fprintf(stderr, "%s: out of memory\n", common_prog);
+        goto done;
     }
     if (!common_cookie_init()) {
         common_fail("RAND_bytes failed");
@@ -226,7 +294,7 @@ int main(int argc, char **argv)
         SSL *ssl = SSL_new(ctx);
         BIO *bio = BIO_new_dgram(lfd, BIO_NOCLOSE);
         common_addr peer;
-        int r;
+        int r, slot;
 
         if (ssl == NULL || bio == NULL) {
             BIO_free(bio);
@@ -246,14 +314,18 @@ int main(int argc, char **argv)
             continue;
         }
         pthread_mutex_lock(&lock);
-        while (active_workers >= MAX_WORKERS)
-            pthread_cond_wait(&done_cond, &lock);
+        slot = reserve_slot();
         pthread_mutex_unlock(&lock);
+        if (slot < 0) {
+            /* Every worker is established: refuse; the client will retransmit. */
+            SSL_free(ssl);
+            continue;
+        }
         if (!quiet) {
             common_addr_str(&peer, addr, sizeof(addr));
             fprintf(stderr, "%s: verified ClientHello from %s\n", common_prog, addr);
         }
-        if (!start_worker(ssl, &local, &peer)) {
+        if (!start_worker(ssl, &local, &peer, slot)) {
             pthread_mutex_lock(&lock);
             failed_workers++;
             pthread_mutex_unlock(&lock);
@@ -265,10 +337,12 @@ int main(int argc, char **argv)
         pthread_cond_wait(&done_cond, &lock);
     pthread_mutex_unlock(&lock);
     if (!quiet)
-        fprintf(stderr, "%s: %ld client(s) clean, %ld failed\n", common_prog, clean_workers,
-                failed_workers);
+        fprintf(stderr, "%s: %ld client(s) clean, %ld failed, %ld half-open evicted\n",
+                common_prog, clean_workers, failed_workers, evicted_workers);
     status = failed_workers == 0 ? 0 : 1;
 done:
+    free(assoc);
+    free(workers);
     if (lfd >= 0)
         close(lfd);
     SSL_CTX_free(ctx);

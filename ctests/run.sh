@@ -123,6 +123,41 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_policy_s_server_fifty_empty_records
 fi
 
+# Issue 15 items 3, 4, 5, 7 (t_hardening.sh).
+run_test hard_client_survives_econnrefused
+run_test hard_client_survives_econnrefused_nbio
+run_test hard_ecdsa_server_x25519_only_client
+run_test hard_poll_server_halfopen_flood
+run_test hard_threaded_server_halfopen_flood
+run_test hard_s_server_idle_timeout
+run_test hard_s_server_idle_timeout_nbio
+run_test hard_s_client_sess_out_in
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test hard_dropin_s_client_reconnect
+    run_test hard_dropin_s_client_survives_econnrefused
+    run_test hard_valgrind_dropin_load
+    run_test hard_valgrind_dropin_s_server_s_client
+    run_test hard_dropin_s_client_sess_out_in
+fi
+
+# The certificate matrix (t_verify_matrix.sh): OpenSSL vs standalone vs drop-in.
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test verify_matrix
+    # The table is part of the test output whether the test passed or not.
+    [ -f "$WORKROOT/verify_matrix/table.txt" ] && cat "$WORKROOT/verify_matrix/table.txt"
+fi
+
+# Server-side SNI and the session policy (t_sni.sh, issue 7 items 4 and 5).
+run_test sni_openssl_s_client
+run_test sni_gnutls_cli
+run_test sni_servername_fatal
+run_test sni_resumption_same_name_only
+run_test sni_callbacks_c_program
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_sni_openssl_s_server
+    run_test dropin_sni_callbacks_c_program
+fi
+
 # Legacy programs from Debian's archive on the drop-in (t_dropin_api.sh, t_legacy.sh,
 # issue 8).
 if [ "$RDTLS_BACKEND" = rdtls ]; then
@@ -147,6 +182,34 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test legacy_coap_dropin_server
     run_test legacy_coap_dropin_client
     legacy_table
+fi
+
+
+# DTLS-SRTP and ALPN interop (t_srtp.sh, t_alpn.sh): every profile both ways against OpenSSL,
+# the AES-CM profiles against GnuTLS, identical exported keying material.
+for t in openssl_server_aes128_cm_80 openssl_server_aes128_cm_32 openssl_server_aead_128 \
+    openssl_server_aead_256 openssl_server_preference openssl_client_aes128_cm_80 \
+    openssl_client_aes128_cm_32 openssl_client_aead_128 openssl_client_aead_256 \
+    openssl_client_preference openssl_no_common_profile gnutls_server_aes128_cm_80 \
+    gnutls_server_aes128_cm_32 gnutls_client_aes128_cm_80 gnutls_client_aes128_cm_32; do
+    run_test "srtp_$t"
+done
+for t in openssl_server openssl_server_mismatch openssl_client openssl_client_mismatch; do
+    run_test "alpn_$t"
+done
+# The info callback sequence and state strings as OpenSSL's (t_info.sh).
+run_test info_callback_sequence
+run_test info_callback_sequence_cookie
+# SRTP media through libsrtp2 (t_srtp_media.sh): 1000 RTP packets each way per profile.
+for t in ours ours_server ours_client; do
+    for p in SRTP_AES128_CM_SHA1_80 SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM \
+        SRTP_AEAD_AES_256_GCM; do
+        run_test "srtp_media_${t}_$p"
+    done
+done
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_srtp_s_server
+    run_test dropin_srtp_s_client
 fi
 
 summary

@@ -14,18 +14,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let addr = args.get(1).map(String::as_str).unwrap_or("127.0.0.1:4433");
     let msg = args.get(2).cloned().unwrap_or_else(|| "hello".into());
+    // Usage: udp_client ADDR [MESSAGE] [CA_FILE [SERVER_NAME]]. Without a CA file the
+    // server is not authenticated (an explicit VerifyMode::None).
     let mut builder = Config::builder();
+    let mut opts = ClientOptions::default();
     if let Some(ca) = args.get(3) {
         let mut trust = TrustStore::new();
         trust.add_pem(&std::fs::read(ca)?)?;
         builder = builder
             .trust_store(Arc::new(trust))
             .verify_mode(VerifyMode::Peer);
+        opts.server_name = Some(args.get(4).cloned().unwrap_or_else(|| "localhost".into()));
+    } else {
+        builder = builder.verify_mode(VerifyMode::None);
     }
     let config = builder.build()?;
     let sock = UdpSocket::bind("127.0.0.1:0")?;
     sock.connect(addr)?;
-    let mut conn = Connection::client(config, Instant::now(), ClientOptions::default())?;
+    let mut conn = Connection::client(config, Instant::now(), opts)?;
     let mut out = Vec::new();
     let mut inbuf = vec![0u8; 65536];
     let deadline = Instant::now() + Duration::from_secs(10);

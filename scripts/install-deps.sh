@@ -2,6 +2,7 @@
 # Installs the Debian packages that `make test` needs, only those missing:
 #   gnutls-bin (GnuTLS interop peers), valgrind, openssl (CLI peers, certificates),
 #   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config,
+#   libsrtp2-dev (ctests/srtp_media.c: SRTP media keyed by DTLS-SRTP),
 #   socat, ncat, coturn, libcoap3-bin (legacy programs on the drop-in).
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
@@ -12,6 +13,7 @@ command -v valgrind > /dev/null 2>&1 || missing="$missing valgrind"
 command -v openssl > /dev/null 2>&1 || missing="$missing openssl"
 command -v pkg-config > /dev/null 2>&1 || missing="$missing pkg-config"
 [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
+[ -f /usr/include/srtp2/srtp.h ] || missing="$missing libsrtp2-dev"
 # Legacy programs run on the drop-in (ctests/t_legacy.sh, t_dropin_api.sh; issue 8).
 command -v socat > /dev/null 2>&1 || missing="$missing socat"
 command -v ncat > /dev/null 2>&1 || missing="$missing ncat"

@@ -8,6 +8,7 @@ use crate::crypto::suites::{CipherSuite, DEFAULT_SUITES};
 use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::Error;
 use crate::pki::keys::SigningKey;
+use crate::pki::verifier::{CertVerifier, WebpkiVerifier};
 use crate::pki::verify::TrustStore;
 use crate::session::cache::SessionCache;
 
@@ -28,10 +29,15 @@ pub const DEFAULT_SESSION_CACHE_CAPACITY: usize = 1024 * 20;
 /// Default session lifetime (OpenSSL's default `SSL_CTX_set_timeout` is 300 s).
 pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(300);
 
+/// Most SRTP profiles a config may offer (the u16 list length allows 32767; OpenSSL's
+/// `SRTP_PROTECTION_PROFILE_LIST_TOO_LONG` is about the same kind of bound).
+pub const MAX_SRTP_PROFILES: usize = 64;
+
 /// How the peer's certificate is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyMode {
-    /// Do not verify; a server does not ask for client certificates (SSL_VERIFY_NONE).
+    /// Do not enforce verification: the result is only recorded (`verify_result`); a
+    /// server does not ask for client certificates (SSL_VERIFY_NONE).
     None,
     /// Verify the peer's chain if it sends one; a server asks for a client certificate
     /// (SSL_VERIFY_PEER). A client always requires the server's certificate.
@@ -60,6 +66,7 @@ pub struct Config {
     pub(crate) verify_mode: VerifyMode,
     pub(crate) verify_depth: usize,
     pub(crate) verify_hostname: bool,
+    pub(crate) verifier: Arc<dyn CertVerifier>,
     pub(crate) mtu: usize,
     pub(crate) initial_timeout: Duration,
     pub(crate) max_timeout: Duration,
@@ -73,12 +80,12 @@ pub struct Config {
     pub(crate) server_session_cache: bool,
     pub(crate) emit_message_events: bool,
     pub(crate) emit_keylog: bool,
+    #[cfg(any(test, feature = "test-rng"))]
     pub(crate) rng_seed: Option<u64>,
+    pub(crate) srtp_profiles: Vec<u16>,
+    pub(crate) alpn_protocols: Vec<Vec<u8>>,
     /// DER distinguished names a server lists in CertificateRequest (RFC 5246 §7.4.4).
     pub(crate) certificate_authorities: Vec<Vec<u8>>,
-    /// A client checks the server certificate against this name (RFC 6125), whatever SNI
-    /// it sends (OpenSSL's `X509_VERIFY_PARAM_set1_host`).
-    pub(crate) expected_host: Option<String>,
 }
 
 impl Config {
@@ -134,9 +141,10 @@ impl Default for ConfigBuilder {
                 sig_schemes: SignatureScheme::SUPPORTED.to_vec(),
                 identity: None,
                 trust: Arc::new(TrustStore::default()),
-                verify_mode: VerifyMode::None,
+                verify_mode: VerifyMode::Peer,
                 verify_depth: 100,
-                verify_hostname: false,
+                verify_hostname: true,
+                verifier: Arc::new(WebpkiVerifier),
                 mtu: DEFAULT_MTU,
                 initial_timeout: DEFAULT_INITIAL_TIMEOUT,
                 max_timeout: DEFAULT_MAX_TIMEOUT,
@@ -153,9 +161,11 @@ impl Default for ConfigBuilder {
                 server_session_cache: true,
                 emit_message_events: false,
                 emit_keylog: false,
+                #[cfg(any(test, feature = "test-rng"))]
                 rng_seed: None,
+                srtp_profiles: Vec::new(),
+                alpn_protocols: Vec::new(),
                 certificate_authorities: Vec::new(),
-                expected_host: None,
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
             cache_lifetime: DEFAULT_SESSION_LIFETIME,
@@ -194,7 +204,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// Peer verification mode (default [`VerifyMode::None`], as OpenSSL's default).
+    /// Peer verification mode (default [`VerifyMode::Peer`]: the chain is checked; the
+    /// C API applies OpenSSL's default, `SSL_VERIFY_NONE`, itself).
     pub fn verify_mode(mut self, mode: VerifyMode) -> Self {
         self.cfg.verify_mode = mode;
         self
@@ -206,9 +217,23 @@ impl ConfigBuilder {
         self
     }
 
-    /// Check the server certificate against the client's server name (default off).
-    pub fn verify_hostname(mut self, on: bool) -> Self {
+    /// Check the server certificate against the client's expected names (default on):
+    /// `ClientOptions::verify_names`, or the SNI `server_name` when that list is empty. On
+    /// with neither, verification fails with `X509_V_ERR_HOSTNAME_MISMATCH`. Turning it
+    /// off is [`DangerousConfigBuilder::disable_hostname_verification`].
+    fn verify_hostname(mut self, on: bool) -> Self {
         self.cfg.verify_hostname = on;
+        self
+    }
+
+    /// Settings that weaken authentication, named loudly (as rustls' `dangerous()`).
+    pub fn dangerous(self) -> DangerousConfigBuilder {
+        DangerousConfigBuilder { inner: self }
+    }
+
+    /// The certificate verifier (default [`WebpkiVerifier`]).
+    pub fn verifier(mut self, verifier: Arc<dyn CertVerifier>) -> Self {
+        self.cfg.verifier = verifier;
         self
     }
 
@@ -294,13 +319,6 @@ impl ConfigBuilder {
         self
     }
 
-    /// Check the server certificate against `name` (RFC 6125 §6), independently of the SNI
-    /// name sent and of [`Self::verify_hostname`].
-    pub fn expected_host(mut self, name: Option<&str>) -> Self {
-        self.cfg.expected_host = name.map(str::to_owned);
-        self
-    }
-
     /// Emit [`crate::Event::HandshakeMessage`] for every message sent and received.
     pub fn message_events(mut self, on: bool) -> Self {
         self.cfg.emit_message_events = on;
@@ -315,8 +333,26 @@ impl ConfigBuilder {
 
     /// Seed the engine's RNG (randoms, session IDs) for reproducible tests. ECDHE keys and
     /// signatures still use the OS RNG (ring does not accept a caller-supplied RNG).
+    /// Test builds only (`cfg(test)` or the `test-rng` feature): a seeded RNG in
+    /// production would make every connection's randoms equal.
+    #[cfg(any(test, feature = "test-rng"))]
     pub fn rng_seed(mut self, seed: u64) -> Self {
         self.cfg.rng_seed = Some(seed);
+        self
+    }
+
+    /// SRTP protection profile code points in preference order (RFC 5764 §4.1.2). Clients
+    /// offer them in `use_srtp`; servers pick the first of theirs the client offered.
+    /// Default: none (no `use_srtp`).
+    pub fn srtp_profiles(mut self, profiles: &[u16]) -> Self {
+        self.cfg.srtp_profiles = profiles.to_vec();
+        self
+    }
+
+    /// ALPN protocol names a client offers (RFC 7301 §3.1), in preference order; each
+    /// 1..=255 bytes. Default: none (no ALPN extension).
+    pub fn alpn_protocols(mut self, names: &[Vec<u8>]) -> Self {
+        self.cfg.alpn_protocols = names.to_vec();
         self
     }
 
@@ -337,10 +373,40 @@ impl ConfigBuilder {
         if self.cfg.initial_timeout.is_zero() || self.cfg.max_timeout < self.cfg.initial_timeout {
             return Err(Error::Config("bad retransmission timeouts".into()));
         }
+        if self
+            .cfg
+            .alpn_protocols
+            .iter()
+            .any(|n| n.is_empty() || n.len() > 255)
+        {
+            return Err(Error::Config("ALPN names must be 1..=255 bytes".into()));
+        }
+        if self.cfg.srtp_profiles.len() > MAX_SRTP_PROFILES {
+            return Err(Error::Config("too many SRTP profiles".into()));
+        }
         if self.cache_capacity > 0 {
             self.cfg.session_cache =
                 Arc::new(SessionCache::new(self.cache_capacity, self.cache_lifetime));
         }
         Ok(Arc::new(self.cfg))
+    }
+}
+
+/// The part of [`ConfigBuilder`] that weakens authentication (from
+/// [`ConfigBuilder::dangerous`]); each setter returns the ordinary builder.
+pub struct DangerousConfigBuilder {
+    inner: ConfigBuilder,
+}
+
+impl DangerousConfigBuilder {
+    /// Accept a server certificate for any name: clients check only the chain. Connections
+    /// made without a server name need this (or `VerifyMode::None`).
+    pub fn disable_hostname_verification(self) -> ConfigBuilder {
+        self.inner.verify_hostname(false)
+    }
+
+    /// Check the hostname (the default); for code that passes the choice through.
+    pub fn hostname_verification(self, on: bool) -> ConfigBuilder {
+        self.inner.verify_hostname(on)
     }
 }

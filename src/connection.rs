@@ -16,8 +16,12 @@ use crate::session::cache::Session;
 /// Options for a client connection.
 #[derive(Default, Clone)]
 pub struct ClientOptions {
-    /// Sent as SNI, and used for the hostname check when enabled.
+    /// Sent as SNI (RFC 6066 §3); also the name the certificate is checked against when
+    /// `verify_names` is empty and the config checks hostnames.
     pub server_name: Option<String>,
+    /// Names the server certificate must match (any one of them), kept apart from the SNI
+    /// name (OpenSSL's `SSL_set1_host`/`SSL_add1_host`). Empty: `server_name` is used.
+    pub verify_names: Vec<String>,
     /// A session to resume (abbreviated handshake, RFC 5246 §7.3).
     pub resume: Option<Session>,
 }
@@ -72,20 +76,6 @@ pub struct Stats {
     /// Datagrams handed out by `poll_transmit`.
     pub datagrams_sent: u64,
 }
-
-/// Peer-certificate verification details handed to an application's verify hook.
-pub struct PeerVerification<'a> {
-    /// The peer's chain, leaf first (DER).
-    pub chain: &'a [Vec<u8>],
-    /// OpenSSL `X509_V_*` code from our verification (0 = ok).
-    pub code: i32,
-    /// Depth of the certificate the code applies to.
-    pub depth: usize,
-}
-
-/// A hook that may override a verification result (OpenSSL's verify callback).
-/// Returns true to accept the certificate.
-pub type VerifyHook = Box<dyn FnMut(&PeerVerification<'_>) -> bool + Send>;
 
 /// One DTLS 1.2 association.
 pub struct Connection {
@@ -142,7 +132,10 @@ impl Connection {
         self.inner.poll_event()
     }
 
-    /// Queues `data` as one application data record (one datagram).
+    /// Queues `data` as one application data record (one datagram). Up to 2^14 bytes are
+    /// accepted whatever the MTU (as OpenSSL does): a record over [`Connection::data_mtu`]
+    /// leaves as one datagram larger than the MTU, which IP fragments. Larger `data` is
+    /// refused with `MessageTooLarge` and the connection stays usable.
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
         self.inner.send(data)
     }
@@ -244,15 +237,34 @@ impl Connection {
         self.inner.verify_result()
     }
 
-    /// Installs an application verify hook (OpenSSL verify callback semantics).
-    pub fn set_verify_hook(&mut self, hook: VerifyHook) {
-        self.inner.set_verify_hook(hook)
+    /// Replaces the config's certificate verifier for this connection only (the C API
+    /// uses this to reach the application's verify callback).
+    pub fn set_verifier(&mut self, verifier: Box<dyn crate::pki::verifier::CertVerifier>) {
+        self.inner.set_verifier(verifier)
     }
 
     /// Installs application cookie hooks used when this server performs the cookie
     /// exchange itself (OpenSSL's cookie generate/verify callbacks with `SSL_accept`).
     pub fn set_cookie_hooks(&mut self, hooks: Box<dyn crate::cookie::CookieHooks + Send>) {
         self.inner.set_cookie_hooks(hooks)
+    }
+
+    /// Installs a server's ClientHello hook: called once per ClientHello after the cookie
+    /// check and session lookup, before the ServerHello (see [`crate::client_hello_hook`]).
+    pub fn set_client_hello_hook(&mut self, hook: Box<dyn crate::ClientHelloHook>) {
+        self.inner.set_client_hello_hook(hook)
+    }
+
+    /// True while a server waits for its paused ClientHello hook (see
+    /// [`crate::HelloDecision::pause`]).
+    pub fn client_hello_pending(&self) -> bool {
+        self.inner.client_hello_pending()
+    }
+
+    /// Runs a paused ClientHello hook again and, when it decides, answers the ClientHello.
+    /// Does nothing when no ClientHello is parked. `Err` is fatal.
+    pub fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
+        self.inner.resume_client_hello(now)
     }
 
     /// The session, for resumption (clients) or inspection, once established.
@@ -285,6 +297,24 @@ impl Connection {
         self.inner.randoms()
     }
 
+    /// The SRTP protection profile negotiated with `use_srtp` (RFC 5764 §4.1.1), if any.
+    pub fn srtp_profile(&self) -> Option<&'static crate::srtp::SrtpProfile> {
+        self.inner
+            .srtp_profile()
+            .and_then(crate::srtp::profile_by_id)
+    }
+
+    /// The application protocol negotiated with ALPN (RFC 7301), if any.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.inner.alpn_protocol()
+    }
+
+    /// Server: the hook that chooses an ALPN protocol from the client's offer. Without one a
+    /// server ignores ALPN (as OpenSSL without `SSL_CTX_set_alpn_select_cb`).
+    pub fn set_alpn_select_hook(&mut self, hook: crate::alpn::AlpnSelectHook) {
+        self.inner.set_alpn_hook(hook);
+    }
+
     /// RFC 5705 keying material exporter.
     pub fn export_keying_material(
         &self,
@@ -305,7 +335,8 @@ impl Connection {
         self.inner.mtu()
     }
 
-    /// Largest application payload one record can carry at the current MTU.
+    /// Largest application payload one record can carry at the current MTU without IP
+    /// fragmentation (`DTLS_get_data_mtu`).
     pub fn data_mtu(&self) -> usize {
         self.inner.data_mtu()
     }

@@ -21,16 +21,24 @@
 //! * **Plaintext alerts during the handshake are not obeyed at once** (RFC 5246 §7.2 says a
 //!   fatal alert closes the connection immediately). An epoch-0 alert is unauthenticated: it
 //!   is remembered and ends the handshake (naming that alert) only if the handshake makes no
-//!   progress before the next retransmission timer; after the handshake it is dropped. A
-//!   plaintext handshake message of the wrong type for the state, or that does not decode, is
-//!   treated the same way (dropped, remembered, fatal at the next timer without progress).
-//!   See `crate::input_policy`. A genuine rejection therefore fails up to one timer period
-//!   (1 s initially) later than in OpenSSL.
+//!   progress across `input_policy::VERDICT_EXPIRIES` (2) retransmission timer expiries;
+//!   after the handshake it is dropped. A plaintext handshake message of the wrong type for
+//!   the state, or that does not decode, is treated the same way. See `crate::input_policy`.
+//!   A genuine rejection therefore fails about two seconds later than in OpenSSL (the timer
+//!   is not doubled while a verdict is pending, a second deviation from RFC 6347 §4.2.4.1).
+//!   Residual risk: a forged alert is obeyed if the link also loses everything the genuine
+//!   peer sends for those two periods (about 2% of handshakes under 10% loss when the
+//!   attacker injects at every state, tests/offpath.rs).
+//! * **Plaintext handshake fragments are screened before buffering:** a partial message of
+//!   a type the current state cannot take at the expected `message_seq` is dropped, and when
+//!   two plaintext versions of one message conflict a whole message (else the one with more
+//!   bytes) wins, so a forged partial cannot lock out the genuine message.
 //! * **Replay windows of unprotected epochs are advisory** (RFC 6347 §4.1.2.6 describes one
-//!   window per epoch): in epoch 0 only exact duplicates inside the window are dropped, nothing
-//!   is dropped as too old, and a record marks the window only once the handshake accepted it,
-//!   by at most `input_policy::MAX_UNPROTECTED_SEQ_JUMP`. Handshake reassembly de-duplicates
-//!   epoch-0 messages by `message_seq`.
+//!   window per epoch): in epoch 0 nothing is dropped as too old, a record marks the window
+//!   only once the handshake accepted it, by at most `input_policy::MAX_UNPROTECTED_SEQ_JUMP`,
+//!   and a window hit drops only non-handshake records (a forged fragment may have marked the
+//!   number the genuine peer uses next). Handshake reassembly de-duplicates epoch-0 messages
+//!   by `message_seq`.
 //! * **A server continues from the ClientHello's record sequence number** (RFC 6347 §4.2.1)
 //!   only when that leaves `input_policy::EPOCH0_WRITE_SEQ_HEADROOM` numbers of room;
 //!   otherwise it uses its own counter.
@@ -38,3 +46,8 @@
 //!   received, or, on the side that sent it, when the peer's first authenticated
 //!   non-handshake record of the new epoch arrives, at the latest
 //!   `input_policy::PREVIOUS_EPOCH_LINGER` (the TCP MSL, RFC 6347 §4.1) after completion.
+//! * **A session resumes only under the server name it was made for** (RFC 6066 §3 "MUST
+//!   NOT accept the request to resume the session if the server_name extension contains a
+//!   different name"). This follows the RFC, not OpenSSL 3.0, which resumes a TLS 1.2 / DTLS
+//!   session whatever name the new ClientHello carries (checked with `openssl s_server
+//!   -dtls1_2` and `s_client -sess_in -servername`). See `handshake::server_resumption`.

@@ -170,6 +170,8 @@ impl ExtensionType {
     pub const SIGNATURE_ALGORITHMS: Self = Self(13);
     /// `use_srtp` (14).
     pub const USE_SRTP: Self = Self(14);
+    /// `application_layer_protocol_negotiation` (16, RFC 7301).
+    pub const ALPN: Self = Self(16);
     /// `extended_master_secret` (23).
     pub const EXTENDED_MASTER_SECRET: Self = Self(23);
     /// `session_ticket` (35).

@@ -15,9 +15,14 @@
 //!   a fatal alert ends the connection; RFC 6347 §4.1.2.7 says a forged one must not). The
 //!   same holds for a plaintext message that the handshake would reject (wrong type for the
 //!   state, or undecodable). The remembered verdict ends the handshake only if the genuine
-//!   handshake makes no progress before the next retransmission timer, with that alert named
-//!   in the error: a real rejection still fails within about one timer period, a forged one
-//!   fails nothing.
+//!   handshake makes no progress (no handshake message processed, no ChangeCipherSpec
+//!   accepted) across [`VERDICT_EXPIRIES`] retransmission timer expiries, with that alert
+//!   named in the error: a real rejection still fails within two timer periods (the period
+//!   is not doubled while a verdict is pending: about two seconds with the default 1 s
+//!   initial timer), a forged one fails nothing even when the
+//!   genuine flight it raced was lost once (our retransmission at the first expiry makes
+//!   the peer answer again, RFC 6347 §4.2.4). A peer's retransmission of an earlier flight
+//!   is not progress: a genuine peer whose flight we reject retransmits it too.
 //! * **Only authenticated records change a connection's lifecycle**: alerts in a protected
 //!   epoch are obeyed at once; the replay window of a protected epoch moves only after the
 //!   record's AEAD tag verified (RFC 6347 §4.1.2.6).
@@ -34,6 +39,12 @@ use crate::enums::HandshakeType;
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::handshake::machine::State;
 use crate::record::header::MAX_SEQUENCE;
+
+/// Retransmission timer expiries a remembered verdict must survive, with no handshake
+/// progress, before it is obeyed. One expiry is not enough: a forged
+/// alert that arrives while the genuine flight is lost would then fail the handshake at
+/// the very next timer; with two, our retransmission gives the peer a chance to answer.
+pub const VERDICT_EXPIRIES: u32 = 2;
 
 /// Largest step an accepted record of an unprotected epoch may move that epoch's replay
 /// window forward. A genuine peer's epoch-0 sequence numbers advance by the records of its
@@ -152,6 +163,30 @@ pub(crate) struct PendingVerdict {
     pub error: Error,
     /// Set for an alert, so its event can be reported when it is obeyed.
     pub alert: Option<(AlertLevel, AlertDescription)>,
+    /// Timer expiries survived so far without progress.
+    pub expiries: u32,
+}
+
+impl PendingVerdict {
+    /// A fresh verdict; it inherits the expiries of the one it replaces (`previous`), so a
+    /// peer that answers every retransmission with a new plaintext alert still fails.
+    pub fn new(
+        error: Error,
+        alert: Option<(AlertLevel, AlertDescription)>,
+        previous: Option<&PendingVerdict>,
+    ) -> Self {
+        Self {
+            error,
+            alert,
+            expiries: previous.map_or(0, |p| p.expiries),
+        }
+    }
+
+    /// Counts one timer expiry; true when the verdict is now to be obeyed.
+    pub fn expire(&mut self) -> bool {
+        self.expiries += 1;
+        self.expiries >= VERDICT_EXPIRIES
+    }
 }
 
 /// Whether the handshake in `state` can take a message of type `t` next (RFC 5246 §7.3,
@@ -172,7 +207,7 @@ pub(crate) fn message_expected(state: State, t: HandshakeType) -> bool {
         State::ServerAwaitClientKeyExchange => t == H::CLIENT_KEY_EXCHANGE,
         State::ServerAwaitCertificateVerify => t == H::CERTIFICATE_VERIFY,
         State::AwaitFinished => t == H::FINISHED,
-        State::AwaitChangeCipherSpec | State::Established | State::Failed => false,
+        State::AwaitChangeCipherSpec => false,
     }
 }
 
@@ -247,6 +282,11 @@ mod tests {
             6 + MAX_UNPROTECTED_SEQ_JUMP
         ));
         assert_eq!(server_write_seq_after_cookie(7), Some(7));
+        let first = PendingVerdict::new(Error::HandshakeTimeout, None, None);
+        let mut v = PendingVerdict::new(Error::HandshakeTimeout, None, Some(&first));
+        assert!(!v.expire());
+        let mut w = PendingVerdict::new(Error::HandshakeTimeout, None, Some(&v));
+        assert!(w.expire(), "a replacement keeps the count");
         assert_eq!(server_write_seq_after_cookie(MAX_SEQUENCE), None);
     }
 }

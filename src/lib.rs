@@ -22,6 +22,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod alpn;
+pub mod client_hello_hook;
 pub mod codec;
 pub mod config;
 pub mod connection;
@@ -36,7 +38,9 @@ pub mod pki;
 mod reconfigure;
 pub mod record;
 pub mod session;
+pub mod srtp;
 
+pub use client_hello_hook::{ClientHelloHook, ClientHelloInfo, HelloDecision, HelloRejection};
 pub use config::{Config, ConfigBuilder, VerifyMode};
 pub use connection::{ClientOptions, Connection, Event, Stats};
 pub use error::{AlertDescription, AlertLevel, Error};

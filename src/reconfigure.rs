@@ -23,7 +23,7 @@ impl Connection {
     /// A server still waiting for its first (cookie-verified) ClientHello: nothing has been
     /// negotiated, so a new configuration can take the old one's place.
     pub fn awaiting_client_hello(&self) -> bool {
-        !self.inner.is_client && self.inner.state == State::ServerAwaitClientHello
+        !self.inner.is_client && self.inner.life.step() == Some(State::ServerAwaitClientHello)
     }
 
     /// Replaces the configuration of a server that is still waiting for its ClientHello

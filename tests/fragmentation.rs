@@ -233,7 +233,9 @@ fn ours_ours_both_long_chains_mtu300_loss10_seed_11() {
 }
 
 /// Our data MTU at 300 leaves room for the record header and AEAD overhead, and a record of
-/// exactly that size fits in one datagram; one byte more is refused.
+/// exactly that size fits in one datagram. A larger write is still accepted, up to 2^14 bytes,
+/// as OpenSSL 3.0 does (issue 15 item 3): it leaves as one record in one datagram larger than
+/// the MTU (IP fragments it). Over 2^14 is refused and the connection stays usable.
 #[test]
 fn data_mtu_at_300_fits_one_datagram() {
     let mut p = ours_ours(false, false);
@@ -244,8 +246,43 @@ fn data_mtu_at_300_fits_one_datagram() {
     let data = vec![0x5a; max];
     p.exchange(&data, &data).expect("max-size records");
     assert_all_within_mtu(&p, "max-size record");
+
+    let now = Instant::now();
+    let mut buf = Vec::new();
+    while p.client.conn.poll_transmit(now, &mut buf).is_some() {}
+    let overhead = MTU - max;
+    for len in [max + 1, 5_000, 16_384] {
+        p.client
+            .conn
+            .send(&vec![7; len])
+            .expect("write over data_mtu");
+        let n = p
+            .client
+            .conn
+            .poll_transmit(now, &mut buf)
+            .expect("datagram");
+        assert_eq!(
+            n,
+            len + overhead,
+            "one record of {len} bytes in one datagram"
+        );
+        assert!(p.client.conn.poll_transmit(now, &mut buf).is_none());
+        p.server
+            .conn
+            .handle_datagram(now, &buf[..n])
+            .expect("server reads");
+        let mut got = vec![0u8; 20_000];
+        assert_eq!(p.server.conn.recv(&mut got), Some(len));
+    }
     assert!(
-        p.client.conn.send(&vec![0; max + 1]).is_err(),
-        "a record over data_mtu must be refused"
+        matches!(
+            p.client.conn.send(&vec![0; 16_385]),
+            Err(rdtls::Error::MessageTooLarge { max: 16_384 })
+        ),
+        "a record over 2^14 must be refused"
     );
+    p.client
+        .conn
+        .send(b"still usable")
+        .expect("connection survives");
 }

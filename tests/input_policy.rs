@@ -48,24 +48,47 @@ fn spoofed_plaintext_alerts_during_handshake_are_not_obeyed() {
 }
 
 #[test]
-fn genuine_plaintext_rejection_fails_at_next_timer_naming_the_alert() {
+fn genuine_plaintext_rejection_fails_after_two_timer_expiries_naming_the_alert() {
     let mut p = pair();
     let _ch = p.take(Dir::ToServer);
     let start = p.now;
     p.deliver(Dir::ToClient, &[alert(0, 2, 40)]);
     assert!(p.client.error.is_none(), "remembered, not obeyed at once");
+    // First expiry: the client retransmits, giving a live peer the chance to answer.
+    let at = p.client.conn.poll_timeout().expect("timer armed");
+    Endpoint::handle_timeout(&mut p.client, at);
+    assert!(p.client.error.is_none(), "one expiry is not enough");
+    assert!(
+        !p.take(Dir::ToServer).is_empty(),
+        "the ClientHello is retransmitted"
+    );
+    // The peer stays silent (it rejected us): the second expiry obeys the alert.
     let at = p.client.conn.poll_timeout().expect("timer armed");
     assert!(
-        at - start <= Duration::from_secs(1),
-        "within one timer period"
+        at - start <= Duration::from_secs(2),
+        "within two (undoubled) timer periods"
     );
     Endpoint::handle_timeout(&mut p.client, at);
     assert_eq!(
         p.client.error,
         Some(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE)),
-        "no progress before the timer: the handshake ends, naming the alert"
+        "no progress across two expiries: the handshake ends, naming the alert"
     );
     assert_eq!(p.client.conn.poll_timeout(), None);
+}
+
+#[test]
+fn remembered_alert_is_void_once_the_handshake_progresses() {
+    // The forged alert arrives while the genuine HelloVerifyRequest is lost; the peer
+    // answers the retransmitted ClientHello, so the alert is forgotten.
+    let mut p = pair();
+    let _ch = p.take(Dir::ToServer);
+    let _lost_hvr = p.take(Dir::ToClient);
+    p.deliver(Dir::ToClient, &[alert(0, 2, 40)]);
+    let at = p.client.conn.poll_timeout().expect("timer armed");
+    Endpoint::handle_timeout(&mut p.client, at);
+    assert!(p.client.error.is_none());
+    completes(&mut p, "forged alert, then a lost flight");
 }
 
 #[test]
@@ -73,8 +96,7 @@ fn plaintext_close_notify_without_progress_ends_the_handshake() {
     let mut p = pair();
     let _ch = p.take(Dir::ToServer);
     p.deliver(Dir::ToClient, &[alert(0, 1, 0)]);
-    let at = p.client.conn.poll_timeout().expect("timer armed");
-    Endpoint::handle_timeout(&mut p.client, at);
+    expire_verdict(&mut p.client);
     assert_eq!(
         p.client.error,
         Some(Error::AlertReceived(AlertDescription::CLOSE_NOTIFY))
@@ -148,6 +170,77 @@ fn old_epoch_fragment_after_ccs_is_dropped_not_fatal() {
     );
     p.deliver(Dir::ToClient, &f6);
     completes(&mut p, "old-epoch Finished after CCS");
+}
+
+#[test]
+fn forged_partial_message_cannot_block_the_genuine_one() {
+    // A partial plaintext message of a type the server cannot take at message_seq 0, and
+    // a partial ClientHello with more bytes than the genuine (whole) ClientHello: neither
+    // may lock out the genuine ClientHello (the server has no timer yet to clear them).
+    let partial = |t, len: usize| {
+        HsFrag {
+            msg_type: t,
+            length: 1200,
+            message_seq: 0,
+            offset: 0,
+            body: vec![0x5a; len],
+        }
+        .to_bytes()
+    };
+    for (t, len) in [
+        (0u8, 200),
+        (HT_SERVER_HELLO_DONE, 1000),
+        (HT_CLIENT_HELLO, 1000),
+    ] {
+        let mut p = pair();
+        p.deliver(
+            Dir::ToServer,
+            &[Record::new(CT_HANDSHAKE, 0, 0, partial(t, len)).to_bytes()],
+        );
+        pass(&mut p, Dir::ToServer);
+        let hvr = p.take(Dir::ToClient);
+        assert!(
+            hvr.iter()
+                .any(|d| has_handshake(d, HT_HELLO_VERIFY_REQUEST)),
+            "forged partial type {t}: the genuine ClientHello is answered at once"
+        );
+        p.deliver(Dir::ToClient, &hvr);
+        completes(&mut p, &format!("forged partial type {t}"));
+    }
+}
+
+#[test]
+fn forged_record_sequence_does_not_drop_the_genuine_record() {
+    // A forged fragment the reassembler accepts (a partial ServerHello) at the record
+    // sequence number the server's ServerHello will use must not make that genuine record
+    // look like a replay.
+    let mut p = pair();
+    let f4 = to_flight4(&mut p);
+    let sh_seq = f4
+        .iter()
+        .flat_map(|d| records(d))
+        .find(|r| parse_handshake(&r.body).is_some_and(|f| f[0].msg_type == HT_SERVER_HELLO))
+        .expect("ServerHello record")
+        .seq;
+    let forged = HsFrag {
+        msg_type: HT_SERVER_HELLO,
+        length: 1000,
+        message_seq: 1,
+        offset: 0,
+        body: vec![0; 10],
+    };
+    p.deliver(
+        Dir::ToClient,
+        &[Record::new(CT_HANDSHAKE, 0, sh_seq, forged.to_bytes()).to_bytes()],
+    );
+    p.deliver(Dir::ToClient, &f4);
+    let f5 = p.take(Dir::ToServer);
+    assert!(
+        f5.iter().any(|d| has_handshake(d, HT_CLIENT_KEY_EXCHANGE)),
+        "flight 4 processed without waiting for a retransmission"
+    );
+    p.deliver(Dir::ToServer, &f5);
+    completes(&mut p, "forged record sequence number");
 }
 
 #[test]

@@ -178,8 +178,8 @@ fn ours_client(spec: &Spec, resume: bool, what: &str) {
         .session()
         .unwrap_or_else(|| panic!("{first}: no session to resume"));
     let opts = ClientOptions {
-        server_name: None,
         resume: Some(session),
+        ..ClientOptions::default()
     };
     let client = Ours::client(ccfg, std::time::Instant::now(), opts);
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");

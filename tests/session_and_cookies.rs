@@ -371,8 +371,8 @@ fn resume_at(
     now: Instant,
 ) -> OursPair {
     let opts = ClientOptions {
-        server_name: None,
         resume: Some(session),
+        ..ClientOptions::default()
     };
     full_at(client_cfg, server_cfg, opts, now)
 }

@@ -1,7 +1,8 @@
 /*
  * rdtls: <openssl/srtp.h> -- DTLS-SRTP protection profiles (RFC 5764, RFC 7714) with
- * OpenSSL 3.0's names and values. rdtls accepts profile lists but does not negotiate the
- * use_srtp extension yet: SSL_get_selected_srtp_profile() returns NULL.
+ * OpenSSL 3.0's names and values. Profiles are negotiated with the use_srtp extension; the
+ * keys come from SSL_export_keying_material(s, out, len, "EXTRACTOR-dtls_srtp", 19, NULL,
+ * 0, 0). OpenSSL 3.0 (and rdtls) accept only the AES-CM and AEAD profiles by name.
  */
 #ifndef OPENSSL_SRTP_H
 #define OPENSSL_SRTP_H
@@ -26,6 +27,7 @@ extern "C" {
 int SSL_CTX_set_tlsext_use_srtp(SSL_CTX *ctx, const char *profiles);
 int SSL_set_tlsext_use_srtp(SSL *ssl, const char *profiles);
 SRTP_PROTECTION_PROFILE *SSL_get_selected_srtp_profile(SSL *s);
+STACK_OF(SRTP_PROTECTION_PROFILE) *SSL_get_srtp_profiles(SSL *ssl);
 
 #ifdef __cplusplus
 }

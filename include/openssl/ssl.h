@@ -710,6 +710,18 @@ int SSL_CTX_get_security_level(const SSL_CTX *ctx);
 void SSL_CTX_set_quiet_shutdown(SSL_CTX *ctx, int mode);
 int SSL_CTX_get_quiet_shutdown(const SSL_CTX *ctx);
 int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned int protos_len);
+/* ALPN (RFC 7301): the server's selection callback returns SSL_TLSEXT_ERR_OK,
+ * SSL_TLSEXT_ERR_NOACK, or anything else for a fatal no_application_protocol alert. */
+typedef int (*SSL_CTX_alpn_select_cb_func)(SSL *ssl, const unsigned char **out,
+                                           unsigned char *outlen, const unsigned char *in,
+                                           unsigned int inlen, void *arg);
+void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
+#define OPENSSL_NPN_UNSUPPORTED 0
+#define OPENSSL_NPN_NEGOTIATED 1
+#define OPENSSL_NPN_NO_OVERLAP 2
+int SSL_select_next_proto(unsigned char **out, unsigned char *outlen, const unsigned char *in,
+                          unsigned int inlen, const unsigned char *client,
+                          unsigned int client_len);
 
 int SSL_CTX_set_ex_data(SSL_CTX *ssl, int idx, void *data);
 void *SSL_CTX_get_ex_data(const SSL_CTX *ssl, int idx);
@@ -805,6 +817,7 @@ int SSL_get_verify_depth(const SSL *s);
 SSL_verify_cb SSL_get_verify_callback(const SSL *s);
 int SSL_set_session_id_context(SSL *ssl, const unsigned char *sid_ctx, unsigned int sid_ctx_len);
 int SSL_set1_host(SSL *s, const char *hostname);
+int SSL_add1_host(SSL *s, const char *hostname);
 void SSL_set_security_level(SSL *s, int level);
 int SSL_get_security_level(const SSL *s);
 int SSL_set_alpn_protos(SSL *ssl, const unsigned char *protos, unsigned int protos_len);
@@ -839,6 +852,12 @@ long SSL_get_verify_result(const SSL *ssl);
 void SSL_set_verify_result(SSL *ssl, long v);
 const char *SSL_get_servername(const SSL *s, const int type);
 int SSL_get_servername_type(const SSL *s);
+/* Server: the signature algorithms the client offered (also inside the servername and
+ * certificate callbacks). */
+int SSL_get_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignhash,
+                    unsigned char *rsig, unsigned char *rhash);
+/* Runs on a server after the ClientHello (it can choose a certificate by SNI). */
+void SSL_CTX_set_cert_cb(SSL_CTX *c, int (*cb)(SSL *ssl, void *arg), void *arg);
 size_t SSL_get_finished(const SSL *s, void *buf, size_t count);
 size_t SSL_get_peer_finished(const SSL *s, void *buf, size_t count);
 size_t SSL_get_client_random(const SSL *ssl, unsigned char *out, size_t outlen);
@@ -873,6 +892,10 @@ const SSL_CIPHER *SSL_SESSION_get0_cipher(const SSL_SESSION *s);
 size_t SSL_SESSION_get_master_key(const SSL_SESSION *sess, unsigned char *out, size_t outlen);
 int SSL_SESSION_set_ex_data(SSL_SESSION *ss, int idx, void *data);
 void *SSL_SESSION_get_ex_data(const SSL_SESSION *ss, int idx);
+int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp);
+SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length);
+SSL_SESSION *PEM_read_bio_SSL_SESSION(BIO *out, SSL_SESSION **x, pem_password_cb *cb, void *u);
+int PEM_write_bio_SSL_SESSION(BIO *out, const SSL_SESSION *x);
 #define SSL_get_time(a) SSL_SESSION_get_time(a)
 #define SSL_get_timeout(a) SSL_SESSION_get_timeout(a)
 #define SSL_set_timeout(a, b) SSL_SESSION_set_timeout((a), (b))

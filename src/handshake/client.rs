@@ -16,6 +16,7 @@ use crate::crypto::suites::suite_by_id;
 use crate::enums::{HandshakeType, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, Error};
 use crate::pki::verify::verify_signature;
+use crate::srtp::UseSrtp;
 
 fn unexpected(what: &str) -> Error {
     Error::alert(
@@ -46,13 +47,20 @@ impl Machine {
             signature_algorithms: Some(self.config.sig_schemes.clone()),
             extended_master_secret: self.config.extended_master_secret,
             renegotiation_info: Some(Vec::new()),
+            // RFC 5764 §4.1.1: we never send an MKI (OpenSSL does not either).
+            use_srtp: (!self.config.srtp_profiles.is_empty()).then(|| UseSrtp {
+                profiles: self.config.srtp_profiles.clone(),
+                mki: Vec::new(),
+            }),
+            alpn: (!self.config.alpn_protocols.is_empty())
+                .then(|| self.config.alpn_protocols.clone()),
             ..Extensions::default()
         };
         let hello = ClientHello {
             client_version: DTLS1_2_VERSION,
             random: self.hs.client_random,
             session_id,
-            cookie: self.hs.cookie.clone(),
+            cookie: self.hsk()?.cookie.clone(),
             cipher_suites: self.config.suites.iter().map(|s| s.id).collect(),
             compression_methods: vec![0],
             extensions,
@@ -73,11 +81,14 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Result<(), Error> {
-        match (self.state, msg_type) {
+        let Some(step) = self.life.step() else {
+            return Err(Error::InvalidState("handshake not running"));
+        };
+        match (step, msg_type) {
             (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
                 self.peer_flight_received();
-                self.hs.cookie = hvr.cookie;
+                self.hsk()?.cookie = hvr.cookie;
                 self.client_send_hello(now)
             }
             (_, HandshakeType::HELLO_VERIFY_REQUEST) => {
@@ -97,7 +108,7 @@ impl Machine {
                 self.add_received(msg_type, seq, body);
                 self.hs.peer_certs = cert.chain;
                 self.verify_peer(true)?;
-                self.state = State::ClientAwaitServerKeyExchange;
+                self.life.set_step(State::ClientAwaitServerKeyExchange);
                 Ok(())
             }
             (State::ClientAwaitServerKeyExchange, HandshakeType::SERVER_KEY_EXCHANGE) => {
@@ -111,8 +122,8 @@ impl Machine {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
                 self.hs.peer_ca_names = cr.authorities;
-                self.hs.cert_requested = Some(cr.signature_schemes);
-                self.state = State::ClientAwaitServerHelloDone;
+                self.hsk()?.cert_requested = Some(cr.signature_schemes);
+                self.life.set_step(State::ClientAwaitServerHelloDone);
                 Ok(())
             }
             (
@@ -143,7 +154,9 @@ impl Machine {
 
     /// Adds a received message to the transcript.
     pub(crate) fn add_received(&mut self, msg_type: HandshakeType, seq: u16, body: &[u8]) {
-        self.transcript.add(&full_message(msg_type, seq, body));
+        if let Some(h) = self.life.handshake_mut() {
+            h.transcript.add(&full_message(msg_type, seq, body));
+        }
     }
 
     fn client_server_hello(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
@@ -180,6 +193,8 @@ impl Machine {
             }
             self.hs.secure_renegotiation = true;
         }
+        self.client_check_srtp(&sh.extensions)?;
+        self.client_check_alpn(&sh.extensions)?;
         self.peer_flight_received();
         self.hs.server_random = sh.random;
         self.hs.suite = Some(suite);
@@ -191,9 +206,9 @@ impl Machine {
             ));
         }
         // Transcript: the ClientHello this answers, then the ServerHello (RFC 6347 §4.2.1).
-        self.transcript.clear();
-        let ch = self.hs.last_client_hello.clone();
-        self.transcript.add(&ch);
+        let h = self.hsk()?;
+        h.transcript.clear();
+        h.transcript.add(&h.last_client_hello);
         self.add_received(HandshakeType::SERVER_HELLO, seq, body);
 
         let resume = self.opts.resume.clone();
@@ -218,13 +233,79 @@ impl Machine {
                 self.hs.peer_certs = s.peer_certificates.clone();
                 self.hs.verify_result = s.verify_result;
                 self.derive_keys()?;
-                self.state = State::AwaitChangeCipherSpec;
+                self.life.set_step(State::AwaitChangeCipherSpec);
             }
             _ => {
                 self.hs.session_id = sh.session_id;
-                self.state = State::ClientAwaitCertificate;
+                self.life.set_step(State::ClientAwaitCertificate);
             }
         }
+        Ok(())
+    }
+
+    /// The server's `use_srtp` answer (RFC 5764 §4.1.1): exactly one profile, one we
+    /// offered, and no MKI (we never offer one).
+    fn client_check_srtp(&mut self, ext: &Extensions) -> Result<(), Error> {
+        self.hs.srtp_profile = None;
+        let Some(srtp) = &ext.use_srtp else {
+            return Ok(());
+        };
+        if self.config.srtp_profiles.is_empty() {
+            return Err(Error::alert(
+                AlertDescription::UNSUPPORTED_EXTENSION,
+                "server sent use_srtp we did not offer",
+            ));
+        }
+        let [profile] = srtp.profiles[..] else {
+            return Err(Error::alert(
+                AlertDescription::DECODE_ERROR,
+                "use_srtp answer must hold exactly one profile",
+            ));
+        };
+        // "If the client detects a nonzero-length MKI in the server's response that is
+        // different than the one the client offered, then the client MUST abort the
+        // handshake and SHOULD send an invalid_parameter alert."
+        if !srtp.mki.is_empty() {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "server sent an SRTP MKI we did not offer",
+            ));
+        }
+        if !self.config.srtp_profiles.contains(&profile) {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                format!("server chose SRTP profile {profile:#06x} we did not offer"),
+            ));
+        }
+        self.hs.srtp_profile = Some(profile);
+        Ok(())
+    }
+
+    /// The server's ALPN answer (RFC 7301 §3.1): one protocol, one we offered.
+    fn client_check_alpn(&mut self, ext: &Extensions) -> Result<(), Error> {
+        self.hs.alpn = None;
+        let Some(names) = &ext.alpn else {
+            return Ok(());
+        };
+        if self.config.alpn_protocols.is_empty() {
+            return Err(Error::alert(
+                AlertDescription::UNSUPPORTED_EXTENSION,
+                "server sent ALPN we did not offer",
+            ));
+        }
+        let [name] = &names[..] else {
+            return Err(Error::alert(
+                AlertDescription::DECODE_ERROR,
+                "ALPN answer must hold exactly one protocol",
+            ));
+        };
+        if !self.config.alpn_protocols.contains(name) {
+            return Err(Error::alert(
+                AlertDescription::ILLEGAL_PARAMETER,
+                "server chose an ALPN protocol we did not offer",
+            ));
+        }
+        self.hs.alpn = Some(name.clone());
         Ok(())
     }
 
@@ -254,9 +335,10 @@ impl Machine {
         verify_signature(leaf, ske.scheme, &signed, &ske.signature)?;
         self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
         self.hs.group = Some(ske.group);
-        self.hs.peer_public = ske.public;
+        self.hsk()?.peer_public = ske.public;
         self.hs.peer_sig_scheme = Some(ske.scheme);
-        self.state = State::ClientAwaitCertificateRequestOrDone;
+        self.life
+            .set_step(State::ClientAwaitCertificateRequestOrDone);
         Ok(())
     }
 
@@ -267,7 +349,7 @@ impl Machine {
         // Client certificate, if asked for (RFC 5246 §7.4.6): an empty list when we have
         // none the server can accept.
         let mut sign_with = None;
-        if let Some(requested) = self.hs.cert_requested.clone() {
+        if let Some(requested) = self.hsk()?.cert_requested.clone() {
             let mut chain = Vec::new();
             if let Some(id) = self.config.identity.clone() {
                 let acceptable: Vec<_> = requested
@@ -291,11 +373,11 @@ impl Machine {
         }
         .encode(&mut b);
         self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
-        let peer_public = std::mem::take(&mut self.hs.peer_public);
+        let peer_public = std::mem::take(&mut self.hsk()?.peer_public);
         let pms = kp.agree(&peer_public)?;
         self.set_master_secret(&pms)?;
         if let Some((key, scheme)) = sign_with {
-            let signature = key.sign(scheme, self.transcript.buffer())?;
+            let signature = key.sign(scheme, self.hsk()?.transcript.buffer())?;
             let mut b = Vec::new();
             CertificateVerify { scheme, signature }.encode(&mut b);
             self.queue_handshake(HandshakeType::CERTIFICATE_VERIFY, b, true);
@@ -303,7 +385,7 @@ impl Machine {
         self.derive_keys()?;
         self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
-        self.state = State::AwaitChangeCipherSpec;
+        self.life.set_step(State::AwaitChangeCipherSpec);
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::codec::{put_nested, put_u16, put_u8, put_vec, DecodeError, Reader};
 use crate::enums::{ExtensionType, NamedGroup, SignatureScheme};
+use crate::srtp::UseSrtp;
 
 /// RFC 6066 §3: the only defined ServerName `name_type`.
 const NAME_TYPE_HOST_NAME: u8 = 0;
@@ -32,8 +33,11 @@ pub struct Extensions {
     pub renegotiation_info: Option<Vec<u8>>,
     /// RFC 5077 `SessionTicket`: the raw ticket (possibly empty).
     pub session_ticket: Option<Vec<u8>>,
-    /// RFC 5764 `use_srtp`: raw extension_data, kept for later.
-    pub use_srtp: Option<Vec<u8>>,
+    /// RFC 5764 §4.1.1 `use_srtp`.
+    pub use_srtp: Option<UseSrtp>,
+    /// RFC 7301 `application_layer_protocol_negotiation`: the protocol names (a client's
+    /// offer, or the server's one choice).
+    pub alpn: Option<Vec<Vec<u8>>>,
     /// Every other extension as `(type, extension_data)`, in received order.
     pub unknown: Vec<(u16, Vec<u8>)>,
 }
@@ -49,6 +53,7 @@ impl Extensions {
             && self.renegotiation_info.is_none()
             && self.session_ticket.is_none()
             && self.use_srtp.is_none()
+            && self.alpn.is_none()
             && self.unknown.is_empty()
     }
 
@@ -101,8 +106,11 @@ impl Extensions {
                 });
             }
             if let Some(srtp) = &self.use_srtp {
-                put_ext(out, ExtensionType::USE_SRTP, |out| {
-                    out.extend_from_slice(srtp)
+                put_ext(out, ExtensionType::USE_SRTP, |out| srtp.encode(out));
+            }
+            if let Some(names) = &self.alpn {
+                put_ext(out, ExtensionType::ALPN, |out| {
+                    crate::alpn::encode(names, out)
                 });
             }
             for (typ, data) in &self.unknown {
@@ -168,7 +176,8 @@ impl Extensions {
                 self.renegotiation_info = Some(r.vec(1, "renegotiation_info")?.to_vec());
             }
             ExtensionType::SESSION_TICKET => self.session_ticket = Some(r.rest().to_vec()),
-            ExtensionType::USE_SRTP => self.use_srtp = Some(r.rest().to_vec()),
+            ExtensionType::USE_SRTP => self.use_srtp = Some(UseSrtp::decode(&mut r)?),
+            ExtensionType::ALPN => self.alpn = Some(crate::alpn::decode(&mut r)?),
             ExtensionType(other) => self.unknown.push((other, r.rest().to_vec())),
         }
         r.finish("extension data")
@@ -237,8 +246,12 @@ mod tests {
             extended_master_secret: true,
             renegotiation_info: Some(vec![]),
             session_ticket: Some(vec![1, 2, 3]),
-            use_srtp: Some(vec![0, 2, 0, 1, 0]),
-            unknown: vec![(0x1234, vec![9, 9]), (0x0010, vec![])],
+            use_srtp: Some(UseSrtp {
+                profiles: vec![1],
+                mki: vec![],
+            }),
+            alpn: Some(vec![b"webrtc".to_vec()]),
+            unknown: vec![(0x1234, vec![9, 9]), (0x0012, vec![])],
         }
     }
 
@@ -326,6 +339,9 @@ mod tests {
             (0, b"\x00\x04\x00\x00\x01\x00"),           // NUL
             (0, b"\x00\x05\x00\x00\x02a."),             // trailing dot
             (0, b"\x00\x08\x00\x00\x01a\x00\x00\x01b"), // two host names
+            (14, b"\x00\x00\x00"),                      // empty SRTP profile list
+            (14, b"\x00\x02\x00\x01\x01"),              // SRTP MKI overrun
+            (16, b"\x00\x01\x00"),                      // empty ALPN name
         ];
         for (t, d) in bad {
             assert!(decode_raw(&[(*t, d)]).is_err(), "type {t} data {d:?}");

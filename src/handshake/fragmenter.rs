@@ -43,6 +43,28 @@ pub fn fragment_message(
     }
 }
 
+/// Writes into `out` (cleared first) the fragment of `body` at `offset` of `len` bytes, with
+/// its 12-byte header. `offset + len` must not exceed `body.len()`.
+pub fn encode_fragment(
+    msg_type: HandshakeType,
+    message_seq: u16,
+    body: &[u8],
+    offset: usize,
+    len: usize,
+    out: &mut Vec<u8>,
+) {
+    out.clear();
+    HandshakeHeader {
+        msg_type,
+        length: body.len() as u32,
+        message_seq,
+        fragment_offset: offset as u32,
+        fragment_length: len as u32,
+    }
+    .encode(out);
+    out.extend_from_slice(&body[offset..offset + len]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,20 +10,22 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
 use super::flight::{Flight, FlightEntry, RetransmitTimer};
-use super::fragmenter::fragment_message;
+use super::fragmenter::encode_fragment;
 use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
+use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
+use crate::client_hello_hook::ClientHelloHook;
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
-use crate::connection::{ClientOptions, Event, Stats, VerifyHook};
+use crate::connection::{ClientOptions, Event, Stats};
 use crate::cookie::CookieHooks;
-use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::suites::CipherSuite;
-use crate::crypto::transcript::Transcript;
 use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
+use crate::pki::verifier::CertVerifier;
+use crate::record::header::MAX_PLAINTEXT_LEN;
 use crate::record::layer::{DatagramCursor, NextRecord, RecordLayer};
 use crate::record::protection::RecordProtection;
 use crate::session::cache::Session;
@@ -35,7 +37,8 @@ pub const MAX_BUFFERED_APP_RECORDS: usize = 64;
 /// Fallback path MTU after repeated timeouts (RFC 6347 §4.1.1.1: back off to a smaller size).
 pub const FALLBACK_MTU: usize = 548;
 
-/// Where the handshake is. One variant per message we wait for.
+/// Where a running handshake is: one variant per message we wait for. What comes after
+/// (established, closing, failed) is a [`Lifecycle`] variant, not a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
     ClientAwaitServerHello,
@@ -49,8 +52,6 @@ pub(crate) enum State {
     ServerAwaitCertificateVerify,
     AwaitChangeCipherSpec,
     AwaitFinished,
-    Established,
-    Failed,
 }
 
 /// Negotiated parameters and in-progress secrets of the current handshake.
@@ -61,8 +62,6 @@ pub(crate) struct Negotiated {
     pub session_id: Vec<u8>,
     pub suite: Option<&'static CipherSuite>,
     pub group: Option<NamedGroup>,
-    pub ecdhe: Option<EphemeralKeyPair>,
-    pub peer_public: Vec<u8>,
     pub peer_certs: Vec<Vec<u8>>,
     pub peer_sig_scheme: Option<SignatureScheme>,
     pub master: Option<MasterSecret>,
@@ -70,20 +69,17 @@ pub(crate) struct Negotiated {
     pub resumed: bool,
     pub verify_result: i32,
     pub server_name: Option<String>,
-    /// Client: the server asked for a certificate (its acceptable schemes).
-    pub cert_requested: Option<Vec<SignatureScheme>>,
-    /// Server: the schemes the client offered in signature_algorithms.
-    pub peer_sig_schemes: Vec<SignatureScheme>,
     pub local_finished: Vec<u8>,
     pub peer_finished: Vec<u8>,
-    pub pending_read: Option<RecordProtection>,
-    pub pending_write: Option<RecordProtection>,
-    /// Client: the last ClientHello sent (full DTLS form) for the transcript.
-    pub last_client_hello: Vec<u8>,
-    pub cookie: Vec<u8>,
     pub secure_renegotiation: bool,
     /// The CA names of the server's CertificateRequest (RFC 5246 §7.4.4; clients only).
     pub peer_ca_names: Vec<Vec<u8>>,
+    /// Server: acknowledge the client's server_name in the ServerHello (RFC 6066 §3).
+    pub ack_server_name: bool,
+    /// The negotiated SRTP protection profile (RFC 5764 §4.1.1).
+    pub srtp_profile: Option<u16>,
+    /// The negotiated ALPN protocol (RFC 7301 §3.1).
+    pub alpn: Option<Vec<u8>>,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.
@@ -97,10 +93,10 @@ struct AppRecord {
 pub struct Machine {
     pub(crate) config: Arc<Config>,
     pub(crate) is_client: bool,
-    pub(crate) state: State,
+    /// Handshaking, established, closing or failed, each with its own data.
+    pub(crate) life: Lifecycle,
     pub(crate) records: RecordLayer,
     pub(crate) reasm: Reassembler,
-    pub(crate) transcript: Transcript,
     pub(crate) hs: Negotiated,
     pub(crate) opts: ClientOptions,
     pub(crate) peer_addr: Vec<u8>,
@@ -110,7 +106,6 @@ pub struct Machine {
     /// Our last flight was the handshake's final flight (RFC 6347 §4.2.4 FINISHED state):
     /// only then does a completed connection answer the peer's retransmissions.
     sent_final_flight: bool,
-    building: Vec<FlightEntry>,
     timer: RetransmitTimer,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
     last_rtx_response: Option<Instant>,
@@ -119,25 +114,21 @@ pub struct Machine {
     app_in: VecDeque<AppRecord>,
     /// Memory held by `app_in` (buffer capacities), bounded by MAX_BUFFERED_APP_BYTES.
     app_in_bytes: usize,
-    /// A verdict reached on unauthenticated input (a plaintext alert, a message the
-    /// handshake would reject): obeyed at the next timer expiry unless the handshake makes
-    /// progress first (crate::input_policy).
-    pending_verdict: Option<PendingVerdict>,
-    /// While waiting for the peer's first flight: the expected message_seq before an
-    /// unauthenticated first fragment moved it, so a later first-flight fragment can move
-    /// it again (a forged fragment must not fix it). Cleared when a message is processed.
-    first_flight_floor: Option<u16>,
-    /// When the side that sent the final flight completed; the previous read epoch is
-    /// retired PREVIOUS_EPOCH_LINGER later at the latest.
-    completed_at: Option<Instant>,
     events: VecDeque<Event>,
-    error: Option<Error>,
-    close_sent: bool,
-    close_received: bool,
     mtu: usize,
     stats: Stats,
-    pub(crate) verify_hook: Option<VerifyHook>,
+    pub(crate) verifier: Option<Box<dyn CertVerifier>>,
     pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
+    /// Server: the application's ClientHello hook (crate::client_hello_hook).
+    pub(crate) client_hello_hook: Option<Box<dyn ClientHelloHook>>,
+    /// Server: the configuration the session cache and session ID context come from, when
+    /// the ClientHello hook replaced `config` (a session stays with the cache it was looked
+    /// up in).
+    pub(crate) session_home: Option<Arc<Config>>,
+    /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
+    /// answered by `resume_client_hello`.
+    pub(crate) parked_hello: Option<(super::messages::ClientHello, bool)>,
+    pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
@@ -146,23 +137,25 @@ pub struct Machine {
 
 impl Machine {
     fn new(config: Arc<Config>, now: Instant, is_client: bool) -> Self {
+        #[cfg(any(test, feature = "test-rng"))]
         let rng = match config.rng_seed {
             Some(seed) => StdRng::seed_from_u64(seed ^ u64::from(is_client)),
             None => StdRng::from_entropy(),
         };
+        #[cfg(not(any(test, feature = "test-rng")))]
+        let rng = StdRng::from_entropy();
         let timer = RetransmitTimer::new(config.initial_timeout, config.max_timeout);
         let mtu = config.mtu;
         Self {
             config,
             is_client,
-            state: if is_client {
+            life: Lifecycle::handshaking(if is_client {
                 State::ClientAwaitServerHello
             } else {
                 State::ServerAwaitClientHello
-            },
+            }),
             records: RecordLayer::new(),
             reasm: Reassembler::new(),
-            transcript: Transcript::new(),
             hs: Negotiated::default(),
             opts: ClientOptions::default(),
             peer_addr: Vec::new(),
@@ -170,7 +163,6 @@ impl Machine {
             send_seq: 0,
             flight: Flight::default(),
             sent_final_flight: false,
-            building: Vec::new(),
             timer,
             timer_hook: None,
             last_rtx_response: None,
@@ -178,17 +170,15 @@ impl Machine {
             pool: Vec::new(),
             app_in: VecDeque::new(),
             app_in_bytes: 0,
-            pending_verdict: None,
-            first_flight_floor: None,
-            completed_at: None,
             events: VecDeque::new(),
-            error: None,
-            close_sent: false,
-            close_received: false,
             mtu,
             stats: Stats::default(),
-            verify_hook: None,
+            verifier: None,
             cookie_hooks: None,
+            client_hello_hook: None,
+            session_home: None,
+            parked_hello: None,
+            alpn_hook: None,
             current_record_seq: 0,
             now,
         }
@@ -219,7 +209,7 @@ impl Machine {
     /// Processes one datagram (see [`crate::Connection::handle_datagram`]).
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
         self.now = now;
-        if self.state == State::Failed || self.close_received {
+        if self.life.is_failed() || self.life.close_received() {
             // Nothing is processed after a fatal alert or close_notify (RFC 5246 §7.2.1).
             return Ok(());
         }
@@ -238,7 +228,7 @@ impl Machine {
                 NextRecord::Dropped => continue,
                 NextRecord::Record(r) => r,
             };
-            if self.state == State::Failed || self.close_received {
+            if self.life.is_failed() || self.life.close_received() {
                 break;
             }
             let provenance = if r.authenticated {
@@ -247,7 +237,7 @@ impl Machine {
                 Provenance::Unauthenticated
             };
             if r.authenticated
-                && self.state == State::Established
+                && self.life.completed()
                 && r.epoch == self.records.read_epoch()
                 && r.content_type != ContentType::HANDSHAKE
             {
@@ -338,10 +328,10 @@ impl Machine {
     /// Retires the previous read epoch once the side that sent the final flight has
     /// lingered long enough (RFC 6347 §4.1, §4.2.4).
     fn retire_previous_epoch_if_due(&mut self, now: Instant) {
-        if let Some(t) = self.completed_at {
-            if now >= t + input_policy::PREVIOUS_EPOCH_LINGER {
+        if let Some(at) = self.life.completed_at_mut() {
+            if at.is_some_and(|t| now >= t + input_policy::PREVIOUS_EPOCH_LINGER) {
+                *at = None;
                 self.records.retire_previous_read_epoch();
-                self.completed_at = None;
             }
         }
     }
@@ -360,11 +350,11 @@ impl Machine {
     fn accepts_app_data(&self, epoch: u16) -> bool {
         epoch != 0
             && epoch == self.records.read_epoch()
-            && matches!(self.state, State::Established | State::AwaitFinished)
+            && (self.life.completed() || self.life.step() == Some(State::AwaitFinished))
     }
 
     fn handshake_done(&self) -> bool {
-        self.state == State::Established
+        self.life.completed()
     }
 
     /// Handles the handshake fragments of one record. Returns whether any fragment was
@@ -422,14 +412,29 @@ impl Machine {
                 self.stats.records_dropped += 1;
                 continue;
             }
+            let whole = h.fragment_offset == 0 && h.fragment_length == h.length;
+            if unauthenticated
+                && !whole
+                && h.message_seq == self.reasm.next_seq()
+                && !self
+                    .life
+                    .step()
+                    .is_some_and(|st| input_policy::message_expected(st, h.msg_type))
+            {
+                // A partial plaintext message of a type this state cannot take: buffering
+                // it would only block the genuine message (crate::input_policy).
+                self.stats.records_dropped += 1;
+                continue;
+            }
             let mut outcome = self.reasm.add_fragment(&h, body);
             if outcome == FragmentOutcome::Conflict
                 && unauthenticated
-                && self.reasm.received_bytes(h.message_seq).unwrap_or(0) < body.len()
+                && (whole || self.reasm.received_bytes(h.message_seq).unwrap_or(0) < body.len())
             {
-                // Two plaintext versions of one message: the one with more bytes wins now;
-                // the loser, if it stays, is dropped at the next timer expiry, so a forged
-                // fragment cannot lock the genuine message out (crate::input_policy).
+                // Two plaintext versions of one message: a whole message, else the one with
+                // more bytes, wins now; the loser, if it stays, is dropped at the next timer
+                // expiry, so a forged fragment cannot lock the genuine message out
+                // (crate::input_policy).
                 self.reasm.discard(h.message_seq);
                 outcome = self.reasm.add_fragment(&h, body);
             }
@@ -444,22 +449,18 @@ impl Machine {
                 }
             }
         }
-        while self.state != State::Established && self.state != State::Failed {
+        while let Some(step) = self.life.step() {
             let Some((msg_type, seq, body)) = self.reasm.pop_message() else {
                 break;
             };
             if !self.records.read_epoch_protected() {
                 // Unauthenticated: a message the handshake would reject is dropped and
                 // remembered, not acted on (crate::input_policy).
-                if let Err(e) =
-                    input_policy::screen_unauthenticated_message(self.state, msg_type, &body)
+                if let Err(e) = input_policy::screen_unauthenticated_message(step, msg_type, &body)
                 {
                     self.reasm.set_next_seq(seq);
                     self.stats.records_dropped += 1;
-                    self.pending_verdict = Some(PendingVerdict {
-                        error: e,
-                        alert: None,
-                    });
+                    self.remember_verdict(e, None);
                     break;
                 }
             }
@@ -470,8 +471,10 @@ impl Machine {
                 self.server_handle_message(now, msg_type, seq, &body)?;
             }
             // Progress: a remembered verdict on unauthenticated input is void.
-            self.pending_verdict = None;
-            self.first_flight_floor = None;
+            if let Some(h) = self.life.handshake_mut() {
+                h.pending_verdict = None;
+                h.first_flight_floor = None;
+            }
         }
         if saw_old {
             self.on_peer_retransmit(now);
@@ -484,18 +487,22 @@ impl Machine {
     /// expected message_seq, within the reassembly window only, and a later one may move it
     /// again until a message has been processed, so a forged fragment cannot fix it.
     fn first_flight_seq(&mut self, h: &super::header::HandshakeHeader) {
-        let first_flight = (self.state == State::ServerAwaitClientHello
+        let step = self.life.step();
+        let first_flight = (step == Some(State::ServerAwaitClientHello)
             && h.msg_type == HandshakeType::CLIENT_HELLO)
-            || (self.state == State::ClientAwaitServerHello
+            || (step == Some(State::ClientAwaitServerHello)
                 && (h.msg_type == HandshakeType::SERVER_HELLO
                     || h.msg_type == HandshakeType::HELLO_VERIFY_REQUEST));
         let next = self.reasm.next_seq();
         if !first_flight || h.message_seq == next {
             return;
         }
-        match self.first_flight_floor {
+        let Some(hs) = self.life.handshake_mut() else {
+            return;
+        };
+        match hs.first_flight_floor {
             None if input_policy::first_flight_may_move(next, h.message_seq) => {
-                self.first_flight_floor = Some(next);
+                hs.first_flight_floor = Some(next);
                 self.reasm.set_next_seq(h.message_seq);
             }
             Some(floor) if input_policy::first_flight_in_window(floor, h.message_seq) => {
@@ -507,10 +514,14 @@ impl Machine {
 
     /// Handles a ChangeCipherSpec; returns whether it advanced the handshake.
     fn handle_ccs(&mut self, now: Instant, epoch: u16, payload: &[u8]) -> Result<bool, Error> {
-        let expected =
-            self.state == State::AwaitChangeCipherSpec && epoch == self.records.read_epoch();
+        let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
+            && epoch == self.records.read_epoch();
         if expected && payload == [1] {
-            let Some(p) = self.hs.pending_read.take() else {
+            let Some(p) = self
+                .life
+                .handshake_mut()
+                .and_then(|h| h.pending_read.take())
+            else {
                 return Err(Error::alert(
                     AlertDescription::UNEXPECTED_MESSAGE,
                     "ChangeCipherSpec before keys were agreed",
@@ -520,7 +531,11 @@ impl Machine {
             // Anything still buffered came in the plaintext epoch and was not consumed:
             // from here on only messages of the protected epoch are new.
             self.reasm.clear();
-            self.state = State::AwaitFinished;
+            self.life.set_step(State::AwaitFinished);
+            // Progress: a remembered verdict on unauthenticated input is void.
+            if let Some(h) = self.life.handshake_mut() {
+                h.pending_verdict = None;
+            }
             return Ok(true);
         } else if payload != [1] {
             // Malformed: an invalid record, silently discarded (RFC 6347 §4.1.2.7).
@@ -560,13 +575,21 @@ impl Machine {
                 Ok(())
             }
             AlertAction::Remember => {
-                self.pending_verdict = Some(PendingVerdict {
-                    error: Error::AlertReceived(description),
-                    alert: Some((level, description)),
-                });
+                self.remember_verdict(
+                    Error::AlertReceived(description),
+                    Some((level, description)),
+                );
                 Ok(())
             }
             AlertAction::Obey => self.obey_alert(level, description),
+        }
+    }
+
+    /// Keeps a verdict on unauthenticated input until the timer (crate::input_policy).
+    fn remember_verdict(&mut self, error: Error, alert: Option<(AlertLevel, AlertDescription)>) {
+        if let Some(h) = self.life.handshake_mut() {
+            let v = PendingVerdict::new(error, alert, h.pending_verdict.as_ref());
+            h.pending_verdict = Some(v);
         }
     }
 
@@ -579,21 +602,18 @@ impl Machine {
         self.events
             .push_back(Event::AlertReceived { level, description });
         if description == AlertDescription::CLOSE_NOTIFY {
-            self.close_received = true;
             self.timer.stop();
             self.events.push_back(Event::PeerClosed);
-            if self.is_handshaking() {
-                // A handshake the peer closed cannot complete: end it, naming the alert.
-                self.state = State::Failed;
-                self.error = Some(Error::AlertReceived(description));
-                return Err(Error::AlertReceived(description));
-            }
-            return Ok(());
+            // A handshake the peer closed cannot complete: it fails, naming the alert.
+            self.life.close(false);
+            return match self.life.error() {
+                Some(e) => Err(e.clone()),
+                None => Ok(()),
+            };
         }
         if level == AlertLevel::Fatal {
-            self.state = State::Failed;
             self.timer.stop();
-            self.error = Some(Error::AlertReceived(description));
+            self.life.fail(Error::AlertReceived(description));
             return Err(Error::AlertReceived(description));
         }
         Ok(())
@@ -601,13 +621,12 @@ impl Machine {
 
     /// Records a fatal error: sends the alert it carries (if any) and stops.
     pub(crate) fn fail(&mut self, e: Error) -> Error {
-        if self.state != State::Failed {
+        if !self.life.is_failed() {
             if let Some(alert) = e.alert_to_send() {
                 self.send_alert(AlertLevel::Fatal, alert);
             }
-            self.state = State::Failed;
             self.timer.stop();
-            self.error = Some(e.clone());
+            self.life.fail(e.clone());
         }
         e
     }
@@ -637,7 +656,9 @@ impl Machine {
 
     /// Starts building a new flight (the previous one is forgotten).
     pub(crate) fn begin_flight(&mut self) {
-        self.building.clear();
+        if let Some(h) = self.life.handshake_mut() {
+            h.building.clear();
+        }
     }
 
     /// Adds a handshake message to the flight being built, assigning its message_seq.
@@ -650,16 +671,20 @@ impl Machine {
     ) {
         let seq = self.send_seq;
         self.send_seq = self.send_seq.wrapping_add(1);
+        self.message_event(true, msg_type, seq, &body);
+        let epoch = self.records.write_epoch();
+        let Some(h) = self.life.handshake_mut() else {
+            return;
+        };
         let full = full_message(msg_type, seq, &body);
         if in_transcript {
-            self.transcript.add(&full);
+            h.transcript.add(&full);
         }
         if msg_type == HandshakeType::CLIENT_HELLO {
-            self.hs.last_client_hello = full.clone();
+            h.last_client_hello = full;
         }
-        self.message_event(true, msg_type, seq, &body);
-        self.building.push(FlightEntry::Handshake {
-            epoch: self.records.write_epoch(),
+        h.building.push(FlightEntry::Handshake {
+            epoch,
             msg_type,
             seq,
             body,
@@ -668,11 +693,10 @@ impl Machine {
 
     /// Adds ChangeCipherSpec and switches the write side to the pending keys.
     pub(crate) fn queue_ccs_and_switch(&mut self) -> Result<(), Error> {
-        self.building.push(FlightEntry::ChangeCipherSpec {
-            epoch: self.records.write_epoch(),
-        });
-        let p = self
-            .hs
+        let epoch = self.records.write_epoch();
+        let h = self.hsk()?;
+        h.building.push(FlightEntry::ChangeCipherSpec { epoch });
+        let p = h
             .pending_write
             .take()
             .ok_or(Error::InvalidState("no pending write keys"))?;
@@ -700,7 +724,7 @@ impl Machine {
     pub(crate) fn set_master_secret(&mut self, pms: &[u8]) -> Result<(), Error> {
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
         self.hs.master = Some(if self.hs.ems {
-            let session_hash = self.transcript.hash(suite.prf);
+            let session_hash = self.hsk()?.transcript.hash(suite.prf);
             prf::extended_master_secret(suite.prf, pms, &session_hash)
         } else {
             prf::master_secret(
@@ -716,7 +740,7 @@ impl Machine {
     /// Sends the flight just built. `final_flight` flights are not timed (the peer's
     /// retransmission triggers ours, RFC 6347 §4.2.4).
     pub(crate) fn send_flight(&mut self, now: Instant, final_flight: bool) -> Result<(), Error> {
-        self.flight.entries = std::mem::take(&mut self.building);
+        self.flight.entries = std::mem::take(&mut self.hsk()?.building);
         self.sent_final_flight = final_flight;
         self.timer.reset();
         self.emit_flight()?;
@@ -753,6 +777,7 @@ impl Machine {
         let entries = std::mem::take(&mut self.flight.entries);
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
+        let mut frag = Vec::new();
         let mut result = Ok(());
         for entry in &entries {
             match entry {
@@ -777,22 +802,36 @@ impl Machine {
                     seq,
                     body,
                 } => {
+                    // Fill each datagram before starting the next (as OpenSSL's dtls1_do_write):
+                    // a message that does not fit whole in the room left goes out as a
+                    // fragment sized to that room, the rest in the next datagrams
+                    // (RFC 6347 §4.2.3). So ServerHello and the first Certificate fragment
+                    // share a datagram.
                     let overhead = self.records.record_overhead(*epoch) + HANDSHAKE_HEADER_LEN;
-                    let max_frag = mtu.saturating_sub(overhead).max(1);
-                    let mut frags: Vec<Vec<u8>> = Vec::new();
-                    fragment_message(*msg_type, *seq, body, max_frag, |f| frags.push(f.to_vec()));
-                    for f in frags {
-                        let need = self.records.record_overhead(*epoch) + f.len();
-                        if !dg.is_empty() && dg.len() + need > mtu {
+                    let mut offset = 0usize;
+                    loop {
+                        let mut room = mtu.saturating_sub(dg.len() + overhead);
+                        if room == 0 && !dg.is_empty() {
                             self.out_queue.push_back(std::mem::take(&mut dg));
+                            room = mtu.saturating_sub(overhead);
                         }
+                        // At least one byte per fragment so the loop always progresses.
+                        let len = (body.len() - offset).min(room.max(1));
+                        encode_fragment(*msg_type, *seq, body, offset, len, &mut frag);
                         if let Err(e) =
                             self.records
-                                .seal_record(ContentType::HANDSHAKE, *epoch, &f, &mut dg)
+                                .seal_record(ContentType::HANDSHAKE, *epoch, &frag, &mut dg)
                         {
                             result = Err(e);
                             break;
                         }
+                        offset += len;
+                        if offset >= body.len() {
+                            break;
+                        }
+                    }
+                    if result.is_err() {
+                        break;
                     }
                 }
             }
@@ -805,10 +844,10 @@ impl Machine {
     }
 
     fn on_peer_retransmit(&mut self, now: Instant) {
-        if self.flight.is_empty() || self.state == State::Failed {
+        if self.flight.is_empty() || self.life.is_failed() {
             return;
         }
-        if self.state == State::Established && !self.sent_final_flight {
+        if self.life.completed() && !self.sent_final_flight {
             // We received the final flight: a duplicate of it needs no answer. Answering
             // would make both sides retransmit to each other forever.
             return;
@@ -838,14 +877,16 @@ impl Machine {
 
     /// The handshake is complete.
     pub(crate) fn complete_handshake(&mut self) {
-        self.state = State::Established;
         self.timer.reset();
-        self.pending_verdict = None;
-        self.first_flight_floor = None;
+        // Replacing the Handshaking variant drops what it owned: transcript, flight being
+        // built, last ClientHello, cookie, ECDHE key, pending keys, verdicts.
+        self.life = Lifecycle::Established(Established::default());
         if self.sent_final_flight {
             // The peer may still retransmit its last flight, partly in the old epoch, until
             // it sees ours: keep the old epoch until it shows it finished, or a while.
-            self.completed_at = Some(self.now);
+            if let Some(at) = self.life.completed_at_mut() {
+                *at = Some(self.now);
+            }
         } else {
             // We received the final flight: the peer retransmits nothing the old epoch
             // carries that we need (RFC 6347 §4.2.4).
@@ -866,22 +907,19 @@ impl Machine {
     }
 
     /// Frees what only the handshake needed (the final flight stays, for retransmission).
+    /// (The rest of the handshake-only state went with the Handshaking variant.)
     fn free_handshake_state(&mut self) {
         // The reassembler keeps next_seq (old messages are recognised as retransmissions).
         self.reasm.clear();
-        self.transcript = Transcript::new();
-        self.building = Vec::new();
-        self.hs.last_client_hello = Vec::new();
-        self.hs.cookie = Vec::new();
-        self.hs.ecdhe = None;
-        self.hs.peer_public = Vec::new();
-        self.hs.pending_read = None;
-        self.hs.pending_write = None;
-        self.hs.cert_requested = None;
-        self.hs.peer_sig_schemes = Vec::new();
     }
 
-    fn message_event(&mut self, sent: bool, msg_type: HandshakeType, seq: u16, body: &[u8]) {
+    pub(crate) fn message_event(
+        &mut self,
+        sent: bool,
+        msg_type: HandshakeType,
+        seq: u16,
+        body: &[u8],
+    ) {
         if self.config.emit_message_events {
             self.events.push_back(Event::HandshakeMessage {
                 sent,
@@ -909,25 +947,26 @@ impl Machine {
         );
         let client = RecordProtection::new(suite, &kb.client_write_key, &kb.client_write_iv)?;
         let server = RecordProtection::new(suite, &kb.server_write_key, &kb.server_write_iv)?;
-        if self.is_client {
-            self.hs.pending_write = Some(client);
-            self.hs.pending_read = Some(server);
+        let (write, read) = if self.is_client {
+            (client, server)
         } else {
-            self.hs.pending_write = Some(server);
-            self.hs.pending_read = Some(client);
-        }
+            (server, client)
+        };
+        let h = self.hsk()?;
+        h.pending_write = Some(write);
+        h.pending_read = Some(read);
         Ok(())
     }
 
     /// verify_data for a Finished sent by the client (`client`) or server.
     pub(crate) fn finished_data(&mut self, client: bool) -> Result<[u8; 12], Error> {
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
+        let hash = self.hsk()?.transcript.hash(suite.prf);
         let master = self
             .hs
             .master
             .as_ref()
             .ok_or(Error::InvalidState("no master secret"))?;
-        let hash = self.transcript.hash(suite.prf);
         Ok(prf::finished_verify_data(suite.prf, master, client, &hash))
     }
 
@@ -942,6 +981,13 @@ impl Machine {
         }
         self.hs.peer_finished = expected.to_vec();
         Ok(())
+    }
+
+    /// The running handshake's data; an error once it ended.
+    pub(crate) fn hsk(&mut self) -> Result<&mut Handshake, Error> {
+        self.life
+            .handshake_mut()
+            .ok_or(Error::InvalidState("handshake not running"))
     }
 
     /// Fills `out` from the connection's RNG (seeded in tests, OS entropy otherwise).
@@ -977,7 +1023,7 @@ impl Machine {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.state == State::Failed {
+        if self.life.is_failed() {
             return None;
         }
         self.timer.deadline
@@ -985,12 +1031,21 @@ impl Machine {
 
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.now = now;
-        if !self.timer.expired(now) || self.state == State::Failed {
+        if !self.timer.expired(now) || self.life.is_failed() {
             return Ok(());
         }
-        if let Some(v) = self.pending_verdict.take() {
-            // The handshake made no progress since the unauthenticated input that earned
-            // this verdict: it was probably genuine (crate::input_policy).
+        let verdict = self.life.handshake_mut().map(|h| &mut h.pending_verdict);
+        let obeyed = verdict.and_then(|v| {
+            if v.as_mut().is_some_and(|v| v.expire()) {
+                v.take()
+            } else {
+                None
+            }
+        });
+        if let Some(v) = obeyed {
+            // The handshake made no progress across VERDICT_EXPIRIES timer expiries
+            // since the unauthenticated input that earned this verdict: it was probably
+            // genuine (crate::input_policy).
             return match v.alert {
                 Some((level, description)) => self.obey_alert(level, description),
                 None => Err(self.fail(v.error)),
@@ -999,12 +1054,17 @@ impl Machine {
         self.reasm.discard_contested_partials();
         if self.timer.expiries >= self.config.max_retransmits {
             self.timer.stop();
-            self.state = State::Failed;
-            self.error = Some(Error::HandshakeTimeout);
+            self.life.fail(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
         }
-        if self.timer_hook.is_some() {
+        let verdict_pending = self
+            .life
+            .handshake()
+            .is_some_and(|h| h.pending_verdict.is_some());
+        if self.timer_hook.is_some() || verdict_pending {
             // The hook computes the next value from the previous one (DTLS_set_timer_cb).
+            // With a verdict pending the period is not doubled, so a genuine plaintext
+            // rejection is obeyed one period later (crate::input_policy).
             self.timer.expiries += 1;
         } else {
             self.timer.back_off();
@@ -1024,21 +1084,22 @@ impl Machine {
     // ----------------------------------------------------------------- app data
 
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        if self.state == State::Failed {
-            return Err(self
-                .error
-                .clone()
-                .unwrap_or(Error::InvalidState("connection failed")));
+        if let Some(e) = self.life.error() {
+            return Err(e.clone());
         }
-        if self.state != State::Established {
+        if !self.life.completed() {
             return Err(Error::InvalidState("handshake not complete"));
         }
-        if self.close_sent {
+        if self.life.close_sent() {
             return Err(Error::InvalidState("close_notify already sent"));
         }
-        let max = self.data_mtu();
-        if data.len() > max {
-            return Err(Error::MessageTooLarge { max });
+        // One record of up to 2^14 bytes (RFC 6347 §4.1.1), whatever the MTU: a record larger
+        // than the path MTU goes out as one datagram and IP fragments it, as OpenSSL 3.0 does.
+        // `data_mtu` is the largest write that avoids IP fragmentation. Refusing is not fatal.
+        if data.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::MessageTooLarge {
+                max: MAX_PLAINTEXT_LEN,
+            });
         }
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
@@ -1056,7 +1117,7 @@ impl Machine {
     }
 
     pub fn recv(&mut self, out: &mut [u8], peek: bool) -> Option<usize> {
-        if self.state != State::Established {
+        if !self.life.completed() {
             return None;
         }
         let rec = self.app_in.front_mut()?;
@@ -1077,7 +1138,7 @@ impl Machine {
     }
 
     pub fn pending(&self) -> usize {
-        if self.state != State::Established {
+        if !self.life.completed() {
             return 0;
         }
         self.app_in.front().map_or(0, |r| r.end - r.start)
@@ -1088,42 +1149,50 @@ impl Machine {
     }
 
     pub fn has_pending(&self) -> bool {
-        self.state == State::Established && !self.app_in.is_empty()
+        self.life.completed() && !self.app_in.is_empty()
     }
 
     pub fn close(&mut self) {
-        if self.close_sent || self.state == State::Failed {
+        if self.life.close_sent() || self.life.is_failed() {
             return;
         }
-        self.close_sent = true;
         self.send_alert(AlertLevel::Warning, AlertDescription::CLOSE_NOTIFY);
-        if self.state != State::Established {
+        if self.life.is_handshaking() {
+            // Closing abandons a running handshake (see Lifecycle::close).
             self.timer.stop();
         }
+        self.life.close(true);
     }
 
     // ----------------------------------------------------------------- getters
 
     pub fn is_established(&self) -> bool {
-        self.state == State::Established
+        self.life.completed()
     }
     pub fn is_handshaking(&self) -> bool {
-        !matches!(self.state, State::Established | State::Failed)
+        self.life.is_handshaking()
     }
     pub fn close_sent(&self) -> bool {
-        self.close_sent
+        self.life.close_sent()
     }
     pub fn close_received(&self) -> bool {
-        self.close_received
+        self.life.close_received()
     }
     pub fn error(&self) -> Option<&Error> {
-        self.error.as_ref()
+        self.life.error()
     }
     pub fn is_client(&self) -> bool {
         self.is_client
     }
     pub fn state_name(&self) -> &'static str {
-        match self.state {
+        let step = match &self.life {
+            Lifecycle::Handshaking(h) => h.step,
+            Lifecycle::Established(_) | Lifecycle::Closing(_) => {
+                return "SSL negotiation finished successfully"
+            }
+            Lifecycle::Failed(_) => return "error",
+        };
+        match step {
             State::ClientAwaitServerHello => "SSLv3/TLS write client hello",
             State::ClientAwaitCertificate => "SSLv3/TLS read server hello",
             State::ClientAwaitServerKeyExchange => "SSLv3/TLS read server certificate",
@@ -1135,8 +1204,6 @@ impl Machine {
             State::ServerAwaitCertificateVerify => "SSLv3/TLS read client key exchange",
             State::AwaitChangeCipherSpec => "SSLv3/TLS read change cipher spec",
             State::AwaitFinished => "SSLv3/TLS read finished",
-            State::Established => "SSL negotiation finished successfully",
-            State::Failed => "error",
         }
     }
     pub fn protocol_version(&self) -> Option<u16> {
@@ -1157,15 +1224,23 @@ impl Machine {
     pub fn verify_result(&self) -> i32 {
         self.hs.verify_result
     }
-    pub fn set_verify_hook(&mut self, hook: VerifyHook) {
-        self.verify_hook = Some(hook);
+    pub fn set_verifier(&mut self, verifier: Box<dyn CertVerifier>) {
+        self.verifier = Some(verifier);
     }
     /// Application cookie hooks for the stateful cookie exchange (OpenSSL cookie callbacks).
     pub fn set_cookie_hooks(&mut self, hooks: Box<dyn CookieHooks + Send>) {
         self.cookie_hooks = Some(hooks);
     }
+    /// The server's ClientHello hook (crate::client_hello_hook).
+    pub fn set_client_hello_hook(&mut self, hook: Box<dyn ClientHelloHook>) {
+        self.client_hello_hook = Some(hook);
+    }
+    /// The configuration whose session cache and session ID context this connection uses.
+    pub(crate) fn session_config(&self) -> &Arc<Config> {
+        self.session_home.as_ref().unwrap_or(&self.config)
+    }
     pub fn session(&self) -> Option<Session> {
-        if self.state != State::Established {
+        if !self.life.completed() {
             return None;
         }
         self.current_session()
@@ -1188,11 +1263,20 @@ impl Machine {
             peer_certificates: self.hs.peer_certs.clone(),
             verify_result: self.hs.verify_result,
             server_name: self.hs.server_name.clone(),
-            id_context: self.config.session_id_context.clone(),
+            id_context: self.session_config().session_id_context.clone(),
             created: self.now,
             created_unix: now_unix,
-            lifetime: self.config.session_cache.lifetime(),
+            lifetime: self.session_config().session_cache.lifetime(),
         })
+    }
+    pub fn set_alpn_hook(&mut self, hook: crate::alpn::AlpnSelectHook) {
+        self.alpn_hook = Some(hook);
+    }
+    pub fn srtp_profile(&self) -> Option<u16> {
+        self.hs.srtp_profile
+    }
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.hs.alpn.as_deref()
     }
     pub fn session_reused(&self) -> bool {
         self.hs.resumed
@@ -1216,7 +1300,7 @@ impl Machine {
         label: &[u8],
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
-        if self.state != State::Established {
+        if !self.life.completed() {
             return Err(Error::InvalidState("handshake not complete"));
         }
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;

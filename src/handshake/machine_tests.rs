@@ -35,9 +35,13 @@ fn client_config(with_cert: bool) -> Arc<Config> {
     let mut trust = TrustStore::new();
     trust.add_pem(&fixture("ca-ecdsa.pem")).unwrap();
     trust.add_pem(&fixture("ca-rsa.pem")).unwrap();
+    // Most tests connect without a server name: the hostname check is opted out of here
+    // and tested on its own below.
     let mut b = Config::builder()
         .trust_store(Arc::new(trust))
         .verify_mode(VerifyMode::Peer)
+        .dangerous()
+        .disable_hostname_verification()
         .rng_seed(2);
     if with_cert {
         let chain = load_certificates(&fixture("client-ecdsa.pem")).unwrap();
@@ -103,8 +107,10 @@ fn full_handshake_every_suite_and_data_both_ways() {
         } else {
             "ecdsa"
         };
+        // The default now verifies; this test is about suites, not certificates.
         let client = Config::builder()
             .cipher_suites(&[suite])
+            .verify_mode(VerifyMode::None)
             .rng_seed(3)
             .build()
             .unwrap();
@@ -173,11 +179,14 @@ fn required_client_cert_missing_fails() {
     assert!(!s.is_established());
     assert!(s.error().is_some());
     // The server's alert is plaintext (epoch 0): the client remembers it and obeys it when
-    // its retransmission timer fires without progress (crate::input_policy).
+    // its retransmission timer expired twice without progress (crate::input_policy).
     assert!(
         c.error().is_none(),
         "a plaintext alert is not obeyed at once"
     );
+    // Obeyed at the second expiry without progress (VERDICT_EXPIRIES).
+    let at = c.poll_timeout().expect("client timer armed");
+    assert!(c.handle_timeout(at).is_ok(), "one expiry is not enough");
     let at = c.poll_timeout().expect("client timer armed");
     assert!(c.handle_timeout(at).is_err());
     assert_eq!(
@@ -345,4 +354,82 @@ fn retransmitted_final_flight_is_not_answered_by_its_receiver() {
         "the final flight's receiver stays quiet"
     );
     assert_eq!(c.poll_timeout(), None);
+}
+
+fn secure_client_config() -> Arc<Config> {
+    let mut trust = TrustStore::new();
+    trust.add_pem(&fixture("ca-ecdsa.pem")).unwrap();
+    Config::builder()
+        .trust_store(Arc::new(trust))
+        .rng_seed(4)
+        .build()
+        .unwrap()
+}
+
+fn run_to_end(client: Arc<Config>, opts: ClientOptions) -> (Connection, Connection) {
+    let server = server_config("ecdsa", VerifyMode::None);
+    let now = Instant::now();
+    let mut c = Connection::client(client, now, opts).unwrap();
+    let mut s = Connection::server(server, now, b"127.0.0.1:1234");
+    pump(&mut c, &mut s, now);
+    (c, s)
+}
+
+/// Issue 7: the default client config checks the chain and the hostname; with no server
+/// name and no expected name the check fails with X509_V_ERR_HOSTNAME_MISMATCH (62)
+/// instead of being skipped.
+#[test]
+fn verify_hostname_without_a_name_fails_with_62() {
+    let (c, _) = run_to_end(secure_client_config(), ClientOptions::default());
+    assert!(!c.is_established());
+    assert_eq!(c.verify_result(), crate::pki::X509_V_ERR_HOSTNAME_MISMATCH);
+}
+
+/// Issue 7: the expected names are not the SNI name; SNI "localhost" does not make a
+/// certificate for localhost acceptable when the expected name is evil.example, and an
+/// expected "localhost" works whatever SNI says.
+#[test]
+fn expected_names_are_separate_from_sni() {
+    let opts = ClientOptions {
+        server_name: Some("localhost".into()),
+        verify_names: vec!["evil.example".into()],
+        ..ClientOptions::default()
+    };
+    let (c, _) = run_to_end(secure_client_config(), opts);
+    assert!(!c.is_established());
+    assert_eq!(c.verify_result(), crate::pki::X509_V_ERR_HOSTNAME_MISMATCH);
+
+    let opts = ClientOptions {
+        server_name: Some("sni.example".into()),
+        verify_names: vec!["evil.example".into(), "localhost".into()],
+        ..ClientOptions::default()
+    };
+    let (c, _) = run_to_end(secure_client_config(), opts);
+    assert!(c.is_established());
+    assert_eq!(c.verify_result(), 0);
+
+    // With no expected names, the SNI name is checked.
+    let opts = ClientOptions {
+        server_name: Some("localhost".into()),
+        ..ClientOptions::default()
+    };
+    let (c, _) = run_to_end(secure_client_config(), opts);
+    assert!(c.is_established());
+}
+
+/// Issue 7: VerifyMode::None never refuses a certificate that parses; the verification
+/// result is still recorded.
+#[test]
+fn verify_none_records_but_never_refuses() {
+    let client = Config::builder()
+        .verify_mode(VerifyMode::None)
+        .rng_seed(5)
+        .build()
+        .unwrap();
+    let (c, _) = run_to_end(client, ClientOptions::default());
+    assert!(c.is_established());
+    assert_eq!(
+        c.verify_result(),
+        crate::pki::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    );
 }

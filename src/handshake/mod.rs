@@ -10,9 +10,14 @@ pub mod reassembly;
 
 mod client;
 mod flight;
+pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod peer_verify;
 mod server;
+mod server_hello_hook;
+mod server_resumption;
 
 #[cfg(test)]
 mod machine_tests;
+#[cfg(test)]
+mod negotiation_tests;

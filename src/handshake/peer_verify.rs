@@ -1,50 +1,52 @@
-//! Peer certificate verification during the handshake, with OpenSSL's verify-callback
-//! semantics: the result code is always recorded; a failure aborts the handshake only when
-//! verification was asked for and the application's hook does not override it.
+//! Peer certificate verification during the handshake through the configured
+//! [`CertVerifier`](crate::pki::verifier::CertVerifier): the result code is always
+//! recorded; a refusal aborts the handshake only when the verify mode enforces it.
 
 use std::time::SystemTime;
 
 use super::machine::Machine;
 use crate::config::VerifyMode;
-use crate::connection::PeerVerification;
 use crate::error::Error;
-use crate::pki::verify::verify_chain;
+use crate::pki::verifier::VerifyInput;
 
 impl Machine {
     /// Verifies `hs.peer_certs`; `server_cert` selects the serverAuth usage and hostname.
     pub(crate) fn verify_peer(&mut self, server_cert: bool) -> Result<(), Error> {
-        let hostname = if !server_cert {
-            None
-        } else if let Some(h) = &self.config.expected_host {
-            Some(h.clone())
-        } else if self.config.verify_hostname {
-            self.hs.server_name.clone()
-        } else {
-            None
-        };
+        // The names come from the client's options, never from what the handshake
+        // negotiated: the expected names are kept apart from SNI.
+        let names: Option<Vec<String>> = (server_cert && self.config.verify_hostname).then(|| {
+            if self.opts.verify_names.is_empty() {
+                self.opts.server_name.iter().cloned().collect()
+            } else {
+                self.opts.verify_names.clone()
+            }
+        });
+        let enforce = self.config.verify_mode != VerifyMode::None;
         // Certificate validity needs wall-clock time, which the caller cannot inject as an
         // `Instant`: this is the engine's one use of the system clock.
-        let outcome = verify_chain(
-            &self.config.trust,
-            &self.hs.peer_certs,
-            SystemTime::now(),
-            hostname.as_deref(),
+        let input = VerifyInput {
+            chain: &self.hs.peer_certs,
+            trust: &self.config.trust,
+            names: names.as_deref(),
             server_cert,
-            self.config.verify_depth,
-        );
-        self.hs.verify_result = outcome.code;
-        let mut accept = outcome.code == crate::pki::X509_V_OK;
-        if let Some(hook) = self.verify_hook.as_mut() {
-            accept = hook(&PeerVerification {
-                chain: &self.hs.peer_certs,
-                code: outcome.code,
-                depth: outcome.depth,
-            });
-        }
-        if !accept && self.config.verify_mode != VerifyMode::None {
+            now: SystemTime::now(),
+            max_depth: self.config.verify_depth,
+            enforce,
+        };
+        let verdict = match self.verifier.as_deref() {
+            Some(v) => v.verify(&input),
+            None => self.config.verifier.verify(&input),
+        };
+        self.hs.verify_result = verdict.code;
+        if !verdict.accept && enforce {
+            let code = if verdict.code == crate::pki::X509_V_OK {
+                crate::pki::X509_V_ERR_APPLICATION_VERIFICATION
+            } else {
+                verdict.code
+            };
             return Err(Error::CertificateVerify {
-                code: outcome.code,
-                reason: outcome.reason,
+                code,
+                reason: verdict.reason,
             });
         }
         Ok(())

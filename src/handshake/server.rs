@@ -21,6 +21,8 @@ use crate::enums::{
 use crate::error::{AlertDescription, Error};
 use crate::pki::keys::KeyAlgorithm;
 use crate::pki::verify::verify_signature;
+use crate::session::cache::Session;
+use crate::srtp::{self, UseSrtp};
 
 fn unexpected(what: &str) -> Error {
     Error::alert(
@@ -40,7 +42,10 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Result<(), Error> {
-        match (self.state, msg_type) {
+        let Some(step) = self.life.step() else {
+            return Err(Error::InvalidState("handshake not running"));
+        };
+        match (step, msg_type) {
             (State::ServerAwaitClientHello, HandshakeType::CLIENT_HELLO) => {
                 self.server_client_hello(now, seq, body)
             }
@@ -59,7 +64,7 @@ impl Machine {
                     self.hs.peer_certs = cert.chain;
                     self.verify_peer(false)?;
                 }
-                self.state = State::ServerAwaitClientKeyExchange;
+                self.life.set_step(State::ServerAwaitClientKeyExchange);
                 Ok(())
             }
             (State::ServerAwaitClientCertificate, HandshakeType::CLIENT_KEY_EXCHANGE) => {
@@ -87,10 +92,16 @@ impl Machine {
                     .peer_certs
                     .first()
                     .ok_or(Error::InvalidState("no client certificate"))?;
-                verify_signature(leaf, cv.scheme, self.transcript.buffer(), &cv.signature)?;
+                let transcript = self
+                    .life
+                    .handshake()
+                    .ok_or(Error::InvalidState("handshake not running"))?
+                    .transcript
+                    .buffer();
+                verify_signature(leaf, cv.scheme, transcript, &cv.signature)?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
-                self.state = State::AwaitChangeCipherSpec;
+                self.life.set_step(State::AwaitChangeCipherSpec);
                 Ok(())
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
@@ -116,7 +127,7 @@ impl Machine {
             return;
         }
         if let Some(s) = self.current_session() {
-            self.config.session_cache.insert(s);
+            self.session_config().session_cache.insert(s);
         }
     }
 
@@ -186,7 +197,7 @@ impl Machine {
         self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
             || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         let client_ems = ch.extensions.extended_master_secret;
-        self.hs.peer_sig_schemes =
+        self.hsk()?.peer_sig_schemes =
             ch.extensions
                 .signature_algorithms
                 .clone()
@@ -197,13 +208,60 @@ impl Machine {
                         SignatureScheme::RSA_PKCS1_SHA256,
                     ]
                 });
-        self.transcript.clear();
+        self.server_negotiate_srtp(&ch.extensions);
+        self.server_negotiate_alpn(&ch.extensions)?;
+        self.hsk()?.transcript.clear();
         self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
 
-        if self.try_resume(now, &ch, client_ems)? {
+        self.answer_client_hello(now, ch, client_ems)
+    }
+
+    /// From the session lookup on: the ClientHello hook, then the abbreviated or full
+    /// handshake. A hook that pauses parks the ClientHello here (`resume_client_hello`).
+    pub(crate) fn answer_client_hello(
+        &mut self,
+        now: Instant,
+        ch: ClientHello,
+        client_ems: bool,
+    ) -> Result<(), Error> {
+        let session = self.find_resumable(now, &ch, client_ems)?;
+        if !self.run_client_hello_hook(&ch, session.is_some())? {
+            self.parked_hello = Some((ch, client_ems));
             return Ok(());
         }
-        self.server_full_handshake(now, &ch, client_ems)
+        match session {
+            Some((s, suite)) => self.resume(now, &ch, s, suite),
+            None => self.server_full_handshake(now, &ch, client_ems),
+        }
+    }
+
+    /// RFC 5764 §4.1.1: the first of our profiles the client offered (OpenSSL's rule). A
+    /// server with no profiles ignores the extension; the client's MKI is not used.
+    fn server_negotiate_srtp(&mut self, ext: &Extensions) {
+        self.hs.srtp_profile = ext
+            .use_srtp
+            .as_ref()
+            .and_then(|u| srtp::server_select(&self.config.srtp_profiles, &u.profiles));
+    }
+
+    /// RFC 7301 §3.2: the selection hook picks a protocol from the client's list; without
+    /// a hook, or when it declines to answer, there is no ALPN in the ServerHello.
+    fn server_negotiate_alpn(&mut self, ext: &Extensions) -> Result<(), Error> {
+        self.hs.alpn = None;
+        let (Some(names), Some(hook)) = (&ext.alpn, self.alpn_hook.as_mut()) else {
+            return Ok(());
+        };
+        match hook(&crate::alpn::to_wire_list(names)) {
+            crate::alpn::AlpnSelection::Selected(p) if !p.is_empty() && p.len() <= 255 => {
+                self.hs.alpn = Some(p);
+                Ok(())
+            }
+            crate::alpn::AlpnSelection::NoAck => Ok(()),
+            _ => Err(Error::alert(
+                AlertDescription::NO_APPLICATION_PROTOCOL,
+                "no application protocol in common (ALPN)",
+            )),
+        }
     }
 
     fn send_hello_verify_request(&mut self, now: Instant, seq: u16, body: &[u8]) {
@@ -229,35 +287,30 @@ impl Machine {
         if dg.len() > cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN + body.len() {
             self.stats_dropped();
         } else {
+            let hvr_body = cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN;
+            if let Some(b) = dg.get(hvr_body..) {
+                let b = b.to_vec();
+                self.message_event(true, HandshakeType::HELLO_VERIFY_REQUEST, seq, &b);
+            }
             self.push_datagram(dg);
         }
         // The cookie-less ClientHello is not part of the transcript (RFC 6347 §4.2.1), and we
         // keep no flight: a retransmitted cookie-less ClientHello (our HelloVerifyRequest was
         // lost) must be processed again, so its message_seq stays acceptable.
-        self.transcript.clear();
+        if let Some(h) = self.life.handshake_mut() {
+            h.transcript.clear();
+        }
         self.reasm.set_next_seq(seq);
     }
 
-    fn try_resume(
+    /// The abbreviated handshake (RFC 5246 §7.3) for a session `find_resumable` accepted.
+    fn resume(
         &mut self,
         now: Instant,
         ch: &ClientHello,
-        client_ems: bool,
-    ) -> Result<bool, Error> {
-        if ch.session_id.is_empty() {
-            return Ok(false);
-        }
-        let Some(s) = self.config.session_cache.get(&ch.session_id, now) else {
-            return Ok(false);
-        };
-        let suite = self.config.suites.iter().copied().find(|c| c.id == s.suite);
-        let usable = s.id_context == self.config.session_id_context
-            && ch.cipher_suites.contains(&s.suite)
-            // RFC 7627 §5.3: resume only when the EMS state matches.
-            && s.extended_master_secret == (client_ems && self.config.extended_master_secret);
-        let Some(suite) = suite.filter(|_| usable) else {
-            return Ok(false);
-        };
+        s: Session,
+        suite: &'static CipherSuite,
+    ) -> Result<(), Error> {
         self.hs.resumed = true;
         self.hs.suite = Some(suite);
         self.hs.session_id = s.id.clone();
@@ -271,15 +324,23 @@ impl Machine {
         self.derive_keys()?;
         self.queue_ccs_and_finished()?;
         self.send_flight(now, false)?;
-        self.state = State::AwaitChangeCipherSpec;
-        Ok(true)
+        self.life.set_step(State::AwaitChangeCipherSpec);
+        Ok(())
     }
 
     fn server_hello_message(&self, suite: &'static CipherSuite, ch: &ClientHello) -> Vec<u8> {
         let extensions = Extensions {
+            // RFC 6066 §3: an empty server_name acknowledges the name; never on resumption.
+            server_name: (self.hs.ack_server_name && !self.hs.resumed).then(String::new),
             renegotiation_info: self.hs.secure_renegotiation.then(Vec::new),
             extended_master_secret: self.hs.ems,
             ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
+            // RFC 5764 §4.1.1: one profile; our MKI is empty (the client's is ignored).
+            use_srtp: self.hs.srtp_profile.map(|p| UseSrtp {
+                profiles: vec![p],
+                mki: Vec::new(),
+            }),
+            alpn: self.hs.alpn.clone().map(|n| vec![n]),
             ..Extensions::default()
         };
         let sh = ServerHello {
@@ -313,6 +374,18 @@ impl Machine {
                 AuthKind::Ecdsa
             }
         };
+        // RFC 8422 §5.1: a client that sends supported_groups can only verify an ECDSA
+        // certificate on a curve it listed. With this certificate's curve missing, no ECDSA
+        // suite is usable; with one certificate that is "no shared cipher", as OpenSSL 3.0
+        // (tls1_check_cert_param) answers, not a handshake the client must abort.
+        if let (Some(curve), Some(groups)) = (
+            certificate_curve(identity.key.algorithm()),
+            ch.extensions.supported_groups.as_ref(),
+        ) {
+            if !groups.contains(&curve) {
+                return Err(Error::NoSharedParameters("cipher".into()));
+            }
+        }
         let suite = self
             .choose_suite(ch, auth)
             .ok_or_else(|| Error::NoSharedParameters("cipher".into()))?;
@@ -328,12 +401,17 @@ impl Machine {
             .copied()
             .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
             .ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        let peer_schemes = &self
+            .life
+            .handshake()
+            .ok_or(Error::InvalidState("handshake not running"))?
+            .peer_sig_schemes;
         let offered: Vec<SignatureScheme> = self
             .config
             .sig_schemes
             .iter()
             .copied()
-            .filter(|s| self.hs.peer_sig_schemes.contains(s))
+            .filter(|s| peer_schemes.contains(s))
             .collect();
         let scheme = identity
             .key
@@ -342,7 +420,7 @@ impl Machine {
         self.hs.suite = Some(suite);
         self.hs.group = Some(group);
         self.hs.ems = client_ems && self.config.extended_master_secret;
-        if self.config.server_session_cache {
+        if self.session_config().server_session_cache {
             let mut id = vec![0u8; 32];
             self.random_bytes(&mut id);
             self.hs.session_id = id;
@@ -374,7 +452,7 @@ impl Machine {
         let mut b = Vec::new();
         ske.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_KEY_EXCHANGE, b, true);
-        self.hs.ecdhe = Some(kp);
+        self.hsk()?.ecdhe = Some(kp);
 
         let request_cert = self.config.verify_mode != VerifyMode::None;
         if request_cert {
@@ -391,11 +469,11 @@ impl Machine {
         ServerHelloDone.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
         self.send_flight(now, false)?;
-        self.state = if request_cert {
+        self.life.set_step(if request_cert {
             State::ServerAwaitClientCertificate
         } else {
             State::ServerAwaitClientKeyExchange
-        };
+        });
         Ok(())
     }
 
@@ -422,7 +500,7 @@ impl Machine {
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
         let kp = self
-            .hs
+            .hsk()?
             .ecdhe
             .take()
             .ok_or(Error::InvalidState("no ECDHE key"))?;
@@ -430,11 +508,21 @@ impl Machine {
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
         self.set_master_secret(&pms)?;
         self.derive_keys()?;
-        self.state = if self.hs.peer_certs.is_empty() {
+        self.life.set_step(if self.hs.peer_certs.is_empty() {
             State::AwaitChangeCipherSpec
         } else {
             State::ServerAwaitCertificateVerify
-        };
+        });
         Ok(())
+    }
+}
+
+/// The named curve an ECDSA certificate key lives on (None for RSA and Ed25519, which
+/// supported_groups does not constrain in TLS 1.2).
+fn certificate_curve(alg: KeyAlgorithm) -> Option<NamedGroup> {
+    match alg {
+        KeyAlgorithm::EcdsaP256 => Some(NamedGroup::SECP256R1),
+        KeyAlgorithm::EcdsaP384 => Some(NamedGroup::SECP384R1),
+        KeyAlgorithm::Rsa | KeyAlgorithm::Ed25519 => None,
     }
 }

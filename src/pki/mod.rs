@@ -6,7 +6,9 @@
 
 pub mod der;
 pub mod keys;
+pub mod ossl_verify;
 pub mod pem;
+pub mod verifier;
 pub mod verify;
 pub mod x509;
 

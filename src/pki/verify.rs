@@ -112,16 +112,19 @@ impl TrustStore {
     }
 }
 
-/// The result of [`verify_chain`]: an OpenSSL `X509_V_ERR_*` code, the depth it applies to
-/// (0 = leaf) and a human-readable reason.
+/// The result of [`verify_chain`]: the first OpenSSL `X509_V_ERR_*` code, the depth it
+/// applies to (0 = leaf), a human-readable reason, and every error found, in the order
+/// OpenSSL reports them to a verify callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyOutcome {
-    /// `X509_V_OK` or an `X509_V_ERR_*` value.
+    /// `X509_V_OK` or the first `X509_V_ERR_*` value.
     pub code: i32,
     /// Chain depth of the certificate the code applies to.
     pub depth: usize,
     /// Explanation for logs and error strings.
     pub reason: String,
+    /// Every (depth, code) found, first one first; empty when the chain verified.
+    pub errors: Vec<(usize, i32)>,
 }
 
 impl VerifyOutcome {
@@ -130,6 +133,7 @@ impl VerifyOutcome {
             code: X509_V_OK,
             depth: 0,
             reason: verify_code_string(X509_V_OK).into(),
+            errors: Vec::new(),
         }
     }
 
@@ -138,7 +142,19 @@ impl VerifyOutcome {
             code,
             depth,
             reason: format!("{}: {detail}", verify_code_string(code)),
+            errors: vec![(depth, code)],
         }
+    }
+
+    /// This outcome followed by `later` (each error is kept; the first one stays the code).
+    fn then(mut self, later: Option<VerifyOutcome>) -> Self {
+        if let Some(l) = later {
+            if self.is_ok() {
+                return l;
+            }
+            self.errors.extend(l.errors);
+        }
+        self
     }
 
     /// True for `X509_V_OK`.
@@ -147,21 +163,26 @@ impl VerifyOutcome {
     }
 }
 
+/// The names a server certificate must match: `None` asks for no hostname check; `Some`
+/// of an empty list asks for one with no name to check, which fails with
+/// `X509_V_ERR_HOSTNAME_MISMATCH` (as OpenSSL's client with no usable name does not pass).
+pub type ExpectedNames<'a> = Option<&'a [String]>;
+
 /// Verifies `chain` (leaf first, then any intermediates in any order) against `store`.
 ///
 /// `server` selects the purpose: true checks a server certificate (serverAuth EKU), false
-/// a client certificate (clientAuth). `hostname`, when given, must match the leaf's
-/// subjectAltName (DNS name or IP address). `max_depth` is OpenSSL's verify depth: the
-/// number of intermediates allowed between the leaf and the trust anchor.
+/// a client certificate (clientAuth). `names`, when given, must include one that matches
+/// the leaf's subjectAltName (DNS name or IP address). `max_depth` is OpenSSL's verify
+/// depth: the number of intermediates allowed between the leaf and the trust anchor.
 ///
-/// Checks run in OpenSSL's order, so the same failure yields the same code: issuer lookup
-/// (20, 18, 19), purpose (26), chain length (22), hostname (62/64), then validity periods
-/// (9, 10) and signatures (7).
+/// Every error is reported (issuer errors do not hide a hostname mismatch), in OpenSSL's
+/// order: issuer lookup (20, 18, 19), purpose (26), chain length (22), hostname (62/64),
+/// then validity periods (9, 10) and signatures (7).
 pub fn verify_chain(
     store: &TrustStore,
     chain: &[Vec<u8>],
     now: SystemTime,
-    hostname: Option<&str>,
+    names: ExpectedNames<'_>,
     server: bool,
     max_depth: usize,
 ) -> VerifyOutcome {
@@ -180,15 +201,15 @@ pub fn verify_chain(
     // server certificate given to the client as its CA file); webpki has no such notion,
     // so only the validity period and the name are checked here.
     if store.contains(leaf) {
-        if let Some(o) = check_hostname(&ee, hostname) {
-            return o;
-        }
-        if let Ok(info) = x509::parse_certificate(leaf) {
-            if let Some(code) = validity_error(&info, unix.as_secs()) {
-                return VerifyOutcome::fail(code, 0, "trusted certificate");
-            }
-        }
-        return VerifyOutcome::ok();
+        let host = check_hostname(&ee, names);
+        let time = x509::parse_certificate(leaf)
+            .ok()
+            .and_then(|info| validity_error(&info, unix.as_secs()))
+            .map(|code| VerifyOutcome::fail(code, 0, "trusted certificate"));
+        return match host {
+            Some(h) => h.then(time),
+            None => time.unwrap_or_else(VerifyOutcome::ok),
+        };
     }
 
     let intermediates: Vec<CertificateDer<'_>> = chain
@@ -210,6 +231,7 @@ pub fn verify_chain(
         None,
         None,
     );
+    let host = check_hostname(&ee, names);
     match result {
         Ok(path) => {
             let n = path.intermediate_certificates().count();
@@ -218,8 +240,10 @@ pub fn verify_chain(
                     X509_V_ERR_CERT_CHAIN_TOO_LONG,
                     max_depth + 1,
                     format!("{n} intermediates, verify depth {max_depth}"),
-                );
+                )
+                .then(host);
             }
+            host.unwrap_or_else(VerifyOutcome::ok)
         }
         Err(e) => {
             let mapped = map_error(&e, chain, store, unix.as_secs());
@@ -231,37 +255,39 @@ pub fn verify_chain(
                     | X509_V_ERR_INVALID_PURPOSE
                     | X509_V_ERR_CERT_CHAIN_TOO_LONG
             );
-            if !before_hostname {
-                if let Some(o) = check_hostname(&ee, hostname) {
-                    return o;
-                }
+            match host {
+                Some(h) if !before_hostname => h.then(Some(mapped)),
+                h => mapped.then(h),
             }
-            return mapped;
         }
     }
-    check_hostname(&ee, hostname).unwrap_or_else(VerifyOutcome::ok)
 }
 
-fn check_hostname(ee: &EndEntityCert<'_>, hostname: Option<&str>) -> Option<VerifyOutcome> {
-    let name = hostname?;
-    let mismatch = |sn: Option<&ServerName<'_>>| {
-        let code = match sn {
-            Some(ServerName::IpAddress(_)) => X509_V_ERR_IP_ADDRESS_MISMATCH,
-            _ => X509_V_ERR_HOSTNAME_MISMATCH,
-        };
-        Some(VerifyOutcome::fail(
-            code,
+fn check_hostname(ee: &EndEntityCert<'_>, names: ExpectedNames<'_>) -> Option<VerifyOutcome> {
+    let names = names?;
+    let Some(first) = names.first() else {
+        return Some(VerifyOutcome::fail(
+            X509_V_ERR_HOSTNAME_MISMATCH,
             0,
-            format!("certificate is not valid for {name:?}"),
-        ))
+            "a hostname check was asked for but no name was given",
+        ));
     };
-    match ServerName::try_from(name) {
-        Ok(sn) => match ee.verify_is_valid_for_subject_name(&sn) {
-            Ok(()) => None,
-            Err(_) => mismatch(Some(&sn)),
-        },
-        Err(_) => mismatch(None),
+    let matches = |name: &str| match ServerName::try_from(name) {
+        Ok(sn) => ee.verify_is_valid_for_subject_name(&sn).is_ok(),
+        Err(_) => false,
+    };
+    if names.iter().any(|n| matches(n)) {
+        return None;
     }
+    let code = match ServerName::try_from(first.as_str()) {
+        Ok(ServerName::IpAddress(_)) => X509_V_ERR_IP_ADDRESS_MISMATCH,
+        _ => X509_V_ERR_HOSTNAME_MISMATCH,
+    };
+    Some(VerifyOutcome::fail(
+        code,
+        0,
+        format!("certificate is not valid for {names:?}"),
+    ))
 }
 
 fn validity_error(info: &CertInfo, now: u64) -> Option<i32> {
@@ -406,12 +432,16 @@ pub fn verify_signature(
             format!("unsupported signature scheme {:#06x}", scheme.0),
         ));
     }
-    let cd = CertificateDer::from(cert_der);
-    let ee = EndEntityCert::try_from(&cd)
-        .map_err(|e| Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}")))?;
+    // The key is taken from the certificate with our own parser, not webpki's: a
+    // certificate that parses is usable for the handshake signature whatever its version
+    // (webpki refuses X.509 v1, which OpenSSL accepts; whether to trust it is the
+    // verifier's decision, not this function's).
+    let bad_cert = |e: Error| Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}"));
+    let info = x509::parse_certificate(cert_der).map_err(bad_cert)?;
+    let spki = super::keys::spki_parts(&info.spki_der).map_err(bad_cert)?;
     if algs
         .iter()
-        .any(|alg| ee.verify_signature(*alg, message, signature).is_ok())
+        .any(|alg| alg.verify_signature(spki.key, message, signature).is_ok())
     {
         Ok(())
     } else {

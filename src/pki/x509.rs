@@ -11,6 +11,10 @@ use crate::error::Error;
 const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
 /// OID 2.5.29.19 basicConstraints.
 const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+/// OID 2.5.29.15 keyUsage.
+const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+/// OID 2.5.29.37 extKeyUsage.
+const OID_EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
 
 /// The fields of a certificate that the C API exposes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,6 +47,16 @@ pub struct CertInfo {
     pub san_ip: Vec<Vec<u8>>,
     /// basicConstraints cA flag.
     pub is_ca: bool,
+    /// basicConstraints is present (any value).
+    pub has_basic_constraints: bool,
+    /// keyUsage bits as encoded (bit 0 = digitalSignature is the first bit), when present.
+    pub key_usage: Option<u16>,
+    /// extKeyUsage purpose OIDs (contents), when the extension is present.
+    pub ext_key_usage: Option<Vec<Vec<u8>>>,
+    /// Contents of the outer signatureAlgorithm OID.
+    pub signature_oid: Vec<u8>,
+    /// The signatureValue's bytes.
+    pub signature: Vec<u8>,
 }
 
 fn bad(what: &str) -> Error {
@@ -59,12 +73,14 @@ pub fn parse_certificate(cert: &[u8]) -> Result<CertInfo, Error> {
     let tbs = c.expect_tlv(der::SEQUENCE, "TBSCertificate")?;
     let mut sig_alg = DerReader::new(c.expect(der::SEQUENCE, "signatureAlgorithm")?);
     let sig_oid = sig_alg.expect(der::OID, "signature algorithm OID")?;
-    c.expect(der::BIT_STRING, "signatureValue")?;
+    let signature = der::bit_string_bytes(c.expect(der::BIT_STRING, "signatureValue")?)?;
     c.finish("Certificate")?;
 
     let mut info = CertInfo {
         tbs_range: body_start..body_start + tbs.raw.len(),
         signature_algorithm: der::oid_to_string(sig_oid),
+        signature_oid: sig_oid.to_vec(),
+        signature: signature.to_vec(),
         ..CertInfo::default()
     };
     let mut t = DerReader::new(tbs.value);
@@ -122,7 +138,20 @@ fn parse_extensions(exts: &[u8], info: &mut CertInfo) -> Result<(), Error> {
                     _ => {}
                 }
             }
+        } else if oid == OID_KEY_USAGE {
+            let bits = der::single(value, der::BIT_STRING, "KeyUsage")?;
+            let b = |i: usize| u16::from(bits.get(i).copied().unwrap_or(0));
+            // RFC 5280 §4.2.1.3: a BIT STRING whose first content octet counts unused bits.
+            info.key_usage = Some((b(1) << 8) | b(2));
+        } else if oid == OID_EXT_KEY_USAGE {
+            let mut r = DerReader::new(der::single(value, der::SEQUENCE, "ExtKeyUsage")?);
+            let mut oids = Vec::new();
+            while !r.is_empty() {
+                oids.push(r.expect(der::OID, "KeyPurposeId")?.to_vec());
+            }
+            info.ext_key_usage = Some(oids);
         } else if oid == OID_BASIC_CONSTRAINTS {
+            info.has_basic_constraints = true;
             let mut bc = DerReader::new(der::single(value, der::SEQUENCE, "BasicConstraints")?);
             if let Some(ca) = bc.optional(der::BOOLEAN)? {
                 info.is_ca = ca.value.first().is_some_and(|b| *b != 0);

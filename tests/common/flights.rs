@@ -137,7 +137,7 @@ pub fn fatal_sent(ep: &Ours) -> Option<AlertDescription> {
 /// `ep` failed with a fatal UNEXPECTED_MESSAGE alert and the peer saw it.
 ///
 /// A violation in a plaintext (epoch-0) message is remembered, not acted on at once: the
-/// victim fails when its retransmission timer fires without handshake progress
+/// victim fails when its retransmission timer expired twice without handshake progress
 /// (`rdtls::input_policy`), so the timer is fired here if the victim has not failed yet.
 pub fn assert_unexpected_message(p: &mut OursPair, violator_is_client: bool, what: &str) {
     let victim = if violator_is_client {
@@ -145,11 +145,7 @@ pub fn assert_unexpected_message(p: &mut OursPair, violator_is_client: bool, wha
     } else {
         &mut p.client
     };
-    if victim.error.is_none() {
-        if let Some(at) = victim.conn.poll_timeout() {
-            Endpoint::handle_timeout(victim, at);
-        }
-    }
+    expire_verdict(victim);
     let victim = &*victim;
     assert_eq!(
         fatal_sent(victim),
@@ -192,10 +188,8 @@ pub fn assert_unexpected_message(p: &mut OursPair, violator_is_client: bool, wha
         &mut p.server
     };
     // A plaintext alert is obeyed when the violator's timer fires without progress.
-    if violator.error.is_none() && !has_record(&alert[0], CT_ALERT, 1) {
-        if let Some(at) = violator.conn.poll_timeout() {
-            Endpoint::handle_timeout(violator, at);
-        }
+    if !has_record(&alert[0], CT_ALERT, 1) {
+        expire_verdict(violator);
     }
     let violator = &*violator;
     assert!(
@@ -211,6 +205,21 @@ pub fn assert_unexpected_message(p: &mut OursPair, violator_is_client: bool, wha
         Some(Error::AlertReceived(AlertDescription::UNEXPECTED_MESSAGE)),
         "{what}: the peer fails with AlertReceived"
     );
+}
+
+/// Fires `ep`'s retransmission timer until it fails, at most `VERDICT_EXPIRIES` times: a
+/// verdict on plaintext input is obeyed once that many expiries passed without handshake
+/// progress (`rdtls::input_policy`). The peer is not driven meanwhile.
+pub fn expire_verdict(ep: &mut Ours) {
+    for _ in 0..rdtls::input_policy::VERDICT_EXPIRIES {
+        if ep.error.is_some() {
+            return;
+        }
+        let Some(at) = ep.conn.poll_timeout() else {
+            return;
+        };
+        Endpoint::handle_timeout(ep, at);
+    }
 }
 
 /// Rebuilds a flight after `edit` changed its epoch-0 handshake messages: one message

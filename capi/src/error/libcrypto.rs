@@ -9,14 +9,45 @@
 use std::ffi::{c_char, c_int, c_ulong, CStr, CString};
 use std::sync::Once;
 
-use super::ssl_reasons::SSL_REASON_STRINGS;
+use super::ssl_reasons::SSL_REASON_CSTRINGS;
 use super::{cstring, pack, static_cstr, Entry, ERR_LIB_SSL, ERR_LIB_SYS};
 
 /// `ERR_STRING_DATA`: one (packed code, text) row of a string table.
 #[repr(C)]
+#[derive(Clone, Copy)]
 struct ErrStringData {
     error: c_ulong,
     string: *const c_char,
+}
+
+/// Rows of the SSL reason table, without the terminating row.
+const SSL_ROWS: usize = SSL_REASON_CSTRINGS.len();
+
+/// The SSL reason string table in static storage, as libssl's own (`ERR_load_strings_const`
+/// keeps pointers to the rows; static rows are never "lost" under valgrind, issue 15 item 4).
+struct StringTable([ErrStringData; SSL_ROWS + 1]);
+
+// SAFETY: the table is immutable and its pointers point to string literals.
+unsafe impl Sync for StringTable {}
+
+static SSL_STRING_TABLE: StringTable = StringTable(ssl_string_rows());
+
+/// Builds the NUL-row-terminated table at compile time.
+const fn ssl_string_rows() -> [ErrStringData; SSL_ROWS + 1] {
+    let mut rows = [ErrStringData {
+        error: 0,
+        string: std::ptr::null(),
+    }; SSL_ROWS + 1];
+    let mut i = 0;
+    while i < SSL_ROWS {
+        let (reason, text) = SSL_REASON_CSTRINGS[i];
+        rows[i] = ErrStringData {
+            error: pack(ERR_LIB_SSL, reason),
+            string: text.as_ptr().cast(),
+        };
+        i += 1;
+    }
+    rows
 }
 
 extern "C" {
@@ -36,25 +67,13 @@ extern "C" {
     fn ERR_load_strings_const(table: *const ErrStringData) -> c_int;
 }
 
-/// Registers the `SSL_R_*` reason strings with libcrypto (once per process; libcrypto keeps
-/// the table's pointers, so the table is leaked on purpose).
+/// Registers the `SSL_R_*` reason strings with libcrypto (once per process) from the static
+/// table.
 pub(crate) fn load_ssl_strings() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let mut rows: Vec<ErrStringData> = SSL_REASON_STRINGS
-            .iter()
-            .map(|&(reason, text)| ErrStringData {
-                error: pack(ERR_LIB_SSL, reason),
-                string: static_cstr(text),
-            })
-            .collect();
-        rows.push(ErrStringData {
-            error: 0,
-            string: std::ptr::null(),
-        });
-        let table: &'static [ErrStringData] = Vec::leak(rows);
-        // SAFETY: a NUL-row-terminated table that lives for the rest of the process.
-        unsafe { ERR_load_strings_const(table.as_ptr()) };
+        // SAFETY: a NUL-row-terminated table in static storage of NUL-terminated literals.
+        unsafe { ERR_load_strings_const(SSL_STRING_TABLE.0.as_ptr()) };
     });
 }
 

@@ -17,6 +17,9 @@ macro_rules! ssl_reasons {
         $(#[doc = $text] pub const $name: c_int = $value;)*
         /// (reason, text) for every `SSL_R_*` code.
         pub static SSL_REASON_STRINGS: &[(c_int, &str)] = &[$(($value, $text),)*];
+        /// The same rows with NUL-terminated texts, as a constant: the drop-in registers
+        /// them with libcrypto from static storage (nothing allocated, nothing to free).
+        pub const SSL_REASON_CSTRINGS: &[(c_int, &str)] = &[$(($value, concat!($text, "\0")),)*];
     };
 }
 

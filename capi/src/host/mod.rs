@@ -71,7 +71,9 @@
 //! ## Memory and generic stacks
 //! - `crypto_malloc(len) -> *mut c_void` — memory the C caller frees with `OPENSSL_free`
 //! - `stack_len(sk) -> usize` (any `STACK_OF(T)`, 0 for NULL),
-//!   `stack_free_x509_names(sk)` (`sk_X509_NAME_pop_free(sk, X509_NAME_free)`)
+//!   `stack_free_x509_names(sk)` (`sk_X509_NAME_pop_free(sk, X509_NAME_free)`),
+//!   `stack_of_ptrs(&[*const c_void]) -> *mut OPENSSL_STACK` (a stack listing pointers it
+//!   does not own, e.g. static `SRTP_PROTECTION_PROFILE`s)
 //!
 //! ## Legacy-program helpers (issue 8)
 //! - `pkey_from_rsa(rsa) -> *mut EVP_PKEY` (drop-in only; standalone: NULL + error),

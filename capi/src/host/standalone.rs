@@ -359,6 +359,15 @@ pub fn stack_len(sk: *const OPENSSL_STACK) -> usize {
     unsafe { sk.as_ref() }.map_or(0, |s| s.items().len())
 }
 
+/// A new stack holding the given pointers (not owned: the stack only lists them).
+pub fn stack_of_ptrs(ptrs: &[*const c_void]) -> *mut OPENSSL_STACK {
+    let sk = crate::x509::stack::OPENSSL_sk_new_null();
+    for p in ptrs {
+        crate::x509::stack::OPENSSL_sk_push(sk, *p);
+    }
+    sk
+}
+
 /// Releases a `STACK_OF(X509_NAME)` the caller handed over. This build never allocates
 /// names on their own (they live inside their certificates), so only the stack goes.
 pub fn stack_free_x509_names(sk: *mut OPENSSL_STACK) {

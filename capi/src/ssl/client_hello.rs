@@ -20,6 +20,7 @@ use crate::error::ssl_reasons::{
 use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host::{self, OPENSSL_STACK};
 
+use super::consts::SSL_SESS_CACHE_SERVER;
 use super::ctx::{lock, SSL_CTX};
 use super::driver::Stop;
 use super::settings::{AppPtr, Variant};
@@ -225,6 +226,7 @@ fn reconfigure(s: &SSL) -> Result<(), Stop> {
         cookie_exchange,
         message_events: settings.msg_callback.is_some(),
         keylog: ctx.live().keylog_callback.is_some(),
+        server_session_cache: ctx.live().session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
     };
     let config = ctx
         .config_for(

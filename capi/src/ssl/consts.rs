@@ -33,6 +33,8 @@ pub const SSL_NOTHING: c_int = 1;
 pub const SSL_WRITING: c_int = 2;
 pub const SSL_READING: c_int = 3;
 pub const SSL_CLIENT_HELLO_CB: c_int = 7;
+/// `SSL_X509_LOOKUP` (`SSL_want`): the certificate callback asked to be called again.
+pub const SSL_X509_LOOKUP: c_int = 4;
 
 // Shutdown flags.
 pub const SSL_SENT_SHUTDOWN: c_int = 1;

@@ -132,9 +132,13 @@ fn settings_ctrl(
         SSL_CTRL_SET_MAX_CERT_LIST if larg >= 0 => {
             update(&mut |s| std::mem::replace(&mut s.max_cert_list, larg))
         }
-        SSL_CTRL_SET_MAX_SEND_FRAGMENT => {
-            c_long::from((MIN_SEND_FRAGMENT..=MAX_SEND_FRAGMENT).contains(&larg))
-        }
+        SSL_CTRL_SET_MAX_SEND_FRAGMENT => match usize::try_from(larg) {
+            Ok(n) if (MIN_SEND_FRAGMENT..=MAX_SEND_FRAGMENT).contains(&larg) => update(&mut |s| {
+                s.max_send_fragment = n;
+                1
+            }),
+            _ => 0,
+        },
         SSL_CTRL_SET_SPLIT_SEND_FRAGMENT | SSL_CTRL_SET_MAX_PIPELINES => c_long::from(larg >= 1),
         SSL_CTRL_SET_MIN_PROTO_VERSION | SSL_CTRL_SET_MAX_PROTO_VERSION => {
             let v = c_int::try_from(larg).unwrap_or(-1);

@@ -59,6 +59,10 @@ pub struct CtxLive {
     pub cert_callback: Option<super::own_cert::CertCallback>,
     /// Argument of the certificate callback.
     pub cert_callback_arg: AppPtr,
+    /// `SSL_CTX_set_alpn_select_cb`.
+    pub alpn_select_callback: Option<super::alpn::AlpnSelectCallback>,
+    /// Argument of the ALPN select callback.
+    pub alpn_select_arg: AppPtr,
 }
 
 /// Handshake counters (`SSL_CTX_sess_*`).

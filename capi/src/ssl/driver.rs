@@ -42,6 +42,9 @@ pub enum Stop {
     WantRead,
     /// The write BIO refused a datagram (`SSL_ERROR_WANT_WRITE`).
     WantWrite,
+    /// A server's certificate callback asked to be called again
+    /// (`SSL_ERROR_WANT_X509_LOOKUP`, servername.rs).
+    WantX509Lookup,
     /// A failure with an error-queue entry (`SSL_ERROR_SSL` / `SSL_ERROR_SYSCALL`).
     Failed,
     /// The client-hello callback asked to be called again
@@ -164,8 +167,9 @@ impl SSL {
             };
             return Err(self.fail_with(reason, why.to_owned()));
         }
-        // The certificate callback may still change what we present (see own_cert.rs).
-        if !self.run_cert_callback() {
+        // A client's certificate callback may still change what it presents (own_cert.rs); a
+        // server's runs after the ClientHello (servername.rs).
+        if side == Side::Client && !self.run_cert_callback() {
             return Err(Stop::Failed);
         }
         super::param::apply(self);
@@ -186,8 +190,11 @@ impl SSL {
         let variant = Variant {
             cookie_exchange: side == Side::Server
                 && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
-            message_events: settings.msg_callback.is_some(),
+            // Always: the handshake messages drive OpenSSL's state names (events.rs).
+            message_events: true,
             keylog: live.keylog_callback.is_some(),
+            // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
+            server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
         };
         let config = match ctx.config_for(
             &settings,
@@ -210,6 +217,7 @@ impl SSL {
                         .borrow()
                         .as_ref()
                         .and_then(|h| h.to_str().ok().map(str::to_owned)),
+                    verify_names: self.verify_names.borrow().clone(),
                     resume: super::session::session_value(self.resume.get()),
                 };
                 Connection::client(config, now, opts)
@@ -230,6 +238,9 @@ impl SSL {
             Err(e) => return Err(self.fail(&e)),
         };
         self.configure_connection(&mut conn, settings.options);
+        if side == Side::Server {
+            super::servername::install_client_hello_hook(self, &mut conn, variant);
+        }
         *self.conn.borrow_mut() = Some(conn);
         self.report_start();
         if let Some(l) = listened {
@@ -266,6 +277,7 @@ impl SSL {
             if let Some(hooks) = self.cookie_hooks() {
                 conn.set_cookie_hooks(Box::new(hooks));
             }
+            super::alpn::install_select_hook(self, conn);
         }
     }
 
@@ -296,6 +308,22 @@ impl SSL {
                 Ok(())
             }
             Err(e) => Err(self.fail(&e)),
+        }
+    }
+
+    /// Lets a paused ClientHello hook run again (servername.rs).
+    fn resume_client_hello(&self) -> Result<(), Stop> {
+        let now = self.now();
+        let r = match self.conn.try_borrow_mut() {
+            Ok(mut c) => c.as_mut().map(|conn| conn.resume_client_hello(now)),
+            Err(_) => None,
+        };
+        match r {
+            Some(Err(e)) => Err(self.fail(&e)),
+            _ => {
+                self.dispatch_events();
+                Ok(())
+            }
         }
     }
 
@@ -354,6 +382,14 @@ impl SSL {
                     }
                 }
             }
+            return Ok(true);
+        }
+        if last_errno() == libc::ECONNREFUSED
+            && is_datagram_bio(wbio)
+            && !self.with_conn(Connection::is_established).unwrap_or(true)
+        {
+            // The ICMP port unreachable of an earlier datagram, reported on this send: the
+            // datagram counts as lost and the retransmission timer covers it (see read_one).
             return Ok(true);
         }
         put_sys_error(last_errno(), "writing a datagram to the BIO failed");
@@ -443,6 +479,19 @@ impl SSL {
             if host::bio_should_retry(rbio) {
                 return Ok(Read::NoData);
             }
+            let refused = n < 0 && last_errno() == libc::ECONNREFUSED;
+            if refused
+                && *empty_reads < MAX_EMPTY_READS
+                && is_datagram_bio(rbio)
+                && !self.with_conn(Connection::is_established).unwrap_or(true)
+            {
+                // An ICMP port unreachable for a flight we sent (a connected UDP socket
+                // reports it on the next recv): the server may not be up yet. During the
+                // handshake keep waiting and retransmitting (RFC 6347 §4.2.4) until the
+                // handshake timeout, rather than abort. (OpenSSL 3.0 aborts here.)
+                *empty_reads += 1;
+                return Ok(Read::Processed);
+            }
             if n == 0 && *empty_reads < MAX_EMPTY_READS && is_datagram_bio(rbio) {
                 // An empty UDP datagram: nothing for DTLS, keep reading.
                 *empty_reads += 1;
@@ -481,6 +530,17 @@ impl SSL {
             }
             if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
                 return Err(self.fail(&e));
+            }
+            if self
+                .with_conn(Connection::client_hello_pending)
+                .unwrap_or(false)
+            {
+                // The certificate callback returned -1: once per call, as in OpenSSL.
+                if !self.take_x509_lookup_wanted() {
+                    self.resume_client_hello()?;
+                    continue;
+                }
+                return Err(Stop::WantX509Lookup);
             }
             match self.read_one(&mut empty)? {
                 Read::Processed => continue,

@@ -11,6 +11,20 @@ use super::consts::SSL_AD_REASON_OFFSET;
 
 /// The `SSL_R_*` reason for an alert we send because of a protocol violation.
 fn reason_for_sent_alert(alert: AlertDescription, why: &str) -> c_int {
+    // Reasons named by the error text (servername.rs, the engine's session policy).
+    for (prefix, reason) in [
+        ("callback failed", SSL_R_CALLBACK_FAILED),
+        ("cert cb error", SSL_R_CERT_CB_ERROR),
+        ("inconsistent extms", SSL_R_INCONSISTENT_EXTMS),
+        (
+            "session id context uninitialized",
+            SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED,
+        ),
+    ] {
+        if why.starts_with(prefix) {
+            return reason;
+        }
+    }
     match alert {
         AlertDescription::UNEXPECTED_MESSAGE => SSL_R_UNEXPECTED_MESSAGE,
         AlertDescription::BAD_RECORD_MAC => SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC,

@@ -8,6 +8,7 @@
 use std::ffi::{c_int, c_void, CString};
 use std::sync::atomic::Ordering;
 
+use rdtls::enums::HandshakeType;
 use rdtls::{AlertDescription, AlertLevel, Event};
 
 use super::consts::*;
@@ -16,6 +17,42 @@ use super::ssl::{Side, SSL};
 
 /// Most events drained from the engine per dispatch (a handshake produces a few dozen).
 pub const MAX_EVENTS_PER_DISPATCH: usize = 256;
+
+/// OpenSSL 3.0's state names (`SSL_state_string_long`) the handshake passes through.
+pub const STATE_BEFORE: &str = "before SSL initialization";
+/// The state after a completed handshake.
+pub const STATE_OK: &str = "SSL negotiation finished successfully";
+const WRITE_CCS: &str = "SSLv3/TLS write change cipher spec";
+const READ_CCS: &str = "SSLv3/TLS read change cipher spec";
+
+/// OpenSSL's state after sending (`sent`) or receiving a handshake message of `t`.
+fn ossl_state(sent: bool, server: bool, t: HandshakeType) -> Option<&'static str> {
+    Some(match (sent, t) {
+        (true, HandshakeType::CLIENT_HELLO) => "SSLv3/TLS write client hello",
+        (true, HandshakeType::HELLO_VERIFY_REQUEST) => "DTLS1 write hello verify request",
+        (true, HandshakeType::SERVER_HELLO) => "SSLv3/TLS write server hello",
+        (true, HandshakeType::CERTIFICATE) if server => "SSLv3/TLS write certificate",
+        (true, HandshakeType::CERTIFICATE) => "SSLv3/TLS write client certificate",
+        (true, HandshakeType::SERVER_KEY_EXCHANGE) => "SSLv3/TLS write key exchange",
+        (true, HandshakeType::CERTIFICATE_REQUEST) => "SSLv3/TLS write certificate request",
+        (true, HandshakeType::SERVER_HELLO_DONE) => "SSLv3/TLS write server done",
+        (true, HandshakeType::CLIENT_KEY_EXCHANGE) => "SSLv3/TLS write client key exchange",
+        (true, HandshakeType::CERTIFICATE_VERIFY) => "SSLv3/TLS write certificate verify",
+        (true, HandshakeType::FINISHED) => "SSLv3/TLS write finished",
+        (false, HandshakeType::CLIENT_HELLO) => "SSLv3/TLS read client hello",
+        (false, HandshakeType::HELLO_VERIFY_REQUEST) => "DTLS1 read hello verify request",
+        (false, HandshakeType::SERVER_HELLO) => "SSLv3/TLS read server hello",
+        (false, HandshakeType::CERTIFICATE) if server => "SSLv3/TLS read client certificate",
+        (false, HandshakeType::CERTIFICATE) => "SSLv3/TLS read server certificate",
+        (false, HandshakeType::SERVER_KEY_EXCHANGE) => "SSLv3/TLS read server key exchange",
+        (false, HandshakeType::CERTIFICATE_REQUEST) => "SSLv3/TLS read server certificate request",
+        (false, HandshakeType::SERVER_HELLO_DONE) => "SSLv3/TLS read server done",
+        (false, HandshakeType::CLIENT_KEY_EXCHANGE) => "SSLv3/TLS read client key exchange",
+        (false, HandshakeType::CERTIFICATE_VERIFY) => "SSLv3/TLS read certificate verify",
+        (false, HandshakeType::FINISHED) => "SSLv3/TLS read finished",
+        _ => return None,
+    })
+}
 
 impl SSL {
     /// The info callback in force: the SSL's own, else the context's.
@@ -41,7 +78,10 @@ impl SSL {
         }
     }
 
-    /// Reports `SSL_CB_HANDSHAKE_START` once per handshake.
+    /// Reports `SSL_CB_HANDSHAKE_START` once per handshake. OpenSSL's state machine starts
+    /// in its write phase: a server, with nothing to write, ends that phase at once (one
+    /// `SSL_CB_ACCEPT_LOOP` in "before SSL initialization"); a client's ClientHello follows
+    /// from the engine's events, dispatched here so they come before this call's exit.
     pub(crate) fn report_start(&self) {
         {
             let mut io = self.io.borrow_mut();
@@ -49,9 +89,14 @@ impl SSL {
                 return;
             }
             io.start_reported = true;
+            io.last_state = STATE_BEFORE;
+            io.flight_end_pending = false;
         }
         self.info(SSL_CB_HANDSHAKE_START, 1);
-        self.report_state_change();
+        if self.is_server() {
+            self.info(self.st_bits() | SSL_CB_LOOP, 1);
+        }
+        self.dispatch_events();
     }
 
     /// Reports `SSL_CB_CONNECT_EXIT` / `SSL_CB_ACCEPT_EXIT` with the call's return value.
@@ -59,19 +104,46 @@ impl SSL {
         self.info(self.st_bits() | SSL_CB_EXIT, ret);
     }
 
-    /// Reports a `SSL_CB_*_LOOP` when the engine's state name changed.
-    fn report_state_change(&self) {
-        let Some(name) = self.with_conn(|c| c.state_name()) else {
-            return;
-        };
-        {
-            let mut io = self.io.borrow_mut();
-            if io.last_state == name {
-                return;
-            }
-            io.last_state = name;
-        }
+    /// One transition of OpenSSL's handshake state machine: `SSL_CB_*_LOOP` is reported in
+    /// the state being left (statem.c notifies "an impending state change"), then the state
+    /// becomes `next` (what `SSL_state_string_long` shows).
+    fn transition(&self, next: &'static str) {
         self.info(self.st_bits() | SSL_CB_LOOP, 1);
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            io.last_state = next;
+        }
+    }
+
+    /// The transition that ends a flight we wrote (OpenSSL switches from writing to
+    /// reading without changing state), if one is due.
+    fn end_flight_if_pending(&self) {
+        let due = self
+            .io
+            .try_borrow_mut()
+            .map(|mut io| std::mem::take(&mut io.flight_end_pending))
+            .unwrap_or(false);
+        if due {
+            self.info(self.st_bits() | SSL_CB_LOOP, 1);
+        }
+    }
+
+    /// The state transitions OpenSSL makes for one handshake message sent or received (a
+    /// Finished is preceded by its ChangeCipherSpec, RFC 5246 §7.1).
+    fn track_message(&self, sent: bool, msg_type: HandshakeType) {
+        if !sent {
+            self.end_flight_if_pending();
+        }
+        if msg_type == HandshakeType::FINISHED {
+            self.transition(if sent { WRITE_CCS } else { READ_CCS });
+        }
+        if let Some(next) = ossl_state(sent, self.is_server(), msg_type) {
+            self.transition(next);
+        }
+        if sent {
+            if let Ok(mut io) = self.io.try_borrow_mut() {
+                io.flight_end_pending = true;
+            }
+        }
     }
 
     /// Calls the message callback, if any.
@@ -140,7 +212,7 @@ impl SSL {
                         self.msg(*sent, SSL3_RT_CHANGE_CIPHER_SPEC, &[1]);
                     }
                     self.msg(*sent, SSL3_RT_HANDSHAKE, bytes);
-                    self.report_state_change();
+                    self.track_message(*sent, *msg_type);
                 }
                 Event::AlertSent { level, description } => self.alert(true, *level, *description),
                 Event::AlertReceived { level, description } => {
@@ -157,7 +229,9 @@ impl SSL {
                 Event::KeyLog(line) => self.keylog(line),
             }
         }
-        self.report_state_change();
+        if !self.io.try_borrow().map_or(true, |io| io.done_reported) {
+            self.end_flight_if_pending();
+        }
     }
 
     fn keylog(&self, line: &str) {
@@ -196,7 +270,11 @@ impl SSL {
                 }
             }
         }
-        self.report_state_change();
+        // The last transition, into "SSL negotiation finished successfully".
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            io.flight_end_pending = false;
+        }
+        self.transition(STATE_OK);
         self.info(SSL_CB_HANDSHAKE_DONE, 1);
         let live = ctx.live();
         let mode_bit = match self.side.get() {

@@ -15,7 +15,7 @@ use super::ssl::SSL;
 /// OpenSSL 3.0's long state names and their six-letter short forms (`SSL_state_string`).
 static STATE_SHORT: &[(&str, &CStr)] = &[
     ("before SSL initialization", cstr!("PINIT")),
-    ("SSL negotiation finished successfully", cstr!("SSLOK ")),
+    ("SSL negotiation finished successfully", cstr!("SSLOK")),
     ("SSLv3/TLS write client hello", cstr!("TWCH")),
     ("SSLv3/TLS read server hello", cstr!("TRSH")),
     ("SSLv3/TLS read server certificate", cstr!("TRSC")),
@@ -63,13 +63,16 @@ fn intern(s: &'static str) -> &'static CStr {
     c
 }
 
-/// The long state name of `s`.
+/// The long state name of `s`: OpenSSL's state as tracked from the handshake messages
+/// (events.rs), "error" after a failure.
 pub(crate) fn state_long(s: &SSL) -> &'static str {
     if s.failed.try_borrow().map(|f| f.is_some()).unwrap_or(false) {
         return "error";
     }
-    s.with_conn(|c| c.state_name())
-        .unwrap_or("before SSL initialization")
+    match s.io.try_borrow().map(|io| io.last_state) {
+        Ok(st) if !st.is_empty() => st,
+        _ => super::events::STATE_BEFORE,
+    }
 }
 
 /// (short, long) description of an alert description code.

@@ -12,6 +12,7 @@ use crate::error::{
 };
 
 use super::consts::*;
+use super::ctrl::MAX_SEND_FRAGMENT;
 use super::driver::Stop;
 use super::method::Role;
 use super::ssl::{Side, SSL};
@@ -22,6 +23,7 @@ impl SSL {
         self.want.set(match stop {
             Stop::WantRead => SSL_READING,
             Stop::WantWrite => SSL_WRITING,
+            Stop::WantX509Lookup => SSL_X509_LOOKUP,
             Stop::Failed => SSL_NOTHING,
             Stop::WantClientHelloCb => SSL_CLIENT_HELLO_CB,
         });
@@ -136,19 +138,31 @@ impl SSL {
         if data.is_empty() {
             return 0;
         }
-        let max = self.with_conn(Connection::data_mtu).unwrap_or(0);
-        if data.len() > max {
-            // Not fatal: the connection stays usable for smaller writes.
+        // OpenSSL 3.0 (rec_layer_d1.c) accepts any write up to max_send_fragment whatever
+        // the MTU and sends it as one record; DTLS_get_data_mtu is only the size that avoids
+        // IP fragmentation. Over 2^14 it refuses the call (the connection stays usable); over
+        // a lower max_send_fragment it fails the connection and returns 0.
+        if data.len() > MAX_SEND_FRAGMENT as usize {
             put_error(
                 ERR_LIB_SSL,
-                SSL_R_EXCEEDS_MAX_FRAGMENT_SIZE,
+                SSL_R_DTLS_MESSAGE_TOO_BIG,
                 format!(
-                    "{} bytes do not fit in one DTLS record: at most {max} bytes per SSL_write at \
-                     this MTU (see DTLS_get_data_mtu)",
+                    "{} bytes do not fit in one DTLS record (at most 16384 per SSL_write)",
                     data.len()
                 ),
             );
             return -1;
+        }
+        let limit = self.with_settings(|s| s.max_send_fragment);
+        if data.len() > limit {
+            let _ = self.fail_with(
+                SSL_R_EXCEEDS_MAX_FRAGMENT_SIZE,
+                format!(
+                    "{} bytes exceed max_send_fragment {limit} (SSL_set_max_send_fragment)",
+                    data.len()
+                ),
+            );
+            return 0;
         }
         let r = match self.conn.try_borrow_mut() {
             Ok(mut c) => c.as_mut().map(|conn| conn.send(data)),
@@ -263,6 +277,7 @@ impl SSL {
             SSL_READING => return SSL_ERROR_WANT_READ,
             SSL_WRITING => return SSL_ERROR_WANT_WRITE,
             SSL_CLIENT_HELLO_CB => return SSL_ERROR_WANT_CLIENT_HELLO_CB,
+            SSL_X509_LOOKUP => return SSL_ERROR_WANT_X509_LOOKUP,
             _ => {}
         }
         let closed = self.with_conn(Connection::close_received).unwrap_or(false);

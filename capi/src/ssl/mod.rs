@@ -11,12 +11,14 @@
 //! * [`verify`] — verify callbacks; [`certs`] — our certificate and key; [`trust`] —
 //!   trust anchors and the certificate store;
 //! * [`cipher_list`] — OpenSSL cipher strings; [`cipher`] — `SSL_CIPHER`;
-//!   [`params`] — group / sigalg / SRTP lists; [`setters`] — plain settings functions;
+//!   [`params`] — group / sigalg lists; [`setters`] — plain settings functions;
+//!   [`srtp`] — DTLS-SRTP profiles (RFC 5764); [`alpn`] — ALPN (RFC 7301);
 //! * [`ctrl`] — `SSL_ctrl` / `SSL_CTX_ctrl`; [`session`] — `SSL_SESSION`;
 //!   [`getters`] — what a handshake established; [`errors`] — engine errors as ERR entries;
 //!   [`init`] — `OPENSSL_init_ssl`; [`consts`] — libssl constant values;
 //! * [`conf`] — `SSL_CONF_*`; [`session_io`] — writing sessions out (DER, PEM, text);
 //!   [`own_cert`] — our certificate as an object, the certificate callback;
+//!   [`servername`] — server-side SNI and certificate callbacks after the ClientHello;
 //!   [`negotiation`] — `SSL_group_to_name`, `SSL_select_next_proto`;
 //!   [`poison`] — a panic marks the interrupted object failed;
 //! * [`extras`] — per-object state of the legacy-program functions; [`compat`] — small
@@ -34,6 +36,7 @@ macro_rules! cstr {
     };
 }
 
+pub mod alpn;
 pub mod bio;
 pub mod bio_ssl;
 pub mod ca_list;
@@ -61,11 +64,14 @@ pub mod own_cert;
 pub mod param;
 pub mod params;
 pub mod poison;
+pub mod servername;
 pub mod session;
 pub mod session_extras;
 pub mod session_io;
+pub mod session_read;
 pub mod setters;
 pub mod settings;
+pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;
 pub mod stubs;

@@ -4,10 +4,11 @@
 //!
 //! Settings keep the certificate as DER; the `X509` handed out is made on first request and
 //! kept until the certificate changes or the owner is freed (a `get0` pointer, as in
-//! OpenSSL). The certificate callback runs once per connection, when the handshake starts
-//! and before the settings are turned into the engine's configuration, so what it sets with
-//! `SSL_use_certificate` / `SSL_use_PrivateKey` is what the handshake uses. (OpenSSL calls it
-//! later: a server after the ClientHello, a client on a CertificateRequest.)
+//! OpenSSL). The certificate callback runs on a server after the ClientHello, as in OpenSSL
+//! (servername.rs), so it can choose by SNI and signature algorithms. On a client it runs
+//! once, when the handshake starts and before the settings become the engine's
+//! configuration, so what it sets with `SSL_use_certificate` / `SSL_use_PrivateKey` is what
+//! the handshake uses (OpenSSL calls it on the CertificateRequest).
 use std::ffi::{c_int, c_void};
 use std::sync::{Arc, Mutex};
 
@@ -77,15 +78,20 @@ impl Drop for CertObject {
 }
 
 impl SSL {
+    /// Calls the context's certificate callback and returns its value (1 when there is none).
+    pub(crate) fn call_cert_callback(&self) -> c_int {
+        let live = self.ctx().live();
+        let Some(cb) = live.cert_callback else {
+            return 1;
+        };
+        // SAFETY: the application's callback with OpenSSL's arguments.
+        unsafe { cb(self.as_ptr(), live.cert_callback_arg.0) }
+    }
+
     /// Runs the context's certificate callback, if any; false when it failed (the error is
     /// raised).
     pub(crate) fn run_cert_callback(&self) -> bool {
-        let live = self.ctx().live();
-        let Some(cb) = live.cert_callback else {
-            return true;
-        };
-        // SAFETY: the application's callback with OpenSSL's arguments.
-        let r = unsafe { cb(self.as_ptr(), live.cert_callback_arg.0) };
+        let r = self.call_cert_callback();
         if r > 0 {
             return true;
         }

@@ -69,8 +69,9 @@ pub(crate) fn apply(s: &SSL) {
         own
     };
     let (host_name, depth) = host::param_host_depth(p);
-    if host_name.is_some() {
-        s.update_settings(|st| st.expected_host = host_name);
+    if let Some(c) = host_name.and_then(|h| std::ffi::CString::new(h).ok()) {
+        // The names the server certificate must match, kept apart from SNI as OpenSSL does.
+        super::setters::SSL_set1_host(s.as_ptr(), c.as_ptr());
     }
     if depth >= 0 {
         s.update_settings(|st| st.verify_depth = depth);

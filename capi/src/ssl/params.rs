@@ -1,5 +1,5 @@
 //! Parsers for the group and signature-algorithm lists of `SSL_CTX_set1_groups_list` and
-//! `SSL_CTX_set1_sigalgs_list` (OpenSSL's spellings), and for SRTP profile lists.
+//! `SSL_CTX_set1_sigalgs_list` (OpenSSL's spellings).
 use rdtls::enums::{NamedGroup, SignatureScheme};
 
 /// Longest list string accepted.
@@ -103,29 +103,6 @@ pub fn parse_sigalgs(list: &str) -> Result<Vec<SignatureScheme>, String> {
     Ok(out)
 }
 
-/// SRTP protection profiles OpenSSL knows (RFC 5764 §4.1.2, RFC 7714).
-pub const SRTP_PROFILES: &[(&str, u16)] = &[
-    ("SRTP_AES128_CM_SHA1_80", 0x0001),
-    ("SRTP_AES128_CM_SHA1_32", 0x0002),
-    ("SRTP_NULL_SHA1_80", 0x0005),
-    ("SRTP_NULL_SHA1_32", 0x0006),
-    ("SRTP_AEAD_AES_128_GCM", 0x0007),
-    ("SRTP_AEAD_AES_256_GCM", 0x0008),
-];
-
-/// Parses "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM"; Err names the unknown profile.
-pub fn parse_srtp_profiles(list: &str) -> Result<Vec<u16>, String> {
-    let mut out = Vec::new();
-    for item in list.split(':') {
-        match SRTP_PROFILES.iter().find(|(n, _)| *n == item) {
-            Some((_, id)) if !out.contains(id) => out.push(*id),
-            Some(_) => return Err(format!("{item} listed twice")),
-            None => return Err(item.to_owned()),
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,16 +145,6 @@ mod tests {
             "DSA+SHA1"
         );
         assert!(parse_sigalgs("").is_err());
-    }
-
-    #[test]
-    fn srtp() {
-        assert_eq!(
-            parse_srtp_profiles("SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM").unwrap(),
-            [1, 7]
-        );
-        assert!(parse_srtp_profiles("SRTP_FOO").is_err());
-        assert!(parse_srtp_profiles("SRTP_AES128_CM_SHA1_80:SRTP_AES128_CM_SHA1_80").is_err());
     }
 
     #[test]

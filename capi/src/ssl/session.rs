@@ -86,6 +86,17 @@ impl SSL {
     }
 }
 
+impl SSL {
+    /// Makes the established session (if any) the one the next handshake offers.
+    pub(crate) fn keep_session_for_resumption(&self) {
+        if self.with_conn(|c| c.session().is_some()).unwrap_or(false) {
+            let p = self.session_handle();
+            session_up_ref(p);
+            session_free(self.resume.replace(p));
+        }
+    }
+}
+
 entry! {
     /// SSL_get_session returns the connection's session (no new reference), NULL if none.
     fn SSL_get_session(s: *const SSL) -> *mut SSL_SESSION {

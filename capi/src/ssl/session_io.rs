@@ -7,7 +7,7 @@
 //! optional `[1]` time, `[2]` timeout, `[3]` peer certificate, `[4]` session id context,
 //! `[5]` verify result, `[6]` host name and `[13]` flags (extended master secret), each
 //! EXPLICIT-tagged and omitted when empty or zero, as OpenSSL writes them. Reading sessions
-//! back (`d2i_SSL_SESSION`) is not supported (see `stubs.rs`).
+//! back is `session_read.rs`.
 use std::ffi::{c_char, c_int, c_long, c_uchar, CStr};
 
 use rdtls::session::cache::Session;

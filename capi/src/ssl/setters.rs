@@ -1,5 +1,6 @@
 //! Context and connection settings that are plain functions in OpenSSL 3.0: options, cipher
-//! lists, session settings, cookie callbacks, SRTP and ALPN lists, host names.
+//! lists, session settings, cookie callbacks, host names
+//! (SRTP and ALPN lists: srtp.rs, alpn.rs).
 use std::ffi::{c_char, c_int, c_long, c_uchar, c_uint, CString};
 
 use crate::entry::*;
@@ -9,7 +10,6 @@ use crate::error::{put_error, ERR_LIB_SSL};
 use super::cipher_list::{check_tls13_ciphersuites, parse_cipher_list};
 use super::consts::*;
 use super::ctx::SSL_CTX;
-use super::params::parse_srtp_profiles;
 use super::session::SSL_SESSION;
 use super::settings::{
     session_lifetime, CookieGenerateCallback, CookieVerifyCallback, NewSessionCallback,
@@ -54,22 +54,6 @@ fn sid_ctx(p: *const c_uchar, len: c_uint) -> Option<Vec<u8>> {
     }
     // SAFETY: the caller passes `len` readable bytes.
     Some(unsafe { std::slice::from_raw_parts(p, n) }.to_vec())
-}
-
-/// `SSL_CTX_set_tlsext_use_srtp` / `SSL_set_tlsext_use_srtp` validation: 0 on success
-/// (OpenSSL's inverted convention for these two), 1 on error.
-fn srtp_list(profiles: &str) -> c_int {
-    match parse_srtp_profiles(profiles) {
-        Ok(_) => 0,
-        Err(name) => {
-            put_error(
-                ERR_LIB_SSL,
-                SSL_R_SRTP_UNKNOWN_PROTECTION_PROFILE,
-                format!("unknown SRTP profile '{name}'"),
-            );
-            1
-        }
-    }
 }
 
 entry! {
@@ -268,72 +252,19 @@ entry! {
         ctx.session_cache.flush_expired(std::time::Instant::now());
     }
 
-    /// SSL_CTX_set_tlsext_use_srtp checks an SRTP profile list: 0 on success, 1 on error
-    /// (OpenSSL's convention). rdtls does not negotiate use_srtp yet, so no profile is
-    /// ever selected.
-    fn SSL_CTX_set_tlsext_use_srtp(ctx: *mut SSL_CTX, profiles: *const c_char) -> c_int {
-        let _ = try_ref!(ctx, 1);
-        let p = try_cstr!(profiles, 1);
-        srtp_list(p)
-    }
-
-    /// SSL_set_tlsext_use_srtp: as SSL_CTX_set_tlsext_use_srtp.
-    fn SSL_set_tlsext_use_srtp(s: *mut SSL, profiles: *const c_char) -> c_int {
-        let _ = try_ref!(s, 1);
-        let p = try_cstr!(profiles, 1);
-        srtp_list(p)
-    }
-
-    /// SSL_get_selected_srtp_profile: NULL (use_srtp is not negotiated).
-    fn SSL_get_selected_srtp_profile(s: *mut SSL) -> *mut std::ffi::c_void {
-        let _ = try_ref!(s, std::ptr::null_mut());
-        std::ptr::null_mut()
-    }
-
-    /// SSL_CTX_set_alpn_protos: ALPN is not negotiated by rdtls; a well-formed list is
-    /// accepted (0 = success, OpenSSL's convention), a malformed one rejected (1).
-    fn SSL_CTX_set_alpn_protos(ctx: *mut SSL_CTX, protos: *const c_uchar, len: c_uint) -> c_int {
-        let _ = try_ref!(ctx, 1);
-        let p = try_slice!(protos, len, 1);
-        c_int::from(!alpn_well_formed(p))
-    }
-
-    /// SSL_set_alpn_protos: as SSL_CTX_set_alpn_protos.
-    fn SSL_set_alpn_protos(s: *mut SSL, protos: *const c_uchar, len: c_uint) -> c_int {
-        let _ = try_ref!(s, 1);
-        let p = try_slice!(protos, len, 1);
-        c_int::from(!alpn_well_formed(p))
-    }
-
-    /// SSL_get0_alpn_selected: nothing is ever selected (`*len` = 0).
-    fn SSL_get0_alpn_selected(s: *const SSL, data: *mut *const c_uchar, len: *mut c_uint) {
-        let _ = try_ref!(s, ());
-        // SAFETY: NULL or writable pointers from the caller.
-        unsafe {
-            if let Some(d) = data.as_mut() {
-                *d = std::ptr::null();
-            }
-            if let Some(l) = len.as_mut() {
-                *l = 0;
-            }
-        }
-    }
-
-    /// SSL_set1_host checks the server certificate against `name` and sends it as SNI;
-    /// 1 on success.
+    /// SSL_set1_host makes `name` the only name the peer certificate must match (NULL or
+    /// "" clears the list: no hostname check). It does not set SNI, as in OpenSSL; 1 on
+    /// success.
     fn SSL_set1_host(s: *mut SSL, name: *const c_char) -> c_int {
         let s = try_ref!(s, 0);
-        if name.is_null() {
-            s.update_settings(|st| st.verify_hostname = false);
-            return 1;
-        }
-        let n = try_cstr!(name, 0);
-        let Ok(c) = CString::new(n) else { return 0 };
-        if s.hostname.borrow().is_none() {
-            *s.hostname.borrow_mut() = Some(c);
-        }
-        s.update_settings(|st| st.verify_hostname = true);
-        1
+        set_verify_name(s, name, true)
+    }
+
+    /// SSL_add1_host adds `name` to the names the peer certificate may match (any one
+    /// suffices); NULL or "" adds nothing. 1 on success.
+    fn SSL_add1_host(s: *mut SSL, name: *const c_char) -> c_int {
+        let s = try_ref!(s, 0);
+        set_verify_name(s, name, false)
     }
 
     /// SSL_get_servername: the SNI name (sent by us as client, received as server), or NULL.
@@ -341,6 +272,14 @@ entry! {
         let s = try_ref!(s, std::ptr::null());
         if type_ != TLSEXT_NAMETYPE_HOST_NAME {
             return std::ptr::null();
+        }
+        if s.is_server() {
+            // What the ClientHello carried (servername.rs), also inside its callbacks.
+            if let Ok(seen) = s.hello_seen.try_borrow() {
+                if let Some(n) = seen.server_name.as_ref() {
+                    return n.as_ptr();
+                }
+            }
         }
         let name = s
             .with_conn(|c| c.server_name().map(str::to_owned))
@@ -369,19 +308,46 @@ entry! {
     }
 }
 
-/// An ALPN wire list: length-prefixed, non-empty names.
-fn alpn_well_formed(mut p: &[u8]) -> bool {
-    if p.is_empty() {
-        return false;
-    }
-    while let Some((&n, rest)) = p.split_first() {
-        let n = usize::from(n);
-        if n == 0 || rest.len() < n {
-            return false;
+/// Longest name accepted by SSL_set1_host/SSL_add1_host (a DNS name fits in 253).
+const MAX_VERIFY_NAME_LEN: usize = 255;
+/// Most names SSL_add1_host keeps.
+const MAX_VERIFY_NAMES: usize = 64;
+
+/// `SSL_set1_host` (`replace`) / `SSL_add1_host`: the expected-name list of
+/// `X509_VERIFY_PARAM`, never the SNI name.
+fn set_verify_name(s: &SSL, name: *const c_char, replace: bool) -> c_int {
+    let n = if name.is_null() {
+        String::new()
+    } else {
+        // SAFETY: non-NULL, NUL-terminated (API contract).
+        let c = unsafe { std::ffi::CStr::from_ptr(name) };
+        match c.to_str() {
+            Ok(n) if n.len() <= MAX_VERIFY_NAME_LEN => n.to_owned(),
+            _ => {
+                put_error(
+                    ERR_LIB_SSL,
+                    SSL_R_BAD_VALUE,
+                    "host name is not a UTF-8 name of at most 255 bytes",
+                );
+                return 0;
+            }
         }
-        p = &rest[n..];
+    };
+    let mut names = s.verify_names.borrow_mut();
+    if replace {
+        names.clear();
     }
-    true
+    if !n.is_empty() {
+        if names.len() >= MAX_VERIFY_NAMES {
+            put_error(ERR_LIB_SSL, SSL_R_BAD_VALUE, "too many host names");
+            return 0;
+        }
+        names.push(n);
+    }
+    let on = !names.is_empty();
+    drop(names);
+    s.update_settings(|st| st.verify_hostname = on);
+    1
 }
 
 /// `SSL_set_tlsext_host_name` (ctrl 55): the SNI name a client sends; 1 on success.
@@ -409,17 +375,4 @@ pub fn set_host_name(s: &SSL, name_type: c_long, name: *const c_char) -> c_long 
     }
     *s.hostname.borrow_mut() = Some(c.to_owned());
     1
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn alpn_lists() {
-        assert!(alpn_well_formed(b"\x02h2\x08http/1.1"));
-        assert!(!alpn_well_formed(b""));
-        assert!(!alpn_well_formed(b"\x05h2"));
-        assert!(!alpn_well_formed(b"\x00"));
-    }
 }

@@ -102,12 +102,16 @@ pub struct Settings {
     pub msg_callback_arg: AppPtr,
     /// `SSL_CTX_set_max_cert_list`.
     pub max_cert_list: c_long,
-    /// Check the server certificate against the SNI name.
+    /// Check the server certificate against the `SSL_set1_host` names.
     pub verify_hostname: bool,
     /// Client CA and CA name lists (`SSL_CTX_set_client_CA_list`, `SSL_CTX_set0_CA_list`).
     pub ca_names: super::ca_list::CaNames,
-    /// The host name the server certificate must match (`X509_VERIFY_PARAM_set1_host`).
-    pub expected_host: Option<String>,
+    /// `SSL_CTX_set_max_send_fragment`: the largest `SSL_write` (512..=16384).
+    pub max_send_fragment: usize,
+    /// `SSL_*_set_tlsext_use_srtp`: SRTP profile ids in preference order.
+    pub srtp_profiles: Vec<u16>,
+    /// `SSL_*_set_alpn_protos`: the ALPN list a client offers (wire format).
+    pub alpn: Vec<u8>,
 }
 
 impl Default for Settings {
@@ -134,7 +138,9 @@ impl Default for Settings {
             max_cert_list: SSL_MAX_CERT_LIST_DEFAULT,
             verify_hostname: false,
             ca_names: Default::default(),
-            expected_host: None,
+            max_send_fragment: 16384,
+            srtp_profiles: Vec::new(),
+            alpn: Vec::new(),
         }
     }
 }
@@ -151,6 +157,8 @@ pub struct Variant {
     pub message_events: bool,
     /// Emit key log lines (a key log callback is installed).
     pub keylog: bool,
+    /// Servers issue session IDs and cache sessions (`SSL_SESS_CACHE_SERVER` is set).
+    pub server_session_cache: bool,
 }
 
 /// Objects shared by every config built for one `SSL_CTX`.
@@ -203,7 +211,8 @@ impl Settings {
             .trust_store(shared.trust)
             .verify_mode(self.engine_verify_mode())
             .verify_depth(depth)
-            .verify_hostname(self.verify_hostname)
+            .dangerous()
+            .hostname_verification(self.verify_hostname)
             .cookie_exchange(v.cookie_exchange)
             .cookie_keys(shared.cookie_keys.clone())
             .extended_master_secret(self.options & SSL_OP_NO_EXTENDED_MASTER_SECRET == 0)
@@ -211,10 +220,12 @@ impl Settings {
             .server_preference(self.options & SSL_OP_CIPHER_SERVER_PREFERENCE != 0)
             .shared_session_cache(shared.session_cache.clone())
             .session_id_context(&self.sid_ctx)
+            .server_session_cache(v.server_session_cache)
             .message_events(v.message_events)
             .keylog(v.keylog)
             .certificate_authorities(self.ca_names.for_certificate_request())
-            .expected_host(self.expected_host.as_deref());
+            .srtp_profiles(&self.srtp_profiles)
+            .alpn_protocols(&rdtls::alpn::parse_wire_list(&self.alpn).unwrap_or_default());
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
             let mut chain = Vec::with_capacity(1 + self.chain.len());
             chain.push(cert.as_ref().clone());

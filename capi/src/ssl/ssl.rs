@@ -49,8 +49,11 @@ pub struct IoState {
     pub pending_write: Option<usize>,
     /// The deadline last given to the read BIO with `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`.
     pub bio_deadline: Option<(Option<Instant>, usize)>,
-    /// The engine state name last reported to the info callback.
+    /// OpenSSL's handshake state (`SSL_state_string_long`), tracked from the messages sent
+    /// and received as OpenSSL's state machine would move ("" before the handshake).
     pub last_state: &'static str,
+    /// A flight we wrote awaits the transition that switches OpenSSL to reading.
+    pub flight_end_pending: bool,
     /// `SSL_CB_HANDSHAKE_START` was reported for the current handshake.
     pub start_reported: bool,
     /// The handshake completion was processed (callbacks, counters).
@@ -83,6 +86,9 @@ pub struct SSL {
     /// Payload MTU set with `SSL_set_mtu` / `DTLS_set_link_mtu`.
     pub(crate) mtu: Cell<Option<usize>>,
     pub(crate) hostname: RefCell<Option<CString>>,
+    /// Names the peer certificate must match (`SSL_set1_host`/`SSL_add1_host`), kept apart
+    /// from the SNI name in `hostname`, as in OpenSSL's `X509_VERIFY_PARAM`.
+    pub(crate) verify_names: RefCell<Vec<String>>,
     /// `SSL_set_verify_result` override.
     pub(crate) verify_result: Cell<Option<c_long>>,
     /// Session to resume (`SSL_set_session`), one reference held.
@@ -100,6 +106,8 @@ pub struct SSL {
     pub(crate) servername: RefCell<Option<CString>>,
     /// `SSL_set_security_level` (recorded only).
     pub(crate) security_level: Cell<Option<c_int>>,
+    /// Server: what the client's ClientHello showed (SNI, signature algorithms).
+    pub(crate) hello_seen: RefCell<super::servername::HelloSeen>,
     /// `SSL_get_certificate`'s object.
     pub(crate) own_cert: super::own_cert::CertObject,
     /// State of the legacy-program functions of issue 8 (see `extras.rs`).
@@ -133,6 +141,7 @@ impl SSL {
             timer_callback: Cell::new(None),
             mtu: Cell::new(None),
             hostname: RefCell::new(None),
+            verify_names: RefCell::new(Vec::new()),
             verify_result: Cell::new(None),
             resume: Cell::new(std::ptr::null_mut()),
             session_obj: Cell::new(std::ptr::null_mut()),
@@ -142,6 +151,7 @@ impl SSL {
             listened: RefCell::new(None),
             servername: RefCell::new(None),
             security_level: Cell::new(None),
+            hello_seen: RefCell::new(Default::default()),
             own_cert: Default::default(),
             extras: Default::default(),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL, std::ptr::null_mut()),
@@ -206,6 +216,31 @@ impl SSL {
         let s = self.session_obj.replace(std::ptr::null_mut());
         super::session::session_free(s);
         *self.servername.borrow_mut() = None;
+    }
+
+    /// True when an engine connection exists (a handshake started or finished).
+    pub(crate) fn has_connection(&self) -> bool {
+        self.conn.try_borrow().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    /// Ends the current connection so that the next handshake starts a new one, keeping the
+    /// settings, BIOs and side. With `keep_session`, a client's established session becomes
+    /// the one offered for resumption. False if the connection is in use (re-entrant call).
+    pub(crate) fn restart(&self, keep_session: bool) -> bool {
+        if keep_session && self.side.get() == Some(Side::Client) {
+            self.keep_session_for_resumption();
+        }
+        let Ok(mut conn) = self.conn.try_borrow_mut() else {
+            return false;
+        };
+        *conn = None;
+        drop(conn);
+        *self.io.borrow_mut() = IoState::default();
+        *self.failed.borrow_mut() = None;
+        self.release_handshake_objects();
+        self.want.set(SSL_NOTHING);
+        self.verify_result.set(None);
+        true
     }
 
     /// Replaces the read BIO, releasing the old one (`SSL_set0_rbio`).
@@ -284,22 +319,30 @@ entry! {
         ctx_ptr(&s.ctx())
     }
 
-    /// SSL_set_SSL_CTX switches `s` to `ctx` (its certificate and key; used by SNI callbacks)
-    /// and returns the context now in use.
+    /// SSL_set_SSL_CTX switches `s` to `ctx` (used by SNI callbacks) and returns the context
+    /// now in use. As OpenSSL, it takes `ctx`'s certificate, chain, key and signature
+    /// algorithms, and its session ID context unless `s` set its own; verify mode, options
+    /// and ciphers stay `s`'s (servername.rs).
     fn SSL_set_SSL_CTX(s: *mut SSL, ctx: *mut SSL_CTX) -> *mut SSL_CTX {
         let s = try_ref!(s, std::ptr::null_mut());
-        if ctx.is_null() {
-            return ctx_ptr(&s.ctx());
+        let old = s.ctx();
+        if ctx.is_null() || std::ptr::eq(ctx_ptr(&old), ctx) {
+            return ctx_ptr(&old);
         }
         // SAFETY: a live handle from SSL_CTX_new.
         let new = unsafe { ctx_arc(ctx) };
-        let (cert, chain, key, sid) =
-            new.with_settings(|n| (n.cert.clone(), n.chain.clone(), n.key.clone(), n.sid_ctx.clone()));
+        let (cert, chain, key, sigalgs, sid) = new.with_settings(|n| {
+            (n.cert.clone(), n.chain.clone(), n.key.clone(), n.sigalgs.clone(), n.sid_ctx.clone())
+        });
+        let old_sid = old.with_settings(|o| o.sid_ctx.clone());
         s.update_settings(|st| {
             st.cert = cert;
             st.chain = chain;
             st.key = key;
-            st.sid_ctx = sid;
+            st.sigalgs = sigalgs;
+            if st.sid_ctx == old_sid {
+                st.sid_ctx = sid;
+            }
         });
         if let Ok(mut slot) = s.ctx.try_borrow_mut() {
             *slot = new;
@@ -310,6 +353,11 @@ entry! {
     /// SSL_set_connect_state makes `s` a client.
     fn SSL_set_connect_state(s: *mut SSL) {
         let s = try_ref!(s, ());
+        // OpenSSL's ossl_statem_clear: a connection already started or finished ends here and
+        // the next handshake starts afresh, offering the session it had (s_client -reconnect).
+        if s.has_connection() {
+            s.restart(true);
+        }
         s.side.set(Some(Side::Client));
         s.shutdown.set(0);
     }
@@ -317,6 +365,9 @@ entry! {
     /// SSL_set_accept_state makes `s` a server.
     fn SSL_set_accept_state(s: *mut SSL) {
         let s = try_ref!(s, ());
+        if s.has_connection() {
+            s.restart(false);
+        }
         s.side.set(Some(Side::Server));
         s.shutdown.set(0);
     }
@@ -336,16 +387,18 @@ entry! {
     /// SSL_clear resets `s` for a new connection with the same settings; 1 on success.
     fn SSL_clear(s: *mut SSL) -> c_int {
         let s = try_ref!(s, 0);
-        let Ok(mut conn) = s.conn.try_borrow_mut() else { return 0 };
-        *conn = None;
-        drop(conn);
-        *s.io.borrow_mut() = IoState::default();
-        *s.failed.borrow_mut() = None;
+        // OpenSSL (ssl_clear_bad_session) keeps the session for the next handshake unless
+        // an established connection ended without SSL_shutdown.
+        let established = s.with_conn(|c| c.session().is_some()).unwrap_or(false);
+        let clean = s.shutdown.get() & SSL_SENT_SHUTDOWN != 0;
+        if established && !clean {
+            super::session::session_free(s.resume.replace(std::ptr::null_mut()));
+        }
+        if !s.restart(established && clean) {
+            return 0;
+        }
         *s.listened.borrow_mut() = None;
-        s.release_handshake_objects();
-        s.want.set(SSL_NOTHING);
         s.shutdown.set(0);
-        s.verify_result.set(None);
         1
     }
 

@@ -15,12 +15,12 @@
 //!   value and an `ERR_R_UNSUPPORTED` error ("SSL routines::unsupported") naming the function.
 //!
 //! Set `RDTLS_STUB_TRACE=1` in the environment to have every stub call reported on stderr.
-use std::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ulong, c_void};
+use std::ffi::{c_char, c_int, c_uchar, c_uint, c_ulong, c_void};
 use std::sync::OnceLock;
 
 use crate::entry::*;
 use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
-use crate::host::{BIO, EVP_PKEY, OPENSSL_STACK, X509};
+use crate::host::{EVP_PKEY, OPENSSL_STACK, X509};
 
 use super::cipher::SSL_CIPHER;
 use super::ctx::SSL_CTX;
@@ -181,10 +181,6 @@ stubs! {
     none(None) fn SSL_CTX_get_security_callback(_ctx: *const SSL_CTX) -> Callback;
     /// SSL_get_peer_signature_type_nid: not reported: 0.
     none(0) fn SSL_get_peer_signature_type_nid(_s: *const SSL, _pnid: *mut c_int) -> c_int;
-    /// SSL_get_sigalgs: the peer's list is not kept: 0.
-    none(0) fn SSL_get_sigalgs(_s: *mut SSL, _idx: c_int, _psign: *mut c_int, _phash: *mut c_int,
-                               _psignhash: *mut c_int, _rsig: *mut c_uchar,
-                               _rhash: *mut c_uchar) -> c_int;
     /// SSL_get_shared_sigalgs: not kept: 0.
     none(0) fn SSL_get_shared_sigalgs(_s: *mut SSL, _idx: c_int, _psign: *mut c_int,
                                       _phash: *mut c_int, _psignhash: *mut c_int,
@@ -204,15 +200,6 @@ stubs! {
     none(std::ptr::null_mut()) fn SSL_get1_supported_ciphers(_s: *mut SSL) -> *mut OPENSSL_STACK;
 
     // ---- refused -------------------------------------------------------------------------
-    /// d2i_SSL_SESSION: reading saved sessions is not supported: NULL.
-    refuse(std::ptr::null_mut()) fn d2i_SSL_SESSION(_a: *mut *mut SSL_SESSION,
-                                                    _pp: *mut *const c_uchar,
-                                                    _len: c_long) -> *mut SSL_SESSION;
-    /// PEM_read_bio_SSL_SESSION: not supported: NULL.
-    refuse(std::ptr::null_mut()) fn PEM_read_bio_SSL_SESSION(_bp: *mut BIO,
-                                                             _x: *mut *mut SSL_SESSION,
-                                                             _cb: Callback,
-                                                             _u: *mut c_void) -> *mut SSL_SESSION;
     /// SSL_SESSION_set1_id_context: building sessions by hand is not supported: 0.
     refuse(0) fn SSL_SESSION_set1_id_context(_s: *mut SSL_SESSION, _ctx: *const c_uchar,
                                              _len: c_uint) -> c_int;
@@ -231,8 +218,6 @@ stubs! {
     refuse(0) fn SSL_CTX_set_generate_session_id(_ctx: *mut SSL_CTX, _cb: Callback) -> c_int;
     /// SSL_CTX_set_not_resumable_session_callback: not supported.
     refuse(()) fn SSL_CTX_set_not_resumable_session_callback(_ctx: *mut SSL_CTX, _cb: Callback);
-    /// SSL_CTX_set_alpn_select_cb: ALPN is not supported.
-    refuse(()) fn SSL_CTX_set_alpn_select_cb(_ctx: *mut SSL_CTX, _cb: Callback, _arg: *mut c_void);
     /// SSL_CTX_set_next_proto_select_cb: NPN is not supported.
     refuse(()) fn SSL_CTX_set_next_proto_select_cb(_ctx: *mut SSL_CTX, _cb: Callback,
                                                    _arg: *mut c_void);

@@ -337,8 +337,6 @@ stubs! {
     refuse(0) fn SSL_CTX_set_trust(_ctx: *mut SSL_CTX, _trust: c_int) -> c_int;
     /// SSL_set_trust: 0.
     refuse(0) fn SSL_set_trust(_s: *mut SSL, _trust: c_int) -> c_int;
-    /// SSL_add1_host: extra host names are not supported (use SSL_set1_host): 0.
-    refuse(0) fn SSL_add1_host(_s: *mut SSL, _hostname: *const c_char) -> c_int;
     /// SSL_set_hostflags: host-name matching flags are not configurable.
     refuse(()) fn SSL_set_hostflags(_s: *mut SSL, _flags: c_uint);
     /// SSL_CTX_set_ssl_version: changing a context's method is not supported: 0.

@@ -1,14 +1,17 @@
-//! Peer verification callbacks with OpenSSL's semantics, and the verify settings.
+//! Peer verification with OpenSSL's semantics, and the verify settings.
 //!
-//! The engine verifies the chain once and hands the result to a hook. The hook replays it to
-//! the application's verify callback the way OpenSSL's `X509_verify_cert` does: once per
-//! certificate from the top of the chain down to the leaf, with `preverify_ok` 0 and the
-//! error code at the failing depth, through an `X509_STORE_CTX` whose ex_data (at
-//! `SSL_get_ex_data_X509_STORE_CTX_idx()`) gives back the `SSL*`. A callback returning 1 at
-//! the failing depth overrides the failure; returning 0 anywhere rejects the chain.
+//! Each connection gets a [`CertVerifier`] that reaches the application's callbacks. The
+//! chain is checked once into a list of [`Step`]s in `X509_verify_cert`'s order (every
+//! error, each at its depth, then one "ok" call per depth from the top of the chain down
+//! to the leaf); [`replay`] hands them to the verify callback through an
+//! `X509_STORE_CTX` whose ex_data (at `SSL_get_ex_data_X509_STORE_CTX_idx()`) gives back
+//! the `SSL*`. A callback returning 1 on an error goes on to the next check, 0 stops
+//! verification with that error. Without a callback the first error stops it.
 use std::ffi::{c_int, c_long, c_void};
 
-use rdtls::connection::PeerVerification;
+use rdtls::pki::ossl_verify::{openssl_steps, Step};
+use rdtls::pki::verifier::{CertVerifier, Verdict, VerifyInput};
+use rdtls::pki::{verify_code_string, X509_V_ERR_APPLICATION_VERIFICATION};
 use rdtls::Connection;
 
 use crate::entry::*;
@@ -23,87 +26,156 @@ const X509_V_OK: c_long = 0;
 /// `X509_V_ERR_UNSPECIFIED`: what a security getter reports when it cannot know.
 const X509_V_ERR_UNSPECIFIED: c_long = 1;
 
-/// An `SSL*` moved into an engine hook (the engine requires `Send`; the `SSL` is only ever
-/// used by one thread at a time, which is the C API's contract).
+/// An `SSL*` moved into an engine hook (the engine requires `Send + Sync`; the `SSL` is
+/// only ever used by one thread at a time, which is the C API's contract, and the
+/// verifier runs only inside that thread's call into the engine).
 #[derive(Clone, Copy)]
 pub struct SslPtr(pub *mut SSL);
 
 // SAFETY: see the type's documentation.
 unsafe impl Send for SslPtr {}
+// SAFETY: see the type's documentation.
+unsafe impl Sync for SslPtr {}
 
-/// Replays a verification result to the application's verify callback.
-fn run_verify_callback(ssl: *mut SSL, cb: VerifyCallback, pv: &PeerVerification<'_>) -> bool {
-    let n = pv.chain.len();
-    if n == 0 {
-        // No certificate at all: one call reporting the error, as OpenSSL does.
-        let ctx = host::store_ctx_new(pv.chain, 0, pv.code, ssl.cast());
-        // SAFETY: the application's callback with OpenSSL's arguments.
-        let ok = unsafe { cb(c_int::from(pv.code == 0), ctx) };
-        host::store_ctx_free(ctx);
-        return ok != 0;
-    }
-    let fail_depth = pv.depth.min(n - 1);
-    let ctx = host::store_ctx_new(pv.chain, n - 1, 0, ssl.cast());
-    if ctx.is_null() {
-        return pv.code == 0;
-    }
-    let mut accept = true;
-    for depth in (0..n).rev() {
-        let err = if pv.code != 0 && depth == fail_depth {
-            pv.code
-        } else {
-            0
+/// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`.
+pub fn steps_for(input: &VerifyInput<'_>) -> Vec<Step> {
+    openssl_steps(
+        input.trust,
+        input.chain,
+        input.now,
+        input.names,
+        input.server_cert,
+        input.max_depth,
+    )
+}
+
+/// Plays `steps` to `cb` (or to OpenSSL's default: stop at the first error).
+pub fn replay(
+    ssl: *mut SSL,
+    cb: Option<VerifyCallback>,
+    chain: &[Vec<u8>],
+    steps: &[Step],
+) -> Verdict {
+    let top = chain.len().saturating_sub(1);
+    let ctx = match cb {
+        Some(_) => host::store_ctx_new(chain, top, 0, ssl.cast()),
+        None => std::ptr::null_mut(),
+    };
+    let mut last = (0, 0usize);
+    let mut verdict = None;
+    for step in steps {
+        let (depth, err, preverify) = match *step {
+            Step::Error { depth, code } => {
+                last = (code, depth);
+                (depth, code, 0)
+            }
+            Step::Ok { depth } => (depth, last.0, 1),
         };
-        host::store_ctx_set_depth(ctx, depth, err);
-        // SAFETY: the application's callback with OpenSSL's arguments.
-        let ok = unsafe { cb(c_int::from(err == 0), ctx) };
+        let ok = match cb {
+            Some(cb) if !ctx.is_null() => {
+                host::store_ctx_set_depth(ctx, depth, err);
+                // SAFETY: the application's callback with OpenSSL's arguments.
+                unsafe { cb(preverify, ctx) }
+            }
+            _ => preverify,
+        };
         if ok == 0 {
-            accept = false;
+            let code = if err == 0 {
+                X509_V_ERR_APPLICATION_VERIFICATION
+            } else {
+                err
+            };
+            verdict = Some(Verdict {
+                accept: false,
+                code,
+                depth,
+                reason: format!("{} at depth {depth}", verify_code_string(code)),
+            });
             break;
         }
     }
-    host::store_ctx_free(ctx);
-    accept
+    if !ctx.is_null() {
+        host::store_ctx_free(ctx);
+    }
+    verdict.unwrap_or(Verdict {
+        accept: true,
+        code: last.0,
+        depth: last.1,
+        reason: String::new(),
+    })
+}
+
+/// The first error of `steps` as `X509_verify_cert` reports it without a callback.
+fn first_error(steps: &[Step]) -> (c_int, usize) {
+    steps
+        .iter()
+        .find_map(|s| match *s {
+            Step::Error { depth, code } => Some((code, depth)),
+            Step::Ok { .. } => None,
+        })
+        .unwrap_or((0, 0))
 }
 
 /// Runs an `SSL_CTX_set_cert_verify_callback` callback: it replaces chain verification;
-/// `X509_verify_cert` inside it yields the engine's result.
+/// `X509_verify_cert` inside it yields the result without a verify callback.
 fn run_cert_verify_callback(
     ssl: *mut SSL,
     cb: CertVerifyCallback,
     arg: AppPtr,
-    pv: &PeerVerification<'_>,
-) -> bool {
-    let ctx = host::store_ctx_new(pv.chain, pv.depth, pv.code, ssl.cast());
+    chain: &[Vec<u8>],
+    steps: &[Step],
+) -> Verdict {
+    let (code, depth) = first_error(steps);
+    let ctx = host::store_ctx_new(chain, depth, code, ssl.cast());
     if ctx.is_null() {
-        return false;
+        return Verdict {
+            accept: false,
+            code: 1,
+            depth: 0,
+            reason: "out of memory".into(),
+        };
     }
-    let result = (pv.code, pv.depth);
-    host::store_ctx_set_verifier(ctx, Box::new(move |_chain| result));
+    host::store_ctx_set_verifier(ctx, Box::new(move |_chain| (code, depth)));
     // SAFETY: the application's callback with OpenSSL's arguments.
     let ok = unsafe { cb(ctx, arg.0) };
+    let code = host::store_ctx_error(ctx);
     host::store_ctx_free(ctx);
-    ok > 0
+    Verdict {
+        accept: ok > 0,
+        code,
+        depth,
+        reason: format!("{} (certificate verify callback)", verify_code_string(code)),
+    }
 }
 
-/// Installs the verify hook on a new connection when the application has a callback.
+/// The verifier of one connection: OpenSSL's checks and the application's callbacks.
+struct CallbackVerifier {
+    ssl: SslPtr,
+    verify_cb: Option<VerifyCallback>,
+    cert_cb: Option<(CertVerifyCallback, AppPtr)>,
+}
+
+impl CertVerifier for CallbackVerifier {
+    fn verify(&self, input: &VerifyInput<'_>) -> Verdict {
+        let steps = steps_for(input);
+        match self.cert_cb {
+            Some((cb, arg)) => run_cert_verify_callback(self.ssl.0, cb, arg, input.chain, &steps),
+            None => replay(self.ssl.0, self.verify_cb, input.chain, &steps),
+        }
+    }
+}
+
+/// Installs the connection's verifier (the application's callbacks, OpenSSL's rules).
 pub fn install_verify_hook(s: &SSL, conn: &mut Connection) {
     let verify_cb = s.with_settings(|st| st.verify_callback);
     let live = s.ctx().live();
     let cert_cb = live
         .cert_verify_callback
         .map(|cb| (cb, live.cert_verify_arg));
-    if verify_cb.is_none() && cert_cb.is_none() {
-        return;
-    }
-    let ssl = SslPtr(s.as_ptr());
-    conn.set_verify_hook(Box::new(move |pv| {
-        let ssl = &ssl;
-        match (cert_cb, verify_cb) {
-            (Some((cb, arg)), _) => run_cert_verify_callback(ssl.0, cb, arg, pv),
-            (None, Some(cb)) => run_verify_callback(ssl.0, cb, pv),
-            (None, None) => pv.code == 0,
-        }
+    conn.set_verifier(Box::new(CallbackVerifier {
+        ssl: SslPtr(s.as_ptr()),
+        verify_cb,
+        cert_cb,
     }));
 }
 

@@ -34,7 +34,15 @@ fn check(
     server: bool,
     depth: usize,
 ) -> (i32, usize) {
-    let o = verify_chain(s, chain, now(), host, server, depth);
+    let names: Vec<String> = host.iter().map(|h| h.to_string()).collect();
+    let o = verify_chain(
+        s,
+        chain,
+        now(),
+        host.map(|_| names.as_slice()),
+        server,
+        depth,
+    );
     (o.code, o.depth)
 }
 
@@ -301,4 +309,47 @@ fn signature_errors_carry_alerts() {
     // An RSA scheme against an ECDSA key fails as a bad signature, not a panic.
     let err = verify_signature(&c, SignatureScheme::RSA_PKCS1_SHA256, b"m", &[0; 256]);
     assert!(err.is_err());
+}
+
+/// Issue 7: issuer errors must not hide a hostname mismatch. OpenSSL reports 20 and then
+/// 62, so a verify callback tolerating 20 still sees (and can refuse) the wrong host.
+#[test]
+fn issuer_error_does_not_skip_hostname_check() {
+    let rsa = store(&["ca-rsa.pem"]);
+    let leaf = certs("server-ecdsa.pem");
+    let names = vec!["evil.example".to_string()];
+    let o = verify_chain(&rsa, &leaf, now(), Some(&names), true, 100);
+    assert_eq!(o.code, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    assert_eq!(
+        o.errors.iter().map(|e| e.1).collect::<Vec<_>>(),
+        [
+            X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+            X509_V_ERR_HOSTNAME_MISMATCH
+        ]
+    );
+    // A hostname mismatch comes before expiry, and expiry is still reported.
+    let ec = store(&["ca-ecdsa.pem"]);
+    let names = vec!["example.com".to_string()];
+    let o = verify_chain(&ec, &certs("expired.pem"), now(), Some(&names), true, 100);
+    assert_eq!(o.errors.first(), Some(&(0, X509_V_ERR_HOSTNAME_MISMATCH)));
+    assert_eq!(o.errors.len(), 2);
+}
+
+/// Issue 7: a hostname check asked for with no name fails with 62 (never skipped).
+#[test]
+fn hostname_check_without_a_name_fails() {
+    let ec = store(&["ca-ecdsa.pem"]);
+    let o = verify_chain(&ec, &certs("server-ecdsa.pem"), now(), Some(&[]), true, 100);
+    assert_eq!((o.code, o.depth), (X509_V_ERR_HOSTNAME_MISMATCH, 0));
+    // Any one of several names may match (SSL_add1_host).
+    let names = vec!["evil.example".to_string(), "localhost".to_string()];
+    let o = verify_chain(
+        &ec,
+        &certs("server-ecdsa.pem"),
+        now(),
+        Some(&names),
+        true,
+        100,
+    );
+    assert!(o.is_ok(), "{o:?}");
 }

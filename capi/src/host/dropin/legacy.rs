@@ -2,7 +2,7 @@
 //! libcrypto objects.
 use std::ffi::{c_int, c_long, c_uchar, c_void};
 
-use super::ffi::{EVP_PKEY, OPENSSL_STACK, X509};
+use super::ffi::{X509_NAME_free, EVP_PKEY, OPENSSL_STACK, X509, X509_NAME};
 
 #[allow(improper_ctypes)]
 extern "C" {
@@ -85,7 +85,7 @@ pub fn x509_name_stack(ders: &[Vec<u8>]) -> *mut OPENSSL_STACK {
         unsafe {
             let n = d2i_X509_NAME(std::ptr::null_mut(), &mut p, len);
             if !n.is_null() && OPENSSL_sk_push(sk, n) == 0 {
-                super::ffi::X509_NAME_free(n.cast());
+                X509_NAME_free(n.cast::<X509_NAME>());
             }
         }
     }

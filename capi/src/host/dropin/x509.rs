@@ -253,3 +253,19 @@ pub fn crypto_malloc(len: usize) -> *mut c_void {
     // SAFETY: libcrypto's allocator; file/line are only used for its debugging.
     unsafe { ffi::CRYPTO_malloc(len, b"rdtls\0".as_ptr().cast(), 0) }
 }
+
+/// A new stack holding the given pointers (not owned: the stack only lists them); NULL when
+/// libcrypto cannot allocate.
+pub fn stack_of_ptrs(ptrs: &[*const c_void]) -> *mut OPENSSL_STACK {
+    // SAFETY: libcrypto's stack constructor.
+    let sk = unsafe { ffi::OPENSSL_sk_new_null() };
+    for p in ptrs {
+        // SAFETY: a live stack; the pointer is stored, never dereferenced by libcrypto.
+        if !sk.is_null() && unsafe { ffi::OPENSSL_sk_push(sk, *p) } == 0 {
+            // SAFETY: the stack we just made (its entries are not owned).
+            unsafe { ffi::OPENSSL_sk_free(sk) };
+            return std::ptr::null_mut();
+        }
+    }
+    sk
+}

@@ -221,16 +221,33 @@ fn info_msg_and_keylog_callbacks() {
     SSL_CTX_free(cctx);
 }
 
+/// Issue 15 item 3: as OpenSSL 3.0 (checked with the same calls on libssl), a write over
+/// the data MTU is sent as one record (larger than the MTU); over 2^14 it is refused without
+/// ending the connection ("dtls message too big"); over a lower max_send_fragment it fails
+/// the connection and returns 0 ("exceeds max fragment size").
 #[test]
-fn oversized_write_fails_without_killing_the_connection() {
+fn writes_up_to_max_send_fragment_whatever_the_mtu() {
     let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
     let cctx = client_ctx(None);
     let p = Pair::new(cctx, sctx);
     assert_eq!(p.handshake(), (1, 1));
     let max = crate::ssl::timer::DTLS_get_data_mtu(p.client);
     assert!(max > 1000, "{max}");
+    let mut buf = vec![0u8; 20_000];
+    for len in [max, max + 1, 5_000, 16_384] {
+        let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        assert_eq!(
+            SSL_write(p.client, data.as_ptr().cast(), len as c_int),
+            len as c_int
+        );
+        assert_eq!(
+            SSL_read(p.server, buf.as_mut_ptr().cast(), buf.len() as c_int),
+            len as c_int
+        );
+        assert_eq!(&buf[..len], &data[..]);
+    }
     crate::error::clear();
-    let big = vec![7u8; max + 1];
+    let big = vec![7u8; 16_385];
     assert_eq!(
         SSL_write(p.client, big.as_ptr().cast(), big.len() as c_int),
         -1
@@ -239,18 +256,35 @@ fn oversized_write_fails_without_killing_the_connection() {
     let errs = take_errors();
     assert_eq!(
         errs[0].0,
-        crate::error::ssl_reasons::SSL_R_EXCEEDS_MAX_FRAGMENT_SIZE
+        crate::error::ssl_reasons::SSL_R_DTLS_MESSAGE_TOO_BIG
     );
-    // Exactly the data MTU still works.
-    assert_eq!(
-        SSL_write(p.client, big.as_ptr().cast(), max as c_int),
-        max as c_int
-    );
-    let mut buf = vec![0u8; 2 * max];
+    // Not fatal.
+    assert_eq!(SSL_write(p.client, big.as_ptr().cast(), 100), 100);
     assert_eq!(
         SSL_read(p.server, buf.as_mut_ptr().cast(), buf.len() as c_int),
-        max as c_int
+        100
     );
+    // SSL_set_max_send_fragment is a macro over SSL_ctrl (52); out of range is refused.
+    let set_msf =
+        |n: std::ffi::c_long| crate::ssl::ctrl::SSL_ctrl(p.client, 52, n, std::ptr::null_mut());
+    assert_eq!(set_msf(511), 0);
+    assert_eq!(set_msf(16_385), 0);
+    assert_eq!(set_msf(1024), 1);
+    assert_eq!(SSL_write(p.client, big.as_ptr().cast(), 1024), 1024);
+    assert_eq!(
+        SSL_read(p.server, buf.as_mut_ptr().cast(), buf.len() as c_int),
+        1024
+    );
+    crate::error::clear();
+    assert_eq!(SSL_write(p.client, big.as_ptr().cast(), 1025), 0);
+    assert_eq!(SSL_get_error(p.client, 0), SSL_ERROR_SSL);
+    let errs = take_errors();
+    assert_eq!(
+        errs[0].0,
+        crate::error::ssl_reasons::SSL_R_EXCEEDS_MAX_FRAGMENT_SIZE
+    );
+    // Fatal, as in OpenSSL.
+    assert!(SSL_write(p.client, big.as_ptr().cast(), 10) <= 0);
     drop(p);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);

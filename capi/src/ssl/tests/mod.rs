@@ -11,11 +11,16 @@ use super::ssl::*;
 mod client_hello;
 mod handshake;
 mod hardening;
+mod hostname;
 mod lifecycle;
 mod listen;
 mod nulls;
+mod reconnect;
+mod servername;
+mod session_der;
 mod set_fd;
 mod timers;
+mod webrtc;
 
 #[allow(improper_ctypes)]
 extern "C" {

@@ -1,0 +1,205 @@
+/*
+ * info_seq.c - prints the info callback sequence of a full and a resumed DTLS 1.2 handshake,
+ * client and server, as (side, where, SSL_state_string, SSL_state_string_long, ret) lines.
+ * Built against rdtls and against OpenSSL; ctests/t_info.sh diffs the two outputs.
+ *
+ *   info_seq CERT KEY CAFILE [cookie]
+ *
+ * With "cookie" the server demands a cookie (SSL_OP_COOKIE_EXCHANGE, HelloVerifyRequest).
+ *
+ * Both sides live in this process on a connected pair of non-blocking UDP sockets and are
+ * stepped alternately (client, then server) until both finish, so the sequence of calls,
+ * and therefore of SSL_CB_EXIT events, is the same under either library.
+ */
+#define _GNU_SOURCE 1
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+static SSL *client_ssl;
+
+static int gen_cookie(SSL *ssl, unsigned char *cookie, unsigned int *len)
+{
+    (void)ssl;
+    memcpy(cookie, "info-seq-cookie", 15);
+    *len = 15;
+    return 1;
+}
+
+static int verify_cookie(SSL *ssl, const unsigned char *cookie, unsigned int len)
+{
+    (void)ssl;
+    return len == 15 && memcmp(cookie, "info-seq-cookie", 15) == 0;
+}
+
+/* "LOOP|CONNECT" style names of the bits in where. */
+static void where_str(int where, char *buf, size_t len)
+{
+    static const struct {
+        int bit;
+        const char *name;
+    } bits[] = {
+        { SSL_CB_LOOP, "LOOP" }, { SSL_CB_EXIT, "EXIT" }, { SSL_CB_READ, "READ" },
+        { SSL_CB_WRITE, "WRITE" }, { SSL_CB_ALERT, "ALERT" },
+        { SSL_CB_HANDSHAKE_START, "HANDSHAKE_START" },
+        { SSL_CB_HANDSHAKE_DONE, "HANDSHAKE_DONE" }, { SSL_ST_CONNECT, "CONNECT" },
+        { SSL_ST_ACCEPT, "ACCEPT" },
+    };
+    size_t i;
+
+    buf[0] = '\0';
+    for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+        if (where & bits[i].bit) {
+            if (buf[0] != '\0')
+                strncat(buf, "|", len - strlen(buf) - 1);
+            strncat(buf, bits[i].name, len - strlen(buf) - 1);
+        }
+    }
+}
+
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+    char w[128];
+
+    where_str(where, w, sizeof(w));
+    if (where & SSL_CB_ALERT)
+        printf("%s %s alert=%s:%s ret=%d\n", ssl == client_ssl ? "C" : "S", w,
+               SSL_alert_type_string_long(ret), SSL_alert_desc_string_long(ret), ret);
+    else
+        printf("%s %s [%s] [%s] ret=%d\n", ssl == client_ssl ? "C" : "S", w,
+               SSL_state_string(ssl), SSL_state_string_long(ssl), ret);
+}
+
+static int udp_pair(int fds[2])
+{
+    struct sockaddr_in a[2];
+    socklen_t l = sizeof(a[0]);
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
+        memset(&a[i], 0, sizeof(a[i]));
+        a[i].sin_family = AF_INET;
+        a[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a[i], sizeof(a[i])) != 0
+            || getsockname(fds[i], (struct sockaddr *)&a[i], &l) != 0)
+            return 0;
+        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+    }
+    return connect(fds[0], (struct sockaddr *)&a[1], sizeof(a[1])) == 0
+           && connect(fds[1], (struct sockaddr *)&a[0], sizeof(a[0])) == 0;
+}
+
+static SSL *make_ssl(SSL_CTX *ctx, int fd)
+{
+    struct sockaddr_storage peer;
+    socklen_t pl = sizeof(peer);
+    SSL *ssl = SSL_new(ctx);
+    BIO *bio = BIO_new_dgram(fd, BIO_CLOSE);
+
+    getpeername(fd, (struct sockaddr *)&peer, &pl);
+    (void)BIO_ctrl_set_connected(bio, &peer);
+    SSL_set_bio(ssl, bio, bio);
+    return ssl;
+}
+
+/* Steps both sides until both finished; returns 1 on success. */
+static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **out)
+{
+    int fds[2], cdone = 0, sdone = 0, rounds;
+    SSL *c, *s;
+
+    if (!udp_pair(fds))
+        return 0;
+    c = make_ssl(cctx, fds[0]);
+    s = make_ssl(sctx, fds[1]);
+    client_ssl = c;
+    if (resume != NULL)
+        SSL_set_session(c, resume);
+    SSL_set_connect_state(c);
+    SSL_set_accept_state(s);
+    for (rounds = 0; rounds < 50 && !(cdone && sdone); rounds++) {
+        struct pollfd p[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
+        int r;
+
+        if (!cdone) {
+            r = SSL_do_handshake(c);
+            if (r == 1)
+                cdone = 1;
+            else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
+                break;
+        }
+        if (!sdone) {
+            r = SSL_do_handshake(s);
+            if (r == 1)
+                sdone = 1;
+            else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
+                break;
+        }
+        /* Let the datagrams just sent arrive before the next round. */
+        poll(p, 2, 50);
+    }
+    printf("-- client %s, server %s, resumed %d\n", cdone ? "done" : "FAILED",
+           sdone ? "done" : "FAILED", SSL_session_reused(c));
+    if (out != NULL)
+        *out = SSL_get1_session(c);
+    SSL_shutdown(c);
+    SSL_shutdown(s);
+    SSL_free(c);
+    SSL_free(s);
+    return cdone && sdone;
+}
+
+int main(int argc, char **argv)
+{
+    SSL_CTX *cctx, *sctx;
+    SSL_SESSION *sess = NULL;
+    int ok;
+
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "cookie") == 0)) {
+        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie]\n");
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    cctx = SSL_CTX_new(DTLS_client_method());
+    sctx = SSL_CTX_new(DTLS_server_method());
+    if (cctx == NULL || sctx == NULL
+        || SSL_CTX_use_certificate_chain_file(sctx, argv[1]) != 1
+        || SSL_CTX_use_PrivateKey_file(sctx, argv[2], SSL_FILETYPE_PEM) != 1
+        || SSL_CTX_load_verify_locations(cctx, argv[3], NULL) != 1) {
+        ERR_print_errors_fp(stderr);
+        return 1;
+    }
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    /* The same suite under both libraries (OpenSSL would pick AES-256 by default). */
+    SSL_CTX_set_cipher_list(cctx, "ECDHE-ECDSA-AES128-GCM-SHA256");
+    SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"info", 4);
+    SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_options(cctx, SSL_OP_NO_TICKET);
+    if (argc == 5) {
+        SSL_CTX_set_options(sctx, SSL_OP_COOKIE_EXCHANGE);
+        SSL_CTX_set_cookie_generate_cb(sctx, gen_cookie);
+        SSL_CTX_set_cookie_verify_cb(sctx, verify_cookie);
+    }
+    SSL_CTX_set_info_callback(cctx, info_cb);
+    SSL_CTX_set_info_callback(sctx, info_cb);
+    printf("== full handshake\n");
+    ok = run(cctx, sctx, NULL, &sess);
+    printf("== resumed handshake\n");
+    ok = ok && run(cctx, sctx, sess, NULL);
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    if (!ok)
+        ERR_print_errors_fp(stderr);
+    return ok ? 0 : 1;
+}

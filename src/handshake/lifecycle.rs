@@ -1,0 +1,260 @@
+//! The connection's lifecycle as one enum whose variants own exactly their data (issue 9
+//! item 2). A handshake in progress owns its step; once it ends the variant is replaced and
+//! everything it owned is dropped. Combinations such as "close_notify received while the
+//! handshake goes on" or "failed, yet still established" cannot be represented: close and
+//! failure are variants, not flags beside a state.
+
+use std::time::Instant;
+
+use super::flight::FlightEntry;
+use super::machine::State;
+use crate::crypto::ecdhe::EphemeralKeyPair;
+use crate::crypto::transcript::Transcript;
+use crate::enums::SignatureScheme;
+use crate::error::Error;
+use crate::input_policy::PendingVerdict;
+use crate::record::protection::RecordProtection;
+
+/// Where a connection is in its life.
+pub(crate) enum Lifecycle {
+    /// The handshake runs (RFC 6347 §4.2.4: PREPARING, SENDING, WAITING).
+    Handshaking(Box<Handshake>),
+    /// Both Finished messages verified; application data flows (RFC 6347 §4.2.4 FINISHED).
+    Established(Established),
+    /// After the handshake, close_notify was sent, received, or both (RFC 5246 §7.2.1).
+    Closing(Closing),
+    /// A fatal error ended the connection (RFC 5246 §7.2.2); nothing is processed any more.
+    Failed(Failed),
+}
+
+/// What only a running handshake has: dropped (freed) as soon as it ends.
+pub(crate) struct Handshake {
+    /// The message the handshake waits for.
+    pub step: State,
+    /// The messages so far (RFC 5246 §7.4.9, RFC 6347 §4.2.6).
+    pub transcript: Transcript,
+    /// The flight being built.
+    pub building: Vec<FlightEntry>,
+    /// A verdict on unauthenticated input, obeyed if the handshake stalls
+    /// (crate::input_policy).
+    pub pending_verdict: Option<PendingVerdict>,
+    /// While waiting for the peer's first flight: the expected message_seq before an
+    /// unauthenticated first fragment moved it, so a later first-flight fragment can move
+    /// it again (a forged fragment must not fix it). Cleared when a message is processed.
+    pub first_flight_floor: Option<u16>,
+    /// Client: the last ClientHello sent (full DTLS form), which starts the transcript.
+    pub last_client_hello: Vec<u8>,
+    /// Client: the cookie from the HelloVerifyRequest.
+    pub cookie: Vec<u8>,
+    /// Server: our ECDHE key pair until the ClientKeyExchange arrives.
+    pub ecdhe: Option<EphemeralKeyPair>,
+    /// Client: the server's ECDHE public key until we send ClientKeyExchange.
+    pub peer_public: Vec<u8>,
+    /// Keys agreed but not yet in use (installed at ChangeCipherSpec).
+    pub pending_read: Option<RecordProtection>,
+    pub pending_write: Option<RecordProtection>,
+    /// Client: the server asked for a certificate (its acceptable schemes).
+    pub cert_requested: Option<Vec<SignatureScheme>>,
+    /// Server: the schemes the client offered in signature_algorithms.
+    pub peer_sig_schemes: Vec<SignatureScheme>,
+}
+
+impl Handshake {
+    fn new(step: State) -> Self {
+        Self {
+            step,
+            transcript: Transcript::new(),
+            building: Vec::new(),
+            pending_verdict: None,
+            first_flight_floor: None,
+            last_client_hello: Vec::new(),
+            cookie: Vec::new(),
+            ecdhe: None,
+            peer_public: Vec::new(),
+            pending_read: None,
+            pending_write: None,
+            cert_requested: None,
+            peer_sig_schemes: Vec::new(),
+        }
+    }
+}
+
+/// An established connection.
+#[derive(Debug, Default)]
+pub(crate) struct Established {
+    /// On the side that sent the final flight: when the handshake completed. The previous
+    /// read epoch is retired `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
+    pub completed_at: Option<Instant>,
+}
+
+/// A connection being closed after its handshake.
+#[derive(Debug)]
+pub(crate) struct Closing {
+    /// We sent close_notify: nothing more may be sent.
+    pub sent: bool,
+    /// The peer sent close_notify: nothing more is processed.
+    pub received: bool,
+    /// See [`Established::completed_at`].
+    pub completed_at: Option<Instant>,
+}
+
+/// A connection ended by an error.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    /// The fatal error.
+    pub error: Error,
+    /// We had sent close_notify (a handshake abandoned with `close`).
+    pub close_sent: bool,
+    /// The peer's close_notify ended it (during the handshake).
+    pub close_received: bool,
+}
+
+impl Lifecycle {
+    /// A handshake starting at `step`.
+    pub fn handshaking(step: State) -> Self {
+        Lifecycle::Handshaking(Box::new(Handshake::new(step)))
+    }
+
+    /// The running handshake's data.
+    pub fn handshake(&self) -> Option<&Handshake> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The running handshake's data, mutably.
+    pub fn handshake_mut(&mut self) -> Option<&mut Handshake> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The handshake's step, while it runs.
+    pub fn step(&self) -> Option<State> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(h.step),
+            _ => None,
+        }
+    }
+
+    /// Moves a running handshake to `step` (no effect once it ended).
+    pub fn set_step(&mut self, step: State) {
+        if let Lifecycle::Handshaking(h) = self {
+            h.step = step;
+        }
+    }
+
+    pub fn is_handshaking(&self) -> bool {
+        matches!(self, Lifecycle::Handshaking(_))
+    }
+
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Lifecycle::Failed(_))
+    }
+
+    /// The handshake completed (the connection is established or closing).
+    pub fn completed(&self) -> bool {
+        matches!(self, Lifecycle::Established(_) | Lifecycle::Closing(_))
+    }
+
+    pub fn close_sent(&self) -> bool {
+        match self {
+            Lifecycle::Closing(c) => c.sent,
+            Lifecycle::Failed(f) => f.close_sent,
+            _ => false,
+        }
+    }
+
+    pub fn close_received(&self) -> bool {
+        match self {
+            Lifecycle::Closing(c) => c.received,
+            Lifecycle::Failed(f) => f.close_received,
+            _ => false,
+        }
+    }
+
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Lifecycle::Failed(f) => Some(&f.error),
+            _ => None,
+        }
+    }
+
+    /// When the side that sent the final flight completed (established or closing).
+    pub fn completed_at_mut(&mut self) -> Option<&mut Option<Instant>> {
+        match self {
+            Lifecycle::Established(e) => Some(&mut e.completed_at),
+            Lifecycle::Closing(c) => Some(&mut c.completed_at),
+            _ => None,
+        }
+    }
+
+    /// Ends the connection with `error`, keeping what is known about close_notify.
+    pub fn fail(&mut self, error: Error) {
+        let close_sent = self.close_sent();
+        let close_received = self.close_received();
+        *self = Lifecycle::Failed(Failed {
+            error,
+            close_sent,
+            close_received,
+        });
+    }
+
+    /// Records a close_notify sent (`sent`) or received. During the handshake this ends
+    /// the connection: a handshake closed by either side cannot complete.
+    pub fn close(&mut self, sent: bool) {
+        match self {
+            Lifecycle::Handshaking(_) => {
+                let error = if sent {
+                    Error::InvalidState("closed during the handshake")
+                } else {
+                    Error::AlertReceived(crate::error::AlertDescription::CLOSE_NOTIFY)
+                };
+                *self = Lifecycle::Failed(Failed {
+                    error,
+                    close_sent: sent,
+                    close_received: !sent,
+                });
+            }
+            Lifecycle::Established(e) => {
+                *self = Lifecycle::Closing(Closing {
+                    sent,
+                    received: !sent,
+                    completed_at: e.completed_at,
+                });
+            }
+            Lifecycle::Closing(c) => {
+                if sent {
+                    c.sent = true;
+                } else {
+                    c.received = true;
+                }
+            }
+            Lifecycle::Failed(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_and_failure_are_states_not_flags() {
+        let mut l = Lifecycle::handshaking(State::ClientAwaitServerHello);
+        l.close(false);
+        assert!(l.is_failed() && l.close_received() && !l.is_handshaking());
+        assert_eq!(l.step(), None);
+
+        let mut l = Lifecycle::Established(Established::default());
+        l.close(true);
+        assert!(l.completed() && l.close_sent() && !l.close_received());
+        l.close(false);
+        assert!(l.close_sent() && l.close_received());
+        l.fail(Error::HandshakeTimeout);
+        assert!(l.is_failed() && !l.completed() && l.close_sent() && l.close_received());
+        assert_eq!(l.error(), Some(&Error::HandshakeTimeout));
+    }
+}

@@ -1,0 +1,71 @@
+//! Applying the application's ClientHello hook (`crate::client_hello_hook`) on a server.
+
+use std::time::Instant;
+
+use super::machine::Machine;
+use super::messages::ClientHello;
+use crate::client_hello_hook::ClientHelloInfo;
+use crate::error::{AlertLevel, Error};
+
+impl Machine {
+    /// Runs the hook, if any, for `ch` and applies its decision: a warning alert, a new
+    /// configuration, the server_name acknowledgement, or a fatal rejection. Ok(false) when
+    /// the hook paused (nothing of its decision is applied).
+    pub(crate) fn run_client_hello_hook(
+        &mut self,
+        ch: &ClientHello,
+        resuming: bool,
+    ) -> Result<bool, Error> {
+        self.hs.ack_server_name = false;
+        let Some(hook) = self.client_hello_hook.as_mut() else {
+            return Ok(true);
+        };
+        let schemes = self
+            .life
+            .handshake()
+            .map(|h| h.peer_sig_schemes.as_slice())
+            .unwrap_or(&[]);
+        let info = ClientHelloInfo {
+            server_name: ch.extensions.server_name.as_deref(),
+            signature_schemes: schemes,
+            cipher_suites: &ch.cipher_suites,
+            resuming,
+        };
+        let decision = hook
+            .client_hello(&info)
+            .map_err(|r| Error::alert(r.alert, r.reason))?;
+        if decision.pause {
+            return Ok(false);
+        }
+        if let Some(alert) = decision.warning {
+            self.send_alert(AlertLevel::Warning, alert);
+        }
+        if let Some(config) = decision.config {
+            // The session stays with the cache (and ID context) it was looked up in.
+            let old = std::mem::replace(&mut self.config, config);
+            self.session_home.get_or_insert(old);
+        }
+        self.hs.ack_server_name =
+            decision.acknowledge_server_name && !resuming && ch.extensions.server_name.is_some();
+        Ok(true)
+    }
+
+    /// True while a ClientHello waits for a paused hook.
+    pub fn client_hello_pending(&self) -> bool {
+        self.parked_hello.is_some()
+    }
+
+    /// Answers a parked ClientHello: the session lookup and the hook run again. Does nothing
+    /// when none is parked. `Err` is fatal, as from `handle_datagram`.
+    pub fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
+        if let Some(e) = self.error().cloned() {
+            return Err(e);
+        }
+        let Some((ch, client_ems)) = self.parked_hello.take() else {
+            return Ok(());
+        };
+        self.now = now;
+        self.answer_client_hello(now, ch, client_ems)
+            .map_err(|e| self.fail(e))
+    }
+}

@@ -1,0 +1,69 @@
+//! Which session a server resumes: the session policy applied to a ClientHello's
+//! session_id before the abbreviated handshake (RFC 5246 §7.3) is chosen.
+//!
+//! A cached session resumes only when every rule below holds; otherwise the server runs a
+//! full handshake, except for the one case RFC 7627 §5.3 makes fatal.
+//! * **Same session ID context** (OpenSSL's `SSL_CTX_set_session_id_context`): a session
+//!   made under another context is treated as a cache miss, as OpenSSL does.
+//! * **Same extended master secret state** (RFC 7627 §5.3): "If the original session used
+//!   the "extended_master_secret" extension but the new ClientHello does not contain it, the
+//!   server MUST abort the abbreviated handshake" (handshake_failure, as OpenSSL's
+//!   `SSL_R_INCONSISTENT_EXTMS`); "If the original session did not use the extension but
+//!   the new ClientHello contains the extension, then the server MUST NOT perform the
+//!   abbreviated handshake. Instead, it SHOULD continue with a full handshake".
+//! * **Same server name** (RFC 6066 §3): "A server that implements this extension MUST NOT
+//!   accept the request to resume the session if the server_name extension contains a
+//!   different name. Instead, it proceeds with a full handshake to establish a new
+//!   session." A name present on one side only counts as different. (OpenSSL 3.0 resumes
+//!   across names; see `crate::deviations`.)
+//! * **The session's cipher suite** is still enabled here and offered by the client.
+
+use std::time::Instant;
+
+use super::machine::Machine;
+use super::messages::ClientHello;
+use crate::crypto::suites::CipherSuite;
+use crate::error::{AlertDescription, Error};
+use crate::session::cache::Session;
+
+impl Machine {
+    /// The cached session `ch` asks to resume and its suite, when the policy above allows
+    /// it; `Err` when RFC 7627 §5.3 requires aborting the handshake.
+    pub(crate) fn find_resumable(
+        &self,
+        now: Instant,
+        ch: &ClientHello,
+        client_ems: bool,
+    ) -> Result<Option<(Session, &'static CipherSuite)>, Error> {
+        if ch.session_id.is_empty() {
+            return Ok(None);
+        }
+        let home = self.session_config();
+        let Some(s) = home.session_cache.get(&ch.session_id, now) else {
+            return Ok(None);
+        };
+        if s.id_context != home.session_id_context {
+            return Ok(None);
+        }
+        if s.extended_master_secret && !client_ems {
+            return Err(Error::alert(
+                AlertDescription::HANDSHAKE_FAILURE,
+                "inconsistent extms: resumption of a session that used extended_master_secret \
+                 without the extension (RFC 7627 §5.3)",
+            ));
+        }
+        if s.extended_master_secret != (client_ems && self.config.extended_master_secret) {
+            return Ok(None);
+        }
+        if s.server_name != ch.extensions.server_name {
+            return Ok(None);
+        }
+        let suite = self
+            .config
+            .suites
+            .iter()
+            .copied()
+            .find(|c| c.id == s.suite && ch.cipher_suites.contains(&c.id));
+        Ok(suite.map(|suite| (s, suite)))
+    }
+}

@@ -1,0 +1,362 @@
+//! Chain verification with OpenSSL 3.0's observable behaviour (`X509_verify_cert`), for the
+//! standalone C library: which certificates are accepted (X.509 v1 included), which
+//! `X509_V_ERR_*` codes are reported at which depth, and in what order the verify callback
+//! sees them. The result is the list of callback invocations ([`Step`]s) made when the
+//! callback accepts everything; a caller stops at the first step its callback refuses.
+//!
+//! The order is OpenSSL's `verify_chain`: build the chain (issuer errors 18/19/20),
+//! check each certificate's CA flags and purpose (79, 26), check the expected names (62,
+//! 64), then walk the chain from the top down checking signatures (21, 7) and validity
+//! periods (9, 10), with one "ok" call per depth, the trust anchor included. The cases
+//! this reproduces are those of the certificate matrix (ctests/t_verify_matrix.sh); CRLs,
+//! policies, name constraints and path-length limits are not evaluated.
+
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rustls_pki_types::SignatureVerificationAlgorithm;
+
+use super::keys::spki_parts;
+use super::verify::{ExpectedNames, TrustStore};
+use super::x509::{parse_certificate, CertInfo};
+use super::*;
+
+/// One verify-callback invocation of `X509_verify_cert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// An error at a depth: the callback sees `preverify_ok` 0 and this code.
+    Error {
+        /// Chain depth (0 = leaf).
+        depth: usize,
+        /// `X509_V_ERR_*`.
+        code: i32,
+    },
+    /// The certificate at `depth` is done: the callback sees `preverify_ok` 1 and the
+    /// last error reported so far (OpenSSL keeps it in the context).
+    Ok {
+        /// Chain depth.
+        depth: usize,
+    },
+}
+
+/// extKeyUsage id-kp-serverAuth (1.3.6.1.5.5.7.3.1).
+const OID_KP_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+/// extKeyUsage id-kp-clientAuth (1.3.6.1.5.5.7.3.2).
+const OID_KP_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+/// keyUsage digitalSignature | keyEncipherment | keyAgreement (OpenSSL's SSL leaf check).
+const KU_TLS: u16 = 0x8000 | 0x2000 | 0x0800;
+/// keyUsage keyCertSign.
+const KU_KEY_CERT_SIGN: u16 = 0x0400;
+
+/// The certificate chain OpenSSL builds, and how its top ended.
+struct Built {
+    certs: Vec<CertInfo>,
+    ders: Vec<Vec<u8>>,
+    /// Number of certificates taken from the peer (the rest are trust anchors).
+    untrusted: usize,
+    trusted: bool,
+}
+
+fn self_issued(c: &CertInfo) -> bool {
+    c.subject_der == c.issuer_der
+}
+
+/// `X509_check_ca`: 1 for a v3 CA, 3 for a self-signed v1 certificate, 4 for keyCertSign
+/// without basicConstraints, 0 otherwise.
+fn check_ca(c: &CertInfo) -> i32 {
+    if c.key_usage.is_some_and(|ku| ku & KU_KEY_CERT_SIGN == 0) {
+        return 0;
+    }
+    if c.has_basic_constraints {
+        return i32::from(c.is_ca);
+    }
+    if c.version == 0 && self_issued(c) {
+        return 3;
+    }
+    if c.key_usage.is_some() {
+        return 4;
+    }
+    0
+}
+
+/// `X509_check_purpose` for SSL server/client: extKeyUsage and keyUsage.
+fn purpose_ok(c: &CertInfo, server: bool, ca: bool) -> bool {
+    let kp = if server {
+        OID_KP_SERVER_AUTH
+    } else {
+        OID_KP_CLIENT_AUTH
+    };
+    if let Some(ekus) = &c.ext_key_usage {
+        if !ekus.iter().any(|o| o == kp) {
+            return false;
+        }
+    }
+    if ca {
+        return check_ca(c) != 0;
+    }
+    c.key_usage.map_or(true, |ku| ku & KU_TLS != 0)
+}
+
+/// Verifies `cert`'s signature with `issuer`'s key.
+fn signed_by(cert: &CertInfo, cert_der: &[u8], issuer: &CertInfo) -> bool {
+    use webpki::ring as w;
+    let Ok(spki) = spki_parts(&issuer.spki_der) else {
+        return false;
+    };
+    let Some(tbs) = cert_der.get(cert.tbs_range.clone()) else {
+        return false;
+    };
+    let algs: &[&dyn SignatureVerificationAlgorithm] = match cert.signature_algorithm.as_str() {
+        "1.2.840.113549.1.1.11" => &[w::RSA_PKCS1_2048_8192_SHA256],
+        "1.2.840.113549.1.1.12" => &[w::RSA_PKCS1_2048_8192_SHA384],
+        "1.2.840.113549.1.1.13" => &[w::RSA_PKCS1_2048_8192_SHA512],
+        "1.2.840.10045.4.3.2" => &[w::ECDSA_P256_SHA256, w::ECDSA_P384_SHA256],
+        "1.2.840.10045.4.3.3" => &[w::ECDSA_P384_SHA384, w::ECDSA_P256_SHA384],
+        "1.3.101.112" => &[w::ED25519],
+        _ => &[],
+    };
+    algs.iter()
+        .any(|a| a.verify_signature(spki.key, tbs, &cert.signature).is_ok())
+}
+
+/// `check_issued`: the names chain (and, when several candidates fit, the signature).
+fn find_issuer<'a>(
+    cur: &CertInfo,
+    cur_der: &[u8],
+    candidates: impl Iterator<Item = (usize, &'a CertInfo)>,
+) -> Option<usize> {
+    let fits: Vec<(usize, &CertInfo)> = candidates
+        .filter(|(_, c)| c.subject_der == cur.issuer_der)
+        .collect();
+    fits.iter()
+        .find(|(_, c)| signed_by(cur, cur_der, c))
+        .or(fits.first())
+        .map(|(i, _)| *i)
+}
+
+/// `build_chain` with trusted-first lookup; issuer errors go to `steps`.
+fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option<Built> {
+    let infos: Vec<Option<CertInfo>> = chain
+        .iter()
+        .take(verify::MAX_CHAIN_ANALYSIS)
+        .map(|c| parse_certificate(c).ok())
+        .collect();
+    let anchors: Vec<(Vec<u8>, CertInfo)> = store
+        .certificates()
+        .iter()
+        .filter_map(|d| parse_certificate(d).ok().map(|i| (d.clone(), i)))
+        .collect();
+    let leaf = infos.first()?.clone()?;
+    let mut b = Built {
+        certs: vec![leaf],
+        ders: vec![chain.first()?.clone()],
+        untrusted: 1,
+        trusted: false,
+    };
+    let mut used = vec![false; infos.len()];
+    if let Some(u) = used.first_mut() {
+        *u = true;
+    }
+    // A self-signed leaf found in the store is trusted as is.
+    if self_issued(&b.certs[0]) && store.contains(&b.ders[0]) {
+        b.trusted = true;
+        return Some(b);
+    }
+    loop {
+        let (cur, cur_der) = match (b.certs.last(), b.ders.last()) {
+            (Some(c), Some(d)) => (c.clone(), d.clone()),
+            _ => return None,
+        };
+        if self_issued(&cur) {
+            break;
+        }
+        let from_store = find_issuer(&cur, &cur_der, anchors.iter().map(|(_, i)| i).enumerate());
+        if let Some(i) = from_store {
+            let (d, info) = anchors.get(i)?.clone();
+            let top_self_issued = self_issued(&info);
+            b.certs.push(info);
+            b.ders.push(d);
+            if top_self_issued {
+                b.trusted = true;
+                return Some(b);
+            }
+            continue;
+        }
+        if b.certs.len() > b.untrusted {
+            // The chain went into the store and left it again: not OpenSSL's path.
+            break;
+        }
+        let from_peer = find_issuer(
+            &cur,
+            &cur_der,
+            infos
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !used.get(*i).copied().unwrap_or(true))
+                .filter_map(|(i, c)| c.as_ref().map(|c| (i, c))),
+        );
+        let Some(i) = from_peer else { break };
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
+        }
+        b.certs.push(infos.get(i)?.clone()?);
+        b.ders.push(chain.get(i)?.clone());
+        b.untrusted += 1;
+    }
+    let top = b.certs.len() - 1;
+    let code = match b.certs.last() {
+        Some(c) if self_issued(c) && top == 0 => X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+        Some(c) if self_issued(c) => X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+        _ if b.untrusted < b.certs.len() => X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+        _ => X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+    };
+    steps.push(Step::Error { depth: top, code });
+    Some(b)
+}
+
+/// `X509_check_host` / `X509_check_ip_asc` for one expected name (RFC 6125 §6.4: DNS
+/// names in subjectAltName, one leftmost wildcard label; the subject CN only when the
+/// certificate has no DNS name).
+fn name_matches(c: &CertInfo, name: &str) -> bool {
+    if let Ok(ip) = name.parse::<IpAddr>() {
+        let want = match ip {
+            IpAddr::V4(a) => a.octets().to_vec(),
+            IpAddr::V6(a) => a.octets().to_vec(),
+        };
+        return c.san_ip.contains(&want);
+    }
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let dns_match = |pattern: &str| {
+        let pattern = pattern.strip_suffix('.').unwrap_or(pattern);
+        if pattern.eq_ignore_ascii_case(name) {
+            return true;
+        }
+        match (pattern.strip_prefix("*."), name.split_once('.')) {
+            (Some(suffix), Some((label, rest))) => {
+                !label.is_empty() && suffix.contains('.') && suffix.eq_ignore_ascii_case(rest)
+            }
+            _ => false,
+        }
+    };
+    if !c.san_dns.is_empty() {
+        return c.san_dns.iter().any(|p| dns_match(p));
+    }
+    c.subject
+        .iter()
+        .filter(|(k, _)| k == "CN")
+        .any(|(_, v)| dns_match(v))
+}
+
+/// The callback invocations `X509_verify_cert` makes for `chain` when the callback
+/// accepts everything. `server` selects the purpose (SSL server or client certificate).
+pub fn openssl_steps(
+    store: &TrustStore,
+    chain: &[Vec<u8>],
+    now: SystemTime,
+    names: ExpectedNames<'_>,
+    server: bool,
+    max_depth: usize,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let Some(b) = build(chain, store, &mut steps) else {
+        return vec![Step::Error {
+            depth: 0,
+            code: X509_V_ERR_UNSPECIFIED,
+        }];
+    };
+    let num = b.certs.len();
+    // OpenSSL's depth limit counts the certificates above the leaf, anchor excluded.
+    if num > max_depth.saturating_add(2) {
+        steps.push(Step::Error {
+            depth: num - 1,
+            code: X509_V_ERR_CERT_CHAIN_TOO_LONG,
+        });
+    }
+    // check_extensions: CA flags, then purpose (trust anchors are trusted for it).
+    for (i, c) in b.certs.iter().enumerate() {
+        if i > 0 {
+            let ret = check_ca(c);
+            if ret == 0 || (i + 1 < num && ret != 1) {
+                steps.push(Step::Error {
+                    depth: i,
+                    code: X509_V_ERR_INVALID_CA,
+                });
+            }
+        }
+        let anchor = b.trusted && i >= b.untrusted;
+        if !anchor && !purpose_ok(c, server, i > 0) {
+            steps.push(Step::Error {
+                depth: i,
+                code: X509_V_ERR_INVALID_PURPOSE,
+            });
+        }
+    }
+    // check_id: the expected names.
+    if let Some(names) = names {
+        if let Some(leaf) = b.certs.first() {
+            if !names.iter().any(|n| name_matches(leaf, n)) {
+                let ip = names.first().is_some_and(|n| n.parse::<IpAddr>().is_ok());
+                steps.push(Step::Error {
+                    depth: 0,
+                    code: if ip {
+                        X509_V_ERR_IP_ADDRESS_MISMATCH
+                    } else {
+                        X509_V_ERR_HOSTNAME_MISMATCH
+                    },
+                });
+            }
+        }
+    }
+    // internal_verify: from the top down, signatures then validity, one ok per depth.
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let mut n = num - 1;
+    let top_self_issued = b.certs.get(n).is_some_and(self_issued);
+    let mut skip_sig = top_self_issued;
+    if !top_self_issued {
+        if n == 0 {
+            steps.push(Step::Error {
+                depth: 0,
+                code: X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+            });
+            skip_sig = true;
+        } else {
+            // The incomplete chain's top certificate gets no checks of its own.
+            n -= 1;
+        }
+    }
+    while let (Some(xs), Some(der)) = (b.certs.get(n), b.ders.get(n)) {
+        if !skip_sig {
+            let issuer = b.certs.get(n + 1).unwrap_or(xs);
+            if !signed_by(xs, der, issuer) {
+                steps.push(Step::Error {
+                    depth: n,
+                    code: X509_V_ERR_CERT_SIGNATURE_FAILURE,
+                });
+            }
+        }
+        skip_sig = false;
+        if secs < xs.not_before {
+            steps.push(Step::Error {
+                depth: n,
+                code: X509_V_ERR_CERT_NOT_YET_VALID,
+            });
+        }
+        if secs > xs.not_after {
+            steps.push(Step::Error {
+                depth: n,
+                code: X509_V_ERR_CERT_HAS_EXPIRED,
+            });
+        }
+        steps.push(Step::Ok { depth: n });
+        if n == 0 {
+            break;
+        }
+        n -= 1;
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests;
