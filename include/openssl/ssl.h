@@ -927,5 +927,6 @@ char *SSL_CIPHER_description(const SSL_CIPHER *, char *buf, int size);
 #include <openssl/tls1.h>
 #include <openssl/dtls1.h>
 #include <openssl/srtp.h>
+#include <openssl/ssl_legacy.h>
 
 #endif /* OPENSSL_SSL_H */

@@ -73,6 +73,8 @@ pub(crate) struct Negotiated {
     pub local_finished: Vec<u8>,
     pub peer_finished: Vec<u8>,
     pub secure_renegotiation: bool,
+    /// The CA names of the server's CertificateRequest (RFC 5246 §7.4.4; clients only).
+    pub peer_ca_names: Vec<Vec<u8>>,
     /// Server: acknowledge the client's server_name in the ServerHello (RFC 6066 §3).
     pub ack_server_name: bool,
     /// The negotiated SRTP protection profile (RFC 5764 §4.1.1).

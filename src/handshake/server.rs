@@ -467,7 +467,7 @@ impl Machine {
             let cr = CertificateRequest {
                 certificate_types: CLIENT_CERT_TYPES.to_vec(),
                 signature_schemes: self.config.sig_schemes.clone(),
-                authorities: Vec::new(),
+                authorities: self.config.certificate_authorities.clone(),
             };
             let mut b = Vec::new();
             cr.encode(&mut b);

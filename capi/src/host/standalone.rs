@@ -497,3 +497,23 @@ pub fn store_crls_and_flags(st: *const X509_STORE, extra_flags: u64) -> (Vec<Vec
     };
     (crls, flags)
 }
+
+/// A connect BIO: this build has none (no `BIO_s_connect`): NULL with an error.
+pub fn bio_new_connect() -> *mut BIO {
+    crate::error::put_error(
+        crate::error::ERR_LIB_SSL,
+        crate::error::ERR_R_UNSUPPORTED,
+        "BIO_s_connect is not provided by the standalone build",
+    );
+    std::ptr::null_mut()
+}
+
+/// A buffering BIO: this build has none (no `BIO_f_buffer`): NULL with an error.
+pub fn bio_new_buffer() -> *mut BIO {
+    crate::error::put_error(
+        crate::error::ERR_LIB_SSL,
+        crate::error::ERR_R_UNSUPPORTED,
+        "BIO_f_buffer is not provided by the standalone build",
+    );
+    std::ptr::null_mut()
+}

@@ -39,6 +39,8 @@ macro_rules! cstr {
 
 pub mod alpn;
 pub mod bio;
+pub mod bio_ssl;
+pub mod ca_list;
 pub mod certs;
 pub mod cipher;
 pub mod cipher_list;
@@ -65,6 +67,7 @@ pub mod params;
 pub mod poison;
 pub mod servername;
 pub mod session;
+pub mod session_extras;
 pub mod session_io;
 pub mod session_read;
 pub mod setters;
