@@ -3,9 +3,10 @@
 # scripts/gen-verify-matrix-certs.sh, one handshake per case and client verify mode by
 # ctests/verify_matrix.c built three ways: against the system OpenSSL (the reference),
 # against the standalone librdtls, and the OpenSSL build run on the drop-in libssl.so.3.
-# Each run prints the handshake result, SSL_get_verify_result and the (depth:error:
-# preverify_ok) calls its verify callback saw. The table goes to the test log; every cell
-# must equal OpenSSL's except the cases listed below for each build.
+# Each run prints the handshake result, SSL_get_verify_result and the calls its verify
+# callback saw as depth:error:preverify_ok:CN (the CN of the context's current
+# certificate). The table goes to the test output; every cell must equal OpenSSL's
+# except the cases listed below for each build.
 
 VM_CASES="v3_rsa v1_leaf v1_ca ecdsa_p256 ecdsa_p384 expired not_yet_valid wrong_host_cn
 wrong_host_san self_signed missing_int wrong_eku revoked"
@@ -37,7 +38,7 @@ test_verify_matrix() {
     openssl x509 -in certs/v1_leaf.pem -noout -text | grep -q 'Version: 1 ' ||
         fail "v1_leaf is not an X.509 v1 certificate"
     exec 4>&1 > table.txt
-    printf '%-15s %-7s %-58s %-10s %s\n' case mode "openssl 3.0 (reference)" standalone drop-in
+    printf '%-15s %-7s %-70s %-10s %s\n' case mode "openssl 3.0 (reference)" standalone drop-in
     for c in $VM_CASES; do
         for mode in $VM_MODES; do
             o=$(vm_run "$ossl" "$c" "$mode")
@@ -52,7 +53,7 @@ test_verify_matrix() {
                 dmark="DIFFERS"
                 case " $VM_DROPIN_DIFFERS " in *" $c "*) dmark="differs(listed)" ;; *) bad=1 ;; esac
             fi
-            printf '%-15s %-7s %-58s %-10s %s\n' "$c" "$mode" "$o" "$rmark" "$dmark"
+            printf '%-15s %-7s %-70s %-10s %s\n' "$c" "$mode" "$o" "$rmark" "$dmark"
             [ "$rmark" = "=" ] || printf '%-23s standalone: %s\n' "" "$r"
             [ "$dmark" = "=" ] || printf '%-23s drop-in:    %s\n' "" "$d"
         done
@@ -61,7 +62,7 @@ test_verify_matrix() {
     cat table.txt
     # The reference itself must show the behaviour the matrix is about.
     listed=$(vm_run "$ossl" v1_leaf none)
-    [ "$listed" = "hs=ok result=0 calls=2:0:1,1:0:1,0:0:1" ] ||
+    [ "$listed" = "hs=ok result=0 calls=2:0:1:Matrix Root,1:0:1:Matrix Intermediate,0:0:1:localhost" ] ||
         fail "OpenSSL reference run unexpected for v1_leaf: $listed"
     [ "$bad" = 0 ] || fail "a build differs from OpenSSL on an unlisted case"
 }

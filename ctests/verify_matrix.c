@@ -9,7 +9,8 @@
  *   peer    SSL_VERIFY_PEER, callback returns preverify_ok (OpenSSL's default behaviour)
  *   all     SSL_VERIFY_PEER, callback accepts everything
  *   only20  SSL_VERIFY_PEER, callback accepts only X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
- * Prints one line: "hs=ok|fail result=N calls=depth:error:preverify,..." and exits 0 (the
+ * Prints one line: "hs=ok|fail result=N calls=depth:error:preverify:CN,..." (CN of the
+ * callback's current certificate) and exits 0 (the
  * script compares lines). With VM_PARAM_HOST set, HOST is given through
  * X509_VERIFY_PARAM_set1_host(SSL_get0_param()) instead. The same source builds against the system OpenSSL and rdtls;
  * CRL functions are looked up at run time, so a library without them reports "nocrl".
@@ -31,18 +32,26 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/objects.h>
 
-static char calls[4096];
+static char calls[8192];
 static int mode_only20, mode_all;
 
 static int record_cb(int ok, X509_STORE_CTX *ctx)
 {
     int err = X509_STORE_CTX_get_error(ctx);
     int depth = X509_STORE_CTX_get_error_depth(ctx);
+    X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+    char cn[64] = "NULL";
     size_t used = strlen(calls);
-    if (used < sizeof(calls) - 32)
-        snprintf(calls + used, sizeof(calls) - used, "%s%d:%d:%d", used ? "," : "", depth, err,
-                 ok);
+    /* The certificate at this depth (its CN): the trust anchor's included. */
+    if (cur != NULL &&
+        X509_NAME_get_text_by_NID(X509_get_subject_name(cur), NID_commonName, cn,
+                                  sizeof(cn)) < 0)
+        strcpy(cn, "-");
+    if (used < sizeof(calls) - 96)
+        snprintf(calls + used, sizeof(calls) - used, "%s%d:%d:%d:%s", used ? "," : "", depth,
+                 err, ok, cn);
     if (mode_all)
         return 1;
     if (mode_only20)

@@ -342,10 +342,22 @@ pub fn openssl_steps(
     server: bool,
     max_depth: usize,
 ) -> Vec<Step> {
-    openssl_steps_with_crls(store, chain, now, names, server, max_depth, None)
+    openssl_steps_with_crls(store, chain, now, names, server, max_depth, None).steps
 }
 
-/// [`openssl_steps`] with revocation checking against `revocation`'s CRLs.
+/// The outcome of [`openssl_steps_with_crls`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsslVerification {
+    /// The callback invocations, in order.
+    pub steps: Vec<Step>,
+    /// The chain OpenSSL would build (DER, leaf first, trust anchor included): what the
+    /// verify callback's context shows at each depth (`X509_STORE_CTX_get_current_cert`,
+    /// `X509_STORE_CTX_get1_chain`).
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// [`openssl_steps`] with revocation checking against `revocation`'s CRLs, and the chain
+/// the steps' depths refer to.
 pub fn openssl_steps_with_crls(
     store: &TrustStore,
     chain: &[Vec<u8>],
@@ -354,13 +366,16 @@ pub fn openssl_steps_with_crls(
     server: bool,
     max_depth: usize,
     revocation: Option<&Revocation<'_>>,
-) -> Vec<Step> {
+) -> OsslVerification {
     let mut steps = Vec::new();
     let Some(b) = build(chain, store, &mut steps) else {
-        return vec![Step::Error {
-            depth: 0,
-            code: X509_V_ERR_UNSPECIFIED,
-        }];
+        return OsslVerification {
+            steps: vec![Step::Error {
+                depth: 0,
+                code: X509_V_ERR_UNSPECIFIED,
+            }],
+            chain: chain.iter().take(1).cloned().collect(),
+        };
     };
     let num = b.certs.len();
     // OpenSSL's depth limit counts the certificates above the leaf, anchor excluded.
@@ -456,7 +471,10 @@ pub fn openssl_steps_with_crls(
         }
         n -= 1;
     }
-    steps
+    OsslVerification {
+        steps,
+        chain: b.ders,
+    }
 }
 
 #[cfg(test)]
