@@ -21,8 +21,8 @@
 //! [`Config::builder`] is secure by default: the peer's chain is verified
 //! ([`VerifyMode::Peer`], rustls-webpki through [`pki::verifier::WebpkiVerifier`]) and a
 //! client checks the server's name: [`ClientOptions::verify_names`], or the SNI
-//! `server_name` when that list is empty; with neither the handshake fails with
-//! `X509_V_ERR_HOSTNAME_MISMATCH`. Opting out is explicit:
+//! `server_name` when that list is empty; with neither, [`Connection::client`] refuses to
+//! start. Opting out is explicit:
 //! `ConfigBuilder::dangerous().disable_hostname_verification()`, or `VerifyMode::None`
 //! (the result is then only recorded). [`ConfigBuilder::verifier`] and
 //! [`Connection::set_verifier`] plug in another [`pki::verifier::CertVerifier`].
