@@ -9,7 +9,8 @@
 # except the cases listed below for each build.
 
 VM_CASES="v3_rsa v1_leaf v1_ca ecdsa_p256 ecdsa_p384 expired not_yet_valid wrong_host_cn
-wrong_host_san self_signed missing_int wrong_eku revoked"
+wrong_host_san self_signed trusted_self_signed full_chain untrusted_root
+missing_int wrong_eku revoked"
 VM_MODES="none peer all only20"
 # Cases where a build is known to differ from OpenSSL (space-separated case names, each
 # with its reason in a comment here). None today: the standalone verifier
@@ -38,7 +39,7 @@ test_verify_matrix() {
     openssl x509 -in certs/v1_leaf.pem -noout -text | grep -q 'Version: 1 ' ||
         fail "v1_leaf is not an X.509 v1 certificate"
     exec 4>&1 > table.txt
-    printf '%-15s %-7s %-70s %-10s %s\n' case mode "openssl 3.0 (reference)" standalone drop-in
+    printf '%-19s %-7s %-70s %-10s %s\n' case mode "openssl 3.0 (reference)" standalone drop-in
     for c in $VM_CASES; do
         for mode in $VM_MODES; do
             o=$(vm_run "$ossl" "$c" "$mode")
@@ -53,9 +54,9 @@ test_verify_matrix() {
                 dmark="DIFFERS"
                 case " $VM_DROPIN_DIFFERS " in *" $c "*) dmark="differs(listed)" ;; *) bad=1 ;; esac
             fi
-            printf '%-15s %-7s %-70s %-10s %s\n' "$c" "$mode" "$o" "$rmark" "$dmark"
-            [ "$rmark" = "=" ] || printf '%-23s standalone: %s\n' "" "$r"
-            [ "$dmark" = "=" ] || printf '%-23s drop-in:    %s\n' "" "$d"
+            printf '%-19s %-7s %-70s %-10s %s\n' "$c" "$mode" "$o" "$rmark" "$dmark"
+            [ "$rmark" = "=" ] || printf '%-27s standalone: %s\n' "" "$r"
+            [ "$dmark" = "=" ] || printf '%-27s drop-in:    %s\n' "" "$d"
         done
     done
     exec 1>&4 4>&-
