@@ -12,7 +12,9 @@
  * Prints one line: "hs=ok|fail result=N calls=depth:error:preverify:CN,..." (CN of the
  * callback's current certificate) and exits 0 (the
  * script compares lines). With VM_PARAM_HOST set, HOST is given through
- * X509_VERIFY_PARAM_set1_host(SSL_get0_param()) instead. The same source builds against the system OpenSSL and rdtls;
+ * X509_VERIFY_PARAM_set1_host(SSL_get0_param()) instead; with VM_SERVER_VERIFY set, the
+ * server verifies the client (which presents CHAIN/KEY) and the line is the server's. The
+ * same source builds against the system OpenSSL and rdtls;
  * CRL functions are looked up at run time, so a library without them reports "nocrl".
  */
 #define _POSIX_C_SOURCE 200809L
@@ -114,8 +116,10 @@ static const char *add_crl(SSL_CTX *ctx, const char *path)
 int main(int argc, char **argv)
 {
     const char *mode, *host = "localhost", *crl_note = "";
-    SSL_CTX *sctx, *cctx;
-    SSL *srv, *cli;
+    SSL_CTX *sctx, *cctx, *vctx;
+    SSL *srv, *cli, *vssl;
+    /* VM_SERVER_VERIFY=1: the server verifies the client, which presents CHAIN/KEY. */
+    int server_verify = getenv("VM_SERVER_VERIFY") != NULL;
     struct sockaddr_in sa, ca;
     int sfd, cfd, cdone = 0, sdone = 0, cfail = 0, sfail = 0, i, vmode;
     struct pollfd pf[2];
@@ -136,17 +140,21 @@ int main(int argc, char **argv)
     if (sctx == NULL || cctx == NULL ||
         SSL_CTX_use_certificate_chain_file(sctx, argv[2]) != 1 ||
         SSL_CTX_use_PrivateKey_file(sctx, argv[3], SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(cctx, argv[4], NULL) != 1) {
+        SSL_CTX_load_verify_locations(server_verify ? sctx : cctx, argv[4], NULL) != 1 ||
+        (server_verify &&
+         (SSL_CTX_use_certificate_chain_file(cctx, argv[2]) != 1 ||
+          SSL_CTX_use_PrivateKey_file(cctx, argv[3], SSL_FILETYPE_PEM) != 1))) {
         printf("setup-failed\n");
         ERR_print_errors_fp(stderr);
         return 1;
     }
+    vctx = server_verify ? sctx : cctx;
     if (argc > 5 && strcmp(argv[5], "-") != 0) {
-        const char *e = add_crl(cctx, argv[5]);
+        const char *e = add_crl(vctx, argv[5]);
         if (e != NULL)
             crl_note = e;
     }
-    SSL_CTX_set_verify(cctx, vmode, record_cb);
+    SSL_CTX_set_verify(vctx, vmode, record_cb);
 
     sfd = udp_socket(&sa);
     cfd = udp_socket(&ca);
@@ -167,10 +175,13 @@ int main(int argc, char **argv)
     }
     SSL_set_tlsext_host_name(cli, host);
     /* VM_PARAM_HOST=1: the name goes through SSL_get0_param (the OpenSSL wiki's pattern). */
-    if (getenv("VM_PARAM_HOST") != NULL)
+    if (server_verify)
+        ; /* a server checks no host name */
+    else if (getenv("VM_PARAM_HOST") != NULL)
         X509_VERIFY_PARAM_set1_host(SSL_get0_param(cli), host, 0);
     else
         SSL_set1_host(cli, host);
+    vssl = server_verify ? srv : cli;
     SSL_set_accept_state(srv);
     SSL_set_connect_state(cli);
 
@@ -178,7 +189,7 @@ int main(int argc, char **argv)
     pf[1].fd = cfd;
     pf[0].events = pf[1].events = POLLIN;
     /* Loopback delivers at once; 400 rounds of at most 50 ms bound a stuck handshake. */
-    for (i = 0; i < 400 && !(cdone || cfail) ; i++) {
+    for (i = 0; i < 400 && !((cdone && sdone) || cfail || sfail); i++) {
         int r;
         if (!cdone && !cfail) {
             r = SSL_do_handshake(cli);
@@ -194,12 +205,12 @@ int main(int argc, char **argv)
             else if (SSL_get_error(srv, r) != SSL_ERROR_WANT_READ)
                 sfail = 1;
         }
-        if (!(cdone || cfail))
+        if (!((cdone && sdone) || cfail || sfail))
             poll(pf, 2, 50);
     }
     ERR_clear_error();
-    printf("hs=%s result=%ld calls=%s%s%s\n", cdone ? "ok" : "fail",
-           SSL_get_verify_result(cli), calls[0] ? calls : "-", crl_note[0] ? " " : "",
+    printf("hs=%s result=%ld calls=%s%s%s\n", (server_verify ? sdone : cdone) ? "ok" : "fail",
+           SSL_get_verify_result(vssl), calls[0] ? calls : "-", crl_note[0] ? " " : "",
            crl_note);
     SSL_free(cli);
     SSL_free(srv);

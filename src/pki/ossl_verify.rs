@@ -45,6 +45,8 @@ const OID_KP_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x
 const OID_KP_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
 /// keyUsage digitalSignature | keyEncipherment | keyAgreement (OpenSSL's SSL leaf check).
 const KU_TLS: u16 = 0x8000 | 0x2000 | 0x0800;
+/// keyUsage digitalSignature | keyAgreement (OpenSSL's SSL client leaf check).
+const KU_TLS_CLIENT: u16 = 0x8000 | 0x0800;
 /// keyUsage keyCertSign.
 const KU_KEY_CERT_SIGN: u16 = 0x0400;
 
@@ -97,7 +99,9 @@ fn purpose_ok(c: &CertInfo, server: bool, ca: bool) -> bool {
     if ca {
         return check_ca(c) != 0;
     }
-    c.key_usage.map_or(true, |ku| ku & KU_TLS != 0)
+    // check_purpose_ssl_server / _ssl_client: the keyUsage bits each side's key needs.
+    let ku_needed = if server { KU_TLS } else { KU_TLS_CLIENT };
+    c.key_usage.map_or(true, |ku| ku & ku_needed != 0)
 }
 
 /// Verifies `cert`'s signature with `issuer`'s key.
