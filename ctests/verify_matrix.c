@@ -155,6 +155,13 @@ int main(int argc, char **argv)
             crl_note = e;
     }
     SSL_CTX_set_verify(vctx, vmode, record_cb);
+    /* VM_PARTIAL=1: X509_V_FLAG_PARTIAL_CHAIN (a store certificate that is not self-signed
+     * may anchor the chain). */
+    if (getenv("VM_PARTIAL") != NULL &&
+        X509_STORE_set_flags(SSL_CTX_get_cert_store(vctx), X509_V_FLAG_PARTIAL_CHAIN) != 1) {
+        printf("setup-failed\n");
+        return 1;
+    }
 
     sfd = udp_socket(&sa);
     cfd = udp_socket(&ca);

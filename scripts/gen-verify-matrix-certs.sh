@@ -94,6 +94,12 @@ cp v3_rsa.key untrusted_root.key
 cp full_chain.chain untrusted_root.chain
 cp v1ca.pem untrusted_root.ca
 
+# The client trusts only the intermediate (not self-signed): an anchor only with
+# X509_V_FLAG_PARTIAL_CHAIN.
+cp v3_rsa.key int_trusted.key
+cp v3_rsa.chain int_trusted.chain
+cp int.pem int_trusted.ca
+
 # The intermediate is neither sent nor trusted.
 rsa missing_int.key
 csr missing_int.key /CN=localhost missing_int.csr
