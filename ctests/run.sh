@@ -145,6 +145,8 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test verify_matrix
     run_test verify_dropin_s_client_hostname
     run_test verify_param_host
+    run_test verify_server_side
+    run_test verify_partial_chain
     # The table is part of the test output whether the test passed or not.
     [ -f "$WORKROOT/verify_matrix/table.txt" ] && cat "$WORKROOT/verify_matrix/table.txt"
 fi

@@ -3,12 +3,14 @@
 # scripts/gen-verify-matrix-certs.sh, one handshake per case and client verify mode by
 # ctests/verify_matrix.c built three ways: against the system OpenSSL (the reference),
 # against the standalone librdtls, and the OpenSSL build run on the drop-in libssl.so.3.
-# Each run prints the handshake result, SSL_get_verify_result and the (depth:error:
-# preverify_ok) calls its verify callback saw. The table goes to the test log; every cell
-# must equal OpenSSL's except the cases listed below for each build.
+# Each run prints the handshake result, SSL_get_verify_result and the calls its verify
+# callback saw as depth:error:preverify_ok:CN (the CN of the context's current
+# certificate). The table goes to the test output; every cell must equal OpenSSL's
+# except the cases listed below for each build.
 
 VM_CASES="v3_rsa v1_leaf v1_ca ecdsa_p256 ecdsa_p384 expired not_yet_valid wrong_host_cn
-wrong_host_san self_signed missing_int wrong_eku revoked"
+wrong_host_san self_signed trusted_self_signed full_chain untrusted_root int_trusted
+missing_int wrong_eku revoked"
 VM_MODES="none peer all only20"
 # Cases where a build is known to differ from OpenSSL (space-separated case names, each
 # with its reason in a comment here). None today: the standalone verifier
@@ -37,7 +39,7 @@ test_verify_matrix() {
     openssl x509 -in certs/v1_leaf.pem -noout -text | grep -q 'Version: 1 ' ||
         fail "v1_leaf is not an X.509 v1 certificate"
     exec 4>&1 > table.txt
-    printf '%-15s %-7s %-58s %-10s %s\n' case mode "openssl 3.0 (reference)" standalone drop-in
+    printf '%-19s %-7s %-70s %-10s %s\n' case mode "openssl 3.0 (reference)" standalone drop-in
     for c in $VM_CASES; do
         for mode in $VM_MODES; do
             o=$(vm_run "$ossl" "$c" "$mode")
@@ -52,16 +54,16 @@ test_verify_matrix() {
                 dmark="DIFFERS"
                 case " $VM_DROPIN_DIFFERS " in *" $c "*) dmark="differs(listed)" ;; *) bad=1 ;; esac
             fi
-            printf '%-15s %-7s %-58s %-10s %s\n' "$c" "$mode" "$o" "$rmark" "$dmark"
-            [ "$rmark" = "=" ] || printf '%-23s standalone: %s\n' "" "$r"
-            [ "$dmark" = "=" ] || printf '%-23s drop-in:    %s\n' "" "$d"
+            printf '%-19s %-7s %-70s %-10s %s\n' "$c" "$mode" "$o" "$rmark" "$dmark"
+            [ "$rmark" = "=" ] || printf '%-27s standalone: %s\n' "" "$r"
+            [ "$dmark" = "=" ] || printf '%-27s drop-in:    %s\n' "" "$d"
         done
     done
     exec 1>&4 4>&-
     cat table.txt
     # The reference itself must show the behaviour the matrix is about.
     listed=$(vm_run "$ossl" v1_leaf none)
-    [ "$listed" = "hs=ok result=0 calls=2:0:1,1:0:1,0:0:1" ] ||
+    [ "$listed" = "hs=ok result=0 calls=2:0:1:Matrix Root,1:0:1:Matrix Intermediate,0:0:1:localhost" ] ||
         fail "OpenSSL reference run unexpected for v1_leaf: $listed"
     [ "$bad" = 0 ] || fail "a build differs from OpenSSL on an unlisted case"
 }
@@ -124,4 +126,50 @@ test_verify_param_host() {
     done
     o=$(vm_run "$ossl" wrong_host_san peer VM_PARAM_HOST=1)
     case "$o" in "hs=fail result=62 "*) ;; *) fail "reference did not refuse: $o" ;; esac
+}
+
+# The server verifies the client's certificate (purpose ssl_client): the three builds agree.
+test_verify_server_side() {
+    local ours="$CTDIR/verify_matrix" ossl="$BUILD/ctests-openssl/verify_matrix"
+    local c mode o r d
+    sh "$CT_ROOT/scripts/gen-verify-matrix-certs.sh" certs ||
+        { cat certs/gen.log; fail "making the certificates"; }
+    for c in v3_rsa v1_leaf wrong_eku expired self_signed missing_int; do
+        for mode in none peer all only20; do
+            o=$(vm_run "$ossl" "$c" "$mode" VM_SERVER_VERIFY=1)
+            r=$(vm_run "$ours" "$c" "$mode" VM_SERVER_VERIFY=1)
+            d=$(vm_run "$ossl" "$c" "$mode" VM_SERVER_VERIFY=1 LD_PRELOAD="$BUILD/libssl.so.3")
+            printf '%-12s %-6s openssl: %s\n%-19s standalone: %s\n%-19s drop-in: %s\n' \
+                "$c" "$mode" "$o" "" "$r" "" "$d"
+            [ "$r" = "$o" ] || fail "standalone differs on $c $mode"
+            [ "$d" = "$o" ] || fail "drop-in differs on $c $mode"
+        done
+    done
+    # A serverAuth-only certificate is no client certificate (26), as OpenSSL says.
+    o=$(vm_run "$ossl" v3_rsa peer VM_SERVER_VERIFY=1)
+    case "$o" in "hs=fail result=26 "*) ;; *) fail "reference: $o" ;; esac
+}
+
+# X509_V_FLAG_PARTIAL_CHAIN: the client trusts only the intermediate; the three builds agree
+# with and without the flag.
+test_verify_partial_chain() {
+    local ours="$CTDIR/verify_matrix" ossl="$BUILD/ctests-openssl/verify_matrix"
+    local c mode o r d env
+    sh "$CT_ROOT/scripts/gen-verify-matrix-certs.sh" certs ||
+        { cat certs/gen.log; fail "making the certificates"; }
+    for env in VM_PARTIAL=1 VM_NONE=1; do
+        for c in int_trusted v3_rsa missing_int; do
+            for mode in peer all; do
+                o=$(vm_run "$ossl" "$c" "$mode" "$env")
+                r=$(vm_run "$ours" "$c" "$mode" "$env")
+                d=$(vm_run "$ossl" "$c" "$mode" "$env" LD_PRELOAD="$BUILD/libssl.so.3")
+                printf '%-12s %-12s %-4s openssl: %s\n%-31s standalone: %s\n%-31s drop-in: %s\n' \
+                    "$env" "$c" "$mode" "$o" "" "$r" "" "$d"
+                [ "$r" = "$o" ] || fail "standalone differs on $env $c $mode"
+                [ "$d" = "$o" ] || fail "drop-in differs on $env $c $mode"
+            done
+        done
+    done
+    o=$(vm_run "$ossl" int_trusted peer VM_PARTIAL=1)
+    case "$o" in "hs=ok result=0 "*) ;; *) fail "reference: $o" ;; esac
 }

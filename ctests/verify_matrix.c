@@ -9,9 +9,12 @@
  *   peer    SSL_VERIFY_PEER, callback returns preverify_ok (OpenSSL's default behaviour)
  *   all     SSL_VERIFY_PEER, callback accepts everything
  *   only20  SSL_VERIFY_PEER, callback accepts only X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
- * Prints one line: "hs=ok|fail result=N calls=depth:error:preverify,..." and exits 0 (the
+ * Prints one line: "hs=ok|fail result=N calls=depth:error:preverify:CN,..." (CN of the
+ * callback's current certificate) and exits 0 (the
  * script compares lines). With VM_PARAM_HOST set, HOST is given through
- * X509_VERIFY_PARAM_set1_host(SSL_get0_param()) instead. The same source builds against the system OpenSSL and rdtls;
+ * X509_VERIFY_PARAM_set1_host(SSL_get0_param()) instead; with VM_SERVER_VERIFY set, the
+ * server verifies the client (which presents CHAIN/KEY) and the line is the server's. The
+ * same source builds against the system OpenSSL and rdtls;
  * CRL functions are looked up at run time, so a library without them reports "nocrl".
  */
 #define _POSIX_C_SOURCE 200809L
@@ -31,18 +34,26 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/objects.h>
 
-static char calls[4096];
+static char calls[8192];
 static int mode_only20, mode_all;
 
 static int record_cb(int ok, X509_STORE_CTX *ctx)
 {
     int err = X509_STORE_CTX_get_error(ctx);
     int depth = X509_STORE_CTX_get_error_depth(ctx);
+    X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+    char cn[64] = "NULL";
     size_t used = strlen(calls);
-    if (used < sizeof(calls) - 32)
-        snprintf(calls + used, sizeof(calls) - used, "%s%d:%d:%d", used ? "," : "", depth, err,
-                 ok);
+    /* The certificate at this depth (its CN): the trust anchor's included. */
+    if (cur != NULL &&
+        X509_NAME_get_text_by_NID(X509_get_subject_name(cur), NID_commonName, cn,
+                                  sizeof(cn)) < 0)
+        strcpy(cn, "-");
+    if (used < sizeof(calls) - 96)
+        snprintf(calls + used, sizeof(calls) - used, "%s%d:%d:%d:%s", used ? "," : "", depth,
+                 err, ok, cn);
     if (mode_all)
         return 1;
     if (mode_only20)
@@ -105,8 +116,10 @@ static const char *add_crl(SSL_CTX *ctx, const char *path)
 int main(int argc, char **argv)
 {
     const char *mode, *host = "localhost", *crl_note = "";
-    SSL_CTX *sctx, *cctx;
-    SSL *srv, *cli;
+    SSL_CTX *sctx, *cctx, *vctx;
+    SSL *srv, *cli, *vssl;
+    /* VM_SERVER_VERIFY=1: the server verifies the client, which presents CHAIN/KEY. */
+    int server_verify = getenv("VM_SERVER_VERIFY") != NULL;
     struct sockaddr_in sa, ca;
     int sfd, cfd, cdone = 0, sdone = 0, cfail = 0, sfail = 0, i, vmode;
     struct pollfd pf[2];
@@ -127,17 +140,28 @@ int main(int argc, char **argv)
     if (sctx == NULL || cctx == NULL ||
         SSL_CTX_use_certificate_chain_file(sctx, argv[2]) != 1 ||
         SSL_CTX_use_PrivateKey_file(sctx, argv[3], SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(cctx, argv[4], NULL) != 1) {
+        SSL_CTX_load_verify_locations(server_verify ? sctx : cctx, argv[4], NULL) != 1 ||
+        (server_verify &&
+         (SSL_CTX_use_certificate_chain_file(cctx, argv[2]) != 1 ||
+          SSL_CTX_use_PrivateKey_file(cctx, argv[3], SSL_FILETYPE_PEM) != 1))) {
         printf("setup-failed\n");
         ERR_print_errors_fp(stderr);
         return 1;
     }
+    vctx = server_verify ? sctx : cctx;
     if (argc > 5 && strcmp(argv[5], "-") != 0) {
-        const char *e = add_crl(cctx, argv[5]);
+        const char *e = add_crl(vctx, argv[5]);
         if (e != NULL)
             crl_note = e;
     }
-    SSL_CTX_set_verify(cctx, vmode, record_cb);
+    SSL_CTX_set_verify(vctx, vmode, record_cb);
+    /* VM_PARTIAL=1: X509_V_FLAG_PARTIAL_CHAIN (a store certificate that is not self-signed
+     * may anchor the chain). */
+    if (getenv("VM_PARTIAL") != NULL &&
+        X509_STORE_set_flags(SSL_CTX_get_cert_store(vctx), X509_V_FLAG_PARTIAL_CHAIN) != 1) {
+        printf("setup-failed\n");
+        return 1;
+    }
 
     sfd = udp_socket(&sa);
     cfd = udp_socket(&ca);
@@ -158,10 +182,13 @@ int main(int argc, char **argv)
     }
     SSL_set_tlsext_host_name(cli, host);
     /* VM_PARAM_HOST=1: the name goes through SSL_get0_param (the OpenSSL wiki's pattern). */
-    if (getenv("VM_PARAM_HOST") != NULL)
+    if (server_verify)
+        ; /* a server checks no host name */
+    else if (getenv("VM_PARAM_HOST") != NULL)
         X509_VERIFY_PARAM_set1_host(SSL_get0_param(cli), host, 0);
     else
         SSL_set1_host(cli, host);
+    vssl = server_verify ? srv : cli;
     SSL_set_accept_state(srv);
     SSL_set_connect_state(cli);
 
@@ -169,7 +196,7 @@ int main(int argc, char **argv)
     pf[1].fd = cfd;
     pf[0].events = pf[1].events = POLLIN;
     /* Loopback delivers at once; 400 rounds of at most 50 ms bound a stuck handshake. */
-    for (i = 0; i < 400 && !(cdone || cfail) ; i++) {
+    for (i = 0; i < 400 && !((cdone && sdone) || cfail || sfail); i++) {
         int r;
         if (!cdone && !cfail) {
             r = SSL_do_handshake(cli);
@@ -185,12 +212,12 @@ int main(int argc, char **argv)
             else if (SSL_get_error(srv, r) != SSL_ERROR_WANT_READ)
                 sfail = 1;
         }
-        if (!(cdone || cfail))
+        if (!((cdone && sdone) || cfail || sfail))
             poll(pf, 2, 50);
     }
     ERR_clear_error();
-    printf("hs=%s result=%ld calls=%s%s%s\n", cdone ? "ok" : "fail",
-           SSL_get_verify_result(cli), calls[0] ? calls : "-", crl_note[0] ? " " : "",
+    printf("hs=%s result=%ld calls=%s%s%s\n", (server_verify ? sdone : cdone) ? "ok" : "fail",
+           SSL_get_verify_result(vssl), calls[0] ? calls : "-", crl_note[0] ? " " : "",
            crl_note);
     SSL_free(cli);
     SSL_free(srv);

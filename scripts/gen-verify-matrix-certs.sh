@@ -79,6 +79,27 @@ openssl req -x509 -new -key self_signed.key -subj /CN=localhost -days 365 \
 cp self_signed.pem self_signed.chain
 cp root.pem self_signed.ca
 
+# The self-signed leaf given to the client as its CA file (the usual development setup).
+cp self_signed.key trusted_self_signed.key
+cp self_signed.pem trusted_self_signed.chain
+cp self_signed.pem trusted_self_signed.ca
+
+# The server sends the whole chain, root included (the client trusts the root too).
+cp v3_rsa.key full_chain.key
+cat v3_rsa.pem int.pem root.pem > full_chain.chain
+cp root.pem full_chain.ca
+
+# The whole chain again, but the client trusts another CA: an untrusted root in the chain.
+cp v3_rsa.key untrusted_root.key
+cp full_chain.chain untrusted_root.chain
+cp v1ca.pem untrusted_root.ca
+
+# The client trusts only the intermediate (not self-signed): an anchor only with
+# X509_V_FLAG_PARTIAL_CHAIN.
+cp v3_rsa.key int_trusted.key
+cp v3_rsa.chain int_trusted.chain
+cp int.pem int_trusted.ca
+
 # The intermediate is neither sent nor trusted.
 rsa missing_int.key
 csr missing_int.key /CN=localhost missing_int.csr

@@ -221,7 +221,7 @@ impl ConfigBuilder {
 
     /// Check the server certificate against the client's expected names (default on):
     /// `ClientOptions::verify_names`, or the SNI `server_name` when that list is empty. On
-    /// with neither, verification fails with `X509_V_ERR_HOSTNAME_MISMATCH`. Turning it
+    /// with neither, `Connection::client` refuses to start. Turning it
     /// off is [`DangerousConfigBuilder::disable_hostname_verification`].
     fn verify_hostname(mut self, on: bool) -> Self {
         self.cfg.verify_hostname = on;

@@ -17,6 +17,16 @@
 //! answers ClientHellos with HelloVerifyRequest and allocates nothing until a cookie verifies
 //! (RFC 6347 §4.2.1).
 //!
+//! ## Certificates
+//! [`Config::builder`] is secure by default: the peer's chain is verified
+//! ([`VerifyMode::Peer`], rustls-webpki through [`pki::verifier::WebpkiVerifier`]) and a
+//! client checks the server's name: [`ClientOptions::verify_names`], or the SNI
+//! `server_name` when that list is empty; with neither, [`Connection::client`] refuses to
+//! start. Opting out is explicit:
+//! `ConfigBuilder::dangerous().disable_hostname_verification()`, or `VerifyMode::None`
+//! (the result is then only recorded). [`ConfigBuilder::verifier`] and
+//! [`Connection::set_verifier`] plug in another [`pki::verifier::CertVerifier`].
+//!
 //! ## Deviations from RFC 6347
 //! Listed in [`deviations`].
 #![forbid(unsafe_code)]

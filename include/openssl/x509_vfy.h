@@ -106,7 +106,7 @@ extern "C" {
 #define X509_V_ERR_EXTENSIONS_REQUIRE_VERSION_3 93
 #define X509_V_ERR_EC_KEY_EXPLICIT_PARAMS 94
 
-/* Verification flags (X509_STORE_set_flags; rdtls acts on CRL_CHECK and CRL_CHECK_ALL). */
+/* Verification flags (X509_STORE_set_flags; rdtls acts on CRL_CHECK(_ALL), PARTIAL_CHAIN). */
 #define X509_V_FLAG_CB_ISSUER_CHECK 0x0
 #define X509_V_FLAG_USE_CHECK_TIME 0x2
 #define X509_V_FLAG_CRL_CHECK 0x4

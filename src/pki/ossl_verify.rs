@@ -45,6 +45,8 @@ const OID_KP_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x
 const OID_KP_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
 /// keyUsage digitalSignature | keyEncipherment | keyAgreement (OpenSSL's SSL leaf check).
 const KU_TLS: u16 = 0x8000 | 0x2000 | 0x0800;
+/// keyUsage digitalSignature | keyAgreement (OpenSSL's SSL client leaf check).
+const KU_TLS_CLIENT: u16 = 0x8000 | 0x0800;
 /// keyUsage keyCertSign.
 const KU_KEY_CERT_SIGN: u16 = 0x0400;
 
@@ -97,7 +99,9 @@ fn purpose_ok(c: &CertInfo, server: bool, ca: bool) -> bool {
     if ca {
         return check_ca(c) != 0;
     }
-    c.key_usage.map_or(true, |ku| ku & KU_TLS != 0)
+    // check_purpose_ssl_server / _ssl_client: the keyUsage bits each side's key needs.
+    let ku_needed = if server { KU_TLS } else { KU_TLS_CLIENT };
+    c.key_usage.map_or(true, |ku| ku & ku_needed != 0)
 }
 
 /// Verifies `cert`'s signature with `issuer`'s key.
@@ -139,6 +143,16 @@ pub struct Revocation<'a> {
 
 /// keyUsage cRLSign.
 const KU_CRL_SIGN: u16 = 0x0200;
+
+/// Store and parameter flags the verifier honours besides the expected names.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChainOptions<'a> {
+    /// `X509_V_FLAG_CRL_CHECK(_ALL)` with the store's CRLs.
+    pub revocation: Option<Revocation<'a>>,
+    /// `X509_V_FLAG_PARTIAL_CHAIN`: any certificate of the store is a trust anchor, even
+    /// one that is not self-signed (the leaf included).
+    pub partial_chain: bool,
+}
 
 /// `check_revocation`: for each checked depth, the issuer's CRL (3 when there is none),
 /// its key usage (35), signature (8) and dates (11, 12), then the serial number (23).
@@ -208,7 +222,12 @@ fn find_issuer<'a>(
 }
 
 /// `build_chain` with trusted-first lookup; issuer errors go to `steps`.
-fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option<Built> {
+fn build(
+    chain: &[Vec<u8>],
+    store: &TrustStore,
+    partial_chain: bool,
+    steps: &mut Vec<Step>,
+) -> Option<Built> {
     let infos: Vec<Option<CertInfo>> = chain
         .iter()
         .take(verify::MAX_CHAIN_ANALYSIS)
@@ -229,8 +248,9 @@ fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option
     if let Some(u) = used.first_mut() {
         *u = true;
     }
-    // A self-signed leaf found in the store is trusted as is.
-    if self_issued(&b.certs[0]) && store.contains(&b.ders[0]) {
+    // A self-signed leaf found in the store is trusted as is (any leaf found there with
+    // X509_V_FLAG_PARTIAL_CHAIN).
+    if (partial_chain || self_issued(&b.certs[0])) && store.contains(&b.ders[0]) {
         b.trusted = true;
         return Some(b);
     }
@@ -261,7 +281,7 @@ fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option
             let top_self_issued = self_issued(&info);
             b.certs.push(info);
             b.ders.push(d);
-            if top_self_issued {
+            if top_self_issued || partial_chain {
                 b.trusted = true;
                 return Some(b);
             }
@@ -342,10 +362,31 @@ pub fn openssl_steps(
     server: bool,
     max_depth: usize,
 ) -> Vec<Step> {
-    openssl_steps_with_crls(store, chain, now, names, server, max_depth, None)
+    openssl_steps_with_crls(
+        store,
+        chain,
+        now,
+        names,
+        server,
+        max_depth,
+        &ChainOptions::default(),
+    )
+    .steps
 }
 
-/// [`openssl_steps`] with revocation checking against `revocation`'s CRLs.
+/// The outcome of [`openssl_steps_with_crls`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsslVerification {
+    /// The callback invocations, in order.
+    pub steps: Vec<Step>,
+    /// The chain OpenSSL would build (DER, leaf first, trust anchor included): what the
+    /// verify callback's context shows at each depth (`X509_STORE_CTX_get_current_cert`,
+    /// `X509_STORE_CTX_get1_chain`).
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// [`openssl_steps`] with revocation checking against `revocation`'s CRLs, and the chain
+/// the steps' depths refer to.
 pub fn openssl_steps_with_crls(
     store: &TrustStore,
     chain: &[Vec<u8>],
@@ -353,14 +394,17 @@ pub fn openssl_steps_with_crls(
     names: ExpectedNames<'_>,
     server: bool,
     max_depth: usize,
-    revocation: Option<&Revocation<'_>>,
-) -> Vec<Step> {
+    options: &ChainOptions<'_>,
+) -> OsslVerification {
     let mut steps = Vec::new();
-    let Some(b) = build(chain, store, &mut steps) else {
-        return vec![Step::Error {
-            depth: 0,
-            code: X509_V_ERR_UNSPECIFIED,
-        }];
+    let Some(b) = build(chain, store, options.partial_chain, &mut steps) else {
+        return OsslVerification {
+            steps: vec![Step::Error {
+                depth: 0,
+                code: X509_V_ERR_UNSPECIFIED,
+            }],
+            chain: chain.iter().take(1).cloned().collect(),
+        };
     };
     let num = b.certs.len();
     // OpenSSL's depth limit counts the certificates above the leaf, anchor excluded.
@@ -408,14 +452,16 @@ pub fn openssl_steps_with_crls(
     let secs = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    if let Some(rev) = revocation {
+    if let Some(rev) = &options.revocation {
         check_revocation(&b, rev, secs, &mut steps);
     }
     // internal_verify: from the top down, signatures then validity, one ok per depth.
     let mut n = num - 1;
     let top_self_issued = b.certs.get(n).is_some_and(self_issued);
-    let mut skip_sig = top_self_issued;
-    if !top_self_issued {
+    // With X509_V_FLAG_PARTIAL_CHAIN the top is checked for its dates only, trusted or
+    // not (OpenSSL's internal_verify tests the flag, not the trust).
+    let mut skip_sig = top_self_issued || options.partial_chain;
+    if !skip_sig {
         if n == 0 {
             steps.push(Step::Error {
                 depth: 0,
@@ -456,7 +502,10 @@ pub fn openssl_steps_with_crls(
         }
         n -= 1;
     }
-    steps
+    OsslVerification {
+        steps,
+        chain: b.ders,
+    }
 }
 
 #[cfg(test)]

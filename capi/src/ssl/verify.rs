@@ -9,7 +9,9 @@
 //! verification with that error. Without a callback the first error stops it.
 use std::ffi::{c_int, c_long, c_void};
 
-use rdtls::pki::ossl_verify::{openssl_steps_with_crls, Revocation, Step};
+use rdtls::pki::ossl_verify::{
+    openssl_steps_with_crls, ChainOptions, OsslVerification, Revocation, Step,
+};
 use rdtls::pki::verifier::{CertVerifier, Verdict, VerifyInput};
 use rdtls::pki::{verify_code_string, X509_V_ERR_APPLICATION_VERIFICATION};
 use rdtls::Connection;
@@ -50,16 +52,21 @@ unsafe impl Sync for ParamPtr {}
 const X509_V_FLAG_CRL_CHECK: u64 = 0x4;
 /// `X509_V_FLAG_CRL_CHECK_ALL`.
 const X509_V_FLAG_CRL_CHECK_ALL: u64 = 0x8;
+/// `X509_V_FLAG_PARTIAL_CHAIN`.
+const X509_V_FLAG_PARTIAL_CHAIN: u64 = 0x80000;
 
 /// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`, with the
 /// SSL's `X509_VERIFY_PARAM` (host names when `SSL_set1_host` set none, verify depth, CRL
 /// flags) and the revocation check the `SSL_CTX`'s store or the parameters ask for.
-fn steps_for(input: &VerifyInput<'_>, ssl: &SSL) -> Vec<Step> {
+fn steps_for(input: &VerifyInput<'_>, ssl: &SSL) -> OsslVerification {
     let (hosts, pflags, pdepth) = host::param_hosts_flags_depth(ssl.param.ptr());
     let (crls, flags) = host::store_crls_and_flags(ssl.ctx().cert_store_ref().ptr(), pflags);
-    let revocation = Revocation {
-        crls: &crls,
-        all: flags & X509_V_FLAG_CRL_CHECK_ALL != 0,
+    let options = ChainOptions {
+        revocation: (flags & X509_V_FLAG_CRL_CHECK != 0).then_some(Revocation {
+            crls: &crls,
+            all: flags & X509_V_FLAG_CRL_CHECK_ALL != 0,
+        }),
+        partial_chain: flags & X509_V_FLAG_PARTIAL_CHAIN != 0,
     };
     let names = match input.names {
         Some(n) => Some(n),
@@ -73,7 +80,7 @@ fn steps_for(input: &VerifyInput<'_>, ssl: &SSL) -> Vec<Step> {
         names,
         input.server_cert,
         usize::try_from(pdepth).unwrap_or(input.max_depth),
-        (flags & X509_V_FLAG_CRL_CHECK != 0).then_some(&revocation),
+        &options,
     )
 }
 
@@ -213,10 +220,13 @@ impl CertVerifier for CallbackVerifier {
                 reason: "no SSL".into(),
             };
         };
-        let steps = steps_for(input, ssl);
+        let v = steps_for(input, ssl);
         match self.cert_cb {
-            Some((cb, arg)) => run_cert_verify_callback(self.ssl.0, cb, arg, input.chain, &steps),
-            None => replay(self.ssl.0, self.verify_cb, input.chain, &steps),
+            // Before X509_verify_cert the context holds the peer's certificates only.
+            Some((cb, arg)) => run_cert_verify_callback(self.ssl.0, cb, arg, input.chain, &v.steps),
+            // The callback sees the built chain: every depth has a current certificate, the
+            // trust anchor's included.
+            None => replay(self.ssl.0, self.verify_cb, &v.chain, &v.steps),
         }
     }
 }

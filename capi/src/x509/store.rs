@@ -386,13 +386,22 @@ entry! {
         }
         1
     }
-    /// X509_STORE_set_flags adds verification flags (X509_V_FLAG_*); the verifier acts on
-    /// X509_V_FLAG_CRL_CHECK and X509_V_FLAG_CRL_CHECK_ALL. 1 on success.
+    /// X509_STORE_set_flags adds verification flags: X509_V_FLAG_CRL_CHECK, _CRL_CHECK_ALL
+    /// and _PARTIAL_CHAIN act; any other flag fails with "unsupported" (0), nothing set.
     fn X509_STORE_set_flags(xs: *mut X509_STORE, flags: c_ulong) -> c_int {
         let st = crate::try_ref!(xs, 0);
         // c_ulong is u64 here but u32 on other targets.
         #[allow(clippy::useless_conversion)]
         let flags = u64::from(flags);
+        let unsupported = flags & !super::verify_param::SUPPORTED_FLAGS;
+        if unsupported != 0 {
+            crate::error::put_error(
+                crate::error::ERR_LIB_X509,
+                crate::error::ERR_R_UNSUPPORTED,
+                format!("X509_V_FLAG_* {unsupported:#x} not supported by the standalone rdtls verifier"),
+            );
+            return 0;
+        }
         st.flags.fetch_or(flags, Ordering::AcqRel);
         1
     }

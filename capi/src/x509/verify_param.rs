@@ -1,7 +1,7 @@
 //! `X509_VERIFY_PARAM` (standalone build): the expected host names, host flags,
 //! verification flags and depth an `SSL_CTX`/`SSL` carries (`SSL_get0_param`), read by the
-//! verifier at handshake time. Host names and `X509_V_FLAG_CRL_CHECK(_ALL)` act; the other
-//! fields are kept and returned by their getters.
+//! verifier at handshake time. Host names, depth and `X509_V_FLAG_CRL_CHECK(_ALL)` /
+//! `X509_V_FLAG_PARTIAL_CHAIN` act; other flags and host flags are refused.
 use std::ffi::{c_char, c_int, c_uint, c_ulong, CStr, CString};
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -58,8 +58,9 @@ impl X509_VERIFY_PARAM {
     }
 }
 
-/// The X509_V_FLAG_* the standalone verifier acts on: CRL_CHECK | CRL_CHECK_ALL.
-pub const SUPPORTED_FLAGS: u64 = 0x4 | 0x8;
+/// The X509_V_FLAG_* the standalone verifier acts on: CRL_CHECK | CRL_CHECK_ALL |
+/// PARTIAL_CHAIN.
+pub const SUPPORTED_FLAGS: u64 = 0x4 | 0x8 | 0x80000;
 
 fn unsupported_flags(kind: &str, flags: u64) {
     crate::error::put_error(
@@ -221,8 +222,9 @@ entry! {
         try_ref!(p, 0).fields().hostflags
     }
 
-    /// X509_VERIFY_PARAM_set_flags adds X509_V_FLAG_CRL_CHECK / _CRL_CHECK_ALL (which the
-    /// verifier acts on); any other flag fails with "unsupported" (0) and nothing is set.
+    /// X509_VERIFY_PARAM_set_flags adds X509_V_FLAG_CRL_CHECK / _CRL_CHECK_ALL /
+    /// _PARTIAL_CHAIN (which the verifier acts on); any other flag fails with "unsupported"
+    /// (0) and nothing is set.
     fn X509_VERIFY_PARAM_set_flags(p: *mut X509_VERIFY_PARAM, flags: c_ulong) -> c_int {
         // c_ulong is u64 here but u32 on other targets.
         #[allow(clippy::useless_conversion)]
