@@ -33,6 +33,9 @@ struct fake {
     SSL *ssl;
     BIO *in, *out;
     int stage; /* 1: ClientHello sent, 2: cookie ClientHello sent, 3: held */
+    unsigned char last[2048]; /* the last datagram sent, resent when unanswered */
+    int last_len;
+    long long last_ms;
 };
 
 static struct fake fakes[MAX_FLOOD];
@@ -49,15 +52,26 @@ static long long now_ms(void)
  * Returns 1 unless the client failed. */
 static int step(struct fake *f)
 {
-    static unsigned char buf[4096];
     int r = SSL_do_handshake(f->ssl), n;
 
     if (r != 1 && SSL_get_error(f->ssl, r) != SSL_ERROR_WANT_READ)
         return 0;
-    n = BIO_read(f->out, buf, (int)sizeof(buf));
-    if (n > 0 && send(f->fd, buf, (size_t)n, 0) != n)
+    n = BIO_read(f->out, f->last, (int)sizeof(f->last));
+    f->last_len = n > 0 ? n : 0;
+    f->last_ms = now_ms();
+    if (n > 0 && send(f->fd, f->last, (size_t)n, 0) != n)
         return 0;
     return 1;
+}
+
+/* A loaded server may drop a datagram (full receive buffer): resend the last one after
+ * 500 ms without an answer, as a real client's retransmission timer would. */
+static void resend_if_unanswered(struct fake *f)
+{
+    if (f->last_len > 0 && now_ms() - f->last_ms >= 500) {
+        f->last_ms = now_ms();
+        (void)send(f->fd, f->last, (size_t)f->last_len, 0);
+    }
 }
 
 int main(int argc, char **argv)
@@ -120,10 +134,12 @@ int main(int argc, char **argv)
 
             if (f->stage == 3)
                 continue;
-            /* Loopback loses nothing; the library is never asked to retransmit, so it
+            /* The library is never asked to retransmit (this program resends), so it
              * cannot read the server's flight behind our back. */
-            if (!(pfd[i].revents & POLLIN))
+            if (!(pfd[i].revents & POLLIN)) {
+                resend_if_unanswered(f);
                 continue;
+            }
             if (f->stage == 2) {
                 /* The server's flight arrived: it holds an association. Go quiet. */
                 f->stage = 3;
