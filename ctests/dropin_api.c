@@ -296,6 +296,35 @@ static int test_client_hello(void) {
     return 1;
 }
 
+/* ---- SSL_set_cert_cb --------------------------------------------------------------------- */
+
+static int cert_cb_calls;
+
+static int load_in_cert_cb(SSL *s, void *arg) {
+    (void)arg;
+    cert_cb_calls++;
+    return SSL_use_certificate_file(s, path("server.pem"), SSL_FILETYPE_PEM) == 1 &&
+           SSL_use_PrivateKey_file(s, path("server.key"), SSL_FILETYPE_PEM) == 1;
+}
+
+static int test_cert_cb(void) {
+    SSL_CTX *sctx = SSL_CTX_new(DTLS_server_method()), *cctx = client_ctx();
+    SSL *srv, *cli;
+    int fds[2], ok;
+    CHECK(sctx != NULL && cctx != NULL, "contexts");
+    if (!make_pair(sctx, cctx, &srv, &cli, fds))
+        return 0;
+    SSL_set_cert_cb(srv, load_in_cert_cb, NULL);
+    ok = handshake(cli, srv);
+    printf("per-connection cert_cb: handshake %s, calls %d\n", ok ? "succeeded" : "failed",
+           cert_cb_calls);
+    ERR_clear_error();
+    free_pair(srv, cli, fds);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    return 1;
+}
+
 /* ---- BIO_f_ssl -------------------------------------------------------------------------- */
 
 static SSL_CTX *server_ctx(void) {
@@ -400,6 +429,7 @@ int main(int argc, char **argv) {
     certdir = argv[1];
     test_misc();
     test_client_hello();
+    test_cert_cb();
     test_bio_ssl();
     param_handshake("localhost");
     param_handshake("wrong.example");

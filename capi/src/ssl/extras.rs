@@ -1,6 +1,6 @@
 //! Per-object state of the functions legacy programs import (issue 8): kept in one field of
 //! `SSL` and one of `SSL_CTX` so those structs stay as they were.
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Mutex};
 
 use rdtls::pki::keys::SigningKey;
@@ -101,6 +101,9 @@ pub struct SslExtras {
     pub client_ca_stack: RefCell<NameStack>,
     /// `SSL_get0_CA_list`'s stack.
     pub ca_stack: RefCell<NameStack>,
+    /// `SSL_set_cert_cb`: this connection's certificate callback and argument (None: not
+    /// set, the context's applies).
+    pub cert_cb: Cell<Option<(Option<super::own_cert::CertCallback>, AppPtr)>>,
     /// The stack of CA names the server sent (client side, `SSL_get0_peer_CA_list`).
     pub peer_ca_stack: RefCell<NameStack>,
 }

@@ -350,9 +350,6 @@ stubs! {
     /// SSL_SESSION_set1_alpn_selected: sessions do not record ALPN: 0.
     refuse(0) fn SSL_SESSION_set1_alpn_selected(_s: *mut SSL_SESSION, _alpn: *const c_uchar,
                                                 _len: usize) -> c_int;
-    /// SSL_set_cert_cb: a per-connection certificate callback is not supported (use
-    /// SSL_CTX_set_cert_cb).
-    refuse(()) fn SSL_set_cert_cb(_s: *mut SSL, _cb: Callback, _arg: *mut c_void);
     /// SSL_SESSION_set1_hostname: 0.
     refuse(0) fn SSL_SESSION_set1_hostname(_s: *mut SSL_SESSION, _h: *const c_char) -> c_int;
     /// SSL_CTX_use_cert_and_key: use SSL_CTX_use_certificate and SSL_CTX_use_PrivateKey: 0.
