@@ -416,6 +416,27 @@ static int test_misc(void) {
     printf("default timeout: %ld\n", SSL_get_default_timeout(s));
     printf("method is the context's: %d\n", SSL_get_ssl_method(s) == DTLS_method());
     printf("state of a new SSL: %d\n", (int)SSL_get_state(s));
+    {
+        STACK_OF(SSL_CIPHER) *sk;
+        int i;
+        CHECK(SSL_CTX_set_cipher_list(c, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384") == 1,
+              "cipher list");
+        /* OpenSSL's lists also start with the TLS 1.3 suites (TLS_*), which DTLS 1.2 never
+         * uses and rdtls does not list: only the DTLS 1.2 suites are compared. */
+        sk = SSL_CTX_get_ciphers(c);
+        printf("context ciphers:");
+        for (i = 0; i < sk_SSL_CIPHER_num(sk); i++)
+            if (strncmp(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)), "TLS_", 4) != 0)
+                printf(" %s", SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)));
+        printf("\n");
+        CHECK(SSL_set_cipher_list(s, "ECDHE-RSA-CHACHA20-POLY1305") == 1, "SSL cipher list");
+        sk = SSL_get_ciphers(s);
+        printf("connection ciphers:");
+        for (i = 0; i < sk_SSL_CIPHER_num(sk); i++)
+            if (strncmp(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)), "TLS_", 4) != 0)
+                printf(" %s", SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)));
+        printf("\n");
+    }
     SSL_free(s);
     SSL_CTX_free(c);
     return 1;

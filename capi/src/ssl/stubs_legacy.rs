@@ -157,8 +157,6 @@ stubs! {
     none(0) fn SSL_CTX_has_client_custom_ext(_ctx: *const SSL_CTX, _ext_type: c_uint) -> c_int;
     /// SSL_test_functions: OpenSSL's internal unit-test hooks: NULL.
     none(std::ptr::null()) fn SSL_test_functions() -> *const Opaque;
-    /// SSL_CTX_get_ciphers: no cipher stack object is kept (as SSL_get_ciphers): NULL.
-    none(std::ptr::null_mut()) fn SSL_CTX_get_ciphers(_ctx: *const SSL_CTX) -> *mut OPENSSL_STACK;
     /// SSL_get_client_ciphers: the client's offer is not kept: NULL.
     none(std::ptr::null_mut()) fn SSL_get_client_ciphers(_s: *const SSL) -> *mut OPENSSL_STACK;
     /// SSL_SESSION_get0_alpn_selected: sessions do not record ALPN: `*alpn` NULL, `*len` 0.
