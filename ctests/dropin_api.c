@@ -296,6 +296,35 @@ static int test_client_hello(void) {
     return 1;
 }
 
+/* ---- SSL_set_cert_cb --------------------------------------------------------------------- */
+
+static int cert_cb_calls;
+
+static int load_in_cert_cb(SSL *s, void *arg) {
+    (void)arg;
+    cert_cb_calls++;
+    return SSL_use_certificate_file(s, path("server.pem"), SSL_FILETYPE_PEM) == 1 &&
+           SSL_use_PrivateKey_file(s, path("server.key"), SSL_FILETYPE_PEM) == 1;
+}
+
+static int test_cert_cb(void) {
+    SSL_CTX *sctx = SSL_CTX_new(DTLS_server_method()), *cctx = client_ctx();
+    SSL *srv, *cli;
+    int fds[2], ok;
+    CHECK(sctx != NULL && cctx != NULL, "contexts");
+    if (!make_pair(sctx, cctx, &srv, &cli, fds))
+        return 0;
+    SSL_set_cert_cb(srv, load_in_cert_cb, NULL);
+    ok = handshake(cli, srv);
+    printf("per-connection cert_cb: handshake %s, calls %d\n", ok ? "succeeded" : "failed",
+           cert_cb_calls);
+    ERR_clear_error();
+    free_pair(srv, cli, fds);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    return 1;
+}
+
 /* ---- BIO_f_ssl -------------------------------------------------------------------------- */
 
 static SSL_CTX *server_ctx(void) {
@@ -387,6 +416,27 @@ static int test_misc(void) {
     printf("default timeout: %ld\n", SSL_get_default_timeout(s));
     printf("method is the context's: %d\n", SSL_get_ssl_method(s) == DTLS_method());
     printf("state of a new SSL: %d\n", (int)SSL_get_state(s));
+    {
+        STACK_OF(SSL_CIPHER) *sk;
+        int i;
+        CHECK(SSL_CTX_set_cipher_list(c, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384") == 1,
+              "cipher list");
+        /* OpenSSL's lists also start with the TLS 1.3 suites (TLS_*), which DTLS 1.2 never
+         * uses and rdtls does not list: only the DTLS 1.2 suites are compared. */
+        sk = SSL_CTX_get_ciphers(c);
+        printf("context ciphers:");
+        for (i = 0; i < sk_SSL_CIPHER_num(sk); i++)
+            if (strncmp(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)), "TLS_", 4) != 0)
+                printf(" %s", SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)));
+        printf("\n");
+        CHECK(SSL_set_cipher_list(s, "ECDHE-RSA-CHACHA20-POLY1305") == 1, "SSL cipher list");
+        sk = SSL_get_ciphers(s);
+        printf("connection ciphers:");
+        for (i = 0; i < sk_SSL_CIPHER_num(sk); i++)
+            if (strncmp(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)), "TLS_", 4) != 0)
+                printf(" %s", SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)));
+        printf("\n");
+    }
     SSL_free(s);
     SSL_CTX_free(c);
     return 1;
@@ -400,6 +450,7 @@ int main(int argc, char **argv) {
     certdir = argv[1];
     test_misc();
     test_client_hello();
+    test_cert_cb();
     test_bio_ssl();
     param_handshake("localhost");
     param_handshake("wrong.example");

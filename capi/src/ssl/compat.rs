@@ -183,6 +183,24 @@ entry! {
         0
     }
 
+    /// SSL_CTX_get_ciphers: the context's cipher suites in preference order, as a
+    /// `STACK_OF(SSL_CIPHER)` owned by the context.
+    fn SSL_CTX_get_ciphers(ctx: *const SSL_CTX) -> *mut OPENSSL_STACK {
+        let ctx = try_ref!(ctx, std::ptr::null_mut());
+        let ids: Vec<u16> = ctx.with_settings(|st| st.suites.iter().map(|c| c.id).collect());
+        lock(&ctx.extras.ciphers).get(&ids)
+    }
+
+    /// SSL_get_ciphers: the connection's cipher suites in preference order, owned by `s`.
+    fn SSL_get_ciphers(s: *const SSL) -> *mut OPENSSL_STACK {
+        let s = try_ref!(s, std::ptr::null_mut());
+        let ids: Vec<u16> = s.with_settings(|st| st.suites.iter().map(|c| c.id).collect());
+        match s.extras.ciphers.try_borrow_mut() {
+            Ok(mut c) => c.get(&ids),
+            Err(_) => std::ptr::null_mut(),
+        }
+    }
+
     /// SSL_get_state: the `OSSL_HANDSHAKE_STATE` of the last handshake step (TLS_ST_BEFORE
     /// before any, TLS_ST_OK once complete).
     fn SSL_get_state(s: *const SSL) -> c_int {

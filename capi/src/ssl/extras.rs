@@ -1,6 +1,6 @@
 //! Per-object state of the functions legacy programs import (issue 8): kept in one field of
 //! `SSL` and one of `SSL_CTX` so those structs stay as they were.
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Mutex};
 
 use rdtls::pki::keys::SigningKey;
@@ -87,6 +87,56 @@ impl Drop for NameStack {
     }
 }
 
+/// A `STACK_OF(SSL_CIPHER)` handed out by `SSL_get_ciphers` / `SSL_CTX_get_ciphers`, owned by
+/// the object and rebuilt only when the suite list changed (the ciphers are static).
+#[derive(Default)]
+pub struct CipherStack(Option<(Vec<u16>, AppPtr)>);
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn OPENSSL_sk_new_null() -> *mut OPENSSL_STACK;
+    fn OPENSSL_sk_push(sk: *mut OPENSSL_STACK, p: *const std::ffi::c_void) -> std::ffi::c_int;
+    fn OPENSSL_sk_free(sk: *mut OPENSSL_STACK);
+}
+
+impl CipherStack {
+    /// The stack for `suites` (IANA ids, in order), made when the list changed.
+    pub fn get(&mut self, suites: &[u16]) -> *mut OPENSSL_STACK {
+        if let Some((ids, p)) = &self.0 {
+            if ids == suites {
+                return p.0.cast();
+            }
+        }
+        self.clear();
+        // SAFETY: the host's stack constructor.
+        let sk = unsafe { OPENSSL_sk_new_null() };
+        if sk.is_null() {
+            return sk;
+        }
+        for id in suites {
+            if let Some(c) = super::cipher::CIPHERS.iter().find(|c| c.suite.id == *id) {
+                // SAFETY: a live stack; the SSL_CIPHER is a static.
+                unsafe { OPENSSL_sk_push(sk, (c as *const super::cipher::SSL_CIPHER).cast()) };
+            }
+        }
+        self.0 = Some((suites.to_vec(), AppPtr(sk.cast())));
+        sk
+    }
+
+    fn clear(&mut self) {
+        if let Some((_, p)) = self.0.take() {
+            // SAFETY: our own stack; its elements are statics, so only the stack goes.
+            unsafe { OPENSSL_sk_free(p.0.cast()) };
+        }
+    }
+}
+
+impl Drop for CipherStack {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
 /// The extra state of an `SSL`.
 #[derive(Default)]
 pub struct SslExtras {
@@ -101,6 +151,11 @@ pub struct SslExtras {
     pub client_ca_stack: RefCell<NameStack>,
     /// `SSL_get0_CA_list`'s stack.
     pub ca_stack: RefCell<NameStack>,
+    /// `SSL_get_ciphers`' stack.
+    pub ciphers: RefCell<CipherStack>,
+    /// `SSL_set_cert_cb`: this connection's certificate callback and argument (None: not
+    /// set, the context's applies).
+    pub cert_cb: Cell<Option<(Option<super::own_cert::CertCallback>, AppPtr)>>,
     /// The stack of CA names the server sent (client side, `SSL_get0_peer_CA_list`).
     pub peer_ca_stack: RefCell<NameStack>,
 }
@@ -112,6 +167,8 @@ pub struct CtxExtras {
     pub pkey: Mutex<PkeyCache>,
     /// `SSL_CTX_set_client_hello_cb` and its argument.
     pub client_hello_cb: Mutex<Option<(super::client_hello::ClientHelloCallback, AppPtr)>>,
+    /// `SSL_CTX_get_ciphers`' stack.
+    pub ciphers: Mutex<CipherStack>,
     /// `SSL_CTX_get_client_CA_list`'s stack.
     pub client_ca_stack: Mutex<NameStack>,
     /// `SSL_CTX_get0_CA_list`'s stack.

@@ -78,14 +78,21 @@ impl Drop for CertObject {
 }
 
 impl SSL {
-    /// Calls the context's certificate callback and returns its value (1 when there is none).
+    /// Calls the certificate callback (the connection's own from `SSL_set_cert_cb`, else the
+    /// context's) and returns its value (1 when there is none).
     pub(crate) fn call_cert_callback(&self) -> c_int {
-        let live = self.ctx().live();
-        let Some(cb) = live.cert_callback else {
+        let (cb, arg) = match self.extras.cert_cb.get() {
+            Some(own) => own,
+            None => {
+                let live = self.ctx().live();
+                (live.cert_callback, live.cert_callback_arg)
+            }
+        };
+        let Some(cb) = cb else {
             return 1;
         };
         // SAFETY: the application's callback with OpenSSL's arguments.
-        unsafe { cb(self.as_ptr(), live.cert_callback_arg.0) }
+        unsafe { cb(self.as_ptr(), arg.0) }
     }
 
     /// Runs the context's certificate callback, if any; false when it failed (the error is
@@ -129,6 +136,13 @@ entry! {
             st.chain = Arc::new(Vec::new());
             st.key = None;
         });
+    }
+
+    /// SSL_set_cert_cb sets this connection's certificate callback, called where the
+    /// context's would be (NULL: none for this connection, as OpenSSL).
+    fn SSL_set_cert_cb(s: *mut SSL, cb: Option<CertCallback>, arg: *mut c_void) {
+        let s = try_ref!(s, ());
+        s.extras.cert_cb.set(Some((cb, AppPtr(arg))));
     }
 
     /// SSL_CTX_set_cert_cb installs the certificate callback (see the module documentation).

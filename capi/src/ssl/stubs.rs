@@ -194,8 +194,6 @@ stubs! {
     /// SSL_SESSION_get0_peer: not kept as an X509 object: NULL (use
     /// `SSL_get0_peer_certificate`).
     none(std::ptr::null_mut()) fn SSL_SESSION_get0_peer(_sess: *mut SSL_SESSION) -> *mut X509;
-    /// SSL_get_ciphers: no cipher stack object is kept: NULL.
-    none(std::ptr::null_mut()) fn SSL_get_ciphers(_s: *const SSL) -> *mut OPENSSL_STACK;
     /// SSL_get1_supported_ciphers: NULL.
     none(std::ptr::null_mut()) fn SSL_get1_supported_ciphers(_s: *mut SSL) -> *mut OPENSSL_STACK;
 

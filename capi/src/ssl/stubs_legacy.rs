@@ -157,8 +157,6 @@ stubs! {
     none(0) fn SSL_CTX_has_client_custom_ext(_ctx: *const SSL_CTX, _ext_type: c_uint) -> c_int;
     /// SSL_test_functions: OpenSSL's internal unit-test hooks: NULL.
     none(std::ptr::null()) fn SSL_test_functions() -> *const Opaque;
-    /// SSL_CTX_get_ciphers: no cipher stack object is kept (as SSL_get_ciphers): NULL.
-    none(std::ptr::null_mut()) fn SSL_CTX_get_ciphers(_ctx: *const SSL_CTX) -> *mut OPENSSL_STACK;
     /// SSL_get_client_ciphers: the client's offer is not kept: NULL.
     none(std::ptr::null_mut()) fn SSL_get_client_ciphers(_s: *const SSL) -> *mut OPENSSL_STACK;
     /// SSL_SESSION_get0_alpn_selected: sessions do not record ALPN: `*alpn` NULL, `*len` 0.
@@ -350,9 +348,6 @@ stubs! {
     /// SSL_SESSION_set1_alpn_selected: sessions do not record ALPN: 0.
     refuse(0) fn SSL_SESSION_set1_alpn_selected(_s: *mut SSL_SESSION, _alpn: *const c_uchar,
                                                 _len: usize) -> c_int;
-    /// SSL_set_cert_cb: a per-connection certificate callback is not supported (use
-    /// SSL_CTX_set_cert_cb).
-    refuse(()) fn SSL_set_cert_cb(_s: *mut SSL, _cb: Callback, _arg: *mut c_void);
     /// SSL_SESSION_set1_hostname: 0.
     refuse(0) fn SSL_SESSION_set1_hostname(_s: *mut SSL_SESSION, _h: *const c_char) -> c_int;
     /// SSL_CTX_use_cert_and_key: use SSL_CTX_use_certificate and SSL_CTX_use_PrivateKey: 0.
