@@ -214,6 +214,13 @@ impl Machine {
             return Ok(());
         }
         self.retire_previous_epoch_if_due(now);
+        match self.new_association_front_door(now, datagram) {
+            super::new_association::NewAssociation::NotNew => {}
+            super::new_association::NewAssociation::Answered => return Ok(()),
+            super::new_association::NewAssociation::Abandon => {
+                return Err(self.abandon_for_new_association())
+            }
+        }
         let mut buf = self.pool.pop().unwrap_or_default();
         buf.clear();
         buf.extend_from_slice(datagram);
@@ -606,7 +613,7 @@ impl Machine {
     }
 
     /// Acts on an alert: close_notify closes, a fatal alert fails (RFC 5246 §7.2).
-    fn obey_alert(
+    pub(crate) fn obey_alert(
         &mut self,
         level: AlertLevel,
         description: AlertDescription,

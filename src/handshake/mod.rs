@@ -12,6 +12,7 @@ mod client;
 mod flight;
 pub(crate) mod lifecycle;
 pub(crate) mod machine;
+mod new_association;
 mod peer_verify;
 mod server;
 mod server_hello_hook;
