@@ -408,16 +408,14 @@ impl Machine {
                 continue;
             }
             if self.handshake_done() {
-                if h.message_seq < self.reasm.next_seq() {
-                    saw_old = true;
-                } else if !unauthenticated
-                    && ((!self.is_client && h.msg_type == HandshakeType::CLIENT_HELLO)
-                        || (self.is_client && h.msg_type == HandshakeType::HELLO_REQUEST))
+                if !unauthenticated && super::renegotiation::is_request(self.is_client, h.msg_type)
                 {
-                    // Renegotiation is refused (RFC 5746 §4.5 permits it; BoringSSL does so).
+                    // Whatever its message_seq (super::renegotiation): refused.
                     if h.fragment_offset == 0 {
-                        self.send_alert(AlertLevel::Warning, AlertDescription::NO_RENEGOTIATION);
+                        self.refuse_renegotiation();
                     }
+                } else if h.message_seq < self.reasm.next_seq() {
+                    saw_old = true;
                 } else {
                     self.stats.records_dropped += 1;
                 }

@@ -14,6 +14,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod new_association;
 mod peer_verify;
+mod renegotiation;
 mod server;
 mod server_hello_hook;
 mod server_resumption;
