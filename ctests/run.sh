@@ -225,5 +225,10 @@ run_test newassoc_s_server_openssl_clients
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_newassoc_openssl_s_server
 fi
+# Renegotiation requests from stock OpenSSL peers, refused (t_reneg.sh).
+run_test reneg_openssl_client_refused
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test reneg_openssl_server_refused
+fi
 
 summary
