@@ -56,9 +56,9 @@
 //!   ClientHello with another client random reaching a server mid-handshake or established
 //!   is answered statelessly with a HelloVerifyRequest; when it returns a valid cookie the
 //!   old association ends (with the plaintext alert it was remembering, if any, else
-//!   `Error::NewAssociation`). OpenSSL instead drops it once established (the new client
-//!   hangs) and mid-handshake treats it as part of the running handshake. See
-//!   `handshake::new_association`.
+//!   `Error::NewAssociation`). OpenSSL 3.0 instead drops it once established (checked with
+//!   two clients on `s_server` without `-listen`: the second hangs) and does not look for
+//!   a new association mid-handshake. See `handshake::new_association`.
 //! * **A session resumes only under the server name it was made for** (RFC 6066 §3 "MUST
 //!   NOT accept the request to resume the session if the server_name extension contains a
 //!   different name"). This follows the RFC, not OpenSSL 3.0, which resumes a TLS 1.2 / DTLS
