@@ -100,6 +100,14 @@ impl Machine {
             self.stats_dropped();
         } else {
             self.message_event(false, HandshakeType::CLIENT_HELLO, ch.message_seq, ch.body);
+            // Reported as the stateful exchange reports its HelloVerifyRequest.
+            let header = dg.get(..cookie::RECORD_HEADER_LEN).map(<[u8]>::to_vec);
+            self.record_header_event(true, header.as_deref());
+            let hvr_body = cookie::RECORD_HEADER_LEN + cookie::HANDSHAKE_HEADER_LEN;
+            if let Some(b) = dg.get(hvr_body..).map(<[u8]>::to_vec) {
+                let seq = ch.message_seq;
+                self.message_event(true, HandshakeType::HELLO_VERIFY_REQUEST, seq, &b);
+            }
             self.push_datagram(dg);
         }
         NewAssociation::Answered
