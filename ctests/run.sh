@@ -221,4 +221,16 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_srtp_s_client
 fi
 
+# A new client after an aborted one on one socket, RFC 6347 4.2.8 (t_newassoc.sh).
+run_test newassoc_s_server_ours_clients
+run_test newassoc_s_server_openssl_clients
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_newassoc_openssl_s_server
+fi
+# Renegotiation requests from stock OpenSSL peers, refused (t_reneg.sh).
+run_test reneg_openssl_client_refused
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test reneg_openssl_server_refused
+fi
+
 summary

@@ -238,14 +238,14 @@ pub struct CookieListener {
 }
 
 /// A ClientHello as the front door sees it: header fields and body.
-struct FirstClientHello<'a> {
-    record_seq: u64,
-    message_seq: u16,
-    body: &'a [u8],
+pub(crate) struct FirstClientHello<'a> {
+    pub(crate) record_seq: u64,
+    pub(crate) message_seq: u16,
+    pub(crate) body: &'a [u8],
 }
 
 /// Parses the first record of `datagram` as one unfragmented epoch-0 ClientHello.
-fn parse_first_client_hello(datagram: &[u8]) -> Option<FirstClientHello<'_>> {
+pub(crate) fn parse_first_client_hello(datagram: &[u8]) -> Option<FirstClientHello<'_>> {
     let mut r = Reader::new(datagram);
     if r.u8("type").ok()? != ContentType::HANDSHAKE.0 {
         return None;
@@ -360,7 +360,7 @@ pub fn verify_client_hello_cookie(
     }
 }
 
-fn check_cookie(
+pub(crate) fn check_cookie(
     keys: &CookieKeys,
     now: Instant,
     peer_addr: &[u8],

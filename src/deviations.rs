@@ -2,7 +2,11 @@
 //!
 //! * **Renegotiation is not supported.** A ClientHello (server side) or HelloRequest (client
 //!   side) after the handshake is answered with a `no_renegotiation` warning alert (RFC 5746
-//!   §4.5 allows refusing; BoringSSL does the same). When the 48-bit sequence space of an
+//!   §4.5 allows refusing; BoringSSL does the same), whatever its `message_seq`
+//!   (`handshake::renegotiation`). This is OpenSSL 3.0's default for client-initiated
+//!   requests; OpenSSL's client accepts a server's HelloRequest unless
+//!   `SSL_OP_NO_RENEGOTIATION` is set, and `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` makes its
+//!   server accept: rdtls refuses in both cases. When the 48-bit sequence space of an
 //!   epoch is exhausted the connection is closed instead of rekeyed.
 //! * **Records of a future epoch are dropped, not buffered** (RFC 6347 §4.1 permits either).
 //!   The peer's retransmission recovers them.
@@ -48,6 +52,13 @@
 //!   `input_policy::PREVIOUS_EPOCH_LINGER` (the TCP MSL, RFC 6347 §4.1) after completion.
 //!   Our last flight is freed at the same moment: retransmissions of the peer's last flight
 //!   after that are no longer answered.
+//! * **A new association's ClientHello on a live one** (RFC 6347 §4.2.8): an epoch-0
+//!   ClientHello with another client random reaching a server mid-handshake or established
+//!   is answered statelessly with a HelloVerifyRequest; when it returns a valid cookie the
+//!   old association ends (with the plaintext alert it was remembering, if any, else
+//!   `Error::NewAssociation`). OpenSSL 3.0 instead drops it once established (checked with
+//!   two clients on `s_server` without `-listen`: the second hangs) and does not look for
+//!   a new association mid-handshake. See `handshake::new_association`.
 //! * **A session resumes only under the server name it was made for** (RFC 6066 §3 "MUST
 //!   NOT accept the request to resume the session if the server_name extension contains a
 //!   different name"). This follows the RFC, not OpenSSL 3.0, which resumes a TLS 1.2 / DTLS

@@ -124,6 +124,9 @@ pub enum Error {
     AlertReceived(AlertDescription),
     /// The handshake gave up after the configured number of retransmissions.
     HandshakeTimeout,
+    /// A ClientHello with a valid cookie and a new client random started a new association
+    /// at the peer's address; this one was abandoned (RFC 6347 §4.2.8).
+    NewAssociation,
     /// No usable cipher suite, group or signature algorithm in common.
     NoSharedParameters(String),
     /// Peer certificate verification failed; `code` is OpenSSL's `X509_V_ERR_*` value.
@@ -182,6 +185,9 @@ impl fmt::Display for Error {
             Error::AlertSent { alert, reason } => write!(f, "{reason} (sent alert {alert})"),
             Error::AlertReceived(a) => write!(f, "peer sent fatal alert {a}"),
             Error::HandshakeTimeout => f.write_str("handshake timed out: peer did not answer"),
+            Error::NewAssociation => f.write_str(
+                "a new client association replaced this one (ClientHello with a valid cookie, RFC 6347 4.2.8)",
+            ),
             Error::NoSharedParameters(w) => write!(f, "no shared {w}"),
             Error::CertificateVerify { reason, .. } => {
                 write!(f, "certificate verify failed: {reason}")

@@ -226,6 +226,13 @@ impl Machine {
             return Ok(());
         }
         self.retire_previous_epoch_if_due(now);
+        match self.new_association_front_door(now, datagram) {
+            super::new_association::NewAssociation::NotNew => {}
+            super::new_association::NewAssociation::Answered => return Ok(()),
+            super::new_association::NewAssociation::Abandon => {
+                return Err(self.abandon_for_new_association())
+            }
+        }
         let mut buf = self.pool.pop().unwrap_or_default();
         buf.clear();
         buf.extend_from_slice(datagram);
@@ -413,16 +420,14 @@ impl Machine {
                 continue;
             }
             if self.handshake_done() {
-                if h.message_seq < self.reasm.next_seq() {
-                    saw_old = true;
-                } else if !unauthenticated
-                    && ((!self.is_client && h.msg_type == HandshakeType::CLIENT_HELLO)
-                        || (self.is_client && h.msg_type == HandshakeType::HELLO_REQUEST))
+                if !unauthenticated && super::renegotiation::is_request(self.is_client, h.msg_type)
                 {
-                    // Renegotiation is refused (RFC 5746 §4.5 permits it; BoringSSL does so).
+                    // Whatever its message_seq (super::renegotiation): refused.
                     if h.fragment_offset == 0 {
-                        self.send_alert(AlertLevel::Warning, AlertDescription::NO_RENEGOTIATION);
+                        self.refuse_renegotiation();
                     }
+                } else if h.message_seq < self.reasm.next_seq() {
+                    saw_old = true;
                 } else {
                     self.stats.records_dropped += 1;
                 }
@@ -618,7 +623,7 @@ impl Machine {
     }
 
     /// Acts on an alert: close_notify closes, a fatal alert fails (RFC 5246 §7.2).
-    fn obey_alert(
+    pub(crate) fn obey_alert(
         &mut self,
         level: AlertLevel,
         description: AlertDescription,

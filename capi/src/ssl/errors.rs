@@ -62,6 +62,7 @@ pub fn describe(e: &Error) -> (c_int, String) {
             )
         }
         Error::HandshakeTimeout => SSL_R_READ_TIMEOUT_EXPIRED,
+        Error::NewAssociation => SSL_R_UNEXPECTED_MESSAGE,
         Error::NoSharedParameters(what) if what.contains("signature") => {
             SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS
         }
