@@ -218,5 +218,11 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_srtp_s_server
     run_test dropin_srtp_s_client
 fi
+# TLS passthrough to the system libssl under the drop-in (t_tlspass.sh, issue 8 item 2).
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test tlspass_s_server_s_client
+    run_test tlspass_tls_and_dtls_one_process
+    run_test tlspass_disabled_by_env
+fi
 
 summary

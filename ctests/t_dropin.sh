@@ -123,8 +123,9 @@ test_dropin_c_program() {
     grep -q '^LIBSSL /.*libssl\.so\.3$' control.out || fail "control: no LIBSSL line"
     if grep -qF "$DROPIN_REAL" control.out; then fail "the control run loaded the drop-in"; fi
     grep -q "^MAP $sys\$" control.out || fail "the control run did not map $sys"
-    # The same binary on the drop-in.
-    LD_PRELOAD="$DROPIN_SO" timeout "$PROC_TIMEOUT" "$CTDIR/dropin_prog" "$CERTDIR" -dropin \
+    # The same binary on the drop-in, TLS passthrough off (tls_refused checks that TLS then
+    # fails clearly; t_tlspass.sh covers TLS served by the system libssl).
+    RDTLS_NO_TLS_PASSTHROUGH=1 LD_PRELOAD="$DROPIN_SO" timeout "$PROC_TIMEOUT" "$CTDIR/dropin_prog" "$CERTDIR" -dropin \
         > dropin.out 2>&1
     rc=$?
     cat dropin.out
@@ -358,16 +359,17 @@ test_dropin_s_client_retransmits() {
     fi
 }
 
-# TLS over TCP is not ours to do: the stock s_client on rdtls must fail the handshake at once
-# with a clear error, not hang or pretend.
+# TLS over TCP is not ours to do: with TLS passthrough off (RDTLS_NO_TLS_PASSTHROUGH=1, or no
+# system libssl) the stock s_client on rdtls must fail the handshake at once with a clear
+# error, not hang or pretend.
 test_dropin_s_client_tls_refused() {
     local port rc
     need openssl
     dropin_need
     start_bg tsrv openssl s_server -accept 127.0.0.1:0 -naccept 1 "${DSRV_CERT[@]}"
     port=$(wait_port tsrv.out) || fail "TLS s_server did not start"
-    timeout "$PROC_TIMEOUT" env LD_LIBRARY_PATH="$BUILD" openssl s_client \
-        -connect "127.0.0.1:$port" < /dev/null > tcli.out 2> tcli.err
+    timeout "$PROC_TIMEOUT" env RDTLS_NO_TLS_PASSTHROUGH=1 LD_LIBRARY_PATH="$BUILD" \
+        openssl s_client -connect "127.0.0.1:$port" < /dev/null > tcli.out 2> tcli.err
     rc=$?
     cat tcli.err
     if [ "$rc" = 0 ] || [ "$rc" = 124 ]; then

@@ -307,6 +307,7 @@ impl Drop for SSL_CTX {
     fn drop(&mut self) {
         // The handle C code saw is the address of this struct (Arc::into_raw points at it).
         let me = self as *mut SSL_CTX;
+        crate::passthru::forget(me);
         self.ex_data.free(me.cast());
         let st = lock(&self.cert_store).0;
         host::store_free(st.cast());
@@ -356,6 +357,7 @@ entry! {
             return std::ptr::null_mut();
         }
         let p = Arc::into_raw(ctx) as *mut SSL_CTX;
+        crate::passthru::register(p);
         // SAFETY: just created, alive.
         unsafe { (*p).ex_data.run_new(p.cast()) };
         p

@@ -66,10 +66,23 @@ macro_rules! methods {
             entry! {
                 $(#[$m])*
                 fn $fname() -> *const SSL_METHOD {
+                    // Drop-in: TLS is served by the system's libssl when there is one.
+                    #[cfg(feature = "dropin")]
+                    if Family::$fam == Family::Tls {
+                        let name = concat!(stringify!($fname), "\0");
+                        if let Some(m) = crate::passthru::real_method(name) {
+                            return m.cast();
+                        }
+                    }
                     &$static
                 }
             }
         )*
+
+        /// True when `a` is the address of one of our methods.
+        pub fn is_ours(a: usize) -> bool {
+            false $(|| a == &$static as *const SSL_METHOD as usize)*
+        }
     };
 }
 
