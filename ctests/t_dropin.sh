@@ -62,15 +62,22 @@ test_dropin_elf() {
     [ -z "$bad" ] || fail "non-function exports: $bad"
 }
 
-# ld_log_check PREFIX: every loader log PREFIX.* shows build/libssl.so.3 initialised and no
-# other libssl loaded.
+# ld_log_check PREFIX [tls]: every loader log PREFIX.* shows build/libssl.so.3 initialised and
+# no other libssl loaded; with `tls`, the system libssl may also be loaded, but only by its
+# full path (TLS passthrough's dlopen), never found as the program's libssl.so.3.
 ld_log_check() {
-    local f n=0
+    local f n=0 sys
+    sys="$(system_libssl)"
     for f in "$1".*; do
         [ -f "$f" ] || continue
         n=$((n + 1))
         grep -q "calling init: $DROPIN_REAL\$" "$f" || fail "$f: build/libssl.so.3 not loaded"
-        if grep -E 'calling init: .*libssl' "$f" | grep -vqF "$DROPIN_REAL"; then
+        if [ "${2:-}" = tls ]; then
+            if grep -E 'calling init: .*libssl' "$f" | grep -vqF -e "$DROPIN_REAL" -e "$sys" ||
+                grep -E 'trying file=.*libssl' "$f" | grep -vqF "$DROPIN_REAL"; then
+                fail "$f: another libssl was loaded as the program's libssl.so.3"
+            fi
+        elif grep -E 'calling init: .*libssl' "$f" | grep -vqF "$DROPIN_REAL"; then
             fail "$f: another libssl was loaded"
         fi
     done
@@ -147,16 +154,21 @@ child_pid() {
     ps -o pid= --ppid "${!v}" | tr -d ' ' | head -n 1
 }
 
-# expect_lib NAME ours|system: the running process NAME maps only build/libssl.so.3
-# (ours) or only the system libssl.so.3 (system).
+# expect_lib NAME ours|system|ours+tls: the running process NAME maps only build/libssl.so.3
+# (ours) or only the system libssl.so.3 (system); ours+tls: build/libssl.so.3 and the system
+# libssl that TLS passthrough loaded (a program that also makes TLS contexts).
 expect_lib() {
     local pid maps want
     pid=$(child_pid "$1")
     if [ -z "$pid" ] || [ ! -r "/proc/$pid/maps" ]; then fail "$1: process not running"; fi
     maps=$(grep -o '/[^ ]*libssl[^ ]*$' "/proc/$pid/maps" | sort -u | tr '\n' ' ')
     echo "$1 (pid $pid) maps: $maps"
-    if [ "$2" = ours ]; then want="$DROPIN_REAL"; else want="$(system_libssl)"; fi
-    [ "$maps" = "$want " ] || fail "$1 does not run on $want"
+    case "$2" in
+    ours) want="$DROPIN_REAL " ;;
+    ours+tls) want=$(printf '%s\n%s\n' "$DROPIN_REAL" "$(system_libssl)" | sort -u | tr '\n' ' ') ;;
+    *) want="$(system_libssl) " ;;
+    esac
+    [ "$maps" = "$want" ] || fail "$1 does not run on $want"
 }
 
 DSRV_CERT=(-cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key")

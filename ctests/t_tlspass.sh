@@ -90,3 +90,42 @@ test_tlspass_disabled_by_env() {
     expect_lib tcli ours
     feed_close tcli
 }
+
+# One socat process on build/libssl.so.3 with a TLS and a DTLS connection: it accepts TLS
+# (OPENSSL-LISTEN, served by the system libssl) from a stock s_client and relays it over DTLS
+# (DTLS client, ours) to a stock s_server -dtls1_2; a line goes each way end to end.
+test_tlspass_socat_tls_to_dtls() {
+    local tport
+    need socat openssl
+    dropin_need
+    with_fifo osrv
+    start_bg osrv --stdin osrv.in openssl s_server -dtls1_2 -accept 127.0.0.1:0 -naccept 1 \
+        "${DSRV_CERT[@]}"
+    feed_open osrv
+    PORT=$(wait_port osrv.out) || fail "s_server -dtls1_2 did not start"
+    tport=$(free_port) || fail "no free port"
+    start_bg socat env LD_LIBRARY_PATH="$BUILD" socat -d -d \
+        "OPENSSL-LISTEN:$tport,bind=127.0.0.1,reuseaddr,cert=$CERTDIR/server.pem,key=$CERTDIR/server.key,verify=0" \
+        "DTLS:127.0.0.1:$PORT,cafile=$CERTDIR/ca.pem,commonname=localhost"
+    wait_grep socat.err 'listening on' || fail "socat did not listen"
+    with_fifo ocli
+    start_bg ocli --stdin ocli.in openssl s_client -connect "127.0.0.1:$tport" \
+        -CAfile "$CERTDIR/ca.pem" -verify_return_error -no_ign_eof
+    feed_open ocli
+    wait_grep ocli.out '^ *Verify return code: 0 \(ok\)' || fail "no verified TLS handshake"
+    grep -E '^ *Protocol *:' ocli.out
+    send ocli "hello over TLS then DTLS"
+    wait_grep osrv.out '^hello over TLS then DTLS$' || fail "s_server -dtls1_2 got nothing"
+    grep -E 'SSL (proto version used|connection using)' socat.err
+    # Two handshakes in this one process: the TLS one (TLS 1.3 with the system libssl) and
+    # the DTLS one (ours).
+    [ "$(grep -c 'SSL connection using' socat.err)" = 2 ] || fail "socat: not two handshakes"
+    grep -q 'SSL proto version used: TLSv1\.3' socat.err || fail "socat: no TLS 1.3"
+    expect_passthrough socat
+    send osrv "hello over DTLS then TLS"
+    wait_grep ocli.out '^hello over DTLS then TLS$' || fail "s_client got nothing"
+    feed_close ocli
+    expect_exit ocli 0 || fail "s_client failed"
+    expect_exit socat 0 || fail "socat failed"
+    feed_close osrv
+}

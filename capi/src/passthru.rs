@@ -2,11 +2,14 @@
 //!
 //! rdtls speaks DTLS only. A process that loads our `libssl.so.3` for DTLS may also speak TLS
 //! (socat `OPENSSL:`, coturn's TLS listener, libcurl). When it asks for a TLS method
-//! (`TLS_method`, `SSLv23_client_method`, `TLSv1_2_server_method`, ...) we load OpenSSL's own
+//! (`TLS_method`, `SSLv23_client_method`, `TLSv1_2_server_method`, ...) and makes a context
+//! from it, `SSL_CTX_new` loads OpenSSL's own
 //! `libssl.so.3` privately — `dlopen` of its full path with `RTLD_LOCAL | RTLD_DEEPBIND`, so its
 //! internal calls bind to itself while it shares the process's `libcrypto.so.3` (BIOs, X509,
-//! EVP_PKEY, the error queue) — and return *its* method. Every object made from that method
-//! is the real library's.
+//! EVP_PKEY, the error queue) — and returns the context the real library makes with *its*
+//! method of the same name. Every object made from that context is the real library's. (The
+//! method functions themselves return our statics: `openssl s_server -dtls1_2` calls
+//! `TLS_server_method()` before it picks DTLS, and must not load anything.)
 //!
 //! Dispatch is generic, in [`crate::entry!`]: every exported function looks at its arguments
 //! whose type is one of the libssl object pointers (`SSL`, `SSL_CTX`, `SSL_SESSION`,
@@ -185,8 +188,9 @@ mod imp {
         Some(f)
     }
 
-    /// The real library's method `name` (a TLS method function), loading it on first use;
-    /// None when passthrough is unavailable (our own method then fails as before).
+    /// The real library's method `name` (a TLS method function, NUL-terminated), loading the
+    /// library on first use; None when passthrough is unavailable (our own method then
+    /// fails as before).
     pub fn real_method(name: &'static str) -> Option<*const c_void> {
         static CACHE: Mutex<Vec<(&'static str, usize)>> = Mutex::new(Vec::new());
         if let Some(&(_, m)) = lock(&CACHE).iter().find(|(n, _)| *n == name) {
@@ -253,27 +257,35 @@ mod imp {
         }
         match kind {
             Kind::Heap => !lock(&OURS).as_ref().is_some_and(|s| s.contains(&a)),
-            Kind::Method => !crate::ssl::method::is_ours(a),
+            Kind::Method => crate::ssl::method::ours_at(a).is_none(),
             Kind::Cipher => !crate::ssl::cipher::is_ours(a),
             Kind::Conf => lock(&TWINS).as_ref().is_some_and(|m| m.contains_key(&a)),
         }
     }
 
     /// Argument `v` as the real library must see it: our `SSL_CONF_CTX` becomes its real
-    /// twin (made on first use); everything else is passed unchanged.
+    /// twin (made on first use), our TLS method the real library's; everything else is
+    /// passed unchanged.
     pub fn map_arg<T: Copy>(ty: &'static str, v: T) -> T {
-        if kind_of(ty) != Some(Kind::Conf) {
-            return v;
-        }
+        let kind = kind_of(ty);
         let a = addr_of(&v);
         if a == 0 {
             return v;
         }
-        let twin = conf_twin(a);
+        let twin = match kind {
+            Some(Kind::Conf) => conf_twin(a),
+            Some(Kind::Method) => match crate::ssl::method::ours_at(a) {
+                Some(m) if m.family == crate::ssl::method::Family::Tls => {
+                    real_method(m.fn_name).map_or(0, |p| p as usize)
+                }
+                _ => 0,
+            },
+            _ => 0,
+        };
         if twin == 0 {
             return v;
         }
-        // SAFETY: T is a pointer-sized raw pointer (Kind::Conf); usize -> pointer.
+        // SAFETY: T is a pointer-sized raw pointer (Conf or Method); usize -> pointer.
         unsafe { std::mem::transmute_copy::<usize, T>(&twin) }
     }
 
