@@ -224,6 +224,7 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test tlspass_tls_and_dtls_one_process
     run_test tlspass_disabled_by_env
     run_test tlspass_socat_tls_to_dtls
+    run_test tlspass_coturn_tls_and_dtls
 fi
 
 summary

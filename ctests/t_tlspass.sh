@@ -129,3 +129,40 @@ test_tlspass_socat_tls_to_dtls() {
     expect_exit socat 0 || fail "socat failed"
     feed_close osrv
 }
+
+# coturn's turnserver on build/libssl.so.3 with its TLS and DTLS listeners (one port, TCP and
+# UDP): a stock openssl s_client completes a verified TLS handshake with it (served by the
+# system libssl) and, in the same turnserver process, turnutils_uclient -S relays 10 of 10
+# messages over DTLS (ours).
+test_tlspass_coturn_tls_and_dtls() {
+    local sport pport i
+    need turnserver turnutils_uclient turnutils_peer openssl ss
+    dropin_need
+    sport=$(free_port) || fail "no free port"
+    pport=$(free_port) || fail "no free port"
+    start_bg peer turnutils_peer -L 127.0.0.1 -p "$pport"
+    start_bg turn env LD_LIBRARY_PATH="$BUILD" turnserver -n --no-cli --listening-ip=127.0.0.1 \
+        --relay-ip=127.0.0.1 --tls-listening-port="$sport" --listening-port="$((sport + 1))" \
+        --no-tcp --no-udp --cert="$CERTDIR/server.pem" --pkey="$CERTDIR/server.key" \
+        --lt-cred-mech --user=u:p --realm=rdtls --allow-loopback-peers \
+        --min-port=49152 --max-port=65535 --log-file=stdout --no-stdout-log --simple-log
+    wait_udp_bound "$sport" || fail "turnserver did not open its DTLS listener"
+    for i in $(seq 1 300); do
+        ss -Hltn "sport = :$sport" 2> /dev/null | grep -q . && break
+        sleep 0.05
+    done
+    ss -Hltn "sport = :$sport" | grep -q . || fail "turnserver did not open its TLS listener"
+    timeout "$PROC_TIMEOUT" openssl s_client -connect "127.0.0.1:$sport" \
+        -CAfile "$CERTDIR/ca.pem" -verify_return_error < /dev/null > tls.out 2> tls.err ||
+        { cat tls.err; fail "TLS handshake with turnserver failed"; }
+    grep -q '^ *Verify return code: 0 (ok)' tls.out || fail "no verified TLS handshake"
+    grep -E '^(New|Reused), .*Cipher is|^ *Protocol *:' tls.out
+    expect_lib turn ours+tls
+    start_bg uclient turnutils_uclient -S -u u -w p -p "$sport" -n 10 -m 1 \
+        -e 127.0.0.1 -r "$pport" -c 127.0.0.1
+    wait_grep uclient.out 'client session connected with cipher' || fail "uclient: no DTLS session"
+    grep -m1 'client session connected' uclient.out
+    expect_exit uclient 0 || fail "turnutils_uclient failed"
+    grep 'tot_send_msgs=10, tot_recv_msgs=10' uclient.out || fail "not 10 of 10 messages back"
+    expect_lib turn ours+tls
+}
