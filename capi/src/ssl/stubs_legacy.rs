@@ -339,8 +339,7 @@ stubs! {
     /// SSL_set_trust: 0.
     refuse(0) fn SSL_set_trust(_s: *mut SSL, _trust: c_int) -> c_int;
     /// SSL_CTX_set_ssl_version: changing a context's method is not supported: 0.
-    refuse(0) fn SSL_CTX_set_ssl_version(_ctx: *mut SSL_CTX, _meth: *const SSL_METHOD)
-        -> c_int;
+    refuse(0) fn SSL_CTX_set_ssl_version(_ctx: *mut SSL_CTX, _meth: *const SSL_METHOD) -> c_int;
     /// SSL_set_ssl_method: changing an SSL's method is not supported: 0.
     refuse(0) fn SSL_set_ssl_method(_s: *mut SSL, _meth: *const SSL_METHOD) -> c_int;
     /// SSL_dup: duplicating an SSL is not supported: NULL.
