@@ -188,6 +188,24 @@ mod imp {
         Some(f)
     }
 
+    /// The real library's function `name` (NUL-terminated) as the function pointer type `F`
+    /// (which must be OpenSSL's prototype of it), cached in `slot`.
+    pub fn real_as<F: Copy>(name: &'static str, slot: &AtomicPtr<c_void>) -> Option<F> {
+        let f = real_fn(name, slot)?;
+        if std::mem::size_of::<F>() != std::mem::size_of::<*mut c_void>() {
+            return None;
+        }
+        // SAFETY: F is a pointer-sized function pointer type with the real prototype (the
+        // caller's contract); f is that function's address.
+        Some(unsafe { std::mem::transmute_copy::<*mut c_void, F>(&f) })
+    }
+
+    /// True when `s`, an `SSL *` found inside a BIO, belongs to the real library (then the
+    /// BIO is the real library's `BIO_f_ssl` and the whole call must go there).
+    pub fn foreign_ssl<T>(s: *mut T) -> bool {
+        active() && is_foreign("*mut SSL", &s)
+    }
+
     /// The real library's method `name` (a TLS method function, NUL-terminated), loading the
     /// library on first use; None when passthrough is unavailable (our own method then
     /// fails as before).
