@@ -35,6 +35,19 @@
     } while (0)
 
 static const char *certdir;
+/* The client SSLs, and how often the verify callback found each through the SSL index. */
+static SSL *tls_client, *dtls_client;
+static int seen_tls, seen_dtls;
+
+/* A verify callback that finds its SSL the documented way, whichever library verifies. */
+static int verify_cb(int ok, X509_STORE_CTX *x)
+{
+    SSL *s = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+
+    seen_tls += s != NULL && s == tls_client;
+    seen_dtls += s != NULL && s == dtls_client;
+    return ok;
+}
 
 static SSL_CTX *make_ctx(const SSL_METHOD *m, int server)
 {
@@ -50,7 +63,7 @@ static SSL_CTX *make_ctx(const SSL_METHOD *m, int server)
         CHECK(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1, "key %s", key);
     } else {
         CHECK(SSL_CTX_load_verify_locations(ctx, ca, NULL) == 1, "CA %s", ca);
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
     }
     return ctx;
 }
@@ -202,6 +215,8 @@ int main(int argc, char **argv)
         else
             SSL_set_connect_state(s[i]);
     }
+    tls_client = s[1];
+    dtls_client = s[3];
     tcp_pair(s[0], s[1]);
     udp_pair(s[2], s[3]);
     CHECK(SSL_set1_host(s[1], "localhost") == 1, "SSL_set1_host tls");
@@ -216,6 +231,10 @@ int main(int argc, char **argv)
     CHECK(SSL_get_verify_result(s[1]) == X509_V_OK && SSL_get_verify_result(s[3]) == X509_V_OK,
           "peer verification");
 
+    CHECK(seen_tls > 0 && seen_dtls > 0,
+          "verify callbacks found their SSL through the index (TLS %d, DTLS %d)", seen_tls,
+          seen_dtls);
+    printf("VERIFY-CB tls %d dtls %d\n", seen_tls, seen_dtls);
     transfer(s[1], s[0], "hello over TLS");
     transfer(s[0], s[1], "reply over TLS");
     /* BIO_f_ssl() takes no object (ours under the drop-in) and wraps the TLS SSL. */

@@ -206,6 +206,23 @@ mod imp {
         active() && is_foreign("*mut SSL", &s)
     }
 
+    /// The real library's `SSL_get_ex_data_X509_STORE_CTX_idx()` once it is loaded. Our
+    /// exported function answers with it then, and our verify contexts hold their `SSL *`
+    /// under it as well as under ours, so a callback finds its `SSL` through the index it
+    /// asks for whichever library runs the verification.
+    pub fn real_store_ctx_idx() -> Option<std::ffi::c_int> {
+        static IDX: OnceLock<Option<std::ffi::c_int>> = OnceLock::new();
+        if !active() {
+            return None;
+        }
+        *IDX.get_or_init(|| {
+            static REAL: AtomicPtr<c_void> = AtomicPtr::new(std::ptr::null_mut());
+            type IdxFn = extern "C" fn() -> std::ffi::c_int;
+            let f = real_as::<IdxFn>("SSL_get_ex_data_X509_STORE_CTX_idx\0", &REAL)?;
+            Some(f()).filter(|&i| i >= 0)
+        })
+    }
+
     /// The real library's method `name` (a TLS method function, NUL-terminated), loading the
     /// library on first use; None when passthrough is unavailable (our own method then
     /// fails as before).
