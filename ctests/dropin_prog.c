@@ -496,7 +496,8 @@ static int memory_bios(void)
     return 1;
 }
 
-/* The drop-in speaks DTLS only: a TLS handshake must fail at once, clearly. */
+/* With TLS passthrough off (RDTLS_NO_TLS_PASSTHROUGH=1) the drop-in speaks DTLS only: a TLS
+ * handshake must fail at once, clearly. */
 static int tls_refused(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());

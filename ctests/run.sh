@@ -220,6 +220,14 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_srtp_s_server
     run_test dropin_srtp_s_client
 fi
+# TLS passthrough to the system libssl under the drop-in (t_tlspass.sh, issue 8 item 2).
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test tlspass_s_server_s_client
+    run_test tlspass_tls_and_dtls_one_process
+    run_test tlspass_disabled_by_env
+    run_test tlspass_socat_tls_to_dtls
+    run_test tlspass_coturn_tls_and_dtls
+fi
 
 # A new client after an aborted one on one socket, RFC 6347 4.2.8 (t_newassoc.sh).
 run_test newassoc_s_server_ours_clients

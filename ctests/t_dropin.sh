@@ -62,15 +62,22 @@ test_dropin_elf() {
     [ -z "$bad" ] || fail "non-function exports: $bad"
 }
 
-# ld_log_check PREFIX: every loader log PREFIX.* shows build/libssl.so.3 initialised and no
-# other libssl loaded.
+# ld_log_check PREFIX [tls]: every loader log PREFIX.* shows build/libssl.so.3 initialised and
+# no other libssl loaded; with `tls`, the system libssl may also be loaded, but only by its
+# full path (TLS passthrough's dlopen), never found as the program's libssl.so.3.
 ld_log_check() {
-    local f n=0
+    local f n=0 sys
+    sys="$(system_libssl)"
     for f in "$1".*; do
         [ -f "$f" ] || continue
         n=$((n + 1))
         grep -q "calling init: $DROPIN_REAL\$" "$f" || fail "$f: build/libssl.so.3 not loaded"
-        if grep -E 'calling init: .*libssl' "$f" | grep -vqF "$DROPIN_REAL"; then
+        if [ "${2:-}" = tls ]; then
+            if grep -E 'calling init: .*libssl' "$f" | grep -vqF -e "$DROPIN_REAL" -e "$sys" ||
+                grep -E 'trying file=.*libssl' "$f" | grep -vqF "$DROPIN_REAL"; then
+                fail "$f: another libssl was loaded as the program's libssl.so.3"
+            fi
+        elif grep -E 'calling init: .*libssl' "$f" | grep -vqF "$DROPIN_REAL"; then
             fail "$f: another libssl was loaded"
         fi
     done
@@ -123,8 +130,9 @@ test_dropin_c_program() {
     grep -q '^LIBSSL /.*libssl\.so\.3$' control.out || fail "control: no LIBSSL line"
     if grep -qF "$DROPIN_REAL" control.out; then fail "the control run loaded the drop-in"; fi
     grep -q "^MAP $sys\$" control.out || fail "the control run did not map $sys"
-    # The same binary on the drop-in.
-    LD_PRELOAD="$DROPIN_SO" timeout "$PROC_TIMEOUT" "$CTDIR/dropin_prog" "$CERTDIR" -dropin \
+    # The same binary on the drop-in, TLS passthrough off (tls_refused checks that TLS then
+    # fails clearly; t_tlspass.sh covers TLS served by the system libssl).
+    RDTLS_NO_TLS_PASSTHROUGH=1 LD_PRELOAD="$DROPIN_SO" timeout "$PROC_TIMEOUT" "$CTDIR/dropin_prog" "$CERTDIR" -dropin \
         > dropin.out 2>&1
     rc=$?
     cat dropin.out
@@ -146,16 +154,21 @@ child_pid() {
     ps -o pid= --ppid "${!v}" | tr -d ' ' | head -n 1
 }
 
-# expect_lib NAME ours|system: the running process NAME maps only build/libssl.so.3
-# (ours) or only the system libssl.so.3 (system).
+# expect_lib NAME ours|system|ours+tls: the running process NAME maps only build/libssl.so.3
+# (ours) or only the system libssl.so.3 (system); ours+tls: build/libssl.so.3 and the system
+# libssl that TLS passthrough loaded (a program that also makes TLS contexts).
 expect_lib() {
     local pid maps want
     pid=$(child_pid "$1")
     if [ -z "$pid" ] || [ ! -r "/proc/$pid/maps" ]; then fail "$1: process not running"; fi
     maps=$(grep -o '/[^ ]*libssl[^ ]*$' "/proc/$pid/maps" | sort -u | tr '\n' ' ')
     echo "$1 (pid $pid) maps: $maps"
-    if [ "$2" = ours ]; then want="$DROPIN_REAL"; else want="$(system_libssl)"; fi
-    [ "$maps" = "$want " ] || fail "$1 does not run on $want"
+    case "$2" in
+    ours) want="$DROPIN_REAL " ;;
+    ours+tls) want=$(printf '%s\n%s\n' "$DROPIN_REAL" "$(system_libssl)" | sort -u | tr '\n' ' ') ;;
+    *) want="$(system_libssl) " ;;
+    esac
+    [ "$maps" = "$want" ] || fail "$1 does not run on $want"
 }
 
 DSRV_CERT=(-cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key")
@@ -358,16 +371,17 @@ test_dropin_s_client_retransmits() {
     fi
 }
 
-# TLS over TCP is not ours to do: the stock s_client on rdtls must fail the handshake at once
-# with a clear error, not hang or pretend.
+# TLS over TCP is not ours to do: with TLS passthrough off (RDTLS_NO_TLS_PASSTHROUGH=1, or no
+# system libssl) the stock s_client on rdtls must fail the handshake at once with a clear
+# error, not hang or pretend.
 test_dropin_s_client_tls_refused() {
     local port rc
     need openssl
     dropin_need
     start_bg tsrv openssl s_server -accept 127.0.0.1:0 -naccept 1 "${DSRV_CERT[@]}"
     port=$(wait_port tsrv.out) || fail "TLS s_server did not start"
-    timeout "$PROC_TIMEOUT" env LD_LIBRARY_PATH="$BUILD" openssl s_client \
-        -connect "127.0.0.1:$port" < /dev/null > tcli.out 2> tcli.err
+    timeout "$PROC_TIMEOUT" env RDTLS_NO_TLS_PASSTHROUGH=1 LD_LIBRARY_PATH="$BUILD" \
+        openssl s_client -connect "127.0.0.1:$port" < /dev/null > tcli.out 2> tcli.err
     rc=$?
     cat tcli.err
     if [ "$rc" = 0 ] || [ "$rc" = 124 ]; then

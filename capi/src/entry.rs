@@ -149,6 +149,37 @@ macro_rules! entry {
         #[allow(clippy::not_unsafe_ptr_arg_deref, clippy::missing_safety_doc, non_snake_case)]
         pub extern "C" fn $name($($arg: $ty),*) $(-> $ret)? {
             let _scope = $crate::entry::FnScope::enter(stringify!($name));
+            // Drop-in: objects of the system libssl (TLS passthrough) go to its function.
+            #[cfg(feature = "dropin")]
+            if $crate::passthru::active() {
+                let both = $crate::passthru::runs_in_both(stringify!($name));
+                let foreign = false $(|| $crate::passthru::is_foreign(stringify!($ty), &$arg))*;
+                if foreign
+                    || (both && !$crate::passthru::takes_object(&[$(stringify!($ty)),*]))
+                {
+                    static REAL_FN: ::std::sync::atomic::AtomicPtr<::std::ffi::c_void> =
+                        ::std::sync::atomic::AtomicPtr::new(::std::ptr::null_mut());
+                    match $crate::passthru::real_fn(concat!(stringify!($name), "\0"), &REAL_FN) {
+                        Some(f) => {
+                            // SAFETY: the system libssl's function of the same name has
+                            // OpenSSL's prototype, which ours repeats.
+                            let f: extern "C" fn($($ty),*) $(-> $ret)? =
+                                unsafe { ::std::mem::transmute(f) };
+                            let r = f($($crate::passthru::map_arg(stringify!($ty), $arg)),*);
+                            if !both {
+                                return r;
+                            }
+                            $($crate::passthru::conf_freed(stringify!($ty), &$arg);)*
+                            let _ = r;
+                        }
+                        None if foreign => {
+                            $crate::passthru::missing(stringify!($name));
+                            return $fail;
+                        }
+                        None => {}
+                    }
+                }
+            }
             #[allow(unused_mut)]
             let body = move || $(-> $ret)? { $body };
             match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(body)) {

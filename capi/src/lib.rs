@@ -26,6 +26,7 @@
 pub mod entry;
 pub mod error;
 pub mod host;
+pub mod passthru;
 
 // The libcrypto subset of the standalone build. The drop-in build must not define these
 // names: libcrypto calls its own functions through the PLT, so ours would interpose them.

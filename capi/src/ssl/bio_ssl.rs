@@ -347,6 +347,15 @@ entry! {
         // SAFETY: BIO chains from the caller.
         let (t, f) = unsafe { (BIO_find_type(to, BIO_TYPE_SSL), BIO_find_type(from, BIO_TYPE_SSL)) };
         let (ts, fs) = (ssl_of(t), ssl_of(f));
+        // Drop-in: SSL BIOs of the system libssl (TLS passthrough) are its to handle.
+        #[cfg(feature = "dropin")]
+        if crate::passthru::foreign_ssl(ts) || crate::passthru::foreign_ssl(fs) {
+            static REAL: std::sync::atomic::AtomicPtr<c_void> =
+                std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+            type CopyFn = extern "C" fn(*mut BIO, *mut BIO) -> c_int;
+            return crate::passthru::real_as::<CopyFn>("BIO_ssl_copy_session_id\0", &REAL)
+                .map_or(0, |real| real(to, from));
+        }
         if ts.is_null() || fs.is_null() {
             return 0;
         }
@@ -358,6 +367,16 @@ entry! {
         // SAFETY: a BIO chain from the caller.
         let sb = unsafe { BIO_find_type(b, BIO_TYPE_SSL) };
         let s = ssl_of(sb);
+        #[cfg(feature = "dropin")]
+        if crate::passthru::foreign_ssl(s) {
+            static REAL: std::sync::atomic::AtomicPtr<c_void> =
+                std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+            type ShutdownFn = extern "C" fn(*mut BIO);
+            if let Some(real) = crate::passthru::real_as::<ShutdownFn>("BIO_ssl_shutdown\0", &REAL) {
+                real(b);
+            }
+            return;
+        }
         if !s.is_null() {
             super::io::SSL_shutdown(s);
         }

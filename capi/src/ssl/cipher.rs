@@ -25,6 +25,12 @@ macro_rules! cipher {
     };
 }
 
+/// True when `a` is the address of one of our [`CIPHERS`].
+pub fn is_ours(a: usize) -> bool {
+    let start = CIPHERS.as_ptr() as usize;
+    a >= start && a < start + std::mem::size_of_val(&CIPHERS)
+}
+
 /// Every `SSL_CIPHER` we hand out.
 pub static CIPHERS: [SSL_CIPHER; 6] = [
     cipher!(

@@ -307,6 +307,7 @@ impl Drop for SSL_CTX {
     fn drop(&mut self) {
         // The handle C code saw is the address of this struct (Arc::into_raw points at it).
         let me = self as *mut SSL_CTX;
+        crate::passthru::forget(me);
         self.ex_data.free(me.cast());
         let st = lock(&self.cert_store).0;
         host::store_free(st.cast());
@@ -340,6 +341,20 @@ pub fn ctx_ptr(ctx: &Arc<SSL_CTX>) -> *mut SSL_CTX {
     Arc::as_ptr(ctx) as *mut SSL_CTX
 }
 
+/// The system libssl's context for our TLS method `m` (its `SSL_CTX_new` with its method of
+/// the same name), or None when TLS passthrough is unavailable.
+#[cfg(feature = "dropin")]
+fn tls_passthrough_ctx(m: &SSL_METHOD) -> Option<*mut SSL_CTX> {
+    use std::sync::atomic::AtomicPtr;
+    static NEW: AtomicPtr<c_void> = AtomicPtr::new(std::ptr::null_mut());
+    let real_m = crate::passthru::real_method(m.fn_name)?;
+    let f = crate::passthru::real_fn("SSL_CTX_new\0", &NEW)?;
+    type NewFn = extern "C" fn(*const c_void) -> *mut SSL_CTX;
+    // SAFETY: OpenSSL's SSL_CTX_new prototype.
+    let f = unsafe { std::mem::transmute::<*mut c_void, NewFn>(f) };
+    Some(f(real_m))
+}
+
 entry! {
     /// SSL_CTX_new creates a context for `method`; NULL on failure.
     fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX {
@@ -350,12 +365,20 @@ entry! {
         };
         // SAFETY: `m` came from a static, so it lives for 'static.
         let m: &'static SSL_METHOD = unsafe { &*(m as *const SSL_METHOD) };
+        // Drop-in: a TLS context is the system libssl's (TLS passthrough).
+        #[cfg(feature = "dropin")]
+        if m.family == super::method::Family::Tls {
+            if let Some(ctx) = tls_passthrough_ctx(m) {
+                return ctx;
+            }
+        }
         let ctx = Arc::new(SSL_CTX::new(m));
         if ctx.cert_store().is_null() {
             put_error(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR, "cannot create the certificate store");
             return std::ptr::null_mut();
         }
         let p = Arc::into_raw(ctx) as *mut SSL_CTX;
+        crate::passthru::register(p);
         // SAFETY: just created, alive.
         unsafe { (*p).ex_data.run_new(p.cast()) };
         p

@@ -69,15 +69,26 @@ thread_local! {
     static TX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with the thread's buffer, or a fresh one when a BIO callback re-entered.
+/// Runs `f` with the thread's buffer, or a fresh one when a BIO callback re-entered or the
+/// thread's locals are already destroyed (an `atexit` handler calling `SSL_shutdown`).
 pub(crate) fn with_buf<R>(
     key: &'static std::thread::LocalKey<RefCell<Vec<u8>>>,
     f: impl FnOnce(&mut Vec<u8>) -> R,
 ) -> R {
-    key.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut b) => f(&mut b),
-        Err(_) => f(&mut Vec::new()),
-    })
+    let mut f = Some(f);
+    let shared = key.try_with(|cell| {
+        let f = f.take()?;
+        Some(match cell.try_borrow_mut() {
+            Ok(mut b) => f(&mut b),
+            Err(_) => f(&mut Vec::new()),
+        })
+    });
+    match (shared, f) {
+        (Ok(Some(r)), _) => r,
+        (_, Some(f)) => f(&mut Vec::new()),
+        // try_with ran the closure, which took `f` and returned Some: covered above.
+        (_, None) => unreachable!("with_buf: closure ran without a result"),
+    }
 }
 
 /// Socket address bytes a cookie is bound to (IP octets then the port, big-endian).

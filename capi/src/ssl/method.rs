@@ -1,7 +1,10 @@
 //! `SSL_METHOD`: which protocol family and role an `SSL_CTX` is for.
 //!
 //! rdtls speaks DTLS 1.2 only. The DTLS 1.0 and TLS (stream) methods exist so programs link
-//! and create contexts, but their handshakes fail at once with an error that says why.
+//! and create contexts, but their handshakes fail at once with an error that says why. In the
+//! drop-in, `SSL_CTX_new` with a TLS method makes the system libssl's context instead (TLS
+//! passthrough, `crate::passthru`): loading is deferred to that point, because programs like
+//! `openssl s_server -dtls1_2` call `TLS_server_method()` before choosing DTLS.
 use crate::entry::*;
 
 use super::consts::{
@@ -40,6 +43,9 @@ pub struct SSL_METHOD {
     pub role: Role,
     /// `SSL_version` before negotiation (OpenSSL's method version).
     pub version: i32,
+    /// The function that returns this method, NUL-terminated (the drop-in's TLS
+    /// passthrough asks the system libssl's function of that name for its method).
+    pub fn_name: &'static str,
 }
 
 impl SSL_METHOD {
@@ -62,6 +68,7 @@ macro_rules! methods {
                 family: Family::$fam,
                 role: Role::$role,
                 version: $ver,
+                fn_name: concat!(stringify!($fname), "\0"),
             };
             entry! {
                 $(#[$m])*
@@ -70,6 +77,11 @@ macro_rules! methods {
                 }
             }
         )*
+
+        /// Our method at address `a`, if it is one.
+        pub fn ours_at(a: usize) -> Option<&'static SSL_METHOD> {
+            [$(&$static),*].into_iter().find(|m| *m as *const SSL_METHOD as usize == a)
+        }
     };
 }
 

@@ -28,6 +28,7 @@ pub struct SSL_SESSION {
 impl Drop for SSL_SESSION {
     fn drop(&mut self) {
         let me = self as *mut SSL_SESSION;
+        crate::passthru::forget(me);
         self.ex_data.free(me.cast());
     }
 }
@@ -41,6 +42,7 @@ pub fn session_new(s: Session) -> *mut SSL_SESSION {
         fixed: std::sync::OnceLock::new(),
         ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_SESSION, std::ptr::null_mut()),
     })) as *mut SSL_SESSION;
+    crate::passthru::register(p);
     // SAFETY: just created.
     unsafe { (*p).ex_data.run_new(p.cast()) };
     p

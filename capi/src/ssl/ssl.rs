@@ -280,6 +280,7 @@ impl SSL {
 impl Drop for SSL {
     fn drop(&mut self) {
         let me = self as *mut SSL;
+        crate::passthru::forget(me);
         self.ex_data.free(me.cast());
         // Each slot owns one reference (two for rbio == wbio, see SSL_set_bio).
         host::bio_free_all(self.wbio.replace(std::ptr::null_mut()));
@@ -311,6 +312,7 @@ entry! {
         // from different threads, although only one thread uses the object at a time.
         #[allow(clippy::arc_with_non_send_sync)]
         let p = Arc::into_raw(Arc::new(SSL::new(ctx))) as *mut SSL;
+        crate::passthru::register(p);
         // SAFETY: just created.
         unsafe { (*p).ex_data.run_new(p.cast()) };
         p

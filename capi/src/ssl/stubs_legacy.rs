@@ -12,6 +12,7 @@ use crate::entry::*;
 use crate::host::{EVP_PKEY, OPENSSL_STACK, X509};
 
 use super::ctx::SSL_CTX;
+use super::method::SSL_METHOD;
 use super::session::SSL_SESSION;
 use super::ssl::SSL;
 use super::stubs::{stubs, trace, unsupported};
@@ -336,9 +337,9 @@ stubs! {
     /// SSL_set_trust: 0.
     refuse(0) fn SSL_set_trust(_s: *mut SSL, _trust: c_int) -> c_int;
     /// SSL_CTX_set_ssl_version: changing a context's method is not supported: 0.
-    refuse(0) fn SSL_CTX_set_ssl_version(_ctx: *mut SSL_CTX, _meth: *const Opaque) -> c_int;
+    refuse(0) fn SSL_CTX_set_ssl_version(_ctx: *mut SSL_CTX, _meth: *const SSL_METHOD) -> c_int;
     /// SSL_set_ssl_method: changing an SSL's method is not supported: 0.
-    refuse(0) fn SSL_set_ssl_method(_s: *mut SSL, _meth: *const Opaque) -> c_int;
+    refuse(0) fn SSL_set_ssl_method(_s: *mut SSL, _meth: *const SSL_METHOD) -> c_int;
     /// SSL_dup: duplicating an SSL is not supported: NULL.
     refuse(std::ptr::null_mut()) fn SSL_dup(_s: *mut SSL) -> *mut SSL;
     /// SSL_SESSION_dup: NULL.

@@ -350,6 +350,12 @@ entry! {
     /// given to a verify callback holds the SSL*.
     fail = -1;
     fn SSL_get_ex_data_X509_STORE_CTX_idx() -> c_int {
+        // Drop-in with TLS passthrough: the system libssl's index (our contexts hold the SSL
+        // under both, see crate::passthru::real_store_ctx_idx).
+        #[cfg(feature = "dropin")]
+        if let Some(i) = crate::passthru::real_store_ctx_idx() {
+            return i;
+        }
         host::ssl_ex_data_x509_store_ctx_idx()
     }
 }

@@ -192,6 +192,9 @@ pub fn store_ctx_new(
             ffi::X509_STORE_CTX_set_cert(ctx, leaf);
         }
         ffi::X509_STORE_CTX_set_ex_data(ctx, ssl_ex_data_x509_store_ctx_idx(), ssl);
+        if let Some(i) = crate::passthru::real_store_ctx_idx() {
+            ffi::X509_STORE_CTX_set_ex_data(ctx, i, ssl);
+        }
     }
     let st = Box::into_raw(Box::new(CtxState { certs, untrusted }));
     // SAFETY: live context; freed in store_ctx_free.

@@ -150,6 +150,9 @@ pub fn native_verify(req: &super::super::NativeVerify<'_>) -> Option<NativeVerdi
         // copies host names).
         unsafe {
             ffi::X509_STORE_CTX_set_ex_data(ctx, ssl_ex_data_x509_store_ctx_idx(), ssl);
+            if let Some(i) = crate::passthru::real_store_ctx_idx() {
+                ffi::X509_STORE_CTX_set_ex_data(ctx, i, ssl);
+            }
             let purpose: &[u8] = if server_cert {
                 b"ssl_server\0"
             } else {
