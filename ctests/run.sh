@@ -207,6 +207,7 @@ run_test info_callback_sequence_cookie
 run_test info_callback_failure
 run_test info_msg_callback_sequence
 run_test info_callback_sequence_read
+run_test info_callback_sequence_listen
 # SRTP media through libsrtp2 (t_srtp_media.sh): 1000 RTP packets each way per profile.
 for t in ours ours_server ours_client; do
     for p in SRTP_AES128_CM_SHA1_80 SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM \
