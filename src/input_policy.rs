@@ -36,11 +36,14 @@
 //!   without a cookie exchange, when the server still awaits its first ClientHello (no
 //!   state yet; an off-path sender could as well start a handshake of its own there); with
 //!   one, when the ClientHello carries a valid cookie, which only a sender that received
-//!   our HelloVerifyRequest holds (RFC 6347 §4.2.1). Any other malformed ClientHello -- one
-//!   without a valid cookie where a cookie exchange is on (it may be a forgery racing the
-//!   genuine client, about which our HelloVerifyRequest kept no state), or one arriving
-//!   after a genuine one moved the handshake on (it is not the expected message) -- is
-//!   dropped and remembered like any other (see [`malformed_client_hello_action`]).
+//!   our HelloVerifyRequest holds (RFC 6347 §4.2.1). One that is intact up to an empty
+//!   cookie is answered, statelessly, with a HelloVerifyRequest, as OpenSSL does before it
+//!   reads the extensions (as any cookie-less ClientHello is). Any other malformed
+//!   ClientHello -- a wrong cookie or broken framing where a cookie exchange is on (it may
+//!   be a forgery racing the genuine client, about which our HelloVerifyRequest kept no
+//!   state), or one arriving after a genuine one moved the handshake on (it is not the
+//!   expected message) -- is dropped and remembered like any other (see
+//!   [`malformed_client_hello_action`]).
 //! * **Only authenticated records change a connection's lifecycle**: alerts in a protected
 //!   epoch are obeyed at once; the replay window of a protected epoch moves only after the
 //!   record's AEAD tag verified (RFC 6347 §4.1.2.6).
@@ -299,22 +302,31 @@ pub(crate) fn screen_unauthenticated_message(
 pub(crate) enum MalformedClientHello {
     /// Fail the connection with the decode error's fatal alert (RFC 5246 §7.2.2).
     Refuse,
+    /// Answer with a HelloVerifyRequest (the cookie exchange comes first, RFC 6347 §4.2.1).
+    VerifyFirst,
     /// Drop it and remember the verdict, as for any unauthenticated message we reject.
     Remember,
 }
 
+/// What a malformed ClientHello's cookie is, when a cookie exchange is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HelloCookie {
+    /// The hello is intact up to an empty cookie field.
+    Empty,
+    /// A cookie we issued to this peer.
+    Valid,
+    /// A wrong cookie, or framing broken before the cookie ends.
+    Other,
+}
+
 /// The rule for a malformed ClientHello received while the server awaits one (module
-/// docs): refused at once unless a cookie exchange is on and the hello carries no valid
-/// cookie. A ClientHello in any later state is not screened here: it is unexpected, so
-/// remembered.
-pub(crate) fn malformed_client_hello_action(
-    cookie_exchange: bool,
-    cookie_valid: bool,
-) -> MalformedClientHello {
-    if cookie_exchange && !cookie_valid {
-        MalformedClientHello::Remember
-    } else {
-        MalformedClientHello::Refuse
+/// docs). `cookie` is `None` without a cookie exchange. A ClientHello in any later state
+/// is not screened here: it is unexpected, so remembered.
+pub(crate) fn malformed_client_hello_action(cookie: Option<HelloCookie>) -> MalformedClientHello {
+    match cookie {
+        None | Some(HelloCookie::Valid) => MalformedClientHello::Refuse,
+        Some(HelloCookie::Empty) => MalformedClientHello::VerifyFirst,
+        Some(HelloCookie::Other) => MalformedClientHello::Remember,
     }
 }
 
@@ -341,10 +353,12 @@ mod tests {
 
     #[test]
     fn malformed_client_hello_refused_only_with_nothing_to_protect() {
-        use MalformedClientHello::{Refuse, Remember};
-        assert_eq!(malformed_client_hello_action(false, false), Refuse);
-        assert_eq!(malformed_client_hello_action(true, true), Refuse);
-        assert_eq!(malformed_client_hello_action(true, false), Remember);
+        use HelloCookie::{Empty, Other, Valid};
+        use MalformedClientHello::{Refuse, Remember, VerifyFirst};
+        assert_eq!(malformed_client_hello_action(None), Refuse);
+        assert_eq!(malformed_client_hello_action(Some(Valid)), Refuse);
+        assert_eq!(malformed_client_hello_action(Some(Empty)), VerifyFirst);
+        assert_eq!(malformed_client_hello_action(Some(Other)), Remember);
     }
 
     #[test]
