@@ -220,4 +220,10 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_srtp_s_client
 fi
 
+# Malformed use_srtp / ALPN in a ClientHello: the same alert as openssl s_server (t_bad_hello.sh).
+for t in srtp_odd_list srtp_mki_overrun srtp_empty_list alpn_empty_list alpn_empty_name \
+    srtp_well_formed; do
+    run_test "bad_hello_$t"
+done
+
 summary
