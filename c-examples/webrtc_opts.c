@@ -43,20 +43,23 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
 
     (void)ssl;
     (void)arg;
-    fprintf(stderr, "ALPN protocols advertised by the client: ");
+    fprintf(stdout, "ALPN protocols advertised by the client: ");
     for (i = 0; i < inlen; i += (unsigned int)in[i] + 1) {
         if (i > 0)
-            fputs(", ", stderr);
-        fwrite(in + i + 1, 1, in[i], stderr);
+            fputs(", ", stdout);
+        fwrite(in + i + 1, 1, in[i], stdout);
     }
-    fputc('\n', stderr);
+    fputc('\n', stdout);
     if (SSL_select_next_proto(&chosen, outlen, alpn_wire, alpn_wire_len, in, inlen)
-        != OPENSSL_NPN_NEGOTIATED)
+        != OPENSSL_NPN_NEGOTIATED) {
+        fflush(stdout);
         return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
     *out = chosen;
-    fprintf(stderr, "ALPN protocols selected: ");
-    fwrite(*out, 1, *outlen, stderr);
-    fputc('\n', stderr);
+    fprintf(stdout, "ALPN protocols selected: ");
+    fwrite(*out, 1, *outlen, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
     return SSL_TLSEXT_ERR_OK;
 }
 
@@ -91,32 +94,34 @@ void webrtc_print(SSL *ssl, const struct webrtc_opts *w, int is_server)
 
         SSL_get0_alpn_selected(ssl, &proto, &len);
         if (len > 0) {
-            fprintf(stderr, "ALPN protocol: ");
-            fwrite(proto, 1, len, stderr);
-            fputc('\n', stderr);
+            fprintf(stdout, "ALPN protocol: ");
+            fwrite(proto, 1, len, stdout);
+            fputc('\n', stdout);
         } else {
-            fprintf(stderr, "No ALPN negotiated\n");
+            fprintf(stdout, "No ALPN negotiated\n");
         }
     }
     if (srtp != NULL)
-        fprintf(stderr, "SRTP Extension negotiated, profile=%s\n", srtp->name);
+        fprintf(stdout, "SRTP Extension negotiated, profile=%s\n", srtp->name);
     if (w->keymatexport != NULL) {
         size_t n = w->keymatexportlen > 0 ? (size_t)w->keymatexportlen : 20;
         unsigned char *km = malloc(n);
         size_t i;
 
-        fprintf(stderr, "Keying material exporter:\n");
-        fprintf(stderr, "    Label: '%s'\n", w->keymatexport);
-        fprintf(stderr, "    Length: %zu bytes\n", n);
+        fprintf(stdout, "Keying material exporter:\n");
+        fprintf(stdout, "    Label: '%s'\n", w->keymatexport);
+        fprintf(stdout, "    Length: %zu bytes\n", n);
         if (km == NULL || !SSL_export_keying_material(ssl, km, n, w->keymatexport,
                                                       strlen(w->keymatexport), NULL, 0, 0)) {
-            fprintf(stderr, "    Error\n");
+            fprintf(stdout, "    Error\n");
         } else {
-            fprintf(stderr, "    Keying material: ");
+            fprintf(stdout, "    Keying material: ");
             for (i = 0; i < n; i++)
-                fprintf(stderr, "%02X", km[i]);
-            fputc('\n', stderr);
+                fprintf(stdout, "%02X", km[i]);
+            fputc('\n', stdout);
         }
         free(km);
     }
+    /* stdout may be a file or pipe (fully buffered): the lines must be there now. */
+    fflush(stdout);
 }

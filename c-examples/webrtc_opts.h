@@ -19,7 +19,7 @@ struct webrtc_opts {
  * as `openssl s_server -alpn` does. Returns 1 on success (message on stderr otherwise). */
 int webrtc_ctx_setup(SSL_CTX *ctx, const struct webrtc_opts *w, int is_server);
 
-/* Prints after the handshake, to stderr, OpenSSL's lines:
+/* Prints after the handshake, to stdout as OpenSSL's tools do, their lines:
  *   "ALPN protocol: NAME" / "No ALPN negotiated"       (client, with -alpn)
  *   "SRTP Extension negotiated, profile=NAME"          (when one was negotiated)
  *   "Keying material exporter:" + Label / Length / "Keying material: HEX"  (-keymatexport) */

@@ -3,13 +3,15 @@
  * client and server, as (side, where, SSL_state_string, SSL_state_string_long, ret) lines.
  * Built against rdtls and against OpenSSL; ctests/t_info.sh diffs the two outputs.
  *
- *   info_seq CERT KEY CAFILE [cookie|untrusted|msg|read]
+ *   info_seq CERT KEY CAFILE [cookie|untrusted|msg|read|listen]
  *
  * With "cookie" the server demands a cookie (SSL_OP_COOKIE_EXCHANGE, HelloVerifyRequest).
  * With "untrusted" the client trusts nothing: one handshake that fails on the server's
  * certificate, with its alerts (SSL_CB_WRITE_ALERT / SSL_CB_READ_ALERT). With "msg" the
  * message callback's events are printed too (record headers, handshake messages, CCS,
  * alerts), with the cookie exchange. With "read" the handshakes are driven by SSL_read.
+ * With "listen" the server first runs DTLSv1_listen (stateless HelloVerifyRequest) until
+ * it returns 1, then SSL_accept continues on the same SSL, as DTLS servers do.
  *
  * Both sides live in this process on a connected pair of non-blocking UDP sockets and are
  * stepped alternately (client, then server) until both finish, so the sequence of calls,
@@ -36,12 +38,36 @@ static SSL *client_ssl;
 static int stop_on_client_failure;
 /* Drive the handshake through SSL_read (an implicit handshake) instead of SSL_do_handshake. */
 static int via_read;
+/* The server starts with DTLSv1_listen; `listened` once it returned 1 (per handshake). */
+static int via_listen, listened;
+
+/* The server's DTLSv1_listen step: 1 listened (SSL_accept goes on), 0 waiting, -1 failed. */
+static int listen_step(SSL *ssl)
+{
+    BIO_ADDR *peer = BIO_ADDR_new();
+    int r = peer == NULL ? -1 : DTLSv1_listen(ssl, peer);
+
+    BIO_ADDR_free(peer);
+    printf("S DTLSv1_listen ret=%d\n", r);
+    if (r > 0)
+        listened = 1;
+    return r > 0 ? 1 : r == 0 ? 0 : -1;
+}
 
 /* One handshake step: 1 finished, 0 waiting, -1 failed. */
 static int step(SSL *ssl)
 {
     char buf[64];
-    int r = via_read ? SSL_read(ssl, buf, sizeof(buf)) : SSL_do_handshake(ssl);
+    int r;
+
+    if (via_listen && !listened && ssl != client_ssl) {
+        r = listen_step(ssl);
+        if (r <= 0)
+            return r;
+    }
+    r = via_listen && ssl != client_ssl ? SSL_accept(ssl)
+        : via_read                      ? SSL_read(ssl, buf, sizeof(buf))
+                                        : SSL_do_handshake(ssl);
 
     if (r == 1 || SSL_is_init_finished(ssl))
         return 1;
@@ -164,6 +190,7 @@ static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **
     c = make_ssl(cctx, fds[0]);
     s = make_ssl(sctx, fds[1]);
     client_ssl = c;
+    listened = 0;
     if (resume != NULL)
         SSL_set_session(c, resume);
     SSL_set_connect_state(c);
@@ -211,8 +238,10 @@ int main(int argc, char **argv)
 
     if (argc != 4
         && !(argc == 5 && (strcmp(mode, "cookie") == 0 || strcmp(mode, "untrusted") == 0
-                           || strcmp(mode, "msg") == 0 || strcmp(mode, "read") == 0))) {
-        fprintf(stderr, "usage: info_seq CERT KEY CAFILE [cookie|untrusted|msg|read]\n");
+                           || strcmp(mode, "msg") == 0 || strcmp(mode, "read") == 0
+                           || strcmp(mode, "listen") == 0))) {
+        fprintf(stderr,
+                "usage: info_seq CERT KEY CAFILE [cookie|untrusted|msg|read|listen]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -232,7 +261,8 @@ int main(int argc, char **argv)
     SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"info", 4);
     SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_options(cctx, SSL_OP_NO_TICKET);
-    if (strcmp(mode, "cookie") == 0 || strcmp(mode, "msg") == 0) {
+    if (strcmp(mode, "cookie") == 0 || strcmp(mode, "msg") == 0
+        || strcmp(mode, "listen") == 0) {
         SSL_CTX_set_options(sctx, SSL_OP_COOKIE_EXCHANGE);
         SSL_CTX_set_cookie_generate_cb(sctx, gen_cookie);
         SSL_CTX_set_cookie_verify_cb(sctx, verify_cookie);
@@ -244,6 +274,7 @@ int main(int argc, char **argv)
     SSL_CTX_set_info_callback(cctx, info_cb);
     SSL_CTX_set_info_callback(sctx, info_cb);
     via_read = strcmp(mode, "read") == 0;
+    via_listen = strcmp(mode, "listen") == 0;
     if (strcmp(mode, "untrusted") == 0) {
         stop_on_client_failure = 1;
         printf("== failing handshake\n");

@@ -209,6 +209,7 @@ run_test info_callback_sequence_cookie
 run_test info_callback_failure
 run_test info_msg_callback_sequence
 run_test info_callback_sequence_read
+run_test info_callback_sequence_listen
 # SRTP media through libsrtp2 (t_srtp_media.sh): 1000 RTP packets each way per profile.
 for t in ours ours_server ours_client; do
     for p in SRTP_AES128_CM_SHA1_80 SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM \
@@ -240,5 +241,11 @@ run_test reneg_openssl_client_refused
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test reneg_openssl_server_refused
 fi
+
+# Malformed use_srtp / ALPN in a ClientHello: the same alert as openssl s_server (t_bad_hello.sh).
+for t in srtp_odd_list srtp_mki_overrun srtp_empty_list alpn_empty_list alpn_empty_name \
+    srtp_well_formed; do
+    run_test "bad_hello_$t"
+done
 
 summary

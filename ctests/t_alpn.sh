@@ -34,8 +34,8 @@ alpn_openssl_vs_server() {
 
 test_alpn_openssl_server() {
     alpn_client_vs_openssl c-webrtc,coap webrtc,c-webrtc
-    wait_grep cli.err '^ALPN protocol: ' || fail "no handshake"
-    grep -qx 'ALPN protocol: c-webrtc' cli.err || fail "our client: not c-webrtc"
+    wait_grep cli.out '^ALPN protocol: ' || fail "no handshake"
+    grep -qx 'ALPN protocol: c-webrtc' cli.out || fail "our client: not c-webrtc"
     grep -qx 'ALPN protocols advertised by the client: webrtc, c-webrtc' osrv.out ||
         fail "s_server did not see our offer"
     grep -qx 'ALPN protocols selected: c-webrtc' osrv.out || fail "s_server chose otherwise"
@@ -58,9 +58,9 @@ test_alpn_openssl_client() {
     alpn_openssl_vs_server webrtc,coap coap,webrtc
     wait_grep ocli.out '^ALPN protocol: ' || fail "openssl s_client: no handshake"
     grep -qx 'ALPN protocol: webrtc' ocli.out || fail "s_client: not webrtc"
-    grep -qx 'ALPN protocols advertised by the client: coap, webrtc' srv.err ||
+    grep -qx 'ALPN protocols advertised by the client: coap, webrtc' srv.out ||
         fail "our server did not see the offer"
-    grep -qx 'ALPN protocols selected: webrtc' srv.err || fail "our server chose otherwise"
+    grep -qx 'ALPN protocols selected: webrtc' srv.out || fail "our server chose otherwise"
     feed_close ocli
     expect_exit ocli 0 || fail "openssl s_client failed"
     expect_exit srv 0 || fail "our server failed"
@@ -86,8 +86,8 @@ test_alpn_gnutls_server() {
     start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
         -CAfile "$CERTDIR/ca.pem" -verify 3 -alpn c-webrtc,webrtc
     feed_open cli
-    wait_grep cli.err '^ALPN protocol: ' || fail "no handshake"
-    grep -qx 'ALPN protocol: webrtc' cli.err || fail "our client: not webrtc"
+    wait_grep cli.out '^ALPN protocol: ' || fail "no handshake"
+    grep -qx 'ALPN protocol: webrtc' cli.out || fail "our client: not webrtc"
     send cli "hello gnutls"
     wait_grep cli.out '^hello gnutls$' || fail "no echo from gnutls-serv"
     feed_close cli

@@ -47,3 +47,11 @@ test_info_msg_callback_sequence() {
 test_info_callback_sequence_read() {
     info_seq_same read
 }
+
+# A server that starts with DTLSv1_listen (stateless HelloVerifyRequest, no info events)
+# and continues with SSL_accept on the same SSL: the sequence after listen, including
+# OpenSSL's repeated "before SSL initialization" LOOP, as OpenSSL 3.0 fires it.
+test_info_callback_sequence_listen() {
+    info_seq_same listen
+    [ "$(grep -c '^S DTLSv1_listen ret=1$' ours.txt)" -eq 2 ] || fail "listen did not return 1"
+}

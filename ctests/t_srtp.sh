@@ -51,11 +51,11 @@ srtp_client_vs_openssl() {
         -CAfile "$CERTDIR/ca.pem" -verify 3 -use_srtp "$2" \
         -keymatexport "$SRTP_LABEL" -keymatexportlen "$len"
     feed_open cli
-    wait_grep cli.err '^ *Keying material: ' || fail "no handshake"
-    grep -qx "SRTP Extension negotiated, profile=$3" cli.err || fail "our client: not $3"
+    wait_grep cli.out '^ *Keying material: ' || fail "no handshake"
+    grep -qx "SRTP Extension negotiated, profile=$3" cli.out || fail "our client: not $3"
     wait_grep osrv.out '^ *Keying material: ' || fail "s_server printed no keying material"
     grep -qx "SRTP Extension negotiated, profile=$3" osrv.out || fail "s_server: not $3"
-    same_keymat cli.err osrv.out "$len"
+    same_keymat cli.out osrv.out "$len"
     feed_close cli
     expect_exit cli 0 || fail "our client failed"
     feed_close osrv
@@ -78,9 +78,9 @@ srtp_openssl_vs_server() {
     feed_open ocli
     wait_grep ocli.out '^ *Keying material: ' || fail "openssl s_client: no handshake"
     grep -qx "SRTP Extension negotiated, profile=$3" ocli.out || fail "s_client: not $3"
-    wait_grep srv.err '^ *Keying material: ' || fail "our server printed no keying material"
-    grep -qx "SRTP Extension negotiated, profile=$3" srv.err || fail "our server: not $3"
-    same_keymat srv.err ocli.out "$len"
+    wait_grep srv.out '^ *Keying material: ' || fail "our server printed no keying material"
+    grep -qx "SRTP Extension negotiated, profile=$3" srv.out || fail "our server: not $3"
+    same_keymat srv.out ocli.out "$len"
     feed_close ocli
     expect_exit ocli 0 || fail "openssl s_client failed"
     expect_exit srv 0 || fail "our server failed"
@@ -134,7 +134,7 @@ test_srtp_openssl_no_common_profile() {
     feed_open ocli
     wait_grep ocli.out '^ *Verify return code: 0 \(ok\)' || fail "no handshake"
     wait_grep srv.err '^Protocol: DTLSv1.2' || fail "our server: no handshake"
-    ! grep -q 'SRTP Extension negotiated' ocli.out srv.err || fail "SRTP negotiated anyway"
+    ! grep -q 'SRTP Extension negotiated' ocli.out srv.out || fail "SRTP negotiated anyway"
     feed_close ocli
     expect_exit ocli 0 || fail "openssl s_client failed"
     expect_exit srv 0 || fail "our server failed"
@@ -157,8 +157,8 @@ srtp_client_vs_gnutls() {
         -CAfile "$CERTDIR/ca.pem" -verify 3 -use_srtp "$1" \
         -keymatexport "$SRTP_LABEL" -keymatexportlen 60
     feed_open cli
-    wait_grep cli.err '^ *Keying material: ' || fail "no handshake"
-    grep -qx "SRTP Extension negotiated, profile=$1" cli.err || fail "our client: not $1"
+    wait_grep cli.out '^ *Keying material: ' || fail "no handshake"
+    grep -qx "SRTP Extension negotiated, profile=$1" cli.out || fail "our client: not $1"
     send cli "media keys agreed"
     wait_grep cli.out '^media keys agreed$' || fail "no echo from gnutls-serv"
     feed_close cli
@@ -180,9 +180,9 @@ srtp_gnutls_vs_server() {
     feed_open gcli
     wait_grep gcli.out 'Handshake was completed' || fail "gnutls-cli: no handshake"
     grep -qx -- "- SRTP profile: $4" gcli.out || fail "gnutls-cli: not $4"
-    grep -qx "SRTP Extension negotiated, profile=$3" srv.err || fail "our server: not $3"
-    grep -qx "ALPN protocols selected: coap" srv.err || fail "our server: no ALPN coap"
-    same_keymat srv.err gcli.out 60
+    grep -qx "SRTP Extension negotiated, profile=$3" srv.out || fail "our server: not $3"
+    grep -qx "ALPN protocols selected: coap" srv.out || fail "our server: no ALPN coap"
+    same_keymat srv.out gcli.out 60
     send gcli "hello from gnutls"
     wait_grep gcli.out '^hello from gnutls$' || fail "gnutls-cli got no echo"
     feed_close gcli
@@ -244,10 +244,10 @@ srtp_mbedtls_vs_server() {
     expect_exit mcli 0 || fail "Mbed TLS client failed"
     expect_exit srv 0 || fail "our server failed"
     grep -qx "SRTP profile: $(printf '0x%04x' "$2")" mcli.out || fail "Mbed TLS: wrong profile"
-    grep -qx "SRTP Extension negotiated, profile=$3" srv.err || fail "our server: not $3"
+    grep -qx "SRTP Extension negotiated, profile=$3" srv.out || fail "our server: not $3"
     grep -qx 'ALPN protocol: webrtc' mcli.out || fail "Mbed TLS: no ALPN"
     grep -qx 'echo: hello from mbedtls' mcli.out || fail "Mbed TLS: no echo"
-    same_keymat srv.err mcli.out 60
+    same_keymat srv.out mcli.out 60
 }
 
 test_srtp_mbedtls_client_aes128_cm_80() {

@@ -27,6 +27,23 @@
 //!   at the expected `message_seq` of a type the step cannot take is not buffered; when two
 //!   plaintext versions of one message conflict, a whole message (else the one with more
 //!   bytes) wins, and contested partials are dropped at the next timer expiry.
+//! * **A malformed ClientHello with nothing to protect gets the RFC's fatal alert.** A
+//!   ClientHello that does not decode (for instance a `use_srtp` profile list of odd length
+//!   or an MKI running past the extension, RFC 5764 §4.1.1, or an empty ALPN list or name,
+//!   RFC 7301 §3.1) is answered with a fatal decode_error alert (RFC 5246 §7.2.2 names
+//!   decode_error for a message that cannot be decoded; OpenSSL 3.0 sends it for each of
+//!   these) and the connection fails -- but only when no genuine handshake can be harmed:
+//!   without a cookie exchange, when the server still awaits its first ClientHello (no
+//!   state yet; an off-path sender could as well start a handshake of its own there); with
+//!   one, when the ClientHello carries a valid cookie, which only a sender that received
+//!   our HelloVerifyRequest holds (RFC 6347 §4.2.1). One that is intact up to an empty
+//!   cookie is answered, statelessly, with a HelloVerifyRequest, as OpenSSL does before it
+//!   reads the extensions (as any cookie-less ClientHello is). Any other malformed
+//!   ClientHello -- a wrong cookie or broken framing where a cookie exchange is on (it may
+//!   be a forgery racing the genuine client, about which our HelloVerifyRequest kept no
+//!   state), or one arriving after a genuine one moved the handshake on (it is not the
+//!   expected message) -- is dropped and remembered like any other (see
+//!   [`malformed_client_hello_action`]).
 //! * **Only authenticated records change a connection's lifecycle**: alerts in a protected
 //!   epoch are obeyed at once; the replay window of a protected epoch moves only after the
 //!   record's AEAD tag verified (RFC 6347 §4.1.2.6).
@@ -280,6 +297,39 @@ pub(crate) fn screen_unauthenticated_message(
     message_decodes(t, body)
 }
 
+/// What a server awaiting a ClientHello does with one that does not decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MalformedClientHello {
+    /// Fail the connection with the decode error's fatal alert (RFC 5246 §7.2.2).
+    Refuse,
+    /// Answer with a HelloVerifyRequest (the cookie exchange comes first, RFC 6347 §4.2.1).
+    VerifyFirst,
+    /// Drop it and remember the verdict, as for any unauthenticated message we reject.
+    Remember,
+}
+
+/// What a malformed ClientHello's cookie is, when a cookie exchange is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HelloCookie {
+    /// The hello is intact up to an empty cookie field.
+    Empty,
+    /// A cookie we issued to this peer.
+    Valid,
+    /// A wrong cookie, or framing broken before the cookie ends.
+    Other,
+}
+
+/// The rule for a malformed ClientHello received while the server awaits one (module
+/// docs). `cookie` is `None` without a cookie exchange. A ClientHello in any later state
+/// is not screened here: it is unexpected, so remembered.
+pub(crate) fn malformed_client_hello_action(cookie: Option<HelloCookie>) -> MalformedClientHello {
+    match cookie {
+        None | Some(HelloCookie::Valid) => MalformedClientHello::Refuse,
+        Some(HelloCookie::Empty) => MalformedClientHello::VerifyFirst,
+        Some(HelloCookie::Other) => MalformedClientHello::Remember,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +349,16 @@ mod tests {
             alert_action(Provenance::Authenticated, true, fatal, d),
             AlertAction::Obey
         );
+    }
+
+    #[test]
+    fn malformed_client_hello_refused_only_with_nothing_to_protect() {
+        use HelloCookie::{Empty, Other, Valid};
+        use MalformedClientHello::{Refuse, Remember, VerifyFirst};
+        assert_eq!(malformed_client_hello_action(None), Refuse);
+        assert_eq!(malformed_client_hello_action(Some(Valid)), Refuse);
+        assert_eq!(malformed_client_hello_action(Some(Empty)), VerifyFirst);
+        assert_eq!(malformed_client_hello_action(Some(Other)), Remember);
     }
 
     #[test]

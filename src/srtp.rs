@@ -91,12 +91,14 @@ impl UseSrtp {
     }
 
     /// Parses the extension_data; the whole of `r` must be consumed by the caller's
-    /// `finish`. An empty or odd-length profile list is malformed (RFC 5764 §4.1.1 gives it
-    /// a minimum length of 2), as is an MKI running past the data: decode_error.
+    /// `finish`. An odd-length profile list is malformed, as is an MKI running past the
+    /// data: decode_error. An empty list, though RFC 5764 §4.1.1 gives it a minimum length
+    /// of 2, is taken as offering nothing, as OpenSSL 3.0 takes it (its server answers such
+    /// a ClientHello without use_srtp; a client still refuses it, needing one profile).
     pub fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
         const WHAT: &str = "use_srtp";
         let mut list = r.sub(2, WHAT)?;
-        if list.is_empty() || list.remaining() % 2 != 0 {
+        if list.remaining() % 2 != 0 {
             return Err(DecodeError::new(WHAT));
         }
         let mut profiles = Vec::with_capacity(list.remaining() / 2);
@@ -144,7 +146,6 @@ mod tests {
     fn malformed_rejected() {
         for bad in [
             &[][..],
-            &[0, 0, 0],          // empty profile list
             &[0, 3, 0, 1, 0, 0], // odd length
             &[0, 2, 0, 1],       // no MKI length
             &[0, 2, 0, 1, 2, 1], // MKI runs past the end
@@ -153,6 +154,8 @@ mod tests {
             assert!(decode(bad).is_err(), "{bad:?}");
         }
         assert!(decode(&[0, 2, 0, 1, 0, 5]).is_err(), "trailing byte");
+        // OpenSSL 3.0 accepts an empty list (and then has nothing in common).
+        assert_eq!(decode(&[0, 0, 0]).unwrap().profiles, Vec::<u16>::new());
     }
 
     #[test]

@@ -4,11 +4,11 @@
 mod common;
 
 use common::fixtures::Spec;
-use common::flights::{fatal_sent, rebuild_flight, to_flight4};
+use common::flights::{completes, fatal_sent, rebuild_flight, to_flight4};
 use common::link::{Dir, Endpoint, LinkConfig};
 use common::ours::our_builder;
 use common::ours_pair_with;
-use common::wire::{HT_CLIENT_HELLO, HT_SERVER_HELLO};
+use common::wire::{HT_CLIENT_HELLO, HT_HELLO_VERIFY_REQUEST, HT_SERVER_HELLO};
 use rdtls::handshake::messages::{ClientHello, ServerHello};
 use rdtls::srtp::UseSrtp;
 use rdtls::{AlertDescription, ClientOptions};
@@ -71,11 +71,14 @@ fn srtp_answer_with_mki_is_illegal_parameter() {
     );
 }
 
+/// OpenSSL 3.0.19's client, given a ServerHello whose use_srtp profile it did not offer
+/// (rewritten on the wire between `openssl s_server` and `openssl s_client -use_srtp`),
+/// sends decode_error ("bad srtp protection profile list"); so do we.
 #[test]
-fn srtp_answer_with_unoffered_profile_is_illegal_parameter() {
+fn srtp_answer_with_unoffered_profile_is_decode_error() {
     assert_eq!(
         client_alert_after(|e| e.use_srtp = srtp(&[8], &[])),
-        Some(AlertDescription::ILLEGAL_PARAMETER)
+        Some(AlertDescription::DECODE_ERROR)
     );
 }
 
@@ -91,8 +94,8 @@ fn srtp_answer_with_two_profiles_is_decode_error() {
 fn alpn_answers_that_break_rfc_7301() {
     assert_eq!(
         client_alert_after(|e| e.alpn = Some(vec![b"h2".to_vec()])),
-        Some(AlertDescription::ILLEGAL_PARAMETER),
-        "a protocol we did not offer"
+        Some(AlertDescription::DECODE_ERROR),
+        "a protocol we did not offer (OpenSSL 3.0.19: decode_error)"
     );
     assert_eq!(
         client_alert_after(|e| e.alpn = Some(vec![b"webrtc".to_vec(), b"coap".to_vec()])),
@@ -105,16 +108,18 @@ fn alpn_answers_that_break_rfc_7301() {
     );
 }
 
-/// A ClientHello with a malformed use_srtp or ALPN extension (RFC 5764 §4.1.1 / RFC 7301
-/// §3.1 give the lists minimum lengths) does not decode, so the server does not answer it.
-/// OpenSSL would send decode_error; rdtls's input policy (`rdtls::input_policy`) remembers
-/// a verdict on unauthenticated input and acts only when a timer expires without progress,
-/// and a server has no timer before its first valid ClientHello: the datagram is dropped.
-/// Returns whether the server answered (a ServerHello flight) and any alert it sent.
-fn server_answer_to_client_hello_extension(
-    typ: u16,
-    data: &[u8],
-) -> (bool, Option<AlertDescription>) {
+/// The malformed extensions of the server-side tests, with what each is: OpenSSL 3.0.19's
+/// `s_server -dtls1_2 -use_srtp SRTP_AES128_CM_SHA1_80` answers each such ClientHello (after
+/// its HelloVerifyRequest) with a fatal decode_error alert.
+const MALFORMED: [(u16, &[u8], &str); 4] = [
+    (14, b"\x00\x03\x00\x01\x00\x00", "odd SRTP profile list"),
+    (14, b"\x00\x02\x00\x01\x02\x00", "MKI past the end"),
+    (16, b"\x00\x00", "empty ALPN list"),
+    (16, b"\x00\x02\x00\x00", "empty ALPN name"),
+];
+
+/// A pair whose server, with or without a cookie exchange, is offered SRTP profile 1.
+fn server_pair(cookie: bool) -> common::OursPair {
     let spec = Spec::default_ecdsa();
     let c = our_builder(&spec, false)
         .srtp_profiles(&[1])
@@ -122,12 +127,15 @@ fn server_answer_to_client_hello_extension(
         .expect("config");
     let s = our_builder(&spec, true)
         .srtp_profiles(&[1])
-        .cookie_exchange(false)
+        .cookie_exchange(cookie)
         .build()
         .expect("config");
-    let mut p = ours_pair_with(c, s, ClientOptions::default(), LinkConfig::PERFECT, 5);
-    let f1 = p.take(Dir::ToServer);
-    let f1 = rebuild_flight(&f1, |msgs| {
+    ours_pair_with(c, s, ClientOptions::default(), LinkConfig::PERFECT, 5)
+}
+
+/// `flight`, its ClientHello's use_srtp replaced by extension `typ` with `data`.
+fn with_extension(flight: &[Vec<u8>], typ: u16, data: &[u8]) -> Vec<Vec<u8>> {
+    rebuild_flight(flight, |msgs| {
         let ch = msgs
             .iter_mut()
             .find(|m| m.msg_type == HT_CLIENT_HELLO)
@@ -137,37 +145,107 @@ fn server_answer_to_client_hello_extension(
         hello.extensions.unknown.push((typ, data.to_vec()));
         ch.body.clear();
         hello.encode(&mut ch.body);
-    });
-    p.deliver(Dir::ToServer, &f1);
-    let answer = p.take(Dir::ToClient);
-    let answered = answer
-        .iter()
-        .any(|d| common::wire::has_handshake(d, HT_SERVER_HELLO));
-    (answered, fatal_sent(&p.server))
+    })
 }
 
+/// Whether any datagram of `answer` carries a handshake message of type `t`.
+fn carries(answer: &[Vec<u8>], t: u8) -> bool {
+    answer.iter().any(|d| common::wire::has_handshake(d, t))
+}
+
+/// A server without a cookie exchange, awaiting its first ClientHello, given one with
+/// extension `typ`/`data`: whether it answered with a ServerHello, and its fatal alert.
+fn fresh_server_answer(typ: u16, data: &[u8]) -> (bool, Option<AlertDescription>) {
+    let mut p = server_pair(false);
+    let f1 = p.take(Dir::ToServer);
+    p.deliver(Dir::ToServer, &with_extension(&f1, typ, data));
+    let answer = p.take(Dir::ToClient);
+    (carries(&answer, HT_SERVER_HELLO), fatal_sent(&p.server))
+}
+
+/// A malformed first ClientHello has no handshake to protect (rdtls::input_policy): the
+/// server answers decode_error at once and fails, as OpenSSL does (RFC 5246 §7.2.2).
 #[test]
-fn malformed_client_hello_extensions_are_not_answered() {
-    for (typ, data, what) in [
-        (14u16, &b"\x00\x00\x00"[..], "empty SRTP profile list"),
-        (14, b"\x00\x03\x00\x01\x00\x00", "odd SRTP profile list"),
-        (14, b"\x00\x02\x00\x01\x02\x00", "MKI past the end"),
-        (16, b"\x00\x00", "empty ALPN list"),
-        (16, b"\x00\x02\x00\x00", "empty ALPN name"),
-    ] {
+fn malformed_first_client_hello_gets_decode_error() {
+    for (typ, data, what) in MALFORMED {
         assert_eq!(
-            server_answer_to_client_hello_extension(typ, data),
-            (false, None),
+            fresh_server_answer(typ, data),
+            (false, Some(AlertDescription::DECODE_ERROR)),
             "{what}"
         );
     }
     // The same ClientHello with well-formed extensions is answered.
     assert_eq!(
-        server_answer_to_client_hello_extension(14, b"\x00\x02\x00\x01\x00"),
+        fresh_server_answer(14, b"\x00\x02\x00\x01\x00"),
         (true, None)
     );
-    assert_eq!(
-        server_answer_to_client_hello_extension(16, b"\x00\x05\x04coap"),
-        (true, None)
-    );
+    assert_eq!(fresh_server_answer(16, b"\x00\x05\x04coap"), (true, None));
+    // An empty profile list is taken as offering nothing, as OpenSSL 3.0's server takes it.
+    assert_eq!(fresh_server_answer(14, b"\x00\x00\x00"), (true, None));
+}
+
+/// With a cookie exchange, as OpenSSL's: a cookie-less malformed ClientHello gets a
+/// HelloVerifyRequest (statelessly, extensions unread); the one with a valid cookie --
+/// which only a sender that saw our HelloVerifyRequest holds -- gets decode_error. One with
+/// a wrong cookie could be a forgery racing the genuine client: dropped and remembered
+/// (rdtls::input_policy).
+#[test]
+fn malformed_client_hello_with_cookie_exchange() {
+    for (typ, data, what) in MALFORMED {
+        let mut p = server_pair(true);
+        let f1 = p.take(Dir::ToServer);
+        p.deliver(Dir::ToServer, &with_extension(&f1, typ, data));
+        let hvr = p.take(Dir::ToClient);
+        assert!(carries(&hvr, HT_HELLO_VERIFY_REQUEST), "{what}: HVR first");
+        assert_eq!(fatal_sent(&p.server), None, "{what}");
+        // The client answers the HelloVerifyRequest; its cookie-bearing ClientHello is made
+        // malformed (the cookie does not cover the extensions).
+        p.deliver(Dir::ToClient, &hvr);
+        let f3 = p.take(Dir::ToServer);
+        // First with a wrong cookie (one byte of it flipped): dropped, no alert.
+        let wrong = rebuild_flight(&with_extension(&f3, typ, data), |msgs| {
+            let ch = &mut msgs[0];
+            let cookie_at = 35 + usize::from(ch.body[34]);
+            assert!(ch.body[cookie_at] > 0, "a cookie");
+            ch.body[cookie_at + 1] ^= 0x55;
+        });
+        p.deliver(Dir::ToServer, &wrong);
+        assert!(p.take(Dir::ToClient).is_empty(), "{what}: wrong cookie");
+        assert_eq!(fatal_sent(&p.server), None, "{what}: wrong cookie");
+        p.deliver(Dir::ToServer, &with_extension(&f3, typ, data));
+        let answer = p.take(Dir::ToClient);
+        assert!(!carries(&answer, HT_SERVER_HELLO), "{what}");
+        assert_eq!(
+            fatal_sent(&p.server),
+            Some(AlertDescription::DECODE_ERROR),
+            "{what}"
+        );
+    }
+}
+
+/// A forged malformed ClientHello arriving after the genuine one moved the handshake on
+/// cannot end it (rdtls::input_policy, RFC 6347 §4.1.2.7): it is unexpected there, so
+/// remembered, and the genuine handshake's progress voids it.
+#[test]
+fn forged_malformed_client_hello_mid_handshake_is_harmless() {
+    for cookie in [false, true] {
+        for (typ, data, what) in MALFORMED {
+            let mut p = server_pair(cookie);
+            let mut f1 = p.take(Dir::ToServer);
+            if cookie {
+                p.deliver(Dir::ToServer, &f1);
+                let hvr = p.take(Dir::ToClient);
+                p.deliver(Dir::ToClient, &hvr);
+                f1 = p.take(Dir::ToServer);
+            }
+            p.deliver(Dir::ToServer, &f1);
+            let f2 = p.take(Dir::ToClient);
+            assert!(carries(&f2, HT_SERVER_HELLO), "{what}");
+            // The forgery: the genuine ClientHello (cookie and all), made malformed.
+            p.deliver(Dir::ToServer, &with_extension(&f1, typ, data));
+            assert_eq!(fatal_sent(&p.server), None, "{what} (cookie {cookie})");
+            p.deliver(Dir::ToClient, &f2);
+            completes(&mut p, what);
+        }
+    }
 }

@@ -306,9 +306,11 @@ impl Machine {
                 "server sent an SRTP MKI we did not offer",
             ));
         }
+        // RFC 5764 §4.1.1 names no alert for a profile the client did not offer; OpenSSL
+        // 3.0 answers decode_error (SSL_R_BAD_SRTP_PROTECTION_PROFILE_LIST), as we do.
         if !self.config.srtp_profiles.contains(&profile) {
             return Err(Error::alert(
-                AlertDescription::ILLEGAL_PARAMETER,
+                AlertDescription::DECODE_ERROR,
                 format!("server chose SRTP profile {profile:#06x} we did not offer"),
             ));
         }
@@ -334,9 +336,10 @@ impl Machine {
                 "ALPN answer must hold exactly one protocol",
             ));
         };
+        // RFC 7301 names no client alert here; OpenSSL 3.0 sends decode_error, as we do.
         if !self.config.alpn_protocols.contains(name) {
             return Err(Error::alert(
-                AlertDescription::ILLEGAL_PARAMETER,
+                AlertDescription::DECODE_ERROR,
                 "server chose an ALPN protocol we did not offer",
             ));
         }

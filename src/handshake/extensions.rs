@@ -339,7 +339,6 @@ mod tests {
             (0, b"\x00\x04\x00\x00\x01\x00"),           // NUL
             (0, b"\x00\x05\x00\x00\x02a."),             // trailing dot
             (0, b"\x00\x08\x00\x00\x01a\x00\x00\x01b"), // two host names
-            (14, b"\x00\x00\x00"),                      // empty SRTP profile list
             (14, b"\x00\x02\x00\x01\x01"),              // SRTP MKI overrun
             (16, b"\x00\x01\x00"),                      // empty ALPN name
         ];

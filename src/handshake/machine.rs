@@ -492,6 +492,14 @@ impl Machine {
                 // remembered, not acted on (crate::input_policy).
                 if let Err(e) = input_policy::screen_unauthenticated_message(step, msg_type, &body)
                 {
+                    if !self.is_client
+                        && step == State::ServerAwaitClientHello
+                        && msg_type == HandshakeType::CLIENT_HELLO
+                    {
+                        // Nothing to protect yet: the RFC's alert (crate::input_policy).
+                        self.server_malformed_client_hello(now, seq, &body, e)?;
+                        break;
+                    }
                     self.reasm.set_next_seq(seq);
                     self.stats.records_dropped += 1;
                     self.remember_verdict(e, None);
@@ -615,7 +623,11 @@ impl Machine {
     }
 
     /// Keeps a verdict on unauthenticated input until the timer (crate::input_policy).
-    fn remember_verdict(&mut self, error: Error, alert: Option<(AlertLevel, AlertDescription)>) {
+    pub(crate) fn remember_verdict(
+        &mut self,
+        error: Error,
+        alert: Option<(AlertLevel, AlertDescription)>,
+    ) {
         if let Some(h) = self.life.handshake_mut() {
             let v = PendingVerdict::new(error, alert, h.pending_verdict.as_ref());
             h.pending_verdict = Some(v);

@@ -20,6 +20,7 @@ use crate::enums::{
     HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION, EMPTY_RENEGOTIATION_INFO_SCSV,
 };
 use crate::error::{AlertDescription, Error};
+use crate::input_policy::{HelloCookie, MalformedClientHello};
 use crate::pki::keys::KeyAlgorithm;
 use crate::pki::verify::verify_signature;
 use crate::session::cache::Session;
@@ -267,6 +268,52 @@ impl Machine {
                 AlertDescription::NO_APPLICATION_PROTOCOL,
                 "no application protocol in common (ALPN)",
             )),
+        }
+    }
+
+    /// A ClientHello that does not decode, received while awaiting one: refused with the
+    /// decode error's alert when no genuine handshake can be harmed, answered with a
+    /// HelloVerifyRequest when it has an empty cookie and a cookie exchange is on, else
+    /// dropped and remembered (crate::input_policy).
+    pub(crate) fn server_malformed_client_hello(
+        &mut self,
+        now: Instant,
+        seq: u16,
+        body: &[u8],
+        error: Error,
+    ) -> Result<(), Error> {
+        let cookie =
+            self.config
+                .cookie_exchange
+                .then(|| match cookie::split_client_hello_cookie(body) {
+                    Some((_, [])) => HelloCookie::Empty,
+                    Some(_) => {
+                        let peer = self.peer_addr.clone();
+                        let keys = self.config.cookie_keys.clone();
+                        let hooks = self
+                            .cookie_hooks
+                            .as_deref_mut()
+                            .map(|h| h as &mut dyn cookie::CookieHooks);
+                        if cookie::verify_client_hello_cookie(&keys, now, &peer, body, hooks) {
+                            HelloCookie::Valid
+                        } else {
+                            HelloCookie::Other
+                        }
+                    }
+                    None => HelloCookie::Other,
+                });
+        match crate::input_policy::malformed_client_hello_action(cookie) {
+            MalformedClientHello::Refuse => Err(error),
+            MalformedClientHello::VerifyFirst => {
+                self.send_hello_verify_request(now, seq, body);
+                Ok(())
+            }
+            MalformedClientHello::Remember => {
+                self.reasm.set_next_seq(seq);
+                self.stats_dropped();
+                self.remember_verdict(error, None);
+                Ok(())
+            }
         }
     }
 
