@@ -8,6 +8,7 @@
 #   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh)
 #   make ctest           only the C-level tests
 #   make bench           bench/bench.c against OpenSSL and rdtls, with ratios
+#   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
 #   make install PREFIX=/opt/rdtls
 #   make examples RDTLS_BACKEND=openssl   same programs against the system OpenSSL,
 #                                         into build/bin-openssl/ (also: ctest, demo)
@@ -62,7 +63,7 @@ CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/drop
 DEMO_CERTS := $(BUILD)/demo-certs/ca.pem
 
 .PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench certs install clean \
-	api-used header-check FORCE
+	api-used header-check fuzz FORCE
 
 ifeq ($(RDTLS_BACKEND),rdtls)
 all: lib dropin examples
@@ -217,6 +218,13 @@ test: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 	$(MAKE) ctest
+
+# ---- fuzzing ---------------------------------------------------------------------------
+# libFuzzer via cargo-fuzz on nightly (scripts/fuzz.sh); `make test` replays the saved
+# corpus and crash inputs on stable.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh
 
 # ---- benchmark -------------------------------------------------------------------------
 bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls certs

@@ -42,6 +42,8 @@ pub mod crypto;
 pub mod deviations;
 pub mod enums;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handshake;
 pub mod input_policy;
 pub mod pki;

@@ -40,6 +40,11 @@ pub mod exdata;
 pub mod x509;
 
 pub mod ssl;
+
+// Fuzz target bodies (fuzz/ and the fuzz_corpus unit test); not part of the library.
+#[cfg(all(any(test, feature = "fuzzing"), not(feature = "dropin")))]
+#[doc(hidden)]
+pub mod fuzz_target;
 #[cfg(not(feature = "dropin"))]
 mod variadic;
 

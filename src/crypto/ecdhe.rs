@@ -54,6 +54,37 @@ impl EphemeralKeyPair {
         })
     }
 
+    /// A key pair whose private key is `seed` (test builds only: the `test-rng` feature's
+    /// reproducible handshakes, which the fuzz harness replays). `seed` must be as long as
+    /// the group's private key: 32 bytes for X25519 and P-256, 48 for P-384.
+    #[cfg(any(test, feature = "test-rng"))]
+    pub(crate) fn from_seed(group: NamedGroup, seed: &[u8]) -> Result<Self, Error> {
+        let alg = algorithm(group).ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        // ring takes caller randomness only through its (deprecated) fixed test source.
+        #[allow(deprecated)]
+        let rng = ring::test::rand::FixedSliceRandom { bytes: seed };
+        let private = EphemeralPrivateKey::generate(alg, &rng)
+            .map_err(|_| Error::Crypto("ephemeral key generation"))?;
+        let public = private
+            .compute_public_key()
+            .map_err(|_| Error::Crypto("ephemeral public key"))?;
+        Ok(Self {
+            group,
+            private,
+            public,
+        })
+    }
+
+    /// Length of a private key seed in `group` (see [`EphemeralKeyPair::from_seed`]).
+    #[cfg(any(test, feature = "test-rng"))]
+    pub(crate) fn seed_len(group: NamedGroup) -> usize {
+        if group == NamedGroup::SECP384R1 {
+            48
+        } else {
+            32
+        }
+    }
+
     /// The group this key belongs to.
     pub fn group(&self) -> NamedGroup {
         self.group

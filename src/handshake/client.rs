@@ -12,7 +12,7 @@ use super::messages::{
     HelloVerifyRequest, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
 use super::step::Step;
-use crate::crypto::ecdhe::{self, EphemeralKeyPair};
+use crate::crypto::ecdhe;
 use crate::crypto::suites::suite_by_id;
 use crate::enums::{HandshakeType, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, Error};
@@ -410,7 +410,7 @@ impl Machine {
             Certificate { chain }.encode(&mut b);
             self.queue_handshake(HandshakeType::CERTIFICATE, b, true);
         }
-        let kp = EphemeralKeyPair::generate(group)?;
+        let kp = self.ephemeral_key(group)?;
         let mut b = Vec::new();
         ClientKeyExchange {
             public: kp.public_key().to_vec(),

@@ -1066,6 +1066,23 @@ impl Machine {
             .ok_or(Error::InvalidState("handshake not running"))
     }
 
+    /// A fresh ECDHE key pair in `group`: from the OS RNG, or from the seeded RNG when the
+    /// config has a test seed, so a seeded handshake is reproducible byte for byte.
+    pub(crate) fn ephemeral_key(
+        &mut self,
+        group: crate::enums::NamedGroup,
+    ) -> Result<crate::crypto::ecdhe::EphemeralKeyPair, Error> {
+        use crate::crypto::ecdhe::EphemeralKeyPair;
+        #[cfg(any(test, feature = "test-rng"))]
+        if self.config.rng_seed.is_some() {
+            let mut seed = [0u8; 48];
+            let seed = &mut seed[..EphemeralKeyPair::seed_len(group)];
+            self.rng.fill_bytes(seed);
+            return EphemeralKeyPair::from_seed(group, seed);
+        }
+        EphemeralKeyPair::generate(group)
+    }
+
     /// Fills `out` from the connection's RNG (seeded in tests, OS entropy otherwise).
     pub(crate) fn random_bytes(&mut self, out: &mut [u8]) {
         self.rng.fill_bytes(out);

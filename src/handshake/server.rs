@@ -14,7 +14,7 @@ use super::messages::{
 use super::step::Step;
 use crate::config::VerifyMode;
 use crate::cookie;
-use crate::crypto::ecdhe::{self, EphemeralKeyPair};
+use crate::crypto::ecdhe;
 use crate::crypto::suites::{AuthKind, CipherSuite};
 use crate::enums::{
     HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION, EMPTY_RENEGOTIATION_INFO_SCSV,
@@ -492,7 +492,7 @@ impl Machine {
         .encode(&mut b);
         self.queue_handshake(HandshakeType::CERTIFICATE, b, true);
 
-        let kp = EphemeralKeyPair::generate(group)?;
+        let kp = self.ephemeral_key(group)?;
         let params = ecdhe_params(group, kp.public_key());
         let mut signed = Vec::with_capacity(64 + params.len());
         signed.extend_from_slice(&self.hs.client_random);

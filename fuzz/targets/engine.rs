@@ -1,0 +1,493 @@
+//! Fuzz target bodies for the engine: `Connection::handle_datagram` as client and as server
+//! in each handshake state, and the cookie listener.
+//!
+//! Shared by the libFuzzer binaries (`fuzz/fuzz_targets/`, nightly, `cargo fuzz`) and the
+//! stable regression test `tests/fuzz_corpus.rs`, which replays `fuzz/corpus/<target>/` and
+//! `fuzz/regressions/<target>/`. Needs rdtls's `test-rng` feature: every run drives the same
+//! genuine handshake (seeded randoms and cookie secrets, time relative to one start
+//! instant) to the target's state, so an input that crashes once crashes every time.
+//!
+//! Input format (engine targets): a sequence of `[u16 big-endian length][bytes]` records,
+//! each one datagram for the target connection; length `0xffff` means "the retransmission
+//! timer fires" (time moves 2 s on, `handle_timeout`); a length longer than what is left
+//! takes the rest. The seed corpus holds the genuine rest of the handshake in this form.
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use rdtls::cookie::{CookieHooks, CookieKeys, CookieListener, ListenOutcome};
+use rdtls::fuzzing::{
+    load_certificates, suite_by_name, NamedGroup, SignatureScheme, SigningKey, TrustStore,
+};
+use rdtls::{ClientOptions, Config, Connection, VerifyMode};
+
+/// The address our servers see the client at (cookies cover it).
+pub const PEER_ADDR: &[u8] = b"192.0.2.1:4433";
+
+/// Datagrams the target may answer one input datagram with (a retransmitted flight at the
+/// configured MTU is far below this): more would be amplification.
+const MAX_ANSWER_DATAGRAMS: usize = 64;
+
+/// Receive buffer: larger than any record.
+const RECV_BUF: usize = 1 << 14;
+
+/// The engine targets: which side is fuzzed, in which state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Fresh server (stateful cookie exchange in the engine).
+    ServerAwaitClientHello,
+    /// Client that sent its first ClientHello.
+    ClientAwaitHvr,
+    /// Server that answered with HelloVerifyRequest.
+    ServerAwaitCookie,
+    /// Client that sent the ClientHello with the cookie (awaits flight 4).
+    ClientAwaitFlight4,
+    /// Server that sent flight 4 (awaits Certificate..Finished).
+    ServerAwaitFlight5,
+    /// Client that sent flight 5 (awaits CCS + Finished).
+    ClientAwaitFlight6,
+    /// Client with the handshake done and data exchanged.
+    ClientEstablished,
+    /// Server with the handshake done and data exchanged.
+    ServerEstablished,
+}
+
+impl State {
+    /// Every engine target, in handshake order.
+    pub const ALL: [State; 8] = [
+        State::ServerAwaitClientHello,
+        State::ClientAwaitHvr,
+        State::ServerAwaitCookie,
+        State::ClientAwaitFlight4,
+        State::ServerAwaitFlight5,
+        State::ClientAwaitFlight6,
+        State::ClientEstablished,
+        State::ServerEstablished,
+    ];
+
+    /// The target's name (fuzz/fuzz_targets/<name>.rs, fuzz/corpus/<name>/).
+    pub fn name(self) -> &'static str {
+        match self {
+            State::ServerAwaitClientHello => "server_await_client_hello",
+            State::ClientAwaitHvr => "client_await_hvr",
+            State::ServerAwaitCookie => "server_await_cookie",
+            State::ClientAwaitFlight4 => "client_await_flight4",
+            State::ServerAwaitFlight5 => "server_await_flight5",
+            State::ClientAwaitFlight6 => "client_await_flight6",
+            State::ClientEstablished => "client_established",
+            State::ServerEstablished => "server_established",
+        }
+    }
+
+    fn is_client(self) -> bool {
+        matches!(
+            self,
+            State::ClientAwaitHvr
+                | State::ClientAwaitFlight4
+                | State::ClientAwaitFlight6
+                | State::ClientEstablished
+        )
+    }
+
+    /// Steps of [`TRACE`] performed before the input is fed.
+    fn steps(self) -> usize {
+        match self {
+            State::ServerAwaitClientHello => 0,
+            State::ClientAwaitHvr => 1,
+            State::ServerAwaitCookie => 2,
+            State::ClientAwaitFlight4 => 3,
+            State::ServerAwaitFlight5 => 4,
+            State::ClientAwaitFlight6 => 5,
+            State::ClientEstablished | State::ServerEstablished => 8,
+        }
+    }
+
+    fn established(self) -> bool {
+        self.steps() == 8
+    }
+}
+
+/// One step of the genuine exchange: who sends what.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Everything the client has ready goes to the server.
+    ClientFlight,
+    /// Everything the server has ready goes to the client.
+    ServerFlight,
+    /// The client sends one application record, then its output goes to the server.
+    ClientData(&'static [u8]),
+    /// The server sends one application record, then its output goes to the client.
+    ServerData(&'static [u8]),
+    /// The client closes (close_notify), its output goes to the server.
+    ClientClose,
+    /// The server closes, its output goes to the client.
+    ServerClose,
+}
+
+/// The genuine exchange: flights 1-6 (RFC 6347 §4.2.4, with cookie exchange), data both
+/// ways, more data and close_notify both ways.
+const TRACE: [Step; 12] = [
+    Step::ClientFlight,
+    Step::ServerFlight,
+    Step::ClientFlight,
+    Step::ServerFlight,
+    Step::ClientFlight,
+    Step::ServerFlight,
+    Step::ClientData(b"client ping"),
+    Step::ServerData(b"server pong"),
+    Step::ClientData(b"client data after the handshake"),
+    Step::ServerData(b"server data after the handshake"),
+    Step::ServerClose,
+    Step::ClientClose,
+];
+
+/// Certificates and keys, parsed once per process.
+struct Fixtures {
+    server_chain: Vec<Vec<u8>>,
+    server_key: Arc<SigningKey>,
+    client_chain: Vec<Vec<u8>>,
+    client_key: Arc<SigningKey>,
+    trust: Arc<TrustStore>,
+}
+
+fn fixtures() -> &'static Fixtures {
+    static F: OnceLock<Fixtures> = OnceLock::new();
+    F.get_or_init(|| {
+        let chain = |pem: &[u8]| load_certificates(pem).expect("fixture chain");
+        let key = |pem: &[u8]| Arc::new(SigningKey::from_pem(pem).expect("fixture key"));
+        let mut trust = TrustStore::new();
+        trust
+            .add_pem(include_bytes!("../../tests/certs/ca-ecdsa.pem"))
+            .expect("fixture CA");
+        Fixtures {
+            server_chain: chain(include_bytes!("../../tests/certs/server-ed25519.pem")),
+            server_key: key(include_bytes!("../../tests/certs/server-ed25519.key")),
+            client_chain: chain(include_bytes!("../certs/client-ed25519.pem")),
+            client_key: key(include_bytes!("../certs/client-ed25519.key")),
+            trust: Arc::new(trust),
+        }
+    })
+}
+
+/// Fixed cookie secrets, shared by the server config and the listener target.
+fn cookie_keys() -> Arc<CookieKeys> {
+    Arc::new(CookieKeys::with_seed(0x0c00_c1e5))
+}
+
+/// Configs built fresh for every run (so no session cache carries state between runs):
+/// ECDHE-ECDSA-AES128-GCM-SHA256 and CHACHA20, X25519 and P-256, mutual authentication
+/// with Ed25519 certificates: Ed25519 signatures are deterministic (RFC 8032 §5.1.6) where
+/// ECDSA's are not, so a re-run reproduces the recorded transcript and its Finished.
+fn configs() -> (Arc<Config>, Arc<Config>) {
+    let f = fixtures();
+    let suites = [
+        suite_by_name("ECDHE-ECDSA-AES128-GCM-SHA256").expect("suite"),
+        suite_by_name("ECDHE-ECDSA-CHACHA20-POLY1305").expect("suite"),
+    ];
+    let groups = [NamedGroup::X25519, NamedGroup::SECP256R1];
+    let base = || {
+        Config::builder()
+            .cipher_suites(&suites)
+            .groups(&groups)
+            .signature_schemes(&[SignatureScheme::ED25519])
+            .trust_store(f.trust.clone())
+            .cookie_exchange(true)
+            .session_id_context(b"rdtls-fuzz")
+            .mtu(1400)
+    };
+    let client = base()
+        .identity(f.client_chain.clone(), f.client_key.clone())
+        .verify_mode(VerifyMode::Peer)
+        .rng_seed(1)
+        .dangerous()
+        .disable_hostname_verification()
+        .build()
+        .expect("client config");
+    let server = base()
+        .identity(f.server_chain.clone(), f.server_key.clone())
+        .verify_mode(VerifyMode::RequirePeerCertificate)
+        .cookie_keys(cookie_keys())
+        .rng_seed(2)
+        .build()
+        .expect("server config");
+    (client, server)
+}
+
+/// Both ends of one genuine handshake, on virtual time.
+struct Pair {
+    client: Connection,
+    server: Connection,
+    now: Instant,
+    buf: Vec<u8>,
+    rbuf: Vec<u8>,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let (ccfg, scfg) = configs();
+        let start = Instant::now();
+        let client =
+            Connection::client(ccfg, start, ClientOptions::default()).expect("client connection");
+        let server = Connection::server(scfg, start, PEER_ADDR);
+        Pair {
+            client,
+            server,
+            now: start,
+            buf: Vec::new(),
+            rbuf: vec![0; RECV_BUF],
+        }
+    }
+
+    /// Performs `step`; returns the datagrams it carried and whether they went to the client.
+    fn step(&mut self, step: Step) -> (bool, Vec<Vec<u8>>) {
+        self.now += Duration::from_millis(10);
+        let (from_client, data) = match step {
+            Step::ClientFlight => (true, None),
+            Step::ServerFlight => (false, None),
+            Step::ClientData(d) => (true, Some(d)),
+            Step::ServerData(d) => (false, Some(d)),
+            Step::ClientClose => {
+                self.client.close();
+                (true, None)
+            }
+            Step::ServerClose => {
+                self.server.close();
+                (false, None)
+            }
+        };
+        let (src, dst) = if from_client {
+            (&mut self.client, &mut self.server)
+        } else {
+            (&mut self.server, &mut self.client)
+        };
+        if let Some(d) = data {
+            src.send(d).expect("genuine send");
+        }
+        let mut out = Vec::new();
+        self.buf.clear();
+        while src.poll_transmit(self.now, &mut self.buf).is_some() {
+            out.push(std::mem::take(&mut self.buf));
+        }
+        for d in &out {
+            // The genuine exchange must not fail; if it does the harness is wrong.
+            dst.handle_datagram(self.now, d).expect("genuine datagram");
+        }
+        drain(dst, &mut self.rbuf);
+        drain(src, &mut self.rbuf);
+        (!from_client, out)
+    }
+}
+
+/// Takes every event and application record `c` has ready.
+fn drain(c: &mut Connection, rbuf: &mut [u8]) {
+    while c.poll_event().is_some() {}
+    // Bounded: a broken engine must not hang the fuzzer.
+    for _ in 0..1024 {
+        if c.recv(rbuf).is_none() {
+            break;
+        }
+    }
+}
+
+/// One decoded input operation.
+enum Op<'a> {
+    Datagram(&'a [u8]),
+    Timer,
+}
+
+/// Splits `data` into operations (format in the module comment).
+fn ops(mut data: &[u8]) -> Vec<Op<'_>> {
+    let mut v = Vec::new();
+    while !data.is_empty() {
+        if data.len() < 2 {
+            v.push(Op::Datagram(data));
+            break;
+        }
+        let len = u16::from_be_bytes([data[0], data[1]]);
+        data = &data[2..];
+        if len == 0xffff {
+            v.push(Op::Timer);
+            continue;
+        }
+        let n = usize::from(len).min(data.len());
+        v.push(Op::Datagram(&data[..n]));
+        data = &data[n..];
+    }
+    v
+}
+
+/// Encodes datagrams in the input format (for seeds).
+pub fn encode(datagrams: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for d in datagrams {
+        let n = d.len().min(0xfffe);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+        out.extend_from_slice(&d[..n]);
+    }
+    out
+}
+
+/// The genuine exchange, recorded once per process: for each step of [`TRACE`], whether
+/// its datagrams went to the client, and the datagrams.
+fn recorded() -> &'static [(bool, Vec<Vec<u8>>)] {
+    static T: OnceLock<Vec<(bool, Vec<Vec<u8>>)>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut p = Pair::new();
+        TRACE.iter().map(|s| p.step(*s)).collect()
+    })
+}
+
+/// The seed input for `state`: the genuine rest of the exchange toward the target.
+pub fn seed(state: State) -> Vec<u8> {
+    let rest: Vec<Vec<u8>> = recorded()[state.steps()..]
+        .iter()
+        .filter(|(to_client, _)| *to_client == state.is_client())
+        .flat_map(|(_, d)| d.iter().cloned())
+        .collect();
+    encode(&rest)
+}
+
+/// A fresh target connection driven to `state` by replaying the recorded peer's
+/// datagrams (the exchange is deterministic, so the peer need not run again).
+fn prepare(state: State, now: &mut Instant, rbuf: &mut [u8]) -> Connection {
+    let (ccfg, scfg) = configs();
+    let mut target = if state.is_client() {
+        Connection::client(ccfg, *now, ClientOptions::default()).expect("client connection")
+    } else {
+        Connection::server(scfg, *now, PEER_ADDR)
+    };
+    let mut buf = Vec::new();
+    for (step, (to_client, dgrams)) in TRACE[..state.steps()].iter().zip(recorded()) {
+        *now += Duration::from_millis(10);
+        match (step, state.is_client()) {
+            (Step::ClientData(d), true) | (Step::ServerData(d), false) => {
+                target.send(d).expect("genuine send");
+            }
+            (Step::ClientClose, true) | (Step::ServerClose, false) => target.close(),
+            _ => {}
+        }
+        buf.clear();
+        while target.poll_transmit(*now, &mut buf).is_some() {
+            buf.clear();
+        }
+        if *to_client == state.is_client() {
+            for d in dgrams {
+                target.handle_datagram(*now, d).expect("genuine datagram");
+            }
+        }
+        drain(&mut target, rbuf);
+    }
+    target
+}
+
+/// Runs one input against the target connection in `state`.
+///
+/// Panics (a finding) when the engine panics, when an `Err` is not sticky in `error()`,
+/// when one datagram is answered with a burst, or when input kills an established
+/// connection (only a genuine authenticated alert may, and the fuzzer cannot forge one).
+/// Returns whether the target completed the handshake (the seeds' check).
+pub fn run(state: State, data: &[u8]) -> bool {
+    let mut now = Instant::now();
+    let mut rbuf = vec![0u8; RECV_BUF];
+    let mut target = prepare(state, &mut now, &mut rbuf);
+    let target = &mut target;
+    // What the target would send next is not part of the experiment.
+    let mut buf = Vec::new();
+    while target.poll_transmit(now, &mut buf).is_some() {
+        buf.clear();
+    }
+    for op in ops(data) {
+        let (r, limit) = match op {
+            Op::Datagram(d) => (target.handle_datagram(now, d), MAX_ANSWER_DATAGRAMS),
+            Op::Timer => {
+                now += Duration::from_secs(2);
+                (target.handle_timeout(now), usize::MAX)
+            }
+        };
+        if r.is_err() {
+            assert!(target.error().is_some(), "an Err must be sticky: {r:?}");
+        }
+        if state.established() && !target.close_received() {
+            assert!(
+                r.is_ok(),
+                "input killed an established connection: {r:?} ({})",
+                target.state_name()
+            );
+        }
+        let mut answers = 0usize;
+        buf.clear();
+        while target.poll_transmit(now, &mut buf).is_some() {
+            answers += 1;
+            assert!(answers <= limit, "one datagram answered with a burst");
+            buf.clear();
+        }
+        drain(target, &mut rbuf);
+        let _ = target.poll_timeout();
+    }
+    // Whatever state the input left: the getters and the send path must hold up.
+    let _ = (
+        target.is_established(),
+        target.state_name(),
+        target.session(),
+    );
+    let _ = (target.peer_certificates().len(), target.randoms());
+    let completed = target.is_established() || target.close_received();
+    if target.is_established() {
+        let _ = target.send(b"after fuzz");
+        buf.clear();
+        while target.poll_transmit(now, &mut buf).is_some() {
+            buf.clear();
+        }
+    }
+    completed
+}
+
+/// Cookie-listener target: `data` is one datagram to the listener. Bit 0 of the first
+/// byte selects application cookie callbacks instead of the listener's own secrets. A
+/// verified ClientHello is handed to a new server connection, as `DTLSv1_listen` does.
+pub fn cookie_listener(data: &[u8]) {
+    struct Hooks;
+    impl CookieHooks for Hooks {
+        fn generate(&mut self) -> Option<Vec<u8>> {
+            Some(b"application cookie".to_vec())
+        }
+        fn verify(&mut self, cookie: &[u8]) -> bool {
+            cookie == b"application cookie"
+        }
+    }
+    let listener = CookieListener::new(cookie_keys());
+    let now = Instant::now();
+    let mut out = Vec::new();
+    let mut hooks = Hooks;
+    let hooks: Option<&mut dyn CookieHooks> = match data.first() {
+        Some(b) if b & 1 == 1 => Some(&mut hooks),
+        _ => None,
+    };
+    match listener.handle(now, PEER_ADDR, data, hooks, &mut out) {
+        ListenOutcome::Drop => assert!(out.is_empty(), "a dropped datagram got an answer"),
+        ListenOutcome::HelloVerifyRequest => {
+            // RFC 6347 §4.2.1: the HelloVerifyRequest must not amplify.
+            assert!(!out.is_empty() && out.len() <= data.len(), "HVR amplifies");
+        }
+        ListenOutcome::Verified => {
+            let (_, scfg) = configs();
+            let mut server = Connection::server(scfg, now, PEER_ADDR);
+            let r = server.handle_datagram(now, data);
+            if r.is_err() {
+                assert!(server.error().is_some(), "an Err must be sticky");
+            }
+            let mut buf = Vec::new();
+            while server.poll_transmit(now, &mut buf).is_some() {
+                buf.clear();
+            }
+        }
+    }
+}
+
+/// Seeds for the listener: the genuine first ClientHello and the one with the cookie.
+pub fn cookie_listener_seeds() -> Vec<Vec<u8>> {
+    let mut p = Pair::new();
+    let (_, ch1) = p.step(TRACE[0]);
+    p.step(TRACE[1]);
+    let (_, ch2) = p.step(TRACE[2]);
+    ch1.into_iter().chain(ch2).collect()
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# `make fuzz`: runs each libFuzzer target (fuzz/fuzz_targets/) for FUZZ_SECONDS seconds, one
+# after the other (one job: the machine is shared), with cargo-fuzz on a nightly toolchain.
+#
+#   FUZZ_SECONDS=60          time per target
+#   FUZZ_TARGETS="a b"       only these targets (default: every target)
+#   FUZZ_SANITIZER=none      none (fastest; the engine has no unsafe) or address (capi)
+#
+# New corpus entries go to fuzz/work/<target>/ (not committed); the committed seeds in
+# fuzz/corpus/<target>/ are read. A crash stops the run: copy the input from
+# fuzz/artifacts/<target>/ into fuzz/regressions/<target>/, fix it; `make test` replays
+# both directories on stable (tests/fuzz_corpus.rs, capi's fuzz_corpus test).
+set -eu
+cd "$(dirname "$0")/.."
+secs=${FUZZ_SECONDS:-60}
+san=${FUZZ_SANITIZER:-none}
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "make fuzz: no fuzzer here: needs cargo-fuzz on a nightly toolchain" >&2
+    echo "  (rustup toolchain install nightly && cargo install cargo-fuzz)." >&2
+    echo "  The saved corpus and crash inputs are still replayed by 'make test'." >&2
+    exit 1
+fi
+targets=${FUZZ_TARGETS:-$(cd fuzz && cargo +nightly fuzz list)}
+flags="-O --debug-assertions -s $san --target-dir target/$san"
+(cd fuzz && cargo +nightly fuzz build $flags)
+summary=fuzz/work/summary.txt
+mkdir -p fuzz/work
+for t in $targets; do
+    mkdir -p "fuzz/work/$t" "fuzz/corpus/$t"
+    log="fuzz/work/$t.log"
+    echo "== $t: ${secs}s"
+    # -timeout: one input taking 10 s is a hang; the outer timeout bounds the whole run.
+    if ! (cd fuzz && timeout $((secs + 300)) cargo +nightly fuzz run $flags "$t" \
+        "work/$t" "corpus/$t" -- -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
+        >"../$log" 2>&1); then
+        tail -40 "$log" >&2
+        echo "make fuzz: $t failed; the input is in fuzz/artifacts/$t/" >&2
+        exit 1
+    fi
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    line="$t: $runs executions, $rate exec/s, ${secs}s, sanitizer $san"
+    echo "$line"
+    echo "$(date -u +%FT%TZ) $line" >>"$summary"
+done

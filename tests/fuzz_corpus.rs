@@ -1,0 +1,106 @@
+//! Replays the fuzz corpus and every crash input found so far (`fuzz/corpus/<target>/`,
+//! `fuzz/regressions/<target>/`) through the engine fuzz targets, on the stable toolchain.
+//! The target bodies are shared with the libFuzzer binaries (`make fuzz`).
+#[path = "../fuzz/targets/engine.rs"]
+mod engine;
+
+use std::path::PathBuf;
+
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut v = Vec::new();
+    for dir in ["corpus", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir).join(target)) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.expect("corpus entry").path();
+            if p.is_file() {
+                let data = std::fs::read(&p).expect("reading corpus file");
+                v.push((p, data));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+fn replay(target: &str, run: impl Fn(&[u8])) {
+    let inputs = inputs(target);
+    assert!(!inputs.is_empty(), "no saved inputs for {target}");
+    for (path, data) in &inputs {
+        eprintln!("replaying {}", path.display());
+        run(data);
+    }
+}
+
+macro_rules! engine_state {
+    ($test:ident, $state:expr) => {
+        #[test]
+        fn $test() {
+            replay($state.name(), |d| {
+                engine::run($state, d);
+            });
+        }
+    };
+}
+
+engine_state!(
+    server_await_client_hello,
+    engine::State::ServerAwaitClientHello
+);
+engine_state!(client_await_hvr, engine::State::ClientAwaitHvr);
+engine_state!(server_await_cookie, engine::State::ServerAwaitCookie);
+engine_state!(client_await_flight4, engine::State::ClientAwaitFlight4);
+engine_state!(server_await_flight5, engine::State::ServerAwaitFlight5);
+engine_state!(client_await_flight6, engine::State::ClientAwaitFlight6);
+engine_state!(client_established, engine::State::ClientEstablished);
+engine_state!(server_established, engine::State::ServerEstablished);
+
+#[test]
+fn cookie_listener() {
+    replay("cookie_listener", engine::cookie_listener);
+}
+
+#[test]
+fn pki_parsers() {
+    replay("der", |d| {
+        rdtls::fuzzing::der_walk(d);
+    });
+    replay("pem", |d| {
+        rdtls::fuzzing::pem_parse(d);
+    });
+    replay("x509", |d| {
+        rdtls::fuzzing::x509_parse(d);
+    });
+}
+
+/// The genuine rest of the handshake, fed to each state, must complete it: the seeds are
+/// meaningful and the harness drives the real state machine.
+#[test]
+fn genuine_seed_completes_each_state() {
+    for state in engine::State::ALL {
+        assert!(
+            engine::run(state, &engine::seed(state)),
+            "{state:?}: the genuine rest of the exchange did not complete the handshake"
+        );
+    }
+}
+
+/// Writes the generated seeds into fuzz/corpus/ (run by hand:
+/// `cargo test --test fuzz_corpus write_seeds -- --ignored`).
+#[test]
+#[ignore]
+fn write_seeds() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    for state in engine::State::ALL {
+        let dir = root.join(state.name());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("seed-genuine-rest"), engine::seed(state)).unwrap();
+    }
+    let dir = root.join("cookie_listener");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, d) in engine::cookie_listener_seeds().iter().enumerate() {
+        std::fs::write(dir.join(format!("seed-client-hello-{i}")), d).unwrap();
+    }
+}
