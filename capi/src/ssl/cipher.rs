@@ -26,7 +26,7 @@ macro_rules! cipher {
 }
 
 /// Every `SSL_CIPHER` we hand out.
-pub static CIPHERS: [SSL_CIPHER; 6] = [
+pub static CIPHERS: [SSL_CIPHER; 10] = [
     cipher!(
         suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         "ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -57,6 +57,26 @@ pub static CIPHERS: [SSL_CIPHER; 6] = [
         "ECDHE-RSA-CHACHA20-POLY1305",
         "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
     ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        "ECDHE-ECDSA-AES128-CCM",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CCM"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
+        "ECDHE-ECDSA-AES256-CCM",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CCM"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+        "ECDHE-ECDSA-AES128-CCM8",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
+        "ECDHE-ECDSA-AES256-CCM8",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8"
+    ),
 ];
 
 /// The `SSL_CIPHER` for an engine suite.
@@ -79,6 +99,10 @@ pub fn description(c: &SSL_CIPHER) -> String {
         AeadKind::Aes128Gcm => "AESGCM(128)",
         AeadKind::Aes256Gcm => "AESGCM(256)",
         AeadKind::Chacha20Poly1305 => "CHACHA20/POLY1305(256)",
+        AeadKind::Aes128Ccm => "AESCCM(128)",
+        AeadKind::Aes256Ccm => "AESCCM(256)",
+        AeadKind::Aes128Ccm8 => "AESCCM8(128)",
+        AeadKind::Aes256Ccm8 => "AESCCM8(256)",
     };
     format!(
         "{:<30} {:<7} Kx={:<8} Au={:<5} Enc={:<22} Mac={:<4}\n",
@@ -243,6 +267,11 @@ mod tests {
         assert_eq!(
             description(c),
             "ECDHE-RSA-CHACHA20-POLY1305    TLSv1.2 Kx=ECDH     Au=RSA   Enc=CHACHA20/POLY1305(256) Mac=AEAD\n"
+        );
+        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC0AE).unwrap();
+        assert_eq!(
+            description(c),
+            "ECDHE-ECDSA-AES128-CCM8        TLSv1.2 Kx=ECDH     Au=ECDSA Enc=AESCCM8(128)           Mac=AEAD\n"
         );
     }
 

@@ -1,4 +1,4 @@
-//! OpenSSL cipher strings (`SSL_CTX_set_cipher_list`, `ciphers(1)`) over rdtls's six suites.
+//! OpenSSL cipher strings (`SSL_CTX_set_cipher_list`, `ciphers(1)`) over rdtls's suites.
 //!
 //! The model follows OpenSSL's documented rule language and reproduces its observable order:
 //! every suite sits in one ordered list and is either active or not. Items are separated by
@@ -27,19 +27,24 @@ pub const SSL_R_INVALID_COMMAND: i32 = 280;
 pub const MAX_CIPHER_STRING_LEN: usize = 64 * 1024;
 
 /// Every suite in the order OpenSSL's own list places them (`openssl ciphers -s ALL`):
-/// AES-256-GCM, then ChaCha20, then AES-128-GCM, ECDSA before RSA. Aliases add suites in
-/// this order, so `ECDHE` yields the same order under rdtls as under OpenSSL.
-static UNIVERSE: [&CipherSuite; 6] = [
+/// AES-256-GCM, ChaCha20, AES-256-CCM8/CCM, AES-128-GCM, AES-128-CCM8/CCM, ECDSA before
+/// RSA. Aliases add suites in this order, so `ECDHE` yields the same order under rdtls as
+/// under OpenSSL.
+static UNIVERSE: [&CipherSuite; 10] = [
     &suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     &suites::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
+    &suites::TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
     &suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     &suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    &suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+    &suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
 ];
 
 /// A set of suites: bit `i` stands for `UNIVERSE[i]`.
-type Mask = u8;
+type Mask = u32;
 
 /// Why a cipher string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,10 +84,15 @@ fn name_mask(name: &str) -> Option<Mask> {
         }
         "aECDSA" | "ECDSA" => by(&|s| s.auth == AuthKind::Ecdsa),
         "aRSA" => by(&|s| s.auth == AuthKind::Rsa),
-        // FIPS-approved: AES-GCM (ChaCha20 is not).
-        "AESGCM" | "AES" | "FIPS" => by(&|s| s.aead != AeadKind::Chacha20Poly1305),
-        "AES128" => by(&|s| s.aead == AeadKind::Aes128Gcm),
-        "AES256" => by(&|s| s.aead == AeadKind::Aes256Gcm),
+        // OpenSSL's FIPS alias covers AES-GCM only (not ChaCha20, not CCM).
+        "AESGCM" | "FIPS" => by(&|s| matches!(s.aead, AeadKind::Aes128Gcm | AeadKind::Aes256Gcm)),
+        "AES" => by(&|s| s.aead != AeadKind::Chacha20Poly1305),
+        "AES128" => by(&|s| s.bits == 128 && s.aead != AeadKind::Chacha20Poly1305),
+        "AES256" => by(&|s| s.bits == 256 && s.aead != AeadKind::Chacha20Poly1305),
+        // AESCCM covers CCM and CCM_8; AESCCM8 only CCM_8. (OpenSSL 3.0 has no plain `CCM`
+        // or `CCM8` alias: those are unknown names there and here.)
+        "AESCCM" => by(&|s| s.aead.is_ccm()),
+        "AESCCM8" => by(&|s| matches!(s.aead, AeadKind::Aes128Ccm8 | AeadKind::Aes256Ccm8)),
         "CHACHA20" => by(&|s| s.aead == AeadKind::Chacha20Poly1305),
         _ => {
             // An explicit suite, by OpenSSL name only (IANA names contain '_', which the
@@ -252,7 +262,7 @@ fn process_rules(
             i += 1;
         }
         // Read one or more names joined by '+'.
-        let mut mask: Mask = 0xff;
+        let mut mask: Mask = Mask::MAX;
         let mut known = true;
         let mut first_name: &[u8] = &[];
         loop {
@@ -356,8 +366,11 @@ mod tests {
     use super::*;
 
     /// Short names: "E256" = ECDHE-ECDSA-AES256-GCM-SHA384, "RC" = ECDHE-RSA-CHACHA20-...
+    /// The GCM/ChaCha tests predate CCM: CCM suites are left out of this view (the relative
+    /// order of the others is unchanged by them); `ccm_aliases_follow_openssl` covers CCM.
     fn short(list: &[&CipherSuite]) -> Vec<&'static str> {
         list.iter()
+            .filter(|s| !s.aead.is_ccm())
             .map(|s| match s.id {
                 0xC02C => "E256",
                 0xC030 => "R256",
@@ -368,6 +381,59 @@ mod tests {
                 _ => "?",
             })
             .collect()
+    }
+
+    fn names(s: &str) -> Vec<&'static str> {
+        parse_cipher_list(s.as_bytes())
+            .unwrap_or_else(|e| panic!("{s}: {e:?}"))
+            .suites
+            .iter()
+            .map(|s| s.openssl_name)
+            .collect()
+    }
+
+    /// Orders from `openssl ciphers -s -tls1_2 '<string>'` (OpenSSL 3.0), our suites only.
+    #[test]
+    fn ccm_aliases_follow_openssl() {
+        let (e256, r256, ec, rc) = (
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384",
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+            "ECDHE-RSA-CHACHA20-POLY1305",
+        );
+        let (e128, r128) = (
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+        );
+        let (c256_8, c256, c128_8, c128) = (
+            "ECDHE-ECDSA-AES256-CCM8",
+            "ECDHE-ECDSA-AES256-CCM",
+            "ECDHE-ECDSA-AES128-CCM8",
+            "ECDHE-ECDSA-AES128-CCM",
+        );
+        assert_eq!(
+            names("ALL"),
+            [e256, r256, ec, rc, c256_8, c256, e128, r128, c128_8, c128]
+        );
+        assert_eq!(names("AESCCM"), [c256_8, c256, c128_8, c128]);
+        assert_eq!(names("AESCCM8"), [c256_8, c128_8]);
+        assert_eq!(names("AES128"), [e128, r128, c128_8, c128]);
+        assert_eq!(names("AES256"), [e256, r256, c256_8, c256]);
+        assert_eq!(
+            names("AES"),
+            [e256, r256, c256_8, c256, e128, r128, c128_8, c128]
+        );
+        assert_eq!(names("FIPS"), [e256, r256, e128, r128]);
+        assert_eq!(names("AESGCM"), [e256, r256, e128, r128]);
+        assert_eq!(
+            names("aECDSA"),
+            [e256, ec, c256_8, c256, e128, c128_8, c128]
+        );
+        assert_eq!(names("ECDHE-ECDSA-AES128-CCM8"), [c128_8]);
+        assert_eq!(err("CCM8"), SSL_R_NO_CIPHER_MATCH);
+        assert_eq!(err("CCM"), SSL_R_NO_CIPHER_MATCH);
+        // DEFAULT leaves CCM out, as OpenSSL 3.0's does.
+        assert!(!names("DEFAULT").iter().any(|n| n.contains("CCM")));
     }
 
     fn ok(s: &str) -> Vec<&'static str> {
