@@ -40,6 +40,17 @@ pub enum AuthKind {
     Ecdsa,
     /// RSA certificates (`ECDHE-RSA-*`).
     Rsa,
+    /// Plain pre-shared key, no certificate, no ECDHE (RFC 4279 `PSK-*`).
+    Psk,
+    /// ECDHE key agreement authenticated by a pre-shared key (RFC 5489 `ECDHE-PSK-*`).
+    EcdhePsk,
+}
+
+impl AuthKind {
+    /// True for the suites authenticated by a pre-shared key (no certificate).
+    pub fn is_psk(self) -> bool {
+        matches!(self, AuthKind::Psk | AuthKind::EcdhePsk)
+    }
 }
 
 /// One TLS 1.2 cipher suite and the record-layer parameters it implies.
@@ -191,6 +202,84 @@ pub static TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8: CipherSuite = suite(
     AeadKind::Aes256Ccm8,
 );
 
+/// 0x00A8 (RFC 5487).
+pub static TLS_PSK_WITH_AES_128_GCM_SHA256: CipherSuite = suite(
+    0x00A8,
+    "PSK-AES128-GCM-SHA256",
+    "TLS_PSK_WITH_AES_128_GCM_SHA256",
+    AuthKind::Psk,
+    AeadKind::Aes128Gcm,
+);
+/// 0x00A9 (RFC 5487).
+pub static TLS_PSK_WITH_AES_256_GCM_SHA384: CipherSuite = suite(
+    0x00A9,
+    "PSK-AES256-GCM-SHA384",
+    "TLS_PSK_WITH_AES_256_GCM_SHA384",
+    AuthKind::Psk,
+    AeadKind::Aes256Gcm,
+);
+/// 0xC0A4 (RFC 6655).
+pub static TLS_PSK_WITH_AES_128_CCM: CipherSuite = suite(
+    0xC0A4,
+    "PSK-AES128-CCM",
+    "TLS_PSK_WITH_AES_128_CCM",
+    AuthKind::Psk,
+    AeadKind::Aes128Ccm,
+);
+/// 0xC0A5 (RFC 6655).
+pub static TLS_PSK_WITH_AES_256_CCM: CipherSuite = suite(
+    0xC0A5,
+    "PSK-AES256-CCM",
+    "TLS_PSK_WITH_AES_256_CCM",
+    AuthKind::Psk,
+    AeadKind::Aes256Ccm,
+);
+/// 0xC0A8 (RFC 6655; mandatory in the RFC 7925 IoT profile).
+pub static TLS_PSK_WITH_AES_128_CCM_8: CipherSuite = suite(
+    0xC0A8,
+    "PSK-AES128-CCM8",
+    "TLS_PSK_WITH_AES_128_CCM_8",
+    AuthKind::Psk,
+    AeadKind::Aes128Ccm8,
+);
+/// 0xC0A9 (RFC 6655).
+pub static TLS_PSK_WITH_AES_256_CCM_8: CipherSuite = suite(
+    0xC0A9,
+    "PSK-AES256-CCM8",
+    "TLS_PSK_WITH_AES_256_CCM_8",
+    AuthKind::Psk,
+    AeadKind::Aes256Ccm8,
+);
+/// 0xCCAB (RFC 7905).
+pub static TLS_PSK_WITH_CHACHA20_POLY1305_SHA256: CipherSuite = suite(
+    0xCCAB,
+    "PSK-CHACHA20-POLY1305",
+    "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256",
+    AuthKind::Psk,
+    AeadKind::Chacha20Poly1305,
+);
+/// 0xCCAC (RFC 7905).
+pub static TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256: CipherSuite = suite(
+    0xCCAC,
+    "ECDHE-PSK-CHACHA20-POLY1305",
+    "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
+    AuthKind::EcdhePsk,
+    AeadKind::Chacha20Poly1305,
+);
+
+/// The PSK suites (RFC 4279/5489 key exchange), in OpenSSL's `ciphers -s PSK` order. Not
+/// yet negotiable: the handshake does not run PSK key exchange yet.
+pub static PSK_SUITES: [&CipherSuite; 8] = [
+    &TLS_PSK_WITH_AES_256_GCM_SHA384,
+    &TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &TLS_PSK_WITH_AES_256_CCM_8,
+    &TLS_PSK_WITH_AES_256_CCM,
+    &TLS_PSK_WITH_AES_128_GCM_SHA256,
+    &TLS_PSK_WITH_AES_128_CCM_8,
+    &TLS_PSK_WITH_AES_128_CCM,
+];
+
 /// Suites we implement but do not enable by default (OpenSSL's `DEFAULT` leaves CCM out
 /// too); a configuration or cipher string enables them.
 pub static EXTRA_SUITES: [&CipherSuite; 4] = [
@@ -285,6 +374,18 @@ mod tests {
             TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256.record_overhead(),
             16
         );
+    }
+
+    #[test]
+    fn psk_suites_parameters() {
+        for s in PSK_SUITES {
+            assert!(s.auth.is_psk());
+            assert!(s.openssl_name.starts_with("PSK-") || s.openssl_name.starts_with("ECDHE-PSK-"));
+            assert_eq!(s.iana_name.contains("_CCM"), s.aead.is_ccm());
+        }
+        assert_eq!(TLS_PSK_WITH_AES_128_CCM_8.record_overhead(), 16);
+        assert_eq!(TLS_PSK_WITH_AES_256_GCM_SHA384.prf, HashAlg::Sha384);
+        assert_eq!(TLS_PSK_WITH_AES_256_CCM.prf, HashAlg::Sha256);
     }
 
     #[test]

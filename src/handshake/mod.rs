@@ -13,6 +13,7 @@ mod flight;
 pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod peer_verify;
+pub mod psk;
 mod server;
 mod server_hello_hook;
 mod server_resumption;

@@ -94,6 +94,12 @@ pub fn description(c: &SSL_CIPHER) -> String {
     let au = match c.suite.auth {
         AuthKind::Ecdsa => "ECDSA",
         AuthKind::Rsa => "RSA",
+        AuthKind::Psk | AuthKind::EcdhePsk => "PSK",
+    };
+    let kx = match c.suite.auth {
+        AuthKind::Ecdsa | AuthKind::Rsa => "ECDH",
+        AuthKind::Psk => "PSK",
+        AuthKind::EcdhePsk => "ECDHEPSK",
     };
     let enc = match c.suite.aead {
         AeadKind::Aes128Gcm => "AESGCM(128)",
@@ -106,7 +112,7 @@ pub fn description(c: &SSL_CIPHER) -> String {
     };
     format!(
         "{:<30} {:<7} Kx={:<8} Au={:<5} Enc={:<22} Mac={:<4}\n",
-        c.suite.openssl_name, "TLSv1.2", "ECDH", au, enc, "AEAD"
+        c.suite.openssl_name, "TLSv1.2", kx, au, enc, "AEAD"
     )
 }
 
@@ -180,6 +186,8 @@ entry! {
         match c.suite.auth {
             AuthKind::Ecdsa => 1047,
             AuthKind::Rsa => 1046,
+            // NID_auth_psk.
+            AuthKind::Psk | AuthKind::EcdhePsk => 1048,
         }
     }
 
