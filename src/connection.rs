@@ -240,6 +240,16 @@ impl Connection {
         self.inner.peer_certificates()
     }
 
+    /// PSK suites: the identity the client sent (both sides; `SSL_get_psk_identity`).
+    pub fn psk_identity(&self) -> Option<&[u8]> {
+        self.inner.psk_identity()
+    }
+
+    /// PSK client: the server's identity hint, if it sent a non-empty one.
+    pub fn psk_identity_hint(&self) -> Option<&[u8]> {
+        self.inner.psk_identity_hint()
+    }
+
     /// OpenSSL `X509_V_*` result of verifying the peer (0 = ok; 0 also when not verified).
     pub fn verify_result(&self) -> i32 {
         self.inner.verify_result()

@@ -268,7 +268,7 @@ pub static TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256: CipherSuite = suite(
 );
 
 /// The PSK suites (RFC 4279/5489 key exchange), in OpenSSL's `ciphers -s PSK` order. Not
-/// yet negotiable: the handshake does not run PSK key exchange yet.
+/// enabled by default; offered only with a PSK provider (`ConfigBuilder::psk`).
 pub static PSK_SUITES: [&CipherSuite; 8] = [
     &TLS_PSK_WITH_AES_256_GCM_SHA384,
     &TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
@@ -289,9 +289,13 @@ pub static EXTRA_SUITES: [&CipherSuite; 4] = [
     &TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
 ];
 
-/// Every suite we implement: the defaults, then the extras.
+/// Every suite we implement: the defaults, the extras, then the PSK suites.
 pub fn all_suites() -> impl Iterator<Item = &'static CipherSuite> {
-    DEFAULT_SUITES.iter().chain(EXTRA_SUITES.iter()).copied()
+    DEFAULT_SUITES
+        .iter()
+        .chain(EXTRA_SUITES.iter())
+        .chain(PSK_SUITES.iter())
+        .copied()
 }
 
 /// Every suite we implement and enable by default, in default preference order.

@@ -61,7 +61,7 @@ impl Machine {
             random: self.hs.client_random,
             session_id,
             cookie: self.hsk()?.cookie.clone(),
-            cipher_suites: self.config.suites.iter().map(|s| s.id).collect(),
+            cipher_suites: self.offered_suite_ids(),
             compression_methods: vec![0],
             extensions,
         };
@@ -84,6 +84,9 @@ impl Machine {
         let Some(step) = self.life.step() else {
             return Err(Error::InvalidState("handshake not running"));
         };
+        if let Some(r) = self.client_psk_message(now, step, msg_type, seq, body) {
+            return r;
+        }
         match (step, msg_type) {
             (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
@@ -170,7 +173,7 @@ impl Machine {
             ));
         }
         let suite = suite_by_id(sh.cipher_suite)
-            .filter(|s| self.config.suites.iter().any(|c| c.id == s.id))
+            .filter(|s| self.offered_suite_ids().contains(&s.id))
             .ok_or_else(|| {
                 Error::alert(
                     AlertDescription::ILLEGAL_PARAMETER,

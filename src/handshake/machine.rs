@@ -78,6 +78,8 @@ pub(crate) struct Negotiated {
     pub srtp_profile: Option<u16>,
     /// The negotiated ALPN protocol (RFC 7301 §3.1).
     pub alpn: Option<Vec<u8>>,
+    /// PSK suites: identity and hint (crate::handshake::psk_flow).
+    pub psk: super::psk_flow::PskNegotiated,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.
@@ -425,7 +427,7 @@ impl Machine {
                 && !self
                     .life
                     .step()
-                    .is_some_and(|st| input_policy::message_expected(st, h.msg_type))
+                    .is_some_and(|st| self.message_expected(st, h.msg_type))
             {
                 // A partial plaintext message of a type this state cannot take: buffering
                 // it would only block the genuine message (crate::input_policy).
@@ -462,8 +464,7 @@ impl Machine {
             if !self.records.read_epoch_protected() {
                 // Unauthenticated: a message the handshake would reject is dropped and
                 // remembered, not acted on (crate::input_policy).
-                if let Err(e) = input_policy::screen_unauthenticated_message(step, msg_type, &body)
-                {
+                if let Err(e) = self.screen_unauthenticated(step, msg_type, &body) {
                     self.reasm.set_next_seq(seq);
                     self.stats.records_dropped += 1;
                     self.remember_verdict(e, None);

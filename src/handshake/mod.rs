@@ -14,6 +14,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod peer_verify;
 pub mod psk;
+mod psk_flow;
 mod server;
 mod server_hello_hook;
 mod server_resumption;

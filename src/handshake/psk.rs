@@ -17,6 +17,37 @@ pub const PSK_MAX_IDENTITY_LEN: usize = 128;
 /// Longest PSK OpenSSL accepts (`PSK_MAX_PSK_LEN`).
 pub const PSK_MAX_PSK_LEN: usize = 256;
 
+/// Where the pre-shared keys come from (OpenSSL's PSK client and server callbacks).
+///
+/// A client offers PSK suites only when its configuration has a provider (OpenSSL offers
+/// them only with a PSK callback set); a server negotiates them likewise.
+pub trait PskProvider: Send + Sync {
+    /// Client: the identity to send and the key, given the server's identity hint (`None`
+    /// when the server sent none). `None` aborts the handshake.
+    fn client_psk(&self, hint: Option<&[u8]>) -> Option<(Vec<u8>, Zeroizing<Vec<u8>>)>;
+    /// Server: the key for `identity`; `None` for an unknown identity
+    /// (`unknown_psk_identity`, RFC 4279 §2).
+    fn server_psk(&self, identity: &[u8]) -> Option<Zeroizing<Vec<u8>>>;
+}
+
+/// One identity and key, usable on both sides (a server knows only this identity).
+pub struct StaticPsk {
+    /// The identity the client sends / the server accepts.
+    pub identity: Vec<u8>,
+    /// The key.
+    pub key: Zeroizing<Vec<u8>>,
+}
+
+impl PskProvider for StaticPsk {
+    fn client_psk(&self, _hint: Option<&[u8]>) -> Option<(Vec<u8>, Zeroizing<Vec<u8>>)> {
+        Some((self.identity.clone(), self.key.clone()))
+    }
+
+    fn server_psk(&self, identity: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        (identity == self.identity.as_slice()).then(|| self.key.clone())
+    }
+}
+
 /// The premaster secret (RFC 4279 §2): `uint16 N ‖ other_secret ‖ uint16 len ‖ psk`, where
 /// other_secret is N zero bytes for plain PSK (N = psk length) and the ECDH shared secret
 /// for ECDHE_PSK (RFC 5489 §2).
