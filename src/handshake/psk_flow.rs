@@ -4,12 +4,13 @@
 //! client.rs / server.rs at three points; everything else (Finished, keys, resumption) is
 //! shared with the certificate suites.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::machine::{Machine, State};
 use super::messages::ServerHelloDone;
 use super::psk::{
-    psk_premaster, PskClientKeyExchange, PskServerKeyExchange, PSK_MAX_IDENTITY_LEN,
+    psk_premaster, PskClientKeyExchange, PskProvider, PskServerKeyExchange, PSK_MAX_IDENTITY_LEN,
     PSK_MAX_PSK_LEN,
 };
 use crate::crypto::ecdhe::{self, EphemeralKeyPair};
@@ -21,8 +22,11 @@ use crate::input_policy;
 use crate::pki::keys::KeyAlgorithm;
 
 /// What a PSK handshake learned (kept with the other negotiated parameters).
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub(crate) struct PskNegotiated {
+    /// A per-connection provider ([`crate::Connection::set_psk_provider`]), used instead
+    /// of the configuration's (OpenSSL's per-`SSL` PSK callbacks).
+    pub provider: Option<Arc<dyn PskProvider>>,
     /// The identity: the one we sent (client) or the client's (server).
     pub identity: Option<Vec<u8>>,
     /// Client: the server's identity hint, when it sent one.
@@ -92,7 +96,7 @@ impl Machine {
         self.config
             .suites
             .iter()
-            .filter(|s| !s.auth.is_psk() || self.config.psk.is_some())
+            .filter(|s| !s.auth.is_psk() || self.psk_provider().is_some())
             .map(|s| s.id)
             .collect()
     }
@@ -165,9 +169,7 @@ impl Machine {
     /// Flight 5 of a PSK handshake: ClientKeyExchange, ChangeCipherSpec, Finished.
     fn client_psk_send_key_exchange(&mut self, now: Instant, ecdhe: bool) -> Result<(), Error> {
         let provider = self
-            .config
-            .psk
-            .clone()
+            .psk_provider()
             .ok_or(Error::InvalidState("PSK suite without a PSK provider"))?;
         let (identity, psk) = provider
             .client_psk(self.hs.psk.hint.as_deref())
@@ -214,7 +216,7 @@ impl Machine {
     /// PSK suite ranks first among those usable; `None` leaves the choice to the
     /// certificate path.
     pub(crate) fn server_choose_psk_suite(&self, ch: &ClientHello) -> Option<&'static CipherSuite> {
-        self.config.psk.as_ref()?;
+        self.psk_provider()?;
         let cert_auth = self
             .config
             .identity
@@ -333,9 +335,7 @@ impl Machine {
             ));
         }
         let provider = self
-            .config
-            .psk
-            .clone()
+            .psk_provider()
             .ok_or(Error::InvalidState("PSK suite without a PSK provider"))?;
         let psk = provider
             .server_psk(&cke.identity)
@@ -367,6 +367,20 @@ impl Machine {
         self.derive_keys()?;
         self.life.set_step(State::AwaitChangeCipherSpec);
         Ok(())
+    }
+
+    /// The provider in force: the connection's own, else the configuration's.
+    fn psk_provider(&self) -> Option<Arc<dyn PskProvider>> {
+        self.hs
+            .psk
+            .provider
+            .clone()
+            .or_else(|| self.config.psk.clone())
+    }
+
+    /// Sets this connection's PSK provider (before the handshake starts).
+    pub fn set_psk_provider(&mut self, provider: Arc<dyn PskProvider>) {
+        self.hs.psk.provider = Some(provider);
     }
 
     /// The PSK identity of this connection (`SSL_get_psk_identity`).

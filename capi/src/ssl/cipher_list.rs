@@ -30,7 +30,7 @@ pub const MAX_CIPHER_STRING_LEN: usize = 64 * 1024;
 /// AES-256-GCM, ChaCha20, AES-256-CCM8/CCM, AES-128-GCM, AES-128-CCM8/CCM, ECDSA before
 /// RSA. Aliases add suites in this order, so `ECDHE` yields the same order under rdtls as
 /// under OpenSSL.
-static UNIVERSE: [&CipherSuite; 10] = [
+static UNIVERSE: [&CipherSuite; 18] = [
     &suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -41,6 +41,30 @@ static UNIVERSE: [&CipherSuite; 10] = [
     &suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     &suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
     &suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+    // `openssl ciphers -s -psk ALL` puts the PSK suites after every certificate suite.
+    &suites::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_PSK_WITH_AES_256_GCM_SHA384,
+    &suites::TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_PSK_WITH_AES_256_CCM_8,
+    &suites::TLS_PSK_WITH_AES_256_CCM,
+    &suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
+    &suites::TLS_PSK_WITH_AES_128_CCM_8,
+    &suites::TLS_PSK_WITH_AES_128_CCM,
+];
+
+/// The C API's `DEFAULT` list: the engine's defaults (in its order), then the PSK suites
+/// OpenSSL 3.0's `DEFAULT` holds (neither CCM nor CBC; offered only with a PSK callback).
+pub static OPENSSL_DEFAULT: [&CipherSuite; 10] = [
+    suites::DEFAULT_SUITES[0],
+    suites::DEFAULT_SUITES[1],
+    suites::DEFAULT_SUITES[2],
+    suites::DEFAULT_SUITES[3],
+    suites::DEFAULT_SUITES[4],
+    suites::DEFAULT_SUITES[5],
+    &suites::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_PSK_WITH_AES_256_GCM_SHA384,
+    &suites::TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
 ];
 
 /// A set of suites: bit `i` stands for `UNIVERSE[i]`.
@@ -78,10 +102,13 @@ fn name_mask(name: &str) -> Option<Mask> {
             .fold(0, |m, (i, _)| m | (1 << i))
     };
     let mask = match name {
-        // Every suite is ECDHE, AEAD, TLS 1.2, "HIGH" strength.
-        "ALL" | "HIGH" | "TLSv1.2" | "ECDH" | "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => {
-            by(&|_| true)
-        }
+        // Every suite is AEAD, TLS 1.2, "HIGH" strength.
+        "ALL" | "HIGH" | "TLSv1.2" => by(&|_| true),
+        // ECDHE with certificates; ECDHE-PSK is only kECDHEPSK in OpenSSL.
+        "ECDH" | "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => by(&|s| !s.auth.is_psk()),
+        "PSK" | "aPSK" => by(&|s| s.auth.is_psk()),
+        "kPSK" => by(&|s| s.auth == AuthKind::Psk),
+        "kECDHEPSK" => by(&|s| s.auth == AuthKind::EcdhePsk),
         "aECDSA" | "ECDSA" => by(&|s| s.auth == AuthKind::Ecdsa),
         "aRSA" => by(&|s| s.auth == AuthKind::Rsa),
         // OpenSSL's FIPS alias covers AES-GCM only (not ChaCha20, not CCM).
@@ -329,7 +356,7 @@ pub fn parse_cipher_list(s: &[u8]) -> Result<CipherList, CipherListError> {
     let mut rest = s;
     if let Some(after) = rest.strip_prefix(b"DEFAULT") {
         // The library default, in the engine's preference order.
-        for suite in suites::DEFAULT_SUITES.iter() {
+        for suite in OPENSSL_DEFAULT.iter() {
             if let Some(i) = UNIVERSE.iter().position(|u| u.id == suite.id) {
                 list.apply(Action::Add, Matcher::Set(1 << i));
             }
@@ -366,11 +393,12 @@ mod tests {
     use super::*;
 
     /// Short names: "E256" = ECDHE-ECDSA-AES256-GCM-SHA384, "RC" = ECDHE-RSA-CHACHA20-...
-    /// The GCM/ChaCha tests predate CCM: CCM suites are left out of this view (the relative
-    /// order of the others is unchanged by them); `ccm_aliases_follow_openssl` covers CCM.
+    /// The GCM/ChaCha tests predate CCM and PSK: those suites are left out of this view (the
+    /// relative order of the others is unchanged by them); `ccm_aliases_follow_openssl` and
+    /// `psk_aliases_follow_openssl` cover them.
     fn short(list: &[&CipherSuite]) -> Vec<&'static str> {
         list.iter()
-            .filter(|s| !s.aead.is_ccm())
+            .filter(|s| !s.aead.is_ccm() && !s.auth.is_psk())
             .map(|s| match s.id {
                 0xC02C => "E256",
                 0xC030 => "R256",
@@ -411,6 +439,13 @@ mod tests {
             "ECDHE-ECDSA-AES128-CCM8",
             "ECDHE-ECDSA-AES128-CCM",
         );
+        // The certificate suites only (psk_aliases_follow_openssl covers the PSK ones).
+        let names = |s: &str| -> Vec<&'static str> {
+            names(s)
+                .into_iter()
+                .filter(|n| !n.contains("PSK"))
+                .collect()
+        };
         assert_eq!(
             names("ALL"),
             [e256, r256, ec, rc, c256_8, c256, e128, r128, c128_8, c128]
@@ -434,6 +469,44 @@ mod tests {
         assert_eq!(err("CCM"), SSL_R_NO_CIPHER_MATCH);
         // DEFAULT leaves CCM out, as OpenSSL 3.0's does.
         assert!(!names("DEFAULT").iter().any(|n| n.contains("CCM")));
+    }
+
+    /// Orders from `openssl ciphers -s -psk -tls1_2 '<string>'` (OpenSSL 3.0), ours only.
+    #[test]
+    fn psk_aliases_follow_openssl() {
+        let psk_all = [
+            "ECDHE-PSK-CHACHA20-POLY1305",
+            "PSK-AES256-GCM-SHA384",
+            "PSK-CHACHA20-POLY1305",
+            "PSK-AES256-CCM8",
+            "PSK-AES256-CCM",
+            "PSK-AES128-GCM-SHA256",
+            "PSK-AES128-CCM8",
+            "PSK-AES128-CCM",
+        ];
+        assert_eq!(names("PSK"), psk_all);
+        assert_eq!(names("aPSK"), psk_all);
+        assert_eq!(names("kPSK"), psk_all[1..]);
+        assert_eq!(names("kECDHEPSK"), ["ECDHE-PSK-CHACHA20-POLY1305"]);
+        assert_eq!(names("PSK-AES128-CCM8"), ["PSK-AES128-CCM8"]);
+        assert_eq!(names("PSK+AESCCM8"), ["PSK-AES256-CCM8", "PSK-AES128-CCM8"]);
+        assert_eq!(
+            names("AESGCM+PSK"),
+            ["PSK-AES256-GCM-SHA384", "PSK-AES128-GCM-SHA256"]
+        );
+        assert!(!names("ECDHE").iter().any(|n| n.contains("PSK")));
+        assert_eq!(&names("ALL")[10..], psk_all);
+        assert_eq!(
+            &names("DEFAULT")[6..],
+            [
+                "ECDHE-PSK-CHACHA20-POLY1305",
+                "PSK-AES256-GCM-SHA384",
+                "PSK-CHACHA20-POLY1305",
+                "PSK-AES128-GCM-SHA256"
+            ]
+        );
+        // "ECDHE-PSK" is no alias in OpenSSL 3.0 either.
+        assert_eq!(err("ECDHE-PSK"), SSL_R_NO_CIPHER_MATCH);
     }
 
     fn ok(s: &str) -> Vec<&'static str> {

@@ -15,6 +15,7 @@ fn reason_for_sent_alert(alert: AlertDescription, why: &str) -> c_int {
     for (prefix, reason) in [
         ("callback failed", SSL_R_CALLBACK_FAILED),
         ("cert cb error", SSL_R_CERT_CB_ERROR),
+        ("PSK identity not found", SSL_R_PSK_IDENTITY_NOT_FOUND),
         ("inconsistent extms", SSL_R_INCONSISTENT_EXTMS),
         (
             "session id context uninitialized",
