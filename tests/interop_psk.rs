@@ -197,3 +197,22 @@ fn no_provider_no_psk_suites_offered() {
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
     assert!(p.client.conn.cipher_suite().is_none());
 }
+
+#[test]
+fn per_connection_provider_through_client_options() {
+    let spec = Spec::new("PSK-AES128-CCM8", Group::X25519, false);
+    let c = our_builder(&spec, false).build().unwrap();
+    let s = our_builder(&spec, true)
+        .psk(provider(IDENTITY))
+        .build()
+        .unwrap();
+    let opts = ClientOptions {
+        psk: Some(provider(IDENTITY)),
+        ..ClientOptions::default()
+    };
+    let client = Ours::client(c, std::time::Instant::now(), opts);
+    let server = Ours::server(s, std::time::Instant::now());
+    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    p.handshake(MAX_STEPS, MAX_TIME).unwrap();
+    assert_eq!(p.server.conn.psk_identity(), Some(IDENTITY));
+}

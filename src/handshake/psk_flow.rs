@@ -375,6 +375,7 @@ impl Machine {
             .psk
             .provider
             .clone()
+            .or_else(|| self.opts.psk.clone())
             .or_else(|| self.config.psk.clone())
     }
 
