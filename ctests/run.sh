@@ -200,4 +200,16 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_srtp_s_client
 fi
 
+# PSK and AES-CCM against OpenSSL / GnuTLS tools (t_psk.sh).
+for s in $PSK_SUITES $CCM_SUITES; do
+    n=${s//-/_}
+    case $s in
+    PSK-* | ECDHE-PSK-*) k=psk ;;
+    *) k=ccm ;;
+    esac
+    run_test "${k}_openssl_server_$n"
+    run_test "${k}_openssl_client_$n"
+done
+run_test psk_without_callback_offers_nothing
+
 summary

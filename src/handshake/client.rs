@@ -28,6 +28,13 @@ fn unexpected(what: &str) -> Error {
 impl Machine {
     /// Sends (or re-sends, after HelloVerifyRequest) the ClientHello: flight 1 or 3.
     pub(crate) fn client_send_hello(&mut self, now: Instant) -> Result<(), Error> {
+        // PSK suites count only with a PSK provider (psk_flow.rs); OpenSSL fails the same way.
+        let cipher_suites = self.offered_suite_ids();
+        if cipher_suites.is_empty() {
+            return Err(Error::Config(
+                "no ciphers available (PSK suites need a PSK callback)".into(),
+            ));
+        }
         let session_id = match &self.opts.resume {
             Some(s) if !s.id.is_empty() && self.config.suites.iter().any(|c| c.id == s.suite) => {
                 s.id.clone()
@@ -61,7 +68,7 @@ impl Machine {
             random: self.hs.client_random,
             session_id,
             cookie: self.hsk()?.cookie.clone(),
-            cipher_suites: self.offered_suite_ids(),
+            cipher_suites,
             compression_methods: vec![0],
             extensions,
         };

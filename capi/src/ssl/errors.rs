@@ -73,6 +73,7 @@ pub fn describe(e: &Error) -> (c_int, String) {
         Error::SequenceExhausted => SSL_R_RECORD_LENGTH_MISMATCH,
         Error::InvalidState(w) if w.contains("clos") => SSL_R_PROTOCOL_IS_SHUTDOWN,
         Error::InvalidState(_) => SSL_R_UNINITIALIZED,
+        Error::Config(w) if w.starts_with("no ciphers available") => SSL_R_NO_CIPHERS_AVAILABLE,
         Error::Config(_) => ERR_R_PASSED_INVALID_ARGUMENT,
         Error::BadKeyMaterial(_) => SSL_R_BAD_VALUE,
         Error::Crypto(_) => ERR_R_INTERNAL_ERROR,
