@@ -210,6 +210,10 @@ for s in $PSK_SUITES $CCM_SUITES; do
     run_test "${k}_openssl_server_$n"
     run_test "${k}_openssl_client_$n"
 done
+for s in $PSK_SUITES; do
+    run_test "psk_gnutls_server_${s//-/_}"
+    run_test "psk_gnutls_client_${s//-/_}"
+done
 run_test psk_without_callback_offers_nothing
 
 summary

@@ -58,3 +58,77 @@ for s in $CCM_SUITES; do
     eval "test_ccm_openssl_server_$n() { ccm_openssl_server $s; }"
     eval "test_ccm_openssl_client_$n() { ccm_openssl_client $s; }"
 done
+
+# The GnuTLS priority string that allows exactly one of our PSK / CCM suites.
+gnutls_priority() {
+    local kx cipher
+    case $1 in
+    ECDHE-PSK-*) kx=ECDHE-PSK ;;
+    PSK-*) kx=PSK ;;
+    ECDHE-ECDSA-*) kx=ECDHE-ECDSA ;;
+    esac
+    case $1 in
+    *AES128-CCM8) cipher=AES-128-CCM-8 ;;
+    *AES256-CCM8) cipher=AES-256-CCM-8 ;;
+    *AES128-CCM) cipher=AES-128-CCM ;;
+    *AES256-CCM) cipher=AES-256-CCM ;;
+    *AES128-GCM-SHA256) cipher=AES-128-GCM ;;
+    *AES256-GCM-SHA384) cipher=AES-256-GCM ;;
+    *CHACHA20-POLY1305) cipher=CHACHA20-POLY1305 ;;
+    esac
+    printf 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+%s:-CIPHER-ALL:+%s' "$kx" "$cipher"
+}
+
+# our client -> gnutls-serv --pskpasswd (identity Client_identity), one suite.
+psk_gnutls_server() {
+    local suite="$1" port
+    need gnutls-serv
+    printf 'Client_identity:%s\n' "$PSK_KEY" > psk.passwd
+    port=$(free_port) || fail "no free port"
+    start_bg gsrv gnutls-serv --udp --echo -p "$port" --pskpasswd psk.passwd \
+        --pskhint gateway-7 --priority "$(gnutls_priority "$suite")"
+    wait_grep gsrv.err "UDP Echo Server listening on IPv4" || fail "gnutls-serv did not start"
+    with_fifo cli
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -psk "$PSK_KEY" -cipher "$suite"
+    feed_open cli
+    wait_grep cli.err '^Protocol: DTLSv1.2' || fail "no handshake"
+    grep -q "Cipher: $suite " cli.err || fail "$suite not negotiated"
+    send cli "hello gnutls over $suite"
+    wait_grep cli.out "^hello gnutls over $suite\$" || fail "no echo from gnutls-serv"
+    feed_close cli
+    expect_exit cli 0 || fail "our client failed"
+}
+
+# gnutls-cli --pskusername/--pskkey -> our server, one suite.
+psk_gnutls_client() {
+    local suite="$1" port
+    need gnutls-cli
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 -nocert \
+        -psk "$PSK_KEY" -psk_hint gateway-7 -cipher "$suite"
+    port=$(wait_port srv.err) || fail "server did not start"
+    with_fifo gcli
+    start_bg gcli --stdin gcli.in gnutls-cli --udp -p "$port" --pskusername Client_identity \
+        --pskkey "$PSK_KEY" --priority "$(gnutls_priority "$suite")" 127.0.0.1
+    feed_open gcli
+    wait_grep gcli.out 'Handshake was completed' || fail "gnutls-cli: no handshake"
+    send gcli "hello rdtls from gnutls"
+    wait_grep srv.out '^hello rdtls from gnutls$' || fail "our server got nothing"
+    wait_grep gcli.out '^hello rdtls from gnutls$' || fail "gnutls-cli got no echo"
+    feed_close gcli
+    expect_exit gcli 0 || fail "gnutls-cli failed"
+    expect_exit srv 0 || fail "our server failed"
+    grep -q "Cipher: $suite " srv.err || fail "$suite not negotiated"
+    if grep -q 'PSK warning' srv.err; then fail "identity Client_identity not seen"; fi
+}
+
+for s in $PSK_SUITES; do
+    n=${s//-/_}
+    eval "test_psk_gnutls_server_$n() { psk_gnutls_server $s; }"
+    eval "test_psk_gnutls_client_$n() { psk_gnutls_client $s; }"
+done
+# gnutls-cli (3.7) segfaults after an ECDHE-PSK DTLS handshake, against openssl s_server as
+# well: not a test of ours. gnutls-serv with ECDHE-PSK (the other direction) works.
+test_psk_gnutls_client_ECDHE_PSK_CHACHA20_POLY1305() {
+    skip "gnutls-cli crashes on ECDHE-PSK over DTLS (also against openssl s_server)"
+}
