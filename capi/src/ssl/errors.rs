@@ -124,4 +124,25 @@ mod tests {
         let (r, _) = describe(&Error::MessageTooLarge { max: 1000 });
         assert_eq!(r, SSL_R_EXCEEDS_MAX_FRAGMENT_SIZE);
     }
+
+    #[test]
+    fn psk_failures_name_the_psk() {
+        // Server: unknown identity (unknown_psk_identity); client: callback gave no key.
+        for alert in [
+            AlertDescription::UNKNOWN_PSK_IDENTITY,
+            AlertDescription::HANDSHAKE_FAILURE,
+        ] {
+            let (r, d) = describe(&Error::alert(alert, "PSK identity not found: \"x\""));
+            assert_eq!(r, SSL_R_PSK_IDENTITY_NOT_FOUND);
+            assert!(d.contains("PSK identity not found"), "{d}");
+        }
+        let (r, _) = describe(&Error::AlertReceived(
+            AlertDescription::UNKNOWN_PSK_IDENTITY,
+        ));
+        assert_eq!(r, SSL_R_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY);
+        let (r, _) = describe(&Error::Config(
+            "no ciphers available (PSK suites need a PSK callback)".into(),
+        ));
+        assert_eq!(r, SSL_R_NO_CIPHERS_AVAILABLE);
+    }
 }
