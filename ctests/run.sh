@@ -213,6 +213,7 @@ done
 for s in $PSK_SUITES; do
     run_test "psk_gnutls_server_${s//-/_}"
     run_test "psk_gnutls_client_${s//-/_}"
+    run_test "psk_mbedtls_client_${s//-/_}"
 done
 run_test psk_without_callback_offers_nothing
 

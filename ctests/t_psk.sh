@@ -132,3 +132,38 @@ done
 test_psk_gnutls_client_ECDHE_PSK_CHACHA20_POLY1305() {
     skip "gnutls-cli crashes on ECDHE-PSK over DTLS (also against openssl s_server)"
 }
+
+# Mbed TLS's name for one of our PSK suites.
+mbedtls_suite() {
+    case $1 in
+    PSK-AES128-CCM8) echo TLS-PSK-WITH-AES-128-CCM-8 ;;
+    PSK-AES256-CCM8) echo TLS-PSK-WITH-AES-256-CCM-8 ;;
+    PSK-AES128-CCM) echo TLS-PSK-WITH-AES-128-CCM ;;
+    PSK-AES256-CCM) echo TLS-PSK-WITH-AES-256-CCM ;;
+    PSK-AES128-GCM-SHA256) echo TLS-PSK-WITH-AES-128-GCM-SHA256 ;;
+    PSK-AES256-GCM-SHA384) echo TLS-PSK-WITH-AES-256-GCM-SHA384 ;;
+    PSK-CHACHA20-POLY1305) echo TLS-PSK-WITH-CHACHA20-POLY1305-SHA256 ;;
+    ECDHE-PSK-CHACHA20-POLY1305) echo TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256 ;;
+    esac
+}
+
+# Mbed TLS 2.28 client (ctests/mbedtls_psk_client.c) -> our server, one PSK suite.
+psk_mbedtls_client() {
+    local suite="$1" port
+    [ -x "$CTDIR/mbedtls_psk_client" ] || fail "missing $CTDIR/mbedtls_psk_client"
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 -nocert \
+        -psk "$PSK_KEY" -psk_hint gateway-7 -cipher "$suite"
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg mcli "$CTDIR/mbedtls_psk_client" "$port" "$(mbedtls_suite "$suite")" \
+        Client_identity "$PSK_KEY"
+    expect_exit mcli 0 || fail "mbedtls client failed"
+    grep -q '^echo: hello from mbedtls$' mcli.out || fail "no echo"
+    expect_exit srv 0 || fail "our server failed"
+    grep -q "Cipher: $suite " srv.err || fail "$suite not negotiated"
+    if grep -q 'PSK warning' srv.err; then fail "identity Client_identity not seen"; fi
+}
+
+for s in $PSK_SUITES; do
+    n=${s//-/_}
+    eval "test_psk_mbedtls_client_$n() { psk_mbedtls_client $s; }"
+done
