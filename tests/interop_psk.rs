@@ -181,11 +181,28 @@ fn unknown_identity_is_unknown_psk_identity() {
 
 #[test]
 fn no_provider_no_psk_suites_offered() {
-    // A client configured with only PSK suites but no provider offers nothing usable: the
-    // OpenSSL server answers handshake_failure (no shared cipher), as against OpenSSL.
+    // Only PSK suites and no provider: nothing to offer, the client fails before sending
+    // anything (OpenSSL: "no ciphers available").
     let spec = Spec::new("PSK-AES128-CCM8", Group::X25519, false);
     let ccfg = our_builder(&spec, false).build().unwrap();
+    let err = rdtls::Connection::client(ccfg, std::time::Instant::now(), ClientOptions::default())
+        .err()
+        .expect("a client with nothing to offer must not start");
+    assert!(err.to_string().contains("no ciphers available"), "{err}");
+    // PSK and certificate suites, no provider: only the certificate suite is offered, so an
+    // OpenSSL server with a PSK callback still picks the certificate suite.
+    let spec = Spec::new("ECDHE-ECDSA-AES128-CCM8", Group::P256, false);
+    let psk_and_cert = [
+        rdtls::crypto::suites::suite_by_name("PSK-AES128-CCM8").unwrap(),
+        rdtls::crypto::suites::suite_by_name("ECDHE-ECDSA-AES128-CCM8").unwrap(),
+    ];
+    let ccfg = our_builder(&spec, false)
+        .cipher_suites(&psk_and_cert)
+        .build()
+        .unwrap();
     let mut sb = ossl_context_builder(&spec, true).unwrap();
+    sb.set_cipher_list("PSK-AES128-CCM8:ECDHE-ECDSA-AES128-CCM8")
+        .unwrap();
     sb.set_psk_server_callback(|_ssl, _id, psk| {
         psk[..KEY.len()].copy_from_slice(&KEY);
         Ok(KEY.len())
@@ -194,8 +211,11 @@ fn no_provider_no_psk_suites_offered() {
     let client = Ours::client(ccfg, std::time::Instant::now(), ClientOptions::default());
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).unwrap();
     let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
-    assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
-    assert!(p.client.conn.cipher_suite().is_none());
+    p.handshake(MAX_STEPS, MAX_TIME).unwrap();
+    assert_eq!(
+        p.client.conn.cipher_suite().map(|s| s.openssl_name),
+        Some("ECDHE-ECDSA-AES128-CCM8")
+    );
 }
 
 #[test]
