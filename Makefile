@@ -50,12 +50,13 @@ EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	threaded_server:rdtls-threaded-server poll_server:rdtls-poll-server \
 	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
-COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c
-COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h
+COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c
+COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood
-CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello
+CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
+	$(CTDIR)/mbedtls_psk_client
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.
 CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/dropin_api \
@@ -178,6 +179,11 @@ $(CTDIR)/dropin_sni_prog: ctests/sni_prog.c
 
 # A Mbed TLS peer (Debian libmbedtls-dev) for the DTLS-SRTP interop tests.
 $(CTDIR)/mbedtls_srtp_client: ctests/mbedtls_srtp_client.c
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
+
+# A Mbed TLS PSK client for the PSK interop tests (t_psk.sh).
+$(CTDIR)/mbedtls_psk_client: ctests/mbedtls_psk_client.c
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
 

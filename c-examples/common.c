@@ -512,6 +512,10 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
     else if (strcmp(a, "-alpn") == 0) str = &c->webrtc.alpn;
     else if (strcmp(a, "-keymatexport") == 0) str = &c->webrtc.keymatexport;
     else if (strcmp(a, "-keymatexportlen") == 0) num = &c->webrtc.keymatexportlen;
+    else if (strcmp(a, "-psk") == 0) str = &c->psk.psk;
+    else if (strcmp(a, "-psk_identity") == 0) str = &c->psk.identity;
+    else if (strcmp(a, "-psk_hint") == 0) str = &c->psk.hint;
+    else if (strcmp(a, "-nocert") == 0) { c->cert = NULL; c->key = NULL; }
     else if (strcmp(a, "-mtu") == 0) num = &c->mtu;
     else if (strcmp(a, "-timer_ms") == 0) num = &c->timer_ms;
     else if (strcmp(a, "-timeout") == 0) c->timeout = 1;
@@ -555,6 +559,8 @@ int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role)
         return 0;
     }
     if (!webrtc_ctx_setup(ctx, &c->webrtc, strcmp(role, "server") == 0))
+        return 0;
+    if (!psk_ctx_setup(ctx, &c->psk, strcmp(role, "server") == 0, c->quiet))
         return 0;
     return c->keylog == NULL || common_set_keylog_file(ctx, c->keylog);
 }

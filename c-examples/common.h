@@ -22,6 +22,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "psk_opts.h"
 #include "webrtc_opts.h"
 
 /* Largest UDP payload we ever read or write (a DTLS record is at most 2^14 + overhead). */
@@ -130,6 +131,7 @@ struct common_opts {
     int quiet;
     int msg;
     struct webrtc_opts webrtc; /* -use_srtp, -alpn, -keymatexport(len) */
+    struct psk_opts psk;       /* -psk, -psk_identity, -psk_hint */
 };
 
 /* Returns the argument of option a (argv[*i + 1]) and advances *i, or prints

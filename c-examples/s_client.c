@@ -37,6 +37,8 @@ static void usage(void)
             " -sess_in file        offer the PEM session in file for resumption\n"
             " -sess_out file       save the session to file (PEM) after the handshake\n"
             " -cipher list         cipher list (OpenSSL syntax)\n"
+            " -psk hex             pre-shared key (hex); enables the PSK client callback\n"
+            " -psk_identity id     PSK identity to send (default Client_identity)\n"
             " -mtu n               link MTU (disables MTU discovery)\n"
             " -timeout             enable 250 ms socket receive/send timeouts\n"
             " -timer_ms n          initial DTLS retransmission timer (rdtls extension)\n"

@@ -248,4 +248,21 @@ for t in srtp_odd_list srtp_mki_overrun srtp_empty_list alpn_empty_list alpn_emp
     run_test "bad_hello_$t"
 done
 
+# PSK and AES-CCM against OpenSSL / GnuTLS tools (t_psk.sh).
+for s in $PSK_SUITES $CCM_SUITES; do
+    n=${s//-/_}
+    case $s in
+    PSK-* | ECDHE-PSK-*) k=psk ;;
+    *) k=ccm ;;
+    esac
+    run_test "${k}_openssl_server_$n"
+    run_test "${k}_openssl_client_$n"
+done
+for s in $PSK_SUITES; do
+    run_test "psk_gnutls_server_${s//-/_}"
+    run_test "psk_gnutls_client_${s//-/_}"
+    run_test "psk_mbedtls_client_${s//-/_}"
+done
+run_test psk_without_callback_offers_nothing
+
 summary

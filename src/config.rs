@@ -87,6 +87,8 @@ pub struct Config {
     pub(crate) alpn_protocols: Vec<Vec<u8>>,
     /// DER distinguished names a server lists in CertificateRequest (RFC 5246 §7.4.4).
     pub(crate) certificate_authorities: Vec<Vec<u8>>,
+    pub(crate) psk: Option<Arc<dyn crate::handshake::psk::PskProvider>>,
+    pub(crate) psk_identity_hint: Option<Vec<u8>>,
 }
 
 impl Config {
@@ -168,6 +170,8 @@ impl Default for ConfigBuilder {
                 srtp_profiles: Vec::new(),
                 alpn_protocols: Vec::new(),
                 certificate_authorities: Vec::new(),
+                psk: None,
+                psk_identity_hint: None,
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
             cache_lifetime: DEFAULT_SESSION_LIFETIME,
@@ -331,6 +335,20 @@ impl ConfigBuilder {
     /// records of a flight on its first transmission only).
     pub fn record_headers(mut self, on: bool) -> Self {
         self.cfg.emit_record_headers = on;
+        self
+    }
+
+    /// Pre-shared keys (RFC 4279): with a provider the PSK suites in the suite list are
+    /// offered (client) and negotiable (server); without one they never are.
+    pub fn psk(mut self, provider: Arc<dyn crate::handshake::psk::PskProvider>) -> Self {
+        self.cfg.psk = Some(provider);
+        self
+    }
+
+    /// Server: the PSK identity hint sent in ServerKeyExchange (RFC 4279 §2); with none, a
+    /// plain-PSK server sends no ServerKeyExchange (as OpenSSL).
+    pub fn psk_identity_hint(mut self, hint: &[u8]) -> Self {
+        self.cfg.psk_identity_hint = Some(hint.to_vec());
         self
     }
 

@@ -24,6 +24,9 @@ pub struct ClientOptions {
     pub verify_names: Vec<String>,
     /// A session to resume (abbreviated handshake, RFC 5246 §7.3).
     pub resume: Option<Session>,
+    /// This connection's PSK provider (OpenSSL's per-`SSL` PSK client callback), used
+    /// instead of the configuration's; with one, the configuration's PSK suites are offered.
+    pub psk: Option<std::sync::Arc<dyn crate::handshake::psk::PskProvider>>,
 }
 
 /// Something that happened, for the application (drained with [`Connection::poll_event`]).
@@ -238,6 +241,26 @@ impl Connection {
     /// The peer's certificate chain, leaf first (DER). Empty when none.
     pub fn peer_certificates(&self) -> &[Vec<u8>] {
         self.inner.peer_certificates()
+    }
+
+    /// PSK suites: the identity the client sent (both sides; `SSL_get_psk_identity`).
+    pub fn psk_identity(&self) -> Option<&[u8]> {
+        self.inner.psk_identity()
+    }
+
+    /// Uses `provider` for this connection's PSK suites instead of the configuration's
+    /// (OpenSSL's per-`SSL` PSK callbacks); call before the handshake starts. With a
+    /// provider, the configuration's PSK suites are offered / negotiable.
+    pub fn set_psk_provider(
+        &mut self,
+        provider: std::sync::Arc<dyn crate::handshake::psk::PskProvider>,
+    ) {
+        self.inner.set_psk_provider(provider);
+    }
+
+    /// PSK client: the server's identity hint, if it sent a non-empty one.
+    pub fn psk_identity_hint(&self) -> Option<&[u8]> {
+        self.inner.psk_identity_hint()
     }
 
     /// OpenSSL `X509_V_*` result of verifying the peer (0 = ok; 0 also when not verified).

@@ -57,6 +57,8 @@ impl AlertDescription {
     pub const UNSUPPORTED_EXTENSION: Self = Self(110);
     /// `unrecognized_name` (112).
     pub const UNRECOGNIZED_NAME: Self = Self(112);
+    /// `unknown_psk_identity` (115, RFC 4279 §2).
+    pub const UNKNOWN_PSK_IDENTITY: Self = Self(115);
     /// `no_application_protocol` (120, RFC 7301 §3.2).
     pub const NO_APPLICATION_PROTOCOL: Self = Self(120);
 
@@ -89,6 +91,7 @@ impl AlertDescription {
             100 => "no_renegotiation",
             110 => "unsupported_extension",
             112 => "unrecognized_name",
+            115 => "unknown_psk_identity",
             120 => "no_application_protocol",
             _ => "unknown",
         }

@@ -169,17 +169,14 @@ pub(crate) fn unprotected_duplicate_drops(content_type: ContentType) -> bool {
 }
 
 /// Whether an unauthenticated handshake fragment may be buffered. A partial message at the
-/// expected `message_seq` (`at_next`) of a type the current `step` cannot take is dropped:
+/// expected `message_seq` (`at_next`) of a type the current step cannot take is dropped:
 /// buffering it could only block the genuine message. Whole messages always pass (they are
 /// screened, and remembered as a verdict, when processed); so do fragments of later
 /// messages, whose type cannot be judged yet.
-pub(crate) fn partial_fragment_admissible(
-    step: Option<State>,
-    t: HandshakeType,
-    whole: bool,
-    at_next: bool,
-) -> bool {
-    whole || !at_next || step.is_some_and(|s| message_expected(s, t))
+/// `expected`: the current step takes a message of this type (`message_expected`, widened
+/// for PSK suites by the machine).
+pub(crate) fn partial_fragment_admissible(expected: bool, whole: bool, at_next: bool) -> bool {
+    whole || !at_next || expected
 }
 
 /// Whether an unauthenticated fragment that conflicts with a buffered plaintext version of
@@ -377,28 +374,23 @@ mod tests {
         ));
         assert!(!unprotected_duplicate_drops(ContentType::HANDSHAKE));
         assert!(unprotected_duplicate_drops(ContentType::CHANGE_CIPHER_SPEC));
-        let hello = Some(State::ServerAwaitClientHello);
         assert!(!partial_fragment_admissible(
-            hello,
-            HandshakeType::HELLO_REQUEST,
+            message_expected(State::ServerAwaitClientHello, HandshakeType::HELLO_REQUEST),
             false,
             true
         ));
         assert!(partial_fragment_admissible(
-            hello,
-            HandshakeType::CLIENT_HELLO,
+            message_expected(State::ServerAwaitClientHello, HandshakeType::CLIENT_HELLO),
             false,
             true
         ));
         assert!(partial_fragment_admissible(
-            hello,
-            HandshakeType::HELLO_REQUEST,
+            message_expected(State::ServerAwaitClientHello, HandshakeType::HELLO_REQUEST),
             true,
             true
         ));
         assert!(partial_fragment_admissible(
-            hello,
-            HandshakeType::FINISHED,
+            message_expected(State::ServerAwaitClientHello, HandshakeType::FINISHED),
             false,
             false
         ));

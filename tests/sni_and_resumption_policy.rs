@@ -52,6 +52,7 @@ fn opts(name: Option<&str>, resume: Option<Session>) -> ClientOptions {
         server_name: name.map(str::to_owned),
         verify_names: vec!["localhost".to_owned()],
         resume,
+        ..ClientOptions::default()
     }
 }
 

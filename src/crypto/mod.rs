@@ -1,6 +1,8 @@
 //! Cryptographic building blocks: cipher suites (`suites`), the TLS 1.2 PRF and key schedule
-//! (`prf`), the handshake transcript (`transcript`) and ephemeral key agreement (`ecdhe`).
+//! (`prf`), AES-CCM record AEADs (`ccm`), the handshake transcript (`transcript`) and
+//! ephemeral key agreement (`ecdhe`).
 
+pub mod ccm;
 pub mod ecdhe;
 pub mod prf;
 pub mod suites;

@@ -1,5 +1,6 @@
 //! The cipher suites rdtls implements: ECDHE key exchange with AEAD record protection only
-//! (RFC 5289 AES-GCM, RFC 7905 ChaCha20-Poly1305). No CBC suites: no padding oracles.
+//! (RFC 5289 AES-GCM, RFC 7905 ChaCha20-Poly1305, RFC 7251 AES-CCM). No CBC suites: no
+//! padding oracles.
 
 use super::HashAlg;
 
@@ -12,6 +13,24 @@ pub enum AeadKind {
     Aes256Gcm,
     /// ChaCha20-Poly1305 (RFC 7905).
     Chacha20Poly1305,
+    /// AES-128-CCM, 16-byte tag (RFC 6655).
+    Aes128Ccm,
+    /// AES-256-CCM, 16-byte tag (RFC 6655).
+    Aes256Ccm,
+    /// AES-128-CCM_8, 8-byte tag (RFC 6655).
+    Aes128Ccm8,
+    /// AES-256-CCM_8, 8-byte tag (RFC 6655).
+    Aes256Ccm8,
+}
+
+impl AeadKind {
+    /// True for the AES-CCM family (RFC 6655), served by [`super::ccm`] rather than ring.
+    pub fn is_ccm(self) -> bool {
+        matches!(
+            self,
+            AeadKind::Aes128Ccm | AeadKind::Aes256Ccm | AeadKind::Aes128Ccm8 | AeadKind::Aes256Ccm8
+        )
+    }
 }
 
 /// Kind of server certificate key the suite authenticates with.
@@ -21,6 +40,17 @@ pub enum AuthKind {
     Ecdsa,
     /// RSA certificates (`ECDHE-RSA-*`).
     Rsa,
+    /// Plain pre-shared key, no certificate, no ECDHE (RFC 4279 `PSK-*`).
+    Psk,
+    /// ECDHE key agreement authenticated by a pre-shared key (RFC 5489 `ECDHE-PSK-*`).
+    EcdhePsk,
+}
+
+impl AuthKind {
+    /// True for the suites authenticated by a pre-shared key (no certificate).
+    pub fn is_psk(self) -> bool {
+        matches!(self, AuthKind::Psk | AuthKind::EcdhePsk)
+    }
 }
 
 /// One TLS 1.2 cipher suite and the record-layer parameters it implies.
@@ -65,10 +95,15 @@ const fn suite(
     auth: AuthKind,
     aead: AeadKind,
 ) -> CipherSuite {
-    let (prf, key_len, fixed_iv_len, explicit_nonce_len, bits) = match aead {
-        AeadKind::Aes128Gcm => (HashAlg::Sha256, 16, 4, 8, 128),
-        AeadKind::Aes256Gcm => (HashAlg::Sha384, 32, 4, 8, 256),
-        AeadKind::Chacha20Poly1305 => (HashAlg::Sha256, 32, 12, 0, 256),
+    // CCM (RFC 6655 §3): salt and explicit nonce as GCM; every CCM suite uses the SHA-256 PRF.
+    let (prf, key_len, fixed_iv_len, explicit_nonce_len, tag_len, bits) = match aead {
+        AeadKind::Aes128Gcm => (HashAlg::Sha256, 16, 4, 8, 16, 128),
+        AeadKind::Aes256Gcm => (HashAlg::Sha384, 32, 4, 8, 16, 256),
+        AeadKind::Chacha20Poly1305 => (HashAlg::Sha256, 32, 12, 0, 16, 256),
+        AeadKind::Aes128Ccm => (HashAlg::Sha256, 16, 4, 8, 16, 128),
+        AeadKind::Aes256Ccm => (HashAlg::Sha256, 32, 4, 8, 16, 256),
+        AeadKind::Aes128Ccm8 => (HashAlg::Sha256, 16, 4, 8, 8, 128),
+        AeadKind::Aes256Ccm8 => (HashAlg::Sha256, 32, 4, 8, 8, 256),
     };
     CipherSuite {
         id,
@@ -80,7 +115,7 @@ const fn suite(
         key_len,
         fixed_iv_len,
         explicit_nonce_len,
-        tag_len: 16,
+        tag_len,
         bits,
     }
 }
@@ -134,7 +169,136 @@ pub static TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: CipherSuite = suite(
     AeadKind::Chacha20Poly1305,
 );
 
-/// Every suite we implement, in default preference order: OpenSSL 3.0's `DEFAULT` order
+/// 0xC0AC (RFC 7251).
+pub static TLS_ECDHE_ECDSA_WITH_AES_128_CCM: CipherSuite = suite(
+    0xC0AC,
+    "ECDHE-ECDSA-AES128-CCM",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CCM",
+    AuthKind::Ecdsa,
+    AeadKind::Aes128Ccm,
+);
+/// 0xC0AD (RFC 7251).
+pub static TLS_ECDHE_ECDSA_WITH_AES_256_CCM: CipherSuite = suite(
+    0xC0AD,
+    "ECDHE-ECDSA-AES256-CCM",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
+    AuthKind::Ecdsa,
+    AeadKind::Aes256Ccm,
+);
+/// 0xC0AE (RFC 7251; mandatory in the RFC 7925 IoT profile).
+pub static TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8: CipherSuite = suite(
+    0xC0AE,
+    "ECDHE-ECDSA-AES128-CCM8",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
+    AuthKind::Ecdsa,
+    AeadKind::Aes128Ccm8,
+);
+/// 0xC0AF (RFC 7251).
+pub static TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8: CipherSuite = suite(
+    0xC0AF,
+    "ECDHE-ECDSA-AES256-CCM8",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
+    AuthKind::Ecdsa,
+    AeadKind::Aes256Ccm8,
+);
+
+/// 0x00A8 (RFC 5487).
+pub static TLS_PSK_WITH_AES_128_GCM_SHA256: CipherSuite = suite(
+    0x00A8,
+    "PSK-AES128-GCM-SHA256",
+    "TLS_PSK_WITH_AES_128_GCM_SHA256",
+    AuthKind::Psk,
+    AeadKind::Aes128Gcm,
+);
+/// 0x00A9 (RFC 5487).
+pub static TLS_PSK_WITH_AES_256_GCM_SHA384: CipherSuite = suite(
+    0x00A9,
+    "PSK-AES256-GCM-SHA384",
+    "TLS_PSK_WITH_AES_256_GCM_SHA384",
+    AuthKind::Psk,
+    AeadKind::Aes256Gcm,
+);
+/// 0xC0A4 (RFC 6655).
+pub static TLS_PSK_WITH_AES_128_CCM: CipherSuite = suite(
+    0xC0A4,
+    "PSK-AES128-CCM",
+    "TLS_PSK_WITH_AES_128_CCM",
+    AuthKind::Psk,
+    AeadKind::Aes128Ccm,
+);
+/// 0xC0A5 (RFC 6655).
+pub static TLS_PSK_WITH_AES_256_CCM: CipherSuite = suite(
+    0xC0A5,
+    "PSK-AES256-CCM",
+    "TLS_PSK_WITH_AES_256_CCM",
+    AuthKind::Psk,
+    AeadKind::Aes256Ccm,
+);
+/// 0xC0A8 (RFC 6655; mandatory in the RFC 7925 IoT profile).
+pub static TLS_PSK_WITH_AES_128_CCM_8: CipherSuite = suite(
+    0xC0A8,
+    "PSK-AES128-CCM8",
+    "TLS_PSK_WITH_AES_128_CCM_8",
+    AuthKind::Psk,
+    AeadKind::Aes128Ccm8,
+);
+/// 0xC0A9 (RFC 6655).
+pub static TLS_PSK_WITH_AES_256_CCM_8: CipherSuite = suite(
+    0xC0A9,
+    "PSK-AES256-CCM8",
+    "TLS_PSK_WITH_AES_256_CCM_8",
+    AuthKind::Psk,
+    AeadKind::Aes256Ccm8,
+);
+/// 0xCCAB (RFC 7905).
+pub static TLS_PSK_WITH_CHACHA20_POLY1305_SHA256: CipherSuite = suite(
+    0xCCAB,
+    "PSK-CHACHA20-POLY1305",
+    "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256",
+    AuthKind::Psk,
+    AeadKind::Chacha20Poly1305,
+);
+/// 0xCCAC (RFC 7905).
+pub static TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256: CipherSuite = suite(
+    0xCCAC,
+    "ECDHE-PSK-CHACHA20-POLY1305",
+    "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
+    AuthKind::EcdhePsk,
+    AeadKind::Chacha20Poly1305,
+);
+
+/// The PSK suites (RFC 4279/5489 key exchange), in OpenSSL's `ciphers -s PSK` order. Not
+/// enabled by default; offered only with a PSK provider (`ConfigBuilder::psk`).
+pub static PSK_SUITES: [&CipherSuite; 8] = [
+    &TLS_PSK_WITH_AES_256_GCM_SHA384,
+    &TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &TLS_PSK_WITH_AES_256_CCM_8,
+    &TLS_PSK_WITH_AES_256_CCM,
+    &TLS_PSK_WITH_AES_128_GCM_SHA256,
+    &TLS_PSK_WITH_AES_128_CCM_8,
+    &TLS_PSK_WITH_AES_128_CCM,
+];
+
+/// Suites we implement but do not enable by default (OpenSSL's `DEFAULT` leaves CCM out
+/// too); a configuration or cipher string enables them.
+pub static EXTRA_SUITES: [&CipherSuite; 4] = [
+    &TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+    &TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
+    &TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+    &TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
+];
+
+/// Every suite we implement: the defaults, the extras, then the PSK suites.
+pub fn all_suites() -> impl Iterator<Item = &'static CipherSuite> {
+    DEFAULT_SUITES
+        .iter()
+        .chain(EXTRA_SUITES.iter())
+        .chain(PSK_SUITES.iter())
+        .copied()
+}
+
+/// The suites enabled by default, in default preference order: OpenSSL 3.0's `DEFAULT` order
 /// (strongest first; a client's offer and `-serverpref` choices match stock OpenSSL).
 pub static DEFAULT_SUITES: [&CipherSuite; 6] = [
     &TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -147,15 +311,12 @@ pub static DEFAULT_SUITES: [&CipherSuite; 6] = [
 
 /// The suite with IANA code point `id`, if we implement it.
 pub fn suite_by_id(id: u16) -> Option<&'static CipherSuite> {
-    DEFAULT_SUITES.iter().copied().find(|s| s.id == id)
+    all_suites().find(|s| s.id == id)
 }
 
 /// The suite called `name` (OpenSSL or IANA spelling, case-sensitive like OpenSSL).
 pub fn suite_by_name(name: &str) -> Option<&'static CipherSuite> {
-    DEFAULT_SUITES
-        .iter()
-        .copied()
-        .find(|s| s.openssl_name == name || s.iana_name == name)
+    all_suites().find(|s| s.openssl_name == name || s.iana_name == name)
 }
 
 #[cfg(test)]
@@ -172,8 +333,7 @@ mod tests {
 
     #[test]
     fn parameters_follow_the_aead() {
-        for s in DEFAULT_SUITES {
-            assert_eq!(s.tag_len, 16);
+        for s in all_suites() {
             match s.aead {
                 AeadKind::Aes128Gcm => {
                     assert_eq!(
@@ -196,13 +356,43 @@ mod tests {
                     );
                     assert_eq!(s.prf, HashAlg::Sha256);
                 }
+                AeadKind::Aes128Ccm | AeadKind::Aes256Ccm => {
+                    assert_eq!(
+                        (s.fixed_iv_len, s.explicit_nonce_len, s.tag_len),
+                        (4, 8, 16)
+                    );
+                    assert_eq!(s.prf, HashAlg::Sha256);
+                }
+                AeadKind::Aes128Ccm8 | AeadKind::Aes256Ccm8 => {
+                    assert_eq!((s.fixed_iv_len, s.explicit_nonce_len, s.tag_len), (4, 8, 8));
+                    assert_eq!(s.prf, HashAlg::Sha256);
+                }
+            }
+            assert_eq!(s.aead.is_ccm(), s.iana_name.contains("_CCM"));
+            if !s.aead.is_ccm() {
+                assert_eq!(s.tag_len, 16);
             }
         }
+        // RFC 6655 §3 / RFC 7251: 8-byte explicit nonce + 8-byte tag.
+        assert_eq!(TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8.record_overhead(), 16);
+        assert_eq!(TLS_ECDHE_ECDSA_WITH_AES_256_CCM.record_overhead(), 24);
         assert_eq!(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256.record_overhead(), 24);
         assert_eq!(
             TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256.record_overhead(),
             16
         );
+    }
+
+    #[test]
+    fn psk_suites_parameters() {
+        for s in PSK_SUITES {
+            assert!(s.auth.is_psk());
+            assert!(s.openssl_name.starts_with("PSK-") || s.openssl_name.starts_with("ECDHE-PSK-"));
+            assert_eq!(s.iana_name.contains("_CCM"), s.aead.is_ccm());
+        }
+        assert_eq!(TLS_PSK_WITH_AES_128_CCM_8.record_overhead(), 16);
+        assert_eq!(TLS_PSK_WITH_AES_256_GCM_SHA384.prf, HashAlg::Sha384);
+        assert_eq!(TLS_PSK_WITH_AES_256_CCM.prf, HashAlg::Sha256);
     }
 
     #[test]
@@ -212,7 +402,11 @@ mod tests {
             Some(&TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256)
         );
         assert_eq!(suite_by_id(0x002F), None);
-        for s in DEFAULT_SUITES {
+        assert_eq!(
+            suite_by_id(0xC0AE),
+            Some(&TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8)
+        );
+        for s in all_suites() {
             assert_eq!(suite_by_name(s.openssl_name), Some(s));
             assert_eq!(suite_by_name(s.iana_name), Some(s));
         }

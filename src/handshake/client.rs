@@ -29,6 +29,13 @@ fn unexpected(what: &str) -> Error {
 impl Machine {
     /// Sends (or re-sends, after HelloVerifyRequest) the ClientHello: flight 1 or 3.
     pub(crate) fn client_send_hello(&mut self, now: Instant) -> Result<(), Error> {
+        // PSK suites count only with a PSK provider (psk_flow.rs); OpenSSL fails the same way.
+        let cipher_suites = self.offered_suite_ids();
+        if cipher_suites.is_empty() {
+            return Err(Error::Config(
+                "no ciphers available (PSK suites need a PSK callback)".into(),
+            ));
+        }
         let session_id = match &self.opts.resume {
             Some(s) if !s.id.is_empty() && self.config.suites.iter().any(|c| c.id == s.suite) => {
                 s.id.clone()
@@ -65,7 +72,7 @@ impl Machine {
                 Step::ClientAwaitServerHello { cookie, .. } => cookie.clone(),
                 _ => Vec::new(),
             },
-            cipher_suites: self.config.suites.iter().map(|s| s.id).collect(),
+            cipher_suites,
             compression_methods: vec![0],
             extensions,
         };
@@ -88,6 +95,9 @@ impl Machine {
         let Some(step) = self.life.step() else {
             return Err(Error::InvalidState("handshake not running"));
         };
+        if let Some(r) = self.client_psk_message(now, step, msg_type, seq, body) {
+            return r;
+        }
         match (step, msg_type) {
             (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
@@ -197,7 +207,7 @@ impl Machine {
             ));
         }
         let suite = suite_by_id(sh.cipher_suite)
-            .filter(|s| self.config.suites.iter().any(|c| c.id == s.id))
+            .filter(|s| self.offered_suite_ids().contains(&s.id))
             .ok_or_else(|| {
                 Error::alert(
                     AlertDescription::ILLEGAL_PARAMETER,

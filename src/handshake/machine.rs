@@ -81,6 +81,8 @@ pub(crate) struct Negotiated {
     pub srtp_profile: Option<u16>,
     /// The negotiated ALPN protocol (RFC 7301 §3.1).
     pub alpn: Option<Vec<u8>>,
+    /// PSK suites: identity and hint (crate::handshake::psk_flow).
+    pub psk: super::psk_flow::PskNegotiated,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.
@@ -448,10 +450,13 @@ impl Machine {
                 continue;
             }
             let whole = h.fragment_offset == 0 && h.fragment_length == h.length;
+            let expected = self
+                .life
+                .step()
+                .is_some_and(|st| self.message_expected(st, h.msg_type));
             if unauthenticated
                 && !input_policy::partial_fragment_admissible(
-                    self.life.step(),
-                    h.msg_type,
+                    expected,
                     whole,
                     h.message_seq == self.reasm.next_seq(),
                 )
@@ -490,8 +495,7 @@ impl Machine {
             if !self.records.read_epoch_protected() {
                 // Unauthenticated: a message the handshake would reject is dropped and
                 // remembered, not acted on (crate::input_policy).
-                if let Err(e) = input_policy::screen_unauthenticated_message(step, msg_type, &body)
-                {
+                if let Err(e) = self.screen_unauthenticated(step, msg_type, &body) {
                     if !self.is_client
                         && step == State::ServerAwaitClientHello
                         && msg_type == HandshakeType::CLIENT_HELLO

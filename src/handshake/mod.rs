@@ -14,6 +14,8 @@ pub(crate) mod lifecycle;
 pub(crate) mod machine;
 mod new_association;
 mod peer_verify;
+pub mod psk;
+mod psk_flow;
 mod renegotiation;
 mod server;
 mod server_hello_hook;

@@ -386,7 +386,11 @@ impl Machine {
         Ok(())
     }
 
-    fn server_hello_message(&self, suite: &'static CipherSuite, ch: &ClientHello) -> Vec<u8> {
+    pub(super) fn server_hello_message(
+        &self,
+        suite: &'static CipherSuite,
+        ch: &ClientHello,
+    ) -> Vec<u8> {
         let extensions = Extensions {
             // RFC 6066 §3: an empty server_name acknowledges the name; never on resumption.
             server_name: (self.hs.ack_server_name && !self.hs.resumed).then(String::new),
@@ -420,6 +424,10 @@ impl Machine {
         ch: &ClientHello,
         client_ems: bool,
     ) -> Result<(), Error> {
+        // PSK suites (psk_flow.rs): no certificate involved.
+        if let Some(suite) = self.server_choose_psk_suite(ch) {
+            return self.server_psk_flight(now, ch, suite, client_ems);
+        }
         let identity = self.config.identity.clone().ok_or_else(|| {
             Error::alert(
                 AlertDescription::HANDSHAKE_FAILURE,
@@ -552,6 +560,9 @@ impl Machine {
     }
 
     fn server_client_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
+        if let Some(r) = self.server_psk_client_key_exchange(seq, body) {
+            return r;
+        }
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
         // Leaving the step releases our key pair: it is used once, here.

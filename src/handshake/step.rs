@@ -45,6 +45,11 @@ pub(crate) enum Step {
     ServerAwaitClientKeyExchange {
         ecdhe: EphemeralKeyPair,
     },
+    /// PSK suites (RFC 4279 §2, RFC 5489 §2): our ECDHE key pair for ECDHE_PSK, none for
+    /// plain PSK.
+    ServerAwaitPskClientKeyExchange {
+        ecdhe: Option<EphemeralKeyPair>,
+    },
     /// Keys are agreed (ClientKeyExchange processed); the client's CertificateVerify comes
     /// before its ChangeCipherSpec.
     ServerAwaitCertificateVerify {
@@ -89,7 +94,8 @@ impl Step {
             Step::ClientAwaitServerHelloDone { .. } => State::ClientAwaitServerHelloDone,
             Step::ServerAwaitClientHello => State::ServerAwaitClientHello,
             Step::ServerAwaitClientCertificate { .. } => State::ServerAwaitClientCertificate,
-            Step::ServerAwaitClientKeyExchange { .. } => State::ServerAwaitClientKeyExchange,
+            Step::ServerAwaitClientKeyExchange { .. }
+            | Step::ServerAwaitPskClientKeyExchange { .. } => State::ServerAwaitClientKeyExchange,
             Step::ServerAwaitCertificateVerify { .. } => State::ServerAwaitCertificateVerify,
             Step::AwaitChangeCipherSpec { .. } => State::AwaitChangeCipherSpec,
             Step::AwaitFinished { .. } => State::AwaitFinished,

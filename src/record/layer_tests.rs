@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::crypto::prf::key_block;
-use crate::crypto::suites::{CipherSuite, DEFAULT_SUITES, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256};
+use crate::crypto::suites::{all_suites, CipherSuite, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256};
 
 const HS: ContentType = ContentType::HANDSHAKE;
 const APP: ContentType = ContentType::APPLICATION_DATA;
@@ -42,7 +42,7 @@ fn payloads(v: &[(ContentType, u16, u64, Vec<u8>)]) -> Vec<&[u8]> {
 
 #[test]
 fn roundtrip_every_suite_and_epoch_zero() {
-    for suite in DEFAULT_SUITES {
+    for suite in all_suites() {
         let (mut c, mut s) = pair(suite);
         assert_eq!((c.write_epoch(), c.read_epoch()), (1, 1));
         // Epoch 0 plaintext and epoch 1 protected records in one datagram.

@@ -6,12 +6,15 @@
 //! * ChaCha20-Poly1305 (RFC 7905 §2): nonce = 12-byte IV XOR (epoch ‖ sequence) left-padded
 //!   to 12 bytes; nothing explicit on the wire.
 //!
+//! * AES-CCM / CCM_8 (RFC 6655 §3): nonce and explicit part exactly as GCM; tag 16 or 8.
+//!
 //! Additional data: epoch(2) ‖ sequence(6) ‖ type(1) ‖ version(2) ‖ plaintext length(2).
 
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
 use zeroize::Zeroizing;
 
 use super::header::{RecordHeader, MAX_PLAINTEXT_LEN, MAX_SEQUENCE, RECORD_HEADER_LEN};
+use crate::crypto::ccm::CcmKey;
 use crate::crypto::suites::{AeadKind, CipherSuite};
 use crate::enums::ContentType;
 use crate::error::Error;
@@ -19,10 +22,19 @@ use crate::error::Error;
 /// Bytes of additional authenticated data per record.
 const AAD_LEN: usize = 13;
 
+/// The keyed AEAD: ring for GCM and ChaCha20-Poly1305, RustCrypto for CCM (ring has none).
+/// Inline, not boxed: one per epoch and direction, and a box would cost a pointer chase per
+/// record for the common case.
+#[allow(clippy::large_enum_variant)]
+enum AeadKey {
+    Ring(LessSafeKey),
+    Ccm(CcmKey),
+}
+
 /// Encrypts and decrypts records for one direction of one epoch.
 pub struct RecordProtection {
     suite: &'static CipherSuite,
-    key: LessSafeKey,
+    key: AeadKey,
     /// GCM uses the first 4 bytes as salt; ChaCha all 12.
     iv: Zeroizing<[u8; NONCE_LEN]>,
 }
@@ -76,20 +88,28 @@ impl RecordProtection {
     /// Keys one direction of an epoch. `key` must be `suite.key_len` bytes and `iv`
     /// `suite.fixed_iv_len` bytes (from [`crate::crypto::prf::key_block`]).
     pub fn new(suite: &'static CipherSuite, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        let alg = match suite.aead {
-            AeadKind::Aes128Gcm => &aead::AES_128_GCM,
-            AeadKind::Aes256Gcm => &aead::AES_256_GCM,
-            AeadKind::Chacha20Poly1305 => &aead::CHACHA20_POLY1305,
-        };
         if key.len() != suite.key_len || iv.len() != suite.fixed_iv_len {
             return Err(Error::Crypto("record key or IV has the wrong length"));
         }
-        let unbound = UnboundKey::new(alg, key).map_err(|_| Error::Crypto("record key"))?;
+        let ring_alg = match suite.aead {
+            AeadKind::Aes128Gcm => Some(&aead::AES_128_GCM),
+            AeadKind::Aes256Gcm => Some(&aead::AES_256_GCM),
+            AeadKind::Chacha20Poly1305 => Some(&aead::CHACHA20_POLY1305),
+            _ => None,
+        };
+        let key = match ring_alg {
+            Some(alg) => AeadKey::Ring(LessSafeKey::new(
+                UnboundKey::new(alg, key).map_err(|_| Error::Crypto("record key"))?,
+            )),
+            None => AeadKey::Ccm(
+                CcmKey::new(key, suite.tag_len).map_err(|_| Error::Crypto("record key"))?,
+            ),
+        };
         let mut fixed = Zeroizing::new([0u8; NONCE_LEN]);
         fixed[..iv.len()].copy_from_slice(iv);
         Ok(Self {
             suite,
-            key: LessSafeKey::new(unbound),
+            key,
             iv: fixed,
         })
     }
@@ -149,21 +169,28 @@ impl RecordProtection {
         }
         let ct_start = out.len();
         out.extend_from_slice(plaintext);
-        let nonce = Nonce::assume_unique_for_key(self.send_nonce(epoch, seq));
+        let nonce = self.send_nonce(epoch, seq);
         let ad = aad(epoch, seq, content_type, version, plaintext.len());
-        match self
-            .key
-            .seal_in_place_separate_tag(nonce, Aad::from(ad), &mut out[ct_start..])
-        {
-            Ok(tag) => {
-                out.extend_from_slice(tag.as_ref());
-                Ok(())
+        let sealed = match &self.key {
+            AeadKey::Ring(k) => k
+                .seal_in_place_separate_tag(
+                    Nonce::assume_unique_for_key(nonce),
+                    Aad::from(ad),
+                    &mut out[ct_start..],
+                )
+                .map(|tag| out.extend_from_slice(tag.as_ref()))
+                .map_err(|_| ()),
+            AeadKey::Ccm(k) => {
+                let mut tag = Vec::with_capacity(16);
+                let r = k.seal(&nonce, &ad, &mut out[ct_start..], &mut tag);
+                out.extend_from_slice(&tag);
+                r.map_err(|_| ())
             }
-            Err(_) => {
-                out.truncate(start);
-                Err(Error::Crypto("record encryption"))
-            }
-        }
+        };
+        sealed.map_err(|()| {
+            out.truncate(start);
+            Error::Crypto("record encryption")
+        })
     }
 
     /// Decrypts `body` (everything after the 13-byte header) in place; returns the plaintext
@@ -191,15 +218,17 @@ impl RecordProtection {
             header.version,
             pt_len,
         );
-        let pt = self
-            .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(ad),
-                ciphertext,
-            )
-            .map_err(|_| ())?;
-        Ok(pt)
+        match &self.key {
+            AeadKey::Ring(k) => k
+                .open_in_place(
+                    Nonce::assume_unique_for_key(nonce),
+                    Aad::from(ad),
+                    ciphertext,
+                )
+                .map(|pt| &*pt)
+                .map_err(|_| ()),
+            AeadKey::Ccm(k) => k.open(&nonce, &ad, ciphertext).map_err(|_| ()),
+        }
     }
 }
 
@@ -208,14 +237,20 @@ mod tests {
     use super::*;
     use crate::codec::Reader;
     use crate::crypto::suites::{
-        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TLS_ECDHE_ECDSA_WITH_AES_128_CCM, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
+        TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     };
 
-    const SUITES: [&CipherSuite; 3] = [
+    const SUITES: [&CipherSuite; 7] = [
         &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         &TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         &TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        &TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        &TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
+        &TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+        &TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
     ];
 
     fn keyed(suite: &'static CipherSuite) -> RecordProtection {
@@ -401,14 +436,20 @@ mod tests {
             .unwrap();
             let nonce = p.send_nonce(epoch, seq);
             let ad = aad(epoch, seq, ContentType::APPLICATION_DATA, 0xfefd, pt.len());
+            let body = &out[RECORD_HEADER_LEN + suite.explicit_nonce_len..];
+            if suite.aead.is_ccm() {
+                let r = crate::crypto::ccm::openssl_ccm(&key, &nonce, &ad, pt, suite.tag_len);
+                assert_eq!(body, &r[..], "{}", suite.openssl_name);
+                continue;
+            }
             let cipher = match suite.aead {
                 AeadKind::Aes128Gcm => Cipher::aes_128_gcm(),
                 AeadKind::Aes256Gcm => Cipher::aes_256_gcm(),
                 AeadKind::Chacha20Poly1305 => Cipher::chacha20_poly1305(),
+                _ => unreachable!("CCM handled above"),
             };
             let mut tag = [0u8; 16];
             let ct = encrypt_aead(cipher, &key, Some(&nonce), &ad, pt, &mut tag).unwrap();
-            let body = &out[RECORD_HEADER_LEN + suite.explicit_nonce_len..];
             assert_eq!(&body[..pt.len()], &ct[..], "{}", suite.openssl_name);
             assert_eq!(&body[pt.len()..], &tag[..], "{}", suite.openssl_name);
         }

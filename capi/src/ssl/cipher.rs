@@ -32,7 +32,7 @@ pub fn is_ours(a: usize) -> bool {
 }
 
 /// Every `SSL_CIPHER` we hand out.
-pub static CIPHERS: [SSL_CIPHER; 6] = [
+pub static CIPHERS: [SSL_CIPHER; 18] = [
     cipher!(
         suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         "ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -63,6 +63,66 @@ pub static CIPHERS: [SSL_CIPHER; 6] = [
         "ECDHE-RSA-CHACHA20-POLY1305",
         "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
     ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        "ECDHE-ECDSA-AES128-CCM",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CCM"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
+        "ECDHE-ECDSA-AES256-CCM",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CCM"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+        "ECDHE-ECDSA-AES128-CCM8",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
+        "ECDHE-ECDSA-AES256-CCM8",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8"
+    ),
+    cipher!(
+        suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
+        "PSK-AES128-GCM-SHA256",
+        "TLS_PSK_WITH_AES_128_GCM_SHA256"
+    ),
+    cipher!(
+        suites::TLS_PSK_WITH_AES_256_GCM_SHA384,
+        "PSK-AES256-GCM-SHA384",
+        "TLS_PSK_WITH_AES_256_GCM_SHA384"
+    ),
+    cipher!(
+        suites::TLS_PSK_WITH_AES_128_CCM,
+        "PSK-AES128-CCM",
+        "TLS_PSK_WITH_AES_128_CCM"
+    ),
+    cipher!(
+        suites::TLS_PSK_WITH_AES_256_CCM,
+        "PSK-AES256-CCM",
+        "TLS_PSK_WITH_AES_256_CCM"
+    ),
+    cipher!(
+        suites::TLS_PSK_WITH_AES_128_CCM_8,
+        "PSK-AES128-CCM8",
+        "TLS_PSK_WITH_AES_128_CCM_8"
+    ),
+    cipher!(
+        suites::TLS_PSK_WITH_AES_256_CCM_8,
+        "PSK-AES256-CCM8",
+        "TLS_PSK_WITH_AES_256_CCM_8"
+    ),
+    cipher!(
+        suites::TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+        "PSK-CHACHA20-POLY1305",
+        "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-PSK-CHACHA20-POLY1305",
+        "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256"
+    ),
 ];
 
 /// The `SSL_CIPHER` for an engine suite.
@@ -80,15 +140,25 @@ pub fn description(c: &SSL_CIPHER) -> String {
     let au = match c.suite.auth {
         AuthKind::Ecdsa => "ECDSA",
         AuthKind::Rsa => "RSA",
+        AuthKind::Psk | AuthKind::EcdhePsk => "PSK",
+    };
+    let kx = match c.suite.auth {
+        AuthKind::Ecdsa | AuthKind::Rsa => "ECDH",
+        AuthKind::Psk => "PSK",
+        AuthKind::EcdhePsk => "ECDHEPSK",
     };
     let enc = match c.suite.aead {
         AeadKind::Aes128Gcm => "AESGCM(128)",
         AeadKind::Aes256Gcm => "AESGCM(256)",
         AeadKind::Chacha20Poly1305 => "CHACHA20/POLY1305(256)",
+        AeadKind::Aes128Ccm => "AESCCM(128)",
+        AeadKind::Aes256Ccm => "AESCCM(256)",
+        AeadKind::Aes128Ccm8 => "AESCCM8(128)",
+        AeadKind::Aes256Ccm8 => "AESCCM8(256)",
     };
     format!(
         "{:<30} {:<7} Kx={:<8} Au={:<5} Enc={:<22} Mac={:<4}\n",
-        c.suite.openssl_name, "TLSv1.2", "ECDH", au, enc, "AEAD"
+        c.suite.openssl_name, "TLSv1.2", kx, au, enc, "AEAD"
     )
 }
 
@@ -150,18 +220,25 @@ entry! {
         1
     }
 
-    /// SSL_CIPHER_get_kx_nid: NID_kx_ecdhe (1038).
+    /// SSL_CIPHER_get_kx_nid: NID_kx_ecdhe (1038), NID_kx_psk or NID_kx_ecdhe_psk.
     fn SSL_CIPHER_get_kx_nid(c: *const SSL_CIPHER) -> c_int {
-        let _ = try_ref!(c, 0);
-        1038
+        let c = try_ref!(c, 0);
+        // NID_kx_ecdhe, NID_kx_psk, NID_kx_ecdhe_psk.
+        match c.suite.auth {
+            AuthKind::Ecdsa | AuthKind::Rsa => 1038,
+            AuthKind::Psk => 1043,
+            AuthKind::EcdhePsk => 1040,
+        }
     }
 
-    /// SSL_CIPHER_get_auth_nid: NID_auth_ecdsa (1047) or NID_auth_rsa (1046).
+    /// SSL_CIPHER_get_auth_nid: NID_auth_ecdsa (1047), NID_auth_rsa (1046) or NID_auth_psk.
     fn SSL_CIPHER_get_auth_nid(c: *const SSL_CIPHER) -> c_int {
         let c = try_ref!(c, 0);
         match c.suite.auth {
             AuthKind::Ecdsa => 1047,
             AuthKind::Rsa => 1046,
+            // NID_auth_psk.
+            AuthKind::Psk | AuthKind::EcdhePsk => 1048,
         }
     }
 
@@ -249,6 +326,21 @@ mod tests {
         assert_eq!(
             description(c),
             "ECDHE-RSA-CHACHA20-POLY1305    TLSv1.2 Kx=ECDH     Au=RSA   Enc=CHACHA20/POLY1305(256) Mac=AEAD\n"
+        );
+        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC0AE).unwrap();
+        assert_eq!(
+            description(c),
+            "ECDHE-ECDSA-AES128-CCM8        TLSv1.2 Kx=ECDH     Au=ECDSA Enc=AESCCM8(128)           Mac=AEAD\n"
+        );
+        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC0A8).unwrap();
+        assert_eq!(
+            description(c),
+            "PSK-AES128-CCM8                TLSv1.2 Kx=PSK      Au=PSK   Enc=AESCCM8(128)           Mac=AEAD\n"
+        );
+        let c = CIPHERS.iter().find(|c| c.suite.id == 0xCCAC).unwrap();
+        assert_eq!(
+            description(c),
+            "ECDHE-PSK-CHACHA20-POLY1305    TLSv1.2 Kx=ECDHEPSK Au=PSK   Enc=CHACHA20/POLY1305(256) Mac=AEAD\n"
         );
     }
 

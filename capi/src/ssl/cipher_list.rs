@@ -1,4 +1,4 @@
-//! OpenSSL cipher strings (`SSL_CTX_set_cipher_list`, `ciphers(1)`) over rdtls's six suites.
+//! OpenSSL cipher strings (`SSL_CTX_set_cipher_list`, `ciphers(1)`) over rdtls's suites.
 //!
 //! The model follows OpenSSL's documented rule language and reproduces its observable order:
 //! every suite sits in one ordered list and is either active or not. Items are separated by
@@ -27,19 +27,48 @@ pub const SSL_R_INVALID_COMMAND: i32 = 280;
 pub const MAX_CIPHER_STRING_LEN: usize = 64 * 1024;
 
 /// Every suite in the order OpenSSL's own list places them (`openssl ciphers -s ALL`):
-/// AES-256-GCM, then ChaCha20, then AES-128-GCM, ECDSA before RSA. Aliases add suites in
-/// this order, so `ECDHE` yields the same order under rdtls as under OpenSSL.
-static UNIVERSE: [&CipherSuite; 6] = [
+/// AES-256-GCM, ChaCha20, AES-256-CCM8/CCM, AES-128-GCM, AES-128-CCM8/CCM, ECDSA before
+/// RSA. Aliases add suites in this order, so `ECDHE` yields the same order under rdtls as
+/// under OpenSSL.
+static UNIVERSE: [&CipherSuite; 18] = [
     &suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     &suites::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
+    &suites::TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
     &suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     &suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    &suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+    &suites::TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+    // `openssl ciphers -s -psk ALL` puts the PSK suites after every certificate suite.
+    &suites::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_PSK_WITH_AES_256_GCM_SHA384,
+    &suites::TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_PSK_WITH_AES_256_CCM_8,
+    &suites::TLS_PSK_WITH_AES_256_CCM,
+    &suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
+    &suites::TLS_PSK_WITH_AES_128_CCM_8,
+    &suites::TLS_PSK_WITH_AES_128_CCM,
+];
+
+/// The C API's `DEFAULT` list: the engine's defaults (in its order), then the PSK suites
+/// OpenSSL 3.0's `DEFAULT` holds (neither CCM nor CBC; offered only with a PSK callback).
+pub static OPENSSL_DEFAULT: [&CipherSuite; 10] = [
+    suites::DEFAULT_SUITES[0],
+    suites::DEFAULT_SUITES[1],
+    suites::DEFAULT_SUITES[2],
+    suites::DEFAULT_SUITES[3],
+    suites::DEFAULT_SUITES[4],
+    suites::DEFAULT_SUITES[5],
+    &suites::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_PSK_WITH_AES_256_GCM_SHA384,
+    &suites::TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+    &suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
 ];
 
 /// A set of suites: bit `i` stands for `UNIVERSE[i]`.
-type Mask = u8;
+type Mask = u32;
 
 /// Why a cipher string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,16 +102,24 @@ fn name_mask(name: &str) -> Option<Mask> {
             .fold(0, |m, (i, _)| m | (1 << i))
     };
     let mask = match name {
-        // Every suite is ECDHE, AEAD, TLS 1.2, "HIGH" strength.
-        "ALL" | "HIGH" | "TLSv1.2" | "ECDH" | "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => {
-            by(&|_| true)
-        }
+        // Every suite is AEAD, TLS 1.2, "HIGH" strength.
+        "ALL" | "HIGH" | "TLSv1.2" => by(&|_| true),
+        // ECDHE with certificates; ECDHE-PSK is only kECDHEPSK in OpenSSL.
+        "ECDH" | "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => by(&|s| !s.auth.is_psk()),
+        "PSK" | "aPSK" => by(&|s| s.auth.is_psk()),
+        "kPSK" => by(&|s| s.auth == AuthKind::Psk),
+        "kECDHEPSK" => by(&|s| s.auth == AuthKind::EcdhePsk),
         "aECDSA" | "ECDSA" => by(&|s| s.auth == AuthKind::Ecdsa),
         "aRSA" => by(&|s| s.auth == AuthKind::Rsa),
-        // FIPS-approved: AES-GCM (ChaCha20 is not).
-        "AESGCM" | "AES" | "FIPS" => by(&|s| s.aead != AeadKind::Chacha20Poly1305),
-        "AES128" => by(&|s| s.aead == AeadKind::Aes128Gcm),
-        "AES256" => by(&|s| s.aead == AeadKind::Aes256Gcm),
+        // OpenSSL's FIPS alias covers AES-GCM only (not ChaCha20, not CCM).
+        "AESGCM" | "FIPS" => by(&|s| matches!(s.aead, AeadKind::Aes128Gcm | AeadKind::Aes256Gcm)),
+        "AES" => by(&|s| s.aead != AeadKind::Chacha20Poly1305),
+        "AES128" => by(&|s| s.bits == 128 && s.aead != AeadKind::Chacha20Poly1305),
+        "AES256" => by(&|s| s.bits == 256 && s.aead != AeadKind::Chacha20Poly1305),
+        // AESCCM covers CCM and CCM_8; AESCCM8 only CCM_8. (OpenSSL 3.0 has no plain `CCM`
+        // or `CCM8` alias: those are unknown names there and here.)
+        "AESCCM" => by(&|s| s.aead.is_ccm()),
+        "AESCCM8" => by(&|s| matches!(s.aead, AeadKind::Aes128Ccm8 | AeadKind::Aes256Ccm8)),
         "CHACHA20" => by(&|s| s.aead == AeadKind::Chacha20Poly1305),
         _ => {
             // An explicit suite, by OpenSSL name only (IANA names contain '_', which the
@@ -252,7 +289,7 @@ fn process_rules(
             i += 1;
         }
         // Read one or more names joined by '+'.
-        let mut mask: Mask = 0xff;
+        let mut mask: Mask = Mask::MAX;
         let mut known = true;
         let mut first_name: &[u8] = &[];
         loop {
@@ -319,7 +356,7 @@ pub fn parse_cipher_list(s: &[u8]) -> Result<CipherList, CipherListError> {
     let mut rest = s;
     if let Some(after) = rest.strip_prefix(b"DEFAULT") {
         // The library default, in the engine's preference order.
-        for suite in suites::DEFAULT_SUITES.iter() {
+        for suite in OPENSSL_DEFAULT.iter() {
             if let Some(i) = UNIVERSE.iter().position(|u| u.id == suite.id) {
                 list.apply(Action::Add, Matcher::Set(1 << i));
             }
@@ -356,8 +393,12 @@ mod tests {
     use super::*;
 
     /// Short names: "E256" = ECDHE-ECDSA-AES256-GCM-SHA384, "RC" = ECDHE-RSA-CHACHA20-...
+    /// The GCM/ChaCha tests predate CCM and PSK: those suites are left out of this view (the
+    /// relative order of the others is unchanged by them); `ccm_aliases_follow_openssl` and
+    /// `psk_aliases_follow_openssl` cover them.
     fn short(list: &[&CipherSuite]) -> Vec<&'static str> {
         list.iter()
+            .filter(|s| !s.aead.is_ccm() && !s.auth.is_psk())
             .map(|s| match s.id {
                 0xC02C => "E256",
                 0xC030 => "R256",
@@ -368,6 +409,104 @@ mod tests {
                 _ => "?",
             })
             .collect()
+    }
+
+    fn names(s: &str) -> Vec<&'static str> {
+        parse_cipher_list(s.as_bytes())
+            .unwrap_or_else(|e| panic!("{s}: {e:?}"))
+            .suites
+            .iter()
+            .map(|s| s.openssl_name)
+            .collect()
+    }
+
+    /// Orders from `openssl ciphers -s -tls1_2 '<string>'` (OpenSSL 3.0), our suites only.
+    #[test]
+    fn ccm_aliases_follow_openssl() {
+        let (e256, r256, ec, rc) = (
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384",
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+            "ECDHE-RSA-CHACHA20-POLY1305",
+        );
+        let (e128, r128) = (
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+        );
+        let (c256_8, c256, c128_8, c128) = (
+            "ECDHE-ECDSA-AES256-CCM8",
+            "ECDHE-ECDSA-AES256-CCM",
+            "ECDHE-ECDSA-AES128-CCM8",
+            "ECDHE-ECDSA-AES128-CCM",
+        );
+        // The certificate suites only (psk_aliases_follow_openssl covers the PSK ones).
+        let names = |s: &str| -> Vec<&'static str> {
+            names(s)
+                .into_iter()
+                .filter(|n| !n.contains("PSK"))
+                .collect()
+        };
+        assert_eq!(
+            names("ALL"),
+            [e256, r256, ec, rc, c256_8, c256, e128, r128, c128_8, c128]
+        );
+        assert_eq!(names("AESCCM"), [c256_8, c256, c128_8, c128]);
+        assert_eq!(names("AESCCM8"), [c256_8, c128_8]);
+        assert_eq!(names("AES128"), [e128, r128, c128_8, c128]);
+        assert_eq!(names("AES256"), [e256, r256, c256_8, c256]);
+        assert_eq!(
+            names("AES"),
+            [e256, r256, c256_8, c256, e128, r128, c128_8, c128]
+        );
+        assert_eq!(names("FIPS"), [e256, r256, e128, r128]);
+        assert_eq!(names("AESGCM"), [e256, r256, e128, r128]);
+        assert_eq!(
+            names("aECDSA"),
+            [e256, ec, c256_8, c256, e128, c128_8, c128]
+        );
+        assert_eq!(names("ECDHE-ECDSA-AES128-CCM8"), [c128_8]);
+        assert_eq!(err("CCM8"), SSL_R_NO_CIPHER_MATCH);
+        assert_eq!(err("CCM"), SSL_R_NO_CIPHER_MATCH);
+        // DEFAULT leaves CCM out, as OpenSSL 3.0's does.
+        assert!(!names("DEFAULT").iter().any(|n| n.contains("CCM")));
+    }
+
+    /// Orders from `openssl ciphers -s -psk -tls1_2 '<string>'` (OpenSSL 3.0), ours only.
+    #[test]
+    fn psk_aliases_follow_openssl() {
+        let psk_all = [
+            "ECDHE-PSK-CHACHA20-POLY1305",
+            "PSK-AES256-GCM-SHA384",
+            "PSK-CHACHA20-POLY1305",
+            "PSK-AES256-CCM8",
+            "PSK-AES256-CCM",
+            "PSK-AES128-GCM-SHA256",
+            "PSK-AES128-CCM8",
+            "PSK-AES128-CCM",
+        ];
+        assert_eq!(names("PSK"), psk_all);
+        assert_eq!(names("aPSK"), psk_all);
+        assert_eq!(names("kPSK"), psk_all[1..]);
+        assert_eq!(names("kECDHEPSK"), ["ECDHE-PSK-CHACHA20-POLY1305"]);
+        assert_eq!(names("PSK-AES128-CCM8"), ["PSK-AES128-CCM8"]);
+        assert_eq!(names("PSK+AESCCM8"), ["PSK-AES256-CCM8", "PSK-AES128-CCM8"]);
+        assert_eq!(
+            names("AESGCM+PSK"),
+            ["PSK-AES256-GCM-SHA384", "PSK-AES128-GCM-SHA256"]
+        );
+        assert!(!names("ECDHE").iter().any(|n| n.contains("PSK")));
+        assert_eq!(&names("ALL")[10..], psk_all);
+        assert_eq!(
+            &names("DEFAULT")[6..],
+            [
+                "ECDHE-PSK-CHACHA20-POLY1305",
+                "PSK-AES256-GCM-SHA384",
+                "PSK-CHACHA20-POLY1305",
+                "PSK-AES128-GCM-SHA256"
+            ]
+        );
+        // "ECDHE-PSK" is no alias in OpenSSL 3.0 either.
+        assert_eq!(err("ECDHE-PSK"), SSL_R_NO_CIPHER_MATCH);
     }
 
     fn ok(s: &str) -> Vec<&'static str> {

@@ -23,6 +23,8 @@ use super::ssl::SSL;
 const NID_AES_128_GCM: c_int = 895;
 const NID_AES_256_GCM: c_int = 901;
 const NID_CHACHA20_POLY1305: c_int = 1018;
+const NID_AES_128_CCM: c_int = 896;
+const NID_AES_256_CCM: c_int = 902;
 
 /// `dtls1_default_timeout`: two hours.
 const DTLS_DEFAULT_TIMEOUT: c_long = 2 * 60 * 60;
@@ -173,6 +175,8 @@ entry! {
             AeadKind::Aes128Gcm => NID_AES_128_GCM,
             AeadKind::Aes256Gcm => NID_AES_256_GCM,
             AeadKind::Chacha20Poly1305 => NID_CHACHA20_POLY1305,
+            AeadKind::Aes128Ccm | AeadKind::Aes128Ccm8 => NID_AES_128_CCM,
+            AeadKind::Aes256Ccm | AeadKind::Aes256Ccm8 => NID_AES_256_CCM,
         }
     }
 
@@ -389,6 +393,8 @@ mod tests {
         assert!(nids.contains(&(0xc02b, 895)));
         assert!(nids.contains(&(0xc030, 901)));
         assert!(nids.contains(&(0xcca9, 1018)));
+        assert!(nids.contains(&(0xc0ae, 896)));
+        assert!(nids.contains(&(0xc0ad, 902)));
         assert_eq!(
             SSL_CIPHER_get_digest_nid(&super::super::cipher::CIPHERS[0]),
             0

@@ -234,6 +234,7 @@ impl SSL {
                         .and_then(|h| h.to_str().ok().map(str::to_owned)),
                     verify_names: self.verify_names.borrow().clone(),
                     resume: super::session::session_value(self.resume.get()),
+                    psk: super::psk::provider_for(self, false),
                 };
                 Connection::client(config, now, opts)
             }
@@ -293,6 +294,9 @@ impl SSL {
                 conn.set_cookie_hooks(Box::new(hooks));
             }
             super::alpn::install_select_hook(self, conn);
+            if let Some(p) = super::psk::provider_for(self, true) {
+                conn.set_psk_provider(p);
+            }
         }
     }
 

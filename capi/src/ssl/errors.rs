@@ -15,6 +15,7 @@ fn reason_for_sent_alert(alert: AlertDescription, why: &str) -> c_int {
     for (prefix, reason) in [
         ("callback failed", SSL_R_CALLBACK_FAILED),
         ("cert cb error", SSL_R_CERT_CB_ERROR),
+        ("PSK identity not found", SSL_R_PSK_IDENTITY_NOT_FOUND),
         ("inconsistent extms", SSL_R_INCONSISTENT_EXTMS),
         (
             "session id context uninitialized",
@@ -73,6 +74,7 @@ pub fn describe(e: &Error) -> (c_int, String) {
         Error::SequenceExhausted => SSL_R_RECORD_LENGTH_MISMATCH,
         Error::InvalidState(w) if w.contains("clos") => SSL_R_PROTOCOL_IS_SHUTDOWN,
         Error::InvalidState(_) => SSL_R_UNINITIALIZED,
+        Error::Config(w) if w.starts_with("no ciphers available") => SSL_R_NO_CIPHERS_AVAILABLE,
         Error::Config(_) => ERR_R_PASSED_INVALID_ARGUMENT,
         Error::BadKeyMaterial(_) => SSL_R_BAD_VALUE,
         Error::Crypto(_) => ERR_R_INTERNAL_ERROR,
@@ -122,5 +124,26 @@ mod tests {
         assert_eq!(r, SSL_R_NO_SHARED_CIPHER);
         let (r, _) = describe(&Error::MessageTooLarge { max: 1000 });
         assert_eq!(r, SSL_R_EXCEEDS_MAX_FRAGMENT_SIZE);
+    }
+
+    #[test]
+    fn psk_failures_name_the_psk() {
+        // Server: unknown identity (unknown_psk_identity); client: callback gave no key.
+        for alert in [
+            AlertDescription::UNKNOWN_PSK_IDENTITY,
+            AlertDescription::HANDSHAKE_FAILURE,
+        ] {
+            let (r, d) = describe(&Error::alert(alert, "PSK identity not found: \"x\""));
+            assert_eq!(r, SSL_R_PSK_IDENTITY_NOT_FOUND);
+            assert!(d.contains("PSK identity not found"), "{d}");
+        }
+        let (r, _) = describe(&Error::AlertReceived(
+            AlertDescription::UNKNOWN_PSK_IDENTITY,
+        ));
+        assert_eq!(r, SSL_R_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY);
+        let (r, _) = describe(&Error::Config(
+            "no ciphers available (PSK suites need a PSK callback)".into(),
+        ));
+        assert_eq!(r, SSL_R_NO_CIPHERS_AVAILABLE);
     }
 }

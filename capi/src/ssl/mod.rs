@@ -65,6 +65,7 @@ pub mod ossl_state;
 pub mod own_cert;
 pub mod params;
 pub mod poison;
+pub mod psk;
 pub mod servername;
 pub mod session;
 pub mod session_extras;

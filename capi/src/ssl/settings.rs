@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdtls::cookie::CookieKeys;
-use rdtls::crypto::suites::{CipherSuite, DEFAULT_SUITES};
+use rdtls::crypto::suites::CipherSuite;
 use rdtls::enums::{NamedGroup, SignatureScheme};
 use rdtls::pki::keys::SigningKey;
 use rdtls::pki::verify::TrustStore;
@@ -116,6 +116,12 @@ pub struct Settings {
     pub srtp_own: bool,
     /// `SSL_*_set_alpn_protos`: the ALPN list a client offers (wire format).
     pub alpn: Vec<u8>,
+    /// `SSL_*_set_psk_client_callback`.
+    pub psk_client_callback: Option<super::psk::PskClientCallback>,
+    /// `SSL_*_set_psk_server_callback`.
+    pub psk_server_callback: Option<super::psk::PskServerCallback>,
+    /// `SSL_*_use_psk_identity_hint`.
+    pub psk_identity_hint: Option<Vec<u8>>,
 }
 
 impl Default for Settings {
@@ -126,7 +132,8 @@ impl Default for Settings {
             verify_mode: SSL_VERIFY_NONE,
             verify_depth: -1,
             verify_callback: None,
-            suites: DEFAULT_SUITES.to_vec(),
+            // OpenSSL's default list, PSK suites included (offered only with a callback).
+            suites: super::cipher_list::OPENSSL_DEFAULT.to_vec(),
             groups: NamedGroup::SUPPORTED.to_vec(),
             sigalgs: SignatureScheme::SUPPORTED.to_vec(),
             cert: None,
@@ -146,6 +153,9 @@ impl Default for Settings {
             srtp_profiles: Vec::new(),
             srtp_own: false,
             alpn: Vec::new(),
+            psk_client_callback: None,
+            psk_server_callback: None,
+            psk_identity_hint: None,
         }
     }
 }
@@ -234,6 +244,9 @@ impl Settings {
             .certificate_authorities(self.ca_names.for_certificate_request())
             .srtp_profiles(&self.srtp_profiles)
             .alpn_protocols(&rdtls::alpn::parse_wire_list(&self.alpn).unwrap_or_default());
+        if let Some(hint) = &self.psk_identity_hint {
+            b = b.psk_identity_hint(hint);
+        }
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
             let mut chain = Vec::with_capacity(1 + self.chain.len());
             chain.push(cert.as_ref().clone());

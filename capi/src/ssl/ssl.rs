@@ -118,6 +118,8 @@ pub struct SSL {
     pub(crate) listened: RefCell<Option<ListenedHello>>,
     /// Cached `SSL_get_servername` string.
     pub(crate) servername: RefCell<Option<CString>>,
+    /// Cached `SSL_get_psk_identity` / `SSL_get_psk_identity_hint` strings (psk.rs).
+    pub(crate) psk_strings: (RefCell<Option<CString>>, RefCell<Option<CString>>),
     /// `SSL_set_security_level` (recorded only).
     pub(crate) security_level: Cell<Option<c_int>>,
     /// Server: what the client's ClientHello showed (SNI, signature algorithms).
@@ -167,6 +169,7 @@ impl SSL {
             verified_chain: Cell::new(std::ptr::null_mut()),
             listened: RefCell::new(None),
             servername: RefCell::new(None),
+            psk_strings: Default::default(),
             security_level: Cell::new(None),
             hello_seen: RefCell::new(Default::default()),
             own_cert: Default::default(),

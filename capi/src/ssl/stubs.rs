@@ -254,16 +254,10 @@ stubs! {
                                     _data: *const c_uchar, _dlen: usize) -> c_int;
     /// SSL_dane_set_flags: 0 (no flags were set).
     refuse(0) fn SSL_dane_set_flags(_s: *mut SSL, _flags: c_ulong) -> c_ulong;
-    /// SSL_CTX_set_psk_client_callback: PSK suites are not supported.
-    refuse(()) fn SSL_CTX_set_psk_client_callback(_ctx: *mut SSL_CTX, _cb: Callback);
-    /// SSL_CTX_set_psk_server_callback: not supported.
-    refuse(()) fn SSL_CTX_set_psk_server_callback(_ctx: *mut SSL_CTX, _cb: Callback);
     /// SSL_CTX_set_psk_find_session_callback: not supported.
     refuse(()) fn SSL_CTX_set_psk_find_session_callback(_ctx: *mut SSL_CTX, _cb: Callback);
     /// SSL_CTX_set_psk_use_session_callback: not supported.
     refuse(()) fn SSL_CTX_set_psk_use_session_callback(_ctx: *mut SSL_CTX, _cb: Callback);
-    /// SSL_CTX_use_psk_identity_hint: 0.
-    refuse(0) fn SSL_CTX_use_psk_identity_hint(_ctx: *mut SSL_CTX, _hint: *const c_char) -> c_int;
     /// SSL_CTX_set_srp_username: SRP is not supported: 0.
     refuse(0) fn SSL_CTX_set_srp_username(_ctx: *mut SSL_CTX, _name: *mut c_char) -> c_int;
     /// SSL_CTX_set_srp_strength: 0.

@@ -104,10 +104,6 @@ stubs! {
         -> *mut c_void;
     /// SSL_get_record_padding_callback_arg: NULL.
     none(std::ptr::null_mut()) fn SSL_get_record_padding_callback_arg(_s: *const SSL) -> *mut c_void;
-    /// SSL_get_psk_identity: PSK is never used: NULL.
-    none(std::ptr::null()) fn SSL_get_psk_identity(_s: *const SSL) -> *const c_char;
-    /// SSL_get_psk_identity_hint: NULL.
-    none(std::ptr::null()) fn SSL_get_psk_identity_hint(_s: *const SSL) -> *const c_char;
     /// SSL_get_srp_userinfo: SRP is never used: NULL.
     none(std::ptr::null_mut()) fn SSL_get_srp_userinfo(_s: *mut SSL) -> *mut c_char;
     /// SSL_get0_dane: DANE is not enabled: NULL.
@@ -299,12 +295,6 @@ stubs! {
     refuse(()) fn SSL_set_default_passwd_cb(_s: *mut SSL, _cb: Callback);
     /// SSL_set_default_passwd_cb_userdata: not supported, as above.
     refuse(()) fn SSL_set_default_passwd_cb_userdata(_s: *mut SSL, _u: *mut c_void);
-    /// SSL_set_psk_client_callback: PSK suites are not supported.
-    refuse(()) fn SSL_set_psk_client_callback(_s: *mut SSL, _cb: Callback);
-    /// SSL_set_psk_server_callback: not supported.
-    refuse(()) fn SSL_set_psk_server_callback(_s: *mut SSL, _cb: Callback);
-    /// SSL_use_psk_identity_hint: 0.
-    refuse(0) fn SSL_use_psk_identity_hint(_s: *mut SSL, _hint: *const c_char) -> c_int;
     /// SSL_set_session_secret_cb: not supported: 0.
     refuse(0) fn SSL_set_session_secret_cb(_s: *mut SSL, _cb: Callback, _arg: *mut c_void)
         -> c_int;

@@ -1,0 +1,415 @@
+//! PSK and ECDHE_PSK handshakes (RFC 4279 §2, RFC 5489 §2) on top of the machine: no
+//! Certificate, an optional (PSK) or mandatory (ECDHE_PSK) ServerKeyExchange carrying the
+//! identity hint, and a ClientKeyExchange naming the client's identity. Hooked into
+//! client.rs / server.rs at three points; everything else (Finished, keys, resumption) is
+//! shared with the certificate suites.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::machine::{Machine, State};
+use super::messages::ServerHelloDone;
+use super::psk::{
+    psk_premaster, PskClientKeyExchange, PskProvider, PskServerKeyExchange, PSK_MAX_IDENTITY_LEN,
+    PSK_MAX_PSK_LEN,
+};
+use super::step::Step;
+use crate::crypto::ecdhe;
+use crate::crypto::suites::{AuthKind, CipherSuite};
+use crate::enums::{HandshakeType, NamedGroup};
+use crate::error::{AlertDescription, Error};
+use crate::handshake::messages::ClientHello;
+use crate::input_policy;
+use crate::pki::keys::KeyAlgorithm;
+
+/// What a PSK handshake learned (kept with the other negotiated parameters).
+#[derive(Default, Clone)]
+pub(crate) struct PskNegotiated {
+    /// A per-connection provider ([`crate::Connection::set_psk_provider`]), used instead
+    /// of the configuration's (OpenSSL's per-`SSL` PSK callbacks).
+    pub provider: Option<Arc<dyn PskProvider>>,
+    /// The identity: the one we sent (client) or the client's (server).
+    pub identity: Option<Vec<u8>>,
+    /// Client: the server's identity hint, when it sent one.
+    pub hint: Option<Vec<u8>>,
+    /// Client: a PSK ServerKeyExchange arrived.
+    pub ske_seen: bool,
+}
+
+fn unexpected(what: String) -> Error {
+    Error::alert(
+        AlertDescription::UNEXPECTED_MESSAGE,
+        format!("unexpected {what}"),
+    )
+}
+
+fn psk_suite(suite: Option<&'static CipherSuite>) -> Option<&'static CipherSuite> {
+    suite.filter(|s| s.auth.is_psk())
+}
+
+impl Machine {
+    /// Whether the current state takes a message of type `t` (crate::input_policy), with
+    /// the PSK client's states widened: after a PSK ServerHello the next message is a
+    /// ServerKeyExchange or the ServerHelloDone, never a Certificate.
+    pub(crate) fn message_expected(&self, step: State, t: HandshakeType) -> bool {
+        if psk_suite(self.hs.suite).is_some() && self.is_client {
+            match step {
+                State::ClientAwaitCertificate => {
+                    return t == HandshakeType::SERVER_KEY_EXCHANGE
+                        || t == HandshakeType::SERVER_HELLO_DONE
+                }
+                State::ClientAwaitServerHelloDone => return t == HandshakeType::SERVER_HELLO_DONE,
+                _ => {}
+            }
+        }
+        input_policy::message_expected(step, t)
+    }
+
+    /// The unauthenticated-message screen (crate::input_policy) with PSK codecs for the
+    /// key-exchange messages of a PSK suite.
+    pub(crate) fn screen_unauthenticated(
+        &self,
+        step: State,
+        t: HandshakeType,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        let Some(suite) = psk_suite(self.hs.suite) else {
+            return input_policy::screen_unauthenticated_message(step, t, body);
+        };
+        if !self.message_expected(step, t) {
+            return Err(unexpected(format!("{} in state {step:?}", t.name())));
+        }
+        let ecdhe = suite.auth == AuthKind::EcdhePsk;
+        match t {
+            HandshakeType::SERVER_KEY_EXCHANGE => {
+                PskServerKeyExchange::decode(body, ecdhe).map(drop)?
+            }
+            HandshakeType::CLIENT_KEY_EXCHANGE => {
+                PskClientKeyExchange::decode(body, ecdhe).map(drop)?
+            }
+            _ => input_policy::message_decodes(t, body)?,
+        }
+        Ok(())
+    }
+
+    /// Client: the suites the ClientHello may offer (PSK ones only with a provider).
+    pub(crate) fn offered_suite_ids(&self) -> Vec<u16> {
+        self.config
+            .suites
+            .iter()
+            .filter(|s| !s.auth.is_psk() || self.psk_provider().is_some())
+            .map(|s| s.id)
+            .collect()
+    }
+
+    /// Client: handles the server's messages between ServerHello and ServerHelloDone for
+    /// a PSK suite; `None` when the suite is not PSK (the certificate path goes on).
+    pub(crate) fn client_psk_message(
+        &mut self,
+        now: Instant,
+        step: State,
+        msg_type: HandshakeType,
+        seq: u16,
+        body: &[u8],
+    ) -> Option<Result<(), Error>> {
+        let suite = psk_suite(self.hs.suite)?;
+        if !matches!(
+            step,
+            State::ClientAwaitCertificate | State::ClientAwaitServerHelloDone
+        ) {
+            return None;
+        }
+        let ecdhe = suite.auth == AuthKind::EcdhePsk;
+        Some(match (step, msg_type) {
+            (State::ClientAwaitCertificate, HandshakeType::SERVER_KEY_EXCHANGE) => {
+                self.client_psk_ske(seq, body, ecdhe)
+            }
+            (_, HandshakeType::SERVER_HELLO_DONE) if ecdhe && !self.hs.psk.ske_seen => Err(
+                unexpected("ServerHelloDone (ECDHE_PSK suite without ServerKeyExchange)".into()),
+            ),
+            (_, HandshakeType::SERVER_HELLO_DONE) => ServerHelloDone::decode(body)
+                .map_err(Error::from)
+                .and_then(|_| {
+                    self.add_received(msg_type, seq, body);
+                    self.peer_flight_received();
+                    self.client_psk_send_key_exchange(now, ecdhe)
+                }),
+            (state, t) => Err(unexpected(format!(
+                "{} in state {state:?} (PSK suite)",
+                t.name()
+            ))),
+        })
+    }
+
+    fn client_psk_ske(&mut self, seq: u16, body: &[u8], ecdhe: bool) -> Result<(), Error> {
+        let ske = PskServerKeyExchange::decode(body, ecdhe)?;
+        if ske.hint.len() > PSK_MAX_IDENTITY_LEN {
+            return Err(Error::alert(
+                AlertDescription::HANDSHAKE_FAILURE,
+                "PSK identity hint too long",
+            ));
+        }
+        let mut peer_public = Vec::new();
+        if let Some((group, public)) = ske.ecdhe {
+            if !self.config.groups.contains(&group) || !ecdhe::is_supported(group) {
+                return Err(Error::alert(
+                    AlertDescription::ILLEGAL_PARAMETER,
+                    "server chose a group we did not offer",
+                ));
+            }
+            self.hs.group = Some(group);
+            peer_public = public;
+        }
+        self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
+        // RFC 4279 §2: an empty hint is the same as none (OpenSSL reports NULL for both).
+        self.hs.psk.hint = (!ske.hint.is_empty()).then_some(ske.hint);
+        self.hs.psk.ske_seen = true;
+        // The server's ECDHE share (empty for plain PSK) lives in the step until flight 5.
+        self.life.set_step(Step::ClientAwaitServerHelloDone {
+            peer_public,
+            cert_requested: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Flight 5 of a PSK handshake: ClientKeyExchange, ChangeCipherSpec, Finished.
+    fn client_psk_send_key_exchange(&mut self, now: Instant, ecdhe: bool) -> Result<(), Error> {
+        let provider = self
+            .psk_provider()
+            .ok_or(Error::InvalidState("PSK suite without a PSK provider"))?;
+        let (identity, psk) = provider
+            .client_psk(self.hs.psk.hint.as_deref())
+            .ok_or_else(|| {
+                Error::alert(
+                    AlertDescription::HANDSHAKE_FAILURE,
+                    "PSK identity not found: the PSK client callback supplied no key",
+                )
+            })?;
+        if identity.len() > PSK_MAX_IDENTITY_LEN || psk.len() > PSK_MAX_PSK_LEN || psk.is_empty() {
+            return Err(Error::alert(
+                AlertDescription::INTERNAL_ERROR,
+                "PSK identity or key has an invalid length",
+            ));
+        }
+        // Leaving the step hands its data (the server's ECDHE share) to flight 5.
+        let peer_public = match self.life.replace_step(Step::transit()) {
+            Some(Step::ClientAwaitServerHelloDone { peer_public, .. }) => peer_public,
+            _ => Vec::new(),
+        };
+        self.begin_flight();
+        let (public, shared) = if ecdhe {
+            let group = self.hs.group.ok_or(Error::InvalidState("no group"))?;
+            let kp = self.ephemeral_key(group)?;
+            let public = kp.public_key().to_vec();
+            (Some(public), Some(kp.agree(&peer_public)?))
+        } else {
+            (None, None)
+        };
+        let mut b = Vec::new();
+        PskClientKeyExchange {
+            identity: identity.clone(),
+            public,
+        }
+        .encode(&mut b);
+        self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
+        let pms = psk_premaster(shared.as_deref().map(|s| &s[..]), &psk);
+        self.set_master_secret(&pms)?;
+        self.hs.psk.identity = Some(identity);
+        let keys = self.derive_keys()?;
+        self.queue_ccs_and_finished(keys.write)?;
+        self.send_flight(now, false)?;
+        self.life.set_step(Step::AwaitChangeCipherSpec {
+            read: keys.read,
+            write: None,
+        });
+        Ok(())
+    }
+
+    /// Server: the suite for a full handshake when a PSK provider is configured and a
+    /// PSK suite ranks first among those usable; `None` leaves the choice to the
+    /// certificate path.
+    pub(crate) fn server_choose_psk_suite(&self, ch: &ClientHello) -> Option<&'static CipherSuite> {
+        self.psk_provider()?;
+        let cert_auth = self
+            .config
+            .identity
+            .as_ref()
+            .map(|id| match id.key.algorithm() {
+                KeyAlgorithm::Rsa => AuthKind::Rsa,
+                _ => AuthKind::Ecdsa,
+            });
+        let usable = |s: &CipherSuite| s.auth.is_psk() || Some(s.auth) == cert_auth;
+        let chosen = if self.config.server_preference {
+            self.config
+                .suites
+                .iter()
+                .copied()
+                .find(|s| usable(s) && ch.cipher_suites.contains(&s.id))
+        } else {
+            ch.cipher_suites.iter().find_map(|id| {
+                self.config
+                    .suites
+                    .iter()
+                    .copied()
+                    .find(|s| s.id == *id && usable(s))
+            })
+        };
+        psk_suite(chosen)
+    }
+
+    /// Server flight 4 for a PSK suite: ServerHello, [ServerKeyExchange], ServerHelloDone.
+    pub(crate) fn server_psk_flight(
+        &mut self,
+        now: Instant,
+        ch: &ClientHello,
+        suite: &'static CipherSuite,
+        client_ems: bool,
+    ) -> Result<(), Error> {
+        let ecdhe = suite.auth == AuthKind::EcdhePsk;
+        let group = if ecdhe {
+            let client_groups = ch
+                .extensions
+                .supported_groups
+                .clone()
+                .unwrap_or_else(|| vec![NamedGroup::SECP256R1]);
+            Some(
+                self.config
+                    .groups
+                    .iter()
+                    .copied()
+                    .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
+                    .ok_or_else(|| Error::NoSharedParameters("group".into()))?,
+            )
+        } else {
+            None
+        };
+        self.hs.suite = Some(suite);
+        self.hs.group = group;
+        self.hs.ems = client_ems && self.config.extended_master_secret;
+        if self.session_config().server_session_cache {
+            let mut id = vec![0u8; 32];
+            self.random_bytes(&mut id);
+            self.hs.session_id = id;
+        }
+        self.begin_flight();
+        let server_hello = self.server_hello_message(suite, ch);
+        self.queue_handshake(HandshakeType::SERVER_HELLO, server_hello, true);
+        let hint = self.config.psk_identity_hint.clone().unwrap_or_default();
+        let mut key_pair = None;
+        // OpenSSL sends a plain-PSK ServerKeyExchange only when it has a hint.
+        if ecdhe || !hint.is_empty() {
+            let params = match group {
+                Some(g) => {
+                    let kp = self.ephemeral_key(g)?;
+                    let public = kp.public_key().to_vec();
+                    key_pair = Some(kp);
+                    Some((g, public))
+                }
+                None => None,
+            };
+            let mut b = Vec::new();
+            PskServerKeyExchange {
+                hint,
+                ecdhe: params,
+            }
+            .encode(&mut b);
+            self.queue_handshake(HandshakeType::SERVER_KEY_EXCHANGE, b, true);
+        }
+        let mut b = Vec::new();
+        ServerHelloDone.encode(&mut b);
+        self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
+        self.send_flight(now, false)?;
+        self.life
+            .set_step(Step::ServerAwaitPskClientKeyExchange { ecdhe: key_pair });
+        Ok(())
+    }
+
+    /// Server: the ClientKeyExchange of a PSK suite; `None` when the suite is not PSK.
+    pub(crate) fn server_psk_client_key_exchange(
+        &mut self,
+        seq: u16,
+        body: &[u8],
+    ) -> Option<Result<(), Error>> {
+        let suite = psk_suite(self.hs.suite)?;
+        Some(self.server_psk_cke(suite, seq, body))
+    }
+
+    fn server_psk_cke(
+        &mut self,
+        suite: &'static CipherSuite,
+        seq: u16,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        let ecdhe = suite.auth == AuthKind::EcdhePsk;
+        let cke = PskClientKeyExchange::decode(body, ecdhe)?;
+        self.peer_flight_received();
+        if cke.identity.len() > PSK_MAX_IDENTITY_LEN {
+            return Err(Error::alert(
+                AlertDescription::HANDSHAKE_FAILURE,
+                "PSK identity too long",
+            ));
+        }
+        let provider = self
+            .psk_provider()
+            .ok_or(Error::InvalidState("PSK suite without a PSK provider"))?;
+        let psk = provider
+            .server_psk(&cke.identity)
+            .filter(|k| !k.is_empty() && k.len() <= PSK_MAX_PSK_LEN)
+            .ok_or_else(|| {
+                Error::alert(
+                    AlertDescription::UNKNOWN_PSK_IDENTITY,
+                    format!(
+                        "PSK identity not found: {:?}",
+                        String::from_utf8_lossy(&cke.identity)
+                    ),
+                )
+            })?;
+        // Leaving the step releases our key pair: it is used once, here.
+        let key_pair = match self.life.replace_step(Step::transit()) {
+            Some(Step::ServerAwaitPskClientKeyExchange { ecdhe }) => ecdhe,
+            _ => return Err(Error::InvalidState("no PSK key exchange step")),
+        };
+        let shared = match cke.public {
+            Some(public) => {
+                let kp = key_pair.ok_or(Error::InvalidState("no ECDHE key"))?;
+                Some(kp.agree(&public)?)
+            }
+            None => None,
+        };
+        let pms = psk_premaster(shared.as_deref().map(|s| &s[..]), &psk);
+        self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
+        self.set_master_secret(&pms)?;
+        self.hs.psk.identity = Some(cke.identity);
+        let keys = self.derive_keys()?;
+        self.life.set_step(Step::AwaitChangeCipherSpec {
+            read: keys.read,
+            write: Some(keys.write),
+        });
+        Ok(())
+    }
+
+    /// The provider in force: the connection's own, else the configuration's.
+    fn psk_provider(&self) -> Option<Arc<dyn PskProvider>> {
+        self.hs
+            .psk
+            .provider
+            .clone()
+            .or_else(|| self.opts.psk.clone())
+            .or_else(|| self.config.psk.clone())
+    }
+
+    /// Sets this connection's PSK provider (before the handshake starts).
+    pub fn set_psk_provider(&mut self, provider: Arc<dyn PskProvider>) {
+        self.hs.psk.provider = Some(provider);
+    }
+
+    /// The PSK identity of this connection (`SSL_get_psk_identity`).
+    pub fn psk_identity(&self) -> Option<&[u8]> {
+        self.hs.psk.identity.as_deref()
+    }
+
+    /// Client: the server's PSK identity hint (`SSL_get_psk_identity_hint`).
+    pub fn psk_identity_hint(&self) -> Option<&[u8]> {
+        self.hs.psk.hint.as_deref()
+    }
+}
