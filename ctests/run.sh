@@ -200,4 +200,9 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_srtp_s_client
 fi
 
+# The compat corpus and header checks (t_compat.sh, issue 16).
+for t in headers_exported legacy_init; do
+    run_test "compat_$t"
+done
+
 summary
