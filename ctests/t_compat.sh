@@ -44,3 +44,33 @@ test_compat_legacy_init() {
         grep -qx 'legacy_init ok' "li-$b.out" || fail "legacy_init-$b: no 'ok' line"
     done
 }
+
+# compat_fp_of PEM: the SHA-256 fingerprint as `openssl x509` prints it.
+compat_fp_of() {
+    timeout 20 openssl x509 -noout -fingerprint -sha256 -in "$1" | sed 's/^.*Fingerprint=//'
+}
+
+# A certificate made in memory by librdtls (ECDSA P-256, self-signed, X509_sign with
+# EVP_sha256) verifies with `openssl verify`, its X509_digest fingerprint equals the one
+# `openssl x509 -fingerprint -sha256` prints, and its key reads back with `openssl pkey`.
+# The OpenSSL build of the same program does the same.
+test_compat_webrtc_cert() {
+    compat_only_rdtls
+    need openssl
+    compat_build webrtc_cert
+    local b fp
+    for b in rdtls openssl; do
+        mkdir -p "out-$b"
+        timeout 20 "./webrtc_cert-$b" "out-$b" > "wc-$b.out" || fail "webrtc_cert-$b failed"
+        grep -qx 'webrtc_cert ok' "wc-$b.out" || fail "webrtc_cert-$b: no 'ok' line"
+        timeout 20 openssl verify -CAfile "out-$b/self.pem" "out-$b/self.pem" \
+            || fail "$b: self-signed certificate does not verify"
+        fp=$(sed -n 's/^fingerprint sha-256 //p' "wc-$b.out")
+        [ -n "$fp" ] && [ "$fp" = "$(compat_fp_of "out-$b/self.pem")" ] \
+            || fail "$b: X509_digest fingerprint '$fp' differs from openssl x509's"
+        timeout 20 openssl pkey -in "out-$b/self.key" -noout || fail "$b: key unreadable"
+        [ "$(openssl pkey -in "out-$b/self.key" -pubout)" = \
+            "$(openssl x509 -in "out-$b/self.pem" -noout -pubkey)" ] \
+            || fail "$b: key does not match the certificate"
+    done
+}

@@ -86,6 +86,7 @@ struct asn1_string_st {
 #define MBSTRING_UNIV (MBSTRING_FLAG | 4)
 
 long ASN1_INTEGER_get(const ASN1_INTEGER *a);
+int ASN1_INTEGER_set(ASN1_INTEGER *a, long v);
 int ASN1_STRING_length(const ASN1_STRING *x);
 const unsigned char *ASN1_STRING_get0_data(const ASN1_STRING *x);
 int ASN1_STRING_type(const ASN1_STRING *x);

@@ -3,7 +3,9 @@
 #ifndef OPENSSL_EC_H
 #define OPENSSL_EC_H
 #define HEADER_EC_H
+#include <string.h>
 #include <openssl/types.h>
+#include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/bn.h>
 #include <openssl/ecerr.h>
@@ -20,6 +22,11 @@ typedef enum {
 
 #define OPENSSL_EC_EXPLICIT_CURVE 0x000
 #define OPENSSL_EC_NAMED_CURVE 0x001
+
+/* Only P-256 (NID_X9_62_prime256v1) and P-384 (NID_secp384r1), named-curve encoding. */
+int EVP_PKEY_CTX_set_ec_paramgen_curve_nid(EVP_PKEY_CTX *ctx, int nid);
+int EVP_PKEY_CTX_set_ec_param_enc(EVP_PKEY_CTX *ctx, int param_enc);
+#define EVP_EC_gen(curve) EVP_PKEY_Q_keygen(NULL, NULL, "EC", (char *)(strstr(curve, "")))
 
 #ifdef __cplusplus
 }

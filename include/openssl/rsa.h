@@ -17,4 +17,13 @@
 #define RSA_PKCS1_PSS_PADDING 6
 #define RSA_PKCS1_PADDING_SIZE 11
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Recorded only: RSA key generation is not supported (EVP_PKEY_keygen fails). */
+int EVP_PKEY_CTX_set_rsa_keygen_bits(EVP_PKEY_CTX *ctx, int bits);
+#ifdef __cplusplus
+}
+#endif
+
 #endif
