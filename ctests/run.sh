@@ -201,7 +201,7 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
 fi
 
 # The compat corpus and header checks (t_compat.sh, issue 16).
-for t in headers_exported legacy_init webrtc_cert; do
+for t in headers_exported prototypes legacy_init webrtc_cert; do
     run_test "compat_$t"
 done
 

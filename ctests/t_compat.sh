@@ -74,3 +74,11 @@ test_compat_webrtc_cert() {
             || fail "$b: key does not match the certificate"
     done
 }
+
+# Every prototype in include/openssl that names an exported Rust function agrees with it on
+# return type, arity and argument types (scripts/check-prototypes.py).
+test_compat_prototypes() {
+    compat_only_rdtls
+    need python3 cc
+    timeout 120 python3 "$CT_ROOT/scripts/check-prototypes.py" "$CT_ROOT"
+}

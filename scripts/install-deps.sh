@@ -3,7 +3,8 @@
 #   gnutls-bin (GnuTLS interop peers), valgrind, openssl (CLI peers, certificates),
 #   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config,
 #   libsrtp2-dev (ctests/srtp_media.c: SRTP media keyed by DTLS-SRTP), libmbedtls-dev
-#   (ctests/mbedtls_srtp_client.c: a Mbed TLS DTLS-SRTP peer).
+#   (ctests/mbedtls_srtp_client.c: a Mbed TLS DTLS-SRTP peer), python3
+#   (scripts/check-prototypes.py: headers agree with the Rust exports).
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
 
@@ -15,6 +16,7 @@ command -v pkg-config > /dev/null 2>&1 || missing="$missing pkg-config"
 [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
 [ -f /usr/include/srtp2/srtp.h ] || missing="$missing libsrtp2-dev"
 [ -f /usr/include/mbedtls/ssl.h ] || missing="$missing libmbedtls-dev"
+command -v python3 > /dev/null 2>&1 || missing="$missing python3"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

@@ -16,6 +16,10 @@ use crate::error::{
     PEM_R_BAD_BASE64_DECODE, PEM_R_BAD_END_LINE, PEM_R_NO_START_LINE, PEM_R_UNSUPPORTED_ENCRYPTION,
 };
 
+/// `pem_password_cb *` (accepted, never called).
+type PemPasswordCb =
+    Option<unsafe extern "C" fn(*mut std::ffi::c_char, c_int, c_int, *mut c_void) -> c_int>;
+
 /// Longest PEM block read (base64 text), in bytes.
 pub const MAX_PEM_BYTES: usize = 1 << 20;
 /// Line buffer size for reading (longer lines are read in pieces).
@@ -212,13 +216,13 @@ entry! {
     /// PEM_write_bio_PrivateKey writes `x` as an unencrypted PKCS#8 PRIVATE KEY block
     /// (`enc` must be NULL); 1 on success.
     fn PEM_write_bio_PrivateKey(bp: *mut BIO, x: *const EVP_PKEY, enc: *const c_void, _kstr: *const u8,
-                                _klen: c_int, _cb: *mut c_void, _u: *mut c_void) -> c_int {
+                                _klen: c_int, _cb: PemPasswordCb, _u: *mut c_void) -> c_int {
         write_key(bp, x, enc)
     }
 
     /// PEM_write_PrivateKey: PEM_write_bio_PrivateKey to a FILE.
     fn PEM_write_PrivateKey(fp: *mut libc::FILE, x: *const EVP_PKEY, enc: *const c_void, _kstr: *const u8,
-                            _klen: c_int, _cb: *mut c_void, _u: *mut c_void) -> c_int {
+                            _klen: c_int, _cb: PemPasswordCb, _u: *mut c_void) -> c_int {
         with_fp(fp, 0, |b| write_key(b, x, enc))
     }
 }
@@ -226,28 +230,28 @@ entry! {
 entry! {
     /// PEM_read_bio_X509 reads the next certificate from `bp`; stores it in `*x` too when `x`
     /// is non-NULL. NULL (and PEM_R_NO_START_LINE) when there is none.
-    fn PEM_read_bio_X509(bp: *mut BIO, x: *mut *mut X509, _cb: *mut c_void, _u: *mut c_void) -> *mut X509 {
+    fn PEM_read_bio_X509(bp: *mut BIO, x: *mut *mut X509, _cb: PemPasswordCb, _u: *mut c_void) -> *mut X509 {
         read_x509(bp, x)
     }
 
     /// PEM_read_bio_X509_AUX: as PEM_read_bio_X509 (trust settings are not kept).
-    fn PEM_read_bio_X509_AUX(bp: *mut BIO, x: *mut *mut X509, _cb: *mut c_void, _u: *mut c_void) -> *mut X509 {
+    fn PEM_read_bio_X509_AUX(bp: *mut BIO, x: *mut *mut X509, _cb: PemPasswordCb, _u: *mut c_void) -> *mut X509 {
         read_x509(bp, x)
     }
 
     /// PEM_read_X509: PEM_read_bio_X509 from a FILE.
-    fn PEM_read_X509(fp: *mut libc::FILE, x: *mut *mut X509, _cb: *mut c_void, _u: *mut c_void) -> *mut X509 {
+    fn PEM_read_X509(fp: *mut libc::FILE, x: *mut *mut X509, _cb: PemPasswordCb, _u: *mut c_void) -> *mut X509 {
         with_fp(fp, std::ptr::null_mut(), |b| read_x509(b, x))
     }
 
     /// PEM_read_bio_PrivateKey reads the next unencrypted private key (PKCS#8, SEC1 or
     /// PKCS#1) from `bp`; stores it in `*x` too when `x` is non-NULL.
-    fn PEM_read_bio_PrivateKey(bp: *mut BIO, x: *mut *mut EVP_PKEY, _cb: *mut c_void, _u: *mut c_void) -> *mut EVP_PKEY {
+    fn PEM_read_bio_PrivateKey(bp: *mut BIO, x: *mut *mut EVP_PKEY, _cb: PemPasswordCb, _u: *mut c_void) -> *mut EVP_PKEY {
         read_key(bp, x)
     }
 
     /// PEM_read_PrivateKey: PEM_read_bio_PrivateKey from a FILE.
-    fn PEM_read_PrivateKey(fp: *mut libc::FILE, x: *mut *mut EVP_PKEY, _cb: *mut c_void, _u: *mut c_void) -> *mut EVP_PKEY {
+    fn PEM_read_PrivateKey(fp: *mut libc::FILE, x: *mut *mut EVP_PKEY, _cb: PemPasswordCb, _u: *mut c_void) -> *mut EVP_PKEY {
         with_fp(fp, std::ptr::null_mut(), |b| read_key(b, x))
     }
 
