@@ -17,7 +17,7 @@ use crate::error::{
 };
 
 /// `pem_password_cb *` (accepted, never called).
-type PemPasswordCb =
+pub type PemPasswordCb =
     Option<unsafe extern "C" fn(*mut std::ffi::c_char, c_int, c_int, *mut c_void) -> c_int>;
 
 /// Longest PEM block read (base64 text), in bytes.
