@@ -201,7 +201,8 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
 fi
 
 # The compat corpus and header checks (t_compat.sh, issue 16).
-for t in headers_exported prototypes legacy_init webrtc_cert; do
+for t in headers_exported prototypes legacy_init webrtc_cert echo_rdtls_server_openssl_client \
+    echo_openssl_server_rdtls_client echo_rdtls_both; do
     run_test "compat_$t"
 done
 
