@@ -143,6 +143,8 @@ fi
 # The certificate matrix (t_verify_matrix.sh): OpenSSL vs standalone vs drop-in.
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test verify_matrix
+    run_test verify_dropin_s_client_hostname
+    run_test verify_param_host
     # The table is part of the test output whether the test passed or not.
     [ -f "$WORKROOT/verify_matrix/table.txt" ] && cat "$WORKROOT/verify_matrix/table.txt"
 fi
@@ -158,12 +160,29 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_sni_callbacks_c_program
 fi
 
-# Legacy programs from Debian's archive on the drop-in (t_legacy.sh, issue 8).
+# Legacy programs from Debian's archive on the drop-in (t_dropin_api.sh, t_legacy.sh,
+# issue 8).
 if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_no_absent_symbol
+    run_test dropin_elf_importers
+    dropin_importers_list
+    run_test dropin_coturn_starts
+    run_test dropin_libcoap_starts
+    run_test dropin_api_same_as_openssl
+    run_test dropin_serverpref_same_as_openssl
+    run_test dropin_client_order_same_as_openssl
     run_test legacy_socat_client_stock_server
     run_test legacy_socat_client_dropin_server
     run_test legacy_ncat_client_stock_server
     run_test legacy_ncat_client_dropin_server
+    run_test legacy_socat_listen_stock_client
+    run_test legacy_socat_listen_dropin_client
+    run_test legacy_socat_client_cert_stock_server
+    run_test legacy_coturn_dropin_server
+    run_test legacy_coturn_dropin_client
+    run_test legacy_coturn_both_dropin
+    run_test legacy_coap_dropin_server
+    run_test legacy_coap_dropin_client
     legacy_table
 fi
 

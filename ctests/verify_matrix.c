@@ -10,7 +10,8 @@
  *   all     SSL_VERIFY_PEER, callback accepts everything
  *   only20  SSL_VERIFY_PEER, callback accepts only X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
  * Prints one line: "hs=ok|fail result=N calls=depth:error:preverify,..." and exits 0 (the
- * script compares lines). The same source builds against the system OpenSSL and rdtls;
+ * script compares lines). With VM_PARAM_HOST set, HOST is given through
+ * X509_VERIFY_PARAM_set1_host(SSL_get0_param()) instead. The same source builds against the system OpenSSL and rdtls;
  * CRL functions are looked up at run time, so a library without them reports "nocrl".
  */
 #define _POSIX_C_SOURCE 200809L
@@ -156,7 +157,11 @@ int main(int argc, char **argv)
         SSL_set_bio(cli, cb, cb);
     }
     SSL_set_tlsext_host_name(cli, host);
-    SSL_set1_host(cli, host);
+    /* VM_PARAM_HOST=1: the name goes through SSL_get0_param (the OpenSSL wiki's pattern). */
+    if (getenv("VM_PARAM_HOST") != NULL)
+        X509_VERIFY_PARAM_set1_host(SSL_get0_param(cli), host, 0);
+    else
+        SSL_set1_host(cli, host);
     SSL_set_accept_state(srv);
     SSL_set_connect_state(cli);
 

@@ -3,7 +3,8 @@
 #   gnutls-bin (GnuTLS interop peers), valgrind, openssl (CLI peers, certificates),
 #   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config,
 #   libsrtp2-dev (ctests/srtp_media.c: SRTP media keyed by DTLS-SRTP), libmbedtls-dev
-#   (ctests/mbedtls_srtp_client.c: a Mbed TLS DTLS-SRTP peer), python3
+#   (ctests/mbedtls_srtp_client.c: a Mbed TLS DTLS-SRTP peer),
+#   socat, ncat, coturn, libcoap3-bin (legacy programs on the drop-in), python3
 #   (scripts/check-prototypes.py: headers agree with the Rust exports).
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
@@ -16,6 +17,12 @@ command -v pkg-config > /dev/null 2>&1 || missing="$missing pkg-config"
 [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
 [ -f /usr/include/srtp2/srtp.h ] || missing="$missing libsrtp2-dev"
 [ -f /usr/include/mbedtls/ssl.h ] || missing="$missing libmbedtls-dev"
+# Legacy programs run on the drop-in (ctests/t_legacy.sh, t_dropin_api.sh; issue 8).
+command -v socat > /dev/null 2>&1 || missing="$missing socat"
+command -v ncat > /dev/null 2>&1 || missing="$missing ncat"
+command -v turnserver > /dev/null 2>&1 || missing="$missing coturn"
+command -v coap-client-openssl > /dev/null 2>&1 || missing="$missing libcoap3-bin"
+command -v ss > /dev/null 2>&1 || missing="$missing iproute2"
 command -v python3 > /dev/null 2>&1 || missing="$missing python3"
 [ -z "$missing" ] && exit 0
 

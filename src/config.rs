@@ -85,6 +85,8 @@ pub struct Config {
     pub(crate) rng_seed: Option<u64>,
     pub(crate) srtp_profiles: Vec<u16>,
     pub(crate) alpn_protocols: Vec<Vec<u8>>,
+    /// DER distinguished names a server lists in CertificateRequest (RFC 5246 §7.4.4).
+    pub(crate) certificate_authorities: Vec<Vec<u8>>,
 }
 
 impl Config {
@@ -165,6 +167,7 @@ impl Default for ConfigBuilder {
                 rng_seed: None,
                 srtp_profiles: Vec::new(),
                 alpn_protocols: Vec::new(),
+                certificate_authorities: Vec::new(),
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
             cache_lifetime: DEFAULT_SESSION_LIFETIME,
@@ -307,6 +310,14 @@ impl ConfigBuilder {
     /// Session ID context: sessions resume only under the same context.
     pub fn session_id_context(mut self, ctx: &[u8]) -> Self {
         self.cfg.session_id_context = ctx.to_vec();
+        self
+    }
+
+    /// The CA names (DER `DistinguishedName`s) a server sends in its CertificateRequest's
+    /// `certificate_authorities` (RFC 5246 §7.4.4): a hint of which issuers the client's
+    /// certificate should chain to. Empty (the default) means "any".
+    pub fn certificate_authorities(mut self, names: &[Vec<u8>]) -> Self {
+        self.cfg.certificate_authorities = names.to_vec();
         self
     }
 

@@ -46,6 +46,8 @@
 //!   received, or, on the side that sent it, when the peer's first authenticated
 //!   non-handshake record of the new epoch arrives, at the latest
 //!   `input_policy::PREVIOUS_EPOCH_LINGER` (the TCP MSL, RFC 6347 §4.1) after completion.
+//!   Our last flight is freed at the same moment: retransmissions of the peer's last flight
+//!   after that are no longer answered.
 //! * **A session resumes only under the server name it was made for** (RFC 6066 §3 "MUST
 //!   NOT accept the request to resume the session if the server_name extension contains a
 //!   different name"). This follows the RFC, not OpenSSL 3.0, which resumes a TLS 1.2 / DTLS

@@ -23,6 +23,10 @@
 //!   genuine flight it raced was lost once (our retransmission at the first expiry makes
 //!   the peer answer again, RFC 6347 §4.2.4). A peer's retransmission of an earlier flight
 //!   is not progress: a genuine peer whose flight we reject retransmits it too.
+//! * **A forged fragment cannot lock out the genuine message.** A partial plaintext message
+//!   at the expected `message_seq` of a type the step cannot take is not buffered; when two
+//!   plaintext versions of one message conflict, a whole message (else the one with more
+//!   bytes) wins, and contested partials are dropped at the next timer expiry.
 //! * **Only authenticated records change a connection's lifecycle**: alerts in a protected
 //!   epoch are obeyed at once; the replay window of a protected epoch moves only after the
 //!   record's AEAD tag verified (RFC 6347 §4.1.2.6).
@@ -35,7 +39,7 @@
 
 use std::time::Duration;
 
-use crate::enums::HandshakeType;
+use crate::enums::{ContentType, HandshakeType};
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::handshake::machine::State;
 use crate::record::header::MAX_SEQUENCE;
@@ -137,6 +141,36 @@ pub(crate) fn first_flight_in_window(floor: u16, seq: u16) -> bool {
     seq >= floor
         && u32::from(seq)
             < u32::from(floor) + u32::from(crate::handshake::reassembly::MAX_FUTURE_MESSAGES)
+}
+
+/// Whether a window hit in an unprotected epoch drops a record of this content type. Not
+/// for handshake records: a forged fragment that reassembly accepted may have marked the
+/// sequence number the genuine peer uses next, and reassembly de-duplicates handshake
+/// messages by `message_seq` anyway (RFC 6347 §4.2.2).
+pub(crate) fn unprotected_duplicate_drops(content_type: ContentType) -> bool {
+    content_type != ContentType::HANDSHAKE
+}
+
+/// Whether an unauthenticated handshake fragment may be buffered. A partial message at the
+/// expected `message_seq` (`at_next`) of a type the current `step` cannot take is dropped:
+/// buffering it could only block the genuine message. Whole messages always pass (they are
+/// screened, and remembered as a verdict, when processed); so do fragments of later
+/// messages, whose type cannot be judged yet.
+pub(crate) fn partial_fragment_admissible(
+    step: Option<State>,
+    t: HandshakeType,
+    whole: bool,
+    at_next: bool,
+) -> bool {
+    whole || !at_next || step.is_some_and(|s| message_expected(s, t))
+}
+
+/// Whether an unauthenticated fragment that conflicts with a buffered plaintext version of
+/// the same message replaces it: a whole message wins, else the one with more bytes, so a
+/// forged partial cannot lock the genuine message out (RFC 6347 §4.1.2.7: invalid input is
+/// discarded, never allowed to block).
+pub(crate) fn plaintext_conflict_replaces(whole: bool, buffered: usize, incoming: usize) -> bool {
+    whole || buffered < incoming
 }
 
 /// Whether an accepted record of an unprotected epoch may mark `seq` in a window whose
@@ -281,6 +315,35 @@ mod tests {
             Some(5),
             6 + MAX_UNPROTECTED_SEQ_JUMP
         ));
+        assert!(!unprotected_duplicate_drops(ContentType::HANDSHAKE));
+        assert!(unprotected_duplicate_drops(ContentType::CHANGE_CIPHER_SPEC));
+        let hello = Some(State::ServerAwaitClientHello);
+        assert!(!partial_fragment_admissible(
+            hello,
+            HandshakeType::HELLO_REQUEST,
+            false,
+            true
+        ));
+        assert!(partial_fragment_admissible(
+            hello,
+            HandshakeType::CLIENT_HELLO,
+            false,
+            true
+        ));
+        assert!(partial_fragment_admissible(
+            hello,
+            HandshakeType::HELLO_REQUEST,
+            true,
+            true
+        ));
+        assert!(partial_fragment_admissible(
+            hello,
+            HandshakeType::FINISHED,
+            false,
+            false
+        ));
+        assert!(plaintext_conflict_replaces(true, 500, 90));
+        assert!(!plaintext_conflict_replaces(false, 500, 90));
         assert_eq!(server_write_seq_after_cookie(7), Some(7));
         let first = PendingVerdict::new(Error::HandshakeTimeout, None, None);
         let mut v = PendingVerdict::new(Error::HandshakeTimeout, None, Some(&first));

@@ -1,4 +1,5 @@
-//! Changing a server's configuration before it has seen a ClientHello.
+//! Changing a server's configuration before it has seen a ClientHello (and the CA names a
+//! server asked a client for, which the same OpenSSL-compatibility layer reports).
 //!
 //! OpenSSL calls an application's client-hello callback right after parsing a ClientHello
 //! and before any other processing (cookie check, session lookup, server name callback); a
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::connection::Connection;
+use crate::error::{AlertDescription, Error};
 use crate::handshake::machine::State;
 
 impl Connection {
@@ -32,5 +34,18 @@ impl Connection {
         }
         self.inner.config = config;
         true
+    }
+
+    /// Ends the handshake of a server that has not yet processed its ClientHello with the
+    /// fatal `alert` (OpenSSL's answer when the client-hello callback returns an error);
+    /// the alert datagram is queued for `poll_transmit`. Returns the error recorded.
+    pub fn refuse_client_hello(&mut self, alert: AlertDescription, reason: &str) -> Error {
+        self.inner.fail(Error::alert(alert, reason))
+    }
+
+    /// The CA names (DER) the server listed in its CertificateRequest (RFC 5246 §7.4.4);
+    /// empty on a server, or when no certificate was requested or no name was listed.
+    pub fn peer_ca_names(&self) -> &[Vec<u8>] {
+        &self.inner.hs.peer_ca_names
     }
 }

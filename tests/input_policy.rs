@@ -406,6 +406,48 @@ fn client_hello_with_max_record_sequence_does_not_exhaust_server() {
     p.deliver(Dir::ToServer, &edited);
     assert!(p.server.error.is_none(), "{:?}", p.server.error);
     completes(&mut p, "ClientHello at 2^48-1");
+    // RFC 6347 §4.2.1 is kept only with room: the server did not continue from 2^48-1.
+    let top = max_seq(&p, Dir::ToClient, 0);
+    assert!(
+        top < MAX_SEQ - rdtls::input_policy::EPOCH0_WRITE_SEQ_HEADROOM,
+        "server epoch-0 sequence numbers reached {top:#x}"
+    );
+}
+
+#[test]
+fn client_hello_record_sequence_with_room_is_continued() {
+    // Below the headroom the RFC 6347 §4.2.1 rule holds: the server's ServerHello record
+    // continues from the ClientHello's record sequence number.
+    let start = MAX_SEQ - rdtls::input_policy::EPOCH0_WRITE_SEQ_HEADROOM - 100;
+    let mut p = pair();
+    pass(&mut p, Dir::ToServer);
+    pass(&mut p, Dir::ToClient);
+    let f3 = p.take(Dir::ToServer);
+    let edited: Vec<Vec<u8>> = f3
+        .iter()
+        .map(|d| {
+            let recs: Vec<Record> = records(d)
+                .into_iter()
+                .map(|mut r| {
+                    r.seq = start;
+                    r
+                })
+                .collect();
+            datagram(&recs)
+        })
+        .collect();
+    p.deliver(Dir::ToServer, &edited);
+    let f4 = p.take(Dir::ToClient);
+    let first = f4
+        .iter()
+        .flat_map(|d| records(d))
+        .filter(|r| r.epoch == 0)
+        .map(|r| r.seq)
+        .min()
+        .expect("flight 4 records");
+    assert_eq!(first, start, "ServerHello continues from the ClientHello");
+    p.deliver(Dir::ToClient, &f4);
+    completes(&mut p, "ClientHello near the headroom");
 }
 
 #[test]

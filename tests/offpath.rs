@@ -18,6 +18,7 @@
 mod common;
 
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
@@ -26,23 +27,14 @@ use rand::{Rng, SeedableRng};
 use common::fixtures::Spec;
 use common::link::{Dir, Endpoint};
 use common::ours::{our_builder, Ours};
+use common::spoof::injections;
 use common::wire::*;
-use rdtls::{ClientOptions, Event};
+use rdtls::{ClientOptions, Config, Event};
 
 /// Handshakes per injection (different link seeds) to meet every state.
 const MAX_ATTEMPTS: u64 = 12;
 /// Share of datagrams the link loses.
 const LOSS: f64 = 0.10;
-/// 2^48 - 1, the largest record sequence number.
-const MAX_SEQ: u64 = (1 << 48) - 1;
-/// Every alert description of RFC 5246 §7.2, RFC 6066, RFC 7301, RFC 8446 §6.
-const DESCRIPTIONS: [u8; 35] = [
-    0, 10, 20, 21, 22, 30, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 60, 70, 71, 80, 86, 90,
-    100, 109, 110, 111, 112, 113, 114, 115, 116, 120, 255,
-];
-/// Every handshake type of RFC 5246 / RFC 6347, plus unknown ones.
-const MSG_TYPES: [u8; 15] = [0, 1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 20, 21, 22, 255];
-
 /// Every state a client passes through in a full handshake with client authentication
 /// (OpenSSL's state names, `Connection::state_name`).
 const CLIENT_STATES: [&str; 8] = [
@@ -66,199 +58,75 @@ const SERVER_STATES: [&str; 7] = [
     "SSL negotiation finished successfully",
 ];
 
+/// Every state a client passes through when resuming; a server's are the same but the first.
+const RESUMED_STATES: [&str; 4] = [
+    "SSLv3/TLS write client hello",
+    "SSLv3/TLS read change cipher spec",
+    "SSLv3/TLS read finished",
+    "SSL negotiation finished successfully",
+];
+
 fn set(states: &[&'static str]) -> BTreeSet<&'static str> {
     states.iter().copied().collect()
 }
 
-/// One kind of spoofed input: a name and the datagrams injected at every state.
-struct Injection {
-    name: String,
-    datagrams: Vec<Vec<u8>>,
+/// One kind of handshake under attack: both configs, the client's options, the states
+/// each role must be attacked in.
+struct Setup {
+    client: Arc<Config>,
+    server: Arc<Config>,
+    opts: ClientOptions,
+    want: Coverage,
+    /// Base of the link seeds.
+    seed: u64,
 }
 
-fn rec(ctype: u8, epoch: u16, seq: u64, body: Vec<u8>) -> Vec<u8> {
-    Record::new(ctype, epoch, seq, body).to_bytes()
-}
-
-/// One handshake fragment with explicit (possibly lying) fields, in its own epoch-0 record.
-fn frag(t: u8, len: u32, mseq: u16, off: u32, body: Vec<u8>, flen: Option<u32>) -> Vec<u8> {
-    frag_at(0, 3, t, len, mseq, off, body, flen)
-}
-
-/// [`frag`] in a record of the given epoch and sequence number.
-#[allow(clippy::too_many_arguments)]
-fn frag_at(
-    epoch: u16,
-    seq: u64,
-    t: u8,
-    len: u32,
-    mseq: u16,
-    off: u32,
-    body: Vec<u8>,
-    flen: Option<u32>,
-) -> Vec<u8> {
-    let f = HsFrag {
-        msg_type: t,
-        length: len,
-        message_seq: mseq,
-        offset: off,
-        body,
-    };
-    let mut out = Vec::new();
-    f.encode_with_frag_len(&mut out, flen.unwrap_or(f.body.len() as u32));
-    rec(CT_HANDSHAKE, epoch, seq, out)
-}
-
-/// Every kind of spoofed input the suite injects.
-fn injections() -> Vec<Injection> {
-    let mut v = Vec::new();
-    let mut add = |name: String, datagrams: Vec<Vec<u8>>| v.push(Injection { name, datagrams });
-    // Alerts of every level and description: plaintext (epoch 0) and pretending to be
-    // protected (epoch 1, fails authentication).
-    for level in [1u8, 2] {
-        for d in DESCRIPTIONS {
-            add(
-                format!("alert {level}/{d}"),
-                vec![
-                    rec(CT_ALERT, 0, 1, vec![level, d]),
-                    rec(CT_ALERT, 1, 1, vec![level, d]),
-                ],
-            );
-        }
-    }
-    for level in [0u8, 3, 255] {
-        add(
-            format!("alert level {level}"),
-            vec![
-                rec(CT_ALERT, 0, 2, vec![level, 0]),
-                rec(CT_ALERT, 0, 3, vec![level, 40]),
-            ],
+impl Setup {
+    /// A full handshake with client authentication and the cookie exchange.
+    fn full() -> Self {
+        let spec = Spec::new(
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            Spec::default_ecdsa().group,
+            true,
         );
-    }
-    add(
-        "alert malformed lengths".into(),
-        vec![
-            rec(CT_ALERT, 0, 4, vec![]),
-            rec(CT_ALERT, 0, 5, vec![2]),
-            rec(CT_ALERT, 0, 6, vec![2, 40, 0]),
-            rec(CT_ALERT, 0, 7, vec![2; 300]),
-        ],
-    );
-    // ChangeCipherSpec: valid and malformed, in the plaintext, current and a future epoch.
-    add(
-        "ccs".into(),
-        vec![
-            rec(CT_CCS, 0, 0, vec![1]),
-            rec(CT_CCS, 0, 9, vec![1]),
-            rec(CT_CCS, 0, 10, vec![]),
-            rec(CT_CCS, 0, 11, vec![2]),
-            rec(CT_CCS, 0, 12, vec![1, 1]),
-            rec(CT_CCS, 1, 0, vec![1]),
-            rec(CT_CCS, 2, 0, vec![1]),
-        ],
-    );
-    // Handshake fragments with every field at its extremes, one kind per message type.
-    for t in MSG_TYPES {
-        let mut d = Vec::new();
-        for mseq in [0u16, 1, 2, 0x7fff, 0xffff] {
-            d.push(frag(t, 0, mseq, 0, vec![], None));
-            d.push(frag(t, 1, mseq, 0, vec![0xff], None));
-            d.push(frag(t, 0xff_ffff, mseq, 0, vec![0xa5; 32], None));
-            d.push(frag(t, 0xff_ffff, mseq, 0xff_fff7, vec![0xa5; 8], None));
-            d.push(frag(t, 16, mseq, 0xff_ffff, vec![], None));
-            d.push(frag(t, 16, mseq, 0, vec![0; 4], Some(0xff_ffff)));
-            d.push(frag(t, 16, mseq, 0, vec![0; 16], Some(0)));
-            d.push(frag(t, 16, mseq, 8, vec![0x5a; 8], None));
-            d.push(frag(t, 300, mseq, 0, vec![0x5a; 200], None));
-        }
-        add(format!("handshake fragments type {t}"), d);
-    }
-    // Application data: unprotected, pretending to be protected, future epochs.
-    let mut app = Vec::new();
-    for epoch in [0u16, 1, 2, 0xffff] {
-        for len in [0usize, 1, 24, 40, 1200] {
-            app.push(rec(CT_APP, epoch, 20, vec![0x17; len]));
+        let c = our_builder(&spec, false).message_events(true).build();
+        let s = our_builder(&spec, true).message_events(true).build();
+        Setup {
+            client: c.expect("client config"),
+            server: s.expect("server config"),
+            opts: ClientOptions::default(),
+            want: Coverage {
+                client: set(&CLIENT_STATES),
+                server: set(&SERVER_STATES),
+            },
+            seed: 0x5eed_0000,
         }
     }
-    add("application data".into(), app);
-    // Records of future epochs and of the plaintext epoch after the keys changed.
-    let mut epochs = Vec::new();
-    for epoch in [0u16, 1, 2, 3, 0x8000, 0xffff] {
-        epochs.push(rec(CT_ALERT, epoch, 30, vec![2, 40]));
-        epochs.push(rec(CT_CCS, epoch, 31, vec![1]));
-        epochs.push(frag_at(epoch, 32, HT_FINISHED, 12, 5, 0, vec![0; 12], None));
-        epochs.push(frag_at(
-            epoch,
-            33,
-            HT_CLIENT_HELLO,
-            40,
-            1,
-            0,
-            vec![0xfe; 40],
-            None,
-        ));
-        epochs.push(rec(CT_APP, epoch, 34, vec![0; 40]));
-    }
-    add("past and future epochs".into(), epochs);
-    // Maximum sequence numbers, every content type, plaintext and protected epochs.
-    let mut maxseq = Vec::new();
-    for epoch in [0u16, 1] {
-        for seq in [MAX_SEQ, MAX_SEQ - 1] {
-            maxseq.push(rec(CT_ALERT, epoch, seq, vec![1, 0]));
-            maxseq.push(rec(CT_CCS, epoch, seq, vec![1]));
-            maxseq.push(frag_at(
-                epoch,
-                seq,
-                HT_SERVER_HELLO,
-                1000,
-                1,
-                0,
-                vec![0; 10],
-                None,
-            ));
-            maxseq.push(frag_at(
-                epoch,
-                seq,
-                HT_CLIENT_HELLO,
-                1000,
-                1,
-                0,
-                vec![0; 10],
-                None,
-            ));
-            maxseq.push(rec(CT_APP, epoch, seq, vec![0; 40]));
+
+    /// An abbreviated handshake resuming a session of [`Setup::full`]'s configs.
+    fn resumed() -> Self {
+        let full = Setup::full();
+        let mut r = Run::new(7, &full);
+        if r.handshake(|_, _, _| {}).is_err() {
+            panic!("full handshake for the session failed");
+        }
+        let session = r.client.conn.session().expect("session");
+        Setup {
+            opts: ClientOptions {
+                resume: Some(session),
+                ..ClientOptions::default()
+            },
+            want: Coverage {
+                client: set(&RESUMED_STATES),
+                server: set(&RESUMED_STATES[1..])
+                    .into_iter()
+                    .chain(["before SSL initialization"])
+                    .collect(),
+            },
+            seed: 0x7e5_0000,
+            ..full
         }
     }
-    let mut hs_max = Vec::new();
-    HsFrag::whole(HT_CLIENT_HELLO, 0, vec![0xfe; 40]).encode(&mut hs_max);
-    maxseq.push(rec(CT_HANDSHAKE, 0, MAX_SEQ, hs_max));
-    add("maximum sequence numbers".into(), maxseq);
-    // Issue 15 item 6: empty epoch-0 handshake records (one at 1000, fifty at 0-49).
-    let mut empty: Vec<Vec<u8>> = vec![rec(CT_HANDSHAKE, 0, 1000, vec![])];
-    empty.extend((0..50).map(|s| rec(CT_HANDSHAKE, 0, s, vec![])));
-    add("empty handshake records".into(), empty);
-    // Garbage: short, header-only, lying lengths, wrong versions, unknown types, random.
-    let mut g: Vec<Vec<u8>> = vec![vec![], vec![0x16], vec![0x16; 12]];
-    for ct in [0u8, 19, CT_CCS, CT_ALERT, CT_HANDSHAKE, CT_APP, 24, 255] {
-        g.push(rec(ct, 0, 40, vec![]));
-        let mut r = Vec::new();
-        Record::new(ct, 0, 41, vec![1, 2, 3, 4, 5]).encode_with_len(&mut r, 0xffff);
-        g.push(r);
-    }
-    for version in [0x0303u16, 0xfeff, 0x0000, 0xffff] {
-        let mut r = Record::new(CT_ALERT, 0, 42, vec![2, 40]);
-        r.version = version;
-        g.push(r.to_bytes());
-    }
-    let mut two = rec(CT_ALERT, 0, 43, vec![2, 40]);
-    two.extend_from_slice(&rec(CT_ALERT, 0, 44, vec![2, 40])[..9]);
-    g.push(two);
-    let mut rng = StdRng::seed_from_u64(0x0ff_9a7);
-    for len in [13usize, 25, 100, 1500] {
-        g.push((0..len).map(|_| rng.gen()).collect());
-    }
-    add("garbage".into(), g);
-    v
 }
 
 /// States in which an injection went in, per role.
@@ -293,18 +161,11 @@ enum Outcome {
 }
 
 impl Run {
-    fn new(seed: u64) -> Self {
-        let spec = Spec::new(
-            "ECDHE-ECDSA-AES128-GCM-SHA256",
-            Spec::default_ecdsa().group,
-            true,
-        );
-        let c = our_builder(&spec, false).message_events(true).build();
-        let s = our_builder(&spec, true).message_events(true).build();
+    fn new(seed: u64, setup: &Setup) -> Self {
         let now = Instant::now();
         Self {
-            client: Ours::client(c.expect("client config"), now, ClientOptions::default()),
-            server: Ours::server(s.expect("server config"), now),
+            client: Ours::client(setup.client.clone(), now, setup.opts.clone()),
+            server: Ours::server(setup.server.clone(), now),
             now,
             queue: VecDeque::new(),
             rng: StdRng::seed_from_u64(seed),
@@ -467,8 +328,8 @@ fn rounds() -> u64 {
 }
 
 /// The reference transcript (message types each side processed) without injections.
-fn reference() -> (Vec<u8>, Vec<u8>) {
-    let mut r = Run::new(1);
+fn reference(setup: &Setup) -> (Vec<u8>, Vec<u8>) {
+    let mut r = Run::new(1, setup);
     if r.handshake(|_, _, _| {}).is_err() {
         panic!("reference handshake failed");
     }
@@ -480,11 +341,20 @@ fn reference() -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn every_spoofed_record_in_every_state_of_both_roles() {
-    let reference = reference();
-    let want = Coverage {
-        client: set(&CLIENT_STATES),
-        server: set(&SERVER_STATES),
-    };
+    attack(&Setup::full());
+}
+
+#[test]
+fn every_spoofed_record_in_every_state_of_a_resumed_handshake() {
+    let setup = Setup::resumed();
+    attack(&setup);
+}
+
+/// Runs every injection against `setup`'s handshake until it met every state of both
+/// roles, and checks each handshake (see the module documentation).
+fn attack(setup: &Setup) {
+    let reference = reference(setup);
+    let want = &setup.want;
     let mut failures = Vec::new();
     let mut silenced = Vec::new();
     let mut runs = 0u64;
@@ -501,10 +371,10 @@ fn every_spoofed_record_in_every_state_of_both_roles() {
                 if cov.client.is_superset(&want.client) && cov.server.is_superset(&want.server) {
                     break;
                 }
-                let seed = 0x5eed_0000 + (round * 1000 + i as u64) * 16 + attempt;
+                let seed = setup.seed + (round * 1000 + i as u64) * 16 + attempt;
                 let what = format!("{} (seed {seed:#x})", inj.name);
                 runs += 1;
-                let mut run = Run::new(seed);
+                let mut run = Run::new(seed, setup);
                 let mut seen = Coverage::default();
                 let res = run.handshake(|ep, client, now| {
                     let state = ep.conn.state_name();
@@ -537,6 +407,11 @@ fn every_spoofed_record_in_every_state_of_both_roles() {
                         run.server.conn.stats()
                     )),
                     Ok(()) => {
+                        assert_eq!(
+                            run.client.conn.session_reused(),
+                            setup.opts.resume.is_some(),
+                            "{what}: resumption"
+                        );
                         check_transcript(&run, &what);
                         let got = (
                             types(&messages(&run.client, false)),

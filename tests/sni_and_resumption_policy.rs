@@ -45,11 +45,13 @@ fn client() -> Arc<Config> {
     client_builder().build().expect("client config")
 }
 
+/// The client's options: `name` as SNI; the certificate is verified (chain and the name
+/// "localhost", which every fixture certificate carries) whatever SNI name is sent.
 fn opts(name: Option<&str>, resume: Option<Session>) -> ClientOptions {
     ClientOptions {
         server_name: name.map(str::to_owned),
+        verify_names: vec!["localhost".to_owned()],
         resume,
-        ..ClientOptions::default()
     }
 }
 
@@ -417,6 +419,16 @@ fn paused_hook_parks_the_client_hello_until_resumed() {
         p.server.drain(p.now).is_empty(),
         "nothing is sent while paused"
     );
+    // The client's retransmitted ClientHello meanwhile changes nothing: still parked, no
+    // error, no second hook call.
+    let parked_at = p.now;
+    while p.now < parked_at + Duration::from_secs(3) && p.step() {}
+    assert!(
+        p.now >= parked_at + Duration::from_secs(1),
+        "a client timer fired"
+    );
+    assert!(p.server.conn.client_hello_pending() && p.server.error.is_none());
+    assert_eq!(*calls.lock().unwrap(), 1);
     // A resume that pauses again keeps it parked; the next one answers.
     p.server.conn.resume_client_hello(p.now).expect("resume");
     assert!(p.server.conn.client_hello_pending());
@@ -436,4 +448,31 @@ fn paused_hook_parks_the_client_hello_until_resumed() {
         server_hello(&p.client).extensions.server_name.as_deref(),
         Some("")
     );
+}
+
+/// RFC 7627 §5.3, client side: "If the original session used the extension but the new
+/// ServerHello does not contain the extension, the client MUST abort the handshake" (and
+/// the converse). Each direction is made by offering a session whose EMS flag disagrees
+/// with what the server's cached copy (which decides the ServerHello) says.
+#[test]
+fn client_aborts_a_resumption_whose_extended_master_secret_state_changed() {
+    let t0 = Instant::now();
+    for server_ems in [false, true] {
+        let scfg = server_builder("ecdsa")
+            .extended_master_secret(server_ems)
+            .build()
+            .expect("config");
+        let mut s = full(&client(), &scfg, None, t0);
+        assert_eq!(s.extended_master_secret, server_ems);
+        s.extended_master_secret = !server_ems;
+        let mut p = pair_at(&client(), &scfg, opts(None, Some(s)), None, t0);
+        assert!(p.handshake(STEPS, BUDGET).is_err());
+        match &p.client.error {
+            Some(Error::AlertSent { alert, reason }) => {
+                assert_eq!(*alert, AlertDescription::HANDSHAKE_FAILURE);
+                assert!(reason.contains("extended_master_secret"), "{reason}");
+            }
+            other => panic!("server EMS {server_ems}: client error {other:?}"),
+        }
+    }
 }

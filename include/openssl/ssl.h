@@ -818,6 +818,11 @@ SSL_verify_cb SSL_get_verify_callback(const SSL *s);
 int SSL_set_session_id_context(SSL *ssl, const unsigned char *sid_ctx, unsigned int sid_ctx_len);
 int SSL_set1_host(SSL *s, const char *hostname);
 int SSL_add1_host(SSL *s, const char *hostname);
+void SSL_set_hostflags(SSL *s, unsigned int flags);
+X509_VERIFY_PARAM *SSL_CTX_get0_param(SSL_CTX *ctx);
+X509_VERIFY_PARAM *SSL_get0_param(SSL *ssl);
+int SSL_CTX_set1_param(SSL_CTX *ctx, X509_VERIFY_PARAM *vpm);
+int SSL_set1_param(SSL *ssl, X509_VERIFY_PARAM *vpm);
 void SSL_set_security_level(SSL *s, int level);
 int SSL_get_security_level(const SSL *s);
 int SSL_set_alpn_protos(SSL *ssl, const unsigned char *protos, unsigned int protos_len);
@@ -943,5 +948,6 @@ int ERR_load_SSL_strings(void);
 #include <openssl/tls1.h>
 #include <openssl/dtls1.h>
 #include <openssl/srtp.h>
+#include <openssl/ssl_legacy.h>
 
 #endif /* OPENSSL_SSL_H */

@@ -50,6 +50,8 @@ DEFINE_STACK_OF(X509_NAME)
 #define X509_FILETYPE_DEFAULT 3
 
 void X509_free(X509 *a);
+void X509_CRL_free(X509_CRL *a);
+int X509_CRL_up_ref(X509_CRL *crl);
 int X509_up_ref(X509 *x);
 X509 *X509_dup(const X509 *a);
 X509 *d2i_X509(X509 **a, const unsigned char **in, long len);

@@ -106,7 +106,7 @@ extern "C" {
 #define X509_V_ERR_EXTENSIONS_REQUIRE_VERSION_3 93
 #define X509_V_ERR_EC_KEY_EXPLICIT_PARAMS 94
 
-/* Verification flags (accepted by X509_STORE_set_flags, not acted upon). */
+/* Verification flags (X509_STORE_set_flags; rdtls acts on CRL_CHECK and CRL_CHECK_ALL). */
 #define X509_V_FLAG_CB_ISSUER_CHECK 0x0
 #define X509_V_FLAG_USE_CHECK_TIME 0x2
 #define X509_V_FLAG_CRL_CHECK 0x4
@@ -136,6 +136,22 @@ X509_STORE *X509_STORE_new(void);
 void X509_STORE_free(X509_STORE *v);
 int X509_STORE_up_ref(X509_STORE *v);
 int X509_STORE_add_cert(X509_STORE *ctx, X509 *x);
+int X509_STORE_add_crl(X509_STORE *ctx, X509_CRL *x);
+X509_VERIFY_PARAM *X509_VERIFY_PARAM_new(void);
+void X509_VERIFY_PARAM_free(X509_VERIFY_PARAM *param);
+int X509_VERIFY_PARAM_set1(X509_VERIFY_PARAM *to, const X509_VERIFY_PARAM *from);
+int X509_VERIFY_PARAM_inherit(X509_VERIFY_PARAM *to, const X509_VERIFY_PARAM *from);
+int X509_VERIFY_PARAM_set1_host(X509_VERIFY_PARAM *param, const char *name, size_t namelen);
+int X509_VERIFY_PARAM_add1_host(X509_VERIFY_PARAM *param, const char *name, size_t namelen);
+int X509_VERIFY_PARAM_set1_ip_asc(X509_VERIFY_PARAM *param, const char *ipasc);
+char *X509_VERIFY_PARAM_get0_host(X509_VERIFY_PARAM *param, int idx);
+void X509_VERIFY_PARAM_set_hostflags(X509_VERIFY_PARAM *param, unsigned int flags);
+unsigned int X509_VERIFY_PARAM_get_hostflags(const X509_VERIFY_PARAM *param);
+int X509_VERIFY_PARAM_set_flags(X509_VERIFY_PARAM *param, unsigned long flags);
+int X509_VERIFY_PARAM_clear_flags(X509_VERIFY_PARAM *param, unsigned long flags);
+unsigned long X509_VERIFY_PARAM_get_flags(const X509_VERIFY_PARAM *param);
+void X509_VERIFY_PARAM_set_depth(X509_VERIFY_PARAM *param, int depth);
+int X509_VERIFY_PARAM_get_depth(const X509_VERIFY_PARAM *param);
 int X509_STORE_load_file(X509_STORE *ctx, const char *file);
 int X509_STORE_load_locations(X509_STORE *ctx, const char *file, const char *dir);
 int X509_STORE_set_default_paths(X509_STORE *ctx);

@@ -134,14 +134,15 @@ pub static TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: CipherSuite = suite(
     AeadKind::Chacha20Poly1305,
 );
 
-/// Every suite we implement, in default preference order.
+/// Every suite we implement, in default preference order: OpenSSL 3.0's `DEFAULT` order
+/// (strongest first; a client's offer and `-serverpref` choices match stock OpenSSL).
 pub static DEFAULT_SUITES: [&CipherSuite; 6] = [
-    &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     &TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    &TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    &TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     &TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    &TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     &TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    &TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 ];
 
 /// The suite with IANA code point `id`, if we implement it.
@@ -161,10 +162,12 @@ pub fn suite_by_name(name: &str) -> Option<&'static CipherSuite> {
 mod tests {
     use super::*;
 
+    /// OpenSSL 3.0's `DEFAULT` order restricted to these suites (`openssl ciphers -v
+    /// DEFAULT`): AES-256-GCM, then ChaCha20-Poly1305, then AES-128-GCM, ECDSA before RSA.
     #[test]
     fn default_order_and_ids() {
         let ids: Vec<u16> = DEFAULT_SUITES.iter().map(|s| s.id).collect();
-        assert_eq!(ids, [0xC02B, 0xC02C, 0xCCA9, 0xC02F, 0xC030, 0xCCA8]);
+        assert_eq!(ids, [0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC02B, 0xC02F]);
     }
 
     #[test]

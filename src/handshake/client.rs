@@ -11,9 +11,10 @@ use super::messages::{
     Certificate, CertificateRequest, CertificateVerify, ClientHello, ClientKeyExchange, Finished,
     HelloVerifyRequest, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
+use super::step::Step;
 use crate::crypto::ecdhe::{self, EphemeralKeyPair};
 use crate::crypto::suites::suite_by_id;
-use crate::enums::{HandshakeType, DTLS1_2_VERSION};
+use crate::enums::{HandshakeType, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, Error};
 use crate::pki::verify::verify_signature;
 use crate::srtp::UseSrtp;
@@ -60,7 +61,10 @@ impl Machine {
             client_version: DTLS1_2_VERSION,
             random: self.hs.client_random,
             session_id,
-            cookie: self.hsk()?.cookie.clone(),
+            cookie: match &self.hsk()?.step {
+                Step::ClientAwaitServerHello { cookie, .. } => cookie.clone(),
+                _ => Vec::new(),
+            },
             cipher_suites: self.config.suites.iter().map(|s| s.id).collect(),
             compression_methods: vec![0],
             extensions,
@@ -88,7 +92,9 @@ impl Machine {
             (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
                 self.peer_flight_received();
-                self.hsk()?.cookie = hvr.cookie;
+                if let Step::ClientAwaitServerHello { cookie, .. } = &mut self.hsk()?.step {
+                    *cookie = hvr.cookie;
+                }
                 self.client_send_hello(now)
             }
             (_, HandshakeType::HELLO_VERIFY_REQUEST) => {
@@ -108,7 +114,7 @@ impl Machine {
                 self.add_received(msg_type, seq, body);
                 self.hs.peer_certs = cert.chain;
                 self.verify_peer(true)?;
-                self.life.set_step(State::ClientAwaitServerKeyExchange);
+                self.life.set_step(Step::ClientAwaitServerKeyExchange);
                 Ok(())
             }
             (State::ClientAwaitServerKeyExchange, HandshakeType::SERVER_KEY_EXCHANGE) => {
@@ -121,8 +127,16 @@ impl Machine {
             (State::ClientAwaitCertificateRequestOrDone, HandshakeType::CERTIFICATE_REQUEST) => {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
-                self.hsk()?.cert_requested = Some(cr.signature_schemes);
-                self.life.set_step(State::ClientAwaitServerHelloDone);
+                self.hs.peer_ca_names = cr.authorities;
+                let Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) =
+                    self.life.replace_step(Step::transit())
+                else {
+                    return Err(Error::InvalidState("no server key share"));
+                };
+                self.life.set_step(Step::ClientAwaitServerHelloDone {
+                    peer_public,
+                    cert_requested: cr.signature_schemes,
+                });
                 Ok(())
             }
             (
@@ -132,16 +146,29 @@ impl Machine {
                 ServerHelloDone::decode(body)?;
                 self.add_received(msg_type, seq, body);
                 self.peer_flight_received();
-                self.client_send_key_exchange(now)
+                // Leaving the step hands its data to flight 5.
+                let (peer_public, cert_requested) = match self.life.replace_step(Step::transit()) {
+                    Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) => {
+                        (peer_public, None)
+                    }
+                    Some(Step::ClientAwaitServerHelloDone {
+                        peer_public,
+                        cert_requested,
+                    }) => (peer_public, Some(cert_requested)),
+                    _ => return Err(Error::InvalidState("no server key share")),
+                };
+                self.client_send_key_exchange(now, &peer_public, cert_requested)
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
                 let fin = Finished::decode(body)?;
                 self.check_peer_finished(&fin.verify_data)?;
                 self.add_received(msg_type, seq, body);
-                if self.hs.resumed {
+                if let Some(Step::AwaitFinished { write: Some(write) }) =
+                    self.life.replace_step(Step::transit())
+                {
                     // Abbreviated handshake: our CCS + Finished is the final flight.
                     self.begin_flight();
-                    self.queue_ccs_and_finished()?;
+                    self.queue_ccs_and_finished(write)?;
                     self.send_flight(now, true)?;
                 }
                 self.complete_handshake();
@@ -205,9 +232,15 @@ impl Machine {
             ));
         }
         // Transcript: the ClientHello this answers, then the ServerHello (RFC 6347 §4.2.1).
+        let Some(Step::ClientAwaitServerHello {
+            last_client_hello, ..
+        }) = self.life.replace_step(Step::ClientAwaitCertificate)
+        else {
+            return Err(Error::InvalidState("no ClientHello sent"));
+        };
         let h = self.hsk()?;
         h.transcript.clear();
-        h.transcript.add(&h.last_client_hello);
+        h.transcript.add(&last_client_hello);
         self.add_received(HandshakeType::SERVER_HELLO, seq, body);
 
         let resume = self.opts.resume.clone();
@@ -231,12 +264,15 @@ impl Machine {
                 self.hs.master = Some(s.master_secret.clone());
                 self.hs.peer_certs = s.peer_certificates.clone();
                 self.hs.verify_result = s.verify_result;
-                self.derive_keys()?;
-                self.life.set_step(State::AwaitChangeCipherSpec);
+                let keys = self.derive_keys()?;
+                self.life.set_step(Step::AwaitChangeCipherSpec {
+                    read: keys.read,
+                    write: Some(keys.write),
+                });
             }
             _ => {
                 self.hs.session_id = sh.session_id;
-                self.life.set_step(State::ClientAwaitCertificate);
+                self.life.set_step(Step::ClientAwaitCertificate);
             }
         }
         Ok(())
@@ -334,21 +370,27 @@ impl Machine {
         verify_signature(leaf, ske.scheme, &signed, &ske.signature)?;
         self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
         self.hs.group = Some(ske.group);
-        self.hsk()?.peer_public = ske.public;
         self.hs.peer_sig_scheme = Some(ske.scheme);
         self.life
-            .set_step(State::ClientAwaitCertificateRequestOrDone);
+            .set_step(Step::ClientAwaitCertificateRequestOrDone {
+                peer_public: ske.public,
+            });
         Ok(())
     }
 
     /// Flight 5 of a full handshake.
-    fn client_send_key_exchange(&mut self, now: Instant) -> Result<(), Error> {
+    fn client_send_key_exchange(
+        &mut self,
+        now: Instant,
+        peer_public: &[u8],
+        cert_requested: Option<Vec<SignatureScheme>>,
+    ) -> Result<(), Error> {
         let group = self.hs.group.ok_or(Error::InvalidState("no group"))?;
         self.begin_flight();
         // Client certificate, if asked for (RFC 5246 §7.4.6): an empty list when we have
         // none the server can accept.
         let mut sign_with = None;
-        if let Some(requested) = self.hsk()?.cert_requested.clone() {
+        if let Some(requested) = cert_requested {
             let mut chain = Vec::new();
             if let Some(id) = self.config.identity.clone() {
                 let acceptable: Vec<_> = requested
@@ -372,8 +414,7 @@ impl Machine {
         }
         .encode(&mut b);
         self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
-        let peer_public = std::mem::take(&mut self.hsk()?.peer_public);
-        let pms = kp.agree(&peer_public)?;
+        let pms = kp.agree(peer_public)?;
         self.set_master_secret(&pms)?;
         if let Some((key, scheme)) = sign_with {
             let signature = key.sign(scheme, self.hsk()?.transcript.buffer())?;
@@ -381,10 +422,13 @@ impl Machine {
             CertificateVerify { scheme, signature }.encode(&mut b);
             self.queue_handshake(HandshakeType::CERTIFICATE_VERIFY, b, true);
         }
-        self.derive_keys()?;
-        self.queue_ccs_and_finished()?;
+        let keys = self.derive_keys()?;
+        self.queue_ccs_and_finished(keys.write)?;
         self.send_flight(now, false)?;
-        self.life.set_step(State::AwaitChangeCipherSpec);
+        self.life.set_step(Step::AwaitChangeCipherSpec {
+            read: keys.read,
+            write: None,
+        });
         Ok(())
     }
 }

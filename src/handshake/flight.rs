@@ -73,11 +73,6 @@ impl RetransmitTimer {
         self.expiries = 0;
     }
 
-    /// Disarms without resetting backoff.
-    pub fn stop(&mut self) {
-        self.deadline = None;
-    }
-
     /// True when the deadline has passed.
     pub fn expired(&self, now: Instant) -> bool {
         self.deadline.is_some_and(|d| now >= d)

@@ -1,19 +1,19 @@
 //! The connection's lifecycle as one enum whose variants own exactly their data (issue 9
-//! item 2). A handshake in progress owns its step; once it ends the variant is replaced and
-//! everything it owned is dropped. Combinations such as "close_notify received while the
-//! handshake goes on" or "failed, yet still established" cannot be represented: close and
-//! failure are variants, not flags beside a state.
+//! item 2). A handshake in progress owns its step (with that step's own data, see
+//! `step.rs`), retransmission timer, transcript and pending verdict; once it ends the
+//! variant is replaced and everything it owned is dropped. Combinations such as
+//! "close_notify received while the handshake goes on", "failed with the timer armed" or
+//! "failed, yet still established" cannot be represented: close and failure are variants,
+//! not flags beside a state.
 
 use std::time::Instant;
 
-use super::flight::FlightEntry;
+use super::flight::{Flight, FlightEntry, RetransmitTimer};
 use super::machine::State;
-use crate::crypto::ecdhe::EphemeralKeyPair;
+use super::step::Step;
 use crate::crypto::transcript::Transcript;
-use crate::enums::SignatureScheme;
 use crate::error::Error;
 use crate::input_policy::PendingVerdict;
-use crate::record::protection::RecordProtection;
 
 /// Where a connection is in its life.
 pub(crate) enum Lifecycle {
@@ -29,12 +29,19 @@ pub(crate) enum Lifecycle {
 
 /// What only a running handshake has: dropped (freed) as soon as it ends.
 pub(crate) struct Handshake {
-    /// The message the handshake waits for.
-    pub step: State,
+    /// The message the handshake waits for, with that step's own data.
+    pub step: Step,
+    /// The retransmission timer (RFC 6347 §4.2.4.1): only a running handshake has one.
+    pub timer: RetransmitTimer,
     /// The messages so far (RFC 5246 §7.4.9, RFC 6347 §4.2.6).
     pub transcript: Transcript,
     /// The flight being built.
     pub building: Vec<FlightEntry>,
+    /// The last flight sent, retransmitted when the timer fires (RFC 6347 §4.2.4).
+    pub flight: Flight,
+    /// That flight is the handshake's final flight (RFC 6347 §4.2.4 FINISHED state): it is
+    /// kept after completion to answer the peer's retransmissions.
+    pub sent_final: bool,
     /// A verdict on unauthenticated input, obeyed if the handshake stalls
     /// (crate::input_policy).
     pub pending_verdict: Option<PendingVerdict>,
@@ -42,39 +49,19 @@ pub(crate) struct Handshake {
     /// unauthenticated first fragment moved it, so a later first-flight fragment can move
     /// it again (a forged fragment must not fix it). Cleared when a message is processed.
     pub first_flight_floor: Option<u16>,
-    /// Client: the last ClientHello sent (full DTLS form), which starts the transcript.
-    pub last_client_hello: Vec<u8>,
-    /// Client: the cookie from the HelloVerifyRequest.
-    pub cookie: Vec<u8>,
-    /// Server: our ECDHE key pair until the ClientKeyExchange arrives.
-    pub ecdhe: Option<EphemeralKeyPair>,
-    /// Client: the server's ECDHE public key until we send ClientKeyExchange.
-    pub peer_public: Vec<u8>,
-    /// Keys agreed but not yet in use (installed at ChangeCipherSpec).
-    pub pending_read: Option<RecordProtection>,
-    pub pending_write: Option<RecordProtection>,
-    /// Client: the server asked for a certificate (its acceptable schemes).
-    pub cert_requested: Option<Vec<SignatureScheme>>,
-    /// Server: the schemes the client offered in signature_algorithms.
-    pub peer_sig_schemes: Vec<SignatureScheme>,
 }
 
 impl Handshake {
-    fn new(step: State) -> Self {
+    fn new(step: Step, timer: RetransmitTimer) -> Self {
         Self {
             step,
+            timer,
             transcript: Transcript::new(),
             building: Vec::new(),
+            flight: Flight::default(),
+            sent_final: false,
             pending_verdict: None,
             first_flight_floor: None,
-            last_client_hello: Vec::new(),
-            cookie: Vec::new(),
-            ecdhe: None,
-            peer_public: Vec::new(),
-            pending_read: None,
-            pending_write: None,
-            cert_requested: None,
-            peer_sig_schemes: Vec::new(),
         }
     }
 }
@@ -85,6 +72,9 @@ pub(crate) struct Established {
     /// On the side that sent the final flight: when the handshake completed. The previous
     /// read epoch is retired `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
     pub completed_at: Option<Instant>,
+    /// On the side that sent the final flight: that flight, to answer the peer's
+    /// retransmissions until it shows it finished (RFC 6347 §4.2.4).
+    pub final_flight: Option<Flight>,
 }
 
 /// A connection being closed after its handshake.
@@ -96,6 +86,8 @@ pub(crate) struct Closing {
     pub received: bool,
     /// See [`Established::completed_at`].
     pub completed_at: Option<Instant>,
+    /// See [`Established::final_flight`].
+    pub final_flight: Option<Flight>,
 }
 
 /// A connection ended by an error.
@@ -111,8 +103,18 @@ pub(crate) struct Failed {
 
 impl Lifecycle {
     /// A handshake starting at `step`.
-    pub fn handshaking(step: State) -> Self {
-        Lifecycle::Handshaking(Box::new(Handshake::new(step)))
+    pub fn handshaking(step: Step, timer: RetransmitTimer) -> Self {
+        Lifecycle::Handshaking(Box::new(Handshake::new(step, timer)))
+    }
+
+    /// The running handshake's retransmission timer.
+    pub fn timer(&self) -> Option<&RetransmitTimer> {
+        self.handshake().map(|h| &h.timer)
+    }
+
+    /// The running handshake's retransmission timer, mutably.
+    pub fn timer_mut(&mut self) -> Option<&mut RetransmitTimer> {
+        self.handshake_mut().map(|h| &mut h.timer)
     }
 
     /// The running handshake's data.
@@ -134,15 +136,23 @@ impl Lifecycle {
     /// The handshake's step, while it runs.
     pub fn step(&self) -> Option<State> {
         match self {
-            Lifecycle::Handshaking(h) => Some(h.step),
+            Lifecycle::Handshaking(h) => Some(h.step.kind()),
             _ => None,
         }
     }
 
     /// Moves a running handshake to `step` (no effect once it ended).
-    pub fn set_step(&mut self, step: State) {
+    pub fn set_step(&mut self, step: Step) {
         if let Lifecycle::Handshaking(h) = self {
             h.step = step;
+        }
+    }
+
+    /// Moves a running handshake to `next` and returns the step it left, with its data.
+    pub fn replace_step(&mut self, next: Step) -> Option<Step> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(std::mem::replace(&mut h.step, next)),
+            _ => None,
         }
     }
 
@@ -179,6 +189,35 @@ impl Lifecycle {
         match self {
             Lifecycle::Failed(f) => Some(&f.error),
             _ => None,
+        }
+    }
+
+    /// The last flight we sent, while it may still have to be sent again.
+    pub fn last_flight(&self) -> Option<&Flight> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(&h.flight),
+            Lifecycle::Established(e) => e.final_flight.as_ref(),
+            Lifecycle::Closing(c) => c.final_flight.as_ref(),
+            Lifecycle::Failed(_) => None,
+        }
+    }
+
+    /// [`Lifecycle::last_flight`], mutably.
+    pub fn last_flight_mut(&mut self) -> Option<&mut Flight> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(&mut h.flight),
+            Lifecycle::Established(e) => e.final_flight.as_mut(),
+            Lifecycle::Closing(c) => c.final_flight.as_mut(),
+            Lifecycle::Failed(_) => None,
+        }
+    }
+
+    /// Forgets the final flight once the peer can no longer need it.
+    pub fn drop_final_flight(&mut self) {
+        match self {
+            Lifecycle::Established(e) => e.final_flight = None,
+            Lifecycle::Closing(c) => c.final_flight = None,
+            _ => {}
         }
     }
 
@@ -223,6 +262,7 @@ impl Lifecycle {
                     sent,
                     received: !sent,
                     completed_at: e.completed_at,
+                    final_flight: e.final_flight.take(),
                 });
             }
             Lifecycle::Closing(c) => {
@@ -243,7 +283,11 @@ mod tests {
 
     #[test]
     fn close_and_failure_are_states_not_flags() {
-        let mut l = Lifecycle::handshaking(State::ClientAwaitServerHello);
+        let timer = RetransmitTimer::new(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(60),
+        );
+        let mut l = Lifecycle::handshaking(Step::client_start(), timer);
         l.close(false);
         assert!(l.is_failed() && l.close_received() && !l.is_handshaking());
         assert_eq!(l.step(), None);

@@ -15,6 +15,7 @@ use super::header::{full_message, parse_fragments, HANDSHAKE_HEADER_LEN};
 use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
+use super::step::{PendingKeys, Step};
 use crate::client_hello_hook::ClientHelloHook;
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Event, Stats};
@@ -72,6 +73,8 @@ pub(crate) struct Negotiated {
     pub local_finished: Vec<u8>,
     pub peer_finished: Vec<u8>,
     pub secure_renegotiation: bool,
+    /// The CA names of the server's CertificateRequest (RFC 5246 §7.4.4; clients only).
+    pub peer_ca_names: Vec<Vec<u8>>,
     /// Server: acknowledge the client's server_name in the ServerHello (RFC 6066 §3).
     pub ack_server_name: bool,
     /// The negotiated SRTP protection profile (RFC 5764 §4.1.1).
@@ -100,11 +103,6 @@ pub struct Machine {
     pub(crate) peer_addr: Vec<u8>,
     pub(crate) rng: StdRng,
     pub(crate) send_seq: u16,
-    flight: Flight,
-    /// Our last flight was the handshake's final flight (RFC 6347 §4.2.4 FINISHED state):
-    /// only then does a completed connection answer the peer's retransmissions.
-    sent_final_flight: bool,
-    timer: RetransmitTimer,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
     last_rtx_response: Option<Instant>,
     out_queue: VecDeque<Vec<u8>>,
@@ -150,11 +148,14 @@ impl Machine {
         Self {
             config,
             is_client,
-            life: Lifecycle::handshaking(if is_client {
-                State::ClientAwaitServerHello
-            } else {
-                State::ServerAwaitClientHello
-            }),
+            life: Lifecycle::handshaking(
+                if is_client {
+                    Step::client_start()
+                } else {
+                    Step::ServerAwaitClientHello
+                },
+                timer,
+            ),
             records: RecordLayer::new(),
             reasm: Reassembler::new(),
             hs: Negotiated::default(),
@@ -162,9 +163,6 @@ impl Machine {
             peer_addr: Vec::new(),
             rng,
             send_seq: 0,
-            flight: Flight::default(),
-            sent_final_flight: false,
-            timer,
             timer_hook: None,
             last_rtx_response: None,
             out_queue: VecDeque::new(),
@@ -249,7 +247,7 @@ impl Machine {
             {
                 // The peer sends data or alerts in the new epoch only once it has finished:
                 // it will not retransmit its old-epoch flight any more.
-                self.records.retire_previous_read_epoch();
+                self.peer_finished();
             }
             let payload = &buf[r.start..r.end];
             let res = match r.content_type {
@@ -337,9 +335,23 @@ impl Machine {
         if let Some(at) = self.life.completed_at_mut() {
             if at.is_some_and(|t| now >= t + input_policy::PREVIOUS_EPOCH_LINGER) {
                 *at = None;
-                self.records.retire_previous_read_epoch();
+                self.peer_finished();
             }
         }
+    }
+
+    /// The peer has finished the handshake (or may be assumed to have): it retransmits
+    /// nothing more, so the previous read epoch is retired and our last flight, kept only
+    /// to answer its retransmissions (RFC 6347 §4.2.4), is freed.
+    fn peer_finished(&mut self) {
+        self.records.retire_previous_read_epoch();
+        self.life.drop_final_flight();
+    }
+
+    /// True while we keep a flight to send again (tests).
+    #[cfg(test)]
+    pub(crate) fn holds_flight(&self) -> bool {
+        self.life.last_flight().is_some_and(|f| !f.is_empty())
     }
 
     fn account_record_stats(&mut self, before: crate::record::layer::RecordStats) {
@@ -420,27 +432,26 @@ impl Machine {
             }
             let whole = h.fragment_offset == 0 && h.fragment_length == h.length;
             if unauthenticated
-                && !whole
-                && h.message_seq == self.reasm.next_seq()
-                && !self
-                    .life
-                    .step()
-                    .is_some_and(|st| input_policy::message_expected(st, h.msg_type))
+                && !input_policy::partial_fragment_admissible(
+                    self.life.step(),
+                    h.msg_type,
+                    whole,
+                    h.message_seq == self.reasm.next_seq(),
+                )
             {
-                // A partial plaintext message of a type this state cannot take: buffering
-                // it would only block the genuine message (crate::input_policy).
                 self.stats.records_dropped += 1;
                 continue;
             }
             let mut outcome = self.reasm.add_fragment(&h, body);
             if outcome == FragmentOutcome::Conflict
                 && unauthenticated
-                && (whole || self.reasm.received_bytes(h.message_seq).unwrap_or(0) < body.len())
+                && input_policy::plaintext_conflict_replaces(
+                    whole,
+                    self.reasm.received_bytes(h.message_seq).unwrap_or(0),
+                    body.len(),
+                )
             {
-                // Two plaintext versions of one message: a whole message, else the one with
-                // more bytes, wins now; the loser, if it stays, is dropped at the next timer
-                // expiry, so a forged fragment cannot lock the genuine message out
-                // (crate::input_policy).
+                // The loser, if it stays, is dropped at the next timer expiry.
                 self.reasm.discard(h.message_seq);
                 outcome = self.reasm.add_fragment(&h, body);
             }
@@ -523,21 +534,16 @@ impl Machine {
         let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
             && epoch == self.records.read_epoch();
         if expected && payload == [1] {
-            let Some(p) = self
-                .life
-                .handshake_mut()
-                .and_then(|h| h.pending_read.take())
+            let Some(Step::AwaitChangeCipherSpec { read, write }) =
+                self.life.replace_step(Step::transit())
             else {
-                return Err(Error::alert(
-                    AlertDescription::UNEXPECTED_MESSAGE,
-                    "ChangeCipherSpec before keys were agreed",
-                ));
+                return Err(Error::InvalidState("no read keys"));
             };
-            self.records.install_read_protection(p);
+            self.records.install_read_protection(read);
             // Anything still buffered came in the plaintext epoch and was not consumed:
             // from here on only messages of the protected epoch are new.
             self.reasm.clear();
-            self.life.set_step(State::AwaitFinished);
+            self.life.set_step(Step::AwaitFinished { write });
             // Progress: a remembered verdict on unauthenticated input is void.
             if let Some(h) = self.life.handshake_mut() {
                 h.pending_verdict = None;
@@ -608,7 +614,6 @@ impl Machine {
         self.events
             .push_back(Event::AlertReceived { level, description });
         if description == AlertDescription::CLOSE_NOTIFY {
-            self.timer.stop();
             self.events.push_back(Event::PeerClosed);
             // A handshake the peer closed cannot complete: it fails, naming the alert.
             self.life.close(false);
@@ -618,7 +623,6 @@ impl Machine {
             };
         }
         if level == AlertLevel::Fatal {
-            self.timer.stop();
             self.life.fail(Error::AlertReceived(description));
             return Err(Error::AlertReceived(description));
         }
@@ -631,7 +635,7 @@ impl Machine {
             if let Some(alert) = e.alert_to_send() {
                 self.send_alert(AlertLevel::Fatal, alert);
             }
-            self.timer.stop();
+            // The timer went with the Handshaking variant.
             self.life.fail(e.clone());
         }
         e
@@ -686,8 +690,13 @@ impl Machine {
         if in_transcript {
             h.transcript.add(&full);
         }
-        if msg_type == HandshakeType::CLIENT_HELLO {
-            h.last_client_hello = full;
+        if let Step::ClientAwaitServerHello {
+            last_client_hello, ..
+        } = &mut h.step
+        {
+            if msg_type == HandshakeType::CLIENT_HELLO {
+                *last_client_hello = full;
+            }
         }
         h.building.push(FlightEntry::Handshake {
             epoch,
@@ -697,23 +706,20 @@ impl Machine {
         });
     }
 
-    /// Adds ChangeCipherSpec and switches the write side to the pending keys.
-    pub(crate) fn queue_ccs_and_switch(&mut self) -> Result<(), Error> {
+    /// Adds ChangeCipherSpec and switches the write side to `write`.
+    fn queue_ccs_and_switch(&mut self, write: RecordProtection) -> Result<(), Error> {
         let epoch = self.records.write_epoch();
-        let h = self.hsk()?;
-        h.building.push(FlightEntry::ChangeCipherSpec { epoch });
-        let p = h
-            .pending_write
-            .take()
-            .ok_or(Error::InvalidState("no pending write keys"))?;
-        self.records.install_write_protection(p);
+        self.hsk()?
+            .building
+            .push(FlightEntry::ChangeCipherSpec { epoch });
+        self.records.install_write_protection(write);
         Ok(())
     }
 
-    /// Adds ChangeCipherSpec, switches to the new keys and adds our Finished
+    /// Adds ChangeCipherSpec, switches to the new keys `write` and adds our Finished
     /// (RFC 5246 §7.4.9): the tail of flights 4 (resumed), 5 and 6.
-    pub(crate) fn queue_ccs_and_finished(&mut self) -> Result<(), Error> {
-        self.queue_ccs_and_switch()?;
+    pub(crate) fn queue_ccs_and_finished(&mut self, write: RecordProtection) -> Result<(), Error> {
+        self.queue_ccs_and_switch(write)?;
         let vd = self.finished_data(self.is_client)?;
         self.hs.local_finished = vd.to_vec();
         let mut b = Vec::new();
@@ -746,9 +752,12 @@ impl Machine {
     /// Sends the flight just built. `final_flight` flights are not timed (the peer's
     /// retransmission triggers ours, RFC 6347 §4.2.4).
     pub(crate) fn send_flight(&mut self, now: Instant, final_flight: bool) -> Result<(), Error> {
-        self.flight.entries = std::mem::take(&mut self.hsk()?.building);
-        self.sent_final_flight = final_flight;
-        self.timer.reset();
+        let h = self.hsk()?;
+        h.flight.entries = std::mem::take(&mut h.building);
+        h.sent_final = final_flight;
+        if let Some(t) = self.life.timer_mut() {
+            t.reset();
+        }
         self.first_transmission = true;
         let r = self.emit_flight();
         self.first_transmission = false;
@@ -760,20 +769,23 @@ impl Machine {
     }
 
     fn arm_timer(&mut self, now: Instant) {
+        let Some(timer) = self.life.timer_mut() else {
+            return;
+        };
         if let Some(hook) = self.timer_hook.as_mut() {
-            let prev = if self.timer.expiries == 0 {
+            let prev = if timer.expiries == 0 {
                 0
             } else {
-                self.timer.current.as_micros().min(u128::from(u32::MAX)) as u32
+                timer.current.as_micros().min(u128::from(u32::MAX)) as u32
             };
             let us = hook(prev).max(1);
-            self.timer.current = Duration::from_micros(u64::from(us));
+            timer.current = Duration::from_micros(u64::from(us));
         }
-        self.timer.start(now);
+        timer.start(now);
     }
 
     fn effective_mtu(&self) -> usize {
-        if self.timer.expiries >= MTU_FALLBACK_AFTER_TIMEOUTS {
+        if self.life.timer().map_or(0, |t| t.expiries) >= MTU_FALLBACK_AFTER_TIMEOUTS {
             self.mtu.min(FALLBACK_MTU)
         } else {
             self.mtu
@@ -783,7 +795,11 @@ impl Machine {
     /// Encodes the current flight into datagrams (new record sequence numbers each time).
     fn emit_flight(&mut self) -> Result<(), Error> {
         let mtu = self.effective_mtu();
-        let entries = std::mem::take(&mut self.flight.entries);
+        let entries = self
+            .life
+            .last_flight_mut()
+            .map(|f| std::mem::take(&mut f.entries))
+            .unwrap_or_default();
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
         let mut frag = Vec::new();
@@ -860,22 +876,22 @@ impl Machine {
         if !dg.is_empty() {
             self.out_queue.push_back(dg);
         }
-        self.flight.entries = entries;
+        if let Some(f) = self.life.last_flight_mut() {
+            f.entries = entries;
+        }
         result
     }
 
     fn on_peer_retransmit(&mut self, now: Instant) {
-        if self.flight.is_empty() || self.life.is_failed() {
-            return;
-        }
-        if self.life.completed() && !self.sent_final_flight {
-            // We received the final flight: a duplicate of it needs no answer. Answering
-            // would make both sides retransmit to each other forever.
+        // After completion only the sender of the final flight still has one: a receiver
+        // of the final flight answering its duplicates would make both sides retransmit to
+        // each other forever.
+        if !self.life.last_flight().is_some_and(|f| !f.is_empty()) {
             return;
         }
         // Answer a retransmitted flight at most once per half initial timeout, so a flight
         // spread over many datagrams (or duplicated by the network) does not cause a storm.
-        let gap = self.timer.initial / 2;
+        let gap = self.config.initial_timeout / 2;
         if let Some(last) = self.last_rtx_response {
             if now < last + gap {
                 return;
@@ -884,7 +900,7 @@ impl Machine {
         self.last_rtx_response = Some(now);
         self.stats.retransmits += 1;
         let _ = self.emit_flight();
-        if self.timer.deadline.is_some() {
+        if self.life.timer().is_some_and(|t| t.deadline.is_some()) {
             self.arm_timer(now);
         }
     }
@@ -898,20 +914,22 @@ impl Machine {
 
     /// The handshake is complete.
     pub(crate) fn complete_handshake(&mut self) {
-        self.timer.reset();
         // Replacing the Handshaking variant drops what it owned: transcript, flight being
-        // built, last ClientHello, cookie, ECDHE key, pending keys, verdicts.
-        self.life = Lifecycle::Established(Established::default());
-        if self.sent_final_flight {
-            // The peer may still retransmit its last flight, partly in the old epoch, until
-            // it sees ours: keep the old epoch until it shows it finished, or a while.
-            if let Some(at) = self.life.completed_at_mut() {
-                *at = Some(self.now);
-            }
-        } else {
+        // built, timer, pending keys, verdicts (each step's own data went with the step).
+        let (flight, sent_final) = match self.life.handshake_mut() {
+            Some(h) => (std::mem::take(&mut h.flight), h.sent_final),
+            None => (Flight::default(), false),
+        };
+        // The peer may still retransmit its last flight, partly in the old epoch, until it
+        // sees our final flight: keep both until it shows it finished, or a while.
+        self.life = Lifecycle::Established(Established {
+            completed_at: sent_final.then_some(self.now),
+            final_flight: sent_final.then_some(flight),
+        });
+        if !sent_final {
             // We received the final flight: the peer retransmits nothing the old epoch
-            // carries that we need (RFC 6347 §4.2.4).
-            self.records.retire_previous_read_epoch();
+            // carries that we need, and ours needs no answer (RFC 6347 §4.2.4).
+            self.peer_finished();
         }
         self.free_handshake_state();
         self.events.push_back(Event::HandshakeComplete);
@@ -962,8 +980,9 @@ impl Machine {
 
     // ----------------------------------------------------------------- keys
 
-    /// Derives record keys from the master secret and stages them as pending.
-    pub(crate) fn derive_keys(&mut self) -> Result<(), Error> {
+    /// Derives record keys from the master secret (RFC 5246 §6.3), for the caller to keep
+    /// in the next step until they are installed.
+    pub(crate) fn derive_keys(&mut self) -> Result<PendingKeys, Error> {
         let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
         let master = self
             .hs
@@ -983,10 +1002,7 @@ impl Machine {
         } else {
             (server, client)
         };
-        let h = self.hsk()?;
-        h.pending_write = Some(write);
-        h.pending_read = Some(read);
-        Ok(())
+        Ok(PendingKeys { read, write })
     }
 
     /// verify_data for a Finished sent by the client (`client`) or server.
@@ -1054,15 +1070,12 @@ impl Machine {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.life.is_failed() {
-            return None;
-        }
-        self.timer.deadline
+        self.life.timer().and_then(|t| t.deadline)
     }
 
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.now = now;
-        if !self.timer.expired(now) || self.life.is_failed() {
+        if !self.life.timer().is_some_and(|t| t.expired(now)) {
             return Ok(());
         }
         let verdict = self.life.handshake_mut().map(|h| &mut h.pending_verdict);
@@ -1083,8 +1096,8 @@ impl Machine {
             };
         }
         self.reasm.discard_contested_partials();
-        if self.timer.expiries >= self.config.max_retransmits {
-            self.timer.stop();
+        let expiries = self.life.timer().map_or(0, |t| t.expiries);
+        if expiries >= self.config.max_retransmits {
             self.life.fail(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
         }
@@ -1092,13 +1105,17 @@ impl Machine {
             .life
             .handshake()
             .is_some_and(|h| h.pending_verdict.is_some());
-        if self.timer_hook.is_some() || verdict_pending {
-            // The hook computes the next value from the previous one (DTLS_set_timer_cb).
-            // With a verdict pending the period is not doubled, so a genuine plaintext
-            // rejection is obeyed one period later (crate::input_policy).
-            self.timer.expiries += 1;
-        } else {
-            self.timer.back_off();
+        let hooked = self.timer_hook.is_some();
+        if let Some(timer) = self.life.timer_mut() {
+            if hooked || verdict_pending {
+                // The hook computes the next value from the previous one
+                // (DTLS_set_timer_cb). With a verdict pending the period is not doubled, so
+                // a genuine plaintext rejection is obeyed one period later
+                // (crate::input_policy).
+                timer.expiries += 1;
+            } else {
+                timer.back_off();
+            }
         }
         self.stats.retransmits += 1;
         if let Err(e) = self.emit_flight() {
@@ -1191,10 +1208,7 @@ impl Machine {
             return;
         }
         self.send_alert(AlertLevel::Warning, AlertDescription::CLOSE_NOTIFY);
-        if self.life.is_handshaking() {
-            // Closing abandons a running handshake (see Lifecycle::close).
-            self.timer.stop();
-        }
+        // Closing abandons a running handshake, and its timer (see Lifecycle::close).
         self.life.close(true);
     }
 
@@ -1220,7 +1234,7 @@ impl Machine {
     }
     pub fn state_name(&self) -> &'static str {
         let step = match &self.life {
-            Lifecycle::Handshaking(h) => h.step,
+            Lifecycle::Handshaking(h) => h.step.kind(),
             Lifecycle::Established(_) | Lifecycle::Closing(_) => {
                 return "SSL negotiation finished successfully"
             }
@@ -1372,7 +1386,8 @@ impl Machine {
         self.timer_hook = Some(hook);
         // A flight already waiting (the client's first ClientHello is queued at creation)
         // is re-timed with the hook, as if it had been installed before sending.
-        if let (Some(_), Some(at)) = (self.timer.deadline, self.timer.armed_at) {
+        let armed = self.life.timer().and_then(|t| t.deadline.and(t.armed_at));
+        if let Some(at) = armed {
             self.arm_timer(at);
         }
     }

@@ -227,6 +227,25 @@ fn lost_final_flight_is_retransmitted() {
 }
 
 #[test]
+fn last_flight_is_freed_once_the_peer_finished() {
+    let now = Instant::now();
+    let mut c = Connection::client(client_config(false), now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(server_config("ecdsa", VerifyMode::None), now, b"peer");
+    pump(&mut c, &mut s, now);
+    assert!(c.is_established() && s.is_established());
+    // The client received the final flight: its flight 5 needs no answer any more.
+    assert!(!c.inner.holds_flight(), "client keeps flight 5");
+    // The server sent the final flight: kept until the client shows it finished.
+    assert!(s.inner.holds_flight());
+    c.send(b"data").unwrap();
+    pump(&mut c, &mut s, now);
+    assert!(
+        !s.inner.holds_flight(),
+        "server keeps its final flight after client data"
+    );
+}
+
+#[test]
 fn repeated_timeouts_shrink_datagrams_to_fallback_mtu() {
     // RFC 6347 §4.1.1.1: after repeated retransmissions, back off to a smaller record size.
     let chain = load_certificates(&fixture("long-chain.pem")).unwrap();

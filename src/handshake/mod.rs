@@ -16,6 +16,7 @@ mod peer_verify;
 mod server;
 mod server_hello_hook;
 mod server_resumption;
+mod step;
 
 #[cfg(test)]
 mod machine_tests;

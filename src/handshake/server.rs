@@ -11,6 +11,7 @@ use super::messages::{
     ecdhe_params, Certificate, CertificateRequest, CertificateVerify, ClientHello,
     ClientKeyExchange, Finished, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
+use super::step::Step;
 use crate::config::VerifyMode;
 use crate::cookie;
 use crate::crypto::ecdhe::{self, EphemeralKeyPair};
@@ -64,7 +65,13 @@ impl Machine {
                     self.hs.peer_certs = cert.chain;
                     self.verify_peer(false)?;
                 }
-                self.life.set_step(State::ServerAwaitClientKeyExchange);
+                let Some(Step::ServerAwaitClientCertificate { ecdhe }) =
+                    self.life.replace_step(Step::transit())
+                else {
+                    return Err(Error::InvalidState("no ECDHE key"));
+                };
+                self.life
+                    .set_step(Step::ServerAwaitClientKeyExchange { ecdhe });
                 Ok(())
             }
             (State::ServerAwaitClientCertificate, HandshakeType::CLIENT_KEY_EXCHANGE) => {
@@ -101,17 +108,27 @@ impl Machine {
                 verify_signature(leaf, cv.scheme, transcript, &cv.signature)?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
-                self.life.set_step(State::AwaitChangeCipherSpec);
+                let Some(Step::ServerAwaitCertificateVerify { keys }) =
+                    self.life.replace_step(Step::transit())
+                else {
+                    return Err(Error::InvalidState("no pending keys"));
+                };
+                self.life.set_step(Step::AwaitChangeCipherSpec {
+                    read: keys.read,
+                    write: Some(keys.write),
+                });
                 Ok(())
             }
             (State::AwaitFinished, HandshakeType::FINISHED) => {
                 let fin = Finished::decode(body)?;
                 self.check_peer_finished(&fin.verify_data)?;
                 self.add_received(msg_type, seq, body);
-                if !self.hs.resumed {
+                if let Some(Step::AwaitFinished { write: Some(write) }) =
+                    self.life.replace_step(Step::transit())
+                {
                     // Flight 6, the final flight: kept to answer retransmissions.
                     self.begin_flight();
-                    self.queue_ccs_and_finished()?;
+                    self.queue_ccs_and_finished(write)?;
                     self.send_flight(now, true)?;
                     self.cache_session();
                 }
@@ -197,17 +214,6 @@ impl Machine {
         self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
             || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         let client_ems = ch.extensions.extended_master_secret;
-        self.hsk()?.peer_sig_schemes =
-            ch.extensions
-                .signature_algorithms
-                .clone()
-                .unwrap_or_else(|| {
-                    // RFC 5246 §7.4.1.4.1 defaults use SHA-1, which we do not support; assume SHA-256.
-                    vec![
-                        SignatureScheme::ECDSA_SECP256R1_SHA256,
-                        SignatureScheme::RSA_PKCS1_SHA256,
-                    ]
-                });
         self.server_negotiate_srtp(&ch.extensions);
         self.server_negotiate_alpn(&ch.extensions)?;
         self.hsk()?.transcript.clear();
@@ -323,10 +329,13 @@ impl Machine {
         self.begin_flight();
         let sh = self.server_hello_message(suite, ch);
         self.queue_handshake(HandshakeType::SERVER_HELLO, sh, true);
-        self.derive_keys()?;
-        self.queue_ccs_and_finished()?;
+        let keys = self.derive_keys()?;
+        self.queue_ccs_and_finished(keys.write)?;
         self.send_flight(now, false)?;
-        self.life.set_step(State::AwaitChangeCipherSpec);
+        self.life.set_step(Step::AwaitChangeCipherSpec {
+            read: keys.read,
+            write: None,
+        });
         Ok(())
     }
 
@@ -403,11 +412,9 @@ impl Machine {
             .copied()
             .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
             .ok_or_else(|| Error::NoSharedParameters("group".into()))?;
-        let peer_schemes = &self
-            .life
-            .handshake()
-            .ok_or(Error::InvalidState("handshake not running"))?
-            .peer_sig_schemes;
+        // The schemes the client offered (RFC 5246 §7.4.1.4.1); its defaults use SHA-1,
+        // which we do not support, so SHA-256 is assumed when the extension is absent.
+        let peer_schemes = client_sig_schemes(ch);
         let offered: Vec<SignatureScheme> = self
             .config
             .sig_schemes
@@ -454,14 +461,13 @@ impl Machine {
         let mut b = Vec::new();
         ske.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_KEY_EXCHANGE, b, true);
-        self.hsk()?.ecdhe = Some(kp);
 
         let request_cert = self.config.verify_mode != VerifyMode::None;
         if request_cert {
             let cr = CertificateRequest {
                 certificate_types: CLIENT_CERT_TYPES.to_vec(),
                 signature_schemes: self.config.sig_schemes.clone(),
-                authorities: Vec::new(),
+                authorities: self.config.certificate_authorities.clone(),
             };
             let mut b = Vec::new();
             cr.encode(&mut b);
@@ -472,9 +478,9 @@ impl Machine {
         self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
         self.send_flight(now, false)?;
         self.life.set_step(if request_cert {
-            State::ServerAwaitClientCertificate
+            Step::ServerAwaitClientCertificate { ecdhe: kp }
         } else {
-            State::ServerAwaitClientKeyExchange
+            Step::ServerAwaitClientKeyExchange { ecdhe: kp }
         });
         Ok(())
     }
@@ -501,19 +507,25 @@ impl Machine {
     fn server_client_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
-        let kp = self
-            .hsk()?
-            .ecdhe
-            .take()
-            .ok_or(Error::InvalidState("no ECDHE key"))?;
+        // Leaving the step releases our key pair: it is used once, here.
+        let kp = match self.life.replace_step(Step::transit()) {
+            Some(
+                Step::ServerAwaitClientCertificate { ecdhe }
+                | Step::ServerAwaitClientKeyExchange { ecdhe },
+            ) => ecdhe,
+            _ => return Err(Error::InvalidState("no ECDHE key")),
+        };
         let pms = kp.agree(&cke.public)?;
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
         self.set_master_secret(&pms)?;
-        self.derive_keys()?;
+        let keys = self.derive_keys()?;
         self.life.set_step(if self.hs.peer_certs.is_empty() {
-            State::AwaitChangeCipherSpec
+            Step::AwaitChangeCipherSpec {
+                read: keys.read,
+                write: Some(keys.write),
+            }
         } else {
-            State::ServerAwaitCertificateVerify
+            Step::ServerAwaitCertificateVerify { keys }
         });
         Ok(())
     }
@@ -527,4 +539,18 @@ fn certificate_curve(alg: KeyAlgorithm) -> Option<NamedGroup> {
         KeyAlgorithm::EcdsaP384 => Some(NamedGroup::SECP384R1),
         KeyAlgorithm::Rsa | KeyAlgorithm::Ed25519 => None,
     }
+}
+
+/// The signature schemes the client offered (RFC 5246 §7.4.1.4.1); the defaults for a
+/// missing extension use SHA-1, which we do not support, so SHA-256 is assumed instead.
+pub(crate) fn client_sig_schemes(ch: &ClientHello) -> Vec<SignatureScheme> {
+    ch.extensions
+        .signature_algorithms
+        .clone()
+        .unwrap_or_else(|| {
+            vec![
+                SignatureScheme::ECDSA_SECP256R1_SHA256,
+                SignatureScheme::RSA_PKCS1_SHA256,
+            ]
+        })
 }

@@ -20,14 +20,10 @@ impl Machine {
         let Some(hook) = self.client_hello_hook.as_mut() else {
             return Ok(true);
         };
-        let schemes = self
-            .life
-            .handshake()
-            .map(|h| h.peer_sig_schemes.as_slice())
-            .unwrap_or(&[]);
+        let schemes = super::server::client_sig_schemes(ch);
         let info = ClientHelloInfo {
             server_name: ch.extensions.server_name.as_deref(),
-            signature_schemes: schemes,
+            signature_schemes: &schemes,
             cipher_suites: &ch.cipher_suites,
             resuming,
         };

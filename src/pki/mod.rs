@@ -4,6 +4,7 @@
 //! Verification results use OpenSSL's `X509_V_ERR_*` numbers (OpenSSL 3.0 `x509_vfy.h`)
 //! so the C API can return them from `SSL_get_verify_result` unchanged.
 
+pub mod crl;
 pub mod der;
 pub mod keys;
 pub mod ossl_verify;
@@ -20,6 +21,16 @@ pub const X509_V_OK: i32 = 0;
 pub const X509_V_ERR_UNSPECIFIED: i32 = 1;
 /// `X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT`.
 pub const X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT: i32 = 2;
+/// `X509_V_ERR_UNABLE_TO_GET_CRL`.
+pub const X509_V_ERR_UNABLE_TO_GET_CRL: i32 = 3;
+/// `X509_V_ERR_CRL_SIGNATURE_FAILURE`.
+pub const X509_V_ERR_CRL_SIGNATURE_FAILURE: i32 = 8;
+/// `X509_V_ERR_CRL_NOT_YET_VALID`.
+pub const X509_V_ERR_CRL_NOT_YET_VALID: i32 = 11;
+/// `X509_V_ERR_CRL_HAS_EXPIRED`.
+pub const X509_V_ERR_CRL_HAS_EXPIRED: i32 = 12;
+/// `X509_V_ERR_KEYUSAGE_NO_CRL_SIGN`.
+pub const X509_V_ERR_KEYUSAGE_NO_CRL_SIGN: i32 = 35;
 /// `X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY`.
 pub const X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: i32 = 6;
 /// `X509_V_ERR_CERT_SIGNATURE_FAILURE`.

@@ -48,6 +48,9 @@ const KU_TLS: u16 = 0x8000 | 0x2000 | 0x0800;
 /// keyUsage keyCertSign.
 const KU_KEY_CERT_SIGN: u16 = 0x0400;
 
+/// Longest chain built (presented certificates plus anchors).
+pub const MAX_BUILT_CHAIN: usize = 2 * verify::MAX_CHAIN_ANALYSIS;
+
 /// The certificate chain OpenSSL builds, and how its top ended.
 struct Built {
     certs: Vec<CertInfo>,
@@ -99,14 +102,19 @@ fn purpose_ok(c: &CertInfo, server: bool, ca: bool) -> bool {
 
 /// Verifies `cert`'s signature with `issuer`'s key.
 fn signed_by(cert: &CertInfo, cert_der: &[u8], issuer: &CertInfo) -> bool {
+    let Some(tbs) = cert_der.get(cert.tbs_range.clone()) else {
+        return false;
+    };
+    signature_ok(&cert.signature_algorithm, tbs, &cert.signature, issuer)
+}
+
+/// Verifies a signature (`alg` is the dotted signatureAlgorithm OID) with `issuer`'s key.
+fn signature_ok(alg: &str, tbs: &[u8], signature: &[u8], issuer: &CertInfo) -> bool {
     use webpki::ring as w;
     let Ok(spki) = spki_parts(&issuer.spki_der) else {
         return false;
     };
-    let Some(tbs) = cert_der.get(cert.tbs_range.clone()) else {
-        return false;
-    };
-    let algs: &[&dyn SignatureVerificationAlgorithm] = match cert.signature_algorithm.as_str() {
+    let algs: &[&dyn SignatureVerificationAlgorithm] = match alg {
         "1.2.840.113549.1.1.11" => &[w::RSA_PKCS1_2048_8192_SHA256],
         "1.2.840.113549.1.1.12" => &[w::RSA_PKCS1_2048_8192_SHA384],
         "1.2.840.113549.1.1.13" => &[w::RSA_PKCS1_2048_8192_SHA512],
@@ -116,7 +124,72 @@ fn signed_by(cert: &CertInfo, cert_der: &[u8], issuer: &CertInfo) -> bool {
         _ => &[],
     };
     algs.iter()
-        .any(|a| a.verify_signature(spki.key, tbs, &cert.signature).is_ok())
+        .any(|a| a.verify_signature(spki.key, tbs, signature).is_ok())
+}
+
+/// CRLs to check revocation against (OpenSSL's `X509_V_FLAG_CRL_CHECK`, and with
+/// `all`, `X509_V_FLAG_CRL_CHECK_ALL`).
+#[derive(Debug, Clone, Copy)]
+pub struct Revocation<'a> {
+    /// The store's CRLs (DER).
+    pub crls: &'a [Vec<u8>],
+    /// Check every certificate of the chain, not only the leaf.
+    pub all: bool,
+}
+
+/// keyUsage cRLSign.
+const KU_CRL_SIGN: u16 = 0x0200;
+
+/// `check_revocation`: for each checked depth, the issuer's CRL (3 when there is none),
+/// its key usage (35), signature (8) and dates (11, 12), then the serial number (23).
+fn check_revocation(b: &Built, rev: &Revocation<'_>, secs: i64, steps: &mut Vec<Step>) {
+    let crls: Vec<(Vec<u8>, super::crl::CrlInfo)> = rev
+        .crls
+        .iter()
+        .filter_map(|d| super::crl::parse_crl(d).ok().map(|c| (d.clone(), c)))
+        .collect();
+    let last = if rev.all { b.certs.len() - 1 } else { 0 };
+    for (depth, cert) in b.certs.iter().enumerate().take(last + 1) {
+        let issuer = b.certs.get(depth + 1).unwrap_or(cert);
+        let Some((der, crl)) = crls.iter().find(|(_, c)| c.issuer_der == cert.issuer_der) else {
+            steps.push(Step::Error {
+                depth,
+                code: X509_V_ERR_UNABLE_TO_GET_CRL,
+            });
+            continue;
+        };
+        if issuer.key_usage.is_some_and(|ku| ku & KU_CRL_SIGN == 0) {
+            steps.push(Step::Error {
+                depth,
+                code: X509_V_ERR_KEYUSAGE_NO_CRL_SIGN,
+            });
+        }
+        let tbs = der.get(crl.tbs_range.clone()).unwrap_or(&[]);
+        if !signature_ok(&crl.signature_algorithm, tbs, &crl.signature, issuer) {
+            steps.push(Step::Error {
+                depth,
+                code: X509_V_ERR_CRL_SIGNATURE_FAILURE,
+            });
+        }
+        if secs < crl.this_update {
+            steps.push(Step::Error {
+                depth,
+                code: X509_V_ERR_CRL_NOT_YET_VALID,
+            });
+        }
+        if crl.next_update.is_some_and(|n| secs > n) {
+            steps.push(Step::Error {
+                depth,
+                code: X509_V_ERR_CRL_HAS_EXPIRED,
+            });
+        }
+        if crl.revoked.contains(&cert.serial) {
+            steps.push(Step::Error {
+                depth,
+                code: X509_V_ERR_CERT_REVOKED,
+            });
+        }
+    }
 }
 
 /// `check_issued`: the names chain (and, when several candidates fit, the signature).
@@ -141,11 +214,10 @@ fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option
         .take(verify::MAX_CHAIN_ANALYSIS)
         .map(|c| parse_certificate(c).ok())
         .collect();
-    let anchors: Vec<(Vec<u8>, CertInfo)> = store
-        .certificates()
-        .iter()
-        .filter_map(|d| parse_certificate(d).ok().map(|i| (d.clone(), i)))
-        .collect();
+    // Anchors were parsed once when added to the store (one per SSL_CTX).
+    let anchor_ders = store.certificates();
+    let anchor_infos = store.infos();
+    let mut anchor_used: Vec<usize> = Vec::new();
     let leaf = infos.first()?.clone()?;
     let mut b = Built {
         certs: vec![leaf],
@@ -170,9 +242,22 @@ fn build(chain: &[Vec<u8>], store: &TrustStore, steps: &mut Vec<Step>) -> Option
         if self_issued(&cur) {
             break;
         }
-        let from_store = find_issuer(&cur, &cur_der, anchors.iter().map(|(_, i)| i).enumerate());
+        // Each anchor is used once, and the chain is bounded, so issuer loops among the
+        // anchors (A issued B, B issued A) end.
+        if b.certs.len() >= MAX_BUILT_CHAIN {
+            break;
+        }
+        let from_store = find_issuer(
+            &cur,
+            &cur_der,
+            anchor_infos
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !anchor_used.contains(i)),
+        );
         if let Some(i) = from_store {
-            let (d, info) = anchors.get(i)?.clone();
+            anchor_used.push(i);
+            let (d, info) = (anchor_ders.get(i)?.clone(), anchor_infos.get(i)?.clone());
             let top_self_issued = self_issued(&info);
             b.certs.push(info);
             b.ders.push(d);
@@ -257,6 +342,19 @@ pub fn openssl_steps(
     server: bool,
     max_depth: usize,
 ) -> Vec<Step> {
+    openssl_steps_with_crls(store, chain, now, names, server, max_depth, None)
+}
+
+/// [`openssl_steps`] with revocation checking against `revocation`'s CRLs.
+pub fn openssl_steps_with_crls(
+    store: &TrustStore,
+    chain: &[Vec<u8>],
+    now: SystemTime,
+    names: ExpectedNames<'_>,
+    server: bool,
+    max_depth: usize,
+    revocation: Option<&Revocation<'_>>,
+) -> Vec<Step> {
     let mut steps = Vec::new();
     let Some(b) = build(chain, store, &mut steps) else {
         return vec![Step::Error {
@@ -307,10 +405,13 @@ pub fn openssl_steps(
             }
         }
     }
-    // internal_verify: from the top down, signatures then validity, one ok per depth.
     let secs = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    if let Some(rev) = revocation {
+        check_revocation(&b, rev, secs, &mut steps);
+    }
+    // internal_verify: from the top down, signatures then validity, one ok per depth.
     let mut n = num - 1;
     let top_self_issued = b.certs.get(n).is_some_and(self_issued);
     let mut skip_sig = top_self_issued;

@@ -30,6 +30,8 @@ pub struct TrustStore {
     anchors: Vec<TrustAnchor<'static>>,
     certs: Vec<Vec<u8>>,
     subjects: Vec<Vec<u8>>,
+    /// The anchors' parsed fields, for the OpenSSL-compatible verifier.
+    infos: Vec<CertInfo>,
 }
 
 impl std::fmt::Debug for TrustStore {
@@ -58,7 +60,8 @@ impl TrustStore {
             .to_owned();
         self.anchors.push(anchor);
         self.certs.push(der.to_vec());
-        self.subjects.push(info.subject_der);
+        self.subjects.push(info.subject_der.clone());
+        self.infos.push(info);
         Ok(())
     }
 
@@ -104,6 +107,11 @@ impl TrustStore {
     /// certificate_authorities list (RFC 5246 §7.4.4).
     pub fn subjects(&self) -> &[Vec<u8>] {
         &self.subjects
+    }
+
+    /// The anchors' parsed fields, in the order added (parsed once, when added).
+    pub fn infos(&self) -> &[CertInfo] {
+        &self.infos
     }
 
     /// Whether exactly this certificate is a trust anchor.

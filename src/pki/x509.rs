@@ -244,7 +244,7 @@ fn decode_string(tag: u8, v: &[u8]) -> String {
 
 /// Parses UTCTime (YYMMDDHHMMSSZ, RFC 5280 §4.1.2.5.1) or GeneralizedTime
 /// (YYYYMMDDHHMMSSZ, §4.1.2.5.2) into Unix seconds.
-fn parse_time(t: der::Tlv<'_>) -> Result<i64, Error> {
+pub(crate) fn parse_time(t: der::Tlv<'_>) -> Result<i64, Error> {
     let digits = |s: &[u8]| -> Result<i64, Error> {
         s.iter().try_fold(0i64, |acc, c| {
             if c.is_ascii_digit() {

@@ -365,11 +365,8 @@ impl RecordLayer {
         let Some(p) = &state.protection else {
             // Unprotected epoch: anyone could have sent this, so its window is advisory
             // (crate::input_policy): nothing is "too old", nothing is marked until the
-            // handshake accepts the record, and a hit drops only non-handshake records. A
-            // forged fragment that the reassembler accepted may have marked a sequence
-            // number the genuine peer uses next; handshake records are de-duplicated by
-            // message_seq in reassembly instead (RFC 6347 §4.2.2).
-            if header.content_type != ContentType::HANDSHAKE
+            // handshake accepts the record, and a hit drops only what the policy says.
+            if crate::input_policy::unprotected_duplicate_drops(header.content_type)
                 && state.window.is_duplicate(header.sequence)
             {
                 stats.dropped_replay += 1;

@@ -11,6 +11,7 @@ pub mod isolate;
 pub mod link;
 pub mod ossl;
 pub mod ours;
+pub mod spoof;
 pub mod wire;
 
 use std::sync::Arc;

@@ -24,6 +24,7 @@ mod legacy;
 mod store;
 #[cfg(test)]
 mod tests;
+mod verify;
 mod x509;
 
 use bio_consts::*;
@@ -37,6 +38,11 @@ pub use ffi::{
 };
 pub use legacy::*;
 pub use store::*;
+pub use verify::{
+    native_verify, param_free, param_hosts_flags_depth, param_inherit, param_new, param_set1,
+    param_set_hostflags, store_crls_and_flags, store_set_default_paths, NativeVerdict,
+    X509_VERIFY_PARAM,
+};
 pub use x509::*;
 
 /// Runs `f` and drops whatever errors it left on the queue (see the module documentation).

@@ -57,6 +57,17 @@
 //!   SSL layer's verification and return (error code, depth); `store_ctx_free(ctx)`
 //! - `ssl_ex_data_x509_store_ctx_idx() -> c_int` (what `SSL_get_ex_data_X509_STORE_CTX_idx`
 //!   returns)
+//! - `native_verify(&NativeVerify) -> Option<NativeVerdict>`: the drop-in verifies with libcrypto's `X509_verify_cert` (and
+//!   the app's callbacks) and returns `Some`; the standalone build returns `None` and the
+//!   SSL layer uses rdtls' OpenSSL-compatible verifier
+//! - `store_set_default_paths(st) -> bool` (`SSL_CTX_set_default_verify_paths` on the store)
+//! - `store_crls_and_flags(st, extra_flags) -> (Vec<Vec<u8>>, u64)`: the store's CRLs and
+//!   `X509_V_FLAG_*` (or'ed with `extra_flags`) for the standalone verifier (empty in the drop-in, whose libcrypto
+//!   checks them)
+//! - `X509_VERIFY_PARAM`: `param_new() -> *mut`, `param_free`, `param_set1(to, from) ->
+//!   bool`, `param_inherit(to, from) -> bool`, `param_set_hostflags(p, flags) -> bool`,
+//!   `param_hosts_flags_depth(p) -> (Vec<String>, u64, c_int)` (for the standalone
+//!   verifier; the drop-in's libcrypto reads its parameters itself)
 //!
 //! ## STACK_OF(X509)
 //! - `stack_of_x509(chain_der: &[Vec<u8>]) -> *mut OPENSSL_STACK` (new stack owning new X509s;
@@ -79,12 +90,38 @@
 //! - `pkey_from_rsa(rsa) -> *mut EVP_PKEY` (drop-in only; standalone: NULL + error),
 //!   `x509_subject_der(x) -> Option<Vec<u8>>`, `x509_name_stack_der(sk) -> Vec<Vec<u8>>`,
 //!   `x509_name_stack(ders) -> *mut OPENSSL_STACK` (new names; standalone: none / NULL)
+//! - `bio_new_connect() / bio_new_buffer() -> *mut BIO` (drop-in only; standalone: NULL)
 //!
 //! ## ex_data
 //! `ExData::new(class: c_int, parent: *mut c_void)` (runs registered `new_func`s),
 //! `.get(idx) -> *mut c_void`, `.set(idx, ptr) -> bool`, `.free(parent)` (runs `free_func`s;
 //! call once when the parent is freed), `.as_ptr()` (the `CRYPTO_EX_DATA *` to hand to C).
 //! Indices come from `CRYPTO_get_ex_new_index` (index 0 is reserved for `*_get_app_data`).
+/// What `native_verify` verifies: the peer's chain for one `SSL`, as libssl's
+/// `ssl_verify_cert_chain` sets up `X509_verify_cert`.
+pub struct NativeVerify<'a> {
+    /// The `SSL*` (for the store, the ex_data slot and the callbacks).
+    pub ssl: *mut std::ffi::c_void,
+    /// The SSL's `X509_VERIFY_PARAM` (NULL when it has none).
+    pub ssl_param: *const X509_VERIFY_PARAM,
+    /// The peer's chain, leaf first (DER).
+    pub chain_der: &'a [Vec<u8>],
+    /// `SSL_set1_host`/`SSL_add1_host` names (None: no name check of our own).
+    pub names: Option<&'a [String]>,
+    /// True when verifying a server's certificate ("ssl_server" defaults).
+    pub server_cert: bool,
+    /// The verify depth.
+    pub max_depth: usize,
+    /// The application's verify callback.
+    pub verify_cb:
+        Option<unsafe extern "C" fn(std::ffi::c_int, *mut X509_STORE_CTX) -> std::ffi::c_int>,
+    /// The application's cert-verify callback and its argument (replaces X509_verify_cert).
+    pub cert_cb: Option<(
+        unsafe extern "C" fn(*mut X509_STORE_CTX, *mut std::ffi::c_void) -> std::ffi::c_int,
+        *mut std::ffi::c_void,
+    )>,
+}
+
 #[cfg(not(feature = "dropin"))]
 mod standalone;
 #[cfg(not(feature = "dropin"))]

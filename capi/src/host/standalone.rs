@@ -403,3 +403,117 @@ pub fn x509_name_stack_der(_sk: *const OPENSSL_STACK) -> Vec<Vec<u8>> {
 pub fn x509_name_stack(_ders: &[Vec<u8>]) -> *mut OPENSSL_STACK {
     std::ptr::null_mut()
 }
+
+/// What the drop-in's libcrypto verification reports (never produced here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NativeVerdict {
+    /// The chain was accepted.
+    pub accept: bool,
+    /// `X509_V_*` result.
+    pub code: c_int,
+    /// Error depth.
+    pub depth: usize,
+}
+
+/// The standalone build has no libcrypto to verify with: `None` makes the SSL layer use
+/// its own OpenSSL-compatible verifier (rdtls::pki::ossl_verify).
+pub fn native_verify(_req: &super::NativeVerify<'_>) -> Option<NativeVerdict> {
+    None
+}
+
+/// `SSL_CTX_set_default_verify_paths` on the store: the standalone build loads the system
+/// bundle into the engine's trust store instead (the SSL_CTX's `system_trust` flag), so
+/// there is nothing to do on the store itself.
+pub fn store_set_default_paths(_st: *mut X509_STORE) -> bool {
+    true
+}
+
+pub use crate::x509::verify_param::X509_VERIFY_PARAM;
+
+/// `X509_VERIFY_PARAM_new`.
+pub fn param_new() -> *mut X509_VERIFY_PARAM {
+    crate::x509::verify_param::param_new()
+}
+
+/// `X509_VERIFY_PARAM_free` (NULL tolerated).
+pub fn param_free(p: *mut X509_VERIFY_PARAM) {
+    crate::x509::verify_param::param_free(p)
+}
+
+/// `X509_VERIFY_PARAM_set1(to, from)`; false for NULL.
+pub fn param_set1(to: *mut X509_VERIFY_PARAM, from: *const X509_VERIFY_PARAM) -> bool {
+    // SAFETY: NULL or live objects from this library.
+    match unsafe { (to.as_ref(), from.as_ref()) } {
+        (Some(t), Some(f)) => {
+            crate::x509::verify_param::param_copy(t, f, true);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `X509_VERIFY_PARAM_inherit(to, from)`; false for NULL.
+pub fn param_inherit(to: *mut X509_VERIFY_PARAM, from: *const X509_VERIFY_PARAM) -> bool {
+    // SAFETY: NULL or live objects from this library.
+    match unsafe { (to.as_ref(), from.as_ref()) } {
+        (Some(t), Some(f)) => {
+            crate::x509::verify_param::param_copy(t, f, false);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `X509_VERIFY_PARAM_set_hostflags` (only 0 is supported; others raise "unsupported").
+pub fn param_set_hostflags(p: *mut X509_VERIFY_PARAM, flags: std::ffi::c_uint) -> bool {
+    crate::x509::verify_param::X509_VERIFY_PARAM_set_hostflags(p, flags);
+    !p.is_null() && flags == 0
+}
+
+/// The expected host names, verification flags and depth (-1: unset) of `p`, for the
+/// standalone verifier.
+pub fn param_hosts_flags_depth(p: *const X509_VERIFY_PARAM) -> (Vec<String>, u64, c_int) {
+    // SAFETY: NULL or a live object from this library.
+    unsafe { p.as_ref() }.map_or((Vec::new(), 0, -1), |p| {
+        let f = p.fields();
+        (p.hosts(), f.flags, f.depth)
+    })
+}
+
+/// The store's CRLs (DER) and its verification flags (`X509_V_FLAG_*`) or'ed with
+/// `extra_flags` (the SSL's parameters), for the standalone verifier's revocation check;
+/// the CRLs are copied only when a CRL check is asked for.
+pub fn store_crls_and_flags(st: *const X509_STORE, extra_flags: u64) -> (Vec<Vec<u8>>, u64) {
+    // SAFETY: NULL or a live X509_STORE from this library.
+    let Some(s) = (unsafe { st.as_ref() }) else {
+        return (Vec::new(), extra_flags);
+    };
+    // X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL: copy the CRLs only when needed.
+    let flags = s.flags() | extra_flags;
+    let crls = if flags & 0xc != 0 {
+        s.crls_der()
+    } else {
+        Vec::new()
+    };
+    (crls, flags)
+}
+
+/// A connect BIO: this build has none (no `BIO_s_connect`): NULL with an error.
+pub fn bio_new_connect() -> *mut BIO {
+    crate::error::put_error(
+        crate::error::ERR_LIB_SSL,
+        crate::error::ERR_R_UNSUPPORTED,
+        "BIO_s_connect is not provided by the standalone build",
+    );
+    std::ptr::null_mut()
+}
+
+/// A buffering BIO: this build has none (no `BIO_f_buffer`): NULL with an error.
+pub fn bio_new_buffer() -> *mut BIO {
+    crate::error::put_error(
+        crate::error::ERR_LIB_SSL,
+        crate::error::ERR_R_UNSUPPORTED,
+        "BIO_f_buffer is not provided by the standalone build",
+    );
+    std::ptr::null_mut()
+}

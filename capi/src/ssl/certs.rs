@@ -56,7 +56,7 @@ pub(crate) fn read_file(path: &str) -> Option<Vec<u8>> {
 }
 
 /// The certificates in `data` per `SSL_FILETYPE_*`.
-fn parse_certs(data: &[u8], filetype: c_int, what: &str) -> Option<Vec<Vec<u8>>> {
+pub(crate) fn parse_certs(data: &[u8], filetype: c_int, what: &str) -> Option<Vec<Vec<u8>>> {
     match filetype {
         SSL_FILETYPE_PEM => match load_certificates(data) {
             Ok(v) if !v.is_empty() => Some(v),

@@ -17,7 +17,7 @@ use crate::error::ssl_reasons::{
     SSL_R_BAD_LENGTH, SSL_R_CALLBACK_FAILED, SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST,
     SSL_R_NO_CIPHERS_SPECIFIED,
 };
-use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
+use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host::{self, OPENSSL_STACK};
 
 use super::ctx::{lock, SSL_CTX};
@@ -177,16 +177,39 @@ pub(crate) fn before_feed(s: &SSL, datagram: &[u8]) -> Result<(), Stop> {
     s.extras.client_hello.borrow_mut().take();
     match r {
         SSL_CLIENT_HELLO_SUCCESS => reconfigure(s),
-        SSL_CLIENT_HELLO_RETRY => Err(s.fail_with(
-            ERR_R_UNSUPPORTED,
-            "the client hello callback returned SSL_CLIENT_HELLO_RETRY, which rdtls does not \
-             support"
-                .to_owned(),
-        )),
-        _ => Err(s.fail_with(
-            SSL_R_CALLBACK_FAILED,
-            format!("the client hello callback refused the ClientHello (alert {al})"),
-        )),
+        SSL_CLIENT_HELLO_RETRY => {
+            // Keep the datagram: the next handshake call shows it to the callback again
+            // (OpenSSL's SSL_ERROR_WANT_CLIENT_HELLO_CB).
+            *s.extras.client_hello_pending.borrow_mut() = Some(datagram.to_vec());
+            Err(Stop::WantClientHelloCb)
+        }
+        _ => {
+            // OpenSSL sends the alert the callback chose (RFC 5246 §7.2.2: a fatal alert).
+            let alert = u8::try_from(al).unwrap_or(80);
+            if let Ok(mut c) = s.conn.try_borrow_mut() {
+                if let Some(conn) = c.as_mut() {
+                    conn.refuse_client_hello(
+                        rdtls::error::AlertDescription(alert),
+                        "refused by the client hello callback",
+                    );
+                }
+            }
+            let _ = s.flush();
+            Err(s.fail_with(
+                SSL_R_CALLBACK_FAILED,
+                format!("the client hello callback refused the ClientHello (alert {al})"),
+            ))
+        }
+    }
+}
+
+/// Feeds again a datagram whose ClientHello the callback asked to see again
+/// (`SSL_CLIENT_HELLO_RETRY`); the callback runs once more as part of it.
+pub(crate) fn retry_pending(s: &SSL) -> Result<(), Stop> {
+    let pending = s.extras.client_hello_pending.borrow_mut().take();
+    match pending {
+        Some(dg) => s.feed(&dg),
+        None => Ok(()),
     }
 }
 

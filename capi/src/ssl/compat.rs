@@ -141,7 +141,30 @@ fn use_rsa_der(install: impl FnOnce(Arc<SigningKey>) -> c_int, d: &[u8]) -> c_in
     }
 }
 
+/// `SSL_copy_session_id`: `to` resumes `from`'s session under the same session ID
+/// context; 1 on success.
+pub fn copy_session_id(to: *mut SSL, from: *const SSL) -> c_int {
+    let sess = super::session::SSL_get_session(from);
+    if !sess.is_null() && super::session::SSL_set_session(to, sess) != 1 {
+        return 0;
+    }
+    // SAFETY: live handles from the caller (checked by the callers' entry wrappers).
+    let (Some(t), Some(f)) = (unsafe { to.as_ref() }, unsafe { from.as_ref() }) else {
+        return 0;
+    };
+    let sid = f.with_settings(|st| st.sid_ctx.clone());
+    c_int::from(t.update_settings(|st| st.sid_ctx = sid).is_some())
+}
+
 entry! {
+    /// SSL_copy_session_id makes `to` resume `from`'s session (same session ID context);
+    /// 1 on success.
+    fn SSL_copy_session_id(to: *mut SSL, from: *const SSL) -> c_int {
+        let _ = try_ref!(to, 0);
+        let _ = try_ref!(from, 0);
+        copy_session_id(to, from)
+    }
+
     /// SSL_CIPHER_get_cipher_nid: the NID of the record cipher (NID_aes_128_gcm,
     /// NID_aes_256_gcm, NID_chacha20_poly1305); NID_undef (0) for NULL.
     fn SSL_CIPHER_get_cipher_nid(c: *const SSL_CIPHER) -> c_int {

@@ -26,11 +26,13 @@ pub const SSL_ERROR_SYSCALL: c_int = 5;
 pub const SSL_ERROR_ZERO_RETURN: c_int = 6;
 pub const SSL_ERROR_WANT_CONNECT: c_int = 7;
 pub const SSL_ERROR_WANT_ACCEPT: c_int = 8;
+pub const SSL_ERROR_WANT_CLIENT_HELLO_CB: c_int = 11;
 
 // SSL_want results.
 pub const SSL_NOTHING: c_int = 1;
 pub const SSL_WRITING: c_int = 2;
 pub const SSL_READING: c_int = 3;
+pub const SSL_CLIENT_HELLO_CB: c_int = 7;
 /// `SSL_X509_LOOKUP` (`SSL_want`): the certificate callback asked to be called again.
 pub const SSL_X509_LOOKUP: c_int = 4;
 

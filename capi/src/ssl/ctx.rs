@@ -115,6 +115,8 @@ pub struct SSL_CTX {
     pub own_cert: super::own_cert::CertObject,
     /// State of the legacy-program functions of issue 8 (see `extras.rs`).
     pub extras: super::extras::CtxExtras,
+    /// `SSL_CTX_get0_param`'s object.
+    pub param: super::verify_param::ParamSlot,
 }
 
 /// A counted reference to an `X509_STORE`, released on drop (see
@@ -166,6 +168,7 @@ impl SSL_CTX {
             stats: CtxStats::default(),
             extras: Default::default(),
             own_cert: Default::default(),
+            param: Default::default(),
         }
     }
 

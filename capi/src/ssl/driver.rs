@@ -48,6 +48,9 @@ pub enum Stop {
     WantX509Lookup,
     /// A failure with an error-queue entry (`SSL_ERROR_SSL` / `SSL_ERROR_SYSCALL`).
     Failed,
+    /// The client-hello callback asked to be called again
+    /// (`SSL_ERROR_WANT_CLIENT_HELLO_CB`, see `client_hello.rs`).
+    WantClientHelloCb,
 }
 
 /// What reading one datagram did.
@@ -514,6 +517,7 @@ impl SSL {
     /// Drives the handshake until it completes or must wait.
     pub(crate) fn drive_handshake(&self) -> Result<(), Stop> {
         self.ensure_connection()?;
+        super::client_hello::retry_pending(self)?;
         let mut fires = 0;
         let mut empty = 0;
         loop {

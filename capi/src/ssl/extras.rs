@@ -1,6 +1,6 @@
 //! Per-object state of the functions legacy programs import (issue 8): kept in one field of
 //! `SSL` and one of `SSL_CTX` so those structs stay as they were.
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use rdtls::pki::keys::SigningKey;
@@ -48,27 +48,42 @@ impl Drop for PkeyCache {
     }
 }
 
-/// A `STACK_OF(X509_NAME)` handed out by a getter and owned by the object (freed when it is
-/// replaced or the object goes).
+/// A `STACK_OF(X509_NAME)` handed out by a getter and owned by the object, rebuilt only
+/// when the list it shows changed (so a pointer the application holds stays valid until
+/// the list is replaced, as with OpenSSL), freed with the object.
 #[derive(Default)]
-pub struct NameStack(Option<AppPtr>);
+pub struct NameStack(Option<(usize, AppPtr)>);
 
 impl NameStack {
-    /// Replaces the owned stack (freeing the old one) and returns the new one.
-    pub fn replace(&mut self, sk: *mut OPENSSL_STACK) -> *mut OPENSSL_STACK {
-        if let Some(old) = self.0.take() {
-            host::stack_free_x509_names(old.0.cast());
+    /// The stack for the list with identity `id`, made by `make` when not cached.
+    pub fn get(
+        &mut self,
+        id: usize,
+        make: impl FnOnce() -> *mut OPENSSL_STACK,
+    ) -> *mut OPENSSL_STACK {
+        if let Some((k, p)) = self.0 {
+            if k == id {
+                return p.0.cast();
+            }
         }
+        self.clear();
+        let sk = make();
         if !sk.is_null() {
-            self.0 = Some(AppPtr(sk.cast()));
+            self.0 = Some((id, AppPtr(sk.cast())));
         }
         sk
+    }
+
+    fn clear(&mut self) {
+        if let Some((_, old)) = self.0.take() {
+            host::stack_free_x509_names(old.0.cast());
+        }
     }
 }
 
 impl Drop for NameStack {
     fn drop(&mut self) {
-        self.replace(std::ptr::null_mut());
+        self.clear();
     }
 }
 
@@ -79,10 +94,15 @@ pub struct SslExtras {
     pub pkey: RefCell<PkeyCache>,
     /// The ClientHello the client-hello callback is looking at (see `client_hello.rs`).
     pub client_hello: RefCell<Option<super::client_hello::HelloView>>,
-    /// The client-hello callback asked to be called again (`SSL_CLIENT_HELLO_RETRY`).
-    pub client_hello_retry: Cell<bool>,
+    /// The datagram whose ClientHello the callback asked to see again
+    /// (`SSL_CLIENT_HELLO_RETRY`), fed again by the next handshake call.
+    pub client_hello_pending: RefCell<Option<Vec<u8>>>,
     /// `SSL_get_client_CA_list`'s stack.
+    pub client_ca_stack: RefCell<NameStack>,
+    /// `SSL_get0_CA_list`'s stack.
     pub ca_stack: RefCell<NameStack>,
+    /// The stack of CA names the server sent (client side, `SSL_get0_peer_CA_list`).
+    pub peer_ca_stack: RefCell<NameStack>,
 }
 
 /// The extra state of an `SSL_CTX` (shared between threads: behind locks).
@@ -93,6 +113,8 @@ pub struct CtxExtras {
     /// `SSL_CTX_set_client_hello_cb` and its argument.
     pub client_hello_cb: Mutex<Option<(super::client_hello::ClientHelloCallback, AppPtr)>>,
     /// `SSL_CTX_get_client_CA_list`'s stack.
+    pub client_ca_stack: Mutex<NameStack>,
+    /// `SSL_CTX_get0_CA_list`'s stack.
     pub ca_stack: Mutex<NameStack>,
 }
 

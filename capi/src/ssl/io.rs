@@ -25,6 +25,7 @@ impl SSL {
             Stop::WantWrite => SSL_WRITING,
             Stop::WantX509Lookup => SSL_X509_LOOKUP,
             Stop::Failed => SSL_NOTHING,
+            Stop::WantClientHelloCb => SSL_CLIENT_HELLO_CB,
         });
         -1
     }
@@ -275,6 +276,7 @@ impl SSL {
         match self.want.get() {
             SSL_READING => return SSL_ERROR_WANT_READ,
             SSL_WRITING => return SSL_ERROR_WANT_WRITE,
+            SSL_CLIENT_HELLO_CB => return SSL_ERROR_WANT_CLIENT_HELLO_CB,
             SSL_X509_LOOKUP => return SSL_ERROR_WANT_X509_LOOKUP,
             _ => {}
         }

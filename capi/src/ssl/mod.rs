@@ -39,6 +39,8 @@ macro_rules! cstr {
 
 pub mod alpn;
 pub mod bio;
+pub mod bio_ssl;
+pub mod ca_list;
 pub mod certs;
 pub mod cipher;
 pub mod cipher_list;
@@ -65,6 +67,7 @@ pub mod params;
 pub mod poison;
 pub mod servername;
 pub mod session;
+pub mod session_extras;
 pub mod session_io;
 pub mod session_read;
 pub mod setters;
@@ -77,6 +80,7 @@ pub mod stubs_legacy;
 pub mod timer;
 pub mod trust;
 pub mod verify;
+pub mod verify_param;
 
 // The unit tests drive pairs of SSLs over BIO_new_bio_dgram_pair, which the drop-in build
 // takes from libcrypto 3.0 (it has none); the drop-in is tested by ctests/t_dropin.sh.

@@ -93,10 +93,11 @@ fn alert_from(al: c_int) -> AlertDescription {
 }
 
 /// Installs the ClientHello hook on a new server connection. `variant` is the one the
-/// connection's config was built with; `session_ctx` keeps the session cache.
+/// connection's config was built with.
 pub(crate) fn install_client_hello_hook(s: &SSL, conn: &mut Connection, variant: Variant) {
     let ssl = SslPtr(s.as_ptr());
-    let session_ctx = s.ctx();
+    // OpenSSL's session_ctx: the context the SSL was made from.
+    let session_ctx = s.initial_ctx.clone();
     conn.set_client_hello_hook(Box::new(move |h: &ClientHelloInfo<'_>| {
         let ssl = &ssl;
         // SAFETY: the hook runs inside a call on this SSL (the engine belongs to it), so the
@@ -195,7 +196,12 @@ fn finish(
         ctx_now.stats.accept.fetch_add(1, Ordering::Relaxed);
     }
     if changed {
-        let settings = s.settings.borrow().clone();
+        let Ok(settings) = s.settings.try_borrow().map(|st| st.clone()) else {
+            return Err(reject(
+                AlertDescription::INTERNAL_ERROR,
+                "the settings are being changed re-entrantly",
+            ));
+        };
         let (trust, _) = ctx_now.trust_store();
         let shared = Shared {
             trust,

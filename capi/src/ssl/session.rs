@@ -19,6 +19,9 @@ pub struct SSL_SESSION {
     session: Mutex<Session>,
     /// A stable copy of the session id for `SSL_SESSION_get_id`.
     id: Mutex<Vec<u8>>,
+    /// Stable C copies for `SSL_SESSION_get0_hostname` / `get0_id_context` (see
+    /// `session_extras.rs`).
+    pub(crate) fixed: std::sync::OnceLock<super::session_extras::Fixed>,
     ex_data: ExData,
 }
 
@@ -35,6 +38,7 @@ pub fn session_new(s: Session) -> *mut SSL_SESSION {
     let p = Arc::into_raw(Arc::new(SSL_SESSION {
         session: Mutex::new(s),
         id: Mutex::new(id),
+        fixed: std::sync::OnceLock::new(),
         ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_SESSION, std::ptr::null_mut()),
     })) as *mut SSL_SESSION;
     // SAFETY: just created.

@@ -104,6 +104,8 @@ pub struct Settings {
     pub max_cert_list: c_long,
     /// Check the server certificate against the `SSL_set1_host` names.
     pub verify_hostname: bool,
+    /// Client CA and CA name lists (`SSL_CTX_set_client_CA_list`, `SSL_CTX_set0_CA_list`).
+    pub ca_names: super::ca_list::CaNames,
     /// `SSL_CTX_set_max_send_fragment`: the largest `SSL_write` (512..=16384).
     pub max_send_fragment: usize,
     /// `SSL_*_set_tlsext_use_srtp`: SRTP profile ids in preference order.
@@ -139,6 +141,7 @@ impl Default for Settings {
             msg_callback_arg: AppPtr::default(),
             max_cert_list: SSL_MAX_CERT_LIST_DEFAULT,
             verify_hostname: false,
+            ca_names: Default::default(),
             max_send_fragment: 16384,
             srtp_profiles: Vec::new(),
             srtp_own: false,
@@ -228,6 +231,7 @@ impl Settings {
             .message_events(v.message_events)
             .keylog(v.keylog)
             .record_headers(v.record_headers)
+            .certificate_authorities(self.ca_names.for_certificate_request())
             .srtp_profiles(&self.srtp_profiles)
             .alpn_protocols(&rdtls::alpn::parse_wire_list(&self.alpn).unwrap_or_default());
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {

@@ -72,6 +72,9 @@ pub struct IoState {
 /// `SSL` (opaque to C).
 pub struct SSL {
     pub(crate) ctx: RefCell<Arc<SSL_CTX>>,
+    /// The context `SSL_new` was given (OpenSSL's `session_ctx`): `SSL_set_SSL_CTX(s, NULL)`
+    /// returns to it.
+    pub(crate) initial_ctx: Arc<SSL_CTX>,
     pub(crate) settings: RefCell<Settings>,
     /// Context settings generation at the snapshot.
     pub(crate) settings_generation: Cell<u64>,
@@ -98,6 +101,8 @@ pub struct SSL {
     /// Names the peer certificate must match (`SSL_set1_host`/`SSL_add1_host`), kept apart
     /// from the SNI name in `hostname`, as in OpenSSL's `X509_VERIFY_PARAM`.
     pub(crate) verify_names: RefCell<Vec<String>>,
+    /// `SSL_get0_param`'s object (inherits the context's at SSL_new).
+    pub(crate) param: super::verify_param::ParamSlot,
     /// `SSL_set_verify_result` override.
     pub(crate) verify_result: Cell<Option<c_long>>,
     /// Session to resume (`SSL_set_session`), one reference held.
@@ -126,6 +131,7 @@ pub struct SSL {
 
 impl SSL {
     fn new(ctx: Arc<SSL_CTX>) -> Self {
+        let param = super::verify_param::ParamSlot::inheriting(&ctx.param);
         let (settings, generation) = ctx.snapshot();
         let side = match ctx.method.role {
             Role::Client => Some(Side::Client),
@@ -133,6 +139,7 @@ impl SSL {
             Role::Any => None,
         };
         SSL {
+            initial_ctx: ctx.clone(),
             ctx: RefCell::new(ctx),
             settings: RefCell::new(settings),
             settings_generation: Cell::new(generation),
@@ -151,6 +158,7 @@ impl SSL {
             mtu: Cell::new(None),
             hostname: RefCell::new(None),
             verify_names: RefCell::new(Vec::new()),
+            param,
             verify_result: Cell::new(None),
             resume: Cell::new(std::ptr::null_mut()),
             session_obj: Cell::new(std::ptr::null_mut()),
@@ -246,6 +254,9 @@ impl SSL {
         drop(conn);
         *self.io.borrow_mut() = IoState::default();
         *self.failed.borrow_mut() = None;
+        if let Ok(mut h) = self.hello_seen.try_borrow_mut() {
+            *h = Default::default();
+        }
         self.release_handshake_objects();
         self.want.set(SSL_NOTHING);
         self.verify_result.set(None);
@@ -335,11 +346,16 @@ entry! {
     fn SSL_set_SSL_CTX(s: *mut SSL, ctx: *mut SSL_CTX) -> *mut SSL_CTX {
         let s = try_ref!(s, std::ptr::null_mut());
         let old = s.ctx();
-        if ctx.is_null() || std::ptr::eq(ctx_ptr(&old), ctx) {
+        let new = if ctx.is_null() {
+            // As OpenSSL: back to the context the SSL was made from.
+            s.initial_ctx.clone()
+        } else {
+            // SAFETY: a live handle from SSL_CTX_new.
+            unsafe { ctx_arc(ctx) }
+        };
+        if Arc::ptr_eq(&old, &new) {
             return ctx_ptr(&old);
         }
-        // SAFETY: a live handle from SSL_CTX_new.
-        let new = unsafe { ctx_arc(ctx) };
         let (cert, chain, key, sigalgs, sid) = new.with_settings(|n| {
             (n.cert.clone(), n.chain.clone(), n.key.clone(), n.sigalgs.clone(), n.sid_ctx.clone())
         });
@@ -353,10 +369,11 @@ entry! {
                 st.sid_ctx = sid;
             }
         });
+        let p = ctx_ptr(&new);
         if let Ok(mut slot) = s.ctx.try_borrow_mut() {
             *slot = new;
         }
-        ctx
+        p
     }
 
     /// SSL_set_connect_state makes `s` a client.
@@ -423,7 +440,7 @@ entry! {
         s.ex_data.get(idx)
     }
 
-    /// SSL_want returns SSL_NOTHING, SSL_READING or SSL_WRITING.
+    /// SSL_want returns SSL_NOTHING, SSL_READING, SSL_WRITING or SSL_X509_LOOKUP.
     fn SSL_want(s: *const SSL) -> c_int {
         let s = try_ref!(s, SSL_NOTHING);
         s.want.get()

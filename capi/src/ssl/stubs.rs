@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use crate::entry::*;
 use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
-use crate::host::{BIO, EVP_PKEY, OPENSSL_STACK, X509};
+use crate::host::{EVP_PKEY, OPENSSL_STACK, X509};
 
 use super::cipher::SSL_CIPHER;
 use super::ctx::SSL_CTX;
@@ -94,14 +94,6 @@ pub(crate) use stubs;
 
 const NULL: *mut c_void = std::ptr::null_mut();
 
-/// Frees a CA name list handed to us; a non-empty one raises "unsupported" (see the callers).
-fn ca_list_given(name: &str, list: *mut OPENSSL_STACK) {
-    if crate::host::stack_len(list) > 0 {
-        unsupported(name);
-    }
-    crate::host::stack_free_x509_names(list);
-}
-
 stubs! {
     // ---- harmless setters ------------------------------------------------------------------
     /// SSL_CTX_set_default_read_buffer_len: accepted; rdtls reads whole datagrams anyway.
@@ -123,22 +115,12 @@ stubs! {
     /// SSL_trace: a message callback that prints nothing (protocol tracing is not built in).
     accept(()) fn SSL_trace(_write_p: c_int, _version: c_int, _content_type: c_int,
                             _buf: *const c_void, _len: usize, _s: *mut SSL, _arg: *mut c_void);
-    /// BIO_ssl_shutdown: no SSL BIO can exist (`BIO_f_ssl` is refused); does nothing.
-    accept(()) fn BIO_ssl_shutdown(_b: *mut BIO);
     /// SSL_CTX_set0_tmp_dh_pkey: takes the DH parameters and succeeds; rdtls offers no DHE
     /// suites (ECDHE only), so they are never used.
     accept({
         crate::host::pkey_free(dhpkey);
         1
     }) fn SSL_CTX_set0_tmp_dh_pkey(_ctx: *mut SSL_CTX, dhpkey: *mut EVP_PKEY) -> c_int;
-    /// SSL_CTX_set_client_CA_list: takes the list. The names are not sent (the
-    /// CertificateRequest's certificate_authorities list stays empty, meaning "any", RFC
-    /// 5246 §7.4.4): a non-empty list also raises the "unsupported" error.
-    accept(ca_list_given("SSL_CTX_set_client_CA_list", list))
-        fn SSL_CTX_set_client_CA_list(_ctx: *mut SSL_CTX, list: *mut OPENSSL_STACK);
-    /// SSL_CTX_set0_CA_list: as SSL_CTX_set_client_CA_list.
-    accept(ca_list_given("SSL_CTX_set0_CA_list", list))
-        fn SSL_CTX_set0_CA_list(_ctx: *mut SSL_CTX, list: *mut OPENSSL_STACK);
 
     // ---- nothing to report ------------------------------------------------------------------
     /// SSL_get0_next_proto_negotiated: NPN is never negotiated: `*data` NULL, `*len` 0.
@@ -164,8 +146,6 @@ stubs! {
     none(-1) fn SSL_get_key_update_type(_s: *const SSL) -> c_int;
     /// SSL_SESSION_get_max_early_data: 0 (no early data).
     none(0) fn SSL_SESSION_get_max_early_data(_sess: *const SSL_SESSION) -> u32;
-    /// SSL_get0_peer_CA_list: the peer sent no CA names: NULL.
-    none(std::ptr::null()) fn SSL_get0_peer_CA_list(_s: *const SSL) -> *const OPENSSL_STACK;
     /// SSL_get0_peer_scts: Certificate Transparency is not enabled: NULL.
     none(std::ptr::null()) fn SSL_get0_peer_scts(_s: *mut SSL) -> *const OPENSSL_STACK;
     /// SSL_ct_is_enabled: 0.
@@ -220,8 +200,6 @@ stubs! {
     none(std::ptr::null_mut()) fn SSL_get1_supported_ciphers(_s: *mut SSL) -> *mut OPENSSL_STACK;
 
     // ---- refused -------------------------------------------------------------------------
-    /// BIO_f_ssl: SSL filter BIOs are not supported: NULL.
-    refuse(std::ptr::null()) fn BIO_f_ssl() -> *const Opaque;
     /// SSL_SESSION_set1_id_context: building sessions by hand is not supported: 0.
     refuse(0) fn SSL_SESSION_set1_id_context(_s: *mut SSL_SESSION, _ctx: *const c_uchar,
                                              _len: c_uint) -> c_int;
@@ -257,8 +235,6 @@ stubs! {
     refuse(0) fn SSL_CTX_set_tlsext_max_fragment_length(_ctx: *mut SSL_CTX, _mode: u8) -> c_int;
     /// SSL_CTX_set_client_cert_engine: engines are not supported: 0.
     refuse(0) fn SSL_CTX_set_client_cert_engine(_ctx: *mut SSL_CTX, _e: *mut Opaque) -> c_int;
-    /// SSL_CTX_set1_param: X509_VERIFY_PARAM settings are not supported: 0.
-    refuse(0) fn SSL_CTX_set1_param(_ctx: *mut SSL_CTX, _vpm: *mut Opaque) -> c_int;
     /// SSL_CTX_config: configuration-file sections are not supported: 0.
     refuse(0) fn SSL_CTX_config(_ctx: *mut SSL_CTX, _name: *const c_char) -> c_int;
     /// SSL_CTX_load_verify_store: OSSL_STORE URIs are not supported: 0.
@@ -321,8 +297,6 @@ stubs! {
     /// SSL_sendfile: kernel TLS is not supported: -1.
     refuse(-1) fn SSL_sendfile(_s: *mut SSL, _fd: c_int, _offset: libc::off_t, _size: usize,
                                _flags: c_int) -> isize;
-    /// SSL_load_client_CA_file: CA name lists are not supported: NULL.
-    refuse(std::ptr::null_mut()) fn SSL_load_client_CA_file(_file: *const c_char) -> *mut OPENSSL_STACK;
     /// SSL_add_file_cert_subjects_to_stack: 0.
     refuse(0) fn SSL_add_file_cert_subjects_to_stack(_stack: *mut OPENSSL_STACK,
                                                      _file: *const c_char) -> c_int;

@@ -157,6 +157,16 @@ stubs! {
     none(0) fn SSL_CTX_has_client_custom_ext(_ctx: *const SSL_CTX, _ext_type: c_uint) -> c_int;
     /// SSL_test_functions: OpenSSL's internal unit-test hooks: NULL.
     none(std::ptr::null()) fn SSL_test_functions() -> *const Opaque;
+    /// SSL_CTX_get_ciphers: no cipher stack object is kept (as SSL_get_ciphers): NULL.
+    none(std::ptr::null_mut()) fn SSL_CTX_get_ciphers(_ctx: *const SSL_CTX) -> *mut OPENSSL_STACK;
+    /// SSL_get_client_ciphers: the client's offer is not kept: NULL.
+    none(std::ptr::null_mut()) fn SSL_get_client_ciphers(_s: *const SSL) -> *mut OPENSSL_STACK;
+    /// SSL_SESSION_get0_alpn_selected: sessions do not record ALPN: `*alpn` NULL, `*len` 0.
+    none({
+        out(alpn, std::ptr::null());
+        out(len, 0);
+    }) fn SSL_SESSION_get0_alpn_selected(_s: *const SSL_SESSION, alpn: *mut *const c_uchar,
+                                         len: *mut usize);
     /// SSL_CTX_sessions: the cache is not an LHASH object: NULL.
     none(std::ptr::null_mut()) fn SSL_CTX_sessions(_ctx: *mut SSL_CTX) -> *mut Opaque;
 
@@ -327,20 +337,22 @@ stubs! {
     refuse(0) fn SSL_CTX_set_trust(_ctx: *mut SSL_CTX, _trust: c_int) -> c_int;
     /// SSL_set_trust: 0.
     refuse(0) fn SSL_set_trust(_s: *mut SSL, _trust: c_int) -> c_int;
-    /// SSL_set_hostflags: host-name matching flags are not configurable.
-    refuse(()) fn SSL_set_hostflags(_s: *mut SSL, _flags: c_uint);
     /// SSL_CTX_set_ssl_version: changing a context's method is not supported: 0.
     refuse(0) fn SSL_CTX_set_ssl_version(_ctx: *mut SSL_CTX, _meth: *const Opaque) -> c_int;
     /// SSL_set_ssl_method: changing an SSL's method is not supported: 0.
     refuse(0) fn SSL_set_ssl_method(_s: *mut SSL, _meth: *const Opaque) -> c_int;
     /// SSL_dup: duplicating an SSL is not supported: NULL.
     refuse(std::ptr::null_mut()) fn SSL_dup(_s: *mut SSL) -> *mut SSL;
-    /// SSL_copy_session_id: 0.
-    refuse(0) fn SSL_copy_session_id(_to: *mut SSL, _from: *const SSL) -> c_int;
     /// SSL_SESSION_dup: NULL.
     refuse(std::ptr::null_mut()) fn SSL_SESSION_dup(_s: *const SSL_SESSION) -> *mut SSL_SESSION;
     /// SSL_SESSION_set_time: sessions are not edited by hand: 0.
     refuse(0) fn SSL_SESSION_set_time(_s: *mut SSL_SESSION, _t: c_long) -> c_long;
+    /// SSL_SESSION_set1_alpn_selected: sessions do not record ALPN: 0.
+    refuse(0) fn SSL_SESSION_set1_alpn_selected(_s: *mut SSL_SESSION, _alpn: *const c_uchar,
+                                                _len: usize) -> c_int;
+    /// SSL_set_cert_cb: a per-connection certificate callback is not supported (use
+    /// SSL_CTX_set_cert_cb).
+    refuse(()) fn SSL_set_cert_cb(_s: *mut SSL, _cb: Callback, _arg: *mut c_void);
     /// SSL_SESSION_set1_hostname: 0.
     refuse(0) fn SSL_SESSION_set1_hostname(_s: *mut SSL_SESSION, _h: *const c_char) -> c_int;
     /// SSL_CTX_use_cert_and_key: use SSL_CTX_use_certificate and SSL_CTX_use_PrivateKey: 0.

@@ -156,7 +156,9 @@ entry! {
     fn SSL_CTX_set_default_verify_paths(ctx: *mut SSL_CTX) -> c_int {
         let ctx = try_ref!(ctx, 0);
         ctx.update_live(|l| l.system_trust = true);
-        1
+        // The drop-in's store is libcrypto's, which verifies chains there: give it the
+        // default locations too.
+        c_int::from(host::store_set_default_paths(ctx.cert_store_ref().ptr()))
     }
 
     /// SSL_CTX_set_default_verify_file: the system's CA bundle (the default file), as

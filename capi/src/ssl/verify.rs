@@ -9,7 +9,7 @@
 //! verification with that error. Without a callback the first error stops it.
 use std::ffi::{c_int, c_long, c_void};
 
-use rdtls::pki::ossl_verify::{openssl_steps, Step};
+use rdtls::pki::ossl_verify::{openssl_steps_with_crls, Revocation, Step};
 use rdtls::pki::verifier::{CertVerifier, Verdict, VerifyInput};
 use rdtls::pki::{verify_code_string, X509_V_ERR_APPLICATION_VERIFICATION};
 use rdtls::Connection;
@@ -37,15 +37,43 @@ unsafe impl Send for SslPtr {}
 // SAFETY: see the type's documentation.
 unsafe impl Sync for SslPtr {}
 
-/// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`.
-pub fn steps_for(input: &VerifyInput<'_>) -> Vec<Step> {
-    openssl_steps(
+/// The SSL's parameter object moved into its verifier (same contract as [`SslPtr`]).
+#[derive(Clone, Copy)]
+struct ParamPtr(*mut host::X509_VERIFY_PARAM);
+
+// SAFETY: see SslPtr.
+unsafe impl Send for ParamPtr {}
+// SAFETY: see SslPtr.
+unsafe impl Sync for ParamPtr {}
+
+/// `X509_V_FLAG_CRL_CHECK`.
+const X509_V_FLAG_CRL_CHECK: u64 = 0x4;
+/// `X509_V_FLAG_CRL_CHECK_ALL`.
+const X509_V_FLAG_CRL_CHECK_ALL: u64 = 0x8;
+
+/// The callback invocations OpenSSL's `X509_verify_cert` makes for `input`, with the
+/// SSL's `X509_VERIFY_PARAM` (host names when `SSL_set1_host` set none, verify depth, CRL
+/// flags) and the revocation check the `SSL_CTX`'s store or the parameters ask for.
+fn steps_for(input: &VerifyInput<'_>, ssl: &SSL) -> Vec<Step> {
+    let (hosts, pflags, pdepth) = host::param_hosts_flags_depth(ssl.param.ptr());
+    let (crls, flags) = host::store_crls_and_flags(ssl.ctx().cert_store_ref().ptr(), pflags);
+    let revocation = Revocation {
+        crls: &crls,
+        all: flags & X509_V_FLAG_CRL_CHECK_ALL != 0,
+    };
+    let names = match input.names {
+        Some(n) => Some(n),
+        None if !hosts.is_empty() && input.server_cert => Some(hosts.as_slice()),
+        None => None,
+    };
+    openssl_steps_with_crls(
         input.trust,
         input.chain,
         input.now,
-        input.names,
+        names,
         input.server_cert,
-        input.max_depth,
+        usize::try_from(pdepth).unwrap_or(input.max_depth),
+        (flags & X509_V_FLAG_CRL_CHECK != 0).then_some(&revocation),
     )
 }
 
@@ -151,13 +179,41 @@ fn run_cert_verify_callback(
 /// The verifier of one connection: OpenSSL's checks and the application's callbacks.
 struct CallbackVerifier {
     ssl: SslPtr,
+    /// The SSL's `X509_VERIFY_PARAM` (NULL in the standalone build); lives as long as the SSL.
+    param: ParamPtr,
     verify_cb: Option<VerifyCallback>,
     cert_cb: Option<(CertVerifyCallback, AppPtr)>,
 }
 
 impl CertVerifier for CallbackVerifier {
     fn verify(&self, input: &VerifyInput<'_>) -> Verdict {
-        let steps = steps_for(input);
+        if let Some(v) = host::native_verify(&host::NativeVerify {
+            ssl: self.ssl.0.cast(),
+            ssl_param: self.param.0,
+            chain_der: input.chain,
+            names: input.names,
+            server_cert: input.server_cert,
+            max_depth: input.max_depth,
+            verify_cb: self.verify_cb,
+            cert_cb: self.cert_cb.map(|(cb, arg)| (cb, arg.0)),
+        }) {
+            return Verdict {
+                accept: v.accept,
+                code: v.code,
+                depth: v.depth,
+                reason: format!("{} at depth {}", verify_code_string(v.code), v.depth),
+            };
+        }
+        // SAFETY: the SSL outlives its connection, whose handshake is running this.
+        let Some(ssl) = (unsafe { self.ssl.0.as_ref() }) else {
+            return Verdict {
+                accept: false,
+                code: 1,
+                depth: 0,
+                reason: "no SSL".into(),
+            };
+        };
+        let steps = steps_for(input, ssl);
         match self.cert_cb {
             Some((cb, arg)) => run_cert_verify_callback(self.ssl.0, cb, arg, input.chain, &steps),
             None => replay(self.ssl.0, self.verify_cb, input.chain, &steps),
@@ -174,6 +230,7 @@ pub fn install_verify_hook(s: &SSL, conn: &mut Connection) {
         .map(|cb| (cb, live.cert_verify_arg));
     conn.set_verifier(Box::new(CallbackVerifier {
         ssl: SslPtr(s.as_ptr()),
+        param: ParamPtr(s.param.ptr()),
         verify_cb,
         cert_cb,
     }));

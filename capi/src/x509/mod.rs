@@ -16,11 +16,13 @@ pub mod asn1;
 pub mod base64;
 pub mod check;
 pub mod create;
+pub mod crl;
 pub mod der;
 pub mod name;
 pub mod pem;
 pub mod stack;
 pub mod store;
+pub mod verify_param;
 
 #[cfg(test)]
 mod tests;

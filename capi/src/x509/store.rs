@@ -31,11 +31,41 @@ pub fn static_text(s: &str) -> *const c_char {
 pub struct X509_STORE {
     refs: AtomicU32,
     certs: Mutex<Vec<usize>>,
+    /// CRLs (DER), `X509_STORE_add_crl`.
+    crls: Mutex<Vec<Vec<u8>>>,
+    /// `X509_STORE_set_flags` (X509_V_FLAG_*).
+    flags: AtomicU64,
     generation: AtomicU64,
     pub(crate) ex_data: ExData,
 }
 
+/// Most CRLs one store keeps.
+pub const MAX_STORE_CRLS: usize = 1024;
+
 impl X509_STORE {
+    /// Adds a CRL (DER) unless the same one is present; false when the store is full.
+    pub fn add_crl(&self, der: &[u8]) -> bool {
+        let mut crls = self.crls.lock().unwrap_or_else(|p| p.into_inner());
+        if crls.iter().any(|c| c == der) {
+            return true;
+        }
+        if crls.len() >= MAX_STORE_CRLS {
+            return false;
+        }
+        crls.push(der.to_vec());
+        true
+    }
+
+    /// Every CRL (DER).
+    pub fn crls_der(&self) -> Vec<Vec<u8>> {
+        self.crls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The verification flags.
+    pub fn flags(&self) -> u64 {
+        self.flags.load(Ordering::Acquire)
+    }
+
     /// DER of every certificate, in insertion order.
     pub fn anchors_der(&self) -> Vec<Vec<u8>> {
         let certs = self.certs.lock().unwrap_or_else(|p| p.into_inner());
@@ -119,6 +149,8 @@ pub fn store_new() -> *mut X509_STORE {
     Box::into_raw(Box::new(X509_STORE {
         refs: AtomicU32::new(1),
         certs: Mutex::new(Vec::new()),
+        crls: Mutex::new(Vec::new()),
+        flags: AtomicU64::new(0),
         generation: AtomicU64::new(0),
         ex_data: ExData::new(CRYPTO_EX_INDEX_X509_STORE, std::ptr::null_mut()),
     }))
@@ -354,9 +386,14 @@ entry! {
         }
         1
     }
-    /// X509_STORE_set_flags: accepted; verification flags are not supported (returns 1).
-    fn X509_STORE_set_flags(xs: *mut X509_STORE, _flags: c_ulong) -> c_int {
-        crate::try_ref!(xs, 0);
+    /// X509_STORE_set_flags adds verification flags (X509_V_FLAG_*); the verifier acts on
+    /// X509_V_FLAG_CRL_CHECK and X509_V_FLAG_CRL_CHECK_ALL. 1 on success.
+    fn X509_STORE_set_flags(xs: *mut X509_STORE, flags: c_ulong) -> c_int {
+        let st = crate::try_ref!(xs, 0);
+        // c_ulong is u64 here but u32 on other targets.
+        #[allow(clippy::useless_conversion)]
+        let flags = u64::from(flags);
+        st.flags.fetch_or(flags, Ordering::AcqRel);
         1
     }
     /// X509_STORE_set_ex_data; 1 on success.

@@ -101,3 +101,52 @@ fn garbage_never_panics() {
     );
     assert_eq!(steps(&s, &[], None), [E { depth: 0, code: 1 }]);
 }
+
+/// A certificate named `subject`, issued by `issuer` and signed with `key`.
+fn cross_cert(
+    subject: &str,
+    issuer: &str,
+    key: &openssl::pkey::PKey<openssl::pkey::Private>,
+    public: &openssl::pkey::PKey<openssl::pkey::Private>,
+) -> Vec<u8> {
+    use openssl::asn1::Asn1Time;
+    use openssl::x509::{X509Builder, X509NameBuilder};
+    let name = |cn: &str| {
+        let mut n = X509NameBuilder::new().unwrap();
+        n.append_entry_by_text("CN", cn).unwrap();
+        n.build()
+    };
+    let mut b = X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    b.set_subject_name(&name(subject)).unwrap();
+    b.set_issuer_name(&name(issuer)).unwrap();
+    b.set_pubkey(public).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(30).unwrap())
+        .unwrap();
+    b.sign(key, openssl::hash::MessageDigest::sha256()).unwrap();
+    b.build().to_der().unwrap()
+}
+
+/// Anchors that issue each other (A issued by B, B issued by A, no self-signed root) must
+/// not make chain building loop: each anchor is used once.
+#[test]
+fn issuer_loop_among_anchors_ends() {
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::nid::Nid;
+    use openssl::pkey::PKey;
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let ka = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let kb = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let kl = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let a = cross_cert("A", "B", &kb, &ka);
+    let b = cross_cert("B", "A", &ka, &kb);
+    let leaf = cross_cert("localhost", "A", &ka, &kl);
+    let mut s = TrustStore::new();
+    s.add_der(&a).unwrap();
+    s.add_der(&b).unwrap();
+    let got = openssl_steps(&s, &[leaf], SystemTime::now(), None, true, 100);
+    assert!(got.len() < 16, "{got:?}");
+    assert_eq!(got.last(), Some(&K { depth: 0 }));
+}

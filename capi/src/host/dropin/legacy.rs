@@ -91,3 +91,22 @@ pub fn x509_name_stack(ders: &[Vec<u8>]) -> *mut OPENSSL_STACK {
     }
     sk
 }
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn BIO_s_connect() -> *const c_void;
+    fn BIO_f_buffer() -> *const c_void;
+    fn BIO_new(m: *const c_void) -> *mut super::ffi::BIO;
+}
+
+/// A new connect BIO (`BIO_new(BIO_s_connect())`).
+pub fn bio_new_connect() -> *mut super::ffi::BIO {
+    // SAFETY: libcrypto's constructors.
+    unsafe { BIO_new(BIO_s_connect()) }
+}
+
+/// A new buffering filter BIO (`BIO_new(BIO_f_buffer())`).
+pub fn bio_new_buffer() -> *mut super::ffi::BIO {
+    // SAFETY: libcrypto's constructors.
+    unsafe { BIO_new(BIO_f_buffer()) }
+}

@@ -136,3 +136,56 @@ fn callback_tolerating_20_is_called_again_with_62() {
     assert_eq!(seen, [(0, NO_LOCAL_ISSUER), (0, 21)]);
     assert_eq!((cr, result), (-1, 21));
 }
+
+/// SSL_get0_param / SSL_CTX_get0_param: host names set on the parameters are checked
+/// (the OpenSSL wiki's hostname-validation pattern), the SSL's parameters inherit the
+/// context's at SSL_new, and unsupported host flags fail loudly.
+#[test]
+fn verify_param_host_names_are_checked() {
+    use crate::ssl::verify_param::*;
+    use crate::x509::verify_param::*;
+    let (cr, result) = pair_with("ca-ecdsa.pem", |s| {
+        let p = SSL_get0_param(s);
+        assert!(!p.is_null());
+        assert_eq!(
+            X509_VERIFY_PARAM_set1_host(p, c("evil.example").as_ptr(), 0),
+            1
+        );
+    });
+    assert_eq!((cr, result), (-1, HOSTNAME_MISMATCH));
+    let (cr, result) = pair_with("ca-ecdsa.pem", |s| {
+        let p = SSL_get0_param(s);
+        assert_eq!(
+            X509_VERIFY_PARAM_set1_host(p, c("evil.example").as_ptr(), 0),
+            1
+        );
+        assert_eq!(
+            X509_VERIFY_PARAM_add1_host(p, c("localhost").as_ptr(), 0),
+            1
+        );
+        assert_eq!(cstr_of(X509_VERIFY_PARAM_get0_host(p, 1)), "localhost");
+    });
+    assert_eq!((cr, result), (1, 0));
+
+    // Inherited from the context at SSL_new.
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    let cp = SSL_CTX_get0_param(cctx);
+    assert_eq!(
+        X509_VERIFY_PARAM_set1_host(cp, c("evil.example").as_ptr(), 0),
+        1
+    );
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(p.handshake().0, -1);
+    assert_eq!(SSL_get_verify_result(p.client), HOSTNAME_MISMATCH);
+    // Host flags other than the default matching are refused, not ignored.
+    take_errors();
+    SSL_set_hostflags(p.client, 0x20);
+    assert_eq!(take_errors().len(), 1);
+    assert_eq!(X509_VERIFY_PARAM_set_flags(cp, 0x80000), 0);
+    assert_eq!(take_errors().len(), 1);
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}

@@ -500,3 +500,21 @@ fn cert_cb_retry_reports_want_x509_lookup_once_per_call() {
     drop(p);
     free(&[sctx, cctx]);
 }
+
+#[test]
+fn set_ssl_ctx_null_returns_to_the_initial_context() {
+    crate::error::clear();
+    let a = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let b = server_ctx("server-rsa.pem", "server-rsa.key");
+    let s = SSL_new(a);
+    assert_eq!(SSL_set_SSL_CTX(s, b), b);
+    assert_eq!(SSL_get_SSL_CTX(s), b);
+    assert_eq!(
+        SSL_set_SSL_CTX(s, null_mut()),
+        a,
+        "NULL: back to the SSL_new context"
+    );
+    assert_eq!(SSL_get_SSL_CTX(s), a);
+    SSL_free(s);
+    free(&[a, b]);
+}

@@ -1,0 +1,98 @@
+//! A running handshake's step, holding what only that step needs (as rustls'
+//! `ExpectServerKx`, `ExpectClientKx`): the client keeps the server's ECDHE share only from
+//! ServerKeyExchange to ServerHelloDone, the server keeps its ECDHE key pair only until the
+//! ClientKeyExchange. Leaving the step drops the data; a step that has no use for a key
+//! cannot hold one. [`State`] is the data-free tag used for matching and names.
+
+use super::machine::State;
+use crate::crypto::ecdhe::EphemeralKeyPair;
+use crate::enums::SignatureScheme;
+use crate::record::protection::RecordProtection;
+
+/// Record keys derived from the master secret, not yet in use (RFC 5246 §6.3).
+pub(crate) struct PendingKeys {
+    /// Installed when the peer's ChangeCipherSpec arrives.
+    pub read: RecordProtection,
+    /// Installed when we send ours.
+    pub write: RecordProtection,
+}
+
+/// The message a running handshake waits for, with that step's own data.
+pub(crate) enum Step {
+    /// Until ServerHello: the cookie of the last HelloVerifyRequest (RFC 6347 §4.2.1) and
+    /// the last ClientHello sent (full DTLS form), with which the transcript starts.
+    ClientAwaitServerHello {
+        cookie: Vec<u8>,
+        last_client_hello: Vec<u8>,
+    },
+    ClientAwaitCertificate,
+    ClientAwaitServerKeyExchange,
+    /// After ServerKeyExchange (RFC 5246 §7.4.3): the server's ECDHE public key.
+    ClientAwaitCertificateRequestOrDone {
+        peer_public: Vec<u8>,
+    },
+    /// After CertificateRequest (RFC 5246 §7.4.4): also the schemes the server accepts.
+    ClientAwaitServerHelloDone {
+        peer_public: Vec<u8>,
+        cert_requested: Vec<SignatureScheme>,
+    },
+    ServerAwaitClientHello,
+    /// Flight 4 sent with a CertificateRequest: our ECDHE key pair.
+    ServerAwaitClientCertificate {
+        ecdhe: EphemeralKeyPair,
+    },
+    /// Waiting for ClientKeyExchange (RFC 5246 §7.4.7): our ECDHE key pair.
+    ServerAwaitClientKeyExchange {
+        ecdhe: EphemeralKeyPair,
+    },
+    /// Keys are agreed (ClientKeyExchange processed); the client's CertificateVerify comes
+    /// before its ChangeCipherSpec.
+    ServerAwaitCertificateVerify {
+        keys: PendingKeys,
+    },
+    /// Waiting for the peer's ChangeCipherSpec (RFC 6347 §4.1): the read keys it switches
+    /// to, and our write keys unless our own ChangeCipherSpec is already sent.
+    AwaitChangeCipherSpec {
+        read: RecordProtection,
+        write: Option<RecordProtection>,
+    },
+    /// Waiting for the peer's Finished; our write keys if we still have to send ours.
+    AwaitFinished {
+        write: Option<RecordProtection>,
+    },
+}
+
+impl Step {
+    /// What a step becomes for an instant while its data is moved to the next step; never
+    /// observed outside one handler.
+    pub fn transit() -> Self {
+        Step::ClientAwaitCertificate
+    }
+
+    /// A client's first step.
+    pub fn client_start() -> Self {
+        Step::ClientAwaitServerHello {
+            cookie: Vec::new(),
+            last_client_hello: Vec::new(),
+        }
+    }
+
+    /// The data-free tag of this step.
+    pub fn kind(&self) -> State {
+        match self {
+            Step::ClientAwaitServerHello { .. } => State::ClientAwaitServerHello,
+            Step::ClientAwaitCertificate => State::ClientAwaitCertificate,
+            Step::ClientAwaitServerKeyExchange => State::ClientAwaitServerKeyExchange,
+            Step::ClientAwaitCertificateRequestOrDone { .. } => {
+                State::ClientAwaitCertificateRequestOrDone
+            }
+            Step::ClientAwaitServerHelloDone { .. } => State::ClientAwaitServerHelloDone,
+            Step::ServerAwaitClientHello => State::ServerAwaitClientHello,
+            Step::ServerAwaitClientCertificate { .. } => State::ServerAwaitClientCertificate,
+            Step::ServerAwaitClientKeyExchange { .. } => State::ServerAwaitClientKeyExchange,
+            Step::ServerAwaitCertificateVerify { .. } => State::ServerAwaitCertificateVerify,
+            Step::AwaitChangeCipherSpec { .. } => State::AwaitChangeCipherSpec,
+            Step::AwaitFinished { .. } => State::AwaitFinished,
+        }
+    }
+}
