@@ -121,3 +121,21 @@ compat_bio_method() {
 
 test_compat_bio_method_rdtls_server_openssl_client() { compat_bio_method rdtls openssl; }
 test_compat_bio_method_openssl_server_rdtls_client() { compat_bio_method openssl rdtls; }
+
+# compat_ssl_bio SERVER CLIENT: the SSL filter BIO (BIO_new_ssl on a datagram BIO,
+# BIO_do_handshake, BIO_read/BIO_write, BIO_free_all), server against SERVER, client
+# against CLIENT.
+compat_ssl_bio() {
+    compat_only_rdtls
+    compat_build ssl_bio
+    start_bg srv "./ssl_bio-$1" server
+    local port
+    port=$(wait_port srv.out) || fail "ssl_bio-$1 server did not start"
+    timeout 20 "./ssl_bio-$2" client "$port" 5 > c.out 2>&1 || fail "client failed"
+    grep -qx 'client ok 5' c.out || fail "client output"
+    expect_exit srv 0 || fail "server failed"
+    grep -qx 'server echoed 5' srv.out || fail "server did not echo"
+}
+
+test_compat_ssl_bio_rdtls_server_openssl_client() { compat_ssl_bio rdtls openssl; }
+test_compat_ssl_bio_openssl_server_rdtls_client() { compat_ssl_bio openssl rdtls; }
