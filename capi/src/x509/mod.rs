@@ -25,6 +25,8 @@ pub mod store;
 pub mod verify_param;
 
 #[cfg(test)]
+mod create_tests;
+#[cfg(test)]
 mod tests;
 
 pub use name::X509_NAME;
