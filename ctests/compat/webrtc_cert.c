@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 static void die(const char *what)
 {
@@ -68,6 +69,15 @@ static X509 *make_cert(EVP_PKEY *subject_key, const char *cn, X509 *issuer, EVP_
     if (X509_sign(x, issuer_key != NULL ? issuer_key : subject_key, EVP_sha256()) <= 0)
         die("X509_sign");
     return x;
+}
+
+static void add_ext(X509 *x, int nid, const char *value)
+{
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+
+    if (ext == NULL || !X509_add_ext(x, ext, -1))
+        die(value);
+    X509_EXTENSION_free(ext);
 }
 
 static void write_pem(const char *dir, const char *file, X509 *x, EVP_PKEY *k)
@@ -148,7 +158,11 @@ int main(int argc, char **argv)
         n = X509_get_subject_name(c);
         if (!X509_NAME_add_entry_by_txt(n, "commonName", MBSTRING_UTF8,
                 (const unsigned char *)"rdtls compat CA", -1, -1, 0)
-            || !X509_set_issuer_name(c, n) || X509_sign(c, ca_key, EVP_sha384()) <= 0)
+            || !X509_set_issuer_name(c, n))
+            die("CA name");
+        add_ext(c, NID_basic_constraints, "critical,CA:TRUE");
+        add_ext(c, NID_key_usage, "critical,keyCertSign,cRLSign");
+        if (X509_sign(c, ca_key, EVP_sha384()) <= 0)
             die("CA sign");
         ca = c;
     }
@@ -160,8 +174,10 @@ int main(int argc, char **argv)
             || !X509_set_pubkey(l, key)
             || !X509_NAME_add_entry_by_txt(X509_get_subject_name(l), "CN", MBSTRING_ASC,
                 (const unsigned char *)"leaf", -1, -1, 0)
-            || !X509_set_issuer_name(l, X509_get_subject_name(ca))
-            || X509_sign(l, ca_key, EVP_sha384()) <= 0)
+            || !X509_set_issuer_name(l, X509_get_subject_name(ca)))
+            die("leaf fields");
+        add_ext(l, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+        if (X509_sign(l, ca_key, EVP_sha384()) <= 0)
             die("leaf sign");
         leaf = l;
     }

@@ -8,15 +8,15 @@
 //!
 //! Differences from OpenSSL, by construction of the writer: the certificate is always v3
 //! (X509_set_version only records the value); a name holds one value per attribute type
-//! (a second `OU` replaces the first) and multi-valued RDNs are refused; re-signing a parsed
-//! certificate keeps no extensions.
+//! (a second `OU` replaces the first) and multi-valued RDNs are refused; only the extensions
+//! of ext.rs are written, and re-signing a parsed certificate keeps none of its own.
 use std::ffi::{c_char, c_int, c_long, c_uchar, CStr};
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
 
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, DnValue, Issuer, PublicKeyData, SerialNumber,
-    SignatureAlgorithm,
+    CertificateParams, DistinguishedName, DnType, DnValue, Issuer, KeyIdMethod, PublicKeyData,
+    SerialNumber, SignatureAlgorithm,
 };
 use rdtls::enums::SignatureScheme;
 use rdtls::pki::keys::{
@@ -27,6 +27,7 @@ use rdtls::pki::x509::{parse_certificate, CertInfo};
 use time::OffsetDateTime;
 
 use super::asn1::{ASN1_STRING, V_ASN1_INTEGER, V_ASN1_NEG_INTEGER};
+use super::ext::Ext;
 use super::name::{self, X509_NAME};
 use super::{x509_ref, X509};
 use crate::crypto::digest::{md_ref, EVP_MD};
@@ -140,6 +141,7 @@ fn new_blank() -> *mut X509 {
             ASN1_STRING::empty(V_ASN1_UTCTIME),
             ASN1_STRING::empty(V_ASN1_UTCTIME),
         ],
+        exts: Vec::new(),
         pubkey: OnceLock::new(),
         ex_data: ExData::new(CRYPTO_EX_INDEX_X509, std::ptr::null_mut()),
     }))
@@ -327,6 +329,17 @@ fn sign(x: &mut X509, k: &EVP_PKEY, md: Option<&EVP_MD>) -> Result<c_int, String
     };
     params.serial_number = Some(SerialNumber::from_slice(&serial));
     params.distinguished_name = distinguished_name(&x.subject)?;
+    for e in &x.exts {
+        match e {
+            Ext::Basic(ca) => params.is_ca = *ca,
+            Ext::KeyUsage(k) => params.key_usages = k.clone(),
+            Ext::AltNames(n) => params.subject_alt_names = n.clone(),
+        }
+    }
+    // subjectKeyIdentifier (written for CA certificates): SHA-1 of the subjectPublicKey,
+    // RFC 5280 §4.2.1.2 method (1), as OpenSSL's "hash".
+    let ski = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &subject.key);
+    params.key_identifier_method = KeyIdMethod::PreSpecified(ski.as_ref().to_vec());
     let mut issuer_params = CertificateParams::default();
     issuer_params.distinguished_name = distinguished_name(&x.issuer)?;
     let signer = Signer {

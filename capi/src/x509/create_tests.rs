@@ -210,3 +210,48 @@ fn keygen_failures_are_reported() {
     EVP_PKEY_free(k);
     assert!(rdtls_pkey_q_keygen(c"EC".as_ptr(), c"P-521".as_ptr(), 0).is_null());
 }
+
+#[test]
+fn extensions_parse_and_reach_the_certificate() {
+    use super::ext::*;
+    crate::error::clear();
+    for (nid, bad) in [
+        (NID_BASIC_CONSTRAINTS, "CA:maybe"),
+        (NID_BASIC_CONSTRAINTS, "pathlen:1"),
+        (NID_KEY_USAGE, "signEverything"),
+        (NID_SUBJECT_ALT_NAME, "IP:300.1.1.1"),
+        (NID_SUBJECT_ALT_NAME, "dirName:x"),
+        (86, "anything"),
+    ] {
+        let v = format!("{bad}\0");
+        assert!(
+            X509V3_EXT_conf_nid(null_mut(), null_mut(), nid, v.as_ptr().cast()).is_null(),
+            "{bad}"
+        );
+    }
+    assert!(X509V3_EXT_conf_nid(null_mut(), null_mut(), NID_KEY_USAGE, null()).is_null());
+    let k = p256_key();
+    let x = draft(k, "ca");
+    for (nid, v) in [
+        (NID_BASIC_CONSTRAINTS, c"critical,CA:TRUE,pathlen:0"),
+        (NID_KEY_USAGE, c"critical, keyCertSign, cRLSign"),
+        (NID_SUBJECT_ALT_NAME, c"DNS:localhost,IP:::1"),
+    ] {
+        let e = X509V3_EXT_nconf_nid(null_mut(), null_mut(), nid, v.as_ptr());
+        assert!(!e.is_null(), "{v:?}: {:?}", crate::error::snapshot());
+        assert_eq!(X509_add_ext(x, e, -1), 1);
+        X509_EXTENSION_free(e);
+    }
+    assert!(
+        X509_sign(x, k, EVP_sha256()) > 0,
+        "{:?}",
+        crate::error::snapshot()
+    );
+    let info = x509_ref(x).unwrap().info().clone();
+    assert!(info.is_ca && info.has_basic_constraints);
+    assert_eq!(info.san_dns, vec!["localhost".to_string()]);
+    assert_eq!(info.san_ip.len(), 1);
+    assert!(info.key_usage.is_some());
+    X509_free(x);
+    EVP_PKEY_free(k);
+}

@@ -18,6 +18,7 @@ pub mod check;
 pub mod create;
 pub mod crl;
 pub mod der;
+pub mod ext;
 pub mod name;
 pub mod pem;
 pub mod stack;
@@ -44,6 +45,8 @@ pub struct X509 {
     serial: asn1::ASN1_STRING,
     /// notBefore and notAfter as ASN1_TIME (owned strings; `X509_getm_notBefore`).
     times: [asn1::ASN1_STRING; 2],
+    /// Extensions added with X509_add_ext, written by X509_sign.
+    exts: Vec<ext::Ext>,
     /// The public key, built on first use (`X509_get0_pubkey`); holds one reference.
     pubkey: OnceLock<usize>,
     pub(crate) ex_data: ExData,
@@ -81,6 +84,7 @@ impl X509 {
                 create::asn1_time(info.not_before),
                 create::asn1_time(info.not_after),
             ],
+            exts: Vec::new(),
             info,
             subject,
             issuer,
