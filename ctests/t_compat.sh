@@ -53,7 +53,8 @@ compat_fp_of() {
 # A certificate made in memory by librdtls (ECDSA P-256, self-signed, X509_sign with
 # EVP_sha256) verifies with `openssl verify`, its X509_digest fingerprint equals the one
 # `openssl x509 -fingerprint -sha256` prints, and its key reads back with `openssl pkey`;
-# a P-384 CA (basicConstraints, keyUsage) signs a leaf (subjectAltName) that verifies.
+# a P-384 CA (basicConstraints, keyUsage) signs a leaf (subjectAltName) that verifies; an
+# RSA-2048 (EVP_RSA_gen) self-signed certificate verifies.
 # The OpenSSL build of the same program does the same.
 test_compat_webrtc_cert() {
     compat_only_rdtls
@@ -71,6 +72,8 @@ test_compat_webrtc_cert() {
             || fail "$b: X509_digest fingerprint '$fp' differs from openssl x509's"
         timeout 20 openssl verify -CAfile "out-$b/ca.pem" "out-$b/leaf.pem" \
             || fail "$b: CA-signed certificate does not verify"
+        timeout 20 openssl verify -CAfile "out-$b/rsa.pem" "out-$b/rsa.pem" \
+            || fail "$b: RSA certificate does not verify"
         timeout 20 openssl pkey -in "out-$b/self.key" -noout || fail "$b: key unreadable"
         [ "$(openssl pkey -in "out-$b/self.key" -pubout)" = \
             "$(openssl x509 -in "out-$b/self.pem" -noout -pubkey)" ] \

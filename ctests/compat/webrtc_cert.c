@@ -1,8 +1,9 @@
 /* compat corpus: a WebRTC-style start-up. Makes a fresh ECDSA P-256 key and a self-signed
  * certificate in memory, prints its SHA-256 fingerprint the way an SDP "a=fingerprint" line
  * carries it, loads both into a DTLS context, and also makes a small CA and a certificate
- * it signs. Writes OUTDIR/{self.pem,self.key,ca.pem,leaf.pem}; prints
- * "fingerprint sha-256 AB:CD:..." and "webrtc_cert ok". Usage: webrtc_cert OUTDIR */
+ * it signs, and an RSA certificate. Writes OUTDIR/{self.pem,self.key,ca.pem,leaf.pem,
+ * rsa.pem}; prints "fingerprint sha-256 AB:CD:..." and "webrtc_cert ok".
+ * Usage: webrtc_cert OUTDIR */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,18 @@ int main(int argc, char **argv)
         if (X509_sign(l, ca_key, EVP_sha384()) <= 0)
             die("leaf sign");
         leaf = l;
+    }
+    /* An RSA-2048 self-signed certificate (EVP_RSA_gen, SHA-256). */
+    {
+        EVP_PKEY *rk = EVP_RSA_gen(2048);
+        X509 *r;
+
+        if (rk == NULL)
+            die("EVP_RSA_gen");
+        r = make_cert(rk, "rsa", NULL, NULL);
+        write_pem(argv[1], "rsa.pem", r, NULL);
+        X509_free(r);
+        EVP_PKEY_free(rk);
     }
     write_pem(argv[1], "ca.pem", ca, NULL);
     write_pem(argv[1], "leaf.pem", leaf, NULL);

@@ -71,7 +71,7 @@ int EVP_PKEY_get_size(const EVP_PKEY *pkey);
 int EVP_PKEY_get_security_bits(const EVP_PKEY *pkey);
 #define EVP_PKEY_security_bits EVP_PKEY_get_security_bits
 
-/* Key generation: EC (P-256, P-384) and Ed25519; RSA generation fails (unsupported). */
+/* Key generation: EC (P-256, P-384), Ed25519, RSA (2048 to 8192 bits). */
 EVP_PKEY_CTX *EVP_PKEY_CTX_new_id(int id, ENGINE *e);
 EVP_PKEY_CTX *EVP_PKEY_CTX_new_from_name(OSSL_LIB_CTX *libctx, const char *name,
                                          const char *propquery);

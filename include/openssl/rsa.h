@@ -20,7 +20,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-/* Recorded only: RSA key generation is not supported (EVP_PKEY_keygen fails). */
+/* 2048 to 8192 bits (ring's signing limits); the public exponent is 65537. */
 int EVP_PKEY_CTX_set_rsa_keygen_bits(EVP_PKEY_CTX *ctx, int bits);
 #ifdef __cplusplus
 }
