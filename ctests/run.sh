@@ -265,4 +265,12 @@ for s in $PSK_SUITES; do
 done
 run_test psk_without_callback_offers_nothing
 
+# The compat corpus and header checks (t_compat.sh, issue 16).
+for t in headers_exported prototypes legacy_init webrtc_cert echo_rdtls_server_openssl_client \
+    echo_openssl_server_rdtls_client echo_rdtls_both bio_method_rdtls_server_openssl_client \
+    bio_method_openssl_server_rdtls_client ssl_bio_rdtls_server_openssl_client \
+    ssl_bio_openssl_server_rdtls_client; do
+    run_test "compat_$t"
+done
+
 summary

@@ -4,7 +4,8 @@
 #   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config,
 #   libsrtp2-dev (ctests/srtp_media.c: SRTP media keyed by DTLS-SRTP), libmbedtls-dev
 #   (ctests/mbedtls_srtp_client.c: a Mbed TLS DTLS-SRTP peer),
-#   socat, ncat, coturn, libcoap3-bin (legacy programs on the drop-in).
+#   socat, ncat, coturn, libcoap3-bin (legacy programs on the drop-in), python3
+#   (scripts/check-prototypes.py: headers agree with the Rust exports).
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
 
@@ -22,6 +23,7 @@ command -v ncat > /dev/null 2>&1 || missing="$missing ncat"
 command -v turnserver > /dev/null 2>&1 || missing="$missing coturn"
 command -v coap-client-openssl > /dev/null 2>&1 || missing="$missing libcoap3-bin"
 command -v ss > /dev/null 2>&1 || missing="$missing iproute2"
+command -v python3 > /dev/null 2>&1 || missing="$missing python3"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

@@ -14,6 +14,8 @@ typedef struct bio_st BIO;
 void rdtls_err_set_error_text(int lib, int reason, const char *text);
 void rdtls_err_add_error_text(const char *text);
 int BIO_write(BIO *b, const void *data, int dlen);
+typedef struct evp_pkey_st EVP_PKEY;
+EVP_PKEY *rdtls_pkey_q_keygen(const char *type, const char *curve, size_t bits);
 
 /* Longest data string an error entry keeps (ERR_MAX_DATA_SIZE). */
 #define RDTLS_ERR_DATA_MAX 1024
@@ -138,4 +140,24 @@ int BIO_printf(BIO *bio, const char *format, ...)
     r = BIO_vprintf(bio, format, args);
     va_end(args);
     return r;
+}
+
+/* EVP_PKEY_Q_keygen (behind EVP_EC_gen and EVP_RSA_gen): the variadic argument is the curve
+ * name (char *) for "EC", the modulus size (size_t) for "RSA", nothing otherwise, as in
+ * OpenSSL 3.0. The library context and property query are ignored. */
+EVP_PKEY *EVP_PKEY_Q_keygen(void *libctx, const char *propq, const char *type, ...)
+{
+    va_list args;
+    const char *curve = NULL;
+    size_t bits = 0;
+
+    (void)libctx;
+    (void)propq;
+    va_start(args, type);
+    if (type != NULL && (strcmp(type, "EC") == 0 || strcmp(type, "ec") == 0))
+        curve = va_arg(args, const char *);
+    else if (type != NULL && (strcmp(type, "RSA") == 0 || strcmp(type, "rsa") == 0))
+        bits = va_arg(args, size_t);
+    va_end(args);
+    return rdtls_pkey_q_keygen(type, curve, bits);
 }

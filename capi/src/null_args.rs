@@ -262,11 +262,11 @@ fn x509_functions_tolerate_null() {
     assert_eq!(ASN1_STRING_length(null()), 0);
     assert!(ASN1_STRING_get0_data(null()).is_null());
     assert_eq!(ASN1_STRING_type(null()), 0);
-    assert!(PEM_read_bio_X509(null_mut(), null_mut(), N, N).is_null());
-    assert!(PEM_read_bio_X509_AUX(null_mut(), null_mut(), N, N).is_null());
-    assert!(PEM_read_X509(null_mut(), null_mut(), N, N).is_null());
-    assert!(PEM_read_bio_PrivateKey(null_mut(), null_mut(), N, N).is_null());
-    assert!(PEM_read_PrivateKey(null_mut(), null_mut(), N, N).is_null());
+    assert!(PEM_read_bio_X509(null_mut(), null_mut(), None, N).is_null());
+    assert!(PEM_read_bio_X509_AUX(null_mut(), null_mut(), None, N).is_null());
+    assert!(PEM_read_X509(null_mut(), null_mut(), None, N).is_null());
+    assert!(PEM_read_bio_PrivateKey(null_mut(), null_mut(), None, N).is_null());
+    assert!(PEM_read_PrivateKey(null_mut(), null_mut(), None, N).is_null());
     assert_eq!(PEM_write_bio_X509(null_mut(), null()), 0);
     assert_eq!(PEM_write_X509(null_mut(), null()), 0);
     X509_STORE_free(null_mut());

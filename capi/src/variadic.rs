@@ -13,6 +13,12 @@ extern "C" {
     fn ERR_add_error_txt(sep: *const c_char, txt: *const c_char);
     fn BIO_printf(bio: *mut c_void, format: *const c_char, ...) -> c_int;
     fn BIO_snprintf(buf: *mut c_char, n: usize, format: *const c_char, ...) -> c_int;
+    fn EVP_PKEY_Q_keygen(
+        libctx: *mut c_void,
+        propq: *const c_char,
+        type_: *const c_char,
+        ...
+    ) -> *mut c_void;
 }
 
 /// Addresses of the C functions, kept so the linker includes `variadic.o`.
@@ -24,12 +30,14 @@ static KEEP: (
     unsafe extern "C" fn(*const c_char, *const c_char),
     unsafe extern "C" fn(*mut c_void, *const c_char, ...) -> c_int,
     unsafe extern "C" fn(*mut c_char, usize, *const c_char, ...) -> c_int,
+    unsafe extern "C" fn(*mut c_void, *const c_char, *const c_char, ...) -> *mut c_void,
 ) = (
     ERR_set_error,
     ERR_add_error_data,
     ERR_add_error_txt,
     BIO_printf,
     BIO_snprintf,
+    EVP_PKEY_Q_keygen,
 );
 
 #[cfg(test)]

@@ -77,7 +77,16 @@ struct asn1_string_st {
     long flags;
 };
 
+/* ASN1_mbstring_copy input types (OpenSSL 3.0 values), used with
+ * X509_NAME_add_entry_by_txt. */
+#define MBSTRING_FLAG 0x1000
+#define MBSTRING_UTF8 (MBSTRING_FLAG)
+#define MBSTRING_ASC (MBSTRING_FLAG | 1)
+#define MBSTRING_BMP (MBSTRING_FLAG | 2)
+#define MBSTRING_UNIV (MBSTRING_FLAG | 4)
+
 long ASN1_INTEGER_get(const ASN1_INTEGER *a);
+int ASN1_INTEGER_set(ASN1_INTEGER *a, long v);
 int ASN1_STRING_length(const ASN1_STRING *x);
 const unsigned char *ASN1_STRING_get0_data(const ASN1_STRING *x);
 int ASN1_STRING_type(const ASN1_STRING *x);

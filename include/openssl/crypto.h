@@ -115,6 +115,20 @@ void OPENSSL_thread_stop(void);
 #define CRYPTO_set_dynlock_create_callback(dyn_create_function)
 #define CRYPTO_set_dynlock_lock_callback(dyn_lock_function)
 #define CRYPTO_set_dynlock_destroy_callback(dyn_destroy_function)
+#define CRYPTO_set_add_lock_callback(func)
+#define CRYPTO_get_add_lock_callback() (NULL)
+/* The 1.0-era locking callbacks are never called (OpenSSL 3.0 does the same); old code that
+ * still defines one uses these mode bits (OpenSSL's values). */
+#define CRYPTO_LOCK 1
+#define CRYPTO_UNLOCK 2
+#define CRYPTO_READ 4
+#define CRYPTO_WRITE 8
+typedef struct crypto_threadid_st {
+    int dummy;
+} CRYPTO_THREADID;
+#define CRYPTO_THREADID_set_numeric(id, val)
+#define CRYPTO_THREADID_set_pointer(id, ptr)
+#define CRYPTO_THREADID_get_callback() (NULL)
 
 /* Application data on objects. */
 #define CRYPTO_EX_INDEX_SSL 0

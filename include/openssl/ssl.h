@@ -934,6 +934,26 @@ int SSL_CTX_use_psk_identity_hint(SSL_CTX *ctx, const char *identity_hint);
 int SSL_use_psk_identity_hint(SSL *s, const char *identity_hint);
 const char *SSL_get_psk_identity_hint(const SSL *s);
 const char *SSL_get_psk_identity(const SSL *s);
+/* Exported functions old programs call (issue 16): the default trust locations, the
+ * compression list (empty: OpenSSL 3.0 built without zlib), the own certificate and key. */
+DEFINE_STACK_OF(SSL_COMP)
+int SSL_CTX_set_default_verify_file(SSL_CTX *ctx);
+int SSL_CTX_set_default_verify_dir(SSL_CTX *ctx);
+int SSL_CTX_set_default_verify_store(SSL_CTX *ctx);
+STACK_OF(SSL_COMP) *SSL_COMP_get_compression_methods(void);
+const char *SSL_COMP_get_name(const COMP_METHOD *comp);
+const char *SSL_COMP_get0_name(const SSL_COMP *comp);
+int SSL_COMP_get_id(const SSL_COMP *comp);
+const COMP_METHOD *SSL_get_current_compression(const SSL *s);
+const COMP_METHOD *SSL_get_current_expansion(const SSL *s);
+X509 *SSL_get_certificate(const SSL *ssl);
+EVP_PKEY *SSL_get_privatekey(const SSL *ssl);
+X509 *SSL_CTX_get0_certificate(const SSL_CTX *ctx);
+EVP_PKEY *SSL_CTX_get0_privatekey(const SSL_CTX *ctx);
+STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s);
+char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size);
+long SSL_get_default_timeout(const SSL *s);
+int ERR_load_SSL_strings(void);
 
 #ifdef __cplusplus
 }

@@ -59,6 +59,30 @@ int i2d_X509(const X509 *a, unsigned char **out);
 X509_NAME *X509_get_subject_name(const X509 *a);
 X509_NAME *X509_get_issuer_name(const X509 *a);
 ASN1_INTEGER *X509_get_serialNumber(X509 *x);
+
+/* Making certificates (X509_new, the setters, X509_sign; always written as v3). */
+X509 *X509_new(void);
+int X509_set_version(X509 *x, long version);
+long X509_get_version(const X509 *x);
+ASN1_TIME *X509_getm_notBefore(const X509 *x);
+ASN1_TIME *X509_getm_notAfter(const X509 *x);
+const ASN1_TIME *X509_get0_notBefore(const X509 *x);
+const ASN1_TIME *X509_get0_notAfter(const X509 *x);
+#define X509_get_notBefore X509_getm_notBefore
+#define X509_get_notAfter X509_getm_notAfter
+ASN1_TIME *X509_gmtime_adj(ASN1_TIME *s, long adj);
+int X509_set_pubkey(X509 *x, EVP_PKEY *pkey);
+int X509_set_subject_name(X509 *x, const X509_NAME *name);
+int X509_set_issuer_name(X509 *x, const X509_NAME *name);
+int X509_NAME_add_entry_by_txt(X509_NAME *name, const char *field, int type,
+                               const unsigned char *bytes, int len, int loc, int set);
+int X509_NAME_add_entry_by_NID(X509_NAME *name, int nid, int type, const unsigned char *bytes,
+                               int len, int loc, int set);
+int X509_sign(X509 *x, EVP_PKEY *pkey, const EVP_MD *md);
+/* Extensions for X509_sign: see X509V3_EXT_conf_nid in <openssl/x509v3.h>. */
+typedef struct X509_extension_st X509_EXTENSION;
+int X509_add_ext(X509 *x, X509_EXTENSION *ex, int loc);
+void X509_EXTENSION_free(X509_EXTENSION *a);
 const ASN1_INTEGER *X509_get0_serialNumber(const X509 *x);
 EVP_PKEY *X509_get0_pubkey(const X509 *x);
 EVP_PKEY *X509_get_pubkey(X509 *x);

@@ -21,6 +21,14 @@ extern "C" {
 int X509_check_host(X509 *x, const char *chk, size_t chklen, unsigned int flags, char **peername);
 int X509_check_ip_asc(X509 *x, const char *address, unsigned int flags);
 
+/* Making extensions for X509_add_ext from OpenSSL's configuration syntax: basicConstraints
+ * ("critical,CA:TRUE,pathlen:0"), keyUsage ("critical,keyCertSign,cRLSign") and
+ * subjectAltName ("DNS:host,IP:127.0.0.1"). conf and ctx are not used (may be NULL). */
+struct lhash_st_CONF_VALUE;
+X509_EXTENSION *X509V3_EXT_conf_nid(struct lhash_st_CONF_VALUE *conf, X509V3_CTX *ctx, int ext_nid,
+                                    const char *value);
+X509_EXTENSION *X509V3_EXT_nconf_nid(CONF *conf, X509V3_CTX *ctx, int ext_nid, const char *value);
+
 #ifdef __cplusplus
 }
 #endif

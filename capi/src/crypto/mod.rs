@@ -3,6 +3,8 @@
 pub mod digest;
 pub mod hmac;
 pub mod init;
+pub mod keygen;
+pub mod legacy;
 pub mod mem;
 pub mod pkey;
 pub mod rand;

@@ -22,6 +22,9 @@ pub struct EVP_PKEY {
     kind: Kind,
     /// (EVP_PKEY_* id, bits), 0 when unknown.
     info: (c_int, c_int),
+    /// The PKCS#8 encoding of a key generated here (EVP_PKEY_keygen), for
+    /// PEM_write_bio_PrivateKey; keys loaded from files do not keep theirs.
+    pkcs8: Option<zeroize::Zeroizing<Vec<u8>>>,
 }
 
 impl EVP_PKEY {
@@ -48,6 +51,7 @@ impl EVP_PKEY {
             refs: AtomicU32::new(1),
             kind: Kind::Private(key),
             info,
+            pkcs8: None,
         }))
     }
 
@@ -60,7 +64,23 @@ impl EVP_PKEY {
                 spki: spki.to_vec(),
             },
             info,
+            pkcs8: None,
         }))
+    }
+
+    /// A private key from its PKCS#8 encoding, which it keeps (for PEM output); NULL and an
+    /// ERR entry when the key cannot be loaded.
+    pub fn from_pkcs8_keeping(pkcs8: &[u8]) -> *mut EVP_PKEY {
+        let k = private_from_der(pkcs8);
+        if let Some(p) = pkey_mut(k) {
+            p.pkcs8 = Some(zeroize::Zeroizing::new(pkcs8.to_vec()));
+        }
+        k
+    }
+
+    /// The PKCS#8 encoding, for keys generated here.
+    pub fn pkcs8(&self) -> Option<&[u8]> {
+        self.pkcs8.as_deref().map(|v| v.as_slice())
     }
 
     /// `EVP_PKEY_get_id`.
@@ -104,6 +124,11 @@ fn private_info(key: &SigningKey) -> (c_int, c_int) {
 fn pkey_ref<'a>(k: *const EVP_PKEY) -> Option<&'a EVP_PKEY> {
     // SAFETY: NULL or a live EVP_PKEY from this library.
     unsafe { k.as_ref() }
+}
+
+fn pkey_mut<'a>(k: *mut EVP_PKEY) -> Option<&'a mut EVP_PKEY> {
+    // SAFETY: NULL or a freshly made EVP_PKEY no one else references yet.
+    unsafe { k.as_mut() }
 }
 
 /// `EVP_PKEY_up_ref`.

@@ -8,6 +8,10 @@ pub const V_ASN1_INTEGER: c_int = 2;
 /// `V_ASN1_NEG_INTEGER`.
 pub const V_ASN1_NEG_INTEGER: c_int = 2 | 0x100;
 
+/// Private flag bit: `data` is owned (a `Box<[u8]>` of `length` bytes) rather than a view
+/// into its owner. OpenSSL's own ASN1_STRING_FLAG_* bits are all below 0x1000.
+pub const FLAG_OWNED: c_long = 0x1000_0000;
+
 /// `struct asn1_string_st` (public in OpenSSL 3.0's asn1.h; `ASN1_INTEGER` is the same).
 #[repr(C)]
 pub struct ASN1_STRING {
@@ -53,7 +57,31 @@ impl ASN1_STRING {
         }
     }
 
-    fn bytes(&self) -> &[u8] {
+    /// Replaces the contents with an owned copy of `bytes` (freeing owned old contents).
+    pub fn set_owned(&mut self, type_: c_int, bytes: &[u8]) {
+        self.release();
+        let b: Box<[u8]> = bytes.into();
+        self.length = c_int::try_from(b.len()).unwrap_or(0);
+        self.type_ = type_;
+        self.data = Box::into_raw(b).cast::<c_uchar>();
+        self.flags |= FLAG_OWNED;
+    }
+
+    /// Frees owned contents (see [`ASN1_STRING::set_owned`]); views are left alone.
+    pub fn release(&mut self) {
+        if self.flags & FLAG_OWNED != 0 && !self.data.is_null() {
+            let n = usize::try_from(self.length).unwrap_or(0);
+            // SAFETY: FLAG_OWNED data came from Box<[u8]> of exactly `length` bytes
+            // (set_owned), and is freed once: the pointer is cleared below.
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.data, n)) });
+        }
+        self.data = std::ptr::null_mut();
+        self.length = 0;
+        self.flags &= !FLAG_OWNED;
+    }
+
+    /// The contents.
+    pub fn bytes(&self) -> &[u8] {
         match usize::try_from(self.length) {
             // SAFETY: data points to `length` bytes kept alive by the owner.
             Ok(n) if n > 0 && !self.data.is_null() => unsafe {
@@ -75,6 +103,17 @@ entry! {
         }
         let v = b.iter().fold(0 as c_long, |acc, &x| (acc << 8) | c_long::from(x));
         if a.type_ == V_ASN1_NEG_INTEGER { -v } else { v }
+    }
+
+    /// ASN1_INTEGER_set stores `v` (as OpenSSL: big-endian magnitude, V_ASN1_NEG_INTEGER
+    /// for negative values); 1 on success.
+    fn ASN1_INTEGER_set(a: *mut ASN1_STRING, v: c_long) -> c_int {
+        let a = crate::try_mut!(a, 0);
+        let mag = v.unsigned_abs().to_be_bytes();
+        let first = mag.iter().position(|&b| b != 0).unwrap_or(mag.len() - 1);
+        let t = if v < 0 { V_ASN1_NEG_INTEGER } else { V_ASN1_INTEGER };
+        a.set_owned(t, &mag[first..]);
+        1
     }
 
     /// ASN1_STRING_length.

@@ -56,7 +56,7 @@ pub fn crl_free(c: *mut X509_CRL) {
 entry! {
     /// PEM_read_bio_X509_CRL reads the next "X509 CRL" block; stores it in `*x` too when
     /// `x` is non-NULL.
-    fn PEM_read_bio_X509_CRL(bp: *mut BIO, x: *mut *mut X509_CRL, _cb: *mut c_void,
+    fn PEM_read_bio_X509_CRL(bp: *mut BIO, x: *mut *mut X509_CRL, _cb: super::pem::PemPasswordCb,
                              _u: *mut c_void) -> *mut X509_CRL {
         let Some(block) = read_block(bp, &["X509 CRL"]) else {
             return std::ptr::null_mut();

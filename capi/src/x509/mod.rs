@@ -15,14 +15,18 @@ use crate::exdata::{ExData, CRYPTO_EX_INDEX_X509};
 pub mod asn1;
 pub mod base64;
 pub mod check;
+pub mod create;
 pub mod crl;
 pub mod der;
+pub mod ext;
 pub mod name;
 pub mod pem;
 pub mod stack;
 pub mod store;
 pub mod verify_param;
 
+#[cfg(test)]
+mod create_tests;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +43,10 @@ pub struct X509 {
     subject: X509_NAME,
     issuer: X509_NAME,
     serial: asn1::ASN1_STRING,
+    /// notBefore and notAfter as ASN1_TIME (owned strings; `X509_getm_notBefore`).
+    times: [asn1::ASN1_STRING; 2],
+    /// Extensions added with X509_add_ext, written by X509_sign.
+    exts: Vec<ext::Ext>,
     /// The public key, built on first use (`X509_get0_pubkey`); holds one reference.
     pubkey: OnceLock<usize>,
     pub(crate) ex_data: ExData,
@@ -72,6 +80,11 @@ impl X509 {
             refs: AtomicU32::new(1),
             der: der.to_vec(),
             serial: asn1::ASN1_STRING::empty(asn1::V_ASN1_INTEGER),
+            times: [
+                create::asn1_time(info.not_before),
+                create::asn1_time(info.not_after),
+            ],
+            exts: Vec::new(),
             info,
             subject,
             issuer,
@@ -103,6 +116,10 @@ impl X509 {
 
 impl Drop for X509 {
     fn drop(&mut self) {
+        self.serial.release();
+        for t in &mut self.times {
+            t.release();
+        }
         if let Some(&k) = self.pubkey.get() {
             pkey::free(k as *mut EVP_PKEY);
         }

@@ -37,6 +37,36 @@ const NIDS: &[(&str, c_int)] = &[
     ("UID", 102),
 ];
 
+/// Long names (OpenSSL's LN_*) of the attributes in [`NIDS`], same order.
+const LONG_NAMES: &[&str] = &[
+    "commonName",
+    "countryName",
+    "localityName",
+    "stateOrProvinceName",
+    "organizationName",
+    "organizationalUnitName",
+    "emailAddress",
+    "serialNumber",
+    "title",
+    "givenName",
+    "surname",
+    "domainComponent",
+    "userId",
+];
+
+/// The short name of attribute `field` (short name, long name or NID as text).
+pub(crate) fn short_name(field: &str) -> Option<&'static str> {
+    NIDS.iter()
+        .zip(LONG_NAMES)
+        .find(|((s, _), l)| s.eq_ignore_ascii_case(field) || l.eq_ignore_ascii_case(field))
+        .map(|((s, _), _)| *s)
+}
+
+/// The short name of attribute `nid`.
+pub(crate) fn short_name_by_nid(nid: c_int) -> Option<&'static str> {
+    NIDS.iter().find(|(_, n)| *n == nid).map(|(s, _)| *s)
+}
+
 /// `X509_NAME`: (attribute short name, value) pairs in certificate order.
 pub struct X509_NAME {
     entries: Vec<(String, String)>,
@@ -51,6 +81,20 @@ impl X509_NAME {
     /// The entries.
     pub fn entries(&self) -> &[(String, String)] {
         &self.entries
+    }
+
+    /// Replaces the entries.
+    pub(crate) fn set_entries(&mut self, entries: Vec<(String, String)>) {
+        self.entries = entries;
+    }
+
+    /// Inserts an entry at `loc` (appends when `loc` is -1 or past the end).
+    pub(crate) fn insert(&mut self, loc: c_int, short: &str, value: String) {
+        let at = usize::try_from(loc)
+            .ok()
+            .filter(|&i| i <= self.entries.len())
+            .unwrap_or(self.entries.len());
+        self.entries.insert(at, (short.to_string(), value));
     }
 
     /// "/C=US/O=x/CN=y" (`X509_NAME_oneline`).

@@ -16,12 +16,7 @@ fn fixture(name: &str) -> Vec<u8> {
 fn load_cert(name: &str) -> *mut X509 {
     let pem = fixture(name);
     let b = BIO_new_mem_buf(pem.as_ptr().cast(), pem.len() as c_int);
-    let x = PEM_read_bio_X509(
-        b,
-        std::ptr::null_mut(),
-        std::ptr::null_mut(),
-        std::ptr::null_mut(),
-    );
+    let x = PEM_read_bio_X509(b, std::ptr::null_mut(), None, std::ptr::null_mut());
     BIO_free(b);
     assert!(!x.is_null(), "{name}: {:?}", crate::error::snapshot());
     x
@@ -133,12 +128,7 @@ fn pubkey_and_private_key_match() {
     EVP_PKEY_free(kp);
     let key = fixture("server-rsa.key");
     let b = BIO_new_mem_buf(key.as_ptr().cast(), key.len() as c_int);
-    let pk = PEM_read_bio_PrivateKey(
-        b,
-        std::ptr::null_mut(),
-        std::ptr::null_mut(),
-        std::ptr::null_mut(),
-    );
+    let pk = PEM_read_bio_PrivateKey(b, std::ptr::null_mut(), None, std::ptr::null_mut());
     BIO_free(b);
     assert!(!pk.is_null(), "{:?}", crate::error::snapshot());
     assert_eq!(
@@ -173,7 +163,7 @@ fn private_key_formats() {
         let key = fixture(file);
         let b = BIO_new_mem_buf(key.as_ptr().cast(), key.len() as c_int);
         let mut out: *mut EVP_PKEY = std::ptr::null_mut();
-        let pk = PEM_read_bio_PrivateKey(b, &mut out, std::ptr::null_mut(), std::ptr::null_mut());
+        let pk = PEM_read_bio_PrivateKey(b, &mut out, None, std::ptr::null_mut());
         BIO_free(b);
         assert!(!pk.is_null(), "{file}: {:?}", crate::error::snapshot());
         assert_eq!(out, pk);
@@ -187,12 +177,7 @@ fn encrypted_key_is_refused_clearly() {
     crate::error::clear();
     let pem = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
     let b = BIO_new_mem_buf(pem.as_ptr().cast(), pem.len() as c_int);
-    let pk = PEM_read_bio_PrivateKey(
-        b,
-        std::ptr::null_mut(),
-        std::ptr::null_mut(),
-        std::ptr::null_mut(),
-    );
+    let pk = PEM_read_bio_PrivateKey(b, std::ptr::null_mut(), None, std::ptr::null_mut());
     BIO_free(b);
     assert!(pk.is_null());
     let e = crate::error::take_entry().expect("error");
@@ -212,12 +197,7 @@ fn chain_file_reads_successive_certificates_then_no_start_line() {
     let b = BIO_new_mem_buf(pem.as_ptr().cast(), pem.len() as c_int);
     let mut n = 0;
     loop {
-        let x = PEM_read_bio_X509(
-            b,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-        );
+        let x = PEM_read_bio_X509(b, std::ptr::null_mut(), None, std::ptr::null_mut());
         if x.is_null() {
             break;
         }

@@ -1,0 +1,147 @@
+# shellcheck shell=bash
+# The compat corpus (issue 16): programs under ctests/compat/ written the way real OpenSSL
+# DTLS programs are, each built unmodified with -Wall -Wextra -Werror against librdtls alone
+# (-Iinclude -lrdtls, no -lssl -lcrypto) and against the system OpenSSL, run, and run against
+# each other. Plus the header checks: every declared function is exported
+# (scripts/check-headers.sh) and the prototypes agree with the Rust exports
+# (scripts/check-prototypes.sh).
+
+COMPAT_CFLAGS=(-Wall -Wextra -Werror -O1 -g)
+
+# compat_build NAME [LIBS...]: builds ctests/compat/NAME.c into ./NAME-rdtls and
+# ./NAME-openssl (in the test's work directory).
+compat_build() {
+    local name="$1" src="$CT_ROOT/ctests/compat/$1.c"
+    shift
+    [ -f "$BUILD/librdtls.so" ] || fail "$BUILD/librdtls.so not built"
+    timeout 120 cc "${COMPAT_CFLAGS[@]}" -I"$CT_ROOT/include" -o "$name-rdtls" "$src" \
+        -L"$BUILD" -lrdtls -Wl,-rpath,"$BUILD" "$@" || fail "$name: build against librdtls"
+    timeout 120 cc "${COMPAT_CFLAGS[@]}" -o "$name-openssl" "$src" -lssl -lcrypto "$@" \
+        || fail "$name: build against OpenSSL"
+    # "librdtls alone": no libssl/libcrypto in the rdtls build's dependencies.
+    if ldd "$name-rdtls" | grep -qE 'lib(ssl|crypto)\.so'; then
+        fail "$name-rdtls links the system OpenSSL"
+    fi
+}
+
+# compat_only_rdtls: these tests build both flavours themselves; run them once, in the
+# rdtls backend run.
+compat_only_rdtls() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "compat corpus runs in the rdtls backend run"
+}
+
+test_compat_headers_exported() {
+    compat_only_rdtls
+    timeout 300 bash "$CT_ROOT/scripts/check-headers.sh" "$BUILD/librdtls.so"
+}
+
+test_compat_legacy_init() {
+    compat_only_rdtls
+    compat_build legacy_init
+    local b
+    for b in rdtls openssl; do
+        timeout 20 "./legacy_init-$b" > "li-$b.out" || fail "legacy_init-$b failed"
+        grep -qx 'legacy_init ok' "li-$b.out" || fail "legacy_init-$b: no 'ok' line"
+    done
+}
+
+# compat_fp_of PEM: the SHA-256 fingerprint as `openssl x509` prints it.
+compat_fp_of() {
+    timeout 20 openssl x509 -noout -fingerprint -sha256 -in "$1" | sed 's/^.*Fingerprint=//'
+}
+
+# A certificate made in memory by librdtls (ECDSA P-256, self-signed, X509_sign with
+# EVP_sha256) verifies with `openssl verify`, its X509_digest fingerprint equals the one
+# `openssl x509 -fingerprint -sha256` prints, and its key reads back with `openssl pkey`;
+# a P-384 CA (basicConstraints, keyUsage) signs a leaf (subjectAltName) that verifies; an
+# RSA-2048 (EVP_RSA_gen) self-signed certificate verifies.
+# The OpenSSL build of the same program does the same.
+test_compat_webrtc_cert() {
+    compat_only_rdtls
+    need openssl
+    compat_build webrtc_cert
+    local b fp
+    for b in rdtls openssl; do
+        mkdir -p "out-$b"
+        timeout 20 "./webrtc_cert-$b" "out-$b" > "wc-$b.out" || fail "webrtc_cert-$b failed"
+        grep -qx 'webrtc_cert ok' "wc-$b.out" || fail "webrtc_cert-$b: no 'ok' line"
+        timeout 20 openssl verify -CAfile "out-$b/self.pem" "out-$b/self.pem" \
+            || fail "$b: self-signed certificate does not verify"
+        fp=$(sed -n 's/^fingerprint sha-256 //p' "wc-$b.out")
+        [ -n "$fp" ] && [ "$fp" = "$(compat_fp_of "out-$b/self.pem")" ] \
+            || fail "$b: X509_digest fingerprint '$fp' differs from openssl x509's"
+        timeout 20 openssl verify -CAfile "out-$b/ca.pem" "out-$b/leaf.pem" \
+            || fail "$b: CA-signed certificate does not verify"
+        timeout 20 openssl verify -CAfile "out-$b/rsa.pem" "out-$b/rsa.pem" \
+            || fail "$b: RSA certificate does not verify"
+        timeout 20 openssl pkey -in "out-$b/self.key" -noout || fail "$b: key unreadable"
+        [ "$(openssl pkey -in "out-$b/self.key" -pubout)" = \
+            "$(openssl x509 -in "out-$b/self.pem" -noout -pubkey)" ] \
+            || fail "$b: key does not match the certificate"
+    done
+}
+
+# Every prototype in include/openssl that names an exported Rust function agrees with it on
+# return type, arity and argument types (scripts/check-prototypes.py).
+test_compat_prototypes() {
+    compat_only_rdtls
+    need python3 cc
+    timeout 120 python3 "$CT_ROOT/scripts/check-prototypes.py" "$CT_ROOT"
+}
+
+# compat_echo SERVER CLIENT: the threaded DTLSv1_listen echo server built against SERVER
+# (rdtls|openssl) serves two clients built against CLIENT, one after the other, each on
+# its own thread; both clients see every message echoed, the server reports each.
+compat_echo() {
+    compat_only_rdtls
+    compat_build dtls_echo -pthread
+    start_bg srv "./dtls_echo-$1" server 2
+    local port
+    port=$(wait_port srv.out) || fail "dtls_echo-$1 server did not start"
+    timeout 20 "./dtls_echo-$2" client "$port" 5 > c1.out 2>&1 || fail "client 1 failed"
+    timeout 20 "./dtls_echo-$2" client "$port" 3 > c2.out 2>&1 || fail "client 2 failed"
+    grep -qx 'client ok 5' c1.out && grep -qx 'client ok 3' c2.out || fail "client output"
+    expect_exit srv 0 || fail "server failed"
+    grep -qx 'echoed 5' srv.out && grep -qx 'echoed 3' srv.out || fail "server did not echo"
+    grep -qx 'server done' srv.out || fail "server did not finish"
+}
+
+test_compat_echo_rdtls_server_openssl_client() { compat_echo rdtls openssl; }
+test_compat_echo_openssl_server_rdtls_client() { compat_echo openssl rdtls; }
+test_compat_echo_rdtls_both() { compat_echo rdtls rdtls; }
+
+# compat_bio_method SERVER CLIENT: DTLS over an application-defined BIO_METHOD (a UDP
+# "transport" reached only through the BIO callbacks), server built against SERVER, client
+# against CLIENT.
+compat_bio_method() {
+    compat_only_rdtls
+    compat_build bio_method
+    start_bg srv "./bio_method-$1" server
+    local port
+    port=$(wait_port srv.out) || fail "bio_method-$1 server did not start"
+    timeout 20 "./bio_method-$2" client "$port" 5 > c.out 2>&1 || fail "client failed"
+    grep -qx 'client ok 5' c.out || fail "client output"
+    expect_exit srv 0 || fail "server failed"
+    grep -qx 'server echoed 5' srv.out || fail "server did not echo"
+}
+
+test_compat_bio_method_rdtls_server_openssl_client() { compat_bio_method rdtls openssl; }
+test_compat_bio_method_openssl_server_rdtls_client() { compat_bio_method openssl rdtls; }
+
+# compat_ssl_bio SERVER CLIENT: the SSL filter BIO (BIO_new_ssl on a datagram BIO,
+# BIO_do_handshake, BIO_read/BIO_write, BIO_free_all), server against SERVER, client
+# against CLIENT.
+compat_ssl_bio() {
+    compat_only_rdtls
+    compat_build ssl_bio
+    start_bg srv "./ssl_bio-$1" server
+    local port
+    port=$(wait_port srv.out) || fail "ssl_bio-$1 server did not start"
+    timeout 20 "./ssl_bio-$2" client "$port" 5 > c.out 2>&1 || fail "client failed"
+    grep -qx 'client ok 5' c.out || fail "client output"
+    expect_exit srv 0 || fail "server failed"
+    grep -qx 'server echoed 5' srv.out || fail "server did not echo"
+}
+
+test_compat_ssl_bio_rdtls_server_openssl_client() { compat_ssl_bio rdtls openssl; }
+test_compat_ssl_bio_openssl_server_rdtls_client() { compat_ssl_bio openssl rdtls; }

@@ -1,0 +1,7 @@
+/* rdtls: present so that #include <openssl/pkcs12err.h> never falls back to the system OpenSSL's
+ * header (which would mix two sets of declarations); librdtls provides nothing declared
+ * here, so this header declares nothing beyond the shared types. */
+#ifndef OPENSSL_PKCS12ERR_H
+#define OPENSSL_PKCS12ERR_H
+#include <openssl/types.h>
+#endif
