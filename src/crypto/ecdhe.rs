@@ -41,8 +41,16 @@ impl EphemeralKeyPair {
     /// Generates a fresh key pair in `group` from the OS RNG.
     pub fn generate(group: NamedGroup) -> Result<Self, Error> {
         let alg = algorithm(group).ok_or_else(|| Error::NoSharedParameters("group".into()))?;
-        let rng = ring::rand::SystemRandom::new();
-        let private = EphemeralPrivateKey::generate(alg, &rng)
+        Self::generate_with(group, alg, &ring::rand::SystemRandom::new())
+    }
+
+    /// A key pair in `group` from `rng` (the OS RNG, or a test seed).
+    fn generate_with(
+        group: NamedGroup,
+        alg: &'static agreement::Algorithm,
+        rng: &dyn ring::rand::SecureRandom,
+    ) -> Result<Self, Error> {
+        let private = EphemeralPrivateKey::generate(alg, rng)
             .map_err(|_| Error::Crypto("ephemeral key generation"))?;
         let public = private
             .compute_public_key()
@@ -63,16 +71,7 @@ impl EphemeralKeyPair {
         // ring takes caller randomness only through its (deprecated) fixed test source.
         #[allow(deprecated)]
         let rng = ring::test::rand::FixedSliceRandom { bytes: seed };
-        let private = EphemeralPrivateKey::generate(alg, &rng)
-            .map_err(|_| Error::Crypto("ephemeral key generation"))?;
-        let public = private
-            .compute_public_key()
-            .map_err(|_| Error::Crypto("ephemeral public key"))?;
-        Ok(Self {
-            group,
-            private,
-            public,
-        })
+        Self::generate_with(group, alg, &rng)
     }
 
     /// Length of a private key seed in `group` (see [`EphemeralKeyPair::from_seed`]).

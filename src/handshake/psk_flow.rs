@@ -16,7 +16,7 @@ use super::psk::{
 use super::step::Step;
 use crate::crypto::ecdhe;
 use crate::crypto::suites::{AuthKind, CipherSuite};
-use crate::enums::{HandshakeType, NamedGroup};
+use crate::enums::HandshakeType;
 use crate::error::{AlertDescription, Error};
 use crate::handshake::messages::ClientHello;
 use crate::input_policy;
@@ -267,30 +267,11 @@ impl Machine {
     ) -> Result<(), Error> {
         let ecdhe = suite.auth == AuthKind::EcdhePsk;
         let group = if ecdhe {
-            let client_groups = ch
-                .extensions
-                .supported_groups
-                .clone()
-                .unwrap_or_else(|| vec![NamedGroup::SECP256R1]);
-            Some(
-                self.config
-                    .groups
-                    .iter()
-                    .copied()
-                    .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
-                    .ok_or_else(|| Error::NoSharedParameters("group".into()))?,
-            )
+            Some(self.server_choose_group(ch)?)
         } else {
             None
         };
-        self.hs.suite = Some(suite);
-        self.hs.group = group;
-        self.hs.ems = client_ems && self.config.extended_master_secret;
-        if self.session_config().server_session_cache {
-            let mut id = vec![0u8; 32];
-            self.random_bytes(&mut id);
-            self.hs.session_id = id;
-        }
+        self.server_commit_full_handshake(suite, group, client_ems);
         self.begin_flight();
         let server_hello = self.server_hello_message(suite, ch);
         self.queue_handshake(HandshakeType::SERVER_HELLO, server_hello, true);

@@ -455,18 +455,7 @@ impl Machine {
         let suite = self
             .choose_suite(ch, auth)
             .ok_or_else(|| Error::NoSharedParameters("cipher".into()))?;
-        let client_groups = ch
-            .extensions
-            .supported_groups
-            .clone()
-            .unwrap_or_else(|| vec![NamedGroup::SECP256R1]);
-        let group = self
-            .config
-            .groups
-            .iter()
-            .copied()
-            .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
-            .ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        let group = self.server_choose_group(ch)?;
         // The schemes the client offered (RFC 5246 §7.4.1.4.1); its defaults use SHA-1,
         // which we do not support, so SHA-256 is assumed when the extension is absent.
         let peer_schemes = client_sig_schemes(ch);
@@ -481,14 +470,7 @@ impl Machine {
             .key
             .choose_scheme(&offered)
             .ok_or_else(|| Error::NoSharedParameters("signature algorithm".into()))?;
-        self.hs.suite = Some(suite);
-        self.hs.group = Some(group);
-        self.hs.ems = client_ems && self.config.extended_master_secret;
-        if self.session_config().server_session_cache {
-            let mut id = vec![0u8; 32];
-            self.random_bytes(&mut id);
-            self.hs.session_id = id;
-        }
+        self.server_commit_full_handshake(suite, Some(group), client_ems);
 
         self.begin_flight();
         let sh = self.server_hello_message(suite, ch);
@@ -611,4 +593,40 @@ pub(crate) fn client_sig_schemes(ch: &ClientHello) -> Vec<SignatureScheme> {
                 SignatureScheme::RSA_PKCS1_SHA256,
             ]
         })
+}
+
+impl Machine {
+    /// The ECDHE group for a full handshake: ours in preference order, among the client's
+    /// supported_groups (RFC 8422 §5.1; P-256 when the extension is absent).
+    pub(crate) fn server_choose_group(&self, ch: &ClientHello) -> Result<NamedGroup, Error> {
+        let client_groups = ch
+            .extensions
+            .supported_groups
+            .clone()
+            .unwrap_or_else(|| vec![NamedGroup::SECP256R1]);
+        self.config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
+            .ok_or_else(|| Error::NoSharedParameters("group".into()))
+    }
+
+    /// Records a full handshake's choices, and a fresh session ID when sessions are
+    /// cached (RFC 5246 §7.4.1.3).
+    pub(crate) fn server_commit_full_handshake(
+        &mut self,
+        suite: &'static CipherSuite,
+        group: Option<NamedGroup>,
+        client_ems: bool,
+    ) {
+        self.hs.suite = Some(suite);
+        self.hs.group = group;
+        self.hs.ems = client_ems && self.config.extended_master_secret;
+        if self.session_config().server_session_cache {
+            let mut id = vec![0u8; 32];
+            self.random_bytes(&mut id);
+            self.hs.session_id = id;
+        }
+    }
 }
