@@ -15,6 +15,10 @@
  *   throughput_mb_per_s        1200-byte SSL_write -> record moved -> SSL_read, one pair
  *   bytes_per_connection       malloc'd bytes (mallinfo2) per established client+server pair
  *   server_bytes_per_connection   of which the server side
+ * and, for the CCM_8 suites of RFC 7925 (constrained devices, issue 11):
+ *   psk_ccm8_handshakes_per_s      full handshake, PSK-AES128-CCM8 (no certificate)
+ *   ecdhe_ccm8_handshakes_per_s    full handshake, ECDHE-ECDSA-AES128-CCM8
+ *   ccm8_64b_throughput_mb_per_s   64-byte records, PSK-AES128-CCM8 (payload bytes only)
  *
  * Usage: bench CERTDIR [SECONDS_PER_METRIC]   (default 2)
  */
@@ -33,6 +37,9 @@
 #define PAYLOAD 1200
 #define MEM_CONNS 200
 #define CIPHER "ECDHE-ECDSA-AES128-GCM-SHA256"
+#define PSK_CCM8 "PSK-AES128-CCM8"
+#define ECDHE_CCM8 "ECDHE-ECDSA-AES128-CCM8"
+#define SMALL_PAYLOAD 64
 
 struct pair {
     SSL *c, *s;
@@ -143,15 +150,50 @@ static void free_pair(struct pair *p)
     SSL_free(p->s);
 }
 
-static SSL_CTX *make_ctx(int server, const char *dir)
+/* One fixed 16-byte key and identity for every PSK pair. */
+static const unsigned char psk_key[16] = { 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+                                           0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b };
+
+static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
+                                  unsigned int max_identity_len, unsigned char *psk,
+                                  unsigned int max_psk_len)
+{
+    (void)ssl;
+    (void)hint;
+    if (max_identity_len < 6 || max_psk_len < sizeof(psk_key))
+        return 0;
+    memcpy(identity, "bench", 6);
+    memcpy(psk, psk_key, sizeof(psk_key));
+    return sizeof(psk_key);
+}
+
+static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                  unsigned int max_psk_len)
+{
+    (void)ssl;
+    if (strcmp(identity, "bench") != 0 || max_psk_len < sizeof(psk_key))
+        return 0;
+    memcpy(psk, psk_key, sizeof(psk_key));
+    return sizeof(psk_key);
+}
+
+/* A context for `cipher`; PSK suites get the PSK callbacks instead of certificates. */
+static SSL_CTX *make_ctx_cipher(int server, const char *dir, const char *cipher)
 {
     char a[4096], b[4096];
     SSL_CTX *ctx = SSL_CTX_new(server ? DTLS_server_method() : DTLS_client_method());
 
     if (ctx == NULL)
         die("SSL_CTX_new failed");
-    if (SSL_CTX_set_cipher_list(ctx, CIPHER) != 1)
-        die("cipher " CIPHER " not available");
+    if (SSL_CTX_set_cipher_list(ctx, cipher) != 1)
+        die("cipher not available");
+    if (strncmp(cipher, "PSK-", 4) == 0) {
+        if (server)
+            SSL_CTX_set_psk_server_callback(ctx, psk_server_cb);
+        else
+            SSL_CTX_set_psk_client_callback(ctx, psk_client_cb);
+        return ctx;
+    }
     if (server) {
         snprintf(a, sizeof(a), "%s/server.pem", dir);
         snprintf(b, sizeof(b), "%s/server.key", dir);
@@ -168,9 +210,14 @@ static SSL_CTX *make_ctx(int server, const char *dir)
     return ctx;
 }
 
-static void bench_full(const char *dir)
+static SSL_CTX *make_ctx(int server, const char *dir)
 {
-    SSL_CTX *cctx = make_ctx(0, dir), *sctx = make_ctx(1, dir);
+    return make_ctx_cipher(server, dir, CIPHER);
+}
+
+static void bench_full_cipher(const char *dir, const char *cipher, const char *metric)
+{
+    SSL_CTX *cctx = make_ctx_cipher(0, dir, cipher), *sctx = make_ctx_cipher(1, dir, cipher);
     double t0 = now(), t;
     long n = 0;
 
@@ -180,13 +227,20 @@ static void bench_full(const char *dir)
     do {
         struct pair p;
         handshake(cctx, sctx, NULL, &p);
+        if (strcmp(SSL_get_cipher_name(p.c), cipher) != 0)
+            die("negotiated an unexpected cipher");
         free_pair(&p);
         n++;
         t = now() - t0;
     } while (t < seconds);
-    printf("full_handshakes_per_s %.1f\n", (double)n / t);
+    printf("%s %.1f\n", metric, (double)n / t);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
+}
+
+static void bench_full(const char *dir)
+{
+    bench_full_cipher(dir, CIPHER, "full_handshakes_per_s");
 }
 
 static void bench_resumed(const char *dir)
@@ -219,9 +273,10 @@ static void bench_resumed(const char *dir)
     SSL_CTX_free(sctx);
 }
 
-static void bench_throughput(const char *dir)
+static void bench_throughput_cipher(const char *dir, const char *cipher, int payload,
+                                    const char *metric)
 {
-    SSL_CTX *cctx = make_ctx(0, dir), *sctx = make_ctx(1, dir);
+    SSL_CTX *cctx = make_ctx_cipher(0, dir, cipher), *sctx = make_ctx_cipher(1, dir, cipher);
     unsigned char out[PAYLOAD], in[PAYLOAD + 64];
     struct pair p;
     double t0, t;
@@ -233,19 +288,24 @@ static void bench_throughput(const char *dir)
     do {
         /* 256 records between clock reads. */
         for (i = 0; i < 256; i++) {
-            if (SSL_write(p.c, out, PAYLOAD) != PAYLOAD)
+            if (SSL_write(p.c, out, payload) != payload)
                 die("SSL_write failed");
             move(p.c_out, p.s_in);
-            if (SSL_read(p.s, in, (int)sizeof(in)) != PAYLOAD)
+            if (SSL_read(p.s, in, (int)sizeof(in)) != payload)
                 die("SSL_read returned the wrong length");
         }
         records += 256;
         t = now() - t0;
     } while (t < seconds);
-    printf("throughput_mb_per_s %.1f\n", (double)records * PAYLOAD / t / 1e6);
+    printf("%s %.1f\n", metric, (double)records * payload / t / 1e6);
     free_pair(&p);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
+}
+
+static void bench_throughput(const char *dir)
+{
+    bench_throughput_cipher(dir, CIPHER, PAYLOAD, "throughput_mb_per_s");
 }
 
 static size_t heap_in_use(void)
@@ -297,5 +357,8 @@ int main(int argc, char **argv)
     bench_resumed(argv[1]);
     bench_throughput(argv[1]);
     bench_memory(argv[1]);
+    bench_full_cipher(argv[1], PSK_CCM8, "psk_ccm8_handshakes_per_s");
+    bench_full_cipher(argv[1], ECDHE_CCM8, "ecdhe_ccm8_handshakes_per_s");
+    bench_throughput_cipher(argv[1], PSK_CCM8, SMALL_PAYLOAD, "ccm8_64b_throughput_mb_per_s");
     return 0;
 }

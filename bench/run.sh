@@ -26,7 +26,8 @@ echo
 printf '%-34s %14s %14s %10s   %s\n' metric openssl rdtls ratio target
 for m in full_handshakes_per_s:'>= 3' resumed_handshakes_per_s:'' \
     resumed_fraction:'' throughput_mb_per_s:'>= 2.5' bytes_per_connection:'<= 0.33' \
-    server_bytes_per_connection:''; do
+    server_bytes_per_connection:'' psk_ccm8_handshakes_per_s:'' \
+    ecdhe_ccm8_handshakes_per_s:'' ccm8_64b_throughput_mb_per_s:''; do
     name="${m%%:*}"
     target="${m#*:}"
     a="$(val openssl "$name")"
