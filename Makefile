@@ -54,7 +54,7 @@ COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c
 COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
-	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood
+	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
@@ -119,7 +119,7 @@ matrix: dropin
 examples: $(EXAMPLE_BINS)
 
 C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c ctests/sni_prog.c \
-	ctests/halfopen_flood.c bench/bench.c
+	ctests/halfopen_flood.c ctests/psk_unknown.c bench/bench.c
 
 # With -Iinclude a header missing from include/openssl/ silently falls back to the system
 # OpenSSL's, mixing two sets of declarations: refuse to build when that would happen.

@@ -264,6 +264,7 @@ for s in $PSK_SUITES; do
     run_test "psk_mbedtls_client_${s//-/_}"
 done
 run_test psk_without_callback_offers_nothing
+run_test psk_unknown_identity_alert
 
 # The compat corpus and header checks (t_compat.sh, issue 16).
 for t in headers_exported prototypes legacy_init webrtc_cert echo_rdtls_server_openssl_client \

@@ -167,3 +167,19 @@ for s in $PSK_SUITES; do
     n=${s//-/_}
     eval "test_psk_mbedtls_client_$n() { psk_mbedtls_client $s; }"
 done
+
+# A server PSK callback that returns 0 (unknown identity, RFC 4279 section 2): the server
+# fails with "psk identity not found" and sends unknown_psk_identity; the client fails
+# with "tlsv1 alert unknown psk identity". ctests/psk_unknown.c, built against rdtls and
+# against the system OpenSSL, must print the same.
+test_psk_unknown_identity_alert() {
+    local ossl="$BUILD/ctests-openssl/psk_unknown"
+    [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
+    timeout 30 "$ossl" > openssl.txt || fail "psk_unknown failed under OpenSSL"
+    timeout 30 "$CTDIR/psk_unknown" > ours.txt || fail "psk_unknown failed under $RDTLS_BACKEND"
+    grep -q '^client: SSL_get_error 1, reason: tlsv1 alert unknown psk identity$' ours.txt \
+        || fail "client did not name unknown_psk_identity: $(cat ours.txt)"
+    grep -q '^server: SSL_get_error 1, reason: psk identity not found$' ours.txt \
+        || fail "server did not name psk identity not found: $(cat ours.txt)"
+    diff openssl.txt ours.txt || fail "results differ (< OpenSSL, > ours)"
+}
