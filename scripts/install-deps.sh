@@ -3,7 +3,8 @@
 #   gnutls-bin (GnuTLS interop peers), valgrind, openssl (CLI peers, certificates),
 #   libssl-dev (the OpenSSL build of the examples and the benchmark), pkg-config,
 #   libsrtp2-dev (ctests/srtp_media.c: SRTP media keyed by DTLS-SRTP), libmbedtls-dev
-#   (ctests/mbedtls_srtp_client.c: a Mbed TLS DTLS-SRTP peer),
+#   (ctests/mbedtls_srtp_client.c: a Mbed TLS DTLS-SRTP peer), libwolfssl-dev
+#   (ctests/wolfssl_client.c: a wolfSSL CCM_8 / PSK peer),
 #   socat, ncat, coturn, libcoap3-bin (legacy programs on the drop-in), python3
 #   (scripts/check-prototypes.py: headers agree with the Rust exports).
 # Runs `apt-get update` once, quietly, and only when something is missing.
@@ -17,6 +18,7 @@ command -v pkg-config > /dev/null 2>&1 || missing="$missing pkg-config"
 [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
 [ -f /usr/include/srtp2/srtp.h ] || missing="$missing libsrtp2-dev"
 [ -f /usr/include/mbedtls/ssl.h ] || missing="$missing libmbedtls-dev"
+[ -f /usr/include/wolfssl/ssl.h ] || missing="$missing libwolfssl-dev"
 # Legacy programs run on the drop-in (ctests/t_legacy.sh, t_dropin_api.sh; issue 8).
 command -v socat > /dev/null 2>&1 || missing="$missing socat"
 command -v ncat > /dev/null 2>&1 || missing="$missing ncat"
