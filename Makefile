@@ -56,7 +56,7 @@ COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
-	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client
+	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.
 CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/dropin_api \
@@ -184,6 +184,11 @@ $(CTDIR)/mbedtls_srtp_client: ctests/mbedtls_srtp_client.c
 
 # A Mbed TLS PSK client for the PSK interop tests (t_psk.sh).
 $(CTDIR)/mbedtls_psk_client: ctests/mbedtls_psk_client.c
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
+
+# A Mbed TLS PSK server for the PSK interop tests (t_psk.sh).
+$(CTDIR)/mbedtls_psk_server: ctests/mbedtls_psk_server.c
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
 

@@ -220,3 +220,28 @@ test_wolfssl_client_PSK_CHACHA20_POLY1305() {
     grep -q "^Received PSK identity hint 'gateway-7'$" wcli.out || fail "hint not received"
     if grep -q 'PSK warning' srv.err; then fail "identity Client_identity not seen"; fi
 }
+
+# Our client -> Mbed TLS server (ctests/mbedtls_psk_server.c), which echoes one record and
+# waits for our close_notify.
+psk_mbedtls_server() {
+    local suite="$1" port
+    [ -x "$CTDIR/mbedtls_psk_server" ] || fail "missing $CTDIR/mbedtls_psk_server"
+    start_bg msrv "$CTDIR/mbedtls_psk_server" "$(mbedtls_suite "$suite")" device-42 "$PSK_KEY"
+    port=$(wait_port msrv.out) || fail "mbedtls server did not start"
+    with_fifo cli
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -psk "$PSK_KEY" -psk_identity device-42 -cipher "$suite"
+    feed_open cli
+    wait_grep cli.err '^Protocol: DTLSv1.2' || fail "no handshake: $(cat msrv.err)"
+    send cli "hello from the rdtls client"
+    wait_grep cli.out '^hello from the rdtls client$' || fail "no echo"
+    feed_close cli
+    expect_exit cli 0 || fail "our client failed"
+    expect_exit msrv 0 || fail "mbedtls server failed: $(cat msrv.err)"
+    grep -q "^Ciphersuite: $(mbedtls_suite "$suite")$" msrv.out || fail "$suite not negotiated"
+    grep -q "Cipher: $suite " cli.err || fail "our client did not report $suite"
+}
+
+test_psk_mbedtls_server_PSK_AES128_CCM8() {
+    psk_mbedtls_server PSK-AES128-CCM8
+}
