@@ -267,7 +267,9 @@ run_test psk_without_callback_offers_nothing
 run_test psk_unknown_identity_alert
 run_test wolfssl_client_ECDHE_ECDSA_AES128_CCM8
 run_test wolfssl_client_PSK_CHACHA20_POLY1305
-run_test psk_mbedtls_server_PSK_AES128_CCM8
+for s in $PSK_SUITES; do
+    run_test "psk_mbedtls_server_${s//-/_}"
+done
 
 # The compat corpus and header checks (t_compat.sh, issue 16).
 for t in headers_exported prototypes legacy_init webrtc_cert echo_rdtls_server_openssl_client \

@@ -242,6 +242,6 @@ psk_mbedtls_server() {
     grep -q "Cipher: $suite " cli.err || fail "our client did not report $suite"
 }
 
-test_psk_mbedtls_server_PSK_AES128_CCM8() {
-    psk_mbedtls_server PSK-AES128-CCM8
-}
+for s in $PSK_SUITES; do
+    eval "test_psk_mbedtls_server_${s//-/_}() { psk_mbedtls_server $s; }"
+done
