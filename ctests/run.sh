@@ -279,4 +279,8 @@ for t in headers_exported prototypes legacy_init webrtc_cert echo_rdtls_server_o
     run_test "compat_$t"
 done
 
+# tinydtls through DTLSSocket (t_tinydtls.sh, issue 11).
+run_test tinydtls_client_PSK_AES128_CCM8
+run_test tinydtls_server_PSK_AES128_CCM8
+
 summary
