@@ -7,6 +7,9 @@
 #   (ctests/wolfssl_client.c: a wolfSSL CCM_8 / PSK peer),
 #   socat, ncat, coturn, libcoap3-bin (legacy programs on the drop-in), python3
 #   (scripts/check-prototypes.py: headers agree with the Rust exports).
+# Then PyPI's DTLSSocket (tinydtls peer of ctests/t_tinydtls.sh) with pip when python3
+# cannot import it; its build runs tinydtls's autoconf, so autoconf/automake (and pip) are
+# added to the Debian list first.
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
 
@@ -26,7 +29,14 @@ command -v turnserver > /dev/null 2>&1 || missing="$missing coturn"
 command -v coap-client-openssl > /dev/null 2>&1 || missing="$missing libcoap3-bin"
 command -v ss > /dev/null 2>&1 || missing="$missing iproute2"
 command -v python3 > /dev/null 2>&1 || missing="$missing python3"
-[ -z "$missing" ] && exit 0
+dtlssocket=""
+if ! python3 -c 'import DTLSSocket' > /dev/null 2>&1; then
+    dtlssocket=yes
+    command -v autoconf > /dev/null 2>&1 || missing="$missing autoconf"
+    command -v automake > /dev/null 2>&1 || missing="$missing automake"
+    python3 -m pip --version > /dev/null 2>&1 || missing="$missing python3-pip"
+fi
+[ -z "$missing" ] && [ -z "$dtlssocket" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
     SUDO=""
@@ -36,9 +46,21 @@ else
     echo "install-deps: missing packages:$missing (not root; the tests needing them will fail)" >&2
     exit 0
 fi
-echo "install-deps: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-# shellcheck disable=SC2086 # $SUDO is empty or "sudo -n"
-timeout 600 $SUDO apt-get update -qq > /dev/null
-# shellcheck disable=SC2086
-timeout 900 $SUDO apt-get install -y -qq --no-install-recommends $missing > /dev/null
+if [ -n "$missing" ]; then
+    echo "install-deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086 # $SUDO is empty or "sudo -n"
+    timeout 600 $SUDO apt-get update -qq > /dev/null
+    # shellcheck disable=SC2086
+    timeout 900 $SUDO apt-get install -y -qq --no-install-recommends $missing > /dev/null
+fi
+if [ -n "$dtlssocket" ]; then
+    # Debian's python3 is "externally managed" (PEP 668): retry with
+    # --break-system-packages. A failure only makes the tinydtls tests skip.
+    echo "install-deps: pip install DTLSSocket"
+    # shellcheck disable=SC2086
+    timeout 900 $SUDO python3 -m pip install -q DTLSSocket > /dev/null 2>&1 ||
+        timeout 900 $SUDO python3 -m pip install -q --break-system-packages DTLSSocket \
+            > /dev/null 2>&1 ||
+        echo "install-deps: pip install DTLSSocket failed (tinydtls tests will skip)" >&2
+fi
