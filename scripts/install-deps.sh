@@ -34,6 +34,7 @@ if ! python3 -c 'import DTLSSocket' > /dev/null 2>&1; then
     dtlssocket=yes
     command -v autoconf > /dev/null 2>&1 || missing="$missing autoconf"
     command -v automake > /dev/null 2>&1 || missing="$missing automake"
+    command -v libtoolize > /dev/null 2>&1 || missing="$missing libtool"
     python3 -m pip --version > /dev/null 2>&1 || missing="$missing python3-pip"
 fi
 [ -z "$missing" ] && [ -z "$dtlssocket" ] && exit 0
