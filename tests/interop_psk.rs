@@ -236,3 +236,36 @@ fn per_connection_provider_through_client_options() {
     p.handshake(MAX_STEPS, MAX_TIME).unwrap();
     assert_eq!(p.server.conn.psk_identity(), Some(IDENTITY));
 }
+
+/// A wrong key (same identity, different PSK): the client's Finished cannot be decrypted,
+/// and DTLS drops invalid records silently (RFC 6347 §4.1.2.1), so the handshake never
+/// completes and no alert is sent -- what OpenSSL 3.0's `s_server`/`s_client -dtls1_2 -psk`
+/// do with mismatched keys (checked by hand: the client waits until it gives up).
+#[test]
+fn wrong_key_never_completes_and_sends_no_alert() {
+    let spec = Spec::new("PSK-AES128-CCM8", Group::X25519, false);
+    let c = our_builder(&spec, false)
+        .psk(provider(IDENTITY))
+        .build()
+        .unwrap();
+    let s = our_builder(&spec, true)
+        .psk(Arc::new(StaticPsk {
+            identity: IDENTITY.to_vec(),
+            key: Zeroizing::new(b"fedcba9876543210".to_vec()),
+        }))
+        .build()
+        .unwrap();
+    let client = Ours::client(c, std::time::Instant::now(), ClientOptions::default());
+    let server = Ours::server(s, std::time::Instant::now());
+    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
+    assert!(!p.server.conn.is_established() && !p.client.conn.is_established());
+    // The server is still waiting (it dropped what it could not decrypt); nothing failed it.
+    assert!(p.server.conn.error().is_none(), "{:?}", p.server.conn.error());
+    assert!(p.server.conn.stats().records_dropped > 0);
+    assert!(
+        p.server.alerts_sent().is_empty(),
+        "server alerts: {:?}",
+        p.server.alerts_sent()
+    );
+}
