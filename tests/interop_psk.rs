@@ -261,7 +261,11 @@ fn wrong_key_never_completes_and_sends_no_alert() {
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
     assert!(!p.server.conn.is_established() && !p.client.conn.is_established());
     // The server is still waiting (it dropped what it could not decrypt); nothing failed it.
-    assert!(p.server.conn.error().is_none(), "{:?}", p.server.conn.error());
+    assert!(
+        p.server.conn.error().is_none(),
+        "{:?}",
+        p.server.conn.error()
+    );
     assert!(p.server.conn.stats().records_dropped > 0);
     assert!(
         p.server.alerts_sent().is_empty(),
