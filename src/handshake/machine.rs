@@ -450,19 +450,17 @@ impl Machine {
                 continue;
             }
             let whole = h.fragment_offset == 0 && h.fragment_length == h.length;
-            let expected = self
-                .life
-                .step()
-                .is_some_and(|st| self.message_expected(st, h.msg_type));
-            if unauthenticated
-                && !input_policy::partial_fragment_admissible(
-                    expected,
-                    whole,
-                    h.message_seq == self.reasm.next_seq(),
-                )
-            {
-                self.stats.records_dropped += 1;
-                continue;
+            // Only unauthenticated fragments are screened; protected ones skip the lookup.
+            if unauthenticated {
+                let expected = self
+                    .life
+                    .step()
+                    .is_some_and(|st| self.message_expected(st, h.msg_type));
+                let at_next = h.message_seq == self.reasm.next_seq();
+                if !input_policy::partial_fragment_admissible(expected, whole, at_next) {
+                    self.stats.records_dropped += 1;
+                    continue;
+                }
             }
             let mut outcome = self.reasm.add_fragment(&h, body);
             if outcome == FragmentOutcome::Conflict
