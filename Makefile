@@ -177,20 +177,23 @@ $(CTDIR)/dropin_sni_prog: ctests/sni_prog.c
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lssl -lcrypto
 
+# The Mbed TLS peers share their boilerplate (ctests/mbedtls_common.[ch]).
+MBEDTLS_COMMON := ctests/mbedtls_common.c ctests/mbedtls_common.h
+
 # A Mbed TLS peer (Debian libmbedtls-dev) for the DTLS-SRTP interop tests.
-$(CTDIR)/mbedtls_srtp_client: ctests/mbedtls_srtp_client.c
+$(CTDIR)/mbedtls_srtp_client: ctests/mbedtls_srtp_client.c $(MBEDTLS_COMMON)
 	@mkdir -p $(CTDIR)
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< ctests/mbedtls_common.c -lmbedtls -lmbedx509 -lmbedcrypto
 
 # A Mbed TLS PSK client for the PSK interop tests (t_psk.sh).
-$(CTDIR)/mbedtls_psk_client: ctests/mbedtls_psk_client.c
+$(CTDIR)/mbedtls_psk_client: ctests/mbedtls_psk_client.c $(MBEDTLS_COMMON)
 	@mkdir -p $(CTDIR)
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< ctests/mbedtls_common.c -lmbedtls -lmbedx509 -lmbedcrypto
 
 # A Mbed TLS PSK server for the PSK interop tests (t_psk.sh).
-$(CTDIR)/mbedtls_psk_server: ctests/mbedtls_psk_server.c
+$(CTDIR)/mbedtls_psk_server: ctests/mbedtls_psk_server.c $(MBEDTLS_COMMON)
 	@mkdir -p $(CTDIR)
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< ctests/mbedtls_common.c -lmbedtls -lmbedx509 -lmbedcrypto
 
 # A wolfSSL client for the CCM_8 / PSK interop tests (t_psk.sh; Debian libwolfssl-dev).
 $(CTDIR)/wolfssl_client: ctests/wolfssl_client.c

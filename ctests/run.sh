@@ -283,4 +283,11 @@ done
 run_test tinydtls_client_PSK_AES128_CCM8
 run_test tinydtls_server_PSK_AES128_CCM8
 
+# ECDHE-ECDSA AES-CCM(_8) vs GnuTLS and Mbed TLS, both directions (t_ccm_ecdsa_interop.sh).
+for s in $CCM_ECDSA_SUITES; do
+    for t in gnutls_server gnutls_client mbedtls_server mbedtls_client; do
+        run_test "ccm_ecdsa_${t}_${s//-/_}"
+    done
+done
+
 summary
