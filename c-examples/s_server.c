@@ -41,6 +41,7 @@ struct options {
     const char *key2;
     int servername_fatal;
     long idle_s;      /* -idle_timeout; -1: not given */
+    int serverpref;   /* SSL_OP_CIPHER_SERVER_PREFERENCE */
 };
 
 /* What the servername callback needs (OpenSSL's s_server calls it tlsextctx). */
@@ -76,6 +77,7 @@ static void usage(void)
             " -nbio                non-blocking I/O with poll()\n"
             " -listen              stateless cookie exchange with DTLSv1_listen()\n"
             " -no_cookie           no HelloVerifyRequest without -listen (rdtls extension)\n"
+            " -serverpref          our cipher, group and signature order, not the client's\n"
             " -rev                 send every datagram back reversed\n"
             " -servername name     serve -cert2/-key2 to clients asking for name (SNI)\n"
             " -cert2 file -key2 file  second certificate chain and key (default server2.pem)\n"
@@ -145,6 +147,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (strcmp(a, "-no_cookie") == 0) o->no_cookie = 1;
         else if (strcmp(a, "-rev") == 0) o->rev = 1;
         else if (strcmp(a, "-servername_fatal") == 0) o->servername_fatal = 1;
+        else if (strcmp(a, "-serverpref") == 0) o->serverpref = 1;
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, argv[i]);
             usage();
@@ -203,6 +206,8 @@ static SSL_CTX *make_ctx(const struct options *o, const char *cert, const char *
         return NULL;
     }
     SSL_CTX_set_verify(ctx, o->verify_mode, NULL);
+    if (o->serverpref)
+        SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (o->verify_mode != SSL_VERIFY_NONE)
         SSL_CTX_set_verify_depth(ctx, o->verify_depth);
     /* Sessions carrying a client certificate may only resume under the same context. */

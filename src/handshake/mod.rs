@@ -23,6 +23,8 @@ mod server_resumption;
 mod step;
 
 #[cfg(test)]
+mod choice_tests;
+#[cfg(test)]
 mod machine_tests;
 #[cfg(test)]
 mod negotiation_tests;

@@ -21,7 +21,7 @@ use crate::enums::{
 };
 use crate::error::{AlertDescription, Error};
 use crate::input_policy::{HelloCookie, MalformedClientHello};
-use crate::pki::keys::KeyAlgorithm;
+use crate::pki::keys::{KeyAlgorithm, SigningKey};
 use crate::pki::verify::verify_signature;
 use crate::session::cache::Session;
 use crate::srtp::{self, UseSrtp};
@@ -456,19 +456,8 @@ impl Machine {
             .choose_suite(ch, auth)
             .ok_or_else(|| Error::NoSharedParameters("cipher".into()))?;
         let group = self.server_choose_group(ch)?;
-        // The schemes the client offered (RFC 5246 §7.4.1.4.1); its defaults use SHA-1,
-        // which we do not support, so SHA-256 is assumed when the extension is absent.
-        let peer_schemes = client_sig_schemes(ch);
-        let offered: Vec<SignatureScheme> = self
-            .config
-            .sig_schemes
-            .iter()
-            .copied()
-            .filter(|s| peer_schemes.contains(s))
-            .collect();
-        let scheme = identity
-            .key
-            .choose_scheme(&offered)
+        let scheme = self
+            .server_choose_scheme(&identity.key, ch)
             .ok_or_else(|| Error::NoSharedParameters("signature algorithm".into()))?;
         self.server_commit_full_handshake(suite, Some(group), client_ems);
 
@@ -596,20 +585,51 @@ pub(crate) fn client_sig_schemes(ch: &ClientHello) -> Vec<SignatureScheme> {
 }
 
 impl Machine {
-    /// The ECDHE group for a full handshake: ours in preference order, among the client's
-    /// supported_groups (RFC 8422 §5.1; P-256 when the extension is absent).
+    /// The ECDHE group for a full handshake, among the client's supported_groups (RFC 8422
+    /// §5.1; P-256 when the extension is absent). As OpenSSL 3.0 (tls1_shared_group): the
+    /// client's first group we also have, or with server preference
+    /// (SSL_OP_CIPHER_SERVER_PREFERENCE) our first group the client also has.
     pub(crate) fn server_choose_group(&self, ch: &ClientHello) -> Result<NamedGroup, Error> {
         let client_groups = ch
             .extensions
             .supported_groups
             .clone()
             .unwrap_or_else(|| vec![NamedGroup::SECP256R1]);
-        self.config
-            .groups
-            .iter()
+        let ours = &self.config.groups;
+        let usable = |g: &NamedGroup| ecdhe::is_supported(*g);
+        let chosen = if self.config.server_preference {
+            ours.iter().find(|g| client_groups.contains(g) && usable(g))
+        } else {
+            client_groups.iter().find(|g| ours.contains(g) && usable(g))
+        };
+        chosen
             .copied()
-            .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
             .ok_or_else(|| Error::NoSharedParameters("group".into()))
+    }
+
+    /// The ServerKeyExchange signature scheme: as OpenSSL 3.0 (tls1_set_shared_sigalgs,
+    /// tls_choose_sigalg), the first of the shared schemes the key can sign with, the shared
+    /// list in the client's order, or in ours with server preference.
+    pub(crate) fn server_choose_scheme(
+        &self,
+        key: &SigningKey,
+        ch: &ClientHello,
+    ) -> Option<SignatureScheme> {
+        let peer = client_sig_schemes(ch);
+        let ours = &self.config.sig_schemes;
+        let (pref, allow) = if self.config.server_preference {
+            (ours, &peer)
+        } else {
+            (&peer, ours)
+        };
+        let shared: Vec<SignatureScheme> =
+            pref.iter().copied().filter(|s| allow.contains(s)).collect();
+        if shared.is_empty() {
+            // Nothing shared: the key's SHA-256 default, as before (see choose_scheme).
+            return key.choose_scheme(&[]);
+        }
+        let can = key.supported_schemes();
+        shared.into_iter().find(|s| can.contains(s))
     }
 
     /// Records a full handshake's choices, and a fresh session ID when sessions are
