@@ -917,7 +917,7 @@ impl Machine {
         // After completion only the sender of the final flight still has one: a receiver
         // of the final flight answering its duplicates would make both sides retransmit to
         // each other forever.
-        if !self.life.last_flight().is_some_and(|f| !f.is_empty()) {
+        if self.life.last_flight().is_none_or(|f| f.is_empty()) {
             return;
         }
         // Answer a retransmitted flight at most once per half initial timeout, so a flight

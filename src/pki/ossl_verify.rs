@@ -101,7 +101,7 @@ fn purpose_ok(c: &CertInfo, server: bool, ca: bool) -> bool {
     }
     // check_purpose_ssl_server / _ssl_client: the keyUsage bits each side's key needs.
     let ku_needed = if server { KU_TLS } else { KU_TLS_CLIENT };
-    c.key_usage.map_or(true, |ku| ku & ku_needed != 0)
+    c.key_usage.is_none_or(|ku| ku & ku_needed != 0)
 }
 
 /// Verifies `cert`'s signature with `issuer`'s key.
