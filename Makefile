@@ -246,9 +246,16 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh
 
 # ---- benchmark -------------------------------------------------------------------------
-bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls certs
+bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/crypto-floor certs
 	sh bench/run.sh $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/demo-certs \
-		$(BENCH_SECONDS)
+		$(BENCH_SECONDS) $(BUILD)/crypto-floor
+
+# ring's cost of one handshake and one record (bench/crypto_floor.rs), the floor run.sh
+# compares both libraries with.
+$(BUILD)/crypto-floor: FORCE
+	@mkdir -p $(BUILD)
+	$(CARGO) build --release --example crypto_floor
+	@cmp -s target/release/examples/crypto_floor $@ || cp target/release/examples/crypto_floor $@
 
 $(BUILD)/bench-openssl: bench/bench.c
 	@mkdir -p $(BUILD)

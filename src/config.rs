@@ -7,6 +7,7 @@ use crate::cookie::CookieKeys;
 use crate::crypto::suites::{CipherSuite, DEFAULT_SUITES};
 use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::Error;
+use crate::handshake::messages::Certificate;
 use crate::pki::keys::SigningKey;
 use crate::pki::verifier::{CertVerifier, WebpkiVerifier};
 use crate::pki::verify::TrustStore;
@@ -54,6 +55,9 @@ pub struct Identity {
     pub chain: Vec<Vec<u8>>,
     /// The leaf's private key.
     pub key: Arc<SigningKey>,
+    /// The Certificate message body for `chain`, encoded once per config rather than per
+    /// handshake (RFC 5246 §7.4.2).
+    pub(crate) certificate_body: Vec<u8>,
 }
 
 /// Immutable configuration shared by many connections (`Arc<Config>`).
@@ -200,7 +204,16 @@ impl ConfigBuilder {
 
     /// Our certificate chain (leaf first, DER) and private key.
     pub fn identity(mut self, chain: Vec<Vec<u8>>, key: Arc<SigningKey>) -> Self {
-        self.cfg.identity = Some(Identity { chain, key });
+        let mut certificate_body = Vec::new();
+        Certificate {
+            chain: chain.clone(),
+        }
+        .encode(&mut certificate_body);
+        self.cfg.identity = Some(Identity {
+            chain,
+            key,
+            certificate_body,
+        });
         self
     }
 

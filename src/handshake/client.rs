@@ -404,20 +404,24 @@ impl Machine {
         // none the server can accept.
         let mut sign_with = None;
         if let Some(requested) = cert_requested {
-            let mut chain = Vec::new();
-            if let Some(id) = self.config.identity.clone() {
+            let mut body = None;
+            let config = self.config.clone();
+            if let Some(id) = config.identity.as_ref() {
                 let acceptable: Vec<_> = requested
                     .iter()
                     .copied()
                     .filter(|s| self.config.sig_schemes.contains(s))
                     .collect();
                 if let Some(scheme) = id.key.choose_scheme(&acceptable) {
-                    chain = id.chain.clone();
+                    body = Some(id.certificate_body.clone());
                     sign_with = Some((id.key.clone(), scheme));
                 }
             }
-            let mut b = Vec::new();
-            Certificate { chain }.encode(&mut b);
+            let b = body.unwrap_or_else(|| {
+                let mut b = Vec::new();
+                Certificate { chain: Vec::new() }.encode(&mut b);
+                b
+            });
             self.queue_handshake(HandshakeType::CERTIFICATE, b, true);
         }
         let kp = self.ephemeral_key(group)?;

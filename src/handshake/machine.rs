@@ -833,7 +833,9 @@ impl Machine {
             .unwrap_or_default();
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
-        let mut frag = Vec::new();
+        // One scratch buffer for every fragment of the flight, sized once (no allocation per
+        // fragment, per transmission).
+        let mut frag = Vec::with_capacity(mtu);
         let mut result = Ok(());
         for entry in &entries {
             match entry {

@@ -428,7 +428,9 @@ impl Machine {
         if let Some(suite) = self.server_choose_psk_suite(ch) {
             return self.server_psk_flight(now, ch, suite, client_ems);
         }
-        let identity = self.config.identity.clone().ok_or_else(|| {
+        // Borrowed through our own handle on the config: nothing of the identity is copied.
+        let config = self.config.clone();
+        let identity = config.identity.as_ref().ok_or_else(|| {
             Error::alert(
                 AlertDescription::HANDSHAKE_FAILURE,
                 "no certificate configured",
@@ -464,12 +466,11 @@ impl Machine {
         self.begin_flight();
         let sh = self.server_hello_message(suite, ch);
         self.queue_handshake(HandshakeType::SERVER_HELLO, sh, true);
-        let mut b = Vec::new();
-        Certificate {
-            chain: identity.chain.clone(),
-        }
-        .encode(&mut b);
-        self.queue_handshake(HandshakeType::CERTIFICATE, b, true);
+        self.queue_handshake(
+            HandshakeType::CERTIFICATE,
+            identity.certificate_body.clone(),
+            true,
+        );
 
         let kp = self.ephemeral_key(group)?;
         let params = ecdhe_params(group, kp.public_key());
