@@ -5,10 +5,12 @@
 #   make dropin          only the drop-in libssl.so.3 (see README "Drop-in libssl.so.3")
 #   make matrix          regenerate MATRIX.md (libssl symbols: implemented / stub / absent)
 #   make demo            s_server + s_client on loopback, printing the handshake summary
-#   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh)
+#   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh) + fuzz-short
 #   make ctest           only the C-level tests
 #   make bench           bench/bench.c against OpenSSL and rdtls, with ratios
 #   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
+#   make fuzz-short      each target for FUZZ_SHORT_SECONDS (part of make test; skipped,
+#                        saying why, without nightly + cargo-fuzz)
 #   make install PREFIX=/opt/rdtls
 #   make examples RDTLS_BACKEND=openssl   same programs against the system OpenSSL,
 #                                         into build/bin-openssl/ (also: ctest, demo)
@@ -64,7 +66,7 @@ CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/drop
 DEMO_CERTS := $(BUILD)/demo-certs/ca.pem
 
 .PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench certs install clean \
-	api-used header-check fuzz FORCE
+	api-used header-check fuzz fuzz-short FORCE
 
 ifeq ($(RDTLS_BACKEND),rdtls)
 all: lib dropin examples
@@ -237,6 +239,7 @@ test: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 	$(MAKE) ctest
+	$(MAKE) fuzz-short
 
 # ---- fuzzing ---------------------------------------------------------------------------
 # libFuzzer via cargo-fuzz on nightly (scripts/fuzz.sh); `make test` replays the saved
@@ -244,6 +247,12 @@ test: deps
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh
+
+# The bounded pass CI runs (make test): 15 targets x 10 s = 2.5 min of fuzzing, after the
+# fuzz crate's release build (several minutes the first time).
+FUZZ_SHORT_SECONDS ?= 10
+fuzz-short:
+	FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) FUZZ_SHORT=1 sh scripts/fuzz.sh
 
 # ---- benchmark -------------------------------------------------------------------------
 bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/crypto-floor certs

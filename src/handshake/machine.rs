@@ -504,7 +504,7 @@ impl Machine {
                     }
                     self.reasm.set_next_seq(seq);
                     self.stats.records_dropped += 1;
-                    self.remember_verdict(e, None);
+                    self.remember_verdict(e, None)?;
                     break;
                 }
             }
@@ -613,26 +613,39 @@ impl Machine {
                 self.stats.records_dropped += 1;
                 Ok(())
             }
-            AlertAction::Remember => {
-                self.remember_verdict(
-                    Error::AlertReceived(description),
-                    Some((level, description)),
-                );
-                Ok(())
-            }
+            AlertAction::Remember => self.remember_verdict(
+                Error::AlertReceived(description),
+                Some((level, description)),
+            ),
             AlertAction::Obey => self.obey_alert(level, description),
         }
     }
 
-    /// Keeps a verdict on unauthenticated input until the timer (crate::input_policy).
+    /// Keeps a verdict on unauthenticated input until the timer, or obeys it at once when
+    /// it confirms the pending one: the peer rejected our retransmission again
+    /// (crate::input_policy).
     pub(crate) fn remember_verdict(
         &mut self,
         error: Error,
         alert: Option<(AlertLevel, AlertDescription)>,
-    ) {
-        if let Some(h) = self.life.handshake_mut() {
-            let v = PendingVerdict::new(error, alert, h.pending_verdict.as_ref());
+    ) -> Result<(), Error> {
+        let Some(h) = self.life.handshake_mut() else {
+            return Ok(());
+        };
+        let v = PendingVerdict::new(error, alert, h.pending_verdict.as_ref());
+        if !v.confirmed() {
             h.pending_verdict = Some(v);
+            return Ok(());
+        }
+        h.pending_verdict = None;
+        self.obey_verdict(v)
+    }
+
+    /// Ends the handshake on a verdict reached on unauthenticated input.
+    fn obey_verdict(&mut self, v: PendingVerdict) -> Result<(), Error> {
+        match v.alert {
+            Some((level, description)) => self.obey_alert(level, description),
+            None => Err(self.fail(v.error)),
         }
     }
 
@@ -1137,13 +1150,10 @@ impl Machine {
             }
         });
         if let Some(v) = obeyed {
-            // The handshake made no progress across VERDICT_EXPIRIES timer expiries
-            // since the unauthenticated input that earned this verdict: it was probably
-            // genuine (crate::input_policy).
-            return match v.alert {
-                Some((level, description)) => self.obey_alert(level, description),
-                None => Err(self.fail(v.error)),
-            };
+            // The handshake made no progress across VERDICT_EXPIRIES timer expiries, each
+            // with a retransmission, since the unauthenticated input that earned this
+            // verdict: the peer is silent, so it was probably genuine (crate::input_policy).
+            return self.obey_verdict(v);
         }
         self.reasm.discard_contested_partials();
         let expiries = self.life.timer().map_or(0, |t| t.expiries);

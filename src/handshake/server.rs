@@ -311,8 +311,7 @@ impl Machine {
             MalformedClientHello::Remember => {
                 self.reasm.set_next_seq(seq);
                 self.stats_dropped();
-                self.remember_verdict(error, None);
-                Ok(())
+                self.remember_verdict(error, None)
             }
         }
     }
