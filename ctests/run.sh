@@ -283,4 +283,11 @@ done
 run_test tinydtls_client_PSK_AES128_CCM8
 run_test tinydtls_server_PSK_AES128_CCM8
 
+# Connection IDs (t_cid.sh, issue 13).
+run_test cid_poll_server_rebind
+run_test cid_poll_server_rebind_zero_length
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_prog_cid_poll_server
+fi
+
 summary
