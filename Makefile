@@ -59,6 +59,10 @@ CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
+# rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh).
+ifeq ($(RDTLS_BACKEND),rdtls)
+CTEST_SSL_BINS += $(CTDIR)/cid_client
+endif
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.
 CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/dropin_api \
@@ -274,13 +278,16 @@ $(BUILD)/bench-rdtls: bench/bench.c $(BUILD)/librdtls.so | header-check
 	$(CC) $(WARN) -O2 -g -Iinclude -o $@ $< -L$(BUILD) -lrdtls -Wl,-rpath,'$$ORIGIN'
 
 # ---- install ---------------------------------------------------------------------------
-# Headers go to PREFIX/include/rdtls/openssl/ so they never shadow the system OpenSSL's;
-# rdtls.pc adds -I PREFIX/include/rdtls.
+# Headers go to PREFIX/include/rdtls/openssl/ so they never shadow the system OpenSSL's
+# (rdtls's own, e.g. <rdtls/cid.h>, to PREFIX/include/rdtls/rdtls/); rdtls.pc adds
+# -I PREFIX/include/rdtls.
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rdtls/openssl
 	install -m 0755 $(BUILD)/librdtls.so $(DESTDIR)$(PREFIX)/lib/librdtls.so
 	install -m 0644 $(BUILD)/librdtls.a $(DESTDIR)$(PREFIX)/lib/librdtls.a
 	install -m 0644 include/openssl/*.h $(DESTDIR)$(PREFIX)/include/rdtls/openssl/
+	install -d $(DESTDIR)$(PREFIX)/include/rdtls/rdtls
+	install -m 0644 include/rdtls/*.h $(DESTDIR)$(PREFIX)/include/rdtls/rdtls/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' rdtls.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/rdtls.pc
 	@echo "installed into $(DESTDIR)$(PREFIX); compile with:"

@@ -2,7 +2,7 @@
  * poll_server.c - rdtls-poll-server: many DTLS clients on ONE non-blocking UDP socket.
  *
  *   rdtls-poll-server -accept host:port -cert f -key f [-naccept n] [-mtu n]
- *                     [-max_clients n] [-idle_timeout s] [-quiet]
+ *                     [-max_clients n] [-idle_timeout s] [-cid n] [-quiet]
  *
  * Design (memory BIOs, not one socket per client):
  * - A single unconnected, non-blocking socket; recvfrom() tells which peer sent a
@@ -24,11 +24,19 @@
  * - poll() sleeps until a datagram arrives or the earliest DTLSv1_get_timeout() of all
  *   connections; then DTLSv1_handle_timeout() retransmits on the connections whose timer
  *   expired.
+ * - -cid n (rdtls only): negotiate DTLS 1.2 connection IDs (RFC 9146), asking clients for
+ *   an n-byte CID. A datagram from an unknown address whose CID names an association goes
+ *   to that association, and the association moves to the new address only when the
+ *   datagram authenticated and is the newest (rdtls_SSL_cid_peer_moved_ok, RFC 9146 §6):
+ *   a client behind a NAT that rebinds keeps its session. The rdtls_ functions
+ *   (include/rdtls/cid.h) are looked up with dlsym, so this program builds on OpenSSL too
+ *   and gets CIDs when run on the drop-in libssl.so.3.
  * Every application datagram is printed and echoed. After -naccept n finished connections
  * the server exits, 0 when all of them closed cleanly with close_notify.
  */
 #include "common.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -38,6 +46,49 @@
 #include <unistd.h>
 
 #define RECORD_HEADER_LEN 13
+#define TLS12_CID 25 /* RFC 9146 content type: the CID sits before the length */
+#define MAX_CID_LEN 255
+
+/* rdtls's connection ID extension (include/rdtls/cid.h), found at run time. */
+static struct {
+    int (*ctx_set_len)(SSL_CTX *, int);
+    int (*get_cid)(const SSL *, unsigned char *, size_t);
+    int (*get_peer_cid)(const SSL *, unsigned char *, size_t);
+    int (*moved_ok)(const SSL *);
+    int (*dgram_cid)(const unsigned char *, size_t, size_t, unsigned char *, size_t);
+} cidapi;
+static long cid_len = -1;
+
+/* dlsym() into a function pointer without the object-to-function cast ISO C forbids. */
+static int lookup(void *fnptr, size_t size, const char *name)
+{
+    void *p = dlsym(RTLD_DEFAULT, name);
+
+    if (p == NULL || size != sizeof(p))
+        return 0;
+    memcpy(fnptr, &p, size);
+    return 1;
+}
+
+static int cid_api_init(void)
+{
+    return lookup(&cidapi.ctx_set_len, sizeof(cidapi.ctx_set_len),
+                  "rdtls_SSL_CTX_set_connection_id_len")
+        && lookup(&cidapi.get_cid, sizeof(cidapi.get_cid), "rdtls_SSL_get_connection_id")
+        && lookup(&cidapi.get_peer_cid, sizeof(cidapi.get_peer_cid),
+                  "rdtls_SSL_get_peer_connection_id")
+        && lookup(&cidapi.moved_ok, sizeof(cidapi.moved_ok), "rdtls_SSL_cid_peer_moved_ok")
+        && lookup(&cidapi.dgram_cid, sizeof(cidapi.dgram_cid),
+                  "rdtls_DTLS_get_datagram_connection_id");
+}
+
+/* Bytes of CID in the records ssl sends (the peer's CID; 0 without CIDs). */
+static int peer_cid_len(SSL *ssl)
+{
+    int n = cid_len >= 0 && ssl != NULL ? cidapi.get_peer_cid(ssl, NULL, 0) : 0;
+
+    return n > 0 ? n : 0;
+}
 
 /* One association; its slot state (used, established, age) is assoc[] at the same index. */
 struct conn {
@@ -79,8 +130,9 @@ static SSL *new_ssl(SSL_CTX *ctx, common_addr *peer, BIO **in, BIO **out)
     return ssl;
 }
 
-/* Sends what ssl wrote into out to peer, whole records packed up to `mtu` bytes each. */
-static void flush_out(BIO *out, const common_addr *peer)
+/* Sends what ssl wrote into out to peer, whole records packed up to `mtu` bytes each;
+ * tls12_cid records carry `cid` bytes of CID before their length field. */
+static void flush_out(BIO *out, const common_addr *peer, int cid)
 {
     static unsigned char buf[65536];
     int len = 0, off = 0, n;
@@ -93,10 +145,12 @@ static void flush_out(BIO *out, const common_addr *peer)
 
         while (off + dgram < len) {
             int rec = len - off - dgram;
-            if (rec >= RECORD_HEADER_LEN) {
-                int body = (buf[off + dgram + 11] << 8) | buf[off + dgram + 12];
-                if (RECORD_HEADER_LEN + body <= rec)
-                    rec = RECORD_HEADER_LEN + body;
+            const unsigned char *h = buf + off + dgram;
+            int hlen = RECORD_HEADER_LEN + (h[0] == TLS12_CID ? cid : 0);
+            if (rec >= hlen) {
+                int body = (h[hlen - 2] << 8) | h[hlen - 1];
+                if (hlen + body <= rec)
+                    rec = hlen + body;
             }
             if (dgram > 0 && dgram + rec > mtu)
                 break;
@@ -133,8 +187,25 @@ static void close_conn(struct conn *c, int ok)
     release((int)(c - conns), ok ? "closed" : "dropped", ok, 1);
 }
 
-/* Lets c process what is in its read BIO. */
-static void drive(struct conn *c)
+/* After c read a datagram from `from` (NULL: from its own address): RFC 9146 §6, follow
+ * the client to its new address only once a record from there authenticated and is the
+ * newest. Returns NULL once moved (nothing left to check). */
+static const common_addr *maybe_move(struct conn *c, const common_addr *from)
+{
+    char who[80];
+
+    if (from == NULL || !cidapi.moved_ok(c->ssl))
+        return from;
+    c->peer = *from;
+    if (!quiet) {
+        common_addr_str(&c->peer, who, sizeof(who));
+        fprintf(stderr, "rdtls-poll-server: association moved to %s (connection ID)\n", who);
+    }
+    return NULL;
+}
+
+/* Lets c process what is in its read BIO (a datagram from `from`, NULL: c's address). */
+static void drive(struct conn *c, const common_addr *from)
 {
     char buf[COMMON_MAX_DATAGRAM];
     struct common_assoc *a = &assoc[c - conns];
@@ -142,6 +213,7 @@ static void drive(struct conn *c)
 
     if (!a->established) {
         r = SSL_accept(c->ssl);
+        from = maybe_move(c, from);
         if (r == 1) {
             a->established = 1;
             if (!quiet) {
@@ -152,7 +224,7 @@ static void drive(struct conn *c)
             }
         } else {
             err = SSL_get_error(c->ssl, r);
-            flush_out(c->out, &c->peer);
+            flush_out(c->out, &c->peer, peer_cid_len(c->ssl));
             if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
                 common_fail("handshake failed");
                 close_conn(c, 0);
@@ -162,6 +234,7 @@ static void drive(struct conn *c)
     }
     for (;;) {
         r = SSL_read(c->ssl, buf, (int)sizeof(buf));
+        from = maybe_move(c, from);
         if (r > 0) {
             fwrite(buf, 1, (size_t)r, stdout);
             fflush(stdout);
@@ -175,11 +248,11 @@ static void drive(struct conn *c)
         err = SSL_get_error(c->ssl, r);
         if (err == SSL_ERROR_ZERO_RETURN) {
             SSL_shutdown(c->ssl); /* our close_notify */
-            flush_out(c->out, &c->peer);
+            flush_out(c->out, &c->peer, peer_cid_len(c->ssl));
             close_conn(c, 1);
             return;
         }
-        flush_out(c->out, &c->peer);
+        flush_out(c->out, &c->peer, peer_cid_len(c->ssl));
         if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
             common_fail("SSL_read failed");
             close_conn(c, 0);
@@ -194,6 +267,24 @@ static struct conn *find_conn(const common_addr *peer)
 
     for (i = 0; i < limits.max_clients; i++)
         if (assoc[i].used && common_addr_equal(&conns[i].peer, peer))
+            return &conns[i];
+    return NULL;
+}
+
+/* With -cid: the association whose own CID the datagram's first tls12_cid record names. */
+static struct conn *find_conn_by_cid(const unsigned char *d, size_t n)
+{
+    unsigned char cid[MAX_CID_LEN], own[MAX_CID_LEN];
+    int i, len;
+
+    if (cid_len <= 0)
+        return NULL;
+    len = cidapi.dgram_cid(d, n, (size_t)cid_len, cid, sizeof(cid));
+    if (len <= 0)
+        return NULL;
+    for (i = 0; i < limits.max_clients; i++)
+        if (assoc[i].used && cidapi.get_cid(conns[i].ssl, own, sizeof(own)) == len
+            && memcmp(own, cid, (size_t)len) == 0)
             return &conns[i];
     return NULL;
 }
@@ -214,7 +305,7 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
     door_peer = *peer;
     BIO_write(door_in, d, n);
     r = DTLSv1_listen(door, (BIO_ADDR *)&ignored);
-    flush_out(door_out, &door_peer);
+    flush_out(door_out, &door_peer, 0);
     if (r < 0) {
         /* A fatal error leaves the front door unusable: make a new one next time. */
         ERR_clear_error();
@@ -251,7 +342,7 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
     c->last_ms = common_now_ms();
     (void)SSL_set_app_data(c->ssl, &c->peer);
     door = NULL;
-    drive(c);
+    drive(c, NULL);
 }
 
 static int next_timeout_ms(void)
@@ -302,7 +393,7 @@ static void handle_timers(void)
                 close_conn(c, 0);
                 continue;
             }
-            flush_out(c->out, &c->peer);
+            flush_out(c->out, &c->peer, peer_cid_len(c->ssl));
         }
     }
 }
@@ -333,6 +424,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "-key") == 0) key = v;
         else if (strcmp(a, "-naccept") == 0) naccept = atol(v);
         else if (strcmp(a, "-mtu") == 0) mtu = atol(v);
+        else if (strcmp(a, "-cid") == 0) cid_len = atol(v);
         else if (common_parse_server_opt(&limits, a, v)) continue;
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, a);
@@ -361,6 +453,13 @@ int main(int argc, char **argv)
         || SSL_CTX_use_PrivateKey_file(ctx, key ? key : cert, SSL_FILETYPE_PEM) != 1) {
         common_fail("cannot set up the server certificate or key");
         goto done;
+    }
+    if (cid_len >= 0) {
+        if (cid_len > MAX_CID_LEN || !cid_api_init() || cidapi.ctx_set_len(ctx, (int)cid_len) != 1) {
+            fprintf(stderr, "%s: -cid needs rdtls (this libssl has no connection IDs) and "
+                    "0..255\n", common_prog);
+            goto done;
+        }
     }
     SSL_CTX_set_cookie_generate_cb(ctx, common_generate_cookie);
     SSL_CTX_set_cookie_verify_cb(ctx, common_verify_cookie);
@@ -394,13 +493,19 @@ int main(int argc, char **argv)
                 if (got < 0)
                     break; /* EAGAIN: drained */
                 c = find_conn(&peer);
+                if (c == NULL && (c = find_conn_by_cid(dgram, (size_t)got)) != NULL) {
+                    c->last_ms = common_now_ms();
+                    BIO_write(c->in, dgram, (int)got);
+                    drive(c, &peer); /* a known CID from a new address */
+                    continue;
+                }
                 if (c == NULL) {
                     front_door(ctx, &peer, dgram, (int)got);
                     continue;
                 }
                 c->last_ms = common_now_ms();
                 BIO_write(c->in, dgram, (int)got);
-                drive(c);
+                drive(c, NULL);
             }
         }
         handle_timers();

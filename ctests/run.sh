@@ -298,4 +298,11 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test server_choice_groups_unimplemented_skipped
 fi
 
+# Connection IDs (t_cid.sh, issue 13).
+run_test cid_poll_server_rebind
+run_test cid_poll_server_rebind_zero_length
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dropin_prog_cid_poll_server
+fi
+
 summary

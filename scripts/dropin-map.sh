@@ -5,7 +5,8 @@
 #
 # Lists exactly the names that both OpenSSL's libssl.so.3 exports and STATICLIB (the capi
 # crate built with --features dropin) defines, each under the version node OpenSSL gives it
-# (OPENSSL_3.0.0, later nodes inheriting from it), and makes everything else local: Rust's
+# (OPENSSL_3.0.0, later nodes inheriting from it), our rdtls_-prefixed extensions under
+# RDTLS_1, and makes everything else local: Rust's
 # std, ring (whose C symbols are prefixed anyway) and our internal helpers stay hidden, and
 # no libcrypto name can be exported. SYSTEM_LIBSSL defaults to the system libssl.so.3.
 set -eu
@@ -55,4 +56,13 @@ done
 if [ -z "$prev" ]; then
     echo "dropin-map.sh: no libssl function defined in $lib" >&2
     exit 1
+fi
+# rdtls's own extensions (include/rdtls/*.h): the rdtls_ prefix cannot clash with any
+# OpenSSL name; they get a version node of their own.
+grep '^rdtls_' "$tmp/ours" > "$tmp/rdtls" || true
+if [ -s "$tmp/rdtls" ]; then
+    echo "RDTLS_1 {"
+    echo "  global:"
+    sed 's/^/    /; s/$/;/' "$tmp/rdtls"
+    echo "};"
 fi

@@ -93,6 +93,20 @@ pub struct Config {
     pub(crate) certificate_authorities: Vec<Vec<u8>>,
     pub(crate) psk: Option<Arc<dyn crate::handshake::psk::PskProvider>>,
     pub(crate) psk_identity_hint: Option<Vec<u8>>,
+    /// The connection ID this side asks for (RFC 9146 §3); None: no `connection_id`
+    /// extension.
+    pub(crate) connection_id: Option<LocalConnectionId>,
+}
+
+/// How a connection picks the CID it asks its peer to send (RFC 9146 §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalConnectionId {
+    /// A fresh random CID of this many bytes per connection (0: a zero-length CID, "I do
+    /// not need one, but I will send yours").
+    Random(u8),
+    /// Exactly these bytes: for a configuration that serves one connection (the C API's
+    /// per-`SSL` `rdtls_SSL_set_connection_id`), or a server that encodes routing data.
+    Fixed(Vec<u8>),
 }
 
 impl Config {
@@ -176,6 +190,7 @@ impl Default for ConfigBuilder {
                 certificate_authorities: Vec::new(),
                 psk: None,
                 psk_identity_hint: None,
+                connection_id: None,
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
             cache_lifetime: DEFAULT_SESSION_LIFETIME,
@@ -396,6 +411,21 @@ impl ConfigBuilder {
         self
     }
 
+    /// Offer / accept connection IDs (RFC 9146) and ask the peer for a random CID of `len`
+    /// bytes per connection (0..=255; 0 = zero-length: we send the peer's CID but need none
+    /// ourselves). `None` (the default): no `connection_id` extension.
+    pub fn connection_id_len(mut self, len: Option<u8>) -> Self {
+        self.cfg.connection_id = len.map(LocalConnectionId::Random);
+        self
+    }
+
+    /// Offer / accept connection IDs and ask the peer for exactly `cid` (at most 255 bytes;
+    /// checked by `build`). Every connection of this configuration uses the same CID.
+    pub fn connection_id(mut self, cid: Option<Vec<u8>>) -> Self {
+        self.cfg.connection_id = cid.map(LocalConnectionId::Fixed);
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(mut self) -> Result<Arc<Config>, Error> {
         if self.cfg.suites.is_empty() {
@@ -420,6 +450,11 @@ impl ConfigBuilder {
             .any(|n| n.is_empty() || n.len() > 255)
         {
             return Err(Error::Config("ALPN names must be 1..=255 bytes".into()));
+        }
+        if let Some(LocalConnectionId::Fixed(cid)) = &self.cfg.connection_id {
+            if cid.len() > crate::cid::MAX_CID_LEN {
+                return Err(Error::Config("a connection ID is at most 255 bytes".into()));
+            }
         }
         if self.cfg.srtp_profiles.len() > MAX_SRTP_PROFILES {
             return Err(Error::Config("too many SRTP profiles".into()));

@@ -335,6 +335,20 @@ impl Connection {
             .and_then(crate::srtp::profile_by_id)
     }
 
+    /// The connection IDs in use (RFC 9146), once both hellos carried `connection_id`:
+    /// `own` is what the peer's records carry, `peer` what ours carry (either may be empty).
+    pub fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
+        self.inner.records.connection_ids()
+    }
+
+    /// True when the datagram last given to `handle_datagram` held a record that
+    /// authenticated and is newer (epoch, sequence) than every record before it. RFC 9146
+    /// §6: only then may the caller move the association to the datagram's source address;
+    /// replayed, reordered or forged datagrams from a new address leave it where it is.
+    pub fn last_datagram_newest(&self) -> bool {
+        self.inner.last_datagram_newest()
+    }
+
     /// The application protocol negotiated with ALPN (RFC 7301), if any.
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
         self.inner.alpn_protocol()

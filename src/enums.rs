@@ -18,6 +18,9 @@ impl ContentType {
     pub const HANDSHAKE: Self = Self(22);
     /// `application_data` (23).
     pub const APPLICATION_DATA: Self = Self(23);
+    /// `tls12_cid` (25, RFC 9146 §4): the outer type of a record carrying a connection ID;
+    /// the real type travels encrypted inside. Never a real (inner) type itself.
+    pub const TLS12_CID: Self = Self(25);
 
     /// True for the four content types DTLS 1.2 defines.
     pub fn is_known(self) -> bool {
@@ -174,6 +177,8 @@ impl ExtensionType {
     pub const ALPN: Self = Self(16);
     /// `extended_master_secret` (23).
     pub const EXTENDED_MASTER_SECRET: Self = Self(23);
+    /// `connection_id` (54, RFC 9146 §3; the draft's 53 and Mbed TLS 2.x's 254 differ).
+    pub const CONNECTION_ID: Self = Self(54);
     /// `session_ticket` (35).
     pub const SESSION_TICKET: Self = Self(35);
     /// `renegotiation_info` (0xff01).

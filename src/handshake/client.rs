@@ -62,6 +62,7 @@ impl Machine {
             }),
             alpn: (!self.config.alpn_protocols.is_empty())
                 .then(|| self.config.alpn_protocols.clone()),
+            connection_id: self.local_cid(),
             ..Extensions::default()
         };
         let hello = ClientHello {
@@ -231,6 +232,7 @@ impl Machine {
         }
         self.client_check_srtp(&sh.extensions)?;
         self.client_check_alpn(&sh.extensions)?;
+        self.client_check_cid(&sh.extensions)?;
         self.peer_flight_received();
         self.hs.server_random = sh.random;
         self.hs.suite = Some(suite);

@@ -38,6 +38,8 @@ pub struct Extensions {
     /// RFC 7301 `application_layer_protocol_negotiation`: the protocol names (a client's
     /// offer, or the server's one choice).
     pub alpn: Option<Vec<Vec<u8>>>,
+    /// RFC 9146 §3 `connection_id`: the CID the sender wants to receive (may be empty).
+    pub connection_id: Option<Vec<u8>>,
     /// Every other extension as `(type, extension_data)`, in received order.
     pub unknown: Vec<(u16, Vec<u8>)>,
 }
@@ -54,6 +56,7 @@ impl Extensions {
             && self.session_ticket.is_none()
             && self.use_srtp.is_none()
             && self.alpn.is_none()
+            && self.connection_id.is_none()
             && self.unknown.is_empty()
     }
 
@@ -111,6 +114,11 @@ impl Extensions {
             if let Some(names) = &self.alpn {
                 put_ext(out, ExtensionType::ALPN, |out| {
                     crate::alpn::encode(names, out)
+                });
+            }
+            if let Some(cid) = &self.connection_id {
+                put_ext(out, ExtensionType::CONNECTION_ID, |out| {
+                    put_vec(out, 1, cid)
                 });
             }
             for (typ, data) in &self.unknown {
@@ -178,6 +186,9 @@ impl Extensions {
             ExtensionType::SESSION_TICKET => self.session_ticket = Some(r.rest().to_vec()),
             ExtensionType::USE_SRTP => self.use_srtp = Some(UseSrtp::decode(&mut r)?),
             ExtensionType::ALPN => self.alpn = Some(crate::alpn::decode(&mut r)?),
+            ExtensionType::CONNECTION_ID => {
+                self.connection_id = Some(r.vec(1, "connection_id")?.to_vec());
+            }
             ExtensionType(other) => self.unknown.push((other, r.rest().to_vec())),
         }
         r.finish("extension data")
@@ -251,6 +262,7 @@ mod tests {
                 mki: vec![],
             }),
             alpn: Some(vec![b"webrtc".to_vec()]),
+            connection_id: Some(vec![1, 2, 3, 4]),
             unknown: vec![(0x1234, vec![9, 9]), (0x0012, vec![])],
         }
     }
@@ -341,6 +353,9 @@ mod tests {
             (0, b"\x00\x08\x00\x00\x01a\x00\x00\x01b"), // two host names
             (14, b"\x00\x02\x00\x01\x01"),              // SRTP MKI overrun
             (16, b"\x00\x01\x00"),                      // empty ALPN name
+            (54, b""),                                  // connection_id without length
+            (54, b"\x02\x01"),                          // connection_id overrun
+            (54, b"\x00\x00"),                          // connection_id trailing
         ];
         for (t, d) in bad {
             assert!(decode_raw(&[(*t, d)]).is_err(), "type {t} data {d:?}");

@@ -83,6 +83,10 @@ pub(crate) struct Negotiated {
     pub alpn: Option<Vec<u8>>,
     /// PSK suites: identity and hint (crate::handshake::psk_flow).
     pub psk: super::psk_flow::PskNegotiated,
+    /// The CID we ask for, chosen once per handshake (crate::handshake::cid_negotiation).
+    pub local_cid: Option<Vec<u8>>,
+    /// Both CIDs, when both hellos carried `connection_id` (RFC 9146 §3).
+    pub cid: Option<crate::cid::ConnectionIds>,
 }
 
 /// One received application data record, kept in the buffer it was decrypted in.
@@ -134,6 +138,11 @@ pub struct Machine {
     /// echoes it, RFC 6347 §4.2.1).
     pub(crate) current_record_seq: u64,
     pub(crate) now: Instant,
+    /// Epoch and sequence number of the newest record that authenticated (RFC 9146 §6).
+    newest_authenticated: Option<(u16, u64)>,
+    /// The last datagram held a record that authenticated and was newer than any before:
+    /// only then may a peer's new address be adopted (RFC 9146 §6).
+    last_datagram_newest: bool,
 }
 
 impl Machine {
@@ -183,6 +192,8 @@ impl Machine {
             first_transmission: false,
             current_record_seq: 0,
             now,
+            newest_authenticated: None,
+            last_datagram_newest: false,
         }
     }
 
@@ -223,6 +234,7 @@ impl Machine {
     /// Processes one datagram (see [`crate::Connection::handle_datagram`]).
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
         self.now = now;
+        self.last_datagram_newest = false;
         if self.life.is_failed() || self.life.close_received() {
             // Nothing is processed after a fatal alert or close_notify (RFC 5246 §7.2.1).
             return Ok(());
@@ -251,6 +263,14 @@ impl Machine {
             };
             if self.life.is_failed() || self.life.close_received() {
                 break;
+            }
+            if r.authenticated
+                && self
+                    .newest_authenticated
+                    .map_or(true, |n| (r.epoch, r.sequence) > n)
+            {
+                self.newest_authenticated = Some((r.epoch, r.sequence));
+                self.last_datagram_newest = true;
             }
             if self.config.emit_record_headers {
                 let h = r.header_start;
@@ -1379,6 +1399,9 @@ impl Machine {
     }
     pub fn set_alpn_hook(&mut self, hook: crate::alpn::AlpnSelectHook) {
         self.alpn_hook = Some(hook);
+    }
+    pub fn last_datagram_newest(&self) -> bool {
+        self.last_datagram_newest
     }
     pub fn srtp_profile(&self) -> Option<u16> {
         self.hs.srtp_profile

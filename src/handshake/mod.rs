@@ -8,6 +8,7 @@ pub mod header;
 pub mod messages;
 pub mod reassembly;
 
+mod cid_negotiation;
 mod client;
 mod flight;
 pub(crate) mod lifecycle;

@@ -217,6 +217,7 @@ impl Machine {
         let client_ems = ch.extensions.extended_master_secret;
         self.server_negotiate_srtp(&ch.extensions);
         self.server_negotiate_alpn(&ch.extensions)?;
+        self.server_negotiate_cid(&ch.extensions);
         self.hsk()?.transcript.clear();
         self.add_received(HandshakeType::CLIENT_HELLO, seq, body);
 
@@ -402,6 +403,7 @@ impl Machine {
                 mki: Vec::new(),
             }),
             alpn: self.hs.alpn.clone().map(|n| vec![n]),
+            connection_id: self.hs.cid.as_ref().map(|c| c.own.clone()),
             ..Extensions::default()
         };
         let sh = ServerHello {

@@ -1,6 +1,7 @@
 //! Record-layer state: write and read epochs, per-epoch sequence numbers and anti-replay
 //! windows, and counters of what was dropped (RFC 6347 §4.1, §4.1.2.6, §4.1.2.7).
 
+use super::cid_record;
 use super::header::{
     RecordHeader, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_SEQUENCE, RECORD_HEADER_LEN,
 };
@@ -117,6 +118,10 @@ pub struct RecordLayer {
     prev_read: Option<ReadEpoch>,
     write_version: u16,
     stats: RecordStats,
+    /// Connection IDs once negotiated (RFC 9146): protected records we send carry `peer`
+    /// (when non-empty) in the `tls12_cid` format; those we receive must carry `own` (when
+    /// non-empty). Unprotected epochs never use them (RFC 9146 §3).
+    cid: Option<crate::cid::ConnectionIds>,
 }
 
 impl Default for RecordLayer {
@@ -143,6 +148,7 @@ impl RecordLayer {
             prev_read: None,
             write_version: DTLS1_2_VERSION,
             stats: RecordStats::default(),
+            cid: None,
         }
     }
 
@@ -200,6 +206,22 @@ impl RecordLayer {
         self.prev_read = None;
     }
 
+    /// Uses `ids` for every protected record from now on (RFC 9146 §3: once both hellos
+    /// carried the extension; records of epoch 0 stay in the plain format).
+    pub fn set_connection_ids(&mut self, ids: Option<crate::cid::ConnectionIds>) {
+        self.cid = ids;
+    }
+
+    /// The negotiated connection IDs, if any.
+    pub fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
+        self.cid.as_ref()
+    }
+
+    /// Length of the CID received records carry (0 without one).
+    fn rx_cid_len(&self) -> usize {
+        self.cid.as_ref().map_or(0, |c| c.own.len())
+    }
+
     fn write_state(&self, epoch: u16) -> Option<&WriteEpoch> {
         if epoch == self.write.epoch {
             return Some(&self.write);
@@ -207,6 +229,7 @@ impl RecordLayer {
         self.prev_write.as_ref().filter(|w| w.epoch == epoch)
     }
 
+    #[cfg(test)]
     fn write_state_mut(&mut self, epoch: u16) -> Option<&mut WriteEpoch> {
         if epoch == self.write.epoch {
             return Some(&mut self.write);
@@ -230,16 +253,28 @@ impl RecordLayer {
             });
         }
         let version = self.write_version;
-        let w = self
-            .write_state_mut(epoch)
-            .ok_or(Error::InvalidState("no keys for this write epoch"))?;
+        // Field by field, so the CID can be borrowed beside the epoch state.
+        let tx_cid = self
+            .cid
+            .as_ref()
+            .map(|c| c.peer.as_slice())
+            .filter(|c| !c.is_empty());
+        let w = if epoch == self.write.epoch {
+            Some(&mut self.write)
+        } else {
+            self.prev_write.as_mut().filter(|w| w.epoch == epoch)
+        }
+        .ok_or(Error::InvalidState("no keys for this write epoch"))?;
         let seq = w.next_seq;
         if seq > MAX_SEQUENCE {
             // RFC 6347 §4.1: a sequence number must never wrap; we cannot renegotiate.
             return Err(Error::SequenceExhausted);
         }
         match &w.protection {
-            Some(p) => p.seal(content_type, version, epoch, seq, payload, out)?,
+            Some(p) => match tx_cid {
+                Some(cid) => p.seal_cid(content_type, version, epoch, seq, cid, payload, 0, out)?,
+                None => p.seal(content_type, version, epoch, seq, payload, out)?,
+            },
             None => {
                 out.reserve(RECORD_HEADER_LEN + payload.len());
                 RecordHeader {
@@ -261,7 +296,16 @@ impl RecordLayer {
     /// current one.
     pub fn record_overhead(&self, epoch: u16) -> usize {
         let w = self.write_state(epoch).unwrap_or(&self.write);
-        RECORD_HEADER_LEN + w.protection.as_ref().map_or(0, RecordProtection::overhead)
+        let Some(p) = &w.protection else {
+            return RECORD_HEADER_LEN;
+        };
+        // tls12_cid adds the CID to the header and the real type inside (RFC 9146 §4).
+        let cid = self
+            .cid
+            .as_ref()
+            .filter(|c| !c.peer.is_empty())
+            .map_or(0, |c| c.peer.len() + 1);
+        RECORD_HEADER_LEN + p.overhead() + cid
     }
 
     /// Splits a datagram into records, authenticates each, and calls `on_record` for each
@@ -305,31 +349,35 @@ impl RecordLayer {
         }
         cursor.records += 1;
         let rest = &mut datagram[cursor.offset..];
-        let Ok(header) = RecordHeader::decode(&mut Reader::new(rest)) else {
+        let Some((header, header_len)) = self.decode_header(rest) else {
             self.stats.dropped_malformed += 1;
             cursor.done = true;
             return NextRecord::End;
         };
         let body_len = usize::from(header.length);
-        if rest.len() - RECORD_HEADER_LEN < body_len {
+        if rest.len() - header_len < body_len {
             self.stats.dropped_malformed += 1;
             cursor.done = true;
             return NextRecord::End;
         }
-        let body_start = cursor.offset + RECORD_HEADER_LEN;
+        let header_start = cursor.offset;
+        let body_start = cursor.offset + header_len;
         cursor.offset = body_start + body_len;
-        let body = &mut datagram[body_start..body_start + body_len];
+        let (head, tail) = datagram.split_at_mut(body_start);
+        let cid = &head[header_start + cid_record::CID_OFFSET..];
+        let cid = (header.content_type == ContentType::TLS12_CID).then_some(cid);
+        let body = &mut tail[..body_len];
         let body_ptr = body.as_ptr() as usize;
-        match self.open_record(&header, body) {
-            Some((payload, authenticated)) => {
+        match self.open_record(&header, cid, body) {
+            Some((payload, content_type, authenticated)) => {
                 self.stats.received += 1;
                 let start = body_start + (payload.as_ptr() as usize - body_ptr);
                 NextRecord::Record(OpenedRecord {
-                    content_type: header.content_type,
+                    content_type,
                     epoch: header.epoch,
                     sequence: header.sequence,
                     version: header.version,
-                    header_start: body_start - RECORD_HEADER_LEN,
+                    header_start,
                     start,
                     end: start + payload.len(),
                     authenticated,
@@ -339,15 +387,61 @@ impl RecordLayer {
         }
     }
 
+    /// Reads a plain header, or a `tls12_cid` one when we negotiated a non-empty CID (its
+    /// length is ours, not on the wire). Returns the header and its length; the CID, checked
+    /// later, stays in the datagram. `None` when the header is truncated or is a
+    /// `tls12_cid` header we cannot size: the rest of the datagram cannot be split.
+    fn decode_header(&self, rest: &[u8]) -> Option<(RecordHeader, usize)> {
+        let cid_len = self.rx_cid_len();
+        if rest.first() != Some(&ContentType::TLS12_CID.0) {
+            let h = RecordHeader::decode(&mut Reader::new(rest)).ok()?;
+            return Some((h, RECORD_HEADER_LEN));
+        }
+        if cid_len == 0 {
+            return None;
+        }
+        let mut r = Reader::new(rest);
+        let content_type = ContentType(r.u8("record type").ok()?);
+        let version = r.u16("record version").ok()?;
+        let epoch = r.u16("record epoch").ok()?;
+        let sequence = r.u48("record sequence").ok()?;
+        r.take(cid_len, "record cid").ok()?;
+        let length = r.u16("record length").ok()?;
+        let h = RecordHeader {
+            content_type,
+            version,
+            epoch,
+            sequence,
+            length,
+        };
+        Some((h, cid_record::header_len(cid_len)))
+    }
+
     /// Checks and decrypts one record whose body is complete; counts why it was dropped.
-    /// Returns the plaintext and whether it authenticated.
+    /// `cid` starts at the CID of a `tls12_cid` record (None for a plain one). Returns the
+    /// plaintext, its (real) content type and whether it authenticated.
     fn open_record<'b>(
         &mut self,
         header: &RecordHeader,
+        cid: Option<&[u8]>,
         body: &'b mut [u8],
-    ) -> Option<(&'b [u8], bool)> {
+    ) -> Option<(&'b [u8], ContentType, bool)> {
         let stats = &mut self.stats;
-        if !header.content_type.is_known()
+        let own_cid = self
+            .cid
+            .as_ref()
+            .map(|c| c.own.as_slice())
+            .filter(|c| !c.is_empty());
+        let cid = match (cid, own_cid) {
+            // A CID record must name this association (RFC 9146 §3).
+            (Some(got), Some(own)) if got.get(..own.len()) == Some(own) => Some(own),
+            (None, _) => None,
+            _ => {
+                stats.dropped_malformed += 1;
+                return None;
+            }
+        };
+        if !(cid.is_some() || header.content_type.is_known())
             || !(header.version == DTLS1_2_VERSION || header.version == DTLS1_0_VERSION)
             || body.len() > MAX_CIPHERTEXT_LEN
         {
@@ -363,6 +457,11 @@ impl RecordLayer {
             return None;
         };
         let Some(p) = &state.protection else {
+            if cid.is_some() {
+                // RFC 9146 §3: CIDs are used only once encryption is on.
+                stats.dropped_malformed += 1;
+                return None;
+            }
             // Unprotected epoch: anyone could have sent this, so its window is advisory
             // (crate::input_policy): nothing is "too old", nothing is marked until the
             // handshake accepts the record, and a hit drops only what the policy says.
@@ -382,14 +481,23 @@ impl RecordLayer {
                 stats.dropped_malformed += 1;
                 return None;
             }
-            return Some((body, false));
+            return Some((body, header.content_type, false));
         };
+        if cid.is_none() && own_cid.is_some() {
+            // RFC 9146 §3: with a negotiated CID every protected record uses tls12_cid.
+            stats.dropped_malformed += 1;
+            return None;
+        }
         // RFC 6347 §4.1.2.6: check before decrypting, mark only once authenticated.
         if !state.window.check(header.sequence) {
             stats.dropped_replay += 1;
             return None;
         }
-        let Ok(plaintext) = p.open(header, body) else {
+        let opened = match cid {
+            Some(cid) => p.open_cid(header, cid, body),
+            None => p.open(header, body),
+        };
+        let Ok(plaintext) = opened else {
             stats.dropped_auth += 1;
             return None;
         };
@@ -398,7 +506,16 @@ impl RecordLayer {
             stats.dropped_malformed += 1;
             return None;
         }
-        Some((plaintext, true))
+        if cid.is_none() {
+            return Some((plaintext, header.content_type, true));
+        }
+        // RFC 9146 §4: content ‖ real type ‖ zeros. An inner plaintext with no real type
+        // authenticated, so only its sender can have made it: dropped, as malformed.
+        let Some((len, real_type)) = cid_record::split_inner(plaintext) else {
+            stats.dropped_malformed += 1;
+            return None;
+        };
+        Some((&plaintext[..len], real_type, true))
     }
 
     /// Marks `seq` in the replay window of unprotected read `epoch` once the handshake

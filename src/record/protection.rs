@@ -8,11 +8,13 @@
 //!
 //! * AES-CCM / CCM_8 (RFC 6655 §3): nonce and explicit part exactly as GCM; tag 16 or 8.
 //!
-//! Additional data: epoch(2) ‖ sequence(6) ‖ type(1) ‖ version(2) ‖ plaintext length(2).
+//! Additional data: epoch(2) ‖ sequence(6) ‖ type(1) ‖ version(2) ‖ plaintext length(2);
+//! for `tls12_cid` records RFC 9146 §5's longer form (`cid_record`).
 
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
 use zeroize::Zeroizing;
 
+use super::cid_record;
 use super::header::{RecordHeader, MAX_PLAINTEXT_LEN, MAX_SEQUENCE, RECORD_HEADER_LEN};
 use crate::crypto::ccm::CcmKey;
 use crate::crypto::suites::{AeadKind, CipherSuite};
@@ -169,8 +171,65 @@ impl RecordProtection {
         }
         let ct_start = out.len();
         out.extend_from_slice(plaintext);
-        let nonce = self.send_nonce(epoch, seq);
         let ad = aad(epoch, seq, content_type, version, plaintext.len());
+        self.encrypt_tail(epoch, seq, &ad, out, start, ct_start)
+    }
+
+    /// Appends a `tls12_cid` record (RFC 9146 §4): header with `cid`, then explicit nonce and
+    /// the encrypted DTLSInnerPlaintext (plaintext ‖ real type ‖ `padding` zero bytes) and
+    /// tag, authenticated with RFC 9146 §5's additional data. Copies plaintext once;
+    /// `out` is left unchanged on error.
+    #[allow(clippy::too_many_arguments)]
+    pub fn seal_cid(
+        &self,
+        real_type: ContentType,
+        version: u16,
+        epoch: u16,
+        seq: u64,
+        cid: &[u8],
+        plaintext: &[u8],
+        padding: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let inner_len = plaintext.len() + 1 + padding;
+        // RFC 9146 §4: the inner plaintext obeys the 2^14 limit too.
+        if inner_len > MAX_PLAINTEXT_LEN || cid.len() > crate::cid::MAX_CID_LEN {
+            return Err(Error::MessageTooLarge {
+                max: MAX_PLAINTEXT_LEN,
+            });
+        }
+        if seq > MAX_SEQUENCE {
+            return Err(Error::SequenceExhausted);
+        }
+        let explicit = self.suite.explicit_nonce_len;
+        let body_len = explicit + inner_len + self.suite.tag_len;
+        let start = out.len();
+        out.reserve(cid_record::header_len(cid.len()) + body_len);
+        // body_len <= 2^14 + 24 fits in u16.
+        cid_record::encode_header(out, version, epoch, seq, cid, body_len as u16);
+        if explicit > 0 {
+            out.extend_from_slice(&record_number(epoch, seq).to_be_bytes());
+        }
+        let ct_start = out.len();
+        out.extend_from_slice(plaintext);
+        out.push(real_type.0);
+        out.resize(out.len() + padding, 0);
+        let ad = cid_record::Aad::new(version, epoch, seq, cid, inner_len);
+        self.encrypt_tail(epoch, seq, ad.as_ref(), out, start, ct_start)
+    }
+
+    /// Encrypts `out[ct_start..]` in place and appends the tag; on failure truncates `out`
+    /// back to `start`.
+    fn encrypt_tail(
+        &self,
+        epoch: u16,
+        seq: u64,
+        ad: &[u8],
+        out: &mut Vec<u8>,
+        start: usize,
+        ct_start: usize,
+    ) -> Result<(), Error> {
+        let nonce = self.send_nonce(epoch, seq);
         let sealed = match &self.key {
             AeadKey::Ring(k) => k
                 .seal_in_place_separate_tag(
@@ -182,7 +241,7 @@ impl RecordProtection {
                 .map_err(|_| ()),
             AeadKey::Ccm(k) => {
                 let mut tag = Vec::with_capacity(16);
-                let r = k.seal(&nonce, &ad, &mut out[ct_start..], &mut tag);
+                let r = k.seal(&nonce, ad, &mut out[ct_start..], &mut tag);
                 out.extend_from_slice(&tag);
                 r.map_err(|_| ())
             }
@@ -198,6 +257,44 @@ impl RecordProtection {
     // The failure carries no detail on purpose: every cause is dropped silently and alike.
     #[allow(clippy::result_unit_err)]
     pub fn open<'b>(&self, header: &RecordHeader, body: &'b mut [u8]) -> Result<&'b [u8], ()> {
+        self.open_with(header, body, |pt_len| {
+            aad(
+                header.epoch,
+                header.sequence,
+                header.content_type,
+                header.version,
+                pt_len,
+            )
+        })
+    }
+
+    /// Decrypts the body of a `tls12_cid` record whose header carried `cid`, authenticating
+    /// RFC 9146 §5's additional data. Returns the whole DTLSInnerPlaintext (content ‖ real
+    /// type ‖ padding); [`cid_record::split_inner`] takes it apart.
+    #[allow(clippy::result_unit_err)]
+    pub fn open_cid<'b>(
+        &self,
+        header: &RecordHeader,
+        cid: &[u8],
+        body: &'b mut [u8],
+    ) -> Result<&'b [u8], ()> {
+        self.open_with(header, body, |inner_len| {
+            cid_record::Aad::new(
+                header.version,
+                header.epoch,
+                header.sequence,
+                cid,
+                inner_len,
+            )
+        })
+    }
+
+    fn open_with<'b, A: AsRef<[u8]>>(
+        &self,
+        header: &RecordHeader,
+        body: &'b mut [u8],
+        make_aad: impl FnOnce(usize) -> A,
+    ) -> Result<&'b [u8], ()> {
         let explicit = self.suite.explicit_nonce_len;
         let pt_len = body
             .len()
@@ -211,23 +308,17 @@ impl RecordProtection {
                 gcm_nonce(&self.iv[..], e)
             }
         };
-        let ad = aad(
-            header.epoch,
-            header.sequence,
-            header.content_type,
-            header.version,
-            pt_len,
-        );
+        let ad = make_aad(pt_len);
         match &self.key {
             AeadKey::Ring(k) => k
                 .open_in_place(
                     Nonce::assume_unique_for_key(nonce),
-                    Aad::from(ad),
+                    Aad::from(ad.as_ref()),
                     ciphertext,
                 )
                 .map(|pt| &*pt)
                 .map_err(|_| ()),
-            AeadKey::Ccm(k) => k.open(&nonce, &ad, ciphertext).map_err(|_| ()),
+            AeadKey::Ccm(k) => k.open(&nonce, ad.as_ref(), ciphertext).map_err(|_| ()),
         }
     }
 }
@@ -453,5 +544,70 @@ mod tests {
             assert_eq!(&body[..pt.len()], &ct[..], "{}", suite.openssl_name);
             assert_eq!(&body[pt.len()..], &tag[..], "{}", suite.openssl_name);
         }
+    }
+
+    /// RFC 9146 records: round trip with padding, the CID and every header field are
+    /// authenticated, and the ciphertext equals OpenSSL's AEAD over hand-built RFC 9146 §5
+    /// additional data.
+    #[test]
+    fn tls12_cid_records() {
+        use openssl::symm::{encrypt_aead, Cipher};
+        let cid = [0xc1, 0xc2, 0xc3];
+        let p = keyed(&TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+        let mut out = Vec::new();
+        p.seal_cid(
+            ContentType::APPLICATION_DATA,
+            0xfefd,
+            1,
+            5,
+            &cid,
+            b"hi",
+            3,
+            &mut out,
+        )
+        .unwrap();
+        let hlen = cid_record::header_len(3);
+        assert_eq!(out.len(), hlen + 8 + 2 + 1 + 3 + 16);
+        let parse = |rec: &[u8]| RecordHeader {
+            content_type: ContentType(rec[0]),
+            version: u16::from_be_bytes([rec[1], rec[2]]),
+            epoch: u16::from_be_bytes([rec[3], rec[4]]),
+            sequence: u64::from_be_bytes([0, 0, rec[5], rec[6], rec[7], rec[8], rec[9], rec[10]]),
+            length: u16::from_be_bytes([rec[hlen - 2], rec[hlen - 1]]),
+        };
+        let h = parse(&out);
+        let mut body = out[hlen..].to_vec();
+        let inner = p.open_cid(&h, &cid, &mut body).unwrap().to_vec();
+        assert_eq!(inner, b"hi\x17\0\0\0");
+        // Another CID, or a plain-record AAD, does not authenticate.
+        let mut body = out[hlen..].to_vec();
+        assert!(p.open_cid(&h, &[0xc1, 0xc2, 0xc4], &mut body).is_err());
+        let mut body = out[hlen..].to_vec();
+        assert!(p.open(&h, &mut body).is_err());
+        for field in [1, 3, 10] {
+            let mut t = out.clone();
+            t[field] ^= 1;
+            let mut body = t[hlen..].to_vec();
+            assert!(p.open_cid(&parse(&t), &cid, &mut body).is_err(), "{field}");
+        }
+        // Independent AAD and AEAD.
+        let ad = [
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 25, 3, 25, 0xfe, 0xfd, 0, 1, 0, 0, 0,
+            0, 0, 5, 0xc1, 0xc2, 0xc3, 0, 6,
+        ];
+        let key: Vec<u8> = (0..16u8).collect();
+        let nonce = p.send_nonce(1, 5);
+        let mut tag = [0u8; 16];
+        let ct = encrypt_aead(
+            Cipher::aes_128_gcm(),
+            &key,
+            Some(&nonce),
+            &ad,
+            b"hi\x17\0\0\0",
+            &mut tag,
+        )
+        .unwrap();
+        assert_eq!(&out[hlen + 8..hlen + 8 + 6], &ct[..]);
+        assert_eq!(&out[hlen + 14..], &tag[..]);
     }
 }

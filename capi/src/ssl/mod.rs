@@ -42,6 +42,7 @@ pub mod bio;
 pub mod bio_ssl;
 pub mod ca_list;
 pub mod certs;
+pub mod cid;
 pub mod cipher;
 pub mod cipher_list;
 pub mod client_hello;

@@ -122,6 +122,8 @@ pub struct Settings {
     pub psk_server_callback: Option<super::psk::PskServerCallback>,
     /// `SSL_*_use_psk_identity_hint`.
     pub psk_identity_hint: Option<Vec<u8>>,
+    /// `rdtls_SSL_*_set_connection_id*` (RFC 9146; None: no CID extension).
+    pub connection_id: Option<rdtls::config::LocalConnectionId>,
 }
 
 impl Default for Settings {
@@ -156,6 +158,7 @@ impl Default for Settings {
             psk_client_callback: None,
             psk_server_callback: None,
             psk_identity_hint: None,
+            connection_id: None,
         }
     }
 }
@@ -247,6 +250,13 @@ impl Settings {
         if let Some(hint) = &self.psk_identity_hint {
             b = b.psk_identity_hint(hint);
         }
+        b = match &self.connection_id {
+            Some(rdtls::config::LocalConnectionId::Fixed(cid)) => {
+                b.connection_id(Some(cid.clone()))
+            }
+            Some(rdtls::config::LocalConnectionId::Random(n)) => b.connection_id_len(Some(*n)),
+            None => b,
+        };
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
             let mut chain = Vec::with_capacity(1 + self.chain.len());
             chain.push(cert.as_ref().clone());

@@ -1,0 +1,76 @@
+//! Negotiating connection IDs (RFC 9146 §3) in the hellos: a client offers the CID it wants
+//! to receive, a server that is configured for CIDs answers with its own, and both then
+//! protect records with the `tls12_cid` format (crate::record::cid_record).
+
+use rand::RngCore;
+
+use super::extensions::Extensions;
+use super::machine::Machine;
+use crate::cid::ConnectionIds;
+use crate::config::LocalConnectionId;
+use crate::error::{AlertDescription, Error};
+
+impl Machine {
+    /// The CID we ask for, chosen on first use and kept for the handshake (a ClientHello
+    /// repeated after HelloVerifyRequest must offer the same one). None when the
+    /// configuration does not use CIDs.
+    pub(crate) fn local_cid(&mut self) -> Option<Vec<u8>> {
+        if self.hs.local_cid.is_none() {
+            self.hs.local_cid = match self.config.connection_id.clone()? {
+                LocalConnectionId::Fixed(cid) => Some(cid),
+                LocalConnectionId::Random(len) => {
+                    let mut cid = vec![0u8; usize::from(len)];
+                    self.rng.fill_bytes(&mut cid);
+                    Some(cid)
+                }
+            };
+        }
+        self.hs.local_cid.clone()
+    }
+
+    /// Server: CIDs are used when the client offered the extension and we are configured
+    /// for them; otherwise the ServerHello carries none (RFC 9146 §3).
+    pub(crate) fn server_negotiate_cid(&mut self, ext: &Extensions) {
+        self.hs.cid = None;
+        let Some(peer) = &ext.connection_id else {
+            return;
+        };
+        if let Some(own) = self.local_cid() {
+            self.use_cids(ConnectionIds {
+                own,
+                peer: peer.clone(),
+            });
+        }
+    }
+
+    /// Client: a `connection_id` in the ServerHello we did not offer is refused
+    /// (RFC 5246 §7.4.1.4); otherwise both CIDs are in use from the next epoch on.
+    pub(crate) fn client_check_cid(&mut self, ext: &Extensions) -> Result<(), Error> {
+        self.hs.cid = None;
+        let Some(peer) = &ext.connection_id else {
+            return Ok(());
+        };
+        let Some(own) = self.hs.local_cid.clone() else {
+            return Err(Error::alert(
+                AlertDescription::UNSUPPORTED_EXTENSION,
+                "server sent connection_id we did not offer",
+            ));
+        };
+        self.use_cids(ConnectionIds {
+            own,
+            peer: peer.clone(),
+        });
+        Ok(())
+    }
+
+    /// Records the pair and hands it to the record layer, which applies it to protected
+    /// epochs only, so the records of this handshake's epoch 0 are unaffected. A
+    /// renegotiation keeps the CIDs the association already uses: the old epoch's records
+    /// still flow until the new keys are in place.
+    fn use_cids(&mut self, ids: ConnectionIds) {
+        if self.records.connection_ids().is_none() {
+            self.records.set_connection_ids(Some(ids.clone()));
+        }
+        self.hs.cid = Some(ids);
+    }
+}
