@@ -93,6 +93,8 @@ pub struct Config {
     pub(crate) certificate_authorities: Vec<Vec<u8>>,
     pub(crate) psk: Option<Arc<dyn crate::handshake::psk::PskProvider>>,
     pub(crate) psk_identity_hint: Option<Vec<u8>>,
+    /// Who may renegotiate (RFC 5746; crate::handshake::renegotiation).
+    pub(crate) renegotiation: crate::RenegotiationPolicy,
     /// The connection ID this side asks for (RFC 9146 §3); None: no `connection_id`
     /// extension.
     pub(crate) connection_id: Option<LocalConnectionId>,
@@ -190,6 +192,7 @@ impl Default for ConfigBuilder {
                 certificate_authorities: Vec::new(),
                 psk: None,
                 psk_identity_hint: None,
+                renegotiation: crate::RenegotiationPolicy::default(),
                 connection_id: None,
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
@@ -298,6 +301,13 @@ impl ConfigBuilder {
     /// Require a cookie (HelloVerifyRequest round trip) on servers (default on).
     pub fn cookie_exchange(mut self, on: bool) -> Self {
         self.cfg.cookie_exchange = on;
+        self
+    }
+
+    /// Who may renegotiate (default, as OpenSSL 3.0: a server refuses client-initiated
+    /// renegotiation, a client accepts a server's HelloRequest).
+    pub fn renegotiation(mut self, policy: crate::RenegotiationPolicy) -> Self {
+        self.cfg.renegotiation = policy;
         self
     }
 

@@ -1,15 +1,17 @@
 //! Deviations from RFC 6347 and the RFCs it builds on, each with its reason.
 //!
-//! * **Renegotiation is not supported.** A ClientHello (server side) or HelloRequest (client
-//!   side) after the handshake is answered with a `no_renegotiation` warning alert (RFC 5746
-//!   §4.5 allows refusing; BoringSSL does the same), whatever its `message_seq`
-//!   (`handshake::renegotiation`). This is OpenSSL 3.0's default for client-initiated
-//!   requests; OpenSSL's client accepts a server's HelloRequest unless
-//!   `SSL_OP_NO_RENEGOTIATION` is set, and `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` makes its
-//!   server accept: rdtls refuses in both cases. When the 48-bit sequence space of an
-//!   epoch is exhausted the connection is closed instead of rekeyed.
-//! * **Records of a future epoch are dropped, not buffered** (RFC 6347 §4.1 permits either).
-//!   The peer's retransmission recovers them.
+//! * **Renegotiation** (RFC 5746, `handshake::renegotiation`) follows OpenSSL 3.0's policy
+//!   (a server refuses client-initiated renegotiation unless allowed, a client accepts a
+//!   HelloRequest, `SSL_OP_NO_RENEGOTIATION` refuses both with a `no_renegotiation`
+//!   warning) with two differences: a server retransmits its HelloRequest until the
+//!   ClientHello comes (OpenSSL sends it once), and a `no_renegotiation` warning answering
+//!   our request abandons the renegotiation and keeps the connection (OpenSSL fails it).
+//!   When the 48-bit sequence space of an epoch is exhausted the connection is closed
+//!   instead of rekeyed.
+//! * **Records of a future epoch are dropped, not buffered** (RFC 6347 §4.1 permits either),
+//!   in the initial handshake; the peer's retransmission recovers them. During a
+//!   renegotiation, records of the next epoch are held (`record::layer::
+//!   MAX_NEXT_EPOCH_RECORDS`) so application data survives the epoch change.
 //! * **Only AEAD cipher suites** (AES-GCM, ChaCha20-Poly1305); no CBC, no RC4, no NULL.
 //! * **ECDHE and signatures use the OS RNG** even when a test seeds the engine RNG, because
 //!   `ring` does not accept a caller-supplied RNG.

@@ -17,7 +17,7 @@ mod new_association;
 mod peer_verify;
 pub mod psk;
 mod psk_flow;
-mod renegotiation;
+pub mod renegotiation;
 mod server;
 mod server_hello_hook;
 mod server_resumption;

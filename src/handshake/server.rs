@@ -164,7 +164,9 @@ impl Machine {
                 "no null compression",
             ));
         }
-        if self.config.cookie_exchange {
+        // A renegotiating ClientHello is protected: no cookie exchange (RFC 6347 §4.2.1
+        // concerns the initial handshake; OpenSSL does not ask either).
+        if self.config.cookie_exchange && self.renegotiation().is_none() {
             let peer = self.peer_addr.clone();
             let keys = self.config.cookie_keys.clone();
             let hooks = self
@@ -204,16 +206,32 @@ impl Machine {
             }
         }
         self.hs.server_name = ch.extensions.server_name.clone();
-        if let Some(ri) = &ch.extensions.renegotiation_info {
-            if !ri.is_empty() {
+        if let Some(r) = self.renegotiation() {
+            // RFC 5746 §3.7: the SCSV must not appear, and the extension must carry the
+            // client's previous verify_data.
+            let ok =
+                !ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV)
+                    && ch.extensions.renegotiation_info.as_ref().is_some_and(|ri| {
+                        crate::crypto::constant_time_eq(ri, &r.client_verify_data)
+                    });
+            if !ok {
                 return Err(Error::alert(
                     AlertDescription::HANDSHAKE_FAILURE,
-                    "non-empty renegotiation_info in initial handshake",
+                    "renegotiation_info mismatch in renegotiating ClientHello",
                 ));
             }
+        } else {
+            if let Some(ri) = &ch.extensions.renegotiation_info {
+                if !ri.is_empty() {
+                    return Err(Error::alert(
+                        AlertDescription::HANDSHAKE_FAILURE,
+                        "non-empty renegotiation_info in initial handshake",
+                    ));
+                }
+            }
+            self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
+                || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         }
-        self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
-            || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         let client_ems = ch.extensions.extended_master_secret;
         self.server_negotiate_srtp(&ch.extensions);
         self.server_negotiate_alpn(&ch.extensions)?;
@@ -394,7 +412,12 @@ impl Machine {
         let extensions = Extensions {
             // RFC 6066 §3: an empty server_name acknowledges the name; never on resumption.
             server_name: (self.hs.ack_server_name && !self.hs.resumed).then(String::new),
-            renegotiation_info: self.hs.secure_renegotiation.then(Vec::new),
+            // RFC 5746 §3.6/§3.7: empty initially, both verify_data when renegotiating.
+            renegotiation_info: self.hs.secure_renegotiation.then(|| {
+                self.renegotiation()
+                    .map(|r| r.server_binding())
+                    .unwrap_or_default()
+            }),
             extended_master_secret: self.hs.ems,
             ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
             // RFC 5764 §4.1.1: one profile; our MKI is empty (the client's is ignored).
