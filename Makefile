@@ -7,6 +7,7 @@
 #   make demo            s_server + s_client on loopback, printing the handshake summary
 #   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh) + fuzz-short
 #   make ctest           only the C-level tests
+#   make test-dccp       DTLS over DCCP in a Linux 6.1 VM (scripts/dccp-vm.sh)
 #   make bench           bench/bench.c against OpenSSL and rdtls, with ratios
 #   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
 #   make fuzz-short      each target for FUZZ_SHORT_SECONDS (part of make test; skipped,
@@ -50,10 +51,12 @@ endif
 
 EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	threaded_server:rdtls-threaded-server poll_server:rdtls-poll-server \
-	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client
+	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client dccp_echo:rdtls-dccp-echo
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
-COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c
-COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
+COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c \
+	c-examples/dccp_sock.c
+COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h \
+	c-examples/dccp_sock.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown
@@ -244,6 +247,13 @@ test: deps
 	$(CARGO) test --workspace
 	$(MAKE) ctest
 	$(MAKE) fuzz-short
+
+# DTLS over DCCP (RFC 5238) in a Linux 6.1 VM (scripts/dccp-vm.sh): not part of `make test`;
+# installs qemu-system-x86 and busybox-static when missing, downloads the kernel to build/dccp/.
+.PHONY: test-dccp
+test-dccp: all certs
+	$(MAKE) examples RDTLS_BACKEND=openssl
+	sh scripts/dccp-vm.sh
 
 # ---- fuzzing ---------------------------------------------------------------------------
 # libFuzzer via cargo-fuzz on nightly (scripts/fuzz.sh); `make test` replays the saved

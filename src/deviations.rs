@@ -68,3 +68,41 @@
 //!   different name"). This follows the RFC, not OpenSSL 3.0, which resumes a TLS 1.2 / DTLS
 //!   session whatever name the new ClientHello carries (checked with `openssl s_server
 //!   -dtls1_2` and `s_client -sess_in -servername`). See `handshake::server_resumption`.
+//!
+//! ## DTLS over DCCP (RFC 5238)
+//!
+//! The engine is transport-blind; the DCCP specifics live in the C layer
+//! (`capi/src/ssl/dccp.rs`) and are exercised on a real DCCP stack by `make test-dccp`.
+//! What RFC 5238 asks of a DTLS implementation, and how rdtls meets it:
+//! * **§3 one record per packet, several records per packet allowed** — met: a record is
+//!   never split across datagrams, each datagram is one `send` (one DCCP-Data packet), and a
+//!   flight packs several records into one datagram up to the MTU.
+//! * **§3.5 MUST NOT use a record size greater than the DCCP MPS in force** — met: on a
+//!   `SOCK_DCCP` write BIO the engine MTU is `min(SSL_set_mtu value, DCCP_SOCKOPT_GET_CUR_MPS)`,
+//!   re-read before every flush and after `EMSGSIZE` (the MPS follows the congestion state).
+//!   rdtls does no PMTU discovery of its own over DCCP (the "MAY use the DCCP-managed value"
+//!   option); the RFC 6347 §4.1.1.1 back-off to smaller datagrams on repeated handshake
+//!   timeouts still applies (the SHOULD of §3.5).
+//! * **§3.5 SHOULD reset DCCP's PMTU estimate when the application resets DTLS's** — not
+//!   done: Linux offers no socket call to reset DCCP's PMTU estimate.
+//! * **§3.5 SHOULD drive DCCP's DF bit from the application** — as over UDP: the datagram
+//!   BIO's `BIO_CTRL_DGRAM_SET_DONT_FRAG` / `MTU_DISCOVER` set `IP_MTU_DISCOVER` on the
+//!   socket, an IP-level option DCCP sockets share (not exercised by the VM test).
+//! * **§3.2 MUST wait for the DCCP handshake before restarting the DTLS timer** — met by
+//!   construction: rdtls sends nothing in DCCP-Request packets (that is a MAY it does not
+//!   use); the application hands over a connected socket (`connect`/`accept` return after
+//!   the DCCP handshake), so the DTLS handshake and its timer start afterwards. A socket
+//!   whose non-blocking `connect` is still in progress makes sends fail with `EAGAIN`, which
+//!   rdtls reports as `SSL_ERROR_WANT_WRITE` and retries.
+//! * **§3.3 SHOULD NOT retransmit a message DCCP still holds in its queue** — not done:
+//!   Linux does not tell when a queued DCCP packet leaves for the IP layer. The timer starts
+//!   when the datagram is handed to the socket; a full DCCP transmit queue (`EAGAIN`, even
+//!   on a blocking socket) keeps the datagram in rdtls (`SSL_ERROR_WANT_WRITE`) instead of
+//!   queueing more behind it.
+//! * **§3.4 MUST NOT mix unprotected data with DTLS on one DCCP connection; SHOULD limit
+//!   repeated DTLS connections over one DCCP connection** — the application's duty: rdtls
+//!   only ever writes DTLS records to the socket and starts no connection by itself.
+//! * **§3.6 service codes** — the application's (`DCCP_SOCKOPT_SERVICE`, set before
+//!   `connect`/`listen`); rdtls never reads or sets it.
+//! * **§3.1 sequence numbers, §3.7 versions** — nothing to do: DTLS record sequence numbers
+//!   and anti-replay are independent of DCCP's, and the encapsulation is version-blind.
