@@ -278,7 +278,7 @@ impl Machine {
             if r.authenticated
                 && self
                     .newest_authenticated
-                    .map_or(true, |n| (r.epoch, r.sequence) > n)
+                    .is_none_or(|n| (r.epoch, r.sequence) > n)
             {
                 self.newest_authenticated = Some((r.epoch, r.sequence));
                 self.last_datagram_newest = true;
