@@ -141,6 +141,9 @@ pub struct Machine {
     /// When the previous, protected read epoch stops being accepted after a renegotiation
     /// (RFC 6347 §4.1: kept for reordered records, `input_policy::PREVIOUS_EPOCH_LINGER`).
     pub(crate) prev_read_retire_at: Option<Instant>,
+    /// Client: the cookie of the initial handshake's HelloVerifyRequest, repeated in a
+    /// renegotiating ClientHello (crate::handshake::renegotiation).
+    pub(crate) initial_cookie: Vec<u8>,
 }
 
 impl Machine {
@@ -194,6 +197,7 @@ impl Machine {
             reneg_policy,
             renegotiations: 0,
             prev_read_retire_at: None,
+            initial_cookie: Vec::new(),
         }
     }
 

@@ -15,10 +15,11 @@
 //!   server's; anything else, or the SCSV in a renegotiating ClientHello, is a fatal
 //!   handshake_failure.
 //! * **message_seq** starts again at 0 in each handshake (RFC 6347 §4.2.2: "The first
-//!   message each side transmits in each handshake always has message_seq = 0"); OpenSSL
-//!   also resets its counters after a HelloRequest, so its ServerHello answering our
-//!   ClientHello carries 0 where the RFC's example says 1. A renegotiating peer's first
-//!   message is authenticated, so its message_seq is taken as it comes.
+//!   message each side transmits in each handshake always has message_seq = 0"), as in
+//!   OpenSSL, which resets both counters when a handshake finishes. A HelloRequest counts:
+//!   it carries 0 and the ServerHello then 1 (the RFC's example; OpenSSL's client expects
+//!   exactly that). A renegotiating peer's first message is authenticated, so its
+//!   message_seq is taken as it comes.
 //! * **Epochs.** The new handshake runs protected by the current epoch; each side switches
 //!   to the next at its ChangeCipherSpec. Application data flows throughout: records of
 //!   the next epoch that arrive before the peer's ChangeCipherSpec are held
@@ -118,11 +119,9 @@ impl Machine {
             self.begin_flight();
             // HelloRequest is not part of any transcript (RFC 5246 §7.4.1.1).
             self.queue_handshake(HandshakeType::HELLO_REQUEST, Vec::new(), false);
-            let r = self.send_flight(now, false);
-            // OpenSSL resets its counters after a HelloRequest: the ServerHello takes the
-            // ClientHello's message_seq (server_client_hello).
-            self.send_seq = 0;
-            r
+            // The ServerHello continues with message_seq 1 (RFC 6347 §4.2.2; OpenSSL's
+            // client expects it, server_client_hello).
+            self.send_flight(now, false)
         }
     }
 

@@ -308,6 +308,7 @@ impl SSL {
             Ok(mut c) => match c.as_mut() {
                 Some(conn) => {
                     super::poison::test_panic_point();
+                    self.sync_renegotiation_policy(conn);
                     conn.handle_datagram(now, datagram)
                 }
                 None => return Ok(()),
@@ -541,7 +542,11 @@ impl SSL {
             }
             self.flush()?;
             self.sync_bio_deadline();
-            if self.with_conn(Connection::is_established).unwrap_or(false) {
+            // A renegotiation is a handshake too: SSL_do_handshake waits for it.
+            let done = self
+                .with_conn(|c| c.is_established() && !c.is_renegotiating())
+                .unwrap_or(false);
+            if done {
                 self.dispatch_events();
                 // Idempotent: the HandshakeComplete event normally got here first.
                 self.on_handshake_complete();

@@ -67,6 +67,10 @@ pub struct IoState {
     pub start_reported: bool,
     /// The handshake completion was processed (callbacks, counters).
     pub done_reported: bool,
+    /// A renegotiation handshake is being reported (renegotiate.rs).
+    pub renegotiating: bool,
+    /// Engine renegotiation count at the last `SSL_clear_num_renegotiations`.
+    pub renegotiations_cleared: u64,
 }
 
 /// `SSL` (opaque to C).
