@@ -248,6 +248,9 @@ static int read_stdin_lines(SSL *ssl, int fd, int *stdin_open)
         *stdin_open = 0;
         return 1;
     }
+    /* stdin is in use: a datagram that carries no application data (a renegotiation
+     * flight) must return to poll() instead of blocking in SSL_read (as s_client does). */
+    SSL_clear_mode(ssl, SSL_MODE_AUTO_RETRY);
     if (common_stdin_command(ssl, line, (size_t)got))
         return 1;
     return common_ssl_write(ssl, fd, line, (int)got, 1);

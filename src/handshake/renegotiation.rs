@@ -115,7 +115,6 @@ impl Machine {
             self.client_renegotiate(now, abbreviated)
         } else {
             self.begin_renegotiation(Step::ServerAwaitClientHello);
-            self.send_seq = 0;
             self.begin_flight();
             // HelloRequest is not part of any transcript (RFC 5246 §7.4.1.1).
             self.queue_handshake(HandshakeType::HELLO_REQUEST, Vec::new(), false);
@@ -132,7 +131,6 @@ impl Machine {
             None
         };
         self.begin_renegotiation(Step::client_start());
-        self.send_seq = 0;
         let mut random = [0u8; 32];
         self.random_bytes(&mut random);
         self.hs.client_random = random;
@@ -169,6 +167,8 @@ impl Machine {
             });
         }
         self.life = h;
+        // Our first message of the new handshake carries message_seq 0 (RFC 6347 §4.2.2).
+        self.send_seq = 0;
         self.hs.resumed = false;
         self.reasm.clear();
         self.reasm.set_next_seq(0);
