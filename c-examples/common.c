@@ -605,11 +605,19 @@ int common_stdin_command(SSL *ssl, const char *line, size_t len)
 {
     if (len < 1 || line[0] != 'R' || (len > 1 && line[1] != '\n' && line[1] != '\r'))
         return 0;
+    int r;
+
     fprintf(stderr, "RENEGOTIATING\n");
     if (SSL_renegotiate(ssl) != 1) {
         fprintf(stderr, "%s: SSL_renegotiate failed\n", common_prog);
         ERR_print_errors_fp(stderr);
+        return 1;
     }
+    /* As openssl s_server: OpenSSL sends the first flight only from an I/O call. */
+    r = SSL_do_handshake(ssl);
+    fprintf(stderr, "SSL_do_handshake -> %d\n", r);
+    if (r <= 0)
+        ERR_clear_error();
     return 1;
 }
 

@@ -155,8 +155,9 @@ int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role)
 void common_set_bio_timeouts(BIO *bio, int timeout);
 
 /* A line "R" typed on stdin (OpenSSL's s_client/s_server command letter): prints
- * "RENEGOTIATING" and starts a renegotiation with SSL_renegotiate(), whose first flight
- * goes out at once. Returns 1 when line (len bytes, newline included) was that command. */
+ * "RENEGOTIATING", starts a renegotiation with SSL_renegotiate() and drives it with
+ * SSL_do_handshake() (printing its result, as openssl s_server does). Returns 1 when line
+ * (len bytes, newline included) was that command. */
 int common_stdin_command(SSL *ssl, const char *line, size_t len);
 
 /* Applies -timer_ms, -mtu, -msg and the renegotiation options of c to ssl. Returns 0 (message on stderr) when the
