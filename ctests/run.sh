@@ -246,6 +246,7 @@ for t in openssl_client_R rdtls_server_R rdtls_client_R openssl_server_R \
     gnutls_server_rehandshake; do
     run_test "reneg2_$t"
 done
+run_test info_callback_sequence_reneg
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     # OpenSSL 3.0 answers gnutls-cli's renegotiating ClientHello by resending its final
     # flight (gnutls-cli hangs): rdtls only.

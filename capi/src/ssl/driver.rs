@@ -534,6 +534,8 @@ impl SSL {
     pub(crate) fn drive_handshake(&self) -> Result<(), Stop> {
         self.ensure_connection()?;
         super::client_hello::retry_pending(self)?;
+        // A renegotiation started by SSL_renegotiate is reported from here, as OpenSSL does.
+        self.dispatch_events();
         let mut fires = 0;
         let mut empty = 0;
         loop {

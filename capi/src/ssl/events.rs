@@ -28,7 +28,7 @@ impl SSL {
     }
 
     /// `SSL_ST_CONNECT` or `SSL_ST_ACCEPT` for this side.
-    fn st_bits(&self) -> c_int {
+    pub(crate) fn st_bits(&self) -> c_int {
         match self.side.get() {
             Some(Side::Server) => SSL_ST_ACCEPT,
             _ => SSL_ST_CONNECT,

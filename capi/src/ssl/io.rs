@@ -79,6 +79,15 @@ impl SSL {
 
     /// `SSL_read` / `SSL_peek`.
     pub(crate) fn read_into(&self, buf: &mut [u8], peek: bool) -> c_int {
+        let renegotiating = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        let r = self.read_into_inner(buf, peek);
+        self.renegotiation_io_exit(renegotiating);
+        r
+    }
+
+    fn read_into_inner(&self, buf: &mut [u8], peek: bool) -> c_int {
         let _guard = self.panic_guard();
         if self.poisoned() {
             // Buffered data of an object a panic interrupted is not handed out.

@@ -53,7 +53,30 @@ impl SSL {
             _ => false,
         };
         if started {
-            self.report_start();
+            // As OpenSSL: the new handshake starts from "SSL negotiation finished
+            // successfully" (TLS_ST_OK), not "before SSL initialization".
+            if let Ok(mut io) = self.io.try_borrow_mut() {
+                io.start_reported = true;
+                io.last_state = super::ossl_state::STATE_OK;
+                io.flight_end_pending = false;
+                io.read_ccs_reported = false;
+            }
+            self.info(SSL_CB_HANDSHAKE_START, 1);
+            if self.is_server() {
+                self.info(self.st_bits() | SSL_CB_LOOP, 1);
+            }
+        }
+    }
+
+    /// `SSL_read` / `SSL_write` ran (part of) a renegotiation: as OpenSSL's, whose read and
+    /// write run the handshake function, it reports `SSL_CB_*_EXIT` (-1 while it goes on,
+    /// 1 once it completed in this call).
+    pub(crate) fn renegotiation_io_exit(&self, running_before: bool) {
+        let running = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        if running_before || running {
+            self.report_exit(if running { -1 } else { 1 });
         }
     }
 
@@ -110,14 +133,9 @@ impl SSL {
             Err(_) => Err(rdtls::Error::InvalidState("re-entrant SSL call")),
         };
         match r {
-            Ok(()) => {
-                self.dispatch_events();
-                // The first flight leaves now (OpenSSL sends it at the next I/O call); a
-                // write the BIO refuses is retried then.
-                let _ = self.flush();
-                self.sync_bio_deadline();
-                1
-            }
+            // As in OpenSSL, the new handshake is reported (HANDSHAKE_START, states) and
+            // its first flight leaves from the next SSL_do_handshake / SSL_read / SSL_write.
+            Ok(()) => 1,
             Err(e) => {
                 put_error(
                     ERR_LIB_SSL,
