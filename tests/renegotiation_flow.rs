@@ -305,3 +305,29 @@ fn no_renegotiation_policy_refuses_to_start_and_refuses_requests() {
     assert!(p.client.conn.renegotiate(p.now, false).is_err());
     p.exchange(b"fine", b"fine").expect("data");
 }
+
+#[test]
+fn an_ignored_hello_request_is_abandoned_not_the_connection() {
+    let mut p = pair(ALLOW_CLIENT, LinkConfig::PERFECT, 71);
+    p.handshake(1_000, Duration::from_secs(60))
+        .expect("handshake");
+    let now = p.now;
+    p.server.conn.renegotiate(now, false).expect("renegotiate");
+    // The client never sees a HelloRequest: the link to it is cut for the retransmissions.
+    p.tamper = Some(Box::new(|dir, d| {
+        if dir == Dir::ToClient {
+            Vec::new()
+        } else {
+            vec![d]
+        }
+    }));
+    p.run_until(1_000, Duration::from_secs(3600), |p| {
+        !p.server.conn.is_renegotiating()
+    })
+    .expect("the server gives up the renegotiation");
+    assert!(p.server.error.is_none(), "{:?}", p.server.error);
+    assert!(p.server.conn.is_established());
+    p.tamper = None;
+    p.exchange(b"still", b"here")
+        .expect("data after the abandoned renegotiation");
+}

@@ -1196,6 +1196,12 @@ impl Machine {
         }
         self.reasm.discard_contested_partials();
         let expiries = self.life.timer().map_or(0, |t| t.expiries);
+        if expiries >= self.config.max_retransmits && self.renegotiation_unanswered() {
+            // The peer may ignore a HelloRequest (RFC 5246 §7.4.1.1), or never answer our
+            // renegotiating ClientHello: the renegotiation is abandoned, not the connection.
+            self.renegotiation_refused();
+            return Ok(());
+        }
         if expiries >= self.config.max_retransmits {
             self.life.fail(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);

@@ -9,7 +9,8 @@
 //!   A peer that did not signal RFC 5746 support in the initial handshake is never
 //!   renegotiated with (RFC 5746 §4.2, §4.4). A refusal is a `no_renegotiation` warning
 //!   alert (RFC 5246 §7.2.2); the connection goes on. A refusal we receive abandons our
-//!   renegotiation and the connection goes on too (the RFC lets the initiator continue).
+//!   renegotiation and the connection goes on too (the RFC lets the initiator continue), as
+//!   does a first flight the peer never answers (a client may ignore a HelloRequest).
 //! * **Binding** (RFC 5746 §3.5-§3.7): the renegotiating ClientHello carries the previous
 //!   client verify_data in `renegotiation_info`, the ServerHello the client's and the
 //!   server's; anything else, or the SCSV in a renegotiating ClientHello, is a fatal
@@ -33,7 +34,7 @@
 use std::time::Instant;
 
 use super::lifecycle::Lifecycle;
-use super::machine::Machine;
+use super::machine::{Machine, State};
 use super::step::Step;
 use crate::enums::HandshakeType;
 use crate::error::{AlertDescription, AlertLevel, Error};
@@ -251,6 +252,16 @@ impl Machine {
         self.life = Lifecycle::Established(Default::default());
         self.records.hold_next_epoch(false);
         self.reasm.clear();
+    }
+
+    /// A renegotiation whose first flight (HelloRequest or ClientHello) the peer never
+    /// answered.
+    pub(crate) fn renegotiation_unanswered(&self) -> bool {
+        self.renegotiation().is_some_and(|r| !r.peer_started)
+            && matches!(
+                self.life.step(),
+                Some(State::ServerAwaitClientHello | State::ClientAwaitServerHello)
+            )
     }
 
     /// A renegotiation handshake completed.
