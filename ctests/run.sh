@@ -243,7 +243,7 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
 fi
 # Renegotiation that happens, with OpenSSL and GnuTLS peers (t_reneg2.sh).
 for t in openssl_client_R rdtls_server_R rdtls_client_R openssl_server_R \
-    gnutls_server_rehandshake; do
+    gnutls_server_rehandshake openssl_client_R_data_in_flight; do
     run_test "reneg2_$t"
 done
 run_test info_callback_sequence_reneg

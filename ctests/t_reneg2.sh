@@ -169,3 +169,33 @@ test_reneg2_gnutls_server_rehandshake() {
     feed_close cli
     expect_exit cli 0 || fail "client exit status"
 }
+
+# Data in flight both ways across the epoch change: a stock client sends 300 numbered lines
+# (every 3 ms) and types R after line 50; our server echoes every line. All arrive, in
+# order, both ways (loopback: no loss). OpenSSL 3.0 against itself (stock client and stock
+# server, data one way) also delivered all 300 when this was written.
+test_reneg2_openssl_client_R_data_in_flight() {
+    local port i
+    need openssl
+    reneg2_start_server
+    port=$(wait_port srv.err) || fail "server did not start"
+    with_fifo ocli
+    start_bg ocli --stdin ocli.in openssl s_client -dtls1_2 -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify_return_error
+    feed_open ocli
+    wait_grep ocli.out '^ *Verify return code: 0 \(ok\)' 10 || fail "no handshake"
+    for i in $(seq 1 300); do
+        send ocli "line $i"
+        [ "$i" = 50 ] && send ocli "R"
+        sleep 0.003
+    done
+    seq 1 300 | sed 's/^/line /' > expected.txt
+    wait_grep srv.out '^line 300$' 15 || fail "the server did not get the last line"
+    wait_grep ocli.out '^line 300$' 15 || fail "the client did not get the last echo"
+    wait_finished srv.err 2 || fail "no second handshake"
+    grep '^line ' srv.out | diff expected.txt - || fail "server: lines lost or out of order"
+    grep '^line ' ocli.out | diff expected.txt - || fail "client: echoes lost or out of order"
+    feed_close ocli
+    expect_exit ocli 0 || fail "s_client exit status"
+    expect_exit srv 0 || fail "server exit status"
+}
