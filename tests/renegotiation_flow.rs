@@ -226,6 +226,12 @@ fn abbreviated_renegotiation_resumes_the_current_session() {
     assert!(!p.client.conn.session_reused());
     let now = p.now;
     p.client.conn.renegotiate(now, true).expect("renegotiate");
+    let before = p.server.conn.session().expect("server session");
+    assert_eq!(
+        p.client.conn.session().map(|s| s.id),
+        Some(before.id.clone()),
+        "the session stays the connection's during the renegotiation"
+    );
     p.run_until(1_000, Duration::from_secs(60), |p| {
         p.client.completions() == 2 && p.server.completions() == 2
     })

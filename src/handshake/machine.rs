@@ -1393,6 +1393,10 @@ impl Machine {
         self.session_home.as_ref().unwrap_or(&self.config)
     }
     pub fn session(&self) -> Option<Session> {
+        if let Some(r) = self.renegotiation() {
+            // The session in use until the renegotiation completes.
+            return r.previous_session.clone();
+        }
         if !self.life.completed() {
             return None;
         }

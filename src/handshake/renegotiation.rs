@@ -59,6 +59,8 @@ pub(crate) struct Renegotiation {
     pub server_verify_data: Vec<u8>,
     /// The peer's first message of this handshake arrived (its message_seq is then fixed).
     pub peer_started: bool,
+    /// The session established before, still the connection's session meanwhile.
+    pub previous_session: Option<crate::session::cache::Session>,
 }
 
 impl Renegotiation {
@@ -151,6 +153,7 @@ impl Machine {
                 self.hs.local_finished.clone(),
             )
         };
+        let previous_session = self.current_session();
         let timer = super::flight::RetransmitTimer::new(
             self.config.initial_timeout,
             self.config.max_timeout,
@@ -165,6 +168,7 @@ impl Machine {
                 client_verify_data,
                 server_verify_data,
                 peer_started: false,
+                previous_session,
             });
         }
         self.life = h;
