@@ -522,6 +522,8 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
     else if (strcmp(a, "-nbio") == 0) c->nbio = 1;
     else if (strcmp(a, "-quiet") == 0) c->quiet = 1;
     else if (strcmp(a, "-msg") == 0) c->msg = 1;
+    else if (strcmp(a, "-client_renegotiation") == 0) c->client_renegotiation = 1;
+    else if (strcmp(a, "-no_renegotiation") == 0) c->no_renegotiation = 1;
     else if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0) { /* always on */ }
     else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
     else
@@ -592,6 +594,30 @@ int common_apply_ssl_opts(SSL *ssl, const struct common_opts *c)
     }
     if (c->msg)
         SSL_set_msg_callback(ssl, common_msg_cb);
+    if (c->client_renegotiation)
+        SSL_set_options(ssl, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+    if (c->no_renegotiation)
+        SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+    return 1;
+}
+
+int common_stdin_command(SSL *ssl, const char *line, size_t len)
+{
+    if (len < 1 || line[0] != 'R' || (len > 1 && line[1] != '\n' && line[1] != '\r'))
+        return 0;
+    int r;
+
+    fprintf(stderr, "RENEGOTIATING\n");
+    if (SSL_renegotiate(ssl) != 1) {
+        fprintf(stderr, "%s: SSL_renegotiate failed\n", common_prog);
+        ERR_print_errors_fp(stderr);
+        return 1;
+    }
+    /* As openssl s_server: OpenSSL sends the first flight only from an I/O call. */
+    r = SSL_do_handshake(ssl);
+    fprintf(stderr, "SSL_do_handshake -> %d\n", r);
+    if (r <= 0)
+        ERR_clear_error();
     return 1;
 }
 

@@ -130,6 +130,8 @@ struct common_opts {
     int nbio;
     int quiet;
     int msg;
+    int client_renegotiation; /* -client_renegotiation: SSL_OP_ALLOW_CLIENT_RENEGOTIATION */
+    int no_renegotiation;     /* -no_renegotiation: SSL_OP_NO_RENEGOTIATION */
     struct webrtc_opts webrtc; /* -use_srtp, -alpn, -keymatexport(len) */
     struct psk_opts psk;       /* -psk, -psk_identity, -psk_hint */
 };
@@ -152,7 +154,13 @@ int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role)
 /* With timeout set, gives the datagram BIO 250 ms receive and send timeouts (-timeout). */
 void common_set_bio_timeouts(BIO *bio, int timeout);
 
-/* Applies -timer_ms, -mtu and -msg of c to ssl. Returns 0 (message on stderr) when the
+/* A line "R" typed on stdin (OpenSSL's s_client/s_server command letter): prints
+ * "RENEGOTIATING", starts a renegotiation with SSL_renegotiate() and drives it with
+ * SSL_do_handshake() (printing its result, as openssl s_server does). Returns 1 when line
+ * (len bytes, newline included) was that command. */
+int common_stdin_command(SSL *ssl, const char *line, size_t len);
+
+/* Applies -timer_ms, -mtu, -msg and the renegotiation options of c to ssl. Returns 0 (message on stderr) when the
  * MTU is rejected. */
 int common_apply_ssl_opts(SSL *ssl, const struct common_opts *c);
 

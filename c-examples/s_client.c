@@ -55,6 +55,8 @@ static void usage(void)
             " -keymatexport label  print keying material exported with label\n"
             " -keymatexportlen n   bytes of keying material (default 20)\n"
             " -msg                 trace protocol messages on stderr\n"
+            " -no_renegotiation    refuse renegotiation (SSL_OP_NO_RENEGOTIATION)\n"
+            " (a line \"R\" on stdin renegotiates, as in openssl s_client)\n"
             " -quiet               no status output\n"
             " -ign_eof             keep running after stdin EOF until the server closes\n"
             " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");
@@ -150,8 +152,12 @@ static SSL_CTX *make_ctx(const struct options *o)
     return ctx;
 }
 /* Sends one line, waiting on WANT_WRITE / WANT_READ. Returns 1 on success. */
-static int send_line(SSL *ssl, int fd, const char *buf, size_t len)
+static int send_line(SSL *ssl, int fd, const char *buf, size_t len, int commands)
 {
+    /* As OpenSSL's s_client: a line "R" renegotiates instead of being sent (not with
+     * -ign_eof). */
+    if (commands && common_stdin_command(ssl, buf, len))
+        return 1;
     return common_ssl_write(ssl, fd, buf, (int)len, 1);
 }
 
@@ -240,7 +246,7 @@ static int run_session(SSL *ssl, int fd, const struct options *o)
                 have += (size_t)got;
                 for (i = 0; i < have; i++) {
                     if (line[i] == '\n') {
-                        if (!send_line(ssl, fd, line + start, i + 1 - start))
+                        if (!send_line(ssl, fd, line + start, i + 1 - start, !o->ign_eof))
                             return 1;
                         start = i + 1;
                     }
@@ -249,14 +255,14 @@ static int run_session(SSL *ssl, int fd, const struct options *o)
                 have -= start;
                 /* A line longer than the buffer is sent in buffer-sized pieces. */
                 if (have == sizeof(line)) {
-                    if (!send_line(ssl, fd, line, have))
+                    if (!send_line(ssl, fd, line, have, !o->ign_eof))
                         return 1;
                     have = 0;
                 }
                 continue;
             }
             /* EOF (or a read error, treated alike as in OpenSSL's s_client). */
-            if (have > 0 && !send_line(ssl, fd, line, have))
+            if (have > 0 && !send_line(ssl, fd, line, have, !o->ign_eof))
                 return 1;
             have = 0;
             stdin_open = 0;

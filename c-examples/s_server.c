@@ -96,6 +96,9 @@ static void usage(void)
             " -keymatexport label  print keying material exported with label\n"
             " -keymatexportlen n   bytes of keying material (default 20)\n"
             " -msg                 trace protocol messages on stderr\n"
+            " -client_renegotiation allow client-initiated renegotiation\n"
+            " -no_renegotiation    refuse renegotiation (SSL_OP_NO_RENEGOTIATION)\n"
+            " (a line \"R\" on stdin renegotiates; other lines go to the client)\n"
             " -quiet               no status output\n"
             " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");
 }
@@ -252,9 +255,79 @@ static void reverse_datagram(char *buf, size_t len)
     }
 }
 
+/* stdin has not reached EOF (kept across connections). */
+static int g_stdin_open = 1;
+
+/* Reads stdin lines as OpenSSL's s_server does: "R" renegotiates, any other line is sent
+ * to the client. EOF (or an error) stops reading stdin. Returns 0 when a write failed. */
+static int read_stdin_lines(SSL *ssl, int fd, int *stdin_open)
+{
+    char line[4096];
+    ssize_t got;
+
+    do {
+        got = read(0, line, sizeof(line));
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+        *stdin_open = 0;
+        return 1;
+    }
+    /* stdin is in use: a datagram that carries no application data (a renegotiation
+     * flight) must return to poll() instead of blocking in SSL_read (as s_client does). */
+    SSL_clear_mode(ssl, SSL_MODE_AUTO_RETRY);
+    if (common_stdin_command(ssl, line, (size_t)got))
+        return 1;
+    return common_ssl_write(ssl, fd, line, (int)got, 1);
+}
+
+/* Blocking mode: waits until the socket is readable (1), stdin was handled or the DTLS
+ * timer fired / a second passed (0), or an error (-1). */
+static int wait_socket_or_stdin(SSL *ssl, int fd, int *stdin_open)
+{
+    struct pollfd pfd[2];
+    struct timeval tv;
+    int ms = 1000, timer = 0, n;
+
+    if (DTLSv1_get_timeout(ssl, &tv) > 0) {
+        long t = (long)tv.tv_sec * 1000L + ((long)tv.tv_usec + 999L) / 1000L;
+        if (t < ms) {
+            ms = (int)t;
+            timer = 1;
+        }
+    }
+    pfd[0].fd = fd;
+    pfd[0].events = POLLIN;
+    pfd[0].revents = 0;
+    pfd[1].fd = 0;
+    pfd[1].events = POLLIN;
+    pfd[1].revents = 0;
+    do {
+        n = poll(pfd, 2, ms);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        fprintf(stderr, "%s: poll: %s\n", common_prog, strerror(errno));
+        return -1;
+    }
+    if (n == 0) {
+        if (timer && DTLSv1_handle_timeout(ssl) < 0) {
+            common_fail("DTLS retransmission limit reached");
+            return -1;
+        }
+        return 0;
+    }
+    if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (!read_stdin_lines(ssl, fd, stdin_open))
+            return -1;
+        if (!(pfd[0].revents & (POLLIN | POLLERR)))
+            return 0;
+    }
+    return 1;
+}
+
 /* Echo phase. Returns 1 when the client closed with close_notify, 0 otherwise (also when
- * the client stayed silent for -idle_timeout). */
-static int echo_loop(SSL *ssl, int fd, const struct options *o)
+ * the client stayed silent for -idle_timeout). stdin (blocking mode only) carries lines
+ * for the client and the "R" command. */
+static int echo_loop(SSL *ssl, int fd, const struct options *o, int *stdin_open)
 {
     char buf[COMMON_MAX_DATAGRAM];
     long long idle_ms = (long long)o->idle_s * 1000, last = common_now_ms();
@@ -268,8 +341,24 @@ static int echo_loop(SSL *ssl, int fd, const struct options *o)
         BIO_ctrl(SSL_get_rbio(ssl), BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
     }
     for (;;) {
-        int r = SSL_read(ssl, buf, (int)sizeof(buf)), err;
+        int r, err;
 
+        if (*stdin_open && !o->c.nbio && !SSL_has_pending(ssl)) {
+            /* Blocking mode with stdin open: wait for the socket, stdin or the timer. */
+            int w = wait_socket_or_stdin(ssl, fd, stdin_open);
+
+            if (w < 0)
+                return 0;
+            if (w == 0) {
+                if (idle_ms > 0 && common_now_ms() - last >= idle_ms) {
+                    fprintf(stderr, "%s: client silent for %ld s, dropping the connection\n",
+                            common_prog, o->idle_s);
+                    return 0;
+                }
+                continue;
+            }
+        }
+        r = SSL_read(ssl, buf, (int)sizeof(buf));
         if (r > 0) {
             last = common_now_ms();
             fwrite(buf, 1, (size_t)r, stdout);
@@ -417,7 +506,7 @@ static int serve_one(SSL_CTX *ctx, int lfd, const common_addr *local, const stru
         common_print_summary(ssl, 1);
         webrtc_print(ssl, &o->c.webrtc, 1);
     }
-    ok = echo_loop(ssl, fd, o);
+    ok = echo_loop(ssl, fd, o, &g_stdin_open);
 out:
     SSL_free(ssl); /* with -listen also closes the per-client socket */
     return ok;

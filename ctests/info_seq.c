@@ -3,7 +3,7 @@
  * client and server, as (side, where, SSL_state_string, SSL_state_string_long, ret) lines.
  * Built against rdtls and against OpenSSL; ctests/t_info.sh diffs the two outputs.
  *
- *   info_seq CERT KEY CAFILE [cookie|untrusted|msg|read|listen]
+ *   info_seq CERT KEY CAFILE [cookie|untrusted|msg|read|listen|reneg]
  *
  * With "cookie" the server demands a cookie (SSL_OP_COOKIE_EXCHANGE, HelloVerifyRequest).
  * With "untrusted" the client trusts nothing: one handshake that fails on the server's
@@ -11,7 +11,9 @@
  * message callback's events are printed too (record headers, handshake messages, CCS,
  * alerts), with the cookie exchange. With "read" the handshakes are driven by SSL_read.
  * With "listen" the server first runs DTLSv1_listen (stateless HelloVerifyRequest) until
- * it returns 1, then SSL_accept continues on the same SSL, as DTLS servers do.
+ * it returns 1, then SSL_accept continues on the same SSL, as DTLS servers do. With
+ * "reneg" the client renegotiates after the full handshake (SSL_renegotiate, then
+ * SSL_do_handshake) while the server only calls SSL_read.
  *
  * Both sides live in this process on a connected pair of non-blocking UDP sockets and are
  * stepped alternately (client, then server) until both finish, so the sequence of calls,
@@ -179,6 +181,36 @@ static SSL *make_ssl(SSL_CTX *ctx, int fd)
     return ssl;
 }
 
+/* After the full handshake the client renegotiates (the server allows it). */
+static int reneg_mode;
+
+/* Renegotiation from `init` (SSL_renegotiate + SSL_do_handshake); the peer is driven by
+ * SSL_read, as an application reading data would. Returns 1 once both finished. */
+static int renegotiate(SSL *init, SSL *peer, int fds[2])
+{
+    char buf[64];
+    int rounds, r;
+
+    printf("%s SSL_renegotiate ret=%d\n", init == client_ssl ? "C" : "S", SSL_renegotiate(init));
+    for (rounds = 0; rounds < 50; rounds++) {
+        struct pollfd p[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
+
+        r = SSL_do_handshake(init);
+        if (r <= 0 && SSL_get_error(init, r) != SSL_ERROR_WANT_READ)
+            return 0;
+        r = SSL_read(peer, buf, sizeof(buf));
+        if (r <= 0 && SSL_get_error(peer, r) != SSL_ERROR_WANT_READ)
+            return 0;
+        if (!SSL_renegotiate_pending(init) && SSL_is_init_finished(init)
+            && SSL_is_init_finished(peer))
+            break;
+        poll(p, 2, 50);
+    }
+    printf("-- renegotiation: pending %d, finished %d/%d\n", SSL_renegotiate_pending(init),
+           SSL_is_init_finished(init), SSL_is_init_finished(peer));
+    return !SSL_renegotiate_pending(init) && SSL_is_init_finished(peer);
+}
+
 /* Steps both sides until both finished; returns 1 on success. */
 static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **out)
 {
@@ -219,6 +251,8 @@ static int run(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, SSL_SESSION **
     }
     printf("-- client %s, server %s, resumed %d\n", cdone ? "done" : "FAILED",
            sdone ? "done" : "FAILED", SSL_session_reused(c));
+    if (reneg_mode && cdone && sdone && resume == NULL && !renegotiate(c, s, fds))
+        sdone = 0;
     if (out != NULL)
         *out = SSL_get1_session(c);
     SSL_shutdown(c);
@@ -239,7 +273,7 @@ int main(int argc, char **argv)
     if (argc != 4
         && !(argc == 5 && (strcmp(mode, "cookie") == 0 || strcmp(mode, "untrusted") == 0
                            || strcmp(mode, "msg") == 0 || strcmp(mode, "read") == 0
-                           || strcmp(mode, "listen") == 0))) {
+                           || strcmp(mode, "listen") == 0 || strcmp(mode, "reneg") == 0))) {
         fprintf(stderr,
                 "usage: info_seq CERT KEY CAFILE [cookie|untrusted|msg|read|listen]\n");
         return 2;
@@ -274,6 +308,9 @@ int main(int argc, char **argv)
     SSL_CTX_set_info_callback(cctx, info_cb);
     SSL_CTX_set_info_callback(sctx, info_cb);
     via_read = strcmp(mode, "read") == 0;
+    reneg_mode = strcmp(mode, "reneg") == 0;
+    if (reneg_mode)
+        SSL_CTX_set_options(sctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
     via_listen = strcmp(mode, "listen") == 0;
     if (strcmp(mode, "untrusted") == 0) {
         stop_on_client_failure = 1;

@@ -241,6 +241,17 @@ run_test reneg_openssl_client_refused
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test reneg_openssl_server_refused
 fi
+# Renegotiation that happens, with OpenSSL and GnuTLS peers (t_reneg2.sh).
+for t in openssl_client_R rdtls_server_R rdtls_client_R openssl_server_R \
+    gnutls_server_rehandshake openssl_client_R_data_in_flight; do
+    run_test "reneg2_$t"
+done
+run_test info_callback_sequence_reneg
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    # OpenSSL 3.0 answers gnutls-cli's renegotiating ClientHello by resending its final
+    # flight (gnutls-cli hangs): rdtls only.
+    run_test reneg2_gnutls_client_rehandshake
+fi
 
 # Malformed use_srtp / ALPN in a ClientHello: the same alert as openssl s_server (t_bad_hello.sh).
 for t in srtp_odd_list srtp_mki_overrun srtp_empty_list alpn_empty_list alpn_empty_name \

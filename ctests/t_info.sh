@@ -55,3 +55,13 @@ test_info_callback_sequence_listen() {
     info_seq_same listen
     [ "$(grep -c '^S DTLSv1_listen ret=1$' ours.txt)" -eq 2 ] || fail "listen did not return 1"
 }
+
+# A client-initiated renegotiation (SSL_renegotiate + SSL_do_handshake; the server in
+# SSL_read, SSL_OP_ALLOW_CLIENT_RENEGOTIATION): HANDSHAKE_START from "SSL negotiation
+# finished successfully", the states, the server's SSL_CB_ACCEPT_EXIT from SSL_read and
+# HANDSHAKE_DONE, as OpenSSL 3.0 fires them (issue 8 item 4).
+test_info_callback_sequence_reneg() {
+    info_seq_same reneg
+    grep -q '^-- renegotiation: pending 0, finished 1/1$' ours.txt || fail "no renegotiation"
+    [ "$(grep -c 'HANDSHAKE_DONE' ours.txt)" -eq 6 ] || fail "expected 6 HANDSHAKE_DONE"
+}

@@ -5,7 +5,9 @@
 //!   HelloRequest, `SSL_OP_NO_RENEGOTIATION` refuses both with a `no_renegotiation`
 //!   warning) with two differences: a server retransmits its HelloRequest until the
 //!   ClientHello comes (OpenSSL sends it once), and a `no_renegotiation` warning answering
-//!   our request abandons the renegotiation and keeps the connection (OpenSSL fails it).
+//!   our request abandons the renegotiation and keeps the connection (OpenSSL fails it), as
+//!   does a HelloRequest or renegotiating ClientHello the peer never answers (after
+//!   `max_retransmits` timer expiries).
 //!   When the 48-bit sequence space of an epoch is exhausted the connection is closed
 //!   instead of rekeyed.
 //! * **Records of a future epoch are dropped, not buffered** (RFC 6347 §4.1 permits either),

@@ -226,6 +226,12 @@ fn abbreviated_renegotiation_resumes_the_current_session() {
     assert!(!p.client.conn.session_reused());
     let now = p.now;
     p.client.conn.renegotiate(now, true).expect("renegotiate");
+    let before = p.server.conn.session().expect("server session");
+    assert_eq!(
+        p.client.conn.session().map(|s| s.id),
+        Some(before.id.clone()),
+        "the session stays the connection's during the renegotiation"
+    );
     p.run_until(1_000, Duration::from_secs(60), |p| {
         p.client.completions() == 2 && p.server.completions() == 2
     })
@@ -304,4 +310,30 @@ fn no_renegotiation_policy_refuses_to_start_and_refuses_requests() {
     p.client.conn.set_renegotiation_policy(refuse);
     assert!(p.client.conn.renegotiate(p.now, false).is_err());
     p.exchange(b"fine", b"fine").expect("data");
+}
+
+#[test]
+fn an_ignored_hello_request_is_abandoned_not_the_connection() {
+    let mut p = pair(ALLOW_CLIENT, LinkConfig::PERFECT, 71);
+    p.handshake(1_000, Duration::from_secs(60))
+        .expect("handshake");
+    let now = p.now;
+    p.server.conn.renegotiate(now, false).expect("renegotiate");
+    // The client never sees a HelloRequest: the link to it is cut for the retransmissions.
+    p.tamper = Some(Box::new(|dir, d| {
+        if dir == Dir::ToClient {
+            Vec::new()
+        } else {
+            vec![d]
+        }
+    }));
+    p.run_until(1_000, Duration::from_secs(3600), |p| {
+        !p.server.conn.is_renegotiating()
+    })
+    .expect("the server gives up the renegotiation");
+    assert!(p.server.error.is_none(), "{:?}", p.server.error);
+    assert!(p.server.conn.is_established());
+    p.tamper = None;
+    p.exchange(b"still", b"here")
+        .expect("data after the abandoned renegotiation");
 }

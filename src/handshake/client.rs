@@ -70,12 +70,19 @@ impl Machine {
             connection_id: self.local_cid(),
             ..Extensions::default()
         };
+        let renegotiating = self.renegotiation().is_some();
+        let initial_cookie = self.initial_cookie.clone();
         let hello = ClientHello {
             client_version: DTLS1_2_VERSION,
             random: self.hs.client_random,
             session_id,
             cookie: match &self.hsk()?.step {
-                Step::ClientAwaitServerHello { cookie, .. } => cookie.clone(),
+                Step::ClientAwaitServerHello { cookie, .. } if !cookie.is_empty() => cookie.clone(),
+                // A renegotiating ClientHello repeats the cookie of the initial handshake,
+                // as OpenSSL's client does: OpenSSL's server (SSL_OP_COOKIE_EXCHANGE)
+                // otherwise skips processing the ClientHello and answers with the old
+                // randoms, so its ServerKeyExchange signature does not verify.
+                _ if renegotiating => initial_cookie,
                 _ => Vec::new(),
             },
             cipher_suites,
@@ -108,6 +115,9 @@ impl Machine {
             (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
                 self.peer_flight_received();
+                if self.renegotiation().is_none() {
+                    self.initial_cookie = hvr.cookie.clone();
+                }
                 if let Step::ClientAwaitServerHello { cookie, .. } = &mut self.hsk()?.step {
                     *cookie = hvr.cookie;
                 }

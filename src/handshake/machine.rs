@@ -150,6 +150,9 @@ pub struct Machine {
     /// When the previous, protected read epoch stops being accepted after a renegotiation
     /// (RFC 6347 §4.1: kept for reordered records, `input_policy::PREVIOUS_EPOCH_LINGER`).
     pub(crate) prev_read_retire_at: Option<Instant>,
+    /// Client: the cookie of the initial handshake's HelloVerifyRequest, repeated in a
+    /// renegotiating ClientHello (crate::handshake::renegotiation).
+    pub(crate) initial_cookie: Vec<u8>,
 }
 
 impl Machine {
@@ -205,6 +208,7 @@ impl Machine {
             reneg_policy,
             renegotiations: 0,
             prev_read_retire_at: None,
+            initial_cookie: Vec::new(),
         }
     }
 
@@ -1224,6 +1228,12 @@ impl Machine {
         }
         self.reasm.discard_contested_partials();
         let expiries = self.life.timer().map_or(0, |t| t.expiries);
+        if expiries >= self.config.max_retransmits && self.renegotiation_unanswered() {
+            // The peer may ignore a HelloRequest (RFC 5246 §7.4.1.1), or never answer our
+            // renegotiating ClientHello: the renegotiation is abandoned, not the connection.
+            self.renegotiation_refused();
+            return Ok(());
+        }
         if expiries >= self.config.max_retransmits {
             self.life.fail(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
@@ -1415,6 +1425,10 @@ impl Machine {
         self.session_home.as_ref().unwrap_or(&self.config)
     }
     pub fn session(&self) -> Option<Session> {
+        if let Some(r) = self.renegotiation() {
+            // The session in use until the renegotiation completes.
+            return r.previous_session.clone();
+        }
         if !self.life.completed() {
             return None;
         }

@@ -9,16 +9,18 @@
 //!   A peer that did not signal RFC 5746 support in the initial handshake is never
 //!   renegotiated with (RFC 5746 §4.2, §4.4). A refusal is a `no_renegotiation` warning
 //!   alert (RFC 5246 §7.2.2); the connection goes on. A refusal we receive abandons our
-//!   renegotiation and the connection goes on too (the RFC lets the initiator continue).
+//!   renegotiation and the connection goes on too (the RFC lets the initiator continue), as
+//!   does a first flight the peer never answers (a client may ignore a HelloRequest).
 //! * **Binding** (RFC 5746 §3.5-§3.7): the renegotiating ClientHello carries the previous
 //!   client verify_data in `renegotiation_info`, the ServerHello the client's and the
 //!   server's; anything else, or the SCSV in a renegotiating ClientHello, is a fatal
 //!   handshake_failure.
 //! * **message_seq** starts again at 0 in each handshake (RFC 6347 §4.2.2: "The first
-//!   message each side transmits in each handshake always has message_seq = 0"); OpenSSL
-//!   also resets its counters after a HelloRequest, so its ServerHello answering our
-//!   ClientHello carries 0 where the RFC's example says 1. A renegotiating peer's first
-//!   message is authenticated, so its message_seq is taken as it comes.
+//!   message each side transmits in each handshake always has message_seq = 0"), as in
+//!   OpenSSL, which resets both counters when a handshake finishes. A HelloRequest counts:
+//!   it carries 0 and the ServerHello then 1 (the RFC's example; OpenSSL's client expects
+//!   exactly that). A renegotiating peer's first message is authenticated, so its
+//!   message_seq is taken as it comes.
 //! * **Epochs.** The new handshake runs protected by the current epoch; each side switches
 //!   to the next at its ChangeCipherSpec. Application data flows throughout: records of
 //!   the next epoch that arrive before the peer's ChangeCipherSpec are held
@@ -32,7 +34,7 @@
 use std::time::Instant;
 
 use super::lifecycle::Lifecycle;
-use super::machine::Machine;
+use super::machine::{Machine, State};
 use super::step::Step;
 use crate::enums::HandshakeType;
 use crate::error::{AlertDescription, AlertLevel, Error};
@@ -57,6 +59,8 @@ pub(crate) struct Renegotiation {
     pub server_verify_data: Vec<u8>,
     /// The peer's first message of this handshake arrived (its message_seq is then fixed).
     pub peer_started: bool,
+    /// The session established before, still the connection's session meanwhile.
+    pub previous_session: Option<crate::session::cache::Session>,
 }
 
 impl Renegotiation {
@@ -114,15 +118,12 @@ impl Machine {
             self.client_renegotiate(now, abbreviated)
         } else {
             self.begin_renegotiation(Step::ServerAwaitClientHello);
-            self.send_seq = 0;
             self.begin_flight();
             // HelloRequest is not part of any transcript (RFC 5246 §7.4.1.1).
             self.queue_handshake(HandshakeType::HELLO_REQUEST, Vec::new(), false);
-            let r = self.send_flight(now, false);
-            // OpenSSL resets its counters after a HelloRequest: the ServerHello takes the
-            // ClientHello's message_seq (server_client_hello).
-            self.send_seq = 0;
-            r
+            // The ServerHello continues with message_seq 1 (RFC 6347 §4.2.2; OpenSSL's
+            // client expects it, server_client_hello).
+            self.send_flight(now, false)
         }
     }
 
@@ -133,7 +134,6 @@ impl Machine {
             None
         };
         self.begin_renegotiation(Step::client_start());
-        self.send_seq = 0;
         let mut random = [0u8; 32];
         self.random_bytes(&mut random);
         self.hs.client_random = random;
@@ -153,6 +153,7 @@ impl Machine {
                 self.hs.local_finished.clone(),
             )
         };
+        let previous_session = self.current_session();
         let timer = super::flight::RetransmitTimer::new(
             self.config.initial_timeout,
             self.config.max_timeout,
@@ -167,9 +168,12 @@ impl Machine {
                 client_verify_data,
                 server_verify_data,
                 peer_started: false,
+                previous_session,
             });
         }
         self.life = h;
+        // Our first message of the new handshake carries message_seq 0 (RFC 6347 §4.2.2).
+        self.send_seq = 0;
         self.hs.resumed = false;
         self.reasm.clear();
         self.reasm.set_next_seq(0);
@@ -252,6 +256,16 @@ impl Machine {
         self.life = Lifecycle::Established(Default::default());
         self.records.hold_next_epoch(false);
         self.reasm.clear();
+    }
+
+    /// A renegotiation whose first flight (HelloRequest or ClientHello) the peer never
+    /// answered.
+    pub(crate) fn renegotiation_unanswered(&self) -> bool {
+        self.renegotiation().is_some_and(|r| !r.peer_started)
+            && matches!(
+                self.life.step(),
+                Some(State::ServerAwaitClientHello | State::ClientAwaitServerHello)
+            )
     }
 
     /// A renegotiation handshake completed.

@@ -187,7 +187,14 @@ impl Machine {
             }
         }
         self.peer_flight_received();
-        self.send_seq = seq;
+        // Our ServerHello answers with the ClientHello's message_seq (after a
+        // HelloVerifyRequest both are 1), or continues after our HelloRequest (RFC 6347
+        // §4.2.2: HelloRequest 0, ServerHello 1).
+        self.send_seq = if self.renegotiation().is_some() {
+            self.send_seq.max(seq)
+        } else {
+            seq
+        };
         self.hs.client_random = ch.random;
         let mut sr = [0u8; 32];
         self.random_bytes(&mut sr);

@@ -249,7 +249,11 @@ impl SSL {
                 super::setters::set_host_name(self, larg, parg as *const c_char)
             }
             SSL_CTRL_GET_EXTMS_SUPPORT => super::getters::extms_support(self),
-            SSL_CTRL_GET_RI_SUPPORT => c_long::from(self.io.borrow().done_reported),
+            // RFC 5746 support the peer signalled (OpenSSL's s3.send_connection_binding).
+            SSL_CTRL_GET_RI_SUPPORT => c_long::from(
+                self.with_conn(rdtls::Connection::secure_renegotiation)
+                    .unwrap_or(false),
+            ),
             SSL_CTRL_GET_NEGOTIATED_GROUP | SSL_CTRL_GET_SHARED_GROUP => {
                 if cmd == SSL_CTRL_GET_SHARED_GROUP && larg == -1 {
                     return c_long::from(self.with_conn(|c| c.group().is_some()).unwrap_or(false));
@@ -278,10 +282,10 @@ impl SSL {
             SSL_CTRL_CHAIN_CERT => {
                 add_chain_cert(ChainTarget::Ssl(self), parg as *mut X509, larg != 0)
             }
-            SSL_CTRL_GET_NUM_RENEGOTIATIONS
-            | SSL_CTRL_CLEAR_NUM_RENEGOTIATIONS
-            | SSL_CTRL_GET_TOTAL_RENEGOTIATIONS
-            | SSL_CTRL_GET_CLIENT_CERT_REQUEST => 0,
+            SSL_CTRL_GET_NUM_RENEGOTIATIONS => clamp_count(self.renegotiation_count(false, false)),
+            SSL_CTRL_CLEAR_NUM_RENEGOTIATIONS => clamp_count(self.renegotiation_count(true, false)),
+            SSL_CTRL_GET_TOTAL_RENEGOTIATIONS => clamp_count(self.renegotiation_count(false, true)),
+            SSL_CTRL_GET_CLIENT_CERT_REQUEST => 0,
             _ => 0,
         }
     }
@@ -413,6 +417,11 @@ entry! {
             _ => 0,
         }
     }
+}
+
+/// A counter as a ctrl return value.
+fn clamp_count(n: u64) -> c_long {
+    c_long::try_from(n).unwrap_or(c_long::MAX)
 }
 
 #[cfg(test)]

@@ -308,6 +308,7 @@ impl SSL {
             Ok(mut c) => match c.as_mut() {
                 Some(conn) => {
                     super::poison::test_panic_point();
+                    self.sync_renegotiation_policy(conn);
                     conn.handle_datagram(now, datagram)
                 }
                 None => return Ok(()),
@@ -538,6 +539,8 @@ impl SSL {
     pub(crate) fn drive_handshake(&self) -> Result<(), Stop> {
         self.ensure_connection()?;
         super::client_hello::retry_pending(self)?;
+        // A renegotiation started by SSL_renegotiate is reported from here, as OpenSSL does.
+        self.dispatch_events();
         let mut fires = 0;
         let mut empty = 0;
         loop {
@@ -546,7 +549,11 @@ impl SSL {
             }
             self.flush()?;
             self.sync_bio_deadline();
-            if self.with_conn(Connection::is_established).unwrap_or(false) {
+            // A renegotiation is a handshake too: SSL_do_handshake waits for it.
+            let done = self
+                .with_conn(|c| c.is_established() && !c.is_renegotiating())
+                .unwrap_or(false);
+            if done {
                 self.dispatch_events();
                 // Idempotent: the HandshakeComplete event normally got here first.
                 self.on_handshake_complete();

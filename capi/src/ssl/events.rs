@@ -28,7 +28,7 @@ impl SSL {
     }
 
     /// `SSL_ST_CONNECT` or `SSL_ST_ACCEPT` for this side.
-    fn st_bits(&self) -> c_int {
+    pub(crate) fn st_bits(&self) -> c_int {
         match self.side.get() {
             Some(Side::Server) => SSL_ST_ACCEPT,
             _ => SSL_ST_CONNECT,
@@ -240,6 +240,7 @@ impl SSL {
             },
             Err(_) => return,
         };
+        self.renegotiation_events_begin();
         let close_alert_seen = |sent: bool| {
             events.iter().any(|e| match e {
                 Event::AlertSent { description, .. } => {
@@ -290,6 +291,7 @@ impl SSL {
         if !self.io.try_borrow().map_or(true, |io| io.done_reported) {
             self.end_flight_if_pending();
         }
+        self.renegotiation_events_end();
     }
 
     fn keylog(&self, line: &str) {

@@ -53,7 +53,13 @@ impl SSL {
     /// Runs the handshake first if it has not completed; Some(ret) when the caller must
     /// return `ret`.
     fn handshake_first(&self) -> Option<c_int> {
-        if self.io.borrow().done_reported {
+        // During a renegotiation application data keeps flowing: SSL_read and SSL_write
+        // move it (and the handshake with it) instead of waiting for the handshake.
+        if self.io.borrow().done_reported
+            || self
+                .with_conn(Connection::is_renegotiating)
+                .unwrap_or(false)
+        {
             return None;
         }
         if self.side.get().is_none() {
@@ -73,6 +79,15 @@ impl SSL {
 
     /// `SSL_read` / `SSL_peek`.
     pub(crate) fn read_into(&self, buf: &mut [u8], peek: bool) -> c_int {
+        let renegotiating = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        let r = self.read_into_inner(buf, peek);
+        self.renegotiation_io_exit(renegotiating);
+        r
+    }
+
+    fn read_into_inner(&self, buf: &mut [u8], peek: bool) -> c_int {
         let _guard = self.panic_guard();
         if self.poisoned() {
             // Buffered data of an object a panic interrupted is not handed out.
@@ -469,24 +484,5 @@ entry! {
     fn SSL_in_before(s: *const SSL) -> c_int {
         let s = try_ref!(s, 0);
         c_int::from(s.conn.try_borrow().map(|c| c.is_none()).unwrap_or(false))
-    }
-
-    /// SSL_renegotiate: renegotiation is not supported (RFC 5746 renegotiation is disabled in
-    /// rdtls); returns 0 with an error.
-    fn SSL_renegotiate(s: *mut SSL) -> c_int {
-        let _ = try_ref!(s, 0);
-        put_error(ERR_LIB_SSL, SSL_R_NO_RENEGOTIATION, "renegotiation is not supported by rdtls");
-        0
-    }
-
-    /// SSL_renegotiate_abbreviated: not supported, as SSL_renegotiate.
-    fn SSL_renegotiate_abbreviated(s: *mut SSL) -> c_int {
-        SSL_renegotiate(s)
-    }
-
-    /// SSL_renegotiate_pending: always 0.
-    fn SSL_renegotiate_pending(s: *const SSL) -> c_int {
-        let _ = try_ref!(s, 0);
-        0
     }
 }

@@ -22,6 +22,7 @@
 //!   [`servername`] — server-side SNI and certificate callbacks after the ClientHello;
 //!   [`negotiation`] — `SSL_group_to_name`, `SSL_select_next_proto`;
 //!   [`poison`] — a panic marks the interrupted object failed;
+//!   [`renegotiate`] — `SSL_renegotiate` & co (RFC 5746);
 //! * [`extras`] — per-object state of the legacy-program functions; [`compat`] — small
 //!   OpenSSL 3.0 accessors legacy programs import (cipher NIDs, `SSL_get_state`, ...);
 //! * [`stubs`], [`stubs_legacy`] — honest stubs for the rest of OpenSSL's libssl exports
@@ -68,6 +69,7 @@ pub mod own_cert;
 pub mod params;
 pub mod poison;
 pub mod psk;
+pub mod renegotiate;
 pub mod servername;
 pub mod session;
 pub mod session_extras;

@@ -69,6 +69,10 @@ pub struct IoState {
     pub done_reported: bool,
     /// ((write BIO, its descriptor), whether that is a DCCP socket), see `dccp.rs`.
     pub dccp_fd: Option<((usize, c_int), bool)>,
+    /// A renegotiation handshake is being reported (renegotiate.rs).
+    pub renegotiating: bool,
+    /// Engine renegotiation count at the last `SSL_clear_num_renegotiations`.
+    pub renegotiations_cleared: u64,
 }
 
 /// `SSL` (opaque to C).

@@ -109,9 +109,9 @@ fn null_arguments_return_failure_values() {
     assert_eq!(crate::ssl::io::SSL_is_init_finished(std::ptr::null()), 0, "SSL_is_init_finished");
     assert_eq!(crate::ssl::io::SSL_in_init(std::ptr::null()), 0, "SSL_in_init");
     assert_eq!(crate::ssl::io::SSL_in_before(std::ptr::null()), 0, "SSL_in_before");
-    assert_eq!(crate::ssl::io::SSL_renegotiate(null_mut()), 0, "SSL_renegotiate");
-    assert_eq!(crate::ssl::io::SSL_renegotiate_abbreviated(null_mut()), 0, "SSL_renegotiate_abbreviated");
-    assert_eq!(crate::ssl::io::SSL_renegotiate_pending(std::ptr::null()), 0, "SSL_renegotiate_pending");
+    assert_eq!(crate::ssl::renegotiate::SSL_renegotiate(null_mut()), 0, "SSL_renegotiate");
+    assert_eq!(crate::ssl::renegotiate::SSL_renegotiate_abbreviated(null_mut()), 0, "SSL_renegotiate_abbreviated");
+    assert_eq!(crate::ssl::renegotiate::SSL_renegotiate_pending(std::ptr::null()), 0, "SSL_renegotiate_pending");
     assert_eq!(crate::ssl::listen::DTLSv1_listen(null_mut(), null_mut()), -1, "DTLSv1_listen");
     assert!(crate::ssl::session::SSL_get_session(std::ptr::null()).is_null(), "SSL_get_session");
     assert!(crate::ssl::session::SSL_get1_session(null_mut()).is_null(), "SSL_get1_session");

@@ -1,0 +1,191 @@
+//! Renegotiation (RFC 5746) through OpenSSL's API: `SSL_renegotiate`,
+//! `SSL_renegotiate_abbreviated`, `SSL_renegotiate_pending`, the options
+//! `SSL_OP_NO_RENEGOTIATION` / `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` and the renegotiation
+//! counters. The engine runs the new handshake (rdtls::handshake::renegotiation); here the
+//! options become its policy and the new handshake is reported to the info and message
+//! callbacks as OpenSSL reports a handshake: `SSL_CB_HANDSHAKE_START`, the states,
+//! `SSL_CB_HANDSHAKE_DONE`. As in OpenSSL, `SSL_read`, `SSL_write` and `SSL_do_handshake`
+//! drive it; unlike OpenSSL, `SSL_read` and `SSL_write` keep moving application data
+//! meanwhile (`SSL_do_handshake` waits for the handshake).
+
+use std::ffi::c_int;
+
+use rdtls::{Connection, RenegotiationPolicy};
+
+use crate::entry::*;
+use crate::error::ssl_reasons::*;
+use crate::error::{put_error, ERR_LIB_SSL};
+
+use super::consts::*;
+use super::ssl::SSL;
+
+/// `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` (OpenSSL 3.0).
+const SSL_OP_ALLOW_CLIENT_RENEGOTIATION: u64 = 1 << 8;
+
+impl SSL {
+    /// The engine policy the current options ask for.
+    pub(crate) fn renegotiation_policy(&self) -> RenegotiationPolicy {
+        let options = self.with_settings(|s| s.options);
+        RenegotiationPolicy {
+            refuse_all: options & SSL_OP_NO_RENEGOTIATION != 0,
+            allow_client: options & SSL_OP_ALLOW_CLIENT_RENEGOTIATION != 0,
+        }
+    }
+
+    /// Hands the current options to the engine (options may change at any time).
+    pub(crate) fn sync_renegotiation_policy(&self, conn: &mut Connection) {
+        conn.set_renegotiation_policy(self.renegotiation_policy());
+    }
+
+    /// Before events are reported: a renegotiation that just started (ours or the peer's)
+    /// begins a new handshake for the callbacks and `SSL_in_init`.
+    pub(crate) fn renegotiation_events_begin(&self) {
+        let running = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        let started = match self.io.try_borrow_mut() {
+            Ok(mut io) if running && !io.renegotiating => {
+                io.renegotiating = true;
+                io.done_reported = false;
+                io.start_reported = false;
+                true
+            }
+            _ => false,
+        };
+        if started {
+            // As OpenSSL: the new handshake starts from "SSL negotiation finished
+            // successfully" (TLS_ST_OK), not "before SSL initialization".
+            if let Ok(mut io) = self.io.try_borrow_mut() {
+                io.start_reported = true;
+                io.last_state = super::ossl_state::STATE_OK;
+                io.flight_end_pending = false;
+                io.read_ccs_reported = false;
+            }
+            self.info(SSL_CB_HANDSHAKE_START, 1);
+            if self.is_server() {
+                self.info(self.st_bits() | SSL_CB_LOOP, 1);
+            }
+        }
+    }
+
+    /// `SSL_read` / `SSL_write` ran (part of) a renegotiation: as OpenSSL's, whose read and
+    /// write run the handshake function, it reports `SSL_CB_*_EXIT` (-1 while it goes on,
+    /// 1 once it completed in this call).
+    pub(crate) fn renegotiation_io_exit(&self, running_before: bool) {
+        let running = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        if running_before || running {
+            self.report_exit(if running { -1 } else { 1 });
+        }
+    }
+
+    /// After events were reported: a renegotiation that ended without completing (refused
+    /// by the peer, or closed) leaves the connection established as it was.
+    pub(crate) fn renegotiation_events_end(&self) {
+        let running = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        let usable = self.with_conn(Connection::is_established).unwrap_or(false);
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            if io.renegotiating && !running {
+                io.renegotiating = false;
+                if !io.done_reported && usable {
+                    io.done_reported = true;
+                    io.last_state = super::ossl_state::STATE_OK;
+                }
+            }
+        }
+    }
+
+    /// Starts a renegotiation (`abbreviated`: offering to resume the current session).
+    fn renegotiate(&self, abbreviated: bool) -> c_int {
+        let policy = self.renegotiation_policy();
+        if policy.refuse_all {
+            put_error(
+                ERR_LIB_SSL,
+                SSL_R_NO_RENEGOTIATION,
+                "renegotiation is disabled (SSL_OP_NO_RENEGOTIATION)",
+            );
+            return 0;
+        }
+        let secure = self
+            .with_conn(Connection::secure_renegotiation)
+            .unwrap_or(false);
+        let established = self.io.try_borrow().is_ok_and(|io| io.done_reported);
+        if established && !secure {
+            put_error(
+                ERR_LIB_SSL,
+                SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED,
+                "the peer does not support secure renegotiation (RFC 5746)",
+            );
+            return 0;
+        }
+        let now = self.now();
+        let r = match self.conn.try_borrow_mut() {
+            Ok(mut c) => match c.as_mut() {
+                Some(conn) => {
+                    self.sync_renegotiation_policy(conn);
+                    conn.renegotiate(now, abbreviated)
+                }
+                None => Err(rdtls::Error::InvalidState("no handshake yet")),
+            },
+            Err(_) => Err(rdtls::Error::InvalidState("re-entrant SSL call")),
+        };
+        match r {
+            // As in OpenSSL, the new handshake is reported (HANDSHAKE_START, states) and
+            // its first flight leaves from the next SSL_do_handshake / SSL_read / SSL_write.
+            Ok(()) => 1,
+            Err(e) => {
+                put_error(
+                    ERR_LIB_SSL,
+                    SSL_R_NO_RENEGOTIATION,
+                    format!("cannot renegotiate: {e}"),
+                );
+                0
+            }
+        }
+    }
+
+    /// `SSL_CTRL_GET_NUM_RENEGOTIATIONS` / `CLEAR` / `GET_TOTAL`: renegotiations started
+    /// on this connection (by either side), since the last clear or in total.
+    pub(crate) fn renegotiation_count(&self, clear: bool, total: bool) -> u64 {
+        let all = self.with_conn(Connection::renegotiations).unwrap_or(0);
+        let Ok(mut io) = self.io.try_borrow_mut() else {
+            return 0;
+        };
+        let since = all.saturating_sub(io.renegotiations_cleared);
+        if clear {
+            io.renegotiations_cleared = all;
+        }
+        if total {
+            all
+        } else {
+            since
+        }
+    }
+}
+
+entry! {
+    /// SSL_renegotiate: starts a new handshake on an established connection (a client
+    /// sends a ClientHello, a server a HelloRequest); 1 on success, 0 with an error when
+    /// `SSL_OP_NO_RENEGOTIATION` is set, the peer did not signal RFC 5746 support, or no
+    /// handshake completed yet.
+    fn SSL_renegotiate(s: *mut SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        s.renegotiate(false)
+    }
+
+    /// SSL_renegotiate_abbreviated: as SSL_renegotiate, offering to resume the current
+    /// session (a server sends the same HelloRequest).
+    fn SSL_renegotiate_abbreviated(s: *mut SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        s.renegotiate(true)
+    }
+
+    /// SSL_renegotiate_pending: 1 while a renegotiation handshake runs.
+    fn SSL_renegotiate_pending(s: *const SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        c_int::from(s.with_conn(Connection::is_renegotiating).unwrap_or(false))
+    }
+}
