@@ -298,4 +298,7 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test server_choice_groups_unimplemented_skipped
 fi
 
+# SSL_SESS_CACHE_NO_INTERNAL_STORE / _LOOKUP as OpenSSL (t_sess_cache_mode.sh).
+run_test sess_cache_mode_as_openssl
+
 summary

@@ -308,6 +308,12 @@ impl Connection {
         self.inner.session_reused()
     }
 
+    /// Server: true when the client offered a session ID that the session cache was asked
+    /// for and did not have (OpenSSL's `SSL_CTX_sess_misses` counts these).
+    pub fn session_cache_miss(&self) -> bool {
+        self.inner.session_cache_miss()
+    }
+
     /// SNI the client asked for (server side) or sent (client side).
     pub fn server_name(&self) -> Option<&str> {
         self.inner.server_name()

@@ -68,6 +68,8 @@ pub(crate) struct Negotiated {
     pub master: Option<MasterSecret>,
     pub ems: bool,
     pub resumed: bool,
+    /// Server: the client offered a session ID the session cache did not have.
+    pub session_cache_miss: bool,
     pub verify_result: i32,
     pub server_name: Option<String>,
     pub local_finished: Vec<u8>,
@@ -1376,6 +1378,9 @@ impl Machine {
     }
     pub fn session_reused(&self) -> bool {
         self.hs.resumed
+    }
+    pub fn session_cache_miss(&self) -> bool {
+        self.hs.session_cache_miss
     }
     pub fn server_name(&self) -> Option<&str> {
         self.hs.server_name.as_deref()

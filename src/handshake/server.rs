@@ -141,7 +141,8 @@ impl Machine {
     }
 
     fn cache_session(&mut self) {
-        if self.hs.session_id.is_empty() {
+        // SSL_SESS_CACHE_NO_INTERNAL_STORE: the session has an ID but is not kept here.
+        if self.hs.session_id.is_empty() || !self.session_config().server_session_store {
             return;
         }
         if let Some(s) = self.current_session() {

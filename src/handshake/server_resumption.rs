@@ -30,7 +30,7 @@ impl Machine {
     /// The cached session `ch` asks to resume and its suite, when the policy above allows
     /// it; `Err` when RFC 7627 §5.3 requires aborting the handshake.
     pub(crate) fn find_resumable(
-        &self,
+        &mut self,
         now: Instant,
         ch: &ClientHello,
         client_ems: bool,
@@ -39,7 +39,12 @@ impl Machine {
             return Ok(None);
         }
         let home = self.session_config();
+        // SSL_SESS_CACHE_NO_INTERNAL_LOOKUP: the cache is not consulted at all.
+        if !home.server_session_lookup {
+            return Ok(None);
+        }
         let Some(s) = home.session_cache.get(&ch.session_id, now) else {
+            self.hs.session_cache_miss = true;
             return Ok(None);
         };
         if s.id_context != home.session_id_context {

@@ -640,5 +640,7 @@ pub(crate) fn config_variant(
         keylog: live.keylog_callback.is_some(),
         // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
         server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
+        server_session_store: live.session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE == 0,
+        server_session_lookup: live.session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_LOOKUP == 0,
     }
 }

@@ -317,7 +317,10 @@ impl SSL {
                 ctx.stats.accept_good.fetch_add(1, Ordering::Relaxed);
                 if reused {
                     ctx.stats.hits.fetch_add(1, Ordering::Relaxed);
-                } else {
+                }
+                // As OpenSSL: a miss is an offered session ID the internal cache lacked,
+                // not every full handshake.
+                if self.with_conn(|c| c.session_cache_miss()).unwrap_or(false) {
                     ctx.stats.misses.fetch_add(1, Ordering::Relaxed);
                 }
             }
