@@ -2,7 +2,8 @@
 # SSL_CTX_set_session_cache_mode's SSL_SESS_CACHE_NO_INTERNAL_STORE and
 # SSL_SESS_CACHE_NO_INTERNAL_LOOKUP as OpenSSL documents them (SSL_CTX_set_session_cache_mode
 # (3)): ctests/sess_cache_mode.c, built against the system OpenSSL and against rdtls, must
-# print the same reuse flags, cache sizes, new-session callback counts and hit/miss counters.
+# print the same reuse flags, cache sizes, new- and get-session callback counts and
+# hit/miss/callback-hit counters, without and with an external store (SSL_CTX_sess_set_get_cb).
 test_sess_cache_mode_as_openssl() {
     local ossl="$BUILD/ctests-openssl/sess_cache_mode"
     [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
@@ -19,5 +20,8 @@ test_sess_cache_mode_as_openssl() {
     mode_line 'SERVER|NO_INTERNAL_LOOKUP' 'resume: client reused 0, .*cache 2,' ||
         fail "NO_INTERNAL_LOOKUP: a session was looked up or not stored"
     mode_line SERVER 'resume: client reused 1, server reused 1' || fail "SERVER: no resumption"
+    # With SSL_CTX_sess_set_get_cb serving the session back, every mode resumes but OFF.
+    mode_line 'SERVER|NO_INTERNAL +external' 'client reused 1,.*cache 0,.*cb hits 1' ||
+        fail "NO_INTERNAL: the get-session callback's session did not resume"
     diff openssl.txt ours.txt || fail "results differ (< OpenSSL, > ours)"
 }

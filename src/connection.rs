@@ -286,6 +286,12 @@ impl Connection {
         self.inner.set_client_hello_hook(hook)
     }
 
+    /// Installs a server's external session store, asked for offered session IDs the
+    /// session cache lacks or is not consulted for (OpenSSL's get-session callback).
+    pub fn set_session_lookup_hook(&mut self, hook: crate::session::SessionLookupHook) {
+        self.inner.set_session_lookup_hook(hook)
+    }
+
     /// True while a server waits for its paused ClientHello hook (see
     /// [`crate::HelloDecision::pause`]).
     pub fn client_hello_pending(&self) -> bool {

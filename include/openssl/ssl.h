@@ -692,6 +692,13 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *session);
 void SSL_CTX_flush_sessions(SSL_CTX *ctx, long tm);
 void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*new_session_cb)(struct ssl_st *ssl, SSL_SESSION *sess));
 int (*SSL_CTX_sess_get_new_cb(SSL_CTX *ctx))(struct ssl_st *ssl, SSL_SESSION *sess);
+void SSL_CTX_sess_set_get_cb(SSL_CTX *ctx,
+                             SSL_SESSION *(*get_session_cb)(struct ssl_st *ssl,
+                                                            const unsigned char *data, int len,
+                                                            int *copy));
+SSL_SESSION *(*SSL_CTX_sess_get_get_cb(SSL_CTX *ctx))(struct ssl_st *ssl,
+                                                      const unsigned char *data, int len,
+                                                      int *copy);
 
 void SSL_CTX_set_cookie_generate_cb(SSL_CTX *ctx,
     int (*app_gen_cookie_cb)(SSL *ssl, unsigned char *cookie, unsigned int *cookie_len));

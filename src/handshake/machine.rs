@@ -121,6 +121,8 @@ pub struct Machine {
     pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
     /// Server: the application's ClientHello hook (crate::client_hello_hook).
     pub(crate) client_hello_hook: Option<Box<dyn ClientHelloHook>>,
+    /// Server: the application's external session store (crate::session::SessionLookupHook).
+    pub(crate) session_lookup_hook: Option<crate::session::SessionLookupHook>,
     /// Server: the configuration the session cache and session ID context come from, when
     /// the ClientHello hook replaced `config` (a session stays with the cache it was looked
     /// up in).
@@ -179,6 +181,7 @@ impl Machine {
             verifier: None,
             cookie_hooks: None,
             client_hello_hook: None,
+            session_lookup_hook: None,
             session_home: None,
             parked_hello: None,
             alpn_hook: None,
@@ -1332,6 +1335,10 @@ impl Machine {
     /// The server's ClientHello hook (crate::client_hello_hook).
     pub fn set_client_hello_hook(&mut self, hook: Box<dyn ClientHelloHook>) {
         self.client_hello_hook = Some(hook);
+    }
+    /// The server's external session store (crate::session::SessionLookupHook).
+    pub fn set_session_lookup_hook(&mut self, hook: crate::session::SessionLookupHook) {
+        self.session_lookup_hook = Some(hook);
     }
     /// The configuration whose session cache and session ID context this connection uses.
     pub(crate) fn session_config(&self) -> &Arc<Config> {

@@ -9,6 +9,7 @@ use crate::connection::{ClientOptions, Connection};
 use crate::pki::keys::SigningKey;
 use crate::pki::pem::load_certificates;
 use crate::session::cache::Session;
+use crate::session::SessionLookupHook;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/certs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -33,6 +34,15 @@ fn servers(b: impl Fn() -> ConfigBuilder) -> (Arc<Config>, Arc<Config>) {
 
 /// One handshake; returns (client's session, resumed, server's cache miss flag).
 fn handshake(s_cfg: &Arc<Config>, resume: Option<Session>) -> (Session, bool, bool) {
+    handshake_with(s_cfg, resume, None)
+}
+
+/// As `handshake`, the server with an external session store.
+fn handshake_with(
+    s_cfg: &Arc<Config>,
+    resume: Option<Session>,
+    store: Option<SessionLookupHook>,
+) -> (Session, bool, bool) {
     let now = Instant::now();
     let c_cfg = Config::builder()
         .verify_mode(VerifyMode::None)
@@ -45,6 +55,9 @@ fn handshake(s_cfg: &Arc<Config>, resume: Option<Session>) -> (Session, bool, bo
     };
     let mut c = Connection::client(c_cfg, now, opts).unwrap();
     let mut s = Connection::server(s_cfg.clone(), now, b"peer");
+    if let Some(hook) = store {
+        s.set_session_lookup_hook(hook);
+    }
     let mut buf = Vec::new();
     for _ in 0..50 {
         let mut moved = false;
@@ -107,4 +120,25 @@ fn no_lookup_stores_but_never_resumes() {
         "the cache is not consulted, so no miss either"
     );
     assert_eq!(cfg.session_cache().len(), 2);
+}
+
+#[test]
+fn the_external_store_answers_when_the_cache_does_not() {
+    let (cfg, again) = servers(|| {
+        Config::builder()
+            .server_session_lookup(false)
+            .server_session_store(false)
+    });
+    let (sess, _, _) = handshake(&cfg, None);
+    assert_eq!(cfg.session_cache().len(), 0);
+    // A store that knows nothing: a full handshake.
+    let none: SessionLookupHook = Box::new(|_| None);
+    let (_, reused, _) = handshake_with(&again, Some(sess.clone()), Some(none));
+    assert!(!reused);
+    // A store that has the session (by ID): it resumes, and stays out of the cache.
+    let kept = sess.clone();
+    let store: SessionLookupHook = Box::new(move |id| (id == kept.id).then(|| kept.clone()));
+    let (_, reused, miss) = handshake_with(&again, Some(sess), Some(store));
+    assert!(reused && !miss);
+    assert_eq!(cfg.session_cache().len(), 0);
 }

@@ -316,9 +316,9 @@ impl SSL_CTX {
             SSL_CTRL_SESS_ACCEPT_GOOD => stat(&self.stats.accept_good),
             SSL_CTRL_SESS_HIT => stat(&self.stats.hits),
             SSL_CTRL_SESS_MISSES => stat(&self.stats.misses),
+            SSL_CTRL_SESS_CB_HIT => stat(&self.stats.cb_hits),
             SSL_CTRL_SESS_CONNECT_RENEGOTIATE
             | SSL_CTRL_SESS_ACCEPT_RENEGOTIATE
-            | SSL_CTRL_SESS_CB_HIT
             | SSL_CTRL_SESS_TIMEOUTS
             | SSL_CTRL_SESS_CACHE_FULL => 0,
             SSL_CTRL_SET_SESS_CACHE_SIZE if larg >= 0 => {

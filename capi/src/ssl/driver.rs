@@ -294,6 +294,7 @@ impl SSL {
                 conn.set_cookie_hooks(Box::new(hooks));
             }
             super::alpn::install_select_hook(self, conn);
+            super::session_lookup::install_session_lookup_hook(self, conn);
             if let Some(p) = super::psk::provider_for(self, true) {
                 conn.set_psk_provider(p);
             }

@@ -70,6 +70,7 @@ pub mod servername;
 pub mod session;
 pub mod session_extras;
 pub mod session_io;
+pub mod session_lookup;
 pub mod session_read;
 pub mod setters;
 pub mod settings;
