@@ -291,7 +291,8 @@ for s in $CCM_ECDSA_SUITES; do
 done
 
 # Group / signature algorithm / cipher choice as stock s_server (t_server_choice.sh, issue 8).
-for t in groups_clientpref groups_serverpref sigalgs_clientpref sigalgs_serverpref ciphers; do
+for t in groups_clientpref groups_serverpref sigalgs_clientpref sigalgs_serverpref ciphers \
+    group_api_as_openssl; do
     run_test "server_choice_$t"
 done
 if [ "$RDTLS_BACKEND" = rdtls ]; then

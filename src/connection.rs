@@ -314,6 +314,12 @@ impl Connection {
         self.inner.session_reused()
     }
 
+    /// Server: the groups of the client's supported_groups extension, in its order (empty
+    /// without one; OpenSSL's `SSL_get1_groups`).
+    pub fn peer_groups(&self) -> &[NamedGroup] {
+        self.inner.peer_groups()
+    }
+
     /// Server: true when the client offered a session ID that the session cache was asked
     /// for and did not have (OpenSSL's `SSL_CTX_sess_misses` counts these).
     pub fn session_cache_miss(&self) -> bool {

@@ -535,11 +535,14 @@ typedef unsigned int (*DTLS_timer_cb)(SSL *s, unsigned int timer_us);
 #define SSL_set1_groups_list(s, str) SSL_ctrl(s, SSL_CTRL_SET_GROUPS_LIST, 0, (char *)(str))
 #define SSL_get_shared_group(s, n) SSL_ctrl(s, SSL_CTRL_GET_SHARED_GROUP, n, NULL)
 #define SSL_get_negotiated_group(s) SSL_ctrl(s, SSL_CTRL_GET_NEGOTIATED_GROUP, 0, NULL)
+#define SSL_get1_groups(s, glist) SSL_ctrl(s, SSL_CTRL_GET_GROUPS, 0, (int *)(glist))
 #define SSL_CTX_set1_curves SSL_CTX_set1_groups
 #define SSL_CTX_set1_curves_list SSL_CTX_set1_groups_list
 #define SSL_set1_curves SSL_set1_groups
 #define SSL_set1_curves_list SSL_set1_groups_list
 #define SSL_get_shared_curve SSL_get_shared_group
+#define SSL_get1_curves SSL_get1_groups
+const char *SSL_group_to_name(SSL *s, int id);
 
 #define SSL_CTX_set1_sigalgs(ctx, slist, slistlen) \
     SSL_CTX_ctrl(ctx, SSL_CTRL_SET_SIGALGS, slistlen, (int *)(slist))

@@ -70,6 +70,8 @@ pub(crate) struct Negotiated {
     pub resumed: bool,
     /// Server: the client offered a session ID the session cache did not have.
     pub session_cache_miss: bool,
+    /// Server: the client's supported_groups, in its order (RFC 8422 §5.1.1).
+    pub peer_groups: Vec<NamedGroup>,
     pub verify_result: i32,
     pub server_name: Option<String>,
     pub local_finished: Vec<u8>,
@@ -1388,6 +1390,9 @@ impl Machine {
     }
     pub fn session_cache_miss(&self) -> bool {
         self.hs.session_cache_miss
+    }
+    pub fn peer_groups(&self) -> &[NamedGroup] {
+        &self.hs.peer_groups
     }
     pub fn server_name(&self) -> Option<&str> {
         self.hs.server_name.as_deref()

@@ -250,14 +250,12 @@ impl SSL {
             }
             SSL_CTRL_GET_EXTMS_SUPPORT => super::getters::extms_support(self),
             SSL_CTRL_GET_RI_SUPPORT => c_long::from(self.io.borrow().done_reported),
-            SSL_CTRL_GET_NEGOTIATED_GROUP | SSL_CTRL_GET_SHARED_GROUP => {
-                if cmd == SSL_CTRL_GET_SHARED_GROUP && larg == -1 {
-                    return c_long::from(self.with_conn(|c| c.group().is_some()).unwrap_or(false));
-                }
-                self.with_conn(|c| c.group())
-                    .flatten()
-                    .map_or(0, |g| c_long::from(group_nid(g)))
-            }
+            SSL_CTRL_GET_SHARED_GROUP => self.shared_group(larg),
+            SSL_CTRL_GET_GROUPS => self.get1_groups(parg),
+            SSL_CTRL_GET_NEGOTIATED_GROUP => self
+                .with_conn(|c| c.group())
+                .flatten()
+                .map_or(0, |g| c_long::from(group_nid(g))),
             SSL_CTRL_GET_PEER_SIGNATURE_NID => {
                 let Some(scheme) = self.with_conn(|c| c.peer_signature_scheme()).flatten() else {
                     return 0;

@@ -74,6 +74,7 @@ pub mod session_lookup;
 pub mod session_read;
 pub mod setters;
 pub mod settings;
+pub mod shared_groups;
 pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;
