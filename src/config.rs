@@ -161,7 +161,7 @@ impl Default for ConfigBuilder {
                 cookie_exchange: true,
                 cookie_keys: Arc::new(CookieKeys::new()),
                 extended_master_secret: true,
-                server_preference: true,
+                server_preference: false,
                 session_cache: Arc::new(SessionCache::new(
                     DEFAULT_SESSION_CACHE_CAPACITY,
                     DEFAULT_SESSION_LIFETIME,
@@ -293,7 +293,9 @@ impl ConfigBuilder {
         self
     }
 
-    /// Servers pick the suite by their own preference order (default on).
+    /// Servers pick the cipher suite, ECDHE group and signature scheme by their own
+    /// preference order (OpenSSL's SSL_OP_CIPHER_SERVER_PREFERENCE). Default off, as in
+    /// OpenSSL 3.0: the first entry of the client's list that the server also has.
     pub fn server_preference(mut self, on: bool) -> Self {
         self.cfg.server_preference = on;
         self
