@@ -5,7 +5,8 @@
  * SSL_SESS_CACHE_NO_INTERNAL_LOOKUP (the server does not look sessions up in the internal
  * cache, only through the get-session callback). For each mode, without and with an
  * external store (new-session callback keeps the session, SSL_CTX_sess_set_get_cb hands it
- * back): a full handshake, then a client offering that session again.
+ * back): a full handshake, then a client offering that session again. The client context
+ * caches its sessions as well (SSL_SESS_CACHE_CLIENT).
  * Client and server run in this process over memory BIOs. Prints, per mode and handshake,
  * whether the session was reused, the server's cache size (SSL_CTX_sess_number), its new-
  * session callback count and hit/miss/callback-hit counters, so that t_sess_cache_mode.sh
@@ -125,6 +126,8 @@ static SSL_SESSION *handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume,
                label, SSL_session_reused(c), SSL_session_reused(s), SSL_CTX_sess_number(sctx),
                new_session_calls, get_session_calls, SSL_CTX_sess_hits(sctx),
                SSL_CTX_sess_misses(sctx), SSL_CTX_sess_cb_hits(sctx));
+        printf("    client cache %ld, client hits %ld\n", SSL_CTX_sess_number(cctx),
+               SSL_CTX_sess_hits(cctx));
         got = SSL_get1_session(c);
         /* A connection freed without close_notify makes its session unresumable. */
         (void)SSL_shutdown(c);
@@ -157,6 +160,9 @@ static int run_mode(const char *name, long mode, int with_external, const char *
     SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_options(cctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_session_cache_mode(sctx, mode);
+    /* The client caches too (its own NO_INTERNAL_STORE bit as the server's). */
+    SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT
+                                             | (mode & SSL_SESS_CACHE_NO_INTERNAL_STORE));
     SSL_CTX_sess_set_new_cb(sctx, new_session_cb);
     use_external = with_external;
     if (with_external)

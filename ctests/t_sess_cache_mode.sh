@@ -14,7 +14,7 @@ test_sess_cache_mode_as_openssl() {
     cat ours.txt
     # What the modes mean, besides the diff: no internal store -> nothing cached, the
     # callback still called, no resumption; no internal lookup -> cached but not resumed.
-    mode_line() { grep -A2 "^$1 " ours.txt | grep -q "$2"; }
+    mode_line() { grep -A4 "^$1 " ours.txt | grep -q "$2"; }
     mode_line 'SERVER|NO_INTERNAL_STORE' 'client reused 0,.*cache 0, new-session calls 2' ||
         fail "NO_INTERNAL_STORE: a session was cached or resumed"
     mode_line 'SERVER|NO_INTERNAL_LOOKUP' 'resume: client reused 0, .*cache 2,' ||
