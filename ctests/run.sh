@@ -302,7 +302,8 @@ for s in $CCM_ECDSA_SUITES; do
 done
 
 # Group / signature algorithm / cipher choice as stock s_server (t_server_choice.sh, issue 8).
-for t in groups_clientpref groups_serverpref sigalgs_clientpref sigalgs_serverpref ciphers; do
+for t in groups_clientpref groups_serverpref sigalgs_clientpref sigalgs_serverpref ciphers \
+    group_api_as_openssl; do
     run_test "server_choice_$t"
 done
 if [ "$RDTLS_BACKEND" = rdtls ]; then
@@ -315,5 +316,7 @@ run_test cid_poll_server_rebind_zero_length
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_prog_cid_poll_server
 fi
+# SSL_SESS_CACHE_NO_INTERNAL_STORE / _LOOKUP as OpenSSL (t_sess_cache_mode.sh).
+run_test sess_cache_mode_as_openssl
 
 summary

@@ -103,3 +103,19 @@ test_server_choice_ciphers() {
     server_choice_cases server-rsa - "-cipher $c"
     server_choice_cases server-rsa serverpref "-cipher $c"
 }
+
+# The same choice through the C API (ctests/group_choice.c, memory BIOs): negotiated group,
+# SSL_get_shared_group list and count, SSL_get1_groups; the rdtls build must print what the
+# system OpenSSL build prints.
+test_server_choice_group_api_as_openssl() {
+    local ossl="$BUILD/ctests-openssl/group_choice"
+    [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
+    timeout 30 "$ossl" "$CERTDIR/server-rsa.pem" "$CERTDIR/server-rsa.key" > openssl.txt ||
+        fail "group_choice failed under OpenSSL: $(cat openssl.txt)"
+    timeout 30 "$CTDIR/group_choice" "$CERTDIR/server-rsa.pem" "$CERTDIR/server-rsa.key" \
+        > ours.txt || fail "group_choice failed under $RDTLS_BACKEND: $(cat ours.txt)"
+    cat ours.txt
+    grep -A1 '^client P-384:P-256:X25519, server preference off:' ours.txt |
+        grep -q 'negotiated: server secp384r1' || fail "the client's first group was not chosen"
+    diff openssl.txt ours.txt || fail "results differ (< OpenSSL, > ours)"
+}

@@ -82,6 +82,12 @@ pub struct Config {
     pub(crate) session_cache: Arc<SessionCache>,
     pub(crate) session_id_context: Vec<u8>,
     pub(crate) server_session_cache: bool,
+    /// Servers add new sessions to `session_cache` (off: OpenSSL's
+    /// SSL_SESS_CACHE_NO_INTERNAL_STORE).
+    pub(crate) server_session_store: bool,
+    /// Servers look offered session IDs up in `session_cache` (off: OpenSSL's
+    /// SSL_SESS_CACHE_NO_INTERNAL_LOOKUP).
+    pub(crate) server_session_lookup: bool,
     pub(crate) emit_message_events: bool,
     pub(crate) emit_keylog: bool,
     pub(crate) emit_record_headers: bool,
@@ -175,13 +181,15 @@ impl Default for ConfigBuilder {
                 cookie_exchange: true,
                 cookie_keys: Arc::new(CookieKeys::new()),
                 extended_master_secret: true,
-                server_preference: true,
+                server_preference: false,
                 session_cache: Arc::new(SessionCache::new(
                     DEFAULT_SESSION_CACHE_CAPACITY,
                     DEFAULT_SESSION_LIFETIME,
                 )),
                 session_id_context: Vec::new(),
                 server_session_cache: true,
+                server_session_store: true,
+                server_session_lookup: true,
                 emit_message_events: false,
                 emit_keylog: false,
                 emit_record_headers: false,
@@ -323,7 +331,9 @@ impl ConfigBuilder {
         self
     }
 
-    /// Servers pick the suite by their own preference order (default on).
+    /// Servers pick the cipher suite, ECDHE group and signature scheme by their own
+    /// preference order (OpenSSL's SSL_OP_CIPHER_SERVER_PREFERENCE). Default off, as in
+    /// OpenSSL 3.0: the first entry of the client's list that the server also has.
     pub fn server_preference(mut self, on: bool) -> Self {
         self.cfg.server_preference = on;
         self
@@ -339,6 +349,20 @@ impl ConfigBuilder {
     /// Servers issue session IDs and cache sessions (default on; OpenSSL SSL_SESS_CACHE_SERVER).
     pub fn server_session_cache(mut self, on: bool) -> Self {
         self.cfg.server_session_cache = on;
+        self
+    }
+
+    /// Servers add new sessions to the session cache (default on). Off, sessions still get
+    /// IDs and reach the application (OpenSSL's SSL_SESS_CACHE_NO_INTERNAL_STORE).
+    pub fn server_session_store(mut self, on: bool) -> Self {
+        self.cfg.server_session_store = on;
+        self
+    }
+
+    /// Servers look offered session IDs up in the session cache (default on). Off, no
+    /// session resumes from it (OpenSSL's SSL_SESS_CACHE_NO_INTERNAL_LOOKUP).
+    pub fn server_session_lookup(mut self, on: bool) -> Self {
+        self.cfg.server_session_lookup = on;
         self
     }
 

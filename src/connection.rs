@@ -287,6 +287,12 @@ impl Connection {
         self.inner.set_client_hello_hook(hook)
     }
 
+    /// Installs a server's external session store, asked for offered session IDs the
+    /// session cache lacks or is not consulted for (OpenSSL's get-session callback).
+    pub fn set_session_lookup_hook(&mut self, hook: crate::session::SessionLookupHook) {
+        self.inner.set_session_lookup_hook(hook)
+    }
+
     /// True while a server waits for its paused ClientHello hook (see
     /// [`crate::HelloDecision::pause`]).
     pub fn client_hello_pending(&self) -> bool {
@@ -307,6 +313,18 @@ impl Connection {
     /// True when the handshake resumed a session.
     pub fn session_reused(&self) -> bool {
         self.inner.session_reused()
+    }
+
+    /// Server: the groups of the client's supported_groups extension, in its order (empty
+    /// without one; OpenSSL's `SSL_get1_groups`).
+    pub fn peer_groups(&self) -> &[NamedGroup] {
+        self.inner.peer_groups()
+    }
+
+    /// Server: true when the client offered a session ID that the session cache was asked
+    /// for and did not have (OpenSSL's `SSL_CTX_sess_misses` counts these).
+    pub fn session_cache_miss(&self) -> bool {
+        self.inner.session_cache_miss()
     }
 
     /// SNI the client asked for (server side) or sent (client side).

@@ -535,11 +535,14 @@ typedef unsigned int (*DTLS_timer_cb)(SSL *s, unsigned int timer_us);
 #define SSL_set1_groups_list(s, str) SSL_ctrl(s, SSL_CTRL_SET_GROUPS_LIST, 0, (char *)(str))
 #define SSL_get_shared_group(s, n) SSL_ctrl(s, SSL_CTRL_GET_SHARED_GROUP, n, NULL)
 #define SSL_get_negotiated_group(s) SSL_ctrl(s, SSL_CTRL_GET_NEGOTIATED_GROUP, 0, NULL)
+#define SSL_get1_groups(s, glist) SSL_ctrl(s, SSL_CTRL_GET_GROUPS, 0, (int *)(glist))
 #define SSL_CTX_set1_curves SSL_CTX_set1_groups
 #define SSL_CTX_set1_curves_list SSL_CTX_set1_groups_list
 #define SSL_set1_curves SSL_set1_groups
 #define SSL_set1_curves_list SSL_set1_groups_list
 #define SSL_get_shared_curve SSL_get_shared_group
+#define SSL_get1_curves SSL_get1_groups
+const char *SSL_group_to_name(SSL *s, int id);
 
 #define SSL_CTX_set1_sigalgs(ctx, slist, slistlen) \
     SSL_CTX_ctrl(ctx, SSL_CTRL_SET_SIGALGS, slistlen, (int *)(slist))
@@ -692,6 +695,13 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *session);
 void SSL_CTX_flush_sessions(SSL_CTX *ctx, long tm);
 void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*new_session_cb)(struct ssl_st *ssl, SSL_SESSION *sess));
 int (*SSL_CTX_sess_get_new_cb(SSL_CTX *ctx))(struct ssl_st *ssl, SSL_SESSION *sess);
+void SSL_CTX_sess_set_get_cb(SSL_CTX *ctx,
+                             SSL_SESSION *(*get_session_cb)(struct ssl_st *ssl,
+                                                            const unsigned char *data, int len,
+                                                            int *copy));
+SSL_SESSION *(*SSL_CTX_sess_get_get_cb(SSL_CTX *ctx))(struct ssl_st *ssl,
+                                                      const unsigned char *data, int len,
+                                                      int *copy);
 
 void SSL_CTX_set_cookie_generate_cb(SSL_CTX *ctx,
     int (*app_gen_cookie_cb)(SSL *ssl, unsigned char *cookie, unsigned int *cookie_len));

@@ -68,6 +68,10 @@ pub(crate) struct Negotiated {
     pub master: Option<MasterSecret>,
     pub ems: bool,
     pub resumed: bool,
+    /// Server: the client offered a session ID the session cache did not have.
+    pub session_cache_miss: bool,
+    /// Server: the client's supported_groups, in its order (RFC 8422 §5.1.1).
+    pub peer_groups: Vec<NamedGroup>,
     pub verify_result: i32,
     pub server_name: Option<String>,
     pub local_finished: Vec<u8>,
@@ -123,6 +127,8 @@ pub struct Machine {
     pub(crate) cookie_hooks: Option<Box<dyn CookieHooks + Send>>,
     /// Server: the application's ClientHello hook (crate::client_hello_hook).
     pub(crate) client_hello_hook: Option<Box<dyn ClientHelloHook>>,
+    /// Server: the application's external session store (crate::session::SessionLookupHook).
+    pub(crate) session_lookup_hook: Option<crate::session::SessionLookupHook>,
     /// Server: the configuration the session cache and session ID context come from, when
     /// the ClientHello hook replaced `config` (a session stays with the cache it was looked
     /// up in).
@@ -197,6 +203,7 @@ impl Machine {
             verifier: None,
             cookie_hooks: None,
             client_hello_hook: None,
+            session_lookup_hook: None,
             session_home: None,
             parked_hello: None,
             alpn_hook: None,
@@ -1420,6 +1427,10 @@ impl Machine {
     pub fn set_client_hello_hook(&mut self, hook: Box<dyn ClientHelloHook>) {
         self.client_hello_hook = Some(hook);
     }
+    /// The server's external session store (crate::session::SessionLookupHook).
+    pub fn set_session_lookup_hook(&mut self, hook: crate::session::SessionLookupHook) {
+        self.session_lookup_hook = Some(hook);
+    }
     /// The configuration whose session cache and session ID context this connection uses.
     pub(crate) fn session_config(&self) -> &Arc<Config> {
         self.session_home.as_ref().unwrap_or(&self.config)
@@ -1472,6 +1483,12 @@ impl Machine {
     }
     pub fn session_reused(&self) -> bool {
         self.hs.resumed
+    }
+    pub fn session_cache_miss(&self) -> bool {
+        self.hs.session_cache_miss
+    }
+    pub fn peer_groups(&self) -> &[NamedGroup] {
+        &self.hs.peer_groups
     }
     pub fn server_name(&self) -> Option<&str> {
         self.hs.server_name.as_deref()

@@ -29,3 +29,5 @@ mod choice_tests;
 mod machine_tests;
 #[cfg(test)]
 mod negotiation_tests;
+#[cfg(test)]
+mod session_mode_tests;

@@ -141,7 +141,8 @@ impl Machine {
     }
 
     fn cache_session(&mut self) {
-        if self.hs.session_id.is_empty() {
+        // SSL_SESS_CACHE_NO_INTERNAL_STORE: the session has an ID but is not kept here.
+        if self.hs.session_id.is_empty() || !self.session_config().server_session_store {
             return;
         }
         if let Some(s) = self.current_session() {
@@ -257,6 +258,7 @@ impl Machine {
         ch: ClientHello,
         client_ems: bool,
     ) -> Result<(), Error> {
+        self.hs.peer_groups = ch.extensions.supported_groups.clone().unwrap_or_default();
         let session = self.find_resumable(now, &ch, client_ems)?;
         if !self.run_client_hello_hook(&ch, session.is_some())? {
             self.parked_hello = Some((ch, client_ems));

@@ -27,10 +27,32 @@ use crate::error::{AlertDescription, Error};
 use crate::session::cache::Session;
 
 impl Machine {
+    /// The session cached under `id`: from the session cache unless its lookup is off
+    /// (SSL_SESS_CACHE_NO_INTERNAL_LOOKUP), else from the external store, whose answer
+    /// joins the cache unless storing is off (as OpenSSL's lookup_sess_in_cache).
+    fn lookup_session(&mut self, now: Instant, id: &[u8]) -> Option<Session> {
+        let home = self.session_config().clone();
+        if home.server_session_lookup {
+            if let Some(s) = home.session_cache.get(id, now) {
+                return Some(s);
+            }
+            self.hs.session_cache_miss = true;
+        }
+        let s = self.session_lookup_hook.as_mut()?(id)?;
+        // An expired session does not resume (OpenSSL: ssl_get_prev_session's timeout check).
+        if s.is_expired(now) {
+            return None;
+        }
+        if home.server_session_store {
+            home.session_cache.insert(s.clone());
+        }
+        Some(s)
+    }
+
     /// The cached session `ch` asks to resume and its suite, when the policy above allows
     /// it; `Err` when RFC 7627 §5.3 requires aborting the handshake.
     pub(crate) fn find_resumable(
-        &self,
+        &mut self,
         now: Instant,
         ch: &ClientHello,
         client_ems: bool,
@@ -38,10 +60,10 @@ impl Machine {
         if ch.session_id.is_empty() {
             return Ok(None);
         }
-        let home = self.session_config();
-        let Some(s) = home.session_cache.get(&ch.session_id, now) else {
+        let Some(s) = self.lookup_session(now, &ch.session_id) else {
             return Ok(None);
         };
+        let home = self.session_config();
         if s.id_context != home.session_id_context {
             return Ok(None);
         }

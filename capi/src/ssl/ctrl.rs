@@ -254,14 +254,12 @@ impl SSL {
                 self.with_conn(rdtls::Connection::secure_renegotiation)
                     .unwrap_or(false),
             ),
-            SSL_CTRL_GET_NEGOTIATED_GROUP | SSL_CTRL_GET_SHARED_GROUP => {
-                if cmd == SSL_CTRL_GET_SHARED_GROUP && larg == -1 {
-                    return c_long::from(self.with_conn(|c| c.group().is_some()).unwrap_or(false));
-                }
-                self.with_conn(|c| c.group())
-                    .flatten()
-                    .map_or(0, |g| c_long::from(group_nid(g)))
-            }
+            SSL_CTRL_GET_SHARED_GROUP => self.shared_group(larg),
+            SSL_CTRL_GET_GROUPS => self.get1_groups(parg),
+            SSL_CTRL_GET_NEGOTIATED_GROUP => self
+                .with_conn(|c| c.group())
+                .flatten()
+                .map_or(0, |g| c_long::from(group_nid(g))),
             SSL_CTRL_GET_PEER_SIGNATURE_NID => {
                 let Some(scheme) = self.with_conn(|c| c.peer_signature_scheme()).flatten() else {
                     return 0;
@@ -320,9 +318,9 @@ impl SSL_CTX {
             SSL_CTRL_SESS_ACCEPT_GOOD => stat(&self.stats.accept_good),
             SSL_CTRL_SESS_HIT => stat(&self.stats.hits),
             SSL_CTRL_SESS_MISSES => stat(&self.stats.misses),
+            SSL_CTRL_SESS_CB_HIT => stat(&self.stats.cb_hits),
             SSL_CTRL_SESS_CONNECT_RENEGOTIATE
             | SSL_CTRL_SESS_ACCEPT_RENEGOTIATE
-            | SSL_CTRL_SESS_CB_HIT
             | SSL_CTRL_SESS_TIMEOUTS
             | SSL_CTRL_SESS_CACHE_FULL => 0,
             SSL_CTRL_SET_SESS_CACHE_SIZE if larg >= 0 => {

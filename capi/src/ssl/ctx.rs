@@ -39,6 +39,8 @@ pub struct CtxLive {
     pub servername_arg: AppPtr,
     /// `SSL_CTX_sess_set_new_cb`.
     pub new_session_callback: Option<NewSessionCallback>,
+    /// `SSL_CTX_sess_set_get_cb`.
+    pub get_session_callback: Option<super::session_lookup::GetSessionCallback>,
     /// `SSL_CTX_set_session_cache_mode`.
     pub session_cache_mode: c_long,
     /// `SSL_CTX_set_timeout` seconds.
@@ -78,8 +80,10 @@ pub struct CtxStats {
     pub accept_good: AtomicI64,
     /// Resumed handshakes.
     pub hits: AtomicI64,
-    /// Full handshakes on a server that had a session cache.
+    /// Offered session IDs the internal cache lacked.
     pub misses: AtomicI64,
+    /// Sessions the get-session callback supplied.
+    pub cb_hits: AtomicI64,
 }
 
 /// A cached engine config.

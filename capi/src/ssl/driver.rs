@@ -294,6 +294,7 @@ impl SSL {
                 conn.set_cookie_hooks(Box::new(hooks));
             }
             super::alpn::install_select_hook(self, conn);
+            super::session_lookup::install_session_lookup_hook(self, conn);
             if let Some(p) = super::psk::provider_for(self, true) {
                 conn.set_psk_provider(p);
             }
@@ -652,5 +653,7 @@ pub(crate) fn config_variant(
         keylog: live.keylog_callback.is_some(),
         // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
         server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,
+        server_session_store: live.session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE == 0,
+        server_session_lookup: live.session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_LOOKUP == 0,
     }
 }

@@ -319,7 +319,10 @@ impl SSL {
                 ctx.stats.accept_good.fetch_add(1, Ordering::Relaxed);
                 if reused {
                     ctx.stats.hits.fetch_add(1, Ordering::Relaxed);
-                } else {
+                }
+                // As OpenSSL: a miss is an offered session ID the internal cache lacked,
+                // not every full handshake.
+                if self.with_conn(|c| c.session_cache_miss()).unwrap_or(false) {
                     ctx.stats.misses.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -341,6 +344,17 @@ impl SSL {
             Some(Side::Server) => SSL_SESS_CACHE_SERVER,
             _ => SSL_SESS_CACHE_CLIENT,
         };
+        // A client's new session joins its context's internal cache (OpenSSL's
+        // ssl_update_cache; servers cache inside the engine), unless NO_INTERNAL_STORE.
+        let store = SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE;
+        if self.side.get() != Some(Side::Server)
+            && live.session_cache_mode & store == SSL_SESS_CACHE_CLIENT
+            && !reused
+        {
+            if let Some(sess) = self.with_conn(|c| c.session()).flatten() {
+                self.initial_ctx.session_cache.insert(sess);
+            }
+        }
         if let Some(cb) = live.new_session_callback {
             if live.session_cache_mode & mode_bit != 0 && !reused {
                 if let Some(sess) = self.with_conn(|c| c.session()).flatten() {

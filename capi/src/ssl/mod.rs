@@ -74,9 +74,11 @@ pub mod servername;
 pub mod session;
 pub mod session_extras;
 pub mod session_io;
+pub mod session_lookup;
 pub mod session_read;
 pub mod setters;
 pub mod settings;
+pub mod shared_groups;
 pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;

@@ -177,6 +177,10 @@ pub struct Variant {
     pub keylog: bool,
     /// Servers issue session IDs and cache sessions (`SSL_SESS_CACHE_SERVER` is set).
     pub server_session_cache: bool,
+    /// Servers add sessions to the internal cache (no `SSL_SESS_CACHE_NO_INTERNAL_STORE`).
+    pub server_session_store: bool,
+    /// Servers look sessions up there (no `SSL_SESS_CACHE_NO_INTERNAL_LOOKUP`).
+    pub server_session_lookup: bool,
     /// Emit record headers (a message callback is installed: `SSL3_RT_HEADER`).
     pub record_headers: bool,
 }
@@ -241,6 +245,8 @@ impl Settings {
             .shared_session_cache(shared.session_cache.clone())
             .session_id_context(&self.sid_ctx)
             .server_session_cache(v.server_session_cache)
+            .server_session_store(v.server_session_store)
+            .server_session_lookup(v.server_session_lookup)
             .message_events(v.message_events)
             .keylog(v.keylog)
             .record_headers(v.record_headers)
