@@ -90,7 +90,8 @@
 //! - `pkey_from_rsa(rsa) -> *mut EVP_PKEY` (drop-in only; standalone: NULL + error),
 //!   `x509_subject_der(x) -> Option<Vec<u8>>`, `x509_name_stack_der(sk) -> Vec<Vec<u8>>`,
 //!   `x509_name_stack(ders) -> *mut OPENSSL_STACK` (new names; standalone: none / NULL)
-//! - `bio_new_connect() / bio_new_buffer() -> *mut BIO` (drop-in only; standalone: NULL)
+//! - `bio_new_connect() / bio_new_buffer() -> *mut BIO` (standalone: a connect BIO of
+//!   bio/connect.rs, but no buffer BIO: NULL)
 //!
 //! ## ex_data
 //! `ExData::new(class: c_int, parent: *mut c_void)` (runs registered `new_func`s),

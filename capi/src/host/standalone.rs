@@ -498,14 +498,9 @@ pub fn store_crls_and_flags(st: *const X509_STORE, extra_flags: u64) -> (Vec<Vec
     (crls, flags)
 }
 
-/// A connect BIO: this build has none (no `BIO_s_connect`): NULL with an error.
+/// A new connect BIO (`BIO_new(BIO_s_connect())`), address not yet set.
 pub fn bio_new_connect() -> *mut BIO {
-    crate::error::put_error(
-        crate::error::ERR_LIB_SSL,
-        crate::error::ERR_R_UNSUPPORTED,
-        "BIO_s_connect is not provided by the standalone build",
-    );
-    std::ptr::null_mut()
+    crate::bio::connect::new_connect(std::ptr::null())
 }
 
 /// A buffering BIO: this build has none (no `BIO_f_buffer`): NULL with an error.

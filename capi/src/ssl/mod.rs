@@ -76,6 +76,7 @@ pub mod settings;
 pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;
+pub mod stream;
 pub mod stubs;
 pub mod stubs_legacy;
 pub mod timer;

@@ -45,6 +45,8 @@ pub struct ListenedHello {
 pub struct IoState {
     /// A datagram the write BIO refused with a retry: sent before anything else.
     pub blocked_datagram: Option<Vec<u8>>,
+    /// A stream transport's bytes of a record not yet complete (stream.rs).
+    pub stream_rx: Vec<u8>,
     /// `SSL_write` length whose record is queued but not yet written to the BIO.
     pub pending_write: Option<usize>,
     /// The deadline last given to the read BIO with `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`.
