@@ -204,3 +204,57 @@ test_compat_ssl_stream_connect_refused() {
         [ "$(grep -c ':error:' "cr-$b.out")" -ge 1 ] || fail "$b: no error queue entry printed"
     done
 }
+
+# compat_ext_text PEM: the version line and the extensions as `openssl x509 -text` prints
+# them, key identifier values left out (the keys are fresh in every run).
+compat_ext_text() {
+    timeout 20 openssl x509 -in "$1" -noout -text \
+        | sed -n '/Version:/p;/X509v3 extensions/,/Signature Algorithm/p' \
+        | grep -vE '^ +([0-9A-F]{2}:){19}[0-9A-F]{2}$'
+}
+
+# compat_keyid PEM NAME: the hex of extension NAME's key identifier.
+compat_keyid() {
+    timeout 20 openssl x509 -in "$1" -noout -ext "$2" | sed -n '2p' | tr -d ' :'
+}
+
+# Certificates with the extensions IoT/WebRTC programs add (X509V3_set_ctx,
+# X509V3_EXT_nconf_nid / X509V3_EXT_nconf, X509_add_ext), free-standing validity times
+# (X509_gmtime_adj(NULL, ...)) and a v1 certificate (X509_set_version(x, 0)): the librdtls
+# build's certificates verify (-x509_strict for the CA-signed one), print the same
+# extensions and versions as the OpenSSL build's, each subjectKeyIdentifier is the SHA-1 of
+# the public key (RFC 5280 §4.2.1.2 method 1) and the leaf's authorityKeyIdentifier is the
+# CA's subjectKeyIdentifier.
+test_compat_cert_ext() {
+    compat_only_rdtls
+    need openssl sha1sum
+    compat_build cert_ext
+    local b f point
+    for b in rdtls openssl; do
+        mkdir -p "ce-$b"
+        timeout 20 "./cert_ext-$b" "ce-$b" > "ce-$b.out" || fail "cert_ext-$b failed"
+        grep -qx 'cert_ext ok' "ce-$b.out" || fail "cert_ext-$b: no 'ok' line"
+        grep -qx 'version v1.pem 0' "ce-$b.out" || fail "cert_ext-$b: v1 version"
+        timeout 20 openssl verify -x509_strict -CAfile "ce-$b/ca.pem" "ce-$b/leaf.pem" \
+            || fail "$b: leaf does not verify"
+        timeout 20 openssl verify -CAfile "ce-$b/v1.pem" "ce-$b/v1.pem" \
+            || fail "$b: v1 certificate does not verify"
+        for f in ca leaf v1; do
+            compat_ext_text "ce-$b/$f.pem" > "ce-$b/$f.txt"
+        done
+        for f in ca leaf; do
+            point=$(timeout 20 openssl x509 -in "ce-$b/$f.pem" -noout -pubkey \
+                | openssl pkey -pubin -outform DER | tail -c 65 | sha1sum | cut -c1-40)
+            [ "$(compat_keyid "ce-$b/$f.pem" subjectKeyIdentifier | tr 'A-F' 'a-f')" = "$point" ] \
+                || fail "$b: $f subjectKeyIdentifier is not the SHA-1 of its key"
+        done
+        [ "$(compat_keyid "ce-$b/leaf.pem" authorityKeyIdentifier)" = \
+            "$(compat_keyid "ce-$b/ca.pem" subjectKeyIdentifier)" ] \
+            || fail "$b: leaf authorityKeyIdentifier differs from the CA's key identifier"
+    done
+    for f in ca leaf v1; do
+        diff "ce-openssl/$f.txt" "ce-rdtls/$f.txt" || fail "$f.pem differs from OpenSSL's"
+    done
+    grep -q 'Version: 1 (0x0)' ce-rdtls/v1.txt && ! grep -q X509v3 ce-rdtls/v1.txt \
+        || fail "v1.pem is not a v1 certificate without extensions"
+}
