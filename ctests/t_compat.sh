@@ -187,6 +187,28 @@ test_compat_ssl_stream_split_records() {
     grep -q '^proxy forwarded' px.out || fail "relay did not report"
 }
 
+# The OpenSSL build of the program on the drop-in libssl.so.3 (both sides, LD_PRELOAD),
+# through the same re-cutting relay: the system libcrypto's connect and socket BIOs carry
+# the stream, the drop-in frames the records. (The system libssl fails here, so passing
+# also shows the drop-in served both sides.)
+test_compat_ssl_stream_dropin_split_records() {
+    compat_only_rdtls
+    need python3
+    [ -f "$BUILD/libssl.so.3" ] || fail "$BUILD/libssl.so.3 not built"
+    compat_build ssl_stream
+    start_bg srv env LD_PRELOAD="$BUILD/libssl.so.3" ./ssl_stream-openssl server
+    local port pport
+    port=$(wait_port srv.out) || fail "server did not start"
+    start_bg px python3 "$CT_ROOT/ctests/chunk_proxy.py" "$port" 7
+    pport=$(wait_port px.out) || fail "relay did not start"
+    LD_PRELOAD="$BUILD/libssl.so.3" timeout 30 ./ssl_stream-openssl client "$pport" 3 \
+        > c.out 2>&1 || fail "client failed"
+    grep -qx 'client ok 12' c.out || fail "client output"
+    expect_exit srv 0 || fail "server failed"
+    grep -qx 'server echoed 12' srv.out || fail "server did not echo"
+    expect_exit px 0 || fail "relay failed"
+}
+
 # Nothing listens: BIO_do_connect fails with an error on the queue, in both builds.
 test_compat_ssl_stream_connect_refused() {
     compat_only_rdtls
