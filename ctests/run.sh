@@ -281,7 +281,8 @@ done
 # The SSL BIO over a TCP stream: the connect BIO, DTLS record framing (issue 16 item 1);
 # certificates with more extensions, v1, free-standing times (items 2, 3).
 for t in ssl_stream_rdtls_server_openssl_client ssl_stream_openssl_server_rdtls_client \
-    ssl_stream_rdtls_both ssl_stream_split_records ssl_stream_dropin_split_records \
+    ssl_stream_rdtls_both ssl_stream_nbio_rdtls_client ssl_stream_nbio_openssl_client \
+    ssl_stream_split_records ssl_stream_dropin_split_records \
     ssl_stream_connect_refused cert_ext; do
     run_test "compat_$t"
 done

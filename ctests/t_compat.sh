@@ -166,6 +166,24 @@ test_compat_ssl_stream_rdtls_server_openssl_client() { compat_ssl_stream rdtls o
 test_compat_ssl_stream_openssl_server_rdtls_client() { compat_ssl_stream openssl rdtls; }
 test_compat_ssl_stream_rdtls_both() { compat_ssl_stream rdtls rdtls; }
 
+# compat_ssl_stream_nbio SERVER CLIENT: the client non-blocking (BIO_set_nbio on the SSL BIO
+# reaches the connect BIO; BIO_do_connect, the handshake and every read/write retried after
+# poll() while SSL_get_error answers WANT_READ / WANT_WRITE / WANT_CONNECT).
+compat_ssl_stream_nbio() {
+    compat_only_rdtls
+    compat_build ssl_stream
+    start_bg srv "./ssl_stream-$1" server
+    local port
+    port=$(wait_port srv.out) || fail "ssl_stream-$1 server did not start"
+    timeout 30 "./ssl_stream-$2" client "$port" 25 nbio > c.out 2>&1 || fail "client failed"
+    grep -qx 'client ok 100' c.out || fail "client output"
+    expect_exit srv 0 || fail "server failed"
+    grep -qx 'server echoed 100' srv.out || fail "server did not echo"
+}
+
+test_compat_ssl_stream_nbio_rdtls_client() { compat_ssl_stream_nbio openssl rdtls; }
+test_compat_ssl_stream_nbio_openssl_client() { compat_ssl_stream_nbio rdtls openssl; }
+
 # The same through a relay that re-cuts the stream into 7-byte pieces: every record
 # arrives split across reads. librdtls takes the records out by their headers and
 # completes. (OpenSSL 3.0 does not: it takes each read as a datagram and drops a split

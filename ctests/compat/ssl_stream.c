@@ -9,8 +9,14 @@
  *   ssl_stream server              prints "ACCEPT 127.0.0.1:PORT", serves one client,
  *                                  echoes each record until close_notify, prints
  *                                  "server echoed N"
- *   ssl_stream client PORT ROUNDS  prints "client ok N" (N records echoed) */
+ *   ssl_stream client PORT ROUNDS [nbio]
+ *                                  prints "client ok N" (N records echoed); with nbio
+ *                                  the connect BIO is non-blocking (BIO_set_nbio through the
+ *                                  SSL BIO) and every call is retried after poll() as
+ *                                  BIO_should_retry says; SSL_get_error may only answer
+ *                                  WANT_READ, WANT_WRITE or WANT_CONNECT meanwhile */
 #include <arpa/inet.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +105,42 @@ static int serve(SSL_CTX *ctx)
     return 0;
 }
 
-static int connect_to(SSL_CTX *ctx, const char *port, int rounds)
+/* Non-blocking mode: waits until the socket under `b` is ready, after a call that asked for
+ * a retry; fails on anything but a retry. */
+static void wait_retry(BIO *b, SSL *ssl, int ret, const char *what)
+{
+    struct pollfd p;
+    int e = SSL_get_error(ssl, ret);
+
+    if (!BIO_should_retry(b)
+        || (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_CONNECT))
+        die(what);
+    p.fd = -1;
+    BIO_get_fd(b, &p.fd);
+    p.events = BIO_should_read(b) ? POLLIN : POLLOUT;
+    if (p.fd >= 0 && poll(&p, 1, 10000) <= 0)
+        die("poll");
+}
+
+static int nb_write(BIO *b, SSL *ssl, int nbio, const char *data, int len)
+{
+    int n;
+
+    while ((n = BIO_write(b, data, len)) <= 0 && nbio)
+        wait_retry(b, ssl, n, "BIO_write");
+    return n;
+}
+
+static int nb_read(BIO *b, SSL *ssl, int nbio, char *buf, int len)
+{
+    int n;
+
+    while ((n = BIO_read(b, buf, len)) <= 0 && nbio)
+        wait_retry(b, ssl, n, "BIO_read");
+    return n;
+}
+
+static int connect_to(SSL_CTX *ctx, const char *port, int rounds, int nbio)
 {
     char hostport[64], out[BURST][4096], back[16384];
     BIO *b = BIO_new_ssl_connect(ctx);
@@ -111,20 +152,28 @@ static int connect_to(SSL_CTX *ctx, const char *port, int rounds)
     snprintf(hostport, sizeof(hostport), "127.0.0.1:%s", port);
     if (BIO_set_conn_hostname(b, hostport) != 1)
         die("BIO_set_conn_hostname");
-    if (BIO_do_connect(b) != 1)
-        die("BIO_do_connect");
-    if (BIO_do_handshake(b) != 1)
-        die("BIO_do_handshake");
+    if (nbio && BIO_set_nbio(b, 1) != 1)
+        die("BIO_set_nbio");
+    while ((r = (int)BIO_do_connect(b)) != 1) {
+        if (!nbio)
+            die("BIO_do_connect");
+        wait_retry(b, ssl, r, "BIO_do_connect");
+    }
+    while ((r = (int)BIO_do_handshake(b)) != 1) {
+        if (!nbio)
+            die("BIO_do_handshake");
+        wait_retry(b, ssl, r, "BIO_do_handshake");
+    }
     for (r = 0; r < rounds; r++) {
         /* A burst: BURST records sent back to back, then their echoes read. */
         for (i = 0; i < BURST; i++) {
             memset(out[i], 'a' + (r + i) % 26, (size_t)sizes[i]);
             snprintf(out[i], 16, "%d.%d", r, i);
-            if (BIO_write(b, out[i], sizes[i]) != sizes[i])
+            if (nb_write(b, ssl, nbio, out[i], sizes[i]) != sizes[i])
                 die("BIO_write");
         }
         for (i = 0; i < BURST; i++) {
-            n = BIO_read(b, back, sizeof(back));
+            n = nb_read(b, ssl, nbio, back, sizeof(back));
             if (n != sizes[i] || memcmp(out[i], back, (size_t)n) != 0) {
                 fprintf(stderr, "ssl_stream: round %d record %d: got %d bytes\n", r, i, n);
                 die("echo");
@@ -141,12 +190,13 @@ static int connect_to(SSL_CTX *ctx, const char *port, int rounds)
 int main(int argc, char **argv)
 {
     int server = argc == 2 && strcmp(argv[1], "server") == 0;
-    int client = argc == 4 && strcmp(argv[1], "client") == 0;
+    int client = (argc == 4 || argc == 5) && strcmp(argv[1], "client") == 0;
+    int nbio = argc == 5 && strcmp(argv[4], "nbio") == 0;
     SSL_CTX *ctx;
     int rc;
 
     if (!server && !client) {
-        fprintf(stderr, "usage: ssl_stream server | client PORT ROUNDS\n");
+        fprintf(stderr, "usage: ssl_stream server | client PORT ROUNDS [nbio]\n");
         return 2;
     }
     ctx = SSL_CTX_new(server ? DTLS_server_method() : DTLS_client_method());
@@ -156,7 +206,7 @@ int main(int argc, char **argv)
         make_identity(ctx);
     else
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    rc = server ? serve(ctx) : connect_to(ctx, argv[2], atoi(argv[3]));
+    rc = server ? serve(ctx) : connect_to(ctx, argv[2], atoi(argv[3]), nbio);
     SSL_CTX_free(ctx);
     return rc;
 }

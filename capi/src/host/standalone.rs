@@ -50,6 +50,17 @@ pub fn bio_should_write(b: *mut BIO) -> bool {
     bio::test_flags(b, BIO_FLAGS_WRITE) != 0
 }
 
+/// `BIO_get_retry_reason` when the BIO asks for a retry of a special operation only (no
+/// read/write flag), as OpenSSL's SSL_get_error checks it.
+pub fn bio_special_retry_reason(b: *mut BIO) -> Option<c_int> {
+    if bio::test_flags(b, BIO_FLAGS_IO_SPECIAL) == 0
+        || bio::test_flags(b, BIO_FLAGS_READ | BIO_FLAGS_WRITE) != 0
+    {
+        return None;
+    }
+    Some(bio::exports::BIO_get_retry_reason(b))
+}
+
 /// `BIO_up_ref`.
 pub fn bio_up_ref(b: *mut BIO) -> bool {
     bio::up_ref(b)
