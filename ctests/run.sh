@@ -283,7 +283,7 @@ done
 for t in ssl_stream_rdtls_server_openssl_client ssl_stream_openssl_server_rdtls_client \
     ssl_stream_rdtls_both ssl_stream_nbio_rdtls_client ssl_stream_nbio_openssl_client \
     ssl_stream_split_records ssl_stream_dropin_split_records \
-    ssl_stream_connect_refused cert_ext; do
+    ssl_stream_connect_refused cert_ext ssl_stream_valgrind; do
     run_test "compat_$t"
 done
 

@@ -298,3 +298,22 @@ test_compat_cert_ext() {
     grep -q 'Version: 1 (0x0)' ce-rdtls/v1.txt && ! grep -q X509v3 ce-rdtls/v1.txt \
         || fail "v1.pem is not a v1 certificate without extensions"
 }
+
+# The connect BIO, the SSL BIO over TCP and the certificate calls under valgrind: no
+# invalid access, no definite leak (librdtls on both sides, the client non-blocking).
+test_compat_ssl_stream_valgrind() {
+    compat_only_rdtls
+    need valgrind
+    compat_build ssl_stream
+    compat_build cert_ext
+    local port
+    PROC_TIMEOUT=300 start_bg srv "${VALGRIND[@]}" ./ssl_stream-rdtls server
+    port=$(wait_port srv.out 120) || fail "server did not start"
+    timeout 300 "${VALGRIND[@]}" ./ssl_stream-rdtls client "$port" 3 nbio > c.out 2> c.err \
+        || { cat c.err; fail "client: valgrind errors or failure"; }
+    grep -qx 'client ok 12' c.out || fail "client output"
+    expect_exit srv 0 || { cat srv.err; fail "server: valgrind errors or failure"; }
+    mkdir -p ce
+    timeout 300 "${VALGRIND[@]}" ./cert_ext-rdtls ce > ce.out 2> ce.err \
+        || { cat ce.err; fail "cert_ext: valgrind errors or failure"; }
+}
