@@ -386,7 +386,7 @@ impl SSL {
             super::bio::bio_not_set("write");
             return Err(Stop::Failed);
         }
-        let stream = super::stream::is_stream_bio(wbio);
+        let stream = self.stream_transport(wbio);
         let mut done = 0;
         let n = loop {
             let n = host::bio_write(wbio, &data[done..]);
@@ -507,7 +507,7 @@ impl SSL {
             let n = host::bio_read(rbio, buf);
             if n > 0 {
                 let n = usize::try_from(n).unwrap_or(0).min(buf.len());
-                if super::stream::is_stream_bio(rbio) {
+                if self.stream_transport(rbio) {
                     // A stream: the whole records read so far (stream.rs).
                     let records = {
                         let mut io = self.io.borrow_mut();

@@ -29,9 +29,51 @@ const STREAM_TYPES: [c_int; 4] = [
     13 | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
 ];
 
-/// True when `b` carries a byte stream rather than datagrams.
+const BIO_TYPE_CONNECT: c_int = 12 | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR;
+
+/// True when `b` carries a byte stream rather than datagrams: a connect BIO, or a socket/fd
+/// BIO whose descriptor is not a datagram socket (OpenSSL's own SSL_set_fd puts DTLS on a
+/// socket BIO over UDP, where each read is still one datagram).
 pub(crate) fn is_stream_bio(b: *mut host::BIO) -> bool {
-    !b.is_null() && STREAM_TYPES.contains(&host::bio_method_type(b))
+    if b.is_null() {
+        return false;
+    }
+    let t = host::bio_method_type(b);
+    if !STREAM_TYPES.contains(&t) {
+        return false;
+    }
+    let fd = host::bio_fd(b);
+    if t == BIO_TYPE_CONNECT || fd < 0 {
+        return true;
+    }
+    let mut ty: c_int = 0;
+    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `ty`; a non-socket just fails.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&mut ty as *mut c_int).cast(),
+            &mut len,
+        )
+    };
+    r != 0 || ty != libc::SOCK_DGRAM
+}
+
+impl super::ssl::SSL {
+    /// [`is_stream_bio`] for this SSL's BIO `b`, asked once per BIO.
+    pub(crate) fn stream_transport(&self, b: *mut host::BIO) -> bool {
+        let key = b as usize;
+        if let Some((k, v)) = self.io.borrow().stream_kind {
+            if k == key {
+                return v;
+            }
+        }
+        let v = is_stream_bio(b);
+        self.io.borrow_mut().stream_kind = Some((key, v));
+        v
+    }
 }
 
 /// Length of the longest prefix of `buf` made of whole records. When a header announces a
@@ -94,6 +136,29 @@ mod tests {
             assert_eq!(out, stream, "chunk {chunk}");
             assert!(pending.is_empty());
         }
+    }
+
+    #[cfg(not(feature = "dropin"))]
+    #[test]
+    fn stream_bios_are_told_from_datagram_ones() {
+        use std::os::fd::AsRawFd;
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let tcp = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let cases = [
+            // A socket BIO over UDP (as OpenSSL's SSL_set_fd makes): datagrams.
+            (crate::bio::fd::new_socket(udp.as_raw_fd(), 0), false),
+            (crate::bio::dgram::new_dgram(udp.as_raw_fd(), 0), false),
+            (crate::bio::fd::new_socket(tcp.as_raw_fd(), 0), true),
+            (crate::bio::fd::new_fd(0, 0), true),
+            (crate::bio::connect::new_connect(std::ptr::null()), true),
+            (crate::bio::new(&crate::bio::mem::METHOD), false),
+        ];
+        for (i, (b, stream)) in cases.into_iter().enumerate() {
+            assert_eq!(is_stream_bio(b.cast()), stream, "case {i}");
+            crate::bio::free(b);
+        }
+        assert!(!is_stream_bio(std::ptr::null_mut()));
     }
 
     #[test]
