@@ -289,6 +289,14 @@ for t in headers_exported prototypes legacy_init webrtc_cert echo_rdtls_server_o
     ssl_bio_openssl_server_rdtls_client; do
     run_test "compat_$t"
 done
+# The SSL BIO over a TCP stream: the connect BIO, DTLS record framing (issue 16 item 1);
+# certificates with more extensions, v1, free-standing times (items 2, 3).
+for t in ssl_stream_rdtls_server_openssl_client ssl_stream_openssl_server_rdtls_client \
+    ssl_stream_rdtls_both ssl_stream_nbio_rdtls_client ssl_stream_nbio_openssl_client \
+    ssl_stream_split_records ssl_stream_dropin_split_records \
+    ssl_stream_connect_refused cert_ext ssl_stream_valgrind; do
+    run_test "compat_$t"
+done
 
 # tinydtls through DTLSSocket (t_tinydtls.sh, issue 11).
 run_test tinydtls_client_PSK_AES128_CCM8

@@ -1,7 +1,7 @@
 /* compat corpus: the SSL filter BIO. The program talks DTLS only through BIO calls:
  * BIO_new_ssl pushed on a datagram BIO, BIO_do_handshake, BIO_write / BIO_read, and
- * BIO_free_all (which frees the SSL too). DTLS needs the datagram BIO underneath (records
- * are datagrams), so this is the SSL BIO over UDP rather than over a TCP stream.
+ * BIO_free_all (which frees the SSL too). This is the SSL BIO over UDP; ssl_stream.c is
+ * the same over a TCP stream (BIO_new_ssl_connect).
  *
  *   ssl_bio server              prints "ACCEPT 127.0.0.1:PORT"; echoes lines until
  *                               close_notify, prints "server echoed N"

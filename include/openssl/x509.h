@@ -90,6 +90,7 @@ int X509_NAME_add_entry_by_NID(X509_NAME *name, int nid, int type, const unsigne
 int X509_sign(X509 *x, EVP_PKEY *pkey, const EVP_MD *md);
 /* Extensions for X509_sign: see X509V3_EXT_conf_nid in <openssl/x509v3.h>. */
 typedef struct X509_extension_st X509_EXTENSION;
+typedef struct X509_req_st X509_REQ;
 int X509_add_ext(X509 *x, X509_EXTENSION *ex, int loc);
 void X509_EXTENSION_free(X509_EXTENSION *a);
 const ASN1_INTEGER *X509_get0_serialNumber(const X509 *x);

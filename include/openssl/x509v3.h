@@ -22,12 +22,36 @@ int X509_check_host(X509 *x, const char *chk, size_t chklen, unsigned int flags,
 int X509_check_ip_asc(X509 *x, const char *address, unsigned int flags);
 
 /* Making extensions for X509_add_ext from OpenSSL's configuration syntax: basicConstraints
- * ("critical,CA:TRUE,pathlen:0"), keyUsage ("critical,keyCertSign,cRLSign") and
- * subjectAltName ("DNS:host,IP:127.0.0.1"). conf and ctx are not used (may be NULL). */
+ * ("critical,CA:TRUE,pathlen:0"), keyUsage ("critical,keyCertSign,cRLSign"),
+ * extendedKeyUsage ("serverAuth,clientAuth"), subjectAltName ("DNS:host,IP:127.0.0.1"),
+ * subjectKeyIdentifier ("hash") and authorityKeyIdentifier ("keyid"). conf is not used (may
+ * be NULL); the key identifiers are computed by X509_sign from the subject key and the
+ * signing key. */
+typedef struct X509V3_CONF_METHOD_st X509V3_CONF_METHOD;
+struct v3_ext_ctx {
+#define X509V3_CTX_TEST 0x1
+#define CTX_TEST X509V3_CTX_TEST
+#define X509V3_CTX_REPLACE 0x2
+    int flags;
+    X509 *issuer_cert;
+    X509 *subject_cert;
+    X509_REQ *subject_req;
+    X509_CRL *crl;
+    X509V3_CONF_METHOD *db_meth;
+    void *db;
+    EVP_PKEY *issuer_pkey;
+};
+void X509V3_set_ctx(X509V3_CTX *ctx, X509 *issuer, X509 *subject, X509_REQ *req, X509_CRL *crl,
+                    int flags);
+#define X509V3_set_ctx_test(ctx) X509V3_set_ctx(ctx, NULL, NULL, NULL, NULL, X509V3_CTX_TEST)
+#define X509V3_set_ctx_nodb(ctx) (ctx)->db = NULL;
 struct lhash_st_CONF_VALUE;
 X509_EXTENSION *X509V3_EXT_conf_nid(struct lhash_st_CONF_VALUE *conf, X509V3_CTX *ctx, int ext_nid,
                                     const char *value);
 X509_EXTENSION *X509V3_EXT_nconf_nid(CONF *conf, X509V3_CTX *ctx, int ext_nid, const char *value);
+X509_EXTENSION *X509V3_EXT_conf(struct lhash_st_CONF_VALUE *conf, X509V3_CTX *ctx, const char *name,
+                                const char *value);
+X509_EXTENSION *X509V3_EXT_nconf(CONF *conf, X509V3_CTX *ctx, const char *name, const char *value);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@ use crate::error::{BIO_R_INVALID_ARGUMENT, BIO_R_UNINITIALIZED, BIO_R_UNSUPPORTE
 use crate::exdata::{ExData, CRYPTO_EX_INDEX_BIO};
 
 pub mod addr;
+pub mod connect;
 pub mod consts;
 pub mod dgram;
 pub mod fd;

@@ -122,6 +122,16 @@ pub fn bio_should_write(b: *mut BIO) -> bool {
     test_flags(b, BIO_FLAGS_WRITE)
 }
 
+/// `BIO_get_retry_reason` when the BIO asks for a retry of a special operation only (no
+/// read/write flag), as OpenSSL's SSL_get_error checks it.
+pub fn bio_special_retry_reason(b: *mut BIO) -> Option<c_int> {
+    if !test_flags(b, BIO_FLAGS_IO_SPECIAL) || test_flags(b, BIO_FLAGS_READ | BIO_FLAGS_WRITE) {
+        return None;
+    }
+    // SAFETY: a live libcrypto BIO (non-NULL: test_flags checked it).
+    Some(unsafe { ffi::BIO_get_retry_reason(b) })
+}
+
 /// `BIO_up_ref`.
 pub fn bio_up_ref(b: *mut BIO) -> bool {
     // SAFETY: a live libcrypto BIO (NULL checked).

@@ -23,6 +23,8 @@
 //! - `bio_write(b: *mut BIO, data: &[u8]) -> c_int` — `BIO_write` semantics
 //! - `bio_ctrl(b, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long` — `BIO_ctrl`
 //! - `bio_should_retry(b) / bio_should_read(b) / bio_should_write(b) -> bool`
+//! - `bio_special_retry_reason(b) -> Option<c_int>` — `BIO_get_retry_reason` when only
+//!   `BIO_should_io_special` is set (a connect BIO still connecting: `BIO_RR_CONNECT`)
 //! - `bio_up_ref(b) -> bool`, `bio_free(b)` (one reference), `bio_free_all(b)`
 //! - `bio_new_socket(fd, close_flag) -> *mut BIO`, `bio_new_dgram(fd, close_flag) -> *mut BIO`
 //! - `bio_method_type(b) -> c_int` (`BIO_TYPE_*`), `bio_fd(b) -> c_int` (-1 when none)
@@ -90,7 +92,8 @@
 //! - `pkey_from_rsa(rsa) -> *mut EVP_PKEY` (drop-in only; standalone: NULL + error),
 //!   `x509_subject_der(x) -> Option<Vec<u8>>`, `x509_name_stack_der(sk) -> Vec<Vec<u8>>`,
 //!   `x509_name_stack(ders) -> *mut OPENSSL_STACK` (new names; standalone: none / NULL)
-//! - `bio_new_connect() / bio_new_buffer() -> *mut BIO` (drop-in only; standalone: NULL)
+//! - `bio_new_connect() / bio_new_buffer() -> *mut BIO` (standalone: a connect BIO of
+//!   bio/connect.rs, but no buffer BIO: NULL)
 //!
 //! ## ex_data
 //! `ExData::new(class: c_int, parent: *mut c_void)` (runs registered `new_func`s),

@@ -50,6 +50,17 @@ pub fn bio_should_write(b: *mut BIO) -> bool {
     bio::test_flags(b, BIO_FLAGS_WRITE) != 0
 }
 
+/// `BIO_get_retry_reason` when the BIO asks for a retry of a special operation only (no
+/// read/write flag), as OpenSSL's SSL_get_error checks it.
+pub fn bio_special_retry_reason(b: *mut BIO) -> Option<c_int> {
+    if bio::test_flags(b, BIO_FLAGS_IO_SPECIAL) == 0
+        || bio::test_flags(b, BIO_FLAGS_READ | BIO_FLAGS_WRITE) != 0
+    {
+        return None;
+    }
+    Some(bio::exports::BIO_get_retry_reason(b))
+}
+
 /// `BIO_up_ref`.
 pub fn bio_up_ref(b: *mut BIO) -> bool {
     bio::up_ref(b)
@@ -498,14 +509,9 @@ pub fn store_crls_and_flags(st: *const X509_STORE, extra_flags: u64) -> (Vec<Vec
     (crls, flags)
 }
 
-/// A connect BIO: this build has none (no `BIO_s_connect`): NULL with an error.
+/// A new connect BIO (`BIO_new(BIO_s_connect())`), address not yet set.
 pub fn bio_new_connect() -> *mut BIO {
-    crate::error::put_error(
-        crate::error::ERR_LIB_SSL,
-        crate::error::ERR_R_UNSUPPORTED,
-        "BIO_s_connect is not provided by the standalone build",
-    );
-    std::ptr::null_mut()
+    crate::bio::connect::new_connect(std::ptr::null())
 }
 
 /// A buffering BIO: this build has none (no `BIO_f_buffer`): NULL with an error.

@@ -35,6 +35,8 @@ const BIO_C_GET_SSL: c_int = 110;
 const BIO_C_SSL_MODE: c_int = 119;
 const SSL_ERROR_WANT_READ: c_int = 2;
 const SSL_ERROR_WANT_WRITE: c_int = 3;
+const SSL_ERROR_WANT_CONNECT: c_int = 7;
+const BIO_RR_CONNECT: c_int = 0x02;
 
 #[allow(improper_ctypes)]
 extern "C" {
@@ -53,6 +55,7 @@ extern "C" {
     fn BIO_set_shutdown(b: *mut BIO, shut: c_int);
     fn BIO_set_flags(b: *mut BIO, flags: c_int);
     fn BIO_clear_flags(b: *mut BIO, flags: c_int);
+    fn BIO_set_retry_reason(b: *mut BIO, reason: c_int);
     fn BIO_next(b: *mut BIO) -> *mut BIO;
     fn BIO_push(b: *mut BIO, append: *mut BIO) -> *mut BIO;
     fn BIO_ctrl(b: *mut BIO, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long;
@@ -95,6 +98,12 @@ unsafe fn set_retry(b: *mut BIO, s: *mut SSL, ret: c_int) {
     let flag = match super::io::SSL_get_error(s, ret) {
         SSL_ERROR_WANT_READ => BIO_FLAGS_READ,
         SSL_ERROR_WANT_WRITE => BIO_FLAGS_WRITE,
+        SSL_ERROR_WANT_CONNECT => {
+            // The connect BIO behind us is still connecting (OpenSSL's bio_ssl.c).
+            // SAFETY: per the function contract.
+            unsafe { BIO_set_retry_reason(b, BIO_RR_CONNECT) };
+            BIO_FLAGS_IO_SPECIAL
+        }
         _ => return,
     };
     // SAFETY: per the function contract.

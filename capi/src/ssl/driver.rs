@@ -380,19 +380,32 @@ impl SSL {
         }
     }
 
-    /// Writes one datagram; Ok(false) when the BIO asked us to retry.
-    fn write_datagram(&self, data: &[u8]) -> Result<bool, Stop> {
+    /// Writes one datagram: the bytes the BIO took (all of `data`, or fewer when the BIO
+    /// asked us to retry: none for a datagram BIO, the start of the record for a stream).
+    fn write_datagram(&self, data: &[u8]) -> Result<usize, Stop> {
         let wbio = self.wbio.get();
         if wbio.is_null() {
             super::bio::bio_not_set("write");
             return Err(Stop::Failed);
         }
-        let n = host::bio_write(wbio, data);
+        let stream = self.stream_transport(wbio);
+        let mut done = 0;
+        let n = loop {
+            let n = host::bio_write(wbio, &data[done..]);
+            if n > 0 && stream {
+                // A stream may take part of a record: send the rest before anything else.
+                done += usize::try_from(n).unwrap_or(0).min(data.len() - done);
+                if done < data.len() {
+                    continue;
+                }
+            }
+            break n;
+        };
         if n > 0 {
-            return Ok(true);
+            return Ok(data.len());
         }
         if host::bio_should_retry(wbio) {
-            return Ok(false);
+            return Ok(done);
         }
         if host::bio_dgram_mtu_exceeded(wbio) {
             // EMSGSIZE: shrink to the path MTU (DCCP: the MPS now in force); the lost
@@ -406,7 +419,7 @@ impl SSL {
                     }
                 }
             }
-            return Ok(true);
+            return Ok(data.len());
         }
         if last_errno() == libc::ECONNREFUSED
             && is_datagram_bio(wbio)
@@ -414,7 +427,7 @@ impl SSL {
         {
             // The ICMP port unreachable of an earlier datagram, reported on this send: the
             // datagram counts as lost and the retransmission timer covers it (see read_one).
-            return Ok(true);
+            return Ok(data.len());
         }
         put_sys_error(last_errno(), "writing a datagram to the BIO failed");
         Err(Stop::Failed)
@@ -424,8 +437,9 @@ impl SSL {
     pub(crate) fn flush(&self) -> Result<(), Stop> {
         let blocked = self.io.borrow_mut().blocked_datagram.take();
         if let Some(d) = blocked {
-            if !self.write_datagram(&d)? {
-                self.io.borrow_mut().blocked_datagram = Some(d);
+            let n = self.write_datagram(&d)?;
+            if n < d.len() {
+                self.io.borrow_mut().blocked_datagram = Some(d[n..].to_vec());
                 return Err(Stop::WantWrite);
             }
         }
@@ -441,10 +455,11 @@ impl SSL {
                 };
                 let Some(n) = n else { return Ok(None) };
                 let d = buf.get(..n).unwrap_or(&buf[..]);
-                if self.write_datagram(d)? {
+                let sent = self.write_datagram(d)?;
+                if sent == d.len() {
                     Ok(Some(true))
                 } else {
-                    self.io.borrow_mut().blocked_datagram = Some(d.to_vec());
+                    self.io.borrow_mut().blocked_datagram = Some(d[sent..].to_vec());
                     Ok(Some(false))
                 }
             })?;
@@ -499,6 +514,17 @@ impl SSL {
             let n = host::bio_read(rbio, buf);
             if n > 0 {
                 let n = usize::try_from(n).unwrap_or(0).min(buf.len());
+                if self.stream_transport(rbio) {
+                    // A stream: the whole records read so far (stream.rs).
+                    let records = {
+                        let mut io = self.io.borrow_mut();
+                        super::stream::take_records(&mut io.stream_rx, &buf[..n])
+                    };
+                    if !records.is_empty() {
+                        self.feed(&records)?;
+                    }
+                    return Ok(Read::Processed);
+                }
                 self.feed(&buf[..n])?;
                 return Ok(Read::Processed);
             }

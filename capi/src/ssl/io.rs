@@ -17,6 +17,9 @@ use super::driver::Stop;
 use super::method::Role;
 use super::ssl::{Side, SSL};
 
+/// `BIO_RR_CONNECT`: the retry reason of a connect BIO still connecting.
+const BIO_RR_CONNECT: c_int = 0x02;
+
 impl SSL {
     /// Turns a stop into the -1 return and records what the caller waits for.
     fn stopped(&self, stop: Stop) -> c_int {
@@ -289,6 +292,16 @@ impl SSL {
             };
         }
         match self.want.get() {
+            // A connect BIO still connecting (BIO_RR_CONNECT), as OpenSSL's SSL_get_error.
+            SSL_READING | SSL_WRITING
+                if crate::host::bio_special_retry_reason(if self.want.get() == SSL_READING {
+                    self.rbio.get()
+                } else {
+                    self.wbio.get()
+                }) == Some(BIO_RR_CONNECT) =>
+            {
+                return SSL_ERROR_WANT_CONNECT
+            }
             SSL_READING => return SSL_ERROR_WANT_READ,
             SSL_WRITING => return SSL_ERROR_WANT_WRITE,
             SSL_CLIENT_HELLO_CB => return SSL_ERROR_WANT_CLIENT_HELLO_CB,

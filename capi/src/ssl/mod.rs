@@ -82,6 +82,7 @@ pub mod shared_groups;
 pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;
+pub mod stream;
 pub mod stubs;
 pub mod stubs_legacy;
 pub mod timer;

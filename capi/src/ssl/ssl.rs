@@ -45,6 +45,10 @@ pub struct ListenedHello {
 pub struct IoState {
     /// A datagram the write BIO refused with a retry: sent before anything else.
     pub blocked_datagram: Option<Vec<u8>>,
+    /// A stream transport's bytes of a record not yet complete (stream.rs).
+    pub stream_rx: Vec<u8>,
+    /// Whether the BIO (by address) last asked about carries a stream (stream.rs).
+    pub stream_kind: Option<(usize, bool)>,
     /// `SSL_write` length whose record is queued but not yet written to the BIO.
     pub pending_write: Option<usize>,
     /// The deadline last given to the read BIO with `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`.
@@ -276,13 +280,16 @@ impl SSL {
     pub(crate) fn set0_rbio(&self, b: *mut BIO) {
         let old = self.rbio.replace(b);
         host::bio_free_all(old);
-        self.io.borrow_mut().bio_deadline = None;
+        let mut io = self.io.borrow_mut();
+        io.bio_deadline = None;
+        io.stream_kind = None;
     }
 
     /// Replaces the write BIO, releasing the old one (`SSL_set0_wbio`).
     pub(crate) fn set0_wbio(&self, b: *mut BIO) {
         let old = self.wbio.replace(b);
         host::bio_free_all(old);
+        self.io.borrow_mut().stream_kind = None;
     }
 }
 

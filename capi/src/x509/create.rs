@@ -6,16 +6,19 @@
 //! re-parsed so every reader (`i2d_X509`, `X509_digest`, PEM output, use as an SSL
 //! certificate) sees exactly the signed bytes.
 //!
-//! Differences from OpenSSL, by construction of the writer: the certificate is always v3
-//! (X509_set_version only records the value); a name holds one value per attribute type
-//! (a second `OU` replaces the first) and multi-valued RDNs are refused; only the extensions
-//! of ext.rs are written, and re-signing a parsed certificate keeps none of its own.
+//! The version is the one set with X509_set_version (none set: v1, as OpenSSL's X509_new);
+//! rcgen writes v3, so a v1/v2 certificate is re-encoded by x509-cert and signed again.
+//! Extensions are written as added (ext.rs), also on a v1 certificate, as OpenSSL does.
+//! Differences from OpenSSL, by construction of the writer: a name holds one value per
+//! attribute type (a second `OU` replaces the first) and multi-valued RDNs are refused; only
+//! the extensions of ext.rs are written, and re-signing a parsed certificate keeps none of
+//! its own.
 use std::ffi::{c_char, c_int, c_long, c_uchar, CStr};
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
 
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, DnValue, Issuer, KeyIdMethod, PublicKeyData,
+    CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, Issuer, PublicKeyData,
     SerialNumber, SignatureAlgorithm,
 };
 use rdtls::enums::SignatureScheme;
@@ -26,7 +29,6 @@ use rdtls::pki::keys::{
 use rdtls::pki::x509::{parse_certificate, CertInfo};
 
 use super::asn1::{ASN1_STRING, V_ASN1_INTEGER, V_ASN1_NEG_INTEGER};
-use super::ext::Ext;
 use super::name::{self, X509_NAME};
 use super::validity::{parse_time, V_ASN1_UTCTIME};
 use super::{x509_ref, X509};
@@ -270,21 +272,21 @@ fn sign(x: &mut X509, k: &EVP_PKEY, md: Option<&EVP_MD>) -> Result<c_int, String
     };
     params.serial_number = Some(SerialNumber::from_slice(&serial));
     params.distinguished_name = distinguished_name(&x.subject)?;
+    // The extensions as added (X509_add_ext), each with its own criticality (ext.rs); rcgen
+    // adds none of its own (is_ca and key_usages stay at their defaults).
+    let issuer_public = sk.public_key_der();
     for e in &x.exts {
-        match e {
-            Ext::Basic(ca) => params.is_ca = *ca,
-            Ext::KeyUsage(k) => params.key_usages = k.clone(),
-            Ext::AltNames(n) => params.subject_alt_names = n.clone(),
-        }
+        let value = e.value(&subject.key, &issuer_public)?;
+        let arcs: Vec<u64> = e.oid.arcs().map(u64::from).collect();
+        let mut ce = CustomExtension::from_oid_content(&arcs, value);
+        ce.set_criticality(e.critical);
+        params.custom_extensions.push(ce);
     }
-    // subjectKeyIdentifier (written for CA certificates): SHA-1 of the subjectPublicKey,
-    // RFC 5280 §4.2.1.2 method (1), as OpenSSL's "hash".
-    let ski = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &subject.key);
-    params.key_identifier_method = KeyIdMethod::PreSpecified(ski.as_ref().to_vec());
     let mut issuer_params = CertificateParams::default();
     issuer_params.distinguished_name = distinguished_name(&x.issuer)?;
+    let key = sk.clone();
     let signer = Signer {
-        public: sk.public_key_der(),
+        public: issuer_public,
         key: sk,
         alg,
         scheme,
@@ -293,7 +295,10 @@ fn sign(x: &mut X509, k: &EVP_PKEY, md: Option<&EVP_MD>) -> Result<c_int, String
     let cert = params
         .signed_by(&subject, &issuer)
         .map_err(|e| e.to_string())?;
-    let der = cert.der().to_vec();
+    let mut der = cert.der().to_vec();
+    if x.info.version < 2 {
+        der = with_version(&der, x.info.version, &key, scheme)?;
+    }
     let info = parse_certificate(&der).map_err(|e| e.to_string())?;
     // The serial may be a view into the old parsed fields: own it before replacing them.
     let (t, s) = (x.serial.type_, x.serial.bytes().to_vec());
@@ -304,6 +309,27 @@ fn sign(x: &mut X509, k: &EVP_PKEY, md: Option<&EVP_MD>) -> Result<c_int, String
     x.der = der;
     x.info = info;
     Ok(sig_len)
+}
+
+/// The certificate re-signed as v1 (`version` 0) or v2 (1), which rcgen cannot write: the
+/// TBSCertificate is decoded and re-encoded by x509-cert with the version changed (RFC 5280
+/// §4.1.2.1: the field is absent for v1) and signed again with the same algorithm.
+fn with_version(
+    der: &[u8],
+    version: u8,
+    key: &SigningKey,
+    scheme: SignatureScheme,
+) -> Result<Vec<u8>, String> {
+    use x509_cert::der::{asn1::BitString, Decode, Encode};
+    let mut cert = x509_cert::Certificate::from_der(der).map_err(|e| e.to_string())?;
+    cert.tbs_certificate.version = match version {
+        0 => x509_cert::Version::V1,
+        _ => x509_cert::Version::V2,
+    };
+    let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
+    let sig = key.sign(scheme, &tbs).map_err(|e| e.to_string())?;
+    cert.signature = BitString::from_bytes(&sig).map_err(|e| e.to_string())?;
+    cert.to_der().map_err(|e| e.to_string())
 }
 
 fn pkey_of<'a>(p: usize) -> Option<&'a EVP_PKEY> {
@@ -394,8 +420,7 @@ entry! {
     /// X509_new: an empty certificate to fill with the setters and X509_sign.
     fn X509_new() -> *mut X509 { new_blank() }
 
-    /// X509_set_version records the version (0 = v1 .. 2 = v3); 1 on success. Certificates
-    /// signed here are always v3 (see the module notes).
+    /// X509_set_version sets the version X509_sign writes (0 = v1 .. 2 = v3); 1 on success.
     fn X509_set_version(x: *mut X509, version: c_long) -> c_int {
         let c = crate::try_mut!(x, 0);
         match u8::try_from(version) {

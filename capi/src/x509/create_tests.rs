@@ -300,3 +300,74 @@ fn time_functions_allocate_when_given_null() {
     X509_free(x);
     EVP_PKEY_free(k);
 }
+
+#[test]
+fn v1_certificates_and_more_extensions() {
+    use super::ext::*;
+    crate::error::clear();
+    let k = p256_key();
+    // No X509_set_version: v1, as OpenSSL's X509_new.
+    let x = draft(k, "v1");
+    assert_eq!(X509_set_version(x, 0), 1);
+    assert!(
+        X509_sign(x, k, EVP_sha256()) > 0,
+        "{:?}",
+        crate::error::snapshot()
+    );
+    let info = x509_ref(x).unwrap().info().clone();
+    assert_eq!(info.version, 0);
+    assert!(!info.has_basic_constraints && info.key_usage.is_none());
+    X509_free(x);
+    let x = draft(k, "v3");
+    for (nid, v) in [
+        (
+            NID_EXT_KEY_USAGE,
+            c"serverAuth,clientAuth,1.3.6.1.5.5.7.3.17",
+        ),
+        (NID_SUBJECT_KEY_IDENTIFIER, c"hash"),
+        (NID_AUTHORITY_KEY_IDENTIFIER, c"keyid:always"),
+        (NID_BASIC_CONSTRAINTS, c"CA:FALSE"),
+    ] {
+        let e = X509V3_EXT_conf_nid(null_mut(), null_mut(), nid, v.as_ptr());
+        assert!(!e.is_null(), "{v:?}: {:?}", crate::error::snapshot());
+        assert_eq!(X509_add_ext(x, e, -1), 1);
+        X509_EXTENSION_free(e);
+    }
+    let e = X509V3_EXT_nconf(
+        null_mut(),
+        null_mut(),
+        c"subjectAltName".as_ptr(),
+        c"DNS:a.example".as_ptr(),
+    );
+    assert_eq!(X509_add_ext(x, e, 0), 1);
+    X509_EXTENSION_free(e);
+    assert!(
+        X509_sign(x, k, EVP_sha256()) > 0,
+        "{:?}",
+        crate::error::snapshot()
+    );
+    let info = x509_ref(x).unwrap().info().clone();
+    assert_eq!(info.version, 2);
+    assert!(info.has_basic_constraints && !info.is_ca);
+    assert_eq!(info.san_dns, vec!["a.example".to_string()]);
+    assert!(info.ext_key_usage.is_some());
+    X509_free(x);
+    for (nid, bad) in [
+        (NID_EXT_KEY_USAGE, "notAPurpose"),
+        (NID_SUBJECT_KEY_IDENTIFIER, "zz"),
+        (NID_AUTHORITY_KEY_IDENTIFIER, "issuer:always"),
+        (NID_SUBJECT_ALT_NAME, "email:copy"),
+    ] {
+        let v = format!("{bad}\0");
+        assert!(X509V3_EXT_conf_nid(null_mut(), null_mut(), nid, v.as_ptr().cast()).is_null());
+        assert!(crate::error::take_entry().is_some(), "{bad}");
+    }
+    assert!(X509V3_EXT_nconf(
+        null_mut(),
+        null_mut(),
+        c"nameConstraints".as_ptr(),
+        c"x".as_ptr()
+    )
+    .is_null());
+    EVP_PKEY_free(k);
+}

@@ -51,6 +51,7 @@ extern "C" {
     pub fn BIO_write(b: *mut BIO, data: *const c_void, dlen: c_int) -> c_int;
     pub fn BIO_ctrl(b: *mut BIO, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long;
     pub fn BIO_test_flags(b: *const BIO, flags: c_int) -> c_int;
+    pub fn BIO_get_retry_reason(b: *mut BIO) -> c_int;
     pub fn BIO_up_ref(b: *mut BIO) -> c_int;
     pub fn BIO_free(b: *mut BIO) -> c_int;
     pub fn BIO_free_all(b: *mut BIO);
