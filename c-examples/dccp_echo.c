@@ -328,8 +328,10 @@ int main(int argc, char **argv)
         goto done;
     }
     common_addr_str(&peer, who, sizeof(who));
-    fprintf(stderr, "%s: %s handshake with %s done over DCCP, MPS %ld\n", common_prog,
-            o.server ? "server" : "client", who, dccp_sock_mps(fd));
+    /* The largest record payload the library will now send: it must fit in the MPS. */
+    fprintf(stderr, "%s: %s handshake with %s done over DCCP, MPS %ld, DTLS_get_data_mtu %lu\n",
+            common_prog, o.server ? "server" : "client", who, dccp_sock_mps(fd),
+            (unsigned long)DTLS_get_data_mtu(ssl));
     common_print_summary(ssl, o.server);
     if (!o.server)
         print_chain(ssl, dccp_sock_mps(fd));

@@ -61,7 +61,9 @@ if ! ls "$KDIR"/boot/vmlinuz-6.1.* >/dev/null 2>&1; then
     mkdir -p "$OUT/deb" "$KDIR"
     (cd "$OUT/deb" && apt-get download "$pkg" >"$OUT/download.log" 2>&1) \
         || skip "apt-get download $pkg failed (see $OUT/download.log)"
-    dpkg-deb -x "$OUT"/deb/*.deb "$KDIR"
+    # Only the kernel and the DCCP modules (the whole package unpacks to ~400 MB).
+    dpkg-deb --fsys-tarfile "$OUT"/deb/*.deb \
+        | tar -x -C "$KDIR" --wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/net/dccp/*'
     rm -rf "$OUT/deb"
 fi
 VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-6.1.* | head -n 1)
@@ -144,6 +146,7 @@ done
 cp "$ROOT/scripts/dccp-vm-init.sh" "$R/init"
 chmod +x "$R/init"
 (cd "$R" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$OUT/initramfs.cpio.gz"
+rm -rf "$R"
 say "kernel $KVER, initramfs $(du -k "$OUT/initramfs.cpio.gz" | cut -f1) KiB, accel: $QEMU_ACCEL"
 
 # ---- boot -------------------------------------------------------------------------------
