@@ -10,7 +10,8 @@
 # run was skipped (reason printed), 1 otherwise.
 #
 # RDTLS_DCCP_ACCEL=auto (default): KVM when /dev/kvm works, else QEMU's TCG emulator (slower,
-# same kernel). =kvm or =tcg force one.
+# same kernel). =kvm or =tcg force one. RDTLS_DCCP_ONLY=5011,5012 runs only the pairs on
+# those ports (see scripts/dccp-vm-init.sh).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -124,7 +125,7 @@ rm -rf "$R"
 mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/lib/modules" "$R/rdtls/bin" \
     "$R/rdtls/bin-openssl" "$R/certs"
 cp /bin/busybox "$R/bin/busybox"
-for m in dccp dccp_ipv4; do
+for m in dccp dccp_ipv4 dccp_ipv6; do
     if [ -f "$MODDIR/$m.ko" ]; then
         cp "$MODDIR/$m.ko" "$R/lib/modules/"
     else
@@ -155,7 +156,8 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 timeout "$VM_TIMEOUT" qemu-system-x86_64 $QEMU_ACCEL -m 512 -smp 1 -nographic -no-reboot \
     -kernel "$VMLINUZ" -initrd "$OUT/initramfs.cpio.gz" \
-    -append "console=ttyS0 quiet loglevel=3 panic=-1" </dev/null 2>&1 \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 rdtls_dccp_only=${RDTLS_DCCP_ONLY:-}" \
+    </dev/null 2>&1 \
     | tr -d '\r' | sed -n '/dccp-vm: kernel/,$p' | sed 's/^.*\(dccp-vm: kernel\)/\1/' \
     | tee "$LOG"
 end=$(date +%s)
