@@ -29,7 +29,8 @@ skip() {
 # ---- host packages ----------------------------------------------------------------------
 need_pkgs=""
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need_pkgs="$need_pkgs qemu-system-x86"
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod \
+# The static build: the initramfs carries no libraries for busybox itself.
+[ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' \
     || need_pkgs="$need_pkgs busybox-static"
 if [ -n "$need_pkgs" ]; then
     [ "$(id -u)" = 0 ] || skip "needs$need_pkgs (run as root to install them)"
@@ -43,7 +44,6 @@ if [ -n "$need_pkgs" ]; then
             >>"$OUT/apt.log" 2>&1 || skip "cannot install$need_pkgs (see $OUT/apt.log)"
     fi
 fi
-# busybox-static replaces a dynamic busybox: the initramfs has no libraries for it otherwise.
 ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' \
     || skip "/bin/busybox is not the static build (install busybox-static)"
 
