@@ -41,6 +41,9 @@ struct options {
     long n;
     int setfd;
     int app_mtu;
+    int fill;
+    long fill_size;
+    int oversize;
 };
 
 static void usage(void)
@@ -54,7 +57,10 @@ static void usage(void)
             " -service_code n      DCCP service code (default 1; decimal or 0x hex)\n"
             " -n N                 echoes in each direction (default 1000)\n"
             " -setfd               SSL_set_fd() instead of BIO_new_dgram()\n"
-            " -app_mtu             the application sets the MTU from DCCP's MPS\n");
+            " -app_mtu             the application sets the MTU from DCCP's MPS\n"
+            " -fill                pad each ping to DTLS_get_data_mtu() bytes (full records)\n"
+            " -oversize            first check that a write of DTLS_get_data_mtu()+1 bytes\n"
+            "                      fails (it cannot fit in one DCCP packet)\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -72,6 +78,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (strcmp(a, "-client") == 0) o->server = 0;
         else if (strcmp(a, "-setfd") == 0) o->setfd = 1;
         else if (strcmp(a, "-app_mtu") == 0) o->app_mtu = 1;
+        else if (strcmp(a, "-fill") == 0) o->fill = 1;
+        else if (strcmp(a, "-oversize") == 0) o->oversize = 1;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0) {
             usage();
             exit(0);
@@ -84,6 +92,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             else if (strcmp(a, "-key") == 0) o->key = v;
             else if (strcmp(a, "-CAfile") == 0) o->cafile = v;
             else if (strcmp(a, "-n") == 0) o->n = atol(v);
+            else if (strcmp(a, "-fill_size") == 0) o->fill_size = atol(v);
             else if (strcmp(a, "-service_code") == 0) {
                 if (!dccp_sock_parse_service(v, &o->service)) {
                     fprintf(stderr, "%s: bad -service_code %s\n", common_prog, v);
@@ -136,27 +145,58 @@ static int do_write(SSL *ssl, void *buf, int len) { return SSL_write(ssl, buf, l
 static int do_connect(SSL *ssl, void *buf, int len) { (void)buf; (void)len; return SSL_connect(ssl); }
 static int do_accept(SSL *ssl, void *buf, int len) { (void)buf; (void)len; return SSL_accept(ssl); }
 
-/* Sends n records "ping <side> <i>" and checks that each comes back unchanged. */
-static long ping(SSL *ssl, long n, const char *side)
+/* Sends n records "ping <side> <i>" (padded with '.' to fill bytes when fill > 0) and
+ * checks that each comes back unchanged. */
+static long ping(SSL *ssl, long n, const char *side, int fill)
 {
-    char out[64], in[COMMON_MAX_DATAGRAM];
+    static char out[16384], in[COMMON_MAX_DATAGRAM];
     long i, ok = 0;
     int err = 0;
 
     for (i = 0; i < n; i++) {
-        int len = snprintf(out, sizeof(out), "ping %s %ld", side, i), r;
+        int len = snprintf(out, 64, "ping %s %ld", side, i), r;
+
+        if (fill > len) {
+            memset(out + len, '.', (size_t)(fill - len));
+            len = fill;
+        }
 
         if (retry(ssl, do_write, out, len, &err) <= 0)
             break;
-        r = retry(ssl, do_read, in, (int)sizeof(in), &err);
-        if (r <= 0)
+        /* The echo may come back in several records (the peer's MPS may be smaller). */
+        for (r = 0; r < len;) {
+            int got = retry(ssl, do_read, in + r, (int)sizeof(in) - r, &err);
+
+            if (got <= 0)
+                break;
+            r += got;
+        }
+        if (r < len)
             break;
         if (r == len && memcmp(in, out, (size_t)len) == 0)
             ok++;
     }
-    if (i < n)
+    if (i < n) {
         fprintf(stderr, "%s: ping %ld failed (%s)\n", common_prog, i, common_ssl_error_name(err));
+        ERR_print_errors_fp(stderr);
+    }
     return ok;
+}
+
+/* Writes buf in records of at most DTLS_get_data_mtu() bytes: over DCCP a record must fit
+ * in one packet of our MPS, which may be smaller than the peer's. Returns 1 on success. */
+static int write_all(SSL *ssl, char *buf, int len, int *err)
+{
+    size_t dm = DTLS_get_data_mtu(ssl);
+    int chunk = dm > 0 && dm < (size_t)len ? (int)dm : len, off;
+
+    for (off = 0; off < len; off += chunk) {
+        int n = len - off < chunk ? len - off : chunk;
+
+        if (retry(ssl, do_write, buf + off, n, err) <= 0)
+            return 0;
+    }
+    return 1;
 }
 
 /* Echoes n records back. Returns how many it echoed. */
@@ -169,9 +209,10 @@ static long echo(SSL *ssl, long n)
     for (i = 0; i < n; i++) {
         int r = retry(ssl, do_read, buf, (int)sizeof(buf), &err);
 
-        if (r <= 0 || retry(ssl, do_write, buf, r, &err) <= 0) {
+        if (r <= 0 || !write_all(ssl, buf, r, &err)) {
             fprintf(stderr, "%s: echo %ld failed (%s)\n", common_prog, i,
                     common_ssl_error_name(err));
+            ERR_print_errors_fp(stderr);
             break;
         }
     }
@@ -258,6 +299,36 @@ static void print_chain(SSL *ssl, long mps)
             mps > 0 && bytes > mps ? " (larger than the MPS: fragmented)" : "");
 }
 
+/* A record one byte larger than DTLS_get_data_mtu() cannot fit in one DCCP packet: the
+ * write must fail, and the connection must stay usable. Returns 1 when it failed. */
+static int oversize_refused(SSL *ssl)
+{
+    static char big[16385];
+    size_t dm = DTLS_get_data_mtu(ssl);
+    int r;
+    unsigned long e;
+    char why[256];
+
+    if (dm == 0 || dm >= sizeof(big)) {
+        fprintf(stderr, "%s: -oversize: data MTU %lu leaves no room to test\n", common_prog,
+                (unsigned long)dm);
+        return 0;
+    }
+    memset(big, 'x', dm + 1);
+    r = SSL_write(ssl, big, (int)dm + 1);
+    if (r > 0) {
+        fprintf(stderr, "%s: oversized write of %lu bytes was accepted\n", common_prog,
+                (unsigned long)dm + 1);
+        return 0;
+    }
+    e = ERR_peek_last_error();
+    ERR_error_string_n(e, why, sizeof(why));
+    fprintf(stderr, "%s: oversized write of %lu bytes refused (%s): %s\n", common_prog,
+            (unsigned long)dm + 1, common_ssl_error_name(SSL_get_error(ssl, r)), why);
+    ERR_clear_error();
+    return 1;
+}
+
 /* Attaches the connected DCCP socket fd to ssl. Returns 1 on success. */
 static int attach(SSL *ssl, int fd, const common_addr *peer, const struct options *o)
 {
@@ -275,8 +346,10 @@ static int attach(SSL *ssl, int fd, const common_addr *peer, const struct option
     if (o->app_mtu) {
         long mps = dccp_sock_mps(fd);
 
+        /* 16 bytes below the MPS, as rdtls does: Linux 6.1's client MPS leaves no room
+         * for the Ack Vector option (see ACK_VECTOR_HEADROOM in capi/src/ssl/dccp.rs). */
         SSL_set_options(ssl, SSL_OP_NO_QUERY_MTU);
-        if (mps <= 0 || !SSL_set_mtu(ssl, mps))
+        if (mps <= 16 || !SSL_set_mtu(ssl, mps - 16))
             return 0;
     }
     return 1;
@@ -289,7 +362,7 @@ int main(int argc, char **argv)
     SSL *ssl = NULL;
     common_addr addr, peer;
     char *host = NULL, *port = NULL, who[80];
-    int lfd = -1, fd = -1, err = 0, ok = 0;
+    int lfd = -1, fd = -1, err = 0, ok = 0, fill = 0;
     long there = 0, back = 0;
 
     common_prog = "rdtls-dccp-echo";
@@ -328,17 +401,30 @@ int main(int argc, char **argv)
         goto done;
     }
     common_addr_str(&peer, who, sizeof(who));
-    fprintf(stderr, "%s: %s handshake with %s done over DCCP, MPS %ld\n", common_prog,
-            o.server ? "server" : "client", who, dccp_sock_mps(fd));
+    /* The largest record payload the library will now send: it must fit in the MPS. */
+    fprintf(stderr, "%s: %s handshake with %s done over DCCP, MPS %ld, DTLS_get_data_mtu %lu\n",
+            common_prog, o.server ? "server" : "client", who, dccp_sock_mps(fd),
+            (unsigned long)DTLS_get_data_mtu(ssl));
     common_print_summary(ssl, o.server);
     if (!o.server)
         print_chain(ssl, dccp_sock_mps(fd));
+    if (o.fill) {
+        size_t m = DTLS_get_data_mtu(ssl);
+
+        fill = m > 16384 ? 16384 : (int)m;
+        if (o.fill_size > 0 && o.fill_size < fill)
+            fill = (int)o.fill_size;
+        fprintf(stderr, "%s: %s pings are %d-byte records\n", common_prog,
+                o.server ? "server" : "client", fill);
+    }
+    if (o.oversize && !oversize_refused(ssl))
+        goto done;
     if (o.server) {
         there = echo(ssl, o.n);
-        back = ping(ssl, o.n, "server");
+        back = ping(ssl, o.n, "server", fill);
         ok = await_close(ssl);
     } else {
-        there = ping(ssl, o.n, "client");
+        there = ping(ssl, o.n, "client", fill);
         back = echo(ssl, o.n);
         ok = close_cleanly(ssl);
     }

@@ -38,13 +38,14 @@ ip link set lo up
 
 # Lines worth showing from a peer's stderr.
 show() {
-    grep -E 'ACCEPT|handshake|Protocol|Verify return|chain|MPS|echoes|close|CONNECTED|connection|failed|error|hello' "$2" \
+    grep -E 'ACCEPT|handshake|Protocol|Verify return|chain|MPS|echoes|close|CONNECTED|connection|failed|error|hello|records|oversized' "$2" \
         | sed "s/^/    [$1] /"
 }
 
 # pair NAME PORT SERVER-CMD CLIENT-CMD: runs one server and one client (each bounded).
 pair() {
     name=$1 port=$2 scmd=$3 ccmd=$4
+    case " $ONLY " in "  " | *" $port "*) ;; *) return 0 ;; esac
     echo "=== $name"
     rm -f /tmp/s.log /tmp/c.log /tmp/c.out
     sh -c "exec timeout 120 $scmd" > /tmp/s.out 2> /tmp/s.log &
@@ -73,6 +74,8 @@ pair() {
     fi
 }
 
+# rdtls_dccp_only=PORT[,PORT...] on the kernel command line runs only those pairs.
+ONLY=$(sed -n 's/.*rdtls_dccp_only=\([0-9,]*\).*/\1/p' /proc/cmdline | tr , ' ')
 CLI="-client -CAfile $C/ca.pem -n $N"
 echo "dccp-vm: lo MTU $(cat /sys/class/net/lo/mtu)"
 pair "rdtls server <-> rdtls client, $N echoes each way" 5001 \
@@ -87,20 +90,25 @@ pair "rdtls server <-> OpenSSL 3.0 client" 5003 \
 pair "drop-in libssl.so.3 server (OpenSSL-built program) <-> rdtls client" 5004 \
     "env LD_PRELOAD=$DROPIN $O -server -accept 127.0.0.1:5004 $SERVER_SMALL -n $N" \
     "$E $CLI -connect 127.0.0.1:5004"
+if [ -f /lib/modules/dccp_ipv6.ko ] && insmod /lib/modules/dccp_ipv6.ko; then
+    pair "IPv6: rdtls server <-> rdtls client on [::1]" 5005 \
+        "$E -server -accept [::1]:5005 $SERVER_SMALL -n $N" \
+        "$E $CLI -connect [::1]:5005"
+fi
 
 # A small MPS: the path MTU of lo bounds DCCP's MPS, so the RSA-4096 chain (leaf +
 # intermediate) no longer fits one packet and the Certificate message is fragmented.
 ip link set lo mtu 600
 echo "dccp-vm: lo MTU $(cat /sys/class/net/lo/mtu)"
-pair "fragmented chain: rdtls server <-> rdtls client (SSL_set_fd)" 5011 \
-    "$E -server -accept 127.0.0.1:5011 $SERVER_BIG -n $N" \
-    "$E $CLI -setfd -connect 127.0.0.1:5011"
-pair "fragmented chain: OpenSSL 3.0 server <-> rdtls client" 5012 \
-    "$O -server -app_mtu -accept 127.0.0.1:5012 $SERVER_BIG -n $N" \
-    "$E $CLI -connect 127.0.0.1:5012"
-pair "fragmented chain: rdtls server <-> OpenSSL 3.0 client" 5013 \
-    "$E -server -accept 127.0.0.1:5013 $SERVER_BIG -n $N" \
-    "$O $CLI -app_mtu -connect 127.0.0.1:5013"
+pair "fragmented chain: rdtls server <-> rdtls client (SSL_set_fd), full-size records" 5011 \
+    "$E -server -fill -accept 127.0.0.1:5011 $SERVER_BIG -n $N" \
+    "$E $CLI -fill -oversize -setfd -connect 127.0.0.1:5011"
+pair "fragmented chain: OpenSSL 3.0 server <-> rdtls client, full-size records" 5012 \
+    "$O -server -fill -app_mtu -accept 127.0.0.1:5012 $SERVER_BIG -n $N" \
+    "$E $CLI -fill -connect 127.0.0.1:5012"
+pair "fragmented chain: rdtls server <-> OpenSSL 3.0 client, full-size records" 5013 \
+    "$E -server -fill -accept 127.0.0.1:5013 $SERVER_BIG -n $N" \
+    "$O $CLI -fill -app_mtu -connect 127.0.0.1:5013"
 pair "fragmented chain: drop-in server <-> OpenSSL 3.0 client" 5014 \
     "env LD_PRELOAD=$DROPIN $O -server -accept 127.0.0.1:5014 $SERVER_BIG -n $N" \
     "$O $CLI -app_mtu -connect 127.0.0.1:5014"
@@ -108,4 +116,8 @@ pair "rdtls-s_server -dccp <-> rdtls-s_client -dccp" 5015 \
     "/rdtls/bin/rdtls-s_server -dccp -service_code 7 -accept 127.0.0.1:5015 -naccept 1 $SERVER_BIG" \
     "sh -c '(echo hello over dccp; sleep 2) | /rdtls/bin/rdtls-s_client -dccp -service_code 7 -connect 127.0.0.1:5015 -CAfile $C/ca.pem -verify 2'" \
     "hello over dccp"
+pair "rdtls-s_server -dccp -nbio <-> rdtls-s_client -dccp -nbio" 5016 \
+    "/rdtls/bin/rdtls-s_server -dccp -nbio -accept 127.0.0.1:5016 -naccept 1 $SERVER_BIG" \
+    "sh -c '(echo hello non-blocking; sleep 2) | /rdtls/bin/rdtls-s_client -dccp -nbio -connect 127.0.0.1:5016 -CAfile $C/ca.pem -verify 2'" \
+    "hello non-blocking"
 finish

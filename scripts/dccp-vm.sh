@@ -10,7 +10,8 @@
 # run was skipped (reason printed), 1 otherwise.
 #
 # RDTLS_DCCP_ACCEL=auto (default): KVM when /dev/kvm works, else QEMU's TCG emulator (slower,
-# same kernel). =kvm or =tcg force one.
+# same kernel). =kvm or =tcg force one. RDTLS_DCCP_ONLY=5011,5012 runs only the pairs on
+# those ports (see scripts/dccp-vm-init.sh).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +29,8 @@ skip() {
 # ---- host packages ----------------------------------------------------------------------
 need_pkgs=""
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need_pkgs="$need_pkgs qemu-system-x86"
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod \
+# The static build: the initramfs carries no libraries for busybox itself.
+[ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' \
     || need_pkgs="$need_pkgs busybox-static"
 if [ -n "$need_pkgs" ]; then
     [ "$(id -u)" = 0 ] || skip "needs$need_pkgs (run as root to install them)"
@@ -42,7 +44,6 @@ if [ -n "$need_pkgs" ]; then
             >>"$OUT/apt.log" 2>&1 || skip "cannot install$need_pkgs (see $OUT/apt.log)"
     fi
 fi
-# busybox-static replaces a dynamic busybox: the initramfs has no libraries for it otherwise.
 ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' \
     || skip "/bin/busybox is not the static build (install busybox-static)"
 
@@ -61,7 +62,9 @@ if ! ls "$KDIR"/boot/vmlinuz-6.1.* >/dev/null 2>&1; then
     mkdir -p "$OUT/deb" "$KDIR"
     (cd "$OUT/deb" && apt-get download "$pkg" >"$OUT/download.log" 2>&1) \
         || skip "apt-get download $pkg failed (see $OUT/download.log)"
-    dpkg-deb -x "$OUT"/deb/*.deb "$KDIR"
+    # Only the kernel and the DCCP modules (the whole package unpacks to ~400 MB).
+    dpkg-deb --fsys-tarfile "$OUT"/deb/*.deb \
+        | tar -x -C "$KDIR" --wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/net/dccp/*'
     rm -rf "$OUT/deb"
 fi
 VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-6.1.* | head -n 1)
@@ -122,7 +125,7 @@ rm -rf "$R"
 mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/lib/modules" "$R/rdtls/bin" \
     "$R/rdtls/bin-openssl" "$R/certs"
 cp /bin/busybox "$R/bin/busybox"
-for m in dccp dccp_ipv4; do
+for m in dccp dccp_ipv4 dccp_ipv6; do
     if [ -f "$MODDIR/$m.ko" ]; then
         cp "$MODDIR/$m.ko" "$R/lib/modules/"
     else
@@ -144,6 +147,7 @@ done
 cp "$ROOT/scripts/dccp-vm-init.sh" "$R/init"
 chmod +x "$R/init"
 (cd "$R" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$OUT/initramfs.cpio.gz"
+rm -rf "$R"
 say "kernel $KVER, initramfs $(du -k "$OUT/initramfs.cpio.gz" | cut -f1) KiB, accel: $QEMU_ACCEL"
 
 # ---- boot -------------------------------------------------------------------------------
@@ -152,7 +156,8 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 timeout "$VM_TIMEOUT" qemu-system-x86_64 $QEMU_ACCEL -m 512 -smp 1 -nographic -no-reboot \
     -kernel "$VMLINUZ" -initrd "$OUT/initramfs.cpio.gz" \
-    -append "console=ttyS0 quiet loglevel=3 panic=-1" </dev/null 2>&1 \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 rdtls_dccp_only=${RDTLS_DCCP_ONLY:-}" \
+    </dev/null 2>&1 \
     | tr -d '\r' | sed -n '/dccp-vm: kernel/,$p' | sed 's/^.*\(dccp-vm: kernel\)/\1/' \
     | tee "$LOG"
 end=$(date +%s)

@@ -80,8 +80,13 @@
 //!   never split across datagrams, each datagram is one `send` (one DCCP-Data packet), and a
 //!   flight packs several records into one datagram up to the MTU.
 //! * **§3.5 MUST NOT use a record size greater than the DCCP MPS in force** — met: on a
-//!   `SOCK_DCCP` write BIO the engine MTU is `min(SSL_set_mtu value, DCCP_SOCKOPT_GET_CUR_MPS)`,
-//!   re-read before every flush and after `EMSGSIZE` (the MPS follows the congestion state).
+//!   `SOCK_DCCP` write BIO the engine MTU is `min(SSL_set_mtu value, MPS - 16)` with the MPS
+//!   from `DCCP_SOCKOPT_GET_CUR_MPS`, re-read before every flush and after `EMSGSIZE` (the
+//!   MPS follows the congestion state). The 16 bytes are Ack Vector headroom that Linux 6.1
+//!   leaves out of a client's MPS (computed before feature negotiation): a packet of the
+//!   full client MPS is dropped on a link that is exactly that small. An `SSL_write` larger
+//!   than `DTLS_get_data_mtu` is refused (`SSL_R_DTLS_MESSAGE_TOO_BIG`, the connection
+//!   stays usable): DCCP cannot carry it and app data is not retransmitted.
 //!   rdtls does no PMTU discovery of its own over DCCP (the "MAY use the DCCP-managed value"
 //!   option); the RFC 6347 §4.1.1.1 back-off to smaller datagrams on repeated handshake
 //!   timeouts still applies (the SHOULD of §3.5).

@@ -8,7 +8,8 @@
 //! MPS currently in force"). The driver therefore asks the socket itself, through its
 //! descriptor, which works the same whether the BIO is ours or libcrypto's:
 //! * at connection setup and before every flush (each flight, each application record), the
-//!   engine's MTU is set to `min(application MTU, MPS)` when that differs from the current one;
+//!   engine's MTU is set to `min(application MTU, MPS - 16)` when that differs from the
+//!   current one (16 bytes of Ack Vector headroom, see [`ACK_VECTOR_HEADROOM`]);
 //! * after `EMSGSIZE` the MPS is read again and the refused datagram is retransmitted by the
 //!   handshake timer (handshake) or dropped (application data, as over UDP).
 //!
@@ -16,6 +17,8 @@
 //! set before `connect`/`listen`, and nothing here reads or changes it.
 use std::ffi::c_int;
 
+use crate::error::ssl_reasons::SSL_R_DTLS_MESSAGE_TOO_BIG;
+use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host;
 
 use super::driver::MAX_ENGINE_MTU;
@@ -63,13 +66,25 @@ pub fn mps_of_dccp_socket(fd: c_int) -> Option<usize> {
         .filter(|&v| v > 0)
 }
 
+/// Bytes kept free below the MPS for an Ack Vector option.
+///
+/// Linux (6.1) computes a socket's MPS when the connection is set up; on the client that is
+/// before feature negotiation enables Ack Vectors, so its MPS lacks the 16-byte Ack Vector
+/// headroom the server's has (seen in `make test-dccp`: client MPS 540, server 524 on a
+/// 600-byte link). A DataAck of exactly that MPS then exceeds the path MTU and is dropped,
+/// and application data is not retransmitted. Staying 16 bytes below is always allowed
+/// (RFC 5238 §3.5 only forbids exceeding the MPS).
+pub const ACK_VECTOR_HEADROOM: usize = 16;
+
 /// The datagram size the engine must use: the application's MTU (`SSL_set_mtu`) when it has
-/// one, never more than the MPS, and within the engine's accepted range `[min, max]`.
+/// one, never more than the MPS less [`ACK_VECTOR_HEADROOM`], and within the engine's
+/// accepted range `[min, max]`.
 ///
 /// An MPS below the engine's minimum yields `min`: the engine cannot build a flight in less,
 /// and the kernel's `EMSGSIZE` then reports the problem instead of a silent stall.
 pub fn effective_mtu(app_mtu: Option<usize>, mps: usize, min: usize, max: usize) -> usize {
-    app_mtu.map_or(mps, |m| m.min(mps)).clamp(min, max)
+    let room = mps.saturating_sub(ACK_VECTOR_HEADROOM);
+    app_mtu.map_or(room, |m| m.min(room)).clamp(min, max)
 }
 
 impl SSL {
@@ -104,6 +119,32 @@ impl SSL {
         ))
     }
 
+    /// Refuses an `SSL_write` whose record cannot fit in one DCCP packet at the MPS now in
+    /// force (RFC 5238 §3: a record MUST NOT span packets, and DCCP drops nothing silently
+    /// but refuses the send with `EMSGSIZE`, so the record would be lost for good). Puts the
+    /// error on the queue and returns true when refused; the connection stays usable.
+    pub(crate) fn dccp_refuses_write(&self, len: usize) -> bool {
+        if self.dccp_mtu().is_none() {
+            return false;
+        }
+        self.refresh_dccp_mtu();
+        let Some(room) = self.with_conn(|c| c.data_mtu()) else {
+            return false;
+        };
+        if len <= room {
+            return false;
+        }
+        put_error(
+            ERR_LIB_SSL,
+            SSL_R_DTLS_MESSAGE_TOO_BIG,
+            format!(
+                "{len} bytes do not fit in one DCCP packet: at most {room} per SSL_write at the \
+                 current DCCP MPS (DTLS_get_data_mtu)"
+            ),
+        );
+        true
+    }
+
     /// Re-reads the MPS and moves the engine to it when it changed (RFC 5238 §3.5).
     pub(crate) fn refresh_dccp_mtu(&self) {
         let Some(m) = self.dccp_mtu() else { return };
@@ -126,15 +167,17 @@ mod tests {
 
     #[test]
     fn mps_caps_the_application_mtu() {
-        assert_eq!(effective_mtu(None, 1400, MIN, MAX), 1400);
+        let room = 1400 - ACK_VECTOR_HEADROOM;
+        assert_eq!(effective_mtu(None, 1400, MIN, MAX), room);
         assert_eq!(effective_mtu(Some(1200), 1400, MIN, MAX), 1200);
-        assert_eq!(effective_mtu(Some(9000), 1400, MIN, MAX), 1400);
+        assert_eq!(effective_mtu(Some(9000), 1400, MIN, MAX), room);
     }
 
     #[test]
     fn out_of_range_values_are_clamped() {
         assert_eq!(effective_mtu(None, 100, MIN, MAX), MIN);
         assert_eq!(effective_mtu(None, 1 << 20, MIN, MAX), MAX);
+        assert_eq!(effective_mtu(None, 0, MIN, MAX), MIN);
     }
 
     #[test]

@@ -171,6 +171,10 @@ impl SSL {
             );
             return -1;
         }
+        // Over DCCP a record larger than the MPS cannot be sent at all (see dccp.rs).
+        if self.dccp_refuses_write(data.len()) {
+            return -1;
+        }
         let limit = self.with_settings(|s| s.max_send_fragment);
         if data.len() > limit {
             let _ = self.fail_with(
