@@ -53,7 +53,9 @@ pub struct RecordView<'b> {
 struct WriteEpoch {
     epoch: u16,
     next_seq: u64,
-    protection: Option<RecordProtection>,
+    /// Boxed: keys are large (AES key schedule, GHASH table) and most epochs held have none
+    /// (epoch 0 kept as the previous epoch for the whole connection).
+    protection: Option<Box<RecordProtection>>,
 }
 
 /// Receiving state of one epoch.
@@ -61,7 +63,8 @@ struct WriteEpoch {
 struct ReadEpoch {
     epoch: u16,
     window: ReplayWindow,
-    protection: Option<RecordProtection>,
+    /// Boxed, as in `WriteEpoch`.
+    protection: Option<Box<RecordProtection>>,
 }
 
 /// Position inside a datagram for [`RecordLayer::open_next`].
@@ -179,7 +182,7 @@ impl RecordLayer {
         let next = WriteEpoch {
             epoch: self.write.epoch.wrapping_add(1),
             next_seq: 0,
-            protection: Some(p),
+            protection: Some(Box::new(p)),
         };
         self.prev_write = Some(std::mem::replace(&mut self.write, next));
     }
@@ -190,7 +193,7 @@ impl RecordLayer {
         let next = ReadEpoch {
             epoch: self.read.epoch.wrapping_add(1),
             window: ReplayWindow::new(),
-            protection: Some(p),
+            protection: Some(Box::new(p)),
         };
         self.prev_read = Some(std::mem::replace(&mut self.read, next));
     }
@@ -261,7 +264,7 @@ impl RecordLayer {
     /// current one.
     pub fn record_overhead(&self, epoch: u16) -> usize {
         let w = self.write_state(epoch).unwrap_or(&self.write);
-        RECORD_HEADER_LEN + w.protection.as_ref().map_or(0, RecordProtection::overhead)
+        RECORD_HEADER_LEN + w.protection.as_ref().map_or(0, |p| p.overhead())
     }
 
     /// Splits a datagram into records, authenticates each, and calls `on_record` for each
