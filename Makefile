@@ -7,7 +7,7 @@
 #   make demo            s_server + s_client on loopback, printing the handshake summary
 #   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh)
 #   make ctest           only the C-level tests
-#   make bench           bench/bench.c against OpenSSL and rdtls, with ratios
+#   make bench           bench/bench.c against OpenSSL and rdtls, with ratios and the crypto floor
 #   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
 #   make install PREFIX=/opt/rdtls
 #   make examples RDTLS_BACKEND=openssl   same programs against the system OpenSSL,
