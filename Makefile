@@ -8,7 +8,7 @@
 #   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh) + fuzz-short
 #   make ctest           only the C-level tests
 #   make test-dccp       DTLS over DCCP in a Linux 6.1 VM (scripts/dccp-vm.sh)
-#   make bench           bench/bench.c against OpenSSL and rdtls, with ratios
+#   make bench           bench/bench.c against OpenSSL and rdtls, with ratios and the crypto floor
 #   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
 #   make fuzz-short      each target for FUZZ_SHORT_SECONDS (part of make test; skipped,
 #                        saying why, without nightly + cargo-fuzz)

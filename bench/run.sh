@@ -58,7 +58,8 @@ done
 echo
 printf '%-30s %10s %10s %7s   %s\n' 'per handshake (MTU 1500)' openssl rdtls ratio target
 for m in full_handshake_datagrams:'<= 0.5x openssl' full_handshake_bytes:'<= 1x openssl' \
-    resumed_handshake_datagrams:'' resumed_handshake_bytes:''; do
+    resumed_handshake_datagrams:'' resumed_handshake_bytes:'' \
+    cookie_handshake_datagrams:'' cookie_handshake_bytes:''; do
     name="${m%%:*}"
     target="${m#*:}"
     a="$(val openssl "$name")"

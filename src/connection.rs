@@ -120,6 +120,15 @@ impl Connection {
         self.inner.handle_datagram(now, datagram)
     }
 
+    /// Like `handle_datagram`, but the records are decrypted in place in `datagram` (no copy
+    /// into an engine buffer); the buffer then comes back from [`Connection::recv_record`]
+    /// when it held application data, else it is kept for reuse. Size it to the datagram
+    /// (a buffer much larger than a record's payload is copied out of, to bound the memory
+    /// held by buffered records).
+    pub fn handle_datagram_owned(&mut self, now: Instant, datagram: Vec<u8>) -> Result<(), Error> {
+        self.inner.handle_datagram_owned(now, datagram)
+    }
+
     /// Writes the next datagram to send into `buf` (cleared first) and returns its length.
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
@@ -155,6 +164,13 @@ impl Connection {
     /// over several calls. `None` when nothing is buffered.
     pub fn recv(&mut self, buf: &mut [u8]) -> Option<usize> {
         self.inner.recv(buf, false)
+    }
+
+    /// The next received application data record, whole, in the buffer it was decrypted in
+    /// (no copy; what `recv` already returned of it is skipped). `None` when nothing is
+    /// buffered.
+    pub fn recv_record(&mut self) -> Option<crate::app_data::AppData> {
+        self.inner.recv_record()
     }
 
     /// Like `recv` but leaves the data buffered.

@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 pub mod alpn;
+pub mod app_data;
 pub mod cid;
 pub mod client_hello_hook;
 pub mod codec;

@@ -16,6 +16,7 @@ use super::lifecycle::{Established, Handshake, Lifecycle};
 use super::messages::Finished;
 use super::reassembly::{FragmentOutcome, Reassembler};
 use super::step::{PendingKeys, Step};
+use crate::app_data::AppData;
 use crate::client_hello_hook::ClientHelloHook;
 use crate::config::{Config, MTU_FALLBACK_AFTER_TIMEOUTS};
 use crate::connection::{ClientOptions, Event, Stats};
@@ -98,6 +99,21 @@ struct AppRecord {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+}
+
+/// A received datagram: borrowed (copied into a pooled buffer) or owned by the engine.
+enum Input<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Input<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Input::Borrowed(b) => b,
+            Input::Owned(b) => b,
+        }
+    }
 }
 
 /// The engine behind [`crate::Connection`].
@@ -255,6 +271,16 @@ impl Machine {
 
     /// Processes one datagram (see [`crate::Connection::handle_datagram`]).
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        self.handle_input(now, Input::Borrowed(datagram))
+    }
+
+    /// Processes one datagram in the caller's buffer, decrypted in place (see
+    /// [`crate::Connection::handle_datagram_owned`]).
+    pub fn handle_datagram_owned(&mut self, now: Instant, datagram: Vec<u8>) -> Result<(), Error> {
+        self.handle_input(now, Input::Owned(datagram))
+    }
+
+    fn handle_input(&mut self, now: Instant, input: Input<'_>) -> Result<(), Error> {
         self.now = now;
         self.last_datagram_newest = false;
         if self.life.is_failed() || self.life.close_received() {
@@ -262,16 +288,23 @@ impl Machine {
             return Ok(());
         }
         self.retire_previous_epoch_if_due(now);
-        match self.new_association_front_door(now, datagram) {
+        match self.new_association_front_door(now, input.bytes()) {
             super::new_association::NewAssociation::NotNew => {}
             super::new_association::NewAssociation::Answered => return Ok(()),
             super::new_association::NewAssociation::Abandon => {
                 return Err(self.abandon_for_new_association())
             }
         }
-        let mut buf = self.pool.pop().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(datagram);
+        // Records are opened in place in one owned buffer: the caller's, or a pooled copy.
+        let mut buf = match input {
+            Input::Owned(b) => b,
+            Input::Borrowed(datagram) => {
+                let mut b = self.pool.pop().unwrap_or_default();
+                b.clear();
+                b.extend_from_slice(datagram);
+                b
+            }
+        };
         let before = self.records.stats();
         let mut cursor = DatagramCursor::default();
         let mut result = Ok(());
@@ -376,10 +409,10 @@ impl Machine {
                 } else {
                     let b = copy_exact(&buf[start..end]);
                     self.push_app(b);
-                    self.pool.push(buf);
+                    self.recycle(buf);
                 }
             }
-            _ => self.pool.push(buf),
+            _ => self.recycle(buf),
         }
         if let Err(e) = result {
             return Err(self.fail(e));
@@ -390,6 +423,14 @@ impl Machine {
             self.handle_datagram(now, &held)?;
         }
         Ok(())
+    }
+
+    /// Keeps a buffer for reuse; the pool is bounded in count and in buffer size (callers'
+    /// own buffers come in too, possibly sized for any UDP datagram).
+    fn recycle(&mut self, buf: Vec<u8>) {
+        if self.pool.len() < 16 && buf.capacity() <= MAX_PLAINTEXT_LEN + 2048 {
+            self.pool.push(buf);
+        }
     }
 
     fn push_app(&mut self, rec: AppRecord) {
@@ -1309,6 +1350,16 @@ impl Machine {
             }
             Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// The next received record, in the buffer it was decrypted in (no copy).
+    pub fn recv_record(&mut self) -> Option<AppData> {
+        if !self.life.completed() {
+            return None;
+        }
+        let r = self.app_in.pop_front()?;
+        self.app_in_bytes -= r.buf.capacity();
+        Some(AppData::new(r.buf, r.start, r.end))
     }
 
     pub fn recv(&mut self, out: &mut [u8], peek: bool) -> Option<usize> {

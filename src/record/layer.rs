@@ -63,7 +63,9 @@ pub struct RecordView<'b> {
 struct WriteEpoch {
     epoch: u16,
     next_seq: u64,
-    protection: Option<RecordProtection>,
+    /// Boxed: keys are large (AES key schedule, GHASH table) and most epochs held have none
+    /// (epoch 0 kept as the previous epoch for the whole connection).
+    protection: Option<Box<RecordProtection>>,
 }
 
 /// Receiving state of one epoch.
@@ -71,7 +73,8 @@ struct WriteEpoch {
 struct ReadEpoch {
     epoch: u16,
     window: ReplayWindow,
-    protection: Option<RecordProtection>,
+    /// Boxed, as in `WriteEpoch`.
+    protection: Option<Box<RecordProtection>>,
 }
 
 /// Position inside a datagram for [`RecordLayer::open_next`].
@@ -203,7 +206,7 @@ impl RecordLayer {
         let next = WriteEpoch {
             epoch: self.write.epoch.wrapping_add(1),
             next_seq: 0,
-            protection: Some(p),
+            protection: Some(Box::new(p)),
         };
         self.prev_write = Some(std::mem::replace(&mut self.write, next));
     }
@@ -214,7 +217,7 @@ impl RecordLayer {
         let next = ReadEpoch {
             epoch: self.read.epoch.wrapping_add(1),
             window: ReplayWindow::new(),
-            protection: Some(p),
+            protection: Some(Box::new(p)),
         };
         self.prev_read = Some(std::mem::replace(&mut self.read, next));
     }

@@ -222,14 +222,7 @@ fn reconfigure(s: &SSL) -> Result<(), Stop> {
     };
     let settings = s.settings.borrow().clone();
     let variant = config_variant(cookie_exchange, &settings, &ctx.live());
-    let config = ctx
-        .config_for(
-            &settings,
-            s.settings_generation.get(),
-            s.own_settings.get(),
-            variant,
-        )
-        .map_err(|e| s.fail(&e))?;
+    let config = ctx.config_for(&settings, variant).map_err(|e| s.fail(&e))?;
     if let Ok(mut c) = s.conn.try_borrow_mut() {
         if let Some(conn) = c.as_mut() {
             if !std::sync::Arc::ptr_eq(conn.config(), &config) {

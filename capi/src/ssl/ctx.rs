@@ -88,7 +88,8 @@ pub struct CtxStats {
 
 /// A cached engine config.
 struct CachedConfig {
-    generation: u64,
+    /// The settings it was built from.
+    settings: Settings,
     store_generation: u64,
     variant: Variant,
     config: Arc<Config>,
@@ -263,23 +264,23 @@ impl SSL_CTX {
         (t, gen)
     }
 
-    /// The engine config for `settings` (a snapshot taken at `generation`), cached when it is
-    /// this context's current settings; `own` marks per-SSL changed settings (never cached).
+    /// The engine config for `settings`, shared with every `SSL` whose settings give the
+    /// same config (see `Settings::same_config_inputs`): per-`SSL` changes that do not
+    /// alter it (or that several `SSL`s make alike, such as `SSL_set_options` right after
+    /// `SSL_new`) still share one config, so the certificate chain and the other per-config
+    /// data are prepared once, not per handshake.
     pub fn config_for(
         &self,
         settings: &Settings,
-        generation: u64,
-        own: bool,
         variant: Variant,
     ) -> Result<Arc<Config>, rdtls::Error> {
         let (trust, store_gen) = self.trust_store();
-        let cacheable = !own && generation == self.generation();
-        if cacheable {
+        {
             let cache = lock(&self.configs);
             if let Some(c) = cache.iter().find(|c| {
-                c.generation == generation
-                    && c.store_generation == store_gen
+                c.store_generation == store_gen
                     && c.variant == variant
+                    && c.settings.same_config_inputs(settings)
             }) {
                 return Ok(c.config.clone());
             }
@@ -290,19 +291,17 @@ impl SSL_CTX {
             session_cache: &self.session_cache,
         };
         let config = settings.build_config(shared, variant)?;
-        if cacheable {
-            let mut cache = lock(&self.configs);
-            cache.retain(|c| c.generation == generation && c.store_generation == store_gen);
-            if cache.len() >= MAX_CACHED_CONFIGS {
-                cache.remove(0);
-            }
-            cache.push(CachedConfig {
-                generation,
-                store_generation: store_gen,
-                variant,
-                config: config.clone(),
-            });
+        let mut cache = lock(&self.configs);
+        cache.retain(|c| c.store_generation == store_gen);
+        if cache.len() >= MAX_CACHED_CONFIGS {
+            cache.remove(0);
         }
+        cache.push(CachedConfig {
+            settings: settings.clone(),
+            store_generation: store_gen,
+            variant,
+            config: config.clone(),
+        });
         Ok(config)
     }
 }

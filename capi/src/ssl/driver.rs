@@ -211,12 +211,7 @@ impl SSL {
             &settings,
             &live,
         );
-        let config = match ctx.config_for(
-            &settings,
-            self.settings_generation.get(),
-            self.own_settings.get(),
-            variant,
-        ) {
+        let config = match ctx.config_for(&settings, variant) {
             Ok(c) => c,
             Err(e) => return Err(self.fail(&e)),
         };

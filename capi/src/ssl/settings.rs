@@ -221,6 +221,39 @@ impl Settings {
         None
     }
 
+    /// Whether `build_config` gives the same configuration for `self` and `other` (same
+    /// shared objects and variant): every field it reads is equal, shared certificate and
+    /// key objects by identity. Keep in step with `build_config`.
+    pub fn same_config_inputs(&self, other: &Settings) -> bool {
+        fn same_arc<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+        }
+        self.suites.len() == other.suites.len()
+            && self
+                .suites
+                .iter()
+                .zip(&other.suites)
+                .all(|(a, b)| std::ptr::eq(*a, *b))
+            && self.groups == other.groups
+            && self.sigalgs == other.sigalgs
+            && self.options == other.options
+            && self.verify_mode == other.verify_mode
+            && self.verify_depth == other.verify_depth
+            && self.verify_hostname == other.verify_hostname
+            && self.sid_ctx == other.sid_ctx
+            && self.srtp_profiles == other.srtp_profiles
+            && self.alpn == other.alpn
+            && self.psk_identity_hint == other.psk_identity_hint
+            && same_arc(&self.cert, &other.cert)
+            && Arc::ptr_eq(&self.chain, &other.chain)
+            && same_arc(&self.key, &other.key)
+            && self.ca_names.for_certificate_request() == other.ca_names.for_certificate_request()
+    }
+
     /// Builds the engine configuration.
     pub fn build_config(
         &self,

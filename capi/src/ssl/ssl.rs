@@ -86,8 +86,6 @@ pub struct SSL {
     /// returns to it.
     pub(crate) initial_ctx: Arc<SSL_CTX>,
     pub(crate) settings: RefCell<Settings>,
-    /// Context settings generation at the snapshot.
-    pub(crate) settings_generation: Cell<u64>,
     /// The settings were changed through `SSL_*` setters after `SSL_new`.
     pub(crate) own_settings: Cell<bool>,
     pub(crate) rbio: Cell<*mut BIO>,
@@ -144,7 +142,7 @@ pub struct SSL {
 impl SSL {
     fn new(ctx: Arc<SSL_CTX>) -> Self {
         let param = super::verify_param::ParamSlot::inheriting(&ctx.param);
-        let (settings, generation) = ctx.snapshot();
+        let (settings, _) = ctx.snapshot();
         let side = match ctx.method.role {
             Role::Client => Some(Side::Client),
             Role::Server => Some(Side::Server),
@@ -154,7 +152,6 @@ impl SSL {
             initial_ctx: ctx.clone(),
             ctx: RefCell::new(ctx),
             settings: RefCell::new(settings),
-            settings_generation: Cell::new(generation),
             own_settings: Cell::new(false),
             rbio: Cell::new(std::ptr::null_mut()),
             wbio: Cell::new(std::ptr::null_mut()),
