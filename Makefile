@@ -50,8 +50,10 @@ EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	threaded_server:rdtls-threaded-server poll_server:rdtls-poll-server \
 	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
-COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c
-COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
+COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c \
+	c-examples/cid_opts.c
+COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h \
+	c-examples/cid_opts.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown
