@@ -27,3 +27,72 @@ test_cid_poll_server_rebind_zero_length() { cid_rebind 0; }
 # The same through the OpenSSL-built poll server on the drop-in libssl.so.3 (the rdtls_
 # functions are found with dlsym).
 test_dropin_prog_cid_poll_server() { dropin_reuse cid_poll_server_rebind; }
+
+# ---- wolfSSL (5.9, RFC 9146 CIDs) as the independent peer -----------------------------
+# Debian's libwolfssl has no CIDs; scripts/build-wolfssl-cid.sh builds one (make test runs
+# it through install-deps.sh) into $BUILD/wolfssl-cid. Its example programs must run in
+# their tree; certificates are passed by path.
+wolfssl_cid_dir() {
+    WOLF="$(abspath "$BUILD/wolfssl-cid")"
+    [ -x "$WOLF/examples/client/client" ] && [ -x "$WOLF/examples/server/server" ] ||
+        skip "no CID-enabled wolfSSL in $WOLF (run sh scripts/build-wolfssl-cid.sh)"
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "needs rdtls (OpenSSL has no connection IDs)"
+}
+
+# wolfhex HEX: HEX as wolfSSL's examples print a CID (each byte with %x: no leading zero).
+wolfhex() {
+    local h="$1" o="" b
+    while [ -n "$h" ]; do
+        b="${h:0:2}"
+        h="${h:2}"
+        o="$o${b#0}"
+    done
+    echo "$o"
+}
+
+# wolfSSL's client asks for the CID "wolfcid"; our poll server for 4 random bytes. The
+# server echoes the client's line over tls12_cid records both ways.
+test_cid_wolfssl_client() {
+    local port ours
+    wolfssl_cid_dir
+    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -cid 4 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 3 \
+        -h 127.0.0.1 -p "$port" -A "$CERTDIR/ca.pem" -x --cid wolfcid) > wcli.out 2>&1 ||
+        { cat wcli.out; fail "wolfSSL client failed"; }
+    cat wcli.out
+    expect_exit srv 0 || fail "poll server failed"
+    grep -q '^CID extension was negotiated$' wcli.out || fail "wolfSSL negotiated no CID"
+    grep -q '^hello wolfssl!$' wcli.out || fail "wolfSSL got no echo"
+    # "wolfcid" in hex is what our records carry; wolfSSL's records carry our 4 bytes.
+    ours=$(sed -n 's/^Connection ID: ours \([0-9a-f]*\) peer 776f6c66636964$/\1/p' srv.err)
+    [ ${#ours} = 8 ] || fail "server CIDs: $(grep 'Connection ID' srv.err)"
+    grep -qi "^Sending CID is $(wolfhex "$ours")\$" wcli.out ||
+        fail "wolfSSL sends another CID than ours"
+}
+
+# wolfSSL's server asks for "wolfsrv"; our s_client for 3 random bytes.
+test_cid_wolfssl_server() {
+    local port ours
+    wolfssl_cid_dir
+    port=$(free_port)
+    (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 3 \
+        -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d --cid wolfsrv) \
+        > wsrv.out 2>&1 &
+    echo $! >> pids
+    wsrv_pid=$!
+    sleep 0.5
+    echo "hello from rdtls" > msg
+    start_bg cli --stdin msg "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -cid 3 -ign_eof
+    expect_exit cli 0 || fail "rdtls-s_client failed"
+    expect_exit wsrv 0 || { cat wsrv.out; fail "wolfSSL server failed"; }
+    cat wsrv.out
+    grep -q 'I hear you fa shizzle!' cli.out || fail "no answer from wolfSSL"
+    grep -q '^Client message: hello from rdtls$' wsrv.out || fail "wolfSSL read nothing"
+    ours=$(sed -n 's/^Connection ID: ours \([0-9a-f]*\) peer 776f6c66737276$/\1/p' cli.err)
+    [ ${#ours} = 6 ] || fail "client CIDs: $(grep 'Connection ID' cli.err)"
+    grep -qi "^Sending CID is $(wolfhex "$ours")\$" wsrv.out ||
+        fail "wolfSSL sends another CID than ours"
+}
