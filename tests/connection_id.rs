@@ -239,3 +239,48 @@ fn oversized_fixed_cid_is_a_config_error() {
         .build();
     assert!(r.is_ok());
 }
+
+/// Both sides offer zero-length CIDs: negotiated, yet no record needs a CID.
+#[test]
+fn zero_length_both_ways_keeps_plain_records() {
+    let (mut c, mut s) = handshake(Some(0), Some(0));
+    assert_eq!(c.connection_ids().map(|i| i.own.len()), Some(0));
+    assert_eq!(s.connection_ids().map(|i| i.peer.len()), Some(0));
+    let (dg, got) = send(&mut c, &mut s, b"a");
+    assert_eq!((dg[0], got.as_slice()), (APPLICATION_DATA, &b"a"[..]));
+}
+
+/// The handshake's epoch-1 records (Finished) are tls12_cid records too, and survive a
+/// lossy, duplicating link with retransmissions; data then flows both ways.
+#[test]
+fn lossy_link_with_cids() {
+    use common::link::{Dir, Fate, LinkConfig};
+    use std::time::Duration;
+    for seed in [3u64, 4, 5] {
+        let c = config(false, Some(4));
+        let s = config(true, Some(7));
+        let mut p =
+            common::ours_pair_with(c, s, ClientOptions::default(), LinkConfig::lossy(0.3), seed);
+        p.handshake(200_000, Duration::from_secs(4 * 3600))
+            .unwrap_or_else(|e| panic!("seed {seed}: handshake: {e}"));
+        let cids = p.client.conn.connection_ids().expect("negotiated").clone();
+        assert_eq!((cids.own.len(), cids.peer.len()), (4, 7));
+        assert!(
+            p.log.iter().any(|s| s.fate == Fate::Lost),
+            "seed {seed} lost nothing"
+        );
+        // Every tls12_cid record to the server (the Finished follows the plain CCS in its
+        // datagram) names the server's CID.
+        let found: Vec<_> = p
+            .log
+            .iter()
+            .filter(|s| s.dir == Dir::ToServer)
+            .filter_map(|s| datagram_cid(&s.bytes, 7))
+            .collect();
+        assert!(!found.is_empty(), "seed {seed}: no tls12_cid record sent");
+        assert!(found.iter().all(|c| *c == &cids.peer[..]));
+        p.link = LinkConfig::PERFECT;
+        p.exchange(b"after loss", b"ok")
+            .unwrap_or_else(|e| panic!("seed {seed}: exchange: {e}"));
+    }
+}
