@@ -284,3 +284,19 @@ fn lossy_link_with_cids() {
             .unwrap_or_else(|e| panic!("seed {seed}: exchange: {e}"));
     }
 }
+
+/// A full 2^14-byte record still fits: the real type byte rides beyond the content limit.
+#[test]
+fn largest_record_with_cid() {
+    let (mut c, mut s) = handshake(Some(4), Some(4));
+    let big = vec![0x5a; 1 << 14];
+    c.send(&big).expect("2^14 bytes with a CID");
+    let now = Instant::now();
+    for d in drain(&mut c, now) {
+        assert_eq!(d[0], TLS12_CID);
+        s.handle_datagram(now, &d).unwrap();
+    }
+    let mut buf = vec![0u8; 1 << 15];
+    assert_eq!(s.recv(&mut buf), Some(1 << 14));
+    assert!(c.send(&vec![0; (1 << 14) + 1]).is_err());
+}
