@@ -287,7 +287,9 @@ run_test tinydtls_server_PSK_AES128_CCM8
 run_test cid_poll_server_rebind
 run_test cid_poll_server_rebind_zero_length
 run_test cid_wolfssl_client
+run_test cid_wolfssl_client_zero_length
 run_test cid_wolfssl_server
+run_test cid_wolfssl_server_zero_length
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_prog_cid_poll_server
 fi

@@ -50,12 +50,29 @@ wolfhex() {
     echo "$o"
 }
 
-# wolfSSL's client asks for the CID "wolfcid"; our poll server for 4 random bytes. The
-# server echoes the client's line over tls12_cid records both ways.
-test_cid_wolfssl_client() {
-    local port ours
+# check_wolf_cid OURS_LINE_FILE PEER_HEX WOLF_OUT LEN: our summary line names PEER_HEX as the
+# peer's CID and an own CID of LEN bytes, and wolfSSL reports sending exactly ours.
+check_wolf_cid() {
+    local ours
+    ours=$(sed -n "s/^Connection ID: ours \([0-9a-f]*\|(empty)\) peer $2\$/\1/p" "$1")
+    [ -n "$ours" ] || fail "our CIDs: $(grep 'Connection ID' "$1")"
+    if [ "$4" = 0 ]; then
+        [ "$ours" = "(empty)" ] || fail "own CID $ours, expected none"
+        grep -q '^other peer provided empty CID$' "$3" || fail "wolfSSL got a CID"
+    else
+        [ ${#ours} = $(($4 * 2)) ] || fail "own CID $ours, expected $4 bytes"
+        grep -qi "^Sending CID is $(wolfhex "$ours")\$" "$3" ||
+            fail "wolfSSL sends another CID than ours ($ours)"
+    fi
+}
+
+# wolf_client LEN: wolfSSL's client asks for the CID "wolfcid", our poll server for LEN
+# random bytes (0: zero-length, wolfSSL then sends plain records). The server echoes the
+# client's line.
+wolf_client() {
+    local port
     wolfssl_cid_dir
-    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -cid 4 \
+    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -cid "$1" \
         -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
     port=$(wait_port srv.err) || fail "server did not start"
     (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 3 \
@@ -65,16 +82,13 @@ test_cid_wolfssl_client() {
     expect_exit srv 0 || fail "poll server failed"
     grep -q '^CID extension was negotiated$' wcli.out || fail "wolfSSL negotiated no CID"
     grep -q '^hello wolfssl!$' wcli.out || fail "wolfSSL got no echo"
-    # "wolfcid" in hex is what our records carry; wolfSSL's records carry our 4 bytes.
-    ours=$(sed -n 's/^Connection ID: ours \([0-9a-f]*\) peer 776f6c66636964$/\1/p' srv.err)
-    [ ${#ours} = 8 ] || fail "server CIDs: $(grep 'Connection ID' srv.err)"
-    grep -qi "^Sending CID is $(wolfhex "$ours")\$" wcli.out ||
-        fail "wolfSSL sends another CID than ours"
+    # "wolfcid" in hex: what our records carry.
+    check_wolf_cid srv.err 776f6c66636964 wcli.out "$1"
 }
 
-# wolfSSL's server asks for "wolfsrv"; our s_client for 3 random bytes.
-test_cid_wolfssl_server() {
-    local port ours
+# wolf_server LEN: wolfSSL's server asks for "wolfsrv", our s_client for LEN bytes.
+wolf_server() {
+    local port
     wolfssl_cid_dir
     port=$(free_port)
     (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 3 \
@@ -85,14 +99,16 @@ test_cid_wolfssl_server() {
     sleep 0.5
     echo "hello from rdtls" > msg
     start_bg cli --stdin msg "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
-        -CAfile "$CERTDIR/ca.pem" -cid 3 -ign_eof
+        -CAfile "$CERTDIR/ca.pem" -cid "$1" -ign_eof
     expect_exit cli 0 || fail "rdtls-s_client failed"
     expect_exit wsrv 0 || { cat wsrv.out; fail "wolfSSL server failed"; }
     cat wsrv.out
     grep -q 'I hear you fa shizzle!' cli.out || fail "no answer from wolfSSL"
     grep -q '^Client message: hello from rdtls$' wsrv.out || fail "wolfSSL read nothing"
-    ours=$(sed -n 's/^Connection ID: ours \([0-9a-f]*\) peer 776f6c66737276$/\1/p' cli.err)
-    [ ${#ours} = 6 ] || fail "client CIDs: $(grep 'Connection ID' cli.err)"
-    grep -qi "^Sending CID is $(wolfhex "$ours")\$" wsrv.out ||
-        fail "wolfSSL sends another CID than ours"
+    check_wolf_cid cli.err 776f6c66737276 wsrv.out "$1"
 }
+
+test_cid_wolfssl_client() { wolf_client 4; }
+test_cid_wolfssl_client_zero_length() { wolf_client 0; }
+test_cid_wolfssl_server() { wolf_server 3; }
+test_cid_wolfssl_server_zero_length() { wolf_server 0; }
