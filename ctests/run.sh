@@ -290,8 +290,10 @@ run_test cid_wolfssl_client
 run_test cid_wolfssl_client_zero_length
 run_test cid_wolfssl_server
 run_test cid_wolfssl_server_zero_length
+run_test cid_s_server_rebind
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_prog_cid_poll_server
+    run_test dropin_prog_cid_s_server
 fi
 
 summary

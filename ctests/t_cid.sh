@@ -28,6 +28,23 @@ test_cid_poll_server_rebind_zero_length() { cid_rebind 0; }
 # functions are found with dlsym).
 test_dropin_prog_cid_poll_server() { dropin_reuse cid_poll_server_rebind; }
 
+# rdtls-s_server serves on one unconnected socket: its datagram BIO follows the client's new
+# address, but only after an authentic newest record (the capi guard, RFC 9146 §6).
+test_cid_s_server_rebind() {
+    local port
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "needs rdtls (OpenSSL has no connection IDs)"
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 -cid 6 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg cli "$CTDIR/cid_client" "$port" "$CERTDIR/ca.pem" 2
+    expect_exit cli 0 || fail "cid_client failed"
+    grep -q '^echo: two$' cli.out || fail "no echo after the address change"
+    expect_exit srv 0 || fail "s_server failed"
+    grep -q '^Connection ID: ours [0-9a-f]\{12\} peer [0-9a-f]\{4\}$' srv.err ||
+        fail "server CIDs: $(grep 'Connection ID' srv.err)"
+}
+test_dropin_prog_cid_s_server() { dropin_reuse cid_s_server_rebind; }
+
 # ---- wolfSSL (5.9, RFC 9146 CIDs) as the independent peer -----------------------------
 # Debian's libwolfssl has no CIDs; scripts/build-wolfssl-cid.sh builds one (make test runs
 # it through install-deps.sh) into $BUILD/wolfssl-cid. Its example programs must run in
