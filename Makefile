@@ -5,10 +5,13 @@
 #   make dropin          only the drop-in libssl.so.3 (see README "Drop-in libssl.so.3")
 #   make matrix          regenerate MATRIX.md (libssl symbols: implemented / stub / absent)
 #   make demo            s_server + s_client on loopback, printing the handshake summary
-#   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh)
+#   make test            cargo fmt/clippy/test + C-level tests (ctests/run.sh) + fuzz-short
 #   make ctest           only the C-level tests
+#   make test-dccp       DTLS over DCCP in a Linux 6.1 VM (scripts/dccp-vm.sh)
 #   make bench           bench/bench.c against OpenSSL and rdtls, with ratios
 #   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
+#   make fuzz-short      each target for FUZZ_SHORT_SECONDS (part of make test; skipped,
+#                        saying why, without nightly + cargo-fuzz)
 #   make install PREFIX=/opt/rdtls
 #   make examples RDTLS_BACKEND=openssl   same programs against the system OpenSSL,
 #                                         into build/bin-openssl/ (also: ctest, demo)
@@ -48,12 +51,12 @@ endif
 
 EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	threaded_server:rdtls-threaded-server poll_server:rdtls-poll-server \
-	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client
+	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client dccp_echo:rdtls-dccp-echo
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
 COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c \
-	c-examples/cid_opts.c
+	c-examples/cid_opts.c c-examples/dccp_sock.c
 COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h \
-	c-examples/cid_opts.h
+	c-examples/cid_opts.h c-examples/dccp_sock.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown
@@ -70,7 +73,7 @@ CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/drop
 DEMO_CERTS := $(BUILD)/demo-certs/ca.pem
 
 .PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench certs install clean \
-	api-used header-check fuzz FORCE
+	api-used header-check fuzz fuzz-short FORCE
 
 ifeq ($(RDTLS_BACKEND),rdtls)
 all: lib dropin examples
@@ -183,20 +186,23 @@ $(CTDIR)/dropin_sni_prog: ctests/sni_prog.c
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lssl -lcrypto
 
+# The Mbed TLS peers share their boilerplate (ctests/mbedtls_common.[ch]).
+MBEDTLS_COMMON := ctests/mbedtls_common.c ctests/mbedtls_common.h
+
 # A Mbed TLS peer (Debian libmbedtls-dev) for the DTLS-SRTP interop tests.
-$(CTDIR)/mbedtls_srtp_client: ctests/mbedtls_srtp_client.c
+$(CTDIR)/mbedtls_srtp_client: ctests/mbedtls_srtp_client.c $(MBEDTLS_COMMON)
 	@mkdir -p $(CTDIR)
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< ctests/mbedtls_common.c -lmbedtls -lmbedx509 -lmbedcrypto
 
 # A Mbed TLS PSK client for the PSK interop tests (t_psk.sh).
-$(CTDIR)/mbedtls_psk_client: ctests/mbedtls_psk_client.c
+$(CTDIR)/mbedtls_psk_client: ctests/mbedtls_psk_client.c $(MBEDTLS_COMMON)
 	@mkdir -p $(CTDIR)
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< ctests/mbedtls_common.c -lmbedtls -lmbedx509 -lmbedcrypto
 
 # A Mbed TLS PSK server for the PSK interop tests (t_psk.sh).
-$(CTDIR)/mbedtls_psk_server: ctests/mbedtls_psk_server.c
+$(CTDIR)/mbedtls_psk_server: ctests/mbedtls_psk_server.c $(MBEDTLS_COMMON)
 	@mkdir -p $(CTDIR)
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< ctests/mbedtls_common.c -lmbedtls -lmbedx509 -lmbedcrypto
 
 # A wolfSSL client for the CCM_8 / PSK interop tests (t_psk.sh; Debian libwolfssl-dev).
 $(CTDIR)/wolfssl_client: ctests/wolfssl_client.c
@@ -240,6 +246,14 @@ test: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 	$(MAKE) ctest
+	$(MAKE) fuzz-short
+
+# DTLS over DCCP (RFC 5238) in a Linux 6.1 VM (scripts/dccp-vm.sh): not part of `make test`;
+# installs qemu-system-x86 and busybox-static when missing, downloads the kernel to build/dccp/.
+.PHONY: test-dccp
+test-dccp: all certs
+	$(MAKE) examples RDTLS_BACKEND=openssl
+	sh scripts/dccp-vm.sh
 
 # ---- fuzzing ---------------------------------------------------------------------------
 # libFuzzer via cargo-fuzz on nightly (scripts/fuzz.sh); `make test` replays the saved
@@ -248,10 +262,23 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh
 
+# The bounded pass CI runs (make test): 15 targets x 10 s = 2.5 min of fuzzing, after the
+# fuzz crate's release build (several minutes the first time).
+FUZZ_SHORT_SECONDS ?= 10
+fuzz-short:
+	FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) FUZZ_SHORT=1 sh scripts/fuzz.sh
+
 # ---- benchmark -------------------------------------------------------------------------
-bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls certs
+bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/crypto-floor certs
 	sh bench/run.sh $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/demo-certs \
-		$(BENCH_SECONDS)
+		$(BENCH_SECONDS) $(BUILD)/crypto-floor
+
+# ring's cost of one handshake and one record (bench/crypto_floor.rs), the floor run.sh
+# compares both libraries with.
+$(BUILD)/crypto-floor: FORCE
+	@mkdir -p $(BUILD)
+	$(CARGO) build --release --example crypto_floor
+	@cmp -s target/release/examples/crypto_floor $@ || cp target/release/examples/crypto_floor $@
 
 $(BUILD)/bench-openssl: bench/bench.c
 	@mkdir -p $(BUILD)

@@ -15,6 +15,9 @@
  *   throughput_mb_per_s        1200-byte SSL_write -> record moved -> SSL_read, one pair
  *   bytes_per_connection       malloc'd bytes (mallinfo2) per established client+server pair
  *   server_bytes_per_connection   of which the server side
+ *   full_handshake_datagrams   datagrams both ends send in one full handshake (no loss)
+ *   full_handshake_bytes       their UDP payload bytes
+ *   resumed_handshake_datagrams, resumed_handshake_bytes   the same, resuming a session
  * and, for the CCM_8 suites of RFC 7925 (constrained devices, issue 11):
  *   psk_ccm8_handshakes_per_s      full handshake, PSK-AES128-CCM8 (no certificate)
  *   ecdhe_ccm8_handshakes_per_s    full handshake, ECDHE-ECDSA-AES128-CCM8
@@ -40,6 +43,8 @@
 #define PSK_CCM8 "PSK-AES128-CCM8"
 #define ECDHE_CCM8 "ECDHE-ECDSA-AES128-CCM8"
 #define SMALL_PAYLOAD 64
+#define DGQ_SLOTS 64
+#define DGQ_MAX 16384
 
 struct pair {
     SSL *c, *s;
@@ -342,6 +347,168 @@ static void bench_memory(const char *dir)
     SSL_CTX_free(sctx);
 }
 
+/*
+ * A datagram queue behind a custom BIO_METHOD: each BIO_write is one datagram, each BIO_read
+ * returns one. Two BIOs (the writer's wbio and the reader's rbio) share one queue, which
+ * counts what went through it. Used to count datagrams per handshake, where the memory BIO
+ * (a byte stream) would lose the boundaries.
+ */
+struct dgq {
+    unsigned char data[DGQ_SLOTS][DGQ_MAX];
+    int len[DGQ_SLOTS];
+    int head, count;
+    long datagrams, bytes;
+};
+
+static int dgq_write(BIO *b, const char *in, int inl)
+{
+    struct dgq *q = BIO_get_data(b);
+    int slot;
+
+    BIO_clear_flags(b, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+    if (inl <= 0 || inl > DGQ_MAX || q->count == DGQ_SLOTS)
+        return -1;
+    slot = (q->head + q->count) % DGQ_SLOTS;
+    memcpy(q->data[slot], in, (size_t)inl);
+    q->len[slot] = inl;
+    q->count++;
+    q->datagrams++;
+    q->bytes += inl;
+    return inl;
+}
+
+static int dgq_read(BIO *b, char *out, int outl)
+{
+    struct dgq *q = BIO_get_data(b);
+    int n;
+
+    BIO_clear_flags(b, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+    if (q->count == 0) {
+        BIO_set_flags(b, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
+        return -1;
+    }
+    n = q->len[q->head] < outl ? q->len[q->head] : outl;
+    memcpy(out, q->data[q->head], (size_t)n);
+    q->head = (q->head + 1) % DGQ_SLOTS;
+    q->count--;
+    return n;
+}
+
+static long dgq_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    struct dgq *q = BIO_get_data(b);
+
+    (void)num;
+    (void)ptr;
+    switch (cmd) {
+    case BIO_CTRL_FLUSH:
+        return 1;
+    case BIO_CTRL_PENDING:
+        return q->count ? q->len[q->head] : 0;
+    default:
+        return 0;
+    }
+}
+
+static int dgq_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static BIO_METHOD *dgq_method(void)
+{
+    static BIO_METHOD *m;
+
+    if (m == NULL) {
+        m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "bench datagram queue");
+        if (m == NULL || BIO_meth_set_write(m, dgq_write) != 1
+            || BIO_meth_set_read(m, dgq_read) != 1 || BIO_meth_set_ctrl(m, dgq_ctrl) != 1
+            || BIO_meth_set_create(m, dgq_create) != 1)
+            die("cannot create the datagram queue BIO_METHOD");
+    }
+    return m;
+}
+
+static BIO *dgq_bio(struct dgq *q)
+{
+    BIO *b = BIO_new(dgq_method());
+
+    if (b == NULL)
+        die("cannot create a datagram queue BIO");
+    BIO_set_data(b, q);
+    return b;
+}
+
+static SSL *dgq_end(SSL_CTX *ctx, struct dgq *in, struct dgq *out, int server)
+{
+    SSL *ssl = SSL_new(ctx);
+
+    if (ssl == NULL)
+        die("cannot create SSL");
+    SSL_set_bio(ssl, dgq_bio(in), dgq_bio(out));
+    SSL_set_options(ssl, SSL_OP_NO_QUERY_MTU);
+    (void)DTLS_set_link_mtu(ssl, 1500);
+    if (server)
+        SSL_set_accept_state(ssl);
+    else
+        SSL_set_connect_state(ssl);
+    return ssl;
+}
+
+/* One handshake over datagram queues; prints what both ends sent. Returns the client's
+ * session (a new reference) when `session` is NULL. */
+static SSL_SESSION *count_handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *session,
+                                    const char *what)
+{
+    static struct dgq c2s, s2c;
+    SSL *c, *s;
+    SSL_SESSION *got = NULL;
+    int cdone = 0, sdone = 0, rounds;
+
+    memset(&c2s, 0, sizeof(c2s));
+    memset(&s2c, 0, sizeof(s2c));
+    c = dgq_end(cctx, &s2c, &c2s, 0);
+    s = dgq_end(sctx, &c2s, &s2c, 1);
+    if (session != NULL && SSL_set_session(c, session) != 1)
+        die("SSL_set_session failed");
+    for (rounds = 0; rounds < 50 && !(cdone && sdone); rounds++) {
+        if (!hs_step(c, &cdone))
+            die("client handshake failed (datagram queue)");
+        if (!hs_step(s, &sdone))
+            die("server handshake failed (datagram queue)");
+    }
+    if (!(cdone && sdone))
+        die("handshake over datagram queues did not finish");
+    if (session != NULL && SSL_session_reused(c) != 1)
+        die("the counted resumption did not resume");
+    printf("%s_handshake_datagrams %ld\n", what, c2s.datagrams + s2c.datagrams);
+    printf("%s_handshake_bytes %ld\n", what, c2s.bytes + s2c.bytes);
+    if (session == NULL)
+        got = SSL_get1_session(c);
+    SSL_shutdown(c);
+    SSL_shutdown(s);
+    SSL_free(c);
+    SSL_free(s);
+    return got;
+}
+
+static void bench_datagrams(const char *dir)
+{
+    SSL_CTX *cctx = make_ctx(0, dir), *sctx = make_ctx(1, dir);
+    SSL_SESSION *session;
+
+    (void)SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_SERVER);
+    (void)SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT);
+    session = count_handshake(cctx, sctx, NULL, "full");
+    if (session == NULL)
+        die("no session to resume");
+    (void)count_handshake(cctx, sctx, session, "resumed");
+    SSL_SESSION_free(session);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -357,6 +524,7 @@ int main(int argc, char **argv)
     bench_resumed(argv[1]);
     bench_throughput(argv[1]);
     bench_memory(argv[1]);
+    bench_datagrams(argv[1]);
     bench_full_cipher(argv[1], PSK_CCM8, "psk_ccm8_handshakes_per_s");
     bench_full_cipher(argv[1], ECDHE_CCM8, "ecdhe_ccm8_handshakes_per_s");
     bench_throughput_cipher(argv[1], PSK_CCM8, SMALL_PAYLOAD, "ccm8_64b_throughput_mb_per_s");

@@ -7,6 +7,7 @@
  * trace go to stderr. Exit status: 0 success, 1 failure (OpenSSL error queue on stderr).
  */
 #include "common.h"
+#include "dccp_sock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +24,8 @@ struct options {
     int ign_eof;
     const char *sess_in;  /* PEM session to offer for resumption */
     const char *sess_out; /* where to save the session after the handshake */
+    int dccp;              /* -dccp: DTLS over DCCP (RFC 5238) */
+    unsigned long service; /* -service_code: the DCCP service code */
 };
 
 static void usage(void)
@@ -30,6 +33,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: rdtls-s_client [options]\n"
             " -connect host:port   server to contact (default localhost:4433)\n"
+            " -dccp                DTLS over DCCP (RFC 5238) instead of UDP\n"
+            " -service_code n      DCCP service code (default 1)\n"
             " -port n              port of localhost to contact\n"
             " -cert file -key file client certificate chain and key (PEM)\n"
             " -CAfile file         trusted CA certificates (PEM)\n"
@@ -64,6 +69,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     memset(o, 0, sizeof(*o));
     o->connect = "localhost:4433";
     o->verify = -1;
+    o->service = 1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -78,13 +84,20 @@ static int parse_args(int argc, char **argv, struct options *o)
             continue;
         if (strcmp(a, "-connect") == 0 || strcmp(a, "-port") == 0 || strcmp(a, "-verify") == 0
             || strcmp(a, "-Verify") == 0 || strcmp(a, "-servername") == 0
-            || strcmp(a, "-sess_in") == 0 || strcmp(a, "-sess_out") == 0) {
+            || strcmp(a, "-sess_in") == 0 || strcmp(a, "-sess_out") == 0
+            || strcmp(a, "-service_code") == 0) {
             const char *v = common_opt_arg(a, argc, argv, &i);
 
             if (v == NULL)
                 return 0;
             if (strcmp(a, "-connect") == 0)
                 o->connect = v;
+            else if (strcmp(a, "-service_code") == 0) {
+                if (!dccp_sock_parse_service(v, &o->service)) {
+                    fprintf(stderr, "%s: bad -service_code %s\n", common_prog, v);
+                    return 0;
+                }
+            }
             else if (strcmp(a, "-port") == 0) {
                 snprintf(portspec, sizeof(portspec), "localhost:%s", v);
                 o->connect = portspec;
@@ -97,6 +110,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             else
                 o->verify = atoi(v);
         }
+        else if (strcmp(a, "-dccp") == 0) o->dccp = 1;
         else if (strcmp(a, "-ign_eof") == 0) o->ign_eof = 1;
         else if (strcmp(a, "-no_ign_eof") == 0) o->ign_eof = 0;
         else if (strcmp(a, "-verify_return_error") == 0) { /* accepted, always on */ }
@@ -307,13 +321,18 @@ int main(int argc, char **argv)
     ctx = make_ctx(&o);
     if (ctx == NULL)
         goto done;
-    fd = common_udp_connect(host ? host : "localhost", port, &peer);
+    if (o.dccp)
+        fd = dccp_sock_connect(host ? host : "localhost", port, o.service, &peer);
+    else
+        fd = common_udp_connect(host ? host : "localhost", port, &peer);
     if (fd < 0)
         goto done;
     if (!o.c.quiet) {
         char buf[80];
         common_addr_str(&peer, buf, sizeof(buf));
         fprintf(stderr, "CONNECTED(%d) to %s\n", fd, buf);
+        if (o.dccp)
+            fprintf(stderr, "DCCP service code %lu, MPS %ld\n", o.service, dccp_sock_mps(fd));
     }
     ssl = SSL_new(ctx);
     bio = BIO_new_dgram(fd, BIO_CLOSE);

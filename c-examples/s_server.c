@@ -18,6 +18,7 @@
  * alert (a fatal one with -servername_fatal), no name keeps the first certificate.
  */
 #include "common.h"
+#include "dccp_sock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -41,6 +42,9 @@ struct options {
     const char *key2;
     int servername_fatal;
     long idle_s;      /* -idle_timeout; -1: not given */
+    int serverpref;   /* SSL_OP_CIPHER_SERVER_PREFERENCE */
+    int dccp;              /* -dccp: DTLS over DCCP (RFC 5238) */
+    unsigned long service; /* -service_code: the DCCP service code */
 };
 
 /* What the servername callback needs (OpenSSL's s_server calls it tlsextctx). */
@@ -61,6 +65,8 @@ static void usage(void)
             "usage: rdtls-s_server [options]\n"
             " -accept [host:]port  address to listen on (default 4433; 0 = any free port)\n"
             " -port n              same as -accept n\n"
+            " -dccp                DTLS over DCCP (RFC 5238): accept DCCP connections\n"
+            " -service_code n      DCCP service code (default 1)\n"
             " -cert file -key file server certificate chain and key (default server.pem)\n"
             " -CAfile file         CA certificates trusted for client certificates\n"
             " -verify n            request a client certificate (depth n)\n"
@@ -77,6 +83,7 @@ static void usage(void)
             " -nbio                non-blocking I/O with poll()\n"
             " -listen              stateless cookie exchange with DTLSv1_listen()\n"
             " -no_cookie           no HelloVerifyRequest without -listen (rdtls extension)\n"
+            " -serverpref          our cipher, group and signature order, not the client's\n"
             " -rev                 send every datagram back reversed\n"
             " -servername name     serve -cert2/-key2 to clients asking for name (SNI)\n"
             " -cert2 file -key2 file  second certificate chain and key (default server2.pem)\n"
@@ -103,6 +110,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->c.cert = "server.pem";
     o->verify_mode = SSL_VERIFY_NONE;
     o->idle_s = -1;
+    o->service = 1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -119,13 +127,19 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (strcmp(a, "-accept") == 0 || strcmp(a, "-port") == 0 || strcmp(a, "-verify") == 0
             || strcmp(a, "-Verify") == 0 || strcmp(a, "-naccept") == 0
             || strcmp(a, "-servername") == 0 || strcmp(a, "-cert2") == 0
-            || strcmp(a, "-key2") == 0
+            || strcmp(a, "-key2") == 0 || strcmp(a, "-service_code") == 0
             || strcmp(a, "-idle_timeout") == 0) {
             v = common_opt_arg(a, argc, argv, &i);
             if (v == NULL)
                 return 0;
             if (strcmp(a, "-naccept") == 0)
                 o->naccept = atol(v);
+            else if (strcmp(a, "-service_code") == 0) {
+                if (!dccp_sock_parse_service(v, &o->service)) {
+                    fprintf(stderr, "%s: bad -service_code %s\n", common_prog, v);
+                    return 0;
+                }
+            }
             else if (strcmp(a, "-servername") == 0)
                 o->servername = v;
             else if (strcmp(a, "-cert2") == 0)
@@ -143,9 +157,11 @@ static int parse_args(int argc, char **argv, struct options *o)
                 o->accept = v;
         }
         else if (strcmp(a, "-listen") == 0) o->listen = 1;
+        else if (strcmp(a, "-dccp") == 0) o->dccp = 1;
         else if (strcmp(a, "-no_cookie") == 0) o->no_cookie = 1;
         else if (strcmp(a, "-rev") == 0) o->rev = 1;
         else if (strcmp(a, "-servername_fatal") == 0) o->servername_fatal = 1;
+        else if (strcmp(a, "-serverpref") == 0) o->serverpref = 1;
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, argv[i]);
             usage();
@@ -155,6 +171,12 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (o->c.mtu < 0 || o->naccept < 0 || o->c.timer_ms < 0 || o->c.timer_ms > 60000
         || o->idle_s < -1 || o->idle_s > 86400) {
         fprintf(stderr, "%s: bad -mtu, -naccept, -timer_ms or -idle_timeout value\n",
+                common_prog);
+        return 0;
+    }
+    if (o->dccp && o->listen) {
+        /* DCCP's own handshake precedes DTLS's; accept() gives a connected socket. */
+        fprintf(stderr, "%s: -listen is for UDP; -dccp accepts connections itself\n",
                 common_prog);
         return 0;
     }
@@ -204,6 +226,8 @@ static SSL_CTX *make_ctx(const struct options *o, const char *cert, const char *
         return NULL;
     }
     SSL_CTX_set_verify(ctx, o->verify_mode, NULL);
+    if (o->serverpref)
+        SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (o->verify_mode != SSL_VERIFY_NONE)
         SSL_CTX_set_verify_depth(ctx, o->verify_depth);
     /* Sessions carrying a client certificate may only resume under the same context. */
@@ -323,12 +347,28 @@ static int listen_for_client(SSL *ssl, int fd, const struct options *o, common_a
  */
 static int serve_one(SSL_CTX *ctx, int lfd, const common_addr *local, const struct options *o)
 {
-    SSL *ssl = SSL_new(ctx);
-    BIO *bio = BIO_new_dgram(lfd, BIO_NOCLOSE);
+    SSL *ssl;
+    BIO *bio;
     common_addr client;
     int ok = 0, fd = lfd;
     char who[80];
 
+    if (o->dccp) {
+        /* One DTLS connection per DCCP connection (RFC 5238 §3.4): the BIO owns it. */
+        fd = dccp_sock_accept(lfd, &client);
+        if (fd < 0)
+            return 0;
+        if (o->c.nbio && !common_set_nonblocking(fd)) {
+            close(fd);
+            return 0;
+        }
+    }
+    ssl = SSL_new(ctx);
+    bio = BIO_new_dgram(fd, o->dccp ? BIO_CLOSE : BIO_NOCLOSE);
+    if (bio == NULL && fd != lfd)
+        close(fd);
+    if (bio != NULL && o->dccp)
+        (void)BIO_ctrl_set_connected(bio, &client);
     if (ssl == NULL || bio == NULL) {
         BIO_free(bio);
         SSL_free(ssl);
@@ -372,6 +412,9 @@ static int serve_one(SSL_CTX *ctx, int lfd, const common_addr *local, const stru
         (void)BIO_dgram_get_peer(SSL_get_rbio(ssl), &client);
         common_addr_str(&client, who, sizeof(who));
         fprintf(stderr, "%s: connection from %s\n", common_prog, who);
+        if (o->dccp)
+            fprintf(stderr, "DCCP service code %lu, MPS %ld\n", o->service,
+                    dccp_sock_mps(fd));
         common_print_summary(ssl, 1);
         webrtc_print(ssl, &o->c.webrtc, 1);
     }
@@ -425,10 +468,14 @@ int main(int argc, char **argv)
         SSL_CTX_set_tlsext_servername_arg(ctx2, &sni);
     }
     /* Reuse flags: with -listen, per-client sockets share the address (see serve_one). */
-    fd = common_udp_bind(host, port, o.listen, &bound);
+    if (o.dccp)
+        fd = dccp_sock_listen(host, port, o.service, &bound);
+    else
+        fd = common_udp_bind(host, port, o.listen, &bound);
     if (fd < 0)
         goto done;
-    if (o.c.nbio && !common_set_nonblocking(fd)) {
+    /* With -dccp the listening socket stays blocking (accept); connections get -nbio. */
+    if (o.c.nbio && !o.dccp && !common_set_nonblocking(fd)) {
         perror("fcntl");
         goto done;
     }

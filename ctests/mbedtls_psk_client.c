@@ -1,125 +1,65 @@
 /*
  * mbedtls_psk_client.c - a Mbed TLS 2.28 DTLS 1.2 client for one PSK suite (RFC 4279,
- * RFC 5489, RFC 6655), the interop peer of ctests/t_psk.sh.
+ * RFC 5489, RFC 6655) or one certificate suite (ECDHE-ECDSA with AES-CCM, RFC 7251), the
+ * interop peer of ctests/t_psk.sh and ctests/t_ccm_ecdsa_interop.sh.
  *
  *   mbedtls_psk_client PORT SUITE IDENTITY HEXKEY
+ *   mbedtls_psk_client PORT SUITE -CAfile CAFILE
  *
- * SUITE is Mbed TLS's name (e.g. TLS-PSK-WITH-AES-128-CCM-8). Prints "Ciphersuite: NAME",
- * sends one line and expects it echoed ("echo: ..."), closes with close_notify. Exit 0 on
- * success, 1 on failure.
+ * SUITE is Mbed TLS's name (e.g. TLS-PSK-WITH-AES-128-CCM-8). With -CAfile the server's
+ * certificate must chain to CAFILE and name localhost (Mbed TLS 2.28 matches no IP SANs).
+ * Prints "Ciphersuite: NAME", sends one line and expects it echoed ("echo: ..."), closes with
+ * close_notify. Exit 0 on success, 1 on failure.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/error.h>
-#include <mbedtls/net_sockets.h>
-#include <mbedtls/ssl.h>
-#include <mbedtls/ssl_ciphersuites.h>
-#include <mbedtls/timing.h>
-
-static int failed(const char *what, int ret)
-{
-    char buf[200];
-
-    mbedtls_strerror(ret, buf, sizeof(buf));
-    fprintf(stderr, "mbedtls_psk_client: %s: -0x%04x %s\n", what, (unsigned int)-ret, buf);
-    return 1;
-}
-
-/* Hex to bytes; returns the length, 0 on bad input. */
-static size_t unhex(const char *hex, unsigned char *out, size_t max)
-{
-    size_t n = strlen(hex), i;
-
-    if (n == 0 || n % 2 != 0 || n / 2 > max)
-        return 0;
-    for (i = 0; i < n; i += 2) {
-        unsigned int b;
-        char two[3] = {hex[i], hex[i + 1], '\0'};
-
-        if (strspn(two, "0123456789abcdefABCDEF") != 2 || sscanf(two, "%2x", &b) != 1)
-            return 0;
-        out[i / 2] = (unsigned char)b;
-    }
-    return n / 2;
-}
+#include "mbedtls_common.h"
 
 int main(int argc, char **argv)
 {
-    static int suites[2];
-    mbedtls_net_context fd;
-    mbedtls_ssl_context ssl;
-    mbedtls_ssl_config conf;
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context drbg;
-    mbedtls_timing_delay_context timer;
-    unsigned char key[64], buf[256];
+    static struct mbed_peer p;
+    unsigned char buf[256];
     const char *line = "hello from mbedtls\n";
-    size_t key_len;
+    const char *hostname = NULL;
     int ret;
 
     if (argc != 5) {
-        fprintf(stderr, "usage: mbedtls_psk_client PORT SUITE IDENTITY HEXKEY\n");
+        fprintf(stderr,
+                "usage: mbedtls_psk_client PORT SUITE (IDENTITY HEXKEY | -CAfile CAFILE)\n");
         return 2;
     }
-    suites[0] = mbedtls_ssl_get_ciphersuite_id(argv[2]);
-    suites[1] = 0;
-    if (suites[0] == 0) {
+    if ((ret = mbed_peer_init(&p, "mbedtls_psk_client", MBEDTLS_SSL_IS_CLIENT)) != 0)
+        return mbed_failed(&p, "init", ret);
+    if (mbed_peer_suite(&p, argv[2]) != 0) {
         fprintf(stderr, "mbedtls_psk_client: unknown suite %s\n", argv[2]);
         return 2;
     }
-    key_len = unhex(argv[4], key, sizeof(key));
-    if (key_len == 0) {
-        fprintf(stderr, "mbedtls_psk_client: bad key\n");
-        return 2;
+    if (strcmp(argv[3], "-CAfile") == 0) {
+        if ((ret = mbed_peer_ca(&p, argv[4])) != 0)
+            return mbed_failed(&p, "CA file", ret);
+        hostname = "localhost";
+    } else {
+        ret = mbed_peer_psk(&p, argv[3], argv[4]);
+        if (ret == -1) {
+            fprintf(stderr, "mbedtls_psk_client: bad key\n");
+            return 2;
+        }
+        if (ret != 0)
+            return mbed_failed(&p, "PSK", ret);
     }
-    mbedtls_net_init(&fd);
-    mbedtls_ssl_init(&ssl);
-    mbedtls_ssl_config_init(&conf);
-    mbedtls_entropy_init(&entropy);
-    mbedtls_ctr_drbg_init(&drbg);
-    if ((ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0)) != 0)
-        return failed("seed", ret);
-    if ((ret = mbedtls_net_connect(&fd, "127.0.0.1", argv[1], MBEDTLS_NET_PROTO_UDP)) != 0)
-        return failed("connect", ret);
-    if ((ret = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT,
-                                           MBEDTLS_SSL_TRANSPORT_DATAGRAM,
-                                           MBEDTLS_SSL_PRESET_DEFAULT)) != 0)
-        return failed("config", ret);
-    mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
-    mbedtls_ssl_conf_read_timeout(&conf, 10000);
-    mbedtls_ssl_conf_ciphersuites(&conf, suites);
-    if ((ret = mbedtls_ssl_conf_psk(&conf, key, key_len, (const unsigned char *)argv[3],
-                                    strlen(argv[3]))) != 0)
-        return failed("PSK", ret);
-    if ((ret = mbedtls_ssl_setup(&ssl, &conf)) != 0)
-        return failed("setup", ret);
-    mbedtls_ssl_set_bio(&ssl, &fd, mbedtls_net_send, mbedtls_net_recv, mbedtls_net_recv_timeout);
-    mbedtls_ssl_set_timer_cb(&ssl, &timer, mbedtls_timing_set_delay, mbedtls_timing_get_delay);
-    do
-        ret = mbedtls_ssl_handshake(&ssl);
-    while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
-    if (ret != 0)
-        return failed("handshake", ret);
-    printf("Ciphersuite: %s\n", mbedtls_ssl_get_ciphersuite(&ssl));
+    if ((ret = mbed_peer_connect(&p, argv[1])) != 0)
+        return mbed_failed(&p, "connect", ret);
+    if ((ret = mbed_peer_handshake(&p, hostname)) != 0)
+        return mbed_failed(&p, "handshake", ret);
+    printf("Ciphersuite: %s\n", mbedtls_ssl_get_ciphersuite(&p.ssl));
     fflush(stdout);
-    if ((ret = mbedtls_ssl_write(&ssl, (const unsigned char *)line, strlen(line))) < 0)
-        return failed("write", ret);
-    do
-        ret = mbedtls_ssl_read(&ssl, buf, sizeof(buf) - 1);
-    while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
-    if (ret <= 0)
-        return failed("read", ret);
-    buf[ret] = '\0';
+    if ((ret = mbedtls_ssl_write(&p.ssl, (const unsigned char *)line, strlen(line))) < 0)
+        return mbed_failed(&p, "write", ret);
+    if ((ret = mbed_peer_read(&p, buf, sizeof(buf))) <= 0)
+        return mbed_failed(&p, "read", ret);
     printf("echo: %s", (const char *)buf);
-    mbedtls_ssl_close_notify(&ssl);
-    mbedtls_ssl_free(&ssl);
-    mbedtls_ssl_config_free(&conf);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
-    mbedtls_net_free(&fd);
+    mbedtls_ssl_close_notify(&p.ssl);
+    mbed_peer_free(&p);
     return 0;
 }

@@ -15,13 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/error.h>
-#include <mbedtls/net_sockets.h>
-#include <mbedtls/ssl.h>
-#include <mbedtls/timing.h>
-#include <mbedtls/x509_crt.h>
+#include "mbedtls_common.h"
 
 #define KEYMAT_LEN 60
 
@@ -48,26 +42,11 @@ static int export_keys(void *p, const unsigned char *ms, const unsigned char *kb
     return 0;
 }
 
-static int failed(const char *what, int ret)
-{
-    char buf[200];
-
-    mbedtls_strerror(ret, buf, sizeof(buf));
-    fprintf(stderr, "mbedtls_srtp_client: %s: -0x%04x %s\n", what, (unsigned int)-ret, buf);
-    return 1;
-}
-
 int main(int argc, char **argv)
 {
     static mbedtls_ssl_srtp_profile profiles[2];
+    static struct mbed_peer p;
     const char *alpn[2];
-    mbedtls_net_context fd;
-    mbedtls_ssl_context ssl;
-    mbedtls_ssl_config conf;
-    mbedtls_x509_crt ca;
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context drbg;
-    mbedtls_timing_delay_context timer;
     mbedtls_dtls_srtp_info srtp;
     unsigned char km[KEYMAT_LEN], buf[256];
     const char *line = "hello from mbedtls\n";
@@ -82,73 +61,41 @@ int main(int argc, char **argv)
     profiles[1] = MBEDTLS_TLS_SRTP_UNSET;
     alpn[0] = argv[4];
     alpn[1] = NULL;
-    mbedtls_net_init(&fd);
-    mbedtls_ssl_init(&ssl);
-    mbedtls_ssl_config_init(&conf);
-    mbedtls_x509_crt_init(&ca);
-    mbedtls_entropy_init(&entropy);
-    mbedtls_ctr_drbg_init(&drbg);
-    if ((ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0)) != 0)
-        return failed("seed", ret);
-    if ((ret = mbedtls_x509_crt_parse_file(&ca, argv[3])) != 0)
-        return failed("CA file", ret);
-    if ((ret = mbedtls_net_connect(&fd, "127.0.0.1", argv[1], MBEDTLS_NET_PROTO_UDP)) != 0)
-        return failed("connect", ret);
-    if ((ret = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT,
-                                           MBEDTLS_SSL_TRANSPORT_DATAGRAM,
-                                           MBEDTLS_SSL_PRESET_DEFAULT)) != 0)
-        return failed("config", ret);
-    mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&conf, &ca, NULL);
-    mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
-    mbedtls_ssl_conf_read_timeout(&conf, 10000);
-    mbedtls_ssl_conf_export_keys_ext_cb(&conf, export_keys, NULL);
-    if ((ret = mbedtls_ssl_conf_dtls_srtp_protection_profiles(&conf, profiles)) != 0)
-        return failed("SRTP profiles", ret);
-    mbedtls_ssl_conf_srtp_mki_value_supported(&conf, MBEDTLS_SSL_DTLS_SRTP_MKI_UNSUPPORTED);
-    if ((ret = mbedtls_ssl_conf_alpn_protocols(&conf, alpn)) != 0)
-        return failed("ALPN", ret);
-    if ((ret = mbedtls_ssl_setup(&ssl, &conf)) != 0)
-        return failed("setup", ret);
-    if ((ret = mbedtls_ssl_set_hostname(&ssl, "localhost")) != 0)
-        return failed("hostname", ret);
-    mbedtls_ssl_set_bio(&ssl, &fd, mbedtls_net_send, mbedtls_net_recv, mbedtls_net_recv_timeout);
-    mbedtls_ssl_set_timer_cb(&ssl, &timer, mbedtls_timing_set_delay, mbedtls_timing_get_delay);
-    do
-        ret = mbedtls_ssl_handshake(&ssl);
-    while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
-    if (ret != 0)
-        return failed("handshake", ret);
-    mbedtls_ssl_get_dtls_srtp_negotiation_result(&ssl, &srtp);
+    if ((ret = mbed_peer_init(&p, "mbedtls_srtp_client", MBEDTLS_SSL_IS_CLIENT)) != 0)
+        return mbed_failed(&p, "init", ret);
+    if ((ret = mbed_peer_ca(&p, argv[3])) != 0)
+        return mbed_failed(&p, "CA file", ret);
+    if ((ret = mbed_peer_connect(&p, argv[1])) != 0)
+        return mbed_failed(&p, "connect", ret);
+    mbedtls_ssl_conf_export_keys_ext_cb(&p.conf, export_keys, NULL);
+    if ((ret = mbedtls_ssl_conf_dtls_srtp_protection_profiles(&p.conf, profiles)) != 0)
+        return mbed_failed(&p, "SRTP profiles", ret);
+    mbedtls_ssl_conf_srtp_mki_value_supported(&p.conf, MBEDTLS_SSL_DTLS_SRTP_MKI_UNSUPPORTED);
+    if ((ret = mbedtls_ssl_conf_alpn_protocols(&p.conf, alpn)) != 0)
+        return mbed_failed(&p, "ALPN", ret);
+    if ((ret = mbed_peer_handshake(&p, "localhost")) != 0)
+        return mbed_failed(&p, "handshake", ret);
+    mbedtls_ssl_get_dtls_srtp_negotiation_result(&p.ssl, &srtp);
     printf("SRTP profile: 0x%04x\n", (unsigned int)srtp.chosen_dtls_srtp_profile);
-    proto = mbedtls_ssl_get_alpn_protocol(&ssl);
+    proto = mbedtls_ssl_get_alpn_protocol(&p.ssl);
     printf("ALPN protocol: %s\n", proto ? proto : "(none)");
     if (!have_keys)
-        return failed("no keys exported", 0);
+        return mbed_failed(&p, "no keys exported", 0);
     /* RFC 5705 §4 without context: PRF(master_secret, label, client_random + server_random). */
     if ((ret = mbedtls_ssl_tls_prf(prf_type, master, sizeof(master), "EXTRACTOR-dtls_srtp",
                                    randoms, sizeof(randoms), km, sizeof(km))) != 0)
-        return failed("PRF", ret);
+        return mbed_failed(&p, "PRF", ret);
     printf("Keying material: ");
     for (i = 0; i < KEYMAT_LEN; i++)
         printf("%02X", km[i]);
     printf("\n");
     fflush(stdout);
-    if ((ret = mbedtls_ssl_write(&ssl, (const unsigned char *)line, strlen(line))) < 0)
-        return failed("write", ret);
-    do
-        ret = mbedtls_ssl_read(&ssl, buf, sizeof(buf) - 1);
-    while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
-    if (ret <= 0)
-        return failed("read", ret);
-    buf[ret] = '\0';
+    if ((ret = mbedtls_ssl_write(&p.ssl, (const unsigned char *)line, strlen(line))) < 0)
+        return mbed_failed(&p, "write", ret);
+    if ((ret = mbed_peer_read(&p, buf, sizeof(buf))) <= 0)
+        return mbed_failed(&p, "read", ret);
     printf("echo: %s", (const char *)buf);
-    mbedtls_ssl_close_notify(&ssl);
-    mbedtls_ssl_free(&ssl);
-    mbedtls_ssl_config_free(&conf);
-    mbedtls_x509_crt_free(&ca);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
-    mbedtls_net_free(&fd);
+    mbedtls_ssl_close_notify(&p.ssl);
+    mbed_peer_free(&p);
     return 0;
 }

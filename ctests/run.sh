@@ -283,6 +283,21 @@ done
 run_test tinydtls_client_PSK_AES128_CCM8
 run_test tinydtls_server_PSK_AES128_CCM8
 
+# ECDHE-ECDSA AES-CCM(_8) vs GnuTLS and Mbed TLS, both directions (t_ccm_ecdsa_interop.sh).
+for s in $CCM_ECDSA_SUITES; do
+    for t in gnutls_server gnutls_client mbedtls_server mbedtls_client; do
+        run_test "ccm_ecdsa_${t}_${s//-/_}"
+    done
+done
+
+# Group / signature algorithm / cipher choice as stock s_server (t_server_choice.sh, issue 8).
+for t in groups_clientpref groups_serverpref sigalgs_clientpref sigalgs_serverpref ciphers; do
+    run_test "server_choice_$t"
+done
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test server_choice_groups_unimplemented_skipped
+fi
+
 # Connection IDs (t_cid.sh, issue 13).
 run_test cid_poll_server_rebind
 run_test cid_poll_server_rebind_zero_length

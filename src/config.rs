@@ -7,6 +7,7 @@ use crate::cookie::CookieKeys;
 use crate::crypto::suites::{CipherSuite, DEFAULT_SUITES};
 use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::Error;
+use crate::handshake::messages::Certificate;
 use crate::pki::keys::SigningKey;
 use crate::pki::verifier::{CertVerifier, WebpkiVerifier};
 use crate::pki::verify::TrustStore;
@@ -54,6 +55,9 @@ pub struct Identity {
     pub chain: Vec<Vec<u8>>,
     /// The leaf's private key.
     pub key: Arc<SigningKey>,
+    /// The Certificate message body for `chain`, encoded once per config rather than per
+    /// handshake (RFC 5246 §7.4.2).
+    pub(crate) certificate_body: Vec<u8>,
 }
 
 /// Immutable configuration shared by many connections (`Arc<Config>`).
@@ -89,6 +93,8 @@ pub struct Config {
     pub(crate) certificate_authorities: Vec<Vec<u8>>,
     pub(crate) psk: Option<Arc<dyn crate::handshake::psk::PskProvider>>,
     pub(crate) psk_identity_hint: Option<Vec<u8>>,
+    /// Who may renegotiate (RFC 5746; crate::handshake::renegotiation).
+    pub(crate) renegotiation: crate::RenegotiationPolicy,
     /// The connection ID this side asks for (RFC 9146 §3); None: no `connection_id`
     /// extension.
     pub(crate) connection_id: Option<LocalConnectionId>,
@@ -186,6 +192,7 @@ impl Default for ConfigBuilder {
                 certificate_authorities: Vec::new(),
                 psk: None,
                 psk_identity_hint: None,
+                renegotiation: crate::RenegotiationPolicy::default(),
                 connection_id: None,
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
@@ -215,7 +222,16 @@ impl ConfigBuilder {
 
     /// Our certificate chain (leaf first, DER) and private key.
     pub fn identity(mut self, chain: Vec<Vec<u8>>, key: Arc<SigningKey>) -> Self {
-        self.cfg.identity = Some(Identity { chain, key });
+        let mut certificate_body = Vec::new();
+        Certificate {
+            chain: chain.clone(),
+        }
+        .encode(&mut certificate_body);
+        self.cfg.identity = Some(Identity {
+            chain,
+            key,
+            certificate_body,
+        });
         self
     }
 
@@ -285,6 +301,13 @@ impl ConfigBuilder {
     /// Require a cookie (HelloVerifyRequest round trip) on servers (default on).
     pub fn cookie_exchange(mut self, on: bool) -> Self {
         self.cfg.cookie_exchange = on;
+        self
+    }
+
+    /// Who may renegotiate (default, as OpenSSL 3.0: a server refuses client-initiated
+    /// renegotiation, a client accepts a server's HelloRequest).
+    pub fn renegotiation(mut self, policy: crate::RenegotiationPolicy) -> Self {
+        self.cfg.renegotiation = policy;
         self
     }
 

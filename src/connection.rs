@@ -183,7 +183,8 @@ impl Connection {
         self.inner.close()
     }
 
-    /// True once the handshake has completed.
+    /// True once the handshake has completed (also while a renegotiation runs: data
+    /// flows meanwhile).
     pub fn is_established(&self) -> bool {
         self.inner.is_established()
     }
@@ -390,6 +391,35 @@ impl Connection {
     /// the hook gets the previous timeout in microseconds (0 initially) and returns the next.
     pub fn set_timer_hook(&mut self, hook: Box<dyn FnMut(u32) -> u32 + Send>) {
         self.inner.set_timer_hook(hook)
+    }
+
+    /// Starts a renegotiation (RFC 5746): a client sends a new ClientHello (offering to
+    /// resume the current session when `abbreviated`), a server a HelloRequest. Application
+    /// data keeps flowing. Fails (the connection stays usable) when the connection is not
+    /// established, is already renegotiating, the policy refuses, or the peer did not
+    /// signal secure renegotiation.
+    pub fn renegotiate(&mut self, now: Instant, abbreviated: bool) -> Result<(), Error> {
+        self.inner.renegotiate(now, abbreviated)
+    }
+
+    /// True while a renegotiation handshake runs.
+    pub fn is_renegotiating(&self) -> bool {
+        self.inner.life.renegotiating()
+    }
+
+    /// Renegotiation handshakes started so far, by either side.
+    pub fn renegotiations(&self) -> u64 {
+        self.inner.renegotiations
+    }
+
+    /// True when the peer signalled RFC 5746 secure renegotiation.
+    pub fn secure_renegotiation(&self) -> bool {
+        self.inner.hs.secure_renegotiation
+    }
+
+    /// Replaces this connection's renegotiation policy (the config's by default).
+    pub fn set_renegotiation_policy(&mut self, policy: crate::RenegotiationPolicy) {
+        self.inner.reneg_policy = policy;
     }
 
     /// Drop and retransmission counters.

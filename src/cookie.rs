@@ -10,7 +10,7 @@
 //! Everything here parses raw datagrams with [`Reader`] and never panics; anything
 //! malformed is dropped silently (RFC 6347 §4.1.2.7).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use rand::rngs::{OsRng, StdRng};
@@ -56,19 +56,28 @@ impl KeySource {
     }
 }
 
-struct Secrets {
-    current: Secret,
-    previous: Option<Secret>,
-    /// Start of `current`'s period; set by the first use so time is always the caller's.
-    period_start: Option<Instant>,
-    source: KeySource,
+/// The keys of one rotation period, HMAC keys built once (not per cookie).
+struct Snapshot {
+    /// Periods elapsed since `CookieKeys::origin` when `current` became current.
+    index: u64,
+    current: hmac::Key,
+    previous: Option<hmac::Key>,
 }
 
 /// Cookie secrets shared by a listener and the connections behind it: the current and the
 /// previous HMAC-SHA256 key, rotated every period.
+///
+/// `DTLSv1_listen` computes a cookie for every ClientHello, from many threads at once with
+/// one `SSL_CTX`, so the hot path takes no exclusive lock: the period index comes from a
+/// fixed origin, and the keys of the current period are an `Arc` snapshot behind an
+/// `RwLock` that only rotation (once per period) writes; readers never wait on each other.
 pub struct CookieKeys {
     period: Duration,
-    inner: Mutex<Secrets>,
+    /// Start of period 0; set by the first use so time is always the caller's.
+    origin: OnceLock<Instant>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// Where new secrets come from (only rotation touches it).
+    source: Mutex<KeySource>,
 }
 
 impl Default for CookieKeys {
@@ -83,6 +92,10 @@ impl std::fmt::Debug for CookieKeys {
             .field("period", &self.period)
             .finish_non_exhaustive()
     }
+}
+
+fn hmac_key(secret: &Secret) -> hmac::Key {
+    hmac::Key::new(hmac::HMAC_SHA256, &secret[..])
 }
 
 impl CookieKeys {
@@ -110,15 +123,16 @@ impl CookieKeys {
     }
 
     fn build(mut source: KeySource, period: Duration) -> Self {
-        let current = source.secret();
+        let current = hmac_key(&source.secret());
         Self {
             period: period.max(Duration::from_millis(1)),
-            inner: Mutex::new(Secrets {
+            origin: OnceLock::new(),
+            snapshot: RwLock::new(Arc::new(Snapshot {
+                index: 0,
                 current,
                 previous: None,
-                period_start: None,
-                source,
-            }),
+            })),
+            source: Mutex::new(source),
         }
     }
 
@@ -127,29 +141,42 @@ impl CookieKeys {
         self.period
     }
 
-    fn with_secrets<T>(&self, now: Instant, f: impl FnOnce(&Secrets) -> T) -> T {
-        // A poisoned lock only means another thread panicked mid-call; the secrets are
-        // still whole, so keep serving rather than propagate the panic.
-        let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        match s.period_start {
-            None => s.period_start = Some(now),
-            Some(start) => {
-                let elapsed = now.saturating_duration_since(start);
-                let periods = elapsed.as_nanos() / self.period.as_nanos().max(1);
-                if periods >= 1 {
-                    let next = s.source.secret();
-                    let old = std::mem::replace(&mut s.current, next);
-                    // After two or more periods the old current is too old to honour.
-                    s.previous = if periods == 1 { Some(old) } else { None };
-                    let step = u32::try_from(periods).unwrap_or(u32::MAX);
-                    s.period_start = start.checked_add(self.period.saturating_mul(step));
-                    if s.period_start.is_none() {
-                        s.period_start = Some(now);
-                    }
-                }
-            }
+    /// The keys valid at `now`, rotating first when a period boundary has passed.
+    fn keys_at(&self, now: Instant) -> Arc<Snapshot> {
+        let origin = *self.origin.get_or_init(|| now);
+        let elapsed = now.saturating_duration_since(origin);
+        let index =
+            u64::try_from(elapsed.as_nanos() / self.period.as_nanos().max(1)).unwrap_or(u64::MAX);
+        // A poisoned lock only means another thread panicked mid-call; the keys are still
+        // whole, so keep serving rather than propagate the panic.
+        let snap = self
+            .snapshot
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        // Time seen as going backwards (another thread rotated first) changes nothing.
+        if index <= snap.index {
+            return snap;
         }
-        f(&s)
+        let mut w = self.snapshot.write().unwrap_or_else(|p| p.into_inner());
+        if index <= w.index {
+            return w.clone();
+        }
+        let next = hmac_key(
+            &self
+                .source
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .secret(),
+        );
+        // After two or more periods the old current is too old to honour.
+        let previous = (index == w.index + 1).then(|| w.current.clone());
+        *w = Arc::new(Snapshot {
+            index,
+            current: next,
+            previous,
+        });
+        w.clone()
     }
 
     /// A cookie for `peer_addr` (any stable encoding of the address) and `hello_params`
@@ -160,7 +187,7 @@ impl CookieKeys {
         peer_addr: &[u8],
         hello_params: &[u8],
     ) -> [u8; COOKIE_LEN] {
-        self.with_secrets(now, |s| mac(&s.current, peer_addr, hello_params))
+        mac(&self.keys_at(now).current, peer_addr, hello_params)
     }
 
     /// Whether `cookie` was generated for this peer and ClientHello by the current or the
@@ -175,20 +202,18 @@ impl CookieKeys {
         if cookie.len() != COOKIE_LEN {
             return false;
         }
-        self.with_secrets(now, |s| {
-            let cur = ct_eq(&mac(&s.current, peer_addr, hello_params), cookie);
-            let prev = s
-                .previous
-                .as_ref()
-                .is_some_and(|p| ct_eq(&mac(p, peer_addr, hello_params), cookie));
-            cur | prev
-        })
+        let s = self.keys_at(now);
+        let cur = ct_eq(&mac(&s.current, peer_addr, hello_params), cookie);
+        let prev = s
+            .previous
+            .as_ref()
+            .is_some_and(|p| ct_eq(&mac(p, peer_addr, hello_params), cookie));
+        cur | prev
     }
 }
 
-fn mac(secret: &Secret, peer_addr: &[u8], params: &[u8]) -> [u8; COOKIE_LEN] {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, &secret[..]);
-    let mut ctx = hmac::Context::with_key(&key);
+fn mac(key: &hmac::Key, peer_addr: &[u8], params: &[u8]) -> [u8; COOKIE_LEN] {
+    let mut ctx = hmac::Context::with_key(key);
     // Length-prefix the address so (addr, params) splits cannot collide.
     let addr_len = u16::try_from(peer_addr.len()).unwrap_or(u16::MAX);
     ctx.update(&addr_len.to_be_bytes());
@@ -567,6 +592,36 @@ mod tests {
         let k3 = CookieKeys::with_seed_and_rotation(5, p);
         let c3 = k3.generate(t0 + p, PEER, b"x");
         assert!(k3.verify(t0, PEER, b"x", &c3));
+    }
+
+    #[test]
+    fn threads_share_keys_across_a_rotation() {
+        // Many listener threads on one SSL_CTX: each verifies its own cookies while others
+        // cross the period boundary; all agree on the keys of each period.
+        let p = Duration::from_secs(60);
+        let keys = Arc::new(CookieKeys::with_seed_and_rotation(6, p));
+        let t0 = Instant::now();
+        let before = keys.generate(t0, PEER, b"params");
+        let handles: Vec<_> = (0..4u8)
+            .map(|i| {
+                let keys = keys.clone();
+                std::thread::spawn(move || {
+                    let mut ok = true;
+                    for j in 0..200u32 {
+                        let now = t0 + Duration::from_millis(u64::from(j) * 500);
+                        let params = [i, j as u8];
+                        let c = keys.generate(now, PEER, &params);
+                        ok &= keys.verify(now, PEER, &params, &c);
+                        ok &= keys.verify(now, PEER, b"params", &before);
+                    }
+                    ok
+                })
+            })
+            .collect();
+        for h in handles {
+            assert!(h.join().unwrap());
+        }
+        assert!(!keys.verify(t0 + 2 * p, PEER, b"params", &before));
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! Deviations from RFC 6347 and the RFCs it builds on, each with its reason.
 //!
-//! * **Renegotiation is not supported.** A ClientHello (server side) or HelloRequest (client
-//!   side) after the handshake is answered with a `no_renegotiation` warning alert (RFC 5746
-//!   §4.5 allows refusing; BoringSSL does the same), whatever its `message_seq`
-//!   (`handshake::renegotiation`). This is OpenSSL 3.0's default for client-initiated
-//!   requests; OpenSSL's client accepts a server's HelloRequest unless
-//!   `SSL_OP_NO_RENEGOTIATION` is set, and `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` makes its
-//!   server accept: rdtls refuses in both cases. When the 48-bit sequence space of an
-//!   epoch is exhausted the connection is closed instead of rekeyed.
-//! * **Records of a future epoch are dropped, not buffered** (RFC 6347 §4.1 permits either).
-//!   The peer's retransmission recovers them.
+//! * **Renegotiation** (RFC 5746, `handshake::renegotiation`) follows OpenSSL 3.0's policy
+//!   (a server refuses client-initiated renegotiation unless allowed, a client accepts a
+//!   HelloRequest, `SSL_OP_NO_RENEGOTIATION` refuses both with a `no_renegotiation`
+//!   warning) with two differences: a server retransmits its HelloRequest until the
+//!   ClientHello comes (OpenSSL sends it once), and a `no_renegotiation` warning answering
+//!   our request abandons the renegotiation and keeps the connection (OpenSSL fails it).
+//!   When the 48-bit sequence space of an epoch is exhausted the connection is closed
+//!   instead of rekeyed.
+//! * **Records of a future epoch are dropped, not buffered** (RFC 6347 §4.1 permits either),
+//!   in the initial handshake; the peer's retransmission recovers them. During a
+//!   renegotiation, records of the next epoch are held (`record::layer::
+//!   MAX_NEXT_EPOCH_RECORDS`) so application data survives the epoch change.
 //! * **Only AEAD cipher suites** (AES-GCM, ChaCha20-Poly1305); no CBC, no RC4, no NULL.
 //! * **ECDHE and signatures use the OS RNG** even when a test seeds the engine RNG, because
 //!   `ring` does not accept a caller-supplied RNG.
@@ -24,15 +26,17 @@
 //!   stays stateless; the client's timer resends the ClientHello).
 //! * **Plaintext alerts during the handshake are not obeyed at once** (RFC 5246 §7.2 says a
 //!   fatal alert closes the connection immediately). An epoch-0 alert is unauthenticated: it
-//!   is remembered and ends the handshake (naming that alert) only if the handshake makes no
-//!   progress across `input_policy::VERDICT_EXPIRIES` (2) retransmission timer expiries;
-//!   after the handshake it is dropped. A plaintext handshake message of the wrong type for
-//!   the state, or that does not decode, is treated the same way. See `crate::input_policy`.
-//!   A genuine rejection therefore fails about two seconds later than in OpenSSL (the timer
-//!   is not doubled while a verdict is pending, a second deviation from RFC 6347 §4.2.4.1).
-//!   Residual risk: a forged alert is obeyed if the link also loses everything the genuine
-//!   peer sends for those two periods (about 2% of handshakes under 10% loss when the
-//!   attacker injects at every state, tests/offpath.rs).
+//!   is remembered and ends the handshake (naming that alert) only without progress, either
+//!   when the peer confirms it by answering our first retransmission with another alert or
+//!   rejected message (RFC 6347 §4.2.7: about 1 s, the initial timer, plus a round trip), or
+//!   when the peer stays silent across `input_policy::VERDICT_EXPIRIES` (5) timer expiries
+//!   (about five seconds: the timer is not doubled while a verdict is pending, a second
+//!   deviation from RFC 6347 §4.2.4.1). After the handshake it is dropped. A plaintext
+//!   handshake message of the wrong type for the state, or that does not decode, is treated
+//!   the same way. See `crate::input_policy`. Residual risk: a forged alert is obeyed if the
+//!   link loses the genuine flight and then every round trip of four retransmissions (about
+//!   10^-4 per injection under 10% loss; none in 2,500 attacked handshakes of
+//!   tests/offpath.rs with OFFPATH_ROUNDS=10).
 //! * **Plaintext handshake fragments are screened before buffering:** a partial message of
 //!   a type the current state cannot take at the expected `message_seq` is dropped, and when
 //!   two plaintext versions of one message conflict a whole message (else the one with more
@@ -71,3 +75,41 @@
 //!   `tls12_cid` record naming another CID, is dropped; no padding is added to records we
 //!   send. The peer address is never changed by the engine: `Connection::last_datagram_newest`
 //!   tells the caller when RFC 9146 §6 allows it. See `handshake::cid_negotiation`.
+//!
+//! ## DTLS over DCCP (RFC 5238)
+//!
+//! The engine is transport-blind; the DCCP specifics live in the C layer
+//! (`capi/src/ssl/dccp.rs`) and are exercised on a real DCCP stack by `make test-dccp`.
+//! What RFC 5238 asks of a DTLS implementation, and how rdtls meets it:
+//! * **§3 one record per packet, several records per packet allowed** — met: a record is
+//!   never split across datagrams, each datagram is one `send` (one DCCP-Data packet), and a
+//!   flight packs several records into one datagram up to the MTU.
+//! * **§3.5 MUST NOT use a record size greater than the DCCP MPS in force** — met: on a
+//!   `SOCK_DCCP` write BIO the engine MTU is `min(SSL_set_mtu value, DCCP_SOCKOPT_GET_CUR_MPS)`,
+//!   re-read before every flush and after `EMSGSIZE` (the MPS follows the congestion state).
+//!   rdtls does no PMTU discovery of its own over DCCP (the "MAY use the DCCP-managed value"
+//!   option); the RFC 6347 §4.1.1.1 back-off to smaller datagrams on repeated handshake
+//!   timeouts still applies (the SHOULD of §3.5).
+//! * **§3.5 SHOULD reset DCCP's PMTU estimate when the application resets DTLS's** — not
+//!   done: Linux offers no socket call to reset DCCP's PMTU estimate.
+//! * **§3.5 SHOULD drive DCCP's DF bit from the application** — as over UDP: the datagram
+//!   BIO's `BIO_CTRL_DGRAM_SET_DONT_FRAG` / `MTU_DISCOVER` set `IP_MTU_DISCOVER` on the
+//!   socket, an IP-level option DCCP sockets share (not exercised by the VM test).
+//! * **§3.2 MUST wait for the DCCP handshake before restarting the DTLS timer** — met by
+//!   construction: rdtls sends nothing in DCCP-Request packets (that is a MAY it does not
+//!   use); the application hands over a connected socket (`connect`/`accept` return after
+//!   the DCCP handshake), so the DTLS handshake and its timer start afterwards. A socket
+//!   whose non-blocking `connect` is still in progress makes sends fail with `EAGAIN`, which
+//!   rdtls reports as `SSL_ERROR_WANT_WRITE` and retries.
+//! * **§3.3 SHOULD NOT retransmit a message DCCP still holds in its queue** — not done:
+//!   Linux does not tell when a queued DCCP packet leaves for the IP layer. The timer starts
+//!   when the datagram is handed to the socket; a full DCCP transmit queue (`EAGAIN`, even
+//!   on a blocking socket) keeps the datagram in rdtls (`SSL_ERROR_WANT_WRITE`) instead of
+//!   queueing more behind it.
+//! * **§3.4 MUST NOT mix unprotected data with DTLS on one DCCP connection; SHOULD limit
+//!   repeated DTLS connections over one DCCP connection** — the application's duty: rdtls
+//!   only ever writes DTLS records to the socket and starts no connection by itself.
+//! * **§3.6 service codes** — the application's (`DCCP_SOCKOPT_SERVICE`, set before
+//!   `connect`/`listen`); rdtls never reads or sets it.
+//! * **§3.1 sequence numbers, §3.7 versions** — nothing to do: DTLS record sequence numbers
+//!   and anti-replay are independent of DCCP's, and the encapsulation is version-blind.

@@ -144,7 +144,7 @@ pub enum Error {
         /// Largest payload that fits.
         max: usize,
     },
-    /// The 48-bit record sequence number space is exhausted (renegotiation unsupported).
+    /// The 48-bit record sequence number space of an epoch is exhausted.
     SequenceExhausted,
     /// The operation needs a completed handshake, or the connection is closed.
     InvalidState(&'static str),

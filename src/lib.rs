@@ -57,3 +57,4 @@ pub use client_hello_hook::{ClientHelloHook, ClientHelloInfo, HelloDecision, Hel
 pub use config::{Config, ConfigBuilder, VerifyMode};
 pub use connection::{ClientOptions, Connection, Event, Stats};
 pub use error::{AlertDescription, AlertLevel, Error};
+pub use handshake::renegotiation::RenegotiationPolicy;

@@ -48,31 +48,75 @@ fn spoofed_plaintext_alerts_during_handshake_are_not_obeyed() {
 }
 
 #[test]
-fn genuine_plaintext_rejection_fails_after_two_timer_expiries_naming_the_alert() {
+fn genuine_plaintext_rejection_repeated_after_our_retransmission_fails_within_a_period() {
+    // The server rejects the ClientHello and, as RFC 6347 §4.2.7 asks, alerts again when the
+    // retransmitted ClientHello comes in: the repeat confirms the alert.
     let mut p = pair();
     let _ch = p.take(Dir::ToServer);
     let start = p.now;
     p.deliver(Dir::ToClient, &[alert(0, 2, 40)]);
     assert!(p.client.error.is_none(), "remembered, not obeyed at once");
-    // First expiry: the client retransmits, giving a live peer the chance to answer.
     let at = p.client.conn.poll_timeout().expect("timer armed");
+    assert!(
+        at - start <= Duration::from_secs(1),
+        "the initial 1 s timer"
+    );
     Endpoint::handle_timeout(&mut p.client, at);
-    assert!(p.client.error.is_none(), "one expiry is not enough");
+    assert!(p.client.error.is_none(), "an expiry alone obeys nothing");
     assert!(
         !p.take(Dir::ToServer).is_empty(),
         "the ClientHello is retransmitted"
     );
-    // The peer stays silent (it rejected us): the second expiry obeys the alert.
+    p.now = at + Duration::from_millis(5);
+    p.deliver(Dir::ToClient, &[alert(1, 2, 40)]);
+    assert_eq!(
+        p.client.error,
+        Some(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE)),
+        "the repeated alert ends the handshake one period after the first, naming it"
+    );
+    assert_eq!(p.client.conn.poll_timeout(), None);
+}
+
+#[test]
+fn repeated_forged_alert_before_any_retransmission_confirms_nothing() {
+    let mut p = pair();
+    let _ch = p.take(Dir::ToServer);
+    for seq in 0..10 {
+        p.deliver(Dir::ToClient, &[alert(seq, 2, 40)]);
+    }
+    assert!(p.client.error.is_none(), "a burst is not a confirmation");
+    let at = p.client.conn.poll_timeout().expect("timer armed");
+    Endpoint::handle_timeout(&mut p.client, at);
+    assert!(p.client.error.is_none());
+    completes(&mut p, "a burst of forged alerts");
+}
+
+#[test]
+fn genuine_plaintext_rejection_by_a_silent_peer_fails_after_verdict_expiries() {
+    let mut p = pair();
+    let _ch = p.take(Dir::ToServer);
+    let start = p.now;
+    p.deliver(Dir::ToClient, &[alert(0, 2, 40)]);
+    // Each expiry retransmits, giving a live peer the chance to answer; this one is silent.
+    for i in 1..rdtls::input_policy::VERDICT_EXPIRIES {
+        let at = p.client.conn.poll_timeout().expect("timer armed");
+        Endpoint::handle_timeout(&mut p.client, at);
+        assert!(p.client.error.is_none(), "obeyed after only {i} expiries");
+        assert!(
+            !p.take(Dir::ToServer).is_empty(),
+            "the ClientHello is retransmitted"
+        );
+    }
     let at = p.client.conn.poll_timeout().expect("timer armed");
     assert!(
-        at - start <= Duration::from_secs(2),
-        "within two (undoubled) timer periods"
+        at - start <= Duration::from_secs(rdtls::input_policy::VERDICT_EXPIRIES.into()),
+        "undoubled 1 s timer periods"
     );
     Endpoint::handle_timeout(&mut p.client, at);
     assert_eq!(
         p.client.error,
         Some(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE)),
-        "no progress across two expiries: the handshake ends, naming the alert"
+        "no answer across the expiries: the handshake ends, naming the alert"
     );
     assert_eq!(p.client.conn.poll_timeout(), None);
 }

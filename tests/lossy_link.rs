@@ -27,12 +27,12 @@ const MESSAGES: usize = 60;
 /// A spec varied by seed: suite, group and client auth all rotate.
 fn spec_for_seed(seed: u64) -> Spec {
     let suite = DEFAULT_SUITES[(seed as usize) % DEFAULT_SUITES.len()].openssl_name;
-    let group = if seed % 2 == 0 {
+    let group = if seed.is_multiple_of(2) {
         Group::X25519
     } else {
         Group::P256
     };
-    Spec::new(suite, group, seed % 3 == 0)
+    Spec::new(suite, group, seed.is_multiple_of(3))
 }
 
 fn message(from: &str, i: usize) -> Vec<u8> {

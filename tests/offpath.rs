@@ -156,7 +156,8 @@ enum Outcome {
     Failed(String),
     /// A side obeyed a remembered verdict after the link had lost every genuine datagram
     /// sent to it since the last injection: indistinguishable from a real rejection
-    /// followed by silence (see `rdtls::input_policy::VERDICT_EXPIRIES`).
+    /// followed by silence (see `rdtls::input_policy::VERDICT_EXPIRIES`). Reported
+    /// separately, and a failure too.
     LinkSilenced(String),
 }
 
@@ -445,15 +446,11 @@ fn attack(setup: &Setup) {
         failures.len(),
         failures.join("\n")
     );
-    // A few seeds lose every genuine datagram to a victim for two timer periods right after
-    // an injection (e.g. the HelloVerifyRequest and the retransmitted ClientHello): then a
-    // forged alert is indistinguishable from a real rejection followed by silence, and is
-    // obeyed; that is the price of failing a real rejection in bounded time. Each such
-    // failure was checked to be explained by the link; they must stay rare (about 3%:
-    // a verdict met in the first flight needs the HelloVerifyRequest and then one of the
-    // retransmitted ClientHello or its answer lost, 0.1 x 0.19).
+    // No tolerance: a forged verdict is obeyed only if the link loses the genuine flight and
+    // then the round trips of VERDICT_EXPIRIES - 1 retransmissions (rdtls::input_policy);
+    // these seeds meet none (nor do 2,500 handshakes with OFFPATH_ROUNDS=10).
     assert!(
-        silenced.len() as u64 * 20 <= runs,
+        silenced.is_empty(),
         "{} of {runs} handshakes failed after the link silenced the peer:\n{}",
         silenced.len(),
         silenced.join("\n")

@@ -1,5 +1,5 @@
-//! Renegotiation requests after the handshake (`rdtls::handshake::renegotiation`): refused
-//! with a `no_renegotiation` warning, whatever their `message_seq`. OpenSSL starts every
+//! Renegotiation requests after the handshake (`rdtls::handshake::renegotiation`) that the
+//! policy refuses get a `no_renegotiation` warning, whatever their `message_seq`. OpenSSL starts every
 //! handshake at message_seq 0 (RFC 6347 §4.2.2), so its renegotiating ClientHello and its
 //! HelloRequest carry 0: these used to be taken for retransmissions of the finished
 //! handshake and answered with our last flight (issue 8 item 4).
@@ -10,7 +10,7 @@ use common::fixtures::Spec;
 use common::flights::*;
 use common::link::Dir;
 use common::wire::*;
-use rdtls::{AlertDescription, AlertLevel, Event};
+use rdtls::{AlertDescription, AlertLevel, Event, RenegotiationPolicy};
 
 const HT_HELLO_REQUEST: u8 = 0;
 
@@ -59,8 +59,14 @@ fn renegotiating_client_hello_at_message_seq_0_is_refused_not_answered_with_our_
 }
 
 #[test]
-fn hello_request_at_message_seq_0_is_refused_by_the_client() {
+fn hello_request_at_message_seq_0_is_refused_by_a_client_with_no_renegotiation() {
     let mut p = established(&Spec::default_ecdsa());
+    // A client accepts a HelloRequest by default, as OpenSSL's does
+    // (tests/renegotiation_flow.rs); SSL_OP_NO_RENEGOTIATION refuses it.
+    p.client.conn.set_renegotiation_policy(RenegotiationPolicy {
+        refuse_all: true,
+        allow_client: false,
+    });
     let k = keys(&p);
     let msg = HsFrag::whole(HT_HELLO_REQUEST, 0, Vec::new());
     let seq = max_seq(&p, Dir::ToClient, 1) + 10;
@@ -91,4 +97,21 @@ fn plaintext_hello_request_after_completion_is_dropped_silently() {
     assert!(p.take(Dir::ToServer).is_empty(), "no answer to plaintext");
     assert!(!p.client.events.contains(&NO_RENEGOTIATION_SENT));
     p.exchange(b"fine", b"fine").expect("data");
+}
+
+#[test]
+fn hello_request_at_message_seq_0_starts_a_renegotiation_by_default() {
+    let mut p = established(&Spec::default_ecdsa());
+    let k = keys(&p);
+    let msg = HsFrag::whole(HT_HELLO_REQUEST, 0, Vec::new());
+    let seq = max_seq(&p, Dir::ToClient, 1) + 10;
+    let rec = k.server.seal(CT_HANDSHAKE, 1, seq, &msg.to_bytes());
+    p.deliver(Dir::ToClient, &[rec.to_bytes()]);
+    assert!(p.client.conn.is_renegotiating());
+    let out = p.take(Dir::ToServer);
+    assert!(
+        out.iter().any(|d| has_record(d, CT_HANDSHAKE, 1)),
+        "a protected ClientHello: {out:?}"
+    );
+    assert!(!p.client.events.contains(&NO_RENEGOTIATION_SENT));
 }

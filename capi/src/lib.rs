@@ -22,6 +22,9 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 // `try_ref!(p, ())` spells the failure value of functions returning nothing.
 #![allow(clippy::unused_unit)]
+// C strings are written b"...\0" throughout (and by the cstr! macro); the c"" literals
+// this lint suggests since rust-version 1.77 are equivalent, a style change for later.
+#![allow(clippy::manual_c_str_literals)]
 
 pub mod entry;
 pub mod error;

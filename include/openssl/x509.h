@@ -60,7 +60,8 @@ X509_NAME *X509_get_subject_name(const X509 *a);
 X509_NAME *X509_get_issuer_name(const X509 *a);
 ASN1_INTEGER *X509_get_serialNumber(X509 *x);
 
-/* Making certificates (X509_new, the setters, X509_sign; always written as v3). */
+/* Making certificates (X509_new, the setters, X509_sign): v3, or v1 after
+ * X509_set_version(x, 0) (then without extensions). */
 X509 *X509_new(void);
 int X509_set_version(X509 *x, long version);
 long X509_get_version(const X509 *x);
@@ -70,7 +71,15 @@ const ASN1_TIME *X509_get0_notBefore(const X509 *x);
 const ASN1_TIME *X509_get0_notAfter(const X509 *x);
 #define X509_get_notBefore X509_getm_notBefore
 #define X509_get_notAfter X509_getm_notAfter
+int X509_set_serialNumber(X509 *x, ASN1_INTEGER *serial);
+int X509_set1_notBefore(X509 *x, const ASN1_TIME *tm);
+int X509_set1_notAfter(X509 *x, const ASN1_TIME *tm);
+#define X509_set_notBefore X509_set1_notBefore
+#define X509_set_notAfter X509_set1_notAfter
+/* With s NULL these return a new ASN1_TIME (free it with ASN1_TIME_free). */
 ASN1_TIME *X509_gmtime_adj(ASN1_TIME *s, long adj);
+ASN1_TIME *X509_time_adj(ASN1_TIME *s, long adj, time_t *t);
+ASN1_TIME *X509_time_adj_ex(ASN1_TIME *s, int offset_day, long offset_sec, time_t *t);
 int X509_set_pubkey(X509 *x, EVP_PKEY *pkey);
 int X509_set_subject_name(X509 *x, const X509_NAME *name);
 int X509_set_issuer_name(X509 *x, const X509_NAME *name);

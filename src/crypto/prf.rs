@@ -38,7 +38,8 @@ pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seeds: &[&[u8]], out: &mu
         ctx.update(s);
     }
     let mut a = ctx.sign();
-    for chunk in out.chunks_mut(hash.output_len()) {
+    let mut chunks = out.chunks_mut(hash.output_len()).peekable();
+    while let Some(chunk) = chunks.next() {
         // Output block = HMAC(secret, A(i) ‖ label ‖ seed).
         let mut ctx = ring::hmac::Context::with_key(&key);
         ctx.update(a.as_ref());
@@ -48,7 +49,10 @@ pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seeds: &[&[u8]], out: &mu
         }
         let block = ctx.sign();
         chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
-        a = ring::hmac::sign(&key, a.as_ref());
+        // A(i+1) only when another block follows (a Finished needs one block, not two).
+        if chunks.peek().is_some() {
+            a = ring::hmac::sign(&key, a.as_ref());
+        }
     }
 }
 

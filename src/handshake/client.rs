@@ -54,7 +54,12 @@ impl Machine {
             ec_point_formats: Some(vec![0]),
             signature_algorithms: Some(self.config.sig_schemes.clone()),
             extended_master_secret: self.config.extended_master_secret,
-            renegotiation_info: Some(Vec::new()),
+            // RFC 5746 §3.5: empty initially, our previous verify_data when renegotiating.
+            renegotiation_info: Some(
+                self.renegotiation()
+                    .map(|r| r.client_verify_data.clone())
+                    .unwrap_or_default(),
+            ),
             // RFC 5764 §4.1.1: we never send an MKI (OpenSSL does not either).
             use_srtp: (!self.config.srtp_profiles.is_empty()).then(|| UseSrtp {
                 profiles: self.config.srtp_profiles.clone(),
@@ -221,7 +226,19 @@ impl Machine {
                 "compression is not supported",
             ));
         }
-        if let Some(ri) = &sh.extensions.renegotiation_info {
+        if let Some(r) = self.renegotiation() {
+            // RFC 5746 §3.5: the server must echo both verify_data values.
+            let expected = r.server_binding();
+            match &sh.extensions.renegotiation_info {
+                Some(ri) if crate::crypto::constant_time_eq(ri, &expected) => {}
+                _ => {
+                    return Err(Error::alert(
+                        AlertDescription::HANDSHAKE_FAILURE,
+                        "renegotiation_info mismatch in renegotiating ServerHello",
+                    ))
+                }
+            }
+        } else if let Some(ri) = &sh.extensions.renegotiation_info {
             if !ri.is_empty() {
                 return Err(Error::alert(
                     AlertDescription::HANDSHAKE_FAILURE,
@@ -406,20 +423,24 @@ impl Machine {
         // none the server can accept.
         let mut sign_with = None;
         if let Some(requested) = cert_requested {
-            let mut chain = Vec::new();
-            if let Some(id) = self.config.identity.clone() {
+            let mut body = None;
+            let config = self.config.clone();
+            if let Some(id) = config.identity.as_ref() {
                 let acceptable: Vec<_> = requested
                     .iter()
                     .copied()
                     .filter(|s| self.config.sig_schemes.contains(s))
                     .collect();
                 if let Some(scheme) = id.key.choose_scheme(&acceptable) {
-                    chain = id.chain.clone();
+                    body = Some(id.certificate_body.clone());
                     sign_with = Some((id.key.clone(), scheme));
                 }
             }
-            let mut b = Vec::new();
-            Certificate { chain }.encode(&mut b);
+            let b = body.unwrap_or_else(|| {
+                let mut b = Vec::new();
+                Certificate { chain: Vec::new() }.encode(&mut b);
+                b
+            });
             self.queue_handshake(HandshakeType::CERTIFICATE, b, true);
         }
         let kp = self.ephemeral_key(group)?;

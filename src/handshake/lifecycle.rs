@@ -49,6 +49,9 @@ pub(crate) struct Handshake {
     /// unauthenticated first fragment moved it, so a later first-flight fragment can move
     /// it again (a forged fragment must not fix it). Cleared when a message is processed.
     pub first_flight_floor: Option<u16>,
+    /// This handshake renegotiates an established connection (RFC 5746): the previous
+    /// handshake's verify_data, and application data keeps flowing meanwhile.
+    pub renegotiation: Option<super::renegotiation::Renegotiation>,
 }
 
 impl Handshake {
@@ -62,6 +65,7 @@ impl Handshake {
             sent_final: false,
             pending_verdict: None,
             first_flight_floor: None,
+            renegotiation: None,
         }
     }
 }
@@ -169,6 +173,20 @@ impl Lifecycle {
         matches!(self, Lifecycle::Established(_) | Lifecycle::Closing(_))
     }
 
+    /// Application data may flow: the handshake completed, or a renegotiation runs on an
+    /// established connection (the old epoch's keys stay in use until ChangeCipherSpec).
+    pub fn app_open(&self) -> bool {
+        match self {
+            Lifecycle::Handshaking(h) => h.renegotiation.is_some(),
+            _ => self.completed(),
+        }
+    }
+
+    /// A renegotiation handshake is running.
+    pub fn renegotiating(&self) -> bool {
+        matches!(self, Lifecycle::Handshaking(h) if h.renegotiation.is_some())
+    }
+
     pub fn close_sent(&self) -> bool {
         match self {
             Lifecycle::Closing(c) => c.sent,
@@ -245,6 +263,15 @@ impl Lifecycle {
     /// the connection: a handshake closed by either side cannot complete.
     pub fn close(&mut self, sent: bool) {
         match self {
+            Lifecycle::Handshaking(h) if h.renegotiation.is_some() => {
+                // Closing abandons a renegotiation; the connection itself was established.
+                *self = Lifecycle::Closing(Closing {
+                    sent,
+                    received: !sent,
+                    completed_at: None,
+                    final_flight: None,
+                });
+            }
             Lifecycle::Handshaking(_) => {
                 let error = if sent {
                     Error::InvalidState("closed during the handshake")

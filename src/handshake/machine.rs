@@ -143,6 +143,13 @@ pub struct Machine {
     /// The last datagram held a record that authenticated and was newer than any before:
     /// only then may a peer's new address be adopted (RFC 9146 §6).
     last_datagram_newest: bool,
+    /// Who may renegotiate (crate::handshake::renegotiation).
+    pub(crate) reneg_policy: super::renegotiation::RenegotiationPolicy,
+    /// Renegotiation handshakes started so far (either side).
+    pub(crate) renegotiations: u64,
+    /// When the previous, protected read epoch stops being accepted after a renegotiation
+    /// (RFC 6347 §4.1: kept for reordered records, `input_policy::PREVIOUS_EPOCH_LINGER`).
+    pub(crate) prev_read_retire_at: Option<Instant>,
 }
 
 impl Machine {
@@ -156,6 +163,7 @@ impl Machine {
         let rng = StdRng::from_entropy();
         let timer = RetransmitTimer::new(config.initial_timeout, config.max_timeout);
         let mtu = config.mtu;
+        let reneg_policy = config.renegotiation;
         Self {
             config,
             is_client,
@@ -194,6 +202,9 @@ impl Machine {
             now,
             newest_authenticated: None,
             last_datagram_newest: false,
+            reneg_policy,
+            renegotiations: 0,
+            prev_read_retire_at: None,
         }
     }
 
@@ -267,7 +278,7 @@ impl Machine {
             if r.authenticated
                 && self
                     .newest_authenticated
-                    .map_or(true, |n| (r.epoch, r.sequence) > n)
+                    .is_none_or(|n| (r.epoch, r.sequence) > n)
             {
                 self.newest_authenticated = Some((r.epoch, r.sequence));
                 self.last_datagram_newest = true;
@@ -312,7 +323,7 @@ impl Machine {
                 ContentType::ALERT => self.handle_alert(r.epoch, provenance, payload),
                 ContentType::APPLICATION_DATA => {
                     let cost = r.end - r.start;
-                    if !self.accepts_app_data(r.epoch) {
+                    if !self.accepts_app_data(r.epoch, r.authenticated) {
                         // Epoch-0 (unprotected) application data is never delivered.
                         self.stats.records_dropped += 1;
                     } else if self.app_in.len() >= MAX_BUFFERED_APP_RECORDS
@@ -359,10 +370,15 @@ impl Machine {
             }
             _ => self.pool.push(buf),
         }
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) => Err(self.fail(e)),
+        if let Err(e) = result {
+            return Err(self.fail(e));
         }
+        // A ChangeCipherSpec of a renegotiation may have installed the epoch of records
+        // held back (record::layer::MAX_NEXT_EPOCH_RECORDS): open them now.
+        for held in self.records.take_held_records() {
+            self.handle_datagram(now, &held)?;
+        }
+        Ok(())
     }
 
     fn push_app(&mut self, rec: AppRecord) {
@@ -373,6 +389,10 @@ impl Machine {
     /// Retires the previous read epoch once the side that sent the final flight has
     /// lingered long enough (RFC 6347 §4.1, §4.2.4).
     fn retire_previous_epoch_if_due(&mut self, now: Instant) {
+        if self.prev_read_retire_at.is_some_and(|t| now >= t) {
+            self.prev_read_retire_at = None;
+            self.records.retire_previous_read_epoch();
+        }
         if let Some(at) = self.life.completed_at_mut() {
             if at.is_some_and(|t| now >= t + input_policy::PREVIOUS_EPOCH_LINGER) {
                 *at = None;
@@ -385,7 +405,15 @@ impl Machine {
     /// nothing more, so the previous read epoch is retired and our last flight, kept only
     /// to answer its retransmissions (RFC 6347 §4.2.4), is freed.
     fn peer_finished(&mut self) {
-        self.records.retire_previous_read_epoch();
+        if self.records.read_epoch() > 1 {
+            // After a renegotiation the previous epoch is protected: its application data
+            // may still arrive reordered, so it is read a while longer (RFC 6347 §4.1).
+            if self.records.has_previous_read_epoch() && self.prev_read_retire_at.is_none() {
+                self.prev_read_retire_at = Some(self.now + input_policy::PREVIOUS_EPOCH_LINGER);
+            }
+        } else {
+            self.records.retire_previous_read_epoch();
+        }
         self.life.drop_final_flight();
     }
 
@@ -406,10 +434,15 @@ impl Machine {
             + (after.dropped_auth - before.dropped_auth);
     }
 
-    fn accepts_app_data(&self, epoch: u16) -> bool {
+    /// Application data is accepted from protected epochs once the handshake completed,
+    /// during a renegotiation (old and new epoch alike), and in the initial handshake
+    /// once the peer's ChangeCipherSpec is in (its Finished may be lost or reordered).
+    fn accepts_app_data(&self, epoch: u16, authenticated: bool) -> bool {
         epoch != 0
-            && epoch == self.records.read_epoch()
-            && (self.life.completed() || self.life.step() == Some(State::AwaitFinished))
+            && authenticated
+            && (self.life.app_open()
+                || (epoch == self.records.read_epoch()
+                    && self.life.step() == Some(State::AwaitFinished)))
     }
 
     fn handshake_done(&self) -> bool {
@@ -442,21 +475,29 @@ impl Machine {
                 continue;
             }
             if self.handshake_done() {
+                let mut starts = false;
                 if !unauthenticated && super::renegotiation::is_request(self.is_client, h.msg_type)
                 {
-                    // Whatever its message_seq (super::renegotiation): refused.
+                    // Whatever its message_seq (super::renegotiation): refused or accepted
+                    // at its first fragment; the rest of a refused one is dropped.
                     if h.fragment_offset == 0 {
-                        self.refuse_renegotiation();
+                        starts = self.on_renegotiation_request(now, h.msg_type, h.message_seq)?;
                     }
                 } else if h.message_seq < self.reasm.next_seq() {
                     saw_old = true;
                 } else {
                     self.stats.records_dropped += 1;
                 }
-                continue;
+                if !starts {
+                    continue;
+                }
             }
             if unauthenticated {
                 self.first_flight_seq(&h);
+            } else if self.ignores_during_renegotiation(h.msg_type) {
+                continue;
+            } else {
+                self.renegotiation_first_message(h.msg_type, h.message_seq);
             }
             if input_policy::old_epoch_fragment_is_new(
                 epoch,
@@ -524,7 +565,7 @@ impl Machine {
                     }
                     self.reasm.set_next_seq(seq);
                     self.stats.records_dropped += 1;
-                    self.remember_verdict(e, None);
+                    self.remember_verdict(e, None)?;
                     break;
                 }
             }
@@ -633,26 +674,39 @@ impl Machine {
                 self.stats.records_dropped += 1;
                 Ok(())
             }
-            AlertAction::Remember => {
-                self.remember_verdict(
-                    Error::AlertReceived(description),
-                    Some((level, description)),
-                );
-                Ok(())
-            }
+            AlertAction::Remember => self.remember_verdict(
+                Error::AlertReceived(description),
+                Some((level, description)),
+            ),
             AlertAction::Obey => self.obey_alert(level, description),
         }
     }
 
-    /// Keeps a verdict on unauthenticated input until the timer (crate::input_policy).
+    /// Keeps a verdict on unauthenticated input until the timer, or obeys it at once when
+    /// it confirms the pending one: the peer rejected our retransmission again
+    /// (crate::input_policy).
     pub(crate) fn remember_verdict(
         &mut self,
         error: Error,
         alert: Option<(AlertLevel, AlertDescription)>,
-    ) {
-        if let Some(h) = self.life.handshake_mut() {
-            let v = PendingVerdict::new(error, alert, h.pending_verdict.as_ref());
+    ) -> Result<(), Error> {
+        let Some(h) = self.life.handshake_mut() else {
+            return Ok(());
+        };
+        let v = PendingVerdict::new(error, alert, h.pending_verdict.as_ref());
+        if !v.confirmed() {
             h.pending_verdict = Some(v);
+            return Ok(());
+        }
+        h.pending_verdict = None;
+        self.obey_verdict(v)
+    }
+
+    /// Ends the handshake on a verdict reached on unauthenticated input.
+    fn obey_verdict(&mut self, v: PendingVerdict) -> Result<(), Error> {
+        match v.alert {
+            Some((level, description)) => self.obey_alert(level, description),
+            None => Err(self.fail(v.error)),
         }
     }
 
@@ -676,6 +730,9 @@ impl Machine {
         if level == AlertLevel::Fatal {
             self.life.fail(Error::AlertReceived(description));
             return Err(Error::AlertReceived(description));
+        }
+        if description == AlertDescription::NO_RENEGOTIATION {
+            self.renegotiation_refused();
         }
         Ok(())
     }
@@ -853,7 +910,9 @@ impl Machine {
             .unwrap_or_default();
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
-        let mut frag = Vec::new();
+        // One scratch buffer for every fragment of the flight, sized once (no allocation per
+        // fragment, per transmission).
+        let mut frag = Vec::with_capacity(mtu);
         let mut result = Ok(());
         for entry in &entries {
             match entry {
@@ -937,7 +996,7 @@ impl Machine {
         // After completion only the sender of the final flight still has one: a receiver
         // of the final flight answering its duplicates would make both sides retransmit to
         // each other forever.
-        if !self.life.last_flight().is_some_and(|f| !f.is_empty()) {
+        if self.life.last_flight().is_none_or(|f| f.is_empty()) {
             return;
         }
         // Answer a retransmitted flight at most once per half initial timeout, so a flight
@@ -965,6 +1024,9 @@ impl Machine {
 
     /// The handshake is complete.
     pub(crate) fn complete_handshake(&mut self) {
+        if self.life.renegotiating() {
+            self.renegotiation_done();
+        }
         // Replacing the Handshaking variant drops what it owned: transcript, flight being
         // built, timer, pending keys, verdicts (each step's own data went with the step).
         let (flight, sent_final) = match self.life.handshake_mut() {
@@ -1155,13 +1217,10 @@ impl Machine {
             }
         });
         if let Some(v) = obeyed {
-            // The handshake made no progress across VERDICT_EXPIRIES timer expiries
-            // since the unauthenticated input that earned this verdict: it was probably
-            // genuine (crate::input_policy).
-            return match v.alert {
-                Some((level, description)) => self.obey_alert(level, description),
-                None => Err(self.fail(v.error)),
-            };
+            // The handshake made no progress across VERDICT_EXPIRIES timer expiries, each
+            // with a retransmission, since the unauthenticated input that earned this
+            // verdict: the peer is silent, so it was probably genuine (crate::input_policy).
+            return self.obey_verdict(v);
         }
         self.reasm.discard_contested_partials();
         let expiries = self.life.timer().map_or(0, |t| t.expiries);
@@ -1203,7 +1262,7 @@ impl Machine {
         if let Some(e) = self.life.error() {
             return Err(e.clone());
         }
-        if !self.life.completed() {
+        if !self.life.app_open() {
             return Err(Error::InvalidState("handshake not complete"));
         }
         if self.life.close_sent() {
@@ -1236,7 +1295,7 @@ impl Machine {
     }
 
     pub fn recv(&mut self, out: &mut [u8], peek: bool) -> Option<usize> {
-        if !self.life.completed() {
+        if !self.life.app_open() {
             return None;
         }
         let rec = self.app_in.front_mut()?;
@@ -1257,7 +1316,7 @@ impl Machine {
     }
 
     pub fn pending(&self) -> usize {
-        if !self.life.completed() {
+        if !self.life.app_open() {
             return 0;
         }
         self.app_in.front().map_or(0, |r| r.end - r.start)
@@ -1268,7 +1327,7 @@ impl Machine {
     }
 
     pub fn has_pending(&self) -> bool {
-        self.life.completed() && !self.app_in.is_empty()
+        self.life.app_open() && !self.app_in.is_empty()
     }
 
     pub fn close(&mut self) {
@@ -1283,7 +1342,7 @@ impl Machine {
     // ----------------------------------------------------------------- getters
 
     pub fn is_established(&self) -> bool {
-        self.life.completed()
+        self.life.app_open()
     }
     pub fn is_handshaking(&self) -> bool {
         self.life.is_handshaking()

@@ -17,12 +17,14 @@ mod new_association;
 mod peer_verify;
 pub mod psk;
 mod psk_flow;
-mod renegotiation;
+pub mod renegotiation;
 mod server;
 mod server_hello_hook;
 mod server_resumption;
 mod step;
 
+#[cfg(test)]
+mod choice_tests;
 #[cfg(test)]
 mod machine_tests;
 #[cfg(test)]

@@ -262,7 +262,7 @@ fn mark_range(bitmap: &mut [u8], start: usize, end: usize) -> usize {
         let Some(byte) = bitmap.get_mut(i / 8) else {
             break;
         };
-        if i % 8 == 0 && end - i >= 8 {
+        if i.is_multiple_of(8) && end - i >= 8 {
             new += byte.count_zeros() as usize;
             *byte = 0xff;
             i += 8;

@@ -1,23 +1,72 @@
-//! Renegotiation requests after the handshake (RFC 5246 §7.4.1.1, §7.4.1.2; RFC 5746).
+//! Secure renegotiation (RFC 5746) of an established connection, both directions.
 //!
-//! rdtls does not renegotiate (`crate::deviations`): a request is refused with a
-//! `no_renegotiation` warning alert (RFC 5246 §7.2.2, RFC 5746 §4.2 and §4.4), which is what
-//! OpenSSL 3.0 answers for a client-initiated request by default (no
-//! `SSL_OP_ALLOW_CLIENT_RENEGOTIATION`) and for any request under `SSL_OP_NO_RENEGOTIATION`.
-//! The connection stays usable; a peer that insists ends it itself (OpenSSL's client fails
-//! with `no renegotiation`).
+//! * **Who starts.** A client renegotiates with [`Machine::renegotiate`] (a new ClientHello
+//!   in the current epoch); a server asks with a HelloRequest (RFC 5246 §7.4.1.1), which it
+//!   retransmits on its timer until the ClientHello comes (OpenSSL sends it once).
+//! * **Policy** ([`RenegotiationPolicy`], OpenSSL 3.0's defaults): a server refuses a
+//!   client-initiated renegotiation unless `allow_client` (`SSL_OP_ALLOW_CLIENT_RENEGOTIATION`);
+//!   a client accepts a HelloRequest; `refuse_all` (`SSL_OP_NO_RENEGOTIATION`) refuses both.
+//!   A peer that did not signal RFC 5746 support in the initial handshake is never
+//!   renegotiated with (RFC 5746 §4.2, §4.4). A refusal is a `no_renegotiation` warning
+//!   alert (RFC 5246 §7.2.2); the connection goes on. A refusal we receive abandons our
+//!   renegotiation and the connection goes on too (the RFC lets the initiator continue).
+//! * **Binding** (RFC 5746 §3.5-§3.7): the renegotiating ClientHello carries the previous
+//!   client verify_data in `renegotiation_info`, the ServerHello the client's and the
+//!   server's; anything else, or the SCSV in a renegotiating ClientHello, is a fatal
+//!   handshake_failure.
+//! * **message_seq** starts again at 0 in each handshake (RFC 6347 §4.2.2: "The first
+//!   message each side transmits in each handshake always has message_seq = 0"); OpenSSL
+//!   also resets its counters after a HelloRequest, so its ServerHello answering our
+//!   ClientHello carries 0 where the RFC's example says 1. A renegotiating peer's first
+//!   message is authenticated, so its message_seq is taken as it comes.
+//! * **Epochs.** The new handshake runs protected by the current epoch; each side switches
+//!   to the next at its ChangeCipherSpec. Application data flows throughout: records of
+//!   the next epoch that arrive before the peer's ChangeCipherSpec are held
+//!   (`record::layer::MAX_NEXT_EPOCH_RECORDS`), and the previous epoch stays readable for
+//!   `input_policy::PREVIOUS_EPOCH_LINGER` after the handshake (RFC 6347 §4.1), so nothing
+//!   is lost to the epoch change (OpenSSL 3.0 drops the connection there).
 //!
-//! A request is an authenticated ClientHello reaching a server, or an authenticated
-//! HelloRequest reaching a client, once the handshake completed. Its `message_seq` says
-//! nothing: each handshake starts again at 0 (RFC 6347 §4.2.2; OpenSSL resets both counters
-//! when a handshake finishes), so a request usually carries a number lower than the
-//! messages already consumed and must not be taken for a retransmission of the finished
-//! handshake (which answered it with our last flight instead). A plaintext one is someone
-//! else's (crate::handshake::new_association, crate::input_policy).
+//! The request is always protected (an epoch-0 one is someone else's: crate::input_policy
+//! and crate::handshake::new_association), so it is authenticated input.
 
+use std::time::Instant;
+
+use super::lifecycle::Lifecycle;
 use super::machine::Machine;
+use super::step::Step;
 use crate::enums::HandshakeType;
-use crate::error::{AlertDescription, AlertLevel};
+use crate::error::{AlertDescription, AlertLevel, Error};
+
+/// Whether (and from whom) renegotiation is accepted (OpenSSL's `SSL_OP_NO_RENEGOTIATION`
+/// and `SSL_OP_ALLOW_CLIENT_RENEGOTIATION`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenegotiationPolicy {
+    /// Refuse every renegotiation, and do not start one (`SSL_OP_NO_RENEGOTIATION`).
+    pub refuse_all: bool,
+    /// A server accepts client-initiated renegotiation
+    /// (`SSL_OP_ALLOW_CLIENT_RENEGOTIATION`; off by default, as in OpenSSL 3.0).
+    pub allow_client: bool,
+}
+
+/// What a renegotiation handshake keeps from the handshake before it (RFC 5746 §3.1).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Renegotiation {
+    /// The client's verify_data of the previous handshake.
+    pub client_verify_data: Vec<u8>,
+    /// The server's verify_data of the previous handshake.
+    pub server_verify_data: Vec<u8>,
+    /// The peer's first message of this handshake arrived (its message_seq is then fixed).
+    pub peer_started: bool,
+}
+
+impl Renegotiation {
+    /// `renegotiated_connection` of the ServerHello: client then server verify_data.
+    pub fn server_binding(&self) -> Vec<u8> {
+        let mut v = self.client_verify_data.clone();
+        v.extend_from_slice(&self.server_verify_data);
+        v
+    }
+}
 
 /// Whether an authenticated handshake message of `msg_type` after completion asks us to
 /// renegotiate.
@@ -34,5 +83,179 @@ impl Machine {
     /// fragment): a warning, not fatal (RFC 5746 §4.2, §4.4).
     pub(crate) fn refuse_renegotiation(&mut self) {
         self.send_alert(AlertLevel::Warning, AlertDescription::NO_RENEGOTIATION);
+    }
+
+    /// Why we may not renegotiate now, if we may not.
+    fn renegotiation_blocked(&self) -> Option<&'static str> {
+        if !matches!(self.life, Lifecycle::Established(_)) {
+            return Some("renegotiation needs an established connection");
+        }
+        if self.reneg_policy.refuse_all {
+            return Some("renegotiation is disabled (SSL_OP_NO_RENEGOTIATION)");
+        }
+        if !self.hs.secure_renegotiation {
+            return Some("the peer does not support secure renegotiation (RFC 5746)");
+        }
+        // Each handshake takes one epoch; epochs must not wrap (RFC 6347 §4.1).
+        if self.records.write_epoch() >= u16::MAX - 1 || self.records.read_epoch() >= u16::MAX - 1 {
+            return Some("no epoch left to renegotiate into");
+        }
+        None
+    }
+
+    /// Starts a renegotiation: a client sends a ClientHello (offering to resume the current
+    /// session when `abbreviated`), a server a HelloRequest.
+    pub(crate) fn renegotiate(&mut self, now: Instant, abbreviated: bool) -> Result<(), Error> {
+        self.now = now;
+        if let Some(why) = self.renegotiation_blocked() {
+            return Err(Error::InvalidState(why));
+        }
+        if self.is_client {
+            self.client_renegotiate(now, abbreviated)
+        } else {
+            self.begin_renegotiation(Step::ServerAwaitClientHello);
+            self.send_seq = 0;
+            self.begin_flight();
+            // HelloRequest is not part of any transcript (RFC 5246 §7.4.1.1).
+            self.queue_handshake(HandshakeType::HELLO_REQUEST, Vec::new(), false);
+            let r = self.send_flight(now, false);
+            // OpenSSL resets its counters after a HelloRequest: the ServerHello takes the
+            // ClientHello's message_seq (server_client_hello).
+            self.send_seq = 0;
+            r
+        }
+    }
+
+    fn client_renegotiate(&mut self, now: Instant, abbreviated: bool) -> Result<(), Error> {
+        self.opts.resume = if abbreviated {
+            self.current_session()
+        } else {
+            None
+        };
+        self.begin_renegotiation(Step::client_start());
+        self.send_seq = 0;
+        let mut random = [0u8; 32];
+        self.random_bytes(&mut random);
+        self.hs.client_random = random;
+        self.client_send_hello(now)
+    }
+
+    /// Replaces the established state by a renegotiation handshake at `step`.
+    fn begin_renegotiation(&mut self, step: Step) {
+        let (client_verify_data, server_verify_data) = if self.is_client {
+            (
+                self.hs.local_finished.clone(),
+                self.hs.peer_finished.clone(),
+            )
+        } else {
+            (
+                self.hs.peer_finished.clone(),
+                self.hs.local_finished.clone(),
+            )
+        };
+        let timer = super::flight::RetransmitTimer::new(
+            self.config.initial_timeout,
+            self.config.max_timeout,
+        );
+        // The previous handshake's final flight and old read epoch are no longer needed:
+        // the peer is talking in the current epoch.
+        self.records.retire_previous_read_epoch();
+        self.prev_read_retire_at = None;
+        let mut h = Lifecycle::handshaking(step, timer);
+        if let Some(hs) = h.handshake_mut() {
+            hs.renegotiation = Some(Renegotiation {
+                client_verify_data,
+                server_verify_data,
+                peer_started: false,
+            });
+        }
+        self.life = h;
+        self.hs.resumed = false;
+        self.reasm.clear();
+        self.reasm.set_next_seq(0);
+        self.records.hold_next_epoch(true);
+        self.renegotiations += 1;
+    }
+
+    /// The renegotiation the running handshake performs, if it is one.
+    pub(crate) fn renegotiation(&self) -> Option<&Renegotiation> {
+        self.life.handshake().and_then(|h| h.renegotiation.as_ref())
+    }
+
+    /// An authenticated renegotiation request (`msg_type`, first fragment at
+    /// `message_seq`) on an established connection: refused, or accepted. Returns true
+    /// when the fragment belongs to the new handshake (a server's ClientHello).
+    pub(crate) fn on_renegotiation_request(
+        &mut self,
+        now: Instant,
+        msg_type: HandshakeType,
+        message_seq: u16,
+    ) -> Result<bool, Error> {
+        let refused = self.renegotiation_blocked().is_some()
+            || (!self.is_client && !self.reneg_policy.allow_client);
+        if refused {
+            self.refuse_renegotiation();
+            return Ok(false);
+        }
+        if msg_type == HandshakeType::HELLO_REQUEST {
+            self.client_renegotiate(now, false)?;
+            return Ok(false);
+        }
+        self.begin_renegotiation(Step::ServerAwaitClientHello);
+        self.reasm.set_next_seq(message_seq);
+        if let Some(r) = self
+            .life
+            .handshake_mut()
+            .and_then(|h| h.renegotiation.as_mut())
+        {
+            r.peer_started = true;
+        }
+        Ok(true)
+    }
+
+    /// During a renegotiation, the peer's first message of the new handshake (our
+    /// HelloRequest's ClientHello, our ClientHello's ServerHello) is taken at the
+    /// message_seq it carries: it is authenticated, and implementations differ on whether
+    /// a HelloRequest consumed number 0 (module docs).
+    pub(crate) fn renegotiation_first_message(&mut self, msg_type: HandshakeType, seq: u16) {
+        let first = if self.is_client {
+            HandshakeType::SERVER_HELLO
+        } else {
+            HandshakeType::CLIENT_HELLO
+        };
+        let Some(r) = self
+            .life
+            .handshake_mut()
+            .and_then(|h| h.renegotiation.as_mut())
+        else {
+            return;
+        };
+        if r.peer_started || msg_type != first {
+            return;
+        }
+        r.peer_started = true;
+        self.reasm.set_next_seq(seq);
+    }
+
+    /// A client ignores a HelloRequest while it is negotiating (RFC 5246 §7.4.1.1).
+    pub(crate) fn ignores_during_renegotiation(&self, msg_type: HandshakeType) -> bool {
+        self.is_client && msg_type == HandshakeType::HELLO_REQUEST && self.renegotiation().is_some()
+    }
+
+    /// The peer refused our renegotiation with a `no_renegotiation` warning: the
+    /// connection goes back to the established state it never really left.
+    pub(crate) fn renegotiation_refused(&mut self) {
+        if !self.life.renegotiating() {
+            return;
+        }
+        // Our ClientHello or HelloRequest went out in the current epoch; nothing changed.
+        self.life = Lifecycle::Established(Default::default());
+        self.records.hold_next_epoch(false);
+        self.reasm.clear();
+    }
+
+    /// A renegotiation handshake completed.
+    pub(crate) fn renegotiation_done(&mut self) {
+        self.records.hold_next_epoch(false);
     }
 }

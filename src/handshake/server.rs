@@ -21,7 +21,7 @@ use crate::enums::{
 };
 use crate::error::{AlertDescription, Error};
 use crate::input_policy::{HelloCookie, MalformedClientHello};
-use crate::pki::keys::KeyAlgorithm;
+use crate::pki::keys::{KeyAlgorithm, SigningKey};
 use crate::pki::verify::verify_signature;
 use crate::session::cache::Session;
 use crate::srtp::{self, UseSrtp};
@@ -164,7 +164,9 @@ impl Machine {
                 "no null compression",
             ));
         }
-        if self.config.cookie_exchange {
+        // A renegotiating ClientHello is protected: no cookie exchange (RFC 6347 §4.2.1
+        // concerns the initial handshake; OpenSSL does not ask either).
+        if self.config.cookie_exchange && self.renegotiation().is_none() {
             let peer = self.peer_addr.clone();
             let keys = self.config.cookie_keys.clone();
             let hooks = self
@@ -204,16 +206,32 @@ impl Machine {
             }
         }
         self.hs.server_name = ch.extensions.server_name.clone();
-        if let Some(ri) = &ch.extensions.renegotiation_info {
-            if !ri.is_empty() {
+        if let Some(r) = self.renegotiation() {
+            // RFC 5746 §3.7: the SCSV must not appear, and the extension must carry the
+            // client's previous verify_data.
+            let ok =
+                !ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV)
+                    && ch.extensions.renegotiation_info.as_ref().is_some_and(|ri| {
+                        crate::crypto::constant_time_eq(ri, &r.client_verify_data)
+                    });
+            if !ok {
                 return Err(Error::alert(
                     AlertDescription::HANDSHAKE_FAILURE,
-                    "non-empty renegotiation_info in initial handshake",
+                    "renegotiation_info mismatch in renegotiating ClientHello",
                 ));
             }
+        } else {
+            if let Some(ri) = &ch.extensions.renegotiation_info {
+                if !ri.is_empty() {
+                    return Err(Error::alert(
+                        AlertDescription::HANDSHAKE_FAILURE,
+                        "non-empty renegotiation_info in initial handshake",
+                    ));
+                }
+            }
+            self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
+                || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         }
-        self.hs.secure_renegotiation = ch.extensions.renegotiation_info.is_some()
-            || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
         let client_ems = ch.extensions.extended_master_secret;
         self.server_negotiate_srtp(&ch.extensions);
         self.server_negotiate_alpn(&ch.extensions)?;
@@ -312,8 +330,7 @@ impl Machine {
             MalformedClientHello::Remember => {
                 self.reasm.set_next_seq(seq);
                 self.stats_dropped();
-                self.remember_verdict(error, None);
-                Ok(())
+                self.remember_verdict(error, None)
             }
         }
     }
@@ -395,7 +412,12 @@ impl Machine {
         let extensions = Extensions {
             // RFC 6066 §3: an empty server_name acknowledges the name; never on resumption.
             server_name: (self.hs.ack_server_name && !self.hs.resumed).then(String::new),
-            renegotiation_info: self.hs.secure_renegotiation.then(Vec::new),
+            // RFC 5746 §3.6/§3.7: empty initially, both verify_data when renegotiating.
+            renegotiation_info: self.hs.secure_renegotiation.then(|| {
+                self.renegotiation()
+                    .map(|r| r.server_binding())
+                    .unwrap_or_default()
+            }),
             extended_master_secret: self.hs.ems,
             ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
             // RFC 5764 §4.1.1: one profile; our MKI is empty (the client's is ignored).
@@ -430,7 +452,9 @@ impl Machine {
         if let Some(suite) = self.server_choose_psk_suite(ch) {
             return self.server_psk_flight(now, ch, suite, client_ems);
         }
-        let identity = self.config.identity.clone().ok_or_else(|| {
+        // Borrowed through our own handle on the config: nothing of the identity is copied.
+        let config = self.config.clone();
+        let identity = config.identity.as_ref().ok_or_else(|| {
             Error::alert(
                 AlertDescription::HANDSHAKE_FAILURE,
                 "no certificate configured",
@@ -458,31 +482,19 @@ impl Machine {
             .choose_suite(ch, auth)
             .ok_or_else(|| Error::NoSharedParameters("cipher".into()))?;
         let group = self.server_choose_group(ch)?;
-        // The schemes the client offered (RFC 5246 §7.4.1.4.1); its defaults use SHA-1,
-        // which we do not support, so SHA-256 is assumed when the extension is absent.
-        let peer_schemes = client_sig_schemes(ch);
-        let offered: Vec<SignatureScheme> = self
-            .config
-            .sig_schemes
-            .iter()
-            .copied()
-            .filter(|s| peer_schemes.contains(s))
-            .collect();
-        let scheme = identity
-            .key
-            .choose_scheme(&offered)
+        let scheme = self
+            .server_choose_scheme(&identity.key, ch)
             .ok_or_else(|| Error::NoSharedParameters("signature algorithm".into()))?;
         self.server_commit_full_handshake(suite, Some(group), client_ems);
 
         self.begin_flight();
         let sh = self.server_hello_message(suite, ch);
         self.queue_handshake(HandshakeType::SERVER_HELLO, sh, true);
-        let mut b = Vec::new();
-        Certificate {
-            chain: identity.chain.clone(),
-        }
-        .encode(&mut b);
-        self.queue_handshake(HandshakeType::CERTIFICATE, b, true);
+        self.queue_handshake(
+            HandshakeType::CERTIFICATE,
+            identity.certificate_body.clone(),
+            true,
+        );
 
         let kp = self.ephemeral_key(group)?;
         let params = ecdhe_params(group, kp.public_key());
@@ -598,20 +610,51 @@ pub(crate) fn client_sig_schemes(ch: &ClientHello) -> Vec<SignatureScheme> {
 }
 
 impl Machine {
-    /// The ECDHE group for a full handshake: ours in preference order, among the client's
-    /// supported_groups (RFC 8422 §5.1; P-256 when the extension is absent).
+    /// The ECDHE group for a full handshake, among the client's supported_groups (RFC 8422
+    /// §5.1; P-256 when the extension is absent). As OpenSSL 3.0 (tls1_shared_group): the
+    /// client's first group we also have, or with server preference
+    /// (SSL_OP_CIPHER_SERVER_PREFERENCE) our first group the client also has.
     pub(crate) fn server_choose_group(&self, ch: &ClientHello) -> Result<NamedGroup, Error> {
         let client_groups = ch
             .extensions
             .supported_groups
             .clone()
             .unwrap_or_else(|| vec![NamedGroup::SECP256R1]);
-        self.config
-            .groups
-            .iter()
+        let ours = &self.config.groups;
+        let usable = |g: &NamedGroup| ecdhe::is_supported(*g);
+        let chosen = if self.config.server_preference {
+            ours.iter().find(|g| client_groups.contains(g) && usable(g))
+        } else {
+            client_groups.iter().find(|g| ours.contains(g) && usable(g))
+        };
+        chosen
             .copied()
-            .find(|g| client_groups.contains(g) && ecdhe::is_supported(*g))
             .ok_or_else(|| Error::NoSharedParameters("group".into()))
+    }
+
+    /// The ServerKeyExchange signature scheme: as OpenSSL 3.0 (tls1_set_shared_sigalgs,
+    /// tls_choose_sigalg), the first of the shared schemes the key can sign with, the shared
+    /// list in the client's order, or in ours with server preference.
+    pub(crate) fn server_choose_scheme(
+        &self,
+        key: &SigningKey,
+        ch: &ClientHello,
+    ) -> Option<SignatureScheme> {
+        let peer = client_sig_schemes(ch);
+        let ours = &self.config.sig_schemes;
+        let (pref, allow) = if self.config.server_preference {
+            (ours, &peer)
+        } else {
+            (&peer, ours)
+        };
+        let shared: Vec<SignatureScheme> =
+            pref.iter().copied().filter(|s| allow.contains(s)).collect();
+        if shared.is_empty() {
+            // Nothing shared: the key's SHA-256 default, as before (see choose_scheme).
+            return key.choose_scheme(&[]);
+        }
+        let can = key.supported_schemes();
+        shared.into_iter().find(|s| can.contains(s))
     }
 
     /// Records a full handshake's choices, and a fresh session ID when sessions are

@@ -16,6 +16,15 @@ use crate::error::Error;
 /// handshake messages needs far fewer: one record per message or fragment.
 pub const MAX_RECORDS_PER_DATAGRAM: usize = 64;
 
+/// Most records of the next read epoch held back during a renegotiation until the peer's
+/// ChangeCipherSpec installs that epoch's keys (RFC 6347 §4.1 allows buffering them). The
+/// peer switches to the new epoch right after its ChangeCipherSpec, so the application
+/// data it sends next would otherwise be lost whenever that flight is lost or reordered.
+pub const MAX_NEXT_EPOCH_RECORDS: usize = 256;
+/// Bytes held by those records (as much as the application data buffered for `recv`,
+/// `input_policy::MAX_BUFFERED_APP_BYTES`).
+pub const MAX_NEXT_EPOCH_BYTES: usize = 256 * 1024;
+
 /// Counters of received records. Drops are silent on the wire (RFC 6347 §4.1.2.7).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RecordStats {
@@ -122,6 +131,12 @@ pub struct RecordLayer {
     /// (when non-empty) in the `tls12_cid` format; those we receive must carry `own` (when
     /// non-empty). Unprotected epochs never use them (RFC 9146 §3).
     cid: Option<crate::cid::ConnectionIds>,
+    /// Hold records of the next read epoch (only while a renegotiation runs, when the
+    /// current read epoch is protected): see [`MAX_NEXT_EPOCH_RECORDS`].
+    hold_next_epoch: bool,
+    /// Those records, whole (header and ciphertext), still unauthenticated.
+    next_epoch: Vec<Vec<u8>>,
+    next_epoch_bytes: usize,
 }
 
 impl Default for RecordLayer {
@@ -149,6 +164,9 @@ impl RecordLayer {
             write_version: DTLS1_2_VERSION,
             stats: RecordStats::default(),
             cid: None,
+            hold_next_epoch: false,
+            next_epoch: Vec::new(),
+            next_epoch_bytes: 0,
         }
     }
 
@@ -181,7 +199,7 @@ impl RecordLayer {
     /// Installs keys for the next write epoch (epoch += 1, seq = 0). The previous write epoch
     /// stays usable for retransmitting older records.
     pub fn install_write_protection(&mut self, p: RecordProtection) {
-        // Renegotiation is unsupported, so the epoch never gets near u16::MAX.
+        // Renegotiation stops before u16::MAX (handshake::renegotiation), so no wrap.
         let next = WriteEpoch {
             epoch: self.write.epoch.wrapping_add(1),
             next_seq: 0,
@@ -199,6 +217,35 @@ impl RecordLayer {
             protection: Some(p),
         };
         self.prev_read = Some(std::mem::replace(&mut self.read, next));
+    }
+
+    /// Holds (true) or drops (false, the default) records of the next read epoch; turning
+    /// it off forgets what was held except records the current read epoch can open (the
+    /// handshake that installed it may complete before they are taken).
+    pub fn hold_next_epoch(&mut self, hold: bool) {
+        self.hold_next_epoch = hold;
+        if !hold {
+            let epoch = self.read.epoch.to_be_bytes();
+            let before = self.next_epoch.len();
+            self.next_epoch.retain(|r| r.get(3..5) == Some(&epoch[..]));
+            self.stats.dropped_epoch += (before - self.next_epoch.len()) as u64;
+            self.next_epoch_bytes = self.next_epoch.iter().map(Vec::len).sum();
+        }
+    }
+
+    /// The held records that the current read epoch can now open (each a one-record
+    /// datagram for [`Self::open_next`]); the rest stay held.
+    pub fn take_held_records(&mut self) -> Vec<Vec<u8>> {
+        if self.next_epoch.is_empty() {
+            return Vec::new();
+        }
+        let epoch = self.read.epoch.to_be_bytes();
+        let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.next_epoch)
+            .into_iter()
+            .partition(|r| r.get(3..5) == Some(&epoch[..]));
+        self.next_epoch_bytes = rest.iter().map(Vec::len).sum();
+        self.next_epoch = rest;
+        ready
     }
 
     /// Stops accepting records of the previous read epoch.
@@ -267,7 +314,7 @@ impl RecordLayer {
         .ok_or(Error::InvalidState("no keys for this write epoch"))?;
         let seq = w.next_seq;
         if seq > MAX_SEQUENCE {
-            // RFC 6347 §4.1: a sequence number must never wrap; we cannot renegotiate.
+            // RFC 6347 §4.1: a sequence number must never wrap.
             return Err(Error::SequenceExhausted);
         }
         match &w.protection {
@@ -453,7 +500,23 @@ impl RecordLayer {
         } else if let Some(prev) = self.prev_read.as_mut().filter(|p| p.epoch == header.epoch) {
             prev
         } else {
-            stats.dropped_epoch += 1;
+            let next = header.epoch == self.read.epoch.wrapping_add(1);
+            let size = RECORD_HEADER_LEN + body.len();
+            if next
+                && self.hold_next_epoch
+                && self.read.protection.is_some()
+                && self.next_epoch.len() < MAX_NEXT_EPOCH_RECORDS
+                && self.next_epoch_bytes + size <= MAX_NEXT_EPOCH_BYTES
+            {
+                // Opened (and authenticated) once its epoch's keys are installed.
+                let mut raw = Vec::with_capacity(size);
+                header.encode(&mut raw);
+                raw.extend_from_slice(body);
+                self.next_epoch_bytes += size;
+                self.next_epoch.push(raw);
+            } else {
+                stats.dropped_epoch += 1;
+            }
             return None;
         };
         let Some(p) = &state.protection else {

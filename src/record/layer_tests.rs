@@ -351,3 +351,37 @@ fn write_sequence_only_moves_forward() {
         Err(Error::SequenceExhausted)
     );
 }
+
+#[test]
+fn next_epoch_records_are_held_up_to_the_limit_then_opened_once_keys_arrive() {
+    let suite = &TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    let (mut c, mut s) = pair(suite);
+    let kb = key_block(suite, &[9; 48], &[3; 32], &[4; 32]);
+    let p = |k: &[u8], iv: &[u8]| RecordProtection::new(suite, k, iv).unwrap();
+    c.install_write_protection(p(&kb.client_write_key, &kb.client_write_iv));
+    // Not holding (the default, and the initial handshake): dropped.
+    assert!(open(&mut s, seal(&mut c, APP, 2, b"early")).is_empty());
+    let (mut c, mut s) = pair(suite);
+    c.install_write_protection(p(&kb.client_write_key, &kb.client_write_iv));
+    s.hold_next_epoch(true);
+    for i in 0..MAX_NEXT_EPOCH_RECORDS + 3 {
+        let d = seal(&mut c, APP, 2, format!("r{i}").as_bytes());
+        assert!(open(&mut s, d).is_empty(), "held, not delivered");
+    }
+    assert!(s.take_held_records().is_empty(), "epoch 2 not readable yet");
+    s.install_read_protection(p(&kb.client_write_key, &kb.client_write_iv));
+    s.hold_next_epoch(false);
+    let held = s.take_held_records();
+    assert_eq!(
+        held.len(),
+        MAX_NEXT_EPOCH_RECORDS,
+        "the limit, then dropped"
+    );
+    let first = open(&mut s, held[0].clone());
+    assert_eq!(payloads(&first), [b"r0".as_slice()]);
+    assert_eq!(
+        open(&mut s, held[0].clone()),
+        [],
+        "a held record opens once"
+    );
+}

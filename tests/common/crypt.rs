@@ -40,7 +40,7 @@ pub fn parse_keylog(line: &str) -> Option<([u8; 32], [u8; 48])> {
 }
 
 fn hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -87,7 +87,8 @@ fn fd_kind(fd: c_int) -> FdKind {
             &mut len,
         )
     };
-    if r != 0 || ty != libc::SOCK_DGRAM {
+    // A DCCP socket is a (connected) datagram socket too (RFC 5238, see dccp.rs).
+    if r != 0 || (ty != libc::SOCK_DGRAM && ty != super::dccp::SOCK_DCCP) {
         return FdKind::Stream;
     }
     // SAFETY: all-zero is a valid sockaddr_storage.

@@ -363,7 +363,7 @@ entry! {
             return 0;
         }
         let data = try_slice!(bytes, len, 0);
-        if len % n != 0 {
+        if !len.is_multiple_of(n) {
             put_error(
                 ERR_LIB_SSL,
                 SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST,

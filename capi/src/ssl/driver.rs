@@ -267,7 +267,7 @@ impl SSL {
 
     /// Applies the MTU, timer callback and verify hook to a new connection.
     fn configure_connection(&self, conn: &mut Connection, options: u64) {
-        let mtu = self.mtu.get().or_else(|| {
+        let mtu = self.dccp_mtu().or(self.mtu.get()).or_else(|| {
             if options & SSL_OP_NO_QUERY_MTU != 0 {
                 return None;
             }
@@ -393,8 +393,11 @@ impl SSL {
             return Ok(false);
         }
         if host::bio_dgram_mtu_exceeded(wbio) {
-            // EMSGSIZE: shrink to the path MTU; the lost datagram is retransmitted.
-            if let Some(m) = host::bio_dgram_mtu(wbio) {
+            // EMSGSIZE: shrink to the path MTU (DCCP: the MPS now in force); the lost
+            // datagram is retransmitted.
+            if self.dccp_mtu().is_some() {
+                self.refresh_dccp_mtu();
+            } else if let Some(m) = host::bio_dgram_mtu(wbio) {
                 if let Ok(mut c) = self.conn.try_borrow_mut() {
                     if let Some(conn) = c.as_mut() {
                         let _ = conn.set_mtu(m.clamp(rdtls::config::MIN_MTU, MAX_ENGINE_MTU));
@@ -424,6 +427,8 @@ impl SSL {
                 return Err(Stop::WantWrite);
             }
         }
+        // DCCP's MPS may have changed since the last flush (RFC 5238 §3.5).
+        self.refresh_dccp_mtu();
         // One clock read per flush, not per datagram: the time only stamps the output.
         let now = self.clock.get().unwrap_or_else(|| self.now());
         loop {

@@ -51,6 +51,7 @@ pub mod conf;
 pub mod consts;
 pub mod ctrl;
 pub mod ctx;
+pub mod dccp;
 pub mod driver;
 pub mod errors;
 pub mod events;

@@ -67,6 +67,8 @@ pub struct IoState {
     pub start_reported: bool,
     /// The handshake completion was processed (callbacks, counters).
     pub done_reported: bool,
+    /// ((write BIO, its descriptor), whether that is a DCCP socket), see `dccp.rs`.
+    pub dccp_fd: Option<((usize, c_int), bool)>,
 }
 
 /// `SSL` (opaque to C).

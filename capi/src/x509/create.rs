@@ -24,11 +24,11 @@ use rdtls::pki::keys::{
     OID_RSA_ENCRYPTION,
 };
 use rdtls::pki::x509::{parse_certificate, CertInfo};
-use time::OffsetDateTime;
 
 use super::asn1::{ASN1_STRING, V_ASN1_INTEGER, V_ASN1_NEG_INTEGER};
 use super::ext::Ext;
 use super::name::{self, X509_NAME};
+use super::validity::{parse_time, V_ASN1_UTCTIME};
 use super::{x509_ref, X509};
 use crate::crypto::digest::{md_ref, EVP_MD};
 use crate::crypto::pkey::{self, EVP_PKEY};
@@ -36,10 +36,6 @@ use crate::entry::entry;
 use crate::error::{put_error, ERR_LIB_X509, ERR_R_PASSED_INVALID_ARGUMENT, ERR_R_UNSUPPORTED};
 use crate::exdata::{ExData, CRYPTO_EX_INDEX_X509};
 
-/// `V_ASN1_UTCTIME`.
-pub const V_ASN1_UTCTIME: c_int = 23;
-/// `V_ASN1_GENERALIZEDTIME`.
-pub const V_ASN1_GENERALIZEDTIME: c_int = 24;
 /// `NID_sha256`, `NID_sha384`, `NID_sha512`.
 const NID_SHA256: c_int = 672;
 const NID_SHA384: c_int = 673;
@@ -48,61 +44,6 @@ const NID_SHA512: c_int = 674;
 const MBSTRING_FLAG: c_int = 0x1000;
 /// `V_ASN1_UTF8STRING`, `V_ASN1_PRINTABLESTRING`, `V_ASN1_IA5STRING`.
 const TEXT_TYPES: [c_int; 3] = [12, 19, 22];
-
-/// An ASN1_TIME holding `secs` (UTCTime for 1950–2049 and GeneralizedTime otherwise, as
-/// RFC 5280 §4.1.2.5 requires); an empty UTCTime when `secs` is out of range.
-pub fn asn1_time(secs: i64) -> ASN1_STRING {
-    let mut s = ASN1_STRING::empty(V_ASN1_UTCTIME);
-    set_time(&mut s, secs);
-    s
-}
-
-fn set_time(s: &mut ASN1_STRING, secs: i64) -> bool {
-    let Ok(t) = OffsetDateTime::from_unix_timestamp(secs) else {
-        return false;
-    };
-    let (y, mo, d) = (t.year(), u8::from(t.month()), t.day());
-    let (h, mi, se) = (t.hour(), t.minute(), t.second());
-    let (ty, text) = if (1950..2050).contains(&y) {
-        let yy = y % 100;
-        let text = format!("{yy:02}{mo:02}{d:02}{h:02}{mi:02}{se:02}Z");
-        (V_ASN1_UTCTIME, text)
-    } else {
-        let text = format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{se:02}Z");
-        (V_ASN1_GENERALIZEDTIME, text)
-    };
-    s.set_owned(ty, text.as_bytes());
-    true
-}
-
-/// The instant an ASN1_TIME names (UTCTime "YYMMDDHHMMSSZ" or GeneralizedTime
-/// "YYYYMMDDHHMMSSZ"), None when malformed or unset.
-fn parse_time(s: &ASN1_STRING) -> Option<OffsetDateTime> {
-    let b = std::str::from_utf8(s.bytes()).ok()?;
-    let body = b.strip_suffix('Z')?;
-    if !body.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let (year, rest) = match (s.type_, body.len()) {
-        (V_ASN1_UTCTIME, 12) => {
-            let yy: i32 = body[..2].parse().ok()?;
-            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &body[2..])
-        }
-        (V_ASN1_GENERALIZEDTIME, 14) => (body[..4].parse().ok()?, &body[4..]),
-        _ => return None,
-    };
-    let two = |i: usize| rest[i..i + 2].parse::<u8>().ok();
-    let month = time::Month::try_from(two(0)?).ok()?;
-    let date = time::Date::from_calendar_date(year, month, two(2)?).ok()?;
-    let tod = time::Time::from_hms(two(4)?, two(6)?, two(8)?).ok()?;
-    Some(time::PrimitiveDateTime::new(date, tod).assume_utc())
-}
-
-/// `long` seconds as i64 (`long` is 32 bits on some targets, 64 on this one).
-#[allow(clippy::useless_conversion)]
-fn long_secs(v: c_long) -> i64 {
-    i64::from(v)
-}
 
 fn blank_info() -> CertInfo {
     CertInfo {
@@ -370,7 +311,7 @@ fn pkey_of<'a>(p: usize) -> Option<&'a EVP_PKEY> {
     unsafe { (p as *const EVP_PKEY).as_ref() }
 }
 
-fn x509_mut<'a>(x: *mut X509) -> Option<&'a mut X509> {
+pub(crate) fn x509_mut<'a>(x: *mut X509) -> Option<&'a mut X509> {
     // SAFETY: NULL or a live X509; a certificate being built is used by one thread, and the
     // caller holds no other reference into it during the call (API contract).
     unsafe { x.as_mut() }
@@ -488,21 +429,6 @@ entry! {
     /// X509_get0_notAfter.
     fn X509_get0_notAfter(x: *const X509) -> *const ASN1_STRING {
         &crate::try_ref!(x, std::ptr::null()).times[1]
-    }
-
-    /// X509_gmtime_adj sets `s` to the current time plus `adj` seconds and returns it (NULL
-    /// `s` is not supported here: it would need a free-standing ASN1_TIME).
-    fn X509_gmtime_adj(s: *mut ASN1_STRING, adj: c_long) -> *mut ASN1_STRING {
-        let t = crate::try_mut!(s, std::ptr::null_mut());
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        if !set_time(t, now.saturating_add(long_secs(adj))) {
-            put_error(ERR_LIB_X509, ERR_R_PASSED_INVALID_ARGUMENT, "time out of range");
-            return std::ptr::null_mut();
-        }
-        s
     }
 
     /// X509_set_pubkey: the subject public key (a reference is taken); 1 on success.

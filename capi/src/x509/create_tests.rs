@@ -5,6 +5,7 @@ use std::ptr::{null, null_mut};
 
 use super::asn1::{ASN1_INTEGER_get, ASN1_INTEGER_set, ASN1_STRING, V_ASN1_INTEGER};
 use super::create::*;
+use super::validity::*;
 use super::*;
 use crate::crypto::digest::{EVP_sha256, EVP_sha384};
 use crate::crypto::keygen::*;
@@ -253,6 +254,49 @@ fn extensions_parse_and_reach_the_certificate() {
     assert_eq!(info.san_dns, vec!["localhost".to_string()]);
     assert_eq!(info.san_ip.len(), 1);
     assert!(info.key_usage.is_some());
+    X509_free(x);
+    EVP_PKEY_free(k);
+}
+
+#[test]
+fn time_functions_allocate_when_given_null() {
+    crate::error::clear();
+    // X509_gmtime_adj(NULL, …) returns a new ASN1_TIME, as OpenSSL does.
+    let t = X509_gmtime_adj(null_mut(), 3600);
+    assert!(!t.is_null(), "{:?}", crate::error::snapshot());
+    // SAFETY: a live ASN1_TIME just returned.
+    let (ty, len) = unsafe { ((*t).type_, (*t).length) };
+    assert_eq!((ty, len), (V_ASN1_UTCTIME, 13));
+    let k = p256_key();
+    let x = draft(k, "times");
+    assert_eq!(X509_set1_notAfter(x, t), 1);
+    ASN1_TIME_free(t);
+    // A fixed instant through ASN1_TIME_adj(NULL, …) and X509_time_adj_ex with a base.
+    let t = ASN1_TIME_adj(null_mut(), 0, 1, 60);
+    // SAFETY: as above.
+    assert_eq!(unsafe { (*t).bytes() }, b"700102000100Z");
+    let mut base: libc::time_t = 2_524_607_999;
+    assert_eq!(X509_time_adj_ex(t, 0, 1, &mut base), t);
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { ((*t).type_, (*t).bytes()) },
+        (V_ASN1_GENERALIZEDTIME, &b"20500101000000Z"[..])
+    );
+    assert_eq!(X509_set1_notBefore(x, t), 1);
+    assert_eq!(X509_get0_notBefore(x).cast_mut(), X509_getm_notBefore(x));
+    ASN1_TIME_free(t);
+    // Out of range: NULL and an error, nothing leaked.
+    assert!(ASN1_TIME_adj(null_mut(), 0, i32::MAX, 0).is_null());
+    assert!(crate::error::take_entry().is_some());
+    // A time inside a certificate is not the caller's to free: refused, not a crash.
+    ASN1_TIME_free(X509_getm_notBefore(x));
+    assert!(crate::error::take_entry().is_some());
+    ASN1_TIME_free(null_mut());
+    let s = ASN1_INTEGER_new();
+    assert_eq!(ASN1_INTEGER_set(s, 77), 1);
+    assert_eq!(X509_set_serialNumber(x, s), 1);
+    ASN1_INTEGER_free(s);
+    assert_eq!(ASN1_INTEGER_get(X509_get_serialNumber(x)), 77);
     X509_free(x);
     EVP_PKEY_free(k);
 }

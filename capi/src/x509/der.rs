@@ -142,7 +142,7 @@ mod tests {
             (0x02, &[5u8][..], 3, &[0xFFu8][..])
         );
         let mut long = vec![0x04, 0x81, 200];
-        long.extend(std::iter::repeat(0).take(200));
+        long.extend(std::iter::repeat_n(0, 200));
         assert_eq!(element_len(&long), Some(203));
     }
 

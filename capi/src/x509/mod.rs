@@ -23,6 +23,7 @@ pub mod name;
 pub mod pem;
 pub mod stack;
 pub mod store;
+pub mod validity;
 pub mod verify_param;
 
 #[cfg(test)]
@@ -81,8 +82,8 @@ impl X509 {
             der: der.to_vec(),
             serial: asn1::ASN1_STRING::empty(asn1::V_ASN1_INTEGER),
             times: [
-                create::asn1_time(info.not_before),
-                create::asn1_time(info.not_after),
+                validity::asn1_time(info.not_before),
+                validity::asn1_time(info.not_after),
             ],
             exts: Vec::new(),
             info,
