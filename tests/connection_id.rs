@@ -300,3 +300,60 @@ fn largest_record_with_cid() {
     assert_eq!(s.recv(&mut buf), Some(1 << 14));
     assert!(c.send(&vec![0; (1 << 14) + 1]).is_err());
 }
+
+/// A renegotiation over CIDs keeps the CIDs (offered again as they are) and the new epoch's
+/// records are tls12_cid records too.
+#[test]
+fn renegotiation_keeps_the_cids() {
+    use rdtls::RenegotiationPolicy;
+    let now = Instant::now();
+    let ccfg = config(false, Some(4));
+    let scfg = our_builder(&Spec::default_ecdsa(), true)
+        .rng_seed(11)
+        .connection_id_len(Some(6))
+        .renegotiation(RenegotiationPolicy {
+            refuse_all: false,
+            allow_client: true,
+        })
+        .build()
+        .unwrap();
+    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(scfg, now, PEER_ADDR);
+    let pump = |c: &mut Connection, s: &mut Connection| {
+        for _ in 0..20 {
+            let to_s = drain(c, now);
+            to_s.iter().for_each(|d| s.handle_datagram(now, d).unwrap());
+            let to_c = drain(s, now);
+            to_c.iter().for_each(|d| c.handle_datagram(now, d).unwrap());
+            if to_s.is_empty() && to_c.is_empty() {
+                break;
+            }
+        }
+    };
+    pump(&mut c, &mut s);
+    let before = c.connection_ids().unwrap().clone();
+    c.renegotiate(now, false).expect("renegotiate");
+    let hello = drain(&mut c, now);
+    assert!(
+        hello.iter().all(|d| d[0] == TLS12_CID),
+        "the new ClientHello is protected"
+    );
+    hello
+        .iter()
+        .for_each(|d| s.handle_datagram(now, d).unwrap());
+    pump(&mut c, &mut s);
+    assert!(!c.is_renegotiating() && !s.is_renegotiating());
+    assert_eq!(c.renegotiations(), 1);
+    assert_eq!(c.connection_ids(), Some(&before));
+    assert_eq!(s.connection_ids().map(|i| &i.own), Some(&before.peer));
+    let (dg, got) = send(&mut c, &mut s, b"after");
+    assert_eq!(
+        (dg[0], &dg[3..5], got.as_slice()),
+        (TLS12_CID, &[0, 2][..], &b"after"[..])
+    );
+    let (dg, got) = send(&mut s, &mut c, b"back");
+    assert_eq!(
+        (dg[0], &dg[3..5], got.as_slice()),
+        (TLS12_CID, &[0, 2][..], &b"back"[..])
+    );
+}

@@ -15,6 +15,10 @@ impl Machine {
     /// repeated after HelloVerifyRequest must offer the same one). None when the
     /// configuration does not use CIDs.
     pub(crate) fn local_cid(&mut self) -> Option<Vec<u8>> {
+        if let Some(ids) = self.records.connection_ids() {
+            // A renegotiation offers the CID in use: it stays in use (see `use_cids`).
+            self.hs.local_cid = Some(ids.own.clone());
+        }
         if self.hs.local_cid.is_none() {
             self.hs.local_cid = match self.config.connection_id.clone()? {
                 LocalConnectionId::Fixed(cid) => Some(cid),
