@@ -54,9 +54,9 @@ EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client dccp_echo:rdtls-dccp-echo
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
 COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c \
-	c-examples/dccp_sock.c
+	c-examples/cid_opts.c c-examples/dccp_sock.c
 COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h \
-	c-examples/dccp_sock.h
+	c-examples/cid_opts.h c-examples/dccp_sock.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown \

@@ -396,6 +396,7 @@ void common_print_summary(SSL *ssl, int is_server)
             cipher != NULL ? SSL_CIPHER_get_name(cipher) : "(none)", subject);
     fprintf(stderr, "Verify return code: %ld (%s)\n", verify,
             X509_verify_cert_error_string(verify));
+    cid_print(ssl);
     if (is_server) {
         const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
         if (sni != NULL)
@@ -517,6 +518,7 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
     else if (strcmp(a, "-psk_hint") == 0) str = &c->psk.hint;
     else if (strcmp(a, "-nocert") == 0) { c->cert = NULL; c->key = NULL; }
     else if (strcmp(a, "-mtu") == 0) num = &c->mtu;
+    else if (strcmp(a, "-cid") == 0) num = &c->cid;
     else if (strcmp(a, "-timer_ms") == 0) num = &c->timer_ms;
     else if (strcmp(a, "-timeout") == 0) c->timeout = 1;
     else if (strcmp(a, "-nbio") == 0) c->nbio = 1;
@@ -535,6 +537,9 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
         return -1;
     if (str != NULL)
         *str = v;
+    else if (num == &c->cid)
+        /* Stored plus 1, so 0 stays "off"; a negative value fails the range check. */
+        *num = atol(v) < 0 ? CID_MAX_LEN + 2 : atol(v) + 1;
     else
         *num = atol(v);
     return 1;
@@ -563,6 +568,8 @@ int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role)
     if (!webrtc_ctx_setup(ctx, &c->webrtc, strcmp(role, "server") == 0))
         return 0;
     if (!psk_ctx_setup(ctx, &c->psk, strcmp(role, "server") == 0, c->quiet))
+        return 0;
+    if (!cid_ctx_setup(ctx, c->cid - 1))
         return 0;
     return c->keylog == NULL || common_set_keylog_file(ctx, c->keylog);
 }

@@ -22,6 +22,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "cid_opts.h"
 #include "psk_opts.h"
 #include "webrtc_opts.h"
 
@@ -134,6 +135,7 @@ struct common_opts {
     int no_renegotiation;     /* -no_renegotiation: SSL_OP_NO_RENEGOTIATION */
     struct webrtc_opts webrtc; /* -use_srtp, -alpn, -keymatexport(len) */
     struct psk_opts psk;       /* -psk, -psk_identity, -psk_hint */
+    long cid;                  /* -cid n, plus 1 (0: no connection IDs; see cid_opts.h) */
 };
 
 /* Returns the argument of option a (argv[*i + 1]) and advances *i, or prints

@@ -29,14 +29,13 @@
  *   to that association, and the association moves to the new address only when the
  *   datagram authenticated and is the newest (rdtls_SSL_cid_peer_moved_ok, RFC 9146 §6):
  *   a client behind a NAT that rebinds keeps its session. The rdtls_ functions
- *   (include/rdtls/cid.h) are looked up with dlsym, so this program builds on OpenSSL too
- *   and gets CIDs when run on the drop-in libssl.so.3.
+ *   (include/rdtls/cid.h) are looked up with dlsym (cid_opts.h), so this program builds on
+ *   OpenSSL too and gets CIDs when run on the drop-in libssl.so.3.
  * Every application datagram is printed and echoed. After -naccept n finished connections
  * the server exits, 0 when all of them closed cleanly with close_notify.
  */
 #include "common.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -46,50 +45,6 @@
 #include <unistd.h>
 
 #define RECORD_HEADER_LEN 13
-#define TLS12_CID 25 /* RFC 9146 content type: the CID sits before the length */
-#define MAX_CID_LEN 255
-
-/* rdtls's connection ID extension (include/rdtls/cid.h), found at run time. */
-static struct {
-    int (*ctx_set_len)(SSL_CTX *, int);
-    int (*get_cid)(const SSL *, unsigned char *, size_t);
-    int (*get_peer_cid)(const SSL *, unsigned char *, size_t);
-    int (*moved_ok)(const SSL *);
-    int (*dgram_cid)(const unsigned char *, size_t, size_t, unsigned char *, size_t);
-} cidapi;
-static long cid_len = -1;
-
-/* dlsym() into a function pointer without the object-to-function cast ISO C forbids. */
-static int lookup(void *fnptr, size_t size, const char *name)
-{
-    void *p = dlsym(RTLD_DEFAULT, name);
-
-    if (p == NULL || size != sizeof(p))
-        return 0;
-    memcpy(fnptr, &p, size);
-    return 1;
-}
-
-static int cid_api_init(void)
-{
-    return lookup(&cidapi.ctx_set_len, sizeof(cidapi.ctx_set_len),
-                  "rdtls_SSL_CTX_set_connection_id_len")
-        && lookup(&cidapi.get_cid, sizeof(cidapi.get_cid), "rdtls_SSL_get_connection_id")
-        && lookup(&cidapi.get_peer_cid, sizeof(cidapi.get_peer_cid),
-                  "rdtls_SSL_get_peer_connection_id")
-        && lookup(&cidapi.moved_ok, sizeof(cidapi.moved_ok), "rdtls_SSL_cid_peer_moved_ok")
-        && lookup(&cidapi.dgram_cid, sizeof(cidapi.dgram_cid),
-                  "rdtls_DTLS_get_datagram_connection_id");
-}
-
-/* Bytes of CID in the records ssl sends (the peer's CID; 0 without CIDs). */
-static int peer_cid_len(SSL *ssl)
-{
-    int n = cid_len >= 0 && ssl != NULL ? cidapi.get_peer_cid(ssl, NULL, 0) : 0;
-
-    return n > 0 ? n : 0;
-}
-
 /* One association; its slot state (used, established, age) is assoc[] at the same index. */
 struct conn {
     common_addr peer; /* also the SSL's app data, read by the cookie callbacks */
@@ -99,6 +54,7 @@ struct conn {
     long long last_ms;
 };
 
+static long cid_len = -1;
 static struct common_server_opts limits = { 64, 30000 };
 static struct conn *conns;
 static struct common_assoc *assoc;
@@ -146,7 +102,7 @@ static void flush_out(BIO *out, const common_addr *peer, int cid)
         while (off + dgram < len) {
             int rec = len - off - dgram;
             const unsigned char *h = buf + off + dgram;
-            int hlen = RECORD_HEADER_LEN + (h[0] == TLS12_CID ? cid : 0);
+            int hlen = RECORD_HEADER_LEN + (h[0] == CID_TLS12_CID ? cid : 0);
             if (rec >= hlen) {
                 int body = (h[hlen - 2] << 8) | h[hlen - 1];
                 if (hlen + body <= rec)
@@ -194,7 +150,7 @@ static const common_addr *maybe_move(struct conn *c, const common_addr *from)
 {
     char who[80];
 
-    if (from == NULL || !cidapi.moved_ok(c->ssl))
+    if (from == NULL || !cid_api.moved_ok(c->ssl))
         return from;
     c->peer = *from;
     if (!quiet) {
@@ -224,7 +180,7 @@ static void drive(struct conn *c, const common_addr *from)
             }
         } else {
             err = SSL_get_error(c->ssl, r);
-            flush_out(c->out, &c->peer, peer_cid_len(c->ssl));
+            flush_out(c->out, &c->peer, cid_peer_len(c->ssl));
             if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
                 common_fail("handshake failed");
                 close_conn(c, 0);
@@ -248,11 +204,11 @@ static void drive(struct conn *c, const common_addr *from)
         err = SSL_get_error(c->ssl, r);
         if (err == SSL_ERROR_ZERO_RETURN) {
             SSL_shutdown(c->ssl); /* our close_notify */
-            flush_out(c->out, &c->peer, peer_cid_len(c->ssl));
+            flush_out(c->out, &c->peer, cid_peer_len(c->ssl));
             close_conn(c, 1);
             return;
         }
-        flush_out(c->out, &c->peer, peer_cid_len(c->ssl));
+        flush_out(c->out, &c->peer, cid_peer_len(c->ssl));
         if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
             common_fail("SSL_read failed");
             close_conn(c, 0);
@@ -274,16 +230,16 @@ static struct conn *find_conn(const common_addr *peer)
 /* With -cid: the association whose own CID the datagram's first tls12_cid record names. */
 static struct conn *find_conn_by_cid(const unsigned char *d, size_t n)
 {
-    unsigned char cid[MAX_CID_LEN], own[MAX_CID_LEN];
+    unsigned char cid[CID_MAX_LEN], own[CID_MAX_LEN];
     int i, len;
 
     if (cid_len <= 0)
         return NULL;
-    len = cidapi.dgram_cid(d, n, (size_t)cid_len, cid, sizeof(cid));
+    len = cid_api.dgram_cid(d, n, (size_t)cid_len, cid, sizeof(cid));
     if (len <= 0)
         return NULL;
     for (i = 0; i < limits.max_clients; i++)
-        if (assoc[i].used && cidapi.get_cid(conns[i].ssl, own, sizeof(own)) == len
+        if (assoc[i].used && cid_api.get_cid(conns[i].ssl, own, sizeof(own)) == len
             && memcmp(own, cid, (size_t)len) == 0)
             return &conns[i];
     return NULL;
@@ -393,7 +349,7 @@ static void handle_timers(void)
                 close_conn(c, 0);
                 continue;
             }
-            flush_out(c->out, &c->peer, peer_cid_len(c->ssl));
+            flush_out(c->out, &c->peer, cid_peer_len(c->ssl));
         }
     }
 }
@@ -454,13 +410,8 @@ int main(int argc, char **argv)
         common_fail("cannot set up the server certificate or key");
         goto done;
     }
-    if (cid_len >= 0) {
-        if (cid_len > MAX_CID_LEN || !cid_api_init() || cidapi.ctx_set_len(ctx, (int)cid_len) != 1) {
-            fprintf(stderr, "%s: -cid needs rdtls (this libssl has no connection IDs) and "
-                    "0..255\n", common_prog);
-            goto done;
-        }
-    }
+    if (!cid_ctx_setup(ctx, cid_len))
+        goto done;
     SSL_CTX_set_cookie_generate_cb(ctx, common_generate_cookie);
     SSL_CTX_set_cookie_verify_cb(ctx, common_verify_cookie);
     sock_fd = common_udp_bind(host, port, 0, &local);

@@ -45,6 +45,7 @@ static void usage(void)
             " -psk hex             pre-shared key (hex); enables the PSK client callback\n"
             " -psk_identity id     PSK identity to send (default Client_identity)\n"
             " -mtu n               link MTU (disables MTU discovery)\n"
+            " -cid n               connection IDs (RFC 9146), ask for an n-byte CID (rdtls)\n"
             " -timeout             enable 250 ms socket receive/send timeouts\n"
             " -timer_ms n          initial DTLS retransmission timer (rdtls extension)\n"
             " -nbio                non-blocking I/O with poll()\n"

@@ -77,6 +77,7 @@ static void usage(void)
             " -psk_hint hint       PSK identity hint sent in ServerKeyExchange\n"
             " -nocert              no certificate (PSK suites only)\n"
             " -mtu n               link MTU (disables MTU discovery)\n"
+            " -cid n               connection IDs (RFC 9146), ask for an n-byte CID (rdtls)\n"
             " -timeout             enable 250 ms socket receive/send timeouts\n"
             " -timer_ms n          initial DTLS retransmission timer (rdtls extension)\n"
             " -nbio                non-blocking I/O with poll()\n"

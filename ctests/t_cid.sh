@@ -44,3 +44,88 @@ test_cid_s_server_rebind() {
         fail "server CIDs: $(grep 'Connection ID' srv.err)"
 }
 test_dropin_prog_cid_s_server() { dropin_reuse cid_s_server_rebind; }
+
+# ---- wolfSSL (5.9, RFC 9146 CIDs) as the independent peer -----------------------------
+# Debian's libwolfssl has no CIDs; scripts/build-wolfssl-cid.sh builds one (make test runs
+# it through install-deps.sh) into $BUILD/wolfssl-cid. Its example programs must run in
+# their tree; certificates are passed by path.
+wolfssl_cid_dir() {
+    WOLF="$(abspath "$BUILD/wolfssl-cid")"
+    [ -x "$WOLF/examples/client/client" ] && [ -x "$WOLF/examples/server/server" ] ||
+        skip "no CID-enabled wolfSSL in $WOLF (run sh scripts/build-wolfssl-cid.sh)"
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "needs rdtls (OpenSSL has no connection IDs)"
+}
+
+# wolfhex HEX: HEX as wolfSSL's examples print a CID (each byte with %x: no leading zero).
+wolfhex() {
+    local h="$1" o="" b
+    while [ -n "$h" ]; do
+        b="${h:0:2}"
+        h="${h:2}"
+        o="$o${b#0}"
+    done
+    echo "$o"
+}
+
+# check_wolf_cid OURS_LINE_FILE PEER_HEX WOLF_OUT LEN: our summary line names PEER_HEX as the
+# peer's CID and an own CID of LEN bytes, and wolfSSL reports sending exactly ours.
+check_wolf_cid() {
+    local ours
+    ours=$(sed -n "s/^Connection ID: ours \([0-9a-f]*\|(empty)\) peer $2\$/\1/p" "$1")
+    [ -n "$ours" ] || fail "our CIDs: $(grep 'Connection ID' "$1")"
+    if [ "$4" = 0 ]; then
+        [ "$ours" = "(empty)" ] || fail "own CID $ours, expected none"
+        grep -q '^other peer provided empty CID$' "$3" || fail "wolfSSL got a CID"
+    else
+        [ ${#ours} = $(($4 * 2)) ] || fail "own CID $ours, expected $4 bytes"
+        grep -qi "^Sending CID is $(wolfhex "$ours")\$" "$3" ||
+            fail "wolfSSL sends another CID than ours ($ours)"
+    fi
+}
+
+# wolf_client LEN: wolfSSL's client asks for the CID "wolfcid", our poll server for LEN
+# random bytes (0: zero-length, wolfSSL then sends plain records). The server echoes the
+# client's line.
+wolf_client() {
+    local port
+    wolfssl_cid_dir
+    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -cid "$1" \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 3 \
+        -h 127.0.0.1 -p "$port" -A "$CERTDIR/ca.pem" -x --cid wolfcid) > wcli.out 2>&1 ||
+        { cat wcli.out; fail "wolfSSL client failed"; }
+    cat wcli.out
+    expect_exit srv 0 || fail "poll server failed"
+    grep -q '^CID extension was negotiated$' wcli.out || fail "wolfSSL negotiated no CID"
+    grep -q '^hello wolfssl!$' wcli.out || fail "wolfSSL got no echo"
+    # "wolfcid" in hex: what our records carry.
+    check_wolf_cid srv.err 776f6c66636964 wcli.out "$1"
+}
+
+# wolf_server LEN: wolfSSL's server asks for "wolfsrv", our s_client for LEN bytes.
+wolf_server() {
+    local port
+    wolfssl_cid_dir
+    port=$(free_port)
+    (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 3 \
+        -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d --cid wolfsrv) \
+        > wsrv.out 2>&1 &
+    echo $! >> pids
+    wsrv_pid=$!
+    sleep 0.5
+    echo "hello from rdtls" > msg
+    start_bg cli --stdin msg "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -cid "$1" -ign_eof
+    expect_exit cli 0 || fail "rdtls-s_client failed"
+    expect_exit wsrv 0 || { cat wsrv.out; fail "wolfSSL server failed"; }
+    cat wsrv.out
+    grep -q 'I hear you fa shizzle!' cli.out || fail "no answer from wolfSSL"
+    grep -q '^Client message: hello from rdtls$' wsrv.out || fail "wolfSSL read nothing"
+    check_wolf_cid cli.err 776f6c66737276 wsrv.out "$1"
+}
+
+test_cid_wolfssl_client() { wolf_client 4; }
+test_cid_wolfssl_client_zero_length() { wolf_client 0; }
+test_cid_wolfssl_server() { wolf_server 3; }
+test_cid_wolfssl_server_zero_length() { wolf_server 0; }

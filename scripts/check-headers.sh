@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the public headers in include/openssl:
+# Checks the public headers in include/openssl (and rdtls's own, include/rdtls):
 #   1. a translation unit including every header compiles as C99 (-Wall -Wextra -Werror
 #      -pedantic) and as C++ (-Wall -Wextra -Werror);
 #   2. every function they declare is exported by the library (default
@@ -24,6 +24,9 @@ fi
     for h in "$inc"/openssl/*.h; do
         echo "#include <openssl/$(basename "$h")>"
     done
+    for h in "$inc"/rdtls/*.h; do
+        echo "#include <rdtls/$(basename "$h")>"
+    done
     echo "int main(void) { return 0; }"
 } >"$tmp/all.c"
 cp "$tmp/all.c" "$tmp/all.cpp"
@@ -45,7 +48,7 @@ timeout 120 g++ -Wall -Wextra -Werror -I"$inc" -c "$tmp/all.cpp" -o "$tmp/all_cp
 
 # Declarations (not definitions: static inline helpers are "OF"/"NF" and carry "static") that
 # come from our headers.
-grep -E "^/\* $inc/openssl/[^:]+:[0-9]+:NC \*/ extern " "$tmp/aux.txt" \
+grep -E "^/\* $inc/(openssl|rdtls)/[^:]+:[0-9]+:NC \*/ extern " "$tmp/aux.txt" \
     | sed -E 's|^/\* [^*]*\*/ extern ||' \
     | sed -E '/^[^(]*\(\*[A-Za-z_][A-Za-z0-9_]* \(/{s|^[^(]*\(\*([A-Za-z_][A-Za-z0-9_]*) \(.*|\1|;b};s| \(.*||; s|.*[ *]||' \
     | sort -u >"$tmp/declared.txt"

@@ -155,9 +155,11 @@ def c_prototypes():
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "all.c")
         with open(src, "w") as f:
-            for h in sorted(os.listdir(os.path.join(INC, "openssl"))):
-                if h.endswith(".h"):
-                    f.write("#include <openssl/%s>\n" % h)
+            # rdtls's own headers (rdtls/cid.h, ...) declare exports too.
+            for d in ("openssl", "rdtls"):
+                for h in sorted(os.listdir(os.path.join(INC, d))):
+                    if h.endswith(".h"):
+                        f.write("#include <%s/%s>\n" % (d, h))
         aux = os.path.join(tmp, "aux.txt")
         subprocess.run(["cc", "-std=c99", "-I", INC, "-c", src, "-o", os.path.join(tmp, "a.o"),
                         "-aux-info", aux], check=True)
@@ -166,7 +168,8 @@ def c_prototypes():
         lines = open(aux).read().splitlines()
     types = CTypes(pre)
     protos = {}
-    pat = re.compile(r"^/\* (%s/openssl/[^:]+:\d+):NC \*/ extern (.*);$" % re.escape(INC))
+    pat = re.compile(r"^/\* (%s/(?:openssl|rdtls)/[^:]+:\d+):NC \*/ extern (.*);$"
+                     % re.escape(INC))
     for line in lines:
         m = pat.match(line)
         if not m:

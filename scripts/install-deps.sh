@@ -10,6 +10,8 @@
 # Then PyPI's DTLSSocket (tinydtls peer of ctests/t_tinydtls.sh) with pip when python3
 # cannot import it; its build runs tinydtls's autoconf, so autoconf/automake (and pip) are
 # added to the Debian list first.
+# Then a wolfSSL with DTLS 1.2 connection IDs (ctests/t_cid.sh; Debian's has none) with
+# scripts/build-wolfssl-cid.sh into build/wolfssl-cid, which needs autoconf/automake/libtool.
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
 
@@ -37,7 +39,20 @@ if ! python3 -c 'import DTLSSocket' > /dev/null 2>&1; then
     command -v libtoolize > /dev/null 2>&1 || missing="$missing libtool"
     python3 -m pip --version > /dev/null 2>&1 || missing="$missing python3-pip"
 fi
-[ -z "$missing" ] && [ -z "$dtlssocket" ] && exit 0
+wolfcid=""
+if [ ! -x build/wolfssl-cid/examples/client/client ]; then
+    wolfcid=yes
+    command -v autoconf > /dev/null 2>&1 || missing="$missing autoconf"
+    command -v automake > /dev/null 2>&1 || missing="$missing automake"
+    command -v libtoolize > /dev/null 2>&1 || missing="$missing libtool"
+fi
+[ -z "$missing" ] && [ -z "$dtlssocket" ] && [ -z "$wolfcid" ] && exit 0
+build_wolfcid() {
+    [ -n "$wolfcid" ] || return 0
+    echo "install-deps: building wolfSSL with connection IDs (scripts/build-wolfssl-cid.sh)"
+    timeout 1800 sh scripts/build-wolfssl-cid.sh build/wolfssl-cid > /dev/null ||
+        echo "install-deps: wolfSSL build failed (the wolfSSL CID tests will skip)" >&2
+}
 
 if [ "$(id -u)" = 0 ]; then
     SUDO=""
@@ -45,6 +60,7 @@ elif command -v sudo > /dev/null 2>&1; then
     SUDO="sudo -n"
 else
     echo "install-deps: missing packages:$missing (not root; the tests needing them will fail)" >&2
+    build_wolfcid
     exit 0
 fi
 if [ -n "$missing" ]; then
@@ -65,3 +81,4 @@ if [ -n "$dtlssocket" ]; then
             > /dev/null 2>&1 ||
         echo "install-deps: pip install DTLSSocket failed (tinydtls tests will skip)" >&2
 fi
+build_wolfcid

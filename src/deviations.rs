@@ -70,6 +70,13 @@
 //!   different name"). This follows the RFC, not OpenSSL 3.0, which resumes a TLS 1.2 / DTLS
 //!   session whatever name the new ClientHello carries (checked with `openssl s_server
 //!   -dtls1_2` and `s_client -sess_in -servername`). See `handshake::server_resumption`.
+//! * **Connection IDs (RFC 9146) are fixed by the initial handshake.** A renegotiation
+//!   offers the CID in use again and keeps the CIDs whatever the peer answers (RFC 9146 §3
+//!   has them negotiated afresh): the old epoch's records keep flowing until the new keys
+//!   are in place. Once CIDs are negotiated a protected record in the plain format, or a
+//!   `tls12_cid` record naming another CID, is dropped; no padding is added to records we
+//!   send. The peer address is never changed by the engine: `Connection::last_datagram_newest`
+//!   tells the caller when RFC 9146 §6 allows it. See `handshake::cid_negotiation`.
 //!
 //! ## DTLS over DCCP (RFC 5238)
 //!

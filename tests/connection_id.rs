@@ -239,3 +239,121 @@ fn oversized_fixed_cid_is_a_config_error() {
         .build();
     assert!(r.is_ok());
 }
+
+/// Both sides offer zero-length CIDs: negotiated, yet no record needs a CID.
+#[test]
+fn zero_length_both_ways_keeps_plain_records() {
+    let (mut c, mut s) = handshake(Some(0), Some(0));
+    assert_eq!(c.connection_ids().map(|i| i.own.len()), Some(0));
+    assert_eq!(s.connection_ids().map(|i| i.peer.len()), Some(0));
+    let (dg, got) = send(&mut c, &mut s, b"a");
+    assert_eq!((dg[0], got.as_slice()), (APPLICATION_DATA, &b"a"[..]));
+}
+
+/// The handshake's epoch-1 records (Finished) are tls12_cid records too, and survive a
+/// lossy, duplicating link with retransmissions; data then flows both ways.
+#[test]
+fn lossy_link_with_cids() {
+    use common::link::{Dir, Fate, LinkConfig};
+    use std::time::Duration;
+    for seed in [3u64, 4, 5] {
+        let c = config(false, Some(4));
+        let s = config(true, Some(7));
+        let mut p =
+            common::ours_pair_with(c, s, ClientOptions::default(), LinkConfig::lossy(0.3), seed);
+        p.handshake(200_000, Duration::from_secs(4 * 3600))
+            .unwrap_or_else(|e| panic!("seed {seed}: handshake: {e}"));
+        let cids = p.client.conn.connection_ids().expect("negotiated").clone();
+        assert_eq!((cids.own.len(), cids.peer.len()), (4, 7));
+        assert!(
+            p.log.iter().any(|s| s.fate == Fate::Lost),
+            "seed {seed} lost nothing"
+        );
+        // Every tls12_cid record to the server (the Finished follows the plain CCS in its
+        // datagram) names the server's CID.
+        let found: Vec<_> = p
+            .log
+            .iter()
+            .filter(|s| s.dir == Dir::ToServer)
+            .filter_map(|s| datagram_cid(&s.bytes, 7))
+            .collect();
+        assert!(!found.is_empty(), "seed {seed}: no tls12_cid record sent");
+        assert!(found.iter().all(|c| *c == &cids.peer[..]));
+        p.link = LinkConfig::PERFECT;
+        p.exchange(b"after loss", b"ok")
+            .unwrap_or_else(|e| panic!("seed {seed}: exchange: {e}"));
+    }
+}
+
+/// A full 2^14-byte record still fits: the real type byte rides beyond the content limit.
+#[test]
+fn largest_record_with_cid() {
+    let (mut c, mut s) = handshake(Some(4), Some(4));
+    let big = vec![0x5a; 1 << 14];
+    c.send(&big).expect("2^14 bytes with a CID");
+    let now = Instant::now();
+    for d in drain(&mut c, now) {
+        assert_eq!(d[0], TLS12_CID);
+        s.handle_datagram(now, &d).unwrap();
+    }
+    let mut buf = vec![0u8; 1 << 15];
+    assert_eq!(s.recv(&mut buf), Some(1 << 14));
+    assert!(c.send(&vec![0; (1 << 14) + 1]).is_err());
+}
+
+/// A renegotiation over CIDs keeps the CIDs (offered again as they are) and the new epoch's
+/// records are tls12_cid records too.
+#[test]
+fn renegotiation_keeps_the_cids() {
+    use rdtls::RenegotiationPolicy;
+    let now = Instant::now();
+    let ccfg = config(false, Some(4));
+    let scfg = our_builder(&Spec::default_ecdsa(), true)
+        .rng_seed(11)
+        .connection_id_len(Some(6))
+        .renegotiation(RenegotiationPolicy {
+            refuse_all: false,
+            allow_client: true,
+        })
+        .build()
+        .unwrap();
+    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(scfg, now, PEER_ADDR);
+    let pump = |c: &mut Connection, s: &mut Connection| {
+        for _ in 0..20 {
+            let to_s = drain(c, now);
+            to_s.iter().for_each(|d| s.handle_datagram(now, d).unwrap());
+            let to_c = drain(s, now);
+            to_c.iter().for_each(|d| c.handle_datagram(now, d).unwrap());
+            if to_s.is_empty() && to_c.is_empty() {
+                break;
+            }
+        }
+    };
+    pump(&mut c, &mut s);
+    let before = c.connection_ids().unwrap().clone();
+    c.renegotiate(now, false).expect("renegotiate");
+    let hello = drain(&mut c, now);
+    assert!(
+        hello.iter().all(|d| d[0] == TLS12_CID),
+        "the new ClientHello is protected"
+    );
+    hello
+        .iter()
+        .for_each(|d| s.handle_datagram(now, d).unwrap());
+    pump(&mut c, &mut s);
+    assert!(!c.is_renegotiating() && !s.is_renegotiating());
+    assert_eq!(c.renegotiations(), 1);
+    assert_eq!(c.connection_ids(), Some(&before));
+    assert_eq!(s.connection_ids().map(|i| &i.own), Some(&before.peer));
+    let (dg, got) = send(&mut c, &mut s, b"after");
+    assert_eq!(
+        (dg[0], &dg[3..5], got.as_slice()),
+        (TLS12_CID, &[0, 2][..], &b"after"[..])
+    );
+    let (dg, got) = send(&mut s, &mut c, b"back");
+    assert_eq!(
+        (dg[0], &dg[3..5], got.as_slice()),
+        (TLS12_CID, &[0, 2][..], &b"back"[..])
+    );
+}

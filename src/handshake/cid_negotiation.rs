@@ -15,6 +15,10 @@ impl Machine {
     /// repeated after HelloVerifyRequest must offer the same one). None when the
     /// configuration does not use CIDs.
     pub(crate) fn local_cid(&mut self) -> Option<Vec<u8>> {
+        if let Some(ids) = self.records.connection_ids() {
+            // A renegotiation offers the CID in use: it stays in use (see `use_cids`).
+            self.hs.local_cid = Some(ids.own.clone());
+        }
         if self.hs.local_cid.is_none() {
             self.hs.local_cid = match self.config.connection_id.clone()? {
                 LocalConnectionId::Fixed(cid) => Some(cid),
@@ -72,5 +76,58 @@ impl Machine {
             self.records.set_connection_ids(Some(ids.clone()));
         }
         self.hs.cid = Some(ids);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, VerifyMode};
+    use crate::connection::ClientOptions;
+    use std::time::Instant;
+
+    fn client(cid: Option<u8>) -> Machine {
+        let cfg = Config::builder()
+            .verify_mode(VerifyMode::None)
+            .connection_id_len(cid)
+            .rng_seed(7)
+            .build()
+            .unwrap();
+        Machine::client(cfg, Instant::now(), ClientOptions::default()).unwrap()
+    }
+
+    fn with_cid(cid: &[u8]) -> Extensions {
+        Extensions {
+            connection_id: Some(cid.to_vec()),
+            ..Extensions::default()
+        }
+    }
+
+    #[test]
+    fn client_refuses_an_unoffered_connection_id() {
+        let mut m = client(None);
+        let e = m.client_check_cid(&with_cid(&[1, 2])).unwrap_err();
+        assert_eq!(
+            e.alert_to_send(),
+            Some(AlertDescription::UNSUPPORTED_EXTENSION)
+        );
+        assert!(m.records.connection_ids().is_none());
+    }
+
+    #[test]
+    fn client_offer_is_stable_and_answer_sets_both_cids() {
+        let mut m = client(Some(5));
+        let offered = m.local_cid().unwrap();
+        assert_eq!(offered.len(), 5);
+        assert_eq!(
+            m.local_cid().unwrap(),
+            offered,
+            "same CID after HelloVerifyRequest"
+        );
+        m.client_check_cid(&Extensions::default()).unwrap();
+        assert!(m.hs.cid.is_none(), "no answer: no CIDs");
+        m.client_check_cid(&with_cid(&[9; 3])).unwrap();
+        let ids = m.records.connection_ids().unwrap();
+        assert_eq!((ids.own.clone(), ids.peer.clone()), (offered, vec![9; 3]));
     }
 }

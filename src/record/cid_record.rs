@@ -22,6 +22,9 @@ use crate::enums::ContentType;
 pub const FIXED_HEADER_LEN: usize = 13;
 /// Offset of the CID in the header (after type, version, epoch and sequence).
 pub const CID_OFFSET: usize = 11;
+/// Largest DTLSInnerPlaintext: 2^14 of content plus the type and padding (RFC 8446 §5.2's
+/// bound for TLSInnerPlaintext, which RFC 9146 §4 follows).
+pub const MAX_INNER_LEN: usize = (1 << 14) + 256;
 /// RFC 9146 §5: `seq_num_placeholder`, 8 bytes of 0xff.
 const SEQ_NUM_PLACEHOLDER: [u8; 8] = [0xff; 8];
 /// AAD bytes besides the CID.

@@ -568,20 +568,26 @@ impl RecordLayer {
             return None;
         };
         state.window.mark(header.sequence);
-        if plaintext.len() > MAX_PLAINTEXT_LEN {
-            stats.dropped_malformed += 1;
-            return None;
-        }
         if cid.is_none() {
+            if plaintext.len() > MAX_PLAINTEXT_LEN {
+                stats.dropped_malformed += 1;
+                return None;
+            }
             return Some((plaintext, header.content_type, true));
         }
         // RFC 9146 §4: content ‖ real type ‖ zeros. An inner plaintext with no real type
         // authenticated, so only its sender can have made it: dropped, as malformed.
-        let Some((len, real_type)) = cid_record::split_inner(plaintext) else {
-            stats.dropped_malformed += 1;
-            return None;
-        };
-        Some((&plaintext[..len], real_type, true))
+        match cid_record::split_inner(plaintext) {
+            Some((len, real_type))
+                if len <= MAX_PLAINTEXT_LEN && plaintext.len() <= cid_record::MAX_INNER_LEN =>
+            {
+                Some((&plaintext[..len], real_type, true))
+            }
+            _ => {
+                stats.dropped_malformed += 1;
+                None
+            }
+        }
     }
 
     /// Marks `seq` in the replay window of unprotected read `epoch` once the handshake

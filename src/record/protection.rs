@@ -192,8 +192,12 @@ impl RecordProtection {
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
         let inner_len = plaintext.len() + 1 + padding;
-        // RFC 9146 §4: the inner plaintext obeys the 2^14 limit too.
-        if inner_len > MAX_PLAINTEXT_LEN || cid.len() > crate::cid::MAX_CID_LEN {
+        // The content obeys the 2^14 limit; type and padding may add up to 256 (as RFC 8446
+        // §5.4 allows TLSInnerPlaintext).
+        if plaintext.len() > MAX_PLAINTEXT_LEN
+            || inner_len > cid_record::MAX_INNER_LEN
+            || cid.len() > crate::cid::MAX_CID_LEN
+        {
             return Err(Error::MessageTooLarge {
                 max: MAX_PLAINTEXT_LEN,
             });

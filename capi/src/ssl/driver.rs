@@ -506,6 +506,7 @@ impl SSL {
             if buf.len() < MAX_DATAGRAM {
                 buf.resize(MAX_DATAGRAM, 0);
             }
+            let guard = self.cid_peer_guard(rbio);
             let n = host::bio_read(rbio, buf);
             if n > 0 {
                 let n = usize::try_from(n).unwrap_or(0).min(buf.len());
@@ -521,6 +522,7 @@ impl SSL {
                     return Ok(Read::Processed);
                 }
                 self.feed(&buf[..n])?;
+                self.cid_peer_restore(rbio, guard);
                 return Ok(Read::Processed);
             }
             if host::bio_should_retry(rbio) {
@@ -655,6 +657,33 @@ impl SSL {
 }
 
 /// True for a datagram socket BIO (an empty read is an empty datagram, not end of file).
+impl SSL {
+    /// With connection IDs (RFC 9146 §6) the peer address may move only on a datagram that
+    /// authenticated and is the newest. A datagram BIO on an unconnected socket takes every
+    /// datagram's source as its peer (as OpenSSL's does): remember the peer before reading.
+    fn cid_peer_guard(&self, rbio: *mut host::BIO) -> Option<std::net::SocketAddr> {
+        let cids = self
+            .with_conn(|c| c.connection_ids().is_some())
+            .unwrap_or(false);
+        if !cids || !is_datagram_bio(rbio) {
+            return None;
+        }
+        host::bio_dgram_peer(rbio)
+    }
+
+    /// Puts the remembered peer back when the datagram just read came from elsewhere and
+    /// did not earn the move (replayed, reordered, forged or not for this association).
+    fn cid_peer_restore(&self, rbio: *mut host::BIO, before: Option<std::net::SocketAddr>) {
+        let Some(before) = before else { return };
+        let moved_ok = self
+            .with_conn(Connection::last_datagram_newest)
+            .unwrap_or(false);
+        if !moved_ok && host::bio_dgram_peer(rbio) != Some(before) {
+            host::bio_dgram_set_peer(rbio, &before);
+        }
+    }
+}
+
 fn is_datagram_bio(b: *mut host::BIO) -> bool {
     const BIO_TYPE_DGRAM: c_int = 21 | 0x0400 | 0x0100;
     host::bio_method_type(b) == BIO_TYPE_DGRAM
