@@ -12,6 +12,8 @@
 #   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
 #   make fuzz-short      each target for FUZZ_SHORT_SECONDS (part of make test; skipped,
 #                        saying why, without nightly + cargo-fuzz)
+#   make asan            C programs with -fsanitize=address through the C-level tests, and
+#                        the C API fuzz targets under ASan (scripts/asan.sh)
 #   make install PREFIX=/opt/rdtls
 #   make examples RDTLS_BACKEND=openssl   same programs against the system OpenSSL,
 #                                         into build/bin-openssl/ (also: ctest, demo)
@@ -74,7 +76,7 @@ CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/drop
 DEMO_CERTS := $(BUILD)/demo-certs/ca.pem
 
 .PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench certs install clean \
-	api-used header-check fuzz fuzz-short FORCE
+	api-used header-check fuzz fuzz-short asan FORCE
 
 ifeq ($(RDTLS_BACKEND),rdtls)
 all: lib dropin examples
@@ -268,6 +270,18 @@ fuzz:
 FUZZ_SHORT_SECONDS ?= 10
 fuzz-short:
 	FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) FUZZ_SHORT=1 sh scripts/fuzz.sh
+
+# ---- AddressSanitizer ------------------------------------------------------------------
+# The C programs again, instrumented, into build/asan/ (scripts/asan.sh runs them).
+# Not CFLAGS=... on the sub-make's command line: make exports command-line variables, and
+# cargo's build scripts (ring's C code) would then be built with ASan into librdtls itself.
+ifeq ($(RDTLS_ASAN),1)
+CFLAGS := -O1 -g -fsanitize=address -fno-omit-frame-pointer
+endif
+asan: all certs dropin-progs
+	$(MAKE) examples ctest-progs RDTLS_BACKEND=rdtls RDTLS_ASAN=1 BINDIR=$(BUILD)/asan/bin \
+		CTDIR=$(BUILD)/asan/ctests
+	sh scripts/asan.sh
 
 # ---- benchmark -------------------------------------------------------------------------
 bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/crypto-floor certs

@@ -447,8 +447,8 @@ fn attack(setup: &Setup) {
         failures.join("\n")
     );
     // No tolerance: a forged verdict is obeyed only if the link loses the genuine flight and
-    // then the round trips of VERDICT_EXPIRIES - 1 retransmissions (rdtls::input_policy);
-    // these seeds meet none (nor do 2,500 handshakes with OFFPATH_ROUNDS=10).
+    // the round trip of every probe (rdtls::input_policy); these seeds meet none (nor do
+    // 7,600 handshakes with OFFPATH_ROUNDS=30).
     assert!(
         silenced.is_empty(),
         "{} of {runs} handshakes failed after the link silenced the peer:\n{}",

@@ -628,8 +628,8 @@ impl Machine {
                 self.server_handle_message(now, msg_type, seq, &body)?;
             }
             // Progress: a remembered verdict on unauthenticated input is void.
+            self.void_verdict(now);
             if let Some(h) = self.life.handshake_mut() {
-                h.pending_verdict = None;
                 h.first_flight_floor = None;
             }
         }
@@ -685,9 +685,7 @@ impl Machine {
             self.reasm.clear();
             self.life.set_step(Step::AwaitFinished { write });
             // Progress: a remembered verdict on unauthenticated input is void.
-            if let Some(h) = self.life.handshake_mut() {
-                h.pending_verdict = None;
-            }
+            self.void_verdict(now);
             return Ok(true);
         } else if payload != [1] {
             // Malformed: an invalid record, silently discarded (RFC 6347 §4.1.2.7).
@@ -745,13 +743,37 @@ impl Machine {
         let Some(h) = self.life.handshake_mut() else {
             return Ok(());
         };
+        let fresh = h.pending_verdict.is_none();
         let v = PendingVerdict::new(error, alert, h.pending_verdict.as_ref());
         if !v.confirmed() {
             h.pending_verdict = Some(v);
+            if fresh {
+                // Probe the peer (crate::input_policy): the next expiry comes sooner.
+                let at = self.now + input_policy::VERDICT_PROBE_INTERVAL;
+                if let Some(timer) = self.life.timer_mut() {
+                    timer.deadline = timer.deadline.map(|d| d.min(at));
+                }
+            }
             return Ok(());
         }
         h.pending_verdict = None;
         self.obey_verdict(v)
+    }
+
+    /// The handshake progressed: a pending verdict is void, and the timer goes back from
+    /// probing to the flight's own period (unless the handler re-armed or stopped it).
+    fn void_verdict(&mut self, now: Instant) {
+        let Some(h) = self.life.handshake_mut() else {
+            return;
+        };
+        if h.pending_verdict.take().is_none() {
+            return;
+        }
+        if let Some(timer) = self.life.timer_mut() {
+            if let Some(d) = timer.deadline {
+                timer.deadline = Some(d.max(now + timer.current));
+            }
+        }
     }
 
     /// Ends the handshake on a verdict reached on unauthenticated input.
@@ -1051,9 +1073,11 @@ impl Machine {
         if self.life.last_flight().is_none_or(|f| f.is_empty()) {
             return;
         }
-        // Answer a retransmitted flight at most once per half initial timeout, so a flight
-        // spread over many datagrams (or duplicated by the network) does not cause a storm.
-        let gap = self.config.initial_timeout / 2;
+        // Answer a retransmitted flight at most once per eighth of the initial timeout, so a
+        // flight spread over many datagrams (or duplicated by the network) does not cause a
+        // storm, while a peer probing with a verdict pending (every
+        // input_policy::VERDICT_PROBE_INTERVAL) gets an answer to each probe.
+        let gap = self.config.initial_timeout / 8;
         if let Some(last) = self.last_rtx_response {
             if now < last + gap {
                 return;
@@ -1261,7 +1285,9 @@ impl Machine {
             return Ok(());
         }
         let verdict = self.life.handshake_mut().map(|h| &mut h.pending_verdict);
+        let mut probing = false;
         let obeyed = verdict.and_then(|v| {
+            probing = v.is_some();
             if v.as_mut().is_some_and(|v| v.expire()) {
                 v.take()
             } else {
@@ -1269,12 +1295,24 @@ impl Machine {
             }
         });
         if let Some(v) = obeyed {
-            // The handshake made no progress across VERDICT_EXPIRIES timer expiries, each
+            // The handshake made no progress across VERDICT_EXPIRIES probe expiries, each
             // with a retransmission, since the unauthenticated input that earned this
             // verdict: the peer is silent, so it was probably genuine (crate::input_policy).
             return self.obey_verdict(v);
         }
         self.reasm.discard_contested_partials();
+        if probing {
+            // A probe (crate::input_policy): our flight again, a live peer answers it. Not
+            // a timeout of the flight: no back-off, no count toward give-up or MTU fallback.
+            self.stats.retransmits += 1;
+            if let Err(e) = self.emit_flight() {
+                return Err(self.fail(e));
+            }
+            if let Some(timer) = self.life.timer_mut() {
+                timer.deadline = Some(now + input_policy::VERDICT_PROBE_INTERVAL);
+            }
+            return Ok(());
+        }
         let expiries = self.life.timer().map_or(0, |t| t.expiries);
         if expiries >= self.config.max_retransmits && self.renegotiation_unanswered() {
             // The peer may ignore a HelloRequest (RFC 5246 §7.4.1.1), or never answer our
@@ -1286,17 +1324,11 @@ impl Machine {
             self.life.fail(Error::HandshakeTimeout);
             return Err(Error::HandshakeTimeout);
         }
-        let verdict_pending = self
-            .life
-            .handshake()
-            .is_some_and(|h| h.pending_verdict.is_some());
         let hooked = self.timer_hook.is_some();
         if let Some(timer) = self.life.timer_mut() {
-            if hooked || verdict_pending {
+            if hooked {
                 // The hook computes the next value from the previous one
-                // (DTLS_set_timer_cb). With a verdict pending the period is not doubled, so
-                // a genuine plaintext rejection is obeyed one period later
-                // (crate::input_policy).
+                // (DTLS_set_timer_cb).
                 timer.expiries += 1;
             } else {
                 timer.back_off();
