@@ -283,4 +283,8 @@ done
 run_test tinydtls_client_PSK_AES128_CCM8
 run_test tinydtls_server_PSK_AES128_CCM8
 
+# DTLS over DCCP on the host (t_dccp.sh, issue 14; the VM runs are `make test-dccp`).
+run_test dccp_echo_pair
+run_test dccp_options
+
 summary
