@@ -332,5 +332,8 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
 fi
 # SSL_SESS_CACHE_NO_INTERNAL_STORE / _LOOKUP as OpenSSL (t_sess_cache_mode.sh).
 run_test sess_cache_mode_as_openssl
+# DTLS over DCCP on the host (t_dccp.sh, issue 14; the VM runs are `make test-dccp`).
+run_test dccp_echo_pair
+run_test dccp_options
 
 summary
