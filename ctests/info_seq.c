@@ -191,7 +191,18 @@ static int renegotiate(SSL *init, SSL *peer, int fds[2])
     char buf[64];
     int rounds, r;
 
+    /* SSL_OP_NO_RENEGOTIATION: refused with SSL_R_NO_RENEGOTIATION, nothing pending. */
+    SSL_set_options(init, SSL_OP_NO_RENEGOTIATION);
+    r = SSL_renegotiate(init);
+    printf("%s SSL_renegotiate (NO_RENEGOTIATION) ret=%d reason=%d pending=%d\n",
+           init == client_ssl ? "C" : "S", r, ERR_GET_REASON(ERR_get_error()),
+           SSL_renegotiate_pending(init));
+    ERR_clear_error();
+    SSL_clear_options(init, SSL_OP_NO_RENEGOTIATION);
     printf("%s SSL_renegotiate ret=%d\n", init == client_ssl ? "C" : "S", SSL_renegotiate(init));
+    printf("%s pending=%d num=%ld total=%ld\n", init == client_ssl ? "C" : "S",
+           SSL_renegotiate_pending(init), SSL_num_renegotiations(init),
+           SSL_total_renegotiations(init));
     for (rounds = 0; rounds < 50; rounds++) {
         struct pollfd p[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
 
@@ -208,6 +219,12 @@ static int renegotiate(SSL *init, SSL *peer, int fds[2])
     }
     printf("-- renegotiation: pending %d, finished %d/%d\n", SSL_renegotiate_pending(init),
            SSL_is_init_finished(init), SSL_is_init_finished(peer));
+    printf("-- renegotiations: initiator num=%ld total=%ld, peer num=%ld total=%ld\n",
+           SSL_num_renegotiations(init), SSL_total_renegotiations(init),
+           SSL_num_renegotiations(peer), SSL_total_renegotiations(peer));
+    printf("-- cleared num=%ld", SSL_clear_num_renegotiations(init));
+    printf(" then num=%ld total=%ld\n", SSL_num_renegotiations(init),
+           SSL_total_renegotiations(init));
     return !SSL_renegotiate_pending(init) && SSL_is_init_finished(peer);
 }
 

@@ -59,7 +59,8 @@ test_info_callback_sequence_listen() {
 # A client-initiated renegotiation (SSL_renegotiate + SSL_do_handshake; the server in
 # SSL_read, SSL_OP_ALLOW_CLIENT_RENEGOTIATION): HANDSHAKE_START from "SSL negotiation
 # finished successfully", the states, the server's SSL_CB_ACCEPT_EXIT from SSL_read and
-# HANDSHAKE_DONE, as OpenSSL 3.0 fires them (issue 8 item 4).
+# HANDSHAKE_DONE, as OpenSSL 3.0 fires them (issue 8 item 4); also SSL_renegotiate under
+# SSL_OP_NO_RENEGOTIATION, SSL_renegotiate_pending and the renegotiation counters.
 test_info_callback_sequence_reneg() {
     info_seq_same reneg
     grep -q '^-- renegotiation: pending 0, finished 1/1$' ours.txt || fail "no renegotiation"

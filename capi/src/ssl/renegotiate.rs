@@ -48,6 +48,14 @@ impl SSL {
                 io.renegotiating = true;
                 io.done_reported = false;
                 io.start_reported = false;
+                // Counted as OpenSSL's ssl3_renegotiate_check counts: by the side that
+                // called SSL_renegotiate, and by a client answering a HelloRequest (which
+                // renegotiates through SSL_renegotiate), not by a server answering.
+                if io.local_renegotiate || self.side.get() == Some(super::ssl::Side::Client) {
+                    io.renegotiations_num += 1;
+                    io.renegotiations_total += 1;
+                }
+                io.local_renegotiate = false;
                 true
             }
             _ => false,
@@ -135,7 +143,12 @@ impl SSL {
         match r {
             // As in OpenSSL, the new handshake is reported (HANDSHAKE_START, states) and
             // its first flight leaves from the next SSL_do_handshake / SSL_read / SSL_write.
-            Ok(()) => 1,
+            Ok(()) => {
+                if let Ok(mut io) = self.io.try_borrow_mut() {
+                    io.local_renegotiate = true;
+                }
+                1
+            }
             Err(e) => {
                 put_error(
                     ERR_LIB_SSL,
@@ -147,22 +160,22 @@ impl SSL {
         }
     }
 
-    /// `SSL_CTRL_GET_NUM_RENEGOTIATIONS` / `CLEAR` / `GET_TOTAL`: renegotiations started
-    /// on this connection (by either side), since the last clear or in total.
+    /// `SSL_CTRL_GET_NUM_RENEGOTIATIONS` / `CLEAR` / `GET_TOTAL`: renegotiations this side
+    /// started (see renegotiation_events_begin) since the last clear, or in total; a clear
+    /// returns the count it clears, as OpenSSL's ctrl does.
     pub(crate) fn renegotiation_count(&self, clear: bool, total: bool) -> u64 {
-        let all = self.with_conn(Connection::renegotiations).unwrap_or(0);
         let Ok(mut io) = self.io.try_borrow_mut() else {
             return 0;
         };
-        let since = all.saturating_sub(io.renegotiations_cleared);
-        if clear {
-            io.renegotiations_cleared = all;
-        }
-        if total {
-            all
+        let n = if total {
+            io.renegotiations_total
         } else {
-            since
+            io.renegotiations_num
+        };
+        if clear {
+            io.renegotiations_num = 0;
         }
+        n
     }
 }
 

@@ -75,8 +75,12 @@ pub struct IoState {
     pub dccp_fd: Option<((usize, c_int), bool)>,
     /// A renegotiation handshake is being reported (renegotiate.rs).
     pub renegotiating: bool,
-    /// Engine renegotiation count at the last `SSL_clear_num_renegotiations`.
-    pub renegotiations_cleared: u64,
+    /// `SSL_renegotiate` succeeded and its handshake has not been reported started yet.
+    pub local_renegotiate: bool,
+    /// `SSL_num_renegotiations` (renegotiate.rs).
+    pub renegotiations_num: u64,
+    /// `SSL_total_renegotiations`.
+    pub renegotiations_total: u64,
 }
 
 /// `SSL` (opaque to C).
