@@ -4,10 +4,10 @@
 //! lookup, server name callback). A CoAP server (libcoap) reads the SNI extension here and
 //! loads its certificate.
 //!
-//! The callback runs in the C layer just before the datagram carrying the ClientHello goes
-//! into the engine: [`before_feed`] finds an unfragmented epoch-0 ClientHello in the
-//! datagram (RFC 6347 §4.1 record header, §4.2.2 handshake header), shows it to the
-//! callback, and hands the engine the configuration the callback left behind
+//! The callback runs in the C layer just before the datagram completing the ClientHello
+//! goes into the engine: [`before_feed`] collects the epoch-0 ClientHello fragments of each
+//! datagram (RFC 6347 §4.2.3, `client_hello_frags.rs`), shows the whole ClientHello to the
+//! callback once, and hands the engine the configuration the callback left behind
 //! (`Connection::reconfigure_before_hello`).
 use std::ffi::{c_int, c_uchar, c_uint, c_void};
 use std::ops::Range;
@@ -20,6 +20,7 @@ use crate::error::ssl_reasons::{
 use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host::{self, OPENSSL_STACK};
 
+use super::client_hello_frags::client_hello_in;
 use super::ctx::{lock, SSL_CTX};
 use super::driver::{config_variant, Stop};
 use super::settings::AppPtr;
@@ -35,13 +36,6 @@ const SSL_CLIENT_HELLO_RETRY: c_int = -1;
 /// `SSL_AD_INTERNAL_ERROR`: the alert the callback's `*al` starts as.
 const SSL_AD_INTERNAL_ERROR: c_int = 80;
 
-/// DTLS record header: type(1) version(2) epoch(2) sequence(6) length(2).
-const RECORD_HEADER: usize = 13;
-/// DTLS handshake header: type(1) length(3) message_seq(2) fragment_offset(3) fragment_length(3).
-const HANDSHAKE_HEADER: usize = 12;
-const CONTENT_HANDSHAKE: u8 = 22;
-const CLIENT_HELLO: u8 = 1;
-
 #[allow(improper_ctypes)]
 extern "C" {
     fn OPENSSL_sk_new_null() -> *mut OPENSSL_STACK;
@@ -54,6 +48,8 @@ pub struct HelloView {
     legacy_version: u16,
     random: Range<usize>,
     session_id: Range<usize>,
+    /// Length of the DTLS cookie (RFC 6347 §4.2.1).
+    cookie_len: usize,
     ciphers: Range<usize>,
     compression: Range<usize>,
     /// (type, data) of each extension, in the client's order.
@@ -100,7 +96,7 @@ impl HelloView {
         let legacy_version = u16::try_from(c.uint(2)?).ok()?;
         let random = c.take(32)?;
         let session_id = c.vec(1)?;
-        let _cookie = c.vec(1)?;
+        let cookie_len = c.vec(1)?.len();
         let ciphers = c.vec(2)?;
         let compression = c.vec(1)?;
         let mut extensions = Vec::new();
@@ -120,6 +116,7 @@ impl HelloView {
             legacy_version,
             random,
             session_id,
+            cookie_len,
             ciphers,
             compression,
             extensions,
@@ -129,29 +126,6 @@ impl HelloView {
     fn bytes(&self, r: &Range<usize>) -> &[u8] {
         &self.body[r.clone()]
     }
-}
-
-/// The body of the first complete, unfragmented epoch-0 ClientHello in `datagram`.
-fn find_client_hello(datagram: &[u8]) -> Option<&[u8]> {
-    let mut rest = datagram;
-    while rest.len() >= RECORD_HEADER {
-        let len = usize::from(u16::from_be_bytes([rest[11], rest[12]]));
-        let rec = rest.get(RECORD_HEADER..RECORD_HEADER + len)?;
-        let epoch = u16::from_be_bytes([rest[3], rest[4]]);
-        if rest[0] == CONTENT_HANDSHAKE && epoch == 0 && rec.len() >= HANDSHAKE_HEADER {
-            let u24 = |i: usize| {
-                (usize::from(rec[i]) << 16)
-                    | (usize::from(rec[i + 1]) << 8)
-                    | usize::from(rec[i + 2])
-            };
-            let (msg_len, off, frag_len) = (u24(1), u24(6), u24(9));
-            if rec[0] == CLIENT_HELLO && off == 0 && frag_len == msg_len {
-                return rec.get(HANDSHAKE_HEADER..HANDSHAKE_HEADER + msg_len);
-            }
-        }
-        rest = &rest[RECORD_HEADER + len..];
-    }
-    None
 }
 
 /// Runs the client-hello callback for a ClientHello in `datagram` (servers still waiting
@@ -166,15 +140,33 @@ pub(crate) fn before_feed(s: &SSL, datagram: &[u8]) -> Result<(), Stop> {
     if !s.with_conn(|c| c.awaiting_client_hello()).unwrap_or(false) {
         return Ok(());
     }
-    let Some(view) = find_client_hello(datagram).and_then(HelloView::parse) else {
+    let body = {
+        let Ok(mut asm) = s.extras.client_hello_frags.try_borrow_mut() else {
+            return Ok(());
+        };
+        client_hello_in(datagram, &mut asm)
+    };
+    let Some(view) = body.as_deref().and_then(HelloView::parse) else {
         return Ok(());
     };
+    // OpenSSL (tls_process_client_hello) lets a cookie-less ClientHello of a server that
+    // asks for cookies go without calling back: it only gets a HelloVerifyRequest.
+    let cookie_exchange = s
+        .with_conn(|c| c.config().cookie_exchange())
+        .unwrap_or(false);
+    if cookie_exchange && view.cookie_len == 0 {
+        return Ok(());
+    }
     *s.extras.client_hello.borrow_mut() = Some(view);
     let mut al = SSL_AD_INTERNAL_ERROR;
     // SAFETY: the application's callback with its own argument; `s` outlives the call and
     // no RefCell of `s` is borrowed across it.
     let r = unsafe { cb(s.as_ptr(), &mut al, arg.0) };
     s.extras.client_hello.borrow_mut().take();
+    if r != SSL_CLIENT_HELLO_RETRY {
+        // Shown once: a retransmission of this ClientHello starts over.
+        s.extras.client_hello_frags.borrow_mut().take();
+    }
     match r {
         SSL_CLIENT_HELLO_SUCCESS => reconfigure(s),
         SSL_CLIENT_HELLO_RETRY => {
@@ -433,21 +425,6 @@ mod tests {
         b
     }
 
-    fn record(body: &[u8], epoch: u16, offset: u32) -> Vec<u8> {
-        let mut hs = vec![CLIENT_HELLO];
-        hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-        hs.extend_from_slice(&[0, 0]);
-        hs.extend_from_slice(&offset.to_be_bytes()[1..]);
-        hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-        hs.extend_from_slice(body);
-        let mut r = vec![CONTENT_HANDSHAKE, 0xfe, 0xfd];
-        r.extend_from_slice(&epoch.to_be_bytes());
-        r.extend_from_slice(&[0; 6]);
-        r.extend_from_slice(&(hs.len() as u16).to_be_bytes());
-        r.extend_from_slice(&hs);
-        r
-    }
-
     #[test]
     fn parses_every_field() {
         let body = hello_body();
@@ -469,18 +446,5 @@ mod tests {
             let _ = HelloView::parse(&body[..n]);
         }
         assert!(HelloView::parse(&body[..body.len() - 1]).is_none());
-    }
-
-    #[test]
-    fn finds_only_whole_epoch0_client_hellos() {
-        let body = hello_body();
-        let dg = record(&body, 0, 0);
-        assert_eq!(find_client_hello(&dg), Some(&body[..]));
-        assert_eq!(find_client_hello(&record(&body, 1, 0)), None, "epoch 1");
-        assert_eq!(find_client_hello(&record(&body, 0, 5)), None, "a fragment");
-        assert_eq!(find_client_hello(&dg[..dg.len() - 1]), None, "truncated");
-        let mut two = record(&body, 1, 0);
-        two.extend_from_slice(&dg);
-        assert_eq!(find_client_hello(&two), Some(&body[..]), "second record");
     }
 }

@@ -147,6 +147,8 @@ pub struct SslExtras {
     /// The datagram whose ClientHello the callback asked to see again
     /// (`SSL_CLIENT_HELLO_RETRY`), fed again by the next handshake call.
     pub client_hello_pending: RefCell<Option<Vec<u8>>>,
+    /// The fragments of a ClientHello not yet complete (see `client_hello_frags.rs`).
+    pub client_hello_frags: RefCell<Option<super::client_hello_frags::HelloAssembly>>,
     /// `SSL_get_client_CA_list`'s stack.
     pub client_ca_stack: RefCell<NameStack>,
     /// `SSL_get0_CA_list`'s stack.
