@@ -5,8 +5,10 @@
  * datagrams (OpenSSL reassembles it and calls back once, with the whole message) and for
  * one that fits one datagram.
  *
- *   client_hello_frag CERTDIR
+ *   client_hello_frag CERTDIR [cookie]
  *
+ * With "cookie" the server asks for a cookie (SSL_OP_COOKIE_EXCHANGE, a fixed cookie): the
+ * cookie-less first ClientHello only gets a HelloVerifyRequest, no callback.
  * A blocking DTLS server on 127.0.0.1, port chosen by the system, printed first as
  * "ACCEPT 127.0.0.1:PORT". Its context has no certificate: the callback loads it, as a CoAP
  * server does. Serves one handshake, reads until the client closes, then prints the number
@@ -82,6 +84,20 @@ static int on_client_hello(SSL *s, int *al, void *arg) {
     return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+static const unsigned char fixed_cookie[] = "0123456789abcdef";
+
+static int make_cookie(SSL *s, unsigned char *out, unsigned int *len) {
+    (void)s;
+    memcpy(out, fixed_cookie, 16);
+    *len = 16;
+    return 1;
+}
+
+static int check_cookie(SSL *s, const unsigned char *c, unsigned int len) {
+    (void)s;
+    return len == 16 && memcmp(c, fixed_cookie, 16) == 0;
+}
+
 int main(int argc, char **argv) {
     struct sockaddr_in a;
     socklen_t len = sizeof(a);
@@ -90,8 +106,8 @@ int main(int argc, char **argv) {
     BIO *bio;
     int fd, r;
     char buf[256];
-    if (argc != 2) {
-        fprintf(stderr, "usage: client_hello_frag CERTDIR\n");
+    if (argc != 2 && !(argc == 3 && strcmp(argv[2], "cookie") == 0)) {
+        fprintf(stderr, "usage: client_hello_frag CERTDIR [cookie]\n");
         return 2;
     }
     certdir = argv[1];
@@ -115,6 +131,11 @@ int main(int argc, char **argv) {
     if (ssl == NULL || bio == NULL)
         return 1;
     SSL_set_bio(ssl, bio, bio);
+    if (argc == 3) {
+        SSL_CTX_set_cookie_generate_cb(ctx, make_cookie);
+        SSL_CTX_set_cookie_verify_cb(ctx, check_cookie);
+        SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
+    }
     r = SSL_accept(ssl);
     if (r != 1) {
         printf("handshake failed: %d\n", SSL_get_error(ssl, r));

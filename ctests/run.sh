@@ -339,5 +339,6 @@ run_test dccp_options
 # (t_client_hello_frag.sh, issue 8).
 run_test client_hello_frag_fragmented
 run_test client_hello_frag_one_datagram
+run_test client_hello_frag_cookie
 
 summary

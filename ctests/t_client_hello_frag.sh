@@ -5,16 +5,18 @@
 # serves stock `openssl s_client` and prints what the callback read (suites, compression,
 # every extension's bytes, session ID, random length); the outputs must be equal.
 # `-mtu 256` with a 200-byte server name makes s_client send its ClientHello in two
-# records in two datagrams; without them it fits one datagram (the control).
+# records in two datagrams; without them it fits one datagram (the control). With a cookie
+# exchange the cookie-less first ClientHello gets no callback (OpenSSL's
+# tls_process_client_hello), the second, fragmented, exactly one.
 
-# client_hello_frag_run BUILD_NAME PROGRAM S_CLIENT_ARGS...: PROGRAM serves one s_client
-# handshake; its output (without the port line) goes to BUILD_NAME.txt, s_client's -msg
-# trace to BUILD_NAME.cli.
+# client_hello_frag_run BUILD_NAME PROGRAM S_CLIENT_ARGS...: PROGRAM (with the program
+# arguments in CHF_PROG_ARGS) serves one s_client handshake; its output (without the port
+# line) goes to BUILD_NAME.txt, s_client's -msg trace to BUILD_NAME.cli.
 client_hello_frag_run() {
     local name="$1" prog="$2" port
     shift 2
     [ -x "$prog" ] || fail "missing $prog (make ctest-progs, also RDTLS_BACKEND=openssl)"
-    start_bg "srv_$name" "$prog" "$CERTDIR"
+    start_bg "srv_$name" "$prog" "$CERTDIR" ${CHF_PROG_ARGS:-}
     port=$(wait_port "srv_$name.out") || fail "$prog did not start"
     timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -connect "127.0.0.1:$port" -msg \
         -CAfile "$CERTDIR/ca.pem" "$@" < /dev/null > "$name.cli" 2>&1
@@ -50,4 +52,13 @@ test_client_hello_frag_fragmented() {
 
 test_client_hello_frag_one_datagram() {
     client_hello_frag_check 1 -servername localhost
+}
+
+test_client_hello_frag_cookie() {
+    local name
+    name=$(printf 'b%.0s' $(seq 200))
+    CHF_PROG_ARGS=cookie client_hello_frag_check 2 -mtu 256 -servername "$name"
+    grep -q '^    03 00 00 ' ours.cli || fail "s_client got no HelloVerifyRequest from rdtls"
+    grep -q '^    03 00 00 ' openssl.cli || fail "s_client got no HelloVerifyRequest from OpenSSL"
+    grep -q "^server_name $name\$" ours.txt || fail "the callback did not see the whole name"
 }
