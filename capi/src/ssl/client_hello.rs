@@ -4,26 +4,28 @@
 //! lookup, server name callback). A CoAP server (libcoap) reads the SNI extension here and
 //! loads its certificate.
 //!
-//! The callback runs in the C layer just before the datagram completing the ClientHello
-//! goes into the engine: [`before_feed`] collects the epoch-0 ClientHello fragments of each
-//! datagram (RFC 6347 §4.2.3, `client_hello_frags.rs`), shows the whole ClientHello to the
-//! callback once, and hands the engine the configuration the callback left behind
-//! (`Connection::reconfigure_before_hello`).
+//! The callback is the first stage of the engine's ClientHello hook
+//! (`rdtls::ClientHelloHook::early`, [`on_early`]): the engine calls it once it has the
+//! whole ClientHello (reassembled from its fragments, RFC 6347 §4.2.3), before the cookie
+//! check; the servername and certificate callbacks are the hook's second stage
+//! (`servername.rs`), as OpenSSL runs them after this one.
 use std::ffi::{c_int, c_uchar, c_uint, c_void};
 use std::ops::Range;
 
 use crate::entry::*;
 use crate::error::ssl_reasons::{
-    SSL_R_BAD_LENGTH, SSL_R_CALLBACK_FAILED, SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST,
-    SSL_R_NO_CIPHERS_SPECIFIED,
+    SSL_R_BAD_LENGTH, SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST, SSL_R_NO_CIPHERS_SPECIFIED,
 };
 use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host::{self, OPENSSL_STACK};
 
-use super::client_hello_frags::client_hello_in;
+use std::sync::Arc;
+
+use rdtls::{AlertDescription, EarlyDecision, EarlyHello, HelloRejection};
+
 use super::ctx::{lock, SSL_CTX};
-use super::driver::{config_variant, Stop};
-use super::settings::AppPtr;
+use super::servername::finish;
+use super::settings::{AppPtr, Variant};
 use super::ssl::SSL;
 
 /// `SSL_client_hello_cb_fn`: `int (*)(SSL *s, int *al, void *arg)`.
@@ -48,8 +50,6 @@ pub struct HelloView {
     legacy_version: u16,
     random: Range<usize>,
     session_id: Range<usize>,
-    /// Length of the DTLS cookie (RFC 6347 §4.2.1).
-    cookie_len: usize,
     ciphers: Range<usize>,
     compression: Range<usize>,
     /// (type, data) of each extension, in the client's order.
@@ -96,7 +96,7 @@ impl HelloView {
         let legacy_version = u16::try_from(c.uint(2)?).ok()?;
         let random = c.take(32)?;
         let session_id = c.vec(1)?;
-        let cookie_len = c.vec(1)?.len();
+        let _cookie = c.vec(1)?;
         let ciphers = c.vec(2)?;
         let compression = c.vec(1)?;
         let mut extensions = Vec::new();
@@ -116,7 +116,6 @@ impl HelloView {
             legacy_version,
             random,
             session_id,
-            cookie_len,
             ciphers,
             compression,
             extensions,
@@ -128,101 +127,72 @@ impl HelloView {
     }
 }
 
-/// Runs the client-hello callback for a ClientHello in `datagram` (servers still waiting
-/// for their ClientHello only), then gives the engine the configuration it left.
-pub(crate) fn before_feed(s: &SSL, datagram: &[u8]) -> Result<(), Stop> {
-    if !s.is_server() {
-        return Ok(());
-    }
+/// The engine hook's early stage (`rdtls::ClientHelloHook::early`, installed with the
+/// servername and certificate stages by `servername::install_client_hello_hook`): runs the
+/// client-hello callback, if any, on the whole ClientHello and hands the engine the
+/// configuration the callback left behind (`finish` as after the servername callback).
+pub(crate) fn on_early(
+    s: &SSL,
+    session_ctx: &Arc<SSL_CTX>,
+    variant: Variant,
+    h: &EarlyHello<'_>,
+) -> Result<EarlyDecision, HelloRejection> {
     let Some((cb, arg)) = s.ctx().extras.client_hello_cb() else {
-        return Ok(());
+        return Ok(EarlyDecision::default());
     };
-    if !s.with_conn(|c| c.awaiting_client_hello()).unwrap_or(false) {
-        return Ok(());
-    }
-    let body = {
-        let Ok(mut asm) = s.extras.client_hello_frags.try_borrow_mut() else {
-            return Ok(());
-        };
-        client_hello_in(datagram, &mut asm)
+    let Some(view) = HelloView::parse(h.body) else {
+        return Ok(EarlyDecision::default());
     };
-    let Some(view) = body.as_deref().and_then(HelloView::parse) else {
-        return Ok(());
+    let Ok(mut shown) = s.extras.client_hello.try_borrow_mut() else {
+        return Ok(EarlyDecision::default());
     };
-    // OpenSSL (tls_process_client_hello) lets a cookie-less ClientHello of a server that
-    // asks for cookies go without calling back: it only gets a HelloVerifyRequest.
-    let cookie_exchange = s
-        .with_conn(|c| c.config().cookie_exchange())
-        .unwrap_or(false);
-    if cookie_exchange && view.cookie_len == 0 {
-        return Ok(());
-    }
-    *s.extras.client_hello.borrow_mut() = Some(view);
+    *shown = Some(view);
+    drop(shown);
+    let ctx_before = s.ctx();
+    let own_before = s.own_settings.replace(false);
     let mut al = SSL_AD_INTERNAL_ERROR;
     // SAFETY: the application's callback with its own argument; `s` outlives the call and
-    // no RefCell of `s` is borrowed across it.
+    // no RefCell of `s` is borrowed across it (the engine, busy, is not reachable from it).
     let r = unsafe { cb(s.as_ptr(), &mut al, arg.0) };
-    s.extras.client_hello.borrow_mut().take();
-    if r != SSL_CLIENT_HELLO_RETRY {
-        // Shown once: a retransmission of this ClientHello starts over.
-        s.extras.client_hello_frags.borrow_mut().take();
+    if let Ok(mut shown) = s.extras.client_hello.try_borrow_mut() {
+        shown.take();
     }
     match r {
-        SSL_CLIENT_HELLO_SUCCESS => reconfigure(s),
+        SSL_CLIENT_HELLO_SUCCESS => {
+            let d = finish(
+                s,
+                session_ctx,
+                variant,
+                ctx_before,
+                own_before,
+                Default::default(),
+            )?;
+            Ok(EarlyDecision {
+                config: d.config,
+                pause: false,
+            })
+        }
         SSL_CLIENT_HELLO_RETRY => {
-            // Keep the datagram: the next handshake call shows it to the callback again
-            // (OpenSSL's SSL_ERROR_WANT_CLIENT_HELLO_CB).
-            *s.extras.client_hello_pending.borrow_mut() = Some(datagram.to_vec());
-            Err(Stop::WantClientHelloCb)
+            // The engine keeps the ClientHello; the driver reports
+            // SSL_ERROR_WANT_CLIENT_HELLO_CB and the next handshake call shows it again.
+            s.own_settings.set(own_before || s.own_settings.get());
+            s.extras.client_hello_cb_wanted.set(true);
+            Ok(EarlyDecision {
+                config: None,
+                pause: true,
+            })
         }
+        // OpenSSL sends the alert the callback chose (RFC 5246 §7.2.2: a fatal alert).
         _ => {
-            // OpenSSL sends the alert the callback chose (RFC 5246 §7.2.2: a fatal alert).
-            let alert = u8::try_from(al).unwrap_or(80);
-            if let Ok(mut c) = s.conn.try_borrow_mut() {
-                if let Some(conn) = c.as_mut() {
-                    conn.refuse_client_hello(
-                        rdtls::error::AlertDescription(alert),
-                        "refused by the client hello callback",
-                    );
-                }
-            }
-            let _ = s.flush();
-            Err(s.fail_with(
-                SSL_R_CALLBACK_FAILED,
-                format!("the client hello callback refused the ClientHello (alert {al})"),
-            ))
+            s.own_settings.set(own_before || s.own_settings.get());
+            Err(HelloRejection {
+                alert: AlertDescription(u8::try_from(al).unwrap_or(80)),
+                reason: format!(
+                    "callback failed: the client hello callback refused the ClientHello (alert {al})"
+                ),
+            })
         }
     }
-}
-
-/// Feeds again a datagram whose ClientHello the callback asked to see again
-/// (`SSL_CLIENT_HELLO_RETRY`); the callback runs once more as part of it.
-pub(crate) fn retry_pending(s: &SSL) -> Result<(), Stop> {
-    let pending = s.extras.client_hello_pending.borrow_mut().take();
-    match pending {
-        Some(dg) => s.feed(&dg),
-        None => Ok(()),
-    }
-}
-
-/// Hands the engine a configuration built from the settings as the callback left them
-/// (certificate, key, verify mode, ...), keeping the connection's cookie policy.
-fn reconfigure(s: &SSL) -> Result<(), Stop> {
-    let ctx = s.ctx();
-    let Some(cookie_exchange) = s.with_conn(|c| c.config().cookie_exchange()) else {
-        return Ok(());
-    };
-    let settings = s.settings.borrow().clone();
-    let variant = config_variant(cookie_exchange, &settings, &ctx.live());
-    let config = ctx.config_for(&settings, variant).map_err(|e| s.fail(&e))?;
-    if let Ok(mut c) = s.conn.try_borrow_mut() {
-        if let Some(conn) = c.as_mut() {
-            if !std::sync::Arc::ptr_eq(conn.config(), &config) {
-                conn.reconfigure_before_hello(config);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Runs `f` on the ClientHello the callback is looking at; `none` outside the callback.

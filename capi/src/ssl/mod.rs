@@ -47,7 +47,6 @@ pub mod cid;
 pub mod cipher;
 pub mod cipher_list;
 pub mod client_hello;
-pub mod client_hello_frags;
 pub mod compat;
 pub mod conf;
 pub mod consts;
