@@ -9,10 +9,12 @@
  *
  * With "cookie" the server asks for a cookie (SSL_OP_COOKIE_EXCHANGE, a fixed cookie): the
  * cookie-less first ClientHello only gets a HelloVerifyRequest, no callback.
+ *
  * A blocking DTLS server on 127.0.0.1, port chosen by the system, printed first as
  * "ACCEPT 127.0.0.1:PORT". Its context has no certificate: the callback loads it, as a CoAP
- * server does. Serves one handshake, reads until the client closes, then prints the number
- * of callback calls. Exit status 0 when the handshake succeeded.
+ * server does; a servername and a certificate callback print when they run, after it.
+ * Serves one handshake, reads until the client closes, then prints the number of
+ * client-hello callback calls. Exit status 0 when the handshake succeeded.
  */
 #define _GNU_SOURCE 1
 #include <arpa/inet.h>
@@ -45,6 +47,8 @@ static int on_client_hello(SSL *s, int *al, void *arg) {
     (void)arg;
     calls++;
     printf("callback call %d\n", calls);
+    printf("SSL_get_servername in it: %s\n",
+           SSL_get_servername(s, TLSEXT_NAMETYPE_host_name) ? "set" : "NULL");
     printf("isv2=%d legacy_version=%04x\n", SSL_client_hello_isv2(s),
            SSL_client_hello_get0_legacy_version(s));
     n = SSL_client_hello_get0_random(s, &p);
@@ -98,6 +102,23 @@ static int check_cookie(SSL *s, const unsigned char *c, unsigned int len) {
     return len == 16 && memcmp(c, fixed_cookie, 16) == 0;
 }
 
+/* OpenSSL's order: the client-hello callback, then the servername callback, then the
+ * certificate callback (each prints a line, so the order is in the compared output). */
+static int on_servername(SSL *s, int *al, void *arg) {
+    const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+    (void)al;
+    (void)arg;
+    printf("servername callback: name of %zu bytes\n", name ? strlen(name) : 0);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static int on_cert(SSL *s, void *arg) {
+    (void)s;
+    (void)arg;
+    printf("certificate callback\n");
+    return 1;
+}
+
 int main(int argc, char **argv) {
     struct sockaddr_in a;
     socklen_t len = sizeof(a);
@@ -126,6 +147,8 @@ int main(int argc, char **argv) {
     if (ctx == NULL)
         return 1;
     SSL_CTX_set_client_hello_cb(ctx, on_client_hello, NULL);
+    SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
+    SSL_CTX_set_cert_cb(ctx, on_cert, NULL);
     ssl = SSL_new(ctx);
     bio = BIO_new_dgram(fd, BIO_CLOSE);
     if (ssl == NULL || bio == NULL)

@@ -39,6 +39,10 @@ client_hello_frag_check() {
     [ "$records" = "$want" ] || fail "expected a ClientHello in $want record(s), saw $records"
     cat ours.txt
     grep -q '^callback calls: 1$' ours.txt || fail "the callback did not run exactly once"
+    # OpenSSL's order: client-hello callback, servername callback, certificate callback.
+    [ "$(grep -E '^(callback call [0-9]|servername callback|certificate callback)' ours.txt |
+        cut -c1-10 | tr '\n' ' ')" = "callback c servername certificat " ] ||
+        fail "the callbacks did not run in OpenSSL's order"
     grep -q '^handshake ok$' ours.txt || fail "no handshake"
     diff -u openssl.txt ours.txt || fail "the callback saw something else (- OpenSSL, + ours)"
 }

@@ -11,7 +11,10 @@
 //! the ServerHello is built; the hook may swap the whole [`Config`] (certificate and key,
 //! suites, verify mode, session ID context) for the rest of the handshake, ask for the
 //! `server_name` acknowledgement, send a warning alert first, or refuse the handshake.
-//! OpenSSL's servername callback and certificate callback sit on this hook.
+//! Before that, [`ClientHelloHook::early`] sees the raw ClientHello before the cookie check
+//! and may swap the configuration, pause or refuse. OpenSSL's client-hello callback sits on
+//! the early stage, its servername and certificate callbacks on the second: one mechanism,
+//! in OpenSSL's order.
 
 use std::sync::Arc;
 

@@ -2,7 +2,8 @@
 //! the certificate callback (`SSL_CTX_set_cert_cb`), run from the engine's ClientHello hook
 //! (`rdtls::client_hello_hook`) at the point OpenSSL runs them: after the ClientHello is
 //! parsed and the session looked up, before the ServerHello is built (RFC 6066 §3: the
-//! server may pick its certificate by the name).
+//! server may pick its certificate by the name). The same hook's early stage runs the
+//! client-hello callback before them (`client_hello.rs`).
 //!
 //! As in OpenSSL 3.0 (`final_server_name`, `tls_post_process_client_hello`):
 //! * the servername callback of the `SSL`'s context (else of the context the `SSL` was
