@@ -8,7 +8,9 @@
  *   client_hello_frag CERTDIR [cookie]
  *
  * With "cookie" the server asks for a cookie (SSL_OP_COOKIE_EXCHANGE, a fixed cookie): the
- * cookie-less first ClientHello only gets a HelloVerifyRequest, no callback.
+ * cookie-less first ClientHello only gets a HelloVerifyRequest, no callback. With "reneg"
+ * the server allows client-initiated renegotiation (SSL_OP_ALLOW_CLIENT_RENEGOTIATION): the
+ * callbacks run again for the renegotiating ClientHello.
  *
  * A blocking DTLS server on 127.0.0.1, port chosen by the system, printed first as
  * "ACCEPT 127.0.0.1:PORT". Its context has no certificate: the callback loads it, as a CoAP
@@ -71,7 +73,11 @@ static int on_client_hello(SSL *s, int *al, void *arg) {
             continue;
         }
         snprintf(label, sizeof(label), "ext %d", exts[i]);
-        hex(label, p, n);
+        /* renegotiation_info carries the connection's Finished data (RFC 5746 §3.5). */
+        if (exts[i] == 0xff01)
+            printf("%s(%zu): (per connection)\n", label, n);
+        else
+            hex(label, p, n);
     }
     OPENSSL_free(exts);
     if (SSL_client_hello_get0_ext(s, 0, &p, &n) == 1 && n > 5)
@@ -127,8 +133,9 @@ int main(int argc, char **argv) {
     BIO *bio;
     int fd, r;
     char buf[256];
-    if (argc != 2 && !(argc == 3 && strcmp(argv[2], "cookie") == 0)) {
-        fprintf(stderr, "usage: client_hello_frag CERTDIR [cookie]\n");
+    if (argc != 2 && !(argc == 3 && (strcmp(argv[2], "cookie") == 0 ||
+                                      strcmp(argv[2], "reneg") == 0))) {
+        fprintf(stderr, "usage: client_hello_frag CERTDIR [cookie|reneg]\n");
         return 2;
     }
     certdir = argv[1];
@@ -154,7 +161,9 @@ int main(int argc, char **argv) {
     if (ssl == NULL || bio == NULL)
         return 1;
     SSL_set_bio(ssl, bio, bio);
-    if (argc == 3) {
+    if (argc == 3 && strcmp(argv[2], "reneg") == 0)
+        SSL_set_options(ssl, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+    if (argc == 3 && strcmp(argv[2], "cookie") == 0) {
         SSL_CTX_set_cookie_generate_cb(ctx, make_cookie);
         SSL_CTX_set_cookie_verify_cb(ctx, check_cookie);
         SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);

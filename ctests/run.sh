@@ -340,5 +340,6 @@ run_test dccp_options
 run_test client_hello_frag_fragmented
 run_test client_hello_frag_one_datagram
 run_test client_hello_frag_cookie
+run_test client_hello_frag_reneg
 
 summary

@@ -7,7 +7,8 @@
 # `-mtu 256` with a 200-byte server name makes s_client send its ClientHello in two
 # records in two datagrams; without them it fits one datagram (the control). With a cookie
 # exchange the cookie-less first ClientHello gets no callback (OpenSSL's
-# tls_process_client_hello), the second, fragmented, exactly one.
+# tls_process_client_hello), the second, fragmented, exactly one. A renegotiating
+# ClientHello gets the callbacks again.
 
 # client_hello_frag_run BUILD_NAME PROGRAM S_CLIENT_ARGS...: PROGRAM (with the program
 # arguments in CHF_PROG_ARGS) serves one s_client handshake; its output (without the port
@@ -18,8 +19,10 @@ client_hello_frag_run() {
     [ -x "$prog" ] || fail "missing $prog (make ctest-progs, also RDTLS_BACKEND=openssl)"
     start_bg "srv_$name" "$prog" "$CERTDIR" ${CHF_PROG_ARGS:-}
     port=$(wait_port "srv_$name.out") || fail "$prog did not start"
-    timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -connect "127.0.0.1:$port" -msg \
-        -CAfile "$CERTDIR/ca.pem" "$@" < /dev/null > "$name.cli" 2>&1
+    # With "reneg", s_client renegotiates ("R" on its stdin, read once connected).
+    { [ "${CHF_PROG_ARGS:-}" = reneg ] && { sleep 1; echo R; sleep 3; }; } |
+        timeout "$PROC_TIMEOUT" openssl s_client -dtls1_2 -connect "127.0.0.1:$port" -msg \
+            -CAfile "$CERTDIR/ca.pem" "$@" > "$name.cli" 2>&1
     expect_exit "srv_$name" 0 || { cat "srv_$name.out" "srv_$name.err"; fail "$name failed"; }
     grep -v '^ACCEPT ' "srv_$name.out" > "$name.txt"
 }
@@ -38,10 +41,12 @@ client_hello_frag_check() {
     echo "s_client sent its ClientHello in $records record(s)"
     [ "$records" = "$want" ] || fail "expected a ClientHello in $want record(s), saw $records"
     cat ours.txt
-    grep -q '^callback calls: 1$' ours.txt || fail "the callback did not run exactly once"
+    local n=${CHF_CALLS:-1} order=""
+    grep -q "^callback calls: $n\$" ours.txt || fail "the callback did not run $n time(s)"
     # OpenSSL's order: client-hello callback, servername callback, certificate callback.
+    for _ in $(seq "$n"); do order+="callback c servername certificat "; done
     [ "$(grep -E '^(callback call [0-9]|servername callback|certificate callback)' ours.txt |
-        cut -c1-10 | tr '\n' ' ')" = "callback c servername certificat " ] ||
+        cut -c1-10 | tr '\n' ' ')" = "$order" ] ||
         fail "the callbacks did not run in OpenSSL's order"
     grep -q '^handshake ok$' ours.txt || fail "no handshake"
     diff -u openssl.txt ours.txt || fail "the callback saw something else (- OpenSSL, + ours)"
@@ -65,4 +70,11 @@ test_client_hello_frag_cookie() {
     grep -q '^    03 00 00 ' ours.cli || fail "s_client got no HelloVerifyRequest from rdtls"
     grep -q '^    03 00 00 ' openssl.cli || fail "s_client got no HelloVerifyRequest from OpenSSL"
     grep -q "^server_name $name\$" ours.txt || fail "the callback did not see the whole name"
+}
+
+# A renegotiating ClientHello (client-initiated, allowed by the server) goes through the
+# three callbacks again, as in OpenSSL.
+test_client_hello_frag_reneg() {
+    CHF_PROG_ARGS=reneg CHF_CALLS=2 client_hello_frag_check 1 -servername localhost
+    grep -q '^RENEGOTIATING' ours.cli || fail "s_client did not renegotiate"
 }

@@ -94,10 +94,10 @@ pub struct EarlyDecision {
 /// Called by a server for each ClientHello it answers (see the module documentation).
 ///
 /// Two stages, in OpenSSL's order: [`Self::early`] (OpenSSL's client-hello callback) right
-/// after the initial ClientHello is parsed, before the cookie check, the session lookup and
-/// any negotiation (not for a cookie-less ClientHello of a server that asks for cookies,
-/// which only gets a HelloVerifyRequest); then [`Self::client_hello`] (servername and
-/// certificate callbacks) after the session lookup.
+/// after a ClientHello (initial or renegotiating) is parsed, before the cookie check, the
+/// session lookup and any negotiation (not for a cookie-less ClientHello of a server that
+/// asks for cookies, which only gets a HelloVerifyRequest); then [`Self::client_hello`]
+/// (servername and certificate callbacks) after the session lookup.
 pub trait ClientHelloHook: Send {
     /// The first stage; by default it changes nothing. An `Err` ends the handshake with
     /// its alert.

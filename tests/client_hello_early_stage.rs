@@ -1,8 +1,9 @@
 //! The early stage of the server's ClientHello hook (`ClientHelloHook::early`, where the C
 //! layer calls OpenSSL's client-hello callback): called once per handshake with the whole
 //! ClientHello, also when the client fragmented it over several datagrams (RFC 6347
-//! §4.2.3), not for the cookie-less first ClientHello, before the second stage
-//! (`ClientHelloHook::client_hello`); it can swap the configuration, pause, or refuse.
+//! §4.2.3), not for the cookie-less first ClientHello, also for a renegotiating one, before
+//! the second stage (`ClientHelloHook::client_hello`); it can swap the configuration,
+//! pause, or refuse.
 
 mod common;
 
@@ -166,5 +167,26 @@ fn early_refusal_ends_the_handshake_with_its_alert() {
     assert_eq!(
         p.server.alerts_sent(),
         [(AlertLevel::Fatal, AlertDescription::HANDSHAKE_FAILURE)]
+    );
+}
+
+#[test]
+fn renegotiating_hello_goes_through_both_stages_again() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let hooks = Hooks {
+        log: log.clone(),
+        early: Box::new(|_| Ok(EarlyDecision::default())),
+    };
+    let mut p = pair(hooks, Instant::now());
+    p.handshake(STEPS, BUDGET).expect("handshake");
+    let now = p.now;
+    p.server.conn.renegotiate(now, false).expect("renegotiate");
+    p.run_until(STEPS, BUDGET, |p| {
+        p.client.completions() == 2 && p.server.completions() == 2
+    })
+    .expect("renegotiation");
+    assert_eq!(
+        stages(&log),
+        ["early", "client_hello", "early", "client_hello"]
     );
 }

@@ -157,13 +157,14 @@ impl Machine {
         body: &[u8],
     ) -> Result<(), Error> {
         let ch = ClientHello::decode(body)?;
-        // OpenSSL's client-hello callback: first, except for a cookie-less ClientHello of
-        // a server that asks for cookies (tls_process_client_hello returns early there).
-        let cookie_less = self.session_config().cookie_exchange && ch.cookie.is_empty();
-        if self.renegotiation().is_none()
-            && !cookie_less
-            && !self.run_early_hello_hook(seq, body)?
-        {
+        // OpenSSL's client-hello callback: first, for every ClientHello (a renegotiating
+        // one too), except a cookie-less initial one of a server that asks for cookies
+        // (tls_process_client_hello returns early there: it only gets a
+        // HelloVerifyRequest).
+        let cookie_less = self.renegotiation().is_none()
+            && self.session_config().cookie_exchange
+            && ch.cookie.is_empty();
+        if !cookie_less && !self.run_early_hello_hook(seq, body)? {
             return Ok(());
         }
         // DTLS versions count down: 0xfefd (1.2) < 0xfeff (1.0).

@@ -8,7 +8,7 @@ use crate::client_hello_hook::{ClientHelloInfo, EarlyHello};
 use crate::error::{AlertLevel, Error};
 
 impl Machine {
-    /// Runs the hook's early stage, if any, on an initial ClientHello `body` (message
+    /// Runs the hook's early stage, if any, on a ClientHello `body` (message
     /// `seq`): a new configuration, a pause (the ClientHello is parked), or a fatal
     /// rejection. Ok(false) when it paused.
     pub(crate) fn run_early_hello_hook(&mut self, seq: u16, body: &[u8]) -> Result<bool, Error> {

@@ -143,6 +143,12 @@ pub(crate) fn on_early(
     let Some(view) = HelloView::parse(h.body) else {
         return Ok(EarlyDecision::default());
     };
+    // The new ClientHello's server name is not known yet: SSL_get_servername answers NULL
+    // in the callback, also when renegotiating (as OpenSSL; the second stage sets it).
+    if let Ok(mut seen) = s.hello_seen.try_borrow_mut() {
+        seen.server_name = None;
+        seen.sigalgs.clear();
+    }
     let Ok(mut shown) = s.extras.client_hello.try_borrow_mut() else {
         return Ok(EarlyDecision::default());
     };
