@@ -10,7 +10,8 @@
  * With "cookie" the server asks for a cookie (SSL_OP_COOKIE_EXCHANGE, a fixed cookie): the
  * cookie-less first ClientHello only gets a HelloVerifyRequest, no callback. With "reneg"
  * the server allows client-initiated renegotiation (SSL_OP_ALLOW_CLIENT_RENEGOTIATION): the
- * callbacks run again for the renegotiating ClientHello.
+ * callbacks run again for the renegotiating ClientHello. With "retry" the first call asks
+ * to be called again (SSL_CLIENT_HELLO_RETRY) and SSL_accept is called again.
  *
  * A blocking DTLS server on 127.0.0.1, port chosen by the system, printed first as
  * "ACCEPT 127.0.0.1:PORT". Its context has no certificate: the callback loads it, as a CoAP
@@ -32,6 +33,7 @@
 
 static const char *certdir;
 static int calls;
+static int retry_first; /* "retry": the first call answers SSL_CLIENT_HELLO_RETRY */
 
 static void hex(const char *label, const unsigned char *p, size_t n) {
     size_t i;
@@ -51,6 +53,10 @@ static int on_client_hello(SSL *s, int *al, void *arg) {
     printf("callback call %d\n", calls);
     printf("SSL_get_servername in it: %s\n",
            SSL_get_servername(s, TLSEXT_NAMETYPE_host_name) ? "set" : "NULL");
+    if (retry_first && calls == 1) {
+        printf("asks to be called again\n");
+        return SSL_CLIENT_HELLO_RETRY;
+    }
     printf("isv2=%d legacy_version=%04x\n", SSL_client_hello_isv2(s),
            SSL_client_hello_get0_legacy_version(s));
     n = SSL_client_hello_get0_random(s, &p);
@@ -134,8 +140,9 @@ int main(int argc, char **argv) {
     int fd, r;
     char buf[256];
     if (argc != 2 && !(argc == 3 && (strcmp(argv[2], "cookie") == 0 ||
-                                      strcmp(argv[2], "reneg") == 0))) {
-        fprintf(stderr, "usage: client_hello_frag CERTDIR [cookie|reneg]\n");
+                                      strcmp(argv[2], "reneg") == 0 ||
+                                      strcmp(argv[2], "retry") == 0))) {
+        fprintf(stderr, "usage: client_hello_frag CERTDIR [cookie|reneg|retry]\n");
         return 2;
     }
     certdir = argv[1];
@@ -168,7 +175,13 @@ int main(int argc, char **argv) {
         SSL_CTX_set_cookie_verify_cb(ctx, check_cookie);
         SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
     }
+    retry_first = argc == 3 && strcmp(argv[2], "retry") == 0;
     r = SSL_accept(ssl);
+    while (r != 1 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
+        printf("SSL_accept: SSL_ERROR_WANT_CLIENT_HELLO_CB, want %d\n",
+               SSL_want_client_hello_cb(ssl));
+        r = SSL_accept(ssl);
+    }
     if (r != 1) {
         printf("handshake failed: %d\n", SSL_get_error(ssl, r));
         ERR_print_errors_fp(stdout);

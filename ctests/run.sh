@@ -341,5 +341,6 @@ run_test client_hello_frag_fragmented
 run_test client_hello_frag_one_datagram
 run_test client_hello_frag_cookie
 run_test client_hello_frag_reneg
+run_test client_hello_frag_retry
 
 summary

@@ -45,6 +45,7 @@ client_hello_frag_check() {
     grep -q "^callback calls: $n\$" ours.txt || fail "the callback did not run $n time(s)"
     # OpenSSL's order: client-hello callback, servername callback, certificate callback.
     for _ in $(seq "$n"); do order+="callback c servername certificat "; done
+    order=${CHF_ORDER:-$order}
     [ "$(grep -E '^(callback call [0-9]|servername callback|certificate callback)' ours.txt |
         cut -c1-10 | tr '\n' ' ')" = "$order" ] ||
         fail "the callbacks did not run in OpenSSL's order"
@@ -77,4 +78,15 @@ test_client_hello_frag_cookie() {
 test_client_hello_frag_reneg() {
     CHF_PROG_ARGS=reneg CHF_CALLS=2 client_hello_frag_check 1 -servername localhost
     grep -q '^RENEGOTIATING' ours.cli || fail "s_client did not renegotiate"
+}
+
+# SSL_CLIENT_HELLO_RETRY on a fragmented ClientHello: SSL_accept fails with
+# SSL_ERROR_WANT_CLIENT_HELLO_CB once, the next call shows the same ClientHello again.
+test_client_hello_frag_retry() {
+    local name
+    name=$(printf 'c%.0s' $(seq 200))
+    CHF_PROG_ARGS=retry CHF_CALLS=2 CHF_ORDER="callback c callback c servername certificat " \
+        client_hello_frag_check 2 -mtu 256 -servername "$name"
+    grep -q '^SSL_accept: SSL_ERROR_WANT_CLIENT_HELLO_CB, want 1$' ours.txt ||
+        fail "no SSL_ERROR_WANT_CLIENT_HELLO_CB"
 }
