@@ -335,5 +335,12 @@ run_test sess_cache_mode_as_openssl
 # DTLS over DCCP on the host (t_dccp.sh, issue 14; the VM runs are `make test-dccp`).
 run_test dccp_echo_pair
 run_test dccp_options
+# The client-hello callback on a fragmented and a one-datagram ClientHello, as OpenSSL
+# (t_client_hello_frag.sh, issue 8).
+run_test client_hello_frag_fragmented
+run_test client_hello_frag_one_datagram
+run_test client_hello_frag_cookie
+run_test client_hello_frag_reneg
+run_test client_hello_frag_retry
 
 summary

@@ -11,7 +11,10 @@
 //! the ServerHello is built; the hook may swap the whole [`Config`] (certificate and key,
 //! suites, verify mode, session ID context) for the rest of the handshake, ask for the
 //! `server_name` acknowledgement, send a warning alert first, or refuse the handshake.
-//! OpenSSL's servername callback and certificate callback sit on this hook.
+//! Before that, [`ClientHelloHook::early`] sees the raw ClientHello before the cookie check
+//! and may swap the configuration, pause or refuse. OpenSSL's client-hello callback sits on
+//! the early stage, its servername and certificate callbacks on the second: one mechanism,
+//! in OpenSSL's order.
 
 use std::sync::Arc;
 
@@ -65,8 +68,44 @@ pub struct HelloRejection {
     pub reason: String,
 }
 
+/// A ClientHello as it arrived (whole, after reassembly), shown to
+/// [`ClientHelloHook::early`].
+#[derive(Debug, Clone, Copy)]
+pub struct EarlyHello<'a> {
+    /// The ClientHello body (RFC 6347 §4.2.1), already known to parse.
+    pub body: &'a [u8],
+    /// The server asks for a cookie (its configuration's cookie exchange).
+    pub cookie_exchange: bool,
+}
+
+/// How the server goes on after [`ClientHelloHook::early`].
+#[derive(Clone, Default)]
+pub struct EarlyDecision {
+    /// Use this configuration for the rest of the handshake; as with
+    /// [`HelloDecision::config`], its session cache, session ID context and cookie keys
+    /// (and cookie policy) are ignored.
+    pub config: Option<Arc<Config>>,
+    /// Not ready yet: the server keeps the ClientHello and sends nothing;
+    /// [`crate::Connection::resume_client_hello`] shows it to [`ClientHelloHook::early`]
+    /// again.
+    pub pause: bool,
+}
+
 /// Called by a server for each ClientHello it answers (see the module documentation).
+///
+/// Two stages, in OpenSSL's order: [`Self::early`] (OpenSSL's client-hello callback) right
+/// after a ClientHello (initial or renegotiating) is parsed, before the cookie check, the
+/// session lookup and any negotiation (not for a cookie-less ClientHello of a server that
+/// asks for cookies, which only gets a HelloVerifyRequest); then [`Self::client_hello`]
+/// (servername and certificate callbacks) after the session lookup.
 pub trait ClientHelloHook: Send {
+    /// The first stage; by default it changes nothing. An `Err` ends the handshake with
+    /// its alert.
+    fn early(&mut self, hello: &EarlyHello<'_>) -> Result<EarlyDecision, HelloRejection> {
+        let _ = hello;
+        Ok(EarlyDecision::default())
+    }
+
     /// Decides how the server answers `hello`. An `Err` ends the handshake with its alert.
     fn client_hello(
         &mut self,

@@ -54,7 +54,9 @@ pub mod record;
 pub mod session;
 pub mod srtp;
 
-pub use client_hello_hook::{ClientHelloHook, ClientHelloInfo, HelloDecision, HelloRejection};
+pub use client_hello_hook::{
+    ClientHelloHook, ClientHelloInfo, EarlyDecision, EarlyHello, HelloDecision, HelloRejection,
+};
 pub use config::{Config, ConfigBuilder, VerifyMode};
 pub use connection::{ClientOptions, Connection, Event, Stats};
 pub use error::{AlertDescription, AlertLevel, Error};

@@ -75,7 +75,7 @@ impl Machine {
             return NewAssociation::NotNew;
         }
         let peer = self.peer_addr.clone();
-        let keys = self.config.cookie_keys.clone();
+        let keys = self.session_config().cookie_keys.clone();
         let hooks = self
             .cookie_hooks
             .as_deref_mut()

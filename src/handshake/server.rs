@@ -150,8 +150,23 @@ impl Machine {
         }
     }
 
-    fn server_client_hello(&mut self, now: Instant, seq: u16, body: &[u8]) -> Result<(), Error> {
+    pub(super) fn server_client_hello(
+        &mut self,
+        now: Instant,
+        seq: u16,
+        body: &[u8],
+    ) -> Result<(), Error> {
         let ch = ClientHello::decode(body)?;
+        // OpenSSL's client-hello callback: first, for every ClientHello (a renegotiating
+        // one too), except a cookie-less initial one of a server that asks for cookies
+        // (tls_process_client_hello returns early there: it only gets a
+        // HelloVerifyRequest).
+        let cookie_less = self.renegotiation().is_none()
+            && self.session_config().cookie_exchange
+            && ch.cookie.is_empty();
+        if !cookie_less && !self.run_early_hello_hook(seq, body)? {
+            return Ok(());
+        }
         // DTLS versions count down: 0xfefd (1.2) < 0xfeff (1.0).
         if ch.client_version > DTLS1_2_VERSION {
             return Err(Error::alert(
@@ -167,9 +182,9 @@ impl Machine {
         }
         // A renegotiating ClientHello is protected: no cookie exchange (RFC 6347 §4.2.1
         // concerns the initial handshake; OpenSSL does not ask either).
-        if self.config.cookie_exchange && self.renegotiation().is_none() {
+        if self.session_config().cookie_exchange && self.renegotiation().is_none() {
             let peer = self.peer_addr.clone();
-            let keys = self.config.cookie_keys.clone();
+            let keys = self.session_config().cookie_keys.clone();
             let hooks = self
                 .cookie_hooks
                 .as_deref_mut()
@@ -311,13 +326,13 @@ impl Machine {
         error: Error,
     ) -> Result<(), Error> {
         let cookie =
-            self.config
+            self.session_config()
                 .cookie_exchange
                 .then(|| match cookie::split_client_hello_cookie(body) {
                     Some((_, [])) => HelloCookie::Empty,
                     Some(_) => {
                         let peer = self.peer_addr.clone();
-                        let keys = self.config.cookie_keys.clone();
+                        let keys = self.session_config().cookie_keys.clone();
                         let hooks = self
                             .cookie_hooks
                             .as_deref_mut()
@@ -353,7 +368,7 @@ impl Machine {
             },
             None => {
                 let params = cookie::client_hello_cookie_params(body).unwrap_or_default();
-                self.config
+                self.session_config()
                     .cookie_keys
                     .generate(now, &peer, &params)
                     .to_vec()

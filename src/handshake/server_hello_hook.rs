@@ -4,10 +4,38 @@ use std::time::Instant;
 
 use super::machine::Machine;
 use super::messages::ClientHello;
-use crate::client_hello_hook::ClientHelloInfo;
+use crate::client_hello_hook::{ClientHelloInfo, EarlyHello};
 use crate::error::{AlertLevel, Error};
 
 impl Machine {
+    /// Runs the hook's early stage, if any, on a ClientHello `body` (message
+    /// `seq`): a new configuration, a pause (the ClientHello is parked), or a fatal
+    /// rejection. Ok(false) when it paused.
+    pub(crate) fn run_early_hello_hook(&mut self, seq: u16, body: &[u8]) -> Result<bool, Error> {
+        let cookie_exchange = self.session_config().cookie_exchange;
+        let Some(hook) = self.client_hello_hook.as_mut() else {
+            return Ok(true);
+        };
+        let hello = EarlyHello {
+            body,
+            cookie_exchange,
+        };
+        let decision = hook
+            .early(&hello)
+            .map_err(|r| Error::alert(r.alert, r.reason))?;
+        if decision.pause {
+            self.parked_early_hello = Some((seq, body.to_vec(), self.current_record_seq));
+            return Ok(false);
+        }
+        if let Some(config) = decision.config {
+            // As after the second stage: the session cache, session ID context and cookie
+            // keys stay the connection's first configuration's.
+            let old = std::mem::replace(&mut self.config, config);
+            self.session_home.get_or_insert(old);
+        }
+        Ok(true)
+    }
+
     /// Runs the hook, if any, for `ch` and applies its decision: a warning alert, a new
     /// configuration, the server_name acknowledgement, or a fatal rejection. Ok(false) when
     /// the hook paused (nothing of its decision is applied).
@@ -48,7 +76,7 @@ impl Machine {
 
     /// True while a ClientHello waits for a paused hook.
     pub fn client_hello_pending(&self) -> bool {
-        self.parked_hello.is_some()
+        self.parked_hello.is_some() || self.parked_early_hello.is_some()
     }
 
     /// Answers a parked ClientHello: the session lookup and the hook run again. Does nothing
@@ -57,10 +85,17 @@ impl Machine {
         if let Some(e) = self.error().cloned() {
             return Err(e);
         }
+        self.now = now;
+        if let Some((seq, body, record_seq)) = self.parked_early_hello.take() {
+            // From the start, as OpenSSL calls its client-hello callback again.
+            self.current_record_seq = record_seq;
+            return self
+                .server_client_hello(now, seq, &body)
+                .map_err(|e| self.fail(e));
+        }
         let Some((ch, client_ems)) = self.parked_hello.take() else {
             return Ok(());
         };
-        self.now = now;
         self.answer_client_hello(now, ch, client_ems)
             .map_err(|e| self.fail(e))
     }

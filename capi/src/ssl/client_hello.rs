@@ -4,25 +4,28 @@
 //! lookup, server name callback). A CoAP server (libcoap) reads the SNI extension here and
 //! loads its certificate.
 //!
-//! The callback runs in the C layer just before the datagram carrying the ClientHello goes
-//! into the engine: [`before_feed`] finds an unfragmented epoch-0 ClientHello in the
-//! datagram (RFC 6347 §4.1 record header, §4.2.2 handshake header), shows it to the
-//! callback, and hands the engine the configuration the callback left behind
-//! (`Connection::reconfigure_before_hello`).
+//! The callback is the first stage of the engine's ClientHello hook
+//! (`rdtls::ClientHelloHook::early`, [`on_early`]): the engine calls it once it has the
+//! whole ClientHello (reassembled from its fragments, RFC 6347 §4.2.3), before the cookie
+//! check; the servername and certificate callbacks are the hook's second stage
+//! (`servername.rs`), as OpenSSL runs them after this one.
 use std::ffi::{c_int, c_uchar, c_uint, c_void};
 use std::ops::Range;
 
 use crate::entry::*;
 use crate::error::ssl_reasons::{
-    SSL_R_BAD_LENGTH, SSL_R_CALLBACK_FAILED, SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST,
-    SSL_R_NO_CIPHERS_SPECIFIED,
+    SSL_R_BAD_LENGTH, SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST, SSL_R_NO_CIPHERS_SPECIFIED,
 };
 use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host::{self, OPENSSL_STACK};
 
+use std::sync::Arc;
+
+use rdtls::{AlertDescription, EarlyDecision, EarlyHello, HelloRejection};
+
 use super::ctx::{lock, SSL_CTX};
-use super::driver::{config_variant, Stop};
-use super::settings::AppPtr;
+use super::servername::finish;
+use super::settings::{AppPtr, Variant};
 use super::ssl::SSL;
 
 /// `SSL_client_hello_cb_fn`: `int (*)(SSL *s, int *al, void *arg)`.
@@ -34,13 +37,6 @@ const SSL_CLIENT_HELLO_SUCCESS: c_int = 1;
 const SSL_CLIENT_HELLO_RETRY: c_int = -1;
 /// `SSL_AD_INTERNAL_ERROR`: the alert the callback's `*al` starts as.
 const SSL_AD_INTERNAL_ERROR: c_int = 80;
-
-/// DTLS record header: type(1) version(2) epoch(2) sequence(6) length(2).
-const RECORD_HEADER: usize = 13;
-/// DTLS handshake header: type(1) length(3) message_seq(2) fragment_offset(3) fragment_length(3).
-const HANDSHAKE_HEADER: usize = 12;
-const CONTENT_HANDSHAKE: u8 = 22;
-const CLIENT_HELLO: u8 = 1;
 
 #[allow(improper_ctypes)]
 extern "C" {
@@ -131,106 +127,78 @@ impl HelloView {
     }
 }
 
-/// The body of the first complete, unfragmented epoch-0 ClientHello in `datagram`.
-fn find_client_hello(datagram: &[u8]) -> Option<&[u8]> {
-    let mut rest = datagram;
-    while rest.len() >= RECORD_HEADER {
-        let len = usize::from(u16::from_be_bytes([rest[11], rest[12]]));
-        let rec = rest.get(RECORD_HEADER..RECORD_HEADER + len)?;
-        let epoch = u16::from_be_bytes([rest[3], rest[4]]);
-        if rest[0] == CONTENT_HANDSHAKE && epoch == 0 && rec.len() >= HANDSHAKE_HEADER {
-            let u24 = |i: usize| {
-                (usize::from(rec[i]) << 16)
-                    | (usize::from(rec[i + 1]) << 8)
-                    | usize::from(rec[i + 2])
-            };
-            let (msg_len, off, frag_len) = (u24(1), u24(6), u24(9));
-            if rec[0] == CLIENT_HELLO && off == 0 && frag_len == msg_len {
-                return rec.get(HANDSHAKE_HEADER..HANDSHAKE_HEADER + msg_len);
-            }
-        }
-        rest = &rest[RECORD_HEADER + len..];
-    }
-    None
-}
-
-/// Runs the client-hello callback for a ClientHello in `datagram` (servers still waiting
-/// for their ClientHello only), then gives the engine the configuration it left.
-pub(crate) fn before_feed(s: &SSL, datagram: &[u8]) -> Result<(), Stop> {
-    if !s.is_server() {
-        return Ok(());
-    }
+/// The engine hook's early stage (`rdtls::ClientHelloHook::early`, installed with the
+/// servername and certificate stages by `servername::install_client_hello_hook`): runs the
+/// client-hello callback, if any, on the whole ClientHello and hands the engine the
+/// configuration the callback left behind (`finish` as after the servername callback).
+pub(crate) fn on_early(
+    s: &SSL,
+    session_ctx: &Arc<SSL_CTX>,
+    variant: Variant,
+    h: &EarlyHello<'_>,
+) -> Result<EarlyDecision, HelloRejection> {
     let Some((cb, arg)) = s.ctx().extras.client_hello_cb() else {
-        return Ok(());
+        return Ok(EarlyDecision::default());
     };
-    if !s.with_conn(|c| c.awaiting_client_hello()).unwrap_or(false) {
-        return Ok(());
+    let Some(view) = HelloView::parse(h.body) else {
+        return Ok(EarlyDecision::default());
+    };
+    // The new ClientHello's server name is not known yet: SSL_get_servername answers NULL
+    // in the callback, also when renegotiating (as OpenSSL; the second stage sets it).
+    if let Ok(mut seen) = s.hello_seen.try_borrow_mut() {
+        seen.server_name = None;
+        seen.sigalgs.clear();
     }
-    let Some(view) = find_client_hello(datagram).and_then(HelloView::parse) else {
-        return Ok(());
+    let Ok(mut shown) = s.extras.client_hello.try_borrow_mut() else {
+        return Ok(EarlyDecision::default());
     };
-    *s.extras.client_hello.borrow_mut() = Some(view);
+    *shown = Some(view);
+    drop(shown);
+    let ctx_before = s.ctx();
+    let own_before = s.own_settings.replace(false);
     let mut al = SSL_AD_INTERNAL_ERROR;
     // SAFETY: the application's callback with its own argument; `s` outlives the call and
-    // no RefCell of `s` is borrowed across it.
+    // no RefCell of `s` is borrowed across it (the engine, busy, is not reachable from it).
     let r = unsafe { cb(s.as_ptr(), &mut al, arg.0) };
-    s.extras.client_hello.borrow_mut().take();
+    if let Ok(mut shown) = s.extras.client_hello.try_borrow_mut() {
+        shown.take();
+    }
     match r {
-        SSL_CLIENT_HELLO_SUCCESS => reconfigure(s),
+        SSL_CLIENT_HELLO_SUCCESS => {
+            let d = finish(
+                s,
+                session_ctx,
+                variant,
+                ctx_before,
+                own_before,
+                Default::default(),
+            )?;
+            Ok(EarlyDecision {
+                config: d.config,
+                pause: false,
+            })
+        }
         SSL_CLIENT_HELLO_RETRY => {
-            // Keep the datagram: the next handshake call shows it to the callback again
-            // (OpenSSL's SSL_ERROR_WANT_CLIENT_HELLO_CB).
-            *s.extras.client_hello_pending.borrow_mut() = Some(datagram.to_vec());
-            Err(Stop::WantClientHelloCb)
+            // The engine keeps the ClientHello; the driver reports
+            // SSL_ERROR_WANT_CLIENT_HELLO_CB and the next handshake call shows it again.
+            s.own_settings.set(own_before || s.own_settings.get());
+            s.extras.client_hello_cb_wanted.set(true);
+            Ok(EarlyDecision {
+                config: None,
+                pause: true,
+            })
         }
+        // OpenSSL sends the alert the callback chose (RFC 5246 §7.2.2: a fatal alert).
         _ => {
-            // OpenSSL sends the alert the callback chose (RFC 5246 §7.2.2: a fatal alert).
-            let alert = u8::try_from(al).unwrap_or(80);
-            if let Ok(mut c) = s.conn.try_borrow_mut() {
-                if let Some(conn) = c.as_mut() {
-                    conn.refuse_client_hello(
-                        rdtls::error::AlertDescription(alert),
-                        "refused by the client hello callback",
-                    );
-                }
-            }
-            let _ = s.flush();
-            Err(s.fail_with(
-                SSL_R_CALLBACK_FAILED,
-                format!("the client hello callback refused the ClientHello (alert {al})"),
-            ))
+            s.own_settings.set(own_before || s.own_settings.get());
+            Err(HelloRejection {
+                alert: AlertDescription(u8::try_from(al).unwrap_or(80)),
+                reason: format!(
+                    "callback failed: the client hello callback refused the ClientHello (alert {al})"
+                ),
+            })
         }
     }
-}
-
-/// Feeds again a datagram whose ClientHello the callback asked to see again
-/// (`SSL_CLIENT_HELLO_RETRY`); the callback runs once more as part of it.
-pub(crate) fn retry_pending(s: &SSL) -> Result<(), Stop> {
-    let pending = s.extras.client_hello_pending.borrow_mut().take();
-    match pending {
-        Some(dg) => s.feed(&dg),
-        None => Ok(()),
-    }
-}
-
-/// Hands the engine a configuration built from the settings as the callback left them
-/// (certificate, key, verify mode, ...), keeping the connection's cookie policy.
-fn reconfigure(s: &SSL) -> Result<(), Stop> {
-    let ctx = s.ctx();
-    let Some(cookie_exchange) = s.with_conn(|c| c.config().cookie_exchange()) else {
-        return Ok(());
-    };
-    let settings = s.settings.borrow().clone();
-    let variant = config_variant(cookie_exchange, &settings, &ctx.live());
-    let config = ctx.config_for(&settings, variant).map_err(|e| s.fail(&e))?;
-    if let Ok(mut c) = s.conn.try_borrow_mut() {
-        if let Some(conn) = c.as_mut() {
-            if !std::sync::Arc::ptr_eq(conn.config(), &config) {
-                conn.reconfigure_before_hello(config);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Runs `f` on the ClientHello the callback is looking at; `none` outside the callback.
@@ -433,21 +401,6 @@ mod tests {
         b
     }
 
-    fn record(body: &[u8], epoch: u16, offset: u32) -> Vec<u8> {
-        let mut hs = vec![CLIENT_HELLO];
-        hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-        hs.extend_from_slice(&[0, 0]);
-        hs.extend_from_slice(&offset.to_be_bytes()[1..]);
-        hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-        hs.extend_from_slice(body);
-        let mut r = vec![CONTENT_HANDSHAKE, 0xfe, 0xfd];
-        r.extend_from_slice(&epoch.to_be_bytes());
-        r.extend_from_slice(&[0; 6]);
-        r.extend_from_slice(&(hs.len() as u16).to_be_bytes());
-        r.extend_from_slice(&hs);
-        r
-    }
-
     #[test]
     fn parses_every_field() {
         let body = hello_body();
@@ -469,18 +422,5 @@ mod tests {
             let _ = HelloView::parse(&body[..n]);
         }
         assert!(HelloView::parse(&body[..body.len() - 1]).is_none());
-    }
-
-    #[test]
-    fn finds_only_whole_epoch0_client_hellos() {
-        let body = hello_body();
-        let dg = record(&body, 0, 0);
-        assert_eq!(find_client_hello(&dg), Some(&body[..]));
-        assert_eq!(find_client_hello(&record(&body, 1, 0)), None, "epoch 1");
-        assert_eq!(find_client_hello(&record(&body, 0, 5)), None, "a fragment");
-        assert_eq!(find_client_hello(&dg[..dg.len() - 1]), None, "truncated");
-        let mut two = record(&body, 1, 0);
-        two.extend_from_slice(&dg);
-        assert_eq!(find_client_hello(&two), Some(&body[..]), "second record");
     }
 }

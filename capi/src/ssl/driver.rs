@@ -298,7 +298,6 @@ impl SSL {
 
     /// Hands one datagram to the engine and dispatches the resulting events.
     pub(crate) fn feed(&self, datagram: &[u8]) -> Result<(), Stop> {
-        super::client_hello::before_feed(self, datagram)?;
         let now = self.now();
         let r = match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
@@ -562,7 +561,6 @@ impl SSL {
     /// Drives the handshake until it completes or must wait.
     pub(crate) fn drive_handshake(&self) -> Result<(), Stop> {
         self.ensure_connection()?;
-        super::client_hello::retry_pending(self)?;
         // A renegotiation started by SSL_renegotiate is reported from here, as OpenSSL does.
         self.dispatch_events();
         let mut fires = 0;
@@ -590,6 +588,10 @@ impl SSL {
                 .with_conn(Connection::client_hello_pending)
                 .unwrap_or(false)
             {
+                // The client-hello callback asked to be called again: once per call.
+                if self.extras.client_hello_cb_wanted.replace(false) {
+                    return Err(Stop::WantClientHelloCb);
+                }
                 // The certificate callback returned -1: once per call, as in OpenSSL.
                 if !self.take_x509_lookup_wanted() {
                     self.resume_client_hello()?;

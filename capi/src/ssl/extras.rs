@@ -144,9 +144,9 @@ pub struct SslExtras {
     pub pkey: RefCell<PkeyCache>,
     /// The ClientHello the client-hello callback is looking at (see `client_hello.rs`).
     pub client_hello: RefCell<Option<super::client_hello::HelloView>>,
-    /// The datagram whose ClientHello the callback asked to see again
-    /// (`SSL_CLIENT_HELLO_RETRY`), fed again by the next handshake call.
-    pub client_hello_pending: RefCell<Option<Vec<u8>>>,
+    /// The client-hello callback asked to be called again (`SSL_CLIENT_HELLO_RETRY`) during
+    /// the current call: the driver reports `SSL_ERROR_WANT_CLIENT_HELLO_CB`.
+    pub client_hello_cb_wanted: std::cell::Cell<bool>,
     /// `SSL_get_client_CA_list`'s stack.
     pub client_ca_stack: RefCell<NameStack>,
     /// `SSL_get0_CA_list`'s stack.

@@ -2,7 +2,8 @@
 //! the certificate callback (`SSL_CTX_set_cert_cb`), run from the engine's ClientHello hook
 //! (`rdtls::client_hello_hook`) at the point OpenSSL runs them: after the ClientHello is
 //! parsed and the session looked up, before the ServerHello is built (RFC 6066 §3: the
-//! server may pick its certificate by the name).
+//! server may pick its certificate by the name). The same hook's early stage runs the
+//! client-hello callback before them (`client_hello.rs`).
 //!
 //! As in OpenSSL 3.0 (`final_server_name`, `tls_post_process_client_hello`):
 //! * the servername callback of the `SSL`'s context (else of the context the `SSL` was
@@ -28,7 +29,10 @@ use std::ffi::{c_int, CString};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use rdtls::{AlertDescription, ClientHelloInfo, Connection, HelloDecision, HelloRejection};
+use rdtls::{
+    AlertDescription, ClientHelloInfo, Connection, EarlyDecision, EarlyHello, HelloDecision,
+    HelloRejection,
+};
 
 use crate::entry::*;
 
@@ -98,13 +102,37 @@ pub(crate) fn install_client_hello_hook(s: &SSL, conn: &mut Connection, variant:
     let ssl = SslPtr(s.as_ptr());
     // OpenSSL's session_ctx: the context the SSL was made from.
     let session_ctx = s.initial_ctx.clone();
-    conn.set_client_hello_hook(Box::new(move |h: &ClientHelloInfo<'_>| {
-        let ssl = &ssl;
+    conn.set_client_hello_hook(Box::new(Hook {
+        ssl,
+        session_ctx,
+        variant,
+    }));
+}
+
+/// The C callbacks on the engine's ClientHello hook: the client-hello callback
+/// (`client_hello.rs`) first, then the servername and certificate callbacks.
+struct Hook {
+    ssl: SslPtr,
+    session_ctx: Arc<SSL_CTX>,
+    variant: Variant,
+}
+
+impl Hook {
+    fn ssl(&self) -> &SSL {
         // SAFETY: the hook runs inside a call on this SSL (the engine belongs to it), so the
         // SSL is alive; it is used by one thread at a time (the C API's contract).
-        let s = unsafe { &*ssl.0 };
-        on_client_hello(s, &session_ctx, variant, h)
-    }));
+        unsafe { &*self.ssl.0 }
+    }
+}
+
+impl rdtls::ClientHelloHook for Hook {
+    fn early(&mut self, h: &EarlyHello<'_>) -> Result<EarlyDecision, HelloRejection> {
+        super::client_hello::on_early(self.ssl(), &self.session_ctx, self.variant, h)
+    }
+
+    fn client_hello(&mut self, h: &ClientHelloInfo<'_>) -> Result<HelloDecision, HelloRejection> {
+        on_client_hello(self.ssl(), &self.session_ctx, self.variant, h)
+    }
 }
 
 fn on_client_hello(
@@ -178,7 +206,7 @@ fn on_client_hello(
 }
 
 /// After the callbacks: the configuration the handshake goes on with, when they changed it.
-fn finish(
+pub(crate) fn finish(
     s: &SSL,
     session_ctx: &Arc<SSL_CTX>,
     variant: Variant,
