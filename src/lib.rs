@@ -53,9 +53,11 @@ mod reconfigure;
 pub mod record;
 pub mod session;
 pub mod srtp;
+pub mod transmit;
 
 pub use client_hello_hook::{ClientHelloHook, ClientHelloInfo, HelloDecision, HelloRejection};
 pub use config::{Config, ConfigBuilder, VerifyMode};
 pub use connection::{ClientOptions, Connection, Event, Stats};
 pub use error::{AlertDescription, AlertLevel, Error};
 pub use handshake::renegotiation::RenegotiationPolicy;
+pub use transmit::Transmit;
