@@ -12,8 +12,8 @@
 //!    (two threads), are held in a table keyed by peer address, and each then exchanges one
 //!    application record both ways: the RSS growth divided by N is the memory per pair.
 //!    First, N server ends alone (each client dropped as soon as its handshake ends): the
-//!    memory per server association. Each run starts from the freed heap of the one
-//!    before, so a later run's growth can err low, never high, by what the allocator reuses.
+//!    memory per server association. Each memory run is a child process of its own
+//!    (`scale CERTDIR --memory N servers|pairs`), so no run reuses another's freed heap.
 //!
 //! Output: "name value" lines.
 
@@ -206,12 +206,43 @@ fn ping_all(table: &mut HashMap<String, Pair>) -> usize {
     alive
 }
 
+/// One memory run: `n` associations (server ends alone, or pairs) established and held.
+fn memory(s: &Arc<Setup>, n: usize, servers_only: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let base = rss();
+    let t0 = Instant::now();
+    let mut table = establish(s, n, servers_only);
+    let took = t0.elapsed().as_secs_f64();
+    let alive = ping_all(&mut table);
+    let grew = rss().saturating_sub(base);
+    let (what, one) = if servers_only {
+        ("servers", "server")
+    } else {
+        ("pairs", "pair")
+    };
+    println!(
+        "assoc_{n}_{what}_established {} in {took:.1} s",
+        table.len()
+    );
+    if !servers_only {
+        println!("assoc_{n}_pairs_alive_after_ping {alive}");
+    }
+    println!(
+        "assoc_{n}_{what}_rss_delta_mib {:.1}",
+        grew as f64 / 1048576.0
+    );
+    println!("assoc_{n}_bytes_per_{one} {}", grew / n as u64);
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let dir = args
         .get(1)
         .ok_or("usage: scale CERTDIR [SECONDS] [COUNTS]")?;
-    let secs: f64 = args.get(2).map_or(Ok(3.0), |s| s.parse())?;
+    let secs: f64 = match args.get(2).map(String::as_str) {
+        Some("--memory") | None => 3.0,
+        Some(v) => v.parse()?,
+    };
     let counts: Vec<usize> = args
         .get(3)
         .map_or("10000,100000", String::as_str)
@@ -219,6 +250,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(str::parse)
         .collect::<Result<_, _>>()?;
     let s = Arc::new(setup(dir)?);
+    if args.get(2).map(String::as_str) == Some("--memory") {
+        let n: usize = args.get(3).ok_or("--memory N MODE")?.parse()?;
+        return memory(&s, n, args.get(4).map(String::as_str) == Some("servers"));
+    }
     let (one, cpu1) = rate(&s, 1, secs);
     let (two, cpu2) = rate(&s, 2, secs);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -235,32 +270,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         one / cpu1.max(0.01),
         two / cpu2.max(0.01)
     );
+    let me = std::env::current_exe()?;
     for n in counts {
-        for servers_only in [true, false] {
-            let base = rss();
-            let t0 = Instant::now();
-            let mut table = establish(&s, n, servers_only);
-            let took = t0.elapsed().as_secs_f64();
-            let alive = ping_all(&mut table);
-            let grew = rss().saturating_sub(base);
-            let (what, one) = if servers_only {
-                ("servers", "server")
-            } else {
-                ("pairs", "pair")
-            };
-            println!(
-                "assoc_{n}_{what}_established {} in {took:.1} s",
-                table.len()
-            );
-            if !servers_only {
-                println!("assoc_{n}_pairs_alive_after_ping {alive}");
+        for what in ["servers", "pairs"] {
+            let out = std::process::Command::new(&me)
+                .args([dir.as_str(), "--memory", &n.to_string(), what])
+                .output()?;
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+            if !out.status.success() {
+                return Err(format!(
+                    "memory run {n} {what} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+                .into());
             }
-            println!(
-                "assoc_{n}_{what}_rss_delta_mib {:.1}",
-                grew as f64 / 1048576.0
-            );
-            println!("assoc_{n}_bytes_per_{one} {}", grew / n as u64);
-            drop(table);
         }
     }
     Ok(())
