@@ -298,9 +298,11 @@ $(BUILD)/crypto-floor: FORCE
 
 # Issue 12 item 5 (not part of make test; a minute or two): handshakes/s on 1 and 2 worker
 # threads, memory of 10k and 100k established associations (bench/scale.rs).
+# Over UDP: bench/scale_udp.rs against examples/udp_mt_server (SO_REUSEPORT workers, GSO).
 bench-scale: certs
-	$(CARGO) build --release --example scale
-	target/release/examples/scale $(BUILD)/demo-certs $(BENCH_SECONDS)
+	$(CARGO) build --release --example scale --example udp_mt_server
+	target/release/examples/scale $(BUILD)/demo-certs $(BENCH_SECONDS) 10000,100000 \
+		--udp target/release/examples/udp_mt_server 10000
 
 $(BUILD)/bench-openssl: bench/bench.c
 	@mkdir -p $(BUILD)

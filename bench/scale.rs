@@ -1,7 +1,9 @@
 //! `make bench-scale` (issue 12 item 5): many cores, many associations, engine only.
 //!
-//! Usage: scale CERTDIR [SECONDS] [COUNTS]   (SECONDS per rate run, default 3; COUNTS:
-//! comma-separated association counts for the memory runs, default 10000,100000)
+//! Usage: scale CERTDIR [SECONDS] [COUNTS] [--udp SERVER_BIN UDP_HOLD]   (SECONDS per rate
+//! run, default 3; COUNTS: comma-separated association counts for the memory runs, default
+//! 10000,100000; --udp: also over loopback UDP against SERVER_BIN, examples/udp_mt_server,
+//! see scale_udp.rs, holding UDP_HOLD associations)
 //!
 //! 1. Full handshakes per second with 1 and 2 worker threads. Each worker runs complete
 //!    handshakes through memory, both ends in the worker (ECDHE-ECDSA-AES128-GCM-SHA256,
@@ -16,6 +18,9 @@
 //!    (`scale CERTDIR --memory N servers|pairs`), so no run reuses another's freed heap.
 //!
 //! Output: "name value" lines.
+
+#[path = "scale_udp.rs"]
+mod udp;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -245,6 +250,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let counts: Vec<usize> = args
         .get(3)
+        .filter(|a| !a.starts_with("--"))
         .map_or("10000,100000", String::as_str)
         .split(',')
         .map(str::parse)
@@ -270,6 +276,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         one / cpu1.max(0.01),
         two / cpu2.max(0.01)
     );
+    if let Some(i) = args.iter().position(|a| a == "--udp") {
+        let bin = args.get(i + 1).ok_or("--udp SERVER_BIN UDP_HOLD")?;
+        let hold: usize = args.get(i + 2).map_or(Ok(1000), |v| v.parse())?;
+        for threads in [1, 2] {
+            let r = udp::rate(bin, dir, &s.client, threads, 2, secs)?;
+            println!("udp_handshakes_per_s_{threads}_server_threads {r:.0} (2 client threads)");
+        }
+        udp::hold(bin, dir, &s.client, hold)?;
+    }
     let me = std::env::current_exe()?;
     for n in counts {
         for what in ["servers", "pairs"] {
