@@ -431,7 +431,10 @@ impl SSL {
 
     /// Writes everything the engine has to send.
     pub(crate) fn flush(&self) -> Result<(), Stop> {
-        while let Some(d) = self.io.borrow_mut().blocked_datagram.take() {
+        loop {
+            // Taken in a statement of its own: the borrow must end before write_datagram.
+            let blocked = self.io.borrow_mut().blocked_datagram.take();
+            let Some(d) = blocked else { break };
             let n = self.write_datagram(&d)?;
             let mut io = self.io.borrow_mut();
             if n < d.len() {
