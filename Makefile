@@ -9,6 +9,7 @@
 #   make ctest           only the C-level tests
 #   make test-dccp       DTLS over DCCP in a Linux 6.1 VM (scripts/dccp-vm.sh)
 #   make bench           bench/bench.c against OpenSSL and rdtls, with ratios and the crypto floor
+#   make bench-scale     handshakes/s on 1 and 2 threads, memory at 10k/100k associations
 #   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
 #   make fuzz-short      each target for FUZZ_SHORT_SECONDS (part of make test; skipped,
 #                        saying why, without nightly + cargo-fuzz)
@@ -75,7 +76,7 @@ CTEST_DROPIN_BINS := $(CTDIR)/dropin_prog $(CTDIR)/dropin_sni_prog $(CTDIR)/drop
 	$(CTDIR)/dropin_tlspass
 DEMO_CERTS := $(BUILD)/demo-certs/ca.pem
 
-.PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench certs install clean \
+.PHONY: all lib dropin matrix examples ctest-progs ctest test deps demo bench bench-scale certs install clean \
 	api-used header-check fuzz fuzz-short asan FORCE
 
 ifeq ($(RDTLS_BACKEND),rdtls)
@@ -294,6 +295,14 @@ $(BUILD)/crypto-floor: FORCE
 	@mkdir -p $(BUILD)
 	$(CARGO) build --release --example crypto_floor
 	@cmp -s target/release/examples/crypto_floor $@ || cp target/release/examples/crypto_floor $@
+
+# Issue 12 item 5 (not part of make test; a minute or two): handshakes/s on 1 and 2 worker
+# threads, memory of 10k and 100k established associations (bench/scale.rs).
+# Over UDP: bench/scale_udp.rs against examples/udp_mt_server (SO_REUSEPORT workers, GSO).
+bench-scale: certs
+	$(CARGO) build --release --example scale --example udp_mt_server
+	target/release/examples/scale $(BUILD)/demo-certs $(BENCH_SECONDS) 10000,100000 \
+		--udp target/release/examples/udp_mt_server 10000
 
 $(BUILD)/bench-openssl: bench/bench.c
 	@mkdir -p $(BUILD)

@@ -11,7 +11,8 @@
  *   written into the read BIO with one BIO_write, so each BIO_read of the library sees one
  *   datagram. What the SSL writes is taken out of the write BIO, re-cut at DTLS record
  *   boundaries (memory BIOs keep no datagram boundaries) and packed into datagrams of at
- *   most -mtu bytes, which sendto() sends to the peer.
+ *   most -mtu bytes; the datagrams of one flush leave in one sendmmsg() (a flight of
+ *   several datagrams costs one system call).
  * - Datagrams from unknown peers go to one shared "front door" SSL that runs DTLSv1_listen():
  *   it answers with a HelloVerifyRequest and keeps no per-peer state (RFC 6347 §4.2.1).
  *   Only a ClientHello with a valid cookie gets a table slot: the front-door SSL, holding
@@ -21,9 +22,12 @@
  *   finished: a client that passed the cookie and went quiet), so a few hundred source ports
  *   cannot lock real clients out; established clients are not evicted. An association with
  *   no datagram for -idle_timeout seconds (default 30, 0 = never) is dropped.
- * - poll() sleeps until a datagram arrives or the earliest DTLSv1_get_timeout() of all
- *   connections; then DTLSv1_handle_timeout() retransmits on the connections whose timer
- *   expired.
+ * - Nothing per datagram costs O(number of associations): the table is indexed by a hash
+ *   of the peer address (chained buckets), and the earliest timer of all associations is
+ *   kept as one deadline, lowered after each drive(); only when that deadline comes is the
+ *   table scanned, firing expired timers and recomputing it.
+ * - poll() sleeps until a datagram arrives or that deadline; then DTLSv1_handle_timeout()
+ *   retransmits on the connections whose timer expired.
  * - -cid n (rdtls only): negotiate DTLS 1.2 connection IDs (RFC 9146), asking clients for
  *   an n-byte CID. A datagram from an unknown address whose CID names an association goes
  *   to that association, and the association moves to the new address only when the
@@ -52,7 +56,15 @@ struct conn {
     BIO *in;
     BIO *out;
     long long last_ms;
+    int next; /* next slot in the same address-hash bucket, -1 at the end */
 };
+
+/* Address index: bucket heads (slot numbers, -1 = empty), twice as many as slots. */
+static int *buckets;
+static size_t nbuckets;
+/* Earliest retransmission or idle deadline of all associations (common_now_ms clock), -1
+ * when none; may be early (a scan then finds nothing due), never late. */
+static long long due_ms = -1;
 
 static long cid_len = -1;
 static struct common_server_opts limits = { 64, 30000 };
@@ -62,6 +74,62 @@ static int sock_fd = -1;
 static long mtu = 1400;
 static int quiet;
 static long finished, clean, evicted;
+
+/* FNV-1a over the family, port and address: the bucket of a peer. */
+static size_t addr_bucket(const common_addr *a)
+{
+    const unsigned char *p;
+    size_t n, i;
+    unsigned long h = 2166136261UL;
+
+    if (a->sa.sa_family == AF_INET6) {
+        p = a->s6.sin6_addr.s6_addr;
+        n = sizeof(a->s6.sin6_addr.s6_addr);
+        h = (h ^ a->s6.sin6_port) * 16777619UL;
+    } else {
+        p = (const unsigned char *)&a->s4.sin_addr;
+        n = sizeof(a->s4.sin_addr);
+        h = (h ^ a->s4.sin_port) * 16777619UL;
+    }
+    for (i = 0; i < n; i++)
+        h = ((h ^ p[i]) * 16777619UL) & 0xffffffffUL;
+    return (size_t)(h % nbuckets);
+}
+
+static void index_add(int slot)
+{
+    size_t b = addr_bucket(&conns[slot].peer);
+
+    conns[slot].next = buckets[b];
+    buckets[b] = slot;
+}
+
+static void index_remove(int slot)
+{
+    int *link = &buckets[addr_bucket(&conns[slot].peer)];
+
+    while (*link >= 0 && *link != slot)
+        link = &conns[*link].next;
+    if (*link == slot)
+        *link = conns[slot].next;
+}
+
+/* Lowers due_ms to c's next deadline (retransmission timer or idle limit). */
+static void note_deadline(const struct conn *c)
+{
+    struct timeval tv;
+    long long t = -1;
+
+    if (limits.idle_ms > 0)
+        t = c->last_ms + limits.idle_ms;
+    if (DTLSv1_get_timeout(c->ssl, &tv) > 0) {
+        long long d = common_now_ms() + (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+        if (t < 0 || d < t)
+            t = d;
+    }
+    if (t >= 0 && (due_ms < 0 || t < due_ms))
+        due_ms = t;
+}
 
 /* New SSL with memory BIOs; app data points at peer (for the cookie callbacks). */
 static SSL *new_ssl(SSL_CTX *ctx, common_addr *peer, BIO **in, BIO **out)
@@ -91,7 +159,9 @@ static SSL *new_ssl(SSL_CTX *ctx, common_addr *peer, BIO **in, BIO **out)
 static void flush_out(BIO *out, const common_addr *peer, int cid)
 {
     static unsigned char buf[65536];
-    int len = 0, off = 0, n;
+    static struct mmsghdr msgs[64];
+    static struct iovec iov[64];
+    int len = 0, off = 0, n, count = 0, sent;
 
     while ((size_t)len < sizeof(buf)
            && (n = BIO_read(out, buf + len, (int)sizeof(buf) - len)) > 0)
@@ -112,9 +182,26 @@ static void flush_out(BIO *out, const common_addr *peer, int cid)
                 break;
             dgram += rec;
         }
-        /* A full socket buffer drops the datagram, as the network may: DTLS retransmits. */
-        (void)sendto(sock_fd, buf + off, (size_t)dgram, 0, &peer->sa, common_addr_len(peer));
+        if (count == 64)
+            break; /* more than 64 datagrams in one flush: the rest is dropped, as a full
+                      socket buffer would; DTLS retransmits */
+        iov[count].iov_base = buf + off;
+        iov[count].iov_len = (size_t)dgram;
+        memset(&msgs[count], 0, sizeof(msgs[count]));
+        msgs[count].msg_hdr.msg_name = (void *)&peer->sa;
+        msgs[count].msg_hdr.msg_namelen = common_addr_len(peer);
+        msgs[count].msg_hdr.msg_iov = &iov[count];
+        msgs[count].msg_hdr.msg_iovlen = 1;
+        count++;
         off += dgram;
+    }
+    /* All datagrams in one system call. A full socket buffer drops what did not go, as the
+     * network may: DTLS retransmits. */
+    for (sent = 0; sent < count;) {
+        int r = sendmmsg(sock_fd, msgs + sent, (unsigned)(count - sent), 0);
+        if (r <= 0)
+            break;
+        sent += r;
     }
 }
 
@@ -128,6 +215,7 @@ static void release(int i, const char *why, int ok, int count)
         common_addr_str(&conns[i].peer, who, sizeof(who));
         fprintf(stderr, "rdtls-poll-server: %s: %s\n", who, why);
     }
+    index_remove(i);
     SSL_free(conns[i].ssl); /* frees both BIOs */
     memset(&conns[i], 0, sizeof(conns[i]));
     memset(&assoc[i], 0, sizeof(assoc[i]));
@@ -152,7 +240,9 @@ static const common_addr *maybe_move(struct conn *c, const common_addr *from)
 
     if (from == NULL || !cid_api.moved_ok(c->ssl))
         return from;
+    index_remove((int)(c - conns));
     c->peer = *from;
+    index_add((int)(c - conns));
     if (!quiet) {
         common_addr_str(&c->peer, who, sizeof(who));
         fprintf(stderr, "rdtls-poll-server: association moved to %s (connection ID)\n", who);
@@ -221,10 +311,20 @@ static struct conn *find_conn(const common_addr *peer)
 {
     int i;
 
-    for (i = 0; i < limits.max_clients; i++)
+    for (i = buckets[addr_bucket(peer)]; i >= 0; i = conns[i].next)
         if (assoc[i].used && common_addr_equal(&conns[i].peer, peer))
             return &conns[i];
     return NULL;
+}
+
+/* drive(), then c's next deadline into due_ms (unless drive() closed c). */
+static void drive_noted(struct conn *c, const common_addr *from)
+{
+    int slot = (int)(c - conns);
+
+    drive(c, from);
+    if (assoc[slot].used)
+        note_deadline(c);
 }
 
 /* With -cid: the association whose own CID the datagram's first tls12_cid record names. */
@@ -292,46 +392,37 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
     assoc[slot].established = 0;
     assoc[slot].started_ms = common_now_ms();
     c->peer = *peer;
+    index_add(slot);
     c->ssl = door;
     c->in = door_in;
     c->out = door_out;
     c->last_ms = common_now_ms();
     (void)SSL_set_app_data(c->ssl, &c->peer);
     door = NULL;
-    drive(c, NULL);
+    drive_noted(c, NULL);
 }
 
+/* Milliseconds until due_ms (-1: no deadline, poll() waits for a datagram). */
 static int next_timeout_ms(void)
 {
-    long long now = common_now_ms(), best = -1;
-    int i;
+    long long now;
 
-    for (i = 0; i < limits.max_clients; i++) {
-        struct timeval tv;
-        long long t = -1;
-
-        if (!assoc[i].used)
-            continue;
-        if (limits.idle_ms > 0)
-            t = conns[i].last_ms + limits.idle_ms - now;
-        if (DTLSv1_get_timeout(conns[i].ssl, &tv) > 0) {
-            long long d = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
-            if (t < 0 || d < t)
-                t = d;
-        }
-        if (t < 0)
-            continue; /* no timer and no idle limit */
-        if (best < 0 || t < best)
-            best = t;
-    }
-    return (int)best;
+    if (due_ms < 0)
+        return -1;
+    now = common_now_ms();
+    return due_ms <= now ? 0 : (int)(due_ms - now);
 }
 
+/* Once due_ms has come: fires every expired timer, drops idle associations and recomputes
+ * due_ms. Between deadlines this costs nothing, whatever the number of associations. */
 static void handle_timers(void)
 {
     long long now = common_now_ms();
     int i;
 
+    if (due_ms < 0 || now < due_ms)
+        return;
+    due_ms = -1;
     for (i = 0; i < limits.max_clients; i++) {
         struct conn *c = &conns[i];
         struct timeval tv;
@@ -351,6 +442,7 @@ static void handle_timers(void)
             }
             flush_out(c->out, &c->peer, cid_peer_len(c->ssl));
         }
+        note_deadline(c);
     }
 }
 
@@ -359,6 +451,7 @@ int main(int argc, char **argv)
     const char *accept_spec = "4433", *cert = "server.pem", *key = NULL;
     long naccept = 0;
     int i, status = 1;
+    size_t b;
     char *host = NULL, *port = NULL, addr[80];
     common_addr local;
     SSL_CTX *ctx = NULL;
@@ -396,10 +489,14 @@ int main(int argc, char **argv)
         return 1;
     conns = calloc((size_t)limits.max_clients, sizeof(*conns));
     assoc = calloc((size_t)limits.max_clients, sizeof(*assoc));
-    if (conns == NULL || assoc == NULL) {
+    nbuckets = 2 * (size_t)limits.max_clients;
+    buckets = malloc(nbuckets * sizeof(*buckets));
+    if (conns == NULL || assoc == NULL || buckets == NULL) {
         fprintf(stderr, "%s: out of memory\n", common_prog);
         goto done;
     }
+    for (b = 0; b < nbuckets; b++)
+        buckets[b] = -1;
     if (!common_cookie_init()) {
         common_fail("RAND_bytes failed");
         goto done;
@@ -447,7 +544,7 @@ int main(int argc, char **argv)
                 if (c == NULL && (c = find_conn_by_cid(dgram, (size_t)got)) != NULL) {
                     c->last_ms = common_now_ms();
                     BIO_write(c->in, dgram, (int)got);
-                    drive(c, &peer); /* a known CID from a new address */
+                    drive_noted(c, &peer); /* a known CID from a new address */
                     continue;
                 }
                 if (c == NULL) {
@@ -456,7 +553,7 @@ int main(int argc, char **argv)
                 }
                 c->last_ms = common_now_ms();
                 BIO_write(c->in, dgram, (int)got);
-                drive(c, NULL);
+                drive_noted(c, NULL);
             }
         }
         handle_timers();
@@ -471,6 +568,7 @@ done:
             SSL_free(conns[i].ssl);
     free(conns);
     free(assoc);
+    free(buckets);
     SSL_free(door);
     if (sock_fd >= 0)
         close(sock_fd);

@@ -135,6 +135,22 @@ impl Connection {
         self.inner.poll_transmit(now, buf)
     }
 
+    /// Writes the next batch of datagrams into `buf` (cleared first), back to back, at most
+    /// `max_segments` of them (capped at [`crate::transmit::MAX_BATCH_SEGMENTS`]): a whole
+    /// flight comes out in one call when its datagrams fit the GSO rule (all of one size but
+    /// the last, which may be shorter). Send it with one `sendmmsg` or one `UDP_SEGMENT`
+    /// send; [`crate::transmit::Transmit::datagrams`] splits it. Mixes freely with
+    /// [`Connection::poll_transmit`], which hands out one datagram.
+    #[must_use]
+    pub fn poll_transmit_batch(
+        &mut self,
+        now: Instant,
+        buf: &mut Vec<u8>,
+        max_segments: usize,
+    ) -> Option<crate::transmit::Transmit> {
+        self.inner.poll_transmit_batch(now, buf, max_segments)
+    }
+
     /// When `handle_timeout` must next be called, if a timer is armed.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {

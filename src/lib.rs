@@ -53,6 +53,7 @@ mod reconfigure;
 pub mod record;
 pub mod session;
 pub mod srtp;
+pub mod transmit;
 
 pub use client_hello_hook::{
     ClientHelloHook, ClientHelloInfo, EarlyDecision, EarlyHello, HelloDecision, HelloRejection,
@@ -61,3 +62,4 @@ pub use config::{Config, ConfigBuilder, VerifyMode};
 pub use connection::{ClientOptions, Connection, Event, Stats};
 pub use error::{AlertDescription, AlertLevel, Error};
 pub use handshake::renegotiation::RenegotiationPolicy;
+pub use transmit::Transmit;

@@ -1278,6 +1278,44 @@ impl Machine {
         Some(buf.len())
     }
 
+    /// Moves queued datagrams into `buf` back to back as one batch (crate::transmit): the
+    /// first datagram sets the segment size; the batch ends at `max_segments`, at a datagram
+    /// larger than the segment size, or after one shorter than it (GSO's rule: only the
+    /// last segment may be short).
+    pub fn poll_transmit_batch(
+        &mut self,
+        now: Instant,
+        buf: &mut Vec<u8>,
+        max_segments: usize,
+    ) -> Option<crate::transmit::Transmit> {
+        let segment_size = self.poll_transmit(now, buf)?;
+        let limit = max_segments.clamp(1, crate::transmit::MAX_BATCH_SEGMENTS);
+        let mut segments = 1;
+        let mut last = segment_size;
+        while segments < limit && last == segment_size {
+            match self.out_queue.front() {
+                Some(dg) if !dg.is_empty() && dg.len() <= segment_size => {}
+                _ => break,
+            }
+            let Some(mut dg) = self.out_queue.pop_front() else {
+                break;
+            };
+            buf.extend_from_slice(&dg);
+            last = dg.len();
+            dg.clear();
+            if self.pool.len() < 16 {
+                self.pool.push(dg);
+            }
+            self.stats.datagrams_sent += 1;
+            segments += 1;
+        }
+        Some(crate::transmit::Transmit {
+            segment_size,
+            segments,
+            len: buf.len(),
+        })
+    }
+
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.life.timer().and_then(|t| t.deadline)
     }

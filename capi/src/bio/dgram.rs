@@ -1,7 +1,8 @@
 //! `BIO_s_datagram`: a UDP socket, one datagram per read/write.
 //!
 //! Reads use `recvfrom` and remember the sender as the peer while the BIO is not connected;
-//! writes use `send` when connected and `sendto(peer)` otherwise.
+//! writes use `send` when connected and `sendto(peer)` otherwise; the SSL layer hands a
+//! flight of several datagrams to [`BioImpl::write_batch`], one `sendmmsg`.
 //!
 //! **Blocking-mode retransmission** (OpenSSL's mechanism): the SSL layer passes its next
 //! retransmission deadline with `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT` (an absolute
@@ -25,6 +26,10 @@ pub const UDP6_OVERHEAD: c_long = 40 + 8;
 pub const IPV4_MIN_MTU: c_long = 576;
 /// The minimum IPv6 link MTU (RFC 8200 §5).
 pub const IPV6_MIN_MTU: c_long = 1280;
+
+/// Most datagrams one `sendmmsg` carries (a flight needs far fewer; Linux's UIO_MAXIOV is
+/// larger).
+const MAX_BATCH: usize = 64;
 
 /// State of a datagram BIO.
 pub struct DgramBio {
@@ -320,6 +325,39 @@ impl BioImpl for DgramBio {
 
     fn gets(&mut self, _bio: &BIO, _buf: &mut [u8]) -> c_int {
         -2
+    }
+
+    fn write_batch(&mut self, bio: &BIO, datagrams: &[&[u8]]) -> usize {
+        let count = datagrams.len().min(MAX_BATCH);
+        if count < 2 {
+            return 0;
+        }
+        let named = !(self.connected || self.peer.family() == libc::AF_UNSPEC);
+        // SAFETY: all-zero iovec/mmsghdr values are valid (null pointers, zero lengths).
+        let mut iov: [libc::iovec; MAX_BATCH] = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        let mut msgs: [libc::mmsghdr; MAX_BATCH] = unsafe { std::mem::zeroed() };
+        for (i, d) in datagrams[..count].iter().enumerate() {
+            iov[i].iov_base = d.as_ptr() as *mut c_void;
+            iov[i].iov_len = d.len();
+            let h = &mut msgs[i].msg_hdr;
+            h.msg_iov = &mut iov[i];
+            h.msg_iovlen = 1;
+            if named {
+                h.msg_name = self.peer.as_sockaddr() as *mut c_void;
+                h.msg_namelen = self.peer.sockaddr_len() as libc::socklen_t;
+            }
+        }
+        // SAFETY: msgs[..count] point at iovecs over live, readable datagrams and at the
+        // peer address, all of which outlive the call; the kernel only reads them.
+        let n = unsafe { libc::sendmmsg(self.fd, msgs.as_mut_ptr(), count as libc::c_uint, 0) };
+        bio.clear_retry_flags();
+        if n < 0 {
+            // Nothing sent: the single-datagram path repeats the send and reports the error.
+            return 0;
+        }
+        // A datagram socket sends each message whole or not at all.
+        n as usize
     }
 
     fn ctrl(&mut self, bio: &BIO, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long {

@@ -125,6 +125,12 @@ pub trait BioImpl {
     }
     /// `BIO_ctrl` for commands other than GET_CLOSE/SET_CLOSE; unknown commands return 0.
     fn ctrl(&mut self, bio: &BIO, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long;
+    /// Sends several datagrams in one system call (`sendmmsg`); returns how many went out
+    /// whole. Kinds without a batch path keep the default: none (the caller writes them one
+    /// by one, which also reports any error the usual way).
+    fn write_batch(&mut self, _bio: &BIO, _datagrams: &[&[u8]]) -> usize {
+        0
+    }
     /// Releases resources when the last reference goes (`bio.shutdown()` says whether the
     /// underlying descriptor/FILE is ours to close).
     fn destroy(&mut self, _bio: &BIO) {}
@@ -416,6 +422,26 @@ fn counted(counter: &Cell<u64>, n: c_int) -> c_int {
     if n > 0 {
         counter.set(counter.get() + n as u64);
     }
+    n
+}
+
+/// Writes several datagrams with one system call where the BIO kind can (the datagram
+/// BIO's `sendmmsg`); returns how many went out whole, 0 when the kind has no batch path or
+/// the first failed (the caller then writes the rest with [`write`], which sets the retry
+/// flags and errno as usual).
+pub fn write_batch(b: *mut BIO, datagrams: &[&[u8]]) -> usize {
+    let Ok(bio) = check_io(b) else {
+        return 0;
+    };
+    if bio.method().builtin.is_none() {
+        return 0;
+    }
+    let n = bio
+        .with_imp(|imp| imp.write_batch(bio, datagrams))
+        .unwrap_or(0)
+        .min(datagrams.len());
+    let bytes: usize = datagrams[..n].iter().map(|d| d.len()).sum();
+    bio.num_write.set(bio.num_write.get() + bytes as u64);
     n
 }
 

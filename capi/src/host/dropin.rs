@@ -93,6 +93,12 @@ pub fn bio_write(b: *mut BIO, data: &[u8]) -> c_int {
     unsafe { ffi::BIO_write(b, data.as_ptr().cast(), n) }
 }
 
+/// Batched datagram writes: none here. OpenSSL 3.0's BIO has no batch call (BIO_sendmmsg
+/// came in 3.2), and the application's BIO must see every datagram through `BIO_write`.
+pub fn bio_write_batch(_b: *mut BIO, _datagrams: &[&[u8]]) -> usize {
+    0
+}
+
 /// `BIO_ctrl`.
 pub fn bio_ctrl(b: *mut BIO, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long {
     if b.is_null() {

@@ -30,6 +30,12 @@ pub fn bio_write(b: *mut BIO, data: &[u8]) -> c_int {
     bio::write(b, data)
 }
 
+/// Sends several datagrams in one system call when the BIO can (our datagram BIO's
+/// `sendmmsg`); returns how many went out whole.
+pub fn bio_write_batch(b: *mut BIO, datagrams: &[&[u8]]) -> usize {
+    bio::write_batch(b, datagrams)
+}
+
 /// `BIO_ctrl`.
 pub fn bio_ctrl(b: *mut BIO, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long {
     bio::ctrl(b, cmd, larg, parg)

@@ -3,10 +3,11 @@
 //!
 //! Every I/O call repeats the same step: fire an expired timer (the library retransmits by
 //! itself, also in non-blocking mode when the application calls again after the deadline),
-//! write what the engine has to send (one datagram per `BIO_write`; a write the BIO refuses
-//! with a retry keeps the datagram and reports WANT_WRITE), tell a datagram read BIO the
-//! absolute retransmission deadline (`BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`, so a blocking read
-//! returns at it), check the goal, then read one datagram (one `BIO_read` = one datagram).
+//! write what the engine has to send (one datagram per `BIO_write`, or a flight per
+//! `sendmmsg` on our datagram BIO; a write the BIO refuses with a retry keeps the datagram
+//! and reports WANT_WRITE), tell a datagram read BIO the absolute retransmission deadline
+//! (`BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`, so a blocking read returns at it), check the goal,
+//! then read one datagram (one `BIO_read` = one datagram).
 use std::cell::RefCell;
 use std::ffi::c_int;
 use std::time::{Duration, Instant, SystemTime};
@@ -429,33 +430,62 @@ impl SSL {
 
     /// Writes everything the engine has to send.
     pub(crate) fn flush(&self) -> Result<(), Stop> {
-        let blocked = self.io.borrow_mut().blocked_datagram.take();
-        if let Some(d) = blocked {
+        loop {
+            // Taken in a statement of its own: the borrow must end before write_datagram.
+            let blocked = self.io.borrow_mut().blocked_datagram.take();
+            let Some(d) = blocked else { break };
             let n = self.write_datagram(&d)?;
+            let mut io = self.io.borrow_mut();
             if n < d.len() {
-                self.io.borrow_mut().blocked_datagram = Some(d[n..].to_vec());
+                io.blocked_datagram = Some(d[n..].to_vec());
                 return Err(Stop::WantWrite);
             }
+            io.blocked_datagram = io.blocked_more.pop_front();
         }
         // DCCP's MPS may have changed since the last flush (RFC 5238 §3.5).
         self.refresh_dccp_mtu();
         // One clock read per flush, not per datagram: the time only stamps the output.
         let now = self.clock.get().unwrap_or_else(|| self.now());
+        // A flight of several datagrams leaves in one `sendmmsg` when the write BIO is our
+        // datagram BIO (issue 12 item 4); any other BIO sees one BIO_write per datagram.
+        let wbio = self.wbio.get();
+        let batch = if is_datagram_bio(wbio) && !self.stream_transport(wbio) {
+            rdtls::transmit::MAX_BATCH_SEGMENTS
+        } else {
+            1
+        };
         loop {
             let sent = with_buf(&TX, |buf| -> Result<Option<bool>, Stop> {
-                let n = match self.conn.try_borrow_mut() {
-                    Ok(mut c) => c.as_mut().and_then(|conn| conn.poll_transmit(now, buf)),
+                let t = match self.conn.try_borrow_mut() {
+                    Ok(mut c) => c
+                        .as_mut()
+                        .and_then(|conn| conn.poll_transmit_batch(now, buf, batch)),
                     Err(_) => None,
                 };
-                let Some(n) = n else { return Ok(None) };
-                let d = buf.get(..n).unwrap_or(&buf[..]);
-                let sent = self.write_datagram(d)?;
-                if sent == d.len() {
-                    Ok(Some(true))
-                } else {
-                    self.io.borrow_mut().blocked_datagram = Some(d[sent..].to_vec());
-                    Ok(Some(false))
+                let Some(t) = t else { return Ok(None) };
+                let mut dgs: [&[u8]; rdtls::transmit::MAX_BATCH_SEGMENTS] =
+                    [&[]; rdtls::transmit::MAX_BATCH_SEGMENTS];
+                let mut count = 0;
+                for (slot, d) in dgs.iter_mut().zip(t.datagrams(buf)) {
+                    *slot = d;
+                    count += 1;
                 }
+                let dgs = &dgs[..count];
+                let done = if count > 1 {
+                    host::bio_write_batch(wbio, dgs)
+                } else {
+                    0
+                };
+                for (i, d) in dgs.iter().enumerate().skip(done) {
+                    let sent = self.write_datagram(d)?;
+                    if sent < d.len() {
+                        let mut io = self.io.borrow_mut();
+                        io.blocked_datagram = Some(d[sent..].to_vec());
+                        io.blocked_more = dgs[i + 1..].iter().map(|x| x.to_vec()).collect();
+                        return Ok(Some(false));
+                    }
+                }
+                Ok(Some(true))
             })?;
             match sent {
                 None => return Ok(()),

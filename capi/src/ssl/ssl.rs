@@ -45,6 +45,8 @@ pub struct ListenedHello {
 pub struct IoState {
     /// A datagram the write BIO refused with a retry: sent before anything else.
     pub blocked_datagram: Option<Vec<u8>>,
+    /// Datagrams of a batch after `blocked_datagram`, sent after it, in order.
+    pub blocked_more: std::collections::VecDeque<Vec<u8>>,
     /// A stream transport's bytes of a record not yet complete (stream.rs).
     pub stream_rx: Vec<u8>,
     /// Whether the BIO (by address) last asked about carries a stream (stream.rs).
