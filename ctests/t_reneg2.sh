@@ -184,9 +184,22 @@ test_reneg2_openssl_client_R_data_in_flight() {
         -CAfile "$CERTDIR/ca.pem" -verify_return_error
     feed_open ocli
     wait_grep ocli.out '^ *Verify return code: 0 \(ok\)' 10 || fail "no handshake"
+    # Stock s_client renegotiates only when a read of stdin starts with 'R', and drops the rest
+    # of that read; under load, lines written 3 ms apart arrive in one read. So "R" goes alone:
+    # after line 50's echo (s_client has read line 50) and before line 51 (once s_client has
+    # taken it). SSL_renegotiate only marks the connection; the new handshake runs inside the
+    # SSL_write of line 51. No echo may be in flight toward s_client then: OpenSSL 3.0's DTLS
+    # client fails with "dtls1_read_bytes:unexpected record" when application data reaches it
+    # during its own renegotiation (seen in CI: the limitation issue 8 names). Data crossing a
+    # renegotiation both ways, under loss, is tested between rdtls ends in
+    # tests/renegotiation_flow.rs.
     for i in $(seq 1 300); do
         send ocli "line $i"
-        [ "$i" = 50 ] && send ocli "R"
+        if [ "$i" = 50 ]; then
+            wait_grep ocli.out '^line 50$' 10 || fail "no echo of line 50"
+            send ocli "R"
+            wait_grep ocli.err '^RENEGOTIATING' 10 || fail "s_client did not take R"
+        fi
         sleep 0.003
     done
     seq 1 300 | sed 's/^/line /' > expected.txt
