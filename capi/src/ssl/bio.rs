@@ -75,20 +75,9 @@ fn sockaddr_to_std(ss: &libc::sockaddr_storage) -> Option<SocketAddr> {
 
 /// Asks the kernel whether `fd` is a datagram socket and, if so, whether it is connected.
 fn fd_kind(fd: c_int) -> FdKind {
-    let mut ty: c_int = 0;
-    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into `ty`; a bad fd just fails.
-    let r = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_TYPE,
-            (&mut ty as *mut c_int).cast(),
-            &mut len,
-        )
-    };
+    let ty = super::dccp::int_sockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE);
     // A DCCP socket is a (connected) datagram socket too (RFC 5238, see dccp.rs).
-    if r != 0 || (ty != libc::SOCK_DGRAM && ty != super::dccp::SOCK_DCCP) {
+    if ty != Some(libc::SOCK_DGRAM) && ty != Some(super::dccp::SOCK_DCCP) {
         return FdKind::Stream;
     }
     // SAFETY: all-zero is a valid sockaddr_storage.

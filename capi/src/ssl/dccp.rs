@@ -34,7 +34,7 @@ pub const DCCP_SOCKOPT_SERVICE: c_int = 2;
 pub const DCCP_SOCKOPT_GET_CUR_MPS: c_int = 5;
 
 /// Reads an `int` socket option; None when the call fails.
-fn int_sockopt(fd: c_int, level: c_int, opt: c_int) -> Option<c_int> {
+pub(crate) fn int_sockopt(fd: c_int, level: c_int, opt: c_int) -> Option<c_int> {
     if fd < 0 {
         return None;
     }

@@ -46,19 +46,7 @@ pub(crate) fn is_stream_bio(b: *mut host::BIO) -> bool {
     if t == BIO_TYPE_CONNECT || fd < 0 {
         return true;
     }
-    let mut ty: c_int = 0;
-    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into `ty`; a non-socket just fails.
-    let r = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_TYPE,
-            (&mut ty as *mut c_int).cast(),
-            &mut len,
-        )
-    };
-    r != 0 || ty != libc::SOCK_DGRAM
+    super::dccp::int_sockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE) != Some(libc::SOCK_DGRAM)
 }
 
 impl super::ssl::SSL {
