@@ -1187,8 +1187,18 @@ impl Machine {
             &self.hs.client_random,
             &self.hs.server_random,
         );
-        let client = RecordProtection::new(suite, &kb.client_write_key, &kb.client_write_iv)?;
-        let server = RecordProtection::new(suite, &kb.server_write_key, &kb.server_write_iv)?;
+        let client = RecordProtection::with_mac_key(
+            suite,
+            &kb.client_write_mac_key,
+            &kb.client_write_key,
+            &kb.client_write_iv,
+        )?;
+        let server = RecordProtection::with_mac_key(
+            suite,
+            &kb.server_write_mac_key,
+            &kb.server_write_key,
+            &kb.server_write_iv,
+        )?;
         let (write, read) = if self.is_client {
             (client, server)
         } else {

@@ -98,6 +98,8 @@ impl Machine {
             .suites
             .iter()
             .filter(|s| !s.auth.is_psk() || self.psk_provider().is_some())
+            // CBC only with encrypt_then_mac (etm.rs).
+            .filter(|s| !s.aead.is_cbc() || self.config.encrypt_then_mac)
             .map(|s| s.id)
             .collect()
     }
@@ -238,7 +240,9 @@ impl Machine {
                 KeyAlgorithm::Rsa => AuthKind::Rsa,
                 _ => AuthKind::Ecdsa,
             });
-        let usable = |s: &CipherSuite| s.auth.is_psk() || Some(s.auth) == cert_auth;
+        let usable = |s: &CipherSuite| {
+            (s.auth.is_psk() || Some(s.auth) == cert_auth) && self.server_suite_allowed(s, ch)
+        };
         let chosen = if self.config.server_preference {
             self.config
                 .suites

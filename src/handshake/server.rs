@@ -442,6 +442,7 @@ impl Machine {
                     .map(|r| r.server_binding())
                     .unwrap_or_default()
             }),
+            encrypt_then_mac: self.server_answers_etm(suite, ch),
             extended_master_secret: self.hs.ems,
             ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
             // RFC 5764 §4.1.1: one profile; our MKI is empty (the client's is ignored).

@@ -7,6 +7,7 @@
 //!   to 12 bytes; nothing explicit on the wire.
 //!
 //! * AES-CCM / CCM_8 (RFC 6655 §3): nonce and explicit part exactly as GCM; tag 16 or 8.
+//! * AES-CBC + HMAC with encrypt_then_mac (RFC 7366): not an AEAD, in [`super::cbc`].
 //!
 //! Additional data: epoch(2) ‖ sequence(6) ‖ type(1) ‖ version(2) ‖ plaintext length(2);
 //! for `tls12_cid` records RFC 9146 §5's longer form (`cid_record`).
@@ -14,6 +15,7 @@
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
 use zeroize::Zeroizing;
 
+use super::cbc::CbcKey;
 use super::cid_record;
 use super::header::{RecordHeader, MAX_PLAINTEXT_LEN, MAX_SEQUENCE, RECORD_HEADER_LEN};
 use crate::crypto::ccm::CcmKey;
@@ -24,13 +26,14 @@ use crate::error::Error;
 /// Bytes of additional authenticated data per record.
 const AAD_LEN: usize = 13;
 
-/// The keyed AEAD: ring for GCM and ChaCha20-Poly1305, RustCrypto for CCM (ring has none).
-/// Inline, not boxed: one per epoch and direction, and a box would cost a pointer chase per
-/// record for the common case.
+/// The keyed AEAD: ring for GCM and ChaCha20-Poly1305, RustCrypto for CCM (ring has none),
+/// or CBC + HMAC. Inline, not boxed: one per epoch and direction, and a box would cost a
+/// pointer chase per record for the common case.
 #[allow(clippy::large_enum_variant)]
 enum AeadKey {
     Ring(LessSafeKey),
     Ccm(CcmKey),
+    Cbc(CbcKey),
 }
 
 /// Encrypts and decrypts records for one direction of one epoch.
@@ -76,7 +79,13 @@ fn chacha_nonce(iv: &[u8; NONCE_LEN], epoch: u16, seq: u64) -> [u8; NONCE_LEN] {
 }
 
 /// Additional data (RFC 5246 §6.2.3.3 with RFC 6347 §4.1.2.1's epoch ‖ sequence).
-fn aad(epoch: u16, seq: u64, content_type: ContentType, version: u16, len: usize) -> [u8; AAD_LEN] {
+pub(super) fn aad(
+    epoch: u16,
+    seq: u64,
+    content_type: ContentType,
+    version: u16,
+    len: usize,
+) -> [u8; AAD_LEN] {
     let mut a = [0u8; AAD_LEN];
     a[..8].copy_from_slice(&record_number(epoch, seq).to_be_bytes());
     a[8] = content_type.0;
@@ -90,8 +99,30 @@ impl RecordProtection {
     /// Keys one direction of an epoch. `key` must be `suite.key_len` bytes and `iv`
     /// `suite.fixed_iv_len` bytes (from [`crate::crypto::prf::key_block`]).
     pub fn new(suite: &'static CipherSuite, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        if key.len() != suite.key_len || iv.len() != suite.fixed_iv_len {
+        Self::with_mac_key(suite, &[], key, iv)
+    }
+
+    /// As [`new`](Self::new), plus the MAC key a CBC suite needs (`suite.mac_key_len()`
+    /// bytes; empty for AEAD suites).
+    pub fn with_mac_key(
+        suite: &'static CipherSuite,
+        mac_key: &[u8],
+        key: &[u8],
+        iv: &[u8],
+    ) -> Result<Self, Error> {
+        if key.len() != suite.key_len
+            || iv.len() != suite.fixed_iv_len
+            || mac_key.len() != suite.mac_key_len()
+        {
             return Err(Error::Crypto("record key or IV has the wrong length"));
+        }
+        if suite.aead.is_cbc() {
+            let key = CbcKey::new(suite, mac_key, key).map_err(|()| Error::Crypto("record key"))?;
+            return Ok(Self {
+                suite,
+                key: AeadKey::Cbc(key),
+                iv: Zeroizing::new([0u8; NONCE_LEN]),
+            });
         }
         let ring_alg = match suite.aead {
             AeadKind::Aes128Gcm => Some(&aead::AES_128_GCM),
@@ -153,6 +184,22 @@ impl RecordProtection {
         if seq > MAX_SEQUENCE {
             return Err(Error::SequenceExhausted);
         }
+        if let AeadKey::Cbc(k) = &self.key {
+            let body_len = k.body_len(plaintext.len());
+            out.reserve(RECORD_HEADER_LEN + body_len);
+            RecordHeader {
+                content_type,
+                version,
+                epoch,
+                sequence: seq,
+                // body_len <= 16 + 2^14 + 16 + 48 fits in u16.
+                length: body_len as u16,
+            }
+            .encode(out);
+            let mac_header = aad(epoch, seq, content_type, version, body_len - k.mac_len());
+            k.seal(record_number(epoch, seq), &mac_header, plaintext, out);
+            return Ok(());
+        }
         let explicit = self.suite.explicit_nonce_len;
         let body_len = explicit + plaintext.len() + self.suite.tag_len;
         let start = out.len();
@@ -205,6 +252,10 @@ impl RecordProtection {
         if seq > MAX_SEQUENCE {
             return Err(Error::SequenceExhausted);
         }
+        if self.suite.aead.is_cbc() {
+            // RFC 9146 §5.2's CBC form is not implemented; CIDs are not negotiated with CBC.
+            return Err(Error::Crypto("connection ID records with a CBC suite"));
+        }
         let explicit = self.suite.explicit_nonce_len;
         let body_len = explicit + inner_len + self.suite.tag_len;
         let start = out.len();
@@ -249,6 +300,7 @@ impl RecordProtection {
                 out.extend_from_slice(&tag);
                 r.map_err(|_| ())
             }
+            AeadKey::Cbc(_) => Err(()),
         };
         sealed.map_err(|()| {
             out.truncate(start);
@@ -261,6 +313,18 @@ impl RecordProtection {
     // The failure carries no detail on purpose: every cause is dropped silently and alike.
     #[allow(clippy::result_unit_err)]
     pub fn open<'b>(&self, header: &RecordHeader, body: &'b mut [u8]) -> Result<&'b [u8], ()> {
+        if let AeadKey::Cbc(k) = &self.key {
+            // RFC 7366 §3: the MAC's length field counts IV ‖ ciphertext.
+            return k.open(body, |ct_len| {
+                aad(
+                    header.epoch,
+                    header.sequence,
+                    header.content_type,
+                    header.version,
+                    ct_len,
+                )
+            });
+        }
         self.open_with(header, body, |pt_len| {
             aad(
                 header.epoch,
@@ -299,6 +363,9 @@ impl RecordProtection {
         body: &'b mut [u8],
         make_aad: impl FnOnce(usize) -> A,
     ) -> Result<&'b [u8], ()> {
+        if self.suite.aead.is_cbc() {
+            return Err(()); // No CIDs with CBC (see seal_cid).
+        }
         let explicit = self.suite.explicit_nonce_len;
         let pt_len = body
             .len()
@@ -323,6 +390,7 @@ impl RecordProtection {
                 .map(|pt| &*pt)
                 .map_err(|_| ()),
             AeadKey::Ccm(k) => k.open(&nonce, ad.as_ref(), ciphertext).map_err(|_| ()),
+            AeadKey::Cbc(_) => Err(()),
         }
     }
 }

@@ -16,7 +16,7 @@
 //! are ignored; a list that ends up empty fails with "no cipher match"; a character that is
 //! neither a separator, a prefix nor part of a name fails with "invalid command".
 
-use rdtls::crypto::suites::{self, AeadKind, AuthKind, CipherSuite};
+use rdtls::crypto::suites::{self, AeadKind, AuthKind, CipherSuite, MacAlg};
 
 /// OpenSSL reason `SSL_R_NO_CIPHER_MATCH`.
 pub const SSL_R_NO_CIPHER_MATCH: i32 = 185;
@@ -28,9 +28,9 @@ pub const MAX_CIPHER_STRING_LEN: usize = 64 * 1024;
 
 /// Every suite in the order OpenSSL's own list places them (`openssl ciphers -s ALL`):
 /// AES-256-GCM, ChaCha20, AES-256-CCM8/CCM, AES-128-GCM, AES-128-CCM8/CCM, ECDSA before
-/// RSA. Aliases add suites in this order, so `ECDHE` yields the same order under rdtls as
-/// under OpenSSL.
-static UNIVERSE: [&CipherSuite; 18] = [
+/// RSA, then the PSK suites, the CBC ones last. Aliases add suites in this order, so `ECDHE`
+/// yields the same order under rdtls as under OpenSSL.
+static UNIVERSE: [&CipherSuite; 22] = [
     &suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -50,11 +50,17 @@ static UNIVERSE: [&CipherSuite; 18] = [
     &suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
     &suites::TLS_PSK_WITH_AES_128_CCM_8,
     &suites::TLS_PSK_WITH_AES_128_CCM,
+    // The RFC 5489 CBC suites (min. version TLSv1) follow every AEAD suite.
+    &suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384,
+    &suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA,
+    &suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
+    &suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA,
 ];
 
 /// The C API's `DEFAULT` list: the engine's defaults (in its order), then the PSK suites
-/// OpenSSL 3.0's `DEFAULT` holds (neither CCM nor CBC; offered only with a PSK callback).
-pub static OPENSSL_DEFAULT: [&CipherSuite; 10] = [
+/// OpenSSL 3.0's `DEFAULT` holds (no CCM, but the ECDHE-PSK CBC suites; offered only with a
+/// PSK callback, the CBC ones only with encrypt_then_mac).
+pub static OPENSSL_DEFAULT: [&CipherSuite; 14] = [
     suites::DEFAULT_SUITES[0],
     suites::DEFAULT_SUITES[1],
     suites::DEFAULT_SUITES[2],
@@ -65,6 +71,10 @@ pub static OPENSSL_DEFAULT: [&CipherSuite; 10] = [
     &suites::TLS_PSK_WITH_AES_256_GCM_SHA384,
     &suites::TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
     &suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
+    &suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384,
+    &suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA,
+    &suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
+    &suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA,
 ];
 
 /// A set of suites: bit `i` stands for `UNIVERSE[i]`.
@@ -91,8 +101,8 @@ pub struct CipherList {
 /// The set of suites a single name stands for, or `None` for an unknown name.
 ///
 /// Names are case-sensitive, as in OpenSSL. Aliases that exist in OpenSSL but cover none of
-/// our suites (e.g. `MEDIUM`, `kRSA`, `SHA256`, which means HMAC-SHA256 suites) behave like
-/// unknown names: they match nothing.
+/// our suites (e.g. `MEDIUM`, `kRSA`, `SSLv3`) behave like unknown names: they match nothing.
+/// `SHA1`/`SHA`, `SHA256`, `SHA384` mean the record MAC, so only CBC suites match them.
 fn name_mask(name: &str) -> Option<Mask> {
     let by = |f: &dyn Fn(&CipherSuite) -> bool| -> Mask {
         UNIVERSE
@@ -102,8 +112,15 @@ fn name_mask(name: &str) -> Option<Mask> {
             .fold(0, |m, (i, _)| m | (1 << i))
     };
     let mask = match name {
-        // Every suite is AEAD, TLS 1.2, "HIGH" strength.
-        "ALL" | "HIGH" | "TLSv1.2" => by(&|_| true),
+        // Every suite is "HIGH" strength; the CBC ones date from TLS 1.0 (OpenSSL's
+        // `TLSv1.2` alias means "needs TLS 1.2", so it leaves them out).
+        "ALL" | "HIGH" => by(&|_| true),
+        "TLSv1.2" => by(&|s| !s.aead.is_cbc()),
+        "TLSv1" | "TLSv1.0" => by(&|s| s.aead.is_cbc()),
+        "CBC" => by(&|s| s.aead.is_cbc()),
+        "SHA1" | "SHA" => by(&|s| s.mac == Some(MacAlg::Sha1)),
+        "SHA256" => by(&|s| s.mac == Some(MacAlg::Sha256)),
+        "SHA384" => by(&|s| s.mac == Some(MacAlg::Sha384)),
         // ECDHE with certificates; ECDHE-PSK is only kECDHEPSK in OpenSSL.
         "ECDH" | "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => by(&|s| !s.auth.is_psk()),
         "PSK" | "aPSK" => by(&|s| s.auth.is_psk()),
@@ -111,8 +128,11 @@ fn name_mask(name: &str) -> Option<Mask> {
         "kECDHEPSK" => by(&|s| s.auth == AuthKind::EcdhePsk),
         "aECDSA" | "ECDSA" => by(&|s| s.auth == AuthKind::Ecdsa),
         "aRSA" => by(&|s| s.auth == AuthKind::Rsa),
-        // OpenSSL's FIPS alias covers AES-GCM only (not ChaCha20, not CCM).
-        "AESGCM" | "FIPS" => by(&|s| matches!(s.aead, AeadKind::Aes128Gcm | AeadKind::Aes256Gcm)),
+        // OpenSSL's FIPS alias covers AES-GCM and AES-CBC (not ChaCha20, not CCM).
+        "FIPS" => {
+            by(&|s| s.aead.is_cbc() || matches!(s.aead, AeadKind::Aes128Gcm | AeadKind::Aes256Gcm))
+        }
+        "AESGCM" => by(&|s| matches!(s.aead, AeadKind::Aes128Gcm | AeadKind::Aes256Gcm)),
         "AES" => by(&|s| s.aead != AeadKind::Chacha20Poly1305),
         "AES128" => by(&|s| s.bits == 128 && s.aead != AeadKind::Chacha20Poly1305),
         "AES256" => by(&|s| s.bits == 256 && s.aead != AeadKind::Chacha20Poly1305),
@@ -483,11 +503,24 @@ mod tests {
             "PSK-AES128-GCM-SHA256",
             "PSK-AES128-CCM8",
             "PSK-AES128-CCM",
+            "ECDHE-PSK-AES256-CBC-SHA384",
+            "ECDHE-PSK-AES256-CBC-SHA",
+            "ECDHE-PSK-AES128-CBC-SHA256",
+            "ECDHE-PSK-AES128-CBC-SHA",
         ];
         assert_eq!(names("PSK"), psk_all);
         assert_eq!(names("aPSK"), psk_all);
-        assert_eq!(names("kPSK"), psk_all[1..]);
-        assert_eq!(names("kECDHEPSK"), ["ECDHE-PSK-CHACHA20-POLY1305"]);
+        assert_eq!(names("kPSK"), psk_all[1..8]);
+        assert_eq!(
+            names("kECDHEPSK"),
+            [
+                "ECDHE-PSK-CHACHA20-POLY1305",
+                "ECDHE-PSK-AES256-CBC-SHA384",
+                "ECDHE-PSK-AES256-CBC-SHA",
+                "ECDHE-PSK-AES128-CBC-SHA256",
+                "ECDHE-PSK-AES128-CBC-SHA"
+            ]
+        );
         assert_eq!(names("PSK-AES128-CCM8"), ["PSK-AES128-CCM8"]);
         assert_eq!(names("PSK+AESCCM8"), ["PSK-AES256-CCM8", "PSK-AES128-CCM8"]);
         assert_eq!(
@@ -502,11 +535,61 @@ mod tests {
                 "ECDHE-PSK-CHACHA20-POLY1305",
                 "PSK-AES256-GCM-SHA384",
                 "PSK-CHACHA20-POLY1305",
-                "PSK-AES128-GCM-SHA256"
+                "PSK-AES128-GCM-SHA256",
+                "ECDHE-PSK-AES256-CBC-SHA384",
+                "ECDHE-PSK-AES256-CBC-SHA",
+                "ECDHE-PSK-AES128-CBC-SHA256",
+                "ECDHE-PSK-AES128-CBC-SHA"
             ]
         );
         // "ECDHE-PSK" is no alias in OpenSSL 3.0 either.
         assert_eq!(err("ECDHE-PSK"), SSL_R_NO_CIPHER_MATCH);
+    }
+
+    /// The CBC suites under OpenSSL 3.0's aliases (`openssl ciphers -s -psk -tls1_2`,
+    /// CBC suites of ours only): MAC aliases, `CBC`, `TLSv1`, `FIPS`, `AES128`/`AES256`.
+    #[test]
+    fn cbc_aliases_follow_openssl() {
+        let (c256_384, c256_1, c128_256, c128_1) = (
+            "ECDHE-PSK-AES256-CBC-SHA384",
+            "ECDHE-PSK-AES256-CBC-SHA",
+            "ECDHE-PSK-AES128-CBC-SHA256",
+            "ECDHE-PSK-AES128-CBC-SHA",
+        );
+        let all = [c256_384, c256_1, c128_256, c128_1];
+        let cbc = |s: &str| -> Vec<&'static str> {
+            names(s).into_iter().filter(|n| n.contains("CBC")).collect()
+        };
+        for s in [
+            "CBC",
+            "TLSv1",
+            "TLSv1.0",
+            "ALL",
+            "HIGH",
+            "AES",
+            "FIPS",
+            "kECDHEPSK",
+            "PSK+AES",
+        ] {
+            assert_eq!(cbc(s), all, "{s}");
+        }
+        // Every alias above puts the CBC suites after all the others.
+        assert_eq!(&names("ALL")[18..], all);
+        assert_eq!(&names("FIPS")[6..], all);
+        assert_eq!(cbc("AES128"), [c128_256, c128_1]);
+        assert_eq!(cbc("AES256"), [c256_384, c256_1]);
+        assert_eq!(names("SHA1"), [c256_1, c128_1]);
+        assert_eq!(names("SHA"), [c256_1, c128_1]);
+        assert_eq!(names("SHA256"), [c128_256]);
+        assert_eq!(names("SHA384"), [c256_384]);
+        assert_eq!(names("kECDHEPSK+AES256"), [c256_384, c256_1]);
+        assert_eq!(names("CBC+SHA256"), [c128_256]);
+        assert_eq!(names("ECDHE-PSK-AES128-CBC-SHA"), [c128_1]);
+        // Neither `TLSv1.2` (needs TLS 1.2) nor `ECDHE` (certificates) nor AEAD aliases.
+        for s in ["TLSv1.2", "ECDHE", "AESGCM", "AESCCM", "CHACHA20"] {
+            assert!(cbc(s).is_empty(), "{s}");
+        }
+        assert_eq!(err("ECDHE+CBC"), SSL_R_NO_CIPHER_MATCH);
     }
 
     fn ok(s: &str) -> Vec<&'static str> {
@@ -657,7 +740,8 @@ mod tests {
             "AEAD",
             "ALL:!ALL:AES128",
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "SHA256",
+            // (`SHA256` was here: it now matches ECDHE-PSK-AES128-CBC-SHA256, as in OpenSSL.)
+            "kRSA",
         ] {
             assert_eq!(err(s), SSL_R_NO_CIPHER_MATCH, "{s}");
         }

@@ -87,6 +87,8 @@ pub const SSL_OP_NO_EXTENDED_MASTER_SECRET: u64 = 1 << 0;
 pub const SSL_OP_NO_QUERY_MTU: u64 = 1 << 12;
 pub const SSL_OP_COOKIE_EXCHANGE: u64 = 1 << 13;
 pub const SSL_OP_NO_TICKET: u64 = 1 << 14;
+/// No encrypt_then_mac (RFC 7366): rdtls then neither offers nor selects CBC suites.
+pub const SSL_OP_NO_ENCRYPT_THEN_MAC: u64 = 1 << 19;
 pub const SSL_OP_CIPHER_SERVER_PREFERENCE: u64 = 1 << 22;
 pub const SSL_OP_NO_DTLSv1: u64 = 1 << 26;
 pub const SSL_OP_NO_DTLSv1_2: u64 = 1 << 27;
