@@ -280,3 +280,27 @@ fn openssl_server_without_etm_is_refused_by_our_client() {
         .unwrap_or_default();
     assert!(err.contains("encrypt_then_mac"), "{err}");
 }
+
+/// `data_mtu` with a CBC suite is OpenSSL's DTLS_get_data_mtu: MTU less header, IV and MAC,
+/// rounded down to whole blocks, less the padding-length byte. A record of exactly that
+/// much data fits the MTU with less than a block to spare.
+#[test]
+fn data_mtu_fills_whole_blocks() {
+    for suite in cbc_suites() {
+        let mut p = ours_pair(suite.openssl_name);
+        p.handshake(MAX_STEPS, MAX_TIME).unwrap();
+        let mtu = p.client.conn.mtu();
+        let mac = suite.mac.unwrap().output_len();
+        let room = mtu - 13 - 16 - mac;
+        let expected = room - room % 16 - 1;
+        assert_eq!(p.client.conn.data_mtu(), expected, "{}", suite.openssl_name);
+        let data = vec![0xa5; expected];
+        p.send(Dir::ToServer, &data).unwrap();
+        let dgrams = p.take(Dir::ToServer);
+        assert_eq!(dgrams.len(), 1);
+        assert!(dgrams[0].len() <= mtu && mtu - dgrams[0].len() < 16);
+        p.deliver(Dir::ToServer, &dgrams);
+        p.server.pump();
+        assert_eq!(p.server.received, [data]);
+    }
+}

@@ -1673,9 +1673,24 @@ impl Machine {
         self.mtu
     }
     pub fn data_mtu(&self) -> usize {
-        self.mtu
-            .saturating_sub(self.records.record_overhead(self.records.write_epoch()))
-            .min(crate::record::header::MAX_PLAINTEXT_LEN)
+        use crate::crypto::suites::CBC_BLOCK_LEN;
+        let Some(space) = self
+            .mtu
+            .checked_sub(self.records.record_overhead(self.records.write_epoch()))
+        else {
+            return 0;
+        };
+        let space = match self.records.write_suite().filter(|s| s.aead.is_cbc()) {
+            // CBC, as OpenSSL's DTLS_get_data_mtu: the room left after header, IV and MAC,
+            // rounded down to whole blocks, less the padding-length byte (record_overhead
+            // counted a whole block of padding).
+            Some(_) => {
+                let room = space + CBC_BLOCK_LEN;
+                room - room % CBC_BLOCK_LEN - 1
+            }
+            None => space,
+        };
+        space.min(crate::record::header::MAX_PLAINTEXT_LEN)
     }
     pub fn set_timer_hook(&mut self, hook: Box<dyn FnMut(u32) -> u32 + Send>) {
         self.timer_hook = Some(hook);

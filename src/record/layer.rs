@@ -342,6 +342,11 @@ impl RecordLayer {
         Ok(())
     }
 
+    /// The suite protecting records we send now (`None` in epoch 0).
+    pub fn write_suite(&self) -> Option<&'static crate::crypto::suites::CipherSuite> {
+        self.write.protection.as_ref().map(|p| p.suite())
+    }
+
     /// Overhead (header + AEAD) of a record in `epoch`; an unknown epoch is costed like the
     /// current one.
     pub fn record_overhead(&self, epoch: u16) -> usize {
