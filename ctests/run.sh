@@ -343,4 +343,14 @@ run_test client_hello_frag_cookie
 run_test client_hello_frag_reneg
 run_test client_hello_frag_retry
 
+# The ECDHE-PSK AES-CBC suites with encrypt_then_mac, and -no_etm peers (t_psk_cbc.sh).
+for s in $CBC_SUITES; do
+    run_test "psk_cbc_openssl_server_${s//-/_}"
+    run_test "psk_cbc_openssl_client_${s//-/_}"
+    run_test "psk_cbc_gnutls_server_${s//-/_}"
+done
+run_test psk_cbc_no_etm_openssl_client
+run_test psk_cbc_no_etm_openssl_server
+run_test psk_cbc_our_client_no_etm
+
 summary

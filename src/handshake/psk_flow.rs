@@ -374,7 +374,7 @@ impl Machine {
     }
 
     /// The provider in force: the connection's own, else the configuration's.
-    fn psk_provider(&self) -> Option<Arc<dyn PskProvider>> {
+    pub(crate) fn psk_provider(&self) -> Option<Arc<dyn PskProvider>> {
         self.hs
             .psk
             .provider

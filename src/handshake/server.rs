@@ -480,6 +480,11 @@ impl Machine {
         // Borrowed through our own handle on the config: nothing of the identity is copied.
         let config = self.config.clone();
         let identity = config.identity.as_ref().ok_or_else(|| {
+            if self.psk_provider().is_some() {
+                // A PSK-only server (s_server -nocert -psk) with no usable suite: OpenSSL
+                // says "no shared cipher" (e.g. CBC offered without encrypt_then_mac).
+                return Error::NoSharedParameters("cipher".into());
+            }
             Error::alert(
                 AlertDescription::HANDSHAKE_FAILURE,
                 "no certificate configured",
