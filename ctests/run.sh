@@ -348,6 +348,7 @@ for s in $CBC_SUITES; do
     run_test "psk_cbc_openssl_server_${s//-/_}"
     run_test "psk_cbc_openssl_client_${s//-/_}"
     run_test "psk_cbc_gnutls_server_${s//-/_}"
+    run_test "psk_cbc_gnutls_client_${s//-/_}"
 done
 run_test psk_cbc_no_etm_openssl_client
 run_test psk_cbc_no_etm_openssl_server
