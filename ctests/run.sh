@@ -349,6 +349,8 @@ for s in $CBC_SUITES; do
     run_test "psk_cbc_openssl_client_${s//-/_}"
     run_test "psk_cbc_gnutls_server_${s//-/_}"
     run_test "psk_cbc_gnutls_client_${s//-/_}"
+    run_test "psk_cbc_mbedtls_client_${s//-/_}"
+    run_test "psk_cbc_mbedtls_server_${s//-/_}"
 done
 run_test psk_cbc_no_etm_openssl_client
 run_test psk_cbc_no_etm_openssl_server

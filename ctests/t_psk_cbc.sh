@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The ECDHE-PSK AES-CBC suites (RFC 5489) with encrypt_then_mac (RFC 7366) against OpenSSL's
-# and GnuTLS's command-line tools, both directions where the tools allow, one test per suite.
+# and GnuTLS's command-line tools and Mbed TLS, both directions, one test per suite.
 # rdtls negotiates CBC only with encrypt_then_mac (src/deviations.rs): a stock OpenSSL peer
 # told `-no_etm` fails the handshake against us, where stock OpenSSL falls back to
 # MAC-then-encrypt; the no_etm tests check each backend's own behaviour.
@@ -76,6 +76,12 @@ for s in $CBC_SUITES; do
     n=${s//-/_}
     eval "test_psk_cbc_gnutls_server_$n() { psk_cbc_gnutls_server $s; }"
     eval "test_psk_cbc_gnutls_client_$n() { psk_cbc_gnutls_client $s; }"
+done
+# Mbed TLS 2.28 both ways (psk_mbedtls_client / psk_mbedtls_server of t_psk.sh).
+for s in $CBC_SUITES; do
+    n=${s//-/_}
+    eval "test_psk_cbc_mbedtls_client_$n() { psk_mbedtls_client $s; }"
+    eval "test_psk_cbc_mbedtls_server_$n() { psk_mbedtls_server $s; }"
 done
 
 # Stock `openssl s_client -no_etm` offers the CBC suite without encrypt_then_mac. Stock

@@ -304,3 +304,38 @@ fn data_mtu_fills_whole_blocks() {
         assert_eq!(p.server.received, [data]);
     }
 }
+
+/// A CBC session resumes (abbreviated handshake) with encrypt_then_mac in both hellos
+/// again (RFC 7366 §3.1: no downgrade on resumption), and data flows.
+#[test]
+fn cbc_session_resumes_with_encrypt_then_mac() {
+    use common::link::Endpoint;
+    let spec = Spec::new("ECDHE-PSK-AES128-CBC-SHA", Group::X25519, false);
+    let c = our_builder(&spec, false).psk(provider()).build().unwrap();
+    let s = our_builder(&spec, true).psk(provider()).build().unwrap();
+    let t0 = Instant::now();
+    let mut p = Pair::new(
+        Ours::client(c.clone(), t0, ClientOptions::default()),
+        Ours::server(s.clone(), t0),
+        LinkConfig::PERFECT,
+        3,
+    );
+    p.handshake(MAX_STEPS, MAX_TIME).unwrap();
+    let session = p.client.conn.session().expect("session");
+    let opts = ClientOptions {
+        resume: Some(session),
+        ..ClientOptions::default()
+    };
+    let mut p = Pair::new(
+        Ours::client(c, t0, opts),
+        Ours::server(s, t0),
+        LinkConfig::PERFECT,
+        4,
+    );
+    p.handshake(MAX_STEPS, MAX_TIME).unwrap();
+    assert!(p.client.session_reused() && p.server.session_reused());
+    let sh = find_msg(p.bytes(Dir::ToClient), HT_SERVER_HELLO).unwrap();
+    let sh = ServerHello::decode(&sh.body).unwrap();
+    assert!(sh.extensions.encrypt_then_mac && sh.cipher_suite == 0xC035);
+    p.exchange(b"again", b"and back").unwrap();
+}
