@@ -63,7 +63,8 @@ COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown \
-	$(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/client_hello_frag
+	$(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/client_hello_frag \
+	$(CTDIR)/cipher_cbc
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
 # rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh).
@@ -132,7 +133,7 @@ matrix: dropin
 examples: $(EXAMPLE_BINS)
 
 C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c ctests/sni_prog.c \
-	ctests/halfopen_flood.c ctests/psk_unknown.c bench/bench.c
+	ctests/halfopen_flood.c ctests/psk_unknown.c ctests/cipher_cbc.c bench/bench.c
 
 # With -Iinclude a header missing from include/openssl/ silently falls back to the system
 # OpenSSL's, mixing two sets of declarations: refuse to build when that would happen.

@@ -147,3 +147,15 @@ test_psk_cbc_our_client_no_etm() {
         -psk "$PSK_KEY" -no_etm -cipher ECDHE-PSK-AES128-CBC-SHA:ECDHE-PSK-CHACHA20-POLY1305
     grep -q "Cipher: ECDHE-PSK-CHACHA20-POLY1305 " cli.err || fail "AEAD suite not chosen"
 }
+
+# The SSL_CIPHER getters of the four suites and the cipher strings that select them
+# (ctests/cipher_cbc.c) print the same under rdtls and under the system OpenSSL.
+test_psk_cbc_cipher_api_as_openssl() {
+    local ossl="$BUILD/ctests-openssl/cipher_cbc"
+    [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
+    timeout 30 "$ossl" > openssl.txt || fail "cipher_cbc failed under OpenSSL"
+    timeout 30 "$CTDIR/cipher_cbc" > ours.txt || fail "cipher_cbc failed under $RDTLS_BACKEND"
+    grep -q '^CBC: ECDHE-PSK-AES256-CBC-SHA384 ECDHE-PSK-AES256-CBC-SHA ' ours.txt ||
+        fail "CBC alias: $(cat ours.txt)"
+    diff openssl.txt ours.txt || fail "results differ (< OpenSSL, > ours)"
+}

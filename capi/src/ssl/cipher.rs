@@ -187,7 +187,13 @@ pub fn description(c: &SSL_CIPHER) -> String {
     format!(
         "{:<30} {:<7} Kx={:<8} Au={:<5} Enc={:<22} Mac={:<4}\n",
         c.suite.openssl_name,
-        version(c).to_str().unwrap_or_default(),
+        // The description's column says "TLSv1" where SSL_CIPHER_get_version says
+        // "TLSv1.0" (OpenSSL 3.0 prints both so).
+        if c.suite.aead.is_cbc() {
+            "TLSv1"
+        } else {
+            "TLSv1.2"
+        },
         kx,
         au,
         enc,
@@ -195,8 +201,9 @@ pub fn description(c: &SSL_CIPHER) -> String {
     )
 }
 
-/// The oldest protocol version that defines the suite, as OpenSSL 3.0 names it: "TLSv1"
-/// for the RFC 5489 CBC suites (usable from TLS 1.0 / DTLS 1.0), "TLSv1.2" for the rest.
+/// The oldest protocol version that defines the suite, as OpenSSL 3.0's
+/// SSL_CIPHER_get_version names it: "TLSv1.0" for the RFC 5489 CBC suites (usable from
+/// TLS 1.0 / DTLS 1.0), "TLSv1.2" for the rest.
 fn version(c: &SSL_CIPHER) -> &'static CStr {
     if c.suite.aead.is_cbc() {
         TLS1
@@ -206,7 +213,7 @@ fn version(c: &SSL_CIPHER) -> &'static CStr {
 }
 
 static TLS12: &CStr = cstr!("TLSv1.2");
-static TLS1: &CStr = cstr!("TLSv1");
+static TLS1: &CStr = cstr!("TLSv1.0");
 static NONE: &CStr = cstr!("(NONE)");
 
 entry! {
@@ -229,7 +236,7 @@ entry! {
     }
 
     /// SSL_CIPHER_get_version returns the oldest protocol version that defines the suite
-    /// ("TLSv1.2", or "TLSv1" for the CBC suites), or "(NONE)" for NULL.
+    /// ("TLSv1.2", or "TLSv1.0" for the CBC suites), or "(NONE)" for NULL.
     fn SSL_CIPHER_get_version(c: *const SSL_CIPHER) -> *const c_char {
         // SAFETY: NULL or one of our statics.
         match unsafe { c.as_ref() } {
@@ -403,7 +410,7 @@ mod tests {
     }
 
     /// Every engine suite has an `SSL_CIPHER`, and the CBC ones answer as OpenSSL's:
-    /// not AEAD, version "TLSv1".
+    /// not AEAD, version "TLSv1.0".
     #[test]
     fn every_suite_has_a_cipher_and_cbc_getters() {
         for s in suites::all_suites() {
@@ -415,7 +422,11 @@ mod tests {
             let v = unsafe { CStr::from_ptr(SSL_CIPHER_get_version(c)) };
             assert_eq!(
                 v.to_str().unwrap(),
-                if s.aead.is_cbc() { "TLSv1" } else { "TLSv1.2" }
+                if s.aead.is_cbc() {
+                    "TLSv1.0"
+                } else {
+                    "TLSv1.2"
+                }
             );
         }
     }
