@@ -385,3 +385,28 @@ fn connection_ids_steer_the_server_away_from_cbc() {
         p.server.alerts_sent()
     );
 }
+
+/// A server-initiated renegotiation under a CBC suite: the new handshake runs inside the
+/// CBC epoch, negotiates CBC with encrypt_then_mac again, and data flows in epoch 2.
+#[test]
+fn renegotiation_under_cbc() {
+    let mut p = ours_pair("ECDHE-PSK-AES256-CBC-SHA384");
+    p.handshake(MAX_STEPS, MAX_TIME).unwrap();
+    let now = p.now;
+    p.server.conn.renegotiate(now, false).expect("renegotiate");
+    p.run_until(MAX_STEPS, MAX_TIME, |p| {
+        p.client.completions() == 2 && p.server.completions() == 2
+    })
+    .expect("renegotiation");
+    assert_eq!(p.client.conn.cipher_suite().unwrap().id, 0xC038);
+    p.exchange(b"after", b"renegotiation").unwrap();
+    p.send(Dir::ToServer, b"epoch?").unwrap();
+    let d = p.take(Dir::ToServer);
+    assert_eq!(u16::from_be_bytes([d[0][3], d[0][4]]), 2, "epoch 2");
+    p.deliver(Dir::ToServer, &d);
+    p.server.pump();
+    assert_eq!(
+        p.server.received.last().map(|v| &v[..]),
+        Some(&b"epoch?"[..])
+    );
+}
