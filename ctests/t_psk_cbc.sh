@@ -148,6 +148,29 @@ test_psk_cbc_our_client_no_etm() {
     grep -q "Cipher: ECDHE-PSK-CHACHA20-POLY1305 " cli.err || fail "AEAD suite not chosen"
 }
 
+# Our server with -no_etm (SSL_OP_NO_ENCRYPT_THEN_MAC) does not select a CBC suite even
+# for a client offering encrypt_then_mac: stock s_client gets handshake_failure (the
+# OpenSSL build of our s_server falls back to MAC-then-encrypt and connects).
+test_psk_cbc_our_server_no_etm() {
+    local suite=ECDHE-PSK-AES128-CBC-SHA port
+    need openssl
+    if [ "$RDTLS_BACKEND" = openssl ]; then
+        openssl_client_vs_server -nocert -psk "$PSK_KEY" -cipher "$suite" -no_etm -- \
+            -psk "$PSK_KEY" -cipher "$suite"
+        grep -q "Cipher: $suite " srv.err || fail "$suite not negotiated"
+        return
+    fi
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 -nocert \
+        -psk "$PSK_KEY" -cipher "$suite" -no_etm
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg ocli openssl s_client -dtls1_2 -connect "127.0.0.1:$port" -psk "$PSK_KEY" \
+        -cipher "$suite" -no_ign_eof
+    expect_exit ocli 1 || fail "s_client connected to a -no_etm server over CBC"
+    grep -q 'alert handshake failure' ocli.err || fail "no handshake_failure: $(cat ocli.err)"
+    expect_exit srv 1 || fail "our server did not report the failure"
+    grep -qi 'no shared cipher' srv.err || fail "our server did not say why: $(cat srv.err)"
+}
+
 # The SSL_CIPHER getters of the four suites and the cipher strings that select them
 # (ctests/cipher_cbc.c) print the same under rdtls and under the system OpenSSL.
 test_psk_cbc_cipher_api_as_openssl() {
