@@ -356,6 +356,10 @@ run_test psk_cbc_no_etm_openssl_client
 run_test psk_cbc_no_etm_openssl_server
 run_test psk_cbc_our_client_no_etm
 run_test psk_cbc_our_server_no_etm
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test psk_cbc_dropin_s_server
+    run_test psk_cbc_dropin_s_client
+fi
 run_test psk_cbc_cipher_api_as_openssl
 
 summary

@@ -171,6 +171,22 @@ test_psk_cbc_our_server_no_etm() {
     grep -qi 'no shared cipher' srv.err || fail "our server did not say why: $(cat srv.err)"
 }
 
+# The stock `openssl` binary on the drop-in libssl.so.3 (ossl_pair of t_dropin.sh) against
+# the stock one on the system libssl, over a CBC suite, each way.
+test_psk_cbc_dropin_s_server() {
+    local suite=ECDHE-PSK-AES256-CBC-SHA384
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "drop-in tests run with the rdtls backend"
+    ossl_pair ours system -psk "$PSK_KEY" -cipher "$suite" -- -psk "$PSK_KEY" -cipher "$suite"
+    grep -q "Cipher is $suite" ocli.out || fail "$suite not chosen"
+}
+
+test_psk_cbc_dropin_s_client() {
+    local suite=ECDHE-PSK-AES128-CBC-SHA
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "drop-in tests run with the rdtls backend"
+    ossl_pair system ours -psk "$PSK_KEY" -cipher "$suite" -- -psk "$PSK_KEY" -cipher "$suite"
+    grep -q "Cipher is $suite" ocli.out || fail "$suite not chosen"
+}
+
 # The SSL_CIPHER getters of the four suites and the cipher strings that select them
 # (ctests/cipher_cbc.c) print the same under rdtls and under the system OpenSSL.
 test_psk_cbc_cipher_api_as_openssl() {
