@@ -28,12 +28,14 @@ const AAD_LEN: usize = 13;
 /// Inline, not boxed: one per epoch and direction, and a box would cost a pointer chase per
 /// record for the common case.
 #[allow(clippy::large_enum_variant)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 enum AeadKey {
     Ring(LessSafeKey),
     Ccm(CcmKey),
 }
 
 /// Encrypts and decrypts records for one direction of one epoch.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct RecordProtection {
     suite: &'static CipherSuite,
     key: AeadKey,

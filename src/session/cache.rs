@@ -84,6 +84,7 @@ impl Session {
     }
 }
 
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct Inner {
     /// Session ID → (insertion stamp, session).
     by_id: HashMap<Vec<u8>, (u64, Session)>,
@@ -154,6 +155,14 @@ impl SessionCache {
                 bytes: 0,
                 byte_limit: MAX_SESSION_CACHE_BYTES,
             }),
+        }
+    }
+
+    /// Fuzzing builds: an independent cache with the same contents (`copy_connection`).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn fuzz_copy(&self) -> Self {
+        Self {
+            inner: Mutex::new(self.lock().clone()),
         }
     }
 
