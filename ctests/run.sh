@@ -342,6 +342,9 @@ run_test client_hello_frag_one_datagram
 run_test client_hello_frag_cookie
 run_test client_hello_frag_reneg
 run_test client_hello_frag_retry
+# SSL_CTX_sess_set_remove_cb and SSL_SESS_CACHE_NO_AUTO_CLEAR as OpenSSL (t_sess_remove.sh,
+# issue 8).
+run_test sess_remove_as_openssl
 
 # The ECDHE-PSK AES-CBC suites with encrypt_then_mac, and -no_etm peers (t_psk_cbc.sh).
 for s in $CBC_SUITES; do

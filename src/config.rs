@@ -61,6 +61,7 @@ pub struct Identity {
 }
 
 /// Immutable configuration shared by many connections (`Arc<Config>`).
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct Config {
     pub(crate) suites: Vec<&'static CipherSuite>,
     pub(crate) groups: Vec<NamedGroup>,
@@ -119,6 +120,16 @@ pub enum LocalConnectionId {
 }
 
 impl Config {
+    /// Fuzzing builds: a copy whose mutable parts (session cache, cookie keys) are
+    /// independent copies, for `rdtls::fuzzing::copy_connection`.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn fuzz_copy(&self) -> Self {
+        let mut c = self.clone();
+        c.cookie_keys = Arc::new(self.cookie_keys.fuzz_copy());
+        c.session_cache = Arc::new(self.session_cache.fuzz_copy());
+        c
+    }
+
     /// Starts a builder with the defaults described on each setter.
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()

@@ -58,6 +58,7 @@ pub(crate) enum State {
 
 /// Negotiated parameters and in-progress secrets of the current handshake.
 #[derive(Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Negotiated {
     pub client_random: [u8; 32],
     pub server_random: [u8; 32],
@@ -94,7 +95,12 @@ pub(crate) struct Negotiated {
     pub cid: Option<crate::cid::ConnectionIds>,
 }
 
+#[cfg(feature = "fuzzing")]
+#[path = "fuzz_copy.rs"]
+mod fuzz_copy;
+
 /// One received application data record, kept in the buffer it was decrypted in.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct AppRecord {
     buf: Vec<u8>,
     start: usize,

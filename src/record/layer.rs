@@ -60,6 +60,7 @@ pub struct RecordView<'b> {
 
 /// Sending state of one epoch.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct WriteEpoch {
     epoch: u16,
     next_seq: u64,
@@ -70,6 +71,7 @@ struct WriteEpoch {
 
 /// Receiving state of one epoch.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct ReadEpoch {
     epoch: u16,
     window: ReplayWindow,
@@ -121,6 +123,7 @@ pub enum NextRecord {
 
 /// Epochs, sequence numbers and replay windows for one association.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct RecordLayer {
     write: WriteEpoch,
     /// Kept so the last handshake flight of the old epoch can be retransmitted.

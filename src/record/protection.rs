@@ -30,6 +30,7 @@ const AAD_LEN: usize = 13;
 /// or CBC + HMAC. Inline, not boxed: one per epoch and direction, and a box would cost a
 /// pointer chase per record for the common case.
 #[allow(clippy::large_enum_variant)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 enum AeadKey {
     Ring(LessSafeKey),
     Ccm(CcmKey),
@@ -37,6 +38,7 @@ enum AeadKey {
 }
 
 /// Encrypts and decrypts records for one direction of one epoch.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct RecordProtection {
     suite: &'static CipherSuite,
     key: AeadKey,

@@ -103,6 +103,7 @@ pub const SSL_MODE_AUTO_RETRY: c_long = 0x4;
 pub const SSL_SESS_CACHE_OFF: c_long = 0x0;
 pub const SSL_SESS_CACHE_CLIENT: c_long = 0x1;
 pub const SSL_SESS_CACHE_SERVER: c_long = 0x2;
+pub const SSL_SESS_CACHE_NO_AUTO_CLEAR: c_long = 0x80;
 pub const SSL_SESS_CACHE_NO_INTERNAL_LOOKUP: c_long = 0x100;
 pub const SSL_SESS_CACHE_NO_INTERNAL_STORE: c_long = 0x200;
 pub const SSL_SESSION_CACHE_MAX_SIZE_DEFAULT: c_long = 1024 * 20;

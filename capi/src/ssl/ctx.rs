@@ -41,6 +41,10 @@ pub struct CtxLive {
     pub new_session_callback: Option<NewSessionCallback>,
     /// `SSL_CTX_sess_set_get_cb`.
     pub get_session_callback: Option<super::session_lookup::GetSessionCallback>,
+    /// `SSL_CTX_sess_set_remove_cb`.
+    pub remove_session_callback: Option<super::session_remove::RemoveSessionCallback>,
+    /// `SSL_CTX_sess_set_cache_size` as set (the cache holds one less: `cache_capacity`).
+    pub session_cache_size: c_long,
     /// `SSL_CTX_set_session_cache_mode`.
     pub session_cache_mode: c_long,
     /// `SSL_CTX_set_timeout` seconds.
@@ -152,7 +156,9 @@ impl SSL_CTX {
     fn new(method: &'static SSL_METHOD) -> Self {
         let live = CtxLive {
             session_cache_mode: SSL_SESS_CACHE_SERVER,
-            session_timeout: 300,
+            // OpenSSL 3.0's DTLS methods default to two hours (dtls1_default_timeout).
+            session_timeout: 7200,
+            session_cache_size: SSL_SESSION_CACHE_MAX_SIZE_DEFAULT,
             security_level: 1,
             ..CtxLive::default()
         };
@@ -165,8 +171,8 @@ impl SSL_CTX {
             trust: Mutex::new(None),
             cert_store: Mutex::new(AppPtr(host::store_new().cast())),
             session_cache: Arc::new(SessionCache::new(
-                SSL_SESSION_CACHE_MAX_SIZE_DEFAULT as usize,
-                session_lifetime(300),
+                super::session_remove::cache_capacity(SSL_SESSION_CACHE_MAX_SIZE_DEFAULT),
+                session_lifetime(7200),
             )),
             cookie_keys: Arc::new(CookieKeys::new()),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_CTX, std::ptr::null_mut()),
@@ -310,6 +316,9 @@ impl Drop for SSL_CTX {
     fn drop(&mut self) {
         // The handle C code saw is the address of this struct (Arc::into_raw points at it).
         let me = self as *mut SSL_CTX;
+        // The remove-session callback hears of every cached session first (it may use the
+        // context's ex_data, as in OpenSSL's SSL_CTX_free).
+        super::session_remove::flush_on_free(self);
         crate::passthru::forget(me);
         self.ex_data.free(me.cast());
         let st = lock(&self.cert_store).0;
