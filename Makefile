@@ -57,14 +57,14 @@ EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client dccp_echo:rdtls-dccp-echo
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
 COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c \
-	c-examples/cid_opts.c c-examples/dccp_sock.c
+	c-examples/cid_opts.c c-examples/dccp_sock.c c-examples/slot_index.c
 COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h \
-	c-examples/cid_opts.h c-examples/dccp_sock.h
+	c-examples/cid_opts.h c-examples/dccp_sock.h c-examples/slot_index.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown \
 	$(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/client_hello_frag
-CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
+CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/slot_index_check $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
 # rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh).
 ifeq ($(RDTLS_BACKEND),rdtls)
@@ -181,6 +181,10 @@ $(CTDIR)/freeport: ctests/freeport.c
 $(CTDIR)/udp_sink: ctests/udp_sink.c
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+$(CTDIR)/slot_index_check: ctests/slot_index_check.c c-examples/slot_index.c c-examples/slot_index.h
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ ctests/slot_index_check.c c-examples/slot_index.c
 
 $(CTDIR)/bad_hello: ctests/bad_hello.c
 	@mkdir -p $(CTDIR)

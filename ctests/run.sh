@@ -342,5 +342,7 @@ run_test client_hello_frag_one_datagram
 run_test client_hello_frag_cookie
 run_test client_hello_frag_reneg
 run_test client_hello_frag_retry
+# The poll server's indexes: CID hash, deadline heap, slot lists (t_slot_index.sh, issue 12).
+run_test slot_index_against_models
 
 summary
