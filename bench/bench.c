@@ -29,8 +29,12 @@
  *
  * Usage: bench CERTDIR [SECONDS_PER_METRIC]   (default 2)
  *        BENCH_ONLY=full,resumed,throughput,memory,datagrams,ccm8 (a subset; default all)
+ *        BENCH_FLOOR_LIB=build/libcrypto_floor.so: first measure the crypto floor in this
+ *        process (bench/crypto_floor.rs: "op_*" and "floor_*" lines), so the rates and
+ *        the floor they are compared with come from one run
  */
 #define _GNU_SOURCE 1
+#include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -587,6 +591,31 @@ static void bench_datagrams(const char *dir)
     SSL_CTX_free(sctx);
 }
 
+/* Runs the crypto floor of BENCH_FLOOR_LIB in this process (nothing when unset). */
+static void crypto_floor(const char *dir)
+{
+    const char *lib = getenv("BENCH_FLOOR_LIB");
+    int (*run)(double);
+    void *h;
+
+    if (lib == NULL || *lib == '\0')
+        return;
+    h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        fprintf(stderr, "bench: %s\n", dlerror());
+        return;
+    }
+    /* POSIX's way to turn dlsym's object pointer into a function pointer. */
+    *(void **)(&run) = dlsym(h, "rdtls_bench_crypto_floor");
+    if (run == NULL) {
+        fprintf(stderr, "bench: %s has no rdtls_bench_crypto_floor\n", lib);
+        return;
+    }
+    if (setenv("RDTLS_FLOOR_CERTDIR", dir, 1) != 0 || run(seconds) != 0)
+        fprintf(stderr, "bench: the crypto floor failed\n");
+    fflush(stdout);
+}
+
 /* BENCH_ONLY=throughput,full runs only those groups (for profiling one path with
  * valgrind --tool=callgrind --toggle-collect=records_step); unset runs everything. */
 static int wanted(const char *group)
@@ -615,6 +644,8 @@ int main(int argc, char **argv)
     if (seconds <= 0)
         seconds = 2.0;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (wanted("floor"))
+        crypto_floor(argv[1]);
     if (wanted("full"))
         bench_full(argv[1]);
     if (wanted("resumed"))
