@@ -307,7 +307,7 @@ $(BUILD)/libcrypto_floor.so: FORCE
 bench-scale: certs
 	$(CARGO) build --release --example scale --example udp_mt_server
 	target/release/examples/scale $(BUILD)/demo-certs $(BENCH_SECONDS) 10000,100000 \
-		--udp target/release/examples/udp_mt_server 10000
+		--udp target/release/examples/udp_mt_server 10000,100000
 
 $(BUILD)/bench-openssl: bench/bench.c
 	@mkdir -p $(BUILD)
