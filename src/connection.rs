@@ -151,6 +151,13 @@ impl Connection {
         self.inner.poll_transmit(now, buf)
     }
 
+    /// True when `poll_transmit` has a datagram to hand out (a cheap check before setting up
+    /// a send).
+    #[must_use]
+    pub fn has_transmit(&self) -> bool {
+        self.inner.has_transmit()
+    }
+
     /// Writes the next batch of datagrams into `buf` (cleared first), back to back, at most
     /// `max_segments` of them (capped at [`crate::transmit::MAX_BATCH_SEGMENTS`]): a whole
     /// flight comes out in one call when its datagrams fit the GSO rule (all of one size but

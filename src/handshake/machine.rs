@@ -1315,6 +1315,10 @@ impl Machine {
 
     // ----------------------------------------------------------------- output
 
+    pub fn has_transmit(&self) -> bool {
+        !self.out_queue.is_empty()
+    }
+
     pub fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
         let mut dg = self.out_queue.pop_front()?;
         std::mem::swap(&mut dg, buf);

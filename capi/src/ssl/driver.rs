@@ -460,6 +460,10 @@ impl SSL {
             }
             io.blocked_datagram = io.blocked_more.pop_front();
         }
+        // Nothing queued (SSL_read flushes before every read): no BIO, clock or MTU work.
+        if !self.with_conn(Connection::has_transmit).unwrap_or(true) {
+            return Ok(());
+        }
         // DCCP's MPS may have changed since the last flush (RFC 5238 §3.5).
         self.refresh_dccp_mtu();
         // One clock read per flush, not per datagram: the time only stamps the output.
