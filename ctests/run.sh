@@ -364,5 +364,7 @@ if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test psk_cbc_dropin_s_client
 fi
 run_test psk_cbc_cipher_api_as_openssl
+# The poll server's indexes: CID hash, deadline heap, slot lists (t_slot_index.sh, issue 12).
+run_test slot_index_against_models
 
 summary
