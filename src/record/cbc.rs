@@ -22,6 +22,7 @@ use crate::crypto::suites::{CipherSuite, CBC_BLOCK_LEN};
 /// The AES key schedule, 128 or 256 bits. Inline, as `protection::AeadKey`: one per epoch
 /// and direction, read on every record.
 #[allow(clippy::large_enum_variant)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 enum Aes {
     Aes128(Aes128),
     Aes256(Aes256),
@@ -46,6 +47,7 @@ impl Aes {
 }
 
 /// One direction's CBC cipher and MAC keys.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct CbcKey {
     aes: Aes,
     mac: hmac::Key,
