@@ -59,9 +59,10 @@ for s in $CCM_SUITES; do
     eval "test_ccm_openssl_client_$n() { ccm_openssl_client $s; }"
 done
 
-# The GnuTLS priority string that allows exactly one of our PSK / CCM suites.
+# The GnuTLS priority string that allows exactly one of our PSK / CCM / CBC suites (for CBC
+# also its MAC).
 gnutls_priority() {
-    local kx cipher
+    local kx cipher mac=""
     case $1 in
     ECDHE-PSK-*) kx=ECDHE-PSK ;;
     PSK-*) kx=PSK ;;
@@ -75,8 +76,15 @@ gnutls_priority() {
     *AES128-GCM-SHA256) cipher=AES-128-GCM ;;
     *AES256-GCM-SHA384) cipher=AES-256-GCM ;;
     *CHACHA20-POLY1305) cipher=CHACHA20-POLY1305 ;;
+    *AES128-CBC-*) cipher=AES-128-CBC ;;
+    *AES256-CBC-*) cipher=AES-256-CBC ;;
     esac
-    printf 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+%s:-CIPHER-ALL:+%s' "$kx" "$cipher"
+    case $1 in
+    *-CBC-SHA256) mac=:-MAC-ALL:+SHA256 ;;
+    *-CBC-SHA384) mac=:-MAC-ALL:+SHA384 ;;
+    *-CBC-SHA) mac=:-MAC-ALL:+SHA1 ;;
+    esac
+    printf 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+%s:-CIPHER-ALL:+%s%s' "$kx" "$cipher" "$mac"
 }
 
 # our client -> gnutls-serv --pskpasswd (identity Client_identity), one suite.

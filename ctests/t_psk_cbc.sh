@@ -4,7 +4,7 @@
 # rdtls negotiates CBC only with encrypt_then_mac (src/deviations.rs): a stock OpenSSL peer
 # told `-no_etm` fails the handshake against us, where stock OpenSSL falls back to
 # MAC-then-encrypt; the no_etm tests check each backend's own behaviour.
-# Uses PSK_KEY and psk_openssl_server / psk_openssl_client from t_psk.sh.
+# Uses PSK_KEY, gnutls_priority and the psk_* peers of t_psk.sh.
 
 CBC_SUITES="ECDHE-PSK-AES128-CBC-SHA256 ECDHE-PSK-AES256-CBC-SHA384 ECDHE-PSK-AES128-CBC-SHA
 ECDHE-PSK-AES256-CBC-SHA"
@@ -15,42 +15,8 @@ for s in $CBC_SUITES; do
     eval "test_psk_cbc_openssl_client_$n() { psk_openssl_client $s; }"
 done
 
-# The GnuTLS priority string that allows exactly one CBC suite (cipher and MAC).
-gnutls_cbc_priority() {
-    local cipher mac
-    case $1 in
-    *AES128-*) cipher=AES-128-CBC ;;
-    *AES256-*) cipher=AES-256-CBC ;;
-    esac
-    case $1 in
-    *-SHA256) mac=SHA256 ;;
-    *-SHA384) mac=SHA384 ;;
-    *-SHA) mac=SHA1 ;;
-    esac
-    printf 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+ECDHE-PSK:-CIPHER-ALL:+%s:-MAC-ALL:+%s' \
-        "$cipher" "$mac"
-}
-
-# our client -> gnutls-serv --pskpasswd (which sends encrypt_then_mac by default).
-psk_cbc_gnutls_server() {
-    local suite="$1" port
-    need gnutls-serv
-    printf 'Client_identity:%s\n' "$PSK_KEY" > psk.passwd
-    port=$(free_port) || fail "no free port"
-    start_bg gsrv gnutls-serv --udp --echo -p "$port" --pskpasswd psk.passwd \
-        --pskhint gateway-7 --priority "$(gnutls_cbc_priority "$suite")"
-    wait_grep gsrv.err "UDP Echo Server listening on IPv4" || fail "gnutls-serv did not start"
-    with_fifo cli
-    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
-        -psk "$PSK_KEY" -cipher "$suite"
-    feed_open cli
-    wait_grep cli.err '^Protocol: DTLSv1.2' || fail "no handshake"
-    grep -q "Cipher: $suite " cli.err || fail "$suite not negotiated"
-    send cli "hello gnutls over $suite"
-    wait_grep cli.out "^hello gnutls over $suite\$" || fail "no echo from gnutls-serv"
-    feed_close cli
-    expect_exit cli 0 || fail "our client failed"
-}
+# our client -> gnutls-serv (which sends encrypt_then_mac by default): psk_gnutls_server
+# of t_psk.sh.
 
 # gnutls-cli -> our server: gnutls-cli 3.7 segfaults right after any ECDHE-PSK DTLS
 # handshake (also against openssl s_server, see t_psk.sh), so only the handshake is checked:
@@ -63,7 +29,7 @@ psk_cbc_gnutls_client() {
     port=$(wait_port srv.err) || fail "server did not start"
     with_fifo gcli
     start_bg gcli --stdin gcli.in gnutls-cli --udp -p "$port" --pskusername Client_identity \
-        --pskkey "$PSK_KEY" --priority "$(gnutls_cbc_priority "$suite")" 127.0.0.1
+        --pskkey "$PSK_KEY" --priority "$(gnutls_priority "$suite")" 127.0.0.1
     feed_open gcli
     wait_grep srv.err "Cipher: $suite " || fail "our server did not complete $suite"
     feed_close gcli
@@ -74,7 +40,7 @@ psk_cbc_gnutls_client() {
 
 for s in $CBC_SUITES; do
     n=${s//-/_}
-    eval "test_psk_cbc_gnutls_server_$n() { psk_cbc_gnutls_server $s; }"
+    eval "test_psk_cbc_gnutls_server_$n() { psk_gnutls_server $s; }"
     eval "test_psk_cbc_gnutls_client_$n() { psk_cbc_gnutls_client $s; }"
 done
 # Mbed TLS 2.28 both ways (psk_mbedtls_client / psk_mbedtls_server of t_psk.sh).
