@@ -195,14 +195,8 @@ fn etm_disabled_server_does_not_select_cbc() {
     let server = Ours::server(s, Instant::now());
     let mut p = Pair::new(client, server, LinkConfig::PERFECT, 7);
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
-    assert!(
-        p.server
-            .alerts_sent()
-            .iter()
-            .any(|(_, d)| *d == AlertDescription::HANDSHAKE_FAILURE),
-        "{:?}",
-        p.server.alerts_sent()
-    );
+    p.server
+        .assert_alert_sent(AlertDescription::HANDSHAKE_FAILURE);
 }
 
 /// Stock OpenSSL told not to use encrypt_then_mac offers the CBC suite without it: our
@@ -232,14 +226,8 @@ fn openssl_client_without_etm_gets_handshake_failure() {
             .extensions
             .encrypt_then_mac
     );
-    assert!(
-        p.server
-            .alerts_sent()
-            .iter()
-            .any(|(_, d)| *d == AlertDescription::HANDSHAKE_FAILURE),
-        "{:?}",
-        p.server.alerts_sent()
-    );
+    p.server
+        .assert_alert_sent(AlertDescription::HANDSHAKE_FAILURE);
 }
 
 /// Stock OpenSSL as server without encrypt_then_mac selects the CBC suite anyway
@@ -264,20 +252,9 @@ fn openssl_server_without_etm_is_refused_by_our_client() {
     let sh = ServerHello::decode(&sh.body).unwrap();
     assert_eq!(sh.cipher_suite, 0xC036);
     assert!(!sh.extensions.encrypt_then_mac);
-    assert!(
-        p.client
-            .alerts_sent()
-            .iter()
-            .any(|(_, d)| *d == AlertDescription::HANDSHAKE_FAILURE),
-        "{:?}",
-        p.client.alerts_sent()
-    );
-    let err = p
-        .client
-        .conn
-        .error()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    p.client
+        .assert_alert_sent(AlertDescription::HANDSHAKE_FAILURE);
+    let err = p.client.error_text();
     assert!(err.contains("encrypt_then_mac"), "{err}");
 }
 
@@ -376,14 +353,8 @@ fn connection_ids_steer_the_server_away_from_cbc() {
     p.exchange(b"cid", b"ok").unwrap();
     let (p, r) = run(&[cbc]);
     assert!(r.is_err());
-    assert!(
-        p.server
-            .alerts_sent()
-            .iter()
-            .any(|(_, d)| *d == AlertDescription::HANDSHAKE_FAILURE),
-        "{:?}",
-        p.server.alerts_sent()
-    );
+    p.server
+        .assert_alert_sent(AlertDescription::HANDSHAKE_FAILURE);
 }
 
 /// A server-initiated renegotiation under a CBC suite: the new handshake runs inside the

@@ -162,20 +162,9 @@ fn unknown_identity_is_unknown_psk_identity() {
     let server = Ours::server(s, std::time::Instant::now());
     let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
-    assert!(
-        p.server
-            .alerts_sent()
-            .iter()
-            .any(|(_, d)| *d == AlertDescription::UNKNOWN_PSK_IDENTITY),
-        "server alerts: {:?}",
-        p.server.alerts_sent()
-    );
-    let err = p
-        .server
-        .conn
-        .error()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    p.server
+        .assert_alert_sent(AlertDescription::UNKNOWN_PSK_IDENTITY);
+    let err = p.server.error_text();
     assert!(err.contains("PSK identity not found"), "{err}");
 }
 

@@ -192,6 +192,21 @@ impl Ours {
             .collect()
     }
 
+    /// Fails the test unless we sent an alert with `description` (any level).
+    #[track_caller]
+    pub fn assert_alert_sent(&self, description: AlertDescription) {
+        let sent = self.alerts_sent();
+        assert!(
+            sent.iter().any(|(_, d)| *d == description),
+            "{description:?} not among the alerts sent: {sent:?}"
+        );
+    }
+
+    /// The connection's fatal error as text ("" while there is none).
+    pub fn error_text(&self) -> String {
+        self.conn.error().map(|e| e.to_string()).unwrap_or_default()
+    }
+
     /// Alerts we received, from the events.
     pub fn alerts_received(&self) -> Vec<(AlertLevel, AlertDescription)> {
         self.events
