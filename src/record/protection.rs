@@ -186,24 +186,11 @@ impl RecordProtection {
         if seq > MAX_SEQUENCE {
             return Err(Error::SequenceExhausted);
         }
-        if let AeadKey::Cbc(k) = &self.key {
-            let body_len = k.body_len(plaintext.len());
-            out.reserve(RECORD_HEADER_LEN + body_len);
-            RecordHeader {
-                content_type,
-                version,
-                epoch,
-                sequence: seq,
-                // body_len <= 16 + 2^14 + 16 + 48 fits in u16.
-                length: body_len as u16,
-            }
-            .encode(out);
-            let mac_header = aad(epoch, seq, content_type, version, body_len - k.mac_len());
-            k.seal(record_number(epoch, seq), &mac_header, plaintext, out);
-            return Ok(());
-        }
         let explicit = self.suite.explicit_nonce_len;
-        let body_len = explicit + plaintext.len() + self.suite.tag_len;
+        let body_len = match &self.key {
+            AeadKey::Cbc(k) => k.body_len(plaintext.len()),
+            _ => explicit + plaintext.len() + self.suite.tag_len,
+        };
         let start = out.len();
         out.reserve(RECORD_HEADER_LEN + body_len);
         RecordHeader {
@@ -211,10 +198,15 @@ impl RecordProtection {
             version,
             epoch,
             sequence: seq,
-            // body_len <= 2^14 + 24 fits in u16.
+            // CBC: body_len <= 16 + 2^14 + 16 + 48; AEAD: <= 2^14 + 24. Both fit in u16.
             length: body_len as u16,
         }
         .encode(out);
+        if let AeadKey::Cbc(k) = &self.key {
+            let mac_header = aad(epoch, seq, content_type, version, body_len - k.mac_len());
+            k.seal(record_number(epoch, seq), &mac_header, plaintext, out);
+            return Ok(());
+        }
         if explicit > 0 {
             out.extend_from_slice(&record_number(epoch, seq).to_be_bytes());
         }
