@@ -31,7 +31,7 @@ use rdtls::pki::x509::{parse_certificate, CertInfo};
 use super::asn1::{ASN1_STRING, V_ASN1_INTEGER, V_ASN1_NEG_INTEGER};
 use super::name::{self, X509_NAME};
 use super::validity::{parse_time, V_ASN1_UTCTIME};
-use super::{x509_ref, X509};
+use super::{x509_mut, x509_ref, X509};
 use crate::crypto::digest::{md_ref, EVP_MD};
 use crate::crypto::pkey::{self, EVP_PKEY};
 use crate::entry::entry;
@@ -335,12 +335,6 @@ fn with_version(
 fn pkey_of<'a>(p: usize) -> Option<&'a EVP_PKEY> {
     // SAFETY: NULL or a live EVP_PKEY the certificate holds a reference to.
     unsafe { (p as *const EVP_PKEY).as_ref() }
-}
-
-pub(crate) fn x509_mut<'a>(x: *mut X509) -> Option<&'a mut X509> {
-    // SAFETY: NULL or a live X509; a certificate being built is used by one thread, and the
-    // caller holds no other reference into it during the call (API contract).
-    unsafe { x.as_mut() }
 }
 
 /// The text of an X509_NAME_add_entry_by_* value (`len` -1: NUL-terminated).
