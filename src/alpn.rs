@@ -6,6 +6,7 @@ use crate::codec::{put_nested, put_vec, DecodeError, Reader};
 /// What a server's selection hook decided (OpenSSL's `SSL_TLSEXT_ERR_*` from an ALPN
 /// select callback).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AlpnSelection {
     /// Use this protocol (`SSL_TLSEXT_ERR_OK`).
     Selected(Vec<u8>),

@@ -9,8 +9,9 @@
 //! * **application data**: [`Connection::send`] (one record, one datagram) and
 //!   [`Connection::recv`].
 //!
-//! Time is always an argument and must be monotonic. Every `Err` returned is fatal for the
-//! connection; malformed, unauthenticated or replayed records are dropped silently and
+//! Time is always an argument and must be monotonic. Every [`Error`] returned is fatal for
+//! the connection; [`Connection::send`] refusing data ([`SendError`]) is not, unless it says
+//! the connection failed ([`SendError::Failed`]). Malformed, unauthenticated or replayed records are dropped silently and
 //! counted in [`Stats`] (RFC 6347 §4.1.2.7), never returned as errors.
 //!
 //! A server normally sits behind [`cookie::CookieListener`], the stateless front door that
@@ -105,6 +106,6 @@ pub use client_hello_hook::{
 };
 pub use config::{Config, ConfigBuilder, VerifyMode};
 pub use connection::{ClientOptions, Connection, Event, Stats};
-pub use error::{AlertDescription, AlertLevel, Error};
+pub use error::{AlertDescription, AlertLevel, Error, SendError, Unshared};
 pub use handshake::renegotiation::RenegotiationPolicy;
 pub use transmit::Transmit;

@@ -24,7 +24,7 @@ use crate::cookie::CookieHooks;
 use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::suites::CipherSuite;
 use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
-use crate::error::{AlertDescription, AlertLevel, Error};
+use crate::error::{AlertDescription, AlertLevel, Error, SendError};
 use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
 use crate::pki::verifier::CertVerifier;
 use crate::record::header::{MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
@@ -1389,21 +1389,21 @@ impl Machine {
 
     // ----------------------------------------------------------------- app data
 
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+    pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
         if let Some(e) = self.life.error() {
-            return Err(e.clone());
+            return Err(SendError::Failed(e.clone()));
         }
         if !self.life.app_open() {
-            return Err(Error::InvalidState("handshake not complete"));
+            return Err(SendError::NotEstablished);
         }
         if self.life.close_sent() {
-            return Err(Error::InvalidState("close_notify already sent"));
+            return Err(SendError::Closed);
         }
         // One record of up to 2^14 bytes (RFC 6347 §4.1.1), whatever the MTU: a record larger
         // than the path MTU goes out as one datagram and IP fragments it, as OpenSSL 3.0 does.
         // `data_mtu` is the largest write that avoids IP fragmentation. Refusing is not fatal.
         if data.len() > MAX_PLAINTEXT_LEN {
-            return Err(Error::MessageTooLarge {
+            return Err(SendError::TooLarge {
                 max: MAX_PLAINTEXT_LEN,
             });
         }
@@ -1421,7 +1421,7 @@ impl Machine {
                 self.out_queue.push_back(dg);
                 Ok(())
             }
-            Err(e) => Err(self.fail(e)),
+            Err(e) => Err(SendError::Failed(self.fail(e))),
         }
     }
 

@@ -499,16 +499,22 @@ impl Machine {
             ch.extensions.supported_groups.as_ref(),
         ) {
             if !groups.contains(&curve) {
-                return Err(Error::NoSharedParameters("cipher".into()));
+                return Err(Error::NoSharedParameters(
+                    crate::error::Unshared::CipherSuite,
+                ));
             }
         }
         let suite = self
             .choose_suite(ch, auth)
-            .ok_or_else(|| Error::NoSharedParameters("cipher".into()))?;
+            .ok_or(Error::NoSharedParameters(
+                crate::error::Unshared::CipherSuite,
+            ))?;
         let group = self.server_choose_group(ch)?;
-        let scheme = self
-            .server_choose_scheme(&identity.key, ch)
-            .ok_or_else(|| Error::NoSharedParameters("signature algorithm".into()))?;
+        let scheme =
+            self.server_choose_scheme(&identity.key, ch)
+                .ok_or(Error::NoSharedParameters(
+                    crate::error::Unshared::SignatureAlgorithm,
+                ))?;
         self.server_commit_full_handshake(suite, Some(group), client_ems);
 
         self.begin_flight();
@@ -653,7 +659,7 @@ impl Machine {
         };
         chosen
             .copied()
-            .ok_or_else(|| Error::NoSharedParameters("group".into()))
+            .ok_or(Error::NoSharedParameters(crate::error::Unshared::Group))
     }
 
     /// The ServerKeyExchange signature scheme: as OpenSSL 3.0 (tls1_set_shared_sigalgs,

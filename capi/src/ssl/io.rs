@@ -192,7 +192,7 @@ impl SSL {
         };
         match r {
             Some(Ok(())) => {}
-            Some(Err(e)) => return self.stopped(self.fail(&e)),
+            Some(Err(e)) => return self.stopped(self.fail(&e.into())),
             None => {
                 put_error(
                     ERR_LIB_SSL,
