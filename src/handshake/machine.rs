@@ -149,11 +149,6 @@ pub struct Machine {
     /// the ClientHello hook replaced `config` (a session stays with the cache it was looked
     /// up in).
     pub(crate) session_home: Option<Arc<Config>>,
-    /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
-    /// answered by `resume_client_hello`.
-    pub(crate) parked_hello: Option<(super::messages::ClientHello, bool)>,
-    /// A ClientHello the hook's early stage paused on: (message_seq, body, record seq).
-    pub(crate) parked_early_hello: Option<(u16, Vec<u8>, u64)>,
     pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
     /// `emit_flight` is sending the current flight for the first time (not retransmitting):
     /// message and record header events are reported.
@@ -223,8 +218,6 @@ impl Machine {
             client_hello_hook: None,
             session_lookup_hook: None,
             session_home: None,
-            parked_hello: None,
-            parked_early_hello: None,
             alpn_hook: None,
             first_transmission: false,
             current_record_seq: 0,

@@ -276,7 +276,7 @@ impl Machine {
         self.hs.peer_groups = ch.extensions.supported_groups.clone().unwrap_or_default();
         let session = self.find_resumable(now, &ch, client_ems)?;
         if !self.run_client_hello_hook(&ch, session.is_some())? {
-            self.parked_hello = Some((ch, client_ems));
+            self.hsk()?.parked_hello = Some((ch, client_ems));
             return Ok(());
         }
         match session {
