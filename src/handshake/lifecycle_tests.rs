@@ -106,7 +106,10 @@ fn a_parked_client_hello_is_handshake_state_and_goes_with_it() {
         s.close();
         assert!(s.inner.life.handshake().is_none(), "handshake state freed");
         assert!(!s.client_hello_pending());
-        assert!(s.resume_client_hello(Instant::now()).is_err(), "closed: nothing resumes");
+        assert!(
+            s.resume_client_hello(Instant::now()).is_err(),
+            "closed: nothing resumes"
+        );
     }
 }
 
