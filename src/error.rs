@@ -247,6 +247,9 @@ pub enum SendError {
     NotEstablished,
     /// We sent close_notify: no more data may follow (RFC 5246 §7.2.1).
     Closed,
+    /// [`crate::transmit::MAX_QUEUED_DATAGRAMS`] datagrams wait for
+    /// [`crate::Connection::poll_transmit`]: drain them, then send again.
+    Full,
     /// More than one record carries (2^14 bytes, RFC 6347 §4.1.1).
     TooLarge {
         /// Largest payload accepted.
@@ -269,6 +272,7 @@ impl From<SendError> for Error {
         match e {
             SendError::NotEstablished => Error::InvalidState("handshake not complete"),
             SendError::Closed => Error::InvalidState("close_notify already sent"),
+            SendError::Full => Error::InvalidState("send queue full: poll_transmit first"),
             SendError::TooLarge { max } => Error::MessageTooLarge { max },
             SendError::Failed(e) => e,
         }

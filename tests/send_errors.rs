@@ -1,12 +1,14 @@
 //! `Connection::send` refusals are per-call errors (`SendError`), not the connection's fatal
-//! `Error`: before the handshake, over 2^14 bytes and after our close_notify the call fails
-//! and the connection is left as it was; only a failed connection answers `Failed`.
+//! `Error`: before the handshake, over 2^14 bytes, with the output queue full and after our
+//! close_notify the call fails and the connection is left as it was; only a failed
+//! connection answers `Failed`.
 
 mod common;
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use rdtls::transmit::MAX_QUEUED_DATAGRAMS;
 use rdtls::{ClientOptions, Config, Connection, Error, SendError};
 
 use common::fixtures::Spec;
@@ -68,6 +70,32 @@ fn refusals_are_not_fatal() {
     let mut buf = [0u8; 16];
     assert_eq!(s.recv(&mut buf), Some(5));
     assert_eq!(&buf[..5], b"after");
+
+    // Sending without draining the output: refused once the queue is full, not fatal; the
+    // queued records all arrive once drained, and sending works again.
+    let mut queued = 0;
+    let e = loop {
+        match c.send(&[queued as u8]) {
+            Ok(()) => queued += 1,
+            Err(e) => break e,
+        }
+        assert!(queued <= MAX_QUEUED_DATAGRAMS, "the queue is bounded");
+    };
+    assert_eq!(e, SendError::Full);
+    assert!(!e.is_fatal());
+    assert_eq!(queued, MAX_QUEUED_DATAGRAMS);
+    // The receiver reads as the records arrive (it buffers a bounded amount itself).
+    let mut got = 0;
+    let mut dg = Vec::new();
+    while let Some(n) = c.poll_transmit(now, &mut dg) {
+        s.handle_datagram(now, &dg[..n]).expect("server input");
+        while let Some(n) = s.recv(&mut buf) {
+            assert_eq!((n, buf[0]), (1, got as u8));
+            got += 1;
+        }
+    }
+    assert_eq!(got, queued);
+    c.send(b"again").expect("drained: sends again");
 
     // After our close_notify: refused as closed, not failed.
     c.close();

@@ -1400,6 +1400,9 @@ impl Machine {
                 max: MAX_PLAINTEXT_LEN,
             });
         }
+        if self.out_queue.len() >= crate::transmit::MAX_QUEUED_DATAGRAMS {
+            return Err(SendError::Full);
+        }
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
         let epoch = self.records.write_epoch();
