@@ -57,14 +57,15 @@ EXAMPLES := s_server:rdtls-s_server s_client:rdtls-s_client \
 	mem_bio:rdtls-mem-bio echo_client:rdtls-echo-client dccp_echo:rdtls-dccp-echo
 EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(BINDIR)/$(word 2,$(subst :, ,$(e))))
 COMMON_SRC := c-examples/common.c c-examples/webrtc_opts.c c-examples/psk_opts.c \
-	c-examples/cid_opts.c c-examples/dccp_sock.c
+	c-examples/cid_opts.c c-examples/dccp_sock.c c-examples/slot_index.c
 COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h \
-	c-examples/cid_opts.h c-examples/dccp_sock.h
+	c-examples/cid_opts.h c-examples/dccp_sock.h c-examples/slot_index.h
 
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown \
-	$(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/client_hello_frag
-CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
+	$(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/client_hello_frag \
+	$(CTDIR)/cipher_cbc $(CTDIR)/sess_remove
+CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/slot_index_check $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
 # rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh).
 ifeq ($(RDTLS_BACKEND),rdtls)
@@ -132,7 +133,7 @@ matrix: dropin
 examples: $(EXAMPLE_BINS)
 
 C_SOURCES := $(wildcard c-examples/*.c) ctests/threads16.c ctests/null_args.c ctests/sni_prog.c \
-	ctests/halfopen_flood.c ctests/psk_unknown.c bench/bench.c
+	ctests/halfopen_flood.c ctests/psk_unknown.c ctests/cipher_cbc.c bench/bench.c
 
 # With -Iinclude a header missing from include/openssl/ silently falls back to the system
 # OpenSSL's, mixing two sets of declarations: refuse to build when that would happen.
@@ -181,6 +182,10 @@ $(CTDIR)/freeport: ctests/freeport.c
 $(CTDIR)/udp_sink: ctests/udp_sink.c
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+$(CTDIR)/slot_index_check: ctests/slot_index_check.c c-examples/slot_index.c c-examples/slot_index.h
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) -o $@ ctests/slot_index_check.c c-examples/slot_index.c
 
 $(CTDIR)/bad_hello: ctests/bad_hello.c
 	@mkdir -p $(CTDIR)
@@ -285,16 +290,17 @@ asan: all certs dropin-progs
 	sh scripts/asan.sh
 
 # ---- benchmark -------------------------------------------------------------------------
-bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/crypto-floor certs
+bench: $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/libcrypto_floor.so certs
 	sh bench/run.sh $(BUILD)/bench-openssl $(BUILD)/bench-rdtls $(BUILD)/demo-certs \
-		$(BENCH_SECONDS) $(BUILD)/crypto-floor
+		$(BENCH_SECONDS) $(BUILD)/libcrypto_floor.so
 
-# ring's cost of one handshake and one record (bench/crypto_floor.rs), the floor run.sh
-# compares both libraries with.
-$(BUILD)/crypto-floor: FORCE
+# ring's cost of one handshake and one record (bench/crypto_floor.rs): a shared library each
+# bench binary loads and runs in its own process before its metrics.
+$(BUILD)/libcrypto_floor.so: FORCE
 	@mkdir -p $(BUILD)
 	$(CARGO) build --release --example crypto_floor
-	@cmp -s target/release/examples/crypto_floor $@ || cp target/release/examples/crypto_floor $@
+	@cmp -s target/release/examples/libcrypto_floor.so $@ || \
+		cp target/release/examples/libcrypto_floor.so $@
 
 # Issue 12 item 5 (not part of make test; a minute or two): handshakes/s on 1 and 2 worker
 # threads, memory of 10k and 100k established associations (bench/scale.rs).
@@ -302,14 +308,14 @@ $(BUILD)/crypto-floor: FORCE
 bench-scale: certs
 	$(CARGO) build --release --example scale --example udp_mt_server
 	target/release/examples/scale $(BUILD)/demo-certs $(BENCH_SECONDS) 10000,100000 \
-		--udp target/release/examples/udp_mt_server 10000
+		--udp target/release/examples/udp_mt_server 10000,100000
 
 $(BUILD)/bench-openssl: bench/bench.c
 	@mkdir -p $(BUILD)
-	$(CC) $(WARN) -O2 -g -o $@ $< -lssl -lcrypto
+	$(CC) $(WARN) -O2 -g -o $@ $< -lssl -lcrypto -ldl
 
 $(BUILD)/bench-rdtls: bench/bench.c $(BUILD)/librdtls.so | header-check
-	$(CC) $(WARN) -O2 -g -Iinclude -o $@ $< -L$(BUILD) -lrdtls -Wl,-rpath,'$$ORIGIN'
+	$(CC) $(WARN) -O2 -g -Iinclude -o $@ $< -L$(BUILD) -lrdtls -ldl -Wl,-rpath,'$$ORIGIN'
 
 # ---- install ---------------------------------------------------------------------------
 # Headers go to PREFIX/include/rdtls/openssl/ so they never shadow the system OpenSSL's

@@ -28,8 +28,13 @@
  *   ccm8_64b_throughput_mb_per_s   64-byte records, PSK-AES128-CCM8 (payload bytes only)
  *
  * Usage: bench CERTDIR [SECONDS_PER_METRIC]   (default 2)
+ *        BENCH_ONLY=full,resumed,throughput,memory,datagrams,ccm8 (a subset; default all)
+ *        BENCH_FLOOR_LIB=build/libcrypto_floor.so: first measure the crypto floor in this
+ *        process (bench/crypto_floor.rs: "op_*" and "floor_*" lines), so the rates and
+ *        the floor they are compared with come from one run
  */
 #define _GNU_SOURCE 1
+#include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,6 +591,48 @@ static void bench_datagrams(const char *dir)
     SSL_CTX_free(sctx);
 }
 
+/* Runs the crypto floor of BENCH_FLOOR_LIB in this process (nothing when unset). */
+static void crypto_floor(const char *dir)
+{
+    const char *lib = getenv("BENCH_FLOOR_LIB");
+    int (*run)(double);
+    void *h;
+
+    if (lib == NULL || *lib == '\0')
+        return;
+    h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        fprintf(stderr, "bench: %s\n", dlerror());
+        return;
+    }
+    /* POSIX's way to turn dlsym's object pointer into a function pointer. */
+    *(void **)(&run) = dlsym(h, "rdtls_bench_crypto_floor");
+    if (run == NULL) {
+        fprintf(stderr, "bench: %s has no rdtls_bench_crypto_floor\n", lib);
+        return;
+    }
+    if (setenv("RDTLS_FLOOR_CERTDIR", dir, 1) != 0 || run(seconds) != 0)
+        fprintf(stderr, "bench: the crypto floor failed\n");
+    fflush(stdout);
+}
+
+/* BENCH_ONLY=throughput,full runs only those groups (for profiling one path with
+ * valgrind --tool=callgrind --toggle-collect=records_step); unset runs everything. */
+static int wanted(const char *group)
+{
+    const char *only = getenv("BENCH_ONLY");
+    size_t n = strlen(group);
+    const char *p;
+
+    if (only == NULL || *only == '\0')
+        return 1;
+    for (p = only; (p = strstr(p, group)) != NULL; p += n) {
+        if ((p == only || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+            return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -597,13 +644,23 @@ int main(int argc, char **argv)
     if (seconds <= 0)
         seconds = 2.0;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    bench_full(argv[1]);
-    bench_resumed(argv[1]);
-    bench_throughput(argv[1]);
-    bench_memory(argv[1]);
-    bench_datagrams(argv[1]);
-    bench_full_cipher(argv[1], PSK_CCM8, "psk_ccm8_handshakes_per_s");
-    bench_full_cipher(argv[1], ECDHE_CCM8, "ecdhe_ccm8_handshakes_per_s");
-    bench_throughput_cipher(argv[1], PSK_CCM8, SMALL_PAYLOAD, "ccm8_64b_throughput_mb_per_s");
+    if (wanted("floor"))
+        crypto_floor(argv[1]);
+    if (wanted("full"))
+        bench_full(argv[1]);
+    if (wanted("resumed"))
+        bench_resumed(argv[1]);
+    if (wanted("throughput"))
+        bench_throughput(argv[1]);
+    if (wanted("memory"))
+        bench_memory(argv[1]);
+    if (wanted("datagrams"))
+        bench_datagrams(argv[1]);
+    if (wanted("ccm8")) {
+        bench_full_cipher(argv[1], PSK_CCM8, "psk_ccm8_handshakes_per_s");
+        bench_full_cipher(argv[1], ECDHE_CCM8, "ecdhe_ccm8_handshakes_per_s");
+        bench_throughput_cipher(argv[1], PSK_CCM8, SMALL_PAYLOAD,
+                                "ccm8_64b_throughput_mb_per_s");
+    }
     return 0;
 }

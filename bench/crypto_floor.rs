@@ -2,9 +2,13 @@
 //! record) needs cost on this machine right now, so bench/run.sh can print how close each
 //! library gets to the limit the primitives set.
 //!
-//! Usage: crypto_floor CERTDIR [SECONDS]   (SECONDS: total measuring time, default 2)
+//! Built as a shared library (build/libcrypto_floor.so) that bench/bench.c loads with
+//! dlopen and runs inside its own process, just before its metrics: the floor and the
+//! rates it is compared with come from one process and one run (issue 12), on the same
+//! core, caches and load. `rdtls_bench_crypto_floor(seconds)` measures for `seconds` in
+//! total; the server certificate chain is read from `$RDTLS_FLOOR_CERTDIR/server.pem`.
 //!
-//! Output: "name value" lines, like bench/bench.c:
+//! Output (stdout): "name value" lines, like bench/bench.c:
 //!   op_<operation>_us                 microseconds per single operation
 //!   floor_full_handshakes_per_s       ECDHE-ECDSA-AES128-GCM-SHA256 with X25519, both ends
 //!   floor_resumed_handshakes_per_s    abbreviated handshake (RFC 5246 §7.3), both ends
@@ -79,17 +83,23 @@ fn pem_certs(path: &str) -> usize {
         .max(1)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let Some(dir) = args.get(1) else {
-        eprintln!("usage: crypto_floor CERTDIR [SECONDS]");
-        std::process::exit(2);
-    };
-    let total: f64 = args
-        .get(2)
-        .and_then(|s| s.parse().ok())
-        .filter(|s: &f64| *s > 0.0)
-        .unwrap_or(2.0);
+/// Measures the floor for `seconds` in total (2 when not positive) and prints it. The one
+/// symbol bench.c looks up; a panic (a failed ring call) stops here, not in C.
+#[no_mangle]
+pub extern "C" fn rdtls_bench_crypto_floor(seconds: f64) -> i32 {
+    let dir = std::env::var("RDTLS_FLOOR_CERTDIR").unwrap_or_else(|_| ".".into());
+    let total = if seconds > 0.0 { seconds } else { 2.0 };
+    match std::panic::catch_unwind(|| measure(&dir, total)) {
+        Ok(()) => {
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            0
+        }
+        Err(_) => -1,
+    }
+}
+
+fn measure(dir: &str, total: f64) {
     // Nine measurements share the budget.
     let budget = total / 9.0;
     let chain_certs = pem_certs(&format!("{dir}/server.pem"));

@@ -1,10 +1,12 @@
 #!/bin/sh
-# bench/run.sh OPENSSL_BENCH RDTLS_BENCH CERTDIR [SECONDS_PER_METRIC [CRYPTO_FLOOR]]
+# bench/run.sh OPENSSL_BENCH RDTLS_BENCH CERTDIR [SECONDS_PER_METRIC [CRYPTO_FLOOR_LIB]]
 # Runs the same benchmark built against OpenSSL and against librdtls, one after the other on
-# the same machine, and the crypto floor (bench/crypto_floor.rs: what ring's operations for
-# one handshake / one record cost right now) just before rdtls. Prints both results, the
-# ratio rdtls/openssl, the floor, the fraction of the floor rdtls reaches and issue 12's
-# targets; then datagrams and bytes per handshake (counted through a datagram-queue BIO).
+# the same machine. With CRYPTO_FLOOR_LIB (build/libcrypto_floor.so, bench/crypto_floor.rs:
+# what ring's operations for one handshake / one record cost right now) each bench process
+# first measures the floor itself, so rdtls's rates and the floor they are divided by come
+# from one process and one run. Prints both results, the ratio rdtls/openssl, the floor,
+# the fraction of the floor rdtls reaches and issue 12's targets; then datagrams and bytes
+# per handshake (counted through a datagram-queue BIO).
 set -u
 A="$1"
 B="$2"
@@ -16,18 +18,17 @@ trap 'rm -rf "$out"' EXIT INT TERM
 
 run() {
     echo "running $2 ..."
-    if ! timeout 300 "$2" "$CERTS" "$SECS" > "$out/$1" 2> "$out/$1.err"; then
+    if ! BENCH_FLOOR_LIB="$FLOOR" timeout 300 "$2" "$CERTS" "$SECS" > "$out/$1" \
+        2> "$out/$1.err"; then
         echo "  $1 failed:"
         sed 's/^/    /' "$out/$1.err" | head -n 20
     fi
 }
 
 run openssl "$A"
-: > "$out/floor"
-if [ -n "$FLOOR" ]; then
-    run floor "$FLOOR"
-fi
 run rdtls "$B"
+# The floor measured inside the rdtls run.
+grep -E '^(op_|floor_|server_chain_certificates)' "$out/rdtls" > "$out/floor"
 
 val() { sed -n "s/^$2 //p" "$out/$1" | head -n 1; }
 # div A B FORMAT [SCALE]: B / A * SCALE, or n/a.
@@ -70,7 +71,7 @@ done
 
 if [ -s "$out/floor" ]; then
     echo
-    echo "crypto floor (ring, this process run; a full handshake = 1 sign +" \
+    echo "crypto floor (ring, measured inside the rdtls bench process; a full handshake = 1 sign +" \
         "$(($(val floor server_chain_certificates) + 1)) verify + 2 X25519 + PRF/hash/AEAD):"
     grep -E '^(op_|floor_(full|resumed)_us)' "$out/floor" | sed 's/^/  /'
 fi

@@ -526,6 +526,7 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
     else if (strcmp(a, "-msg") == 0) c->msg = 1;
     else if (strcmp(a, "-client_renegotiation") == 0) c->client_renegotiation = 1;
     else if (strcmp(a, "-no_renegotiation") == 0) c->no_renegotiation = 1;
+    else if (strcmp(a, "-no_etm") == 0) c->no_etm = 1;
     else if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0) { /* always on */ }
     else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
     else
@@ -605,6 +606,8 @@ int common_apply_ssl_opts(SSL *ssl, const struct common_opts *c)
         SSL_set_options(ssl, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
     if (c->no_renegotiation)
         SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+    if (c->no_etm)
+        SSL_set_options(ssl, SSL_OP_NO_ENCRYPT_THEN_MAC);
     return 1;
 }
 

@@ -133,6 +133,7 @@ struct common_opts {
     int msg;
     int client_renegotiation; /* -client_renegotiation: SSL_OP_ALLOW_CLIENT_RENEGOTIATION */
     int no_renegotiation;     /* -no_renegotiation: SSL_OP_NO_RENEGOTIATION */
+    int no_etm;               /* -no_etm: SSL_OP_NO_ENCRYPT_THEN_MAC */
     struct webrtc_opts webrtc; /* -use_srtp, -alpn, -keymatexport(len) */
     struct psk_opts psk;       /* -psk, -psk_identity, -psk_hint */
     long cid;                  /* -cid n, plus 1 (0: no connection IDs; see cid_opts.h) */

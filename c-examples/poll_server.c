@@ -22,12 +22,13 @@
  *   finished: a client that passed the cookie and went quiet), so a few hundred source ports
  *   cannot lock real clients out; established clients are not evicted. An association with
  *   no datagram for -idle_timeout seconds (default 30, 0 = never) is dropped.
- * - Nothing per datagram costs O(number of associations): the table is indexed by a hash
- *   of the peer address (chained buckets), and the earliest timer of all associations is
- *   kept as one deadline, lowered after each drive(); only when that deadline comes is the
- *   table scanned, firing expired timers and recomputing it.
- * - poll() sleeps until a datagram arrives or that deadline; then DTLSv1_handle_timeout()
- *   retransmits on the connections whose timer expired.
+ * - Nothing per datagram costs O(number of associations) (slot_index.h): the table is
+ *   indexed by a hash of the peer address and, with -cid, by a hash of each association's
+ *   own CID (chained buckets); each association's next deadline (retransmission timer or
+ *   idle limit) sits in a min-heap updated after each drive(); free slots and half-open
+ *   associations (oldest first, the eviction order) are linked lists.
+ * - poll() sleeps until a datagram arrives or the heap's earliest deadline; then
+ *   DTLSv1_handle_timeout() retransmits on exactly the connections whose deadline came.
  * - -cid n (rdtls only): negotiate DTLS 1.2 connection IDs (RFC 9146), asking clients for
  *   an n-byte CID. A datagram from an unknown address whose CID names an association goes
  *   to that association, and the association moves to the new address only when the
@@ -39,6 +40,7 @@
  * the server exits, 0 when all of them closed cleanly with close_notify.
  */
 #include "common.h"
+#include "slot_index.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -62,9 +64,12 @@ struct conn {
 /* Address index: bucket heads (slot numbers, -1 = empty), twice as many as slots. */
 static int *buckets;
 static size_t nbuckets;
-/* Earliest retransmission or idle deadline of all associations (common_now_ms clock), -1
- * when none; may be early (a scan then finds nothing due), never late. */
-static long long due_ms = -1;
+/* With -cid: slots by their own CID. */
+static struct slot_keys cid_index;
+/* Each association's next retransmission or idle deadline (common_now_ms clock). */
+static struct slot_heap timers;
+/* Unused slots, and half-open associations in the order their ClientHello verified. */
+static struct slot_list free_slots, half_open;
 
 static long cid_len = -1;
 static struct common_server_opts limits = { 64, 30000 };
@@ -114,8 +119,9 @@ static void index_remove(int slot)
         *link = conns[slot].next;
 }
 
-/* Lowers due_ms to c's next deadline (retransmission timer or idle limit). */
-static void note_deadline(const struct conn *c)
+/* Puts c's next deadline (retransmission timer or idle limit) in the heap; `not_before`
+ * keeps a timer that has just been handled from coming round again in the same pass. */
+static void note_deadline(const struct conn *c, long long not_before)
 {
     struct timeval tv;
     long long t = -1;
@@ -127,8 +133,25 @@ static void note_deadline(const struct conn *c)
         if (t < 0 || d < t)
             t = d;
     }
-    if (t >= 0 && (due_ms < 0 || t < due_ms))
-        due_ms = t;
+    if (t >= 0 && t < not_before)
+        t = not_before;
+    slot_heap_set(&timers, (int)(c - conns), t);
+}
+
+/* With -cid: indexes c under its own CID once it has one (it may change on
+ * renegotiation, so it is compared after every drive: one memcmp). */
+static void note_cid(const struct conn *c)
+{
+    unsigned char own[CID_MAX_LEN];
+    int slot = (int)(c - conns), len;
+
+    if (cid_len <= 0)
+        return;
+    len = cid_api.get_cid(c->ssl, own, sizeof(own));
+    if (len <= 0)
+        slot_keys_clear(&cid_index, slot);
+    else if (!slot_keys_has(&cid_index, slot, own, (size_t)len))
+        slot_keys_set(&cid_index, slot, own, (size_t)len);
 }
 
 /* New SSL with memory BIOs; app data points at peer (for the cookie callbacks). */
@@ -216,6 +239,10 @@ static void release(int i, const char *why, int ok, int count)
         fprintf(stderr, "rdtls-poll-server: %s: %s\n", who, why);
     }
     index_remove(i);
+    slot_keys_clear(&cid_index, i);
+    slot_heap_set(&timers, i, -1);
+    slot_list_remove(&half_open, i);
+    slot_list_push(&free_slots, i);
     SSL_free(conns[i].ssl); /* frees both BIOs */
     memset(&conns[i], 0, sizeof(conns[i]));
     memset(&assoc[i], 0, sizeof(assoc[i]));
@@ -262,6 +289,7 @@ static void drive(struct conn *c, const common_addr *from)
         from = maybe_move(c, from);
         if (r == 1) {
             a->established = 1;
+            slot_list_remove(&half_open, (int)(c - conns));
             if (!quiet) {
                 char who[80];
                 common_addr_str(&c->peer, who, sizeof(who));
@@ -323,14 +351,16 @@ static void drive_noted(struct conn *c, const common_addr *from)
     int slot = (int)(c - conns);
 
     drive(c, from);
-    if (assoc[slot].used)
-        note_deadline(c);
+    if (assoc[slot].used) {
+        note_deadline(c, 0);
+        note_cid(c);
+    }
 }
 
 /* With -cid: the association whose own CID the datagram's first tls12_cid record names. */
 static struct conn *find_conn_by_cid(const unsigned char *d, size_t n)
 {
-    unsigned char cid[CID_MAX_LEN], own[CID_MAX_LEN];
+    unsigned char cid[CID_MAX_LEN];
     int i, len;
 
     if (cid_len <= 0)
@@ -338,11 +368,8 @@ static struct conn *find_conn_by_cid(const unsigned char *d, size_t n)
     len = cid_api.dgram_cid(d, n, (size_t)cid_len, cid, sizeof(cid));
     if (len <= 0)
         return NULL;
-    for (i = 0; i < limits.max_clients; i++)
-        if (assoc[i].used && cid_api.get_cid(conns[i].ssl, own, sizeof(own)) == len
-            && memcmp(own, cid, (size_t)len) == 0)
-            return &conns[i];
-    return NULL;
+    i = slot_keys_find(&cid_index, cid, (size_t)len);
+    return i >= 0 && assoc[i].used ? &conns[i] : NULL;
 }
 
 /* The front door: one SSL that only runs DTLSv1_listen(). */
@@ -375,9 +402,9 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
         return;
     }
     /* A verified ClientHello: only now may it take (or free) a slot. */
-    slot = common_assoc_free_slot(assoc, (int)limits.max_clients);
+    slot = slot_list_first(&free_slots);
     if (slot < 0) {
-        slot = common_assoc_victim(assoc, (int)limits.max_clients);
+        slot = slot_list_first(&half_open); /* the oldest half-open association */
         if (slot < 0) {
             /* Every slot holds an established client: refuse; the client retransmits. */
             SSL_free(door);
@@ -387,6 +414,8 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
         release(slot, "evicted (half-open, table full)", 0, 0);
         evicted++;
     }
+    slot_list_remove(&free_slots, slot);
+    slot_list_push(&half_open, slot);
     c = &conns[slot];
     assoc[slot].used = 1;
     assoc[slot].established = 0;
@@ -402,33 +431,32 @@ static void front_door(SSL_CTX *ctx, const common_addr *peer, const unsigned cha
     drive_noted(c, NULL);
 }
 
-/* Milliseconds until due_ms (-1: no deadline, poll() waits for a datagram). */
+/* Milliseconds until the earliest deadline (-1: none, poll() waits for a datagram). */
 static int next_timeout_ms(void)
 {
-    long long now;
+    long long now, due;
 
-    if (due_ms < 0)
+    if (slot_heap_top(&timers, &due) < 0)
         return -1;
     now = common_now_ms();
-    return due_ms <= now ? 0 : (int)(due_ms - now);
+    return due <= now ? 0 : (int)(due - now);
 }
 
-/* Once due_ms has come: fires every expired timer, drops idle associations and recomputes
- * due_ms. Between deadlines this costs nothing, whatever the number of associations. */
+/* Fires the timers and idle limits whose deadline came, taking them off the heap in
+ * order: O(log n) per expired deadline, nothing for the others. */
 static void handle_timers(void)
 {
-    long long now = common_now_ms();
+    long long now = common_now_ms(), due;
     int i;
 
-    if (due_ms < 0 || now < due_ms)
-        return;
-    due_ms = -1;
-    for (i = 0; i < limits.max_clients; i++) {
+    while ((i = slot_heap_top(&timers, &due)) >= 0 && due <= now) {
         struct conn *c = &conns[i];
         struct timeval tv;
 
-        if (!assoc[i].used)
+        if (!assoc[i].used) {
+            slot_heap_set(&timers, i, -1);
             continue;
+        }
         if (limits.idle_ms > 0 && now - c->last_ms >= limits.idle_ms) {
             close_conn(c, 0);
             continue;
@@ -442,7 +470,7 @@ static void handle_timers(void)
             }
             flush_out(c->out, &c->peer, cid_peer_len(c->ssl));
         }
-        note_deadline(c);
+        note_deadline(c, now + 1);
     }
 }
 
@@ -497,6 +525,16 @@ int main(int argc, char **argv)
     }
     for (b = 0; b < nbuckets; b++)
         buckets[b] = -1;
+    if (!slot_heap_init(&timers, (int)limits.max_clients)
+        || !slot_list_init(&free_slots, (int)limits.max_clients)
+        || !slot_list_init(&half_open, (int)limits.max_clients)
+        || (cid_len > 0
+            && !slot_keys_init(&cid_index, (int)limits.max_clients, (size_t)cid_len))) {
+        fprintf(stderr, "%s: out of memory\n", common_prog);
+        goto done;
+    }
+    for (i = 0; i < limits.max_clients; i++)
+        slot_list_push(&free_slots, i);
     if (!common_cookie_init()) {
         common_fail("RAND_bytes failed");
         goto done;
@@ -569,6 +607,10 @@ done:
     free(conns);
     free(assoc);
     free(buckets);
+    slot_keys_free(&cid_index);
+    slot_heap_free(&timers);
+    slot_list_free(&free_slots);
+    slot_list_free(&half_open);
     SSL_free(door);
     if (sock_fd >= 0)
         close(sock_fd);

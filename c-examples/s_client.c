@@ -57,6 +57,7 @@ static void usage(void)
             " -keymatexportlen n   bytes of keying material (default 20)\n"
             " -msg                 trace protocol messages on stderr\n"
             " -no_renegotiation    refuse renegotiation (SSL_OP_NO_RENEGOTIATION)\n"
+            " -no_etm              no encrypt_then_mac (SSL_OP_NO_ENCRYPT_THEN_MAC)\n"
             " (a line \"R\" on stdin renegotiates, as in openssl s_client)\n"
             " -quiet               no status output\n"
             " -ign_eof             keep running after stdin EOF until the server closes\n"

@@ -99,6 +99,7 @@ static void usage(void)
             " -msg                 trace protocol messages on stderr\n"
             " -client_renegotiation allow client-initiated renegotiation\n"
             " -no_renegotiation    refuse renegotiation (SSL_OP_NO_RENEGOTIATION)\n"
+            " -no_etm              no encrypt_then_mac (SSL_OP_NO_ENCRYPT_THEN_MAC)\n"
             " (a line \"R\" on stdin renegotiates; other lines go to the client)\n"
             " -quiet               no status output\n"
             " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");

@@ -342,5 +342,29 @@ run_test client_hello_frag_one_datagram
 run_test client_hello_frag_cookie
 run_test client_hello_frag_reneg
 run_test client_hello_frag_retry
+# SSL_CTX_sess_set_remove_cb and SSL_SESS_CACHE_NO_AUTO_CLEAR as OpenSSL (t_sess_remove.sh,
+# issue 8).
+run_test sess_remove_as_openssl
+
+# The ECDHE-PSK AES-CBC suites with encrypt_then_mac, and -no_etm peers (t_psk_cbc.sh).
+for s in $CBC_SUITES; do
+    run_test "psk_cbc_openssl_server_${s//-/_}"
+    run_test "psk_cbc_openssl_client_${s//-/_}"
+    run_test "psk_cbc_gnutls_server_${s//-/_}"
+    run_test "psk_cbc_gnutls_client_${s//-/_}"
+    run_test "psk_cbc_mbedtls_client_${s//-/_}"
+    run_test "psk_cbc_mbedtls_server_${s//-/_}"
+done
+run_test psk_cbc_no_etm_openssl_client
+run_test psk_cbc_no_etm_openssl_server
+run_test psk_cbc_our_client_no_etm
+run_test psk_cbc_our_server_no_etm
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test psk_cbc_dropin_s_server
+    run_test psk_cbc_dropin_s_client
+fi
+run_test psk_cbc_cipher_api_as_openssl
+# The poll server's indexes: CID hash, deadline heap, slot lists (t_slot_index.sh, issue 12).
+run_test slot_index_against_models
 
 summary

@@ -3,6 +3,7 @@
 # after the other (one job: the machine is shared), with cargo-fuzz on a nightly toolchain.
 #
 #   FUZZ_SECONDS=60          time per target
+#   FUZZ_RUNS=10000000       also stop a target after this many executions (libFuzzer -runs)
 #   FUZZ_TARGETS="a b"       only these targets (default: every target)
 #   FUZZ_SANITIZER=none      none (fastest; the engine has no unsafe) or address (capi)
 #   FUZZ_SHORT=1             the bounded pass of `make test`: without a fuzzer, say so and
@@ -39,18 +40,22 @@ mkdir -p fuzz/work
 for t in $targets; do
     mkdir -p "fuzz/work/$t" "fuzz/corpus/$t"
     log="fuzz/work/$t.log"
-    echo "== $t: ${secs}s"
+    runs_flag=""
+    if [ -n "${FUZZ_RUNS:-}" ]; then
+        runs_flag="-runs=$FUZZ_RUNS"
+    fi
+    echo "== $t: ${secs}s ${runs_flag}"
     # -timeout: one input taking 10 s is a hang; the outer timeout bounds the whole run.
     if ! (cd fuzz && timeout $((secs + 300)) cargo +nightly fuzz run $flags "$t" \
         "work/$t" "corpus/$t" -- -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
-        >"../$log" 2>&1); then
+        $runs_flag >"../$log" 2>&1); then
         tail -40 "$log" >&2
         echo "make fuzz: $t failed; the input is in fuzz/artifacts/$t/" >&2
         exit 1
     fi
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-    line="$t: $runs executions, $rate exec/s, ${secs}s, sanitizer $san"
+    line="$t: $runs executions, $rate exec/s, ${secs}s limit, sanitizer $san"
     echo "$line"
     echo "$(date -u +%FT%TZ) $line" >>"$summary"
 done

@@ -62,6 +62,7 @@ pub struct Identity {
 }
 
 /// Immutable configuration shared by many connections (`Arc<Config>`).
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct Config {
     pub(crate) suites: Vec<&'static CipherSuite>,
     pub(crate) groups: Vec<NamedGroup>,
@@ -79,6 +80,7 @@ pub struct Config {
     pub(crate) cookie_exchange: bool,
     pub(crate) cookie_keys: Arc<CookieKeys>,
     pub(crate) extended_master_secret: bool,
+    pub(crate) encrypt_then_mac: bool,
     pub(crate) server_preference: bool,
     pub(crate) session_cache: Arc<SessionCache>,
     pub(crate) session_id_context: Vec<u8>,
@@ -119,6 +121,16 @@ pub enum LocalConnectionId {
 }
 
 impl Config {
+    /// Fuzzing builds: a copy whose mutable parts (session cache, cookie keys) are
+    /// independent copies, for `rdtls::fuzzing::copy_connection`.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn fuzz_copy(&self) -> Self {
+        let mut c = self.clone();
+        c.cookie_keys = Arc::new(self.cookie_keys.fuzz_copy());
+        c.session_cache = Arc::new(self.session_cache.fuzz_copy());
+        c
+    }
+
     /// Starts a builder with the defaults described on each setter.
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
@@ -182,6 +194,7 @@ impl Default for ConfigBuilder {
                 cookie_exchange: true,
                 cookie_keys: Arc::new(CookieKeys::new()),
                 extended_master_secret: true,
+                encrypt_then_mac: true,
                 server_preference: false,
                 session_cache: Arc::new(SessionCache::new(
                     DEFAULT_SESSION_CACHE_CAPACITY,
@@ -329,6 +342,14 @@ impl ConfigBuilder {
     /// Offer/accept extended_master_secret (RFC 7627, default on).
     pub fn extended_master_secret(mut self, on: bool) -> Self {
         self.cfg.extended_master_secret = on;
+        self
+    }
+
+    /// Offer/accept encrypt_then_mac (RFC 7366, default on). CBC suites are negotiated only
+    /// with it (no MAC-then-encrypt): off (OpenSSL's `SSL_OP_NO_ENCRYPT_THEN_MAC`), a client
+    /// does not offer them and a server does not select them.
+    pub fn encrypt_then_mac(mut self, on: bool) -> Self {
+        self.cfg.encrypt_then_mac = on;
         self
     }
 

@@ -130,10 +130,33 @@ impl Connection {
         self.inner.handle_datagram_owned(now, datagram)
     }
 
+    /// Like `handle_datagram`, but the records are decrypted in place in `datagram` (its
+    /// bytes are overwritten) and, when the datagram brings application data while none is
+    /// buffered, the first record's plaintext is copied straight into `out`: the only copy
+    /// between the caller's receive buffer and its read buffer (OpenSSL's `SSL_read` copies
+    /// once too). Returns the bytes written to `out`; a record longer than `out` keeps its
+    /// rest for [`Connection::recv`], and other records are buffered as with
+    /// `handle_datagram`. An empty `out` takes nothing.
+    pub fn handle_datagram_into(
+        &mut self,
+        now: Instant,
+        datagram: &mut [u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.inner.handle_datagram_into(now, datagram, out)
+    }
+
     /// Writes the next datagram to send into `buf` (cleared first) and returns its length.
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
         self.inner.poll_transmit(now, buf)
+    }
+
+    /// True when `poll_transmit` has a datagram to hand out (a cheap check before setting up
+    /// a send).
+    #[must_use]
+    pub fn has_transmit(&self) -> bool {
+        self.inner.has_transmit()
     }
 
     /// Writes the next batch of datagrams into `buf` (cleared first), back to back, at most

@@ -40,6 +40,7 @@ const SECRET_LEN: usize = 32;
 
 type Secret = Zeroizing<[u8; SECRET_LEN]>;
 
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 enum KeySource {
     Os,
     Seeded(Box<StdRng>),
@@ -133,6 +134,28 @@ impl CookieKeys {
                 previous: None,
             })),
             source: Mutex::new(source),
+        }
+    }
+
+    /// Fuzzing builds: independent keys in the same state (origin, current and previous
+    /// secret, the seeded source's position), for `rdtls::fuzzing::copy_connection`.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn fuzz_copy(&self) -> Self {
+        Self {
+            period: self.period,
+            origin: self.origin.clone(),
+            snapshot: RwLock::new(
+                self.snapshot
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            ),
+            source: Mutex::new(
+                self.source
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            ),
         }
     }
 

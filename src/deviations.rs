@@ -14,7 +14,18 @@
 //!   in the initial handshake; the peer's retransmission recovers them. During a
 //!   renegotiation, records of the next epoch are held (`record::layer::
 //!   MAX_NEXT_EPOCH_RECORDS`) so application data survives the epoch change.
-//! * **Only AEAD cipher suites** (AES-GCM, ChaCha20-Poly1305); no CBC, no RC4, no NULL.
+//! * **CBC only with encrypt_then_mac** (RFC 7366). Besides the AEAD suites (AES-GCM,
+//!   ChaCha20-Poly1305, AES-CCM) rdtls has only the four ECDHE-PSK AES-CBC suites (RFC 5489),
+//!   and negotiates them only with encrypt_then_mac: a server does not select a CBC suite
+//!   (nor resume a CBC session) for a ClientHello without the extension, and a client given
+//!   a CBC suite without it aborts with handshake_failure. RFC 7366 allows MAC-then-encrypt
+//!   as the fallback; we refuse it so that no padding oracle (Lucky13 class) exists. A client
+//!   sends the extension only when it offers a CBC suite (OpenSSL always sends it);
+//!   `SSL_OP_NO_ENCRYPT_THEN_MAC` removes the CBC suites from the offer. CBC records in the
+//!   RFC 9146 `tls12_cid` format (§5.2) are not implemented: a server using connection IDs
+//!   does not select CBC, a client refuses the combination. The per-record explicit IV is
+//!   the record number enciphered under the record key (NIST SP 800-38A Appendix C), not
+//!   RNG output. No RC4, no NULL, no certificate-authenticated CBC suites.
 //! * **ECDHE and signatures use the OS RNG** even when a test seeds the engine RNG, because
 //!   `ring` does not accept a caller-supplied RNG.
 //! * **An early ChangeCipherSpec is dropped**, not buffered: one that arrives before the

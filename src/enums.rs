@@ -175,6 +175,8 @@ impl ExtensionType {
     pub const USE_SRTP: Self = Self(14);
     /// `application_layer_protocol_negotiation` (16, RFC 7301).
     pub const ALPN: Self = Self(16);
+    /// `encrypt_then_mac` (22, RFC 7366).
+    pub const ENCRYPT_THEN_MAC: Self = Self(22);
     /// `extended_master_secret` (23).
     pub const EXTENDED_MASTER_SECRET: Self = Self(23);
     /// `connection_id` (54, RFC 9146 §3; the draft's 53 and Mbed TLS 2.x's 254 differ).

@@ -71,3 +71,16 @@ pub fn x509_parse(data: &[u8]) -> bool {
     let _ = x509::parse_name(&info.subject_der);
     true
 }
+
+/// A copy of `conn` in its current state, for the fuzz harness: it drives a handshake to
+/// the target state once per process and starts each input from a copy. The copy has its
+/// own copy of the configuration's session cache and cookie keys. Only with the `fuzzing`
+/// feature (the copy holds the connection's secrets). What differs from the original —
+/// hooks, OS-random ECDHE keys — is listed in `src/handshake/fuzz_copy.rs`; `None` when
+/// `conn` has an application hook set.
+#[cfg(feature = "fuzzing")]
+pub fn copy_connection(conn: &crate::Connection) -> Option<crate::Connection> {
+    Some(crate::Connection {
+        inner: Box::new(conn.inner.fuzz_copy()?),
+    })
+}

@@ -87,6 +87,37 @@ fn genuine_seed_completes_each_state() {
     }
 }
 
+/// The fuzz targets start each input from a copy of a connection prepared once
+/// (`rdtls::fuzzing::copy_connection`); every saved input must do exactly what it does on a
+/// connection whose handshake was replayed for it: same answers, states, statistics, events
+/// and timers.
+#[test]
+fn copied_connection_behaves_as_replayed() {
+    for state in engine::State::ALL {
+        let mut inputs = inputs(state.name());
+        inputs.push((PathBuf::from("seed"), engine::seed(state)));
+        // Timer expiries, an empty datagram and garbage, on top of the saved inputs.
+        inputs.push((PathBuf::from("timers"), vec![0xff, 0xff, 0xff, 0xff, 0, 0]));
+        inputs.push((PathBuf::from("garbage"), vec![0, 3, 0x16, 0xfe, 0xfd]));
+        for (path, data) in &inputs {
+            let copy = engine::outcome(state, data, false);
+            let replayed = engine::outcome(state, data, true);
+            let first = (0..copy.1.len().max(replayed.1.len()))
+                .find(|&i| copy.1.get(i) != replayed.1.get(i));
+            assert!(
+                copy == replayed,
+                "{state:?} {}: the copy differs from the replayed connection: completed {} \
+                 vs {}, first difference at step {first:?}: {:?} vs {:?}",
+                path.display(),
+                copy.0,
+                replayed.0,
+                first.and_then(|i| copy.1.get(i)),
+                first.and_then(|i| replayed.1.get(i)),
+            );
+        }
+    }
+}
+
 /// Writes the generated seeds into fuzz/corpus/ (run by hand:
 /// `cargo test --test fuzz_corpus write_seeds -- --ignored`).
 #[test]

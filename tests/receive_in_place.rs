@@ -89,3 +89,76 @@ fn tampered_owned_datagram_is_dropped() {
         b"still fine"
     );
 }
+
+#[test]
+fn lent_datagram_delivers_first_record_straight_into_the_readers_buffer() {
+    let mut p = established(&Spec::default_ecdsa());
+    let now = p.now;
+    // Whole record into a large enough buffer: delivered, nothing left buffered.
+    let mut dg = client_app_datagram(&mut p, b"straight through");
+    let mut out = [0u8; 64];
+    let n = p
+        .server
+        .conn
+        .handle_datagram_into(now, &mut dg, &mut out)
+        .expect("accepted");
+    assert_eq!(&out[..n], b"straight through");
+    assert!(!p.server.conn.has_pending());
+    assert_eq!(p.server.conn.buffered_app_bytes(), 0);
+
+    // A short destination takes the head; the rest stays for recv (OpenSSL's partial read).
+    let mut dg = client_app_datagram(&mut p, b"0123456789");
+    let mut four = [0u8; 4];
+    let n = p
+        .server
+        .conn
+        .handle_datagram_into(now, &mut dg, &mut four)
+        .expect("accepted");
+    assert_eq!((n, &four), (4, b"0123"));
+    assert_eq!(p.server.conn.pending(), 6);
+    let n = p.server.conn.recv(&mut out).expect("rest");
+    assert_eq!(&out[..n], b"456789");
+
+    // An empty destination (SSL_peek's path) buffers the record whole.
+    let mut dg = client_app_datagram(&mut p, b"kept");
+    assert_eq!(
+        p.server.conn.handle_datagram_into(now, &mut dg, &mut []),
+        Ok(0)
+    );
+    assert_eq!(p.server.conn.pending(), 4);
+
+    // With data already buffered, a new record queues behind it: order is kept.
+    let mut dg = client_app_datagram(&mut p, b"after");
+    assert_eq!(
+        p.server.conn.handle_datagram_into(now, &mut dg, &mut out),
+        Ok(0)
+    );
+    let n = p.server.conn.recv(&mut out).expect("first");
+    assert_eq!(&out[..n], b"kept");
+    let n = p.server.conn.recv(&mut out).expect("second");
+    assert_eq!(&out[..n], b"after");
+    assert!(p.server.conn.recv(&mut out).is_none());
+}
+
+#[test]
+fn tampered_lent_datagram_delivers_nothing() {
+    let mut p = established(&Spec::default_ecdsa());
+    let now = p.now;
+    let mut dg = client_app_datagram(&mut p, b"authentic");
+    let last = dg.len() - 1;
+    dg[last] ^= 1;
+    let mut out = [0u8; 64];
+    assert_eq!(
+        p.server.conn.handle_datagram_into(now, &mut dg, &mut out),
+        Ok(0)
+    );
+    assert_eq!(out, [0u8; 64], "nothing written for a forged record");
+    assert!(!p.server.conn.has_pending());
+    let mut noise = vec![0x17u8; 70_000];
+    assert_eq!(
+        p.server
+            .conn
+            .handle_datagram_into(now, &mut noise, &mut out),
+        Ok(0)
+    );
+}

@@ -3,20 +3,26 @@
 //!
 //! Shared by the libFuzzer binaries (`fuzz/fuzz_targets/`, nightly, `cargo fuzz`) and the
 //! stable regression test `tests/fuzz_corpus.rs`, which replays `fuzz/corpus/<target>/` and
-//! `fuzz/regressions/<target>/`. Needs rdtls's `test-rng` feature: every run drives the same
-//! genuine handshake (seeded randoms and cookie secrets, time relative to one start
-//! instant) to the target's state, so an input that crashes once crashes every time.
+//! `fuzz/regressions/<target>/`. Needs rdtls's `fuzzing` feature: the target state is
+//! reached once per process by a genuine handshake (seeded randoms and cookie secrets,
+//! Ed25519 signatures, virtual time), replaying the recorded peer; every input then starts
+//! from a copy of that connection (`rdtls::fuzzing::copy_connection`, which also copies the
+//! configuration's session cache and cookie keys, so nothing carries over from one input to
+//! the next), so an input that crashes once crashes every time. `run_replayed` still
+//! replays the handshake for each input; the regression test checks both paths agree.
 //!
 //! Input format (engine targets): a sequence of `[u16 big-endian length][bytes]` records,
 //! each one datagram for the target connection; length `0xffff` means "the retransmission
 //! timer fires" (time moves 2 s on, `handle_timeout`); a length longer than what is left
 //! takes the rest. The seed corpus holds the genuine rest of the handshake in this form.
+use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rdtls::cookie::{CookieHooks, CookieKeys, CookieListener, ListenOutcome};
 use rdtls::fuzzing::{
-    load_certificates, suite_by_name, NamedGroup, SignatureScheme, SigningKey, TrustStore,
+    copy_connection, load_certificates, suite_by_name, NamedGroup, SignatureScheme, SigningKey,
+    TrustStore,
 };
 use rdtls::{ClientOptions, Config, Connection, VerifyMode};
 
@@ -379,22 +385,74 @@ fn prepare(state: State, now: &mut Instant, rbuf: &mut [u8]) -> Connection {
     target
 }
 
-/// Runs one input against the target connection in `state`.
+/// The target connection in each state, prepared once per thread (the fuzzer's), with the
+/// virtual time it was left at.
+fn prepared_copy(state: State) -> (Connection, Instant) {
+    thread_local! {
+        static PREPARED: RefCell<Vec<(State, Connection, Instant)>> = const { RefCell::new(Vec::new()) };
+    }
+    PREPARED.with(|p| {
+        let mut p = p.borrow_mut();
+        if !p.iter().any(|(s, _, _)| *s == state) {
+            let mut now = Instant::now();
+            let mut rbuf = vec![0u8; RECV_BUF];
+            let mut c = prepare(state, &mut now, &mut rbuf);
+            // What the target would send next is not part of the experiment.
+            let mut buf = Vec::new();
+            while c.poll_transmit(now, &mut buf).is_some() {
+                buf.clear();
+            }
+            p.push((state, c, now));
+        }
+        let (_, c, now) = p.iter().find(|(s, _, _)| *s == state).expect("prepared");
+        let copy = copy_connection(c).expect("the harness sets no hooks");
+        (copy, *now)
+    })
+}
+
+/// Runs one input against a copy of the target connection in `state` (the fuzz targets'
+/// body).
 ///
 /// Panics (a finding) when the engine panics, when an `Err` is not sticky in `error()`,
 /// when one datagram is answered with a burst, or when input kills an established
 /// connection (only a genuine authenticated alert may, and the fuzzer cannot forge one).
 /// Returns whether the target completed the handshake (the seeds' check).
 pub fn run(state: State, data: &[u8]) -> bool {
-    let mut now = Instant::now();
+    let (mut target, now) = prepared_copy(state);
+    feed(state, &mut target, now, data, None)
+}
+
+/// What one input did, for comparing the copy with a replayed handshake: whether it
+/// completed, and everything the target sent, its state, statistics and events.
+pub fn outcome(state: State, data: &[u8], replayed: bool) -> (bool, Vec<String>) {
+    let mut log = Vec::new();
+    let completed = if replayed {
+        let mut now = Instant::now();
+        let mut rbuf = vec![0u8; RECV_BUF];
+        let mut target = prepare(state, &mut now, &mut rbuf);
+        let mut buf = Vec::new();
+        while target.poll_transmit(now, &mut buf).is_some() {
+            buf.clear();
+        }
+        feed(state, &mut target, now, data, Some(&mut log))
+    } else {
+        let (mut target, now) = prepared_copy(state);
+        feed(state, &mut target, now, data, Some(&mut log))
+    };
+    (completed, log)
+}
+
+/// Feeds `data` to `target` (at virtual time `now`), checking the invariants of [`run`];
+/// with `log`, records what the target did.
+fn feed(
+    state: State,
+    target: &mut Connection,
+    mut now: Instant,
+    data: &[u8],
+    mut log: Option<&mut Vec<String>>,
+) -> bool {
     let mut rbuf = vec![0u8; RECV_BUF];
-    let mut target = prepare(state, &mut now, &mut rbuf);
-    let target = &mut target;
-    // What the target would send next is not part of the experiment.
     let mut buf = Vec::new();
-    while target.poll_transmit(now, &mut buf).is_some() {
-        buf.clear();
-    }
     for op in ops(data) {
         let (r, limit) = match op {
             Op::Datagram(d) => (target.handle_datagram(now, d), MAX_ANSWER_DATAGRAMS),
@@ -418,7 +476,21 @@ pub fn run(state: State, data: &[u8]) -> bool {
         while target.poll_transmit(now, &mut buf).is_some() {
             answers += 1;
             assert!(answers <= limit, "one datagram answered with a burst");
+            if let Some(log) = log.as_deref_mut() {
+                log.push(format!("sent {buf:02x?}"));
+            }
             buf.clear();
+        }
+        if let Some(log) = log.as_deref_mut() {
+            log.push(format!(
+                "{r:?} {} {:?} {:?}",
+                target.state_name(),
+                target.stats(),
+                target.poll_timeout().map(|t| t - now)
+            ));
+            while let Some(e) = target.poll_event() {
+                log.push(format!("{e:?}"));
+            }
         }
         drain(target, &mut rbuf);
         let _ = target.poll_timeout();
@@ -435,6 +507,9 @@ pub fn run(state: State, data: &[u8]) -> bool {
         let _ = target.send(b"after fuzz");
         buf.clear();
         while target.poll_transmit(now, &mut buf).is_some() {
+            if let Some(log) = log.as_deref_mut() {
+                log.push(format!("sent {buf:02x?}"));
+            }
             buf.clear();
         }
     }

@@ -11,6 +11,7 @@ use ccm::consts::{U12, U16, U8};
 use ccm::Ccm;
 
 /// One keyed CCM instance; the variant fixes key size and tag length.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub enum CcmKey {
     /// AES-128-CCM, 16-byte tag.
     Aes128(Ccm<Aes128, U16, U12>),

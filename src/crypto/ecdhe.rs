@@ -26,6 +26,25 @@ pub struct EphemeralKeyPair {
     group: NamedGroup,
     private: EphemeralPrivateKey,
     public: PublicKey,
+    /// Fuzzing builds: the seed a seeded key came from, so that
+    /// [`Clone`] can re-derive the same key (ring's private keys cannot be copied).
+    #[cfg(feature = "fuzzing")]
+    seed: Option<Zeroizing<Vec<u8>>>,
+}
+
+/// Fuzzing builds only (the harness copies a connection prepared once per process): a key
+/// from [`EphemeralKeyPair::from_seed`] is re-derived from its seed, so the copy is the same
+/// key; a key from the OS RNG cannot be copied and the copy is a fresh key in the same group
+/// (its public value differs: whatever the peer computed with the old one no longer agrees).
+#[cfg(feature = "fuzzing")]
+impl Clone for EphemeralKeyPair {
+    fn clone(&self) -> Self {
+        let copy = match &self.seed {
+            Some(seed) => Self::from_seed(self.group, seed),
+            None => Self::generate(self.group),
+        };
+        copy.expect("a key in this group was generated before")
+    }
 }
 
 impl std::fmt::Debug for EphemeralKeyPair {
@@ -60,6 +79,8 @@ impl EphemeralKeyPair {
             group,
             private,
             public,
+            #[cfg(feature = "fuzzing")]
+            seed: None,
         })
     }
 
@@ -73,7 +94,13 @@ impl EphemeralKeyPair {
         // ring takes caller randomness only through its (deprecated) fixed test source.
         #[allow(deprecated)]
         let rng = ring::test::rand::FixedSliceRandom { bytes: seed };
-        Self::generate_with(group, alg, &rng)
+        #[cfg_attr(not(feature = "fuzzing"), allow(unused_mut))]
+        let mut pair = Self::generate_with(group, alg, &rng)?;
+        #[cfg(feature = "fuzzing")]
+        {
+            pair.seed = Some(Zeroizing::new(seed.to_vec()));
+        }
+        Ok(pair)
     }
 
     /// Length of a private key seed in `group` (see [`EphemeralKeyPair::from_seed`]).

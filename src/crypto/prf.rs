@@ -108,8 +108,12 @@ pub fn finished_verify_data(
 }
 
 /// Traffic keys and implicit IVs for both directions (RFC 5246 §6.3). AEAD suites have no
-/// MAC keys.
+/// MAC keys (empty); CBC suites have no implicit IV (empty).
 pub struct KeyBlock {
+    /// Key the client MACs with (CBC suites).
+    pub client_write_mac_key: Zeroizing<Vec<u8>>,
+    /// Key the server MACs with (CBC suites).
+    pub server_write_mac_key: Zeroizing<Vec<u8>>,
     /// Key the client encrypts with.
     pub client_write_key: Zeroizing<Vec<u8>>,
     /// Key the server encrypts with.
@@ -121,17 +125,20 @@ pub struct KeyBlock {
 }
 
 /// Expands the master secret into a [`KeyBlock`]:
-/// PRF(master, "key expansion", server_random ‖ client_random), split as client key, server
-/// key, client IV, server IV (RFC 5246 §6.3; MAC keys have length 0 for AEAD suites).
+/// PRF(master, "key expansion", server_random ‖ client_random), split as client MAC key,
+/// server MAC key, client key, server key, client IV, server IV (RFC 5246 §6.3; MAC keys have
+/// length 0 for AEAD suites). A CBC suite's per-record IV is explicit, so we stop before the
+/// IV part that OpenSSL also derives and never uses: the bytes before it are the same.
 pub fn key_block(
     suite: &CipherSuite,
     master: &[u8; 48],
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> KeyBlock {
+    let m = suite.mac_key_len();
     let k = suite.key_len;
     let iv = suite.fixed_iv_len;
-    let mut block = Zeroizing::new(vec![0u8; 2 * k + 2 * iv]);
+    let mut block = Zeroizing::new(vec![0u8; 2 * m + 2 * k + 2 * iv]);
     prf(
         suite.prf,
         master,
@@ -139,10 +146,14 @@ pub fn key_block(
         &[server_random, client_random],
         &mut block[..],
     );
-    let (client_key, rest) = block.split_at(k);
+    let (client_mac, rest) = block.split_at(m);
+    let (server_mac, rest) = rest.split_at(m);
+    let (client_key, rest) = rest.split_at(k);
     let (server_key, rest) = rest.split_at(k);
     let (client_iv, server_iv) = rest.split_at(iv);
     KeyBlock {
+        client_write_mac_key: Zeroizing::new(client_mac.to_vec()),
+        server_write_mac_key: Zeroizing::new(server_mac.to_vec()),
         client_write_key: Zeroizing::new(client_key.to_vec()),
         server_write_key: Zeroizing::new(server_key.to_vec()),
         client_write_iv: Zeroizing::new(client_iv.to_vec()),
@@ -349,6 +360,19 @@ mod tests {
         assert_eq!(*kb.server_write_key, all[32..64]);
         assert_eq!(*kb.client_write_iv, all[64..76]);
         assert_eq!(*kb.server_write_iv, all[76..88]);
+
+        // CBC: the two MAC keys come first, then the keys; no implicit IV (same PRF stream).
+        let kb = key_block(
+            &crate::crypto::suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA,
+            &master(),
+            &client_random(),
+            &server_random(),
+        );
+        assert_eq!(*kb.client_write_mac_key, all[..20]);
+        assert_eq!(*kb.server_write_mac_key, all[20..40]);
+        assert_eq!(*kb.client_write_key, all[40..56]);
+        assert_eq!(*kb.server_write_key, all[56..72]);
+        assert!(kb.client_write_iv.is_empty() && kb.server_write_iv.is_empty());
     }
 
     /// RFC 5705 §4: no context, empty context and a context all differ.

@@ -1,6 +1,7 @@
-//! The cipher suites rdtls implements: ECDHE key exchange with AEAD record protection only
-//! (RFC 5289 AES-GCM, RFC 7905 ChaCha20-Poly1305, RFC 7251 AES-CCM). No CBC suites: no
-//! padding oracles.
+//! The cipher suites rdtls implements: ECDHE key exchange with AEAD record protection
+//! (RFC 5289 AES-GCM, RFC 7905 ChaCha20-Poly1305, RFC 7251 AES-CCM), PSK key exchanges
+//! (RFC 4279, RFC 5489), and the four ECDHE-PSK AES-CBC suites OpenSSL 3.0 offers (RFC 5489
+//! §3.2/§4), which rdtls negotiates only with encrypt_then_mac (RFC 7366): no padding oracle.
 
 use super::HashAlg;
 
@@ -21,6 +22,10 @@ pub enum AeadKind {
     Aes128Ccm8,
     /// AES-256-CCM_8, 8-byte tag (RFC 6655).
     Aes256Ccm8,
+    /// AES-128-CBC with an HMAC (RFC 5246 §6.2.3.2), only with encrypt_then_mac (RFC 7366).
+    Aes128Cbc,
+    /// AES-256-CBC with an HMAC, only with encrypt_then_mac.
+    Aes256Cbc,
 }
 
 impl AeadKind {
@@ -30,6 +35,42 @@ impl AeadKind {
             self,
             AeadKind::Aes128Ccm | AeadKind::Aes256Ccm | AeadKind::Aes128Ccm8 | AeadKind::Aes256Ccm8
         )
+    }
+
+    /// True for AES-CBC + HMAC ([`crate::record::cbc`]), the only non-AEAD protection.
+    pub fn is_cbc(self) -> bool {
+        matches!(self, AeadKind::Aes128Cbc | AeadKind::Aes256Cbc)
+    }
+}
+
+/// HMAC of a CBC suite's records (RFC 5246 §6.2.3.2); AEAD suites have none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacAlg {
+    /// HMAC-SHA1 (the `...-SHA` suites).
+    Sha1,
+    /// HMAC-SHA256.
+    Sha256,
+    /// HMAC-SHA384.
+    Sha384,
+}
+
+impl MacAlg {
+    /// MAC (and MAC key) length in bytes: RFC 5246 §6.2.3.1 uses the full HMAC output.
+    pub const fn output_len(self) -> usize {
+        match self {
+            MacAlg::Sha1 => 20,
+            MacAlg::Sha256 => 32,
+            MacAlg::Sha384 => 48,
+        }
+    }
+
+    /// The matching `ring` HMAC algorithm.
+    pub fn hmac_algorithm(self) -> ring::hmac::Algorithm {
+        match self {
+            MacAlg::Sha1 => ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            MacAlg::Sha256 => ring::hmac::HMAC_SHA256,
+            MacAlg::Sha384 => ring::hmac::HMAC_SHA384,
+        }
     }
 }
 
@@ -78,14 +119,29 @@ pub struct CipherSuite {
     pub tag_len: usize,
     /// Symmetric strength in bits (`SSL_CIPHER_get_bits`).
     pub bits: i32,
+    /// Record HMAC of a CBC suite (`None` for AEAD suites); its key comes first in the key
+    /// block (RFC 5246 §6.3).
+    pub mac: Option<MacAlg>,
 }
 
 impl CipherSuite {
-    /// Bytes a protected record adds beyond its header: explicit nonce + tag.
+    /// Bytes a protected record adds beyond its header, at most: explicit nonce + tag, or
+    /// for CBC the explicit IV (16), up to a block of padding and the MAC.
     pub fn record_overhead(&self) -> usize {
-        self.explicit_nonce_len + self.tag_len
+        match self.mac {
+            Some(mac) => self.explicit_nonce_len + CBC_BLOCK_LEN + mac.output_len(),
+            None => self.explicit_nonce_len + self.tag_len,
+        }
+    }
+
+    /// MAC key length in the key block (0 for AEAD suites).
+    pub fn mac_key_len(&self) -> usize {
+        self.mac.map_or(0, MacAlg::output_len)
     }
 }
+
+/// AES block size: the CBC explicit IV length and padding unit.
+pub const CBC_BLOCK_LEN: usize = 16;
 
 /// Builds a suite descriptor; the AEAD fixes key, IV, nonce and tag sizes.
 const fn suite(
@@ -104,6 +160,10 @@ const fn suite(
         AeadKind::Aes256Ccm => (HashAlg::Sha256, 32, 4, 8, 16, 256),
         AeadKind::Aes128Ccm8 => (HashAlg::Sha256, 16, 4, 8, 8, 128),
         AeadKind::Aes256Ccm8 => (HashAlg::Sha256, 32, 4, 8, 8, 256),
+        // CBC (RFC 5246 §6.2.3.2): a 16-byte explicit IV per record, no implicit IV; the
+        // tag length is unused (the MAC is `mac`); `cbc_suite` sets PRF and MAC.
+        AeadKind::Aes128Cbc => (HashAlg::Sha256, 16, 0, CBC_BLOCK_LEN, 0, 128),
+        AeadKind::Aes256Cbc => (HashAlg::Sha256, 32, 0, CBC_BLOCK_LEN, 0, 256),
     };
     CipherSuite {
         id,
@@ -117,7 +177,26 @@ const fn suite(
         explicit_nonce_len,
         tag_len,
         bits,
+        mac: None,
     }
+}
+
+/// Builds a CBC suite descriptor: `suite`'s sizes plus the record MAC and PRF hash (RFC 5489
+/// §4 / RFC 5246 §5: SHA-256 for the `_SHA` and `_SHA256` suites, SHA-384 for `_SHA384`).
+const fn cbc_suite(
+    id: u16,
+    openssl_name: &'static str,
+    iana_name: &'static str,
+    aead: AeadKind,
+    mac: MacAlg,
+) -> CipherSuite {
+    let mut s = suite(id, openssl_name, iana_name, AuthKind::EcdhePsk, aead);
+    s.mac = Some(mac);
+    s.prf = match mac {
+        MacAlg::Sha384 => HashAlg::Sha384,
+        _ => HashAlg::Sha256,
+    };
+    s
 }
 
 /// 0xC02B (RFC 5289).
@@ -267,9 +346,43 @@ pub static TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256: CipherSuite = suite(
     AeadKind::Chacha20Poly1305,
 );
 
+/// 0xC035 (RFC 5489 §3.2).
+pub static TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA: CipherSuite = cbc_suite(
+    0xC035,
+    "ECDHE-PSK-AES128-CBC-SHA",
+    "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA",
+    AeadKind::Aes128Cbc,
+    MacAlg::Sha1,
+);
+/// 0xC036 (RFC 5489 §3.2).
+pub static TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA: CipherSuite = cbc_suite(
+    0xC036,
+    "ECDHE-PSK-AES256-CBC-SHA",
+    "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA",
+    AeadKind::Aes256Cbc,
+    MacAlg::Sha1,
+);
+/// 0xC037 (RFC 5489 §4).
+pub static TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256: CipherSuite = cbc_suite(
+    0xC037,
+    "ECDHE-PSK-AES128-CBC-SHA256",
+    "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256",
+    AeadKind::Aes128Cbc,
+    MacAlg::Sha256,
+);
+/// 0xC038 (RFC 5489 §4).
+pub static TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384: CipherSuite = cbc_suite(
+    0xC038,
+    "ECDHE-PSK-AES256-CBC-SHA384",
+    "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384",
+    AeadKind::Aes256Cbc,
+    MacAlg::Sha384,
+);
+
 /// The PSK suites (RFC 4279/5489 key exchange), in OpenSSL's `ciphers -s PSK` order. Not
-/// enabled by default; offered only with a PSK provider (`ConfigBuilder::psk`).
-pub static PSK_SUITES: [&CipherSuite; 8] = [
+/// enabled by default; offered only with a PSK provider (`ConfigBuilder::psk`). The CBC
+/// ones are negotiated only with encrypt_then_mac (RFC 7366).
+pub static PSK_SUITES: [&CipherSuite; 12] = [
     &TLS_PSK_WITH_AES_256_GCM_SHA384,
     &TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
     &TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
@@ -278,6 +391,10 @@ pub static PSK_SUITES: [&CipherSuite; 8] = [
     &TLS_PSK_WITH_AES_128_GCM_SHA256,
     &TLS_PSK_WITH_AES_128_CCM_8,
     &TLS_PSK_WITH_AES_128_CCM,
+    &TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384,
+    &TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA,
+    &TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
+    &TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA,
 ];
 
 /// Suites we implement but do not enable by default (OpenSSL's `DEFAULT` leaves CCM out
@@ -367,9 +484,15 @@ mod tests {
                     assert_eq!((s.fixed_iv_len, s.explicit_nonce_len, s.tag_len), (4, 8, 8));
                     assert_eq!(s.prf, HashAlg::Sha256);
                 }
+                AeadKind::Aes128Cbc | AeadKind::Aes256Cbc => {
+                    assert_eq!((s.fixed_iv_len, s.explicit_nonce_len), (0, 16));
+                    assert!(s.mac.is_some());
+                }
             }
             assert_eq!(s.aead.is_ccm(), s.iana_name.contains("_CCM"));
-            if !s.aead.is_ccm() {
+            assert_eq!(s.aead.is_cbc(), s.iana_name.contains("_CBC"));
+            assert_eq!(s.aead.is_cbc(), s.mac.is_some());
+            if !s.aead.is_ccm() && !s.aead.is_cbc() {
                 assert_eq!(s.tag_len, 16);
             }
         }
@@ -393,6 +516,26 @@ mod tests {
         assert_eq!(TLS_PSK_WITH_AES_128_CCM_8.record_overhead(), 16);
         assert_eq!(TLS_PSK_WITH_AES_256_GCM_SHA384.prf, HashAlg::Sha384);
         assert_eq!(TLS_PSK_WITH_AES_256_CCM.prf, HashAlg::Sha256);
+    }
+
+    /// RFC 5489 §3.2/§4 code points, MACs and PRF hashes (SHA-384 only for `_SHA384`), and
+    /// the worst-case record expansion: IV 16 + a block of padding + MAC.
+    #[test]
+    fn cbc_suites_parameters() {
+        let expect = [
+            (0xC035, MacAlg::Sha1, HashAlg::Sha256, 16, 52),
+            (0xC036, MacAlg::Sha1, HashAlg::Sha256, 32, 52),
+            (0xC037, MacAlg::Sha256, HashAlg::Sha256, 16, 64),
+            (0xC038, MacAlg::Sha384, HashAlg::Sha384, 32, 80),
+        ];
+        for (id, mac, prf, key_len, overhead) in expect {
+            let s = suite_by_id(id).unwrap();
+            assert_eq!((s.mac, s.prf, s.key_len), (Some(mac), prf, key_len));
+            assert_eq!(s.mac_key_len(), mac.output_len());
+            assert_eq!(s.record_overhead(), overhead, "{}", s.openssl_name);
+            assert_eq!(s.auth, AuthKind::EcdhePsk);
+        }
+        assert_eq!(TLS_PSK_WITH_AES_128_GCM_SHA256.mac_key_len(), 0);
     }
 
     #[test]

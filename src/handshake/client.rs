@@ -53,6 +53,7 @@ impl Machine {
             supported_groups: Some(self.config.groups.clone()),
             ec_point_formats: Some(vec![0]),
             signature_algorithms: Some(self.config.sig_schemes.clone()),
+            encrypt_then_mac: self.client_offers_etm(&cipher_suites),
             extended_master_secret: self.config.extended_master_secret,
             // RFC 5746 §3.5: empty initially, our previous verify_data when renegotiating.
             renegotiation_info: Some(
@@ -260,6 +261,7 @@ impl Machine {
         self.client_check_srtp(&sh.extensions)?;
         self.client_check_alpn(&sh.extensions)?;
         self.client_check_cid(&sh.extensions)?;
+        self.client_check_etm(suite, &sh.extensions)?;
         self.peer_flight_received();
         self.hs.server_random = sh.random;
         self.hs.suite = Some(suite);

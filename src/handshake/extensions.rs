@@ -27,6 +27,8 @@ pub struct Extensions {
     pub ec_point_formats: Option<Vec<u8>>,
     /// RFC 5246 §7.4.1.4.1 `signature_algorithms` (non-empty list).
     pub signature_algorithms: Option<Vec<SignatureScheme>>,
+    /// RFC 7366 `encrypt_then_mac`; its extension_data is always empty.
+    pub encrypt_then_mac: bool,
     /// RFC 7627 `extended_master_secret`; its extension_data is always empty.
     pub extended_master_secret: bool,
     /// RFC 5746 §3.2 `renegotiation_info`: the inner `renegotiated_connection<0..255>`.
@@ -51,6 +53,7 @@ impl Extensions {
             && self.supported_groups.is_none()
             && self.ec_point_formats.is_none()
             && self.signature_algorithms.is_none()
+            && !self.encrypt_then_mac
             && !self.extended_master_secret
             && self.renegotiation_info.is_none()
             && self.session_ticket.is_none()
@@ -94,6 +97,9 @@ impl Extensions {
                 put_ext(out, ExtensionType::SIGNATURE_ALGORITHMS, |out| {
                     put_nested(out, 2, |out| schemes.iter().for_each(|s| put_u16(out, s.0)));
                 });
+            }
+            if self.encrypt_then_mac {
+                put_ext(out, ExtensionType::ENCRYPT_THEN_MAC, |_| {});
             }
             if self.extended_master_secret {
                 put_ext(out, ExtensionType::EXTENDED_MASTER_SECRET, |_| {});
@@ -176,6 +182,8 @@ impl Extensions {
                 let list = decode_u16_list(&mut r, "signature_algorithms")?;
                 self.signature_algorithms = Some(list.into_iter().map(SignatureScheme).collect());
             }
+            // RFC 7366 §2: "The extension_data field of this extension SHALL be empty."
+            ExtensionType::ENCRYPT_THEN_MAC => self.encrypt_then_mac = true,
             ExtensionType::EXTENDED_MASTER_SECRET => {
                 // RFC 7627 §5.1: "The extension_data field of this extension is empty".
                 self.extended_master_secret = true;
@@ -254,6 +262,7 @@ mod tests {
             supported_groups: Some(vec![NamedGroup::X25519, NamedGroup::SECP256R1]),
             ec_point_formats: Some(vec![0]),
             signature_algorithms: Some(vec![SignatureScheme::ECDSA_SECP256R1_SHA256]),
+            encrypt_then_mac: true,
             extended_master_secret: true,
             renegotiation_info: Some(vec![]),
             session_ticket: Some(vec![1, 2, 3]),
@@ -324,6 +333,16 @@ mod tests {
         let mut out = Vec::new();
         e.encode(&mut out);
         assert_eq!(out, [0, 9, 0, 23, 0, 0, 0xff, 0x01, 0, 1, 0]);
+        // RFC 7366 §2: type 22, empty data; anything inside is malformed.
+        let e = Extensions {
+            encrypt_then_mac: true,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        e.encode(&mut out);
+        assert_eq!(out, [0, 4, 0, 22, 0, 0]);
+        assert_eq!(decode_raw(&[(22, b"")]), Ok(e));
+        assert!(decode_raw(&[(22, b"\0")]).is_err());
     }
 
     #[test]

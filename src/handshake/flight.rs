@@ -24,6 +24,7 @@ pub(crate) enum FlightEntry {
 
 /// The last flight we sent.
 #[derive(Debug, Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Flight {
     pub entries: Vec<FlightEntry>,
 }
@@ -37,6 +38,7 @@ impl Flight {
 /// Retransmission timer state (RFC 6347 §4.2.4.1): starts at the initial value, doubles on
 /// each expiry up to the cap, and is reset once the peer's next flight arrives.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct RetransmitTimer {
     pub deadline: Option<Instant>,
     /// When the current deadline was armed (to re-time it if the timer hook changes).

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::input_policy::PendingVerdict;
 
 /// Where a connection is in its life.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) enum Lifecycle {
     /// The handshake runs (RFC 6347 §4.2.4: PREPARING, SENDING, WAITING).
     Handshaking(Box<Handshake>),
@@ -28,6 +29,7 @@ pub(crate) enum Lifecycle {
 }
 
 /// What only a running handshake has: dropped (freed) as soon as it ends.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Handshake {
     /// The message the handshake waits for, with that step's own data.
     pub step: Step,
@@ -79,6 +81,7 @@ impl Handshake {
 
 /// An established connection.
 #[derive(Debug, Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Established {
     /// On the side that sent the final flight: when the handshake completed. The previous
     /// read epoch is retired `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
@@ -90,6 +93,7 @@ pub(crate) struct Established {
 
 /// A connection being closed after its handshake.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Closing {
     /// We sent close_notify: nothing more may be sent.
     pub sent: bool,
@@ -103,6 +107,7 @@ pub(crate) struct Closing {
 
 /// A connection ended by an error.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Failed {
     /// The fatal error.
     pub error: Error,

@@ -58,6 +58,7 @@ pub(crate) enum State {
 
 /// Negotiated parameters and in-progress secrets of the current handshake.
 #[derive(Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Negotiated {
     pub client_random: [u8; 32],
     pub server_random: [u8; 32],
@@ -94,17 +95,24 @@ pub(crate) struct Negotiated {
     pub cid: Option<crate::cid::ConnectionIds>,
 }
 
+#[cfg(feature = "fuzzing")]
+#[path = "fuzz_copy.rs"]
+mod fuzz_copy;
+
 /// One received application data record, kept in the buffer it was decrypted in.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct AppRecord {
     buf: Vec<u8>,
     start: usize,
     end: usize,
 }
 
-/// A received datagram: borrowed (copied into a pooled buffer) or owned by the engine.
+/// A received datagram: borrowed (copied into a pooled buffer), owned by the engine, or
+/// lent for in-place decryption with a destination for its application data.
 enum Input<'a> {
     Borrowed(&'a [u8]),
     Owned(Vec<u8>),
+    Lent(&'a mut [u8], &'a mut [u8]),
 }
 
 impl Input<'_> {
@@ -112,6 +120,7 @@ impl Input<'_> {
         match self {
             Input::Borrowed(b) => b,
             Input::Owned(b) => b,
+            Input::Lent(b, _) => b,
         }
     }
 }
@@ -267,38 +276,56 @@ impl Machine {
 
     /// Processes one datagram (see [`crate::Connection::handle_datagram`]).
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
-        self.handle_input(now, Input::Borrowed(datagram))
+        self.handle_input(now, Input::Borrowed(datagram)).map(drop)
     }
 
     /// Processes one datagram in the caller's buffer, decrypted in place (see
     /// [`crate::Connection::handle_datagram_owned`]).
     pub fn handle_datagram_owned(&mut self, now: Instant, datagram: Vec<u8>) -> Result<(), Error> {
-        self.handle_input(now, Input::Owned(datagram))
+        self.handle_input(now, Input::Owned(datagram)).map(drop)
     }
 
-    fn handle_input(&mut self, now: Instant, input: Input<'_>) -> Result<(), Error> {
+    /// Processes one datagram decrypted in place in `datagram`, its first application
+    /// record copied straight into `out` (see [`crate::Connection::handle_datagram_into`]).
+    pub fn handle_datagram_into(
+        &mut self,
+        now: Instant,
+        datagram: &mut [u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.handle_input(now, Input::Lent(datagram, out))
+    }
+
+    /// The bytes copied into a lent destination (0 for the other inputs).
+    fn handle_input(&mut self, now: Instant, input: Input<'_>) -> Result<usize, Error> {
         self.now = now;
         self.last_datagram_newest = false;
         if self.life.is_failed() || self.life.close_received() {
             // Nothing is processed after a fatal alert or close_notify (RFC 5246 §7.2.1).
-            return Ok(());
+            return Ok(0);
         }
         self.retire_previous_epoch_if_due(now);
         match self.new_association_front_door(now, input.bytes()) {
             super::new_association::NewAssociation::NotNew => {}
-            super::new_association::NewAssociation::Answered => return Ok(()),
+            super::new_association::NewAssociation::Answered => return Ok(0),
             super::new_association::NewAssociation::Abandon => {
                 return Err(self.abandon_for_new_association())
             }
         }
-        // Records are opened in place in one owned buffer: the caller's, or a pooled copy.
-        let mut buf = match input {
-            Input::Owned(b) => b,
+        // Records are opened in place: in the caller's lent slice, or in one owned buffer
+        // (the caller's, or a pooled copy).
+        let mut owned = Vec::new();
+        let (buf, out): (&mut [u8], Option<&mut [u8]>) = match input {
+            Input::Lent(d, out) => (d, Some(out)),
+            Input::Owned(b) => {
+                owned = b;
+                (&mut owned[..], None)
+            }
             Input::Borrowed(datagram) => {
-                let mut b = self.pool.pop().unwrap_or_default();
-                b.clear();
-                b.extend_from_slice(datagram);
-                b
+                owned = self.pool.pop().unwrap_or_default();
+                owned.clear();
+                owned.extend_from_slice(datagram);
+                (&mut owned[..], None)
             }
         };
         let before = self.records.stats();
@@ -307,7 +334,7 @@ impl Machine {
         let mut app_ranges: Option<(usize, usize)> = None;
         let mut app_multi = false;
         loop {
-            let r = match self.records.open_next(&mut buf, &mut cursor) {
+            let r = match self.records.open_next(buf, &mut cursor) {
                 NextRecord::End => break,
                 NextRecord::Dropped => continue,
                 NextRecord::Record(r) => r,
@@ -392,23 +419,50 @@ impl Machine {
             }
         }
         self.account_record_stats(before);
-        match app_ranges {
-            Some((start, end)) if result.is_ok() => {
+        let mut delivered = 0;
+        match (app_ranges, out) {
+            (Some((start, end)), Some(out)) if result.is_ok() => {
+                // The lent buffer goes back to the caller: the record's plaintext is copied
+                // once, into `out` when the application waits for it and nothing is queued
+                // before it (order kept), else into a buffer of its own.
+                let payload = &buf[start..end];
+                if !out.is_empty()
+                    && !payload.is_empty()
+                    && self.app_in.is_empty()
+                    && self.life.app_open()
+                {
+                    delivered = out.len().min(payload.len());
+                    out[..delivered].copy_from_slice(&payload[..delivered]);
+                    if delivered < payload.len() {
+                        // A short read keeps the rest of the record for the next one, as
+                        // OpenSSL's dtls1_read_bytes does.
+                        self.push_app(copy_exact(&payload[delivered..]));
+                    }
+                } else {
+                    self.push_app(copy_exact(payload));
+                }
+            }
+            (_, Some(_)) => {}
+            (Some((start, end)), None) if result.is_ok() => {
                 // The datagram buffer becomes the application record (no second copy),
                 // unless it is much larger than the payload: the buffered bytes are
                 // bounded by memory held, so a small record in a big buffer is copied out.
                 let len = end - start;
-                if buf.capacity() <= 2 * len + 1024
-                    && self.app_in_bytes + buf.capacity() <= input_policy::MAX_BUFFERED_APP_BYTES
+                if owned.capacity() <= 2 * len + 1024
+                    && self.app_in_bytes + owned.capacity() <= input_policy::MAX_BUFFERED_APP_BYTES
                 {
-                    self.push_app(AppRecord { buf, start, end });
+                    self.push_app(AppRecord {
+                        buf: owned,
+                        start,
+                        end,
+                    });
                 } else {
-                    let b = copy_exact(&buf[start..end]);
+                    let b = copy_exact(&owned[start..end]);
                     self.push_app(b);
-                    self.recycle(buf);
+                    self.recycle(owned);
                 }
             }
-            _ => self.recycle(buf),
+            _ => self.recycle(owned),
         }
         if let Err(e) = result {
             return Err(self.fail(e));
@@ -418,7 +472,7 @@ impl Machine {
         for held in self.records.take_held_records() {
             self.handle_datagram(now, &held)?;
         }
-        Ok(())
+        Ok(delivered)
     }
 
     /// Keeps a buffer for reuse; the pool is bounded in count and in buffer size (callers'
@@ -1180,8 +1234,18 @@ impl Machine {
             &self.hs.client_random,
             &self.hs.server_random,
         );
-        let client = RecordProtection::new(suite, &kb.client_write_key, &kb.client_write_iv)?;
-        let server = RecordProtection::new(suite, &kb.server_write_key, &kb.server_write_iv)?;
+        let client = RecordProtection::with_mac_key(
+            suite,
+            &kb.client_write_mac_key,
+            &kb.client_write_key,
+            &kb.client_write_iv,
+        )?;
+        let server = RecordProtection::with_mac_key(
+            suite,
+            &kb.server_write_mac_key,
+            &kb.server_write_key,
+            &kb.server_write_iv,
+        )?;
         let (write, read) = if self.is_client {
             (client, server)
         } else {
@@ -1259,6 +1323,10 @@ impl Machine {
     }
 
     // ----------------------------------------------------------------- output
+
+    pub fn has_transmit(&self) -> bool {
+        !self.out_queue.is_empty()
+    }
 
     pub fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
         let mut dg = self.out_queue.pop_front()?;
@@ -1659,9 +1727,24 @@ impl Machine {
         self.mtu
     }
     pub fn data_mtu(&self) -> usize {
-        self.mtu
-            .saturating_sub(self.records.record_overhead(self.records.write_epoch()))
-            .min(crate::record::header::MAX_PLAINTEXT_LEN)
+        use crate::crypto::suites::CBC_BLOCK_LEN;
+        let Some(space) = self
+            .mtu
+            .checked_sub(self.records.record_overhead(self.records.write_epoch()))
+        else {
+            return 0;
+        };
+        let space = match self.records.write_suite().filter(|s| s.aead.is_cbc()) {
+            // CBC, as OpenSSL's DTLS_get_data_mtu: the room left after header, IV and MAC,
+            // rounded down to whole blocks, less the padding-length byte (record_overhead
+            // counted a whole block of padding).
+            Some(_) => {
+                let room = space + CBC_BLOCK_LEN;
+                room - room % CBC_BLOCK_LEN - 1
+            }
+            None => space,
+        };
+        space.min(crate::record::header::MAX_PLAINTEXT_LEN)
     }
     pub fn set_timer_hook(&mut self, hook: Box<dyn FnMut(u32) -> u32 + Send>) {
         self.timer_hook = Some(hook);

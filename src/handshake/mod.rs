@@ -10,6 +10,7 @@ pub mod reassembly;
 
 mod cid_negotiation;
 mod client;
+mod etm;
 mod flight;
 pub(crate) mod lifecycle;
 pub(crate) mod machine;

@@ -98,6 +98,8 @@ impl Machine {
             .suites
             .iter()
             .filter(|s| !s.auth.is_psk() || self.psk_provider().is_some())
+            // CBC only with encrypt_then_mac (etm.rs).
+            .filter(|s| !s.aead.is_cbc() || self.config.encrypt_then_mac)
             .map(|s| s.id)
             .collect()
     }
@@ -238,7 +240,9 @@ impl Machine {
                 KeyAlgorithm::Rsa => AuthKind::Rsa,
                 _ => AuthKind::Ecdsa,
             });
-        let usable = |s: &CipherSuite| s.auth.is_psk() || Some(s.auth) == cert_auth;
+        let usable = |s: &CipherSuite| {
+            (s.auth.is_psk() || Some(s.auth) == cert_auth) && self.server_suite_allowed(s, ch)
+        };
         let chosen = if self.config.server_preference {
             self.config
                 .suites
@@ -370,7 +374,7 @@ impl Machine {
     }
 
     /// The provider in force: the connection's own, else the configuration's.
-    fn psk_provider(&self) -> Option<Arc<dyn PskProvider>> {
+    pub(crate) fn psk_provider(&self) -> Option<Arc<dyn PskProvider>> {
         self.hs
             .psk
             .provider

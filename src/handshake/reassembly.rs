@@ -47,6 +47,7 @@ pub enum FragmentOutcome {
 
 /// One message being reassembled (or complete and waiting to be popped).
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct Incoming {
     seq: u16,
     msg_type: HandshakeType,
@@ -75,6 +76,7 @@ impl Incoming {
 
 /// Reassembles handshake fragments into whole messages, in sequence order.
 #[derive(Debug, Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct Reassembler {
     /// Next message_seq to hand out. u32 so that popping seq 65535 cannot wrap to 0.
     next: u32,

@@ -442,6 +442,7 @@ impl Machine {
                     .map(|r| r.server_binding())
                     .unwrap_or_default()
             }),
+            encrypt_then_mac: self.server_answers_etm(suite, ch),
             extended_master_secret: self.hs.ems,
             ec_point_formats: ch.extensions.ec_point_formats.as_ref().map(|_| vec![0]),
             // RFC 5764 §4.1.1: one profile; our MKI is empty (the client's is ignored).
@@ -479,6 +480,11 @@ impl Machine {
         // Borrowed through our own handle on the config: nothing of the identity is copied.
         let config = self.config.clone();
         let identity = config.identity.as_ref().ok_or_else(|| {
+            if self.psk_provider().is_some() {
+                // A PSK-only server (s_server -nocert -psk) with no usable suite: OpenSSL
+                // says "no shared cipher" (e.g. CBC offered without encrypt_then_mac).
+                return Error::NoSharedParameters(crate::error::Unshared::CipherSuite);
+            }
             Error::alert(
                 AlertDescription::HANDSHAKE_FAILURE,
                 "no certificate configured",

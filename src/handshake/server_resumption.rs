@@ -80,12 +80,13 @@ impl Machine {
         if s.server_name != ch.extensions.server_name {
             return Ok(None);
         }
-        let suite = self
-            .config
-            .suites
-            .iter()
-            .copied()
-            .find(|c| c.id == s.suite && ch.cipher_suites.contains(&c.id));
+        let suite = self.config.suites.iter().copied().find(|c| {
+            c.id == s.suite
+                    && ch.cipher_suites.contains(&c.id)
+                    // A CBC session resumes only with encrypt_then_mac (etm.rs; RFC 7366
+                    // §3.1 forbids the downgrade): else a full handshake.
+                    && self.server_suite_allowed(c, ch)
+        });
         Ok(suite.map(|suite| (s, suite)))
     }
 }

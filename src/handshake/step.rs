@@ -10,6 +10,7 @@ use crate::enums::SignatureScheme;
 use crate::record::protection::RecordProtection;
 
 /// Record keys derived from the master secret, not yet in use (RFC 5246 §6.3).
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct PendingKeys {
     /// Installed when the peer's ChangeCipherSpec arrives.
     pub read: RecordProtection,
@@ -18,6 +19,7 @@ pub(crate) struct PendingKeys {
 }
 
 /// The message a running handshake waits for, with that step's own data.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) enum Step {
     /// Until ServerHello: the cookie of the last HelloVerifyRequest (RFC 6347 §4.2.1) and
     /// the last ClientHello sent (full DTLS form), with which the transcript starts.

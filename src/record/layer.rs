@@ -60,6 +60,7 @@ pub struct RecordView<'b> {
 
 /// Sending state of one epoch.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct WriteEpoch {
     epoch: u16,
     next_seq: u64,
@@ -70,6 +71,7 @@ struct WriteEpoch {
 
 /// Receiving state of one epoch.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct ReadEpoch {
     epoch: u16,
     window: ReplayWindow,
@@ -121,6 +123,7 @@ pub enum NextRecord {
 
 /// Epochs, sequence numbers and replay windows for one association.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct RecordLayer {
     write: WriteEpoch,
     /// Kept so the last handshake flight of the old epoch can be retransmitted.
@@ -340,6 +343,11 @@ impl RecordLayer {
         }
         w.next_seq = seq + 1;
         Ok(())
+    }
+
+    /// The suite protecting records we send now (`None` in epoch 0).
+    pub fn write_suite(&self) -> Option<&'static crate::crypto::suites::CipherSuite> {
+        self.write.protection.as_ref().map(|p| p.suite())
     }
 
     /// Overhead (header + AEAD) of a record in `epoch`; an unknown epoch is costed like the

@@ -13,11 +13,13 @@ fn pair(suite: &'static CipherSuite) -> (RecordLayer, RecordLayer) {
     let kb = key_block(suite, &[7; 48], &[1; 32], &[2; 32]);
     let mut client = RecordLayer::new();
     let mut server = RecordLayer::new();
-    let p = |k: &[u8], iv: &[u8]| RecordProtection::new(suite, k, iv).unwrap();
-    client.install_write_protection(p(&kb.client_write_key, &kb.client_write_iv));
-    client.install_read_protection(p(&kb.server_write_key, &kb.server_write_iv));
-    server.install_write_protection(p(&kb.server_write_key, &kb.server_write_iv));
-    server.install_read_protection(p(&kb.client_write_key, &kb.client_write_iv));
+    let p =
+        |m: &[u8], k: &[u8], iv: &[u8]| RecordProtection::with_mac_key(suite, m, k, iv).unwrap();
+    let (cm, sm) = (&kb.client_write_mac_key, &kb.server_write_mac_key);
+    client.install_write_protection(p(cm, &kb.client_write_key, &kb.client_write_iv));
+    client.install_read_protection(p(sm, &kb.server_write_key, &kb.server_write_iv));
+    server.install_write_protection(p(sm, &kb.server_write_key, &kb.server_write_iv));
+    server.install_read_protection(p(cm, &kb.client_write_key, &kb.client_write_iv));
     (client, server)
 }
 
@@ -49,7 +51,12 @@ fn roundtrip_every_suite_and_epoch_zero() {
         let mut d = seal(&mut c, HS, 0, b"client hello");
         d.extend(seal(&mut c, APP, 1, b"app 0"));
         d.extend(seal(&mut c, APP, 1, b"app 1"));
-        assert_eq!(d.len(), 3 * 13 + 12 + 10 + 2 * suite.record_overhead());
+        // AEAD: fixed expansion; CBC (5 bytes): IV + one padded block + MAC each.
+        let protected = match suite.mac {
+            Some(mac) => 2 * (32 + mac.output_len()),
+            None => 10 + 2 * suite.record_overhead(),
+        };
+        assert_eq!(d.len(), 3 * 13 + 12 + protected);
         let got = open(&mut s, d);
         assert_eq!(
             got,

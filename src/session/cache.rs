@@ -1,8 +1,16 @@
 //! The server-side session cache: resumable sessions by session ID, shared by every
-//! connection of one `SSL_CTX` (hence the lock), bounded, oldest evicted first.
+//! connection of one `SSL_CTX` (hence the lock), bounded. Sessions are kept in the order
+//! they expire (among equal expiry times, the order they came in), as OpenSSL 3.0's
+//! session list: the first to expire is the first evicted when the cache is full, and
+//! flushes go in that order.
+//!
+//! A removal hook ([`SessionCache::set_removal_hook`]) hears of every session the cache
+//! drops by itself — evicted when full, found expired, flushed — as OpenSSL's
+//! remove-session callback does (`SSL_CTX_sess_set_remove_cb(3)`); it runs after the lock
+//! is released, in the cache's order (above).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
@@ -15,7 +23,7 @@ pub const MAX_SESSION_CACHE_CAPACITY: usize = 1 << 20;
 /// Default bound on the bytes the cached sessions hold (peer chains, names, IDs, plus a
 /// fixed per-entry overhead). Entries alone do not bound memory: a session carries the
 /// peer's certificate chain, so 20,480 entries (OpenSSL's default count) could hold
-/// hundreds of megabytes. The oldest sessions are evicted first when it is exceeded.
+/// hundreds of megabytes. The first sessions to expire are evicted first when it is exceeded.
 pub const MAX_SESSION_CACHE_BYTES: usize = 32 << 20;
 
 /// Bytes counted for every cached session besides its variable-length fields (the struct,
@@ -84,11 +92,23 @@ impl Session {
     }
 }
 
+/// Where a session stands in the cache's order: (expiry beyond what `Instant` can hold,
+/// expiry time — or creation time when beyond —, insertion stamp).
+type OrderKey = (bool, Instant, u64);
+
+fn order_key(s: &Session, stamp: u64) -> OrderKey {
+    match s.created.checked_add(s.lifetime) {
+        Some(expiry) => (false, expiry, stamp),
+        None => (true, s.created, stamp),
+    }
+}
+
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct Inner {
-    /// Session ID → (insertion stamp, session).
-    by_id: HashMap<Vec<u8>, (u64, Session)>,
-    /// Insertion stamp → session ID; the first entry is the oldest.
-    order: BTreeMap<u64, Vec<u8>>,
+    /// Session ID → (its key in `order`, session).
+    by_id: HashMap<Vec<u8>, (OrderKey, Session)>,
+    /// Expiry order → session ID; the first entry expires first.
+    order: BTreeMap<OrderKey, Vec<u8>>,
     next_stamp: u64,
     capacity: usize,
     lifetime: Duration,
@@ -107,28 +127,49 @@ impl Inner {
     }
 
     fn remove(&mut self, id: &[u8]) -> Option<Session> {
-        let (stamp, s) = self.by_id.remove(id)?;
-        self.order.remove(&stamp);
+        let (key, s) = self.by_id.remove(id)?;
+        self.order.remove(&key);
         self.bytes = self.bytes.saturating_sub(s.cached_size());
         Some(s)
     }
 
-    /// Evicts the oldest sessions until at most `cap` remain within the byte limit.
-    fn evict_to(&mut self, cap: usize) {
+    /// Evicts the sessions that expire first until at most `cap` remain within the byte
+    /// limit; returns them in that order.
+    fn evict_to(&mut self, cap: usize) -> Vec<Session> {
+        let mut gone = Vec::new();
         while self.by_id.len() > cap || self.bytes > self.byte_limit {
             let Some((_, id)) = self.order.pop_first() else {
                 break;
             };
             if let Some((_, s)) = self.by_id.remove(&id) {
                 self.bytes = self.bytes.saturating_sub(s.cached_size());
+                gone.push(s);
             }
         }
+        gone
+    }
+
+    /// Removes the sessions `dead` selects, the first to expire first; returns them in that
+    /// order.
+    fn remove_where(&mut self, dead: impl Fn(&Session) -> bool) -> Vec<Session> {
+        let ids: Vec<Vec<u8>> = self
+            .order
+            .values()
+            .filter(|id| self.by_id.get(*id).is_some_and(|(_, s)| dead(s)))
+            .cloned()
+            .collect();
+        ids.iter().filter_map(|id| self.remove(id)).collect()
     }
 }
+
+/// What [`SessionCache::set_removal_hook`] calls with each session the cache drops by itself.
+pub type RemovalHook = Arc<dyn Fn(&Session) + Send + Sync>;
 
 /// A bounded, thread-safe session cache. Expired entries are never returned.
 pub struct SessionCache {
     inner: Mutex<Inner>,
+    /// Told of sessions the cache drops by itself (the module comment).
+    on_remove: RwLock<Option<RemovalHook>>,
 }
 
 impl std::fmt::Debug for SessionCache {
@@ -154,6 +195,47 @@ impl SessionCache {
                 bytes: 0,
                 byte_limit: MAX_SESSION_CACHE_BYTES,
             }),
+            on_remove: RwLock::new(None),
+        }
+    }
+
+    /// Sets (or with `None` clears) the hook told of every session the cache drops by
+    /// itself: evicted when full or over its byte bound, found expired by a lookup, or
+    /// flushed ([`SessionCache::flush_expired`], [`SessionCache::flush_all`]). Not called
+    /// for [`SessionCache::remove`] (its caller has the session) nor for a session replaced
+    /// by one with the same ID. It runs without the cache's lock held.
+    pub fn set_removal_hook(&self, hook: Option<RemovalHook>) {
+        *self.on_remove.write().unwrap_or_else(|p| p.into_inner()) = hook;
+    }
+
+    /// Tells the removal hook of `gone` (called after the lock is released).
+    fn report(&self, gone: Vec<Session>) {
+        if gone.is_empty() {
+            return;
+        }
+        let hook = self
+            .on_remove
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            for s in &gone {
+                hook(s);
+            }
+        }
+    }
+
+    /// Fuzzing builds: an independent cache with the same contents (`copy_connection`).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn fuzz_copy(&self) -> Self {
+        Self {
+            inner: Mutex::new(self.lock().clone()),
+            on_remove: RwLock::new(
+                self.on_remove
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            ),
         }
     }
 
@@ -163,13 +245,15 @@ impl SessionCache {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stores `s`, replacing a session with the same ID; evicts the oldest entries when full.
+    /// Stores `s`, replacing a session with the same ID; evicts the first to expire when full.
     /// Sessions with an empty or over-long ID are not cached.
     pub fn insert(&self, s: Session) {
         if s.id.is_empty() || s.id.len() > MAX_SESSION_ID_LEN {
             return;
         }
         let mut g = self.lock();
+        // A session with the same ID is replaced, not reported (as OpenSSL's
+        // SSL_CTX_add_session).
         g.remove(&s.id);
         let size = s.cached_size();
         if size > g.byte_limit {
@@ -178,26 +262,33 @@ impl SessionCache {
         g.bytes += size;
         let stamp = g.next_stamp;
         g.next_stamp += 1;
-        g.order.insert(stamp, s.id.clone());
-        g.by_id.insert(s.id.clone(), (stamp, s));
+        let key = order_key(&s, stamp);
+        g.order.insert(key, s.id.clone());
+        g.by_id.insert(s.id.clone(), (key, s));
         let cap = g.effective_capacity();
-        g.evict_to(cap);
+        let gone = g.evict_to(cap);
+        drop(g);
+        self.report(gone);
     }
 
-    /// The session with this ID, unless absent or expired (an expired one is removed).
+    /// The session with this ID, unless absent or expired (an expired one is removed and
+    /// reported to the removal hook).
     pub fn get(&self, id: &[u8], now: Instant) -> Option<Session> {
         let mut g = self.lock();
         let expired = g.by_id.get(id)?.1.is_expired(now);
         if expired {
-            g.remove(id);
+            let gone = g.remove(id);
+            drop(g);
+            self.report(gone.into_iter().collect());
             return None;
         }
         g.by_id.get(id).map(|(_, s)| s.clone())
     }
 
-    /// Removes the session with this ID, if present (`SSL_CTX_remove_session`).
-    pub fn remove(&self, id: &[u8]) {
-        self.lock().remove(id);
+    /// Removes the session with this ID and returns it, if present
+    /// (`SSL_CTX_remove_session`; the removal hook is not called: the caller has it).
+    pub fn remove(&self, id: &[u8]) -> Option<Session> {
+        self.lock().remove(id)
     }
 
     /// Number of cached sessions (expired ones included until flushed).
@@ -210,36 +301,40 @@ impl SessionCache {
         self.len() == 0
     }
 
-    /// Drops every session expired at `now` (`SSL_CTX_flush_sessions`).
+    /// Drops every session expired at `now` (`SSL_CTX_flush_sessions`), reporting each to
+    /// the removal hook, the first to expire first.
     pub fn flush_expired(&self, now: Instant) {
-        let mut g = self.lock();
-        let dead: Vec<Vec<u8>> = g
-            .by_id
-            .iter()
-            .filter(|(_, (_, s))| s.is_expired(now))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in dead {
-            g.remove(&id);
-        }
+        let gone = self.lock().remove_where(|s| s.is_expired(now));
+        self.report(gone);
     }
 
-    /// Changes the capacity (0: up to [`MAX_SESSION_CACHE_CAPACITY`]), evicting the oldest
-    /// sessions if it shrank.
+    /// Drops every session (`SSL_CTX_flush_sessions(ctx, 0)`, `SSL_CTX_free`), reporting
+    /// each to the removal hook, the first to expire first.
+    pub fn flush_all(&self) {
+        let gone = self.lock().remove_where(|_| true);
+        self.report(gone);
+    }
+
+    /// Changes the capacity (0: up to [`MAX_SESSION_CACHE_CAPACITY`]), evicting the sessions
+    /// that expire first if it shrank.
     pub fn set_capacity(&self, n: usize) {
         let mut g = self.lock();
         g.capacity = n;
         let cap = g.effective_capacity();
-        g.evict_to(cap);
+        let gone = g.evict_to(cap);
+        drop(g);
+        self.report(gone);
     }
 
-    /// Changes the byte bound (default [`MAX_SESSION_CACHE_BYTES`]), evicting the oldest
-    /// sessions if it shrank.
+    /// Changes the byte bound (default [`MAX_SESSION_CACHE_BYTES`]), evicting the sessions
+    /// that expire first if it shrank.
     pub fn set_byte_limit(&self, limit: usize) {
         let mut g = self.lock();
         g.byte_limit = limit;
         let cap = g.effective_capacity();
-        g.evict_to(cap);
+        let gone = g.evict_to(cap);
+        drop(g);
+        self.report(gone);
     }
 
     /// Bytes the cached sessions count against the byte bound.
@@ -410,6 +505,52 @@ mod tests {
         }
         assert!(d.bytes() <= MAX_SESSION_CACHE_BYTES);
         assert!(d.len() < 256);
+    }
+
+    /// The removal hook hears of eviction, expiry found by a lookup and flushes (oldest
+    /// first), and not of an explicit remove or a replacement (OpenSSL's remove-session
+    /// callback; the C layer reports `SSL_CTX_remove_session` itself).
+    #[test]
+    fn removal_hook_reports_what_the_cache_drops() {
+        let t = Instant::now();
+        let c = SessionCache::new(3, HOUR);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        c.set_removal_hook(Some(Arc::new(move |s: &Session| {
+            log.lock().unwrap().push(s.id[0]);
+        })));
+        let take = || std::mem::take(&mut *seen.lock().unwrap());
+        for i in 1..=3 {
+            c.insert(session(i, t, HOUR));
+        }
+        c.insert(session(2, t, HOUR));
+        assert_eq!(take(), Vec::<u8>::new(), "a replacement is not a removal");
+        c.insert(session(4, t, HOUR));
+        assert_eq!(take(), vec![1], "the oldest is evicted when full");
+        assert_eq!(c.remove(&[3; 32]).map(|s| s.id[0]), Some(3));
+        assert_eq!(
+            take(),
+            Vec::<u8>::new(),
+            "remove returns the session instead"
+        );
+        c.insert(session(5, t, Duration::from_secs(1)));
+        assert!(c.get(&[5; 32], t + Duration::from_secs(2)).is_none());
+        assert_eq!(take(), vec![5], "found expired by a lookup");
+        c.insert(session(6, t, Duration::from_secs(1)));
+        c.flush_expired(t + Duration::from_secs(2));
+        assert_eq!(take(), vec![6]);
+        assert_eq!(c.len(), 2);
+        c.flush_all();
+        assert_eq!(take(), vec![2, 4], "flushed oldest first");
+        // The order is the expiry order, not the insertion order (OpenSSL 3.0's list).
+        c.insert(session(8, t, HOUR * 2));
+        c.insert(session(9, t, HOUR));
+        c.flush_all();
+        assert_eq!(take(), vec![9, 8], "flushed in expiry order");
+        c.set_removal_hook(None);
+        c.insert(session(7, t, HOUR));
+        c.flush_all();
+        assert_eq!(take(), Vec::<u8>::new());
     }
 
     #[test]

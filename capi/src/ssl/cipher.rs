@@ -2,7 +2,7 @@
 use std::ffi::{c_char, c_int, c_void, CStr};
 
 use rdtls::suites::HashAlg;
-use rdtls::suites::{self, AeadKind, AuthKind, CipherSuite};
+use rdtls::suites::{self, AeadKind, AuthKind, CipherSuite, MacAlg};
 
 use crate::entry::*;
 
@@ -32,7 +32,7 @@ pub fn is_ours(a: usize) -> bool {
 }
 
 /// Every `SSL_CIPHER` we hand out.
-pub static CIPHERS: [SSL_CIPHER; 18] = [
+pub static CIPHERS: [SSL_CIPHER; 22] = [
     cipher!(
         suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         "ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -123,6 +123,26 @@ pub static CIPHERS: [SSL_CIPHER; 18] = [
         "ECDHE-PSK-CHACHA20-POLY1305",
         "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256"
     ),
+    cipher!(
+        suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA,
+        "ECDHE-PSK-AES128-CBC-SHA",
+        "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA,
+        "ECDHE-PSK-AES256-CBC-SHA",
+        "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
+        "ECDHE-PSK-AES128-CBC-SHA256",
+        "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256"
+    ),
+    cipher!(
+        suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384,
+        "ECDHE-PSK-AES256-CBC-SHA384",
+        "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384"
+    ),
 ];
 
 /// The `SSL_CIPHER` for an engine suite.
@@ -155,14 +175,45 @@ pub fn description(c: &SSL_CIPHER) -> String {
         AeadKind::Aes256Ccm => "AESCCM(256)",
         AeadKind::Aes128Ccm8 => "AESCCM8(128)",
         AeadKind::Aes256Ccm8 => "AESCCM8(256)",
+        AeadKind::Aes128Cbc => "AES(128)",
+        AeadKind::Aes256Cbc => "AES(256)",
+    };
+    let mac = match c.suite.mac {
+        None => "AEAD",
+        Some(MacAlg::Sha1) => "SHA1",
+        Some(MacAlg::Sha256) => "SHA256",
+        Some(MacAlg::Sha384) => "SHA384",
     };
     format!(
         "{:<30} {:<7} Kx={:<8} Au={:<5} Enc={:<22} Mac={:<4}\n",
-        c.suite.openssl_name, "TLSv1.2", kx, au, enc, "AEAD"
+        c.suite.openssl_name,
+        // The description's column says "TLSv1" where SSL_CIPHER_get_version says
+        // "TLSv1.0" (OpenSSL 3.0 prints both so).
+        if c.suite.aead.is_cbc() {
+            "TLSv1"
+        } else {
+            "TLSv1.2"
+        },
+        kx,
+        au,
+        enc,
+        mac
     )
 }
 
+/// The oldest protocol version that defines the suite, as OpenSSL 3.0's
+/// SSL_CIPHER_get_version names it: "TLSv1.0" for the RFC 5489 CBC suites (usable from
+/// TLS 1.0 / DTLS 1.0), "TLSv1.2" for the rest.
+fn version(c: &SSL_CIPHER) -> &'static CStr {
+    if c.suite.aead.is_cbc() {
+        TLS1
+    } else {
+        TLS12
+    }
+}
+
 static TLS12: &CStr = cstr!("TLSv1.2");
+static TLS1: &CStr = cstr!("TLSv1.0");
 static NONE: &CStr = cstr!("(NONE)");
 
 entry! {
@@ -184,10 +235,14 @@ entry! {
         }
     }
 
-    /// SSL_CIPHER_get_version returns the protocol version that defined the suite
-    /// ("TLSv1.2" for every suite we have), or "(NONE)" for NULL.
+    /// SSL_CIPHER_get_version returns the oldest protocol version that defines the suite
+    /// ("TLSv1.2", or "TLSv1.0" for the CBC suites), or "(NONE)" for NULL.
     fn SSL_CIPHER_get_version(c: *const SSL_CIPHER) -> *const c_char {
-        if c.is_null() { NONE.as_ptr() } else { TLS12.as_ptr() }
+        // SAFETY: NULL or one of our statics.
+        match unsafe { c.as_ref() } {
+            Some(c) => version(c).as_ptr(),
+            None => NONE.as_ptr(),
+        }
     }
 
     /// SSL_CIPHER_get_bits returns the secret key bits and stores the algorithm bits in
@@ -214,10 +269,10 @@ entry! {
         c.suite.id
     }
 
-    /// SSL_CIPHER_is_aead: 1 (every suite here is AEAD).
+    /// SSL_CIPHER_is_aead: 1 for AEAD suites, 0 for the CBC ones.
     fn SSL_CIPHER_is_aead(c: *const SSL_CIPHER) -> c_int {
-        let _ = try_ref!(c, 0);
-        1
+        let c = try_ref!(c, 0);
+        c_int::from(c.suite.mac.is_none())
     }
 
     /// SSL_CIPHER_get_kx_nid: NID_kx_ecdhe (1038), NID_kx_psk or NID_kx_ecdhe_psk.
@@ -341,7 +396,39 @@ mod tests {
         assert_eq!(
             description(c),
             "ECDHE-PSK-CHACHA20-POLY1305    TLSv1.2 Kx=ECDHEPSK Au=PSK   Enc=CHACHA20/POLY1305(256) Mac=AEAD\n"
+        ); // `openssl ciphers -v -psk ECDHE-PSK-AES128-CBC-SHA256:ECDHE-PSK-AES256-CBC-SHA`.
+        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC037).unwrap();
+        assert_eq!(
+            description(c),
+            "ECDHE-PSK-AES128-CBC-SHA256    TLSv1   Kx=ECDHEPSK Au=PSK   Enc=AES(128)               Mac=SHA256\n"
         );
+        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC036).unwrap();
+        assert_eq!(
+            description(c),
+            "ECDHE-PSK-AES256-CBC-SHA       TLSv1   Kx=ECDHEPSK Au=PSK   Enc=AES(256)               Mac=SHA1\n"
+        );
+    }
+
+    /// Every engine suite has an `SSL_CIPHER`, and the CBC ones answer as OpenSSL's:
+    /// not AEAD, version "TLSv1.0".
+    #[test]
+    fn every_suite_has_a_cipher_and_cbc_getters() {
+        for s in suites::all_suites() {
+            let c = for_suite(s).unwrap_or_else(|| panic!("{}", s.openssl_name));
+            assert_eq!(c.name.to_str().unwrap(), s.openssl_name);
+            assert_eq!(c.standard_name.to_str().unwrap(), s.iana_name);
+            assert_eq!(SSL_CIPHER_is_aead(c), c_int::from(!s.aead.is_cbc()));
+            // SAFETY: SSL_CIPHER_get_version returns one of our NUL-terminated statics.
+            let v = unsafe { CStr::from_ptr(SSL_CIPHER_get_version(c)) };
+            assert_eq!(
+                v.to_str().unwrap(),
+                if s.aead.is_cbc() {
+                    "TLSv1.0"
+                } else {
+                    "TLSv1.2"
+                }
+            );
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! are ignored; a list that ends up empty fails with "no cipher match"; a character that is
 //! neither a separator, a prefix nor part of a name fails with "invalid command".
 
-use rdtls::suites::{self, AeadKind, AuthKind, CipherSuite};
+use rdtls::suites::{self, AeadKind, AuthKind, CipherSuite, MacAlg};
 
 /// OpenSSL reason `SSL_R_NO_CIPHER_MATCH`.
 pub const SSL_R_NO_CIPHER_MATCH: i32 = 185;
@@ -28,9 +28,9 @@ pub const MAX_CIPHER_STRING_LEN: usize = 64 * 1024;
 
 /// Every suite in the order OpenSSL's own list places them (`openssl ciphers -s ALL`):
 /// AES-256-GCM, ChaCha20, AES-256-CCM8/CCM, AES-128-GCM, AES-128-CCM8/CCM, ECDSA before
-/// RSA. Aliases add suites in this order, so `ECDHE` yields the same order under rdtls as
-/// under OpenSSL.
-static UNIVERSE: [&CipherSuite; 18] = [
+/// RSA, then the PSK suites, the CBC ones last. Aliases add suites in this order, so `ECDHE`
+/// yields the same order under rdtls as under OpenSSL.
+static UNIVERSE: [&CipherSuite; 22] = [
     &suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     &suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -50,11 +50,17 @@ static UNIVERSE: [&CipherSuite; 18] = [
     &suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
     &suites::TLS_PSK_WITH_AES_128_CCM_8,
     &suites::TLS_PSK_WITH_AES_128_CCM,
+    // The RFC 5489 CBC suites (min. version TLSv1) follow every AEAD suite.
+    &suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384,
+    &suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA,
+    &suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
+    &suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA,
 ];
 
 /// The C API's `DEFAULT` list: the engine's defaults (in its order), then the PSK suites
-/// OpenSSL 3.0's `DEFAULT` holds (neither CCM nor CBC; offered only with a PSK callback).
-pub static OPENSSL_DEFAULT: [&CipherSuite; 10] = [
+/// OpenSSL 3.0's `DEFAULT` holds (no CCM, but the ECDHE-PSK CBC suites; offered only with a
+/// PSK callback, the CBC ones only with encrypt_then_mac).
+pub static OPENSSL_DEFAULT: [&CipherSuite; 14] = [
     suites::DEFAULT_SUITES[0],
     suites::DEFAULT_SUITES[1],
     suites::DEFAULT_SUITES[2],
@@ -65,6 +71,10 @@ pub static OPENSSL_DEFAULT: [&CipherSuite; 10] = [
     &suites::TLS_PSK_WITH_AES_256_GCM_SHA384,
     &suites::TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
     &suites::TLS_PSK_WITH_AES_128_GCM_SHA256,
+    &suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384,
+    &suites::TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA,
+    &suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
+    &suites::TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA,
 ];
 
 /// A set of suites: bit `i` stands for `UNIVERSE[i]`.
@@ -91,8 +101,8 @@ pub struct CipherList {
 /// The set of suites a single name stands for, or `None` for an unknown name.
 ///
 /// Names are case-sensitive, as in OpenSSL. Aliases that exist in OpenSSL but cover none of
-/// our suites (e.g. `MEDIUM`, `kRSA`, `SHA256`, which means HMAC-SHA256 suites) behave like
-/// unknown names: they match nothing.
+/// our suites (e.g. `MEDIUM`, `kRSA`, `SSLv3`) behave like unknown names: they match nothing.
+/// `SHA1`/`SHA`, `SHA256`, `SHA384` mean the record MAC, so only CBC suites match them.
 fn name_mask(name: &str) -> Option<Mask> {
     let by = |f: &dyn Fn(&CipherSuite) -> bool| -> Mask {
         UNIVERSE
@@ -102,8 +112,15 @@ fn name_mask(name: &str) -> Option<Mask> {
             .fold(0, |m, (i, _)| m | (1 << i))
     };
     let mask = match name {
-        // Every suite is AEAD, TLS 1.2, "HIGH" strength.
-        "ALL" | "HIGH" | "TLSv1.2" => by(&|_| true),
+        // Every suite is "HIGH" strength; the CBC ones date from TLS 1.0 (OpenSSL's
+        // `TLSv1.2` alias means "needs TLS 1.2", so it leaves them out).
+        "ALL" | "HIGH" => by(&|_| true),
+        "TLSv1.2" => by(&|s| !s.aead.is_cbc()),
+        "TLSv1" | "TLSv1.0" => by(&|s| s.aead.is_cbc()),
+        "CBC" => by(&|s| s.aead.is_cbc()),
+        "SHA1" | "SHA" => by(&|s| s.mac == Some(MacAlg::Sha1)),
+        "SHA256" => by(&|s| s.mac == Some(MacAlg::Sha256)),
+        "SHA384" => by(&|s| s.mac == Some(MacAlg::Sha384)),
         // ECDHE with certificates; ECDHE-PSK is only kECDHEPSK in OpenSSL.
         "ECDH" | "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => by(&|s| !s.auth.is_psk()),
         "PSK" | "aPSK" => by(&|s| s.auth.is_psk()),
@@ -111,8 +128,11 @@ fn name_mask(name: &str) -> Option<Mask> {
         "kECDHEPSK" => by(&|s| s.auth == AuthKind::EcdhePsk),
         "aECDSA" | "ECDSA" => by(&|s| s.auth == AuthKind::Ecdsa),
         "aRSA" => by(&|s| s.auth == AuthKind::Rsa),
-        // OpenSSL's FIPS alias covers AES-GCM only (not ChaCha20, not CCM).
-        "AESGCM" | "FIPS" => by(&|s| matches!(s.aead, AeadKind::Aes128Gcm | AeadKind::Aes256Gcm)),
+        // OpenSSL's FIPS alias covers AES-GCM and AES-CBC (not ChaCha20, not CCM).
+        "FIPS" => {
+            by(&|s| s.aead.is_cbc() || matches!(s.aead, AeadKind::Aes128Gcm | AeadKind::Aes256Gcm))
+        }
+        "AESGCM" => by(&|s| matches!(s.aead, AeadKind::Aes128Gcm | AeadKind::Aes256Gcm)),
         "AES" => by(&|s| s.aead != AeadKind::Chacha20Poly1305),
         "AES128" => by(&|s| s.bits == 128 && s.aead != AeadKind::Chacha20Poly1305),
         "AES256" => by(&|s| s.bits == 256 && s.aead != AeadKind::Chacha20Poly1305),
@@ -389,322 +409,5 @@ pub fn check_tls13_ciphersuites(s: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Short names: "E256" = ECDHE-ECDSA-AES256-GCM-SHA384, "RC" = ECDHE-RSA-CHACHA20-...
-    /// The GCM/ChaCha tests predate CCM and PSK: those suites are left out of this view (the
-    /// relative order of the others is unchanged by them); `ccm_aliases_follow_openssl` and
-    /// `psk_aliases_follow_openssl` cover them.
-    fn short(list: &[&CipherSuite]) -> Vec<&'static str> {
-        list.iter()
-            .filter(|s| !s.aead.is_ccm() && !s.auth.is_psk())
-            .map(|s| match s.id {
-                0xC02C => "E256",
-                0xC030 => "R256",
-                0xCCA9 => "EC",
-                0xCCA8 => "RC",
-                0xC02B => "E128",
-                0xC02F => "R128",
-                _ => "?",
-            })
-            .collect()
-    }
-
-    fn names(s: &str) -> Vec<&'static str> {
-        parse_cipher_list(s.as_bytes())
-            .unwrap_or_else(|e| panic!("{s}: {e:?}"))
-            .suites
-            .iter()
-            .map(|s| s.openssl_name)
-            .collect()
-    }
-
-    /// Orders from `openssl ciphers -s -tls1_2 '<string>'` (OpenSSL 3.0), our suites only.
-    #[test]
-    fn ccm_aliases_follow_openssl() {
-        let (e256, r256, ec, rc) = (
-            "ECDHE-ECDSA-AES256-GCM-SHA384",
-            "ECDHE-RSA-AES256-GCM-SHA384",
-            "ECDHE-ECDSA-CHACHA20-POLY1305",
-            "ECDHE-RSA-CHACHA20-POLY1305",
-        );
-        let (e128, r128) = (
-            "ECDHE-ECDSA-AES128-GCM-SHA256",
-            "ECDHE-RSA-AES128-GCM-SHA256",
-        );
-        let (c256_8, c256, c128_8, c128) = (
-            "ECDHE-ECDSA-AES256-CCM8",
-            "ECDHE-ECDSA-AES256-CCM",
-            "ECDHE-ECDSA-AES128-CCM8",
-            "ECDHE-ECDSA-AES128-CCM",
-        );
-        // The certificate suites only (psk_aliases_follow_openssl covers the PSK ones).
-        let names = |s: &str| -> Vec<&'static str> {
-            names(s)
-                .into_iter()
-                .filter(|n| !n.contains("PSK"))
-                .collect()
-        };
-        assert_eq!(
-            names("ALL"),
-            [e256, r256, ec, rc, c256_8, c256, e128, r128, c128_8, c128]
-        );
-        assert_eq!(names("AESCCM"), [c256_8, c256, c128_8, c128]);
-        assert_eq!(names("AESCCM8"), [c256_8, c128_8]);
-        assert_eq!(names("AES128"), [e128, r128, c128_8, c128]);
-        assert_eq!(names("AES256"), [e256, r256, c256_8, c256]);
-        assert_eq!(
-            names("AES"),
-            [e256, r256, c256_8, c256, e128, r128, c128_8, c128]
-        );
-        assert_eq!(names("FIPS"), [e256, r256, e128, r128]);
-        assert_eq!(names("AESGCM"), [e256, r256, e128, r128]);
-        assert_eq!(
-            names("aECDSA"),
-            [e256, ec, c256_8, c256, e128, c128_8, c128]
-        );
-        assert_eq!(names("ECDHE-ECDSA-AES128-CCM8"), [c128_8]);
-        assert_eq!(err("CCM8"), SSL_R_NO_CIPHER_MATCH);
-        assert_eq!(err("CCM"), SSL_R_NO_CIPHER_MATCH);
-        // DEFAULT leaves CCM out, as OpenSSL 3.0's does.
-        assert!(!names("DEFAULT").iter().any(|n| n.contains("CCM")));
-    }
-
-    /// Orders from `openssl ciphers -s -psk -tls1_2 '<string>'` (OpenSSL 3.0), ours only.
-    #[test]
-    fn psk_aliases_follow_openssl() {
-        let psk_all = [
-            "ECDHE-PSK-CHACHA20-POLY1305",
-            "PSK-AES256-GCM-SHA384",
-            "PSK-CHACHA20-POLY1305",
-            "PSK-AES256-CCM8",
-            "PSK-AES256-CCM",
-            "PSK-AES128-GCM-SHA256",
-            "PSK-AES128-CCM8",
-            "PSK-AES128-CCM",
-        ];
-        assert_eq!(names("PSK"), psk_all);
-        assert_eq!(names("aPSK"), psk_all);
-        assert_eq!(names("kPSK"), psk_all[1..]);
-        assert_eq!(names("kECDHEPSK"), ["ECDHE-PSK-CHACHA20-POLY1305"]);
-        assert_eq!(names("PSK-AES128-CCM8"), ["PSK-AES128-CCM8"]);
-        assert_eq!(names("PSK+AESCCM8"), ["PSK-AES256-CCM8", "PSK-AES128-CCM8"]);
-        assert_eq!(
-            names("AESGCM+PSK"),
-            ["PSK-AES256-GCM-SHA384", "PSK-AES128-GCM-SHA256"]
-        );
-        assert!(!names("ECDHE").iter().any(|n| n.contains("PSK")));
-        assert_eq!(&names("ALL")[10..], psk_all);
-        assert_eq!(
-            &names("DEFAULT")[6..],
-            [
-                "ECDHE-PSK-CHACHA20-POLY1305",
-                "PSK-AES256-GCM-SHA384",
-                "PSK-CHACHA20-POLY1305",
-                "PSK-AES128-GCM-SHA256"
-            ]
-        );
-        // "ECDHE-PSK" is no alias in OpenSSL 3.0 either.
-        assert_eq!(err("ECDHE-PSK"), SSL_R_NO_CIPHER_MATCH);
-    }
-
-    fn ok(s: &str) -> Vec<&'static str> {
-        match parse_cipher_list(s.as_bytes()) {
-            Ok(l) => short(&l.suites),
-            Err(e) => panic!("{s}: {e:?}"),
-        }
-    }
-
-    fn err(s: &str) -> i32 {
-        match parse_cipher_list(s.as_bytes()) {
-            Ok(l) => panic!("{s}: unexpectedly parsed to {:?}", short(&l.suites)),
-            Err(e) => e.reason,
-        }
-    }
-
-    // Expected orders below were taken from `openssl ciphers -s -tls1_2 '<string>'` (OpenSSL
-    // 3.0), keeping only our six suites.
-    const OPENSSL_ALL: [&str; 6] = ["E256", "R256", "EC", "RC", "E128", "R128"];
-
-    #[test]
-    fn aliases_for_everything_follow_openssl_order() {
-        for s in [
-            "ALL", "HIGH", "ECDHE", "EECDH", "kEECDH", "kECDHE", "ECDH", "TLSv1.2",
-        ] {
-            assert_eq!(ok(s), OPENSSL_ALL, "{s}");
-        }
-    }
-
-    #[test]
-    fn default_is_the_engine_default_order() {
-        let expected = short(&suites::DEFAULT_SUITES);
-        assert_eq!(ok("DEFAULT"), expected);
-        assert_eq!(ok("DEFAULT:"), expected);
-        let mut no_128 = expected.clone();
-        no_128.retain(|n| !n.ends_with("128"));
-        assert_eq!(ok("DEFAULT:-AES128"), no_128);
-        // In the middle, DEFAULT is just an unknown name (OpenSSL behaves the same).
-        assert_eq!(ok("ECDHE-RSA-AES128-GCM-SHA256:DEFAULT"), ["R128"]);
-        assert_eq!(ok("aRSA:DEFAULT"), ["R256", "RC", "R128"]);
-    }
-
-    #[test]
-    fn single_aliases() {
-        assert_eq!(ok("AESGCM"), ["E256", "R256", "E128", "R128"]);
-        assert_eq!(ok("AES"), ["E256", "R256", "E128", "R128"]);
-        assert_eq!(ok("FIPS"), ["E256", "R256", "E128", "R128"]);
-        assert_eq!(ok("aRSA"), ["R256", "RC", "R128"]);
-        assert_eq!(ok("aECDSA"), ["E256", "EC", "E128"]);
-        assert_eq!(ok("ECDSA"), ["E256", "EC", "E128"]);
-        assert_eq!(ok("AES128"), ["E128", "R128"]);
-        assert_eq!(ok("AES256"), ["E256", "R256"]);
-        assert_eq!(ok("CHACHA20"), ["EC", "RC"]);
-        assert_eq!(ok("ECDHE-ECDSA-CHACHA20-POLY1305"), ["EC"]);
-    }
-
-    #[test]
-    fn add_delete_order_kill() {
-        assert_eq!(ok("CHACHA20:AES128"), ["EC", "RC", "E128", "R128"]);
-        assert_eq!(ok("ECDHE+AESGCM:+aRSA"), ["E256", "E128", "R256", "R128"]);
-        assert_eq!(
-            ok("AES128:-ECDSA:ECDHE"),
-            ["R128", "E128", "E256", "R256", "EC", "RC"]
-        );
-        assert_eq!(ok("AES128:!ECDSA:ECDHE"), ["R128", "R256", "RC"]);
-        assert_eq!(
-            ok("ALL:-AES256:AES"),
-            ["EC", "RC", "E128", "R128", "E256", "R256"]
-        );
-        assert_eq!(ok("ALL:+AES128"), OPENSSL_ALL);
-        assert_eq!(
-            ok("ECDHE:+CHACHA20"),
-            ["E256", "R256", "E128", "R128", "EC", "RC"]
-        );
-        assert_eq!(
-            ok("ECDHE:-aRSA:aRSA"),
-            ["E256", "EC", "E128", "R256", "RC", "R128"]
-        );
-        assert_eq!(ok("ECDHE:!aRSA:aRSA"), ["E256", "EC", "E128"]);
-        assert_eq!(ok("ALL:-ALL:AES128"), ["E128", "R128"]);
-        assert_eq!(
-            ok("ECDHE-ECDSA-AES128-GCM-SHA256:ALL"),
-            ["E128", "E256", "R256", "EC", "RC", "R128"]
-        );
-        assert_eq!(ok("DEFAULT:!aRSA").len(), 3);
-    }
-
-    #[test]
-    fn plus_means_all_must_match() {
-        assert_eq!(ok("EECDH+AES256"), ["E256", "R256"]);
-        assert_eq!(ok("AES256+ECDSA:AES128"), ["E256", "E128", "R128"]);
-        assert_eq!(ok("ECDHE-RSA-AES128-GCM-SHA256+aRSA"), ["R128"]);
-        assert_eq!(
-            err("ECDHE-RSA-AES128-GCM-SHA256+ECDSA"),
-            SSL_R_NO_CIPHER_MATCH
-        );
-        // An unknown part voids the whole item.
-        assert_eq!(ok("FOO+ECDHE:aRSA"), ["R256", "RC", "R128"]);
-    }
-
-    #[test]
-    fn strength_sort_is_stable() {
-        assert_eq!(ok("ECDHE:@STRENGTH"), OPENSSL_ALL);
-        assert_eq!(
-            ok("AES128:CHACHA20:@STRENGTH"),
-            ["EC", "RC", "E128", "R128"]
-        );
-        assert_eq!(ok("AES128:ECDHE:@STRENGTH"), OPENSSL_ALL);
-        assert_eq!(
-            ok("ECDHE:@STRENGTH:+aRSA"),
-            ["E256", "EC", "E128", "R256", "RC", "R128"]
-        );
-        // Anything after a special command up to the separator is skipped.
-        assert_eq!(ok("ECDHE:@STRENGTH+X"), OPENSSL_ALL);
-        assert_eq!(ok("ECDHE:@SECLEVEL=2"), OPENSSL_ALL);
-    }
-
-    #[test]
-    fn separators() {
-        assert_eq!(
-            ok("aRSA ECDSA"),
-            ["R256", "RC", "R128", "E256", "EC", "E128"]
-        );
-        assert_eq!(ok("aRSA,AES128"), ["R256", "RC", "R128", "E128"]);
-        assert_eq!(ok("ECDHE;aRSA"), OPENSSL_ALL);
-        assert_eq!(ok("ECDHE::aRSA"), OPENSSL_ALL);
-        assert_eq!(ok(":ECDHE"), OPENSSL_ALL);
-        assert_eq!(ok(" AES128 "), ["E128", "R128"]);
-    }
-
-    #[test]
-    fn unknown_names_are_ignored() {
-        let l = parse_cipher_list(b"FOO:ECDHE-RSA-AES128-GCM-SHA256:BAR").unwrap();
-        assert_eq!(short(&l.suites), ["R128"]);
-        assert_eq!(l.ignored, ["FOO", "BAR"]);
-        // Aliases that cover none of our suites behave alike.
-        assert_eq!(ok("MEDIUM:SHA256:kRSA:CBC:AES128"), ["E128", "R128"]);
-    }
-
-    #[test]
-    fn no_cipher_match() {
-        for s in [
-            "FOO",
-            "",
-            "MEDIUM",
-            "eNULL",
-            "ecdhe",
-            "AEAD",
-            "ALL:!ALL:AES128",
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "SHA256",
-        ] {
-            assert_eq!(err(s), SSL_R_NO_CIPHER_MATCH, "{s}");
-        }
-        let e = parse_cipher_list(b"FOO").unwrap_err();
-        assert!(
-            e.detail.contains("unknown cipher name 'FOO'"),
-            "{}",
-            e.detail
-        );
-    }
-
-    #[test]
-    fn invalid_commands() {
-        for s in [
-            "ECDHE:#",
-            "@FOO",
-            "ECDHE+",
-            "ECDHE:!!",
-            "ECDHE:@strength",
-            "ECDHE:@SECLEVEL=9",
-            "ECDHE:\u{e9}",
-        ] {
-            assert_eq!(err(s), SSL_R_INVALID_COMMAND, "{s}");
-        }
-    }
-
-    #[test]
-    fn length_limit() {
-        let long = vec![b':'; MAX_CIPHER_STRING_LEN + 1];
-        assert_eq!(
-            parse_cipher_list(&long).unwrap_err().reason,
-            SSL_R_INVALID_COMMAND
-        );
-        let mut fine = vec![b':'; MAX_CIPHER_STRING_LEN - 5];
-        fine.extend_from_slice(b"ECDHE");
-        assert_eq!(
-            short(&parse_cipher_list(&fine).unwrap().suites),
-            OPENSSL_ALL
-        );
-    }
-
-    #[test]
-    fn tls13_ciphersuites_syntax() {
-        assert!(check_tls13_ciphersuites(
-            b"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
-        ));
-        assert!(check_tls13_ciphersuites(b""));
-        assert!(!check_tls13_ciphersuites(b"TLS_AES 128"));
-    }
-}
+#[path = "cipher_list_tests.rs"]
+mod tests;

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int, c_long, c_uchar, c_void};
 use std::sync::{Arc, Mutex};
 
 use rdtls::pki::keys::{KeyAlgorithm, SigningKey};
-use rdtls::suites::AeadKind;
+use rdtls::suites::{AeadKind, MacAlg};
 
 use crate::entry::*;
 use crate::error::ssl_reasons::SSL_R_UNKNOWN_PKEY_TYPE;
@@ -24,6 +24,11 @@ const NID_AES_128_GCM: c_int = 895;
 const NID_AES_256_GCM: c_int = 901;
 const NID_CHACHA20_POLY1305: c_int = 1018;
 const NID_AES_128_CCM: c_int = 896;
+const NID_AES_128_CBC: c_int = 419;
+const NID_AES_256_CBC: c_int = 427;
+const NID_SHA1: c_int = 64;
+const NID_SHA256: c_int = 672;
+const NID_SHA384: c_int = 673;
 const NID_AES_256_CCM: c_int = 902;
 
 /// `dtls1_default_timeout`: two hours.
@@ -177,14 +182,22 @@ entry! {
             AeadKind::Chacha20Poly1305 => NID_CHACHA20_POLY1305,
             AeadKind::Aes128Ccm | AeadKind::Aes128Ccm8 => NID_AES_128_CCM,
             AeadKind::Aes256Ccm | AeadKind::Aes256Ccm8 => NID_AES_256_CCM,
+            AeadKind::Aes128Cbc => NID_AES_128_CBC,
+            AeadKind::Aes256Cbc => NID_AES_256_CBC,
         }
     }
 
-    /// SSL_CIPHER_get_digest_nid: NID_undef (0): every rdtls suite is an AEAD suite with no
-    /// record MAC digest, which is what OpenSSL answers for them.
+    /// SSL_CIPHER_get_digest_nid: the record MAC's digest (NID_sha1, NID_sha256,
+    /// NID_sha384) for a CBC suite; NID_undef (0) for AEAD suites, which have no record
+    /// MAC, as OpenSSL answers.
     fn SSL_CIPHER_get_digest_nid(c: *const SSL_CIPHER) -> c_int {
-        let _ = try_ref!(c, 0);
-        0
+        let c = try_ref!(c, 0);
+        match c.suite.mac {
+            None => 0,
+            Some(MacAlg::Sha1) => NID_SHA1,
+            Some(MacAlg::Sha256) => NID_SHA256,
+            Some(MacAlg::Sha384) => NID_SHA384,
+        }
     }
 
     /// SSL_CTX_get_ciphers: the context's cipher suites in preference order, as a

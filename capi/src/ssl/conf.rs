@@ -140,7 +140,11 @@ const COMMANDS: &[(&str, &str, Action)] = &[
         "",
         Action::Option(SSL_OP_NO_RENEGOTIATION, true),
     ),
-    ("no_etm", "", Action::Option(1 << 19, true)),
+    (
+        "no_etm",
+        "",
+        Action::Option(SSL_OP_NO_ENCRYPT_THEN_MAC, true),
+    ),
     (
         "no_ems",
         "",

@@ -90,6 +90,8 @@ pub const SSL_OP_NO_EXTENDED_MASTER_SECRET: u64 = 1 << 0;
 pub const SSL_OP_NO_QUERY_MTU: u64 = 1 << 12;
 pub const SSL_OP_COOKIE_EXCHANGE: u64 = 1 << 13;
 pub const SSL_OP_NO_TICKET: u64 = 1 << 14;
+/// No encrypt_then_mac (RFC 7366): rdtls then neither offers nor selects CBC suites.
+pub const SSL_OP_NO_ENCRYPT_THEN_MAC: u64 = 1 << 19;
 pub const SSL_OP_CIPHER_SERVER_PREFERENCE: u64 = 1 << 22;
 pub const SSL_OP_NO_DTLSv1: u64 = 1 << 26;
 pub const SSL_OP_NO_DTLSv1_2: u64 = 1 << 27;
@@ -104,6 +106,7 @@ pub const SSL_MODE_AUTO_RETRY: c_long = 0x4;
 pub const SSL_SESS_CACHE_OFF: c_long = 0x0;
 pub const SSL_SESS_CACHE_CLIENT: c_long = 0x1;
 pub const SSL_SESS_CACHE_SERVER: c_long = 0x2;
+pub const SSL_SESS_CACHE_NO_AUTO_CLEAR: c_long = 0x80;
 pub const SSL_SESS_CACHE_NO_INTERNAL_LOOKUP: c_long = 0x100;
 pub const SSL_SESS_CACHE_NO_INTERNAL_STORE: c_long = 0x200;
 pub const SSL_SESSION_CACHE_MAX_SIZE_DEFAULT: c_long = 1024 * 20;

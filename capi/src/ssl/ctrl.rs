@@ -324,14 +324,12 @@ impl SSL_CTX {
             | SSL_CTRL_SESS_TIMEOUTS
             | SSL_CTRL_SESS_CACHE_FULL => 0,
             SSL_CTRL_SET_SESS_CACHE_SIZE if larg >= 0 => {
-                let old = self.session_cache.capacity();
+                let old = self.update_live(|l| std::mem::replace(&mut l.session_cache_size, larg));
                 self.session_cache
-                    .set_capacity(usize::try_from(larg).unwrap_or(0));
-                c_long::try_from(old).unwrap_or(c_long::MAX)
+                    .set_capacity(super::ctx::cache_capacity(larg));
+                old
             }
-            SSL_CTRL_GET_SESS_CACHE_SIZE => {
-                c_long::try_from(self.session_cache.capacity()).unwrap_or(c_long::MAX)
-            }
+            SSL_CTRL_GET_SESS_CACHE_SIZE => self.live().session_cache_size,
             SSL_CTRL_SET_SESS_CACHE_MODE => {
                 self.update_live(|l| std::mem::replace(&mut l.session_cache_mode, larg))
             }

@@ -57,6 +57,9 @@ pub enum Stop {
 enum Read {
     /// A datagram went into the engine.
     Processed,
+    /// A datagram was processed and brought this many bytes straight into the reader's
+    /// buffer.
+    Delivered(usize),
     /// Nothing to read now.
     NoData,
 }
@@ -298,15 +301,30 @@ impl SSL {
 
     /// Hands one datagram to the engine and dispatches the resulting events.
     pub(crate) fn feed(&self, datagram: &[u8]) -> Result<(), Stop> {
+        self.feed_with(|conn, now| conn.handle_datagram(now, datagram).map(|()| 0))
+            .map(drop)
+    }
+
+    /// Like `feed`, but the records are decrypted in place in `datagram` and the first
+    /// application record goes straight into `out` (the one copy of `SSL_read`); returns
+    /// the bytes written to `out`.
+    fn feed_into(&self, datagram: &mut [u8], out: &mut [u8]) -> Result<usize, Stop> {
+        self.feed_with(|conn, now| conn.handle_datagram_into(now, datagram, out))
+    }
+
+    fn feed_with(
+        &self,
+        handle: impl FnOnce(&mut Connection, std::time::Instant) -> Result<usize, rdtls::Error>,
+    ) -> Result<usize, Stop> {
         let now = self.now();
         let r = match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
                 Some(conn) => {
                     super::poison::test_panic_point();
                     self.sync_renegotiation_policy(conn);
-                    conn.handle_datagram(now, datagram)
+                    handle(conn, now)
                 }
-                None => return Ok(()),
+                None => return Ok(0),
             },
             Err(_) => {
                 put_error(
@@ -318,9 +336,9 @@ impl SSL {
             }
         };
         match r {
-            Ok(()) => {
+            Ok(n) => {
                 self.dispatch_events();
-                Ok(())
+                Ok(n)
             }
             Err(e) => Err(self.fail(&e)),
         }
@@ -441,6 +459,10 @@ impl SSL {
             }
             io.blocked_datagram = io.blocked_more.pop_front();
         }
+        // Nothing queued (SSL_read flushes before every read): no BIO, clock or MTU work.
+        if !self.with_conn(Connection::has_transmit).unwrap_or(true) {
+            return Ok(());
+        }
         // DCCP's MPS may have changed since the last flush (RFC 5238 §3.5).
         self.refresh_dccp_mtu();
         // One clock read per flush, not per datagram: the time only stamps the output.
@@ -524,7 +546,9 @@ impl SSL {
     }
 
     /// Reads one datagram from the read BIO into the engine.
-    fn read_one(&self, empty_reads: &mut usize) -> Result<Read, Stop> {
+    /// `out` receives the first application record's bytes directly when nothing is
+    /// buffered before it (SSL_read's buffer; empty for the other callers).
+    fn read_one(&self, empty_reads: &mut usize, out: &mut [u8]) -> Result<Read, Stop> {
         let rbio = self.rbio.get();
         if rbio.is_null() {
             super::bio::bio_not_set("read");
@@ -549,9 +573,15 @@ impl SSL {
                     }
                     return Ok(Read::Processed);
                 }
-                self.feed(&buf[..n])?;
+                // Decrypted in place in the receive buffer: the plaintext is copied once,
+                // into `out` or into a buffer of its own when nobody is reading yet.
+                let delivered = self.feed_into(&mut buf[..n], out)?;
                 self.cid_peer_restore(rbio, guard);
-                return Ok(Read::Processed);
+                return Ok(if delivered > 0 {
+                    Read::Delivered(delivered)
+                } else {
+                    Read::Processed
+                });
             }
             if host::bio_should_retry(rbio) {
                 return Ok(Read::NoData);
@@ -628,8 +658,8 @@ impl SSL {
                 }
                 return Err(Stop::WantX509Lookup);
             }
-            match self.read_one(&mut empty)? {
-                Read::Processed => continue,
+            match self.read_one(&mut empty, &mut [])? {
+                Read::Processed | Read::Delivered(_) => continue,
                 Read::NoData => {
                     // A blocking datagram BIO returns at our deadline: go round and retransmit.
                     if self.read_stopped_by_timer() && fires < MAX_TIMER_FIRES_PER_CALL {
@@ -646,6 +676,13 @@ impl SSL {
     /// `SSL_MODE_AUTO_RETRY`, a datagram that brought no application data also returns
     /// (WANT_READ), as OpenSSL does, so a blocking caller that polled first never blocks.
     pub(crate) fn wait_readable(&self) -> Result<(), Stop> {
+        self.wait_readable_into(&mut []).map(drop)
+    }
+
+    /// `wait_readable` for `SSL_read`: the first record that arrives while nothing is
+    /// buffered goes straight into `out`; Ok(n > 0) is that many bytes delivered, Ok(0)
+    /// that data is buffered or the peer closed.
+    pub(crate) fn wait_readable_into(&self, out: &mut [u8]) -> Result<usize, Stop> {
         let auto_retry = self.with_settings(|s| s.mode & SSL_MODE_AUTO_RETRY != 0);
         let mut empty = 0;
         let mut fires = 0;
@@ -654,7 +691,7 @@ impl SSL {
                 .with_conn(|c| c.has_pending() || c.close_received())
                 .unwrap_or(false);
             if ready {
-                return Ok(());
+                return Ok(0);
             }
             if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
                 return Err(self.fail(&e));
@@ -664,14 +701,15 @@ impl SSL {
             }
             self.flush()?;
             self.sync_bio_deadline();
-            match self.read_one(&mut empty)? {
+            match self.read_one(&mut empty, out)? {
+                Read::Delivered(n) => return Ok(n),
                 Read::Processed if auto_retry => continue,
                 Read::Processed => {
                     let ready = self
                         .with_conn(|c| c.has_pending() || c.close_received())
                         .unwrap_or(false);
                     if ready {
-                        return Ok(());
+                        return Ok(0);
                     }
                     self.flush()?;
                     return Err(Stop::WantRead);

@@ -316,6 +316,13 @@ impl SSL {
         }
         let ctx = self.ctx();
         let reused = self.with_conn(|c| c.session_reused()).unwrap_or(false);
+        // What the automatic flush of expired sessions counts (ssl_update_cache reads the
+        // session context's counter before this handshake is counted).
+        let good_before = match self.side.get() {
+            Some(Side::Server) => &self.initial_ctx.stats.accept_good,
+            _ => &self.initial_ctx.stats.connect_good,
+        }
+        .load(Ordering::Relaxed);
         match self.side.get() {
             Some(Side::Server) => {
                 ctx.stats.accept_good.fetch_add(1, Ordering::Relaxed);
@@ -369,5 +376,6 @@ impl SSL {
                 }
             }
         }
+        super::session_remove::auto_clear(&self.initial_ctx, good_before, mode_bit);
     }
 }

@@ -120,8 +120,13 @@ impl SSL {
                     .set(self.shutdown.get() | SSL_RECEIVED_SHUTDOWN);
                 return 0;
             }
-            if let Err(stop) = self.wait_readable() {
-                return self.stopped(stop);
+            // SSL_read takes the next record straight from the decrypted datagram (one
+            // copy); SSL_peek leaves it buffered.
+            let out: &mut [u8] = if peek { &mut [] } else { &mut *buf };
+            match self.wait_readable_into(out) {
+                Ok(0) => {}
+                Ok(n) => return c_int::try_from(n).unwrap_or(c_int::MAX),
+                Err(stop) => return self.stopped(stop),
             }
         }
     }

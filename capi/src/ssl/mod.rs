@@ -76,6 +76,7 @@ pub mod session_extras;
 pub mod session_io;
 pub mod session_lookup;
 pub mod session_read;
+pub mod session_remove;
 pub mod setters;
 pub mod settings;
 pub mod shared_groups;

@@ -237,21 +237,6 @@ entry! {
         1
     }
 
-    /// SSL_CTX_remove_session removes a session from the server cache; 1 when it was there.
-    fn SSL_CTX_remove_session(ctx: *mut SSL_CTX, sess: *mut SSL_SESSION) -> c_int {
-        let ctx = try_ref!(ctx, 0);
-        let Some(v) = super::session::session_value(sess) else { return 0 };
-        let had = ctx.session_cache.get(&v.id, std::time::Instant::now()).is_some();
-        ctx.session_cache.remove(&v.id);
-        c_int::from(had)
-    }
-
-    /// SSL_CTX_flush_sessions drops sessions expired at time `t` (all expired ones).
-    fn SSL_CTX_flush_sessions(ctx: *mut SSL_CTX, _t: c_long) {
-        let ctx = try_ref!(ctx, ());
-        ctx.session_cache.flush_expired(std::time::Instant::now());
-    }
-
     /// SSL_set1_host makes `name` the only name the peer certificate must match (NULL or
     /// "" clears the list: no hostname check). It does not set SNI, as in OpenSSL; 1 on
     /// success.

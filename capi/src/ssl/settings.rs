@@ -273,6 +273,8 @@ impl Settings {
             .cookie_exchange(v.cookie_exchange)
             .cookie_keys(shared.cookie_keys.clone())
             .extended_master_secret(self.options & SSL_OP_NO_EXTENDED_MASTER_SECRET == 0)
+            // Without encrypt_then_mac rdtls uses no CBC suite (no MAC-then-encrypt).
+            .encrypt_then_mac(self.options & SSL_OP_NO_ENCRYPT_THEN_MAC == 0)
             // OpenSSL honours the client's order unless SSL_OP_CIPHER_SERVER_PREFERENCE.
             .server_preference(self.options & SSL_OP_CIPHER_SERVER_PREFERENCE != 0)
             .shared_session_cache(shared.session_cache.clone())

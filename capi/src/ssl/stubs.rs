@@ -208,8 +208,6 @@ stubs! {
     refuse(0) fn SSL_SESSION_set_cipher(_s: *mut SSL_SESSION, _c: *const SSL_CIPHER) -> c_int;
     /// SSL_SESSION_set_protocol_version: 0.
     refuse(0) fn SSL_SESSION_set_protocol_version(_s: *mut SSL_SESSION, _v: c_int) -> c_int;
-    /// SSL_CTX_sess_set_remove_cb: not supported.
-    refuse(()) fn SSL_CTX_sess_set_remove_cb(_ctx: *mut SSL_CTX, _cb: Callback);
     /// SSL_CTX_set_generate_session_id: not supported: 0.
     refuse(0) fn SSL_CTX_set_generate_session_id(_ctx: *mut SSL_CTX, _cb: Callback) -> c_int;
     /// SSL_CTX_set_not_resumable_session_callback: not supported.

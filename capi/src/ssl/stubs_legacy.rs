@@ -95,8 +95,6 @@ stubs! {
     none(None) fn SSL_get_security_callback(_s: *const SSL) -> Callback;
     /// SSL_CTX_get_client_cert_cb: client certificate callbacks are refused: NULL.
     none(None) fn SSL_CTX_get_client_cert_cb(_ctx: *mut SSL_CTX) -> Callback;
-    /// SSL_CTX_sess_get_remove_cb: NULL.
-    none(None) fn SSL_CTX_sess_get_remove_cb(_ctx: *mut SSL_CTX) -> Callback;
     /// SSL_CTX_get_record_padding_callback_arg: record padding is TLS 1.3: NULL.
     none(std::ptr::null_mut()) fn SSL_CTX_get_record_padding_callback_arg(_ctx: *const SSL_CTX)
         -> *mut c_void;

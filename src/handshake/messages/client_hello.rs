@@ -205,8 +205,9 @@ mod tests {
             Some(&SignatureScheme::ECDSA_SECP256R1_SHA256)
         );
         assert_eq!(schemes.len(), 20);
-        // encrypt_then_mac (RFC 7366, type 22) is not ours to interpret: kept verbatim.
-        assert_eq!(e.unknown, vec![(22, vec![])]);
+        // encrypt_then_mac (RFC 7366, type 22): OpenSSL offers it by default.
+        assert!(e.encrypt_then_mac);
+        assert!(e.unknown.is_empty());
 
         // Our encoding orders extensions differently, but means the same thing.
         let again = ClientHello::decode(&encode(&ch)).unwrap();

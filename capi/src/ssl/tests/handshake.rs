@@ -332,6 +332,44 @@ fn peek_pending_and_partial_reads() {
     SSL_CTX_free(cctx);
 }
 
+/// SSL_read straight from the decrypted datagram (issue 12 item 1): a short buffer
+/// takes the head and the rest of the record stays for the next read (OpenSSL's
+/// dtls1_read_bytes); records that arrived before the read come out in order.
+#[test]
+fn read_direct_short_buffer_and_queued_records() {
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(None);
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(p.handshake(), (1, 1));
+    assert_eq!(SSL_write(p.server, b"0123456789".as_ptr().cast(), 10), 10);
+    let mut four = [0u8; 4];
+    assert_eq!(SSL_read(p.client, four.as_mut_ptr().cast(), 4), 4);
+    assert_eq!(&four, b"0123");
+    assert_eq!(SSL_pending(p.client), 6);
+    let mut buf = [0u8; 32];
+    assert_eq!(SSL_read(p.client, buf.as_mut_ptr().cast(), 32), 6);
+    assert_eq!(&buf[..6], b"456789");
+    // Nothing left: WANT_READ.
+    assert_eq!(SSL_read(p.client, buf.as_mut_ptr().cast(), 32), -1);
+    assert_eq!(SSL_get_error(p.client, -1), SSL_ERROR_WANT_READ);
+    // Two records sent before any read: one per SSL_read, in order.
+    assert_eq!(SSL_write(p.server, b"first".as_ptr().cast(), 5), 5);
+    assert_eq!(SSL_write(p.server, b"second".as_ptr().cast(), 6), 6);
+    assert_eq!(SSL_read(p.client, buf.as_mut_ptr().cast(), 32), 5);
+    assert_eq!(&buf[..5], b"first");
+    assert_eq!(SSL_read(p.client, buf.as_mut_ptr().cast(), 32), 6);
+    assert_eq!(&buf[..6], b"second");
+    // SSL_peek leaves the record for SSL_read.
+    assert_eq!(SSL_write(p.server, b"peeked".as_ptr().cast(), 6), 6);
+    assert_eq!(SSL_peek(p.client, buf.as_mut_ptr().cast(), 32), 6);
+    buf = [0u8; 32];
+    assert_eq!(SSL_read(p.client, buf.as_mut_ptr().cast(), 32), 6);
+    assert_eq!(&buf[..6], b"peeked");
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
 #[test]
 fn unsupported_methods_fail_clearly() {
     for (m, text) in [

@@ -150,8 +150,10 @@ fn null_arguments_return_failure_values() {
     crate::ssl::setters::SSL_CTX_sess_set_new_cb(null_mut(), None);
     assert!(crate::ssl::setters::SSL_CTX_sess_get_new_cb(std::ptr::null()).is_none(), "SSL_CTX_sess_get_new_cb");
     assert_eq!(crate::ssl::setters::SSL_CTX_add_session(null_mut(), null_mut()), 0, "SSL_CTX_add_session");
-    assert_eq!(crate::ssl::setters::SSL_CTX_remove_session(null_mut(), null_mut()), 0, "SSL_CTX_remove_session");
-    crate::ssl::setters::SSL_CTX_flush_sessions(null_mut(), 1 as _);
+    assert_eq!(crate::ssl::session_remove::SSL_CTX_remove_session(null_mut(), null_mut()), 0, "SSL_CTX_remove_session");
+    crate::ssl::session_remove::SSL_CTX_flush_sessions(null_mut(), 1 as _);
+    crate::ssl::session_remove::SSL_CTX_sess_set_remove_cb(null_mut(), None);
+    assert!(crate::ssl::session_remove::SSL_CTX_sess_get_remove_cb(null_mut()).is_none(), "SSL_CTX_sess_get_remove_cb");
     assert_eq!(crate::ssl::srtp::SSL_CTX_set_tlsext_use_srtp(null_mut(), std::ptr::null()), 1, "SSL_CTX_set_tlsext_use_srtp");
     assert_eq!(crate::ssl::srtp::SSL_set_tlsext_use_srtp(null_mut(), std::ptr::null()), 1, "SSL_set_tlsext_use_srtp");
     assert!(crate::ssl::srtp::SSL_get_selected_srtp_profile(null_mut()).is_null(), "SSL_get_selected_srtp_profile");
