@@ -168,6 +168,9 @@ ctest-progs: $(CTEST_SSL_BINS) $(CTEST_TOOL_BINS) $(CTEST_DROPIN_BINS)
 $(CTDIR)/%: ctests/%.c $(BACKEND_DEP) | $(HEADER_CHECK)
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) $(BACKEND_CFLAGS) -o $@ $< $(BACKEND_LIBS) $(PTHREAD)
+# The C tests that join a client and a server by memory BIOs share ctests/mem_pair.h.
+$(CTDIR)/sess_remove $(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/psk_unknown: \
+	ctests/mem_pair.h
 
 # DTLS-SRTP media through libsrtp2 (Debian libsrtp2-dev).
 $(CTDIR)/srtp_media: ctests/srtp_media.c $(BACKEND_DEP) | $(HEADER_CHECK)

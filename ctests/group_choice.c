@@ -20,48 +20,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#define RECORD_HEADER_LEN 13
+#include "mem_pair.h"
 
-/* Moves everything in `from` into `to`, one DTLS record per BIO_write. */
-static void move(BIO *from, BIO *to)
-{
-    static unsigned char buf[65536];
-    int len = 0, off = 0, n;
-
-    while ((size_t)len < sizeof(buf)
-           && (n = BIO_read(from, buf + len, (int)sizeof(buf) - len)) > 0)
-        len += n;
-    while (off < len) {
-        int rec = len - off;
-
-        if (rec >= RECORD_HEADER_LEN) {
-            int body = (buf[off + 11] << 8) | buf[off + 12];
-
-            if (RECORD_HEADER_LEN + body <= rec)
-                rec = RECORD_HEADER_LEN + body;
-        }
-        BIO_write(to, buf + off, rec);
-        off += rec;
-    }
-}
-
-static SSL *new_end(SSL_CTX *ctx, BIO **out, int server)
-{
-    SSL *ssl = SSL_new(ctx);
-    BIO *in = BIO_new(BIO_s_mem());
-
-    *out = BIO_new(BIO_s_mem());
-    if (ssl == NULL || in == NULL || *out == NULL)
-        return NULL;
-    (void)BIO_set_mem_eof_return(in, -1);
-    (void)BIO_set_mem_eof_return(*out, -1);
-    SSL_set_bio(ssl, in, *out);
-    if (server)
-        SSL_set_accept_state(ssl);
-    else
-        SSL_set_connect_state(ssl);
-    return ssl;
-}
 
 static const char *name(SSL *s, long nid)
 {
@@ -76,7 +36,7 @@ static int run(const char *cert, const char *key, const char *client_groups, int
     SSL_CTX *sctx = SSL_CTX_new(DTLS_server_method());
     BIO *c_out, *s_out;
     SSL *c, *s;
-    int rounds, cdone = 0, sdone = 0, ok = 0, groups[16];
+    int done, ok = 0, groups[16];
     long i, n;
 
     if (cctx == NULL || sctx == NULL || SSL_CTX_use_certificate_chain_file(sctx, cert) != 1
@@ -87,20 +47,13 @@ static int run(const char *cert, const char *key, const char *client_groups, int
     }
     if (serverpref)
         SSL_CTX_set_options(sctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
-    c = new_end(cctx, &c_out, 0);
-    s = new_end(sctx, &s_out, 1);
+    c = mem_pair_end(cctx, &c_out, 0);
+    s = mem_pair_end(sctx, &s_out, 1);
     if (c == NULL || s == NULL)
         return 0;
-    for (rounds = 0; rounds < 20 && !(cdone && sdone); rounds++) {
-        if (!cdone)
-            cdone = SSL_do_handshake(c) == 1;
-        move(c_out, SSL_get_rbio(s));
-        if (!sdone)
-            sdone = SSL_do_handshake(s) == 1;
-        move(s_out, SSL_get_rbio(c));
-    }
+    done = mem_pair_handshake(c, c_out, s, s_out);
     printf("client %s, server preference %s:\n", client_groups, serverpref ? "on" : "off");
-    if (cdone && sdone) {
+    if (done) {
         printf("  negotiated: server %s, client %s\n", name(s, SSL_get_negotiated_group(s)),
                name(c, SSL_get_negotiated_group(c)));
         n = SSL_get_shared_group(s, -1);

@@ -21,7 +21,8 @@
 #include <sys/time.h>
 #include <time.h>
 
-#define RECORD_HEADER_LEN 13
+#include "mem_pair.h"
+
 
 static unsigned int client_cb(SSL *ssl, const char *hint, char *identity,
                               unsigned int max_identity_len, unsigned char *psk,
@@ -52,45 +53,6 @@ static unsigned int timer_cb(SSL *ssl, unsigned int previous_us)
 {
     (void)ssl;
     return previous_us == 0 ? 100000 : previous_us * 2;
-}
-
-/* Moves everything in `from` into `to`, one DTLS record per BIO_write. */
-static void move(BIO *from, BIO *to)
-{
-    static unsigned char buf[65536];
-    int len = 0, off = 0, n;
-
-    while ((size_t)len < sizeof(buf) && (n = BIO_read(from, buf + len, (int)sizeof(buf) - len)) > 0)
-        len += n;
-    while (off < len) {
-        int rec = len - off;
-        if (rec >= RECORD_HEADER_LEN) {
-            int body = (buf[off + 11] << 8) | buf[off + 12];
-            if (RECORD_HEADER_LEN + body <= rec)
-                rec = RECORD_HEADER_LEN + body;
-        }
-        BIO_write(to, buf + off, rec);
-        off += rec;
-    }
-}
-
-static SSL *new_end(SSL_CTX *ctx, BIO **out, int server)
-{
-    SSL *ssl = SSL_new(ctx);
-    BIO *in = BIO_new(BIO_s_mem());
-
-    *out = BIO_new(BIO_s_mem());
-    if (ssl == NULL || in == NULL || *out == NULL)
-        return NULL;
-    (void)BIO_set_mem_eof_return(in, -1);
-    (void)BIO_set_mem_eof_return(*out, -1);
-    SSL_set_bio(ssl, in, *out);
-    DTLS_set_timer_cb(ssl, timer_cb);
-    if (server)
-        SSL_set_accept_state(ssl);
-    else
-        SSL_set_connect_state(ssl);
-    return ssl;
 }
 
 /* One handshake step; returns 1 while the handshake is still going. */
@@ -135,17 +97,19 @@ int main(void)
     }
     SSL_CTX_set_psk_client_callback(cctx, client_cb);
     SSL_CTX_set_psk_server_callback(sctx, server_cb);
-    c = new_end(cctx, &c_out, 0);
-    s = new_end(sctx, &s_out, 1);
+    c = mem_pair_end(cctx, &c_out, 0);
+    s = mem_pair_end(sctx, &s_out, 1);
     if (c == NULL || s == NULL) {
         fprintf(stderr, "psk_unknown: cannot create SSL or BIO\n");
         return 1;
     }
+    DTLS_set_timer_cb(c, timer_cb);
+    DTLS_set_timer_cb(s, timer_cb);
     for (rounds = 0; rounds < 20 && (cgo || sgo); rounds++) {
         cgo = step(c, "client", &cfail);
-        move(c_out, SSL_get_rbio(s));
+        mem_pair_move(c_out, SSL_get_rbio(s));
         sgo = step(s, "server", &sfail);
-        move(s_out, SSL_get_rbio(c));
+        mem_pair_move(s_out, SSL_get_rbio(c));
     }
     /* The client waits out its timer (at most 6 expiries, a few seconds in all). */
     for (rounds = 0; rounds < 6 && !cfail; rounds++) {

@@ -22,7 +22,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#define RECORD_HEADER_LEN 13
+#include "mem_pair.h"
+
 #define MAX_IDS 1024
 
 static unsigned char ids[MAX_IDS][32];
@@ -66,47 +67,6 @@ static void remove_session_cb(SSL_CTX *ctx, SSL_SESSION *sess)
         printf("    removed #%d%s\n", number(sess), ctx == expected_ctx ? "" : " (other ctx)");
 }
 
-/* Moves everything in `from` into `to`, one DTLS record per BIO_write. */
-static void move(BIO *from, BIO *to)
-{
-    static unsigned char buf[65536];
-    int len = 0, off = 0, n;
-
-    while ((size_t)len < sizeof(buf)
-           && (n = BIO_read(from, buf + len, (int)sizeof(buf) - len)) > 0)
-        len += n;
-    while (off < len) {
-        int rec = len - off;
-
-        if (rec >= RECORD_HEADER_LEN) {
-            int body = (buf[off + 11] << 8) | buf[off + 12];
-
-            if (RECORD_HEADER_LEN + body <= rec)
-                rec = RECORD_HEADER_LEN + body;
-        }
-        BIO_write(to, buf + off, rec);
-        off += rec;
-    }
-}
-
-static SSL *new_end(SSL_CTX *ctx, BIO **out, int server)
-{
-    SSL *ssl = SSL_new(ctx);
-    BIO *in = BIO_new(BIO_s_mem());
-
-    *out = BIO_new(BIO_s_mem());
-    if (ssl == NULL || in == NULL || *out == NULL)
-        return NULL;
-    (void)BIO_set_mem_eof_return(in, -1);
-    (void)BIO_set_mem_eof_return(*out, -1);
-    SSL_set_bio(ssl, in, *out);
-    if (server)
-        SSL_set_accept_state(ssl);
-    else
-        SSL_set_connect_state(ssl);
-    return ssl;
-}
-
 /*
  * Runs one handshake; returns the client's session (a new reference) or NULL on failure.
  * Prints a line unless `quiet`.
@@ -115,23 +75,16 @@ static SSL_SESSION *handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume,
                               const char *label)
 {
     BIO *c_out, *s_out;
-    SSL *c = new_end(cctx, &c_out, 0), *s = new_end(sctx, &s_out, 1);
+    SSL *c = mem_pair_end(cctx, &c_out, 0), *s = mem_pair_end(sctx, &s_out, 1);
     SSL_SESSION *got = NULL;
-    int rounds, cdone = 0, sdone = 0;
+    int done;
 
     if (c == NULL || s == NULL)
         return NULL;
     if (resume != NULL && SSL_set_session(c, resume) != 1)
         return NULL;
-    for (rounds = 0; rounds < 20 && !(cdone && sdone); rounds++) {
-        if (!cdone)
-            cdone = SSL_do_handshake(c) == 1;
-        move(c_out, SSL_get_rbio(s));
-        if (!sdone)
-            sdone = SSL_do_handshake(s) == 1;
-        move(s_out, SSL_get_rbio(c));
-    }
-    if (cdone && sdone) {
+    done = mem_pair_handshake(c, c_out, s, s_out);
+    if (done) {
         if (!quiet)
             printf("  %s: session #%d, reused %d, cache %ld\n", label,
                    number(SSL_get_session(s)), SSL_session_reused(s),
