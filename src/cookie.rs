@@ -270,6 +270,7 @@ pub trait CookieHooks {
 
 /// What [`CookieListener::handle`] did with a datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ListenOutcome {
     /// Not an acceptable ClientHello: ignore it, keep no state.
     Drop,

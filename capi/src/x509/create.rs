@@ -131,13 +131,14 @@ impl rcgen::SigningKey for Signer {
 }
 
 /// The rcgen algorithm that writes a key of this type into an SPKI.
-fn spki_algorithm(alg: KeyAlgorithm) -> &'static SignatureAlgorithm {
-    match alg {
+fn spki_algorithm(alg: KeyAlgorithm) -> Result<&'static SignatureAlgorithm, String> {
+    Ok(match alg {
         KeyAlgorithm::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
         KeyAlgorithm::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
         KeyAlgorithm::Rsa => &rcgen::PKCS_RSA_SHA256,
         KeyAlgorithm::Ed25519 => &rcgen::PKCS_ED25519,
-    }
+        other => return Err(format!("unsupported public key type {other:?}")),
+    })
 }
 
 /// The signature algorithm for a key and digest (X509_sign's `md`).
@@ -179,7 +180,7 @@ fn subject_key(k: &EVP_PKEY) -> Result<PubKey, String> {
     if let Some(sk) = k.signing_key() {
         return Ok(PubKey {
             key: sk.public_key_der(),
-            alg: spki_algorithm(sk.algorithm()),
+            alg: spki_algorithm(sk.algorithm())?,
         });
     }
     let spki = k.spki().ok_or("no public key")?;
@@ -197,7 +198,7 @@ fn subject_key(k: &EVP_PKEY) -> Result<PubKey, String> {
     };
     Ok(PubKey {
         key: p.key.to_vec(),
-        alg: spki_algorithm(alg),
+        alg: spki_algorithm(alg)?,
     })
 }
 
