@@ -203,7 +203,7 @@ impl CookieKeys {
     }
 
     /// A cookie for `peer_addr` (any stable encoding of the address) and `hello_params`
-    /// (from [`client_hello_cookie_params`]).
+    /// (the ClientHello fields the cookie covers, as [`CookieListener`] extracts them).
     pub fn generate(
         &self,
         now: Instant,

@@ -10,9 +10,10 @@
 //!   [`Connection::recv`].
 //!
 //! Time is always an argument and must be monotonic. Every [`Error`] returned is fatal for
-//! the connection; [`Connection::send`] refusing data ([`SendError`]) is not, unless it says
-//! the connection failed ([`SendError::Failed`]). Malformed, unauthenticated or replayed records are dropped silently and
-//! counted in [`Stats`] (RFC 6347 §4.1.2.7), never returned as errors.
+//! the connection; [`Connection::send`] refusing data ([`SendError`], e.g. a full output
+//! queue) is not, unless it says the connection failed ([`SendError::Failed`]). Malformed,
+//! unauthenticated or replayed records are dropped silently and counted in [`Stats`]
+//! (RFC 6347 §4.1.2.7), never returned as errors.
 //!
 //! A server normally sits behind [`cookie::CookieListener`], the stateless front door that
 //! answers ClientHellos with HelloVerifyRequest and allocates nothing until a cookie verifies
