@@ -64,7 +64,7 @@ COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown \
 	$(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/client_hello_frag \
-	$(CTDIR)/cipher_cbc $(CTDIR)/sess_remove
+	$(CTDIR)/cipher_cbc $(CTDIR)/sess_remove $(CTDIR)/write_block
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/slot_index_check $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
 # rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh).
@@ -171,6 +171,7 @@ $(CTDIR)/%: ctests/%.c $(BACKEND_DEP) | $(HEADER_CHECK)
 # The C tests that join a client and a server by memory BIOs share ctests/mem_pair.h.
 $(CTDIR)/sess_remove $(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/psk_unknown: \
 	ctests/mem_pair.h
+$(CTDIR)/write_block: ctests/mem_pair.h
 
 # DTLS-SRTP media through libsrtp2 (Debian libsrtp2-dev).
 $(CTDIR)/srtp_media: ctests/srtp_media.c $(BACKEND_DEP) | $(HEADER_CHECK)

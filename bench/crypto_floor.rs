@@ -26,8 +26,8 @@
 
 use std::time::Instant;
 
-use rdtls::crypto::prf::prf;
-use rdtls::crypto::HashAlg;
+use rdtls::__internal::crypto::prf::prf;
+use rdtls::suites::HashAlg;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_128_GCM};
 use ring::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey, X25519};
 use ring::rand::SystemRandom;

@@ -93,6 +93,7 @@ fn handshake(
                         conn.handle_datagram(now, buf).expect("server input");
                         srv = Some(conn);
                     }
+                    other => panic!("front door: unexpected {other:?}"),
                 },
             }
         }

@@ -366,5 +366,8 @@ fi
 run_test psk_cbc_cipher_api_as_openssl
 # The poll server's indexes: CID hash, deadline heap, slot lists (t_slot_index.sh, issue 12).
 run_test slot_index_against_models
+# SSL_write into a BIO that cannot take data: WANT_WRITE and retry, as OpenSSL
+# (t_write_block.sh, issue 9 item 6).
+run_test write_block_as_openssl
 
 summary

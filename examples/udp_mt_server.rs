@@ -156,6 +156,8 @@ impl Worker {
                     let c = Connection::server(self.config.clone(), now, key.as_bytes());
                     self.conns.insert(peer, c);
                 }
+                // ListenOutcome is #[non_exhaustive]: an outcome added later keeps no state.
+                _ => return,
             }
         }
         if let Some(c) = self.conns.get_mut(&peer) {

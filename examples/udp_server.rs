@@ -48,6 +48,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     ListenOutcome::Verified => {
                         slot.insert(Connection::server(config.clone(), now, key.as_bytes()));
                     }
+                    // ListenOutcome is #[non_exhaustive]: an outcome added later keeps no
+                    // state, as Drop.
+                    _ => continue,
                 }
             }
             if let Some(c) = conns.get_mut(&peer) {

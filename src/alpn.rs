@@ -6,6 +6,7 @@ use crate::codec::{put_nested, put_vec, DecodeError, Reader};
 /// What a server's selection hook decided (OpenSSL's `SSL_TLSEXT_ERR_*` from an ALPN
 /// select callback).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AlpnSelection {
     /// Use this protocol (`SSL_TLSEXT_ERR_OK`).
     Selected(Vec<u8>),
@@ -45,12 +46,12 @@ pub fn to_wire_list(names: &[Vec<u8>]) -> Vec<u8> {
 }
 
 /// Appends the extension_data: `ProtocolNameList`.
-pub fn encode(names: &[Vec<u8>], out: &mut Vec<u8>) {
+pub(crate) fn encode(names: &[Vec<u8>], out: &mut Vec<u8>) {
     put_nested(out, 2, |out| out.extend_from_slice(&to_wire_list(names)));
 }
 
 /// Parses the extension_data; malformed lists are a decode_error (RFC 7301 §3.1).
-pub fn decode(r: &mut Reader) -> Result<Vec<Vec<u8>>, DecodeError> {
+pub(crate) fn decode(r: &mut Reader) -> Result<Vec<Vec<u8>>, DecodeError> {
     let list = r.vec(2, "application_layer_protocol_negotiation")?;
     parse_wire_list(list).ok_or(DecodeError::new("application_layer_protocol_negotiation"))
 }

@@ -36,6 +36,7 @@ pub const MAX_SRTP_PROFILES: usize = 64;
 
 /// How the peer's certificate is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum VerifyMode {
     /// Do not enforce verification: the result is only recorded (`verify_result`); a
     /// server does not ask for client certificates (SSL_VERIFY_NONE).

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::config::Config;
 use crate::crypto::suites::CipherSuite;
 use crate::enums::{HandshakeType, NamedGroup, SignatureScheme};
-use crate::error::{AlertDescription, AlertLevel, Error};
+use crate::error::{AlertDescription, AlertLevel, Error, SendError};
 use crate::session::cache::Session;
 
 /// Options for a client connection.
@@ -31,6 +31,7 @@ pub struct ClientOptions {
 
 /// Something that happened, for the application (drained with [`Connection::poll_event`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// The handshake completed; application data may flow.
     HandshakeComplete,
@@ -194,8 +195,9 @@ impl Connection {
     /// Queues `data` as one application data record (one datagram). Up to 2^14 bytes are
     /// accepted whatever the MTU (as OpenSSL does): a record over [`Connection::data_mtu`]
     /// leaves as one datagram larger than the MTU, which IP fragments. Larger `data` is
-    /// refused with `MessageTooLarge` and the connection stays usable.
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+    /// refused with [`SendError::TooLarge`]. Only [`SendError::Failed`] is fatal; after the
+    /// other refusals the connection stays usable.
+    pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
         self.inner.send(data)
     }
 

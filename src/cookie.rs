@@ -203,7 +203,7 @@ impl CookieKeys {
     }
 
     /// A cookie for `peer_addr` (any stable encoding of the address) and `hello_params`
-    /// (from [`client_hello_cookie_params`]).
+    /// (the ClientHello fields the cookie covers, as [`CookieListener`] extracts them).
     pub fn generate(
         &self,
         now: Instant,
@@ -251,7 +251,7 @@ fn mac(key: &hmac::Key, peer_addr: &[u8], params: &[u8]) -> [u8; COOKIE_LEN] {
 }
 
 /// Constant-time equality: the time taken depends only on the lengths.
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -270,6 +270,7 @@ pub trait CookieHooks {
 
 /// What [`CookieListener::handle`] did with a datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ListenOutcome {
     /// Not an acceptable ClientHello: ignore it, keep no state.
     Drop,
@@ -331,12 +332,12 @@ pub(crate) fn parse_first_client_hello(datagram: &[u8]) -> Option<FirstClientHel
 /// header): client_version, random, session_id, cipher_suites and compression_methods.
 /// A client that repeats its ClientHello with only the cookie, message_seq or extensions
 /// changed therefore still verifies (RFC 6347 §4.2.1). `None` when the body is malformed.
-pub fn client_hello_cookie_params(client_hello_body: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn client_hello_cookie_params(client_hello_body: &[u8]) -> Option<Vec<u8>> {
     split_client_hello_cookie(client_hello_body).map(|(params, _)| params)
 }
 
 /// Like [`client_hello_cookie_params`], also returning the cookie the ClientHello carries.
-pub fn split_client_hello_cookie(client_hello_body: &[u8]) -> Option<(Vec<u8>, &[u8])> {
+pub(crate) fn split_client_hello_cookie(client_hello_body: &[u8]) -> Option<(Vec<u8>, &[u8])> {
     let mut r = Reader::new(client_hello_body);
     let version = r.u16("client_version").ok()?;
     if version >> 8 != 0xfe {
@@ -371,7 +372,7 @@ pub fn split_client_hello_cookie(client_hello_body: &[u8]) -> Option<(Vec<u8>, &
 /// epoch 0, the ClientHello's record sequence number; handshake message_seq mirroring the
 /// ClientHello's; body server_version DTLS 1.0 and the cookie (at most [`MAX_COOKIE_LEN`]
 /// bytes; longer input is truncated, callers check first).
-pub fn build_hello_verify_request(
+pub(crate) fn build_hello_verify_request(
     record_seq: u64,
     message_seq: u16,
     cookie: &[u8],
@@ -395,7 +396,7 @@ pub fn build_hello_verify_request(
 
 /// Whether the cookie in `client_hello_body` is valid for `peer_addr`: checked by `hooks`
 /// when given, else by `keys`. An empty or malformed cookie is never valid.
-pub fn verify_client_hello_cookie(
+pub(crate) fn verify_client_hello_cookie(
     keys: &CookieKeys,
     now: Instant,
     peer_addr: &[u8],

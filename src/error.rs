@@ -1,8 +1,10 @@
 //! Errors and alert code points.
 //!
-//! Contract (as in dimpl): every `Err` an engine entry point returns is fatal for that
-//! connection. Noise from the network (bad records, replays, bad MACs) is dropped silently
-//! and counted (RFC 6347 §4.1.2.7); it never becomes an `Err`.
+//! Contract (as in dimpl): an [`Error`] is fatal for that connection. The one per-call error
+//! is [`SendError`]: [`crate::Connection::send`] refusing data leaves the connection as it was,
+//! unless the connection has failed ([`SendError::Failed`]). Noise from the network (bad
+//! records, replays, bad MACs) is dropped silently and counted (RFC 6347 §4.1.2.7); it never
+//! becomes an `Err`.
 
 use std::fmt;
 
@@ -115,6 +117,7 @@ pub enum AlertLevel {
 
 /// A fatal engine error. The connection is unusable after one is returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// We found a protocol violation and sent this fatal alert to the peer.
     AlertSent {
@@ -131,7 +134,7 @@ pub enum Error {
     /// at the peer's address; this one was abandoned (RFC 6347 §4.2.8).
     NewAssociation,
     /// No usable cipher suite, group or signature algorithm in common.
-    NoSharedParameters(String),
+    NoSharedParameters(Unshared),
     /// Peer certificate verification failed; `code` is OpenSSL's `X509_V_ERR_*` value.
     CertificateVerify {
         /// OpenSSL `X509_V_ERR_*` code.
@@ -191,7 +194,7 @@ impl fmt::Display for Error {
             Error::NewAssociation => f.write_str(
                 "a new client association replaced this one (ClientHello with a valid cookie, RFC 6347 4.2.8)",
             ),
-            Error::NoSharedParameters(w) => write!(f, "no shared {w}"),
+            Error::NoSharedParameters(w) => write!(f, "no shared {}", w.name()),
             Error::CertificateVerify { reason, .. } => {
                 write!(f, "certificate verify failed: {reason}")
             }
@@ -211,3 +214,75 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What the peers have no common value of ([`Error::NoSharedParameters`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Unshared {
+    /// Cipher suite.
+    CipherSuite,
+    /// Key exchange group (elliptic curve).
+    Group,
+    /// Signature algorithm.
+    SignatureAlgorithm,
+}
+
+impl Unshared {
+    /// The words in the error text: "no shared {name}".
+    pub fn name(self) -> &'static str {
+        match self {
+            Unshared::CipherSuite => "cipher",
+            Unshared::Group => "group",
+            Unshared::SignatureAlgorithm => "signature algorithm",
+        }
+    }
+}
+
+/// Why [`crate::Connection::send`] refused data. Only [`SendError::Failed`] is fatal: after
+/// the others the connection is as it was (a later `send` may succeed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The handshake has not completed (or a renegotiation closed the application phase).
+    NotEstablished,
+    /// We sent close_notify: no more data may follow (RFC 5246 §7.2.1).
+    Closed,
+    /// [`crate::transmit::MAX_QUEUED_DATAGRAMS`] datagrams wait for
+    /// [`crate::Connection::poll_transmit`]: drain them, then send again.
+    Full,
+    /// More than one record carries (2^14 bytes, RFC 6347 §4.1.1).
+    TooLarge {
+        /// Largest payload accepted.
+        max: usize,
+    },
+    /// The connection has failed with this error (now or earlier).
+    Failed(Error),
+}
+
+impl SendError {
+    /// Whether the connection is unusable ([`SendError::Failed`]).
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, SendError::Failed(_))
+    }
+}
+
+impl From<SendError> for Error {
+    /// The connection-level [`Error`] with the same text (what the C layer reports).
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::NotEstablished => Error::InvalidState("handshake not complete"),
+            SendError::Closed => Error::InvalidState("close_notify already sent"),
+            SendError::Full => Error::InvalidState("send queue full: poll_transmit first"),
+            SendError::TooLarge { max } => Error::MessageTooLarge { max },
+            SendError::Failed(e) => e,
+        }
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&Error::from(self.clone()), f)
+    }
+}
+
+impl std::error::Error for SendError {}

@@ -75,7 +75,7 @@ use crate::record::header::MAX_SEQUENCE;
 
 /// Timer expiries (every [`VERDICT_PROBE_INTERVAL`]) an unconfirmed verdict must survive,
 /// with no handshake progress, before it is obeyed (a confirmed one is obeyed at once, see
-/// [`PendingVerdict::confirmed`]). Each expiry but the last retransmits our flight, so a
+/// `PendingVerdict::confirmed`). Each expiry but the last retransmits our flight, so a
 /// live genuine peer gets four chances to answer. Measured on `tests/offpath.rs` under 10%
 /// loss (2,500 attacked handshakes, one retransmission per 1 s period): with two expiries a
 /// forged alert was obeyed in about 2.5% of them; three 0.3%, four 0.08%, five none. With

@@ -95,7 +95,7 @@ impl UseSrtp {
     /// data: decode_error. An empty list, though RFC 5764 §4.1.1 gives it a minimum length
     /// of 2, is taken as offering nothing, as OpenSSL 3.0 takes it (its server answers such
     /// a ClientHello without use_srtp; a client still refuses it, needing one profile).
-    pub fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
         const WHAT: &str = "use_srtp";
         let mut list = r.sub(2, WHAT)?;
         if list.remaining() % 2 != 0 {
@@ -113,7 +113,7 @@ impl UseSrtp {
 /// The server's choice (RFC 5764 §4.1.1 leaves the rule to the server): the first profile
 /// of the server's own list that the client offered, as OpenSSL picks. `None` when there
 /// is nothing in common, in which case the server omits the extension.
-pub fn server_select(ours: &[u16], offered: &[u16]) -> Option<u16> {
+pub(crate) fn server_select(ours: &[u16], offered: &[u16]) -> Option<u16> {
     ours.iter().copied().find(|p| offered.contains(p))
 }
 

@@ -8,6 +8,11 @@
 /// (`UDP_MAX_SEGMENTS`), and a full-handshake flight needs far fewer.
 pub const MAX_BATCH_SEGMENTS: usize = 64;
 
+/// Most datagrams waiting for `poll_transmit` after which [`crate::Connection::send`] refuses
+/// more ([`crate::SendError::Full`], not fatal): an application that sends without draining
+/// the output cannot grow the queue without bound (at most 256 records of 2^14 bytes).
+pub const MAX_QUEUED_DATAGRAMS: usize = 256;
+
 /// One batch of datagrams written into the caller's buffer by
 /// [`crate::Connection::poll_transmit_batch`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,9 +17,9 @@ use common::fixtures::{Cred, Spec};
 use common::flights::*;
 use common::link::{Dir, Endpoint};
 use common::wire::*;
+use rdtls::__internal::handshake::reassembly::{MAX_FUTURE_MESSAGES, MAX_HANDSHAKE_MESSAGE_LEN};
+use rdtls::__internal::record::replay::REPLAY_WINDOW_SIZE;
 use rdtls::cookie::{CookieKeys, CookieListener, ListenOutcome};
-use rdtls::handshake::reassembly::{MAX_FUTURE_MESSAGES, MAX_HANDSHAKE_MESSAGE_LEN};
-use rdtls::record::replay::REPLAY_WINDOW_SIZE;
 use rdtls::{AlertDescription, AlertLevel, Error, Event};
 
 /// Heap growth allowed for a whole attack (the test runs alone in a child process).

@@ -16,9 +16,9 @@ use common::ossl::{ossl_context_builder, OsslPeer};
 use common::ours::{our_builder, Ours};
 use common::wire::find_msg;
 use openssl::ssl::SslOptions;
-use rdtls::crypto::suites::{suite_by_name, CipherSuite, PSK_SUITES};
-use rdtls::handshake::messages::{ClientHello, ServerHello};
-use rdtls::handshake::psk::StaticPsk;
+use rdtls::__internal::handshake::messages::{ClientHello, ServerHello};
+use rdtls::psk::StaticPsk;
+use rdtls::suites::{suite_by_name, CipherSuite, PSK_SUITES};
 use rdtls::{AlertDescription, ClientOptions};
 use zeroize::Zeroizing;
 

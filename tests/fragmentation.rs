@@ -277,7 +277,7 @@ fn data_mtu_at_300_fits_one_datagram() {
     assert!(
         matches!(
             p.client.conn.send(&vec![0; 16_385]),
-            Err(rdtls::Error::MessageTooLarge { max: 16_384 })
+            Err(rdtls::SendError::TooLarge { max: 16_384 })
         ),
         "a record over 2^14 must be refused"
     );

@@ -1,4 +1,4 @@
-//! Regression tests for the input policy (`rdtls::input_policy`, issue 9 item 1 and issue 15
+//! Regression tests for the input policy (`rdtls::__internal::input_policy`, issue 9 item 1 and issue 15
 //! items 2 and 6): unauthenticated input may be dropped or advance the handshake, and nothing
 //! else. One test per finding; each failed before the policy existed.
 
@@ -11,7 +11,7 @@ use common::flights::*;
 use common::link::{Dir, Endpoint};
 use common::ours::{our_config, Ours};
 use common::wire::*;
-use rdtls::input_policy::MAX_BUFFERED_APP_BYTES;
+use rdtls::__internal::input_policy::MAX_BUFFERED_APP_BYTES;
 use rdtls::{AlertDescription, ClientOptions, Connection, Error};
 
 /// 2^48 - 1, the largest record sequence number.
@@ -99,7 +99,7 @@ fn genuine_plaintext_rejection_by_a_silent_peer_fails_after_verdict_expiries() {
     p.deliver(Dir::ToClient, &[alert(0, 2, 40)]);
     // Each expiry retransmits (a probe), giving a live peer the chance to answer; this one
     // is silent.
-    for i in 1..rdtls::input_policy::VERDICT_EXPIRIES {
+    for i in 1..rdtls::__internal::input_policy::VERDICT_EXPIRIES {
         let at = p.client.conn.poll_timeout().expect("timer armed");
         Endpoint::handle_timeout(&mut p.client, at);
         assert!(p.client.error.is_none(), "obeyed after only {i} expiries");
@@ -357,7 +357,7 @@ fn previous_read_epoch_retired_once_peer_sends_in_new_epoch() {
 fn previous_read_epoch_retired_after_linger_without_data() {
     let mut p = established(&Spec::default_ecdsa());
     let _ = p.take(Dir::ToClient);
-    p.now += rdtls::input_policy::PREVIOUS_EPOCH_LINGER + Duration::from_secs(1);
+    p.now += rdtls::__internal::input_policy::PREVIOUS_EPOCH_LINGER + Duration::from_secs(1);
     let junk = old_epoch_junk(&p, Dir::ToServer);
     p.deliver(Dir::ToServer, &junk);
     assert!(
@@ -454,7 +454,7 @@ fn client_hello_with_max_record_sequence_does_not_exhaust_server() {
     // RFC 6347 §4.2.1 is kept only with room: the server did not continue from 2^48-1.
     let top = max_seq(&p, Dir::ToClient, 0);
     assert!(
-        top < MAX_SEQ - rdtls::input_policy::EPOCH0_WRITE_SEQ_HEADROOM,
+        top < MAX_SEQ - rdtls::__internal::input_policy::EPOCH0_WRITE_SEQ_HEADROOM,
         "server epoch-0 sequence numbers reached {top:#x}"
     );
 }
@@ -463,7 +463,7 @@ fn client_hello_with_max_record_sequence_does_not_exhaust_server() {
 fn client_hello_record_sequence_with_room_is_continued() {
     // Below the headroom the RFC 6347 §4.2.1 rule holds: the server's ServerHello record
     // continues from the ClientHello's record sequence number.
-    let start = MAX_SEQ - rdtls::input_policy::EPOCH0_WRITE_SEQ_HEADROOM - 100;
+    let start = MAX_SEQ - rdtls::__internal::input_policy::EPOCH0_WRITE_SEQ_HEADROOM - 100;
     let mut p = pair();
     pass(&mut p, Dir::ToServer);
     pass(&mut p, Dir::ToClient);

@@ -10,7 +10,7 @@ use common::fixtures::{Group, Spec};
 use common::link::{Dir, LinkConfig, Pair};
 use common::ossl::{ossl_context, OsslPeer};
 use common::ours::{our_config, Ours};
-use rdtls::crypto::suites::EXTRA_SUITES;
+use rdtls::suites::EXTRA_SUITES;
 use rdtls::ClientOptions;
 
 const MAX_STEPS: usize = 2_000;

@@ -24,7 +24,7 @@ use common::wire::{
     HT_SERVER_KEY_EXCHANGE,
 };
 use openssl::x509::X509;
-use rdtls::crypto::suites::DEFAULT_SUITES;
+use rdtls::suites::DEFAULT_SUITES;
 use rdtls::ClientOptions;
 
 /// Which side is our engine.

@@ -13,8 +13,8 @@ use common::link::{Dir, LinkConfig, Pair};
 use common::ossl::{ossl_context_builder, OsslPeer};
 use common::ours::{our_builder, Ours};
 use common::wire::{find_msg, HT_SERVER_KEY_EXCHANGE};
-use rdtls::crypto::suites::{AuthKind, PSK_SUITES};
-use rdtls::handshake::psk::StaticPsk;
+use rdtls::psk::StaticPsk;
+use rdtls::suites::{AuthKind, PSK_SUITES};
 use rdtls::{AlertDescription, ClientOptions};
 use zeroize::Zeroizing;
 
@@ -182,8 +182,8 @@ fn no_provider_no_psk_suites_offered() {
     // OpenSSL server with a PSK callback still picks the certificate suite.
     let spec = Spec::new("ECDHE-ECDSA-AES128-CCM8", Group::P256, false);
     let psk_and_cert = [
-        rdtls::crypto::suites::suite_by_name("PSK-AES128-CCM8").unwrap(),
-        rdtls::crypto::suites::suite_by_name("ECDHE-ECDSA-AES128-CCM8").unwrap(),
+        rdtls::suites::suite_by_name("PSK-AES128-CCM8").unwrap(),
+        rdtls::suites::suite_by_name("ECDHE-ECDSA-AES128-CCM8").unwrap(),
     ];
     let ccfg = our_builder(&spec, false)
         .cipher_suites(&psk_and_cert)

@@ -18,7 +18,7 @@ use common::ossl::{ossl_context, OsslPeer};
 use common::ours::{our_builder, Ours};
 use common::wire::{parse_records, CT_APP};
 use common::{ours_pair, ours_pair_with};
-use rdtls::crypto::suites::DEFAULT_SUITES;
+use rdtls::suites::DEFAULT_SUITES;
 use rdtls::ClientOptions;
 
 /// Numbered messages each side sends after the handshake.

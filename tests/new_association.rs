@@ -1,10 +1,10 @@
 //! A ClientHello of a new association reaching a server mid-handshake or established
-//! (RFC 6347 §4.2.8, `rdtls::handshake::new_association`): answered statelessly with a
+//! (RFC 6347 §4.2.8, `rdtls::__internal::handshake::new_association`): answered statelessly with a
 //! HelloVerifyRequest, never with the old handshake's flight; the old association ends
 //! only once the new client returned a valid cookie (it has shown reachability).
 //!
 //! The regression: a client that aborts with a plaintext fatal alert (remembered, not
-//! obeyed at once, `rdtls::input_policy`), then a second client on the same server object,
+//! obeyed at once, `rdtls::__internal::input_policy`), then a second client on the same server object,
 //! whose ClientHello was answered with the first client's retransmitted ServerHello.
 
 mod common;

@@ -9,7 +9,7 @@
 //! well-known values (small sequence numbers, epoch 0, the DTLS 1.2 version) and extremes.
 //! A well-formed forged message at the exact `message_seq` the victim expects next is out of
 //! scope: DTLS 1.2 authenticates the handshake only at Finished (RFC 6347 §4.2.4, RFC 5246
-//! §7.4.9), so such a forgery can always break a handshake (see `rdtls::input_policy`).
+//! §7.4.9), so such a forgery can always break a handshake (see `rdtls::__internal::input_policy`).
 //!
 //! The driver delivers one record per datagram, one datagram at a time, so the victim is
 //! observed in every intermediate state; the injection goes in the moment a side enters a
@@ -156,7 +156,7 @@ enum Outcome {
     Failed(String),
     /// A side obeyed a remembered verdict after the link had lost every genuine datagram
     /// sent to it since the last injection: indistinguishable from a real rejection
-    /// followed by silence (see `rdtls::input_policy::VERDICT_EXPIRIES`). Reported
+    /// followed by silence (see `rdtls::__internal::input_policy::VERDICT_EXPIRIES`). Reported
     /// separately, and a failure too.
     LinkSilenced(String),
 }
@@ -447,7 +447,7 @@ fn attack(setup: &Setup) {
         failures.join("\n")
     );
     // No tolerance: a forged verdict is obeyed only if the link loses the genuine flight and
-    // the round trip of every probe (rdtls::input_policy); these seeds meet none (nor do
+    // the round trip of every probe (rdtls::__internal::input_policy); these seeds meet none (nor do
     // 7,600 handshakes with OFFPATH_ROUNDS=30).
     assert!(
         silenced.is_empty(),

@@ -1,4 +1,4 @@
-//! Renegotiation requests after the handshake (`rdtls::handshake::renegotiation`) that the
+//! Renegotiation requests after the handshake (`rdtls::RenegotiationPolicy`) that the
 //! policy refuses get a `no_renegotiation` warning, whatever their `message_seq`. OpenSSL starts every
 //! handshake at message_seq 0 (RFC 6347 §4.2.2), so its renegotiating ClientHello and its
 //! HelloRequest carry 0: these used to be taken for retransmissions of the finished

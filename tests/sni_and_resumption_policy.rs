@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use common::link::{LinkConfig, Pair};
 use common::ours::{load_chain, load_key, trust_all, Ours, PEER_ADDR};
 use common::OursPair;
+use rdtls::__internal::handshake::messages::ServerHello;
 use rdtls::enums::HandshakeType;
-use rdtls::handshake::messages::ServerHello;
 use rdtls::session::cache::Session;
 use rdtls::{
     AlertDescription, AlertLevel, ClientHelloInfo, ClientOptions, Config, ConfigBuilder,

@@ -9,14 +9,14 @@ use common::link::{Dir, Endpoint, LinkConfig};
 use common::ours::our_builder;
 use common::ours_pair_with;
 use common::wire::{HT_CLIENT_HELLO, HT_HELLO_VERIFY_REQUEST, HT_SERVER_HELLO};
-use rdtls::handshake::messages::{ClientHello, ServerHello};
+use rdtls::__internal::handshake::messages::{ClientHello, ServerHello};
 use rdtls::srtp::UseSrtp;
 use rdtls::{AlertDescription, ClientOptions};
 
 /// Runs to flight 4 with SRTP (profile 1) and ALPN ("webrtc") offered and accepted, lets
 /// `edit` change the ServerHello's extensions, delivers it and returns the client's alert.
 fn client_alert_after(
-    edit: impl FnOnce(&mut rdtls::handshake::extensions::Extensions),
+    edit: impl FnOnce(&mut rdtls::__internal::handshake::extensions::Extensions),
 ) -> Option<AlertDescription> {
     let spec = Spec::default_ecdsa();
     let c = our_builder(&spec, false)
@@ -41,7 +41,7 @@ fn client_alert_after(
         hello.encode(&mut sh.body);
     });
     p.deliver(Dir::ToClient, &f4);
-    // A verdict on plaintext input is acted on when the timer fires (rdtls::input_policy).
+    // A verdict on plaintext input is acted on when the timer fires (rdtls::__internal::input_policy).
     if p.client.error.is_none() {
         if let Some(at) = p.client.conn.poll_timeout() {
             Endpoint::handle_timeout(&mut p.client, at);
@@ -163,7 +163,7 @@ fn fresh_server_answer(typ: u16, data: &[u8]) -> (bool, Option<AlertDescription>
     (carries(&answer, HT_SERVER_HELLO), fatal_sent(&p.server))
 }
 
-/// A malformed first ClientHello has no handshake to protect (rdtls::input_policy): the
+/// A malformed first ClientHello has no handshake to protect (rdtls::__internal::input_policy): the
 /// server answers decode_error at once and fails, as OpenSSL does (RFC 5246 §7.2.2).
 #[test]
 fn malformed_first_client_hello_gets_decode_error() {
@@ -188,7 +188,7 @@ fn malformed_first_client_hello_gets_decode_error() {
 /// HelloVerifyRequest (statelessly, extensions unread); the one with a valid cookie --
 /// which only a sender that saw our HelloVerifyRequest holds -- gets decode_error. One with
 /// a wrong cookie could be a forgery racing the genuine client: dropped and remembered
-/// (rdtls::input_policy).
+/// (rdtls::__internal::input_policy).
 #[test]
 fn malformed_client_hello_with_cookie_exchange() {
     for (typ, data, what) in MALFORMED {
@@ -224,7 +224,7 @@ fn malformed_client_hello_with_cookie_exchange() {
 }
 
 /// A forged malformed ClientHello arriving after the genuine one moved the handshake on
-/// cannot end it (rdtls::input_policy, RFC 6347 §4.1.2.7): it is unexpected there, so
+/// cannot end it (rdtls::__internal::input_policy, RFC 6347 §4.1.2.7): it is unexpected there, so
 /// remembered, and the genuine handshake's progress voids it.
 #[test]
 fn forged_malformed_client_hello_mid_handshake_is_harmless() {

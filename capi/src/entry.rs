@@ -42,7 +42,6 @@
 //! same for a (pointer, length) pair. Use `try_ref!` (shared reference) for objects that C code
 //! may reach again through callbacks while you hold the reference; objects in this crate keep
 //! their mutable state in `Cell`/`RefCell`/locks for that reason.
-use std::cell::Cell;
 
 /// The value a C function returns when it fails before producing a result (panic, NULL input).
 pub trait FailureValue {
@@ -68,41 +67,7 @@ impl<T> FailureValue for Option<T> {
     const FAILURE: Self = None;
 }
 
-thread_local! {
-    /// The exported function this thread is currently inside (innermost), for error entries.
-    static CURRENT_FN: Cell<&'static str> = const { Cell::new("") };
-}
-
-/// Marks the current thread as being inside exported function `name` until dropped.
-///
-/// Restores the previous name on drop, so a C callback that calls back into the library
-/// (for example a verify callback calling `X509_STORE_CTX_get_error`) does not relabel the
-/// outer call's later errors.
-pub struct FnScope {
-    prev: &'static str,
-}
-
-impl FnScope {
-    /// Enters `name`.
-    #[inline]
-    pub fn enter(name: &'static str) -> Self {
-        // try_with: exported functions may run from thread-local destructors.
-        let prev = CURRENT_FN.try_with(|c| c.replace(name)).unwrap_or("");
-        FnScope { prev }
-    }
-}
-
-impl Drop for FnScope {
-    #[inline]
-    fn drop(&mut self) {
-        let _ = CURRENT_FN.try_with(|c| c.set(self.prev));
-    }
-}
-
-/// The exported function the current thread is inside, or "" outside any.
-pub fn current_function() -> &'static str {
-    CURRENT_FN.try_with(|c| c.get()).unwrap_or("")
-}
+pub use crate::fn_scope::{current_function, FnScope};
 
 /// Called by [`entry!`] when the body panicked: records the panic on the error queue.
 #[cold]

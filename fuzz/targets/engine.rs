@@ -555,6 +555,8 @@ pub fn cookie_listener(data: &[u8]) {
                 buf.clear();
             }
         }
+        // ListenOutcome is #[non_exhaustive]; every outcome the listener has is above.
+        other => panic!("unexpected listener outcome {other:?}"),
     }
 }
 

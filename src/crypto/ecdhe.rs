@@ -59,7 +59,8 @@ impl std::fmt::Debug for EphemeralKeyPair {
 impl EphemeralKeyPair {
     /// Generates a fresh key pair in `group` from the OS RNG.
     pub fn generate(group: NamedGroup) -> Result<Self, Error> {
-        let alg = algorithm(group).ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        let alg =
+            algorithm(group).ok_or(Error::NoSharedParameters(crate::error::Unshared::Group))?;
         Self::generate_with(group, alg, &ring::rand::SystemRandom::new())
     }
 
@@ -88,7 +89,8 @@ impl EphemeralKeyPair {
     /// the group's private key: 32 bytes for X25519 and P-256, 48 for P-384.
     #[cfg(any(test, feature = "test-rng"))]
     pub(crate) fn from_seed(group: NamedGroup, seed: &[u8]) -> Result<Self, Error> {
-        let alg = algorithm(group).ok_or_else(|| Error::NoSharedParameters("group".into()))?;
+        let alg =
+            algorithm(group).ok_or(Error::NoSharedParameters(crate::error::Unshared::Group))?;
         // ring takes caller randomness only through its (deprecated) fixed test source.
         #[allow(deprecated)]
         let rng = ring::test::rand::FixedSliceRandom { bytes: seed };
@@ -204,7 +206,7 @@ mod tests {
         assert!(!is_supported(g));
         assert_eq!(
             EphemeralKeyPair::generate(g).unwrap_err(),
-            Error::NoSharedParameters("group".into())
+            Error::NoSharedParameters(crate::error::Unshared::Group)
         );
     }
 }

@@ -55,8 +55,6 @@ impl Machine {
             client_hello_hook: None,
             session_lookup_hook: None,
             session_home: self.session_home.as_ref().map(|c| Arc::new(c.fuzz_copy())),
-            parked_hello: self.parked_hello.clone(),
-            parked_early_hello: self.parked_early_hello.clone(),
             alpn_hook: None,
             first_transmission: self.first_transmission,
             current_record_seq: self.current_record_seq,

@@ -54,6 +54,11 @@ pub(crate) struct Handshake {
     /// This handshake renegotiates an established connection (RFC 5746): the previous
     /// handshake's verify_data, and application data keeps flowing meanwhile.
     pub renegotiation: Option<super::renegotiation::Renegotiation>,
+    /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
+    /// answered by `resume_client_hello`; a handshake that ends drops it.
+    pub parked_hello: Option<(super::messages::ClientHello, bool)>,
+    /// A ClientHello the hook's early stage paused on: (message_seq, body, record seq).
+    pub parked_early_hello: Option<(u16, Vec<u8>, u64)>,
 }
 
 impl Handshake {
@@ -68,6 +73,8 @@ impl Handshake {
             pending_verdict: None,
             first_flight_floor: None,
             renegotiation: None,
+            parked_hello: None,
+            parked_early_hello: None,
         }
     }
 }

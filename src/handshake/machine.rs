@@ -24,7 +24,7 @@ use crate::cookie::CookieHooks;
 use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::suites::CipherSuite;
 use crate::enums::{ContentType, HandshakeType, NamedGroup, SignatureScheme, DTLS1_2_VERSION};
-use crate::error::{AlertDescription, AlertLevel, Error};
+use crate::error::{AlertDescription, AlertLevel, Error, SendError};
 use crate::input_policy::{self, AlertAction, PendingVerdict, Provenance};
 use crate::pki::verifier::CertVerifier;
 use crate::record::header::{MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
@@ -158,11 +158,6 @@ pub struct Machine {
     /// the ClientHello hook replaced `config` (a session stays with the cache it was looked
     /// up in).
     pub(crate) session_home: Option<Arc<Config>>,
-    /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
-    /// answered by `resume_client_hello`.
-    pub(crate) parked_hello: Option<(super::messages::ClientHello, bool)>,
-    /// A ClientHello the hook's early stage paused on: (message_seq, body, record seq).
-    pub(crate) parked_early_hello: Option<(u16, Vec<u8>, u64)>,
     pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
     /// `emit_flight` is sending the current flight for the first time (not retransmitting):
     /// message and record header events are reported.
@@ -232,8 +227,6 @@ impl Machine {
             client_hello_hook: None,
             session_lookup_hook: None,
             session_home: None,
-            parked_hello: None,
-            parked_early_hello: None,
             alpn_hook: None,
             first_transmission: false,
             current_record_seq: 0,
@@ -1457,23 +1450,26 @@ impl Machine {
 
     // ----------------------------------------------------------------- app data
 
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+    pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
         if let Some(e) = self.life.error() {
-            return Err(e.clone());
+            return Err(SendError::Failed(e.clone()));
         }
         if !self.life.app_open() {
-            return Err(Error::InvalidState("handshake not complete"));
+            return Err(SendError::NotEstablished);
         }
         if self.life.close_sent() {
-            return Err(Error::InvalidState("close_notify already sent"));
+            return Err(SendError::Closed);
         }
         // One record of up to 2^14 bytes (RFC 6347 §4.1.1), whatever the MTU: a record larger
         // than the path MTU goes out as one datagram and IP fragments it, as OpenSSL 3.0 does.
         // `data_mtu` is the largest write that avoids IP fragmentation. Refusing is not fatal.
         if data.len() > MAX_PLAINTEXT_LEN {
-            return Err(Error::MessageTooLarge {
+            return Err(SendError::TooLarge {
                 max: MAX_PLAINTEXT_LEN,
             });
+        }
+        if self.out_queue.len() >= crate::transmit::MAX_QUEUED_DATAGRAMS {
+            return Err(SendError::Full);
         }
         let mut dg = self.pool.pop().unwrap_or_default();
         dg.clear();
@@ -1489,7 +1485,7 @@ impl Machine {
                 self.out_queue.push_back(dg);
                 Ok(())
             }
-            Err(e) => Err(self.fail(e)),
+            Err(e) => Err(SendError::Failed(self.fail(e))),
         }
     }
 

@@ -27,6 +27,8 @@ mod step;
 #[cfg(test)]
 mod choice_tests;
 #[cfg(test)]
+mod lifecycle_tests;
+#[cfg(test)]
 mod machine_tests;
 #[cfg(test)]
 mod negotiation_tests;

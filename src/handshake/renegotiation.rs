@@ -1,6 +1,6 @@
 //! Secure renegotiation (RFC 5746) of an established connection, both directions.
 //!
-//! * **Who starts.** A client renegotiates with [`Machine::renegotiate`] (a new ClientHello
+//! * **Who starts.** A client renegotiates with [`crate::Connection::renegotiate`] (a new ClientHello
 //!   in the current epoch); a server asks with a HelloRequest (RFC 5246 §7.4.1.1), which it
 //!   retransmits on its timer until the ClientHello comes (OpenSSL sends it once).
 //! * **Policy** ([`RenegotiationPolicy`], OpenSSL 3.0's defaults): a server refuses a

@@ -276,7 +276,7 @@ impl Machine {
         self.hs.peer_groups = ch.extensions.supported_groups.clone().unwrap_or_default();
         let session = self.find_resumable(now, &ch, client_ems)?;
         if !self.run_client_hello_hook(&ch, session.is_some())? {
-            self.parked_hello = Some((ch, client_ems));
+            self.hsk()?.parked_hello = Some((ch, client_ems));
             return Ok(());
         }
         match session {
@@ -483,7 +483,7 @@ impl Machine {
             if self.psk_provider().is_some() {
                 // A PSK-only server (s_server -nocert -psk) with no usable suite: OpenSSL
                 // says "no shared cipher" (e.g. CBC offered without encrypt_then_mac).
-                return Error::NoSharedParameters("cipher".into());
+                return Error::NoSharedParameters(crate::error::Unshared::CipherSuite);
             }
             Error::alert(
                 AlertDescription::HANDSHAKE_FAILURE,
@@ -505,16 +505,22 @@ impl Machine {
             ch.extensions.supported_groups.as_ref(),
         ) {
             if !groups.contains(&curve) {
-                return Err(Error::NoSharedParameters("cipher".into()));
+                return Err(Error::NoSharedParameters(
+                    crate::error::Unshared::CipherSuite,
+                ));
             }
         }
         let suite = self
             .choose_suite(ch, auth)
-            .ok_or_else(|| Error::NoSharedParameters("cipher".into()))?;
+            .ok_or(Error::NoSharedParameters(
+                crate::error::Unshared::CipherSuite,
+            ))?;
         let group = self.server_choose_group(ch)?;
-        let scheme = self
-            .server_choose_scheme(&identity.key, ch)
-            .ok_or_else(|| Error::NoSharedParameters("signature algorithm".into()))?;
+        let scheme =
+            self.server_choose_scheme(&identity.key, ch)
+                .ok_or(Error::NoSharedParameters(
+                    crate::error::Unshared::SignatureAlgorithm,
+                ))?;
         self.server_commit_full_handshake(suite, Some(group), client_ems);
 
         self.begin_flight();
@@ -659,7 +665,7 @@ impl Machine {
         };
         chosen
             .copied()
-            .ok_or_else(|| Error::NoSharedParameters("group".into()))
+            .ok_or(Error::NoSharedParameters(crate::error::Unshared::Group))
     }
 
     /// The ServerKeyExchange signature scheme: as OpenSSL 3.0 (tls1_set_shared_sigalgs,

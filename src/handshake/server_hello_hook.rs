@@ -24,7 +24,8 @@ impl Machine {
             .early(&hello)
             .map_err(|r| Error::alert(r.alert, r.reason))?;
         if decision.pause {
-            self.parked_early_hello = Some((seq, body.to_vec(), self.current_record_seq));
+            let record_seq = self.current_record_seq;
+            self.hsk()?.parked_early_hello = Some((seq, body.to_vec(), record_seq));
             return Ok(false);
         }
         if let Some(config) = decision.config {
@@ -76,7 +77,9 @@ impl Machine {
 
     /// True while a ClientHello waits for a paused hook.
     pub fn client_hello_pending(&self) -> bool {
-        self.parked_hello.is_some() || self.parked_early_hello.is_some()
+        self.life
+            .handshake()
+            .is_some_and(|h| h.parked_hello.is_some() || h.parked_early_hello.is_some())
     }
 
     /// Answers a parked ClientHello: the session lookup and the hook run again. Does nothing
@@ -86,14 +89,22 @@ impl Machine {
             return Err(e);
         }
         self.now = now;
-        if let Some((seq, body, record_seq)) = self.parked_early_hello.take() {
+        let early = self
+            .life
+            .handshake_mut()
+            .and_then(|h| h.parked_early_hello.take());
+        if let Some((seq, body, record_seq)) = early {
             // From the start, as OpenSSL calls its client-hello callback again.
             self.current_record_seq = record_seq;
             return self
                 .server_client_hello(now, seq, &body)
                 .map_err(|e| self.fail(e));
         }
-        let Some((ch, client_ems)) = self.parked_hello.take() else {
+        let parked = self
+            .life
+            .handshake_mut()
+            .and_then(|h| h.parked_hello.take());
+        let Some((ch, client_ems)) = parked else {
             return Ok(());
         };
         self.answer_client_hello(now, ch, client_ems)

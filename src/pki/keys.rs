@@ -26,6 +26,7 @@ pub const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 /// The algorithm of a [`SigningKey`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeyAlgorithm {
     /// ECDSA on NIST P-256.
     EcdsaP256,

@@ -5,7 +5,7 @@
 //! so the C API can return them from `SSL_get_verify_result` unchanged.
 
 pub mod crl;
-pub mod der;
+pub(crate) mod der;
 pub mod keys;
 pub mod ossl_verify;
 pub mod pem;

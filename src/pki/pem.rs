@@ -108,7 +108,7 @@ fn sextet(c: u8) -> Option<u8> {
 ///
 /// Rejects characters outside the alphabet, data after padding, and a length that is not a
 /// whole number of quanta once padding is counted.
-pub fn base64_decode(text: &[u8]) -> Result<Vec<u8>, &'static str> {
+pub(crate) fn base64_decode(text: &[u8]) -> Result<Vec<u8>, &'static str> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
     let mut acc: u32 = 0;
     let mut n = 0usize; // sextets in the current quantum

@@ -138,7 +138,7 @@ pub fn fatal_sent(ep: &Ours) -> Option<AlertDescription> {
 ///
 /// A violation in a plaintext (epoch-0) message is remembered, not acted on at once: the
 /// victim fails when its retransmission timer expired twice without handshake progress
-/// (`rdtls::input_policy`), so the timer is fired here if the victim has not failed yet.
+/// (`rdtls::__internal::input_policy`), so the timer is fired here if the victim has not failed yet.
 pub fn assert_unexpected_message(p: &mut OursPair, violator_is_client: bool, what: &str) {
     let victim = if violator_is_client {
         &mut p.server
@@ -209,9 +209,9 @@ pub fn assert_unexpected_message(p: &mut OursPair, violator_is_client: bool, wha
 
 /// Fires `ep`'s retransmission timer until it fails, at most `VERDICT_EXPIRIES` times: a
 /// verdict on plaintext input is obeyed once that many expiries passed without handshake
-/// progress (`rdtls::input_policy`). The peer is not driven meanwhile.
+/// progress (`rdtls::__internal::input_policy`). The peer is not driven meanwhile.
 pub fn expire_verdict(ep: &mut Ours) {
-    for _ in 0..rdtls::input_policy::VERDICT_EXPIRIES {
+    for _ in 0..rdtls::__internal::input_policy::VERDICT_EXPIRIES {
         if ep.error.is_some() {
             return;
         }

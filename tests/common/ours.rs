@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use rdtls::crypto::suites::suite_by_name;
 use rdtls::enums::NamedGroup;
 use rdtls::pki::keys::SigningKey;
 use rdtls::pki::pem::load_certificates;
 use rdtls::pki::verify::TrustStore;
+use rdtls::suites::suite_by_name;
 use rdtls::{
     AlertDescription, AlertLevel, ClientOptions, Config, ConfigBuilder, Connection, Error, Event,
     VerifyMode,

@@ -118,6 +118,8 @@ fn private_info(key: &SigningKey) -> (c_int, c_int) {
                 .unwrap_or(0);
             (EVP_PKEY_RSA, bits)
         }
+        // A key type added to the engine later: EVP_PKEY_NONE, as an unknown SPKI.
+        _ => (0, 0),
     }
 }
 

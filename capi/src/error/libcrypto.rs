@@ -118,7 +118,7 @@ pub(super) fn put_sys_error_at(errno: c_int, detail: String, file: &str, line: u
         &detail,
         file,
         line,
-        crate::entry::current_function(),
+        crate::fn_scope::current_function(),
     );
 }
 

@@ -265,7 +265,7 @@ impl Entry {
 pub fn put_error(lib: c_int, reason: c_int, detail: impl Into<String>) {
     let loc = std::panic::Location::caller();
     put_error_in(
-        crate::entry::current_function(),
+        crate::fn_scope::current_function(),
         lib,
         reason,
         detail.into(),

@@ -65,7 +65,7 @@ pub(super) fn put_sys_error_at(errno: c_int, detail: String, file: &str, line: u
         code: ERR_SYSTEM_FLAG | (errno as c_ulong & ERR_SYSTEM_MASK),
         file: Some(cstring(file)),
         line: line.try_into().unwrap_or(c_int::MAX),
-        func: Some(cstring(crate::entry::current_function())),
+        func: Some(cstring(crate::fn_scope::current_function())),
         data: Some(cstring(&detail)).filter(|d| !d.is_empty()),
         marks: 0,
     });

@@ -1,8 +1,8 @@
 //! `SSL_CIPHER`: one static object per suite rdtls implements, and its accessors.
 use std::ffi::{c_char, c_int, c_void, CStr};
 
-use rdtls::crypto::suites::{self, AeadKind, AuthKind, CipherSuite, MacAlg};
-use rdtls::crypto::HashAlg;
+use rdtls::suites::HashAlg;
+use rdtls::suites::{self, AeadKind, AuthKind, CipherSuite, MacAlg};
 
 use crate::entry::*;
 

@@ -16,7 +16,7 @@
 //! are ignored; a list that ends up empty fails with "no cipher match"; a character that is
 //! neither a separator, a prefix nor part of a name fails with "invalid command".
 
-use rdtls::crypto::suites::{self, AeadKind, AuthKind, CipherSuite, MacAlg};
+use rdtls::suites::{self, AeadKind, AuthKind, CipherSuite, MacAlg};
 
 /// OpenSSL reason `SSL_R_NO_CIPHER_MATCH`.
 pub const SSL_R_NO_CIPHER_MATCH: i32 = 185;

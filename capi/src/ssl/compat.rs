@@ -4,8 +4,8 @@
 use std::ffi::{c_char, c_int, c_long, c_uchar, c_void};
 use std::sync::{Arc, Mutex};
 
-use rdtls::crypto::suites::{AeadKind, MacAlg};
 use rdtls::pki::keys::{KeyAlgorithm, SigningKey};
+use rdtls::suites::{AeadKind, MacAlg};
 
 use crate::entry::*;
 use crate::error::ssl_reasons::SSL_R_UNKNOWN_PKEY_TYPE;

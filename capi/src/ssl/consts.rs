@@ -4,6 +4,9 @@
 #![allow(missing_docs)]
 use std::ffi::{c_int, c_long};
 
+/// Largest MTU the engine accepts (UDP payload limit).
+pub const MAX_ENGINE_MTU: usize = 65507;
+
 // Versions (prov_ssl.h, tls1.h, dtls1.h).
 pub const SSL3_VERSION: c_int = 0x0300;
 pub const TLS1_VERSION: c_int = 0x0301;

@@ -326,7 +326,7 @@ impl SSL_CTX {
             SSL_CTRL_SET_SESS_CACHE_SIZE if larg >= 0 => {
                 let old = self.update_live(|l| std::mem::replace(&mut l.session_cache_size, larg));
                 self.session_cache
-                    .set_capacity(super::session_remove::cache_capacity(larg));
+                    .set_capacity(super::ctx::cache_capacity(larg));
                 old
             }
             SSL_CTRL_GET_SESS_CACHE_SIZE => self.live().session_cache_size,

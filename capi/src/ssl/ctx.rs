@@ -42,7 +42,7 @@ pub struct CtxLive {
     /// `SSL_CTX_sess_set_get_cb`.
     pub get_session_callback: Option<super::session_lookup::GetSessionCallback>,
     /// `SSL_CTX_sess_set_remove_cb`.
-    pub remove_session_callback: Option<super::session_remove::RemoveSessionCallback>,
+    pub remove_session_callback: Option<RemoveSessionCallback>,
     /// `SSL_CTX_sess_set_cache_size` as set (the cache holds one less: `cache_capacity`).
     pub session_cache_size: c_long,
     /// `SSL_CTX_set_session_cache_mode`.
@@ -171,7 +171,7 @@ impl SSL_CTX {
             trust: Mutex::new(None),
             cert_store: Mutex::new(AppPtr(host::store_new().cast())),
             session_cache: Arc::new(SessionCache::new(
-                super::session_remove::cache_capacity(SSL_SESSION_CACHE_MAX_SIZE_DEFAULT),
+                cache_capacity(SSL_SESSION_CACHE_MAX_SIZE_DEFAULT),
                 session_lifetime(7200),
             )),
             cookie_keys: Arc::new(CookieKeys::new()),
@@ -312,13 +312,38 @@ impl SSL_CTX {
     }
 }
 
+// The session cache's state (the exported calls are in session_remove.rs).
+
+/// `void (*remove_session_cb)(SSL_CTX *ctx, SSL_SESSION *sess)`.
+pub type RemoveSessionCallback =
+    unsafe extern "C" fn(*mut SSL_CTX, *mut super::session::SSL_SESSION);
+
+/// The number of sessions OpenSSL 3.0's cache holds with `SSL_CTX_sess_set_cache_size(size)`
+/// (0: unlimited): one less than `size`, but at least one. SSL_CTX_add_session inserts the
+/// new session, then evicts while the count is at least `size`; the new session is not yet
+/// in the eviction list, so it survives a size of 1.
+pub(crate) fn cache_capacity(size: c_long) -> usize {
+    match usize::try_from(size) {
+        Ok(0) | Err(_) => 0,
+        Ok(n) => (n - 1).max(1),
+    }
+}
+
+/// `SSL_CTX_free` (the last reference): every cached session is flushed, the callback told
+/// of each (OpenSSL's `SSL_CTX_flush_sessions(ctx, 0)`, before the context's ex_data go),
+/// then the hook is cleared.
+pub(crate) fn flush_on_free(ctx: &SSL_CTX) {
+    ctx.session_cache.flush_all();
+    ctx.session_cache.set_removal_hook(None);
+}
+
 impl Drop for SSL_CTX {
     fn drop(&mut self) {
         // The handle C code saw is the address of this struct (Arc::into_raw points at it).
         let me = self as *mut SSL_CTX;
         // The remove-session callback hears of every cached session first (it may use the
         // context's ex_data, as in OpenSSL's SSL_CTX_free).
-        super::session_remove::flush_on_free(self);
+        flush_on_free(self);
         crate::passthru::forget(me);
         self.ex_data.free(me.cast());
         let st = lock(&self.cert_store).0;

@@ -21,7 +21,7 @@ use crate::error::ssl_reasons::SSL_R_DTLS_MESSAGE_TOO_BIG;
 use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host;
 
-use super::driver::MAX_ENGINE_MTU;
+use super::consts::MAX_ENGINE_MTU;
 use super::ssl::SSL;
 
 /// `SOCK_DCCP` (Linux `bits/socket_type.h`).

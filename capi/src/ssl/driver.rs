@@ -34,8 +34,7 @@ pub const MAX_EMPTY_READS: usize = 64;
 /// Timer expiries handled in one call before returning (a safety net; a handshake gives up
 /// after the engine's retransmission limit long before this).
 pub const MAX_TIMER_FIRES_PER_CALL: usize = 1000;
-/// Largest MTU the engine accepts (UDP payload limit).
-pub const MAX_ENGINE_MTU: usize = 65507;
+pub use super::consts::MAX_ENGINE_MTU;
 
 /// Why an operation stops before reaching its goal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -284,6 +284,8 @@ impl SSL {
                 Event::HandshakeComplete => self.on_handshake_complete(),
                 Event::KeyLog(line) => self.keylog(line),
                 Event::RecordHeader { sent, header } => self.record_header(*sent, header),
+                // Events OpenSSL's API has no callback for.
+                _ => {}
             }
         }
         // Records with no message of their own (application data).

@@ -3,7 +3,7 @@
 //! `SSL_get_error`.
 use std::ffi::{c_int, c_void};
 
-use rdtls::Connection;
+use rdtls::{Connection, SendError};
 
 use crate::entry::*;
 use crate::error::ssl_reasons::*;
@@ -191,13 +191,21 @@ impl SSL {
             );
             return 0;
         }
-        let r = match self.conn.try_borrow_mut() {
-            Ok(mut c) => c.as_mut().map(|conn| conn.send(data)),
-            Err(_) => None,
-        };
+        let mut r = self.engine_send(data);
+        if let Some(Err(SendError::Full)) = r {
+            // The engine holds at most MAX_QUEUED_DATAGRAMS unsent datagrams. Write them to
+            // the BIO and queue the record again; a BIO that cannot take them is OpenSSL's
+            // -1/SSL_ERROR_WANT_WRITE (the caller retries with the same buffer), never a
+            // failure. A memory BIO grows, so there the queue always drains.
+            if let Err(stop) = self.flush() {
+                return self.stopped(stop);
+            }
+            r = self.engine_send(data);
+        }
         match r {
             Some(Ok(())) => {}
-            Some(Err(e)) => return self.stopped(self.fail(&e)),
+            Some(Err(SendError::Full)) => return self.stopped(Stop::WantWrite),
+            Some(Err(e)) => return self.stopped(self.fail(&e.into())),
             None => {
                 put_error(
                     ERR_LIB_SSL,
@@ -213,6 +221,14 @@ impl SSL {
         }
         self.io.borrow_mut().pending_write = None;
         c_int::try_from(data.len()).unwrap_or(c_int::MAX)
+    }
+
+    /// Queues one application record in the engine (None: no connection, or re-entered).
+    fn engine_send(&self, data: &[u8]) -> Option<Result<(), SendError>> {
+        match self.conn.try_borrow_mut() {
+            Ok(mut c) => c.as_mut().map(|conn| conn.send(data)),
+            Err(_) => None,
+        }
     }
 
     /// `SSL_shutdown`.

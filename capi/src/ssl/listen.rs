@@ -172,6 +172,8 @@ impl SSL {
                     });
                     return 1;
                 }
+                // An outcome added to the engine later: keep no state, as Drop.
+                _ => continue,
             }
         }
         0

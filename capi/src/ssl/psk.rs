@@ -7,7 +7,7 @@
 use std::ffi::{c_char, c_int, c_uchar, c_uint, CStr, CString};
 use std::sync::Arc;
 
-use rdtls::handshake::psk::{PskProvider, PSK_MAX_IDENTITY_LEN, PSK_MAX_PSK_LEN};
+use rdtls::psk::{PskProvider, PSK_MAX_IDENTITY_LEN, PSK_MAX_PSK_LEN};
 use zeroize::Zeroizing;
 
 use crate::entry::*;

@@ -1,7 +1,7 @@
 //! Renegotiation (RFC 5746) through OpenSSL's API: `SSL_renegotiate`,
 //! `SSL_renegotiate_abbreviated`, `SSL_renegotiate_pending`, the options
 //! `SSL_OP_NO_RENEGOTIATION` / `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` and the renegotiation
-//! counters. The engine runs the new handshake (rdtls::handshake::renegotiation); here the
+//! counters. The engine runs the new handshake (rdtls::RenegotiationPolicy and the engine's renegotiation module); here the
 //! options become its policy and the new handshake is reported to the info and message
 //! callbacks as OpenSSL reports a handshake: `SSL_CB_HANDSHAKE_START`, the states,
 //! `SSL_CB_HANDSHAKE_DONE`. As in OpenSSL, `SSL_read`, `SSL_write` and `SSL_do_handshake`

@@ -223,7 +223,7 @@ entry! {
     fn SSL_SESSION_get0_cipher(sess: *const SSL_SESSION) -> *const SSL_CIPHER {
         let sess = try_ref!(sess, std::ptr::null());
         let id = super::ctx::lock(&sess.session).suite;
-        rdtls::crypto::suites::suite_by_id(id)
+        rdtls::suites::suite_by_id(id)
             .and_then(for_suite)
             .map_or(std::ptr::null(), |c| c as *const SSL_CIPHER)
     }

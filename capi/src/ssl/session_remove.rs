@@ -13,11 +13,8 @@ use rdtls::session::cache::{RemovalHook, Session};
 use crate::entry::*;
 
 use super::consts::*;
-use super::ctx::SSL_CTX;
+use super::ctx::{RemoveSessionCallback, SSL_CTX};
 use super::session::{session_free, session_new, session_value, SSL_SESSION};
-
-/// `void (*remove_session_cb)(SSL_CTX *ctx, SSL_SESSION *sess)`.
-pub type RemoveSessionCallback = unsafe extern "C" fn(*mut SSL_CTX, *mut SSL_SESSION);
 
 /// The hook the context's cache calls with each session it drops by itself: the callback
 /// gets a session object of its own for the call (OpenSSL frees its reference after the
@@ -36,14 +33,6 @@ fn removal_hook(ctx: &SSL_CTX, cb: RemoveSessionCallback) -> RemovalHook {
     })
 }
 
-/// `SSL_CTX_free` (the last reference): every cached session is flushed, the callback told
-/// of each (OpenSSL's `SSL_CTX_flush_sessions(ctx, 0)`, before the context's ex_data go),
-/// then the hook is cleared.
-pub(crate) fn flush_on_free(ctx: &SSL_CTX) {
-    ctx.session_cache.flush_all();
-    ctx.session_cache.set_removal_hook(None);
-}
-
 /// The automatic flush of `ssl_update_cache`: at the end of a handshake whose context had
 /// completed a multiple of 256 minus one handshakes of this side before it (`good_before`),
 /// expired sessions are flushed, unless `SSL_SESS_CACHE_NO_AUTO_CLEAR` or the context does
@@ -55,17 +44,6 @@ pub(crate) fn auto_clear(session_ctx: &SSL_CTX, good_before: i64, mode_bit: c_lo
         && good_before & 0xff == 0xff
     {
         session_ctx.session_cache.flush_expired(Instant::now());
-    }
-}
-
-/// The number of sessions OpenSSL 3.0's cache holds with `SSL_CTX_sess_set_cache_size(size)`
-/// (0: unlimited): one less than `size`, but at least one. SSL_CTX_add_session inserts the
-/// new session, then evicts while the count is at least `size`; the new session is not yet
-/// in the eviction list, so it survives a size of 1.
-pub(crate) fn cache_capacity(size: c_long) -> usize {
-    match usize::try_from(size) {
-        Ok(0) | Err(_) => 0,
-        Ok(n) => (n - 1).max(1),
     }
 }
 

@@ -18,7 +18,7 @@ use super::ssl::SSL;
 
 /// Parses the C cipher string `str_`, raising OpenSSL's errors on failure (NULL included).
 #[track_caller]
-fn cipher_list(str_: *const c_char) -> Option<Vec<&'static rdtls::crypto::suites::CipherSuite>> {
+fn cipher_list(str_: *const c_char) -> Option<Vec<&'static rdtls::suites::CipherSuite>> {
     if str_.is_null() {
         crate::entry::on_null("str");
         return None;

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdtls::cookie::CookieKeys;
-use rdtls::crypto::suites::CipherSuite;
 use rdtls::enums::{NamedGroup, SignatureScheme};
 use rdtls::pki::keys::SigningKey;
 use rdtls::pki::verify::TrustStore;
 use rdtls::session::cache::SessionCache;
+use rdtls::suites::CipherSuite;
 use rdtls::{Config, VerifyMode};
 
 use crate::host::X509_STORE_CTX;

@@ -31,7 +31,7 @@ use rdtls::pki::x509::{parse_certificate, CertInfo};
 use super::asn1::{ASN1_STRING, V_ASN1_INTEGER, V_ASN1_NEG_INTEGER};
 use super::name::{self, X509_NAME};
 use super::validity::{parse_time, V_ASN1_UTCTIME};
-use super::{x509_ref, X509};
+use super::{x509_mut, x509_ref, X509};
 use crate::crypto::digest::{md_ref, EVP_MD};
 use crate::crypto::pkey::{self, EVP_PKEY};
 use crate::entry::entry;
@@ -131,13 +131,14 @@ impl rcgen::SigningKey for Signer {
 }
 
 /// The rcgen algorithm that writes a key of this type into an SPKI.
-fn spki_algorithm(alg: KeyAlgorithm) -> &'static SignatureAlgorithm {
-    match alg {
+fn spki_algorithm(alg: KeyAlgorithm) -> Result<&'static SignatureAlgorithm, String> {
+    Ok(match alg {
         KeyAlgorithm::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
         KeyAlgorithm::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
         KeyAlgorithm::Rsa => &rcgen::PKCS_RSA_SHA256,
         KeyAlgorithm::Ed25519 => &rcgen::PKCS_ED25519,
-    }
+        other => return Err(format!("unsupported public key type {other:?}")),
+    })
 }
 
 /// The signature algorithm for a key and digest (X509_sign's `md`).
@@ -179,7 +180,7 @@ fn subject_key(k: &EVP_PKEY) -> Result<PubKey, String> {
     if let Some(sk) = k.signing_key() {
         return Ok(PubKey {
             key: sk.public_key_der(),
-            alg: spki_algorithm(sk.algorithm()),
+            alg: spki_algorithm(sk.algorithm())?,
         });
     }
     let spki = k.spki().ok_or("no public key")?;
@@ -197,7 +198,7 @@ fn subject_key(k: &EVP_PKEY) -> Result<PubKey, String> {
     };
     Ok(PubKey {
         key: p.key.to_vec(),
-        alg: spki_algorithm(alg),
+        alg: spki_algorithm(alg)?,
     })
 }
 
@@ -335,12 +336,6 @@ fn with_version(
 fn pkey_of<'a>(p: usize) -> Option<&'a EVP_PKEY> {
     // SAFETY: NULL or a live EVP_PKEY the certificate holds a reference to.
     unsafe { (p as *const EVP_PKEY).as_ref() }
-}
-
-pub(crate) fn x509_mut<'a>(x: *mut X509) -> Option<&'a mut X509> {
-    // SAFETY: NULL or a live X509; a certificate being built is used by one thread, and the
-    // caller holds no other reference into it during the call (API contract).
-    unsafe { x.as_mut() }
 }
 
 /// The text of an X509_NAME_add_entry_by_* value (`len` -1: NUL-terminated).

@@ -132,6 +132,13 @@ pub(crate) fn x509_ref<'a>(x: *const X509) -> Option<&'a X509> {
     unsafe { x.as_ref() }
 }
 
+/// The certificate being built at `x` (X509_set_*, X509_sign).
+pub(crate) fn x509_mut<'a>(x: *mut X509) -> Option<&'a mut X509> {
+    // SAFETY: NULL or a live X509; a certificate being built is used by one thread, and the
+    // caller holds no other reference into it during the call (API contract).
+    unsafe { x.as_mut() }
+}
+
 /// `X509_up_ref`.
 pub fn up_ref(x: *mut X509) -> bool {
     x509_ref(x)

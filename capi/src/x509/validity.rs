@@ -7,7 +7,7 @@ use std::ffi::{c_int, c_long};
 use time::OffsetDateTime;
 
 use super::asn1::ASN1_STRING;
-use super::{create::x509_mut, X509};
+use super::{x509_mut, X509};
 use crate::entry::entry;
 use crate::error::{put_error, ERR_LIB_ASN1, ERR_LIB_X509, ERR_R_PASSED_INVALID_ARGUMENT};
 

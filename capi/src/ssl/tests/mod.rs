@@ -8,6 +8,7 @@ use crate::host::BIO;
 use super::ctx::*;
 use super::ssl::*;
 
+mod backpressure;
 mod cid;
 mod client_hello;
 mod handshake;
