@@ -427,6 +427,28 @@ fn buffered_application_data_is_bounded_by_bytes() {
     assert_eq!(p.server.conn.buffered_app_bytes(), 0);
 }
 
+#[test]
+fn many_small_records_in_one_datagram_are_all_delivered() {
+    // A memory BIO hands everything written to it out as one "datagram" (OpenSSL's DTLS reads
+    // it the same way): 300 small records arrive together. The buffer is bounded by bytes,
+    // so none of them is dropped for being one record too many.
+    let mut p = established(&Spec::default_ecdsa());
+    let mut d = Vec::new();
+    for i in 0..300u16 {
+        d.extend(client_app_datagram(&mut p, &i.to_be_bytes()));
+    }
+    let now = p.now;
+    let before = p.server.conn.stats().records_dropped;
+    p.server.conn.handle_datagram(now, &d).expect("no error");
+    assert_eq!(p.server.conn.stats().records_dropped, before);
+    let mut buf = [0u8; 16];
+    for i in 0..300u16 {
+        assert_eq!(p.server.conn.recv(&mut buf), Some(2), "record {i}");
+        assert_eq!(buf[..2], i.to_be_bytes());
+    }
+    assert_eq!(p.server.conn.recv(&mut buf), None);
+}
+
 // ------------------------------------------------------------- issue 15 items 2 and 6
 
 #[test]

@@ -33,9 +33,11 @@ use crate::record::protection::RecordProtection;
 use crate::session::cache::Session;
 
 /// Most application data records buffered before `recv` drains them; beyond it new records
-/// are dropped (the application is not reading; DTLS may lose data). The memory they hold is
-/// bounded separately by [`input_policy::MAX_BUFFERED_APP_BYTES`].
-pub const MAX_BUFFERED_APP_RECORDS: usize = 64;
+/// are dropped (the application is not reading; DTLS may lose data). The real bound is
+/// [`input_policy::MAX_BUFFERED_APP_BYTES`]; this one only caps the per-record bookkeeping of
+/// tiny records, high enough that a datagram packed with small records (a memory BIO hands
+/// out everything written to it at once) is delivered whole.
+pub const MAX_BUFFERED_APP_RECORDS: usize = 1024;
 /// Fallback path MTU after repeated timeouts (RFC 6347 §4.1.1.1: back off to a smaller size).
 pub const FALLBACK_MTU: usize = 548;
 

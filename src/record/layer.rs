@@ -12,9 +12,11 @@ use crate::enums::{ContentType, DTLS1_0_VERSION, DTLS1_2_VERSION};
 use crate::error::Error;
 
 /// Most records we process from one datagram; the rest is dropped. Bounds the AEAD work one
-/// datagram can demand (a 64 KiB datagram could frame ~5000 empty records). A flight of
-/// handshake messages needs far fewer: one record per message or fragment.
-pub const MAX_RECORDS_PER_DATAGRAM: usize = 64;
+/// datagram can demand (a 64 KiB datagram could frame ~1,700 empty AEAD records). A flight
+/// needs far fewer, but a memory BIO hands out everything written to it as one datagram
+/// (OpenSSL reads it the same way, up to its 16 KiB buffer): hundreds of small application
+/// records written before the peer reads must all arrive.
+pub const MAX_RECORDS_PER_DATAGRAM: usize = 1024;
 
 /// Most records of the next read epoch held back during a renegotiation until the peer's
 /// ChangeCipherSpec installs that epoch's keys (RFC 6347 §4.1 allows buffering them). The
