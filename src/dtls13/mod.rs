@@ -1,0 +1,3 @@
+//! DTLS 1.3 (RFC 9147) building blocks.
+
+pub mod key_schedule;
