@@ -1,3 +1,5 @@
 //! DTLS 1.3 (RFC 9147) building blocks.
 
 pub mod key_schedule;
+pub mod record_protection;
+pub mod unified_header;
