@@ -61,13 +61,15 @@ pub struct RawExtension<'a> {
     pub data: &'a [u8],
 }
 
-/// Decodes `Extension extensions<0..2^16-1>` (with its length prefix). RFC 8446 §4.2:
-/// "There MUST NOT be more than one extension of the same type", so a duplicate is a
-/// decode error.
-pub fn decode_list<'a>(r: &mut Reader<'a>) -> Result<Vec<RawExtension<'a>>, DecodeError> {
+/// Decodes `Extension extensions<0..2^16-1>`: `block` is the length prefix and the list,
+/// nothing after. RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
+/// type", so a duplicate is a decode error.
+pub fn decode_list(block: &[u8]) -> Result<Vec<RawExtension<'_>>, DecodeError> {
     const WHAT: &str = "extensions";
+    let mut r = Reader::new(block);
     let mut list = r.sub(2, WHAT)?;
-    let mut out: Vec<RawExtension<'a>> = Vec::new();
+    r.finish(WHAT)?;
+    let mut out: Vec<RawExtension<'_>> = Vec::new();
     while !list.is_empty() {
         let typ = list.u16(WHAT)?;
         let data = list.vec(2, WHAT)?;
@@ -77,6 +79,12 @@ pub fn decode_list<'a>(r: &mut Reader<'a>) -> Result<Vec<RawExtension<'a>>, Deco
         out.push(RawExtension { typ, data });
     }
     Ok(out)
+}
+
+/// Appends an extension list: a 16-bit length, then whatever `f` appends (one
+/// [`put_extension`] per extension).
+pub fn encode_list(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
+    put_nested(out, 2, f);
 }
 
 /// Appends one extension (type, then its body with a 16-bit length).
@@ -326,8 +334,7 @@ mod tests {
             });
             put_extension(o, ext_type::COOKIE, |o| encode_cookie(o, b"c"));
         });
-        let mut r = Reader::new(&b);
-        let l = decode_list(&mut r).unwrap();
+        let l = decode_list(&b).unwrap();
         assert_eq!(l.len(), 2);
         assert_eq!(l[1].typ, ext_type::COOKIE);
         let mut d = Vec::new();
@@ -335,8 +342,11 @@ mod tests {
             put_extension(o, 43, |_| {});
             put_extension(o, 43, |_| {});
         });
-        assert!(decode_list(&mut Reader::new(&d)).is_err());
-        assert!(decode_list(&mut Reader::new(&b[..b.len() - 1])).is_err());
+        assert!(decode_list(&d).is_err());
+        assert!(decode_list(&b[..b.len() - 1]).is_err());
+        let mut trailing = b.clone();
+        trailing.push(0);
+        assert!(decode_list(&trailing).is_err());
         // Seeded mutations of valid bodies through every decoder: no panic, and both
         // outcomes occur.
         use rand::{Rng, SeedableRng};
@@ -358,7 +368,7 @@ mod tests {
                 x[at] = rng.gen();
             }
             x.truncate(rng.gen_range(x.len() - 2..=x.len()));
-            let ok = decode_list(&mut Reader::new(&x)).is_ok();
+            let ok = decode_list(&x).is_ok();
             let ok2 = decode_key_share_client(&x).is_ok();
             accepted += usize::from(ok || ok2);
             rejected += usize::from(!ok || !ok2);

@@ -84,6 +84,21 @@ impl DimplPeer {
         Self::wrap(dtls, now, "dimpl 1.2 client")
     }
 
+    /// A DTLS 1.3 server (`Dtls::new_13`); with `cookie` it first answers a ClientHello
+    /// with a HelloRetryRequest carrying a cookie (RFC 9147 §5.1).
+    pub fn server13(now: Instant, cookie: bool, seed: u64) -> Self {
+        let cfg = Arc::new(
+            Config::builder()
+                .dangerously_set_rng_seed(seed)
+                .use_server_cookie(cookie)
+                .require_client_certificate(false)
+                .build()
+                .expect("dimpl config"),
+        );
+        let dtls = Dtls::new_13(cfg, credential(true), now);
+        Self::wrap(dtls, now, "dimpl 1.3 server")
+    }
+
     fn check(&mut self, r: Result<(), dimpl::Error>) {
         if let Err(e) = r {
             if self.error.is_none() {
