@@ -26,6 +26,7 @@ use common::ours::{our_config, Ours};
 use dimpl_peer::DimplPeer;
 use rdtls::dtls13::extensions::DTLS1_3;
 use rdtls::dtls13::key_schedule::labels;
+use rdtls::dtls13::record_protection::Suite13;
 use rdtls::dtls13::unified_header;
 use rdtls::ClientOptions;
 use ring::agreement;
@@ -170,15 +171,15 @@ fn plaintext_message(records: &[(bool, Vec<u8>)]) -> c13::Msg {
 ///    (header encoding, sn encryption, nonce) — it reports Connected;
 /// 5. application data both ways at epoch 3 with our master/application secrets, and
 ///    dimpl's ACK of our Finished decodes with our ACK codec and names record (2, 0).
-fn dtls13_handshake_against_dimpl(cookie: bool, seed: u64) {
+fn dtls13_handshake_against_dimpl(suite: Suite13, cookie: bool, seed: u64) {
     let now = Instant::now();
     let mut server = DimplPeer::server13(now, cookie, seed);
-    let mut t = c13::Transcript::new();
+    let mut t = c13::Transcript::new(suite);
     let (eph, eph_pub) = c13::x25519_key(&[seed as u8 | 1; 32]);
     let random = [seed as u8; 32];
 
     // Flight 1: ClientHello (and, with a cookie exchange, ClientHello2).
-    let ch1 = c13::client_hello_body(&random, &eph_pub, None);
+    let ch1 = c13::client_hello_body(suite, &random, &eph_pub, None);
     let mut records = exchange13(
         &mut server,
         now,
@@ -199,7 +200,7 @@ fn dtls13_handshake_against_dimpl(cookie: bool, seed: u64) {
         // RFC 8446 §4.4.1: ClientHello1 becomes message_hash, then HRR joins.
         t.replace_with_message_hash();
         t.add(&sh_msg.tls());
-        let ch2 = c13::client_hello_body(&random, &eph_pub, Some(&cookie));
+        let ch2 = c13::client_hello_body(suite, &random, &eph_pub, Some(&cookie));
         records = exchange13(
             &mut server,
             now,
@@ -212,7 +213,7 @@ fn dtls13_handshake_against_dimpl(cookie: bool, seed: u64) {
     }
     assert_ne!(sh.random, c13::HRR_RANDOM);
     assert_eq!(sh.version, Some(DTLS1_3), "dimpl selected DTLS 1.3");
-    assert_eq!(sh.suite, 0x1301);
+    assert_eq!(sh.suite, suite.to_u16());
     t.add(&sh_msg.tls());
 
     // Handshake keys from our schedule.
@@ -225,7 +226,7 @@ fn dtls13_handshake_against_dimpl(cookie: bool, seed: u64) {
     .unwrap();
     let secrets = c13::handshake_secrets(&t, &shared);
     let ks = t.ks;
-    let s_hs_keys = c13::record_keys(&ks, &secrets.s_hs);
+    let s_hs_keys = c13::record_keys(&t, &secrets.s_hs);
 
     // Every protected record of dimpl's flight authenticates under our keys.
     let mut reasm = c13::Reassembler::default();
@@ -280,7 +281,7 @@ fn dtls13_handshake_against_dimpl(cookie: bool, seed: u64) {
     // Our client Finished, sealed at epoch 2 with our record protection.
     let c_fin_key = ks.finished_key(&secrets.c_hs).unwrap();
     let verify = ks.verify_data(&c_fin_key, &hash_through_server_finished);
-    let c_hs_keys = c13::record_keys(&ks, &secrets.c_hs);
+    let c_hs_keys = c13::record_keys(&t, &secrets.c_hs);
     let mut dgram = Vec::new();
     c_hs_keys
         .seal(
@@ -304,8 +305,8 @@ fn dtls13_handshake_against_dimpl(cookie: bool, seed: u64) {
     let s_ap = ks
         .derive_secret(&master, labels::S_AP_TRAFFIC, &hash_through_server_finished)
         .unwrap();
-    let c_ap_keys = c13::record_keys(&ks, &c_ap);
-    let s_ap_keys = c13::record_keys(&ks, &s_ap);
+    let c_ap_keys = c13::record_keys(&t, &c_ap);
+    let s_ap_keys = c13::record_keys(&t, &s_ap);
     let mut dgram = Vec::new();
     c_ap_keys
         .seal(
@@ -360,10 +361,22 @@ fn dtls13_handshake_against_dimpl(cookie: bool, seed: u64) {
 
 #[test]
 fn dtls13_blocks_complete_a_handshake_with_dimpl13_server() {
-    dtls13_handshake_against_dimpl(false, 41);
+    dtls13_handshake_against_dimpl(Suite13::Aes128GcmSha256, false, 41);
 }
 
 #[test]
 fn dtls13_blocks_answer_dimpl13_hello_retry_cookie() {
-    dtls13_handshake_against_dimpl(true, 42);
+    dtls13_handshake_against_dimpl(Suite13::Aes128GcmSha256, true, 42);
+}
+
+/// SHA-384 schedule, AES-256 record keys and AES-256-ECB record-number mask.
+#[test]
+fn dtls13_blocks_with_dimpl13_aes256_gcm_sha384() {
+    dtls13_handshake_against_dimpl(Suite13::Aes256GcmSha384, true, 43);
+}
+
+/// ChaCha20-Poly1305 records and the ChaCha20 record-number mask.
+#[test]
+fn dtls13_blocks_with_dimpl13_chacha20_poly1305() {
+    dtls13_handshake_against_dimpl(Suite13::ChaCha20Poly1305Sha256, true, 44);
 }

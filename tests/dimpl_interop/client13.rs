@@ -30,7 +30,6 @@ pub mod hs {
     pub const MESSAGE_HASH: u8 = 254;
 }
 
-const SUITE: Suite13 = Suite13::Aes128GcmSha256;
 const ECDSA_SECP256R1_SHA256: u16 = 0x0403;
 
 /// One reassembled handshake message.
@@ -77,13 +76,18 @@ pub fn plaintext_record(content_type: u8, seq: u64, fragment: &[u8]) -> Vec<u8> 
 }
 
 /// The ClientHello body: DTLS 1.3 only, one suite, X25519 share, optional HRR cookie.
-pub fn client_hello_body(random: &[u8; 32], x25519_pub: &[u8], cookie: Option<&[u8]>) -> Vec<u8> {
+pub fn client_hello_body(
+    suite: Suite13,
+    random: &[u8; 32],
+    x25519_pub: &[u8],
+    cookie: Option<&[u8]>,
+) -> Vec<u8> {
     let mut b = vec![0xfe, 0xfd]; // legacy_version = DTLS 1.2 (RFC 9147 §5.3)
     b.extend_from_slice(random);
     b.push(0); // legacy_session_id
     b.push(0); // legacy_cookie: empty in DTLS 1.3
     b.extend_from_slice(&[0, 2]);
-    b.extend_from_slice(&SUITE.to_u16().to_be_bytes());
+    b.extend_from_slice(&suite.to_u16().to_be_bytes());
     b.extend_from_slice(&[1, 0]); // null compression
     ext::encode_list(&mut b, |o| {
         ext::put_extension(o, ext_type::SUPPORTED_VERSIONS, |o| {
@@ -236,14 +240,16 @@ pub fn x25519_key(seed: &[u8; 32]) -> (agreement::EphemeralPrivateKey, Vec<u8>) 
 /// Transcript of the handshake as TLS 1.3 messages, with the RFC 8446 §4.4.1 rewrite of
 /// ClientHello1 to message_hash after a HelloRetryRequest.
 pub struct Transcript {
+    pub suite: Suite13,
     pub ks: KeySchedule,
     pub bytes: Vec<u8>,
 }
 
 impl Transcript {
-    pub fn new() -> Self {
+    pub fn new(suite: Suite13) -> Self {
         Transcript {
-            ks: KeySchedule::dtls13(SUITE.hash()),
+            suite,
+            ks: KeySchedule::dtls13(suite.hash()),
             bytes: Vec::new(),
         }
     }
@@ -286,8 +292,9 @@ pub fn handshake_secrets(t: &Transcript, shared: &[u8]) -> Secrets {
     }
 }
 
-pub fn record_keys(ks: &KeySchedule, secret: &Secret) -> RecordKeys {
-    RecordKeys::new(SUITE, &ks.traffic_keys(secret, SUITE.key_len()).unwrap()).unwrap()
+pub fn record_keys(t: &Transcript, secret: &Secret) -> RecordKeys {
+    let keys = t.ks.traffic_keys(secret, t.suite.key_len()).unwrap();
+    RecordKeys::new(t.suite, &keys).unwrap()
 }
 
 /// A record with a 16-bit sequence field and a length, as most stacks send.
