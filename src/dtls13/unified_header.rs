@@ -49,7 +49,7 @@ pub enum HeaderError {
 }
 
 /// The decoded fields of a unified header. `seq_bits` is as found on the wire (still
-/// encrypted until [`SnKey::unmask`] runs).
+/// encrypted until [`SnKey::apply`] runs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnifiedHeader {
     /// C bit.
