@@ -107,6 +107,26 @@ fn dtls12_mutual_authentication_both_directions() {
     handshake_and_exchange(&mut pair, "mutual, rdtls server");
 }
 
+/// A 1.3-capable peer meets our 1.2-only engine: dimpl's version-sensing client offers
+/// DTLS 1.3 and 1.2 (supported_versions plus a 1.2-compatible hello) and our server settles
+/// on 1.2; dimpl's version-sensing server receives our 1.2 ClientHello and falls back.
+#[test]
+fn dimpl_version_sensing_falls_back_to_dtls12_with_rdtls() {
+    let spec = Spec::default_ecdsa();
+    let now = Instant::now();
+    let client = DimplPeer::auto(now, true, 500);
+    let server = Ours::server(our_config(&spec, true), now);
+    let mut pair = Pair::new(client, server, LinkConfig::PERFECT, 5);
+    handshake_and_exchange(&mut pair, "dimpl auto client -> rdtls server");
+    assert_eq!(pair.client.version().as_deref(), Some("DTLS1_2"));
+
+    let client = Ours::client(our_config(&spec, false), now, ClientOptions::default());
+    let server = DimplPeer::auto(now, false, 501);
+    let mut pair = Pair::new(client, server, LinkConfig::PERFECT, 6);
+    handshake_and_exchange(&mut pair, "rdtls client -> dimpl auto server");
+    assert_eq!(pair.server.version().as_deref(), Some("DTLS1_2"));
+}
+
 fn lost<C: Endpoint, S: Endpoint>(pair: &Pair<C, S>) -> usize {
     pair.log.iter().filter(|s| s.fate == Fate::Lost).count()
 }

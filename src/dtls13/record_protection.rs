@@ -229,6 +229,9 @@ impl RecordKeys {
         out.resize(body + inner_len, 0);
         let nonce = self.nonce(seq);
         let (head, inner) = out[start..].split_at_mut(body - start);
+        // The tag goes through a stack buffer: no allocation on the GCM / ChaCha20 path.
+        // (crate::crypto::ccm appends its tag to a Vec, so CCM allocates 16 bytes here.)
+        let mut tag = [0u8; 16];
         let sealed = match &self.aead {
             Aead::Ring(k) => k
                 .seal_in_place_separate_tag(
@@ -236,20 +239,26 @@ impl RecordKeys {
                     aead::Aad::from(&*head),
                     inner,
                 )
-                .map(|t| t.as_ref().to_vec())
-                .map_err(|_| ProtectionError::Unauthenticated),
+                .map(|t| {
+                    let t = t.as_ref();
+                    tag[..t.len()].copy_from_slice(t);
+                    t.len()
+                }),
             Aead::Ccm(k) => {
-                let mut tag = Vec::with_capacity(16);
-                k.seal(&nonce, head, inner, &mut tag)
-                    .map(|()| tag)
-                    .map_err(|_| ProtectionError::Unauthenticated)
+                let mut v = Vec::with_capacity(16);
+                k.seal(&nonce, head, inner, &mut v)
+                    .map(|()| {
+                        tag[..v.len()].copy_from_slice(&v);
+                        v.len()
+                    })
+                    .map_err(|_| ring::error::Unspecified)
             }
         };
         match sealed {
-            Ok(tag) => out.extend_from_slice(&tag),
-            Err(e) => {
+            Ok(n) => out.extend_from_slice(&tag[..n]),
+            Err(_) => {
                 out.truncate(start);
-                return Err(e);
+                return Err(ProtectionError::Unauthenticated);
             }
         }
         let view = unified_header::parse(&out[start..], shape.cid.len())?;

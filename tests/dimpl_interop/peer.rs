@@ -84,6 +84,29 @@ impl DimplPeer {
         Self::wrap(dtls, now, "dimpl 1.2 client")
     }
 
+    /// A version-sensing endpoint (`Dtls::new_auto`): as a client it sends a ClientHello
+    /// offering DTLS 1.3 and 1.2; as a server it answers 1.3 or falls back to 1.2.
+    pub fn auto(now: Instant, client: bool, seed: u64) -> Self {
+        let mut dtls = Dtls::new_auto(config(seed, false), credential(!client), now);
+        if client {
+            dtls.set_active(true);
+        }
+        Self::wrap(
+            dtls,
+            now,
+            if client {
+                "dimpl auto client"
+            } else {
+                "dimpl auto server"
+            },
+        )
+    }
+
+    /// The negotiated version, once known (dimpl's `ProtocolVersion`, Debug form).
+    pub fn version(&self) -> Option<String> {
+        self.dtls.protocol_version().map(|v| format!("{v:?}"))
+    }
+
     /// A DTLS 1.3 server (`Dtls::new_13`); with `cookie` it first answers a ClientHello
     /// with a HelloRetryRequest carrying a cookie (RFC 9147 §5.1).
     pub fn server13(now: Instant, cookie: bool, seed: u64) -> Self {
