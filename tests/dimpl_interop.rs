@@ -26,6 +26,7 @@ use common::ours::{our_config, Ours};
 use dimpl_peer::DimplPeer;
 use rdtls::dtls13::extensions::DTLS1_3;
 use rdtls::dtls13::key_schedule::labels;
+use rdtls::dtls13::messages::{Certificate, CertificateVerify};
 use rdtls::dtls13::record_protection::Suite13;
 use rdtls::dtls13::unified_header;
 use rdtls::ClientOptions;
@@ -186,7 +187,9 @@ fn plaintext_message(records: &[(bool, Vec<u8>)]) -> c13::Msg {
 ///    as dimpl: our unified-header parser, record-number decryption (AES-ECB mask) and
 ///    AEAD open authenticate every record of its encrypted flight, the first message of
 ///    which is EncryptedExtensions;
-/// 3. its Finished equals HMAC(finished_key(s_hs), transcript) computed by us;
+/// 3. our hello / EncryptedExtensions / Certificate / CertificateVerify codecs decode its
+///    messages, its CertificateVerify signature verifies over our signed content, and its
+///    Finished equals HMAC(finished_key(s_hs), transcript) computed by us;
 /// 4. dimpl accepts our client Finished, sealed by our record protection at epoch 2
 ///    (header encoding, sn encryption, nonce) — it reports Connected;
 /// 5. application data both ways at epoch 3 with our master/application secrets, and
@@ -283,12 +286,27 @@ fn dtls13_handshake_against_dimpl(suite: Suite13, cookie: bool, seed: u64) {
         sh_msg.seq + 1,
         "EncryptedExtensions follows ServerHello"
     );
-    // The Certificate message carries the leaf dimpl was given.
+    // EncryptedExtensions decodes; the Certificate message carries the leaf dimpl was given.
+    rdtls::dtls13::messages::decode_encrypted_extensions(&msgs[0].body)
+        .expect("EncryptedExtensions decodes");
     let leaf = common::ours::load_chain("server-ecdsa.pem").remove(0);
-    assert!(msgs[1].body.windows(leaf.len()).any(|w| w == &leaf[..]));
-    for m in &msgs[..3] {
+    let cert = Certificate::decode(&msgs[1].body).expect("Certificate decodes");
+    assert!(cert.request_context.is_empty());
+    assert_eq!(cert.entries[0].cert_data, leaf);
+    for m in &msgs[..2] {
         t.add(&m.tls());
     }
+    // dimpl's CertificateVerify signature verifies (webpki/ring ECDSA over the leaf's key)
+    // over our RFC 8446 §4.4.3 signed content and our transcript hash.
+    let cv = CertificateVerify::decode(&msgs[2].body).expect("CertificateVerify decodes");
+    assert_eq!(cv.scheme, 0x0403);
+    let signed = CertificateVerify::signed_content(true, &t.hash());
+    let leaf_der = rustls_pki_types::CertificateDer::from(leaf.as_slice());
+    webpki::EndEntityCert::try_from(&leaf_der)
+        .unwrap()
+        .verify_signature(webpki::ring::ECDSA_P256_SHA256, &signed, &cv.signature)
+        .expect("dimpl's CertificateVerify signature");
+    t.add(&msgs[2].tls());
     let s_fin_key = ks.finished_key(&secrets.s_hs).unwrap();
     assert_eq!(
         ks.verify_data(&s_fin_key, &t.hash()).as_bytes(),

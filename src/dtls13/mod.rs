@@ -16,13 +16,15 @@
 //! * [`ack`]: the ACK message (§7), the set of received records to acknowledge and the
 //!   per-part acknowledgement of a sent flight for partial retransmission (§5.8.1);
 //! * [`extensions`]: `supported_versions` (0xFEFC), `key_share`, `cookie`,
-//!   `psk_key_exchange_modes`, u16 lists and the extension list.
+//!   `psk_key_exchange_modes`, u16 lists and the extension list;
+//! * [`hello`]: ClientHello and ServerHello / HelloRetryRequest bodies, the HRR random and
+//!   the downgrade sentinel; [`messages`]: EncryptedExtensions, Certificate,
+//!   CertificateVerify (with its signed content), KeyUpdate, NewSessionTicket, and the
+//!   transcript form of a message with the HRR `message_hash` rewrite.
 //!
 //! What the state machine still needs (issue 13): version negotiation in the existing
 //! ClientHello path (offer 1.3 + 1.2 from `DTLS_method`, the RFC 8446 §4.1.3 downgrade
-//! sentinel), the 1.3 message codecs (ServerHello / HelloRetryRequest, EncryptedExtensions,
-//! Certificate and CertificateVerify with the 1.3 signature context, Finished,
-//! NewSessionTicket, KeyUpdate), the transcript with the HRR `message_hash` rewrite, the
+//! sentinel), CertificateRequest and the signature-scheme checks, the
 //! stateless HRR cookie in the listener, the per-epoch receive windows (anti-replay after
 //! authentication) and key sets (previous epoch kept until the peer moves on), flights with
 //! ACK-driven retransmission and the §5.8 timers, 0-RTT refusal, PSK binders and resumption,
@@ -31,6 +33,8 @@
 pub mod ack;
 pub mod epoch;
 pub mod extensions;
+pub mod hello;
 pub mod key_schedule;
+pub mod messages;
 pub mod record_protection;
 pub mod unified_header;

@@ -1,5 +1,7 @@
 //! A hand-driven DTLS 1.3 client made only of `rdtls::dtls13` building blocks (no state
-//! machine exists yet), used to check those blocks against dimpl's DTLS 1.3 server.
+//! machine exists yet), used to check those blocks against dimpl's DTLS 1.3 server. The
+//! only wire code here is test plumbing: DTLSPlaintext framing, the DTLS handshake header
+//! and a simple reassembler.
 //!
 //! Wire formats used here: DTLSPlaintext (13-byte header) for the epoch-0 hellos, the DTLS
 //! handshake header (12 bytes: type, length, message_seq, fragment offset and length), and
@@ -9,26 +11,15 @@
 use std::collections::BTreeMap;
 
 use rdtls::dtls13::extensions::{self as ext, ext_type, group, KeyShareEntry, DTLS1_3};
+use rdtls::dtls13::hello::ClientHello;
 use rdtls::dtls13::key_schedule::{labels, KeySchedule, Secret};
+use rdtls::dtls13::messages;
 use rdtls::dtls13::record_protection::{HeaderShape, RecordKeys, Suite13};
 use rdtls::dtls13::unified_header;
 use ring::agreement;
 
-/// RFC 8446 §4.1.3: the random of a HelloRetryRequest, SHA-256("HelloRetryRequest").
-pub const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-];
-
-/// Handshake message types (RFC 8446 §4).
-pub mod hs {
-    pub const CLIENT_HELLO: u8 = 1;
-    pub const ENCRYPTED_EXTENSIONS: u8 = 8;
-    pub const CERTIFICATE: u8 = 11;
-    pub const CERTIFICATE_VERIFY: u8 = 15;
-    pub const FINISHED: u8 = 20;
-    pub const MESSAGE_HASH: u8 = 254;
-}
+pub use rdtls::dtls13::hello::msg_type as hs;
+pub use rdtls::dtls13::hello::HRR_RANDOM;
 
 const ECDSA_SECP256R1_SHA256: u16 = 0x0403;
 
@@ -48,9 +39,8 @@ impl Msg {
 }
 
 pub fn tls_msg(typ: u8, body: &[u8]) -> Vec<u8> {
-    let mut v = vec![typ];
-    v.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-    v.extend_from_slice(body);
+    let mut v = Vec::new();
+    messages::transcript_message(&mut v, typ, body);
     v
 }
 
@@ -75,43 +65,48 @@ pub fn plaintext_record(content_type: u8, seq: u64, fragment: &[u8]) -> Vec<u8> 
     v
 }
 
-/// The ClientHello body: DTLS 1.3 only, one suite, X25519 share, optional HRR cookie.
+/// The ClientHello body (our `hello::ClientHello` codec): DTLS 1.3 only, one suite, an
+/// X25519 share, the optional HRR cookie.
 pub fn client_hello_body(
     suite: Suite13,
     random: &[u8; 32],
     x25519_pub: &[u8],
     cookie: Option<&[u8]>,
 ) -> Vec<u8> {
-    let mut b = vec![0xfe, 0xfd]; // legacy_version = DTLS 1.2 (RFC 9147 §5.3)
-    b.extend_from_slice(random);
-    b.push(0); // legacy_session_id
-    b.push(0); // legacy_cookie: empty in DTLS 1.3
-    b.extend_from_slice(&[0, 2]);
-    b.extend_from_slice(&suite.to_u16().to_be_bytes());
-    b.extend_from_slice(&[1, 0]); // null compression
-    ext::encode_list(&mut b, |o| {
-        ext::put_extension(o, ext_type::SUPPORTED_VERSIONS, |o| {
-            ext::encode_versions_client(o, &[DTLS1_3])
-        });
-        ext::put_extension(o, ext_type::SUPPORTED_GROUPS, |o| {
-            ext::encode_u16_list(o, &[group::X25519])
-        });
-        ext::put_extension(o, ext_type::SIGNATURE_ALGORITHMS, |o| {
-            ext::encode_u16_list(o, &[ECDSA_SECP256R1_SHA256])
-        });
-        ext::put_extension(o, ext_type::KEY_SHARE, |o| {
-            ext::encode_key_share_client(
-                o,
-                &[KeyShareEntry {
-                    group: group::X25519,
-                    key_exchange: x25519_pub.to_vec(),
-                }],
-            )
-        });
-        if let Some(c) = cookie {
-            ext::put_extension(o, ext_type::COOKIE, |o| ext::encode_cookie(o, c));
-        }
+    let mut exts = Vec::new();
+    let mut put = |typ: u16, f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = Vec::new();
+        f(&mut b);
+        exts.push((typ, b));
+    };
+    put(ext_type::SUPPORTED_VERSIONS, &|o| {
+        ext::encode_versions_client(o, &[DTLS1_3])
     });
+    put(ext_type::SUPPORTED_GROUPS, &|o| {
+        ext::encode_u16_list(o, &[group::X25519])
+    });
+    put(ext_type::SIGNATURE_ALGORITHMS, &|o| {
+        ext::encode_u16_list(o, &[ECDSA_SECP256R1_SHA256])
+    });
+    put(ext_type::KEY_SHARE, &|o| {
+        ext::encode_key_share_client(
+            o,
+            &[KeyShareEntry {
+                group: group::X25519,
+                key_exchange: x25519_pub.to_vec(),
+            }],
+        )
+    });
+    if let Some(c) = cookie {
+        put(ext_type::COOKIE, &|o| ext::encode_cookie(o, c));
+    }
+    let mut b = Vec::new();
+    ClientHello::new(*random, vec![suite.to_u16()], exts).encode(&mut b);
+    // Our decoder reads back what our encoder wrote.
+    assert_eq!(
+        ClientHello::decode(&b).unwrap().cipher_suites,
+        vec![suite.to_u16()]
+    );
     b
 }
 
@@ -126,21 +121,17 @@ pub struct ServerHello {
 }
 
 pub fn parse_server_hello(body: &[u8]) -> ServerHello {
-    assert_eq!(&body[..2], &[0xfe, 0xfd], "legacy_version");
-    let random: [u8; 32] = body[2..34].try_into().unwrap();
-    let sid_len = usize::from(body[34]);
-    let at = 35 + sid_len;
-    let suite = u16::from_be_bytes([body[at], body[at + 1]]);
-    assert_eq!(body[at + 2], 0, "legacy_compression_method");
-    let list = ext::decode_list(&body[at + 3..]).unwrap();
+    let parsed = rdtls::dtls13::hello::ServerHello::decode(body).expect("ServerHello decodes");
+    let random = parsed.random;
     let mut sh = ServerHello {
         random,
-        suite,
+        suite: parsed.cipher_suite,
         version: None,
         key_share: None,
         cookie: None,
     };
-    for e in list {
+    for (typ, data) in &parsed.extensions {
+        let e = ext::RawExtension { typ: *typ, data };
         match e.typ {
             ext_type::SUPPORTED_VERSIONS => {
                 sh.version = Some(ext::decode_version_server(e.data).unwrap())
@@ -264,8 +255,7 @@ impl Transcript {
 
     /// Replaces ClientHello1 with `message_hash(Hash(ClientHello1))`.
     pub fn replace_with_message_hash(&mut self) {
-        let h = self.hash();
-        self.bytes = tls_msg(hs::MESSAGE_HASH, &h);
+        self.bytes = messages::message_hash(&self.ks, &self.bytes);
     }
 }
 
