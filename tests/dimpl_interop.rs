@@ -24,9 +24,12 @@ use common::fixtures::{Group, Spec};
 use common::link::{Endpoint, Fate, LinkConfig, Pair};
 use common::ours::{our_config, Ours};
 use dimpl_peer::DimplPeer;
+use rdtls::dtls13::ack::{Ack, RecordNumber};
+use rdtls::dtls13::epoch::TrafficEpoch;
 use rdtls::dtls13::extensions::DTLS1_3;
 use rdtls::dtls13::key_schedule::labels;
-use rdtls::dtls13::messages::{Certificate, CertificateVerify};
+use rdtls::dtls13::key_schedule::Secret;
+use rdtls::dtls13::messages::{Certificate, CertificateVerify, KeyUpdate};
 use rdtls::dtls13::record_protection::Suite13;
 use rdtls::dtls13::unified_header;
 use rdtls::ClientOptions;
@@ -193,7 +196,8 @@ fn plaintext_message(records: &[(bool, Vec<u8>)]) -> c13::Msg {
 /// 4. dimpl accepts our client Finished, sealed by our record protection at epoch 2
 ///    (header encoding, sn encryption, nonce) — it reports Connected;
 /// 5. application data both ways at epoch 3 with our master/application secrets, and
-///    dimpl's ACK of our Finished decodes with our ACK codec and names record (2, 0).
+///    dimpl's ACK of our Finished decodes with our ACK codec and names record (2, 0);
+/// 6. a KeyUpdate round to epoch 4 (see [`key_update_round`]).
 fn dtls13_handshake_against_dimpl(suite: Suite13, cookie: bool, seed: u64) {
     let now = Instant::now();
     let mut server = DimplPeer::server13(now, cookie, seed);
@@ -395,6 +399,118 @@ fn dtls13_handshake_against_dimpl(suite: Suite13, cookie: bool, seed: u64) {
     assert_eq!(got, vec![b"hello rdtls blocks".to_vec()]);
     // dimpl acknowledges our Finished with one ACK (decoded by our codec), then the data.
     assert_eq!((acks, seq3), (1, 2));
+
+    key_update_round(&mut server, now, &t, (c_ap, s_ap), client_msg_seq + 1, seq3);
+}
+
+/// RFC 9147 §8 key update with dimpl, after the handshake: we send KeyUpdate(update_requested)
+/// at epoch 3; dimpl ACKs it (our ACK decoder), answers with its own KeyUpdate; we move our
+/// sending to epoch 4 ("traffic upd", `epoch::TrafficEpoch::next`), ACK its KeyUpdate with
+/// our ACK encoder at epoch 4, then data flows both ways at epoch 4 (two low epoch bits 00,
+/// reconstructed from 3).
+fn key_update_round(
+    server: &mut DimplPeer,
+    now: Instant,
+    t: &c13::Transcript,
+    (c_ap, s_ap): (Secret, Secret),
+    key_update_msg_seq: u16,
+    mut next_s3: u64,
+) {
+    let ks = t.ks;
+    let c3 = TrafficEpoch::application(c_ap);
+    let s3 = TrafficEpoch::application(s_ap);
+    let c4 = c3.next(&ks).unwrap();
+    let s4 = s3.next(&ks).unwrap();
+    assert_eq!((c4.epoch, s4.epoch), (4, 4));
+
+    let mut ku = Vec::new();
+    KeyUpdate {
+        update_requested: true,
+    }
+    .encode(&mut ku);
+    let mut dgram = Vec::new();
+    c13::record_keys(t, &c3.secret)
+        .seal(
+            &mut dgram,
+            c13::SHAPE,
+            3,
+            1,
+            22,
+            &c13::dtls_msg(c13::hs::KEY_UPDATE, key_update_msg_seq, &ku),
+            0,
+        )
+        .unwrap();
+    let mut records = exchange13(server, now, &dgram);
+    // dimpl queues its answering KeyUpdate for its next turn: give it one.
+    server.handle_timeout(now);
+    while let Some(d) = server.poll_transmit(now) {
+        records.extend(c13::split_records(&d));
+    }
+    let s3_keys = c13::record_keys(t, &s3.secret);
+    let mut acked_ours = false;
+    let mut their_update = None;
+    for (protected, mut rec) in records {
+        assert!(protected);
+        let v = unified_header::parse(&rec, 0).unwrap();
+        assert_eq!(unified_header::reconstruct_epoch(3, v.header.epoch_bits), 3);
+        let o = s3_keys.open(&mut rec, &v, next_s3).expect("epoch-3 record");
+        next_s3 = o.seq + 1;
+        match o.content_type {
+            26 => {
+                let ack = Ack::decode(o.content).unwrap();
+                acked_ours |= ack
+                    .record_numbers
+                    .contains(&RecordNumber { epoch: 3, seq: 1 });
+            }
+            22 => {
+                assert_eq!(o.content[0], c13::hs::KEY_UPDATE);
+                let body = &o.content[12..];
+                assert!(!KeyUpdate::decode(body).unwrap().update_requested);
+                their_update = Some(RecordNumber {
+                    epoch: 3,
+                    seq: o.seq,
+                });
+            }
+            other => panic!("unexpected content type {other} during key update"),
+        }
+    }
+    assert!(acked_ours, "dimpl ACKs our KeyUpdate record (3, 1)");
+    let their_update = their_update.expect("dimpl answers with its own KeyUpdate");
+
+    // Our ACK of its KeyUpdate, already under our epoch-4 keys.
+    let c4_keys = c13::record_keys(t, &c4.secret);
+    let mut ack = Vec::new();
+    Ack {
+        record_numbers: vec![their_update],
+    }
+    .encode(&mut ack);
+    let mut dgram = Vec::new();
+    c4_keys
+        .seal(&mut dgram, c13::SHAPE, 4, 0, 26, &ack, 0)
+        .unwrap();
+    assert!(exchange13(server, now, &dgram).is_empty());
+
+    // Data both ways at epoch 4.
+    let mut dgram = Vec::new();
+    c4_keys
+        .seal(&mut dgram, c13::SHAPE, 4, 1, 23, b"after key update", 0)
+        .unwrap();
+    assert!(exchange13(server, now, &dgram).is_empty());
+    assert_eq!(server.take_received(), vec![b"after key update".to_vec()]);
+    server.send_app(now, b"epoch four").unwrap();
+    let s4_keys = c13::record_keys(t, &s4.secret);
+    let mut got = Vec::new();
+    while let Some(d) = server.poll_transmit(now) {
+        for (_, mut rec) in c13::split_records(&d) {
+            let v = unified_header::parse(&rec, 0).unwrap();
+            assert_eq!(v.header.epoch_bits, 0);
+            assert_eq!(unified_header::reconstruct_epoch(3, v.header.epoch_bits), 4);
+            let o = s4_keys.open(&mut rec, &v, 0).expect("epoch-4 record");
+            assert_eq!(o.content_type, 23);
+            got.push(o.content.to_vec());
+        }
+    }
+    assert_eq!(got, vec![b"epoch four".to_vec()]);
 }
 
 #[test]
