@@ -197,7 +197,8 @@ fn plaintext_message(records: &[(bool, Vec<u8>)]) -> c13::Msg {
 ///    (header encoding, sn encryption, nonce) — it reports Connected;
 /// 5. application data both ways at epoch 3 with our master/application secrets, and
 ///    dimpl's ACK of our Finished decodes with our ACK codec and names record (2, 0);
-/// 6. a KeyUpdate round to epoch 4 (see [`key_update_round`]).
+/// 6. our exporter reproduces the DTLS-SRTP keying material dimpl exported;
+/// 7. a KeyUpdate round to epoch 4 (see [`key_update_round`]).
 fn dtls13_handshake_against_dimpl(suite: Suite13, cookie: bool, seed: u64) {
     let now = Instant::now();
     let mut server = DimplPeer::server13(now, cookie, seed);
@@ -347,6 +348,20 @@ fn dtls13_handshake_against_dimpl(suite: Suite13, cookie: bool, seed: u64) {
     let s_ap = ks
         .derive_secret(&master, labels::S_AP_TRAFFIC, &hash_through_server_finished)
         .unwrap();
+    // The exporter (RFC 8446 §7.5, "dtls13" labels) gives the DTLS-SRTP keys dimpl exported:
+    // 2 × (16-byte key + 12-byte salt) for SRTP_AEAD_AES_128_GCM.
+    let exp_master = ks
+        .derive_secret(&master, labels::EXP_MASTER, &hash_through_server_finished)
+        .unwrap();
+    let mut srtp = [0u8; 56];
+    ks.export(&exp_master, b"EXTRACTOR-dtls_srtp", b"", &mut srtp)
+        .unwrap();
+    let (km, profile) = server
+        .keying_material
+        .clone()
+        .expect("dimpl exported SRTP keys");
+    assert_eq!(profile, "SRTP_AEAD_AES_128_GCM");
+    assert_eq!(km, srtp.to_vec(), "exporter output");
     let c_ap_keys = c13::record_keys(&t, &c_ap);
     let s_ap_keys = c13::record_keys(&t, &s_ap);
     let mut dgram = Vec::new();

@@ -22,6 +22,7 @@ pub use rdtls::dtls13::hello::msg_type as hs;
 pub use rdtls::dtls13::hello::HRR_RANDOM;
 
 const ECDSA_SECP256R1_SHA256: u16 = 0x0403;
+const USE_SRTP: u16 = 14;
 
 /// One reassembled handshake message.
 #[derive(Debug, Clone)]
@@ -97,6 +98,9 @@ pub fn client_hello_body(
             }],
         )
     });
+    // use_srtp (RFC 5764 §4.1.1): SRTP_AEAD_AES_128_GCM (RFC 7714), no MKI; dimpl then
+    // exports DTLS-SRTP keys with the RFC 8446 §7.5 exporter, which we recompute.
+    put(USE_SRTP, &|o| o.extend_from_slice(&[0, 2, 0, 7, 0]));
     if let Some(c) = cookie {
         put(ext_type::COOKIE, &|o| ext::encode_cookie(o, c));
     }

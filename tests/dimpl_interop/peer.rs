@@ -20,6 +20,8 @@ pub struct DimplPeer {
     pub received: Vec<Vec<u8>>,
     /// The peer leaf certificate dimpl reported (DER).
     pub peer_cert: Option<Vec<u8>>,
+    /// DTLS-SRTP keying material dimpl exported (RFC 5764), with its profile name.
+    pub keying_material: Option<(Vec<u8>, String)>,
     /// `Output::Connected` was seen.
     pub connected: bool,
     /// The first fatal error.
@@ -60,6 +62,7 @@ impl DimplPeer {
             out: VecDeque::new(),
             received: Vec::new(),
             peer_cert: None,
+            keying_material: None,
             connected: false,
             error: None,
             next_timeout: None,
@@ -145,6 +148,9 @@ impl DimplPeer {
                 Output::Connected => self.connected = true,
                 Output::PeerCert(c) => self.peer_cert = Some(c.to_vec()),
                 Output::ApplicationData(d) => self.received.push(d.to_vec()),
+                Output::KeyingMaterial(km, profile) => {
+                    self.keying_material = Some((km.to_vec(), profile.to_string()))
+                }
                 _ => {}
             }
         }
