@@ -7,7 +7,9 @@
 //!   both ways, over each ECDSA AEAD suite, with mutual authentication, and over a lossy link.
 //! * DTLS 1.3 foundations (`rdtls::dtls13`; no 1.3 state machine exists yet): a hand-driven
 //!   handshake against dimpl's 1.3 server, with and without its HelloRetryRequest cookie,
-//!   see [`dtls13_handshake_against_dimpl`] for the list of what it proves.
+//!   see [`dtls13_handshake_against_dimpl`] for the list of what it proves; and the other
+//!   way round, dimpl's 1.3 client against a server flight built from our encoders
+//!   (`server13.rs`).
 //!
 //! Both engines take time only as an argument, so the runs are deterministic (dimpl's RNG is
 //! seeded with `dangerously_set_rng_seed`, ours with the `test-rng` seed, the link by `seed`).
@@ -17,6 +19,8 @@ mod c13;
 mod common;
 #[path = "dimpl_interop/peer.rs"]
 mod dimpl_peer;
+#[path = "dimpl_interop/server13.rs"]
+mod server13;
 
 use std::time::{Duration, Instant};
 

@@ -56,6 +56,11 @@ pub fn config(seed: u64, require_client_cert: bool) -> Arc<Config> {
 }
 
 impl DimplPeer {
+    /// Wraps a `Dtls` built by the caller.
+    pub fn wrap_for_test(dtls: Dtls, now: Instant, label: &'static str) -> Self {
+        Self::wrap(dtls, now, label)
+    }
+
     fn wrap(dtls: Dtls, now: Instant, label: &'static str) -> Self {
         let mut p = DimplPeer {
             dtls,
