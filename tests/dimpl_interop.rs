@@ -28,7 +28,7 @@ use common::fixtures::{Group, Spec};
 use common::link::{Endpoint, Fate, LinkConfig, Pair};
 use common::ours::{our_config, Ours};
 use dimpl_peer::DimplPeer;
-use rdtls::dtls13::ack::{Ack, RecordNumber};
+use rdtls::dtls13::ack::{Ack, ReceivedRecords, RecordNumber};
 use rdtls::dtls13::epoch::TrafficEpoch;
 use rdtls::dtls13::extensions::DTLS1_3;
 use rdtls::dtls13::key_schedule::labels;
@@ -617,16 +617,15 @@ fn partial_ack_round(
         .expect("a record carries the Certificate") as u64;
     // Meaningful only when the flight spans several records and the lost one is not all.
     assert!(flight_len >= 2, "dimpl's flight fits one record");
-    let acked: Vec<RecordNumber> = (0..flight_len)
+    // The records we "received", kept as the ACK bookkeeping keeps them.
+    let mut received = ReceivedRecords::default();
+    (0..flight_len)
         .filter(|s| *s != lost)
         .map(|seq| RecordNumber { epoch: 2, seq })
         .chain(plain.iter().copied())
-        .collect();
+        .for_each(|rn| received.add(rn));
     let mut ack = Vec::new();
-    Ack {
-        record_numbers: acked,
-    }
-    .encode(&mut ack);
+    received.to_ack().encode(&mut ack);
     let mut dgram = Vec::new();
     c13::record_keys(t, &secrets.c_hs)
         .seal(&mut dgram, c13::SHAPE, 2, 0, 26, &ack, 0)
