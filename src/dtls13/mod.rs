@@ -31,10 +31,15 @@
 //! the exporter behind `SSL_export_keying_material`, and RFC 9147 §9 connection IDs.
 
 pub mod ack;
+pub mod client;
+mod client_hello;
+pub mod client_states;
 pub mod epoch;
 pub mod extensions;
+pub mod flight;
 pub mod hello;
 pub mod key_schedule;
 pub mod messages;
+pub mod record_layer;
 pub mod record_protection;
 pub mod unified_header;
