@@ -12,6 +12,8 @@ mod common;
 mod dimpl_peer;
 #[path = "dtls13_client/ours13.rs"]
 mod ours13;
+#[path = "dtls13_client/records.rs"]
+mod records;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

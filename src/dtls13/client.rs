@@ -90,6 +90,8 @@ pub struct Client13 {
     msg_epochs: BTreeMap<u16, u64>,
     /// Records of the server's current handshake flight, for a partial ACK (§7.1).
     pub(crate) hs_records: ReceivedRecords,
+    /// Epoch-0 records of the server's current flight (HelloRetryRequest or ServerHello).
+    pub(crate) plain_records: Vec<RecordNumber>,
     pub(crate) ack_at: Option<Instant>,
     pub(crate) state: State,
     pub(crate) next_msg_seq: u16,
@@ -124,6 +126,7 @@ impl Client13 {
             reasm: Reassembler::new(),
             msg_epochs: BTreeMap::new(),
             hs_records: ReceivedRecords::default(),
+            plain_records: Vec::new(),
             ack_at: None,
             state: State::Failed,
             next_msg_seq: 0,
@@ -229,10 +232,19 @@ impl Client13 {
                     post_hs_acks.push(rec.rn);
                 } else if epoch == 2 && self.state.awaits_server_flight() {
                     self.hs_records.add(rec.rn);
+                } else if epoch == 0 && self.plain_records.len() < MAX_PENDING_RECORDS {
+                    self.plain_records.push(rec.rn);
                 }
                 while let Some((typ, seq, body)) = self.reasm.pop_message() {
                     let e = self.msg_epochs.remove(&seq).unwrap_or(epoch);
                     self.on_handshake_message(now, e, typ.0, &body)?;
+                }
+                if epoch == 0 && self.state.awaits_server_flight() {
+                    // §7: the records that carried ServerHello belong to the server's
+                    // flight; a partial ACK that omits them gets ServerHello resent.
+                    for rn in self.plain_records.drain(..) {
+                        self.hs_records.add(rn);
+                    }
                 }
                 if old && epoch == 2 && !*resent {
                     // The server resent its flight: ours (Finished) was lost (§5.8.4).
@@ -422,6 +434,12 @@ impl Client13 {
     /// The first fatal error, if any.
     pub fn error(&self) -> Option<&Error> {
         self.error.as_ref()
+    }
+
+    /// Records dropped because they failed authentication (RFC 9147 §4.5.3 counts them
+    /// against the AEAD limit).
+    pub fn records_failed(&self) -> u64 {
+        self.rl.failed_records
     }
 
     /// Our current sending epoch.

@@ -316,6 +316,8 @@ impl Client13 {
             None if cookie.is_some() => s.share,
             None => return Err(Error::alert(AD::ILLEGAL_PARAMETER, "HRR changes nothing")),
         };
+        // ClientHello2 acknowledges the HelloRetryRequest implicitly (RFC 9147 §7.1).
+        self.plain_records.clear();
         let mut transcript = messages::message_hash(&ks, &s.transcript);
         messages::transcript_message(&mut transcript, hs::SERVER_HELLO, body);
         let ch2 = self.client_hello_body(s.random, &share, cookie.as_deref());
