@@ -104,6 +104,8 @@ pub struct Client13 {
     error: Option<Error>,
     pub(crate) peer_certs: Vec<Vec<u8>>,
     pub(crate) tickets: Vec<Ticket13>,
+    /// The latest time given by the caller (for flights started from `send`).
+    last_now: Instant,
 }
 
 impl Client13 {
@@ -138,6 +140,7 @@ impl Client13 {
             error: None,
             peer_certs: Vec::new(),
             tickets: Vec::new(),
+            last_now: now,
         };
         c.state = c.start(now)?;
         Ok(c)
@@ -149,13 +152,21 @@ impl Client13 {
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
         self.check_alive()?;
         let mut undecryptable = Vec::new();
+        self.last_now = now;
         let records = self.rl.open_datagram(datagram, &mut undecryptable);
+        if self.rl.integrity_limit_reached {
+            // RFC 9147 §4.5.3: too many forgeries under one key; close at once.
+            let e = Error::alert(AlertDescription::BAD_RECORD_MAC, "AEAD integrity limit");
+            return self.settle(Err(e));
+        }
         for r in undecryptable {
             if self.pending.len() < MAX_PENDING_RECORDS && !self.state.is_established() {
                 self.pending.push(r);
             }
         }
-        let r = self.on_records(now, records);
+        let r = self
+            .on_records(now, records)
+            .and_then(|()| self.auto_key_update(now));
         self.settle(r)
     }
 
@@ -354,7 +365,10 @@ impl Client13 {
     /// Fires the timers that are due: a delayed ACK, a retransmission (§5.8).
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.check_alive()?;
-        let r = self.fire_timers(now);
+        self.last_now = now;
+        let r = self
+            .fire_timers(now)
+            .and_then(|()| self.auto_key_update(now));
         self.settle(r)
     }
 
@@ -393,7 +407,9 @@ impl Client13 {
         self.rl
             .seal(&mut d, self.send_epoch, content::APPLICATION_DATA, data)?;
         self.out.push_back(d);
-        Ok(())
+        // The KeyUpdate flight's timer starts at the last time we were given.
+        let r = self.auto_key_update(self.last_now);
+        self.settle(r)
     }
 
     /// The next application record received.
@@ -440,6 +456,15 @@ impl Client13 {
     /// against the AEAD limit).
     pub fn records_failed(&self) -> u64 {
         self.rl.failed_records
+    }
+
+    /// Test support: counts `sealed` records against our sending key and `failed` ones
+    /// against the newest receive key, to reach the AEAD limits (§4.5.3) in a test.
+    #[cfg(any(test, feature = "test-rng"))]
+    #[doc(hidden)]
+    pub fn count_key_usage_for_test(&mut self, sealed: u64, failed: u64) {
+        self.rl
+            .count_usage_for_test(self.send_epoch, sealed, failed);
     }
 
     /// Our current sending epoch.

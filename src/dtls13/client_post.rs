@@ -94,12 +94,27 @@ impl Client13 {
         if self.flight.as_ref().is_some_and(|f| f.is_pending()) {
             return Err(Error::InvalidState("a flight is in progress"));
         }
-        let State::Established(mut e) = std::mem::replace(&mut self.state, State::Failed) else {
+        if !self.state.is_established() {
             return Err(Error::InvalidState("handshake not complete"));
+        }
+        let State::Established(mut e) = std::mem::replace(&mut self.state, State::Failed) else {
+            unreachable!("checked above");
         };
         let r = self.start_key_update(now, &mut e, request_peer);
         self.state = State::Established(e);
         r
+    }
+
+    /// RFC 9147 §4.5.3: once our sending key nears its confidentiality limit, a KeyUpdate
+    /// (not requesting the peer's) starts as soon as no other flight of ours is pending.
+    pub(crate) fn auto_key_update(&mut self, now: Instant) -> Result<(), Error> {
+        let idle = !self.flight.as_ref().is_some_and(|f| f.is_pending());
+        let due = matches!(&self.state, State::Established(e) if e.send_next.is_none())
+            && self.rl.key_update_due(self.send_epoch);
+        if idle && due {
+            self.key_update(now, false)?;
+        }
+        Ok(())
     }
 
     /// After an ACK: a fully acknowledged KeyUpdate switches our sending keys.

@@ -129,6 +129,13 @@ impl KeyUsage {
         self.sealed >= self.limits.max_sealed / 8 * 7
     }
 
+    /// Test support: counts records without processing them.
+    #[cfg(any(test, feature = "test-rng"))]
+    pub fn count_for_test(&mut self, sealed: u64, failed: u64) {
+        self.sealed = self.sealed.saturating_add(sealed);
+        self.failed = self.failed.saturating_add(failed);
+    }
+
     /// True when the sealing limit is reached: no more records under this key.
     pub fn exhausted(&self) -> bool {
         self.sealed >= self.limits.max_sealed

@@ -37,7 +37,10 @@
 //!   NewSessionTicket with its resumption PSK; close_notify; records that fail
 //!   authentication (wrong keys, wrong sequence-number mask) are dropped silently and
 //!   counted. [`record_layer`]: epoch-0 records, per-epoch keys and 64-record replay
-//!   windows checked after deprotection, records of not-yet-installed epochs held back.
+//!   windows checked after deprotection, records of not-yet-installed epochs held back,
+//!   and the AEAD limits of [`epoch`] per key (§4.5.3): the client starts a KeyUpdate by
+//!   itself at 7/8 of the sealing limit, refuses to seal past it, and closes with
+//!   bad_record_mac when forgeries under one key reach the integrity limit.
 //!   Checked against dimpl 0.8's DTLS 1.3 server in `tests/dtls13_client.rs`.
 //!
 //! What issue 13 still needs, in this module and around it:
@@ -46,8 +49,6 @@
 //!   binder, PSK + ECDHE), 0-RTT refused; dimpl 0.8 (and 0.9) neither issue nor accept
 //!   tickets, so resumption needs wolfSSL or our own server as the peer;
 //! * a client certificate (CertificateRequest is answered with an empty Certificate);
-//! * enforcing the AEAD limits of [`epoch`] in the record layer (automatic KeyUpdate before
-//!   the sealing limit, closing at the integrity limit);
 //! * version negotiation inside [`crate::Connection`]: `DTLS_method` offering 1.3 + 1.2
 //!   with the RFC 8446 §4.1.3 downgrade sentinel, `DTLSv1_2_method` 1.2 only; the client
 //!   here is standalone and not wired into `Connection` or the C API yet;

@@ -1,9 +1,11 @@
 //! The DTLS 1.3 record layer of one endpoint: epoch-0 DTLSPlaintext records, protected
 //! DTLSCiphertext records per epoch (RFC 9147 §4), per-epoch receive windows checked after
-//! deprotection (§4.5.1), and silent dropping of anything that does not authenticate
-//! (§4.5.2).
+//! deprotection (§4.5.1), silent dropping of anything that does not authenticate
+//! (§4.5.2), and the AEAD usage limits of each key (§4.5.3): records sealed, and records
+//! that failed authentication.
 
 use super::ack::RecordNumber;
+use super::epoch::KeyUsage;
 use super::key_schedule::{KeySchedule, Secret};
 use super::record_protection::{HeaderShape, RecordKeys, Suite13};
 use super::unified_header;
@@ -80,12 +82,14 @@ struct RecvEpoch {
     epoch: u64,
     keys: RecordKeys,
     window: ReplayWindow,
+    usage: KeyUsage,
 }
 
 struct SendEpoch {
     epoch: u64,
     keys: RecordKeys,
     next_seq: u64,
+    usage: KeyUsage,
 }
 
 /// Keys and counters of both directions.
@@ -95,8 +99,11 @@ pub struct RecordLayer {
     plain_window: ReplayWindow,
     send: Vec<SendEpoch>,
     recv: Vec<RecvEpoch>,
-    /// Records that failed deprotection (counted against the AEAD limits, §4.5.3).
+    /// Records that failed deprotection, all epochs together.
     pub failed_records: u64,
+    /// Set once the records failing authentication under one key reach the suite's
+    /// integrity limit: the connection must end (RFC 9147 §4.5.3).
+    pub integrity_limit_reached: bool,
 }
 
 fn record_keys(
@@ -129,6 +136,7 @@ impl RecordLayer {
             epoch,
             keys,
             next_seq: 0,
+            usage: KeyUsage::new(suite),
         });
         Ok(())
     }
@@ -150,6 +158,7 @@ impl RecordLayer {
             epoch,
             keys,
             window: ReplayWindow::default(),
+            usage: KeyUsage::new(suite),
         });
         Ok(())
     }
@@ -157,6 +166,26 @@ impl RecordLayer {
     /// True once keys for receiving `epoch` are installed.
     pub fn has_recv(&self, epoch: u64) -> bool {
         self.recv.iter().any(|e| e.epoch == epoch)
+    }
+
+    /// True once the key we send `epoch` with has sealed enough records that a KeyUpdate is
+    /// due (seven eighths of the suite's confidentiality limit, §4.5.3).
+    pub fn key_update_due(&self, epoch: u64) -> bool {
+        self.send
+            .iter()
+            .any(|e| e.epoch == epoch && e.usage.key_update_due())
+    }
+
+    /// Test support: counts `sealed` records against the key of sending `epoch` and `failed`
+    /// ones against the newest receive key, as if they had been processed.
+    #[cfg(any(test, feature = "test-rng"))]
+    pub fn count_usage_for_test(&mut self, epoch: u64, sealed: u64, failed: u64) {
+        if let Some(e) = self.send.iter_mut().find(|e| e.epoch == epoch) {
+            e.usage.count_for_test(sealed, 0);
+        }
+        if let Some(e) = self.recv.last_mut() {
+            e.usage.count_for_test(0, failed);
+        }
     }
 
     /// Forgets the receive keys of epochs below `epoch`.
@@ -190,11 +219,19 @@ impl RecordLayer {
         if e.next_seq >= 1 << 48 {
             return Err(crate::error::Error::SequenceExhausted);
         }
+        if e.usage.exhausted() {
+            // §4.5.3: no record beyond the confidentiality limit; a KeyUpdate must move
+            // the epoch on first.
+            return Err(crate::error::Error::InvalidState(
+                "AEAD usage limit of the sending key reached",
+            ));
+        }
         let seq = e.next_seq;
         e.keys
             .seal(out, SHAPE, epoch, seq, content_type, payload, 0)
             .map_err(|_| crate::error::Error::Crypto("record seal"))?;
         e.next_seq += 1;
+        e.usage.on_sealed();
         Ok(RecordNumber { epoch, seq })
     }
 
@@ -266,6 +303,9 @@ impl RecordLayer {
             Ok(o) => o,
             Err(_) => {
                 self.failed_records += 1;
+                if e.usage.on_failed() {
+                    self.integrity_limit_reached = true;
+                }
                 return None;
             }
         };
@@ -298,6 +338,67 @@ mod tests {
         }
         assert!(!w.is_fresh(2), "out of the window: too old");
         assert!(w.is_fresh(68));
+    }
+
+    fn layer(suite: Suite13, secret: u8) -> RecordLayer {
+        let ks = KeySchedule::dtls13(suite.hash());
+        let secret = Secret::from_bytes(&vec![secret; suite.hash().output_len()]).unwrap();
+        let mut rl = RecordLayer::default();
+        rl.install_send(&ks, suite, 2, &secret).unwrap();
+        rl.install_recv(&ks, suite, 2, &secret).unwrap();
+        rl
+    }
+
+    /// RFC 9147 §4.5.3 with CCM_8 (integrity limit 2^7): the 128th record failing
+    /// authentication under one key raises the flag; genuine records still open before.
+    #[test]
+    fn integrity_limit_counts_forgeries_per_key() {
+        let suite = Suite13::Aes128Ccm8Sha256;
+        let mut ours = layer(suite, 1);
+        let mut forger = layer(suite, 2);
+        let mut pending = Vec::new();
+        for i in 0..127 {
+            let mut d = Vec::new();
+            forger
+                .seal(&mut d, 2, content::HANDSHAKE, b"forged")
+                .unwrap();
+            assert!(ours.open_datagram(&d, &mut pending).is_empty());
+            assert!(!ours.integrity_limit_reached, "after {}", i + 1);
+        }
+        let mut good = Vec::new();
+        let mut peer = layer(suite, 1);
+        peer.seal(&mut good, 2, content::HANDSHAKE, b"genuine")
+            .unwrap();
+        assert_eq!(ours.open_datagram(&good, &mut pending).len(), 1);
+        let mut d = Vec::new();
+        forger
+            .seal(&mut d, 2, content::HANDSHAKE, b"forged")
+            .unwrap();
+        assert!(ours.open_datagram(&d, &mut pending).is_empty());
+        assert!(ours.integrity_limit_reached);
+        assert_eq!(ours.failed_records, 128);
+        assert!(pending.is_empty(), "the epoch's keys exist: not held back");
+    }
+
+    /// The confidentiality limit: a KeyUpdate is due at 7/8 of it, and no record is sealed
+    /// past it.
+    #[test]
+    fn sealing_stops_at_the_confidentiality_limit() {
+        let suite = Suite13::Aes128GcmSha256;
+        let max = crate::dtls13::epoch::limits(suite).max_sealed;
+        let mut rl = layer(suite, 3);
+        let mut d = Vec::new();
+        rl.count_usage_for_test(2, max / 8 * 7 - 2, 0);
+        rl.seal(&mut d, 2, content::APPLICATION_DATA, b"x").unwrap();
+        assert!(!rl.key_update_due(2));
+        rl.seal(&mut d, 2, content::APPLICATION_DATA, b"x").unwrap();
+        assert!(rl.key_update_due(2) && !rl.key_update_due(3));
+        rl.count_usage_for_test(2, max - max / 8 * 7 - 1, 0);
+        rl.seal(&mut d, 2, content::APPLICATION_DATA, b"last")
+            .unwrap();
+        let before = d.len();
+        assert!(rl.seal(&mut d, 2, content::APPLICATION_DATA, b"x").is_err());
+        assert_eq!(d.len(), before, "nothing written");
     }
 
     #[test]

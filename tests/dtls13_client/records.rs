@@ -1,11 +1,15 @@
 //! RFC 9147's test considerations at the record level, with our client against dimpl's 1.3
 //! server: ACK-driven retransmission (one record of the server's flight lost: our ACK makes
-//! dimpl resend only that record, §5.8.1 / §7) and a record whose sequence-number mask is
-//! wrong (§4.2.3) dropped silently.
+//! dimpl resend only that record, §5.8.1 / §7), a record whose sequence-number mask is
+//! wrong (§4.2.3) dropped silently, and the AEAD limits (§4.5.3).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
+
+use rdtls::dtls13::client::Event13;
+use rdtls::dtls13::epoch::limits;
+use rdtls::dtls13::record_protection::Suite13;
 
 use crate::common::link::{Dir, Endpoint, LinkConfig};
 use crate::pair;
@@ -151,4 +155,62 @@ fn record_with_a_wrong_sequence_number_mask_is_dropped_silently() {
     assert!(p.client.c.is_established());
     p.deliver(Dir::ToClient, &[genuine]);
     assert_eq!(p.client.received, vec![b"genuine".to_vec()]);
+}
+
+/// RFC 9147 §4.5.3, confidentiality: once our sending key has protected 7/8 of the suite's
+/// limit (counted ahead by the test hook), the next `send` also starts a KeyUpdate on its
+/// own; dimpl ACKs it and our data moves to epoch 4.
+#[test]
+fn key_update_starts_by_itself_near_the_sealing_limit() {
+    let mut p = pair(23, false, &[], 1150, LinkConfig::PERFECT);
+    p.handshake(500, Duration::from_secs(60)).unwrap();
+    let max = limits(Suite13::Aes128GcmSha256).max_sealed;
+    // Two records short of the threshold: one exchange stays below it.
+    p.client.c.count_key_usage_for_test(max / 8 * 7 - 2, 0);
+    p.exchange(b"below the threshold", b"ok").unwrap();
+    assert!(!p
+        .client
+        .events
+        .iter()
+        .any(|e| matches!(e, Event13::SendKeyUpdated(_))));
+    assert_eq!(p.client.c.poll_timeout(), None, "no flight of ours");
+    // This record reaches it: the KeyUpdate goes out right behind it.
+    p.exchange(b"at the threshold", b"ok").unwrap();
+    p.run_until(200, Duration::from_secs(60), |p| {
+        p.client.events.contains(&Event13::SendKeyUpdated(4))
+    })
+    .expect("our automatic KeyUpdate is acknowledged");
+    assert_eq!(p.client.c.send_epoch(), 4);
+    p.exchange(b"fresh key", b"still epoch 3 here").unwrap();
+    let last = &p
+        .log
+        .iter()
+        .rev()
+        .find(|s| s.dir == Dir::ToServer)
+        .unwrap()
+        .bytes;
+    assert_eq!(last[0] & 0x03, 0, "epoch 4 has low bits 00");
+}
+
+/// RFC 9147 §4.5.3, integrity: with the failure count one below the limit (test hook), one
+/// more forged record ends the connection at once with a bad_record_mac alert.
+#[test]
+fn integrity_limit_closes_the_connection() {
+    let mut p = pair(24, false, &[], 1150, LinkConfig::PERFECT);
+    p.handshake(500, Duration::from_secs(60)).unwrap();
+    p.exchange(b"a", b"b").unwrap();
+    p.flush();
+    let max = limits(Suite13::Aes128GcmSha256).max_failed;
+    p.client.c.count_key_usage_for_test(0, max - 1);
+    let now = p.now;
+    p.server.send_app(now, b"genuine").unwrap();
+    let mut forged = p.take(Dir::ToClient).remove(0);
+    forged[1] ^= 0x40;
+    p.deliver(Dir::ToClient, &[forged]);
+    let err = p.client.error.clone().expect("the connection ended");
+    assert!(err.contains("integrity"), "{err}");
+    assert!(!p.client.c.is_established());
+    let alert = p.client.c.poll_transmit().expect("an alert goes out");
+    assert_eq!(alert[0] & 0xe0, 0x20, "protected");
+    assert!(p.client.c.send(b"late").is_err());
 }
