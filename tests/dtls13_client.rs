@@ -258,3 +258,44 @@ fn hostname_mismatch_is_fatal() {
         "the error sticks"
     );
 }
+
+/// Each TLS 1.3 suite dimpl has (offered alone) and each first key share (our group
+/// preference from the configuration, dimpl accepting all three): handshake and data.
+#[test]
+fn each_suite_and_each_first_key_share() {
+    use rdtls::dtls13::record_protection::Suite13;
+    use rdtls::enums::NamedGroup as OurGroup;
+    let suites = [
+        Suite13::Aes128GcmSha256,
+        Suite13::Aes256GcmSha384,
+        Suite13::ChaCha20Poly1305Sha256,
+    ];
+    let groups = [OurGroup::X25519, OurGroup::SECP256R1, OurGroup::SECP384R1];
+    for (i, (suite, group)) in suites.iter().zip(groups).enumerate() {
+        let now = Instant::now();
+        let opts = Options13 {
+            server_name: Some("localhost".into()),
+            suites: vec![*suite],
+            ..Options13::default()
+        };
+        let seed = 40 + i as u64;
+        let cfg = Config::builder()
+            .trust_store(trust_all())
+            .verify_mode(VerifyMode::Peer)
+            .groups(&[group])
+            .rng_seed(seed)
+            .build()
+            .unwrap();
+        let client = Ours13::new(cfg, opts, now);
+        let server = dimpl13(now, seed, false, &[], 1150);
+        let mut p = Pair::new(client, server, LinkConfig::PERFECT, seed);
+        handshake_and_data(&mut p, &format!("{suite:?} with a {group:?} share"));
+        // One ClientHello: the first share was accepted, no HelloRetryRequest.
+        let hellos = p
+            .sent(Dir::ToServer)
+            .iter()
+            .filter(|s| s.bytes[0] == 22)
+            .count();
+        assert_eq!(hellos, 1, "{suite:?} {group:?}");
+    }
+}
