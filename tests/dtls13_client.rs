@@ -5,6 +5,8 @@
 //! loss, and a 300-byte MTU. Deterministic: dimpl's RNG and ours are seeded, time is
 //! virtual.
 
+#[path = "dtls13_client/auth.rs"]
+mod auth;
 mod common;
 // Shared with tests/dimpl_interop.rs, which uses the 1.2 and auto constructors.
 #[allow(dead_code)]

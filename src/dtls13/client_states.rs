@@ -6,11 +6,12 @@
 use std::time::{Instant, SystemTime};
 
 use super::client::{Client13, Event13};
+use super::client_hello::TLS13_SCHEMES;
 use super::epoch::TrafficEpoch;
 use super::extensions::{self as ext, ext_type, DTLS1_3};
 use super::hello::{msg_type as hs, ServerHello};
 use super::key_schedule::{labels, KeySchedule, Secret};
-use super::messages::{self, Certificate, CertificateVerify};
+use super::messages::{self, Certificate, CertificateEntry, CertificateRequest, CertificateVerify};
 use super::record_protection::Suite13;
 use crate::config::VerifyMode;
 use crate::crypto::ecdhe::EphemeralKeyPair;
@@ -37,7 +38,7 @@ pub struct Handshaking {
     pub(crate) c_hs: Secret,
     pub(crate) s_hs: Secret,
     /// The server asked for a certificate (its request context).
-    pub(crate) cert_request: Option<Vec<u8>>,
+    pub(crate) cert_request: Option<CertificateRequest>,
 }
 
 impl Handshaking {
@@ -125,6 +126,63 @@ pub(super) fn crypto(_: impl std::fmt::Debug) -> Error {
 }
 
 impl Client13 {
+    /// RFC 8446 §4.4.2–§4.4.3: our Certificate (echoing the request context) and, when we
+    /// have an identity whose key can sign with a scheme the server accepts (TLS 1.3
+    /// schemes only), our CertificateVerify over the transcript through that Certificate.
+    /// Without one, an empty Certificate: the server decides whether to go on.
+    fn client_auth(
+        &mut self,
+        h: &mut Handshaking,
+        cr: CertificateRequest,
+        flight: &mut Vec<super::flight::OutMsg>,
+    ) -> Result<(), Error> {
+        let accepted: Vec<SignatureScheme> = cr
+            .schemes
+            .iter()
+            .filter(|s| TLS13_SCHEMES.contains(s))
+            .map(|s| SignatureScheme(*s))
+            .collect();
+        let cfg = self.cfg.clone();
+        let signer = cfg.identity().and_then(|id| {
+            let scheme = if accepted.is_empty() {
+                None
+            } else {
+                id.key.choose_scheme(&accepted)
+            };
+            scheme.map(|s| (id, s))
+        });
+        let mut c = Vec::new();
+        Certificate {
+            request_context: cr.context,
+            entries: signer
+                .map(|(id, _)| {
+                    id.chain
+                        .iter()
+                        .map(|der| CertificateEntry {
+                            cert_data: der.clone(),
+                            extensions: Vec::new(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+        .encode(&mut c);
+        h.add(hs::CERTIFICATE, &c);
+        flight.push(self.next_msg(2, hs::CERTIFICATE, c));
+        if let Some((id, scheme)) = signer {
+            let signed = CertificateVerify::signed_content(false, &h.hash());
+            let mut cv = Vec::new();
+            CertificateVerify {
+                scheme: scheme.0,
+                signature: id.key.sign(scheme, &signed)?,
+            }
+            .encode(&mut cv);
+            h.add(hs::CERTIFICATE_VERIFY, &cv);
+            flight.push(self.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
+        }
+        Ok(())
+    }
+
     /// Sends ClientHello1.
     pub(crate) fn start(&mut self, now: Instant) -> Result<State, Error> {
         let group = self.offered_groups()[0];
@@ -164,13 +222,8 @@ impl Client13 {
             (State::ExpectCertificate(mut h), hs::CERTIFICATE_REQUEST)
                 if epoch == 2 && h.cert_request.is_none() =>
             {
-                // RFC 8446 §4.3.2: context, then extensions; we answer with an empty
-                // Certificate (no client credential for DTLS 1.3 yet).
-                let ctx_len = usize::from(*body.first().ok_or_else(|| decode_err("empty"))?);
-                let ctx = body
-                    .get(1..1 + ctx_len)
-                    .ok_or_else(|| decode_err("context"))?;
-                h.cert_request = Some(ctx.to_vec());
+                // RFC 8446 §4.3.2; answered after the server's Finished (§4.4.2).
+                h.cert_request = Some(CertificateRequest::decode(body).map_err(decode_err)?);
                 h.add(typ, body);
                 State::ExpectCertificate(h)
             }
@@ -433,15 +486,8 @@ impl Client13 {
             .derive_secret(&master, labels::S_AP_TRAFFIC, &th)
             .map_err(crypto)?;
         let mut flight = Vec::new();
-        if let Some(ctx) = h.cert_request.take() {
-            let mut c = Vec::new();
-            Certificate {
-                request_context: ctx,
-                entries: Vec::new(),
-            }
-            .encode(&mut c);
-            h.add(hs::CERTIFICATE, &c);
-            flight.push(self.next_msg(2, hs::CERTIFICATE, c));
+        if let Some(cr) = h.cert_request.take() {
+            self.client_auth(&mut h, cr, &mut flight)?;
         }
         let c_key = ks.finished_key(&h.c_hs).map_err(crypto)?;
         let fin = ks.verify_data(&c_key, &h.hash());

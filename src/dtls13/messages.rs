@@ -136,6 +136,63 @@ impl CertificateVerify {
     }
 }
 
+/// CertificateRequest (RFC 8446 §4.3.2): the request context and the extensions, of which
+/// `signature_algorithms` is mandatory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRequest {
+    /// `certificate_request_context<0..2^8-1>`, echoed in the client's Certificate.
+    pub context: Vec<u8>,
+    /// The signature schemes the server accepts in our CertificateVerify.
+    pub schemes: Vec<u16>,
+    /// Every extension, type and body, in order.
+    pub extensions: Vec<(u16, Vec<u8>)>,
+}
+
+impl CertificateRequest {
+    /// Appends the body: the context, then `signature_algorithms` with `schemes` and the
+    /// other `extensions`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        put_vec(out, 1, &self.context);
+        super::extensions::encode_list(out, |o| {
+            super::extensions::put_extension(
+                o,
+                super::extensions::ext_type::SIGNATURE_ALGORITHMS,
+                |b| super::extensions::encode_u16_list(b, &self.schemes),
+            );
+            for (t, body) in &self.extensions {
+                super::extensions::put_extension(o, *t, |b| b.extend_from_slice(body));
+            }
+        });
+    }
+
+    /// Decodes a body; no `signature_algorithms` (or an empty one) is a decode error
+    /// (RFC 8446 §4.3.2: missing_extension; reported as a decode error here).
+    pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
+        const WHAT: &str = "CertificateRequest";
+        let mut r = Reader::new(body);
+        let context = r.vec(1, WHAT)?.to_vec();
+        let rest = r.rest();
+        let list = decode_list(rest)?;
+        let mut schemes = None;
+        let mut extensions = Vec::new();
+        for e in list {
+            if e.typ == super::extensions::ext_type::SIGNATURE_ALGORITHMS {
+                schemes = Some(super::extensions::decode_u16_list(e.data)?);
+            } else {
+                extensions.push((e.typ, e.data.to_vec()));
+            }
+        }
+        let schemes = schemes.filter(|s| !s.is_empty()).ok_or(DecodeError::new(
+            "CertificateRequest without signature_algorithms",
+        ))?;
+        Ok(CertificateRequest {
+            context,
+            schemes,
+            extensions,
+        })
+    }
+}
+
 /// KeyUpdate (RFC 8446 §4.6.3; RFC 9147 §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyUpdate {
@@ -218,6 +275,28 @@ impl NewSessionTicket {
 mod tests {
     use super::*;
     use crate::crypto::HashAlg;
+
+    #[test]
+    fn certificate_request_round_trip_and_refusals() {
+        let cr = CertificateRequest {
+            context: vec![7, 7],
+            schemes: vec![0x0403, 0x0804],
+            extensions: vec![(47, vec![0, 0])],
+        };
+        let mut b = Vec::new();
+        cr.encode(&mut b);
+        assert_eq!(CertificateRequest::decode(&b).unwrap(), cr);
+        // No signature_algorithms, an empty one, truncation, trailing bytes.
+        let no_sa = [0u8, 0, 4, 0, 47, 0, 0];
+        assert!(CertificateRequest::decode(&no_sa).is_err());
+        let empty_sa = [0u8, 0, 6, 0, 13, 0, 2, 0, 0];
+        assert!(CertificateRequest::decode(&empty_sa).is_err());
+        for n in 0..b.len() {
+            assert!(CertificateRequest::decode(&b[..n]).is_err(), "{n}");
+        }
+        b.push(0);
+        assert!(CertificateRequest::decode(&b).is_err());
+    }
 
     #[test]
     fn transcript_form_and_message_hash() {

@@ -19,8 +19,9 @@
 //!   `psk_key_exchange_modes`, u16 lists and the extension list;
 //! * [`hello`]: ClientHello and ServerHello / HelloRetryRequest bodies, the HRR random and
 //!   the downgrade sentinel; [`messages`]: EncryptedExtensions, Certificate,
-//!   CertificateVerify (with its signed content), KeyUpdate, NewSessionTicket, and the
-//!   transcript form of a message with the HRR `message_hash` rewrite;
+//!   CertificateRequest, CertificateVerify (with its signed content), KeyUpdate,
+//!   NewSessionTicket, and the transcript form of a message with the HRR `message_hash`
+//!   rewrite;
 //! * [`client`] (with `client_states.rs`, `client_post.rs`, `client_hello.rs`): a sans-IO
 //!   DTLS 1.3 **client** state machine, [`client::Client13`], shaped like
 //!   [`crate::Connection`] (datagrams in, datagrams out, time as an argument). It offers
@@ -28,7 +29,9 @@
 //!   `psk_dhe_ke`; answers a HelloRetryRequest (cookie echo and/or key_share group change,
 //!   `message_hash` transcript); verifies the server chain with the configured verifier
 //!   (trust store, depth, host name) and its CertificateVerify; checks Finished; answers a
-//!   CertificateRequest with an empty Certificate; sends our flights through [`flight`]
+//!   CertificateRequest with the configured identity (Certificate echoing the context,
+//!   CertificateVerify with a TLS 1.3 scheme the server listed) or, without a usable one,
+//!   an empty Certificate; sends our flights through [`flight`]
 //!   (cut for the MTU, one record per fragment, §5.8 timers with doubling, only the
 //!   unacknowledged fragments resent after an ACK, implicit acknowledgement by the peer's
 //!   next flight); ACKs the server's encrypted flight partially after a short delay (§7.1,
@@ -48,7 +51,6 @@
 //! * PSK resumption on the client: offering a stored ticket (`pre_shared_key` with the
 //!   binder, PSK + ECDHE), 0-RTT refused; dimpl 0.8 (and 0.9) neither issue nor accept
 //!   tickets, so resumption needs wolfSSL or our own server as the peer;
-//! * a client certificate (CertificateRequest is answered with an empty Certificate);
 //! * version negotiation inside [`crate::Connection`]: `DTLS_method` offering 1.3 + 1.2
 //!   with the RFC 8446 §4.1.3 downgrade sentinel, `DTLSv1_2_method` 1.2 only; the client
 //!   here is standalone and not wired into `Connection` or the C API yet;
