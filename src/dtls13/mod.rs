@@ -71,6 +71,7 @@ pub mod flight;
 pub mod hello;
 pub mod key_schedule;
 pub mod messages;
+pub mod psk;
 pub mod record_layer;
 pub mod record_protection;
 pub mod unified_header;
