@@ -7,6 +7,10 @@
 
 #[path = "dtls13_client/auth.rs"]
 mod auth;
+// The hand-driven DTLS 1.3 plumbing of tests/dimpl_interop.rs, used by `resume`.
+#[allow(dead_code)]
+#[path = "dimpl_interop/client13.rs"]
+mod c13;
 mod common;
 // Shared with tests/dimpl_interop.rs, which uses the 1.2 and auto constructors.
 #[allow(dead_code)]
@@ -18,6 +22,8 @@ mod hostile;
 mod ours13;
 #[path = "dtls13_client/records.rs"]
 mod records;
+#[path = "dtls13_client/resume.rs"]
+mod resume;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

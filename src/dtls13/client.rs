@@ -33,6 +33,9 @@ pub struct Options13 {
     pub verify_names: Vec<String>,
     /// TLS 1.3 suites offered, in preference order.
     pub suites: Vec<Suite13>,
+    /// A ticket from an earlier connection to the same server, offered for PSK + ECDHE
+    /// resumption (RFC 8446 §2.2); a server that declines it runs a full handshake.
+    pub resume: Option<Ticket13>,
 }
 
 impl Default for Options13 {
@@ -45,6 +48,7 @@ impl Default for Options13 {
                 Suite13::Aes256GcmSha384,
                 Suite13::ChaCha20Poly1305Sha256,
             ],
+            resume: None,
         }
     }
 }
@@ -106,6 +110,8 @@ pub struct Client13 {
     pub(crate) tickets: Vec<Ticket13>,
     /// The latest time given by the caller (for flights started from `send`).
     last_now: Instant,
+    /// The handshake resumed with our ticket (PSK + ECDHE).
+    pub(crate) resumed: bool,
 }
 
 impl Client13 {
@@ -141,6 +147,7 @@ impl Client13 {
             peer_certs: Vec::new(),
             tickets: Vec::new(),
             last_now: now,
+            resumed: false,
         };
         c.state = c.start(now)?;
         Ok(c)
@@ -437,7 +444,13 @@ impl Client13 {
         self.state.is_established()
     }
 
-    /// The server's chain as received (leaf first).
+    /// True when the server accepted the offered ticket: the handshake was PSK + ECDHE,
+    /// without the server's certificate (RFC 8446 §2.2).
+    pub fn resumed(&self) -> bool {
+        self.resumed
+    }
+
+    /// The server's chain as received (leaf first; empty after a resumption).
     pub fn peer_certificates(&self) -> &[Vec<u8>] {
         &self.peer_certs
     }

@@ -1,12 +1,17 @@
 //! The client's first flight: ClientHello with `supported_versions` (DTLS 1.3 only),
 //! `supported_groups`, `signature_algorithms`, one `key_share`, `psk_key_exchange_modes`,
-//! SNI and, after a HelloRetryRequest, the echoed cookie (RFC 8446 §4.1.2, RFC 9147 §5.3).
+//! SNI, after a HelloRetryRequest the echoed cookie (RFC 8446 §4.1.2, RFC 9147 §5.3), and
+//! when resuming a ticket's `pre_shared_key` with its binder, last (RFC 8446 §4.2.11).
 
 use rand::RngCore;
 
-use super::client::Client13;
+use std::time::Instant;
+
+use super::client::{Client13, Ticket13};
 use super::extensions::{self as ext, ext_type, group, psk_mode, KeyShareEntry, DTLS1_3};
 use super::hello::ClientHello;
+use super::key_schedule::KeySchedule;
+use super::psk::{self, OfferedPsks, PskIdentity};
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::NamedGroup;
 use crate::error::Error;
@@ -69,13 +74,24 @@ impl Client13 {
         r
     }
 
-    /// The ClientHello body with a share for `share` and the HRR `cookie`.
+    /// The ticket to offer at `now`, if any: not past its lifetime (RFC 8446 §4.6.1) and of
+    /// a suite we offer.
+    pub(crate) fn ticket_to_offer(&self, now: Instant) -> Option<Ticket13> {
+        let t = self.opts.resume.as_ref()?;
+        let age = now.saturating_duration_since(t.received);
+        let fresh = age.as_secs() < u64::from(t.ticket.lifetime);
+        (fresh && self.opts.suites.contains(&t.suite)).then(|| t.clone())
+    }
+
+    /// The ClientHello body with a share for `share`, the HRR `cookie`, and `psk`: a
+    /// ticket offered at `now` after the transcript `prefix` (empty for ClientHello1).
     pub(crate) fn client_hello_body(
         &self,
         random: [u8; 32],
         share: &EphemeralKeyPair,
         cookie: Option<&[u8]>,
-    ) -> Vec<u8> {
+        psk: Option<(&Ticket13, Instant, &[u8])>,
+    ) -> Result<Vec<u8>, Error> {
         let mut exts: Vec<(u16, Vec<u8>)> = Vec::new();
         let mut put = |typ: u16, f: &dyn Fn(&mut Vec<u8>)| {
             let mut b = Vec::new();
@@ -121,9 +137,31 @@ impl Client13 {
         if let Some(c) = cookie {
             put(ext_type::COOKIE, &|o| ext::encode_cookie(o, c));
         }
+        let mut offered = None;
+        if let Some((t, now, _)) = psk {
+            let age = now.saturating_duration_since(t.received).as_millis();
+            let o = OfferedPsks {
+                identities: vec![PskIdentity {
+                    identity: t.ticket.ticket.clone(),
+                    obfuscated_ticket_age: psk::obfuscated_age(age as u64, t.ticket.age_add),
+                }],
+                binders: vec![vec![0; t.suite.hash().output_len()]],
+            };
+            put(ext_type::PRE_SHARED_KEY, &|b| o.encode(b));
+            offered = Some(o);
+        }
         let suites = self.opts.suites.iter().map(|s| s.to_u16()).collect();
         let mut b = Vec::new();
         ClientHello::new(random, suites, exts).encode(&mut b);
-        b
+        if let (Some((t, _, prefix)), Some(o)) = (psk, offered) {
+            // The extension is last and its binders last inside it: the binder value is
+            // the final hash-length bytes of the message.
+            let ks = KeySchedule::dtls13(t.suite.hash());
+            let binder = psk::binder(&ks, &t.psk, prefix, &b, o.binders_len())
+                .map_err(|_| Error::Crypto("PSK binder"))?;
+            let at = b.len() - binder.as_bytes().len();
+            b[at..].copy_from_slice(binder.as_bytes());
+        }
+        Ok(b)
     }
 }

@@ -5,13 +5,14 @@
 
 use std::time::{Instant, SystemTime};
 
-use super::client::{Client13, Event13};
+use super::client::{Client13, Event13, Ticket13};
 use super::client_hello::TLS13_SCHEMES;
 use super::epoch::TrafficEpoch;
 use super::extensions::{self as ext, ext_type, DTLS1_3};
 use super::hello::{msg_type as hs, ServerHello};
 use super::key_schedule::{labels, KeySchedule, Secret};
 use super::messages::{self, Certificate, CertificateEntry, CertificateRequest, CertificateVerify};
+use super::psk;
 use super::record_protection::Suite13;
 use crate::config::VerifyMode;
 use crate::crypto::ecdhe::EphemeralKeyPair;
@@ -27,6 +28,8 @@ pub struct ExpectServerHello {
     pub(crate) transcript: Vec<u8>,
     /// Suite chosen by a HelloRetryRequest, which the ServerHello must repeat.
     pub(crate) hrr_suite: Option<Suite13>,
+    /// The ticket offered in the last ClientHello (`pre_shared_key`).
+    pub(crate) psk: Option<Ticket13>,
 }
 
 /// Between ServerHello and the server's Finished: the handshake secrets and transcript.
@@ -37,8 +40,10 @@ pub struct Handshaking {
     pub(crate) handshake_secret: Secret,
     pub(crate) c_hs: Secret,
     pub(crate) s_hs: Secret,
-    /// The server asked for a certificate (its request context).
+    /// The server asked for a certificate.
     pub(crate) cert_request: Option<CertificateRequest>,
+    /// The server accepted our PSK: no Certificate / CertificateVerify follow (§2.2).
+    pub(crate) resumed: bool,
 }
 
 impl Handshaking {
@@ -188,7 +193,13 @@ impl Client13 {
         let group = self.offered_groups()[0];
         let share = self.key_pair(group)?;
         let random = self.random();
-        let body = self.client_hello_body(random, &share, None);
+        let psk = self.ticket_to_offer(now);
+        let body = self.client_hello_body(
+            random,
+            &share,
+            None,
+            psk.as_ref().map(|t| (t, now, &[][..])),
+        )?;
         let mut transcript = Vec::new();
         messages::transcript_message(&mut transcript, hs::CLIENT_HELLO, &body);
         let m = self.next_msg(0, hs::CLIENT_HELLO, body);
@@ -198,6 +209,7 @@ impl Client13 {
             share,
             transcript,
             hrr_suite: None,
+            psk,
         })))
     }
 
@@ -217,7 +229,11 @@ impl Client13 {
             (State::ExpectEncryptedExtensions(mut h), hs::ENCRYPTED_EXTENSIONS) if epoch == 2 => {
                 messages::decode_encrypted_extensions(body).map_err(decode_err)?;
                 h.add(typ, body);
-                State::ExpectCertificate(h)
+                if h.resumed {
+                    State::ExpectFinished(h)
+                } else {
+                    State::ExpectCertificate(h)
+                }
             }
             (State::ExpectCertificate(mut h), hs::CERTIFICATE_REQUEST)
                 if epoch == 2 && h.cert_request.is_none() =>
@@ -265,6 +281,7 @@ impl Client13 {
         let mut key_share = None;
         let mut cookie = None;
         let mut hrr_group = None;
+        let mut selected_psk = None;
         let is_hrr = sh.is_hello_retry_request();
         for (typ, data) in &sh.extensions {
             match *typ {
@@ -279,6 +296,9 @@ impl Client13 {
                 }
                 ext_type::COOKIE if is_hrr => {
                     cookie = Some(ext::decode_cookie(data).map_err(decode_err)?.to_vec())
+                }
+                ext_type::PRE_SHARED_KEY if !is_hrr => {
+                    selected_psk = Some(psk::decode_selected(data).map_err(decode_err)?)
                 }
                 _ => return Err(Error::alert(AD::UNSUPPORTED_EXTENSION, "in ServerHello")),
             }
@@ -319,7 +339,15 @@ impl Client13 {
             f.implicitly_acked(); // §7.1: ServerHello acknowledges ClientHello
         }
         messages::transcript_message(&mut s.transcript, hs::SERVER_HELLO, body);
-        let early = ks.early_secret(None);
+        // RFC 8446 §4.2.11: the server may pick only an identity we offered, with a suite
+        // of the PSK's hash; otherwise the handshake is a full one.
+        let psk = match (selected_psk, &s.psk) {
+            (None, _) => None,
+            (Some(0), Some(t)) if t.suite.hash() == suite.hash() => Some(t.psk.as_slice()),
+            (Some(_), _) => return Err(Error::alert(AD::ILLEGAL_PARAMETER, "selected_identity")),
+        };
+        let resumed = psk.is_some();
+        let early = ks.early_secret(psk);
         let handshake_secret = ks.handshake_secret(&early, &shared).map_err(crypto)?;
         let h = ks.transcript_hash(&s.transcript);
         let c_hs = ks
@@ -339,6 +367,7 @@ impl Client13 {
             c_hs,
             s_hs,
             cert_request: None,
+            resumed,
         })))
     }
 
@@ -373,7 +402,11 @@ impl Client13 {
         self.plain_records.clear();
         let mut transcript = messages::message_hash(&ks, &s.transcript);
         messages::transcript_message(&mut transcript, hs::SERVER_HELLO, body);
-        let ch2 = self.client_hello_body(s.random, &share, cookie.as_deref());
+        // The ticket again, with its binder over the new transcript, if its hash still fits
+        // the suite the HelloRetryRequest chose (§4.1.4).
+        let psk = s.psk.filter(|t| t.suite.hash() == suite.hash());
+        let offer = psk.as_ref().map(|t| (t, now, transcript.as_slice()));
+        let ch2 = self.client_hello_body(s.random, &share, cookie.as_deref(), offer)?;
         messages::transcript_message(&mut transcript, hs::CLIENT_HELLO, &ch2);
         let m = self.next_msg(0, hs::CLIENT_HELLO, ch2);
         self.send_flight(now, vec![m])?;
@@ -382,6 +415,7 @@ impl Client13 {
             share,
             transcript,
             hrr_suite: Some(suite),
+            psk,
         })))
     }
 
@@ -502,6 +536,7 @@ impl Client13 {
         self.send_epoch = 3;
         self.ack_at = None;
         self.hs_records.clear();
+        self.resumed = h.resumed;
         self.events.push_back(Event13::HandshakeComplete);
         Ok(State::Established(Box::new(Established {
             suite: h.suite,

@@ -37,7 +37,10 @@
 //!   next flight); ACKs the server's encrypted flight partially after a short delay (§7.1,
 //!   ServerHello's records included) and post-handshake messages at once; KeyUpdate both
 //!   ways (our sending epoch moves on once our KeyUpdate is acknowledged, §8); stores
-//!   NewSessionTicket with its resumption PSK; close_notify; records that fail
+//!   NewSessionTicket with its resumption PSK and resumes with it (PSK + ECDHE only:
+//!   `pre_shared_key` last with its binder [`psk`], recomputed after a HelloRetryRequest;
+//!   a declined ticket means a full handshake; no early data is ever offered, so 0-RTT
+//!   never starts); close_notify; records that fail
 //!   authentication (wrong keys, wrong sequence-number mask) are dropped silently and
 //!   counted. [`record_layer`]: epoch-0 records, per-epoch keys and 64-record replay
 //!   windows checked after deprotection, records of not-yet-installed epochs held back,
@@ -48,9 +51,10 @@
 //!
 //! What issue 13 still needs, in this module and around it:
 //! * the DTLS 1.3 **server** state machine (with the stateless HRR cookie in the listener);
-//! * PSK resumption on the client: offering a stored ticket (`pre_shared_key` with the
-//!   binder, PSK + ECDHE), 0-RTT refused; dimpl 0.8 (and 0.9) neither issue nor accept
-//!   tickets, so resumption needs wolfSSL or our own server as the peer;
+//! * resumption against an independent peer: dimpl 0.8 (and 0.9) neither issue nor accept
+//!   tickets, so the client's resumption is checked only against a server driven by hand
+//!   from these blocks; wolfSSL or our own server must confirm it. Tickets are not yet
+//!   bound to a server name or carried into `SSL_SESSION`;
 //! * version negotiation inside [`crate::Connection`]: `DTLS_method` offering 1.3 + 1.2
 //!   with the RFC 8446 §4.1.3 downgrade sentinel, `DTLSv1_2_method` 1.2 only; the client
 //!   here is standalone and not wired into `Connection` or the C API yet;
