@@ -196,17 +196,51 @@ fn key_update_with_dimpl13_server() {
     assert_eq!(last[0] & 0x03, 1);
 }
 
+/// Our close_notify closes our write side only (RFC 8446 §6.1): dimpl reports it, may
+/// still send (its data reaches us), and its own close_notify then ends the connection.
 #[test]
-fn close_notify_reaches_dimpl() {
+fn close_notify_both_ways_with_dimpl() {
     let mut p = pair(5, false, &[], 1150, LinkConfig::PERFECT);
     handshake_and_data(&mut p, "close");
     p.client.c.close().unwrap();
     assert!(!p.client.c.is_established());
     assert!(p.client.c.send(b"late").is_err());
+    assert!(p.client.c.key_update(p.now, false).is_err());
     p.flush();
     let last = &p.log.last().unwrap().bytes;
     assert_eq!(last[0] & 0xe0, 0x20, "close_notify is a protected record");
-    p.drive_bounded(20);
+    p.run_until(20, Duration::from_secs(10), |p| p.server.peer_closed)
+        .expect("dimpl reports our close_notify");
+    let now = p.now;
+    p.server.send_app(now, b"half-closed").unwrap();
+    p.run_until(20, Duration::from_secs(10), |p| {
+        !p.client.received.is_empty()
+    })
+    .expect("data after our close_notify");
+    assert_eq!(p.client.received, vec![b"half-closed".to_vec()]);
+    p.server.dtls.close().unwrap();
+    p.server.pump();
+    p.run_until(20, Duration::from_secs(10), |p| {
+        p.client.events.contains(&Event13::PeerClosed)
+    })
+    .expect("dimpl's close_notify");
+    assert_eq!(p.client.error, None);
+}
+
+/// dimpl closes first: its close_notify reaches us as an event; we send nothing more.
+#[test]
+fn close_notify_from_dimpl() {
+    let mut p = pair(8, false, &[], 1150, LinkConfig::PERFECT);
+    handshake_and_data(&mut p, "peer close");
+    p.server.dtls.close().unwrap();
+    p.server.pump();
+    p.run_until(20, Duration::from_secs(10), |p| {
+        p.client.events.contains(&Event13::PeerClosed)
+    })
+    .expect("dimpl's close_notify");
+    assert!(!p.client.c.is_established());
+    assert!(p.client.c.send(b"late").is_err());
+    assert_eq!(p.client.error, None);
 }
 
 fn lossy(rate: f64, seeds: std::ops::RangeInclusive<u64>, cookie: bool) {

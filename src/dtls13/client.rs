@@ -112,6 +112,8 @@ pub struct Client13 {
     last_now: Instant,
     /// The handshake resumed with our ticket (PSK + ECDHE).
     pub(crate) resumed: bool,
+    /// We sent close_notify: our write side is closed.
+    pub(crate) write_closed: bool,
 }
 
 impl Client13 {
@@ -148,6 +150,7 @@ impl Client13 {
             tickets: Vec::new(),
             last_now: now,
             resumed: false,
+            write_closed: false,
         };
         c.state = c.start(now)?;
         Ok(c)
@@ -403,6 +406,9 @@ impl Client13 {
         if !self.state.is_established() || self.send_epoch < 3 {
             return Err(Error::InvalidState("handshake not complete"));
         }
+        if self.write_closed {
+            return Err(Error::InvalidState("close_notify sent"));
+        }
         let max = self
             .cfg
             .mtu
@@ -430,18 +436,27 @@ impl Client13 {
     }
 
     /// Sends close_notify; nothing more is sent or accepted afterwards.
+    /// Sends close_notify, which closes our write side (RFC 8446 §6.1): nothing more is
+    /// sent, but the peer's data, KeyUpdate and close_notify are still received until it
+    /// closes too. During the handshake it abandons the connection.
     pub fn close(&mut self) -> Result<(), Error> {
         self.check_alive()?;
+        if self.write_closed {
+            return Ok(());
+        }
         self.queue_alert(1, AlertDescription::CLOSE_NOTIFY);
-        self.state = State::Closed;
+        self.write_closed = true;
+        if !self.state.is_established() {
+            self.state = State::Closed;
+        }
         self.flight = None;
         self.ack_at = None;
         Ok(())
     }
 
-    /// True once the handshake completed and the connection is not closed.
+    /// True once the handshake completed and neither side has closed.
     pub fn is_established(&self) -> bool {
-        self.state.is_established()
+        self.state.is_established() && !self.write_closed
     }
 
     /// True when the server accepted the offered ticket: the handshake was PSK + ECDHE,

@@ -57,7 +57,7 @@ impl Client13 {
             .install_recv(&e.ks, e.suite, next.epoch, &next.secret)?;
         self.events.push_back(Event13::RecvKeyUpdated(next.epoch));
         e.recv = next;
-        if ku.update_requested && e.send_next.is_none() {
+        if ku.update_requested && e.send_next.is_none() && !self.write_closed {
             self.start_key_update(now, &mut e, false)?;
         }
         Ok(State::Established(e))
@@ -94,6 +94,9 @@ impl Client13 {
         if self.flight.as_ref().is_some_and(|f| f.is_pending()) {
             return Err(Error::InvalidState("a flight is in progress"));
         }
+        if self.write_closed {
+            return Err(Error::InvalidState("close_notify sent"));
+        }
         if !self.state.is_established() {
             return Err(Error::InvalidState("handshake not complete"));
         }
@@ -108,7 +111,7 @@ impl Client13 {
     /// RFC 9147 §4.5.3: once our sending key nears its confidentiality limit, a KeyUpdate
     /// (not requesting the peer's) starts as soon as no other flight of ours is pending.
     pub(crate) fn auto_key_update(&mut self, now: Instant) -> Result<(), Error> {
-        let idle = !self.flight.as_ref().is_some_and(|f| f.is_pending());
+        let idle = !self.flight.as_ref().is_some_and(|f| f.is_pending()) && !self.write_closed;
         let due = matches!(&self.state, State::Established(e) if e.send_next.is_none())
             && self.rl.key_update_due(self.send_epoch);
         if idle && due {

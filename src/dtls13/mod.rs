@@ -40,9 +40,9 @@
 //!   NewSessionTicket with its resumption PSK and resumes with it (PSK + ECDHE only:
 //!   `pre_shared_key` last with its binder [`psk`], recomputed after a HelloRetryRequest;
 //!   a declined ticket means a full handshake; no early data is ever offered, so 0-RTT
-//!   never starts); close_notify; records that fail
-//!   authentication (wrong keys, wrong sequence-number mask) are dropped silently and
-//!   counted. [`record_layer`]: epoch-0 records, per-epoch keys and 64-record replay
+//!   never starts); close_notify as a half-close (RFC 8446 §6.1: after ours we still
+//!   receive until the peer's); records that fail authentication (wrong keys, wrong
+//!   sequence-number mask) are dropped silently and counted. [`record_layer`]: epoch-0 records, per-epoch keys and 64-record replay
 //!   windows checked after deprotection, records of not-yet-installed epochs held back,
 //!   and the AEAD limits of [`epoch`] per key (§4.5.3): the client starts a KeyUpdate by
 //!   itself at 7/8 of the sealing limit, refuses to seal past it, and closes with

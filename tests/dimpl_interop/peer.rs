@@ -24,6 +24,8 @@ pub struct DimplPeer {
     pub keying_material: Option<(Vec<u8>, String)>,
     /// `Output::Connected` was seen.
     pub connected: bool,
+    /// `Output::CloseNotify` was seen: the peer closed its write side.
+    pub peer_closed: bool,
     /// The first fatal error.
     pub error: Option<String>,
     next_timeout: Option<Instant>,
@@ -69,6 +71,7 @@ impl DimplPeer {
             peer_cert: None,
             keying_material: None,
             connected: false,
+            peer_closed: false,
             error: None,
             next_timeout: None,
             label,
@@ -152,6 +155,7 @@ impl DimplPeer {
                 }
                 Output::Connected => self.connected = true,
                 Output::PeerCert(c) => self.peer_cert = Some(c.to_vec()),
+                Output::CloseNotify => self.peer_closed = true,
                 Output::ApplicationData(d) => self.received.push(d.to_vec()),
                 Output::KeyingMaterial(km, profile) => {
                     self.keying_material = Some((km.to_vec(), profile.to_string()))
