@@ -341,3 +341,47 @@ fn each_suite_and_each_first_key_share() {
         assert_eq!(hellos, 1, "{suite:?} {group:?}");
     }
 }
+
+/// use_srtp (RFC 5764) through the state machine: dimpl picks our profile in its
+/// EncryptedExtensions, and our exporter (RFC 8446 §7.5, "dtls13" labels) gives the same
+/// DTLS-SRTP keying material dimpl exports.
+#[test]
+fn srtp_profile_and_exporter_match_dimpl() {
+    let now = Instant::now();
+    let opts = Options13 {
+        server_name: Some("localhost".into()),
+        ..Options13::default()
+    };
+    let cfg = Config::builder()
+        .trust_store(trust_all())
+        .verify_mode(VerifyMode::Peer)
+        .srtp_profiles(&[0x0007])
+        .rng_seed(9)
+        .build()
+        .unwrap();
+    let client = Ours13::new(cfg, opts, now);
+    let server = dimpl13(now, 9, false, &[], 1150);
+    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 9);
+    handshake_and_data(&mut p, "srtp");
+    assert_eq!(p.client.c.srtp_profile(), Some(0x0007));
+    let (km, profile) = p.server.keying_material.clone().expect("dimpl exported");
+    assert_eq!(profile, "SRTP_AEAD_AES_128_GCM");
+    let mut ours = [0u8; 56]; // 2 × (16-byte key + 12-byte salt)
+    p.client
+        .c
+        .export_keying_material(b"EXTRACTOR-dtls_srtp", b"", &mut ours)
+        .unwrap();
+    assert_eq!(km, ours.to_vec());
+    // Another label gives other bytes; before the handshake there is nothing to export.
+    let mut other = [0u8; 56];
+    p.client
+        .c
+        .export_keying_material(b"EXPERIMENTAL-other", b"", &mut other)
+        .unwrap();
+    assert_ne!(other, ours);
+    let fresh = Ours13::new(our13_config(10, 1150, true), Options13::default(), now);
+    assert!(fresh
+        .c
+        .export_keying_material(b"x", b"", &mut other)
+        .is_err());
+}

@@ -114,6 +114,8 @@ pub struct Client13 {
     pub(crate) resumed: bool,
     /// We sent close_notify: our write side is closed.
     pub(crate) write_closed: bool,
+    /// The SRTP profile the server chose in EncryptedExtensions.
+    pub(crate) srtp_profile: Option<u16>,
 }
 
 impl Client13 {
@@ -151,6 +153,7 @@ impl Client13 {
             last_now: now,
             resumed: false,
             write_closed: false,
+            srtp_profile: None,
         };
         c.state = c.start(now)?;
         Ok(c)

@@ -13,8 +13,9 @@ use super::hello::ClientHello;
 use super::key_schedule::KeySchedule;
 use super::psk::{self, OfferedPsks, PskIdentity};
 use crate::crypto::ecdhe::EphemeralKeyPair;
-use crate::enums::NamedGroup;
+use crate::enums::{ExtensionType, NamedGroup};
 use crate::error::Error;
+use crate::srtp::UseSrtp;
 
 /// Signature schemes allowed in a TLS 1.3 CertificateVerify (RFC 8446 §4.2.3): ECDSA with
 /// the matching curve, RSA-PSS, Ed25519.
@@ -83,6 +84,14 @@ impl Client13 {
         (fresh && self.opts.suites.contains(&t.suite)).then(|| t.clone())
     }
 
+    /// The name sent as SNI: RFC 6066 §3 allows one host_name, never an IP literal.
+    pub(crate) fn sni_name(&self) -> Option<&str> {
+        self.opts
+            .server_name
+            .as_deref()
+            .filter(|n| !n.is_empty() && n.len() < 256 && n.parse::<std::net::IpAddr>().is_err())
+    }
+
     /// The ClientHello body with a share for `share`, the HRR `cookie`, and `psk`: a
     /// ticket offered at `now` after the transcript `prefix` (empty for ClientHello1).
     pub(crate) fn client_hello_body(
@@ -98,17 +107,22 @@ impl Client13 {
             f(&mut b);
             exts.push((typ, b));
         };
-        if let Some(name) = &self.opts.server_name {
-            // RFC 6066 §3: server_name_list of one host_name; never an IP literal.
-            if name.parse::<std::net::IpAddr>().is_err() && !name.is_empty() && name.len() < 256 {
-                put(ext_type::SERVER_NAME, &|o| {
-                    let n = name.as_bytes();
-                    o.extend_from_slice(&((n.len() + 3) as u16).to_be_bytes());
-                    o.push(0);
-                    o.extend_from_slice(&(n.len() as u16).to_be_bytes());
-                    o.extend_from_slice(n);
-                });
-            }
+        if let Some(name) = self.sni_name() {
+            put(ext_type::SERVER_NAME, &|o| {
+                let n = name.as_bytes();
+                o.extend_from_slice(&((n.len() + 3) as u16).to_be_bytes());
+                o.push(0);
+                o.extend_from_slice(&(n.len() as u16).to_be_bytes());
+                o.extend_from_slice(n);
+            });
+        }
+        if !self.cfg.srtp_profiles.is_empty() {
+            // RFC 5764 §4.1.1: our profiles, no MKI.
+            let u = UseSrtp {
+                profiles: self.cfg.srtp_profiles.clone(),
+                mki: Vec::new(),
+            };
+            put(ExtensionType::USE_SRTP.0, &|o| u.encode(o));
         }
         put(ext_type::SUPPORTED_VERSIONS, &|o| {
             ext::encode_versions_client(o, &[DTLS1_3])

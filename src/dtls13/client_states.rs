@@ -47,7 +47,7 @@ pub struct Handshaking {
 }
 
 impl Handshaking {
-    fn add(&mut self, typ: u8, body: &[u8]) {
+    pub(crate) fn add(&mut self, typ: u8, body: &[u8]) {
         messages::transcript_message(&mut self.transcript, typ, body);
     }
 
@@ -66,6 +66,8 @@ pub struct Established {
     pub(crate) send: TrafficEpoch,
     pub(crate) recv: TrafficEpoch,
     pub(crate) resumption_master: Secret,
+    /// `exporter_master_secret` (RFC 8446 §7.1).
+    pub(crate) exporter_master: Secret,
     /// Our next sending epoch, used once our KeyUpdate is acknowledged (§8).
     pub(crate) send_next: Option<TrafficEpoch>,
 }
@@ -226,14 +228,8 @@ impl Client13 {
             (State::ExpectServerHello(s), hs::SERVER_HELLO) if epoch == 0 => {
                 self.on_server_hello(now, *s, body)?
             }
-            (State::ExpectEncryptedExtensions(mut h), hs::ENCRYPTED_EXTENSIONS) if epoch == 2 => {
-                messages::decode_encrypted_extensions(body).map_err(decode_err)?;
-                h.add(typ, body);
-                if h.resumed {
-                    State::ExpectFinished(h)
-                } else {
-                    State::ExpectCertificate(h)
-                }
+            (State::ExpectEncryptedExtensions(h), hs::ENCRYPTED_EXTENSIONS) if epoch == 2 => {
+                self.on_encrypted_extensions(h, body)?
             }
             (State::ExpectCertificate(mut h), hs::CERTIFICATE_REQUEST)
                 if epoch == 2 && h.cert_request.is_none() =>
@@ -519,6 +515,9 @@ impl Client13 {
         let s_ap = ks
             .derive_secret(&master, labels::S_AP_TRAFFIC, &th)
             .map_err(crypto)?;
+        let exporter_master = ks
+            .derive_secret(&master, labels::EXP_MASTER, &th)
+            .map_err(crypto)?;
         let mut flight = Vec::new();
         if let Some(cr) = h.cert_request.take() {
             self.client_auth(&mut h, cr, &mut flight)?;
@@ -544,6 +543,7 @@ impl Client13 {
             send: TrafficEpoch::application(c_ap),
             recv: TrafficEpoch::application(s_ap),
             resumption_master,
+            exporter_master,
             send_next: None,
         })))
     }

@@ -22,32 +22,42 @@
 //!   CertificateRequest, CertificateVerify (with its signed content), KeyUpdate,
 //!   NewSessionTicket, and the transcript form of a message with the HRR `message_hash`
 //!   rewrite;
-//! * [`client`] (with `client_states.rs`, `client_post.rs`, `client_hello.rs`): a sans-IO
-//!   DTLS 1.3 **client** state machine, [`client::Client13`], shaped like
-//!   [`crate::Connection`] (datagrams in, datagrams out, time as an argument). It offers
-//!   DTLS 1.3 only, X25519 / P-256 / P-384 shares, the TLS 1.3 suites, SNI and
-//!   `psk_dhe_ke`; answers a HelloRetryRequest (cookie echo and/or key_share group change,
-//!   `message_hash` transcript); verifies the server chain with the configured verifier
-//!   (trust store, depth, host name) and its CertificateVerify; checks Finished; answers a
-//!   CertificateRequest with the configured identity (Certificate echoing the context,
-//!   CertificateVerify with a TLS 1.3 scheme the server listed) or, without a usable one,
-//!   an empty Certificate; sends our flights through [`flight`]
-//!   (cut for the MTU, one record per fragment, §5.8 timers with doubling, only the
-//!   unacknowledged fragments resent after an ACK, implicit acknowledgement by the peer's
-//!   next flight); ACKs the server's encrypted flight partially after a short delay (§7.1,
-//!   ServerHello's records included) and post-handshake messages at once; KeyUpdate both
-//!   ways (our sending epoch moves on once our KeyUpdate is acknowledged, §8); stores
-//!   NewSessionTicket with its resumption PSK and resumes with it (PSK + ECDHE only:
-//!   `pre_shared_key` last with its binder [`psk`], recomputed after a HelloRetryRequest;
-//!   a declined ticket means a full handshake; no early data is ever offered, so 0-RTT
-//!   never starts); close_notify as a half-close (RFC 8446 §6.1: after ours we still
-//!   receive until the peer's); records that fail authentication (wrong keys, wrong
-//!   sequence-number mask) are dropped silently and counted. [`record_layer`]: epoch-0 records, per-epoch keys and 64-record replay
-//!   windows checked after deprotection, records of not-yet-installed epochs held back,
-//!   and the AEAD limits of [`epoch`] per key (§4.5.3): the client starts a KeyUpdate by
-//!   itself at 7/8 of the sealing limit, refuses to seal past it, and closes with
-//!   bad_record_mac when forgeries under one key reach the integrity limit.
-//!   Checked against dimpl 0.8's DTLS 1.3 server in `tests/dtls13_client.rs`.
+//! * [`client`] (with `client_states.rs`, `client_ext.rs`, `client_post.rs`,
+//!   `client_hello.rs`): a sans-IO DTLS 1.3 **client** state machine,
+//!   [`client::Client13`], shaped like [`crate::Connection`] (datagrams in, datagrams out,
+//!   time as an argument). Checked against dimpl 0.8's DTLS 1.3 server in
+//!   `tests/dtls13_client.rs`. It
+//!   - offers DTLS 1.3 only, X25519 / P-256 / P-384 shares, the TLS 1.3 suites, SNI,
+//!     `psk_dhe_ke` and use_srtp (the configured profiles);
+//!   - answers a HelloRetryRequest (cookie echo and/or key_share group change,
+//!     `message_hash` transcript);
+//!   - accepts in EncryptedExtensions only answers to what it asked (server_name,
+//!     supported_groups, use_srtp), and exports keying material (RFC 8446 §7.5, e.g.
+//!     DTLS-SRTP keys);
+//!   - verifies the server chain with the configured verifier (trust store, depth, host
+//!     name) and its CertificateVerify, then Finished;
+//!   - answers a CertificateRequest with the configured identity (Certificate echoing the
+//!     context, CertificateVerify with a TLS 1.3 scheme the server listed) or, without a
+//!     usable one, an empty Certificate;
+//!   - sends its flights through [`flight`] (cut for the MTU, one record per fragment,
+//!     §5.8 timers with doubling, only unacknowledged fragments resent after an ACK,
+//!     implicit acknowledgement by the peer's next flight), ACKs the server's encrypted
+//!     flight partially after a short delay (§7.1, ServerHello's records included) and
+//!     post-handshake messages at once;
+//!   - does KeyUpdate both ways (our sending epoch moves on once our KeyUpdate is
+//!     acknowledged, §8), and by itself at 7/8 of the AEAD sealing limit;
+//!   - stores NewSessionTicket with its resumption PSK and resumes with it (PSK + ECDHE
+//!     only: `pre_shared_key` last with its binder, [`psk`], recomputed after a
+//!     HelloRetryRequest; a declined ticket means a full handshake; no early data is ever
+//!     offered, so 0-RTT never starts);
+//!   - treats close_notify as a half-close (RFC 8446 §6.1: after ours we still receive
+//!     until the peer's).
+//! * [`record_layer`]: epoch-0 records, per-epoch keys and 64-record replay windows checked
+//!   after deprotection, records of not-yet-installed epochs held back, records that fail
+//!   authentication (wrong keys, wrong sequence-number mask) dropped silently and counted,
+//!   and the AEAD limits of [`epoch`] per key (§4.5.3): no sealing past the
+//!   confidentiality limit, bad_record_mac close when forgeries under one key reach the
+//!   integrity limit.
 //!
 //! What issue 13 still needs, in this module and around it:
 //! * the DTLS 1.3 **server** state machine (with the stateless HRR cookie in the listener);
@@ -60,12 +70,14 @@
 //!   here is standalone and not wired into `Connection` or the C API yet;
 //! * the C API (`DTLS1_3_VERSION` in min/max proto version, `SSL_get_version` =
 //!   `DTLSv1.3`, `SSL_key_update`, `SSL_CTX_set_ciphersuites`, tickets through
-//!   `SSL_SESSION`), the exporter behind `SSL_export_keying_material`;
+//!   `SSL_SESSION`, `SSL_export_keying_material` on the 1.3 exporter);
+//! * ALPN in the 1.3 ClientHello (EncryptedExtensions refuses an unsolicited one);
 //! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), wolfSSL
 //!   interop, the `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
 
 pub mod ack;
 pub mod client;
+mod client_ext;
 mod client_hello;
 mod client_post;
 pub mod client_states;
