@@ -196,6 +196,48 @@ fn key_update_with_dimpl13_server() {
     assert_eq!(last[0] & 0x03, 1);
 }
 
+/// KeyUpdate rounds over a link losing 25% (plus duplicates and reordering): our KeyUpdate
+/// is retransmitted until dimpl ACKs it, dimpl's answer until we ACK it (a resent
+/// KeyUpdate of an epoch already left is ACKed again, not applied twice).
+#[test]
+fn key_updates_over_25_percent_loss() {
+    let mut lost = 0;
+    for seed in 1..=6u64 {
+        let mut p = pair(200 + seed, false, &[], 1150, LinkConfig::PERFECT);
+        handshake_and_data(&mut p, "before lossy key updates");
+        p.link = LinkConfig::lossy(0.25);
+        for round in [4u64, 5, 6] {
+            let now = p.now;
+            p.client.c.key_update(now, true).expect("key update");
+            p.run_until(2_000, Duration::from_secs(300), |p| {
+                p.client.events.contains(&Event13::SendKeyUpdated(round))
+            })
+            .unwrap_or_else(|e| panic!("seed {seed}: our key update to {round}: {e}"));
+            let now = p.now;
+            p.server.handle_timeout(now); // dimpl's turn (see key_update_with_dimpl13_server)
+            p.run_until(2_000, Duration::from_secs(300), |p| {
+                p.client.events.contains(&Event13::RecvKeyUpdated(round))
+            })
+            .unwrap_or_else(|e| panic!("seed {seed}: dimpl's key update to {round}: {e}"));
+            // dimpl does not answer a KeyUpdate while its own is unacknowledged, so the
+            // next round waits until both sides are idle: the clock then jumps to dimpl's
+            // far idle timer (no retransmission left on either side).
+            let settled = (0..2_000).any(|_| {
+                let before = p.now;
+                !p.step() || p.now - before > Duration::from_secs(3600)
+            });
+            assert!(settled, "seed {seed}: round {round} never settled");
+            assert_eq!(p.client.c.poll_timeout(), None);
+        }
+        p.link = LinkConfig::PERFECT;
+        assert_eq!(p.client.c.send_epoch(), 6);
+        p.exchange(b"epoch six", b"six")
+            .unwrap_or_else(|e| panic!("seed {seed}: data: {e}"));
+        lost += p.log.iter().filter(|s| s.fate == Fate::Lost).count();
+    }
+    assert!(lost >= 5, "the link lost only {lost} datagrams");
+}
+
 /// Our close_notify closes our write side only (RFC 8446 §6.1): dimpl reports it, may
 /// still send (its data reaches us), and its own close_notify then ends the connection.
 #[test]
