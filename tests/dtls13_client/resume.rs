@@ -18,6 +18,7 @@ use rdtls::dtls13::messages::NewSessionTicket;
 use rdtls::dtls13::psk::{self, OfferedPsks};
 use rdtls::dtls13::record_protection::Suite13;
 use rdtls::dtls13::unified_header;
+use rdtls::AlertDescription;
 use ring::agreement;
 
 use crate::c13::{self, hs};
@@ -80,17 +81,37 @@ struct Resumed {
     next_psk: Vec<u8>,
 }
 
-/// One resumed handshake with `client`, which must offer `identity` for `psk`. The
-/// server checks the binder, accepts identity 0 with an X25519 share, sends
-/// EncryptedExtensions and Finished (no Certificate), checks the client's Finished, then
-/// at epoch 3 ACKs it and sends a NewSessionTicket (nonce `nonce`) and data.
-fn resume_with_hand_driven_server(
+/// How the hand-driven server departs from a correct resumption (refusal tests).
+#[derive(Debug, Clone, Copy, Default)]
+struct Deviation {
+    /// `selected_identity` in ServerHello (0 is the one offered).
+    selected: u16,
+    /// An extension of this type (empty) in EncryptedExtensions.
+    ee_extension: Option<u16>,
+    /// A Certificate between EncryptedExtensions and Finished.
+    certificate: bool,
+}
+
+/// The server's side after its first flight.
+struct ServerFlight {
+    t: c13::Transcript,
+    handshake: rdtls::dtls13::key_schedule::Secret,
+    c_hs: rdtls::dtls13::key_schedule::Secret,
+    through_server_finished: Vec<u8>,
+    /// ServerHello, EncryptedExtensions, [Certificate,] Finished in one datagram.
+    datagram: Vec<u8>,
+}
+
+/// Takes the client's ClientHello, which must offer `identity` with a binder for `psk`
+/// (checked here), and builds the server's resumption flight: ServerHello selecting the
+/// PSK with an X25519 share, EncryptedExtensions, Finished — bent by `dev`.
+fn server_flight(
     client: &mut Client13,
-    now: Instant,
     psk: &[u8],
     identity: &[u8],
     nonce: u8,
-) -> Resumed {
+    dev: Deviation,
+) -> ServerFlight {
     let suite = Suite13::Aes128GcmSha256;
     let ch_dgram = client.poll_transmit().expect("ClientHello");
     assert!(client.poll_transmit().is_none());
@@ -163,7 +184,7 @@ fn resume_with_hand_driven_server(
             key_exchange: eph_pub,
         },
     );
-    psk::encode_selected(&mut sel, 0);
+    psk::encode_selected(&mut sel, dev.selected);
     let mut sh = Vec::new();
     ServerHello {
         random: [nonce; 32],
@@ -185,35 +206,66 @@ fn resume_with_hand_driven_server(
     let s_hs = ks
         .derive_secret(&handshake, labels::S_HS_TRAFFIC, &h)
         .unwrap();
-    let ee = vec![0, 0];
-    t.add(&c13::tls_msg(hs::ENCRYPTED_EXTENSIONS, &ee));
+    let ee = match dev.ee_extension {
+        Some(typ) => [&[0u8, 4][..], &typ.to_be_bytes(), &[0, 0]].concat(),
+        None => vec![0, 0],
+    };
+    let mut msgs = vec![(hs::ENCRYPTED_EXTENSIONS, ee)];
+    if dev.certificate {
+        let mut c = Vec::new();
+        rdtls::dtls13::messages::Certificate {
+            request_context: vec![],
+            entries: vec![rdtls::dtls13::messages::CertificateEntry {
+                cert_data: crate::common::ours::load_chain("server-ecdsa.pem").remove(0),
+                extensions: vec![],
+            }],
+        }
+        .encode(&mut c);
+        msgs.push((hs::CERTIFICATE, c));
+    }
+    for (typ, body) in &msgs {
+        t.add(&c13::tls_msg(*typ, body));
+    }
     let s_fin = ks.verify_data(&ks.finished_key(&s_hs).unwrap(), &t.hash());
     t.add(&c13::tls_msg(hs::FINISHED, s_fin.as_bytes()));
+    msgs.push((hs::FINISHED, s_fin.as_bytes().to_vec()));
     let through_server_finished = t.hash();
-    let mut d = c13::plaintext_record(22, 0, &c13::dtls_msg(hs::SERVER_HELLO, 0, &sh));
+    let mut datagram = c13::plaintext_record(22, 0, &c13::dtls_msg(hs::SERVER_HELLO, 0, &sh));
     let s_hs_keys = c13::record_keys(&t, &s_hs);
-    s_hs_keys
-        .seal(
-            &mut d,
-            c13::SHAPE,
-            2,
-            0,
-            22,
-            &c13::dtls_msg(hs::ENCRYPTED_EXTENSIONS, 1, &ee),
-            0,
-        )
-        .unwrap();
-    s_hs_keys
-        .seal(
-            &mut d,
-            c13::SHAPE,
-            2,
-            1,
-            22,
-            &c13::dtls_msg(hs::FINISHED, 2, s_fin.as_bytes()),
-            0,
-        )
-        .unwrap();
+    for (i, (typ, body)) in msgs.iter().enumerate() {
+        let m = c13::dtls_msg(*typ, 1 + i as u16, body);
+        s_hs_keys
+            .seal(&mut datagram, c13::SHAPE, 2, i as u64, 22, &m, 0)
+            .unwrap();
+    }
+    ServerFlight {
+        t,
+        handshake,
+        c_hs,
+        through_server_finished,
+        datagram,
+    }
+}
+
+/// One resumed handshake with `client`, which must offer `identity` for `psk`. The
+/// server checks the binder, accepts identity 0 with an X25519 share, sends
+/// EncryptedExtensions and Finished (no Certificate), checks the client's Finished, then
+/// at epoch 3 ACKs it and sends a NewSessionTicket (nonce `nonce`) and data.
+fn resume_with_hand_driven_server(
+    client: &mut Client13,
+    now: Instant,
+    psk: &[u8],
+    identity: &[u8],
+    nonce: u8,
+) -> Resumed {
+    let ServerFlight {
+        mut t,
+        handshake,
+        c_hs,
+        through_server_finished,
+        datagram: d,
+    } = server_flight(client, psk, identity, nonce, Deviation::default());
+    let ks = t.ks;
     client
         .handle_datagram(now, &d)
         .expect("the client takes the resumed flight");
@@ -355,4 +407,48 @@ fn an_expired_ticket_is_not_offered() {
     let d = c.poll_transmit().unwrap();
     let ch = ClientHello::decode(&d[25..]).unwrap();
     assert!(find_extension(&ch.extensions, ext_type::PRE_SHARED_KEY).is_none());
+}
+
+/// A server that bends the resumption is refused with the RFC 8446 alert: an identity we
+/// did not offer (§4.2.11: illegal_parameter), an EncryptedExtensions answer we did not
+/// ask for (ALPN; §4.2: unsupported_extension), a Certificate after accepting the PSK
+/// (§2.2: none is sent; unexpected_message). No Finished of ours goes out.
+#[test]
+fn bent_resumptions_are_refused() {
+    let cases = [
+        (
+            Deviation {
+                selected: 1,
+                ..Deviation::default()
+            },
+            AlertDescription::ILLEGAL_PARAMETER,
+        ),
+        (
+            Deviation {
+                ee_extension: Some(16),
+                ..Deviation::default()
+            },
+            AlertDescription::UNSUPPORTED_EXTENSION,
+        ),
+        (
+            Deviation {
+                certificate: true,
+                ..Deviation::default()
+            },
+            AlertDescription::UNEXPECTED_MESSAGE,
+        ),
+    ];
+    for (i, (dev, alert)) in cases.into_iter().enumerate() {
+        let t0 = Instant::now();
+        let now = t0 + Duration::from_millis(10);
+        let psk = [0x24u8; 32];
+        let mut c = resuming_client(90 + i as u64, now, made_up_ticket(t0, &psk, b"bent"));
+        let f = server_flight(&mut c, &psk, b"bent", 3, dev);
+        let err = c.handle_datagram(now, &f.datagram).unwrap_err();
+        assert_eq!(err.alert_to_send(), Some(alert), "{dev:?}: {err}");
+        assert!(!c.is_established() && !c.resumed());
+        // Only the alert goes out (protected once handshake keys exist).
+        let out: Vec<Vec<u8>> = std::iter::from_fn(|| c.poll_transmit()).collect();
+        assert_eq!(out.len(), 1, "{dev:?}: one alert datagram");
+    }
 }
