@@ -477,8 +477,7 @@ fn authenticated_garbage_after_the_handshake_fails_cleanly() {
         let now = t0 + Duration::from_millis(5);
         let mut c = resuming_client(300 + i, now, made_up_ticket(t0, &psk, b"fuzz"));
         let r = resume_with_hand_driven_server(&mut c, now, &psk, b"fuzz", 5);
-        let mut seq = r.next_seq;
-        for _ in 0..4 {
+        for seq in r.next_seq..r.next_seq + 4 {
             let noise: Vec<u8> = (0..rng.gen_range(0..48)).map(|_| rng.gen()).collect();
             let (ct, body) = match rng.gen_range(0..6) {
                 0 | 1 => {
@@ -508,7 +507,6 @@ fn authenticated_garbage_after_the_handshake_fails_cleanly() {
             r.s_ap_keys
                 .seal(&mut d, c13::SHAPE, 3, seq, ct, &body, 0)
                 .unwrap();
-            seq += 1;
             match c.handle_datagram(now, &d) {
                 Ok(()) => accepted += 1,
                 Err(_) => {
