@@ -16,7 +16,7 @@ use rdtls::dtls13::hello::{find_extension, ClientHello, ServerHello};
 use rdtls::dtls13::key_schedule::labels;
 use rdtls::dtls13::messages::NewSessionTicket;
 use rdtls::dtls13::psk::{self, OfferedPsks};
-use rdtls::dtls13::record_protection::Suite13;
+use rdtls::dtls13::record_protection::{HeaderShape, Suite13};
 use rdtls::dtls13::unified_header;
 use rdtls::AlertDescription;
 use ring::agreement;
@@ -107,7 +107,8 @@ struct ServerFlight {
 
 /// Takes the client's ClientHello, which must offer `identity` with a binder for `psk`
 /// (checked here), and builds the server's resumption flight: ServerHello selecting the
-/// PSK with an X25519 share, EncryptedExtensions, Finished — bent by `dev`.
+/// PSK with an X25519 share, EncryptedExtensions, Finished (in a record with an 8-bit
+/// sequence number and no length) — bent by `dev`.
 fn server_flight(
     client: &mut Client13,
     psk: &[u8],
@@ -235,10 +236,22 @@ fn server_flight(
     let through_server_finished = t.hash();
     let mut datagram = c13::plaintext_record(22, 0, &c13::dtls_msg(hs::SERVER_HELLO, 0, &sh));
     let s_hs_keys = c13::record_keys(&t, &s_hs);
+    // The last record (Finished) in the shortest header: 8-bit sequence number, no
+    // length (RFC 9147 §4: it runs to the end of the datagram).
+    let last = HeaderShape {
+        seq_16: false,
+        with_length: false,
+        ..c13::SHAPE
+    };
     for (i, (typ, body)) in msgs.iter().enumerate() {
         let m = c13::dtls_msg(*typ, 1 + i as u16, body);
+        let shape = if i + 1 == msgs.len() {
+            last
+        } else {
+            c13::SHAPE
+        };
         s_hs_keys
-            .seal(&mut datagram, c13::SHAPE, 2, i as u64, 22, &m, 0)
+            .seal(&mut datagram, shape, 2, i as u64, 22, &m, 0)
             .unwrap();
     }
     ServerFlight {
