@@ -24,6 +24,8 @@ mod ours13;
 mod records;
 #[path = "dtls13_client/resume.rs"]
 mod resume;
+#[path = "dtls13_client/resume_refusals.rs"]
+mod resume_refusals;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -384,7 +386,8 @@ fn each_suite_and_each_first_key_share() {
     }
 }
 
-/// use_srtp (RFC 5764) through the state machine: dimpl picks our profile in its
+/// use_srtp (RFC 5764) through the state machine (with an ALPN offer dimpl ignores): dimpl
+/// picks our profile in its
 /// EncryptedExtensions, and our exporter (RFC 8446 §7.5, "dtls13" labels) gives the same
 /// DTLS-SRTP keying material dimpl exports.
 #[test]
@@ -398,6 +401,7 @@ fn srtp_profile_and_exporter_match_dimpl() {
         .trust_store(trust_all())
         .verify_mode(VerifyMode::Peer)
         .srtp_profiles(&[0x0007])
+        .alpn_protocols(&[b"webrtc".to_vec()])
         .rng_seed(9)
         .build()
         .unwrap();
@@ -406,6 +410,11 @@ fn srtp_profile_and_exporter_match_dimpl() {
     let mut p = Pair::new(client, server, LinkConfig::PERFECT, 9);
     handshake_and_data(&mut p, "srtp");
     assert_eq!(p.client.c.srtp_profile(), Some(0x0007));
+    assert_eq!(
+        p.client.c.alpn_protocol(),
+        None,
+        "dimpl has no ALPN: the offer is ignored"
+    );
     let (km, profile) = p.server.keying_material.clone().expect("dimpl exported");
     assert_eq!(profile, "SRTP_AEAD_AES_128_GCM");
     let mut ours = [0u8; 56]; // 2 × (16-byte key + 12-byte salt)

@@ -116,6 +116,8 @@ pub struct Client13 {
     pub(crate) write_closed: bool,
     /// The SRTP profile the server chose in EncryptedExtensions.
     pub(crate) srtp_profile: Option<u16>,
+    /// The ALPN protocol the server chose in EncryptedExtensions.
+    pub(crate) alpn: Option<Vec<u8>>,
 }
 
 impl Client13 {
@@ -154,6 +156,7 @@ impl Client13 {
             resumed: false,
             write_closed: false,
             srtp_profile: None,
+            alpn: None,
         };
         c.state = c.start(now)?;
         Ok(c)

@@ -1,9 +1,10 @@
 //! The client's view of EncryptedExtensions (RFC 8446 §4.3.1) and what it enables: only
 //! answers to what our ClientHello asked for are accepted (§4.2: a client MUST abort with
 //! unsupported_extension on a response it did not solicit) — server_name (empty, after
-//! our SNI, RFC 6066 §3), supported_groups (the server's preference, informational) and
-//! use_srtp (one of our profiles, RFC 5764 §4.1.1) — and the exporter (RFC 8446 §7.5)
-//! that turns the last into DTLS-SRTP keys (RFC 5764 §4.2).
+//! our SNI, RFC 6066 §3), supported_groups (the server's preference, informational),
+//! ALPN (one of our protocols, RFC 7301 §3.1) and use_srtp (one of our profiles, RFC 5764
+//! §4.1.1) — and the exporter (RFC 8446 §7.5) that turns the last into DTLS-SRTP keys
+//! (RFC 5764 §4.2).
 
 use super::client::Client13;
 use super::client_states::{decode_err, Handshaking, State};
@@ -27,6 +28,18 @@ impl Client13 {
                 ext_type::SERVER_NAME if self.sni_name().is_some() && e.data.is_empty() => {}
                 ext_type::SUPPORTED_GROUPS => {
                     ext::decode_u16_list(e.data).map_err(decode_err)?;
+                }
+                t if t == ExtensionType::ALPN.0 && !self.cfg.alpn_protocols.is_empty() => {
+                    // RFC 7301 §3.1: one protocol, one we offered; OpenSSL 3.0 (and our 1.2
+                    // client) answer anything else with decode_error.
+                    let mut r = Reader::new(e.data);
+                    let names = crate::alpn::decode(&mut r).map_err(decode_err)?;
+                    r.finish("application_layer_protocol_negotiation")
+                        .map_err(decode_err)?;
+                    match &names[..] {
+                        [n] if self.cfg.alpn_protocols.contains(n) => self.alpn = Some(n.clone()),
+                        _ => return Err(decode_err("ALPN answer")),
+                    }
                 }
                 t if t == ExtensionType::USE_SRTP.0 && !self.cfg.srtp_profiles.is_empty() => {
                     let mut r = Reader::new(e.data);
@@ -54,6 +67,11 @@ impl Client13 {
         } else {
             State::ExpectCertificate(h)
         })
+    }
+
+    /// The application protocol the server chose (ALPN, from the configuration's list).
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.alpn.as_deref()
     }
 
     /// The SRTP protection profile the server chose (from the configuration's

@@ -116,6 +116,10 @@ impl Client13 {
                 o.extend_from_slice(n);
             });
         }
+        if !self.cfg.alpn_protocols.is_empty() {
+            let names = &self.cfg.alpn_protocols;
+            put(ExtensionType::ALPN.0, &|o| crate::alpn::encode(names, o));
+        }
         if !self.cfg.srtp_profiles.is_empty() {
             // RFC 5764 §4.1.1: our profiles, no MKI.
             let u = UseSrtp {

@@ -28,11 +28,11 @@
 //!   time as an argument). Checked against dimpl 0.8's DTLS 1.3 server in
 //!   `tests/dtls13_client.rs`. It
 //!   - offers DTLS 1.3 only, X25519 / P-256 / P-384 shares, the TLS 1.3 suites, SNI,
-//!     `psk_dhe_ke` and use_srtp (the configured profiles);
+//!     `psk_dhe_ke`, ALPN and use_srtp (the configured protocols and profiles);
 //!   - answers a HelloRetryRequest (cookie echo and/or key_share group change,
 //!     `message_hash` transcript);
 //!   - accepts in EncryptedExtensions only answers to what it asked (server_name,
-//!     supported_groups, use_srtp), and exports keying material (RFC 8446 §7.5, e.g.
+//!     supported_groups, ALPN, use_srtp), and exports keying material (RFC 8446 §7.5, e.g.
 //!     DTLS-SRTP keys);
 //!   - verifies the server chain with the configured verifier (trust store, depth, host
 //!     name) and its CertificateVerify, then Finished;
@@ -71,7 +71,6 @@
 //! * the C API (`DTLS1_3_VERSION` in min/max proto version, `SSL_get_version` =
 //!   `DTLSv1.3`, `SSL_key_update`, `SSL_CTX_set_ciphersuites`, tickets through
 //!   `SSL_SESSION`, `SSL_export_keying_material` on the 1.3 exporter);
-//! * ALPN in the 1.3 ClientHello (EncryptedExtensions refuses an unsolicited one);
 //! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), wolfSSL
 //!   interop, the `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
 
