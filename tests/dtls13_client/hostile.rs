@@ -107,3 +107,47 @@ fn mutated_server_answers_fail_cleanly() {
         );
     }
 }
+
+/// RFC 9147 §5.8.2 against a silent server: ClientHello resent (the same message under a
+/// new record number) on a timer that doubles up to the maximum, nothing early, and after
+/// the configured retransmissions the handshake fails with a timeout that sticks.
+#[test]
+fn silent_server_doubling_timer_then_timeout() {
+    let now = Instant::now();
+    let cfg = rdtls::Config::builder()
+        .initial_timeout(Duration::from_secs(1))
+        .max_timeout(Duration::from_secs(8))
+        .max_retransmits(4)
+        .rng_seed(33)
+        .build()
+        .unwrap();
+    let mut c = Client13::new(cfg, Options13::default(), now).unwrap();
+    let ch = c.poll_transmit().unwrap();
+    let mut t = now;
+    let mut gaps = Vec::new();
+    loop {
+        let due = c.poll_timeout().expect("a timer while the handshake waits");
+        // Nothing before the deadline.
+        c.handle_timeout(due - Duration::from_millis(1)).unwrap();
+        assert!(c.poll_transmit().is_none(), "no early retransmission");
+        gaps.push((due - t).as_secs());
+        t = due;
+        match c.handle_timeout(t) {
+            Ok(()) => {
+                let again = c.poll_transmit().expect("ClientHello resent");
+                assert_eq!(again[13..], ch[13..], "same message");
+                assert_ne!(again[5..11], ch[5..11], "new record number");
+                assert!(c.poll_transmit().is_none());
+            }
+            Err(e) => {
+                assert_eq!(e, rdtls::Error::HandshakeTimeout);
+                break;
+            }
+        }
+        assert!(gaps.len() < 10, "bounded");
+    }
+    assert_eq!(gaps, [1, 2, 4, 8, 8]);
+    assert!(c.handle_timeout(t + Duration::from_secs(60)).is_err());
+    assert_eq!(c.poll_timeout(), None);
+    assert!(c.poll_transmit().is_none());
+}
