@@ -214,3 +214,35 @@ fn integrity_limit_closes_the_connection() {
     assert_eq!(alert[0] & 0xe0, 0x20, "protected");
     assert!(p.client.c.send(b"late").is_err());
 }
+
+/// Our Finished is lost once: it is sent again (on dimpl's retransmitted flight, §5.8.4,
+/// or on our own timer) and the handshake completes on both sides.
+#[test]
+fn lost_client_finished_is_resent() {
+    let mut p = pair(25, false, &[], 1150, LinkConfig::PERFECT);
+    let dropped = Rc::new(RefCell::new(false));
+    let d2 = dropped.clone();
+    p.tamper = Some(Box::new(move |dir, d| {
+        let epoch2 = d[0] & 0xe0 == 0x20 && d[0] & 3 == 2;
+        if dir == Dir::ToServer && epoch2 && !*d2.borrow() {
+            *d2.borrow_mut() = true;
+            return vec![];
+        }
+        vec![d]
+    }));
+    p.handshake(500, Duration::from_secs(60))
+        .unwrap_or_else(|e| panic!("handshake with our Finished lost: {e}"));
+    assert!(*dropped.borrow());
+    let finished_sends = p
+        .bytes(Dir::ToServer)
+        .iter()
+        .filter(|d| d[0] & 0xe0 == 0x20 && d[0] & 3 == 2)
+        .count();
+    assert!(finished_sends >= 2, "{finished_sends}");
+    p.exchange(b"after a lost Finished", b"ok").unwrap();
+    assert_eq!(
+        p.client.c.poll_timeout(),
+        None,
+        "dimpl ACKed the resent Finished"
+    );
+}
