@@ -81,6 +81,9 @@ pub struct Ticket13 {
     pub psk: Vec<u8>,
     /// When it was received.
     pub received: Instant,
+    /// The server's chain authenticated in the connection the ticket came from (leaf
+    /// first); a resumption reports it again, as OpenSSL does for a resumed session.
+    pub peer_certs: Vec<Vec<u8>>,
 }
 
 /// The DTLS 1.3 client.
@@ -471,7 +474,8 @@ impl Client13 {
         self.resumed
     }
 
-    /// The server's chain as received (leaf first; empty after a resumption).
+    /// The server's chain (leaf first): as received, or after a resumption the one the
+    /// ticket's original connection authenticated.
     pub fn peer_certificates(&self) -> &[Vec<u8>] {
         &self.peer_certs
     }

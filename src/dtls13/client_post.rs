@@ -32,6 +32,7 @@ impl Client13 {
             suite: e.suite,
             psk: psk.as_bytes().to_vec(),
             received: now,
+            peer_certs: self.peer_certs.clone(),
         });
         self.events.push_back(Event13::NewSessionTicket);
         Ok(())

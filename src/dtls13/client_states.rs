@@ -343,6 +343,9 @@ impl Client13 {
             (Some(_), _) => return Err(Error::alert(AD::ILLEGAL_PARAMETER, "selected_identity")),
         };
         let resumed = psk.is_some();
+        if let (true, Some(t)) = (resumed, &s.psk) {
+            self.peer_certs = t.peer_certs.clone();
+        }
         let early = ks.early_secret(psk);
         let handshake_secret = ks.handshake_secret(&early, &shared).map_err(crypto)?;
         let h = ks.transcript_hash(&s.transcript);

@@ -39,6 +39,7 @@ pub(crate) fn made_up_ticket(received: Instant, psk: &[u8], identity: &[u8]) -> 
         suite: Suite13::Aes128GcmSha256,
         psk: psk.to_vec(),
         received,
+        peer_certs: crate::common::ours::load_chain("server-ecdsa.pem"),
     }
 }
 
@@ -295,9 +296,10 @@ pub(crate) fn resume_with_hand_driven_server(
         .handle_datagram(now, &d)
         .expect("the client takes the resumed flight");
     assert!(client.is_established() && client.resumed());
-    assert!(
-        client.peer_certificates().is_empty(),
-        "no certificate in a resumption"
+    // No Certificate in a resumption: the chain reported is the ticket's.
+    assert_eq!(
+        client.peer_certificates(),
+        &crate::common::ours::load_chain("server-ecdsa.pem")[..]
     );
 
     // Its Finished at epoch 2.
@@ -420,6 +422,11 @@ fn resumption_with_a_hand_driven_server_then_with_its_ticket() {
         "the client's PSK is the one the server derived"
     );
     assert_eq!(stored.ticket.ticket, vec![7; 48]);
+    assert_eq!(
+        stored.peer_certs,
+        c.peer_certificates(),
+        "the chain travels on"
+    );
 
     // A new connection resumes with the stored ticket.
     let later = now + Duration::from_secs(2);
