@@ -433,6 +433,17 @@ impl Client13 {
             return Err(decode_err("empty server Certificate"));
         }
         let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_data).collect();
+        self.check_server_chain(&chain)?;
+        self.events
+            .push_back(Event13::PeerCertificate(chain[0].clone()));
+        self.peer_certs = chain;
+        h.add(hs::CERTIFICATE, body);
+        Ok(State::ExpectCertificateVerify(h))
+    }
+
+    /// The server's chain through the configured verifier (the same call as the 1.2
+    /// client's `verify_peer`): an error when it fails and verification is enforced.
+    pub(crate) fn check_server_chain(&self, chain: &[Vec<u8>]) -> Result<(), Error> {
         let names: Option<Vec<String>> = self.cfg.verify_hostname.then(|| {
             if self.opts.verify_names.is_empty() {
                 self.opts.server_name.iter().cloned().collect()
@@ -442,7 +453,7 @@ impl Client13 {
         });
         let enforce = self.cfg.verify_mode != VerifyMode::None;
         let input = VerifyInput {
-            chain: &chain,
+            chain,
             trust: &self.cfg.trust,
             names: names.as_deref(),
             server_cert: true,
@@ -462,11 +473,7 @@ impl Client13 {
                 reason: verdict.reason,
             });
         }
-        self.events
-            .push_back(Event13::PeerCertificate(chain[0].clone()));
-        self.peer_certs = chain;
-        h.add(hs::CERTIFICATE, body);
-        Ok(State::ExpectCertificateVerify(h))
+        Ok(())
     }
 
     /// RFC 8446 §4.4.3: the signature over the transcript through Certificate, with a

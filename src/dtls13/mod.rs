@@ -49,7 +49,9 @@
 //!   - stores NewSessionTicket with its resumption PSK and resumes with it (PSK + ECDHE
 //!     only: `pre_shared_key` last with its binder, [`psk`], recomputed after a
 //!     HelloRetryRequest; a declined ticket means a full handshake; no early data is ever
-//!     offered, so 0-RTT never starts);
+//!     offered, so 0-RTT never starts); a ticket keeps the server chain of its
+//!     connection, is offered only while that chain verifies for the new name, and a
+//!     resumption reports that chain again;
 //!   - treats close_notify as a half-close (RFC 8446 §6.1: after ours we still receive
 //!     until the peer's).
 //! * [`record_layer`]: epoch-0 records, per-epoch keys and 64-record replay windows checked
@@ -64,7 +66,7 @@
 //! * resumption against an independent peer: dimpl 0.8 (and 0.9) neither issue nor accept
 //!   tickets, so the client's resumption is checked only against a server driven by hand
 //!   from these blocks; wolfSSL or our own server must confirm it. Tickets are not yet
-//!   bound to a server name or carried into `SSL_SESSION`;
+//!   carried into `SSL_SESSION`;
 //! * version negotiation inside [`crate::Connection`]: `DTLS_method` offering 1.3 + 1.2
 //!   with the RFC 8446 §4.1.3 downgrade sentinel, `DTLSv1_2_method` 1.2 only; the client
 //!   here is standalone and not wired into `Connection` or the C API yet;

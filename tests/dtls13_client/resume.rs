@@ -434,6 +434,27 @@ fn resumption_with_a_hand_driven_server_then_with_its_ticket() {
     resume_with_hand_driven_server(&mut c2, later, &r.next_psk, &[7; 48], 9);
 }
 
+/// RFC 8446 §4.6.1: a ticket is offered only when its original server chain is valid for
+/// the new connection's name: the test chain names localhost, so a connection to
+/// example.com sends no pre_shared_key (and one to localhost does).
+#[test]
+fn a_ticket_is_offered_only_for_a_name_its_chain_covers() {
+    let t0 = Instant::now();
+    let now = t0 + Duration::from_secs(1);
+    for (name, offered) in [("example.com", false), ("localhost", true)] {
+        let opts = Options13 {
+            server_name: Some(name.into()),
+            resume: Some(made_up_ticket(t0, &[1; 32], b"named")),
+            ..Options13::default()
+        };
+        let mut c = Client13::new(our13_config(84, 1150, true), opts, now).unwrap();
+        let d = c.poll_transmit().unwrap();
+        let ch = ClientHello::decode(&d[25..]).unwrap();
+        let psk = find_extension(&ch.extensions, ext_type::PRE_SHARED_KEY);
+        assert_eq!(psk.is_some(), offered, "{name}");
+    }
+}
+
 /// A ticket past its lifetime is not offered: the ClientHello has no pre_shared_key.
 #[test]
 fn an_expired_ticket_is_not_offered() {

@@ -20,6 +20,8 @@ fn resuming_client_alpn(seed: u64, now: Instant, ticket: Ticket13) -> Client13 {
         ..Options13::default()
     };
     let cfg = rdtls::Config::builder()
+        .trust_store(crate::common::ours::trust_all())
+        .verify_mode(rdtls::VerifyMode::Peer)
         .alpn_protocols(&[b"coap".to_vec(), b"webrtc".to_vec()])
         .rng_seed(seed)
         .build()
