@@ -1,7 +1,8 @@
 //! A sans-IO DTLS 1.3 client (RFC 9147 with RFC 8446's handshake), shaped like
 //! [`crate::Connection`]: datagrams in through [`Client13::handle_datagram`], datagrams out
 //! through [`Client13::poll_transmit`], time only as an argument. The per-state handling
-//! lives in `client_states.rs`, the hello in `client_hello.rs`.
+//! lives in `client_states.rs`, EncryptedExtensions and the exporter in `client_ext.rs`,
+//! post-handshake messages in `client_post.rs`, the hello in `client_hello.rs`.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
