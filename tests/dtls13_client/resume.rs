@@ -82,6 +82,11 @@ pub(crate) struct Resumed {
     /// Its epoch-3 sending keys, and the next sequence number under them.
     pub(crate) s_ap_keys: rdtls::dtls13::record_protection::RecordKeys,
     pub(crate) next_seq: u64,
+    /// Both application traffic secrets (epoch 3), for key updates.
+    c_ap: rdtls::dtls13::key_schedule::Secret,
+    s_ap: rdtls::dtls13::key_schedule::Secret,
+    /// The client's next epoch-3 record number.
+    c_next_seq: u64,
 }
 
 /// How the hand-driven server departs from a correct resumption (refusal tests).
@@ -396,6 +401,9 @@ pub(crate) fn resume_with_hand_driven_server(
         next_psk,
         s_ap_keys,
         next_seq: 3,
+        c_ap,
+        s_ap,
+        c_next_seq: next,
     }
 }
 
@@ -464,4 +472,104 @@ fn an_expired_ticket_is_not_offered() {
     let d = c.poll_transmit().unwrap();
     let ch = ClientHello::decode(&d[25..]).unwrap();
     assert!(find_extension(&ch.extensions, ext_type::PRE_SHARED_KEY).is_none());
+}
+
+/// Opens every datagram the client has ready with `keys`: (record number, content type,
+/// content) of each.
+fn client_records(
+    c: &mut Client13,
+    keys: &rdtls::dtls13::record_protection::RecordKeys,
+    epoch: u64,
+    next: &mut u64,
+) -> Vec<(RecordNumber, u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    while let Some(mut d) = c.poll_transmit() {
+        let v = unified_header::parse(&d, 0).unwrap();
+        let o = keys.open(&mut d, &v, *next).expect("client record");
+        *next = o.seq + 1;
+        out.push((
+            RecordNumber { epoch, seq: o.seq },
+            o.content_type,
+            o.content.to_vec(),
+        ));
+    }
+    out
+}
+
+/// Crossed KeyUpdates (RFC 9147 §8): ours is in flight when the server's
+/// KeyUpdate(update_requested) arrives; we install its epoch 4, ACK it in our epoch 3 and
+/// send no second KeyUpdate (ours already answers it); the server's ACK of ours, under its
+/// epoch-4 keys, moves our sending to epoch 4; data both ways at epoch 4.
+#[test]
+fn crossed_key_updates_with_the_hand_driven_server() {
+    let t0 = Instant::now();
+    let now = t0 + Duration::from_millis(20);
+    let psk = [0x33u8; 32];
+    let mut c = resuming_client(85, now, made_up_ticket(t0, &psk, b"crossed"));
+    let r = resume_with_hand_driven_server(&mut c, now, &psk, b"crossed", 6);
+    let suite = Suite13::Aes128GcmSha256;
+    let t = c13::Transcript::new(suite);
+    let ks = t.ks;
+    let c3 = c13::record_keys(&t, &r.c_ap);
+    let mut c_next = r.c_next_seq;
+
+    c.key_update(now, false).unwrap();
+    let ours = client_records(&mut c, &c3, 3, &mut c_next);
+    assert_eq!(ours.len(), 1);
+    let (ku_rn, ct, body) = &ours[0];
+    assert_eq!(
+        (*ct, body[0], &body[12..]),
+        (22, hs::KEY_UPDATE, &[0u8][..])
+    );
+
+    // The server's KeyUpdate(update_requested), message_seq 4, record (3, 3).
+    let mut d = Vec::new();
+    r.s_ap_keys
+        .seal(
+            &mut d,
+            c13::SHAPE,
+            3,
+            r.next_seq,
+            22,
+            &c13::dtls_msg(hs::KEY_UPDATE, 4, &[1]),
+            0,
+        )
+        .unwrap();
+    c.handle_datagram(now, &d).unwrap();
+    assert!(std::iter::from_fn(|| c.poll_event()).any(|e| e == Event13::RecvKeyUpdated(4)));
+    let answer = client_records(&mut c, &c3, 3, &mut c_next);
+    assert_eq!(answer.len(), 1, "an ACK, no second KeyUpdate: {answer:?}");
+    assert_eq!(answer[0].1, 26);
+    let acked = Ack::decode(&answer[0].2).unwrap().record_numbers;
+    assert_eq!(
+        acked,
+        vec![RecordNumber {
+            epoch: 3,
+            seq: r.next_seq
+        }]
+    );
+    assert_eq!(c.send_epoch(), 3, "ours is not acknowledged yet");
+
+    // The server's ACK of our KeyUpdate, in its epoch 4.
+    let s4 = c13::record_keys(&t, &ks.next_traffic_secret(&r.s_ap).unwrap());
+    let mut ack = Vec::new();
+    Ack {
+        record_numbers: vec![*ku_rn],
+    }
+    .encode(&mut ack);
+    let mut d = Vec::new();
+    s4.seal(&mut d, c13::SHAPE, 4, 0, 26, &ack, 0).unwrap();
+    s4.seal(&mut d, c13::SHAPE, 4, 1, 23, b"server at 4", 0)
+        .unwrap();
+    c.handle_datagram(now, &d).unwrap();
+    assert!(std::iter::from_fn(|| c.poll_event()).any(|e| e == Event13::SendKeyUpdated(4)));
+    assert_eq!(c.send_epoch(), 4);
+    assert_eq!(c.recv().as_deref(), Some(&b"server at 4"[..]));
+    assert_eq!(c.poll_timeout(), None);
+    c.send(b"client at 4").unwrap();
+    let c4 = c13::record_keys(&t, &ks.next_traffic_secret(&r.c_ap).unwrap());
+    let mut c4_next = 0;
+    let data = client_records(&mut c, &c4, 4, &mut c4_next);
+    assert_eq!(data.len(), 1);
+    assert_eq!((data[0].1, &data[0].2[..]), (23, &b"client at 4"[..]));
 }
