@@ -44,6 +44,8 @@ pub mod connection;
 pub mod cookie;
 pub(crate) mod crypto;
 pub mod deviations;
+#[doc(hidden)]
+pub mod dtls13;
 pub mod enums;
 pub mod error;
 #[doc(hidden)]

@@ -1,0 +1,188 @@
+//! The client's first flight: ClientHello with `supported_versions` (DTLS 1.3 only),
+//! `supported_groups`, `signature_algorithms`, one `key_share`, `psk_key_exchange_modes`,
+//! SNI, after a HelloRetryRequest the echoed cookie (RFC 8446 §4.1.2, RFC 9147 §5.3), and
+//! when resuming a ticket's `pre_shared_key` with its binder, last (RFC 8446 §4.2.11).
+
+use rand::RngCore;
+
+use std::time::Instant;
+
+use super::client::{Client13, Ticket13};
+use super::extensions::{self as ext, ext_type, group, psk_mode, KeyShareEntry, DTLS1_3};
+use super::hello::ClientHello;
+use super::key_schedule::KeySchedule;
+use super::psk::{self, OfferedPsks, PskIdentity};
+use crate::crypto::ecdhe::EphemeralKeyPair;
+use crate::enums::{ExtensionType, NamedGroup};
+use crate::error::Error;
+use crate::srtp::UseSrtp;
+
+/// Signature schemes allowed in a TLS 1.3 CertificateVerify (RFC 8446 §4.2.3): ECDSA with
+/// the matching curve, RSA-PSS, Ed25519.
+pub const TLS13_SCHEMES: [u16; 7] = [0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0807];
+
+/// The groups we can do a key share in.
+pub const TLS13_GROUPS: [u16; 3] = [group::X25519, group::SECP256R1, group::SECP384R1];
+
+impl Client13 {
+    /// Groups offered: the configuration's, in its order, among [`TLS13_GROUPS`].
+    pub(crate) fn offered_groups(&self) -> Vec<u16> {
+        let v: Vec<u16> = self
+            .cfg
+            .groups
+            .iter()
+            .map(|g| g.0)
+            .filter(|g| TLS13_GROUPS.contains(g))
+            .collect();
+        if v.is_empty() {
+            TLS13_GROUPS.to_vec()
+        } else {
+            v
+        }
+    }
+
+    /// Signature schemes offered: the configuration's TLS 1.3-capable ones.
+    pub(crate) fn offered_schemes(&self) -> Vec<u16> {
+        let v: Vec<u16> = self
+            .cfg
+            .sig_schemes
+            .iter()
+            .map(|s| s.0)
+            .filter(|s| TLS13_SCHEMES.contains(s))
+            .collect();
+        if v.is_empty() {
+            TLS13_SCHEMES.to_vec()
+        } else {
+            v
+        }
+    }
+
+    /// A fresh key pair in `group` (from the seeded RNG in test builds).
+    pub(crate) fn key_pair(&mut self, group: u16) -> Result<EphemeralKeyPair, Error> {
+        #[cfg(any(test, feature = "test-rng"))]
+        if self.cfg.rng_seed.is_some() {
+            let mut seed = vec![0u8; EphemeralKeyPair::seed_len(NamedGroup(group))];
+            self.rng.fill_bytes(&mut seed);
+            return EphemeralKeyPair::from_seed(NamedGroup(group), &seed);
+        }
+        EphemeralKeyPair::generate(NamedGroup(group))
+    }
+
+    /// A random.
+    pub(crate) fn random(&mut self) -> [u8; 32] {
+        let mut r = [0u8; 32];
+        self.rng.fill_bytes(&mut r);
+        r
+    }
+
+    /// The ticket to offer at `now`, if any: not past its lifetime (RFC 8446 §4.6.1), of
+    /// a suite we offer, and whose original server chain still passes our verification
+    /// for this connection's names (§4.6.1: resume only if the new SNI is valid for the
+    /// certificate of the original session).
+    pub(crate) fn ticket_to_offer(&self, now: Instant) -> Option<Ticket13> {
+        let t = self.opts.resume.as_ref()?;
+        let age = now.saturating_duration_since(t.received);
+        let fresh = age.as_secs() < u64::from(t.ticket.lifetime);
+        let chain_ok = self.check_server_chain(&t.peer_certs).is_ok();
+        (fresh && chain_ok && self.opts.suites.contains(&t.suite)).then(|| t.clone())
+    }
+
+    /// The name sent as SNI: RFC 6066 §3 allows one host_name, never an IP literal.
+    pub(crate) fn sni_name(&self) -> Option<&str> {
+        self.opts
+            .server_name
+            .as_deref()
+            .filter(|n| !n.is_empty() && n.len() < 256 && n.parse::<std::net::IpAddr>().is_err())
+    }
+
+    /// The ClientHello body with a share for `share`, the HRR `cookie`, and `psk`: a
+    /// ticket offered at `now` after the transcript `prefix` (empty for ClientHello1).
+    pub(crate) fn client_hello_body(
+        &self,
+        random: [u8; 32],
+        share: &EphemeralKeyPair,
+        cookie: Option<&[u8]>,
+        psk: Option<(&Ticket13, Instant, &[u8])>,
+    ) -> Result<Vec<u8>, Error> {
+        let mut exts: Vec<(u16, Vec<u8>)> = Vec::new();
+        let mut put = |typ: u16, f: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = Vec::new();
+            f(&mut b);
+            exts.push((typ, b));
+        };
+        if let Some(name) = self.sni_name() {
+            put(ext_type::SERVER_NAME, &|o| {
+                let n = name.as_bytes();
+                o.extend_from_slice(&((n.len() + 3) as u16).to_be_bytes());
+                o.push(0);
+                o.extend_from_slice(&(n.len() as u16).to_be_bytes());
+                o.extend_from_slice(n);
+            });
+        }
+        if !self.cfg.alpn_protocols.is_empty() {
+            let names = &self.cfg.alpn_protocols;
+            put(ExtensionType::ALPN.0, &|o| crate::alpn::encode(names, o));
+        }
+        if !self.cfg.srtp_profiles.is_empty() {
+            // RFC 5764 §4.1.1: our profiles, no MKI.
+            let u = UseSrtp {
+                profiles: self.cfg.srtp_profiles.clone(),
+                mki: Vec::new(),
+            };
+            put(ExtensionType::USE_SRTP.0, &|o| u.encode(o));
+        }
+        put(ext_type::SUPPORTED_VERSIONS, &|o| {
+            ext::encode_versions_client(o, &[DTLS1_3])
+        });
+        let groups = self.offered_groups();
+        put(ext_type::SUPPORTED_GROUPS, &|o| {
+            ext::encode_u16_list(o, &groups)
+        });
+        let schemes = self.offered_schemes();
+        put(ext_type::SIGNATURE_ALGORITHMS, &|o| {
+            ext::encode_u16_list(o, &schemes)
+        });
+        put(ext_type::KEY_SHARE, &|o| {
+            ext::encode_key_share_client(
+                o,
+                &[KeyShareEntry {
+                    group: share.group().0,
+                    key_exchange: share.public_key().to_vec(),
+                }],
+            )
+        });
+        // psk_dhe_ke: lets the server send tickets for a later resumption (§4.2.9).
+        put(ext_type::PSK_KEY_EXCHANGE_MODES, &|o| {
+            ext::encode_psk_modes(o, &[psk_mode::PSK_DHE_KE])
+        });
+        if let Some(c) = cookie {
+            put(ext_type::COOKIE, &|o| ext::encode_cookie(o, c));
+        }
+        let mut offered = None;
+        if let Some((t, now, _)) = psk {
+            let age = now.saturating_duration_since(t.received).as_millis();
+            let o = OfferedPsks {
+                identities: vec![PskIdentity {
+                    identity: t.ticket.ticket.clone(),
+                    obfuscated_ticket_age: psk::obfuscated_age(age as u64, t.ticket.age_add),
+                }],
+                binders: vec![vec![0; t.suite.hash().output_len()]],
+            };
+            put(ext_type::PRE_SHARED_KEY, &|b| o.encode(b));
+            offered = Some(o);
+        }
+        let suites = self.opts.suites.iter().map(|s| s.to_u16()).collect();
+        let mut b = Vec::new();
+        ClientHello::new(random, suites, exts).encode(&mut b);
+        if let (Some((t, _, prefix)), Some(o)) = (psk, offered) {
+            // The extension is last and its binders last inside it: the binder value is
+            // the final hash-length bytes of the message.
+            let ks = KeySchedule::dtls13(t.suite.hash());
+            let binder = psk::binder(&ks, &t.psk, prefix, &b, o.binders_len())
+                .map_err(|_| Error::Crypto("PSK binder"))?;
+            let at = b.len() - binder.as_bytes().len();
+            b[at..].copy_from_slice(binder.as_bytes());
+        }
+        Ok(b)
+    }
+}

@@ -1,0 +1,422 @@
+//! The DTLS 1.3 record layer of one endpoint: epoch-0 DTLSPlaintext records, protected
+//! DTLSCiphertext records per epoch (RFC 9147 §4), per-epoch receive windows checked after
+//! deprotection (§4.5.1), silent dropping of anything that does not authenticate
+//! (§4.5.2), and the AEAD usage limits of each key (§4.5.3): records sealed, and records
+//! that failed authentication.
+
+use super::ack::RecordNumber;
+use super::epoch::KeyUsage;
+use super::key_schedule::{KeySchedule, Secret};
+use super::record_protection::{HeaderShape, RecordKeys, Suite13};
+use super::unified_header;
+
+/// DTLSPlaintext header length (RFC 9147 §4: type, legacy version, epoch, 48-bit seq, len).
+pub const PLAINTEXT_HEADER_LEN: usize = 13;
+/// Overhead of a protected record we send: 1 + 2 (seq) + 2 (length) header, the content
+/// type byte and a 16-byte tag.
+pub const CIPHERTEXT_OVERHEAD: usize = 5 + 1 + 16;
+/// Receive epochs kept at once (the current one, the previous one for reordered records,
+/// and the handshake epoch).
+const MAX_RECV_EPOCHS: usize = 3;
+/// The header shape of every record we send: 16-bit sequence, with length, no CID.
+const SHAPE: HeaderShape<'static> = HeaderShape {
+    cid: b"",
+    seq_16: true,
+    with_length: true,
+};
+
+/// Content types (RFC 8446 §5.1, RFC 9147 §7).
+pub mod content {
+    /// alert(21)
+    pub const ALERT: u8 = 21;
+    /// handshake(22)
+    pub const HANDSHAKE: u8 = 22;
+    /// application_data(23)
+    pub const APPLICATION_DATA: u8 = 23;
+    /// ack(26)
+    pub const ACK: u8 = 26;
+}
+
+/// One authenticated record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InRecord {
+    /// Its record number (epoch, sequence).
+    pub rn: RecordNumber,
+    /// The (inner) content type.
+    pub content_type: u8,
+    /// The plaintext content.
+    pub content: Vec<u8>,
+}
+
+/// A 64-record anti-replay window (RFC 9147 §4.5.1).
+#[derive(Debug, Clone, Copy, Default)]
+struct ReplayWindow {
+    /// One more than the highest sequence number accepted.
+    next: u64,
+    /// Bit i set: `next - 1 - i` was received.
+    bits: u64,
+}
+
+impl ReplayWindow {
+    fn is_fresh(&self, seq: u64) -> bool {
+        if seq >= self.next {
+            return true;
+        }
+        let back = self.next - 1 - seq;
+        back < 64 && self.bits & (1 << back) == 0
+    }
+
+    fn mark(&mut self, seq: u64) {
+        if seq >= self.next {
+            let shift = seq - self.next + 1;
+            self.bits = if shift >= 64 { 0 } else { self.bits << shift };
+            self.bits |= 1;
+            self.next = seq + 1;
+        } else {
+            self.bits |= 1 << (self.next - 1 - seq);
+        }
+    }
+}
+
+struct RecvEpoch {
+    epoch: u64,
+    keys: RecordKeys,
+    window: ReplayWindow,
+    usage: KeyUsage,
+}
+
+struct SendEpoch {
+    epoch: u64,
+    keys: RecordKeys,
+    next_seq: u64,
+    usage: KeyUsage,
+}
+
+/// Keys and counters of both directions.
+#[derive(Default)]
+pub struct RecordLayer {
+    plain_send_seq: u64,
+    plain_window: ReplayWindow,
+    send: Vec<SendEpoch>,
+    recv: Vec<RecvEpoch>,
+    /// Records that failed deprotection, all epochs together.
+    pub failed_records: u64,
+    /// Set once the records failing authentication under one key reach the suite's
+    /// integrity limit: the connection must end (RFC 9147 §4.5.3).
+    pub integrity_limit_reached: bool,
+}
+
+fn record_keys(
+    ks: &KeySchedule,
+    suite: Suite13,
+    secret: &Secret,
+) -> Result<RecordKeys, crate::error::Error> {
+    let keys = ks
+        .traffic_keys(secret, suite.key_len())
+        .map_err(|_| crate::error::Error::Crypto("traffic keys"))?;
+    RecordKeys::new(suite, &keys).map_err(|_| crate::error::Error::Crypto("record keys"))
+}
+
+impl RecordLayer {
+    /// Installs the keys we send `epoch` with (kept alongside older ones: a flight of an
+    /// older epoch may still need retransmitting).
+    pub fn install_send(
+        &mut self,
+        ks: &KeySchedule,
+        suite: Suite13,
+        epoch: u64,
+        secret: &Secret,
+    ) -> Result<(), crate::error::Error> {
+        let keys = record_keys(ks, suite, secret)?;
+        self.send.retain(|e| e.epoch != epoch);
+        if self.send.len() >= MAX_RECV_EPOCHS {
+            self.send.remove(0);
+        }
+        self.send.push(SendEpoch {
+            epoch,
+            keys,
+            next_seq: 0,
+            usage: KeyUsage::new(suite),
+        });
+        Ok(())
+    }
+
+    /// Installs the keys the peer protects `epoch` with.
+    pub fn install_recv(
+        &mut self,
+        ks: &KeySchedule,
+        suite: Suite13,
+        epoch: u64,
+        secret: &Secret,
+    ) -> Result<(), crate::error::Error> {
+        let keys = record_keys(ks, suite, secret)?;
+        self.recv.retain(|e| e.epoch != epoch);
+        if self.recv.len() >= MAX_RECV_EPOCHS {
+            self.recv.remove(0);
+        }
+        self.recv.push(RecvEpoch {
+            epoch,
+            keys,
+            window: ReplayWindow::default(),
+            usage: KeyUsage::new(suite),
+        });
+        Ok(())
+    }
+
+    /// True once keys for receiving `epoch` are installed.
+    pub fn has_recv(&self, epoch: u64) -> bool {
+        self.recv.iter().any(|e| e.epoch == epoch)
+    }
+
+    /// True once the key we send `epoch` with has sealed enough records that a KeyUpdate is
+    /// due (seven eighths of the suite's confidentiality limit, §4.5.3).
+    pub fn key_update_due(&self, epoch: u64) -> bool {
+        self.send
+            .iter()
+            .any(|e| e.epoch == epoch && e.usage.key_update_due())
+    }
+
+    /// Test support: counts `sealed` records against the key of sending `epoch` and `failed`
+    /// ones against the newest receive key, as if they had been processed.
+    #[cfg(any(test, feature = "test-rng"))]
+    pub fn count_usage_for_test(&mut self, epoch: u64, sealed: u64, failed: u64) {
+        if let Some(e) = self.send.iter_mut().find(|e| e.epoch == epoch) {
+            e.usage.count_for_test(sealed, 0);
+        }
+        if let Some(e) = self.recv.last_mut() {
+            e.usage.count_for_test(0, failed);
+        }
+    }
+
+    /// Forgets the receive keys of epochs below `epoch`.
+    pub fn retire_recv_below(&mut self, epoch: u64) {
+        self.recv.retain(|e| e.epoch >= epoch);
+    }
+
+    /// Appends one record of `epoch` (0: DTLSPlaintext) to `out`; returns its number.
+    pub fn seal(
+        &mut self,
+        out: &mut Vec<u8>,
+        epoch: u64,
+        content_type: u8,
+        payload: &[u8],
+    ) -> Result<RecordNumber, crate::error::Error> {
+        if epoch == 0 {
+            let seq = self.plain_send_seq;
+            self.plain_send_seq += 1;
+            out.push(content_type);
+            out.extend_from_slice(&[0xfe, 0xfd, 0, 0]);
+            out.extend_from_slice(&seq.to_be_bytes()[2..]);
+            out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+            out.extend_from_slice(payload);
+            return Ok(RecordNumber { epoch, seq });
+        }
+        let e = self
+            .send
+            .iter_mut()
+            .find(|e| e.epoch == epoch)
+            .ok_or(crate::error::Error::InvalidState("no keys for the epoch"))?;
+        if e.next_seq >= 1 << 48 {
+            return Err(crate::error::Error::SequenceExhausted);
+        }
+        if e.usage.exhausted() {
+            // §4.5.3: no record beyond the confidentiality limit; a KeyUpdate must move
+            // the epoch on first.
+            return Err(crate::error::Error::InvalidState(
+                "AEAD usage limit of the sending key reached",
+            ));
+        }
+        let seq = e.next_seq;
+        e.keys
+            .seal(out, SHAPE, epoch, seq, content_type, payload, 0)
+            .map_err(|_| crate::error::Error::Crypto("record seal"))?;
+        e.next_seq += 1;
+        e.usage.on_sealed();
+        Ok(RecordNumber { epoch, seq })
+    }
+
+    /// Splits `datagram` into records and returns those that authenticate and are fresh.
+    /// Everything else is dropped silently (RFC 9147 §4.5.2); `undecryptable` receives
+    /// protected records of an epoch whose keys are not installed yet.
+    pub fn open_datagram(
+        &mut self,
+        datagram: &[u8],
+        undecryptable: &mut Vec<Vec<u8>>,
+    ) -> Vec<InRecord> {
+        let mut out = Vec::new();
+        let mut d = datagram;
+        while let Some(&first) = d.first() {
+            if unified_header::is_unified_header(first) {
+                let Ok(view) = unified_header::parse(d, 0) else {
+                    break;
+                };
+                let Some(rec) = d.get(..view.record_len) else {
+                    break;
+                };
+                match self.open_protected(rec) {
+                    Some(r) => out.push(r),
+                    None if !self
+                        .recv
+                        .iter()
+                        .any(|e| e.epoch & 3 == u64::from(first & 3)) =>
+                    {
+                        undecryptable.push(rec.to_vec())
+                    }
+                    None => {}
+                }
+                d = &d[view.record_len..];
+            } else {
+                if d.len() < PLAINTEXT_HEADER_LEN {
+                    break;
+                }
+                let len = usize::from(u16::from_be_bytes([d[11], d[12]]));
+                let Some(rec) = d.get(..PLAINTEXT_HEADER_LEN + len) else {
+                    break;
+                };
+                let epoch = u16::from_be_bytes([rec[3], rec[4]]);
+                let seq =
+                    u64::from_be_bytes([0, 0, rec[5], rec[6], rec[7], rec[8], rec[9], rec[10]]);
+                // Only handshake and alert records exist in epoch 0 (RFC 9147 §4).
+                let ok_type = matches!(rec[0], content::HANDSHAKE | content::ALERT);
+                if epoch == 0 && ok_type && rec[1] == 0xfe && self.plain_window.is_fresh(seq) {
+                    self.plain_window.mark(seq);
+                    out.push(InRecord {
+                        rn: RecordNumber { epoch: 0, seq },
+                        content_type: rec[0],
+                        content: rec[PLAINTEXT_HEADER_LEN..].to_vec(),
+                    });
+                }
+                d = &d[rec.len()..];
+            }
+        }
+        out
+    }
+
+    /// Deprotects one unified-header record: the epoch is the installed one whose low bits
+    /// match (§4.2.2); a failure is counted and the record dropped.
+    pub fn open_protected(&mut self, rec: &[u8]) -> Option<InRecord> {
+        let view = unified_header::parse(rec, 0).ok()?;
+        let bits = u64::from(view.header.epoch_bits);
+        let e = self.recv.iter_mut().rev().find(|e| e.epoch & 3 == bits)?;
+        let mut buf = rec.to_vec();
+        let opened = match e.keys.open(&mut buf, &view, e.window.next) {
+            Ok(o) => o,
+            Err(_) => {
+                self.failed_records += 1;
+                if e.usage.on_failed() {
+                    self.integrity_limit_reached = true;
+                }
+                return None;
+            }
+        };
+        if !e.window.is_fresh(opened.seq) {
+            return None;
+        }
+        e.window.mark(opened.seq);
+        Some(InRecord {
+            rn: RecordNumber {
+                epoch: e.epoch,
+                seq: opened.seq,
+            },
+            content_type: opened.content_type,
+            content: opened.content.to_vec(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_window_accepts_each_number_once() {
+        let mut w = ReplayWindow::default();
+        for s in [0u64, 2, 1, 70, 10, 69] {
+            assert!(w.is_fresh(s), "{s}");
+            w.mark(s);
+            assert!(!w.is_fresh(s));
+        }
+        assert!(!w.is_fresh(2), "out of the window: too old");
+        assert!(w.is_fresh(68));
+    }
+
+    fn layer(suite: Suite13, secret: u8) -> RecordLayer {
+        let ks = KeySchedule::dtls13(suite.hash());
+        let secret = Secret::from_bytes(&vec![secret; suite.hash().output_len()]).unwrap();
+        let mut rl = RecordLayer::default();
+        rl.install_send(&ks, suite, 2, &secret).unwrap();
+        rl.install_recv(&ks, suite, 2, &secret).unwrap();
+        rl
+    }
+
+    /// RFC 9147 §4.5.3 with CCM_8 (integrity limit 2^7): the 128th record failing
+    /// authentication under one key raises the flag; genuine records still open before.
+    #[test]
+    fn integrity_limit_counts_forgeries_per_key() {
+        let suite = Suite13::Aes128Ccm8Sha256;
+        let mut ours = layer(suite, 1);
+        let mut forger = layer(suite, 2);
+        let mut pending = Vec::new();
+        for i in 0..127 {
+            let mut d = Vec::new();
+            forger
+                .seal(&mut d, 2, content::HANDSHAKE, b"forged")
+                .unwrap();
+            assert!(ours.open_datagram(&d, &mut pending).is_empty());
+            assert!(!ours.integrity_limit_reached, "after {}", i + 1);
+        }
+        let mut good = Vec::new();
+        let mut peer = layer(suite, 1);
+        peer.seal(&mut good, 2, content::HANDSHAKE, b"genuine")
+            .unwrap();
+        assert_eq!(ours.open_datagram(&good, &mut pending).len(), 1);
+        let mut d = Vec::new();
+        forger
+            .seal(&mut d, 2, content::HANDSHAKE, b"forged")
+            .unwrap();
+        assert!(ours.open_datagram(&d, &mut pending).is_empty());
+        assert!(ours.integrity_limit_reached);
+        assert_eq!(ours.failed_records, 128);
+        assert!(pending.is_empty(), "the epoch's keys exist: not held back");
+    }
+
+    /// The confidentiality limit: a KeyUpdate is due at 7/8 of it, and no record is sealed
+    /// past it.
+    #[test]
+    fn sealing_stops_at_the_confidentiality_limit() {
+        let suite = Suite13::Aes128GcmSha256;
+        let max = crate::dtls13::epoch::limits(suite).max_sealed;
+        let mut rl = layer(suite, 3);
+        let mut d = Vec::new();
+        rl.count_usage_for_test(2, max / 8 * 7 - 2, 0);
+        rl.seal(&mut d, 2, content::APPLICATION_DATA, b"x").unwrap();
+        assert!(!rl.key_update_due(2));
+        rl.seal(&mut d, 2, content::APPLICATION_DATA, b"x").unwrap();
+        assert!(rl.key_update_due(2) && !rl.key_update_due(3));
+        rl.count_usage_for_test(2, max - max / 8 * 7 - 1, 0);
+        rl.seal(&mut d, 2, content::APPLICATION_DATA, b"last")
+            .unwrap();
+        let before = d.len();
+        assert!(rl.seal(&mut d, 2, content::APPLICATION_DATA, b"x").is_err());
+        assert_eq!(d.len(), before, "nothing written");
+    }
+
+    #[test]
+    fn garbage_and_foreign_records_are_dropped_silently() {
+        let mut rl = RecordLayer::default();
+        let mut pending = Vec::new();
+        // Plaintext application data, a non-zero epoch, truncations, a lone unified byte.
+        let mut d = vec![23, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 9];
+        d.extend_from_slice(&[22, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 9]);
+        assert!(rl.open_datagram(&d, &mut pending).is_empty());
+        assert!(rl.open_datagram(&[22, 0xfe], &mut pending).is_empty());
+        assert!(rl
+            .open_datagram(&[0x2c, 0, 0, 0, 40, 1], &mut pending)
+            .is_empty());
+        // A good handshake record, then its replay.
+        let mut good = Vec::new();
+        rl.seal(&mut good, 0, content::HANDSHAKE, b"hi").unwrap();
+        assert_eq!(rl.open_datagram(&good, &mut pending).len(), 1);
+        assert!(rl.open_datagram(&good, &mut pending).is_empty());
+    }
+}
