@@ -63,7 +63,7 @@ fn rdtls12_client_with_dimpl12_server() {
         let now = std::time::Instant::now();
         let client = Ours::client(our_config(&spec, false), now, ClientOptions::default());
         let server = DimplPeer::server12(now, false, 100 + i as u64);
-        let mut pair = Pair::new(client, server, LinkConfig::PERFECT, 1);
+        let mut pair = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
         handshake_and_exchange(&mut pair, &format!("rdtls client -> dimpl server, {suite}"));
         assert_eq!(pair.client.suite_name().as_deref(), Some(*suite));
         assert!(
@@ -80,7 +80,7 @@ fn dimpl12_client_with_rdtls12_server() {
         let now = std::time::Instant::now();
         let client = DimplPeer::client12(now, 200 + i as u64);
         let server = Ours::server(our_config(&spec, true), now);
-        let mut pair = Pair::new(client, server, LinkConfig::PERFECT, 2);
+        let mut pair = Pair::new_at(now, client, server, LinkConfig::PERFECT, 2);
         handshake_and_exchange(&mut pair, &format!("dimpl client -> rdtls server, {suite}"));
         assert_eq!(pair.server.suite_name().as_deref(), Some(*suite));
         // dimpl reports the leaf it verified our signatures with: our server certificate.
@@ -96,7 +96,7 @@ fn dtls12_mutual_authentication_both_directions() {
     // dimpl server requiring a client certificate; ours presents client-ecdsa.
     let client = Ours::client(our_config(&spec, false), now, ClientOptions::default());
     let server = DimplPeer::server12(now, true, 300);
-    let mut pair = Pair::new(client, server, LinkConfig::PERFECT, 3);
+    let mut pair = Pair::new_at(now, client, server, LinkConfig::PERFECT, 3);
     handshake_and_exchange(&mut pair, "mutual, dimpl server");
     let ours_leaf = common::ours::load_chain("client-ecdsa.pem").remove(0);
     assert_eq!(pair.server.peer_cert.as_deref(), Some(&ours_leaf[..]));
@@ -104,7 +104,7 @@ fn dtls12_mutual_authentication_both_directions() {
     // Our server requiring a client certificate; dimpl presents client-ecdsa.
     let client = DimplPeer::client12(now, 301);
     let server = Ours::server(our_config(&spec, true), now);
-    let mut pair = Pair::new(client, server, LinkConfig::PERFECT, 4);
+    let mut pair = Pair::new_at(now, client, server, LinkConfig::PERFECT, 4);
     handshake_and_exchange(&mut pair, "mutual, rdtls server");
 }
 
@@ -117,13 +117,13 @@ fn dimpl_version_sensing_falls_back_to_dtls12_with_rdtls() {
     let now = Instant::now();
     let client = DimplPeer::auto(now, true, 500);
     let server = Ours::server(our_config(&spec, true), now);
-    let mut pair = Pair::new(client, server, LinkConfig::PERFECT, 5);
+    let mut pair = Pair::new_at(now, client, server, LinkConfig::PERFECT, 5);
     handshake_and_exchange(&mut pair, "dimpl auto client -> rdtls server");
     assert_eq!(pair.client.version().as_deref(), Some("DTLS1_2"));
 
     let client = Ours::client(our_config(&spec, false), now, ClientOptions::default());
     let server = DimplPeer::auto(now, false, 501);
-    let mut pair = Pair::new(client, server, LinkConfig::PERFECT, 6);
+    let mut pair = Pair::new_at(now, client, server, LinkConfig::PERFECT, 6);
     handshake_and_exchange(&mut pair, "rdtls client -> dimpl auto server");
     assert_eq!(pair.server.version().as_deref(), Some("DTLS1_2"));
 }
@@ -142,13 +142,13 @@ fn dtls12_over_a_lossy_link_both_directions() {
         let now = std::time::Instant::now();
         let client = Ours::client(our_config(&spec, false), now, ClientOptions::default());
         let server = DimplPeer::server12(now, false, seed);
-        let mut pair = Pair::new(client, server, LinkConfig::lossy(0.2), seed);
+        let mut pair = Pair::new_at(now, client, server, LinkConfig::lossy(0.2), seed);
         handshake_and_exchange(&mut pair, &format!("lossy, dimpl server, seed {seed}"));
         total_lost += lost(&pair);
 
         let client = DimplPeer::client12(now, seed);
         let server = Ours::server(our_config(&spec, true), now);
-        let mut pair = Pair::new(client, server, LinkConfig::lossy(0.2), seed);
+        let mut pair = Pair::new_at(now, client, server, LinkConfig::lossy(0.2), seed);
         handshake_and_exchange(&mut pair, &format!("lossy, rdtls server, seed {seed}"));
         total_lost += lost(&pair);
     }

@@ -87,7 +87,7 @@ fn pair(
     };
     let client = Ours13::new(our13_config(seed, mtu, true), opts, now);
     let server = dimpl13(now, seed, cookie, groups, mtu);
-    Pair::new(client, server, link, seed)
+    Pair::new_at(now, client, server, link, seed)
 }
 
 /// Handshake, then data both ways over a clean link; checks the certificate event.
@@ -333,7 +333,7 @@ fn hostname_mismatch_is_fatal() {
     };
     let client = Ours13::new(our13_config(7, 1150, true), opts, now);
     let server = dimpl13(now, 7, false, &[], 1150);
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 7);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 7);
     let r = p.handshake(200, Duration::from_secs(30));
     assert!(r.is_err());
     let err = p.client.error.clone().expect("client failed");
@@ -374,7 +374,7 @@ fn each_suite_and_each_first_key_share() {
             .unwrap();
         let client = Ours13::new(cfg, opts, now);
         let server = dimpl13(now, seed, false, &[], 1150);
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, seed);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, seed);
         handshake_and_data(&mut p, &format!("{suite:?} with a {group:?} share"));
         // One ClientHello: the first share was accepted, no HelloRetryRequest.
         let hellos = p
@@ -407,7 +407,7 @@ fn srtp_profile_and_exporter_match_dimpl() {
         .unwrap();
     let client = Ours13::new(cfg, opts, now);
     let server = dimpl13(now, 9, false, &[], 1150);
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 9);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 9);
     handshake_and_data(&mut p, "srtp");
     assert_eq!(p.client.c.srtp_profile(), Some(0x0007));
     assert_eq!(

@@ -48,7 +48,7 @@ fn mutual_pair_mtu(
         ..Options13::default()
     };
     let client = Ours13::new(b.build().expect("our config"), opts, now);
-    Pair::new(client, server, LinkConfig::PERFECT, seed)
+    Pair::new_at(now, client, server, LinkConfig::PERFECT, seed)
 }
 
 #[test]

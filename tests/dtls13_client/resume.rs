@@ -64,7 +64,7 @@ fn dimpl_declines_the_ticket_and_the_handshake_is_full() {
         };
         let client = Ours13::new(our13_config(seed, 1150, true), opts, now);
         let server = dimpl13(now, seed, cookie, &[], 1150);
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, seed);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, seed);
         handshake_and_data(&mut p, &format!("declined ticket, cookie={cookie}"));
         assert!(!p.client.c.resumed());
         // Every ClientHello carried the ticket (pre_shared_key, type 41, is last).
