@@ -74,6 +74,18 @@
 //! * ALPN in the 1.3 ClientHello (EncryptedExtensions refuses an unsolicited one);
 //! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), wolfSSL
 //!   interop, the `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
+//!
+//! The **server** ([`server::Server13`], with `server_states.rs`, `server_hello.rs`,
+//! `server_post.rs`) mirrors the client's shape and is checked against dimpl 0.8's DTLS 1.3
+//! client and our own client in `tests/dtls13_server.rs`. It picks the suite (server
+//! preference), group and TLS 1.3 signature scheme from the ClientHello, answers with a
+//! stateless HelloRetryRequest (on by default) whose cookie carries the hash of
+//! ClientHello1 and the choices made, authenticated with the configuration's cookie HMAC
+//! keys over the peer address and client random (RFC 9147 §5.1), or one asking for a
+//! supported group; sends ServerHello, EncryptedExtensions, optional CertificateRequest,
+//! Certificate, CertificateVerify signed with the configured key, Finished through
+//! [`flight`]; verifies the client's (Certificate, CertificateVerify and) Finished and
+//! ACKs that flight at epoch 3; then application data, KeyUpdate and close_notify.
 
 pub mod ack;
 pub mod client;
@@ -90,4 +102,8 @@ pub mod messages;
 pub mod psk;
 pub mod record_layer;
 pub mod record_protection;
+pub mod server;
+mod server_hello;
+mod server_post;
+pub mod server_states;
 pub mod unified_header;
