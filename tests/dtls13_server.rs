@@ -10,6 +10,8 @@ mod common;
 #[allow(dead_code)]
 #[path = "dimpl_interop/peer.rs"]
 mod dimpl_peer;
+#[path = "dtls13_server/net.rs"]
+mod net;
 #[path = "dtls13_client/ours13.rs"]
 mod ours13;
 #[path = "dtls13_server/srv13.rs"]
@@ -95,7 +97,7 @@ fn handshake_and_data<C: Endpoint>(p: &mut Pair<C, OursS13>, what: &str) {
         b"hello from rdtls's 1.3 server",
     )
     .unwrap_or_else(|e| panic!("{what}: data: {e}"));
-    p.exchange(&[0xc1; 700], &[0x5e; 700])
+    p.exchange(&[0xc1; 250], &[0x5e; 250])
         .unwrap_or_else(|e| panic!("{what}: second data: {e}"));
 }
 
@@ -105,6 +107,7 @@ fn dimpl13_client_full_handshake_each_suite() {
         let mut p = dimpl_pair(10 + i as u64, suite, false, 1150, LinkConfig::PERFECT);
         handshake_and_data(&mut p, &format!("{suite:?}"));
         assert_eq!(p.server.s.suite(), Some(suite));
+        p.exchange(&[7; 900], &[8; 900]).expect("900-byte records");
         assert_eq!(
             p.client.peer_cert.as_deref(),
             Some(&load_chain("server-ecdsa.pem")[0][..]),
@@ -180,5 +183,76 @@ fn our_client13_full_handshake_each_suite() {
             None,
             "{suite:?}: our Finished ACKed"
         );
+    }
+}
+
+/// Plaintext handshake datagrams (ClientHellos) the client sent.
+fn client_hellos<C: Endpoint, S: Endpoint>(p: &Pair<C, S>) -> Vec<Vec<u8>> {
+    p.log
+        .iter()
+        .filter(|s| s.dir == Dir::ToServer && s.bytes[0] == 22)
+        .map(|s| s.bytes.clone())
+        .collect()
+}
+
+/// RFC 9147 §5.1: the default server answers ClientHello1 with a stateless
+/// HelloRetryRequest carrying a cookie; ClientHello2 echoes it and the handshake completes
+/// with a transcript starting with message_hash (a mismatch would fail Finished).
+#[test]
+fn hello_retry_request_cookie_with_both_clients() {
+    for (i, suite) in SUITES.into_iter().enumerate() {
+        let seed = 30 + i as u64;
+        let mut p = dimpl_pair(seed, suite, true, 1150, LinkConfig::PERFECT);
+        handshake_and_data(&mut p, &format!("dimpl cookie {suite:?}"));
+        assert_eq!(client_hellos(&p).len(), 2, "dimpl {suite:?}");
+        assert_eq!(
+            p.server.events[0],
+            ServerEvent13::HelloRetryRequest(true),
+            "dimpl {suite:?}"
+        );
+        let mut p = ours_pair(seed, suite, true, 1150, LinkConfig::PERFECT);
+        handshake_and_data(&mut p, &format!("ours cookie {suite:?}"));
+        assert_eq!(client_hellos(&p).len(), 2, "ours {suite:?}");
+        assert_eq!(p.server.events[0], ServerEvent13::HelloRetryRequest(true));
+    }
+}
+
+/// The default options have the cookie on.
+#[test]
+fn cookie_is_on_by_default() {
+    assert!(ServerOptions13::default().cookie);
+}
+
+/// A server limited to P-256 asks our client (X25519 share first) for a P-256 share in its
+/// HelloRetryRequest, with and without the return-routability cookie.
+#[test]
+fn hello_retry_request_changes_the_group() {
+    for cookie in [false, true] {
+        let now = Instant::now();
+        let opts = Options13 {
+            server_name: Some("localhost".into()),
+            ..Options13::default()
+        };
+        let client = Ours13::new(client_config(40, 1150), opts, now);
+        let cfg = Config::builder()
+            .identity(load_chain("server-ecdsa.pem"), load_key("server-ecdsa.key"))
+            .verify_mode(VerifyMode::None)
+            .groups(&[rdtls::enums::NamedGroup(0x0017)])
+            .cookie_keys(Arc::new(CookieKeys::with_seed(40)))
+            .rng_seed(40)
+            .build()
+            .unwrap();
+        let sopts = ServerOptions13 {
+            cookie,
+            ..ServerOptions13::default()
+        };
+        let server = OursS13::new(cfg, sopts, now);
+        let mut p = Pair::new(client, server, LinkConfig::PERFECT, 40);
+        handshake_and_data(&mut p, &format!("group change cookie={cookie}"));
+        let hellos = client_hellos(&p);
+        assert_eq!(hellos.len(), 2, "cookie={cookie}");
+        let has_p256 = |d: &[u8]| d.windows(3).any(|w| w == [0x00, 0x41, 0x04]);
+        assert!(!has_p256(&hellos[0]) && has_p256(&hellos[1]));
+        assert_eq!(p.server.events[0], ServerEvent13::HelloRetryRequest(cookie));
     }
 }
