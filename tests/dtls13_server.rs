@@ -10,6 +10,8 @@ mod common;
 #[allow(dead_code)]
 #[path = "dimpl_interop/peer.rs"]
 mod dimpl_peer;
+#[path = "dtls13_server/hostile.rs"]
+mod hostile;
 #[path = "dtls13_server/net.rs"]
 mod net;
 #[path = "dtls13_client/ours13.rs"]
