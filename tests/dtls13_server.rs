@@ -5,6 +5,8 @@
 //! close_notify, 10% and 30% loss, a 300-byte MTU with the chain fragmented, and mutated
 //! client flights. Deterministic: every RNG is seeded, time is virtual.
 
+#[path = "dtls13_server/auth.rs"]
+mod auth;
 mod common;
 // Shared with tests/dimpl_interop.rs, which uses the other constructors.
 #[allow(dead_code)]

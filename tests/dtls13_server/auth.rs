@@ -1,0 +1,95 @@
+//! Server13 asking for a client certificate (RFC 8446 §4.3.2): dimpl's client and ours
+//! answer with their ECDSA identity, verified against the test CAs with the client's
+//! CertificateVerify; a client without one sends an empty Certificate, which a server
+//! requiring one refuses with certificate_required.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdtls::cookie::CookieKeys;
+use rdtls::dtls13::client::Options13;
+use rdtls::dtls13::server::{ServerEvent13, ServerOptions13};
+use rdtls::{Config, VerifyMode};
+
+use crate::common::link::{Endpoint, LinkConfig, Pair};
+use crate::common::ours::{load_chain, load_key, trust_all};
+use crate::ours13::Ours13;
+use crate::srv13::OursS13;
+use crate::{client_config, dimpl13_client, handshake_and_data};
+
+fn auth_server(seed: u64, mode: VerifyMode, now: Instant) -> OursS13 {
+    let cfg = Config::builder()
+        .identity(load_chain("server-ecdsa.pem"), load_key("server-ecdsa.key"))
+        .trust_store(trust_all())
+        .verify_mode(mode)
+        .cookie_keys(Arc::new(CookieKeys::with_seed(seed)))
+        .rng_seed(seed)
+        .build()
+        .unwrap();
+    let opts = ServerOptions13 {
+        request_client_cert: true,
+        ..ServerOptions13::default()
+    };
+    OursS13::new(cfg, opts, now)
+}
+
+#[test]
+fn client_certificate_from_dimpl_and_ours() {
+    let leaf = load_chain("client-ecdsa.pem").remove(0);
+    let now = Instant::now();
+    let client = dimpl13_client(now, 100, 1150);
+    let srv = auth_server(100, VerifyMode::RequirePeerCertificate, now);
+    let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 100);
+    handshake_and_data(&mut p, "dimpl client cert");
+    assert!(p
+        .server
+        .events
+        .contains(&ServerEvent13::PeerCertificate(leaf.clone())));
+    assert_eq!(p.server.s.peer_certificates()[0], leaf);
+
+    let cfg = Config::builder()
+        .trust_store(trust_all())
+        .verify_mode(VerifyMode::Peer)
+        .identity(load_chain("client-ecdsa.pem"), load_key("client-ecdsa.key"))
+        .rng_seed(101)
+        .build()
+        .unwrap();
+    let opts = Options13 {
+        server_name: Some("localhost".into()),
+        ..Options13::default()
+    };
+    let client = Ours13::new(cfg, opts, now);
+    let srv = auth_server(101, VerifyMode::RequirePeerCertificate, now);
+    let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 101);
+    handshake_and_data(&mut p, "our client cert");
+    assert_eq!(p.server.s.peer_certificates()[0], leaf);
+}
+
+/// No identity: an empty Certificate; accepted with VerifyMode::Peer, refused with
+/// certificate_required (116) when one is required.
+#[test]
+fn missing_client_certificate() {
+    let now = Instant::now();
+    let opts = Options13 {
+        server_name: Some("localhost".into()),
+        ..Options13::default()
+    };
+    let client = Ours13::new(client_config(102, 1150), opts.clone(), now);
+    let mut p = Pair::new(
+        client,
+        auth_server(102, VerifyMode::Peer, now),
+        LinkConfig::PERFECT,
+        102,
+    );
+    handshake_and_data(&mut p, "optional client cert");
+    assert!(p.server.s.peer_certificates().is_empty());
+
+    let client = Ours13::new(client_config(103, 1150), opts, now);
+    let srv = auth_server(103, VerifyMode::RequirePeerCertificate, now);
+    let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 103);
+    let _ = p.run_until(500, Duration::from_secs(60), |p| {
+        p.server.failure().is_some()
+    });
+    let e = p.server.failure().expect("server refuses");
+    assert!(e.contains("AlertDescription(116)"), "{e}");
+}
