@@ -18,6 +18,8 @@ mod hostile;
 mod net;
 #[path = "dtls13_client/ours13.rs"]
 mod ours13;
+#[path = "dtls13_server/resume.rs"]
+mod resume;
 #[path = "dtls13_server/srv13.rs"]
 mod srv13;
 

@@ -106,4 +106,5 @@ pub mod server;
 mod server_hello;
 mod server_post;
 pub mod server_states;
+pub mod server_ticket;
 pub mod unified_header;

@@ -18,6 +18,7 @@ use super::hello::msg_type as hs;
 use super::record_layer::{content, InRecord, RecordLayer};
 use super::record_protection::Suite13;
 use super::server_states::SState;
+use super::server_ticket::TicketKey13;
 use crate::config::Config;
 use crate::error::{AlertDescription, Error};
 use crate::handshake::header::parse_fragments;
@@ -39,8 +40,12 @@ pub struct ServerOptions13 {
     pub peer_addr: Vec<u8>,
     /// Ask for a client certificate (RFC 8446 §4.3.2).
     pub request_client_cert: bool,
-    /// Issue this many NewSessionTickets after the handshake (RFC 8446 §4.6.1).
+    /// Issue this many NewSessionTickets after the handshake (RFC 8446 §4.6.1), sealed
+    /// with `ticket_key`.
     pub tickets: u8,
+    /// The key our tickets are sealed with; without it no ticket is issued or accepted.
+    /// Share one between connections for resumption to work.
+    pub ticket_key: Option<Arc<TicketKey13>>,
 }
 
 impl Default for ServerOptions13 {
@@ -55,6 +60,7 @@ impl Default for ServerOptions13 {
             peer_addr: Vec::new(),
             request_client_cert: false,
             tickets: 0,
+            ticket_key: None,
         }
     }
 }
@@ -104,6 +110,8 @@ pub struct Server13 {
     pub(crate) write_closed: bool,
     /// The negotiated suite.
     pub(crate) suite: Option<Suite13>,
+    /// The client offered `psk_dhe_ke`: tickets are useful to it.
+    pub(crate) client_psk_dhe: bool,
 }
 
 impl Server13 {
@@ -142,6 +150,7 @@ impl Server13 {
             resumed: false,
             write_closed: false,
             suite: None,
+            client_psk_dhe: false,
         })
     }
 

@@ -247,7 +247,11 @@ impl Server13 {
             .ok_or_else(|| failure("no common signature scheme"))?;
         self.next_msg_seq = seq;
         self.suite = Some(suite);
-        self.server_flight(now, (suite, ks), &ch, share, transcript, scheme)
+        self.client_psk_dhe = Self::offers_psk_dhe(&ch)?;
+        // The binder covers the transcript before this ClientHello (RFC 8446 §4.2.11.2).
+        let prefix_len = transcript.len() - 4 - body.len();
+        let psk = self.accept_psk(now, &ch, body, &transcript[..prefix_len], (suite, &ks))?;
+        self.server_flight(now, (suite, ks), &ch, (share, psk), transcript, scheme)
     }
 
     /// A HelloRetryRequest sent once and forgotten: the client's retransmitted
@@ -277,7 +281,7 @@ impl Server13 {
         now: Instant,
         (suite, ks): (Suite13, KeySchedule),
         ch: &ClientHello,
-        share: KeyShareEntry,
+        (share, psk): (KeyShareEntry, Option<(u16, Vec<u8>)>),
         mut transcript: Vec<u8>,
         scheme: SignatureScheme,
     ) -> Result<SState, Error> {
@@ -298,20 +302,27 @@ impl Server13 {
                 key_exchange: our_pub,
             },
         );
+        let mut extensions = vec![
+            (ext_type::SUPPORTED_VERSIONS, sv),
+            (ext_type::KEY_SHARE, ksb),
+        ];
+        if let Some((index, _)) = &psk {
+            let mut b = Vec::new();
+            super::psk::encode_selected(&mut b, *index);
+            extensions.push((ext_type::PRE_SHARED_KEY, b));
+        }
         let mut sh = Vec::new();
         ServerHello {
             random,
             legacy_session_id_echo: ch.legacy_session_id.clone(),
             cipher_suite: suite.to_u16(),
-            extensions: vec![
-                (ext_type::SUPPORTED_VERSIONS, sv),
-                (ext_type::KEY_SHARE, ksb),
-            ],
+            extensions,
         }
         .encode(&mut sh);
         messages::transcript_message(&mut transcript, hs::SERVER_HELLO, &sh);
         let mut flight = vec![self.next_msg(0, hs::SERVER_HELLO, sh)];
-        let early = ks.early_secret(None);
+        let early = ks.early_secret(psk.as_ref().map(|p| p.1.as_slice()));
+        self.resumed = psk.is_some();
         let handshake_secret = ks.handshake_secret(&early, &shared).map_err(crypto)?;
         let th = ks.transcript_hash(&transcript);
         let c_hs = ks
@@ -333,7 +344,8 @@ impl Server13 {
             hs::ENCRYPTED_EXTENSIONS,
             vec![0, 0],
         ));
-        let cert_context = self.opts.request_client_cert.then(Vec::new);
+        // A resumed handshake authenticates with the PSK: no certificates (§2.2).
+        let cert_context = (self.opts.request_client_cert && !self.resumed).then(Vec::new);
         if let Some(ctx) = &cert_context {
             let mut b = Vec::new();
             CertificateRequest {
@@ -344,31 +356,9 @@ impl Server13 {
             .encode(&mut b);
             flight.push(add(self, &mut transcript, hs::CERTIFICATE_REQUEST, b));
         }
-        let cfg = self.cfg.clone();
-        let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
-        let mut cert = Vec::new();
-        Certificate {
-            request_context: Vec::new(),
-            entries: id
-                .chain
-                .iter()
-                .map(|der| CertificateEntry {
-                    cert_data: der.clone(),
-                    extensions: Vec::new(),
-                })
-                .collect(),
+        if !self.resumed {
+            self.certificate_and_verify(&mut flight, &mut transcript, &ks, scheme)?;
         }
-        .encode(&mut cert);
-        flight.push(add(self, &mut transcript, hs::CERTIFICATE, cert));
-        let signed =
-            CertificateVerify::signed_content(true, ks.transcript_hash(&transcript).as_bytes());
-        let mut cv = Vec::new();
-        CertificateVerify {
-            scheme: scheme.0,
-            signature: id.key.sign(scheme, &signed)?,
-        }
-        .encode(&mut cv);
-        flight.push(add(self, &mut transcript, hs::CERTIFICATE_VERIFY, cv));
         let s_key = ks.finished_key(&s_hs).map_err(crypto)?;
         let fin = ks.verify_data(&s_key, ks.transcript_hash(&transcript).as_bytes());
         flight.push(add(
@@ -408,5 +398,44 @@ impl Server13 {
         } else {
             SState::ExpectFinished(Box::new(h))
         })
+    }
+
+    /// Certificate (our chain) and CertificateVerify over the transcript through it
+    /// (RFC 8446 §4.4.2–§4.4.3), signed with the configured key.
+    fn certificate_and_verify(
+        &mut self,
+        flight: &mut Vec<super::flight::OutMsg>,
+        transcript: &mut Vec<u8>,
+        ks: &KeySchedule,
+        scheme: SignatureScheme,
+    ) -> Result<(), Error> {
+        let cfg = self.cfg.clone();
+        let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
+        let mut cert = Vec::new();
+        Certificate {
+            request_context: Vec::new(),
+            entries: id
+                .chain
+                .iter()
+                .map(|der| CertificateEntry {
+                    cert_data: der.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+        }
+        .encode(&mut cert);
+        messages::transcript_message(transcript, hs::CERTIFICATE, &cert);
+        flight.push(self.next_msg(2, hs::CERTIFICATE, cert));
+        let signed =
+            CertificateVerify::signed_content(true, ks.transcript_hash(transcript).as_bytes());
+        let mut cv = Vec::new();
+        CertificateVerify {
+            scheme: scheme.0,
+            signature: id.key.sign(scheme, &signed)?,
+        }
+        .encode(&mut cv);
+        messages::transcript_message(transcript, hs::CERTIFICATE_VERIFY, &cv);
+        flight.push(self.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
+        Ok(())
     }
 }

@@ -90,15 +90,6 @@ impl Server13 {
         Ok(())
     }
 
-    /// NewSessionTickets after the handshake (none yet: resumption is not offered).
-    pub(crate) fn send_tickets(
-        &mut self,
-        _now: Instant,
-        _e: &mut SEstablished,
-    ) -> Result<(), Error> {
-        Ok(())
-    }
-
     /// RFC 8446 §7.5 (with RFC 9147's "dtls13" labels): keying material from the
     /// exporter master secret, once the handshake has completed.
     pub fn export_keying_material(

@@ -52,7 +52,6 @@ pub struct SEstablished {
     pub(crate) ks: KeySchedule,
     pub(crate) send: TrafficEpoch,
     pub(crate) recv: TrafficEpoch,
-    #[allow(dead_code)] // read by the ticket code
     pub(crate) resumption_master: Secret,
     pub(crate) exporter_master: Secret,
     /// Our next sending epoch, used once our KeyUpdate is acknowledged (§8).
