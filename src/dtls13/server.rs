@@ -112,6 +112,9 @@ pub struct Server13 {
     pub(crate) suite: Option<Suite13>,
     /// The client offered `psk_dhe_ke`: tickets are useful to it.
     pub(crate) client_psk_dhe: bool,
+    /// Record number of the last epoch-0 handshake record (the ClientHello's), which our
+    /// answer reuses (RFC 9147 §5.1).
+    pub(crate) plain_in_seq: u64,
 }
 
 impl Server13 {
@@ -151,6 +154,7 @@ impl Server13 {
             write_closed: false,
             suite: None,
             client_psk_dhe: false,
+            plain_in_seq: 0,
         })
     }
 
@@ -243,6 +247,9 @@ impl Server13 {
                         }
                         FragmentOutcome::TooFarAhead | FragmentOutcome::Conflict => {}
                     }
+                }
+                if epoch == 0 {
+                    self.plain_in_seq = rec.rn.seq;
                 }
                 if epoch == 2 {
                     self.hs_records.add(rec.rn);

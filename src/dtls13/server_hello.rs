@@ -246,6 +246,9 @@ impl Server13 {
             .choose_scheme(&accepted)
             .ok_or_else(|| failure("no common signature scheme"))?;
         self.next_msg_seq = seq;
+        // After a stateless HelloRetryRequest (which took ClientHello1's record number)
+        // ClientHello2's number is higher: ServerHello never repeats the HRR's.
+        self.rl.set_plain_send_seq(self.plain_in_seq);
         self.suite = Some(suite);
         self.client_psk_dhe = Self::offers_psk_dhe(&ch)?;
         // The binder covers the transcript before this ClientHello (RFC 8446 §4.2.11.2).
@@ -266,6 +269,8 @@ impl Server13 {
         let cfg = &self.cfg;
         let timers = (cfg.initial_timeout, cfg.max_timeout, cfg.max_retransmits);
         let mut f = OutFlight::new(vec![m], cfg.mtu, timers)?;
+        // RFC 9147 §5.1: the HelloRetryRequest takes the ClientHello's record number.
+        self.rl.set_plain_send_seq(self.plain_in_seq);
         let mut dgrams = Vec::new();
         f.transmit(&mut self.rl, now, cfg.mtu, true, &mut dgrams)?;
         self.out.extend(dgrams);

@@ -187,3 +187,43 @@ fn cookie_is_stateless_and_bound_to_peer_and_random() {
     s.handle_datagram(now, &ch2);
     assert!(s.failure().expect("random changed").contains("cookie"));
 }
+
+/// The whole handshake with the server object replaced right after its HelloRetryRequest
+/// (a stateless listener handing ClientHello2 to a new connection): it completes with
+/// both clients. ServerHello reuses ClientHello2's record number (RFC 9147 §5.1), so the
+/// client's epoch-0 replay window does not drop it as a repeat of the HRR's.
+#[test]
+fn handshake_completes_on_a_fresh_server_after_hrr() {
+    fn swap<C: Endpoint>(p: &mut Pair<C, crate::srv13::OursS13>, seed: u64, what: &str) {
+        p.run_until(50, std::time::Duration::from_secs(10), |p| {
+            !p.server.events.is_empty()
+        })
+        .unwrap_or_else(|e| panic!("{what}: HRR: {e}"));
+        assert_eq!(
+            p.server.events,
+            vec![ServerEvent13::HelloRetryRequest(true)]
+        );
+        p.server = server(seed, 1150, SUITES[1], true, p.now);
+        crate::handshake_and_data(p, what);
+        // No ClientHello2 retransmission was needed: the first ServerHello was taken.
+        let hellos = p
+            .log
+            .iter()
+            .filter(|s| s.dir == Dir::ToServer && s.bytes[0] == 22)
+            .count();
+        assert_eq!(hellos, 2, "{what}");
+        assert!(
+            !p.server
+                .events
+                .contains(&ServerEvent13::HelloRetryRequest(true)),
+            "{what}: the new server needed no second HRR"
+        );
+    }
+    let mut p = ours_pair(95, SUITES[1], true, 1150, LinkConfig::PERFECT);
+    swap(&mut p, 95, "ours");
+    let now = Instant::now();
+    let client = dimpl13_client(now, 96, 1150);
+    let srv = server(96, 1150, SUITES[1], true, now);
+    let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 96);
+    swap(&mut p, 96, "dimpl");
+}
