@@ -93,6 +93,8 @@ pub struct Server13 {
     msg_epochs: BTreeMap<u16, u64>,
     /// Epoch-2 records of the client's final flight, acknowledged once it completes (§7).
     pub(crate) hs_records: ReceivedRecords,
+    /// When a partial ACK of the client's final flight is due (§7.1).
+    pub(crate) ack_at: Option<Instant>,
     pub(crate) state: SState,
     pub(crate) next_msg_seq: u16,
     /// The epoch our alerts, ACKs and application data go out in.
@@ -140,6 +142,7 @@ impl Server13 {
             reasm: Reassembler::new(),
             msg_epochs: BTreeMap::new(),
             hs_records: ReceivedRecords::default(),
+            ack_at: None,
             state: SState::ExpectClientHello,
             next_msg_seq: 0,
             send_epoch: 0,
@@ -203,6 +206,12 @@ impl Server13 {
             // RFC 9147 §7: the client's final flight and post-handshake messages are
             // acknowledged at once.
             self.send_ack(post_hs_acks)?;
+        }
+        if self.state.awaits_client_flight() && !self.hs_records.is_empty() && self.ack_at.is_none()
+        {
+            // §7.1: part of the client's final flight arrived; acknowledge it after a short
+            // delay so only what is missing is resent.
+            self.ack_at = Some(now + self.cfg.initial_timeout / 4);
         }
         Ok(())
     }
@@ -314,6 +323,7 @@ impl Server13 {
             self.events.push_back(ServerEvent13::PeerClosed);
             self.state = SState::Closed;
             self.flight = None;
+            self.ack_at = None;
             return Ok(());
         }
         Err(Error::AlertReceived(AlertDescription(*desc)))
@@ -363,13 +373,25 @@ impl Server13 {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.flight.as_ref().and_then(|f| f.deadline())
+        let f = self.flight.as_ref().and_then(|f| f.deadline());
+        match (f, self.ack_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Fires the retransmission timer when due (§5.8).
+    /// Fires the timers that are due: a partial ACK, a retransmission (§5.8).
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.check_alive()?;
         self.last_now = now;
+        if self.ack_at.is_some_and(|t| t <= now) {
+            self.ack_at = None;
+            if self.state.awaits_client_flight() && !self.hs_records.is_empty() {
+                let rns = self.hs_records.to_ack().record_numbers;
+                let r = self.send_ack(rns);
+                self.settle(r)?;
+            }
+        }
         let r = match self.flight.as_mut() {
             Some(f) if f.deadline().is_some_and(|t| t <= now) => {
                 let mut dgrams = Vec::new();
@@ -430,6 +452,7 @@ impl Server13 {
             self.state = SState::Closed;
         }
         self.flight = None;
+        self.ack_at = None;
         Ok(())
     }
 
@@ -495,6 +518,7 @@ impl Server13 {
             self.error = Some(e.clone());
             self.state = SState::Failed;
             self.flight = None;
+            self.ack_at = None;
         }
         r
     }

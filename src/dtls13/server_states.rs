@@ -89,6 +89,16 @@ impl SState {
         matches!(self, SState::Established(_))
     }
 
+    /// Receiving the client's final flight (its Certificate, CertificateVerify, Finished).
+    pub(crate) fn awaits_client_flight(&self) -> bool {
+        matches!(
+            self,
+            SState::ExpectCertificate(_)
+                | SState::ExpectCertificateVerify(_)
+                | SState::ExpectFinished(_)
+        )
+    }
+
     /// Epoch-0 records are accepted only before our ServerHello.
     pub(crate) fn expects_plaintext(&self) -> bool {
         matches!(self, SState::ExpectClientHello)
@@ -247,6 +257,7 @@ impl Server13 {
             f.implicitly_acked();
         }
         self.flight = None;
+        self.ack_at = None;
         let rns = self.hs_records.to_ack().record_numbers;
         self.send_ack(rns)?;
         self.events.push_back(ServerEvent13::HandshakeComplete);
