@@ -68,7 +68,9 @@ impl Default for ServerOptions13 {
 /// What happened, for the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerEvent13 {
-    /// We answered with a HelloRetryRequest (`true`: it carried a cookie).
+    /// We answered with a HelloRetryRequest: `true` when the return-routability check
+    /// asked for it, `false` when only another key_share group was needed. Either way it
+    /// carries the cookie that holds our state (RFC 9147 §5.1).
     HelloRetryRequest(bool),
     /// The client's Finished verified; application data may flow.
     HandshakeComplete,
@@ -178,7 +180,9 @@ impl Server13 {
                 self.pending.push(r);
             }
         }
-        let r = self.on_records(now, records);
+        let r = self
+            .on_records(now, records)
+            .and_then(|()| self.auto_key_update(now));
         self.settle(r)
     }
 
@@ -401,6 +405,7 @@ impl Server13 {
             }
             _ => Ok(()),
         };
+        let r = r.and_then(|()| self.auto_key_update(now));
         self.settle(r)
     }
 
@@ -421,11 +426,11 @@ impl Server13 {
             return Err(Error::MessageTooLarge { max });
         }
         let mut d = Vec::new();
-        let r = self
-            .rl
-            .seal(&mut d, self.send_epoch, content::APPLICATION_DATA, data)
-            .map(|_| ());
+        self.rl
+            .seal(&mut d, self.send_epoch, content::APPLICATION_DATA, data)?;
         self.out.push_back(d);
+        // The KeyUpdate flight's timer starts at the last time we were given.
+        let r = self.auto_key_update(self.last_now);
         self.settle(r)
     }
 
@@ -479,6 +484,20 @@ impl Server13 {
     /// The first fatal error, if any.
     pub fn error(&self) -> Option<&Error> {
         self.error.as_ref()
+    }
+
+    /// Records dropped because they failed authentication (RFC 9147 §4.5.3).
+    pub fn records_failed(&self) -> u64 {
+        self.rl.failed_records
+    }
+
+    /// Test support: counts `sealed` records against our sending key and `failed` ones
+    /// against the newest receive key, to reach the AEAD limits (§4.5.3) in a test.
+    #[cfg(any(test, feature = "test-rng"))]
+    #[doc(hidden)]
+    pub fn count_key_usage_for_test(&mut self, sealed: u64, failed: u64) {
+        self.rl
+            .count_usage_for_test(self.send_epoch, sealed, failed);
     }
 
     /// Our current sending epoch.

@@ -72,6 +72,18 @@ impl Server13 {
         r
     }
 
+    /// RFC 9147 §4.5.3: once our sending key nears its confidentiality limit, a KeyUpdate
+    /// (not requesting the peer's) starts as soon as no other flight of ours is pending.
+    pub(crate) fn auto_key_update(&mut self, now: Instant) -> Result<(), Error> {
+        let idle = !self.flight.as_ref().is_some_and(|f| f.is_pending()) && !self.write_closed;
+        let due = matches!(&self.state, SState::Established(e) if e.send_next.is_none())
+            && self.rl.key_update_due(self.send_epoch);
+        if idle && due {
+            self.key_update(now, false)?;
+        }
+        Ok(())
+    }
+
     /// After an ACK: a fully acknowledged KeyUpdate switches our sending keys.
     pub(crate) fn on_flight_acked(&mut self) -> Result<(), Error> {
         if self.flight.as_ref().is_some_and(|f| f.is_pending()) {

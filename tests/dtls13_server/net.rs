@@ -136,3 +136,66 @@ fn mtu_300_fragments_the_chain() {
         assert!(p.server.failure().is_none());
     }
 }
+
+/// RFC 9147 §4.5.3: once our sending key has protected 7/8 of the suite's limit (counted
+/// ahead by the test hook), the next `send` starts a KeyUpdate on its own; dimpl ACKs it
+/// and our data moves to epoch 4.
+#[test]
+fn key_update_starts_by_itself_near_the_sealing_limit() {
+    use rdtls::dtls13::epoch::limits;
+    let mut p = dimpl_pair(54, SUITES[0], true, 1150, LinkConfig::PERFECT);
+    handshake_and_data(&mut p, "auto key update");
+    let max = limits(SUITES[0]).max_sealed;
+    p.server.s.count_key_usage_for_test(max / 8 * 7 - 2, 0);
+    p.exchange(b"below", b"the threshold").unwrap();
+    assert_eq!(p.server.s.poll_timeout(), None, "no KeyUpdate yet");
+    p.exchange(b"at", b"the threshold").unwrap();
+    p.run_until(200, Duration::from_secs(60), |p| {
+        p.server.events.contains(&ServerEvent13::SendKeyUpdated(4))
+    })
+    .expect("our automatic KeyUpdate is acknowledged");
+    assert_eq!(p.server.s.send_epoch(), 4);
+    p.exchange(b"still epoch 3", b"fresh key").unwrap();
+    let last = &p
+        .log
+        .iter()
+        .rev()
+        .find(|s| s.dir == Dir::ToClient)
+        .unwrap()
+        .bytes;
+    assert_eq!(last[0] & 0x03, 0, "epoch 4 has low bits 00");
+}
+
+/// A server limited to P-256 asks dimpl's client (X25519 share) for a P-256 share.
+#[test]
+fn hello_retry_request_group_change_with_dimpl13_client() {
+    use std::sync::Arc;
+    use std::time::Instant;
+    let now = Instant::now();
+    let client = crate::dimpl13_client(now, 55, 1150);
+    let cfg = rdtls::Config::builder()
+        .identity(
+            crate::common::ours::load_chain("server-ecdsa.pem"),
+            crate::common::ours::load_key("server-ecdsa.key"),
+        )
+        .verify_mode(rdtls::VerifyMode::None)
+        .groups(&[rdtls::enums::NamedGroup(0x0017)])
+        .cookie_keys(Arc::new(rdtls::cookie::CookieKeys::with_seed(55)))
+        .rng_seed(55)
+        .build()
+        .unwrap();
+    let opts = rdtls::dtls13::server::ServerOptions13 {
+        cookie: false,
+        ..Default::default()
+    };
+    let server = crate::srv13::OursS13::new(cfg, opts, now);
+    let mut p = crate::common::link::Pair::new(client, server, LinkConfig::PERFECT, 55);
+    handshake_and_data(&mut p, "dimpl group change");
+    assert_eq!(p.server.events[0], ServerEvent13::HelloRetryRequest(false));
+    let hellos = p
+        .log
+        .iter()
+        .filter(|s| s.dir == Dir::ToServer && s.bytes[0] == 22)
+        .count();
+    assert_eq!(hellos, 2);
+}
