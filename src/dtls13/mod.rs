@@ -95,11 +95,13 @@
 //!     as a half-close, the exporter;
 //!   - issues NewSessionTickets sealed with a shared [`server_ticket::TicketKey13`] and
 //!     resumes with them (PSK + ECDHE, binder checked over the truncated ClientHello, also
-//!     after the HRR).
+//!     after the HRR);
+//!   - answers use_srtp in EncryptedExtensions (RFC 5764, our profile order) for the
+//!     exporter's DTLS-SRTP keys.
 //!
-//! Not done on the server: EncryptedExtensions answers nothing (no SNI ack, use_srtp or
-//! ALPN), no early data, no connection IDs; it is not wired into `Connection`, the
-//! cookie listener or the C API.
+//! Not done on the server: no SNI acknowledgement or ALPN in EncryptedExtensions, no
+//! early data, no connection IDs; it is not wired into `Connection`, the cookie listener
+//! or the C API.
 
 pub mod ack;
 pub mod client;
@@ -117,6 +119,7 @@ pub mod psk;
 pub mod record_layer;
 pub mod record_protection;
 pub mod server;
+mod server_ext;
 mod server_hello;
 mod server_post;
 pub mod server_states;

@@ -119,6 +119,8 @@ pub struct Server13 {
     /// Record number of the last epoch-0 handshake record (the ClientHello's), which our
     /// answer reuses (RFC 9147 §5.1).
     pub(crate) plain_in_seq: u64,
+    /// The SRTP profile chosen for use_srtp (RFC 5764).
+    pub(crate) srtp_profile: Option<u16>,
 }
 
 impl Server13 {
@@ -160,6 +162,7 @@ impl Server13 {
             suite: None,
             client_psk_dhe: false,
             plain_in_seq: 0,
+            srtp_profile: None,
         })
     }
 

@@ -342,13 +342,8 @@ impl Server13 {
             messages::transcript_message(t, typ, &body);
             s.next_msg(2, typ, body)
         };
-        // EncryptedExtensions: nothing to answer yet (RFC 8446 §4.3.1).
-        flight.push(add(
-            self,
-            &mut transcript,
-            hs::ENCRYPTED_EXTENSIONS,
-            vec![0, 0],
-        ));
+        let ee = self.encrypted_extensions(ch)?;
+        flight.push(add(self, &mut transcript, hs::ENCRYPTED_EXTENSIONS, ee));
         // A resumed handshake authenticates with the PSK: no certificates (§2.2).
         let cert_context = (self.opts.request_client_cert && !self.resumed).then(Vec::new);
         if let Some(ctx) = &cert_context {

@@ -157,3 +157,67 @@ fn small_mtu_server(seed: u64) -> rdtls::dtls13::server::Server13 {
     };
     rdtls::dtls13::server::Server13::new(cfg, opts, Instant::now()).unwrap()
 }
+
+/// use_srtp (RFC 5764) through the server: dimpl's client and ours get our profile in
+/// EncryptedExtensions, and our exporter gives the DTLS-SRTP keying material they derive.
+#[test]
+fn srtp_profile_and_exporter_match_the_clients() {
+    let now = Instant::now();
+    let srtp_server = |seed: u64| {
+        let cfg = Config::builder()
+            .identity(load_chain("server-ecdsa.pem"), load_key("server-ecdsa.key"))
+            .verify_mode(VerifyMode::None)
+            .srtp_profiles(&[0x0007, 0x0001])
+            .cookie_keys(Arc::new(CookieKeys::with_seed(seed)))
+            .rng_seed(seed)
+            .build()
+            .unwrap();
+        OursS13::new(cfg, ServerOptions13::default(), now)
+    };
+    let client = dimpl13_client(now, 108, 1150);
+    let mut p = Pair::new(client, srtp_server(108), LinkConfig::PERFECT, 108);
+    handshake_and_data(&mut p, "dimpl srtp");
+    assert_eq!(p.server.s.srtp_profile(), Some(0x0007));
+    let (km, profile) = p.client.keying_material.clone().expect("dimpl exported");
+    assert_eq!(profile, "SRTP_AEAD_AES_128_GCM");
+    let mut ours = vec![0u8; km.len()];
+    p.server
+        .s
+        .export_keying_material(rdtls::srtp::EXPORTER_LABEL, b"", &mut ours)
+        .unwrap();
+    assert_eq!(km, ours);
+
+    let cfg = Config::builder()
+        .trust_store(trust_all())
+        .verify_mode(VerifyMode::Peer)
+        .srtp_profiles(&[0x0001, 0x0007])
+        .rng_seed(109)
+        .build()
+        .unwrap();
+    let opts = Options13 {
+        server_name: Some("localhost".into()),
+        ..Options13::default()
+    };
+    let client = Ours13::new(cfg, opts.clone(), now);
+    let mut p = Pair::new(client, srtp_server(109), LinkConfig::PERFECT, 109);
+    handshake_and_data(&mut p, "ours srtp");
+    // Our order wins (0x0007 first), among the client's.
+    assert_eq!(p.server.s.srtp_profile(), Some(0x0007));
+    assert_eq!(p.client.c.srtp_profile(), Some(0x0007));
+    let (mut a, mut b) = ([0u8; 56], [0u8; 56]);
+    p.server
+        .s
+        .export_keying_material(rdtls::srtp::EXPORTER_LABEL, b"", &mut a)
+        .unwrap();
+    p.client
+        .c
+        .export_keying_material(rdtls::srtp::EXPORTER_LABEL, b"", &mut b)
+        .unwrap();
+    assert_eq!(a, b);
+
+    // A client without use_srtp gets none.
+    let client = Ours13::new(client_config(110, 1150), opts, now);
+    let mut p = Pair::new(client, srtp_server(110), LinkConfig::PERFECT, 110);
+    handshake_and_data(&mut p, "no srtp");
+    assert_eq!(p.server.s.srtp_profile(), None);
+}
