@@ -153,6 +153,14 @@ impl Server13 {
         if !versions.contains(&DTLS1_3) {
             return Err(Error::alert(AD::PROTOCOL_VERSION, "DTLS 1.3 not offered"));
         }
+        // RFC 9147 §5.3: the DTLS 1.2 cookie field is empty in DTLS 1.3 (the cookie is an
+        // extension now).
+        if !ch.legacy_cookie.is_empty() {
+            return Err(Error::alert(
+                AD::ILLEGAL_PARAMETER,
+                "legacy_cookie not empty",
+            ));
+        }
         // Server preference among the suites both sides have.
         let suite = self
             .opts

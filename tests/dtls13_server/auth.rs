@@ -97,10 +97,12 @@ fn missing_client_certificate() {
 /// Client authentication over a 300-byte MTU: our chain and the client's Certificate are
 /// cut into several records; we ACK the part of the client's flight that arrived (RFC 9147
 /// §7.1). Our client also with 10% and 30% loss (plus duplication and reordering);
-/// dimpl's client over a clean link only: with CertificateRequest and a reordered
-/// fragmented flight, dimpl 0.8's client ACKs in a loop without answering (it never sends
-/// its Certificate; seen with a 1150-byte dimpl MTU too, and not without
-/// CertificateRequest), which is outside what this server controls.
+/// dimpl's client over a clean link only: with CertificateRequest and our fragmented
+/// flight reordered, dimpl 0.8's client re-arms its timer at the same instant and emits an
+/// ACK every time it fires, so virtual time stops (59 ms after 200 000 steps, none of its
+/// ACKs ever due for delivery) and it never sends its Certificate (also with a 1150-byte
+/// dimpl MTU; not without CertificateRequest) — a dimpl livelock this server cannot
+/// influence.
 #[test]
 fn client_certificate_over_small_mtu() {
     let leaf = load_chain("client-ecdsa.pem").remove(0);

@@ -227,3 +227,38 @@ fn handshake_completes_on_a_fresh_server_after_hrr() {
     let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 96);
     swap(&mut p, 96, "dimpl");
 }
+
+/// RFC 9147 §5.3: a DTLS 1.3 ClientHello with a non-empty legacy_cookie is refused with
+/// illegal_parameter (and a plaintext alert goes back).
+#[test]
+fn legacy_cookie_is_refused() {
+    let flights = recorded_flights(97, false);
+    let mut ch = flights[0].clone();
+    assert_eq!(ch[0], 22);
+    // Record header 13, handshake header 12, then version 2, random 32, session id (empty).
+    let at = 13 + 12 + 2 + 32;
+    assert_eq!(ch[at], 0, "empty session id");
+    assert_eq!(ch[at + 1], 0, "empty legacy_cookie");
+    ch[at + 1] = 1;
+    ch.insert(at + 2, 0xaa);
+    let bump = |b: &mut [u8]| {
+        let mut v = 0u32;
+        for x in b.iter() {
+            v = v << 8 | u32::from(*x);
+        }
+        v += 1;
+        for (i, x) in b.iter_mut().rev().enumerate() {
+            *x = (v >> (8 * i)) as u8;
+        }
+    };
+    bump(&mut ch[11..13]); // record length
+    bump(&mut ch[14..17]); // message length
+    bump(&mut ch[22..25]); // fragment length
+    let now = Instant::now();
+    let mut s = server(97, 1150, SUITES[0], true, now);
+    s.handle_datagram(now, &ch);
+    let e = s.failure().expect("refused");
+    assert!(e.contains("legacy_cookie"), "{e}");
+    let alert = s.s.poll_transmit().expect("an alert");
+    assert_eq!((alert[0], alert[13], alert[14]), (21, 2, 47));
+}
