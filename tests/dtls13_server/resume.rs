@@ -148,3 +148,26 @@ fn dimpl13_client_receives_tickets() {
     assert_eq!(p.server.s.poll_timeout(), None, "dimpl ACKed our tickets");
     assert!(p.client.failure().is_none());
 }
+
+/// Tickets and resumption over 10% and 30% loss (with duplication and reordering): the
+/// ticket flight is retransmitted until ACKed, and the resumed handshake (after the cookie
+/// HRR) completes.
+#[test]
+fn resumption_over_lossy_links() {
+    for (seed, rate) in [(140u64, 0.10), (141, 0.30), (142, 0.30)] {
+        let key = Arc::new(TicketKey13::from_bytes(&[seed as u8; 32], Instant::now()).unwrap());
+        let mut p = connect(seed, true, &key, None, Instant::now());
+        p.link = LinkConfig::lossy(rate);
+        p.handshake(5_000, Duration::from_secs(300))
+            .unwrap_or_else(|e| panic!("first, loss {rate}: {e}"));
+        p.run_until(2_000, Duration::from_secs(300), |p| {
+            p.client.c.tickets().len() == 2 && p.server.s.poll_timeout().is_none()
+        })
+        .unwrap_or_else(|e| panic!("tickets, loss {rate}: {e}"));
+        let t = p.client.c.tickets()[0].clone();
+        let mut p = connect(seed, true, &key, Some(t), Instant::now());
+        p.link = LinkConfig::lossy(rate);
+        handshake_and_data(&mut p, &format!("resumed, loss {rate}"));
+        assert!(p.server.s.resumed() && p.client.c.resumed(), "loss {rate}");
+    }
+}
