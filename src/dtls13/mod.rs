@@ -75,6 +75,34 @@
 //!   `SSL_SESSION`, `SSL_export_keying_material` on the 1.3 exporter);
 //! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), wolfSSL
 //!   interop, the `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
+//!
+//! The **server** ([`server::Server13`], with `server_states.rs`, `server_hello.rs`,
+//! `server_post.rs`, [`server_ticket`]) mirrors the client's shape and is checked against
+//! dimpl 0.8's DTLS 1.3 client and our own client in `tests/dtls13_server.rs`. It
+//!   - picks the suite (server preference among `ServerOptions13::suites`), the group
+//!     (a key_share of ours, else a HelloRetryRequest naming a supported group) and a
+//!     TLS 1.3 signature scheme for the configured key;
+//!   - answers ClientHello1 with a stateless HelloRetryRequest (on by default, the
+//!     return-routability check OpenSSL's DTLS servers make): its cookie carries the
+//!     ClientHello1 hash, suite and group, HMAC'd with the configuration's cookie keys over
+//!     the peer address and client random; the HRR takes ClientHello1's record number and
+//!     nothing is kept until ClientHello2 (RFC 9147 §5.1);
+//!   - sends ServerHello, EncryptedExtensions, optional CertificateRequest, Certificate,
+//!     CertificateVerify and Finished through [`flight`] (partial retransmission on ACK);
+//!     verifies the client's Certificate (configured verifier, certificate_required when
+//!     `RequirePeerCertificate`), CertificateVerify and Finished, ACKs that flight
+//!     (partially after a short delay, whole at epoch 3 once it is complete);
+//!   - does data, KeyUpdate both ways (and by itself near the AEAD limit), close_notify
+//!     as a half-close, the exporter;
+//!   - issues NewSessionTickets sealed with a shared [`server_ticket::TicketKey13`] and
+//!     resumes with them (PSK + ECDHE, binder checked over the truncated ClientHello, also
+//!     after the HRR);
+//!   - answers use_srtp in EncryptedExtensions (RFC 5764, our profile order) for the
+//!     exporter's DTLS-SRTP keys.
+//!
+//! Not done on the server: no SNI acknowledgement or ALPN in EncryptedExtensions, no
+//! early data, no connection IDs; it is not wired into `Connection`, the cookie listener
+//! or the C API.
 
 pub mod ack;
 pub mod client;
@@ -91,4 +119,10 @@ pub mod messages;
 pub mod psk;
 pub mod record_layer;
 pub mod record_protection;
+pub mod server;
+mod server_ext;
+mod server_hello;
+mod server_post;
+pub mod server_states;
+pub mod server_ticket;
 pub mod unified_header;

@@ -176,6 +176,13 @@ impl RecordLayer {
             .any(|e| e.epoch == epoch && e.usage.key_update_due())
     }
 
+    /// Sets the sequence number of our next epoch-0 record: a stateless server answers a
+    /// ClientHello with the record number it came in (RFC 9147 §5.1), so a server that
+    /// kept nothing between HelloRetryRequest and ServerHello still never repeats one.
+    pub fn set_plain_send_seq(&mut self, seq: u64) {
+        self.plain_send_seq = seq;
+    }
+
     /// Test support: counts `sealed` records against the key of sending `epoch` and `failed`
     /// ones against the newest receive key, as if they had been processed.
     #[cfg(any(test, feature = "test-rng"))]

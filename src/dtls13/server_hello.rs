@@ -1,0 +1,449 @@
+//! The server's answer to a ClientHello (RFC 8446 §4.1, RFC 9147 §5): version, suite,
+//! group and signature scheme selection; a stateless HelloRetryRequest whose cookie
+//! carries (authenticated by the configuration's cookie HMAC key) the hash of ClientHello1
+//! and the choices made, so nothing is kept until ClientHello2 (RFC 9147 §5.1, RFC 8446
+//! §4.2.2); then our flight: ServerHello, EncryptedExtensions, (CertificateRequest),
+//! Certificate, CertificateVerify, Finished.
+
+use std::time::Instant;
+
+use rand::RngCore;
+
+use super::client_hello::{TLS13_GROUPS, TLS13_SCHEMES};
+use super::extensions::{self as ext, ext_type, KeyShareEntry, DTLS1_3};
+use super::flight::OutFlight;
+use super::hello::{find_extension, msg_type as hs, ClientHello, ServerHello, HRR_RANDOM};
+use super::key_schedule::{labels, KeySchedule};
+use super::messages::{self, Certificate, CertificateEntry, CertificateRequest, CertificateVerify};
+use super::record_protection::Suite13;
+use super::server::{Server13, ServerEvent13};
+use super::server_states::{crypto, decode_err, SHandshaking, SState};
+use crate::crypto::ecdhe::EphemeralKeyPair;
+use crate::enums::{NamedGroup, SignatureScheme};
+use crate::error::{AlertDescription as AD, Error};
+
+/// Cookie layout version (first byte).
+const COOKIE_V1: u8 = 1;
+
+/// What a valid cookie tells us about ClientHello1.
+struct CookieState {
+    suite: Suite13,
+    /// The group the HelloRetryRequest asked for (0: none).
+    group: u16,
+    ch1_hash: Vec<u8>,
+}
+
+fn failure(what: &str) -> Error {
+    Error::alert(AD::HANDSHAKE_FAILURE, what.to_string())
+}
+
+impl Server13 {
+    /// Groups we do key exchange in: the configuration's TLS 1.3-capable ones.
+    fn our_groups(&self) -> Vec<u16> {
+        let v: Vec<u16> = self
+            .cfg
+            .groups
+            .iter()
+            .map(|g| g.0)
+            .filter(|g| TLS13_GROUPS.contains(g))
+            .collect();
+        if v.is_empty() {
+            TLS13_GROUPS.to_vec()
+        } else {
+            v
+        }
+    }
+
+    /// A fresh key pair in `group` (from the seeded RNG in test builds).
+    fn key_pair(&mut self, group: u16) -> Result<EphemeralKeyPair, Error> {
+        #[cfg(any(test, feature = "test-rng"))]
+        if self.cfg.rng_seed.is_some() {
+            let mut seed = vec![0u8; EphemeralKeyPair::seed_len(NamedGroup(group))];
+            self.rng.fill_bytes(&mut seed);
+            return EphemeralKeyPair::from_seed(NamedGroup(group), &seed);
+        }
+        EphemeralKeyPair::generate(NamedGroup(group))
+    }
+
+    /// The cookie's MAC input: the fields it carries plus the client random, which
+    /// ClientHello2 must repeat (RFC 8446 §4.1.2).
+    fn cookie_mac(&self, now: Instant, fields: &[u8], random: &[u8; 32]) -> [u8; 20] {
+        let mut m = fields.to_vec();
+        m.extend_from_slice(random);
+        self.cfg
+            .cookie_keys()
+            .generate(now, &self.opts.peer_addr, &m)
+    }
+
+    fn make_cookie(&self, now: Instant, st: &CookieState, random: &[u8; 32]) -> Vec<u8> {
+        let mut c = vec![COOKIE_V1];
+        c.extend_from_slice(&st.suite.to_u16().to_be_bytes());
+        c.extend_from_slice(&st.group.to_be_bytes());
+        c.push(st.ch1_hash.len() as u8);
+        c.extend_from_slice(&st.ch1_hash);
+        let mac = self.cookie_mac(now, &c, random);
+        c.extend_from_slice(&mac);
+        c
+    }
+
+    /// A cookie of ours for this client (address, random), not expired; None otherwise.
+    fn check_cookie(&self, now: Instant, cookie: &[u8], random: &[u8; 32]) -> Option<CookieState> {
+        let (&v, rest) = cookie.split_first()?;
+        if v != COOKIE_V1 || rest.len() < 5 {
+            return None;
+        }
+        let suite = Suite13::from_u16(u16::from_be_bytes([rest[0], rest[1]]))?;
+        let group = u16::from_be_bytes([rest[2], rest[3]]);
+        let n = usize::from(rest[4]);
+        let fields_len = 1 + 5 + n;
+        if cookie.len() != fields_len + 20 || n != suite.hash().output_len() {
+            return None;
+        }
+        let mut m = cookie[..fields_len].to_vec();
+        m.extend_from_slice(random);
+        let ok =
+            self.cfg
+                .cookie_keys()
+                .verify(now, &self.opts.peer_addr, &m, &cookie[fields_len..]);
+        ok.then(|| CookieState {
+            suite,
+            group,
+            ch1_hash: cookie[6..fields_len].to_vec(),
+        })
+    }
+
+    /// The HelloRetryRequest body for these choices (rebuilt identically for the
+    /// transcript of ClientHello2).
+    fn hrr_body(&self, session_id: &[u8], st: &CookieState, cookie: &[u8]) -> Vec<u8> {
+        let mut exts = Vec::new();
+        let mut sv = Vec::new();
+        ext::encode_version_server(&mut sv, DTLS1_3);
+        exts.push((ext_type::SUPPORTED_VERSIONS, sv));
+        if st.group != 0 {
+            exts.push((ext_type::KEY_SHARE, st.group.to_be_bytes().to_vec()));
+        }
+        let mut c = Vec::new();
+        ext::encode_cookie(&mut c, cookie);
+        exts.push((ext_type::COOKIE, c));
+        let mut b = Vec::new();
+        ServerHello {
+            random: HRR_RANDOM,
+            legacy_session_id_echo: session_id.to_vec(),
+            cipher_suite: st.suite.to_u16(),
+            extensions: exts,
+        }
+        .encode(&mut b);
+        b
+    }
+
+    /// ClientHello: a HelloRetryRequest (stateless, state unchanged) or our flight.
+    pub(crate) fn on_client_hello(
+        &mut self,
+        now: Instant,
+        seq: u16,
+        body: &[u8],
+    ) -> Result<SState, Error> {
+        let ch = ClientHello::decode(body).map_err(decode_err)?;
+        let exts = &ch.extensions;
+        let versions = find_extension(exts, ext_type::SUPPORTED_VERSIONS)
+            .map(ext::decode_versions_client)
+            .transpose()
+            .map_err(decode_err)?
+            .unwrap_or_default();
+        if !versions.contains(&DTLS1_3) {
+            return Err(Error::alert(AD::PROTOCOL_VERSION, "DTLS 1.3 not offered"));
+        }
+        // RFC 9147 §5.3: the DTLS 1.2 cookie field is empty in DTLS 1.3 (the cookie is an
+        // extension now).
+        if !ch.legacy_cookie.is_empty() {
+            return Err(Error::alert(
+                AD::ILLEGAL_PARAMETER,
+                "legacy_cookie not empty",
+            ));
+        }
+        // Server preference among the suites both sides have.
+        let suite = self
+            .opts
+            .suites
+            .iter()
+            .copied()
+            .find(|s| ch.cipher_suites.contains(&s.to_u16()))
+            .ok_or_else(|| failure("no common cipher suite"))?;
+        let shares = find_extension(exts, ext_type::KEY_SHARE)
+            .map(ext::decode_key_share_client)
+            .transpose()
+            .map_err(decode_err)?
+            .ok_or_else(|| Error::alert(AD(109), "key_share"))?;
+        let client_groups = find_extension(exts, ext_type::SUPPORTED_GROUPS)
+            .map(ext::decode_u16_list)
+            .transpose()
+            .map_err(decode_err)?
+            .ok_or_else(|| Error::alert(AD(109), "supported_groups"))?;
+        let schemes = find_extension(exts, ext_type::SIGNATURE_ALGORITHMS)
+            .map(ext::decode_u16_list)
+            .transpose()
+            .map_err(decode_err)?
+            .ok_or_else(|| Error::alert(AD(109), "signature_algorithms"))?;
+        let ours = self.our_groups();
+        let share = ours
+            .iter()
+            .find_map(|g| shares.iter().find(|s| s.group == *g))
+            .cloned();
+        let cookie = find_extension(exts, ext_type::COOKIE)
+            .map(ext::decode_cookie)
+            .transpose()
+            .map_err(decode_err)?;
+        let ks = KeySchedule::dtls13(suite.hash());
+        let mut transcript = Vec::new();
+        if let Some(cookie) = cookie {
+            // ClientHello2: everything about ClientHello1 comes from the cookie.
+            let st = self
+                .check_cookie(now, cookie, &ch.random)
+                .ok_or_else(|| Error::alert(AD::ILLEGAL_PARAMETER, "invalid cookie"))?;
+            if st.suite != suite {
+                return Err(Error::alert(
+                    AD::ILLEGAL_PARAMETER,
+                    "suite changed after HRR",
+                ));
+            }
+            if st.group != 0 && share.as_ref().map(|s| s.group) != Some(st.group) {
+                return Err(Error::alert(
+                    AD::ILLEGAL_PARAMETER,
+                    "HRR key_share not used",
+                ));
+            }
+            messages::transcript_message(&mut transcript, hs::MESSAGE_HASH, &st.ch1_hash);
+            let hrr = self.hrr_body(&ch.legacy_session_id, &st, cookie);
+            messages::transcript_message(&mut transcript, hs::SERVER_HELLO, &hrr);
+        } else {
+            let group = match &share {
+                Some(_) => 0,
+                None => ours
+                    .iter()
+                    .copied()
+                    .find(|g| client_groups.contains(g))
+                    .ok_or_else(|| failure("no common group"))?,
+            };
+            if group != 0 || self.opts.cookie {
+                let mut t = Vec::new();
+                messages::transcript_message(&mut t, hs::CLIENT_HELLO, body);
+                let st = CookieState {
+                    suite,
+                    group,
+                    ch1_hash: ks.transcript_hash(&t).as_bytes().to_vec(),
+                };
+                let c = self.make_cookie(now, &st, &ch.random);
+                let hrr = self.hrr_body(&ch.legacy_session_id, &st, &c);
+                self.send_stateless(now, seq, hrr)?;
+                self.events
+                    .push_back(ServerEvent13::HelloRetryRequest(self.opts.cookie));
+                return Ok(SState::ExpectClientHello);
+            }
+        }
+        let share = share.ok_or_else(|| Error::alert(AD::ILLEGAL_PARAMETER, "key_share"))?;
+        messages::transcript_message(&mut transcript, hs::CLIENT_HELLO, body);
+        let accepted: Vec<SignatureScheme> = schemes
+            .iter()
+            .filter(|s| TLS13_SCHEMES.contains(s))
+            .map(|s| SignatureScheme(*s))
+            .collect();
+        let cfg = self.cfg.clone();
+        let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
+        let scheme = id
+            .key
+            .choose_scheme(&accepted)
+            .ok_or_else(|| failure("no common signature scheme"))?;
+        self.next_msg_seq = seq;
+        // After a stateless HelloRetryRequest (which took ClientHello1's record number)
+        // ClientHello2's number is higher: ServerHello never repeats the HRR's.
+        self.rl.set_plain_send_seq(self.plain_in_seq);
+        self.suite = Some(suite);
+        self.client_psk_dhe = Self::offers_psk_dhe(&ch)?;
+        // The binder covers the transcript before this ClientHello (RFC 8446 §4.2.11.2).
+        let prefix_len = transcript.len() - 4 - body.len();
+        let psk = self.accept_psk(now, &ch, body, &transcript[..prefix_len], (suite, &ks))?;
+        self.server_flight(now, (suite, ks), &ch, (share, psk), transcript, scheme)
+    }
+
+    /// A HelloRetryRequest sent once and forgotten: the client's retransmitted
+    /// ClientHello gets a fresh one (RFC 9147 §5.1).
+    fn send_stateless(&mut self, now: Instant, seq: u16, hrr: Vec<u8>) -> Result<(), Error> {
+        let m = super::flight::OutMsg {
+            epoch: 0,
+            msg_type: hs::SERVER_HELLO,
+            seq,
+            body: hrr,
+        };
+        let cfg = &self.cfg;
+        let timers = (cfg.initial_timeout, cfg.max_timeout, cfg.max_retransmits);
+        let mut f = OutFlight::new(vec![m], cfg.mtu, timers)?;
+        // RFC 9147 §5.1: the HelloRetryRequest takes the ClientHello's record number.
+        self.rl.set_plain_send_seq(self.plain_in_seq);
+        let mut dgrams = Vec::new();
+        f.transmit(&mut self.rl, now, cfg.mtu, true, &mut dgrams)?;
+        self.out.extend(dgrams);
+        self.reasm.clear();
+        self.reasm.set_next_seq(seq.wrapping_add(1));
+        Ok(())
+    }
+
+    /// ServerHello with our share, the handshake keys, then EncryptedExtensions,
+    /// (CertificateRequest), Certificate, CertificateVerify and Finished at epoch 2.
+    fn server_flight(
+        &mut self,
+        now: Instant,
+        (suite, ks): (Suite13, KeySchedule),
+        ch: &ClientHello,
+        (share, psk): (KeyShareEntry, Option<(u16, Vec<u8>)>),
+        mut transcript: Vec<u8>,
+        scheme: SignatureScheme,
+    ) -> Result<SState, Error> {
+        let eph = self.key_pair(share.group)?;
+        let our_pub = eph.public_key().to_vec();
+        let shared = eph
+            .agree(&share.key_exchange)
+            .map_err(|_| Error::alert(AD::ILLEGAL_PARAMETER, "bad key share"))?;
+        let mut random = [0u8; 32];
+        self.rng.fill_bytes(&mut random);
+        let mut sv = Vec::new();
+        ext::encode_version_server(&mut sv, DTLS1_3);
+        let mut ksb = Vec::new();
+        ext::encode_key_share_server(
+            &mut ksb,
+            &KeyShareEntry {
+                group: share.group,
+                key_exchange: our_pub,
+            },
+        );
+        let mut extensions = vec![
+            (ext_type::SUPPORTED_VERSIONS, sv),
+            (ext_type::KEY_SHARE, ksb),
+        ];
+        if let Some((index, _)) = &psk {
+            let mut b = Vec::new();
+            super::psk::encode_selected(&mut b, *index);
+            extensions.push((ext_type::PRE_SHARED_KEY, b));
+        }
+        let mut sh = Vec::new();
+        ServerHello {
+            random,
+            legacy_session_id_echo: ch.legacy_session_id.clone(),
+            cipher_suite: suite.to_u16(),
+            extensions,
+        }
+        .encode(&mut sh);
+        messages::transcript_message(&mut transcript, hs::SERVER_HELLO, &sh);
+        let mut flight = vec![self.next_msg(0, hs::SERVER_HELLO, sh)];
+        let early = ks.early_secret(psk.as_ref().map(|p| p.1.as_slice()));
+        self.resumed = psk.is_some();
+        let handshake_secret = ks.handshake_secret(&early, &shared).map_err(crypto)?;
+        let th = ks.transcript_hash(&transcript);
+        let c_hs = ks
+            .derive_secret(&handshake_secret, labels::C_HS_TRAFFIC, th.as_bytes())
+            .map_err(crypto)?;
+        let s_hs = ks
+            .derive_secret(&handshake_secret, labels::S_HS_TRAFFIC, th.as_bytes())
+            .map_err(crypto)?;
+        self.rl.install_send(&ks, suite, 2, &s_hs)?;
+        self.rl.install_recv(&ks, suite, 2, &c_hs)?;
+        let add = |s: &mut Self, t: &mut Vec<u8>, typ: u8, body: Vec<u8>| {
+            messages::transcript_message(t, typ, &body);
+            s.next_msg(2, typ, body)
+        };
+        let ee = self.encrypted_extensions(ch)?;
+        flight.push(add(self, &mut transcript, hs::ENCRYPTED_EXTENSIONS, ee));
+        // A resumed handshake authenticates with the PSK: no certificates (§2.2).
+        let cert_context = (self.opts.request_client_cert && !self.resumed).then(Vec::new);
+        if let Some(ctx) = &cert_context {
+            let mut b = Vec::new();
+            CertificateRequest {
+                context: ctx.clone(),
+                schemes: TLS13_SCHEMES.to_vec(),
+                extensions: Vec::new(),
+            }
+            .encode(&mut b);
+            flight.push(add(self, &mut transcript, hs::CERTIFICATE_REQUEST, b));
+        }
+        if !self.resumed {
+            self.certificate_and_verify(&mut flight, &mut transcript, &ks, scheme)?;
+        }
+        let s_key = ks.finished_key(&s_hs).map_err(crypto)?;
+        let fin = ks.verify_data(&s_key, ks.transcript_hash(&transcript).as_bytes());
+        flight.push(add(
+            self,
+            &mut transcript,
+            hs::FINISHED,
+            fin.as_bytes().to_vec(),
+        ));
+        let th = ks.transcript_hash(&transcript);
+        let master = ks.master_secret(&handshake_secret).map_err(crypto)?;
+        let c_ap = ks
+            .derive_secret(&master, labels::C_AP_TRAFFIC, th.as_bytes())
+            .map_err(crypto)?;
+        let s_ap = ks
+            .derive_secret(&master, labels::S_AP_TRAFFIC, th.as_bytes())
+            .map_err(crypto)?;
+        let exporter_master = ks
+            .derive_secret(&master, labels::EXP_MASTER, th.as_bytes())
+            .map_err(crypto)?;
+        self.send_epoch = 2;
+        self.send_flight(now, flight)?;
+        // Epoch 3 keys are ready; they are used once the client's Finished verified.
+        self.rl.install_send(&ks, suite, 3, &s_ap)?;
+        let h = SHandshaking {
+            suite,
+            ks,
+            transcript,
+            c_hs,
+            master,
+            c_ap,
+            s_ap,
+            exporter_master,
+            cert_context,
+        };
+        Ok(if h.cert_context.is_some() {
+            SState::ExpectCertificate(Box::new(h))
+        } else {
+            SState::ExpectFinished(Box::new(h))
+        })
+    }
+
+    /// Certificate (our chain) and CertificateVerify over the transcript through it
+    /// (RFC 8446 §4.4.2–§4.4.3), signed with the configured key.
+    fn certificate_and_verify(
+        &mut self,
+        flight: &mut Vec<super::flight::OutMsg>,
+        transcript: &mut Vec<u8>,
+        ks: &KeySchedule,
+        scheme: SignatureScheme,
+    ) -> Result<(), Error> {
+        let cfg = self.cfg.clone();
+        let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
+        let mut cert = Vec::new();
+        Certificate {
+            request_context: Vec::new(),
+            entries: id
+                .chain
+                .iter()
+                .map(|der| CertificateEntry {
+                    cert_data: der.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+        }
+        .encode(&mut cert);
+        messages::transcript_message(transcript, hs::CERTIFICATE, &cert);
+        flight.push(self.next_msg(2, hs::CERTIFICATE, cert));
+        let signed =
+            CertificateVerify::signed_content(true, ks.transcript_hash(transcript).as_bytes());
+        let mut cv = Vec::new();
+        CertificateVerify {
+            scheme: scheme.0,
+            signature: id.key.sign(scheme, &signed)?,
+        }
+        .encode(&mut cv);
+        messages::transcript_message(transcript, hs::CERTIFICATE_VERIFY, &cv);
+        flight.push(self.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
+        Ok(())
+    }
+}
