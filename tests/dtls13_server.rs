@@ -88,7 +88,7 @@ fn dimpl_pair(
     let now = Instant::now();
     let client = dimpl13_client(now, seed, mtu);
     let server = server(seed, mtu, suite, cookie, now);
-    Pair::new(client, server, link, seed)
+    Pair::new_at(now, client, server, link, seed)
 }
 
 /// Handshake, then data both ways over a clean link; checks what dimpl saw.
@@ -159,7 +159,7 @@ fn ours_pair(
     };
     let client = Ours13::new(client_config(seed, mtu), opts, now);
     let server = server(seed, mtu, suite, cookie, now);
-    Pair::new(client, server, link, seed)
+    Pair::new_at(now, client, server, link, seed)
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn hello_retry_request_changes_the_group() {
             ..ServerOptions13::default()
         };
         let server = OursS13::new(cfg, sopts, now);
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, 40);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 40);
         handshake_and_data(&mut p, &format!("group change cookie={cookie}"));
         let hellos = client_hellos(&p);
         assert_eq!(hellos.len(), 2, "cookie={cookie}");

@@ -62,10 +62,11 @@
 //!   integrity limit.
 //!
 //! What issue 13 still needs, in this module and around it:
-//! * the DTLS 1.3 **server** state machine (with the stateless HRR cookie in the listener);
+//! * the server (below) behind the cookie listener and [`crate::Connection`]; its HRR
+//!   cookie needs the caller's peer address;
 //! * resumption against an independent peer: dimpl 0.8 (and 0.9) neither issue nor accept
-//!   tickets, so the client's resumption is checked only against a server driven by hand
-//!   from these blocks; wolfSSL or our own server must confirm it. Tickets are not yet
+//!   tickets, so resumption is checked between our client and our server and against a
+//!   server driven by hand from these blocks; wolfSSL must confirm it. Tickets are not yet
 //!   carried into `SSL_SESSION`;
 //! * version negotiation inside [`crate::Connection`]: `DTLS_method` offering 1.3 + 1.2
 //!   with the RFC 8446 §4.1.3 downgrade sentinel, `DTLSv1_2_method` 1.2 only; the client

@@ -39,7 +39,7 @@ fn client_certificate_from_dimpl_and_ours() {
     let now = Instant::now();
     let client = dimpl13_client(now, 100, 1150);
     let srv = auth_server(100, VerifyMode::RequirePeerCertificate, now);
-    let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 100);
+    let mut p = Pair::new_at(now, client, srv, LinkConfig::PERFECT, 100);
     handshake_and_data(&mut p, "dimpl client cert");
     assert!(p
         .server
@@ -60,7 +60,7 @@ fn client_certificate_from_dimpl_and_ours() {
     };
     let client = Ours13::new(cfg, opts, now);
     let srv = auth_server(101, VerifyMode::RequirePeerCertificate, now);
-    let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 101);
+    let mut p = Pair::new_at(now, client, srv, LinkConfig::PERFECT, 101);
     handshake_and_data(&mut p, "our client cert");
     assert_eq!(p.server.s.peer_certificates()[0], leaf);
 }
@@ -75,7 +75,8 @@ fn missing_client_certificate() {
         ..Options13::default()
     };
     let client = Ours13::new(client_config(102, 1150), opts.clone(), now);
-    let mut p = Pair::new(
+    let mut p = Pair::new_at(
+        now,
         client,
         auth_server(102, VerifyMode::Peer, now),
         LinkConfig::PERFECT,
@@ -86,7 +87,7 @@ fn missing_client_certificate() {
 
     let client = Ours13::new(client_config(103, 1150), opts, now);
     let srv = auth_server(103, VerifyMode::RequirePeerCertificate, now);
-    let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 103);
+    let mut p = Pair::new_at(now, client, srv, LinkConfig::PERFECT, 103);
     let _ = p.run_until(500, Duration::from_secs(60), |p| {
         p.server.failure().is_some()
     });
@@ -114,7 +115,7 @@ fn client_certificate_over_small_mtu() {
         mtu: Some(300),
         ..LinkConfig::PERFECT
     };
-    let mut p = Pair::new(client, srv, link, 104);
+    let mut p = Pair::new_at(now, client, srv, link, 104);
     handshake_and_data(&mut p, "dimpl mtu 300");
     assert_eq!(p.server.s.peer_certificates()[0], leaf);
     for (seed, rate) in [(105u64, 0.10), (106, 0.30), (107, 0.30)] {
@@ -137,7 +138,7 @@ fn client_certificate_over_small_mtu() {
         let client = Ours13::new(cfg, opts, now);
         let mut srv = auth_server(seed, VerifyMode::RequirePeerCertificate, now);
         srv.s = small_mtu_server(seed);
-        let mut p = Pair::new(client, srv, link, seed);
+        let mut p = Pair::new_at(now, client, srv, link, seed);
         handshake_and_data(&mut p, &format!("ours loss {rate} seed {seed}"));
         assert_eq!(p.server.s.peer_certificates()[0], leaf);
     }
@@ -177,7 +178,7 @@ fn srtp_profile_and_exporter_match_the_clients() {
         OursS13::new(cfg, ServerOptions13::default(), now)
     };
     let client = dimpl13_client(now, 108, 1150);
-    let mut p = Pair::new(client, srtp_server(108), LinkConfig::PERFECT, 108);
+    let mut p = Pair::new_at(now, client, srtp_server(108), LinkConfig::PERFECT, 108);
     handshake_and_data(&mut p, "dimpl srtp");
     assert_eq!(p.server.s.srtp_profile(), Some(0x0007));
     let (km, profile) = p.client.keying_material.clone().expect("dimpl exported");
@@ -201,7 +202,7 @@ fn srtp_profile_and_exporter_match_the_clients() {
         ..Options13::default()
     };
     let client = Ours13::new(cfg, opts.clone(), now);
-    let mut p = Pair::new(client, srtp_server(109), LinkConfig::PERFECT, 109);
+    let mut p = Pair::new_at(now, client, srtp_server(109), LinkConfig::PERFECT, 109);
     handshake_and_data(&mut p, "ours srtp");
     // Our order wins (0x0007 first), among the client's.
     assert_eq!(p.server.s.srtp_profile(), Some(0x0007));
@@ -219,7 +220,7 @@ fn srtp_profile_and_exporter_match_the_clients() {
 
     // A client without use_srtp gets none.
     let client = Ours13::new(client_config(110, 1150), opts, now);
-    let mut p = Pair::new(client, srtp_server(110), LinkConfig::PERFECT, 110);
+    let mut p = Pair::new_at(now, client, srtp_server(110), LinkConfig::PERFECT, 110);
     handshake_and_data(&mut p, "no srtp");
     assert_eq!(p.server.s.srtp_profile(), None);
 }

@@ -18,7 +18,7 @@ fn recorded_flights(seed: u64, dimpl: bool) -> Vec<Vec<u8>> {
         let now = Instant::now();
         let client = dimpl13_client(now, seed, 1150);
         let srv = server(seed, 1150, SUITES[0], true, now);
-        let mut p = Pair::new(client, srv, LinkConfig::PERFECT, seed);
+        let mut p = Pair::new_at(now, client, srv, LinkConfig::PERFECT, seed);
         p.handshake(1000, std::time::Duration::from_secs(60))
             .expect("clean handshake");
         p.bytes(Dir::ToServer)
@@ -88,7 +88,7 @@ fn mutated_client_flights_never_panic() {
                 let now = Instant::now();
                 let client = dimpl13_client(now, seed, 1150);
                 let srv = server(seed, 1150, SUITES[0], true, now);
-                let mut p = Pair::new(client, srv, LinkConfig::PERFECT, seed);
+                let mut p = Pair::new_at(now, client, srv, LinkConfig::PERFECT, seed);
                 p.tamper = Some(Box::new(mutated));
                 let _ = p.handshake(2_000, std::time::Duration::from_secs(120));
                 check_dead(&mut p.server, &what);
@@ -224,7 +224,7 @@ fn handshake_completes_on_a_fresh_server_after_hrr() {
     let now = Instant::now();
     let client = dimpl13_client(now, 96, 1150);
     let srv = server(96, 1150, SUITES[1], true, now);
-    let mut p = Pair::new(client, srv, LinkConfig::PERFECT, 96);
+    let mut p = Pair::new_at(now, client, srv, LinkConfig::PERFECT, 96);
     swap(&mut p, 96, "dimpl");
 }
 

@@ -189,7 +189,7 @@ fn hello_retry_request_group_change_with_dimpl13_client() {
         ..Default::default()
     };
     let server = crate::srv13::OursS13::new(cfg, opts, now);
-    let mut p = crate::common::link::Pair::new(client, server, LinkConfig::PERFECT, 55);
+    let mut p = crate::common::link::Pair::new_at(now, client, server, LinkConfig::PERFECT, 55);
     handshake_and_data(&mut p, "dimpl group change");
     assert_eq!(p.server.events[0], ServerEvent13::HelloRetryRequest(false));
     let hellos = p
