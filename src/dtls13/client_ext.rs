@@ -29,7 +29,7 @@ impl Client13 {
                 ext_type::SUPPORTED_GROUPS => {
                     ext::decode_u16_list(e.data).map_err(decode_err)?;
                 }
-                t if t == ExtensionType::ALPN.0 && !self.cfg.alpn_protocols.is_empty() => {
+                t if t == ExtensionType::ALPN.0 && !self.ch.cfg.alpn_protocols.is_empty() => {
                     // RFC 7301 §3.1: one protocol, one we offered; OpenSSL 3.0 (and our 1.2
                     // client) answer anything else with decode_error.
                     let mut r = Reader::new(e.data);
@@ -37,18 +37,20 @@ impl Client13 {
                     r.finish("application_layer_protocol_negotiation")
                         .map_err(decode_err)?;
                     match &names[..] {
-                        [n] if self.cfg.alpn_protocols.contains(n) => self.alpn = Some(n.clone()),
+                        [n] if self.ch.cfg.alpn_protocols.contains(n) => {
+                            self.alpn = Some(n.clone())
+                        }
                         _ => return Err(decode_err("ALPN answer")),
                     }
                 }
-                t if t == ExtensionType::USE_SRTP.0 && !self.cfg.srtp_profiles.is_empty() => {
+                t if t == ExtensionType::USE_SRTP.0 && !self.ch.cfg.srtp_profiles.is_empty() => {
                     let mut r = Reader::new(e.data);
                     let u = UseSrtp::decode(&mut r).map_err(decode_err)?;
                     r.finish("use_srtp").map_err(decode_err)?;
                     // One profile of ours, and our (empty) MKI back (RFC 5764 §4.1.1).
                     match u.profiles[..] {
-                        [p] if self.cfg.srtp_profiles.contains(&p) && u.mki.is_empty() => {
-                            self.srtp_profile = Some(p)
+                        [p] if self.ch.cfg.srtp_profiles.contains(&p) && u.mki.is_empty() => {
+                            self.ch.srtp_profile = Some(p)
                         }
                         _ => return Err(Error::alert(AD::ILLEGAL_PARAMETER, "use_srtp answer")),
                     }
@@ -77,7 +79,7 @@ impl Client13 {
     /// The SRTP protection profile the server chose (from the configuration's
     /// `srtp_profiles`), if any.
     pub fn srtp_profile(&self) -> Option<u16> {
-        self.srtp_profile
+        self.ch.srtp_profile
     }
 
     /// RFC 8446 §7.5 (with RFC 9147's "dtls13" labels): `out.len()` bytes of keying
@@ -90,7 +92,7 @@ impl Client13 {
         context: &[u8],
         out: &mut [u8],
     ) -> Result<(), Error> {
-        let State::Established(e) = &self.state else {
+        let State::Established(e) = &self.ch.state else {
             return Err(Error::InvalidState("handshake not complete"));
         };
         e.ks.export(&e.exporter_master, label, context, out)

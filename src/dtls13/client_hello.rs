@@ -28,6 +28,7 @@ impl Client13 {
     /// Groups offered: the configuration's, in its order, among [`TLS13_GROUPS`].
     pub(crate) fn offered_groups(&self) -> Vec<u16> {
         let v: Vec<u16> = self
+            .ch
             .cfg
             .groups
             .iter()
@@ -44,6 +45,7 @@ impl Client13 {
     /// Signature schemes offered: the configuration's TLS 1.3-capable ones.
     pub(crate) fn offered_schemes(&self) -> Vec<u16> {
         let v: Vec<u16> = self
+            .ch
             .cfg
             .sig_schemes
             .iter()
@@ -60,7 +62,7 @@ impl Client13 {
     /// A fresh key pair in `group` (from the seeded RNG in test builds).
     pub(crate) fn key_pair(&mut self, group: u16) -> Result<EphemeralKeyPair, Error> {
         #[cfg(any(test, feature = "test-rng"))]
-        if self.cfg.rng_seed.is_some() {
+        if self.ch.cfg.rng_seed.is_some() {
             let mut seed = vec![0u8; EphemeralKeyPair::seed_len(NamedGroup(group))];
             self.rng.fill_bytes(&mut seed);
             return EphemeralKeyPair::from_seed(NamedGroup(group), &seed);
@@ -119,14 +121,14 @@ impl Client13 {
                 o.extend_from_slice(n);
             });
         }
-        if !self.cfg.alpn_protocols.is_empty() {
-            let names = &self.cfg.alpn_protocols;
+        if !self.ch.cfg.alpn_protocols.is_empty() {
+            let names = &self.ch.cfg.alpn_protocols;
             put(ExtensionType::ALPN.0, &|o| crate::alpn::encode(names, o));
         }
-        if !self.cfg.srtp_profiles.is_empty() {
+        if !self.ch.cfg.srtp_profiles.is_empty() {
             // RFC 5764 §4.1.1: our profiles, no MKI.
             let u = UseSrtp {
-                profiles: self.cfg.srtp_profiles.clone(),
+                profiles: self.ch.cfg.srtp_profiles.clone(),
                 mki: Vec::new(),
             };
             put(ExtensionType::USE_SRTP.0, &|o| u.encode(o));

@@ -32,9 +32,9 @@ impl Client13 {
             suite: e.suite,
             psk: psk.as_bytes().to_vec(),
             received: now,
-            peer_certs: self.peer_certs.clone(),
+            peer_certs: self.ch.peer_certs.clone(),
         });
-        self.events.push_back(Event13::NewSessionTicket);
+        self.ch.events.push_back(Event13::NewSessionTicket);
         Ok(())
     }
 
@@ -54,18 +54,21 @@ impl Client13 {
             return Ok(State::Established(e));
         }
         let next = e.recv.next(&e.ks).map_err(|_| Error::SequenceExhausted)?;
-        self.rl
+        self.ch
+            .rl
             .install_recv(&e.ks, e.suite, next.epoch, &next.secret)?;
-        self.events.push_back(Event13::RecvKeyUpdated(next.epoch));
+        self.ch
+            .events
+            .push_back(Event13::RecvKeyUpdated(next.epoch));
         e.recv = next;
-        if ku.update_requested && e.send_next.is_none() && !self.write_closed {
+        if ku.update_requested && e.send_next.is_none() && !self.ch.write_closed {
             self.start_key_update(now, &mut e, false)?;
         }
         Ok(State::Established(e))
     }
 
     fn finished_implicitly_acked(&mut self) {
-        if let Some(f) = self.flight.as_mut() {
+        if let Some(f) = self.ch.flight.as_mut() {
             if f.messages().iter().all(|m| m.msg_type != hs::KEY_UPDATE) {
                 f.implicitly_acked();
             }
@@ -83,8 +86,8 @@ impl Client13 {
             update_requested: request,
         }
         .encode(&mut b);
-        let m = self.next_msg(self.send_epoch, hs::KEY_UPDATE, b);
-        self.send_flight(now, vec![m])?;
+        let m = self.ch.next_msg(self.ch.send_epoch, hs::KEY_UPDATE, b);
+        self.ch.send_flight(now, vec![m])?;
         e.send_next = Some(e.send.next(&e.ks).map_err(|_| Error::SequenceExhausted)?);
         Ok(())
     }
@@ -92,29 +95,30 @@ impl Client13 {
     /// Sends a KeyUpdate (RFC 8446 §4.6.3); our sending epoch moves on once it is
     /// acknowledged. Refused while another flight of ours is unacknowledged.
     pub fn key_update(&mut self, now: Instant, request_peer: bool) -> Result<(), Error> {
-        if self.flight.as_ref().is_some_and(|f| f.is_pending()) {
+        if self.ch.flight.as_ref().is_some_and(|f| f.is_pending()) {
             return Err(Error::InvalidState("a flight is in progress"));
         }
-        if self.write_closed {
+        if self.ch.write_closed {
             return Err(Error::InvalidState("close_notify sent"));
         }
-        if !self.state.is_established() {
+        if !self.ch.state.is_established() {
             return Err(Error::InvalidState("handshake not complete"));
         }
-        let State::Established(mut e) = std::mem::replace(&mut self.state, State::Failed) else {
+        let State::Established(mut e) = std::mem::replace(&mut self.ch.state, State::Failed) else {
             unreachable!("checked above");
         };
         let r = self.start_key_update(now, &mut e, request_peer);
-        self.state = State::Established(e);
+        self.ch.state = State::Established(e);
         r
     }
 
     /// RFC 9147 §4.5.3: once our sending key nears its confidentiality limit, a KeyUpdate
     /// (not requesting the peer's) starts as soon as no other flight of ours is pending.
     pub(crate) fn auto_key_update(&mut self, now: Instant) -> Result<(), Error> {
-        let idle = !self.flight.as_ref().is_some_and(|f| f.is_pending()) && !self.write_closed;
-        let due = matches!(&self.state, State::Established(e) if e.send_next.is_none())
-            && self.rl.key_update_due(self.send_epoch);
+        let idle =
+            !self.ch.flight.as_ref().is_some_and(|f| f.is_pending()) && !self.ch.write_closed;
+        let due = matches!(&self.ch.state, State::Established(e) if e.send_next.is_none())
+            && self.ch.rl.key_update_due(self.ch.send_epoch);
         if idle && due {
             self.key_update(now, false)?;
         }
@@ -123,15 +127,18 @@ impl Client13 {
 
     /// After an ACK: a fully acknowledged KeyUpdate switches our sending keys.
     pub(crate) fn on_flight_acked(&mut self) -> Result<(), Error> {
-        if self.flight.as_ref().is_some_and(|f| f.is_pending()) {
+        if self.ch.flight.as_ref().is_some_and(|f| f.is_pending()) {
             return Ok(());
         }
-        if let State::Established(e) = &mut self.state {
+        if let State::Established(e) = &mut self.ch.state {
             if let Some(next) = e.send_next.take() {
-                self.rl
+                self.ch
+                    .rl
                     .install_send(&e.ks, e.suite, next.epoch, &next.secret)?;
-                self.send_epoch = next.epoch;
-                self.events.push_back(Event13::SendKeyUpdated(next.epoch));
+                self.ch.send_epoch = next.epoch;
+                self.ch
+                    .events
+                    .push_back(Event13::SendKeyUpdated(next.epoch));
                 e.send = next;
             }
         }

@@ -149,7 +149,7 @@ impl Client13 {
             .filter(|s| TLS13_SCHEMES.contains(s))
             .map(|s| SignatureScheme(*s))
             .collect();
-        let cfg = self.cfg.clone();
+        let cfg = self.ch.cfg.clone();
         let signer = cfg.identity().and_then(|id| {
             let scheme = if accepted.is_empty() {
                 None
@@ -175,7 +175,7 @@ impl Client13 {
         }
         .encode(&mut c);
         h.add(hs::CERTIFICATE, &c);
-        flight.push(self.next_msg(2, hs::CERTIFICATE, c));
+        flight.push(self.ch.next_msg(2, hs::CERTIFICATE, c));
         if let Some((id, scheme)) = signer {
             let signed = CertificateVerify::signed_content(false, &h.hash());
             let mut cv = Vec::new();
@@ -185,7 +185,7 @@ impl Client13 {
             }
             .encode(&mut cv);
             h.add(hs::CERTIFICATE_VERIFY, &cv);
-            flight.push(self.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
+            flight.push(self.ch.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
         }
         Ok(())
     }
@@ -204,8 +204,8 @@ impl Client13 {
         )?;
         let mut transcript = Vec::new();
         messages::transcript_message(&mut transcript, hs::CLIENT_HELLO, &body);
-        let m = self.next_msg(0, hs::CLIENT_HELLO, body);
-        self.send_flight(now, vec![m])?;
+        let m = self.ch.next_msg(0, hs::CLIENT_HELLO, body);
+        self.ch.send_flight(now, vec![m])?;
         Ok(State::ExpectServerHello(Box::new(ExpectServerHello {
             random,
             share,
@@ -223,8 +223,8 @@ impl Client13 {
         typ: u8,
         body: &[u8],
     ) -> Result<(), Error> {
-        let state = std::mem::replace(&mut self.state, State::Failed);
-        self.state = match (state, typ) {
+        let state = std::mem::replace(&mut self.ch.state, State::Failed);
+        self.ch.state = match (state, typ) {
             (State::ExpectServerHello(s), hs::SERVER_HELLO) if epoch == 0 => {
                 self.on_server_hello(now, *s, body)?
             }
@@ -331,7 +331,7 @@ impl Client13 {
             .share
             .agree(&share.key_exchange)
             .map_err(|_| Error::alert(AD::ILLEGAL_PARAMETER, "bad key share"))?;
-        if let Some(f) = self.flight.as_mut() {
+        if let Some(f) = self.ch.flight.as_mut() {
             f.implicitly_acked(); // §7.1: ServerHello acknowledges ClientHello
         }
         messages::transcript_message(&mut s.transcript, hs::SERVER_HELLO, body);
@@ -344,7 +344,7 @@ impl Client13 {
         };
         let resumed = psk.is_some();
         if let (true, Some(t)) = (resumed, &s.psk) {
-            self.peer_certs = t.peer_certs.clone();
+            self.ch.peer_certs = t.peer_certs.clone();
         }
         let early = ks.early_secret(psk);
         let handshake_secret = ks.handshake_secret(&early, &shared).map_err(crypto)?;
@@ -355,9 +355,9 @@ impl Client13 {
         let s_hs = ks
             .derive_secret(&handshake_secret, labels::S_HS_TRAFFIC, h.as_bytes())
             .map_err(crypto)?;
-        self.rl.install_recv(&ks, suite, 2, &s_hs)?;
-        self.rl.install_send(&ks, suite, 2, &c_hs)?;
-        self.send_epoch = 2;
+        self.ch.rl.install_recv(&ks, suite, 2, &s_hs)?;
+        self.ch.rl.install_send(&ks, suite, 2, &c_hs)?;
+        self.ch.send_epoch = 2;
         Ok(State::ExpectEncryptedExtensions(Box::new(Handshaking {
             suite,
             ks,
@@ -407,8 +407,8 @@ impl Client13 {
         let offer = psk.as_ref().map(|t| (t, now, transcript.as_slice()));
         let ch2 = self.client_hello_body(s.random, &share, cookie.as_deref(), offer)?;
         messages::transcript_message(&mut transcript, hs::CLIENT_HELLO, &ch2);
-        let m = self.next_msg(0, hs::CLIENT_HELLO, ch2);
-        self.send_flight(now, vec![m])?;
+        let m = self.ch.next_msg(0, hs::CLIENT_HELLO, ch2);
+        self.ch.send_flight(now, vec![m])?;
         Ok(State::ExpectServerHello(Box::new(ExpectServerHello {
             random: s.random,
             share,
@@ -434,9 +434,10 @@ impl Client13 {
         }
         let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_data).collect();
         self.check_server_chain(&chain)?;
-        self.events
+        self.ch
+            .events
             .push_back(Event13::PeerCertificate(chain[0].clone()));
-        self.peer_certs = chain;
+        self.ch.peer_certs = chain;
         h.add(hs::CERTIFICATE, body);
         Ok(State::ExpectCertificateVerify(h))
     }
@@ -444,24 +445,24 @@ impl Client13 {
     /// The server's chain through the configured verifier (the same call as the 1.2
     /// client's `verify_peer`): an error when it fails and verification is enforced.
     pub(crate) fn check_server_chain(&self, chain: &[Vec<u8>]) -> Result<(), Error> {
-        let names: Option<Vec<String>> = self.cfg.verify_hostname.then(|| {
+        let names: Option<Vec<String>> = self.ch.cfg.verify_hostname.then(|| {
             if self.opts.verify_names.is_empty() {
                 self.opts.server_name.iter().cloned().collect()
             } else {
                 self.opts.verify_names.clone()
             }
         });
-        let enforce = self.cfg.verify_mode != VerifyMode::None;
+        let enforce = self.ch.cfg.verify_mode != VerifyMode::None;
         let input = VerifyInput {
             chain,
-            trust: &self.cfg.trust,
+            trust: &self.ch.cfg.trust,
             names: names.as_deref(),
             server_cert: true,
             now: SystemTime::now(),
-            max_depth: self.cfg.verify_depth,
+            max_depth: self.ch.cfg.verify_depth,
             enforce,
         };
-        let verdict = self.cfg.verifier.verify(&input);
+        let verdict = self.ch.cfg.verifier.verify(&input);
         if !verdict.accept && enforce {
             let code = if verdict.code == crate::pki::X509_V_OK {
                 crate::pki::X509_V_ERR_APPLICATION_VERIFICATION
@@ -488,6 +489,7 @@ impl Client13 {
             return Err(Error::alert(AD::ILLEGAL_PARAMETER, "scheme not offered"));
         }
         let leaf = self
+            .ch
             .peer_certs
             .first()
             .ok_or_else(|| unexpected("no certificate"))?;
@@ -535,18 +537,18 @@ impl Client13 {
         let c_key = ks.finished_key(&h.c_hs).map_err(crypto)?;
         let fin = ks.verify_data(&c_key, &h.hash());
         h.add(hs::FINISHED, fin.as_bytes());
-        flight.push(self.next_msg(2, hs::FINISHED, fin.as_bytes().to_vec()));
+        flight.push(self.ch.next_msg(2, hs::FINISHED, fin.as_bytes().to_vec()));
         let resumption_master = ks
             .derive_secret(&master, labels::RES_MASTER, &h.hash())
             .map_err(crypto)?;
-        self.rl.install_recv(&ks, h.suite, 3, &s_ap)?;
-        self.send_flight(now, flight)?;
-        self.rl.install_send(&ks, h.suite, 3, &c_ap)?;
-        self.send_epoch = 3;
-        self.ack_at = None;
-        self.hs_records.clear();
-        self.resumed = h.resumed;
-        self.events.push_back(Event13::HandshakeComplete);
+        self.ch.rl.install_recv(&ks, h.suite, 3, &s_ap)?;
+        self.ch.send_flight(now, flight)?;
+        self.ch.rl.install_send(&ks, h.suite, 3, &c_ap)?;
+        self.ch.send_epoch = 3;
+        self.ch.ack_at = None;
+        self.ch.hs_records.clear();
+        self.ch.resumed = h.resumed;
+        self.ch.events.push_back(Event13::HandshakeComplete);
         Ok(State::Established(Box::new(Established {
             suite: h.suite,
             ks,

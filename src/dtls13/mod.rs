@@ -106,6 +106,7 @@
 //! or the C API.
 
 pub mod ack;
+mod channel;
 pub mod client;
 mod client_ext;
 mod client_hello;

@@ -17,7 +17,7 @@ impl Server13 {
     /// The EncryptedExtensions body for `ch`; records the SRTP profile chosen.
     pub(crate) fn encrypted_extensions(&mut self, ch: &ClientHello) -> Result<Vec<u8>, Error> {
         let offered = match find_extension(&ch.extensions, ExtensionType::USE_SRTP.0) {
-            Some(data) if !self.cfg.srtp_profiles.is_empty() => {
+            Some(data) if !self.ch.cfg.srtp_profiles.is_empty() => {
                 let mut r = Reader::new(data);
                 let u = UseSrtp::decode(&mut r).map_err(decode_err)?;
                 r.finish("use_srtp").map_err(decode_err)?;
@@ -25,7 +25,8 @@ impl Server13 {
             }
             _ => Vec::new(),
         };
-        self.srtp_profile = self
+        self.ch.srtp_profile = self
+            .ch
             .cfg
             .srtp_profiles
             .iter()
@@ -33,7 +34,7 @@ impl Server13 {
             .find(|p| offered.contains(p));
         let mut b = Vec::new();
         encode_list(&mut b, |o| {
-            if let Some(p) = self.srtp_profile {
+            if let Some(p) = self.ch.srtp_profile {
                 put_extension(o, ExtensionType::USE_SRTP.0, |e| {
                     UseSrtp {
                         profiles: vec![p],
@@ -49,6 +50,6 @@ impl Server13 {
     /// The SRTP protection profile chosen from the configuration's `srtp_profiles`, if
     /// the client offered one.
     pub fn srtp_profile(&self) -> Option<u16> {
-        self.srtp_profile
+        self.ch.srtp_profile
     }
 }

@@ -41,6 +41,7 @@ impl Server13 {
     /// Groups we do key exchange in: the configuration's TLS 1.3-capable ones.
     fn our_groups(&self) -> Vec<u16> {
         let v: Vec<u16> = self
+            .ch
             .cfg
             .groups
             .iter()
@@ -57,7 +58,7 @@ impl Server13 {
     /// A fresh key pair in `group` (from the seeded RNG in test builds).
     fn key_pair(&mut self, group: u16) -> Result<EphemeralKeyPair, Error> {
         #[cfg(any(test, feature = "test-rng"))]
-        if self.cfg.rng_seed.is_some() {
+        if self.ch.cfg.rng_seed.is_some() {
             let mut seed = vec![0u8; EphemeralKeyPair::seed_len(NamedGroup(group))];
             self.rng.fill_bytes(&mut seed);
             return EphemeralKeyPair::from_seed(NamedGroup(group), &seed);
@@ -70,7 +71,8 @@ impl Server13 {
     fn cookie_mac(&self, now: Instant, fields: &[u8], random: &[u8; 32]) -> [u8; 20] {
         let mut m = fields.to_vec();
         m.extend_from_slice(random);
-        self.cfg
+        self.ch
+            .cfg
             .cookie_keys()
             .generate(now, &self.opts.peer_addr, &m)
     }
@@ -102,7 +104,8 @@ impl Server13 {
         let mut m = cookie[..fields_len].to_vec();
         m.extend_from_slice(random);
         let ok =
-            self.cfg
+            self.ch
+                .cfg
                 .cookie_keys()
                 .verify(now, &self.opts.peer_addr, &m, &cookie[fields_len..]);
         ok.then(|| CookieState {
@@ -235,7 +238,8 @@ impl Server13 {
                 let c = self.make_cookie(now, &st, &ch.random);
                 let hrr = self.hrr_body(&ch.legacy_session_id, &st, &c);
                 self.send_stateless(now, seq, hrr)?;
-                self.events
+                self.ch
+                    .events
                     .push_back(ServerEvent13::HelloRetryRequest(self.opts.cookie));
                 return Ok(SState::ExpectClientHello);
             }
@@ -247,16 +251,16 @@ impl Server13 {
             .filter(|s| TLS13_SCHEMES.contains(s))
             .map(|s| SignatureScheme(*s))
             .collect();
-        let cfg = self.cfg.clone();
+        let cfg = self.ch.cfg.clone();
         let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
         let scheme = id
             .key
             .choose_scheme(&accepted)
             .ok_or_else(|| failure("no common signature scheme"))?;
-        self.next_msg_seq = seq;
+        self.ch.next_msg_seq = seq;
         // After a stateless HelloRetryRequest (which took ClientHello1's record number)
         // ClientHello2's number is higher: ServerHello never repeats the HRR's.
-        self.rl.set_plain_send_seq(self.plain_in_seq);
+        self.ch.rl.set_plain_send_seq(self.plain_in_seq);
         self.suite = Some(suite);
         self.client_psk_dhe = Self::offers_psk_dhe(&ch)?;
         // The binder covers the transcript before this ClientHello (RFC 8446 §4.2.11.2).
@@ -274,16 +278,16 @@ impl Server13 {
             seq,
             body: hrr,
         };
-        let cfg = &self.cfg;
+        let cfg = &self.ch.cfg;
         let timers = (cfg.initial_timeout, cfg.max_timeout, cfg.max_retransmits);
         let mut f = OutFlight::new(vec![m], cfg.mtu, timers)?;
         // RFC 9147 §5.1: the HelloRetryRequest takes the ClientHello's record number.
-        self.rl.set_plain_send_seq(self.plain_in_seq);
+        self.ch.rl.set_plain_send_seq(self.plain_in_seq);
         let mut dgrams = Vec::new();
-        f.transmit(&mut self.rl, now, cfg.mtu, true, &mut dgrams)?;
-        self.out.extend(dgrams);
-        self.reasm.clear();
-        self.reasm.set_next_seq(seq.wrapping_add(1));
+        f.transmit(&mut self.ch.rl, now, cfg.mtu, true, &mut dgrams)?;
+        self.ch.out.extend(dgrams);
+        self.ch.reasm.clear();
+        self.ch.reasm.set_next_seq(seq.wrapping_add(1));
         Ok(())
     }
 
@@ -333,9 +337,9 @@ impl Server13 {
         }
         .encode(&mut sh);
         messages::transcript_message(&mut transcript, hs::SERVER_HELLO, &sh);
-        let mut flight = vec![self.next_msg(0, hs::SERVER_HELLO, sh)];
+        let mut flight = vec![self.ch.next_msg(0, hs::SERVER_HELLO, sh)];
         let early = ks.early_secret(psk.as_ref().map(|p| p.1.as_slice()));
-        self.resumed = psk.is_some();
+        self.ch.resumed = psk.is_some();
         let handshake_secret = ks.handshake_secret(&early, &shared).map_err(crypto)?;
         let th = ks.transcript_hash(&transcript);
         let c_hs = ks
@@ -344,16 +348,16 @@ impl Server13 {
         let s_hs = ks
             .derive_secret(&handshake_secret, labels::S_HS_TRAFFIC, th.as_bytes())
             .map_err(crypto)?;
-        self.rl.install_send(&ks, suite, 2, &s_hs)?;
-        self.rl.install_recv(&ks, suite, 2, &c_hs)?;
+        self.ch.rl.install_send(&ks, suite, 2, &s_hs)?;
+        self.ch.rl.install_recv(&ks, suite, 2, &c_hs)?;
         let add = |s: &mut Self, t: &mut Vec<u8>, typ: u8, body: Vec<u8>| {
             messages::transcript_message(t, typ, &body);
-            s.next_msg(2, typ, body)
+            s.ch.next_msg(2, typ, body)
         };
         let ee = self.encrypted_extensions(ch)?;
         flight.push(add(self, &mut transcript, hs::ENCRYPTED_EXTENSIONS, ee));
         // A resumed handshake authenticates with the PSK: no certificates (§2.2).
-        let cert_context = (self.opts.request_client_cert && !self.resumed).then(Vec::new);
+        let cert_context = (self.opts.request_client_cert && !self.ch.resumed).then(Vec::new);
         if let Some(ctx) = &cert_context {
             let mut b = Vec::new();
             CertificateRequest {
@@ -364,7 +368,7 @@ impl Server13 {
             .encode(&mut b);
             flight.push(add(self, &mut transcript, hs::CERTIFICATE_REQUEST, b));
         }
-        if !self.resumed {
+        if !self.ch.resumed {
             self.certificate_and_verify(&mut flight, &mut transcript, &ks, scheme)?;
         }
         let s_key = ks.finished_key(&s_hs).map_err(crypto)?;
@@ -386,10 +390,10 @@ impl Server13 {
         let exporter_master = ks
             .derive_secret(&master, labels::EXP_MASTER, th.as_bytes())
             .map_err(crypto)?;
-        self.send_epoch = 2;
-        self.send_flight(now, flight)?;
+        self.ch.send_epoch = 2;
+        self.ch.send_flight(now, flight)?;
         // Epoch 3 keys are ready; they are used once the client's Finished verified.
-        self.rl.install_send(&ks, suite, 3, &s_ap)?;
+        self.ch.rl.install_send(&ks, suite, 3, &s_ap)?;
         let h = SHandshaking {
             suite,
             ks,
@@ -417,7 +421,7 @@ impl Server13 {
         ks: &KeySchedule,
         scheme: SignatureScheme,
     ) -> Result<(), Error> {
-        let cfg = self.cfg.clone();
+        let cfg = self.ch.cfg.clone();
         let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
         let mut cert = Vec::new();
         Certificate {
@@ -433,7 +437,7 @@ impl Server13 {
         }
         .encode(&mut cert);
         messages::transcript_message(transcript, hs::CERTIFICATE, &cert);
-        flight.push(self.next_msg(2, hs::CERTIFICATE, cert));
+        flight.push(self.ch.next_msg(2, hs::CERTIFICATE, cert));
         let signed =
             CertificateVerify::signed_content(true, ks.transcript_hash(transcript).as_bytes());
         let mut cv = Vec::new();
@@ -443,7 +447,7 @@ impl Server13 {
         }
         .encode(&mut cv);
         messages::transcript_message(transcript, hs::CERTIFICATE_VERIFY, &cv);
-        flight.push(self.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
+        flight.push(self.ch.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
         Ok(())
     }
 }

@@ -26,13 +26,15 @@ impl Server13 {
             return Ok(SState::Established(e));
         }
         let next = e.recv.next(&e.ks).map_err(|_| Error::SequenceExhausted)?;
-        self.rl
+        self.ch
+            .rl
             .install_recv(&e.ks, e.suite, next.epoch, &next.secret)?;
-        self.events
+        self.ch
+            .events
             .push_back(ServerEvent13::RecvKeyUpdated(next.epoch));
         e.recv = next;
-        let busy = self.flight.as_ref().is_some_and(|f| f.is_pending());
-        if ku.update_requested && e.send_next.is_none() && !self.write_closed && !busy {
+        let busy = self.ch.flight.as_ref().is_some_and(|f| f.is_pending());
+        if ku.update_requested && e.send_next.is_none() && !self.ch.write_closed && !busy {
             self.start_key_update(now, &mut e, false)?;
         }
         Ok(SState::Established(e))
@@ -49,8 +51,8 @@ impl Server13 {
             update_requested: request,
         }
         .encode(&mut b);
-        let m = self.next_msg(self.send_epoch, hs::KEY_UPDATE, b);
-        self.send_flight(now, vec![m])?;
+        let m = self.ch.next_msg(self.ch.send_epoch, hs::KEY_UPDATE, b);
+        self.ch.send_flight(now, vec![m])?;
         e.send_next = Some(e.send.next(&e.ks).map_err(|_| Error::SequenceExhausted)?);
         Ok(())
     }
@@ -58,26 +60,28 @@ impl Server13 {
     /// Sends a KeyUpdate (RFC 8446 §4.6.3); our sending epoch moves on once it is
     /// acknowledged. Refused while another flight of ours is unacknowledged.
     pub fn key_update(&mut self, now: Instant, request_peer: bool) -> Result<(), Error> {
-        if self.flight.as_ref().is_some_and(|f| f.is_pending()) {
+        if self.ch.flight.as_ref().is_some_and(|f| f.is_pending()) {
             return Err(Error::InvalidState("a flight is in progress"));
         }
-        if self.write_closed {
+        if self.ch.write_closed {
             return Err(Error::InvalidState("close_notify sent"));
         }
-        let SState::Established(mut e) = std::mem::replace(&mut self.state, SState::Failed) else {
+        let SState::Established(mut e) = std::mem::replace(&mut self.ch.state, SState::Failed)
+        else {
             return Err(Error::InvalidState("handshake not complete"));
         };
         let r = self.start_key_update(now, &mut e, request_peer);
-        self.state = SState::Established(e);
+        self.ch.state = SState::Established(e);
         r
     }
 
     /// RFC 9147 §4.5.3: once our sending key nears its confidentiality limit, a KeyUpdate
     /// (not requesting the peer's) starts as soon as no other flight of ours is pending.
     pub(crate) fn auto_key_update(&mut self, now: Instant) -> Result<(), Error> {
-        let idle = !self.flight.as_ref().is_some_and(|f| f.is_pending()) && !self.write_closed;
-        let due = matches!(&self.state, SState::Established(e) if e.send_next.is_none())
-            && self.rl.key_update_due(self.send_epoch);
+        let idle =
+            !self.ch.flight.as_ref().is_some_and(|f| f.is_pending()) && !self.ch.write_closed;
+        let due = matches!(&self.ch.state, SState::Established(e) if e.send_next.is_none())
+            && self.ch.rl.key_update_due(self.ch.send_epoch);
         if idle && due {
             self.key_update(now, false)?;
         }
@@ -86,15 +90,17 @@ impl Server13 {
 
     /// After an ACK: a fully acknowledged KeyUpdate switches our sending keys.
     pub(crate) fn on_flight_acked(&mut self) -> Result<(), Error> {
-        if self.flight.as_ref().is_some_and(|f| f.is_pending()) {
+        if self.ch.flight.as_ref().is_some_and(|f| f.is_pending()) {
             return Ok(());
         }
-        if let SState::Established(e) = &mut self.state {
+        if let SState::Established(e) = &mut self.ch.state {
             if let Some(next) = e.send_next.take() {
-                self.rl
+                self.ch
+                    .rl
                     .install_send(&e.ks, e.suite, next.epoch, &next.secret)?;
-                self.send_epoch = next.epoch;
-                self.events
+                self.ch.send_epoch = next.epoch;
+                self.ch
+                    .events
                     .push_back(ServerEvent13::SendKeyUpdated(next.epoch));
                 e.send = next;
             }
@@ -110,7 +116,7 @@ impl Server13 {
         context: &[u8],
         out: &mut [u8],
     ) -> Result<(), Error> {
-        let SState::Established(e) = &self.state else {
+        let SState::Established(e) = &self.ch.state else {
             return Err(Error::InvalidState("handshake not complete"));
         };
         e.ks.export(&e.exporter_master, label, context, out)

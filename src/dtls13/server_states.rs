@@ -128,8 +128,8 @@ impl Server13 {
         typ: u8,
         body: &[u8],
     ) -> Result<(), Error> {
-        let state = std::mem::replace(&mut self.state, SState::Failed);
-        self.state = match (state, typ) {
+        let state = std::mem::replace(&mut self.ch.state, SState::Failed);
+        self.ch.state = match (state, typ) {
             (SState::ExpectClientHello, hs::CLIENT_HELLO) if epoch == 0 => {
                 self.on_client_hello(now, seq, body)?
             }
@@ -172,23 +172,23 @@ impl Server13 {
         }
         h.add(hs::CERTIFICATE, body);
         if cert.entries.is_empty() {
-            if self.cfg.verify_mode == VerifyMode::RequirePeerCertificate {
+            if self.ch.cfg.verify_mode == VerifyMode::RequirePeerCertificate {
                 return Err(Error::alert(AD(116), "no client certificate"));
             }
             return Ok(SState::ExpectFinished(h));
         }
         let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_data).collect();
-        let enforce = self.cfg.verify_mode != VerifyMode::None;
+        let enforce = self.ch.cfg.verify_mode != VerifyMode::None;
         let input = VerifyInput {
             chain: &chain,
-            trust: &self.cfg.trust,
+            trust: &self.ch.cfg.trust,
             names: None,
             server_cert: false,
             now: SystemTime::now(),
-            max_depth: self.cfg.verify_depth,
+            max_depth: self.ch.cfg.verify_depth,
             enforce,
         };
-        let verdict = self.cfg.verifier.verify(&input);
+        let verdict = self.ch.cfg.verifier.verify(&input);
         if !verdict.accept && enforce {
             let code = if verdict.code == crate::pki::X509_V_OK {
                 crate::pki::X509_V_ERR_APPLICATION_VERIFICATION
@@ -200,9 +200,10 @@ impl Server13 {
                 reason: verdict.reason,
             });
         }
-        self.events
+        self.ch
+            .events
             .push_back(ServerEvent13::PeerCertificate(chain[0].clone()));
-        self.peer_certs = chain;
+        self.ch.peer_certs = chain;
         Ok(SState::ExpectCertificateVerify(h))
     }
 
@@ -218,6 +219,7 @@ impl Server13 {
             return Err(Error::alert(AD::ILLEGAL_PARAMETER, "scheme not offered"));
         }
         let leaf = self
+            .ch
             .peer_certs
             .first()
             .ok_or_else(|| unexpected("no certificate"))?;
@@ -250,17 +252,17 @@ impl Server13 {
         let resumption_master = ks
             .derive_secret(&h.master, labels::RES_MASTER, &h.hash())
             .map_err(crypto)?;
-        self.rl.install_recv(&ks, h.suite, 3, &h.c_ap)?;
-        self.send_epoch = 3;
+        self.ch.rl.install_recv(&ks, h.suite, 3, &h.c_ap)?;
+        self.ch.send_epoch = 3;
         // The client's flight acknowledges ours (§7.1).
-        if let Some(f) = self.flight.as_mut() {
+        if let Some(f) = self.ch.flight.as_mut() {
             f.implicitly_acked();
         }
-        self.flight = None;
-        self.ack_at = None;
-        let rns = self.hs_records.to_ack().record_numbers;
-        self.send_ack(rns)?;
-        self.events.push_back(ServerEvent13::HandshakeComplete);
+        self.ch.flight = None;
+        self.ch.ack_at = None;
+        let rns = self.ch.hs_records.to_ack().record_numbers;
+        self.ch.send_ack(rns)?;
+        self.ch.events.push_back(ServerEvent13::HandshakeComplete);
         let mut e = Box::new(SEstablished {
             suite: h.suite,
             ks,

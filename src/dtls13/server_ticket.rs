@@ -215,8 +215,8 @@ impl Server13 {
                 extensions: Vec::new(),
             }
             .encode(&mut b);
-            msgs.push(self.next_msg(3, hs::NEW_SESSION_TICKET, b));
+            msgs.push(self.ch.next_msg(3, hs::NEW_SESSION_TICKET, b));
         }
-        self.send_flight(now, msgs)
+        self.ch.send_flight(now, msgs)
     }
 }
