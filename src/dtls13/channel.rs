@@ -11,6 +11,7 @@ use std::time::Instant;
 use super::ack::{Ack, ReceivedRecords, RecordNumber};
 use super::flight::{OutFlight, OutMsg};
 use super::hello::msg_type as hs;
+use super::key_update::Established;
 use super::record_layer::{content, InRecord, RecordLayer, CIPHERTEXT_OVERHEAD};
 use crate::config::Config;
 use crate::error::{AlertDescription, Error};
@@ -32,6 +33,9 @@ pub(crate) trait Phase13 {
     fn expects_plaintext(&self) -> bool;
     /// Receiving the peer's encrypted handshake flight (a partial ACK may be due, §7.1).
     fn awaits_peer_flight(&self) -> bool;
+    /// The established connection's secrets, once the handshake completed.
+    fn established(&self) -> Option<&Established>;
+    fn established_mut(&mut self) -> Option<&mut Established>;
 }
 
 /// A role (client or server) around its [`Channel13`]: what the shared record loop calls.
@@ -48,8 +52,6 @@ pub(crate) trait Role13 {
         acks: &mut Vec<RecordNumber>,
         resent: &mut bool,
     ) -> Result<(), Error>;
-    /// After an ACK was applied to our flight.
-    fn on_flight_acked(&mut self) -> Result<(), Error>;
 }
 
 /// Dispatches one authenticated record by content type.
@@ -70,7 +72,7 @@ fn on_record<R: Role13>(
             if let Some(f) = ch.flight.as_mut() {
                 f.on_ack(&ack);
             }
-            r.on_flight_acked()
+            ch.on_flight_acked()
         }
         content::ALERT => ch.on_alert(epoch, &rec.content),
         content::APPLICATION_DATA if epoch >= 3 && ch.state.is_established() => {
@@ -123,6 +125,10 @@ pub(crate) fn on_records<R: Role13>(
 pub(crate) trait Events13 {
     /// The peer sent close_notify.
     fn peer_closed() -> Self;
+    /// Our sending epoch moved on after our KeyUpdate was acknowledged (RFC 9147 §8).
+    fn send_key_updated(epoch: u64) -> Self;
+    /// The peer's KeyUpdate moved its sending epoch on.
+    fn recv_key_updated(epoch: u64) -> Self;
 }
 
 /// The state both roles share; `S` is the role's handshake state, `E` its event type.

@@ -2,7 +2,9 @@
 //! [`crate::Connection`]: datagrams in through [`Client13::handle_datagram`], datagrams out
 //! through [`Client13::poll_transmit`], time only as an argument. The per-state handling
 //! lives in `client_states.rs`, EncryptedExtensions and the exporter in `client_ext.rs`,
-//! post-handshake messages in `client_post.rs`, the hello in `client_hello.rs`.
+//! post-handshake messages in `client_post.rs`, the hello in `client_hello.rs`. What both
+//! roles share (record layer, flights, ACKs, KeyUpdate, close) is in `channel.rs` and
+//! `key_update.rs`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,6 +15,7 @@ use rand::SeedableRng;
 use super::ack::RecordNumber;
 use super::channel::{self, Channel13, Events13, Phase13, Role13, MAX_PENDING_RECORDS};
 use super::client_states::State;
+use super::key_update::Established;
 use super::messages::NewSessionTicket;
 use super::record_layer::InRecord;
 use super::record_protection::Suite13;
@@ -110,11 +113,29 @@ impl Phase13 for State {
     fn awaits_peer_flight(&self) -> bool {
         self.awaits_server_flight()
     }
+    fn established(&self) -> Option<&Established> {
+        match self {
+            State::Established(e) => Some(e),
+            _ => None,
+        }
+    }
+    fn established_mut(&mut self) -> Option<&mut Established> {
+        match self {
+            State::Established(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl Events13 for Event13 {
     fn peer_closed() -> Self {
         Event13::PeerClosed
+    }
+    fn send_key_updated(epoch: u64) -> Self {
+        Event13::SendKeyUpdated(epoch)
+    }
+    fn recv_key_updated(epoch: u64) -> Self {
+        Event13::RecvKeyUpdated(epoch)
     }
 }
 
@@ -150,7 +171,7 @@ impl Client13 {
             .ch
             .open_datagram(now, datagram)
             .and_then(|records| channel::on_records(self, now, records))
-            .and_then(|()| self.auto_key_update(now));
+            .and_then(|()| self.ch.auto_key_update(now));
         self.settle(r)
     }
 
@@ -170,7 +191,7 @@ impl Client13 {
         let r = self
             .ch
             .fire_timers(now)
-            .and_then(|()| self.auto_key_update(now));
+            .and_then(|()| self.ch.auto_key_update(now));
         self.settle(r)
     }
 
@@ -178,7 +199,7 @@ impl Client13 {
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
         self.ch.seal_app_data(data)?;
         // The KeyUpdate flight's timer starts at the last time we were given.
-        let r = self.auto_key_update(self.ch.last_now);
+        let r = self.ch.auto_key_update(self.ch.last_now);
         self.ch.settle(r)
     }
 
@@ -247,6 +268,12 @@ impl Client13 {
         self.ch.send_epoch
     }
 
+    /// Sends a KeyUpdate (RFC 8446 §4.6.3); our sending epoch moves on once it is
+    /// acknowledged. Refused while another flight of ours is unacknowledged.
+    pub fn key_update(&mut self, now: Instant, request_peer: bool) -> Result<(), Error> {
+        self.ch.key_update(now, request_peer)
+    }
+
     fn settle(&mut self, r: Result<(), Error>) -> Result<(), Error> {
         self.ch.settle(r)
     }
@@ -295,10 +322,6 @@ impl Role13 for Client13 {
             self.ch.resend_flight(now)?;
         }
         Ok(())
-    }
-
-    fn on_flight_acked(&mut self) -> Result<(), Error> {
-        Client13::on_flight_acked(self)
     }
 }
 

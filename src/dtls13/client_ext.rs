@@ -92,10 +92,6 @@ impl Client13 {
         context: &[u8],
         out: &mut [u8],
     ) -> Result<(), Error> {
-        let State::Established(e) = &self.ch.state else {
-            return Err(Error::InvalidState("handshake not complete"));
-        };
-        e.ks.export(&e.exporter_master, label, context, out)
-            .map_err(|_| Error::Config("exporter label or length too long".into()))
+        self.ch.export_keying_material(label, context, out)
     }
 }

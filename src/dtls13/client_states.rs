@@ -59,18 +59,8 @@ impl Handshaking {
     }
 }
 
-/// After the handshake.
-pub struct Established {
-    pub(crate) suite: Suite13,
-    pub(crate) ks: KeySchedule,
-    pub(crate) send: TrafficEpoch,
-    pub(crate) recv: TrafficEpoch,
-    pub(crate) resumption_master: Secret,
-    /// `exporter_master_secret` (RFC 8446 §7.1).
-    pub(crate) exporter_master: Secret,
-    /// Our next sending epoch, used once our KeyUpdate is acknowledged (§8).
-    pub(crate) send_next: Option<TrafficEpoch>,
-}
+/// After the handshake (the same for both roles).
+pub use super::key_update::Established;
 
 /// The client's state.
 pub enum State {

@@ -22,6 +22,9 @@
 //!   CertificateRequest, CertificateVerify (with its signed content), KeyUpdate,
 //!   NewSessionTicket, and the transcript form of a message with the HRR `message_hash`
 //!   rewrite;
+//! * `channel.rs` and `key_update.rs`: what the client and the server share once a
+//!   record is in or out (record layer, flight and timers, ACKs, queues, alerts,
+//!   close_notify, KeyUpdate, the exporter); each role owns one `Channel13`;
 //! * [`client`] (with `client_states.rs`, `client_ext.rs`, `client_post.rs`,
 //!   `client_hello.rs`): a sans-IO DTLS 1.3 **client** state machine,
 //!   [`client::Client13`], shaped like [`crate::Connection`] (datagrams in, datagrams out,
@@ -78,7 +81,7 @@
 //!   interop, the `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
 //!
 //! The **server** ([`server::Server13`], with `server_states.rs`, `server_hello.rs`,
-//! `server_post.rs`, [`server_ticket`]) mirrors the client's shape and is checked against
+//! `server_ext.rs`, [`server_ticket`]) mirrors the client's shape and is checked against
 //! dimpl 0.8's DTLS 1.3 client and our own client in `tests/dtls13_server.rs`. It
 //!   - picks the suite (server preference among `ServerOptions13::suites`), the group
 //!     (a key_share of ours, else a HelloRetryRequest naming a supported group) and a
@@ -117,6 +120,7 @@ pub mod extensions;
 pub mod flight;
 pub mod hello;
 pub mod key_schedule;
+mod key_update;
 pub mod messages;
 pub mod psk;
 pub mod record_layer;
@@ -124,7 +128,6 @@ pub mod record_protection;
 pub mod server;
 mod server_ext;
 mod server_hello;
-mod server_post;
 pub mod server_states;
 pub mod server_ticket;
 pub mod unified_header;

@@ -2,8 +2,9 @@
 //! [`super::client::Client13`]: datagrams in through [`Server13::handle_datagram`],
 //! datagrams out through [`Server13::poll_transmit`], time only as an argument. The
 //! handshake states live in `server_states.rs`, ClientHello processing and the stateless
-//! HelloRetryRequest cookie in `server_hello.rs`, post-handshake messages in
-//! `server_post.rs`.
+//! HelloRetryRequest cookie in `server_hello.rs`, tickets in `server_ticket.rs`. What both
+//! roles share (record layer, flights, ACKs, KeyUpdate, close) is in `channel.rs` and
+//! `key_update.rs`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,6 +14,7 @@ use rand::SeedableRng;
 
 use super::ack::RecordNumber;
 use super::channel::{self, Channel13, Events13, Phase13, Role13};
+use super::key_update::Established;
 use super::record_layer::InRecord;
 use super::record_protection::Suite13;
 use super::server_states::SState;
@@ -108,11 +110,29 @@ impl Phase13 for SState {
     fn awaits_peer_flight(&self) -> bool {
         self.awaits_client_flight()
     }
+    fn established(&self) -> Option<&Established> {
+        match self {
+            SState::Established(e) => Some(e),
+            _ => None,
+        }
+    }
+    fn established_mut(&mut self) -> Option<&mut Established> {
+        match self {
+            SState::Established(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl Events13 for ServerEvent13 {
     fn peer_closed() -> Self {
         ServerEvent13::PeerClosed
+    }
+    fn send_key_updated(epoch: u64) -> Self {
+        ServerEvent13::SendKeyUpdated(epoch)
+    }
+    fn recv_key_updated(epoch: u64) -> Self {
+        ServerEvent13::RecvKeyUpdated(epoch)
     }
 }
 
@@ -149,7 +169,7 @@ impl Server13 {
             .ch
             .open_datagram(now, datagram)
             .and_then(|records| channel::on_records(self, now, records))
-            .and_then(|()| self.auto_key_update(now));
+            .and_then(|()| self.ch.auto_key_update(now));
         self.settle(r)
     }
 
@@ -169,7 +189,7 @@ impl Server13 {
         let r = self
             .ch
             .fire_timers(now)
-            .and_then(|()| self.auto_key_update(now));
+            .and_then(|()| self.ch.auto_key_update(now));
         self.settle(r)
     }
 
@@ -177,7 +197,7 @@ impl Server13 {
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
         self.ch.seal_app_data(data)?;
         // The KeyUpdate flight's timer starts at the last time we were given.
-        let r = self.auto_key_update(self.ch.last_now);
+        let r = self.ch.auto_key_update(self.ch.last_now);
         self.ch.settle(r)
     }
 
@@ -247,6 +267,12 @@ impl Server13 {
         self.ch.state.name()
     }
 
+    /// Sends a KeyUpdate (RFC 8446 §4.6.3); our sending epoch moves on once it is
+    /// acknowledged. Refused while another flight of ours is unacknowledged.
+    pub fn key_update(&mut self, now: Instant, request_peer: bool) -> Result<(), Error> {
+        self.ch.key_update(now, request_peer)
+    }
+
     fn settle(&mut self, r: Result<(), Error>) -> Result<(), Error> {
         self.ch.settle(r)
     }
@@ -296,10 +322,6 @@ impl Role13 for Server13 {
             acks.extend(rns);
         }
         Ok(())
-    }
-
-    fn on_flight_acked(&mut self) -> Result<(), Error> {
-        Server13::on_flight_acked(self)
     }
 }
 

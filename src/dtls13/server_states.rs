@@ -1,7 +1,7 @@
 //! The server's handshake states (RFC 8446 §4, Appendix A.2) and their dispatch, and the
 //! client's final flight: optional Certificate and CertificateVerify, then Finished
-//! (RFC 8446 §4.4). ClientHello and our flight are in `server_hello.rs`, post-handshake
-//! messages in `server_post.rs`. A message of the wrong type or epoch for the state is
+//! (RFC 8446 §4.4). ClientHello and our flight are in `server_hello.rs`, KeyUpdate
+//! (shared with the client) in `key_update.rs`. A message of the wrong type or epoch for the state is
 //! fatal with unexpected_message.
 
 use std::time::{Instant, SystemTime};
@@ -46,17 +46,8 @@ impl SHandshaking {
     }
 }
 
-/// After the handshake.
-pub struct SEstablished {
-    pub(crate) suite: Suite13,
-    pub(crate) ks: KeySchedule,
-    pub(crate) send: TrafficEpoch,
-    pub(crate) recv: TrafficEpoch,
-    pub(crate) resumption_master: Secret,
-    pub(crate) exporter_master: Secret,
-    /// Our next sending epoch, used once our KeyUpdate is acknowledged (§8).
-    pub(crate) send_next: Option<TrafficEpoch>,
-}
+/// After the handshake (the same for both roles).
+pub use super::key_update::Established as SEstablished;
 
 /// The server's state.
 pub enum SState {
@@ -142,8 +133,9 @@ impl Server13 {
             (SState::ExpectFinished(h), hs::FINISHED) if epoch == 2 => {
                 self.on_client_finished(now, h, body)?
             }
-            (SState::Established(e), hs::KEY_UPDATE) if epoch >= 3 => {
-                self.on_key_update(now, e, epoch, body)?
+            (SState::Established(mut e), hs::KEY_UPDATE) if epoch >= 3 => {
+                self.ch.on_key_update(now, &mut e, epoch, body)?;
+                SState::Established(e)
             }
             (s @ SState::Closed, _) => s,
             (s, _) => {
