@@ -13,9 +13,9 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::ack::RecordNumber;
-use super::channel::{self, Channel13, Events13, Phase13, Role13, MAX_PENDING_RECORDS};
+use super::channel::{Channel13, Role13, MAX_PENDING_RECORDS};
+use super::channel_api::role13_api;
 use super::client_states::State;
-use super::key_update::Established;
 use super::messages::NewSessionTicket;
 use super::record_layer::InRecord;
 use super::record_protection::Suite13;
@@ -97,47 +97,7 @@ pub struct Client13 {
     pub(crate) alpn: Option<Vec<u8>>,
 }
 
-impl Phase13 for State {
-    fn closed() -> Self {
-        State::Closed
-    }
-    fn failed() -> Self {
-        State::Failed
-    }
-    fn is_established(&self) -> bool {
-        State::is_established(self)
-    }
-    fn expects_plaintext(&self) -> bool {
-        State::expects_plaintext(self)
-    }
-    fn awaits_peer_flight(&self) -> bool {
-        self.awaits_server_flight()
-    }
-    fn established(&self) -> Option<&Established> {
-        match self {
-            State::Established(e) => Some(e),
-            _ => None,
-        }
-    }
-    fn established_mut(&mut self) -> Option<&mut Established> {
-        match self {
-            State::Established(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl Events13 for Event13 {
-    fn peer_closed() -> Self {
-        Event13::PeerClosed
-    }
-    fn send_key_updated(epoch: u64) -> Self {
-        Event13::SendKeyUpdated(epoch)
-    }
-    fn recv_key_updated(epoch: u64) -> Self {
-        Event13::RecvKeyUpdated(epoch)
-    }
-}
+role13_api!(Client13, State, Event13, awaits_server_flight);
 
 impl Client13 {
     /// A client on `cfg` (trust store, verify mode and names, groups, signature schemes,
@@ -162,120 +122,9 @@ impl Client13 {
         Ok(c)
     }
 
-    /// Processes one received datagram. Records that do not authenticate are dropped
-    /// silently (RFC 9147 §4.5.2); a protocol violation in an authenticated record is
-    /// fatal: the alert is queued and the error returned (and every later call fails).
-    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
-        self.ch.check_alive()?;
-        let r = self
-            .ch
-            .open_datagram(now, datagram)
-            .and_then(|records| channel::on_records(self, now, records))
-            .and_then(|()| self.ch.auto_key_update(now));
-        self.settle(r)
-    }
-
-    /// The next datagram to send.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.ch.out.pop_front()
-    }
-
-    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.ch.poll_timeout()
-    }
-
-    /// Fires the timers that are due: a delayed ACK, a retransmission (§5.8).
-    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
-        self.ch.check_alive()?;
-        let r = self
-            .ch
-            .fire_timers(now)
-            .and_then(|()| self.ch.auto_key_update(now));
-        self.settle(r)
-    }
-
-    /// Sends application data in one record of the current epoch.
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.ch.seal_app_data(data)?;
-        // The KeyUpdate flight's timer starts at the last time we were given.
-        let r = self.ch.auto_key_update(self.ch.last_now);
-        self.ch.settle(r)
-    }
-
-    /// The next application record received.
-    pub fn recv(&mut self) -> Option<Vec<u8>> {
-        self.ch.app_in.pop_front()
-    }
-
-    /// The next event.
-    pub fn poll_event(&mut self) -> Option<Event13> {
-        self.ch.events.pop_front()
-    }
-
-    /// Sends close_notify, which closes our write side (RFC 8446 §6.1): nothing more is
-    /// sent, but the peer's data, KeyUpdate and close_notify are still received until it
-    /// closes too. During the handshake it abandons the connection.
-    pub fn close(&mut self) -> Result<(), Error> {
-        self.ch.close()
-    }
-
-    /// True once the handshake completed and neither side has closed.
-    pub fn is_established(&self) -> bool {
-        self.ch.is_established()
-    }
-
-    /// True when the server accepted the offered ticket: the handshake was PSK + ECDHE,
-    /// without the server's certificate (RFC 8446 §2.2).
-    pub fn resumed(&self) -> bool {
-        self.ch.resumed
-    }
-
-    /// The server's chain (leaf first): as received, or after a resumption the one the
-    /// ticket's original connection authenticated.
-    pub fn peer_certificates(&self) -> &[Vec<u8>] {
-        &self.ch.peer_certs
-    }
-
     /// Tickets received (RFC 8446 §4.6.1), oldest first.
     pub fn tickets(&self) -> &[Ticket13] {
         &self.tickets
-    }
-
-    /// The first fatal error, if any.
-    pub fn error(&self) -> Option<&Error> {
-        self.ch.error.as_ref()
-    }
-
-    /// Records dropped because they failed authentication (RFC 9147 §4.5.3 counts them
-    /// against the AEAD limit).
-    pub fn records_failed(&self) -> u64 {
-        self.ch.rl.failed_records
-    }
-
-    /// Test support: counts `sealed` records against our sending key and `failed` ones
-    /// against the newest receive key, to reach the AEAD limits (§4.5.3) in a test.
-    #[cfg(any(test, feature = "test-rng"))]
-    #[doc(hidden)]
-    pub fn count_key_usage_for_test(&mut self, sealed: u64, failed: u64) {
-        self.ch
-            .rl
-            .count_usage_for_test(self.ch.send_epoch, sealed, failed);
-    }
-
-    /// Our current sending epoch.
-    pub fn send_epoch(&self) -> u64 {
-        self.ch.send_epoch
-    }
-
-    /// Sends a KeyUpdate (RFC 8446 §4.6.3); our sending epoch moves on once it is
-    /// acknowledged. Refused while another flight of ours is unacknowledged.
-    pub fn key_update(&mut self, now: Instant, request_peer: bool) -> Result<(), Error> {
-        self.ch.key_update(now, request_peer)
-    }
-
-    fn settle(&mut self, r: Result<(), Error>) -> Result<(), Error> {
-        self.ch.settle(r)
     }
 }
 
@@ -322,14 +171,5 @@ impl Role13 for Client13 {
             self.ch.resend_flight(now)?;
         }
         Ok(())
-    }
-}
-
-impl std::fmt::Debug for Client13 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client13")
-            .field("state", &self.ch.state.name())
-            .field("send_epoch", &self.ch.send_epoch)
-            .finish_non_exhaustive()
     }
 }

@@ -75,23 +75,4 @@ impl Client13 {
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
         self.alpn.as_deref()
     }
-
-    /// The SRTP protection profile the server chose (from the configuration's
-    /// `srtp_profiles`), if any.
-    pub fn srtp_profile(&self) -> Option<u16> {
-        self.ch.srtp_profile
-    }
-
-    /// RFC 8446 §7.5 (with RFC 9147's "dtls13" labels): `out.len()` bytes of keying
-    /// material for `label` and `context` from the exporter master secret; for DTLS-SRTP
-    /// the label is [`crate::srtp::EXPORTER_LABEL`] with an empty context. Only once the
-    /// handshake has completed.
-    pub fn export_keying_material(
-        &self,
-        label: &[u8],
-        context: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), Error> {
-        self.ch.export_keying_material(label, context, out)
-    }
 }

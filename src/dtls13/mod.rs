@@ -110,6 +110,7 @@
 
 pub mod ack;
 mod channel;
+mod channel_api;
 pub mod client;
 mod client_ext;
 mod client_hello;

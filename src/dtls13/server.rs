@@ -13,8 +13,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::ack::RecordNumber;
-use super::channel::{self, Channel13, Events13, Phase13, Role13};
-use super::key_update::Established;
+use super::channel::{Channel13, Role13};
+use super::channel_api::role13_api;
 use super::record_layer::InRecord;
 use super::record_protection::Suite13;
 use super::server_states::SState;
@@ -94,47 +94,7 @@ pub struct Server13 {
     pub(crate) plain_in_seq: u64,
 }
 
-impl Phase13 for SState {
-    fn closed() -> Self {
-        SState::Closed
-    }
-    fn failed() -> Self {
-        SState::Failed
-    }
-    fn is_established(&self) -> bool {
-        SState::is_established(self)
-    }
-    fn expects_plaintext(&self) -> bool {
-        SState::expects_plaintext(self)
-    }
-    fn awaits_peer_flight(&self) -> bool {
-        self.awaits_client_flight()
-    }
-    fn established(&self) -> Option<&Established> {
-        match self {
-            SState::Established(e) => Some(e),
-            _ => None,
-        }
-    }
-    fn established_mut(&mut self) -> Option<&mut Established> {
-        match self {
-            SState::Established(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl Events13 for ServerEvent13 {
-    fn peer_closed() -> Self {
-        ServerEvent13::PeerClosed
-    }
-    fn send_key_updated(epoch: u64) -> Self {
-        ServerEvent13::SendKeyUpdated(epoch)
-    }
-    fn recv_key_updated(epoch: u64) -> Self {
-        ServerEvent13::RecvKeyUpdated(epoch)
-    }
-}
+role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
 
 impl Server13 {
     /// A server on `cfg` (identity, groups, signature schemes, MTU, timers, cookie keys);
@@ -160,121 +120,14 @@ impl Server13 {
         })
     }
 
-    /// Processes one received datagram. Records that do not authenticate are dropped
-    /// silently (RFC 9147 §4.5.2); a protocol violation in an authenticated record is
-    /// fatal: the alert is queued and the error returned (and every later call fails).
-    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
-        self.ch.check_alive()?;
-        let r = self
-            .ch
-            .open_datagram(now, datagram)
-            .and_then(|records| channel::on_records(self, now, records))
-            .and_then(|()| self.ch.auto_key_update(now));
-        self.settle(r)
-    }
-
-    /// The next datagram to send.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.ch.out.pop_front()
-    }
-
-    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.ch.poll_timeout()
-    }
-
-    /// Fires the timers that are due: a partial ACK, a retransmission (§5.8).
-    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
-        self.ch.check_alive()?;
-        let r = self
-            .ch
-            .fire_timers(now)
-            .and_then(|()| self.ch.auto_key_update(now));
-        self.settle(r)
-    }
-
-    /// Sends application data in one record of the current epoch.
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.ch.seal_app_data(data)?;
-        // The KeyUpdate flight's timer starts at the last time we were given.
-        let r = self.ch.auto_key_update(self.ch.last_now);
-        self.ch.settle(r)
-    }
-
-    /// The next application record received.
-    pub fn recv(&mut self) -> Option<Vec<u8>> {
-        self.ch.app_in.pop_front()
-    }
-
-    /// The next event.
-    pub fn poll_event(&mut self) -> Option<ServerEvent13> {
-        self.ch.events.pop_front()
-    }
-
-    /// Sends close_notify, which closes our write side (RFC 8446 §6.1); the peer's data
-    /// and close_notify are still received. During the handshake it abandons it.
-    pub fn close(&mut self) -> Result<(), Error> {
-        self.ch.close()
-    }
-
-    /// True once the client's Finished verified and neither side has closed.
-    pub fn is_established(&self) -> bool {
-        self.ch.is_established()
-    }
-
     /// The negotiated suite (known from ServerHello on).
     pub fn suite(&self) -> Option<Suite13> {
         self.suite
     }
 
-    /// True when the client resumed with one of our tickets (PSK + ECDHE).
-    pub fn resumed(&self) -> bool {
-        self.ch.resumed
-    }
-
-    /// The client's chain (leaf first), when one was requested and sent.
-    pub fn peer_certificates(&self) -> &[Vec<u8>] {
-        &self.ch.peer_certs
-    }
-
-    /// The first fatal error, if any.
-    pub fn error(&self) -> Option<&Error> {
-        self.ch.error.as_ref()
-    }
-
-    /// Records dropped because they failed authentication (RFC 9147 §4.5.3).
-    pub fn records_failed(&self) -> u64 {
-        self.ch.rl.failed_records
-    }
-
-    /// Test support: counts `sealed` records against our sending key and `failed` ones
-    /// against the newest receive key, to reach the AEAD limits (§4.5.3) in a test.
-    #[cfg(any(test, feature = "test-rng"))]
-    #[doc(hidden)]
-    pub fn count_key_usage_for_test(&mut self, sealed: u64, failed: u64) {
-        self.ch
-            .rl
-            .count_usage_for_test(self.ch.send_epoch, sealed, failed);
-    }
-
-    /// Our current sending epoch.
-    pub fn send_epoch(&self) -> u64 {
-        self.ch.send_epoch
-    }
-
     /// The handshake state's name (for logs and tests).
     pub fn state_name(&self) -> &'static str {
         self.ch.state.name()
-    }
-
-    /// Sends a KeyUpdate (RFC 8446 §4.6.3); our sending epoch moves on once it is
-    /// acknowledged. Refused while another flight of ours is unacknowledged.
-    pub fn key_update(&mut self, now: Instant, request_peer: bool) -> Result<(), Error> {
-        self.ch.key_update(now, request_peer)
-    }
-
-    fn settle(&mut self, r: Result<(), Error>) -> Result<(), Error> {
-        self.ch.settle(r)
     }
 }
 
@@ -322,14 +175,5 @@ impl Role13 for Server13 {
             acks.extend(rns);
         }
         Ok(())
-    }
-}
-
-impl std::fmt::Debug for Server13 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server13")
-            .field("state", &self.ch.state.name())
-            .field("send_epoch", &self.ch.send_epoch)
-            .finish_non_exhaustive()
     }
 }

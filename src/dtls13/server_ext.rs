@@ -46,21 +46,4 @@ impl Server13 {
         });
         Ok(b)
     }
-
-    /// The SRTP protection profile chosen from the configuration's `srtp_profiles`, if
-    /// the client offered one.
-    pub fn srtp_profile(&self) -> Option<u16> {
-        self.ch.srtp_profile
-    }
-
-    /// RFC 8446 §7.5 (with RFC 9147's "dtls13" labels): keying material from the
-    /// exporter master secret, once the handshake has completed.
-    pub fn export_keying_material(
-        &self,
-        label: &[u8],
-        context: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), Error> {
-        self.ch.export_keying_material(label, context, out)
-    }
 }
