@@ -9,11 +9,12 @@ use std::time::Instant;
 
 use super::client::{Client13, Ticket13};
 use super::extensions::{self as ext, ext_type, group, psk_mode, KeyShareEntry, DTLS1_3};
+use super::handshake13 as hs13;
 use super::hello::ClientHello;
 use super::key_schedule::KeySchedule;
 use super::psk::{self, OfferedPsks, PskIdentity};
 use crate::crypto::ecdhe::EphemeralKeyPair;
-use crate::enums::{ExtensionType, NamedGroup};
+use crate::enums::ExtensionType;
 use crate::error::Error;
 use crate::srtp::UseSrtp;
 
@@ -27,47 +28,17 @@ pub const TLS13_GROUPS: [u16; 3] = [group::X25519, group::SECP256R1, group::SECP
 impl Client13 {
     /// Groups offered: the configuration's, in its order, among [`TLS13_GROUPS`].
     pub(crate) fn offered_groups(&self) -> Vec<u16> {
-        let v: Vec<u16> = self
-            .ch
-            .cfg
-            .groups
-            .iter()
-            .map(|g| g.0)
-            .filter(|g| TLS13_GROUPS.contains(g))
-            .collect();
-        if v.is_empty() {
-            TLS13_GROUPS.to_vec()
-        } else {
-            v
-        }
+        hs13::tls13_groups(&self.ch.cfg)
     }
 
     /// Signature schemes offered: the configuration's TLS 1.3-capable ones.
     pub(crate) fn offered_schemes(&self) -> Vec<u16> {
-        let v: Vec<u16> = self
-            .ch
-            .cfg
-            .sig_schemes
-            .iter()
-            .map(|s| s.0)
-            .filter(|s| TLS13_SCHEMES.contains(s))
-            .collect();
-        if v.is_empty() {
-            TLS13_SCHEMES.to_vec()
-        } else {
-            v
-        }
+        hs13::tls13_subset(self.ch.cfg.sig_schemes.iter().map(|s| s.0), &TLS13_SCHEMES)
     }
 
     /// A fresh key pair in `group` (from the seeded RNG in test builds).
     pub(crate) fn key_pair(&mut self, group: u16) -> Result<EphemeralKeyPair, Error> {
-        #[cfg(any(test, feature = "test-rng"))]
-        if self.ch.cfg.rng_seed.is_some() {
-            let mut seed = vec![0u8; EphemeralKeyPair::seed_len(NamedGroup(group))];
-            self.rng.fill_bytes(&mut seed);
-            return EphemeralKeyPair::from_seed(NamedGroup(group), &seed);
-        }
-        EphemeralKeyPair::generate(NamedGroup(group))
+        hs13::key_pair(&self.ch.cfg, &mut self.rng, group)
     }
 
     /// A random.

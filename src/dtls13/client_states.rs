@@ -3,22 +3,21 @@
 //! `client_post.rs`). A message of the wrong type or epoch for the state is fatal with
 //! unexpected_message.
 
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use super::client::{Client13, Event13, Ticket13};
 use super::client_hello::TLS13_SCHEMES;
 use super::epoch::TrafficEpoch;
 use super::extensions::{self as ext, ext_type, DTLS1_3};
+use super::handshake13 as hs13;
 use super::hello::{msg_type as hs, ServerHello};
 use super::key_schedule::{labels, KeySchedule, Secret};
-use super::messages::{self, Certificate, CertificateEntry, CertificateRequest, CertificateVerify};
+use super::messages::{self, Certificate, CertificateRequest};
 use super::psk;
 use super::record_protection::Suite13;
-use crate::config::VerifyMode;
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::SignatureScheme;
 use crate::error::{AlertDescription as AD, Error};
-use crate::pki::verifier::VerifyInput;
 
 /// Waiting for ServerHello or HelloRetryRequest.
 pub struct ExpectServerHello {
@@ -110,17 +109,7 @@ impl State {
     }
 }
 
-fn unexpected(what: &str) -> Error {
-    Error::alert(AD::UNEXPECTED_MESSAGE, what.to_string())
-}
-
-pub(super) fn decode_err(e: impl std::fmt::Display) -> Error {
-    Error::alert(AD::DECODE_ERROR, format!("{e}"))
-}
-
-pub(super) fn crypto(_: impl std::fmt::Debug) -> Error {
-    Error::Crypto("key schedule")
-}
+pub(super) use super::handshake13::{crypto, decode_err, unexpected};
 
 impl Client13 {
     /// RFC 8446 §4.4.2–§4.4.3: our Certificate (echoing the request context) and, when we
@@ -148,32 +137,14 @@ impl Client13 {
             };
             scheme.map(|s| (id, s))
         });
-        let mut c = Vec::new();
-        Certificate {
-            request_context: cr.context,
-            entries: signer
-                .map(|(id, _)| {
-                    id.chain
-                        .iter()
-                        .map(|der| CertificateEntry {
-                            cert_data: der.clone(),
-                            extensions: Vec::new(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        }
-        .encode(&mut c);
+        let chain = signer
+            .map(|(id, _)| id.chain.as_slice())
+            .unwrap_or_default();
+        let c = hs13::certificate_body(cr.context, chain);
         h.add(hs::CERTIFICATE, &c);
         flight.push(self.ch.next_msg(2, hs::CERTIFICATE, c));
         if let Some((id, scheme)) = signer {
-            let signed = CertificateVerify::signed_content(false, &h.hash());
-            let mut cv = Vec::new();
-            CertificateVerify {
-                scheme: scheme.0,
-                signature: id.key.sign(scheme, &signed)?,
-            }
-            .encode(&mut cv);
+            let cv = hs13::certificate_verify_body(&id.key, scheme, false, &h.hash())?;
             h.add(hs::CERTIFICATE_VERIFY, &cv);
             flight.push(self.ch.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
         }
@@ -336,15 +307,9 @@ impl Client13 {
         if let (true, Some(t)) = (resumed, &s.psk) {
             self.ch.peer_certs = t.peer_certs.clone();
         }
-        let early = ks.early_secret(psk);
-        let handshake_secret = ks.handshake_secret(&early, &shared).map_err(crypto)?;
-        let h = ks.transcript_hash(&s.transcript);
-        let c_hs = ks
-            .derive_secret(&handshake_secret, labels::C_HS_TRAFFIC, h.as_bytes())
-            .map_err(crypto)?;
-        let s_hs = ks
-            .derive_secret(&handshake_secret, labels::S_HS_TRAFFIC, h.as_bytes())
-            .map_err(crypto)?;
+        let th = ks.transcript_hash(&s.transcript);
+        let (handshake_secret, c_hs, s_hs) =
+            hs13::handshake_secrets(&ks, psk, &shared, th.as_bytes())?;
         self.ch.rl.install_recv(&ks, suite, 2, &s_hs)?;
         self.ch.rl.install_send(&ks, suite, 2, &c_hs)?;
         self.ch.send_epoch = 2;
@@ -442,29 +407,7 @@ impl Client13 {
                 self.opts.verify_names.clone()
             }
         });
-        let enforce = self.ch.cfg.verify_mode != VerifyMode::None;
-        let input = VerifyInput {
-            chain,
-            trust: &self.ch.cfg.trust,
-            names: names.as_deref(),
-            server_cert: true,
-            now: SystemTime::now(),
-            max_depth: self.ch.cfg.verify_depth,
-            enforce,
-        };
-        let verdict = self.ch.cfg.verifier.verify(&input);
-        if !verdict.accept && enforce {
-            let code = if verdict.code == crate::pki::X509_V_OK {
-                crate::pki::X509_V_ERR_APPLICATION_VERIFICATION
-            } else {
-                verdict.code
-            };
-            return Err(Error::CertificateVerify {
-                code,
-                reason: verdict.reason,
-            });
-        }
-        Ok(())
+        hs13::verify_chain(&self.ch.cfg, chain, names.as_deref(), true)
     }
 
     /// RFC 8446 §4.4.3: the signature over the transcript through Certificate, with a
@@ -474,22 +417,8 @@ impl Client13 {
         mut h: Box<Handshaking>,
         body: &[u8],
     ) -> Result<State, Error> {
-        let cv = CertificateVerify::decode(body).map_err(decode_err)?;
-        if !self.offered_schemes().contains(&cv.scheme) {
-            return Err(Error::alert(AD::ILLEGAL_PARAMETER, "scheme not offered"));
-        }
-        let leaf = self
-            .ch
-            .peer_certs
-            .first()
-            .ok_or_else(|| unexpected("no certificate"))?;
-        let signed = CertificateVerify::signed_content(true, &h.hash());
-        crate::pki::verify::verify_signature(
-            leaf,
-            SignatureScheme(cv.scheme),
-            &signed,
-            &cv.signature,
-        )?;
+        let schemes = self.offered_schemes();
+        hs13::check_certificate_verify(&schemes, &self.ch.peer_certs, true, &h.hash(), body)?;
         h.add(hs::CERTIFICATE_VERIFY, body);
         Ok(State::ExpectFinished(h))
     }
@@ -503,23 +432,14 @@ impl Client13 {
         body: &[u8],
     ) -> Result<State, Error> {
         let ks = h.ks;
-        let key = ks.finished_key(&h.s_hs).map_err(crypto)?;
-        let expected = ks.verify_data(&key, &h.hash());
-        if !crate::crypto::constant_time_eq(expected.as_bytes(), body) {
-            return Err(Error::alert(AD::DECRYPT_ERROR, "server Finished"));
-        }
+        hs13::check_finished(&ks, &h.s_hs, &h.hash(), body, "server Finished")?;
         h.add(hs::FINISHED, body);
-        let th = h.hash();
-        let master = ks.master_secret(&h.handshake_secret).map_err(crypto)?;
-        let c_ap = ks
-            .derive_secret(&master, labels::C_AP_TRAFFIC, &th)
-            .map_err(crypto)?;
-        let s_ap = ks
-            .derive_secret(&master, labels::S_AP_TRAFFIC, &th)
-            .map_err(crypto)?;
-        let exporter_master = ks
-            .derive_secret(&master, labels::EXP_MASTER, &th)
-            .map_err(crypto)?;
+        let hs13::AppSecrets {
+            master,
+            c_ap,
+            s_ap,
+            exporter_master,
+        } = hs13::app_secrets(&ks, &h.handshake_secret, &h.hash())?;
         let mut flight = Vec::new();
         if let Some(cr) = h.cert_request.take() {
             self.client_auth(&mut h, cr, &mut flight)?;

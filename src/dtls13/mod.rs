@@ -119,6 +119,7 @@ pub mod client_states;
 pub mod epoch;
 pub mod extensions;
 pub mod flight;
+mod handshake13;
 pub mod hello;
 pub mod key_schedule;
 mod key_update;

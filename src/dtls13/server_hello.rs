@@ -9,17 +9,18 @@ use std::time::Instant;
 
 use rand::RngCore;
 
-use super::client_hello::{TLS13_GROUPS, TLS13_SCHEMES};
+use super::client_hello::TLS13_SCHEMES;
 use super::extensions::{self as ext, ext_type, KeyShareEntry, DTLS1_3};
 use super::flight::OutFlight;
+use super::handshake13 as hs13;
 use super::hello::{find_extension, msg_type as hs, ClientHello, ServerHello, HRR_RANDOM};
-use super::key_schedule::{labels, KeySchedule};
-use super::messages::{self, Certificate, CertificateEntry, CertificateRequest, CertificateVerify};
+use super::key_schedule::KeySchedule;
+use super::messages::{self, CertificateRequest};
 use super::record_protection::Suite13;
 use super::server::{Server13, ServerEvent13};
 use super::server_states::{crypto, decode_err, SHandshaking, SState};
 use crate::crypto::ecdhe::EphemeralKeyPair;
-use crate::enums::{NamedGroup, SignatureScheme};
+use crate::enums::SignatureScheme;
 use crate::error::{AlertDescription as AD, Error};
 
 /// Cookie layout version (first byte).
@@ -40,30 +41,12 @@ fn failure(what: &str) -> Error {
 impl Server13 {
     /// Groups we do key exchange in: the configuration's TLS 1.3-capable ones.
     fn our_groups(&self) -> Vec<u16> {
-        let v: Vec<u16> = self
-            .ch
-            .cfg
-            .groups
-            .iter()
-            .map(|g| g.0)
-            .filter(|g| TLS13_GROUPS.contains(g))
-            .collect();
-        if v.is_empty() {
-            TLS13_GROUPS.to_vec()
-        } else {
-            v
-        }
+        hs13::tls13_groups(&self.ch.cfg)
     }
 
     /// A fresh key pair in `group` (from the seeded RNG in test builds).
     fn key_pair(&mut self, group: u16) -> Result<EphemeralKeyPair, Error> {
-        #[cfg(any(test, feature = "test-rng"))]
-        if self.ch.cfg.rng_seed.is_some() {
-            let mut seed = vec![0u8; EphemeralKeyPair::seed_len(NamedGroup(group))];
-            self.rng.fill_bytes(&mut seed);
-            return EphemeralKeyPair::from_seed(NamedGroup(group), &seed);
-        }
-        EphemeralKeyPair::generate(NamedGroup(group))
+        hs13::key_pair(&self.ch.cfg, &mut self.rng, group)
     }
 
     /// The cookie's MAC input: the fields it carries plus the client random, which
@@ -338,16 +321,14 @@ impl Server13 {
         .encode(&mut sh);
         messages::transcript_message(&mut transcript, hs::SERVER_HELLO, &sh);
         let mut flight = vec![self.ch.next_msg(0, hs::SERVER_HELLO, sh)];
-        let early = ks.early_secret(psk.as_ref().map(|p| p.1.as_slice()));
         self.ch.resumed = psk.is_some();
-        let handshake_secret = ks.handshake_secret(&early, &shared).map_err(crypto)?;
         let th = ks.transcript_hash(&transcript);
-        let c_hs = ks
-            .derive_secret(&handshake_secret, labels::C_HS_TRAFFIC, th.as_bytes())
-            .map_err(crypto)?;
-        let s_hs = ks
-            .derive_secret(&handshake_secret, labels::S_HS_TRAFFIC, th.as_bytes())
-            .map_err(crypto)?;
+        let (handshake_secret, c_hs, s_hs) = hs13::handshake_secrets(
+            &ks,
+            psk.as_ref().map(|p| p.1.as_slice()),
+            &shared,
+            th.as_bytes(),
+        )?;
         self.ch.rl.install_send(&ks, suite, 2, &s_hs)?;
         self.ch.rl.install_recv(&ks, suite, 2, &c_hs)?;
         let add = |s: &mut Self, t: &mut Vec<u8>, typ: u8, body: Vec<u8>| {
@@ -380,16 +361,12 @@ impl Server13 {
             fin.as_bytes().to_vec(),
         ));
         let th = ks.transcript_hash(&transcript);
-        let master = ks.master_secret(&handshake_secret).map_err(crypto)?;
-        let c_ap = ks
-            .derive_secret(&master, labels::C_AP_TRAFFIC, th.as_bytes())
-            .map_err(crypto)?;
-        let s_ap = ks
-            .derive_secret(&master, labels::S_AP_TRAFFIC, th.as_bytes())
-            .map_err(crypto)?;
-        let exporter_master = ks
-            .derive_secret(&master, labels::EXP_MASTER, th.as_bytes())
-            .map_err(crypto)?;
+        let hs13::AppSecrets {
+            master,
+            c_ap,
+            s_ap,
+            exporter_master,
+        } = hs13::app_secrets(&ks, &handshake_secret, th.as_bytes())?;
         self.ch.send_epoch = 2;
         self.ch.send_flight(now, flight)?;
         // Epoch 3 keys are ready; they are used once the client's Finished verified.
@@ -423,29 +400,11 @@ impl Server13 {
     ) -> Result<(), Error> {
         let cfg = self.ch.cfg.clone();
         let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
-        let mut cert = Vec::new();
-        Certificate {
-            request_context: Vec::new(),
-            entries: id
-                .chain
-                .iter()
-                .map(|der| CertificateEntry {
-                    cert_data: der.clone(),
-                    extensions: Vec::new(),
-                })
-                .collect(),
-        }
-        .encode(&mut cert);
+        let cert = hs13::certificate_body(Vec::new(), &id.chain);
         messages::transcript_message(transcript, hs::CERTIFICATE, &cert);
         flight.push(self.ch.next_msg(2, hs::CERTIFICATE, cert));
-        let signed =
-            CertificateVerify::signed_content(true, ks.transcript_hash(transcript).as_bytes());
-        let mut cv = Vec::new();
-        CertificateVerify {
-            scheme: scheme.0,
-            signature: id.key.sign(scheme, &signed)?,
-        }
-        .encode(&mut cv);
+        let th = ks.transcript_hash(transcript);
+        let cv = hs13::certificate_verify_body(&id.key, scheme, true, th.as_bytes())?;
         messages::transcript_message(transcript, hs::CERTIFICATE_VERIFY, &cv);
         flight.push(self.ch.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
         Ok(())

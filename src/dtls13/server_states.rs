@@ -4,19 +4,18 @@
 //! (shared with the client) in `key_update.rs`. A message of the wrong type or epoch for the state is
 //! fatal with unexpected_message.
 
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use super::client_hello::TLS13_SCHEMES;
 use super::epoch::TrafficEpoch;
+use super::handshake13 as hs13;
 use super::hello::msg_type as hs;
 use super::key_schedule::{labels, KeySchedule, Secret};
-use super::messages::{self, Certificate, CertificateVerify};
+use super::messages::{self, Certificate};
 use super::record_protection::Suite13;
 use super::server::{Server13, ServerEvent13};
 use crate::config::VerifyMode;
-use crate::enums::SignatureScheme;
 use crate::error::{AlertDescription as AD, Error};
-use crate::pki::verifier::VerifyInput;
 
 /// After our flight, waiting for the client's: the secrets it needs.
 pub struct SHandshaking {
@@ -96,17 +95,7 @@ impl SState {
     }
 }
 
-pub(super) fn unexpected(what: &str) -> Error {
-    Error::alert(AD::UNEXPECTED_MESSAGE, what.to_string())
-}
-
-pub(super) fn decode_err(e: impl std::fmt::Display) -> Error {
-    Error::alert(AD::DECODE_ERROR, format!("{e}"))
-}
-
-pub(super) fn crypto(_: impl std::fmt::Debug) -> Error {
-    Error::Crypto("key schedule")
-}
+pub(super) use super::handshake13::{crypto, decode_err, unexpected};
 
 impl Server13 {
     /// Dispatches one reassembled handshake message that arrived in `epoch` with
@@ -170,28 +159,7 @@ impl Server13 {
             return Ok(SState::ExpectFinished(h));
         }
         let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_data).collect();
-        let enforce = self.ch.cfg.verify_mode != VerifyMode::None;
-        let input = VerifyInput {
-            chain: &chain,
-            trust: &self.ch.cfg.trust,
-            names: None,
-            server_cert: false,
-            now: SystemTime::now(),
-            max_depth: self.ch.cfg.verify_depth,
-            enforce,
-        };
-        let verdict = self.ch.cfg.verifier.verify(&input);
-        if !verdict.accept && enforce {
-            let code = if verdict.code == crate::pki::X509_V_OK {
-                crate::pki::X509_V_ERR_APPLICATION_VERIFICATION
-            } else {
-                verdict.code
-            };
-            return Err(Error::CertificateVerify {
-                code,
-                reason: verdict.reason,
-            });
-        }
+        hs13::verify_chain(&self.ch.cfg, &chain, None, false)?;
         self.ch
             .events
             .push_back(ServerEvent13::PeerCertificate(chain[0].clone()));
@@ -206,21 +174,12 @@ impl Server13 {
         mut h: Box<SHandshaking>,
         body: &[u8],
     ) -> Result<SState, Error> {
-        let cv = CertificateVerify::decode(body).map_err(decode_err)?;
-        if !TLS13_SCHEMES.contains(&cv.scheme) {
-            return Err(Error::alert(AD::ILLEGAL_PARAMETER, "scheme not offered"));
-        }
-        let leaf = self
-            .ch
-            .peer_certs
-            .first()
-            .ok_or_else(|| unexpected("no certificate"))?;
-        let signed = CertificateVerify::signed_content(false, &h.hash());
-        crate::pki::verify::verify_signature(
-            leaf,
-            SignatureScheme(cv.scheme),
-            &signed,
-            &cv.signature,
+        hs13::check_certificate_verify(
+            &TLS13_SCHEMES,
+            &self.ch.peer_certs,
+            false,
+            &h.hash(),
+            body,
         )?;
         h.add(hs::CERTIFICATE_VERIFY, body);
         Ok(SState::ExpectFinished(h))
@@ -235,11 +194,7 @@ impl Server13 {
         body: &[u8],
     ) -> Result<SState, Error> {
         let ks = h.ks;
-        let key = ks.finished_key(&h.c_hs).map_err(crypto)?;
-        let expected = ks.verify_data(&key, &h.hash());
-        if !crate::crypto::constant_time_eq(expected.as_bytes(), body) {
-            return Err(Error::alert(AD::DECRYPT_ERROR, "client Finished"));
-        }
+        hs13::check_finished(&ks, &h.c_hs, &h.hash(), body, "client Finished")?;
         h.add(hs::FINISHED, body);
         let resumption_master = ks
             .derive_secret(&h.master, labels::RES_MASTER, &h.hash())
