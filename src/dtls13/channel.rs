@@ -322,8 +322,13 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         Ok(())
     }
 
-    /// Resends the unacknowledged part of our flight, if it is still pending.
-    pub(crate) fn resend_flight(&mut self, now: Instant) -> Result<(), Error> {
+    /// Resends the unacknowledged part of our flight, if it is still pending, at most
+    /// once per datagram (`resent`).
+    pub(crate) fn resend_flight(&mut self, now: Instant, resent: &mut bool) -> Result<(), Error> {
+        if *resent {
+            return Ok(());
+        }
+        *resent = true;
         if let Some(f) = self.flight.as_mut().filter(|f| f.is_pending()) {
             let mut dgrams = Vec::new();
             f.transmit(&mut self.rl, now, self.cfg.mtu, false, &mut dgrams)?;

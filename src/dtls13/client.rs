@@ -165,10 +165,9 @@ impl Role13 for Client13 {
                 self.ch.hs_records.add(rn);
             }
         }
-        if old && epoch == 2 && !*resent {
+        if old && epoch == 2 {
             // The server resent its flight: ours (Finished) was lost (§5.8.4).
-            *resent = true;
-            self.ch.resend_flight(now)?;
+            self.ch.resend_flight(now, resent)?;
         }
         Ok(())
     }

@@ -117,6 +117,17 @@ fn record_keys(
     RecordKeys::new(suite, &keys).map_err(|_| crate::error::Error::Crypto("record keys"))
 }
 
+/// Adds an epoch's keys, replacing any of the same epoch and dropping the oldest beyond
+/// [`MAX_RECV_EPOCHS`].
+fn install<T>(v: &mut Vec<T>, item: T, epoch_of: fn(&T) -> u64) {
+    let epoch = epoch_of(&item);
+    v.retain(|e| epoch_of(e) != epoch);
+    if v.len() >= MAX_RECV_EPOCHS {
+        v.remove(0);
+    }
+    v.push(item);
+}
+
 impl RecordLayer {
     /// Installs the keys we send `epoch` with (kept alongside older ones: a flight of an
     /// older epoch may still need retransmitting).
@@ -128,16 +139,13 @@ impl RecordLayer {
         secret: &Secret,
     ) -> Result<(), crate::error::Error> {
         let keys = record_keys(ks, suite, secret)?;
-        self.send.retain(|e| e.epoch != epoch);
-        if self.send.len() >= MAX_RECV_EPOCHS {
-            self.send.remove(0);
-        }
-        self.send.push(SendEpoch {
+        let e = SendEpoch {
             epoch,
             keys,
             next_seq: 0,
             usage: KeyUsage::new(suite),
-        });
+        };
+        install(&mut self.send, e, |e| e.epoch);
         Ok(())
     }
 
@@ -150,16 +158,13 @@ impl RecordLayer {
         secret: &Secret,
     ) -> Result<(), crate::error::Error> {
         let keys = record_keys(ks, suite, secret)?;
-        self.recv.retain(|e| e.epoch != epoch);
-        if self.recv.len() >= MAX_RECV_EPOCHS {
-            self.recv.remove(0);
-        }
-        self.recv.push(RecvEpoch {
+        let e = RecvEpoch {
             epoch,
             keys,
             window: ReplayWindow::default(),
             usage: KeyUsage::new(suite),
-        });
+        };
+        install(&mut self.recv, e, |e| e.epoch);
         Ok(())
     }
 

@@ -149,10 +149,7 @@ impl Role13 for Server13 {
         let epoch = rec.rn.epoch;
         if epoch == 0 && !self.ch.state.expects_plaintext() {
             // A retransmitted ClientHello: our flight (ServerHello) was lost.
-            if !*resent {
-                *resent = true;
-                self.ch.resend_flight(now)?;
-            }
+            self.ch.resend_flight(now, resent)?;
             return Ok(());
         }
         // Stateless after a HelloRetryRequest (§5.1): ClientHello2 restarts reassembly.
