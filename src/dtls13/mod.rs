@@ -24,7 +24,10 @@
 //!   rewrite;
 //! * `channel.rs` and `key_update.rs`: what the client and the server share once a
 //!   record is in or out (record layer, flight and timers, ACKs, queues, alerts,
-//!   close_notify, KeyUpdate, the exporter); each role owns one `Channel13`;
+//!   close_notify, KeyUpdate, the exporter); each role owns one `Channel13`, and
+//!   `channel_api.rs` gives both the same public methods; `handshake13.rs`: the
+//!   handshake steps both take (secrets, chain verification, Certificate /
+//!   CertificateVerify / Finished built and checked);
 //! * [`client`] (with `client_states.rs`, `client_ext.rs`, `client_post.rs`,
 //!   `client_hello.rs`): a sans-IO DTLS 1.3 **client** state machine,
 //!   [`client::Client13`], shaped like [`crate::Connection`] (datagrams in, datagrams out,
