@@ -287,12 +287,15 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
                 self.send_ack(rns)?;
             }
         }
-        if let Some(f) = self.flight.as_mut() {
-            if f.deadline().is_some_and(|t| t <= now) {
-                let mut dgrams = Vec::new();
-                f.transmit(&mut self.rl, now, self.cfg.mtu, false, &mut dgrams)?;
-                self.out.extend(dgrams);
-            }
+        self.retransmit(now, |f| f.deadline().is_some_and(|t| t <= now))
+    }
+
+    /// Resends the unacknowledged part of our flight when `due` says so.
+    fn retransmit(&mut self, now: Instant, due: impl Fn(&OutFlight) -> bool) -> Result<(), Error> {
+        if let Some(f) = self.flight.as_mut().filter(|f| due(f)) {
+            let mut dgrams = Vec::new();
+            f.transmit(&mut self.rl, now, self.cfg.mtu, false, &mut dgrams)?;
+            self.out.extend(dgrams);
         }
         Ok(())
     }
@@ -329,12 +332,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             return Ok(());
         }
         *resent = true;
-        if let Some(f) = self.flight.as_mut().filter(|f| f.is_pending()) {
-            let mut dgrams = Vec::new();
-            f.transmit(&mut self.rl, now, self.cfg.mtu, false, &mut dgrams)?;
-            self.out.extend(dgrams);
-        }
-        Ok(())
+        self.retransmit(now, OutFlight::is_pending)
     }
 
     /// A handshake message of ours with the next message_seq.
