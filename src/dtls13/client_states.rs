@@ -6,7 +6,6 @@
 use std::time::Instant;
 
 use super::client::{Client13, Event13, Ticket13};
-use super::client_hello::TLS13_SCHEMES;
 use super::epoch::TrafficEpoch;
 use super::extensions::{self as ext, ext_type, DTLS1_3};
 use super::handshake13 as hs13;
@@ -16,7 +15,6 @@ use super::messages::{self, Certificate, CertificateRequest};
 use super::psk;
 use super::record_protection::Suite13;
 use crate::crypto::ecdhe::EphemeralKeyPair;
-use crate::enums::SignatureScheme;
 use crate::error::{AlertDescription as AD, Error};
 
 /// Waiting for ServerHello or HelloRetryRequest.
@@ -51,10 +49,7 @@ impl Handshaking {
     }
 
     fn hash(&self) -> Vec<u8> {
-        self.ks
-            .transcript_hash(&self.transcript)
-            .as_bytes()
-            .to_vec()
+        hs13::transcript_hash(&self.ks, &self.transcript)
     }
 }
 
@@ -122,12 +117,7 @@ impl Client13 {
         cr: CertificateRequest,
         flight: &mut Vec<super::flight::OutMsg>,
     ) -> Result<(), Error> {
-        let accepted: Vec<SignatureScheme> = cr
-            .schemes
-            .iter()
-            .filter(|s| TLS13_SCHEMES.contains(s))
-            .map(|s| SignatureScheme(*s))
-            .collect();
+        let accepted = hs13::tls13_sig_schemes(&cr.schemes);
         let cfg = self.ch.cfg.clone();
         let signer = cfg.identity().and_then(|id| {
             let scheme = if accepted.is_empty() {

@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 #[cfg(any(test, feature = "test-rng"))]
 use rand::RngCore;
 
-use super::client_hello::TLS13_GROUPS;
+use super::client_hello::{TLS13_GROUPS, TLS13_SCHEMES};
 use super::key_schedule::{labels, KeySchedule, Secret};
 use super::messages::{Certificate, CertificateEntry, CertificateVerify};
 use crate::config::{Config, VerifyMode};
@@ -39,6 +39,19 @@ pub(crate) fn tls13_subset(configured: impl Iterator<Item = u16>, tls13: &[u16])
     } else {
         v
     }
+}
+
+/// The peer's signature schemes that TLS 1.3 allows (RFC 8446 §4.2.3), in its order.
+pub(crate) fn tls13_sig_schemes(peer: &[u16]) -> Vec<SignatureScheme> {
+    peer.iter()
+        .filter(|s| TLS13_SCHEMES.contains(s))
+        .map(|s| SignatureScheme(*s))
+        .collect()
+}
+
+/// `ks`'s hash of a transcript (the messages in transcript form).
+pub(crate) fn transcript_hash(ks: &KeySchedule, transcript: &[u8]) -> Vec<u8> {
+    ks.transcript_hash(transcript).as_bytes().to_vec()
 }
 
 /// The groups we do key exchange in: the configuration's TLS 1.3-capable ones.

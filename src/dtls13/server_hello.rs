@@ -229,11 +229,7 @@ impl Server13 {
         }
         let share = share.ok_or_else(|| Error::alert(AD::ILLEGAL_PARAMETER, "key_share"))?;
         messages::transcript_message(&mut transcript, hs::CLIENT_HELLO, body);
-        let accepted: Vec<SignatureScheme> = schemes
-            .iter()
-            .filter(|s| TLS13_SCHEMES.contains(s))
-            .map(|s| SignatureScheme(*s))
-            .collect();
+        let accepted = hs13::tls13_sig_schemes(&schemes);
         let cfg = self.ch.cfg.clone();
         let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
         let scheme = id

@@ -38,10 +38,7 @@ impl SHandshaking {
     }
 
     pub(crate) fn hash(&self) -> Vec<u8> {
-        self.ks
-            .transcript_hash(&self.transcript)
-            .as_bytes()
-            .to_vec()
+        hs13::transcript_hash(&self.ks, &self.transcript)
     }
 }
 
