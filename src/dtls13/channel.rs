@@ -38,6 +38,16 @@ pub(crate) trait Phase13 {
     fn established_mut(&mut self) -> Option<&mut Established>;
 }
 
+/// A role's events, as far as the shared code raises them.
+pub(crate) trait Events13 {
+    /// The peer sent close_notify.
+    fn peer_closed() -> Self;
+    /// Our sending epoch moved on after our KeyUpdate was acknowledged (RFC 9147 §8).
+    fn send_key_updated(epoch: u64) -> Self;
+    /// The peer's KeyUpdate moved its sending epoch on.
+    fn recv_key_updated(epoch: u64) -> Self;
+}
+
 /// A role (client or server) around its [`Channel13`]: what the shared record loop calls.
 pub(crate) trait Role13 {
     type State: Phase13;
@@ -119,16 +129,6 @@ pub(crate) fn on_records<R: Role13>(
         ch.ack_at = Some(now + ch.cfg.initial_timeout / 4);
     }
     Ok(())
-}
-
-/// A role's events, as far as the shared code raises them.
-pub(crate) trait Events13 {
-    /// The peer sent close_notify.
-    fn peer_closed() -> Self;
-    /// Our sending epoch moved on after our KeyUpdate was acknowledged (RFC 9147 §8).
-    fn send_key_updated(epoch: u64) -> Self;
-    /// The peer's KeyUpdate moved its sending epoch on.
-    fn recv_key_updated(epoch: u64) -> Self;
 }
 
 /// The state both roles share; `S` is the role's handshake state, `E` its event type.
