@@ -41,6 +41,11 @@ pub fn register<T>(_p: *const T) {}
 #[inline]
 pub fn forget<T>(_p: *const T) {}
 
+/// Registers how to read our `SSL_CONF_CTX`'s flags (no-op in the standalone build).
+#[cfg(not(feature = "dropin"))]
+#[inline]
+pub fn register_conf_flags(_read: fn(usize) -> std::ffi::c_uint) {}
+
 #[cfg(feature = "dropin")]
 mod imp {
     use std::collections::{HashMap, HashSet};
@@ -324,6 +329,16 @@ mod imp {
         unsafe { std::mem::transmute_copy::<usize, T>(&twin) }
     }
 
+    /// Reads the flags of our `SSL_CONF_CTX` at an address. `ssl::conf` registers it when it
+    /// makes one, so that this module, below the `ssl` modules (lib.rs), names none of
+    /// their types.
+    static CONF_FLAGS: OnceLock<fn(usize) -> c_uint> = OnceLock::new();
+
+    /// Called by `SSL_CONF_CTX_new` (ours) before the object can reach `map_arg`.
+    pub fn register_conf_flags(read: fn(usize) -> c_uint) {
+        let _ = CONF_FLAGS.set(read);
+    }
+
     /// The real twin of our `SSL_CONF_CTX` at `a`, created with its flags on first use.
     fn conf_twin(a: usize) -> usize {
         if let Some(&t) = lock(&TWINS).as_ref().and_then(|m| m.get(&a)) {
@@ -347,8 +362,8 @@ mod imp {
         if twin.is_null() {
             return 0;
         }
-        let ours = a as *mut crate::ssl::conf::SSL_CONF_CTX;
-        flagsf(twin, crate::ssl::conf::SSL_CONF_CTX_set_flags(ours, 0));
+        let flags = CONF_FLAGS.get().map_or(0, |read| read(a));
+        flagsf(twin, flags);
         lock(&TWINS)
             .get_or_insert_with(HashMap::new)
             .insert(a, twin as usize);

@@ -248,9 +248,15 @@ impl SSL_CONF_CTX {
     }
 }
 
+/// The flags of our `SSL_CONF_CTX` at `addr`, for the drop-in's real twin of it.
+fn flags_at(addr: usize) -> c_uint {
+    SSL_CONF_CTX_set_flags(addr as *mut SSL_CONF_CTX, 0)
+}
+
 entry! {
     /// SSL_CONF_CTX_new: an empty configuration context.
     fn SSL_CONF_CTX_new() -> *mut SSL_CONF_CTX {
+        crate::passthru::register_conf_flags(flags_at);
         Box::into_raw(Box::default())
     }
 
