@@ -1,6 +1,7 @@
 #!/bin/sh
 # scripts/build-wolfssl-cid.sh - builds a wolfSSL with DTLS 1.2 connection IDs (RFC 9146)
-# for ctests/t_cid.sh: its example client and server are the independent CID peer.
+# and DTLS 1.3 (RFC 9147) for ctests/t_cid.sh and ctests/t_dtls13.sh: its example client
+# and server are the independent CID and DTLS 1.3 peer.
 #
 # Usage: build-wolfssl-cid.sh [OUTDIR]   (default build/wolfssl-cid)
 #
@@ -8,13 +9,14 @@
 # pre-RFC draft only (disabled in Debian), so the source comes from the wolfssl-sys crate
 # (crates.io; it vendors wolfSSL 5.9.x): taken from the local cargo registry, or fetched
 # there with `cargo fetch` on a throw-away manifest. Configured with --enable-dtls
-# --enable-dtlscid, static, and only the library and examples/{client,server} are built.
+# --enable-dtlscid --enable-dtls13, static, and only the library and examples/{client,server} are built.
 # Prints the directory holding examples/client/client on success.
 set -eu
 
 out="${1:-build/wolfssl-cid}"
 version=5.3.0
-if [ -x "$out/examples/client/client" ] && [ -x "$out/examples/server/server" ]; then
+if [ -x "$out/examples/client/client" ] && [ -x "$out/examples/server/server" ] &&
+    grep -q 'define WOLFSSL_DTLS13' "$out/wolfssl/options.h" 2>/dev/null; then
     echo "$out"
     exit 0
 fi
@@ -46,7 +48,7 @@ cd "$out"
 log="$PWD/build.log"
 {
     ./autogen.sh
-    ./configure --enable-dtls --enable-dtlscid --disable-shared --enable-static \
+    ./configure --enable-dtls --enable-dtlscid --enable-dtls13 --disable-shared --enable-static \
         --disable-crypttests --disable-benchmark
     make src/libwolfssl.la examples/client/client examples/server/server
 } > "$log" 2>&1 || { echo "build-wolfssl-cid.sh: build failed, see $log" >&2; exit 1; }

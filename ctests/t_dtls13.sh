@@ -1,0 +1,125 @@
+# shellcheck shell=bash
+# DTLS 1.3 (RFC 9147, issue 13) against an independent implementation: wolfSSL 5.9's example
+# client and server (built with --enable-dtls13 by scripts/build-wolfssl-cid.sh) and our
+# sans-IO state machines rdtls::dtls13::{Client13, Server13} on a UDP socket
+# (examples/dtls13_udp.rs, built by the Makefile into $BUILD/dtls13_udp).
+#
+# Notes on the peer (wolfSSL 5.9.4 as built here):
+# * the build has no X25519 (no --enable-curve25519): our client's first key_share is
+#   X25519 unless told otherwise, so wolfSSL's server asks for another group with a
+#   HelloRetryRequest; the "no HRR" cases offer P-256 only and run wolfSSL's server with
+#   -Jn (no stateless cookie), the "HRR" cases keep wolfSSL's default cookie;
+# * wolfSSL's example client offers P-256 first; our server's return-routability cookie
+#   (on by default) is the HRR there, --no-cookie the case without one;
+# * wolfSSL's client -I sends a KeyUpdate (request_update) before its data.
+
+DTLS13_SUITES="TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256"
+
+dtls13_setup() {
+    WOLF="$(abspath "$BUILD/wolfssl-cid")"
+    [ -x "$WOLF/examples/client/client" ] && [ -x "$WOLF/examples/server/server" ] &&
+        grep -q 'define WOLFSSL_DTLS13' "$WOLF/wolfssl/options.h" 2> /dev/null ||
+        skip "no DTLS 1.3 wolfSSL in $WOLF (run sh scripts/build-wolfssl-cid.sh)"
+    # The state machines do not depend on the C backend: run once, with the rdtls build.
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "backend-independent, run with RDTLS_BACKEND=rdtls"
+    D13="$(abspath "$BUILD/dtls13_udp")"
+    [ -x "$D13" ] || fail "missing $D13 (make ctest builds it)"
+    # wolfSSL lists its suites by its own names (TLS13-AES128-GCM-SHA256).
+    local w
+    case "$1" in
+    TLS_AES_128_GCM_SHA256) w=TLS13-AES128-GCM-SHA256 ;;
+    TLS_AES_256_GCM_SHA384) w=TLS13-AES256-GCM-SHA384 ;;
+    TLS_CHACHA20_POLY1305_SHA256) w=TLS13-CHACHA20-POLY1305-SHA256 ;;
+    *) fail "unknown suite $1" ;;
+    esac
+    (cd "$WOLF" && ./examples/client/client -e) | tr ':' '\n' | grep -qx "$w" ||
+        skip "this wolfSSL build has no $1"
+}
+
+# wolf13_server SUITE HRR(yes|no) [OUR OPTIONS...]: our client against wolfSSL's server.
+wolf13_server() {
+    local suite="$1" hrr="$2" port wopt=""
+    shift 2
+    dtls13_setup "$suite"
+    port=$(free_port)
+    [ "$hrr" = no ] && wopt="-Jn"
+    # shellcheck disable=SC2086 # wopt is one word or none
+    (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 4 \
+        -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d -l "$suite" $wopt) \
+        > wsrv.out 2>&1 &
+    echo $! >> pids
+    wsrv_pid=$!
+    sleep 0.5
+    [ "$hrr" = no ] && set -- --group p256 "$@"
+    start_bg cli "$D13" client "$port" --certs "$CERTDIR" --suite "$suite" "$@"
+    expect_exit cli 0 || { cat cli.out cli.err; fail "our DTLS 1.3 client failed"; }
+    expect_exit wsrv 0 || { cat wsrv.out; fail "wolfSSL server failed"; }
+    cat cli.out cli.err wsrv.out
+    grep -q '^Protocol: DTLSv1.3$' cli.out || fail "we did not negotiate DTLS 1.3"
+    grep -q "^Cipher: $suite\$" cli.out || fail "our suite: $(grep Cipher cli.out)"
+    grep -q '^SSL version is DTLSv1.3$' wsrv.out || fail "wolfSSL did not negotiate DTLS 1.3"
+    grep -q "^SSL cipher suite is $suite\$" wsrv.out || fail "wolfSSL's suite differs"
+    grep -q '^Client message: hello from rdtls$' wsrv.out || fail "wolfSSL read nothing"
+    grep -q '^received: I hear you fa shizzle!$' cli.out || fail "no answer from wolfSSL"
+    if [ "$hrr" = yes ]; then
+        grep -q '^HelloRetryRequest received$' cli.err || fail "no HelloRetryRequest"
+    else
+        ! grep -q '^HelloRetryRequest received$' cli.err || fail "unexpected HelloRetryRequest"
+    fi
+}
+
+# wolf13_client SUITE COOKIE(yes|no) [WOLFSSL CLIENT OPTIONS...]: wolfSSL's client against
+# our server, which answers its line.
+wolf13_client() {
+    local suite="$1" cookie="$2" port sopt=()
+    shift 2
+    dtls13_setup "$suite"
+    [ "$cookie" = no ] && sopt=(--no-cookie)
+    [ "${1:-}" = --mtu ] && { sopt+=(--mtu "$2"); shift 2; }
+    start_bg srv "$D13" server --certs "$CERTDIR" --suite "$suite" "${sopt[@]}"
+    wait_grep srv.out '^PORT [0-9]+$' > /dev/null || fail "our server did not start"
+    port=$(sed -n 's/^PORT //p' srv.out)
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 4 \
+        -h 127.0.0.1 -p "$port" -A "$CERTDIR/ca.pem" -x -l "$suite" "$@") > wcli.out 2>&1 ||
+        { cat wcli.out srv.out srv.err; fail "wolfSSL client failed"; }
+    expect_exit srv 0 || { cat srv.out srv.err; fail "our DTLS 1.3 server failed"; }
+    cat wcli.out srv.out srv.err
+    grep -q '^SSL version is DTLSv1.3$' wcli.out || fail "wolfSSL did not negotiate DTLS 1.3"
+    grep -q "^SSL cipher suite is $suite\$" wcli.out || fail "wolfSSL's suite differs"
+    grep -q '^Protocol: DTLSv1.3$' srv.out || fail "we did not negotiate DTLS 1.3"
+    grep -q "^Cipher: $suite\$" srv.out || fail "our suite: $(grep Cipher srv.out)"
+    grep -q '^received: hello wolfssl!$' srv.out || fail "our server read nothing"
+    grep -q '^rdtls heard: hello wolfssl!$' wcli.out || fail "wolfSSL got no answer"
+    if [ "$cookie" = yes ]; then
+        grep -q '^event: HelloRetryRequest(true)$' srv.err || fail "no cookie HRR sent"
+    else
+        ! grep -q '^event: HelloRetryRequest' srv.err || fail "unexpected HelloRetryRequest"
+    fi
+}
+
+for s in $DTLS13_SUITES; do
+    eval "test_dtls13_wolfssl_server_${s}_hrr() { wolf13_server $s yes; }"
+    eval "test_dtls13_wolfssl_server_${s}_no_hrr() { wolf13_server $s no; }"
+    eval "test_dtls13_wolfssl_client_${s}_cookie() { wolf13_client $s yes; }"
+    eval "test_dtls13_wolfssl_client_${s}_no_cookie() { wolf13_client $s no; }"
+done
+
+# wolfSSL's client updates its keys (KeyUpdate with update_requested, RFC 9147 §8) before
+# sending: we follow its epoch and answer with ours.
+test_dtls13_wolfssl_client_key_update() {
+    wolf13_client TLS_AES_128_GCM_SHA256 yes -I
+    grep -q '^event: RecvKeyUpdated(4)$' srv.err || fail "we did not follow wolfSSL's KeyUpdate"
+    grep -q '^event: SendKeyUpdated(4)$' srv.err || fail "our answering KeyUpdate was not acked"
+}
+
+# Our client updates its keys first; wolfSSL must acknowledge it and follow.
+test_dtls13_wolfssl_server_key_update() {
+    wolf13_server TLS_AES_128_GCM_SHA256 no --key-update
+    grep -q '^event: SendKeyUpdated(4)$' cli.err || fail "wolfSSL did not acknowledge our KeyUpdate"
+}
+
+# A 300-byte MTU on our server: its Certificate / CertificateVerify flight is cut into
+# several records (RFC 9147 §5.8) that wolfSSL reassembles.
+test_dtls13_wolfssl_client_small_mtu() {
+    wolf13_client TLS_AES_128_GCM_SHA256 yes --mtu 300
+}
