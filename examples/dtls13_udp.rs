@@ -8,7 +8,8 @@
 //!          --suite NAME (offer / accept only this TLS 1.3 suite)
 //!          --no-cookie (server: no HelloRetryRequest unless the key share needs one)
 //!          --group x25519|p256|p384 (the only key exchange group: its share is the first)
-//!          --mtu N   --key-update (client: send a KeyUpdate before its line)
+//!          --mtu N   --key-update (client: after the first answer, a KeyUpdate and a
+//!          second line, answered too; for an echoing server)
 //! ```
 //!
 //! Both print `Protocol: DTLSv1.3` and `Cipher: NAME` once the handshake completes. The
@@ -36,6 +37,7 @@ const DEADLINE: Duration = Duration::from_secs(10);
 const LINGER: Duration = Duration::from_millis(1500);
 
 const LINE: &[u8] = b"hello from rdtls\n";
+const LINE2: &[u8] = b"after a KeyUpdate\n";
 
 const SUITES: [(&str, Suite13); 5] = [
     ("TLS_AES_128_GCM_SHA256", Suite13::Aes128GcmSha256),
@@ -236,7 +238,8 @@ fn run(a: &Args) -> Result<(), String> {
     let mut established = false;
     let mut answered: Option<Instant> = None;
     let mut peer_closed = false;
-    let mut got_reply = false;
+    let mut replies = 0;
+    let mut second_sent = false;
     let mut key_updated = false;
     let mut ku_pending = false;
     let mut ku_error = String::new();
@@ -252,11 +255,7 @@ fn run(a: &Args) -> Result<(), String> {
                     println!("Protocol: DTLSv1.3");
                     println!("Cipher: {}", suite_name(peer.suite()));
                     if let Peer::Client(c) = &mut peer {
-                        if a.key_update {
-                            ku_pending = true;
-                        } else {
-                            c.send(LINE).map_err(|e| format!("send: {e}"))?;
-                        }
+                        c.send(LINE).map_err(|e| format!("send: {e}"))?;
                     }
                 }
                 Ev::Closed => {
@@ -273,7 +272,10 @@ fn run(a: &Args) -> Result<(), String> {
             let line = String::from_utf8_lossy(&data);
             println!("received: {}", line.trim_end());
             match &mut peer {
-                Peer::Client(_) => got_reply = true,
+                Peer::Client(_) => {
+                    replies += 1;
+                    ku_pending = a.key_update && replies == 1;
+                }
                 Peer::Server(s) => {
                     let reply = format!("rdtls heard: {}\n", line.trim_end());
                     s.send(reply.as_bytes()).map_err(|e| format!("send: {e}"))?;
@@ -281,22 +283,27 @@ fn run(a: &Args) -> Result<(), String> {
                 }
             }
         }
-        // A KeyUpdate waits until our Finished flight is acknowledged (one flight at a
-        // time, RFC 9147 §8); the line follows it, in the new epoch.
+        // With --key-update, after the first answer: a KeyUpdate (it waits until our
+        // Finished flight is acknowledged, one flight at a time, RFC 9147 §8), and once the
+        // server acknowledged it, a second line in the new epoch.
         if let (Peer::Client(c), true) = (&mut peer, ku_pending) {
             match c.key_update(Instant::now(), true) {
                 Ok(()) => {
                     ku_pending = false;
-                    c.send(LINE).map_err(|e| format!("send: {e}"))?;
                     continue;
                 }
                 Err(e) => ku_error = e.to_string(),
             }
         }
-        // The client is done once answered and, after its KeyUpdate, once the server
-        // acknowledged it (RFC 9147 §8): then it closes and sends the close_notify.
+        if let (Peer::Client(c), true) = (&mut peer, key_updated && !second_sent) {
+            second_sent = true;
+            c.send(LINE2).map_err(|e| format!("send: {e}"))?;
+            continue;
+        }
+        // The client is done once answered (twice with --key-update): then it closes and
+        // sends the close_notify.
         if let Peer::Client(c) = &mut peer {
-            if got_reply && (!a.key_update || key_updated) {
+            if replies >= if a.key_update { 2 } else { 1 } {
                 c.close().map_err(|e| format!("close: {e}"))?;
                 while let Some(d) = c.poll_transmit() {
                     let _ = sock.send(&d);
@@ -315,8 +322,8 @@ fn run(a: &Args) -> Result<(), String> {
         if now >= start + DEADLINE {
             let what = if ku_pending {
                 format!("no KeyUpdate sent ({ku_error})")
-            } else if got_reply {
-                "our KeyUpdate was not acknowledged".into()
+            } else if replies == 1 && a.key_update {
+                format!("after our KeyUpdate: {} answer(s)", replies)
             } else if established {
                 "no data exchanged".into()
             } else {
