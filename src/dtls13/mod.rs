@@ -80,8 +80,8 @@
 //! * the C API (`DTLS1_3_VERSION` in min/max proto version, `SSL_get_version` =
 //!   `DTLSv1.3`, `SSL_key_update`, `SSL_CTX_set_ciphersuites`, tickets through
 //!   `SSL_SESSION`, `SSL_export_keying_material` on the 1.3 exporter);
-//! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), wolfSSL
-//!   interop, the `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
+//! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), resumption
+//!   against wolfSSL, the `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
 //!
 //! The **server** ([`server::Server13`], with `server_states.rs`, `server_hello.rs`,
 //! `server_ext.rs`, [`server_ticket`]) mirrors the client's shape and is checked against
@@ -106,6 +106,10 @@
 //!     after the HRR);
 //!   - answers use_srtp in EncryptedExtensions (RFC 5764, our profile order) for the
 //!     exporter's DTLS-SRTP keys.
+//!
+//! Both roles also interoperate with wolfSSL 5.9's DTLS 1.3 over UDP (`ctests/t_dtls13.sh`
+//! through `examples/dtls13_udp.rs`): the three AEAD suites, with and without
+//! HelloRetryRequest, KeyUpdate from either side, a fragmented server flight.
 //!
 //! Not done on the server: no SNI acknowledgement or ALPN in EncryptedExtensions, no
 //! early data, no connection IDs; it is not wired into `Connection`, the cookie listener
