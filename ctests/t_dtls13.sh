@@ -69,13 +69,14 @@ wolf13_server() {
     fi
 }
 
-# wolf13_client SUITE COOKIE(yes|no) [WOLFSSL CLIENT OPTIONS...]: wolfSSL's client against
-# our server, which answers its line.
+# wolf13_client SUITE COOKIE(yes|no|group) [WOLFSSL CLIENT OPTIONS...]: wolfSSL's client
+# against our server, which answers its line. "group": no cookie, but a HelloRetryRequest
+# asking for a key share (wolfSSL's client -J sends none).
 wolf13_client() {
     local suite="$1" cookie="$2" port sopt=()
     shift 2
     dtls13_setup "$suite"
-    [ "$cookie" = no ] && sopt=(--no-cookie)
+    [ "$cookie" = yes ] || sopt=(--no-cookie)
     [ "${1:-}" = --mtu ] && { sopt+=(--mtu "$2"); shift 2; }
     start_bg srv "$D13" server --certs "$CERTDIR" --suite "$suite" "${sopt[@]}"
     wait_grep srv.out '^PORT [0-9]+$' > /dev/null || fail "our server did not start"
@@ -93,6 +94,8 @@ wolf13_client() {
     grep -q '^rdtls heard: hello wolfssl!$' wcli.out || fail "wolfSSL got no answer"
     if [ "$cookie" = yes ]; then
         grep -q '^event: HelloRetryRequest(true)$' srv.err || fail "no cookie HRR sent"
+    elif [ "$cookie" = group ]; then
+        grep -q '^event: HelloRetryRequest(false)$' srv.err || fail "no key share HRR sent"
     else
         ! grep -q '^event: HelloRetryRequest' srv.err || fail "unexpected HelloRetryRequest"
     fi
@@ -111,6 +114,11 @@ test_dtls13_wolfssl_client_key_update() {
     wolf13_client TLS_AES_128_GCM_SHA256 yes -I
     grep -q '^event: RecvKeyUpdated(4)$' srv.err || fail "we did not follow wolfSSL's KeyUpdate"
     grep -q '^event: SendKeyUpdated(4)$' srv.err || fail "our answering KeyUpdate was not acked"
+}
+
+# wolfSSL's client sends no key_share (-J): our server's HelloRetryRequest names the group.
+test_dtls13_wolfssl_client_group_hrr() {
+    wolf13_client TLS_AES_128_GCM_SHA256 group -J
 }
 
 # Our client updates its keys (update_requested) after a first echo from wolfSSL's echoing
