@@ -375,6 +375,8 @@ for s in $DTLS13_SUITES; do
         run_test "dtls13_wolfssl_$t"
     done
 done
+run_test dtls13_wolfssl_server_p256_no_hrr
+run_test dtls13_wolfssl_server_group_hrr
 run_test dtls13_wolfssl_client_group_hrr
 run_test dtls13_wolfssl_client_key_update
 run_test dtls13_wolfssl_server_key_update

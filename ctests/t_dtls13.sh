@@ -4,13 +4,12 @@
 # sans-IO state machines rdtls::dtls13::{Client13, Server13} on a UDP socket
 # (examples/dtls13_udp.rs, built by the Makefile into $BUILD/dtls13_udp).
 #
-# Notes on the peer (wolfSSL 5.9.4 as built here):
-# * the build has no X25519 (no --enable-curve25519): our client's first key_share is
-#   X25519 unless told otherwise, so wolfSSL's server asks for another group with a
-#   HelloRetryRequest; the "no HRR" cases offer P-256 only and run wolfSSL's server with
-#   -Jn (no stateless cookie), the "HRR" cases keep wolfSSL's default cookie;
-# * wolfSSL's example client offers P-256 first; our server's return-routability cookie
-#   (on by default) is the HRR there, --no-cookie the case without one;
+# Notes on the peer (wolfSSL 5.9.4 as built here, with X25519):
+# * wolfSSL's DTLS 1.3 server answers every ClientHello1 with a stateless cookie
+#   HelloRetryRequest unless run with -Jn; with --force-curve SECP256R1 it asks for a P-256
+#   share by HelloRetryRequest when our client's first share (X25519) is not that;
+# * our server's return-routability cookie (on by default) is the HRR wolfSSL's client
+#   sees, --no-cookie the case without one; wolfSSL's client -J sends no key share;
 # * wolfSSL's client -I sends a KeyUpdate (request_update) before its data; its server with
 #   -e echoes until close_notify, which lets our client update keys mid-connection.
 
@@ -21,6 +20,8 @@ dtls13_setup() {
     [ -x "$WOLF/examples/client/client" ] && [ -x "$WOLF/examples/server/server" ] &&
         grep -q 'define WOLFSSL_DTLS13' "$WOLF/wolfssl/options.h" 2> /dev/null ||
         skip "no DTLS 1.3 wolfSSL in $WOLF (run sh scripts/build-wolfssl-cid.sh)"
+    grep -q 'define HAVE_CURVE25519' "$WOLF/wolfssl/options.h" ||
+        skip "wolfSSL in $WOLF predates X25519 (run sh scripts/build-wolfssl-cid.sh)"
     # The state machines do not depend on the C backend: run once, with the rdtls build.
     [ "$RDTLS_BACKEND" = rdtls ] || skip "backend-independent, run with RDTLS_BACKEND=rdtls"
     D13="$(abspath "$BUILD/dtls13_udp")"
@@ -37,21 +38,21 @@ dtls13_setup() {
         skip "this wolfSSL build has no $1"
 }
 
-# wolf13_server SUITE HRR(yes|no) [OUR OPTIONS...]: our client against wolfSSL's server.
+# wolf13_server SUITE HRR(yes|no|group) [OUR OPTIONS...]: our client against wolfSSL's
+# server: with its cookie HRR, without (-Jn), or with an HRR for a P-256 share only.
 wolf13_server() {
-    local suite="$1" hrr="$2" port wopt=""
+    local suite="$1" hrr="$2" port wopt=()
     shift 2
     dtls13_setup "$suite"
     port=$(free_port)
-    [ "$hrr" = no ] && wopt="-Jn"
-    # shellcheck disable=SC2086 # wopt is one word or none
+    [ "$hrr" = yes ] || wopt=(-Jn)
+    [ "$hrr" = group ] && wopt+=(--force-curve SECP256R1)
     (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 4 \
-        -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d -l "$suite" $wopt) \
-        > wsrv.out 2>&1 &
+        -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d -l "$suite" \
+        "${wopt[@]}") > wsrv.out 2>&1 &
     echo $! >> pids
     wsrv_pid=$!
     sleep 0.5
-    [ "$hrr" = no ] && set -- --group p256 "$@"
     start_bg cli "$D13" client "$port" --certs "$CERTDIR" --suite "$suite" "$@"
     expect_exit cli 0 || { cat cli.out cli.err; fail "our DTLS 1.3 client failed"; }
     expect_exit wsrv 0 || { cat wsrv.out; fail "wolfSSL server failed"; }
@@ -62,7 +63,7 @@ wolf13_server() {
     grep -q "^SSL cipher suite is $suite\$" wsrv.out || fail "wolfSSL's suite differs"
     grep -q '^Client message: hello from rdtls$' wsrv.out || fail "wolfSSL read nothing"
     grep -q '^received: I hear you fa shizzle!$' cli.out || fail "no answer from wolfSSL"
-    if [ "$hrr" = yes ]; then
+    if [ "$hrr" != no ]; then
         grep -q '^HelloRetryRequest received$' cli.err || fail "no HelloRetryRequest"
     else
         ! grep -q '^HelloRetryRequest received$' cli.err || fail "unexpected HelloRetryRequest"
@@ -101,9 +102,14 @@ wolf13_client() {
     fi
 }
 
+# Our client's first (and accepted) share was X25519.
+wolf_x25519() {
+    grep -q '^SSL curve name is X25519$' wsrv.out || fail "wolfSSL did not use X25519"
+}
+
 for s in $DTLS13_SUITES; do
     eval "test_dtls13_wolfssl_server_${s}_hrr() { wolf13_server $s yes; }"
-    eval "test_dtls13_wolfssl_server_${s}_no_hrr() { wolf13_server $s no; }"
+    eval "test_dtls13_wolfssl_server_${s}_no_hrr() { wolf13_server $s no; wolf_x25519; }"
     eval "test_dtls13_wolfssl_client_${s}_cookie() { wolf13_client $s yes; }"
     eval "test_dtls13_wolfssl_client_${s}_no_cookie() { wolf13_client $s no; }"
 done
@@ -114,6 +120,18 @@ test_dtls13_wolfssl_client_key_update() {
     wolf13_client TLS_AES_128_GCM_SHA256 yes -I
     grep -q '^event: RecvKeyUpdated(4)$' srv.err || fail "we did not follow wolfSSL's KeyUpdate"
     grep -q '^event: SendKeyUpdated(4)$' srv.err || fail "our answering KeyUpdate was not acked"
+}
+
+# Our client's default first share is X25519 (the *_no_hrr cases above); P-256 alone.
+test_dtls13_wolfssl_server_p256_no_hrr() {
+    wolf13_server TLS_AES_128_GCM_SHA256 no --group p256
+    grep -q '^SSL curve name is SECP256R1$' wsrv.out || fail "not P-256"
+}
+
+# wolfSSL's server wants P-256: its HelloRetryRequest changes our key share group.
+test_dtls13_wolfssl_server_group_hrr() {
+    wolf13_server TLS_AES_128_GCM_SHA256 group
+    grep -q '^SSL curve name is SECP256R1$' wsrv.out || fail "not P-256 after the HRR"
 }
 
 # wolfSSL's client sends no key_share (-J): our server's HelloRetryRequest names the group.
@@ -137,7 +155,7 @@ test_dtls13_wolfssl_server_key_update() {
     echo $! >> pids
     wsrv_pid=$!
     sleep 0.5
-    start_bg cli "$D13" client "$port" --certs "$CERTDIR" --group p256 --key-update
+    start_bg cli "$D13" client "$port" --certs "$CERTDIR" --key-update
     expect_exit cli 0 || { cat cli.out cli.err wsrv.out; fail "our DTLS 1.3 client failed"; }
     expect_exit wsrv 0 || { cat wsrv.out; fail "wolfSSL server failed"; }
     cat cli.out cli.err wsrv.out
