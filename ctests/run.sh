@@ -381,5 +381,6 @@ run_test dtls13_wolfssl_client_group_hrr
 run_test dtls13_wolfssl_client_key_update
 run_test dtls13_wolfssl_server_key_update
 run_test dtls13_wolfssl_client_small_mtu
+run_test dtls13_wolfssl_server_resumption
 
 summary

@@ -10,9 +10,11 @@
 //!          --group x25519|p256|p384 (the only key exchange group: its share is the first)
 //!          --mtu N   --key-update (client: after the first answer, a KeyUpdate and a
 //!          second line, answered too; for an echoing server)
+//!          --resume (client: a second connection resuming the first one's ticket)
 //! ```
 //!
-//! Both print `Protocol: DTLSv1.3` and `Cipher: NAME` once the handshake completes. The
+//! Both print `Protocol: DTLSv1.3` and `Cipher: NAME` once the handshake completes (the
+//! client `Resumed: yes|no` too). The
 //! client sends one line and waits for an answer; the server prints what it receives and
 //! answers each record with `rdtls heard: ...`. Exit status 0 on success, 1 with a message
 //! on stderr otherwise; everything is bounded by a 10 s deadline.
@@ -22,7 +24,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdtls::dtls13::client::{Client13, Event13, Options13};
+use rdtls::dtls13::client::{Client13, Event13, Options13, Ticket13};
 use rdtls::dtls13::hello::HRR_RANDOM;
 use rdtls::dtls13::record_protection::Suite13;
 use rdtls::dtls13::server::{Server13, ServerEvent13, ServerOptions13};
@@ -59,11 +61,12 @@ struct Args {
     mtu: Option<usize>,
     group: Option<NamedGroup>,
     key_update: bool,
+    resume: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let usage = "usage: dtls13_udp server|client PORT [--certs DIR] [--suite NAME] \
-                 [--no-cookie] [--group G] [--mtu N] [--key-update]";
+                 [--no-cookie] [--group G] [--mtu N] [--key-update] [--resume]";
     let mut it = std::env::args().skip(1);
     let mut a = Args {
         server: false,
@@ -74,6 +77,7 @@ fn parse_args() -> Result<Args, String> {
         mtu: None,
         group: None,
         key_update: false,
+        resume: false,
     };
     match it.next().as_deref() {
         Some("server") => a.server = true,
@@ -106,6 +110,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--no-cookie" => a.cookie = false,
             "--key-update" => a.key_update = true,
+            "--resume" => a.resume = true,
             _ => return Err(format!("unknown option {opt}\n{usage}")),
         }
     }
@@ -192,8 +197,11 @@ impl Peer {
     }
 }
 
-fn run(a: &Args) -> Result<(), String> {
+/// One connection; a client returns the newest ticket it was given.
+fn run(a: &Args, resume: Option<Ticket13>) -> Result<Option<Ticket13>, String> {
     let cfg = config(a)?;
+    // The first connection of --resume waits for a ticket too.
+    let want_ticket = a.resume && resume.is_none();
     let start = Instant::now();
     let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
     let suites = match a.suite {
@@ -225,6 +233,7 @@ fn run(a: &Args) -> Result<(), String> {
         let opts = Options13 {
             server_name: Some("localhost".into()),
             suites,
+            resume,
             ..Options13::default()
         };
         let c = Client13::new(cfg, opts, Instant::now()).map_err(|e| e.to_string())?;
@@ -255,6 +264,7 @@ fn run(a: &Args) -> Result<(), String> {
                     println!("Protocol: DTLSv1.3");
                     println!("Cipher: {}", suite_name(peer.suite()));
                     if let Peer::Client(c) = &mut peer {
+                        println!("Resumed: {}", if c.resumed() { "yes" } else { "no" });
                         c.send(LINE).map_err(|e| format!("send: {e}"))?;
                     }
                 }
@@ -303,24 +313,33 @@ fn run(a: &Args) -> Result<(), String> {
         // The client is done once answered (twice with --key-update): then it closes and
         // sends the close_notify.
         if let Peer::Client(c) = &mut peer {
-            if replies >= if a.key_update { 2 } else { 1 } {
+            if replies >= if a.key_update { 2 } else { 1 }
+                && !(want_ticket && c.tickets().is_empty())
+            {
                 c.close().map_err(|e| format!("close: {e}"))?;
                 while let Some(d) = c.poll_transmit() {
                     let _ = sock.send(&d);
                 }
-                return Ok(());
+                return Ok(c.tickets().last().cloned());
             }
         }
         let now = Instant::now();
         if let Some(t) = answered {
             if peer_closed || now >= t + LINGER {
-                return Ok(());
+                return Ok(None);
             }
         } else if peer_closed {
-            return Err("the peer closed before sending data".into());
+            let what = if replies > 0 {
+                "without a NewSessionTicket"
+            } else {
+                "before sending data"
+            };
+            return Err(format!("the peer closed {what}"));
         }
         if now >= start + DEADLINE {
-            let what = if ku_pending {
+            let what = if want_ticket && replies > 0 {
+                "no NewSessionTicket".into()
+            } else if ku_pending {
                 format!("no KeyUpdate sent ({ku_error})")
             } else if replies == 1 && a.key_update {
                 format!("after our KeyUpdate: {} answer(s)", replies)
@@ -379,8 +398,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&a) {
-        Ok(()) => ExitCode::SUCCESS,
+    // --resume: a second connection offering the first one's ticket (RFC 8446 §2.2).
+    let r = run(&a, None).and_then(|t| match (a.resume, t) {
+        (false, _) => Ok(None),
+        (true, Some(t)) => run(&a, Some(t)),
+        (true, None) => Err("no ticket".into()),
+    });
+    match r {
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("dtls13_udp: {e}");
             ExitCode::FAILURE

@@ -10,16 +10,20 @@
 # (crates.io; it vendors wolfSSL 5.9.x): taken from the local cargo registry, or fetched
 # there with `cargo fetch` on a throw-away manifest. Configured with --enable-dtls
 # --enable-dtlscid --enable-dtls13 --enable-curve25519 (X25519: our DTLS 1.3 client's first
-# key share), static, and only the library and examples/{client,server} are built.
-# An existing build without DTLS 1.3 or X25519 is rebuilt.
+# key share) --enable-session-ticket (DTLS 1.3 resumption), static, and only the library and
+# examples/{client,server} are built. An existing build lacking one of these is rebuilt.
 # Prints the directory holding examples/client/client on success.
 set -eu
 
 out="${1:-build/wolfssl-cid}"
 version=5.3.0
-if [ -x "$out/examples/client/client" ] && [ -x "$out/examples/server/server" ] &&
-    grep -q 'define WOLFSSL_DTLS13' "$out/wolfssl/options.h" 2>/dev/null &&
-    grep -q 'define HAVE_CURVE25519' "$out/wolfssl/options.h"; then
+# What ctests/t_cid.sh and ctests/t_dtls13.sh need of an existing build.
+complete() {
+    for d in WOLFSSL_DTLS_CID WOLFSSL_DTLS13 HAVE_CURVE25519 HAVE_SESSION_TICKET; do
+        grep -q "define $d\$" "$out/wolfssl/options.h" 2> /dev/null || return 1
+    done
+}
+if [ -x "$out/examples/client/client" ] && [ -x "$out/examples/server/server" ] && complete; then
     echo "$out"
     exit 0
 fi
@@ -52,7 +56,8 @@ log="$PWD/build.log"
 {
     ./autogen.sh
     ./configure --enable-dtls --enable-dtlscid --enable-dtls13 --enable-curve25519 \
-        --disable-shared --enable-static --disable-crypttests --disable-benchmark
+        --enable-session-ticket --disable-shared --enable-static --disable-crypttests \
+        --disable-benchmark
     make src/libwolfssl.la examples/client/client examples/server/server
 } > "$log" 2>&1 || { echo "build-wolfssl-cid.sh: build failed, see $log" >&2; exit 1; }
 # The example programs look for the wolfSSL tree by this file; the crate ships no PEM

@@ -41,10 +41,12 @@ if ! python3 -c 'import DTLSSocket' > /dev/null 2>&1; then
     python3 -m pip --version > /dev/null 2>&1 || missing="$missing python3-pip"
 fi
 wolfcid=""
-# An older build without DTLS 1.3 or X25519 (ctests/t_dtls13.sh) is rebuilt.
+# An older build without DTLS 1.3, X25519 or tickets (ctests/t_dtls13.sh) is rebuilt.
+wolf_opts=build/wolfssl-cid/wolfssl/options.h
 if [ ! -x build/wolfssl-cid/examples/client/client ] ||
-    ! grep -q 'define WOLFSSL_DTLS13' build/wolfssl-cid/wolfssl/options.h 2>/dev/null ||
-    ! grep -q 'define HAVE_CURVE25519' build/wolfssl-cid/wolfssl/options.h; then
+    ! grep -q 'define WOLFSSL_DTLS13$' "$wolf_opts" 2> /dev/null ||
+    ! grep -q 'define HAVE_CURVE25519$' "$wolf_opts" ||
+    ! grep -q 'define HAVE_SESSION_TICKET$' "$wolf_opts"; then
     wolfcid=yes
     command -v autoconf > /dev/null 2>&1 || missing="$missing autoconf"
     command -v automake > /dev/null 2>&1 || missing="$missing automake"
