@@ -382,5 +382,7 @@ run_test dtls13_wolfssl_client_key_update
 run_test dtls13_wolfssl_server_key_update
 run_test dtls13_wolfssl_client_small_mtu
 run_test dtls13_wolfssl_server_resumption
+run_test dtls13_wolfssl_client_resumption
+run_test dtls13_wolfssl_client_resumption_cookie
 
 summary

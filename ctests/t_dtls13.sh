@@ -192,6 +192,31 @@ test_dtls13_wolfssl_server_resumption() {
     grep -q '^SSL reused session$' wsrv.out || fail "wolfSSL did not resume"
 }
 
+# Resumption the other way: our server (--resume: a ticket, then a second client) and
+# wolfSSL's client (-r: reconnects with the ticket), with and without our cookie HRR.
+# wolfSSL's client sends its session's ID as legacy_session_id then: RFC 9147 §5 forbids
+# echoing it, and wolfSSL refuses a ServerHello that does.
+wolf13_client_resume() {
+    local port sopt=()
+    dtls13_setup TLS_AES_128_GCM_SHA256
+    [ "$1" = yes ] || sopt=(--no-cookie)
+    start_bg srv "$D13" server --certs "$CERTDIR" --resume "${sopt[@]}"
+    wait_grep srv.out '^PORT [0-9]+$' > /dev/null || fail "our server did not start"
+    port=$(sed -n 's/^PORT //p' srv.out)
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 4 \
+        -h 127.0.0.1 -p "$port" -A "$CERTDIR/ca.pem" -x -r) > wcli.out 2>&1 ||
+        { cat wcli.out srv.out srv.err; fail "wolfSSL client failed"; }
+    expect_exit srv 0 || { cat srv.out srv.err; fail "our DTLS 1.3 server failed"; }
+    cat wcli.out srv.out srv.err
+    grep -q '^SSL reused session$' wcli.out || fail "wolfSSL did not resume"
+    [ "$(sed -n 's/^Resumed: //p' srv.out | tr '\n' ' ')" = "no yes " ] ||
+        fail "our server did not resume: $(grep Resumed srv.out)"
+    grep -q '^received: resuming wolfssl!$' srv.out || fail "no data after resumption"
+    grep -q 'rdtls heard: resuming wolfssl!$' wcli.out || fail "wolfSSL got no answer"
+}
+test_dtls13_wolfssl_client_resumption() { wolf13_client_resume no; }
+test_dtls13_wolfssl_client_resumption_cookie() { wolf13_client_resume yes; }
+
 # A 300-byte MTU on our server: its Certificate / CertificateVerify flight is cut into
 # several records (RFC 9147 §5.8) that wolfSSL reassembles.
 test_dtls13_wolfssl_client_small_mtu() {

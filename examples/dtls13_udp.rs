@@ -10,7 +10,8 @@
 //!          --group x25519|p256|p384 (the only key exchange group: its share is the first)
 //!          --mtu N   --key-update (client: after the first answer, a KeyUpdate and a
 //!          second line, answered too; for an echoing server)
-//!          --resume (client: a second connection resuming the first one's ticket)
+//!          --resume (server: a ticket, then a second client; client: a second
+//!          connection offering the first one's ticket)
 //! ```
 //!
 //! Both print `Protocol: DTLSv1.3` and `Cipher: NAME` once the handshake completes (the
@@ -28,6 +29,7 @@ use rdtls::dtls13::client::{Client13, Event13, Options13, Ticket13};
 use rdtls::dtls13::hello::HRR_RANDOM;
 use rdtls::dtls13::record_protection::Suite13;
 use rdtls::dtls13::server::{Server13, ServerEvent13, ServerOptions13};
+use rdtls::dtls13::server_ticket::TicketKey13;
 use rdtls::enums::NamedGroup;
 use rdtls::pki::verify::TrustStore;
 use rdtls::pki::{keys::SigningKey, pem::load_certificates};
@@ -198,35 +200,53 @@ impl Peer {
 }
 
 /// One connection; a client returns the newest ticket it was given.
-fn run(a: &Args, resume: Option<Ticket13>) -> Result<Option<Ticket13>, String> {
+/// The socket (not connected: a server serves one client after another on it) and a
+/// datagram from another address than the current peer's, kept for the next connection.
+struct Link {
+    sock: UdpSocket,
+    held: Option<(Vec<u8>, SocketAddr)>,
+}
+
+fn run(
+    a: &Args,
+    link: &mut Link,
+    resume: Option<Ticket13>,
+    ticket_key: Option<Arc<TicketKey13>>,
+) -> Result<Option<Ticket13>, String> {
     let cfg = config(a)?;
-    // The first connection of --resume waits for a ticket too.
-    let want_ticket = a.resume && resume.is_none();
+    // The first connection of a --resume client waits for a ticket too.
+    let want_ticket = a.resume && !a.server && resume.is_none();
     let start = Instant::now();
-    let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    let sock = &link.sock;
     let suites = match a.suite {
         Some(s) => vec![s],
         None => Options13::default().suites,
     };
     let mut buf = vec![0u8; 65536];
     let (mut peer, addr): (Peer, SocketAddr) = if a.server {
-        let port = sock.local_addr().map_err(|e| e.to_string())?.port();
-        println!("PORT {port}");
         // The ClientHello tells us who the client is; the cookie binds that address.
-        sock.set_read_timeout(Some(DEADLINE))
-            .map_err(|e| e.to_string())?;
-        let (n, from) = sock
-            .recv_from(&mut buf)
-            .map_err(|e| format!("no ClientHello within {DEADLINE:?}: {e}"))?;
+        let (hello, from) = match link.held.take() {
+            Some(h) => h,
+            None => {
+                sock.set_read_timeout(Some(DEADLINE))
+                    .map_err(|e| e.to_string())?;
+                let (n, from) = sock
+                    .recv_from(&mut buf)
+                    .map_err(|e| format!("no ClientHello within {DEADLINE:?}: {e}"))?;
+                (buf[..n].to_vec(), from)
+            }
+        };
         let opts = ServerOptions13 {
             suites,
             cookie: a.cookie,
             peer_addr: from.to_string().into_bytes(),
+            tickets: u8::from(ticket_key.is_some()),
+            ticket_key,
             ..ServerOptions13::default()
         };
         let now = Instant::now();
         let mut s = Server13::new(cfg, opts, now).map_err(|e| e.to_string())?;
-        s.handle_datagram(now, &buf[..n])
+        s.handle_datagram(now, &hello)
             .map_err(|e| format!("ClientHello: {e}"))?;
         (Peer::Server(Box::new(s)), from)
     } else {
@@ -242,7 +262,6 @@ fn run(a: &Args, resume: Option<Ticket13>) -> Result<Option<Ticket13>, String> {
             SocketAddr::from(([127, 0, 0, 1], a.port)),
         )
     };
-    sock.connect(addr).map_err(|e| format!("connect: {e}"))?;
 
     let mut established = false;
     let mut answered: Option<Instant> = None;
@@ -255,7 +274,7 @@ fn run(a: &Args, resume: Option<Ticket13>) -> Result<Option<Ticket13>, String> {
     loop {
         while let Some(d) = both!(&mut peer, p => p.poll_transmit()) {
             // A refused send (nobody listening yet) is retransmitted by the timers.
-            let _ = sock.send(&d);
+            let _ = sock.send_to(&d, addr);
         }
         while let Some(ev) = peer.event() {
             match ev {
@@ -263,8 +282,9 @@ fn run(a: &Args, resume: Option<Ticket13>) -> Result<Option<Ticket13>, String> {
                     established = true;
                     println!("Protocol: DTLSv1.3");
                     println!("Cipher: {}", suite_name(peer.suite()));
+                    let resumed = both!(&peer, p => p.resumed());
+                    println!("Resumed: {}", if resumed { "yes" } else { "no" });
                     if let Peer::Client(c) = &mut peer {
-                        println!("Resumed: {}", if c.resumed() { "yes" } else { "no" });
                         c.send(LINE).map_err(|e| format!("send: {e}"))?;
                     }
                 }
@@ -318,7 +338,7 @@ fn run(a: &Args, resume: Option<Ticket13>) -> Result<Option<Ticket13>, String> {
             {
                 c.close().map_err(|e| format!("close: {e}"))?;
                 while let Some(d) = c.poll_transmit() {
-                    let _ = sock.send(&d);
+                    let _ = sock.send_to(&d, addr);
                 }
                 return Ok(c.tickets().last().cloned());
             }
@@ -359,13 +379,19 @@ fn run(a: &Args, resume: Option<Ticket13>) -> Result<Option<Ticket13>, String> {
         }
         sock.set_read_timeout(Some(wait.max(Duration::from_millis(1))))
             .map_err(|e| e.to_string())?;
-        match sock.recv(&mut buf) {
-            Ok(n) if !a.server && is_hello_retry_request(&buf[..n]) => {
+        match sock.recv_from(&mut buf) {
+            // Another client (the next one of a server): its datagram waits.
+            Ok((n, from)) if from != addr => {
+                if a.server {
+                    link.held = Some((buf[..n].to_vec(), from));
+                }
+            }
+            Ok((n, _)) if !a.server && is_hello_retry_request(&buf[..n]) => {
                 eprintln!("HelloRetryRequest received");
                 both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
                     .map_err(|e| format!("HelloRetryRequest: {e}"))?
             }
-            Ok(n) => both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
+            Ok((n, _)) => both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
                 .map_err(|e| format!("handshake/record error: {e}"))?,
             Err(e)
                 if matches!(
@@ -390,6 +416,28 @@ fn is_hello_retry_request(d: &[u8]) -> bool {
     d.len() >= 59 && d[0] == 22 && d[13] == 2 && d[27..59] == HRR_RANDOM
 }
 
+fn serve_or_connect(a: &Args) -> Result<(), String> {
+    let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    if a.server {
+        let port = sock.local_addr().map_err(|e| e.to_string())?.port();
+        println!("PORT {port}");
+    }
+    let mut link = Link { sock, held: None };
+    if !a.resume {
+        return run(a, &mut link, None, None).map(drop);
+    }
+    // --resume (RFC 8446 §2.2): a server issues a ticket and serves a second client that
+    // may resume it; a client's second connection offers the first one's ticket.
+    if a.server {
+        let key = TicketKey13::new(Instant::now()).map_err(|e| e.to_string())?;
+        let key = Arc::new(key);
+        run(a, &mut link, None, Some(key.clone()))?;
+        return run(a, &mut link, None, Some(key)).map(drop);
+    }
+    let t = run(a, &mut link, None, None)?.ok_or("no ticket")?;
+    run(a, &mut link, Some(t), None).map(drop)
+}
+
 fn main() -> ExitCode {
     let a = match parse_args() {
         Ok(a) => a,
@@ -398,12 +446,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // --resume: a second connection offering the first one's ticket (RFC 8446 §2.2).
-    let r = run(&a, None).and_then(|t| match (a.resume, t) {
-        (false, _) => Ok(None),
-        (true, Some(t)) => run(&a, Some(t)),
-        (true, None) => Err("no ticket".into()),
-    });
+    let r = serve_or_connect(&a);
     match r {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
