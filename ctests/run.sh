@@ -369,5 +369,20 @@ run_test slot_index_against_models
 # SSL_write into a BIO that cannot take data: WANT_WRITE and retry, as OpenSSL
 # (t_write_block.sh, issue 9 item 6).
 run_test write_block_as_openssl
+# DTLS 1.3 against wolfSSL's example client and server (t_dtls13.sh, issue 13).
+for s in $DTLS13_SUITES; do
+    for t in server_${s}_hrr server_${s}_no_hrr client_${s}_cookie client_${s}_no_cookie; do
+        run_test "dtls13_wolfssl_$t"
+    done
+done
+run_test dtls13_wolfssl_server_p256_no_hrr
+run_test dtls13_wolfssl_server_group_hrr
+run_test dtls13_wolfssl_client_group_hrr
+run_test dtls13_wolfssl_client_key_update
+run_test dtls13_wolfssl_server_key_update
+run_test dtls13_wolfssl_client_small_mtu
+run_test dtls13_wolfssl_server_resumption
+run_test dtls13_wolfssl_client_resumption
+run_test dtls13_wolfssl_client_resumption_cookie
 
 summary

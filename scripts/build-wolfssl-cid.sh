@@ -1,6 +1,7 @@
 #!/bin/sh
 # scripts/build-wolfssl-cid.sh - builds a wolfSSL with DTLS 1.2 connection IDs (RFC 9146)
-# for ctests/t_cid.sh: its example client and server are the independent CID peer.
+# and DTLS 1.3 (RFC 9147) for ctests/t_cid.sh and ctests/t_dtls13.sh: its example client
+# and server are the independent CID and DTLS 1.3 peer.
 #
 # Usage: build-wolfssl-cid.sh [OUTDIR]   (default build/wolfssl-cid)
 #
@@ -8,13 +9,21 @@
 # pre-RFC draft only (disabled in Debian), so the source comes from the wolfssl-sys crate
 # (crates.io; it vendors wolfSSL 5.9.x): taken from the local cargo registry, or fetched
 # there with `cargo fetch` on a throw-away manifest. Configured with --enable-dtls
-# --enable-dtlscid, static, and only the library and examples/{client,server} are built.
+# --enable-dtlscid --enable-dtls13 --enable-curve25519 (X25519: our DTLS 1.3 client's first
+# key share) --enable-session-ticket (DTLS 1.3 resumption), static, and only the library and
+# examples/{client,server} are built. An existing build lacking one of these is rebuilt.
 # Prints the directory holding examples/client/client on success.
 set -eu
 
 out="${1:-build/wolfssl-cid}"
 version=5.3.0
-if [ -x "$out/examples/client/client" ] && [ -x "$out/examples/server/server" ]; then
+# What ctests/t_cid.sh and ctests/t_dtls13.sh need of an existing build.
+complete() {
+    for d in WOLFSSL_DTLS_CID WOLFSSL_DTLS13 HAVE_CURVE25519 HAVE_SESSION_TICKET; do
+        grep -q "define $d\$" "$out/wolfssl/options.h" 2> /dev/null || return 1
+    done
+}
+if [ -x "$out/examples/client/client" ] && [ -x "$out/examples/server/server" ] && complete; then
     echo "$out"
     exit 0
 fi
@@ -46,8 +55,9 @@ cd "$out"
 log="$PWD/build.log"
 {
     ./autogen.sh
-    ./configure --enable-dtls --enable-dtlscid --disable-shared --enable-static \
-        --disable-crypttests --disable-benchmark
+    ./configure --enable-dtls --enable-dtlscid --enable-dtls13 --enable-curve25519 \
+        --enable-session-ticket --disable-shared --enable-static --disable-crypttests \
+        --disable-benchmark
     make src/libwolfssl.la examples/client/client examples/server/server
 } > "$log" 2>&1 || { echo "build-wolfssl-cid.sh: build failed, see $log" >&2; exit 1; }
 # The example programs look for the wolfSSL tree by this file; the crate ships no PEM

@@ -10,7 +10,8 @@
 # Then PyPI's DTLSSocket (tinydtls peer of ctests/t_tinydtls.sh) with pip when python3
 # cannot import it; its build runs tinydtls's autoconf, so autoconf/automake (and pip) are
 # added to the Debian list first.
-# Then a wolfSSL with DTLS 1.2 connection IDs (ctests/t_cid.sh; Debian's has none) with
+# Then a wolfSSL with DTLS 1.2 connection IDs (ctests/t_cid.sh; Debian's has none) and
+# DTLS 1.3 (ctests/t_dtls13.sh) with
 # scripts/build-wolfssl-cid.sh into build/wolfssl-cid, which needs autoconf/automake/libtool.
 # Runs `apt-get update` once, quietly, and only when something is missing.
 set -eu
@@ -40,7 +41,12 @@ if ! python3 -c 'import DTLSSocket' > /dev/null 2>&1; then
     python3 -m pip --version > /dev/null 2>&1 || missing="$missing python3-pip"
 fi
 wolfcid=""
-if [ ! -x build/wolfssl-cid/examples/client/client ]; then
+# An older build without DTLS 1.3, X25519 or tickets (ctests/t_dtls13.sh) is rebuilt.
+wolf_opts=build/wolfssl-cid/wolfssl/options.h
+if [ ! -x build/wolfssl-cid/examples/client/client ] ||
+    ! grep -q 'define WOLFSSL_DTLS13$' "$wolf_opts" 2> /dev/null ||
+    ! grep -q 'define HAVE_CURVE25519$' "$wolf_opts" ||
+    ! grep -q 'define HAVE_SESSION_TICKET$' "$wolf_opts"; then
     wolfcid=yes
     command -v autoconf > /dev/null 2>&1 || missing="$missing autoconf"
     command -v automake > /dev/null 2>&1 || missing="$missing automake"

@@ -375,7 +375,13 @@ fn each_suite_and_each_first_key_share() {
         let client = Ours13::new(cfg, opts, now);
         let server = dimpl13(now, seed, false, &[], 1150);
         let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, seed);
+        assert_eq!(p.client.c.suite(), None, "no suite before ServerHello");
         handshake_and_data(&mut p, &format!("{suite:?} with a {group:?} share"));
+        assert_eq!(
+            p.client.c.suite(),
+            Some(*suite),
+            "the negotiated suite is reported"
+        );
         // One ClientHello: the first share was accepted, no HelloRetryRequest.
         let hellos = p
             .sent(Dir::ToServer)

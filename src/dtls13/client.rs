@@ -126,6 +126,18 @@ impl Client13 {
     pub fn tickets(&self) -> &[Ticket13] {
         &self.tickets
     }
+
+    /// The negotiated suite (known from ServerHello on).
+    pub fn suite(&self) -> Option<Suite13> {
+        match &self.ch.state {
+            State::ExpectEncryptedExtensions(h)
+            | State::ExpectCertificate(h)
+            | State::ExpectCertificateVerify(h)
+            | State::ExpectFinished(h) => Some(h.suite),
+            State::Established(e) => Some(e.suite),
+            _ => None,
+        }
+    }
 }
 
 impl Role13 for Client13 {

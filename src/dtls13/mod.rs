@@ -70,18 +70,16 @@
 //! What issue 13 still needs, in this module and around it:
 //! * the server (below) behind the cookie listener and [`crate::Connection`]; its HRR
 //!   cookie needs the caller's peer address;
-//! * resumption against an independent peer: dimpl 0.8 (and 0.9) neither issue nor accept
-//!   tickets, so resumption is checked between our client and our server and against a
-//!   server driven by hand from these blocks; wolfSSL must confirm it. Tickets are not yet
-//!   carried into `SSL_SESSION`;
+//! * tickets in `SSL_SESSION` (dimpl 0.8 and 0.9 neither issue nor accept tickets;
+//!   resumption is checked between our two roles and with wolfSSL both ways, below);
 //! * version negotiation inside [`crate::Connection`]: `DTLS_method` offering 1.3 + 1.2
 //!   with the RFC 8446 §4.1.3 downgrade sentinel, `DTLSv1_2_method` 1.2 only; the client
 //!   here is standalone and not wired into `Connection` or the C API yet;
 //! * the C API (`DTLS1_3_VERSION` in min/max proto version, `SSL_get_version` =
 //!   `DTLSv1.3`, `SSL_key_update`, `SSL_CTX_set_ciphersuites`, tickets through
 //!   `SSL_SESSION`, `SSL_export_keying_material` on the 1.3 exporter);
-//! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), wolfSSL
-//!   interop, the `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
+//! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), the
+//!   `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
 //!
 //! The **server** ([`server::Server13`], with `server_states.rs`, `server_hello.rs`,
 //! `server_ext.rs`, [`server_ticket`]) mirrors the client's shape and is checked against
@@ -106,6 +104,11 @@
 //!     after the HRR);
 //!   - answers use_srtp in EncryptedExtensions (RFC 5764, our profile order) for the
 //!     exporter's DTLS-SRTP keys.
+//!
+//! Both roles also interoperate with wolfSSL 5.9's DTLS 1.3 over UDP (`ctests/t_dtls13.sh`
+//! through `examples/dtls13_udp.rs`): the three AEAD suites, with and without
+//! HelloRetryRequest, KeyUpdate from either side, ticket resumption either way, a
+//! fragmented server flight.
 //!
 //! Not done on the server: no SNI acknowledgement or ALPN in EncryptedExtensions, no
 //! early data, no connection IDs; it is not wired into `Connection`, the cookie listener

@@ -100,7 +100,7 @@ impl Server13 {
 
     /// The HelloRetryRequest body for these choices (rebuilt identically for the
     /// transcript of ClientHello2).
-    fn hrr_body(&self, session_id: &[u8], st: &CookieState, cookie: &[u8]) -> Vec<u8> {
+    fn hrr_body(&self, st: &CookieState, cookie: &[u8]) -> Vec<u8> {
         let mut exts = Vec::new();
         let mut sv = Vec::new();
         ext::encode_version_server(&mut sv, DTLS1_3);
@@ -114,7 +114,8 @@ impl Server13 {
         let mut b = Vec::new();
         ServerHello {
             random: HRR_RANDOM,
-            legacy_session_id_echo: session_id.to_vec(),
+            // RFC 9147 §5: DTLS 1.3 servers MUST NOT echo the client's legacy_session_id.
+            legacy_session_id_echo: Vec::new(),
             cipher_suite: st.suite.to_u16(),
             extensions: exts,
         }
@@ -199,7 +200,7 @@ impl Server13 {
                 ));
             }
             messages::transcript_message(&mut transcript, hs::MESSAGE_HASH, &st.ch1_hash);
-            let hrr = self.hrr_body(&ch.legacy_session_id, &st, cookie);
+            let hrr = self.hrr_body(&st, cookie);
             messages::transcript_message(&mut transcript, hs::SERVER_HELLO, &hrr);
         } else {
             let group = match &share {
@@ -219,7 +220,7 @@ impl Server13 {
                     ch1_hash: ks.transcript_hash(&t).as_bytes().to_vec(),
                 };
                 let c = self.make_cookie(now, &st, &ch.random);
-                let hrr = self.hrr_body(&ch.legacy_session_id, &st, &c);
+                let hrr = self.hrr_body(&st, &c);
                 self.send_stateless(now, seq, hrr)?;
                 self.ch
                     .events
@@ -310,7 +311,8 @@ impl Server13 {
         let mut sh = Vec::new();
         ServerHello {
             random,
-            legacy_session_id_echo: ch.legacy_session_id.clone(),
+            // RFC 9147 §5: never echoed (wolfSSL's client refuses a non-empty echo).
+            legacy_session_id_echo: Vec::new(),
             cipher_suite: suite.to_u16(),
             extensions,
         }

@@ -262,3 +262,42 @@ fn legacy_cookie_is_refused() {
     let alert = s.s.poll_transmit().expect("an alert");
     assert_eq!((alert[0], alert[13], alert[14]), (21, 2, 47));
 }
+
+/// RFC 9147 §5: a DTLS 1.3 server MUST NOT echo the client's legacy_session_id (wolfSSL's
+/// client sends its session's ID when it resumes and refuses a ServerHello echoing it), in
+/// the stateless HelloRetryRequest nor in ServerHello.
+#[test]
+fn legacy_session_id_is_not_echoed() {
+    let flights = recorded_flights(98, false);
+    let mut ch = flights[0].clone();
+    // Record header 13, handshake header 12, then version 2, random 32, session id.
+    let at = 13 + 12 + 2 + 32;
+    assert_eq!(ch[at], 0, "empty session id");
+    ch[at] = 32;
+    ch.splice(at + 1..at + 1, [0x5a; 32]);
+    let grow = |b: &mut [u8]| {
+        let mut v = 0u32;
+        for x in b.iter() {
+            v = v << 8 | u32::from(*x);
+        }
+        v += 32;
+        for (i, x) in b.iter_mut().rev().enumerate() {
+            *x = (v >> (8 * i)) as u8;
+        }
+    };
+    grow(&mut ch[11..13]); // record length
+    grow(&mut ch[14..17]); // message length
+    grow(&mut ch[22..25]); // fragment length
+    for cookie in [true, false] {
+        let now = Instant::now();
+        let mut s = server(98, 1150, SUITES[0], cookie, now);
+        s.handle_datagram(now, &ch);
+        assert!(s.failure().is_none(), "{:?}", s.failure());
+        let out =
+            s.s.poll_transmit()
+                .expect("HelloRetryRequest or ServerHello");
+        // Epoch-0 handshake record, ServerHello (2), then an empty legacy_session_id_echo.
+        assert_eq!((out[0], out[13]), (22, 2), "cookie {cookie}");
+        assert_eq!(out[at], 0, "session id echoed (cookie {cookie})");
+    }
+}
