@@ -12,7 +12,7 @@ use super::ack::{Ack, ReceivedRecords, RecordNumber};
 use super::flight::{OutFlight, OutMsg};
 use super::hello::msg_type as hs;
 use super::key_update::Established;
-use super::record_layer::{content, InRecord, RecordLayer, CIPHERTEXT_OVERHEAD};
+use super::record_layer::{content, InRecord, RecordLayer};
 use crate::config::Config;
 use crate::error::{AlertDescription, Error};
 use crate::handshake::header::parse_fragments;
@@ -163,6 +163,8 @@ pub(crate) struct Channel13<S, E> {
     pub(crate) write_closed: bool,
     /// The SRTP profile negotiated by use_srtp (RFC 5764).
     pub(crate) srtp_profile: Option<u16>,
+    /// Connection IDs beyond what the record layer uses (RFC 9147 §9).
+    pub(crate) cid: super::connection_id::CidState,
 }
 
 impl<S: Phase13, E: Events13> Channel13<S, E> {
@@ -188,6 +190,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             resumed: false,
             write_closed: false,
             srtp_profile: None,
+            cid: Default::default(),
         }
     }
 
@@ -317,7 +320,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     pub(crate) fn send_flight(&mut self, now: Instant, msgs: Vec<OutMsg>) -> Result<(), Error> {
         let cfg = &self.cfg;
         let timers = (cfg.initial_timeout, cfg.max_timeout, cfg.max_retransmits);
-        let mut f = OutFlight::new(msgs, cfg.mtu, timers)?;
+        // Fragments are cut so a record still fits with our sending CID in its header.
+        let cut_mtu = cfg.mtu.saturating_sub(self.rl.send_cid().len());
+        let mut f = OutFlight::new(msgs, cut_mtu, timers)?;
         let mut dgrams = Vec::new();
         f.transmit(&mut self.rl, now, self.cfg.mtu, true, &mut dgrams)?;
         self.out.extend(dgrams);
@@ -366,7 +371,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         if self.write_closed {
             return Err(Error::InvalidState("close_notify sent"));
         }
-        let max = self.cfg.mtu.saturating_sub(CIPHERTEXT_OVERHEAD);
+        let max = self.cfg.mtu.saturating_sub(self.rl.ciphertext_overhead());
         if data.len() > max {
             return Err(Error::MessageTooLarge { max });
         }

@@ -122,6 +122,7 @@ mod client_ext;
 mod client_hello;
 mod client_post;
 pub mod client_states;
+pub mod connection_id;
 pub mod epoch;
 pub mod extensions;
 pub mod flight;

@@ -18,12 +18,9 @@ pub const CIPHERTEXT_OVERHEAD: usize = 5 + 1 + 16;
 /// Receive epochs kept at once (the current one, the previous one for reordered records,
 /// and the handshake epoch).
 const MAX_RECV_EPOCHS: usize = 3;
-/// The header shape of every record we send: 16-bit sequence, with length, no CID.
-const SHAPE: HeaderShape<'static> = HeaderShape {
-    cid: b"",
-    seq_16: true,
-    with_length: true,
-};
+/// Our CIDs the peer may use at once (the negotiated one and those we issued since in
+/// NewConnectionId, RFC 9147 §9); the oldest is forgotten beyond this.
+pub const MAX_OWN_CIDS: usize = 8;
 
 /// Content types (RFC 8446 §5.1, RFC 9147 §7).
 pub mod content {
@@ -104,6 +101,14 @@ pub struct RecordLayer {
     /// Set once the records failing authentication under one key reach the suite's
     /// integrity limit: the connection must end (RFC 9147 §4.5.3).
     pub integrity_limit_reached: bool,
+    /// The CID our protected records carry (the peer's, RFC 9147 §9); empty: none.
+    send_cid: Vec<u8>,
+    /// The CIDs a protected record we receive must carry, all of `own_cid_len` bytes;
+    /// empty: records carry none (no CID negotiated, or a zero-length one).
+    own_cids: Vec<Vec<u8>>,
+    own_cid_len: usize,
+    /// Records dropped because their CID was not one of ours (or missing).
+    pub wrong_cid_records: u64,
 }
 
 fn record_keys(
@@ -181,6 +186,54 @@ impl RecordLayer {
             .any(|e| e.epoch == epoch && e.usage.key_update_due())
     }
 
+    /// The CID our protected records carry from now on (RFC 9147 §9: the peer's choice).
+    pub fn set_send_cid(&mut self, cid: &[u8]) {
+        self.send_cid = cid.to_vec();
+    }
+
+    /// The CID our protected records carry.
+    pub fn send_cid(&self) -> &[u8] {
+        &self.send_cid
+    }
+
+    /// Adds a CID of ours the peer may put in its records; all must have the length of the
+    /// first (the length is not on the wire). An empty one (or none) means no CID in
+    /// received records. Beyond [`MAX_OWN_CIDS`] the oldest is forgotten.
+    pub fn add_own_cid(&mut self, cid: &[u8]) -> Result<(), crate::error::Error> {
+        if cid.is_empty() {
+            return Ok(());
+        }
+        if !self.own_cids.is_empty() && cid.len() != self.own_cid_len {
+            return Err(crate::error::Error::InvalidState("CID length differs"));
+        }
+        if self.own_cids.iter().any(|c| c == cid) {
+            return Ok(());
+        }
+        if self.own_cids.len() >= MAX_OWN_CIDS {
+            self.own_cids.remove(0);
+        }
+        self.own_cid_len = cid.len();
+        self.own_cids.push(cid.to_vec());
+        Ok(())
+    }
+
+    /// Forgets our CIDs: received records carry none (the CID was not negotiated).
+    pub fn clear_own_cids(&mut self) {
+        self.own_cids.clear();
+        self.own_cid_len = 0;
+    }
+
+    /// Our CIDs the peer may use, oldest first.
+    pub fn own_cids(&self) -> &[Vec<u8>] {
+        &self.own_cids
+    }
+
+    /// Overhead of a protected record we send: header with our sending CID, content type
+    /// byte, tag.
+    pub fn ciphertext_overhead(&self) -> usize {
+        CIPHERTEXT_OVERHEAD + self.send_cid.len()
+    }
+
     /// Sets the sequence number of our next epoch-0 record: a stateless server answers a
     /// ClientHello with the record number it came in (RFC 9147 §5.1), so a server that
     /// kept nothing between HelloRetryRequest and ServerHello still never repeats one.
@@ -239,8 +292,15 @@ impl RecordLayer {
             ));
         }
         let seq = e.next_seq;
+        // RFC 9147 §9 / RFC 9146 §3: once negotiated, every protected record carries the
+        // CID the peer asked for (C bit set); a zero-length one is sent as none.
+        let shape = HeaderShape {
+            cid: &self.send_cid,
+            seq_16: true,
+            with_length: true,
+        };
         e.keys
-            .seal(out, SHAPE, epoch, seq, content_type, payload, 0)
+            .seal(out, shape, epoch, seq, content_type, payload, 0)
             .map_err(|_| crate::error::Error::Crypto("record seal"))?;
         e.next_seq += 1;
         e.usage.on_sealed();
@@ -259,12 +319,19 @@ impl RecordLayer {
         let mut d = datagram;
         while let Some(&first) = d.first() {
             if unified_header::is_unified_header(first) {
-                let Ok(view) = unified_header::parse(d, 0) else {
+                let Ok(view) = unified_header::parse(d, self.own_cid_len) else {
                     break;
                 };
                 let Some(rec) = d.get(..view.record_len) else {
                     break;
                 };
+                if !self.cid_is_ours(rec, &view) {
+                    // RFC 9147 §9: a record without one of our CIDs is not ours; dropped
+                    // silently (§4.5.2), before any key is tried.
+                    self.wrong_cid_records += 1;
+                    d = &d[view.record_len..];
+                    continue;
+                }
                 match self.open_protected(rec) {
                     Some(r) => out.push(r),
                     None if !self
@@ -304,10 +371,21 @@ impl RecordLayer {
         out
     }
 
+    /// True when the record carries one of our CIDs, or none while we have none.
+    fn cid_is_ours(&self, rec: &[u8], view: &unified_header::RecordView) -> bool {
+        if self.own_cids.is_empty() {
+            return !view.header.cid_present;
+        }
+        view.header.cid_present && self.own_cids.iter().any(|c| c[..] == *view.cid(rec))
+    }
+
     /// Deprotects one unified-header record: the epoch is the installed one whose low bits
     /// match (§4.2.2); a failure is counted and the record dropped.
     pub fn open_protected(&mut self, rec: &[u8]) -> Option<InRecord> {
-        let view = unified_header::parse(rec, 0).ok()?;
+        let view = unified_header::parse(rec, self.own_cid_len).ok()?;
+        if !self.cid_is_ours(rec, &view) {
+            return None;
+        }
         let bits = u64::from(view.header.epoch_bits);
         let e = self.recv.iter_mut().rev().find(|e| e.epoch & 3 == bits)?;
         let mut buf = rec.to_vec();
