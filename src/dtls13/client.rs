@@ -110,6 +110,8 @@ pub struct Client13 {
     pub(crate) alpn: Option<Vec<u8>>,
     /// The CID we offer in `connection_id` (Options13::cid_len), if any.
     pub(crate) own_cid: Option<Vec<u8>>,
+    /// The server acknowledged our SNI (empty server_name in EncryptedExtensions).
+    pub(crate) sni_acked: bool,
 }
 
 role13_api!(Client13, State, Event13, awaits_server_flight);
@@ -133,6 +135,7 @@ impl Client13 {
             tickets: Vec::new(),
             alpn: None,
             own_cid: None,
+            sni_acked: false,
         };
         if let Some(len) = c.opts.cid_len {
             let cid = super::connection_id::fresh_own_cid(&mut c.rng, len)?;
