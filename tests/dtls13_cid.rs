@@ -111,7 +111,7 @@ fn cids_both_directions() {
     let server_cid = s.offered_cid().unwrap().to_vec();
     assert_eq!(server_cid.len(), 6);
     assert_eq!(c.peer_cid(), &server_cid[..]);
-    assert_eq!(s.own_cids(), [server_cid.clone()]);
+    assert_eq!(s.own_cids(), std::slice::from_ref(&server_cid));
     assert_eq!(c.own_cids().len(), 1);
     assert_eq!(c.own_cids()[0].len(), 8);
     assert_eq!(s.peer_cid(), &c.own_cids()[0][..]);
