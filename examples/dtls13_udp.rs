@@ -12,10 +12,12 @@
 //!          second line, answered too; for an echoing server)
 //!          --resume (server: a ticket, then a second client; client: a second
 //!          connection offering the first one's ticket)
+//!          --cid N (ask for an N-byte connection ID, RFC 9147 §9; 0: zero-length)
 //! ```
 //!
 //! Both print `Protocol: DTLSv1.3` and `Cipher: NAME` once the handshake completes (the
-//! client `Resumed: yes|no` too). The
+//! client `Resumed: yes|no` too; with --cid, `Connection ID: ours HEX|(empty) peer
+//! HEX|(empty)` or `Connection ID: none`). The
 //! client sends one line and waits for an answer; the server prints what it receives and
 //! answers each record with `rdtls heard: ...`. Exit status 0 on success, 1 with a message
 //! on stderr otherwise; everything is bounded by a 10 s deadline.
@@ -64,11 +66,12 @@ struct Args {
     group: Option<NamedGroup>,
     key_update: bool,
     resume: bool,
+    cid: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let usage = "usage: dtls13_udp server|client PORT [--certs DIR] [--suite NAME] \
-                 [--no-cookie] [--group G] [--mtu N] [--key-update] [--resume]";
+                 [--no-cookie] [--group G] [--mtu N] [--key-update] [--resume] [--cid N]";
     let mut it = std::env::args().skip(1);
     let mut a = Args {
         server: false,
@@ -80,6 +83,7 @@ fn parse_args() -> Result<Args, String> {
         group: None,
         key_update: false,
         resume: false,
+        cid: None,
     };
     match it.next().as_deref() {
         Some("server") => a.server = true,
@@ -109,6 +113,10 @@ fn parse_args() -> Result<Args, String> {
                     "p384" => NamedGroup::SECP384R1,
                     g => return Err(format!("unknown group {g}")),
                 })
+            }
+            "--cid" => {
+                let v = value()?;
+                a.cid = Some(v.parse().map_err(|_| format!("bad CID length {v}"))?);
             }
             "--no-cookie" => a.cookie = false,
             "--key-update" => a.key_update = true,
@@ -242,6 +250,7 @@ fn run(
             peer_addr: from.to_string().into_bytes(),
             tickets: u8::from(ticket_key.is_some()),
             ticket_key,
+            cid_len: a.cid,
             ..ServerOptions13::default()
         };
         let now = Instant::now();
@@ -254,6 +263,7 @@ fn run(
             server_name: Some("localhost".into()),
             suites,
             resume,
+            cid_len: a.cid,
             ..Options13::default()
         };
         let c = Client13::new(cfg, opts, Instant::now()).map_err(|e| e.to_string())?;
@@ -284,6 +294,12 @@ fn run(
                     println!("Cipher: {}", suite_name(peer.suite()));
                     let resumed = both!(&peer, p => p.resumed());
                     println!("Resumed: {}", if resumed { "yes" } else { "no" });
+                    if a.cid.is_some() {
+                        println!(
+                            "Connection ID: {}",
+                            both!(&peer, p => cid_summary(p.cid_negotiated(), p.own_cids(), p.peer_cid()))
+                        );
+                    }
                     if let Peer::Client(c) = &mut peer {
                         c.send(LINE).map_err(|e| format!("send: {e}"))?;
                     }
@@ -407,6 +423,23 @@ fn run(
             both!(&mut peer, p => p.handle_timeout(now)).map_err(|e| format!("timer: {e}"))?;
         }
     }
+}
+
+fn hex(b: &[u8]) -> String {
+    if b.is_empty() {
+        return "(empty)".into();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `ours HEX peer HEX` once CIDs were negotiated (what we receive, what we send), else
+/// `none`.
+fn cid_summary(negotiated: bool, own: &[Vec<u8>], peer: &[u8]) -> String {
+    if !negotiated {
+        return "none".into();
+    }
+    let own = own.first().map_or(&[][..], |c| &c[..]);
+    format!("ours {} peer {}", hex(own), hex(peer))
 }
 
 /// The client cannot tell a HelloRetryRequest from its events: the test wants to know, so
