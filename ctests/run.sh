@@ -384,5 +384,9 @@ run_test dtls13_wolfssl_client_small_mtu
 run_test dtls13_wolfssl_server_resumption
 run_test dtls13_wolfssl_client_resumption
 run_test dtls13_wolfssl_client_resumption_cookie
+run_test dtls13_wolfssl_server_cid
+run_test dtls13_wolfssl_server_cid_zero_length
+run_test dtls13_wolfssl_client_cid
+run_test dtls13_wolfssl_client_cid_zero_length
 
 summary
