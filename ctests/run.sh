@@ -388,5 +388,6 @@ run_test dtls13_wolfssl_server_cid
 run_test dtls13_wolfssl_server_cid_zero_length
 run_test dtls13_wolfssl_client_cid
 run_test dtls13_wolfssl_client_cid_zero_length
+run_test dtls13_wolfssl_server_new_connection_id
 
 summary

@@ -229,10 +229,12 @@ test_dtls13_wolfssl_client_small_mtu() {
 # (ctests/t_cid.sh) checks our "Connection ID:" line against what wolfSSL says it sends.
 # WOLF13_SRV_OPTS / D13_SRV_OPTS pass options to wolfSSL's server / ours.
 wolf13_server_cid() {
-    WOLF13_SRV_OPTS="--cid wolfsrv" wolf13_server TLS_AES_128_GCM_SHA256 yes --cid "$1"
+    local len="$1"
+    shift
+    WOLF13_SRV_OPTS="--cid wolfsrv" wolf13_server TLS_AES_128_GCM_SHA256 yes --cid "$len" "$@"
     grep -q '^CID extension was negotiated$' wsrv.out || fail "wolfSSL negotiated no CID"
     # "wolfsrv" in hex: what our records carry.
-    check_wolf_cid cli.out 776f6c66737276 wsrv.out "$1"
+    check_wolf_cid cli.out 776f6c66737276 wsrv.out "$len"
 }
 
 wolf13_client_cid() {
@@ -245,3 +247,16 @@ test_dtls13_wolfssl_server_cid() { wolf13_server_cid 4; }
 test_dtls13_wolfssl_server_cid_zero_length() { wolf13_server_cid 0; }
 test_dtls13_wolfssl_client_cid() { wolf13_client_cid 5; }
 test_dtls13_wolfssl_client_cid_zero_length() { wolf13_client_cid 0; }
+
+# NewConnectionId (RFC 9147 §9): after wolfSSL's first echo our client hands it a new CID
+# with cid_immediate; once that is acknowledged, wolfSSL's echo of our second line carries
+# the new CID (our client prints the CID of each record that changes it).
+test_dtls13_wolfssl_server_new_connection_id() {
+    local new
+    wolf13_server_cid 4 --new-cid
+    new=$(sed -n 's/^NewConnectionId: \([0-9a-f]*\)$/\1/p' cli.out)
+    [ ${#new} = 8 ] || fail "no NewConnectionId sent"
+    sed -n '/^NewConnectionId: /,$p' cli.out | grep -qx "received CID: $new" ||
+        fail "wolfSSL did not switch to our new CID $new"
+    grep -q '^received: after a NewConnectionId$' cli.out || fail "no echo after the switch"
+}

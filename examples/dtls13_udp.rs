@@ -13,6 +13,9 @@
 //!          --resume (server: a ticket, then a second client; client: a second
 //!          connection offering the first one's ticket)
 //!          --cid N (ask for an N-byte connection ID, RFC 9147 §9; 0: zero-length)
+//!          --new-cid (client, with --cid N > 0: after the first answer, a NewConnectionId
+//!          with cid_immediate, then once it is acknowledged a second line; the CIDs of
+//!          the server's records are printed as `received CID: HEX` when they change)
 //! ```
 //!
 //! Both print `Protocol: DTLSv1.3` and `Cipher: NAME` once the handshake completes (the
@@ -28,10 +31,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdtls::dtls13::client::{Client13, Event13, Options13, Ticket13};
+use rdtls::dtls13::connection_id::CidUsage;
 use rdtls::dtls13::hello::HRR_RANDOM;
 use rdtls::dtls13::record_protection::Suite13;
 use rdtls::dtls13::server::{Server13, ServerEvent13, ServerOptions13};
 use rdtls::dtls13::server_ticket::TicketKey13;
+use rdtls::dtls13::unified_header::peek_cid;
 use rdtls::enums::NamedGroup;
 use rdtls::pki::verify::TrustStore;
 use rdtls::pki::{keys::SigningKey, pem::load_certificates};
@@ -44,6 +49,7 @@ const LINGER: Duration = Duration::from_millis(1500);
 
 const LINE: &[u8] = b"hello from rdtls\n";
 const LINE2: &[u8] = b"after a KeyUpdate\n";
+const LINE_NEW_CID: &[u8] = b"after a NewConnectionId\n";
 
 const SUITES: [(&str, Suite13); 5] = [
     ("TLS_AES_128_GCM_SHA256", Suite13::Aes128GcmSha256),
@@ -67,11 +73,12 @@ struct Args {
     key_update: bool,
     resume: bool,
     cid: Option<usize>,
+    new_cid: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let usage = "usage: dtls13_udp server|client PORT [--certs DIR] [--suite NAME] \
-                 [--no-cookie] [--group G] [--mtu N] [--key-update] [--resume] [--cid N]";
+                 [--no-cookie] [--group G] [--mtu N] [--key-update] [--resume] [--cid N] [--new-cid]";
     let mut it = std::env::args().skip(1);
     let mut a = Args {
         server: false,
@@ -84,6 +91,7 @@ fn parse_args() -> Result<Args, String> {
         key_update: false,
         resume: false,
         cid: None,
+        new_cid: false,
     };
     match it.next().as_deref() {
         Some("server") => a.server = true,
@@ -118,6 +126,7 @@ fn parse_args() -> Result<Args, String> {
                 let v = value()?;
                 a.cid = Some(v.parse().map_err(|_| format!("bad CID length {v}"))?);
             }
+            "--new-cid" => a.new_cid = true,
             "--no-cookie" => a.cookie = false,
             "--key-update" => a.key_update = true,
             "--resume" => a.resume = true,
@@ -281,6 +290,9 @@ fn run(
     let mut key_updated = false;
     let mut ku_pending = false;
     let mut ku_error = String::new();
+    // --new-cid: 0 nothing yet, 1 to send, 2 sent (waiting for its ACK), 3 second line sent.
+    let mut ncid = 0u8;
+    let mut rx_cid: Vec<u8> = Vec::new();
     loop {
         while let Some(d) = both!(&mut peer, p => p.poll_transmit()) {
             // A refused send (nobody listening yet) is retransmitted by the timers.
@@ -321,6 +333,9 @@ fn run(
                 Peer::Client(_) => {
                     replies += 1;
                     ku_pending = a.key_update && replies == 1;
+                    if a.new_cid && replies == 1 {
+                        ncid = 1;
+                    }
                 }
                 Peer::Server(s) => {
                     let reply = format!("rdtls heard: {}\n", line.trim_end());
@@ -341,6 +356,24 @@ fn run(
                 Err(e) => ku_error = e.to_string(),
             }
         }
+        // With --new-cid, after the first answer: our new CID for immediate use (once our
+        // Finished flight is acknowledged), then once that is acknowledged (no timer
+        // left) a second line, whose answer must carry the new CID.
+        if let Peer::Client(c) = &mut peer {
+            if ncid == 1 {
+                let now = Instant::now();
+                if c.issue_connection_ids(now, 1, CidUsage::Immediate).is_ok() {
+                    let new = c.own_cids().last().cloned().unwrap_or_default();
+                    println!("NewConnectionId: {}", hex(&new));
+                    ncid = 2;
+                    continue;
+                }
+            } else if ncid == 2 && c.poll_timeout().is_none() {
+                ncid = 3;
+                c.send(LINE_NEW_CID).map_err(|e| format!("send: {e}"))?;
+                continue;
+            }
+        }
         if let (Peer::Client(c), true) = (&mut peer, key_updated && !second_sent) {
             second_sent = true;
             c.send(LINE2).map_err(|e| format!("send: {e}"))?;
@@ -349,7 +382,7 @@ fn run(
         // The client is done once answered (twice with --key-update): then it closes and
         // sends the close_notify.
         if let Peer::Client(c) = &mut peer {
-            if replies >= if a.key_update { 2 } else { 1 }
+            if replies >= if a.key_update || a.new_cid { 2 } else { 1 }
                 && !(want_ticket && c.tickets().is_empty())
             {
                 c.close().map_err(|e| format!("close: {e}"))?;
@@ -407,8 +440,16 @@ fn run(
                 both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
                     .map_err(|e| format!("HelloRetryRequest: {e}"))?
             }
-            Ok((n, _)) => both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
-                .map_err(|e| format!("handshake/record error: {e}"))?,
+            Ok((n, _)) => {
+                if let Some(cid) = a.cid.and_then(|len| peek_cid(&buf[..n], len)) {
+                    if cid != rx_cid {
+                        rx_cid = cid.to_vec();
+                        println!("received CID: {}", hex(cid));
+                    }
+                }
+                both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
+                    .map_err(|e| format!("handshake/record error: {e}"))?
+            }
             Err(e)
                 if matches!(
                     e.kind(),
