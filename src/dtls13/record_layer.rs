@@ -107,6 +107,8 @@ pub struct RecordLayer {
     /// empty: records carry none (no CID negotiated, or a zero-length one).
     own_cids: Vec<Vec<u8>>,
     own_cid_len: usize,
+    /// The CID of the latest authenticated record (kept when old CIDs are forgotten).
+    cid_in_use: Vec<u8>,
     /// Records dropped because their CID was not one of ours (or missing).
     pub wrong_cid_records: u64,
 }
@@ -210,7 +212,9 @@ impl RecordLayer {
             return Ok(());
         }
         if self.own_cids.len() >= MAX_OWN_CIDS {
-            self.own_cids.remove(0);
+            // The oldest, unless the peer is using it right now (then the next oldest).
+            let i = usize::from(self.own_cids[0] == self.cid_in_use);
+            self.own_cids.remove(i);
         }
         self.own_cid_len = cid.len();
         self.own_cids.push(cid.to_vec());
@@ -403,14 +407,25 @@ impl RecordLayer {
             return None;
         }
         e.window.mark(opened.seq);
-        Some(InRecord {
+        let r = InRecord {
             rn: RecordNumber {
                 epoch: e.epoch,
                 seq: opened.seq,
             },
             content_type: opened.content_type,
             content: opened.content.to_vec(),
-        })
+        };
+        self.note_cid_used(view.cid(rec));
+        Some(r)
+    }
+
+    /// Notes the CID of the latest authenticated record: the one the peer uses now is
+    /// never forgotten when new ones are issued ([`MAX_OWN_CIDS`]).
+    fn note_cid_used(&mut self, cid: &[u8]) {
+        if self.cid_in_use != cid {
+            self.cid_in_use.clear();
+            self.cid_in_use.extend_from_slice(cid);
+        }
     }
 }
 
@@ -489,6 +504,45 @@ mod tests {
         let before = d.len();
         assert!(rl.seal(&mut d, 2, content::APPLICATION_DATA, b"x").is_err());
         assert_eq!(d.len(), before, "nothing written");
+    }
+
+    /// RFC 9147 §9: records carry the receiver's CID; another CID, or none, is dropped
+    /// before any key is tried; issuing more than [`MAX_OWN_CIDS`] forgets the oldest
+    /// but never the one in use.
+    #[test]
+    fn connection_ids_on_records() {
+        let suite = Suite13::Aes128GcmSha256;
+        let (mut ours, mut peer) = (layer(suite, 4), layer(suite, 4));
+        let mut pending = Vec::new();
+        ours.add_own_cid(&[1, 1, 1]).unwrap();
+        assert!(ours.add_own_cid(&[1, 1]).is_err(), "one length");
+        let send = |peer: &mut RecordLayer, cid: &[u8]| {
+            peer.set_send_cid(cid);
+            let mut d = Vec::new();
+            peer.seal(&mut d, 2, content::APPLICATION_DATA, b"x")
+                .unwrap();
+            d
+        };
+        let good = send(&mut peer, &[1, 1, 1]);
+        assert_eq!(good[0] & unified_header::C_BIT, unified_header::C_BIT);
+        assert_eq!(unified_header::peek_cid(&good, 3), Some(&[1, 1, 1][..]));
+        assert_eq!(ours.open_datagram(&good, &mut pending).len(), 1);
+        for bad in [send(&mut peer, &[1, 1, 2]), send(&mut peer, b"")] {
+            assert!(ours.open_datagram(&bad, &mut pending).is_empty());
+        }
+        assert_eq!((ours.wrong_cid_records, ours.failed_records), (2, 0));
+        for i in 2..=MAX_OWN_CIDS as u8 + 1 {
+            ours.add_own_cid(&[i; 3]).unwrap();
+        }
+        assert_eq!(ours.own_cids().len(), MAX_OWN_CIDS);
+        assert_eq!(ours.own_cids()[0], [1, 1, 1], "in use: kept");
+        assert!(
+            !ours.own_cids().contains(&vec![2, 2, 2]),
+            "the oldest other"
+        );
+        let again = send(&mut peer, &[1, 1, 1]);
+        assert_eq!(ours.open_datagram(&again, &mut pending).len(), 1);
+        assert!(pending.is_empty());
     }
 
     #[test]
