@@ -187,6 +187,29 @@ fn cid_needs_both_sides() {
     }
 }
 
+/// CIDs of ours are 0..=20 bytes; a longer one is a configuration error for either role.
+#[test]
+fn cid_length_is_bounded() {
+    let now = Instant::now();
+    for len in [0, 20] {
+        let opts = Options13 {
+            cid_len: Some(len),
+            ..Options13::default()
+        };
+        assert!(rdtls::dtls13::client::Client13::new(client_config(7), opts, now).is_ok());
+    }
+    let opts = Options13 {
+        cid_len: Some(21),
+        ..Options13::default()
+    };
+    assert!(rdtls::dtls13::client::Client13::new(client_config(7), opts, now).is_err());
+    let sopts = ServerOptions13 {
+        cid_len: Some(21),
+        ..ServerOptions13::default()
+    };
+    assert!(rdtls::dtls13::server::Server13::new(server_config(7), sopts, now).is_err());
+}
+
 /// A protected record whose CID is not ours is dropped before any key is tried (no
 /// authentication failure counted); the genuine one is still accepted.
 #[test]

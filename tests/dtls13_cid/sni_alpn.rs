@@ -113,8 +113,9 @@ fn alpn_without_overlap() {
     assert!(!p.client.c.sni_acknowledged(), "a name we do not list");
 }
 
-/// dimpl's client sends no SNI and no ALPN: nothing to acknowledge or select, and a
-/// server requiring ALPN still completes (the client did not ask for any).
+/// dimpl's client sends no SNI, no ALPN and no connection_id: nothing to acknowledge or
+/// select, no CID in our records, and a server requiring ALPN still completes (the client
+/// did not ask for any).
 #[test]
 fn sni_and_alpn_settings_with_dimpl_client() {
     let now = Instant::now();
@@ -125,9 +126,24 @@ fn sni_and_alpn_settings_with_dimpl_client() {
     let mut dtls = Dtls::new_13(Arc::new(cfg), credential(false), now);
     dtls.set_active(true);
     let client = DimplPeer::wrap_for_test(dtls, now, "dimpl 1.3 client");
-    let server = server_with(64, &["h2", "coap"], &["localhost"], true);
+    let cfg = Config::builder()
+        .identity(load_chain("server-ecdsa.pem"), load_key("server-ecdsa.key"))
+        .verify_mode(VerifyMode::None)
+        .cookie_keys(Arc::new(CookieKeys::with_seed(64)))
+        .alpn_protocols(&names(&["h2", "coap"]))
+        .rng_seed(64)
+        .build()
+        .expect("server config");
+    let opts = ServerOptions13 {
+        server_names: vec!["localhost".into()],
+        alpn_required: true,
+        cid_len: Some(4),
+        ..ServerOptions13::default()
+    };
+    let server = OursS13::new(cfg, opts, now);
     let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 64);
     run(&mut p).unwrap();
+    assert!(!p.server.s.cid_negotiated() && p.server.s.own_cids().is_empty());
     assert_eq!(p.server.s.server_name(), None);
     assert_eq!(p.server.s.alpn_protocol(), None);
     assert!(p.server.events.contains(&ServerEvent13::HandshakeComplete));
