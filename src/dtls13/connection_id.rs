@@ -285,6 +285,68 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dtls13::client::{Client13, Options13};
+    use crate::{Config, VerifyMode};
+
+    fn ncid(cids: &[&[u8]], usage: CidUsage) -> Vec<u8> {
+        let mut b = Vec::new();
+        NewConnectionId {
+            cids: cids.iter().map(|c| c.to_vec()).collect(),
+            usage,
+        }
+        .encode(&mut b);
+        b
+    }
+
+    fn alert(r: Result<(), Error>) -> Option<u8> {
+        r.err().and_then(|e| e.alert_to_send()).map(|a| a.0)
+    }
+
+    /// RFC 9147 §9: NewConnectionId / RequestConnectionId without a negotiated CID, a
+    /// NewConnectionId from a peer that receives an empty CID, a RequestConnectionId from
+    /// a peer that sends one: unexpected_message. Otherwise cid_immediate switches our
+    /// sending CID and spares are kept for later.
+    #[test]
+    fn cid_messages_follow_the_negotiation() {
+        let cfg = Config::builder()
+            .verify_mode(VerifyMode::None)
+            .build()
+            .unwrap();
+        let now = Instant::now();
+        let mut c = Client13::new(cfg, Options13::default(), now).unwrap();
+        let fresh = &mut |n: usize| vec![9; n];
+        let m = ncid(&[&[1, 2]], CidUsage::Immediate);
+        assert_eq!(alert(c.ch.on_new_connection_id(&m)), Some(10));
+        assert_eq!(
+            alert(c.ch.on_request_connection_id(now, &[1], fresh)),
+            Some(10)
+        );
+        // We receive [7, 7], the peer receives nothing.
+        c.ch.negotiate_cids(&[7, 7], &[]).unwrap();
+        assert_eq!(alert(c.ch.on_new_connection_id(&m)), Some(10));
+        c.ch.on_request_connection_id(now, &[9], fresh).unwrap();
+        assert_eq!(
+            c.ch.cid.to_issue.len(),
+            MAX_CIDS_PER_MESSAGE,
+            "capped, queued"
+        );
+        // We receive nothing, the peer receives [5, 5].
+        c.ch.negotiate_cids(&[], &[5, 5]).unwrap();
+        assert_eq!(
+            alert(c.ch.on_request_connection_id(now, &[1], fresh)),
+            Some(10)
+        );
+        let spare = ncid(&[&[3, 3, 3], &[4, 4, 4]], CidUsage::Spare);
+        c.ch.on_new_connection_id(&spare).unwrap();
+        assert_eq!(c.ch.rl.send_cid(), [5, 5], "spares only");
+        c.ch.on_new_connection_id(&m).unwrap();
+        assert_eq!(c.ch.rl.send_cid(), [1, 2], "immediate");
+        assert!(c.ch.use_spare_cid());
+        assert_eq!(c.ch.rl.send_cid(), [3, 3, 3]);
+        let empty = ncid(&[], CidUsage::Immediate);
+        assert_eq!(alert(c.ch.on_new_connection_id(&empty)), Some(47));
+        assert_eq!(alert(c.ch.on_new_connection_id(&[0, 0])), Some(50));
+    }
 
     #[test]
     fn new_connection_id_roundtrip_and_refusals() {
