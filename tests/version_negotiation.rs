@@ -300,3 +300,134 @@ fn bad_version_ranges_refused() {
     assert!(Config::builder().versions(0x0303, V13).is_err());
     assert!(Config::builder().versions(V12, V13).is_ok());
 }
+
+#[test]
+fn ticket_resumption_through_session() {
+    let spec = Spec::default_ecdsa();
+    let ccfg = config(&spec, false, V12, V13);
+    let scfg = config(&spec, true, V12, V13);
+    let now = Instant::now();
+    let c = Ours::client(ccfg.clone(), now, ClientOptions::default());
+    let s = Ours::server(scfg.clone(), now);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 11);
+    handshake(&mut p);
+    p.run_until(1000, Duration::from_secs(60), |p| {
+        p.client.events.contains(&rdtls::Event::NewSessionTicket)
+    })
+    .unwrap();
+    assert!(!p.client.conn.session_reused());
+    let session = p.client.conn.session().expect("session with a ticket");
+    assert!(session.tls13_ticket.is_some());
+    assert_eq!(session.suite, 0x1301);
+    assert!(!session.peer_certificates.is_empty());
+
+    let now = p.now;
+    let opts = ClientOptions {
+        resume: Some(session),
+        ..ClientOptions::default()
+    };
+    let c2 = Ours::client(ccfg, now, opts);
+    let s2 = Ours::server(scfg, now);
+    let mut p2 = Pair::new_at(now, c2, s2, LinkConfig::PERFECT, 12);
+    handshake(&mut p2);
+    assert_eq!(p2.client.conn.protocol_version(), Some(V13));
+    assert!(
+        p2.client.conn.session_reused(),
+        "PSK resumption (RFC 8446 §2.2)"
+    );
+    assert!(p2.server.conn.session_reused());
+    assert!(!p2.client.conn.peer_certificates().is_empty());
+    assert_eq!(p2.client.conn.verify_result(), 0);
+    p2.exchange(b"resumed", b"yes").unwrap();
+}
+
+#[test]
+fn message_and_ack_events_on_13() {
+    let spec = Spec::default_ecdsa();
+    let now = Instant::now();
+    let ccfg = our_builder(&spec, false)
+        .versions(V12, V13)
+        .unwrap()
+        .message_events(true)
+        .build()
+        .unwrap();
+    let scfg = our_builder(&spec, true)
+        .versions(V12, V13)
+        .unwrap()
+        .message_events(true)
+        .build()
+        .unwrap();
+    let c = Ours::client(ccfg, now, ClientOptions::default());
+    let s = Ours::server(scfg, now);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 13);
+    handshake(&mut p);
+    p.run_until(1000, Duration::from_secs(60), |p| p.next_event().is_none())
+        .ok();
+    let msgs = |o: &Ours, sent: bool| -> Vec<u8> {
+        o.events
+            .iter()
+            .filter_map(|e| match e {
+                rdtls::Event::HandshakeMessage {
+                    sent: s,
+                    msg_type,
+                    bytes,
+                } if *s == sent => {
+                    assert_eq!(bytes[0], msg_type.0);
+                    assert_eq!(
+                        bytes.len(),
+                        12 + (u32::from_be_bytes([0, bytes[1], bytes[2], bytes[3]]) as usize)
+                    );
+                    Some(msg_type.0)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    // ClientHello, (HRR) ClientHello2, Finished.
+    assert_eq!(msgs(&p.client, true), vec![1, 1, 20]);
+    // HRR, ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished.
+    assert_eq!(msgs(&p.client, false)[..6], [2, 2, 8, 11, 15, 20]);
+    assert_eq!(msgs(&p.server, false), vec![1, 1, 20]);
+    let acks = |o: &Ours, sent: bool| {
+        o.events
+            .iter()
+            .filter(|e| matches!(e, rdtls::Event::Ack { sent: s, records } if *s == sent && !records.is_empty()))
+            .count()
+    };
+    assert!(
+        acks(&p.server, true) >= 1,
+        "server ACKs the client's Finished"
+    );
+    assert!(acks(&p.client, false) >= 1);
+}
+
+#[test]
+fn unsupported_feature_keeps_12_or_fails_with_min_13() {
+    let spec = Spec::default_ecdsa();
+    let psk: Arc<dyn rdtls::psk::PskProvider> = Arc::new(rdtls::psk::StaticPsk {
+        identity: b"id".to_vec(),
+        key: zeroize::Zeroizing::new(vec![7; 16]),
+    });
+    let cfg = our_builder(&spec, false)
+        .versions(V12, V13)
+        .unwrap()
+        .psk(psk.clone())
+        .build()
+        .unwrap();
+    let now = Instant::now();
+    let c = Ours::client(cfg, now, ClientOptions::default());
+    let s = Ours::server(config(&spec, true, V12, V13), now);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 14);
+    handshake(&mut p);
+    assert_eq!(p.client.conn.protocol_version(), Some(V12));
+    let only13 = our_builder(&spec, false)
+        .versions(V13, V13)
+        .unwrap()
+        .psk(psk)
+        .build()
+        .unwrap();
+    match rdtls::Connection::client(only13, now, ClientOptions::default()) {
+        Err(rdtls::Error::Config(why)) => assert!(why.contains("PSK"), "{why}"),
+        other => panic!("expected Error::Config, got {:?}", other.err()),
+    }
+}

@@ -92,6 +92,7 @@ impl Conn13 {
                         Event13::HandshakeComplete => {
                             self.events.push_back(Event::HandshakeComplete)
                         }
+                        Event13::NewSessionTicket => self.events.push_back(Event::NewSessionTicket),
                         Event13::PeerClosed => {
                             self.close_received = true;
                             self.events.push_back(Event::AlertReceived {
