@@ -431,3 +431,40 @@ fn unsupported_feature_keeps_12_or_fails_with_min_13() {
         other => panic!("expected Error::Config, got {:?}", other.err()),
     }
 }
+
+/// Our 1.3-capable client against OpenSSL 3.0's DTLS 1.2 server (cookie exchange on): it
+/// falls back to 1.2, completes, and resumes the 1.2 session through a merged hello.
+#[test]
+fn dual_client_with_openssl_12_server() {
+    use common::ossl::{ossl_context, OsslPeer};
+    let spec = Spec::default_ecdsa();
+    let ccfg = config(&spec, false, V12, V13);
+    let sctx = ossl_context(&spec, true).expect("OpenSSL server context");
+    let start = Instant::now();
+    let client = Ours::client(ccfg.clone(), start, ClientOptions::default());
+    let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
+    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 21);
+    p.handshake(2_000, Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.client.conn.protocol_version(), Some(V12));
+    assert_eq!(p.client.conn.verify_result(), 0);
+    p.exchange(b"hello openssl", b"hello rdtls").unwrap();
+    let session = p.client.conn.session().expect("1.2 session");
+    assert!(session.tls13_ticket.is_none());
+
+    let opts = ClientOptions {
+        resume: Some(session),
+        ..ClientOptions::default()
+    };
+    let client = Ours::client(ccfg, Instant::now(), opts);
+    let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
+    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 22);
+    p.handshake(2_000, Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("resumption: {e}"));
+    assert_eq!(p.client.conn.protocol_version(), Some(V12));
+    assert!(
+        p.client.conn.session_reused(),
+        "1.2 session resumed after a merged hello"
+    );
+    p.exchange(b"again", b"yes").unwrap();
+}
