@@ -61,7 +61,10 @@ engine_state!(
     engine::State::ServerAwaitClientHello13
 );
 engine_state!(dtls13_client_await_hrr, engine::State::ClientAwaitHrr13);
-engine_state!(dtls13_server_await_cookie, engine::State::ServerAwaitCookie13);
+engine_state!(
+    dtls13_server_await_cookie,
+    engine::State::ServerAwaitCookie13
+);
 engine_state!(
     dtls13_client_await_server_flight,
     engine::State::ClientAwaitServerFlight13
@@ -71,8 +74,14 @@ engine_state!(
     engine::State::ServerAwaitClientFlight13
 );
 engine_state!(dtls13_client_await_ack, engine::State::ClientAwaitAck13);
-engine_state!(dtls13_client_established, engine::State::ClientEstablished13);
-engine_state!(dtls13_server_established, engine::State::ServerEstablished13);
+engine_state!(
+    dtls13_client_established,
+    engine::State::ClientEstablished13
+);
+engine_state!(
+    dtls13_server_established,
+    engine::State::ServerEstablished13
+);
 
 #[test]
 fn cookie_listener() {
