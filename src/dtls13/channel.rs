@@ -79,6 +79,7 @@ fn on_record<R: Role13>(
         content::ACK if epoch >= 2 => {
             let ack = Ack::decode(&rec.content)
                 .map_err(|e| Error::alert(AlertDescription::DECODE_ERROR, format!("{e}")))?;
+            ch.log_ack(false, &ack.record_numbers);
             if let Some(f) = ch.flight.as_mut() {
                 f.on_ack(&ack);
             }
@@ -165,10 +166,36 @@ pub(crate) struct Channel13<S, E> {
     pub(crate) srtp_profile: Option<u16>,
     /// Connection IDs beyond what the record layer uses (RFC 9147 §9).
     pub(crate) cid: super::connection_id::CidState,
+    /// This connection's verifier, replacing the configuration's (`set_verifier`).
+    pub(crate) verifier: Option<Arc<dyn crate::pki::verifier::CertVerifier>>,
+    /// The `X509_V_*` verdict on the peer's chain, once one was checked.
+    pub(crate) verify_code: Option<i32>,
+    /// The path MTU our datagrams are cut for (the configuration's unless changed).
+    pub(crate) mtu: usize,
+    /// Handshake messages and ACKs sent and received, for the application's message
+    /// callback (only with `message_events`).
+    pub(crate) log: VecDeque<Log13>,
+}
+
+/// One entry of [`Channel13::log`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Log13 {
+    /// A handshake message: the 12-byte DTLS handshake header (unfragmented) + body.
+    Msg {
+        sent: bool,
+        msg_type: u8,
+        bytes: Vec<u8>,
+    },
+    /// An ACK (RFC 9147 §7): its (epoch, sequence) record numbers.
+    Ack {
+        sent: bool,
+        records: Vec<(u64, u64)>,
+    },
 }
 
 impl<S: Phase13, E: Events13> Channel13<S, E> {
     pub(crate) fn new(cfg: Arc<Config>, state: S, now: Instant) -> Self {
+        let mtu = cfg.mtu;
         Channel13 {
             cfg,
             rl: RecordLayer::default(),
@@ -191,6 +218,10 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             write_closed: false,
             srtp_profile: None,
             cid: Default::default(),
+            verifier: None,
+            verify_code: None,
+            mtu,
+            log: VecDeque::new(),
         }
     }
 
@@ -276,6 +307,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     /// body); `epoch` is the current record's, for a message with no noted epoch.
     pub(crate) fn next_message(&mut self, epoch: u64) -> Option<(u64, u16, u8, Vec<u8>)> {
         let (typ, seq, body) = self.reasm.pop_message()?;
+        self.log_msg(false, typ.0, seq, &body);
         let e = self.msg_epochs.remove(&seq).unwrap_or(epoch);
         Some((e, seq, typ.0, body))
     }
@@ -297,7 +329,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     fn retransmit(&mut self, now: Instant, due: impl Fn(&OutFlight) -> bool) -> Result<(), Error> {
         if let Some(f) = self.flight.as_mut().filter(|f| due(f)) {
             let mut dgrams = Vec::new();
-            f.transmit(&mut self.rl, now, self.cfg.mtu, false, &mut dgrams)?;
+            f.transmit(&mut self.rl, now, self.mtu, false, &mut dgrams)?;
             self.out.extend(dgrams);
         }
         Ok(())
@@ -305,6 +337,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
 
     /// Sends an ACK of `rns` in the current epoch.
     pub(crate) fn send_ack(&mut self, rns: Vec<RecordNumber>) -> Result<(), Error> {
+        self.log_ack(true, &rns);
         let mut body = Vec::new();
         Ack {
             record_numbers: rns,
@@ -321,10 +354,10 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         let cfg = &self.cfg;
         let timers = (cfg.initial_timeout, cfg.max_timeout, cfg.max_retransmits);
         // Fragments are cut so a record still fits with our sending CID in its header.
-        let cut_mtu = cfg.mtu.saturating_sub(self.rl.send_cid().len());
+        let cut_mtu = self.mtu.saturating_sub(self.rl.send_cid().len());
         let mut f = OutFlight::new(msgs, cut_mtu, timers)?;
         let mut dgrams = Vec::new();
-        f.transmit(&mut self.rl, now, self.cfg.mtu, true, &mut dgrams)?;
+        f.transmit(&mut self.rl, now, self.mtu, true, &mut dgrams)?;
         self.out.extend(dgrams);
         self.flight = Some(f);
         Ok(())
@@ -341,8 +374,38 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     }
 
     /// A handshake message of ours with the next message_seq.
+    /// Logs a handshake message (with `message_events`), in the form OpenSSL's message
+    /// callback shows: the 12-byte DTLS handshake header of the whole message, then it.
+    pub(crate) fn log_msg(&mut self, sent: bool, msg_type: u8, seq: u16, body: &[u8]) {
+        if !self.cfg.emit_message_events {
+            return;
+        }
+        let len = (body.len() as u32).to_be_bytes();
+        let mut bytes = Vec::with_capacity(12 + body.len());
+        bytes.push(msg_type);
+        bytes.extend_from_slice(&len[1..]);
+        bytes.extend_from_slice(&seq.to_be_bytes());
+        bytes.extend_from_slice(&[0, 0, 0]);
+        bytes.extend_from_slice(&len[1..]);
+        bytes.extend_from_slice(body);
+        self.log.push_back(Log13::Msg {
+            sent,
+            msg_type,
+            bytes,
+        });
+    }
+
+    /// Logs an ACK sent or received (with `message_events`).
+    pub(crate) fn log_ack(&mut self, sent: bool, rns: &[RecordNumber]) {
+        if self.cfg.emit_message_events {
+            let records = rns.iter().map(|r| (r.epoch, r.seq)).collect();
+            self.log.push_back(Log13::Ack { sent, records });
+        }
+    }
+
     pub(crate) fn next_msg(&mut self, epoch: u64, msg_type: u8, body: Vec<u8>) -> OutMsg {
         let seq = self.next_msg_seq;
+        self.log_msg(true, msg_type, seq, &body);
         self.next_msg_seq = self.next_msg_seq.wrapping_add(1);
         OutMsg {
             epoch,
@@ -371,7 +434,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         if self.write_closed {
             return Err(Error::InvalidState("close_notify sent"));
         }
-        let max = self.cfg.mtu.saturating_sub(self.rl.ciphertext_overhead());
+        // Up to 2^14 bytes whatever the MTU (RFC 9147 §4 / RFC 8446 §5.1), as DTLS 1.2:
+        // a record over the MTU leaves as one datagram that IP fragments.
+        let max = 1 << 14;
         if data.len() > max {
             return Err(Error::MessageTooLarge { max });
         }

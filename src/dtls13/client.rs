@@ -112,6 +112,9 @@ pub struct Client13 {
     pub(crate) own_cid: Option<Vec<u8>>,
     /// The server acknowledged our SNI (empty server_name in EncryptedExtensions).
     pub(crate) sni_acked: bool,
+    /// The DTLS 1.2 offer merged into our ClientHello (a client offering both versions,
+    /// `crate::version`): its random, session ID, suites and extensions.
+    pub(crate) legacy: Option<crate::version::dual_hello::LegacyOffer>,
 }
 
 role13_api!(Client13, State, Event13, awaits_server_flight);
@@ -120,6 +123,17 @@ impl Client13 {
     /// A client on `cfg` (trust store, verify mode and names, groups, signature schemes,
     /// MTU and timers are taken from it); its first flight is ready at once.
     pub fn new(cfg: Arc<Config>, opts: Options13, now: Instant) -> Result<Self, Error> {
+        Self::with_legacy(cfg, opts, now, None)
+    }
+
+    /// A client whose ClientHello also offers DTLS 1.2 with `legacy` (RFC 8446 §4.2.1:
+    /// one hello, both versions in `supported_versions`).
+    pub(crate) fn with_legacy(
+        cfg: Arc<Config>,
+        opts: Options13,
+        now: Instant,
+        legacy: Option<crate::version::dual_hello::LegacyOffer>,
+    ) -> Result<Self, Error> {
         #[cfg(any(test, feature = "test-rng"))]
         let rng = match cfg.rng_seed {
             Some(seed) => StdRng::seed_from_u64(seed ^ 0x13),
@@ -136,6 +150,7 @@ impl Client13 {
             alpn: None,
             own_cid: None,
             sni_acked: false,
+            legacy,
         };
         if let Some(len) = c.opts.cid_len {
             let cid = super::connection_id::fresh_own_cid(&mut c.rng, len)?;
