@@ -468,3 +468,36 @@ fn dual_client_with_openssl_12_server() {
     );
     p.exchange(b"again", b"yes").unwrap();
 }
+
+/// A per-connection verifier (what the C API's verify callback goes through) also decides
+/// a 1.3 handshake, and a dual client's fallback to 1.2.
+#[test]
+fn set_verifier_reaches_13_and_the_fallback() {
+    use rdtls::pki::verifier::{CertVerifier, Verdict, VerifyInput};
+    struct Refuse(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl CertVerifier for Refuse {
+        fn verify(&self, _input: &VerifyInput<'_>) -> Verdict {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Verdict {
+                accept: false,
+                code: 50,
+                depth: 0,
+                reason: "refused by the test".into(),
+            }
+        }
+    }
+    for server_max in [V13, V12] {
+        let mut p = pair((V12, V13), (V12, server_max));
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        p.client.conn.set_verifier(Box::new(Refuse(calls.clone())));
+        assert!(p.handshake(2_000, Duration::from_secs(60)).is_err());
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(!p.client.conn.is_established());
+        assert_eq!(p.client.conn.verify_result(), 50, "the verifier's code");
+        assert!(p
+            .client
+            .alerts_sent()
+            .iter()
+            .any(|(l, _)| *l == rdtls::AlertLevel::Fatal));
+    }
+}

@@ -334,7 +334,11 @@ impl Conn13 {
     /// `X509_V_OK` only when the peer's chain was verified by our verifier and accepted
     /// (fail closed: no chain, or not yet checked, reads as unverified).
     pub(crate) fn verify_result(&self) -> i32 {
-        role!(&self.role, x => x.ch.verify_code).unwrap_or(X509_V_ERR_UNSPECIFIED)
+        match (role!(&self.role, x => x.ch.verify_code), self.error()) {
+            (Some(code), _) => code,
+            (None, Some(Error::CertificateVerify { code, .. })) if *code != 0 => *code,
+            _ => X509_V_ERR_UNSPECIFIED,
+        }
     }
 
     pub(crate) fn set_verifier(
