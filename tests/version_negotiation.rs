@@ -501,3 +501,38 @@ fn set_verifier_reaches_13_and_the_fallback() {
             .any(|(l, _)| *l == rdtls::AlertLevel::Fatal));
     }
 }
+
+/// A setting our 1.3 path lacks, given to a dual client before its hello went out, makes
+/// it offer 1.2 only; given to a 1.3 server, it fails the connection (never ignored).
+#[test]
+fn late_unsupported_settings() {
+    let mut p = pair((V12, V13), (V12, V13));
+    let psk: Arc<dyn rdtls::psk::PskProvider> = Arc::new(rdtls::psk::StaticPsk {
+        identity: b"id".to_vec(),
+        key: zeroize::Zeroizing::new(vec![7; 16]),
+    });
+    p.client.conn.set_psk_provider(psk);
+    handshake(&mut p);
+    assert_eq!(p.client.conn.protocol_version(), Some(V12));
+    assert_eq!(p.server.conn.protocol_version(), Some(V12));
+
+    let mut p = pair((V12, V13), (V12, V13));
+    handshake(&mut p);
+    assert_eq!(p.server.conn.protocol_version(), Some(V13));
+    p.server
+        .conn
+        .set_alpn_select_hook(Box::new(|_offered: &[u8]| {
+            rdtls::alpn::AlpnSelection::NoAck
+        }));
+    match p.server.conn.error() {
+        Some(rdtls::Error::Config(why)) => assert!(why.contains("ALPN"), "{why}"),
+        other => panic!("expected a Config error, got {other:?}"),
+    }
+    // A server-only hook on a client changes nothing, as in 1.2.
+    p.client
+        .conn
+        .set_alpn_select_hook(Box::new(|_offered: &[u8]| {
+            rdtls::alpn::AlpnSelection::NoAck
+        }));
+    assert!(p.client.conn.error().is_none());
+}

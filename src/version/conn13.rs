@@ -341,6 +341,17 @@ impl Conn13 {
         }
     }
 
+    /// A setting our 1.3 path cannot honour arrived on a 1.3 connection: fail closed
+    /// rather than run without it (src/deviations.rs).
+    pub(crate) fn refuse(&mut self, what: &str) {
+        if self.error().is_some() {
+            return;
+        }
+        let e = Error::Config(format!("DTLS 1.3 does not support {what}"));
+        let r = role!(&mut self.role, x => x.ch.settle(Err(e)));
+        self.collect(&r);
+    }
+
     pub(crate) fn set_verifier(
         &mut self,
         v: std::sync::Arc<dyn crate::pki::verifier::CertVerifier>,
