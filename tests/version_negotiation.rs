@@ -536,3 +536,36 @@ fn late_unsupported_settings() {
         }));
     assert!(p.client.conn.error().is_none());
 }
+
+/// After a fallback to 1.2, the message events report the merged hello once per send.
+#[test]
+fn message_events_across_fallback() {
+    let spec = Spec::default_ecdsa();
+    let now = Instant::now();
+    let ccfg = our_builder(&spec, false)
+        .versions(V12, V13)
+        .unwrap()
+        .message_events(true)
+        .build()
+        .unwrap();
+    let c = Ours::client(ccfg, now, ClientOptions::default());
+    let s = Ours::server(config(&spec, true, V12, V12), now);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 15);
+    handshake(&mut p);
+    let sent: Vec<u8> = p
+        .client
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            rdtls::Event::HandshakeMessage {
+                sent: true,
+                msg_type,
+                ..
+            } => Some(msg_type.0),
+            _ => None,
+        })
+        .collect();
+    // ClientHello, ClientHello with the HelloVerifyRequest cookie, ClientKeyExchange,
+    // Finished.
+    assert_eq!(sent, vec![1, 1, 16, 20]);
+}

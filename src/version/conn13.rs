@@ -185,6 +185,10 @@ impl Conn13 {
     }
 
     pub(crate) fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            // What the role logged outside a datagram or timer call (its first flight).
+            self.collect(&Ok(()));
+        }
         self.events.pop_front()
     }
 
