@@ -157,7 +157,7 @@
 //!   one setting a 1.3 connection keeps without using (it only tunes retransmission timing;
 //!   RFC 9147 §5.8 timers and ACKs drive 1.3).
 //! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
-//!   `tls13_suite`), `group`, `peer_signature_scheme`, `psk_identity(_hint)`, `randoms`,
+//!   `tls13_suite`), `peer_signature_scheme`, `psk_identity(_hint)`,
 //!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`,
 //!   `connection_ids`, `last_datagram_newest` (false: no CID, no address move). Security
 //!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier

@@ -80,6 +80,13 @@ fn both_13_negotiate_13_with_data_key_update_and_close() {
     let suite = p.client.conn.tls13_suite().expect("1.3 suite");
     assert_eq!(suite.name(), "TLS_AES_128_GCM_SHA256");
     assert_eq!(p.server.conn.tls13_suite(), Some(suite));
+    assert_eq!(
+        p.client.conn.group(),
+        Some(rdtls::enums::NamedGroup::X25519)
+    );
+    assert_eq!(p.server.conn.group(), p.client.conn.group());
+    assert!(p.client.conn.randoms().is_some());
+    assert_eq!(p.client.conn.randoms(), p.server.conn.randoms());
     // Our server's stateless HRR cookie (RFC 9147 §5.1) answered the merged hello.
     let hrr_random_start = [0xcf, 0x21, 0xad, 0x74];
     let s1 = p.bytes(Dir::ToClient)[0].to_vec();

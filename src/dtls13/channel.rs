@@ -173,6 +173,9 @@ pub(crate) struct Channel13<S, E> {
     /// Handshake messages and ACKs sent and received, for the application's message
     /// callback (only with `message_events`).
     pub(crate) log: VecDeque<Log13>,
+    /// The (EC)DHE group and the client and server randoms, once ServerHello is settled.
+    pub(crate) group: Option<u16>,
+    pub(crate) randoms: Option<([u8; 32], [u8; 32])>,
 }
 
 /// One entry of [`Channel13::log`].
@@ -219,6 +222,8 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             verify_code: None,
             mtu,
             log: VecDeque::new(),
+            group: None,
+            randoms: None,
         }
     }
 

@@ -215,7 +215,7 @@ impl Engine {
     }
 
     pub(crate) fn group(&self) -> Option<NamedGroup> {
-        by!(self, m => m.group(), _c => None)
+        by!(self, m => m.group(), c => role!(&c.role, x => x.ch.group.map(NamedGroup)))
     }
 
     pub(crate) fn peer_signature_scheme(&self) -> Option<SignatureScheme> {
@@ -275,7 +275,7 @@ impl Engine {
     }
 
     pub(crate) fn randoms(&self) -> Option<([u8; 32], [u8; 32])> {
-        by!(self, m => m.randoms(), _c => None)
+        by!(self, m => m.randoms(), c => role!(&c.role, x => x.ch.randoms))
     }
 
     pub(crate) fn srtp_profile(&self) -> Option<u16> {
