@@ -892,16 +892,20 @@ impl Machine {
 
     /// A 1.3-capable client's server answered in 1.2 (`crate::version`): take over with
     /// the merged hello that was sent (`dual`) as our ClientHello, as if we had sent it;
-    /// our epoch-0 records continue after the 1.3 client's (`next_record_seq`).
+    /// our epoch-0 records continue after the 1.3 client's (`next_record_seq`); the 1.3
+    /// client's events not yet polled (`carried`, which report that hello) come first.
     pub(crate) fn adopt_sent_hello(
         &mut self,
         now: Instant,
         dual: Vec<u8>,
         next_record_seq: u64,
+        carried: impl IntoIterator<Item = Event>,
     ) -> Result<(), Error> {
         self.dual_hello = Some(dual);
         self.client_send_hello(now)?;
         self.out_queue.clear();
+        self.events.clear();
+        self.events.extend(carried);
         self.records.set_next_write_sequence(next_record_seq);
         Ok(())
     }
@@ -917,7 +921,6 @@ impl Machine {
                 "the session lookup hook",
             ),
             (self.alpn_hook.is_some(), "the ALPN select hook"),
-            (self.timer_hook.is_some(), "the timer hook"),
             (
                 self.hs.psk.provider.is_some() || self.opts.psk.is_some(),
                 "PSK-callback suites",
@@ -925,6 +928,11 @@ impl Machine {
         ]
         .into_iter()
         .find_map(|(set, what)| set.then_some(what))
+    }
+
+    /// The application's timer hook, for the 1.3 server that takes over (`crate::version`).
+    pub(crate) fn take_timer_hook(&mut self) -> Option<Box<dyn FnMut(u32) -> u32 + Send>> {
+        self.timer_hook.take()
     }
 
     /// Queues an alert record in the current write epoch.
