@@ -56,7 +56,6 @@ impl Machine {
             session_lookup_hook: None,
             session_home: self.session_home.as_ref().map(|c| Arc::new(c.fuzz_copy())),
             alpn_hook: None,
-            first_transmission: self.first_transmission,
             current_record_seq: self.current_record_seq,
             now: self.now,
             newest_authenticated: self.newest_authenticated,

@@ -59,6 +59,10 @@ pub(crate) struct Handshake {
     pub parked_hello: Option<(super::messages::ClientHello, bool)>,
     /// A ClientHello the hook's early stage paused on: (message_seq, body, record seq).
     pub parked_early_hello: Option<(u16, Vec<u8>, u64)>,
+    /// The CID we ask for, chosen once per handshake (a ClientHello repeated after
+    /// HelloVerifyRequest offers the same one, RFC 9146 §3); the CIDs in use once both
+    /// hellos carried one live in the record layer.
+    pub local_cid: Option<Vec<u8>>,
 }
 
 impl Handshake {
@@ -75,6 +79,7 @@ impl Handshake {
             renegotiation: None,
             parked_hello: None,
             parked_early_hello: None,
+            local_cid: None,
         }
     }
 }
