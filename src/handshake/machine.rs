@@ -21,8 +21,6 @@ use crate::client_hello_hook::ClientHelloHook;
 use crate::config::Config;
 use crate::connection::{ClientOptions, Event, Stats};
 use crate::cookie::CookieHooks;
-use crate::crypto::prf::MasterSecret;
-use crate::crypto::suites::CipherSuite;
 use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::Error;
 use crate::pki::verifier::CertVerifier;
@@ -61,11 +59,11 @@ pub(crate) struct Negotiated {
     pub client_random: [u8; 32],
     pub server_random: [u8; 32],
     pub session_id: Vec<u8>,
-    pub suite: Option<&'static CipherSuite>,
+    /// The suite from ServerHello on, with the master secret once known (`agreement.rs`).
+    pub agreed: super::agreement::Agreement,
     pub group: Option<NamedGroup>,
     pub peer_certs: Vec<Vec<u8>>,
     pub peer_sig_scheme: Option<SignatureScheme>,
-    pub master: Option<MasterSecret>,
     pub ems: bool,
     pub resumed: bool,
     /// Server: the client offered a session ID the session cache did not have.

@@ -8,6 +8,7 @@ pub mod header;
 pub mod messages;
 pub mod reassembly;
 
+mod agreement;
 mod cid_negotiation;
 mod client;
 mod etm;

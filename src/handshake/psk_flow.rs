@@ -52,7 +52,7 @@ impl Machine {
     /// the PSK client's states widened: after a PSK ServerHello the next message is a
     /// ServerKeyExchange or the ServerHelloDone, never a Certificate.
     pub(crate) fn message_expected(&self, step: State, t: HandshakeType) -> bool {
-        if psk_suite(self.hs.suite).is_some() && self.is_client {
+        if psk_suite(self.hs.agreed.suite()).is_some() && self.is_client {
             match step {
                 State::ClientAwaitCertificate => {
                     return t == HandshakeType::SERVER_KEY_EXCHANGE
@@ -73,7 +73,7 @@ impl Machine {
         t: HandshakeType,
         body: &[u8],
     ) -> Result<(), Error> {
-        let Some(suite) = psk_suite(self.hs.suite) else {
+        let Some(suite) = psk_suite(self.hs.agreed.suite()) else {
             return input_policy::screen_unauthenticated_message(step, t, body);
         };
         if !self.message_expected(step, t) {
@@ -114,7 +114,7 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Option<Result<(), Error>> {
-        let suite = psk_suite(self.hs.suite)?;
+        let suite = psk_suite(self.hs.agreed.suite())?;
         if !matches!(
             step,
             State::ClientAwaitCertificate | State::ClientAwaitServerHelloDone
@@ -315,7 +315,7 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Option<Result<(), Error>> {
-        let suite = psk_suite(self.hs.suite)?;
+        let suite = psk_suite(self.hs.agreed.suite())?;
         Some(self.server_psk_cke(suite, seq, body))
     }
 

@@ -409,9 +409,8 @@ impl Machine {
         suite: &'static CipherSuite,
     ) -> Result<(), Error> {
         self.hs.resumed = true;
-        self.hs.suite = Some(suite);
+        self.hs.agreed.resume(suite, s.master_secret.clone());
         self.hs.session_id = s.id.clone();
-        self.hs.master = Some(s.master_secret.clone());
         self.hs.peer_certs = s.peer_certificates.clone();
         self.hs.verify_result = s.verify_result;
         self.hs.ems = s.extended_master_secret;
@@ -701,7 +700,7 @@ impl Machine {
         group: Option<NamedGroup>,
         client_ems: bool,
     ) {
-        self.hs.suite = Some(suite);
+        self.hs.agreed.choose(suite);
         self.hs.group = group;
         self.hs.ems = client_ems && self.config.extended_master_secret;
         if self.session_config().server_session_cache {

@@ -351,7 +351,7 @@ impl Machine {
         self.free_handshake_state();
         self.events.push_back(Event::HandshakeComplete);
         if self.config.emit_keylog {
-            if let Some(master) = &self.hs.master {
+            if let Some((_, master)) = self.hs.agreed.keyed() {
                 let line = format!(
                     "CLIENT_RANDOM {} {}",
                     hex(&self.hs.client_random),

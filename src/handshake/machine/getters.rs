@@ -66,11 +66,11 @@ impl Machine {
     }
 
     pub fn protocol_version(&self) -> Option<u16> {
-        self.hs.suite.map(|_| DTLS1_2_VERSION)
+        self.hs.agreed.suite().map(|_| DTLS1_2_VERSION)
     }
 
     pub fn cipher_suite(&self) -> Option<&'static CipherSuite> {
-        self.hs.suite
+        self.hs.agreed.suite()
     }
 
     pub fn group(&self) -> Option<NamedGroup> {
@@ -127,8 +127,7 @@ impl Machine {
     /// The session the current handshake negotiated, whatever the state (the server caches
     /// it while sending its final flight, just before it becomes established).
     pub(crate) fn current_session(&self) -> Option<Session> {
-        let suite = self.hs.suite?;
-        let master = self.hs.master.as_ref()?;
+        let (suite, master) = self.hs.agreed.keyed()?;
         let now_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -189,7 +188,7 @@ impl Machine {
     }
 
     pub fn randoms(&self) -> Option<([u8; 32], [u8; 32])> {
-        self.hs.suite?;
+        self.hs.agreed.suite()?;
         Some((self.hs.client_random, self.hs.server_random))
     }
 
@@ -202,12 +201,7 @@ impl Machine {
         if !self.life.completed() {
             return Err(Error::InvalidState("handshake not complete"));
         }
-        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
-        let master = self
-            .hs
-            .master
-            .as_ref()
-            .ok_or(Error::InvalidState("no master secret"))?;
+        let (suite, master) = self.hs.agreed.require_keyed()?;
         prf::export_keying_material(
             suite.prf,
             master,

@@ -14,8 +14,12 @@ impl Machine {
     /// Computes the master secret from the premaster secret: extended (RFC 7627 §4, session
     /// hash = transcript through ClientKeyExchange) when negotiated, else RFC 5246 §8.1.
     pub(crate) fn set_master_secret(&mut self, pms: &[u8]) -> Result<(), Error> {
-        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
-        self.hs.master = Some(if self.hs.ems {
+        let suite = self
+            .hs
+            .agreed
+            .suite()
+            .ok_or(Error::InvalidState("no suite"))?;
+        let master = if self.hs.ems {
             let session_hash = self.hsk()?.transcript.hash(suite.prf);
             prf::extended_master_secret(suite.prf, pms, &session_hash)
         } else {
@@ -25,19 +29,14 @@ impl Machine {
                 &self.hs.client_random,
                 &self.hs.server_random,
             )
-        });
-        Ok(())
+        };
+        self.hs.agreed.key(master)
     }
 
     /// Derives record keys from the master secret (RFC 5246 §6.3), for the caller to keep
     /// in the next step until they are installed.
     pub(crate) fn derive_keys(&mut self) -> Result<PendingKeys, Error> {
-        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
-        let master = self
-            .hs
-            .master
-            .as_ref()
-            .ok_or(Error::InvalidState("no master secret"))?;
+        let (suite, master) = self.hs.agreed.require_keyed()?;
         let kb = prf::key_block(
             suite,
             master,
@@ -66,13 +65,13 @@ impl Machine {
 
     /// verify_data for a Finished sent by the client (`client`) or server.
     pub(crate) fn finished_data(&mut self, client: bool) -> Result<[u8; 12], Error> {
-        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
-        let hash = self.hsk()?.transcript.hash(suite.prf);
-        let master = self
+        let suite = self
             .hs
-            .master
-            .as_ref()
-            .ok_or(Error::InvalidState("no master secret"))?;
+            .agreed
+            .suite()
+            .ok_or(Error::InvalidState("no suite"))?;
+        let hash = self.hsk()?.transcript.hash(suite.prf);
+        let (_, master) = self.hs.agreed.require_keyed()?;
         Ok(prf::finished_verify_data(suite.prf, master, client, &hash))
     }
 
