@@ -63,6 +63,9 @@ pub(crate) struct Handshake {
     /// HelloVerifyRequest offers the same one, RFC 9146 §3); the CIDs in use once both
     /// hellos carried one live in the record layer.
     pub local_cid: Option<Vec<u8>>,
+    /// Server: the ClientHello hook asked to acknowledge the client's server_name in the
+    /// ServerHello (RFC 6066 §3); read once, when the ServerHello is built.
+    pub ack_server_name: bool,
 }
 
 impl Handshake {
@@ -80,6 +83,7 @@ impl Handshake {
             parked_hello: None,
             parked_early_hello: None,
             local_cid: None,
+            ack_server_name: false,
         }
     }
 }

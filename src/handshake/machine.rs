@@ -77,8 +77,6 @@ pub(crate) struct Negotiated {
     pub secure_renegotiation: bool,
     /// The CA names of the server's CertificateRequest (RFC 5246 §7.4.4; clients only).
     pub peer_ca_names: Vec<Vec<u8>>,
-    /// Server: acknowledge the client's server_name in the ServerHello (RFC 6066 §3).
-    pub ack_server_name: bool,
     /// The negotiated SRTP protection profile (RFC 5764 §4.1.1).
     pub srtp_profile: Option<u16>,
     /// The negotiated ALPN protocol (RFC 7301 §3.1).

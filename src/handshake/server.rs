@@ -434,7 +434,9 @@ impl Machine {
     ) -> Vec<u8> {
         let extensions = Extensions {
             // RFC 6066 §3: an empty server_name acknowledges the name; never on resumption.
-            server_name: (self.hs.ack_server_name && !self.hs.resumed).then(String::new),
+            server_name: (self.life.handshake().is_some_and(|h| h.ack_server_name)
+                && !self.hs.resumed)
+                .then(String::new),
             // RFC 5746 §3.6/§3.7: empty initially, both verify_data when renegotiating.
             renegotiation_info: self.hs.secure_renegotiation.then(|| {
                 self.renegotiation()

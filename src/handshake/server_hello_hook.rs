@@ -45,7 +45,9 @@ impl Machine {
         ch: &ClientHello,
         resuming: bool,
     ) -> Result<bool, Error> {
-        self.hs.ack_server_name = false;
+        if let Some(h) = self.life.handshake_mut() {
+            h.ack_server_name = false;
+        }
         let Some(hook) = self.client_hello_hook.as_mut() else {
             return Ok(true);
         };
@@ -70,8 +72,11 @@ impl Machine {
             let old = std::mem::replace(&mut self.config, config);
             self.session_home.get_or_insert(old);
         }
-        self.hs.ack_server_name =
+        let ack =
             decision.acknowledge_server_name && !resuming && ch.extensions.server_name.is_some();
+        if let Some(h) = self.life.handshake_mut() {
+            h.ack_server_name = ack;
+        }
         Ok(true)
     }
 
