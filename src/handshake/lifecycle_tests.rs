@@ -18,10 +18,19 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn configs() -> (Arc<Config>, Arc<Config>) {
+    configs_with_cids(None, None)
+}
+
+/// Server and client configurations, each with its own connection ID if given.
+fn configs_with_cids(
+    server_cid: Option<Vec<u8>>,
+    client_cid: Option<Vec<u8>>,
+) -> (Arc<Config>, Arc<Config>) {
     let chain = load_certificates(&fixture("server-ecdsa.pem")).unwrap();
     let key = SigningKey::from_pem(&fixture("server-ecdsa.key")).unwrap();
     let server = Config::builder()
         .identity(chain, Arc::new(key))
+        .connection_id(server_cid)
         .rng_seed(41)
         .build()
         .unwrap();
@@ -29,6 +38,7 @@ fn configs() -> (Arc<Config>, Arc<Config>) {
     trust.add_pem(&fixture("ca-ecdsa.pem")).unwrap();
     let client = Config::builder()
         .trust_store(Arc::new(trust))
+        .connection_id(client_cid)
         .dangerous()
         .disable_hostname_verification()
         .rng_seed(42)
@@ -129,4 +139,159 @@ fn a_completed_handshake_keeps_no_handshake_state() {
         assert_eq!(conn.finished().0.len(), 12);
         assert!(conn.randoms().is_some());
     }
+}
+
+/// What each step of a full handshake may hold, checked after every datagram: no suite
+/// before the hellos, a suite without a master secret until the key exchange, both from
+/// then on, and nothing of the handshake once it completed.
+fn check_step_agreement(conn: &Connection) {
+    use super::agreement::Agreement;
+    use super::machine::State;
+    let m = &conn.inner;
+    let agreed = &m.hs.agreed;
+    match m.life.step() {
+        Some(State::ClientAwaitServerHello | State::ServerAwaitClientHello) => {
+            assert!(
+                matches!(agreed, Agreement::Hello),
+                "suite before the hellos"
+            )
+        }
+        Some(
+            State::ClientAwaitCertificate
+            | State::ClientAwaitServerKeyExchange
+            | State::ClientAwaitCertificateRequestOrDone
+            | State::ClientAwaitServerHelloDone
+            | State::ServerAwaitClientCertificate
+            | State::ServerAwaitClientKeyExchange,
+        ) => assert!(matches!(agreed, Agreement::Suite(_)), "keyed too early"),
+        Some(
+            State::ServerAwaitCertificateVerify
+            | State::AwaitChangeCipherSpec
+            | State::AwaitFinished,
+        ) => assert!(
+            agreed.keyed().is_some(),
+            "a keyed step without its master secret"
+        ),
+        None => {
+            assert!(m.life.completed(), "{:?}", m.life.error());
+            assert!(agreed.keyed().is_some());
+            assert!(m.life.handshake().is_none() && m.life.timer().is_none());
+        }
+    }
+}
+
+#[test]
+fn each_step_holds_what_it_needs_and_no_more() {
+    let now = Instant::now();
+    let (scfg, ccfg) = configs();
+    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(scfg, now, b"peer");
+    check_step_agreement(&c);
+    check_step_agreement(&s);
+    let mut buf = Vec::new();
+    for _ in 0..40 {
+        let mut moved = false;
+        while c.poll_transmit(now, &mut buf).is_some() {
+            moved = true;
+            s.handle_datagram(now, &buf).unwrap();
+            check_step_agreement(&s);
+        }
+        while s.poll_transmit(now, &mut buf).is_some() {
+            moved = true;
+            c.handle_datagram(now, &buf).unwrap();
+            check_step_agreement(&c);
+        }
+        if !moved {
+            break;
+        }
+    }
+    assert!(c.is_established() && s.is_established());
+}
+
+/// The per-handshake choices that do not outlive the handshake (the CID offered, the
+/// server_name acknowledgement) are fields of the Handshaking variant: once established
+/// they no longer exist, while the CIDs in use are the record layer's.
+#[test]
+fn per_handshake_choices_go_with_the_handshake() {
+    let now = Instant::now();
+    let (scfg, ccfg) = configs_with_cids(Some(vec![2; 4]), Some(vec![1; 4]));
+    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(scfg, now, b"peer");
+    assert_eq!(
+        c.inner.life.handshake().unwrap().local_cid.as_deref(),
+        Some(&[1u8; 4][..]),
+        "the offered CID is kept by the running handshake"
+    );
+    pump(&mut c, &mut s, now);
+    assert!(c.is_established() && s.is_established());
+    for conn in [&c, &s] {
+        assert!(conn.inner.life.handshake().is_none());
+        assert!(conn.inner.records.connection_ids().is_some(), "CIDs in use");
+    }
+}
+
+/// Lifecycle invariants, variant by variant: only a running handshake has a step and a
+/// retransmission timer; only a failed connection has an error; close_notify exists only
+/// after the handshake (Closing) or as the reason a connection failed.
+#[test]
+fn variants_own_exactly_their_data() {
+    use super::flight::RetransmitTimer;
+    use super::lifecycle::{Established, Lifecycle};
+    use super::step::Step;
+    use crate::error::Error;
+    use std::time::Duration;
+    let timer = || RetransmitTimer::new(Duration::from_secs(1), Duration::from_secs(60));
+    let check = |l: &Lifecycle| {
+        let running = l.is_handshaking();
+        assert_eq!(l.timer().is_some(), running, "a timer iff handshaking");
+        assert_eq!(l.step().is_some(), running, "a step iff handshaking");
+        assert_eq!(l.error().is_some(), l.is_failed(), "an error iff failed");
+        if running {
+            assert!(!l.close_sent() && !l.close_received());
+        }
+        if l.is_failed() {
+            assert!(l.last_flight().is_none() && !l.app_open());
+        }
+    };
+    // Every way out of a running handshake, and of an established connection.
+    let starts = || {
+        vec![
+            Lifecycle::handshaking(Step::client_start(), timer()),
+            Lifecycle::handshaking(Step::ServerAwaitClientHello, timer()),
+            Lifecycle::Established(Established::default()),
+        ]
+    };
+    for mut l in starts() {
+        check(&l);
+        l.close(false);
+        check(&l);
+        l.close(true);
+        check(&l);
+        l.fail(Error::HandshakeTimeout);
+        check(&l);
+        l.close(false);
+        check(&l);
+        assert!(l.is_failed());
+    }
+    for mut l in starts() {
+        let was_running = l.is_handshaking();
+        l.close(true);
+        check(&l);
+        // A handshake closed by us cannot complete; an established connection closes.
+        assert_eq!(l.is_failed(), was_running);
+        assert_eq!(l.completed(), !was_running);
+    }
+}
+
+/// A close_notify obeyed during the handshake fails it and its timer goes with it: "close
+/// received while handshaking with the timer off" has no representation.
+#[test]
+fn a_closed_handshake_has_no_timer_left() {
+    let now = Instant::now();
+    let (_, ccfg) = configs();
+    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
+    assert!(c.poll_timeout().is_some() && c.is_handshaking());
+    c.close();
+    assert!(c.poll_timeout().is_none() && !c.is_handshaking());
+    assert!(c.inner.life.is_failed() && c.inner.life.handshake().is_none());
 }
