@@ -21,7 +21,7 @@ use crate::record::protection::RecordProtection;
 
 /// Whether a flight goes out for the first time or is retransmitted (RFC 6347 §4.2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Transmission {
+enum Transmission {
     First,
     Again,
 }
@@ -69,7 +69,7 @@ impl Machine {
     }
 
     /// Adds ChangeCipherSpec and switches the write side to `write`.
-    pub(super) fn queue_ccs_and_switch(&mut self, write: RecordProtection) -> Result<(), Error> {
+    fn queue_ccs_and_switch(&mut self, write: RecordProtection) -> Result<(), Error> {
         let epoch = self.records.write_epoch();
         self.hsk()?
             .building
@@ -125,7 +125,7 @@ impl Machine {
         timer.start(now);
     }
 
-    pub(super) fn effective_mtu(&self) -> usize {
+    fn effective_mtu(&self) -> usize {
         if self.life.timer().map_or(0, |t| t.expiries) >= MTU_FALLBACK_AFTER_TIMEOUTS {
             self.mtu.min(FALLBACK_MTU)
         } else {
@@ -135,7 +135,7 @@ impl Machine {
 
     /// Encodes the current flight into datagrams (new record sequence numbers each time).
     /// Message and record header events are reported on the first transmission only.
-    pub(super) fn emit_flight(&mut self, transmission: Transmission) -> Result<(), Error> {
+    fn emit_flight(&mut self, transmission: Transmission) -> Result<(), Error> {
         let first = transmission == Transmission::First;
         let mtu = self.effective_mtu();
         let entries = self
@@ -364,7 +364,7 @@ impl Machine {
 
     /// Frees what only the handshake needed (the final flight stays, for retransmission).
     /// (The rest of the handshake-only state went with the Handshaking variant.)
-    pub(super) fn free_handshake_state(&mut self) {
+    fn free_handshake_state(&mut self) {
         // The reassembler keeps next_seq (old messages are recognised as retransmissions).
         self.reasm.clear();
     }

@@ -39,7 +39,7 @@ impl Machine {
     }
 
     /// The bytes copied into a lent destination (0 for the other inputs).
-    pub(super) fn handle_input(&mut self, now: Instant, input: Input<'_>) -> Result<usize, Error> {
+    fn handle_input(&mut self, now: Instant, input: Input<'_>) -> Result<usize, Error> {
         self.now = now;
         self.last_datagram_newest = false;
         if self.life.is_failed() || self.life.close_received() {
@@ -219,20 +219,20 @@ impl Machine {
 
     /// Keeps a buffer for reuse; the pool is bounded in count and in buffer size (callers'
     /// own buffers come in too, possibly sized for any UDP datagram).
-    pub(super) fn recycle(&mut self, buf: Vec<u8>) {
+    fn recycle(&mut self, buf: Vec<u8>) {
         if self.pool.len() < 16 && buf.capacity() <= MAX_PLAINTEXT_LEN + 2048 {
             self.pool.push(buf);
         }
     }
 
-    pub(super) fn push_app(&mut self, rec: AppRecord) {
+    fn push_app(&mut self, rec: AppRecord) {
         self.app_in_bytes += rec.buf.capacity();
         self.app_in.push_back(rec);
     }
 
     /// Retires the previous read epoch once the side that sent the final flight has
     /// lingered long enough (RFC 6347 §4.1, §4.2.4).
-    pub(super) fn retire_previous_epoch_if_due(&mut self, now: Instant) {
+    fn retire_previous_epoch_if_due(&mut self, now: Instant) {
         if self.prev_read_retire_at.is_some_and(|t| now >= t) {
             self.prev_read_retire_at = None;
             self.records.retire_previous_read_epoch();
@@ -267,7 +267,7 @@ impl Machine {
         self.life.last_flight().is_some_and(|f| !f.is_empty())
     }
 
-    pub(super) fn account_record_stats(&mut self, before: crate::record::layer::RecordStats) {
+    fn account_record_stats(&mut self, before: crate::record::layer::RecordStats) {
         let after = self.records.stats();
         self.stats.records_received += after.received - before.received;
         self.stats.records_replayed += after.dropped_replay - before.dropped_replay;
@@ -281,7 +281,7 @@ impl Machine {
     /// Application data is accepted from protected epochs once the handshake completed,
     /// during a renegotiation (old and new epoch alike), and in the initial handshake
     /// once the peer's ChangeCipherSpec is in (its Finished may be lost or reordered).
-    pub(super) fn accepts_app_data(&self, epoch: u16, authenticated: bool) -> bool {
+    fn accepts_app_data(&self, epoch: u16, authenticated: bool) -> bool {
         epoch != 0
             && authenticated
             && (self.life.app_open()
@@ -289,14 +289,14 @@ impl Machine {
                     && self.life.step() == Some(State::AwaitFinished)))
     }
 
-    pub(super) fn handshake_done(&self) -> bool {
+    fn handshake_done(&self) -> bool {
         self.life.completed()
     }
 
     /// Handles the handshake fragments of one record. Returns whether any fragment was
     /// accepted (new bytes for the reassembler), which is what lets an unauthenticated
     /// record mark its epoch's replay window (crate::input_policy).
-    pub(super) fn handle_handshake_record(
+    fn handle_handshake_record(
         &mut self,
         now: Instant,
         epoch: u16,
@@ -436,7 +436,7 @@ impl Machine {
     /// HelloVerifyRequest exchange). An unauthenticated first-flight fragment may move the
     /// expected message_seq, within the reassembly window only, and a later one may move it
     /// again until a message has been processed, so a forged fragment cannot fix it.
-    pub(super) fn first_flight_seq(&mut self, h: &crate::handshake::header::HandshakeHeader) {
+    fn first_flight_seq(&mut self, h: &crate::handshake::header::HandshakeHeader) {
         let step = self.life.step();
         let first_flight = (step == Some(State::ServerAwaitClientHello)
             && h.msg_type == HandshakeType::CLIENT_HELLO)
@@ -463,7 +463,7 @@ impl Machine {
     }
 
     /// Handles a ChangeCipherSpec; returns whether it advanced the handshake.
-    pub(super) fn handle_ccs(
+    fn handle_ccs(
         &mut self,
         now: Instant,
         epoch: u16,
