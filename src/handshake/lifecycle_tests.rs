@@ -151,8 +151,10 @@ fn check_step_agreement(conn: &Connection) {
     let agreed = &m.hs.agreed;
     match m.life.step() {
         Some(State::ClientAwaitServerHello | State::ServerAwaitClientHello) => {
+            // A renegotiation keeps the previous handshake's agreement until its own
+            // ServerHello chooses again (RFC 5746: the old epoch stays in use).
             assert!(
-                matches!(agreed, Agreement::Hello),
+                m.life.renegotiating() || matches!(agreed, Agreement::Hello),
                 "suite before the hellos"
             )
         }
@@ -180,32 +182,68 @@ fn check_step_agreement(conn: &Connection) {
     }
 }
 
-#[test]
-fn each_step_holds_what_it_needs_and_no_more() {
-    let now = Instant::now();
-    let (scfg, ccfg) = configs();
-    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
-    let mut s = Connection::server(scfg, now, b"peer");
-    check_step_agreement(&c);
-    check_step_agreement(&s);
+/// Delivers every datagram one by one, checking both sides' steps after each.
+fn pump_checked(c: &mut Connection, s: &mut Connection, now: Instant) {
+    check_step_agreement(c);
+    check_step_agreement(s);
     let mut buf = Vec::new();
     for _ in 0..40 {
         let mut moved = false;
         while c.poll_transmit(now, &mut buf).is_some() {
             moved = true;
             s.handle_datagram(now, &buf).unwrap();
-            check_step_agreement(&s);
+            check_step_agreement(s);
         }
         while s.poll_transmit(now, &mut buf).is_some() {
             moved = true;
             c.handle_datagram(now, &buf).unwrap();
-            check_step_agreement(&c);
+            check_step_agreement(c);
         }
         if !moved {
             break;
         }
     }
+}
+
+#[test]
+fn each_step_holds_what_it_needs_and_no_more() {
+    let now = Instant::now();
+    let (scfg, ccfg) = configs();
+    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(scfg, now, b"peer");
+    pump_checked(&mut c, &mut s, now);
     assert!(c.is_established() && s.is_established());
+}
+
+/// A renegotiation (RFC 5746) is a new Handshaking variant: its steps obey the same rules,
+/// its new suite never pairs with the old master secret, and when it completes its state
+/// is freed again and new secrets are in place.
+#[test]
+fn a_renegotiation_holds_its_own_state_and_frees_it() {
+    let now = Instant::now();
+    let (scfg, ccfg) = configs();
+    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(scfg, now, b"peer");
+    pump_checked(&mut c, &mut s, now);
+    let master = |conn: &Connection| conn.inner.hs.agreed.keyed().map(|(_, m)| m[..].to_vec());
+    let before = master(&c).unwrap();
+    assert_eq!(master(&s).as_deref(), Some(&before[..]));
+    s.renegotiate(now, false).unwrap();
+    assert!(s.is_renegotiating() && s.inner.life.handshake().is_some());
+    pump_checked(&mut c, &mut s, now);
+    for conn in [&c, &s] {
+        assert!(conn.is_established() && !conn.is_renegotiating());
+        assert!(
+            conn.inner.life.handshake().is_none(),
+            "renegotiation state freed"
+        );
+        let after = master(conn).unwrap();
+        assert_ne!(
+            after, before,
+            "a full renegotiation agrees a new master secret"
+        );
+    }
+    assert_eq!(c.renegotiations(), 1);
 }
 
 /// The per-handshake choices that do not outlive the handshake (the CID offered, the

@@ -463,12 +463,7 @@ impl Machine {
     }
 
     /// Handles a ChangeCipherSpec; returns whether it advanced the handshake.
-    fn handle_ccs(
-        &mut self,
-        now: Instant,
-        epoch: u16,
-        payload: &[u8],
-    ) -> Result<bool, Error> {
+    fn handle_ccs(&mut self, now: Instant, epoch: u16, payload: &[u8]) -> Result<bool, Error> {
         let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
             && epoch == self.records.read_epoch();
         if expected && payload == [1] {
