@@ -92,26 +92,67 @@ impl Handshake {
 #[derive(Debug, Default)]
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Established {
-    /// On the side that sent the final flight: when the handshake completed. The previous
-    /// read epoch is retired `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
-    pub completed_at: Option<Instant>,
-    /// On the side that sent the final flight: that flight, to answer the peer's
-    /// retransmissions until it shows it finished (RFC 6347 §4.2.4).
-    pub final_flight: Option<Flight>,
+    /// On the side that sent the final flight, until the peer shows it finished (or may be
+    /// assumed to have): that flight and when it completed the handshake.
+    pub final_flight: Option<FinalFlight>,
+}
+
+/// The final flight, kept by its sender after the handshake to answer the peer's
+/// retransmissions (RFC 6347 §4.2.4): the flight and the completion time exist together.
+#[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
+pub(crate) struct FinalFlight {
+    pub flight: Flight,
+    /// When the handshake completed: the flight and the previous read epoch are let go
+    /// `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
+    pub completed_at: Instant,
+}
+
+/// Who has sent close_notify (RFC 5246 §7.2.1): at least one side has, or the connection
+/// would not be closing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CloseNotify {
+    /// We sent it: nothing more may be sent.
+    Sent,
+    /// The peer sent it: nothing more is processed.
+    Received,
+    Both,
+}
+
+impl CloseNotify {
+    fn sent(self) -> bool {
+        matches!(self, CloseNotify::Sent | CloseNotify::Both)
+    }
+
+    fn received(self) -> bool {
+        matches!(self, CloseNotify::Received | CloseNotify::Both)
+    }
+
+    fn new(sent: bool) -> Self {
+        if sent {
+            CloseNotify::Sent
+        } else {
+            CloseNotify::Received
+        }
+    }
+
+    /// This and the close_notify just `sent` or received.
+    fn and(self, sent: bool) -> Self {
+        if self == CloseNotify::new(sent) {
+            self
+        } else {
+            CloseNotify::Both
+        }
+    }
 }
 
 /// A connection being closed after its handshake.
 #[derive(Debug)]
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Closing {
-    /// We sent close_notify: nothing more may be sent.
-    pub sent: bool,
-    /// The peer sent close_notify: nothing more is processed.
-    pub received: bool,
-    /// See [`Established::completed_at`].
-    pub completed_at: Option<Instant>,
+    pub close_notify: CloseNotify,
     /// See [`Established::final_flight`].
-    pub final_flight: Option<Flight>,
+    pub final_flight: Option<FinalFlight>,
 }
 
 /// A connection ended by an error.
@@ -210,7 +251,7 @@ impl Lifecycle {
 
     pub fn close_sent(&self) -> bool {
         match self {
-            Lifecycle::Closing(c) => c.sent,
+            Lifecycle::Closing(c) => c.close_notify.sent(),
             Lifecycle::Failed(f) => f.close_sent,
             _ => false,
         }
@@ -218,7 +259,7 @@ impl Lifecycle {
 
     pub fn close_received(&self) -> bool {
         match self {
-            Lifecycle::Closing(c) => c.received,
+            Lifecycle::Closing(c) => c.close_notify.received(),
             Lifecycle::Failed(f) => f.close_received,
             _ => false,
         }
@@ -235,8 +276,8 @@ impl Lifecycle {
     pub fn last_flight(&self) -> Option<&Flight> {
         match self {
             Lifecycle::Handshaking(h) => Some(&h.flight),
-            Lifecycle::Established(e) => e.final_flight.as_ref(),
-            Lifecycle::Closing(c) => c.final_flight.as_ref(),
+            Lifecycle::Established(e) => e.final_flight.as_ref().map(|f| &f.flight),
+            Lifecycle::Closing(c) => c.final_flight.as_ref().map(|f| &f.flight),
             Lifecycle::Failed(_) => None,
         }
     }
@@ -245,8 +286,8 @@ impl Lifecycle {
     pub fn last_flight_mut(&mut self) -> Option<&mut Flight> {
         match self {
             Lifecycle::Handshaking(h) => Some(&mut h.flight),
-            Lifecycle::Established(e) => e.final_flight.as_mut(),
-            Lifecycle::Closing(c) => c.final_flight.as_mut(),
+            Lifecycle::Established(e) => e.final_flight.as_mut().map(|f| &mut f.flight),
+            Lifecycle::Closing(c) => c.final_flight.as_mut().map(|f| &mut f.flight),
             Lifecycle::Failed(_) => None,
         }
     }
@@ -260,11 +301,11 @@ impl Lifecycle {
         }
     }
 
-    /// When the side that sent the final flight completed (established or closing).
-    pub fn completed_at_mut(&mut self) -> Option<&mut Option<Instant>> {
+    /// When the side that sent the final flight completed, while it keeps that flight.
+    pub fn final_flight_completed_at(&self) -> Option<Instant> {
         match self {
-            Lifecycle::Established(e) => Some(&mut e.completed_at),
-            Lifecycle::Closing(c) => Some(&mut c.completed_at),
+            Lifecycle::Established(e) => e.final_flight.as_ref().map(|f| f.completed_at),
+            Lifecycle::Closing(c) => c.final_flight.as_ref().map(|f| f.completed_at),
             _ => None,
         }
     }
@@ -287,9 +328,7 @@ impl Lifecycle {
             Lifecycle::Handshaking(h) if h.renegotiation.is_some() => {
                 // Closing abandons a renegotiation; the connection itself was established.
                 *self = Lifecycle::Closing(Closing {
-                    sent,
-                    received: !sent,
-                    completed_at: None,
+                    close_notify: CloseNotify::new(sent),
                     final_flight: None,
                 });
             }
@@ -307,19 +346,11 @@ impl Lifecycle {
             }
             Lifecycle::Established(e) => {
                 *self = Lifecycle::Closing(Closing {
-                    sent,
-                    received: !sent,
-                    completed_at: e.completed_at,
+                    close_notify: CloseNotify::new(sent),
                     final_flight: e.final_flight.take(),
                 });
             }
-            Lifecycle::Closing(c) => {
-                if sent {
-                    c.sent = true;
-                } else {
-                    c.received = true;
-                }
-            }
+            Lifecycle::Closing(c) => c.close_notify = c.close_notify.and(sent),
             Lifecycle::Failed(_) => {}
         }
     }
@@ -348,5 +379,39 @@ mod tests {
         l.fail(Error::HandshakeTimeout);
         assert!(l.is_failed() && !l.completed() && l.close_sent() && l.close_received());
         assert_eq!(l.error(), Some(&Error::HandshakeTimeout));
+    }
+
+    /// A closing connection has sent or received close_notify, or both: "closing, neither
+    /// side closed" has no value. Repeating a side changes nothing.
+    #[test]
+    fn close_notify_names_at_least_one_side() {
+        for sent in [true, false] {
+            let c = CloseNotify::new(sent);
+            assert_eq!((c.sent(), c.received()), (sent, !sent));
+            assert_eq!(c.and(sent), c);
+            assert_eq!(c.and(!sent), CloseNotify::Both);
+            assert_eq!(CloseNotify::Both.and(sent), CloseNotify::Both);
+        }
+    }
+
+    /// The final flight and its completion time come and go together.
+    #[test]
+    fn the_final_flight_carries_its_completion_time() {
+        let at = Instant::now();
+        let mut l = Lifecycle::Established(Established {
+            final_flight: Some(FinalFlight {
+                flight: Flight::default(),
+                completed_at: at,
+            }),
+        });
+        assert_eq!(l.final_flight_completed_at(), Some(at));
+        l.close(true);
+        assert_eq!(
+            l.final_flight_completed_at(),
+            Some(at),
+            "kept while closing"
+        );
+        l.drop_final_flight();
+        assert!(l.final_flight_completed_at().is_none() && l.last_flight().is_none());
     }
 }

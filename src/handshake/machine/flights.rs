@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::handshake::flight::{Flight, FlightEntry};
 use crate::handshake::fragmenter::encode_fragment;
 use crate::handshake::header::{full_message, HANDSHAKE_HEADER_LEN};
-use crate::handshake::lifecycle::{Established, Lifecycle};
+use crate::handshake::lifecycle::{Established, FinalFlight, Lifecycle};
 use crate::handshake::messages::Finished;
 use crate::handshake::step::Step;
 use crate::input_policy;
@@ -340,8 +340,10 @@ impl Machine {
         // The peer may still retransmit its last flight, partly in the old epoch, until it
         // sees our final flight: keep both until it shows it finished, or a while.
         self.life = Lifecycle::Established(Established {
-            completed_at: sent_final.then_some(self.now),
-            final_flight: sent_final.then_some(flight),
+            final_flight: sent_final.then_some(FinalFlight {
+                flight,
+                completed_at: self.now,
+            }),
         });
         if !sent_final {
             // We received the final flight: the peer retransmits nothing the old epoch

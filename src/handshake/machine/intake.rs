@@ -237,11 +237,13 @@ impl Machine {
             self.prev_read_retire_at = None;
             self.records.retire_previous_read_epoch();
         }
-        if let Some(at) = self.life.completed_at_mut() {
-            if at.is_some_and(|t| now >= t + input_policy::PREVIOUS_EPOCH_LINGER) {
-                *at = None;
-                self.peer_finished();
-            }
+        if self
+            .life
+            .final_flight_completed_at()
+            .is_some_and(|t| now >= t + input_policy::PREVIOUS_EPOCH_LINGER)
+        {
+            // The peer may be assumed to have finished: the flight goes.
+            self.peer_finished();
         }
     }
 
