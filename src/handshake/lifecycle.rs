@@ -54,11 +54,9 @@ pub(crate) struct Handshake {
     /// This handshake renegotiates an established connection (RFC 5746): the previous
     /// handshake's verify_data, and application data keeps flowing meanwhile.
     pub renegotiation: Option<super::renegotiation::Renegotiation>,
-    /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
-    /// answered by `resume_client_hello`; a handshake that ends drops it.
-    pub parked_hello: Option<(super::messages::ClientHello, bool)>,
-    /// A ClientHello the hook's early stage paused on: (message_seq, body, record seq).
-    pub parked_early_hello: Option<(u16, Vec<u8>, u64)>,
+    /// Server: a ClientHello the application's hook paused on, answered by
+    /// `resume_client_hello`; a handshake that ends drops it.
+    pub parked: Option<ParkedHello>,
     /// The CID we ask for, chosen once per handshake (a ClientHello repeated after
     /// HelloVerifyRequest offers the same one, RFC 9146 §3); the CIDs in use once both
     /// hellos carried one live in the record layer.
@@ -80,12 +78,30 @@ impl Handshake {
             pending_verdict: None,
             first_flight_floor: None,
             renegotiation: None,
-            parked_hello: None,
-            parked_early_hello: None,
+            parked: None,
             local_cid: None,
             ack_server_name: false,
         }
     }
+}
+
+/// A ClientHello waiting for the application's hook (crate::client_hello_hook): one at
+/// most, paused at one of the hook's two stages.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
+pub(crate) enum ParkedHello {
+    /// The early stage paused: the message as received (message_seq, body) and its
+    /// record's sequence number, which a HelloVerifyRequest echoes (RFC 6347 §4.2.1).
+    Early {
+        seq: u16,
+        body: Vec<u8>,
+        record_seq: u64,
+    },
+    /// The second stage paused: the decoded ClientHello and whether it offered
+    /// extended_master_secret (RFC 7627 §5.1).
+    Decoded {
+        hello: Box<super::messages::ClientHello>,
+        ems: bool,
+    },
 }
 
 /// An established connection.

@@ -9,6 +9,7 @@ use crate::client_hello_hook::{
 };
 use crate::config::Config;
 use crate::connection::{ClientOptions, Connection};
+use crate::handshake::lifecycle::ParkedHello;
 use crate::pki::keys::SigningKey;
 use crate::pki::pem::load_certificates;
 use crate::pki::verify::TrustStore;
@@ -102,14 +103,14 @@ fn a_parked_client_hello_is_handshake_state_and_goes_with_it() {
     for early in [false, true] {
         let mut s = parked_server(early);
         let hs = s.inner.life.handshake().expect("handshaking");
-        if early {
-            let (_, body, _) = hs.parked_early_hello.as_ref().expect("parked body");
-            assert!(body.len() > 40, "the whole ClientHello is kept");
-            assert!(hs.parked_hello.is_none());
-        } else {
-            let (ch, _) = hs.parked_hello.as_ref().expect("parked ClientHello");
-            assert!(!ch.cipher_suites.is_empty());
-            assert!(hs.parked_early_hello.is_none());
+        match (early, hs.parked.as_ref()) {
+            (true, Some(ParkedHello::Early { body, .. })) => {
+                assert!(body.len() > 40, "the whole ClientHello is kept")
+            }
+            (false, Some(ParkedHello::Decoded { hello, .. })) => {
+                assert!(!hello.cipher_suites.is_empty())
+            }
+            _ => panic!("parked at the wrong stage"),
         }
         // The application gives up on the handshake: its state, the parked hello with it,
         // is dropped; nothing is left to resume.

@@ -276,7 +276,10 @@ impl Machine {
         self.hs.peer_groups = ch.extensions.supported_groups.clone().unwrap_or_default();
         let session = self.find_resumable(now, &ch, client_ems)?;
         if !self.run_client_hello_hook(&ch, session.is_some())? {
-            self.hsk()?.parked_hello = Some((ch, client_ems));
+            self.hsk()?.parked = Some(super::lifecycle::ParkedHello::Decoded {
+                hello: Box::new(ch),
+                ems: client_ems,
+            });
             return Ok(());
         }
         match session {
