@@ -334,3 +334,42 @@ fn a_closed_handshake_has_no_timer_left() {
     assert!(c.poll_timeout().is_none() && !c.is_handshaking());
     assert!(c.inner.life.is_failed() && c.inner.life.handshake().is_none());
 }
+
+/// A client that offered a session to resume keeps no copy of it (nor of its master
+/// secret) once the handshake is over, whether the server resumed it or not.
+#[test]
+fn the_offered_session_goes_when_the_handshake_ends() {
+    let now = Instant::now();
+    let (scfg, ccfg) = configs();
+    let mut c = Connection::client(ccfg.clone(), now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(scfg.clone(), now, b"peer");
+    pump(&mut c, &mut s, now);
+    let session = c.session().expect("a session");
+    // Offered to the same server (resumed) and to a fresh one (refused: full handshake;
+    // seeded differently, or it would pick the same session ID).
+    let chain = load_certificates(&fixture("server-ecdsa.pem")).unwrap();
+    let key = SigningKey::from_pem(&fixture("server-ecdsa.key")).unwrap();
+    let fresh = Config::builder()
+        .identity(chain, Arc::new(key))
+        .rng_seed(43)
+        .build()
+        .unwrap();
+    for (server_cfg, resumed) in [(scfg.clone(), true), (fresh, false)] {
+        let opts = ClientOptions {
+            resume: Some(session.clone()),
+            ..ClientOptions::default()
+        };
+        let mut c = Connection::client(ccfg.clone(), now, opts).unwrap();
+        let mut s = Connection::server(server_cfg, now, b"peer");
+        assert!(c.inner.opts.resume.is_some());
+        pump(&mut c, &mut s, now);
+        assert!(
+            c.is_established(),
+            "resumed {resumed}: {:?} / {:?}",
+            c.error(),
+            s.error()
+        );
+        assert_eq!(c.session_reused(), resumed);
+        assert!(c.inner.opts.resume.is_none(), "offered session freed");
+    }
+}

@@ -369,6 +369,10 @@ impl Machine {
     fn free_handshake_state(&mut self) {
         // The reassembler keeps next_seq (old messages are recognised as retransmissions).
         self.reasm.clear();
+        // The session the client offered to resume (its master secret with it) served the
+        // hellos only (RFC 5246 §7.4.1.2); the session in use is `Machine::session`. A
+        // renegotiation chooses its own.
+        self.opts.resume = None;
     }
 
     /// Reports a record header (only with `record_headers`).
