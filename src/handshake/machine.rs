@@ -28,7 +28,7 @@ use crate::record::layer::RecordLayer;
 
 /// Most application data records buffered before `recv` drains them; beyond it new records
 /// are dropped (the application is not reading; DTLS may lose data). The real bound is
-/// [`input_policy::MAX_BUFFERED_APP_BYTES`]; this one only caps the per-record bookkeeping of
+/// [`crate::input_policy::MAX_BUFFERED_APP_BYTES`]; this one only caps the per-record bookkeeping of
 /// tiny records, high enough that a datagram packed with small records (a memory BIO hands
 /// out everything written to it at once) is delivered whole.
 pub const MAX_BUFFERED_APP_RECORDS: usize = 1024;
@@ -52,30 +52,52 @@ pub(crate) enum State {
     AwaitFinished,
 }
 
-/// Negotiated parameters and in-progress secrets of the current handshake.
+/// What the latest handshake negotiated: the parameters the getters (the C layer's
+/// `SSL_get_*`) read in every state, failed included (`SSL_get_verify_result` after a
+/// refused certificate), and what a renegotiation builds on (RFC 5746). Each field is
+/// meaningful from the message named on it on; before, it holds its empty default, as
+/// OpenSSL's getters report. What only a running handshake needs lives in
+/// [`Handshake`] and its [`Step`]s instead, and is freed with them.
 #[derive(Default)]
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Negotiated {
+    /// From the ClientHello (client: at creation; a renegotiation draws a new one).
     pub client_random: [u8; 32],
+    /// From the ServerHello.
     pub server_random: [u8; 32],
+    /// From the ServerHello (empty: not resumable).
     pub session_id: Vec<u8>,
     /// The suite from ServerHello on, with the master secret once known (`agreement.rs`).
     pub agreed: super::agreement::Agreement,
+    /// From ServerKeyExchange (client) or the server's choice; none for plain PSK and
+    /// resumption.
     pub group: Option<NamedGroup>,
+    /// From the peer's Certificate, or the resumed session.
     pub peer_certs: Vec<Vec<u8>>,
+    /// From ServerKeyExchange (client) or CertificateVerify (server).
     pub peer_sig_scheme: Option<SignatureScheme>,
+    /// From the ServerHello (RFC 7627 §5.2).
     pub ems: bool,
+    /// From the ServerHello: an abbreviated handshake (RFC 5246 §7.3).
     pub resumed: bool,
-    /// Server: the client offered a session ID the session cache did not have.
+    /// Server, from the ClientHello: the client offered a session ID the session cache
+    /// did not have.
     pub session_cache_miss: bool,
-    /// Server: the client's supported_groups, in its order (RFC 8422 §5.1.1).
+    /// Server, from the ClientHello: the client's supported_groups, in its order
+    /// (RFC 8422 §5.1.1).
     pub peer_groups: Vec<NamedGroup>,
+    /// From the peer's Certificate (X509_V_OK until then, as OpenSSL), or the resumed
+    /// session.
     pub verify_result: i32,
+    /// Client: the name asked for; server: from the ClientHello (RFC 6066 §3).
     pub server_name: Option<String>,
+    /// Our Finished verify_data, from when we send it (RFC 5246 §7.4.9).
     pub local_finished: Vec<u8>,
+    /// The peer's Finished verify_data, from when it verified.
     pub peer_finished: Vec<u8>,
+    /// From the hellos: both sides support secure renegotiation (RFC 5746 §3.4, §3.6).
     pub secure_renegotiation: bool,
-    /// The CA names of the server's CertificateRequest (RFC 5246 §7.4.4; clients only).
+    /// Client, from the server's CertificateRequest: its CA names (RFC 5246 §7.4.4).
     pub peer_ca_names: Vec<Vec<u8>>,
     /// The negotiated SRTP protection profile (RFC 5764 §4.1.1).
     pub srtp_profile: Option<u16>,
@@ -133,11 +155,16 @@ pub struct Machine {
     pub(crate) records: RecordLayer,
     pub(crate) reasm: Reassembler,
     pub(crate) hs: Negotiated,
+    /// Client: the application's options; the session offered for resumption is dropped
+    /// when the handshake ends (`free_handshake_state`).
     pub(crate) opts: ClientOptions,
     pub(crate) peer_addr: Vec<u8>,
     pub(crate) rng: StdRng,
+    /// The next message_seq we send (RFC 6347 §4.2.2); a renegotiation starts again at 0.
     pub(crate) send_seq: u16,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
+    /// When we last answered the peer's retransmission with ours (handshaking, or while the
+    /// final flight is kept): answers are spaced (`on_peer_retransmit`).
     last_rtx_response: Option<Instant>,
     out_queue: VecDeque<Vec<u8>>,
     pool: Vec<Vec<u8>>,
@@ -159,7 +186,7 @@ pub struct Machine {
     pub(crate) session_home: Option<Arc<Config>>,
     pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
     /// Record sequence number of the handshake record being processed (HelloVerifyRequest
-    /// echoes it, RFC 6347 §4.2.1).
+    /// echoes it, RFC 6347 §4.2.1). Transient: meaningful only while a record is handled.
     pub(crate) current_record_seq: u64,
     pub(crate) now: Instant,
     /// Epoch and sequence number of the newest record that authenticated (RFC 9146 §6).
