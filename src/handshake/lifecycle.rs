@@ -177,10 +177,9 @@ pub(crate) struct Closing {
 pub(crate) struct Failed {
     /// The fatal error.
     pub error: Error,
-    /// We had sent close_notify (a handshake abandoned with `close`).
-    pub close_sent: bool,
-    /// The peer's close_notify ended it (during the handshake).
-    pub close_received: bool,
+    /// Who had sent close_notify: we (a handshake abandoned with `close`), the peer (its
+    /// close_notify ended the handshake), or both (a closing connection that then failed).
+    pub close_notify: Option<CloseNotify>,
 }
 
 impl Lifecycle {
@@ -268,7 +267,7 @@ impl Lifecycle {
     pub fn close_sent(&self) -> bool {
         match self {
             Lifecycle::Closing(c) => c.close_notify.sent(),
-            Lifecycle::Failed(f) => f.close_sent,
+            Lifecycle::Failed(f) => f.close_notify.is_some_and(CloseNotify::sent),
             _ => false,
         }
     }
@@ -276,7 +275,7 @@ impl Lifecycle {
     pub fn close_received(&self) -> bool {
         match self {
             Lifecycle::Closing(c) => c.close_notify.received(),
-            Lifecycle::Failed(f) => f.close_received,
+            Lifecycle::Failed(f) => f.close_notify.is_some_and(CloseNotify::received),
             _ => false,
         }
     }
@@ -328,12 +327,14 @@ impl Lifecycle {
 
     /// Ends the connection with `error`, keeping what is known about close_notify.
     pub fn fail(&mut self, error: Error) {
-        let close_sent = self.close_sent();
-        let close_received = self.close_received();
+        let close_notify = match self {
+            Lifecycle::Closing(c) => Some(c.close_notify),
+            Lifecycle::Failed(f) => f.close_notify,
+            Lifecycle::Handshaking(_) | Lifecycle::Established(_) => None,
+        };
         *self = Lifecycle::Failed(Failed {
             error,
-            close_sent,
-            close_received,
+            close_notify,
         });
     }
 
@@ -356,8 +357,7 @@ impl Lifecycle {
                 };
                 *self = Lifecycle::Failed(Failed {
                     error,
-                    close_sent: sent,
-                    close_received: !sent,
+                    close_notify: Some(CloseNotify::new(sent)),
                 });
             }
             Lifecycle::Established(e) => {
