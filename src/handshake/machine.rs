@@ -35,22 +35,8 @@ pub const MAX_BUFFERED_APP_RECORDS: usize = 1024;
 /// Fallback path MTU after repeated timeouts (RFC 6347 §4.1.1.1: back off to a smaller size).
 pub const FALLBACK_MTU: usize = 548;
 
-/// Where a running handshake is: one variant per message we wait for. What comes after
-/// (established, closing, failed) is a [`Lifecycle`] variant, not a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum State {
-    ClientAwaitServerHello,
-    ClientAwaitCertificate,
-    ClientAwaitServerKeyExchange,
-    ClientAwaitCertificateRequestOrDone,
-    ClientAwaitServerHelloDone,
-    ServerAwaitClientHello,
-    ServerAwaitClientCertificate,
-    ServerAwaitClientKeyExchange,
-    ServerAwaitCertificateVerify,
-    AwaitChangeCipherSpec,
-    AwaitFinished,
-}
+/// The data-free tag of a handshake step (defined with [`Step`]).
+pub(crate) use super::step::State;
 
 /// What the latest handshake negotiated: the parameters the getters (the C layer's
 /// `SSL_get_*`) read in every state, failed included (`SSL_get_verify_result` after a

@@ -4,10 +4,27 @@
 //! ClientKeyExchange. Leaving the step drops the data; a step that has no use for a key
 //! cannot hold one. [`State`] is the data-free tag used for matching and names.
 
-use super::machine::State;
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::SignatureScheme;
 use crate::record::protection::RecordProtection;
+
+/// Where a running handshake is: one variant per message we wait for. What comes after
+/// (established, closing, failed) is a [`Lifecycle`](super::lifecycle::Lifecycle) variant,
+/// not a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    ClientAwaitServerHello,
+    ClientAwaitCertificate,
+    ClientAwaitServerKeyExchange,
+    ClientAwaitCertificateRequestOrDone,
+    ClientAwaitServerHelloDone,
+    ServerAwaitClientHello,
+    ServerAwaitClientCertificate,
+    ServerAwaitClientKeyExchange,
+    ServerAwaitCertificateVerify,
+    AwaitChangeCipherSpec,
+    AwaitFinished,
+}
 
 /// Record keys derived from the master secret, not yet in use (RFC 5246 §6.3).
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
