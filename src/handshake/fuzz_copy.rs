@@ -42,7 +42,6 @@ impl Machine {
             rng: self.rng.clone(),
             send_seq: self.send_seq,
             timer_hook: None,
-            last_rtx_response: self.last_rtx_response,
             out_queue: self.out_queue.clone(),
             pool: self.pool.clone(),
             app_in: self.app_in.clone(),

@@ -44,6 +44,9 @@ pub(crate) struct Handshake {
     /// That flight is the handshake's final flight (RFC 6347 §4.2.4 FINISHED state): it is
     /// kept after completion to answer the peer's retransmissions.
     pub sent_final: bool,
+    /// When we last answered the peer's retransmission with that flight (answers are
+    /// spaced, `Machine::on_peer_retransmit`).
+    pub last_answer: Option<Instant>,
     /// A verdict on unauthenticated input, obeyed if the handshake stalls
     /// (crate::input_policy).
     pub pending_verdict: Option<PendingVerdict>,
@@ -75,6 +78,7 @@ impl Handshake {
             building: Vec::new(),
             flight: Flight::default(),
             sent_final: false,
+            last_answer: None,
             pending_verdict: None,
             first_flight_floor: None,
             renegotiation: None,
@@ -119,6 +123,8 @@ pub(crate) struct Established {
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct FinalFlight {
     pub flight: Flight,
+    /// When we last answered the peer's retransmission with it.
+    pub last_answer: Option<Instant>,
     /// When the handshake completed: the flight and the previous read epoch are let go
     /// `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
     pub completed_at: Instant,
@@ -307,6 +313,21 @@ impl Lifecycle {
         }
     }
 
+    /// When we last answered a retransmission with the flight we keep, while we keep one.
+    pub fn last_answer_mut(&mut self) -> Option<&mut Option<Instant>> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(&mut h.last_answer),
+            Lifecycle::Established(Established {
+                final_flight: Some(f),
+            })
+            | Lifecycle::Closing(Closing {
+                final_flight: Some(f),
+                ..
+            }) => Some(&mut f.last_answer),
+            _ => None,
+        }
+    }
+
     /// Forgets the final flight once the peer can no longer need it.
     pub fn drop_final_flight(&mut self) {
         match self {
@@ -417,6 +438,7 @@ mod tests {
         let mut l = Lifecycle::Established(Established {
             final_flight: Some(FinalFlight {
                 flight: Flight::default(),
+                last_answer: None,
                 completed_at: at,
             }),
         });

@@ -149,9 +149,6 @@ pub struct Machine {
     /// The next message_seq we send (RFC 6347 §4.2.2); a renegotiation starts again at 0.
     pub(crate) send_seq: u16,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
-    /// When we last answered the peer's retransmission with ours (handshaking, or while the
-    /// final flight is kept): answers are spaced (`on_peer_retransmit`).
-    last_rtx_response: Option<Instant>,
     out_queue: VecDeque<Vec<u8>>,
     pool: Vec<Vec<u8>>,
     app_in: VecDeque<AppRecord>,
@@ -223,7 +220,6 @@ impl Machine {
             rng,
             send_seq: 0,
             timer_hook: None,
-            last_rtx_response: None,
             out_queue: VecDeque::new(),
             pool: Vec::new(),
             app_in: VecDeque::new(),

@@ -239,12 +239,13 @@ impl Machine {
         // storm, while a peer probing with a verdict pending (every
         // input_policy::VERDICT_PROBE_INTERVAL) gets an answer to each probe.
         let gap = self.config.initial_timeout / 8;
-        if let Some(last) = self.last_rtx_response {
-            if now < last + gap {
-                return;
-            }
+        let Some(last) = self.life.last_answer_mut() else {
+            return;
+        };
+        if last.is_some_and(|l| now < l + gap) {
+            return;
         }
-        self.last_rtx_response = Some(now);
+        *last = Some(now);
         self.stats.retransmits += 1;
         let _ = self.emit_flight(Transmission::Again);
         if self.life.timer().is_some_and(|t| t.deadline.is_some()) {
@@ -256,7 +257,9 @@ impl Machine {
     /// flight is complete (we then send our next flight, which re-arms it): if the rest of
     /// the peer's flight is lost, our expiry prompts the peer to resend (RFC 6347 §4.2.4).
     pub(crate) fn peer_flight_received(&mut self) {
-        self.last_rtx_response = None;
+        if let Some(last) = self.life.last_answer_mut() {
+            *last = None;
+        }
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -333,15 +336,16 @@ impl Machine {
         }
         // Replacing the Handshaking variant drops what it owned: transcript, flight being
         // built, timer, pending keys, verdicts (each step's own data went with the step).
-        let (flight, sent_final) = match self.life.handshake_mut() {
-            Some(h) => (std::mem::take(&mut h.flight), h.sent_final),
-            None => (Flight::default(), false),
+        let (flight, sent_final, last_answer) = match self.life.handshake_mut() {
+            Some(h) => (std::mem::take(&mut h.flight), h.sent_final, h.last_answer),
+            None => (Flight::default(), false, None),
         };
         // The peer may still retransmit its last flight, partly in the old epoch, until it
         // sees our final flight: keep both until it shows it finished, or a while.
         self.life = Lifecycle::Established(Established {
             final_flight: sent_final.then_some(FinalFlight {
                 flight,
+                last_answer,
                 completed_at: self.now,
             }),
         });
