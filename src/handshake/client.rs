@@ -154,7 +154,7 @@ impl Machine {
             (State::ClientAwaitCertificateRequestOrDone, HandshakeType::CERTIFICATE_REQUEST) => {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
-                self.hs.peer_ca_names = cr.authorities;
+                self.hs.set_peer_ca_names(cr.authorities);
                 let Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) =
                     self.life.replace_step(Step::transit())
                 else {

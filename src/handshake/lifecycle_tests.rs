@@ -373,3 +373,28 @@ fn the_offered_session_goes_when_the_handshake_ends() {
         assert!(c.inner.opts.resume.is_none(), "offered session freed");
     }
 }
+
+/// What only one role learns has no place in the other's state: a server has no CA list
+/// from a CertificateRequest, a client no supported_groups or session-cache miss.
+#[test]
+fn role_data_exists_only_for_its_role() {
+    use super::machine::RoleNegotiated;
+    use crate::enums::NamedGroup;
+    let now = Instant::now();
+    let (scfg, ccfg) = configs();
+    let mut c = Connection::client(ccfg, now, ClientOptions::default()).unwrap();
+    let mut s = Connection::server(scfg, now, b"peer");
+    pump(&mut c, &mut s, now);
+    assert!(matches!(c.inner.hs.role, RoleNegotiated::Client { .. }));
+    assert!(matches!(s.inner.hs.role, RoleNegotiated::Server { .. }));
+    assert!(
+        !s.peer_groups().is_empty(),
+        "the client's groups, on the server"
+    );
+    // Setting the other role's data has nowhere to go.
+    c.inner.hs.set_peer_groups(vec![NamedGroup::X25519]);
+    c.inner.hs.set_session_cache_miss();
+    s.inner.hs.set_peer_ca_names(vec![b"CN=x".to_vec()]);
+    assert!(c.peer_groups().is_empty() && !c.session_cache_miss());
+    assert!(s.peer_ca_names().is_empty());
+}

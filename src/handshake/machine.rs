@@ -44,7 +44,6 @@ pub(crate) use super::step::State;
 /// meaningful from the message named on it on; before, it holds its empty default, as
 /// OpenSSL's getters report. What only a running handshake needs lives in
 /// [`Handshake`] and its [`Step`]s instead, and is freed with them.
-#[derive(Default)]
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Negotiated {
     /// From the ClientHello (client: at creation; a renegotiation draws a new one).
@@ -66,12 +65,6 @@ pub(crate) struct Negotiated {
     pub ems: bool,
     /// From the ServerHello: an abbreviated handshake (RFC 5246 §7.3).
     pub resumed: bool,
-    /// Server, from the ClientHello: the client offered a session ID the session cache
-    /// did not have.
-    pub session_cache_miss: bool,
-    /// Server, from the ClientHello: the client's supported_groups, in its order
-    /// (RFC 8422 §5.1.1).
-    pub peer_groups: Vec<NamedGroup>,
     /// From the peer's Certificate (X509_V_OK until then, as OpenSSL), or the resumed
     /// session.
     pub verify_result: i32,
@@ -83,8 +76,6 @@ pub(crate) struct Negotiated {
     pub peer_finished: Vec<u8>,
     /// From the hellos: both sides support secure renegotiation (RFC 5746 §3.4, §3.6).
     pub secure_renegotiation: bool,
-    /// Client, from the server's CertificateRequest: its CA names (RFC 5246 §7.4.4).
-    pub peer_ca_names: Vec<Vec<u8>>,
     /// The negotiated SRTP protection profile (RFC 5764 §4.1.1).
     pub srtp_profile: Option<u16>,
     /// The negotiated ALPN protocol (RFC 7301 §3.1).
@@ -93,6 +84,112 @@ pub(crate) struct Negotiated {
     pub psk: super::psk_flow::PskNegotiated,
     /// Both CIDs, when both hellos carried `connection_id` (RFC 9146 §3).
     pub cid: Option<crate::cid::ConnectionIds>,
+    /// What only one role learns: a client's data cannot be set on a server.
+    pub role: RoleNegotiated,
+}
+
+/// What only one role learns from the peer's messages.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
+pub(crate) enum RoleNegotiated {
+    Client {
+        /// From the server's CertificateRequest: its CA names (RFC 5246 §7.4.4).
+        peer_ca_names: Vec<Vec<u8>>,
+    },
+    Server {
+        /// From the ClientHello: the client offered a session ID the session cache did
+        /// not have.
+        session_cache_miss: bool,
+        /// From the ClientHello: the client's supported_groups, in its order
+        /// (RFC 8422 §5.1.1).
+        peer_groups: Vec<NamedGroup>,
+    },
+}
+
+impl Negotiated {
+    /// Nothing negotiated yet, for a client or a server.
+    fn new(is_client: bool) -> Self {
+        Self {
+            client_random: [0; 32],
+            server_random: [0; 32],
+            session_id: Vec::new(),
+            agreed: Default::default(),
+            group: None,
+            peer_certs: Vec::new(),
+            peer_sig_scheme: None,
+            ems: false,
+            resumed: false,
+            verify_result: 0,
+            server_name: None,
+            local_finished: Vec::new(),
+            peer_finished: Vec::new(),
+            secure_renegotiation: false,
+            srtp_profile: None,
+            alpn: None,
+            psk: Default::default(),
+            cid: None,
+            role: if is_client {
+                RoleNegotiated::Client {
+                    peer_ca_names: Vec::new(),
+                }
+            } else {
+                RoleNegotiated::Server {
+                    session_cache_miss: false,
+                    peer_groups: Vec::new(),
+                }
+            },
+        }
+    }
+
+    /// Client: the CA names of the server's CertificateRequest (empty on a server).
+    pub fn peer_ca_names(&self) -> &[Vec<u8>] {
+        match &self.role {
+            RoleNegotiated::Client { peer_ca_names } => peer_ca_names,
+            RoleNegotiated::Server { .. } => &[],
+        }
+    }
+
+    /// Client: records the CA names of the server's CertificateRequest.
+    pub fn set_peer_ca_names(&mut self, names: Vec<Vec<u8>>) {
+        if let RoleNegotiated::Client { peer_ca_names } = &mut self.role {
+            *peer_ca_names = names;
+        }
+    }
+
+    /// Server: the client's supported_groups (empty on a client).
+    pub fn peer_groups(&self) -> &[NamedGroup] {
+        match &self.role {
+            RoleNegotiated::Server { peer_groups, .. } => peer_groups,
+            RoleNegotiated::Client { .. } => &[],
+        }
+    }
+
+    /// Server: records the client's supported_groups.
+    pub fn set_peer_groups(&mut self, groups: Vec<NamedGroup>) {
+        if let RoleNegotiated::Server { peer_groups, .. } = &mut self.role {
+            *peer_groups = groups;
+        }
+    }
+
+    /// Server: the session cache did not have the session the client offered.
+    pub fn session_cache_miss(&self) -> bool {
+        matches!(
+            self.role,
+            RoleNegotiated::Server {
+                session_cache_miss: true,
+                ..
+            }
+        )
+    }
+
+    /// Server: records a session cache miss.
+    pub fn set_session_cache_miss(&mut self) {
+        if let RoleNegotiated::Server {
+            session_cache_miss, ..
+        } = &mut self.role
+        {
+            *session_cache_miss = true;
+        }
+    }
 }
 
 #[cfg(feature = "fuzzing")]
@@ -214,7 +311,7 @@ impl Machine {
             ),
             records: RecordLayer::new(),
             reasm: Reassembler::new(),
-            hs: Negotiated::default(),
+            hs: Negotiated::new(is_client),
             opts: ClientOptions::default(),
             peer_addr: Vec::new(),
             rng,

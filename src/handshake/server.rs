@@ -273,7 +273,8 @@ impl Machine {
         ch: ClientHello,
         client_ems: bool,
     ) -> Result<(), Error> {
-        self.hs.peer_groups = ch.extensions.supported_groups.clone().unwrap_or_default();
+        self.hs
+            .set_peer_groups(ch.extensions.supported_groups.clone().unwrap_or_default());
         let session = self.find_resumable(now, &ch, client_ems)?;
         if !self.run_client_hello_hook(&ch, session.is_some())? {
             self.hsk()?.parked = Some(super::lifecycle::ParkedHello::Decoded {

@@ -168,11 +168,11 @@ impl Machine {
     }
 
     pub fn session_cache_miss(&self) -> bool {
-        self.hs.session_cache_miss
+        self.hs.session_cache_miss()
     }
 
     pub fn peer_groups(&self) -> &[NamedGroup] {
-        &self.hs.peer_groups
+        self.hs.peer_groups()
     }
 
     pub fn server_name(&self) -> Option<&str> {
