@@ -50,10 +50,6 @@ pub(crate) struct Handshake {
     /// A verdict on unauthenticated input, obeyed if the handshake stalls
     /// (crate::input_policy).
     pub pending_verdict: Option<PendingVerdict>,
-    /// While waiting for the peer's first flight: the expected message_seq before an
-    /// unauthenticated first fragment moved it, so a later first-flight fragment can move
-    /// it again (a forged fragment must not fix it). Cleared when a message is processed.
-    pub first_flight_floor: Option<u16>,
     /// This handshake renegotiates an established connection (RFC 5746): the previous
     /// handshake's verify_data, and application data keeps flowing meanwhile.
     pub renegotiation: Option<super::renegotiation::Renegotiation>,
@@ -80,7 +76,6 @@ impl Handshake {
             sent_final: false,
             last_answer: None,
             pending_verdict: None,
-            first_flight_floor: None,
             renegotiation: None,
             parked: None,
             local_cid: None,

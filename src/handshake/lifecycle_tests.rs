@@ -296,7 +296,7 @@ fn variants_own_exactly_their_data() {
     let starts = || {
         vec![
             Lifecycle::handshaking(Step::client_start(), timer()),
-            Lifecycle::handshaking(Step::ServerAwaitClientHello, timer()),
+            Lifecycle::handshaking(Step::server_start(), timer()),
             Lifecycle::Established(Established::default()),
         ]
     };

@@ -305,7 +305,7 @@ impl Machine {
                 if is_client {
                     Step::client_start()
                 } else {
-                    Step::ServerAwaitClientHello
+                    Step::server_start()
                 },
                 timer,
             ),

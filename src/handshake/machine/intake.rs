@@ -424,8 +424,12 @@ impl Machine {
             }
             // Progress: a remembered verdict on unauthenticated input is void.
             self.void_verdict(now);
-            if let Some(h) = self.life.handshake_mut() {
-                h.first_flight_floor = None;
+            if let Some(floor) = self
+                .life
+                .handshake_mut()
+                .and_then(|h| h.step.first_flight_floor_mut())
+            {
+                *floor = None;
             }
         }
         if saw_old {
@@ -449,12 +453,16 @@ impl Machine {
         if !first_flight || h.message_seq == next {
             return;
         }
-        let Some(hs) = self.life.handshake_mut() else {
+        let Some(floor) = self
+            .life
+            .handshake_mut()
+            .and_then(|h| h.step.first_flight_floor_mut())
+        else {
             return;
         };
-        match hs.first_flight_floor {
+        match *floor {
             None if input_policy::first_flight_may_move(next, h.message_seq) => {
-                hs.first_flight_floor = Some(next);
+                *floor = Some(next);
                 self.reasm.set_next_seq(h.message_seq);
             }
             Some(floor) if input_policy::first_flight_in_window(floor, h.message_seq) => {
