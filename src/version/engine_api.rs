@@ -378,7 +378,7 @@ impl Engine {
     }
 
     pub(crate) fn peer_ca_names(&self) -> &[Vec<u8>] {
-        by!(self, m => &m.hs.peer_ca_names, _c => &[])
+        by!(self, m => m.hs.peer_ca_names(), _c => &[])
     }
 }
 
