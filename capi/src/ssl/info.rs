@@ -116,6 +116,7 @@ fn alert_desc(d: c_int) -> (&'static CStr, &'static CStr) {
 /// The version string OpenSSL prints for a protocol version number.
 fn version_name(v: c_int) -> &'static CStr {
     match v {
+        DTLS1_3_VERSION => cstr!("DTLSv1.3"),
         DTLS1_2_VERSION => cstr!("DTLSv1.2"),
         DTLS1_VERSION => cstr!("DTLSv1"),
         DTLS1_BAD_VER => cstr!("DTLSv0.9"),
