@@ -102,7 +102,9 @@ static void usage(void)
             " -no_etm              no encrypt_then_mac (SSL_OP_NO_ENCRYPT_THEN_MAC)\n"
             " (a line \"R\" on stdin renegotiates; other lines go to the client)\n"
             " -quiet               no status output\n"
-            " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");
+            " -dtls1_2             DTLS 1.2 only\n"
+            " -dtls1_3             DTLS 1.3 only (RFC 9147; rdtls, not OpenSSL 3.0)\n"
+            " -dtls                any version: DTLS 1.2, and 1.3 when RDTLS_MAX_PROTO=DTLSv1.3\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
