@@ -384,5 +384,16 @@ run_test dtls13_wolfssl_client_small_mtu
 run_test dtls13_wolfssl_server_resumption
 run_test dtls13_wolfssl_client_resumption
 run_test dtls13_wolfssl_client_resumption_cookie
+# DTLS 1.3 from C: the OpenSSL API, the ports (-dtls1_3), 1.3-enabled clients against 1.2
+# peers (t_dtls13_capi.sh, issue 13).
+run_test dtls13_capi_api
+run_test dtls13_ports_ours
+run_test dtls13_ports_ours_env
+run_test dtls13_ports_ours_listen
+run_test dtls13_ports_default_is_12
+run_test dtls13_ports_wolfssl_server
+run_test dtls13_ports_wolfssl_client
+run_test dtls13_enabled_client_openssl_server
+run_test dtls13_enabled_client_gnutls_server
 
 summary

@@ -1,0 +1,151 @@
+# shellcheck shell=bash
+# DTLS 1.3 from C (issue 13): the OpenSSL API (ctests/dtls13_api.c), the ports with
+# -dtls1_3 ours <-> ours and against wolfSSL's DTLS 1.3 example programs, and a 1.3-enabled
+# client (RDTLS_MAX_PROTO=DTLSv1.3) that still completes DTLS 1.2 with OpenSSL 3.0's
+# s_server and GnuTLS.
+
+# The API program: handshake, getters, SSL_key_update both ways, resumption, pinned methods.
+test_dtls13_capi_api() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "DTLS 1.3 is rdtls's (OpenSSL 3.0 has none)"
+    [ -x "$CTDIR/dtls13_api" ] || fail "missing $CTDIR/dtls13_api (make ctest-progs)"
+    timeout "$PROC_TIMEOUT" "$CTDIR/dtls13_api" "$CERTDIR" > out 2> err ||
+        { cat out err; fail "dtls13_api failed"; }
+    cat out err
+    grep -q '^client version: DTLSv1.3 0xfefc$' out || fail "not DTLS 1.3"
+    grep -q '^client cipher: TLS_AES_256_GCM_SHA384 TLS_AES_256_GCM_SHA384 TLSv1.3 0x03001302$' \
+        out || fail "cipher getters"
+    grep -q '^client verify result: 0$' out || fail "verify result"
+    grep -q '^resumed: client 1 server 1 version DTLSv1.3$' out || fail "no resumption"
+    grep -q '^DTLSv1_2_client_method: DTLSv1.2$' out || fail "DTLSv1_2_method offered 1.3"
+    grep -q '^ciphersuites: DTLSv1.3 TLS_CHACHA20_POLY1305_SHA256$' out ||
+        fail "SSL_CTX_set_ciphersuites had no effect"
+    grep -q '^all checks passed$' out || fail "a check failed"
+}
+
+# exchange13 [SERVER_ARGS...] -- [CLIENT_ARGS...]: rdtls-s_server <-> rdtls-s_client, a line
+# each way, then "K" (KeyUpdate, update_requested) from the client and a second line in the
+# new epochs; both must report DTLS 1.3.
+exchange13() {
+    local sargs=() cargs=() side=s a port
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "DTLS 1.3 is rdtls's (OpenSSL 3.0 has none)"
+    for a in "$@"; do
+        if [ "$side" = s ] && [ "$a" = -- ]; then side=c
+        elif [ "$side" = s ]; then sargs+=("$a")
+        else cargs+=("$a"); fi
+    done
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" "${sargs[@]}"
+    port=$(wait_port srv.err) || fail "server did not start"
+    with_fifo cli
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify 2 "${cargs[@]}"
+    feed_open cli
+    wait_grep cli.err '^Protocol: ' || { cat cli.err srv.err; fail "no handshake"; }
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' cli.err ||
+        fail "client: $(grep '^Protocol' cli.err)"
+    send cli "hello 1.3"
+    wait_grep srv.out '^hello 1.3$' || fail "server did not receive the line"
+    wait_grep cli.out '^hello 1.3$' || fail "client did not receive the echo"
+    send cli "K"
+    wait_grep cli.err '^KEYUPDATE$' || fail "no key update"
+    send cli "after the key update"
+    wait_grep srv.out '^after the key update$' || fail "no data after the key update"
+    wait_grep cli.out '^after the key update$' || fail "no echo after the key update"
+    feed_close cli
+    expect_exit cli 0 || { cat cli.err; fail "client failed"; }
+    expect_exit srv 0 || { cat srv.err; fail "server failed"; }
+    cat cli.err srv.err
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' srv.err ||
+        fail "server: $(grep '^Protocol' srv.err)"
+    ! grep -q 'SSL_key_update failed' cli.err || fail "SSL_key_update refused"
+}
+
+test_dtls13_ports_ours() {
+    exchange13 -dtls1_3 -- -dtls1_3 -msg
+    grep -q '^>>> DTLS 1.3, Handshake .*ClientHello$' cli.err || fail "no ClientHello traced"
+    grep -q '^<<< DTLS 1.3, Handshake .*EncryptedExtensions$' cli.err ||
+        fail "no EncryptedExtensions traced"
+    grep -q '^>>> DTLS 1.3, Handshake .*KeyUpdate$' cli.err || fail "no KeyUpdate traced"
+    grep -q 'ACK \[length [0-9a-f]*\], records (' cli.err || fail "no ACK traced"
+}
+
+# A server without -dtls1_3 offers 1.3 by the environment (legacy binaries under the
+# drop-in); the client -dtls1_3.
+test_dtls13_ports_ours_env() {
+    export RDTLS_MAX_PROTO=DTLSv1.3
+    exchange13 -nbio -- -dtls1_3 -nbio
+}
+
+test_dtls13_ports_ours_listen() {
+    exchange13 -dtls1_3 -listen -- -dtls1_3
+}
+
+# Without -dtls1_3 or the environment, the ports stay DTLS 1.2.
+test_dtls13_ports_default_is_12() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -dtls1_3
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg cli "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem"
+    expect_exit cli 1 || fail "a 1.2-only client completed with a 1.3-only server"
+    cat cli.err srv.err
+    ! grep -q '^Protocol: ' cli.err || fail "a handshake completed"
+}
+
+# The ports at 1.3 against wolfSSL's DTLS 1.3 example server (echo mode, cookie HRR).
+test_dtls13_ports_wolfssl_server() {
+    local port
+    dtls13_setup TLS_AES_128_GCM_SHA256
+    port=$(free_port)
+    (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 4 \
+        -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d -e) \
+        > wsrv.out 2>&1 &
+    echo $! >> pids
+    wsrv_pid=$!
+    sleep 0.5
+    with_fifo cli
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify 2 -dtls1_3 -msg
+    feed_open cli
+    wait_grep cli.err '^Protocol: ' || { cat cli.err wsrv.out; fail "no handshake"; }
+    send cli "hello wolfssl from the port"
+    wait_grep cli.out '^hello wolfssl from the port$' || fail "no echo from wolfSSL"
+    feed_close cli
+    expect_exit cli 0 || { cat cli.err wsrv.out; fail "our client failed"; }
+    wait "$wsrv_pid" || true
+    cat cli.err wsrv.out
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' cli.err || fail "not DTLS 1.3"
+    grep -q '^SSL version is DTLSv1.3$' wsrv.out || fail "wolfSSL did not negotiate DTLS 1.3"
+    grep -q '^<<< DTLS 1.3, Handshake .*ServerHello$' cli.err || fail "no ServerHello traced"
+}
+
+# wolfSSL's DTLS 1.3 example client against the port rdtls-s_server -dtls1_3.
+test_dtls13_ports_wolfssl_client() {
+    local port
+    dtls13_setup TLS_AES_128_GCM_SHA256
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -dtls1_3 -msg
+    port=$(wait_port srv.err) || fail "server did not start"
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 4 \
+        -h 127.0.0.1 -p "$port" -A "$CERTDIR/ca.pem" -x) > wcli.out 2>&1 ||
+        { cat wcli.out srv.err; fail "wolfSSL client failed"; }
+    expect_exit srv 0 || { cat srv.err; fail "our server failed"; }
+    cat wcli.out srv.err
+    grep -q '^SSL version is DTLSv1.3$' wcli.out || fail "wolfSSL did not negotiate DTLS 1.3"
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' srv.err || fail "our server: not DTLS 1.3"
+}
+
+# A 1.3-enabled client still completes DTLS 1.2 with peers that have no 1.3.
+test_dtls13_enabled_client_openssl_server() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    export RDTLS_MAX_PROTO=DTLSv1.3
+    client_vs_openssl_server "${OSSL_SRV_CERT[@]}" -- -msg
+    grep -q '^Protocol: DTLSv1.2' cli.err || fail "not DTLS 1.2"
+}
+
+test_dtls13_enabled_client_gnutls_server() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    export RDTLS_MAX_PROTO=DTLSv1.3
+    client_vs_gnutls_serv
+    grep -q '^Protocol: DTLSv1.2' cli.err || fail "not DTLS 1.2"
+}
