@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cookie::CookieKeys;
+use crate::dtls13::record_protection::Suite13;
 use crate::crypto::suites::{CipherSuite, DEFAULT_SUITES};
 use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::Error;
@@ -61,6 +62,27 @@ pub struct Identity {
     pub(crate) certificate_body: Vec<u8>,
 }
 
+/// DTLS 1.2's wire version (RFC 6347 §4.1).
+pub const DTLS1_2_VERSION: u16 = 0xFEFD;
+/// DTLS 1.3's wire version (RFC 9147 §5.3, in `supported_versions`).
+pub const DTLS1_3_VERSION: u16 = 0xFEFC;
+
+/// The TLS 1.3 suites offered / accepted by default, in preference order.
+pub const DEFAULT_TLS13_SUITES: [Suite13; 3] = [
+    Suite13::Aes128GcmSha256,
+    Suite13::Aes256GcmSha384,
+    Suite13::ChaCha20Poly1305Sha256,
+];
+
+/// Rank of a version in protocol order (DTLS versions count down on the wire).
+fn version_rank(v: u16) -> Option<u8> {
+    match v {
+        DTLS1_2_VERSION => Some(2),
+        DTLS1_3_VERSION => Some(3),
+        _ => None,
+    }
+}
+
 /// Immutable configuration shared by many connections (`Arc<Config>`).
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct Config {
@@ -107,6 +129,16 @@ pub struct Config {
     /// The connection ID this side asks for (RFC 9146 §3); None: no `connection_id`
     /// extension.
     pub(crate) connection_id: Option<LocalConnectionId>,
+    /// Lowest and highest DTLS version (wire values; default both DTLS 1.2).
+    pub min_version: u16,
+    /// See `min_version`.
+    pub max_version: u16,
+    /// TLS 1.3 suites for DTLS 1.3, in preference order.
+    pub tls13_suites: Vec<Suite13>,
+    /// Server: NewSessionTickets issued after a DTLS 1.3 handshake (RFC 8446 §4.6.1).
+    pub tls13_tickets: u8,
+    /// The key DTLS 1.3 tickets are sealed with (one per Config).
+    pub(crate) ticket_key13: Option<Arc<crate::dtls13::server_ticket::TicketKey13>>,
 }
 
 /// How a connection picks the CID it asks its peer to send (RFC 9146 §3).
@@ -216,6 +248,11 @@ impl Default for ConfigBuilder {
                 psk_identity_hint: None,
                 renegotiation: crate::RenegotiationPolicy::default(),
                 connection_id: None,
+                min_version: DTLS1_2_VERSION,
+                max_version: DTLS1_2_VERSION,
+                tls13_suites: DEFAULT_TLS13_SUITES.to_vec(),
+                tls13_tickets: 2,
+                ticket_key13: None,
             },
             cache_capacity: DEFAULT_SESSION_CACHE_CAPACITY,
             cache_lifetime: DEFAULT_SESSION_LIFETIME,
@@ -482,6 +519,35 @@ impl ConfigBuilder {
         self
     }
 
+    /// The DTLS versions to negotiate, wire values (`DTLS1_2_VERSION`, `DTLS1_3_VERSION`);
+    /// default DTLS 1.2 only. Fails when a value is unknown or `min` is above `max`.
+    pub fn versions(mut self, min: u16, max: u16) -> Result<Self, Error> {
+        match (version_rank(min), version_rank(max)) {
+            (Some(lo), Some(hi)) if lo <= hi => {
+                self.cfg.min_version = min;
+                self.cfg.max_version = max;
+                Ok(self)
+            }
+            _ => Err(Error::Config(format!(
+                "bad version range {min:#06x}..{max:#06x}"
+            ))),
+        }
+    }
+
+    /// The TLS 1.3 suites of DTLS 1.3, in preference order (default: AES-128-GCM,
+    /// AES-256-GCM, ChaCha20-Poly1305).
+    pub fn tls13_suites(mut self, suites: Vec<Suite13>) -> Self {
+        self.cfg.tls13_suites = suites;
+        self
+    }
+
+    /// Server: how many NewSessionTickets follow a DTLS 1.3 handshake (default 2, as
+    /// OpenSSL 3 sends for TLS 1.3; 0: none).
+    pub fn tls13_tickets(mut self, n: u8) -> Self {
+        self.cfg.tls13_tickets = n;
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(mut self) -> Result<Arc<Config>, Error> {
         if self.cfg.suites.is_empty() {
@@ -489,6 +555,9 @@ impl ConfigBuilder {
         }
         if self.cfg.groups.is_empty() {
             return Err(Error::Config("no groups".into()));
+        }
+        if self.cfg.max_version == DTLS1_3_VERSION && self.cfg.tls13_suites.is_empty() {
+            return Err(Error::Config("DTLS 1.3 enabled without TLS 1.3 suites".into()));
         }
         if self.cfg.mtu < MIN_MTU || self.cfg.mtu > 65507 {
             return Err(Error::Config(format!(
@@ -515,6 +584,12 @@ impl ConfigBuilder {
         if self.cfg.srtp_profiles.len() > MAX_SRTP_PROFILES {
             return Err(Error::Config("too many SRTP profiles".into()));
         }
+        // One DTLS 1.3 ticket key per Config, so its connections resume each other's
+        // tickets (RFC 8446 §4.6.1).
+        self.cfg.ticket_key13 =
+            crate::dtls13::server_ticket::TicketKey13::new(std::time::Instant::now())
+                .ok()
+                .map(Arc::new);
         if self.cache_capacity > 0 {
             self.cfg.session_cache =
                 Arc::new(SessionCache::new(self.cache_capacity, self.cache_lifetime));

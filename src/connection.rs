@@ -89,30 +89,30 @@ pub struct Stats {
     pub datagrams_sent: u64,
 }
 
-/// One DTLS 1.2 association.
+/// One DTLS 1.2 or 1.3 association (the version is negotiated, see `crate::version`).
 pub struct Connection {
-    /// Boxed: the state is a few KiB, and a handle that moves cheaply matters to callers
-    /// that keep connections in maps or move them across threads.
-    pub(crate) inner: Box<crate::handshake::machine::Machine>,
+    /// The 1.2 machine or the 1.3 connection, each boxed: the state is a few KiB, and a
+    /// handle that moves cheaply matters to callers that keep connections in maps or move
+    /// them across threads.
+    pub(crate) inner: crate::version::Engine,
 }
 
 impl Connection {
     /// A client connection; the first flight (ClientHello) is ready in `poll_transmit`.
+    /// With `max_version` DTLS 1.3 the one ClientHello offers 1.3 and (unless
+    /// `min_version` is 1.3) 1.2, and the connection continues as the server picks.
     pub fn client(config: Arc<Config>, now: Instant, opts: ClientOptions) -> Result<Self, Error> {
         Ok(Self {
-            inner: Box::new(crate::handshake::machine::Machine::client(
-                config, now, opts,
-            )?),
+            inner: crate::version::Engine::client(config, now, opts)?,
         })
     }
 
     /// A server connection for the peer identified by `peer_addr` (any stable bytes, used
-    /// for cookies). Feed it the ClientHello datagram with `handle_datagram`.
+    /// for cookies). Feed it the ClientHello datagram with `handle_datagram`. With
+    /// `max_version` DTLS 1.3 the first ClientHello decides the version.
     pub fn server(config: Arc<Config>, now: Instant, peer_addr: &[u8]) -> Self {
         Self {
-            inner: Box::new(crate::handshake::machine::Machine::server(
-                config, now, peer_addr,
-            )),
+            inner: crate::version::Engine::server(config, now, peer_addr),
         }
     }
 
@@ -276,14 +276,33 @@ impl Connection {
         self.inner.state_name()
     }
 
-    /// Negotiated version (0xfefd) once known.
+    /// Negotiated version (0xfefd, or 0xfefc for DTLS 1.3) once known.
     pub fn protocol_version(&self) -> Option<u16> {
         self.inner.protocol_version()
     }
 
-    /// Negotiated suite once known.
+    /// Negotiated DTLS 1.2 suite once known (None on DTLS 1.3: see `tls13_suite`).
     pub fn cipher_suite(&self) -> Option<&'static CipherSuite> {
         self.inner.cipher_suite()
+    }
+
+    /// Negotiated TLS 1.3 suite of a DTLS 1.3 connection, once known.
+    pub fn tls13_suite(&self) -> Option<crate::Suite13> {
+        self.inner.tls13_suite()
+    }
+
+    /// DTLS 1.3: queues a KeyUpdate (RFC 9147 §8, RFC 8446 §4.6.3), asking the peer to
+    /// update its keys too when `request_peer`. [`SendError::WrongVersion`] on DTLS 1.2,
+    /// [`SendError::NotEstablished`] before the handshake completed, [`SendError::Full`]
+    /// while an earlier flight of ours (or KeyUpdate) is unacknowledged (retry later).
+    pub fn key_update(&mut self, now: Instant, request_peer: bool) -> Result<(), SendError> {
+        self.inner.key_update(now, request_peer)
+    }
+
+    /// `Some(request_peer)` from [`Connection::key_update`] until that KeyUpdate has been
+    /// handed out by `poll_transmit`, else None (OpenSSL's `SSL_get_key_update_type`).
+    pub fn pending_key_update(&self) -> Option<bool> {
+        self.inner.pending_key_update()
     }
 
     /// Negotiated ECDHE group (full handshakes).
@@ -414,7 +433,7 @@ impl Connection {
     /// The connection IDs in use (RFC 9146), once both hellos carried `connection_id`:
     /// `own` is what the peer's records carry, `peer` what ours carry (either may be empty).
     pub fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
-        self.inner.records.connection_ids()
+        self.inner.connection_ids()
     }
 
     /// True when the datagram last given to `handle_datagram` held a record that
@@ -479,22 +498,22 @@ impl Connection {
 
     /// True while a renegotiation handshake runs.
     pub fn is_renegotiating(&self) -> bool {
-        self.inner.life.renegotiating()
+        self.inner.is_renegotiating()
     }
 
     /// Renegotiation handshakes started so far, by either side.
     pub fn renegotiations(&self) -> u64 {
-        self.inner.renegotiations
+        self.inner.renegotiations()
     }
 
     /// True when the peer signalled RFC 5746 secure renegotiation.
     pub fn secure_renegotiation(&self) -> bool {
-        self.inner.hs.secure_renegotiation
+        self.inner.secure_renegotiation()
     }
 
     /// Replaces this connection's renegotiation policy (the config's by default).
     pub fn set_renegotiation_policy(&mut self, policy: crate::RenegotiationPolicy) {
-        self.inner.reneg_policy = policy;
+        self.inner.set_renegotiation_policy(policy);
     }
 
     /// Drop and retransmission counters.

@@ -257,6 +257,8 @@ pub enum SendError {
     },
     /// The connection has failed with this error (now or earlier).
     Failed(Error),
+    /// The operation exists in another DTLS version only (e.g. `key_update` on DTLS 1.2).
+    WrongVersion,
 }
 
 impl SendError {
@@ -275,6 +277,7 @@ impl From<SendError> for Error {
             SendError::Full => Error::InvalidState("send queue full: poll_transmit first"),
             SendError::TooLarge { max } => Error::MessageTooLarge { max },
             SendError::Failed(e) => e,
+            SendError::WrongVersion => Error::InvalidState("not available in this DTLS version"),
         }
     }
 }

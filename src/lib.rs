@@ -58,6 +58,7 @@ pub(crate) mod record;
 pub mod session;
 pub mod srtp;
 pub mod transmit;
+pub(crate) mod version;
 
 /// Cipher suites: what [`ConfigBuilder::cipher_suites`] takes and
 /// [`Connection::cipher_suite`] reports.
@@ -107,7 +108,8 @@ pub use app_data::AppData;
 pub use client_hello_hook::{
     ClientHelloHook, ClientHelloInfo, EarlyDecision, EarlyHello, HelloDecision, HelloRejection,
 };
-pub use config::{Config, ConfigBuilder, VerifyMode};
+pub use config::{Config, ConfigBuilder, VerifyMode, DTLS1_2_VERSION, DTLS1_3_VERSION};
+pub use dtls13::record_protection::Suite13;
 pub use connection::{ClientOptions, Connection, Event, Stats};
 pub use error::{AlertDescription, AlertLevel, Error, SendError, Unshared};
 pub use handshake::renegotiation::RenegotiationPolicy;

@@ -13,12 +13,12 @@ use crate::connection::Connection;
 impl Connection {
     /// The configuration this connection currently uses.
     pub fn config(&self) -> &Arc<Config> {
-        &self.inner.config
+        self.inner.config()
     }
 
     /// The CA names (DER) the server listed in its CertificateRequest (RFC 5246 §7.4.4);
     /// empty on a server, or when no certificate was requested or no name was listed.
     pub fn peer_ca_names(&self) -> &[Vec<u8>] {
-        &self.inner.hs.peer_ca_names
+        self.inner.peer_ca_names()
     }
 }

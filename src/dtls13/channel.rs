@@ -12,7 +12,7 @@ use super::ack::{Ack, ReceivedRecords, RecordNumber};
 use super::flight::{OutFlight, OutMsg};
 use super::hello::msg_type as hs;
 use super::key_update::Established;
-use super::record_layer::{content, InRecord, RecordLayer, CIPHERTEXT_OVERHEAD};
+use super::record_layer::{content, InRecord, RecordLayer};
 use crate::config::Config;
 use crate::error::{AlertDescription, Error};
 use crate::handshake::header::parse_fragments;
@@ -163,10 +163,17 @@ pub(crate) struct Channel13<S, E> {
     pub(crate) write_closed: bool,
     /// The SRTP profile negotiated by use_srtp (RFC 5764).
     pub(crate) srtp_profile: Option<u16>,
+    /// This connection's verifier, replacing the configuration's (`set_verifier`).
+    pub(crate) verifier: Option<Arc<dyn crate::pki::verifier::CertVerifier>>,
+    /// The `X509_V_*` verdict on the peer's chain, once one was checked.
+    pub(crate) verify_code: Option<i32>,
+    /// The path MTU our datagrams are cut for (the configuration's unless changed).
+    pub(crate) mtu: usize,
 }
 
 impl<S: Phase13, E: Events13> Channel13<S, E> {
     pub(crate) fn new(cfg: Arc<Config>, state: S, now: Instant) -> Self {
+        let mtu = cfg.mtu;
         Channel13 {
             cfg,
             rl: RecordLayer::default(),
@@ -188,6 +195,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             resumed: false,
             write_closed: false,
             srtp_profile: None,
+            verifier: None,
+            verify_code: None,
+            mtu,
         }
     }
 
@@ -294,7 +304,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     fn retransmit(&mut self, now: Instant, due: impl Fn(&OutFlight) -> bool) -> Result<(), Error> {
         if let Some(f) = self.flight.as_mut().filter(|f| due(f)) {
             let mut dgrams = Vec::new();
-            f.transmit(&mut self.rl, now, self.cfg.mtu, false, &mut dgrams)?;
+            f.transmit(&mut self.rl, now, self.mtu, false, &mut dgrams)?;
             self.out.extend(dgrams);
         }
         Ok(())
@@ -317,9 +327,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     pub(crate) fn send_flight(&mut self, now: Instant, msgs: Vec<OutMsg>) -> Result<(), Error> {
         let cfg = &self.cfg;
         let timers = (cfg.initial_timeout, cfg.max_timeout, cfg.max_retransmits);
-        let mut f = OutFlight::new(msgs, cfg.mtu, timers)?;
+        let mut f = OutFlight::new(msgs, self.mtu, timers)?;
         let mut dgrams = Vec::new();
-        f.transmit(&mut self.rl, now, self.cfg.mtu, true, &mut dgrams)?;
+        f.transmit(&mut self.rl, now, self.mtu, true, &mut dgrams)?;
         self.out.extend(dgrams);
         self.flight = Some(f);
         Ok(())
@@ -366,7 +376,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         if self.write_closed {
             return Err(Error::InvalidState("close_notify sent"));
         }
-        let max = self.cfg.mtu.saturating_sub(CIPHERTEXT_OVERHEAD);
+        // Up to 2^14 bytes whatever the MTU (RFC 9147 §4 / RFC 8446 §5.1), as DTLS 1.2:
+        // a record over the MTU leaves as one datagram that IP fragments.
+        let max = 1 << 14;
         if data.len() > max {
             return Err(Error::MessageTooLarge { max });
         }

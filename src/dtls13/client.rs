@@ -95,6 +95,9 @@ pub struct Client13 {
     pub(crate) tickets: Vec<Ticket13>,
     /// The ALPN protocol the server chose in EncryptedExtensions.
     pub(crate) alpn: Option<Vec<u8>>,
+    /// The DTLS 1.2 offer merged into our ClientHello (a client offering both versions,
+    /// `crate::version`): its random, session ID, suites and extensions.
+    pub(crate) legacy: Option<crate::version::dual_hello::LegacyOffer>,
 }
 
 role13_api!(Client13, State, Event13, awaits_server_flight);
@@ -103,6 +106,17 @@ impl Client13 {
     /// A client on `cfg` (trust store, verify mode and names, groups, signature schemes,
     /// MTU and timers are taken from it); its first flight is ready at once.
     pub fn new(cfg: Arc<Config>, opts: Options13, now: Instant) -> Result<Self, Error> {
+        Self::with_legacy(cfg, opts, now, None)
+    }
+
+    /// A client whose ClientHello also offers DTLS 1.2 with `legacy` (RFC 8446 §4.2.1:
+    /// one hello, both versions in `supported_versions`).
+    pub(crate) fn with_legacy(
+        cfg: Arc<Config>,
+        opts: Options13,
+        now: Instant,
+        legacy: Option<crate::version::dual_hello::LegacyOffer>,
+    ) -> Result<Self, Error> {
         #[cfg(any(test, feature = "test-rng"))]
         let rng = match cfg.rng_seed {
             Some(seed) => StdRng::seed_from_u64(seed ^ 0x13),
@@ -117,6 +131,7 @@ impl Client13 {
             plain_records: Vec::new(),
             tickets: Vec::new(),
             alpn: None,
+            legacy,
         };
         c.ch.state = c.start(now)?;
         Ok(c)

@@ -104,8 +104,14 @@ impl Client13 {
             };
             put(ExtensionType::USE_SRTP.0, &|o| u.encode(o));
         }
+        // RFC 9147 §5.3: with a 1.2 offer merged in, both versions, ours first.
+        let versions: &[u16] = if self.legacy.is_some() {
+            &[DTLS1_3, crate::config::DTLS1_2_VERSION]
+        } else {
+            &[DTLS1_3]
+        };
         put(ext_type::SUPPORTED_VERSIONS, &|o| {
-            ext::encode_versions_client(o, &[DTLS1_3])
+            ext::encode_versions_client(o, versions)
         });
         let groups = self.offered_groups();
         put(ext_type::SUPPORTED_GROUPS, &|o| {
@@ -144,9 +150,24 @@ impl Client13 {
             put(ext_type::PRE_SHARED_KEY, &|b| o.encode(b));
             offered = Some(o);
         }
-        let suites = self.opts.suites.iter().map(|s| s.to_u16()).collect();
+        if let Some(l) = &self.legacy {
+            l.merge_extensions(&mut exts);
+            // pre_shared_key stays last (RFC 8446 §4.2.11).
+            if let Some(i) = exts.iter().position(|(t, _)| *t == ext_type::PRE_SHARED_KEY) {
+                let psk = exts.remove(i);
+                exts.push(psk);
+            }
+        }
+        let mut suites: Vec<u16> = self.opts.suites.iter().map(|s| s.to_u16()).collect();
+        let mut hello = ClientHello::new(random, Vec::new(), exts);
+        if let Some(l) = &self.legacy {
+            // The 1.2 suites after ours (RFC 8446 §4.1.2), and the 1.2 session to resume.
+            suites.extend_from_slice(&l.suites);
+            hello.legacy_session_id = l.session_id.clone();
+        }
+        hello.cipher_suites = suites;
         let mut b = Vec::new();
-        ClientHello::new(random, suites, exts).encode(&mut b);
+        hello.encode(&mut b);
         if let (Some((t, _, prefix)), Some(o)) = (psk, offered) {
             // The extension is last and its binders last inside it: the binder value is
             // the final hash-length bytes of the message.

@@ -145,7 +145,10 @@ impl Client13 {
     pub(crate) fn start(&mut self, now: Instant) -> Result<State, Error> {
         let group = self.offered_groups()[0];
         let share = self.key_pair(group)?;
-        let random = self.random();
+        let random = match &self.legacy {
+            Some(l) => l.random,
+            None => self.random(),
+        };
         let psk = self.ticket_to_offer(now);
         let body = self.client_hello_body(
             random,
@@ -378,7 +381,8 @@ impl Client13 {
             return Err(decode_err("empty server Certificate"));
         }
         let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_data).collect();
-        self.check_server_chain(&chain)?;
+        let code = self.check_server_chain(&chain)?;
+        self.ch.verify_code = Some(code);
         self.ch
             .events
             .push_back(Event13::PeerCertificate(chain[0].clone()));
@@ -389,7 +393,7 @@ impl Client13 {
 
     /// The server's chain through the configured verifier (the same call as the 1.2
     /// client's `verify_peer`): an error when it fails and verification is enforced.
-    pub(crate) fn check_server_chain(&self, chain: &[Vec<u8>]) -> Result<(), Error> {
+    pub(crate) fn check_server_chain(&self, chain: &[Vec<u8>]) -> Result<i32, Error> {
         let names: Option<Vec<String>> = self.ch.cfg.verify_hostname.then(|| {
             if self.opts.verify_names.is_empty() {
                 self.opts.server_name.iter().cloned().collect()
@@ -397,7 +401,13 @@ impl Client13 {
                 self.opts.verify_names.clone()
             }
         });
-        hs13::verify_chain(&self.ch.cfg, chain, names.as_deref(), true)
+        hs13::verify_chain(
+            &self.ch.cfg,
+            self.ch.verifier.as_ref(),
+            chain,
+            names.as_deref(),
+            true,
+        )
     }
 
     /// RFC 8446 §4.4.3: the signature over the transcript through Certificate, with a
@@ -448,6 +458,11 @@ impl Client13 {
         self.ch.ack_at = None;
         self.ch.hs_records.clear();
         self.ch.resumed = h.resumed;
+        if h.resumed {
+            // The ticket's chain, checked again for this connection's names.
+            let chain = self.ch.peer_certs.clone();
+            self.ch.verify_code = self.check_server_chain(&chain).ok();
+        }
         self.ch.events.push_back(Event13::HandshakeComplete);
         Ok(State::Established(Box::new(Established {
             suite: h.suite,

@@ -16,6 +16,7 @@ use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::{AlertDescription as AD, Error};
 use crate::pki::keys::SigningKey;
 use crate::pki::verifier::VerifyInput;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 pub(super) fn unexpected(what: &str) -> Error {
@@ -127,13 +128,15 @@ pub(crate) fn app_secrets(
 }
 
 /// The peer's chain through the configured verifier (the same call as the 1.2 roles'):
-/// an error when it fails and verification is enforced.
+/// an error when it fails and verification is enforced, else the verdict's `X509_V_*`
+/// code. `verifier` replaces the configuration's (a connection's `set_verifier`).
 pub(crate) fn verify_chain(
     cfg: &Config,
+    verifier: Option<&Arc<dyn crate::pki::verifier::CertVerifier>>,
     chain: &[Vec<u8>],
     names: Option<&[String]>,
     server_cert: bool,
-) -> Result<(), Error> {
+) -> Result<i32, Error> {
     let enforce = cfg.verify_mode != VerifyMode::None;
     let input = VerifyInput {
         chain,
@@ -144,7 +147,7 @@ pub(crate) fn verify_chain(
         max_depth: cfg.verify_depth,
         enforce,
     };
-    let verdict = cfg.verifier.verify(&input);
+    let verdict = verifier.unwrap_or(&cfg.verifier).verify(&input);
     if !verdict.accept && enforce {
         let code = if verdict.code == crate::pki::X509_V_OK {
             crate::pki::X509_V_ERR_APPLICATION_VERIFICATION
@@ -156,7 +159,14 @@ pub(crate) fn verify_chain(
             reason: verdict.reason,
         });
     }
-    Ok(())
+    Ok(if verdict.accept {
+        verdict.code
+    } else if verdict.code == crate::pki::X509_V_OK {
+        // Fail closed: a rejected chain never reads as verified.
+        crate::pki::X509_V_ERR_APPLICATION_VERIFICATION
+    } else {
+        verdict.code
+    })
 }
 
 /// A Certificate message body with `context` and `chain` (RFC 8446 §4.4.2).

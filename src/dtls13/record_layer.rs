@@ -188,6 +188,11 @@ impl RecordLayer {
         self.plain_send_seq = seq;
     }
 
+    /// The sequence number of our next epoch-0 record.
+    pub fn plain_send_seq(&self) -> u64 {
+        self.plain_send_seq
+    }
+
     /// Test support: counts `sealed` records against the key of sending `epoch` and `failed`
     /// ones against the newest receive key, as if they had been processed.
     #[cfg(any(test, feature = "test-rng"))]

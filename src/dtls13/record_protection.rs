@@ -58,6 +58,22 @@ impl Suite13 {
         }
     }
 
+    /// The wire code point (the name OpenSSL's `SSL_CIPHER_get_id` & 0xffff gives).
+    pub fn id(self) -> u16 {
+        self.to_u16()
+    }
+
+    /// The IANA name, e.g. "TLS_AES_128_GCM_SHA256" (also OpenSSL's name for it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Aes128GcmSha256 => "TLS_AES_128_GCM_SHA256",
+            Self::Aes256GcmSha384 => "TLS_AES_256_GCM_SHA384",
+            Self::ChaCha20Poly1305Sha256 => "TLS_CHACHA20_POLY1305_SHA256",
+            Self::Aes128CcmSha256 => "TLS_AES_128_CCM_SHA256",
+            Self::Aes128Ccm8Sha256 => "TLS_AES_128_CCM_8_SHA256",
+        }
+    }
+
     /// The HKDF / transcript hash.
     pub fn hash(self) -> HashAlg {
         match self {

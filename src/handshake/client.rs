@@ -29,6 +29,21 @@ fn unexpected(what: &str) -> Error {
 impl Machine {
     /// Sends (or re-sends, after HelloVerifyRequest) the ClientHello: flight 1 or 3.
     pub(crate) fn client_send_hello(&mut self, now: Instant) -> Result<(), Error> {
+        let mut body = self.client_hello_body()?;
+        if let Some(dual) = &self.dual_hello {
+            // The 1.3-capable hello, with the HelloVerifyRequest cookie (if any) of ours.
+            body = crate::version::dual_hello::with_cookie(dual, &body)?;
+        }
+        self.begin_flight();
+        // The transcript starts with the ClientHello the ServerHello answers (RFC 6347
+        // §4.2.1): it is added when the ServerHello arrives.
+        self.queue_handshake(HandshakeType::CLIENT_HELLO, body, false);
+        self.send_flight(now, false)
+    }
+
+    /// The ClientHello body this client sends now (initial, after HelloVerifyRequest, or
+    /// renegotiating).
+    pub(crate) fn client_hello_body(&mut self) -> Result<Vec<u8>, Error> {
         // PSK suites count only with a PSK provider (psk_flow.rs); OpenSSL fails the same way.
         let cipher_suites = self.offered_suite_ids();
         if cipher_suites.is_empty() {
@@ -92,11 +107,7 @@ impl Machine {
         };
         let mut body = Vec::new();
         hello.encode(&mut body);
-        self.begin_flight();
-        // The transcript starts with the ClientHello the ServerHello answers (RFC 6347
-        // §4.2.1): it is added when the ServerHello arrives.
-        self.queue_handshake(HandshakeType::CLIENT_HELLO, body, false);
-        self.send_flight(now, false)
+        Ok(body)
     }
 
     pub(crate) fn client_handle_message(
@@ -214,6 +225,10 @@ impl Machine {
 
     fn client_server_hello(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
         let sh = ServerHello::decode(body)?;
+        // Once answered, the merged hello is done with (a renegotiation offers 1.2 only).
+        if self.dual_hello.take().is_some() {
+            crate::version::dual_hello::check_downgrade(&sh.random)?;
+        }
         if sh.server_version != DTLS1_2_VERSION {
             return Err(Error::alert(
                 AlertDescription::PROTOCOL_VERSION,

@@ -41,6 +41,8 @@ impl Machine {
             peer_addr: self.peer_addr.clone(),
             rng: self.rng.clone(),
             send_seq: self.send_seq,
+            dual_hello: self.dual_hello.clone(),
+            downgrade_sentinel: self.downgrade_sentinel,
             timer_hook: None,
             last_rtx_response: self.last_rtx_response,
             out_queue: self.out_queue.clone(),

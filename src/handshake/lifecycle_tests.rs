@@ -91,7 +91,7 @@ fn parked_server(early: bool) -> Connection {
 fn a_parked_client_hello_is_handshake_state_and_goes_with_it() {
     for early in [false, true] {
         let mut s = parked_server(early);
-        let hs = s.inner.life.handshake().expect("handshaking");
+        let hs = s.inner.machine().unwrap().life.handshake().expect("handshaking");
         if early {
             let (_, body, _) = hs.parked_early_hello.as_ref().expect("parked body");
             assert!(body.len() > 40, "the whole ClientHello is kept");
@@ -104,7 +104,7 @@ fn a_parked_client_hello_is_handshake_state_and_goes_with_it() {
         // The application gives up on the handshake: its state, the parked hello with it,
         // is dropped; nothing is left to resume.
         s.close();
-        assert!(s.inner.life.handshake().is_none(), "handshake state freed");
+        assert!(s.inner.machine().unwrap().life.handshake().is_none(), "handshake state freed");
         assert!(!s.client_hello_pending());
         assert!(
             s.resume_client_hello(Instant::now()).is_err(),
@@ -124,7 +124,7 @@ fn a_completed_handshake_keeps_no_handshake_state() {
     for conn in [&c, &s] {
         // Transcript, flight, step keys and any parked hello are gone with the variant;
         // what the OpenSSL getters read after the handshake is in `Negotiated`.
-        assert!(conn.inner.life.handshake().is_none());
+        assert!(conn.inner.machine().unwrap().life.handshake().is_none());
         assert!(!conn.client_hello_pending());
         assert_eq!(conn.finished().0.len(), 12);
         assert!(conn.randoms().is_some());

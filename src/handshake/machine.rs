@@ -140,6 +140,11 @@ pub struct Machine {
     pub(crate) peer_addr: Vec<u8>,
     pub(crate) rng: StdRng,
     pub(crate) send_seq: u16,
+    /// A 1.3-capable client's merged ClientHello (DTLS 1.3 + 1.2 offer, built in
+    /// `crate::version`), sent in place of our own 1.2 hello; also arms the RFC 8446
+    /// §4.1.3 downgrade check. On a server: put the downgrade sentinel in our random.
+    pub(crate) dual_hello: Option<Vec<u8>>,
+    pub(crate) downgrade_sentinel: bool,
     timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
     last_rtx_response: Option<Instant>,
     out_queue: VecDeque<Vec<u8>>,
@@ -215,6 +220,8 @@ impl Machine {
             peer_addr: Vec::new(),
             rng,
             send_seq: 0,
+            dual_hello: None,
+            downgrade_sentinel: false,
             timer_hook: None,
             last_rtx_response: None,
             out_queue: VecDeque::new(),
@@ -259,12 +266,19 @@ impl Machine {
                     .into(),
             ));
         }
+        let mut m = Self::client_unsent(config, now, opts);
+        m.client_send_hello(now)?;
+        Ok(m)
+    }
+
+    /// A client whose ClientHello is not sent yet (a 1.3-capable client builds its merged
+    /// hello from [`Machine::client_hello_body`]); the caller checked the configuration.
+    pub(crate) fn client_unsent(config: Arc<Config>, now: Instant, opts: ClientOptions) -> Self {
         let mut m = Self::new(config, now, true);
         m.opts = opts;
         m.hs.server_name = m.opts.server_name.clone();
         m.rng.fill_bytes(&mut m.hs.client_random);
-        m.client_send_hello(now)?;
-        Ok(m)
+        m
     }
 
     /// A server for `peer_addr`; waits for a ClientHello.
@@ -864,6 +878,7 @@ impl Machine {
     }
 
     /// Records a fatal error: sends the alert it carries (if any) and stops.
+    /// (`crate::version` uses it to refuse a 1.2-only ClientHello on a 1.3-only server.)
     pub(crate) fn fail(&mut self, e: Error) -> Error {
         if !self.life.is_failed() {
             if let Some(alert) = e.alert_to_send() {
@@ -873,6 +888,37 @@ impl Machine {
             self.life.fail(e.clone());
         }
         e
+    }
+
+    /// A 1.3-capable client's server answered in 1.2 (`crate::version`): take over with
+    /// the merged hello that was sent (`dual`) as our ClientHello, as if we had sent it;
+    /// our epoch-0 records continue after the 1.3 client's (`next_record_seq`).
+    pub(crate) fn adopt_sent_hello(
+        &mut self,
+        now: Instant,
+        dual: Vec<u8>,
+        next_record_seq: u64,
+    ) -> Result<(), Error> {
+        self.dual_hello = Some(dual);
+        self.client_send_hello(now)?;
+        self.out_queue.clear();
+        self.records.set_next_write_sequence(next_record_seq);
+        Ok(())
+    }
+
+    /// The application hook set on this connection that our DTLS 1.3 path does not use,
+    /// if any: with one, the connection stays on 1.2 (`crate::version`).
+    pub(crate) fn tls13_hook_blocker(&self) -> Option<&'static str> {
+        [
+            (self.cookie_hooks.is_some(), "application cookie hooks"),
+            (self.client_hello_hook.is_some(), "the ClientHello hook"),
+            (self.session_lookup_hook.is_some(), "the session lookup hook"),
+            (self.alpn_hook.is_some(), "the ALPN select hook"),
+            (self.timer_hook.is_some(), "the timer hook"),
+            (self.hs.psk.provider.is_some() || self.opts.psk.is_some(), "PSK-callback suites"),
+        ]
+        .into_iter()
+        .find_map(|(set, what)| set.then_some(what))
     }
 
     /// Queues an alert record in the current write epoch.

@@ -214,6 +214,10 @@ impl Machine {
         self.hs.client_random = ch.random;
         let mut sr = [0u8; 32];
         self.random_bytes(&mut sr);
+        if self.downgrade_sentinel {
+            // RFC 8446 §4.1.3: a 1.3-capable server negotiating 1.2 says so in its random.
+            sr[24..].copy_from_slice(&crate::dtls13::hello::DOWNGRADE_SENTINEL_12);
+        }
         self.hs.server_random = sr;
         // RFC 6066 §3 allows HostName up to 2^16-1 bytes, but DNS names end at 255 and the
         // name is kept with the session: refuse longer ones as OpenSSL does.
