@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cookie::CookieKeys;
-use crate::dtls13::record_protection::Suite13;
 use crate::crypto::suites::{CipherSuite, DEFAULT_SUITES};
+use crate::dtls13::record_protection::Suite13;
 use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::Error;
 use crate::handshake::messages::Certificate;
@@ -557,7 +557,9 @@ impl ConfigBuilder {
             return Err(Error::Config("no groups".into()));
         }
         if self.cfg.max_version == DTLS1_3_VERSION && self.cfg.tls13_suites.is_empty() {
-            return Err(Error::Config("DTLS 1.3 enabled without TLS 1.3 suites".into()));
+            return Err(Error::Config(
+                "DTLS 1.3 enabled without TLS 1.3 suites".into(),
+            ));
         }
         if self.cfg.mtu < MIN_MTU || self.cfg.mtu > 65507 {
             return Err(Error::Config(format!(

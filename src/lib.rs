@@ -109,8 +109,8 @@ pub use client_hello_hook::{
     ClientHelloHook, ClientHelloInfo, EarlyDecision, EarlyHello, HelloDecision, HelloRejection,
 };
 pub use config::{Config, ConfigBuilder, VerifyMode, DTLS1_2_VERSION, DTLS1_3_VERSION};
-pub use dtls13::record_protection::Suite13;
 pub use connection::{ClientOptions, Connection, Event, Stats};
+pub use dtls13::record_protection::Suite13;
 pub use error::{AlertDescription, AlertLevel, Error, SendError, Unshared};
 pub use handshake::renegotiation::RenegotiationPolicy;
 pub use transmit::Transmit;

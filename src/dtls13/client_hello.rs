@@ -153,7 +153,10 @@ impl Client13 {
         if let Some(l) = &self.legacy {
             l.merge_extensions(&mut exts);
             // pre_shared_key stays last (RFC 8446 §4.2.11).
-            if let Some(i) = exts.iter().position(|(t, _)| *t == ext_type::PRE_SHARED_KEY) {
+            if let Some(i) = exts
+                .iter()
+                .position(|(t, _)| *t == ext_type::PRE_SHARED_KEY)
+            {
                 let psk = exts.remove(i);
                 exts.push(psk);
             }

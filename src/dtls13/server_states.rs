@@ -156,7 +156,8 @@ impl Server13 {
             return Ok(SState::ExpectFinished(h));
         }
         let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_data).collect();
-        let code = hs13::verify_chain(&self.ch.cfg, self.ch.verifier.as_ref(), &chain, None, false)?;
+        let code =
+            hs13::verify_chain(&self.ch.cfg, self.ch.verifier.as_ref(), &chain, None, false)?;
         self.ch.verify_code = Some(code);
         self.ch
             .events

@@ -91,7 +91,13 @@ fn parked_server(early: bool) -> Connection {
 fn a_parked_client_hello_is_handshake_state_and_goes_with_it() {
     for early in [false, true] {
         let mut s = parked_server(early);
-        let hs = s.inner.machine().unwrap().life.handshake().expect("handshaking");
+        let hs = s
+            .inner
+            .machine()
+            .unwrap()
+            .life
+            .handshake()
+            .expect("handshaking");
         if early {
             let (_, body, _) = hs.parked_early_hello.as_ref().expect("parked body");
             assert!(body.len() > 40, "the whole ClientHello is kept");
@@ -104,7 +110,10 @@ fn a_parked_client_hello_is_handshake_state_and_goes_with_it() {
         // The application gives up on the handshake: its state, the parked hello with it,
         // is dropped; nothing is left to resume.
         s.close();
-        assert!(s.inner.machine().unwrap().life.handshake().is_none(), "handshake state freed");
+        assert!(
+            s.inner.machine().unwrap().life.handshake().is_none(),
+            "handshake state freed"
+        );
         assert!(!s.client_hello_pending());
         assert!(
             s.resume_client_hello(Instant::now()).is_err(),

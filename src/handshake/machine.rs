@@ -912,10 +912,16 @@ impl Machine {
         [
             (self.cookie_hooks.is_some(), "application cookie hooks"),
             (self.client_hello_hook.is_some(), "the ClientHello hook"),
-            (self.session_lookup_hook.is_some(), "the session lookup hook"),
+            (
+                self.session_lookup_hook.is_some(),
+                "the session lookup hook",
+            ),
             (self.alpn_hook.is_some(), "the ALPN select hook"),
             (self.timer_hook.is_some(), "the timer hook"),
-            (self.hs.psk.provider.is_some() || self.opts.psk.is_some(), "PSK-callback suites"),
+            (
+                self.hs.psk.provider.is_some() || self.opts.psk.is_some(),
+                "PSK-callback suites",
+            ),
         ]
         .into_iter()
         .find_map(|(set, what)| set.then_some(what))

@@ -236,7 +236,10 @@ fn last_flight_is_freed_once_the_peer_finished() {
     pump(&mut c, &mut s, now);
     assert!(c.is_established() && s.is_established());
     // The client received the final flight: its flight 5 needs no answer any more.
-    assert!(!c.inner.machine().unwrap().holds_flight(), "client keeps flight 5");
+    assert!(
+        !c.inner.machine().unwrap().holds_flight(),
+        "client keeps flight 5"
+    );
     // The server sent the final flight: kept until the client shows it finished.
     assert!(s.inner.machine().unwrap().holds_flight());
     c.send(b"data").unwrap();

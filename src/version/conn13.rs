@@ -73,7 +73,9 @@ impl Conn13 {
             Role13::Client(c) => {
                 while let Some(e) = c.poll_event() {
                     match e {
-                        Event13::HandshakeComplete => self.events.push_back(Event::HandshakeComplete),
+                        Event13::HandshakeComplete => {
+                            self.events.push_back(Event::HandshakeComplete)
+                        }
                         Event13::PeerClosed => {
                             self.close_received = true;
                             self.events.push_back(Event::AlertReceived {
@@ -318,7 +320,10 @@ impl Conn13 {
         role!(&self.role, x => x.ch.verify_code).unwrap_or(X509_V_ERR_UNSPECIFIED)
     }
 
-    pub(crate) fn set_verifier(&mut self, v: std::sync::Arc<dyn crate::pki::verifier::CertVerifier>) {
+    pub(crate) fn set_verifier(
+        &mut self,
+        v: std::sync::Arc<dyn crate::pki::verifier::CertVerifier>,
+    ) {
         role!(&mut self.role, x => x.ch.verifier = Some(v));
     }
 

@@ -56,7 +56,9 @@ impl Engine {
                 self.replay(now, earlier)?;
                 self.feed(now, &d)
             }
-            Route::Machine => by!(self, m => m.handle_datagram_owned(now, d), c => c.handle_datagram(now, &d)),
+            Route::Machine => {
+                by!(self, m => m.handle_datagram_owned(now, d), c => c.handle_datagram(now, &d))
+            }
             Route::Conn13 => self.feed(now, &d),
         }
     }

@@ -65,7 +65,9 @@ fn assemble(frags: &[(u16, usize, usize, &[u8])]) -> Option<Vec<u8>> {
             continue;
         }
         body[off..off + bytes.len()].copy_from_slice(bytes);
-        have[off..off + bytes.len()].iter_mut().for_each(|h| *h = true);
+        have[off..off + bytes.len()]
+            .iter_mut()
+            .for_each(|h| *h = true);
     }
     have.iter().all(|h| *h).then_some(body)
 }

@@ -87,9 +87,16 @@ fn check_client(cfg: &Config, opts: &ClientOptions) -> Result<(), Error> {
 
 impl Engine {
     /// A client (see the module doc).
-    pub(crate) fn client(cfg: Arc<Config>, now: Instant, opts: ClientOptions) -> Result<Self, Error> {
+    pub(crate) fn client(
+        cfg: Arc<Config>,
+        now: Instant,
+        opts: ClientOptions,
+    ) -> Result<Self, Error> {
         if cfg.max_version != DTLS1_3_VERSION {
-            return Ok(Engine::V12(Box::new(Machine::client(cfg, now, opts)?), None));
+            return Ok(Engine::V12(
+                Box::new(Machine::client(cfg, now, opts)?),
+                None,
+            ));
         }
         let blocker = select::config_blocker(&cfg, true)
             .or_else(|| opts.psk.is_some().then_some("PSK-callback suites"));
@@ -97,13 +104,19 @@ impl Engine {
             if min_is_13(&cfg) {
                 return Err(Error::Config(format!("DTLS 1.3 does not support {what}")));
             }
-            return Ok(Engine::V12(Box::new(Machine::client(cfg, now, opts)?), None));
+            return Ok(Engine::V12(
+                Box::new(Machine::client(cfg, now, opts)?),
+                None,
+            ));
         }
         check_client(&cfg, &opts)?;
         let o13 = options13(&cfg, &opts);
         let server_name = opts.server_name.clone();
         let mut conn = if min_is_13(&cfg) {
-            Conn13::new(Role13::Client(Box::new(Client13::new(cfg, o13, now)?)), None)
+            Conn13::new(
+                Role13::Client(Box::new(Client13::new(cfg, o13, now)?)),
+                None,
+            )
         } else {
             if cfg.suites.is_empty() {
                 return Err(Error::Config("no cipher suites".into()));

@@ -72,9 +72,11 @@ pub(crate) fn answer_is_tls12(datagram: &[u8]) -> bool {
     match first_message(datagram) {
         Some((HELLO_VERIFY_REQUEST, _)) => true,
         Some((msg_type::SERVER_HELLO, body)) => match ServerHello::decode(body) {
-            Ok(sh) => find_extension(&sh.extensions, ext_type::SUPPORTED_VERSIONS)
-                .and_then(|b| ext::decode_version_server(b).ok())
-                != Some(DTLS1_3_VERSION),
+            Ok(sh) => {
+                find_extension(&sh.extensions, ext_type::SUPPORTED_VERSIONS)
+                    .and_then(|b| ext::decode_version_server(b).ok())
+                    != Some(DTLS1_3_VERSION)
+            }
             // Not a 1.3 ServerHello either: the 1.2 machine reports what is wrong.
             Err(_) => true,
         },
@@ -126,15 +128,25 @@ mod tests {
         let mut v = Vec::new();
         ext::encode_versions_client(&mut v, versions);
         let mut b = Vec::new();
-        ClientHello::new([1; 32], vec![0x1301], vec![(ext_type::SUPPORTED_VERSIONS, v)])
-            .encode(&mut b);
+        ClientHello::new(
+            [1; 32],
+            vec![0x1301],
+            vec![(ext_type::SUPPORTED_VERSIONS, v)],
+        )
+        .encode(&mut b);
         b
     }
 
     #[test]
     fn offers() {
-        assert_eq!(client_offer(&record(1, &hello(&[0xfefc, 0xfefd]))), Offer::Tls13);
-        assert_eq!(client_offer(&record(1, &hello(&[0xfefd]))), Offer::Tls12Only);
+        assert_eq!(
+            client_offer(&record(1, &hello(&[0xfefc, 0xfefd]))),
+            Offer::Tls13
+        );
+        assert_eq!(
+            client_offer(&record(1, &hello(&[0xfefd]))),
+            Offer::Tls12Only
+        );
         assert_eq!(client_offer(&record(2, &hello(&[0xfefc]))), Offer::Unknown);
         let d = record(1, &hello(&[0xfefc]));
         assert_eq!(client_offer(&d[..d.len() - 1]), Offer::Unknown);

@@ -447,6 +447,7 @@ impl SSL {
 
     /// Writes everything the engine has to send.
     pub(crate) fn flush(&self) -> Result<(), Stop> {
+        self.retry_deferred_key_update();
         loop {
             // Taken in a statement of its own: the borrow must end before write_datagram.
             let blocked = self.io.borrow_mut().blocked_datagram.take();

@@ -102,7 +102,8 @@ impl SSL {
         if !sent {
             self.end_flight_if_pending();
         }
-        if msg_type == HandshakeType::FINISHED {
+        // DTLS 1.3 has no ChangeCipherSpec (RFC 9147 §5: not even the compatibility one).
+        if msg_type == HandshakeType::FINISHED && !self.is_dtls13() {
             if sent {
                 self.transition(WRITE_CCS);
                 self.flush_sent_headers(true);
@@ -192,12 +193,19 @@ impl SSL {
         }
     }
 
+    /// The connection negotiated DTLS 1.3.
+    pub(crate) fn is_dtls13(&self) -> bool {
+        self.with_conn(|c| c.protocol_version()).flatten() == Some(DTLS1_3_VERSION as u16)
+    }
+
     /// Calls the message callback, if any.
     fn msg(&self, write_p: bool, content_type: c_int, bytes: &[u8]) {
         let (cb, arg) = self.with_settings(|s| (s.msg_callback, s.msg_callback_arg));
-        // OpenSSL passes version 0 with a record header.
+        // OpenSSL passes version 0 with a record header, else the connection's version.
         let version = if content_type == SSL3_RT_HEADER {
             0
+        } else if self.is_dtls13() {
+            DTLS1_3_VERSION
         } else {
             DTLS1_2_VERSION
         };

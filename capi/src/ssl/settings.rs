@@ -301,7 +301,17 @@ impl Settings {
         v: Variant,
     ) -> Result<Arc<Config>, rdtls::Error> {
         let depth = usize::try_from(self.verify_depth).unwrap_or(DEFAULT_VERIFY_DEPTH);
+        let (min_version, max_version) = self
+            .engine_versions()
+            .map_err(|why| rdtls::Error::Config(why.to_owned()))?;
+        let tls13_suites = self
+            .tls13_suites
+            .iter()
+            .filter_map(|&id| rdtls::Suite13::from_u16(id))
+            .collect();
         let mut b = Config::builder()
+            .versions(min_version, max_version)?
+            .tls13_suites(tls13_suites)
             .cipher_suites(&self.suites)
             .groups(&self.groups)
             .signature_schemes(&self.sigalgs)

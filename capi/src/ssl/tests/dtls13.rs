@@ -89,3 +89,105 @@ fn ciphersuites_are_stored_or_refused() {
     assert_eq!(suites(ctx), vec![0x1303]);
     SSL_CTX_free(ctx);
 }
+
+/// A DTLS 1.3 handshake through the C API: version and cipher getters, then
+/// SSL_key_update both ways with SSL_get_key_update_type, data in the new epochs.
+#[test]
+fn handshake_getters_and_key_update() {
+    use crate::ssl::cipher::SSL_CIPHER_get_name;
+    use crate::ssl::info::*;
+    use crate::ssl::io::*;
+    use crate::ssl::key_update::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    assert_eq!(set_max(sctx, DTLS1_3_VERSION), 1);
+    assert_eq!(set_max(cctx, DTLS1_3_VERSION), 1);
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED), 0);
+    assert_eq!(
+        take_errors()[0].0,
+        crate::error::ssl_reasons::SSL_R_WRONG_SSL_VERSION
+    );
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.3");
+    assert_eq!(SSL_version(p.server), DTLS1_3_VERSION);
+    let c = SSL_get_current_cipher(p.client);
+    assert_eq!(cstr_of(SSL_CIPHER_get_name(c)), "TLS_AES_256_GCM_SHA384");
+    assert_eq!(crate::ssl::verify::SSL_get_verify_result(p.client), 0);
+
+    let send = |from: *mut SSL, to: *mut SSL, msg: &[u8]| {
+        assert_eq!(
+            SSL_write(from, msg.as_ptr().cast(), msg.len() as c_int),
+            msg.len() as c_int,
+            "{:?}",
+            take_errors()
+        );
+        let mut buf = [0u8; 100];
+        let mut n = -1;
+        for _ in 0..5 {
+            n = SSL_read(to, buf.as_mut_ptr().cast(), buf.len() as c_int);
+            if n > 0 {
+                break;
+            }
+        }
+        assert_eq!(&buf[..n.max(0) as usize], msg, "{:?}", take_errors());
+    };
+    send(p.client, p.server, b"one");
+    assert_eq!(SSL_get_key_update_type(p.client), SSL_KEY_UPDATE_NONE);
+    assert_eq!(SSL_key_update(p.client, 5), 0);
+    crate::error::clear();
+    assert_eq!(
+        SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED),
+        1,
+        "{:?}",
+        take_errors()
+    );
+    assert_eq!(SSL_get_key_update_type(p.client), SSL_KEY_UPDATE_REQUESTED);
+    // Sent with this write, or (while our last flight awaits its ACK, RFC 9147 §8) by the
+    // first flush after the ACK arrived.
+    send(p.client, p.server, b"two");
+    send(p.server, p.client, b"three");
+    send(p.client, p.server, b"three and a half");
+    assert_eq!(SSL_get_key_update_type(p.client), SSL_KEY_UPDATE_NONE);
+    assert_eq!(SSL_key_update(p.server, SSL_KEY_UPDATE_NOT_REQUESTED), 1);
+    assert_eq!(
+        SSL_get_key_update_type(p.server),
+        SSL_KEY_UPDATE_NOT_REQUESTED
+    );
+    assert_eq!(SSL_do_handshake(p.server), 1);
+    assert_eq!(SSL_get_key_update_type(p.server), SSL_KEY_UPDATE_NONE);
+    send(p.server, p.client, b"four");
+    send(p.client, p.server, b"five");
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
+/// DTLSv1_2_method and the default maximum never negotiate 1.3; SSL_key_update is then
+/// refused with SSL_R_WRONG_SSL_VERSION.
+#[test]
+fn pinned_or_default_client_gets_12() {
+    use crate::ssl::info::*;
+    use crate::ssl::key_update::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    assert_eq!(set_max(sctx, DTLS1_3_VERSION), 1);
+    let pinned = SSL_CTX_new(super::super::method::DTLSv1_2_client_method());
+    assert_eq!(set_max(pinned, DTLS1_3_VERSION), 1);
+    let default = SSL_CTX_new(super::super::method::DTLS_client_method());
+    for cctx in [pinned, default] {
+        let p = Pair::new(cctx, sctx);
+        assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+        assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.2");
+        assert_eq!(cstr_of(SSL_get_version(p.server)), "DTLSv1.2");
+        assert_eq!(SSL_key_update(p.client, SSL_KEY_UPDATE_NOT_REQUESTED), 0);
+        assert_eq!(
+            take_errors()[0].0,
+            crate::error::ssl_reasons::SSL_R_WRONG_SSL_VERSION
+        );
+        drop(p);
+        SSL_CTX_free(cctx);
+    }
+    SSL_CTX_free(sctx);
+}
