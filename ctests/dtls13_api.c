@@ -3,7 +3,7 @@
  * over a datagram BIO pair (ctests/t_dtls13_capi.sh; rdtls backend only: OpenSSL 3.0 has
  * neither DTLS 1.3 nor BIO_new_bio_dgram_pair).
  *
- *   dtls13_api CERTDIR
+ *   dtls13_api CERTDIR [resume]
  *
  * 1. DTLS 1.3 is opt-in: DTLS_method with no maximum set negotiates DTLS 1.2.
  * 2. With SSL_CTX_set_max_proto_version(DTLS1_3_VERSION) on both sides: a 1.3 handshake;
@@ -11,7 +11,7 @@
  * 3. SSL_key_update both ways (REQUESTED and NOT_REQUESTED), SSL_get_key_update_type before
  *    and after the next SSL_write, data in the new epochs; SSL_key_update refused on a 1.2
  *    connection and before the handshake.
- * 4. Resumption: the client's new-session callback fires when the ticket arrives;
+ * 4. With "resume": the client's new-session callback fires when the ticket arrives;
  *    SSL_get1_session / SSL_set_session resume a second connection.
  * 5. A DTLSv1_2_client_method client with the maximum raised still negotiates 1.2.
  * 6. SSL_CTX_set_ciphersuites picks the TLS 1.3 suite.
@@ -213,6 +213,11 @@ static void full_handshake_and_key_update(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESS
     drain(p.c);
     printf("key updates: ok\n");
 
+    if (out == NULL) {
+        SSL_shutdown(p.c);
+        pair_free(&p);
+        return;
+    }
     printf("new-session callbacks: %d\n", new_sessions);
     CHECK(new_sessions >= 1, "a ticket arrived");
     *out = SSL_get1_session(p.c);
@@ -261,8 +266,8 @@ int main(int argc, char **argv)
     SSL_SESSION *sess = NULL;
     struct pair p;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: dtls13_api CERTDIR\n");
+    if (argc < 2 || (argc == 3 && strcmp(argv[2], "resume") != 0) || argc > 3) {
+        fprintf(stderr, "usage: dtls13_api CERTDIR [resume]\n");
         return 2;
     }
     certdir = argv[1];
@@ -276,7 +281,7 @@ int main(int argc, char **argv)
     }
     CHECK(SSL_CTX_get_max_proto_version(cctx) == DTLS1_3_VERSION, "max version read back");
 
-    full_handshake_and_key_update(cctx, sctx, &sess);
+    full_handshake_and_key_update(cctx, sctx, argc == 3 ? &sess : NULL);
     if (sess != NULL) {
         resume(cctx, sctx, sess);
         SSL_SESSION_free(sess);

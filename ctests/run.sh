@@ -389,7 +389,6 @@ run_test dtls13_wolfssl_client_resumption_cookie
 run_test dtls13_capi_api
 run_test dtls13_ports_ours
 run_test dtls13_ports_ours_env
-run_test dtls13_ports_ours_listen
 run_test dtls13_ports_default_is_12
 run_test dtls13_ports_wolfssl_server
 run_test dtls13_ports_wolfssl_client

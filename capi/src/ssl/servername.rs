@@ -38,7 +38,7 @@ use crate::entry::*;
 
 use super::consts::*;
 use super::ctx::SSL_CTX;
-use super::settings::{Shared, Variant};
+use super::settings::{Settings, Shared, Variant};
 use super::ssl::SSL;
 use super::verify::SslPtr;
 
@@ -115,8 +115,7 @@ fn hook_needed_for_dtls13(s: &SSL) -> bool {
 /// connection's config was built with. A server that may negotiate DTLS 1.3 gets it only
 /// when a callback needs it (`hook_needed_for_dtls13`); DTLS 1.2-only servers always do.
 pub(crate) fn install_client_hello_hook(s: &SSL, conn: &mut Connection, variant: Variant) {
-    let dtls13 = s.with_settings(|st| st.engine_versions().is_ok_and(|(_, max)| max == 0xFEFC));
-    if dtls13 && !hook_needed_for_dtls13(s) {
+    if s.with_settings(Settings::dtls13_enabled) && !hook_needed_for_dtls13(s) {
         return;
     }
     let ssl = SslPtr(s.as_ptr());

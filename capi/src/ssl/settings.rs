@@ -254,6 +254,11 @@ impl Settings {
         }
     }
 
+    /// DTLS 1.3 may be negotiated (the maximum is DTLS 1.3).
+    pub fn dtls13_enabled(&self) -> bool {
+        self.engine_versions().is_ok_and(|(_, max)| max == 0xFEFC)
+    }
+
     /// Why no protocol version is left, if none is.
     pub fn dtls12_disabled(&self) -> Option<&'static str> {
         self.engine_versions().err()
