@@ -70,6 +70,16 @@ pub enum Event {
     },
     /// An NSS key log line, without trailing newline (only with `keylog`).
     KeyLog(String),
+    /// DTLS 1.3: an ACK (RFC 9147 §7) sent or received (only with `message_events`).
+    Ack {
+        /// True when we sent it.
+        sent: bool,
+        /// The acknowledged record numbers, (epoch, sequence number).
+        records: Vec<(u64, u64)>,
+    },
+    /// DTLS 1.3 client: the server sent a ticket (RFC 8446 §4.6.1); [`Connection::session`]
+    /// now returns a session that resumes with it.
+    NewSessionTicket,
 }
 
 /// Counters of dropped input and retransmissions.

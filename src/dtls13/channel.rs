@@ -79,6 +79,7 @@ fn on_record<R: Role13>(
         content::ACK if epoch >= 2 => {
             let ack = Ack::decode(&rec.content)
                 .map_err(|e| Error::alert(AlertDescription::DECODE_ERROR, format!("{e}")))?;
+            ch.log_ack(false, &ack.record_numbers);
             if let Some(f) = ch.flight.as_mut() {
                 f.on_ack(&ack);
             }
@@ -169,6 +170,25 @@ pub(crate) struct Channel13<S, E> {
     pub(crate) verify_code: Option<i32>,
     /// The path MTU our datagrams are cut for (the configuration's unless changed).
     pub(crate) mtu: usize,
+    /// Handshake messages and ACKs sent and received, for the application's message
+    /// callback (only with `message_events`).
+    pub(crate) log: VecDeque<Log13>,
+}
+
+/// One entry of [`Channel13::log`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Log13 {
+    /// A handshake message: the 12-byte DTLS handshake header (unfragmented) + body.
+    Msg {
+        sent: bool,
+        msg_type: u8,
+        bytes: Vec<u8>,
+    },
+    /// An ACK (RFC 9147 §7): its (epoch, sequence) record numbers.
+    Ack {
+        sent: bool,
+        records: Vec<(u64, u64)>,
+    },
 }
 
 impl<S: Phase13, E: Events13> Channel13<S, E> {
@@ -198,6 +218,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             verifier: None,
             verify_code: None,
             mtu,
+            log: VecDeque::new(),
         }
     }
 
@@ -283,6 +304,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     /// body); `epoch` is the current record's, for a message with no noted epoch.
     pub(crate) fn next_message(&mut self, epoch: u64) -> Option<(u64, u16, u8, Vec<u8>)> {
         let (typ, seq, body) = self.reasm.pop_message()?;
+        self.log_msg(false, typ.0, seq, &body);
         let e = self.msg_epochs.remove(&seq).unwrap_or(epoch);
         Some((e, seq, typ.0, body))
     }
@@ -312,6 +334,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
 
     /// Sends an ACK of `rns` in the current epoch.
     pub(crate) fn send_ack(&mut self, rns: Vec<RecordNumber>) -> Result<(), Error> {
+        self.log_ack(true, &rns);
         let mut body = Vec::new();
         Ack {
             record_numbers: rns,
@@ -346,8 +369,38 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     }
 
     /// A handshake message of ours with the next message_seq.
+    /// Logs a handshake message (with `message_events`), in the form OpenSSL's message
+    /// callback shows: the 12-byte DTLS handshake header of the whole message, then it.
+    pub(crate) fn log_msg(&mut self, sent: bool, msg_type: u8, seq: u16, body: &[u8]) {
+        if !self.cfg.emit_message_events {
+            return;
+        }
+        let len = (body.len() as u32).to_be_bytes();
+        let mut bytes = Vec::with_capacity(12 + body.len());
+        bytes.push(msg_type);
+        bytes.extend_from_slice(&len[1..]);
+        bytes.extend_from_slice(&seq.to_be_bytes());
+        bytes.extend_from_slice(&[0, 0, 0]);
+        bytes.extend_from_slice(&len[1..]);
+        bytes.extend_from_slice(body);
+        self.log.push_back(Log13::Msg {
+            sent,
+            msg_type,
+            bytes,
+        });
+    }
+
+    /// Logs an ACK sent or received (with `message_events`).
+    pub(crate) fn log_ack(&mut self, sent: bool, rns: &[RecordNumber]) {
+        if self.cfg.emit_message_events {
+            let records = rns.iter().map(|r| (r.epoch, r.seq)).collect();
+            self.log.push_back(Log13::Ack { sent, records });
+        }
+    }
+
     pub(crate) fn next_msg(&mut self, epoch: u64, msg_type: u8, body: Vec<u8>) -> OutMsg {
         let seq = self.next_msg_seq;
+        self.log_msg(true, msg_type, seq, &body);
         self.next_msg_seq = self.next_msg_seq.wrapping_add(1);
         OutMsg {
             epoch,

@@ -115,7 +115,7 @@
 //! or the C API.
 
 pub mod ack;
-mod channel;
+pub(crate) mod channel;
 mod channel_api;
 pub mod client;
 mod client_ext;

@@ -252,6 +252,7 @@ impl Server13 {
     /// A HelloRetryRequest sent once and forgotten: the client's retransmitted
     /// ClientHello gets a fresh one (RFC 9147 §5.1).
     fn send_stateless(&mut self, now: Instant, seq: u16, hrr: Vec<u8>) -> Result<(), Error> {
+        self.ch.log_msg(true, hs::SERVER_HELLO, seq, &hrr);
         let m = super::flight::OutMsg {
             epoch: 0,
             msg_type: hs::SERVER_HELLO,
@@ -260,11 +261,12 @@ impl Server13 {
         };
         let cfg = &self.ch.cfg;
         let timers = (cfg.initial_timeout, cfg.max_timeout, cfg.max_retransmits);
-        let mut f = OutFlight::new(vec![m], cfg.mtu, timers)?;
+        let mtu = self.ch.mtu;
+        let mut f = OutFlight::new(vec![m], mtu, timers)?;
         // RFC 9147 §5.1: the HelloRetryRequest takes the ClientHello's record number.
         self.ch.rl.set_plain_send_seq(self.plain_in_seq);
         let mut dgrams = Vec::new();
-        f.transmit(&mut self.ch.rl, now, cfg.mtu, true, &mut dgrams)?;
+        f.transmit(&mut self.ch.rl, now, mtu, true, &mut dgrams)?;
         self.ch.out.extend(dgrams);
         self.ch.reasm.clear();
         self.ch.reasm.set_next_seq(seq.wrapping_add(1));

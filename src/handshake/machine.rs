@@ -1709,6 +1709,7 @@ impl Machine {
             created: self.now,
             created_unix: now_unix,
             lifetime: self.session_config().session_cache.lifetime(),
+            tls13_ticket: None,
         })
     }
     pub fn set_alpn_hook(&mut self, hook: crate::alpn::AlpnSelectHook) {

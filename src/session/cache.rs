@@ -59,6 +59,9 @@ pub struct Session {
     pub created_unix: u64,
     /// How long the session may be resumed (`SSL_SESSION_get_timeout`).
     pub lifetime: Duration,
+    /// A DTLS 1.3 ticket with its resumption PSK (RFC 8446 §4.6.1): a client offers it
+    /// when it offers 1.3 (`suite` is then the TLS 1.3 suite, `master_secret` unused).
+    pub tls13_ticket: Option<crate::dtls13::client::Ticket13>,
 }
 
 impl std::fmt::Debug for Session {
@@ -375,6 +378,7 @@ mod tests {
             created,
             created_unix: 0,
             lifetime,
+            tls13_ticket: None,
         }
     }
 

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use crate::connection::{Event, Stats};
+use crate::dtls13::channel::Log13;
 use crate::dtls13::client::{Client13, Event13};
 use crate::dtls13::server::{Server13, ServerEvent13};
 use crate::error::{AlertDescription, AlertLevel, Error, SendError};
@@ -69,6 +70,21 @@ impl Conn13 {
 
     /// Turns the role's events and a new fatal error into `Connection` events.
     fn collect(&mut self, r: &Result<(), Error>) {
+        let log = role!(&mut self.role, x => std::mem::take(&mut x.ch.log));
+        for l in log {
+            self.events.push_back(match l {
+                Log13::Msg {
+                    sent,
+                    msg_type,
+                    bytes,
+                } => Event::HandshakeMessage {
+                    sent,
+                    msg_type: crate::enums::HandshakeType(msg_type),
+                    bytes,
+                },
+                Log13::Ack { sent, records } => Event::Ack { sent, records },
+            });
+        }
         match &mut self.role {
             Role13::Client(c) => {
                 while let Some(e) = c.poll_event() {
@@ -76,6 +92,7 @@ impl Conn13 {
                         Event13::HandshakeComplete => {
                             self.events.push_back(Event::HandshakeComplete)
                         }
+                        Event13::NewSessionTicket => self.events.push_back(Event::NewSessionTicket),
                         Event13::PeerClosed => {
                             self.close_received = true;
                             self.events.push_back(Event::AlertReceived {
@@ -386,6 +403,7 @@ impl Conn13 {
             Ok(()) => {
                 let queued = role!(&self.role, x => x.ch.out.len());
                 self.key_update = Some((request_peer, queued.max(1)));
+                self.collect(&Ok(()));
                 Ok(())
             }
             // Another flight of ours is unacknowledged: retry later, not fatal.
@@ -400,6 +418,34 @@ impl Conn13 {
 
     pub(crate) fn pending_key_update(&self) -> Option<bool> {
         self.key_update.map(|(r, _)| r)
+    }
+
+    /// Client: a session resuming with the newest ticket received (RFC 8446 §4.6.1), once
+    /// one arrived. Server: None (tickets are self-contained; nothing to cache).
+    pub(crate) fn session(&self) -> Option<crate::session::cache::Session> {
+        let Role13::Client(c) = &self.role else {
+            return None;
+        };
+        let t = c.tickets().last()?;
+        let id = ring::digest::digest(&ring::digest::SHA256, &t.ticket.ticket);
+        let created_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        Some(crate::session::cache::Session {
+            id: id.as_ref().to_vec(),
+            suite: t.suite.id(),
+            master_secret: zeroize::Zeroizing::new([0; 48]),
+            extended_master_secret: false,
+            peer_certificates: t.peer_certs.clone(),
+            verify_result: self.verify_result(),
+            server_name: self.server_name.clone(),
+            id_context: c.ch.cfg.session_id_context.clone(),
+            created: t.received,
+            created_unix,
+            lifetime: std::time::Duration::from_secs(u64::from(t.ticket.lifetime)),
+            tls13_ticket: Some(t.clone()),
+        })
     }
 
     pub(crate) fn stats(&self) -> Stats {

@@ -247,7 +247,7 @@ impl Engine {
     }
 
     pub(crate) fn session(&self) -> Option<Session> {
-        by!(self, m => m.session(), _c => None)
+        by!(self, m => m.session(), c => c.session())
     }
 
     pub(crate) fn session_reused(&self) -> bool {

@@ -65,7 +65,8 @@ fn options13(cfg: &Config, opts: &ClientOptions) -> Options13 {
         server_name: opts.server_name.clone(),
         verify_names: opts.verify_names.clone(),
         suites: cfg.tls13_suites.clone(),
-        resume: None,
+        // RFC 8446 §4.2.11: a 1.3 ticket is offered as a PSK.
+        resume: opts.resume.as_ref().and_then(|s| s.tls13_ticket.clone()),
     }
 }
 

@@ -145,6 +145,7 @@ entry! {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
             lifetime: Duration::from_secs(300),
+            tls13_ticket: None,
         })
     }
 

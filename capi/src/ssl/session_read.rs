@@ -164,6 +164,7 @@ pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
         created: Instant::now(),
         created_unix: now_unix,
         lifetime: DEFAULT_LIFETIME,
+        tls13_ticket: None,
     };
     let mut last = None;
     while !r.data.is_empty() {
@@ -339,6 +340,7 @@ mod tests {
             created: Instant::now(),
             created_unix: 1_700_000_000,
             lifetime: Duration::from_secs(7200),
+            tls13_ticket: None,
         }
     }
 
