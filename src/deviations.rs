@@ -132,3 +132,38 @@
 //!   `connect`/`listen`); rdtls never reads or sets it.
 //! * **§3.1 sequence numbers, §3.7 versions** — nothing to do: DTLS record sequence numbers
 //!   and anti-replay are independent of DCCP's, and the encapsulation is version-blind.
+//!
+//! ## DTLS 1.3 through `Connection` (issue 13, `crate::version`)
+//!
+//! * **Features our DTLS 1.3 path does not do.** A configuration or connection that uses
+//!   one never runs 1.3 silently without it: it does not offer (client) or accept (server)
+//!   1.3 and runs 1.2 as before, or, with `min_version` 1.3, `Connection::client` fails with
+//!   `Error::Config` naming the feature and a server answers protocol_version. The list:
+//!   PSK-callback suites (RFC 4279: `ConfigBuilder::psk`, a PSK identity hint,
+//!   `ClientOptions::psk`, `set_psk_provider`); RFC 9146 connection IDs
+//!   (`connection_id`); 13-byte record-header events (`record_headers`: the 1.3 unified
+//!   header has another shape); key-log lines (`keylog`); a server's
+//!   `certificate_authorities`; the server hooks set before the first ClientHello
+//!   (`set_cookie_hooks`, `set_client_hello_hook`, `set_session_lookup_hook`,
+//!   `set_alpn_select_hook`: ALPN is not answered by our 1.3 server) and the timer hook
+//!   (`set_timer_hook`: RFC 9147 §5.8 timers are the engine's). Renegotiation does not
+//!   exist in 1.3 (`renegotiate` fails on a 1.3 connection).
+//! * **Setters after the offer.** A client that offered 1.3 may be given `set_psk_provider`
+//!   or `set_timer_hook` later: before its ClientHello was handed out by `poll_transmit` it
+//!   then offers 1.2 only; afterwards the setting reaches only the 1.2 fallback, and is not
+//!   used when the server picks 1.3.
+//! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
+//!   `tls13_suite`), `group`, `peer_signature_scheme`, `psk_identity(_hint)`, `randoms`,
+//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`,
+//!   `connection_ids`, `last_datagram_newest` (false: no CID, no address move). Security
+//!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier
+//!   accepted the peer's chain (also on a server that got no client certificate).
+//! * **A 1.3-capable server decides on the first whole ClientHello.** Fragments of a first
+//!   ClientHello are held (at most 8 datagrams / 32 KiB) until it is whole; other datagrams
+//!   before it go to the 1.2 machine (dropped there), or are dropped by a 1.3-only server.
+//! * **A dual client's 1.2 fallback** happens on a HelloVerifyRequest or a ServerHello
+//!   without `supported_versions` at the start of a datagram; a 1.2 ServerHello fragmented
+//!   across datagrams reaches the 1.3 client, which fails with protocol_version.
+//! * **A 1.3 `Session`** (client side, from the newest ticket) has the TLS 1.3 suite in
+//!   `suite`, SHA-256 of the ticket as `id`, an unused zero `master_secret` and the ticket
+//!   in `tls13_ticket`; a 1.3 server reports no session.
