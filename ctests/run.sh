@@ -387,6 +387,7 @@ run_test dtls13_wolfssl_client_resumption_cookie
 # DTLS 1.3 from C: the OpenSSL API, the ports (-dtls1_3), 1.3-enabled clients against 1.2
 # peers (t_dtls13_capi.sh, issue 13).
 run_test dtls13_capi_api
+run_test dtls13_capi_resumption
 run_test dtls13_ports_ours
 run_test dtls13_ports_ours_env
 run_test dtls13_ports_default_is_12

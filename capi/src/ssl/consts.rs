@@ -21,6 +21,10 @@ pub const DTLS1_BAD_VER: c_int = 0x0100;
 pub const TLS_ANY_VERSION: c_int = 0x10000;
 pub const DTLS_ANY_VERSION: c_int = 0x1FFFF;
 
+/// The ACK record's content type (RFC 9147 §7; BoringSSL's name), as the message callback
+/// reports ACKs.
+pub const SSL3_RT_ACK: c_int = 26;
+
 // SSL_key_update types (ssl.h).
 pub const SSL_KEY_UPDATE_NONE: c_int = -1;
 pub const SSL_KEY_UPDATE_NOT_REQUESTED: c_int = 0;

@@ -191,3 +191,47 @@ fn pinned_or_default_client_gets_12() {
     }
     SSL_CTX_free(sctx);
 }
+
+/// Resumption with a DTLS 1.3 ticket through SSL_SESSION: SSL_get1_session after the
+/// ticket arrived, SSL_set_session on a new connection.
+#[test]
+fn ticket_resumption_through_ssl_session() {
+    use crate::ssl::info::*;
+    use crate::ssl::io::*;
+    use crate::ssl::session::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    assert_eq!(set_max(sctx, DTLS1_3_VERSION), 1);
+    assert_eq!(set_max(cctx, DTLS1_3_VERSION), 1);
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    let mut buf = [0u8; 16];
+    // The server's tickets follow its handshake: the client reads them.
+    for _ in 0..3 {
+        SSL_read(p.server, buf.as_mut_ptr().cast(), 16);
+        SSL_read(p.client, buf.as_mut_ptr().cast(), 16);
+    }
+    crate::error::clear();
+    let sess = SSL_get1_session(p.client);
+    assert!(!sess.is_null());
+    assert_eq!(SSL_SESSION_get_protocol_version(sess), DTLS1_3_VERSION);
+    assert_eq!(SSL_SESSION_is_resumable(sess), 1);
+    assert_eq!(
+        cstr_of(crate::ssl::cipher::SSL_CIPHER_get_name(
+            SSL_SESSION_get0_cipher(sess)
+        )),
+        "TLS_AES_256_GCM_SHA384"
+    );
+    drop(p);
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(SSL_set_session(p.client, sess), 1);
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.3");
+    assert_eq!(SSL_session_reused(p.client), 1);
+    assert_eq!(SSL_session_reused(p.server), 1);
+    drop(p);
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
