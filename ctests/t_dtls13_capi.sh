@@ -99,10 +99,19 @@ test_dtls13_ports_default_is_12() {
     ! grep -q '^Protocol: ' cli.err || fail "a handshake completed"
 }
 
+# wolfSSL with DTLS 1.3 (scripts/build-wolfssl-cid.sh builds it into build/wolfssl-cid).
+ports13_wolf_setup() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "DTLS 1.3 is rdtls's (OpenSSL 3.0 has none)"
+    WOLF="$(abspath "$BUILD/wolfssl-cid")"
+    [ -x "$WOLF/examples/client/client" ] && [ -x "$WOLF/examples/server/server" ] &&
+        grep -q 'define WOLFSSL_DTLS13' "$WOLF/wolfssl/options.h" 2> /dev/null ||
+        skip "no DTLS 1.3 wolfSSL in $WOLF (run sh scripts/build-wolfssl-cid.sh)"
+}
+
 # The ports at 1.3 against wolfSSL's DTLS 1.3 example server (echo mode, cookie HRR).
 test_dtls13_ports_wolfssl_server() {
     local port
-    dtls13_setup TLS_AES_128_GCM_SHA256
+    ports13_wolf_setup
     port=$(free_port)
     (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 4 \
         -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d -e) \
@@ -129,7 +138,7 @@ test_dtls13_ports_wolfssl_server() {
 # wolfSSL's DTLS 1.3 example client against the port rdtls-s_server -dtls1_3.
 test_dtls13_ports_wolfssl_client() {
     local port
-    dtls13_setup TLS_AES_128_GCM_SHA256
+    ports13_wolf_setup
     start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
         -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -dtls1_3 -msg
     port=$(wait_port srv.err) || fail "server did not start"
