@@ -150,8 +150,12 @@
 //!   exist in 1.3 (`renegotiate` fails on a 1.3 connection).
 //! * **Setters after the offer.** A client that offered 1.3 may be given `set_psk_provider`
 //!   or `set_timer_hook` later: before its ClientHello was handed out by `poll_transmit` it
-//!   then offers 1.2 only; afterwards the setting reaches only the 1.2 fallback, and is not
-//!   used when the server picks 1.3.
+//!   then offers 1.2 only; afterwards the setting reaches the 1.2 fallback. Once the
+//!   connection is on 1.3 (or offers only 1.3), `set_psk_provider` and, on a server, the
+//!   cookie / ClientHello / session lookup / ALPN select hooks fail the connection with
+//!   `Error::Config` naming the feature (fail closed, never ignored). The timer hook is the
+//!   one setting a 1.3 connection keeps without using (it only tunes retransmission timing;
+//!   RFC 9147 §5.8 timers and ACKs drive 1.3).
 //! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
 //!   `tls13_suite`), `group`, `peer_signature_scheme`, `psk_identity(_hint)`, `randoms`,
 //!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`,

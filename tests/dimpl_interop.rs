@@ -19,6 +19,8 @@ mod c13;
 mod common;
 #[path = "dimpl_interop/peer.rs"]
 mod dimpl_peer;
+#[path = "dimpl_interop/negotiation.rs"]
+mod negotiation;
 #[path = "dimpl_interop/server13.rs"]
 mod server13;
 #[path = "dimpl_interop/vs_server13.rs"]

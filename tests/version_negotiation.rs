@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::fixtures::Spec;
-use common::link::{Dir, LinkConfig, Pair};
+use common::link::{Dir, Endpoint, LinkConfig, Pair};
 use common::ours::{our_builder, Ours};
 use common::wire::parse_records;
 use rdtls::{AlertDescription, ClientOptions, Config, SendError, DTLS1_2_VERSION, DTLS1_3_VERSION};
@@ -248,28 +248,60 @@ fn client_13_only_vs_server_12_fails() {
     assert!(!p.client.conn.is_established());
 }
 
-#[test]
-fn lossy_link_10_percent() {
-    for seed in 0..6 {
+fn lossy(loss: f64, seeds: std::ops::Range<u64>, client: (u16, u16), server: (u16, u16)) {
+    for seed in seeds {
         let mut p = pair_spec(
             &Spec::default_ecdsa(),
-            (V12, V13),
-            (V12, V13),
-            LinkConfig::lossy(0.10),
+            client,
+            server,
+            LinkConfig::lossy(loss),
             seed,
         );
-        p.handshake(20_000, Duration::from_secs(3600))
-            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-        assert_eq!(p.client.conn.protocol_version(), Some(V13));
-        for i in 0..5 {
-            let m = format!("message {i}");
-            p.send(Dir::ToServer, m.as_bytes()).unwrap();
+        p.handshake(50_000, Duration::from_secs(3600))
+            .unwrap_or_else(|e| panic!("loss {loss} seed {seed}: {e}"));
+        let want = if server.1 == V13 && client.1 == V13 {
+            V13
+        } else {
+            V12
+        };
+        assert_eq!(p.client.conn.protocol_version(), Some(want));
+        assert_eq!(p.server.conn.protocol_version(), Some(want));
+        // Application data is not retransmitted: whatever arrives arrives intact, once.
+        let sent: Vec<Vec<u8>> = (0..10)
+            .map(|i| format!("message {i}").into_bytes())
+            .collect();
+        for m in &sent {
+            p.send(Dir::ToServer, m).unwrap();
+            p.send(Dir::ToClient, m).unwrap();
         }
-        p.run_until(20_000, Duration::from_secs(600), |p| {
-            p.next_event().is_none()
-        })
-        .ok();
+        for _ in 0..400 {
+            if !p.step() {
+                break;
+            }
+        }
+        for got in [p.server.take_received(), p.client.take_received()] {
+            let mut seen = std::collections::HashSet::new();
+            for g in got {
+                assert!(sent.contains(&g), "seed {seed}: garbage {g:?}");
+                assert!(seen.insert(g), "seed {seed}: delivered twice");
+            }
+        }
+        p.link = LinkConfig::PERFECT;
+        p.exchange(b"clean", b"link").unwrap();
     }
+}
+
+#[test]
+fn lossy_link_10_percent() {
+    lossy(0.10, 0..8, (V12, V13), (V12, V13));
+    lossy(0.10, 8..12, (V12, V13), (V12, V12));
+    lossy(0.10, 12..16, (V12, V12), (V12, V13));
+}
+
+#[test]
+fn lossy_link_30_percent() {
+    lossy(0.30, 100..106, (V12, V13), (V12, V13));
+    lossy(0.30, 106..110, (V12, V13), (V12, V12));
 }
 
 #[test]
@@ -285,8 +317,35 @@ fn mtu_300_fragmented() {
         ((V12, V13), (V12, V12), V12),
         ((V12, V12), (V12, V13), V12),
     ] {
-        let mut p = pair_spec(&spec, client, server, link, 7);
+        // A long ALPN list makes the merged hello larger than one datagram, so a
+        // 1.3-capable server must reassemble it before choosing the version.
+        let names: Vec<Vec<u8>> = (0..8)
+            .map(|i| format!("protocol-name-{i:02}").into_bytes())
+            .collect();
+        let now = Instant::now();
+        let ccfg = our_builder(&spec, false)
+            .versions(client.0, client.1)
+            .unwrap()
+            .alpn_protocols(&names)
+            .build()
+            .unwrap();
+        let c = Ours::client(ccfg, now, ClientOptions::default());
+        let s = Ours::server(config(&spec, true, server.0, server.1), now);
+        let mut p = Pair::new_at(now, c, s, link, 7);
         handshake(&mut p);
+        if client.1 == V13 {
+            // The merged hello does not fit one datagram: the server saw it fragmented.
+            let hello_frags = p
+                .bytes(Dir::ToServer)
+                .iter()
+                .filter(|d| d[0] == 22 && d[13] == 1 && d[22..25] != d[14..17])
+                .count();
+            let sizes: Vec<usize> = p.bytes(Dir::ToServer).iter().map(|d| d.len()).collect();
+            assert!(
+                hello_frags >= 2,
+                "ClientHello fragmented at MTU 300: {sizes:?}"
+            );
+        }
         assert_eq!(p.client.conn.protocol_version(), Some(want));
         assert!(p.bytes(Dir::ToServer).iter().all(|d| d.len() <= 300));
         assert!(p.bytes(Dir::ToClient).iter().all(|d| d.len() <= 300));
@@ -430,4 +489,142 @@ fn unsupported_feature_keeps_12_or_fails_with_min_13() {
         Err(rdtls::Error::Config(why)) => assert!(why.contains("PSK"), "{why}"),
         other => panic!("expected Error::Config, got {:?}", other.err()),
     }
+}
+
+/// Our 1.3-capable client against OpenSSL 3.0's DTLS 1.2 server (cookie exchange on): it
+/// falls back to 1.2, completes, and resumes the 1.2 session through a merged hello.
+#[test]
+fn dual_client_with_openssl_12_server() {
+    use common::ossl::{ossl_context, OsslPeer};
+    let spec = Spec::default_ecdsa();
+    let ccfg = config(&spec, false, V12, V13);
+    let sctx = ossl_context(&spec, true).expect("OpenSSL server context");
+    let start = Instant::now();
+    let client = Ours::client(ccfg.clone(), start, ClientOptions::default());
+    let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
+    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 21);
+    p.handshake(2_000, Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.client.conn.protocol_version(), Some(V12));
+    assert_eq!(p.client.conn.verify_result(), 0);
+    p.exchange(b"hello openssl", b"hello rdtls").unwrap();
+    let session = p.client.conn.session().expect("1.2 session");
+    assert!(session.tls13_ticket.is_none());
+
+    let opts = ClientOptions {
+        resume: Some(session),
+        ..ClientOptions::default()
+    };
+    let client = Ours::client(ccfg, Instant::now(), opts);
+    let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
+    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 22);
+    p.handshake(2_000, Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("resumption: {e}"));
+    assert_eq!(p.client.conn.protocol_version(), Some(V12));
+    assert!(
+        p.client.conn.session_reused(),
+        "1.2 session resumed after a merged hello"
+    );
+    p.exchange(b"again", b"yes").unwrap();
+}
+
+/// A per-connection verifier (what the C API's verify callback goes through) also decides
+/// a 1.3 handshake, and a dual client's fallback to 1.2.
+#[test]
+fn set_verifier_reaches_13_and_the_fallback() {
+    use rdtls::pki::verifier::{CertVerifier, Verdict, VerifyInput};
+    struct Refuse(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl CertVerifier for Refuse {
+        fn verify(&self, _input: &VerifyInput<'_>) -> Verdict {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Verdict {
+                accept: false,
+                code: 50,
+                depth: 0,
+                reason: "refused by the test".into(),
+            }
+        }
+    }
+    for server_max in [V13, V12] {
+        let mut p = pair((V12, V13), (V12, server_max));
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        p.client.conn.set_verifier(Box::new(Refuse(calls.clone())));
+        assert!(p.handshake(2_000, Duration::from_secs(60)).is_err());
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(!p.client.conn.is_established());
+        assert_eq!(p.client.conn.verify_result(), 50, "the verifier's code");
+        assert!(p
+            .client
+            .alerts_sent()
+            .iter()
+            .any(|(l, _)| *l == rdtls::AlertLevel::Fatal));
+    }
+}
+
+/// A setting our 1.3 path lacks, given to a dual client before its hello went out, makes
+/// it offer 1.2 only; given to a 1.3 server, it fails the connection (never ignored).
+#[test]
+fn late_unsupported_settings() {
+    let mut p = pair((V12, V13), (V12, V13));
+    let psk: Arc<dyn rdtls::psk::PskProvider> = Arc::new(rdtls::psk::StaticPsk {
+        identity: b"id".to_vec(),
+        key: zeroize::Zeroizing::new(vec![7; 16]),
+    });
+    p.client.conn.set_psk_provider(psk);
+    handshake(&mut p);
+    assert_eq!(p.client.conn.protocol_version(), Some(V12));
+    assert_eq!(p.server.conn.protocol_version(), Some(V12));
+
+    let mut p = pair((V12, V13), (V12, V13));
+    handshake(&mut p);
+    assert_eq!(p.server.conn.protocol_version(), Some(V13));
+    p.server
+        .conn
+        .set_alpn_select_hook(Box::new(|_offered: &[u8]| {
+            rdtls::alpn::AlpnSelection::NoAck
+        }));
+    match p.server.conn.error() {
+        Some(rdtls::Error::Config(why)) => assert!(why.contains("ALPN"), "{why}"),
+        other => panic!("expected a Config error, got {other:?}"),
+    }
+    // A server-only hook on a client changes nothing, as in 1.2.
+    p.client
+        .conn
+        .set_alpn_select_hook(Box::new(|_offered: &[u8]| {
+            rdtls::alpn::AlpnSelection::NoAck
+        }));
+    assert!(p.client.conn.error().is_none());
+}
+
+/// After a fallback to 1.2, the message events report the merged hello once per send.
+#[test]
+fn message_events_across_fallback() {
+    let spec = Spec::default_ecdsa();
+    let now = Instant::now();
+    let ccfg = our_builder(&spec, false)
+        .versions(V12, V13)
+        .unwrap()
+        .message_events(true)
+        .build()
+        .unwrap();
+    let c = Ours::client(ccfg, now, ClientOptions::default());
+    let s = Ours::server(config(&spec, true, V12, V12), now);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 15);
+    handshake(&mut p);
+    let sent: Vec<u8> = p
+        .client
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            rdtls::Event::HandshakeMessage {
+                sent: true,
+                msg_type,
+                ..
+            } => Some(msg_type.0),
+            _ => None,
+        })
+        .collect();
+    // ClientHello, ClientHello with the HelloVerifyRequest cookie, ClientKeyExchange,
+    // Finished.
+    assert_eq!(sent, vec![1, 1, 16, 20]);
 }

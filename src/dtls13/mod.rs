@@ -1,6 +1,7 @@
-//! DTLS 1.3 (RFC 9147, handshake of RFC 8446): the building blocks and a client state
-//! machine. Nothing here is wired into [`crate::Connection`] yet; the module is
-//! `#[doc(hidden)]` until it is.
+//! DTLS 1.3 (RFC 9147, handshake of RFC 8446): the building blocks and the client and
+//! server state machines. [`crate::Connection`] reaches them through `crate::version`
+//! (version negotiation: `Config::max_version` = `DTLS1_3_VERSION`); the module itself
+//! stays `#[doc(hidden)]`.
 //!
 //! What exists, each checked against published vectors and against dimpl's DTLS 1.3 server
 //! (`tests/dimpl_interop.rs`, which completes a handshake driven by hand from these parts):
@@ -72,9 +73,9 @@
 //!   cookie needs the caller's peer address;
 //! * tickets in `SSL_SESSION` (dimpl 0.8 and 0.9 neither issue nor accept tickets;
 //!   resumption is checked between our two roles and with wolfSSL both ways, below);
-//! * version negotiation inside [`crate::Connection`]: `DTLS_method` offering 1.3 + 1.2
-//!   with the RFC 8446 §4.1.3 downgrade sentinel, `DTLSv1_2_method` 1.2 only; the client
-//!   here is standalone and not wired into `Connection` or the C API yet;
+//! * (done in `crate::version`: negotiation inside [`crate::Connection`], one merged
+//!   ClientHello offering 1.3 + 1.2, the RFC 8446 §4.1.3 downgrade sentinel, tickets in
+//!   `Session`);
 //! * the C API (`DTLS1_3_VERSION` in min/max proto version, `SSL_get_version` =
 //!   `DTLSv1.3`, `SSL_key_update`, `SSL_CTX_set_ciphersuites`, tickets through
 //!   `SSL_SESSION`, `SSL_export_keying_material` on the 1.3 exporter);

@@ -892,16 +892,20 @@ impl Machine {
 
     /// A 1.3-capable client's server answered in 1.2 (`crate::version`): take over with
     /// the merged hello that was sent (`dual`) as our ClientHello, as if we had sent it;
-    /// our epoch-0 records continue after the 1.3 client's (`next_record_seq`).
+    /// our epoch-0 records continue after the 1.3 client's (`next_record_seq`); the 1.3
+    /// client's events not yet polled (`carried`, which report that hello) come first.
     pub(crate) fn adopt_sent_hello(
         &mut self,
         now: Instant,
         dual: Vec<u8>,
         next_record_seq: u64,
+        carried: impl IntoIterator<Item = Event>,
     ) -> Result<(), Error> {
         self.dual_hello = Some(dual);
         self.client_send_hello(now)?;
         self.out_queue.clear();
+        self.events.clear();
+        self.events.extend(carried);
         self.records.set_next_write_sequence(next_record_seq);
         Ok(())
     }

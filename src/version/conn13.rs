@@ -185,6 +185,10 @@ impl Conn13 {
     }
 
     pub(crate) fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            // What the role logged outside a datagram or timer call (its first flight).
+            self.collect(&Ok(()));
+        }
         self.events.pop_front()
     }
 
@@ -334,7 +338,22 @@ impl Conn13 {
     /// `X509_V_OK` only when the peer's chain was verified by our verifier and accepted
     /// (fail closed: no chain, or not yet checked, reads as unverified).
     pub(crate) fn verify_result(&self) -> i32 {
-        role!(&self.role, x => x.ch.verify_code).unwrap_or(X509_V_ERR_UNSPECIFIED)
+        match (role!(&self.role, x => x.ch.verify_code), self.error()) {
+            (Some(code), _) => code,
+            (None, Some(Error::CertificateVerify { code, .. })) if *code != 0 => *code,
+            _ => X509_V_ERR_UNSPECIFIED,
+        }
+    }
+
+    /// A setting our 1.3 path cannot honour arrived on a 1.3 connection: fail closed
+    /// rather than run without it (src/deviations.rs).
+    pub(crate) fn refuse(&mut self, what: &str) {
+        if self.error().is_some() {
+            return;
+        }
+        let e = Error::Config(format!("DTLS 1.3 does not support {what}"));
+        let r = role!(&mut self.role, x => x.ch.settle(Err(e)));
+        self.collect(&r);
     }
 
     pub(crate) fn set_verifier(

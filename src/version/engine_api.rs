@@ -400,39 +400,58 @@ impl Engine {
         }
     }
 
+    /// Hands a setting our 1.3 path lacks to the 1.2 machine: a dual client that has not
+    /// sent its hello yet offers 1.2 only; a connection already (or only) on 1.3 fails
+    /// closed with `Error::Config` naming the feature.
+    /// `for_client`: the setting matters to a client too (server-only hooks on a client
+    /// do nothing in 1.2 either, and change nothing here).
+    fn set_12_only(
+        &mut self,
+        what: &str,
+        for_client: bool,
+        set: impl FnOnce(&mut crate::handshake::machine::Machine),
+    ) {
+        let client = self.is_client();
+        if client && for_client {
+            let now = self.last_now();
+            self.drop_13_if_unsent(now);
+        }
+        if let Engine::V13(c) = self {
+            if c.fallback.is_none() && (for_client || !client) {
+                c.refuse(what);
+                return;
+            }
+        }
+        if let Some(m) = self.machine_mut() {
+            set(m);
+        }
+    }
+
     pub(crate) fn set_psk_provider(
         &mut self,
         p: std::sync::Arc<dyn crate::handshake::psk::PskProvider>,
     ) {
-        let now = self.last_now();
-        self.drop_13_if_unsent(now);
-        if let Some(m) = self.machine_mut() {
-            m.set_psk_provider(p);
-        }
+        self.set_12_only("PSK-callback suites", true, |m| m.set_psk_provider(p));
     }
 
     pub(crate) fn set_cookie_hooks(&mut self, h: Box<dyn crate::cookie::CookieHooks + Send>) {
-        if let Some(m) = self.machine_mut() {
-            m.set_cookie_hooks(h);
-        }
+        self.set_12_only("application cookie hooks", false, |m| m.set_cookie_hooks(h));
     }
 
     pub(crate) fn set_client_hello_hook(&mut self, h: Box<dyn crate::ClientHelloHook>) {
-        if let Some(m) = self.machine_mut() {
-            m.set_client_hello_hook(h);
-        }
+        self.set_12_only("the ClientHello hook", false, |m| {
+            m.set_client_hello_hook(h)
+        });
     }
 
     pub(crate) fn set_session_lookup_hook(&mut self, h: crate::session::SessionLookupHook) {
-        if let Some(m) = self.machine_mut() {
-            m.set_session_lookup_hook(h);
-        }
+        self.set_12_only("the session lookup hook", false, |m| {
+            m.set_session_lookup_hook(h)
+        });
     }
 
     pub(crate) fn set_alpn_hook(&mut self, h: crate::alpn::AlpnSelectHook) {
-        if let Some(m) = self.machine_mut() {
-            m.set_alpn_hook(h);
-        }
+        self.set_12_only("the ALPN select hook", false, |m| m.set_alpn_hook(h));
     }
 
     pub(crate) fn set_timer_hook(&mut self, h: Box<dyn FnMut(u32) -> u32 + Send>) {

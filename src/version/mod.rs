@@ -229,7 +229,8 @@ impl Engine {
         if let Some(h) = c.timer_hook.take() {
             m.set_timer_hook(h);
         }
-        m.adopt_sent_hello(now, sent, next_seq)?;
+        let carried = std::iter::from_fn(|| c.poll_event()).collect::<Vec<_>>();
+        m.adopt_sent_hello(now, sent, next_seq, carried)?;
         *self = Engine::V12(m, None);
         Ok(())
     }
