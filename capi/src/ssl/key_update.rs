@@ -7,8 +7,8 @@ use rdtls::SendError;
 
 use crate::entry::*;
 use crate::error::ssl_reasons::{
-    SSL_R_BAD_WRITE_RETRY, SSL_R_INVALID_KEY_UPDATE_TYPE, SSL_R_STILL_IN_INIT,
-    SSL_R_WRONG_SSL_VERSION,
+    SSL_R_BAD_WRITE_RETRY, SSL_R_INVALID_KEY_UPDATE_TYPE, SSL_R_PROTOCOL_IS_SHUTDOWN,
+    SSL_R_STILL_IN_INIT, SSL_R_WRONG_SSL_VERSION,
 };
 use crate::error::{put_error, ERR_LIB_SSL};
 
@@ -75,6 +75,14 @@ impl SSL {
                     ERR_LIB_SSL,
                     SSL_R_STILL_IN_INIT,
                     "SSL_key_update before the handshake completed",
+                );
+                0
+            }
+            Some(Err(SendError::Closed)) => {
+                put_error(
+                    ERR_LIB_SSL,
+                    SSL_R_PROTOCOL_IS_SHUTDOWN,
+                    "SSL_key_update after close_notify was sent",
                 );
                 0
             }
