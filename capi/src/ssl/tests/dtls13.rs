@@ -235,3 +235,63 @@ fn ticket_resumption_through_ssl_session() {
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
 }
+
+/// DTLS-SRTP on DTLS 1.3 (RFC 9147 keeps use_srtp): the profile and the exporter agree.
+#[test]
+fn srtp_exporter_and_sni_on_13() {
+    use crate::ssl::getters::SSL_export_keying_material;
+    use crate::ssl::info::*;
+    use crate::ssl::srtp::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    let prof = c("SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80");
+    for ctx in [sctx, cctx] {
+        assert_eq!(set_max(ctx, DTLS1_3_VERSION), 1);
+        assert_eq!(SSL_CTX_set_tlsext_use_srtp(ctx, prof.as_ptr()), 0);
+    }
+    let p = Pair::new(cctx, sctx);
+    let host = c("localhost");
+    assert_eq!(
+        crate::ssl::ctrl::SSL_ctrl(
+            p.client,
+            SSL_CTRL_SET_TLSEXT_HOSTNAME,
+            0,
+            host.as_ptr() as *mut c_void
+        ),
+        1
+    );
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p.server)), "DTLSv1.3");
+    let (cs, ss) = (
+        SSL_get_selected_srtp_profile(p.client),
+        SSL_get_selected_srtp_profile(p.server),
+    );
+    assert!(!cs.is_null() && cs == ss);
+    let label = c("EXTRACTOR-dtls_srtp");
+    let (mut a, mut b) = ([0u8; 56], [0u8; 56]);
+    for (s, out) in [(p.client, &mut a), (p.server, &mut b)] {
+        assert_eq!(
+            SSL_export_keying_material(
+                s,
+                out.as_mut_ptr(),
+                out.len(),
+                label.as_ptr(),
+                19,
+                std::ptr::null(),
+                0,
+                0
+            ),
+            1
+        );
+    }
+    assert_eq!(a, b);
+    // The client's own SNI (the server's view is not reported on 1.3 yet).
+    assert_eq!(
+        cstr_of(crate::ssl::setters::SSL_get_servername(p.client, 0)),
+        "localhost"
+    );
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
