@@ -145,19 +145,17 @@
 //!   header has another shape); key-log lines (`keylog`); a server's
 //!   `certificate_authorities`; the server hooks set before the first ClientHello
 //!   (`set_cookie_hooks`, `set_client_hello_hook`, `set_session_lookup_hook`,
-//!   `set_alpn_select_hook`: ALPN is not answered by our 1.3 server) and the timer hook
-//!   (`set_timer_hook`: RFC 9147 §5.8 timers are the engine's). Renegotiation does not
-//!   exist in 1.3 (`renegotiate` fails on a 1.3 connection).
-//! * **Setters after the offer.** A client that offered 1.3 may be given `set_psk_provider`
-//!   or `set_timer_hook` later: before its ClientHello was handed out by `poll_transmit` it
+//!   `set_alpn_select_hook`: ALPN is not answered by our 1.3 server). Renegotiation does
+//!   not exist in 1.3 (`renegotiate` fails on a 1.3 connection). The timer hook
+//!   (`set_timer_hook`) drives the 1.3 flights' retransmission timeout as it does 1.2's.
+//! * **Setters after the offer.** A client that offered 1.3 may be given
+//!   `set_psk_provider` later: before its ClientHello was handed out by `poll_transmit` it
 //!   then offers 1.2 only; afterwards the setting reaches the 1.2 fallback. Once the
 //!   connection is on 1.3 (or offers only 1.3), `set_psk_provider` and, on a server, the
 //!   cookie / ClientHello / session lookup / ALPN select hooks fail the connection with
-//!   `Error::Config` naming the feature (fail closed, never ignored). The timer hook is the
-//!   one setting a 1.3 connection keeps without using (it only tunes retransmission timing;
-//!   RFC 9147 §5.8 timers and ACKs drive 1.3).
+//!   `Error::Config` naming the feature (fail closed, never ignored).
 //! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
-//!   `tls13_suite`), `group`, `peer_signature_scheme`, `psk_identity(_hint)`, `randoms`,
+//!   `tls13_suite`), `peer_signature_scheme`, `psk_identity(_hint)`,
 //!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`,
 //!   `connection_ids`, `last_datagram_newest` (false: no CID, no address move). Security
 //!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier

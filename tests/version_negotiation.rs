@@ -80,6 +80,13 @@ fn both_13_negotiate_13_with_data_key_update_and_close() {
     let suite = p.client.conn.tls13_suite().expect("1.3 suite");
     assert_eq!(suite.name(), "TLS_AES_128_GCM_SHA256");
     assert_eq!(p.server.conn.tls13_suite(), Some(suite));
+    assert_eq!(
+        p.client.conn.group(),
+        Some(rdtls::enums::NamedGroup::X25519)
+    );
+    assert_eq!(p.server.conn.group(), p.client.conn.group());
+    assert!(p.client.conn.randoms().is_some());
+    assert_eq!(p.client.conn.randoms(), p.server.conn.randoms());
     // Our server's stateless HRR cookie (RFC 9147 §5.1) answered the merged hello.
     let hrr_random_start = [0xcf, 0x21, 0xad, 0x74];
     let s1 = p.bytes(Dir::ToClient)[0].to_vec();
@@ -627,4 +634,37 @@ fn message_events_across_fallback() {
     // ClientHello, ClientHello with the HelloVerifyRequest cookie, ClientKeyExchange,
     // Finished.
     assert_eq!(sent, vec![1, 1, 16, 20]);
+}
+
+/// The timer hook (OpenSSL's `DTLS_set_timer_cb`) drives 1.3 retransmissions too: a lost
+/// first flight is resent after the hook's timeout, which gets the expired one back.
+#[test]
+fn timer_hook_on_13() {
+    use std::sync::{Arc as StdArc, Mutex};
+    let mut p = pair((V12, V13), (V12, V13));
+    let calls: StdArc<Mutex<Vec<u32>>> = StdArc::new(Mutex::new(Vec::new()));
+    let log = calls.clone();
+    p.client.conn.set_timer_hook(Box::new(move |prev| {
+        log.lock().unwrap().push(prev);
+        if prev == 0 {
+            50_000
+        } else {
+            prev * 3
+        }
+    }));
+    // The hook applies from the next flight on: lose the HelloRetryRequest so ClientHello1
+    // is resent by the timer, then let everything through.
+    let hello = p.take(Dir::ToServer);
+    p.deliver(Dir::ToServer, &hello);
+    let _lost_hrr = p.take(Dir::ToClient);
+    let start = p.now;
+    handshake(&mut p);
+    assert_eq!(p.client.conn.protocol_version(), Some(V13));
+    let seen = calls.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "hook used");
+    // ClientHello1's resend: the expired default timeout (1 s) comes in; ClientHello2 and
+    // Finished are new flights, which start from 0.
+    assert_eq!(seen[0], 1_000_000, "{seen:?}");
+    assert_eq!(seen[1..], [0, 0], "{seen:?}");
+    assert!(p.now - start < Duration::from_millis(1100));
 }

@@ -173,6 +173,12 @@ pub(crate) struct Channel13<S, E> {
     /// Handshake messages and ACKs sent and received, for the application's message
     /// callback (only with `message_events`).
     pub(crate) log: VecDeque<Log13>,
+    /// The (EC)DHE group and the client and server randoms, once ServerHello is settled.
+    pub(crate) group: Option<u16>,
+    pub(crate) randoms: Option<([u8; 32], [u8; 32])>,
+    /// The application's retransmission-timeout hook (OpenSSL's `DTLS_set_timer_cb`):
+    /// given the previous timeout in µs (0 for a new flight), it returns the next.
+    pub(crate) timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
 }
 
 /// One entry of [`Channel13::log`].
@@ -219,6 +225,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             verify_code: None,
             mtu,
             log: VecDeque::new(),
+            group: None,
+            randoms: None,
+            timer_hook: None,
         }
     }
 
@@ -327,6 +336,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         if let Some(f) = self.flight.as_mut().filter(|f| due(f)) {
             let mut dgrams = Vec::new();
             f.transmit(&mut self.rl, now, self.mtu, false, &mut dgrams)?;
+            if let Some(h) = self.timer_hook.as_mut() {
+                f.override_timeout(now, h);
+            }
             self.out.extend(dgrams);
         }
         Ok(())
@@ -353,6 +365,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         let mut f = OutFlight::new(msgs, self.mtu, timers)?;
         let mut dgrams = Vec::new();
         f.transmit(&mut self.rl, now, self.mtu, true, &mut dgrams)?;
+        if let Some(h) = self.timer_hook.as_mut() {
+            f.override_timeout(now, h);
+        }
         self.out.extend(dgrams);
         self.flight = Some(f);
         Ok(())
@@ -368,7 +383,6 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         self.retransmit(now, OutFlight::is_pending)
     }
 
-    /// A handshake message of ours with the next message_seq.
     /// Logs a handshake message (with `message_events`), in the form OpenSSL's message
     /// callback shows: the 12-byte DTLS handshake header of the whole message, then it.
     pub(crate) fn log_msg(&mut self, sent: bool, msg_type: u8, seq: u16, body: &[u8]) {
@@ -398,6 +412,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         }
     }
 
+    /// A handshake message of ours with the next message_seq.
     pub(crate) fn next_msg(&mut self, epoch: u64, msg_type: u8, body: Vec<u8>) -> OutMsg {
         let seq = self.next_msg_seq;
         self.log_msg(true, msg_type, seq, &body);

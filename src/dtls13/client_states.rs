@@ -288,6 +288,8 @@ impl Client13 {
         if let Some(f) = self.ch.flight.as_mut() {
             f.implicitly_acked(); // §7.1: ServerHello acknowledges ClientHello
         }
+        self.ch.group = Some(share.group);
+        self.ch.randoms = Some((s.random, sh.random));
         messages::transcript_message(&mut s.transcript, hs::SERVER_HELLO, body);
         // RFC 8446 §4.2.11: the server may pick only an identity we offered, with a suite
         // of the PSK's hash; otherwise the handshake is a full one.

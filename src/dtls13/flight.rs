@@ -45,6 +45,8 @@ pub struct OutFlight {
     /// When the timer fires (None: the flight needs no more retransmission).
     deadline: Option<Instant>,
     timeout: Duration,
+    /// The timeout that expired before the current one (for the application's hook).
+    expired_timeout: Duration,
     max_timeout: Duration,
     retransmits: u32,
     max_retransmits: u32,
@@ -91,10 +93,26 @@ impl OutFlight {
             acks,
             deadline: None,
             timeout: initial,
+            expired_timeout: initial,
             max_timeout,
             retransmits: 0,
             max_retransmits,
         })
+    }
+
+    /// Replaces the timeout just armed by [`OutFlight::transmit`] with the application's
+    /// choice (OpenSSL's `DTLS_set_timer_cb`: the previous timeout in µs, 0 for a flight's
+    /// first transmission, in; the next out, at least 1 µs).
+    pub fn override_timeout(&mut self, now: Instant, hook: &mut dyn FnMut(u32) -> u32) {
+        let prev = if self.retransmits == 0 {
+            0
+        } else {
+            self.expired_timeout.as_micros().min(u128::from(u32::MAX)) as u32
+        };
+        self.timeout = Duration::from_micros(u64::from(hook(prev).max(1)));
+        if self.deadline.is_some() {
+            self.deadline = Some(now + self.timeout);
+        }
     }
 
     /// Seals every fragment not yet acknowledged, one record each, packed into datagrams
@@ -113,6 +131,7 @@ impl OutFlight {
             if self.retransmits > self.max_retransmits {
                 return Err(Error::HandshakeTimeout);
             }
+            self.expired_timeout = self.timeout;
             self.timeout = (self.timeout * 2).min(self.max_timeout);
         }
         let mut dgram = Vec::new();

@@ -291,6 +291,8 @@ impl Server13 {
             .map_err(|_| Error::alert(AD::ILLEGAL_PARAMETER, "bad key share"))?;
         let mut random = [0u8; 32];
         self.rng.fill_bytes(&mut random);
+        self.ch.group = Some(share.group);
+        self.ch.randoms = Some((ch.random, random));
         let mut sv = Vec::new();
         ext::encode_version_server(&mut sv, DTLS1_3);
         let mut ksb = Vec::new();

@@ -921,7 +921,6 @@ impl Machine {
                 "the session lookup hook",
             ),
             (self.alpn_hook.is_some(), "the ALPN select hook"),
-            (self.timer_hook.is_some(), "the timer hook"),
             (
                 self.hs.psk.provider.is_some() || self.opts.psk.is_some(),
                 "PSK-callback suites",
@@ -929,6 +928,11 @@ impl Machine {
         ]
         .into_iter()
         .find_map(|(set, what)| set.then_some(what))
+    }
+
+    /// The application's timer hook, for the 1.3 server that takes over (`crate::version`).
+    pub(crate) fn take_timer_hook(&mut self) -> Option<Box<dyn FnMut(u32) -> u32 + Send>> {
+        self.timer_hook.take()
     }
 
     /// Queues an alert record in the current write epoch.

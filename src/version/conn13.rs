@@ -48,8 +48,6 @@ pub(crate) struct Conn13 {
     failed_reported: bool,
     stats: Stats,
     pub(crate) server_name: Option<String>,
-    /// The timer hook the application set (used if the connection falls back to 1.2).
-    pub(crate) timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
 }
 
 impl Conn13 {
@@ -64,7 +62,6 @@ impl Conn13 {
             failed_reported: false,
             stats: Stats::default(),
             server_name: None,
-            timer_hook: None,
         }
     }
 

@@ -215,7 +215,7 @@ impl Engine {
     }
 
     pub(crate) fn group(&self) -> Option<NamedGroup> {
-        by!(self, m => m.group(), _c => None)
+        by!(self, m => m.group(), c => role!(&c.role, x => x.ch.group.map(NamedGroup)))
     }
 
     pub(crate) fn peer_signature_scheme(&self) -> Option<SignatureScheme> {
@@ -275,7 +275,7 @@ impl Engine {
     }
 
     pub(crate) fn randoms(&self) -> Option<([u8; 32], [u8; 32])> {
-        by!(self, m => m.randoms(), _c => None)
+        by!(self, m => m.randoms(), c => role!(&c.role, x => x.ch.randoms))
     }
 
     pub(crate) fn srtp_profile(&self) -> Option<u16> {
@@ -454,12 +454,25 @@ impl Engine {
         self.set_12_only("the ALPN select hook", false, |m| m.set_alpn_hook(h));
     }
 
+    /// The hook reaches the 1.3 flights (RFC 9147 §5.8 timers) and, for a dual client,
+    /// the 1.2 fallback too (one hook shared by both).
     pub(crate) fn set_timer_hook(&mut self, h: Box<dyn FnMut(u32) -> u32 + Send>) {
-        let now = self.last_now();
-        self.drop_13_if_unsent(now);
         match self {
             Engine::V12(m, _) => m.set_timer_hook(h),
-            Engine::V13(c) => c.timer_hook = Some(h),
+            Engine::V13(c) => {
+                let shared = std::sync::Arc::new(std::sync::Mutex::new(h));
+                let call =
+                    |s: std::sync::Arc<std::sync::Mutex<Box<dyn FnMut(u32) -> u32 + Send>>>| {
+                        move |prev: u32| match s.lock() {
+                            Ok(mut h) => h(prev),
+                            Err(p) => (p.into_inner())(prev),
+                        }
+                    };
+                if let Some((m, _)) = c.fallback.as_mut() {
+                    m.set_timer_hook(Box::new(call(shared.clone())));
+                }
+                role!(&mut c.role, x => x.ch.timer_hook = Some(Box::new(call(shared))));
+            }
         }
     }
 

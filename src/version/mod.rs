@@ -226,9 +226,6 @@ impl Engine {
             Role13::Client(c13) => c13.ch.rl.plain_send_seq(),
             Role13::Server(_) => 0,
         };
-        if let Some(h) = c.timer_hook.take() {
-            m.set_timer_hook(h);
-        }
         let carried = std::iter::from_fn(|| c.poll_event()).collect::<Vec<_>>();
         m.adopt_sent_hello(now, sent, next_seq, carried)?;
         *self = Engine::V12(m, None);
@@ -294,6 +291,7 @@ fn server13(m: &mut Machine, now: Instant) -> Option<Server13> {
     };
     let mut s = Server13::new(cfg, opts, now).ok()?;
     s.ch.verifier = m.verifier.take().map(Arc::from);
+    s.ch.timer_hook = m.take_timer_hook();
     s.ch.mtu = m.mtu();
     Some(s)
 }
