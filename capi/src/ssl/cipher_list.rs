@@ -405,6 +405,15 @@ pub fn parse_cipher_list(s: &[u8]) -> Result<CipherList, CipherListError> {
 /// TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"), used by DTLS 1.3.
 pub static TLS13_DEFAULT: [u16; 3] = [0x1302, 0x1303, 0x1301];
 
+/// The TLS 1.3 suites by OpenSSL's (= IANA) name (RFC 8446 §B.4).
+pub static TLS13_NAMES: [(&str, u16); 5] = [
+    ("TLS_AES_128_GCM_SHA256", 0x1301),
+    ("TLS_AES_256_GCM_SHA384", 0x1302),
+    ("TLS_CHACHA20_POLY1305_SHA256", 0x1303),
+    ("TLS_AES_128_CCM_SHA256", 0x1304),
+    ("TLS_AES_128_CCM_8_SHA256", 0x1305),
+];
+
 /// Parses a TLS 1.3 ciphersuite string (`SSL_CTX_set_ciphersuites`) with OpenSSL's rules:
 /// IANA names separated by `:` (spaces around a name ignored), unknown names skipped,
 /// duplicates kept once; the empty string is allowed (no TLS 1.3 suite, so no DTLS 1.3),
@@ -415,7 +424,7 @@ pub fn parse_tls13_ciphersuites(s: &str) -> Result<Vec<u16>, String> {
     }
     let mut ids = Vec::new();
     for name in s.split(':').map(str::trim) {
-        if let Some(id) = super::cipher::suite13_by_name(name) {
+        if let Some(&(_, id)) = TLS13_NAMES.iter().find(|(n, _)| *n == name) {
             if !ids.contains(&id) {
                 ids.push(id);
             }
