@@ -395,6 +395,7 @@ run_test dtls13_ports_wolfssl_server
 run_test dtls13_ports_wolfssl_client
 run_test dtls13_enabled_client_openssl_server
 run_test dtls13_enabled_client_gnutls_server
+run_test dtls13_ports_openssl_refuses
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dtls13_dropin_openssl_s_client_env
     run_test dtls13_dropin_ports_env

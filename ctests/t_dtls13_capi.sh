@@ -224,3 +224,12 @@ test_dtls13_dropin_ports_env() {
     [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
     dropin_reuse dtls13_ports_ours_env
 }
+
+# The same port source built against OpenSSL 3.0: -dtls1_3 is refused (no DTLS 1.3 there).
+test_dtls13_ports_openssl_refuses() {
+    [ "$RDTLS_BACKEND" = openssl ] || skip "the OpenSSL build of the ports"
+    start_bg cli "$BINDIR/rdtls-s_client" -connect 127.0.0.1:9 -dtls1_3
+    expect_exit cli 1 || fail "-dtls1_3 accepted by OpenSSL 3.0"
+    cat cli.err
+    grep -q -- '-dtls1_3: this library has no DTLS 1.3' cli.err || fail "no explanation"
+}
