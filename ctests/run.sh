@@ -384,6 +384,11 @@ run_test dtls13_wolfssl_client_small_mtu
 run_test dtls13_wolfssl_server_resumption
 run_test dtls13_wolfssl_client_resumption
 run_test dtls13_wolfssl_client_resumption_cookie
+run_test dtls13_wolfssl_server_cid
+run_test dtls13_wolfssl_server_cid_zero_length
+run_test dtls13_wolfssl_client_cid
+run_test dtls13_wolfssl_client_cid_zero_length
+run_test dtls13_wolfssl_server_new_connection_id
 # DTLS 1.3 from C: the OpenSSL API, the ports (-dtls1_3), 1.3-enabled clients against 1.2
 # peers (t_dtls13_capi.sh, issue 13).
 run_test dtls13_capi_api

@@ -54,7 +54,7 @@ wolf13_server() {
     [ "$hrr" = group ] && wopt+=(--force-curve SECP256R1)
     (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 4 \
         -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d -e -l "$suite" \
-        "${wopt[@]}") > wsrv.out 2>&1 &
+        "${wopt[@]}" ${WOLF13_SRV_OPTS:-}) > wsrv.out 2>&1 &
     echo $! >> pids
     wsrv_pid=$!
     sleep 0.5
@@ -83,7 +83,7 @@ wolf13_client() {
     dtls13_setup "$suite"
     [ "$cookie" = yes ] || sopt=(--no-cookie)
     [ "${1:-}" = --mtu ] && { sopt+=(--mtu "$2"); shift 2; }
-    start_bg srv "$D13" server --certs "$CERTDIR" --suite "$suite" "${sopt[@]}"
+    start_bg srv "$D13" server --certs "$CERTDIR" --suite "$suite" "${sopt[@]}" ${D13_SRV_OPTS:-}
     wait_grep srv.out '^PORT [0-9]+$' > /dev/null || fail "our server did not start"
     port=$(sed -n 's/^PORT //p' srv.out)
     (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 4 \
@@ -221,4 +221,42 @@ test_dtls13_wolfssl_client_resumption_cookie() { wolf13_client_resume yes; }
 # several records (RFC 9147 §5.8) that wolfSSL reassembles.
 test_dtls13_wolfssl_client_small_mtu() {
     wolf13_client TLS_AES_128_GCM_SHA256 yes --mtu 300
+}
+
+# Connection IDs in DTLS 1.3 (RFC 9147 §9, the connection_id extension of RFC 9146 §3):
+# wolfSSL's example programs ask for the CID given by --cid, ours for N random bytes
+# (--cid N; 0: zero-length, wolfSSL then sends records without one). check_wolf_cid
+# (ctests/t_cid.sh) checks our "Connection ID:" line against what wolfSSL says it sends.
+# WOLF13_SRV_OPTS / D13_SRV_OPTS pass options to wolfSSL's server / ours.
+wolf13_server_cid() {
+    local len="$1"
+    shift
+    WOLF13_SRV_OPTS="--cid wolfsrv" wolf13_server TLS_AES_128_GCM_SHA256 yes --cid "$len" "$@"
+    grep -q '^CID extension was negotiated$' wsrv.out || fail "wolfSSL negotiated no CID"
+    # "wolfsrv" in hex: what our records carry.
+    check_wolf_cid cli.out 776f6c66737276 wsrv.out "$len"
+}
+
+wolf13_client_cid() {
+    D13_SRV_OPTS="--cid $1" wolf13_client TLS_AES_128_GCM_SHA256 yes --cid wolfcid
+    grep -q '^CID extension was negotiated$' wcli.out || fail "wolfSSL negotiated no CID"
+    check_wolf_cid srv.out 776f6c66636964 wcli.out "$1"
+}
+
+test_dtls13_wolfssl_server_cid() { wolf13_server_cid 4; }
+test_dtls13_wolfssl_server_cid_zero_length() { wolf13_server_cid 0; }
+test_dtls13_wolfssl_client_cid() { wolf13_client_cid 5; }
+test_dtls13_wolfssl_client_cid_zero_length() { wolf13_client_cid 0; }
+
+# NewConnectionId (RFC 9147 §9): after wolfSSL's first echo our client hands it a new CID
+# with cid_immediate; once that is acknowledged, wolfSSL's echo of our second line carries
+# the new CID (our client prints the CID of each record that changes it).
+test_dtls13_wolfssl_server_new_connection_id() {
+    local new
+    wolf13_server_cid 4 --new-cid
+    new=$(sed -n 's/^NewConnectionId: \([0-9a-f]*\)$/\1/p' cli.out)
+    [ ${#new} = 8 ] || fail "no NewConnectionId sent"
+    sed -n '/^NewConnectionId: /,$p' cli.out | grep -qx "received CID: $new" ||
+        fail "wolfSSL did not switch to our new CID $new"
+    grep -q '^received: after a NewConnectionId$' cli.out || fail "no echo after the switch"
 }

@@ -12,10 +12,15 @@
 //!          second line, answered too; for an echoing server)
 //!          --resume (server: a ticket, then a second client; client: a second
 //!          connection offering the first one's ticket)
+//!          --cid N (ask for an N-byte connection ID, RFC 9147 §9; 0: zero-length)
+//!          --new-cid (client, with --cid N > 0: after the first answer, a NewConnectionId
+//!          with cid_immediate, then once it is acknowledged a second line; the CIDs of
+//!          the server's records are printed as `received CID: HEX` when they change)
 //! ```
 //!
 //! Both print `Protocol: DTLSv1.3` and `Cipher: NAME` once the handshake completes (the
-//! client `Resumed: yes|no` too). The
+//! client `Resumed: yes|no` too; with --cid, `Connection ID: ours HEX|(empty) peer
+//! HEX|(empty)` or `Connection ID: none`). The
 //! client sends one line and waits for an answer; the server prints what it receives and
 //! answers each record with `rdtls heard: ...`. Exit status 0 on success, 1 with a message
 //! on stderr otherwise; everything is bounded by a 10 s deadline.
@@ -26,10 +31,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdtls::dtls13::client::{Client13, Event13, Options13, Ticket13};
+use rdtls::dtls13::connection_id::CidUsage;
 use rdtls::dtls13::hello::HRR_RANDOM;
 use rdtls::dtls13::record_protection::Suite13;
 use rdtls::dtls13::server::{Server13, ServerEvent13, ServerOptions13};
 use rdtls::dtls13::server_ticket::TicketKey13;
+use rdtls::dtls13::unified_header::peek_cid;
 use rdtls::enums::NamedGroup;
 use rdtls::pki::verify::TrustStore;
 use rdtls::pki::{keys::SigningKey, pem::load_certificates};
@@ -42,6 +49,7 @@ const LINGER: Duration = Duration::from_millis(1500);
 
 const LINE: &[u8] = b"hello from rdtls\n";
 const LINE2: &[u8] = b"after a KeyUpdate\n";
+const LINE_NEW_CID: &[u8] = b"after a NewConnectionId\n";
 
 const SUITES: [(&str, Suite13); 5] = [
     ("TLS_AES_128_GCM_SHA256", Suite13::Aes128GcmSha256),
@@ -64,11 +72,13 @@ struct Args {
     group: Option<NamedGroup>,
     key_update: bool,
     resume: bool,
+    cid: Option<usize>,
+    new_cid: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let usage = "usage: dtls13_udp server|client PORT [--certs DIR] [--suite NAME] \
-                 [--no-cookie] [--group G] [--mtu N] [--key-update] [--resume]";
+                 [--no-cookie] [--group G] [--mtu N] [--key-update] [--resume] [--cid N] [--new-cid]";
     let mut it = std::env::args().skip(1);
     let mut a = Args {
         server: false,
@@ -80,6 +90,8 @@ fn parse_args() -> Result<Args, String> {
         group: None,
         key_update: false,
         resume: false,
+        cid: None,
+        new_cid: false,
     };
     match it.next().as_deref() {
         Some("server") => a.server = true,
@@ -110,6 +122,11 @@ fn parse_args() -> Result<Args, String> {
                     g => return Err(format!("unknown group {g}")),
                 })
             }
+            "--cid" => {
+                let v = value()?;
+                a.cid = Some(v.parse().map_err(|_| format!("bad CID length {v}"))?);
+            }
+            "--new-cid" => a.new_cid = true,
             "--no-cookie" => a.cookie = false,
             "--key-update" => a.key_update = true,
             "--resume" => a.resume = true,
@@ -242,6 +259,7 @@ fn run(
             peer_addr: from.to_string().into_bytes(),
             tickets: u8::from(ticket_key.is_some()),
             ticket_key,
+            cid_len: a.cid,
             ..ServerOptions13::default()
         };
         let now = Instant::now();
@@ -254,6 +272,7 @@ fn run(
             server_name: Some("localhost".into()),
             suites,
             resume,
+            cid_len: a.cid,
             ..Options13::default()
         };
         let c = Client13::new(cfg, opts, Instant::now()).map_err(|e| e.to_string())?;
@@ -271,6 +290,9 @@ fn run(
     let mut key_updated = false;
     let mut ku_pending = false;
     let mut ku_error = String::new();
+    // --new-cid: 0 nothing yet, 1 to send, 2 sent (waiting for its ACK), 3 second line sent.
+    let mut ncid = 0u8;
+    let mut rx_cid: Vec<u8> = Vec::new();
     loop {
         while let Some(d) = both!(&mut peer, p => p.poll_transmit()) {
             // A refused send (nobody listening yet) is retransmitted by the timers.
@@ -284,6 +306,12 @@ fn run(
                     println!("Cipher: {}", suite_name(peer.suite()));
                     let resumed = both!(&peer, p => p.resumed());
                     println!("Resumed: {}", if resumed { "yes" } else { "no" });
+                    if a.cid.is_some() {
+                        println!(
+                            "Connection ID: {}",
+                            both!(&peer, p => cid_summary(p.cid_negotiated(), p.own_cids(), p.peer_cid()))
+                        );
+                    }
                     if let Peer::Client(c) = &mut peer {
                         c.send(LINE).map_err(|e| format!("send: {e}"))?;
                     }
@@ -305,6 +333,9 @@ fn run(
                 Peer::Client(_) => {
                     replies += 1;
                     ku_pending = a.key_update && replies == 1;
+                    if a.new_cid && replies == 1 {
+                        ncid = 1;
+                    }
                 }
                 Peer::Server(s) => {
                     let reply = format!("rdtls heard: {}\n", line.trim_end());
@@ -325,6 +356,24 @@ fn run(
                 Err(e) => ku_error = e.to_string(),
             }
         }
+        // With --new-cid, after the first answer: our new CID for immediate use (once our
+        // Finished flight is acknowledged), then once that is acknowledged (no timer
+        // left) a second line, whose answer must carry the new CID.
+        if let Peer::Client(c) = &mut peer {
+            if ncid == 1 {
+                let now = Instant::now();
+                if c.issue_connection_ids(now, 1, CidUsage::Immediate).is_ok() {
+                    let new = c.own_cids().last().cloned().unwrap_or_default();
+                    println!("NewConnectionId: {}", hex(&new));
+                    ncid = 2;
+                    continue;
+                }
+            } else if ncid == 2 && c.poll_timeout().is_none() {
+                ncid = 3;
+                c.send(LINE_NEW_CID).map_err(|e| format!("send: {e}"))?;
+                continue;
+            }
+        }
         if let (Peer::Client(c), true) = (&mut peer, key_updated && !second_sent) {
             second_sent = true;
             c.send(LINE2).map_err(|e| format!("send: {e}"))?;
@@ -333,7 +382,7 @@ fn run(
         // The client is done once answered (twice with --key-update): then it closes and
         // sends the close_notify.
         if let Peer::Client(c) = &mut peer {
-            if replies >= if a.key_update { 2 } else { 1 }
+            if replies >= if a.key_update || a.new_cid { 2 } else { 1 }
                 && !(want_ticket && c.tickets().is_empty())
             {
                 c.close().map_err(|e| format!("close: {e}"))?;
@@ -391,8 +440,16 @@ fn run(
                 both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
                     .map_err(|e| format!("HelloRetryRequest: {e}"))?
             }
-            Ok((n, _)) => both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
-                .map_err(|e| format!("handshake/record error: {e}"))?,
+            Ok((n, _)) => {
+                if let Some(cid) = a.cid.and_then(|len| peek_cid(&buf[..n], len)) {
+                    if cid != rx_cid {
+                        rx_cid = cid.to_vec();
+                        println!("received CID: {}", hex(cid));
+                    }
+                }
+                both!(&mut peer, p => p.handle_datagram(Instant::now(), &buf[..n]))
+                    .map_err(|e| format!("handshake/record error: {e}"))?
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -407,6 +464,23 @@ fn run(
             both!(&mut peer, p => p.handle_timeout(now)).map_err(|e| format!("timer: {e}"))?;
         }
     }
+}
+
+fn hex(b: &[u8]) -> String {
+    if b.is_empty() {
+        return "(empty)".into();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `ours HEX peer HEX` once CIDs were negotiated (what we receive, what we send), else
+/// `none`.
+fn cid_summary(negotiated: bool, own: &[Vec<u8>], peer: &[u8]) -> String {
+    if !negotiated {
+        return "none".into();
+    }
+    let own = own.first().map_or(&[][..], |c| &c[..]);
+    format!("ours {} peer {}", hex(own), hex(peer))
 }
 
 /// The client cannot tell a HelloRetryRequest from its events: the test wants to know, so

@@ -31,7 +31,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 targets=${FUZZ_TARGETS:-$(cd fuzz && cargo +nightly fuzz list)}
 flags="-O --debug-assertions -s $san --target-dir target/$san"
-# Only the targets asked for (an ASan build of all fifteen takes much longer).
+# Only the targets asked for (an ASan build of every target takes much longer).
 for t in $targets; do
     (cd fuzz && cargo +nightly fuzz build $flags "$t")
 done

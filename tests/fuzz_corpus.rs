@@ -56,6 +56,32 @@ engine_state!(server_await_flight5, engine::State::ServerAwaitFlight5);
 engine_state!(client_await_flight6, engine::State::ClientAwaitFlight6);
 engine_state!(client_established, engine::State::ClientEstablished);
 engine_state!(server_established, engine::State::ServerEstablished);
+engine_state!(
+    dtls13_server_await_client_hello,
+    engine::State::ServerAwaitClientHello13
+);
+engine_state!(dtls13_client_await_hrr, engine::State::ClientAwaitHrr13);
+engine_state!(
+    dtls13_server_await_cookie,
+    engine::State::ServerAwaitCookie13
+);
+engine_state!(
+    dtls13_client_await_server_flight,
+    engine::State::ClientAwaitServerFlight13
+);
+engine_state!(
+    dtls13_server_await_client_flight,
+    engine::State::ServerAwaitClientFlight13
+);
+engine_state!(dtls13_client_await_ack, engine::State::ClientAwaitAck13);
+engine_state!(
+    dtls13_client_established,
+    engine::State::ClientEstablished13
+);
+engine_state!(
+    dtls13_server_established,
+    engine::State::ServerEstablished13
+);
 
 #[test]
 fn cookie_listener() {
@@ -93,7 +119,8 @@ fn genuine_seed_completes_each_state() {
 /// and timers.
 #[test]
 fn copied_connection_behaves_as_replayed() {
-    for state in engine::State::ALL {
+    // DTLS 1.3 targets are replayed for every input: nothing to compare.
+    for state in engine::State::ALL.into_iter().filter(|s| !s.is_dtls13()) {
         let mut inputs = inputs(state.name());
         inputs.push((PathBuf::from("seed"), engine::seed(state)));
         // Timer expiries, an empty datagram and garbage, on top of the saved inputs.

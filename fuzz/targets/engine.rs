@@ -26,6 +26,10 @@ use rdtls::fuzzing::{
 };
 use rdtls::{ClientOptions, Config, Connection, VerifyMode};
 
+#[path = "states.rs"]
+mod states;
+pub use states::State;
+
 /// The address our servers see the client at (cookies cover it).
 pub const PEER_ADDR: &[u8] = b"192.0.2.1:4433";
 
@@ -35,82 +39,6 @@ const MAX_ANSWER_DATAGRAMS: usize = 64;
 
 /// Receive buffer: larger than any record.
 const RECV_BUF: usize = 1 << 14;
-
-/// The engine targets: which side is fuzzed, in which state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Fresh server (stateful cookie exchange in the engine).
-    ServerAwaitClientHello,
-    /// Client that sent its first ClientHello.
-    ClientAwaitHvr,
-    /// Server that answered with HelloVerifyRequest.
-    ServerAwaitCookie,
-    /// Client that sent the ClientHello with the cookie (awaits flight 4).
-    ClientAwaitFlight4,
-    /// Server that sent flight 4 (awaits Certificate..Finished).
-    ServerAwaitFlight5,
-    /// Client that sent flight 5 (awaits CCS + Finished).
-    ClientAwaitFlight6,
-    /// Client with the handshake done and data exchanged.
-    ClientEstablished,
-    /// Server with the handshake done and data exchanged.
-    ServerEstablished,
-}
-
-impl State {
-    /// Every engine target, in handshake order.
-    pub const ALL: [State; 8] = [
-        State::ServerAwaitClientHello,
-        State::ClientAwaitHvr,
-        State::ServerAwaitCookie,
-        State::ClientAwaitFlight4,
-        State::ServerAwaitFlight5,
-        State::ClientAwaitFlight6,
-        State::ClientEstablished,
-        State::ServerEstablished,
-    ];
-
-    /// The target's name (fuzz/fuzz_targets/<name>.rs, fuzz/corpus/<name>/).
-    pub fn name(self) -> &'static str {
-        match self {
-            State::ServerAwaitClientHello => "server_await_client_hello",
-            State::ClientAwaitHvr => "client_await_hvr",
-            State::ServerAwaitCookie => "server_await_cookie",
-            State::ClientAwaitFlight4 => "client_await_flight4",
-            State::ServerAwaitFlight5 => "server_await_flight5",
-            State::ClientAwaitFlight6 => "client_await_flight6",
-            State::ClientEstablished => "client_established",
-            State::ServerEstablished => "server_established",
-        }
-    }
-
-    fn is_client(self) -> bool {
-        matches!(
-            self,
-            State::ClientAwaitHvr
-                | State::ClientAwaitFlight4
-                | State::ClientAwaitFlight6
-                | State::ClientEstablished
-        )
-    }
-
-    /// Steps of [`TRACE`] performed before the input is fed.
-    fn steps(self) -> usize {
-        match self {
-            State::ServerAwaitClientHello => 0,
-            State::ClientAwaitHvr => 1,
-            State::ServerAwaitCookie => 2,
-            State::ClientAwaitFlight4 => 3,
-            State::ServerAwaitFlight5 => 4,
-            State::ClientAwaitFlight6 => 5,
-            State::ClientEstablished | State::ServerEstablished => 8,
-        }
-    }
-
-    fn established(self) -> bool {
-        self.steps() == 8
-    }
-}
 
 /// One step of the genuine exchange: who sends what.
 #[derive(Clone, Copy)]
@@ -183,7 +111,7 @@ fn cookie_keys() -> Arc<CookieKeys> {
 /// ECDHE-ECDSA-AES128-GCM-SHA256 and CHACHA20, X25519 and P-256, mutual authentication
 /// with Ed25519 certificates: Ed25519 signatures are deterministic (RFC 8032 §5.1.6) where
 /// ECDSA's are not, so a re-run reproduces the recorded transcript and its Finished.
-fn configs() -> (Arc<Config>, Arc<Config>) {
+fn configs(dtls13: bool) -> (Arc<Config>, Arc<Config>) {
     let f = fixtures();
     let suites = [
         suite_by_name("ECDHE-ECDSA-AES128-GCM-SHA256").expect("suite"),
@@ -200,6 +128,16 @@ fn configs() -> (Arc<Config>, Arc<Config>) {
             .session_id_context(b"rdtls-fuzz")
             .mtu(1400)
     };
+    // DTLS 1.3 targets: both ends offer 1.3 and 1.2 (RFC 9147 §5.3 supported_versions).
+    let versions = |b: rdtls::ConfigBuilder| {
+        if dtls13 {
+            b.versions(rdtls::DTLS1_2_VERSION, rdtls::DTLS1_3_VERSION)
+                .expect("version range")
+        } else {
+            b
+        }
+    };
+    let base = || versions(base());
     let client = base()
         .identity(f.client_chain.clone(), f.client_key.clone())
         .verify_mode(VerifyMode::Peer)
@@ -228,8 +166,8 @@ struct Pair {
 }
 
 impl Pair {
-    fn new() -> Pair {
-        let (ccfg, scfg) = configs();
+    fn new(dtls13: bool) -> Pair {
+        let (ccfg, scfg) = configs(dtls13);
         let start = Instant::now();
         let client =
             Connection::client(ccfg, start, ClientOptions::default()).expect("client connection");
@@ -334,17 +272,45 @@ pub fn encode(datagrams: &[Vec<u8>]) -> Vec<u8> {
 
 /// The genuine exchange, recorded once per process: for each step of [`TRACE`], whether
 /// its datagrams went to the client, and the datagrams.
-fn recorded() -> &'static [(bool, Vec<Vec<u8>>)] {
-    static T: OnceLock<Vec<(bool, Vec<Vec<u8>>)>> = OnceLock::new();
-    T.get_or_init(|| {
-        let mut p = Pair::new();
-        TRACE.iter().map(|s| p.step(*s)).collect()
-    })
+fn recorded(dtls13: bool) -> &'static [(bool, Vec<Vec<u8>>)] {
+    type Trace = Vec<(bool, Vec<Vec<u8>>)>;
+    static T12: OnceLock<Trace> = OnceLock::new();
+    static T13: OnceLock<Trace> = OnceLock::new();
+    let record = || {
+        let mut p = Pair::new(dtls13);
+        // The harness must drive the version it names (a silent fallback to 1.2 would
+        // leave the 1.3 targets fuzzing DTLS 1.2): checked once both ends are established.
+        let want = if dtls13 {
+            rdtls::DTLS1_3_VERSION
+        } else {
+            rdtls::DTLS1_2_VERSION
+        };
+        let mut checked = false;
+        let trace = TRACE
+            .iter()
+            .map(|s| {
+                let out = p.step(*s);
+                if p.client.is_established() && p.server.is_established() {
+                    assert_eq!(p.client.protocol_version(), Some(want), "client version");
+                    assert_eq!(p.server.protocol_version(), Some(want), "server version");
+                    checked = true;
+                }
+                out
+            })
+            .collect();
+        assert!(checked, "the genuine exchange never established both ends");
+        trace
+    };
+    if dtls13 {
+        T13.get_or_init(record)
+    } else {
+        T12.get_or_init(record)
+    }
 }
 
 /// The seed input for `state`: the genuine rest of the exchange toward the target.
 pub fn seed(state: State) -> Vec<u8> {
-    let rest: Vec<Vec<u8>> = recorded()[state.steps()..]
+    let rest: Vec<Vec<u8>> = recorded(state.is_dtls13())[state.steps()..]
         .iter()
         .filter(|(to_client, _)| *to_client == state.is_client())
         .flat_map(|(_, d)| d.iter().cloned())
@@ -355,14 +321,15 @@ pub fn seed(state: State) -> Vec<u8> {
 /// A fresh target connection driven to `state` by replaying the recorded peer's
 /// datagrams (the exchange is deterministic, so the peer need not run again).
 fn prepare(state: State, now: &mut Instant, rbuf: &mut [u8]) -> Connection {
-    let (ccfg, scfg) = configs();
+    let (ccfg, scfg) = configs(state.is_dtls13());
     let mut target = if state.is_client() {
         Connection::client(ccfg, *now, ClientOptions::default()).expect("client connection")
     } else {
         Connection::server(scfg, *now, PEER_ADDR)
     };
     let mut buf = Vec::new();
-    for (step, (to_client, dgrams)) in TRACE[..state.steps()].iter().zip(recorded()) {
+    let trace = recorded(state.is_dtls13());
+    for (step, (to_client, dgrams)) in TRACE[..state.steps()].iter().zip(trace) {
         *now += Duration::from_millis(10);
         match (step, state.is_client()) {
             (Step::ClientData(d), true) | (Step::ServerData(d), false) => {
@@ -394,20 +361,36 @@ fn prepared_copy(state: State) -> (Connection, Instant) {
     PREPARED.with(|p| {
         let mut p = p.borrow_mut();
         if !p.iter().any(|(s, _, _)| *s == state) {
-            let mut now = Instant::now();
-            let mut rbuf = vec![0u8; RECV_BUF];
-            let mut c = prepare(state, &mut now, &mut rbuf);
-            // What the target would send next is not part of the experiment.
-            let mut buf = Vec::new();
-            while c.poll_transmit(now, &mut buf).is_some() {
-                buf.clear();
-            }
+            let (c, now) = replayed(state);
             p.push((state, c, now));
         }
         let (_, c, now) = p.iter().find(|(s, _, _)| *s == state).expect("prepared");
         let copy = copy_connection(c).expect("the harness sets no hooks");
         (copy, *now)
     })
+}
+
+/// A target connection in `state` whose handshake was replayed for this input, with
+/// what it would send next taken (not part of the experiment).
+fn replayed(state: State) -> (Connection, Instant) {
+    let mut now = Instant::now();
+    let mut rbuf = vec![0u8; RECV_BUF];
+    let mut c = prepare(state, &mut now, &mut rbuf);
+    let mut buf = Vec::new();
+    while c.poll_transmit(now, &mut buf).is_some() {
+        buf.clear();
+    }
+    (c, now)
+}
+
+/// The connection an input starts from: a copy of the prepared one (DTLS 1.2), or one
+/// replayed for it (DTLS 1.3 connections are not copied).
+fn start(state: State) -> (Connection, Instant) {
+    if state.is_dtls13() {
+        replayed(state)
+    } else {
+        prepared_copy(state)
+    }
 }
 
 /// Runs one input against a copy of the target connection in `state` (the fuzz targets'
@@ -418,7 +401,7 @@ fn prepared_copy(state: State) -> (Connection, Instant) {
 /// connection (only a genuine authenticated alert may, and the fuzzer cannot forge one).
 /// Returns whether the target completed the handshake (the seeds' check).
 pub fn run(state: State, data: &[u8]) -> bool {
-    let (mut target, now) = prepared_copy(state);
+    let (mut target, now) = start(state);
     feed(state, &mut target, now, data, None)
 }
 
@@ -426,19 +409,12 @@ pub fn run(state: State, data: &[u8]) -> bool {
 /// completed, and everything the target sent, its state, statistics and events.
 pub fn outcome(state: State, data: &[u8], replayed: bool) -> (bool, Vec<String>) {
     let mut log = Vec::new();
-    let completed = if replayed {
-        let mut now = Instant::now();
-        let mut rbuf = vec![0u8; RECV_BUF];
-        let mut target = prepare(state, &mut now, &mut rbuf);
-        let mut buf = Vec::new();
-        while target.poll_transmit(now, &mut buf).is_some() {
-            buf.clear();
-        }
-        feed(state, &mut target, now, data, Some(&mut log))
+    let (mut target, now) = if replayed {
+        self::replayed(state)
     } else {
-        let (mut target, now) = prepared_copy(state);
-        feed(state, &mut target, now, data, Some(&mut log))
+        start(state)
     };
+    let completed = feed(state, &mut target, now, data, Some(&mut log));
     (completed, log)
 }
 
@@ -544,7 +520,7 @@ pub fn cookie_listener(data: &[u8]) {
             assert!(!out.is_empty() && out.len() <= data.len(), "HVR amplifies");
         }
         ListenOutcome::Verified => {
-            let (_, scfg) = configs();
+            let (_, scfg) = configs(false);
             let mut server = Connection::server(scfg, now, PEER_ADDR);
             let r = server.handle_datagram(now, data);
             if r.is_err() {
@@ -562,7 +538,7 @@ pub fn cookie_listener(data: &[u8]) {
 
 /// Seeds for the listener: the genuine first ClientHello and the one with the cookie.
 pub fn cookie_listener_seeds() -> Vec<Vec<u8>> {
-    let mut p = Pair::new();
+    let mut p = Pair::new(false);
     let (_, ch1) = p.step(TRACE[0]);
     p.step(TRACE[1]);
     let (_, ch2) = p.step(TRACE[2]);

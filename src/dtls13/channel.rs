@@ -164,6 +164,8 @@ pub(crate) struct Channel13<S, E> {
     pub(crate) write_closed: bool,
     /// The SRTP profile negotiated by use_srtp (RFC 5764).
     pub(crate) srtp_profile: Option<u16>,
+    /// Connection IDs beyond what the record layer uses (RFC 9147 §9).
+    pub(crate) cid: super::connection_id::CidState,
     /// This connection's verifier, replacing the configuration's (`set_verifier`).
     pub(crate) verifier: Option<Arc<dyn crate::pki::verifier::CertVerifier>>,
     /// The `X509_V_*` verdict on the peer's chain, once one was checked.
@@ -221,6 +223,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             resumed: false,
             write_closed: false,
             srtp_profile: None,
+            cid: Default::default(),
             verifier: None,
             verify_code: None,
             mtu,
@@ -362,7 +365,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     pub(crate) fn send_flight(&mut self, now: Instant, msgs: Vec<OutMsg>) -> Result<(), Error> {
         let cfg = &self.cfg;
         let timers = (cfg.initial_timeout, cfg.max_timeout, cfg.max_retransmits);
-        let mut f = OutFlight::new(msgs, self.mtu, timers)?;
+        // Fragments are cut so a record still fits with our sending CID in its header.
+        let cut_mtu = self.mtu.saturating_sub(self.rl.send_cid().len());
+        let mut f = OutFlight::new(msgs, cut_mtu, timers)?;
         let mut dgrams = Vec::new();
         f.transmit(&mut self.rl, now, self.mtu, true, &mut dgrams)?;
         if let Some(h) = self.timer_hook.as_mut() {

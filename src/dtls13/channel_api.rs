@@ -63,7 +63,8 @@ macro_rules! role13_api {
                     .ch
                     .open_datagram(now, datagram)
                     .and_then(|records| $crate::dtls13::channel::on_records(self, now, records))
-                    .and_then(|()| self.ch.auto_key_update(now));
+                    .and_then(|()| self.ch.auto_key_update(now))
+                    .and_then(|()| self.ch.flush_cid_answer(now));
                 self.ch.settle(r)
             }
 
@@ -87,7 +88,8 @@ macro_rules! role13_api {
                 let r = self
                     .ch
                     .fire_timers(now)
-                    .and_then(|()| self.ch.auto_key_update(now));
+                    .and_then(|()| self.ch.auto_key_update(now))
+                    .and_then(|()| self.ch.flush_cid_answer(now));
                 self.ch.settle(r)
             }
 
@@ -170,6 +172,75 @@ macro_rules! role13_api {
                 request_peer: bool,
             ) -> Result<(), $crate::error::Error> {
                 self.ch.key_update(now, request_peer)
+            }
+
+            /// True when both hellos carried `connection_id` (RFC 9146 §3, RFC 9147 §9).
+            pub fn cid_negotiated(&self) -> bool {
+                self.ch.cid.negotiated
+            }
+
+            /// The CID our protected records carry (the peer's choice; empty: none).
+            pub fn peer_cid(&self) -> &[u8] {
+                self.ch.rl.send_cid()
+            }
+
+            /// Our CIDs a received protected record may carry (the negotiated one and
+            /// those issued since), oldest first; empty when records carry none.
+            pub fn own_cids(&self) -> &[Vec<u8>] {
+                self.ch.rl.own_cids()
+            }
+
+            /// Protected records dropped because they did not carry one of our CIDs.
+            pub fn wrong_cid_records(&self) -> u64 {
+                self.ch.rl.wrong_cid_records
+            }
+
+            /// Issues `count` (1..=4) fresh CIDs of ours in a NewConnectionId (RFC 9147
+            /// §9); we accept them at once. `Immediate` makes the peer use the first for
+            /// all its later records. Refused without a non-empty CID of ours, before
+            /// the handshake completed or while another flight of ours is pending.
+            pub fn issue_connection_ids(
+                &mut self,
+                now: ::std::time::Instant,
+                count: usize,
+                usage: $crate::dtls13::connection_id::CidUsage,
+            ) -> Result<(), $crate::error::Error> {
+                self.ch.check_alive()?;
+                let len = self.ch.can_issue_cids()?;
+                if count == 0 || count > $crate::dtls13::connection_id::MAX_CIDS_PER_MESSAGE {
+                    return Err($crate::error::Error::InvalidState("CID count not in 1..=4"));
+                }
+                let mut cids = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let mut c = vec![0u8; len];
+                    ::rand::RngCore::fill_bytes(&mut self.rng, &mut c);
+                    cids.push(c);
+                }
+                let r = self.ch.send_new_connection_id(now, cids, usage);
+                self.ch.settle(r)
+            }
+
+            /// Asks the peer for `n` more CIDs (RequestConnectionId, RFC 9147 §9); its
+            /// answer arrives as spares ([`use_spare_cid`](Self::use_spare_cid)).
+            /// Refused unless we send a non-empty CID, after the handshake, with no
+            /// other flight of ours pending.
+            pub fn request_connection_ids(
+                &mut self,
+                now: ::std::time::Instant,
+                n: u8,
+            ) -> Result<(), $crate::error::Error> {
+                self.ch.check_alive()?;
+                let r = self.ch.request_connection_ids(now, n);
+                if matches!(r, Err($crate::error::Error::InvalidState(_))) {
+                    return r;
+                }
+                self.ch.settle(r)
+            }
+
+            /// Moves our records to the peer's next spare CID (RFC 9147 §9: a fresh
+            /// CID for a new path); false when the peer gave us none.
+            pub fn use_spare_cid(&mut self) -> bool {
+                self.ch.use_spare_cid()
             }
 
             /// The SRTP protection profile negotiated through use_srtp (RFC 5764), if any.

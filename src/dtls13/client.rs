@@ -34,6 +34,10 @@ pub struct Options13 {
     /// A ticket from an earlier connection to the same server, offered for PSK + ECDHE
     /// resumption (RFC 8446 §2.2); a server that declines it runs a full handshake.
     pub resume: Option<Ticket13>,
+    /// Offer `connection_id` (RFC 9146 §3, RFC 9147 §9) with a fresh random CID of this
+    /// many bytes (0..=20; 0: we send the server's CID but want none in its records).
+    /// None: no CIDs.
+    pub cid_len: Option<usize>,
 }
 
 impl Default for Options13 {
@@ -47,6 +51,7 @@ impl Default for Options13 {
                 Suite13::ChaCha20Poly1305Sha256,
             ],
             resume: None,
+            cid_len: None,
         }
     }
 }
@@ -66,6 +71,14 @@ pub enum Event13 {
     RecvKeyUpdated(u64),
     /// The peer sent close_notify.
     PeerClosed,
+    /// The server answered with a HelloRetryRequest (RFC 8446 §4.1.4) carrying a cookie
+    /// (RFC 9147 §5.1) and/or asking for a key share in `group`; ClientHello2 is sent.
+    HelloRetryRequest {
+        /// It carried a cookie, echoed in ClientHello2.
+        cookie: bool,
+        /// The group it asked for, if any.
+        group: Option<u16>,
+    },
 }
 
 /// A ticket with the PSK it resumes with (RFC 8446 §4.6.1).
@@ -95,6 +108,10 @@ pub struct Client13 {
     pub(crate) tickets: Vec<Ticket13>,
     /// The ALPN protocol the server chose in EncryptedExtensions.
     pub(crate) alpn: Option<Vec<u8>>,
+    /// The CID we offer in `connection_id` (Options13::cid_len), if any.
+    pub(crate) own_cid: Option<Vec<u8>>,
+    /// The server acknowledged our SNI (empty server_name in EncryptedExtensions).
+    pub(crate) sni_acked: bool,
     /// The DTLS 1.2 offer merged into our ClientHello (a client offering both versions,
     /// `crate::version`): its random, session ID, suites and extensions.
     pub(crate) legacy: Option<crate::version::dual_hello::LegacyOffer>,
@@ -131,8 +148,16 @@ impl Client13 {
             plain_records: Vec::new(),
             tickets: Vec::new(),
             alpn: None,
+            own_cid: None,
+            sni_acked: false,
             legacy,
         };
+        if let Some(len) = c.opts.cid_len {
+            let cid = super::connection_id::fresh_own_cid(&mut c.rng, len)?;
+            // Until ServerHello says otherwise, the server's records carry it (RFC 9146 §3).
+            c.ch.rl.add_own_cid(&cid)?;
+            c.own_cid = Some(cid);
+        }
         c.ch.state = c.start(now)?;
         Ok(c)
     }

@@ -25,7 +25,9 @@ impl Client13 {
         let exts = messages::decode_encrypted_extensions(body).map_err(decode_err)?;
         for e in &exts {
             match e.typ {
-                ext_type::SERVER_NAME if self.sni_name().is_some() && e.data.is_empty() => {}
+                ext_type::SERVER_NAME if self.sni_name().is_some() && e.data.is_empty() => {
+                    self.sni_acked = true
+                }
                 ext_type::SUPPORTED_GROUPS => {
                     ext::decode_u16_list(e.data).map_err(decode_err)?;
                 }
@@ -69,6 +71,12 @@ impl Client13 {
         } else {
             State::ExpectCertificate(h)
         })
+    }
+
+    /// True when the server acknowledged our SNI (RFC 6066 §3: an empty server_name in
+    /// EncryptedExtensions, RFC 8446 §4.3.1).
+    pub fn sni_acknowledged(&self) -> bool {
+        self.sni_acked
     }
 
     /// The application protocol the server chose (ALPN, from the configuration's list).

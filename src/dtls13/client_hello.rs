@@ -137,6 +137,12 @@ impl Client13 {
         if let Some(c) = cookie {
             put(ext_type::COOKIE, &|o| ext::encode_cookie(o, c));
         }
+        if let Some(cid) = &self.own_cid {
+            // RFC 9146 §3: the CID we want the server's records to carry.
+            put(ext_type::CONNECTION_ID, &|o| {
+                super::connection_id::encode_extension(o, cid)
+            });
+        }
         let mut offered = None;
         if let Some((t, now, _)) = psk {
             let age = now.saturating_duration_since(t.received).as_millis();

@@ -52,9 +52,31 @@ impl Client13 {
         Ok(State::Established(e))
     }
 
+    /// NewConnectionId or RequestConnectionId from the server (RFC 9147 §9); as a
+    /// post-handshake message it also acknowledges our Finished (§7.1).
+    pub(crate) fn on_cid_message(
+        &mut self,
+        now: Instant,
+        typ: u8,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        self.finished_implicitly_acked();
+        if typ == hs::NEW_CONNECTION_ID {
+            return self.ch.on_new_connection_id(body);
+        }
+        let rng = &mut self.rng;
+        self.ch.on_request_connection_id(now, body, &mut |len| {
+            let mut c = vec![0u8; len];
+            rand::RngCore::fill_bytes(rng, &mut c);
+            c
+        })
+    }
+
+    /// Only the flight holding our Finished is acknowledged by the server's post-handshake
+    /// messages (a KeyUpdate or NewConnectionId of ours needs its own ACK).
     fn finished_implicitly_acked(&mut self) {
         if let Some(f) = self.ch.flight.as_mut() {
-            if f.messages().iter().all(|m| m.msg_type != hs::KEY_UPDATE) {
+            if f.messages().iter().any(|m| m.msg_type == hs::FINISHED) {
                 f.implicitly_acked();
             }
         }

@@ -209,6 +209,12 @@ impl Client13 {
             (State::Established(e), hs::KEY_UPDATE) if epoch >= 3 => {
                 self.on_key_update(now, e, epoch, body)?
             }
+            (State::Established(e), hs::NEW_CONNECTION_ID | hs::REQUEST_CONNECTION_ID)
+                if epoch >= 3 =>
+            {
+                self.on_cid_message(now, typ, body)?;
+                State::Established(e)
+            }
             (s @ State::Closed, _) => s,
             (s, _) => {
                 return Err(unexpected(&format!(
@@ -232,6 +238,7 @@ impl Client13 {
         let mut cookie = None;
         let mut hrr_group = None;
         let mut selected_psk = None;
+        let mut peer_cid = None;
         let is_hrr = sh.is_hello_retry_request();
         for (typ, data) in &sh.extensions {
             match *typ {
@@ -249,6 +256,11 @@ impl Client13 {
                 }
                 ext_type::PRE_SHARED_KEY if !is_hrr => {
                     selected_psk = Some(psk::decode_selected(data).map_err(decode_err)?)
+                }
+                // RFC 9146 §3: only in answer to ours, never in a HelloRetryRequest.
+                ext_type::CONNECTION_ID if !is_hrr && self.own_cid.is_some() => {
+                    let c = super::connection_id::decode_extension(data).map_err(decode_err)?;
+                    peer_cid = Some(c.to_vec())
                 }
                 _ => return Err(Error::alert(AD::UNSUPPORTED_EXTENSION, "in ServerHello")),
             }
@@ -302,6 +314,15 @@ impl Client13 {
         if let (true, Some(t)) = (resumed, &s.psk) {
             self.ch.peer_certs = t.peer_certs.clone();
         }
+        // RFC 9147 §9: CIDs are used from the first protected record on when both
+        // hellos carried the extension.
+        match (&self.own_cid, peer_cid) {
+            (Some(own), Some(peer)) => {
+                let own = own.clone();
+                self.ch.negotiate_cids(&own, &peer)?
+            }
+            _ => self.ch.rl.clear_own_cids(),
+        }
         let th = ks.transcript_hash(&s.transcript);
         let (handshake_secret, c_hs, s_hs) =
             hs13::handshake_secrets(&ks, psk, &shared, th.as_bytes())?;
@@ -347,6 +368,10 @@ impl Client13 {
             None if cookie.is_some() => s.share,
             None => return Err(Error::alert(AD::ILLEGAL_PARAMETER, "HRR changes nothing")),
         };
+        self.ch.events.push_back(Event13::HelloRetryRequest {
+            cookie: cookie.is_some(),
+            group: hrr_group,
+        });
         // ClientHello2 acknowledges the HelloRetryRequest implicitly (RFC 9147 §7.1).
         self.plain_records.clear();
         let mut transcript = messages::message_hash(&ks, &s.transcript);

@@ -80,7 +80,8 @@
 //!   `DTLSv1.3`, `SSL_key_update`, `SSL_CTX_set_ciphersuites`, tickets through
 //!   `SSL_SESSION`, `SSL_export_keying_material` on the 1.3 exporter);
 //! * ports (`-dtls1_3` in rdtls-s_server / -s_client, `-msg` showing ACKs), the
-//!   `make bench` DTLS 1.3 column, and RFC 9147 §9 connection IDs.
+//!   `make bench` DTLS 1.3 column, and connection IDs in `Connection`, the poll server and
+//!   the `DTLSv1_listen` path (the engine part is below).
 //!
 //! The **server** ([`server::Server13`], with `server_states.rs`, `server_hello.rs`,
 //! `server_ext.rs`, [`server_ticket`]) mirrors the client's shape and is checked against
@@ -111,8 +112,21 @@
 //! HelloRetryRequest, KeyUpdate from either side, ticket resumption either way, a
 //! fragmented server flight.
 //!
-//! Not done on the server: no SNI acknowledgement or ALPN in EncryptedExtensions, no
-//! early data, no connection IDs; it is not wired into `Connection`, the cookie listener
+//! Both roles do **connection IDs** ([`connection_id`], RFC 9147 §9 with RFC 9146 §3):
+//! `cid_len` in [`client::Options13`] / [`server::ServerOptions13`] (0..=20 bytes, zero-length
+//! allowed) puts `connection_id` in ClientHello and ServerHello; once both carried it, every
+//! protected record we send carries the peer's CID (C bit) and a received one must carry
+//! ours (else it is dropped before any key is tried); NewConnectionId (`cid_immediate`
+//! switches our sending CID, spares are kept) and RequestConnectionId (answered with up to
+//! four spares) go through the flight / ACK machinery; [`unified_header::peek_cid`] lets a
+//! demultiplexer find the association of a datagram from a new address
+//! (`tests/dtls13_cid.rs`, and with wolfSSL both ways in `ctests/t_dtls13.sh`). The client
+//! reports a HelloRetryRequest as [`client::Event13::HelloRetryRequest`]; the server
+//! acknowledges SNI for a name in `ServerOptions13::server_names` and selects ALPN from the
+//! Config's protocols (server preference; no_application_protocol only with
+//! `alpn_required`).
+//!
+//! Not done on the server: no early data; it is not wired into `Connection`, the cookie listener
 //! or the C API.
 
 pub mod ack;
@@ -123,6 +137,7 @@ mod client_ext;
 mod client_hello;
 mod client_post;
 pub mod client_states;
+pub mod connection_id;
 pub mod epoch;
 pub mod extensions;
 pub mod flight;

@@ -18,12 +18,9 @@ pub const CIPHERTEXT_OVERHEAD: usize = 5 + 1 + 16;
 /// Receive epochs kept at once (the current one, the previous one for reordered records,
 /// and the handshake epoch).
 const MAX_RECV_EPOCHS: usize = 3;
-/// The header shape of every record we send: 16-bit sequence, with length, no CID.
-const SHAPE: HeaderShape<'static> = HeaderShape {
-    cid: b"",
-    seq_16: true,
-    with_length: true,
-};
+/// Our CIDs the peer may use at once (the negotiated one and those we issued since in
+/// NewConnectionId, RFC 9147 §9); the oldest is forgotten beyond this.
+pub const MAX_OWN_CIDS: usize = 8;
 
 /// Content types (RFC 8446 §5.1, RFC 9147 §7).
 pub mod content {
@@ -104,6 +101,16 @@ pub struct RecordLayer {
     /// Set once the records failing authentication under one key reach the suite's
     /// integrity limit: the connection must end (RFC 9147 §4.5.3).
     pub integrity_limit_reached: bool,
+    /// The CID our protected records carry (the peer's, RFC 9147 §9); empty: none.
+    send_cid: Vec<u8>,
+    /// The CIDs a protected record we receive must carry, all of `own_cid_len` bytes;
+    /// empty: records carry none (no CID negotiated, or a zero-length one).
+    own_cids: Vec<Vec<u8>>,
+    own_cid_len: usize,
+    /// The CID of the latest authenticated record (kept when old CIDs are forgotten).
+    cid_in_use: Vec<u8>,
+    /// Records dropped because their CID was not one of ours (or missing).
+    pub wrong_cid_records: u64,
 }
 
 fn record_keys(
@@ -181,6 +188,56 @@ impl RecordLayer {
             .any(|e| e.epoch == epoch && e.usage.key_update_due())
     }
 
+    /// The CID our protected records carry from now on (RFC 9147 §9: the peer's choice).
+    pub fn set_send_cid(&mut self, cid: &[u8]) {
+        self.send_cid = cid.to_vec();
+    }
+
+    /// The CID our protected records carry.
+    pub fn send_cid(&self) -> &[u8] {
+        &self.send_cid
+    }
+
+    /// Adds a CID of ours the peer may put in its records; all must have the length of the
+    /// first (the length is not on the wire). An empty one (or none) means no CID in
+    /// received records. Beyond [`MAX_OWN_CIDS`] the oldest is forgotten.
+    pub fn add_own_cid(&mut self, cid: &[u8]) -> Result<(), crate::error::Error> {
+        if cid.is_empty() {
+            return Ok(());
+        }
+        if !self.own_cids.is_empty() && cid.len() != self.own_cid_len {
+            return Err(crate::error::Error::InvalidState("CID length differs"));
+        }
+        if self.own_cids.iter().any(|c| c == cid) {
+            return Ok(());
+        }
+        if self.own_cids.len() >= MAX_OWN_CIDS {
+            // The oldest, unless the peer is using it right now (then the next oldest).
+            let i = usize::from(self.own_cids[0] == self.cid_in_use);
+            self.own_cids.remove(i);
+        }
+        self.own_cid_len = cid.len();
+        self.own_cids.push(cid.to_vec());
+        Ok(())
+    }
+
+    /// Forgets our CIDs: received records carry none (the CID was not negotiated).
+    pub fn clear_own_cids(&mut self) {
+        self.own_cids.clear();
+        self.own_cid_len = 0;
+    }
+
+    /// Our CIDs the peer may use, oldest first.
+    pub fn own_cids(&self) -> &[Vec<u8>] {
+        &self.own_cids
+    }
+
+    /// Overhead of a protected record we send: header with our sending CID, content type
+    /// byte, tag.
+    pub fn ciphertext_overhead(&self) -> usize {
+        CIPHERTEXT_OVERHEAD + self.send_cid.len()
+    }
+
     /// Sets the sequence number of our next epoch-0 record: a stateless server answers a
     /// ClientHello with the record number it came in (RFC 9147 §5.1), so a server that
     /// kept nothing between HelloRetryRequest and ServerHello still never repeats one.
@@ -244,8 +301,15 @@ impl RecordLayer {
             ));
         }
         let seq = e.next_seq;
+        // RFC 9147 §9 / RFC 9146 §3: once negotiated, every protected record carries the
+        // CID the peer asked for (C bit set); a zero-length one is sent as none.
+        let shape = HeaderShape {
+            cid: &self.send_cid,
+            seq_16: true,
+            with_length: true,
+        };
         e.keys
-            .seal(out, SHAPE, epoch, seq, content_type, payload, 0)
+            .seal(out, shape, epoch, seq, content_type, payload, 0)
             .map_err(|_| crate::error::Error::Crypto("record seal"))?;
         e.next_seq += 1;
         e.usage.on_sealed();
@@ -264,12 +328,19 @@ impl RecordLayer {
         let mut d = datagram;
         while let Some(&first) = d.first() {
             if unified_header::is_unified_header(first) {
-                let Ok(view) = unified_header::parse(d, 0) else {
+                let Ok(view) = unified_header::parse(d, self.own_cid_len) else {
                     break;
                 };
                 let Some(rec) = d.get(..view.record_len) else {
                     break;
                 };
+                if !self.cid_is_ours(rec, &view) {
+                    // RFC 9147 §9: a record without one of our CIDs is not ours; dropped
+                    // silently (§4.5.2), before any key is tried.
+                    self.wrong_cid_records += 1;
+                    d = &d[view.record_len..];
+                    continue;
+                }
                 match self.open_protected(rec) {
                     Some(r) => out.push(r),
                     None if !self
@@ -309,10 +380,21 @@ impl RecordLayer {
         out
     }
 
+    /// True when the record carries one of our CIDs, or none while we have none.
+    fn cid_is_ours(&self, rec: &[u8], view: &unified_header::RecordView) -> bool {
+        if self.own_cids.is_empty() {
+            return !view.header.cid_present;
+        }
+        view.header.cid_present && self.own_cids.iter().any(|c| c[..] == *view.cid(rec))
+    }
+
     /// Deprotects one unified-header record: the epoch is the installed one whose low bits
     /// match (§4.2.2); a failure is counted and the record dropped.
     pub fn open_protected(&mut self, rec: &[u8]) -> Option<InRecord> {
-        let view = unified_header::parse(rec, 0).ok()?;
+        let view = unified_header::parse(rec, self.own_cid_len).ok()?;
+        if !self.cid_is_ours(rec, &view) {
+            return None;
+        }
         let bits = u64::from(view.header.epoch_bits);
         let e = self.recv.iter_mut().rev().find(|e| e.epoch & 3 == bits)?;
         let mut buf = rec.to_vec();
@@ -330,14 +412,25 @@ impl RecordLayer {
             return None;
         }
         e.window.mark(opened.seq);
-        Some(InRecord {
+        let r = InRecord {
             rn: RecordNumber {
                 epoch: e.epoch,
                 seq: opened.seq,
             },
             content_type: opened.content_type,
             content: opened.content.to_vec(),
-        })
+        };
+        self.note_cid_used(view.cid(rec));
+        Some(r)
+    }
+
+    /// Notes the CID of the latest authenticated record: the one the peer uses now is
+    /// never forgotten when new ones are issued ([`MAX_OWN_CIDS`]).
+    fn note_cid_used(&mut self, cid: &[u8]) {
+        if self.cid_in_use != cid {
+            self.cid_in_use.clear();
+            self.cid_in_use.extend_from_slice(cid);
+        }
     }
 }
 
@@ -416,6 +509,45 @@ mod tests {
         let before = d.len();
         assert!(rl.seal(&mut d, 2, content::APPLICATION_DATA, b"x").is_err());
         assert_eq!(d.len(), before, "nothing written");
+    }
+
+    /// RFC 9147 §9: records carry the receiver's CID; another CID, or none, is dropped
+    /// before any key is tried; issuing more than [`MAX_OWN_CIDS`] forgets the oldest
+    /// but never the one in use.
+    #[test]
+    fn connection_ids_on_records() {
+        let suite = Suite13::Aes128GcmSha256;
+        let (mut ours, mut peer) = (layer(suite, 4), layer(suite, 4));
+        let mut pending = Vec::new();
+        ours.add_own_cid(&[1, 1, 1]).unwrap();
+        assert!(ours.add_own_cid(&[1, 1]).is_err(), "one length");
+        let send = |peer: &mut RecordLayer, cid: &[u8]| {
+            peer.set_send_cid(cid);
+            let mut d = Vec::new();
+            peer.seal(&mut d, 2, content::APPLICATION_DATA, b"x")
+                .unwrap();
+            d
+        };
+        let good = send(&mut peer, &[1, 1, 1]);
+        assert_eq!(good[0] & unified_header::C_BIT, unified_header::C_BIT);
+        assert_eq!(unified_header::peek_cid(&good, 3), Some(&[1, 1, 1][..]));
+        assert_eq!(ours.open_datagram(&good, &mut pending).len(), 1);
+        for bad in [send(&mut peer, &[1, 1, 2]), send(&mut peer, b"")] {
+            assert!(ours.open_datagram(&bad, &mut pending).is_empty());
+        }
+        assert_eq!((ours.wrong_cid_records, ours.failed_records), (2, 0));
+        for i in 2..=MAX_OWN_CIDS as u8 + 1 {
+            ours.add_own_cid(&[i; 3]).unwrap();
+        }
+        assert_eq!(ours.own_cids().len(), MAX_OWN_CIDS);
+        assert_eq!(ours.own_cids()[0], [1, 1, 1], "in use: kept");
+        assert!(
+            !ours.own_cids().contains(&vec![2, 2, 2]),
+            "the oldest other"
+        );
+        let again = send(&mut peer, &[1, 1, 1]);
+        assert_eq!(ours.open_datagram(&again, &mut pending).len(), 1);
+        assert!(pending.is_empty());
     }
 
     #[test]

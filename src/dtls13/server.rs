@@ -41,6 +41,18 @@ pub struct ServerOptions13 {
     /// The key our tickets are sealed with; without it no ticket is issued or accepted.
     /// Share one between connections for resumption to work.
     pub ticket_key: Option<Arc<TicketKey13>>,
+    /// Answer a client's `connection_id` (RFC 9146 §3, RFC 9147 §9) with a fresh random
+    /// CID of ours of this many bytes (0..=20; 0: we send the client's CID but want none
+    /// in its records). None: no CIDs.
+    pub cid_len: Option<usize>,
+    /// Host names we serve: a client's SNI naming one (ASCII case-insensitively) is
+    /// acknowledged with an empty server_name in EncryptedExtensions (RFC 6066 §3,
+    /// RFC 8446 §4.3.1); any other name is not acknowledged.
+    pub server_names: Vec<String>,
+    /// With the Config's ALPN protocols set and a client offering ALPN with none of them
+    /// in common: abort with no_application_protocol (RFC 7301 §3.2) instead of
+    /// answering without ALPN.
+    pub alpn_required: bool,
 }
 
 impl Default for ServerOptions13 {
@@ -56,6 +68,9 @@ impl Default for ServerOptions13 {
             request_client_cert: false,
             tickets: 0,
             ticket_key: None,
+            cid_len: None,
+            server_names: Vec::new(),
+            alpn_required: false,
         }
     }
 }
@@ -92,6 +107,12 @@ pub struct Server13 {
     /// Record number of the last epoch-0 handshake record (the ClientHello's), which our
     /// answer reuses (RFC 9147 §5.1).
     pub(crate) plain_in_seq: u64,
+    /// Our CID for `connection_id` (ServerOptions13::cid_len), if any.
+    pub(crate) own_cid: Option<Vec<u8>>,
+    /// The host name the client sent as SNI.
+    pub(crate) sni: Option<String>,
+    /// The ALPN protocol we selected.
+    pub(crate) alpn: Option<Vec<u8>>,
 }
 
 role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
@@ -110,6 +131,11 @@ impl Server13 {
         };
         #[cfg(not(any(test, feature = "test-rng")))]
         let rng = StdRng::from_entropy();
+        let mut rng = rng;
+        let own_cid = opts
+            .cid_len
+            .map(|len| super::connection_id::fresh_own_cid(&mut rng, len))
+            .transpose()?;
         Ok(Server13 {
             opts,
             rng,
@@ -117,12 +143,31 @@ impl Server13 {
             suite: None,
             client_psk_dhe: false,
             plain_in_seq: 0,
+            own_cid,
+            sni: None,
+            alpn: None,
         })
     }
 
     /// The negotiated suite (known from ServerHello on).
     pub fn suite(&self) -> Option<Suite13> {
         self.suite
+    }
+
+    /// The CID we answer `connection_id` with (known from the start, so a demultiplexer
+    /// can route the client's protected records to this association by it).
+    pub fn offered_cid(&self) -> Option<&[u8]> {
+        self.own_cid.as_deref()
+    }
+
+    /// The host name the client asked for (SNI, RFC 6066 §3), if any.
+    pub fn server_name(&self) -> Option<&str> {
+        self.sni.as_deref()
+    }
+
+    /// The application protocol we selected (ALPN, RFC 7301), if any.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.alpn.as_deref()
     }
 
     /// The handshake state's name (for logs and tests).

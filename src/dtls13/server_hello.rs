@@ -312,6 +312,18 @@ impl Server13 {
             super::psk::encode_selected(&mut b, *index);
             extensions.push((ext_type::PRE_SHARED_KEY, b));
         }
+        // RFC 9146 §3 / RFC 9147 §9: our CID in answer to the client's; from epoch 2 on
+        // our records carry the client's CID and its records must carry ours.
+        let client_cid = find_extension(&ch.extensions, ext_type::CONNECTION_ID)
+            .map(super::connection_id::decode_extension)
+            .transpose()
+            .map_err(decode_err)?;
+        if let (Some(own), Some(peer)) = (self.own_cid.clone(), client_cid) {
+            let mut b = Vec::new();
+            super::connection_id::encode_extension(&mut b, &own);
+            extensions.push((ext_type::CONNECTION_ID, b));
+            self.ch.negotiate_cids(&own, peer)?;
+        }
         let mut sh = Vec::new();
         ServerHello {
             random,

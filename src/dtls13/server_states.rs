@@ -123,6 +123,19 @@ impl Server13 {
                 self.ch.on_key_update(now, &mut e, epoch, body)?;
                 SState::Established(e)
             }
+            (SState::Established(e), hs::NEW_CONNECTION_ID) if epoch >= 3 => {
+                self.ch.on_new_connection_id(body)?;
+                SState::Established(e)
+            }
+            (SState::Established(e), hs::REQUEST_CONNECTION_ID) if epoch >= 3 => {
+                let rng = &mut self.rng;
+                self.ch.on_request_connection_id(now, body, &mut |len| {
+                    let mut c = vec![0u8; len];
+                    rand::RngCore::fill_bytes(rng, &mut c);
+                    c
+                })?;
+                SState::Established(e)
+            }
             (s @ SState::Closed, _) => s,
             (s, _) => {
                 return Err(unexpected(&format!(

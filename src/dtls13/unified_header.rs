@@ -207,6 +207,19 @@ pub fn encode(
     Ok(())
 }
 
+/// The CID of the first record of `datagram` when it is a unified-header record with the C
+/// bit, for a receiver whose CIDs are `cid_len` bytes long (the length is not on the wire:
+/// the receiver knows its own, RFC 9146 §3). A server uses it to find the association of a
+/// datagram from an unknown address (RFC 9147 §9); nothing is authenticated here, the
+/// association then opens the record (or drops it) itself.
+pub fn peek_cid(datagram: &[u8], cid_len: usize) -> Option<&[u8]> {
+    let first = *datagram.first()?;
+    if cid_len == 0 || !is_unified_header(first) || first & C_BIT == 0 {
+        return None;
+    }
+    datagram.get(1..1 + cid_len)
+}
+
 /// RFC 9147 §4.2.2: the full value whose low `bits` bits are `truncated` and which is
 /// numerically closest to `expected` (one more than the highest value deprotected so far).
 /// The same rule serves sequence numbers (8 or 16 bits) and epochs (2 bits).

@@ -13,6 +13,9 @@ use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::{Error, SendError};
 use crate::session::cache::Session;
 
+/// One timer hook called from two engines (a dual client's 1.3 flights and 1.2 fallback).
+type SharedTimerHook = std::sync::Arc<std::sync::Mutex<Box<dyn FnMut(u32) -> u32 + Send>>>;
+
 /// `by!(engine, m => 1.2 expression, c => 1.3 expression)`.
 macro_rules! by {
     ($s:expr, $m:ident => $a:expr, $c:ident => $b:expr) => {
@@ -461,13 +464,12 @@ impl Engine {
             Engine::V12(m, _) => m.set_timer_hook(h),
             Engine::V13(c) => {
                 let shared = std::sync::Arc::new(std::sync::Mutex::new(h));
-                let call =
-                    |s: std::sync::Arc<std::sync::Mutex<Box<dyn FnMut(u32) -> u32 + Send>>>| {
-                        move |prev: u32| match s.lock() {
-                            Ok(mut h) => h(prev),
-                            Err(p) => (p.into_inner())(prev),
-                        }
-                    };
+                let call = |s: SharedTimerHook| {
+                    move |prev: u32| match s.lock() {
+                        Ok(mut h) => h(prev),
+                        Err(p) => (p.into_inner())(prev),
+                    }
+                };
                 if let Some((m, _)) = c.fallback.as_mut() {
                     m.set_timer_hook(Box::new(call(shared.clone())));
                 }

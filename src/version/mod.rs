@@ -67,6 +67,8 @@ fn options13(cfg: &Config, opts: &ClientOptions) -> Options13 {
         suites: cfg.tls13_suites.clone(),
         // RFC 8446 §4.2.11: a 1.3 ticket is offered as a PSK.
         resume: opts.resume.as_ref().and_then(|s| s.tls13_ticket.clone()),
+        // RFC 9147 §9 CIDs are not reachable through `Connection` yet (select.rs).
+        ..Options13::default()
     }
 }
 
@@ -288,6 +290,8 @@ fn server13(m: &mut Machine, now: Instant) -> Option<Server13> {
         request_client_cert: cfg.verify_mode != VerifyMode::None,
         tickets: cfg.tls13_tickets,
         ticket_key: cfg.ticket_key13.clone(),
+        // No CID (select.rs), no SNI acknowledgement, ALPN as the configuration says.
+        ..ServerOptions13::default()
     };
     let mut s = Server13::new(cfg, opts, now).ok()?;
     s.ch.verifier = m.verifier.take().map(Arc::from);
