@@ -140,8 +140,8 @@
 //!   1.3 and runs 1.2 as before, or, with `min_version` 1.3, `Connection::client` fails with
 //!   `Error::Config` naming the feature and a server answers protocol_version. The list:
 //!   PSK-callback suites (RFC 4279: `ConfigBuilder::psk`, a PSK identity hint,
-//!   `ClientOptions::psk`, `set_psk_provider`); RFC 9146 connection IDs
-//!   (`connection_id`); 13-byte record-header events (`record_headers`: the 1.3 unified
+//!   `ClientOptions::psk`, `set_psk_provider`); connection IDs longer than 20
+//!   bytes (`connection_id`; shorter ones run on 1.3, RFC 9147 §9); 13-byte record-header events (`record_headers`: the 1.3 unified
 //!   header has another shape); key-log lines (`keylog`); a server's
 //!   `certificate_authorities`; the server hooks set before the first ClientHello
 //!   (`set_cookie_hooks`, `set_client_hello_hook`, `set_session_lookup_hook`,
@@ -156,8 +156,9 @@
 //!   `Error::Config` naming the feature (fail closed, never ignored).
 //! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
 //!   `tls13_suite`), `peer_signature_scheme`, `psk_identity(_hint)`,
-//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`,
-//!   `connection_ids`, `last_datagram_newest` (false: no CID, no address move). Security
+//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`.
+//!   `connection_ids` and `last_datagram_newest` do answer on 1.3 (RFC 9147 §9; `own` is
+//!   the CID of ours the peer uses now, one of several after a NewConnectionId). Security
 //!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier
 //!   accepted the peer's chain (also on a server that got no client certificate).
 //! * **A 1.3-capable server decides on the first whole ClientHello.** Fragments of a first

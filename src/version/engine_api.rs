@@ -286,12 +286,11 @@ impl Engine {
     }
 
     pub(crate) fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
-        by!(self, m => m.records.connection_ids(), _c => None)
+        by!(self, m => m.records.connection_ids(), c => c.connection_ids())
     }
 
     pub(crate) fn last_datagram_newest(&self) -> bool {
-        // 1.3 without connection IDs: never a reason to move the association.
-        by!(self, m => m.last_datagram_newest(), _c => false)
+        by!(self, m => m.last_datagram_newest(), c => c.last_datagram_newest())
     }
 
     pub(crate) fn alpn_protocol(&self) -> Option<&[u8]> {

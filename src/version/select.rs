@@ -4,7 +4,8 @@
 //! which configured features keep a connection on DTLS 1.2 (src/deviations.rs).
 
 use crate::codec::Reader;
-use crate::config::{Config, DTLS1_3_VERSION};
+use crate::config::{Config, LocalConnectionId, DTLS1_3_VERSION};
+use crate::dtls13::connection_id::MAX_OWN_CID_LEN;
 use crate::dtls13::extensions::{self as ext, ext_type};
 use crate::dtls13::hello::{find_extension, msg_type, ClientHello, ServerHello};
 
@@ -90,8 +91,15 @@ pub(crate) fn config_blocker(cfg: &Config, is_client: bool) -> Option<&'static s
     if cfg.psk.is_some() || cfg.psk_identity_hint.is_some() {
         return Some("PSK-callback suites (RFC 4279)");
     }
-    if cfg.connection_id.is_some() {
-        return Some("connection IDs");
+    if let Some(LocalConnectionId::Fixed(c)) = &cfg.connection_id {
+        if c.len() > MAX_OWN_CID_LEN {
+            return Some("connection IDs longer than 20 bytes");
+        }
+    }
+    if let Some(LocalConnectionId::Random(n)) = &cfg.connection_id {
+        if usize::from(*n) > MAX_OWN_CID_LEN {
+            return Some("connection IDs longer than 20 bytes");
+        }
     }
     if cfg.emit_record_headers {
         return Some("13-byte record header events");
