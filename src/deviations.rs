@@ -165,8 +165,8 @@
 //!   ClientHello are held (at most 8 datagrams / 32 KiB) until it is whole; other datagrams
 //!   before it go to the 1.2 machine (dropped there), or are dropped by a 1.3-only server.
 //! * **A dual client's 1.2 fallback** happens on a HelloVerifyRequest or a ServerHello
-//!   without `supported_versions` at the start of a datagram; a 1.2 ServerHello fragmented
-//!   across datagrams reaches the 1.3 client, which fails with protocol_version.
+//!   without `supported_versions`; a ServerHello fragmented across datagrams is held (at
+//!   most 8 datagrams / 32 KiB) until it is whole, then decides as a whole one does.
 //! * **A 1.3 `Session`** (client side, from the newest ticket) has the TLS 1.3 suite in
 //!   `suite`, SHA-256 of the ticket as `id`, an unused zero `master_secret` and the ticket
 //!   in `tls13_ticket`; a 1.3 server reports no session.

@@ -51,6 +51,8 @@ pub(crate) struct Conn13 {
     pub(crate) server_name: Option<String>,
     /// The CIDs in use (RFC 9147 §9), as `Connection::connection_ids` shows them.
     cids: Option<ConnectionIds>,
+    /// A dual client: fragments of the server's first ServerHello, until it is whole.
+    pub(crate) held_answer: super::held::Held,
 }
 
 impl Conn13 {
@@ -66,6 +68,7 @@ impl Conn13 {
             stats: Stats::default(),
             server_name: None,
             cids: None,
+            held_answer: super::held::Held::server_hello(),
         }
     }
 

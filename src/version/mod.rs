@@ -189,11 +189,27 @@ impl Engine {
         match self {
             Engine::V12(_, None) => Ok(Route::Machine),
             Engine::V13(c) => {
-                if c.fallback.is_none() || !select::answer_is_tls12(datagram) {
+                if c.fallback.is_none() {
                     return Ok(Route::Conn13);
                 }
-                self.fall_back(now)?;
-                Ok(Route::Machine)
+                if select::answer_is_tls12(datagram) {
+                    c.held_answer.take();
+                    self.fall_back(now)?;
+                    return Ok(Route::Machine);
+                }
+                if !c.held_answer.is_fragment(datagram) {
+                    return Ok(Route::Conn13);
+                }
+                // A ServerHello split across datagrams (RFC 6347 §4.2.3): only the whole
+                // message says which version the server chose; held until then.
+                let Some(body) = c.held_answer.add_body(datagram) else {
+                    return Ok(Route::Nothing);
+                };
+                let earlier = c.held_answer.take();
+                if select::server_hello_is_tls12(&body) {
+                    self.fall_back(now)?;
+                }
+                Ok(Route::Replay(earlier))
             }
             Engine::V12(m, Some(held)) => {
                 let offer = match select::client_offer(datagram) {

@@ -72,16 +72,21 @@ pub(crate) fn answer_is_tls12(datagram: &[u8]) -> bool {
     const HELLO_VERIFY_REQUEST: u8 = 3;
     match first_message(datagram) {
         Some((HELLO_VERIFY_REQUEST, _)) => true,
-        Some((msg_type::SERVER_HELLO, body)) => match ServerHello::decode(body) {
-            Ok(sh) => {
-                find_extension(&sh.extensions, ext_type::SUPPORTED_VERSIONS)
-                    .and_then(|b| ext::decode_version_server(b).ok())
-                    != Some(DTLS1_3_VERSION)
-            }
-            // Not a 1.3 ServerHello either: the 1.2 machine reports what is wrong.
-            Err(_) => true,
-        },
+        Some((msg_type::SERVER_HELLO, body)) => server_hello_is_tls12(body),
         _ => false,
+    }
+}
+
+/// True when a whole ServerHello body does not select 1.3 through `supported_versions`.
+pub(crate) fn server_hello_is_tls12(body: &[u8]) -> bool {
+    match ServerHello::decode(body) {
+        Ok(sh) => {
+            find_extension(&sh.extensions, ext_type::SUPPORTED_VERSIONS)
+                .and_then(|b| ext::decode_version_server(b).ok())
+                != Some(DTLS1_3_VERSION)
+        }
+        // Not a 1.3 ServerHello either: the 1.2 machine reports what is wrong.
+        Err(_) => true,
     }
 }
 
