@@ -321,6 +321,8 @@ fi
 # Connection IDs (t_cid.sh, issue 13).
 run_test cid_poll_server_rebind
 run_test cid_poll_server_rebind_zero_length
+run_test cid_poll_server_rebind_dtls13
+run_test cid_poll_server_rebind_dtls13_zero_length
 run_test cid_wolfssl_client
 run_test cid_wolfssl_client_zero_length
 run_test cid_wolfssl_server

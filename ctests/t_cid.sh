@@ -2,16 +2,19 @@
 # DTLS 1.2 connection IDs (RFC 9146, issue 13): the poll server finds an association by
 # its CID when the client's address changes, and follows it only after an authentic record.
 
-# cid_rebind CLIENT_CID_LEN: poll server asking for 4-byte CIDs, ctests/cid_client asking
-# for CLIENT_CID_LEN bytes and switching source port after the first echo.
+# cid_rebind CLIENT_CID_LEN [dtls1_3]: poll server asking for 4-byte CIDs, ctests/cid_client
+# asking for CLIENT_CID_LEN bytes and switching source port after the first echo. With
+# dtls1_3 both offer DTLS 1.3 (the poll server through RDTLS_MAX_PROTO) and must use it.
 cid_rebind() {
-    local port
+    local port want=DTLSv1.2
     [ "$RDTLS_BACKEND" = rdtls ] || skip "needs rdtls (OpenSSL has no connection IDs)"
-    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -cid 4 \
-        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    [ "${2:-}" = dtls1_3 ] && want=DTLSv1.3
+    RDTLS_MAX_PROTO=$want start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 \
+        -naccept 1 -cid 4 -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
     port=$(wait_port srv.err) || fail "server did not start"
-    start_bg cli "$CTDIR/cid_client" "$port" "$CERTDIR/ca.pem" "$1"
+    start_bg cli "$CTDIR/cid_client" "$port" "$CERTDIR/ca.pem" "$@"
     expect_exit cli 0 || fail "cid_client failed"
+    grep -q "^version: $want\$" cli.out || fail "not $want: $(grep version cli.out)"
     grep -q '^peer CID (4 bytes)' cli.out || fail "the server's CID is not 4 bytes"
     grep -q "^own CID ($1 bytes)" cli.out || fail "the client's CID is not $1 bytes"
     grep -q '^echo: two$' cli.out || fail "no echo after the address change"
@@ -22,6 +25,11 @@ cid_rebind() {
 }
 
 test_cid_poll_server_rebind() { cid_rebind 6; }
+# DTLS 1.3 (RFC 9147 section 9): the CID is in the unified header; the poll server's
+# demultiplexer reads it there and follows the client to its new port.
+test_cid_poll_server_rebind_dtls13() { cid_rebind 6 dtls1_3; }
+# DTLS 1.3 with a zero-length client CID: the server's records carry none.
+test_cid_poll_server_rebind_dtls13_zero_length() { cid_rebind 0 dtls1_3; }
 # A zero-length client CID: the client sends the server's CID, the server sends plain records.
 test_cid_poll_server_rebind_zero_length() { cid_rebind 0; }
 # The same through the OpenSSL-built poll server on the drop-in libssl.so.3 (the rdtls_
