@@ -113,6 +113,9 @@ pub struct Server13 {
     pub(crate) sni: Option<String>,
     /// The ALPN protocol we selected.
     pub(crate) alpn: Option<Vec<u8>>,
+    /// The application's cookie callbacks: its cookie rides inside our HelloRetryRequest
+    /// cookie (`hrr_cookie`).
+    pub(crate) cookie_hooks: Option<Box<dyn crate::cookie::CookieHooks + Send>>,
 }
 
 role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
@@ -146,6 +149,7 @@ impl Server13 {
             own_cid,
             sni: None,
             alpn: None,
+            cookie_hooks: None,
         })
     }
 

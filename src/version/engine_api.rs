@@ -437,8 +437,17 @@ impl Engine {
         self.set_12_only("PSK-callback suites", true, |m| m.set_psk_provider(p));
     }
 
+    /// The hooks reach the 1.3 server's HelloRetryRequest cookie (`dtls13::hrr_cookie`);
+    /// on a client they do nothing, as in 1.2.
     pub(crate) fn set_cookie_hooks(&mut self, h: Box<dyn crate::cookie::CookieHooks + Send>) {
-        self.set_12_only("application cookie hooks", false, |m| m.set_cookie_hooks(h));
+        match self {
+            Engine::V13(c) => {
+                if let Role13::Server(s) = &mut c.role {
+                    s.cookie_hooks = Some(h);
+                }
+            }
+            Engine::V12(m, _) => m.set_cookie_hooks(h),
+        }
     }
 
     pub(crate) fn set_client_hello_hook(&mut self, h: Box<dyn crate::ClientHelloHook>) {
@@ -447,10 +456,12 @@ impl Engine {
         });
     }
 
+    /// Session-ID resumption only: a 1.3 server never consults it (OpenSSL does not call
+    /// SSL_CTX_sess_set_get_cb for TLS 1.3 either; see Machine::tls13_hook_blocker).
     pub(crate) fn set_session_lookup_hook(&mut self, h: crate::session::SessionLookupHook) {
-        self.set_12_only("the session lookup hook", false, |m| {
-            m.set_session_lookup_hook(h)
-        });
+        if let Some(m) = self.machine_mut() {
+            m.set_session_lookup_hook(h);
+        }
     }
 
     pub(crate) fn set_alpn_hook(&mut self, h: crate::alpn::AlpnSelectHook) {

@@ -296,6 +296,7 @@ fn server13(m: &mut Machine, now: Instant) -> Option<Server13> {
     let mut s = Server13::new(cfg, opts, now).ok()?;
     s.ch.verifier = m.verifier.take().map(Arc::from);
     s.ch.timer_hook = m.take_timer_hook();
+    s.cookie_hooks = m.take_cookie_hooks();
     s.ch.mtu = m.mtu();
     Some(s)
 }
