@@ -116,6 +116,8 @@ pub struct Server13 {
     /// The application's cookie callbacks: its cookie rides inside our HelloRetryRequest
     /// cookie (`hrr_cookie`).
     pub(crate) cookie_hooks: Option<Box<dyn crate::cookie::CookieHooks + Send>>,
+    /// The application's ALPN selection hook (`server_ext.rs`).
+    pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
 }
 
 role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
@@ -150,6 +152,7 @@ impl Server13 {
             sni: None,
             alpn: None,
             cookie_hooks: None,
+            alpn_hook: None,
         })
     }
 

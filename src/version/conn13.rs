@@ -367,7 +367,7 @@ impl Conn13 {
     pub(crate) fn alpn_protocol(&self) -> Option<&[u8]> {
         match &self.role {
             Role13::Client(c) => c.alpn.as_deref(),
-            Role13::Server(_) => None,
+            Role13::Server(s) => s.alpn_protocol(),
         }
     }
 

@@ -464,8 +464,17 @@ impl Engine {
         }
     }
 
+    /// The hook answers in the 1.3 server's EncryptedExtensions (`dtls13::server_ext`);
+    /// on a client it does nothing, as in 1.2.
     pub(crate) fn set_alpn_hook(&mut self, h: crate::alpn::AlpnSelectHook) {
-        self.set_12_only("the ALPN select hook", false, |m| m.set_alpn_hook(h));
+        match self {
+            Engine::V13(c) => {
+                if let Role13::Server(s) = &mut c.role {
+                    s.alpn_hook = Some(h);
+                }
+            }
+            Engine::V12(m, _) => m.set_alpn_hook(h),
+        }
     }
 
     /// The hook reaches the 1.3 flights (RFC 9147 §5.8 timers) and, for a dual client,

@@ -255,3 +255,77 @@ fn session_lookup_hook_does_not_block_13() {
     assert!(p.server.conn.error().is_none());
     let _ = V12;
 }
+
+/// SSL_CTX_set_alpn_select_cb's engine hook on a 1.3 server: it gets the client's list in
+/// wire form and its answer goes into EncryptedExtensions; a fatal answer fails the
+/// handshake with no_application_protocol (RFC 7301 §3.2), as in 1.2.
+#[test]
+fn alpn_select_hook_on_13() {
+    let spec = Spec::default_ecdsa();
+    let now = Instant::now();
+    let ccfg = crate::common::ours::our_builder(&spec, false)
+        .versions(V12, V13)
+        .unwrap()
+        .alpn_protocols(&[b"h2".to_vec(), b"coap".to_vec()])
+        .build()
+        .unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let c = Ours::client(ccfg.clone(), now, ClientOptions::default());
+    let mut s = Connection::server(config(&spec, true, V12, V13), now, PEER_ADDR);
+    let log = seen.clone();
+    s.set_alpn_select_hook(Box::new(move |wire: &[u8]| {
+        log.lock().unwrap().push(wire.to_vec());
+        rdtls::alpn::AlpnSelection::Selected(b"coap".to_vec())
+    }));
+    let mut p = Pair::new_at(
+        now,
+        c,
+        Ours::wrap(s, "rdtls server"),
+        LinkConfig::PERFECT,
+        35,
+    );
+    handshake(&mut p);
+    assert_eq!(p.server.conn.protocol_version(), Some(V13));
+    assert_eq!(*seen.lock().unwrap(), vec![b"\x02h2\x04coap".to_vec()]);
+    assert_eq!(p.client.conn.alpn_protocol(), Some(&b"coap"[..]));
+    assert_eq!(p.server.conn.alpn_protocol(), Some(&b"coap"[..]));
+    assert_eq!(*seen.lock().unwrap(), vec![b"\x02h2\x04coap".to_vec()]);
+
+    // NoAck: no ALPN; Fatal: no_application_protocol.
+    for (sel, ok) in [
+        (rdtls::alpn::AlpnSelection::NoAck, true),
+        (rdtls::alpn::AlpnSelection::Fatal, false),
+    ] {
+        let c = Ours::client(ccfg.clone(), now, ClientOptions::default());
+        let mut s = Connection::server(config(&spec, true, V12, V13), now, PEER_ADDR);
+        let sel = std::sync::Mutex::new(Some(sel));
+        s.set_alpn_select_hook(Box::new(move |_: &[u8]| {
+            sel.lock()
+                .unwrap()
+                .take()
+                .unwrap_or(rdtls::alpn::AlpnSelection::Fatal)
+        }));
+        let mut p = Pair::new_at(
+            now,
+            c,
+            Ours::wrap(s, "rdtls server"),
+            LinkConfig::PERFECT,
+            36,
+        );
+        let r = p.handshake(2000, std::time::Duration::from_secs(60));
+        assert_eq!(r.is_ok(), ok, "{r:?}");
+        if ok {
+            assert_eq!(p.server.conn.protocol_version(), Some(V13));
+            assert_eq!(p.client.conn.alpn_protocol(), None);
+        } else {
+            let e = p
+                .server
+                .conn
+                .error()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains("ALPN"), "{e}");
+            assert_ne!(p.server.conn.protocol_version(), Some(V12));
+        }
+    }
+}
