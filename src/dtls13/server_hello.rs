@@ -271,6 +271,8 @@ impl Server13 {
             &shared,
             th.as_bytes(),
         )?;
+        self.ch
+            .log_handshake_secrets(c_hs.as_bytes(), s_hs.as_bytes());
         self.ch.rl.install_send(&ks, suite, 2, &s_hs)?;
         self.ch.rl.install_recv(&ks, suite, 2, &c_hs)?;
         let add = |s: &mut Self, t: &mut Vec<u8>, typ: u8, body: Vec<u8>| {
@@ -309,6 +311,8 @@ impl Server13 {
             s_ap,
             exporter_master,
         } = hs13::app_secrets(&ks, &handshake_secret, th.as_bytes())?;
+        self.ch
+            .log_app_secrets(c_ap.as_bytes(), s_ap.as_bytes(), exporter_master.as_bytes());
         self.ch.send_epoch = 2;
         self.ch.send_flight(now, flight)?;
         // Epoch 3 keys are ready; they are used once the client's Finished verified.

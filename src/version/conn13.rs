@@ -80,6 +80,7 @@ impl Conn13 {
                     bytes,
                 },
                 Log13::Ack { sent, records } => Event::Ack { sent, records },
+                Log13::KeyLog(line) => Event::KeyLog(line),
             });
         }
         match &mut self.role {

@@ -329,3 +329,57 @@ fn alpn_select_hook_on_13() {
         }
     }
 }
+
+/// Key log lines on 1.3 (SSL_CTX_set_keylog_callback): both roles report the five NSS
+/// format secrets of RFC 8446 §7.1 under the client random, and both report the same.
+#[test]
+fn keylog_lines_on_13_both_roles() {
+    let spec = Spec::default_ecdsa();
+    let now = Instant::now();
+    let cfg = |server: bool| {
+        crate::common::ours::our_builder(&spec, server)
+            .versions(V12, V13)
+            .unwrap()
+            .keylog(true)
+            .build()
+            .unwrap()
+    };
+    let c = Ours::client(cfg(false), now, ClientOptions::default());
+    let s = Ours::server(cfg(true), now);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 37);
+    handshake(&mut p);
+    assert_eq!(p.server.conn.protocol_version(), Some(V13));
+    let lines = |o: &Ours| {
+        let mut v: Vec<String> = o
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                rdtls::Event::KeyLog(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (cl, sl) = (lines(&p.client), lines(&p.server));
+    assert_eq!(cl, sl, "both ends log the same secrets");
+    let labels: Vec<&str> = cl.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        labels,
+        [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "EXPORTER_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_TRAFFIC_SECRET_0",
+        ]
+    );
+    let (client_random, _) = p.client.conn.randoms().expect("randoms");
+    let hex: String = client_random.iter().map(|b| format!("{b:02x}")).collect();
+    for l in &cl {
+        let f: Vec<&str> = l.split(' ').collect();
+        assert_eq!(f.len(), 3, "{l}");
+        assert_eq!(f[1], hex, "{l}");
+        assert_eq!(f[2].len(), 64, "SHA-256 secret: {l}");
+    }
+}
