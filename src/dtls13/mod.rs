@@ -153,6 +153,7 @@ pub mod record_protection;
 pub mod server;
 mod server_ext;
 mod server_hello;
+mod server_hook;
 pub mod server_states;
 pub mod server_ticket;
 pub mod unified_header;

@@ -21,7 +21,7 @@ const MAX_SNI_LEN: usize = 255;
 
 /// The host_name of a `server_name` extension (RFC 6066 §3: `ServerNameList`, one name
 /// per type); None when it holds none. Malformed lists are a decode_error.
-fn decode_sni(data: &[u8]) -> Result<Option<String>, Error> {
+pub(super) fn decode_sni(data: &[u8]) -> Result<Option<String>, Error> {
     let mut r = Reader::new(data);
     let mut list = r.sub(2, "server_name_list").map_err(decode_err)?;
     r.finish("server_name").map_err(decode_err)?;
@@ -54,6 +54,10 @@ impl Server13 {
             Some(data) => decode_sni(data)?,
             None => None,
         };
+        // The ClientHello hook decided (RFC 6066 §3: acknowledged when the name was used).
+        if let Some(ack) = self.hook_sni_ack {
+            return Ok(ack);
+        }
         Ok(self.sni.as_ref().is_some_and(|n| {
             self.opts
                 .server_names

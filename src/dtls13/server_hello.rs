@@ -157,14 +157,13 @@ impl Server13 {
             return Ok(SState::ExpectClientHello);
         }
         let share = share.ok_or_else(|| Error::alert(AD::ILLEGAL_PARAMETER, "key_share"))?;
+        // The application's ClientHello hook, early stage (OpenSSL's client-hello
+        // callback): on the ClientHello we answer, after the cookie check, as in 1.2.
+        if !self.run_early_hook(seq, body)? {
+            return Ok(SState::ExpectClientHello);
+        }
         messages::transcript_message(&mut transcript, hs::CLIENT_HELLO, body);
         let accepted = hs13::tls13_sig_schemes(&schemes);
-        let cfg = self.ch.cfg.clone();
-        let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
-        let scheme = id
-            .key
-            .choose_scheme(&accepted)
-            .ok_or_else(|| failure("no common signature scheme"))?;
         self.ch.next_msg_seq = seq;
         // After a stateless HelloRetryRequest (which took ClientHello1's record number)
         // ClientHello2's number is higher: ServerHello never repeats the HRR's.
@@ -174,6 +173,17 @@ impl Server13 {
         // The binder covers the transcript before this ClientHello (RFC 8446 §4.2.11.2).
         let prefix_len = transcript.len() - 4 - body.len();
         let psk = self.accept_psk(now, &ch, body, &transcript[..prefix_len], (suite, &ks))?;
+        // Second stage (servername and certificate callbacks), after the PSK lookup: it
+        // may swap the configuration (certificate) the rest of the handshake uses.
+        if !self.run_second_hook(seq, body, &ch, &accepted, psk.is_some())? {
+            return Ok(SState::ExpectClientHello);
+        }
+        let cfg = self.ch.cfg.clone();
+        let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
+        let scheme = id
+            .key
+            .choose_scheme(&accepted)
+            .ok_or_else(|| failure("no common signature scheme"))?;
         self.server_flight(now, (suite, ks), &ch, (share, psk), transcript, scheme)
     }
 

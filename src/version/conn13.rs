@@ -151,6 +151,24 @@ impl Conn13 {
         r
     }
 
+    /// A server's ClientHello waits for a paused hook.
+    pub(crate) fn client_hello_pending(&self) -> bool {
+        match &self.role {
+            Role13::Server(s) => s.client_hello_pending(),
+            Role13::Client(_) => false,
+        }
+    }
+
+    /// Runs a paused ClientHello hook again (`Server13::resume_client_hello`).
+    pub(crate) fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
+        let r = match &mut self.role {
+            Role13::Server(s) => s.resume_client_hello(now),
+            Role13::Client(_) => Ok(()),
+        };
+        self.collect(&r);
+        r
+    }
+
     pub(crate) fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         let r = role!(&mut self.role, x => x.handle_timeout(now));
         self.collect(&r);

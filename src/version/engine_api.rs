@@ -242,11 +242,11 @@ impl Engine {
     }
 
     pub(crate) fn client_hello_pending(&self) -> bool {
-        by!(self, m => m.client_hello_pending(), _c => false)
+        by!(self, m => m.client_hello_pending(), c => c.client_hello_pending())
     }
 
     pub(crate) fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
-        by!(self, m => m.resume_client_hello(now), _c => Ok(()))
+        by!(self, m => m.resume_client_hello(now), c => c.resume_client_hello(now))
     }
 
     pub(crate) fn session(&self) -> Option<Session> {
@@ -450,10 +450,17 @@ impl Engine {
         }
     }
 
+    /// The hook runs on the 1.3 server too (`dtls13::server_hook`); on a client it does
+    /// nothing, as in 1.2.
     pub(crate) fn set_client_hello_hook(&mut self, h: Box<dyn crate::ClientHelloHook>) {
-        self.set_12_only("the ClientHello hook", false, |m| {
-            m.set_client_hello_hook(h)
-        });
+        match self {
+            Engine::V13(c) => {
+                if let Role13::Server(s) = &mut c.role {
+                    s.client_hello_hook = Some(h);
+                }
+            }
+            Engine::V12(m, _) => m.set_client_hello_hook(h),
+        }
     }
 
     /// Session-ID resumption only: a 1.3 server never consults it (OpenSSL does not call

@@ -298,6 +298,7 @@ fn server13(m: &mut Machine, now: Instant) -> Option<Server13> {
     s.ch.timer_hook = m.take_timer_hook();
     s.cookie_hooks = m.take_cookie_hooks();
     s.alpn_hook = m.take_alpn_hook();
+    s.client_hello_hook = m.take_client_hello_hook();
     s.ch.mtu = m.mtu();
     Some(s)
 }
