@@ -67,9 +67,10 @@ CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $
 	$(CTDIR)/cipher_cbc $(CTDIR)/sess_remove $(CTDIR)/write_block
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/slot_index_check $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
-# rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh).
+# rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh); DTLS 1.3 through
+# the OpenSSL API (include/rdtls/dtls13.h, ctests/t_dtls13_capi.sh).
 ifeq ($(RDTLS_BACKEND),rdtls)
-CTEST_SSL_BINS += $(CTDIR)/cid_client
+CTEST_SSL_BINS += $(CTDIR)/cid_client $(CTDIR)/dtls13_api
 endif
 # Built against the system OpenSSL headers and libraries whatever the backend: the drop-in
 # tests run them with LD_PRELOAD=build/libssl.so.3.

@@ -26,9 +26,19 @@
  *   psk_ccm8_handshakes_per_s      full handshake, PSK-AES128-CCM8 (no certificate)
  *   ecdhe_ccm8_handshakes_per_s    full handshake, ECDHE-ECDSA-AES128-CCM8
  *   ccm8_64b_throughput_mb_per_s   64-byte records, PSK-AES128-CCM8 (payload bytes only)
+ * and DTLS 1.3 (RFC 9147, issue 13; min = max = DTLS1_3_VERSION, TLS_AES_128_GCM_SHA256,
+ * same certificates; over the datagram-queue BIO, since a memory BIO would lose the
+ * boundaries of records whose unified header has no length), or "n/a" when the library
+ * refuses DTLS1_3_VERSION (OpenSSL 3.0):
+ *   dtls13_full_handshakes_per_s, dtls13_resumed_handshakes_per_s (PSK + ECDHE ticket)
+ *   dtls13_resumed_fraction
+ *   dtls13_full_handshake_datagrams, dtls13_resumed_handshake_datagrams (and _bytes):
+ *   what both ends sent until both reported completion (the ticket and the ACKs that
+ *   follow are not counted)
  *
  * Usage: bench CERTDIR [SECONDS_PER_METRIC]   (default 2)
- *        BENCH_ONLY=full,resumed,throughput,memory,datagrams,ccm8 (a subset; default all)
+ *        BENCH_ONLY=full,resumed,throughput,memory,datagrams,ccm8,dtls13 (a subset; default
+ *        all)
  *        BENCH_FLOOR_LIB=build/libcrypto_floor.so: first measure the crypto floor in this
  *        process (bench/crypto_floor.rs: "op_*" and "floor_*" lines), so the rates and
  *        the floor they are compared with come from one run
@@ -591,6 +601,136 @@ static void bench_datagrams(const char *dir)
     SSL_CTX_free(sctx);
 }
 
+/* ---- DTLS 1.3 ------------------------------------------------------------------------ */
+
+#ifndef DTLS1_3_VERSION
+#define DTLS1_3_VERSION 0xFEFC /* RFC 9147; OpenSSL 3.0's headers have no DTLS 1.3 */
+#endif
+#define SUITE13 "TLS_AES_128_GCM_SHA256"
+
+/* A DTLS 1.3-only context, or NULL when the library has no DTLS 1.3. */
+static SSL_CTX *make_ctx13(int server, const char *dir)
+{
+    SSL_CTX *ctx = make_ctx(server, dir);
+
+    if (SSL_CTX_set_min_proto_version(ctx, DTLS1_3_VERSION) != 1
+        || SSL_CTX_set_max_proto_version(ctx, DTLS1_3_VERSION) != 1) {
+        ERR_clear_error();
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (SSL_CTX_set_ciphersuites(ctx, SUITE13) != 1)
+        die("TLS 1.3 suite not available");
+    (void)SSL_CTX_set_session_cache_mode(ctx, server ? SSL_SESS_CACHE_SERVER
+                                                     : SSL_SESS_CACHE_CLIENT);
+    return ctx;
+}
+
+struct hs13_job {
+    SSL_CTX *cctx, *sctx;
+    SSL_SESSION *session;
+    long n, reused, datagrams, bytes;
+};
+
+static struct dgq q13_c2s, q13_s2c;
+
+static void dgq_reset(struct dgq *q)
+{
+    q->head = q->count = 0;
+    q->datagrams = q->bytes = 0;
+}
+
+/* One DTLS 1.3 handshake over datagram queues (j->session offered when set). Counts what
+ * both ends sent into j; returns the client's session (a new reference, after it read the
+ * ticket) when want_session is set. */
+static SSL_SESSION *handshake13(struct hs13_job *j, int want_session)
+{
+    SSL *c, *s;
+    SSL_SESSION *got = NULL;
+    int cdone = 0, sdone = 0, rounds;
+    char buf[64];
+
+    dgq_reset(&q13_c2s);
+    dgq_reset(&q13_s2c);
+    c = dgq_end(j->cctx, &q13_s2c, &q13_c2s, 0);
+    s = dgq_end(j->sctx, &q13_c2s, &q13_s2c, 1);
+    if (j->session != NULL && SSL_set_session(c, j->session) != 1)
+        die("SSL_set_session failed (DTLS 1.3)");
+    for (rounds = 0; rounds < 50 && !(cdone && sdone); rounds++) {
+        if (!hs_step(c, &cdone))
+            die("client handshake failed (DTLS 1.3)");
+        if (!hs_step(s, &sdone))
+            die("server handshake failed (DTLS 1.3)");
+    }
+    if (!(cdone && sdone) || SSL_version(c) != DTLS1_3_VERSION)
+        die("DTLS 1.3 handshake did not finish");
+    j->datagrams = q13_c2s.datagrams + q13_s2c.datagrams;
+    j->bytes = q13_c2s.bytes + q13_s2c.bytes;
+    j->reused += SSL_session_reused(c) == 1;
+    j->n++;
+    if (want_session) {
+        /* The server's NewSessionTicket follows its handshake: the client reads it. */
+        (void)SSL_read(s, buf, sizeof(buf));
+        (void)SSL_read(c, buf, sizeof(buf));
+        ERR_clear_error();
+        got = SSL_get1_session(c);
+    }
+    SSL_shutdown(c);
+    SSL_shutdown(s);
+    SSL_free(c);
+    SSL_free(s);
+    return got;
+}
+
+static long hs13_step(void *arg)
+{
+    (void)handshake13(arg, 0);
+    return 1;
+}
+
+static void bench_dtls13(const char *dir)
+{
+    struct hs13_job j = { make_ctx13(0, dir), make_ctx13(1, dir), NULL, 0, 0, 0, 0 };
+    static const char *na[] = { "dtls13_full_handshakes_per_s", "dtls13_resumed_handshakes_per_s",
+                                "dtls13_resumed_fraction", "dtls13_full_handshake_datagrams",
+                                "dtls13_full_handshake_bytes",
+                                "dtls13_resumed_handshake_datagrams",
+                                "dtls13_resumed_handshake_bytes" };
+    SSL_SESSION *session;
+    double rate;
+    size_t i;
+
+    if (j.cctx == NULL || j.sctx == NULL) {
+        for (i = 0; i < sizeof(na) / sizeof(na[0]); i++)
+            printf("%s n/a\n", na[i]);
+        SSL_CTX_free(j.cctx);
+        SSL_CTX_free(j.sctx);
+        return;
+    }
+    session = handshake13(&j, 1);
+    printf("dtls13_full_handshake_datagrams %ld\n", j.datagrams);
+    printf("dtls13_full_handshake_bytes %ld\n", j.bytes);
+    if (session == NULL)
+        die("no DTLS 1.3 session to resume");
+    j.session = session;
+    j.n = j.reused = 0;
+    (void)handshake13(&j, 0);
+    if (j.reused != 1)
+        die("the DTLS 1.3 ticket did not resume");
+    printf("dtls13_resumed_handshake_datagrams %ld\n", j.datagrams);
+    printf("dtls13_resumed_handshake_bytes %ld\n", j.bytes);
+    j.session = NULL;
+    printf("dtls13_full_handshakes_per_s %.1f\n", best_rate(hs13_step, &j));
+    j.session = session;
+    j.n = j.reused = 0;
+    rate = best_rate(hs13_step, &j);
+    printf("dtls13_resumed_handshakes_per_s %.1f\n", rate);
+    printf("dtls13_resumed_fraction %.3f\n", (double)j.reused / (double)j.n);
+    SSL_SESSION_free(session);
+    SSL_CTX_free(j.cctx);
+    SSL_CTX_free(j.sctx);
+}
+
 /* Runs the crypto floor of BENCH_FLOOR_LIB in this process (nothing when unset). */
 static void crypto_floor(const char *dir)
 {
@@ -662,5 +802,7 @@ int main(int argc, char **argv)
         bench_throughput_cipher(argv[1], PSK_CCM8, SMALL_PAYLOAD,
                                 "ccm8_64b_throughput_mb_per_s");
     }
+    if (wanted("dtls13"))
+        bench_dtls13(argv[1]);
     return 0;
 }

@@ -262,9 +262,41 @@ int common_verify_cookie(SSL *ssl, const unsigned char *cookie, unsigned int coo
 
 /* ---- -msg tracing ---------------------------------------------------------------------- */
 
+/* OpenSSL 3.0's headers have no DTLS 1.3: its version number (RFC 9147 section 5.3) and the
+ * ACK record's content type (RFC 9147 section 7; BoringSSL's SSL3_RT_ACK), which rdtls's
+ * message callback reports with the ACK message as body. */
+#ifndef DTLS1_3_VERSION
+#define DTLS1_3_VERSION 0xFEFC
+#endif
+#ifndef SSL3_RT_ACK
+#define SSL3_RT_ACK 26
+#endif
+
+/* An ACK's record numbers (RFC 9147 section 7: a 2-byte length, then 16-byte
+ * {uint64 epoch; uint64 sequence_number} entries) as " (epoch,seq)...". */
+static void print_ack(const unsigned char *p, size_t len)
+{
+    size_t n, i;
+
+    if (len < 2 || (size_t)((p[0] << 8) | p[1]) != len - 2 || (len - 2) % 16 != 0) {
+        fprintf(stderr, " malformed");
+        return;
+    }
+    for (n = 2; n + 16 <= len; n += 16) {
+        unsigned long long e = 0, s = 0;
+
+        for (i = 0; i < 8; i++) {
+            e = (e << 8) | p[n + i];
+            s = (s << 8) | p[n + 8 + i];
+        }
+        fprintf(stderr, " (%llu,%llu)", e, s);
+    }
+}
+
 static const char *version_name(int version)
 {
     switch (version) {
+    case DTLS1_3_VERSION: return "DTLS 1.3";
     case DTLS1_2_VERSION: return "DTLS 1.2";
     case DTLS1_VERSION: return "DTLS 1.0";
     case DTLS1_BAD_VER: return "DTLS 1.0 (bad)";
@@ -281,6 +313,8 @@ static const char *handshake_name(int type)
     case 2: return "ServerHello";
     case 3: return "HelloVerifyRequest";
     case 4: return "NewSessionTicket";
+    case 5: return "EndOfEarlyData";
+    case 8: return "EncryptedExtensions";
     case 11: return "Certificate";
     case 12: return "ServerKeyExchange";
     case 13: return "CertificateRequest";
@@ -288,6 +322,7 @@ static const char *handshake_name(int type)
     case 15: return "CertificateVerify";
     case 16: return "ClientKeyExchange";
     case 20: return "Finished";
+    case 24: return "KeyUpdate";
     default: return "???";
     }
 }
@@ -303,6 +338,13 @@ void common_msg_cb(int write_p, int version, int content_type, const void *buf, 
     (void)arg;
     switch (content_type) {
     case SSL3_RT_HEADER:
+        /* A DTLS 1.3 unified header (RFC 9147 section 4: first bits 001) has no version. */
+        if (len >= 1 && (p[0] & 0xe0) == 0x20) {
+            fprintf(stderr, "%s DTLS 1.3, UnifiedHeader [length %04lx], epoch bits %d%s%s%s\n",
+                    dir, (unsigned long)len, p[0] & 3, p[0] & 0x10 ? ", CID" : "",
+                    p[0] & 8 ? ", 16-bit seq" : ", 8-bit seq", p[0] & 4 ? ", length" : "");
+            break;
+        }
         /* The callback may pass version 0 here: take it from the header bytes. */
         if (version == 0 && len >= 3)
             version = (p[1] << 8) | p[2];
@@ -321,6 +363,12 @@ void common_msg_cb(int write_p, int version, int content_type, const void *buf, 
     case SSL3_RT_HANDSHAKE:
         fprintf(stderr, "%s %s, Handshake [length %04lx], %s\n", dir, version_name(version),
                 (unsigned long)len, len >= 1 ? handshake_name(p[0]) : "???");
+        break;
+    case SSL3_RT_ACK:
+        fprintf(stderr, "%s %s, ACK [length %04lx], records", dir, version_name(version),
+                (unsigned long)len);
+        print_ack(p, len);
+        fputc('\n', stderr);
         break;
     case SSL3_RT_APPLICATION_DATA:
         fprintf(stderr, "%s %s, ApplicationData [length %04lx]\n", dir,
@@ -527,7 +575,9 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
     else if (strcmp(a, "-client_renegotiation") == 0) c->client_renegotiation = 1;
     else if (strcmp(a, "-no_renegotiation") == 0) c->no_renegotiation = 1;
     else if (strcmp(a, "-no_etm") == 0) c->no_etm = 1;
-    else if (strcmp(a, "-dtls1_2") == 0 || strcmp(a, "-dtls") == 0) { /* always on */ }
+    else if (strcmp(a, "-dtls1_2") == 0) c->dtls13 = -1;
+    else if (strcmp(a, "-dtls") == 0) c->dtls13 = 0;
+    else if (strcmp(a, "-dtls1_3") == 0) c->dtls13 = 1;
     else if (strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
     else
         return 0;
@@ -549,6 +599,19 @@ int common_parse_opt(struct common_opts *c, const char *a, int argc, char **argv
 int common_ctx_load(SSL_CTX *ctx, const struct common_opts *c, const char *role)
 {
     char what[64];
+
+    /* -dtls1_3 as OpenSSL 3.x's s_client/s_server: that version only. OpenSSL 3.0 has no
+     * DTLS 1.3 and refuses the bound. */
+    if (c->dtls13 < 0 && SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1) {
+        common_fail("-dtls1_2: cannot set the maximum protocol version");
+        return 0;
+    }
+    if (c->dtls13 > 0
+        && (SSL_CTX_set_min_proto_version(ctx, DTLS1_3_VERSION) != 1
+            || SSL_CTX_set_max_proto_version(ctx, DTLS1_3_VERSION) != 1)) {
+        common_fail("-dtls1_3: this library has no DTLS 1.3");
+        return 0;
+    }
 
     if (c->cert != NULL
         && (SSL_CTX_use_certificate_chain_file(ctx, c->cert) != 1
@@ -613,9 +676,26 @@ int common_apply_ssl_opts(SSL *ssl, const struct common_opts *c)
 
 int common_stdin_command(SSL *ssl, const char *line, size_t len)
 {
-    if (len < 1 || line[0] != 'R' || (len > 1 && line[1] != '\n' && line[1] != '\r'))
+    if (len < 1 || (line[0] != 'R' && line[0] != 'k' && line[0] != 'K')
+        || (len > 1 && line[1] != '\n' && line[1] != '\r'))
         return 0;
     int r;
+
+    if (line[0] != 'R') {
+        /* As openssl s_client/s_server: "k" updates our keys, "K" also asks the peer to. */
+        fprintf(stderr, "KEYUPDATE\n");
+        if (SSL_key_update(ssl, line[0] == 'K' ? SSL_KEY_UPDATE_REQUESTED
+                                               : SSL_KEY_UPDATE_NOT_REQUESTED) != 1) {
+            fprintf(stderr, "%s: SSL_key_update failed\n", common_prog);
+            ERR_print_errors_fp(stderr);
+            return 1;
+        }
+        r = SSL_do_handshake(ssl);
+        fprintf(stderr, "SSL_do_handshake -> %d\n", r);
+        if (r <= 0)
+            ERR_clear_error();
+        return 1;
+    }
 
     fprintf(stderr, "RENEGOTIATING\n");
     if (SSL_renegotiate(ssl) != 1) {

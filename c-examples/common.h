@@ -137,6 +137,8 @@ struct common_opts {
     struct webrtc_opts webrtc; /* -use_srtp, -alpn, -keymatexport(len) */
     struct psk_opts psk;       /* -psk, -psk_identity, -psk_hint */
     long cid;                  /* -cid n, plus 1 (0: no connection IDs; see cid_opts.h) */
+    int dtls13;                /* -dtls1_3: 1, DTLS 1.3 only (min = max = DTLS1_3_VERSION);
+                                * -dtls1_2: -1, DTLS 1.2 only (max = DTLS1_2_VERSION) */
 };
 
 /* Returns the argument of option a (argv[*i + 1]) and advances *i, or prints
@@ -159,8 +161,10 @@ void common_set_bio_timeouts(BIO *bio, int timeout);
 
 /* A line "R" typed on stdin (OpenSSL's s_client/s_server command letter): prints
  * "RENEGOTIATING", starts a renegotiation with SSL_renegotiate() and drives it with
- * SSL_do_handshake() (printing its result, as openssl s_server does). Returns 1 when line
- * (len bytes, newline included) was that command. */
+ * SSL_do_handshake() (printing its result, as openssl s_server does). "k" / "K" (DTLS 1.3):
+ * prints "KEYUPDATE" and sends a KeyUpdate with SSL_key_update() (NOT_REQUESTED /
+ * REQUESTED), sent by the SSL_do_handshake() that follows. Returns 1 when line (len bytes,
+ * newline included) was one of these commands. */
 int common_stdin_command(SSL *ssl, const char *line, size_t len);
 
 /* Applies -timer_ms, -mtu, -msg and the renegotiation options of c to ssl. Returns 0 (message on stderr) when the

@@ -61,7 +61,9 @@ static void usage(void)
             " (a line \"R\" on stdin renegotiates, as in openssl s_client)\n"
             " -quiet               no status output\n"
             " -ign_eof             keep running after stdin EOF until the server closes\n"
-            " -dtls1_2, -dtls      DTLS 1.2 (the only version)\n");
+            " -dtls1_2             DTLS 1.2 only\n"
+            " -dtls1_3             DTLS 1.3 only (RFC 9147; rdtls, not OpenSSL 3.0)\n"
+            " -dtls                any version: DTLS 1.2, and 1.3 when RDTLS_MAX_PROTO=DTLSv1.3\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)

@@ -389,5 +389,21 @@ run_test dtls13_wolfssl_server_cid_zero_length
 run_test dtls13_wolfssl_client_cid
 run_test dtls13_wolfssl_client_cid_zero_length
 run_test dtls13_wolfssl_server_new_connection_id
+# DTLS 1.3 from C: the OpenSSL API, the ports (-dtls1_3), 1.3-enabled clients against 1.2
+# peers (t_dtls13_capi.sh, issue 13).
+run_test dtls13_capi_api
+run_test dtls13_capi_resumption
+run_test dtls13_ports_ours
+run_test dtls13_ports_ours_env
+run_test dtls13_ports_default_is_12
+run_test dtls13_ports_wolfssl_server
+run_test dtls13_ports_wolfssl_client
+run_test dtls13_enabled_client_openssl_server
+run_test dtls13_enabled_client_gnutls_server
+run_test dtls13_ports_openssl_refuses
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    run_test dtls13_dropin_openssl_s_client_env
+    run_test dtls13_dropin_ports_env
+fi
 
 summary

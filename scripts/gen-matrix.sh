@@ -83,6 +83,15 @@ END {
     print "Importers: `openssl` = the stock `/usr/bin/openssl` binary; `c-examples` = our"
     print "example programs (`c-examples/*.c`) built against the system OpenSSL."
     print ""
+    print "DTLS versions: DTLS 1.2, and DTLS 1.3 (RFC 9147) opt-in: `DTLS_method()` keeps a"
+    print "default maximum of DTLS 1.2; `SSL_CTX_set_max_proto_version(ctx, DTLS1_3_VERSION)`"
+    print "(0xFEFC, `<rdtls/dtls13.h>` for the OpenSSL 3.0 headers) or, for legacy binaries,"
+    print "`RDTLS_MAX_PROTO=DTLSv1.3` (read at `SSL_CTX_new`) enables it; `DTLSv1_2_method()`"
+    print "never offers it. On a 1.3 connection `SSL_version`/`SSL_get_version` (\"DTLSv1.3\"),"
+    print "`SSL_get_current_cipher` (TLS 1.3 suites), `SSL_CTX_set_ciphersuites`,"
+    print "`SSL_key_update`/`SSL_get_key_update_type` and ticket resumption through"
+    print "`SSL_SESSION` work (README \"DTLS 1.3 from C\")."
+    print ""
     printf "Totals: %d functions: %d implemented, %d stub, %d absent. ", NR, \
         n["implemented"], n["stub"], n["absent"]
     printf "The openssl binary imports %d (%d absent); the C examples import %d (%d absent).\n", \

@@ -11,6 +11,9 @@
 #define TLS1_3_VERSION 0x0304
 #define DTLS1_VERSION 0xFEFF
 #define DTLS1_2_VERSION 0xFEFD
+/* rdtls: DTLS 1.3 (RFC 9147); OpenSSL 3.0 has no such constant (OpenSSL 3.5+ use this value).
+ * Programs built against the system's OpenSSL 3.0 headers get it from <rdtls/dtls13.h>. */
+#define DTLS1_3_VERSION 0xFEFC
 #define DTLS1_BAD_VER 0x0100
 
 #endif

@@ -820,6 +820,15 @@ const char *SSL_get_version(const SSL *s);
 int SSL_version(const SSL *ssl);
 int SSL_client_version(const SSL *s);
 
+/* DTLS 1.3 KeyUpdate (RFC 9147 section 8, RFC 8446 section 4.6.3): SSL_key_update() queues
+ * one, sent by the next SSL_write/SSL_read/SSL_do_handshake; 0 on a DTLS 1.2 connection or
+ * before the handshake completes. SSL_get_key_update_type() tells what is still pending. */
+#define SSL_KEY_UPDATE_NONE -1
+#define SSL_KEY_UPDATE_NOT_REQUESTED 0
+#define SSL_KEY_UPDATE_REQUESTED 1
+int SSL_key_update(SSL *s, int updatetype);
+int SSL_get_key_update_type(const SSL *s);
+
 /* Settings of one connection. */
 int SSL_set_cipher_list(SSL *s, const char *str);
 int SSL_set_ciphersuites(SSL *s, const char *str);

@@ -13,6 +13,9 @@ pub struct SSL_CIPHER {
     pub suite: &'static CipherSuite,
     name: &'static CStr,
     standard_name: &'static CStr,
+    /// A TLS 1.3 suite (RFC 8446 §B.4): key exchange and authentication are not part of
+    /// it, and OpenSSL names it by its IANA name.
+    pub tls13: bool,
 }
 
 macro_rules! cipher {
@@ -21,9 +24,91 @@ macro_rules! cipher {
             suite: &$suite,
             name: cstr!($name),
             standard_name: cstr!($std),
+            tls13: false,
         }
     };
 }
+
+/// A TLS 1.3 suite: `$suite` describes its AEAD and hash (`AuthKind` is unused).
+macro_rules! cipher13 {
+    ($suite:ident, $name:literal) => {
+        SSL_CIPHER {
+            suite: &$suite,
+            name: cstr!($name),
+            standard_name: cstr!($name),
+            tls13: true,
+        }
+    };
+}
+
+/// The TLS 1.3 suites as the engine's suite type describes them (for the getters only:
+/// the 1.3 record layer uses `rdtls::dtls13::record_protection::Suite13`).
+macro_rules! suite13 {
+    ($static:ident, $id:literal, $name:literal, $aead:ident, $prf:ident, $key:literal, $tag:literal) => {
+        static $static: CipherSuite = CipherSuite {
+            id: $id,
+            openssl_name: $name,
+            iana_name: $name,
+            // Unused: a TLS 1.3 suite says nothing about authentication (RFC 8446 §4.1.1).
+            auth: AuthKind::Ecdsa,
+            aead: AeadKind::$aead,
+            prf: HashAlg::$prf,
+            key_len: $key,
+            // RFC 8446 §5.3: a 12-byte IV from the key schedule, no explicit nonce.
+            fixed_iv_len: 12,
+            explicit_nonce_len: 0,
+            tag_len: $tag,
+            bits: $key * 8,
+            mac: None,
+        };
+    };
+}
+
+suite13!(
+    TLS13_AES_128_GCM,
+    0x1301,
+    "TLS_AES_128_GCM_SHA256",
+    Aes128Gcm,
+    Sha256,
+    16,
+    16
+);
+suite13!(
+    TLS13_AES_256_GCM,
+    0x1302,
+    "TLS_AES_256_GCM_SHA384",
+    Aes256Gcm,
+    Sha384,
+    32,
+    16
+);
+suite13!(
+    TLS13_CHACHA20,
+    0x1303,
+    "TLS_CHACHA20_POLY1305_SHA256",
+    Chacha20Poly1305,
+    Sha256,
+    32,
+    16
+);
+suite13!(
+    TLS13_AES_128_CCM,
+    0x1304,
+    "TLS_AES_128_CCM_SHA256",
+    Aes128Ccm,
+    Sha256,
+    16,
+    16
+);
+suite13!(
+    TLS13_AES_128_CCM_8,
+    0x1305,
+    "TLS_AES_128_CCM_8_SHA256",
+    Aes128Ccm8,
+    Sha256,
+    16,
+    8
+);
 
 /// True when `a` is the address of one of our [`CIPHERS`].
 pub fn is_ours(a: usize) -> bool {
@@ -32,7 +117,7 @@ pub fn is_ours(a: usize) -> bool {
 }
 
 /// Every `SSL_CIPHER` we hand out.
-pub static CIPHERS: [SSL_CIPHER; 22] = [
+pub static CIPHERS: [SSL_CIPHER; 27] = [
     cipher!(
         suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         "ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -143,11 +228,21 @@ pub static CIPHERS: [SSL_CIPHER; 22] = [
         "ECDHE-PSK-AES256-CBC-SHA384",
         "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384"
     ),
+    cipher13!(TLS13_AES_128_GCM, "TLS_AES_128_GCM_SHA256"),
+    cipher13!(TLS13_AES_256_GCM, "TLS_AES_256_GCM_SHA384"),
+    cipher13!(TLS13_CHACHA20, "TLS_CHACHA20_POLY1305_SHA256"),
+    cipher13!(TLS13_AES_128_CCM, "TLS_AES_128_CCM_SHA256"),
+    cipher13!(TLS13_AES_128_CCM_8, "TLS_AES_128_CCM_8_SHA256"),
 ];
 
 /// The `SSL_CIPHER` for an engine suite.
 pub fn for_suite(suite: &CipherSuite) -> Option<&'static SSL_CIPHER> {
-    CIPHERS.iter().find(|c| c.suite.id == suite.id)
+    CIPHERS.iter().find(|c| !c.tls13 && c.suite.id == suite.id)
+}
+
+/// The `SSL_CIPHER` for a TLS 1.3 suite code point (0x1301..=0x1305).
+pub fn for_suite13(id: u16) -> Option<&'static SSL_CIPHER> {
+    CIPHERS.iter().find(|c| c.tls13 && c.suite.id == id)
 }
 
 /// `SSL_CIPHER_get_id`: `0x03000000 | IANA id`.
@@ -157,15 +252,10 @@ pub fn openssl_id(c: &SSL_CIPHER) -> u32 {
 
 /// One `SSL_CIPHER_description` line (OpenSSL's column layout, newline included).
 pub fn description(c: &SSL_CIPHER) -> String {
-    let au = match c.suite.auth {
-        AuthKind::Ecdsa => "ECDSA",
-        AuthKind::Rsa => "RSA",
-        AuthKind::Psk | AuthKind::EcdhePsk => "PSK",
-    };
-    let kx = match c.suite.auth {
-        AuthKind::Ecdsa | AuthKind::Rsa => "ECDH",
-        AuthKind::Psk => "PSK",
-        AuthKind::EcdhePsk => "ECDHEPSK",
+    let (kx, au) = if c.tls13 {
+        ("any", "any")
+    } else {
+        (kx_name(c), au_name(c))
     };
     let enc = match c.suite.aead {
         AeadKind::Aes128Gcm => "AESGCM(128)",
@@ -189,7 +279,9 @@ pub fn description(c: &SSL_CIPHER) -> String {
         c.suite.openssl_name,
         // The description's column says "TLSv1" where SSL_CIPHER_get_version says
         // "TLSv1.0" (OpenSSL 3.0 prints both so).
-        if c.suite.aead.is_cbc() {
+        if c.tls13 {
+            "TLSv1.3"
+        } else if c.suite.aead.is_cbc() {
             "TLSv1"
         } else {
             "TLSv1.2"
@@ -201,20 +293,45 @@ pub fn description(c: &SSL_CIPHER) -> String {
     )
 }
 
+/// `Au=` of a TLS 1.2 suite's description.
+fn au_name(c: &SSL_CIPHER) -> &'static str {
+    match c.suite.auth {
+        AuthKind::Ecdsa => "ECDSA",
+        AuthKind::Rsa => "RSA",
+        AuthKind::Psk | AuthKind::EcdhePsk => "PSK",
+    }
+}
+
+/// `Kx=` of a TLS 1.2 suite's description.
+fn kx_name(c: &SSL_CIPHER) -> &'static str {
+    match c.suite.auth {
+        AuthKind::Ecdsa | AuthKind::Rsa => "ECDH",
+        AuthKind::Psk => "PSK",
+        AuthKind::EcdhePsk => "ECDHEPSK",
+    }
+}
+
 /// The oldest protocol version that defines the suite, as OpenSSL 3.0's
 /// SSL_CIPHER_get_version names it: "TLSv1.0" for the RFC 5489 CBC suites (usable from
 /// TLS 1.0 / DTLS 1.0), "TLSv1.2" for the rest.
 fn version(c: &SSL_CIPHER) -> &'static CStr {
-    if c.suite.aead.is_cbc() {
+    if c.tls13 {
+        TLS13
+    } else if c.suite.aead.is_cbc() {
         TLS1
     } else {
         TLS12
     }
 }
 
+static TLS13: &CStr = cstr!("TLSv1.3");
 static TLS12: &CStr = cstr!("TLSv1.2");
 static TLS1: &CStr = cstr!("TLSv1.0");
 static NONE: &CStr = cstr!("(NONE)");
+
+/// NID_kx_any and NID_auth_any: what OpenSSL reports for the TLS 1.3 suites.
+const NID_KX_ANY: c_int = 1063;
+const NID_AUTH_ANY: c_int = 1064;
 
 entry! {
     /// SSL_CIPHER_get_name returns the OpenSSL name, or "(NONE)" for NULL.
@@ -275,9 +392,13 @@ entry! {
         c_int::from(c.suite.mac.is_none())
     }
 
-    /// SSL_CIPHER_get_kx_nid: NID_kx_ecdhe (1038), NID_kx_psk or NID_kx_ecdhe_psk.
+    /// SSL_CIPHER_get_kx_nid: NID_kx_ecdhe (1038), NID_kx_psk or NID_kx_ecdhe_psk;
+    /// NID_kx_any for a TLS 1.3 suite.
     fn SSL_CIPHER_get_kx_nid(c: *const SSL_CIPHER) -> c_int {
         let c = try_ref!(c, 0);
+        if c.tls13 {
+            return NID_KX_ANY;
+        }
         // NID_kx_ecdhe, NID_kx_psk, NID_kx_ecdhe_psk.
         match c.suite.auth {
             AuthKind::Ecdsa | AuthKind::Rsa => 1038,
@@ -286,9 +407,13 @@ entry! {
         }
     }
 
-    /// SSL_CIPHER_get_auth_nid: NID_auth_ecdsa (1047), NID_auth_rsa (1046) or NID_auth_psk.
+    /// SSL_CIPHER_get_auth_nid: NID_auth_ecdsa (1047), NID_auth_rsa (1046) or NID_auth_psk;
+    /// NID_auth_any for a TLS 1.3 suite.
     fn SSL_CIPHER_get_auth_nid(c: *const SSL_CIPHER) -> c_int {
         let c = try_ref!(c, 0);
+        if c.tls13 {
+            return NID_AUTH_ANY;
+        }
         match c.suite.auth {
             AuthKind::Ecdsa => 1047,
             AuthKind::Rsa => 1046,
@@ -367,97 +492,5 @@ extern "C" {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn description_matches_openssl_layout() {
-        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC02C).unwrap();
-        assert_eq!(
-            description(c),
-            "ECDHE-ECDSA-AES256-GCM-SHA384  TLSv1.2 Kx=ECDH     Au=ECDSA Enc=AESGCM(256)            Mac=AEAD\n"
-        );
-        let c = CIPHERS.iter().find(|c| c.suite.id == 0xCCA8).unwrap();
-        assert_eq!(
-            description(c),
-            "ECDHE-RSA-CHACHA20-POLY1305    TLSv1.2 Kx=ECDH     Au=RSA   Enc=CHACHA20/POLY1305(256) Mac=AEAD\n"
-        );
-        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC0AE).unwrap();
-        assert_eq!(
-            description(c),
-            "ECDHE-ECDSA-AES128-CCM8        TLSv1.2 Kx=ECDH     Au=ECDSA Enc=AESCCM8(128)           Mac=AEAD\n"
-        );
-        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC0A8).unwrap();
-        assert_eq!(
-            description(c),
-            "PSK-AES128-CCM8                TLSv1.2 Kx=PSK      Au=PSK   Enc=AESCCM8(128)           Mac=AEAD\n"
-        );
-        let c = CIPHERS.iter().find(|c| c.suite.id == 0xCCAC).unwrap();
-        assert_eq!(
-            description(c),
-            "ECDHE-PSK-CHACHA20-POLY1305    TLSv1.2 Kx=ECDHEPSK Au=PSK   Enc=CHACHA20/POLY1305(256) Mac=AEAD\n"
-        ); // `openssl ciphers -v -psk ECDHE-PSK-AES128-CBC-SHA256:ECDHE-PSK-AES256-CBC-SHA`.
-        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC037).unwrap();
-        assert_eq!(
-            description(c),
-            "ECDHE-PSK-AES128-CBC-SHA256    TLSv1   Kx=ECDHEPSK Au=PSK   Enc=AES(128)               Mac=SHA256\n"
-        );
-        let c = CIPHERS.iter().find(|c| c.suite.id == 0xC036).unwrap();
-        assert_eq!(
-            description(c),
-            "ECDHE-PSK-AES256-CBC-SHA       TLSv1   Kx=ECDHEPSK Au=PSK   Enc=AES(256)               Mac=SHA1\n"
-        );
-    }
-
-    /// Every engine suite has an `SSL_CIPHER`, and the CBC ones answer as OpenSSL's:
-    /// not AEAD, version "TLSv1.0".
-    #[test]
-    fn every_suite_has_a_cipher_and_cbc_getters() {
-        for s in suites::all_suites() {
-            let c = for_suite(s).unwrap_or_else(|| panic!("{}", s.openssl_name));
-            assert_eq!(c.name.to_str().unwrap(), s.openssl_name);
-            assert_eq!(c.standard_name.to_str().unwrap(), s.iana_name);
-            assert_eq!(SSL_CIPHER_is_aead(c), c_int::from(!s.aead.is_cbc()));
-            // SAFETY: SSL_CIPHER_get_version returns one of our NUL-terminated statics.
-            let v = unsafe { CStr::from_ptr(SSL_CIPHER_get_version(c)) };
-            assert_eq!(
-                v.to_str().unwrap(),
-                if s.aead.is_cbc() {
-                    "TLSv1.0"
-                } else {
-                    "TLSv1.2"
-                }
-            );
-        }
-    }
-
-    #[test]
-    fn every_suite_has_a_cipher_and_names_match() {
-        for s in suites::DEFAULT_SUITES {
-            let c = for_suite(s).unwrap();
-            assert_eq!(c.name.to_str().unwrap(), s.openssl_name);
-            assert_eq!(c.standard_name.to_str().unwrap(), s.iana_name);
-        }
-    }
-
-    #[test]
-    fn accessors_and_null() {
-        let c = &CIPHERS[0];
-        assert_eq!(SSL_CIPHER_get_id(c), 0x0300_C02B);
-        let mut alg = 0;
-        assert_eq!(SSL_CIPHER_get_bits(c, &mut alg), 128);
-        assert_eq!(alg, 128);
-        assert_eq!(SSL_CIPHER_get_bits(std::ptr::null(), &mut alg), 0);
-        // SAFETY: the functions return static NUL-terminated strings.
-        let s = |p: *const c_char| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned();
-        assert_eq!(s(SSL_CIPHER_get_name(std::ptr::null())), "(NONE)");
-        assert_eq!(s(SSL_CIPHER_get_version(c)), "TLSv1.2");
-        assert_eq!(SSL_CIPHER_get_id(std::ptr::null()), 0);
-        crate::error::clear();
-        let mut small = [0 as c_char; 16];
-        assert!(SSL_CIPHER_description(c, small.as_mut_ptr(), 16).is_null());
-        let mut buf = [0 as c_char; 128];
-        let p = SSL_CIPHER_description(c, buf.as_mut_ptr(), 128);
-        assert!(s(p).starts_with("ECDHE-ECDSA-AES128-GCM-SHA256"));
-    }
-}
+#[path = "cipher_tests.rs"]
+mod tests;

@@ -401,11 +401,39 @@ pub fn parse_cipher_list(s: &[u8]) -> Result<CipherList, CipherListError> {
     Ok(CipherList { suites, ignored })
 }
 
-/// Checks a TLS 1.3 ciphersuite string (`SSL_CTX_set_ciphersuites`): names separated by
-/// `:`. DTLS 1.2 never uses these, so a well-formed list is accepted and ignored.
-pub fn check_tls13_ciphersuites(s: &[u8]) -> bool {
-    s.split(|&c| c == b':')
-        .all(|n| n.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_'))
+/// OpenSSL 3.0's default TLS 1.3 suites ("TLS_AES_256_GCM_SHA384:
+/// TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"), used by DTLS 1.3.
+pub static TLS13_DEFAULT: [u16; 3] = [0x1302, 0x1303, 0x1301];
+
+/// The TLS 1.3 suites by OpenSSL's (= IANA) name (RFC 8446 §B.4).
+pub static TLS13_NAMES: [(&str, u16); 5] = [
+    ("TLS_AES_128_GCM_SHA256", 0x1301),
+    ("TLS_AES_256_GCM_SHA384", 0x1302),
+    ("TLS_CHACHA20_POLY1305_SHA256", 0x1303),
+    ("TLS_AES_128_CCM_SHA256", 0x1304),
+    ("TLS_AES_128_CCM_8_SHA256", 0x1305),
+];
+
+/// Parses a TLS 1.3 ciphersuite string (`SSL_CTX_set_ciphersuites`) with OpenSSL's rules:
+/// IANA names separated by `:` (spaces around a name ignored), unknown names skipped,
+/// duplicates kept once; the empty string is allowed (no TLS 1.3 suite, so no DTLS 1.3),
+/// a non-empty string that names no known suite is an error.
+pub fn parse_tls13_ciphersuites(s: &str) -> Result<Vec<u16>, String> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids = Vec::new();
+    for name in s.split(':').map(str::trim) {
+        if let Some(&(_, id)) = TLS13_NAMES.iter().find(|(n, _)| *n == name) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err(format!("no cipher match: no TLS 1.3 ciphersuite in '{s}'"));
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]

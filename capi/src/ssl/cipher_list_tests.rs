@@ -375,10 +375,19 @@ fn length_limit() {
 }
 
 #[test]
-fn tls13_ciphersuites_syntax() {
-    assert!(check_tls13_ciphersuites(
-        b"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
-    ));
-    assert!(check_tls13_ciphersuites(b""));
-    assert!(!check_tls13_ciphersuites(b"TLS_AES 128"));
+fn tls13_ciphersuites_openssl_rules() {
+    assert_eq!(
+        parse_tls13_ciphersuites("TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"),
+        Ok(vec![0x1302, 0x1303])
+    );
+    // Unknown names are skipped; the empty string disables TLS 1.3 suites.
+    assert_eq!(
+        parse_tls13_ciphersuites("TLS_FOO:TLS_AES_128_CCM_8_SHA256: TLS_AES_128_GCM_SHA256"),
+        Ok(vec![0x1305, 0x1301])
+    );
+    assert_eq!(parse_tls13_ciphersuites(""), Ok(vec![]));
+    assert!(parse_tls13_ciphersuites("TLS_AES 128").is_err());
+    assert!(parse_tls13_ciphersuites("ECDHE-ECDSA-AES128-GCM-SHA256").is_err());
+    // Names are case-sensitive, as OpenSSL's lookup.
+    assert!(parse_tls13_ciphersuites("tls_aes_128_gcm_sha256").is_err());
 }

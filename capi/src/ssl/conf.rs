@@ -164,6 +164,7 @@ fn version_named(v: &str) -> Option<c_int> {
         "TLSv1.3" => TLS1_3_VERSION,
         "DTLSv1" => DTLS1_VERSION,
         "DTLSv1.2" => DTLS1_2_VERSION,
+        "DTLSv1.3" => DTLS1_3_VERSION,
         _ => return None,
     })
 }

@@ -15,9 +15,20 @@ pub const TLS1_2_VERSION: c_int = 0x0303;
 pub const TLS1_3_VERSION: c_int = 0x0304;
 pub const DTLS1_VERSION: c_int = 0xFEFF;
 pub const DTLS1_2_VERSION: c_int = 0xFEFD;
+/// DTLS 1.3 (RFC 9147 §5.3; OpenSSL 3.0's headers lack it, 3.5+ define it so).
+pub const DTLS1_3_VERSION: c_int = 0xFEFC;
 pub const DTLS1_BAD_VER: c_int = 0x0100;
 pub const TLS_ANY_VERSION: c_int = 0x10000;
 pub const DTLS_ANY_VERSION: c_int = 0x1FFFF;
+
+/// The ACK record's content type (RFC 9147 §7; BoringSSL's name), as the message callback
+/// reports ACKs.
+pub const SSL3_RT_ACK: c_int = 26;
+
+// SSL_key_update types (ssl.h).
+pub const SSL_KEY_UPDATE_NONE: c_int = -1;
+pub const SSL_KEY_UPDATE_NOT_REQUESTED: c_int = 0;
+pub const SSL_KEY_UPDATE_REQUESTED: c_int = 1;
 
 // SSL_get_error results.
 pub const SSL_ERROR_NONE: c_int = 0;

@@ -144,7 +144,10 @@ fn settings_ctrl(
             let v = c_int::try_from(larg).unwrap_or(-1);
             let ok = match family {
                 Family::Tls => v == 0 || (SSL3_VERSION..=TLS1_3_VERSION).contains(&v),
-                _ => matches!(v, 0 | DTLS1_VERSION | DTLS1_2_VERSION | DTLS1_BAD_VER),
+                _ => matches!(
+                    v,
+                    0 | DTLS1_VERSION | DTLS1_2_VERSION | DTLS1_3_VERSION | DTLS1_BAD_VER
+                ),
             };
             if !ok {
                 return Some(0);

@@ -152,6 +152,13 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// `RDTLS_MAX_PROTO=DTLSv1.3`: contexts created from now on offer DTLS 1.3 when the
+/// application sets no maximum version (for legacy binaries under the drop-in; read at
+/// each `SSL_CTX_new`). Any other value leaves DTLS 1.3 off.
+fn dtls13_by_environment() -> bool {
+    std::env::var_os("RDTLS_MAX_PROTO").is_some_and(|v| v == "DTLSv1.3")
+}
+
 impl SSL_CTX {
     fn new(method: &'static SSL_METHOD) -> Self {
         let live = CtxLive {
@@ -164,7 +171,12 @@ impl SSL_CTX {
         };
         SSL_CTX {
             method,
-            settings: Mutex::new(Settings::default()),
+            settings: Mutex::new(Settings {
+                // A version-specific method pins its version (DTLSv1_2_method: 1.2 only).
+                dtls13_method: method.version == DTLS_ANY_VERSION,
+                dtls13_by_default: dtls13_by_environment(),
+                ..Settings::default()
+            }),
             live: Mutex::new(live),
             generation: AtomicU64::new(1),
             configs: Mutex::new(Vec::new()),

@@ -447,6 +447,7 @@ impl SSL {
 
     /// Writes everything the engine has to send.
     pub(crate) fn flush(&self) -> Result<(), Stop> {
+        self.retry_deferred_key_update();
         loop {
             // Taken in a statement of its own: the borrow must end before write_datagram.
             let blocked = self.io.borrow_mut().blocked_datagram.take();
@@ -768,7 +769,10 @@ pub(crate) fn config_variant(
         cookie_exchange,
         // Always: the handshake messages drive OpenSSL's state names (events.rs).
         message_events: true,
-        record_headers: settings.msg_callback.is_some(),
+        // The engine's DTLS 1.3 path reports no 13-byte record headers (unified headers
+        // have no such form): a DTLS 1.3-enabled SSL gives the message callback no
+        // SSL3_RT_HEADER calls, rather than staying on DTLS 1.2 for them.
+        record_headers: settings.msg_callback.is_some() && !settings.dtls13_enabled(),
         keylog: live.keylog_callback.is_some(),
         // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
         server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,

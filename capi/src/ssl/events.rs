@@ -16,6 +16,20 @@ use super::ossl_state::{ossl_state, READ_CCS, STATE_BEFORE, STATE_OK, WRITE_CCS}
 use super::settings::InfoCallback;
 use super::ssl::{Side, SSL};
 
+/// An ACK message (RFC 9147 §7: `RecordNumber record_numbers<0..2^16-1>`, each a uint64
+/// epoch and a uint64 sequence number), the body the message callback gets for content
+/// type 26.
+fn ack_body(records: &[(u64, u64)]) -> Vec<u8> {
+    let len = u16::try_from(records.len() * 16).unwrap_or(u16::MAX) & !15;
+    let mut v = Vec::with_capacity(2 + usize::from(len));
+    v.extend_from_slice(&len.to_be_bytes());
+    for (epoch, seq) in records.iter().take(usize::from(len) / 16) {
+        v.extend_from_slice(&epoch.to_be_bytes());
+        v.extend_from_slice(&seq.to_be_bytes());
+    }
+    v
+}
+
 /// Most events drained from the engine per dispatch (a handshake produces a few dozen).
 pub const MAX_EVENTS_PER_DISPATCH: usize = 256;
 
@@ -102,7 +116,8 @@ impl SSL {
         if !sent {
             self.end_flight_if_pending();
         }
-        if msg_type == HandshakeType::FINISHED {
+        // DTLS 1.3 has no ChangeCipherSpec (RFC 9147 §5: not even the compatibility one).
+        if msg_type == HandshakeType::FINISHED && !self.is_dtls13() {
             if sent {
                 self.transition(WRITE_CCS);
                 self.flush_sent_headers(true);
@@ -192,12 +207,19 @@ impl SSL {
         }
     }
 
+    /// The connection negotiated DTLS 1.3.
+    pub(crate) fn is_dtls13(&self) -> bool {
+        self.with_conn(|c| c.protocol_version()).flatten() == Some(DTLS1_3_VERSION as u16)
+    }
+
     /// Calls the message callback, if any.
     fn msg(&self, write_p: bool, content_type: c_int, bytes: &[u8]) {
         let (cb, arg) = self.with_settings(|s| (s.msg_callback, s.msg_callback_arg));
-        // OpenSSL passes version 0 with a record header.
+        // OpenSSL passes version 0 with a record header, else the connection's version.
         let version = if content_type == SSL3_RT_HEADER {
             0
+        } else if self.is_dtls13() {
+            DTLS1_3_VERSION
         } else {
             DTLS1_2_VERSION
         };
@@ -284,6 +306,8 @@ impl SSL {
                 Event::HandshakeComplete => self.on_handshake_complete(),
                 Event::KeyLog(line) => self.keylog(line),
                 Event::RecordHeader { sent, header } => self.record_header(*sent, header),
+                Event::Ack { sent, records } => self.msg(*sent, SSL3_RT_ACK, &ack_body(records)),
+                Event::NewSessionTicket => self.on_ticket(),
                 // Events OpenSSL's API has no callback for.
                 _ => {}
             }
@@ -294,6 +318,32 @@ impl SSL {
             self.end_flight_if_pending();
         }
         self.renegotiation_events_end();
+    }
+
+    /// DTLS 1.3 client: a ticket arrived (RFC 8446 §4.6.1). As OpenSSL's TLS 1.3 client,
+    /// the session is new from here: it joins the client cache and goes to the new-session
+    /// callback (not at the handshake's end, when there is nothing to resume yet).
+    fn on_ticket(&self) {
+        let Some(sess) = self.with_conn(|c| c.session()).flatten() else {
+            return;
+        };
+        // SSL_get_session hands out the session with the ticket from now on.
+        super::session::session_free(self.session_obj.replace(std::ptr::null_mut()));
+        let live = self.ctx().live();
+        let store = SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE;
+        if live.session_cache_mode & store == SSL_SESS_CACHE_CLIENT {
+            self.initial_ctx.session_cache.insert(sess.clone());
+        }
+        if let Some(cb) = live.new_session_callback {
+            if live.session_cache_mode & SSL_SESS_CACHE_CLIENT != 0 {
+                let p = super::session::session_new(sess);
+                // SAFETY: the application's callback; it keeps the reference when it
+                // returns 1, otherwise we release it.
+                if unsafe { cb(self.as_ptr(), p) } == 0 {
+                    super::session::session_free(p);
+                }
+            }
+        }
     }
 
     fn keylog(&self, line: &str) {
@@ -356,15 +406,18 @@ impl SSL {
         // A client's new session joins its context's internal cache (OpenSSL's
         // ssl_update_cache; servers cache inside the engine), unless NO_INTERNAL_STORE.
         let store = SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE;
+        // A DTLS 1.3 client's session is new when its ticket arrives (on_ticket).
+        let client13 = self.side.get() != Some(Side::Server) && self.is_dtls13();
         if self.side.get() != Some(Side::Server)
             && live.session_cache_mode & store == SSL_SESS_CACHE_CLIENT
             && !reused
+            && !client13
         {
             if let Some(sess) = self.with_conn(|c| c.session()).flatten() {
                 self.initial_ctx.session_cache.insert(sess);
             }
         }
-        if let Some(cb) = live.new_session_callback {
+        if let Some(cb) = live.new_session_callback.filter(|_| !client13) {
             if live.session_cache_mode & mode_bit != 0 && !reused {
                 if let Some(sess) = self.with_conn(|c| c.session()).flatten() {
                     let p = super::session::session_new(sess);

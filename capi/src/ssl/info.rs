@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use crate::entry::*;
 
-use super::cipher::{for_suite, SSL_CIPHER};
+use super::cipher::{for_suite, for_suite13, SSL_CIPHER};
 use super::consts::*;
 use super::ctx::SSL_CTX;
 use super::settings::{AppPtr, InfoCallback, KeylogCallback, MsgCallback};
@@ -116,6 +116,7 @@ fn alert_desc(d: c_int) -> (&'static CStr, &'static CStr) {
 /// The version string OpenSSL prints for a protocol version number.
 fn version_name(v: c_int) -> &'static CStr {
     match v {
+        DTLS1_3_VERSION => cstr!("DTLSv1.3"),
         DTLS1_2_VERSION => cstr!("DTLSv1.2"),
         DTLS1_VERSION => cstr!("DTLSv1"),
         DTLS1_BAD_VER => cstr!("DTLSv0.9"),
@@ -201,13 +202,17 @@ entry! {
         s.with_conn(|c| c.protocol_version()).flatten().map_or(0, c_int::from)
     }
 
-    /// SSL_get_current_cipher: the negotiated cipher (NULL before the handshake chose one).
+    /// SSL_get_current_cipher: the negotiated cipher, a TLS 1.3 suite on DTLS 1.3 (NULL
+    /// before the handshake chose one).
     fn SSL_get_current_cipher(s: *const SSL) -> *const SSL_CIPHER {
         let s = try_ref!(s, std::ptr::null());
-        s.with_conn(|c| c.cipher_suite())
-            .flatten()
-            .and_then(for_suite)
-            .map_or(std::ptr::null(), |c| c as *const SSL_CIPHER)
+        s.with_conn(|c| {
+            c.cipher_suite()
+                .and_then(for_suite)
+                .or_else(|| c.tls13_suite().and_then(|t| for_suite13(t.to_u16())))
+        })
+        .flatten()
+        .map_or(std::ptr::null(), |c| c as *const SSL_CIPHER)
     }
 
     /// SSL_get_pending_cipher: as SSL_get_current_cipher.

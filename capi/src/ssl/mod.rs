@@ -61,6 +61,7 @@ pub mod getters;
 pub mod info;
 pub mod init;
 pub mod io;
+pub mod key_update;
 pub mod listen;
 pub mod method;
 pub mod negotiation;

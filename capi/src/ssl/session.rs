@@ -214,19 +214,30 @@ entry! {
         c_int::from(!s.id.is_empty() && s.suite != 0 && !s.is_expired(std::time::Instant::now()))
     }
 
-    /// SSL_SESSION_get_protocol_version: DTLS1_2_VERSION for an established session, else 0.
+    /// SSL_SESSION_get_protocol_version: DTLS1_3_VERSION for a session carrying a DTLS 1.3
+    /// ticket, DTLS1_2_VERSION for another established session, else 0.
     fn SSL_SESSION_get_protocol_version(sess: *const SSL_SESSION) -> c_int {
         let sess = try_ref!(sess, 0);
-        if super::ctx::lock(&sess.session).suite != 0 { DTLS1_2_VERSION } else { 0 }
+        let s = super::ctx::lock(&sess.session);
+        if s.tls13_ticket.is_some() {
+            super::consts::DTLS1_3_VERSION
+        } else if s.suite != 0 {
+            DTLS1_2_VERSION
+        } else {
+            0
+        }
     }
 
     /// SSL_SESSION_get0_cipher returns the session's cipher (NULL when unknown).
     fn SSL_SESSION_get0_cipher(sess: *const SSL_SESSION) -> *const SSL_CIPHER {
         let sess = try_ref!(sess, std::ptr::null());
-        let id = super::ctx::lock(&sess.session).suite;
-        rdtls::suites::suite_by_id(id)
-            .and_then(for_suite)
-            .map_or(std::ptr::null(), |c| c as *const SSL_CIPHER)
+        let s = super::ctx::lock(&sess.session);
+        let c = if s.tls13_ticket.is_some() {
+            super::cipher::for_suite13(s.suite)
+        } else {
+            rdtls::suites::suite_by_id(s.suite).and_then(for_suite)
+        };
+        c.map_or(std::ptr::null(), |c| c as *const SSL_CIPHER)
     }
 
     /// SSL_SESSION_get_master_key copies up to `outlen` bytes of the master secret to `out`

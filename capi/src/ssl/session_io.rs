@@ -200,6 +200,16 @@ entry! {
             crate::entry::on_null("in");
             return 0;
         };
+        if s.tls13_ticket.is_some() {
+            // OpenSSL's DTLS 1.2 session encoding has no room for a DTLS 1.3 ticket and its
+            // resumption secret: refuse rather than write a session that cannot resume.
+            crate::error::put_error(
+                crate::error::ERR_LIB_SSL,
+                crate::error::ssl_reasons::SSL_R_UNSUPPORTED_SSL_VERSION,
+                "i2d_SSL_SESSION: DTLS 1.3 sessions cannot be serialized",
+            );
+            return 0;
+        }
         let der = session_der(&s);
         let Ok(n) = c_int::try_from(der.len()) else { return 0 };
         if pp.is_null() {

@@ -137,7 +137,8 @@ pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
         [a, b] => u16::from_be_bytes([*a, *b]),
         _ => return Err("cipher is not two bytes"),
     };
-    if !CIPHERS.iter().any(|c| c.suite.id == suite) {
+    // A DTLS 1.2 session: TLS 1.3 suites have no place in it.
+    if !CIPHERS.iter().any(|c| !c.tls13 && c.suite.id == suite) {
         return Err("session cipher suite not supported");
     }
     let id = r.expect(OCTET_STRING, "missing session id")?;

@@ -7,7 +7,7 @@ use crate::entry::*;
 use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
 
-use super::cipher_list::{check_tls13_ciphersuites, parse_cipher_list};
+use super::cipher_list::{parse_cipher_list, parse_tls13_ciphersuites};
 use super::consts::*;
 use super::ctx::SSL_CTX;
 use super::session::SSL_SESSION;
@@ -100,24 +100,38 @@ entry! {
         })
     }
 
-    /// SSL_CTX_set_ciphersuites: TLS 1.3 suites, unused by DTLS 1.2; a well-formed list is
-    /// accepted (1), a malformed one rejected (0).
+    /// SSL_CTX_set_ciphersuites selects the TLS 1.3 suites DTLS 1.3 uses (OpenSSL's rules:
+    /// unknown names skipped, "" means none, 0 with "no cipher match" when a non-empty list
+    /// names no known suite). The DTLS 1.2 suites stay SSL_CTX_set_cipher_list's.
     fn SSL_CTX_set_ciphersuites(ctx: *mut SSL_CTX, str_: *const c_char) -> c_int {
-        let _ = try_ref!(ctx, 0);
+        let ctx = try_ref!(ctx, 0);
         let s = try_cstr!(str_, 0);
-        if check_tls13_ciphersuites(s.as_bytes()) {
-            1
-        } else {
-            put_error(ERR_LIB_SSL, SSL_R_NO_CIPHER_MATCH, format!("malformed TLS 1.3 ciphersuite list '{s}'"));
-            0
+        match parse_tls13_ciphersuites(s) {
+            Ok(ids) => {
+                ctx.update(|st| st.tls13_suites = ids);
+                1
+            }
+            Err(why) => {
+                put_error(ERR_LIB_SSL, SSL_R_NO_CIPHER_MATCH, why);
+                0
+            }
         }
     }
 
-    /// SSL_set_ciphersuites: as SSL_CTX_set_ciphersuites.
+    /// SSL_set_ciphersuites: as SSL_CTX_set_ciphersuites for one connection.
     fn SSL_set_ciphersuites(s: *mut SSL, str_: *const c_char) -> c_int {
-        let _ = try_ref!(s, 0);
+        let s = try_ref!(s, 0);
         let st = try_cstr!(str_, 0);
-        c_int::from(check_tls13_ciphersuites(st.as_bytes()))
+        match parse_tls13_ciphersuites(st) {
+            Ok(ids) => {
+                s.update_settings(|set| set.tls13_suites = ids);
+                1
+            }
+            Err(why) => {
+                put_error(ERR_LIB_SSL, SSL_R_NO_CIPHER_MATCH, why);
+                0
+            }
+        }
     }
 
     /// SSL_get_cipher_list returns the name of the `n`th enabled suite, NULL past the end.

@@ -90,6 +90,15 @@ pub struct Settings {
     pub min_proto: c_int,
     /// `SSL_CTX_set_max_proto_version` (0: none).
     pub max_proto: c_int,
+    /// The method may negotiate DTLS 1.3 (`DTLS_method` and its client/server forms; a
+    /// version-specific method such as `DTLSv1_2_method` pins its version, as in OpenSSL).
+    pub dtls13_method: bool,
+    /// With no maximum set, offer DTLS 1.3: `RDTLS_MAX_PROTO=DTLSv1.3` in the environment
+    /// when the `SSL_CTX` was created. Otherwise DTLS 1.3 is opt-in through
+    /// `SSL_*_set_max_proto_version(DTLS1_3_VERSION)`.
+    pub dtls13_by_default: bool,
+    /// `SSL_*_set_ciphersuites`: the TLS 1.3 suites (IANA code points) in preference order.
+    pub tls13_suites: Vec<u16>,
     /// Session ID context.
     pub sid_ctx: Vec<u8>,
     /// `SSL_CTX_set_read_ahead` (remembered; datagrams are always read whole).
@@ -143,6 +152,9 @@ impl Default for Settings {
             key: None,
             min_proto: 0,
             max_proto: 0,
+            dtls13_method: true,
+            dtls13_by_default: false,
+            tls13_suites: super::cipher_list::TLS13_DEFAULT.to_vec(),
             sid_ctx: Vec::new(),
             read_ahead: false,
             quiet_shutdown: false,
@@ -207,18 +219,49 @@ impl Settings {
         }
     }
 
-    /// Why DTLS 1.2 is excluded by options or version bounds, if it is.
-    pub fn dtls12_disabled(&self) -> Option<&'static str> {
-        if self.options & SSL_OP_NO_DTLSv1_2 != 0 {
-            return Some(
-                "SSL_OP_NO_DTLSv1_2 is set: no protocol left (rdtls speaks DTLS 1.2 only)",
-            );
-        }
-        // DTLS version numbers count downwards: 1.0 = 0xFEFF > 1.2 = 0xFEFD.
+    /// The engine's (min, max) wire versions for these settings, or why no version is
+    /// left. DTLS 1.3 is opt-in: only a maximum of `DTLS1_3_VERSION` (or the
+    /// `RDTLS_MAX_PROTO` default) on a version-flexible method offers it.
+    pub fn engine_versions(&self) -> Result<(u16, u16), &'static str> {
+        // DTLS version numbers count downwards: 1.0 = 0xFEFF > 1.2 = 0xFEFD > 1.3 = 0xFEFC.
         if self.max_proto == DTLS1_VERSION {
-            return Some("maximum protocol version is DTLS 1.0 (rdtls speaks DTLS 1.2 only)");
+            return Err("maximum protocol version is DTLS 1.0 (rdtls speaks DTLS 1.2 and 1.3)");
         }
-        None
+        // SSL_*_set_ciphersuites("") leaves no TLS 1.3 suite: DTLS 1.3 is off.
+        let max13 = self.dtls13_method
+            && !self.tls13_suites.is_empty()
+            && match self.max_proto {
+                0 => self.dtls13_by_default,
+                v => v == DTLS1_3_VERSION,
+            };
+        let min13 = self.min_proto == DTLS1_3_VERSION || self.options & SSL_OP_NO_DTLSv1_2 != 0;
+        match (min13, max13) {
+            (false, false) => Ok((0xFEFD, 0xFEFD)),
+            (false, true) => Ok((0xFEFD, 0xFEFC)),
+            (true, true) => Ok((0xFEFC, 0xFEFC)),
+            (true, false) if !self.dtls13_method => Err(
+                "DTLS 1.2 is excluded (minimum DTLS 1.3 or SSL_OP_NO_DTLSv1_2) and the method \
+                 is DTLS 1.2 only (use DTLS_method for DTLS 1.3)",
+            ),
+            (true, false) if self.tls13_suites.is_empty() => Err(
+                "DTLS 1.2 is excluded (minimum DTLS 1.3 or SSL_OP_NO_DTLSv1_2) and no TLS 1.3 \
+                 ciphersuite is enabled (SSL_CTX_set_ciphersuites)",
+            ),
+            (true, false) => Err(
+                "DTLS 1.2 is excluded (minimum DTLS 1.3 or SSL_OP_NO_DTLSv1_2) and DTLS 1.3 \
+                 is not enabled (SSL_CTX_set_max_proto_version(ctx, DTLS1_3_VERSION))",
+            ),
+        }
+    }
+
+    /// DTLS 1.3 may be negotiated (the maximum is DTLS 1.3).
+    pub fn dtls13_enabled(&self) -> bool {
+        self.engine_versions().is_ok_and(|(_, max)| max == 0xFEFC)
+    }
+
+    /// Why no protocol version is left, if none is.
+    pub fn dtls12_disabled(&self) -> Option<&'static str> {
+        self.engine_versions().err()
     }
 
     /// Whether `build_config` gives the same configuration for `self` and `other` (same
@@ -241,6 +284,8 @@ impl Settings {
             && self.groups == other.groups
             && self.sigalgs == other.sigalgs
             && self.options == other.options
+            && self.engine_versions() == other.engine_versions()
+            && self.tls13_suites == other.tls13_suites
             && self.verify_mode == other.verify_mode
             && self.verify_depth == other.verify_depth
             && self.verify_hostname == other.verify_hostname
@@ -261,7 +306,17 @@ impl Settings {
         v: Variant,
     ) -> Result<Arc<Config>, rdtls::Error> {
         let depth = usize::try_from(self.verify_depth).unwrap_or(DEFAULT_VERIFY_DEPTH);
+        let (min_version, max_version) = self
+            .engine_versions()
+            .map_err(|why| rdtls::Error::Config(why.to_owned()))?;
+        let tls13_suites = self
+            .tls13_suites
+            .iter()
+            .filter_map(|&id| rdtls::Suite13::from_u16(id))
+            .collect();
         let mut b = Config::builder()
+            .versions(min_version, max_version)?
+            .tls13_suites(tls13_suites)
             .cipher_suites(&self.suites)
             .groups(&self.groups)
             .signature_schemes(&self.sigalgs)

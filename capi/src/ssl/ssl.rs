@@ -53,6 +53,9 @@ pub struct IoState {
     pub stream_kind: Option<(usize, bool)>,
     /// `SSL_write` length whose record is queued but not yet written to the BIO.
     pub pending_write: Option<usize>,
+    /// `SSL_key_update` the engine could not queue yet (an earlier flight of ours is not
+    /// acknowledged): `Some(request_peer)`, queued by a later flush (key_update.rs).
+    pub deferred_key_update: Option<bool>,
     /// The deadline last given to the read BIO with `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`.
     pub bio_deadline: Option<(Option<Instant>, usize)>,
     /// OpenSSL's handshake state (`SSL_state_string_long`), tracked from the messages sent

@@ -142,8 +142,6 @@ stubs! {
     none(std::ptr::null()) fn SSL_COMP_get_name(_comp: *const Opaque) -> *const c_char;
     /// SSL_get_early_data_status: SSL_EARLY_DATA_NOT_SENT (early data is TLS 1.3).
     none(0) fn SSL_get_early_data_status(_s: *const SSL) -> c_int;
-    /// SSL_get_key_update_type: SSL_KEY_UPDATE_NONE (key updates are TLS 1.3).
-    none(-1) fn SSL_get_key_update_type(_s: *const SSL) -> c_int;
     /// SSL_SESSION_get_max_early_data: 0 (no early data).
     none(0) fn SSL_SESSION_get_max_early_data(_sess: *const SSL_SESSION) -> u32;
     /// SSL_get0_peer_scts: Certificate Transparency is not enabled: NULL.
@@ -278,8 +276,6 @@ stubs! {
     /// SSL_write_early_data: 0.
     refuse(0) fn SSL_write_early_data(_s: *mut SSL, _buf: *const c_void, _num: usize,
                                       _written: *mut usize) -> c_int;
-    /// SSL_key_update: key updates are TLS 1.3 (OpenSSL refuses them for DTLS too): 0.
-    refuse(0) fn SSL_key_update(_s: *mut SSL, _updatetype: c_int) -> c_int;
     /// SSL_verify_client_post_handshake: TLS 1.3 only: 0.
     refuse(0) fn SSL_verify_client_post_handshake(_s: *mut SSL) -> c_int;
     /// SSL_sendfile: kernel TLS is not supported: -1.

@@ -11,6 +11,7 @@ use super::ssl::*;
 mod backpressure;
 mod cid;
 mod client_hello;
+mod dtls13;
 mod handshake;
 mod hardening;
 mod hostname;

@@ -1,0 +1,326 @@
+//! DTLS 1.3 through the C API (issue 13): version bounds, TLS 1.3 suites, key updates.
+use super::*;
+use crate::ssl::consts::*;
+use crate::ssl::ctrl::SSL_CTX_ctrl;
+
+fn set_max(ctx: *mut SSL_CTX, v: c_int) -> c_long {
+    SSL_CTX_ctrl(
+        ctx,
+        SSL_CTRL_SET_MAX_PROTO_VERSION,
+        c_long::from(v),
+        null_mut(),
+    )
+}
+
+fn set_min(ctx: *mut SSL_CTX, v: c_int) -> c_long {
+    SSL_CTX_ctrl(
+        ctx,
+        SSL_CTRL_SET_MIN_PROTO_VERSION,
+        c_long::from(v),
+        null_mut(),
+    )
+}
+
+fn versions(ctx: *mut SSL_CTX) -> Result<(u16, u16), &'static str> {
+    // SAFETY: a live context from SSL_CTX_new.
+    unsafe { &*ctx }.with_settings(|s| s.engine_versions())
+}
+
+/// DTLS 1.3 is opt-in: DTLS_method stays 1.2 until the maximum is raised; a
+/// version-specific method never offers 1.3 (OpenSSL: the method pins the version).
+#[test]
+fn dtls13_is_opt_in_and_pinned_methods_never_offer_it() {
+    let ctx = SSL_CTX_new(super::super::method::DTLS_method());
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFD)));
+    assert_eq!(set_max(ctx, DTLS1_3_VERSION), 1);
+    assert_eq!(
+        SSL_CTX_ctrl(ctx, SSL_CTRL_GET_MAX_PROTO_VERSION, 0, null_mut()),
+        c_long::from(DTLS1_3_VERSION)
+    );
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFC)));
+    assert_eq!(set_min(ctx, DTLS1_3_VERSION), 1);
+    assert_eq!(versions(ctx), Ok((0xFEFC, 0xFEFC)));
+    // No TLS 1.3 suite left: no DTLS 1.3 either.
+    let empty = c("");
+    assert_eq!(
+        super::super::setters::SSL_CTX_set_ciphersuites(ctx, empty.as_ptr()),
+        1
+    );
+    assert!(versions(ctx).is_err());
+    assert_eq!(set_min(ctx, 0), 1);
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFD)));
+    SSL_CTX_free(ctx);
+
+    let ctx = SSL_CTX_new(super::super::method::DTLSv1_2_method());
+    assert_eq!(set_max(ctx, DTLS1_3_VERSION), 1);
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFD)));
+    assert_eq!(set_min(ctx, DTLS1_3_VERSION), 1);
+    assert!(versions(ctx).is_err());
+    SSL_CTX_free(ctx);
+    crate::error::clear();
+}
+
+/// SSL_CTX_set_ciphersuites with OpenSSL's rules; a list naming nothing fails, changing
+/// nothing.
+#[test]
+fn ciphersuites_are_stored_or_refused() {
+    crate::error::clear();
+    let ctx = SSL_CTX_new(super::super::method::DTLS_method());
+    let suites = |ctx: *mut SSL_CTX| {
+        // SAFETY: a live context from SSL_CTX_new.
+        unsafe { &*ctx }.with_settings(|s| s.tls13_suites.clone())
+    };
+    assert_eq!(suites(ctx), vec![0x1302, 0x1303, 0x1301]);
+    let list = c("TLS_NOPE:TLS_CHACHA20_POLY1305_SHA256");
+    assert_eq!(
+        super::super::setters::SSL_CTX_set_ciphersuites(ctx, list.as_ptr()),
+        1
+    );
+    assert_eq!(suites(ctx), vec![0x1303]);
+    let bad = c("TLS_NOPE");
+    assert_eq!(
+        super::super::setters::SSL_CTX_set_ciphersuites(ctx, bad.as_ptr()),
+        0
+    );
+    assert_eq!(
+        take_errors()[0].0,
+        crate::error::ssl_reasons::SSL_R_NO_CIPHER_MATCH
+    );
+    assert_eq!(suites(ctx), vec![0x1303]);
+    SSL_CTX_free(ctx);
+}
+
+/// A DTLS 1.3 handshake through the C API: version and cipher getters, then
+/// SSL_key_update both ways with SSL_get_key_update_type, data in the new epochs.
+#[test]
+fn handshake_getters_and_key_update() {
+    use crate::ssl::cipher::SSL_CIPHER_get_name;
+    use crate::ssl::info::*;
+    use crate::ssl::io::*;
+    use crate::ssl::key_update::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    assert_eq!(set_max(sctx, DTLS1_3_VERSION), 1);
+    assert_eq!(set_max(cctx, DTLS1_3_VERSION), 1);
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED), 0);
+    assert_eq!(
+        take_errors()[0].0,
+        crate::error::ssl_reasons::SSL_R_WRONG_SSL_VERSION
+    );
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.3");
+    assert_eq!(SSL_version(p.server), DTLS1_3_VERSION);
+    let c = SSL_get_current_cipher(p.client);
+    assert_eq!(cstr_of(SSL_CIPHER_get_name(c)), "TLS_AES_256_GCM_SHA384");
+    assert_eq!(crate::ssl::verify::SSL_get_verify_result(p.client), 0);
+
+    let send = |from: *mut SSL, to: *mut SSL, msg: &[u8]| {
+        assert_eq!(
+            SSL_write(from, msg.as_ptr().cast(), msg.len() as c_int),
+            msg.len() as c_int,
+            "{:?}",
+            take_errors()
+        );
+        let mut buf = [0u8; 100];
+        let mut n = -1;
+        for _ in 0..5 {
+            n = SSL_read(to, buf.as_mut_ptr().cast(), buf.len() as c_int);
+            if n > 0 {
+                break;
+            }
+        }
+        assert_eq!(&buf[..n.max(0) as usize], msg, "{:?}", take_errors());
+    };
+    send(p.client, p.server, b"one");
+    assert_eq!(SSL_get_key_update_type(p.client), SSL_KEY_UPDATE_NONE);
+    assert_eq!(SSL_key_update(p.client, 5), 0);
+    crate::error::clear();
+    assert_eq!(
+        SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED),
+        1,
+        "{:?}",
+        take_errors()
+    );
+    assert_eq!(SSL_get_key_update_type(p.client), SSL_KEY_UPDATE_REQUESTED);
+    // Sent with this write, or (while our last flight awaits its ACK, RFC 9147 §8) by the
+    // first flush after the ACK arrived.
+    send(p.client, p.server, b"two");
+    send(p.server, p.client, b"three");
+    send(p.client, p.server, b"three and a half");
+    assert_eq!(SSL_get_key_update_type(p.client), SSL_KEY_UPDATE_NONE);
+    assert_eq!(SSL_key_update(p.server, SSL_KEY_UPDATE_NOT_REQUESTED), 1);
+    assert_eq!(
+        SSL_get_key_update_type(p.server),
+        SSL_KEY_UPDATE_NOT_REQUESTED
+    );
+    assert_eq!(SSL_do_handshake(p.server), 1);
+    assert_eq!(SSL_get_key_update_type(p.server), SSL_KEY_UPDATE_NONE);
+    send(p.server, p.client, b"four");
+    send(p.client, p.server, b"five");
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
+/// DTLSv1_2_method and the default maximum never negotiate 1.3; SSL_key_update is then
+/// refused with SSL_R_WRONG_SSL_VERSION.
+#[test]
+fn pinned_or_default_client_gets_12() {
+    use crate::ssl::info::*;
+    use crate::ssl::key_update::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    assert_eq!(set_max(sctx, DTLS1_3_VERSION), 1);
+    let pinned = SSL_CTX_new(super::super::method::DTLSv1_2_client_method());
+    assert_eq!(set_max(pinned, DTLS1_3_VERSION), 1);
+    let default = SSL_CTX_new(super::super::method::DTLS_client_method());
+    for cctx in [pinned, default] {
+        let p = Pair::new(cctx, sctx);
+        assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+        assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.2");
+        assert_eq!(cstr_of(SSL_get_version(p.server)), "DTLSv1.2");
+        assert_eq!(SSL_key_update(p.client, SSL_KEY_UPDATE_NOT_REQUESTED), 0);
+        assert_eq!(
+            take_errors()[0].0,
+            crate::error::ssl_reasons::SSL_R_WRONG_SSL_VERSION
+        );
+        drop(p);
+        SSL_CTX_free(cctx);
+    }
+    SSL_CTX_free(sctx);
+}
+
+/// Resumption with a DTLS 1.3 ticket through SSL_SESSION: SSL_get1_session after the
+/// ticket arrived, SSL_set_session on a new connection.
+#[test]
+fn ticket_resumption_through_ssl_session() {
+    use crate::ssl::info::*;
+    use crate::ssl::io::*;
+    use crate::ssl::session::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    assert_eq!(set_max(sctx, DTLS1_3_VERSION), 1);
+    assert_eq!(set_max(cctx, DTLS1_3_VERSION), 1);
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    let mut buf = [0u8; 16];
+    // The server's tickets follow its handshake: the client reads them.
+    for _ in 0..3 {
+        SSL_read(p.server, buf.as_mut_ptr().cast(), 16);
+        SSL_read(p.client, buf.as_mut_ptr().cast(), 16);
+    }
+    crate::error::clear();
+    let sess = SSL_get1_session(p.client);
+    assert!(!sess.is_null());
+    assert_eq!(SSL_SESSION_get_protocol_version(sess), DTLS1_3_VERSION);
+    assert_eq!(SSL_SESSION_is_resumable(sess), 1);
+    assert_eq!(
+        cstr_of(crate::ssl::cipher::SSL_CIPHER_get_name(
+            SSL_SESSION_get0_cipher(sess)
+        )),
+        "TLS_AES_256_GCM_SHA384"
+    );
+    // The DTLS 1.2 session encoding cannot carry a ticket: refused.
+    assert_eq!(
+        crate::ssl::session_io::i2d_SSL_SESSION(sess, std::ptr::null_mut()),
+        0
+    );
+    crate::error::clear();
+    drop(p);
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(SSL_set_session(p.client, sess), 1);
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.3");
+    assert_eq!(SSL_session_reused(p.client), 1);
+    assert_eq!(SSL_session_reused(p.server), 1);
+    drop(p);
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
+/// DTLS-SRTP on DTLS 1.3 (RFC 9147 keeps use_srtp): the profile and the exporter agree.
+#[test]
+fn srtp_exporter_and_sni_on_13() {
+    use crate::ssl::getters::SSL_export_keying_material;
+    use crate::ssl::info::*;
+    use crate::ssl::srtp::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    let prof = c("SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80");
+    for ctx in [sctx, cctx] {
+        assert_eq!(set_max(ctx, DTLS1_3_VERSION), 1);
+        assert_eq!(SSL_CTX_set_tlsext_use_srtp(ctx, prof.as_ptr()), 0);
+    }
+    let p = Pair::new(cctx, sctx);
+    let host = c("localhost");
+    assert_eq!(
+        crate::ssl::ctrl::SSL_ctrl(
+            p.client,
+            SSL_CTRL_SET_TLSEXT_HOSTNAME,
+            0,
+            host.as_ptr() as *mut c_void
+        ),
+        1
+    );
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p.server)), "DTLSv1.3");
+    let (cs, ss) = (
+        SSL_get_selected_srtp_profile(p.client),
+        SSL_get_selected_srtp_profile(p.server),
+    );
+    assert!(!cs.is_null() && cs == ss);
+    let label = c("EXTRACTOR-dtls_srtp");
+    let (mut a, mut b) = ([0u8; 56], [0u8; 56]);
+    for (s, out) in [(p.client, &mut a), (p.server, &mut b)] {
+        assert_eq!(
+            SSL_export_keying_material(
+                s,
+                out.as_mut_ptr(),
+                out.len(),
+                label.as_ptr(),
+                19,
+                std::ptr::null(),
+                0,
+                0
+            ),
+            1
+        );
+    }
+    assert_eq!(a, b);
+    // The client's own SNI (the server's view is not reported on 1.3 yet).
+    assert_eq!(
+        cstr_of(crate::ssl::setters::SSL_get_servername(p.client, 0)),
+        "localhost"
+    );
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
+/// `SSL_CONF` `MaxProtocol DTLSv1.3` / `MinProtocol DTLSv1.3` and `Ciphersuites`.
+#[test]
+fn ssl_conf_names_dtls13() {
+    use crate::ssl::conf::*;
+    crate::error::clear();
+    let ctx = SSL_CTX_new(super::super::method::DTLS_method());
+    let cc = SSL_CONF_CTX_new();
+    SSL_CONF_CTX_set_flags(cc, SSL_CONF_FLAG_FILE);
+    SSL_CONF_CTX_set_ssl_ctx(cc, ctx);
+    let cmd = |k: &str, v: &str| SSL_CONF_cmd(cc, c(k).as_ptr(), c(v).as_ptr());
+    assert_eq!(cmd("MaxProtocol", "DTLSv1.3"), 2);
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFC)));
+    assert_eq!(cmd("MinProtocol", "DTLSv1.3"), 2);
+    assert_eq!(versions(ctx), Ok((0xFEFC, 0xFEFC)));
+    assert_eq!(cmd("Ciphersuites", "TLS_AES_128_GCM_SHA256"), 2);
+    // SAFETY: a live context from SSL_CTX_new.
+    let suites = unsafe { &*ctx }.with_settings(|s| s.tls13_suites.clone());
+    assert_eq!(suites, vec![0x1301]);
+    assert_eq!(SSL_CONF_CTX_finish(cc), 1);
+    SSL_CONF_CTX_free(cc);
+    SSL_CTX_free(ctx);
+}

@@ -1,0 +1,235 @@
+# shellcheck shell=bash
+# DTLS 1.3 from C (issue 13): the OpenSSL API (ctests/dtls13_api.c), the ports with
+# -dtls1_3 ours <-> ours and against wolfSSL's DTLS 1.3 example programs, and a 1.3-enabled
+# client (RDTLS_MAX_PROTO=DTLSv1.3) that still completes DTLS 1.2 with OpenSSL 3.0's
+# s_server and GnuTLS.
+
+# The API program: handshake, getters, SSL_key_update both ways, resumption, pinned methods.
+test_dtls13_capi_api() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "DTLS 1.3 is rdtls's (OpenSSL 3.0 has none)"
+    [ -x "$CTDIR/dtls13_api" ] || fail "missing $CTDIR/dtls13_api (make ctest-progs)"
+    timeout "$PROC_TIMEOUT" "$CTDIR/dtls13_api" "$CERTDIR" > out 2> err ||
+        { cat out err; fail "dtls13_api failed"; }
+    cat out err
+    grep -q '^client version: DTLSv1.3 0xfefc$' out || fail "not DTLS 1.3"
+    grep -q '^client cipher: TLS_AES_256_GCM_SHA384 TLS_AES_256_GCM_SHA384 TLSv1.3 0x03001302$' \
+        out || fail "cipher getters"
+    grep -q '^client verify result: 0$' out || fail "verify result"
+    grep -q '^DTLSv1_2_client_method: DTLSv1.2$' out || fail "DTLSv1_2_method offered 1.3"
+    grep -q '^ciphersuites: DTLSv1.3 TLS_CHACHA20_POLY1305_SHA256$' out ||
+        fail "SSL_CTX_set_ciphersuites had no effect"
+    grep -q '^all checks passed$' out || fail "a check failed"
+}
+
+# Resumption through SSL_SESSION: the new-session callback on the ticket, SSL_get1_session
+# and SSL_set_session.
+test_dtls13_capi_resumption() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "DTLS 1.3 is rdtls's (OpenSSL 3.0 has none)"
+    [ -x "$CTDIR/dtls13_api" ] || fail "missing $CTDIR/dtls13_api (make ctest-progs)"
+    timeout "$PROC_TIMEOUT" "$CTDIR/dtls13_api" "$CERTDIR" resume > out 2> err ||
+        { cat out err; fail "dtls13_api resume failed"; }
+    cat out err
+    grep -q '^resumed: client 1 server 1 version DTLSv1.3$' out || fail "no resumption"
+    grep -q '^all checks passed$' out || fail "a check failed"
+}
+
+# exchange13 [SERVER_ARGS...] -- [CLIENT_ARGS...]: rdtls-s_server <-> rdtls-s_client, a line
+# each way, then "K" (KeyUpdate, update_requested) from the client and a second line in the
+# new epochs; both must report DTLS 1.3.
+exchange13() {
+    local sargs=() cargs=() side=s a port
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "DTLS 1.3 is rdtls's (OpenSSL 3.0 has none)"
+    for a in "$@"; do
+        if [ "$side" = s ] && [ "$a" = -- ]; then side=c
+        elif [ "$side" = s ]; then sargs+=("$a")
+        else cargs+=("$a"); fi
+    done
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" "${sargs[@]}"
+    port=$(wait_port srv.err) || fail "server did not start"
+    with_fifo cli
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify 2 "${cargs[@]}"
+    feed_open cli
+    wait_grep cli.err '^Protocol: ' || { cat cli.err srv.err; fail "no handshake"; }
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' cli.err ||
+        fail "client: $(grep '^Protocol' cli.err)"
+    send cli "hello 1.3"
+    wait_grep srv.out '^hello 1.3$' || fail "server did not receive the line"
+    wait_grep cli.out '^hello 1.3$' || fail "client did not receive the echo"
+    send cli "K"
+    wait_grep cli.err '^KEYUPDATE$' || fail "no key update"
+    send cli "after the key update"
+    wait_grep srv.out '^after the key update$' || fail "no data after the key update"
+    wait_grep cli.out '^after the key update$' || fail "no echo after the key update"
+    feed_close cli
+    expect_exit cli 0 || { cat cli.err; fail "client failed"; }
+    expect_exit srv 0 || { cat srv.err; fail "server failed"; }
+    cat cli.err srv.err
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' srv.err ||
+        fail "server: $(grep '^Protocol' srv.err)"
+    ! grep -q 'SSL_key_update failed' cli.err || fail "SSL_key_update refused"
+}
+
+test_dtls13_ports_ours() {
+    exchange13 -dtls1_3 -- -dtls1_3 -msg
+    grep -q '^>>> DTLS 1.[23], Handshake .*ClientHello$' cli.err || fail "no ClientHello traced"
+    grep -q '^<<< DTLS 1.3, Handshake .*EncryptedExtensions$' cli.err ||
+        fail "no EncryptedExtensions traced"
+    grep -q '^>>> DTLS 1.3, Handshake .*KeyUpdate$' cli.err || fail "no KeyUpdate traced"
+    grep -q 'ACK \[length [0-9a-f]*\], records (' cli.err || fail "no ACK traced"
+}
+
+# A client without -dtls1_3 offers 1.3 (and 1.2) by the environment, as a legacy binary
+# under the drop-in would; the server -dtls1_3.
+test_dtls13_ports_ours_env() {
+    export RDTLS_MAX_PROTO=DTLSv1.3
+    exchange13 -nbio -dtls1_3 -- -nbio
+}
+
+# Without -dtls1_3 or the environment, the ports stay DTLS 1.2.
+test_dtls13_ports_default_is_12() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -dtls1_3
+    port=$(wait_port srv.err) || fail "server did not start"
+    start_bg cli "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem"
+    expect_exit cli 1 || fail "a 1.2-only client completed with a 1.3-only server"
+    cat cli.err srv.err
+    ! grep -q '^Protocol: ' cli.err || fail "a handshake completed"
+}
+
+# wolfSSL with DTLS 1.3 (scripts/build-wolfssl-cid.sh builds it into build/wolfssl-cid).
+ports13_wolf_setup() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "DTLS 1.3 is rdtls's (OpenSSL 3.0 has none)"
+    WOLF="$(abspath "$BUILD/wolfssl-cid")"
+    [ -x "$WOLF/examples/client/client" ] && [ -x "$WOLF/examples/server/server" ] &&
+        grep -q 'define WOLFSSL_DTLS13' "$WOLF/wolfssl/options.h" 2> /dev/null ||
+        skip "no DTLS 1.3 wolfSSL in $WOLF (run sh scripts/build-wolfssl-cid.sh)"
+}
+
+# The ports at 1.3 against wolfSSL's DTLS 1.3 example server (echo mode, cookie HRR).
+test_dtls13_ports_wolfssl_server() {
+    local port
+    ports13_wolf_setup
+    port=$(free_port)
+    (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 4 \
+        -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d -e) \
+        > wsrv.out 2>&1 &
+    echo $! >> pids
+    wsrv_pid=$!
+    sleep 0.5
+    with_fifo cli
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify 2 -dtls1_3 -msg
+    feed_open cli
+    wait_grep cli.err '^Protocol: ' || { cat cli.err wsrv.out; fail "no handshake"; }
+    send cli "hello wolfssl from the port"
+    wait_grep cli.out '^hello wolfssl from the port$' || fail "no echo from wolfSSL"
+    feed_close cli
+    expect_exit cli 0 || { cat cli.err wsrv.out; fail "our client failed"; }
+    wait "$wsrv_pid" || true
+    cat cli.err wsrv.out
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' cli.err || fail "not DTLS 1.3"
+    grep -q '^SSL version is DTLSv1.3$' wsrv.out || fail "wolfSSL did not negotiate DTLS 1.3"
+    grep -q '^<<< DTLS 1.3, Handshake .*ServerHello$' cli.err || fail "no ServerHello traced"
+}
+
+# wolfSSL's DTLS 1.3 example client against the port rdtls-s_server -dtls1_3.
+test_dtls13_ports_wolfssl_client() {
+    local port
+    ports13_wolf_setup
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -dtls1_3 -msg
+    port=$(wait_port srv.err) || fail "server did not start"
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 4 \
+        -h 127.0.0.1 -p "$port" -A "$CERTDIR/ca.pem" -x) > wcli.out 2>&1 ||
+        { cat wcli.out srv.err; fail "wolfSSL client failed"; }
+    expect_exit srv 0 || { cat srv.err; fail "our server failed"; }
+    cat wcli.out srv.err
+    grep -q '^SSL version is DTLSv1.3$' wcli.out || fail "wolfSSL did not negotiate DTLS 1.3"
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' srv.err || fail "our server: not DTLS 1.3"
+}
+
+# A 1.3-enabled client (RDTLS_MAX_PROTO=DTLSv1.3: one ClientHello offering 1.3 and 1.2)
+# still completes DTLS 1.2 with OpenSSL 3.0's s_server (no key log: a key log callback
+# keeps a connection on DTLS 1.2, src/deviations.rs).
+test_dtls13_enabled_client_openssl_server() {
+    local port
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    need openssl
+    export RDTLS_MAX_PROTO=DTLSv1.3
+    with_fifo osrv
+    start_bg osrv --stdin osrv.in openssl s_server -dtls1_2 -accept 127.0.0.1:0 -naccept 1 \
+        "${OSSL_SRV_CERT[@]}"
+    feed_open osrv
+    port=$(wait_port osrv.out) || fail "openssl s_server did not start"
+    with_fifo cli
+    start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify 3 -msg
+    feed_open cli
+    wait_grep cli.err '^Protocol: ' || { cat cli.err; fail "no handshake"; }
+    send cli "hello from a 1.3-capable client"
+    wait_grep osrv.out '^hello from a 1.3-capable client$' || fail "openssl s_server got nothing"
+    send osrv "hello from openssl s_server"
+    wait_grep cli.out '^hello from openssl s_server$' || fail "our client got nothing"
+    feed_close cli
+    expect_exit cli 0 || fail "our client failed"
+    feed_close osrv
+    cat cli.err
+    grep -q '^Protocol: DTLSv1.2' cli.err || fail "not DTLS 1.2"
+    # The ClientHello offered DTLS 1.3: supported_versions (43) lists fe fc.
+    grep -q '^>>> DTLS 1.2, Handshake .*ClientHello$' cli.err || fail "no ClientHello traced"
+}
+
+test_dtls13_enabled_client_gnutls_server() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    export RDTLS_MAX_PROTO=DTLSv1.3
+    client_vs_gnutls_serv
+    grep -q '^Protocol: DTLSv1.2' cli.err || fail "not DTLS 1.2"
+}
+
+# ---- legacy binaries on the drop-in libssl.so.3 with RDTLS_MAX_PROTO=DTLSv1.3 -----------
+
+# The stock /usr/bin/openssl (OpenSSL 3.0: no DTLS 1.3 of its own) as `s_client -dtls`
+# under the drop-in negotiates DTLS 1.3 with our -dtls1_3 server, from the environment only.
+test_dtls13_dropin_openssl_s_client_env() {
+    local port
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    dropin_need
+    need openssl
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -dtls1_3
+    port=$(wait_port srv.err) || fail "server did not start"
+    with_fifo ocli
+    RDTLS_MAX_PROTO=DTLSv1.3 LD_PRELOAD="$DROPIN_SO" start_bg ocli --stdin ocli.in \
+        openssl s_client -dtls -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem"
+    feed_open ocli
+    wait_grep ocli.out '^New, ' || { cat ocli.out ocli.err srv.err; fail "no handshake"; }
+    send ocli "hello from the stock openssl"
+    wait_grep srv.out '^hello from the stock openssl$' || fail "our server got nothing"
+    wait_grep ocli.out '^hello from the stock openssl$' || fail "no echo"
+    feed_close ocli
+    expect_exit ocli 0 || fail "openssl s_client failed"
+    expect_exit srv 0 || fail "our server failed"
+    cat ocli.out srv.err
+    grep -q '^New, TLSv1.3, Cipher is TLS_' ocli.out || fail "openssl: $(grep '^New' ocli.out)"
+    grep -q '^Verification: OK$' ocli.out || fail "openssl did not verify"
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' srv.err || fail "our server: not DTLS 1.3"
+}
+
+# The ports built against OpenSSL 3.0's headers, both on the drop-in: the client gets DTLS
+# 1.3 from the environment, the server from -dtls1_3; KeyUpdate from the legacy binary.
+test_dtls13_dropin_ports_env() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    dropin_reuse dtls13_ports_ours_env
+}
+
+# The same port source built against OpenSSL 3.0: -dtls1_3 is refused (no DTLS 1.3 there).
+test_dtls13_ports_openssl_refuses() {
+    [ "$RDTLS_BACKEND" = openssl ] || skip "the OpenSSL build of the ports"
+    start_bg cli "$BINDIR/rdtls-s_client" -connect 127.0.0.1:9 -dtls1_3
+    expect_exit cli 1 || fail "-dtls1_3 accepted by OpenSSL 3.0"
+    cat cli.err
+    grep -q -- '-dtls1_3: this library has no DTLS 1.3' cli.err || fail "no explanation"
+}
