@@ -394,6 +394,8 @@ run_test dtls13_wolfssl_server_new_connection_id
 # DTLS 1.3 from C: the OpenSSL API, the ports (-dtls1_3), 1.3-enabled clients against 1.2
 # peers (t_dtls13_capi.sh, issue 13).
 run_test dtls13_capi_api
+run_test hooks13_listen_callbacks_13
+run_test hooks13_listen_callbacks_12_like_openssl
 run_test dtls13_capi_resumption
 run_test dtls13_ports_ours
 run_test dtls13_ports_ours_env

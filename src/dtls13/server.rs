@@ -117,6 +117,17 @@ pub struct Server13 {
     pub(crate) sni: Option<String>,
     /// The ALPN protocol we selected.
     pub(crate) alpn: Option<Vec<u8>>,
+    /// The application's cookie callbacks: its cookie rides inside our HelloRetryRequest
+    /// cookie (`hrr_cookie`).
+    pub(crate) cookie_hooks: Option<Box<dyn crate::cookie::CookieHooks + Send>>,
+    /// The application's ALPN selection hook (`server_ext.rs`).
+    pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
+    /// The application's ClientHello hook (`server_hook.rs`).
+    pub(crate) client_hello_hook: Option<Box<dyn crate::ClientHelloHook>>,
+    /// A ClientHello waiting for a paused hook: (message_seq, body, record number).
+    pub(crate) parked_hello: Option<(u16, Vec<u8>, u64)>,
+    /// The hook's server_name acknowledgement decision, when a hook ran.
+    pub(crate) hook_sni_ack: Option<bool>,
 }
 
 role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
@@ -160,6 +171,11 @@ impl Server13 {
             own_cid,
             sni: None,
             alpn: None,
+            cookie_hooks: None,
+            alpn_hook: None,
+            client_hello_hook: None,
+            parked_hello: None,
+            hook_sni_ack: None,
         })
     }
 

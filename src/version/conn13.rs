@@ -88,6 +88,7 @@ impl Conn13 {
                     bytes,
                 },
                 Log13::Ack { sent, records } => Event::Ack { sent, records },
+                Log13::KeyLog(line) => Event::KeyLog(line),
             });
         }
         match &mut self.role {
@@ -154,6 +155,24 @@ impl Conn13 {
         let after = role!(&self.role, x => x.records_failed());
         self.stats.records_dropped += after - before;
         self.stats.records_bad_auth += after - before;
+        self.collect(&r);
+        r
+    }
+
+    /// A server's ClientHello waits for a paused hook.
+    pub(crate) fn client_hello_pending(&self) -> bool {
+        match &self.role {
+            Role13::Server(s) => s.client_hello_pending(),
+            Role13::Client(_) => false,
+        }
+    }
+
+    /// Runs a paused ClientHello hook again (`Server13::resume_client_hello`).
+    pub(crate) fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
+        let r = match &mut self.role {
+            Role13::Server(s) => s.resume_client_hello(now),
+            Role13::Client(_) => Ok(()),
+        };
         self.collect(&r);
         r
     }
@@ -404,7 +423,7 @@ impl Conn13 {
     pub(crate) fn alpn_protocol(&self) -> Option<&[u8]> {
         match &self.role {
             Role13::Client(c) => c.alpn.as_deref(),
-            Role13::Server(_) => None,
+            Role13::Server(s) => s.alpn_protocol(),
         }
     }
 

@@ -344,6 +344,9 @@ fn server13(m: &mut Machine, now: Instant) -> Option<Server13> {
     let mut s = Server13::new(cfg, opts, now).ok()?;
     s.ch.verifier = m.verifier.take().map(Arc::from);
     s.ch.timer_hook = m.take_timer_hook();
+    s.cookie_hooks = m.take_cookie_hooks();
+    s.alpn_hook = m.take_alpn_hook();
+    s.client_hello_hook = m.take_client_hello_hook();
     s.ch.mtu = m.mtu();
     Some(s)
 }

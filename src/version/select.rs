@@ -109,9 +109,6 @@ pub(crate) fn config_blocker(cfg: &Config, is_client: bool) -> Option<&'static s
     if cfg.emit_record_headers {
         return Some("13-byte record header events");
     }
-    if cfg.emit_keylog {
-        return Some("key log lines");
-    }
     if !is_client
         && !cfg.certificate_authorities.is_empty()
         && cfg.verify_mode != crate::config::VerifyMode::None

@@ -44,16 +44,25 @@ impl SSL {
                 return 0;
             }
         };
-        let busy = self.io.try_borrow().map_or(true, |io| {
-            io.pending_write.is_some() || io.deferred_key_update.is_some()
-        });
+        let busy = self
+            .io
+            .try_borrow()
+            .map_or(true, |io| io.pending_write.is_some());
         if busy {
             put_error(
                 ERR_LIB_SSL,
                 SSL_R_BAD_WRITE_RETRY,
-                "an SSL_write or an earlier SSL_key_update is still pending",
+                "an SSL_write is still pending: retry it first",
             );
             return 0;
+        }
+        // As OpenSSL (which keeps one pending type): a second call before the deferred
+        // update left replaces its type.
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            if io.deferred_key_update.is_some() {
+                io.deferred_key_update = Some(request_peer);
+                return 1;
+            }
         }
         let now = self.now();
         let r = match self.conn.try_borrow_mut() {

@@ -301,3 +301,26 @@ fn srtp_exporter_and_sni_on_13() {
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
 }
+
+/// `SSL_CONF` `MaxProtocol DTLSv1.3` / `MinProtocol DTLSv1.3` and `Ciphersuites`.
+#[test]
+fn ssl_conf_names_dtls13() {
+    use crate::ssl::conf::*;
+    crate::error::clear();
+    let ctx = SSL_CTX_new(super::super::method::DTLS_method());
+    let cc = SSL_CONF_CTX_new();
+    SSL_CONF_CTX_set_flags(cc, SSL_CONF_FLAG_FILE);
+    SSL_CONF_CTX_set_ssl_ctx(cc, ctx);
+    let cmd = |k: &str, v: &str| SSL_CONF_cmd(cc, c(k).as_ptr(), c(v).as_ptr());
+    assert_eq!(cmd("MaxProtocol", "DTLSv1.3"), 2);
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFC)));
+    assert_eq!(cmd("MinProtocol", "DTLSv1.3"), 2);
+    assert_eq!(versions(ctx), Ok((0xFEFC, 0xFEFC)));
+    assert_eq!(cmd("Ciphersuites", "TLS_AES_128_GCM_SHA256"), 2);
+    // SAFETY: a live context from SSL_CTX_new.
+    let suites = unsafe { &*ctx }.with_settings(|s| s.tls13_suites.clone());
+    assert_eq!(suites, vec![0x1301]);
+    assert_eq!(SSL_CONF_CTX_finish(cc), 1);
+    SSL_CONF_CTX_free(cc);
+    SSL_CTX_free(ctx);
+}
