@@ -20,6 +20,7 @@ cid_rebind() {
     grep -q '^echo: two$' cli.out || fail "no echo after the address change"
     expect_exit srv 0 || fail "poll server failed"
     grep -q 'association moved to 127.0.0.1:' srv.err || fail "the server did not follow"
+    grep -q "^Protocol: $want " srv.err || fail "server: $(grep Protocol srv.err)"
     [ "$(grep -c 'handshake done' srv.err)" = 1 ] || fail "a second handshake happened"
     [ "$(cat srv.out)" = onetwo ] || fail "server read '$(cat srv.out)'"
 }
@@ -35,6 +36,8 @@ test_cid_poll_server_rebind_zero_length() { cid_rebind 0; }
 # The same through the OpenSSL-built poll server on the drop-in libssl.so.3 (the rdtls_
 # functions are found with dlsym).
 test_dropin_prog_cid_poll_server() { dropin_reuse cid_poll_server_rebind; }
+# DTLS 1.3 through the OpenSSL-built poll server on the drop-in (RDTLS_MAX_PROTO).
+test_dropin_prog_cid_poll_server_dtls13() { dropin_reuse cid_poll_server_rebind_dtls13; }
 
 # rdtls-s_server serves on one unconnected socket: its datagram BIO follows the client's new
 # address, but only after an authentic newest record (the capi guard, RFC 9146 §6).
