@@ -325,6 +325,8 @@ run_test cid_poll_server_rebind_dtls13
 run_test cid_poll_server_rebind_dtls13_zero_length
 run_test cid_wolfssl_client
 run_test cid_wolfssl_client_zero_length
+run_test cid_wolfssl_client_dtls13
+run_test cid_wolfssl_client_dtls13_zero_length
 run_test cid_wolfssl_server
 run_test cid_wolfssl_server_zero_length
 run_test cid_s_server_rebind

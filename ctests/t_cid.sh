@@ -94,22 +94,29 @@ check_wolf_cid() {
     fi
 }
 
-# wolf_client LEN: wolfSSL's client asks for the CID "wolfcid", our poll server for LEN
-# random bytes (0: zero-length, wolfSSL then sends plain records). The server echoes the
-# client's line.
+# wolf_client LEN [dtls1_3]: wolfSSL's client asks for the CID "wolfcid", our poll server
+# for LEN random bytes (0: zero-length, wolfSSL then sends plain records). The server echoes
+# the client's line. With dtls1_3 both run DTLS 1.3 (RFC 9147 section 9).
 wolf_client() {
-    local port
+    local port want=DTLSv1.2 v=3
     wolfssl_cid_dir
-    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -cid "$1" \
-        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    if [ "${2:-}" = dtls1_3 ]; then
+        grep -q 'define WOLFSSL_DTLS13' "$WOLF/wolfssl/options.h" 2> /dev/null ||
+            skip "no DTLS 1.3 in $WOLF"
+        want=DTLSv1.3
+        v=4
+    fi
+    RDTLS_MAX_PROTO=$want start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 \
+        -naccept 1 -cid "$1" -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
     port=$(wait_port srv.err) || fail "server did not start"
-    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 3 \
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v "$v" \
         -h 127.0.0.1 -p "$port" -A "$CERTDIR/ca.pem" -x --cid wolfcid) > wcli.out 2>&1 ||
         { cat wcli.out; fail "wolfSSL client failed"; }
     cat wcli.out
     expect_exit srv 0 || fail "poll server failed"
     grep -q '^CID extension was negotiated$' wcli.out || fail "wolfSSL negotiated no CID"
     grep -q '^hello wolfssl!$' wcli.out || fail "wolfSSL got no echo"
+    grep -q "^Protocol: $want " srv.err || fail "server: $(grep Protocol srv.err)"
     # "wolfcid" in hex: what our records carry.
     check_wolf_cid srv.err 776f6c66636964 wcli.out "$1"
 }
@@ -138,5 +145,8 @@ wolf_server() {
 
 test_cid_wolfssl_client() { wolf_client 4; }
 test_cid_wolfssl_client_zero_length() { wolf_client 0; }
+# wolfSSL's DTLS 1.3 client with a CID against our poll server (unified-header CIDs).
+test_cid_wolfssl_client_dtls13() { wolf_client 4 dtls1_3; }
+test_cid_wolfssl_client_dtls13_zero_length() { wolf_client 0 dtls1_3; }
 test_cid_wolfssl_server() { wolf_server 3; }
 test_cid_wolfssl_server_zero_length() { wolf_server 0; }
