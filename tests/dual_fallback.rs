@@ -35,16 +35,15 @@ fn first_server_hello(d: &[u8]) -> Option<(u64, Msg)> {
         .into_iter()
         .next()?;
     let f = parse_handshake(&rec.body)?.into_iter().next()?;
-    (rec.epoch == 0 && f.msg_type == SERVER_HELLO && f.is_whole()).then(|| {
-        (
-            rec.seq,
-            Msg {
-                msg_type: f.msg_type,
-                message_seq: f.message_seq,
-                body: f.body,
-            },
-        )
-    })
+    let whole = rec.epoch == 0 && f.msg_type == SERVER_HELLO && f.is_whole();
+    whole.then_some((
+        rec.seq,
+        Msg {
+            msg_type: f.msg_type,
+            message_seq: f.message_seq,
+            body: f.body,
+        },
+    ))
 }
 
 /// Runs the handshake, re-sending the server's first flight that holds a ServerHello as

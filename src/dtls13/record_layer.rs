@@ -429,7 +429,7 @@ impl RecordLayer {
         }
         e.window.mark(opened.seq);
         let rn = (e.epoch, opened.seq);
-        if self.newest.map_or(true, |n| rn > n) {
+        if self.newest.is_none_or(|n| rn > n) {
             self.newest = Some(rn);
             self.last_datagram_newest = true;
         }

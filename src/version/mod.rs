@@ -70,7 +70,6 @@ fn options13(cfg: &Config, opts: &ClientOptions) -> Options13 {
         resume: opts.resume.as_ref().and_then(|s| s.tls13_ticket.clone()),
         cid_len: cid_len13(cfg),
         cid: cid13(cfg),
-        ..Options13::default()
     }
 }
 
