@@ -130,8 +130,8 @@
 //! Config's protocols (server preference; no_application_protocol only with
 //! `alpn_required`).
 //!
-//! Not done on the server: no early data; it is not wired into `Connection`, the cookie listener
-//! or the C API.
+//! Not done on the server: no early data. Both roles are reached through `Connection`
+//! (`crate::version`) and from there the C API.
 
 pub mod ack;
 pub(crate) mod channel;

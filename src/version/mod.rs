@@ -14,6 +14,12 @@
 //!   ([`select::config_blocker`], `Machine::tls13_hook_blocker`) runs 1.2 as before, or
 //!   fails with `Error::Config` when `min_version` is 1.3 (src/deviations.rs).
 //!
+//! * Connection IDs (RFC 9146 / RFC 9147 §9): the Config's `connection_id` becomes the 1.3
+//!   options' CID; a dual client's 1.3 hello asks for the CID its 1.2 hello chose, so either
+//!   version uses the one that was sent. The 1.3-only CID updates are in `cid13.rs`.
+//! * A dual client holds a ServerHello split across datagrams until it is whole
+//!   ([`held`]), then continues in the version it names.
+//!
 //! The per-method mapping is in `engine_api.rs`.
 
 mod cid13;
