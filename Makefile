@@ -64,7 +64,7 @@ COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown \
 	$(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/client_hello_frag \
-	$(CTDIR)/cipher_cbc $(CTDIR)/sess_remove $(CTDIR)/write_block
+	$(CTDIR)/cipher_cbc $(CTDIR)/sess_remove $(CTDIR)/write_block $(CTDIR)/hooks13
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/slot_index_check $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
 # rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh); DTLS 1.3 through

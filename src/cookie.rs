@@ -274,7 +274,10 @@ pub trait CookieHooks {
 pub enum ListenOutcome {
     /// Not an acceptable ClientHello: ignore it, keep no state.
     Drop,
-    /// A HelloVerifyRequest datagram was written to `out`: send it to the peer.
+    /// A HelloVerifyRequest datagram (or, for a ClientHello offering DTLS 1.3 to a
+    /// listener made by [`CookieListener::for_config`] with 1.3 allowed, a stateless
+    /// HelloRetryRequest with a cookie, RFC 9147 §5.1) was written to `out`: send it to
+    /// the peer.
     HelloVerifyRequest,
     /// The cookie verified: create a server connection and feed it this datagram.
     Verified,
@@ -284,6 +287,17 @@ pub enum ListenOutcome {
 #[derive(Debug, Clone)]
 pub struct CookieListener {
     keys: Arc<CookieKeys>,
+    /// Answer ClientHellos offering DTLS 1.3 with a HelloRetryRequest cookie.
+    tls13: Option<Front13>,
+}
+
+/// What the front door needs to answer a DTLS 1.3 ClientHello statelessly: the server's
+/// suites and groups (the HelloRetryRequest names a suite and maybe a group, which
+/// ClientHello2 must keep, RFC 8446 §4.1.4).
+#[derive(Debug, Clone)]
+struct Front13 {
+    suites: Vec<crate::Suite13>,
+    groups: Vec<u16>,
 }
 
 /// A ClientHello as the front door sees it: header fields and body.
@@ -429,7 +443,38 @@ pub(crate) fn check_cookie(
 impl CookieListener {
     /// A listener using `keys` (share them with the server [`crate::Config`]).
     pub fn new(keys: Arc<CookieKeys>) -> Self {
-        Self { keys }
+        Self { keys, tls13: None }
+    }
+
+    /// A listener for servers on `cfg`: its cookie keys and, when `cfg` lets a server
+    /// run DTLS 1.3 (`max_version` 1.3, an identity, nothing that keeps it on 1.2), a
+    /// ClientHello offering 1.3 is answered with the stateless HelloRetryRequest of
+    /// RFC 9147 §5.1 instead of a HelloVerifyRequest (which would push a dual client to
+    /// 1.2 and fail a 1.3-only one). ClientHello2 with a valid cookie is `Verified`; a
+    /// `Connection::server` on `cfg` fed it continues the 1.3 handshake from the cookie.
+    pub fn for_config(cfg: &crate::Config) -> Self {
+        let tls13 = (cfg.max_version == crate::config::DTLS1_3_VERSION
+            && cfg.identity().is_some()
+            && crate::version::select::config_blocker(cfg, false).is_none())
+        .then(|| Front13 {
+            suites: cfg.tls13_suites.clone(),
+            groups: crate::dtls13::handshake13::tls13_groups(cfg),
+        });
+        Self {
+            keys: cfg.cookie_keys().clone(),
+            tls13,
+        }
+    }
+
+    /// Turns the DTLS 1.3 answer off (the server has settings that keep it on 1.2).
+    pub fn without_dtls13(mut self) -> Self {
+        self.tls13 = None;
+        self
+    }
+
+    /// Whether ClientHellos offering DTLS 1.3 get a HelloRetryRequest.
+    pub fn answers_dtls13(&self) -> bool {
+        self.tls13.is_some()
     }
 
     /// The listener's secrets.
@@ -454,6 +499,13 @@ impl CookieListener {
         let Some(ch) = parse_first_client_hello(datagram) else {
             return ListenOutcome::Drop;
         };
+        if let Some(t) = &self.tls13 {
+            if crate::version::select::client_offer_of_body(ch.body)
+                == crate::version::select::Offer::Tls13
+            {
+                return self.handle13(t, now, peer_addr, datagram, &ch, hooks, out);
+            }
+        }
         let Some((params, cookie)) = split_client_hello_cookie(ch.body) else {
             return ListenOutcome::Drop;
         };
@@ -475,6 +527,78 @@ impl CookieListener {
             }
         };
         build_hello_verify_request(ch.record_seq, ch.message_seq, &fresh, out);
+        if out.len() > datagram.len() {
+            out.clear();
+            return ListenOutcome::Drop;
+        }
+        ListenOutcome::HelloVerifyRequest
+    }
+}
+
+impl CookieListener {
+    /// A ClientHello offering DTLS 1.3 (RFC 9147 §5.1): ClientHello2 with a valid cookie
+    /// of ours (and the application's part accepted by its verify callback) is
+    /// `Verified`; ClientHello1 gets a HelloRetryRequest whose cookie carries our choices,
+    /// its transcript hash and the application's cookie. A bad cookie is dropped: a
+    /// second HelloRetryRequest would abort the client (RFC 8446 §4.1.4).
+    #[allow(clippy::too_many_arguments)]
+    fn handle13(
+        &self,
+        t: &Front13,
+        now: Instant,
+        peer_addr: &[u8],
+        datagram: &[u8],
+        first: &FirstClientHello<'_>,
+        hooks: Option<&mut dyn CookieHooks>,
+        out: &mut Vec<u8>,
+    ) -> ListenOutcome {
+        use crate::dtls13::extensions::{self as ext, ext_type};
+        use crate::dtls13::hello::{find_extension, ClientHello};
+        use crate::dtls13::hrr_cookie;
+        let Ok(ch) = ClientHello::decode(first.body) else {
+            return ListenOutcome::Drop;
+        };
+        // RFC 9147 §5.3: legacy_cookie is empty in DTLS 1.3.
+        if !ch.legacy_cookie.is_empty() {
+            return ListenOutcome::Drop;
+        }
+        let cookie = match find_extension(&ch.extensions, ext_type::COOKIE)
+            .map(ext::decode_cookie)
+            .transpose()
+        {
+            Ok(c) => c,
+            Err(_) => return ListenOutcome::Drop,
+        };
+        if let Some(cookie) = cookie {
+            let Some(st) = hrr_cookie::check(&self.keys, now, peer_addr, cookie, &ch.random) else {
+                return ListenOutcome::Drop;
+            };
+            let ok = match (st.app.as_deref(), hooks) {
+                (Some(app), Some(h)) => h.verify(app),
+                (None, None) => true,
+                _ => false,
+            };
+            return if ok {
+                ListenOutcome::Verified
+            } else {
+                ListenOutcome::Drop
+            };
+        }
+        let Ok((suite, group)) = hrr_cookie::choose(&t.suites, &t.groups, &ch) else {
+            return ListenOutcome::Drop;
+        };
+        let app = match hooks {
+            Some(h) => match h.generate() {
+                Some(c) if !c.is_empty() && c.len() <= MAX_COOKIE_LEN => Some(c),
+                _ => return ListenOutcome::Drop,
+            },
+            None => None,
+        };
+        let st = hrr_cookie::state_for(suite, group, first.body, app);
+        let c = hrr_cookie::make(&self.keys, now, peer_addr, &st, &ch.random);
+        let hrr = hrr_cookie::hrr_body(&st, &c);
+        hrr_cookie::hrr_datagram(first.record_seq, first.message_seq, &hrr, out);
+        // No amplification of a spoofed source (RFC 9147 §5.1, as for HelloVerifyRequest).
         if out.len() > datagram.len() {
             out.clear();
             return ListenOutcome::Drop;

@@ -140,32 +140,51 @@
 //!   1.3 and runs 1.2 as before, or, with `min_version` 1.3, `Connection::client` fails with
 //!   `Error::Config` naming the feature and a server answers protocol_version. The list:
 //!   PSK-callback suites (RFC 4279: `ConfigBuilder::psk`, a PSK identity hint,
-//!   `ClientOptions::psk`, `set_psk_provider`); RFC 9146 connection IDs
-//!   (`connection_id`); 13-byte record-header events (`record_headers`: the 1.3 unified
-//!   header has another shape); key-log lines (`keylog`); a server's
-//!   `certificate_authorities`; the server hooks set before the first ClientHello
-//!   (`set_cookie_hooks`, `set_client_hello_hook`, `set_session_lookup_hook`,
-//!   `set_alpn_select_hook`: ALPN is not answered by our 1.3 server). Renegotiation does
+//!   `ClientOptions::psk`, `set_psk_provider`); connection IDs longer than 20 bytes
+//!   (`connection_id`; shorter ones run on 1.3, RFC 9147 §9); 13-byte record-header events
+//!   (`record_headers`: the 1.3 unified header has another shape); a server's
+//!   `certificate_authorities`. Renegotiation does
 //!   not exist in 1.3 (`renegotiate` fails on a 1.3 connection). The timer hook
 //!   (`set_timer_hook`) drives the 1.3 flights' retransmission timeout as it does 1.2's.
+//! * **Server hooks on 1.3.** Application cookie hooks (`set_cookie_hooks`) ride inside
+//!   the RFC 9147 §5.1 HelloRetryRequest cookie: the application's cookie is carried in
+//!   ours (ours authenticated by the Config's cookie keys over the peer address and client
+//!   random, the application's part handed to its verify callback), so its callbacks run
+//!   as in 1.2; `CookieListener::for_config` does the same statelessly for a ClientHello
+//!   offering 1.3 (`dtls13::hrr_cookie`). A ClientHello2 whose cookie is bad is dropped
+//!   by the listener (a second HelloRetryRequest would abort the client, RFC 8446 §4.1.4)
+//!   and fails the handshake in the engine (illegal_parameter). The ClientHello hook runs
+//!   both stages on the ClientHello the server answers (after the cookie check, as in
+//!   1.2; a cookie-less ClientHello1 answered by a HelloRetryRequest sees no hook), may
+//!   pause, refuse or swap the configuration (certificate, ALPN, SRTP; the cookie and
+//!   ticket keys stay the first configuration's); its warning alert is not sent on 1.3
+//!   (TLS 1.3 has no warning alerts, RFC 8446 §6; OpenSSL suppresses it too). The ALPN
+//!   select hook answers in EncryptedExtensions. The session lookup hook
+//!   (`set_session_lookup_hook`, OpenSSL's `SSL_CTX_sess_set_get_cb`) is for session-ID
+//!   resumption, which 1.3 does not have (RFC 8446 §2.2: resumption by PSK; our tickets
+//!   are stateless, sealed with the Config's ticket key): a 1.3 server never calls it, as
+//!   OpenSSL's TLS 1.3 server does not for stateless tickets. Key log lines on 1.3 are
+//!   NSS's TLS 1.3 labels (CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET,
+//!   CLIENT/SERVER_TRAFFIC_SECRET_0, EXPORTER_SECRET), emitted as each secret is derived.
 //! * **Setters after the offer.** A client that offered 1.3 may be given
 //!   `set_psk_provider` later: before its ClientHello was handed out by `poll_transmit` it
 //!   then offers 1.2 only; afterwards the setting reaches the 1.2 fallback. Once the
-//!   connection is on 1.3 (or offers only 1.3), `set_psk_provider` and, on a server, the
-//!   cookie / ClientHello / session lookup / ALPN select hooks fail the connection with
-//!   `Error::Config` naming the feature (fail closed, never ignored).
+//!   connection is on 1.3 (or offers only 1.3), `set_psk_provider` fails the connection
+//!   with `Error::Config` naming the feature (fail closed, never ignored). The server
+//!   hooks set on a 1.3 server reach it (they matter only before its ServerHello).
 //! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
 //!   `tls13_suite`), `peer_signature_scheme`, `psk_identity(_hint)`,
-//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`,
-//!   `connection_ids`, `last_datagram_newest` (false: no CID, no address move). Security
+//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`.
+//!   `connection_ids` and `last_datagram_newest` do answer on 1.3 (RFC 9147 §9; `own` is
+//!   the CID of ours the peer uses now, one of several after a NewConnectionId). Security
 //!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier
 //!   accepted the peer's chain (also on a server that got no client certificate).
 //! * **A 1.3-capable server decides on the first whole ClientHello.** Fragments of a first
 //!   ClientHello are held (at most 8 datagrams / 32 KiB) until it is whole; other datagrams
 //!   before it go to the 1.2 machine (dropped there), or are dropped by a 1.3-only server.
 //! * **A dual client's 1.2 fallback** happens on a HelloVerifyRequest or a ServerHello
-//!   without `supported_versions` at the start of a datagram; a 1.2 ServerHello fragmented
-//!   across datagrams reaches the 1.3 client, which fails with protocol_version.
+//!   without `supported_versions`; a ServerHello fragmented across datagrams is held (at
+//!   most 8 datagrams / 32 KiB) until it is whole, then decides as a whole one does.
 //! * **A 1.3 `Session`** (client side, from the newest ticket) has the TLS 1.3 suite in
 //!   `suite`, SHA-256 of the ticket as `id`, an unused zero `master_secret` and the ticket
 //!   in `tls13_ticket`; a 1.3 server reports no session.

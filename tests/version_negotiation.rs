@@ -6,6 +6,10 @@
 mod common;
 #[path = "version_negotiation/features.rs"]
 mod features;
+#[path = "version_negotiation/hello_hook.rs"]
+mod hello_hook;
+#[path = "version_negotiation/hooks.rs"]
+mod hooks;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

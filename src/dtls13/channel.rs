@@ -197,6 +197,8 @@ pub(crate) enum Log13 {
         sent: bool,
         records: Vec<(u64, u64)>,
     },
+    /// A key log line (NSS format), with the Config's `keylog`.
+    KeyLog(String),
 }
 
 impl<S: Phase13, E: Events13> Channel13<S, E> {
@@ -407,6 +409,32 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             msg_type,
             bytes,
         });
+    }
+
+    /// Logs a secret as an NSS key log line (`LABEL client_random secret`, the TLS 1.3
+    /// labels of the NSS format: CLIENT_HANDSHAKE_TRAFFIC_SECRET, ...), with `keylog`.
+    pub(crate) fn log_secret(&mut self, label: &str, secret: &[u8]) {
+        if let (true, Some((client_random, _))) = (self.cfg.emit_keylog, &self.randoms) {
+            let line = format!(
+                "{label} {} {}",
+                crate::handshake::machine::hex(client_random),
+                crate::handshake::machine::hex(secret)
+            );
+            self.log.push_back(Log13::KeyLog(line));
+        }
+    }
+
+    /// Logs the handshake traffic secrets (RFC 8446 §7.1).
+    pub(crate) fn log_handshake_secrets(&mut self, c_hs: &[u8], s_hs: &[u8]) {
+        self.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", c_hs);
+        self.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", s_hs);
+    }
+
+    /// Logs the first application traffic secrets and the exporter secret.
+    pub(crate) fn log_app_secrets(&mut self, c_ap: &[u8], s_ap: &[u8], exporter: &[u8]) {
+        self.log_secret("CLIENT_TRAFFIC_SECRET_0", c_ap);
+        self.log_secret("SERVER_TRAFFIC_SECRET_0", s_ap);
+        self.log_secret("EXPORTER_SECRET", exporter);
     }
 
     /// Logs an ACK sent or received (with `message_events`).

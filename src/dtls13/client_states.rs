@@ -326,6 +326,8 @@ impl Client13 {
         let th = ks.transcript_hash(&s.transcript);
         let (handshake_secret, c_hs, s_hs) =
             hs13::handshake_secrets(&ks, psk, &shared, th.as_bytes())?;
+        self.ch
+            .log_handshake_secrets(c_hs.as_bytes(), s_hs.as_bytes());
         self.ch.rl.install_recv(&ks, suite, 2, &s_hs)?;
         self.ch.rl.install_send(&ks, suite, 2, &c_hs)?;
         self.ch.send_epoch = 2;
@@ -467,6 +469,8 @@ impl Client13 {
             s_ap,
             exporter_master,
         } = hs13::app_secrets(&ks, &h.handshake_secret, &h.hash())?;
+        self.ch
+            .log_app_secrets(c_ap.as_bytes(), s_ap.as_bytes(), exporter_master.as_bytes());
         let mut flight = Vec::new();
         if let Some(cr) = h.cert_request.take() {
             self.client_auth(&mut h, cr, &mut flight)?;

@@ -45,6 +45,9 @@ pub struct ServerOptions13 {
     /// CID of ours of this many bytes (0..=20; 0: we send the client's CID but want none
     /// in its records). None: no CIDs.
     pub cid_len: Option<usize>,
+    /// Answer with exactly this CID instead of a random one (0..=20 bytes; overrides
+    /// `cid_len`), e.g. one that encodes routing data.
+    pub cid: Option<Vec<u8>>,
     /// Host names we serve: a client's SNI naming one (ASCII case-insensitively) is
     /// acknowledged with an empty server_name in EncryptedExtensions (RFC 6066 §3,
     /// RFC 8446 §4.3.1); any other name is not acknowledged.
@@ -69,6 +72,7 @@ impl Default for ServerOptions13 {
             tickets: 0,
             ticket_key: None,
             cid_len: None,
+            cid: None,
             server_names: Vec::new(),
             alpn_required: false,
         }
@@ -113,6 +117,17 @@ pub struct Server13 {
     pub(crate) sni: Option<String>,
     /// The ALPN protocol we selected.
     pub(crate) alpn: Option<Vec<u8>>,
+    /// The application's cookie callbacks: its cookie rides inside our HelloRetryRequest
+    /// cookie (`hrr_cookie`).
+    pub(crate) cookie_hooks: Option<Box<dyn crate::cookie::CookieHooks + Send>>,
+    /// The application's ALPN selection hook (`server_ext.rs`).
+    pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
+    /// The application's ClientHello hook (`server_hook.rs`).
+    pub(crate) client_hello_hook: Option<Box<dyn crate::ClientHelloHook>>,
+    /// A ClientHello waiting for a paused hook: (message_seq, body, record number).
+    pub(crate) parked_hello: Option<(u16, Vec<u8>, u64)>,
+    /// The hook's server_name acknowledgement decision, when a hook ran.
+    pub(crate) hook_sni_ack: Option<bool>,
 }
 
 role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
@@ -132,10 +147,20 @@ impl Server13 {
         #[cfg(not(any(test, feature = "test-rng")))]
         let rng = StdRng::from_entropy();
         let mut rng = rng;
-        let own_cid = opts
-            .cid_len
-            .map(|len| super::connection_id::fresh_own_cid(&mut rng, len))
-            .transpose()?;
+        let own_cid = match &opts.cid {
+            Some(c) if c.len() > super::connection_id::MAX_OWN_CID_LEN => {
+                return Err(Error::Config(format!(
+                    "CID length {} exceeds {}",
+                    c.len(),
+                    super::connection_id::MAX_OWN_CID_LEN
+                )))
+            }
+            Some(c) => Some(c.clone()),
+            None => opts
+                .cid_len
+                .map(|len| super::connection_id::fresh_own_cid(&mut rng, len))
+                .transpose()?,
+        };
         Ok(Server13 {
             opts,
             rng,
@@ -146,6 +171,11 @@ impl Server13 {
             own_cid,
             sni: None,
             alpn: None,
+            cookie_hooks: None,
+            alpn_hook: None,
+            client_hello_hook: None,
+            parked_hello: None,
+            hook_sni_ack: None,
         })
     }
 

@@ -10,6 +10,7 @@ use super::extensions::{encode_list, ext_type, put_extension};
 use super::hello::{find_extension, ClientHello};
 use super::server::Server13;
 use super::server_states::decode_err;
+use crate::alpn::AlpnSelection;
 use crate::codec::Reader;
 use crate::enums::ExtensionType;
 use crate::error::{AlertDescription as AD, Error};
@@ -20,7 +21,7 @@ const MAX_SNI_LEN: usize = 255;
 
 /// The host_name of a `server_name` extension (RFC 6066 §3: `ServerNameList`, one name
 /// per type); None when it holds none. Malformed lists are a decode_error.
-fn decode_sni(data: &[u8]) -> Result<Option<String>, Error> {
+pub(super) fn decode_sni(data: &[u8]) -> Result<Option<String>, Error> {
     let mut r = Reader::new(data);
     let mut list = r.sub(2, "server_name_list").map_err(decode_err)?;
     r.finish("server_name").map_err(decode_err)?;
@@ -53,6 +54,10 @@ impl Server13 {
             Some(data) => decode_sni(data)?,
             None => None,
         };
+        // The ClientHello hook decided (RFC 6066 §3: acknowledged when the name was used).
+        if let Some(ack) = self.hook_sni_ack {
+            return Ok(ack);
+        }
         Ok(self.sni.as_ref().is_some_and(|n| {
             self.opts
                 .server_names
@@ -63,19 +68,34 @@ impl Server13 {
 
     /// ALPN: our first protocol (the Config's list) the client offered; none in common is
     /// no_application_protocol only when `alpn_required` (RFC 7301 §3.2), else no ALPN.
+    /// With the application's selection hook (SSL_CTX_set_alpn_select_cb) the hook decides,
+    /// as on the 1.2 server: a protocol, no answer, or no_application_protocol.
     fn select_alpn(&mut self, ch: &ClientHello) -> Result<(), Error> {
         self.alpn = None;
-        let ours = &self.ch.cfg.alpn_protocols;
         let Some(data) = find_extension(&ch.extensions, ExtensionType::ALPN.0) else {
             return Ok(());
         };
-        if ours.is_empty() {
-            return Ok(());
-        }
         let mut r = Reader::new(data);
         let offered = crate::alpn::decode(&mut r).map_err(decode_err)?;
         r.finish("application_layer_protocol_negotiation")
             .map_err(decode_err)?;
+        if let Some(hook) = self.alpn_hook.as_mut() {
+            return match hook(&crate::alpn::to_wire_list(&offered)) {
+                AlpnSelection::Selected(p) if !p.is_empty() && p.len() <= 255 => {
+                    self.alpn = Some(p);
+                    Ok(())
+                }
+                AlpnSelection::NoAck => Ok(()),
+                _ => Err(Error::alert(
+                    AD::NO_APPLICATION_PROTOCOL,
+                    "no application protocol in common (ALPN)",
+                )),
+            };
+        }
+        let ours = &self.ch.cfg.alpn_protocols;
+        if ours.is_empty() {
+            return Ok(());
+        }
         self.alpn = ours.iter().find(|p| offered.contains(p)).cloned();
         if self.alpn.is_none() && self.opts.alpn_required {
             return Err(Error::alert(

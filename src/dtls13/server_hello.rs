@@ -13,7 +13,8 @@ use super::client_hello::TLS13_SCHEMES;
 use super::extensions::{self as ext, ext_type, KeyShareEntry, DTLS1_3};
 use super::flight::OutFlight;
 use super::handshake13 as hs13;
-use super::hello::{find_extension, msg_type as hs, ClientHello, ServerHello, HRR_RANDOM};
+use super::hello::{find_extension, msg_type as hs, ClientHello, ServerHello};
+use super::hrr_cookie::{self, ChoiceError, CookieState};
 use super::key_schedule::KeySchedule;
 use super::messages::{self, CertificateRequest};
 use super::record_protection::Suite13;
@@ -22,17 +23,6 @@ use super::server_states::{crypto, decode_err, SHandshaking, SState};
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::SignatureScheme;
 use crate::error::{AlertDescription as AD, Error};
-
-/// Cookie layout version (first byte).
-const COOKIE_V1: u8 = 1;
-
-/// What a valid cookie tells us about ClientHello1.
-struct CookieState {
-    suite: Suite13,
-    /// The group the HelloRetryRequest asked for (0: none).
-    group: u16,
-    ch1_hash: Vec<u8>,
-}
 
 fn failure(what: &str) -> Error {
     Error::alert(AD::HANDSHAKE_FAILURE, what.to_string())
@@ -49,78 +39,26 @@ impl Server13 {
         hs13::key_pair(&self.ch.cfg, &mut self.rng, group)
     }
 
-    /// The cookie's MAC input: the fields it carries plus the client random, which
-    /// ClientHello2 must repeat (RFC 8446 §4.1.2).
-    fn cookie_mac(&self, now: Instant, fields: &[u8], random: &[u8; 32]) -> [u8; 20] {
-        let mut m = fields.to_vec();
-        m.extend_from_slice(random);
-        self.ch
-            .cfg
-            .cookie_keys()
-            .generate(now, &self.opts.peer_addr, &m)
-    }
-
-    fn make_cookie(&self, now: Instant, st: &CookieState, random: &[u8; 32]) -> Vec<u8> {
-        let mut c = vec![COOKIE_V1];
-        c.extend_from_slice(&st.suite.to_u16().to_be_bytes());
-        c.extend_from_slice(&st.group.to_be_bytes());
-        c.push(st.ch1_hash.len() as u8);
-        c.extend_from_slice(&st.ch1_hash);
-        let mac = self.cookie_mac(now, &c, random);
-        c.extend_from_slice(&mac);
-        c
-    }
-
-    /// A cookie of ours for this client (address, random), not expired; None otherwise.
-    fn check_cookie(&self, now: Instant, cookie: &[u8], random: &[u8; 32]) -> Option<CookieState> {
-        let (&v, rest) = cookie.split_first()?;
-        if v != COOKIE_V1 || rest.len() < 5 {
-            return None;
+    /// Checks ClientHello2's cookie: ours for this peer and random, and, with
+    /// application cookie hooks and the return-routability check on, the application's
+    /// part accepted by its verify callback (as a 1.2 cookie would be).
+    fn check_cookie(
+        &mut self,
+        now: Instant,
+        cookie: &[u8],
+        random: &[u8; 32],
+    ) -> Option<CookieState> {
+        let keys = self.ch.cfg.cookie_keys().clone();
+        let st = hrr_cookie::check(&keys, now, &self.opts.peer_addr, cookie, random)?;
+        match (&st.app, self.cookie_hooks.as_mut()) {
+            (Some(app), Some(h)) => h.verify(app).then_some(st),
+            // Our cookie with no application part: fine unless the application wants to
+            // judge return-routability itself.
+            (None, Some(_)) if self.opts.cookie => None,
+            (None, _) => Some(st),
+            // An application part nobody here can judge: fail closed.
+            (Some(_), None) => None,
         }
-        let suite = Suite13::from_u16(u16::from_be_bytes([rest[0], rest[1]]))?;
-        let group = u16::from_be_bytes([rest[2], rest[3]]);
-        let n = usize::from(rest[4]);
-        let fields_len = 1 + 5 + n;
-        if cookie.len() != fields_len + 20 || n != suite.hash().output_len() {
-            return None;
-        }
-        let mut m = cookie[..fields_len].to_vec();
-        m.extend_from_slice(random);
-        let ok =
-            self.ch
-                .cfg
-                .cookie_keys()
-                .verify(now, &self.opts.peer_addr, &m, &cookie[fields_len..]);
-        ok.then(|| CookieState {
-            suite,
-            group,
-            ch1_hash: cookie[6..fields_len].to_vec(),
-        })
-    }
-
-    /// The HelloRetryRequest body for these choices (rebuilt identically for the
-    /// transcript of ClientHello2).
-    fn hrr_body(&self, st: &CookieState, cookie: &[u8]) -> Vec<u8> {
-        let mut exts = Vec::new();
-        let mut sv = Vec::new();
-        ext::encode_version_server(&mut sv, DTLS1_3);
-        exts.push((ext_type::SUPPORTED_VERSIONS, sv));
-        if st.group != 0 {
-            exts.push((ext_type::KEY_SHARE, st.group.to_be_bytes().to_vec()));
-        }
-        let mut c = Vec::new();
-        ext::encode_cookie(&mut c, cookie);
-        exts.push((ext_type::COOKIE, c));
-        let mut b = Vec::new();
-        ServerHello {
-            random: HRR_RANDOM,
-            // RFC 9147 §5: DTLS 1.3 servers MUST NOT echo the client's legacy_session_id.
-            legacy_session_id_echo: Vec::new(),
-            cipher_suite: st.suite.to_u16(),
-            extensions: exts,
-        }
-        .encode(&mut b);
-        b
     }
 
     /// ClientHello: a HelloRetryRequest (stateless, state unchanged) or our flight.
@@ -148,24 +86,19 @@ impl Server13 {
                 "legacy_cookie not empty",
             ));
         }
-        // Server preference among the suites both sides have.
-        let suite = self
-            .opts
-            .suites
-            .iter()
-            .copied()
-            .find(|s| ch.cipher_suites.contains(&s.to_u16()))
-            .ok_or_else(|| failure("no common cipher suite"))?;
+        let (suite, hrr_group) = hrr_cookie::choose(&self.opts.suites, &self.our_groups(), &ch)
+            .map_err(|e| match e {
+                ChoiceError::Decode => decode_err("key_share or supported_groups"),
+                ChoiceError::NoSuite => failure("no common cipher suite"),
+                ChoiceError::MissingKeyShare => Error::alert(AD(109), "key_share"),
+                ChoiceError::MissingGroups => Error::alert(AD(109), "supported_groups"),
+                ChoiceError::NoGroup => failure("no common group"),
+            })?;
         let shares = find_extension(exts, ext_type::KEY_SHARE)
             .map(ext::decode_key_share_client)
             .transpose()
             .map_err(decode_err)?
-            .ok_or_else(|| Error::alert(AD(109), "key_share"))?;
-        let client_groups = find_extension(exts, ext_type::SUPPORTED_GROUPS)
-            .map(ext::decode_u16_list)
-            .transpose()
-            .map_err(decode_err)?
-            .ok_or_else(|| Error::alert(AD(109), "supported_groups"))?;
+            .unwrap_or_default();
         let schemes = find_extension(exts, ext_type::SIGNATURE_ALGORITHMS)
             .map(ext::decode_u16_list)
             .transpose()
@@ -200,43 +133,37 @@ impl Server13 {
                 ));
             }
             messages::transcript_message(&mut transcript, hs::MESSAGE_HASH, &st.ch1_hash);
-            let hrr = self.hrr_body(&st, cookie);
+            let hrr = hrr_cookie::hrr_body(&st, cookie);
             messages::transcript_message(&mut transcript, hs::SERVER_HELLO, &hrr);
-        } else {
-            let group = match &share {
-                Some(_) => 0,
-                None => ours
-                    .iter()
-                    .copied()
-                    .find(|g| client_groups.contains(g))
-                    .ok_or_else(|| failure("no common group"))?,
+        } else if hrr_group != 0 || self.opts.cookie {
+            // The application's cookie rides inside ours when it checks
+            // return-routability itself (SSL_CTX_set_cookie_generate_cb); a generate
+            // callback that fails drops the ClientHello, as in 1.2.
+            let app = match (self.opts.cookie, self.cookie_hooks.as_mut()) {
+                (true, Some(h)) => match h.generate() {
+                    Some(a) if !a.is_empty() && a.len() <= crate::cookie::MAX_COOKIE_LEN => Some(a),
+                    _ => return Ok(SState::ExpectClientHello),
+                },
+                _ => None,
             };
-            if group != 0 || self.opts.cookie {
-                let mut t = Vec::new();
-                messages::transcript_message(&mut t, hs::CLIENT_HELLO, body);
-                let st = CookieState {
-                    suite,
-                    group,
-                    ch1_hash: ks.transcript_hash(&t).as_bytes().to_vec(),
-                };
-                let c = self.make_cookie(now, &st, &ch.random);
-                let hrr = self.hrr_body(&st, &c);
-                self.send_stateless(now, seq, hrr)?;
-                self.ch
-                    .events
-                    .push_back(ServerEvent13::HelloRetryRequest(self.opts.cookie));
-                return Ok(SState::ExpectClientHello);
-            }
+            let st = hrr_cookie::state_for(suite, hrr_group, body, app);
+            let keys = self.ch.cfg.cookie_keys().clone();
+            let c = hrr_cookie::make(&keys, now, &self.opts.peer_addr, &st, &ch.random);
+            let hrr = hrr_cookie::hrr_body(&st, &c);
+            self.send_stateless(now, seq, hrr)?;
+            self.ch
+                .events
+                .push_back(ServerEvent13::HelloRetryRequest(self.opts.cookie));
+            return Ok(SState::ExpectClientHello);
         }
         let share = share.ok_or_else(|| Error::alert(AD::ILLEGAL_PARAMETER, "key_share"))?;
+        // The application's ClientHello hook, early stage (OpenSSL's client-hello
+        // callback): on the ClientHello we answer, after the cookie check, as in 1.2.
+        if !self.run_early_hook(seq, body)? {
+            return Ok(SState::ExpectClientHello);
+        }
         messages::transcript_message(&mut transcript, hs::CLIENT_HELLO, body);
         let accepted = hs13::tls13_sig_schemes(&schemes);
-        let cfg = self.ch.cfg.clone();
-        let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
-        let scheme = id
-            .key
-            .choose_scheme(&accepted)
-            .ok_or_else(|| failure("no common signature scheme"))?;
         self.ch.next_msg_seq = seq;
         // After a stateless HelloRetryRequest (which took ClientHello1's record number)
         // ClientHello2's number is higher: ServerHello never repeats the HRR's.
@@ -246,6 +173,17 @@ impl Server13 {
         // The binder covers the transcript before this ClientHello (RFC 8446 §4.2.11.2).
         let prefix_len = transcript.len() - 4 - body.len();
         let psk = self.accept_psk(now, &ch, body, &transcript[..prefix_len], (suite, &ks))?;
+        // Second stage (servername and certificate callbacks), after the PSK lookup: it
+        // may swap the configuration (certificate) the rest of the handshake uses.
+        if !self.run_second_hook(seq, body, &ch, &accepted, psk.is_some())? {
+            return Ok(SState::ExpectClientHello);
+        }
+        let cfg = self.ch.cfg.clone();
+        let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
+        let scheme = id
+            .key
+            .choose_scheme(&accepted)
+            .ok_or_else(|| failure("no common signature scheme"))?;
         self.server_flight(now, (suite, ks), &ch, (share, psk), transcript, scheme)
     }
 
@@ -343,6 +281,8 @@ impl Server13 {
             &shared,
             th.as_bytes(),
         )?;
+        self.ch
+            .log_handshake_secrets(c_hs.as_bytes(), s_hs.as_bytes());
         self.ch.rl.install_send(&ks, suite, 2, &s_hs)?;
         self.ch.rl.install_recv(&ks, suite, 2, &c_hs)?;
         let add = |s: &mut Self, t: &mut Vec<u8>, typ: u8, body: Vec<u8>| {
@@ -381,6 +321,8 @@ impl Server13 {
             s_ap,
             exporter_master,
         } = hs13::app_secrets(&ks, &handshake_secret, th.as_bytes())?;
+        self.ch
+            .log_app_secrets(c_ap.as_bytes(), s_ap.as_bytes(), exporter_master.as_bytes());
         self.ch.send_epoch = 2;
         self.ch.send_flight(now, flight)?;
         // Epoch 3 keys are ready; they are used once the client's Finished verified.

@@ -431,21 +431,34 @@ impl Machine {
     /// The application hook set on this connection that our DTLS 1.3 path does not use,
     /// if any: with one, the connection stays on 1.2 (`crate::version`).
     pub(crate) fn tls13_hook_blocker(&self) -> Option<&'static str> {
-        [
-            (self.cookie_hooks.is_some(), "application cookie hooks"),
-            (self.client_hello_hook.is_some(), "the ClientHello hook"),
-            (
-                self.session_lookup_hook.is_some(),
-                "the session lookup hook",
-            ),
-            (self.alpn_hook.is_some(), "the ALPN select hook"),
-            (
-                self.hs.psk.provider.is_some() || self.opts.psk.is_some(),
-                "PSK-callback suites",
-            ),
-        ]
+        // Cookie hooks ride inside the 1.3 HelloRetryRequest cookie (dtls13::hrr_cookie),
+        // the ALPN select hook answers in EncryptedExtensions (dtls13::server_ext), the
+        // ClientHello hook runs on the 1.3 server too (dtls13::server_hook).
+        // The session lookup hook (SSL_CTX_sess_set_get_cb) is not a blocker: OpenSSL
+        // consults it only for session-ID resumption, which TLS/DTLS 1.3 does not have
+        // (RFC 8446 §2.2: resumption is by PSK; our 1.3 tickets are stateless, sealed
+        // with the Config's ticket key), so a 1.3 server never calls it, as OpenSSL's.
+        [(
+            self.hs.psk.provider.is_some() || self.opts.psk.is_some(),
+            "PSK-callback suites",
+        )]
         .into_iter()
         .find_map(|(set, what)| set.then_some(what))
+    }
+
+    /// The application's ClientHello hook, for the 1.3 server that takes over.
+    pub(crate) fn take_client_hello_hook(&mut self) -> Option<Box<dyn ClientHelloHook>> {
+        self.client_hello_hook.take()
+    }
+
+    /// The application's ALPN selection hook, for the 1.3 server that takes over.
+    pub(crate) fn take_alpn_hook(&mut self) -> Option<crate::alpn::AlpnSelectHook> {
+        self.alpn_hook.take()
+    }
+
+    /// The application's cookie hooks, for the 1.3 server that takes over.
+    pub(crate) fn take_cookie_hooks(&mut self) -> Option<Box<dyn CookieHooks + Send>> {
+        self.cookie_hooks.take()
     }
 
     /// The application's timer hook, for the 1.3 server that takes over (`crate::version`).

@@ -242,11 +242,11 @@ impl Engine {
     }
 
     pub(crate) fn client_hello_pending(&self) -> bool {
-        by!(self, m => m.client_hello_pending(), _c => false)
+        by!(self, m => m.client_hello_pending(), c => c.client_hello_pending())
     }
 
     pub(crate) fn resume_client_hello(&mut self, now: Instant) -> Result<(), Error> {
-        by!(self, m => m.resume_client_hello(now), _c => Ok(()))
+        by!(self, m => m.resume_client_hello(now), c => c.resume_client_hello(now))
     }
 
     pub(crate) fn session(&self) -> Option<Session> {
@@ -286,12 +286,11 @@ impl Engine {
     }
 
     pub(crate) fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
-        by!(self, m => m.records.connection_ids(), _c => None)
+        by!(self, m => m.records.connection_ids(), c => c.connection_ids())
     }
 
     pub(crate) fn last_datagram_newest(&self) -> bool {
-        // 1.3 without connection IDs: never a reason to move the association.
-        by!(self, m => m.last_datagram_newest(), _c => false)
+        by!(self, m => m.last_datagram_newest(), c => c.last_datagram_newest())
     }
 
     pub(crate) fn alpn_protocol(&self) -> Option<&[u8]> {
@@ -437,24 +436,51 @@ impl Engine {
         self.set_12_only("PSK-callback suites", true, |m| m.set_psk_provider(p));
     }
 
+    /// The hooks reach the 1.3 server's HelloRetryRequest cookie (`dtls13::hrr_cookie`);
+    /// on a client they do nothing, as in 1.2.
     pub(crate) fn set_cookie_hooks(&mut self, h: Box<dyn crate::cookie::CookieHooks + Send>) {
-        self.set_12_only("application cookie hooks", false, |m| m.set_cookie_hooks(h));
+        match self {
+            Engine::V13(c) => {
+                if let Role13::Server(s) = &mut c.role {
+                    s.cookie_hooks = Some(h);
+                }
+            }
+            Engine::V12(m, _) => m.set_cookie_hooks(h),
+        }
     }
 
+    /// The hook runs on the 1.3 server too (`dtls13::server_hook`); on a client it does
+    /// nothing, as in 1.2.
     pub(crate) fn set_client_hello_hook(&mut self, h: Box<dyn crate::ClientHelloHook>) {
-        self.set_12_only("the ClientHello hook", false, |m| {
-            m.set_client_hello_hook(h)
-        });
+        match self {
+            Engine::V13(c) => {
+                if let Role13::Server(s) = &mut c.role {
+                    s.client_hello_hook = Some(h);
+                }
+            }
+            Engine::V12(m, _) => m.set_client_hello_hook(h),
+        }
     }
 
+    /// Session-ID resumption only: a 1.3 server never consults it (OpenSSL does not call
+    /// SSL_CTX_sess_set_get_cb for TLS 1.3 either; see Machine::tls13_hook_blocker).
     pub(crate) fn set_session_lookup_hook(&mut self, h: crate::session::SessionLookupHook) {
-        self.set_12_only("the session lookup hook", false, |m| {
-            m.set_session_lookup_hook(h)
-        });
+        if let Some(m) = self.machine_mut() {
+            m.set_session_lookup_hook(h);
+        }
     }
 
+    /// The hook answers in the 1.3 server's EncryptedExtensions (`dtls13::server_ext`);
+    /// on a client it does nothing, as in 1.2.
     pub(crate) fn set_alpn_hook(&mut self, h: crate::alpn::AlpnSelectHook) {
-        self.set_12_only("the ALPN select hook", false, |m| m.set_alpn_hook(h));
+        match self {
+            Engine::V13(c) => {
+                if let Role13::Server(s) = &mut c.role {
+                    s.alpn_hook = Some(h);
+                }
+            }
+            Engine::V12(m, _) => m.set_alpn_hook(h),
+        }
     }
 
     /// The hook reaches the 1.3 flights (RFC 9147 §5.8 timers) and, for a dual client,

@@ -229,13 +229,13 @@ fn late_unsupported_settings() {
     let mut p = pair((V12, V13), (V12, V13));
     handshake(&mut p);
     assert_eq!(p.server.conn.protocol_version(), Some(V13));
-    p.server
-        .conn
-        .set_alpn_select_hook(Box::new(|_offered: &[u8]| {
-            rdtls::alpn::AlpnSelection::NoAck
-        }));
+    let psk: Arc<dyn rdtls::psk::PskProvider> = Arc::new(rdtls::psk::StaticPsk {
+        identity: b"id".to_vec(),
+        key: zeroize::Zeroizing::new(vec![7; 16]),
+    });
+    p.server.conn.set_psk_provider(psk);
     match p.server.conn.error() {
-        Some(rdtls::Error::Config(why)) => assert!(why.contains("ALPN"), "{why}"),
+        Some(rdtls::Error::Config(why)) => assert!(why.contains("PSK"), "{why}"),
         other => panic!("expected a Config error, got {other:?}"),
     }
     // A server-only hook on a client changes nothing, as in 1.2.

@@ -67,6 +67,22 @@ impl SSL {
         })
     }
 
+    /// The stateless front door for this SSL, from the engine configuration the following
+    /// `SSL_accept` uses: when this server may negotiate DTLS 1.3, a ClientHello offering
+    /// it gets the RFC 9147 §5.1 HelloRetryRequest cookie (the application's cookie
+    /// inside) instead of a HelloVerifyRequest, which would push a dual client to 1.2 and
+    /// fail a 1.3-only one.
+    fn front_door(&self) -> CookieListener {
+        let ctx = self.ctx();
+        let settings = self.settings.borrow().clone();
+        let variant = super::driver::config_variant(true, &settings, &ctx.live());
+        match ctx.config_for(&settings, variant) {
+            Ok(cfg) => CookieListener::for_config(&cfg),
+            // SSL_accept reports the configuration error; answer as in 1.2 meanwhile.
+            Err(_) => CookieListener::new(ctx.cookie_keys.clone()),
+        }
+    }
+
     /// `DTLSv1_listen`.
     fn listen(&self, peer_out: *mut BIO_ADDR) -> c_int {
         let _guard = self.panic_guard();
@@ -89,7 +105,7 @@ impl SSL {
             return -1;
         }
         self.side.set(Some(Side::Server));
-        let listener = CookieListener::new(self.ctx().cookie_keys.clone());
+        let listener = self.front_door();
         let mut hooks = self.cookie_hooks();
         let mut out = Vec::new();
         with_buf(&RX, |buf| {

@@ -38,7 +38,7 @@ use crate::entry::*;
 
 use super::consts::*;
 use super::ctx::SSL_CTX;
-use super::settings::{Settings, Shared, Variant};
+use super::settings::{Shared, Variant};
 use super::ssl::SSL;
 use super::verify::SslPtr;
 
@@ -96,28 +96,10 @@ fn alert_from(al: c_int) -> AlertDescription {
     AlertDescription(u8::try_from(al).unwrap_or(AlertDescription::INTERNAL_ERROR.0))
 }
 
-/// Whether a server with DTLS 1.3 enabled needs the ClientHello hook: one of the callbacks
-/// it runs is set. The engine's DTLS 1.3 path has no ClientHello hook, so a connection with
-/// one stays on DTLS 1.2 (src/deviations.rs); without these callbacks the hook only records
-/// what `SSL_get_servername` / `SSL_client_hello_*` report.
-fn hook_needed_for_dtls13(s: &SSL) -> bool {
-    let live = s.ctx().live();
-    let session_live = s.initial_ctx.live();
-    s.ctx().extras.client_hello_cb().is_some()
-        || s.initial_ctx.extras.client_hello_cb().is_some()
-        || live.servername_callback.is_some()
-        || session_live.servername_callback.is_some()
-        || live.cert_callback.is_some()
-        || s.extras.cert_cb.get().is_some_and(|(cb, _)| cb.is_some())
-}
-
 /// Installs the ClientHello hook on a new server connection. `variant` is the one the
-/// connection's config was built with. A server that may negotiate DTLS 1.3 gets it only
-/// when a callback needs it (`hook_needed_for_dtls13`); DTLS 1.2-only servers always do.
+/// connection's config was built with. The engine runs it on DTLS 1.3 too (its
+/// `dtls13::server_hook`), so `SSL_get_servername` and `SSL_client_hello_*` answer there.
 pub(crate) fn install_client_hello_hook(s: &SSL, conn: &mut Connection, variant: Variant) {
-    if s.with_settings(Settings::dtls13_enabled) && !hook_needed_for_dtls13(s) {
-        return;
-    }
     let ssl = SslPtr(s.as_ptr());
     // OpenSSL's session_ctx: the context the SSL was made from.
     let session_ctx = s.initial_ctx.clone();
