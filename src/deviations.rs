@@ -141,8 +141,7 @@
 //!   `Error::Config` naming the feature and a server answers protocol_version. The list:
 //!   PSK-callback suites (RFC 4279: `ConfigBuilder::psk`, a PSK identity hint,
 //!   `ClientOptions::psk`, `set_psk_provider`); RFC 9146 connection IDs
-//!   (`connection_id`); 13-byte record-header events (`record_headers`: the 1.3 unified
-//!   header has another shape); key-log lines (`keylog`); a server's
+//!   (`connection_id`); key-log lines (`keylog`); a server's
 //!   `certificate_authorities`; the server hooks set before the first ClientHello
 //!   (`set_cookie_hooks`, `set_client_hello_hook`, `set_session_lookup_hook`,
 //!   `set_alpn_select_hook`: ALPN is not answered by our 1.3 server). Renegotiation does

@@ -93,9 +93,6 @@ pub(crate) fn config_blocker(cfg: &Config, is_client: bool) -> Option<&'static s
     if cfg.connection_id.is_some() {
         return Some("connection IDs");
     }
-    if cfg.emit_record_headers {
-        return Some("13-byte record header events");
-    }
     if cfg.emit_keylog {
         return Some("key log lines");
     }
