@@ -78,6 +78,14 @@ test_dtls13_ports_ours() {
         fail "no EncryptedExtensions traced"
     grep -q '^>>> DTLS 1.3, Handshake .*KeyUpdate$' cli.err || fail "no KeyUpdate traced"
     grep -q 'ACK \[length [0-9a-f]*\], records (' cli.err || fail "no ACK traced"
+    # Record headers (RFC 9147 §4): the 13-byte plaintext header of the ClientHello, the
+    # unified header of protected records, both directions.
+    grep -q '^>>> DTLS 1.2, RecordHeader \[length 000d\]$' cli.err ||
+        fail "no plaintext record header traced"
+    grep -q '^>>> DTLS 1.3, UnifiedHeader \[length 0005\], epoch bits [0-3], 16-bit seq, length$' \
+        cli.err || fail "no unified header sent traced"
+    grep -q '^<<< DTLS 1.3, UnifiedHeader \[length 0005\], epoch bits 3, 16-bit seq, length$' \
+        cli.err || fail "no unified header received traced"
 }
 
 # A client without -dtls1_3 offers 1.3 (and 1.2) by the environment, as a legacy binary
@@ -180,6 +188,9 @@ test_dtls13_enabled_client_openssl_server() {
     grep -q '^Protocol: DTLSv1.2' cli.err || fail "not DTLS 1.2"
     # The ClientHello offered DTLS 1.3: supported_versions (43) lists fe fc.
     grep -q '^>>> DTLS 1.2, Handshake .*ClientHello$' cli.err || fail "no ClientHello traced"
+    # After the fallback, 1.2's record headers are reported as always.
+    grep -q '^<<< DTLS 1.2, RecordHeader \[length 000d\]$' cli.err ||
+        fail "no record header traced after the fallback"
 }
 
 test_dtls13_enabled_client_gnutls_server() {

@@ -68,6 +68,16 @@ pub enum Event {
         /// The header as on the wire.
         header: [u8; 13],
     },
+    /// The header of a DTLS 1.3 record sent or received (only with `record_headers`): the
+    /// 13-byte DTLSPlaintext header of an epoch-0 record, or the unified header of a
+    /// protected one (RFC 9147 §4) as on the wire, its sequence number still encrypted.
+    /// Received headers are reported for records that authenticated.
+    RecordHeader13 {
+        /// True when we sent it.
+        sent: bool,
+        /// The header bytes.
+        header: Vec<u8>,
+    },
     /// An NSS key log line, without trailing newline (only with `keylog`).
     KeyLog(String),
     /// DTLS 1.3: an ACK (RFC 9147 §7) sent or received (only with `message_events`).

@@ -141,8 +141,7 @@
 //!   `Error::Config` naming the feature and a server answers protocol_version. The list:
 //!   PSK-callback suites (RFC 4279: `ConfigBuilder::psk`, a PSK identity hint,
 //!   `ClientOptions::psk`, `set_psk_provider`); connection IDs longer than 20 bytes
-//!   (`connection_id`; shorter ones run on 1.3, RFC 9147 §9); 13-byte record-header events
-//!   (`record_headers`: the 1.3 unified header has another shape); a server's
+//!   (`connection_id`; shorter ones run on 1.3, RFC 9147 §9); a server's
 //!   `certificate_authorities`. Renegotiation does
 //!   not exist in 1.3 (`renegotiate` fails on a 1.3 connection). The timer hook
 //!   (`set_timer_hook`) drives the 1.3 flights' retransmission timeout as it does 1.2's.

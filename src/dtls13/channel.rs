@@ -204,9 +204,11 @@ pub(crate) enum Log13 {
 impl<S: Phase13, E: Events13> Channel13<S, E> {
     pub(crate) fn new(cfg: Arc<Config>, state: S, now: Instant) -> Self {
         let mtu = cfg.mtu;
+        let mut rl = RecordLayer::default();
+        rl.headers = cfg.emit_record_headers.then(Vec::new);
         Channel13 {
             cfg,
-            rl: RecordLayer::default(),
+            rl,
             flight: None,
             reasm: Reassembler::new(),
             msg_epochs: BTreeMap::new(),

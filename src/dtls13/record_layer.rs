@@ -116,6 +116,10 @@ pub struct RecordLayer {
     /// The datagram opened last held a protected record newer than every record before
     /// it (RFC 9146 §6, RFC 9147 §9: only then may the peer's address be updated).
     pub last_datagram_newest: bool,
+    /// With record-header events on: the headers of records sealed (`true`) and of
+    /// records received that authenticated (`false`), as on the wire (a unified header's
+    /// sequence number still encrypted, RFC 9147 §4.2.3), in order; taken by the channel.
+    pub(crate) headers: Option<Vec<(bool, Vec<u8>)>>,
 }
 
 fn record_keys(
@@ -290,6 +294,7 @@ impl RecordLayer {
         content_type: u8,
         payload: &[u8],
     ) -> Result<RecordNumber, crate::error::Error> {
+        let start = out.len();
         if epoch == 0 {
             let seq = self.plain_send_seq;
             self.plain_send_seq += 1;
@@ -298,6 +303,7 @@ impl RecordLayer {
             out.extend_from_slice(&seq.to_be_bytes()[2..]);
             out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
             out.extend_from_slice(payload);
+            self.log_header(true, out.get(start..start + PLAINTEXT_HEADER_LEN));
             return Ok(RecordNumber { epoch, seq });
         }
         let e = self
@@ -328,7 +334,17 @@ impl RecordLayer {
             .map_err(|_| crate::error::Error::Crypto("record seal"))?;
         e.next_seq += 1;
         e.usage.on_sealed();
+        // Flags, the CID, a 16-bit sequence number and the length (the shape above).
+        let header_len = 1 + self.send_cid.len() + 2 + 2;
+        self.log_header(true, out.get(start..start + header_len));
         Ok(RecordNumber { epoch, seq })
+    }
+
+    /// Notes a record header for the record-header events (when they are on).
+    fn log_header(&mut self, sent: bool, header: Option<&[u8]>) {
+        if let (Some(log), Some(h)) = (self.headers.as_mut(), header) {
+            log.push((sent, h.to_vec()));
+        }
     }
 
     /// Splits `datagram` into records and returns those that authenticate and are fresh.
@@ -384,6 +400,7 @@ impl RecordLayer {
                 let ok_type = matches!(rec[0], content::HANDSHAKE | content::ALERT);
                 if epoch == 0 && ok_type && rec[1] == 0xfe && self.plain_window.is_fresh(seq) {
                     self.plain_window.mark(seq);
+                    self.log_header(false, rec.get(..PLAINTEXT_HEADER_LEN));
                     out.push(InRecord {
                         rn: RecordNumber { epoch: 0, seq },
                         content_type: rec[0],
@@ -441,6 +458,7 @@ impl RecordLayer {
             content_type: opened.content_type,
             content: opened.content.to_vec(),
         };
+        self.log_header(false, rec.get(..view.header_len));
         self.note_cid_used(view.cid(rec));
         Some(r)
     }

@@ -75,7 +75,19 @@ impl Conn13 {
     /// Turns the role's events and a new fatal error into `Connection` events.
     pub(crate) fn collect(&mut self, r: &Result<(), Error>) {
         self.refresh_cids();
-        let log = role!(&mut self.role, x => std::mem::take(&mut x.ch.log));
+        let (log, headers) = role!(&mut self.role, x => (
+            std::mem::take(&mut x.ch.log),
+            x.ch.rl.headers.as_mut().map(std::mem::take).unwrap_or_default()
+        ));
+        // Within one call, records are received before anything is answered: received
+        // headers, then messages and ACKs in order, then the headers of what we sealed
+        // (a message is logged when built, before its records, as OpenSSL reports it).
+        let (sent_headers, received_headers): (Vec<_>, Vec<_>) =
+            headers.into_iter().partition(|(sent, _)| *sent);
+        for (sent, header) in received_headers {
+            self.events
+                .push_back(Event::RecordHeader13 { sent, header });
+        }
         for l in log {
             self.events.push_back(match l {
                 Log13::Msg {
@@ -90,6 +102,10 @@ impl Conn13 {
                 Log13::Ack { sent, records } => Event::Ack { sent, records },
                 Log13::KeyLog(line) => Event::KeyLog(line),
             });
+        }
+        for (sent, header) in sent_headers {
+            self.events
+                .push_back(Event::RecordHeader13 { sent, header });
         }
         match &mut self.role {
             Role13::Client(c) => {

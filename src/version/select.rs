@@ -106,9 +106,6 @@ pub(crate) fn config_blocker(cfg: &Config, is_client: bool) -> Option<&'static s
             return Some("connection IDs longer than 20 bytes");
         }
     }
-    if cfg.emit_record_headers {
-        return Some("13-byte record header events");
-    }
     if !is_client
         && !cfg.certificate_authorities.is_empty()
         && cfg.verify_mode != crate::config::VerifyMode::None

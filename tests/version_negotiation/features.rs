@@ -110,6 +110,65 @@ fn message_and_ack_events_on_13() {
     assert!(acks(&p.client, false) >= 1);
 }
 
+/// Record-header events on 1.3 (RFC 9147 §4): the 13-byte DTLSPlaintext headers of the
+/// epoch-0 records, then unified headers (first bits 001, 16-bit sequence number, length:
+/// 5 bytes without a CID), in both directions; each received one belongs to a record that
+/// authenticated, so a forged record adds none.
+#[test]
+fn record_header_events_on_13() {
+    let spec = Spec::default_ecdsa();
+    let now = Instant::now();
+    let cfg = |server| {
+        our_builder(&spec, server)
+            .versions(V12, V13)
+            .unwrap()
+            .record_headers(true)
+            .build()
+            .unwrap()
+    };
+    let c = Ours::client(cfg(false), now, ClientOptions::default());
+    let s = Ours::server(cfg(true), now);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 14);
+    handshake(&mut p);
+    assert_eq!(p.client.conn.protocol_version(), Some(V13));
+    p.exchange(b"with headers", b"back").unwrap();
+    let headers = |o: &Ours, sent: bool| -> Vec<Vec<u8>> {
+        o.events
+            .iter()
+            .filter_map(|e| match e {
+                rdtls::Event::RecordHeader13 { sent: s, header } if *s == sent => {
+                    Some(header.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    for (o, who) in [(&p.client, "client"), (&p.server, "server")] {
+        for sent in [true, false] {
+            let h = headers(o, sent);
+            assert!(h.len() >= 2, "{who} sent={sent}: {h:02x?}");
+            // The first record each way is epoch 0: ClientHello / HelloRetryRequest.
+            assert_eq!(h[0].len(), 13, "{who} sent={sent}: plaintext header");
+            assert_eq!(&h[0][..5], &[22, 0xfe, 0xfd, 0, 0]);
+            let unified: Vec<_> = h.iter().filter(|h| h[0] & 0xe0 == 0x20).collect();
+            assert!(!unified.is_empty(), "{who} sent={sent}: no unified header");
+            for u in unified {
+                // Flags 001CSLEE: no CID, 16-bit sequence number, length present.
+                assert_eq!((u.len(), u[0] & 0x1c), (5, 0x0c), "{who}: {u:02x?}");
+            }
+        }
+        assert!(
+            !o.events
+                .iter()
+                .any(|e| matches!(e, rdtls::Event::RecordHeader { .. })),
+            "{who}: 1.2 header events on a 1.3 connection"
+        );
+    }
+    // Application data goes in epoch 3: its headers say so (low epoch bits 11).
+    let last = headers(&p.server, false).pop().unwrap();
+    assert_eq!(last[0] & 3, 3, "{last:02x?}");
+}
+
 #[test]
 fn unsupported_feature_keeps_12_or_fails_with_min_13() {
     let spec = Spec::default_ecdsa();

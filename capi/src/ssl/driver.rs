@@ -772,7 +772,7 @@ pub(crate) fn config_variant(
         // The engine's DTLS 1.3 path reports no 13-byte record headers (unified headers
         // have no such form): a DTLS 1.3-enabled SSL gives the message callback no
         // SSL3_RT_HEADER calls, rather than staying on DTLS 1.2 for them.
-        record_headers: settings.msg_callback.is_some() && !settings.dtls13_enabled(),
+        record_headers: settings.msg_callback.is_some(),
         keylog: live.keylog_callback.is_some(),
         // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
         server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,

@@ -306,6 +306,9 @@ impl SSL {
                 Event::HandshakeComplete => self.on_handshake_complete(),
                 Event::KeyLog(line) => self.keylog(line),
                 Event::RecordHeader { sent, header } => self.record_header(*sent, header),
+                // DTLS 1.3 (RFC 9147 §4): the plaintext or unified header as on the wire,
+                // reported in order (no ChangeCipherSpec to place it around).
+                Event::RecordHeader13 { sent, header } => self.msg(*sent, SSL3_RT_HEADER, header),
                 Event::Ack { sent, records } => self.msg(*sent, SSL3_RT_ACK, &ack_body(records)),
                 Event::NewSessionTicket => self.on_ticket(),
                 // Events OpenSSL's API has no callback for.
