@@ -260,3 +260,69 @@ test_dtls13_wolfssl_server_new_connection_id() {
         fail "wolfSSL did not switch to our new CID $new"
     grep -q '^received: after a NewConnectionId$' cli.out || fail "no echo after the switch"
 }
+
+# Loss (RFC 9147 §5.8) against wolfSSL, through ctests/lossy_udp_proxy.py: a seeded relay
+# that loses LOSS of the handshake-phase datagrams (epoch 0 and 2; the seeds below lose the
+# first ClientHello) in both directions, so both sides' timers and our ACKs must recover.
+# Application data is not dropped (DTLS does not retransmit it).
+# lossy_relay TARGET_PORT LOSS SEED: starts the relay; its port is in RELAY_PORT.
+lossy_relay() {
+    start_bg relay python3 "$CT_ROOT/ctests/lossy_udp_proxy.py" "$1" "$2" "$3"
+    wait_grep relay.out '^PORT [0-9]+$' > /dev/null || fail "the lossy relay did not start"
+    RELAY_PORT=$(sed -n 's/^PORT //p' relay.out)
+}
+
+relay_dropped() {
+    expect_exit relay 0 || fail "the lossy relay failed"
+    cat relay.err
+    grep -q 'dropped [1-9]' relay.err || fail "the relay dropped nothing"
+}
+
+# wolf13_client_loss LOSS SEED: wolfSSL's client against our server through the relay.
+wolf13_client_loss() {
+    local suite=TLS_AES_128_GCM_SHA256 port rport
+    dtls13_setup "$suite"
+    start_bg srv "$D13" server --certs "$CERTDIR" --suite "$suite"
+    wait_grep srv.out '^PORT [0-9]+$' > /dev/null || fail "our server did not start"
+    port=$(sed -n 's/^PORT //p' srv.out)
+    lossy_relay "$port" "$1" "$2"
+    rport=$RELAY_PORT
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 4 \
+        -h 127.0.0.1 -p "$rport" -A "$CERTDIR/ca.pem" -x -l "$suite") > wcli.out 2>&1 ||
+        { cat wcli.out srv.out srv.err relay.err; fail "wolfSSL client failed"; }
+    expect_exit srv 0 || { cat srv.out srv.err; fail "our DTLS 1.3 server failed"; }
+    cat wcli.out srv.out
+    grep -q '^SSL version is DTLSv1.3$' wcli.out || fail "wolfSSL did not negotiate DTLS 1.3"
+    grep -q '^Protocol: DTLSv1.3$' srv.out || fail "we did not negotiate DTLS 1.3"
+    grep -q '^received: hello wolfssl!$' srv.out || fail "our server read nothing"
+    grep -q '^rdtls heard: hello wolfssl!$' wcli.out || fail "wolfSSL got no answer"
+    relay_dropped
+}
+
+# wolf13_server_loss LOSS SEED: our client against wolfSSL's server through the relay.
+wolf13_server_loss() {
+    local suite=TLS_AES_128_GCM_SHA256 port rport
+    dtls13_setup "$suite"
+    port=$(free_port)
+    (cd "$WOLF" && exec timeout -k 5 "$PROC_TIMEOUT" ./examples/server/server -u -v 4 \
+        -p "$port" -c "$CERTDIR/server.pem" -k "$CERTDIR/server.key" -d -e -l "$suite") \
+        > wsrv.out 2>&1 &
+    echo $! >> pids
+    wsrv_pid=$!
+    sleep 0.5
+    lossy_relay "$port" "$1" "$2"
+    rport=$RELAY_PORT
+    start_bg cli "$D13" client "$rport" --certs "$CERTDIR" --suite "$suite"
+    expect_exit cli 0 || { cat cli.out cli.err relay.err; fail "our DTLS 1.3 client failed"; }
+    expect_exit wsrv 0 || { cat wsrv.out; fail "wolfSSL server failed"; }
+    cat cli.out wsrv.out
+    grep -q '^Protocol: DTLSv1.3$' cli.out || fail "we did not negotiate DTLS 1.3"
+    grep -q '^SSL version is DTLSv1.3$' wsrv.out || fail "wolfSSL did not negotiate DTLS 1.3"
+    grep -q '^received: hello from rdtls$' cli.out || fail "no echo from wolfSSL"
+    relay_dropped
+}
+
+test_dtls13_wolfssl_client_loss_10() { wolf13_client_loss 0.10 31; }
+test_dtls13_wolfssl_client_loss_30() { wolf13_client_loss 0.30 1; }
+test_dtls13_wolfssl_server_loss_10() { wolf13_server_loss 0.10 31; }
+test_dtls13_wolfssl_server_loss_30() { wolf13_server_loss 0.30 1; }

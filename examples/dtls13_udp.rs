@@ -48,6 +48,8 @@ const DEADLINE: Duration = Duration::from_secs(10);
 const LINGER: Duration = Duration::from_millis(1500);
 
 const LINE: &[u8] = b"hello from rdtls\n";
+/// How long the client waits for an answer to [`LINE`] before sending it again.
+const LINE_RESEND: Duration = Duration::from_secs(1);
 const LINE2: &[u8] = b"after a KeyUpdate\n";
 const LINE_NEW_CID: &[u8] = b"after a NewConnectionId\n";
 
@@ -287,6 +289,10 @@ fn run(
     let mut peer_closed = false;
     let mut replies = 0;
     let mut second_sent = false;
+    // When our first line went out: DTLS does not retransmit application data, so a client
+    // that heard nothing for LINE_RESEND sends it again (a line sent while the server
+    // still waited for our Finished is lost, RFC 9147 §5.8 covers only handshake flights).
+    let mut line_sent_at: Option<Instant> = None;
     let mut key_updated = false;
     let mut ku_pending = false;
     let mut ku_error = String::new();
@@ -314,6 +320,7 @@ fn run(
                     }
                     if let Peer::Client(c) = &mut peer {
                         c.send(LINE).map_err(|e| format!("send: {e}"))?;
+                        line_sent_at = Some(Instant::now());
                     }
                 }
                 Ev::Closed => {
@@ -374,6 +381,14 @@ fn run(
                 continue;
             }
         }
+        if let (Peer::Client(c), Some(t)) = (&mut peer, line_sent_at) {
+            if replies == 0 && Instant::now() >= t + LINE_RESEND {
+                eprintln!("no answer yet: sending the line again");
+                c.send(LINE).map_err(|e| format!("send: {e}"))?;
+                line_sent_at = Some(Instant::now());
+                continue;
+            }
+        }
         if let (Peer::Client(c), true) = (&mut peer, key_updated && !second_sent) {
             second_sent = true;
             c.send(LINE2).map_err(|e| format!("send: {e}"))?;
@@ -425,6 +440,9 @@ fn run(
         }
         if let Some(t) = answered {
             wait = wait.min((t + LINGER).saturating_duration_since(now));
+        }
+        if let (Some(t), 0) = (line_sent_at, replies) {
+            wait = wait.min((t + LINE_RESEND).saturating_duration_since(now));
         }
         sock.set_read_timeout(Some(wait.max(Duration::from_millis(1))))
             .map_err(|e| e.to_string())?;
