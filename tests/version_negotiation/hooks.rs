@@ -383,3 +383,54 @@ fn keylog_lines_on_13_both_roles() {
         assert_eq!(f[2].len(), 64, "SHA-256 secret: {l}");
     }
 }
+
+/// A server's CA list goes into the 1.3 CertificateRequest as `certificate_authorities`
+/// (RFC 8446 §4.2.4) instead of keeping the server on 1.2.
+#[test]
+fn certificate_authorities_in_13_certificate_request() {
+    let spec = Spec {
+        mutual: true,
+        ..Spec::default_ecdsa()
+    };
+    let now = Instant::now();
+    let dn = b"\x30\x0d\x31\x0b\x30\x09\x06\x03\x55\x04\x03\x0c\x02CA".to_vec();
+    let scfg = crate::common::ours::our_builder(&spec, true)
+        .versions(V12, V13)
+        .unwrap()
+        .certificate_authorities(std::slice::from_ref(&dn))
+        .message_events(true)
+        .build()
+        .unwrap();
+    let c = Ours::client(
+        config(&spec, false, V12, V13),
+        now,
+        ClientOptions::default(),
+    );
+    let mut p = Pair::new_at(now, c, Ours::server(scfg, now), LinkConfig::PERFECT, 38);
+    handshake(&mut p);
+    assert_eq!(p.server.conn.protocol_version(), Some(V13));
+    assert_eq!(p.server.conn.verify_result(), 0, "client chain verified");
+    let cr = p
+        .server
+        .events
+        .iter()
+        .find_map(|e| match e {
+            rdtls::Event::HandshakeMessage {
+                sent: true,
+                msg_type,
+                bytes,
+            } if msg_type.0 == 13 => Some(bytes.clone()),
+            _ => None,
+        })
+        .expect("CertificateRequest sent");
+    // extension 47, length, list length, DN length, DN.
+    let mut want = vec![0, 47];
+    want.extend_from_slice(&((dn.len() + 4) as u16).to_be_bytes());
+    want.extend_from_slice(&((dn.len() + 2) as u16).to_be_bytes());
+    want.extend_from_slice(&(dn.len() as u16).to_be_bytes());
+    want.extend_from_slice(&dn);
+    assert!(
+        cr.windows(want.len()).any(|w| w == want.as_slice()),
+        "certificate_authorities not in {cr:02x?}"
+    );
+}
