@@ -41,3 +41,19 @@ test_hooks13_listen_callbacks_12_like_openssl() {
     grep -q '^version: client DTLSv1.2 server DTLSv1.2$' ours.txt || fail "not DTLS 1.2"
     diff -u openssl.txt ours.txt || fail "output differs from OpenSSL's (- OpenSSL, + ours)"
 }
+
+# The port's server with -listen (DTLSv1_listen and its application cookie callbacks) on
+# DTLS 1.3: the listener's HelloRetryRequest cookie, then the 1.3 handshake (exchange13 in
+# t_dtls13_capi.sh checks both ends report DTLSv1.3, data and a KeyUpdate).
+test_hooks13_s_server_listen_13() {
+    exchange13 -dtls1_3 -listen -- -dtls1_3 -msg
+    grep -q '^<<< DTLS 1.3, Handshake .*EncryptedExtensions$' cli.err ||
+        fail "no EncryptedExtensions traced"
+}
+
+# The same server offering 1.2 and 1.3 (-dtls) with -listen: a 1.3-only client gets 1.3
+# (before, DTLSv1_listen's HelloVerifyRequest failed it).
+test_hooks13_s_server_listen_dual() {
+    export RDTLS_MAX_PROTO=DTLSv1.3
+    exchange13 -listen -- -dtls1_3
+}
