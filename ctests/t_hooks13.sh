@@ -20,6 +20,8 @@ test_hooks13_listen_callbacks_13() {
     grep -q '^client_hello callback: 1 legacy_version 0xfefd sni 1 alpn 1$' out ||
         fail "the client-hello callback did not see the 1.3 ClientHello"
     grep -q '^supported_versions in ClientHello: 1$' out || fail "no supported_versions"
+    grep -q '^servername callback: 1 name localhost; after the handshake localhost$' out ||
+        fail "the servername callback / SSL_get_servername on 1.3"
     grep -q '^alpn select callback: 1 offered h2,coap$' out || fail "no ALPN callback"
     grep -q '^alpn: client coap server coap$' out || fail "ALPN not in EncryptedExtensions"
     local labels="CLIENT_HANDSHAKE_TRAFFIC_SECRET CLIENT_TRAFFIC_SECRET_0 EXPORTER_SECRET"

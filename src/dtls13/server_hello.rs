@@ -88,6 +88,11 @@ impl Server13 {
         seq: u16,
         body: &[u8],
     ) -> Result<SState, Error> {
+        if self.parked_hello.is_some() {
+            // A retransmitted ClientHello while the hook is paused: the parked one is
+            // answered when the application resumes it.
+            return Ok(SState::ExpectClientHello);
+        }
         let ch = ClientHello::decode(body).map_err(decode_err)?;
         let exts = &ch.extensions;
         let versions = find_extension(exts, ext_type::SUPPORTED_VERSIONS)
