@@ -29,7 +29,8 @@
  *   associations (oldest first, the eviction order) are linked lists.
  * - poll() sleeps until a datagram arrives or the heap's earliest deadline; then
  *   DTLSv1_handle_timeout() retransmits on exactly the connections whose deadline came.
- * - -cid n (rdtls only): negotiate DTLS 1.2 connection IDs (RFC 9146), asking clients for
+ * - -cid n (rdtls only): negotiate connection IDs (RFC 9146; on DTLS 1.3 RFC 9147 section 9,
+ *   e.g. with RDTLS_MAX_PROTO=DTLSv1.3), asking clients for
  *   an n-byte CID. A datagram from an unknown address whose CID names an association goes
  *   to that association, and the association moves to the new address only when the
  *   datagram authenticated and is the newest (rdtls_SSL_cid_peer_moved_ok, RFC 9146 §6):
@@ -177,8 +178,22 @@ static SSL *new_ssl(SSL_CTX *ctx, common_addr *peer, BIO **in, BIO **out)
     return ssl;
 }
 
+/* The header length of the record at h (rec bytes left) and where its 2-byte length field
+ * sits, or 0 when the record has no length field. DTLS 1.2 and 1.3 plaintext: 13 bytes,
+ * the length last; tls12_cid (RFC 9146): `cid` bytes of CID before the length; a DTLS 1.3
+ * unified header (RFC 9147 section 4, first byte 001CSLEE): 1 byte, the CID (C), a 1- or
+ * 2-byte sequence number (S), the length (L). */
+static int record_header_len(const unsigned char *h, int cid)
+{
+    if ((h[0] & 0xe0) == 0x20) {
+        int n = 1 + ((h[0] & 0x10) ? cid : 0) + ((h[0] & 0x08) ? 2 : 1);
+        return (h[0] & 0x04) ? n + 2 : 0;
+    }
+    return RECORD_HEADER_LEN + (h[0] == CID_TLS12_CID ? cid : 0);
+}
+
 /* Sends what ssl wrote into out to peer, whole records packed up to `mtu` bytes each;
- * tls12_cid records carry `cid` bytes of CID before their length field. */
+ * records carry `cid` bytes of CID (tls12_cid, or a 1.3 header with the C bit). */
 static void flush_out(BIO *out, const common_addr *peer, int cid)
 {
     static unsigned char buf[65536];
@@ -195,8 +210,9 @@ static void flush_out(BIO *out, const common_addr *peer, int cid)
         while (off + dgram < len) {
             int rec = len - off - dgram;
             const unsigned char *h = buf + off + dgram;
-            int hlen = RECORD_HEADER_LEN + (h[0] == CID_TLS12_CID ? cid : 0);
-            if (rec >= hlen) {
+            int hlen = record_header_len(h, cid);
+            /* hlen 0: a 1.3 record without a length runs to the end (we never send one) */
+            if (hlen > 0 && rec >= hlen) {
                 int body = (h[hlen - 2] << 8) | h[hlen - 1];
                 if (hlen + body <= rec)
                     rec = hlen + body;

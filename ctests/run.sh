@@ -321,13 +321,18 @@ fi
 # Connection IDs (t_cid.sh, issue 13).
 run_test cid_poll_server_rebind
 run_test cid_poll_server_rebind_zero_length
+run_test cid_poll_server_rebind_dtls13
+run_test cid_poll_server_rebind_dtls13_zero_length
 run_test cid_wolfssl_client
 run_test cid_wolfssl_client_zero_length
+run_test cid_wolfssl_client_dtls13
+run_test cid_wolfssl_client_dtls13_zero_length
 run_test cid_wolfssl_server
 run_test cid_wolfssl_server_zero_length
 run_test cid_s_server_rebind
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_prog_cid_poll_server
+    run_test dropin_prog_cid_poll_server_dtls13
     run_test dropin_prog_cid_s_server
 fi
 # SSL_SESS_CACHE_NO_INTERNAL_STORE / _LOOKUP as OpenSSL (t_sess_cache_mode.sh).

@@ -2,31 +2,42 @@
 # DTLS 1.2 connection IDs (RFC 9146, issue 13): the poll server finds an association by
 # its CID when the client's address changes, and follows it only after an authentic record.
 
-# cid_rebind CLIENT_CID_LEN: poll server asking for 4-byte CIDs, ctests/cid_client asking
-# for CLIENT_CID_LEN bytes and switching source port after the first echo.
+# cid_rebind CLIENT_CID_LEN [dtls1_3]: poll server asking for 4-byte CIDs, ctests/cid_client
+# asking for CLIENT_CID_LEN bytes and switching source port after the first echo. With
+# dtls1_3 both offer DTLS 1.3 (the poll server through RDTLS_MAX_PROTO) and must use it.
 cid_rebind() {
-    local port
+    local port want=DTLSv1.2
     [ "$RDTLS_BACKEND" = rdtls ] || skip "needs rdtls (OpenSSL has no connection IDs)"
-    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -cid 4 \
-        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    [ "${2:-}" = dtls1_3 ] && want=DTLSv1.3
+    RDTLS_MAX_PROTO=$want start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 \
+        -naccept 1 -cid 4 -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
     port=$(wait_port srv.err) || fail "server did not start"
-    start_bg cli "$CTDIR/cid_client" "$port" "$CERTDIR/ca.pem" "$1"
+    start_bg cli "$CTDIR/cid_client" "$port" "$CERTDIR/ca.pem" "$@"
     expect_exit cli 0 || fail "cid_client failed"
+    grep -q "^version: $want\$" cli.out || fail "not $want: $(grep version cli.out)"
     grep -q '^peer CID (4 bytes)' cli.out || fail "the server's CID is not 4 bytes"
     grep -q "^own CID ($1 bytes)" cli.out || fail "the client's CID is not $1 bytes"
     grep -q '^echo: two$' cli.out || fail "no echo after the address change"
     expect_exit srv 0 || fail "poll server failed"
     grep -q 'association moved to 127.0.0.1:' srv.err || fail "the server did not follow"
+    grep -q "^Protocol: $want " srv.err || fail "server: $(grep Protocol srv.err)"
     [ "$(grep -c 'handshake done' srv.err)" = 1 ] || fail "a second handshake happened"
     [ "$(cat srv.out)" = onetwo ] || fail "server read '$(cat srv.out)'"
 }
 
 test_cid_poll_server_rebind() { cid_rebind 6; }
+# DTLS 1.3 (RFC 9147 section 9): the CID is in the unified header; the poll server's
+# demultiplexer reads it there and follows the client to its new port.
+test_cid_poll_server_rebind_dtls13() { cid_rebind 6 dtls1_3; }
+# DTLS 1.3 with a zero-length client CID: the server's records carry none.
+test_cid_poll_server_rebind_dtls13_zero_length() { cid_rebind 0 dtls1_3; }
 # A zero-length client CID: the client sends the server's CID, the server sends plain records.
 test_cid_poll_server_rebind_zero_length() { cid_rebind 0; }
 # The same through the OpenSSL-built poll server on the drop-in libssl.so.3 (the rdtls_
 # functions are found with dlsym).
 test_dropin_prog_cid_poll_server() { dropin_reuse cid_poll_server_rebind; }
+# DTLS 1.3 through the OpenSSL-built poll server on the drop-in (RDTLS_MAX_PROTO).
+test_dropin_prog_cid_poll_server_dtls13() { dropin_reuse cid_poll_server_rebind_dtls13; }
 
 # rdtls-s_server serves on one unconnected socket: its datagram BIO follows the client's new
 # address, but only after an authentic newest record (the capi guard, RFC 9146 §6).
@@ -83,22 +94,29 @@ check_wolf_cid() {
     fi
 }
 
-# wolf_client LEN: wolfSSL's client asks for the CID "wolfcid", our poll server for LEN
-# random bytes (0: zero-length, wolfSSL then sends plain records). The server echoes the
-# client's line.
+# wolf_client LEN [dtls1_3]: wolfSSL's client asks for the CID "wolfcid", our poll server
+# for LEN random bytes (0: zero-length, wolfSSL then sends plain records). The server echoes
+# the client's line. With dtls1_3 both run DTLS 1.3 (RFC 9147 section 9).
 wolf_client() {
-    local port
+    local port want=DTLSv1.2 v=3
     wolfssl_cid_dir
-    start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 -naccept 1 -cid "$1" \
-        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    if [ "${2:-}" = dtls1_3 ]; then
+        grep -q 'define WOLFSSL_DTLS13' "$WOLF/wolfssl/options.h" 2> /dev/null ||
+            skip "no DTLS 1.3 in $WOLF"
+        want=DTLSv1.3
+        v=4
+    fi
+    RDTLS_MAX_PROTO=$want start_bg srv "$BINDIR/rdtls-poll-server" -accept 127.0.0.1:0 \
+        -naccept 1 -cid "$1" -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
     port=$(wait_port srv.err) || fail "server did not start"
-    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v 3 \
+    (cd "$WOLF" && timeout -k 5 "$PROC_TIMEOUT" ./examples/client/client -u -v "$v" \
         -h 127.0.0.1 -p "$port" -A "$CERTDIR/ca.pem" -x --cid wolfcid) > wcli.out 2>&1 ||
         { cat wcli.out; fail "wolfSSL client failed"; }
     cat wcli.out
     expect_exit srv 0 || fail "poll server failed"
     grep -q '^CID extension was negotiated$' wcli.out || fail "wolfSSL negotiated no CID"
     grep -q '^hello wolfssl!$' wcli.out || fail "wolfSSL got no echo"
+    grep -q "^Protocol: $want " srv.err || fail "server: $(grep Protocol srv.err)"
     # "wolfcid" in hex: what our records carry.
     check_wolf_cid srv.err 776f6c66636964 wcli.out "$1"
 }
@@ -127,5 +145,8 @@ wolf_server() {
 
 test_cid_wolfssl_client() { wolf_client 4; }
 test_cid_wolfssl_client_zero_length() { wolf_client 0; }
+# wolfSSL's DTLS 1.3 client with a CID against our poll server (unified-header CIDs).
+test_cid_wolfssl_client_dtls13() { wolf_client 4 dtls1_3; }
+test_cid_wolfssl_client_dtls13_zero_length() { wolf_client 0 dtls1_3; }
 test_cid_wolfssl_server() { wolf_server 3; }
 test_cid_wolfssl_server_zero_length() { wolf_server 0; }

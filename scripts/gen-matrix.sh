@@ -101,3 +101,19 @@ END {
     print "|---|---|---|---|"
     for (i = 1; i <= NR; i++) print rows[i]
 }' "$tmp/all"
+
+# rdtls's own extensions (include/rdtls/*.h): exported beside OpenSSL's names (version node
+# RDTLS_1 in the drop-in), listed with the header that declares each.
+echo ""
+echo "## rdtls extensions"
+echo ""
+echo "Functions OpenSSL 3.0 does not have, declared in our own headers and exported by both"
+echo "builds (\`rdtls_\` prefix; programs that must also run on OpenSSL look them up with"
+echo "\`dlsym\`)."
+echo ""
+echo "| Function | Header |"
+echo "|---|---|"
+grep '^rdtls_' "$tmp/ours" | while read -r f; do
+    h=$(cd "$root/include" && grep -l "[^A-Za-z0-9_]$f(" rdtls/*.h 2>/dev/null | head -n 1)
+    echo "| \`$f\` | ${h:+\`<$h>\`} |"
+done

@@ -7,6 +7,7 @@
 //! send yours". The record format lives in [`crate::record::cid_record`]; this module is
 //! version-neutral so DTLS 1.3 (RFC 9147 §9) can reuse the negotiated pair and the lookup.
 
+use crate::dtls13::unified_header;
 use crate::enums::ContentType;
 use crate::record::cid_record;
 use crate::record::header::RECORD_HEADER_LEN;
@@ -24,9 +25,10 @@ pub struct ConnectionIds {
     pub peer: Vec<u8>,
 }
 
-/// The CID of the first `tls12_cid` record in `datagram`, for a receiver whose own CIDs are
-/// `cid_len` bytes long (the length is not on the wire, RFC 9146 §3: the receiver knows its
-/// own). Earlier records of other types are skipped by their length. `None` when no such
+/// The CID of the first record in `datagram` that carries one, for a receiver whose own CIDs
+/// are `cid_len` bytes long (the length is not on the wire, RFC 9146 §3: the receiver knows
+/// its own): a DTLS 1.2 `tls12_cid` record (RFC 9146 §4) or a DTLS 1.3 unified header with
+/// the C bit (RFC 9147 §4). Earlier records without one are skipped by their length. `None` when no such
 /// record is found or the datagram is truncated. The record is not authenticated here: a
 /// server uses the CID only to find the association, which then authenticates the record
 /// before anything (its peer address included, RFC 9146 §6) changes.
@@ -37,6 +39,15 @@ pub fn datagram_cid(datagram: &[u8], cid_len: usize) -> Option<&[u8]> {
     let mut rest = datagram;
     for _ in 0..MAX_RECORDS_PER_DATAGRAM {
         let typ = *rest.first()?;
+        if unified_header::is_unified_header(typ) {
+            // RFC 9147 §4.1: 0x20..=0x3F is a DTLSCiphertext; its CID follows the first byte.
+            let view = unified_header::parse(rest, cid_len).ok()?;
+            if view.header.cid_present {
+                return Some(view.cid(rest));
+            }
+            rest = rest.get(view.record_len..)?;
+            continue;
+        }
         if typ == ContentType::TLS12_CID.0 {
             let hlen = cid_record::header_len(cid_len);
             if rest.len() < hlen {
@@ -91,6 +102,33 @@ mod tests {
         let bad = [22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xff];
         assert_eq!(datagram_cid(&bad, 4), None);
         assert_eq!(datagram_cid(&r, MAX_CID_LEN + 1), None);
+    }
+
+    /// RFC 9147 §4: a DTLS 1.3 record's CID follows the unified header's first byte (C
+    /// bit), after a plaintext record or a 1.3 record without one.
+    #[test]
+    fn finds_cid_of_unified_header() {
+        // C, S and L bits, epoch 3: CID, 16-bit sequence, length 16, 16 bytes of body (the
+        // shortest ciphertext: the record-number mask samples 16 bytes, §4.2.3).
+        let mut r13 = vec![0x3f, 7, 8, 9, 0, 1, 0, 16];
+        r13.extend_from_slice(&[0xaa; 16]);
+        assert_eq!(datagram_cid(&r13, 3), Some(&[7, 8, 9][..]));
+        let mut dg = vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0xcc];
+        // A record without C: skipped by its length.
+        dg.extend_from_slice(&[0x2f, 0, 2, 0, 16]);
+        dg.extend_from_slice(&[0xdd; 16]);
+        dg.extend_from_slice(&r13);
+        assert_eq!(datagram_cid(&dg, 3), Some(&[7, 8, 9][..]));
+        // Truncated, C bit with a zero length, no C bit (and no length: runs to the end).
+        assert_eq!(datagram_cid(&r13[..3], 3), None);
+        assert_eq!(datagram_cid(&r13[..20], 3), None);
+        assert_eq!(datagram_cid(&r13, 0), None);
+        r13[0] = 0x23;
+        assert_eq!(
+            datagram_cid(&r13, 3),
+            None,
+            "no C bit, no L: runs to the end"
+        );
     }
 
     #[test]

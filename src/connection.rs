@@ -440,8 +440,9 @@ impl Connection {
             .and_then(crate::srtp::profile_by_id)
     }
 
-    /// The connection IDs in use (RFC 9146), once both hellos carried `connection_id`:
-    /// `own` is what the peer's records carry, `peer` what ours carry (either may be empty).
+    /// The connection IDs in use (RFC 9146; on DTLS 1.3 RFC 9147 §9), once both hellos
+    /// carried `connection_id`: `own` is what the peer's records carry (on 1.3 the one of
+    /// ours it uses now), `peer` what ours carry (either may be empty).
     pub fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
         self.inner.connection_ids()
     }
@@ -452,6 +453,42 @@ impl Connection {
     /// replayed, reordered or forged datagrams from a new address leave it where it is.
     pub fn last_datagram_newest(&self) -> bool {
         self.inner.last_datagram_newest()
+    }
+
+    /// DTLS 1.3 (RFC 9147 §9): asks the peer for `n` (1..=255) more CIDs with a
+    /// RequestConnectionId; they arrive as spares (see
+    /// [`use_spare_connection_id`](Self::use_spare_connection_id)). Refused
+    /// (`Error::InvalidState`, the connection is unchanged) on DTLS 1.2, before the
+    /// handshake completed, when the peer's CID is empty or not negotiated, or while
+    /// another flight of ours is unacknowledged.
+    pub fn request_connection_ids(&mut self, now: Instant, n: u8) -> Result<(), Error> {
+        self.inner.request_connection_ids(now, n)
+    }
+
+    /// DTLS 1.3 (RFC 9147 §9): hands the peer `count` (1..=4) fresh CIDs of ours in a
+    /// NewConnectionId; with `immediate` the peer must use the first from now on
+    /// (`cid_immediate`), else they are spares. Refused as
+    /// [`request_connection_ids`](Self::request_connection_ids) is, and when our CID is
+    /// empty.
+    pub fn issue_connection_ids(
+        &mut self,
+        now: Instant,
+        count: usize,
+        immediate: bool,
+    ) -> Result<(), Error> {
+        self.inner.issue_connection_ids(now, count, immediate)
+    }
+
+    /// DTLS 1.3 (RFC 9147 §9): our records carry the peer's next spare CID from now on
+    /// (a fresh CID for a new path, so the paths cannot be linked). False when the peer
+    /// gave us no spare (or on DTLS 1.2).
+    pub fn use_spare_connection_id(&mut self) -> bool {
+        self.inner.use_spare_connection_id()
+    }
+
+    /// DTLS 1.3: how many spare CIDs of the peer we hold (0 on DTLS 1.2).
+    pub fn spare_peer_connection_ids(&self) -> usize {
+        self.inner.spare_peer_connection_ids()
     }
 
     /// The application protocol negotiated with ALPN (RFC 7301), if any.

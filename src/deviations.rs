@@ -140,9 +140,9 @@
 //!   1.3 and runs 1.2 as before, or, with `min_version` 1.3, `Connection::client` fails with
 //!   `Error::Config` naming the feature and a server answers protocol_version. The list:
 //!   PSK-callback suites (RFC 4279: `ConfigBuilder::psk`, a PSK identity hint,
-//!   `ClientOptions::psk`, `set_psk_provider`); RFC 9146 connection IDs
-//!   (`connection_id`); 13-byte record-header events (`record_headers`: the 1.3 unified
-//!   header has another shape). Renegotiation does
+//!   `ClientOptions::psk`, `set_psk_provider`); connection IDs longer than 20 bytes
+//!   (`connection_id`; shorter ones run on 1.3, RFC 9147 §9); 13-byte record-header events
+//!   (`record_headers`: the 1.3 unified header has another shape). Renegotiation does
 //!   not exist in 1.3 (`renegotiate` fails on a 1.3 connection). The timer hook
 //!   (`set_timer_hook`) drives the 1.3 flights' retransmission timeout as it does 1.2's.
 //! * **Server hooks on 1.3.** Application cookie hooks (`set_cookie_hooks`) ride inside
@@ -175,16 +175,17 @@
 //!   hooks set on a 1.3 server reach it (they matter only before its ServerHello).
 //! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
 //!   `tls13_suite`), `peer_signature_scheme`, `psk_identity(_hint)`,
-//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`,
-//!   `connection_ids`, `last_datagram_newest` (false: no CID, no address move). Security
+//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`.
+//!   `connection_ids` and `last_datagram_newest` do answer on 1.3 (RFC 9147 §9; `own` is
+//!   the CID of ours the peer uses now, one of several after a NewConnectionId). Security
 //!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier
 //!   accepted the peer's chain (also on a server that got no client certificate).
 //! * **A 1.3-capable server decides on the first whole ClientHello.** Fragments of a first
 //!   ClientHello are held (at most 8 datagrams / 32 KiB) until it is whole; other datagrams
 //!   before it go to the 1.2 machine (dropped there), or are dropped by a 1.3-only server.
 //! * **A dual client's 1.2 fallback** happens on a HelloVerifyRequest or a ServerHello
-//!   without `supported_versions` at the start of a datagram; a 1.2 ServerHello fragmented
-//!   across datagrams reaches the 1.3 client, which fails with protocol_version.
+//!   without `supported_versions`; a ServerHello fragmented across datagrams is held (at
+//!   most 8 datagrams / 32 KiB) until it is whole, then decides as a whole one does.
 //! * **A 1.3 `Session`** (client side, from the newest ticket) has the TLS 1.3 suite in
 //!   `suite`, SHA-256 of the ticket as `id`, an unused zero `master_secret` and the ticket
 //!   in `tls13_ticket`; a 1.3 server reports no session.

@@ -50,9 +50,10 @@ fn ours_pair(suite: &'static str) -> Pair<Ours, Ours> {
     let spec = Spec::new(suite, Group::X25519, false);
     let c = our_builder(&spec, false).psk(provider()).build().unwrap();
     let s = our_builder(&spec, true).psk(provider()).build().unwrap();
-    let client = Ours::client(c, Instant::now(), ClientOptions::default());
-    let server = Ours::server(s, Instant::now());
-    Pair::new(client, server, LinkConfig::PERFECT, 7)
+    let now = Instant::now();
+    let client = Ours::client(c, now, ClientOptions::default());
+    let server = Ours::server(s, now);
+    Pair::new_at(now, client, server, LinkConfig::PERFECT, 7)
 }
 
 #[test]
@@ -146,7 +147,8 @@ fn etm_disabled_client_offers_no_cbc_suite() {
         .encrypt_then_mac(false)
         .build()
         .unwrap();
-    let err = rdtls::Connection::client(c, Instant::now(), ClientOptions::default())
+    let now = Instant::now();
+    let err = rdtls::Connection::client(c, now, ClientOptions::default())
         .err()
         .expect("nothing to offer");
     assert!(err.to_string().contains("no ciphers available"), "{err}");
@@ -166,9 +168,9 @@ fn etm_disabled_client_offers_no_cbc_suite() {
         .cipher_suites(&both)
         .build()
         .unwrap();
-    let client = Ours::client(c, Instant::now(), ClientOptions::default());
-    let server = Ours::server(s, Instant::now());
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 7);
+    let client = Ours::client(c, now, ClientOptions::default());
+    let server = Ours::server(s, now);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 7);
     p.handshake(MAX_STEPS, MAX_TIME).unwrap();
     assert_eq!(
         p.server.conn.cipher_suite().unwrap().openssl_name,
@@ -191,9 +193,10 @@ fn etm_disabled_server_does_not_select_cbc() {
         .encrypt_then_mac(false)
         .build()
         .unwrap();
-    let client = Ours::client(c, Instant::now(), ClientOptions::default());
-    let server = Ours::server(s, Instant::now());
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 7);
+    let now = Instant::now();
+    let client = Ours::client(c, now, ClientOptions::default());
+    let server = Ours::server(s, now);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 7);
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
     p.server
         .assert_alert_sent(AlertDescription::HANDSHAKE_FAILURE);
@@ -215,9 +218,10 @@ fn openssl_client_without_etm_gets_handshake_failure() {
         Ok(KEY.len())
     });
     let cctx = cb.build();
+    let now = Instant::now();
     let client = OsslPeer::new(&cctx, false, spec.mtu, None).unwrap();
-    let server = Ours::server(s, Instant::now());
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    let server = Ours::server(s, now);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
     let ch = find_msg(p.bytes(Dir::ToServer), HT_CLIENT_HELLO).unwrap();
     assert!(
@@ -244,9 +248,10 @@ fn openssl_server_without_etm_is_refused_by_our_client() {
         Ok(KEY.len())
     });
     let sctx = sb.build();
-    let client = Ours::client(c, Instant::now(), ClientOptions::default());
+    let now = Instant::now();
+    let client = Ours::client(c, now, ClientOptions::default());
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).unwrap();
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
     let sh = find_msg(p.bytes(Dir::ToClient), HT_SERVER_HELLO).unwrap();
     let sh = ServerHello::decode(&sh.body).unwrap();
@@ -291,7 +296,8 @@ fn cbc_session_resumes_with_encrypt_then_mac() {
     let c = our_builder(&spec, false).psk(provider()).build().unwrap();
     let s = our_builder(&spec, true).psk(provider()).build().unwrap();
     let t0 = Instant::now();
-    let mut p = Pair::new(
+    let mut p = Pair::new_at(
+        t0,
         Ours::client(c.clone(), t0, ClientOptions::default()),
         Ours::server(s.clone(), t0),
         LinkConfig::PERFECT,
@@ -303,7 +309,8 @@ fn cbc_session_resumes_with_encrypt_then_mac() {
         resume: Some(session),
         ..ClientOptions::default()
     };
-    let mut p = Pair::new(
+    let mut p = Pair::new_at(
+        t0,
         Ours::client(c, t0, opts),
         Ours::server(s, t0),
         LinkConfig::PERFECT,
@@ -338,9 +345,11 @@ fn connection_ids_steer_the_server_away_from_cbc() {
             .connection_id(Some(vec![9]))
             .build()
             .unwrap();
-        let mut p = Pair::new(
-            Ours::client(c, Instant::now(), ClientOptions::default()),
-            Ours::server(s, Instant::now()),
+        let now = Instant::now();
+        let mut p = Pair::new_at(
+            now,
+            Ours::client(c, now, ClientOptions::default()),
+            Ours::server(s, now),
             LinkConfig::PERFECT,
             5,
         );

@@ -51,7 +51,13 @@ fn pair(hook: Hooks, now: Instant) -> OursPair {
     let c = Ours::client(ccfg, now, o);
     let mut conn = Connection::server(server("ecdsa"), now, PEER_ADDR);
     conn.set_client_hello_hook(Box::new(hook));
-    let mut p = Pair::new(c, Ours::wrap(conn, "rdtls server"), LinkConfig::PERFECT, 3);
+    let mut p = Pair::new_at(
+        now,
+        c,
+        Ours::wrap(conn, "rdtls server"),
+        LinkConfig::PERFECT,
+        3,
+    );
     p.now = now;
     p
 }

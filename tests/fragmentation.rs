@@ -101,22 +101,20 @@ fn ours_ours(server_long: bool, client_long: bool) -> OursPair {
 fn ossl_client_ours_server(server_long: bool, client_long: bool) -> Pair<OsslPeer, Ours> {
     let s = spec(server_long, client_long);
     let cctx = ossl_context(&s, false).expect("OpenSSL context");
+    let now = Instant::now();
     let client = OsslPeer::new(&cctx, false, MTU, None).expect("OpenSSL client");
-    let server = Ours::server(our_config(&s, true), Instant::now());
-    Pair::new(client, server, link(), 300)
+    let server = Ours::server(our_config(&s, true), now);
+    Pair::new_at(now, client, server, link(), 300)
 }
 
 /// Our client and an OpenSSL server on the MTU-300 link.
 fn ours_client_ossl_server(server_long: bool, client_long: bool) -> Pair<Ours, OsslPeer> {
     let s = spec(server_long, client_long);
     let sctx = ossl_context(&s, true).expect("OpenSSL context");
-    let client = Ours::client(
-        our_config(&s, false),
-        Instant::now(),
-        ClientOptions::default(),
-    );
+    let now = Instant::now();
+    let client = Ours::client(our_config(&s, false), now, ClientOptions::default());
     let server = OsslPeer::new(&sctx, true, MTU, None).expect("OpenSSL server");
-    Pair::new(client, server, link(), 300)
+    Pair::new_at(now, client, server, link(), 300)
 }
 
 #[test]

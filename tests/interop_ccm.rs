@@ -38,9 +38,10 @@ fn ours_client_against_openssl_server_every_ccm_suite() {
         let spec = Spec::new(suite.openssl_name, Group::X25519, false);
         let ccfg = our_config(&spec, false);
         let sctx = ossl_context(&spec, true).expect("OpenSSL server context");
-        let client = Ours::client(ccfg, std::time::Instant::now(), ClientOptions::default());
+        let now = std::time::Instant::now();
+        let client = Ours::client(ccfg, now, ClientOptions::default());
         let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
         p.handshake(MAX_STEPS, MAX_TIME)
             .unwrap_or_else(|e| panic!("{}: handshake: {e}", suite.openssl_name));
         check(&mut p, suite.openssl_name);
@@ -53,9 +54,10 @@ fn openssl_client_against_ours_server_every_ccm_suite() {
         let spec = Spec::new(suite.openssl_name, Group::P256, false);
         let scfg = our_config(&spec, true);
         let cctx = ossl_context(&spec, false).expect("OpenSSL client context");
+        let now = std::time::Instant::now();
         let client = OsslPeer::new(&cctx, false, spec.mtu, None).expect("OpenSSL client");
-        let server = Ours::server(scfg, std::time::Instant::now());
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+        let server = Ours::server(scfg, now);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
         p.handshake(MAX_STEPS, MAX_TIME)
             .unwrap_or_else(|e| panic!("{}: handshake: {e}", suite.openssl_name));
         check(&mut p, suite.openssl_name);

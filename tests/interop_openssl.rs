@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::fixtures::{read_fixture, Group, Spec};
 use common::link::{Dir, Endpoint, LinkConfig, Pair};
@@ -100,12 +100,13 @@ fn run(role: Role, suite: &'static str, group: Group, mutual: bool, resume: bool
 /// Runs the first (full) handshake on a perfect link and the checks every first handshake
 /// shares; returns the pair and the "(first handshake)" label for further checks.
 fn first_handshake<C: Endpoint, S: Endpoint>(
+    now: Instant,
     client: C,
     server: S,
     spec: &Spec,
     what: &str,
 ) -> (Pair<C, S>, String) {
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
     p.handshake(MAX_STEPS, MAX_TIME)
         .unwrap_or_else(|e| panic!("{what}: first handshake: {e}"));
     let first = format!("{what} (first handshake)");
@@ -124,12 +125,13 @@ fn first_handshake<C: Endpoint, S: Endpoint>(
 
 /// Runs a resuming handshake on a perfect link and the checks every resumption shares.
 fn resumed_handshake<C: Endpoint, S: Endpoint>(
+    now: Instant,
     client: C,
     server: S,
     spec: &Spec,
     what: &str,
 ) -> Pair<C, S> {
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 2);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 2);
     p.handshake(MAX_STEPS, MAX_TIME)
         .unwrap_or_else(|e| panic!("{what}: resumed handshake: {e}"));
     check_resumed(&p, what);
@@ -140,10 +142,10 @@ fn resumed_handshake<C: Endpoint, S: Endpoint>(
 fn ours_client(spec: &Spec, resume: bool, what: &str) {
     let ccfg = our_config(spec, false);
     let sctx = ossl_context(spec, true).expect("OpenSSL server context");
-    let start = std::time::Instant::now();
+    let start = Instant::now();
     let client = Ours::client(ccfg.clone(), start, ClientOptions::default());
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
-    let (p, first) = first_handshake(client, server, spec, what);
+    let (p, first) = first_handshake(start, client, server, spec, what);
     let ours_group = p.client.group_name();
     assert_eq!(
         ours_group.as_deref(),
@@ -181,17 +183,19 @@ fn ours_client(spec: &Spec, resume: bool, what: &str) {
         resume: Some(session),
         ..ClientOptions::default()
     };
-    let client = Ours::client(ccfg, std::time::Instant::now(), opts);
+    let now = Instant::now();
+    let client = Ours::client(ccfg, now, opts);
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
-    resumed_handshake(client, server, spec, what);
+    resumed_handshake(now, client, server, spec, what);
 }
 
 fn ours_server(spec: &Spec, resume: bool, what: &str) {
     let scfg = our_config(spec, true);
     let cctx = ossl_context(spec, false).expect("OpenSSL client context");
+    let now = Instant::now();
     let client = OsslPeer::new(&cctx, false, spec.mtu, None).expect("OpenSSL client");
-    let server = Ours::server(scfg.clone(), std::time::Instant::now());
-    let (p, first) = first_handshake(client, server, spec, what);
+    let server = Ours::server(scfg.clone(), now);
+    let (p, first) = first_handshake(now, client, server, spec, what);
     assert_eq!(
         p.server.group_name().as_deref(),
         Some(spec.group.openssl_name()),
@@ -226,9 +230,10 @@ fn ours_server(spec: &Spec, resume: bool, what: &str) {
         .client
         .session()
         .unwrap_or_else(|| panic!("{first}: OpenSSL has no session"));
+    let now = Instant::now();
     let client = OsslPeer::new(&cctx, false, spec.mtu, Some(&session)).expect("OpenSSL client");
-    let server = Ours::server(scfg, std::time::Instant::now());
-    let p = resumed_handshake(client, server, spec, what);
+    let server = Ours::server(scfg, now);
+    let p = resumed_handshake(now, client, server, spec, what);
     if spec.mutual {
         assert_eq!(
             p.server.conn.peer_certificates().first(),

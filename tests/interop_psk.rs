@@ -59,9 +59,10 @@ fn ours_client_against_openssl_server_every_psk_suite() {
             Ok(KEY.len())
         });
         let sctx = sb.build();
-        let client = Ours::client(ccfg, std::time::Instant::now(), ClientOptions::default());
+        let now = std::time::Instant::now();
+        let client = Ours::client(ccfg, now, ClientOptions::default());
         let server = OsslPeer::new(&sctx, true, spec.mtu, None).unwrap();
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
         p.handshake(MAX_STEPS, MAX_TIME)
             .unwrap_or_else(|e| panic!("{what}: handshake: {e}"));
         assert_eq!(p.client.conn.cipher_suite().unwrap().id, suite.id, "{what}");
@@ -105,9 +106,10 @@ fn openssl_client_against_ours_server_every_psk_suite_with_hint() {
             Ok(KEY.len())
         });
         let cctx = cb.build();
+        let now = std::time::Instant::now();
         let client = OsslPeer::new(&cctx, false, spec.mtu, None).unwrap();
-        let server = Ours::server(scfg, std::time::Instant::now());
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+        let server = Ours::server(scfg, now);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
         p.handshake(MAX_STEPS, MAX_TIME)
             .unwrap_or_else(|e| panic!("{what}: handshake: {e}"));
         assert_eq!(p.server.conn.cipher_suite().unwrap().id, suite.id, "{what}");
@@ -136,9 +138,10 @@ fn ours_both_sides_hint_and_identity() {
             .psk_identity_hint(b"hint")
             .build()
             .unwrap();
-        let client = Ours::client(c, std::time::Instant::now(), ClientOptions::default());
-        let server = Ours::server(s, std::time::Instant::now());
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+        let now = std::time::Instant::now();
+        let client = Ours::client(c, now, ClientOptions::default());
+        let server = Ours::server(s, now);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
         p.handshake(MAX_STEPS, MAX_TIME).unwrap();
         assert_eq!(p.client.conn.psk_identity_hint(), Some(&b"hint"[..]));
         assert_eq!(p.server.conn.psk_identity(), Some(IDENTITY));
@@ -158,9 +161,10 @@ fn unknown_identity_is_unknown_psk_identity() {
         .psk(provider(IDENTITY))
         .build()
         .unwrap();
-    let client = Ours::client(c, std::time::Instant::now(), ClientOptions::default());
-    let server = Ours::server(s, std::time::Instant::now());
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    let now = std::time::Instant::now();
+    let client = Ours::client(c, now, ClientOptions::default());
+    let server = Ours::server(s, now);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
     p.server
         .assert_alert_sent(AlertDescription::UNKNOWN_PSK_IDENTITY);
@@ -174,7 +178,8 @@ fn no_provider_no_psk_suites_offered() {
     // anything (OpenSSL: "no ciphers available").
     let spec = Spec::new("PSK-AES128-CCM8", Group::X25519, false);
     let ccfg = our_builder(&spec, false).build().unwrap();
-    let err = rdtls::Connection::client(ccfg, std::time::Instant::now(), ClientOptions::default())
+    let now = std::time::Instant::now();
+    let err = rdtls::Connection::client(ccfg, now, ClientOptions::default())
         .err()
         .expect("a client with nothing to offer must not start");
     assert!(err.to_string().contains("no ciphers available"), "{err}");
@@ -197,9 +202,9 @@ fn no_provider_no_psk_suites_offered() {
         Ok(KEY.len())
     });
     let sctx = sb.build();
-    let client = Ours::client(ccfg, std::time::Instant::now(), ClientOptions::default());
+    let client = Ours::client(ccfg, now, ClientOptions::default());
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).unwrap();
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
     p.handshake(MAX_STEPS, MAX_TIME).unwrap();
     assert_eq!(
         p.client.conn.cipher_suite().map(|s| s.openssl_name),
@@ -219,9 +224,10 @@ fn per_connection_provider_through_client_options() {
         psk: Some(provider(IDENTITY)),
         ..ClientOptions::default()
     };
-    let client = Ours::client(c, std::time::Instant::now(), opts);
-    let server = Ours::server(s, std::time::Instant::now());
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    let now = std::time::Instant::now();
+    let client = Ours::client(c, now, opts);
+    let server = Ours::server(s, now);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
     p.handshake(MAX_STEPS, MAX_TIME).unwrap();
     assert_eq!(p.server.conn.psk_identity(), Some(IDENTITY));
 }
@@ -244,9 +250,10 @@ fn wrong_key_never_completes_and_sends_no_alert() {
         }))
         .build()
         .unwrap();
-    let client = Ours::client(c, std::time::Instant::now(), ClientOptions::default());
-    let server = Ours::server(s, std::time::Instant::now());
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 1);
+    let now = std::time::Instant::now();
+    let client = Ours::client(c, now, ClientOptions::default());
+    let server = Ours::server(s, now);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 1);
     assert!(p.handshake(MAX_STEPS, MAX_TIME).is_err());
     assert!(!p.server.conn.is_established() && !p.client.conn.is_established());
     // The server is still waiting (it dropped what it could not decrypt); nothing failed it.

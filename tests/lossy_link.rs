@@ -218,9 +218,10 @@ fn ours_client_openssl_server(loss: f64, seed: u64) {
         .build()
         .expect("config");
     let sctx = ossl_context(&spec, true).expect("OpenSSL context");
-    let client = Ours::client(cfg, Instant::now(), ClientOptions::default());
+    let now = Instant::now();
+    let client = Ours::client(cfg, now, ClientOptions::default());
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
-    let mut p = Pair::new(client, server, LinkConfig::lossy(loss), seed);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::lossy(loss), seed);
     p.handshake(100_000, OPENSSL_LOSSY_BUDGET)
         .unwrap_or_else(|e| panic!("{what}: handshake: {e}"));
     numbered_messages(&mut p, loss, &what);
@@ -235,9 +236,10 @@ fn openssl_client_ours_server(loss: f64, seed: u64) {
         .build()
         .expect("config");
     let cctx = ossl_context(&spec, false).expect("OpenSSL context");
+    let now = Instant::now();
     let client = OsslPeer::new(&cctx, false, spec.mtu, None).expect("OpenSSL client");
-    let server = Ours::server(cfg, Instant::now());
-    let mut p = Pair::new(client, server, LinkConfig::lossy(loss), seed);
+    let server = Ours::server(cfg, now);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::lossy(loss), seed);
     p.handshake(100_000, OPENSSL_LOSSY_BUDGET)
         .unwrap_or_else(|e| panic!("{what}: handshake: {e}"));
     numbered_messages(&mut p, loss, &what);

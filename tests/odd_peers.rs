@@ -121,21 +121,19 @@ fn fragmented_flight_fills_each_datagram_like_openssl() {
     for mtu in [300usize, 576, 1200] {
         let spec = long_chain_spec(mtu);
         let cctx = ossl_context(&spec, false).expect("OpenSSL context");
+        let now = Instant::now();
         let client = OsslPeer::new(&cctx, false, mtu, None).expect("OpenSSL client");
-        let server = Ours::server(our_config(&spec, true), Instant::now());
-        let mut ours = Pair::new(client, server, link(mtu), 300);
+        let server = Ours::server(our_config(&spec, true), now);
+        let mut ours = Pair::new_at(now, client, server, link(mtu), 300);
         ours.handshake(5_000, Duration::from_secs(120))
             .expect("ours server");
         let ours_flight = server_flight(&ours);
 
         let sctx = ossl_context(&spec, true).expect("OpenSSL context");
-        let client = Ours::client(
-            our_config(&spec, false),
-            Instant::now(),
-            ClientOptions::default(),
-        );
+        let now = Instant::now();
+        let client = Ours::client(our_config(&spec, false), now, ClientOptions::default());
         let server = OsslPeer::new(&sctx, true, mtu, None).expect("OpenSSL server");
-        let mut theirs = Pair::new(client, server, link(mtu), 300);
+        let mut theirs = Pair::new_at(now, client, server, link(mtu), 300);
         theirs
             .handshake(5_000, Duration::from_secs(120))
             .expect("OpenSSL server");

@@ -69,7 +69,7 @@ fn ours(spec: &Spec, dir: Dir, d: Vec<u8>) -> bool {
     let c = Ours::client(our_config(spec, false), now, ClientOptions::default());
     let s = Ours::server(our_config(spec, true), now);
     survives(
-        Pair::new(c, s, LinkConfig::PERFECT, 1),
+        Pair::new_at(now, c, s, LinkConfig::PERFECT, 1),
         dir,
         d,
         Duration::from_secs(120),
@@ -79,10 +79,11 @@ fn ours(spec: &Spec, dir: Dir, d: Vec<u8>) -> bool {
 fn openssl(spec: &Spec, dir: Dir, d: Vec<u8>) -> bool {
     let cctx = ossl_context(spec, false).expect("OpenSSL client context");
     let sctx = ossl_context(spec, true).expect("OpenSSL server context");
+    let now = Instant::now();
     let c = OsslPeer::new(&cctx, false, spec.mtu, None).expect("OpenSSL client");
     let s = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
     survives(
-        Pair::new(c, s, LinkConfig::PERFECT, 1),
+        Pair::new_at(now, c, s, LinkConfig::PERFECT, 1),
         dir,
         d,
         Duration::from_secs(8),

@@ -283,7 +283,7 @@ fn verified_client_hello_creates_the_connection() {
         ListenOutcome::Verified
     );
     let server = Ours::wrap(Connection::server(scfg, now, PEER_ADDR), "rdtls server");
-    let mut p = Pair::new(c, server, LinkConfig::PERFECT, 8);
+    let mut p = Pair::new_at(now, c, server, LinkConfig::PERFECT, 8);
     p.deliver(Dir::ToServer, &[ch2]);
     let answer = p.take(Dir::ToClient);
     assert!(
@@ -357,7 +357,7 @@ fn full_at(
 ) -> OursPair {
     let c = Ours::client(client_cfg.clone(), now, opts);
     let s = Ours::server(server_cfg.clone(), now);
-    let mut p = Pair::new(c, s, LinkConfig::PERFECT, 10);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 10);
     p.now = now;
     p.handshake(1_000, Duration::from_secs(60))
         .expect("handshake");

@@ -104,7 +104,7 @@ fn pair_at(
         conn.set_client_hello_hook(h);
     }
     let s = Ours::wrap(conn, "rdtls server");
-    let mut p = Pair::new(c, s, LinkConfig::PERFECT, 3);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 3);
     p.now = now;
     p
 }

@@ -372,3 +372,36 @@ fn bad_version_ranges_refused() {
     assert!(Config::builder().versions(0x0303, V13).is_err());
     assert!(Config::builder().versions(V12, V13).is_ok());
 }
+
+/// Each TLS 1.3 suite, the two CCM ones included (RFC 8446 §B.4; CCM for constrained
+/// devices, RFC 9147 §4.5.3 limits), completes through `Connection` and carries data.
+#[test]
+fn each_tls13_suite_including_ccm_completes() {
+    use rdtls::Suite13;
+    for suite in [
+        Suite13::Aes128GcmSha256,
+        Suite13::Aes256GcmSha384,
+        Suite13::ChaCha20Poly1305Sha256,
+        Suite13::Aes128CcmSha256,
+        Suite13::Aes128Ccm8Sha256,
+    ] {
+        let spec = Spec::default_ecdsa();
+        let cfg = |server| {
+            our_builder(&spec, server)
+                .versions(V13, V13)
+                .expect("version range")
+                .tls13_suites(vec![suite])
+                .build()
+                .expect("config")
+        };
+        let now = Instant::now();
+        let c = Ours::client(cfg(false), now, ClientOptions::default());
+        let s = Ours::server(cfg(true), now);
+        let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 3);
+        handshake(&mut p);
+        assert_eq!(p.client.conn.tls13_suite(), Some(suite), "{}", suite.name());
+        assert_eq!(p.server.conn.tls13_suite(), Some(suite), "{}", suite.name());
+        p.exchange(b"ping", b"pong")
+            .unwrap_or_else(|e| panic!("{}: {e}", suite.name()));
+    }
+}

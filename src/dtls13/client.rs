@@ -38,6 +38,9 @@ pub struct Options13 {
     /// many bytes (0..=20; 0: we send the server's CID but want none in its records).
     /// None: no CIDs.
     pub cid_len: Option<usize>,
+    /// Offer exactly this CID instead of a random one (0..=20 bytes; overrides `cid_len`),
+    /// e.g. the one a dual client's DTLS 1.2 hello carries.
+    pub cid: Option<Vec<u8>>,
 }
 
 impl Default for Options13 {
@@ -52,6 +55,7 @@ impl Default for Options13 {
             ],
             resume: None,
             cid_len: None,
+            cid: None,
         }
     }
 }
@@ -152,8 +156,13 @@ impl Client13 {
             sni_acked: false,
             legacy,
         };
-        if let Some(len) = c.opts.cid_len {
-            let cid = super::connection_id::fresh_own_cid(&mut c.rng, len)?;
+        let fixed = c.opts.cid.clone();
+        let len = fixed.as_ref().map(Vec::len).or(c.opts.cid_len);
+        if let Some(len) = len {
+            let cid = match fixed {
+                Some(cid) if cid.len() <= super::connection_id::MAX_OWN_CID_LEN => cid,
+                _ => super::connection_id::fresh_own_cid(&mut c.rng, len)?,
+            };
             // Until ServerHello says otherwise, the server's records carry it (RFC 9146 §3).
             c.ch.rl.add_own_cid(&cid)?;
             c.own_cid = Some(cid);

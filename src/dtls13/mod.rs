@@ -120,14 +120,18 @@
 //! switches our sending CID, spares are kept) and RequestConnectionId (answered with up to
 //! four spares) go through the flight / ACK machinery; [`unified_header::peek_cid`] lets a
 //! demultiplexer find the association of a datagram from a new address
-//! (`tests/dtls13_cid.rs`, and with wolfSSL both ways in `ctests/t_dtls13.sh`). The client
+//! (`tests/dtls13_cid.rs`, and with wolfSSL both ways in `ctests/t_dtls13.sh`). Through
+//! `Connection` the Config's `connection_id` sets these options (`crate::version`),
+//! `crate::cid::datagram_cid` reads both header forms, and `Connection` has the 1.3-only
+//! updates (`request_connection_ids`, `issue_connection_ids`, `use_spare_connection_id`;
+//! `tests/connection_id13.rs`). The client
 //! reports a HelloRetryRequest as [`client::Event13::HelloRetryRequest`]; the server
 //! acknowledges SNI for a name in `ServerOptions13::server_names` and selects ALPN from the
 //! Config's protocols (server preference; no_application_protocol only with
 //! `alpn_required`).
 //!
-//! Not done on the server: no early data; it is not wired into `Connection`, the cookie listener
-//! or the C API.
+//! Not done on the server: no early data. Both roles are reached through `Connection`
+//! (`crate::version`) and from there the C API.
 
 pub mod ack;
 pub(crate) mod channel;

@@ -111,6 +111,11 @@ pub struct RecordLayer {
     cid_in_use: Vec<u8>,
     /// Records dropped because their CID was not one of ours (or missing).
     pub wrong_cid_records: u64,
+    /// The highest (epoch, sequence) that authenticated so far.
+    newest: Option<(u64, u64)>,
+    /// The datagram opened last held a protected record newer than every record before
+    /// it (RFC 9146 §6, RFC 9147 §9: only then may the peer's address be updated).
+    pub last_datagram_newest: bool,
 }
 
 fn record_keys(
@@ -232,6 +237,16 @@ impl RecordLayer {
         &self.own_cids
     }
 
+    /// The CID of ours the peer uses now: that of the latest authenticated record, else
+    /// the first of ours (empty: none).
+    pub fn own_cid_in_use(&self) -> &[u8] {
+        if self.cid_in_use.is_empty() {
+            self.own_cids.first().map_or(&[], Vec::as_slice)
+        } else {
+            &self.cid_in_use
+        }
+    }
+
     /// Overhead of a protected record we send: header with our sending CID, content type
     /// byte, tag.
     pub fn ciphertext_overhead(&self) -> usize {
@@ -325,6 +340,7 @@ impl RecordLayer {
         undecryptable: &mut Vec<Vec<u8>>,
     ) -> Vec<InRecord> {
         let mut out = Vec::new();
+        self.last_datagram_newest = false;
         let mut d = datagram;
         while let Some(&first) = d.first() {
             if unified_header::is_unified_header(first) {
@@ -412,6 +428,11 @@ impl RecordLayer {
             return None;
         }
         e.window.mark(opened.seq);
+        let rn = (e.epoch, opened.seq);
+        if self.newest.is_none_or(|n| rn > n) {
+            self.newest = Some(rn);
+            self.last_datagram_newest = true;
+        }
         let r = InRecord {
             rn: RecordNumber {
                 epoch: e.epoch,

@@ -45,6 +45,9 @@ pub struct ServerOptions13 {
     /// CID of ours of this many bytes (0..=20; 0: we send the client's CID but want none
     /// in its records). None: no CIDs.
     pub cid_len: Option<usize>,
+    /// Answer with exactly this CID instead of a random one (0..=20 bytes; overrides
+    /// `cid_len`), e.g. one that encodes routing data.
+    pub cid: Option<Vec<u8>>,
     /// Host names we serve: a client's SNI naming one (ASCII case-insensitively) is
     /// acknowledged with an empty server_name in EncryptedExtensions (RFC 6066 §3,
     /// RFC 8446 §4.3.1); any other name is not acknowledged.
@@ -69,6 +72,7 @@ impl Default for ServerOptions13 {
             tickets: 0,
             ticket_key: None,
             cid_len: None,
+            cid: None,
             server_names: Vec::new(),
             alpn_required: false,
         }
@@ -143,10 +147,20 @@ impl Server13 {
         #[cfg(not(any(test, feature = "test-rng")))]
         let rng = StdRng::from_entropy();
         let mut rng = rng;
-        let own_cid = opts
-            .cid_len
-            .map(|len| super::connection_id::fresh_own_cid(&mut rng, len))
-            .transpose()?;
+        let own_cid = match &opts.cid {
+            Some(c) if c.len() > super::connection_id::MAX_OWN_CID_LEN => {
+                return Err(Error::Config(format!(
+                    "CID length {} exceeds {}",
+                    c.len(),
+                    super::connection_id::MAX_OWN_CID_LEN
+                )))
+            }
+            Some(c) => Some(c.clone()),
+            None => opts
+                .cid_len
+                .map(|len| super::connection_id::fresh_own_cid(&mut rng, len))
+                .transpose()?,
+        };
         Ok(Server13 {
             opts,
             rng,

@@ -17,19 +17,28 @@ impl Machine {
     pub(crate) fn local_cid(&mut self) -> Option<Vec<u8>> {
         if let Some(ids) = self.records.connection_ids() {
             // A renegotiation offers the CID in use: it stays in use (see `use_cids`).
-            self.hs.local_cid = Some(ids.own.clone());
+            let own = ids.own.clone();
+            if let Some(h) = self.life.handshake_mut() {
+                h.local_cid = Some(own.clone());
+            }
+            return Some(own);
         }
-        if self.hs.local_cid.is_none() {
-            self.hs.local_cid = match self.config.connection_id.clone()? {
-                LocalConnectionId::Fixed(cid) => Some(cid),
-                LocalConnectionId::Random(len) => {
-                    let mut cid = vec![0u8; usize::from(len)];
-                    self.rng.fill_bytes(&mut cid);
-                    Some(cid)
-                }
-            };
+        if let Some(cid) = self.life.handshake().and_then(|h| h.local_cid.clone()) {
+            return Some(cid);
         }
-        self.hs.local_cid.clone()
+        let cid = match self.config.connection_id.clone()? {
+            LocalConnectionId::Fixed(cid) => cid,
+            LocalConnectionId::Random(len) => {
+                let mut cid = vec![0u8; usize::from(len)];
+                self.rng.fill_bytes(&mut cid);
+                cid
+            }
+        };
+        // Kept by the running handshake only: it goes when the handshake ends.
+        if let Some(h) = self.life.handshake_mut() {
+            h.local_cid = Some(cid.clone());
+        }
+        Some(cid)
     }
 
     /// Server: CIDs are used when the client offered the extension and we are configured
@@ -54,7 +63,7 @@ impl Machine {
         let Some(peer) = &ext.connection_id else {
             return Ok(());
         };
-        let Some(own) = self.hs.local_cid.clone() else {
+        let Some(own) = self.life.handshake().and_then(|h| h.local_cid.clone()) else {
             return Err(Error::alert(
                 AlertDescription::UNSUPPORTED_EXTENSION,
                 "server sent connection_id we did not offer",

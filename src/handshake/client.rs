@@ -165,7 +165,7 @@ impl Machine {
             (State::ClientAwaitCertificateRequestOrDone, HandshakeType::CERTIFICATE_REQUEST) => {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
-                self.hs.peer_ca_names = cr.authorities;
+                self.hs.set_peer_ca_names(cr.authorities);
                 let Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) =
                     self.life.replace_step(Step::transit())
                 else {
@@ -279,7 +279,7 @@ impl Machine {
         self.client_check_etm(suite, &sh.extensions)?;
         self.peer_flight_received();
         self.hs.server_random = sh.random;
-        self.hs.suite = Some(suite);
+        self.hs.agreed.choose(suite);
         self.hs.ems = self.config.extended_master_secret && sh.extensions.extended_master_secret;
         if sh.extensions.extended_master_secret && !self.config.extended_master_secret {
             return Err(Error::alert(
@@ -317,7 +317,7 @@ impl Machine {
                 }
                 self.hs.resumed = true;
                 self.hs.session_id = s.id.clone();
-                self.hs.master = Some(s.master_secret.clone());
+                self.hs.agreed.resume(suite, s.master_secret.clone());
                 self.hs.peer_certs = s.peer_certificates.clone();
                 self.hs.verify_result = s.verify_result;
                 let keys = self.derive_keys()?;

@@ -44,21 +44,25 @@ pub(crate) struct Handshake {
     /// That flight is the handshake's final flight (RFC 6347 §4.2.4 FINISHED state): it is
     /// kept after completion to answer the peer's retransmissions.
     pub sent_final: bool,
+    /// When we last answered the peer's retransmission with that flight (answers are
+    /// spaced, `Machine::on_peer_retransmit`).
+    pub last_answer: Option<Instant>,
     /// A verdict on unauthenticated input, obeyed if the handshake stalls
     /// (crate::input_policy).
     pub pending_verdict: Option<PendingVerdict>,
-    /// While waiting for the peer's first flight: the expected message_seq before an
-    /// unauthenticated first fragment moved it, so a later first-flight fragment can move
-    /// it again (a forged fragment must not fix it). Cleared when a message is processed.
-    pub first_flight_floor: Option<u16>,
     /// This handshake renegotiates an established connection (RFC 5746): the previous
     /// handshake's verify_data, and application data keeps flowing meanwhile.
     pub renegotiation: Option<super::renegotiation::Renegotiation>,
-    /// Server: a ClientHello whose hook paused (and its extended_master_secret flag),
-    /// answered by `resume_client_hello`; a handshake that ends drops it.
-    pub parked_hello: Option<(super::messages::ClientHello, bool)>,
-    /// A ClientHello the hook's early stage paused on: (message_seq, body, record seq).
-    pub parked_early_hello: Option<(u16, Vec<u8>, u64)>,
+    /// Server: a ClientHello the application's hook paused on, answered by
+    /// `resume_client_hello`; a handshake that ends drops it.
+    pub parked: Option<ParkedHello>,
+    /// The CID we ask for, chosen once per handshake (a ClientHello repeated after
+    /// HelloVerifyRequest offers the same one, RFC 9146 §3); the CIDs in use once both
+    /// hellos carried one live in the record layer.
+    pub local_cid: Option<Vec<u8>>,
+    /// Server: the ClientHello hook asked to acknowledge the client's server_name in the
+    /// ServerHello (RFC 6066 §3); read once, when the ServerHello is built.
+    pub ack_server_name: bool,
 }
 
 impl Handshake {
@@ -70,39 +74,102 @@ impl Handshake {
             building: Vec::new(),
             flight: Flight::default(),
             sent_final: false,
+            last_answer: None,
             pending_verdict: None,
-            first_flight_floor: None,
             renegotiation: None,
-            parked_hello: None,
-            parked_early_hello: None,
+            parked: None,
+            local_cid: None,
+            ack_server_name: false,
         }
     }
+}
+
+/// A ClientHello waiting for the application's hook (crate::client_hello_hook): one at
+/// most, paused at one of the hook's two stages.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
+pub(crate) enum ParkedHello {
+    /// The early stage paused: the message as received (message_seq, body) and its
+    /// record's sequence number, which a HelloVerifyRequest echoes (RFC 6347 §4.2.1).
+    Early {
+        seq: u16,
+        body: Vec<u8>,
+        record_seq: u64,
+    },
+    /// The second stage paused: the decoded ClientHello and whether it offered
+    /// extended_master_secret (RFC 7627 §5.1).
+    Decoded {
+        hello: Box<super::messages::ClientHello>,
+        ems: bool,
+    },
 }
 
 /// An established connection.
 #[derive(Debug, Default)]
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Established {
-    /// On the side that sent the final flight: when the handshake completed. The previous
-    /// read epoch is retired `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
-    pub completed_at: Option<Instant>,
-    /// On the side that sent the final flight: that flight, to answer the peer's
-    /// retransmissions until it shows it finished (RFC 6347 §4.2.4).
-    pub final_flight: Option<Flight>,
+    /// On the side that sent the final flight, until the peer shows it finished (or may be
+    /// assumed to have): that flight and when it completed the handshake.
+    pub final_flight: Option<FinalFlight>,
+}
+
+/// The final flight, kept by its sender after the handshake to answer the peer's
+/// retransmissions (RFC 6347 §4.2.4): the flight and the completion time exist together.
+#[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
+pub(crate) struct FinalFlight {
+    pub flight: Flight,
+    /// When we last answered the peer's retransmission with it.
+    pub last_answer: Option<Instant>,
+    /// When the handshake completed: the flight and the previous read epoch are let go
+    /// `input_policy::PREVIOUS_EPOCH_LINGER` later at the latest.
+    pub completed_at: Instant,
+}
+
+/// Who has sent close_notify (RFC 5246 §7.2.1): at least one side has, or the connection
+/// would not be closing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CloseNotify {
+    /// We sent it: nothing more may be sent.
+    Sent,
+    /// The peer sent it: nothing more is processed.
+    Received,
+    Both,
+}
+
+impl CloseNotify {
+    fn sent(self) -> bool {
+        matches!(self, CloseNotify::Sent | CloseNotify::Both)
+    }
+
+    fn received(self) -> bool {
+        matches!(self, CloseNotify::Received | CloseNotify::Both)
+    }
+
+    fn new(sent: bool) -> Self {
+        if sent {
+            CloseNotify::Sent
+        } else {
+            CloseNotify::Received
+        }
+    }
+
+    /// This and the close_notify just `sent` or received.
+    fn and(self, sent: bool) -> Self {
+        if self == CloseNotify::new(sent) {
+            self
+        } else {
+            CloseNotify::Both
+        }
+    }
 }
 
 /// A connection being closed after its handshake.
 #[derive(Debug)]
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Closing {
-    /// We sent close_notify: nothing more may be sent.
-    pub sent: bool,
-    /// The peer sent close_notify: nothing more is processed.
-    pub received: bool,
-    /// See [`Established::completed_at`].
-    pub completed_at: Option<Instant>,
+    pub close_notify: CloseNotify,
     /// See [`Established::final_flight`].
-    pub final_flight: Option<Flight>,
+    pub final_flight: Option<FinalFlight>,
 }
 
 /// A connection ended by an error.
@@ -111,10 +178,9 @@ pub(crate) struct Closing {
 pub(crate) struct Failed {
     /// The fatal error.
     pub error: Error,
-    /// We had sent close_notify (a handshake abandoned with `close`).
-    pub close_sent: bool,
-    /// The peer's close_notify ended it (during the handshake).
-    pub close_received: bool,
+    /// Who had sent close_notify: we (a handshake abandoned with `close`), the peer (its
+    /// close_notify ended the handshake), or both (a closing connection that then failed).
+    pub close_notify: Option<CloseNotify>,
 }
 
 impl Lifecycle {
@@ -201,16 +267,16 @@ impl Lifecycle {
 
     pub fn close_sent(&self) -> bool {
         match self {
-            Lifecycle::Closing(c) => c.sent,
-            Lifecycle::Failed(f) => f.close_sent,
+            Lifecycle::Closing(c) => c.close_notify.sent(),
+            Lifecycle::Failed(f) => f.close_notify.is_some_and(CloseNotify::sent),
             _ => false,
         }
     }
 
     pub fn close_received(&self) -> bool {
         match self {
-            Lifecycle::Closing(c) => c.received,
-            Lifecycle::Failed(f) => f.close_received,
+            Lifecycle::Closing(c) => c.close_notify.received(),
+            Lifecycle::Failed(f) => f.close_notify.is_some_and(CloseNotify::received),
             _ => false,
         }
     }
@@ -226,8 +292,8 @@ impl Lifecycle {
     pub fn last_flight(&self) -> Option<&Flight> {
         match self {
             Lifecycle::Handshaking(h) => Some(&h.flight),
-            Lifecycle::Established(e) => e.final_flight.as_ref(),
-            Lifecycle::Closing(c) => c.final_flight.as_ref(),
+            Lifecycle::Established(e) => e.final_flight.as_ref().map(|f| &f.flight),
+            Lifecycle::Closing(c) => c.final_flight.as_ref().map(|f| &f.flight),
             Lifecycle::Failed(_) => None,
         }
     }
@@ -236,9 +302,24 @@ impl Lifecycle {
     pub fn last_flight_mut(&mut self) -> Option<&mut Flight> {
         match self {
             Lifecycle::Handshaking(h) => Some(&mut h.flight),
-            Lifecycle::Established(e) => e.final_flight.as_mut(),
-            Lifecycle::Closing(c) => c.final_flight.as_mut(),
+            Lifecycle::Established(e) => e.final_flight.as_mut().map(|f| &mut f.flight),
+            Lifecycle::Closing(c) => c.final_flight.as_mut().map(|f| &mut f.flight),
             Lifecycle::Failed(_) => None,
+        }
+    }
+
+    /// When we last answered a retransmission with the flight we keep, while we keep one.
+    pub fn last_answer_mut(&mut self) -> Option<&mut Option<Instant>> {
+        match self {
+            Lifecycle::Handshaking(h) => Some(&mut h.last_answer),
+            Lifecycle::Established(Established {
+                final_flight: Some(f),
+            })
+            | Lifecycle::Closing(Closing {
+                final_flight: Some(f),
+                ..
+            }) => Some(&mut f.last_answer),
+            _ => None,
         }
     }
 
@@ -251,23 +332,25 @@ impl Lifecycle {
         }
     }
 
-    /// When the side that sent the final flight completed (established or closing).
-    pub fn completed_at_mut(&mut self) -> Option<&mut Option<Instant>> {
+    /// When the side that sent the final flight completed, while it keeps that flight.
+    pub fn final_flight_completed_at(&self) -> Option<Instant> {
         match self {
-            Lifecycle::Established(e) => Some(&mut e.completed_at),
-            Lifecycle::Closing(c) => Some(&mut c.completed_at),
+            Lifecycle::Established(e) => e.final_flight.as_ref().map(|f| f.completed_at),
+            Lifecycle::Closing(c) => c.final_flight.as_ref().map(|f| f.completed_at),
             _ => None,
         }
     }
 
     /// Ends the connection with `error`, keeping what is known about close_notify.
     pub fn fail(&mut self, error: Error) {
-        let close_sent = self.close_sent();
-        let close_received = self.close_received();
+        let close_notify = match self {
+            Lifecycle::Closing(c) => Some(c.close_notify),
+            Lifecycle::Failed(f) => f.close_notify,
+            Lifecycle::Handshaking(_) | Lifecycle::Established(_) => None,
+        };
         *self = Lifecycle::Failed(Failed {
             error,
-            close_sent,
-            close_received,
+            close_notify,
         });
     }
 
@@ -278,9 +361,7 @@ impl Lifecycle {
             Lifecycle::Handshaking(h) if h.renegotiation.is_some() => {
                 // Closing abandons a renegotiation; the connection itself was established.
                 *self = Lifecycle::Closing(Closing {
-                    sent,
-                    received: !sent,
-                    completed_at: None,
+                    close_notify: CloseNotify::new(sent),
                     final_flight: None,
                 });
             }
@@ -292,25 +373,16 @@ impl Lifecycle {
                 };
                 *self = Lifecycle::Failed(Failed {
                     error,
-                    close_sent: sent,
-                    close_received: !sent,
+                    close_notify: Some(CloseNotify::new(sent)),
                 });
             }
             Lifecycle::Established(e) => {
                 *self = Lifecycle::Closing(Closing {
-                    sent,
-                    received: !sent,
-                    completed_at: e.completed_at,
+                    close_notify: CloseNotify::new(sent),
                     final_flight: e.final_flight.take(),
                 });
             }
-            Lifecycle::Closing(c) => {
-                if sent {
-                    c.sent = true;
-                } else {
-                    c.received = true;
-                }
-            }
+            Lifecycle::Closing(c) => c.close_notify = c.close_notify.and(sent),
             Lifecycle::Failed(_) => {}
         }
     }
@@ -339,5 +411,40 @@ mod tests {
         l.fail(Error::HandshakeTimeout);
         assert!(l.is_failed() && !l.completed() && l.close_sent() && l.close_received());
         assert_eq!(l.error(), Some(&Error::HandshakeTimeout));
+    }
+
+    /// A closing connection has sent or received close_notify, or both: "closing, neither
+    /// side closed" has no value. Repeating a side changes nothing.
+    #[test]
+    fn close_notify_names_at_least_one_side() {
+        for sent in [true, false] {
+            let c = CloseNotify::new(sent);
+            assert_eq!((c.sent(), c.received()), (sent, !sent));
+            assert_eq!(c.and(sent), c);
+            assert_eq!(c.and(!sent), CloseNotify::Both);
+            assert_eq!(CloseNotify::Both.and(sent), CloseNotify::Both);
+        }
+    }
+
+    /// The final flight and its completion time come and go together.
+    #[test]
+    fn the_final_flight_carries_its_completion_time() {
+        let at = Instant::now();
+        let mut l = Lifecycle::Established(Established {
+            final_flight: Some(FinalFlight {
+                flight: Flight::default(),
+                last_answer: None,
+                completed_at: at,
+            }),
+        });
+        assert_eq!(l.final_flight_completed_at(), Some(at));
+        l.close(true);
+        assert_eq!(
+            l.final_flight_completed_at(),
+            Some(at),
+            "kept while closing"
+        );
+        l.drop_final_flight();
+        assert!(l.final_flight_completed_at().is_none() && l.last_flight().is_none());
     }
 }

@@ -1,6 +1,9 @@
 //! The DTLS handshake: message codecs (`header`, `messages`, `extensions`), fragmentation
-//! (`fragmenter`) and reassembly (`reassembly`), and the state machine (`machine`, with the
-//! per-role logic in `client` and `server`, flights and retransmission in `flight`).
+//! (`fragmenter`) and reassembly (`reassembly`), and the state machine (`machine`, split by
+//! concern under `machine/`, with the per-role logic in `client` and `server`, flights and
+//! retransmission in `flight`). Where a connection is lives in `lifecycle` (handshaking,
+//! established, closing, failed, each owning its data) and `step` (the message a handshake
+//! awaits, with that step's data); the suite and master secret agreed so far in `agreement`.
 
 pub mod extensions;
 pub mod fragmenter;
@@ -8,6 +11,7 @@ pub mod header;
 pub mod messages;
 pub mod reassembly;
 
+mod agreement;
 mod cid_negotiation;
 mod client;
 mod etm;

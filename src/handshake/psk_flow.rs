@@ -32,8 +32,6 @@ pub(crate) struct PskNegotiated {
     pub identity: Option<Vec<u8>>,
     /// Client: the server's identity hint, when it sent one.
     pub hint: Option<Vec<u8>>,
-    /// Client: a PSK ServerKeyExchange arrived.
-    pub ske_seen: bool,
 }
 
 fn unexpected(what: String) -> Error {
@@ -52,7 +50,7 @@ impl Machine {
     /// the PSK client's states widened: after a PSK ServerHello the next message is a
     /// ServerKeyExchange or the ServerHelloDone, never a Certificate.
     pub(crate) fn message_expected(&self, step: State, t: HandshakeType) -> bool {
-        if psk_suite(self.hs.suite).is_some() && self.is_client {
+        if psk_suite(self.hs.agreed.suite()).is_some() && self.is_client {
             match step {
                 State::ClientAwaitCertificate => {
                     return t == HandshakeType::SERVER_KEY_EXCHANGE
@@ -73,7 +71,7 @@ impl Machine {
         t: HandshakeType,
         body: &[u8],
     ) -> Result<(), Error> {
-        let Some(suite) = psk_suite(self.hs.suite) else {
+        let Some(suite) = psk_suite(self.hs.agreed.suite()) else {
             return input_policy::screen_unauthenticated_message(step, t, body);
         };
         if !self.message_expected(step, t) {
@@ -114,7 +112,7 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Option<Result<(), Error>> {
-        let suite = psk_suite(self.hs.suite)?;
+        let suite = psk_suite(self.hs.agreed.suite())?;
         if !matches!(
             step,
             State::ClientAwaitCertificate | State::ClientAwaitServerHelloDone
@@ -126,7 +124,10 @@ impl Machine {
             (State::ClientAwaitCertificate, HandshakeType::SERVER_KEY_EXCHANGE) => {
                 self.client_psk_ske(seq, body, ecdhe)
             }
-            (_, HandshakeType::SERVER_HELLO_DONE) if ecdhe && !self.hs.psk.ske_seen => Err(
+            // Only a ServerKeyExchange moves the PSK path to ClientAwaitServerHelloDone: the
+            // step says whether one arrived in this handshake (RFC 5489 §2: it is required
+            // for ECDHE_PSK).
+            (State::ClientAwaitCertificate, HandshakeType::SERVER_HELLO_DONE) if ecdhe => Err(
                 unexpected("ServerHelloDone (ECDHE_PSK suite without ServerKeyExchange)".into()),
             ),
             (_, HandshakeType::SERVER_HELLO_DONE) => ServerHelloDone::decode(body)
@@ -165,7 +166,6 @@ impl Machine {
         self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
         // RFC 4279 §2: an empty hint is the same as none (OpenSSL reports NULL for both).
         self.hs.psk.hint = (!ske.hint.is_empty()).then_some(ske.hint);
-        self.hs.psk.ske_seen = true;
         // The server's ECDHE share (empty for plain PSK) lives in the step until flight 5.
         self.life.set_step(Step::ClientAwaitServerHelloDone {
             peer_public,
@@ -315,7 +315,7 @@ impl Machine {
         seq: u16,
         body: &[u8],
     ) -> Option<Result<(), Error>> {
-        let suite = psk_suite(self.hs.suite)?;
+        let suite = psk_suite(self.hs.agreed.suite())?;
         Some(self.server_psk_cke(suite, seq, body))
     }
 
@@ -396,5 +396,55 @@ impl Machine {
     /// Client: the server's PSK identity hint (`SSL_get_psk_identity_hint`).
     pub fn psk_identity_hint(&self) -> Option<&[u8]> {
         self.hs.psk.hint.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use super::super::machine::{Machine, State};
+    use super::super::step::Step;
+    use crate::config::{Config, VerifyMode};
+    use crate::connection::ClientOptions;
+    use crate::enums::HandshakeType;
+    use crate::error::AlertDescription;
+    use crate::handshake::psk::StaticPsk;
+    use crate::suites::suite_by_name;
+
+    /// RFC 5489 §2: an ECDHE_PSK server must send ServerKeyExchange. Whether one arrived
+    /// in this handshake is the step (only it moves the PSK path to
+    /// ClientAwaitServerHelloDone), not a flag that could outlive the handshake.
+    #[test]
+    fn ecdhe_psk_server_hello_done_without_key_exchange_is_refused() {
+        let suite = suite_by_name("ECDHE-PSK-CHACHA20-POLY1305").unwrap();
+        let cfg = Config::builder()
+            .verify_mode(VerifyMode::None)
+            .cipher_suites(&[suite])
+            .psk(Arc::new(StaticPsk {
+                identity: b"id".to_vec(),
+                key: zeroize::Zeroizing::new(vec![7; 16]),
+            }))
+            .rng_seed(3)
+            .build()
+            .unwrap();
+        let now = Instant::now();
+        let mut m = Machine::client(cfg, now, ClientOptions::default()).unwrap();
+        m.hs.agreed.choose(suite);
+        m.life.set_step(Step::ClientAwaitCertificate);
+        let r = m
+            .client_psk_message(
+                now,
+                State::ClientAwaitCertificate,
+                HandshakeType::SERVER_HELLO_DONE,
+                1,
+                &[],
+            )
+            .expect("a PSK suite");
+        assert_eq!(
+            r.unwrap_err().alert_to_send(),
+            Some(AlertDescription::UNEXPECTED_MESSAGE)
+        );
     }
 }

@@ -117,7 +117,7 @@ impl Machine {
         if self.is_client {
             self.client_renegotiate(now, abbreviated)
         } else {
-            self.begin_renegotiation(Step::ServerAwaitClientHello);
+            self.begin_renegotiation(Step::server_start());
             self.begin_flight();
             // HelloRequest is not part of any transcript (RFC 5246 §7.4.1.1).
             self.queue_handshake(HandshakeType::HELLO_REQUEST, Vec::new(), false);
@@ -205,7 +205,7 @@ impl Machine {
             self.client_renegotiate(now, false)?;
             return Ok(false);
         }
-        self.begin_renegotiation(Step::ServerAwaitClientHello);
+        self.begin_renegotiation(Step::server_start());
         self.reasm.set_next_seq(message_seq);
         if let Some(r) = self
             .life

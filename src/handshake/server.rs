@@ -277,10 +277,14 @@ impl Machine {
         ch: ClientHello,
         client_ems: bool,
     ) -> Result<(), Error> {
-        self.hs.peer_groups = ch.extensions.supported_groups.clone().unwrap_or_default();
+        self.hs
+            .set_peer_groups(ch.extensions.supported_groups.clone().unwrap_or_default());
         let session = self.find_resumable(now, &ch, client_ems)?;
         if !self.run_client_hello_hook(&ch, session.is_some())? {
-            self.hsk()?.parked_hello = Some((ch, client_ems));
+            self.hsk()?.parked = Some(super::lifecycle::ParkedHello::Decoded {
+                hello: Box::new(ch),
+                ems: client_ems,
+            });
             return Ok(());
         }
         match session {
@@ -413,9 +417,8 @@ impl Machine {
         suite: &'static CipherSuite,
     ) -> Result<(), Error> {
         self.hs.resumed = true;
-        self.hs.suite = Some(suite);
+        self.hs.agreed.resume(suite, s.master_secret.clone());
         self.hs.session_id = s.id.clone();
-        self.hs.master = Some(s.master_secret.clone());
         self.hs.peer_certs = s.peer_certificates.clone();
         self.hs.verify_result = s.verify_result;
         self.hs.ems = s.extended_master_secret;
@@ -439,7 +442,9 @@ impl Machine {
     ) -> Vec<u8> {
         let extensions = Extensions {
             // RFC 6066 §3: an empty server_name acknowledges the name; never on resumption.
-            server_name: (self.hs.ack_server_name && !self.hs.resumed).then(String::new),
+            server_name: (self.life.handshake().is_some_and(|h| h.ack_server_name)
+                && !self.hs.resumed)
+                .then(String::new),
             // RFC 5746 §3.6/§3.7: empty initially, both verify_data when renegotiating.
             renegotiation_info: self.hs.secure_renegotiation.then(|| {
                 self.renegotiation()
@@ -705,7 +710,7 @@ impl Machine {
         group: Option<NamedGroup>,
         client_ems: bool,
     ) {
-        self.hs.suite = Some(suite);
+        self.hs.agreed.choose(suite);
         self.hs.group = group;
         self.hs.ems = client_ems && self.config.extended_master_secret;
         if self.session_config().server_session_cache {

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use super::lifecycle::ParkedHello;
 use super::machine::Machine;
 use super::messages::ClientHello;
 use crate::client_hello_hook::{ClientHelloInfo, EarlyHello};
@@ -25,7 +26,11 @@ impl Machine {
             .map_err(|r| Error::alert(r.alert, r.reason))?;
         if decision.pause {
             let record_seq = self.current_record_seq;
-            self.hsk()?.parked_early_hello = Some((seq, body.to_vec(), record_seq));
+            self.hsk()?.parked = Some(ParkedHello::Early {
+                seq,
+                body: body.to_vec(),
+                record_seq,
+            });
             return Ok(false);
         }
         if let Some(config) = decision.config {
@@ -45,7 +50,9 @@ impl Machine {
         ch: &ClientHello,
         resuming: bool,
     ) -> Result<bool, Error> {
-        self.hs.ack_server_name = false;
+        if let Some(h) = self.life.handshake_mut() {
+            h.ack_server_name = false;
+        }
         let Some(hook) = self.client_hello_hook.as_mut() else {
             return Ok(true);
         };
@@ -70,16 +77,17 @@ impl Machine {
             let old = std::mem::replace(&mut self.config, config);
             self.session_home.get_or_insert(old);
         }
-        self.hs.ack_server_name =
+        let ack =
             decision.acknowledge_server_name && !resuming && ch.extensions.server_name.is_some();
+        if let Some(h) = self.life.handshake_mut() {
+            h.ack_server_name = ack;
+        }
         Ok(true)
     }
 
     /// True while a ClientHello waits for a paused hook.
     pub fn client_hello_pending(&self) -> bool {
-        self.life
-            .handshake()
-            .is_some_and(|h| h.parked_hello.is_some() || h.parked_early_hello.is_some())
+        self.life.handshake().is_some_and(|h| h.parked.is_some())
     }
 
     /// Answers a parked ClientHello: the session lookup and the hook run again. Does nothing
@@ -89,25 +97,21 @@ impl Machine {
             return Err(e);
         }
         self.now = now;
-        let early = self
-            .life
-            .handshake_mut()
-            .and_then(|h| h.parked_early_hello.take());
-        if let Some((seq, body, record_seq)) = early {
-            // From the start, as OpenSSL calls its client-hello callback again.
-            self.current_record_seq = record_seq;
-            return self
-                .server_client_hello(now, seq, &body)
-                .map_err(|e| self.fail(e));
+        match self.life.handshake_mut().and_then(|h| h.parked.take()) {
+            Some(ParkedHello::Early {
+                seq,
+                body,
+                record_seq,
+            }) => {
+                // From the start, as OpenSSL calls its client-hello callback again.
+                self.current_record_seq = record_seq;
+                self.server_client_hello(now, seq, &body)
+                    .map_err(|e| self.fail(e))
+            }
+            Some(ParkedHello::Decoded { hello, ems }) => self
+                .answer_client_hello(now, *hello, ems)
+                .map_err(|e| self.fail(e)),
+            None => Ok(()),
         }
-        let parked = self
-            .life
-            .handshake_mut()
-            .and_then(|h| h.parked_hello.take());
-        let Some((ch, client_ems)) = parked else {
-            return Ok(());
-        };
-        self.answer_client_hello(now, ch, client_ems)
-            .map_err(|e| self.fail(e))
     }
 }

@@ -36,7 +36,7 @@ impl Machine {
             if let Some(s) = home.session_cache.get(id, now) {
                 return Some(s);
             }
-            self.hs.session_cache_miss = true;
+            self.hs.set_session_cache_miss();
         }
         let s = self.session_lookup_hook.as_mut()?(id)?;
         // An expired session does not resume (OpenSSL: ssl_get_prev_session's timeout check).

@@ -4,10 +4,27 @@
 //! ClientKeyExchange. Leaving the step drops the data; a step that has no use for a key
 //! cannot hold one. [`State`] is the data-free tag used for matching and names.
 
-use super::machine::State;
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::SignatureScheme;
 use crate::record::protection::RecordProtection;
+
+/// Where a running handshake is: one variant per message we wait for. What comes after
+/// (established, closing, failed) is a [`Lifecycle`](super::lifecycle::Lifecycle) variant,
+/// not a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    ClientAwaitServerHello,
+    ClientAwaitCertificate,
+    ClientAwaitServerKeyExchange,
+    ClientAwaitCertificateRequestOrDone,
+    ClientAwaitServerHelloDone,
+    ServerAwaitClientHello,
+    ServerAwaitClientCertificate,
+    ServerAwaitClientKeyExchange,
+    ServerAwaitCertificateVerify,
+    AwaitChangeCipherSpec,
+    AwaitFinished,
+}
 
 /// Record keys derived from the master secret, not yet in use (RFC 5246 §6.3).
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
@@ -26,6 +43,7 @@ pub(crate) enum Step {
     ClientAwaitServerHello {
         cookie: Vec<u8>,
         last_client_hello: Vec<u8>,
+        first_flight_floor: Option<u16>,
     },
     ClientAwaitCertificate,
     ClientAwaitServerKeyExchange,
@@ -38,7 +56,10 @@ pub(crate) enum Step {
         peer_public: Vec<u8>,
         cert_requested: Vec<SignatureScheme>,
     },
-    ServerAwaitClientHello,
+    /// Waiting for the client's first flight (RFC 6347 §4.2.2: its first message_seq).
+    ServerAwaitClientHello {
+        first_flight_floor: Option<u16>,
+    },
     /// Flight 4 sent with a CertificateRequest: our ECDHE key pair.
     ServerAwaitClientCertificate {
         ecdhe: EphemeralKeyPair,
@@ -81,6 +102,28 @@ impl Step {
         Step::ClientAwaitServerHello {
             cookie: Vec::new(),
             last_client_hello: Vec::new(),
+            first_flight_floor: None,
+        }
+    }
+
+    /// A server's first step.
+    pub fn server_start() -> Self {
+        Step::ServerAwaitClientHello {
+            first_flight_floor: None,
+        }
+    }
+
+    /// While waiting for the peer's first flight: the expected message_seq before an
+    /// unauthenticated first fragment moved it, so a later first-flight fragment can move
+    /// it again (a forged fragment must not fix it; crate::input_policy). Only the two
+    /// first-flight steps have one: it goes when the first flight is processed.
+    pub fn first_flight_floor_mut(&mut self) -> Option<&mut Option<u16>> {
+        match self {
+            Step::ClientAwaitServerHello {
+                first_flight_floor, ..
+            }
+            | Step::ServerAwaitClientHello { first_flight_floor } => Some(first_flight_floor),
+            _ => None,
         }
     }
 
@@ -94,7 +137,7 @@ impl Step {
                 State::ClientAwaitCertificateRequestOrDone
             }
             Step::ClientAwaitServerHelloDone { .. } => State::ClientAwaitServerHelloDone,
-            Step::ServerAwaitClientHello => State::ServerAwaitClientHello,
+            Step::ServerAwaitClientHello { .. } => State::ServerAwaitClientHello,
             Step::ServerAwaitClientCertificate { .. } => State::ServerAwaitClientCertificate,
             Step::ServerAwaitClientKeyExchange { .. }
             | Step::ServerAwaitPskClientKeyExchange { .. } => State::ServerAwaitClientKeyExchange,

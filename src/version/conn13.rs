@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use crate::cid::ConnectionIds;
 use crate::connection::{Event, Stats};
 use crate::dtls13::channel::Log13;
 use crate::dtls13::client::{Client13, Event13};
@@ -48,6 +49,10 @@ pub(crate) struct Conn13 {
     failed_reported: bool,
     stats: Stats,
     pub(crate) server_name: Option<String>,
+    /// The CIDs in use (RFC 9147 §9), as `Connection::connection_ids` shows them.
+    cids: Option<ConnectionIds>,
+    /// A dual client: fragments of the server's first ServerHello, until it is whole.
+    pub(crate) held_answer: super::held::Held,
 }
 
 impl Conn13 {
@@ -62,11 +67,14 @@ impl Conn13 {
             failed_reported: false,
             stats: Stats::default(),
             server_name: None,
+            cids: None,
+            held_answer: super::held::Held::server_hello(),
         }
     }
 
     /// Turns the role's events and a new fatal error into `Connection` events.
-    fn collect(&mut self, r: &Result<(), Error>) {
+    pub(crate) fn collect(&mut self, r: &Result<(), Error>) {
+        self.refresh_cids();
         let log = role!(&mut self.role, x => std::mem::take(&mut x.ch.log));
         for l in log {
             self.events.push_back(match l {
@@ -381,6 +389,35 @@ impl Conn13 {
 
     pub(crate) fn session_reused(&self) -> bool {
         role!(&self.role, x => x.resumed())
+    }
+
+    /// RFC 9147 §9: the CIDs in use once both hellos carried `connection_id`: `own` is
+    /// the one of ours the peer's records carry now, `peer` the one ours carry.
+    pub(crate) fn connection_ids(&self) -> Option<&ConnectionIds> {
+        self.cids.as_ref()
+    }
+
+    /// Copies the role's CIDs into `cids` (after anything that may change them).
+    pub(crate) fn refresh_cids(&mut self) {
+        let now = role!(&self.role, x => x.ch.cid.negotiated.then(|| (
+            x.ch.rl.own_cid_in_use(),
+            x.ch.rl.send_cid(),
+        )));
+        match (now, &mut self.cids) {
+            (None, c) => *c = None,
+            (Some((own, peer)), Some(c)) if c.own == own && c.peer == peer => {}
+            (Some((own, peer)), c) => {
+                *c = Some(ConnectionIds {
+                    own: own.to_vec(),
+                    peer: peer.to_vec(),
+                })
+            }
+        }
+    }
+
+    /// The datagram handled last held an authenticated record newer than all before it.
+    pub(crate) fn last_datagram_newest(&self) -> bool {
+        role!(&self.role, x => x.ch.rl.last_datagram_newest)
     }
 
     pub(crate) fn alpn_protocol(&self) -> Option<&[u8]> {

@@ -40,6 +40,17 @@ impl LegacyOffer {
         })
     }
 
+    /// The CID the 1.2 hello asks for in `connection_id` (RFC 9146 §3), if any.
+    pub(crate) fn connection_id(&self) -> Option<Vec<u8>> {
+        let (_, body) = self
+            .extensions
+            .iter()
+            .find(|(t, _)| *t == ext_type::CONNECTION_ID)?;
+        crate::dtls13::connection_id::decode_extension(body)
+            .ok()
+            .map(<[u8]>::to_vec)
+    }
+
     /// Adds the 1.2 extensions to the 1.3 hello's `exts`: one copy of each shared one
     /// (the 1.2 form for [`PREFER_LEGACY`]), the 1.2-only ones appended. The caller adds
     /// `pre_shared_key` afterwards, which must stay last (RFC 8446 §4.2.11).

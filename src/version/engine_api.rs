@@ -286,12 +286,11 @@ impl Engine {
     }
 
     pub(crate) fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
-        by!(self, m => m.records.connection_ids(), _c => None)
+        by!(self, m => m.records.connection_ids(), c => c.connection_ids())
     }
 
     pub(crate) fn last_datagram_newest(&self) -> bool {
-        // 1.3 without connection IDs: never a reason to move the association.
-        by!(self, m => m.last_datagram_newest(), _c => false)
+        by!(self, m => m.last_datagram_newest(), c => c.last_datagram_newest())
     }
 
     pub(crate) fn alpn_protocol(&self) -> Option<&[u8]> {
@@ -378,7 +377,7 @@ impl Engine {
     }
 
     pub(crate) fn peer_ca_names(&self) -> &[Vec<u8>] {
-        by!(self, m => &m.hs.peer_ca_names, _c => &[])
+        by!(self, m => m.hs.peer_ca_names(), _c => &[])
     }
 }
 

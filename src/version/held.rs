@@ -1,8 +1,10 @@
 //! The datagrams a server that may do DTLS 1.3 holds while the first ClientHello arrives
 //! in fragments (a small MTU; RFC 9147 §5.5): the version is chosen from the whole
-//! ClientHello, then the held datagrams are replayed into the chosen engine. Bounded: at
+//! ClientHello, then the held datagrams are replayed into the chosen engine. A dual client
+//! holds the fragments of the server's first ServerHello the same way (a 1.2 server may
+//! split it, RFC 6347 §4.2.3), since only the whole message tells 1.2 from 1.3. Bounded: at
 //! most [`MAX_HELD`] datagrams and [`MAX_HELD_BYTES`] bytes; beyond that a datagram is
-//! dropped (the client retransmits).
+//! dropped (the peer retransmits).
 
 use super::select::{client_offer_of_body, Offer};
 use crate::codec::Reader;
@@ -13,14 +15,24 @@ const MAX_HELD: usize = 8;
 /// Bytes held at most (a ClientHello is far smaller in practice).
 const MAX_HELD_BYTES: usize = 1 << 15;
 
-/// ClientHello fragments of one message, not yet complete.
-#[derive(Default)]
+/// Fragments of one handshake message (a ClientHello unless made by
+/// [`Held::server_hello`]), not yet complete.
 pub(crate) struct Held {
+    msg_type: u8,
     datagrams: Vec<Vec<u8>>,
 }
 
-/// The epoch-0 ClientHello fragments of a datagram: (message_seq, length, offset, bytes).
-fn fragments(datagram: &[u8]) -> Vec<(u16, usize, usize, &[u8])> {
+impl Default for Held {
+    fn default() -> Self {
+        Held {
+            msg_type: msg_type::CLIENT_HELLO,
+            datagrams: Vec::new(),
+        }
+    }
+}
+
+/// The epoch-0 fragments of type `typ` in a datagram: (message_seq, length, offset, bytes).
+fn fragments(datagram: &[u8], typ: u8) -> Vec<(u16, usize, usize, &[u8])> {
     let mut out = Vec::new();
     let mut r = Reader::new(datagram);
     while !r.is_empty() {
@@ -35,7 +47,7 @@ fn fragments(datagram: &[u8]) -> Vec<(u16, usize, usize, &[u8])> {
         }
         let mut h = Reader::new(payload);
         while !h.is_empty() {
-            let (Ok(typ), Ok(len), Ok(seq), Ok(off), Ok(frag)) = (
+            let (Ok(msg), Ok(len), Ok(seq), Ok(off), Ok(frag)) = (
                 h.u8("msg_type"),
                 h.u24("length"),
                 h.u16("message_seq"),
@@ -44,7 +56,7 @@ fn fragments(datagram: &[u8]) -> Vec<(u16, usize, usize, &[u8])> {
             ) else {
                 break;
             };
-            if typ == msg_type::CLIENT_HELLO {
+            if msg == typ {
                 out.push((seq, len as usize, off as usize, frag));
             }
         }
@@ -73,17 +85,40 @@ fn assemble(frags: &[(u16, usize, usize, &[u8])]) -> Option<Vec<u8>> {
 }
 
 impl Held {
+    /// A dual client's holder of ServerHello fragments.
+    pub(crate) fn server_hello() -> Self {
+        Held {
+            msg_type: msg_type::SERVER_HELLO,
+            datagrams: Vec::new(),
+        }
+    }
+
     /// Adds `datagram`: `Some(offer)` when it completes the ClientHello (it is then not
     /// held: the caller feeds it after [`Held::take`]'s), `None` when it was held (a
     /// ClientHello fragment) or dropped (anything else, or over the bounds).
     pub(crate) fn add(&mut self, datagram: &[u8]) -> Option<Offer> {
-        if fragments(datagram).is_empty() {
+        self.add_body(datagram).map(|b| client_offer_of_body(&b))
+    }
+
+    /// True when `datagram` holds a fragment of the awaited message.
+    pub(crate) fn is_fragment(&self, datagram: &[u8]) -> bool {
+        !fragments(datagram, self.msg_type).is_empty()
+    }
+
+    /// As [`Held::add`], returning the whole message body once complete.
+    pub(crate) fn add_body(&mut self, datagram: &[u8]) -> Option<Vec<u8>> {
+        let typ = self.msg_type;
+        if fragments(datagram, typ).is_empty() {
             return None;
         }
-        let mut all: Vec<_> = self.datagrams.iter().flat_map(|d| fragments(d)).collect();
-        all.extend(fragments(datagram));
+        let mut all: Vec<_> = self
+            .datagrams
+            .iter()
+            .flat_map(|d| fragments(d, typ))
+            .collect();
+        all.extend(fragments(datagram, typ));
         if let Some(body) = assemble(&all) {
-            return Some(client_offer_of_body(&body));
+            return Some(body);
         }
         let bytes: usize = self.datagrams.iter().map(Vec::len).sum();
         if self.datagrams.len() < MAX_HELD && bytes + datagram.len() <= MAX_HELD_BYTES {

@@ -14,8 +14,15 @@
 //!   ([`select::config_blocker`], `Machine::tls13_hook_blocker`) runs 1.2 as before, or
 //!   fails with `Error::Config` when `min_version` is 1.3 (src/deviations.rs).
 //!
+//! * Connection IDs (RFC 9146 / RFC 9147 §9): the Config's `connection_id` becomes the 1.3
+//!   options' CID; a dual client's 1.3 hello asks for the CID its 1.2 hello chose, so either
+//!   version uses the one that was sent. The 1.3-only CID updates are in `cid13.rs`.
+//! * A dual client holds a ServerHello split across datagrams until it is whole
+//!   ([`held`]), then continues in the version it names.
+//!
 //! The per-method mapping is in `engine_api.rs`.
 
+mod cid13;
 pub(crate) mod conn13;
 pub(crate) mod dual_hello;
 mod engine_api;
@@ -25,7 +32,7 @@ pub(crate) mod select;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::config::{Config, VerifyMode, DTLS1_3_VERSION};
+use crate::config::{Config, LocalConnectionId, VerifyMode, DTLS1_3_VERSION};
 use crate::connection::ClientOptions;
 use crate::dtls13::client::{Client13, Options13};
 use crate::dtls13::server::{Server13, ServerOptions13};
@@ -67,8 +74,25 @@ fn options13(cfg: &Config, opts: &ClientOptions) -> Options13 {
         suites: cfg.tls13_suites.clone(),
         // RFC 8446 §4.2.11: a 1.3 ticket is offered as a PSK.
         resume: opts.resume.as_ref().and_then(|s| s.tls13_ticket.clone()),
-        // RFC 9147 §9 CIDs are not reachable through `Connection` yet (select.rs).
-        ..Options13::default()
+        cid_len: cid_len13(cfg),
+        cid: cid13(cfg),
+    }
+}
+
+/// RFC 9147 §9 (the `connection_id` extension of RFC 9146 §3): a configured random CID
+/// of this length (0: zero-length, "send me none").
+fn cid_len13(cfg: &Config) -> Option<usize> {
+    match &cfg.connection_id {
+        Some(LocalConnectionId::Random(n)) => Some(usize::from(*n)),
+        _ => None,
+    }
+}
+
+/// A configured fixed CID.
+fn cid13(cfg: &Config) -> Option<Vec<u8>> {
+    match &cfg.connection_id {
+        Some(LocalConnectionId::Fixed(c)) => Some(c.clone()),
+        _ => None,
     }
 }
 
@@ -126,6 +150,12 @@ impl Engine {
             }
             let mut m = Machine::client_unsent(cfg.clone(), now, opts);
             let legacy = dual_hello::LegacyOffer::from_hello(&m.client_hello_body()?)?;
+            let mut o13 = o13;
+            if let Some(cid) = legacy.connection_id() {
+                // One hello, one CID (RFC 9146 §3): the 1.3 client asks for the one the
+                // 1.2 machine chose, so either version finds it in the peer's records.
+                o13.cid = Some(cid);
+            }
             let c = Client13::with_legacy(cfg, o13, now, Some(legacy))?;
             let sent = client_hello1(&c)?;
             Conn13::new(Role13::Client(Box::new(c)), Some((Box::new(m), sent)))
@@ -164,11 +194,27 @@ impl Engine {
         match self {
             Engine::V12(_, None) => Ok(Route::Machine),
             Engine::V13(c) => {
-                if c.fallback.is_none() || !select::answer_is_tls12(datagram) {
+                if c.fallback.is_none() {
                     return Ok(Route::Conn13);
                 }
-                self.fall_back(now)?;
-                Ok(Route::Machine)
+                if select::answer_is_tls12(datagram) {
+                    c.held_answer.take();
+                    self.fall_back(now)?;
+                    return Ok(Route::Machine);
+                }
+                if !c.held_answer.is_fragment(datagram) {
+                    return Ok(Route::Conn13);
+                }
+                // A ServerHello split across datagrams (RFC 6347 §4.2.3): only the whole
+                // message says which version the server chose; held until then.
+                let Some(body) = c.held_answer.add_body(datagram) else {
+                    return Ok(Route::Nothing);
+                };
+                let earlier = c.held_answer.take();
+                if select::server_hello_is_tls12(&body) {
+                    self.fall_back(now)?;
+                }
+                Ok(Route::Replay(earlier))
             }
             Engine::V12(m, Some(held)) => {
                 let offer = match select::client_offer(datagram) {
@@ -198,6 +244,11 @@ impl Engine {
         };
         *undecided = None;
         let blocker = select::config_blocker(&m.config, false).or_else(|| m.tls13_hook_blocker());
+        if blocker.is_some() {
+            // This server cannot do 1.3 with its settings: no downgrade to signal (RFC 8446
+            // §4.1.3 is for servers that support 1.3), else every dual client aborts.
+            m.downgrade_sentinel = false;
+        }
         if offer == Offer::Tls13 && blocker.is_none() {
             if let Some(s) = server13(m, now) {
                 *self = Engine::V13(Box::new(Conn13::new(Role13::Server(Box::new(s)), None)));
@@ -290,7 +341,9 @@ fn server13(m: &mut Machine, now: Instant) -> Option<Server13> {
         request_client_cert: cfg.verify_mode != VerifyMode::None,
         tickets: cfg.tls13_tickets,
         ticket_key: cfg.ticket_key13.clone(),
-        // No CID (select.rs), no SNI acknowledgement, ALPN as the configuration says.
+        cid_len: cid_len13(&cfg),
+        cid: cid13(&cfg),
+        // No SNI acknowledgement, ALPN as the configuration says.
         ..ServerOptions13::default()
     };
     let mut s = Server13::new(cfg, opts, now).ok()?;

@@ -4,7 +4,8 @@
 //! which configured features keep a connection on DTLS 1.2 (src/deviations.rs).
 
 use crate::codec::Reader;
-use crate::config::{Config, DTLS1_3_VERSION};
+use crate::config::{Config, LocalConnectionId, DTLS1_3_VERSION};
+use crate::dtls13::connection_id::MAX_OWN_CID_LEN;
 use crate::dtls13::extensions::{self as ext, ext_type};
 use crate::dtls13::hello::{find_extension, msg_type, ClientHello, ServerHello};
 
@@ -71,16 +72,21 @@ pub(crate) fn answer_is_tls12(datagram: &[u8]) -> bool {
     const HELLO_VERIFY_REQUEST: u8 = 3;
     match first_message(datagram) {
         Some((HELLO_VERIFY_REQUEST, _)) => true,
-        Some((msg_type::SERVER_HELLO, body)) => match ServerHello::decode(body) {
-            Ok(sh) => {
-                find_extension(&sh.extensions, ext_type::SUPPORTED_VERSIONS)
-                    .and_then(|b| ext::decode_version_server(b).ok())
-                    != Some(DTLS1_3_VERSION)
-            }
-            // Not a 1.3 ServerHello either: the 1.2 machine reports what is wrong.
-            Err(_) => true,
-        },
+        Some((msg_type::SERVER_HELLO, body)) => server_hello_is_tls12(body),
         _ => false,
+    }
+}
+
+/// True when a whole ServerHello body does not select 1.3 through `supported_versions`.
+pub(crate) fn server_hello_is_tls12(body: &[u8]) -> bool {
+    match ServerHello::decode(body) {
+        Ok(sh) => {
+            find_extension(&sh.extensions, ext_type::SUPPORTED_VERSIONS)
+                .and_then(|b| ext::decode_version_server(b).ok())
+                != Some(DTLS1_3_VERSION)
+        }
+        // Not a 1.3 ServerHello either: the 1.2 machine reports what is wrong.
+        Err(_) => true,
     }
 }
 
@@ -90,8 +96,15 @@ pub(crate) fn config_blocker(cfg: &Config, _is_client: bool) -> Option<&'static 
     if cfg.psk.is_some() || cfg.psk_identity_hint.is_some() {
         return Some("PSK-callback suites (RFC 4279)");
     }
-    if cfg.connection_id.is_some() {
-        return Some("connection IDs");
+    if let Some(LocalConnectionId::Fixed(c)) = &cfg.connection_id {
+        if c.len() > MAX_OWN_CID_LEN {
+            return Some("connection IDs longer than 20 bytes");
+        }
+    }
+    if let Some(LocalConnectionId::Random(n)) = &cfg.connection_id {
+        if usize::from(*n) > MAX_OWN_CID_LEN {
+            return Some("connection IDs longer than 20 bytes");
+        }
     }
     if cfg.emit_record_headers {
         return Some("13-byte record header events");

@@ -37,7 +37,7 @@ pub fn ours_pair_with(
     let now = Instant::now();
     let client = Ours::client(client_cfg, now, opts);
     let server = Ours::server(server_cfg, now);
-    Pair::new(client, server, link, seed)
+    Pair::new_at(now, client, server, link, seed)
 }
 
 /// Our client and server built from `spec`.

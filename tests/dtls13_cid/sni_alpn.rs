@@ -24,7 +24,13 @@ fn names(list: &[&str]) -> Vec<Vec<u8>> {
     list.iter().map(|n| n.as_bytes().to_vec()).collect()
 }
 
-fn server_with(seed: u64, alpn: &[&str], names_served: &[&str], required: bool) -> OursS13 {
+fn server_with(
+    now: Instant,
+    seed: u64,
+    alpn: &[&str],
+    names_served: &[&str],
+    required: bool,
+) -> OursS13 {
     let cfg = Config::builder()
         .identity(load_chain("server-ecdsa.pem"), load_key("server-ecdsa.key"))
         .verify_mode(VerifyMode::None)
@@ -38,10 +44,10 @@ fn server_with(seed: u64, alpn: &[&str], names_served: &[&str], required: bool) 
         alpn_required: required,
         ..ServerOptions13::default()
     };
-    OursS13::new(cfg, opts, Instant::now())
+    OursS13::new(cfg, opts, now)
 }
 
-fn client_with(seed: u64, alpn: &[&str], sni: &str) -> Ours13 {
+fn client_with(now: Instant, seed: u64, alpn: &[&str], sni: &str) -> Ours13 {
     let cfg = Config::builder()
         .trust_store(crate::common::ours::trust_all())
         .verify_mode(VerifyMode::Peer)
@@ -54,7 +60,7 @@ fn client_with(seed: u64, alpn: &[&str], sni: &str) -> Ours13 {
         verify_names: vec!["localhost".into()],
         ..Options13::default()
     };
-    Ours13::new(cfg, opts, Instant::now())
+    Ours13::new(cfg, opts, now)
 }
 
 fn run<C: crate::common::link::Endpoint>(p: &mut Pair<C, OursS13>) -> Result<(), String> {
@@ -66,9 +72,10 @@ fn run<C: crate::common::link::Endpoint>(p: &mut Pair<C, OursS13>) -> Result<(),
 #[test]
 fn sni_ack_and_alpn_with_our_client() {
     for (sni, acked) in [("LocalHost", true), ("other.example", false)] {
-        let client = client_with(60, &["coap", "h2", "webrtc"], sni);
-        let server = server_with(60, &["x-none", "webrtc", "h2"], &["localhost"], true);
-        let mut p = Pair::new(client, server, LinkConfig::PERFECT, 60);
+        let now = Instant::now();
+        let client = client_with(now, 60, &["coap", "h2", "webrtc"], sni);
+        let server = server_with(now, 60, &["x-none", "webrtc", "h2"], &["localhost"], true);
+        let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 60);
         run(&mut p).unwrap_or_else(|e| panic!("{sni}: {e}"));
         assert_eq!(p.server.s.server_name(), Some(sni));
         assert_eq!(p.client.c.sni_acknowledged(), acked, "{sni}");
@@ -82,9 +89,10 @@ fn sni_ack_and_alpn_with_our_client() {
 /// handshake without ALPN. A client without ALPN is never refused.
 #[test]
 fn alpn_without_overlap() {
-    let client = client_with(61, &["coap"], "localhost");
-    let server = server_with(61, &["h2"], &[], true);
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 61);
+    let now = Instant::now();
+    let client = client_with(now, 61, &["coap"], "localhost");
+    let server = server_with(now, 61, &["h2"], &[], true);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 61);
     assert!(run(&mut p).is_err());
     // The run stops at the server's failure: let its alert arrive.
     while p.step() {}
@@ -98,16 +106,18 @@ fn alpn_without_overlap() {
         "{:?}",
         p.client.c.error()
     );
-    let client = client_with(62, &["coap"], "localhost");
-    let server = server_with(62, &["h2"], &["localhost"], false);
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 62);
+    let now = Instant::now();
+    let client = client_with(now, 62, &["coap"], "localhost");
+    let server = server_with(now, 62, &["h2"], &["localhost"], false);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 62);
     run(&mut p).unwrap();
     assert_eq!(p.server.s.alpn_protocol(), None);
     assert_eq!(p.client.c.alpn_protocol(), None);
     assert!(p.client.c.sni_acknowledged());
-    let client = client_with(63, &[], "localhost");
-    let server = server_with(63, &["h2"], &[], true);
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 63);
+    let now = Instant::now();
+    let client = client_with(now, 63, &[], "localhost");
+    let server = server_with(now, 63, &["h2"], &[], true);
+    let mut p = Pair::new_at(now, client, server, LinkConfig::PERFECT, 63);
     run(&mut p).unwrap();
     assert_eq!(p.server.s.alpn_protocol(), None);
     assert!(!p.client.c.sni_acknowledged(), "a name we do not list");

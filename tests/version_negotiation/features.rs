@@ -152,7 +152,7 @@ fn dual_client_with_openssl_12_server() {
     let start = Instant::now();
     let client = Ours::client(ccfg.clone(), start, ClientOptions::default());
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 21);
+    let mut p = Pair::new_at(start, client, server, LinkConfig::PERFECT, 21);
     p.handshake(2_000, Duration::from_secs(20))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.client.conn.protocol_version(), Some(V12));
@@ -165,9 +165,10 @@ fn dual_client_with_openssl_12_server() {
         resume: Some(session),
         ..ClientOptions::default()
     };
-    let client = Ours::client(ccfg, Instant::now(), opts);
+    let start = Instant::now();
+    let client = Ours::client(ccfg, start, opts);
     let server = OsslPeer::new(&sctx, true, spec.mtu, None).expect("OpenSSL server");
-    let mut p = Pair::new(client, server, LinkConfig::PERFECT, 22);
+    let mut p = Pair::new_at(start, client, server, LinkConfig::PERFECT, 22);
     p.handshake(2_000, Duration::from_secs(20))
         .unwrap_or_else(|e| panic!("resumption: {e}"));
     assert_eq!(p.client.conn.protocol_version(), Some(V12));

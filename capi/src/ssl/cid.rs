@@ -1,6 +1,9 @@
-//! DTLS 1.2 connection IDs (RFC 9146) for C callers, declared in `include/rdtls/cid.h`.
-//! OpenSSL 3.0 has no CID API, so every name carries the `rdtls_` prefix: the drop-in
-//! exports them beside OpenSSL's names without clashing with any of them.
+//! Connection IDs (RFC 9146 for DTLS 1.2, RFC 9147 §9 for DTLS 1.3) for C callers,
+//! declared in `include/rdtls/cid.h`. OpenSSL 3.0 has no CID API, so every name carries the
+//! `rdtls_` prefix: the drop-in exports them beside OpenSSL's names without clashing with
+//! any of them. The setters and getters work on either version; the CID updates
+//! (RequestConnectionId, NewConnectionId, a spare CID for a new path) exist in DTLS 1.3
+//! only.
 use std::ffi::c_int;
 
 use rdtls::cid::{datagram_cid, MAX_CID_LEN};
@@ -9,6 +12,7 @@ use rdtls::config::LocalConnectionId;
 use crate::entry::*;
 use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
+use rdtls::Connection;
 
 use super::ctx::SSL_CTX;
 use super::ssl::SSL;
@@ -64,6 +68,48 @@ fn copy_out(cid: &[u8], out: *mut u8, outlen: usize) -> c_int {
     }
     // At most 255.
     cid.len() as c_int
+}
+
+/// Runs a DTLS 1.3 CID update on the SSL's connection: 1, or 0 with an error queued
+/// (SSL_R_WRONG_SSL_VERSION off DTLS 1.3, SSL_R_STILL_IN_INIT when the engine refuses for
+/// now: handshake not complete, a flight of ours unacknowledged, no usable CID).
+fn cid_update(
+    s: &SSL,
+    what: &str,
+    f: impl FnOnce(&mut Connection) -> Result<(), rdtls::Error>,
+) -> c_int {
+    let version = s.with_conn(|c| c.protocol_version()).flatten();
+    if version != Some(rdtls::DTLS1_3_VERSION) {
+        put_error(
+            ERR_LIB_SSL,
+            SSL_R_WRONG_SSL_VERSION,
+            format!("{what} needs a DTLS 1.3 connection (RFC 9147 section 9)"),
+        );
+        return 0;
+    }
+    let r = match s.conn.try_borrow_mut() {
+        Ok(mut c) => c.as_mut().map(f),
+        Err(_) => None,
+    };
+    match r {
+        Some(Ok(())) => 1,
+        Some(Err(e)) => {
+            put_error(
+                ERR_LIB_SSL,
+                SSL_R_STILL_IN_INIT,
+                format!("{what} refused: {e}"),
+            );
+            0
+        }
+        None => {
+            put_error(
+                ERR_LIB_SSL,
+                SSL_R_STILL_IN_INIT,
+                format!("{what}: SSL busy"),
+            );
+            0
+        }
+    }
 }
 
 entry! {
@@ -143,9 +189,11 @@ entry! {
         c_int::from(s.with_conn(|c| c.last_datagram_newest()).unwrap_or(false))
     }
 
-    /// rdtls_DTLS_get_datagram_connection_id: the CID of the first `tls12_cid` record of
-    /// the datagram `dgram` of `len` bytes, for a receiver whose own CIDs are `cid_len`
-    /// bytes long (the length is not on the wire), copied to `out` (`outlen` bytes). Returns
+    /// rdtls_DTLS_get_datagram_connection_id: the CID of the first record of the datagram
+    /// `dgram` of `len` bytes that carries one (a DTLS 1.2 `tls12_cid` record, RFC 9146 §4,
+    /// or a DTLS 1.3 unified header with the C bit, RFC 9147 §4), for a receiver whose own
+    /// CIDs are `cid_len` bytes long (the length is not on the wire), copied to `out`
+    /// (`outlen` bytes). Returns
     /// `cid_len`, 0 when the datagram holds no such record (or `cid_len` is 0), -1 when
     /// `out` is too small. The record is not authenticated: use the CID only to find the
     /// association, which authenticates it.
@@ -167,5 +215,63 @@ entry! {
             }
             None => 0,
         }
+    }
+
+    /// rdtls_SSL_request_connection_ids: DTLS 1.3 only. Asks the peer for `n` (1..=255)
+    /// more CIDs in a RequestConnectionId (RFC 9147 §9); it goes out with the next
+    /// SSL_read / SSL_write / SSL_do_handshake, and the peer's answer arrives as spare CIDs
+    /// (rdtls_SSL_get_spare_connection_id_count). Returns 1, or 0 with an error queued: not
+    /// DTLS 1.3 (SSL_R_WRONG_SSL_VERSION), `n` out of range (SSL_R_BAD_VALUE), or refused
+    /// for now (SSL_R_STILL_IN_INIT: handshake not complete, our previous flight not yet
+    /// acknowledged, or the peer's CID is empty).
+    fn rdtls_SSL_request_connection_ids(s: *mut SSL, n: c_int) -> c_int {
+        let s = try_ref!(s, 0);
+        let Ok(n @ 1..=255) = u8::try_from(n) else {
+            put_error(ERR_LIB_SSL, SSL_R_BAD_VALUE, format!("{n} connection IDs"));
+            return 0;
+        };
+        let now = s.now();
+        cid_update(s, "rdtls_SSL_request_connection_ids", |c| {
+            c.request_connection_ids(now, n)
+        })
+    }
+
+    /// rdtls_SSL_issue_connection_ids: DTLS 1.3 only. Hands the peer `count` (1..=4) fresh
+    /// CIDs of ours, as long as the negotiated one, in a NewConnectionId (RFC 9147 §9); we
+    /// accept them at once. With `immediate` non-zero the peer must use the first for all
+    /// its later records (cid_immediate), else they are spares. Sent with the next I/O
+    /// call. Returns 1, or 0 with an error queued as rdtls_SSL_request_connection_ids (also
+    /// when our own CID is empty).
+    fn rdtls_SSL_issue_connection_ids(s: *mut SSL, count: c_int, immediate: c_int) -> c_int {
+        let s = try_ref!(s, 0);
+        let Ok(count @ 1..=4) = usize::try_from(count) else {
+            put_error(ERR_LIB_SSL, SSL_R_BAD_VALUE, format!("{count} connection IDs"));
+            return 0;
+        };
+        let now = s.now();
+        cid_update(s, "rdtls_SSL_issue_connection_ids", |c| {
+            c.issue_connection_ids(now, count, immediate != 0)
+        })
+    }
+
+    /// rdtls_SSL_use_spare_connection_id: DTLS 1.3 only. Our records carry the peer's next
+    /// spare CID from now on (RFC 9147 §9: a fresh CID for a new network path, so the old
+    /// and new paths cannot be linked). Returns 1 when switched, 0 when the peer gave us no
+    /// spare (or the connection is not DTLS 1.3); nothing is queued on the error queue for
+    /// a missing spare.
+    fn rdtls_SSL_use_spare_connection_id(s: *mut SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        match s.conn.try_borrow_mut() {
+            Ok(mut c) => c_int::from(c.as_mut().is_some_and(|c| c.use_spare_connection_id())),
+            Err(_) => 0,
+        }
+    }
+
+    /// rdtls_SSL_get_spare_connection_id_count: how many spare CIDs of the peer the SSL
+    /// holds (DTLS 1.3; 0 on DTLS 1.2 or before the handshake).
+    fn rdtls_SSL_get_spare_connection_id_count(s: *const SSL) -> c_int {
+        let s = try_ref!(s, 0);
+        // At most a few (the engine keeps 8).
+        s.with_conn(|c| c.spare_peer_connection_ids()).unwrap_or(0).min(255) as c_int
     }
 }

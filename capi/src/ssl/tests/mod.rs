@@ -10,6 +10,7 @@ use super::ssl::*;
 
 mod backpressure;
 mod cid;
+mod cid13;
 mod client_hello;
 mod dtls13;
 mod handshake;
