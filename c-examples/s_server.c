@@ -174,11 +174,6 @@ static int parse_args(int argc, char **argv, struct options *o)
             return 0;
         }
     }
-    if (o->listen && o->c.dtls13 > 0) {
-        fprintf(stderr, "%s: -listen is DTLS 1.2's DTLSv1_listen (HelloVerifyRequest); "
-                        "not with -dtls1_3\n", common_prog);
-        return 0;
-    }
     if (o->c.mtu < 0 || o->naccept < 0 || o->c.timer_ms < 0 || o->c.timer_ms > 60000
         || o->idle_s < -1 || o->idle_s > 86400) {
         fprintf(stderr, "%s: bad -mtu, -naccept, -timer_ms or -idle_timeout value\n",
@@ -243,13 +238,10 @@ static SSL_CTX *make_ctx(const struct options *o, const char *cert, const char *
         SSL_CTX_set_verify_depth(ctx, o->verify_depth);
     /* Sessions carrying a client certificate may only resume under the same context. */
     SSL_CTX_set_session_id_context(ctx, sid_ctx, (unsigned int)(sizeof(sid_ctx) - 1));
-    /* Application cookies are DTLS 1.2's HelloVerifyRequest. With -dtls1_3 rdtls makes the
-     * HelloRetryRequest cookie itself (RFC 9147 section 5.1); its DTLS 1.3 path takes no
-     * application cookie callbacks (they would keep the connection on DTLS 1.2). */
-    if (o->c.dtls13 <= 0) {
-        SSL_CTX_set_cookie_generate_cb(ctx, common_generate_cookie);
-        SSL_CTX_set_cookie_verify_cb(ctx, common_verify_cookie);
-    }
+    /* Application cookies: DTLS 1.2's HelloVerifyRequest; on DTLS 1.3 rdtls carries them
+     * inside its HelloRetryRequest cookie (RFC 9147 section 5.1), DTLSv1_listen included. */
+    SSL_CTX_set_cookie_generate_cb(ctx, common_generate_cookie);
+    SSL_CTX_set_cookie_verify_cb(ctx, common_verify_cookie);
     return ctx;
 }
 

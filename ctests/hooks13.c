@@ -77,6 +77,21 @@ static int client_hello_cb(SSL *s, int *al, void *arg)
     return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+static int ran_servername;
+static char servername_seen[64];
+
+/* The servername callback: what SNI programs use to pick a certificate. */
+static int servername_cb(SSL *s, int *al, void *arg)
+{
+    const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+
+    (void)al;
+    (void)arg;
+    ran_servername = 1;
+    snprintf(servername_seen, sizeof(servername_seen), "%s", name != NULL ? name : "(none)");
+    return SSL_TLSEXT_ERR_OK;
+}
+
 static int alpn_select(SSL *s, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
@@ -199,6 +214,7 @@ static SSL_CTX *make_ctx(int server, int v13, const char *certdir)
         SSL_CTX_set_cookie_generate_cb(ctx, cookie_generate);
         SSL_CTX_set_cookie_verify_cb(ctx, cookie_verify);
         SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, NULL);
+        SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
         SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
         SSL_CTX_set_keylog_callback(ctx, keylog_server);
     } else {
@@ -341,6 +357,8 @@ int main(int argc, char **argv)
            ran_verify_ok);
     printf("client_hello callback: %d legacy_version 0x%04x sni %d alpn %d\n",
            ran_client_hello, hello_legacy_version, hello_sni, hello_alpn);
+    printf("servername callback: %d name %s; after the handshake %s\n", ran_servername,
+           servername_seen, SSL_get_servername(srv, TLSEXT_NAMETYPE_host_name));
     printf("alpn select callback: %d offered %s\n", ran_alpn, alpn_offered);
     SSL_get0_alpn_selected(cli, &proto, &plen);
     printf("alpn: client %.*s", (int)plen, (const char *)proto);

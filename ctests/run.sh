@@ -403,6 +403,8 @@ run_test dtls13_wolfssl_server_new_connection_id
 run_test dtls13_capi_api
 run_test hooks13_listen_callbacks_13
 run_test hooks13_listen_callbacks_12_like_openssl
+run_test hooks13_s_server_listen_13
+run_test hooks13_s_server_listen_dual
 run_test dtls13_capi_resumption
 run_test dtls13_ports_ours
 run_test dtls13_ports_ours_env

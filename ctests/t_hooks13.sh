@@ -20,6 +20,8 @@ test_hooks13_listen_callbacks_13() {
     grep -q '^client_hello callback: 1 legacy_version 0xfefd sni 1 alpn 1$' out ||
         fail "the client-hello callback did not see the 1.3 ClientHello"
     grep -q '^supported_versions in ClientHello: 1$' out || fail "no supported_versions"
+    grep -q '^servername callback: 1 name localhost; after the handshake localhost$' out ||
+        fail "the servername callback / SSL_get_servername on 1.3"
     grep -q '^alpn select callback: 1 offered h2,coap$' out || fail "no ALPN callback"
     grep -q '^alpn: client coap server coap$' out || fail "ALPN not in EncryptedExtensions"
     local labels="CLIENT_HANDSHAKE_TRAFFIC_SECRET CLIENT_TRAFFIC_SECRET_0 EXPORTER_SECRET"
@@ -40,4 +42,20 @@ test_hooks13_listen_callbacks_12_like_openssl() {
     cat ours.txt
     grep -q '^version: client DTLSv1.2 server DTLSv1.2$' ours.txt || fail "not DTLS 1.2"
     diff -u openssl.txt ours.txt || fail "output differs from OpenSSL's (- OpenSSL, + ours)"
+}
+
+# The port's server with -listen (DTLSv1_listen and its application cookie callbacks) on
+# DTLS 1.3: the listener's HelloRetryRequest cookie, then the 1.3 handshake (exchange13 in
+# t_dtls13_capi.sh checks both ends report DTLSv1.3, data and a KeyUpdate).
+test_hooks13_s_server_listen_13() {
+    exchange13 -dtls1_3 -listen -- -dtls1_3 -msg
+    grep -q '^<<< DTLS 1.3, Handshake .*EncryptedExtensions$' cli.err ||
+        fail "no EncryptedExtensions traced"
+}
+
+# The same server offering 1.2 and 1.3 (-dtls) with -listen: a 1.3-only client gets 1.3
+# (before, DTLSv1_listen's HelloVerifyRequest failed it).
+test_hooks13_s_server_listen_dual() {
+    export RDTLS_MAX_PROTO=DTLSv1.3
+    exchange13 -listen -- -dtls1_3
 }

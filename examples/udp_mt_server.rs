@@ -241,7 +241,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         workers.push(Worker {
             sock,
             config: config.clone(),
-            listener: CookieListener::new(config.cookie_keys().clone()),
+            listener: CookieListener::for_config(&config),
             conns: HashMap::new(),
             timers: BinaryHeap::new(),
             gso,

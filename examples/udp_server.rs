@@ -21,7 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let chain = load_certificates(&std::fs::read(&args[2])?)?;
     let key = SigningKey::from_pem(&std::fs::read(&args[3])?)?;
     let config = Config::builder().identity(chain, Arc::new(key)).build()?;
-    let listener = CookieListener::new(config.cookie_keys().clone());
+    // Answers a 1.3 ClientHello with the HRR cookie when the config allows 1.3.
+    let listener = CookieListener::for_config(&config);
     let sock = UdpSocket::bind(&args[1])?;
     eprintln!("listening on {}", sock.local_addr()?);
     let mut conns: HashMap<SocketAddr, Connection> = HashMap::new();

@@ -268,6 +268,9 @@ pub trait CookieHooks {
     fn verify(&mut self, cookie: &[u8]) -> bool;
 }
 
+/// A stateless HelloRetryRequest is at most this many times the ClientHello datagram.
+pub const MAX_HRR_AMPLIFICATION: usize = 3;
+
 /// What [`CookieListener::handle`] did with a datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -486,7 +489,9 @@ impl CookieListener {
     ///
     /// `out` is cleared, and holds the HelloVerifyRequest when that is the outcome. A
     /// HelloVerifyRequest larger than the ClientHello datagram is never sent: the
-    /// ClientHello is dropped instead, so we cannot amplify a spoofed source's traffic.
+    /// ClientHello is dropped instead, so we cannot amplify a spoofed source's traffic (a
+    /// HelloRetryRequest, see [`CookieListener::for_config`], is held to
+    /// [`MAX_HRR_AMPLIFICATION`] times the datagram).
     pub fn handle(
         &self,
         now: Instant,
@@ -598,8 +603,13 @@ impl CookieListener {
         let c = hrr_cookie::make(&self.keys, now, peer_addr, &st, &ch.random);
         let hrr = hrr_cookie::hrr_body(&st, &c);
         hrr_cookie::hrr_datagram(first.record_seq, first.message_seq, &hrr, out);
-        // No amplification of a spoofed source (RFC 9147 §5.1, as for HelloVerifyRequest).
-        if out.len() > datagram.len() {
+        // A bounded answer to a possibly spoofed source (RFC 9147 §5.1 warns of
+        // amplification). The HelloRetryRequest must carry ClientHello1's hash (48 bytes
+        // with SHA-384) and the application's cookie, so it may exceed a small
+        // ClientHello; it is held to `MAX_HRR_AMPLIFICATION` times the datagram, QUIC's
+        // anti-amplification factor (RFC 9000 §8.1). (A HelloVerifyRequest stays within
+        // the ClientHello's size.)
+        if out.len() > datagram.len().saturating_mul(MAX_HRR_AMPLIFICATION) {
             out.clear();
             return ListenOutcome::Drop;
         }

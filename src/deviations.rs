@@ -141,8 +141,7 @@
 //!   `Error::Config` naming the feature and a server answers protocol_version. The list:
 //!   PSK-callback suites (RFC 4279: `ConfigBuilder::psk`, a PSK identity hint,
 //!   `ClientOptions::psk`, `set_psk_provider`); connection IDs longer than 20 bytes
-//!   (`connection_id`; shorter ones run on 1.3, RFC 9147 §9); a server's
-//!   `certificate_authorities`. Renegotiation does
+//!   (`connection_id`; shorter ones run on 1.3, RFC 9147 §9). Renegotiation does
 //!   not exist in 1.3 (`renegotiate` fails on a 1.3 connection). The timer hook
 //!   (`set_timer_hook`) drives the 1.3 flights' retransmission timeout as it does 1.2's.
 //! * **Server hooks on 1.3.** Application cookie hooks (`set_cookie_hooks`) ride inside
@@ -165,6 +164,8 @@
 //!   OpenSSL's TLS 1.3 server does not for stateless tickets. Key log lines on 1.3 are
 //!   NSS's TLS 1.3 labels (CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET,
 //!   CLIENT/SERVER_TRAFFIC_SECRET_0, EXPORTER_SECRET), emitted as each secret is derived.
+//!   A server's CA list goes into the 1.3 CertificateRequest as `certificate_authorities`
+//!   (RFC 8446 §4.2.4); our 1.3 client does not report the names it receives.
 //! * **Setters after the offer.** A client that offered 1.3 may be given
 //!   `set_psk_provider` later: before its ClientHello was handed out by `poll_transmit` it
 //!   then offers 1.2 only; afterwards the setting reaches the 1.2 fallback. Once the

@@ -18,6 +18,8 @@ pub mod ext_type {
     pub const SUPPORTED_GROUPS: u16 = 10;
     /// signature_algorithms.
     pub const SIGNATURE_ALGORITHMS: u16 = 13;
+    /// RFC 8446 §4.2.4.
+    pub const CERTIFICATE_AUTHORITIES: u16 = 47;
     /// pre_shared_key.
     pub const PRE_SHARED_KEY: u16 = 41;
     /// early_data.

@@ -24,6 +24,26 @@ use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::SignatureScheme;
 use crate::error::{AlertDescription as AD, Error};
 
+/// The `certificate_authorities` extension body (RFC 8446 §4.2.4): the configured CA names
+/// as `DistinguishedName authorities<3..2^16-1>`, each `opaque DistinguishedName<1..2^16-1>`;
+/// None without names. Names that would overflow the list are left out (a hint only).
+fn certificate_authorities(names: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let mut list = Vec::new();
+    for n in names {
+        if n.is_empty() || list.len() + 2 + n.len() > usize::from(u16::MAX) {
+            continue;
+        }
+        list.extend_from_slice(&(n.len() as u16).to_be_bytes());
+        list.extend_from_slice(n);
+    }
+    if list.is_empty() {
+        return None;
+    }
+    let mut b = (list.len() as u16).to_be_bytes().to_vec();
+    b.extend_from_slice(&list);
+    Some(b)
+}
+
 fn failure(what: &str) -> Error {
     Error::alert(AD::HANDSHAKE_FAILURE, what.to_string())
 }
@@ -68,6 +88,11 @@ impl Server13 {
         seq: u16,
         body: &[u8],
     ) -> Result<SState, Error> {
+        if self.parked_hello.is_some() {
+            // A retransmitted ClientHello while the hook is paused: the parked one is
+            // answered when the application resumes it.
+            return Ok(SState::ExpectClientHello);
+        }
         let ch = ClientHello::decode(body).map_err(decode_err)?;
         let exts = &ch.extensions;
         let versions = find_extension(exts, ext_type::SUPPORTED_VERSIONS)
@@ -298,7 +323,10 @@ impl Server13 {
             CertificateRequest {
                 context: ctx.clone(),
                 schemes: TLS13_SCHEMES.to_vec(),
-                extensions: Vec::new(),
+                extensions: certificate_authorities(&self.ch.cfg.certificate_authorities)
+                    .map(|b| (ext_type::CERTIFICATE_AUTHORITIES, b))
+                    .into_iter()
+                    .collect(),
             }
             .encode(&mut b);
             flight.push(add(self, &mut transcript, hs::CERTIFICATE_REQUEST, b));

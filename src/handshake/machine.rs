@@ -437,13 +437,10 @@ impl Machine {
         // The session lookup hook (SSL_CTX_sess_set_get_cb) is not a blocker: OpenSSL
         // consults it only for session-ID resumption, which TLS/DTLS 1.3 does not have
         // (RFC 8446 §2.2: resumption is by PSK; our 1.3 tickets are stateless, sealed
-        // with the Config's ticket key), so a 1.3 server never calls it, as OpenSSL's.
-        [(
-            self.hs.psk.provider.is_some() || self.opts.psk.is_some(),
-            "PSK-callback suites",
-        )]
-        .into_iter()
-        .find_map(|(set, what)| set.then_some(what))
+        // with the Config's ticket key), so a 1.3 server never calls it, as OpenSSL's
+        // with its default stateless TLS 1.3 tickets (it consults the external cache only
+        // for the stateful tickets of SSL_OP_NO_TICKET, which rdtls does not issue).
+        (self.hs.psk.provider.is_some() || self.opts.psk.is_some()).then_some("PSK-callback suites")
     }
 
     /// The application's ClientHello hook, for the 1.3 server that takes over.

@@ -92,7 +92,7 @@ pub(crate) fn server_hello_is_tls12(body: &[u8]) -> bool {
 
 /// The configured feature our DTLS 1.3 path does not implement, if any: such a
 /// configuration does not offer or accept 1.3 (src/deviations.rs).
-pub(crate) fn config_blocker(cfg: &Config, is_client: bool) -> Option<&'static str> {
+pub(crate) fn config_blocker(cfg: &Config, _is_client: bool) -> Option<&'static str> {
     if cfg.psk.is_some() || cfg.psk_identity_hint.is_some() {
         return Some("PSK-callback suites (RFC 4279)");
     }
@@ -105,12 +105,6 @@ pub(crate) fn config_blocker(cfg: &Config, is_client: bool) -> Option<&'static s
         if usize::from(*n) > MAX_OWN_CID_LEN {
             return Some("connection IDs longer than 20 bytes");
         }
-    }
-    if !is_client
-        && !cfg.certificate_authorities.is_empty()
-        && cfg.verify_mode != crate::config::VerifyMode::None
-    {
-        return Some("certificate_authorities in CertificateRequest");
     }
     None
 }

@@ -71,7 +71,10 @@ fn listen_round(
         is_hrr(&out),
         "a HelloRetryRequest, not a HelloVerifyRequest"
     );
-    assert!(out.len() <= ch1.len(), "no amplification");
+    assert!(
+        out.len() <= ch1.len() * rdtls::cookie::MAX_HRR_AMPLIFICATION,
+        "bounded amplification"
+    );
     client.handle_datagram(now, &out);
     assert!(client.error.is_none(), "client: {:?}", client.error);
     let ch2 = one(client, now);
@@ -382,4 +385,119 @@ fn keylog_lines_on_13_both_roles() {
         assert_eq!(f[1], hex, "{l}");
         assert_eq!(f[2].len(), 64, "SHA-256 secret: {l}");
     }
+}
+
+/// A server's CA list goes into the 1.3 CertificateRequest as `certificate_authorities`
+/// (RFC 8446 §4.2.4) instead of keeping the server on 1.2.
+#[test]
+fn certificate_authorities_in_13_certificate_request() {
+    let spec = Spec {
+        mutual: true,
+        ..Spec::default_ecdsa()
+    };
+    let now = Instant::now();
+    let dn = b"\x30\x0d\x31\x0b\x30\x09\x06\x03\x55\x04\x03\x0c\x02CA".to_vec();
+    let scfg = crate::common::ours::our_builder(&spec, true)
+        .versions(V12, V13)
+        .unwrap()
+        .certificate_authorities(std::slice::from_ref(&dn))
+        .message_events(true)
+        .build()
+        .unwrap();
+    let c = Ours::client(
+        config(&spec, false, V12, V13),
+        now,
+        ClientOptions::default(),
+    );
+    let mut p = Pair::new_at(now, c, Ours::server(scfg, now), LinkConfig::PERFECT, 38);
+    handshake(&mut p);
+    assert_eq!(p.server.conn.protocol_version(), Some(V13));
+    assert_eq!(p.server.conn.verify_result(), 0, "client chain verified");
+    let cr = p
+        .server
+        .events
+        .iter()
+        .find_map(|e| match e {
+            rdtls::Event::HandshakeMessage {
+                sent: true,
+                msg_type,
+                bytes,
+            } if msg_type.0 == 13 => Some(bytes.clone()),
+            _ => None,
+        })
+        .expect("CertificateRequest sent");
+    // extension 47, length, list length, DN length, DN.
+    let mut want = vec![0, 47];
+    want.extend_from_slice(&((dn.len() + 4) as u16).to_be_bytes());
+    want.extend_from_slice(&((dn.len() + 2) as u16).to_be_bytes());
+    want.extend_from_slice(&(dn.len() as u16).to_be_bytes());
+    want.extend_from_slice(&dn);
+    assert!(
+        cr.windows(want.len()).any(|w| w == want.as_slice()),
+        "certificate_authorities not in {cr:02x?}"
+    );
+}
+
+/// A minimal ClientHello datagram offering 1.3 with no key share (a group HRR).
+fn small_hello() -> Vec<u8> {
+    use rdtls::dtls13::extensions::{encode_u16_list, encode_versions_client, ext_type};
+    let mut sv = Vec::new();
+    encode_versions_client(&mut sv, &[V13]);
+    let mut groups = Vec::new();
+    encode_u16_list(&mut groups, &[0x1d]);
+    let mut body = Vec::new();
+    rdtls::dtls13::hello::ClientHello::new(
+        [5; 32],
+        vec![0x1301],
+        vec![
+            (ext_type::SUPPORTED_VERSIONS, sv),
+            (ext_type::SUPPORTED_GROUPS, groups),
+            (ext_type::KEY_SHARE, vec![0, 0]),
+        ],
+    )
+    .encode(&mut body);
+    let mut d = vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0];
+    d.extend_from_slice(&((body.len() + 12) as u16).to_be_bytes());
+    d.push(1);
+    d.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    d.extend_from_slice(&[0, 0, 0, 0, 0]);
+    d.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    d.extend_from_slice(&body);
+    d
+}
+
+struct AppCookie(usize);
+
+impl CookieHooks for AppCookie {
+    fn generate(&mut self) -> Option<Vec<u8>> {
+        Some(vec![7; self.0])
+    }
+    fn verify(&mut self, _: &[u8]) -> bool {
+        true
+    }
+}
+
+/// The listener's HelloRetryRequest is held to MAX_HRR_AMPLIFICATION times the ClientHello
+/// datagram: with a small hello, a 16-byte application cookie is answered (larger than the
+/// hello), a 255-byte one is dropped.
+#[test]
+fn listener_hrr_amplification_bound() {
+    use rdtls::cookie::MAX_HRR_AMPLIFICATION;
+    let spec = Spec::default_ecdsa();
+    let l = CookieListener::for_config(&config(&spec, true, V12, V13));
+    let ch = small_hello();
+    let now = Instant::now();
+    let mut out = Vec::new();
+    assert_eq!(
+        l.handle(now, PEER_ADDR, &ch, Some(&mut AppCookie(16)), &mut out),
+        ListenOutcome::HelloVerifyRequest
+    );
+    assert!(is_hrr(&out));
+    assert!(out.len() > ch.len(), "this HRR is larger than the hello");
+    assert!(out.len() <= ch.len() * MAX_HRR_AMPLIFICATION);
+    assert_eq!(
+        l.handle(now, PEER_ADDR, &ch, Some(&mut AppCookie(255)), &mut out),
+        ListenOutcome::Drop
+    );
+    assert!(out.is_empty());
 }
