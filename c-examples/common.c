@@ -674,12 +674,23 @@ int common_apply_ssl_opts(SSL *ssl, const struct common_opts *c)
     return 1;
 }
 
+/* One SSL_do_handshake after a KeyUpdate or renegotiation request: it sends what was
+ * queued (OpenSSL sends it only from an I/O call); the stdin command was handled (1). */
+static int drive_once(SSL *ssl)
+{
+    int r = SSL_do_handshake(ssl);
+
+    fprintf(stderr, "SSL_do_handshake -> %d\n", r);
+    if (r <= 0)
+        ERR_clear_error();
+    return 1;
+}
+
 int common_stdin_command(SSL *ssl, const char *line, size_t len)
 {
     if (len < 1 || (line[0] != 'R' && line[0] != 'k' && line[0] != 'K')
         || (len > 1 && line[1] != '\n' && line[1] != '\r'))
         return 0;
-    int r;
 
     if (line[0] != 'R') {
         /* As openssl s_client/s_server: "k" updates our keys, "K" also asks the peer to. */
@@ -690,11 +701,7 @@ int common_stdin_command(SSL *ssl, const char *line, size_t len)
             ERR_print_errors_fp(stderr);
             return 1;
         }
-        r = SSL_do_handshake(ssl);
-        fprintf(stderr, "SSL_do_handshake -> %d\n", r);
-        if (r <= 0)
-            ERR_clear_error();
-        return 1;
+        return drive_once(ssl);
     }
 
     fprintf(stderr, "RENEGOTIATING\n");
@@ -704,11 +711,7 @@ int common_stdin_command(SSL *ssl, const char *line, size_t len)
         return 1;
     }
     /* As openssl s_server: OpenSSL sends the first flight only from an I/O call. */
-    r = SSL_do_handshake(ssl);
-    fprintf(stderr, "SSL_do_handshake -> %d\n", r);
-    if (r <= 0)
-        ERR_clear_error();
-    return 1;
+    return drive_once(ssl);
 }
 
 int common_ssl_write(SSL *ssl, int fd, const void *buf, int len, int may_wait)

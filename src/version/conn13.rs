@@ -116,12 +116,7 @@ impl Conn13 {
                         }
                         Event13::NewSessionTicket => self.events.push_back(Event::NewSessionTicket),
                         Event13::PeerClosed => {
-                            self.close_received = true;
-                            self.events.push_back(Event::AlertReceived {
-                                level: AlertLevel::Warning,
-                                description: AlertDescription::CLOSE_NOTIFY,
-                            });
-                            self.events.push_back(Event::PeerClosed);
+                            peer_closed(&mut self.events, &mut self.close_received)
                         }
                         _ => {}
                     }
@@ -134,12 +129,7 @@ impl Conn13 {
                             self.events.push_back(Event::HandshakeComplete)
                         }
                         ServerEvent13::PeerClosed => {
-                            self.close_received = true;
-                            self.events.push_back(Event::AlertReceived {
-                                level: AlertLevel::Warning,
-                                description: AlertDescription::CLOSE_NOTIFY,
-                            });
-                            self.events.push_back(Event::PeerClosed);
+                            peer_closed(&mut self.events, &mut self.close_received)
                         }
                         _ => {}
                     }
@@ -543,4 +533,14 @@ impl Conn13 {
     pub(crate) fn config(&self) -> &std::sync::Arc<crate::Config> {
         role!(&self.role, x => &x.ch.cfg)
     }
+}
+
+/// The peer's close_notify: reported as the alert it is, then as the close.
+fn peer_closed(events: &mut VecDeque<Event>, close_received: &mut bool) {
+    *close_received = true;
+    events.push_back(Event::AlertReceived {
+        level: AlertLevel::Warning,
+        description: AlertDescription::CLOSE_NOTIFY,
+    });
+    events.push_back(Event::PeerClosed);
 }

@@ -1,6 +1,7 @@
 //! Connection IDs on DTLS 1.3 through the C API (`include/rdtls/cid.h`, RFC 9147 §9): the
 //! same setters and getters as on 1.2, the datagram helper on a unified header, and the
 //! 1.3-only updates (request spares, switch to one, issue ours).
+use super::dtls13::send;
 use super::*;
 use crate::ssl::cid::*;
 use crate::ssl::consts::*;
@@ -25,25 +26,6 @@ fn max13(ctx: *mut SSL_CTX) {
         SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION, v, null_mut()),
         1
     );
-}
-
-/// `msg` from `from` to `to` through the dgram pair; also drives both sides' flushes.
-fn send(from: *mut SSL, to: *mut SSL, msg: &[u8]) {
-    assert_eq!(
-        SSL_write(from, msg.as_ptr().cast(), msg.len() as c_int),
-        msg.len() as c_int,
-        "{:?}",
-        take_errors()
-    );
-    let mut buf = [0u8; 100];
-    let mut n = -1;
-    for _ in 0..5 {
-        n = SSL_read(to, buf.as_mut_ptr().cast(), buf.len() as c_int);
-        if n > 0 {
-            break;
-        }
-    }
-    assert_eq!(&buf[..n.max(0) as usize], msg, "{:?}", take_errors());
 }
 
 #[test]

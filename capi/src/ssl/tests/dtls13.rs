@@ -116,23 +116,6 @@ fn handshake_getters_and_key_update() {
     assert_eq!(cstr_of(SSL_CIPHER_get_name(c)), "TLS_AES_256_GCM_SHA384");
     assert_eq!(crate::ssl::verify::SSL_get_verify_result(p.client), 0);
 
-    let send = |from: *mut SSL, to: *mut SSL, msg: &[u8]| {
-        assert_eq!(
-            SSL_write(from, msg.as_ptr().cast(), msg.len() as c_int),
-            msg.len() as c_int,
-            "{:?}",
-            take_errors()
-        );
-        let mut buf = [0u8; 100];
-        let mut n = -1;
-        for _ in 0..5 {
-            n = SSL_read(to, buf.as_mut_ptr().cast(), buf.len() as c_int);
-            if n > 0 {
-                break;
-            }
-        }
-        assert_eq!(&buf[..n.max(0) as usize], msg, "{:?}", take_errors());
-    };
     send(p.client, p.server, b"one");
     assert_eq!(SSL_get_key_update_type(p.client), SSL_KEY_UPDATE_NONE);
     assert_eq!(SSL_key_update(p.client, 5), 0);
@@ -323,4 +306,23 @@ fn ssl_conf_names_dtls13() {
     assert_eq!(SSL_CONF_CTX_finish(cc), 1);
     SSL_CONF_CTX_free(cc);
     SSL_CTX_free(ctx);
+}
+
+/// `msg` from `from` to `to` through the dgram pair; also drives both sides' flushes.
+pub(super) fn send(from: *mut SSL, to: *mut SSL, msg: &[u8]) {
+    assert_eq!(
+        crate::ssl::io::SSL_write(from, msg.as_ptr().cast(), msg.len() as c_int),
+        msg.len() as c_int,
+        "{:?}",
+        take_errors()
+    );
+    let mut buf = [0u8; 100];
+    let mut n = -1;
+    for _ in 0..5 {
+        n = crate::ssl::io::SSL_read(to, buf.as_mut_ptr().cast(), buf.len() as c_int);
+        if n > 0 {
+            break;
+        }
+    }
+    assert_eq!(&buf[..n.max(0) as usize], msg, "{:?}", take_errors());
 }
