@@ -353,18 +353,7 @@ impl Machine {
         if config.suites.is_empty() {
             return Err(Error::Config("no cipher suites".into()));
         }
-        // Secure by default: a client that checks the server's name must be told the name.
-        if config.verify_mode != crate::config::VerifyMode::None
-            && config.verify_hostname
-            && opts.server_name.is_none()
-            && opts.verify_names.is_empty()
-        {
-            return Err(Error::Config(
-                "a verifying client needs the server's name (ClientOptions::server_name or \
-                 verify_names), or ConfigBuilder::dangerous().disable_hostname_verification()"
-                    .into(),
-            ));
-        }
+        crate::version::check_client(&config, &opts)?;
         let mut m = Self::client_unsent(config, now, opts);
         m.client_send_hello(now)?;
         Ok(m)

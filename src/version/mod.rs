@@ -96,8 +96,9 @@ fn cid13(cfg: &Config) -> Option<Vec<u8>> {
     }
 }
 
-/// The checks `Machine::client` makes, for the 1.3 paths.
-fn check_client(cfg: &Config, opts: &ClientOptions) -> Result<(), Error> {
+/// Secure by default: a client that checks the server's name must be told the name (both
+/// versions' clients, `Machine::client` included).
+pub(crate) fn check_client(cfg: &Config, opts: &ClientOptions) -> Result<(), Error> {
     if cfg.verify_mode != VerifyMode::None
         && cfg.verify_hostname
         && opts.server_name.is_none()
