@@ -769,9 +769,8 @@ pub(crate) fn config_variant(
         cookie_exchange,
         // Always: the handshake messages drive OpenSSL's state names (events.rs).
         message_events: true,
-        // The engine's DTLS 1.3 path reports no 13-byte record headers (unified headers
-        // have no such form): a DTLS 1.3-enabled SSL gives the message callback no
-        // SSL3_RT_HEADER calls, rather than staying on DTLS 1.2 for them.
+        // Record headers for the message callback (SSL3_RT_HEADER): 13-byte ones on 1.2,
+        // the plaintext or unified header on 1.3 (events.rs).
         record_headers: settings.msg_callback.is_some(),
         keylog: live.keylog_callback.is_some(),
         // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
