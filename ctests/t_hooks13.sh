@@ -15,8 +15,10 @@ test_hooks13_listen_callbacks_13() {
     grep -q '^version: client DTLSv1.3 server DTLSv1.3$' out || fail "not DTLS 1.3"
     grep -q '^first server message type: 2$' out ||
         fail "DTLSv1_listen did not answer with a HelloRetryRequest"
-    grep -q '^cookie callbacks: generate 1 verify 1 verify_ok 1$' out ||
-        fail "the cookie callbacks did not run"
+    # Verify runs twice, as OpenSSL 3.0 does on 1.2 (hooks13_listen_callbacks_12_like_openssl
+    # diffs the counts): once in DTLSv1_listen, once when SSL_accept processes the ClientHello.
+    grep -q '^cookie callbacks: generate 1 verify 2 verify_ok 2$' out ||
+        fail "the cookie callbacks did not run as on 1.2"
     grep -q '^client_hello callback: 1 legacy_version 0xfefd sni 1 alpn 1$' out ||
         fail "the client-hello callback did not see the 1.3 ClientHello"
     grep -q '^supported_versions in ClientHello: 1$' out || fail "no supported_versions"
