@@ -178,7 +178,9 @@
 //!   `connection_ids` and `last_datagram_newest` do answer on 1.3 (RFC 9147 §9; `own` is
 //!   the CID of ours the peer uses now, one of several after a NewConnectionId). Security
 //!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier
-//!   accepted the peer's chain (also on a server that got no client certificate).
+//!   accepted the peer's chain, or until a handshake completed in which the peer presented
+//!   none (a server that asked for no client certificate): that reads `X509_V_OK`, as in
+//!   OpenSSL ("no verification error"), so a server checking it does not refuse 1.3 peers.
 //! * **A 1.3-capable server decides on the first whole ClientHello.** Fragments of a first
 //!   ClientHello are held (at most 8 datagrams / 32 KiB) until it is whole; other datagrams
 //!   before it go to the 1.2 machine (dropped there), or are dropped by a 1.3-only server.

@@ -365,12 +365,15 @@ impl Conn13 {
         role!(&self.role, x => x.peer_certificates())
     }
 
-    /// `X509_V_OK` only when the peer's chain was verified by our verifier and accepted
-    /// (fail closed: no chain, or not yet checked, reads as unverified).
+    /// The verifier's code for the peer's chain. A handshake that completed without the
+    /// peer presenting a chain (a server that asked for none) reads `X509_V_OK`, as in
+    /// OpenSSL and our 1.2 machine ("no verification error", not "verified": the peer
+    /// certificate getters say none). Until then it fails closed as unverified.
     pub(crate) fn verify_result(&self) -> i32 {
         match (role!(&self.role, x => x.ch.verify_code), self.error()) {
             (Some(code), _) => code,
             (None, Some(Error::CertificateVerify { code, .. })) if *code != 0 => *code,
+            (None, None) if self.is_established() && self.peer_certificates().is_empty() => 0,
             _ => X509_V_ERR_UNSPECIFIED,
         }
     }
