@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::cookie::CookieKeys;
 use crate::crypto::suites::{CipherSuite, DEFAULT_SUITES};
 use crate::dtls13::record_protection::Suite13;
+pub use crate::dtls13::server_ticket::TicketKey13;
 use crate::enums::{NamedGroup, SignatureScheme};
 use crate::error::Error;
 use crate::handshake::messages::Certificate;
@@ -137,7 +138,8 @@ pub struct Config {
     pub tls13_suites: Vec<Suite13>,
     /// Server: NewSessionTickets issued after a DTLS 1.3 handshake (RFC 8446 §4.6.1).
     pub tls13_tickets: u8,
-    /// The key DTLS 1.3 tickets are sealed with (one per Config).
+    /// The key DTLS 1.3 tickets are sealed with (one per Config unless shared through
+    /// [`ConfigBuilder::tls13_ticket_key`]).
     pub(crate) ticket_key13: Option<Arc<crate::dtls13::server_ticket::TicketKey13>>,
 }
 
@@ -548,6 +550,15 @@ impl ConfigBuilder {
         self
     }
 
+    /// Share the key DTLS 1.3 tickets are sealed with between Configs (an OpenSSL
+    /// `SSL_CTX` keeps one, whatever per-`SSL` settings its connections were built from), so
+    /// a ticket one Config's connection issued resumes on the others. Default: a fresh key
+    /// per built Config.
+    pub fn tls13_ticket_key(mut self, key: Arc<TicketKey13>) -> Self {
+        self.cfg.ticket_key13 = Some(key);
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(mut self) -> Result<Arc<Config>, Error> {
         if self.cfg.suites.is_empty() {
@@ -586,12 +597,13 @@ impl ConfigBuilder {
         if self.cfg.srtp_profiles.len() > MAX_SRTP_PROFILES {
             return Err(Error::Config("too many SRTP profiles".into()));
         }
-        // One DTLS 1.3 ticket key per Config, so its connections resume each other's
-        // tickets (RFC 8446 §4.6.1).
-        self.cfg.ticket_key13 =
-            crate::dtls13::server_ticket::TicketKey13::new(std::time::Instant::now())
+        // One DTLS 1.3 ticket key per Config (or the shared one), so its connections resume
+        // each other's tickets (RFC 8446 §4.6.1).
+        if self.cfg.ticket_key13.is_none() {
+            self.cfg.ticket_key13 = TicketKey13::new(std::time::Instant::now())
                 .ok()
                 .map(Arc::new);
+        }
         if self.cache_capacity > 0 {
             self.cfg.session_cache =
                 Arc::new(SessionCache::new(self.cache_capacity, self.cache_lifetime));

@@ -371,3 +371,61 @@ fn timer_hook_on_13() {
     assert_eq!(seen[1..], [0, 0], "{seen:?}");
     assert!(p.now - start < Duration::from_millis(1100));
 }
+
+/// A client's ticket from a server built from `first`, offered to a server built from
+/// `second`: whether the second server resumed it.
+fn ticket_resumes_across(first: Arc<rdtls::Config>, second: Arc<rdtls::Config>) -> bool {
+    let spec = Spec::default_ecdsa();
+    let ccfg = config(&spec, false, V12, V13);
+    let now = Instant::now();
+    let c = Ours::client(ccfg.clone(), now, ClientOptions::default());
+    let s = Ours::server(first, now);
+    let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 21);
+    handshake(&mut p);
+    p.run_until(1000, Duration::from_secs(60), |p| {
+        p.client.events.contains(&rdtls::Event::NewSessionTicket)
+    })
+    .unwrap();
+    let session = p.client.conn.session().expect("session with a ticket");
+    let now = p.now;
+    let opts = ClientOptions {
+        resume: Some(session),
+        ..ClientOptions::default()
+    };
+    let c2 = Ours::client(ccfg, now, opts);
+    let s2 = Ours::server(second, now);
+    let mut p2 = Pair::new_at(now, c2, s2, LinkConfig::PERFECT, 22);
+    handshake(&mut p2);
+    assert_eq!(p2.client.conn.protocol_version(), Some(V13));
+    p2.exchange(b"second", b"server").unwrap();
+    assert_eq!(
+        p2.client.conn.session_reused(),
+        p2.server.conn.session_reused()
+    );
+    p2.server.conn.session_reused()
+}
+
+/// Configs built separately seal tickets with different keys unless they share one
+/// (`ConfigBuilder::tls13_ticket_key`, what an `SSL_CTX` does for all its `SSL`s).
+#[test]
+fn ticket_key_shared_between_configs() {
+    let spec = Spec::default_ecdsa();
+    let server = |key: Option<Arc<rdtls::config::TicketKey13>>| {
+        let b = our_builder(&spec, true).versions(V12, V13).unwrap();
+        match key {
+            Some(k) => b.tls13_ticket_key(k),
+            None => b,
+        }
+        .build()
+        .unwrap()
+    };
+    assert!(
+        !ticket_resumes_across(server(None), server(None)),
+        "a ticket sealed under another Config's key is refused (full handshake)"
+    );
+    let key = Arc::new(rdtls::config::TicketKey13::new(Instant::now()).unwrap());
+    assert!(
+        ticket_resumes_across(server(Some(key.clone())), server(Some(key))),
+        "the shared key opens the other Config's ticket"
+    );
+}
