@@ -13,25 +13,23 @@ use std::path::{Path, PathBuf};
 /// Breaking it means splitting those files into "state" and "exports" halves. First cut
 /// taken: `passthru` reads our `SSL_CONF_CTX` flags through a reader `ssl::conf` registers,
 /// so `conf`, `ctrl`, `getters`, `setters` and `trust` left the cycle (23 modules -> 18).
+/// `SSL_CIPHER_find` (the one `cipher` export naming `SSL`) moved to `compat`: `cipher` and
+/// `passthru` left it (18 -> 16).
+/// The plain types the objects hold (`AppPtr`, `CaNames`, `ParamSlot`, `CertObject`, the
+/// getter caches, `IoState`, `HelloView`, `SSL_SESSION` itself) moved down to `ssl::state`:
+/// `ca_list`, `certs`, `session`, `session_extras` and `verify_param` left it (16 -> 11).
 const KNOWN_CYCLE: &[&str] = &[
-    "passthru",
     "ssl::alpn",
-    "ssl::ca_list",
-    "ssl::certs",
-    "ssl::cipher",
     "ssl::client_hello",
     "ssl::ctx",
     "ssl::extras",
     "ssl::own_cert",
     "ssl::psk",
     "ssl::servername",
-    "ssl::session",
-    "ssl::session_extras",
     "ssl::session_lookup",
     "ssl::settings",
     "ssl::ssl",
     "ssl::verify",
-    "ssl::verify_param",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

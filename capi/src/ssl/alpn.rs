@@ -11,8 +11,8 @@ use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
 
 use super::ctx::SSL_CTX;
-use super::settings::AppPtr;
 use super::ssl::SSL;
+use super::state::AppPtr;
 use super::verify::SslPtr;
 
 /// `int (*cb)(SSL *ssl, const unsigned char **out, unsigned char *outlen,

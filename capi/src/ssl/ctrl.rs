@@ -16,8 +16,9 @@ use super::consts::*;
 use super::ctx::SSL_CTX;
 use super::method::Family;
 use super::params::{group_from_nid, group_nid, parse_groups, parse_sigalgs};
-use super::settings::{AppPtr, MsgCallback, ServernameCallback, Settings};
+use super::settings::{MsgCallback, ServernameCallback, Settings};
 use super::ssl::SSL;
+use super::state::AppPtr;
 
 /// `SSL_CTX_set_max_send_fragment` bounds (OpenSSL: 512 to 16384).
 pub const MIN_SEND_FRAGMENT: c_long = 512;

@@ -5,8 +5,8 @@
 //! mutex with a generation counter; engine [`Config`]s are built lazily from them and cached per
 //! generation, so concurrent handshakes share one parsed configuration.
 use std::ffi::{c_int, c_long, c_void};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rdtls::cookie::CookieKeys;
 use rdtls::pki::verify::TrustStore;
@@ -21,6 +21,9 @@ use crate::host::{self, ExData, CRYPTO_EX_INDEX_SSL_CTX, X509_STORE};
 use super::consts::*;
 use super::method::SSL_METHOD;
 use super::settings::*;
+use super::state::session::SSL_SESSION;
+use super::state::values::{CtxStats, Variant};
+use super::state::{lock, AppPtr};
 
 /// Live (not copied into `SSL`s) callbacks and values of an `SSL_CTX`.
 #[derive(Clone, Default)]
@@ -71,25 +74,6 @@ pub struct CtxLive {
     pub alpn_select_arg: AppPtr,
 }
 
-/// Handshake counters (`SSL_CTX_sess_*`).
-#[derive(Default)]
-pub struct CtxStats {
-    /// Client handshakes started.
-    pub connect: AtomicI64,
-    /// Client handshakes completed.
-    pub connect_good: AtomicI64,
-    /// Server handshakes started.
-    pub accept: AtomicI64,
-    /// Server handshakes completed.
-    pub accept_good: AtomicI64,
-    /// Resumed handshakes.
-    pub hits: AtomicI64,
-    /// Offered session IDs the internal cache lacked.
-    pub misses: AtomicI64,
-    /// Sessions the get-session callback supplied.
-    pub cb_hits: AtomicI64,
-}
-
 /// A cached engine config.
 struct CachedConfig {
     /// The settings it was built from.
@@ -121,11 +105,11 @@ pub struct SSL_CTX {
     /// Handshake counters.
     pub stats: CtxStats,
     /// `SSL_CTX_get0_certificate`'s object.
-    pub own_cert: super::own_cert::CertObject,
+    pub own_cert: super::state::caches::CertObject,
     /// State of the legacy-program functions of issue 8 (see `extras.rs`).
     pub extras: super::extras::CtxExtras,
     /// `SSL_CTX_get0_param`'s object.
-    pub param: super::verify_param::ParamSlot,
+    pub param: super::state::caches::ParamSlot,
 }
 
 /// A counted reference to an `X509_STORE`, released on drop (see
@@ -145,11 +129,6 @@ impl Drop for StoreRef {
             host::store_free(self.0);
         }
     }
-}
-
-/// Locks a mutex, recovering from poisoning (a panic elsewhere must not wedge the context).
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// `RDTLS_MAX_PROTO=DTLSv1.3`: contexts created from now on offer DTLS 1.3 when the
@@ -327,8 +306,7 @@ impl SSL_CTX {
 // The session cache's state (the exported calls are in session_remove.rs).
 
 /// `void (*remove_session_cb)(SSL_CTX *ctx, SSL_SESSION *sess)`.
-pub type RemoveSessionCallback =
-    unsafe extern "C" fn(*mut SSL_CTX, *mut super::session::SSL_SESSION);
+pub type RemoveSessionCallback = unsafe extern "C" fn(*mut SSL_CTX, *mut SSL_SESSION);
 
 /// The number of sessions OpenSSL 3.0's cache holds with `SSL_CTX_sess_set_cache_size(size)`
 /// (0: unlimited): one less than `size`, but at least one. SSL_CTX_add_session inserts the

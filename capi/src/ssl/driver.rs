@@ -21,8 +21,10 @@ use crate::host;
 use super::consts::*;
 use super::ctx::CtxLive;
 use super::method::Family;
-use super::settings::{Settings, Variant};
-use super::ssl::{Side, SSL};
+use super::settings::Settings;
+use super::ssl::SSL;
+use super::state::io::Side;
+use super::state::values::Variant;
 
 /// Largest datagram read in one `BIO_read` (the UDP payload limit, rounded up).
 pub const MAX_DATAGRAM: usize = 65536;
@@ -231,7 +233,7 @@ impl SSL {
                         .as_ref()
                         .and_then(|h| h.to_str().ok().map(str::to_owned)),
                     verify_names: self.verify_names.borrow().clone(),
-                    resume: super::session::session_value(self.resume.get()),
+                    resume: super::state::session::session_value(self.resume.get()),
                     psk: super::psk::provider_for(self, false),
                 };
                 Connection::client(config, now, opts)

@@ -14,7 +14,8 @@ use rdtls::{AlertDescription, AlertLevel, Event};
 use super::consts::*;
 use super::ossl_state::{ossl_state, READ_CCS, STATE_BEFORE, STATE_OK, WRITE_CCS};
 use super::settings::InfoCallback;
-use super::ssl::{Side, SSL};
+use super::ssl::SSL;
+use super::state::io::Side;
 
 /// An ACK message (RFC 9147 §7: `RecordNumber record_numbers<0..2^16-1>`, each a uint64
 /// epoch and a uint64 sequence number), the body the message callback gets for content
@@ -331,7 +332,7 @@ impl SSL {
             return;
         };
         // SSL_get_session hands out the session with the ticket from now on.
-        super::session::session_free(self.session_obj.replace(std::ptr::null_mut()));
+        super::state::session::session_free(self.session_obj.replace(std::ptr::null_mut()));
         let live = self.ctx().live();
         let store = SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE;
         if live.session_cache_mode & store == SSL_SESS_CACHE_CLIENT {
@@ -339,11 +340,11 @@ impl SSL {
         }
         if let Some(cb) = live.new_session_callback {
             if live.session_cache_mode & SSL_SESS_CACHE_CLIENT != 0 {
-                let p = super::session::session_new(sess);
+                let p = super::state::session::session_new(sess);
                 // SAFETY: the application's callback; it keeps the reference when it
                 // returns 1, otherwise we release it.
                 if unsafe { cb(self.as_ptr(), p) } == 0 {
-                    super::session::session_free(p);
+                    super::state::session::session_free(p);
                 }
             }
         }
@@ -423,11 +424,11 @@ impl SSL {
         if let Some(cb) = live.new_session_callback.filter(|_| !client13) {
             if live.session_cache_mode & mode_bit != 0 && !reused {
                 if let Some(sess) = self.with_conn(|c| c.session()).flatten() {
-                    let p = super::session::session_new(sess);
+                    let p = super::state::session::session_new(sess);
                     // SAFETY: the application's callback; it keeps the reference when it
                     // returns 1, otherwise we release it.
                     if unsafe { cb(self.as_ptr(), p) } == 0 {
-                        super::session::session_free(p);
+                        super::state::session::session_free(p);
                     }
                 }
             }

@@ -84,6 +84,7 @@ pub mod shared_groups;
 pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;
+pub mod state;
 pub mod stream;
 pub mod stubs;
 pub mod stubs_legacy;

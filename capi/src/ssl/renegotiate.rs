@@ -51,7 +51,7 @@ impl SSL {
                 // Counted as OpenSSL's ssl3_renegotiate_check counts: by the side that
                 // called SSL_renegotiate, and by a client answering a HelloRequest (which
                 // renegotiates through SSL_renegotiate), not by a server answering.
-                if io.local_renegotiate || self.side.get() == Some(super::ssl::Side::Client) {
+                if io.local_renegotiate || self.side.get() == Some(super::state::io::Side::Client) {
                     io.renegotiations_num += 1;
                     io.renegotiations_total += 1;
                 }

@@ -38,8 +38,9 @@ use crate::entry::*;
 
 use super::consts::*;
 use super::ctx::SSL_CTX;
-use super::settings::{Shared, Variant};
+use super::settings::Shared;
 use super::ssl::SSL;
+use super::state::values::Variant;
 use super::verify::SslPtr;
 
 /// `SSL_TLSEXT_ERR_OK`.

@@ -11,8 +11,8 @@ use rdtls::Connection;
 use crate::entry::*;
 
 use super::ctx::SSL_CTX;
-use super::session::{session_free, session_value, SSL_SESSION};
 use super::ssl::SSL;
+use super::state::session::{session_free, session_value, SSL_SESSION};
 use super::verify::SslPtr;
 
 /// `SSL_SESSION *(*get_session_cb)(SSL *ssl, const unsigned char *data, int len, int *copy)`.

@@ -16,8 +16,10 @@ use rdtls::{Config, VerifyMode};
 use crate::host::X509_STORE_CTX;
 
 use super::consts::*;
-use super::session::SSL_SESSION;
 use super::ssl::SSL;
+use super::state::session::SSL_SESSION;
+use super::state::values::Variant;
+use super::state::AppPtr;
 
 /// `int (*verify_callback)(int preverify_ok, X509_STORE_CTX *ctx)`.
 pub type VerifyCallback = unsafe extern "C" fn(c_int, *mut X509_STORE_CTX) -> c_int;
@@ -44,22 +46,6 @@ pub type NewSessionCallback = unsafe extern "C" fn(*mut SSL, *mut SSL_SESSION) -
 pub type ServernameCallback = unsafe extern "C" fn(*mut SSL, *mut c_int, *mut c_void) -> c_int;
 /// `int pem_password_cb(char *buf, int size, int rwflag, void *userdata)`.
 pub type PasswordCallback = unsafe extern "C" fn(*mut c_char, c_int, c_int, *mut c_void) -> c_int;
-
-/// An application pointer stored for a callback (never dereferenced by us).
-#[derive(Debug, Clone, Copy)]
-pub struct AppPtr(pub *mut c_void);
-
-impl Default for AppPtr {
-    fn default() -> Self {
-        AppPtr(std::ptr::null_mut())
-    }
-}
-
-// SAFETY: an opaque application pointer only stored and handed back to the application's
-// own callbacks; thread-safety of what it points to is the application's contract.
-unsafe impl Send for AppPtr {}
-// SAFETY: as above.
-unsafe impl Sync for AppPtr {}
 
 /// The copyable settings: an `SSL_CTX` holds one, each `SSL` starts from a copy.
 #[derive(Clone)]
@@ -114,7 +100,7 @@ pub struct Settings {
     /// Check the server certificate against the `SSL_set1_host` names.
     pub verify_hostname: bool,
     /// Client CA and CA name lists (`SSL_CTX_set_client_CA_list`, `SSL_CTX_set0_CA_list`).
-    pub ca_names: super::ca_list::CaNames,
+    pub ca_names: super::state::values::CaNames,
     /// `SSL_CTX_set_max_send_fragment`: the largest `SSL_write` (512..=16384).
     pub max_send_fragment: usize,
     /// `SSL_*_set_tlsext_use_srtp`: SRTP profile ids in preference order.
@@ -177,25 +163,6 @@ impl Default for Settings {
 
 /// Chain depth used when the application set none (OpenSSL's effective default is 100).
 pub const DEFAULT_VERIFY_DEPTH: usize = 100;
-
-/// Per-handshake switches that select a [`Config`] variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Variant {
-    /// Servers demand a cookie (`SSL_OP_COOKIE_EXCHANGE` without a prior `DTLSv1_listen`).
-    pub cookie_exchange: bool,
-    /// Emit handshake message events (a message callback is installed).
-    pub message_events: bool,
-    /// Emit key log lines (a key log callback is installed).
-    pub keylog: bool,
-    /// Servers issue session IDs and cache sessions (`SSL_SESS_CACHE_SERVER` is set).
-    pub server_session_cache: bool,
-    /// Servers add sessions to the internal cache (no `SSL_SESS_CACHE_NO_INTERNAL_STORE`).
-    pub server_session_store: bool,
-    /// Servers look sessions up there (no `SSL_SESS_CACHE_NO_INTERNAL_LOOKUP`).
-    pub server_session_lookup: bool,
-    /// Emit record headers (a message callback is installed: `SSL3_RT_HEADER`).
-    pub record_headers: bool,
-}
 
 /// Objects shared by every config built for one `SSL_CTX`.
 pub struct Shared<'a> {

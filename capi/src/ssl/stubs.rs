@@ -24,8 +24,8 @@ use crate::host::{EVP_PKEY, OPENSSL_STACK, X509};
 
 use super::cipher::SSL_CIPHER;
 use super::ctx::SSL_CTX;
-use super::session::SSL_SESSION;
 use super::ssl::SSL;
+use super::state::session::SSL_SESSION;
 
 /// An opaque libcrypto or libssl type these stubs only pass around (BIGNUM, ENGINE,
 /// X509_VERIFY_PARAM, CTLOG_STORE, COMP_METHOD, BIO_METHOD, EVP_MD, X509_NAME stacks).

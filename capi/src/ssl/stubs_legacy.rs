@@ -13,8 +13,8 @@ use crate::host::{EVP_PKEY, OPENSSL_STACK, X509};
 
 use super::ctx::SSL_CTX;
 use super::method::SSL_METHOD;
-use super::session::SSL_SESSION;
 use super::ssl::SSL;
+use super::state::session::SSL_SESSION;
 use super::stubs::{stubs, trace, unsupported};
 
 /// An opaque libcrypto or libssl type these stubs only pass around.

@@ -14,7 +14,8 @@ use crate::host::{self, X509_STORE};
 
 use super::certs::read_file;
 use super::ctx::SSL_CTX;
-use super::settings::{AppPtr, PasswordCallback};
+use super::settings::PasswordCallback;
+use super::state::AppPtr;
 
 /// `X509_R_NO_CERTIFICATE_OR_CRL_FOUND`.
 const X509_R_NO_CERTIFICATE_OR_CRL_FOUND: c_int = 136;

@@ -20,8 +20,9 @@ use crate::entry::*;
 use crate::host;
 
 use super::ctx::SSL_CTX;
-use super::settings::{AppPtr, CertVerifyCallback, VerifyCallback};
+use super::settings::{CertVerifyCallback, VerifyCallback};
 use super::ssl::SSL;
+use super::state::AppPtr;
 
 /// `X509_V_OK`.
 const X509_V_OK: c_long = 0;
