@@ -14,8 +14,7 @@ use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
 use crate::host::{self, OPENSSL_STACK, X509};
 
 use super::consts::SSL_FILETYPE_PEM;
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
 use super::state::lock;
 use super::state::values::CaNames;
 

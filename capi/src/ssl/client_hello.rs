@@ -22,16 +22,12 @@ use std::sync::Arc;
 
 use rdtls::{AlertDescription, EarlyDecision, EarlyHello, HelloRejection};
 
-use super::ctx::SSL_CTX;
-use super::servername::finish;
-use super::ssl::SSL;
+use super::hello_finish::finish;
+use super::objects::{ClientHelloCallback, SSL, SSL_CTX};
 use super::state::hello::HelloView;
 use super::state::lock;
 use super::state::values::Variant;
 use super::state::AppPtr;
-
-/// `SSL_client_hello_cb_fn`: `int (*)(SSL *s, int *al, void *arg)`.
-pub type ClientHelloCallback = unsafe extern "C" fn(*mut SSL, *mut c_int, *mut c_void) -> c_int;
 
 /// `SSL_CLIENT_HELLO_SUCCESS`.
 const SSL_CLIENT_HELLO_SUCCESS: c_int = 1;

@@ -14,10 +14,8 @@ use crate::host::{self, EVP_PKEY, OPENSSL_STACK};
 
 use super::cipher::{CIPHERS, SSL_CIPHER};
 use super::consts::SSL_FILETYPE_ASN1;
-use super::ctx::SSL_CTX;
 use super::method::SSL_METHOD;
-use super::settings::PasswordCallback;
-use super::ssl::SSL;
+use super::objects::{PasswordCallback, SSL, SSL_CTX};
 use super::state::lock;
 use super::state::AppPtr;
 

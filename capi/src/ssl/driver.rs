@@ -19,10 +19,8 @@ use crate::error::{put_error, put_sys_error, ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_
 use crate::host;
 
 use super::consts::*;
-use super::ctx::CtxLive;
 use super::method::Family;
-use super::settings::Settings;
-use super::ssl::SSL;
+use super::objects::{CtxLive, Settings, SSL};
 use super::state::io::Side;
 use super::state::values::Variant;
 
@@ -280,7 +278,7 @@ impl SSL {
             let _ = conn.set_mtu(m);
         }
         if let Some(cb) = self.timer_callback.get() {
-            let ssl = super::verify::SslPtr(self.as_ptr());
+            let ssl = super::objects::SslPtr(self.as_ptr());
             conn.set_timer_hook(Box::new(move |prev| {
                 let ssl = &ssl;
                 // SAFETY: the application's DTLS_set_timer_cb callback; the SSL outlives its

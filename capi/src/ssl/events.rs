@@ -12,9 +12,8 @@ use rdtls::enums::HandshakeType;
 use rdtls::{AlertDescription, AlertLevel, Event};
 
 use super::consts::*;
+use super::objects::{InfoCallback, SSL};
 use super::ossl_state::{ossl_state, READ_CCS, STATE_BEFORE, STATE_OK, WRITE_CCS};
-use super::settings::InfoCallback;
-use super::ssl::SSL;
 use super::state::io::Side;
 
 /// An ACK message (RFC 9147 §7: `RecordNumber record_numbers<0..2^16-1>`, each a uint64

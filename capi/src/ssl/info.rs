@@ -8,9 +8,7 @@ use crate::entry::*;
 
 use super::cipher::{for_suite, for_suite13, SSL_CIPHER};
 use super::consts::*;
-use super::ctx::SSL_CTX;
-use super::settings::{InfoCallback, KeylogCallback, MsgCallback};
-use super::ssl::SSL;
+use super::objects::{InfoCallback, KeylogCallback, MsgCallback, SSL, SSL_CTX};
 use super::state::AppPtr;
 
 /// OpenSSL 3.0's long state names and their six-letter short forms (`SSL_state_string`).

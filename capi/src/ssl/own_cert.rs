@@ -15,12 +15,8 @@ use std::sync::Arc;
 use crate::entry::*;
 use crate::host::X509;
 
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
+use super::objects::{CertCallback, SSL, SSL_CTX};
 use super::state::AppPtr;
-
-/// `int (*cert_cb)(SSL *ssl, void *arg)`.
-pub type CertCallback = unsafe extern "C" fn(*mut SSL, *mut c_void) -> c_int;
 
 impl SSL {
     /// Calls the certificate callback (the connection's own from `SSL_set_cert_cb`, else the

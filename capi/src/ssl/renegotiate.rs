@@ -17,7 +17,7 @@ use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
 
 use super::consts::*;
-use super::ssl::SSL;
+use super::objects::SSL;
 
 /// `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` (OpenSSL 3.0).
 const SSL_OP_ALLOW_CLIENT_RENEGOTIATION: u64 = 1 << 8;

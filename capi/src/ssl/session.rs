@@ -10,7 +10,7 @@ use crate::error::{put_error, ERR_LIB_SSL};
 
 use super::cipher::{for_suite, SSL_CIPHER};
 use super::consts::*;
-use super::ssl::SSL;
+use super::objects::SSL;
 use super::state::session::{session_free, session_new, session_up_ref, SSL_SESSION};
 
 impl SSL {

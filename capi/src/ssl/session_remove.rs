@@ -13,7 +13,7 @@ use rdtls::session::cache::{RemovalHook, Session};
 use crate::entry::*;
 
 use super::consts::*;
-use super::ctx::{RemoveSessionCallback, SSL_CTX};
+use super::objects::{RemoveSessionCallback, SSL_CTX};
 use super::state::session::{session_free, session_new, session_value, SSL_SESSION};
 
 /// The hook the context's cache calls with each session it drops by itself: the callback

@@ -6,84 +6,23 @@
 //! so state sits in `Cell`/`RefCell` and is never borrowed across a callback, except the
 //! engine connection during `handle_datagram` (accessors then fall back to defaults).
 use std::cell::{Cell, RefCell};
-use std::ffi::{c_int, c_long, c_void, CString};
+use std::ffi::{c_int, c_void};
 use std::sync::Arc;
-use std::time::Instant;
 
 use rdtls::Connection;
 
 use crate::entry::*;
 use crate::error::ssl_reasons::SSL_R_NULL_SSL_CTX;
 use crate::error::{put_error, ERR_LIB_SSL};
-use crate::host::{self, ExData, BIO, CRYPTO_EX_INDEX_SSL, OPENSSL_STACK, X509};
+use crate::host::{self, ExData, BIO, CRYPTO_EX_INDEX_SSL};
 
 use super::consts::*;
-use super::ctx::{ctx_arc, ctx_ptr, SSL_CTX};
+use super::ctx::{ctx_arc, ctx_ptr};
 use super::method::Role;
-use super::settings::*;
+use super::objects::{Settings, SSL, SSL_CTX};
 use super::state::caches::ParamSlot;
-use super::state::io::{IoState, ListenedHello, Side};
-use super::state::session::{session_free, SSL_SESSION};
-
-/// `SSL` (opaque to C).
-pub struct SSL {
-    pub(crate) ctx: RefCell<Arc<SSL_CTX>>,
-    /// The context `SSL_new` was given (OpenSSL's `session_ctx`): `SSL_set_SSL_CTX(s, NULL)`
-    /// returns to it.
-    pub(crate) initial_ctx: Arc<SSL_CTX>,
-    pub(crate) settings: RefCell<Settings>,
-    /// The settings were changed through `SSL_*` setters after `SSL_new`.
-    pub(crate) own_settings: Cell<bool>,
-    pub(crate) rbio: Cell<*mut BIO>,
-    pub(crate) wbio: Cell<*mut BIO>,
-    pub(crate) side: Cell<Option<Side>>,
-    pub(crate) conn: RefCell<Option<Connection>>,
-    pub(crate) io: RefCell<IoState>,
-    /// `SSL_want`: SSL_NOTHING / SSL_READING / SSL_WRITING.
-    pub(crate) want: Cell<c_int>,
-    /// `SSL_get_shutdown` flags.
-    pub(crate) shutdown: Cell<c_int>,
-    /// Text of the fatal error that ended the connection, re-raised on later calls.
-    pub(crate) failed: RefCell<Option<(c_int, String)>>,
-    /// Monotonic clock of this connection (never goes backwards, see `driver::now`).
-    pub(crate) clock: Cell<Option<Instant>>,
-    pub(crate) info_callback: Cell<Option<InfoCallback>>,
-    pub(crate) timer_callback: Cell<Option<TimerCallback>>,
-    /// Payload MTU set with `SSL_set_mtu` / `DTLS_set_link_mtu`.
-    pub(crate) mtu: Cell<Option<usize>>,
-    pub(crate) hostname: RefCell<Option<CString>>,
-    /// Names the peer certificate must match (`SSL_set1_host`/`SSL_add1_host`), kept apart
-    /// from the SNI name in `hostname`, as in OpenSSL's `X509_VERIFY_PARAM`.
-    pub(crate) verify_names: RefCell<Vec<String>>,
-    /// `SSL_get0_param`'s object (inherits the context's at SSL_new).
-    pub(crate) param: ParamSlot,
-    /// `SSL_set_verify_result` override.
-    pub(crate) verify_result: Cell<Option<c_long>>,
-    /// Session to resume (`SSL_set_session`), one reference held.
-    pub(crate) resume: Cell<*mut SSL_SESSION>,
-    /// The session handed out by `SSL_get_session` (one reference held).
-    pub(crate) session_obj: Cell<*mut SSL_SESSION>,
-    /// `SSL_get_peer_cert_chain` result (owned).
-    pub(crate) peer_chain: Cell<*mut OPENSSL_STACK>,
-    /// `SSL_get0_peer_certificate` result (owned).
-    pub(crate) peer_cert: Cell<*mut X509>,
-    /// `SSL_get0_verified_chain` result on a server (owned; a client reuses `peer_chain`).
-    pub(crate) verified_chain: Cell<*mut OPENSSL_STACK>,
-    pub(crate) listened: RefCell<Option<ListenedHello>>,
-    /// Cached `SSL_get_servername` string.
-    pub(crate) servername: RefCell<Option<CString>>,
-    /// Cached `SSL_get_psk_identity` / `SSL_get_psk_identity_hint` strings (psk.rs).
-    pub(crate) psk_strings: (RefCell<Option<CString>>, RefCell<Option<CString>>),
-    /// `SSL_set_security_level` (recorded only).
-    pub(crate) security_level: Cell<Option<c_int>>,
-    /// Server: what the client's ClientHello showed (SNI, signature algorithms).
-    pub(crate) hello_seen: RefCell<super::servername::HelloSeen>,
-    /// `SSL_get_certificate`'s object.
-    pub(crate) own_cert: super::state::caches::CertObject,
-    /// State of the legacy-program functions of issue 8 (see `extras.rs`).
-    pub(crate) extras: super::extras::SslExtras,
-    pub(crate) ex_data: ExData,
-}
+use super::state::io::{IoState, Side};
+use super::state::session::session_free;
 
 impl SSL {
     fn new(ctx: Arc<SSL_CTX>) -> Self {

@@ -23,8 +23,7 @@ use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
 use crate::host::{EVP_PKEY, OPENSSL_STACK, X509};
 
 use super::cipher::SSL_CIPHER;
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
 use super::state::session::SSL_SESSION;
 
 /// An opaque libcrypto or libssl type these stubs only pass around (BIGNUM, ENGINE,

@@ -12,8 +12,7 @@ use crate::entry::*;
 use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
 use crate::host::{self, X509_VERIFY_PARAM};
 
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
 
 /// NULL with an error when the object could not be made.
 fn param_or_error(p: *mut X509_VERIFY_PARAM, name: &str) -> *mut X509_VERIFY_PARAM {
