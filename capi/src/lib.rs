@@ -16,7 +16,7 @@
 //!
 //! ## Layers
 //! Each module depends only downward; `capi/tests/layers.rs` fails on any import cycle.
-//! 1. Base: [`fn_scope`] (the exported function a thread is in), [`error`], [`entry`],
+//! 1. Base: [`fn_scope`] (the exported function a thread is in), [`error`], `entry`,
 //!    [`host`], the libcrypto subset, and [`passthru`] (the drop-in dispatcher: it asks
 //!    `ssl::method` and `ssl::cipher` whether a pointer is ours; `ssl::conf` registers the
 //!    reader of its flags).

@@ -3,7 +3,8 @@
 //! The C handle is an `Arc<SSL_CTX>` turned into a raw pointer: `SSL_CTX_up_ref` adds a strong
 //! count, `SSL_CTX_free` drops one, and every `SSL` holds its own `Arc`. Settings sit behind a
 //! mutex with a generation counter; engine [`Config`]s are built lazily from them and cached per
-//! generation, so concurrent handshakes share one parsed configuration.
+//! generation, so concurrent handshakes share one parsed configuration. The struct is in
+//! `objects.rs`; its behaviour is here.
 use std::ffi::{c_int, c_long, c_void};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,7 @@
 //! What an `SSL_CTX` configures and each `SSL` copies at `SSL_new` (OpenSSL copies options,
-//! verify mode and callback, cipher list, certificate and key, ... into every new `SSL`), the
-//! C callback types, and turning those settings into an engine [`Config`].
+//! verify mode and callback, cipher list, certificate and key, ... into every new `SSL`):
+//! its defaults and turning it into an engine [`Config`] (the struct and the C callback
+//! types it holds are in `objects.rs`).
 use std::ffi::c_long;
 use std::sync::Arc;
 use std::time::Duration;

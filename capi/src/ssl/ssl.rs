@@ -4,7 +4,8 @@
 //! An `SSL` is used by one thread at a time, but application callbacks (verify, info, msg,
 //! BIO methods) may call back into the library with the same `SSL*` while an operation runs,
 //! so state sits in `Cell`/`RefCell` and is never borrowed across a callback, except the
-//! engine connection during `handle_datagram` (accessors then fall back to defaults).
+//! engine connection during `handle_datagram` (accessors then fall back to defaults). The
+//! struct is in `objects.rs`; the core of its behaviour is here.
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
