@@ -13,34 +13,6 @@ use super::consts::*;
 use super::objects::SSL;
 use super::state::session::{session_free, session_new, session_up_ref, SSL_SESSION};
 
-impl SSL {
-    /// The session object for `SSL_get_session` (created once per handshake).
-    fn session_handle(&self) -> *mut SSL_SESSION {
-        let cur = self.session_obj.get();
-        if !cur.is_null() {
-            return cur;
-        }
-        let Some(sess) = self.with_conn(|c| c.session()).flatten() else {
-            // Before the handshake: the session set for resumption, as OpenSSL reports.
-            return self.resume.get();
-        };
-        let p = session_new(sess);
-        self.session_obj.set(p);
-        p
-    }
-}
-
-impl SSL {
-    /// Makes the established session (if any) the one the next handshake offers.
-    pub(crate) fn keep_session_for_resumption(&self) {
-        if self.with_conn(|c| c.session().is_some()).unwrap_or(false) {
-            let p = self.session_handle();
-            session_up_ref(p);
-            session_free(self.resume.replace(p));
-        }
-    }
-}
-
 entry! {
     /// SSL_get_session returns the connection's session (no new reference), NULL if none.
     fn SSL_get_session(s: *const SSL) -> *mut SSL_SESSION {

@@ -23,7 +23,7 @@ use super::method::Role;
 use super::objects::{Settings, SSL, SSL_CTX};
 use super::state::caches::ParamSlot;
 use super::state::io::{IoState, Side};
-use super::state::session::session_free;
+use super::state::session::{session_free, session_new, session_up_ref, SSL_SESSION};
 
 impl SSL {
     fn new(ctx: Arc<SSL_CTX>) -> Self {
@@ -173,6 +173,35 @@ impl SSL {
         let old = self.wbio.replace(b);
         host::bio_free_all(old);
         self.io.borrow_mut().stream_kind = None;
+    }
+}
+
+// The session object of a connection (`SSL_get_session`, `SSL_clear` keeps it).
+impl SSL {
+    /// The session object for `SSL_get_session` (created once per handshake).
+    pub(crate) fn session_handle(&self) -> *mut SSL_SESSION {
+        let cur = self.session_obj.get();
+        if !cur.is_null() {
+            return cur;
+        }
+        let Some(sess) = self.with_conn(|c| c.session()).flatten() else {
+            // Before the handshake: the session set for resumption, as OpenSSL reports.
+            return self.resume.get();
+        };
+        let p = session_new(sess);
+        self.session_obj.set(p);
+        p
+    }
+}
+
+impl SSL {
+    /// Makes the established session (if any) the one the next handshake offers.
+    pub(crate) fn keep_session_for_resumption(&self) {
+        if self.with_conn(|c| c.session().is_some()).unwrap_or(false) {
+            let p = self.session_handle();
+            session_up_ref(p);
+            session_free(self.resume.replace(p));
+        }
     }
 }
 
