@@ -35,6 +35,10 @@
 //!    those hooks on each connection.
 //! 7. The exported families on top (`io`, `listen`, `timer`, `getters`, `ctrl`, `conf`,
 //!    `session_io`, ...), one concern each.
+//!
+//! The test sees `use` paths, not method calls: the driver still calls `impl SSL` methods
+//! kept in `timer.rs` (`handle_timeout`, `set_mtu`, also used by `dccp`) and `listen.rs`
+//! (`cookie_hooks`), which call back into the driver.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 // C type names (BIO, X509_STORE_CTX, ...) are kept as OpenSSL spells them.
