@@ -15,16 +15,30 @@
 //! * [`ssl`] — `SSL_CTX` / `SSL` / `DTLSv1_*`.
 //!
 //! ## Layers
-//! Each module depends only downward: [`fn_scope`] (the exported function a thread is in),
-//! then [`error`], then [`entry`] and [`host`]; the libcrypto subset; then in [`ssl`] the
-//! objects and their state (`ssl::consts`, `SSL_METHOD`, `SSL_CTX`, `SSL`, `SSL_SESSION` and
-//! the `Settings` they share), then the driver (`ssl::driver` and its `bio`, `dccp`, `stream`,
-//! `timer`), then the exported families (`io`, `listen`, `getters`, `ctrl`, ...).
-//! `capi/tests/layers.rs` fails on a new import cycle. One known cycle remains and only
-//! shrinks (its list is in that test): the object structs hold callback and state types of the
-//! feature modules (`servername`, `alpn`, `psk`, `own_cert`, `verify_param`, ...) that also
-//! carry `impl SSL` blocks and exported functions, and `passthru` (the drop-in dispatcher) asks
-//! `ssl::method`, `ssl::cipher` and `ssl::conf` whether a pointer is ours.
+//! Each module depends only downward; `capi/tests/layers.rs` fails on any import cycle.
+//! 1. Base: [`fn_scope`] (the exported function a thread is in), [`error`], `entry`,
+//!    [`host`], the libcrypto subset, and [`passthru`] (the drop-in dispatcher: it asks
+//!    `ssl::method` and `ssl::cipher` whether a pointer is ours; `ssl::conf` registers the
+//!    reader of its flags).
+//! 2. Values: `ssl::consts`, `ssl::method` (`SSL_METHOD`), `ssl::cipher` (`SSL_CIPHER`),
+//!    `ssl::cipher_list`; then `ssl::state`, the plain state the objects hold (caches of C
+//!    objects, the driver's I/O state, the parsed ClientHello, `SSL_SESSION`).
+//! 3. The objects: `ssl::objects` defines `SSL_CTX`, `SSL`, `Settings` and the C callback
+//!    types they hold. They name each other (as C's forward declarations allow), so they
+//!    share one module, which holds no behaviour.
+//! 4. Their core behaviour: `ssl::settings` (settings to engine config), `ssl::ctx` and
+//!    `ssl::ssl` (lifetimes, `impl SSL_CTX`, the core of `impl SSL`).
+//! 5. The engine hooks: modules whose C callbacks the engine runs (`verify`, `psk`, `alpn`,
+//!    `client_hello`, `servername` over `hello_finish`, `session_lookup`, `session_remove`),
+//!    each with its own `impl SSL` block and its setters.
+//! 6. The driver (`ssl::driver` with `bio`, `dccp`, `stream`, `events`), which installs
+//!    those hooks on each connection.
+//! 7. The exported families on top (`io`, `listen`, `timer`, `getters`, `ctrl`, `conf`,
+//!    `session_io`, ...), one concern each.
+//!
+//! The test sees `use` paths, not method calls: the driver still calls `impl SSL` methods
+//! kept in `timer.rs` (`handle_timeout`, `set_mtu`, also used by `dccp`) and `listen.rs`
+//! (`cookie_hooks`), which call back into the driver.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 // C type names (BIO, X509_STORE_CTX, ...) are kept as OpenSSL spells them.

@@ -10,21 +10,8 @@ use crate::entry::*;
 use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
 
-use super::ctx::SSL_CTX;
-use super::settings::AppPtr;
-use super::ssl::SSL;
-use super::verify::SslPtr;
-
-/// `int (*cb)(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-/// const unsigned char *in, unsigned int inlen, void *arg)`.
-pub type AlpnSelectCallback = unsafe extern "C" fn(
-    *mut SSL,
-    *mut *const c_uchar,
-    *mut c_uchar,
-    *const c_uchar,
-    c_uint,
-    *mut c_void,
-) -> c_int;
+use super::objects::{AlpnSelectCallback, SslPtr, SSL, SSL_CTX};
+use super::state::AppPtr;
 
 /// `SSL_TLSEXT_ERR_OK`.
 const SSL_TLSEXT_ERR_OK: c_int = 0;

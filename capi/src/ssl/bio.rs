@@ -13,7 +13,7 @@ use crate::error::ssl_reasons::SSL_R_BIO_NOT_SET;
 use crate::error::{put_error, ERR_LIB_SSL, ERR_R_BIO_LIB};
 use crate::host::{self, BIO};
 
-use super::ssl::SSL;
+use super::objects::SSL;
 
 /// BIO_NOCLOSE: the socket BIOs we create for `SSL_set_fd` never close the descriptor.
 const BIO_NOCLOSE: c_int = 0;

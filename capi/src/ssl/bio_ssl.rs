@@ -11,8 +11,7 @@ use std::sync::OnceLock;
 use crate::entry::*;
 use crate::host::BIO;
 
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
 
 /// `BIO_TYPE_SSL` (7 | BIO_TYPE_FILTER).
 const BIO_TYPE_SSL: c_int = 7 | 0x0200;

@@ -14,29 +14,9 @@ use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
 use crate::host::{self, OPENSSL_STACK, X509};
 
 use super::consts::SSL_FILETYPE_PEM;
-use super::ctx::{lock, SSL_CTX};
-use super::ssl::SSL;
-
-/// The two name lists (DER names, shared so copying settings stays cheap).
-#[derive(Clone, Default, Debug)]
-pub struct CaNames {
-    /// The client CA list (None: never set, OpenSSL's NULL list).
-    pub client: Option<Arc<Vec<Vec<u8>>>>,
-    /// The CA list.
-    pub ca: Option<Arc<Vec<Vec<u8>>>>,
-}
-
-impl CaNames {
-    /// What a server sends in CertificateRequest: the client CA list when set, else the CA
-    /// list (OpenSSL's `get_ca_names`).
-    pub fn for_certificate_request(&self) -> &[Vec<u8>] {
-        match (&self.client, &self.ca) {
-            (Some(c), _) => c,
-            (None, Some(c)) => c,
-            (None, None) => &[],
-        }
-    }
-}
+use super::objects::{SSL, SSL_CTX};
+use super::state::lock;
+use super::state::values::CaNames;
 
 /// Which of the two lists.
 #[derive(Clone, Copy)]
@@ -94,7 +74,7 @@ fn id(list: &Option<Arc<Vec<Vec<u8>>>>) -> usize {
 
 /// The owned stack a getter returns for `list` (NULL when the list was never set).
 fn stack_for(
-    cache: &mut super::extras::NameStack,
+    cache: &mut super::state::caches::NameStack,
     list: &Option<Arc<Vec<Vec<u8>>>>,
 ) -> *mut OPENSSL_STACK {
     match list {

@@ -18,9 +18,7 @@ use crate::error::{
 use crate::host::{self, EVP_PKEY, X509};
 
 use super::consts::*;
-use super::ctx::SSL_CTX;
-use super::settings::Settings;
-use super::ssl::SSL;
+use super::objects::{Settings, SSL, SSL_CTX};
 
 /// Largest certificate, key or CA file we read (a full system CA bundle is ~250 KiB).
 pub const MAX_PEM_FILE_LEN: u64 = 16 * 1024 * 1024;

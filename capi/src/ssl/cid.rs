@@ -14,8 +14,7 @@ use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
 use rdtls::Connection;
 
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
 
 /// `len` as a CID choice: negative disables CIDs, 0..=255 asks for a random CID of that
 /// length. `None` (after queueing an error) when larger.

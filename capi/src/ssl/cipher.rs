@@ -461,16 +461,6 @@ entry! {
             .map_or(NONE.as_ptr(), |c| c.name.as_ptr())
     }
 
-    /// SSL_CIPHER_find returns the suite whose two code point bytes are at `ptr`, or NULL.
-    fn SSL_CIPHER_find(_s: *mut super::ssl::SSL, ptr: *const u8) -> *const SSL_CIPHER {
-        let b = try_slice!(ptr, 2, std::ptr::null());
-        let id = u16::from_be_bytes([b[0], b[1]]);
-        CIPHERS
-            .iter()
-            .find(|c| c.suite.id == id)
-            .map_or(std::ptr::null(), |c| c as *const SSL_CIPHER)
-    }
-
     /// SSL_CIPHER_get_handshake_digest returns the suite's PRF hash (EVP_sha256 or
     /// EVP_sha384), NULL for NULL.
     fn SSL_CIPHER_get_handshake_digest(c: *const SSL_CIPHER) -> *const c_void {

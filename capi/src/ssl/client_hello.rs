@@ -10,7 +10,6 @@
 //! check; the servername and certificate callbacks are the hook's second stage
 //! (`servername.rs`), as OpenSSL runs them after this one.
 use std::ffi::{c_int, c_uchar, c_uint, c_void};
-use std::ops::Range;
 
 use crate::entry::*;
 use crate::error::ssl_reasons::{
@@ -23,13 +22,12 @@ use std::sync::Arc;
 
 use rdtls::{AlertDescription, EarlyDecision, EarlyHello, HelloRejection};
 
-use super::ctx::{lock, SSL_CTX};
-use super::servername::finish;
-use super::settings::{AppPtr, Variant};
-use super::ssl::SSL;
-
-/// `SSL_client_hello_cb_fn`: `int (*)(SSL *s, int *al, void *arg)`.
-pub type ClientHelloCallback = unsafe extern "C" fn(*mut SSL, *mut c_int, *mut c_void) -> c_int;
+use super::hello_finish::finish;
+use super::objects::{ClientHelloCallback, SSL, SSL_CTX};
+use super::state::hello::HelloView;
+use super::state::lock;
+use super::state::values::Variant;
+use super::state::AppPtr;
 
 /// `SSL_CLIENT_HELLO_SUCCESS`.
 const SSL_CLIENT_HELLO_SUCCESS: c_int = 1;
@@ -42,89 +40,6 @@ const SSL_AD_INTERNAL_ERROR: c_int = 80;
 extern "C" {
     fn OPENSSL_sk_new_null() -> *mut OPENSSL_STACK;
     fn OPENSSL_sk_push(sk: *mut OPENSSL_STACK, data: *const c_void) -> c_int;
-}
-
-/// A parsed ClientHello body (RFC 6347 §4.2.1 / RFC 5246 §7.4.1.2): ranges into `body`.
-pub struct HelloView {
-    body: Vec<u8>,
-    legacy_version: u16,
-    random: Range<usize>,
-    session_id: Range<usize>,
-    ciphers: Range<usize>,
-    compression: Range<usize>,
-    /// (type, data) of each extension, in the client's order.
-    extensions: Vec<(u16, Range<usize>)>,
-}
-
-/// A cursor over a byte string that never reads past its end.
-struct Cursor<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl Cursor<'_> {
-    fn take(&mut self, n: usize) -> Option<Range<usize>> {
-        let end = self.at.checked_add(n)?;
-        if end > self.b.len() {
-            return None;
-        }
-        let r = self.at..end;
-        self.at = end;
-        Some(r)
-    }
-
-    fn uint(&mut self, n: usize) -> Option<usize> {
-        let r = self.take(n)?;
-        Some(
-            self.b[r]
-                .iter()
-                .fold(0usize, |v, &x| (v << 8) | usize::from(x)),
-        )
-    }
-
-    /// A vector with an `n`-byte length prefix.
-    fn vec(&mut self, n: usize) -> Option<Range<usize>> {
-        let len = self.uint(n)?;
-        self.take(len)
-    }
-}
-
-impl HelloView {
-    /// Parses a ClientHello body; None when it is malformed (the engine then rejects it).
-    pub fn parse(body: &[u8]) -> Option<Self> {
-        let mut c = Cursor { b: body, at: 0 };
-        let legacy_version = u16::try_from(c.uint(2)?).ok()?;
-        let random = c.take(32)?;
-        let session_id = c.vec(1)?;
-        let _cookie = c.vec(1)?;
-        let ciphers = c.vec(2)?;
-        let compression = c.vec(1)?;
-        let mut extensions = Vec::new();
-        if c.at < body.len() {
-            let all = c.vec(2)?;
-            let mut e = Cursor {
-                b: &body[..all.end],
-                at: all.start,
-            };
-            while e.at < all.end {
-                let t = u16::try_from(e.uint(2)?).ok()?;
-                extensions.push((t, e.vec(2)?));
-            }
-        }
-        Some(HelloView {
-            body: body.to_vec(),
-            legacy_version,
-            random,
-            session_id,
-            ciphers,
-            compression,
-            extensions,
-        })
-    }
-
-    fn bytes(&self, r: &Range<usize>) -> &[u8] {
-        &self.body[r.clone()]
-    }
 }
 
 /// The engine hook's early stage (`rdtls::ClientHelloHook::early`, installed with the

@@ -12,12 +12,12 @@ use crate::error::ssl_reasons::SSL_R_UNKNOWN_PKEY_TYPE;
 use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
 use crate::host::{self, EVP_PKEY, OPENSSL_STACK};
 
-use super::cipher::SSL_CIPHER;
+use super::cipher::{CIPHERS, SSL_CIPHER};
 use super::consts::SSL_FILETYPE_ASN1;
-use super::ctx::{lock, SSL_CTX};
 use super::method::SSL_METHOD;
-use super::settings::{AppPtr, PasswordCallback};
-use super::ssl::SSL;
+use super::objects::{PasswordCallback, SSL, SSL_CTX};
+use super::state::lock;
+use super::state::AppPtr;
 
 /// OpenSSL's NIDs (obj_mac.h) of the record ciphers.
 const NID_AES_128_GCM: c_int = 895;
@@ -164,6 +164,16 @@ pub fn copy_session_id(to: *mut SSL, from: *const SSL) -> c_int {
 }
 
 entry! {
+    /// SSL_CIPHER_find returns the suite whose two code point bytes are at `ptr`, or NULL.
+    fn SSL_CIPHER_find(_s: *mut SSL, ptr: *const u8) -> *const SSL_CIPHER {
+        let b = try_slice!(ptr, 2, std::ptr::null());
+        let id = u16::from_be_bytes([b[0], b[1]]);
+        CIPHERS
+            .iter()
+            .find(|c| c.suite.id == id)
+            .map_or(std::ptr::null(), |c| c as *const SSL_CIPHER)
+    }
+
     /// SSL_copy_session_id makes `to` resume `from`'s session (same session ID context);
     /// 1 on success.
     fn SSL_copy_session_id(to: *mut SSL, from: *const SSL) -> c_int {

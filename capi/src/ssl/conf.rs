@@ -15,8 +15,7 @@ use crate::error::ssl_reasons::{SSL_R_BAD_VALUE, SSL_R_UNKNOWN_CMD_NAME};
 use crate::error::{put_error, ERR_LIB_SSL};
 
 use super::consts::*;
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
 
 /// `SSL_CONF_FLAG_CMDLINE`.
 pub const SSL_CONF_FLAG_CMDLINE: c_uint = 0x1;

@@ -13,11 +13,10 @@ use crate::host::{self, OPENSSL_STACK, X509};
 
 use super::certs::{add_chain_cert, add_extra_chain_cert, clear_extra_chain_certs, ChainTarget};
 use super::consts::*;
-use super::ctx::SSL_CTX;
 use super::method::Family;
+use super::objects::{MsgCallback, ServernameCallback, Settings, SSL, SSL_CTX};
 use super::params::{group_from_nid, group_nid, parse_groups, parse_sigalgs};
-use super::settings::{AppPtr, MsgCallback, ServernameCallback, Settings};
-use super::ssl::SSL;
+use super::state::AppPtr;
 
 /// `SSL_CTX_set_max_send_fragment` bounds (OpenSSL: 512 to 16384).
 pub const MIN_SEND_FRAGMENT: c_long = 512;

@@ -3,10 +3,11 @@
 //! The C handle is an `Arc<SSL_CTX>` turned into a raw pointer: `SSL_CTX_up_ref` adds a strong
 //! count, `SSL_CTX_free` drops one, and every `SSL` holds its own `Arc`. Settings sit behind a
 //! mutex with a generation counter; engine [`Config`]s are built lazily from them and cached per
-//! generation, so concurrent handshakes share one parsed configuration.
+//! generation, so concurrent handshakes share one parsed configuration. The struct is in
+//! `objects.rs`; its behaviour is here.
 use std::ffi::{c_int, c_long, c_void};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rdtls::cookie::CookieKeys;
 use rdtls::pki::verify::TrustStore;
@@ -20,113 +21,13 @@ use crate::host::{self, ExData, CRYPTO_EX_INDEX_SSL_CTX, X509_STORE};
 
 use super::consts::*;
 use super::method::SSL_METHOD;
+use super::objects::{CachedConfig, CtxLive, Settings, SSL_CTX};
 use super::settings::*;
-
-/// Live (not copied into `SSL`s) callbacks and values of an `SSL_CTX`.
-#[derive(Clone, Default)]
-pub struct CtxLive {
-    /// `SSL_CTX_set_info_callback` (used by every `SSL` without its own).
-    pub info_callback: Option<InfoCallback>,
-    /// `SSL_CTX_set_keylog_callback`.
-    pub keylog_callback: Option<KeylogCallback>,
-    /// `SSL_CTX_set_cookie_generate_cb`.
-    pub cookie_generate: Option<CookieGenerateCallback>,
-    /// `SSL_CTX_set_cookie_verify_cb`.
-    pub cookie_verify: Option<CookieVerifyCallback>,
-    /// `SSL_CTX_set_tlsext_servername_callback` and its argument (stored; see report).
-    pub servername_callback: Option<ServernameCallback>,
-    /// Argument of the servername callback.
-    pub servername_arg: AppPtr,
-    /// `SSL_CTX_sess_set_new_cb`.
-    pub new_session_callback: Option<NewSessionCallback>,
-    /// `SSL_CTX_sess_set_get_cb`.
-    pub get_session_callback: Option<super::session_lookup::GetSessionCallback>,
-    /// `SSL_CTX_sess_set_remove_cb`.
-    pub remove_session_callback: Option<RemoveSessionCallback>,
-    /// `SSL_CTX_sess_set_cache_size` as set (the cache holds one less: `cache_capacity`).
-    pub session_cache_size: c_long,
-    /// `SSL_CTX_set_session_cache_mode`.
-    pub session_cache_mode: c_long,
-    /// `SSL_CTX_set_timeout` seconds.
-    pub session_timeout: c_long,
-    /// `SSL_CTX_set_default_passwd_cb`.
-    pub passwd_callback: Option<PasswordCallback>,
-    /// `SSL_CTX_set_default_passwd_cb_userdata`.
-    pub passwd_userdata: AppPtr,
-    /// `SSL_CTX_set_cert_verify_callback` and its argument.
-    pub cert_verify_callback: Option<CertVerifyCallback>,
-    /// Argument of the cert verify callback.
-    pub cert_verify_arg: AppPtr,
-    /// `SSL_CTX_set_default_verify_paths` was called: add the system trust anchors.
-    pub system_trust: bool,
-    /// `SSL_CTX_set_security_level` (recorded only).
-    pub security_level: c_int,
-    /// `SSL_CTX_set_cert_cb`.
-    pub cert_callback: Option<super::own_cert::CertCallback>,
-    /// Argument of the certificate callback.
-    pub cert_callback_arg: AppPtr,
-    /// `SSL_CTX_set_alpn_select_cb`.
-    pub alpn_select_callback: Option<super::alpn::AlpnSelectCallback>,
-    /// Argument of the ALPN select callback.
-    pub alpn_select_arg: AppPtr,
-}
-
-/// Handshake counters (`SSL_CTX_sess_*`).
-#[derive(Default)]
-pub struct CtxStats {
-    /// Client handshakes started.
-    pub connect: AtomicI64,
-    /// Client handshakes completed.
-    pub connect_good: AtomicI64,
-    /// Server handshakes started.
-    pub accept: AtomicI64,
-    /// Server handshakes completed.
-    pub accept_good: AtomicI64,
-    /// Resumed handshakes.
-    pub hits: AtomicI64,
-    /// Offered session IDs the internal cache lacked.
-    pub misses: AtomicI64,
-    /// Sessions the get-session callback supplied.
-    pub cb_hits: AtomicI64,
-}
-
-/// A cached engine config.
-struct CachedConfig {
-    /// The settings it was built from.
-    settings: Settings,
-    store_generation: u64,
-    variant: Variant,
-    config: Arc<Config>,
-}
+use super::state::values::{CtxStats, Variant};
+use super::state::{lock, AppPtr};
 
 /// Most config variants kept per context (cookie × message events × keylog).
 pub const MAX_CACHED_CONFIGS: usize = 8;
-
-/// `SSL_CTX` (opaque to C).
-pub struct SSL_CTX {
-    /// The method the context was created with.
-    pub method: &'static SSL_METHOD,
-    settings: Mutex<Settings>,
-    live: Mutex<CtxLive>,
-    generation: AtomicU64,
-    configs: Mutex<Vec<CachedConfig>>,
-    trust: Mutex<Option<(u64, bool, Arc<TrustStore>)>>,
-    cert_store: Mutex<AppPtr>,
-    /// Server-side session cache shared by every handshake of this context.
-    pub session_cache: Arc<SessionCache>,
-    /// Cookie secrets shared by `DTLSv1_listen` and stateful cookie exchanges.
-    pub cookie_keys: Arc<CookieKeys>,
-    /// Application ex_data.
-    pub ex_data: ExData,
-    /// Handshake counters.
-    pub stats: CtxStats,
-    /// `SSL_CTX_get0_certificate`'s object.
-    pub own_cert: super::own_cert::CertObject,
-    /// State of the legacy-program functions of issue 8 (see `extras.rs`).
-    pub extras: super::extras::CtxExtras,
-    /// `SSL_CTX_get0_param`'s object.
-    pub param: super::verify_param::ParamSlot,
-}
 
 /// A counted reference to an `X509_STORE`, released on drop (see
 /// [`SSL_CTX::cert_store_ref`]).
@@ -145,11 +46,6 @@ impl Drop for StoreRef {
             host::store_free(self.0);
         }
     }
-}
-
-/// Locks a mutex, recovering from poisoning (a panic elsewhere must not wedge the context).
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// `RDTLS_MAX_PROTO=DTLSv1.3`: contexts created from now on offer DTLS 1.3 when the
@@ -325,10 +221,6 @@ impl SSL_CTX {
 }
 
 // The session cache's state (the exported calls are in session_remove.rs).
-
-/// `void (*remove_session_cb)(SSL_CTX *ctx, SSL_SESSION *sess)`.
-pub type RemoveSessionCallback =
-    unsafe extern "C" fn(*mut SSL_CTX, *mut super::session::SSL_SESSION);
 
 /// The number of sessions OpenSSL 3.0's cache holds with `SSL_CTX_sess_set_cache_size(size)`
 /// (0: unlimited): one less than `size`, but at least one. SSL_CTX_add_session inserts the

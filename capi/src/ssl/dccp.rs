@@ -22,7 +22,7 @@ use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host;
 
 use super::consts::MAX_ENGINE_MTU;
-use super::ssl::SSL;
+use super::objects::SSL;
 
 /// `SOCK_DCCP` (Linux `bits/socket_type.h`).
 pub const SOCK_DCCP: c_int = 6;

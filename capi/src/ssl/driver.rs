@@ -19,10 +19,10 @@ use crate::error::{put_error, put_sys_error, ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_
 use crate::host;
 
 use super::consts::*;
-use super::ctx::CtxLive;
 use super::method::Family;
-use super::settings::{Settings, Variant};
-use super::ssl::{Side, SSL};
+use super::objects::{CtxLive, Settings, SSL};
+use super::state::io::Side;
+use super::state::values::Variant;
 
 /// Largest datagram read in one `BIO_read` (the UDP payload limit, rounded up).
 pub const MAX_DATAGRAM: usize = 65536;
@@ -231,7 +231,7 @@ impl SSL {
                         .as_ref()
                         .and_then(|h| h.to_str().ok().map(str::to_owned)),
                     verify_names: self.verify_names.borrow().clone(),
-                    resume: super::session::session_value(self.resume.get()),
+                    resume: super::state::session::session_value(self.resume.get()),
                     psk: super::psk::provider_for(self, false),
                 };
                 Connection::client(config, now, opts)
@@ -278,7 +278,7 @@ impl SSL {
             let _ = conn.set_mtu(m);
         }
         if let Some(cb) = self.timer_callback.get() {
-            let ssl = super::verify::SslPtr(self.as_ptr());
+            let ssl = super::objects::SslPtr(self.as_ptr());
             conn.set_timer_hook(Box::new(move |prev| {
                 let ssl = &ssl;
                 // SAFETY: the application's DTLS_set_timer_cb callback; the SSL outlives its

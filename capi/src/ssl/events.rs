@@ -1,7 +1,7 @@
 //! Engine events as application callbacks: info callback (handshake start/done, state
 //! changes, alerts), message callback (handshake messages with their 12-byte DTLS header,
-//! alerts), key log lines, and handshake-completion bookkeeping (counters, new-session
-//! callback).
+//! alerts), key log lines, handshake-completion bookkeeping (counters, new-session
+//! callback), and the start and end of a renegotiation's handshake.
 //!
 //! Callbacks run with no borrow of the `SSL`'s state held, so they may call any `SSL_*`
 //! accessor on the same object.
@@ -9,12 +9,12 @@ use std::ffi::{c_int, c_void, CString};
 use std::sync::atomic::Ordering;
 
 use rdtls::enums::HandshakeType;
-use rdtls::{AlertDescription, AlertLevel, Event};
+use rdtls::{AlertDescription, AlertLevel, Connection, Event};
 
 use super::consts::*;
+use super::objects::{InfoCallback, SSL};
 use super::ossl_state::{ossl_state, READ_CCS, STATE_BEFORE, STATE_OK, WRITE_CCS};
-use super::settings::InfoCallback;
-use super::ssl::{Side, SSL};
+use super::state::io::Side;
 
 /// An ACK message (RFC 9147 §7: `RecordNumber record_numbers<0..2^16-1>`, each a uint64
 /// epoch and a uint64 sequence number), the body the message callback gets for content
@@ -331,7 +331,7 @@ impl SSL {
             return;
         };
         // SSL_get_session hands out the session with the ticket from now on.
-        super::session::session_free(self.session_obj.replace(std::ptr::null_mut()));
+        super::state::session::session_free(self.session_obj.replace(std::ptr::null_mut()));
         let live = self.ctx().live();
         let store = SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE;
         if live.session_cache_mode & store == SSL_SESS_CACHE_CLIENT {
@@ -339,11 +339,11 @@ impl SSL {
         }
         if let Some(cb) = live.new_session_callback {
             if live.session_cache_mode & SSL_SESS_CACHE_CLIENT != 0 {
-                let p = super::session::session_new(sess);
+                let p = super::state::session::session_new(sess);
                 // SAFETY: the application's callback; it keeps the reference when it
                 // returns 1, otherwise we release it.
                 if unsafe { cb(self.as_ptr(), p) } == 0 {
-                    super::session::session_free(p);
+                    super::state::session::session_free(p);
                 }
             }
         }
@@ -423,15 +423,86 @@ impl SSL {
         if let Some(cb) = live.new_session_callback.filter(|_| !client13) {
             if live.session_cache_mode & mode_bit != 0 && !reused {
                 if let Some(sess) = self.with_conn(|c| c.session()).flatten() {
-                    let p = super::session::session_new(sess);
+                    let p = super::state::session::session_new(sess);
                     // SAFETY: the application's callback; it keeps the reference when it
                     // returns 1, otherwise we release it.
                     if unsafe { cb(self.as_ptr(), p) } == 0 {
-                        super::session::session_free(p);
+                        super::state::session::session_free(p);
                     }
                 }
             }
         }
         super::session_remove::auto_clear(&self.initial_ctx, good_before, mode_bit);
+    }
+
+    // The events of a renegotiation (renegotiate.rs starts one; the engine runs it).
+
+    /// Before events are reported: a renegotiation that just started (ours or the peer's)
+    /// begins a new handshake for the callbacks and `SSL_in_init`.
+    pub(crate) fn renegotiation_events_begin(&self) {
+        let running = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        let started = match self.io.try_borrow_mut() {
+            Ok(mut io) if running && !io.renegotiating => {
+                io.renegotiating = true;
+                io.done_reported = false;
+                io.start_reported = false;
+                // Counted as OpenSSL's ssl3_renegotiate_check counts: by the side that
+                // called SSL_renegotiate, and by a client answering a HelloRequest (which
+                // renegotiates through SSL_renegotiate), not by a server answering.
+                if io.local_renegotiate || self.side.get() == Some(Side::Client) {
+                    io.renegotiations_num += 1;
+                    io.renegotiations_total += 1;
+                }
+                io.local_renegotiate = false;
+                true
+            }
+            _ => false,
+        };
+        if started {
+            // As OpenSSL: the new handshake starts from "SSL negotiation finished
+            // successfully" (TLS_ST_OK), not "before SSL initialization".
+            if let Ok(mut io) = self.io.try_borrow_mut() {
+                io.start_reported = true;
+                io.last_state = STATE_OK;
+                io.flight_end_pending = false;
+                io.read_ccs_reported = false;
+            }
+            self.info(SSL_CB_HANDSHAKE_START, 1);
+            if self.is_server() {
+                self.info(self.st_bits() | SSL_CB_LOOP, 1);
+            }
+        }
+    }
+
+    /// `SSL_read` / `SSL_write` ran (part of) a renegotiation: as OpenSSL's, whose read and
+    /// write run the handshake function, it reports `SSL_CB_*_EXIT` (-1 while it goes on,
+    /// 1 once it completed in this call).
+    pub(crate) fn renegotiation_io_exit(&self, running_before: bool) {
+        let running = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        if running_before || running {
+            self.report_exit(if running { -1 } else { 1 });
+        }
+    }
+
+    /// After events were reported: a renegotiation that ended without completing (refused
+    /// by the peer, or closed) leaves the connection established as it was.
+    pub(crate) fn renegotiation_events_end(&self) {
+        let running = self
+            .with_conn(Connection::is_renegotiating)
+            .unwrap_or(false);
+        let usable = self.with_conn(Connection::is_established).unwrap_or(false);
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            if io.renegotiating && !running {
+                io.renegotiating = false;
+                if !io.done_reported && usable {
+                    io.done_reported = true;
+                    io.last_state = STATE_OK;
+                }
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::error::ssl_reasons::SSL_R_UNINITIALIZED;
 use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host::{self, OPENSSL_STACK, X509};
 
-use super::ssl::SSL;
+use super::objects::SSL;
 
 /// Copies as much of `src` as fits into the C buffer and returns `src.len()`.
 fn copy_out(src: &[u8], buf: *mut c_void, count: usize) -> usize {

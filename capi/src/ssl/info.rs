@@ -8,9 +8,8 @@ use crate::entry::*;
 
 use super::cipher::{for_suite, for_suite13, SSL_CIPHER};
 use super::consts::*;
-use super::ctx::SSL_CTX;
-use super::settings::{AppPtr, InfoCallback, KeylogCallback, MsgCallback};
-use super::ssl::SSL;
+use super::objects::{InfoCallback, KeylogCallback, MsgCallback, SSL, SSL_CTX};
+use super::state::AppPtr;
 
 /// OpenSSL 3.0's long state names and their six-letter short forms (`SSL_state_string`).
 static STATE_SHORT: &[(&str, &CStr)] = &[
@@ -49,7 +48,7 @@ static INTERNED: Mutex<Option<HashMap<&'static str, &'static CStr>>> = Mutex::ne
 /// A `'static` C string for a `'static` engine string. The engine has a fixed set of state
 /// names, so the leaked copies are bounded.
 fn intern(s: &'static str) -> &'static CStr {
-    let mut g = super::ctx::lock(&INTERNED);
+    let mut g = super::state::lock(&INTERNED);
     let map = g.get_or_insert_with(HashMap::new);
     if let Some(c) = map.get(s) {
         return c;

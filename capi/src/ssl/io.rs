@@ -15,7 +15,8 @@ use super::consts::*;
 use super::ctrl::MAX_SEND_FRAGMENT;
 use super::driver::Stop;
 use super::method::Role;
-use super::ssl::{Side, SSL};
+use super::objects::SSL;
+use super::state::io::Side;
 
 /// `BIO_RR_CONNECT`: the retry reason of a connect BIO still connecting.
 const BIO_RR_CONNECT: c_int = 0x02;

@@ -15,7 +15,7 @@ use crate::error::{put_error, ERR_LIB_SSL};
 use super::consts::{
     DTLS1_3_VERSION, SSL_KEY_UPDATE_NONE, SSL_KEY_UPDATE_NOT_REQUESTED, SSL_KEY_UPDATE_REQUESTED,
 };
-use super::ssl::SSL;
+use super::objects::SSL;
 
 impl SSL {
     /// `SSL_key_update`: 1 when queued, else 0 with OpenSSL's error (in OpenSSL's order:

@@ -16,9 +16,8 @@ use crate::host::{self, BIO_ADDR};
 
 use super::consts::DTLS1_COOKIE_LENGTH;
 use super::driver::{peer_bytes, with_buf, MAX_DATAGRAM, RX};
-use super::settings::{CookieGenerateCallback, CookieVerifyCallback};
-use super::ssl::{ListenedHello, Side, SSL};
-use super::verify::SslPtr;
+use super::objects::{CookieGenerateCallback, CookieVerifyCallback, SslPtr, SSL};
+use super::state::io::{ListenedHello, Side};
 
 /// Datagrams examined by one non-blocking `DTLSv1_listen` call before it returns 0, so a
 /// flood cannot keep one call busy forever.

@@ -1,8 +1,10 @@
 //! The SSL layer: OpenSSL's libssl API (`SSL_CTX_*`, `SSL_*`, `DTLSv1_*`) over the rdtls
 //! engine. One concept per file:
 //!
+//! * [`objects`] — the `SSL_CTX`, `SSL` and `Settings` structs and the C callback types they
+//!   hold; [`state`] — the plain state they hold (caches, I/O state, `SSL_SESSION`);
 //! * [`method`] — `SSL_METHOD`s; [`ctx`] — `SSL_CTX` lifetime and config caching;
-//!   [`settings`] — what a context configures and each `SSL` copies;
+//!   [`settings`] — turning what a context configures into an engine config;
 //! * [`ssl`] — the `SSL` object; [`bio`] — attaching BIOs (`SSL_set_bio` ownership rules);
 //! * [`driver`] — moving datagrams between BIOs and the engine, the retransmission timer;
 //!   [`io`] — `SSL_connect` / `SSL_read` / `SSL_write` / `SSL_shutdown` / `SSL_get_error`;
@@ -20,10 +22,11 @@
 //! * [`conf`] — `SSL_CONF_*`; [`session_io`] — writing sessions out (DER, PEM, text);
 //!   [`own_cert`] — our certificate as an object, the certificate callback;
 //!   [`servername`] — server-side SNI and certificate callbacks after the ClientHello;
+//!   [`hello_finish`] — the configuration those callbacks leave;
 //!   [`negotiation`] — `SSL_group_to_name`, `SSL_select_next_proto`;
 //!   [`poison`] — a panic marks the interrupted object failed;
 //!   [`renegotiate`] — `SSL_renegotiate` & co (RFC 5746);
-//! * [`extras`] — per-object state of the legacy-program functions; [`compat`] — small
+//! * [`compat`] — small
 //!   OpenSSL 3.0 accessors legacy programs import (cipher NIDs, `SSL_get_state`, ...);
 //! * [`stubs`], [`stubs_legacy`] — honest stubs for the rest of OpenSSL's libssl exports
 //!   (listed in MATRIX.md).
@@ -56,8 +59,8 @@ pub mod dccp;
 pub mod driver;
 pub mod errors;
 pub mod events;
-pub mod extras;
 pub mod getters;
+pub mod hello_finish;
 pub mod info;
 pub mod init;
 pub mod io;
@@ -65,6 +68,7 @@ pub mod key_update;
 pub mod listen;
 pub mod method;
 pub mod negotiation;
+pub mod objects;
 pub mod ossl_state;
 pub mod own_cert;
 pub mod params;
@@ -84,6 +88,7 @@ pub mod shared_groups;
 pub mod srtp;
 #[allow(clippy::module_inception)]
 pub mod ssl;
+pub mod state;
 pub mod stream;
 pub mod stubs;
 pub mod stubs_legacy;

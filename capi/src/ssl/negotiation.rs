@@ -7,8 +7,8 @@ use rdtls::enums::NamedGroup;
 
 use crate::entry::*;
 
+use super::objects::SSL;
 use super::params::group_from_nid;
-use super::ssl::SSL;
 
 /// `OPENSSL_NPN_NEGOTIATED`: a protocol both lists contain was chosen.
 pub const OPENSSL_NPN_NEGOTIATED: c_int = 1;

@@ -10,72 +10,13 @@
 //! configuration, so what it sets with `SSL_use_certificate` / `SSL_use_PrivateKey` is what
 //! the handshake uses (OpenSSL calls it on the CertificateRequest).
 use std::ffi::{c_int, c_void};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::entry::*;
-use crate::host::{self, X509};
+use crate::host::X509;
 
-use super::ctx::{lock, SSL_CTX};
-use super::settings::AppPtr;
-use super::ssl::SSL;
-
-/// `int (*cert_cb)(SSL *ssl, void *arg)`.
-pub type CertCallback = unsafe extern "C" fn(*mut SSL, *mut c_void) -> c_int;
-
-/// The `X509` made from our certificate DER (see the module documentation).
-#[derive(Default)]
-pub struct CertObject {
-    slot: Mutex<Option<(Arc<Vec<u8>>, AppPtr)>>,
-}
-
-impl CertObject {
-    /// The object for `der` (NULL for None), made again only when `der` changed.
-    pub fn get(&self, der: Option<Arc<Vec<u8>>>) -> *mut X509 {
-        // X509_new/X509_free run application ex_data callbacks, which may call back into
-        // this object (SSL_get_certificate): neither runs with the lock held.
-        let old = {
-            let mut slot = lock(&self.slot);
-            if let (Some((held, obj)), Some(d)) = (slot.as_ref(), der.as_ref()) {
-                if Arc::ptr_eq(held, d) {
-                    return obj.0.cast();
-                }
-            }
-            slot.take()
-        };
-        if let Some((_, old)) = old {
-            host::x509_free(old.0.cast());
-        }
-        let Some(d) = der else {
-            return std::ptr::null_mut();
-        };
-        let x = host::x509_from_der(&d);
-        let mut slot = lock(&self.slot);
-        if let Some((held, obj)) = slot.as_ref() {
-            if Arc::ptr_eq(held, &d) {
-                // A re-entrant call made the same object meanwhile: keep that one.
-                let kept = obj.0.cast();
-                drop(slot);
-                host::x509_free(x);
-                return kept;
-            }
-        }
-        let displaced = slot.replace((d, AppPtr(x.cast())));
-        drop(slot);
-        if let Some((_, other)) = displaced {
-            host::x509_free(other.0.cast());
-        }
-        x
-    }
-}
-
-impl Drop for CertObject {
-    fn drop(&mut self) {
-        let held = lock(&self.slot).take();
-        if let Some((_, obj)) = held {
-            host::x509_free(obj.0.cast());
-        }
-    }
-}
+use super::objects::{CertCallback, SSL, SSL_CTX};
+use super::state::AppPtr;
 
 impl SSL {
     /// Calls the certificate callback (the connection's own from `SSL_set_cert_cb`, else the

@@ -7,7 +7,7 @@
 //! after any fatal error, and `SSL_clear` / `SSL_free` are what remains possible.
 use crate::error::ERR_R_INTERNAL_ERROR;
 
-use super::ssl::SSL;
+use super::objects::SSL;
 
 /// Text stored as the failure of an object a panic interrupted.
 pub const PANIC_DETAIL: &str = "internal error: a panic interrupted an operation on this SSL";

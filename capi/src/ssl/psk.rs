@@ -4,7 +4,7 @@
 //! As in OpenSSL, the callbacks are copied from the `SSL_CTX` into each `SSL` at `SSL_new`,
 //! a PSK suite is offered or accepted only while a callback is set, and the callbacks get
 //! the `SSL *`: the engine sees them as a per-connection [`PskProvider`].
-use std::ffi::{c_char, c_int, c_uchar, c_uint, CStr, CString};
+use std::ffi::{c_char, c_int, c_uint, CStr, CString};
 use std::sync::Arc;
 
 use rdtls::psk::{PskProvider, PSK_MAX_IDENTITY_LEN, PSK_MAX_PSK_LEN};
@@ -14,24 +14,7 @@ use crate::entry::*;
 use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
 
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
-use super::verify::SslPtr;
-
-/// `unsigned int (*SSL_psk_client_cb_func)(SSL *ssl, const char *hint, char *identity,
-/// unsigned int max_identity_len, unsigned char *psk, unsigned int max_psk_len)`.
-pub type PskClientCallback = unsafe extern "C" fn(
-    *mut SSL,
-    *const c_char,
-    *mut c_char,
-    c_uint,
-    *mut c_uchar,
-    c_uint,
-) -> c_uint;
-/// `unsigned int (*SSL_psk_server_cb_func)(SSL *ssl, const char *identity,
-/// unsigned char *psk, unsigned int max_psk_len)`.
-pub type PskServerCallback =
-    unsafe extern "C" fn(*mut SSL, *const c_char, *mut c_uchar, c_uint) -> c_uint;
+use super::objects::{PskClientCallback, PskServerCallback, SslPtr, SSL, SSL_CTX};
 
 /// The C callbacks of one connection, as the engine's provider.
 struct CallbackPsk {

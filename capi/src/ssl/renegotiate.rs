@@ -2,8 +2,8 @@
 //! `SSL_renegotiate_abbreviated`, `SSL_renegotiate_pending`, the options
 //! `SSL_OP_NO_RENEGOTIATION` / `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` and the renegotiation
 //! counters. The engine runs the new handshake (rdtls::RenegotiationPolicy and the engine's renegotiation module); here the
-//! options become its policy and the new handshake is reported to the info and message
-//! callbacks as OpenSSL reports a handshake: `SSL_CB_HANDSHAKE_START`, the states,
+//! options become its policy and the new handshake is reported (events.rs) to the info and
+//! message callbacks as OpenSSL reports a handshake: `SSL_CB_HANDSHAKE_START`, the states,
 //! `SSL_CB_HANDSHAKE_DONE`. As in OpenSSL, `SSL_read`, `SSL_write` and `SSL_do_handshake`
 //! drive it; unlike OpenSSL, `SSL_read` and `SSL_write` keep moving application data
 //! meanwhile (`SSL_do_handshake` waits for the handshake).
@@ -17,7 +17,7 @@ use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
 
 use super::consts::*;
-use super::ssl::SSL;
+use super::objects::SSL;
 
 /// `SSL_OP_ALLOW_CLIENT_RENEGOTIATION` (OpenSSL 3.0).
 const SSL_OP_ALLOW_CLIENT_RENEGOTIATION: u64 = 1 << 8;
@@ -35,75 +35,6 @@ impl SSL {
     /// Hands the current options to the engine (options may change at any time).
     pub(crate) fn sync_renegotiation_policy(&self, conn: &mut Connection) {
         conn.set_renegotiation_policy(self.renegotiation_policy());
-    }
-
-    /// Before events are reported: a renegotiation that just started (ours or the peer's)
-    /// begins a new handshake for the callbacks and `SSL_in_init`.
-    pub(crate) fn renegotiation_events_begin(&self) {
-        let running = self
-            .with_conn(Connection::is_renegotiating)
-            .unwrap_or(false);
-        let started = match self.io.try_borrow_mut() {
-            Ok(mut io) if running && !io.renegotiating => {
-                io.renegotiating = true;
-                io.done_reported = false;
-                io.start_reported = false;
-                // Counted as OpenSSL's ssl3_renegotiate_check counts: by the side that
-                // called SSL_renegotiate, and by a client answering a HelloRequest (which
-                // renegotiates through SSL_renegotiate), not by a server answering.
-                if io.local_renegotiate || self.side.get() == Some(super::ssl::Side::Client) {
-                    io.renegotiations_num += 1;
-                    io.renegotiations_total += 1;
-                }
-                io.local_renegotiate = false;
-                true
-            }
-            _ => false,
-        };
-        if started {
-            // As OpenSSL: the new handshake starts from "SSL negotiation finished
-            // successfully" (TLS_ST_OK), not "before SSL initialization".
-            if let Ok(mut io) = self.io.try_borrow_mut() {
-                io.start_reported = true;
-                io.last_state = super::ossl_state::STATE_OK;
-                io.flight_end_pending = false;
-                io.read_ccs_reported = false;
-            }
-            self.info(SSL_CB_HANDSHAKE_START, 1);
-            if self.is_server() {
-                self.info(self.st_bits() | SSL_CB_LOOP, 1);
-            }
-        }
-    }
-
-    /// `SSL_read` / `SSL_write` ran (part of) a renegotiation: as OpenSSL's, whose read and
-    /// write run the handshake function, it reports `SSL_CB_*_EXIT` (-1 while it goes on,
-    /// 1 once it completed in this call).
-    pub(crate) fn renegotiation_io_exit(&self, running_before: bool) {
-        let running = self
-            .with_conn(Connection::is_renegotiating)
-            .unwrap_or(false);
-        if running_before || running {
-            self.report_exit(if running { -1 } else { 1 });
-        }
-    }
-
-    /// After events were reported: a renegotiation that ended without completing (refused
-    /// by the peer, or closed) leaves the connection established as it was.
-    pub(crate) fn renegotiation_events_end(&self) {
-        let running = self
-            .with_conn(Connection::is_renegotiating)
-            .unwrap_or(false);
-        let usable = self.with_conn(Connection::is_established).unwrap_or(false);
-        if let Ok(mut io) = self.io.try_borrow_mut() {
-            if io.renegotiating && !running {
-                io.renegotiating = false;
-                if !io.done_reported && usable {
-                    io.done_reported = true;
-                    io.last_state = super::ossl_state::STATE_OK;
-                }
-            }
-        }
     }
 
     /// Starts a renegotiation (`abbreviated`: offering to resume the current session).

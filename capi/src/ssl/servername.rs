@@ -26,7 +26,6 @@
 //! `SSL_get_servername` and `SSL_get_sigalgs` read what the ClientHello showed, also from
 //! inside the callbacks (the engine is busy then).
 use std::ffi::{c_int, CString};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rdtls::{
@@ -37,10 +36,9 @@ use rdtls::{
 use crate::entry::*;
 
 use super::consts::*;
-use super::ctx::SSL_CTX;
-use super::settings::{Shared, Variant};
-use super::ssl::SSL;
-use super::verify::SslPtr;
+use super::hello_finish::{finish, reject};
+use super::objects::{HelloSeen, Paused, SslPtr, SSL, SSL_CTX};
+use super::state::values::Variant;
 
 /// `SSL_TLSEXT_ERR_OK`.
 pub const SSL_TLSEXT_ERR_OK: c_int = 0;
@@ -53,27 +51,6 @@ pub const SSL_TLSEXT_ERR_NOACK: c_int = 3;
 /// `SSL_AD_UNRECOGNIZED_NAME`: the alert `*al` starts as.
 pub const SSL_AD_UNRECOGNIZED_NAME: c_int = 112;
 
-/// What the ClientHello showed, kept for `SSL_get_servername` / `SSL_get_sigalgs`, and
-/// where its callbacks stand.
-#[derive(Default)]
-pub struct HelloSeen {
-    /// The client's server_name.
-    pub server_name: Option<CString>,
-    /// The client's signature_algorithms code points, in its order.
-    pub sigalgs: Vec<u16>,
-    /// The certificate callback returned -1: the state to go on from.
-    paused: Option<Paused>,
-    /// The hook paused during the current call (one WANT_X509_LOOKUP per call).
-    lookup_wanted: bool,
-}
-
-/// Where the callbacks of a ClientHello stopped when the certificate callback returned -1.
-struct Paused {
-    ctx_before: Arc<SSL_CTX>,
-    own_before: bool,
-    decision: HelloDecision,
-}
-
 impl SSL {
     /// True once after the ClientHello hook paused in the current call (and clears it).
     pub(crate) fn take_x509_lookup_wanted(&self) -> bool {
@@ -81,13 +58,6 @@ impl SSL {
             .try_borrow_mut()
             .map(|mut h| std::mem::take(&mut h.lookup_wanted))
             .unwrap_or(false)
-    }
-}
-
-fn reject(alert: AlertDescription, reason: impl Into<String>) -> HelloRejection {
-    HelloRejection {
-        alert,
-        reason: reason.into(),
     }
 }
 
@@ -204,48 +174,6 @@ fn on_client_hello(
         }
     }
     finish(s, session_ctx, variant, ctx_before, own_before, decision)
-}
-
-/// After the callbacks: the configuration the handshake goes on with, when they changed it.
-pub(crate) fn finish(
-    s: &SSL,
-    session_ctx: &Arc<SSL_CTX>,
-    variant: Variant,
-    ctx_before: Arc<SSL_CTX>,
-    own_before: bool,
-    mut decision: HelloDecision,
-) -> Result<HelloDecision, HelloRejection> {
-    let ctx_now = s.ctx();
-    let switched = !Arc::ptr_eq(&ctx_before, &ctx_now);
-    let changed = s.own_settings.get() || switched;
-    s.own_settings.set(own_before || changed);
-    if switched {
-        // As OpenSSL: the accept counts under the context that served the handshake.
-        ctx_before.stats.accept.fetch_sub(1, Ordering::Relaxed);
-        ctx_now.stats.accept.fetch_add(1, Ordering::Relaxed);
-    }
-    if changed {
-        let Ok(settings) = s.settings.try_borrow().map(|st| st.clone()) else {
-            return Err(reject(
-                AlertDescription::INTERNAL_ERROR,
-                "the settings are being changed re-entrantly",
-            ));
-        };
-        let (trust, _) = ctx_now.trust_store();
-        let shared = Shared {
-            trust,
-            cookie_keys: &session_ctx.cookie_keys,
-            session_cache: &session_ctx.session_cache,
-        };
-        let config = settings.build_config(shared, variant).map_err(|e| {
-            reject(
-                AlertDescription::INTERNAL_ERROR,
-                format!("the settings chosen by the servername or certificate callback: {e}"),
-            )
-        })?;
-        decision.config = Some(config);
-    }
-    Ok(decision)
 }
 
 /// The servername callback of the `SSL`'s context, else of the one it was made from.

@@ -1,6 +1,5 @@
 //! `SSL_SESSION`: a resumable session, reference counted (`Arc`) like OpenSSL's.
 use std::ffi::{c_int, c_long, c_uchar, c_uint, c_void};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdtls::session::cache::Session;
@@ -8,96 +7,11 @@ use rdtls::session::cache::Session;
 use crate::entry::*;
 use crate::error::ssl_reasons::SSL_R_SSL_SESSION_ID_TOO_LONG;
 use crate::error::{put_error, ERR_LIB_SSL};
-use crate::host::{ExData, CRYPTO_EX_INDEX_SSL_SESSION};
 
 use super::cipher::{for_suite, SSL_CIPHER};
 use super::consts::*;
-use super::ssl::SSL;
-
-/// `SSL_SESSION` (opaque to C).
-pub struct SSL_SESSION {
-    session: Mutex<Session>,
-    /// A stable copy of the session id for `SSL_SESSION_get_id`.
-    id: Mutex<Vec<u8>>,
-    /// Stable C copies for `SSL_SESSION_get0_hostname` / `get0_id_context` (see
-    /// `session_extras.rs`).
-    pub(crate) fixed: std::sync::OnceLock<super::session_extras::Fixed>,
-    ex_data: ExData,
-}
-
-impl Drop for SSL_SESSION {
-    fn drop(&mut self) {
-        let me = self as *mut SSL_SESSION;
-        crate::passthru::forget(me);
-        self.ex_data.free(me.cast());
-    }
-}
-
-/// A new `SSL_SESSION` handle holding one reference.
-pub fn session_new(s: Session) -> *mut SSL_SESSION {
-    let id = s.id.clone();
-    let p = Arc::into_raw(Arc::new(SSL_SESSION {
-        session: Mutex::new(s),
-        id: Mutex::new(id),
-        fixed: std::sync::OnceLock::new(),
-        ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_SESSION, std::ptr::null_mut()),
-    })) as *mut SSL_SESSION;
-    crate::passthru::register(p);
-    // SAFETY: just created.
-    unsafe { (*p).ex_data.run_new(p.cast()) };
-    p
-}
-
-/// Drops one reference (NULL is a no-op).
-pub fn session_free(p: *mut SSL_SESSION) {
-    if !p.is_null() {
-        // SAFETY: a live handle from session_new; consumes one reference.
-        drop(unsafe { Arc::from_raw(p as *const SSL_SESSION) });
-    }
-}
-
-/// Adds a reference.
-fn session_up_ref(p: *mut SSL_SESSION) {
-    if !p.is_null() {
-        // SAFETY: a live handle from session_new.
-        unsafe { Arc::increment_strong_count(p as *const SSL_SESSION) };
-    }
-}
-
-/// A copy of the engine session behind a handle.
-pub fn session_value(p: *mut SSL_SESSION) -> Option<Session> {
-    // SAFETY: NULL or a live handle from session_new.
-    let s = unsafe { p.as_ref() }?;
-    Some(super::ctx::lock(&s.session).clone())
-}
-
-impl SSL {
-    /// The session object for `SSL_get_session` (created once per handshake).
-    fn session_handle(&self) -> *mut SSL_SESSION {
-        let cur = self.session_obj.get();
-        if !cur.is_null() {
-            return cur;
-        }
-        let Some(sess) = self.with_conn(|c| c.session()).flatten() else {
-            // Before the handshake: the session set for resumption, as OpenSSL reports.
-            return self.resume.get();
-        };
-        let p = session_new(sess);
-        self.session_obj.set(p);
-        p
-    }
-}
-
-impl SSL {
-    /// Makes the established session (if any) the one the next handshake offers.
-    pub(crate) fn keep_session_for_resumption(&self) {
-        if self.with_conn(|c| c.session().is_some()).unwrap_or(false) {
-            let p = self.session_handle();
-            session_up_ref(p);
-            session_free(self.resume.replace(p));
-        }
-    }
-}
+use super::objects::SSL;
+use super::state::session::{session_free, session_new, session_up_ref, SSL_SESSION};
 
 entry! {
     /// SSL_get_session returns the connection's session (no new reference), NULL if none.
@@ -164,7 +78,7 @@ entry! {
     /// SSL_SESSION_get_id returns the session id and stores its length in `*len`.
     fn SSL_SESSION_get_id(sess: *const SSL_SESSION, len: *mut c_uint) -> *const c_uchar {
         let sess = try_ref!(sess, std::ptr::null());
-        let id = super::ctx::lock(&sess.id);
+        let id = super::state::lock(&sess.id);
         // SAFETY: NULL or a writable unsigned int from the caller.
         if let Some(l) = unsafe { len.as_mut() } {
             *l = c_uint::try_from(id.len()).unwrap_or(0);
@@ -182,35 +96,35 @@ entry! {
             return 0;
         }
         let bytes = try_slice!(id, n, 0).to_vec();
-        super::ctx::lock(&sess.session).id = bytes.clone();
-        *super::ctx::lock(&sess.id) = bytes;
+        super::state::lock(&sess.session).id = bytes.clone();
+        *super::state::lock(&sess.id) = bytes;
         1
     }
 
     /// SSL_SESSION_get_time returns the creation time (seconds since the epoch).
     fn SSL_SESSION_get_time(sess: *const SSL_SESSION) -> c_long {
         let sess = try_ref!(sess, 0);
-        c_long::try_from(super::ctx::lock(&sess.session).created_unix).unwrap_or(c_long::MAX)
+        c_long::try_from(super::state::lock(&sess.session).created_unix).unwrap_or(c_long::MAX)
     }
 
     /// SSL_SESSION_get_timeout returns the lifetime in seconds.
     fn SSL_SESSION_get_timeout(sess: *const SSL_SESSION) -> c_long {
         let sess = try_ref!(sess, 0);
-        c_long::try_from(super::ctx::lock(&sess.session).lifetime.as_secs()).unwrap_or(c_long::MAX)
+        c_long::try_from(super::state::lock(&sess.session).lifetime.as_secs()).unwrap_or(c_long::MAX)
     }
 
     /// SSL_SESSION_set_timeout sets the lifetime in seconds; 1 on success.
     fn SSL_SESSION_set_timeout(sess: *mut SSL_SESSION, t: c_long) -> c_long {
         let sess = try_ref!(sess, 0);
         let Ok(secs) = u64::try_from(t) else { return 0 };
-        super::ctx::lock(&sess.session).lifetime = Duration::from_secs(secs);
+        super::state::lock(&sess.session).lifetime = Duration::from_secs(secs);
         1
     }
 
     /// SSL_SESSION_is_resumable: 1 when the session can be offered for resumption.
     fn SSL_SESSION_is_resumable(sess: *const SSL_SESSION) -> c_int {
         let sess = try_ref!(sess, 0);
-        let s = super::ctx::lock(&sess.session);
+        let s = super::state::lock(&sess.session);
         c_int::from(!s.id.is_empty() && s.suite != 0 && !s.is_expired(std::time::Instant::now()))
     }
 
@@ -218,7 +132,7 @@ entry! {
     /// ticket, DTLS1_2_VERSION for another established session, else 0.
     fn SSL_SESSION_get_protocol_version(sess: *const SSL_SESSION) -> c_int {
         let sess = try_ref!(sess, 0);
-        let s = super::ctx::lock(&sess.session);
+        let s = super::state::lock(&sess.session);
         if s.tls13_ticket.is_some() {
             super::consts::DTLS1_3_VERSION
         } else if s.suite != 0 {
@@ -231,7 +145,7 @@ entry! {
     /// SSL_SESSION_get0_cipher returns the session's cipher (NULL when unknown).
     fn SSL_SESSION_get0_cipher(sess: *const SSL_SESSION) -> *const SSL_CIPHER {
         let sess = try_ref!(sess, std::ptr::null());
-        let s = super::ctx::lock(&sess.session);
+        let s = super::state::lock(&sess.session);
         let c = if s.tls13_ticket.is_some() {
             super::cipher::for_suite13(s.suite)
         } else {
@@ -244,7 +158,7 @@ entry! {
     /// and returns the secret's length (48), or copies nothing when `outlen` is 0.
     fn SSL_SESSION_get_master_key(sess: *const SSL_SESSION, out: *mut c_uchar, outlen: usize) -> usize {
         let sess = try_ref!(sess, 0);
-        let s = super::ctx::lock(&sess.session);
+        let s = super::state::lock(&sess.session);
         let key = &s.master_secret[..];
         if outlen == 0 {
             return key.len();

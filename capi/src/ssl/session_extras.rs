@@ -4,14 +4,7 @@ use std::ffi::{c_char, c_uchar, c_uint, CString};
 
 use crate::entry::*;
 
-use super::session::{session_value, SSL_SESSION};
-
-/// Copies made on first use and kept as long as the session (sessions do not change their
-/// host name or ID context after they are made).
-pub struct Fixed {
-    hostname: Option<CString>,
-    id_context: Vec<u8>,
-}
+use super::state::session::{session_value, Fixed, SSL_SESSION};
 
 fn fixed(sess: &SSL_SESSION) -> &Fixed {
     sess.fixed.get_or_init(|| {

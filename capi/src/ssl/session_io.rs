@@ -17,7 +17,7 @@ use crate::host::{self, BIO};
 
 use super::cipher::{SSL_CIPHER_get_name, CIPHERS};
 use super::consts::DTLS1_2_VERSION;
-use super::session::{session_value, SSL_SESSION};
+use super::state::session::{session_value, SSL_SESSION};
 
 extern "C" {
     // libcrypto's (drop-in) or this library's (standalone) X509_V_* text.

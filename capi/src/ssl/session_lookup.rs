@@ -3,21 +3,15 @@
 //! the internal cache lacks (or, with SSL_SESS_CACHE_NO_INTERNAL_LOOKUP, is not consulted
 //! for); a session it returns resumes under the usual checks and joins the internal cache
 //! unless SSL_SESS_CACHE_NO_INTERNAL_STORE.
-use std::ffi::{c_int, c_uchar};
+use std::ffi::c_int;
 use std::sync::atomic::Ordering;
 
 use rdtls::Connection;
 
 use crate::entry::*;
 
-use super::ctx::SSL_CTX;
-use super::session::{session_free, session_value, SSL_SESSION};
-use super::ssl::SSL;
-use super::verify::SslPtr;
-
-/// `SSL_SESSION *(*get_session_cb)(SSL *ssl, const unsigned char *data, int len, int *copy)`.
-pub type GetSessionCallback =
-    unsafe extern "C" fn(*mut SSL, *const c_uchar, c_int, *mut c_int) -> *mut SSL_SESSION;
+use super::objects::{GetSessionCallback, SslPtr, SSL, SSL_CTX};
+use super::state::session::{session_free, session_value};
 
 /// Installs the session context's get-session callback on a server connection.
 pub(crate) fn install_session_lookup_hook(s: &SSL, conn: &mut Connection) {

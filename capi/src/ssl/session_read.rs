@@ -21,7 +21,7 @@ use crate::host::{self, BIO};
 
 use super::cipher::CIPHERS;
 use super::consts::DTLS1_2_VERSION;
-use super::session::{session_free, session_new, SSL_SESSION};
+use super::state::session::{session_free, session_new, SSL_SESSION};
 
 /// Largest DER session accepted (a session holds at most one certificate).
 pub const MAX_SESSION_DER: usize = 64 * 1024;

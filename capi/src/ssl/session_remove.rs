@@ -13,8 +13,8 @@ use rdtls::session::cache::{RemovalHook, Session};
 use crate::entry::*;
 
 use super::consts::*;
-use super::ctx::{RemoveSessionCallback, SSL_CTX};
-use super::session::{session_free, session_new, session_value, SSL_SESSION};
+use super::objects::{RemoveSessionCallback, SSL_CTX};
+use super::state::session::{session_free, session_new, session_value, SSL_SESSION};
 
 /// The hook the context's cache calls with each session it drops by itself: the callback
 /// gets a session object of its own for the call (OpenSSL frees its reference after the

@@ -9,12 +9,11 @@ use crate::error::{put_error, ERR_LIB_SSL};
 
 use super::cipher_list::{parse_cipher_list, parse_tls13_ciphersuites};
 use super::consts::*;
-use super::ctx::SSL_CTX;
-use super::session::SSL_SESSION;
-use super::settings::{
-    session_lifetime, CookieGenerateCallback, CookieVerifyCallback, NewSessionCallback,
+use super::objects::{
+    CookieGenerateCallback, CookieVerifyCallback, NewSessionCallback, SSL, SSL_CTX,
 };
-use super::ssl::SSL;
+use super::settings::session_lifetime;
+use super::state::session::SSL_SESSION;
 
 /// Parses the C cipher string `str_`, raising OpenSSL's errors on failure (NULL included).
 #[track_caller]

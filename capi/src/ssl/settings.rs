@@ -1,139 +1,21 @@
 //! What an `SSL_CTX` configures and each `SSL` copies at `SSL_new` (OpenSSL copies options,
-//! verify mode and callback, cipher list, certificate and key, ... into every new `SSL`), the
-//! C callback types, and turning those settings into an engine [`Config`].
-use std::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_void};
+//! verify mode and callback, cipher list, certificate and key, ... into every new `SSL`):
+//! its defaults and turning it into an engine [`Config`] (the struct and the C callback
+//! types it holds are in `objects.rs`).
+use std::ffi::c_long;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rdtls::cookie::CookieKeys;
 use rdtls::enums::{NamedGroup, SignatureScheme};
-use rdtls::pki::keys::SigningKey;
 use rdtls::pki::verify::TrustStore;
 use rdtls::session::cache::SessionCache;
-use rdtls::suites::CipherSuite;
 use rdtls::{Config, VerifyMode};
 
-use crate::host::X509_STORE_CTX;
-
 use super::consts::*;
-use super::session::SSL_SESSION;
-use super::ssl::SSL;
-
-/// `int (*verify_callback)(int preverify_ok, X509_STORE_CTX *ctx)`.
-pub type VerifyCallback = unsafe extern "C" fn(c_int, *mut X509_STORE_CTX) -> c_int;
-/// `int (*cert_verify_callback)(X509_STORE_CTX *ctx, void *arg)`.
-pub type CertVerifyCallback = unsafe extern "C" fn(*mut X509_STORE_CTX, *mut c_void) -> c_int;
-/// `void (*info_callback)(const SSL *ssl, int where, int ret)`.
-pub type InfoCallback = unsafe extern "C" fn(*const SSL, c_int, c_int);
-/// `void (*msg_callback)(int write_p, int version, int content_type, const void *buf,
-/// size_t len, SSL *ssl, void *arg)`.
-pub type MsgCallback =
-    unsafe extern "C" fn(c_int, c_int, c_int, *const c_void, usize, *mut SSL, *mut c_void);
-/// `void (*keylog_callback)(const SSL *ssl, const char *line)`.
-pub type KeylogCallback = unsafe extern "C" fn(*const SSL, *const c_char);
-/// `int (*app_gen_cookie_cb)(SSL *ssl, unsigned char *cookie, unsigned int *cookie_len)`.
-pub type CookieGenerateCallback =
-    unsafe extern "C" fn(*mut SSL, *mut c_uchar, *mut c_uint) -> c_int;
-/// `int (*app_verify_cookie_cb)(SSL *ssl, const unsigned char *cookie, unsigned int len)`.
-pub type CookieVerifyCallback = unsafe extern "C" fn(*mut SSL, *const c_uchar, c_uint) -> c_int;
-/// `unsigned int (*DTLS_timer_cb)(SSL *s, unsigned int timer_us)`.
-pub type TimerCallback = unsafe extern "C" fn(*mut SSL, c_uint) -> c_uint;
-/// `int (*new_session_cb)(SSL *ssl, SSL_SESSION *sess)`.
-pub type NewSessionCallback = unsafe extern "C" fn(*mut SSL, *mut SSL_SESSION) -> c_int;
-/// `int (*servername_cb)(SSL *s, int *al, void *arg)`.
-pub type ServernameCallback = unsafe extern "C" fn(*mut SSL, *mut c_int, *mut c_void) -> c_int;
-/// `int pem_password_cb(char *buf, int size, int rwflag, void *userdata)`.
-pub type PasswordCallback = unsafe extern "C" fn(*mut c_char, c_int, c_int, *mut c_void) -> c_int;
-
-/// An application pointer stored for a callback (never dereferenced by us).
-#[derive(Debug, Clone, Copy)]
-pub struct AppPtr(pub *mut c_void);
-
-impl Default for AppPtr {
-    fn default() -> Self {
-        AppPtr(std::ptr::null_mut())
-    }
-}
-
-// SAFETY: an opaque application pointer only stored and handed back to the application's
-// own callbacks; thread-safety of what it points to is the application's contract.
-unsafe impl Send for AppPtr {}
-// SAFETY: as above.
-unsafe impl Sync for AppPtr {}
-
-/// The copyable settings: an `SSL_CTX` holds one, each `SSL` starts from a copy.
-#[derive(Clone)]
-pub struct Settings {
-    /// `SSL_OP_*` bits.
-    pub options: u64,
-    /// `SSL_MODE_*` bits.
-    pub mode: c_long,
-    /// `SSL_VERIFY_*` bits.
-    pub verify_mode: c_int,
-    /// `SSL_CTX_set_verify_depth` (-1: OpenSSL's default, no explicit limit).
-    pub verify_depth: c_int,
-    /// The application's verify callback.
-    pub verify_callback: Option<VerifyCallback>,
-    /// Cipher suites in preference order.
-    pub suites: Vec<&'static CipherSuite>,
-    /// ECDHE groups in preference order.
-    pub groups: Vec<NamedGroup>,
-    /// Signature schemes in preference order.
-    pub sigalgs: Vec<SignatureScheme>,
-    /// Our certificate (DER; shared, so copying settings into each `SSL` is cheap).
-    pub cert: Option<Arc<Vec<u8>>>,
-    /// Extra chain certificates sent after ours (DER; shared like `cert`).
-    pub chain: Arc<Vec<Vec<u8>>>,
-    /// Our private key.
-    pub key: Option<Arc<SigningKey>>,
-    /// `SSL_CTX_set_min_proto_version` (0: none).
-    pub min_proto: c_int,
-    /// `SSL_CTX_set_max_proto_version` (0: none).
-    pub max_proto: c_int,
-    /// The method may negotiate DTLS 1.3 (`DTLS_method` and its client/server forms; a
-    /// version-specific method such as `DTLSv1_2_method` pins its version, as in OpenSSL).
-    pub dtls13_method: bool,
-    /// With no maximum set, offer DTLS 1.3: `RDTLS_MAX_PROTO=DTLSv1.3` in the environment
-    /// when the `SSL_CTX` was created. Otherwise DTLS 1.3 is opt-in through
-    /// `SSL_*_set_max_proto_version(DTLS1_3_VERSION)`.
-    pub dtls13_by_default: bool,
-    /// `SSL_*_set_ciphersuites`: the TLS 1.3 suites (IANA code points) in preference order.
-    pub tls13_suites: Vec<u16>,
-    /// Session ID context.
-    pub sid_ctx: Vec<u8>,
-    /// `SSL_CTX_set_read_ahead` (remembered; datagrams are always read whole).
-    pub read_ahead: bool,
-    /// `SSL_CTX_set_quiet_shutdown`.
-    pub quiet_shutdown: bool,
-    /// Message callback and its argument.
-    pub msg_callback: Option<MsgCallback>,
-    /// Argument of the message callback.
-    pub msg_callback_arg: AppPtr,
-    /// `SSL_CTX_set_max_cert_list`.
-    pub max_cert_list: c_long,
-    /// Check the server certificate against the `SSL_set1_host` names.
-    pub verify_hostname: bool,
-    /// Client CA and CA name lists (`SSL_CTX_set_client_CA_list`, `SSL_CTX_set0_CA_list`).
-    pub ca_names: super::ca_list::CaNames,
-    /// `SSL_CTX_set_max_send_fragment`: the largest `SSL_write` (512..=16384).
-    pub max_send_fragment: usize,
-    /// `SSL_*_set_tlsext_use_srtp`: SRTP profile ids in preference order.
-    pub srtp_profiles: Vec<u16>,
-    /// The profiles were set on this `SSL` (`SSL_set_tlsext_use_srtp`); otherwise the
-    /// context's current list applies, even one set after `SSL_new` (OpenSSL's
-    /// `SSL_get_srtp_profiles` falls back to the `SSL_CTX`'s list).
-    pub srtp_own: bool,
-    /// `SSL_*_set_alpn_protos`: the ALPN list a client offers (wire format).
-    pub alpn: Vec<u8>,
-    /// `SSL_*_set_psk_client_callback`.
-    pub psk_client_callback: Option<super::psk::PskClientCallback>,
-    /// `SSL_*_set_psk_server_callback`.
-    pub psk_server_callback: Option<super::psk::PskServerCallback>,
-    /// `SSL_*_use_psk_identity_hint`.
-    pub psk_identity_hint: Option<Vec<u8>>,
-    /// `rdtls_SSL_*_set_connection_id*` (RFC 9146; None: no CID extension).
-    pub connection_id: Option<rdtls::config::LocalConnectionId>,
-}
+use super::objects::Settings;
+use super::state::values::Variant;
+use super::state::AppPtr;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -177,25 +59,6 @@ impl Default for Settings {
 
 /// Chain depth used when the application set none (OpenSSL's effective default is 100).
 pub const DEFAULT_VERIFY_DEPTH: usize = 100;
-
-/// Per-handshake switches that select a [`Config`] variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Variant {
-    /// Servers demand a cookie (`SSL_OP_COOKIE_EXCHANGE` without a prior `DTLSv1_listen`).
-    pub cookie_exchange: bool,
-    /// Emit handshake message events (a message callback is installed).
-    pub message_events: bool,
-    /// Emit key log lines (a key log callback is installed).
-    pub keylog: bool,
-    /// Servers issue session IDs and cache sessions (`SSL_SESS_CACHE_SERVER` is set).
-    pub server_session_cache: bool,
-    /// Servers add sessions to the internal cache (no `SSL_SESS_CACHE_NO_INTERNAL_STORE`).
-    pub server_session_store: bool,
-    /// Servers look sessions up there (no `SSL_SESS_CACHE_NO_INTERNAL_LOOKUP`).
-    pub server_session_lookup: bool,
-    /// Emit record headers (a message callback is installed: `SSL3_RT_HEADER`).
-    pub record_headers: bool,
-}
 
 /// Objects shared by every config built for one `SSL_CTX`.
 pub struct Shared<'a> {

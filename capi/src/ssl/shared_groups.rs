@@ -6,8 +6,8 @@ use std::ffi::{c_int, c_long, c_void};
 use rdtls::enums::NamedGroup;
 
 use super::consts::*;
+use super::objects::SSL;
 use super::params::group_nid;
-use super::ssl::SSL;
 
 /// `TLSEXT_nid_unknown`: ORed with the code point of a group without a NID.
 const TLSEXT_NID_UNKNOWN: c_int = 0x0100_0000;

@@ -11,8 +11,8 @@ use crate::error::ssl_reasons::*;
 use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host::{self, OPENSSL_STACK};
 
-use super::ctx::{lock, SSL_CTX};
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
+use super::state::lock;
 
 /// OpenSSL's `SRTP_PROTECTION_PROFILE { const char *name; unsigned long id; }`.
 #[repr(C)]

@@ -4,153 +4,30 @@
 //! An `SSL` is used by one thread at a time, but application callbacks (verify, info, msg,
 //! BIO methods) may call back into the library with the same `SSL*` while an operation runs,
 //! so state sits in `Cell`/`RefCell` and is never borrowed across a callback, except the
-//! engine connection during `handle_datagram` (accessors then fall back to defaults).
+//! engine connection during `handle_datagram` (accessors then fall back to defaults). The
+//! struct is in `objects.rs`; the core of its behaviour is here.
 use std::cell::{Cell, RefCell};
-use std::ffi::{c_int, c_long, c_void, CString};
+use std::ffi::{c_int, c_void};
 use std::sync::Arc;
-use std::time::Instant;
 
 use rdtls::Connection;
 
 use crate::entry::*;
 use crate::error::ssl_reasons::SSL_R_NULL_SSL_CTX;
 use crate::error::{put_error, ERR_LIB_SSL};
-use crate::host::{self, ExData, BIO, CRYPTO_EX_INDEX_SSL, OPENSSL_STACK, X509};
+use crate::host::{self, ExData, BIO, CRYPTO_EX_INDEX_SSL};
 
 use super::consts::*;
-use super::ctx::{ctx_arc, ctx_ptr, SSL_CTX};
+use super::ctx::{ctx_arc, ctx_ptr};
 use super::method::Role;
-use super::session::SSL_SESSION;
-use super::settings::*;
-
-/// The side of the handshake an `SSL` plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// `SSL_connect` / `SSL_set_connect_state`.
-    Client,
-    /// `SSL_accept` / `SSL_set_accept_state`.
-    Server,
-}
-
-/// A ClientHello that `DTLSv1_listen` verified, kept for the following `SSL_accept`.
-pub struct ListenedHello {
-    /// The whole datagram.
-    pub datagram: Vec<u8>,
-    /// The peer address bytes the cookie was bound to.
-    pub peer: Vec<u8>,
-}
-
-/// I/O state of the driver.
-#[derive(Default)]
-pub struct IoState {
-    /// A datagram the write BIO refused with a retry: sent before anything else.
-    pub blocked_datagram: Option<Vec<u8>>,
-    /// Datagrams of a batch after `blocked_datagram`, sent after it, in order.
-    pub blocked_more: std::collections::VecDeque<Vec<u8>>,
-    /// A stream transport's bytes of a record not yet complete (stream.rs).
-    pub stream_rx: Vec<u8>,
-    /// Whether the BIO (by address) last asked about carries a stream (stream.rs).
-    pub stream_kind: Option<(usize, bool)>,
-    /// `SSL_write` length whose record is queued but not yet written to the BIO.
-    pub pending_write: Option<usize>,
-    /// `SSL_key_update` the engine could not queue yet (an earlier flight of ours is not
-    /// acknowledged): `Some(request_peer)`, queued by a later flush (key_update.rs).
-    pub deferred_key_update: Option<bool>,
-    /// The deadline last given to the read BIO with `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT`.
-    pub bio_deadline: Option<(Option<Instant>, usize)>,
-    /// OpenSSL's handshake state (`SSL_state_string_long`), tracked from the messages sent
-    /// and received as OpenSSL's state machine would move ("" before the handshake).
-    pub last_state: &'static str,
-    /// A flight we wrote awaits the transition that switches OpenSSL to reading.
-    pub flight_end_pending: bool,
-    /// A fatal error being reported: it becomes `SSL::failed` (state "error") at the fatal
-    /// alert, after the state transitions that preceded it were reported (as OpenSSL's
-    /// SSLfatal does).
-    pub pending_failure: Option<(c_int, String)>,
-    /// Headers of records we wrote, reported with the message they carry (OpenSSL reports
-    /// a message after its records).
-    pub sent_headers: Vec<[u8; 13]>,
-    /// The peer's ChangeCipherSpec was reported from its record header.
-    pub read_ccs_reported: bool,
-    /// `SSL_CB_HANDSHAKE_START` was reported for the current handshake.
-    pub start_reported: bool,
-    /// The handshake completion was processed (callbacks, counters).
-    pub done_reported: bool,
-    /// ((write BIO, its descriptor), whether that is a DCCP socket), see `dccp.rs`.
-    pub dccp_fd: Option<((usize, c_int), bool)>,
-    /// A renegotiation handshake is being reported (renegotiate.rs).
-    pub renegotiating: bool,
-    /// `SSL_renegotiate` succeeded and its handshake has not been reported started yet.
-    pub local_renegotiate: bool,
-    /// `SSL_num_renegotiations` (renegotiate.rs).
-    pub renegotiations_num: u64,
-    /// `SSL_total_renegotiations`.
-    pub renegotiations_total: u64,
-}
-
-/// `SSL` (opaque to C).
-pub struct SSL {
-    pub(crate) ctx: RefCell<Arc<SSL_CTX>>,
-    /// The context `SSL_new` was given (OpenSSL's `session_ctx`): `SSL_set_SSL_CTX(s, NULL)`
-    /// returns to it.
-    pub(crate) initial_ctx: Arc<SSL_CTX>,
-    pub(crate) settings: RefCell<Settings>,
-    /// The settings were changed through `SSL_*` setters after `SSL_new`.
-    pub(crate) own_settings: Cell<bool>,
-    pub(crate) rbio: Cell<*mut BIO>,
-    pub(crate) wbio: Cell<*mut BIO>,
-    pub(crate) side: Cell<Option<Side>>,
-    pub(crate) conn: RefCell<Option<Connection>>,
-    pub(crate) io: RefCell<IoState>,
-    /// `SSL_want`: SSL_NOTHING / SSL_READING / SSL_WRITING.
-    pub(crate) want: Cell<c_int>,
-    /// `SSL_get_shutdown` flags.
-    pub(crate) shutdown: Cell<c_int>,
-    /// Text of the fatal error that ended the connection, re-raised on later calls.
-    pub(crate) failed: RefCell<Option<(c_int, String)>>,
-    /// Monotonic clock of this connection (never goes backwards, see `driver::now`).
-    pub(crate) clock: Cell<Option<Instant>>,
-    pub(crate) info_callback: Cell<Option<InfoCallback>>,
-    pub(crate) timer_callback: Cell<Option<TimerCallback>>,
-    /// Payload MTU set with `SSL_set_mtu` / `DTLS_set_link_mtu`.
-    pub(crate) mtu: Cell<Option<usize>>,
-    pub(crate) hostname: RefCell<Option<CString>>,
-    /// Names the peer certificate must match (`SSL_set1_host`/`SSL_add1_host`), kept apart
-    /// from the SNI name in `hostname`, as in OpenSSL's `X509_VERIFY_PARAM`.
-    pub(crate) verify_names: RefCell<Vec<String>>,
-    /// `SSL_get0_param`'s object (inherits the context's at SSL_new).
-    pub(crate) param: super::verify_param::ParamSlot,
-    /// `SSL_set_verify_result` override.
-    pub(crate) verify_result: Cell<Option<c_long>>,
-    /// Session to resume (`SSL_set_session`), one reference held.
-    pub(crate) resume: Cell<*mut SSL_SESSION>,
-    /// The session handed out by `SSL_get_session` (one reference held).
-    pub(crate) session_obj: Cell<*mut SSL_SESSION>,
-    /// `SSL_get_peer_cert_chain` result (owned).
-    pub(crate) peer_chain: Cell<*mut OPENSSL_STACK>,
-    /// `SSL_get0_peer_certificate` result (owned).
-    pub(crate) peer_cert: Cell<*mut X509>,
-    /// `SSL_get0_verified_chain` result on a server (owned; a client reuses `peer_chain`).
-    pub(crate) verified_chain: Cell<*mut OPENSSL_STACK>,
-    pub(crate) listened: RefCell<Option<ListenedHello>>,
-    /// Cached `SSL_get_servername` string.
-    pub(crate) servername: RefCell<Option<CString>>,
-    /// Cached `SSL_get_psk_identity` / `SSL_get_psk_identity_hint` strings (psk.rs).
-    pub(crate) psk_strings: (RefCell<Option<CString>>, RefCell<Option<CString>>),
-    /// `SSL_set_security_level` (recorded only).
-    pub(crate) security_level: Cell<Option<c_int>>,
-    /// Server: what the client's ClientHello showed (SNI, signature algorithms).
-    pub(crate) hello_seen: RefCell<super::servername::HelloSeen>,
-    /// `SSL_get_certificate`'s object.
-    pub(crate) own_cert: super::own_cert::CertObject,
-    /// State of the legacy-program functions of issue 8 (see `extras.rs`).
-    pub(crate) extras: super::extras::SslExtras,
-    pub(crate) ex_data: ExData,
-}
+use super::objects::{Settings, SSL, SSL_CTX};
+use super::state::caches::ParamSlot;
+use super::state::io::{IoState, Side};
+use super::state::session::{session_free, session_new, session_up_ref, SSL_SESSION};
 
 impl SSL {
     fn new(ctx: Arc<SSL_CTX>) -> Self {
-        let param = super::verify_param::ParamSlot::inheriting(&ctx.param);
+        let param = ParamSlot::inheriting(&ctx.param);
         let (settings, _) = ctx.snapshot();
         let side = match ctx.method.role {
             Role::Client => Some(Side::Client),
@@ -250,7 +127,7 @@ impl SSL {
             host::x509_free(x);
         }
         let s = self.session_obj.replace(std::ptr::null_mut());
-        super::session::session_free(s);
+        session_free(s);
         *self.servername.borrow_mut() = None;
     }
 
@@ -299,6 +176,35 @@ impl SSL {
     }
 }
 
+// The session object of a connection (`SSL_get_session`, `SSL_clear` keeps it).
+impl SSL {
+    /// The session object for `SSL_get_session` (created once per handshake).
+    pub(crate) fn session_handle(&self) -> *mut SSL_SESSION {
+        let cur = self.session_obj.get();
+        if !cur.is_null() {
+            return cur;
+        }
+        let Some(sess) = self.with_conn(|c| c.session()).flatten() else {
+            // Before the handshake: the session set for resumption, as OpenSSL reports.
+            return self.resume.get();
+        };
+        let p = session_new(sess);
+        self.session_obj.set(p);
+        p
+    }
+}
+
+impl SSL {
+    /// Makes the established session (if any) the one the next handshake offers.
+    pub(crate) fn keep_session_for_resumption(&self) {
+        if self.with_conn(|c| c.session().is_some()).unwrap_or(false) {
+            let p = self.session_handle();
+            session_up_ref(p);
+            session_free(self.resume.replace(p));
+        }
+    }
+}
+
 impl Drop for SSL {
     fn drop(&mut self) {
         let me = self as *mut SSL;
@@ -308,7 +214,7 @@ impl Drop for SSL {
         host::bio_free_all(self.wbio.replace(std::ptr::null_mut()));
         host::bio_free_all(self.rbio.replace(std::ptr::null_mut()));
         self.release_handshake_objects();
-        super::session::session_free(self.resume.replace(std::ptr::null_mut()));
+        session_free(self.resume.replace(std::ptr::null_mut()));
     }
 }
 
@@ -442,7 +348,7 @@ entry! {
         let established = s.with_conn(|c| c.session().is_some()).unwrap_or(false);
         let clean = s.shutdown.get() & SSL_SENT_SHUTDOWN != 0;
         if established && !clean {
-            super::session::session_free(s.resume.replace(std::ptr::null_mut()));
+            session_free(s.resume.replace(std::ptr::null_mut()));
         }
         if !s.restart(established && clean) {
             return 0;

@@ -49,7 +49,7 @@ pub(crate) fn is_stream_bio(b: *mut host::BIO) -> bool {
     super::dccp::int_sockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE) != Some(libc::SOCK_DGRAM)
 }
 
-impl super::ssl::SSL {
+impl super::objects::SSL {
     /// [`is_stream_bio`] for this SSL's BIO `b`, asked once per BIO.
     pub(crate) fn stream_transport(&self, b: *mut host::BIO) -> bool {
         let key = b as usize;

@@ -23,9 +23,8 @@ use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
 use crate::host::{EVP_PKEY, OPENSSL_STACK, X509};
 
 use super::cipher::SSL_CIPHER;
-use super::ctx::SSL_CTX;
-use super::session::SSL_SESSION;
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
+use super::state::session::SSL_SESSION;
 
 /// An opaque libcrypto or libssl type these stubs only pass around (BIGNUM, ENGINE,
 /// X509_VERIFY_PARAM, CTLOG_STORE, COMP_METHOD, BIO_METHOD, EVP_MD, X509_NAME stacks).

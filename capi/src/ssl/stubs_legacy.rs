@@ -11,10 +11,9 @@ use std::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ulong, c_void};
 use crate::entry::*;
 use crate::host::{EVP_PKEY, OPENSSL_STACK, X509};
 
-use super::ctx::SSL_CTX;
 use super::method::SSL_METHOD;
-use super::session::SSL_SESSION;
-use super::ssl::SSL;
+use super::objects::{SSL, SSL_CTX};
+use super::state::session::SSL_SESSION;
 use super::stubs::{stubs, trace, unsupported};
 
 /// An opaque libcrypto or libssl type these stubs only pass around.

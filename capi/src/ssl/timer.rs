@@ -8,8 +8,7 @@ use crate::host;
 
 use super::consts::*;
 use super::driver::{MAX_ENGINE_MTU, TIMER_SLACK};
-use super::settings::TimerCallback;
-use super::ssl::SSL;
+use super::objects::{TimerCallback, SSL};
 
 impl SSL {
     /// `DTLSv1_get_timeout`: 1 and the time left in `*tv` while a timer runs (zero once it
@@ -93,7 +92,7 @@ entry! {
         s.timer_callback.set(cb);
         if let (Some(cb), Ok(mut c)) = (cb, s.conn.try_borrow_mut()) {
             if let Some(conn) = c.as_mut() {
-                let ssl = super::verify::SslPtr(s.as_ptr());
+                let ssl = super::objects::SslPtr(s.as_ptr());
                 conn.set_timer_hook(Box::new(move |prev| {
                     let ssl = &ssl;
                     // SAFETY: the application's callback; the SSL outlives its connection.

@@ -13,8 +13,8 @@ use crate::error::{
 use crate::host::{self, X509_STORE};
 
 use super::certs::read_file;
-use super::ctx::SSL_CTX;
-use super::settings::{AppPtr, PasswordCallback};
+use super::objects::{PasswordCallback, SSL_CTX};
+use super::state::AppPtr;
 
 /// `X509_R_NO_CERTIFICATE_OR_CRL_FOUND`.
 const X509_R_NO_CERTIFICATE_OR_CRL_FOUND: c_int = 136;

@@ -19,25 +19,13 @@ use rdtls::Connection;
 use crate::entry::*;
 use crate::host;
 
-use super::ctx::SSL_CTX;
-use super::settings::{AppPtr, CertVerifyCallback, VerifyCallback};
-use super::ssl::SSL;
+use super::objects::{CertVerifyCallback, SslPtr, VerifyCallback, SSL, SSL_CTX};
+use super::state::AppPtr;
 
 /// `X509_V_OK`.
 const X509_V_OK: c_long = 0;
 /// `X509_V_ERR_UNSPECIFIED`: what a security getter reports when it cannot know.
 const X509_V_ERR_UNSPECIFIED: c_long = 1;
-
-/// An `SSL*` moved into an engine hook (the engine requires `Send + Sync`; the `SSL` is
-/// only ever used by one thread at a time, which is the C API's contract, and the
-/// verifier runs only inside that thread's call into the engine).
-#[derive(Clone, Copy)]
-pub struct SslPtr(pub *mut SSL);
-
-// SAFETY: see the type's documentation.
-unsafe impl Send for SslPtr {}
-// SAFETY: see the type's documentation.
-unsafe impl Sync for SslPtr {}
 
 /// The SSL's parameter object moved into its verifier (same contract as [`SslPtr`]).
 #[derive(Clone, Copy)]

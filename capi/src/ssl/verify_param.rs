@@ -12,49 +12,7 @@ use crate::entry::*;
 use crate::error::{put_error, ERR_LIB_SSL, ERR_R_UNSUPPORTED};
 use crate::host::{self, X509_VERIFY_PARAM};
 
-use super::ctx::SSL_CTX;
-use super::ssl::SSL;
-
-/// An owned parameter object (NULL in the standalone build), freed on drop.
-pub struct ParamSlot(*mut X509_VERIFY_PARAM);
-
-// SAFETY: the pointer is only handed to libcrypto, whose parameter objects may move between
-// threads; concurrent mutation through SSL_CTX_get0_param is the application's business, as
-// in OpenSSL.
-unsafe impl Send for ParamSlot {}
-// SAFETY: as above.
-unsafe impl Sync for ParamSlot {}
-
-impl ParamSlot {
-    /// A fresh object (an `SSL_CTX`'s).
-    pub fn new() -> Self {
-        ParamSlot(host::param_new())
-    }
-
-    /// A fresh object inheriting `from`'s settings (what `SSL_new` does).
-    pub fn inheriting(from: &ParamSlot) -> Self {
-        let p = ParamSlot::new();
-        host::param_inherit(p.0, from.0);
-        p
-    }
-
-    /// The object (NULL in the standalone build).
-    pub fn ptr(&self) -> *mut X509_VERIFY_PARAM {
-        self.0
-    }
-}
-
-impl Default for ParamSlot {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for ParamSlot {
-    fn drop(&mut self) {
-        host::param_free(self.0);
-    }
-}
+use super::objects::{SSL, SSL_CTX};
 
 /// NULL with an error when the object could not be made.
 fn param_or_error(p: *mut X509_VERIFY_PARAM, name: &str) -> *mut X509_VERIFY_PARAM {

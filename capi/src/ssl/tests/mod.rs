@@ -6,6 +6,7 @@ use std::ptr::null_mut;
 use crate::host::BIO;
 
 use super::ctx::*;
+use super::objects::{SSL, SSL_CTX};
 use super::ssl::*;
 
 mod backpressure;

@@ -9,6 +9,7 @@ use crate::ssl::consts::*;
 use crate::ssl::ctrl::{SSL_CTX_callback_ctrl, SSL_CTX_ctrl, SSL_ctrl};
 use crate::ssl::servername::*;
 use crate::ssl::session::*;
+use crate::ssl::state::session::SSL_SESSION;
 
 thread_local! {
     /// (server name, number of client sigalgs) seen by each callback call, in order.

@@ -4,6 +4,7 @@ use super::*;
 use crate::ssl::session::*;
 use crate::ssl::session_io::i2d_SSL_SESSION;
 use crate::ssl::session_read::d2i_SSL_SESSION;
+use crate::ssl::state::session::SSL_SESSION;
 
 #[test]
 fn i2d_then_d2i_resumes() {

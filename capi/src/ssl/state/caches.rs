@@ -1,14 +1,12 @@
-//! Per-object state of the functions legacy programs import (issue 8): kept in one field of
-//! `SSL` and one of `SSL_CTX` so those structs stay as they were.
-use std::cell::{Cell, RefCell};
+//! C objects made for getters and owned by an `SSL` or `SSL_CTX` (an `EVP_PKEY`, name and
+//! cipher stacks, our certificate as an `X509`, an `X509_VERIFY_PARAM`), freed with it.
 use std::sync::{Arc, Mutex};
 
 use rdtls::pki::keys::SigningKey;
 
-use crate::host::{self, EVP_PKEY, OPENSSL_STACK};
+use crate::host::{self, EVP_PKEY, OPENSSL_STACK, X509, X509_VERIFY_PARAM};
 
-use super::ctx::lock;
-use super::settings::AppPtr;
+use super::{lock, AppPtr};
 
 /// An `EVP_PKEY` handed out by a `get0`-style getter for one signing key, owned here.
 #[derive(Default)]
@@ -114,9 +112,12 @@ impl CipherStack {
             return sk;
         }
         for id in suites {
-            if let Some(c) = super::cipher::CIPHERS.iter().find(|c| c.suite.id == *id) {
+            if let Some(c) = crate::ssl::cipher::CIPHERS
+                .iter()
+                .find(|c| c.suite.id == *id)
+            {
                 // SAFETY: a live stack; the SSL_CIPHER is a static.
-                unsafe { OPENSSL_sk_push(sk, (c as *const super::cipher::SSL_CIPHER).cast()) };
+                unsafe { OPENSSL_sk_push(sk, (c as *const crate::ssl::cipher::SSL_CIPHER).cast()) };
             }
         }
         self.0 = Some((suites.to_vec(), AppPtr(sk.cast())));
@@ -137,47 +138,98 @@ impl Drop for CipherStack {
     }
 }
 
-/// The extra state of an `SSL`.
+/// The `X509` made from our certificate DER (see the module documentation).
 #[derive(Default)]
-pub struct SslExtras {
-    /// `SSL_get_privatekey`'s object.
-    pub pkey: RefCell<PkeyCache>,
-    /// The ClientHello the client-hello callback is looking at (see `client_hello.rs`).
-    pub client_hello: RefCell<Option<super::client_hello::HelloView>>,
-    /// The client-hello callback asked to be called again (`SSL_CLIENT_HELLO_RETRY`) during
-    /// the current call: the driver reports `SSL_ERROR_WANT_CLIENT_HELLO_CB`.
-    pub client_hello_cb_wanted: std::cell::Cell<bool>,
-    /// `SSL_get_client_CA_list`'s stack.
-    pub client_ca_stack: RefCell<NameStack>,
-    /// `SSL_get0_CA_list`'s stack.
-    pub ca_stack: RefCell<NameStack>,
-    /// `SSL_get_ciphers`' stack.
-    pub ciphers: RefCell<CipherStack>,
-    /// `SSL_set_cert_cb`: this connection's certificate callback and argument (None: not
-    /// set, the context's applies).
-    pub cert_cb: Cell<Option<(Option<super::own_cert::CertCallback>, AppPtr)>>,
-    /// The stack of CA names the server sent (client side, `SSL_get0_peer_CA_list`).
-    pub peer_ca_stack: RefCell<NameStack>,
+pub struct CertObject {
+    slot: Mutex<Option<(Arc<Vec<u8>>, AppPtr)>>,
 }
 
-/// The extra state of an `SSL_CTX` (shared between threads: behind locks).
-#[derive(Default)]
-pub struct CtxExtras {
-    /// `SSL_CTX_get0_privatekey`'s object.
-    pub pkey: Mutex<PkeyCache>,
-    /// `SSL_CTX_set_client_hello_cb` and its argument.
-    pub client_hello_cb: Mutex<Option<(super::client_hello::ClientHelloCallback, AppPtr)>>,
-    /// `SSL_CTX_get_ciphers`' stack.
-    pub ciphers: Mutex<CipherStack>,
-    /// `SSL_CTX_get_client_CA_list`'s stack.
-    pub client_ca_stack: Mutex<NameStack>,
-    /// `SSL_CTX_get0_CA_list`'s stack.
-    pub ca_stack: Mutex<NameStack>,
+impl CertObject {
+    /// The object for `der` (NULL for None), made again only when `der` changed.
+    pub fn get(&self, der: Option<Arc<Vec<u8>>>) -> *mut X509 {
+        // X509_new/X509_free run application ex_data callbacks, which may call back into
+        // this object (SSL_get_certificate): neither runs with the lock held.
+        let old = {
+            let mut slot = lock(&self.slot);
+            if let (Some((held, obj)), Some(d)) = (slot.as_ref(), der.as_ref()) {
+                if Arc::ptr_eq(held, d) {
+                    return obj.0.cast();
+                }
+            }
+            slot.take()
+        };
+        if let Some((_, old)) = old {
+            host::x509_free(old.0.cast());
+        }
+        let Some(d) = der else {
+            return std::ptr::null_mut();
+        };
+        let x = host::x509_from_der(&d);
+        let mut slot = lock(&self.slot);
+        if let Some((held, obj)) = slot.as_ref() {
+            if Arc::ptr_eq(held, &d) {
+                // A re-entrant call made the same object meanwhile: keep that one.
+                let kept = obj.0.cast();
+                drop(slot);
+                host::x509_free(x);
+                return kept;
+            }
+        }
+        let displaced = slot.replace((d, AppPtr(x.cast())));
+        drop(slot);
+        if let Some((_, other)) = displaced {
+            host::x509_free(other.0.cast());
+        }
+        x
+    }
 }
 
-impl CtxExtras {
-    /// The client-hello callback, if set.
-    pub fn client_hello_cb(&self) -> Option<(super::client_hello::ClientHelloCallback, AppPtr)> {
-        *lock(&self.client_hello_cb)
+impl Drop for CertObject {
+    fn drop(&mut self) {
+        let held = lock(&self.slot).take();
+        if let Some((_, obj)) = held {
+            host::x509_free(obj.0.cast());
+        }
+    }
+}
+
+/// An owned parameter object (NULL in the standalone build), freed on drop.
+pub struct ParamSlot(*mut X509_VERIFY_PARAM);
+
+// SAFETY: the pointer is only handed to libcrypto, whose parameter objects may move between
+// threads; concurrent mutation through SSL_CTX_get0_param is the application's business, as
+// in OpenSSL.
+unsafe impl Send for ParamSlot {}
+// SAFETY: as above.
+unsafe impl Sync for ParamSlot {}
+
+impl ParamSlot {
+    /// A fresh object (an `SSL_CTX`'s).
+    pub fn new() -> Self {
+        ParamSlot(host::param_new())
+    }
+
+    /// A fresh object inheriting `from`'s settings (what `SSL_new` does).
+    pub fn inheriting(from: &ParamSlot) -> Self {
+        let p = ParamSlot::new();
+        host::param_inherit(p.0, from.0);
+        p
+    }
+
+    /// The object (NULL in the standalone build).
+    pub fn ptr(&self) -> *mut X509_VERIFY_PARAM {
+        self.0
+    }
+}
+
+impl Default for ParamSlot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for ParamSlot {
+    fn drop(&mut self) {
+        host::param_free(self.0);
     }
 }
