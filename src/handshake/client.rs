@@ -87,7 +87,7 @@ impl Machine {
             ..Extensions::default()
         };
         let renegotiating = self.renegotiation().is_some();
-        let initial_cookie = self.initial_cookie.clone();
+        let initial_cookie = self.hs.initial_cookie().to_vec();
         let hello = ClientHello {
             client_version: DTLS1_2_VERSION,
             random: self.hs.client_random,
@@ -128,7 +128,7 @@ impl Machine {
                 let hvr = HelloVerifyRequest::decode(body)?;
                 self.peer_flight_received();
                 if self.renegotiation().is_none() {
-                    self.initial_cookie = hvr.cookie.clone();
+                    self.hs.set_initial_cookie(&hvr.cookie);
                 }
                 if let Step::ClientAwaitServerHello { cookie, .. } = &mut self.hsk()?.step {
                     *cookie = hvr.cookie;

@@ -37,6 +37,9 @@ pub(crate) struct Handshake {
     pub timer: RetransmitTimer,
     /// The messages so far (RFC 5246 §7.4.9, RFC 6347 §4.2.6).
     pub transcript: Transcript,
+    /// The next message_seq we send (RFC 6347 §4.2.2): each handshake, a renegotiation
+    /// too, starts at 0.
+    pub send_seq: u16,
     /// The flight being built.
     pub building: Vec<FlightEntry>,
     /// The last flight sent, retransmitted when the timer fires (RFC 6347 §4.2.4).
@@ -71,6 +74,7 @@ impl Handshake {
             step,
             timer,
             transcript: Transcript::new(),
+            send_seq: 0,
             building: Vec::new(),
             flight: Flight::default(),
             sent_final: false,

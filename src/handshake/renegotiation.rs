@@ -171,9 +171,9 @@ impl Machine {
                 previous_session,
             });
         }
+        // Our first message of the new handshake carries message_seq 0 (RFC 6347 §4.2.2):
+        // the new Handshaking variant's counter starts there.
         self.life = h;
-        // Our first message of the new handshake carries message_seq 0 (RFC 6347 §4.2.2).
-        self.send_seq = 0;
         self.hs.resumed = false;
         self.reasm.clear();
         self.reasm.set_next_seq(0);

@@ -37,19 +37,22 @@ fn unexpected(what: &str) -> Error {
 const CLIENT_CERT_TYPES: [u8; 2] = [64, 1];
 
 impl Machine {
+    /// Handles the client's message `msg_type` (message_seq `seq`), completed by the
+    /// record numbered `record_seq`.
     pub(crate) fn server_handle_message(
         &mut self,
         now: Instant,
         msg_type: HandshakeType,
         seq: u16,
         body: &[u8],
+        record_seq: u64,
     ) -> Result<(), Error> {
         let Some(step) = self.life.step() else {
             return Err(Error::InvalidState("handshake not running"));
         };
         match (step, msg_type) {
             (State::ServerAwaitClientHello, HandshakeType::CLIENT_HELLO) => {
-                self.server_client_hello(now, seq, body)
+                self.server_client_hello(now, seq, body, record_seq)
             }
             (State::ServerAwaitClientCertificate, HandshakeType::CERTIFICATE) => {
                 let cert = Certificate::decode(body)?;
@@ -155,6 +158,7 @@ impl Machine {
         now: Instant,
         seq: u16,
         body: &[u8],
+        record_seq: u64,
     ) -> Result<(), Error> {
         let ch = ClientHello::decode(body)?;
         // OpenSSL's client-hello callback: first, for every ClientHello (a renegotiating
@@ -164,7 +168,7 @@ impl Machine {
         let cookie_less = self.renegotiation().is_none()
             && self.session_config().cookie_exchange
             && ch.cookie.is_empty();
-        if !cookie_less && !self.run_early_hello_hook(seq, body)? {
+        if !cookie_less && !self.run_early_hello_hook(seq, body, record_seq)? {
             return Ok(());
         }
         // DTLS versions count down: 0xfefd (1.2) < 0xfeff (1.0).
@@ -190,15 +194,13 @@ impl Machine {
                 .as_deref_mut()
                 .map(|h| h as &mut dyn cookie::CookieHooks);
             if !cookie::verify_client_hello_cookie(&keys, now, &peer, body, hooks) {
-                self.send_hello_verify_request(now, seq, body);
+                self.send_hello_verify_request(now, seq, body, record_seq);
                 return Ok(());
             }
             // Continue the record sequence from the ClientHello, as a stateless listener
             // would, so the client's replay window sees increasing numbers (RFC 6347
             // §4.2.1) -- unless the peer picked one that leaves no room.
-            if let Some(rs) =
-                crate::input_policy::server_write_seq_after_cookie(self.current_record_seq)
-            {
+            if let Some(rs) = crate::input_policy::server_write_seq_after_cookie(record_seq) {
                 self.set_record_write_sequence(rs);
             }
         }
@@ -206,8 +208,9 @@ impl Machine {
         // Our ServerHello answers with the ClientHello's message_seq (after a
         // HelloVerifyRequest both are 1), or continues after our HelloRequest (RFC 6347
         // §4.2.2: HelloRequest 0, ServerHello 1).
-        self.send_seq = if self.renegotiation().is_some() {
-            self.send_seq.max(seq)
+        let h = self.hsk()?;
+        h.send_seq = if h.renegotiation.is_some() {
+            h.send_seq.max(seq)
         } else {
             seq
         };
@@ -332,6 +335,7 @@ impl Machine {
         seq: u16,
         body: &[u8],
         error: Error,
+        record_seq: u64,
     ) -> Result<(), Error> {
         let cookie =
             self.session_config()
@@ -356,7 +360,7 @@ impl Machine {
         match crate::input_policy::malformed_client_hello_action(cookie) {
             MalformedClientHello::Refuse => Err(error),
             MalformedClientHello::VerifyFirst => {
-                self.send_hello_verify_request(now, seq, body);
+                self.send_hello_verify_request(now, seq, body, record_seq);
                 Ok(())
             }
             MalformedClientHello::Remember => {
@@ -367,7 +371,9 @@ impl Machine {
         }
     }
 
-    fn send_hello_verify_request(&mut self, now: Instant, seq: u16, body: &[u8]) {
+    /// Answers ClientHello `seq` (in record `record_seq`, which the answer echoes, RFC 6347
+    /// §4.2.1) with a HelloVerifyRequest.
+    fn send_hello_verify_request(&mut self, now: Instant, seq: u16, body: &[u8], record_seq: u64) {
         let peer = self.peer_addr.clone();
         let cookie = match self.cookie_hooks.as_mut() {
             Some(h) => match h.generate() {
@@ -383,7 +389,7 @@ impl Machine {
             }
         };
         let mut dg = Vec::new();
-        cookie::build_hello_verify_request(self.current_record_seq, seq, &cookie, &mut dg);
+        cookie::build_hello_verify_request(record_seq, seq, &cookie, &mut dg);
         // Never answer with more than we received (no amplification of a spoofed source,
         // RFC 6347 §4.2.1), as the stateless listener: the smallest record that carried
         // this ClientHello is its body plus the record and handshake headers.

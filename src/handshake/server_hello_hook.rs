@@ -9,10 +9,15 @@ use crate::client_hello_hook::{ClientHelloInfo, EarlyHello};
 use crate::error::{AlertLevel, Error};
 
 impl Machine {
-    /// Runs the hook's early stage, if any, on a ClientHello `body` (message
-    /// `seq`): a new configuration, a pause (the ClientHello is parked), or a fatal
-    /// rejection. Ok(false) when it paused.
-    pub(crate) fn run_early_hello_hook(&mut self, seq: u16, body: &[u8]) -> Result<bool, Error> {
+    /// Runs the hook's early stage, if any, on a ClientHello `body` (message `seq`, in
+    /// record `record_seq`): a new configuration, a pause (the ClientHello is parked), or
+    /// a fatal rejection. Ok(false) when it paused.
+    pub(crate) fn run_early_hello_hook(
+        &mut self,
+        seq: u16,
+        body: &[u8],
+        record_seq: u64,
+    ) -> Result<bool, Error> {
         let cookie_exchange = self.session_config().cookie_exchange;
         let Some(hook) = self.client_hello_hook.as_mut() else {
             return Ok(true);
@@ -25,7 +30,6 @@ impl Machine {
             .early(&hello)
             .map_err(|r| Error::alert(r.alert, r.reason))?;
         if decision.pause {
-            let record_seq = self.current_record_seq;
             self.hsk()?.parked = Some(ParkedHello::Early {
                 seq,
                 body: body.to_vec(),
@@ -104,8 +108,7 @@ impl Machine {
                 record_seq,
             }) => {
                 // From the start, as OpenSSL calls its client-hello callback again.
-                self.current_record_seq = record_seq;
-                self.server_client_hello(now, seq, &body)
+                self.server_client_hello(now, seq, &body, record_seq)
                     .map_err(|e| self.fail(e))
             }
             Some(ParkedHello::Decoded { hello, ems }) => self

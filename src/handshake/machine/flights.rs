@@ -42,12 +42,12 @@ impl Machine {
         body: Vec<u8>,
         in_transcript: bool,
     ) {
-        let seq = self.send_seq;
-        self.send_seq = self.send_seq.wrapping_add(1);
         let epoch = self.records.write_epoch();
         let Some(h) = self.life.handshake_mut() else {
             return;
         };
+        let seq = h.send_seq;
+        h.send_seq = seq.wrapping_add(1);
         let full = full_message(msg_type, seq, &body);
         if in_transcript {
             h.transcript.add(&full);

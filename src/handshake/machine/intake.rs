@@ -113,8 +113,9 @@ impl Machine {
             let payload = &buf[r.start..r.end];
             let res = match r.content_type {
                 ContentType::HANDSHAKE => {
-                    self.current_record_seq = r.sequence;
-                    match self.handle_handshake_record(now, r.epoch, provenance, payload) {
+                    match self
+                        .handle_handshake_record(now, r.epoch, r.sequence, provenance, payload)
+                    {
                         Ok(true) if !r.authenticated => {
                             self.records.mark_unprotected(r.epoch, r.sequence);
                             Ok(())
@@ -295,13 +296,15 @@ impl Machine {
         self.life.completed()
     }
 
-    /// Handles the handshake fragments of one record. Returns whether any fragment was
-    /// accepted (new bytes for the reassembler), which is what lets an unauthenticated
+    /// Handles the handshake fragments of one record (its sequence number `record_seq`,
+    /// which a HelloVerifyRequest echoes, RFC 6347 §4.2.1). Returns whether any fragment
+    /// was accepted (new bytes for the reassembler), which is what lets an unauthenticated
     /// record mark its epoch's replay window (crate::input_policy).
     fn handle_handshake_record(
         &mut self,
         now: Instant,
         epoch: u16,
+        record_seq: u64,
         provenance: Provenance,
         payload: &[u8],
     ) -> Result<bool, Error> {
@@ -407,7 +410,7 @@ impl Machine {
                         && msg_type == HandshakeType::CLIENT_HELLO
                     {
                         // Nothing to protect yet: the RFC's alert (crate::input_policy).
-                        self.server_malformed_client_hello(now, seq, &body, e)?;
+                        self.server_malformed_client_hello(now, seq, &body, e, record_seq)?;
                         break;
                     }
                     self.reasm.set_next_seq(seq);
@@ -420,7 +423,7 @@ impl Machine {
             if self.is_client {
                 self.client_handle_message(now, msg_type, seq, &body)?;
             } else {
-                self.server_handle_message(now, msg_type, seq, &body)?;
+                self.server_handle_message(now, msg_type, seq, &body, record_seq)?;
             }
             // Progress: a remembered verdict on unauthenticated input is void.
             self.void_verdict(now);
