@@ -52,8 +52,10 @@ pub(crate) struct Negotiated {
     pub server_random: [u8; 32],
     /// From the ServerHello (empty: not resumable).
     pub session_id: Vec<u8>,
-    /// The suite from ServerHello on, with the master secret once known (`agreement.rs`).
-    pub agreed: super::agreement::Agreement,
+    /// From the ServerHello: the cipher suite. The master secret is not here: it lives in
+    /// the steps after the key exchange, then in the established connection
+    /// (`agreement.rs`).
+    pub suite: Option<&'static crate::crypto::suites::CipherSuite>,
     /// From ServerKeyExchange (client) or the server's choice; none for plain PSK and
     /// resumption.
     pub group: Option<NamedGroup>,
@@ -115,7 +117,7 @@ impl Negotiated {
             client_random: [0; 32],
             server_random: [0; 32],
             session_id: Vec::new(),
-            agreed: Default::default(),
+            suite: None,
             group: None,
             peer_certs: Vec::new(),
             peer_sig_scheme: None,
@@ -215,6 +217,7 @@ impl Negotiated {
 #[path = "fuzz_copy.rs"]
 mod fuzz_copy;
 
+mod advance;
 mod flights;
 mod getters;
 mod intake;

@@ -5,13 +5,14 @@
 
 use std::time::Instant;
 
+use super::agreement::Agreement;
 use super::extensions::{Extensions, MAX_HOST_NAME_LEN};
-use super::machine::{Machine, State};
+use super::machine::Machine;
 use super::messages::{
     ecdhe_params, Certificate, CertificateRequest, CertificateVerify, ClientHello,
     ClientKeyExchange, Finished, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
-use super::step::Step;
+use super::step::{Next, Step};
 use crate::config::VerifyMode;
 use crate::cookie;
 use crate::crypto::ecdhe;
@@ -38,23 +39,25 @@ const CLIENT_CERT_TYPES: [u8; 2] = [64, 1];
 
 impl Machine {
     /// Handles the client's message `msg_type` (message_seq `seq`), completed by the
-    /// record numbered `record_seq`.
+    /// record numbered `record_seq`, in `step`, which it consumes (`Machine::advance`).
     pub(crate) fn server_handle_message(
         &mut self,
         now: Instant,
+        step: Step,
         msg_type: HandshakeType,
         seq: u16,
         body: &[u8],
         record_seq: u64,
-    ) -> Result<(), Error> {
-        let Some(step) = self.life.step() else {
-            return Err(Error::InvalidState("handshake not running"));
-        };
+    ) -> Result<Next, Error> {
         match (step, msg_type) {
-            (State::ServerAwaitClientHello, HandshakeType::CLIENT_HELLO) => {
-                self.server_client_hello(now, seq, body, record_seq)
+            (Step::ServerAwaitClientHello { first_flight_floor }, HandshakeType::CLIENT_HELLO) => {
+                // Answered with a HelloVerifyRequest, or parked: still awaiting a ClientHello.
+                let next = self.server_client_hello(now, seq, body, record_seq)?;
+                Ok(Next::Step(next.unwrap_or(Step::ServerAwaitClientHello {
+                    first_flight_floor,
+                })))
             }
-            (State::ServerAwaitClientCertificate, HandshakeType::CERTIFICATE) => {
+            (Step::ServerAwaitClientCertificate { ecdhe }, HandshakeType::CERTIFICATE) => {
                 let cert = Certificate::decode(body)?;
                 self.peer_flight_received();
                 self.add_received(msg_type, seq, body);
@@ -69,28 +72,29 @@ impl Machine {
                     self.hs.peer_certs = cert.chain;
                     self.verify_peer(false)?;
                 }
-                let Some(Step::ServerAwaitClientCertificate { ecdhe }) =
-                    self.life.replace_step(Step::transit())
-                else {
-                    return Err(Error::InvalidState("no ECDHE key"));
-                };
-                self.life
-                    .set_step(Step::ServerAwaitClientKeyExchange { ecdhe });
-                Ok(())
+                Ok(Next::Step(Step::ServerAwaitClientKeyExchange { ecdhe }))
             }
-            (State::ServerAwaitClientCertificate, HandshakeType::CLIENT_KEY_EXCHANGE) => {
+            (
+                step @ Step::ServerAwaitClientCertificate { .. },
+                HandshakeType::CLIENT_KEY_EXCHANGE,
+            ) => {
                 if self.config.verify_mode == VerifyMode::RequirePeerCertificate {
                     return Err(Error::alert(
                         AlertDescription::HANDSHAKE_FAILURE,
                         "peer did not return a certificate",
                     ));
                 }
-                self.server_client_key_exchange(seq, body)
+                self.server_client_key_exchange(step, seq, body)
             }
-            (State::ServerAwaitClientKeyExchange, HandshakeType::CLIENT_KEY_EXCHANGE) => {
-                self.server_client_key_exchange(seq, body)
-            }
-            (State::ServerAwaitCertificateVerify, HandshakeType::CERTIFICATE_VERIFY) => {
+            (
+                step @ (Step::ServerAwaitClientKeyExchange { .. }
+                | Step::ServerAwaitPskClientKeyExchange { .. }),
+                HandshakeType::CLIENT_KEY_EXCHANGE,
+            ) => self.server_client_key_exchange(step, seq, body),
+            (
+                Step::ServerAwaitCertificateVerify { keys, agreement },
+                HandshakeType::CERTIFICATE_VERIFY,
+            ) => {
                 let cv = CertificateVerify::decode(body)?;
                 if !self.config.sig_schemes.contains(&cv.scheme) {
                     return Err(Error::alert(
@@ -112,54 +116,51 @@ impl Machine {
                 verify_signature(leaf, cv.scheme, transcript, &cv.signature)?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
-                let Some(Step::ServerAwaitCertificateVerify { keys }) =
-                    self.life.replace_step(Step::transit())
-                else {
-                    return Err(Error::InvalidState("no pending keys"));
-                };
-                self.life.set_step(Step::AwaitChangeCipherSpec {
+                Ok(Next::Step(Step::AwaitChangeCipherSpec {
                     read: keys.read,
                     write: Some(keys.write),
-                });
-                Ok(())
+                    agreement,
+                }))
             }
-            (State::AwaitFinished, HandshakeType::FINISHED) => {
+            (Step::AwaitFinished { write, agreement }, HandshakeType::FINISHED) => {
                 let fin = Finished::decode(body)?;
-                self.check_peer_finished(&fin.verify_data)?;
+                self.check_peer_finished(&fin.verify_data, &agreement)?;
                 self.add_received(msg_type, seq, body);
-                if let Some(Step::AwaitFinished { write: Some(write) }) =
-                    self.life.replace_step(Step::transit())
-                {
+                if let Some(write) = write {
                     // Flight 6, the final flight: kept to answer retransmissions.
                     self.begin_flight();
-                    self.queue_ccs_and_finished(write)?;
+                    self.queue_ccs_and_finished(write, &agreement)?;
                     self.send_flight(now, true)?;
-                    self.cache_session();
+                    self.cache_session(&agreement);
                 }
-                self.complete_handshake();
-                Ok(())
+                Ok(Next::Complete(agreement))
             }
-            (state, t) => Err(unexpected(&format!("{} in state {state:?}", t.name()))),
+            (step, t) => Err(unexpected(&format!(
+                "{} in state {:?}",
+                t.name(),
+                step.kind()
+            ))),
         }
     }
 
-    fn cache_session(&mut self) {
+    fn cache_session(&mut self, agreement: &Agreement) {
         // SSL_SESS_CACHE_NO_INTERNAL_STORE: the session has an ID but is not kept here.
         if self.hs.session_id.is_empty() || !self.session_config().server_session_store {
             return;
         }
-        if let Some(s) = self.current_session() {
-            self.session_config().session_cache.insert(s);
-        }
+        let s = self.session_of(agreement);
+        self.session_config().session_cache.insert(s);
     }
 
+    /// A ClientHello: the step that follows, or `None` while a ClientHello is still awaited
+    /// (answered with a HelloVerifyRequest, or parked for the application's hook).
     pub(super) fn server_client_hello(
         &mut self,
         now: Instant,
         seq: u16,
         body: &[u8],
         record_seq: u64,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<Step>, Error> {
         let ch = ClientHello::decode(body)?;
         // OpenSSL's client-hello callback: first, for every ClientHello (a renegotiating
         // one too), except a cookie-less initial one of a server that asks for cookies
@@ -169,7 +170,7 @@ impl Machine {
             && self.session_config().cookie_exchange
             && ch.cookie.is_empty();
         if !cookie_less && !self.run_early_hello_hook(seq, body, record_seq)? {
-            return Ok(());
+            return Ok(None);
         }
         // DTLS versions count down: 0xfefd (1.2) < 0xfeff (1.0).
         if ch.client_version > DTLS1_2_VERSION {
@@ -195,7 +196,7 @@ impl Machine {
                 .map(|h| h as &mut dyn cookie::CookieHooks);
             if !cookie::verify_client_hello_cookie(&keys, now, &peer, body, hooks) {
                 self.send_hello_verify_request(now, seq, body, record_seq);
-                return Ok(());
+                return Ok(None);
             }
             // Continue the record sequence from the ClientHello, as a stateless listener
             // would, so the client's replay window sees increasing numbers (RFC 6347
@@ -273,13 +274,14 @@ impl Machine {
     }
 
     /// From the session lookup on: the ClientHello hook, then the abbreviated or full
-    /// handshake. A hook that pauses parks the ClientHello here (`resume_client_hello`).
+    /// handshake. A hook that pauses parks the ClientHello here (`resume_client_hello`):
+    /// `None`, a ClientHello is still awaited.
     pub(crate) fn answer_client_hello(
         &mut self,
         now: Instant,
         ch: ClientHello,
         client_ems: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<Step>, Error> {
         self.hs
             .set_peer_groups(ch.extensions.supported_groups.clone().unwrap_or_default());
         let session = self.find_resumable(now, &ch, client_ems)?;
@@ -288,12 +290,13 @@ impl Machine {
                 hello: Box::new(ch),
                 ems: client_ems,
             });
-            return Ok(());
+            return Ok(None);
         }
         match session {
             Some((s, suite)) => self.resume(now, &ch, s, suite),
             None => self.server_full_handshake(now, &ch, client_ems),
         }
+        .map(Some)
     }
 
     /// RFC 5764 §4.1.1: the first of our profiles the client offered (OpenSSL's rule). A
@@ -421,9 +424,13 @@ impl Machine {
         ch: &ClientHello,
         s: Session,
         suite: &'static CipherSuite,
-    ) -> Result<(), Error> {
+    ) -> Result<Step, Error> {
         self.hs.resumed = true;
-        self.hs.agreed.resume(suite, s.master_secret.clone());
+        self.hs.suite = Some(suite);
+        let agreement = Agreement {
+            suite,
+            master: s.master_secret.clone(),
+        };
         self.hs.session_id = s.id.clone();
         self.hs.peer_certs = s.peer_certificates.clone();
         self.hs.verify_result = s.verify_result;
@@ -431,14 +438,14 @@ impl Machine {
         self.begin_flight();
         let sh = self.server_hello_message(suite, ch);
         self.queue_handshake(HandshakeType::SERVER_HELLO, sh, true);
-        let keys = self.derive_keys()?;
-        self.queue_ccs_and_finished(keys.write)?;
+        let keys = self.derive_keys(&agreement)?;
+        self.queue_ccs_and_finished(keys.write, &agreement)?;
         self.send_flight(now, false)?;
-        self.life.set_step(Step::AwaitChangeCipherSpec {
+        Ok(Step::AwaitChangeCipherSpec {
             read: keys.read,
             write: None,
-        });
-        Ok(())
+            agreement,
+        })
     }
 
     pub(super) fn server_hello_message(
@@ -487,7 +494,7 @@ impl Machine {
         now: Instant,
         ch: &ClientHello,
         client_ems: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<Step, Error> {
         // PSK suites (psk_flow.rs): no certificate involved.
         if let Some(suite) = self.server_choose_psk_suite(ch) {
             return self.server_psk_flight(now, ch, suite, client_ems);
@@ -579,12 +586,11 @@ impl Machine {
         ServerHelloDone.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
         self.send_flight(now, false)?;
-        self.life.set_step(if request_cert {
+        Ok(if request_cert {
             Step::ServerAwaitClientCertificate { ecdhe: kp }
         } else {
             Step::ServerAwaitClientKeyExchange { ecdhe: kp }
-        });
-        Ok(())
+        })
     }
 
     fn choose_suite(&self, ch: &ClientHello, auth: AuthKind) -> Option<&'static CipherSuite> {
@@ -606,33 +612,37 @@ impl Machine {
         }
     }
 
-    fn server_client_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
-        if let Some(r) = self.server_psk_client_key_exchange(seq, body) {
-            return r;
+    /// The ClientKeyExchange, in `step` (which holds our key pair), which it consumes.
+    fn server_client_key_exchange(
+        &mut self,
+        step: Step,
+        seq: u16,
+        body: &[u8],
+    ) -> Result<Next, Error> {
+        if let Some(suite) = self.psk_suite_in_use() {
+            return self.server_psk_cke(suite, step, seq, body);
         }
         let cke = ClientKeyExchange::decode(body)?;
         self.peer_flight_received();
         // Leaving the step releases our key pair: it is used once, here.
-        let kp = match self.life.replace_step(Step::transit()) {
-            Some(
-                Step::ServerAwaitClientCertificate { ecdhe }
-                | Step::ServerAwaitClientKeyExchange { ecdhe },
-            ) => ecdhe,
+        let kp = match step {
+            Step::ServerAwaitClientCertificate { ecdhe }
+            | Step::ServerAwaitClientKeyExchange { ecdhe } => ecdhe,
             _ => return Err(Error::InvalidState("no ECDHE key")),
         };
         let pms = kp.agree(&cke.public)?;
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
-        self.set_master_secret(&pms)?;
-        let keys = self.derive_keys()?;
-        self.life.set_step(if self.hs.peer_certs.is_empty() {
+        let agreement = self.agree_master_secret(&pms)?;
+        let keys = self.derive_keys(&agreement)?;
+        Ok(Next::Step(if self.hs.peer_certs.is_empty() {
             Step::AwaitChangeCipherSpec {
                 read: keys.read,
                 write: Some(keys.write),
+                agreement,
             }
         } else {
-            Step::ServerAwaitCertificateVerify { keys }
-        });
-        Ok(())
+            Step::ServerAwaitCertificateVerify { keys, agreement }
+        }))
     }
 }
 
@@ -716,7 +726,7 @@ impl Machine {
         group: Option<NamedGroup>,
         client_ems: bool,
     ) {
-        self.hs.agreed.choose(suite);
+        self.hs.suite = Some(suite);
         self.hs.group = group;
         self.hs.ems = client_ems && self.config.extended_master_secret;
         if self.session_config().server_session_cache {

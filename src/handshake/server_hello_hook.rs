@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::lifecycle::ParkedHello;
 use super::machine::Machine;
 use super::messages::ClientHello;
+use super::step::Next;
 use crate::client_hello_hook::{ClientHelloInfo, EarlyHello};
 use crate::error::{AlertLevel, Error};
 
@@ -101,20 +102,22 @@ impl Machine {
             return Err(e);
         }
         self.now = now;
-        match self.life.handshake_mut().and_then(|h| h.parked.take()) {
-            Some(ParkedHello::Early {
-                seq,
-                body,
-                record_seq,
-            }) => {
+        let Some(parked) = self.life.handshake_mut().and_then(|h| h.parked.take()) else {
+            return Ok(());
+        };
+        // The step awaits the ClientHello; it moves on unless the hook pauses again. An
+        // error fails the connection (`Machine::advance`).
+        self.advance(|m, step| {
+            let next = match parked {
                 // From the start, as OpenSSL calls its client-hello callback again.
-                self.server_client_hello(now, seq, &body, record_seq)
-                    .map_err(|e| self.fail(e))
-            }
-            Some(ParkedHello::Decoded { hello, ems }) => self
-                .answer_client_hello(now, *hello, ems)
-                .map_err(|e| self.fail(e)),
-            None => Ok(()),
-        }
+                ParkedHello::Early {
+                    seq,
+                    body,
+                    record_seq,
+                } => m.server_client_hello(now, seq, &body, record_seq)?,
+                ParkedHello::Decoded { hello, ems } => m.answer_client_hello(now, *hello, ems)?,
+            };
+            Ok(Next::Step(next.unwrap_or(step)))
+        })
     }
 }

@@ -10,7 +10,7 @@ use crate::enums::{ContentType, HandshakeType};
 use crate::error::Error;
 use crate::handshake::header::parse_fragments;
 use crate::handshake::reassembly::FragmentOutcome;
-use crate::handshake::step::Step;
+use crate::handshake::step::{Next, Step};
 use crate::input_policy::{self, Provenance};
 use crate::record::header::{MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
 use crate::record::layer::{DatagramCursor, NextRecord};
@@ -421,16 +421,19 @@ impl Machine {
             }
             self.message_event(false, msg_type, seq, &body);
             if self.is_client {
-                self.client_handle_message(now, msg_type, seq, &body)?;
+                self.advance(|m, step| m.client_handle_message(now, step, msg_type, seq, &body))?;
             } else {
-                self.server_handle_message(now, msg_type, seq, &body, record_seq)?;
+                self.advance(|m, step| {
+                    m.server_handle_message(now, step, msg_type, seq, &body, record_seq)
+                })?;
             }
             // Progress: a remembered verdict on unauthenticated input is void.
             self.void_verdict(now);
             if let Some(floor) = self
                 .life
                 .handshake_mut()
-                .and_then(|h| h.step.first_flight_floor_mut())
+                .and_then(|h| h.step_mut())
+                .and_then(Step::first_flight_floor_mut)
             {
                 *floor = None;
             }
@@ -459,7 +462,8 @@ impl Machine {
         let Some(floor) = self
             .life
             .handshake_mut()
-            .and_then(|h| h.step.first_flight_floor_mut())
+            .and_then(|h| h.step_mut())
+            .and_then(Step::first_flight_floor_mut)
         else {
             return;
         };
@@ -480,16 +484,21 @@ impl Machine {
         let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
             && epoch == self.records.read_epoch();
         if expected && payload == [1] {
-            let Some(Step::AwaitChangeCipherSpec { read, write }) =
-                self.life.replace_step(Step::transit())
-            else {
-                return Err(Error::InvalidState("no read keys"));
-            };
-            self.records.install_read_protection(read);
-            // Anything still buffered came in the plaintext epoch and was not consumed:
-            // from here on only messages of the protected epoch are new.
-            self.reasm.clear();
-            self.life.set_step(Step::AwaitFinished { write });
+            self.advance(|m, step| {
+                let Step::AwaitChangeCipherSpec {
+                    read,
+                    write,
+                    agreement,
+                } = step
+                else {
+                    return Err(Error::InvalidState("no read keys"));
+                };
+                m.records.install_read_protection(read);
+                // Anything still buffered came in the plaintext epoch and was not consumed:
+                // from here on only messages of the protected epoch are new.
+                m.reasm.clear();
+                Ok(Next::Step(Step::AwaitFinished { write, agreement }))
+            })?;
             // Progress: a remembered verdict on unauthenticated input is void.
             self.void_verdict(now);
             return Ok(true);
