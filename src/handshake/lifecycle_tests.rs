@@ -14,16 +14,16 @@ use crate::pki::keys::SigningKey;
 use crate::pki::pem::load_certificates;
 use crate::pki::verify::TrustStore;
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(super) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/certs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-fn configs() -> (Arc<Config>, Arc<Config>) {
+pub(super) fn configs() -> (Arc<Config>, Arc<Config>) {
     configs_with_cids(None, None)
 }
 
 /// Server and client configurations, each with its own connection ID if given.
-fn configs_with_cids(
+pub(super) fn configs_with_cids(
     server_cid: Option<Vec<u8>>,
     client_cid: Option<Vec<u8>>,
 ) -> (Arc<Config>, Arc<Config>) {
@@ -69,7 +69,7 @@ impl ClientHelloHook for Pause {
     }
 }
 
-fn pump(c: &mut Connection, s: &mut Connection, now: Instant) {
+pub(super) fn pump(c: &mut Connection, s: &mut Connection, now: Instant) {
     let mut buf = Vec::new();
     for _ in 0..20 {
         let mut moved = false;

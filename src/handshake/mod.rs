@@ -38,3 +38,5 @@ mod machine_tests;
 mod negotiation_tests;
 #[cfg(test)]
 mod session_mode_tests;
+#[cfg(test)]
+mod step_tests;
