@@ -61,7 +61,7 @@ impl Machine {
         let Some(hook) = self.client_hello_hook.as_mut() else {
             return Ok(true);
         };
-        let schemes = super::server::client_sig_schemes(ch);
+        let schemes = super::server_choice::client_sig_schemes(ch);
         let info = ClientHelloInfo {
             server_name: ch.extensions.server_name.as_deref(),
             signature_schemes: &schemes,
