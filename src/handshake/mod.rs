@@ -3,8 +3,8 @@
 //! concern under `machine/`, with the per-role logic in `client` and `server`, flights and
 //! retransmission in `flight`). Where a connection is lives in `lifecycle` (handshaking,
 //! established, closing, failed, each owning its data) and `step` (the message a handshake
-//! awaits, with that step's data); the master secret a key exchange agrees in `agreement` (held by the steps after it, then
-//! by the established connection).
+//! awaits, with that step's data); the master secret a key exchange agrees in `agreement`
+//! (held by the steps after it, then by the established connection).
 
 pub mod extensions;
 pub mod fragmenter;
