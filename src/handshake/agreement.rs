@@ -1,97 +1,62 @@
-//! What a DTLS 1.2 handshake has agreed on for record protection, as one enum: nothing
-//! before the hellos are exchanged, the cipher suite from ServerHello on (RFC 5246 §7.4.1.3),
-//! and with it the master secret from ClientKeyExchange (RFC 5246 §8.1, RFC 7627 §4) or from
-//! a resumed session's ServerHello (RFC 5246 §7.3) on. A master secret without the suite it
-//! belongs to cannot be represented, and choosing a suite (a renegotiation's ServerHello)
-//! drops the previous handshake's master secret with the previous suite.
+//! What a DTLS 1.2 key exchange agrees on: the master secret (RFC 5246 §8.1, RFC 7627 §4),
+//! or a resumed session's (RFC 5246 §7.3), with the cipher suite it is used with. An
+//! [`Agreement`] exists only where the master secret is known and needed: in the steps
+//! after the key exchange (`step.rs`: the server awaiting CertificateVerify, either side
+//! awaiting ChangeCipherSpec or Finished), then in the established or closing connection
+//! (exporters, the session; `lifecycle.rs`), and during a renegotiation the established
+//! one is kept with it (RFC 5746) until it completes. Before the key exchange a step has
+//! no field for it; a master secret without the suite it belongs to cannot be represented.
 
 use crate::crypto::prf::MasterSecret;
 use crate::crypto::suites::CipherSuite;
-use crate::error::Error;
 
-/// The suite and master secret agreed so far (see the module comment).
-#[derive(Default)]
+/// The master secret and the suite it was agreed for.
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
-pub(crate) enum Agreement {
-    /// Before ServerHello: nothing agreed.
-    #[default]
-    Hello,
-    /// ServerHello chose the suite; the key exchange has not produced the master secret.
-    Suite(&'static CipherSuite),
-    /// The master secret, with the suite it is used with.
-    Keyed {
-        suite: &'static CipherSuite,
-        master: MasterSecret,
-    },
+pub(crate) struct Agreement {
+    pub suite: &'static CipherSuite,
+    pub master: MasterSecret,
 }
 
 impl Agreement {
-    /// The suite, from ServerHello on.
-    pub fn suite(&self) -> Option<&'static CipherSuite> {
-        match self {
-            Agreement::Hello => None,
-            Agreement::Suite(s) | Agreement::Keyed { suite: s, .. } => Some(s),
+    /// A copy, for the places that keep it beyond its step: the renegotiation that may
+    /// fall back to the established connection, and a session.
+    pub fn duplicate(&self) -> Self {
+        Self {
+            suite: self.suite,
+            master: self.master.clone(),
         }
     }
 
-    /// The suite and the master secret, once both are known.
-    pub fn keyed(&self) -> Option<(&'static CipherSuite, &MasterSecret)> {
-        match self {
-            Agreement::Keyed { suite, master } => Some((suite, master)),
-            _ => None,
+    /// An agreement for unit tests of the lifecycle.
+    #[cfg(test)]
+    pub fn for_tests() -> Self {
+        Self {
+            suite: crate::suites::DEFAULT_SUITES[0],
+            master: MasterSecret::new([7; 48]),
         }
     }
+}
 
-    /// As [`Agreement::keyed`], an error (not a panic) when the master secret is not known.
-    pub fn require_keyed(&self) -> Result<(&'static CipherSuite, &MasterSecret), Error> {
-        self.keyed().ok_or(Error::InvalidState("no master secret"))
-    }
-
-    /// ServerHello chose `suite` (a full handshake): any earlier master secret is dropped.
-    pub fn choose(&mut self, suite: &'static CipherSuite) {
-        *self = Agreement::Suite(suite);
-    }
-
-    /// The key exchange produced `master` for the chosen suite; an error before ServerHello.
-    pub fn key(&mut self, master: MasterSecret) -> Result<(), Error> {
-        let suite = self.suite().ok_or(Error::InvalidState("no suite"))?;
-        *self = Agreement::Keyed { suite, master };
-        Ok(())
-    }
-
-    /// A resumed session's suite and master secret, both known at its ServerHello.
-    pub fn resume(&mut self, suite: &'static CipherSuite, master: MasterSecret) {
-        *self = Agreement::Keyed { suite, master };
+impl std::fmt::Debug for Agreement {
+    /// The suite only: the secret stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agreement")
+            .field("suite", &self.suite.openssl_name)
+            .finish_non_exhaustive()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suites::DEFAULT_SUITES;
 
     #[test]
-    fn a_master_secret_needs_its_suite() {
-        let mut a = Agreement::default();
-        assert!(a.suite().is_none() && a.keyed().is_none());
-        // Before ServerHello there is no suite to key: refused, nothing stored.
-        let master = MasterSecret::new([7; 48]);
-        assert!(a.key(master.clone()).is_err());
-        assert!(a.keyed().is_none() && a.require_keyed().is_err());
-
-        let suite = DEFAULT_SUITES[0];
-        a.choose(suite);
-        assert_eq!(a.suite().map(|s| s.id), Some(suite.id));
-        assert!(a.keyed().is_none());
-        a.key(master).unwrap();
-        let (s, m) = a.keyed().unwrap();
-        assert_eq!((s.id, m[0]), (suite.id, 7));
-
-        // A renegotiation's ServerHello chooses again: the old master secret goes with the
-        // old suite, it is never paired with the new one.
-        let other = DEFAULT_SUITES[1];
-        a.choose(other);
-        assert_eq!(a.suite().map(|s| s.id), Some(other.id));
-        assert!(a.keyed().is_none());
+    fn debug_output_hides_the_master_secret() {
+        let a = Agreement::for_tests();
+        let s = format!("{a:?}");
+        assert!(
+            s.contains(a.suite.openssl_name) && !s.contains("7, 7"),
+            "{s}"
+        );
     }
 }

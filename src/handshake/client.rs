@@ -4,14 +4,15 @@
 
 use std::time::Instant;
 
+use super::agreement::Agreement;
 use super::extensions::Extensions;
 use super::header::full_message;
-use super::machine::{Machine, State};
+use super::machine::Machine;
 use super::messages::{
     Certificate, CertificateRequest, CertificateVerify, ClientHello, ClientKeyExchange, Finished,
     HelloVerifyRequest, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
-use super::step::Step;
+use super::step::{Next, Step};
 use crate::crypto::ecdhe;
 use crate::crypto::suites::suite_by_id;
 use crate::enums::{HandshakeType, SignatureScheme, DTLS1_2_VERSION};
@@ -27,23 +28,54 @@ fn unexpected(what: &str) -> Error {
 }
 
 impl Machine {
-    /// Sends (or re-sends, after HelloVerifyRequest) the ClientHello: flight 1 or 3.
+    /// Sends the ClientHello of a handshake awaiting its ServerHello (flight 1, or the
+    /// first of a renegotiation), with the step's cookie; the step keeps it as sent.
     pub(crate) fn client_send_hello(&mut self, now: Instant) -> Result<(), Error> {
-        let mut body = self.client_hello_body()?;
+        let cookie = self.step_cookie()?;
+        let sent = self.send_client_hello(now, &cookie)?;
+        if let Some(Step::ClientAwaitServerHello {
+            last_client_hello, ..
+        }) = self.hsk()?.step_mut()
+        {
+            *last_client_hello = sent;
+        }
+        Ok(())
+    }
+
+    /// The cookie of a step awaiting the ServerHello.
+    fn step_cookie(&mut self) -> Result<Vec<u8>, Error> {
+        match self.hsk()?.step_mut() {
+            Some(Step::ClientAwaitServerHello { cookie, .. }) => Ok(cookie.clone()),
+            _ => Err(Error::InvalidState("no ClientHello to send")),
+        }
+    }
+
+    /// Sends a ClientHello with `cookie` (flight 1 or 3); returns it as sent (full DTLS
+    /// form), with which the transcript starts when the ServerHello answers it (RFC 6347
+    /// §4.2.1).
+    fn send_client_hello(&mut self, now: Instant, cookie: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut body = self.client_hello_body_with(cookie)?;
         if let Some(dual) = &self.dual_hello {
             // The 1.3-capable hello, with the HelloVerifyRequest cookie (if any) of ours.
             body = crate::version::dual_hello::with_cookie(dual, &body)?;
         }
         self.begin_flight();
-        // The transcript starts with the ClientHello the ServerHello answers (RFC 6347
-        // §4.2.1): it is added when the ServerHello arrives.
+        let seq = self.hsk()?.send_seq;
+        let sent = full_message(HandshakeType::CLIENT_HELLO, seq, &body);
+        // Not in the transcript yet: it is added when the ServerHello arrives.
         self.queue_handshake(HandshakeType::CLIENT_HELLO, body, false);
-        self.send_flight(now, false)
+        self.send_flight(now, false)?;
+        Ok(sent)
     }
 
-    /// The ClientHello body this client sends now (initial, after HelloVerifyRequest, or
-    /// renegotiating).
+    /// The ClientHello body this client sends now (initial or renegotiating).
     pub(crate) fn client_hello_body(&mut self) -> Result<Vec<u8>, Error> {
+        let cookie = self.step_cookie()?;
+        self.client_hello_body_with(&cookie)
+    }
+
+    /// The ClientHello body with the cookie of a HelloVerifyRequest (empty: none).
+    fn client_hello_body_with(&mut self, cookie: &[u8]) -> Result<Vec<u8>, Error> {
         // PSK suites count only with a PSK provider (psk_flow.rs); OpenSSL fails the same way.
         let cipher_suites = self.offered_suite_ids();
         if cipher_suites.is_empty() {
@@ -87,19 +119,18 @@ impl Machine {
             ..Extensions::default()
         };
         let renegotiating = self.renegotiation().is_some();
-        let initial_cookie = self.initial_cookie.clone();
+        let initial_cookie = self.hs.initial_cookie().to_vec();
         let hello = ClientHello {
             client_version: DTLS1_2_VERSION,
             random: self.hs.client_random,
             session_id,
-            cookie: match &self.hsk()?.step {
-                Step::ClientAwaitServerHello { cookie, .. } if !cookie.is_empty() => cookie.clone(),
+            cookie: match cookie {
                 // A renegotiating ClientHello repeats the cookie of the initial handshake,
                 // as OpenSSL's client does: OpenSSL's server (SSL_OP_COOKIE_EXCHANGE)
                 // otherwise skips processing the ClientHello and answers with the old
                 // randoms, so its ServerKeyExchange signature does not verify.
-                _ if renegotiating => initial_cookie,
-                _ => Vec::new(),
+                [] if renegotiating => initial_cookie,
+                c => c.to_vec(),
             },
             cipher_suites,
             compression_methods: vec![0],
@@ -110,38 +141,48 @@ impl Machine {
         Ok(body)
     }
 
+    /// Handles the server's message `msg_type` (message_seq `seq`) in `step`, which it
+    /// consumes (`Machine::advance`).
     pub(crate) fn client_handle_message(
         &mut self,
         now: Instant,
+        step: Step,
         msg_type: HandshakeType,
         seq: u16,
         body: &[u8],
-    ) -> Result<(), Error> {
-        let Some(step) = self.life.step() else {
-            return Err(Error::InvalidState("handshake not running"));
-        };
-        if let Some(r) = self.client_psk_message(now, step, msg_type, seq, body) {
-            return r;
+    ) -> Result<Next, Error> {
+        if self.is_psk_step(step.kind()) {
+            return self.client_psk_message(now, step, msg_type, seq, body);
         }
         match (step, msg_type) {
-            (State::ClientAwaitServerHello, HandshakeType::HELLO_VERIFY_REQUEST) => {
+            (
+                Step::ClientAwaitServerHello {
+                    first_flight_floor, ..
+                },
+                HandshakeType::HELLO_VERIFY_REQUEST,
+            ) => {
                 let hvr = HelloVerifyRequest::decode(body)?;
                 self.peer_flight_received();
                 if self.renegotiation().is_none() {
-                    self.initial_cookie = hvr.cookie.clone();
+                    self.hs.set_initial_cookie(&hvr.cookie);
                 }
-                if let Step::ClientAwaitServerHello { cookie, .. } = &mut self.hsk()?.step {
-                    *cookie = hvr.cookie;
-                }
-                self.client_send_hello(now)
+                let last_client_hello = self.send_client_hello(now, &hvr.cookie)?;
+                Ok(Next::Step(Step::ClientAwaitServerHello {
+                    cookie: hvr.cookie,
+                    last_client_hello,
+                    first_flight_floor,
+                }))
             }
             (_, HandshakeType::HELLO_VERIFY_REQUEST) => {
                 Err(unexpected("HelloVerifyRequest after ServerHello"))
             }
-            (State::ClientAwaitServerHello, HandshakeType::SERVER_HELLO) => {
-                self.client_server_hello(seq, body)
-            }
-            (State::ClientAwaitCertificate, HandshakeType::CERTIFICATE) => {
+            (
+                Step::ClientAwaitServerHello {
+                    last_client_hello, ..
+                },
+                HandshakeType::SERVER_HELLO,
+            ) => self.client_server_hello(seq, body, last_client_hello),
+            (Step::ClientAwaitCertificate, HandshakeType::CERTIFICATE) => {
                 let cert = Certificate::decode(body)?;
                 if cert.chain.is_empty() {
                     return Err(Error::alert(
@@ -152,67 +193,65 @@ impl Machine {
                 self.add_received(msg_type, seq, body);
                 self.hs.peer_certs = cert.chain;
                 self.verify_peer(true)?;
-                self.life.set_step(Step::ClientAwaitServerKeyExchange);
-                Ok(())
+                Ok(Next::Step(Step::ClientAwaitServerKeyExchange))
             }
-            (State::ClientAwaitServerKeyExchange, HandshakeType::SERVER_KEY_EXCHANGE) => {
+            (Step::ClientAwaitServerKeyExchange, HandshakeType::SERVER_KEY_EXCHANGE) => {
                 self.client_server_key_exchange(seq, body)
             }
-            (State::ClientAwaitServerKeyExchange, _) => Err(unexpected(&format!(
+            (Step::ClientAwaitServerKeyExchange, _) => Err(unexpected(&format!(
                 "{} (ECDHE suite without ServerKeyExchange)",
                 msg_type.name()
             ))),
-            (State::ClientAwaitCertificateRequestOrDone, HandshakeType::CERTIFICATE_REQUEST) => {
+            (
+                Step::ClientAwaitCertificateRequestOrDone { peer_public },
+                HandshakeType::CERTIFICATE_REQUEST,
+            ) => {
                 let cr = CertificateRequest::decode(body)?;
                 self.add_received(msg_type, seq, body);
                 self.hs.set_peer_ca_names(cr.authorities);
-                let Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) =
-                    self.life.replace_step(Step::transit())
-                else {
-                    return Err(Error::InvalidState("no server key share"));
-                };
-                self.life.set_step(Step::ClientAwaitServerHelloDone {
+                Ok(Next::Step(Step::ClientAwaitServerHelloDone {
                     peer_public,
                     cert_requested: cr.signature_schemes,
-                });
-                Ok(())
+                }))
             }
             (
-                State::ClientAwaitCertificateRequestOrDone | State::ClientAwaitServerHelloDone,
+                step @ (Step::ClientAwaitCertificateRequestOrDone { .. }
+                | Step::ClientAwaitServerHelloDone { .. }),
                 HandshakeType::SERVER_HELLO_DONE,
             ) => {
                 ServerHelloDone::decode(body)?;
                 self.add_received(msg_type, seq, body);
                 self.peer_flight_received();
                 // Leaving the step hands its data to flight 5.
-                let (peer_public, cert_requested) = match self.life.replace_step(Step::transit()) {
-                    Some(Step::ClientAwaitCertificateRequestOrDone { peer_public }) => {
-                        (peer_public, None)
-                    }
-                    Some(Step::ClientAwaitServerHelloDone {
+                let (peer_public, cert_requested) = match step {
+                    Step::ClientAwaitServerHelloDone {
                         peer_public,
                         cert_requested,
-                    }) => (peer_public, Some(cert_requested)),
+                    } => (peer_public, Some(cert_requested)),
+                    Step::ClientAwaitCertificateRequestOrDone { peer_public } => {
+                        (peer_public, None)
+                    }
                     _ => return Err(Error::InvalidState("no server key share")),
                 };
                 self.client_send_key_exchange(now, &peer_public, cert_requested)
             }
-            (State::AwaitFinished, HandshakeType::FINISHED) => {
+            (Step::AwaitFinished { write, agreement }, HandshakeType::FINISHED) => {
                 let fin = Finished::decode(body)?;
-                self.check_peer_finished(&fin.verify_data)?;
+                self.check_peer_finished(&fin.verify_data, &agreement)?;
                 self.add_received(msg_type, seq, body);
-                if let Some(Step::AwaitFinished { write: Some(write) }) =
-                    self.life.replace_step(Step::transit())
-                {
+                if let Some(write) = write {
                     // Abbreviated handshake: our CCS + Finished is the final flight.
                     self.begin_flight();
-                    self.queue_ccs_and_finished(write)?;
+                    self.queue_ccs_and_finished(write, &agreement)?;
                     self.send_flight(now, true)?;
                 }
-                self.complete_handshake();
-                Ok(())
+                Ok(Next::Complete(agreement))
             }
-            (state, t) => Err(unexpected(&format!("{} in state {state:?}", t.name()))),
+            (step, t) => Err(unexpected(&format!(
+                "{} in state {:?}",
+                t.name(),
+                step.kind()
+            ))),
         }
     }
 
@@ -223,7 +262,13 @@ impl Machine {
         }
     }
 
-    fn client_server_hello(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
+    /// The ServerHello, answering `last_client_hello` (the ClientHello as sent).
+    fn client_server_hello(
+        &mut self,
+        seq: u16,
+        body: &[u8],
+        last_client_hello: Vec<u8>,
+    ) -> Result<Next, Error> {
         let sh = ServerHello::decode(body)?;
         // Once answered, the merged hello is done with (a renegotiation offers 1.2 only).
         if self.dual_hello.take().is_some() {
@@ -279,7 +324,7 @@ impl Machine {
         self.client_check_etm(suite, &sh.extensions)?;
         self.peer_flight_received();
         self.hs.server_random = sh.random;
-        self.hs.agreed.choose(suite);
+        self.hs.suite = Some(suite);
         self.hs.ems = self.config.extended_master_secret && sh.extensions.extended_master_secret;
         if sh.extensions.extended_master_secret && !self.config.extended_master_secret {
             return Err(Error::alert(
@@ -288,12 +333,6 @@ impl Machine {
             ));
         }
         // Transcript: the ClientHello this answers, then the ServerHello (RFC 6347 §4.2.1).
-        let Some(Step::ClientAwaitServerHello {
-            last_client_hello, ..
-        }) = self.life.replace_step(Step::ClientAwaitCertificate)
-        else {
-            return Err(Error::InvalidState("no ClientHello sent"));
-        };
         let h = self.hsk()?;
         h.transcript.clear();
         h.transcript.add(&last_client_hello);
@@ -317,21 +356,24 @@ impl Machine {
                 }
                 self.hs.resumed = true;
                 self.hs.session_id = s.id.clone();
-                self.hs.agreed.resume(suite, s.master_secret.clone());
+                let agreement = Agreement {
+                    suite,
+                    master: s.master_secret.clone(),
+                };
                 self.hs.peer_certs = s.peer_certificates.clone();
                 self.hs.verify_result = s.verify_result;
-                let keys = self.derive_keys()?;
-                self.life.set_step(Step::AwaitChangeCipherSpec {
+                let keys = self.derive_keys(&agreement)?;
+                Ok(Next::Step(Step::AwaitChangeCipherSpec {
                     read: keys.read,
                     write: Some(keys.write),
-                });
+                    agreement,
+                }))
             }
             _ => {
                 self.hs.session_id = sh.session_id;
-                self.life.set_step(Step::ClientAwaitCertificate);
+                Ok(Next::Step(Step::ClientAwaitCertificate))
             }
         }
-        Ok(())
     }
 
     /// The server's `use_srtp` answer (RFC 5764 §4.1.1): exactly one profile, one we
@@ -403,7 +445,7 @@ impl Machine {
         Ok(())
     }
 
-    fn client_server_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<(), Error> {
+    fn client_server_key_exchange(&mut self, seq: u16, body: &[u8]) -> Result<Next, Error> {
         let ske = ServerKeyExchange::decode(body)?;
         if !self.config.groups.contains(&ske.group) || !ecdhe::is_supported(ske.group) {
             return Err(Error::alert(
@@ -430,11 +472,9 @@ impl Machine {
         self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
         self.hs.group = Some(ske.group);
         self.hs.peer_sig_scheme = Some(ske.scheme);
-        self.life
-            .set_step(Step::ClientAwaitCertificateRequestOrDone {
-                peer_public: ske.public,
-            });
-        Ok(())
+        Ok(Next::Step(Step::ClientAwaitCertificateRequestOrDone {
+            peer_public: ske.public,
+        }))
     }
 
     /// Flight 5 of a full handshake.
@@ -443,7 +483,7 @@ impl Machine {
         now: Instant,
         peer_public: &[u8],
         cert_requested: Option<Vec<SignatureScheme>>,
-    ) -> Result<(), Error> {
+    ) -> Result<Next, Error> {
         let group = self.hs.group.ok_or(Error::InvalidState("no group"))?;
         self.begin_flight();
         // Client certificate, if asked for (RFC 5246 §7.4.6): an empty list when we have
@@ -478,20 +518,20 @@ impl Machine {
         .encode(&mut b);
         self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
         let pms = kp.agree(peer_public)?;
-        self.set_master_secret(&pms)?;
+        let agreement = self.agree_master_secret(&pms)?;
         if let Some((key, scheme)) = sign_with {
             let signature = key.sign(scheme, self.hsk()?.transcript.buffer())?;
             let mut b = Vec::new();
             CertificateVerify { scheme, signature }.encode(&mut b);
             self.queue_handshake(HandshakeType::CERTIFICATE_VERIFY, b, true);
         }
-        let keys = self.derive_keys()?;
-        self.queue_ccs_and_finished(keys.write)?;
+        let keys = self.derive_keys(&agreement)?;
+        self.queue_ccs_and_finished(keys.write, &agreement)?;
         self.send_flight(now, false)?;
-        self.life.set_step(Step::AwaitChangeCipherSpec {
+        Ok(Next::Step(Step::AwaitChangeCipherSpec {
             read: keys.read,
             write: None,
-        });
-        Ok(())
+            agreement,
+        }))
     }
 }

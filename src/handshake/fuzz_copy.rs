@@ -40,7 +40,6 @@ impl Machine {
             opts: self.opts.clone(),
             peer_addr: self.peer_addr.clone(),
             rng: self.rng.clone(),
-            send_seq: self.send_seq,
             dual_hello: self.dual_hello.clone(),
             downgrade_sentinel: self.downgrade_sentinel,
             timer_hook: None,
@@ -57,14 +56,12 @@ impl Machine {
             session_lookup_hook: None,
             session_home: self.session_home.as_ref().map(|c| Arc::new(c.fuzz_copy())),
             alpn_hook: None,
-            current_record_seq: self.current_record_seq,
             now: self.now,
             newest_authenticated: self.newest_authenticated,
             last_datagram_newest: self.last_datagram_newest,
             reneg_policy: self.reneg_policy,
             renegotiations: self.renegotiations,
             prev_read_retire_at: self.prev_read_retire_at,
-            initial_cookie: self.initial_cookie.clone(),
         })
     }
 }

@@ -8,6 +8,7 @@
 
 use std::time::Instant;
 
+use super::agreement::Agreement;
 use super::flight::{Flight, FlightEntry, RetransmitTimer};
 use super::machine::State;
 use super::step::Step;
@@ -31,12 +32,17 @@ pub(crate) enum Lifecycle {
 /// What only a running handshake has: dropped (freed) as soon as it ends.
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Handshake {
-    /// The message the handshake waits for, with that step's own data.
-    pub step: Step,
+    /// The message the handshake waits for, with that step's own data. Always present
+    /// except inside `Machine::advance`, which takes it out for the message's handler and
+    /// puts the next one back (or ends the handshake); the handler gets it by value.
+    step: Option<Step>,
     /// The retransmission timer (RFC 6347 §4.2.4.1): only a running handshake has one.
     pub timer: RetransmitTimer,
     /// The messages so far (RFC 5246 §7.4.9, RFC 6347 §4.2.6).
     pub transcript: Transcript,
+    /// The next message_seq we send (RFC 6347 §4.2.2): each handshake, a renegotiation
+    /// too, starts at 0.
+    pub send_seq: u16,
     /// The flight being built.
     pub building: Vec<FlightEntry>,
     /// The last flight sent, retransmitted when the timer fires (RFC 6347 §4.2.4).
@@ -68,9 +74,10 @@ pub(crate) struct Handshake {
 impl Handshake {
     fn new(step: Step, timer: RetransmitTimer) -> Self {
         Self {
-            step,
+            step: Some(step),
             timer,
             transcript: Transcript::new(),
+            send_seq: 0,
             building: Vec::new(),
             flight: Flight::default(),
             sent_final: false,
@@ -81,6 +88,27 @@ impl Handshake {
             local_cid: None,
             ack_server_name: false,
         }
+    }
+
+    /// The step (`None` only inside `Machine::advance`).
+    pub fn step(&self) -> Option<&Step> {
+        self.step.as_ref()
+    }
+
+    /// The step, mutably (its data is changed in place only before the handshake's first
+    /// message is handled: the first-flight floor, the ClientHello sent).
+    pub fn step_mut(&mut self) -> Option<&mut Step> {
+        self.step.as_mut()
+    }
+
+    /// Takes the step out; only `Machine::advance` does, and it puts the next one back.
+    pub(super) fn take_step(&mut self) -> Option<Step> {
+        self.step.take()
+    }
+
+    /// Puts the next step in; see [`Handshake::take_step`].
+    pub(super) fn put_step(&mut self, step: Step) {
+        self.step = Some(step);
     }
 }
 
@@ -104,12 +132,24 @@ pub(crate) enum ParkedHello {
 }
 
 /// An established connection.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Established {
     /// On the side that sent the final flight, until the peer shows it finished (or may be
     /// assumed to have): that flight and when it completed the handshake.
     pub final_flight: Option<FinalFlight>,
+    /// The master secret and its suite (exporters, RFC 5705; the session).
+    pub agreement: Agreement,
+}
+
+impl Established {
+    /// Established on `agreement`, keeping no flight.
+    pub fn new(agreement: Agreement) -> Self {
+        Self {
+            final_flight: None,
+            agreement,
+        }
+    }
 }
 
 /// The final flight, kept by its sender after the handshake to answer the peer's
@@ -170,6 +210,8 @@ pub(crate) struct Closing {
     pub close_notify: CloseNotify,
     /// See [`Established::final_flight`].
     pub final_flight: Option<FinalFlight>,
+    /// See [`Established::agreement`].
+    pub agreement: Agreement,
 }
 
 /// A connection ended by an error.
@@ -218,23 +260,20 @@ impl Lifecycle {
     /// The handshake's step, while it runs.
     pub fn step(&self) -> Option<State> {
         match self {
-            Lifecycle::Handshaking(h) => Some(h.step.kind()),
+            Lifecycle::Handshaking(h) => {
+                debug_assert!(h.step.is_some(), "a step observed inside Machine::advance");
+                h.step().map(Step::kind)
+            }
             _ => None,
         }
     }
 
-    /// Moves a running handshake to `step` (no effect once it ended).
-    pub fn set_step(&mut self, step: Step) {
-        if let Lifecycle::Handshaking(h) = self {
-            h.step = step;
-        }
-    }
-
-    /// Moves a running handshake to `next` and returns the step it left, with its data.
-    pub fn replace_step(&mut self, next: Step) -> Option<Step> {
+    /// The master secret in use once the handshake completed (established or closing).
+    pub fn agreement(&self) -> Option<&Agreement> {
         match self {
-            Lifecycle::Handshaking(h) => Some(std::mem::replace(&mut h.step, next)),
-            _ => None,
+            Lifecycle::Established(e) => Some(&e.agreement),
+            Lifecycle::Closing(c) => Some(&c.agreement),
+            Lifecycle::Handshaking(_) | Lifecycle::Failed(_) => None,
         }
     }
 
@@ -314,6 +353,7 @@ impl Lifecycle {
             Lifecycle::Handshaking(h) => Some(&mut h.last_answer),
             Lifecycle::Established(Established {
                 final_flight: Some(f),
+                ..
             })
             | Lifecycle::Closing(Closing {
                 final_flight: Some(f),
@@ -359,11 +399,15 @@ impl Lifecycle {
     pub fn close(&mut self, sent: bool) {
         match self {
             Lifecycle::Handshaking(h) if h.renegotiation.is_some() => {
-                // Closing abandons a renegotiation; the connection itself was established.
-                *self = Lifecycle::Closing(Closing {
-                    close_notify: CloseNotify::new(sent),
-                    final_flight: None,
-                });
+                // Closing abandons a renegotiation; the connection itself was established,
+                // on the agreement the renegotiation kept.
+                if let Some(r) = h.renegotiation.take() {
+                    *self = Lifecycle::Closing(Closing {
+                        close_notify: CloseNotify::new(sent),
+                        final_flight: None,
+                        agreement: r.established,
+                    });
+                }
             }
             Lifecycle::Handshaking(_) => {
                 let error = if sent {
@@ -377,9 +421,12 @@ impl Lifecycle {
                 });
             }
             Lifecycle::Established(e) => {
+                // The established variant is replaced here: its agreement is copied over (48
+                // bytes; the old copy is zeroized as it drops).
                 *self = Lifecycle::Closing(Closing {
                     close_notify: CloseNotify::new(sent),
                     final_flight: e.final_flight.take(),
+                    agreement: e.agreement.duplicate(),
                 });
             }
             Lifecycle::Closing(c) => c.close_notify = c.close_notify.and(sent),
@@ -403,13 +450,22 @@ mod tests {
         assert!(l.is_failed() && l.close_received() && !l.is_handshaking());
         assert_eq!(l.step(), None);
 
-        let mut l = Lifecycle::Established(Established::default());
+        let mut l = Lifecycle::Established(Established::new(Agreement::for_tests()));
+        assert!(l.agreement().is_some());
         l.close(true);
         assert!(l.completed() && l.close_sent() && !l.close_received());
+        assert!(
+            l.agreement().is_some(),
+            "a closing connection still exports"
+        );
         l.close(false);
         assert!(l.close_sent() && l.close_received());
         l.fail(Error::HandshakeTimeout);
         assert!(l.is_failed() && !l.completed() && l.close_sent() && l.close_received());
+        assert!(
+            l.agreement().is_none(),
+            "a failed connection keeps no master secret"
+        );
         assert_eq!(l.error(), Some(&Error::HandshakeTimeout));
     }
 
@@ -436,6 +492,7 @@ mod tests {
                 last_answer: None,
                 completed_at: at,
             }),
+            agreement: Agreement::for_tests(),
         });
         assert_eq!(l.final_flight_completed_at(), Some(at));
         l.close(true);

@@ -14,16 +14,16 @@ use crate::pki::keys::SigningKey;
 use crate::pki::pem::load_certificates;
 use crate::pki::verify::TrustStore;
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(super) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/certs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-fn configs() -> (Arc<Config>, Arc<Config>) {
+pub(super) fn configs() -> (Arc<Config>, Arc<Config>) {
     configs_with_cids(None, None)
 }
 
 /// Server and client configurations, each with its own connection ID if given.
-fn configs_with_cids(
+pub(super) fn configs_with_cids(
     server_cid: Option<Vec<u8>>,
     client_cid: Option<Vec<u8>>,
 ) -> (Arc<Config>, Arc<Config>) {
@@ -69,7 +69,7 @@ impl ClientHelloHook for Pause {
     }
 }
 
-fn pump(c: &mut Connection, s: &mut Connection, now: Instant) {
+pub(super) fn pump(c: &mut Connection, s: &mut Connection, now: Instant) {
     let mut buf = Vec::new();
     for _ in 0..20 {
         let mut moved = false;
@@ -152,43 +152,59 @@ fn a_completed_handshake_keeps_no_handshake_state() {
 }
 
 /// What each step of a full handshake may hold, checked after every datagram: no suite
-/// before the hellos, a suite without a master secret until the key exchange, both from
-/// then on, and nothing of the handshake once it completed.
+/// before the hellos, a suite and no master secret until the key exchange, the master
+/// secret in the steps after it (and nowhere else while the handshake runs, but in the
+/// renegotiation's copy of the established one), and once completed the master secret
+/// with the established connection and nothing of the handshake.
 fn check_step_agreement(conn: &Connection) {
-    use super::agreement::Agreement;
+    use super::lifecycle::Lifecycle;
     use super::machine::State;
     let m = conn.inner.machine().unwrap();
-    let agreed = &m.hs.agreed;
-    match m.life.step() {
-        Some(State::ClientAwaitServerHello | State::ServerAwaitClientHello) => {
-            // A renegotiation keeps the previous handshake's agreement until its own
-            // ServerHello chooses again (RFC 5746: the old epoch stays in use).
-            assert!(
-                m.life.renegotiating() || matches!(agreed, Agreement::Hello),
-                "suite before the hellos"
-            )
+    let suite = m.hs.suite.map(|s| s.id);
+    match &m.life {
+        Lifecycle::Handshaking(h) => {
+            let step = h.step().expect("a step outside Machine::advance");
+            assert!(m.life.agreement().is_none(), "no established master secret");
+            if let Some(r) = &h.renegotiation {
+                // RFC 5746: the old epoch stays in use, with the old master secret.
+                assert!(r
+                    .previous_session
+                    .as_ref()
+                    .is_some_and(|s| s.master_secret == r.established.master));
+            }
+            match step.kind() {
+                State::ClientAwaitServerHello | State::ServerAwaitClientHello => {
+                    // A renegotiation keeps the previous suite until its own ServerHello.
+                    assert!(
+                        h.renegotiation.is_some() || suite.is_none(),
+                        "suite too early"
+                    );
+                    assert!(step.agreement().is_none());
+                }
+                State::ClientAwaitCertificate
+                | State::ClientAwaitServerKeyExchange
+                | State::ClientAwaitCertificateRequestOrDone
+                | State::ClientAwaitServerHelloDone
+                | State::ServerAwaitClientCertificate
+                | State::ServerAwaitClientKeyExchange => {
+                    assert!(suite.is_some(), "a suite from ServerHello on");
+                    assert!(step.agreement().is_none(), "keyed too early");
+                }
+                State::ServerAwaitCertificateVerify
+                | State::AwaitChangeCipherSpec
+                | State::AwaitFinished => {
+                    let a = step
+                        .agreement()
+                        .expect("a keyed step with its master secret");
+                    assert_eq!(Some(a.suite.id), suite);
+                }
+            }
         }
-        Some(
-            State::ClientAwaitCertificate
-            | State::ClientAwaitServerKeyExchange
-            | State::ClientAwaitCertificateRequestOrDone
-            | State::ClientAwaitServerHelloDone
-            | State::ServerAwaitClientCertificate
-            | State::ServerAwaitClientKeyExchange,
-        ) => assert!(matches!(agreed, Agreement::Suite(_)), "keyed too early"),
-        Some(
-            State::ServerAwaitCertificateVerify
-            | State::AwaitChangeCipherSpec
-            | State::AwaitFinished,
-        ) => assert!(
-            agreed.keyed().is_some(),
-            "a keyed step without its master secret"
-        ),
-        None => {
-            assert!(m.life.completed(), "{:?}", m.life.error());
-            assert!(agreed.keyed().is_some());
+        Lifecycle::Established(e) => {
+            assert_eq!(Some(e.agreement.suite.id), suite);
             assert!(m.life.handshake().is_none() && m.life.timer().is_none());
         }
+        _ => panic!("not established: {:?}", m.life.error()),
     }
 }
 
@@ -239,10 +255,9 @@ fn a_renegotiation_holds_its_own_state_and_frees_it() {
         conn.inner
             .machine()
             .unwrap()
-            .hs
-            .agreed
-            .keyed()
-            .map(|(_, m)| m[..].to_vec())
+            .life
+            .agreement()
+            .map(|a| a.master[..].to_vec())
     };
     let before = master(&c).unwrap();
     assert_eq!(master(&s).as_deref(), Some(&before[..]));
@@ -312,6 +327,7 @@ fn variants_own_exactly_their_data() {
     use crate::error::Error;
     use std::time::Duration;
     let timer = || RetransmitTimer::new(Duration::from_secs(1), Duration::from_secs(60));
+    let established = || Established::new(super::agreement::Agreement::for_tests());
     let check = |l: &Lifecycle| {
         let running = l.is_handshaking();
         assert_eq!(l.timer().is_some(), running, "a timer iff handshaking");
@@ -329,7 +345,7 @@ fn variants_own_exactly_their_data() {
         vec![
             Lifecycle::handshaking(Step::client_start(), timer()),
             Lifecycle::handshaking(Step::server_start(), timer()),
-            Lifecycle::Established(Established::default()),
+            Lifecycle::Established(established()),
         ]
     };
     for mut l in starts() {

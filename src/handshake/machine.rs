@@ -52,8 +52,10 @@ pub(crate) struct Negotiated {
     pub server_random: [u8; 32],
     /// From the ServerHello (empty: not resumable).
     pub session_id: Vec<u8>,
-    /// The suite from ServerHello on, with the master secret once known (`agreement.rs`).
-    pub agreed: super::agreement::Agreement,
+    /// From the ServerHello: the cipher suite. The master secret is not here: it lives in
+    /// the steps after the key exchange, then in the established connection
+    /// (`agreement.rs`).
+    pub suite: Option<&'static crate::crypto::suites::CipherSuite>,
     /// From ServerKeyExchange (client) or the server's choice; none for plain PSK and
     /// resumption.
     pub group: Option<NamedGroup>,
@@ -94,6 +96,9 @@ pub(crate) enum RoleNegotiated {
     Client {
         /// From the server's CertificateRequest: its CA names (RFC 5246 §7.4.4).
         peer_ca_names: Vec<Vec<u8>>,
+        /// From the initial handshake's HelloVerifyRequest (RFC 6347 §4.2.1): its cookie,
+        /// repeated in a renegotiating ClientHello (`client_hello_body`).
+        initial_cookie: Vec<u8>,
     },
     Server {
         /// From the ClientHello: the client offered a session ID the session cache did
@@ -112,7 +117,7 @@ impl Negotiated {
             client_random: [0; 32],
             server_random: [0; 32],
             session_id: Vec::new(),
-            agreed: Default::default(),
+            suite: None,
             group: None,
             peer_certs: Vec::new(),
             peer_sig_scheme: None,
@@ -130,6 +135,7 @@ impl Negotiated {
             role: if is_client {
                 RoleNegotiated::Client {
                     peer_ca_names: Vec::new(),
+                    initial_cookie: Vec::new(),
                 }
             } else {
                 RoleNegotiated::Server {
@@ -143,15 +149,30 @@ impl Negotiated {
     /// Client: the CA names of the server's CertificateRequest (empty on a server).
     pub fn peer_ca_names(&self) -> &[Vec<u8>] {
         match &self.role {
-            RoleNegotiated::Client { peer_ca_names } => peer_ca_names,
+            RoleNegotiated::Client { peer_ca_names, .. } => peer_ca_names,
             RoleNegotiated::Server { .. } => &[],
         }
     }
 
     /// Client: records the CA names of the server's CertificateRequest.
     pub fn set_peer_ca_names(&mut self, names: Vec<Vec<u8>>) {
-        if let RoleNegotiated::Client { peer_ca_names } = &mut self.role {
+        if let RoleNegotiated::Client { peer_ca_names, .. } = &mut self.role {
             *peer_ca_names = names;
+        }
+    }
+
+    /// Client: the initial handshake's HelloVerifyRequest cookie (empty on a server).
+    pub fn initial_cookie(&self) -> &[u8] {
+        match &self.role {
+            RoleNegotiated::Client { initial_cookie, .. } => initial_cookie,
+            RoleNegotiated::Server { .. } => &[],
+        }
+    }
+
+    /// Client: records the initial handshake's HelloVerifyRequest cookie.
+    pub fn set_initial_cookie(&mut self, cookie: &[u8]) {
+        if let RoleNegotiated::Client { initial_cookie, .. } = &mut self.role {
+            *initial_cookie = cookie.to_vec();
         }
     }
 
@@ -196,6 +217,7 @@ impl Negotiated {
 #[path = "fuzz_copy.rs"]
 mod fuzz_copy;
 
+mod advance;
 mod flights;
 mod getters;
 mod intake;
@@ -243,8 +265,6 @@ pub struct Machine {
     pub(crate) opts: ClientOptions,
     pub(crate) peer_addr: Vec<u8>,
     pub(crate) rng: StdRng,
-    /// The next message_seq we send (RFC 6347 §4.2.2); a renegotiation starts again at 0.
-    pub(crate) send_seq: u16,
     /// A 1.3-capable client's merged ClientHello (DTLS 1.3 + 1.2 offer, built in
     /// `crate::version`), sent in place of our own 1.2 hello; also arms the RFC 8446
     /// §4.1.3 downgrade check. On a server: put the downgrade sentinel in our random.
@@ -270,9 +290,6 @@ pub struct Machine {
     /// up in).
     pub(crate) session_home: Option<Arc<Config>>,
     pub(crate) alpn_hook: Option<crate::alpn::AlpnSelectHook>,
-    /// Record sequence number of the handshake record being processed (HelloVerifyRequest
-    /// echoes it, RFC 6347 §4.2.1). Transient: meaningful only while a record is handled.
-    pub(crate) current_record_seq: u64,
     pub(crate) now: Instant,
     /// Epoch and sequence number of the newest record that authenticated (RFC 9146 §6).
     newest_authenticated: Option<(u16, u64)>,
@@ -286,9 +303,6 @@ pub struct Machine {
     /// When the previous, protected read epoch stops being accepted after a renegotiation
     /// (RFC 6347 §4.1: kept for reordered records, `input_policy::PREVIOUS_EPOCH_LINGER`).
     pub(crate) prev_read_retire_at: Option<Instant>,
-    /// Client: the cookie of the initial handshake's HelloVerifyRequest, repeated in a
-    /// renegotiating ClientHello (crate::handshake::renegotiation).
-    pub(crate) initial_cookie: Vec<u8>,
 }
 
 impl Machine {
@@ -320,7 +334,6 @@ impl Machine {
             opts: ClientOptions::default(),
             peer_addr: Vec::new(),
             rng,
-            send_seq: 0,
             dual_hello: None,
             downgrade_sentinel: false,
             timer_hook: None,
@@ -337,14 +350,12 @@ impl Machine {
             session_lookup_hook: None,
             session_home: None,
             alpn_hook: None,
-            current_record_seq: 0,
             now,
             newest_authenticated: None,
             last_datagram_newest: false,
             reneg_policy,
             renegotiations: 0,
             prev_read_retire_at: None,
-            initial_cookie: Vec::new(),
         }
     }
 

@@ -3,7 +3,8 @@
 //! concern under `machine/`, with the per-role logic in `client` and `server`, flights and
 //! retransmission in `flight`). Where a connection is lives in `lifecycle` (handshaking,
 //! established, closing, failed, each owning its data) and `step` (the message a handshake
-//! awaits, with that step's data); the suite and master secret agreed so far in `agreement`.
+//! awaits, with that step's data); the master secret a key exchange agrees in `agreement`
+//! (held by the steps after it, then by the established connection).
 
 pub mod extensions;
 pub mod fragmenter;
@@ -24,6 +25,8 @@ pub mod psk;
 mod psk_flow;
 pub mod renegotiation;
 mod server;
+mod server_choice;
+mod server_client_hello;
 mod server_hello_hook;
 mod server_resumption;
 mod step;
@@ -38,3 +41,5 @@ mod machine_tests;
 mod negotiation_tests;
 #[cfg(test)]
 mod session_mode_tests;
+#[cfg(test)]
+mod step_tests;

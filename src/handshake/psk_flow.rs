@@ -13,7 +13,7 @@ use super::psk::{
     psk_premaster, PskClientKeyExchange, PskProvider, PskServerKeyExchange, PSK_MAX_IDENTITY_LEN,
     PSK_MAX_PSK_LEN,
 };
-use super::step::Step;
+use super::step::{Next, Step};
 use crate::crypto::ecdhe;
 use crate::crypto::suites::{AuthKind, CipherSuite};
 use crate::enums::HandshakeType;
@@ -50,7 +50,7 @@ impl Machine {
     /// the PSK client's states widened: after a PSK ServerHello the next message is a
     /// ServerKeyExchange or the ServerHelloDone, never a Certificate.
     pub(crate) fn message_expected(&self, step: State, t: HandshakeType) -> bool {
-        if psk_suite(self.hs.agreed.suite()).is_some() && self.is_client {
+        if psk_suite(self.hs.suite).is_some() && self.is_client {
             match step {
                 State::ClientAwaitCertificate => {
                     return t == HandshakeType::SERVER_KEY_EXCHANGE
@@ -71,7 +71,7 @@ impl Machine {
         t: HandshakeType,
         body: &[u8],
     ) -> Result<(), Error> {
-        let Some(suite) = psk_suite(self.hs.agreed.suite()) else {
+        let Some(suite) = psk_suite(self.hs.suite) else {
             return input_policy::screen_unauthenticated_message(step, t, body);
         };
         if !self.message_expected(step, t) {
@@ -102,49 +102,59 @@ impl Machine {
             .collect()
     }
 
+    /// Client: whether the server's messages in `step` follow the PSK path (between a PSK
+    /// ServerHello and ServerHelloDone: `client_psk_message`).
+    pub(crate) fn is_psk_step(&self, step: State) -> bool {
+        self.is_client
+            && psk_suite(self.hs.suite).is_some()
+            && matches!(
+                step,
+                State::ClientAwaitCertificate | State::ClientAwaitServerHelloDone
+            )
+    }
+
     /// Client: handles the server's messages between ServerHello and ServerHelloDone for
-    /// a PSK suite; `None` when the suite is not PSK (the certificate path goes on).
+    /// a PSK suite, in `step` (see `is_psk_step`), which it consumes.
     pub(crate) fn client_psk_message(
         &mut self,
         now: Instant,
-        step: State,
+        step: Step,
         msg_type: HandshakeType,
         seq: u16,
         body: &[u8],
-    ) -> Option<Result<(), Error>> {
-        let suite = psk_suite(self.hs.agreed.suite())?;
-        if !matches!(
-            step,
-            State::ClientAwaitCertificate | State::ClientAwaitServerHelloDone
-        ) {
-            return None;
-        }
+    ) -> Result<Next, Error> {
+        let suite = psk_suite(self.hs.suite).ok_or(Error::InvalidState("not a PSK suite"))?;
         let ecdhe = suite.auth == AuthKind::EcdhePsk;
-        Some(match (step, msg_type) {
-            (State::ClientAwaitCertificate, HandshakeType::SERVER_KEY_EXCHANGE) => {
+        match (step, msg_type) {
+            (Step::ClientAwaitCertificate, HandshakeType::SERVER_KEY_EXCHANGE) => {
                 self.client_psk_ske(seq, body, ecdhe)
             }
             // Only a ServerKeyExchange moves the PSK path to ClientAwaitServerHelloDone: the
             // step says whether one arrived in this handshake (RFC 5489 §2: it is required
             // for ECDHE_PSK).
-            (State::ClientAwaitCertificate, HandshakeType::SERVER_HELLO_DONE) if ecdhe => Err(
+            (Step::ClientAwaitCertificate, HandshakeType::SERVER_HELLO_DONE) if ecdhe => Err(
                 unexpected("ServerHelloDone (ECDHE_PSK suite without ServerKeyExchange)".into()),
             ),
-            (_, HandshakeType::SERVER_HELLO_DONE) => ServerHelloDone::decode(body)
-                .map_err(Error::from)
-                .and_then(|_| {
-                    self.add_received(msg_type, seq, body);
-                    self.peer_flight_received();
-                    self.client_psk_send_key_exchange(now, ecdhe)
-                }),
-            (state, t) => Err(unexpected(format!(
-                "{} in state {state:?} (PSK suite)",
-                t.name()
+            (step, HandshakeType::SERVER_HELLO_DONE) => {
+                ServerHelloDone::decode(body)?;
+                self.add_received(msg_type, seq, body);
+                self.peer_flight_received();
+                // Leaving the step hands its data (the server's ECDHE share) to flight 5.
+                let peer_public = match step {
+                    Step::ClientAwaitServerHelloDone { peer_public, .. } => peer_public,
+                    _ => Vec::new(),
+                };
+                self.client_psk_send_key_exchange(now, ecdhe, &peer_public)
+            }
+            (step, t) => Err(unexpected(format!(
+                "{} in state {:?} (PSK suite)",
+                t.name(),
+                step.kind()
             ))),
-        })
+        }
     }
 
-    fn client_psk_ske(&mut self, seq: u16, body: &[u8], ecdhe: bool) -> Result<(), Error> {
+    fn client_psk_ske(&mut self, seq: u16, body: &[u8], ecdhe: bool) -> Result<Next, Error> {
         let ske = PskServerKeyExchange::decode(body, ecdhe)?;
         if ske.hint.len() > PSK_MAX_IDENTITY_LEN {
             return Err(Error::alert(
@@ -167,15 +177,20 @@ impl Machine {
         // RFC 4279 §2: an empty hint is the same as none (OpenSSL reports NULL for both).
         self.hs.psk.hint = (!ske.hint.is_empty()).then_some(ske.hint);
         // The server's ECDHE share (empty for plain PSK) lives in the step until flight 5.
-        self.life.set_step(Step::ClientAwaitServerHelloDone {
+        Ok(Next::Step(Step::ClientAwaitServerHelloDone {
             peer_public,
             cert_requested: Vec::new(),
-        });
-        Ok(())
+        }))
     }
 
-    /// Flight 5 of a PSK handshake: ClientKeyExchange, ChangeCipherSpec, Finished.
-    fn client_psk_send_key_exchange(&mut self, now: Instant, ecdhe: bool) -> Result<(), Error> {
+    /// Flight 5 of a PSK handshake: ClientKeyExchange, ChangeCipherSpec, Finished; the
+    /// server's ECDHE share `peer_public` (empty for plain PSK).
+    fn client_psk_send_key_exchange(
+        &mut self,
+        now: Instant,
+        ecdhe: bool,
+        peer_public: &[u8],
+    ) -> Result<Next, Error> {
         let provider = self
             .psk_provider()
             .ok_or(Error::InvalidState("PSK suite without a PSK provider"))?;
@@ -193,17 +208,12 @@ impl Machine {
                 "PSK identity or key has an invalid length",
             ));
         }
-        // Leaving the step hands its data (the server's ECDHE share) to flight 5.
-        let peer_public = match self.life.replace_step(Step::transit()) {
-            Some(Step::ClientAwaitServerHelloDone { peer_public, .. }) => peer_public,
-            _ => Vec::new(),
-        };
         self.begin_flight();
         let (public, shared) = if ecdhe {
             let group = self.hs.group.ok_or(Error::InvalidState("no group"))?;
             let kp = self.ephemeral_key(group)?;
             let public = kp.public_key().to_vec();
-            (Some(public), Some(kp.agree(&peer_public)?))
+            (Some(public), Some(kp.agree(peer_public)?))
         } else {
             (None, None)
         };
@@ -215,16 +225,16 @@ impl Machine {
         .encode(&mut b);
         self.queue_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, b, true);
         let pms = psk_premaster(shared.as_deref().map(|s| &s[..]), &psk);
-        self.set_master_secret(&pms)?;
+        let agreement = self.agree_master_secret(&pms)?;
         self.hs.psk.identity = Some(identity);
-        let keys = self.derive_keys()?;
-        self.queue_ccs_and_finished(keys.write)?;
+        let keys = self.derive_keys(&agreement)?;
+        self.queue_ccs_and_finished(keys.write, &agreement)?;
         self.send_flight(now, false)?;
-        self.life.set_step(Step::AwaitChangeCipherSpec {
+        Ok(Next::Step(Step::AwaitChangeCipherSpec {
             read: keys.read,
             write: None,
-        });
-        Ok(())
+            agreement,
+        }))
     }
 
     /// Server: the suite for a full handshake when a PSK provider is configured and a
@@ -268,7 +278,7 @@ impl Machine {
         ch: &ClientHello,
         suite: &'static CipherSuite,
         client_ems: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<Step, Error> {
         let ecdhe = suite.auth == AuthKind::EcdhePsk;
         let group = if ecdhe {
             Some(self.server_choose_group(ch)?)
@@ -304,27 +314,22 @@ impl Machine {
         ServerHelloDone.encode(&mut b);
         self.queue_handshake(HandshakeType::SERVER_HELLO_DONE, b, true);
         self.send_flight(now, false)?;
-        self.life
-            .set_step(Step::ServerAwaitPskClientKeyExchange { ecdhe: key_pair });
-        Ok(())
+        Ok(Step::ServerAwaitPskClientKeyExchange { ecdhe: key_pair })
     }
 
-    /// Server: the ClientKeyExchange of a PSK suite; `None` when the suite is not PSK.
-    pub(crate) fn server_psk_client_key_exchange(
-        &mut self,
-        seq: u16,
-        body: &[u8],
-    ) -> Option<Result<(), Error>> {
-        let suite = psk_suite(self.hs.agreed.suite())?;
-        Some(self.server_psk_cke(suite, seq, body))
+    /// Server: the suite, when it is a PSK one.
+    pub(crate) fn psk_suite_in_use(&self) -> Option<&'static CipherSuite> {
+        psk_suite(self.hs.suite)
     }
 
-    fn server_psk_cke(
+    /// Server: the ClientKeyExchange of the PSK `suite`, in `step`, which it consumes.
+    pub(crate) fn server_psk_cke(
         &mut self,
         suite: &'static CipherSuite,
+        step: Step,
         seq: u16,
         body: &[u8],
-    ) -> Result<(), Error> {
+    ) -> Result<Next, Error> {
         let ecdhe = suite.auth == AuthKind::EcdhePsk;
         let cke = PskClientKeyExchange::decode(body, ecdhe)?;
         self.peer_flight_received();
@@ -350,8 +355,8 @@ impl Machine {
                 )
             })?;
         // Leaving the step releases our key pair: it is used once, here.
-        let key_pair = match self.life.replace_step(Step::transit()) {
-            Some(Step::ServerAwaitPskClientKeyExchange { ecdhe }) => ecdhe,
+        let key_pair = match step {
+            Step::ServerAwaitPskClientKeyExchange { ecdhe } => ecdhe,
             _ => return Err(Error::InvalidState("no PSK key exchange step")),
         };
         let shared = match cke.public {
@@ -363,14 +368,14 @@ impl Machine {
         };
         let pms = psk_premaster(shared.as_deref().map(|s| &s[..]), &psk);
         self.add_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
-        self.set_master_secret(&pms)?;
+        let agreement = self.agree_master_secret(&pms)?;
         self.hs.psk.identity = Some(cke.identity);
-        let keys = self.derive_keys()?;
-        self.life.set_step(Step::AwaitChangeCipherSpec {
+        let keys = self.derive_keys(&agreement)?;
+        Ok(Next::Step(Step::AwaitChangeCipherSpec {
             read: keys.read,
             write: Some(keys.write),
-        });
-        Ok(())
+            agreement,
+        }))
     }
 
     /// The provider in force: the connection's own, else the configuration's.
@@ -431,19 +436,20 @@ mod tests {
             .unwrap();
         let now = Instant::now();
         let mut m = Machine::client(cfg, now, ClientOptions::default()).unwrap();
-        m.hs.agreed.choose(suite);
-        m.life.set_step(Step::ClientAwaitCertificate);
-        let r = m
-            .client_psk_message(
-                now,
-                State::ClientAwaitCertificate,
-                HandshakeType::SERVER_HELLO_DONE,
-                1,
-                &[],
-            )
-            .expect("a PSK suite");
+        m.hs.suite = Some(suite);
+        assert!(m.is_psk_step(State::ClientAwaitCertificate));
+        let r = m.client_psk_message(
+            now,
+            Step::ClientAwaitCertificate,
+            HandshakeType::SERVER_HELLO_DONE,
+            1,
+            &[],
+        );
+        let Err(e) = r else {
+            panic!("accepted");
+        };
         assert_eq!(
-            r.unwrap_err().alert_to_send(),
+            e.alert_to_send(),
             Some(AlertDescription::UNEXPECTED_MESSAGE)
         );
     }

@@ -33,7 +33,8 @@
 
 use std::time::Instant;
 
-use super::lifecycle::Lifecycle;
+use super::agreement::Agreement;
+use super::lifecycle::{Established, Lifecycle};
 use super::machine::{Machine, State};
 use super::step::Step;
 use crate::enums::HandshakeType;
@@ -51,7 +52,8 @@ pub struct RenegotiationPolicy {
 }
 
 /// What a renegotiation handshake keeps from the handshake before it (RFC 5746 §3.1).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Renegotiation {
     /// The client's verify_data of the previous handshake.
     pub client_verify_data: Vec<u8>,
@@ -61,6 +63,9 @@ pub(crate) struct Renegotiation {
     pub peer_started: bool,
     /// The session established before, still the connection's session meanwhile.
     pub previous_session: Option<crate::session::cache::Session>,
+    /// The established connection's master secret: the connection goes back to it if the
+    /// renegotiation is refused or abandoned (the new handshake's lives in its steps).
+    pub established: Agreement,
 }
 
 impl Renegotiation {
@@ -117,7 +122,7 @@ impl Machine {
         if self.is_client {
             self.client_renegotiate(now, abbreviated)
         } else {
-            self.begin_renegotiation(Step::server_start());
+            self.begin_renegotiation(Step::server_start())?;
             self.begin_flight();
             // HelloRequest is not part of any transcript (RFC 5246 §7.4.1.1).
             self.queue_handshake(HandshakeType::HELLO_REQUEST, Vec::new(), false);
@@ -133,7 +138,7 @@ impl Machine {
         } else {
             None
         };
-        self.begin_renegotiation(Step::client_start());
+        self.begin_renegotiation(Step::client_start())?;
         let mut random = [0u8; 32];
         self.random_bytes(&mut random);
         self.hs.client_random = random;
@@ -141,7 +146,14 @@ impl Machine {
     }
 
     /// Replaces the established state by a renegotiation handshake at `step`.
-    fn begin_renegotiation(&mut self, step: Step) {
+    fn begin_renegotiation(&mut self, step: Step) -> Result<(), Error> {
+        let established =
+            self.life
+                .agreement()
+                .map(Agreement::duplicate)
+                .ok_or(Error::InvalidState(
+                    "renegotiation needs an established connection",
+                ))?;
         let (client_verify_data, server_verify_data) = if self.is_client {
             (
                 self.hs.local_finished.clone(),
@@ -169,16 +181,18 @@ impl Machine {
                 server_verify_data,
                 peer_started: false,
                 previous_session,
+                established,
             });
         }
+        // Our first message of the new handshake carries message_seq 0 (RFC 6347 §4.2.2):
+        // the new Handshaking variant's counter starts there.
         self.life = h;
-        // Our first message of the new handshake carries message_seq 0 (RFC 6347 §4.2.2).
-        self.send_seq = 0;
         self.hs.resumed = false;
         self.reasm.clear();
         self.reasm.set_next_seq(0);
         self.records.hold_next_epoch(true);
         self.renegotiations += 1;
+        Ok(())
     }
 
     /// The renegotiation the running handshake performs, if it is one.
@@ -205,7 +219,7 @@ impl Machine {
             self.client_renegotiate(now, false)?;
             return Ok(false);
         }
-        self.begin_renegotiation(Step::server_start());
+        self.begin_renegotiation(Step::server_start())?;
         self.reasm.set_next_seq(message_seq);
         if let Some(r) = self
             .life
@@ -249,11 +263,15 @@ impl Machine {
     /// The peer refused our renegotiation with a `no_renegotiation` warning: the
     /// connection goes back to the established state it never really left.
     pub(crate) fn renegotiation_refused(&mut self) {
-        if !self.life.renegotiating() {
+        let Some(r) = self
+            .life
+            .handshake_mut()
+            .and_then(|h| h.renegotiation.take())
+        else {
             return;
-        }
+        };
         // Our ClientHello or HelloRequest went out in the current epoch; nothing changed.
-        self.life = Lifecycle::Established(Default::default());
+        self.life = Lifecycle::Established(Established::new(r.established));
         self.records.hold_next_epoch(false);
         self.reasm.clear();
     }

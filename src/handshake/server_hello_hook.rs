@@ -5,14 +5,20 @@ use std::time::Instant;
 use super::lifecycle::ParkedHello;
 use super::machine::Machine;
 use super::messages::ClientHello;
+use super::step::Next;
 use crate::client_hello_hook::{ClientHelloInfo, EarlyHello};
 use crate::error::{AlertLevel, Error};
 
 impl Machine {
-    /// Runs the hook's early stage, if any, on a ClientHello `body` (message
-    /// `seq`): a new configuration, a pause (the ClientHello is parked), or a fatal
-    /// rejection. Ok(false) when it paused.
-    pub(crate) fn run_early_hello_hook(&mut self, seq: u16, body: &[u8]) -> Result<bool, Error> {
+    /// Runs the hook's early stage, if any, on a ClientHello `body` (message `seq`, in
+    /// record `record_seq`): a new configuration, a pause (the ClientHello is parked), or
+    /// a fatal rejection. Ok(false) when it paused.
+    pub(crate) fn run_early_hello_hook(
+        &mut self,
+        seq: u16,
+        body: &[u8],
+        record_seq: u64,
+    ) -> Result<bool, Error> {
         let cookie_exchange = self.session_config().cookie_exchange;
         let Some(hook) = self.client_hello_hook.as_mut() else {
             return Ok(true);
@@ -25,7 +31,6 @@ impl Machine {
             .early(&hello)
             .map_err(|r| Error::alert(r.alert, r.reason))?;
         if decision.pause {
-            let record_seq = self.current_record_seq;
             self.hsk()?.parked = Some(ParkedHello::Early {
                 seq,
                 body: body.to_vec(),
@@ -56,7 +61,7 @@ impl Machine {
         let Some(hook) = self.client_hello_hook.as_mut() else {
             return Ok(true);
         };
-        let schemes = super::server::client_sig_schemes(ch);
+        let schemes = super::server_choice::client_sig_schemes(ch);
         let info = ClientHelloInfo {
             server_name: ch.extensions.server_name.as_deref(),
             signature_schemes: &schemes,
@@ -97,21 +102,22 @@ impl Machine {
             return Err(e);
         }
         self.now = now;
-        match self.life.handshake_mut().and_then(|h| h.parked.take()) {
-            Some(ParkedHello::Early {
-                seq,
-                body,
-                record_seq,
-            }) => {
+        let Some(parked) = self.life.handshake_mut().and_then(|h| h.parked.take()) else {
+            return Ok(());
+        };
+        // The step awaits the ClientHello; it moves on unless the hook pauses again. An
+        // error fails the connection (`Machine::advance`).
+        self.advance(|m, step| {
+            let next = match parked {
                 // From the start, as OpenSSL calls its client-hello callback again.
-                self.current_record_seq = record_seq;
-                self.server_client_hello(now, seq, &body)
-                    .map_err(|e| self.fail(e))
-            }
-            Some(ParkedHello::Decoded { hello, ems }) => self
-                .answer_client_hello(now, *hello, ems)
-                .map_err(|e| self.fail(e)),
-            None => Ok(()),
-        }
+                ParkedHello::Early {
+                    seq,
+                    body,
+                    record_seq,
+                } => m.server_client_hello(now, seq, &body, record_seq)?,
+                ParkedHello::Decoded { hello, ems } => m.answer_client_hello(now, *hello, ems)?,
+            };
+            Ok(Next::Step(next.unwrap_or(step)))
+        })
     }
 }

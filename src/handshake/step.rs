@@ -1,9 +1,14 @@
 //! A running handshake's step, holding what only that step needs (as rustls'
 //! `ExpectServerKx`, `ExpectClientKx`): the client keeps the server's ECDHE share only from
 //! ServerKeyExchange to ServerHelloDone, the server keeps its ECDHE key pair only until the
-//! ClientKeyExchange. Leaving the step drops the data; a step that has no use for a key
-//! cannot hold one. [`State`] is the data-free tag used for matching and names.
+//! ClientKeyExchange, and the master secret exists from the key exchange on, in the steps
+//! that need it. Leaving the step drops the data; a step that has no use for a key cannot
+//! hold one. [`State`] is the data-free tag used for matching and names.
+//!
+//! A message's handler takes its step by value and returns what follows ([`Next`]), see
+//! `Machine::advance`: there is no placeholder step.
 
+use super::agreement::Agreement;
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::SignatureScheme;
 use crate::record::protection::RecordProtection;
@@ -77,24 +82,43 @@ pub(crate) enum Step {
     /// before its ChangeCipherSpec.
     ServerAwaitCertificateVerify {
         keys: PendingKeys,
+        agreement: Agreement,
     },
     /// Waiting for the peer's ChangeCipherSpec (RFC 6347 §4.1): the read keys it switches
-    /// to, and our write keys unless our own ChangeCipherSpec is already sent.
+    /// to, and our write keys unless our own ChangeCipherSpec is already sent; the master
+    /// secret both Finished messages are computed from (RFC 5246 §7.4.9).
     AwaitChangeCipherSpec {
         read: RecordProtection,
         write: Option<RecordProtection>,
+        agreement: Agreement,
     },
     /// Waiting for the peer's Finished; our write keys if we still have to send ours.
     AwaitFinished {
         write: Option<RecordProtection>,
+        agreement: Agreement,
     },
 }
 
+/// What handling a message makes of the handshake: its next step, or its end with the
+/// agreement the established connection keeps.
+// Returned once per handshake message and moved straight into the (boxed) Handshaking
+// variant, never stored: boxing the step would only add an allocation per message.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Next {
+    Step(Step),
+    Complete(Agreement),
+}
+
 impl Step {
-    /// What a step becomes for an instant while its data is moved to the next step; never
-    /// observed outside one handler.
-    pub fn transit() -> Self {
-        Step::ClientAwaitCertificate
+    /// The master secret, in the steps after the key exchange.
+    #[cfg(test)]
+    pub fn agreement(&self) -> Option<&Agreement> {
+        match self {
+            Step::ServerAwaitCertificateVerify { agreement, .. }
+            | Step::AwaitChangeCipherSpec { agreement, .. }
+            | Step::AwaitFinished { agreement, .. } => Some(agreement),
+            _ => None,
+        }
     }
 
     /// A client's first step.

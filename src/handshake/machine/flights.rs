@@ -9,12 +9,12 @@ use crate::config::MTU_FALLBACK_AFTER_TIMEOUTS;
 use crate::connection::Event;
 use crate::enums::{ContentType, HandshakeType};
 use crate::error::Error;
+use crate::handshake::agreement::Agreement;
 use crate::handshake::flight::{Flight, FlightEntry};
 use crate::handshake::fragmenter::encode_fragment;
 use crate::handshake::header::{full_message, HANDSHAKE_HEADER_LEN};
 use crate::handshake::lifecycle::{Established, FinalFlight, Lifecycle};
 use crate::handshake::messages::Finished;
-use crate::handshake::step::Step;
 use crate::input_policy;
 use crate::record::header::RECORD_HEADER_LEN;
 use crate::record::protection::RecordProtection;
@@ -42,23 +42,15 @@ impl Machine {
         body: Vec<u8>,
         in_transcript: bool,
     ) {
-        let seq = self.send_seq;
-        self.send_seq = self.send_seq.wrapping_add(1);
         let epoch = self.records.write_epoch();
         let Some(h) = self.life.handshake_mut() else {
             return;
         };
+        let seq = h.send_seq;
+        h.send_seq = seq.wrapping_add(1);
         let full = full_message(msg_type, seq, &body);
         if in_transcript {
             h.transcript.add(&full);
-        }
-        if let Step::ClientAwaitServerHello {
-            last_client_hello, ..
-        } = &mut h.step
-        {
-            if msg_type == HandshakeType::CLIENT_HELLO {
-                *last_client_hello = full;
-            }
         }
         h.building.push(FlightEntry::Handshake {
             epoch,
@@ -79,10 +71,14 @@ impl Machine {
     }
 
     /// Adds ChangeCipherSpec, switches to the new keys `write` and adds our Finished
-    /// (RFC 5246 §7.4.9): the tail of flights 4 (resumed), 5 and 6.
-    pub(crate) fn queue_ccs_and_finished(&mut self, write: RecordProtection) -> Result<(), Error> {
+    /// (RFC 5246 §7.4.9, from `agreement`): the tail of flights 4 (resumed), 5 and 6.
+    pub(crate) fn queue_ccs_and_finished(
+        &mut self,
+        write: RecordProtection,
+        agreement: &Agreement,
+    ) -> Result<(), Error> {
         self.queue_ccs_and_switch(write)?;
-        let vd = self.finished_data(self.is_client)?;
+        let vd = self.finished_data(self.is_client, agreement)?;
         self.hs.local_finished = vd.to_vec();
         let mut b = Vec::new();
         Finished {
@@ -329,8 +325,8 @@ impl Machine {
         Ok(())
     }
 
-    /// The handshake is complete.
-    pub(crate) fn complete_handshake(&mut self) {
+    /// The handshake is complete, on `agreement` (only `Machine::advance` ends it).
+    pub(super) fn complete_handshake(&mut self, agreement: Agreement) {
         if self.life.renegotiating() {
             self.renegotiation_done();
         }
@@ -340,14 +336,23 @@ impl Machine {
             Some(h) => (std::mem::take(&mut h.flight), h.sent_final, h.last_answer),
             None => (Flight::default(), false, None),
         };
+        let keylog = self.config.emit_keylog.then(|| {
+            format!(
+                "CLIENT_RANDOM {} {}",
+                hex(&self.hs.client_random),
+                hex(&agreement.master[..])
+            )
+        });
         // The peer may still retransmit its last flight, partly in the old epoch, until it
-        // sees our final flight: keep both until it shows it finished, or a while.
+        // sees our final flight: keep both until it shows it finished, or a while. The
+        // master secret stays with the established connection (exporters, the session).
         self.life = Lifecycle::Established(Established {
             final_flight: sent_final.then_some(FinalFlight {
                 flight,
                 last_answer,
                 completed_at: self.now,
             }),
+            agreement,
         });
         if !sent_final {
             // We received the final flight: the peer retransmits nothing the old epoch
@@ -356,15 +361,8 @@ impl Machine {
         }
         self.free_handshake_state();
         self.events.push_back(Event::HandshakeComplete);
-        if self.config.emit_keylog {
-            if let Some((_, master)) = self.hs.agreed.keyed() {
-                let line = format!(
-                    "CLIENT_RANDOM {} {}",
-                    hex(&self.hs.client_random),
-                    hex(&master[..])
-                );
-                self.events.push_back(Event::KeyLog(line));
-            }
+        if let Some(line) = keylog {
+            self.events.push_back(Event::KeyLog(line));
         }
     }
 

@@ -13,6 +13,7 @@ use crate::crypto::prf;
 use crate::crypto::suites::CipherSuite;
 use crate::enums::{NamedGroup, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::Error;
+use crate::handshake::agreement::Agreement;
 use crate::handshake::lifecycle::Lifecycle;
 use crate::pki::verifier::CertVerifier;
 use crate::session::cache::Session;
@@ -44,11 +45,14 @@ impl Machine {
 
     pub fn state_name(&self) -> &'static str {
         let step = match &self.life {
-            Lifecycle::Handshaking(h) => h.step.kind(),
+            Lifecycle::Handshaking(_) => self.life.step(),
             Lifecycle::Established(_) | Lifecycle::Closing(_) => {
                 return "SSL negotiation finished successfully"
             }
             Lifecycle::Failed(_) => return "error",
+        };
+        let Some(step) = step else {
+            return "error";
         };
         match step {
             State::ClientAwaitServerHello => "SSLv3/TLS write client hello",
@@ -66,11 +70,11 @@ impl Machine {
     }
 
     pub fn protocol_version(&self) -> Option<u16> {
-        self.hs.agreed.suite().map(|_| DTLS1_2_VERSION)
+        self.hs.suite.map(|_| DTLS1_2_VERSION)
     }
 
     pub fn cipher_suite(&self) -> Option<&'static CipherSuite> {
-        self.hs.agreed.suite()
+        self.hs.suite
     }
 
     pub fn group(&self) -> Option<NamedGroup> {
@@ -124,18 +128,22 @@ impl Machine {
         self.current_session()
     }
 
-    /// The session the current handshake negotiated, whatever the state (the server caches
-    /// it while sending its final flight, just before it becomes established).
+    /// The session of the established (or closing) connection.
     pub(crate) fn current_session(&self) -> Option<Session> {
-        let (suite, master) = self.hs.agreed.keyed()?;
+        self.life.agreement().map(|a| self.session_of(a))
+    }
+
+    /// The session the handshake negotiated on `agreement` (the server caches it while
+    /// sending its final flight, just before it becomes established).
+    pub(crate) fn session_of(&self, agreement: &Agreement) -> Session {
         let now_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        Some(Session {
+        Session {
             id: self.hs.session_id.clone(),
-            suite: suite.id,
-            master_secret: master.clone(),
+            suite: agreement.suite.id,
+            master_secret: agreement.master.clone(),
             extended_master_secret: self.hs.ems,
             peer_certificates: self.hs.peer_certs.clone(),
             verify_result: self.hs.verify_result,
@@ -145,7 +153,7 @@ impl Machine {
             created_unix: now_unix,
             lifetime: self.session_config().session_cache.lifetime(),
             tls13_ticket: None,
-        })
+        }
     }
 
     pub fn set_alpn_hook(&mut self, hook: crate::alpn::AlpnSelectHook) {
@@ -189,7 +197,7 @@ impl Machine {
     }
 
     pub fn randoms(&self) -> Option<([u8; 32], [u8; 32])> {
-        self.hs.agreed.suite()?;
+        self.hs.suite?;
         Some((self.hs.client_random, self.hs.server_random))
     }
 
@@ -199,13 +207,13 @@ impl Machine {
         label: &[u8],
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
-        if !self.life.completed() {
+        // RFC 5705 §4: on the connection's master secret, once the handshake completed.
+        let Some(agreement) = self.life.agreement() else {
             return Err(Error::InvalidState("handshake not complete"));
-        }
-        let (suite, master) = self.hs.agreed.require_keyed()?;
+        };
         prf::export_keying_material(
-            suite.prf,
-            master,
+            agreement.suite.prf,
+            &agreement.master,
             &self.hs.client_random,
             &self.hs.server_random,
             label,

@@ -10,7 +10,7 @@ use crate::enums::{ContentType, HandshakeType};
 use crate::error::Error;
 use crate::handshake::header::parse_fragments;
 use crate::handshake::reassembly::FragmentOutcome;
-use crate::handshake::step::Step;
+use crate::handshake::step::{Next, Step};
 use crate::input_policy::{self, Provenance};
 use crate::record::header::{MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
 use crate::record::layer::{DatagramCursor, NextRecord};
@@ -113,8 +113,9 @@ impl Machine {
             let payload = &buf[r.start..r.end];
             let res = match r.content_type {
                 ContentType::HANDSHAKE => {
-                    self.current_record_seq = r.sequence;
-                    match self.handle_handshake_record(now, r.epoch, provenance, payload) {
+                    match self
+                        .handle_handshake_record(now, r.epoch, r.sequence, provenance, payload)
+                    {
                         Ok(true) if !r.authenticated => {
                             self.records.mark_unprotected(r.epoch, r.sequence);
                             Ok(())
@@ -295,13 +296,15 @@ impl Machine {
         self.life.completed()
     }
 
-    /// Handles the handshake fragments of one record. Returns whether any fragment was
-    /// accepted (new bytes for the reassembler), which is what lets an unauthenticated
+    /// Handles the handshake fragments of one record (its sequence number `record_seq`,
+    /// which a HelloVerifyRequest echoes, RFC 6347 §4.2.1). Returns whether any fragment
+    /// was accepted (new bytes for the reassembler), which is what lets an unauthenticated
     /// record mark its epoch's replay window (crate::input_policy).
     fn handle_handshake_record(
         &mut self,
         now: Instant,
         epoch: u16,
+        record_seq: u64,
         provenance: Provenance,
         payload: &[u8],
     ) -> Result<bool, Error> {
@@ -407,7 +410,7 @@ impl Machine {
                         && msg_type == HandshakeType::CLIENT_HELLO
                     {
                         // Nothing to protect yet: the RFC's alert (crate::input_policy).
-                        self.server_malformed_client_hello(now, seq, &body, e)?;
+                        self.server_malformed_client_hello(now, seq, &body, e, record_seq)?;
                         break;
                     }
                     self.reasm.set_next_seq(seq);
@@ -418,16 +421,19 @@ impl Machine {
             }
             self.message_event(false, msg_type, seq, &body);
             if self.is_client {
-                self.client_handle_message(now, msg_type, seq, &body)?;
+                self.advance(|m, step| m.client_handle_message(now, step, msg_type, seq, &body))?;
             } else {
-                self.server_handle_message(now, msg_type, seq, &body)?;
+                self.advance(|m, step| {
+                    m.server_handle_message(now, step, msg_type, seq, &body, record_seq)
+                })?;
             }
             // Progress: a remembered verdict on unauthenticated input is void.
             self.void_verdict(now);
             if let Some(floor) = self
                 .life
                 .handshake_mut()
-                .and_then(|h| h.step.first_flight_floor_mut())
+                .and_then(|h| h.step_mut())
+                .and_then(Step::first_flight_floor_mut)
             {
                 *floor = None;
             }
@@ -456,7 +462,8 @@ impl Machine {
         let Some(floor) = self
             .life
             .handshake_mut()
-            .and_then(|h| h.step.first_flight_floor_mut())
+            .and_then(|h| h.step_mut())
+            .and_then(Step::first_flight_floor_mut)
         else {
             return;
         };
@@ -477,16 +484,21 @@ impl Machine {
         let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
             && epoch == self.records.read_epoch();
         if expected && payload == [1] {
-            let Some(Step::AwaitChangeCipherSpec { read, write }) =
-                self.life.replace_step(Step::transit())
-            else {
-                return Err(Error::InvalidState("no read keys"));
-            };
-            self.records.install_read_protection(read);
-            // Anything still buffered came in the plaintext epoch and was not consumed:
-            // from here on only messages of the protected epoch are new.
-            self.reasm.clear();
-            self.life.set_step(Step::AwaitFinished { write });
+            self.advance(|m, step| {
+                let Step::AwaitChangeCipherSpec {
+                    read,
+                    write,
+                    agreement,
+                } = step
+                else {
+                    return Err(Error::InvalidState("no read keys"));
+                };
+                m.records.install_read_protection(read);
+                // Anything still buffered came in the plaintext epoch and was not consumed:
+                // from here on only messages of the protected epoch are new.
+                m.reasm.clear();
+                Ok(Next::Step(Step::AwaitFinished { write, agreement }))
+            })?;
             // Progress: a remembered verdict on unauthenticated input is void.
             self.void_verdict(now);
             return Ok(true);

@@ -7,18 +7,16 @@ use rand::RngCore;
 use super::Machine;
 use crate::crypto::prf;
 use crate::error::{AlertDescription, Error};
+use crate::handshake::agreement::Agreement;
 use crate::handshake::step::PendingKeys;
 use crate::record::protection::RecordProtection;
 
 impl Machine {
     /// Computes the master secret from the premaster secret: extended (RFC 7627 §4, session
     /// hash = transcript through ClientKeyExchange) when negotiated, else RFC 5246 §8.1.
-    pub(crate) fn set_master_secret(&mut self, pms: &[u8]) -> Result<(), Error> {
-        let suite = self
-            .hs
-            .agreed
-            .suite()
-            .ok_or(Error::InvalidState("no suite"))?;
+    /// The caller keeps it in the next step.
+    pub(crate) fn agree_master_secret(&mut self, pms: &[u8]) -> Result<Agreement, Error> {
+        let suite = self.hs.suite.ok_or(Error::InvalidState("no suite"))?;
         let master = if self.hs.ems {
             let session_hash = self.hsk()?.transcript.hash(suite.prf);
             prf::extended_master_secret(suite.prf, pms, &session_hash)
@@ -30,16 +28,16 @@ impl Machine {
                 &self.hs.server_random,
             )
         };
-        self.hs.agreed.key(master)
+        Ok(Agreement { suite, master })
     }
 
     /// Derives record keys from the master secret (RFC 5246 §6.3), for the caller to keep
     /// in the next step until they are installed.
-    pub(crate) fn derive_keys(&mut self) -> Result<PendingKeys, Error> {
-        let (suite, master) = self.hs.agreed.require_keyed()?;
+    pub(crate) fn derive_keys(&mut self, agreement: &Agreement) -> Result<PendingKeys, Error> {
+        let suite = agreement.suite;
         let kb = prf::key_block(
             suite,
-            master,
+            &agreement.master,
             &self.hs.client_random,
             &self.hs.server_random,
         );
@@ -64,20 +62,28 @@ impl Machine {
     }
 
     /// verify_data for a Finished sent by the client (`client`) or server.
-    pub(crate) fn finished_data(&mut self, client: bool) -> Result<[u8; 12], Error> {
-        let suite = self
-            .hs
-            .agreed
-            .suite()
-            .ok_or(Error::InvalidState("no suite"))?;
-        let hash = self.hsk()?.transcript.hash(suite.prf);
-        let (_, master) = self.hs.agreed.require_keyed()?;
-        Ok(prf::finished_verify_data(suite.prf, master, client, &hash))
+    pub(crate) fn finished_data(
+        &mut self,
+        client: bool,
+        agreement: &Agreement,
+    ) -> Result<[u8; 12], Error> {
+        let alg = agreement.suite.prf;
+        let hash = self.hsk()?.transcript.hash(alg);
+        Ok(prf::finished_verify_data(
+            alg,
+            &agreement.master,
+            client,
+            &hash,
+        ))
     }
 
     /// Checks the peer's Finished (RFC 5246 §7.4.9) in constant time.
-    pub(crate) fn check_peer_finished(&mut self, verify_data: &[u8]) -> Result<(), Error> {
-        let expected = self.finished_data(!self.is_client)?;
+    pub(crate) fn check_peer_finished(
+        &mut self,
+        verify_data: &[u8],
+        agreement: &Agreement,
+    ) -> Result<(), Error> {
+        let expected = self.finished_data(!self.is_client, agreement)?;
         if !crate::crypto::constant_time_eq(&expected, verify_data) {
             return Err(Error::alert(
                 AlertDescription::DECRYPT_ERROR,
