@@ -471,11 +471,10 @@ impl SSL {
         // A flight of several datagrams leaves in one `sendmmsg` when the write BIO is our
         // datagram BIO (issue 12 item 4); any other BIO sees one BIO_write per datagram.
         let wbio = self.wbio.get();
-        let batch = if is_datagram_bio(wbio) && !self.stream_transport(wbio) {
-            rdtls::transmit::MAX_BATCH_SEGMENTS
-        } else {
-            1
-        };
+        if !is_datagram_bio(wbio) || self.stream_transport(wbio) {
+            return self.flush_each(now);
+        }
+        let batch = rdtls::transmit::MAX_BATCH_SEGMENTS;
         loop {
             let sent = with_buf(&TX, |buf| -> Result<Option<bool>, Stop> {
                 let t = match self.conn.try_borrow_mut() {
@@ -515,6 +514,26 @@ impl SSL {
                 Some(false) => return Err(Stop::WantWrite),
             }
         }
+    }
+
+    /// `flush` to a BIO that takes one datagram per `BIO_write` (memory and custom BIOs,
+    /// streams): every queued datagram through the thread's transmit buffer in one pass.
+    fn flush_each(&self, now: Instant) -> Result<(), Stop> {
+        with_buf(&TX, |buf| loop {
+            let got = match self.conn.try_borrow_mut() {
+                Ok(mut c) => c.as_mut().and_then(|conn| conn.poll_transmit(now, buf)),
+                Err(_) => None,
+            };
+            if got.is_none() {
+                return Ok(());
+            }
+            let sent = self.write_datagram(buf)?;
+            if sent < buf.len() {
+                // `blocked_more` is empty here: the loop at the top of `flush` drained it.
+                self.io.borrow_mut().blocked_datagram = Some(buf[sent..].to_vec());
+                return Err(Stop::WantWrite);
+            }
+        })
     }
 
     /// Tells the read BIO the absolute retransmission deadline (or clears it).
