@@ -22,6 +22,9 @@ pub(crate) enum Agreement {
     Keyed {
         suite: &'static CipherSuite,
         master: MasterSecret,
+        /// HMAC key of `master` for the suite's PRF hash, set up once: the key block and
+        /// both Finished messages use it (each setup costs two hash blocks).
+        prf_key: ring::hmac::Key,
     },
 }
 
@@ -37,8 +40,16 @@ impl Agreement {
     /// The suite and the master secret, once both are known.
     pub fn keyed(&self) -> Option<(&'static CipherSuite, &MasterSecret)> {
         match self {
-            Agreement::Keyed { suite, master } => Some((suite, master)),
+            Agreement::Keyed { suite, master, .. } => Some((suite, master)),
             _ => None,
+        }
+    }
+
+    /// The master secret's PRF key (see `Keyed::prf_key`), once the master secret is known.
+    pub fn prf_key(&self) -> Result<&ring::hmac::Key, Error> {
+        match self {
+            Agreement::Keyed { prf_key, .. } => Ok(prf_key),
+            _ => Err(Error::InvalidState("no master secret")),
         }
     }
 
@@ -55,13 +66,18 @@ impl Agreement {
     /// The key exchange produced `master` for the chosen suite; an error before ServerHello.
     pub fn key(&mut self, master: MasterSecret) -> Result<(), Error> {
         let suite = self.suite().ok_or(Error::InvalidState("no suite"))?;
-        *self = Agreement::Keyed { suite, master };
+        self.resume(suite, master);
         Ok(())
     }
 
     /// A resumed session's suite and master secret, both known at its ServerHello.
     pub fn resume(&mut self, suite: &'static CipherSuite, master: MasterSecret) {
-        *self = Agreement::Keyed { suite, master };
+        let prf_key = ring::hmac::Key::new(suite.prf.hmac_algorithm(), &master[..]);
+        *self = Agreement::Keyed {
+            suite,
+            master,
+            prf_key,
+        };
     }
 }
 

@@ -36,10 +36,10 @@ impl Machine {
     /// Derives record keys from the master secret (RFC 5246 §6.3), for the caller to keep
     /// in the next step until they are installed.
     pub(crate) fn derive_keys(&mut self) -> Result<PendingKeys, Error> {
-        let (suite, master) = self.hs.agreed.require_keyed()?;
-        let kb = prf::key_block(
+        let (suite, _) = self.hs.agreed.require_keyed()?;
+        let kb = prf::key_block_keyed(
             suite,
-            master,
+            self.hs.agreed.prf_key()?,
             &self.hs.client_random,
             &self.hs.server_random,
         );
@@ -71,8 +71,8 @@ impl Machine {
             .suite()
             .ok_or(Error::InvalidState("no suite"))?;
         let hash = self.hsk()?.transcript.hash(suite.prf);
-        let (_, master) = self.hs.agreed.require_keyed()?;
-        Ok(prf::finished_verify_data(suite.prf, master, client, &hash))
+        let key = self.hs.agreed.prf_key()?;
+        Ok(prf::finished_verify_data_keyed(key, client, &hash))
     }
 
     /// Checks the peer's Finished (RFC 5246 §7.4.9) in constant time.
