@@ -157,6 +157,7 @@ impl Connection {
     /// once too). Returns the bytes written to `out`; a record longer than `out` keeps its
     /// rest for [`Connection::recv`], and other records are buffered as with
     /// `handle_datagram`. An empty `out` takes nothing.
+    #[inline]
     pub fn handle_datagram_into(
         &mut self,
         now: Instant,
@@ -167,6 +168,7 @@ impl Connection {
     }
 
     /// Writes the next datagram to send into `buf` (cleared first) and returns its length.
+    #[inline]
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
         self.inner.poll_transmit(now, buf)
@@ -174,6 +176,7 @@ impl Connection {
 
     /// True when `poll_transmit` has a datagram to hand out (a cheap check before setting up
     /// a send).
+    #[inline]
     #[must_use]
     pub fn has_transmit(&self) -> bool {
         self.inner.has_transmit()
@@ -185,6 +188,7 @@ impl Connection {
     /// the last, which may be shorter). Send it with one `sendmmsg` or one `UDP_SEGMENT`
     /// send; [`crate::transmit::Transmit::datagrams`] splits it. Mixes freely with
     /// [`Connection::poll_transmit`], which hands out one datagram.
+    #[inline]
     #[must_use]
     pub fn poll_transmit_batch(
         &mut self,
@@ -196,6 +200,7 @@ impl Connection {
     }
 
     /// When `handle_timeout` must next be called, if a timer is armed.
+    #[inline]
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.inner.poll_timeout()
@@ -207,6 +212,7 @@ impl Connection {
     }
 
     /// Next application-visible event.
+    #[inline]
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.inner.poll_event()
@@ -217,12 +223,14 @@ impl Connection {
     /// leaves as one datagram larger than the MTU, which IP fragments. Larger `data` is
     /// refused with [`SendError::TooLarge`]. Only [`SendError::Failed`] is fatal; after the
     /// other refusals the connection stays usable.
+    #[inline]
     pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
         self.inner.send(data)
     }
 
     /// Reads received application data into `buf`; a record larger than `buf` is returned
     /// over several calls. `None` when nothing is buffered.
+    #[inline]
     pub fn recv(&mut self, buf: &mut [u8]) -> Option<usize> {
         self.inner.recv(buf, false)
     }
@@ -230,16 +238,19 @@ impl Connection {
     /// The next received application data record, whole, in the buffer it was decrypted in
     /// (no copy; what `recv` already returned of it is skipped). `None` when nothing is
     /// buffered.
+    #[inline]
     pub fn recv_record(&mut self) -> Option<crate::app_data::AppData> {
         self.inner.recv_record()
     }
 
     /// Like `recv` but leaves the data buffered.
+    #[inline]
     pub fn peek(&mut self, buf: &mut [u8]) -> Option<usize> {
         self.inner.recv(buf, true)
     }
 
     /// Bytes of application data buffered in the current record.
+    #[inline]
     pub fn pending(&self) -> usize {
         self.inner.pending()
     }
@@ -251,6 +262,7 @@ impl Connection {
     }
 
     /// True when any received application data is buffered.
+    #[inline]
     pub fn has_pending(&self) -> bool {
         self.inner.has_pending()
     }
@@ -262,6 +274,7 @@ impl Connection {
 
     /// True once the handshake has completed (also while a renegotiation runs: data
     /// flows meanwhile).
+    #[inline]
     pub fn is_established(&self) -> bool {
         self.inner.is_established()
     }
@@ -277,11 +290,13 @@ impl Connection {
     }
 
     /// True when the peer sent close_notify.
+    #[inline]
     pub fn close_received(&self) -> bool {
         self.inner.close_received()
     }
 
     /// The fatal error that ended the connection, if any.
+    #[inline]
     pub fn error(&self) -> Option<&Error> {
         self.inner.error()
     }
@@ -297,6 +312,7 @@ impl Connection {
     }
 
     /// Negotiated version (0xfefd, or 0xfefc for DTLS 1.3) once known.
+    #[inline]
     pub fn protocol_version(&self) -> Option<u16> {
         self.inner.protocol_version()
     }
@@ -453,6 +469,7 @@ impl Connection {
     /// The connection IDs in use (RFC 9146; on DTLS 1.3 RFC 9147 §9), once both hellos
     /// carried `connection_id`: `own` is what the peer's records carry (on 1.3 the one of
     /// ours it uses now), `peer` what ours carry (either may be empty).
+    #[inline]
     pub fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
         self.inner.connection_ids()
     }
@@ -461,6 +478,7 @@ impl Connection {
     /// authenticated and is newer (epoch, sequence) than every record before it. RFC 9146
     /// §6: only then may the caller move the association to the datagram's source address;
     /// replayed, reordered or forged datagrams from a new address leave it where it is.
+    #[inline]
     pub fn last_datagram_newest(&self) -> bool {
         self.inner.last_datagram_newest()
     }
@@ -554,6 +572,7 @@ impl Connection {
     }
 
     /// True while a renegotiation handshake runs.
+    #[inline]
     pub fn is_renegotiating(&self) -> bool {
         self.inner.is_renegotiating()
     }

@@ -30,18 +30,29 @@ pub const RESERVED_EXPORTER_LABELS: [&[u8]; 5] = [
 /// PRF(secret, label, seed) = P_hash(secret, label ‖ seed) (RFC 5246 §5), where `seed` is the
 /// concatenation of `seeds`. Fills `out` entirely.
 pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seeds: &[&[u8]], out: &mut [u8]) {
-    let key = ring::hmac::Key::new(hash.hmac_algorithm(), secret);
+    prf_keyed(
+        &ring::hmac::Key::new(hash.hmac_algorithm(), secret),
+        label,
+        seeds,
+        out,
+    );
+}
+
+/// [`prf`] with the secret's HMAC key already set up (a handshake uses the master secret's
+/// three times: key block and two Finished).
+pub fn prf_keyed(key: &ring::hmac::Key, label: &[u8], seeds: &[&[u8]], out: &mut [u8]) {
+    let hash_len = key.algorithm().digest_algorithm().output_len();
     // A(1) = HMAC(secret, A(0)) with A(0) = label ‖ seed.
-    let mut ctx = ring::hmac::Context::with_key(&key);
+    let mut ctx = ring::hmac::Context::with_key(key);
     ctx.update(label);
     for s in seeds {
         ctx.update(s);
     }
     let mut a = ctx.sign();
-    let mut chunks = out.chunks_mut(hash.output_len()).peekable();
+    let mut chunks = out.chunks_mut(hash_len).peekable();
     while let Some(chunk) = chunks.next() {
         // Output block = HMAC(secret, A(i) ‖ label ‖ seed).
-        let mut ctx = ring::hmac::Context::with_key(&key);
+        let mut ctx = ring::hmac::Context::with_key(key);
         ctx.update(a.as_ref());
         ctx.update(label);
         for s in seeds {
@@ -51,7 +62,7 @@ pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seeds: &[&[u8]], out: &mu
         chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
         // A(i+1) only when another block follows (a Finished needs one block, not two).
         if chunks.peek().is_some() {
-            a = ring::hmac::sign(&key, a.as_ref());
+            a = ring::hmac::sign(key, a.as_ref());
         }
     }
 }
@@ -97,13 +108,23 @@ pub fn finished_verify_data(
     client: bool,
     handshake_hash: &[u8],
 ) -> [u8; VERIFY_DATA_LEN] {
+    let key = ring::hmac::Key::new(hash.hmac_algorithm(), master);
+    finished_verify_data_keyed(&key, client, handshake_hash)
+}
+
+/// [`finished_verify_data`] with the master secret's HMAC key.
+pub fn finished_verify_data_keyed(
+    master: &ring::hmac::Key,
+    client: bool,
+    handshake_hash: &[u8],
+) -> [u8; VERIFY_DATA_LEN] {
     let label: &[u8] = if client {
         b"client finished"
     } else {
         b"server finished"
     };
     let mut out = [0u8; VERIFY_DATA_LEN];
-    prf(hash, master, label, &[handshake_hash], &mut out);
+    prf_keyed(master, label, &[handshake_hash], &mut out);
     out
 }
 
@@ -135,12 +156,22 @@ pub fn key_block(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> KeyBlock {
+    let key = ring::hmac::Key::new(suite.prf.hmac_algorithm(), master);
+    key_block_keyed(suite, &key, client_random, server_random)
+}
+
+/// [`key_block`] with the master secret's HMAC key.
+pub fn key_block_keyed(
+    suite: &CipherSuite,
+    master: &ring::hmac::Key,
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> KeyBlock {
     let m = suite.mac_key_len();
     let k = suite.key_len;
     let iv = suite.fixed_iv_len;
     let mut block = Zeroizing::new(vec![0u8; 2 * m + 2 * k + 2 * iv]);
-    prf(
-        suite.prf,
+    prf_keyed(
         master,
         b"key expansion",
         &[server_random, client_random],

@@ -15,25 +15,45 @@ use crate::crypto::suites::CipherSuite;
 pub(crate) struct Agreement {
     pub suite: &'static CipherSuite,
     pub master: MasterSecret,
+    /// HMAC key of `master` for the suite's PRF hash, set up once: the key block, both
+    /// Finished messages and the exporter use it (each setup costs two hash blocks).
+    /// Boxed: a few hundred bytes that would otherwise grow every step holding one.
+    prf_key: Box<ring::hmac::Key>,
 }
 
 impl Agreement {
+    /// The agreement on `master` for `suite`.
+    pub fn new(suite: &'static CipherSuite, master: MasterSecret) -> Self {
+        let prf_key = Box::new(ring::hmac::Key::new(
+            suite.prf.hmac_algorithm(),
+            &master[..],
+        ));
+        Self {
+            suite,
+            master,
+            prf_key,
+        }
+    }
+
+    /// The master secret's PRF key (see the field).
+    pub fn prf_key(&self) -> &ring::hmac::Key {
+        &self.prf_key
+    }
+
     /// A copy, for the places that keep it beyond its step: the renegotiation that may
     /// fall back to the established connection, and a session.
     pub fn duplicate(&self) -> Self {
         Self {
             suite: self.suite,
             master: self.master.clone(),
+            prf_key: self.prf_key.clone(),
         }
     }
 
     /// An agreement for unit tests of the lifecycle.
     #[cfg(test)]
     pub fn for_tests() -> Self {
-        Self {
-            suite: crate::suites::DEFAULT_SUITES[0],
-            master: MasterSecret::new([7; 48]),
-        }
+        Self::new(crate::suites::DEFAULT_SUITES[0], MasterSecret::new([7; 48]))
     }
 }
 

@@ -356,10 +356,7 @@ impl Machine {
                 }
                 self.hs.resumed = true;
                 self.hs.session_id = s.id.clone();
-                let agreement = Agreement {
-                    suite,
-                    master: s.master_secret.clone(),
-                };
+                let agreement = Agreement::new(suite, s.master_secret.clone());
                 self.hs.peer_certs = s.peer_certificates.clone();
                 self.hs.verify_result = s.verify_result;
                 let keys = self.derive_keys(&agreement)?;

@@ -160,10 +160,7 @@ impl Machine {
     ) -> Result<Step, Error> {
         self.hs.resumed = true;
         self.hs.suite = Some(suite);
-        let agreement = Agreement {
-            suite,
-            master: s.master_secret.clone(),
-        };
+        let agreement = Agreement::new(suite, s.master_secret.clone());
         self.hs.session_id = s.id.clone();
         self.hs.peer_certs = s.peer_certificates.clone();
         self.hs.verify_result = s.verify_result;

@@ -1,6 +1,6 @@
 //! The 13-byte DTLS record header (RFC 6347 §4.1).
 
-use crate::codec::{put_u16, put_u48, put_u8, DecodeError, Reader};
+use crate::codec::{DecodeError, Reader};
 use crate::enums::ContentType;
 
 /// Bytes in a DTLS 1.2 record header: type(1) version(2) epoch(2) sequence(6) length(2).
@@ -32,11 +32,14 @@ pub struct RecordHeader {
 impl RecordHeader {
     /// Appends the 13-byte header.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        put_u8(out, self.content_type.0);
-        put_u16(out, self.version);
-        put_u16(out, self.epoch);
-        put_u48(out, self.sequence & MAX_SEQUENCE);
-        put_u16(out, self.length);
+        // One append of the whole header (every record sent goes through here).
+        let mut h = [0u8; 13];
+        h[0] = self.content_type.0;
+        h[1..3].copy_from_slice(&self.version.to_be_bytes());
+        h[3..5].copy_from_slice(&self.epoch.to_be_bytes());
+        h[5..11].copy_from_slice(&(self.sequence & MAX_SEQUENCE).to_be_bytes()[2..]);
+        h[11..13].copy_from_slice(&self.length.to_be_bytes());
+        out.extend_from_slice(&h);
     }
 
     /// Reads a header; the body is not consumed or checked.

@@ -243,10 +243,15 @@ impl RecordLayer {
 
     /// The held records that the current read epoch can now open (each a one-record
     /// datagram for [`Self::open_next`]); the rest stay held.
+    #[inline]
     pub fn take_held_records(&mut self) -> Vec<Vec<u8>> {
         if self.next_epoch.is_empty() {
             return Vec::new();
         }
+        self.take_held_records_slow()
+    }
+
+    fn take_held_records_slow(&mut self) -> Vec<Vec<u8>> {
         let epoch = self.read.epoch.to_be_bytes();
         let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.next_epoch)
             .into_iter()

@@ -91,6 +91,14 @@ impl ReplayWindow {
             self.bits = [0; WORDS];
             return;
         }
+        if n == 1 {
+            // In-order records, the common case: one bit along the words.
+            for i in (1..WORDS).rev() {
+                self.bits[i] = (self.bits[i] << 1) | (self.bits[i - 1] >> 63);
+            }
+            self.bits[0] <<= 1;
+            return;
+        }
         let words = (n / 64) as usize;
         let bits = (n % 64) as u32;
         for i in (0..WORDS).rev() {

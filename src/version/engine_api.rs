@@ -66,7 +66,21 @@ impl Engine {
         }
     }
 
+    #[inline]
     pub(crate) fn handle_datagram_into(
+        &mut self,
+        now: Instant,
+        d: &mut [u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        // A decided 1.2 connection (every record after the handshake): no routing.
+        if let Engine::V12(m, None) = self {
+            return m.handle_datagram_into(now, d, out);
+        }
+        self.handle_datagram_into_routed(now, d, out)
+    }
+
+    fn handle_datagram_into_routed(
         &mut self,
         now: Instant,
         d: &mut [u8],
@@ -90,6 +104,7 @@ impl Engine {
         Ok(self.recv(out, false).unwrap_or(0))
     }
 
+    #[inline]
     pub(crate) fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<usize> {
         by!(self, m => m.poll_transmit(now, buf), c => {
             let d = c.pop_datagram()?;
@@ -99,44 +114,25 @@ impl Engine {
         })
     }
 
+    #[inline]
     pub(crate) fn has_transmit(&self) -> bool {
         by!(self, m => m.has_transmit(), c => c.has_transmit())
     }
 
+    #[inline]
     pub(crate) fn poll_transmit_batch(
         &mut self,
         now: Instant,
         buf: &mut Vec<u8>,
         max_segments: usize,
     ) -> Option<crate::transmit::Transmit> {
-        let c = match self {
-            Engine::V12(m, _) => return m.poll_transmit_batch(now, buf, max_segments),
-            Engine::V13(c) => c,
-        };
-        let first = c.pop_datagram()?;
-        let segment_size = first.len();
-        buf.clear();
-        buf.extend_from_slice(&first);
-        let limit = max_segments.clamp(1, crate::transmit::MAX_BATCH_SEGMENTS);
-        let (mut segments, mut last) = (1, segment_size);
-        // The GSO rule: all datagrams of one size but the last, which may be shorter.
-        while segments < limit && last == segment_size {
-            match c.front_len() {
-                Some(l) if l > 0 && l <= segment_size => {}
-                _ => break,
-            }
-            let Some(d) = c.pop_datagram() else { break };
-            buf.extend_from_slice(&d);
-            last = d.len();
-            segments += 1;
+        match self {
+            Engine::V12(m, _) => m.poll_transmit_batch(now, buf, max_segments),
+            Engine::V13(c) => poll_transmit_batch13(c, buf, max_segments),
         }
-        Some(crate::transmit::Transmit {
-            segment_size,
-            segments,
-            len: buf.len(),
-        })
     }
 
+    #[inline]
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         by!(self, m => m.poll_timeout(), c => c.poll_timeout())
     }
@@ -145,22 +141,27 @@ impl Engine {
         by!(self, m => m.handle_timeout(now), c => c.handle_timeout(now))
     }
 
+    #[inline]
     pub(crate) fn poll_event(&mut self) -> Option<Event> {
         by!(self, m => m.poll_event(), c => c.poll_event())
     }
 
+    #[inline]
     pub(crate) fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
         by!(self, m => m.send(data), c => c.send(data))
     }
 
+    #[inline]
     pub(crate) fn recv(&mut self, buf: &mut [u8], peek: bool) -> Option<usize> {
         by!(self, m => m.recv(buf, peek), c => c.recv(buf, peek))
     }
 
+    #[inline]
     pub(crate) fn recv_record(&mut self) -> Option<crate::app_data::AppData> {
         by!(self, m => m.recv_record(), c => c.recv_record())
     }
 
+    #[inline]
     pub(crate) fn pending(&self) -> usize {
         by!(self, m => m.pending(), c => c.pending())
     }
@@ -169,6 +170,7 @@ impl Engine {
         by!(self, m => m.buffered_app_bytes(), c => c.buffered_app_bytes())
     }
 
+    #[inline]
     pub(crate) fn has_pending(&self) -> bool {
         by!(self, m => m.has_pending(), c => c.has_pending())
     }
@@ -177,6 +179,7 @@ impl Engine {
         by!(self, m => m.close(), c => c.close())
     }
 
+    #[inline]
     pub(crate) fn is_established(&self) -> bool {
         by!(self, m => m.is_established(), c => c.is_established())
     }
@@ -189,10 +192,12 @@ impl Engine {
         by!(self, m => m.close_sent(), c => c.close_sent())
     }
 
+    #[inline]
     pub(crate) fn close_received(&self) -> bool {
         by!(self, m => m.close_received(), c => c.close_received())
     }
 
+    #[inline]
     pub(crate) fn error(&self) -> Option<&Error> {
         by!(self, m => m.error(), c => c.error())
     }
@@ -205,6 +210,7 @@ impl Engine {
         by!(self, m => m.state_name(), c => c.state_name())
     }
 
+    #[inline]
     pub(crate) fn protocol_version(&self) -> Option<u16> {
         by!(self, m => m.protocol_version(), c => c.protocol_version())
     }
@@ -285,10 +291,12 @@ impl Engine {
         by!(self, m => m.srtp_profile(), c => c.srtp_profile())
     }
 
+    #[inline]
     pub(crate) fn connection_ids(&self) -> Option<&crate::cid::ConnectionIds> {
         by!(self, m => m.records.connection_ids(), c => c.connection_ids())
     }
 
+    #[inline]
     pub(crate) fn last_datagram_newest(&self) -> bool {
         by!(self, m => m.last_datagram_newest(), c => c.last_datagram_newest())
     }
@@ -334,6 +342,7 @@ impl Engine {
             _c => Err(Error::InvalidState("no renegotiation in DTLS 1.3")))
     }
 
+    #[inline]
     pub(crate) fn is_renegotiating(&self) -> bool {
         by!(self, m => m.life.renegotiating(), _c => false)
     }
@@ -509,4 +518,34 @@ impl Engine {
             m.reneg_policy = p;
         }
     }
+}
+
+/// [`Engine::poll_transmit_batch`] on DTLS 1.3: the queued datagrams under the GSO rule.
+fn poll_transmit_batch13(
+    c: &mut super::conn13::Conn13,
+    buf: &mut Vec<u8>,
+    max_segments: usize,
+) -> Option<crate::transmit::Transmit> {
+    let first = c.pop_datagram()?;
+    let segment_size = first.len();
+    buf.clear();
+    buf.extend_from_slice(&first);
+    let limit = max_segments.clamp(1, crate::transmit::MAX_BATCH_SEGMENTS);
+    let (mut segments, mut last) = (1, segment_size);
+    // The GSO rule: all datagrams of one size but the last, which may be shorter.
+    while segments < limit && last == segment_size {
+        match c.front_len() {
+            Some(l) if l > 0 && l <= segment_size => {}
+            _ => break,
+        }
+        let Some(d) = c.pop_datagram() else { break };
+        buf.extend_from_slice(&d);
+        last = d.len();
+        segments += 1;
+    }
+    Some(crate::transmit::Transmit {
+        segment_size,
+        segments,
+        len: buf.len(),
+    })
 }

@@ -87,12 +87,18 @@ pub fn effective_mtu(app_mtu: Option<usize>, mps: usize, min: usize, max: usize)
     app_mtu.map_or(room, |m| m.min(room)).clamp(min, max)
 }
 
+/// `BIO_TYPE_MEM` and `BIO_TYPE_BIO` (OpenSSL's bio.h): source/sink BIOs without a
+/// descriptor.
+const NO_DESCRIPTOR: [c_int; 2] = [1 | 0x0400, 19 | 0x0400];
+
 impl SSL {
     /// The write BIO's descriptor when it is a DCCP socket (the `SO_TYPE` answer is cached
     /// per write BIO and descriptor, not asked on every flush).
     fn dccp_fd(&self) -> Option<c_int> {
         let wbio = self.wbio.get();
-        if wbio.is_null() {
+        // A memory BIO or BIO pair has no descriptor: skip the BIO_get_fd call (every
+        // SSL_write asks).
+        if wbio.is_null() || NO_DESCRIPTOR.contains(&host::bio_method_type(wbio)) {
             return None;
         }
         let fd = host::bio_fd(wbio);

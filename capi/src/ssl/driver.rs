@@ -191,30 +191,59 @@ impl SSL {
         if side == Side::Client && !self.run_cert_callback() {
             return Err(Stop::Failed);
         }
-        let mut settings = self.settings.borrow().clone();
-        if !settings.srtp_own {
-            settings.srtp_profiles = ctx.with_settings(|c| c.srtp_profiles.clone());
-        }
-        if let Some(why) = settings.dtls12_disabled() {
-            return Err(self.fail_with(SSL_R_NO_PROTOCOLS_AVAILABLE, why.to_owned()));
-        }
         let live = ctx.live();
-        let listened = if side == Side::Server {
-            self.listened.borrow_mut().take()
-        } else {
-            None
+        let prepared = {
+            let own = self.settings.borrow();
+            // The context's SRTP profiles unless this SSL set its own: the settings are
+            // copied only when that changes them (a copy allocates for every list in them).
+            let srtp = if own.srtp_own {
+                None
+            } else {
+                ctx.with_settings(|c| {
+                    (c.srtp_profiles != own.srtp_profiles).then(|| c.srtp_profiles.clone())
+                })
+            };
+            let copy;
+            let settings: &Settings = match srtp {
+                Some(profiles) => {
+                    let mut s = own.clone();
+                    s.srtp_profiles = profiles;
+                    copy = s;
+                    &copy
+                }
+                None => &own,
+            };
+            match settings.dtls12_disabled() {
+                Some(why) => Err(why),
+                None => {
+                    let listened = if side == Side::Server {
+                        self.listened.borrow_mut().take()
+                    } else {
+                        None
+                    };
+                    // A ClientHello verified by DTLSv1_listen goes through the engine's
+                    // cookie check again (same keys or callbacks, same peer): that makes the
+                    // engine continue the record sequence from the ClientHello, as the
+                    // client's replay window requires after our HelloVerifyRequest (RFC 6347
+                    // §4.2.1).
+                    let variant = config_variant(
+                        side == Side::Server
+                            && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0
+                                || listened.is_some()),
+                        settings,
+                        &live,
+                    );
+                    let config = ctx.config_for(settings, variant);
+                    Ok((settings.options, variant, listened, config))
+                }
+            }
         };
-        // A ClientHello verified by DTLSv1_listen goes through the engine's cookie check
-        // again (same keys or callbacks, same peer): that makes the engine continue the
-        // record sequence from the ClientHello, as the client's replay window requires after
-        // our HelloVerifyRequest (RFC 6347 §4.2.1).
-        let variant = config_variant(
-            side == Side::Server
-                && (settings.options & SSL_OP_COOKIE_EXCHANGE != 0 || listened.is_some()),
-            &settings,
-            &live,
-        );
-        let config = match ctx.config_for(&settings, variant) {
+        // The settings borrow ends before anything that may call the application.
+        let (options, variant, listened, config) = match prepared {
+            Ok(p) => p,
+            Err(why) => return Err(self.fail_with(SSL_R_NO_PROTOCOLS_AVAILABLE, why.to_owned())),
+        };
+        let config = match config {
             Ok(c) => c,
             Err(e) => return Err(self.fail(&e)),
         };
@@ -251,7 +280,7 @@ impl SSL {
             Ok(c) => c,
             Err(e) => return Err(self.fail(&e)),
         };
-        self.configure_connection(&mut conn, settings.options);
+        self.configure_connection(&mut conn, options);
         if side == Side::Server {
             super::servername::install_client_hello_hook(self, &mut conn, variant);
         }
@@ -471,11 +500,10 @@ impl SSL {
         // A flight of several datagrams leaves in one `sendmmsg` when the write BIO is our
         // datagram BIO (issue 12 item 4); any other BIO sees one BIO_write per datagram.
         let wbio = self.wbio.get();
-        let batch = if is_datagram_bio(wbio) && !self.stream_transport(wbio) {
-            rdtls::transmit::MAX_BATCH_SEGMENTS
-        } else {
-            1
-        };
+        if !is_datagram_bio(wbio) || self.stream_transport(wbio) {
+            return self.flush_each(now);
+        }
+        let batch = rdtls::transmit::MAX_BATCH_SEGMENTS;
         loop {
             let sent = with_buf(&TX, |buf| -> Result<Option<bool>, Stop> {
                 let t = match self.conn.try_borrow_mut() {
@@ -515,6 +543,26 @@ impl SSL {
                 Some(false) => return Err(Stop::WantWrite),
             }
         }
+    }
+
+    /// `flush` to a BIO that takes one datagram per `BIO_write` (memory and custom BIOs,
+    /// streams): every queued datagram through the thread's transmit buffer in one pass.
+    fn flush_each(&self, now: Instant) -> Result<(), Stop> {
+        with_buf(&TX, |buf| loop {
+            let got = match self.conn.try_borrow_mut() {
+                Ok(mut c) => c.as_mut().and_then(|conn| conn.poll_transmit(now, buf)),
+                Err(_) => None,
+            };
+            if got.is_none() {
+                return Ok(());
+            }
+            let sent = self.write_datagram(buf)?;
+            if sent < buf.len() {
+                // `blocked_more` is empty here: the loop at the top of `flush` drained it.
+                self.io.borrow_mut().blocked_datagram = Some(buf[sent..].to_vec());
+                return Err(Stop::WantWrite);
+            }
+        })
     }
 
     /// Tells the read BIO the absolute retransmission deadline (or clears it).

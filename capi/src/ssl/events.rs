@@ -262,6 +262,10 @@ impl SSL {
             },
             Err(_) => return,
         };
+        if events.is_empty() && self.nothing_to_report() {
+            // Every record of an established connection: no callback to run.
+            return;
+        }
         self.renegotiation_events_begin();
         let close_alert_seen = |sent: bool| {
             events.iter().any(|e| match e {
@@ -321,6 +325,17 @@ impl SSL {
             self.end_flight_if_pending();
         }
         self.renegotiation_events_end();
+    }
+
+    /// True when a dispatch without engine events has nothing to do: no record header
+    /// waiting for the message callback, the handshake's end reported, and no
+    /// renegotiation starting or ending (renegotiation_events_begin/end would do nothing).
+    fn nothing_to_report(&self) -> bool {
+        let quiet = self
+            .io
+            .try_borrow()
+            .is_ok_and(|io| io.sent_headers.is_empty() && io.done_reported && !io.renegotiating);
+        quiet && !self.with_conn(|c| c.is_renegotiating()).unwrap_or(false)
     }
 
     /// DTLS 1.3 client: a ticket arrived (RFC 8446 §4.6.1). As OpenSSL's TLS 1.3 client,

@@ -258,6 +258,7 @@ impl Machine {
         }
     }
 
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.life.timer().and_then(|t| t.deadline)
     }

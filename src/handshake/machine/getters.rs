@@ -19,6 +19,7 @@ use crate::pki::verifier::CertVerifier;
 use crate::session::cache::Session;
 
 impl Machine {
+    #[inline]
     pub fn is_established(&self) -> bool {
         self.life.app_open()
     }
@@ -31,10 +32,12 @@ impl Machine {
         self.life.close_sent()
     }
 
+    #[inline]
     pub fn close_received(&self) -> bool {
         self.life.close_received()
     }
 
+    #[inline]
     pub fn error(&self) -> Option<&Error> {
         self.life.error()
     }

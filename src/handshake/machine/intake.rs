@@ -29,6 +29,7 @@ impl Machine {
 
     /// Processes one datagram decrypted in place in `datagram`, its first application
     /// record copied straight into `out` (see [`crate::Connection::handle_datagram_into`]).
+    #[inline]
     pub fn handle_datagram_into(
         &mut self,
         now: Instant,

@@ -28,16 +28,16 @@ impl Machine {
                 &self.hs.server_random,
             )
         };
-        Ok(Agreement { suite, master })
+        Ok(Agreement::new(suite, master))
     }
 
     /// Derives record keys from the master secret (RFC 5246 §6.3), for the caller to keep
     /// in the next step until they are installed.
     pub(crate) fn derive_keys(&mut self, agreement: &Agreement) -> Result<PendingKeys, Error> {
         let suite = agreement.suite;
-        let kb = prf::key_block(
+        let kb = prf::key_block_keyed(
             suite,
-            &agreement.master,
+            agreement.prf_key(),
             &self.hs.client_random,
             &self.hs.server_random,
         );
@@ -67,11 +67,9 @@ impl Machine {
         client: bool,
         agreement: &Agreement,
     ) -> Result<[u8; 12], Error> {
-        let alg = agreement.suite.prf;
-        let hash = self.hsk()?.transcript.hash(alg);
-        Ok(prf::finished_verify_data(
-            alg,
-            &agreement.master,
+        let hash = self.hsk()?.transcript.hash(agreement.suite.prf);
+        Ok(prf::finished_verify_data_keyed(
+            agreement.prf_key(),
             client,
             &hash,
         ))

@@ -12,6 +12,7 @@ use crate::error::{AlertDescription, AlertLevel, SendError};
 use crate::record::header::{MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
 
 impl Machine {
+    #[inline]
     pub fn has_transmit(&self) -> bool {
         !self.out_queue.is_empty()
     }
@@ -150,6 +151,7 @@ impl Machine {
         self.app_in_bytes
     }
 
+    #[inline]
     pub fn has_pending(&self) -> bool {
         self.life.app_open() && !self.app_in.is_empty()
     }
