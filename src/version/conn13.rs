@@ -371,11 +371,6 @@ impl Conn13 {
         match (role!(&self.role, x => x.ch.verify_code), self.error()) {
             (Some(code), _) => code,
             (None, Some(Error::CertificateVerify { code, .. })) if *code != 0 => *code,
-            // A server that asks for no client certificate has nothing to verify: X509_V_OK,
-            // as OpenSSL and our 1.2 machine report.
-            (None, None) if matches!(&self.role, Role13::Server(s) if !s.opts.request_client_cert) => {
-                0
-            }
             _ => X509_V_ERR_UNSPECIFIED,
         }
     }
