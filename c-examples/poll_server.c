@@ -29,8 +29,8 @@
  *   associations (oldest first, the eviction order) are linked lists.
  * - poll() sleeps until a datagram arrives or the heap's earliest deadline; then
  *   DTLSv1_handle_timeout() retransmits on exactly the connections whose deadline came.
- * - -cid n (rdtls only): negotiate connection IDs (RFC 9146; on DTLS 1.3 RFC 9147 section 9,
- *   e.g. with RDTLS_MAX_PROTO=DTLSv1.3), asking clients for
+ * - -cid n (rdtls only): negotiate connection IDs (RFC 9146; on DTLS 1.3, the default, RFC 9147
+ *   section 9), asking clients for
  *   an n-byte CID. A datagram from an unknown address whose CID names an association goes
  *   to that association, and the association moves to the new address only when the
  *   datagram authenticated and is the newest (rdtls_SSL_cid_peer_moved_ok, RFC 9146 §6):

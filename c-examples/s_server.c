@@ -104,7 +104,8 @@ static void usage(void)
             " -quiet               no status output\n"
             " -dtls1_2             DTLS 1.2 only\n"
             " -dtls1_3             DTLS 1.3 only (RFC 9147; rdtls, not OpenSSL 3.0)\n"
-            " -dtls                any version: DTLS 1.2, and 1.3 when RDTLS_MAX_PROTO=DTLSv1.3\n");
+            " -dtls                any version (the default): DTLS 1.3 and 1.2 (1.2 only when\n"
+            "                      RDTLS_MAX_PROTO=DTLSv1.2)\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)

@@ -5,7 +5,10 @@
  *
  *   dtls13_api CERTDIR [resume]
  *
- * 1. DTLS 1.3 is opt-in: DTLS_method with no maximum set negotiates DTLS 1.2.
+ * 1. DTLS 1.3 is the default: DTLS_method with no maximum set negotiates DTLS 1.3 (getters,
+ *    SSL_renegotiate refused with SSL_R_WRONG_SSL_VERSION as OpenSSL on TLS 1.3, the
+ *    connection still usable, i2d_SSL_SESSION refusing the 1.3 session);
+ *    SSL_CTX_set_max_proto_version(DTLS1_2_VERSION) pins 1.2.
  * 2. With SSL_CTX_set_max_proto_version(DTLS1_3_VERSION) on both sides: a 1.3 handshake;
  *    prints the getters (version, cipher, peer certificate, verify result, exporter).
  * 3. SSL_key_update both ways (REQUESTED and NOT_REQUESTED), SSL_get_key_update_type before
@@ -13,7 +16,8 @@
  *    connection and before the handshake.
  * 4. With "resume": the client's new-session callback fires when the ticket arrives;
  *    SSL_get1_session / SSL_set_session resume a second connection.
- * 5. A DTLSv1_2_client_method client with the maximum raised still negotiates 1.2.
+ * 5. A DTLSv1_2_client_method client (even with the maximum raised) still negotiates 1.2
+ *    with a 1.3-capable server, as does DTLS_client_method with a maximum of 1.2.
  * 6. SSL_CTX_set_ciphersuites picks the TLS 1.3 suite.
  * Prints "key: value" lines; exits 0 when every check passed.
  */
@@ -247,6 +251,51 @@ static void resume(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *sess)
     pair_free(&p);
 }
 
+/* Both sides with no maximum set (as a legacy program): DTLS 1.3. Renegotiation, a 1.2
+ * feature, is refused as OpenSSL refuses it on TLS 1.3 (SSL_R_WRONG_SSL_VERSION, nothing
+ * sent, the connection usable); the 1.3 session cannot be written by i2d_SSL_SESSION (the
+ * DTLS 1.2 encoding has no ticket) but resumes through SSL_set_session. */
+static void default_is_13(SSL_CTX *cctx, SSL_CTX *sctx)
+{
+    struct pair p;
+    SSL_SESSION *sess;
+    const SSL_CIPHER *c;
+
+    CHECK(SSL_CTX_get_max_proto_version(cctx) == 0, "no maximum set");
+    CHECK(pair_new(&p, cctx, sctx, NULL), "pair");
+    CHECK(pair_handshake(&p), "default handshake");
+    c = SSL_get_current_cipher(p.c);
+    printf("default: %s 0x%04x %s server %s\n", SSL_get_version(p.c), (unsigned)SSL_version(p.c),
+           SSL_CIPHER_get_name(c), SSL_get_version(p.s));
+    CHECK(SSL_version(p.c) == DTLS1_3_VERSION && SSL_version(p.s) == DTLS1_3_VERSION,
+          "default negotiates 1.3");
+    CHECK(strncmp(SSL_CIPHER_get_name(c), "TLS_", 4) == 0, "a TLS 1.3 suite");
+    CHECK(SSL_renegotiate(p.c) == 0, "client SSL_renegotiate refused on 1.3");
+    printf("default renegotiate: client reason %d", ERR_GET_REASON(ERR_peek_error()));
+    CHECK(ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_SSL_VERSION, "WRONG_SSL_VERSION");
+    ERR_clear_error();
+    CHECK(SSL_renegotiate_abbreviated(p.s) == 0, "server renegotiate refused on 1.3");
+    printf(" server reason %d pending %d\n", ERR_GET_REASON(ERR_peek_error()),
+           SSL_renegotiate_pending(p.s));
+    CHECK(ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_SSL_VERSION, "WRONG_SSL_VERSION");
+    ERR_clear_error();
+    CHECK(SSL_renegotiate_pending(p.c) == 0 && SSL_renegotiate_pending(p.s) == 0,
+          "nothing pending");
+    CHECK(send_recv(p.c, p.s, "after refused renegotiation"), "client data after refusal");
+    CHECK(send_recv(p.s, p.c, "server still fine"), "server data after refusal");
+    sess = SSL_get1_session(p.c);
+    CHECK(sess != NULL, "SSL_get1_session");
+    if (sess != NULL) {
+        printf("default session: 0x%04x i2d %d\n", (unsigned)SSL_SESSION_get_protocol_version(sess),
+               i2d_SSL_SESSION(sess, NULL));
+        CHECK(i2d_SSL_SESSION(sess, NULL) == 0, "i2d refuses a 1.3 session");
+        ERR_clear_error();
+        SSL_SESSION_free(sess);
+    }
+    SSL_shutdown(p.c);
+    pair_free(&p);
+}
+
 /* A client pinned to DTLS 1.2 by its method or bounds against a 1.3-capable server. */
 static void stays_12(const char *what, SSL_CTX *cctx, SSL_CTX *sctx)
 {
@@ -265,7 +314,7 @@ static void stays_12(const char *what, SSL_CTX *cctx, SSL_CTX *sctx)
 
 int main(int argc, char **argv)
 {
-    SSL_CTX *sctx, *cctx, *c12, *cdef;
+    SSL_CTX *sctx, *cctx, *c12, *cmax12, *cdef, *sdef;
     SSL_SESSION *sess = NULL;
     struct pair p;
 
@@ -277,8 +326,11 @@ int main(int argc, char **argv)
     sctx = make_ctx(DTLS_server_method(), 1, DTLS1_3_VERSION);
     cctx = make_ctx(DTLS_client_method(), 0, DTLS1_3_VERSION);
     c12 = make_ctx(DTLSv1_2_client_method(), 0, DTLS1_3_VERSION);
+    cmax12 = make_ctx(DTLS_client_method(), 0, DTLS1_2_VERSION);
     cdef = make_ctx(DTLS_client_method(), 0, 0);
-    if (sctx == NULL || cctx == NULL || c12 == NULL || cdef == NULL) {
+    sdef = make_ctx(DTLS_server_method(), 1, 0);
+    if (sctx == NULL || cctx == NULL || c12 == NULL || cmax12 == NULL || cdef == NULL ||
+        sdef == NULL) {
         ERR_print_errors_fp(stderr);
         return 1;
     }
@@ -289,8 +341,10 @@ int main(int argc, char **argv)
         resume(cctx, sctx, sess);
         SSL_SESSION_free(sess);
     }
+    default_is_13(cdef, sdef);
     stays_12("DTLSv1_2_client_method", c12, sctx);
-    stays_12("default maximum", cdef, sctx);
+    stays_12("DTLSv1_2_client_method, default server", c12, sdef);
+    stays_12("maximum DTLS1_2_VERSION", cmax12, sdef);
 
     /* TLS 1.3 suites: the server accepts only ChaCha20 (unknown names skipped). */
     CHECK(SSL_CTX_set_ciphersuites(sctx, "TLS_NOT_A_SUITE:TLS_CHACHA20_POLY1305_SHA256") == 1,
@@ -309,6 +363,8 @@ int main(int argc, char **argv)
     SSL_CTX_free(cctx);
     SSL_CTX_free(c12);
     SSL_CTX_free(cdef);
+    SSL_CTX_free(cmax12);
+    SSL_CTX_free(sdef);
     printf("%s\n", failures == 0 ? "all checks passed" : "SOME CHECKS FAILED");
     return failures == 0 ? 0 : 1;
 }

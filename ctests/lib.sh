@@ -35,6 +35,17 @@ VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kin
     "--suppressions=$CT_ROOT/valgrind/ring-ghash-avx.supp")
 export BINDIR CTDIR CERTDIR BUILD RDTLS_BACKEND
 
+# ours_version: what two of our programs negotiate when neither pins a version: DTLS 1.3
+# on the rdtls backend (DTLS_method's default), DTLS 1.2 when they are built against
+# OpenSSL 3.0 or RDTLS_MAX_PROTO=DTLSv1.2 pins it.
+ours_version() {
+    if [ "$RDTLS_BACKEND" = rdtls ] && [ "${RDTLS_MAX_PROTO:-}" != DTLSv1.2 ]; then
+        echo DTLSv1.3
+    else
+        echo DTLSv1.2
+    fi
+}
+
 T_PASS=0
 T_FAIL=0
 T_SKIP=0

@@ -408,7 +408,7 @@ run_test hooks13_s_server_listen_dual
 run_test dtls13_capi_resumption
 run_test dtls13_ports_ours
 run_test dtls13_ports_ours_env
-run_test dtls13_ports_default_is_12
+run_test dtls13_ports_default_is_13
 run_test dtls13_ports_wolfssl_server
 run_test dtls13_ports_wolfssl_client
 run_test dtls13_enabled_client_openssl_server
@@ -417,6 +417,15 @@ run_test dtls13_ports_openssl_refuses
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dtls13_dropin_openssl_s_client_env
     run_test dtls13_dropin_ports_env
+fi
+# DTLS 1.3 by default on DTLS_method, the fallback to 1.2 with OpenSSL 3.0 and GnuTLS, and
+# RDTLS_MAX_PROTO=DTLSv1.2 as the operator's pin (t_default13.sh, issue 13).
+if [ "$RDTLS_BACKEND" = rdtls ]; then
+    for t in dropin_openssl_s_client client_openssl_server_dtls \
+        dropin_openssl_s_client_openssl_server client_gnutls_server env_pins_12_client \
+        env_pins_12_server dropin_env_pins_12; do
+        run_test "default13_$t"
+    done
 fi
 
 summary

@@ -4,7 +4,8 @@
 
 # cid_rebind CLIENT_CID_LEN [dtls1_3]: poll server asking for 4-byte CIDs, ctests/cid_client
 # asking for CLIENT_CID_LEN bytes and switching source port after the first echo. With
-# dtls1_3 both offer DTLS 1.3 (the poll server through RDTLS_MAX_PROTO) and must use it.
+# dtls1_3 both offer DTLS 1.3 and must use it; without, the poll server is pinned to 1.2 by
+# RDTLS_MAX_PROTO=DTLSv1.2 (1.3 is its default) and the dual client falls back.
 cid_rebind() {
     local port want=DTLSv1.2
     [ "$RDTLS_BACKEND" = rdtls ] || skip "needs rdtls (OpenSSL has no connection IDs)"
@@ -36,7 +37,7 @@ test_cid_poll_server_rebind_zero_length() { cid_rebind 0; }
 # The same through the OpenSSL-built poll server on the drop-in libssl.so.3 (the rdtls_
 # functions are found with dlsym).
 test_dropin_prog_cid_poll_server() { dropin_reuse cid_poll_server_rebind; }
-# DTLS 1.3 through the OpenSSL-built poll server on the drop-in (RDTLS_MAX_PROTO).
+# DTLS 1.3 through the OpenSSL-built poll server on the drop-in.
 test_dropin_prog_cid_poll_server_dtls13() { dropin_reuse cid_poll_server_rebind_dtls13; }
 
 # rdtls-s_server serves on one unconnected socket: its datagram BIO follows the client's new

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # DTLS 1.3 from C (issue 13): the OpenSSL API (ctests/dtls13_api.c), the ports with
 # -dtls1_3 ours <-> ours and against wolfSSL's DTLS 1.3 example programs, and a 1.3-enabled
-# client (RDTLS_MAX_PROTO=DTLSv1.3) that still completes DTLS 1.2 with OpenSSL 3.0's
-# s_server and GnuTLS.
+# client (the default; RDTLS_MAX_PROTO=DTLSv1.3 keeps meaning 1.3) that still completes DTLS
+# 1.2 with OpenSSL 3.0's s_server and GnuTLS. More on the default in t_default13.sh.
 
 # The API program: handshake, getters, SSL_key_update both ways, resumption, pinned methods.
 test_dtls13_capi_api() {
@@ -19,6 +19,15 @@ test_dtls13_capi_api() {
     grep -q '^server peer certificate: none$' out || fail "server saw a client certificate"
     grep -q '^server verify result: 0$' out || fail "server verify result"
     grep -q '^DTLSv1_2_client_method: DTLSv1.2$' out || fail "DTLSv1_2_method offered 1.3"
+    grep -q '^DTLSv1_2_client_method, default server: DTLSv1.2$' out ||
+        fail "DTLSv1_2_method offered 1.3 to a default server"
+    grep -q '^maximum DTLS1_2_VERSION: DTLSv1.2$' out || fail "a maximum of 1.2 did not pin 1.2"
+    grep -q '^default: DTLSv1.3 0xfefc TLS_[A-Z0-9_]* server DTLSv1.3$' out ||
+        fail "DTLS_method with no maximum did not negotiate 1.3"
+    # SSL_R_WRONG_SSL_VERSION (266), as OpenSSL's SSL_renegotiate on TLS 1.3.
+    grep -q '^default renegotiate: client reason 266 server reason 266 pending 0$' out ||
+        fail "SSL_renegotiate on 1.3"
+    grep -q '^default session: 0xfefc i2d 0$' out || fail "i2d_SSL_SESSION of a 1.3 session"
     grep -q '^ciphersuites: DTLSv1.3 TLS_CHACHA20_POLY1305_SHA256$' out ||
         fail "SSL_CTX_set_ciphersuites had no effect"
     grep -q '^all checks passed$' out || fail "a check failed"
@@ -91,23 +100,18 @@ test_dtls13_ports_ours() {
         cli.err || fail "no unified header received traced"
 }
 
-# A client without -dtls1_3 offers 1.3 (and 1.2) by the environment, as a legacy binary
-# under the drop-in would; the server -dtls1_3.
+# A client without -dtls1_3 under RDTLS_MAX_PROTO=DTLSv1.3 (the old opt-in, still meaning
+# 1.3) offers 1.3 and 1.2; the server -dtls1_3.
 test_dtls13_ports_ours_env() {
     export RDTLS_MAX_PROTO=DTLSv1.3
     exchange13 -nbio -dtls1_3 -- -nbio
 }
 
-# Without -dtls1_3 or the environment, the ports stay DTLS 1.2.
-test_dtls13_ports_default_is_12() {
-    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
-    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
-        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -dtls1_3
-    port=$(wait_port srv.err) || fail "server did not start"
-    start_bg cli "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem"
-    expect_exit cli 1 || fail "a 1.2-only client completed with a 1.3-only server"
-    cat cli.err srv.err
-    ! grep -q '^Protocol: ' cli.err || fail "a handshake completed"
+# Without -dtls1_3 or the environment, both ports offer 1.3 (DTLS_method's default) and
+# use it, key update included.
+test_dtls13_ports_default_is_13() {
+    unset RDTLS_MAX_PROTO
+    exchange13 --
 }
 
 # wolfSSL with DTLS 1.3 (scripts/build-wolfssl-cid.sh builds it into build/wolfssl-cid).
@@ -162,9 +166,9 @@ test_dtls13_ports_wolfssl_client() {
     grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' srv.err || fail "our server: not DTLS 1.3"
 }
 
-# A 1.3-enabled client (RDTLS_MAX_PROTO=DTLSv1.3: one ClientHello offering 1.3 and 1.2)
-# still completes DTLS 1.2 with OpenSSL 3.0's s_server (no key log: a key log callback
-# keeps a connection on DTLS 1.2, src/deviations.rs).
+# A 1.3-enabled client (RDTLS_MAX_PROTO=DTLSv1.3, same as the default: one ClientHello
+# offering 1.3 and 1.2) still completes DTLS 1.2 with OpenSSL 3.0's s_server (no key log: a
+# key log callback keeps a connection on DTLS 1.2, src/deviations.rs).
 test_dtls13_enabled_client_openssl_server() {
     local port
     [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"

@@ -11,8 +11,11 @@ info_seq_same() {
     [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
     timeout 30 "$ossl" "$CERTDIR/server.pem" "$CERTDIR/server.key" "$CERTDIR/ca.pem" "$@" \
         > openssl.txt || fail "info_seq failed under OpenSSL"
-    timeout 30 "$CTDIR/info_seq" "$CERTDIR/server.pem" "$CERTDIR/server.key" \
-        "$CERTDIR/ca.pem" "$@" > ours.txt || fail "info_seq failed under $RDTLS_BACKEND"
+    # The reference is OpenSSL 3.0's DTLS 1.2 state machine (it has no 1.3): ours pinned to
+    # 1.2 by the environment (1.3's callbacks: hooks13_listen_callbacks_13).
+    RDTLS_MAX_PROTO=DTLSv1.2 timeout 30 "$CTDIR/info_seq" "$CERTDIR/server.pem" \
+        "$CERTDIR/server.key" "$CERTDIR/ca.pem" "$@" > ours.txt ||
+        fail "info_seq failed under $RDTLS_BACKEND"
     if [ "${1:-}" = untrusted ]; then
         grep -q '^C WRITE|ALERT alert=fatal:unknown CA ret=560$' ours.txt || fail "no alert"
     else

@@ -146,6 +146,10 @@ test_legacy_socat_listen_dropin_client() {
     wait_grep socat_cli.out '^hello from the socat server$' || fail "socat client got nothing"
     feed_close socat_cli
     expect_exit socat_cli 0 || fail "socat client failed"
+    # Both ends ours (DTLS_client_method / DTLS_server_method, no maximum set): DTLS 1.3, which
+    # socat reports by the suite's version (SSL_CIPHER_get_version).
+    grep -q 'SSL proto version used: TLSv1.3$' socat_cli.err || fail "socat client: not 1.3"
+    grep -q 'SSL proto version used: TLSv1.3$' socat_srv.err || fail "socat server: not 1.3"
     legacy_row socat "DTLS client (cert, verify=0)" "socat DTLS-LISTEN on drop-in"
 }
 

@@ -11,8 +11,10 @@ test_sess_remove_as_openssl() {
     [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
     timeout 60 "$ossl" "$CERTDIR/server.pem" "$CERTDIR/server.key" > openssl.txt ||
         fail "sess_remove failed under OpenSSL: $(cat openssl.txt)"
-    timeout 60 "$CTDIR/sess_remove" "$CERTDIR/server.pem" "$CERTDIR/server.key" \
-        > ours.txt || fail "sess_remove failed under $RDTLS_BACKEND: $(cat ours.txt)"
+    # The session-ID cache of DTLS 1.2 (1.3 resumes with stateless tickets, RFC 8446 §2.2):
+    # pinned to 1.2 by the environment.
+    RDTLS_MAX_PROTO=DTLSv1.2 timeout 60 "$CTDIR/sess_remove" "$CERTDIR/server.pem" \
+        "$CERTDIR/server.key" > ours.txt || fail "sess_remove failed under $RDTLS_BACKEND: $(cat ours.txt)"
     cat ours.txt
     # Besides the diff: the callback is installed and fires for each kind of removal.
     grep -q '^get_remove_cb set' ours.txt || fail "SSL_CTX_sess_get_remove_cb lost the callback"

@@ -8,8 +8,10 @@ test_write_block_as_openssl() {
     [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
     timeout 60 "$ossl" "$CERTDIR/server.pem" "$CERTDIR/server.key" > openssl.txt ||
         fail "write_block failed under OpenSSL: $(cat openssl.txt)"
-    timeout 60 "$CTDIR/write_block" "$CERTDIR/server.pem" "$CERTDIR/server.key" \
-        > ours.txt || fail "write_block failed under $RDTLS_BACKEND: $(cat ours.txt)"
+    # The program counts DTLS 1.2 application-data record headers (type 23) in the BIO and
+    # compares with OpenSSL 3.0: pinned to 1.2 by the environment.
+    RDTLS_MAX_PROTO=DTLSv1.2 timeout 60 "$CTDIR/write_block" "$CERTDIR/server.pem" \
+        "$CERTDIR/server.key" > ours.txt || fail "write_block failed under $RDTLS_BACKEND: $(cat ours.txt)"
     cat ours.txt
     grep -qx 'open: 300 of 300 writes of 100 bytes returned 100' ours.txt ||
         fail "writes into an open BIO were refused"

@@ -67,6 +67,14 @@ fn ctx(server: bool) -> *mut SSL_CTX {
     };
     let ctx = SSL_CTX_new(method);
     assert!(!ctx.is_null(), "SSL_CTX_new");
+    // These targets and their corpus are DTLS 1.2 flights, as before DTLS_method offered
+    // DTLS 1.3 by default.
+    let max12 = c_long::from(crate::ssl::consts::DTLS1_2_VERSION);
+    let set_max = crate::ssl::consts::SSL_CTRL_SET_MAX_PROTO_VERSION;
+    assert_eq!(
+        crate::ssl::ctrl::SSL_CTX_ctrl(ctx, set_max, max12, null_mut()),
+        1
+    );
     let (chain, key) = if server {
         ("server-ecdsa.pem", "server-ecdsa.key")
     } else {

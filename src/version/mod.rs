@@ -255,6 +255,9 @@ impl Engine {
                 *self = Engine::V13(Box::new(Conn13::new(Role13::Server(Box::new(s)), None)));
                 return Ok(());
             }
+            // No 1.3 server with these settings (no identity before a certificate
+            // callback supplies one to the 1.2 machine): 1.2 is not a downgrade either.
+            m.downgrade_sentinel = false;
         }
         if min_is_13(&m.config) {
             // RFC 8446 §4.2.1: no version in common.

@@ -48,11 +48,12 @@ impl Drop for StoreRef {
     }
 }
 
-/// `RDTLS_MAX_PROTO=DTLSv1.3`: contexts created from now on offer DTLS 1.3 when the
-/// application sets no maximum version (for legacy binaries under the drop-in; read at
-/// each `SSL_CTX_new`). Any other value leaves DTLS 1.3 off.
+/// Whether a context whose application sets no maximum version offers DTLS 1.3: yes (as
+/// OpenSSL 4.x's `DTLS_method`), unless the operator pins DTLS 1.2 for legacy binaries
+/// with `RDTLS_MAX_PROTO=DTLSv1.2` (read at each `SSL_CTX_new`, so it applies to contexts
+/// created afterwards). `DTLSv1.3`, unset or any other value keep the default.
 fn dtls13_by_environment() -> bool {
-    std::env::var_os("RDTLS_MAX_PROTO").is_some_and(|v| v == "DTLSv1.3")
+    std::env::var_os("RDTLS_MAX_PROTO").is_none_or(|v| v != "DTLSv1.2")
 }
 
 impl SSL_CTX {

@@ -121,9 +121,9 @@ pub struct Settings {
     /// The method may negotiate DTLS 1.3 (`DTLS_method` and its client/server forms; a
     /// version-specific method such as `DTLSv1_2_method` pins its version, as in OpenSSL).
     pub dtls13_method: bool,
-    /// With no maximum set, offer DTLS 1.3: `RDTLS_MAX_PROTO=DTLSv1.3` in the environment
-    /// when the `SSL_CTX` was created. Otherwise DTLS 1.3 is opt-in through
-    /// `SSL_*_set_max_proto_version(DTLS1_3_VERSION)`.
+    /// With no maximum set, offer DTLS 1.3 (the default, as OpenSSL 4.x). False when
+    /// `RDTLS_MAX_PROTO=DTLSv1.2` was in the environment when the `SSL_CTX` was created:
+    /// the operator pinned DTLS 1.2 for programs that set no maximum themselves.
     pub dtls13_by_default: bool,
     /// `SSL_*_set_ciphersuites`: the TLS 1.3 suites (IANA code points) in preference order.
     pub tls13_suites: Vec<u16>,

@@ -39,6 +39,17 @@ impl SSL {
 
     /// Starts a renegotiation (`abbreviated`: offering to resume the current session).
     fn renegotiate(&self, abbreviated: bool) -> c_int {
+        // DTLS 1.3 has no renegotiation (RFC 8446 §4.1.2: no new ClientHello on an
+        // established connection). OpenSSL's can_renegotiate refuses TLS 1.3 the same way,
+        // before looking at SSL_OP_NO_RENEGOTIATION; the connection stays usable.
+        if self.with_conn(|c| c.protocol_version()).flatten() == Some(DTLS1_3_VERSION as u16) {
+            put_error(
+                ERR_LIB_SSL,
+                SSL_R_WRONG_SSL_VERSION,
+                "no renegotiation on DTLS 1.3 (use SSL_key_update)",
+            );
+            return 0;
+        }
         let policy = self.renegotiation_policy();
         if policy.refuse_all {
             put_error(
@@ -114,7 +125,8 @@ entry! {
     /// SSL_renegotiate: starts a new handshake on an established connection (a client
     /// sends a ClientHello, a server a HelloRequest); 1 on success, 0 with an error when
     /// `SSL_OP_NO_RENEGOTIATION` is set, the peer did not signal RFC 5746 support, or no
-    /// handshake completed yet.
+    /// handshake completed yet; on a DTLS 1.3 connection 0 with `SSL_R_WRONG_SSL_VERSION`
+    /// (as OpenSSL on TLS 1.3).
     fn SSL_renegotiate(s: *mut SSL) -> c_int {
         let s = try_ref!(s, 0);
         s.renegotiate(false)

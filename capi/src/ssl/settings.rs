@@ -35,7 +35,7 @@ impl Default for Settings {
             min_proto: 0,
             max_proto: 0,
             dtls13_method: true,
-            dtls13_by_default: false,
+            dtls13_by_default: true,
             tls13_suites: super::cipher_list::TLS13_DEFAULT.to_vec(),
             sid_ctx: Vec::new(),
             read_ahead: false,
@@ -83,8 +83,9 @@ impl Settings {
     }
 
     /// The engine's (min, max) wire versions for these settings, or why no version is
-    /// left. DTLS 1.3 is opt-in: only a maximum of `DTLS1_3_VERSION` (or the
-    /// `RDTLS_MAX_PROTO` default) on a version-flexible method offers it.
+    /// left. A version-flexible method offers DTLS 1.3 and 1.2 unless the maximum is
+    /// `DTLS1_2_VERSION` (set by the application, or `RDTLS_MAX_PROTO=DTLSv1.2` when none
+    /// is set) or no TLS 1.3 suite is left; a version-specific method never offers 1.3.
     pub fn engine_versions(&self) -> Result<(u16, u16), &'static str> {
         // DTLS version numbers count downwards: 1.0 = 0xFEFF > 1.2 = 0xFEFD > 1.3 = 0xFEFC.
         if self.max_proto == DTLS1_VERSION {
@@ -111,8 +112,8 @@ impl Settings {
                  ciphersuite is enabled (SSL_CTX_set_ciphersuites)",
             ),
             (true, false) => Err(
-                "DTLS 1.2 is excluded (minimum DTLS 1.3 or SSL_OP_NO_DTLSv1_2) and DTLS 1.3 \
-                 is not enabled (SSL_CTX_set_max_proto_version(ctx, DTLS1_3_VERSION))",
+                "DTLS 1.2 is excluded (minimum DTLS 1.3 or SSL_OP_NO_DTLSv1_2) and the \
+                 maximum is DTLS 1.2 (SSL_CTX_set_max_proto_version or RDTLS_MAX_PROTO)",
             ),
         }
     }

@@ -6,7 +6,8 @@
 //! several records. On loopback TCP that works because reads return whole records, but a
 //! record split across two reads is lost there (and the stream with it). Here the records
 //! are taken out of the stream by their headers (RFC 6347 §4.1: 13 bytes ending in the
-//! 16-bit length): only complete records go to the engine, and the tail of a split record
+//! 16-bit length; DTLS 1.3's unified header, RFC 9147 §4, with its length field): only
+//! complete records go to the engine, and the tail of a split record
 //! waits for the next read. A record the BIO accepts only in part is finished before
 //! anything else is written, so records never interleave on the stream.
 use std::ffi::c_int;
@@ -70,18 +71,43 @@ impl super::objects::SSL {
 /// not complete a record.
 pub(crate) fn complete_prefix(buf: &[u8]) -> usize {
     let mut off = 0;
-    while let Some(h) = buf.get(off..off + HEADER) {
-        let body = usize::from(u16::from_be_bytes([h[11], h[12]]));
+    while let Some(&first) = buf.get(off) {
+        let (header, len_at) = if first & UNIFIED_MASK == UNIFIED_BITS {
+            // A DTLS 1.3 unified header (RFC 9147 §4: 001CSLEE). Without its length field
+            // (L) the record runs to the datagram's end, and a CID's length is the
+            // connection's: neither can be cut out of a stream (we always send L, no CID).
+            if first & (UNIFIED_C | UNIFIED_L) != UNIFIED_L {
+                return buf.len();
+            }
+            let seq = if first & UNIFIED_S != 0 { 2 } else { 1 };
+            (1 + seq + 2, 1 + seq)
+        } else {
+            (HEADER, HEADER - 2)
+        };
+        let Some(h) = buf.get(off..off + header) else {
+            break;
+        };
+        let body = usize::from(u16::from_be_bytes([h[len_at], h[len_at + 1]]));
         if body > MAX_BODY {
             return buf.len();
         }
-        if buf.len() - off < HEADER + body {
+        if buf.len() - off < header + body {
             break;
         }
-        off += HEADER + body;
+        off += header + body;
     }
     off
 }
+
+/// RFC 9147 §4: the first byte of a unified header is 001CSLEE.
+const UNIFIED_MASK: u8 = 0xE0;
+const UNIFIED_BITS: u8 = 0x20;
+/// Connection ID present.
+const UNIFIED_C: u8 = 0x10;
+/// 16-bit sequence number (else 8).
+const UNIFIED_S: u8 = 0x08;
+/// Length field present.
+const UNIFIED_L: u8 = 0x04;
 
 /// Adds `fresh` bytes to the partial record kept in `pending` and returns the whole
 /// records now available (empty when still within one record).
@@ -124,6 +150,44 @@ mod tests {
             assert_eq!(out, stream, "chunk {chunk}");
             assert!(pending.is_empty());
         }
+    }
+
+    /// A DTLS 1.3 record with a unified header (RFC 9147 §4): 16- or 8-bit sequence
+    /// number, length present.
+    fn record13(body: usize, seq16: bool) -> Vec<u8> {
+        let mut r = vec![0x20 | 0x04 | 0x03 | if seq16 { 0x08 } else { 0 }, 0x5a];
+        if seq16 {
+            r.push(0xa5);
+        }
+        r.extend_from_slice(&(body as u16).to_be_bytes());
+        r.extend(std::iter::repeat_n(9, body));
+        r
+    }
+
+    #[test]
+    fn unified_header_records_are_cut_out_too() {
+        let stream: Vec<u8> = [
+            record(50, 1),
+            record13(30, true),
+            record13(0, false),
+            record13(3000, true),
+            record(7, 2),
+        ]
+        .concat();
+        for chunk in [1, 2, 4, 5, 13, 31, 1000, 5000] {
+            let mut pending = Vec::new();
+            let mut out = Vec::new();
+            for c in stream.chunks(chunk) {
+                out.extend(take_records(&mut pending, c));
+            }
+            assert_eq!(out, stream, "chunk {chunk}");
+            assert!(pending.is_empty());
+        }
+        // No length field (runs to the datagram's end) or a CID: not a stream of records.
+        let no_len = [0x2b, 1, 2, 3, 4, 5, 6];
+        assert_eq!(complete_prefix(&no_len), no_len.len());
+        let cid = [0x3f, 1, 2, 0, 1, 9, 9];
+        assert_eq!(complete_prefix(&cid), cid.len());
     }
 
     #[cfg(not(feature = "dropin"))]

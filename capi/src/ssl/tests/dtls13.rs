@@ -26,12 +26,21 @@ fn versions(ctx: *mut SSL_CTX) -> Result<(u16, u16), &'static str> {
     unsafe { &*ctx }.with_settings(|s| s.engine_versions())
 }
 
-/// DTLS 1.3 is opt-in: DTLS_method stays 1.2 until the maximum is raised; a
-/// version-specific method never offers 1.3 (OpenSSL: the method pins the version).
+/// DTLS 1.3 is the default: DTLS_method offers 1.3 and 1.2 with no maximum set (which
+/// reads back as 0, as in OpenSSL); a maximum of DTLS 1.2 pins 1.2; a version-specific
+/// method never offers 1.3 (OpenSSL: the method pins the version).
 #[test]
-fn dtls13_is_opt_in_and_pinned_methods_never_offer_it() {
+fn dtls13_is_default_and_pinned_methods_never_offer_it() {
     let ctx = SSL_CTX_new(super::super::method::DTLS_method());
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFC)));
+    assert_eq!(
+        SSL_CTX_ctrl(ctx, SSL_CTRL_GET_MAX_PROTO_VERSION, 0, null_mut()),
+        0
+    );
+    assert_eq!(set_max(ctx, DTLS1_2_VERSION), 1);
     assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFD)));
+    assert_eq!(set_max(ctx, 0), 1);
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFC)));
     assert_eq!(set_max(ctx, DTLS1_3_VERSION), 1);
     assert_eq!(
         SSL_CTX_ctrl(ctx, SSL_CTRL_GET_MAX_PROTO_VERSION, 0, null_mut()),
@@ -52,12 +61,41 @@ fn dtls13_is_opt_in_and_pinned_methods_never_offer_it() {
     SSL_CTX_free(ctx);
 
     let ctx = SSL_CTX_new(super::super::method::DTLSv1_2_method());
+    assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFD)));
     assert_eq!(set_max(ctx, DTLS1_3_VERSION), 1);
     assert_eq!(versions(ctx), Ok((0xFEFD, 0xFEFD)));
     assert_eq!(set_min(ctx, DTLS1_3_VERSION), 1);
     assert!(versions(ctx).is_err());
     SSL_CTX_free(ctx);
     crate::error::clear();
+}
+
+/// `RDTLS_MAX_PROTO=DTLSv1.2` (the `dtls13_by_default` flag it clears at SSL_CTX_new)
+/// pins 1.2 only while the application sets no maximum; `SSL_OP_NO_DTLSv1_2` with no
+/// maximum means 1.3 only by default, and no version at all under the pin.
+#[test]
+fn operator_pin_and_no_dtls12_option() {
+    use crate::ssl::objects::Settings;
+    let pinned = Settings {
+        dtls13_by_default: false,
+        ..Settings::default()
+    };
+    assert_eq!(pinned.engine_versions(), Ok((0xFEFD, 0xFEFD)));
+    let raised = Settings {
+        max_proto: DTLS1_3_VERSION,
+        ..pinned.clone()
+    };
+    assert_eq!(raised.engine_versions(), Ok((0xFEFD, 0xFEFC)));
+    let no12 = Settings {
+        options: SSL_OP_NO_DTLSv1_2,
+        ..Settings::default()
+    };
+    assert_eq!(no12.engine_versions(), Ok((0xFEFC, 0xFEFC)));
+    let no12_pinned = Settings {
+        options: SSL_OP_NO_DTLSv1_2,
+        ..pinned
+    };
+    assert!(no12_pinned.engine_versions().is_err());
 }
 
 /// SSL_CTX_set_ciphersuites with OpenSSL's rules; a list naming nothing fails, changing
@@ -147,19 +185,20 @@ fn handshake_getters_and_key_update() {
     SSL_CTX_free(cctx);
 }
 
-/// DTLSv1_2_method and the default maximum never negotiate 1.3; SSL_key_update is then
-/// refused with SSL_R_WRONG_SSL_VERSION.
+/// DTLSv1_2_method (even with the maximum raised) and a maximum of DTLS 1.2 never
+/// negotiate 1.3 with a default (1.3-capable) server; SSL_key_update is then refused with
+/// SSL_R_WRONG_SSL_VERSION.
 #[test]
-fn pinned_or_default_client_gets_12() {
+fn pinned_client_gets_12() {
     use crate::ssl::info::*;
     use crate::ssl::key_update::*;
     crate::error::clear();
     let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
-    assert_eq!(set_max(sctx, DTLS1_3_VERSION), 1);
     let pinned = SSL_CTX_new(super::super::method::DTLSv1_2_client_method());
     assert_eq!(set_max(pinned, DTLS1_3_VERSION), 1);
-    let default = SSL_CTX_new(super::super::method::DTLS_client_method());
-    for cctx in [pinned, default] {
+    let max12 = SSL_CTX_new(super::super::method::DTLS_client_method());
+    assert_eq!(set_max(max12, DTLS1_2_VERSION), 1);
+    for cctx in [pinned, max12] {
         let p = Pair::new(cctx, sctx);
         assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
         assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.2");
@@ -173,6 +212,39 @@ fn pinned_or_default_client_gets_12() {
         SSL_CTX_free(cctx);
     }
     SSL_CTX_free(sctx);
+}
+
+/// With no maximum set on either side (a legacy program): DTLS 1.3. SSL_renegotiate is
+/// refused as OpenSSL refuses it on TLS 1.3 (SSL_R_WRONG_SSL_VERSION, before
+/// SSL_OP_NO_RENEGOTIATION is looked at), and the connection stays usable.
+#[test]
+fn default_pair_gets_13_and_refuses_renegotiation() {
+    use crate::ssl::info::*;
+    use crate::ssl::renegotiate::*;
+    crate::error::clear();
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.3");
+    assert_eq!(SSL_version(p.server), DTLS1_3_VERSION);
+    // The server asked for no client certificate: X509_V_OK, as OpenSSL.
+    assert_eq!(crate::ssl::verify::SSL_get_verify_result(p.server), 0);
+    let name = crate::ssl::cipher::SSL_CIPHER_get_name(SSL_get_current_cipher(p.client));
+    assert!(cstr_of(name).starts_with("TLS_AES_"), "{}", cstr_of(name));
+    assert_eq!(SSL_renegotiate(p.client), 0);
+    assert_eq!(SSL_renegotiate_abbreviated(p.server), 0);
+    let reasons: Vec<_> = take_errors().into_iter().map(|e| e.0).collect();
+    assert_eq!(
+        reasons,
+        [crate::error::ssl_reasons::SSL_R_WRONG_SSL_VERSION; 2]
+    );
+    assert_eq!(SSL_renegotiate_pending(p.client), 0);
+    send(p.client, p.server, b"still usable");
+    send(p.server, p.client, b"both ways");
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
 }
 
 /// Resumption with a DTLS 1.3 ticket through SSL_SESSION: SSL_get1_session after the

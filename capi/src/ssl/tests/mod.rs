@@ -179,3 +179,13 @@ pub fn cstr_of(p: *const c_char) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// `SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION)`: for tests of DTLS 1.2 behaviour
+/// (1.2 suites, session IDs, warning alerts, what OpenSSL 3.0 does), now that
+/// `DTLS_method` offers DTLS 1.3 by default. Returns `ctx`.
+pub fn max12(ctx: *mut SSL_CTX) -> *mut SSL_CTX {
+    let v = c_long::from(super::consts::DTLS1_2_VERSION);
+    let set = super::consts::SSL_CTRL_SET_MAX_PROTO_VERSION;
+    assert_eq!(super::ctrl::SSL_CTX_ctrl(ctx, set, v, null_mut()), 1);
+    ctx
+}
