@@ -9,6 +9,7 @@ use std::ffi::{c_int, c_long, c_void};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use rdtls::config::TicketKey13;
 use rdtls::cookie::CookieKeys;
 use rdtls::pki::verify::TrustStore;
 use rdtls::session::cache::SessionCache;
@@ -84,6 +85,9 @@ impl SSL_CTX {
                 session_lifetime(7200),
             )),
             cookie_keys: Arc::new(CookieKeys::new()),
+            ticket_key13: TicketKey13::new(std::time::Instant::now())
+                .ok()
+                .map(Arc::new),
             ex_data: ExData::new(CRYPTO_EX_INDEX_SSL_CTX, std::ptr::null_mut()),
             stats: CtxStats::default(),
             extras: Default::default(),
@@ -204,6 +208,7 @@ impl SSL_CTX {
             trust,
             cookie_keys: &self.cookie_keys,
             session_cache: &self.session_cache,
+            ticket_key13: self.ticket_key13.as_ref(),
         };
         let config = settings.build_config(shared, variant)?;
         let mut cache = lock(&self.configs);

@@ -49,6 +49,7 @@ pub(crate) fn finish(
             trust,
             cookie_keys: &session_ctx.cookie_keys,
             session_cache: &session_ctx.session_cache,
+            ticket_key13: session_ctx.ticket_key13.as_ref(),
         };
         let config = settings.build_config(shared, variant).map_err(|e| {
             reject(

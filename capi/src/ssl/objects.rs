@@ -10,6 +10,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use rdtls::config::TicketKey13;
 use rdtls::cookie::CookieKeys;
 use rdtls::enums::{NamedGroup, SignatureScheme};
 use rdtls::pki::keys::SigningKey;
@@ -235,6 +236,11 @@ pub struct SSL_CTX {
     pub session_cache: Arc<SessionCache>,
     /// Cookie secrets shared by `DTLSv1_listen` and stateful cookie exchanges.
     pub cookie_keys: Arc<CookieKeys>,
+    /// The key DTLS 1.3 tickets are sealed with, shared by every engine configuration built
+    /// for this context (as OpenSSL keeps its ticket keys in the `SSL_CTX`), so a ticket
+    /// resumes whatever per-`SSL` settings the server's connections were built from. None
+    /// only if the system RNG failed at `SSL_CTX_new` (each configuration then makes its own).
+    pub ticket_key13: Option<Arc<TicketKey13>>,
     /// Application ex_data.
     pub ex_data: ExData,
     /// Handshake counters.

@@ -6,6 +6,7 @@ use std::ffi::c_long;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rdtls::config::TicketKey13;
 use rdtls::cookie::CookieKeys;
 use rdtls::enums::{NamedGroup, SignatureScheme};
 use rdtls::pki::verify::TrustStore;
@@ -68,6 +69,8 @@ pub struct Shared<'a> {
     pub cookie_keys: &'a Arc<CookieKeys>,
     /// Server session cache.
     pub session_cache: &'a Arc<SessionCache>,
+    /// The context's DTLS 1.3 ticket key.
+    pub ticket_key13: Option<&'a Arc<TicketKey13>>,
 }
 
 impl Settings {
@@ -222,6 +225,9 @@ impl Settings {
             chain.push(cert.as_ref().clone());
             chain.extend(self.chain.iter().cloned());
             b = b.identity(chain, key.clone());
+        }
+        if let Some(key) = shared.ticket_key13 {
+            b = b.tls13_ticket_key(key.clone());
         }
         b.build()
     }

@@ -24,6 +24,7 @@ mod reconnect;
 mod servername;
 mod session_der;
 mod set_fd;
+mod ticket_key13;
 mod timers;
 mod webrtc;
 
