@@ -2,7 +2,9 @@
  * mem_bio.c - rdtls-mem-bio: a DTLS client and server in one process over memory BIOs.
  *
  *   rdtls-mem-bio -cert server.pem -key server.key [-CAfile ca.pem] [-text message]
- *                 [-mtu n] [-msg]
+ *                 [-mtu n] [-msg] [-ciphersuites list]
+ *
+ * -ciphersuites: the TLS 1.3 suites both sides allow (SSL_CTX_set_ciphersuites), for DTLS 1.3.
  *
  * Each side reads from one BIO_s_mem() and writes to another; BIO_set_mem_eof_return(b, -1)
  * makes an empty BIO read as "retry" (SSL_ERROR_WANT_READ) instead of EOF. A memory BIO is
@@ -120,6 +122,7 @@ static int make_side(struct side *s, const char *name, SSL_CTX *ctx, int is_serv
 int main(int argc, char **argv)
 {
     const char *cert = NULL, *key = NULL, *cafile = NULL, *text = "hello over memory BIOs";
+    const char *suites13 = NULL;
     long mtu = 1400;
     int msg = 0, i, rounds, status = 1;
     SSL_CTX *sctx = NULL, *cctx = NULL;
@@ -142,6 +145,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "-CAfile") == 0) cafile = v;
         else if (strcmp(a, "-text") == 0) text = v;
         else if (strcmp(a, "-mtu") == 0) mtu = atol(v);
+        else if (strcmp(a, "-ciphersuites") == 0) suites13 = v;
         else {
             fprintf(stderr, "%s: unknown option %s\n", common_prog, a);
             return 1;
@@ -149,13 +153,19 @@ int main(int argc, char **argv)
     }
     if (cert == NULL || strlen(text) == 0 || strlen(text) >= sizeof(server.got)) {
         fprintf(stderr, "usage: rdtls-mem-bio -cert f -key f [-CAfile f] [-text msg] "
-                        "[-mtu n] [-msg]\n");
+                        "[-mtu n] [-msg] [-ciphersuites list]\n");
         return 1;
     }
     sctx = SSL_CTX_new(DTLS_server_method());
     cctx = SSL_CTX_new(DTLS_client_method());
     if (sctx == NULL || cctx == NULL) {
         common_fail("SSL_CTX_new failed");
+        goto done;
+    }
+    if (suites13 != NULL
+        && (SSL_CTX_set_ciphersuites(sctx, suites13) != 1
+            || SSL_CTX_set_ciphersuites(cctx, suites13) != 1)) {
+        common_fail("SSL_CTX_set_ciphersuites failed");
         goto done;
     }
     if (SSL_CTX_use_certificate_chain_file(sctx, cert) != 1

@@ -80,6 +80,7 @@ run_test policy_s_server_fifty_empty_records
 
 # Memory checking.
 run_test valgrind_mem_bio
+run_test valgrind_mem_bio_13
 run_test valgrind_client_server
 
 # Installation and pkg-config.
