@@ -6,10 +6,11 @@
 //! `fuzz/regressions/<target>/`. Needs rdtls's `fuzzing` feature: the target state is
 //! reached once per process by a genuine handshake (seeded randoms and cookie secrets,
 //! Ed25519 signatures, virtual time), replaying the recorded peer; every input then starts
-//! from a copy of that connection (`rdtls::fuzzing::copy_connection`, which also copies the
-//! configuration's session cache and cookie keys, so nothing carries over from one input to
-//! the next), so an input that crashes once crashes every time. `run_replayed` still
-//! replays the handshake for each input; the regression test checks both paths agree.
+//! from a copy of that connection (`rdtls::fuzzing::copy_connection`, DTLS 1.2 and 1.3
+//! alike, which also copies the configuration's session cache and cookie keys, so nothing
+//! carries over from one input to the next), so an input that crashes once crashes every
+//! time. [`outcome`] can still replay the handshake for an input; the regression test
+//! checks both paths agree.
 //!
 //! Input format (engine targets): a sequence of `[u16 big-endian length][bytes]` records,
 //! each one datagram for the target connection; length `0xffff` means "the retransmission
@@ -318,6 +319,17 @@ pub fn seed(state: State) -> Vec<u8> {
     encode(&rest)
 }
 
+/// Everything the target in `state` received while it was driven there, as an input: fed
+/// again, it must be recognised as old (replay windows, reassembly, ACK state).
+pub fn history(state: State) -> Vec<u8> {
+    let before: Vec<Vec<u8>> = recorded(state.is_dtls13())[..state.steps()]
+        .iter()
+        .filter(|(to_client, _)| *to_client == state.is_client())
+        .flat_map(|(_, d)| d.iter().cloned())
+        .collect();
+    encode(&before)
+}
+
 /// A fresh target connection driven to `state` by replaying the recorded peer's
 /// datagrams (the exchange is deterministic, so the peer need not run again).
 fn prepare(state: State, now: &mut Instant, rbuf: &mut [u8]) -> Connection {
@@ -383,16 +395,6 @@ fn replayed(state: State) -> (Connection, Instant) {
     (c, now)
 }
 
-/// The connection an input starts from: a copy of the prepared one (DTLS 1.2), or one
-/// replayed for it (DTLS 1.3 connections are not copied).
-fn start(state: State) -> (Connection, Instant) {
-    if state.is_dtls13() {
-        replayed(state)
-    } else {
-        prepared_copy(state)
-    }
-}
-
 /// Runs one input against a copy of the target connection in `state` (the fuzz targets'
 /// body).
 ///
@@ -401,7 +403,7 @@ fn start(state: State) -> (Connection, Instant) {
 /// connection (only a genuine authenticated alert may, and the fuzzer cannot forge one).
 /// Returns whether the target completed the handshake (the seeds' check).
 pub fn run(state: State, data: &[u8]) -> bool {
-    let (mut target, now) = start(state);
+    let (mut target, now) = prepared_copy(state);
     feed(state, &mut target, now, data, None)
 }
 
@@ -412,7 +414,7 @@ pub fn outcome(state: State, data: &[u8], replayed: bool) -> (bool, Vec<String>)
     let (mut target, now) = if replayed {
         self::replayed(state)
     } else {
-        start(state)
+        prepared_copy(state)
     };
     let completed = feed(state, &mut target, now, data, Some(&mut log));
     (completed, log)
@@ -466,6 +468,13 @@ fn feed(
             ));
             while let Some(e) = target.poll_event() {
                 log.push(format!("{e:?}"));
+            }
+            // Application data delivered (a record accepted twice shows here).
+            for _ in 0..1024 {
+                let Some(n) = target.recv(&mut rbuf) else {
+                    break;
+                };
+                log.push(format!("recv {:02x?}", &rbuf[..n]));
             }
         }
         drain(target, &mut rbuf);

@@ -17,10 +17,17 @@
 use std::sync::Arc;
 
 use super::Machine;
+use crate::config::Config;
 
 impl Machine {
     /// A copy of this connection (see the module comment); `None` when a hook is set.
     pub(crate) fn fuzz_copy(&self) -> Option<Machine> {
+        self.fuzz_copy_on(Arc::new(self.config.fuzz_copy()))
+    }
+
+    /// A copy on `config`, a copy of this machine's configuration (a dual-version client's
+    /// 1.2 machine and its 1.3 client share one, and so do their copies).
+    pub(crate) fn fuzz_copy_on(&self, config: Arc<Config>) -> Option<Machine> {
         if self.timer_hook.is_some()
             || self.verifier.is_some()
             || self.cookie_hooks.is_some()
@@ -31,7 +38,7 @@ impl Machine {
             return None;
         }
         Some(Machine {
-            config: Arc::new(self.config.fuzz_copy()),
+            config,
             is_client: self.is_client,
             life: self.life.clone(),
             records: self.records.clone(),

@@ -16,6 +16,10 @@ use crate::error::{AlertDescription, AlertLevel, Error, SendError};
 use crate::handshake::machine::Machine;
 use crate::pki::X509_V_ERR_UNSPECIFIED;
 
+#[cfg(feature = "fuzzing")]
+#[path = "fuzz_copy.rs"]
+mod fuzz_copy;
+
 /// The 1.3 role.
 pub(crate) enum Role13 {
     Client(Box<Client13>),
