@@ -57,6 +57,7 @@ impl<S: Clone, E: Clone> Channel13<S, E> {
             group: self.group,
             randoms: self.randoms,
             timer_hook: None,
+            retransmits: self.retransmits,
         })
     }
 }
@@ -109,6 +110,7 @@ impl Server13 {
             client_hello_hook: None,
             parked_hello: self.parked_hello.clone(),
             hook_sni_ack: self.hook_sni_ack,
+            issued: self.issued.clone(),
         })
     }
 }

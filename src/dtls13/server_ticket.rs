@@ -10,6 +10,7 @@ use std::time::Instant;
 use rand::RngCore;
 use ring::aead;
 
+use super::client::Ticket13;
 use super::extensions::{self as ext, ext_type, psk_mode};
 use super::hello::{find_extension, msg_type as hs, ClientHello};
 use super::key_schedule::KeySchedule;
@@ -241,16 +242,24 @@ impl Server13 {
                     psk: psk.as_bytes().to_vec(),
                 },
             )?;
-            let mut b = Vec::new();
-            NewSessionTicket {
+            let nst = NewSessionTicket {
                 lifetime: TICKET_LIFETIME_SECS,
                 age_add,
                 nonce,
                 ticket,
                 extensions: Vec::new(),
-            }
-            .encode(&mut b);
+            };
+            let mut b = Vec::new();
+            nst.encode(&mut b);
             msgs.push(self.ch.next_msg(3, hs::NEW_SESSION_TICKET, b));
+            // The session `Connection::session` reports: the one this ticket resumes.
+            self.issued = Some(Ticket13 {
+                ticket: nst,
+                suite: e.suite,
+                psk: psk.as_bytes().to_vec(),
+                received: now,
+                peer_certs: self.ch.peer_certs.clone(),
+            });
         }
         self.ch.send_flight(now, msgs)
     }
