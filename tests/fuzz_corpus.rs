@@ -117,9 +117,9 @@ fn genuine_seed_completes_each_state() {
 /// (`rdtls::fuzzing::copy_connection`), DTLS 1.2 and 1.3 alike; every saved input must do
 /// exactly what it does on a connection whose handshake was replayed for it: same answers,
 /// states, statistics, events, application data and timers. Besides the saved inputs: the
-/// genuine rest, everything the target already received (a copy without its replay
-/// windows, reassembly or ACK state would take some of it as new), that again followed by
-/// the genuine rest, and timers.
+/// genuine rest (also one record per datagram, and reversed), everything the target
+/// already received (a copy without its replay windows, reassembly or ACK state would take
+/// some of it as new), that again followed by the genuine rest, and timers.
 #[test]
 fn copied_connection_behaves_as_replayed() {
     for state in engine::State::ALL {
@@ -131,6 +131,10 @@ fn copied_connection_behaves_as_replayed() {
         again.extend([0xff, 0xff]);
         again.extend(engine::history(state));
         inputs.push((PathBuf::from("history+seed"), again));
+        let [by_record, timed, reversed] = engine::seed_by_record(state);
+        inputs.push((PathBuf::from("seed by record"), by_record));
+        inputs.push((PathBuf::from("seed by record, timers"), timed));
+        inputs.push((PathBuf::from("seed by record, reversed"), reversed));
         // Timer expiries, an empty datagram and garbage, on top of the saved inputs.
         inputs.push((PathBuf::from("timers"), vec![0xff, 0xff, 0xff, 0xff, 0, 0]));
         inputs.push((PathBuf::from("garbage"), vec![0, 3, 0x16, 0xfe, 0xfd]));
@@ -152,6 +156,50 @@ fn copied_connection_behaves_as_replayed() {
         }
     }
 }
+
+/// The copy is faithful in the states inputs reach too, not only in the prepared ones: each
+/// saved input (and the genuine rest as it is, one record per datagram and reversed, and
+/// the target's history followed by it) is split
+/// after each of its first operations; the first part goes to a replayed connection,
+/// which is then copied, and the rest must do the same on both (a copy forgetting a partly
+/// received flight, its ACK state, a pending key update or a fallback to 1.2 differs).
+#[test]
+fn copy_taken_midway_behaves_as_original() {
+    for state in engine::State::ALL {
+        let mut inputs = inputs(state.name());
+        inputs.push((PathBuf::from("seed"), engine::seed(state)));
+        let mut again = engine::history(state);
+        again.extend(engine::seed(state));
+        inputs.push((PathBuf::from("history+seed"), again));
+        let [by_record, timed, reversed] = engine::seed_by_record(state);
+        inputs.push((PathBuf::from("seed by record"), by_record));
+        inputs.push((PathBuf::from("seed by record, timers"), timed));
+        inputs.push((PathBuf::from("seed by record, reversed"), reversed));
+        for (path, data) in &inputs {
+            for split in 1..=MIDWAY_SPLITS {
+                let Some((original, copy)) = engine::outcome_copied_midway(state, data, split)
+                else {
+                    break;
+                };
+                let first = (0..copy.1.len().max(original.1.len()))
+                    .find(|&i| copy.1.get(i) != original.1.get(i));
+                assert!(
+                    copy == original,
+                    "{state:?} {} copied after {split} operations: the copy differs: \
+                     completed {} vs {}, first difference at step {first:?}: {:?} vs {:?}",
+                    path.display(),
+                    copy.0,
+                    original.0,
+                    first.and_then(|i| copy.1.get(i)),
+                    first.and_then(|i| original.1.get(i)),
+                );
+            }
+        }
+    }
+}
+
+/// Split points tried per input by `copy_taken_midway_behaves_as_original`.
+const MIDWAY_SPLITS: usize = 12;
 
 /// Writes the generated seeds into fuzz/corpus/ (run by hand:
 /// `cargo test --test fuzz_corpus write_seeds -- --ignored`).
