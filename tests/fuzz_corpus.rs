@@ -201,6 +201,30 @@ fn copy_taken_midway_behaves_as_original() {
 /// Split points tried per input by `copy_taken_midway_behaves_as_original`.
 const MIDWAY_SPLITS: usize = 12;
 
+/// What the copy saves per input (run by hand: `cargo test --release --test fuzz_corpus
+/// copy_vs_replay_cost -- --ignored --nocapture`): per target, the mean time of an empty
+/// input and of the genuine rest, starting from a copy and from a replayed handshake.
+#[test]
+#[ignore]
+fn copy_vs_replay_cost() {
+    let rounds = 200u32;
+    for state in engine::State::ALL {
+        let mut line = format!("{:40}", state.name());
+        for (what, data) in [("empty", Vec::new()), ("seed", engine::seed(state))] {
+            for replayed in [false, true] {
+                let t = std::time::Instant::now();
+                for _ in 0..rounds {
+                    std::hint::black_box(engine::outcome(state, &data, replayed));
+                }
+                let us = t.elapsed().as_micros() / u128::from(rounds);
+                let how = if replayed { "replay" } else { "copy" };
+                line += &format!(" {what}/{how} {us:>6} us");
+            }
+        }
+        println!("{line}");
+    }
+}
+
 /// Writes the generated seeds into fuzz/corpus/ (run by hand:
 /// `cargo test --test fuzz_corpus write_seeds -- --ignored`).
 #[test]
