@@ -1,6 +1,8 @@
 //! Fuzzing builds only (the `fuzzing` feature): a copy of a connection, so the fuzz harness
 //! drives a genuine handshake to its target state once per process and starts every input
-//! from a copy instead of replaying the handshake each time.
+//! from a copy instead of replaying the handshake each time. This is the DTLS 1.2 machine's
+//! copy and the contract; DTLS 1.3 connections follow it in `crate::dtls13::fuzz_copy`
+//! (the endpoints) and `crate::version`'s `fuzz_copy` (the connection around them).
 //!
 //! The copy is the same connection in every respect the input can observe — keys,
 //! transcript, sequence numbers, replay windows, reassembly, flights, timers, the RNG's
