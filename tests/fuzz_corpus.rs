@@ -201,6 +201,46 @@ fn copy_taken_midway_behaves_as_original() {
 /// Split points tried per input by `copy_taken_midway_behaves_as_original`.
 const MIDWAY_SPLITS: usize = 12;
 
+/// `copy_connection` refuses a connection with an application hook set (a boxed closure
+/// cannot be copied), on DTLS 1.3 as on 1.2, before and after the version is decided.
+#[test]
+fn no_copy_with_an_application_hook() {
+    use engine::State;
+    for state in [
+        State::ServerAwaitClientHello13,
+        State::ClientAwaitHrr13,
+        State::ServerAwaitClientFlight13,
+        State::ClientEstablished13,
+        State::ServerEstablished13,
+        State::ClientEstablished,
+    ] {
+        let mut c = engine::replayed_connection(state);
+        assert!(rdtls::fuzzing::copy_connection(&c).is_some(), "{state:?}");
+        c.set_timer_hook(Box::new(|prev| prev.max(1000)));
+        assert!(
+            rdtls::fuzzing::copy_connection(&c).is_none(),
+            "{state:?}: copied with a timer hook"
+        );
+    }
+    struct Anything;
+    impl rdtls::pki::verifier::CertVerifier for Anything {
+        fn verify(
+            &self,
+            _: &rdtls::pki::verifier::VerifyInput<'_>,
+        ) -> rdtls::pki::verifier::Verdict {
+            rdtls::pki::verifier::Verdict::ok()
+        }
+    }
+    for state in [State::ClientAwaitServerFlight13, State::ServerEstablished13] {
+        let mut c = engine::replayed_connection(state);
+        c.set_verifier(Box::new(Anything));
+        assert!(
+            rdtls::fuzzing::copy_connection(&c).is_none(),
+            "{state:?}: copied with a verifier"
+        );
+    }
+}
+
 /// What the copy saves per input (run by hand: `cargo test --release --test fuzz_corpus
 /// copy_vs_replay_cost -- --ignored --nocapture`): per target, the mean time of an empty
 /// input and of the genuine rest, starting from a copy and from a replayed handshake.

@@ -425,6 +425,11 @@ fn prepared_copy(state: State) -> (Connection, Instant) {
     })
 }
 
+/// A connection in `state` whose handshake was replayed (for tests of the copy itself).
+pub fn replayed_connection(state: State) -> Connection {
+    replayed(state).0
+}
+
 /// A target connection in `state` whose handshake was replayed for this input, with
 /// what it would send next taken (not part of the experiment).
 fn replayed(state: State) -> (Connection, Instant) {
