@@ -155,13 +155,14 @@ pub enum LocalConnectionId {
 }
 
 impl Config {
-    /// Fuzzing builds: a copy whose mutable parts (session cache, cookie keys) are
-    /// independent copies, for `rdtls::fuzzing::copy_connection`.
+    /// Fuzzing builds: a copy whose mutable parts (session cache, cookie keys, the DTLS 1.3
+    /// ticket key's origin) are independent copies, for `rdtls::fuzzing::copy_connection`.
     #[cfg(feature = "fuzzing")]
     pub(crate) fn fuzz_copy(&self) -> Self {
         let mut c = self.clone();
         c.cookie_keys = Arc::new(self.cookie_keys.fuzz_copy());
         c.session_cache = Arc::new(self.session_cache.fuzz_copy());
+        c.ticket_key13 = self.ticket_key13.as_ref().map(|k| Arc::new(k.fuzz_copy()));
         c
     }
 
@@ -600,9 +601,7 @@ impl ConfigBuilder {
         // One DTLS 1.3 ticket key per Config (or the shared one), so its connections resume
         // each other's tickets (RFC 8446 §4.6.1).
         if self.cfg.ticket_key13.is_none() {
-            self.cfg.ticket_key13 = TicketKey13::new(std::time::Instant::now())
-                .ok()
-                .map(Arc::new);
+            self.cfg.ticket_key13 = TicketKey13::for_config(&self.cfg).ok().map(Arc::new);
         }
         if self.cache_capacity > 0 {
             self.cfg.session_cache =

@@ -73,16 +73,15 @@ pub fn x509_parse(data: &[u8]) -> bool {
 }
 
 /// A copy of `conn` in its current state, for the fuzz harness: it drives a handshake to
-/// the target state once per process and starts each input from a copy. The copy has its
-/// own copy of the configuration's session cache and cookie keys. Only with the `fuzzing`
-/// feature (the copy holds the connection's secrets). What differs from the original —
-/// hooks, OS-random ECDHE keys — is listed in `src/handshake/fuzz_copy.rs`; `None` when
-/// `conn` has an application hook set.
+/// the target state once per process and starts each input from a copy. DTLS 1.2 and 1.3
+/// (and a connection whose version is still open) alike. The copy has its own copy of the
+/// configuration's session cache and cookie keys. Only with the `fuzzing` feature (the
+/// copy holds the connection's secrets). What differs from the original — hooks,
+/// OS-random ECDHE keys — is listed in `src/handshake/fuzz_copy.rs` and
+/// `src/dtls13/fuzz_copy.rs`; `None` when `conn` has an application hook set.
 #[cfg(feature = "fuzzing")]
 pub fn copy_connection(conn: &crate::Connection) -> Option<crate::Connection> {
-    // DTLS 1.3 connections are not copied (the fuzz targets drive DTLS 1.2).
-    let m = conn.inner.machine()?;
     Some(crate::Connection {
-        inner: crate::version::Engine::V12(Box::new(m.fuzz_copy()?), None),
+        inner: conn.inner.fuzz_copy()?,
     })
 }

@@ -6,10 +6,11 @@
 //! `fuzz/regressions/<target>/`. Needs rdtls's `fuzzing` feature: the target state is
 //! reached once per process by a genuine handshake (seeded randoms and cookie secrets,
 //! Ed25519 signatures, virtual time), replaying the recorded peer; every input then starts
-//! from a copy of that connection (`rdtls::fuzzing::copy_connection`, which also copies the
-//! configuration's session cache and cookie keys, so nothing carries over from one input to
-//! the next), so an input that crashes once crashes every time. `run_replayed` still
-//! replays the handshake for each input; the regression test checks both paths agree.
+//! from a copy of that connection (`rdtls::fuzzing::copy_connection`, DTLS 1.2 and 1.3
+//! alike, which also copies the configuration's session cache and cookie keys, so nothing
+//! carries over from one input to the next), so an input that crashes once crashes every
+//! time. [`outcome`] can still replay the handshake for an input; the regression test
+//! checks both paths agree.
 //!
 //! Input format (engine targets): a sequence of `[u16 big-endian length][bytes]` records,
 //! each one datagram for the target connection; length `0xffff` means "the retransmission
@@ -318,6 +319,60 @@ pub fn seed(state: State) -> Vec<u8> {
     encode(&rest)
 }
 
+/// The genuine rest for `state` reshaped: every record its own datagram, in order, with
+/// the timer firing after each, and reversed (so a flight arrives in parts, a partial ACK
+/// is due, and encrypted records come before their keys).
+pub fn seed_by_record(state: State) -> [Vec<u8>; 3] {
+    let rest: Vec<Vec<u8>> = recorded(state.is_dtls13())[state.steps()..]
+        .iter()
+        .filter(|(to_client, _)| *to_client == state.is_client())
+        .flat_map(|(_, d)| d.iter().flat_map(|d| records(d)))
+        .collect();
+    let reversed: Vec<Vec<u8>> = rest.iter().rev().cloned().collect();
+    let mut timed = Vec::new();
+    for r in &rest {
+        timed.extend(encode(std::slice::from_ref(r)));
+        timed.extend([0xff, 0xff]);
+    }
+    [encode(&rest), timed, encode(&reversed)]
+}
+
+/// The records of a datagram: DTLSPlaintext / DTLS 1.2 records (13-byte header) and DTLS
+/// 1.3 unified headers (RFC 9147 §4; no CID in the harness), each with its header.
+fn records(mut d: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while !d.is_empty() {
+        let n = if d[0] & 0xe0 == 0x20 {
+            let seq = if d[0] & 0x08 != 0 { 2 } else { 1 };
+            let head = 1 + seq;
+            if d[0] & 0x04 == 0 || d.len() < head + 2 {
+                d.len()
+            } else {
+                head + 2 + usize::from(u16::from_be_bytes([d[head], d[head + 1]]))
+            }
+        } else if d.len() >= 13 {
+            13 + usize::from(u16::from_be_bytes([d[11], d[12]]))
+        } else {
+            d.len()
+        };
+        let n = n.min(d.len());
+        out.push(d[..n].to_vec());
+        d = &d[n..];
+    }
+    out
+}
+
+/// Everything the target in `state` received while it was driven there, as an input: fed
+/// again, it must be recognised as old (replay windows, reassembly, ACK state).
+pub fn history(state: State) -> Vec<u8> {
+    let before: Vec<Vec<u8>> = recorded(state.is_dtls13())[..state.steps()]
+        .iter()
+        .filter(|(to_client, _)| *to_client == state.is_client())
+        .flat_map(|(_, d)| d.iter().cloned())
+        .collect();
+    encode(&before)
+}
+
 /// A fresh target connection driven to `state` by replaying the recorded peer's
 /// datagrams (the exchange is deterministic, so the peer need not run again).
 fn prepare(state: State, now: &mut Instant, rbuf: &mut [u8]) -> Connection {
@@ -370,6 +425,11 @@ fn prepared_copy(state: State) -> (Connection, Instant) {
     })
 }
 
+/// A connection in `state` whose handshake was replayed (for tests of the copy itself).
+pub fn replayed_connection(state: State) -> Connection {
+    replayed(state).0
+}
+
 /// A target connection in `state` whose handshake was replayed for this input, with
 /// what it would send next taken (not part of the experiment).
 fn replayed(state: State) -> (Connection, Instant) {
@@ -383,16 +443,6 @@ fn replayed(state: State) -> (Connection, Instant) {
     (c, now)
 }
 
-/// The connection an input starts from: a copy of the prepared one (DTLS 1.2), or one
-/// replayed for it (DTLS 1.3 connections are not copied).
-fn start(state: State) -> (Connection, Instant) {
-    if state.is_dtls13() {
-        replayed(state)
-    } else {
-        prepared_copy(state)
-    }
-}
-
 /// Runs one input against a copy of the target connection in `state` (the fuzz targets'
 /// body).
 ///
@@ -401,29 +451,69 @@ fn start(state: State) -> (Connection, Instant) {
 /// connection (only a genuine authenticated alert may, and the fuzzer cannot forge one).
 /// Returns whether the target completed the handshake (the seeds' check).
 pub fn run(state: State, data: &[u8]) -> bool {
-    let (mut target, now) = start(state);
-    feed(state, &mut target, now, data, None)
+    let (mut target, mut now) = prepared_copy(state);
+    feed(state, &mut target, &mut now, data, None)
 }
 
 /// What one input did, for comparing the copy with a replayed handshake: whether it
 /// completed, and everything the target sent, its state, statistics and events.
 pub fn outcome(state: State, data: &[u8], replayed: bool) -> (bool, Vec<String>) {
     let mut log = Vec::new();
-    let (mut target, now) = if replayed {
+    let (mut target, mut now) = if replayed {
         self::replayed(state)
     } else {
-        start(state)
+        prepared_copy(state)
     };
-    let completed = feed(state, &mut target, now, data, Some(&mut log));
+    let completed = feed(state, &mut target, &mut now, data, Some(&mut log));
     (completed, log)
 }
 
-/// Feeds `data` to `target` (at virtual time `now`), checking the invariants of [`run`];
-/// with `log`, records what the target did.
+/// What the rest of an input does on a connection and on a copy of it taken midway, for
+/// checking the copy in the states inputs reach (a partly received flight, a key update,
+/// a fallback to DTLS 1.2...): `data` is split after its first `ops_before` operations;
+/// the first part goes to a connection replayed to `state`, which is then copied.
+/// Returns `None` when `data` has no more operations than that.
+#[allow(clippy::type_complexity)]
+pub fn outcome_copied_midway(
+    state: State,
+    data: &[u8],
+    ops_before: usize,
+) -> Option<((bool, Vec<String>), (bool, Vec<String>))> {
+    let at = op_boundaries(data).get(ops_before).copied()?;
+    let (first, rest) = data.split_at(at);
+    let (mut original, mut now) = replayed(state);
+    feed(state, &mut original, &mut now, first, None);
+    let mut copy = copy_connection(&original).expect("the harness sets no hooks");
+    let mut outcomes = [(&mut original, Vec::new()), (&mut copy, Vec::new())]
+        .map(|(c, mut log)| (feed(state, c, &mut now.clone(), rest, Some(&mut log)), log));
+    let copied = std::mem::take(&mut outcomes[1]);
+    Some((std::mem::take(&mut outcomes[0]), copied))
+}
+
+/// The byte offsets where each operation of `data` starts (format in the module comment).
+fn op_boundaries(data: &[u8]) -> Vec<usize> {
+    let mut v = Vec::new();
+    let mut at = 0;
+    while at < data.len() {
+        v.push(at);
+        if data.len() - at < 2 {
+            break;
+        }
+        let len = u16::from_be_bytes([data[at], data[at + 1]]);
+        at += 2;
+        if len != 0xffff {
+            at += usize::from(len).min(data.len() - at);
+        }
+    }
+    v
+}
+
+/// Feeds `data` to `target` (at virtual time `now`, moved on by the timer operations),
+/// checking the invariants of [`run`]; with `log`, records what the target did.
 fn feed(
     state: State,
     target: &mut Connection,
-    mut now: Instant,
+    now: &mut Instant,
     data: &[u8],
     mut log: Option<&mut Vec<String>>,
 ) -> bool {
@@ -431,10 +521,10 @@ fn feed(
     let mut buf = Vec::new();
     for op in ops(data) {
         let (r, limit) = match op {
-            Op::Datagram(d) => (target.handle_datagram(now, d), MAX_ANSWER_DATAGRAMS),
+            Op::Datagram(d) => (target.handle_datagram(*now, d), MAX_ANSWER_DATAGRAMS),
             Op::Timer => {
-                now += Duration::from_secs(2);
-                (target.handle_timeout(now), usize::MAX)
+                *now += Duration::from_secs(2);
+                (target.handle_timeout(*now), usize::MAX)
             }
         };
         if r.is_err() {
@@ -449,7 +539,7 @@ fn feed(
         }
         let mut answers = 0usize;
         buf.clear();
-        while target.poll_transmit(now, &mut buf).is_some() {
+        while target.poll_transmit(*now, &mut buf).is_some() {
             answers += 1;
             assert!(answers <= limit, "one datagram answered with a burst");
             if let Some(log) = log.as_deref_mut() {
@@ -462,10 +552,17 @@ fn feed(
                 "{r:?} {} {:?} {:?}",
                 target.state_name(),
                 target.stats(),
-                target.poll_timeout().map(|t| t - now)
+                target.poll_timeout().map(|t| t - *now)
             ));
             while let Some(e) = target.poll_event() {
                 log.push(format!("{e:?}"));
+            }
+            // Application data delivered (a record accepted twice shows here).
+            for _ in 0..1024 {
+                let Some(n) = target.recv(&mut rbuf) else {
+                    break;
+                };
+                log.push(format!("recv {:02x?}", &rbuf[..n]));
             }
         }
         drain(target, &mut rbuf);
@@ -482,7 +579,7 @@ fn feed(
     if target.is_established() {
         let _ = target.send(b"after fuzz");
         buf.clear();
-        while target.poll_transmit(now, &mut buf).is_some() {
+        while target.poll_transmit(*now, &mut buf).is_some() {
             if let Some(log) = log.as_deref_mut() {
                 log.push(format!("sent {buf:02x?}"));
             }

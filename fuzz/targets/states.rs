@@ -82,8 +82,7 @@ impl State {
     }
 
     /// A DTLS 1.3 target: both ends offer 1.3 and 1.2 (so the server's version choice and
-    /// the client's fallback to 1.2 are in reach of the input), and the connection is
-    /// driven by replaying the handshake for each input (1.3 connections are not copied).
+    /// the client's fallback to 1.2 are in reach of the input).
     pub fn is_dtls13(self) -> bool {
         self.base() != self
     }

@@ -181,6 +181,9 @@ pub(crate) struct Channel13<S, E> {
     /// The application's retransmission-timeout hook (OpenSSL's `DTLS_set_timer_cb`):
     /// given the previous timeout in µs (0 for a new flight), it returns the next.
     pub(crate) timer_hook: Option<Box<dyn FnMut(u32) -> u32 + Send>>,
+    /// Flight retransmissions (timer expiries and answers to the peer's retransmissions),
+    /// `Stats::retransmits`.
+    pub(crate) retransmits: u64,
 }
 
 /// One entry of [`Channel13::log`].
@@ -235,6 +238,7 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             group: None,
             randoms: None,
             timer_hook: None,
+            retransmits: 0,
         }
     }
 
@@ -345,6 +349,9 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
             f.transmit(&mut self.rl, now, self.mtu, false, &mut dgrams)?;
             if let Some(h) = self.timer_hook.as_mut() {
                 f.override_timeout(now, h);
+            }
+            if !dgrams.is_empty() {
+                self.retransmits += 1;
             }
             self.out.extend(dgrams);
         }

@@ -18,6 +18,7 @@ use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::error::{AlertDescription as AD, Error};
 
 /// Waiting for ServerHello or HelloRetryRequest.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct ExpectServerHello {
     pub(crate) random: [u8; 32],
     pub(crate) share: EphemeralKeyPair,
@@ -30,6 +31,7 @@ pub struct ExpectServerHello {
 }
 
 /// Between ServerHello and the server's Finished: the handshake secrets and transcript.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct Handshaking {
     pub(crate) suite: Suite13,
     pub(crate) ks: KeySchedule,
@@ -57,6 +59,7 @@ impl Handshaking {
 pub use super::key_update::Established;
 
 /// The client's state.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub enum State {
     ExpectServerHello(Box<ExpectServerHello>),
     ExpectEncryptedExtensions(Box<Handshaking>),

@@ -112,6 +112,7 @@ pub fn decode_request(body: &[u8]) -> Result<u8, DecodeError> {
 
 /// What a connection knows about CIDs beyond what its record layer uses.
 #[derive(Debug, Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct CidState {
     /// Both hellos carried the extension.
     pub(crate) negotiated: bool,

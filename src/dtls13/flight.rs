@@ -38,6 +38,7 @@ struct Frag {
 
 /// A flight being delivered.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct OutFlight {
     msgs: Vec<OutMsg>,
     frags: Vec<Frag>,

@@ -14,6 +14,7 @@ use super::record_protection::Suite13;
 use crate::error::{AlertDescription as AD, Error};
 
 /// After the handshake.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct Established {
     pub(crate) suite: Suite13,
     pub(crate) ks: KeySchedule,

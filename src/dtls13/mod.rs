@@ -145,6 +145,8 @@ pub mod connection_id;
 pub mod epoch;
 pub mod extensions;
 pub mod flight;
+#[cfg(feature = "fuzzing")]
+mod fuzz_copy;
 pub(crate) mod handshake13;
 pub mod hello;
 pub(crate) mod hrr_cookie;

@@ -75,6 +75,7 @@ impl ReplayWindow {
     }
 }
 
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct RecvEpoch {
     epoch: u64,
     keys: RecordKeys,
@@ -82,6 +83,7 @@ struct RecvEpoch {
     usage: KeyUsage,
 }
 
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct SendEpoch {
     epoch: u64,
     keys: RecordKeys,
@@ -91,6 +93,7 @@ struct SendEpoch {
 
 /// Keys and counters of both directions.
 #[derive(Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct RecordLayer {
     plain_send_seq: u64,
     plain_window: ReplayWindow,

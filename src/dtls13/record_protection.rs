@@ -133,12 +133,14 @@ impl From<HeaderError> for ProtectionError {
 // Both variants are expanded AES/GHASH key schedules (hundreds of bytes); one lives per
 // epoch and direction, so boxing either only adds an indirection on the record path.
 #[allow(clippy::large_enum_variant)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 enum Aead {
     Ring(aead::LessSafeKey),
     Ccm(CcmKey),
 }
 
-/// One direction's record keys of one epoch.
+/// One direction's record keys of one epoch (copyable in fuzzing builds only: secrets).
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct RecordKeys {
     aead: Aead,
     iv: [u8; 12],

@@ -128,6 +128,8 @@ pub struct Server13 {
     pub(crate) parked_hello: Option<(u16, Vec<u8>, u64)>,
     /// The hook's server_name acknowledgement decision, when a hook ran.
     pub(crate) hook_sni_ack: Option<bool>,
+    /// The last ticket we issued, as a client holds it (the session it resumes).
+    pub(crate) issued: Option<super::client::Ticket13>,
 }
 
 role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
@@ -176,6 +178,7 @@ impl Server13 {
             client_hello_hook: None,
             parked_hello: None,
             hook_sni_ack: None,
+            issued: None,
         })
     }
 
@@ -198,6 +201,12 @@ impl Server13 {
     /// The application protocol we selected (ALPN, RFC 7301), if any.
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
         self.alpn.as_deref()
+    }
+
+    /// The last ticket issued (RFC 8446 §4.6.1): what a client resuming the session
+    /// holds.
+    pub fn issued_ticket(&self) -> Option<&super::client::Ticket13> {
+        self.issued.as_ref()
     }
 
     /// The handshake state's name (for logs and tests).

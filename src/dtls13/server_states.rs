@@ -18,6 +18,7 @@ use crate::config::VerifyMode;
 use crate::error::{AlertDescription as AD, Error};
 
 /// After our flight, waiting for the client's: the secrets it needs.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct SHandshaking {
     pub(crate) suite: Suite13,
     pub(crate) ks: KeySchedule,
@@ -46,6 +47,7 @@ impl SHandshaking {
 pub use super::key_update::Established as SEstablished;
 
 /// The server's state.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub enum SState {
     /// Waiting for a ClientHello (also after a stateless HelloRetryRequest: nothing of
     /// ClientHello1 is kept but what the cookie carries).

@@ -4,11 +4,13 @@
 //! accepted for PSK + ECDHE (`psk_dhe_ke`) once its binder verifies over the truncated
 //! ClientHello (§4.2.11.2).
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use rand::RngCore;
 use ring::aead;
 
+use super::client::Ticket13;
 use super::extensions::{self as ext, ext_type, psk_mode};
 use super::hello::{find_extension, msg_type as hs, ClientHello};
 use super::key_schedule::KeySchedule;
@@ -28,8 +30,9 @@ const MAX_IDENTITIES_TRIED: usize = 4;
 /// The key tickets are sealed with, shared by the connections of one server.
 pub struct TicketKey13 {
     key: aead::LessSafeKey,
-    /// Time zero of the issue times sealed into tickets.
-    origin: Instant,
+    /// Time zero of the issue times sealed into tickets (a Config's key: its first use,
+    /// so virtual time works as the caller's clock does).
+    origin: OnceLock<Instant>,
 }
 
 impl std::fmt::Debug for TicketKey13 {
@@ -56,12 +59,44 @@ impl TicketKey13 {
 
     /// A key from 32 given bytes (tests; or a key shared by several processes).
     pub fn from_bytes(k: &[u8; 32], now: Instant) -> Result<Self, Error> {
+        let key = Self::unstarted(k)?;
+        let _ = key.origin.set(now);
+        Ok(key)
+    }
+
+    /// A key whose issue times count from its first use.
+    fn unstarted(k: &[u8; 32]) -> Result<Self, Error> {
         let key = aead::UnboundKey::new(&aead::AES_256_GCM, k)
             .map_err(|_| Error::Crypto("ticket key"))?;
         Ok(TicketKey13 {
             key: aead::LessSafeKey::new(key),
-            origin: now,
+            origin: OnceLock::new(),
         })
+    }
+
+    /// A Config's key: random, or with the `test-rng` feature and a seed, from the seed
+    /// (reproducible tickets for the fuzz harness); issue times count from its first use.
+    pub(crate) fn for_config(cfg: &crate::config::Config) -> Result<Self, Error> {
+        let mut k = zeroize::Zeroizing::new([0u8; 32]);
+        #[cfg(any(test, feature = "test-rng"))]
+        if let Some(seed) = cfg.rng_seed {
+            use rand::SeedableRng;
+            rand::rngs::StdRng::seed_from_u64(seed ^ 0x7113).fill_bytes(&mut *k);
+            return Self::unstarted(&k);
+        }
+        let _ = cfg;
+        rand::rngs::OsRng.fill_bytes(&mut *k);
+        Self::unstarted(&k)
+    }
+
+    /// Fuzzing builds: an independent key in the same state (its origin), for
+    /// `rdtls::fuzzing::copy_connection`.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn fuzz_copy(&self) -> Self {
+        TicketKey13 {
+            key: self.key.clone(),
+            origin: self.origin.clone(),
+        }
     }
 
     fn seal(&self, nonce: [u8; 12], t: &TicketContents) -> Result<Vec<u8>, Error> {
@@ -111,7 +146,8 @@ impl TicketKey13 {
     }
 
     fn ms_since_origin(&self, now: Instant) -> u64 {
-        now.saturating_duration_since(self.origin).as_millis() as u64
+        let origin = *self.origin.get_or_init(|| now);
+        now.saturating_duration_since(origin).as_millis() as u64
     }
 }
 
@@ -206,16 +242,24 @@ impl Server13 {
                     psk: psk.as_bytes().to_vec(),
                 },
             )?;
-            let mut b = Vec::new();
-            NewSessionTicket {
+            let nst = NewSessionTicket {
                 lifetime: TICKET_LIFETIME_SECS,
                 age_add,
                 nonce,
                 ticket,
                 extensions: Vec::new(),
-            }
-            .encode(&mut b);
+            };
+            let mut b = Vec::new();
+            nst.encode(&mut b);
             msgs.push(self.ch.next_msg(3, hs::NEW_SESSION_TICKET, b));
+            // The session `Connection::session` reports: the one this ticket resumes.
+            self.issued = Some(Ticket13 {
+                ticket: nst,
+                suite: e.suite,
+                psk: psk.as_bytes().to_vec(),
+                received: now,
+                peer_certs: self.ch.peer_certs.clone(),
+            });
         }
         self.ch.send_flight(now, msgs)
     }

@@ -259,7 +259,21 @@ pub enum SnAlgorithm {
 /// The mask is AES-ECB(sn_key, ciphertext[0..16]) or ChaCha20 with the first 4 ciphertext
 /// bytes as block counter and the next 12 as nonce: exactly QUIC's header protection
 /// (RFC 9001 §5.4.3/§5.4.4), so `ring::aead::quic` computes it.
-pub struct SnKey(quic::HeaderProtectionKey);
+pub struct SnKey(
+    quic::HeaderProtectionKey,
+    /// Fuzzing builds: the algorithm and key bytes, so that [`Clone`] can key a copy
+    /// (ring's key cannot be copied; `rdtls::fuzzing::copy_connection`).
+    #[cfg(feature = "fuzzing")]
+    (SnAlgorithm, zeroize::Zeroizing<Vec<u8>>),
+);
+
+#[cfg(feature = "fuzzing")]
+impl Clone for SnKey {
+    fn clone(&self) -> Self {
+        let (alg, key) = &self.1;
+        SnKey::new(*alg, key).expect("the same key was accepted before")
+    }
+}
 
 impl std::fmt::Debug for SnKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -279,9 +293,12 @@ impl SnKey {
             SnAlgorithm::Aes256 => &quic::AES_256,
             SnAlgorithm::ChaCha20 => &quic::CHACHA20,
         };
-        quic::HeaderProtectionKey::new(a, sn_key)
-            .map(SnKey)
-            .map_err(|_| BadSnKey)
+        let k = quic::HeaderProtectionKey::new(a, sn_key).map_err(|_| BadSnKey)?;
+        Ok(SnKey(
+            k,
+            #[cfg(feature = "fuzzing")]
+            (alg, zeroize::Zeroizing::new(sn_key.to_vec())),
+        ))
     }
 
     /// The first two mask bytes for a record whose ciphertext is `ciphertext`.

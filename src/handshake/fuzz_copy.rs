@@ -1,6 +1,8 @@
 //! Fuzzing builds only (the `fuzzing` feature): a copy of a connection, so the fuzz harness
 //! drives a genuine handshake to its target state once per process and starts every input
-//! from a copy instead of replaying the handshake each time.
+//! from a copy instead of replaying the handshake each time. This is the DTLS 1.2 machine's
+//! copy and the contract; DTLS 1.3 connections follow it in `crate::dtls13::fuzz_copy`
+//! (the endpoints) and `crate::version`'s `fuzz_copy` (the connection around them).
 //!
 //! The copy is the same connection in every respect the input can observe — keys,
 //! transcript, sequence numbers, replay windows, reassembly, flights, timers, the RNG's
@@ -17,10 +19,17 @@
 use std::sync::Arc;
 
 use super::Machine;
+use crate::config::Config;
 
 impl Machine {
     /// A copy of this connection (see the module comment); `None` when a hook is set.
     pub(crate) fn fuzz_copy(&self) -> Option<Machine> {
+        self.fuzz_copy_on(Arc::new(self.config.fuzz_copy()))
+    }
+
+    /// A copy on `config`, a copy of this machine's configuration (a dual-version client's
+    /// 1.2 machine and its 1.3 client share one, and so do their copies).
+    pub(crate) fn fuzz_copy_on(&self, config: Arc<Config>) -> Option<Machine> {
         if self.timer_hook.is_some()
             || self.verifier.is_some()
             || self.cookie_hooks.is_some()
@@ -31,7 +40,7 @@ impl Machine {
             return None;
         }
         Some(Machine {
-            config: Arc::new(self.config.fuzz_copy()),
+            config,
             is_client: self.is_client,
             life: self.life.clone(),
             records: self.records.clone(),

@@ -16,6 +16,10 @@ use crate::error::{AlertDescription, AlertLevel, Error, SendError};
 use crate::handshake::machine::Machine;
 use crate::pki::X509_V_ERR_UNSPECIFIED;
 
+#[cfg(feature = "fuzzing")]
+#[path = "fuzz_copy.rs"]
+mod fuzz_copy;
+
 /// The 1.3 role.
 pub(crate) enum Role13 {
     Client(Box<Client13>),
@@ -502,12 +506,15 @@ impl Conn13 {
     }
 
     /// Client: a session resuming with the newest ticket received (RFC 8446 §4.6.1), once
-    /// one arrived. Server: None (tickets are self-contained; nothing to cache).
+    /// one arrived. Server: the session of the last ticket it issued (what a client
+    /// resuming it holds: suite, resumption PSK, the client's chain, SNI), as OpenSSL's
+    /// TLS 1.3 server reports one; None before a ticket was issued (tickets are
+    /// self-contained: nothing is cached).
     pub(crate) fn session(&self) -> Option<crate::session::cache::Session> {
-        let Role13::Client(c) = &self.role else {
-            return None;
+        let (t, server_name, cfg) = match &self.role {
+            Role13::Client(c) => (c.tickets().last()?, self.server_name.clone(), &c.ch.cfg),
+            Role13::Server(s) => (s.issued_ticket()?, s.sni.clone(), &s.ch.cfg),
         };
-        let t = c.tickets().last()?;
         let id = ring::digest::digest(&ring::digest::SHA256, &t.ticket.ticket);
         let created_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -520,8 +527,8 @@ impl Conn13 {
             extended_master_secret: false,
             peer_certificates: t.peer_certs.clone(),
             verify_result: self.verify_result(),
-            server_name: self.server_name.clone(),
-            id_context: c.ch.cfg.session_id_context.clone(),
+            server_name,
+            id_context: cfg.session_id_context.clone(),
             created: t.received,
             created_unix,
             lifetime: std::time::Duration::from_secs(u64::from(t.ticket.lifetime)),
@@ -530,7 +537,10 @@ impl Conn13 {
     }
 
     pub(crate) fn stats(&self) -> Stats {
-        self.stats
+        Stats {
+            retransmits: role!(&self.role, x => x.ch.retransmits),
+            ..self.stats
+        }
     }
 
     pub(crate) fn config(&self) -> &std::sync::Arc<crate::Config> {

@@ -17,6 +17,7 @@ const MAX_HELD_BYTES: usize = 1 << 15;
 
 /// Fragments of one handshake message (a ClientHello unless made by
 /// [`Held::server_hello`]), not yet complete.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Held {
     msg_type: u8,
     datagrams: Vec<Vec<u8>>,

@@ -174,7 +174,7 @@ impl Engine {
     }
 
     /// The 1.2 machine, when this is (or may still become) a 1.2 connection.
-    #[allow(dead_code)] // tests and fuzzing builds
+    #[allow(dead_code)] // tests
     pub(crate) fn machine(&self) -> Option<&Machine> {
         match self {
             Engine::V12(m, _) => Some(m),

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{config, handshake, pair, V12, V13};
 use crate::common::fixtures::Spec;
-use crate::common::link::{Dir, LinkConfig, Pair};
+use crate::common::link::{Dir, Endpoint, LinkConfig, Pair};
 use crate::common::ours::{our_builder, Ours};
 use rdtls::ClientOptions;
 
@@ -25,10 +25,29 @@ fn ticket_resumption_through_session() {
     })
     .unwrap();
     assert!(!p.client.conn.session_reused());
+    // Both tickets (tls13_tickets 2) in: the server reports the session of the last one it
+    // issued, which is the client's (issue 13: it used to report none).
+    p.exchange(b"tickets", b"in").unwrap();
     let session = p.client.conn.session().expect("session with a ticket");
+    let issued = p
+        .server
+        .conn
+        .session()
+        .expect("the server's session once it issued a ticket");
     assert!(session.tls13_ticket.is_some());
     assert_eq!(session.suite, 0x1301);
     assert!(!session.peer_certificates.is_empty());
+    let (ct, st) = (
+        session.tls13_ticket.as_ref().unwrap(),
+        issued.tls13_ticket.as_ref().unwrap(),
+    );
+    assert_eq!(issued.id, session.id, "the same ticket");
+    assert_eq!((st.ticket.clone(), st.suite), (ct.ticket.clone(), ct.suite));
+    assert_eq!(st.psk, ct.psk, "the same resumption PSK (RFC 8446 §4.6.1)");
+    assert_eq!(issued.suite, session.suite);
+    assert_eq!(issued.id_context, session.id_context);
+    // The server's peer is the client: no client certificate in this configuration.
+    assert_eq!(issued.peer_certificates, p.server.conn.peer_certificates());
 
     let now = p.now;
     let opts = ClientOptions {
@@ -428,4 +447,67 @@ fn ticket_key_shared_between_configs() {
         ticket_resumes_across(server(Some(key.clone())), server(Some(key))),
         "the shared key opens the other Config's ticket"
     );
+}
+
+/// `Stats::retransmits` counts DTLS 1.3 flight retransmissions as on 1.2 (issue 13): on
+/// the retransmission timer, and in answer to the peer's retransmitted flight; a stateless
+/// HelloRetryRequest answering a repeated ClientHello is a new answer, not one.
+#[test]
+fn retransmits_counted_on_13() {
+    let mut p = pair((V13, V13), (V13, V13));
+    let expire = |p: &mut Pair<Ours, Ours>, client: bool| {
+        let t = if client {
+            p.client.poll_timeout()
+        } else {
+            p.server.poll_timeout()
+        };
+        p.advance_to(t.expect("a flight on its timer"));
+        let now = p.now;
+        if client {
+            p.client.handle_timeout(now)
+        } else {
+            p.server.handle_timeout(now)
+        }
+    };
+    let retransmits = |p: &Pair<Ours, Ours>| {
+        (
+            p.client.conn.stats().retransmits,
+            p.server.conn.stats().retransmits,
+        )
+    };
+    // ClientHello lost: the client's timer resends it.
+    assert_eq!(p.take(Dir::ToServer).len(), 1);
+    expire(&mut p, true);
+    assert_eq!(retransmits(&p), (1, 0));
+    let ch1 = p.take(Dir::ToServer);
+    assert_eq!(ch1.len(), 1, "the ClientHello again");
+    p.deliver(Dir::ToServer, &ch1);
+    let hrr = p.take(Dir::ToClient);
+    p.deliver(Dir::ToClient, &hrr);
+    let ch2 = p.take(Dir::ToServer);
+    p.deliver(Dir::ToServer, &ch2);
+    assert_eq!(
+        retransmits(&p),
+        (1, 0),
+        "HelloRetryRequest, ClientHello2: new flights"
+    );
+    // The server's flight is lost: the client's timer resends ClientHello2, and the server
+    // answers the repeated ClientHello with its flight again (RFC 9147 §5.8).
+    assert!(!p.take(Dir::ToClient).is_empty());
+    expire(&mut p, true);
+    assert_eq!(retransmits(&p), (2, 0));
+    let ch2 = p.take(Dir::ToServer);
+    p.deliver(Dir::ToServer, &ch2);
+    assert_eq!(retransmits(&p), (2, 1));
+    assert!(!p.take(Dir::ToClient).is_empty(), "the flight again");
+    // Lost again: now the server's own timer.
+    expire(&mut p, false);
+    assert_eq!(retransmits(&p), (2, 2));
+    let flight = p.take(Dir::ToClient);
+    p.deliver(Dir::ToClient, &flight);
+    handshake(&mut p);
+    p.exchange(b"after", b"loss").unwrap();
+    assert_eq!(p.client.conn.protocol_version(), Some(V13));
+    let (c, s) = retransmits(&p);
+    assert!(c >= 2 && s >= 2, "counts never go back: {c} {s}");
 }
