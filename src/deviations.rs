@@ -174,7 +174,9 @@
 //!   hooks set on a 1.3 server reach it (they matter only before its ServerHello).
 //! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
 //!   `tls13_suite`), `peer_signature_scheme`, `psk_identity(_hint)`,
-//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`.
+//!   `finished` (empty), `extended_master_secret`, `secure_renegotiation`. `peer_groups`
+//!   and `group` do answer: the client's supported_groups (on a client, the server's from
+//!   EncryptedExtensions, if any) and the key share's group (RFC 8446 §4.2.7, §4.2.8).
 //!   `connection_ids` and `last_datagram_newest` do answer on 1.3 (RFC 9147 §9; `own` is
 //!   the CID of ours the peer uses now, one of several after a NewConnectionId). Security
 //!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier

@@ -12,7 +12,7 @@ use super::extensions::{self as ext, ext_type};
 use super::hello::msg_type as hs;
 use super::messages;
 use crate::codec::Reader;
-use crate::enums::ExtensionType;
+use crate::enums::{ExtensionType, NamedGroup};
 use crate::error::{AlertDescription as AD, Error};
 use crate::srtp::UseSrtp;
 
@@ -29,7 +29,8 @@ impl Client13 {
                     self.sni_acked = true
                 }
                 ext_type::SUPPORTED_GROUPS => {
-                    ext::decode_u16_list(e.data).map_err(decode_err)?;
+                    let groups = ext::decode_u16_list(e.data).map_err(decode_err)?;
+                    self.peer_groups = groups.into_iter().map(NamedGroup).collect();
                 }
                 t if t == ExtensionType::ALPN.0 && !self.ch.cfg.alpn_protocols.is_empty() => {
                     // RFC 7301 §3.1: one protocol, one we offered; OpenSSL 3.0 (and our 1.2

@@ -128,6 +128,8 @@ pub struct Server13 {
     pub(crate) parked_hello: Option<(u16, Vec<u8>, u64)>,
     /// The hook's server_name acknowledgement decision, when a hook ran.
     pub(crate) hook_sni_ack: Option<bool>,
+    /// The client's supported_groups, in its order (OpenSSL's `SSL_get1_groups`).
+    pub(crate) peer_groups: Vec<crate::enums::NamedGroup>,
 }
 
 role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
@@ -176,6 +178,7 @@ impl Server13 {
             client_hello_hook: None,
             parked_hello: None,
             hook_sni_ack: None,
+            peer_groups: Vec::new(),
         })
     }
 
