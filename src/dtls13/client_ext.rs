@@ -25,7 +25,12 @@ impl Client13 {
         let exts = messages::decode_encrypted_extensions(body).map_err(decode_err)?;
         for e in &exts {
             match e.typ {
-                ext_type::SERVER_NAME if self.sni_name().is_some() && e.data.is_empty() => {
+                ext_type::SERVER_NAME if self.sni_name().is_some() => {
+                    // RFC 6066 §3: the acknowledgement's extension_data SHALL be empty;
+                    // OpenSSL 3.0 answers anything else with decode_error, as we do.
+                    if !e.data.is_empty() {
+                        return Err(decode_err("server_name answer not empty"));
+                    }
                     self.sni_acked = true
                 }
                 ext_type::SUPPORTED_GROUPS => {
