@@ -156,7 +156,9 @@
 //!   1.2; a cookie-less ClientHello1 answered by a HelloRetryRequest sees no hook), may
 //!   pause, refuse or swap the configuration (certificate, ALPN, SRTP; the cookie and
 //!   ticket keys stay the first configuration's); its warning alert is not sent on 1.3
-//!   (TLS 1.3 has no warning alerts, RFC 8446 §6; OpenSSL suppresses it too). The ALPN
+//!   (TLS 1.3 has no warning alerts, RFC 8446 §6; OpenSSL suppresses it too). Its
+//!   server_name acknowledgement goes into EncryptedExtensions, never on a PSK resumption
+//!   (RFC 6066 §3's rule for resumption, kept on 1.3; OpenSSL's TLS 1.3 sends it). The ALPN
 //!   select hook answers in EncryptedExtensions. The session lookup hook
 //!   (`set_session_lookup_hook`, OpenSSL's `SSL_CTX_sess_set_get_cb`) is for session-ID
 //!   resumption, which 1.3 does not have (RFC 8446 §2.2: resumption by PSK; our tickets
