@@ -54,6 +54,8 @@ static int run(const char *cert, const char *key, const char *client_groups, int
     done = mem_pair_handshake(c, c_out, s, s_out);
     printf("client %s, server preference %s:\n", client_groups, serverpref ? "on" : "off");
     if (done) {
+        /* The protocol on stderr, out of the compared output (t_server_choice.sh). */
+        fprintf(stderr, "%s: %s\n", client_groups, SSL_get_version(c));
         printf("  negotiated: server %s, client %s\n", name(s, SSL_get_negotiated_group(s)),
                name(c, SSL_get_negotiated_group(c)));
         n = SSL_get_shared_group(s, -1);

@@ -158,6 +158,7 @@ run_test sni_gnutls_cli
 run_test sni_servername_fatal
 run_test sni_resumption_same_name_only
 run_test sni_callbacks_c_program
+run_test sni_callbacks_c_program_13
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dropin_sni_openssl_s_server
     run_test dropin_sni_callbacks_c_program
@@ -312,7 +313,7 @@ done
 
 # Group / signature algorithm / cipher choice as stock s_server (t_server_choice.sh, issue 8).
 for t in groups_clientpref groups_serverpref sigalgs_clientpref sigalgs_serverpref ciphers \
-    group_api_as_openssl; do
+    group_api_as_openssl group_api_13; do
     run_test "server_choice_$t"
 done
 if [ "$RDTLS_BACKEND" = rdtls ]; then

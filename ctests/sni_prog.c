@@ -11,8 +11,8 @@
  * server context has no certificate: its certificate callback (SSL_CTX_set_cert_cb) loads
  * one by SNI after the ClientHello, fails, or (retry.test) twice asks to be called again
  * (-1, SSL_ERROR_WANT_X509_LOOKUP). For each case the program prints what each
- * side saw: handshake result, the certificate subject, whether the ServerHello
- * acknowledged server_name (RFC 6066 §3), SSL_get_servername on the server, the callbacks'
+ * side saw: handshake result, the certificate subject, whether the server acknowledged
+ * server_name (RFC 6066 §3; ServerHello on 1.2, EncryptedExtensions on 1.3), SSL_get_servername on the server, the callbacks'
  * view (name, whether SSL_get_sigalgs reported the client's list) and the server's error
  * reason. (The client's reaction to the plaintext alert is not printed: rdtls obeys it only
  * at its next retransmission timer, see rdtls::deviations.)
@@ -35,7 +35,7 @@
 static const char *files[4];
 static SSL_CTX *second_ctx;
 static char seen[256];     /* what the callbacks saw, one case at a time */
-static int server_hello_ack; /* -1: no ServerHello seen, 0/1: server_name absent/present */
+static int server_hello_ack; /* -1: no ServerHello seen, 0/1: server_name ack absent/present */
 static char alerts_sent[64]; /* "level/description " for each alert the server sent */
 static int cert_cb_calls;    /* calls of cert_cb in the current case */
 
@@ -105,7 +105,9 @@ static void server_msg_cb(int write_p, int version, int content_type, const void
         snprintf(alerts_sent + n, sizeof(alerts_sent) - n, "%d/%d ", p[0], p[1]);
 }
 
-/* Records whether the ServerHello the client received carries server_name. */
+/* Records whether the server acknowledged server_name: in the ServerHello (DTLS 1.2) or in
+ * EncryptedExtensions (DTLS 1.3, RFC 8446 §4.3.1), both as the message callback shows them
+ * (12-byte DTLS handshake header first). */
 static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
                    SSL *ssl, void *arg)
 {
@@ -115,13 +117,19 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
     (void)version;
     (void)ssl;
     (void)arg;
-    if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 12 || p[0] != SSL3_MT_SERVER_HELLO)
+    if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 12)
         return;
-    server_hello_ack = 0;
-    i = 12 + 2 + 32; /* DTLS handshake header, version, random */
-    if (i >= len)
+    if (p[0] == SSL3_MT_SERVER_HELLO) {
+        server_hello_ack = 0;
+        i = 12 + 2 + 32; /* DTLS handshake header, version, random */
+        if (i >= len)
+            return;
+        i += 1 + p[i] + 2 + 1; /* session_id, cipher suite, compression */
+    } else if (p[0] == SSL3_MT_ENCRYPTED_EXTENSIONS) { /* the extension list only */
+        i = 12;
+    } else {
         return;
-    i += 1 + p[i] + 2 + 1; /* session_id, cipher suite, compression */
+    }
     if (i + 2 > len)
         return;
     end = i + 2 + (size_t)((p[i] << 8) | p[i + 1]);
@@ -254,6 +262,9 @@ static void run_case(const char *label, SSL_CTX *sctx, SSL_CTX *cctx, const char
            c.done ? "ok" : "failed", s.done ? "ok" : "failed", subject,
            server_hello_ack < 0 ? "-" : server_hello_ack ? "yes" : "no", sni ? sni : "-");
     printf("%s: callbacks %s\n", label, seen[0] ? seen : "none");
+    /* The protocol on stderr, out of the compared output: t_sni.sh checks the 1.3 run. */
+    if (c.done)
+        fprintf(stderr, "%s: %s\n", label, SSL_get_version(c.ssl));
     if (s.lookups > 0)
         printf("%s: SSL_ERROR_WANT_X509_LOOKUP %d times, cert_cb called %d times\n", label,
                s.lookups, cert_cb_calls);

@@ -112,12 +112,48 @@ test_server_choice_group_api_as_openssl() {
     [ -x "$ossl" ] || fail "missing $ossl (make ctest-progs RDTLS_BACKEND=openssl)"
     timeout 30 "$ossl" "$CERTDIR/server-rsa.pem" "$CERTDIR/server-rsa.key" > openssl.txt ||
         fail "group_choice failed under OpenSSL: $(cat openssl.txt)"
-    # OpenSSL 3.0 (the reference) has no DTLS 1.3, and our SSL_get_shared_group lists
-    # nothing on a 1.3 connection yet: the 1.2 comparison, pinned by the environment.
+    # OpenSSL 3.0 (the reference) has no DTLS 1.3: the 1.2 comparison, pinned by the
+    # environment; test_server_choice_group_api_13 runs the same program on 1.3.
     RDTLS_MAX_PROTO=DTLSv1.2 timeout 30 "$CTDIR/group_choice" "$CERTDIR/server-rsa.pem" \
         "$CERTDIR/server-rsa.key" > ours.txt || fail "group_choice failed under $RDTLS_BACKEND: $(cat ours.txt)"
     cat ours.txt
     grep -A1 '^client P-384:P-256:X25519, server preference off:' ours.txt |
         grep -q 'negotiated: server secp384r1' || fail "the client's first group was not chosen"
     diff openssl.txt ours.txt || fail "results differ (< OpenSSL, > ours)"
+}
+
+# The same group API on DTLS 1.3 (our default, ours<->ours) must answer as on 1.2: the
+# client's supported_groups as the server saw them, the shared list and count. The
+# negotiated group is the client's key share (RFC 8446 §4.2.8), its first group, taken
+# when the server supports it -- so with server preference it can differ from 1.2's, as
+# with OpenSSL's TLS 1.3 (tls_parse_ctos_key_share takes the first acceptable share).
+test_server_choice_group_api_13() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend (OpenSSL 3.0 has no DTLS 1.3)"
+    RDTLS_MAX_PROTO=DTLSv1.2 timeout 30 "$CTDIR/group_choice" "$CERTDIR/server-rsa.pem" \
+        "$CERTDIR/server-rsa.key" > ours12.txt 2> v12.txt || fail "group_choice failed on 1.2"
+    (
+        unset RDTLS_MAX_PROTO
+        timeout 30 "$CTDIR/group_choice" "$CERTDIR/server-rsa.pem" "$CERTDIR/server-rsa.key"
+    ) > ours13.txt 2> v13.txt || fail "group_choice failed on 1.3: $(cat ours13.txt)"
+    cat ours13.txt
+    [ "$(grep -c ': DTLSv1.2$' v12.txt)" = 10 ] || fail "not DTLS 1.2: $(cat v12.txt)"
+    [ "$(grep -c ': DTLSv1.3$' v13.txt)" = 10 ] || fail "not DTLS 1.3: $(cat v13.txt)"
+    grep -q 'server shared groups (3): secp384r1 secp256r1 x25519;' ours13.txt ||
+        fail "no shared groups on 1.3"
+    # Everything but the negotiated group is the same as on 1.2.
+    diff <(grep -v 'negotiated:' ours12.txt) <(grep -v 'negotiated:' ours13.txt) ||
+        fail "1.3 answers differ from 1.2's (< 1.2, > 1.3)"
+    # The negotiated group: the client's first, on both sides, with or without preference.
+    local first srv cli want n=0
+    while read -r first srv cli; do
+        n=$((n + 1))
+        case "$first" in
+        P-384) want=secp384r1 ;; P-256) want=secp256r1 ;; X25519) want=x25519 ;;
+        *) fail "unexpected group $first" ;;
+        esac
+        [ "$srv" = "$want," ] && [ "$cli" = "$want" ] ||
+            fail "negotiated $srv $cli, not the client's first group $first"
+    done < <(awk '/^client /{split($2, g, ":"); sub(",", "", g[1]); first=g[1]; next}
+                  /negotiated:/{print first, $3, $5}' ours13.txt)
+    [ "$n" = 10 ] || fail "$n negotiated lines, not 10"
 }

@@ -428,7 +428,8 @@ impl Connection {
     }
 
     /// Server: the groups of the client's supported_groups extension, in its order (empty
-    /// without one; OpenSSL's `SSL_get1_groups`).
+    /// without one; OpenSSL's `SSL_get1_groups`). A 1.3 client: the server's list from
+    /// EncryptedExtensions, if it sent one (RFC 8446 §4.2.7).
     pub fn peer_groups(&self) -> &[NamedGroup] {
         self.inner.peer_groups()
     }

@@ -156,7 +156,9 @@
 //!   1.2; a cookie-less ClientHello1 answered by a HelloRetryRequest sees no hook), may
 //!   pause, refuse or swap the configuration (certificate, ALPN, SRTP; the cookie and
 //!   ticket keys stay the first configuration's); its warning alert is not sent on 1.3
-//!   (TLS 1.3 has no warning alerts, RFC 8446 §6; OpenSSL suppresses it too). The ALPN
+//!   (TLS 1.3 has no warning alerts, RFC 8446 §6; OpenSSL suppresses it too). Its
+//!   server_name acknowledgement goes into EncryptedExtensions, never on a PSK resumption
+//!   (RFC 6066 §3's rule for resumption, kept on 1.3; OpenSSL's TLS 1.3 sends it). The ALPN
 //!   select hook answers in EncryptedExtensions. The session lookup hook
 //!   (`set_session_lookup_hook`, OpenSSL's `SSL_CTX_sess_set_get_cb`) is for session-ID
 //!   resumption, which 1.3 does not have (RFC 8446 §2.2: resumption by PSK; our tickets
@@ -174,7 +176,9 @@
 //!   hooks set on a 1.3 server reach it (they matter only before its ServerHello).
 //! * **1.2-only getters on a 1.3 connection** answer "none": `cipher_suite` (see
 //!   `tls13_suite`), `peer_signature_scheme`, `psk_identity(_hint)`,
-//!   `finished` (empty), `peer_groups`, `extended_master_secret`, `secure_renegotiation`.
+//!   `finished` (empty), `extended_master_secret`, `secure_renegotiation`. `peer_groups`
+//!   and `group` do answer: the client's supported_groups (on a client, the server's from
+//!   EncryptedExtensions, if any) and the key share's group (RFC 8446 §4.2.7, §4.2.8).
 //!   `connection_ids` and `last_datagram_newest` do answer on 1.3 (RFC 9147 §9; `own` is
 //!   the CID of ours the peer uses now, one of several after a NewConnectionId). Security
 //!   getters fail closed: `verify_result` is `X509_V_ERR_UNSPECIFIED` until our verifier

@@ -406,3 +406,49 @@ fn each_tls13_suite_including_ccm_completes() {
             .unwrap_or_else(|e| panic!("{}: {e}", suite.name()));
     }
 }
+
+/// The group getters answer on 1.3 as on 1.2 (OpenSSL's `SSL_get1_groups`,
+/// `SSL_get_negotiated_group`): the server reports the client's supported_groups in its
+/// order, both sides the group of the key exchange (the key share, RFC 8446 §4.2.8). Our
+/// server sends no supported_groups in EncryptedExtensions, so the client lists none.
+#[test]
+fn group_getters_answer_on_13_as_on_12() {
+    use rdtls::enums::NamedGroup;
+    let offered = [
+        NamedGroup::SECP384R1,
+        NamedGroup::X25519,
+        NamedGroup::SECP256R1,
+    ];
+    let seen = |max: u16| {
+        let spec = Spec::default_ecdsa();
+        let now = Instant::now();
+        let ccfg = our_builder(&spec, false)
+            .versions(V12, max)
+            .unwrap()
+            .groups(&offered)
+            .build()
+            .unwrap();
+        // The server has every group, in another order: the client's choice decides.
+        let scfg = our_builder(&spec, true)
+            .versions(V12, max)
+            .unwrap()
+            .groups(&NamedGroup::SUPPORTED)
+            .build()
+            .unwrap();
+        let c = Ours::client(ccfg, now, ClientOptions::default());
+        let s = Ours::server(scfg, now);
+        let mut p = Pair::new_at(now, c, s, LinkConfig::PERFECT, 5);
+        handshake(&mut p);
+        assert_eq!(p.server.conn.protocol_version(), Some(max));
+        assert_eq!(p.client.conn.group(), p.server.conn.group());
+        assert!(p.client.conn.peer_groups().is_empty());
+        (p.server.conn.peer_groups().to_vec(), p.server.conn.group())
+    };
+    let (groups12, group12) = seen(V12);
+    let (groups13, group13) = seen(V13);
+    assert_eq!(groups12, offered);
+    assert_eq!(groups13, groups12);
+    // The client's first group: its preference on 1.2, its first key share on 1.3.
+    assert_eq!(group12, Some(NamedGroup::SECP384R1));
+    assert_eq!(group13, group12);
+}

@@ -116,6 +116,9 @@ pub struct Client13 {
     pub(crate) own_cid: Option<Vec<u8>>,
     /// The server acknowledged our SNI (empty server_name in EncryptedExtensions).
     pub(crate) sni_acked: bool,
+    /// The server's supported_groups from EncryptedExtensions (informational, RFC 8446
+    /// §4.2.7; OpenSSL's `SSL_get1_groups` on a client).
+    pub(crate) peer_groups: Vec<crate::enums::NamedGroup>,
     /// The DTLS 1.2 offer merged into our ClientHello (a client offering both versions,
     /// `crate::version`): its random, session ID, suites and extensions.
     pub(crate) legacy: Option<crate::version::dual_hello::LegacyOffer>,
@@ -154,6 +157,7 @@ impl Client13 {
             alpn: None,
             own_cid: None,
             sni_acked: false,
+            peer_groups: Vec::new(),
             legacy,
         };
         let fixed = c.opts.cid.clone();

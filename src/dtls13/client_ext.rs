@@ -12,7 +12,7 @@ use super::extensions::{self as ext, ext_type};
 use super::hello::msg_type as hs;
 use super::messages;
 use crate::codec::Reader;
-use crate::enums::ExtensionType;
+use crate::enums::{ExtensionType, NamedGroup};
 use crate::error::{AlertDescription as AD, Error};
 use crate::srtp::UseSrtp;
 
@@ -25,11 +25,17 @@ impl Client13 {
         let exts = messages::decode_encrypted_extensions(body).map_err(decode_err)?;
         for e in &exts {
             match e.typ {
-                ext_type::SERVER_NAME if self.sni_name().is_some() && e.data.is_empty() => {
+                ext_type::SERVER_NAME if self.sni_name().is_some() => {
+                    // RFC 6066 §3: the acknowledgement's extension_data SHALL be empty;
+                    // OpenSSL 3.0 answers anything else with decode_error, as we do.
+                    if !e.data.is_empty() {
+                        return Err(decode_err("server_name answer not empty"));
+                    }
                     self.sni_acked = true
                 }
                 ext_type::SUPPORTED_GROUPS => {
-                    ext::decode_u16_list(e.data).map_err(decode_err)?;
+                    let groups = ext::decode_u16_list(e.data).map_err(decode_err)?;
+                    self.peer_groups = groups.into_iter().map(NamedGroup).collect();
                 }
                 t if t == ExtensionType::ALPN.0 && !self.ch.cfg.alpn_protocols.is_empty() => {
                     // RFC 7301 §3.1: one protocol, one we offered; OpenSSL 3.0 (and our 1.2

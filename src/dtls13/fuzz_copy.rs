@@ -75,6 +75,7 @@ impl Client13 {
             own_cid: self.own_cid.clone(),
             sni_acked: self.sni_acked,
             legacy: self.legacy.clone(),
+            peer_groups: self.peer_groups.clone(),
         })
     }
 }
@@ -111,6 +112,7 @@ impl Server13 {
             parked_hello: self.parked_hello.clone(),
             hook_sni_ack: self.hook_sni_ack,
             issued: self.issued.clone(),
+            peer_groups: self.peer_groups.clone(),
         })
     }
 }

@@ -130,6 +130,8 @@ pub struct Server13 {
     pub(crate) hook_sni_ack: Option<bool>,
     /// The last ticket we issued, as a client holds it (the session it resumes).
     pub(crate) issued: Option<super::client::Ticket13>,
+    /// The client's supported_groups, in its order (OpenSSL's `SSL_get1_groups`).
+    pub(crate) peer_groups: Vec<crate::enums::NamedGroup>,
 }
 
 role13_api!(Server13, SState, ServerEvent13, awaits_client_flight);
@@ -179,6 +181,7 @@ impl Server13 {
             parked_hello: None,
             hook_sni_ack: None,
             issued: None,
+            peer_groups: Vec::new(),
         })
     }
 

@@ -182,6 +182,15 @@ impl Server13 {
             return Ok(SState::ExpectClientHello);
         }
         let share = share.ok_or_else(|| Error::alert(AD::ILLEGAL_PARAMETER, "key_share"))?;
+        // Kept for the group getters as on 1.2 (`hrr_cookie::choose` decoded it already).
+        self.peer_groups = find_extension(exts, ext_type::SUPPORTED_GROUPS)
+            .map(ext::decode_u16_list)
+            .transpose()
+            .map_err(decode_err)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(crate::enums::NamedGroup)
+            .collect();
         // The application's ClientHello hook, early stage (OpenSSL's client-hello
         // callback): on the ClientHello we answer, after the cookie check, as in 1.2.
         if !self.run_early_hook(seq, body)? {

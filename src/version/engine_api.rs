@@ -264,7 +264,7 @@ impl Engine {
     }
 
     pub(crate) fn peer_groups(&self) -> &[NamedGroup] {
-        by!(self, m => m.peer_groups(), _c => &[])
+        by!(self, m => m.peer_groups(), c => role!(&c.role, x => &x.peer_groups[..]))
     }
 
     pub(crate) fn session_cache_miss(&self) -> bool {

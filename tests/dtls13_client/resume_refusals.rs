@@ -73,6 +73,48 @@ fn bent_resumptions_are_refused() {
     }
 }
 
+/// The SNI acknowledgement in EncryptedExtensions (RFC 8446 §4.2, RFC 6066 §3): an empty
+/// server_name after our SNI is taken; one with a body is a decode_error (as OpenSSL 3.0
+/// answers it); one when we sent no SNI is unsupported_extension (§4.2: not solicited).
+#[test]
+fn server_name_ack_in_encrypted_extensions() {
+    let psk = [0x31u8; 32];
+    let ee = |name: &'static [u8]| Deviation {
+        ee_extension: Some((0, name)),
+        ..Deviation::default()
+    };
+    let t0 = Instant::now();
+    let now = t0 + Duration::from_millis(10);
+    // Accepted: the flight is taken and the client knows the server used the name.
+    let mut c = resuming_client(120, now, made_up_ticket(t0, &psk, b"sni"));
+    let f = server_flight(&mut c, &psk, b"sni", 3, ee(b""));
+    c.handle_datagram(now, &f.datagram).unwrap();
+    assert!(c.sni_acknowledged());
+    // A ServerNameList where the empty acknowledgement belongs.
+    let mut c = resuming_client(121, now, made_up_ticket(t0, &psk, b"sni"));
+    let f = server_flight(&mut c, &psk, b"sni", 3, ee(b"\x00\x05\x00\x00\x02ab"));
+    let err = c.handle_datagram(now, &f.datagram).unwrap_err();
+    assert_eq!(
+        err.alert_to_send(),
+        Some(AlertDescription::DECODE_ERROR),
+        "{err}"
+    );
+    // No SNI sent: the acknowledgement was not asked for.
+    let opts = Options13 {
+        resume: Some(made_up_ticket(t0, &psk, b"sni")),
+        ..Options13::default()
+    };
+    let mut c = Client13::new(crate::our13_config(122, 1150, false), opts, now).unwrap();
+    let f = server_flight(&mut c, &psk, b"sni", 3, ee(b""));
+    let err = c.handle_datagram(now, &f.datagram).unwrap_err();
+    assert_eq!(
+        err.alert_to_send(),
+        Some(AlertDescription::UNSUPPORTED_EXTENSION),
+        "{err}"
+    );
+    assert!(!c.sni_acknowledged());
+}
+
 /// Authenticated garbage after the handshake (sealed with the server's real epoch-3 keys,
 /// so it reaches the post-handshake parsers): handshake messages of every type with
 /// random or truncated bodies (NewSessionTicket, KeyUpdate, others), random ACKs, alerts,

@@ -20,6 +20,8 @@ struct Recorder {
     pauses: Arc<Mutex<usize>>,
     swap: Option<Arc<Config>>,
     refuse: bool,
+    /// Answer as OpenSSL's SSL_TLSEXT_ERR_NOACK: the name is not acknowledged.
+    no_ack: bool,
 }
 
 impl ClientHelloHook for Recorder {
@@ -57,7 +59,7 @@ impl ClientHelloHook for Recorder {
         }
         Ok(HelloDecision {
             config: self.swap.clone(),
-            acknowledge_server_name: true,
+            acknowledge_server_name: !self.no_ack,
             ..HelloDecision::default()
         })
     }
@@ -74,6 +76,7 @@ fn pair_with(hook: Recorder, seed: u64) -> Pair<Ours, Ours> {
         .versions(V12, V13)
         .unwrap()
         .alpn_protocols(&[b"coap".to_vec()])
+        .message_events(true)
         .build()
         .unwrap();
     let c = Ours::client(ccfg, now, opts);
@@ -165,4 +168,51 @@ fn client_hello_hook_refusal_on_13() {
         .unwrap_or_default();
     assert!(e.contains("no such host"), "{e}");
     assert_ne!(p.server.conn.protocol_version(), Some(V12));
+}
+
+/// The extension types of the EncryptedExtensions the client received (message events:
+/// 12-byte DTLS handshake header, then the extension list).
+fn encrypted_extensions(o: &Ours) -> Vec<u16> {
+    let ee = o
+        .events
+        .iter()
+        .find_map(|e| match e {
+            rdtls::Event::HandshakeMessage {
+                sent: false,
+                msg_type,
+                bytes,
+            } if msg_type.0 == 8 => Some(bytes.clone()),
+            _ => None,
+        })
+        .expect("EncryptedExtensions received");
+    let mut types = Vec::new();
+    let mut i = 12 + 2;
+    while i + 4 <= ee.len() {
+        types.push(u16::from_be_bytes([ee[i], ee[i + 1]]));
+        i += 4 + usize::from(u16::from_be_bytes([ee[i + 2], ee[i + 3]]));
+    }
+    types
+}
+
+/// The hook's server_name acknowledgement (OpenSSL's servername callback returning
+/// SSL_TLSEXT_ERR_OK) goes into the 1.3 EncryptedExtensions as an empty server_name
+/// (RFC 8446 §4.2, RFC 6066 §3), where 1.2 puts it in the ServerHello; with NOACK none.
+#[test]
+fn client_hello_hook_sni_ack_on_13() {
+    for (no_ack, seed) in [(false, 44), (true, 45)] {
+        let hook = Recorder {
+            no_ack,
+            ..Recorder::default()
+        };
+        let mut p = pair_with(hook, seed);
+        handshake(&mut p);
+        assert_eq!(p.server.conn.protocol_version(), Some(V13));
+        p.run_until(1000, Duration::from_secs(60), |p| p.next_event().is_none())
+            .ok();
+        assert_eq!(
+            encrypted_extensions(&p.client).contains(&0),
+            !no_ack,
+            "no_ack={no_ack}"
+        );
+    }
 }

@@ -28,7 +28,8 @@ fn reported_nid(g: NamedGroup) -> c_int {
 }
 
 impl SSL {
-    /// The client's groups (server side; empty on a client, as TLS 1.2 servers send none).
+    /// The peer's supported_groups: the client's on a server; on a client, a 1.3 server's
+    /// from EncryptedExtensions (TLS 1.2 servers send none), as OpenSSL 3.0 keeps them.
     fn peer_groups(&self) -> Vec<NamedGroup> {
         self.with_conn(|c| c.peer_groups().to_vec())
             .unwrap_or_default()
