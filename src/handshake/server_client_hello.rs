@@ -54,13 +54,7 @@ impl Machine {
         // A renegotiating ClientHello is protected: no cookie exchange (RFC 6347 §4.2.1
         // concerns the initial handshake; OpenSSL does not ask either).
         if self.session_config().cookie_exchange && self.renegotiation().is_none() {
-            let peer = self.peer_addr.clone();
-            let keys = self.session_config().cookie_keys.clone();
-            let hooks = self
-                .cookie_hooks
-                .as_deref_mut()
-                .map(|h| h as &mut dyn cookie::CookieHooks);
-            if !cookie::verify_client_hello_cookie(&keys, now, &peer, body, hooks) {
+            if !self.client_hello_cookie_ok(now, body) {
                 self.send_hello_verify_request(now, seq, body, record_seq);
                 return Ok(None);
             }
@@ -212,13 +206,7 @@ impl Machine {
                 .then(|| match cookie::split_client_hello_cookie(body) {
                     Some((_, [])) => HelloCookie::Empty,
                     Some(_) => {
-                        let peer = self.peer_addr.clone();
-                        let keys = self.session_config().cookie_keys.clone();
-                        let hooks = self
-                            .cookie_hooks
-                            .as_deref_mut()
-                            .map(|h| h as &mut dyn cookie::CookieHooks);
-                        if cookie::verify_client_hello_cookie(&keys, now, &peer, body, hooks) {
+                        if self.client_hello_cookie_ok(now, body) {
                             HelloCookie::Valid
                         } else {
                             HelloCookie::Other
@@ -242,6 +230,18 @@ impl Machine {
 
     /// Answers ClientHello `seq` (in record `record_seq`, which the answer echoes, RFC 6347
     /// §4.2.1) with a HelloVerifyRequest.
+    /// Whether the ClientHello `body` carries a cookie of ours (or one the application's
+    /// cookie hooks accept) for this peer (RFC 6347 §4.2.1).
+    fn client_hello_cookie_ok(&mut self, now: Instant, body: &[u8]) -> bool {
+        let peer = self.peer_addr.clone();
+        let keys = self.session_config().cookie_keys.clone();
+        let hooks = self
+            .cookie_hooks
+            .as_deref_mut()
+            .map(|h| h as &mut dyn cookie::CookieHooks);
+        cookie::verify_client_hello_cookie(&keys, now, &peer, body, hooks)
+    }
+
     fn send_hello_verify_request(&mut self, now: Instant, seq: u16, body: &[u8], record_seq: u64) {
         let peer = self.peer_addr.clone();
         let cookie = match self.cookie_hooks.as_mut() {
