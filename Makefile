@@ -10,9 +10,9 @@
 #   make test-dccp       DTLS over DCCP in a Linux 6.1 VM (scripts/dccp-vm.sh)
 #   make bench           bench/bench.c against OpenSSL and rdtls, with ratios and the crypto floor
 #   make bench-scale     handshakes/s on 1 and 2 threads, memory at 10k/100k associations
-#   make fuzz            each libFuzzer target for FUZZ_SECONDS (nightly + cargo-fuzz)
+#   make fuzz            each libFuzzer target for FUZZ_SECONDS (cargo-fuzz, stable toolchain)
 #   make fuzz-short      each target for FUZZ_SHORT_SECONDS (part of make test; skipped,
-#                        saying why, without nightly + cargo-fuzz)
+#                        saying why, without cargo-fuzz)
 #   make asan            C programs with -fsanitize=address through the C-level tests, and
 #                        the C API fuzz targets under ASan (scripts/asan.sh)
 #   make install PREFIX=/opt/rdtls
@@ -277,8 +277,8 @@ test-dccp: all certs
 	sh scripts/dccp-vm.sh
 
 # ---- fuzzing ---------------------------------------------------------------------------
-# libFuzzer via cargo-fuzz on nightly (scripts/fuzz.sh); `make test` replays the saved
-# corpus and crash inputs on stable.
+# libFuzzer via cargo-fuzz on the stable toolchain (scripts/fuzz.sh; nightly only for
+# FUZZ_SANITIZER=address); `make test` also replays the saved corpus and crash inputs.
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh

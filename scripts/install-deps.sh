@@ -52,6 +52,13 @@ if [ ! -x build/wolfssl-cid/examples/client/client ] ||
     command -v automake > /dev/null 2>&1 || missing="$missing automake"
     command -v libtoolize > /dev/null 2>&1 || missing="$missing libtool"
 fi
+# cargo-fuzz (libFuzzer for `make fuzz` and the bounded pass of `make test`; it runs on the
+# stable toolchain) from crates.io, when missing.
+if ! cargo fuzz --version > /dev/null 2>&1; then
+    echo "install-deps: cargo install cargo-fuzz"
+    timeout 900 cargo install --locked cargo-fuzz > /dev/null 2>&1 ||
+        echo "install-deps: cargo-fuzz did not install (make fuzz-short will say so and skip)" >&2
+fi
 [ -z "$missing" ] && [ -z "$dtlssocket" ] && [ -z "$wolfcid" ] && exit 0
 build_wolfcid() {
     [ -n "$wolfcid" ] || return 0
