@@ -9,7 +9,7 @@ use crate::ssl::state::session::SSL_SESSION;
 #[test]
 fn i2d_then_d2i_resumes() {
     let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
-    // i2d/d2i carry 1.2 sessions (i2d refuses a 1.3 one: README "DTLS 1.3 from C").
+    // A DTLS 1.2 session (the 1.3 one: i2d_then_d2i_resumes_dtls13).
     let cctx = max12(client_ctx(None));
     let p = Pair::new(cctx, sctx);
     assert_eq!(p.handshake(), (1, 1));
