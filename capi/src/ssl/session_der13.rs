@@ -20,8 +20,9 @@ use rdtls::dtls13::messages::{NewSessionTicket, MAX_TICKET_LIFETIME};
 use rdtls::dtls13::record_protection::Suite13;
 use rdtls::session::cache::Session;
 
-use super::session_io::{explicit, uint, INTEGER, OCTET_STRING};
-use super::session_read::{explicit_inner, uint as der_uint};
+use super::session_asn1::{
+    explicit, explicit_inner, read_uint as der_uint, uint, INTEGER, OCTET_STRING,
+};
 
 /// Writes `[9]` ticket lifetime hint and `[10]` ticket (they come before `[13]` flags).
 pub(super) fn write_ticket(body: &mut Vec<u8>, t: &Ticket13) {

@@ -21,6 +21,7 @@ use crate::host::{self, BIO};
 
 use super::cipher::{SSL_CIPHER_get_name, CIPHERS};
 use super::consts::{DTLS1_2_VERSION, DTLS1_3_VERSION};
+use super::session_asn1::{explicit, tlv, uint, INTEGER, OCTET_STRING, SEQUENCE};
 use super::state::session::{session_value, SSL_SESSION};
 
 extern "C" {
@@ -32,45 +33,6 @@ extern "C" {
 const SSL_SESS_FLAG_EXTMS: u64 = 0x1;
 /// PEM label OpenSSL uses for sessions.
 const PEM_LABEL: &str = "SSL SESSION PARAMETERS";
-
-/// Appends a DER tag-length-value.
-fn tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes = n.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-}
-
-/// A DER INTEGER's content for a non-negative value (minimal, with a leading 0 when the top
-/// bit is set).
-pub(super) fn uint(v: u64) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let skip = bytes.iter().take_while(|&&b| b == 0).count().min(7);
-    let mut out = Vec::with_capacity(9);
-    if bytes[skip] & 0x80 != 0 {
-        out.push(0);
-    }
-    out.extend_from_slice(&bytes[skip..]);
-    out
-}
-
-/// `[n] EXPLICIT` around one element.
-pub(super) fn explicit(out: &mut Vec<u8>, n: u8, inner_tag: u8, content: &[u8]) {
-    let mut inner = Vec::with_capacity(content.len() + 4);
-    tlv(&mut inner, inner_tag, content);
-    tlv(out, 0xA0 | n, &inner);
-}
-
-pub(super) const INTEGER: u8 = 0x02;
-pub(super) const OCTET_STRING: u8 = 0x04;
-const SEQUENCE: u8 = 0x30;
 
 /// The DER encoding of `s` (see the module documentation).
 pub fn session_der(s: &Session) -> Vec<u8> {

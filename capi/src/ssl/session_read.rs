@@ -21,6 +21,9 @@ use crate::host::{self, BIO};
 
 use super::cipher::CIPHERS;
 use super::consts::{DTLS1_2_VERSION, DTLS1_3_VERSION};
+use super::session_asn1::{
+    explicit_inner, read_uint as uint, Der, INTEGER, OCTET_STRING, SEQUENCE,
+};
 use super::session_der13::TicketFields;
 use super::state::session::{session_free, session_new, SSL_SESSION};
 
@@ -34,83 +37,6 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 const SSL_SESS_FLAG_EXTMS: u64 = 0x1;
 /// PEM label OpenSSL uses for sessions.
 const PEM_LABEL: &str = "SSL SESSION PARAMETERS";
-
-const INTEGER: u8 = 0x02;
-const OCTET_STRING: u8 = 0x04;
-const SEQUENCE: u8 = 0x30;
-
-/// A DER reader over one level of content.
-struct Der<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Der<'a> {
-    /// Reads one tag-length-value with a one-byte tag and a definite length: (tag, content,
-    /// whole encoding).
-    fn tlv(&mut self) -> Result<(u8, &'a [u8], &'a [u8]), &'static str> {
-        let d = self.data;
-        let (&tag, rest) = d.split_first().ok_or("truncated DER")?;
-        if tag & 0x1f == 0x1f {
-            return Err("multi-byte DER tags are not used in sessions");
-        }
-        let (&first, rest) = rest.split_first().ok_or("truncated DER length")?;
-        let (len, rest) = if first < 0x80 {
-            (usize::from(first), rest)
-        } else {
-            let n = usize::from(first & 0x7f);
-            if n == 0 || n > 4 || rest.len() < n {
-                return Err("bad DER length");
-            }
-            let len = rest[..n]
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-            (len, &rest[n..])
-        };
-        if len > rest.len() {
-            return Err("DER length beyond the input");
-        }
-        let header = d.len() - rest.len();
-        let whole = &d[..header + len];
-        self.data = &rest[len..];
-        Ok((tag, &rest[..len], whole))
-    }
-
-    /// Reads an element that must have `tag`.
-    fn expect(&mut self, tag: u8, what: &'static str) -> Result<&'a [u8], &'static str> {
-        match self.tlv()? {
-            (t, content, _) if t == tag => Ok(content),
-            _ => Err(what),
-        }
-    }
-}
-
-/// A non-negative DER INTEGER that fits in 64 bits.
-pub(super) fn uint(content: &[u8]) -> Result<u64, &'static str> {
-    if content.is_empty() || content[0] & 0x80 != 0 {
-        return Err("negative or empty INTEGER");
-    }
-    let digits = if content.len() > 1 && content[0] == 0 {
-        &content[1..]
-    } else {
-        content
-    };
-    if digits.len() > 8 {
-        return Err("INTEGER too large");
-    }
-    Ok(digits
-        .iter()
-        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
-}
-
-/// The content of a `[n] EXPLICIT` element's single inner element of type `tag`.
-pub(super) fn explicit_inner(content: &[u8], tag: u8) -> Result<&[u8], &'static str> {
-    let mut inner = Der { data: content };
-    let v = inner.expect(tag, "unexpected type inside a tagged session field")?;
-    if !inner.data.is_empty() {
-        return Err("trailing data inside a tagged session field");
-    }
-    Ok(v)
-}
 
 /// Parses one DER session from the start of `der`: the session and the bytes it used.
 pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
