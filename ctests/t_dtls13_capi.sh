@@ -262,7 +262,8 @@ sess_round() {
     start_bg "$name" --stdin "$name.in" "$@"
     feed_open "$name"
     send "$name" "line from $name"
-    wait_grep "$name.out" "^line from $name\$" || { cat "$name".*; fail "$name: no echo"; }
+    wait_grep "$name.out" "^line from $name\$" ||
+        { cat "$name.out" "$name.err"; fail "$name: no echo"; }
     [ -z "$file" ] || wait_grep "$file" '^-----END SSL SESSION PARAMETERS-----$' ||
         fail "$name: no session saved"
     feed_close "$name"
