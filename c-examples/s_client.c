@@ -133,6 +133,31 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 1;
 }
 
+/* -sess_out: saves a session with PEM_write_bio_SSL_SESSION. */
+static int write_session(SSL_SESSION *sess, const char *path)
+{
+    BIO *out = BIO_new_file(path, "w");
+    int ok = out != NULL && sess != NULL && PEM_write_bio_SSL_SESSION(out, sess) == 1;
+
+    if (!ok)
+        common_fail("cannot save the session to -sess_out");
+    BIO_free(out);
+    return ok;
+}
+
+static const char *sess_out_path;
+
+/* The new-session callback, as OpenSSL's s_client: a DTLS 1.3 session exists only once a
+ * NewSessionTicket arrived after the handshake (RFC 8446 §4.6.1), so -sess_out saves every
+ * new session (the newest ticket wins). Returns 0: we keep no reference. */
+static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
+{
+    (void)ssl;
+    if (sess_out_path != NULL)
+        (void)write_session(sess, sess_out_path);
+    return 0;
+}
+
 static SSL_CTX *make_ctx(const struct options *o)
 {
     SSL_CTX *ctx = SSL_CTX_new(DTLS_client_method());
@@ -153,6 +178,12 @@ static SSL_CTX *make_ctx(const struct options *o)
     if (o->verify >= 0) {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
         SSL_CTX_set_verify_depth(ctx, o->verify);
+    }
+    if (o->sess_out != NULL) {
+        sess_out_path = o->sess_out;
+        SSL_CTX_set_session_cache_mode(ctx,
+                                       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
     }
     return ctx;
 }
@@ -298,18 +329,6 @@ static int load_session(SSL *ssl, const char *path)
     return ok;
 }
 
-/* -sess_out: saves the session with PEM_write_bio_SSL_SESSION. */
-static int save_session(SSL *ssl, const char *path)
-{
-    BIO *out = BIO_new_file(path, "w");
-    SSL_SESSION *sess = SSL_get_session(ssl);
-    int ok = out != NULL && sess != NULL && PEM_write_bio_SSL_SESSION(out, sess) == 1;
-
-    if (!ok)
-        common_fail("cannot save the session to -sess_out");
-    BIO_free(out);
-    return ok;
-}
 
 int main(int argc, char **argv)
 {
@@ -378,7 +397,10 @@ int main(int argc, char **argv)
         if (o.sess_in != NULL || o.sess_out != NULL)
             fprintf(stderr, "%s session\n", SSL_session_reused(ssl) ? "Reused" : "New");
     }
-    if (o.sess_out != NULL && !save_session(ssl, o.sess_out))
+    /* DTLS 1.2: the session is complete now (the callback has saved it too). DTLS 1.3:
+     * new_session_cb saves it when the server's ticket arrives. */
+    if (o.sess_out != NULL && SSL_version(ssl) != 0xFEFC /* DTLS1_3_VERSION */
+        && !write_session(SSL_get_session(ssl), o.sess_out))
         goto done;
     status = run_session(ssl, fd, &o);
 done:

@@ -7,7 +7,7 @@
  *
  * 1. DTLS 1.3 is the default: DTLS_method with no maximum set negotiates DTLS 1.3 (getters,
  *    SSL_renegotiate refused with SSL_R_WRONG_SSL_VERSION as OpenSSL on TLS 1.3, the
- *    connection still usable, i2d_SSL_SESSION refusing the 1.3 session);
+ *    connection still usable, the 1.3 session resuming after i2d/d2i_SSL_SESSION);
  *    SSL_CTX_set_max_proto_version(DTLS1_2_VERSION) pins 1.2.
  * 2. With SSL_CTX_set_max_proto_version(DTLS1_3_VERSION) on both sides: a 1.3 handshake;
  *    prints the getters (version, cipher, peer certificate, verify result, exporter).
@@ -253,8 +253,8 @@ static void resume(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *sess)
 
 /* Both sides with no maximum set (as a legacy program): DTLS 1.3. Renegotiation, a 1.2
  * feature, is refused as OpenSSL refuses it on TLS 1.3 (SSL_R_WRONG_SSL_VERSION, nothing
- * sent, the connection usable); the 1.3 session cannot be written by i2d_SSL_SESSION (the
- * DTLS 1.2 encoding has no ticket) but resumes through SSL_set_session. */
+ * sent, the connection usable); the 1.3 session goes through i2d_SSL_SESSION /
+ * d2i_SSL_SESSION (OpenSSL's TLS 1.3 layout: ticket and resumption PSK) and resumes. */
 static void default_is_13(SSL_CTX *cctx, SSL_CTX *sctx)
 {
     struct pair p;
@@ -285,15 +285,32 @@ static void default_is_13(SSL_CTX *cctx, SSL_CTX *sctx)
     CHECK(send_recv(p.s, p.c, "server still fine"), "server data after refusal");
     sess = SSL_get1_session(p.c);
     CHECK(sess != NULL, "SSL_get1_session");
-    if (sess != NULL) {
-        printf("default session: 0x%04x i2d %d\n", (unsigned)SSL_SESSION_get_protocol_version(sess),
-               i2d_SSL_SESSION(sess, NULL));
-        CHECK(i2d_SSL_SESSION(sess, NULL) == 0, "i2d refuses a 1.3 session");
-        ERR_clear_error();
-        SSL_SESSION_free(sess);
-    }
     SSL_shutdown(p.c);
     pair_free(&p);
+    if (sess != NULL) {
+        unsigned char *der = NULL;
+        const unsigned char *in;
+        int n = i2d_SSL_SESSION(sess, &der);
+        SSL_SESSION *back;
+
+        in = der;
+        back = n > 0 ? d2i_SSL_SESSION(NULL, &in, n) : NULL;
+        printf("default session: 0x%04x i2d %s d2i 0x%04x",
+               (unsigned)SSL_SESSION_get_protocol_version(sess), n > 0 ? "ok" : "refused",
+               back != NULL ? (unsigned)SSL_SESSION_get_protocol_version(back) : 0u);
+        CHECK(back != NULL && in == der + n, "i2d/d2i round trip of a 1.3 session");
+        OPENSSL_free(der);
+        SSL_SESSION_free(sess);
+        /* The session read back resumes with its ticket. */
+        CHECK(pair_new(&p, cctx, sctx, NULL), "pair");
+        CHECK(back != NULL && SSL_set_session(p.c, back) == 1, "SSL_set_session");
+        CHECK(pair_handshake(&p), "resumed handshake");
+        printf(" reused %d %s\n", SSL_session_reused(p.c), SSL_get_version(p.c));
+        CHECK(SSL_session_reused(p.c) == 1, "the d2i session resumed");
+        SSL_SESSION_free(back);
+        SSL_shutdown(p.c);
+        pair_free(&p);
+    }
 }
 
 /* A client pinned to DTLS 1.2 by its method or bounds against a 1.3-capable server. */

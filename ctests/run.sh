@@ -408,6 +408,7 @@ run_test hooks13_listen_callbacks_12_like_openssl
 run_test hooks13_s_server_listen_13
 run_test hooks13_s_server_listen_dual
 run_test dtls13_capi_resumption
+run_test dtls13_capi_s_client_sess_out_in
 run_test dtls13_ports_ours
 run_test dtls13_ports_ours_env
 run_test dtls13_ports_default_is_13
@@ -418,6 +419,7 @@ run_test dtls13_enabled_client_gnutls_server
 run_test dtls13_ports_openssl_refuses
 if [ "$RDTLS_BACKEND" = rdtls ]; then
     run_test dtls13_dropin_openssl_s_client_env
+    run_test dtls13_dropin_openssl_sess_out_in
     run_test dtls13_dropin_ports_env
 fi
 # DTLS 1.3 by default on DTLS_method, the fallback to 1.2 with OpenSSL 3.0 and GnuTLS, and

@@ -27,7 +27,8 @@ test_dtls13_capi_api() {
     # SSL_R_WRONG_SSL_VERSION (266), as OpenSSL's SSL_renegotiate on TLS 1.3.
     grep -q '^default renegotiate: client reason 266 server reason 266 pending 0$' out ||
         fail "SSL_renegotiate on 1.3"
-    grep -q '^default session: 0xfefc i2d 0$' out || fail "i2d_SSL_SESSION of a 1.3 session"
+    grep -q '^default session: 0xfefc i2d ok d2i 0xfefc reused 1 DTLSv1.3$' out ||
+        fail "i2d/d2i_SSL_SESSION of a 1.3 session"
     grep -q '^ciphersuites: DTLSv1.3 TLS_CHACHA20_POLY1305_SHA256$' out ||
         fail "SSL_CTX_set_ciphersuites had no effect"
     grep -q '^all checks passed$' out || fail "a check failed"
@@ -250,4 +251,75 @@ test_dtls13_ports_openssl_refuses() {
     expect_exit cli 1 || fail "-dtls1_3 accepted by OpenSSL 3.0"
     cat cli.err
     grep -q -- '-dtls1_3: this library has no DTLS 1.3' cli.err || fail "no explanation"
+}
+
+# sess_round NAME SESSFILE CMD...: runs a client fed by a FIFO, sends a line,
+# waits for the echo (the server's tickets precede it) and for the saved session, closes.
+sess_round() {
+    local name="$1" file="$2"
+    shift 2
+    with_fifo "$name"
+    start_bg "$name" --stdin "$name.in" "$@"
+    feed_open "$name"
+    send "$name" "line from $name"
+    wait_grep "$name.out" "^line from $name\$" ||
+        { cat "$name.out" "$name.err"; fail "$name: no echo"; }
+    [ -z "$file" ] || wait_grep "$file" '^-----END SSL SESSION PARAMETERS-----$' ||
+        fail "$name: no session saved"
+    feed_close "$name"
+    expect_exit "$name" 0 || { cat "$name.err"; fail "$name failed"; }
+}
+
+# A DTLS 1.3 session (both sides default) saved with -sess_out (PEM_write_bio_SSL_SESSION in
+# OpenSSL's TLS 1.3 layout: ticket, resumption PSK) and offered with -sess_in resumes.
+test_dtls13_capi_s_client_sess_out_in() {
+    local port
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "DTLS 1.3 is rdtls's (OpenSSL 3.0 has none)"
+    unset RDTLS_MAX_PROTO
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 2 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    sess_round c1 sess.pem "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify 2 -sess_out sess.pem
+    cat c1.err
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' c1.err || fail "first client: not DTLS 1.3"
+    grep -q '^New session$' c1.err || fail "first handshake not new"
+    if command -v openssl > /dev/null; then
+        # OpenSSL 3.0 reads the layout (it knows no DTLS 1.3 version name).
+        openssl sess_id -in sess.pem -noout -text > sess.txt ||
+            fail "openssl cannot parse the saved 1.3 session"
+        cat sess.txt
+        grep -q '^    Cipher    : TLS_AES_' sess.txt || fail "openssl sees no TLS 1.3 suite"
+        grep -q '^    TLS session ticket:' sess.txt || fail "openssl sees no ticket"
+    fi
+    sess_round c2 "" "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem" -verify 2 -sess_in sess.pem
+    cat c2.err
+    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' c2.err || fail "second client: not DTLS 1.3"
+    grep -q '^Reused session$' c2.err || fail "the saved 1.3 session was not resumed"
+    expect_exit srv 0 || fail "server failed"
+}
+
+# The stock /usr/bin/openssl s_client -dtls on the drop-in (no environment: DTLS 1.3 by
+# default): -sess_out (its new-session callback) then -sess_in resumes on DTLS 1.3.
+test_dtls13_dropin_openssl_sess_out_in() {
+    local port
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    dropin_need
+    need openssl
+    unset RDTLS_MAX_PROTO
+    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 2 \
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+    port=$(wait_port srv.err) || fail "server did not start"
+    sess_round o1 ours.pem env LD_PRELOAD="$DROPIN_SO" LD_LIBRARY_PATH="$BUILD" \
+        openssl s_client -dtls -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem" \
+        -sess_out ours.pem
+    grep -q '^New, TLSv1.3, Cipher is TLS_' o1.out || fail "first: $(grep '^New' o1.out)"
+    sess_round o2 "" env LD_PRELOAD="$DROPIN_SO" LD_LIBRARY_PATH="$BUILD" \
+        openssl s_client -dtls -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem" \
+        -sess_in ours.pem
+    cat o2.out
+    grep -q '^Reused, TLSv1.3, Cipher is TLS_' o2.out ||
+        fail "the drop-in did not resume its 1.3 session: $(grep -E '^(New|Reused)' o2.out)"
+    expect_exit srv 0 || fail "server failed"
 }

@@ -218,8 +218,7 @@ test_hard_s_client_sess_out_in() {
         -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
     port=$(wait_port srv.err) || fail "server did not start"
     echo one > one.in
-    # Saved sessions are 1.2 ones (i2d_SSL_SESSION refuses a 1.3 session: README "DTLS 1.3
-    # from C"), so the client pins 1.2.
+    # The 1.2 layout; DTLS 1.3 sessions: test_dtls13_capi_s_client_sess_out_in.
     timeout "$PROC_TIMEOUT" "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" -dtls1_2 \
         -sess_out sess.pem < one.in > c1.out 2> c1.err || fail "first client failed"
     grep -q '^New session$' c1.err || fail "first handshake not new"

@@ -91,9 +91,9 @@ END {
     print "`DTLSv1_2_method()` never offers 1.3. On a 1.3 connection `SSL_version`/"
     print "`SSL_get_version` (\"DTLSv1.3\"), `SSL_get_current_cipher` (TLS 1.3 suites),"
     print "`SSL_CTX_set_ciphersuites`, `SSL_key_update`/`SSL_get_key_update_type` and ticket"
-    print "resumption through `SSL_SESSION` work; `SSL_renegotiate` fails with"
-    print "`SSL_R_WRONG_SSL_VERSION` and `i2d_SSL_SESSION` refuses the session (README"
-    print "\"DTLS 1.3 from C\")."
+    print "resumption through `SSL_SESSION` (also saved with `i2d_SSL_SESSION` in the OpenSSL TLS"
+    print "1.3 session layout and read back with `d2i_SSL_SESSION`) work; `SSL_renegotiate` fails"
+    print "with `SSL_R_WRONG_SSL_VERSION` (README \"DTLS 1.3 from C\")."
     print ""
     printf "Totals: %d functions: %d implemented, %d stub, %d absent. ", NR, \
         n["implemented"], n["stub"], n["absent"]

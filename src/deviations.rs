@@ -193,4 +193,8 @@
 //!   most 8 datagrams / 32 KiB) until it is whole, then decides as a whole one does.
 //! * **A 1.3 `Session`** (client side, from the newest ticket) has the TLS 1.3 suite in
 //!   `suite`, SHA-256 of the ticket as `id`, an unused zero `master_secret` and the ticket
-//!   in `tls13_ticket`; a 1.3 server reports no session.
+//!   in `tls13_ticket`; a 1.3 server reports no session. The C API saves it in OpenSSL's
+//!   TLS 1.3 `SSL_SESSION` layout (PSK as master key, no nonce, leaf certificate only): read
+//!   back, its ticket's `peer_certs` is the leaf alone and its `received` comes from the
+//!   saved time in whole seconds (the obfuscated ticket age, RFC 8446 §4.2.11.1, may be off
+//!   by under a second; servers tolerate that).

@@ -77,6 +77,8 @@ pub mod psk;
 pub mod renegotiate;
 pub mod servername;
 pub mod session;
+pub mod session_asn1;
+pub mod session_der13;
 pub mod session_extras;
 pub mod session_io;
 pub mod session_lookup;

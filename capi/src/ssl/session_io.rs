@@ -6,8 +6,12 @@
 //! version 1, protocol version, the two cipher suite bytes, session id, master key, then the
 //! optional `[1]` time, `[2]` timeout, `[3]` peer certificate, `[4]` session id context,
 //! `[5]` verify result, `[6]` host name and `[13]` flags (extended master secret), each
-//! EXPLICIT-tagged and omitted when empty or zero, as OpenSSL writes them. Reading sessions
-//! back is `session_read.rs`.
+//! EXPLICIT-tagged and omitted when empty or zero, as OpenSSL writes them. A DTLS 1.3 session
+//! is written as OpenSSL 3.x writes a TLS 1.3 one: protocol DTLS1_3_VERSION, the 1.3 suite
+//! (0x13xx), master key = the resumption PSK already derived from the resumption master
+//! secret and the ticket nonce (RFC 8446 §4.6.1), plus `[9]` ticket lifetime hint, `[10]`
+//! ticket, `[14]` ticket_age_add and `[15]` max_early_data (`session_der13.rs`). Reading
+//! sessions back is `session_read.rs`.
 use std::ffi::{c_char, c_int, c_long, c_uchar, CStr};
 
 use rdtls::session::cache::Session;
@@ -16,7 +20,8 @@ use crate::entry::*;
 use crate::host::{self, BIO};
 
 use super::cipher::{SSL_CIPHER_get_name, CIPHERS};
-use super::consts::DTLS1_2_VERSION;
+use super::consts::{DTLS1_2_VERSION, DTLS1_3_VERSION};
+use super::session_asn1::{explicit, tlv, uint, INTEGER, OCTET_STRING, SEQUENCE};
 use super::state::session::{session_value, SSL_SESSION};
 
 extern "C" {
@@ -29,53 +34,19 @@ const SSL_SESS_FLAG_EXTMS: u64 = 0x1;
 /// PEM label OpenSSL uses for sessions.
 const PEM_LABEL: &str = "SSL SESSION PARAMETERS";
 
-/// Appends a DER tag-length-value.
-fn tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes = n.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-}
-
-/// A DER INTEGER's content for a non-negative value (minimal, with a leading 0 when the top
-/// bit is set).
-fn uint(v: u64) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let skip = bytes.iter().take_while(|&&b| b == 0).count().min(7);
-    let mut out = Vec::with_capacity(9);
-    if bytes[skip] & 0x80 != 0 {
-        out.push(0);
-    }
-    out.extend_from_slice(&bytes[skip..]);
-    out
-}
-
-/// `[n] EXPLICIT` around one element.
-fn explicit(out: &mut Vec<u8>, n: u8, inner_tag: u8, content: &[u8]) {
-    let mut inner = Vec::with_capacity(content.len() + 4);
-    tlv(&mut inner, inner_tag, content);
-    tlv(out, 0xA0 | n, &inner);
-}
-
-const INTEGER: u8 = 0x02;
-const OCTET_STRING: u8 = 0x04;
-const SEQUENCE: u8 = 0x30;
-
 /// The DER encoding of `s` (see the module documentation).
 pub fn session_der(s: &Session) -> Vec<u8> {
-    let mut body = Vec::with_capacity(160);
+    let t13 = s.tls13_ticket.as_ref();
+    let mut body = Vec::with_capacity(160 + t13.map_or(0, |t| t.ticket.ticket.len()));
     tlv(&mut body, INTEGER, &uint(1));
-    tlv(&mut body, INTEGER, &uint(DTLS1_2_VERSION as u64));
-    tlv(&mut body, OCTET_STRING, &s.suite.to_be_bytes());
+    let (version, suite, master) = match t13 {
+        Some(t) => (DTLS1_3_VERSION, t.suite.to_u16(), &t.psk[..]),
+        None => (DTLS1_2_VERSION, s.suite, &s.master_secret[..]),
+    };
+    tlv(&mut body, INTEGER, &uint(version as u64));
+    tlv(&mut body, OCTET_STRING, &suite.to_be_bytes());
     tlv(&mut body, OCTET_STRING, &s.id);
-    tlv(&mut body, OCTET_STRING, &s.master_secret[..]);
+    tlv(&mut body, OCTET_STRING, master);
     if s.created_unix != 0 {
         explicit(&mut body, 1, INTEGER, &uint(s.created_unix));
     }
@@ -100,8 +71,14 @@ pub fn session_der(s: &Session) -> Vec<u8> {
     if let Some(name) = &s.server_name {
         explicit(&mut body, 6, OCTET_STRING, name.as_bytes());
     }
-    if s.extended_master_secret {
+    if let Some(t) = t13 {
+        super::session_der13::write_ticket(&mut body, t);
+    }
+    if s.extended_master_secret && t13.is_none() {
         explicit(&mut body, 13, INTEGER, &uint(SSL_SESS_FLAG_EXTMS));
+    }
+    if let Some(t) = t13 {
+        super::session_der13::write_ticket_extras(&mut body, t);
     }
     let mut out = Vec::with_capacity(body.len() + 4);
     tlv(&mut out, SEQUENCE, &body);
@@ -170,16 +147,21 @@ fn session_text(s: &Session) -> String {
         unsafe { CStr::from_ptr(X509_verify_cert_error_string(c_long::from(s.verify_result))) }
             .to_string_lossy()
             .into_owned();
+    // OpenSSL names a TLS 1.3 session's master key "Resumption PSK" (ssl_txt.c).
+    let (protocol, key_label, key) = match &s.tls13_ticket {
+        Some(t) => ("DTLSv1.3", "Resumption PSK", &t.psk[..]),
+        None => ("DTLSv1.2", "Master-Key", &s.master_secret[..]),
+    };
     format!(
-        "SSL-Session:\n    Protocol  : DTLSv1.2\n    Cipher    : {}\n    Session-ID: {}\n    \
-         Session-ID-ctx: {}\n    Master-Key: {}\n    PSK identity: None\n    \
+        "SSL-Session:\n    Protocol  : {protocol}\n    Cipher    : {}\n    Session-ID: {}\n    \
+         Session-ID-ctx: {}\n    {key_label}: {}\n    PSK identity: None\n    \
          PSK identity hint: None\n    SRP username: None\n    Start Time: {}\n    \
          Timeout   : {} (sec)\n    Verify return code: {} ({})\n    \
          Extended master secret: {}\n",
         suite_name(s.suite),
         hex_upper(&s.id),
         hex_upper(&s.id_context),
-        hex_upper(&s.master_secret[..]),
+        hex_upper(key),
         s.created_unix,
         s.lifetime.as_secs(),
         s.verify_result,
@@ -200,16 +182,6 @@ entry! {
             crate::entry::on_null("in");
             return 0;
         };
-        if s.tls13_ticket.is_some() {
-            // OpenSSL's DTLS 1.2 session encoding has no room for a DTLS 1.3 ticket and its
-            // resumption secret: refuse rather than write a session that cannot resume.
-            crate::error::put_error(
-                crate::error::ERR_LIB_SSL,
-                crate::error::ssl_reasons::SSL_R_UNSUPPORTED_SSL_VERSION,
-                "i2d_SSL_SESSION: DTLS 1.3 sessions cannot be serialized",
-            );
-            return 0;
-        }
         let der = session_der(&s);
         let Ok(n) = c_int::try_from(der.len()) else { return 0 };
         if pp.is_null() {

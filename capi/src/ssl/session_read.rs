@@ -20,7 +20,11 @@ use crate::error::{put_error, ERR_LIB_SSL};
 use crate::host::{self, BIO};
 
 use super::cipher::CIPHERS;
-use super::consts::DTLS1_2_VERSION;
+use super::consts::{DTLS1_2_VERSION, DTLS1_3_VERSION};
+use super::session_asn1::{
+    explicit_inner, read_uint as uint, Der, INTEGER, OCTET_STRING, SEQUENCE,
+};
+use super::session_der13::TicketFields;
 use super::state::session::{session_free, session_new, SSL_SESSION};
 
 /// Largest DER session accepted (a session holds at most one certificate).
@@ -33,83 +37,6 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 const SSL_SESS_FLAG_EXTMS: u64 = 0x1;
 /// PEM label OpenSSL uses for sessions.
 const PEM_LABEL: &str = "SSL SESSION PARAMETERS";
-
-const INTEGER: u8 = 0x02;
-const OCTET_STRING: u8 = 0x04;
-const SEQUENCE: u8 = 0x30;
-
-/// A DER reader over one level of content.
-struct Der<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Der<'a> {
-    /// Reads one tag-length-value with a one-byte tag and a definite length: (tag, content,
-    /// whole encoding).
-    fn tlv(&mut self) -> Result<(u8, &'a [u8], &'a [u8]), &'static str> {
-        let d = self.data;
-        let (&tag, rest) = d.split_first().ok_or("truncated DER")?;
-        if tag & 0x1f == 0x1f {
-            return Err("multi-byte DER tags are not used in sessions");
-        }
-        let (&first, rest) = rest.split_first().ok_or("truncated DER length")?;
-        let (len, rest) = if first < 0x80 {
-            (usize::from(first), rest)
-        } else {
-            let n = usize::from(first & 0x7f);
-            if n == 0 || n > 4 || rest.len() < n {
-                return Err("bad DER length");
-            }
-            let len = rest[..n]
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-            (len, &rest[n..])
-        };
-        if len > rest.len() {
-            return Err("DER length beyond the input");
-        }
-        let header = d.len() - rest.len();
-        let whole = &d[..header + len];
-        self.data = &rest[len..];
-        Ok((tag, &rest[..len], whole))
-    }
-
-    /// Reads an element that must have `tag`.
-    fn expect(&mut self, tag: u8, what: &'static str) -> Result<&'a [u8], &'static str> {
-        match self.tlv()? {
-            (t, content, _) if t == tag => Ok(content),
-            _ => Err(what),
-        }
-    }
-}
-
-/// A non-negative DER INTEGER that fits in 64 bits.
-fn uint(content: &[u8]) -> Result<u64, &'static str> {
-    if content.is_empty() || content[0] & 0x80 != 0 {
-        return Err("negative or empty INTEGER");
-    }
-    let digits = if content.len() > 1 && content[0] == 0 {
-        &content[1..]
-    } else {
-        content
-    };
-    if digits.len() > 8 {
-        return Err("INTEGER too large");
-    }
-    Ok(digits
-        .iter()
-        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
-}
-
-/// The content of a `[n] EXPLICIT` element's single inner element of type `tag`.
-fn explicit_inner(content: &[u8], tag: u8) -> Result<&[u8], &'static str> {
-    let mut inner = Der { data: content };
-    let v = inner.expect(tag, "unexpected type inside a tagged session field")?;
-    if !inner.data.is_empty() {
-        return Err("trailing data inside a tagged session field");
-    }
-    Ok(v)
-}
 
 /// Parses one DER session from the start of `der`: the session and the bytes it used.
 pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
@@ -129,26 +56,37 @@ pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
     if uint(r.expect(INTEGER, "missing session version")?)? != 1 {
         return Err("unknown session version");
     }
-    if uint(r.expect(INTEGER, "missing protocol version")?)? != DTLS1_2_VERSION as u64 {
-        return Err("not a DTLS 1.2 session");
-    }
+    let version = uint(r.expect(INTEGER, "missing protocol version")?)?;
+    let is13 = match version {
+        v if v == DTLS1_2_VERSION as u64 => false,
+        v if v == DTLS1_3_VERSION as u64 => true,
+        _ => return Err("not a DTLS 1.2 or DTLS 1.3 session"),
+    };
     let cipher = r.expect(OCTET_STRING, "missing cipher")?;
     let suite = match cipher {
         [a, b] => u16::from_be_bytes([*a, *b]),
         _ => return Err("cipher is not two bytes"),
     };
-    // A DTLS 1.2 session: TLS 1.3 suites have no place in it.
-    if !CIPHERS.iter().any(|c| !c.tls13 && c.suite.id == suite) {
+    // A DTLS 1.2 session takes a 1.2 suite, a DTLS 1.3 one a TLS 1.3 suite.
+    if !CIPHERS
+        .iter()
+        .any(|c| c.tls13 == is13 && c.suite.id == suite)
+    {
         return Err("session cipher suite not supported");
     }
     let id = r.expect(OCTET_STRING, "missing session id")?;
     if id.len() > 32 {
         return Err("session id longer than 32 bytes");
     }
-    let master: [u8; 48] = r
-        .expect(OCTET_STRING, "missing master key")?
-        .try_into()
-        .map_err(|_| "master key is not 48 bytes")?;
+    let master_key = r.expect(OCTET_STRING, "missing master key")?;
+    // DTLS 1.3: the resumption PSK, checked against the suite's hash in `finish`.
+    let master: [u8; 48] = if is13 {
+        [0; 48]
+    } else {
+        master_key
+            .try_into()
+            .map_err(|_| "master key is not 48 bytes")?
+    };
 
     let now_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -167,6 +105,8 @@ pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
         lifetime: DEFAULT_LIFETIME,
         tls13_ticket: None,
     };
+    let mut ticket = TicketFields::default();
+    let mut has_timeout = false;
     let mut last = None;
     while !r.data.is_empty() {
         let (tag, content, _) = r.tlv()?;
@@ -181,9 +121,13 @@ pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
         if tag & 0x20 == 0 {
             continue; // [0] key_arg and other IMPLICIT primitives we do not use
         }
+        if is13 && ticket.take(n, content)? {
+            continue;
+        }
         match n {
             1 => s.created_unix = uint(explicit_inner(content, INTEGER)?)?,
             2 => {
+                has_timeout = true;
                 let secs = uint(explicit_inner(content, INTEGER)?)?;
                 s.lifetime = Duration::from_secs(secs.min(u64::from(u32::MAX)));
             }
@@ -214,7 +158,7 @@ pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
                 let name = std::str::from_utf8(name).map_err(|_| "host name is not text")?;
                 s.server_name = Some(name.to_string());
             }
-            13 => {
+            13 if !is13 => {
                 let flags = uint(explicit_inner(content, INTEGER)?)?;
                 s.extended_master_secret = flags & SSL_SESS_FLAG_EXTMS != 0;
             }
@@ -224,6 +168,17 @@ pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
     // Age the monotonic creation time so expiry counts from when the session was made.
     let age = Duration::from_secs(now_unix.saturating_sub(s.created_unix));
     s.created = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+    if is13 {
+        ticket.finish(&mut s, master_key)?;
+        if !has_timeout {
+            // OpenSSL sets a 1.3 session's timeout to the ticket lifetime hint.
+            s.lifetime = Duration::from_secs(
+                s.tls13_ticket
+                    .as_ref()
+                    .map_or(0, |t| u64::from(t.ticket.lifetime)),
+            );
+        }
+    }
     Ok((s, whole.len()))
 }
 

@@ -9,7 +9,7 @@ use crate::ssl::state::session::SSL_SESSION;
 #[test]
 fn i2d_then_d2i_resumes() {
     let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
-    // i2d/d2i carry 1.2 sessions (i2d refuses a 1.3 one: README "DTLS 1.3 from C").
+    // A DTLS 1.2 session (the 1.3 one: i2d_then_d2i_resumes_dtls13).
     let cctx = max12(client_ctx(None));
     let p = Pair::new(cctx, sctx);
     assert_eq!(p.handshake(), (1, 1));
@@ -42,6 +42,79 @@ fn i2d_then_d2i_resumes() {
     let mut inp = der.as_ptr();
     assert!(d2i_SSL_SESSION(null_mut(), &mut inp, c_long::from(n - 1)).is_null());
     assert_eq!(inp, der.as_ptr());
+    assert!(!take_errors().is_empty());
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
+/// A DTLS 1.3 session (the default between rdtls peers) written with i2d_SSL_SESSION (OpenSSL's
+/// TLS 1.3 layout: the ticket and its resumption PSK) and read back with d2i_SSL_SESSION
+/// resumes with the ticket on a new client; malformed 1.3 input is refused with an error.
+#[test]
+fn i2d_then_d2i_resumes_dtls13() {
+    use crate::ssl::info::SSL_get_version;
+    use crate::ssl::io::SSL_read;
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p.client)), "DTLSv1.3");
+    // The server's tickets follow its handshake: the client reads them.
+    let mut buf = [0u8; 16];
+    for _ in 0..3 {
+        SSL_read(p.server, buf.as_mut_ptr().cast(), 16);
+        SSL_read(p.client, buf.as_mut_ptr().cast(), 16);
+    }
+    crate::error::clear();
+    let sess = SSL_get1_session(p.client);
+    assert!(!sess.is_null());
+    assert_eq!(
+        SSL_SESSION_get_protocol_version(sess),
+        crate::ssl::consts::DTLS1_3_VERSION
+    );
+    // *pp NULL: i2d allocates.
+    let mut alloc: *mut u8 = null_mut();
+    let n = i2d_SSL_SESSION(sess, &mut alloc);
+    assert!(n > 100, "{n} errors: {:?}", take_errors());
+    assert!(!alloc.is_null());
+    // SAFETY: i2d wrote n bytes at alloc.
+    let der = unsafe { std::slice::from_raw_parts(alloc, n as usize) }.to_vec();
+    crate::crypto::mem::CRYPTO_free(alloc.cast(), std::ptr::null(), 0);
+    SSL_SESSION_free(sess);
+    drop(p);
+    // OpenSSL's layout: version 1, DTLS1_3_VERSION, a TLS 1.3 suite.
+    assert_eq!(&der[4..12], &[2, 1, 1, 2, 3, 0, 0xFE, 0xFC]);
+    assert_eq!(&der[12..15], &[4, 2, 0x13]);
+
+    let mut inp = der.as_ptr();
+    let back = d2i_SSL_SESSION(null_mut(), &mut inp, c_long::from(n));
+    assert!(!back.is_null(), "errors: {:?}", take_errors());
+    assert_eq!(
+        SSL_SESSION_get_protocol_version(back),
+        crate::ssl::consts::DTLS1_3_VERSION
+    );
+    assert_eq!(SSL_SESSION_is_resumable(back), 1);
+    let p2 = Pair::new(cctx, sctx);
+    assert_eq!(SSL_set_session(p2.client, back), 1);
+    SSL_SESSION_free(back);
+    assert_eq!(p2.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(cstr_of(SSL_get_version(p2.client)), "DTLSv1.3");
+    assert_eq!(SSL_session_reused(p2.client), 1);
+    assert_eq!(SSL_session_reused(p2.server), 1);
+    drop(p2);
+
+    // Malformed: truncated, or a DTLS 1.2 suite under DTLS1_3_VERSION: NULL, an error
+    // queued, *pp not moved.
+    crate::error::clear();
+    let mut inp = der.as_ptr();
+    assert!(d2i_SSL_SESSION(null_mut(), &mut inp, c_long::from(n - 1)).is_null());
+    assert_eq!(inp, der.as_ptr());
+    assert!(!take_errors().is_empty());
+    let mut bad = der.clone();
+    bad[14..16].copy_from_slice(&[0xC0, 0x2B]);
+    let mut inp = bad.as_ptr();
+    assert!(d2i_SSL_SESSION(null_mut(), &mut inp, c_long::from(n)).is_null());
+    assert_eq!(inp, bad.as_ptr());
     assert!(!take_errors().is_empty());
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
