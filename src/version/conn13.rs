@@ -465,9 +465,11 @@ impl Conn13 {
 
     /// Application bytes that fit one record in one datagram: the MTU less the unified
     /// header (flags, 16-bit sequence, length), the content-type byte and the 16-byte tag.
+    /// Application bytes that fit one record in one datagram: the MTU less our record's
+    /// header (with the CID we send), content type byte and tag.
     pub(crate) fn data_mtu(&self) -> usize {
-        self.mtu()
-            .saturating_sub(crate::dtls13::record_layer::CIPHERTEXT_OVERHEAD)
+        let overhead = role!(&self.role, x => x.ch.rl.ciphertext_overhead());
+        self.mtu().saturating_sub(overhead)
     }
 
     pub(crate) fn key_update(&mut self, now: Instant, request_peer: bool) -> Result<(), SendError> {

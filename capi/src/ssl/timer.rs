@@ -106,6 +106,14 @@ entry! {
     /// cipher is negotiated).
     fn DTLS_get_data_mtu(s: *const SSL) -> usize {
         let s = try_ref!(s, 0);
-        s.with_conn(|c| if c.cipher_suite().is_some() { c.data_mtu() } else { 0 }).unwrap_or(0)
+        // 0 until a suite is agreed (a 1.2 suite, or a DTLS 1.3 one).
+        s.with_conn(|c| {
+            if c.cipher_suite().is_some() || c.tls13_suite().is_some() {
+                c.data_mtu()
+            } else {
+                0
+            }
+        })
+        .unwrap_or(0)
     }
 }

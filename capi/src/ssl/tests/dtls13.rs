@@ -294,6 +294,41 @@ fn ticket_resumption_through_ssl_session() {
     SSL_CTX_free(cctx);
 }
 
+/// DTLS_get_data_mtu on DTLS 1.3: 0 before a suite is agreed, then the MTU less the
+/// unified header, content type byte and tag (it said 0 on 1.3, and a program sizing its
+/// writes by it, as the DCCP echo does, had nothing to send).
+#[test]
+fn data_mtu_on_13() {
+    use crate::ssl::io::*;
+    use crate::ssl::timer::DTLS_get_data_mtu;
+    let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+    let cctx = client_ctx(Some("ca-ecdsa.pem"));
+    let p = Pair::new(cctx, sctx);
+    assert_eq!(DTLS_get_data_mtu(p.client), 0, "no suite yet");
+    assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+    assert_eq!(
+        cstr_of(crate::ssl::info::SSL_get_version(p.client)),
+        "DTLSv1.3"
+    );
+    let max = DTLS_get_data_mtu(p.client);
+    assert!(max > 1000, "{max}");
+    assert_eq!(DTLS_get_data_mtu(p.server), max);
+    let data: Vec<u8> = (0..max).map(|i| i as u8).collect();
+    assert_eq!(
+        SSL_write(p.client, data.as_ptr().cast(), max as c_int),
+        max as c_int
+    );
+    let mut buf = vec![0u8; 4096];
+    assert_eq!(
+        SSL_read(p.server, buf.as_mut_ptr().cast(), buf.len() as c_int),
+        max as c_int
+    );
+    assert_eq!(&buf[..max], &data[..]);
+    drop(p);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
 /// DTLS-SRTP on DTLS 1.3 (RFC 9147 keeps use_srtp): the profile and the exporter agree.
 #[test]
 fn srtp_exporter_and_sni_on_13() {
