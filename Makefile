@@ -64,7 +64,8 @@ COMMON_HDR := c-examples/common.h c-examples/webrtc_opts.h c-examples/psk_opts.h
 CTEST_SSL_BINS := $(CTDIR)/threads16 $(CTDIR)/null_args $(CTDIR)/verify_matrix $(CTDIR)/sni_prog \
 	$(CTDIR)/srtp_media $(CTDIR)/info_seq $(CTDIR)/halfopen_flood $(CTDIR)/psk_unknown \
 	$(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/client_hello_frag \
-	$(CTDIR)/cipher_cbc $(CTDIR)/sess_remove $(CTDIR)/write_block $(CTDIR)/hooks13
+	$(CTDIR)/cipher_cbc $(CTDIR)/sess_remove $(CTDIR)/write_block $(CTDIR)/hooks13 \
+	$(CTDIR)/bench
 CTEST_TOOL_BINS := $(CTDIR)/freeport $(CTDIR)/udp_sink $(CTDIR)/slot_index_check $(CTDIR)/mbedtls_srtp_client $(CTDIR)/bad_hello \
 	$(CTDIR)/mbedtls_psk_client $(CTDIR)/wolfssl_client $(CTDIR)/mbedtls_psk_server
 # rdtls's own API (include/rdtls/cid.h): connection IDs (ctests/t_cid.sh); DTLS 1.3 through
@@ -169,6 +170,11 @@ ctest-progs: $(CTEST_SSL_BINS) $(CTEST_TOOL_BINS) $(CTEST_DROPIN_BINS)
 $(CTDIR)/%: ctests/%.c $(BACKEND_DEP) | $(HEADER_CHECK)
 	@mkdir -p $(CTDIR)
 	$(CC) $(WARN) $(CFLAGS) $(BACKEND_CFLAGS) -o $@ $< $(BACKEND_LIBS) $(PTHREAD)
+# make bench's program, run for a moment by ctests (test_bench_runs) so a change that breaks
+# the benchmark fails make test, not only the next make bench.
+$(CTDIR)/bench: bench/bench.c $(BACKEND_DEP) | $(HEADER_CHECK)
+	@mkdir -p $(CTDIR)
+	$(CC) $(WARN) $(CFLAGS) $(BACKEND_CFLAGS) -o $@ $< $(BACKEND_LIBS) -ldl
 # The C tests that join a client and a server by memory BIOs share ctests/mem_pair.h.
 $(CTDIR)/sess_remove $(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/psk_unknown: \
 	ctests/mem_pair.h

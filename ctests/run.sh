@@ -31,6 +31,7 @@ run_test mem_bio
 run_test mem_bio_fragmented
 run_test threads16
 run_test null_args
+run_test bench_runs
 
 # Our client against our server.
 run_test ours_blocking
