@@ -315,7 +315,9 @@ impl Client13 {
         };
         let resumed = psk.is_some();
         if let (true, Some(t)) = (resumed, &s.psk) {
+            // The original connection's chain and verify result (client_resume.rs).
             self.ch.peer_certs = t.peer_certs.clone();
+            self.ch.verify_code = t.verify_code;
         }
         // RFC 9147 §9: CIDs are used from the first protected record on when both
         // hellos carried the extension.
@@ -426,20 +428,24 @@ impl Client13 {
     /// The server's chain through the configured verifier (the same call as the 1.2
     /// client's `verify_peer`): an error when it fails and verification is enforced.
     pub(crate) fn check_server_chain(&self, chain: &[Vec<u8>]) -> Result<i32, Error> {
-        let names: Option<Vec<String>> = self.ch.cfg.verify_hostname.then(|| {
-            if self.opts.verify_names.is_empty() {
-                self.opts.server_name.iter().cloned().collect()
-            } else {
-                self.opts.verify_names.clone()
-            }
-        });
         hs13::verify_chain(
             &self.ch.cfg,
             self.ch.verifier.as_ref(),
             chain,
-            names.as_deref(),
+            self.expected_names(),
             true,
         )
+    }
+
+    /// The names the server certificate must match: `verify_names`, else the SNI name;
+    /// `None` when no hostname check is configured.
+    pub(crate) fn expected_names(&self) -> Option<&[String]> {
+        let names = if self.opts.verify_names.is_empty() {
+            self.opts.server_name.as_slice()
+        } else {
+            self.opts.verify_names.as_slice()
+        };
+        self.ch.cfg.verify_hostname.then_some(names)
     }
 
     /// RFC 8446 §4.4.3: the signature over the transcript through Certificate, with a
@@ -492,11 +498,6 @@ impl Client13 {
         self.ch.ack_at = None;
         self.ch.hs_records.clear();
         self.ch.resumed = h.resumed;
-        if h.resumed {
-            // The ticket's chain, checked again for this connection's names.
-            let chain = self.ch.peer_certs.clone();
-            self.ch.verify_code = self.check_server_chain(&chain).ok();
-        }
         self.ch.events.push_back(Event13::HandshakeComplete);
         Ok(State::Established(Box::new(Established {
             suite: h.suite,

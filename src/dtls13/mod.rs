@@ -140,6 +140,7 @@ pub mod client;
 mod client_ext;
 mod client_hello;
 mod client_post;
+mod client_resume;
 pub mod client_states;
 pub mod connection_id;
 pub mod epoch;

@@ -1,6 +1,6 @@
 //! The client refusing a hand-driven server that bends the resumption, and garbage that
 //! authenticates (sealed with the server's real keys) after the handshake; the server is
-//! the one of `resume.rs`.
+//! the one of `resume.rs`; and what a stored verify result decides about the offer.
 
 use std::time::{Duration, Instant};
 
@@ -216,5 +216,27 @@ fn alpn_answer_in_encrypted_extensions() {
                 assert_eq!(c.alpn_protocol(), None);
             }
         }
+    }
+}
+
+/// What decides the offer (RFC 8446 §4.6.1): a ticket's stored verify result stands as the
+/// original connection left it (an expired leaf is not checked again, as OpenSSL does not
+/// verify a resumed session again); a ticket without one has its chain verified first,
+/// and under enforced verification an expired chain is not offered.
+#[test]
+fn a_stored_result_stands_an_unknown_one_is_verified() {
+    use rdtls::dtls13::extensions::ext_type;
+    use rdtls::dtls13::hello::{find_extension, ClientHello};
+    let t0 = Instant::now();
+    let now = t0 + Duration::from_secs(1);
+    for (code, offered) in [(Some(0), true), (None, false)] {
+        let mut t = made_up_ticket(t0, &[1; 32], b"expired");
+        t.peer_certs = crate::common::ours::load_chain("expired.pem");
+        t.verify_code = code;
+        let mut c = resuming_client(85, now, t);
+        let d = c.poll_transmit().unwrap();
+        let ch = ClientHello::decode(&d[25..]).unwrap();
+        let psk = find_extension(&ch.extensions, ext_type::PRE_SHARED_KEY);
+        assert_eq!(psk.is_some(), offered, "{code:?}");
     }
 }
