@@ -14,6 +14,7 @@ use super::key_schedule::{labels, KeySchedule, Secret};
 use super::messages::{self, Certificate, CertificateRequest};
 use super::psk;
 use super::record_protection::Suite13;
+use super::transcript::Transcript;
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::error::{AlertDescription as AD, Error};
 
@@ -35,7 +36,7 @@ pub struct ExpectServerHello {
 pub struct Handshaking {
     pub(crate) suite: Suite13,
     pub(crate) ks: KeySchedule,
-    pub(crate) transcript: Vec<u8>,
+    pub(crate) transcript: Transcript,
     pub(crate) handshake_secret: Secret,
     pub(crate) c_hs: Secret,
     pub(crate) s_hs: Secret,
@@ -47,11 +48,11 @@ pub struct Handshaking {
 
 impl Handshaking {
     pub(crate) fn add(&mut self, typ: u8, body: &[u8]) {
-        messages::transcript_message(&mut self.transcript, typ, body);
+        self.transcript.add(typ, body);
     }
 
     fn hash(&self) -> Vec<u8> {
-        hs13::transcript_hash(&self.ks, &self.transcript)
+        self.transcript.hash()
     }
 }
 
@@ -328,9 +329,10 @@ impl Client13 {
             }
             _ => self.ch.rl.clear_own_cids(),
         }
-        let th = ks.transcript_hash(&s.transcript);
+        // From here on the transcript is only hashed: a running hash.
+        let transcript = Transcript::new(&ks, &s.transcript);
         let (handshake_secret, c_hs, s_hs) =
-            hs13::handshake_secrets(&ks, psk, &shared, th.as_bytes())?;
+            hs13::handshake_secrets(&ks, psk, &shared, &transcript.hash())?;
         self.ch
             .log_handshake_secrets(c_hs.as_bytes(), s_hs.as_bytes());
         self.ch.rl.install_recv(&ks, suite, 2, &s_hs)?;
@@ -339,7 +341,7 @@ impl Client13 {
         Ok(State::ExpectEncryptedExtensions(Box::new(Handshaking {
             suite,
             ks,
-            transcript: s.transcript,
+            transcript,
             handshake_secret,
             c_hs,
             s_hs,

@@ -163,4 +163,5 @@ mod server_hello;
 mod server_hook;
 pub mod server_states;
 pub mod server_ticket;
+mod transcript;
 pub mod unified_header;
