@@ -14,7 +14,7 @@ use super::key_schedule::{labels, KeySchedule, Secret};
 use super::messages::{self, Certificate, CertificateRequest};
 use super::psk;
 use super::record_protection::Suite13;
-use super::transcript::Transcript;
+use super::transcript::{Transcript, TranscriptHash};
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::error::{AlertDescription as AD, Error};
 
@@ -51,7 +51,7 @@ impl Handshaking {
         self.transcript.add(typ, body);
     }
 
-    fn hash(&self) -> Vec<u8> {
+    fn hash(&self) -> TranscriptHash {
         self.transcript.hash()
     }
 }

@@ -14,7 +14,7 @@ use super::key_schedule::{labels, KeySchedule, Secret};
 use super::messages::Certificate;
 use super::record_protection::Suite13;
 use super::server::{Server13, ServerEvent13};
-use super::transcript::Transcript;
+use super::transcript::{Transcript, TranscriptHash};
 use crate::config::VerifyMode;
 use crate::error::{AlertDescription as AD, Error};
 
@@ -39,7 +39,7 @@ impl SHandshaking {
         self.transcript.add(typ, body);
     }
 
-    pub(crate) fn hash(&self) -> Vec<u8> {
+    pub(crate) fn hash(&self) -> TranscriptHash {
         self.transcript.hash()
     }
 }

@@ -31,8 +31,19 @@ impl Transcript {
     }
 
     /// Transcript-Hash of the messages so far.
-    pub(crate) fn hash(&self) -> Vec<u8> {
-        self.ctx.clone().finish().as_ref().to_vec()
+    pub(crate) fn hash(&self) -> TranscriptHash {
+        TranscriptHash(self.ctx.clone().finish())
+    }
+}
+
+/// A Transcript-Hash value (no allocation), read as its bytes.
+pub(crate) struct TranscriptHash(ring::digest::Digest);
+
+impl std::ops::Deref for TranscriptHash {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.0.as_ref()
     }
 }
 
@@ -49,12 +60,12 @@ mod tests {
             let ks = KeySchedule::dtls13(h);
             let mut bytes = vec![0xfe; 70];
             let mut t = Transcript::new(&ks, &bytes);
-            assert_eq!(t.hash(), ks.transcript_hash(&bytes).as_bytes());
+            assert_eq!(&*t.hash(), ks.transcript_hash(&bytes).as_bytes());
             for (typ, len) in [(2u8, 90usize), (8, 0), (11, 1500), (15, 72), (20, 48)] {
                 let body: Vec<u8> = (0..len).map(|i| i as u8).collect();
                 t.add(typ, &body);
                 transcript_message(&mut bytes, typ, &body);
-                assert_eq!(t.hash(), ks.transcript_hash(&bytes).as_bytes(), "{typ}");
+                assert_eq!(&*t.hash(), ks.transcript_hash(&bytes).as_bytes(), "{typ}");
             }
         }
     }
