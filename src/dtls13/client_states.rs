@@ -44,6 +44,9 @@ pub struct Handshaking {
     pub(crate) cert_request: Option<CertificateRequest>,
     /// The server accepted our PSK: no Certificate / CertificateVerify follow (§2.2).
     pub(crate) resumed: bool,
+    /// On a resumption, the ticket's verify result, reported once the server's Finished
+    /// verified (client_resume.rs).
+    pub(crate) ticket_verify_code: Option<i32>,
 }
 
 impl Handshaking {
@@ -315,10 +318,11 @@ impl Client13 {
             (Some(_), _) => return Err(Error::alert(AD::ILLEGAL_PARAMETER, "selected_identity")),
         };
         let resumed = psk.is_some();
+        let mut ticket_verify_code = None;
         if let (true, Some(t)) = (resumed, &s.psk) {
             // The original connection's chain and verify result (client_resume.rs).
             self.ch.peer_certs = t.peer_certs.clone();
-            self.ch.verify_code = t.verify_code;
+            ticket_verify_code = t.verify_code;
         }
         // RFC 9147 §9: CIDs are used from the first protected record on when both
         // hellos carried the extension.
@@ -347,6 +351,7 @@ impl Client13 {
             s_hs,
             cert_request: None,
             resumed,
+            ticket_verify_code,
         })))
     }
 
@@ -500,6 +505,9 @@ impl Client13 {
         self.ch.ack_at = None;
         self.ch.hs_records.clear();
         self.ch.resumed = h.resumed;
+        if h.resumed {
+            self.ch.verify_code = h.ticket_verify_code;
+        }
         self.ch.events.push_back(Event13::HandshakeComplete);
         Ok(State::Established(Box::new(Established {
             suite: h.suite,

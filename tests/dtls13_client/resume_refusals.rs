@@ -67,6 +67,8 @@ fn bent_resumptions_are_refused() {
         let err = c.handle_datagram(now, &f.datagram).unwrap_err();
         assert_eq!(err.alert_to_send(), Some(alert), "{dev:?}: {err}");
         assert!(!c.is_established() && !c.resumed());
+        // The ticket's verify result is reported only once the server's Finished verified.
+        assert_eq!(c.verify_result(), None, "{dev:?}");
         // Only the alert goes out (protected once handshake keys exist).
         let out: Vec<Vec<u8>> = std::iter::from_fn(|| c.poll_transmit()).collect();
         assert_eq!(out.len(), 1, "{dev:?}: one alert datagram");
