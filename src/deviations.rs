@@ -198,3 +198,13 @@
 //!   back, its ticket's `peer_certs` is the leaf alone and its `received` comes from the
 //!   saved time in whole seconds (the obfuscated ticket age, RFC 8446 §4.2.11.1, may be off
 //!   by under a second; servers tolerate that).
+//! * **A 1.3 resumption verifies nothing cryptographic** (as OpenSSL restores a session's
+//!   `verify_result`): the ticket keeps its connection's verify result and the resumption
+//!   reports it. Unlike OpenSSL, the client matches the stored leaf against this
+//!   connection's names first (RFC 8446 §4.6.1): under enforced verification a ticket
+//!   whose leaf does not cover the name is not offered; unenforced it is, and a stored
+//!   `X509_V_OK` reads as the hostname mismatch (62/64) instead. A stored error under
+//!   enforced verification (a verify callback let it pass) runs the verifier again before
+//!   the offer. The saved `SSL_SESSION` writes `[5]` verify_result even when 0 (OpenSSL
+//!   omits 0 and reads either form); one read back without it is "not recorded": its
+//!   chain is verified once before the ticket is offered.

@@ -20,6 +20,8 @@ mod net;
 mod ours13;
 #[path = "dtls13_server/resume.rs"]
 mod resume;
+#[path = "dtls13_server/resume_verify.rs"]
+mod resume_verify;
 #[path = "dtls13_server/srv13.rs"]
 mod srv13;
 

@@ -99,6 +99,11 @@ pub struct Ticket13 {
     /// The server's chain authenticated in the connection the ticket came from (leaf
     /// first); a resumption reports it again, as OpenSSL does for a resumed session.
     pub peer_certs: Vec<Vec<u8>>,
+    /// The verify result (`X509_V_*`) of that connection, which a resumption reports
+    /// without verifying the chain again (as OpenSSL restores a session's
+    /// `verify_result`). `None` when unknown (a session read back without one): the
+    /// client then runs the verifier on `peer_certs` before offering the ticket.
+    pub verify_code: Option<i32>,
 }
 
 /// The DTLS 1.3 client.
@@ -178,6 +183,12 @@ impl Client13 {
     /// Tickets received (RFC 8446 §4.6.1), oldest first.
     pub fn tickets(&self) -> &[Ticket13] {
         &self.tickets
+    }
+
+    /// The verify result (`X509_V_*`) of the server's chain once known: from its
+    /// Certificate, or on a resumption the ticket's (see [`Ticket13::verify_code`]).
+    pub fn verify_result(&self) -> Option<i32> {
+        self.ch.verify_code
     }
 
     /// The negotiated suite (known from ServerHello on).

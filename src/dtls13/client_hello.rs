@@ -48,18 +48,6 @@ impl Client13 {
         r
     }
 
-    /// The ticket to offer at `now`, if any: not past its lifetime (RFC 8446 §4.6.1), of
-    /// a suite we offer, and whose original server chain still passes our verification
-    /// for this connection's names (§4.6.1: resume only if the new SNI is valid for the
-    /// certificate of the original session).
-    pub(crate) fn ticket_to_offer(&self, now: Instant) -> Option<Ticket13> {
-        let t = self.opts.resume.as_ref()?;
-        let age = now.saturating_duration_since(t.received);
-        let fresh = age.as_secs() < u64::from(t.ticket.lifetime);
-        let chain_ok = self.check_server_chain(&t.peer_certs).is_ok();
-        (fresh && chain_ok && self.opts.suites.contains(&t.suite)).then(|| t.clone())
-    }
-
     /// The name sent as SNI: RFC 6066 §3 allows one host_name, never an IP literal.
     pub(crate) fn sni_name(&self) -> Option<&str> {
         self.opts

@@ -33,6 +33,7 @@ impl Client13 {
             psk: psk.as_bytes().to_vec(),
             received: now,
             peer_certs: self.ch.peer_certs.clone(),
+            verify_code: self.ch.verify_code,
         });
         self.ch.events.push_back(Event13::NewSessionTicket);
         Ok(())

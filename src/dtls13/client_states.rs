@@ -14,6 +14,7 @@ use super::key_schedule::{labels, KeySchedule, Secret};
 use super::messages::{self, Certificate, CertificateRequest};
 use super::psk;
 use super::record_protection::Suite13;
+use super::transcript::{Transcript, TranscriptHash};
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::error::{AlertDescription as AD, Error};
 
@@ -35,7 +36,7 @@ pub struct ExpectServerHello {
 pub struct Handshaking {
     pub(crate) suite: Suite13,
     pub(crate) ks: KeySchedule,
-    pub(crate) transcript: Vec<u8>,
+    pub(crate) transcript: Transcript,
     pub(crate) handshake_secret: Secret,
     pub(crate) c_hs: Secret,
     pub(crate) s_hs: Secret,
@@ -43,15 +44,18 @@ pub struct Handshaking {
     pub(crate) cert_request: Option<CertificateRequest>,
     /// The server accepted our PSK: no Certificate / CertificateVerify follow (§2.2).
     pub(crate) resumed: bool,
+    /// On a resumption, the ticket's verify result, reported once the server's Finished
+    /// verified (client_resume.rs).
+    pub(crate) ticket_verify_code: Option<i32>,
 }
 
 impl Handshaking {
     pub(crate) fn add(&mut self, typ: u8, body: &[u8]) {
-        messages::transcript_message(&mut self.transcript, typ, body);
+        self.transcript.add(typ, body);
     }
 
-    fn hash(&self) -> Vec<u8> {
-        hs13::transcript_hash(&self.ks, &self.transcript)
+    fn hash(&self) -> TranscriptHash {
+        self.transcript.hash()
     }
 }
 
@@ -314,8 +318,11 @@ impl Client13 {
             (Some(_), _) => return Err(Error::alert(AD::ILLEGAL_PARAMETER, "selected_identity")),
         };
         let resumed = psk.is_some();
+        let mut ticket_verify_code = None;
         if let (true, Some(t)) = (resumed, &s.psk) {
+            // The original connection's chain and verify result (client_resume.rs).
             self.ch.peer_certs = t.peer_certs.clone();
+            ticket_verify_code = t.verify_code;
         }
         // RFC 9147 §9: CIDs are used from the first protected record on when both
         // hellos carried the extension.
@@ -326,9 +333,10 @@ impl Client13 {
             }
             _ => self.ch.rl.clear_own_cids(),
         }
-        let th = ks.transcript_hash(&s.transcript);
+        // From here on the transcript is only hashed: a running hash.
+        let transcript = Transcript::new(&ks, &s.transcript);
         let (handshake_secret, c_hs, s_hs) =
-            hs13::handshake_secrets(&ks, psk, &shared, th.as_bytes())?;
+            hs13::handshake_secrets(&ks, psk, &shared, &transcript.hash())?;
         self.ch
             .log_handshake_secrets(c_hs.as_bytes(), s_hs.as_bytes());
         self.ch.rl.install_recv(&ks, suite, 2, &s_hs)?;
@@ -337,12 +345,13 @@ impl Client13 {
         Ok(State::ExpectEncryptedExtensions(Box::new(Handshaking {
             suite,
             ks,
-            transcript: s.transcript,
+            transcript,
             handshake_secret,
             c_hs,
             s_hs,
             cert_request: None,
             resumed,
+            ticket_verify_code,
         })))
     }
 
@@ -426,20 +435,24 @@ impl Client13 {
     /// The server's chain through the configured verifier (the same call as the 1.2
     /// client's `verify_peer`): an error when it fails and verification is enforced.
     pub(crate) fn check_server_chain(&self, chain: &[Vec<u8>]) -> Result<i32, Error> {
-        let names: Option<Vec<String>> = self.ch.cfg.verify_hostname.then(|| {
-            if self.opts.verify_names.is_empty() {
-                self.opts.server_name.iter().cloned().collect()
-            } else {
-                self.opts.verify_names.clone()
-            }
-        });
         hs13::verify_chain(
             &self.ch.cfg,
             self.ch.verifier.as_ref(),
             chain,
-            names.as_deref(),
+            self.expected_names(),
             true,
         )
+    }
+
+    /// The names the server certificate must match: `verify_names`, else the SNI name;
+    /// `None` when no hostname check is configured.
+    pub(crate) fn expected_names(&self) -> Option<&[String]> {
+        let names = if self.opts.verify_names.is_empty() {
+            self.opts.server_name.as_slice()
+        } else {
+            self.opts.verify_names.as_slice()
+        };
+        self.ch.cfg.verify_hostname.then_some(names)
     }
 
     /// RFC 8446 §4.4.3: the signature over the transcript through Certificate, with a
@@ -493,9 +506,7 @@ impl Client13 {
         self.ch.hs_records.clear();
         self.ch.resumed = h.resumed;
         if h.resumed {
-            // The ticket's chain, checked again for this connection's names.
-            let chain = self.ch.peer_certs.clone();
-            self.ch.verify_code = self.check_server_chain(&chain).ok();
+            self.ch.verify_code = h.ticket_verify_code;
         }
         self.ch.events.push_back(Event13::HandshakeComplete);
         Ok(State::Established(Box::new(Established {

@@ -50,11 +50,6 @@ pub(crate) fn tls13_sig_schemes(peer: &[u16]) -> Vec<SignatureScheme> {
         .collect()
 }
 
-/// `ks`'s hash of a transcript (the messages in transcript form).
-pub(crate) fn transcript_hash(ks: &KeySchedule, transcript: &[u8]) -> Vec<u8> {
-    ks.transcript_hash(transcript).as_bytes().to_vec()
-}
-
 /// The groups we do key exchange in: the configuration's TLS 1.3-capable ones.
 pub(crate) fn tls13_groups(cfg: &Config) -> Vec<u16> {
     tls13_subset(cfg.groups.iter().map(|g| g.0), &TLS13_GROUPS)

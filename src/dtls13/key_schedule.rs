@@ -176,6 +176,26 @@ impl KeySchedule {
         }
     }
 
+    /// Hash("") (the context of Derive-Secret(., "derived", "") and of binder keys), a
+    /// constant: SHA-256 and SHA-384 of the empty string (FIPS 180-4).
+    pub fn empty_hash(&self) -> &'static [u8] {
+        const SHA256_EMPTY: [u8; 32] = [
+            0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f,
+            0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b,
+            0x78, 0x52, 0xb8, 0x55,
+        ];
+        const SHA384_EMPTY: [u8; 48] = [
+            0x38, 0xb0, 0x60, 0xa7, 0x51, 0xac, 0x96, 0x38, 0x4c, 0xd9, 0x32, 0x7e, 0xb1, 0xb1,
+            0xe3, 0x6a, 0x21, 0xfd, 0xb7, 0x11, 0x14, 0xbe, 0x07, 0x43, 0x4c, 0x0c, 0xc7, 0xbf,
+            0x63, 0xf6, 0xe1, 0xda, 0x27, 0x4e, 0xde, 0xbf, 0xe7, 0x6f, 0x65, 0xfb, 0xd5, 0x1a,
+            0xd2, 0xf1, 0x48, 0x98, 0xb9, 0x5b,
+        ];
+        match self.hash {
+            HashAlg::Sha256 => &SHA256_EMPTY,
+            HashAlg::Sha384 => &SHA384_EMPTY,
+        }
+    }
+
     /// Transcript-Hash / Hash(data).
     pub fn transcript_hash(&self, data: &[u8]) -> Secret {
         Secret::from_slice(ring::digest::digest(self.hash.digest_algorithm(), data).as_ref())
@@ -197,6 +217,26 @@ impl KeySchedule {
         context: &[u8],
         out: &mut [u8],
     ) -> Result<(), KeyScheduleError> {
+        self.expand_label_prk(&self.prk(secret)?, label, context, out)
+    }
+
+    /// `secret` as HKDF's PRK: the HMAC key every expansion of it starts from (setting it
+    /// up costs as much as one expansion, so expansions of one secret share it).
+    fn prk(&self, secret: &[u8]) -> Result<hkdf::Prk, KeyScheduleError> {
+        if secret.len() != self.hash.output_len() {
+            return Err(KeyScheduleError::WrongLength);
+        }
+        Ok(hkdf::Prk::new_less_safe(self.hkdf_alg(), secret))
+    }
+
+    /// [`Self::expand_label`] from the PRK of the secret.
+    fn expand_label_prk(
+        &self,
+        prk: &hkdf::Prk,
+        label: &[u8],
+        context: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), KeyScheduleError> {
         let full_label_len = self.prefix.len() + label.len();
         if full_label_len > 255 {
             return Err(KeyScheduleError::LabelTooLong);
@@ -207,22 +247,22 @@ impl KeySchedule {
         if out.len() > 255 * self.hash.output_len() || out.len() > usize::from(u16::MAX) {
             return Err(KeyScheduleError::OutputTooLong);
         }
-        if secret.len() != self.hash.output_len() {
-            return Err(KeyScheduleError::WrongLength);
-        }
         // struct { uint16 length; opaque label<7..255>; opaque context<0..255>; } HkdfLabel;
-        let length = (out.len() as u16).to_be_bytes();
-        let label_len = [full_label_len as u8];
-        let context_len = [context.len() as u8];
-        let info: [&[u8]; 6] = [
-            &length,
-            &label_len,
+        // built in one buffer: HMAC takes it in one update.
+        let mut info = [0u8; 2 + 1 + 255 + 1 + 255];
+        let mut n = 0;
+        for part in [
+            &(out.len() as u16).to_be_bytes()[..],
+            &[full_label_len as u8],
             self.prefix,
             label,
-            &context_len,
+            &[context.len() as u8],
             context,
-        ];
-        let prk = hkdf::Prk::new_less_safe(self.hkdf_alg(), secret);
+        ] {
+            info[n..n + part.len()].copy_from_slice(part);
+            n += part.len();
+        }
+        let info = [&info[..n]];
         let okm = prk
             .expand(&info, Len(out.len()))
             .map_err(|_| KeyScheduleError::OutputTooLong)?;
@@ -267,8 +307,7 @@ impl KeySchedule {
 
     /// Derive-Secret(previous, "derived", "") — the salt of the next Extract.
     fn derived(&self, previous: &Secret) -> Result<Secret, KeyScheduleError> {
-        let empty = self.transcript_hash(b"");
-        self.derive_secret(previous, labels::DERIVED, empty.as_bytes())
+        self.derive_secret(previous, labels::DERIVED, self.empty_hash())
     }
 
     /// Handshake Secret = HKDF-Extract(Derive-Secret(Early, "derived", ""), (EC)DHE).
@@ -296,15 +335,15 @@ impl KeySchedule {
         traffic_secret: &Secret,
         key_len: usize,
     ) -> Result<TrafficKeys, KeyScheduleError> {
-        let s = traffic_secret.as_bytes();
+        let prk = self.prk(traffic_secret.as_bytes())?;
         let mut keys = TrafficKeys {
             key: vec![0; key_len],
             iv: [0; 12],
             sn_key: vec![0; key_len],
         };
-        self.expand_label(s, b"key", b"", &mut keys.key)?;
-        self.expand_label(s, b"iv", b"", &mut keys.iv)?;
-        self.expand_label(s, b"sn", b"", &mut keys.sn_key)?;
+        self.expand_label_prk(&prk, b"key", b"", &mut keys.key)?;
+        self.expand_label_prk(&prk, b"iv", b"", &mut keys.iv)?;
+        self.expand_label_prk(&prk, b"sn", b"", &mut keys.sn_key)?;
         Ok(keys)
     }
 
@@ -346,8 +385,7 @@ impl KeySchedule {
         context: &[u8],
         out: &mut [u8],
     ) -> Result<(), KeyScheduleError> {
-        let empty = self.transcript_hash(b"");
-        let secret = self.derive_secret(exporter_master, label, empty.as_bytes())?;
+        let secret = self.derive_secret(exporter_master, label, self.empty_hash())?;
         let ctx_hash = self.transcript_hash(context);
         self.expand_label(secret.as_bytes(), b"exporter", ctx_hash.as_bytes(), out)
     }

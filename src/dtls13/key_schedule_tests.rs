@@ -217,3 +217,11 @@ fn expand_label_rejects_bad_lengths() {
     );
     assert!(Secret::from_bytes(&[0; 49]).is_err());
 }
+
+#[test]
+fn empty_hash_is_the_hash_of_nothing() {
+    for h in [HashAlg::Sha256, HashAlg::Sha384] {
+        let ks = KeySchedule::dtls13(h);
+        assert_eq!(ks.empty_hash(), ks.transcript_hash(b"").as_bytes());
+    }
+}

@@ -129,8 +129,7 @@ pub fn binder(
         .ok_or(KeyScheduleError::WrongLength)?;
     t.truncate(cut);
     let early = ks.early_secret(Some(psk));
-    let empty = ks.transcript_hash(b"");
-    let binder_key = ks.derive_secret(&early, labels::RES_BINDER, empty.as_bytes())?;
+    let binder_key = ks.derive_secret(&early, labels::RES_BINDER, ks.empty_hash())?;
     let finished = ks.finished_key(&binder_key)?;
     Ok(ks.verify_data(&finished, ks.transcript_hash(&t).as_bytes()))
 }

@@ -20,6 +20,7 @@ use super::messages::{self, CertificateRequest};
 use super::record_protection::Suite13;
 use super::server::{Server13, ServerEvent13};
 use super::server_states::{crypto, decode_err, SHandshaking, SState};
+use super::transcript::Transcript;
 use crate::crypto::ecdhe::EphemeralKeyPair;
 use crate::enums::SignatureScheme;
 use crate::error::{AlertDescription as AD, Error};
@@ -253,7 +254,7 @@ impl Server13 {
         (suite, ks): (Suite13, KeySchedule),
         ch: &ClientHello,
         (share, psk): (KeyShareEntry, Option<(u16, Vec<u8>)>),
-        mut transcript: Vec<u8>,
+        prefix: Vec<u8>,
         scheme: SignatureScheme,
     ) -> Result<SState, Error> {
         let eph = self.key_pair(share.group)?;
@@ -305,22 +306,23 @@ impl Server13 {
             extensions,
         }
         .encode(&mut sh);
-        messages::transcript_message(&mut transcript, hs::SERVER_HELLO, &sh);
+        // From here on the transcript is only hashed: a running hash.
+        let mut transcript = Transcript::new(&ks, &prefix);
+        transcript.add(hs::SERVER_HELLO, &sh);
         let mut flight = vec![self.ch.next_msg(0, hs::SERVER_HELLO, sh)];
         self.ch.resumed = psk.is_some();
-        let th = ks.transcript_hash(&transcript);
         let (handshake_secret, c_hs, s_hs) = hs13::handshake_secrets(
             &ks,
             psk.as_ref().map(|p| p.1.as_slice()),
             &shared,
-            th.as_bytes(),
+            &transcript.hash(),
         )?;
         self.ch
             .log_handshake_secrets(c_hs.as_bytes(), s_hs.as_bytes());
         self.ch.rl.install_send(&ks, suite, 2, &s_hs)?;
         self.ch.rl.install_recv(&ks, suite, 2, &c_hs)?;
-        let add = |s: &mut Self, t: &mut Vec<u8>, typ: u8, body: Vec<u8>| {
-            messages::transcript_message(t, typ, &body);
+        let add = |s: &mut Self, t: &mut Transcript, typ: u8, body: Vec<u8>| {
+            t.add(typ, &body);
             s.ch.next_msg(2, typ, body)
         };
         let ee = self.encrypted_extensions(ch)?;
@@ -341,23 +343,23 @@ impl Server13 {
             flight.push(add(self, &mut transcript, hs::CERTIFICATE_REQUEST, b));
         }
         if !self.ch.resumed {
-            self.certificate_and_verify(&mut flight, &mut transcript, &ks, scheme)?;
+            self.certificate_and_verify(&mut flight, &mut transcript, scheme)?;
         }
         let s_key = ks.finished_key(&s_hs).map_err(crypto)?;
-        let fin = ks.verify_data(&s_key, ks.transcript_hash(&transcript).as_bytes());
+        let fin = ks.verify_data(&s_key, &transcript.hash());
         flight.push(add(
             self,
             &mut transcript,
             hs::FINISHED,
             fin.as_bytes().to_vec(),
         ));
-        let th = ks.transcript_hash(&transcript);
+        let th = transcript.hash();
         let hs13::AppSecrets {
             master,
             c_ap,
             s_ap,
             exporter_master,
-        } = hs13::app_secrets(&ks, &handshake_secret, th.as_bytes())?;
+        } = hs13::app_secrets(&ks, &handshake_secret, &th)?;
         self.ch
             .log_app_secrets(c_ap.as_bytes(), s_ap.as_bytes(), exporter_master.as_bytes());
         self.ch.send_epoch = 2;
@@ -387,18 +389,16 @@ impl Server13 {
     fn certificate_and_verify(
         &mut self,
         flight: &mut Vec<super::flight::OutMsg>,
-        transcript: &mut Vec<u8>,
-        ks: &KeySchedule,
+        transcript: &mut Transcript,
         scheme: SignatureScheme,
     ) -> Result<(), Error> {
         let cfg = self.ch.cfg.clone();
         let id = cfg.identity().ok_or_else(|| failure("no identity"))?;
         let cert = hs13::certificate_body(Vec::new(), &id.chain);
-        messages::transcript_message(transcript, hs::CERTIFICATE, &cert);
+        transcript.add(hs::CERTIFICATE, &cert);
         flight.push(self.ch.next_msg(2, hs::CERTIFICATE, cert));
-        let th = ks.transcript_hash(transcript);
-        let cv = hs13::certificate_verify_body(&id.key, scheme, true, th.as_bytes())?;
-        messages::transcript_message(transcript, hs::CERTIFICATE_VERIFY, &cv);
+        let cv = hs13::certificate_verify_body(&id.key, scheme, true, &transcript.hash())?;
+        transcript.add(hs::CERTIFICATE_VERIFY, &cv);
         flight.push(self.ch.next_msg(2, hs::CERTIFICATE_VERIFY, cv));
         Ok(())
     }

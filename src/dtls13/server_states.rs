@@ -11,9 +11,10 @@ use super::epoch::TrafficEpoch;
 use super::handshake13 as hs13;
 use super::hello::msg_type as hs;
 use super::key_schedule::{labels, KeySchedule, Secret};
-use super::messages::{self, Certificate};
+use super::messages::Certificate;
 use super::record_protection::Suite13;
 use super::server::{Server13, ServerEvent13};
+use super::transcript::{Transcript, TranscriptHash};
 use crate::config::VerifyMode;
 use crate::error::{AlertDescription as AD, Error};
 
@@ -23,7 +24,7 @@ pub struct SHandshaking {
     pub(crate) suite: Suite13,
     pub(crate) ks: KeySchedule,
     /// Through our Finished, then the client's messages as they arrive.
-    pub(crate) transcript: Vec<u8>,
+    pub(crate) transcript: Transcript,
     pub(crate) c_hs: Secret,
     pub(crate) master: Secret,
     pub(crate) c_ap: Secret,
@@ -35,11 +36,11 @@ pub struct SHandshaking {
 
 impl SHandshaking {
     pub(crate) fn add(&mut self, typ: u8, body: &[u8]) {
-        messages::transcript_message(&mut self.transcript, typ, body);
+        self.transcript.add(typ, body);
     }
 
-    pub(crate) fn hash(&self) -> Vec<u8> {
-        hs13::transcript_hash(&self.ks, &self.transcript)
+    pub(crate) fn hash(&self) -> TranscriptHash {
+        self.transcript.hash()
     }
 }
 

@@ -259,6 +259,7 @@ impl Server13 {
                 psk: psk.as_bytes().to_vec(),
                 received: now,
                 peer_certs: self.ch.peer_certs.clone(),
+                verify_code: self.ch.verify_code,
             });
         }
         self.ch.send_flight(now, msgs)

@@ -358,6 +358,13 @@ fn name_matches(c: &CertInfo, name: &str) -> bool {
         .any(|(_, v)| dns_match(v))
 }
 
+/// Whether `leaf` passes `X509_check_host` / `X509_check_ip_asc` for one of `names`
+/// (OpenSSL's name rules, [`name_matches`]): no path, validity or signature checks. For a
+/// resumption, whose certificate was verified in the original connection (RFC 8446 §4.6.1).
+pub fn leaf_matches_host(leaf: &[u8], names: &[String]) -> bool {
+    parse_certificate(leaf).is_ok_and(|c| names.iter().any(|n| name_matches(&c, n)))
+}
+
 /// The callback invocations `X509_verify_cert` makes for `chain` when the callback
 /// accepts everything. `server` selects the purpose (SSL server or client certificate).
 pub fn openssl_steps(

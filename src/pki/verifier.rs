@@ -64,6 +64,16 @@ impl Verdict {
 pub trait CertVerifier: Send + Sync {
     /// Verifies `input.chain`; called once per received Certificate message.
     fn verify(&self, input: &VerifyInput<'_>) -> Verdict;
+
+    /// On a resumption: whether `leaf`, verified in the connection the session or ticket
+    /// came from, is valid for this connection's `names` (RFC 8446 §4.6.1: "Clients SHOULD
+    /// only resume if the new SNI value is valid for the server certificate presented in
+    /// the original session"). A host-name match only, nothing cryptographic. `None`
+    /// names: no hostname check was asked for. The default matches as [`verify_chain`]
+    /// does (subjectAltName); a verifier with other name rules should match with those.
+    fn leaf_matches_names(&self, leaf: &[u8], names: ExpectedNames<'_>) -> bool {
+        names.is_none_or(|n| super::verify::leaf_matches_names(leaf, n))
+    }
 }
 
 /// The default verifier: rustls-webpki path validation against the trust store, the

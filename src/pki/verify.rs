@@ -271,6 +271,14 @@ pub fn verify_chain(
     }
 }
 
+/// Whether `leaf` is valid for one of `names` (subjectAltName DNS name or IP address, as
+/// [`verify_chain`] checks it): no path, validity or signature checks. For a resumption,
+/// whose certificate was verified in the original connection (RFC 8446 §4.6.1).
+pub fn leaf_matches_names(leaf: &[u8], names: &[String]) -> bool {
+    let der = CertificateDer::from(leaf);
+    EndEntityCert::try_from(&der).is_ok_and(|ee| check_hostname(&ee, Some(names)).is_none())
+}
+
 fn check_hostname(ee: &EndEntityCert<'_>, names: ExpectedNames<'_>) -> Option<VerifyOutcome> {
     let names = names?;
     let Some(first) = names.first() else {

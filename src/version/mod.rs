@@ -60,6 +60,14 @@ impl CertVerifier for SharedVerifier {
     fn verify(&self, input: &VerifyInput<'_>) -> Verdict {
         self.0.verify(input)
     }
+
+    fn leaf_matches_names(
+        &self,
+        leaf: &[u8],
+        names: crate::pki::verify::ExpectedNames<'_>,
+    ) -> bool {
+        self.0.leaf_matches_names(leaf, names)
+    }
 }
 
 fn min_is_13(cfg: &Config) -> bool {

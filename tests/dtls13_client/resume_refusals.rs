@@ -1,6 +1,6 @@
 //! The client refusing a hand-driven server that bends the resumption, and garbage that
 //! authenticates (sealed with the server's real keys) after the handshake; the server is
-//! the one of `resume.rs`.
+//! the one of `resume.rs`; and what a stored verify result decides about the offer.
 
 use std::time::{Duration, Instant};
 
@@ -67,6 +67,8 @@ fn bent_resumptions_are_refused() {
         let err = c.handle_datagram(now, &f.datagram).unwrap_err();
         assert_eq!(err.alert_to_send(), Some(alert), "{dev:?}: {err}");
         assert!(!c.is_established() && !c.resumed());
+        // The ticket's verify result is reported only once the server's Finished verified.
+        assert_eq!(c.verify_result(), None, "{dev:?}");
         // Only the alert goes out (protected once handshake keys exist).
         let out: Vec<Vec<u8>> = std::iter::from_fn(|| c.poll_transmit()).collect();
         assert_eq!(out.len(), 1, "{dev:?}: one alert datagram");
@@ -216,5 +218,27 @@ fn alpn_answer_in_encrypted_extensions() {
                 assert_eq!(c.alpn_protocol(), None);
             }
         }
+    }
+}
+
+/// What decides the offer (RFC 8446 §4.6.1): a ticket's stored verify result stands as the
+/// original connection left it (an expired leaf is not checked again, as OpenSSL does not
+/// verify a resumed session again); a ticket without one has its chain verified first,
+/// and under enforced verification an expired chain is not offered.
+#[test]
+fn a_stored_result_stands_an_unknown_one_is_verified() {
+    use rdtls::dtls13::extensions::ext_type;
+    use rdtls::dtls13::hello::{find_extension, ClientHello};
+    let t0 = Instant::now();
+    let now = t0 + Duration::from_secs(1);
+    for (code, offered) in [(Some(0), true), (None, false)] {
+        let mut t = made_up_ticket(t0, &[1; 32], b"expired");
+        t.peer_certs = crate::common::ours::load_chain("expired.pem");
+        t.verify_code = code;
+        let mut c = resuming_client(85, now, t);
+        let d = c.poll_transmit().unwrap();
+        let ch = ClientHello::decode(&d[25..]).unwrap();
+        let psk = find_extension(&ch.extensions, ext_type::PRE_SHARED_KEY);
+        assert_eq!(psk.is_some(), offered, "{code:?}");
     }
 }

@@ -11,9 +11,16 @@
 //! * `[1]` time is when the ticket arrived: the obfuscated ticket age of the next
 //!   ClientHello counts from it (§4.2.11.1).
 //!
+//! * `[5]` verify_result: the original connection's verify result, which a resumption
+//!   reports without verifying the chain again (`Ticket13::verify_code`). OpenSSL omits it
+//!   when 0 (ZINT32) and reads it as 0 when absent; we write it whenever the ticket knows
+//!   it, 0 included, and read a session without it as "not recorded": the client then
+//!   runs its verifier on the stored chain before offering the ticket.
+//!
 //! Only the server's leaf certificate has a field (`[3]`); after `d2i` the ticket's chain is
-//! that leaf alone, so a client that verifies a chain needing intermediates will not offer
-//! the ticket (a full handshake, never an unverified resumption).
+//! that leaf alone, so when the verifier has to run (no `[5]`, see above) a chain needing
+//! intermediates fails and the ticket is not offered (a full handshake, never an
+//! unverified resumption).
 use rdtls::dtls13::client::Ticket13;
 use rdtls::dtls13::extensions::ext_type;
 use rdtls::dtls13::messages::{NewSessionTicket, MAX_TICKET_LIFETIME};
@@ -67,6 +74,8 @@ pub(super) struct TicketFields {
     ticket: Option<Vec<u8>>,
     age_add: u32,
     max_early_data: u32,
+    /// `[5]` verify_result was present (read by the common session code).
+    pub(super) verify_result_present: bool,
 }
 
 impl TicketFields {
@@ -129,6 +138,7 @@ impl TicketFields {
             psk: master.to_vec(),
             received: s.created,
             peer_certs: s.peer_certificates.clone(),
+            verify_code: self.verify_result_present.then_some(s.verify_result),
         });
         Ok(())
     }
@@ -154,6 +164,7 @@ mod tests {
             psk: vec![5; 48],
             received: Instant::now(),
             peer_certs: vec![vec![0x30, 0x03, 0x02, 0x01, 0x05]],
+            verify_code: Some(0),
         };
         Session {
             id: vec![3; 32],
@@ -190,6 +201,7 @@ mod tests {
         assert_eq!(t.ticket.age_add, 0x8000_0001);
         assert_eq!(t.ticket.extensions, t0.ticket.extensions);
         assert_eq!(t.peer_certs, t0.peer_certs);
+        assert_eq!(t.verify_code, Some(0), "a known X509_V_OK is kept");
         assert_eq!(back.suite, 0x1302);
         assert_eq!(back.id, s.id);
         assert_eq!(back.server_name.as_deref(), Some("localhost"));
@@ -200,6 +212,25 @@ mod tests {
             let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("../fuzz/corpus/capi_session_der");
             std::fs::write(dir.join("seed-dtls13-ticket"), &der).unwrap();
+        }
+    }
+
+    /// `[5]` carries the ticket's verify result: an error code and 0 come back as they
+    /// were; a ticket that knows none writes none and reads back as not recorded.
+    #[test]
+    fn verify_result_round_trip() {
+        for code in [Some(20), Some(0), None] {
+            let mut s = sample13();
+            s.verify_result = code.unwrap_or(0);
+            s.tls13_ticket.as_mut().unwrap().verify_code = code;
+            let der = session_der(&s);
+            let (back, _) = session_from_der(&der).expect("parse");
+            let t = back.tls13_ticket.as_ref().unwrap();
+            assert_eq!(t.verify_code, code, "{code:?}");
+            assert_eq!(back.verify_result, code.unwrap_or(0));
+            // Explicit [5] INTEGER, present exactly when the code is known.
+            let tag5 = der.windows(3).any(|w| w[0] == 0xA5 && w[2] == 0x02);
+            assert_eq!(tag5, code.is_some(), "{code:?}");
         }
     }
 

@@ -60,13 +60,15 @@ pub fn session_der(s: &Session) -> Vec<u8> {
     if !s.id_context.is_empty() {
         explicit(&mut body, 4, OCTET_STRING, &s.id_context);
     }
-    if s.verify_result != 0 {
-        explicit(
-            &mut body,
-            5,
-            INTEGER,
-            &uint(u64::from(s.verify_result.unsigned_abs())),
-        );
+    // OpenSSL omits a zero verify_result (ZINT32); a 1.3 ticket's known result is written
+    // even when 0 (OpenSSL reads it), so that reading it back tells "verified" from "not
+    // recorded" (session_der13).
+    let verify = match t13.and_then(|t| t.verify_code) {
+        Some(code) => Some(code),
+        None => (s.verify_result != 0).then_some(s.verify_result),
+    };
+    if let Some(v) = verify {
+        explicit(&mut body, 5, INTEGER, &uint(u64::from(v.unsigned_abs())));
     }
     if let Some(name) = &s.server_name {
         explicit(&mut body, 6, OCTET_STRING, name.as_bytes());

@@ -149,6 +149,7 @@ pub fn session_from_der(der: &[u8]) -> Result<(Session, usize), &'static str> {
             5 => {
                 let v = uint(explicit_inner(content, INTEGER)?)?;
                 s.verify_result = i32::try_from(v).map_err(|_| "verify result out of range")?;
+                ticket.verify_result_present = true;
             }
             6 => {
                 let name = explicit_inner(content, OCTET_STRING)?;

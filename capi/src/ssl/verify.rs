@@ -10,9 +10,10 @@
 use std::ffi::{c_int, c_long, c_void};
 
 use rdtls::pki::ossl_verify::{
-    openssl_steps_with_crls, ChainOptions, OsslVerification, Revocation, Step,
+    leaf_matches_host, openssl_steps_with_crls, ChainOptions, OsslVerification, Revocation, Step,
 };
 use rdtls::pki::verifier::{CertVerifier, Verdict, VerifyInput};
+use rdtls::pki::verify::ExpectedNames;
 use rdtls::pki::{verify_code_string, X509_V_ERR_APPLICATION_VERIFICATION};
 use rdtls::Connection;
 
@@ -216,6 +217,25 @@ impl CertVerifier for CallbackVerifier {
             // trust anchor's included.
             None => replay(self.ssl.0, self.verify_cb, &v.chain, &v.steps),
         }
+    }
+
+    /// OpenSSL's name rules (`X509_check_host`, the subject CN when there is no DNS name),
+    /// with the SSL's `X509_VERIFY_PARAM` hosts when `SSL_set1_host` set none, as
+    /// [`steps_for`] checks them (the drop-in build's libcrypto keeps its parameter's hosts
+    /// to itself: as OpenSSL's resumption, they are not checked then).
+    fn leaf_matches_names(&self, leaf: &[u8], names: ExpectedNames<'_>) -> bool {
+        let hosts;
+        let names = match names {
+            Some(n) => n,
+            None => {
+                hosts = host::param_hosts_flags_depth(self.param.0).0;
+                if hosts.is_empty() {
+                    return true;
+                }
+                &hosts
+            }
+        };
+        leaf_matches_host(leaf, names)
     }
 }
 

@@ -430,3 +430,63 @@ pub(super) fn send(from: *mut SSL, to: *mut SSL, msg: &[u8]) {
     }
     assert_eq!(&buf[..n.max(0) as usize], msg, "{:?}", take_errors());
 }
+
+static VERIFY_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts its calls and keeps OpenSSL's verdict.
+unsafe extern "C" fn counting_verify(ok: c_int, _ctx: *mut crate::host::X509_STORE_CTX) -> c_int {
+    VERIFY_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    ok
+}
+
+/// A resumed DTLS 1.3 client reports the verify result of the connection its ticket came
+/// from (as OpenSSL restores a session's verify_result) without verifying the chain again:
+/// the verify callback is not called on resumption. Under SSL_VERIFY_NONE with a CA that
+/// did not sign the server's chain, the original error is what the resumption reports.
+#[test]
+fn resumption_keeps_the_verify_result_without_verifying_again() {
+    use crate::ssl::io::*;
+    use crate::ssl::session::*;
+    use crate::ssl::verify::{SSL_CTX_set_verify, SSL_get_verify_result};
+    use std::sync::atomic::Ordering::SeqCst;
+    for (ca, mode, want) in [
+        ("ca-ecdsa.pem", SSL_VERIFY_PEER, 0),
+        ("ca-rsa.pem", SSL_VERIFY_NONE, 20),
+    ] {
+        let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
+        let cctx = client_ctx(Some(ca));
+        SSL_CTX_set_verify(cctx, mode, Some(counting_verify));
+        let p = Pair::new(cctx, sctx);
+        assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+        assert_eq!(SSL_get_verify_result(p.client), want, "{ca}");
+        let calls = VERIFY_CALLS.load(SeqCst);
+        assert!(calls > 0, "the full handshake verified");
+        let mut buf = [0u8; 16];
+        for _ in 0..3 {
+            SSL_read(p.server, buf.as_mut_ptr().cast(), 16);
+            SSL_read(p.client, buf.as_mut_ptr().cast(), 16);
+        }
+        crate::error::clear();
+        let sess = SSL_get1_session(p.client);
+        assert!(!sess.is_null());
+        drop(p);
+        let p = Pair::new(cctx, sctx);
+        assert_eq!(SSL_set_session(p.client, sess), 1);
+        assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
+        assert_eq!(SSL_session_reused(p.client), 1, "{ca}");
+        assert_eq!(
+            SSL_get_verify_result(p.client),
+            want,
+            "{ca}: the ticket's result"
+        );
+        assert_eq!(
+            VERIFY_CALLS.load(SeqCst),
+            calls,
+            "{ca}: no verification again"
+        );
+        drop(p);
+        SSL_SESSION_free(sess);
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+    }
+}
