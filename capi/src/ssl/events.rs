@@ -253,11 +253,15 @@ impl SSL {
 
     /// Drains the engine's events into the application's callbacks.
     pub(crate) fn dispatch_events(&self) {
-        let events: Vec<Event> = match self.conn.try_borrow_mut() {
+        let mut events = self
+            .io
+            .try_borrow_mut()
+            .map(|mut io| std::mem::take(&mut io.event_buf))
+            .unwrap_or_default();
+        match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
-                Some(conn) => std::iter::from_fn(|| conn.poll_event())
-                    .take(MAX_EVENTS_PER_DISPATCH)
-                    .collect(),
+                Some(conn) => events
+                    .extend(std::iter::from_fn(|| conn.poll_event()).take(MAX_EVENTS_PER_DISPATCH)),
                 None => return,
             },
             Err(_) => return,
@@ -266,6 +270,18 @@ impl SSL {
             // Every record of an established connection: no callback to run.
             return;
         }
+        self.report_events(&events);
+        events.clear();
+        // A handshake dispatches events a dozen times: one allocation serves them all.
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            if !io.done_reported && io.event_buf.capacity() == 0 {
+                io.event_buf = events;
+            }
+        }
+    }
+
+    /// Reports one dispatch's events to the application's callbacks.
+    fn report_events(&self, events: &[Event]) {
         self.renegotiation_events_begin();
         let close_alert_seen = |sent: bool| {
             events.iter().any(|e| match e {
@@ -278,7 +294,7 @@ impl SSL {
                 _ => false,
             })
         };
-        for ev in &events {
+        for ev in events {
             match ev {
                 Event::HandshakeMessage {
                     sent,
@@ -307,7 +323,13 @@ impl SSL {
                         self.alert(false, AlertLevel::Warning, AlertDescription::CLOSE_NOTIFY);
                     }
                 }
-                Event::HandshakeComplete => self.on_handshake_complete(),
+                Event::HandshakeComplete => {
+                    self.on_handshake_complete();
+                    // Nothing more to dispatch in bulk: the buffer goes with the handshake.
+                    if let Ok(mut io) = self.io.try_borrow_mut() {
+                        io.event_buf = Vec::new();
+                    }
+                }
                 Event::KeyLog(line) => self.keylog(line),
                 Event::RecordHeader { sent, header } => self.record_header(*sent, header),
                 // DTLS 1.3 (RFC 9147 §4): the plaintext or unified header as on the wire,
