@@ -139,19 +139,30 @@ impl Machine {
             .last_flight_mut()
             .map(|f| std::mem::take(&mut f.entries))
             .unwrap_or_default();
-        // Datagrams and the fragment scratch come from the pool, or are made an MTU long
-        // at once (not grown record by record).
-        let mut dg = self.datagram_buffer(mtu);
+        // Datagrams come from the pool, or are made as long as what is left of the flight
+        // needs (up to the MTU) at once, not grown record by record. `left` overestimates
+        // a little (record overhead per message, not per fragment), never under.
+        let mut left: usize = entries
+            .iter()
+            .map(|e| match e {
+                FlightEntry::ChangeCipherSpec { epoch } => self.records.record_overhead(*epoch) + 1,
+                FlightEntry::Handshake { epoch, body, .. } => {
+                    self.records.record_overhead(*epoch) + HANDSHAKE_HEADER_LEN + body.len()
+                }
+            })
+            .sum();
+        let mut dg = self.datagram_buffer(left.min(mtu));
         // One scratch buffer for every fragment of the flight (no allocation per
-        // fragment, per transmission).
-        let mut frag = self.datagram_buffer(mtu);
+        // fragment); not pooled afterwards, so an established connection does not keep it.
+        let mut frag = Vec::with_capacity(mtu);
         let mut result = Ok(());
         for entry in &entries {
             match entry {
                 FlightEntry::ChangeCipherSpec { epoch } => {
                     let need = self.records.record_overhead(*epoch) + 1;
                     if !dg.is_empty() && dg.len() + need > mtu {
-                        let next = self.datagram_buffer(mtu);
+                        left = left.saturating_sub(dg.len());
+                        let next = self.datagram_buffer(left.min(mtu));
                         self.out_queue.push_back(std::mem::replace(&mut dg, next));
                     }
                     let at = dg.len();
@@ -184,7 +195,8 @@ impl Machine {
                     loop {
                         let mut room = mtu.saturating_sub(dg.len() + overhead);
                         if room == 0 && !dg.is_empty() {
-                            let next = self.datagram_buffer(mtu);
+                            left = left.saturating_sub(dg.len());
+                            let next = self.datagram_buffer(left.min(mtu));
                             self.out_queue.push_back(std::mem::replace(&mut dg, next));
                             room = mtu.saturating_sub(overhead);
                         }
@@ -220,24 +232,21 @@ impl Machine {
         if !dg.is_empty() {
             self.out_queue.push_back(dg);
         }
-        if self.pool.len() < 16 {
-            self.pool.push(frag);
-        }
         if let Some(f) = self.life.last_flight_mut() {
             f.entries = entries;
         }
         result
     }
 
-    /// An empty buffer for a datagram of up to `mtu` bytes: a pooled one, or a new one
+    /// An empty buffer for a datagram of about `len` bytes: a pooled one, or a new one
     /// with that capacity.
-    fn datagram_buffer(&mut self, mtu: usize) -> Vec<u8> {
+    fn datagram_buffer(&mut self, len: usize) -> Vec<u8> {
         match self.pool.pop() {
             Some(mut b) => {
                 b.clear();
                 b
             }
-            None => Vec::with_capacity(mtu),
+            None => Vec::with_capacity(len),
         }
     }
 
