@@ -206,7 +206,7 @@ impl SSL {
             let copy;
             let settings: &Settings = match srtp {
                 Some(profiles) => {
-                    let mut s = own.clone();
+                    let mut s = Settings::clone(&own);
                     s.srtp_profiles = profiles;
                     copy = s;
                     &copy

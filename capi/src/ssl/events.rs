@@ -38,7 +38,7 @@ impl SSL {
     pub(crate) fn info_cb(&self) -> Option<InfoCallback> {
         self.info_callback
             .get()
-            .or_else(|| self.ctx().live().info_callback)
+            .or_else(|| self.ctx().with_live(|l| l.info_callback))
     }
 
     /// `SSL_ST_CONNECT` or `SSL_ST_ACCEPT` for this side.
@@ -387,7 +387,7 @@ impl SSL {
     }
 
     fn keylog(&self, line: &str) {
-        if let Some(cb) = self.ctx().live().keylog_callback {
+        if let Some(cb) = self.ctx().with_live(|l| l.keylog_callback) {
             if let Ok(c) = CString::new(line) {
                 // SAFETY: the application's callback; `c` lives for the call.
                 unsafe { cb(self.as_ptr(), c.as_ptr()) };
