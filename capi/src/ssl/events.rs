@@ -33,6 +33,9 @@ fn ack_body(records: &[(u64, u64)]) -> Vec<u8> {
 /// Most events drained from the engine per dispatch (a handshake produces a few dozen).
 pub const MAX_EVENTS_PER_DISPATCH: usize = 256;
 
+/// Events a dispatch buffer starts with room for (one flight's messages and headers).
+const EVENTS_RESERVED: usize = 16;
+
 impl SSL {
     /// The info callback in force: the SSL's own, else the context's.
     pub(crate) fn info_cb(&self) -> Option<InfoCallback> {
@@ -260,8 +263,21 @@ impl SSL {
             .unwrap_or_default();
         match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
-                Some(conn) => events
-                    .extend(std::iter::from_fn(|| conn.poll_event()).take(MAX_EVENTS_PER_DISPATCH)),
+                Some(conn) => {
+                    if let Some(first) = conn.poll_event() {
+                        if events.capacity() == 0 {
+                            // A handshake's dispatch drains a few messages with their
+                            // record headers: room for them at once, not grown from one.
+                            // (Nothing is allocated when there is no event.)
+                            events.reserve(EVENTS_RESERVED);
+                        }
+                        events.push(first);
+                        events.extend(
+                            std::iter::from_fn(|| conn.poll_event())
+                                .take(MAX_EVENTS_PER_DISPATCH - 1),
+                        );
+                    }
+                }
                 None => return,
             },
             Err(_) => return,
