@@ -30,6 +30,10 @@ use rdtls::pki::{keys::SigningKey, pem::load_certificates};
 use rdtls::transmit::MAX_BATCH_SEGMENTS;
 use rdtls::{Config, Connection, Event, Transmit};
 
+/// How much shorter than needed the receive timeout may be before it is set again: a
+/// worker wakes at most this much early for a timer (then waits again), never late.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(5);
+
 #[derive(Default)]
 struct Counters {
     handshakes: AtomicU64,
@@ -189,6 +193,10 @@ impl Worker {
 
     fn run(mut self, until: Option<Instant>) {
         let mut buf = vec![0u8; 65536];
+        // The receive timeout last set: changed only when the wait needed differs from it
+        // by more than TIMEOUT_SLACK, not with a setsockopt before every receive (with
+        // timers a second or more away the wait is the 100 ms cap nearly always).
+        let mut timeout_set: Option<Duration> = None;
         loop {
             let now = Instant::now();
             if until.is_some_and(|u| now >= u) {
@@ -201,7 +209,10 @@ impl Worker {
                     t.saturating_duration_since(now)
                 })
                 .clamp(Duration::from_millis(1), Duration::from_millis(100));
-            let _ = self.sock.set_read_timeout(Some(wait));
+            let stale = timeout_set.is_none_or(|set| set > wait || wait - set > TIMEOUT_SLACK);
+            if stale && self.sock.set_read_timeout(Some(wait)).is_ok() {
+                timeout_set = Some(wait);
+            }
             if let Ok((n, peer)) = self.sock.recv_from(&mut buf) {
                 self.handle(peer, &buf[..n], Instant::now());
             }

@@ -115,6 +115,8 @@ pub struct Config {
     /// SSL_SESS_CACHE_NO_INTERNAL_LOOKUP).
     pub(crate) server_session_lookup: bool,
     pub(crate) emit_message_events: bool,
+    /// Message events carry the message's bytes (off: empty `bytes`, nothing copied).
+    pub(crate) emit_message_bodies: bool,
     pub(crate) emit_keylog: bool,
     pub(crate) emit_record_headers: bool,
     #[cfg(any(test, feature = "test-rng"))]
@@ -240,6 +242,7 @@ impl Default for ConfigBuilder {
                 server_session_store: true,
                 server_session_lookup: true,
                 emit_message_events: false,
+                emit_message_bodies: true,
                 emit_keylog: false,
                 emit_record_headers: false,
                 #[cfg(any(test, feature = "test-rng"))]
@@ -452,6 +455,14 @@ impl ConfigBuilder {
     /// Emit [`crate::Event::HandshakeMessage`] for every message sent and received.
     pub fn message_events(mut self, on: bool) -> Self {
         self.cfg.emit_message_events = on;
+        self
+    }
+
+    /// With `false`, DTLS 1.2 [`crate::Event::HandshakeMessage`]s carry an empty `bytes`:
+    /// for a caller that follows the handshake's messages (to name its states) but has no
+    /// use for their bytes, which are then neither copied nor allocated. Default `true`.
+    pub fn message_event_bodies(mut self, on: bool) -> Self {
+        self.cfg.emit_message_bodies = on;
         self
     }
 

@@ -57,7 +57,8 @@ pub enum Event {
         sent: bool,
         /// The handshake message type.
         msg_type: HandshakeType,
-        /// The whole message, 12-byte DTLS header included (as OpenSSL's msg callback).
+        /// The whole message, 12-byte DTLS header included (as OpenSSL's msg callback);
+        /// empty on DTLS 1.2 with `message_event_bodies(false)`.
         bytes: Vec<u8>,
     },
     /// The 13-byte header of a record sent or received (only with `record_headers`; what

@@ -141,7 +141,14 @@ impl CRYPTO_EX_DATA {
         let Some(c) = class_index(self.class) else {
             return;
         };
-        let cbs = with_registry(|r| r[c].clone());
+        // Copied out (callbacks run without the lock) only when one is registered: every
+        // SSL and BIO comes through here.
+        let cbs = with_registry(|r| {
+            r[c].iter()
+                .any(|cb| cb.new_func.is_some() && !cb.freed)
+                .then(|| r[c].clone())
+        })
+        .unwrap_or_default();
         for (idx, cb) in cbs.iter().enumerate() {
             if let (Some(f), false) = (cb.new_func, cb.freed) {
                 let me = self.as_ptr();
@@ -193,7 +200,12 @@ impl CRYPTO_EX_DATA {
         let Some(c) = class_index(self.class) else {
             return;
         };
-        let cbs = with_registry(|r| r[c].clone());
+        let cbs = with_registry(|r| {
+            r[c].iter()
+                .any(|cb| cb.free_func.is_some() && !cb.freed)
+                .then(|| r[c].clone())
+        })
+        .unwrap_or_default();
         for (idx, cb) in cbs.iter().enumerate() {
             if let (Some(f), false) = (cb.free_func, cb.freed) {
                 let ptr = self.get(idx as c_int);

@@ -3,6 +3,10 @@
 
 use super::HashAlg;
 
+/// Bytes reserved with the first message: a full DTLS 1.2 handshake with a one- or
+/// two-certificate chain fits (about 1.3 to 2 KiB).
+const TYPICAL_TRANSCRIPT: usize = 2048;
+
 /// Buffered handshake messages. Each is added whole, with its 12-byte DTLS header rewritten as
 /// an unfragmented message (fragment_offset 0, fragment_length = length), RFC 6347 §4.2.6.
 ///
@@ -33,7 +37,26 @@ impl Transcript {
 
     /// Appends one complete handshake message (header + body).
     pub fn add(&mut self, msg: &[u8]) {
+        self.reserve(msg.len());
         self.buf.extend_from_slice(msg);
+    }
+
+    /// Appends one message given as its 12-byte header and its body (no copy of the two
+    /// joined first).
+    pub fn add_parts(&mut self, header: &[u8], body: &[u8]) {
+        self.reserve(header.len() + body.len());
+        self.buf.extend_from_slice(header);
+        self.buf.extend_from_slice(body);
+    }
+
+    /// Room for `more` bytes; the first message reserves what a full handshake with one
+    /// certificate needs, so the buffer is not regrown message by message.
+    fn reserve(&mut self, more: usize) {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(more.max(TYPICAL_TRANSCRIPT));
+        } else {
+            self.buf.reserve(more);
+        }
     }
 
     /// Digest of every message added so far.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::agreement::Agreement;
 use super::extensions::Extensions;
-use super::header::full_message;
+use super::header::{full_message, HandshakeHeader};
 use super::machine::Machine;
 use super::messages::{
     Certificate, CertificateRequest, CertificateVerify, ClientHello, ClientKeyExchange, Finished,
@@ -17,7 +17,7 @@ use crate::crypto::ecdhe;
 use crate::crypto::suites::suite_by_id;
 use crate::enums::{HandshakeType, SignatureScheme, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, Error};
-use crate::pki::verify::verify_signature;
+use crate::pki::verify::verify_presented_signature;
 use crate::srtp::UseSrtp;
 
 fn unexpected(what: &str) -> Error {
@@ -258,7 +258,8 @@ impl Machine {
     /// Adds a received message to the transcript.
     pub(crate) fn add_received(&mut self, msg_type: HandshakeType, seq: u16, body: &[u8]) {
         if let Some(h) = self.life.handshake_mut() {
-            h.transcript.add(&full_message(msg_type, seq, body));
+            let header = HandshakeHeader::unfragmented(msg_type, seq, body.len() as u32);
+            h.transcript.add_parts(&header.to_bytes(), body);
         }
     }
 
@@ -465,7 +466,13 @@ impl Machine {
         signed.extend_from_slice(&self.hs.client_random);
         signed.extend_from_slice(&self.hs.server_random);
         signed.extend_from_slice(&ske.params_bytes());
-        verify_signature(leaf, ske.scheme, &signed, &ske.signature)?;
+        verify_presented_signature(
+            &self.config.trust,
+            leaf,
+            ske.scheme,
+            &signed,
+            &ske.signature,
+        )?;
         self.add_received(HandshakeType::SERVER_KEY_EXCHANGE, seq, body);
         self.hs.group = Some(ske.group);
         self.hs.peer_sig_scheme = Some(ske.scheme);

@@ -25,6 +25,28 @@ pub struct HandshakeHeader {
 }
 
 impl HandshakeHeader {
+    /// The 12 header bytes (as [`HandshakeHeader::encode`] appends them).
+    pub fn to_bytes(&self) -> [u8; HANDSHAKE_HEADER_LEN] {
+        let l = self.length.to_be_bytes();
+        let s = self.message_seq.to_be_bytes();
+        let o = self.fragment_offset.to_be_bytes();
+        let f = self.fragment_length.to_be_bytes();
+        [
+            self.msg_type.0,
+            l[1],
+            l[2],
+            l[3],
+            s[0],
+            s[1],
+            o[1],
+            o[2],
+            o[3],
+            f[1],
+            f[2],
+            f[3],
+        ]
+    }
+
     /// Appends the 12 header bytes. The u24 fields are truncated to 24 bits.
     pub fn encode(&self, out: &mut Vec<u8>) {
         put_u8(out, self.msg_type.0);
@@ -124,6 +146,7 @@ mod tests {
         h.encode(&mut out);
         assert_eq!(out.len(), HANDSHAKE_HEADER_LEN);
         assert_eq!(out, [11, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        assert_eq!(h.to_bytes()[..], out[..]);
         let mut r = Reader::new(&out);
         assert_eq!(HandshakeHeader::decode(&mut r), Ok(h));
         assert!(r.is_empty());

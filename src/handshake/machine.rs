@@ -305,15 +305,26 @@ pub struct Machine {
     pub(crate) prev_read_retire_at: Option<Instant>,
 }
 
+/// A connection's RNG, seeded from the thread's CSPRNG (rand's `ThreadRng`: ChaCha12,
+/// seeded and periodically reseeded from the OS, reseeded after `fork`), not from the OS
+/// directly: a `getrandom` system call per connection costs more than the rest of what
+/// creating one does.
+fn connection_rng() -> StdRng {
+    match StdRng::from_rng(rand::thread_rng()) {
+        Ok(r) => r,
+        Err(_) => StdRng::from_entropy(),
+    }
+}
+
 impl Machine {
     fn new(config: Arc<Config>, now: Instant, is_client: bool) -> Self {
         #[cfg(any(test, feature = "test-rng"))]
         let rng = match config.rng_seed {
             Some(seed) => StdRng::seed_from_u64(seed ^ u64::from(is_client)),
-            None => StdRng::from_entropy(),
+            None => connection_rng(),
         };
         #[cfg(not(any(test, feature = "test-rng")))]
-        let rng = StdRng::from_entropy();
+        let rng = connection_rng();
         let timer = RetransmitTimer::new(config.initial_timeout, config.max_timeout);
         let mtu = config.mtu;
         let reneg_policy = config.renegotiation;

@@ -21,7 +21,7 @@ use crate::crypto::suites::{AuthKind, CipherSuite};
 use crate::enums::{HandshakeType, DTLS1_2_VERSION};
 use crate::error::{AlertDescription, Error};
 use crate::pki::keys::KeyAlgorithm;
-use crate::pki::verify::verify_signature;
+use crate::pki::verify::verify_presented_signature;
 use crate::session::cache::Session;
 use crate::srtp::UseSrtp;
 
@@ -111,7 +111,13 @@ impl Machine {
                     .ok_or(Error::InvalidState("handshake not running"))?
                     .transcript
                     .buffer();
-                verify_signature(leaf, cv.scheme, transcript, &cv.signature)?;
+                verify_presented_signature(
+                    &self.config.trust,
+                    leaf,
+                    cv.scheme,
+                    transcript,
+                    &cv.signature,
+                )?;
                 self.hs.peer_sig_scheme = Some(cv.scheme);
                 self.add_received(msg_type, seq, body);
                 Ok(Next::Step(Step::AwaitChangeCipherSpec {

@@ -31,13 +31,17 @@ pub(crate) enum State {
     AwaitFinished,
 }
 
-/// Record keys derived from the master secret, not yet in use (RFC 5246 §6.3).
+/// Record keys derived from the master secret, not yet in use (RFC 5246 §6.3). Boxed,
+/// as the record layer keeps them: a step is moved a few times per message handled
+/// (`Machine::advance`), and every move copies the whole enum, so unboxed keys (an AES-GCM
+/// key schedule with its GHASH table each) would make every move of every step copy a
+/// kilobyte or more.
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct PendingKeys {
     /// Installed when the peer's ChangeCipherSpec arrives.
-    pub read: RecordProtection,
+    pub read: Box<RecordProtection>,
     /// Installed when we send ours.
-    pub write: RecordProtection,
+    pub write: Box<RecordProtection>,
 }
 
 /// The message a running handshake waits for, with that step's own data.
@@ -88,13 +92,13 @@ pub(crate) enum Step {
     /// to, and our write keys unless our own ChangeCipherSpec is already sent; the master
     /// secret both Finished messages are computed from (RFC 5246 §7.4.9).
     AwaitChangeCipherSpec {
-        read: RecordProtection,
-        write: Option<RecordProtection>,
+        read: Box<RecordProtection>,
+        write: Option<Box<RecordProtection>>,
         agreement: Agreement,
     },
     /// Waiting for the peer's Finished; our write keys if we still have to send ours.
     AwaitFinished {
-        write: Option<RecordProtection>,
+        write: Option<Box<RecordProtection>>,
         agreement: Agreement,
     },
 }

@@ -181,13 +181,16 @@ pub fn bit_string_bytes(value: &[u8]) -> Result<&[u8], Error> {
 
 /// The dotted-decimal form of an OBJECT IDENTIFIER's contents, e.g. `"2.5.4.3"`.
 pub fn oid_to_string(value: &[u8]) -> String {
-    let mut arcs: Vec<u64> = Vec::new();
+    use std::fmt::Write;
+    // Written straight into one string (a certificate's signature algorithm is named
+    // for every certificate parsed, so every handshake).
+    let mut out = String::with_capacity(value.len() * 3 + 2);
     let mut acc: u64 = 0;
     for b in value {
         // Saturate rather than overflow on absurd arcs; the text is informational only.
         acc = acc.saturating_mul(128).saturating_add(u64::from(b & 0x7f));
         if b & 0x80 == 0 {
-            if arcs.is_empty() {
+            if out.is_empty() {
                 let first = if acc < 40 {
                     0
                 } else if acc < 80 {
@@ -195,18 +198,14 @@ pub fn oid_to_string(value: &[u8]) -> String {
                 } else {
                     2
                 };
-                arcs.push(first);
-                arcs.push(acc - 40 * first);
+                let _ = write!(out, "{first}.{}", acc - 40 * first);
             } else {
-                arcs.push(acc);
+                let _ = write!(out, ".{acc}");
             }
             acc = 0;
         }
     }
-    arcs.iter()
-        .map(|a| a.to_string())
-        .collect::<Vec<_>>()
-        .join(".")
+    out
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Verification results use OpenSSL's `X509_V_ERR_*` numbers (OpenSSL 3.0 `x509_vfy.h`)
 //! so the C API can return them from `SSL_get_verify_result` unchanged.
 
+pub mod cert_cache;
 pub mod crl;
 pub(crate) mod der;
 pub mod keys;

@@ -12,13 +12,15 @@
 //! policies, name constraints and path-length limits are not evaluated.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
+use super::cert_cache::ParsedCert;
 use super::keys::spki_parts;
 use super::verify::{ExpectedNames, TrustStore};
-use super::x509::{parse_certificate, CertInfo};
+use super::x509::CertInfo;
 use super::*;
 
 /// One verify-callback invocation of `X509_verify_cert`.
@@ -53,10 +55,12 @@ const KU_KEY_CERT_SIGN: u16 = 0x0400;
 /// Longest chain built (presented certificates plus anchors).
 pub const MAX_BUILT_CHAIN: usize = 2 * verify::MAX_CHAIN_ANALYSIS;
 
-/// The certificate chain OpenSSL builds, and how its top ended.
-struct Built {
-    certs: Vec<CertInfo>,
-    ders: Vec<Vec<u8>>,
+/// The certificate chain OpenSSL builds, and how its top ended. It borrows the parsed
+/// certificates (the peer's, parsed once per verification, and the store's, parsed once
+/// per store) rather than copying them.
+struct Built<'a> {
+    certs: Vec<&'a CertInfo>,
+    ders: Vec<&'a [u8]>,
     /// Number of certificates taken from the peer (the rest are trust anchors).
     untrusted: usize,
     trusted: bool,
@@ -156,7 +160,7 @@ pub struct ChainOptions<'a> {
 
 /// `check_revocation`: for each checked depth, the issuer's CRL (3 when there is none),
 /// its key usage (35), signature (8) and dates (11, 12), then the serial number (23).
-fn check_revocation(b: &Built, rev: &Revocation<'_>, secs: i64, steps: &mut Vec<Step>) {
+fn check_revocation(b: &Built<'_>, rev: &Revocation<'_>, secs: i64, steps: &mut Vec<Step>) {
     let crls: Vec<(Vec<u8>, super::crl::CrlInfo)> = rev
         .crls
         .iter()
@@ -164,7 +168,7 @@ fn check_revocation(b: &Built, rev: &Revocation<'_>, secs: i64, steps: &mut Vec<
         .collect();
     let last = if rev.all { b.certs.len() - 1 } else { 0 };
     for (depth, cert) in b.certs.iter().enumerate().take(last + 1) {
-        let issuer = b.certs.get(depth + 1).unwrap_or(cert);
+        let issuer = b.certs.get(depth + 1).copied().unwrap_or(cert);
         let Some((der, crl)) = crls.iter().find(|(_, c)| c.issuer_der == cert.issuer_der) else {
             steps.push(Step::Error {
                 depth,
@@ -227,26 +231,33 @@ fn find_issuer<'a>(
         .map(|(i, _)| *i)
 }
 
-/// `build_chain` with trusted-first lookup; issuer errors go to `steps`.
-fn build(
-    chain: &[Vec<u8>],
-    store: &TrustStore,
-    partial_chain: bool,
-    steps: &mut Vec<Step>,
-) -> Option<Built> {
-    let infos: Vec<Option<CertInfo>> = chain
+/// The presented certificates, parsed (None: unparsable), at most
+/// `verify::MAX_CHAIN_ANALYSIS`; the store keeps those it saw before parsed.
+fn parse_presented(chain: &[Vec<u8>], store: &TrustStore) -> Vec<Option<Arc<ParsedCert>>> {
+    chain
         .iter()
         .take(verify::MAX_CHAIN_ANALYSIS)
-        .map(|c| parse_certificate(c).ok())
-        .collect();
+        .map(|c| store.presented(c).ok())
+        .collect()
+}
+
+/// `build_chain` with trusted-first lookup over `infos` (the parsed `chain`); issuer
+/// errors go to `steps`.
+fn build<'a>(
+    chain: &'a [Vec<u8>],
+    infos: &'a [Option<Arc<ParsedCert>>],
+    store: &'a TrustStore,
+    partial_chain: bool,
+    steps: &mut Vec<Step>,
+) -> Option<Built<'a>> {
     // Anchors were parsed once when added to the store (one per SSL_CTX).
     let anchor_ders = store.certificates();
     let anchor_infos = store.infos();
     let mut anchor_used: Vec<usize> = Vec::new();
-    let leaf = infos.first()?.clone()?;
+    let leaf = &infos.first()?.as_ref()?.info;
     let mut b = Built {
         certs: vec![leaf],
-        ders: vec![chain.first()?.clone()],
+        ders: vec![chain.first()?.as_slice()],
         untrusted: 1,
         trusted: false,
     };
@@ -256,16 +267,16 @@ fn build(
     }
     // A self-signed leaf found in the store is trusted as is (any leaf found there with
     // X509_V_FLAG_PARTIAL_CHAIN).
-    if (partial_chain || self_issued(&b.certs[0])) && store.contains(&b.ders[0]) {
+    if (partial_chain || self_issued(b.certs[0])) && store.contains(b.ders[0]) {
         b.trusted = true;
         return Some(b);
     }
     loop {
         let (cur, cur_der) = match (b.certs.last(), b.ders.last()) {
-            (Some(c), Some(d)) => (c.clone(), d.clone()),
+            (Some(c), Some(d)) => (*c, *d),
             _ => return None,
         };
-        if self_issued(&cur) {
+        if self_issued(cur) {
             break;
         }
         // Each anchor is used once, and the chain is bounded, so issuer loops among the
@@ -274,8 +285,8 @@ fn build(
             break;
         }
         let from_store = find_issuer(
-            &cur,
-            &cur_der,
+            cur,
+            cur_der,
             anchor_infos
                 .iter()
                 .enumerate()
@@ -283,8 +294,8 @@ fn build(
         );
         if let Some(i) = from_store {
             anchor_used.push(i);
-            let (d, info) = (anchor_ders.get(i)?.clone(), anchor_infos.get(i)?.clone());
-            let top_self_issued = self_issued(&info);
+            let (d, info) = (anchor_ders.get(i)?.as_slice(), anchor_infos.get(i)?);
+            let top_self_issued = self_issued(info);
             b.certs.push(info);
             b.ders.push(d);
             if top_self_issued || partial_chain {
@@ -298,20 +309,20 @@ fn build(
             break;
         }
         let from_peer = find_issuer(
-            &cur,
-            &cur_der,
+            cur,
+            cur_der,
             infos
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| !used.get(*i).copied().unwrap_or(true))
-                .filter_map(|(i, c)| c.as_ref().map(|c| (i, c))),
+                .filter_map(|(i, c)| c.as_ref().map(|c| (i, &c.info))),
         );
         let Some(i) = from_peer else { break };
         if let Some(u) = used.get_mut(i) {
             *u = true;
         }
-        b.certs.push(infos.get(i)?.clone()?);
-        b.ders.push(chain.get(i)?.clone());
+        b.certs.push(&infos.get(i)?.as_ref()?.info);
+        b.ders.push(chain.get(i)?.as_slice());
         b.untrusted += 1;
     }
     let top = b.certs.len() - 1;
@@ -410,7 +421,8 @@ pub fn openssl_steps_with_crls(
     options: &ChainOptions<'_>,
 ) -> OsslVerification {
     let mut steps = Vec::new();
-    let Some(b) = build(chain, store, options.partial_chain, &mut steps) else {
+    let infos = parse_presented(chain, store);
+    let Some(b) = build(chain, &infos, store, options.partial_chain, &mut steps) else {
         return OsslVerification {
             steps: vec![Step::Error {
                 depth: 0,
@@ -428,7 +440,7 @@ pub fn openssl_steps_with_crls(
         });
     }
     // check_extensions: CA flags, then purpose (trust anchors are trusted for it).
-    for (i, c) in b.certs.iter().enumerate() {
+    for (i, &c) in b.certs.iter().enumerate() {
         if i > 0 {
             let ret = check_ca(c);
             if ret == 0 || (i + 1 < num && ret != 1) {
@@ -448,7 +460,7 @@ pub fn openssl_steps_with_crls(
     }
     // check_id: the expected names.
     if let Some(names) = names {
-        if let Some(leaf) = b.certs.first() {
+        if let Some(&leaf) = b.certs.first() {
             if !names.iter().any(|n| name_matches(leaf, n)) {
                 let ip = names.first().is_some_and(|n| n.parse::<IpAddr>().is_ok());
                 steps.push(Step::Error {
@@ -470,7 +482,7 @@ pub fn openssl_steps_with_crls(
     }
     // internal_verify: from the top down, signatures then validity, one ok per depth.
     let mut n = num - 1;
-    let top_self_issued = b.certs.get(n).is_some_and(self_issued);
+    let top_self_issued = b.certs.get(n).is_some_and(|c| self_issued(c));
     // With X509_V_FLAG_PARTIAL_CHAIN the top is checked for its dates only, trusted or
     // not (OpenSSL's internal_verify tests the flag, not the trust).
     let mut skip_sig = top_self_issued || options.partial_chain;
@@ -486,9 +498,9 @@ pub fn openssl_steps_with_crls(
             n -= 1;
         }
     }
-    while let (Some(xs), Some(der)) = (b.certs.get(n), b.ders.get(n)) {
+    while let (Some(&xs), Some(&der)) = (b.certs.get(n), b.ders.get(n)) {
         if !skip_sig {
-            let issuer = b.certs.get(n + 1).unwrap_or(xs);
+            let issuer = b.certs.get(n + 1).copied().unwrap_or(xs);
             if !signed_by(xs, der, issuer) {
                 steps.push(Step::Error {
                     depth: n,
@@ -517,7 +529,7 @@ pub fn openssl_steps_with_crls(
     }
     OsslVerification {
         steps,
-        chain: b.ders,
+        chain: b.ders.iter().map(|d| d.to_vec()).collect(),
     }
 }
 

@@ -6,12 +6,14 @@
 //! OpenSSL would report, so `SSL_get_verify_result` and verify callbacks see familiar
 //! values.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rustls_pki_types::UnixTime;
 use rustls_pki_types::{CertificateDer, ServerName, SignatureVerificationAlgorithm, TrustAnchor};
 use webpki::{EndEntityCert, KeyUsage};
 
+use super::cert_cache::{CertCache, ParsedCert};
 use super::x509::{self, CertInfo};
 use super::*;
 use crate::enums::SignatureScheme;
@@ -32,6 +34,8 @@ pub struct TrustStore {
     subjects: Vec<Vec<u8>>,
     /// The anchors' parsed fields, for the OpenSSL-compatible verifier.
     infos: Vec<CertInfo>,
+    /// Certificates peers presented, parsed once for every handshake that sees them.
+    presented: CertCache,
 }
 
 impl std::fmt::Debug for TrustStore {
@@ -117,6 +121,12 @@ impl TrustStore {
     /// Whether exactly this certificate is a trust anchor.
     pub fn contains(&self, der: &[u8]) -> bool {
         self.certs.iter().any(|c| c == der)
+    }
+
+    /// The fields of a certificate a peer presented, parsed once per store for every
+    /// handshake that presents it (see [`CertCache`]).
+    pub fn presented(&self, der: &[u8]) -> Result<Arc<ParsedCert>, Error> {
+        self.presented.parse(der)
     }
 }
 
@@ -432,10 +442,10 @@ fn algorithms_for(scheme: SignatureScheme) -> Vec<&'static dyn SignatureVerifica
     }
 }
 
-/// Verifies a handshake signature (ServerKeyExchange or CertificateVerify) made with the
-/// key of certificate `cert_der`. A bad signature is a fatal decrypt_error alert
-/// (RFC 5246 §7.4.8); an unknown scheme is illegal_parameter.
-pub fn verify_signature(
+/// [`verify_signature`] for a certificate the peer presented, its key taken from
+/// `store`'s parsed certificates (the chain's verification parsed it already).
+pub fn verify_presented_signature(
+    store: &TrustStore,
     cert_der: &[u8],
     scheme: SignatureScheme,
     message: &[u8],
@@ -443,18 +453,28 @@ pub fn verify_signature(
 ) -> Result<(), Error> {
     let algs = algorithms_for(scheme);
     if algs.is_empty() {
-        return Err(Error::alert(
-            AlertDescription::ILLEGAL_PARAMETER,
-            format!("unsupported signature scheme {:#06x}", scheme.0),
-        ));
+        return Err(unsupported_scheme(scheme));
     }
-    // The key is taken from the certificate with our own parser, not webpki's: a
-    // certificate that parses is usable for the handshake signature whatever its version
-    // (webpki refuses X.509 v1, which OpenSSL accepts; whether to trust it is the
-    // verifier's decision, not this function's).
     let bad_cert = |e: Error| Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}"));
-    let info = x509::parse_certificate(cert_der).map_err(bad_cert)?;
-    let spki = super::keys::spki_parts(&info.spki_der).map_err(bad_cert)?;
+    let cert = store.presented(cert_der).map_err(bad_cert)?;
+    verify_with_spki(&algs, &cert.info.spki_der, message, signature)
+}
+
+fn unsupported_scheme(scheme: SignatureScheme) -> Error {
+    Error::alert(
+        AlertDescription::ILLEGAL_PARAMETER,
+        format!("unsupported signature scheme {:#06x}", scheme.0),
+    )
+}
+
+fn verify_with_spki(
+    algs: &[&'static dyn SignatureVerificationAlgorithm],
+    spki_der: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let bad_cert = |e: Error| Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}"));
+    let spki = super::keys::spki_parts(spki_der).map_err(bad_cert)?;
     if algs
         .iter()
         .any(|alg| alg.verify_signature(spki.key, message, signature).is_ok())
@@ -466,6 +486,28 @@ pub fn verify_signature(
             "bad signature",
         ))
     }
+}
+
+/// Verifies a handshake signature (ServerKeyExchange or CertificateVerify) made with the
+/// key of certificate `cert_der`. A bad signature is a fatal decrypt_error alert
+/// (RFC 5246 §7.4.8); an unknown scheme is illegal_parameter.
+pub fn verify_signature(
+    cert_der: &[u8],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let algs = algorithms_for(scheme);
+    if algs.is_empty() {
+        return Err(unsupported_scheme(scheme));
+    }
+    // The key is taken from the certificate with our own parser, not webpki's: a
+    // certificate that parses is usable for the handshake signature whatever its version
+    // (webpki refuses X.509 v1, which OpenSSL accepts; whether to trust it is the
+    // verifier's decision, not this function's).
+    let bad_cert = |e: Error| Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}"));
+    let spki_der = x509::certificate_spki(cert_der).map_err(bad_cert)?;
+    verify_with_spki(&algs, spki_der, message, signature)
 }
 
 #[cfg(test)]

@@ -66,6 +66,20 @@ fn bad(what: &str) -> Error {
 /// Parses the fields of a DER certificate. Extensions other than subjectAltName and
 /// basicConstraints are skipped.
 pub fn parse_certificate(cert: &[u8]) -> Result<CertInfo, Error> {
+    parse::<true>(cert).map(|(info, _)| info)
+}
+
+/// The SubjectPublicKeyInfo (full DER) of `cert`, after the checks [`parse_certificate`]
+/// makes (it fails exactly when that does), without building the fields: a handshake
+/// signature needs only the key (RFC 5246 §7.4.3).
+pub fn certificate_spki(cert: &[u8]) -> Result<&[u8], Error> {
+    parse::<false>(cert).map(|(_, spki)| spki)
+}
+
+/// One walk of a certificate for both: with `KEEP` the fields are copied into the
+/// returned `CertInfo`; without, every structure is checked the same way, in the same
+/// order (so the same first error), and nothing is allocated.
+fn parse<const KEEP: bool>(cert: &[u8]) -> Result<(CertInfo, &[u8]), Error> {
     let body = der::single(cert, der::SEQUENCE, "Certificate")?;
     // single() guarantees no trailing data, so the contents end where the input ends.
     let body_start = cert.len() - body.len();
@@ -78,11 +92,13 @@ pub fn parse_certificate(cert: &[u8]) -> Result<CertInfo, Error> {
 
     let mut info = CertInfo {
         tbs_range: body_start..body_start + tbs.raw.len(),
-        signature_algorithm: der::oid_to_string(sig_oid),
-        signature_oid: sig_oid.to_vec(),
-        signature: signature.to_vec(),
         ..CertInfo::default()
     };
+    if KEEP {
+        info.signature_algorithm = der::oid_to_string(sig_oid);
+        info.signature_oid = sig_oid.to_vec();
+        info.signature = signature.to_vec();
+    }
     let mut t = DerReader::new(tbs.value);
     if let Some(v) = t.optional(0xa0)? {
         match der::single(v.value, der::INTEGER, "version")? {
@@ -90,7 +106,7 @@ pub fn parse_certificate(cert: &[u8]) -> Result<CertInfo, Error> {
             _ => return Err(bad("unsupported version")),
         }
     }
-    info.serial = t.expect(der::INTEGER, "serialNumber")?.to_vec();
+    let serial = t.expect(der::INTEGER, "serialNumber")?;
     t.expect(der::SEQUENCE, "signature")?;
     let issuer = t.expect_tlv(der::SEQUENCE, "issuer")?;
     let mut validity = DerReader::new(t.expect(der::SEQUENCE, "validity")?);
@@ -98,27 +114,30 @@ pub fn parse_certificate(cert: &[u8]) -> Result<CertInfo, Error> {
     info.not_after = parse_time(validity.tlv()?)?;
     validity.finish("validity")?;
     let subject = t.expect_tlv(der::SEQUENCE, "subject")?;
-    info.spki_der = t
-        .expect_tlv(der::SEQUENCE, "subjectPublicKeyInfo")?
-        .raw
-        .to_vec();
-    info.issuer = parse_name(issuer.value)?;
-    info.subject = parse_name(subject.value)?;
-    info.issuer_der = issuer.raw.to_vec();
-    info.subject_der = subject.raw.to_vec();
+    let spki = t.expect_tlv(der::SEQUENCE, "subjectPublicKeyInfo")?.raw;
+    info.issuer = walk_name::<KEEP>(issuer.value)?;
+    info.subject = walk_name::<KEEP>(subject.value)?;
+    if KEEP {
+        info.serial = serial.to_vec();
+        info.spki_der = spki.to_vec();
+        info.issuer_der = issuer.raw.to_vec();
+        info.subject_der = subject.raw.to_vec();
+    }
     t.optional(0x81)?; // issuerUniqueID
     t.optional(0x82)?; // subjectUniqueID
     if let Some(ext) = t.optional(0xa3)? {
-        parse_extensions(
+        parse_extensions::<KEEP>(
             der::single(ext.value, der::SEQUENCE, "extensions")?,
             &mut info,
         )?;
     }
     t.finish("TBSCertificate")?;
-    Ok(info)
+    Ok((info, spki))
 }
 
-fn parse_extensions(exts: &[u8], info: &mut CertInfo) -> Result<(), Error> {
+/// The extensions' checks; with `KEEP`, what they say goes into `info` (the flags and
+/// key usage bits are kept either way: they allocate nothing).
+fn parse_extensions<const KEEP: bool>(exts: &[u8], info: &mut CertInfo) -> Result<(), Error> {
     let mut r = DerReader::new(exts);
     while !r.is_empty() {
         let mut e = DerReader::new(r.expect(der::SEQUENCE, "Extension")?);
@@ -131,10 +150,10 @@ fn parse_extensions(exts: &[u8], info: &mut CertInfo) -> Result<(), Error> {
             while !names.is_empty() {
                 let n = names.tlv()?;
                 match n.tag {
-                    0x82 => info
+                    0x82 if KEEP => info
                         .san_dns
                         .push(String::from_utf8_lossy(n.value).into_owned()),
-                    0x87 => info.san_ip.push(n.value.to_vec()),
+                    0x87 if KEEP => info.san_ip.push(n.value.to_vec()),
                     _ => {}
                 }
             }
@@ -147,7 +166,10 @@ fn parse_extensions(exts: &[u8], info: &mut CertInfo) -> Result<(), Error> {
             let mut r = DerReader::new(der::single(value, der::SEQUENCE, "ExtKeyUsage")?);
             let mut oids = Vec::new();
             while !r.is_empty() {
-                oids.push(r.expect(der::OID, "KeyPurposeId")?.to_vec());
+                let oid = r.expect(der::OID, "KeyPurposeId")?;
+                if KEEP {
+                    oids.push(oid.to_vec());
+                }
             }
             info.ext_key_usage = Some(oids);
         } else if oid == OID_BASIC_CONSTRAINTS {
@@ -164,6 +186,12 @@ fn parse_extensions(exts: &[u8], info: &mut CertInfo) -> Result<(), Error> {
 /// Parses an RDNSequence's contents into (short name, value) pairs, flattening
 /// multi-valued RDNs in encoding order.
 pub fn parse_name(rdns: &[u8]) -> Result<Vec<(String, String)>, Error> {
+    walk_name::<true>(rdns)
+}
+
+/// [`parse_name`]'s checks; the pairs only with `KEEP` (otherwise an empty vector, which
+/// allocates nothing).
+fn walk_name<const KEEP: bool>(rdns: &[u8]) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
     let mut r = DerReader::new(rdns);
     while !r.is_empty() {
@@ -173,10 +201,12 @@ pub fn parse_name(rdns: &[u8]) -> Result<Vec<(String, String)>, Error> {
             let oid = atv.expect(der::OID, "attribute type")?;
             let value = atv.tlv()?;
             atv.finish("AttributeTypeAndValue")?;
-            out.push((
-                attribute_short_name(oid),
-                decode_string(value.tag, value.value),
-            ));
+            if KEEP {
+                out.push((
+                    attribute_short_name(oid),
+                    decode_string(value.tag, value.value),
+                ));
+            }
         }
     }
     Ok(out)
@@ -492,12 +522,19 @@ mod tests {
         let der = cert("server-rsa.pem");
         for cut in 0..der.len() {
             assert!(parse_certificate(&der[..cut]).is_err());
+            assert!(certificate_spki(&der[..cut]).is_err());
         }
         let mut m = der.clone();
         for i in 0..m.len() {
             for x in [0x01, 0x80, 0xff] {
                 m[i] ^= x;
-                let _ = parse_certificate(&m);
+                // The key-only walk fails exactly when the full parse does, and agrees
+                // with it on the key.
+                match (parse_certificate(&m), certificate_spki(&m)) {
+                    (Ok(info), Ok(spki)) => assert_eq!(info.spki_der, spki),
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                    (a, b) => panic!("byte {i} ^ {x:#x}: {a:?} vs {b:?}"),
+                }
                 m[i] ^= x;
             }
         }

@@ -206,23 +206,24 @@ impl RecordLayer {
 
     /// Installs keys for the next write epoch (epoch += 1, seq = 0). The previous write epoch
     /// stays usable for retransmitting older records.
-    pub fn install_write_protection(&mut self, p: RecordProtection) {
+    /// (Boxed keys are kept as they are, not copied into a new box.)
+    pub fn install_write_protection(&mut self, p: impl Into<Box<RecordProtection>>) {
         // Renegotiation stops before u16::MAX (handshake::renegotiation), so no wrap.
         let next = WriteEpoch {
             epoch: self.write.epoch.wrapping_add(1),
             next_seq: 0,
-            protection: Some(Box::new(p)),
+            protection: Some(p.into()),
         };
         self.prev_write = Some(std::mem::replace(&mut self.write, next));
     }
 
     /// Installs keys for the next read epoch. Records of the previous read epoch remain
     /// accepted (retransmitted handshake) until [`Self::retire_previous_read_epoch`].
-    pub fn install_read_protection(&mut self, p: RecordProtection) {
+    pub fn install_read_protection(&mut self, p: impl Into<Box<RecordProtection>>) {
         let next = ReadEpoch {
             epoch: self.read.epoch.wrapping_add(1),
             window: ReplayWindow::new(),
-            protection: Some(Box::new(p)),
+            protection: Some(p.into()),
         };
         self.prev_read = Some(std::mem::replace(&mut self.read, next));
     }

@@ -69,12 +69,12 @@ impl SSL_CTX {
         };
         SSL_CTX {
             method,
-            settings: Mutex::new(Settings {
+            settings: Mutex::new(Arc::new(Settings {
                 // A version-specific method pins its version (DTLSv1_2_method: 1.2 only).
                 dtls13_method: method.version == DTLS_ANY_VERSION,
                 dtls13_by_default: dtls13_by_environment(),
                 ..Settings::default()
-            }),
+            })),
             live: Mutex::new(live),
             generation: AtomicU64::new(1),
             configs: Mutex::new(Vec::new()),
@@ -96,8 +96,8 @@ impl SSL_CTX {
         }
     }
 
-    /// A copy of the settings and their generation (what `SSL_new` snapshots).
-    pub fn snapshot(&self) -> (Settings, u64) {
+    /// The settings (shared, not copied) and their generation (what `SSL_new` snapshots).
+    pub fn snapshot(&self) -> (Arc<Settings>, u64) {
         let s = lock(&self.settings);
         (s.clone(), self.generation.load(Ordering::Acquire))
     }
@@ -110,7 +110,7 @@ impl SSL_CTX {
     /// Changes the settings (and invalidates cached configs).
     pub fn update<R>(&self, f: impl FnOnce(&mut Settings) -> R) -> R {
         let mut s = lock(&self.settings);
-        let r = f(&mut s);
+        let r = f(Arc::make_mut(&mut s));
         self.generation.fetch_add(1, Ordering::AcqRel);
         r
     }
@@ -123,6 +123,12 @@ impl SSL_CTX {
     /// A copy of the live callbacks.
     pub fn live(&self) -> CtxLive {
         lock(&self.live).clone()
+    }
+
+    /// Reads the live callbacks without copying them all (the info callback is looked up
+    /// for every state transition of every handshake).
+    pub fn with_live<R>(&self, f: impl FnOnce(&CtxLive) -> R) -> R {
+        f(&lock(&self.live))
     }
 
     /// Changes the live callbacks.

@@ -206,7 +206,7 @@ impl SSL {
             let copy;
             let settings: &Settings = match srtp {
                 Some(profiles) => {
-                    let mut s = own.clone();
+                    let mut s = Settings::clone(&own);
                     s.srtp_profiles = profiles;
                     copy = s;
                     &copy
@@ -820,6 +820,7 @@ pub(crate) fn config_variant(
         // Record headers for the message callback (SSL3_RT_HEADER): 13-byte ones on 1.2,
         // the plaintext or unified header on 1.3 (events.rs).
         record_headers: settings.msg_callback.is_some(),
+        message_bodies: settings.msg_callback.is_some(),
         keylog: live.keylog_callback.is_some(),
         // SSL_SESS_CACHE_OFF / CLIENT on a server: no session ID, nothing cached.
         server_session_cache: live.session_cache_mode & SSL_SESS_CACHE_SERVER != 0,

@@ -33,12 +33,15 @@ fn ack_body(records: &[(u64, u64)]) -> Vec<u8> {
 /// Most events drained from the engine per dispatch (a handshake produces a few dozen).
 pub const MAX_EVENTS_PER_DISPATCH: usize = 256;
 
+/// Events a dispatch buffer starts with room for (one flight's messages and headers).
+const EVENTS_RESERVED: usize = 16;
+
 impl SSL {
     /// The info callback in force: the SSL's own, else the context's.
     pub(crate) fn info_cb(&self) -> Option<InfoCallback> {
         self.info_callback
             .get()
-            .or_else(|| self.ctx().live().info_callback)
+            .or_else(|| self.ctx().with_live(|l| l.info_callback))
     }
 
     /// `SSL_ST_CONNECT` or `SSL_ST_ACCEPT` for this side.
@@ -253,11 +256,28 @@ impl SSL {
 
     /// Drains the engine's events into the application's callbacks.
     pub(crate) fn dispatch_events(&self) {
-        let events: Vec<Event> = match self.conn.try_borrow_mut() {
+        let mut events = self
+            .io
+            .try_borrow_mut()
+            .map(|mut io| std::mem::take(&mut io.event_buf))
+            .unwrap_or_default();
+        match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
-                Some(conn) => std::iter::from_fn(|| conn.poll_event())
-                    .take(MAX_EVENTS_PER_DISPATCH)
-                    .collect(),
+                Some(conn) => {
+                    if let Some(first) = conn.poll_event() {
+                        if events.capacity() == 0 {
+                            // A handshake's dispatch drains a few messages with their
+                            // record headers: room for them at once, not grown from one.
+                            // (Nothing is allocated when there is no event.)
+                            events.reserve(EVENTS_RESERVED);
+                        }
+                        events.push(first);
+                        events.extend(
+                            std::iter::from_fn(|| conn.poll_event())
+                                .take(MAX_EVENTS_PER_DISPATCH - 1),
+                        );
+                    }
+                }
                 None => return,
             },
             Err(_) => return,
@@ -266,6 +286,18 @@ impl SSL {
             // Every record of an established connection: no callback to run.
             return;
         }
+        self.report_events(&events);
+        events.clear();
+        // A handshake dispatches events a dozen times: one allocation serves them all.
+        if let Ok(mut io) = self.io.try_borrow_mut() {
+            if !io.done_reported && io.event_buf.capacity() == 0 {
+                io.event_buf = events;
+            }
+        }
+    }
+
+    /// Reports one dispatch's events to the application's callbacks.
+    fn report_events(&self, events: &[Event]) {
         self.renegotiation_events_begin();
         let close_alert_seen = |sent: bool| {
             events.iter().any(|e| match e {
@@ -278,7 +310,7 @@ impl SSL {
                 _ => false,
             })
         };
-        for ev in &events {
+        for ev in events {
             match ev {
                 Event::HandshakeMessage {
                     sent,
@@ -307,7 +339,13 @@ impl SSL {
                         self.alert(false, AlertLevel::Warning, AlertDescription::CLOSE_NOTIFY);
                     }
                 }
-                Event::HandshakeComplete => self.on_handshake_complete(),
+                Event::HandshakeComplete => {
+                    self.on_handshake_complete();
+                    // Nothing more to dispatch in bulk: the buffer goes with the handshake.
+                    if let Ok(mut io) = self.io.try_borrow_mut() {
+                        io.event_buf = Vec::new();
+                    }
+                }
                 Event::KeyLog(line) => self.keylog(line),
                 Event::RecordHeader { sent, header } => self.record_header(*sent, header),
                 // DTLS 1.3 (RFC 9147 §4): the plaintext or unified header as on the wire,
@@ -365,7 +403,7 @@ impl SSL {
     }
 
     fn keylog(&self, line: &str) {
-        if let Some(cb) = self.ctx().live().keylog_callback {
+        if let Some(cb) = self.ctx().with_live(|l| l.keylog_callback) {
             if let Ok(c) = CString::new(line) {
                 // SAFETY: the application's callback; `c` lives for the call.
                 unsafe { cb(self.as_ptr(), c.as_ptr()) };

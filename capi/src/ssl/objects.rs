@@ -226,7 +226,9 @@ pub(crate) struct CachedConfig {
 pub struct SSL_CTX {
     /// The method the context was created with.
     pub method: &'static SSL_METHOD,
-    pub(crate) settings: Mutex<Settings>,
+    /// Shared with the `SSL`s made from it until either side changes them (copy on
+    /// write), so `SSL_new` copies no lists.
+    pub(crate) settings: Mutex<Arc<Settings>>,
     pub(crate) live: Mutex<CtxLive>,
     pub(crate) generation: AtomicU64,
     pub(crate) configs: Mutex<Vec<CachedConfig>>,
@@ -259,7 +261,8 @@ pub struct SSL {
     /// The context `SSL_new` was given (OpenSSL's `session_ctx`): `SSL_set_SSL_CTX(s, NULL)`
     /// returns to it.
     pub(crate) initial_ctx: Arc<SSL_CTX>,
-    pub(crate) settings: RefCell<Settings>,
+    /// The context's settings as `SSL_new` found them, copied when first changed here.
+    pub(crate) settings: RefCell<Arc<Settings>>,
     /// The settings were changed through `SSL_*` setters after `SSL_new`.
     pub(crate) own_settings: Cell<bool>,
     pub(crate) rbio: Cell<*mut BIO>,

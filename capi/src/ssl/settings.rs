@@ -205,6 +205,7 @@ impl Settings {
             .server_session_store(v.server_session_store)
             .server_session_lookup(v.server_session_lookup)
             .message_events(v.message_events)
+            .message_event_bodies(v.message_bodies)
             .keylog(v.keylog)
             .record_headers(v.record_headers)
             .certificate_authorities(self.ca_names.for_certificate_request())

@@ -97,7 +97,7 @@ impl SSL {
     pub fn update_settings<R>(&self, f: impl FnOnce(&mut Settings) -> R) -> Option<R> {
         let mut s = self.settings.try_borrow_mut().ok()?;
         self.own_settings.set(true);
-        Some(f(&mut s))
+        Some(f(Arc::make_mut(&mut s)))
     }
 
     /// True for a server (after `SSL_set_accept_state` / `SSL_accept` or a server method).

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::handshake::agreement::Agreement;
 use crate::handshake::flight::{Flight, FlightEntry};
 use crate::handshake::fragmenter::encode_fragment;
-use crate::handshake::header::{full_message, HANDSHAKE_HEADER_LEN};
+use crate::handshake::header::{full_message, HandshakeHeader, HANDSHAKE_HEADER_LEN};
 use crate::handshake::lifecycle::{Established, FinalFlight, Lifecycle};
 use crate::handshake::messages::Finished;
 use crate::input_policy;
@@ -48,9 +48,9 @@ impl Machine {
         };
         let seq = h.send_seq;
         h.send_seq = seq.wrapping_add(1);
-        let full = full_message(msg_type, seq, &body);
         if in_transcript {
-            h.transcript.add(&full);
+            let header = HandshakeHeader::unfragmented(msg_type, seq, body.len() as u32);
+            h.transcript.add_parts(&header.to_bytes(), &body);
         }
         h.building.push(FlightEntry::Handshake {
             epoch,
@@ -61,7 +61,7 @@ impl Machine {
     }
 
     /// Adds ChangeCipherSpec and switches the write side to `write`.
-    fn queue_ccs_and_switch(&mut self, write: RecordProtection) -> Result<(), Error> {
+    fn queue_ccs_and_switch(&mut self, write: Box<RecordProtection>) -> Result<(), Error> {
         let epoch = self.records.write_epoch();
         self.hsk()?
             .building
@@ -74,7 +74,7 @@ impl Machine {
     /// (RFC 5246 §7.4.9, from `agreement`): the tail of flights 4 (resumed), 5 and 6.
     pub(crate) fn queue_ccs_and_finished(
         &mut self,
-        write: RecordProtection,
+        write: Box<RecordProtection>,
         agreement: &Agreement,
     ) -> Result<(), Error> {
         self.queue_ccs_and_switch(write)?;
@@ -139,10 +139,21 @@ impl Machine {
             .last_flight_mut()
             .map(|f| std::mem::take(&mut f.entries))
             .unwrap_or_default();
-        let mut dg = self.pool.pop().unwrap_or_default();
-        dg.clear();
-        // One scratch buffer for every fragment of the flight, sized once (no allocation per
-        // fragment, per transmission).
+        // Datagrams come from the pool, or are made as long as what is left of the flight
+        // needs (up to the MTU) at once, not grown record by record. `left` overestimates
+        // a little (record overhead per message, not per fragment), never under.
+        let mut left: usize = entries
+            .iter()
+            .map(|e| match e {
+                FlightEntry::ChangeCipherSpec { epoch } => self.records.record_overhead(*epoch) + 1,
+                FlightEntry::Handshake { epoch, body, .. } => {
+                    self.records.record_overhead(*epoch) + HANDSHAKE_HEADER_LEN + body.len()
+                }
+            })
+            .sum();
+        let mut dg = self.datagram_buffer(left.min(mtu));
+        // One scratch buffer for every fragment of the flight (no allocation per
+        // fragment); not pooled afterwards, so an established connection does not keep it.
         let mut frag = Vec::with_capacity(mtu);
         let mut result = Ok(());
         for entry in &entries {
@@ -150,7 +161,9 @@ impl Machine {
                 FlightEntry::ChangeCipherSpec { epoch } => {
                     let need = self.records.record_overhead(*epoch) + 1;
                     if !dg.is_empty() && dg.len() + need > mtu {
-                        self.out_queue.push_back(std::mem::take(&mut dg));
+                        left = left.saturating_sub(dg.len());
+                        let next = self.datagram_buffer(left.min(mtu));
+                        self.out_queue.push_back(std::mem::replace(&mut dg, next));
                     }
                     let at = dg.len();
                     if let Err(e) = self.records.seal_record(
@@ -182,7 +195,9 @@ impl Machine {
                     loop {
                         let mut room = mtu.saturating_sub(dg.len() + overhead);
                         if room == 0 && !dg.is_empty() {
-                            self.out_queue.push_back(std::mem::take(&mut dg));
+                            left = left.saturating_sub(dg.len());
+                            let next = self.datagram_buffer(left.min(mtu));
+                            self.out_queue.push_back(std::mem::replace(&mut dg, next));
                             room = mtu.saturating_sub(overhead);
                         }
                         // At least one byte per fragment so the loop always progresses.
@@ -221,6 +236,18 @@ impl Machine {
             f.entries = entries;
         }
         result
+    }
+
+    /// An empty buffer for a datagram of about `len` bytes: a pooled one, or a new one
+    /// with that capacity.
+    fn datagram_buffer(&mut self, len: usize) -> Vec<u8> {
+        match self.pool.pop() {
+            Some(mut b) => {
+                b.clear();
+                b
+            }
+            None => Vec::with_capacity(len),
+        }
     }
 
     pub(super) fn on_peer_retransmit(&mut self, now: Instant) {
@@ -396,10 +423,15 @@ impl Machine {
         body: &[u8],
     ) {
         if self.config.emit_message_events {
+            let bytes = if self.config.emit_message_bodies {
+                full_message(msg_type, seq, body)
+            } else {
+                Vec::new()
+            };
             self.events.push_back(Event::HandshakeMessage {
                 sent,
                 msg_type,
-                bytes: full_message(msg_type, seq, body),
+                bytes,
             });
         }
     }

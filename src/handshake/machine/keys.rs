@@ -58,7 +58,10 @@ impl Machine {
         } else {
             (server, client)
         };
-        Ok(PendingKeys { read, write })
+        Ok(PendingKeys {
+            read: Box::new(read),
+            write: Box::new(write),
+        })
     }
 
     /// verify_data for a Finished sent by the client (`client`) or server.

@@ -6,6 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use super::Step::{Error as E, Ok as K};
 use super::*;
 use crate::pki::pem::load_certificates;
+use crate::pki::x509::parse_certificate;
 
 fn certs(name: &str) -> Vec<Vec<u8>> {
     let p = format!("{}/tests/certs/{name}", env!("CARGO_MANIFEST_DIR"));

@@ -65,4 +65,7 @@ pub struct IoState {
     pub renegotiations_num: u64,
     /// `SSL_total_renegotiations`.
     pub renegotiations_total: u64,
+    /// The events of the last dispatch, emptied: its allocation serves the next one while
+    /// a handshake runs (events.rs), and is dropped once it is reported done.
+    pub event_buf: Vec<rdtls::Event>,
 }

@@ -20,6 +20,9 @@ pub struct Variant {
     pub server_session_lookup: bool,
     /// Emit record headers (a message callback is installed: `SSL3_RT_HEADER`).
     pub record_headers: bool,
+    /// Message events carry the messages' bytes (a message callback is installed;
+    /// without one the events only name OpenSSL's states, events.rs).
+    pub message_bodies: bool,
 }
 
 /// The two name lists (DER names, shared so copying settings stays cheap).
