@@ -373,7 +373,7 @@ fn name_matches(c: &CertInfo, name: &str) -> bool {
 /// (OpenSSL's name rules, [`name_matches`]): no path, validity or signature checks. For a
 /// resumption, whose certificate was verified in the original connection (RFC 8446 §4.6.1).
 pub fn leaf_matches_host(leaf: &[u8], names: &[String]) -> bool {
-    parse_certificate(leaf).is_ok_and(|c| names.iter().any(|n| name_matches(&c, n)))
+    super::x509::parse_certificate(leaf).is_ok_and(|c| names.iter().any(|n| name_matches(&c, n)))
 }
 
 /// The callback invocations `X509_verify_cert` makes for `chain` when the callback
