@@ -64,6 +64,41 @@ impl MemBio {
     }
 }
 
+/// The SSL layer's copy-free access (issue 12: a record is sealed straight into the write
+/// BIO's memory, and decrypted in the read BIO's). Both have exactly the effect of the
+/// `BIO_write` / `BIO_read` they replace.
+impl MemBio {
+    /// `BIO_write` of what `f` appends to the buffer; None for a read-only BIO.
+    pub(crate) fn append_with<R>(
+        &mut self,
+        bio: &BIO,
+        f: impl FnOnce(&mut Vec<u8>) -> R,
+    ) -> Option<(R, usize)> {
+        if self.read_only {
+            return None;
+        }
+        bio.clear_retry_flags();
+        let before = self.buf.len();
+        let r = f(&mut self.buf);
+        Some((r, self.buf.len().saturating_sub(before)))
+    }
+
+    /// `BIO_read` of everything buffered when that is 1..=`max` bytes from the start of
+    /// the buffer: instead of copying them out, the buffer itself is handed over in
+    /// exchange for `spare` (emptied), which keeps its capacity for the next writes.
+    /// False (nothing changed) otherwise.
+    pub(crate) fn take_all(&mut self, bio: &BIO, spare: &mut Vec<u8>, max: usize) -> bool {
+        let n = self.pending();
+        if self.read_only || self.off != 0 || n == 0 || n > max {
+            return false;
+        }
+        bio.clear_retry_flags();
+        spare.clear();
+        std::mem::swap(&mut self.buf, spare);
+        true
+    }
+}
+
 fn ctor() -> (Box<dyn BioImpl>, bool) {
     (Box::new(MemBio::new()), true)
 }
@@ -72,6 +107,10 @@ fn ctor() -> (Box<dyn BioImpl>, bool) {
 pub static METHOD: BIO_METHOD = BIO_METHOD::builtin(BIO_TYPE_MEM, b"memory buffer\0", ctor);
 
 impl BioImpl for MemBio {
+    fn as_mem(&mut self) -> Option<&mut MemBio> {
+        Some(self)
+    }
+
     fn read(&mut self, bio: &BIO, out: &mut [u8]) -> c_int {
         bio.clear_retry_flags();
         let n = out.len().min(self.pending());

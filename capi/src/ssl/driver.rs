@@ -70,6 +70,9 @@ thread_local! {
     pub(crate) static RX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Transmit buffer for `poll_transmit`, shared likewise.
     static TX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The buffer exchanged for a memory read BIO's (`read_one`): it holds the datagram
+    /// taken last, and its capacity goes to the next memory BIO read from.
+    static SPARE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with the thread's buffer, or a fresh one when a BIO callback re-entered or the
@@ -602,6 +605,17 @@ impl SSL {
         if rbio.is_null() {
             super::bio::bio_not_set("read");
             return Err(Stop::Failed);
+        }
+        // Our memory BIO: its buffer is taken whole and decrypted where it is (no copy into
+        // the receive buffer); a BIO_read of everything buffered, as below.
+        let taken = with_buf(&SPARE, |spare| {
+            host::bio_mem_take(rbio, spare, MAX_DATAGRAM).then(|| self.feed_into(spare, out))
+        });
+        if let Some(r) = taken {
+            return Ok(match r? {
+                0 => Read::Processed,
+                n => Read::Delivered(n),
+            });
         }
         with_buf(&RX, |buf| {
             if buf.len() < MAX_DATAGRAM {

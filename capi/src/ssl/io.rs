@@ -10,6 +10,7 @@ use crate::error::ssl_reasons::*;
 use crate::error::{
     get_lib, peek_code, put_error, ERR_LIB_SSL, ERR_LIB_SYS, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED,
 };
+use crate::host;
 
 use super::consts::*;
 use super::ctrl::MAX_SEND_FRAGMENT;
@@ -192,7 +193,7 @@ impl SSL {
             );
             return 0;
         }
-        let mut r = self.engine_send(data);
+        let mut r = self.engine_send_direct(data);
         if let Some(Err(SendError::Full)) = r {
             // The engine holds at most MAX_QUEUED_DATAGRAMS unsent datagrams. Write them to
             // the BIO and queue the record again; a BIO that cannot take them is OpenSSL's
@@ -201,10 +202,15 @@ impl SSL {
             if let Err(stop) = self.flush() {
                 return self.stopped(stop);
             }
-            r = self.engine_send(data);
+            r = self.engine_send(data).map(|r| r.map(|()| false));
         }
+        let written = c_int::try_from(data.len()).unwrap_or(c_int::MAX);
         match r {
-            Some(Ok(())) => {}
+            // In the write BIO already, and nothing else waits to go out.
+            Some(Ok(true)) if !self.with_conn(Connection::has_transmit).unwrap_or(true) => {
+                return written;
+            }
+            Some(Ok(_)) => {}
             Some(Err(SendError::Full)) => return self.stopped(Stop::WantWrite),
             Some(Err(e)) => return self.stopped(self.fail(&e.into())),
             None => {
@@ -221,7 +227,30 @@ impl SSL {
             return self.stopped(stop);
         }
         self.io.borrow_mut().pending_write = None;
-        c_int::try_from(data.len()).unwrap_or(c_int::MAX)
+        written
+    }
+
+    /// Seals the record straight into the write BIO when that is our memory BIO and nothing
+    /// waits to go out before it (Some(Ok(true)): the one copy of `SSL_write`, no queue, no
+    /// transmit buffer); otherwise queues it in the engine (Some(Ok(false))) for `flush`.
+    fn engine_send_direct(&self, data: &[u8]) -> Option<Result<bool, SendError>> {
+        let clear = self
+            .io
+            .try_borrow()
+            .is_ok_and(|io| io.blocked_datagram.is_none() && io.deferred_key_update.is_none());
+        if clear {
+            let direct = match self.conn.try_borrow_mut() {
+                Ok(mut c) => {
+                    let conn = c.as_mut()?;
+                    host::bio_mem_append(self.wbio.get(), |buf| conn.send_into(data, buf))
+                }
+                Err(_) => return None,
+            };
+            if direct.is_some() {
+                return direct;
+            }
+        }
+        self.engine_send(data).map(|r| r.map(|()| false))
     }
 
     /// Queues one application record in the engine (None: no connection, or re-entered).
