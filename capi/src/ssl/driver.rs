@@ -750,16 +750,25 @@ impl SSL {
         let mut empty = 0;
         let mut fires = 0;
         loop {
-            let ready = self
-                .with_conn(|c| c.has_pending() || c.close_received())
-                .unwrap_or(false);
+            // One look at the connection for what the loop checks first (every record).
+            let (ready, failed, timer) = self
+                .with_conn(|c| {
+                    (
+                        c.has_pending() || c.close_received(),
+                        c.error().is_some(),
+                        c.poll_timeout().is_some(),
+                    )
+                })
+                .unwrap_or((false, false, false));
             if ready {
                 return Ok(0);
             }
-            if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
-                return Err(self.fail(&e));
+            if failed {
+                if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
+                    return Err(self.fail(&e));
+                }
             }
-            if self.run_timers()? {
+            if timer && self.run_timers()? {
                 fires += 1;
             }
             self.flush()?;

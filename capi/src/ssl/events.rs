@@ -255,9 +255,15 @@ impl SSL {
     pub(crate) fn dispatch_events(&self) {
         let events: Vec<Event> = match self.conn.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
-                Some(conn) => std::iter::from_fn(|| conn.poll_event())
-                    .take(MAX_EVENTS_PER_DISPATCH)
-                    .collect(),
+                // The first poll separately: most records bring no event, and then nothing
+                // is collected.
+                Some(conn) => match conn.poll_event() {
+                    None => Vec::new(),
+                    Some(first) => std::iter::once(first)
+                        .chain(std::iter::from_fn(|| conn.poll_event()))
+                        .take(MAX_EVENTS_PER_DISPATCH)
+                        .collect(),
+                },
                 None => return,
             },
             Err(_) => return,
