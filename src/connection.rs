@@ -232,8 +232,9 @@ impl Connection {
     /// transmit buffer, e.g. the memory its transport writes from) instead of queued for
     /// `poll_transmit`: sealed in place there, one copy of `data` in all. Returns
     /// `Ok(true)` when it went into `out`, `Ok(false)` when it was queued as `send` does
-    /// because datagrams were already waiting (order is kept) or the engine has no direct
-    /// path (DTLS 1.3): then drain `poll_transmit` as usual. `out` is unchanged on error.
+    /// because datagrams were already waiting (order is kept): then drain `poll_transmit`
+    /// as usual (also after `Ok(true)`: DTLS 1.3 may queue a KeyUpdate behind the record).
+    /// `out` is unchanged on error.
     #[inline]
     pub fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<bool, SendError> {
         self.inner.send_into(data, out)

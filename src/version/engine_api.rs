@@ -153,7 +153,7 @@ impl Engine {
 
     #[inline]
     pub(crate) fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<bool, SendError> {
-        by!(self, m => m.send_into(data, out), c => c.send(data).map(|()| false))
+        by!(self, m => m.send_into(data, out), c => c.send_into(data, out))
     }
 
     #[inline]
