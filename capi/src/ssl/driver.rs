@@ -607,9 +607,16 @@ impl SSL {
             return Err(Stop::Failed);
         }
         // Our memory BIO: its buffer is taken whole and decrypted where it is (no copy into
-        // the receive buffer); a BIO_read of everything buffered, as below.
-        let taken = with_buf(&SPARE, |spare| {
-            host::bio_mem_take(rbio, spare, MAX_DATAGRAM).then(|| self.feed_into(spare, out))
+        // the receive buffer); a BIO_read of everything buffered, as below. (Skipped when
+        // the spare buffer is in use: a BIO callback re-entered.) The result is stored, not
+        // returned through the closures: moving the enum out costs a stall per record.
+        let mut taken = None;
+        let _ = SPARE.try_with(|cell| {
+            if let Ok(mut spare) = cell.try_borrow_mut() {
+                if host::bio_mem_take(rbio, &mut spare, MAX_DATAGRAM) {
+                    taken = Some(self.feed_into(&mut spare, out));
+                }
+            }
         });
         if let Some(r) = taken {
             return Ok(match r? {

@@ -239,15 +239,25 @@ impl SSL {
             .try_borrow()
             .is_ok_and(|io| io.blocked_datagram.is_none() && io.deferred_key_update.is_none());
         if clear {
-            let direct = match self.conn.try_borrow_mut() {
+            // Taken apart in the closure rather than returned through the BIO layers: the
+            // error type is large, and copying the result out whole costs a store-forwarding
+            // stall per record.
+            let (mut sent, mut failed) = (None, None);
+            match self.conn.try_borrow_mut() {
                 Ok(mut c) => {
                     let conn = c.as_mut()?;
-                    host::bio_mem_append(self.wbio.get(), |buf| conn.send_into(data, buf))
+                    host::bio_mem_append(self.wbio.get(), |buf| match conn.send_into(data, buf) {
+                        Ok(direct) => sent = Some(direct),
+                        Err(e) => failed = Some(e),
+                    });
                 }
                 Err(_) => return None,
-            };
-            if direct.is_some() {
-                return direct;
+            }
+            if let Some(e) = failed {
+                return Some(Err(e));
+            }
+            if let Some(direct) = sent {
+                return Some(Ok(direct));
             }
         }
         self.engine_send(data).map(|r| r.map(|()| false))
