@@ -606,19 +606,7 @@ impl SSL {
             super::bio::bio_not_set("read");
             return Err(Stop::Failed);
         }
-        // Our memory BIO: its buffer is taken whole and decrypted where it is (no copy into
-        // the receive buffer); a BIO_read of everything buffered, as below. (Skipped when
-        // the spare buffer is in use: a BIO callback re-entered.) The result is stored, not
-        // returned through the closures: moving the enum out costs a stall per record.
-        let mut taken = None;
-        let _ = SPARE.try_with(|cell| {
-            if let Ok(mut spare) = cell.try_borrow_mut() {
-                if host::bio_mem_take(rbio, &mut spare, MAX_DATAGRAM) {
-                    taken = Some(self.feed_into(&mut spare, out));
-                }
-            }
-        });
-        if let Some(r) = taken {
+        if let Some(r) = self.feed_from_memory_bio(rbio, out) {
             return Ok(match r? {
                 0 => Read::Processed,
                 n => Read::Delivered(n),
@@ -685,6 +673,28 @@ impl SSL {
             }
             Err(Stop::Failed)
         })
+    }
+
+    /// When `rbio` is our memory BIO holding a datagram: takes its buffer whole and decrypts
+    /// it where it is (no copy into the receive buffer; a BIO_read of everything buffered),
+    /// the first record going into `out` as in `feed_into`. None (nothing read) otherwise,
+    /// or when the spare buffer is in use (a BIO callback re-entered).
+    pub(crate) fn feed_from_memory_bio(
+        &self,
+        rbio: *mut host::BIO,
+        out: &mut [u8],
+    ) -> Option<Result<usize, Stop>> {
+        // Stored, not returned through the closures: moving the enum out costs a
+        // store-forwarding stall per record.
+        let mut taken = None;
+        let _ = SPARE.try_with(|cell| {
+            if let Ok(mut spare) = cell.try_borrow_mut() {
+                if host::bio_mem_take(rbio, &mut spare, MAX_DATAGRAM) {
+                    taken = Some(self.feed_into(&mut spare, out));
+                }
+            }
+        });
+        taken
     }
 
     /// Drives the handshake until it completes or must wait.

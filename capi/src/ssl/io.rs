@@ -17,6 +17,7 @@ use super::ctrl::MAX_SEND_FRAGMENT;
 use super::driver::Stop;
 use super::method::Role;
 use super::objects::SSL;
+use super::read_express::{read_len, Express};
 use super::state::io::Side;
 
 /// `BIO_RR_CONNECT`: the retry reason of a connect BIO still connecting.
@@ -103,6 +104,13 @@ impl SSL {
         self.want.set(SSL_NOTHING);
         if let Some(r) = self.handshake_first() {
             return r;
+        }
+        if !peek {
+            match self.read_express(buf) {
+                Express::NotTaken | Express::Processed(Ok(())) => {}
+                Express::Read(n) => return read_len(n),
+                Express::Processed(Err(stop)) => return self.stopped(stop),
+            }
         }
         loop {
             let got = self.conn.try_borrow_mut().ok().and_then(|mut c| {

@@ -167,6 +167,28 @@ fn records_keep_bio_and_read_semantics(v12: bool) {
     m.move_all();
     assert_eq!(m.read_bytes(1000), vec![8u8; 10]);
     assert_eq!(m.read_bytes(1000), vec![9u8; 20]);
+
+    // A forged record is dropped: WANT_READ, and the next genuine one reads as usual.
+    m.write(&[4u8; 40]);
+    let mut forged = bio_take(m.cw).unwrap();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    // SAFETY: test call on a live BIO.
+    unsafe { BIO_write(m.sr, forged.as_ptr().cast(), forged.len() as c_int) };
+    let r = m.read(1000);
+    assert_eq!((r, SSL_get_error(m.p.server, r)), (-1, SSL_ERROR_WANT_READ));
+    m.write(&[6u8; 60]);
+    m.move_all();
+    assert_eq!(m.read_bytes(1000), vec![6u8; 60]);
+
+    // close_notify alone in a datagram: SSL_read returns 0, SSL_ERROR_ZERO_RETURN.
+    assert_eq!(SSL_shutdown(m.p.client), 0);
+    m.move_all();
+    let r = m.read(1000);
+    assert_eq!(
+        (r, SSL_get_error(m.p.server, r)),
+        (0, SSL_ERROR_ZERO_RETURN)
+    );
     assert!(take_errors().is_empty());
 }
 
@@ -194,4 +216,31 @@ fn read_only_memory_bio_is_read_not_taken() {
     // Drained: a read-only BIO reports EOF (0), which SSL_read reports as an error.
     assert!(m.read(1000) <= 0);
     crate::error::clear();
+}
+
+/// Without `SSL_MODE_AUTO_RETRY`, a datagram that brings no data ends `SSL_read` with
+/// WANT_READ even when another datagram could follow; the data after it reads normally.
+#[test]
+fn dataless_datagram_without_auto_retry_is_want_read() {
+    for v12 in [true, false] {
+        let m = MemPair::new(v12);
+        let clear = crate::ssl::ctrl::SSL_ctrl(
+            m.p.server,
+            SSL_CTRL_CLEAR_MODE,
+            SSL_MODE_AUTO_RETRY,
+            null_mut(),
+        );
+        assert_eq!(clear & SSL_MODE_AUTO_RETRY, 0);
+        m.write(&[1u8; 30]);
+        let mut forged = bio_take(m.cw).unwrap();
+        forged[20] ^= 0x80;
+        // SAFETY: test call on a live BIO.
+        unsafe { BIO_write(m.sr, forged.as_ptr().cast(), forged.len() as c_int) };
+        let r = m.read(100);
+        assert_eq!((r, SSL_get_error(m.p.server, r)), (-1, SSL_ERROR_WANT_READ));
+        m.write(&[2u8; 30]);
+        m.move_all();
+        assert_eq!(m.read_bytes(100), vec![2u8; 30]);
+        assert!(take_errors().is_empty());
+    }
 }
