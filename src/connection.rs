@@ -229,6 +229,18 @@ impl Connection {
         self.inner.send(data)
     }
 
+    /// Like [`Connection::send`], but the record is appended to `out` (the caller's
+    /// transmit buffer, e.g. the memory its transport writes from) instead of queued for
+    /// `poll_transmit`: sealed in place there, one copy of `data` in all. Returns
+    /// `Ok(true)` when it went into `out`, `Ok(false)` when it was queued as `send` does
+    /// because datagrams were already waiting (order is kept): then drain `poll_transmit`
+    /// as usual (also after `Ok(true)`: DTLS 1.3 may queue a KeyUpdate behind the record).
+    /// `out` is unchanged on error.
+    #[inline]
+    pub fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<bool, SendError> {
+        self.inner.send_into(data, out)
+    }
+
     /// Reads received application data into `buf`; a record larger than `buf` is returned
     /// over several calls. `None` when nothing is buffered.
     #[inline]

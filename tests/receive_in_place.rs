@@ -1,11 +1,13 @@
 //! Receive in place (issue 12 item 1): a datagram handed over as an owned buffer is
 //! decrypted where it lies and its application data comes back in that same allocation,
-//! so a Rust caller gets plaintext with no copy; a copy-in caller sees the same bytes.
+//! so a Rust caller gets plaintext with no copy; a copy-in caller sees the same bytes. The
+//! sending half: `send_into` seals a record straight into the caller's transmit buffer.
 
 mod common;
 
 use common::fixtures::Spec;
 use common::flights::{client_app_datagram, established};
+use common::link::Dir;
 
 #[test]
 fn owned_datagram_is_decrypted_in_place_and_handed_back() {
@@ -161,4 +163,44 @@ fn tampered_lent_datagram_delivers_nothing() {
             .handle_datagram_into(now, &mut noise, &mut out),
         Ok(0)
     );
+}
+
+/// The sending half (issue 12 item 1): `send_into` seals the record straight into the
+/// caller's buffer, after what it holds, when nothing is queued before it; otherwise it
+/// queues the record behind the waiting datagrams, as `send` does, so order is kept.
+#[test]
+fn send_into_appends_the_record_or_queues_it_behind_waiting_datagrams() {
+    let mut p = established(&Spec::default_ecdsa());
+    let now = p.now;
+    let before = p.client.conn.stats().datagrams_sent;
+    let mut out = b"earlier bytes".to_vec();
+    assert!(matches!(
+        p.client.conn.send_into(b"direct", &mut out),
+        Ok(true)
+    ));
+    assert!(!p.client.conn.has_transmit(), "nothing queued");
+    assert_eq!(p.client.conn.stats().datagrams_sent, before + 1);
+    let dg = out.split_off(13);
+    assert_eq!(out, b"earlier bytes", "appended, not overwritten");
+    p.server.conn.handle_datagram(now, &dg).expect("accepted");
+    let mut buf = [0u8; 64];
+    let n = p.server.conn.recv(&mut buf).expect("delivered");
+    assert_eq!(&buf[..n], b"direct");
+
+    p.client.conn.send(b"queued first").expect("send");
+    let mut out = Vec::new();
+    assert!(matches!(
+        p.client.conn.send_into(b"queued second", &mut out),
+        Ok(false)
+    ));
+    assert!(out.is_empty(), "queued, not written");
+    let sent = p.take(Dir::ToServer);
+    assert_eq!(sent.len(), 2);
+    for d in &sent {
+        p.server.conn.handle_datagram(now, d).expect("accepted");
+    }
+    for want in [&b"queued first"[..], b"queued second"] {
+        let n = p.server.conn.recv(&mut buf).expect("in order");
+        assert_eq!(&buf[..n], want);
+    }
 }

@@ -14,6 +14,10 @@ thread_local! {
 /// (for example a verify callback calling `X509_STORE_CTX_get_error`) does not relabel the
 /// outer call's later errors.
 pub struct FnScope {
+    /// This thread's `CURRENT_FN` (NULL when it was not reachable), so dropping does not
+    /// look the thread-local up a second time (a `__tls_get_addr` call in a shared library,
+    /// twice per exported call).
+    slot: *const Cell<&'static str>,
     prev: &'static str,
 }
 
@@ -22,15 +26,23 @@ impl FnScope {
     #[inline]
     pub fn enter(name: &'static str) -> Self {
         // try_with: exported functions may run from thread-local destructors.
-        let prev = CURRENT_FN.try_with(|c| c.replace(name)).unwrap_or("");
-        FnScope { prev }
+        let (slot, prev) = CURRENT_FN
+            .try_with(|c| (c as *const Cell<&'static str>, c.replace(name)))
+            .unwrap_or((std::ptr::null(), ""));
+        FnScope { slot, prev }
     }
 }
 
 impl Drop for FnScope {
     #[inline]
     fn drop(&mut self) {
-        let _ = CURRENT_FN.try_with(|c| c.set(self.prev));
+        // SAFETY: `slot` is NULL or this thread's CURRENT_FN (FnScope holds a raw pointer,
+        // so it is neither Send nor Sync and is dropped on the thread that made it). The
+        // Cell is const-initialised and has no destructor, so it stays valid for the
+        // thread's whole life.
+        if let Some(c) = unsafe { self.slot.as_ref() } {
+            c.set(self.prev);
+        }
     }
 }
 

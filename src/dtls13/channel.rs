@@ -479,6 +479,15 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
     /// Seals application data in one record of the current epoch (the caller then runs
     /// the automatic KeyUpdate check and settles).
     pub(crate) fn seal_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        let mut d = Vec::new();
+        self.seal_app_data_into(data, &mut d)?;
+        self.out.push_back(d);
+        Ok(())
+    }
+
+    /// [`Self::seal_app_data`] appending the record (one datagram) to `d`, which the caller
+    /// sends at once (only when nothing is queued before it); `d` is unchanged on error.
+    pub(crate) fn seal_app_data_into(&mut self, data: &[u8], d: &mut Vec<u8>) -> Result<(), Error> {
         self.check_alive()?;
         if !self.state.is_established() || self.send_epoch < 3 {
             return Err(Error::InvalidState("handshake not complete"));
@@ -492,10 +501,10 @@ impl<S: Phase13, E: Events13> Channel13<S, E> {
         if data.len() > max {
             return Err(Error::MessageTooLarge { max });
         }
-        let mut d = Vec::new();
+        let start = d.len();
         self.rl
-            .seal(&mut d, self.send_epoch, content::APPLICATION_DATA, data)?;
-        self.out.push_back(d);
+            .seal(d, self.send_epoch, content::APPLICATION_DATA, data)
+            .inspect_err(|_| d.truncate(start))?;
         Ok(())
     }
 

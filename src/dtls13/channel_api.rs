@@ -101,6 +101,18 @@ macro_rules! role13_api {
                 self.ch.settle(r)
             }
 
+            /// [`Self::send`] with the record appended to `out` instead of queued (the
+            /// caller sends it now; only when nothing is queued before it).
+            pub fn send_into(
+                &mut self,
+                data: &[u8],
+                out: &mut Vec<u8>,
+            ) -> Result<(), $crate::error::Error> {
+                self.ch.seal_app_data_into(data, out)?;
+                let r = self.ch.auto_key_update(self.ch.last_now);
+                self.ch.settle(r)
+            }
+
             /// The next application record received.
             pub fn recv(&mut self) -> Option<Vec<u8>> {
                 self.ch.app_in.pop_front()

@@ -365,9 +365,11 @@ impl Lifecycle {
 
     /// Forgets the final flight once the peer can no longer need it.
     pub fn drop_final_flight(&mut self) {
+        // Called for every record received once established: only a held flight is dropped
+        // (assigning None would run the Option's drop glue each time).
         match self {
-            Lifecycle::Established(e) => e.final_flight = None,
-            Lifecycle::Closing(c) => c.final_flight = None,
+            Lifecycle::Established(e) if e.final_flight.is_some() => e.final_flight = None,
+            Lifecycle::Closing(c) if c.final_flight.is_some() => c.final_flight = None,
             _ => {}
         }
     }

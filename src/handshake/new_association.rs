@@ -56,6 +56,7 @@ impl Machine {
     }
 
     /// RFC 6347 §4.2.8 front door, run on every datagram a server receives.
+    #[inline(never)]
     pub(crate) fn new_association_front_door(
         &mut self,
         now: Instant,
@@ -115,6 +116,7 @@ impl Machine {
 
     /// Ends the existing association for a verified new one: with the plaintext alert the
     /// handshake was remembering, if any (it was genuine), else [`Error::NewAssociation`].
+    #[inline(never)]
     pub(crate) fn abandon_for_new_association(&mut self) -> Error {
         let remembered = self
             .life

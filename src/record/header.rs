@@ -42,6 +42,20 @@ impl RecordHeader {
         out.extend_from_slice(&h);
     }
 
+    /// The header at the start of `bytes` (None when shorter than a header): the same as
+    /// [`RecordHeader::decode`], read at fixed offsets (every received record).
+    #[inline]
+    pub fn parse(bytes: &[u8]) -> Option<Self> {
+        let h: &[u8; RECORD_HEADER_LEN] = bytes.get(..RECORD_HEADER_LEN)?.try_into().ok()?;
+        Some(Self {
+            content_type: ContentType(h[0]),
+            version: u16::from_be_bytes([h[1], h[2]]),
+            epoch: u16::from_be_bytes([h[3], h[4]]),
+            sequence: u64::from_be_bytes([0, 0, h[5], h[6], h[7], h[8], h[9], h[10]]),
+            length: u16::from_be_bytes([h[11], h[12]]),
+        })
+    }
+
     /// Reads a header; the body is not consumed or checked.
     pub fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
         Ok(Self {
@@ -78,6 +92,13 @@ mod tests {
         let mut r = Reader::new(&out);
         assert_eq!(RecordHeader::decode(&mut r), Ok(h));
         assert!(r.is_empty());
+        assert_eq!(RecordHeader::parse(&out), Some(h));
+        out.push(0xff);
+        assert_eq!(
+            RecordHeader::parse(&out),
+            Some(h),
+            "what follows is the body's"
+        );
     }
 
     #[test]
@@ -85,6 +106,7 @@ mod tests {
         for n in 0..RECORD_HEADER_LEN {
             let bytes = [0u8; RECORD_HEADER_LEN];
             assert!(RecordHeader::decode(&mut Reader::new(&bytes[..n])).is_err());
+            assert_eq!(RecordHeader::parse(&bytes[..n]), None);
         }
     }
 

@@ -460,8 +460,7 @@ impl RecordLayer {
     fn decode_header(&self, rest: &[u8]) -> Option<(RecordHeader, usize)> {
         let cid_len = self.rx_cid_len();
         if rest.first() != Some(&ContentType::TLS12_CID.0) {
-            let h = RecordHeader::decode(&mut Reader::new(rest)).ok()?;
-            return Some((h, RECORD_HEADER_LEN));
+            return Some((RecordHeader::parse(rest)?, RECORD_HEADER_LEN));
         }
         if cid_len == 0 {
             return None;

@@ -60,11 +60,15 @@ fn record_number(epoch: u16, seq: u64) -> u64 {
     (u64::from(epoch) << 48) | (seq & MAX_SEQUENCE)
 }
 
-/// GCM nonce: salt(4) ‖ explicit(8) (RFC 5288 §3).
-fn gcm_nonce(salt: &[u8], explicit: &[u8; 8]) -> [u8; NONCE_LEN] {
+/// GCM nonce: salt(4) ‖ explicit(8) (RFC 5288 §3), the explicit part as a big-endian
+/// number. Written as 8 + 4 bytes, the way the nonce is then copied: a 4 + 8 layout makes
+/// that copy wait for two stores to retire (a store-forwarding stall on every record).
+fn gcm_nonce(salt: &[u8], explicit: u64) -> [u8; NONCE_LEN] {
+    let salt = u32::from_be_bytes([salt[0], salt[1], salt[2], salt[3]]);
+    let head = (u64::from(salt) << 32) | (explicit >> 32);
     let mut n = [0u8; NONCE_LEN];
-    n[..4].copy_from_slice(&salt[..4]);
-    n[4..].copy_from_slice(explicit);
+    n[..8].copy_from_slice(&head.to_be_bytes());
+    n[8..].copy_from_slice(&(explicit as u32).to_be_bytes());
     n
 }
 
@@ -163,7 +167,7 @@ impl RecordProtection {
     fn send_nonce(&self, epoch: u16, seq: u64) -> [u8; NONCE_LEN] {
         match self.suite.aead {
             AeadKind::Chacha20Poly1305 => chacha_nonce(&self.iv, epoch, seq),
-            _ => gcm_nonce(&self.iv[..], &record_number(epoch, seq).to_be_bytes()),
+            _ => gcm_nonce(&self.iv[..], record_number(epoch, seq)),
         }
     }
 
@@ -370,7 +374,7 @@ impl RecordProtection {
             AeadKind::Chacha20Poly1305 => chacha_nonce(&self.iv, header.epoch, header.sequence),
             _ => {
                 let e: &[u8; 8] = (&*nonce_part).try_into().map_err(|_| ())?;
-                gcm_nonce(&self.iv[..], e)
+                gcm_nonce(&self.iv[..], u64::from_be_bytes(*e))
             }
         };
         let ad = make_aad(pt_len);

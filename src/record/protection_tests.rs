@@ -286,3 +286,13 @@ fn tls12_cid_records() {
     assert_eq!(&out[hlen + 8..hlen + 8 + 6], &ct[..]);
     assert_eq!(&out[hlen + 14..], &tag[..]);
 }
+
+#[test]
+fn gcm_nonce_is_salt_then_explicit_part() {
+    // RFC 5288 §3: the 4-byte salt, then the 8-byte explicit nonce as sent.
+    let salt = [0xa1, 0xa2, 0xa3, 0xa4, 0xff, 0xff];
+    let explicit = 0x0102_0304_0506_0708u64;
+    let mut want = vec![0xa1, 0xa2, 0xa3, 0xa4];
+    want.extend_from_slice(&explicit.to_be_bytes());
+    assert_eq!(gcm_nonce(&salt, explicit).to_vec(), want);
+}

@@ -270,6 +270,34 @@ impl Conn13 {
         r.map_err(SendError::Failed)
     }
 
+    /// [`Self::send`] appending the record to `out` when nothing is queued before it
+    /// (`Ok(true)`); otherwise queued as `send` does (`Ok(false)`).
+    pub(crate) fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<bool, SendError> {
+        if role!(&self.role, x => !x.ch.out.is_empty()) {
+            return self.send(data).map(|()| false);
+        }
+        if let Some(e) = self.error() {
+            return Err(SendError::Failed(e.clone()));
+        }
+        if self.close_sent() {
+            return Err(SendError::Closed);
+        }
+        if !self.is_established() {
+            return Err(SendError::NotEstablished);
+        }
+        if data.len() > 1 << 14 {
+            return Err(SendError::TooLarge { max: 1 << 14 });
+        }
+        let r = role!(&mut self.role, x => x.send_into(data, out));
+        self.collect(&r);
+        // A failure after sealing (an automatic KeyUpdate that could not be built) leaves
+        // the record in `out`, as `send` leaves it queued to go out with the alert.
+        r.map_err(SendError::Failed)?;
+        // Handed out here rather than by pop_datagram: counted the same way.
+        self.stats.datagrams_sent += 1;
+        Ok(true)
+    }
+
     /// Moves the next record into `reading` when none is being read.
     fn fill(&mut self) {
         if self.reading.is_none() {

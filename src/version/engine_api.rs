@@ -152,6 +152,11 @@ impl Engine {
     }
 
     #[inline]
+    pub(crate) fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<bool, SendError> {
+        by!(self, m => m.send_into(data, out), c => c.send_into(data, out))
+    }
+
+    #[inline]
     pub(crate) fn recv(&mut self, buf: &mut [u8], peek: bool) -> Option<usize> {
         by!(self, m => m.recv(buf, peek), c => c.recv(buf, peek))
     }

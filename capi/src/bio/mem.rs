@@ -64,6 +64,48 @@ impl MemBio {
     }
 }
 
+/// The SSL layer's copy-free access (issue 12: a record is sealed straight into the write
+/// BIO's memory, and decrypted in the read BIO's). Both have exactly the effect of the
+/// `BIO_write` / `BIO_read` they replace.
+impl MemBio {
+    /// `BIO_write` of what `f` appends to the buffer; None for a read-only BIO.
+    pub(crate) fn append_with<R>(
+        &mut self,
+        bio: &BIO,
+        f: impl FnOnce(&mut Vec<u8>) -> R,
+    ) -> Option<(R, usize)> {
+        if self.read_only {
+            return None;
+        }
+        bio.clear_retry_flags();
+        let before = self.buf.len();
+        let r = f(&mut self.buf);
+        Some((r, self.buf.len().saturating_sub(before)))
+    }
+
+    /// `BIO_read` of everything buffered when that is 1..=`max` bytes from the start of
+    /// the buffer: instead of copying them out, the buffer itself is handed over in
+    /// exchange for `spare` (emptied), which keeps its capacity for the next writes.
+    /// False (nothing changed) otherwise.
+    pub(crate) fn take_all(&mut self, bio: &BIO, spare: &mut Vec<u8>, max: usize) -> bool {
+        let n = self.pending();
+        if self.read_only || self.off != 0 || n == 0 || n > max {
+            return false;
+        }
+        bio.clear_retry_flags();
+        // The BIO gets no buffer much larger than what it held: capacity must not migrate
+        // from a BIO that took large datagrams (a handshake flight) to every BIO read from
+        // later, which would raise the memory an idle connection holds. A larger spare is
+        // dropped; the BIO then grows its own buffer again as it is written to.
+        if spare.capacity() > self.buf.capacity().max(2 * n) {
+            *spare = Vec::new();
+        }
+        spare.clear();
+        std::mem::swap(&mut self.buf, spare);
+        true
+    }
+}
+
 fn ctor() -> (Box<dyn BioImpl>, bool) {
     (Box::new(MemBio::new()), true)
 }
@@ -72,6 +114,10 @@ fn ctor() -> (Box<dyn BioImpl>, bool) {
 pub static METHOD: BIO_METHOD = BIO_METHOD::builtin(BIO_TYPE_MEM, b"memory buffer\0", ctor);
 
 impl BioImpl for MemBio {
+    fn as_mem(&mut self) -> Option<&mut MemBio> {
+        Some(self)
+    }
+
     fn read(&mut self, bio: &BIO, out: &mut [u8]) -> c_int {
         bio.clear_retry_flags();
         let n = out.len().min(self.pending());
@@ -183,4 +229,79 @@ pub fn new_mem_buf(data: &[u8]) -> *mut BIO {
         }
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{bio_ref, free, mem_append, mem_take, new, read, with_mem, write};
+    use super::*;
+
+    fn capacity(b: *mut BIO) -> usize {
+        with_mem(b, |_, m| m.buf.capacity()).unwrap()
+    }
+
+    #[test]
+    fn take_hands_over_everything_buffered_as_a_read_would() {
+        let b = new(&METHOD);
+        assert_eq!(write(b, &[7u8; 100]), 100);
+        let mut spare = Vec::with_capacity(150);
+        assert!(!mem_take(b, &mut spare, 99), "more than the caller takes");
+        assert!(mem_take(b, &mut spare, 100));
+        assert_eq!(spare, [7u8; 100]);
+        let bio = bio_ref(b).unwrap();
+        assert_eq!(bio.num_read.get(), 100);
+        assert_eq!(capacity(b), 150, "the spare's capacity went to the BIO");
+        // Empty now: a read says retry, and the BIO takes writes as before.
+        let mut out = [0u8; 8];
+        assert_eq!(read(b, &mut out), -1);
+        assert!(!mem_take(b, &mut spare, 100), "nothing to take");
+        assert_eq!(write(b, b"abc"), 3);
+        assert_eq!(read(b, &mut out), 3);
+        assert_eq!(&out[..3], b"abc");
+        free(b);
+    }
+
+    #[test]
+    fn take_refuses_part_read_and_read_only_buffers() {
+        let b = new(&METHOD);
+        assert_eq!(write(b, &[1u8; 10]), 10);
+        let mut one = [0u8; 1];
+        assert_eq!(read(b, &mut one), 1);
+        let mut spare = Vec::new();
+        assert!(!mem_take(b, &mut spare, 100), "not at the buffer's start");
+        free(b);
+        let ro = new_mem_buf(&[2u8; 10]);
+        assert!(
+            !mem_take(ro, &mut spare, 100),
+            "read-only: kept for BIO_reset"
+        );
+        free(ro);
+    }
+
+    #[test]
+    fn a_large_spare_does_not_migrate_into_a_small_bio() {
+        let b = new(&METHOD);
+        assert_eq!(write(b, &[3u8; 100]), 100);
+        let small = capacity(b);
+        let mut spare = Vec::with_capacity(1 << 16);
+        assert!(mem_take(b, &mut spare, 1 << 16));
+        assert!(capacity(b) <= small, "{} > {small}", capacity(b));
+        free(b);
+    }
+
+    #[test]
+    fn append_counts_what_it_wrote() {
+        let b = new(&METHOD);
+        assert_eq!(
+            mem_append(b, |buf| buf.extend_from_slice(b"hello")),
+            Some(())
+        );
+        assert_eq!(bio_ref(b).unwrap().num_write.get(), 5);
+        let mut out = [0u8; 8];
+        assert_eq!(read(b, &mut out), 5);
+        free(b);
+        let ro = new_mem_buf(b"x");
+        assert_eq!(mem_append(ro, |buf| buf.push(1)), None, "read-only");
+        free(ro);
+    }
 }

@@ -131,6 +131,10 @@ pub trait BioImpl {
     fn write_batch(&mut self, _bio: &BIO, _datagrams: &[&[u8]]) -> usize {
         0
     }
+    /// The memory BIO's state, for the SSL layer's copy-free paths (see [`mem_append`]).
+    fn as_mem(&mut self) -> Option<&mut mem::MemBio> {
+        None
+    }
     /// Releases resources when the last reference goes (`bio.shutdown()` says whether the
     /// underlying descriptor/FILE is ours to close).
     fn destroy(&mut self, _bio: &BIO) {}
@@ -405,6 +409,41 @@ pub fn write(b: *mut BIO, data: &[u8]) -> c_int {
         unsupported()
     };
     counted(&bio.num_write, n)
+}
+
+/// Our memory BIO (`BIO_s_mem`) behind `b`, if it is one and not in use.
+fn with_mem<R>(b: *mut BIO, f: impl FnOnce(&BIO, &mut mem::MemBio) -> R) -> Option<R> {
+    let bio = bio_ref(b)?;
+    if bio.init.get() == 0 || bio.method().builtin.is_none() {
+        return None;
+    }
+    let mut guard = bio.imp.try_borrow_mut().ok()?;
+    let m = guard.as_mut()?.as_mem()?;
+    Some(f(bio, m))
+}
+
+/// When `b` is our writable memory BIO: runs `f` on its buffer, to which `f` appends what a
+/// `BIO_write` would have written (one datagram), with the same effect on the BIO (retry
+/// flags, byte count). None, without calling `f`, for any other BIO.
+pub fn mem_append<R>(b: *mut BIO, f: impl FnOnce(&mut Vec<u8>) -> R) -> Option<R> {
+    let (r, n) = with_mem(b, |bio, m| m.append_with(bio, f))??;
+    if let Some(bio) = bio_ref(b) {
+        counted(&bio.num_write, n.min(c_int::MAX as usize) as c_int);
+    }
+    Some(r)
+}
+
+/// When `b` is our memory BIO holding 1..=`max` bytes from its start: a `BIO_read` of all
+/// of them that hands the BIO's buffer over, swapped with `spare`, instead of copying it
+/// (see `MemBio::take_all`). The bytes are then `spare[..]`. False when not done.
+pub fn mem_take(b: *mut BIO, spare: &mut Vec<u8>, max: usize) -> bool {
+    let done = with_mem(b, |bio, m| m.take_all(bio, spare, max)).unwrap_or(false);
+    if done {
+        if let Some(bio) = bio_ref(b) {
+            counted(&bio.num_read, spare.len().min(c_int::MAX as usize) as c_int);
+        }
+    }
+    done
 }
 
 /// The C result of an application `read_ex`/`write_ex` callback: the byte count `done`

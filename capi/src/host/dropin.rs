@@ -93,6 +93,16 @@ pub fn bio_write(b: *mut BIO, data: &[u8]) -> c_int {
     unsafe { ffi::BIO_write(b, data.as_ptr().cast(), n) }
 }
 
+/// Direct access to a memory BIO's buffer: none here (libcrypto's BIOs are opaque).
+pub fn bio_mem_append<R>(_b: *mut BIO, _f: impl FnOnce(&mut Vec<u8>) -> R) -> Option<R> {
+    None
+}
+
+/// Taking a memory BIO's buffer: none here (libcrypto's BIOs are opaque).
+pub fn bio_mem_take(_b: *mut BIO, _spare: &mut Vec<u8>, _max: usize) -> bool {
+    false
+}
+
 /// Batched datagram writes: none here. OpenSSL 3.0's BIO has no batch call (BIO_sendmmsg
 /// came in 3.2), and the application's BIO must see every datagram through `BIO_write`.
 pub fn bio_write_batch(_b: *mut BIO, _datagrams: &[&[u8]]) -> usize {

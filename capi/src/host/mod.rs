@@ -22,6 +22,10 @@
 //!   0 EOF, <0 error; check `bio_should_retry` after <= 0)
 //! - `bio_write(b: *mut BIO, data: &[u8]) -> c_int` — `BIO_write` semantics
 //! - `bio_ctrl(b, cmd: c_int, larg: c_long, parg: *mut c_void) -> c_long` — `BIO_ctrl`
+//! - `bio_mem_append(b, f: impl FnOnce(&mut Vec<u8>) -> R) -> Option<R>` and
+//!   `bio_mem_take(b, spare: &mut Vec<u8>, max) -> bool` — `BIO_write` / `BIO_read` of a
+//!   memory BIO without a copy (the buffer itself); only our own BIOs (standalone), the
+//!   drop-in says None / false and the caller uses `bio_write` / `bio_read`
 //! - `bio_should_retry(b) / bio_should_read(b) / bio_should_write(b) -> bool`
 //! - `bio_special_retry_reason(b) -> Option<c_int>` — `BIO_get_retry_reason` when only
 //!   `BIO_should_io_special` is set (a connect BIO still connecting: `BIO_RR_CONNECT`)

@@ -30,6 +30,18 @@ pub fn bio_write(b: *mut BIO, data: &[u8]) -> c_int {
     bio::write(b, data)
 }
 
+/// When `b` is our own memory BIO: `f` appends one datagram straight to its buffer, as
+/// `bio_write` of it would (no intermediate buffer). None, without calling `f`, otherwise.
+pub fn bio_mem_append<R>(b: *mut BIO, f: impl FnOnce(&mut Vec<u8>) -> R) -> Option<R> {
+    bio::mem_append(b, f)
+}
+
+/// When `b` is our own memory BIO holding 1..=`max` bytes: `bio_read` of all of them into
+/// `spare`, by exchanging buffers instead of copying. False when not done (read as usual).
+pub fn bio_mem_take(b: *mut BIO, spare: &mut Vec<u8>, max: usize) -> bool {
+    bio::mem_take(b, spare, max)
+}
+
 /// Sends several datagrams in one system call when the BIO can (our datagram BIO's
 /// `sendmmsg`); returns how many went out whole.
 pub fn bio_write_batch(b: *mut BIO, datagrams: &[&[u8]]) -> usize {

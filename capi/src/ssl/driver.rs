@@ -70,6 +70,9 @@ thread_local! {
     pub(crate) static RX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Transmit buffer for `poll_transmit`, shared likewise.
     static TX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The buffer exchanged for a memory read BIO's (`read_one`): it holds the datagram
+    /// taken last, and its capacity goes to the next memory BIO read from.
+    static SPARE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with the thread's buffer, or a fresh one when a BIO callback re-entered or the
@@ -603,6 +606,12 @@ impl SSL {
             super::bio::bio_not_set("read");
             return Err(Stop::Failed);
         }
+        if let Some(r) = self.feed_from_memory_bio(rbio, out) {
+            return Ok(match r? {
+                0 => Read::Processed,
+                n => Read::Delivered(n),
+            });
+        }
         with_buf(&RX, |buf| {
             if buf.len() < MAX_DATAGRAM {
                 buf.resize(MAX_DATAGRAM, 0);
@@ -664,6 +673,28 @@ impl SSL {
             }
             Err(Stop::Failed)
         })
+    }
+
+    /// When `rbio` is our memory BIO holding a datagram: takes its buffer whole and decrypts
+    /// it where it is (no copy into the receive buffer; a BIO_read of everything buffered),
+    /// the first record going into `out` as in `feed_into`. None (nothing read) otherwise,
+    /// or when the spare buffer is in use (a BIO callback re-entered).
+    pub(crate) fn feed_from_memory_bio(
+        &self,
+        rbio: *mut host::BIO,
+        out: &mut [u8],
+    ) -> Option<Result<usize, Stop>> {
+        // Stored, not returned through the closures: moving the enum out costs a
+        // store-forwarding stall per record.
+        let mut taken = None;
+        let _ = SPARE.try_with(|cell| {
+            if let Ok(mut spare) = cell.try_borrow_mut() {
+                if host::bio_mem_take(rbio, &mut spare, MAX_DATAGRAM) {
+                    taken = Some(self.feed_into(&mut spare, out));
+                }
+            }
+        });
+        taken
     }
 
     /// Drives the handshake until it completes or must wait.
@@ -736,16 +767,25 @@ impl SSL {
         let mut empty = 0;
         let mut fires = 0;
         loop {
-            let ready = self
-                .with_conn(|c| c.has_pending() || c.close_received())
-                .unwrap_or(false);
+            // One look at the connection for what the loop checks first (every record).
+            let (ready, failed, timer) = self
+                .with_conn(|c| {
+                    (
+                        c.has_pending() || c.close_received(),
+                        c.error().is_some(),
+                        c.poll_timeout().is_some(),
+                    )
+                })
+                .unwrap_or((false, false, false));
             if ready {
                 return Ok(0);
             }
-            if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
-                return Err(self.fail(&e));
+            if failed {
+                if let Some(e) = self.with_conn(|c| c.error().cloned()).flatten() {
+                    return Err(self.fail(&e));
+                }
             }
-            if self.run_timers()? {
+            if timer && self.run_timers()? {
                 fires += 1;
             }
             self.flush()?;

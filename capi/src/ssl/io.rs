@@ -10,12 +10,14 @@ use crate::error::ssl_reasons::*;
 use crate::error::{
     get_lib, peek_code, put_error, ERR_LIB_SSL, ERR_LIB_SYS, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED,
 };
+use crate::host;
 
 use super::consts::*;
 use super::ctrl::MAX_SEND_FRAGMENT;
 use super::driver::Stop;
 use super::method::Role;
 use super::objects::SSL;
+use super::read_express::{read_len, Express};
 use super::state::io::Side;
 
 /// `BIO_RR_CONNECT`: the retry reason of a connect BIO still connecting.
@@ -102,6 +104,13 @@ impl SSL {
         self.want.set(SSL_NOTHING);
         if let Some(r) = self.handshake_first() {
             return r;
+        }
+        if !peek {
+            match self.read_express(buf) {
+                Express::NotTaken | Express::Processed(Ok(())) => {}
+                Express::Read(n) => return read_len(n),
+                Express::Processed(Err(stop)) => return self.stopped(stop),
+            }
         }
         loop {
             let got = self.conn.try_borrow_mut().ok().and_then(|mut c| {
@@ -192,7 +201,7 @@ impl SSL {
             );
             return 0;
         }
-        let mut r = self.engine_send(data);
+        let mut r = self.engine_send_direct(data);
         if let Some(Err(SendError::Full)) = r {
             // The engine holds at most MAX_QUEUED_DATAGRAMS unsent datagrams. Write them to
             // the BIO and queue the record again; a BIO that cannot take them is OpenSSL's
@@ -201,10 +210,15 @@ impl SSL {
             if let Err(stop) = self.flush() {
                 return self.stopped(stop);
             }
-            r = self.engine_send(data);
+            r = self.engine_send(data).map(|r| r.map(|()| false));
         }
+        let written = c_int::try_from(data.len()).unwrap_or(c_int::MAX);
         match r {
-            Some(Ok(())) => {}
+            // In the write BIO already, and nothing else waits to go out.
+            Some(Ok(true)) if !self.with_conn(Connection::has_transmit).unwrap_or(true) => {
+                return written;
+            }
+            Some(Ok(_)) => {}
             Some(Err(SendError::Full)) => return self.stopped(Stop::WantWrite),
             Some(Err(e)) => return self.stopped(self.fail(&e.into())),
             None => {
@@ -221,7 +235,40 @@ impl SSL {
             return self.stopped(stop);
         }
         self.io.borrow_mut().pending_write = None;
-        c_int::try_from(data.len()).unwrap_or(c_int::MAX)
+        written
+    }
+
+    /// Seals the record straight into the write BIO when that is our memory BIO and nothing
+    /// waits to go out before it (Some(Ok(true)): the one copy of `SSL_write`, no queue, no
+    /// transmit buffer); otherwise queues it in the engine (Some(Ok(false))) for `flush`.
+    fn engine_send_direct(&self, data: &[u8]) -> Option<Result<bool, SendError>> {
+        let clear = self
+            .io
+            .try_borrow()
+            .is_ok_and(|io| io.blocked_datagram.is_none() && io.deferred_key_update.is_none());
+        if clear {
+            // Taken apart in the closure rather than returned through the BIO layers: the
+            // error type is large, and copying the result out whole costs a store-forwarding
+            // stall per record.
+            let (mut sent, mut failed) = (None, None);
+            match self.conn.try_borrow_mut() {
+                Ok(mut c) => {
+                    let conn = c.as_mut()?;
+                    host::bio_mem_append(self.wbio.get(), |buf| match conn.send_into(data, buf) {
+                        Ok(direct) => sent = Some(direct),
+                        Err(e) => failed = Some(e),
+                    });
+                }
+                Err(_) => return None,
+            }
+            if let Some(e) = failed {
+                return Some(Err(e));
+            }
+            if let Some(direct) = sent {
+                return Some(Ok(direct));
+            }
+        }
+        self.engine_send(data).map(|r| r.map(|()| false))
     }
 
     /// Queues one application record in the engine (None: no connection, or re-entered).

@@ -74,6 +74,7 @@ pub mod own_cert;
 pub mod params;
 pub mod poison;
 pub mod psk;
+pub mod read_express;
 pub mod renegotiate;
 pub mod servername;
 pub mod session;

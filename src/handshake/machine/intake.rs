@@ -301,6 +301,9 @@ impl Machine {
     /// which a HelloVerifyRequest echoes, RFC 6347 §4.2.1). Returns whether any fragment
     /// was accepted (new bytes for the reassembler), which is what lets an unauthenticated
     /// record mark its epoch's replay window (crate::input_policy).
+    // Out of line (as the other non-data branches of handle_input): inlined, their locals
+    // gave handle_input a 20 KiB stack frame, probed page by page on every datagram.
+    #[inline(never)]
     fn handle_handshake_record(
         &mut self,
         now: Instant,
@@ -481,6 +484,7 @@ impl Machine {
     }
 
     /// Handles a ChangeCipherSpec; returns whether it advanced the handshake.
+    #[inline(never)]
     fn handle_ccs(&mut self, now: Instant, epoch: u16, payload: &[u8]) -> Result<bool, Error> {
         let expected = self.life.step() == Some(State::AwaitChangeCipherSpec)
             && epoch == self.records.read_epoch();

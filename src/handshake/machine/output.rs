@@ -71,6 +71,36 @@ impl Machine {
     }
 
     pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
+        if self.out_queue.len() >= crate::transmit::MAX_QUEUED_DATAGRAMS {
+            self.check_sendable(data)?;
+            return Err(SendError::Full);
+        }
+        let mut dg = self.pool.pop().unwrap_or_default();
+        dg.clear();
+        let r = self.seal_app(data, &mut dg);
+        if r.is_ok() {
+            self.out_queue.push_back(dg);
+        } else if self.pool.len() < 16 {
+            self.pool.push(dg);
+        }
+        r
+    }
+
+    /// Like [`Machine::send`], but the record is appended to `out` (the caller's transmit
+    /// buffer) instead of queued: no pooled buffer, no copy out of the queue. Only when
+    /// nothing is queued before it, so datagrams keep their order; otherwise the record is
+    /// queued as `send` does and `Ok(false)` says so.
+    pub fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<bool, SendError> {
+        if !self.out_queue.is_empty() {
+            return self.send(data).map(|()| false);
+        }
+        self.seal_app(data, out)?;
+        self.stats.datagrams_sent += 1;
+        Ok(true)
+    }
+
+    /// The refusals of `send` that come before the queue's limit.
+    fn check_sendable(&self, data: &[u8]) -> Result<(), SendError> {
         if let Some(e) = self.life.error() {
             return Err(SendError::Failed(e.clone()));
         }
@@ -88,21 +118,22 @@ impl Machine {
                 max: MAX_PLAINTEXT_LEN,
             });
         }
-        if self.out_queue.len() >= crate::transmit::MAX_QUEUED_DATAGRAMS {
-            return Err(SendError::Full);
-        }
-        let mut dg = self.pool.pop().unwrap_or_default();
-        dg.clear();
+        Ok(())
+    }
+
+    /// Checks and seals one application data record, appended to `out`.
+    fn seal_app(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), SendError> {
+        self.check_sendable(data)?;
+        let start = out.len();
         let epoch = self.records.write_epoch();
         match self
             .records
-            .seal_record(ContentType::APPLICATION_DATA, epoch, data, &mut dg)
+            .seal_record(ContentType::APPLICATION_DATA, epoch, data, out)
         {
             Ok(()) => {
                 if self.config.emit_record_headers {
-                    self.record_header_event(true, dg.get(..RECORD_HEADER_LEN));
+                    self.record_header_event(true, out.get(start..start + RECORD_HEADER_LEN));
                 }
-                self.out_queue.push_back(dg);
                 Ok(())
             }
             Err(e) => Err(SendError::Failed(self.fail(e))),

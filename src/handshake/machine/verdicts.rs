@@ -16,6 +16,7 @@ use crate::connection::Event;
 impl Machine {
     /// Handles an alert under the input policy: obeyed when authenticated, remembered when
     /// plaintext during the handshake, dropped when plaintext afterwards.
+    #[inline(never)]
     pub(super) fn handle_alert(
         &mut self,
         _epoch: u16,

@@ -19,6 +19,7 @@ mod hardening;
 mod hostname;
 mod lifecycle;
 mod listen;
+mod mem_records;
 mod nulls;
 mod reconnect;
 mod servername;
