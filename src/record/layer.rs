@@ -374,6 +374,16 @@ impl RecordLayer {
         RECORD_HEADER_LEN + p.overhead() + cid
     }
 
+    /// The largest [`record_overhead`](Self::record_overhead) of the epochs we may still
+    /// send in (the current one and the previous): an upper bound for any queued record.
+    pub fn max_record_overhead(&self) -> usize {
+        let prev = self
+            .prev_write
+            .as_ref()
+            .map_or(0, |w| self.record_overhead(w.epoch));
+        self.record_overhead(self.write.epoch).max(prev)
+    }
+
     /// Splits a datagram into records, authenticates each, and calls `on_record` for each
     /// valid one, in order. Invalid records are dropped silently and counted
     /// (RFC 6347 §4.1.2.7). A truncated header, a length past the datagram's end or more than
