@@ -81,14 +81,7 @@ impl CertCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pki::pem::load_certificates;
-
-    fn cert(name: &str) -> Vec<u8> {
-        let path = format!("{}/tests/certs/{name}", env!("CARGO_MANIFEST_DIR"));
-        load_certificates(&std::fs::read(path).unwrap())
-            .unwrap()
-            .remove(0)
-    }
+    use crate::pki::x509::tests::cert;
 
     #[test]
     fn a_hit_is_what_parsing_gives_and_is_shared() {

@@ -451,20 +451,27 @@ pub fn verify_presented_signature(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let algs = algorithms_for(scheme);
-    if algs.is_empty() {
-        return Err(unsupported_scheme(scheme));
-    }
-    let bad_cert = |e: Error| Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}"));
-    let cert = store.presented(cert_der).map_err(bad_cert)?;
+    let algs = scheme_algorithms(scheme)?;
+    let cert = store.presented(cert_der).map_err(bad_certificate)?;
     verify_with_spki(&algs, &cert.info.spki_der, message, signature)
 }
 
-fn unsupported_scheme(scheme: SignatureScheme) -> Error {
-    Error::alert(
-        AlertDescription::ILLEGAL_PARAMETER,
-        format!("unsupported signature scheme {:#06x}", scheme.0),
-    )
+/// The verification algorithms of `scheme`; an unknown scheme is illegal_parameter.
+fn scheme_algorithms(
+    scheme: SignatureScheme,
+) -> Result<Vec<&'static dyn SignatureVerificationAlgorithm>, Error> {
+    let algs = algorithms_for(scheme);
+    if algs.is_empty() {
+        return Err(Error::alert(
+            AlertDescription::ILLEGAL_PARAMETER,
+            format!("unsupported signature scheme {:#06x}", scheme.0),
+        ));
+    }
+    Ok(algs)
+}
+
+fn bad_certificate(e: Error) -> Error {
+    Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}"))
 }
 
 fn verify_with_spki(
@@ -473,8 +480,7 @@ fn verify_with_spki(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let bad_cert = |e: Error| Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}"));
-    let spki = super::keys::spki_parts(spki_der).map_err(bad_cert)?;
+    let spki = super::keys::spki_parts(spki_der).map_err(bad_certificate)?;
     if algs
         .iter()
         .any(|alg| alg.verify_signature(spki.key, message, signature).is_ok())
@@ -497,16 +503,12 @@ pub fn verify_signature(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let algs = algorithms_for(scheme);
-    if algs.is_empty() {
-        return Err(unsupported_scheme(scheme));
-    }
+    let algs = scheme_algorithms(scheme)?;
     // The key is taken from the certificate with our own parser, not webpki's: a
     // certificate that parses is usable for the handshake signature whatever its version
     // (webpki refuses X.509 v1, which OpenSSL accepts; whether to trust it is the
     // verifier's decision, not this function's).
-    let bad_cert = |e: Error| Error::alert(AlertDescription::BAD_CERTIFICATE, format!("{e}"));
-    let spki_der = x509::certificate_spki(cert_der).map_err(bad_cert)?;
+    let spki_der = x509::certificate_spki(cert_der).map_err(bad_certificate)?;
     verify_with_spki(&algs, spki_der, message, signature)
 }
 

@@ -424,11 +424,12 @@ fn escape_value(v: &str, quote: bool) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::pki::pem::load_certificates;
 
-    fn cert(name: &str) -> Vec<u8> {
+    /// The first certificate of `tests/certs/<name>` (DER).
+    pub(crate) fn cert(name: &str) -> Vec<u8> {
         let path = format!("{}/tests/certs/{name}", env!("CARGO_MANIFEST_DIR"));
         load_certificates(&std::fs::read(path).unwrap())
             .unwrap()

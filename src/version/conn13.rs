@@ -249,7 +249,9 @@ impl Conn13 {
         self.close_received
     }
 
-    pub(crate) fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
+    /// Why `data` cannot be sent now, if it cannot (failed, closed, not established,
+    /// longer than a record's plaintext, RFC 8446 §5.1).
+    fn check_send(&self, data: &[u8]) -> Result<(), SendError> {
         if let Some(e) = self.error() {
             return Err(SendError::Failed(e.clone()));
         }
@@ -262,6 +264,11 @@ impl Conn13 {
         if data.len() > 1 << 14 {
             return Err(SendError::TooLarge { max: 1 << 14 });
         }
+        Ok(())
+    }
+
+    pub(crate) fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.check_send(data)?;
         if role!(&self.role, x => x.ch.out.len()) >= crate::transmit::MAX_QUEUED_DATAGRAMS {
             return Err(SendError::Full);
         }
@@ -276,18 +283,7 @@ impl Conn13 {
         if role!(&self.role, x => !x.ch.out.is_empty()) {
             return self.send(data).map(|()| false);
         }
-        if let Some(e) = self.error() {
-            return Err(SendError::Failed(e.clone()));
-        }
-        if self.close_sent() {
-            return Err(SendError::Closed);
-        }
-        if !self.is_established() {
-            return Err(SendError::NotEstablished);
-        }
-        if data.len() > 1 << 14 {
-            return Err(SendError::TooLarge { max: 1 << 14 });
-        }
+        self.check_send(data)?;
         let r = role!(&mut self.role, x => x.send_into(data, out));
         self.collect(&r);
         // A failure after sealing (an automatic KeyUpdate that could not be built) leaves

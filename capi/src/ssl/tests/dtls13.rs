@@ -252,7 +252,6 @@ fn default_pair_gets_13_and_refuses_renegotiation() {
 #[test]
 fn ticket_resumption_through_ssl_session() {
     use crate::ssl::info::*;
-    use crate::ssl::io::*;
     use crate::ssl::session::*;
     crate::error::clear();
     let sctx = server_ctx("server-ecdsa.pem", "server-ecdsa.key");
@@ -261,15 +260,8 @@ fn ticket_resumption_through_ssl_session() {
     assert_eq!(set_max(cctx, DTLS1_3_VERSION), 1);
     let p = Pair::new(cctx, sctx);
     assert_eq!(p.handshake(), (1, 1), "errors: {:?}", take_errors());
-    let mut buf = [0u8; 16];
     // The server's tickets follow its handshake: the client reads them.
-    for _ in 0..3 {
-        SSL_read(p.server, buf.as_mut_ptr().cast(), 16);
-        SSL_read(p.client, buf.as_mut_ptr().cast(), 16);
-    }
-    crate::error::clear();
-    let sess = SSL_get1_session(p.client);
-    assert!(!sess.is_null());
+    let sess = p.client_session_after_tickets();
     assert_eq!(SSL_SESSION_get_protocol_version(sess), DTLS1_3_VERSION);
     assert_eq!(SSL_SESSION_is_resumable(sess), 1);
     assert_eq!(
@@ -445,7 +437,6 @@ unsafe extern "C" fn counting_verify(ok: c_int, _ctx: *mut crate::host::X509_STO
 /// did not sign the server's chain, the original error is what the resumption reports.
 #[test]
 fn resumption_keeps_the_verify_result_without_verifying_again() {
-    use crate::ssl::io::*;
     use crate::ssl::session::*;
     use crate::ssl::verify::{SSL_CTX_set_verify, SSL_get_verify_result};
     use std::sync::atomic::Ordering::SeqCst;
@@ -461,14 +452,8 @@ fn resumption_keeps_the_verify_result_without_verifying_again() {
         assert_eq!(SSL_get_verify_result(p.client), want, "{ca}");
         let calls = VERIFY_CALLS.load(SeqCst);
         assert!(calls > 0, "the full handshake verified");
-        let mut buf = [0u8; 16];
-        for _ in 0..3 {
-            SSL_read(p.server, buf.as_mut_ptr().cast(), 16);
-            SSL_read(p.client, buf.as_mut_ptr().cast(), 16);
-        }
-        crate::error::clear();
-        let sess = SSL_get1_session(p.client);
-        assert!(!sess.is_null());
+        // The server's tickets follow its handshake: the client reads them.
+        let sess = p.client_session_after_tickets();
         drop(p);
         let p = Pair::new(cctx, sctx);
         assert_eq!(SSL_set_session(p.client, sess), 1);
