@@ -5,25 +5,31 @@
 # The in-process checks (getters, SSL_renegotiate refused on 1.3, DTLSv1_2_client_method and
 # a maximum of DTLS1_2_VERSION staying 1.2 against a default server) are in dtls13_api.c.
 
-# The stock /usr/bin/openssl (OpenSSL 3.0, no DTLS 1.3 of its own) as `s_client -dtls` on the
-# drop-in, NO environment, against our s_server with default flags: DTLS 1.3 both sides.
-test_default13_dropin_openssl_s_client() {
-    local port
-    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+# stock_s_client_dropin_gets_13 [VAR=VALUE...] -- [SERVER FLAG...]: the stock
+# /usr/bin/openssl (OpenSSL 3.0, no DTLS 1.3 of its own) as `s_client -dtls` on the drop-in,
+# with exactly the given environment added, against our s_server with the given flags:
+# DTLS 1.3 both sides, verified, one line echoed.
+stock_s_client_dropin_gets_13() {
+    local port vars=()
+    while [ "$1" != -- ]; do
+        vars+=("$1")
+        shift
+    done
+    shift
     dropin_need
     need openssl
-    unset RDTLS_MAX_PROTO
     start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
-        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key"
+        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" "$@"
     port=$(wait_port srv.err) || fail "server did not start"
     with_fifo ocli
-    LD_PRELOAD="$DROPIN_SO" LD_LIBRARY_PATH="$BUILD" start_bg ocli --stdin ocli.in \
-        openssl s_client -dtls -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem"
+    start_bg ocli --stdin ocli.in env "${vars[@]}" LD_PRELOAD="$DROPIN_SO" \
+        LD_LIBRARY_PATH="$BUILD" openssl s_client -dtls -connect "127.0.0.1:$port" \
+        -CAfile "$CERTDIR/ca.pem"
     feed_open ocli
     wait_grep ocli.out '^New, ' || { cat ocli.out ocli.err srv.err; fail "no handshake"; }
-    send ocli "default 1.3 from the stock openssl"
-    wait_grep srv.out '^default 1.3 from the stock openssl$' || fail "our server got nothing"
-    wait_grep ocli.out '^default 1.3 from the stock openssl$' || fail "no echo"
+    send ocli "hello from the stock openssl"
+    wait_grep srv.out '^hello from the stock openssl$' || fail "our server got nothing"
+    wait_grep ocli.out '^hello from the stock openssl$' || fail "no echo"
     feed_close ocli
     expect_exit ocli 0 || fail "openssl s_client failed"
     expect_exit srv 0 || fail "our server failed"
@@ -32,6 +38,24 @@ test_default13_dropin_openssl_s_client() {
     grep -q '^New, TLSv1.3, Cipher is TLS_' ocli.out || fail "openssl: $(grep '^New' ocli.out)"
     grep -q '^Verification: OK$' ocli.out || fail "openssl did not verify"
     grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' srv.err || fail "our server: not DTLS 1.3"
+}
+
+# The stock `openssl s_client -dtls` on the drop-in, NO environment, against our s_server
+# with default flags: DTLS 1.3 both sides.
+test_default13_dropin_openssl_s_client() {
+    [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
+    unset RDTLS_MAX_PROTO
+    stock_s_client_dropin_gets_13 --
+}
+
+# stock_s_server_dtls: starts OpenSSL 3.0's `s_server -dtls` (its stdin the FIFO osrv.in,
+# held open) and sets the caller's `port` to its port.
+stock_s_server_dtls() {
+    with_fifo osrv
+    start_bg osrv --stdin osrv.in openssl s_server -dtls -accept 127.0.0.1:0 -naccept 1 \
+        "${OSSL_SRV_CERT[@]}"
+    feed_open osrv
+    port=$(wait_port osrv.out)
 }
 
 # Our default client (no flag, no environment) against OpenSSL 3.0's `s_server -dtls`: one
@@ -43,11 +67,7 @@ test_default13_client_openssl_server_dtls() {
     [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
     need openssl
     unset RDTLS_MAX_PROTO
-    with_fifo osrv
-    start_bg osrv --stdin osrv.in openssl s_server -dtls -accept 127.0.0.1:0 -naccept 1 \
-        "${OSSL_SRV_CERT[@]}"
-    feed_open osrv
-    port=$(wait_port osrv.out) || fail "openssl s_server did not start"
+    stock_s_server_dtls || fail "openssl s_server did not start"
     with_fifo cli
     start_bg cli --stdin cli.in "$BINDIR/rdtls-s_client" -connect "127.0.0.1:$port" \
         -CAfile "$CERTDIR/ca.pem" -verify 3 -msg
@@ -73,11 +93,7 @@ test_default13_dropin_openssl_s_client_openssl_server() {
     dropin_need
     need openssl
     unset RDTLS_MAX_PROTO
-    with_fifo osrv
-    start_bg osrv --stdin osrv.in openssl s_server -dtls -accept 127.0.0.1:0 -naccept 1 \
-        "${OSSL_SRV_CERT[@]}"
-    feed_open osrv
-    port=$(wait_port osrv.out) || fail "openssl s_server did not start"
+    stock_s_server_dtls || fail "openssl s_server did not start"
     with_fifo ocli
     LD_PRELOAD="$DROPIN_SO" start_bg ocli --stdin ocli.in \
         openssl s_client -dtls -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem"

@@ -213,28 +213,8 @@ test_dtls13_enabled_client_gnutls_server() {
 # The stock /usr/bin/openssl (OpenSSL 3.0: no DTLS 1.3 of its own) as `s_client -dtls`
 # under the drop-in negotiates DTLS 1.3 with our -dtls1_3 server, from the environment only.
 test_dtls13_dropin_openssl_s_client_env() {
-    local port
     [ "$RDTLS_BACKEND" = rdtls ] || skip "rdtls backend"
-    dropin_need
-    need openssl
-    start_bg srv "$BINDIR/rdtls-s_server" -accept 127.0.0.1:0 -naccept 1 \
-        -cert "$CERTDIR/server.pem" -key "$CERTDIR/server.key" -dtls1_3
-    port=$(wait_port srv.err) || fail "server did not start"
-    with_fifo ocli
-    RDTLS_MAX_PROTO=DTLSv1.3 LD_PRELOAD="$DROPIN_SO" start_bg ocli --stdin ocli.in \
-        openssl s_client -dtls -connect "127.0.0.1:$port" -CAfile "$CERTDIR/ca.pem"
-    feed_open ocli
-    wait_grep ocli.out '^New, ' || { cat ocli.out ocli.err srv.err; fail "no handshake"; }
-    send ocli "hello from the stock openssl"
-    wait_grep srv.out '^hello from the stock openssl$' || fail "our server got nothing"
-    wait_grep ocli.out '^hello from the stock openssl$' || fail "no echo"
-    feed_close ocli
-    expect_exit ocli 0 || fail "openssl s_client failed"
-    expect_exit srv 0 || fail "our server failed"
-    cat ocli.out srv.err
-    grep -q '^New, TLSv1.3, Cipher is TLS_' ocli.out || fail "openssl: $(grep '^New' ocli.out)"
-    grep -q '^Verification: OK$' ocli.out || fail "openssl did not verify"
-    grep -q '^Protocol: DTLSv1.3  Cipher: TLS_' srv.err || fail "our server: not DTLS 1.3"
+    stock_s_client_dropin_gets_13 RDTLS_MAX_PROTO=DTLSv1.3 -- -dtls1_3
 }
 
 # The ports built against OpenSSL 3.0's headers, both on the drop-in: the client gets DTLS

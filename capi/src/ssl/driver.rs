@@ -792,17 +792,8 @@ impl SSL {
             self.sync_bio_deadline();
             match self.read_one(&mut empty, out)? {
                 Read::Delivered(n) => return Ok(n),
-                Read::Processed if auto_retry => continue,
-                Read::Processed => {
-                    let ready = self
-                        .with_conn(|c| c.has_pending() || c.close_received())
-                        .unwrap_or(false);
-                    if ready {
-                        return Ok(0);
-                    }
-                    self.flush()?;
-                    return Err(Stop::WantRead);
-                }
+                // Look again (data or close_notify now buffered, or reading on).
+                Read::Processed => self.after_dataless_datagram(auto_retry)?,
                 Read::NoData => {
                     if self.read_stopped_by_timer() && fires < MAX_TIMER_FIRES_PER_CALL {
                         continue;
@@ -811,6 +802,20 @@ impl SSL {
                 }
             }
         }
+    }
+
+    /// After a datagram that brought the reader no data: with `SSL_MODE_AUTO_RETRY` read
+    /// on (Ok); without, Ok only when data or close_notify is now buffered, else WANT_READ
+    /// (OpenSSL returns after each record that brought none).
+    pub(crate) fn after_dataless_datagram(&self, auto_retry: bool) -> Result<(), Stop> {
+        let ready = self
+            .with_conn(|c| c.has_pending() || c.close_received())
+            .unwrap_or(false);
+        if auto_retry || ready {
+            return Ok(());
+        }
+        self.flush()?;
+        Err(Stop::WantRead)
     }
 }
 

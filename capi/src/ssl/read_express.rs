@@ -50,24 +50,12 @@ impl SSL {
         match self.feed_from_memory_bio(self.rbio.get(), out) {
             None => Express::NotTaken,
             Some(Ok(n)) if n > 0 => Express::Read(n),
-            Some(Ok(_)) => Express::Processed(self.after_dataless_datagram()),
+            Some(Ok(_)) => {
+                let auto_retry = self.with_settings(|s| s.mode & SSL_MODE_AUTO_RETRY != 0);
+                Express::Processed(self.after_dataless_datagram(auto_retry))
+            }
             Some(Err(stop)) => Express::Processed(Err(stop)),
         }
-    }
-
-    /// As `wait_readable_into` after a datagram without data for the reader: with
-    /// `SSL_MODE_AUTO_RETRY` it reads on; without, it returns WANT_READ unless data or
-    /// close_notify is now buffered (OpenSSL returns after each record that brought none).
-    fn after_dataless_datagram(&self) -> Result<(), Stop> {
-        let auto_retry = self.with_settings(|s| s.mode & SSL_MODE_AUTO_RETRY != 0);
-        let ready = self
-            .with_conn(|c| c.has_pending() || c.close_received())
-            .unwrap_or(false);
-        if auto_retry || ready {
-            return Ok(());
-        }
-        self.flush()?;
-        Err(Stop::WantRead)
     }
 }
 

@@ -280,7 +280,7 @@ entry! {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ssl::session_io::session_der;
 
@@ -321,19 +321,23 @@ mod tests {
         assert_eq!(session_der(&back), der);
     }
 
-    #[test]
-    fn every_truncation_and_corruption_is_an_error_not_a_panic() {
-        let der = session_der(&sample());
+    /// Every proper prefix of `der` is an error, and no flipped bit panics.
+    pub(crate) fn assert_damage_refused(der: &[u8]) {
         for n in 0..der.len() {
             assert!(session_from_der(&der[..n]).is_err(), "prefix {n}");
         }
         for i in 0..der.len() {
             for bit in [0x01u8, 0x80] {
-                let mut bad = der.clone();
+                let mut bad = der.to_vec();
                 bad[i] ^= bit;
                 let _ = session_from_der(&bad);
             }
         }
+    }
+
+    #[test]
+    fn every_truncation_and_corruption_is_an_error_not_a_panic() {
+        assert_damage_refused(&session_der(&sample()));
         assert!(session_from_der(&[0x30, 0x00]).is_err());
         // Fields out of order are refused.
         let mut s = sample();
