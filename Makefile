@@ -178,7 +178,7 @@ $(CTDIR)/bench: bench/bench.c $(BACKEND_DEP) | $(HEADER_CHECK)
 # The C tests that join a client and a server by memory BIOs share ctests/mem_pair.h.
 $(CTDIR)/sess_remove $(CTDIR)/sess_cache_mode $(CTDIR)/group_choice $(CTDIR)/psk_unknown: \
 	ctests/mem_pair.h
-$(CTDIR)/write_block: ctests/mem_pair.h
+$(CTDIR)/write_block $(CTDIR)/threads16 $(CTDIR)/sni_prog: ctests/mem_pair.h
 
 # DTLS-SRTP media through libsrtp2 (Debian libsrtp2-dev).
 $(CTDIR)/srtp_media: ctests/srtp_media.c $(BACKEND_DEP) | $(HEADER_CHECK)

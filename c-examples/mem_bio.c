@@ -64,6 +64,28 @@ static void step(struct side *s)
     s->failed = 1;
 }
 
+/* Length of the record at p (n bytes available): DTLS 1.2's 13-byte header, or DTLS 1.3's
+ * unified header (RFC 9147 §4: 001CSLEE, no CID in this program), whose record without a
+ * length field runs to the end of what is there. Anything unknown: the rest. */
+static int record_len(const unsigned char *p, int n)
+{
+    int hdr, body;
+
+    if ((p[0] & 0xE0) == 0x20) {
+        hdr = 1 + ((p[0] & 0x08) ? 2 : 1);
+        if ((p[0] & 0x10) || !(p[0] & 0x04) || n < hdr + 2)
+            return n;
+        body = (p[hdr] << 8) | p[hdr + 1];
+        hdr += 2;
+    } else {
+        if (n < RECORD_HEADER_LEN)
+            return n;
+        hdr = RECORD_HEADER_LEN;
+        body = (p[11] << 8) | p[12];
+    }
+    return hdr + body <= n ? hdr + body : n;
+}
+
 /* Moves everything `from` wrote to `to`, one DTLS record (= one datagram) per BIO_write,
  * stepping `to` after each so that each of its BIO_reads sees exactly one. Returns the
  * number of records moved. */
@@ -76,13 +98,8 @@ static int pump(struct side *from, struct side *to)
            && (n = BIO_read(from->out, buf + len, (int)sizeof(buf) - len)) > 0)
         len += n;
     while (off < len) {
-        int rec = len - off;
+        int rec = record_len(buf + off, len - off);
 
-        if (rec >= RECORD_HEADER_LEN) {
-            int body = (buf[off + 11] << 8) | buf[off + 12];
-            if (RECORD_HEADER_LEN + body <= rec)
-                rec = RECORD_HEADER_LEN + body;
-        }
         BIO_write(to->in, buf + off, rec);
         off += rec;
         moved++;

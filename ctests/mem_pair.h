@@ -13,6 +13,30 @@
 #define MEM_PAIR_RECORD_HEADER_LEN 13
 
 /*
+ * Length of the record at p (n bytes there): DTLS 1.2's 13-byte header, or DTLS 1.3's
+ * unified header (RFC 9147 §4: 001CSLEE; these programs use no CID), whose record without
+ * a length field runs to the end. Anything else: the rest.
+ */
+static inline int mem_pair_record_len(const unsigned char *p, int n)
+{
+    int hdr, body;
+
+    if ((p[0] & 0xE0) == 0x20) {
+        hdr = 1 + ((p[0] & 0x08) ? 2 : 1);
+        if ((p[0] & 0x10) || !(p[0] & 0x04) || n < hdr + 2)
+            return n;
+        body = (p[hdr] << 8) | p[hdr + 1];
+        hdr += 2;
+    } else {
+        if (n < MEM_PAIR_RECORD_HEADER_LEN)
+            return n;
+        hdr = MEM_PAIR_RECORD_HEADER_LEN;
+        body = (p[11] << 8) | p[12];
+    }
+    return hdr + body <= n ? hdr + body : n;
+}
+
+/*
  * Moves everything in `from` into `to`, one DTLS record per BIO_write: a memory BIO keeps
  * each write as one datagram, so records that shared a datagram arrive one per datagram.
  */
@@ -25,14 +49,8 @@ static inline void mem_pair_move(BIO *from, BIO *to)
            && (n = BIO_read(from, buf + len, (int)sizeof(buf) - len)) > 0)
         len += n;
     while (off < len) {
-        int rec = len - off;
+        int rec = mem_pair_record_len(buf + off, len - off);
 
-        if (rec >= MEM_PAIR_RECORD_HEADER_LEN) {
-            int body = (buf[off + 11] << 8) | buf[off + 12];
-
-            if (MEM_PAIR_RECORD_HEADER_LEN + body <= rec)
-                rec = MEM_PAIR_RECORD_HEADER_LEN + body;
-        }
         BIO_write(to, buf + off, rec);
         off += rec;
     }

@@ -30,6 +30,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "mem_pair.h"
+
 #define MAX_ROUNDS 200
 
 static const char *files[4];
@@ -184,10 +186,8 @@ static int pump(struct side *from, struct side *to)
     while (len < (int)sizeof(buf) && (n = BIO_read(from->out, buf + len, (int)sizeof(buf) - len)) > 0)
         len += n;
     while (off < len) {
-        int rec = len - off;
+        int rec = mem_pair_record_len(buf + off, len - off);
 
-        if (rec >= 13 && 13 + ((buf[off + 11] << 8) | buf[off + 12]) <= rec)
-            rec = 13 + ((buf[off + 11] << 8) | buf[off + 12]);
         BIO_write(to->in, buf + off, rec);
         off += rec;
         moved++;

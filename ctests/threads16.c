@@ -19,11 +19,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "mem_pair.h"
+
 #define THREADS 16
 #define ROUNDS 3
 #define ECHOES 20
 #define MSG_LEN 1200
-#define RECORD_HEADER_LEN 13
 #define MAX_PUMPS 200
 
 static SSL_CTX *client_ctx, *server_ctx;
@@ -73,12 +74,7 @@ static int move(struct peer *from, struct peer *to)
     while ((n = BIO_read(from->out, buf, (int)sizeof(buf))) > 0) {
         int off = 0;
         while (off < n) {
-            int rec = n - off;
-            if (rec >= RECORD_HEADER_LEN) {
-                int body = (buf[off + 11] << 8) | buf[off + 12];
-                if (RECORD_HEADER_LEN + body <= rec)
-                    rec = RECORD_HEADER_LEN + body;
-            }
+            int rec = mem_pair_record_len(buf + off, n - off);
             BIO_write(to->in, buf + off, rec);
             off += rec;
             moved++;
